@@ -1,0 +1,5 @@
+//! kubesim: a deterministic discrete-event simulator of a Kubernetes cluster.
+
+pub mod engine;
+pub mod model;
+pub mod scenario;

@@ -1,0 +1,3 @@
+//! Cluster state: nodes, pods and workload objects, and the specs they are made from.
+
+pub mod spec;

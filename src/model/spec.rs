@@ -1,0 +1,452 @@
+//! Compact, validated specs: what the scenario loader hands to the model.
+//!
+//! Kubernetes objects are parsed with k8s-openapi, checked, and converted into these small
+//! structs once, so that the hot loop never touches YAML, strings of quantities or
+//! optional-everything API types.
+
+use crate::engine::{SimDuration, SimTime};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Labels and selectors keep a stable order (BTreeMap) for deterministic output.
+pub type Labels = BTreeMap<String, String>;
+
+/// Resource amounts in integer base units.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Resources {
+    pub cpu_millis: i64,
+    pub memory_bytes: i64,
+    pub ephemeral_storage_bytes: i64,
+    /// Maximum pods (nodes only; `capacity.pods`).
+    pub pods: i64,
+    /// Extended resources such as `nvidia.com/gpu`, in whole units.
+    pub extended: BTreeMap<String, i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taint {
+    pub key: String,
+    pub value: String,
+    pub effect: TaintEffect,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TolerationOperator {
+    Equal,
+    Exists,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Toleration {
+    /// Empty key with `Exists` tolerates everything.
+    pub key: String,
+    pub operator: TolerationOperator,
+    pub value: String,
+    /// None tolerates every effect.
+    pub effect: Option<TaintEffect>,
+    pub toleration_seconds: Option<i64>,
+}
+
+/// A label selector: `matchLabels` plus `matchExpressions`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selector {
+    pub match_labels: Labels,
+    pub match_expressions: Vec<SelectorRequirement>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelectorRequirement {
+    pub key: String,
+    pub operator: SelectorOperator,
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelectorOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+impl Selector {
+    pub fn matches(&self, labels: &Labels) -> bool {
+        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+            && self.match_expressions.iter().all(|r| {
+                let v = labels.get(&r.key);
+                match r.operator {
+                    SelectorOperator::In => v.is_some_and(|v| r.values.contains(v)),
+                    SelectorOperator::NotIn => !v.is_some_and(|v| r.values.contains(v)),
+                    SelectorOperator::Exists => v.is_some(),
+                    SelectorOperator::DoesNotExist => v.is_none(),
+                }
+            })
+    }
+
+    /// An empty selector matches nothing for workload controllers (Kubernetes rejects it).
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.match_expressions.is_empty()
+    }
+}
+
+/// A readiness or liveness probe, with Kubernetes' defaults already applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+    pub initial_delay: SimDuration,
+    pub period: SimDuration,
+    pub timeout: SimDuration,
+    pub success_threshold: u32,
+    pub failure_threshold: u32,
+}
+
+impl Default for Probe {
+    fn default() -> Self {
+        Probe {
+            initial_delay: SimDuration::ZERO,
+            period: SimDuration::from_secs(10),
+            timeout: SimDuration::from_secs(1),
+            success_threshold: 1,
+            failure_threshold: 3,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PullPolicy {
+    Always,
+    IfNotPresent,
+    Never,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerSpec {
+    pub name: String,
+    pub image: String,
+    pub pull_policy: PullPolicy,
+    pub requests: Resources,
+    pub limits: Resources,
+    pub readiness: Option<Probe>,
+    pub liveness: Option<Probe>,
+    /// `containerPort`s that are also `hostPort`s (for the NodePorts filter).
+    pub host_ports: Vec<u16>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestartPolicy {
+    Always,
+    OnFailure,
+    Never,
+}
+
+/// What the model needs of a pod's spec.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodSpec {
+    pub containers: Vec<ContainerSpec>,
+    pub init_containers: Vec<ContainerSpec>,
+    pub restart_policy: RestartPolicy,
+    pub termination_grace: SimDuration,
+    pub node_selector: Labels,
+    /// `spec.nodeName`: bypasses the scheduler.
+    pub node_name: Option<String>,
+    pub tolerations: Vec<Toleration>,
+    pub priority_class_name: Option<String>,
+}
+
+impl PodSpec {
+    /// The pod's effective request: the sum over app containers, or the largest init
+    /// container's if that is larger (per resource), as the scheduler computes it.
+    pub fn requests(&self) -> Resources {
+        let mut r = Resources::default();
+        for c in &self.containers {
+            r.cpu_millis += c.requests.cpu_millis;
+            r.memory_bytes += c.requests.memory_bytes;
+            r.ephemeral_storage_bytes += c.requests.ephemeral_storage_bytes;
+            for (k, v) in &c.requests.extended {
+                *r.extended.entry(k.clone()).or_insert(0) += v;
+            }
+        }
+        for c in &self.init_containers {
+            r.cpu_millis = r.cpu_millis.max(c.requests.cpu_millis);
+            r.memory_bytes = r.memory_bytes.max(c.requests.memory_bytes);
+            r.ephemeral_storage_bytes =
+                r.ephemeral_storage_bytes.max(c.requests.ephemeral_storage_bytes);
+            for (k, v) in &c.requests.extended {
+                let e = r.extended.entry(k.clone()).or_insert(0);
+                *e = (*e).max(*v);
+            }
+        }
+        r
+    }
+}
+
+/// A pod template: labels, annotations and spec, plus the hash that names its ReplicaSet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodTemplate {
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub spec: PodSpec,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IntOrPercent {
+    Int(i32),
+    Percent(i32),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeploymentStrategy {
+    RollingUpdate { max_surge: IntOrPercent, max_unavailable: IntOrPercent },
+    Recreate,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeploymentSpec {
+    pub replicas: i32,
+    pub selector: Selector,
+    pub template: Arc<PodTemplate>,
+    pub strategy: DeploymentStrategy,
+    pub min_ready_seconds: i32,
+    pub revision_history_limit: i32,
+    pub progress_deadline_seconds: i32,
+    pub paused: bool,
+}
+
+/// ReplicaSet and ReplicationController share one model: a count of pods from a template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaSetSpec {
+    pub replicas: i32,
+    pub selector: Selector,
+    pub template: Arc<PodTemplate>,
+    pub min_ready_seconds: i32,
+}
+
+/// Object identity: kind, namespace and name, as in `default/web-5d8f-x2k9q`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectRef {
+    pub kind: Kind,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for ObjectRef {
+    /// `deployment/web`, as kubectl names it (the namespace is shown only when not default).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.kind.namespaced() && self.namespace != "default" {
+            write!(f, "{}/{}/{}", self.namespace, self.kind.resource(), self.name)
+        } else {
+            write!(f, "{}/{}", self.kind.resource(), self.name)
+        }
+    }
+}
+
+/// Kinds kubesim knows. Those not yet simulated are parsed and validated, then ignored with
+/// a warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Namespace,
+    Node,
+    Pod,
+    ReplicaSet,
+    ReplicationController,
+    Deployment,
+    Service,
+    Ingress,
+    DaemonSet,
+    StatefulSet,
+    Job,
+    HorizontalPodAutoscaler,
+    PodDisruptionBudget,
+    PriorityClass,
+    ConfigMap,
+    Secret,
+    ServiceAccount,
+    Rollout,
+}
+
+impl Kind {
+    /// The lowercase singular resource name kubectl uses: `deployment`.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Kind::Namespace => "namespace",
+            Kind::Node => "node",
+            Kind::Pod => "pod",
+            Kind::ReplicaSet => "replicaset",
+            Kind::ReplicationController => "replicationcontroller",
+            Kind::Deployment => "deployment",
+            Kind::Service => "service",
+            Kind::Ingress => "ingress",
+            Kind::DaemonSet => "daemonset",
+            Kind::StatefulSet => "statefulset",
+            Kind::Job => "job",
+            Kind::HorizontalPodAutoscaler => "horizontalpodautoscaler",
+            Kind::PodDisruptionBudget => "poddisruptionbudget",
+            Kind::PriorityClass => "priorityclass",
+            Kind::ConfigMap => "configmap",
+            Kind::Secret => "secret",
+            Kind::ServiceAccount => "serviceaccount",
+            Kind::Rollout => "rollout",
+        }
+    }
+
+    pub fn namespaced(self) -> bool {
+        !matches!(self, Kind::Namespace | Kind::Node | Kind::PriorityClass)
+    }
+}
+
+/// One Kubernetes object from the scenario, converted.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ObjectSpec {
+    Namespace,
+    Pod { labels: Labels, annotations: Labels, spec: Arc<PodSpec> },
+    ReplicaSet { labels: Labels, spec: ReplicaSetSpec },
+    ReplicationController { labels: Labels, spec: ReplicaSetSpec },
+    Deployment { labels: Labels, annotations: Labels, spec: DeploymentSpec },
+    /// A kind that is parsed and validated but not simulated yet (listed in a warning).
+    NotSimulated,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object {
+    pub id: ObjectRef,
+    pub spec: ObjectSpec,
+}
+
+/// How one container image behaves: what a manifest cannot say.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImageBehavior {
+    /// Time to pull the image onto a node (serialised per node).
+    pub pull: SimDuration,
+    /// Time from container creation to the process running.
+    pub start: SimDuration,
+    /// Time from start until the app answers its probes.
+    pub ready_after: SimDuration,
+    /// Time the process takes to exit after SIGTERM (killed at the grace period if longer).
+    pub stop: SimDuration,
+    /// Probability that a start fails (the container exits at once).
+    pub crash_on_start: f64,
+    /// Requests served at once; further requests queue.
+    pub concurrency: u32,
+    /// Mean time to serve one request.
+    pub service_time: SimDuration,
+}
+
+impl Default for ImageBehavior {
+    /// Defaults for an image the scenario does not list (documented in the README).
+    fn default() -> Self {
+        ImageBehavior {
+            pull: SimDuration::from_secs(5),
+            start: SimDuration::from_secs(1),
+            ready_after: SimDuration::ZERO,
+            stop: SimDuration::from_secs(1),
+            crash_on_start: 0.0,
+            concurrency: 100,
+            service_time: SimDuration::from_millis(10),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeGroup {
+    /// Node name, or the prefix of `name-1 .. name-N` when `count` > 1.
+    pub name: String,
+    pub count: u32,
+    pub capacity: Resources,
+    pub labels: Labels,
+    pub taints: Vec<Taint>,
+}
+
+/// Timings of the control plane and kubelets (Kubernetes' defaults unless overridden).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlPlane {
+    /// Latency of an API write reaching the watchers.
+    pub api_latency: SimDuration,
+    pub node_monitor_grace_period: SimDuration,
+    pub default_toleration_seconds: i64,
+    /// Delay before an unschedulable pod is retried in any case.
+    pub pod_max_in_unschedulable_pods_duration: SimDuration,
+    pub pod_initial_backoff: SimDuration,
+    pub pod_max_backoff: SimDuration,
+    /// Kubelet: creating the pod sandbox before the first pull.
+    pub sandbox_creation: SimDuration,
+}
+
+impl Default for ControlPlane {
+    fn default() -> Self {
+        ControlPlane {
+            api_latency: SimDuration::from_millis(10),
+            node_monitor_grace_period: SimDuration::from_secs(50),
+            default_toleration_seconds: 300,
+            pod_max_in_unschedulable_pods_duration: SimDuration::from_secs(300),
+            pod_initial_backoff: SimDuration::from_secs(1),
+            pod_max_backoff: SimDuration::from_secs(10),
+            sandbox_creation: SimDuration::from_millis(500),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScaleTarget {
+    Deployment,
+    ReplicaSet,
+    ReplicationController,
+}
+
+/// A kubectl command on the timeline, parsed and checked at load time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KubectlCommand {
+    /// `apply -f FILE`: objects created or updated.
+    Apply { objects: Vec<Object> },
+    /// `create -f FILE`: objects created (an existing one is an AlreadyExists error event).
+    Create { objects: Vec<Object> },
+    /// `delete KIND/NAME...` or `delete -f FILE`.
+    Delete { targets: Vec<ObjectRef> },
+    /// `scale KIND/NAME --replicas=N`.
+    Scale { target: ObjectRef, replicas: i32 },
+    /// `set image deployment/web CONTAINER=IMAGE...`.
+    SetImage { target: ObjectRef, images: Vec<(String, String)> },
+    RolloutUndo { target: ObjectRef, to_revision: Option<i64> },
+    RolloutPause { target: ObjectRef },
+    RolloutResume { target: ObjectRef },
+    RolloutRestart { target: ObjectRef },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineEntry {
+    pub at: SimTime,
+    /// The line as the user wrote it, for events and narration.
+    pub text: String,
+    pub command: KubectlCommand,
+}
+
+/// A validated scenario, ready to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    pub duration: SimDuration,
+    pub sample: SimDuration,
+    pub nodes: Vec<NodeGroup>,
+    pub control_plane: ControlPlane,
+    pub scoring: ScoringStrategy,
+    /// Image name (as written in manifests) -> behaviour. Unlisted images use the default.
+    pub images: BTreeMap<String, ImageBehavior>,
+    pub objects: Vec<Object>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// How the scheduler scores nodes for resource fit (`cluster.scheduler.scoring`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ScoringStrategy {
+    #[default]
+    LeastAllocated,
+    MostAllocated,
+    RequestedToCapacityRatio,
+}
