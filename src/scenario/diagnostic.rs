@@ -1,0 +1,145 @@
+//! Diagnostics: one problem found in a scenario, with where it is and how to fix it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem in an input file, printed like a compiler message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub file: PathBuf,
+    /// 1-based line, when the problem has a place in the file.
+    pub line: Option<usize>,
+    /// 1-based column (in characters).
+    pub column: Option<usize>,
+    pub message: String,
+    pub help: Option<String>,
+    /// The text of `line`, shown under the message with a caret.
+    pub source_line: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(file: &Path, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, file, message)
+    }
+
+    pub fn warning(file: &Path, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, file, message)
+    }
+
+    fn new(severity: Severity, file: &Path, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            message: message.into(),
+            help: None,
+            source_line: None,
+        }
+    }
+
+    /// Places the diagnostic at `line:column` and quotes that line of `text`.
+    pub fn at(mut self, line: usize, column: usize, text: &str) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self.source_line = line
+            .checked_sub(1)
+            .and_then(|i| text.lines().nth(i))
+            .map(|l| l.trim_end_matches('\r').to_string());
+        self
+    }
+
+    pub fn with_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{label}: {}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        write!(f, ": {}", self.message)?;
+        if let (Some(line), Some(src)) = (self.line, &self.source_line) {
+            let width = line.to_string().len();
+            let col = self.column.unwrap_or(1).max(1);
+            let pad: String = src.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            write!(f, "\n{line:>width$} | {src}\n{:>width$} | {pad}^", "")?;
+        }
+        if let Some(help) = &self.help {
+            let width = self.line.map_or(1, |l| l.to_string().len());
+            write!(f, "\n{:>width$} = help: {help}", "")?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects every problem found while loading, in the order found.
+#[derive(Debug, Default)]
+pub(crate) struct Report {
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diags.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.diags.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// Errors first (in the order found), then warnings.
+    pub fn into_sorted(self) -> Vec<Diagnostic> {
+        let (mut errors, warnings): (Vec<_>, Vec<_>) =
+            self.diags.into_iter().partition(Diagnostic::is_error);
+        errors.extend(warnings);
+        errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prints_place_source_caret_and_help() {
+        let d = Diagnostic::error(Path::new("s.yaml"), "unknown field `replcas`")
+            .at(2, 3, "spec:\n  replcas: 3\n")
+            .with_help(Some("did you mean `replicas`?".into()));
+        assert_eq!(
+            d.to_string(),
+            "error: s.yaml:2:3: unknown field `replcas`\n2 |   replcas: 3\n  |   ^\n  = help: did you mean `replicas`?"
+        );
+    }
+
+    #[test]
+    fn prints_without_place() {
+        let d = Diagnostic::error(Path::new("x.yaml"), "not a text file");
+        assert_eq!(d.to_string(), "error: x.yaml: not a text file");
+    }
+}
