@@ -1,3 +1,4 @@
 //! Cluster state: nodes, pods and workload objects, and the specs they are made from.
 
 pub mod spec;
+pub mod store;

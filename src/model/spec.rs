@@ -138,15 +138,16 @@ pub struct ContainerSpec {
     pub host_ports: Vec<u16>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RestartPolicy {
+    #[default]
     Always,
     OnFailure,
     Never,
 }
 
 /// What the model needs of a pod's spec.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PodSpec {
     pub containers: Vec<ContainerSpec>,
     pub init_containers: Vec<ContainerSpec>,
@@ -186,8 +187,8 @@ impl PodSpec {
     }
 }
 
-/// A pod template: labels, annotations and spec, plus the hash that names its ReplicaSet.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A pod template: labels, annotations and spec.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PodTemplate {
     pub labels: Labels,
     pub annotations: Labels,

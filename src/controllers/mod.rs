@@ -1,0 +1,5 @@
+//! Controllers: one file (or folder) per controller, each a pure reconcile over observed
+//! state that returns the writes to make.
+
+pub mod deployment;
+pub mod replicaset;

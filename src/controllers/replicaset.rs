@@ -1,0 +1,246 @@
+//! The ReplicaSet controller (pkg/controller/replicaset), as pure decisions: how many pods
+//! to create, which to delete, and the status to report. ReplicationControllers use the
+//! same logic, as in Kubernetes.
+
+use crate::engine::SimTime;
+use crate::model::store::{PodId, PodPhase, RsStatus};
+use std::cmp::Ordering;
+
+/// At most this many pods are created or deleted per sync (burstReplicas).
+pub const BURST_REPLICAS: usize = 500;
+/// The first slow-start batch (SlowStartInitialBatchSize).
+pub const SLOW_START_INITIAL_BATCH: usize = 1;
+
+/// What the controller knows of one of its pods.
+#[derive(Clone, Debug)]
+pub struct PodInfo {
+    pub id: PodId,
+    pub active: bool,
+    pub assigned: bool,
+    pub phase: PodPhase,
+    pub ready_since: Option<SimTime>,
+    pub deletion_cost: i32,
+    /// Active pods of the same owner on the same node, this one included.
+    pub colocated: usize,
+    pub max_restarts: u32,
+    pub created: SimTime,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decision {
+    pub create: usize,
+    pub delete: Vec<PodId>,
+    /// Status from the pods seen at the start of the sync (calculateStatus).
+    pub status: RsStatus,
+    /// A ready pod becomes available then (minReadySeconds): sync again.
+    pub recheck_at: Option<SimTime>,
+}
+
+/// syncReplicaSet / manageReplicas.
+pub fn reconcile(replicas: i32, min_ready_seconds: i32, pods: &[PodInfo], now: SimTime) -> Decision {
+    let active: Vec<&PodInfo> = pods.iter().filter(|p| p.active).collect();
+    let diff = active.len() as i64 - i64::from(replicas.max(0));
+    let mut decision = Decision { status: status(&active, min_ready_seconds, now), ..Decision::default() };
+    decision.recheck_at = next_availability(&active, min_ready_seconds, now);
+    if diff < 0 {
+        decision.create = ((-diff) as usize).min(BURST_REPLICAS);
+    } else if diff > 0 {
+        let mut ranked = active.clone();
+        ranked.sort_by(|a, b| deletion_order(a, b, now));
+        decision.delete = ranked.iter().take((diff as usize).min(BURST_REPLICAS)).map(|p| p.id).collect();
+    }
+    decision
+}
+
+fn status(active: &[&PodInfo], min_ready_seconds: i32, now: SimTime) -> RsStatus {
+    let min_ready = min_ready_micros(min_ready_seconds);
+    let ready = active.iter().filter(|p| p.ready_since.is_some()).count() as i32;
+    let available = active
+        .iter()
+        .filter(|p| p.ready_since.is_some_and(|t| now.since(t).as_micros() >= min_ready))
+        .count() as i32;
+    RsStatus { replicas: active.len() as i32, ready, available }
+}
+
+fn min_ready_micros(min_ready_seconds: i32) -> u64 {
+    min_ready_seconds.max(0) as u64 * 1_000_000
+}
+
+/// The earliest time a ready, not yet available pod becomes available.
+fn next_availability(active: &[&PodInfo], min_ready_seconds: i32, now: SimTime) -> Option<SimTime> {
+    if min_ready_seconds <= 0 {
+        return None;
+    }
+    let min_ready = min_ready_micros(min_ready_seconds);
+    active
+        .iter()
+        .filter_map(|p| p.ready_since)
+        .map(|t| SimTime(t.0 + min_ready))
+        .filter(|&t| t > now)
+        .min()
+}
+
+/// The sizes of slow-start batches for `n` creations: 1, 2, 4, ... (slowStartBatch). Each
+/// batch starts only when the one before succeeded; in the model creations never fail,
+/// so all batches of one sync land together.
+pub fn slow_start_batches(n: usize) -> Vec<usize> {
+    let mut batches = Vec::new();
+    let (mut remaining, mut size) = (n, SLOW_START_INITIAL_BATCH);
+    while remaining > 0 {
+        let b = size.min(remaining);
+        batches.push(b);
+        remaining -= b;
+        size *= 2;
+    }
+    batches
+}
+
+fn phase_ordinal(phase: PodPhase) -> u8 {
+    match phase {
+        PodPhase::Pending => 0,
+        PodPhase::Running => 2,
+        PodPhase::Succeeded | PodPhase::Failed => 1, // "Unknown" sits between; finished pods are not active anyway
+    }
+}
+
+/// log2 of the time since `t` in nanoseconds (LogarithmicScaleDown), -1 when not in the past.
+fn log_rank(t: SimTime, now: SimTime) -> i64 {
+    let nanos = now.since(t).as_micros().saturating_mul(1_000);
+    if nanos == 0 {
+        -1
+    } else {
+        i64::from(63 - nanos.leading_zeros())
+    }
+}
+
+/// ActivePodsWithRanks.Less: the pod to delete first comes first.
+pub fn deletion_order(a: &PodInfo, b: &PodInfo, now: SimTime) -> Ordering {
+    // 1. Unassigned before assigned.
+    a.assigned
+        .cmp(&b.assigned)
+        // 2. Pending before Unknown before Running.
+        .then_with(|| phase_ordinal(a.phase).cmp(&phase_ordinal(b.phase)))
+        // 3. Not ready before ready.
+        .then_with(|| a.ready_since.is_some().cmp(&b.ready_since.is_some()))
+        // 4. Lower pod-deletion-cost first.
+        .then_with(|| a.deletion_cost.cmp(&b.deletion_cost))
+        // 5. More pods of the set on the same node first.
+        .then_with(|| b.colocated.cmp(&a.colocated))
+        // 6. Ready for less time first, compared in log2 buckets.
+        .then_with(|| match (a.ready_since, b.ready_since) {
+            (Some(ta), Some(tb)) if ta != tb => log_rank(ta, now).cmp(&log_rank(tb, now)),
+            _ => Ordering::Equal,
+        })
+        // 7. More container restarts first.
+        .then_with(|| b.max_restarts.cmp(&a.max_restarts))
+        // 8. Newer before older, in log2 buckets.
+        .then_with(|| {
+            if a.created == b.created {
+                Ordering::Equal
+            } else {
+                log_rank(a.created, now).cmp(&log_rank(b.created, now))
+            }
+        })
+        // Kubernetes breaks remaining ties by UID; kubesim by creation order, newest first.
+        .then_with(|| b.id.cmp(&a.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(id: PodId) -> PodInfo {
+        PodInfo {
+            id,
+            active: true,
+            assigned: true,
+            phase: PodPhase::Running,
+            ready_since: Some(SimTime(1_000_000)),
+            deletion_cost: 0,
+            colocated: 1,
+            max_restarts: 0,
+            created: SimTime(0),
+        }
+    }
+
+    const NOW: SimTime = SimTime(1_000_000_000);
+
+    fn first_to_delete(pods: Vec<PodInfo>) -> PodId {
+        reconcile(pods.len() as i32 - 1, 0, &pods, NOW).delete[0]
+    }
+
+    #[test]
+    fn creates_the_missing_pods_up_to_the_burst_limit() {
+        assert_eq!(reconcile(3, 0, &[pod(0)], NOW).create, 2);
+        assert_eq!(reconcile(2_000, 0, &[], NOW).create, BURST_REPLICAS);
+    }
+
+    #[test]
+    fn terminating_pods_do_not_count_as_replicas() {
+        let mut gone = pod(0);
+        gone.active = false;
+        let d = reconcile(1, 0, &[gone], NOW);
+        assert_eq!(d.create, 1);
+        assert_eq!(d.status.replicas, 0);
+    }
+
+    #[test]
+    fn deletion_prefers_unassigned_then_pending_then_not_ready() {
+        let mut unassigned = pod(1);
+        unassigned.assigned = false;
+        unassigned.phase = PodPhase::Pending;
+        unassigned.ready_since = None;
+        assert_eq!(first_to_delete(vec![pod(0), unassigned, pod(2)]), 1);
+
+        let mut pending = pod(1);
+        pending.phase = PodPhase::Pending;
+        pending.ready_since = None;
+        assert_eq!(first_to_delete(vec![pod(0), pending, pod(2)]), 1);
+
+        let mut not_ready = pod(2);
+        not_ready.ready_since = None;
+        assert_eq!(first_to_delete(vec![pod(0), pod(1), not_ready]), 2);
+    }
+
+    #[test]
+    fn deletion_prefers_low_cost_then_doubled_up_then_recently_ready() {
+        let mut cheap = pod(1);
+        cheap.deletion_cost = -10;
+        assert_eq!(first_to_delete(vec![pod(0), cheap, pod(2)]), 1);
+
+        let mut crowded = pod(0);
+        crowded.colocated = 3;
+        assert_eq!(first_to_delete(vec![crowded, pod(1), pod(2)]), 0);
+
+        // Ready 1s ago vs ~999s ago: different log2 buckets, the newer one goes.
+        let mut fresh = pod(1);
+        fresh.ready_since = Some(SimTime(999_000_000));
+        assert_eq!(first_to_delete(vec![pod(0), fresh, pod(2)]), 1);
+    }
+
+    #[test]
+    fn ready_times_in_the_same_log_bucket_tie_and_restarts_decide() {
+        let mut a = pod(0);
+        a.ready_since = Some(SimTime(100_000_000));
+        let mut b = pod(1);
+        b.ready_since = Some(SimTime(101_000_000)); // 900s vs 899s ago: same bucket
+        b.max_restarts = 2;
+        assert_eq!(first_to_delete(vec![a, b, pod(2)]), 1);
+    }
+
+    #[test]
+    fn slow_start_batches_double() {
+        assert_eq!(slow_start_batches(10), vec![1, 2, 4, 3]);
+        assert_eq!(slow_start_batches(0), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn availability_waits_for_min_ready_seconds() {
+        let mut p = pod(0);
+        p.ready_since = Some(SimTime(995_000_000)); // 5s before NOW
+        let d = reconcile(1, 10, &[p], NOW);
+        assert_eq!(d.status.ready, 1);
+        assert_eq!(d.status.available, 0);
+        assert_eq!(d.recheck_at, Some(SimTime(1_005_000_000)));
+    }
+}

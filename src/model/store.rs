@@ -1,0 +1,396 @@
+//! The API store: every object of the run in dense, id-indexed tables.
+//!
+//! Ids are indices that are never reused, so a pod's row in pods.csv survives its deletion.
+//! Lookups by name go through BTreeMaps, so iteration order never depends on hashing.
+
+use super::spec::{
+    DeploymentSpec, Labels, ObjectRef, PodSpec, PodTemplate, ReplicaSetSpec, Resources, Selector,
+    Taint,
+};
+use crate::engine::SimTime;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+pub type NodeId = u32;
+pub type PodId = u32;
+pub type RsId = u32;
+pub type DeployId = u32;
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub name: String,
+    pub labels: Labels,
+    pub taints: Vec<Taint>,
+    pub unschedulable: bool,
+    pub ready: bool,
+    pub allocatable: Resources,
+    /// Sum of the requests of the pods bound here and not yet gone.
+    pub requested: Resources,
+    /// Pods bound here and not yet gone (terminating ones included).
+    pub pods: BTreeSet<PodId>,
+    /// Image -> the time its pull completes (or completed) on this node.
+    pub images: BTreeMap<String, SimTime>,
+    /// Pulls are serialised: the time the image puller is free again.
+    pub puller_free_at: SimTime,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PodPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl PodPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodPhase::Pending => "Pending",
+            PodPhase::Running => "Running",
+            PodPhase::Succeeded => "Succeeded",
+            PodPhase::Failed => "Failed",
+        }
+    }
+}
+
+/// Who controls a pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodOwner {
+    ReplicaSet(RsId),
+}
+
+/// What a container is doing, as `kubectl get pods` would say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContainerState {
+    Waiting(&'static str),
+    Running,
+    Terminated(&'static str),
+}
+
+#[derive(Clone, Debug)]
+pub struct ContainerStatus {
+    pub state: ContainerState,
+    pub started_at: Option<SimTime>,
+    pub ready: bool,
+    pub restarts: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Pod {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub deletion_cost: i32,
+    pub spec: Arc<PodSpec>,
+    pub owner: Option<PodOwner>,
+    /// Revision of the owning Deployment's ReplicaSet when the pod was created.
+    pub revision: i64,
+    pub phase: PodPhase,
+    pub node: Option<NodeId>,
+    pub created: SimTime,
+    pub scheduled: Option<SimTime>,
+    pub started: Option<SimTime>,
+    /// Set while the pod is Ready: since when.
+    pub ready_since: Option<SimTime>,
+    /// First time the pod became Ready.
+    pub first_ready: Option<SimTime>,
+    pub terminating: Option<SimTime>,
+    pub deleted: Option<SimTime>,
+    pub containers: Vec<ContainerStatus>,
+    /// Last status reason worth reporting (`CrashLoopBackOff`, `Unschedulable`, ...).
+    pub reason: String,
+    /// Bumped whenever the kubelet's plan for this pod changes; stale timers carry an old one.
+    pub generation: u32,
+}
+
+impl Pod {
+    /// Active pods count towards a ReplicaSet's replicas: not terminating, not finished.
+    pub fn is_active(&self) -> bool {
+        self.terminating.is_none()
+            && self.deleted.is_none()
+            && !matches!(self.phase, PodPhase::Succeeded | PodPhase::Failed)
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready_since.is_some()
+    }
+
+    /// Ready for at least `min_ready_seconds` at `now`.
+    pub fn is_available(&self, min_ready_seconds: i32, now: SimTime) -> bool {
+        match self.ready_since {
+            Some(t) => now.since(t).as_micros() >= min_ready_seconds.max(0) as u64 * 1_000_000,
+            None => false,
+        }
+    }
+
+    pub fn restarts(&self) -> u32 {
+        self.containers.iter().map(|c| c.restarts).sum()
+    }
+
+    pub fn max_container_restarts(&self) -> u32 {
+        self.containers.iter().map(|c| c.restarts).max().unwrap_or(0)
+    }
+
+    pub fn is_gone(&self) -> bool {
+        self.deleted.is_some()
+    }
+}
+
+/// Which API kind a ReplicaSet row stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RsKind {
+    ReplicaSet,
+    ReplicationController,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RsStatus {
+    pub replicas: i32,
+    pub ready: i32,
+    pub available: i32,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReplicaSet {
+    pub kind: RsKind,
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub selector: Selector,
+    pub template: Arc<PodTemplate>,
+    /// `pod-template-hash` of the template (empty for a ReplicaSet not made by a Deployment).
+    pub template_hash: String,
+    pub replicas: i32,
+    pub min_ready_seconds: i32,
+    pub owner: Option<DeployId>,
+    /// `deployment.kubernetes.io/revision`.
+    pub revision: i64,
+    /// `deployment.kubernetes.io/desired-replicas` and `max-replicas`.
+    pub desired_replicas_annotation: Option<i32>,
+    pub max_replicas_annotation: Option<i32>,
+    pub created: SimTime,
+    /// Pods this ReplicaSet created and that are not gone yet.
+    pub pods: BTreeSet<PodId>,
+    pub status: RsStatus,
+    pub deleted: bool,
+}
+
+impl ReplicaSet {
+    pub fn from_spec(kind: RsKind, namespace: &str, name: &str, labels: Labels, spec: &ReplicaSetSpec, now: SimTime) -> Self {
+        ReplicaSet {
+            kind,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            labels,
+            selector: spec.selector.clone(),
+            template: spec.template.clone(),
+            template_hash: String::new(),
+            replicas: spec.replicas,
+            min_ready_seconds: spec.min_ready_seconds,
+            owner: None,
+            revision: 0,
+            desired_replicas_annotation: None,
+            max_replicas_annotation: None,
+            created: now,
+            pods: BTreeSet::new(),
+            status: RsStatus::default(),
+            deleted: false,
+        }
+    }
+}
+
+/// Why the Deployment is (not) progressing: the reason of its `Progressing` condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgressReason {
+    NewReplicaSetCreated,
+    FoundNewReplicaSet,
+    ReplicaSetUpdated,
+    NewReplicaSetAvailable,
+    ProgressDeadlineExceeded,
+    DeploymentPaused,
+    DeploymentResumed,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeploymentStatus {
+    pub replicas: i32,
+    pub updated: i32,
+    pub ready: i32,
+    pub available: i32,
+    pub unavailable: i32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Deployment {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: DeploymentSpec,
+    /// Hash of `spec.template`: names the ReplicaSet that runs it.
+    pub template_hash: String,
+    pub status: DeploymentStatus,
+    pub progress_reason: Option<ProgressReason>,
+    /// When the Progressing condition last changed (its lastUpdateTime).
+    pub progress_updated: SimTime,
+    pub replica_sets: BTreeSet<RsId>,
+    pub deleted: bool,
+}
+
+/// The whole cluster.
+#[derive(Default)]
+pub struct Store {
+    pub nodes: Vec<Node>,
+    pub pods: Vec<Pod>,
+    pub replica_sets: Vec<ReplicaSet>,
+    pub deployments: Vec<Deployment>,
+    pub namespaces: BTreeSet<String>,
+    pub node_by_name: BTreeMap<String, NodeId>,
+    pub pod_by_name: BTreeMap<(String, String), PodId>,
+    pub rs_by_name: BTreeMap<(RsKindKey, String, String), RsId>,
+    pub deployment_by_name: BTreeMap<(String, String), DeployId>,
+}
+
+/// ReplicaSets and ReplicationControllers have separate name spaces.
+pub type RsKindKey = u8;
+
+pub fn rs_kind_key(kind: RsKind) -> RsKindKey {
+    match kind {
+        RsKind::ReplicaSet => 0,
+        RsKind::ReplicationController => 1,
+    }
+}
+
+impl Store {
+    pub fn find_deployment(&self, namespace: &str, name: &str) -> Option<DeployId> {
+        self.deployment_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    pub fn find_rs(&self, kind: RsKind, namespace: &str, name: &str) -> Option<RsId> {
+        self.rs_by_name
+            .get(&(rs_kind_key(kind), namespace.to_string(), name.to_string()))
+            .copied()
+    }
+
+    pub fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
+        self.pod_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    pub fn add_node(&mut self, node: Node) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        self.node_by_name.insert(node.name.clone(), id);
+        self.nodes.push(node);
+        id
+    }
+
+    pub fn add_pod(&mut self, pod: Pod) -> PodId {
+        let id = self.pods.len() as PodId;
+        self.pod_by_name.insert((pod.namespace.clone(), pod.name.clone()), id);
+        if let Some(PodOwner::ReplicaSet(rs)) = pod.owner {
+            self.replica_sets[rs as usize].pods.insert(id);
+        }
+        self.pods.push(pod);
+        id
+    }
+
+    pub fn add_replica_set(&mut self, rs: ReplicaSet) -> RsId {
+        let id = self.replica_sets.len() as RsId;
+        self.rs_by_name.insert((rs_kind_key(rs.kind), rs.namespace.clone(), rs.name.clone()), id);
+        if let Some(d) = rs.owner {
+            self.deployments[d as usize].replica_sets.insert(id);
+        }
+        self.replica_sets.push(rs);
+        id
+    }
+
+    pub fn add_deployment(&mut self, d: Deployment) -> DeployId {
+        let id = self.deployments.len() as DeployId;
+        self.deployment_by_name.insert((d.namespace.clone(), d.name.clone()), id);
+        self.deployments.push(d);
+        id
+    }
+
+    /// Removes a ReplicaSet from its indexes (its row stays for the record).
+    pub fn remove_replica_set(&mut self, id: RsId) {
+        let rs = &mut self.replica_sets[id as usize];
+        rs.deleted = true;
+        let key = (rs_kind_key(rs.kind), rs.namespace.clone(), rs.name.clone());
+        if let Some(d) = rs.owner {
+            self.deployments[d as usize].replica_sets.remove(&id);
+        }
+        self.rs_by_name.remove(&key);
+    }
+
+    /// Binds a pod to a node and charges its requests there.
+    pub fn bind(&mut self, pod: PodId, node: NodeId, now: SimTime) {
+        let requests = self.pods[pod as usize].spec.requests();
+        let p = &mut self.pods[pod as usize];
+        p.node = Some(node);
+        p.scheduled = Some(now);
+        let n = &mut self.nodes[node as usize];
+        n.pods.insert(pod);
+        add_resources(&mut n.requested, &requests, 1);
+    }
+
+    /// The pod is gone from the API: frees its node and forgets its name.
+    pub fn remove_pod(&mut self, pod: PodId, now: SimTime) {
+        let p = &mut self.pods[pod as usize];
+        if p.deleted.is_some() {
+            return;
+        }
+        p.deleted = Some(now);
+        p.ready_since = None;
+        let key = (p.namespace.clone(), p.name.clone());
+        let (node, owner) = (p.node, p.owner);
+        let requests = p.spec.requests();
+        self.pod_by_name.remove(&key);
+        if let Some(n) = node {
+            let n = &mut self.nodes[n as usize];
+            if n.pods.remove(&pod) {
+                add_resources(&mut n.requested, &requests, -1);
+            }
+        }
+        if let Some(PodOwner::ReplicaSet(rs)) = owner {
+            self.replica_sets[rs as usize].pods.remove(&pod);
+        }
+    }
+
+    /// The object that a pod's row names as its owner: `deployment/web` or `replicaset/x`.
+    pub fn owner_ref(&self, pod: &Pod) -> Option<ObjectRef> {
+        use super::spec::Kind;
+        let PodOwner::ReplicaSet(rs) = pod.owner?;
+        let rs = &self.replica_sets[rs as usize];
+        Some(match rs.owner {
+            Some(d) => {
+                let d = &self.deployments[d as usize];
+                ObjectRef { kind: Kind::Deployment, namespace: d.namespace.clone(), name: d.name.clone() }
+            }
+            None => ObjectRef {
+                kind: match rs.kind {
+                    RsKind::ReplicaSet => Kind::ReplicaSet,
+                    RsKind::ReplicationController => Kind::ReplicationController,
+                },
+                namespace: rs.namespace.clone(),
+                name: rs.name.clone(),
+            },
+        })
+    }
+}
+
+/// `acc += sign * r`, resource by resource.
+pub fn add_resources(acc: &mut Resources, r: &Resources, sign: i64) {
+    acc.cpu_millis += sign * r.cpu_millis;
+    acc.memory_bytes += sign * r.memory_bytes;
+    acc.ephemeral_storage_bytes += sign * r.ephemeral_storage_bytes;
+    for (k, v) in &r.extended {
+        *acc.extended.entry(k.clone()).or_insert(0) += sign * v;
+    }
+}
+
+/// Builds the compact template of a Deployment's ReplicaSet: the template plus the
+/// `pod-template-hash` label that keeps ReplicaSets of one Deployment apart.
+pub fn template_with_hash(template: &PodTemplate, hash: &str) -> Arc<PodTemplate> {
+    let mut t = template.clone();
+    t.labels.insert("pod-template-hash".to_string(), hash.to_string());
+    Arc::new(t)
+}
+
