@@ -4,3 +4,4 @@ pub mod engine;
 pub mod model;
 pub mod controllers;
 pub mod scenario;
+pub mod scheduler;

@@ -26,6 +26,11 @@ pub struct Node {
     pub allocatable: Resources,
     /// Sum of the requests of the pods bound here and not yet gone.
     pub requested: Resources,
+    /// The same with the scheduler's non-zero defaults for containers that request nothing
+    /// (100m cpu, 200Mi memory): what scoring counts.
+    pub requested_nonzero: NonZero,
+    /// hostPorts in use by the pods bound here, with how many pods use each.
+    pub host_ports: BTreeMap<u16, u32>,
     /// Pods bound here and not yet gone (terminating ones included).
     pub pods: BTreeSet<PodId>,
     /// Image -> the time its pull completes (or completed) on this node.
@@ -323,12 +328,17 @@ impl Store {
     /// Binds a pod to a node and charges its requests there.
     pub fn bind(&mut self, pod: PodId, node: NodeId, now: SimTime) {
         let requests = self.pods[pod as usize].spec.requests();
+        let nonzero = NonZero::of(&self.pods[pod as usize].spec);
         let p = &mut self.pods[pod as usize];
         p.node = Some(node);
         p.scheduled = Some(now);
         let n = &mut self.nodes[node as usize];
         n.pods.insert(pod);
         add_resources(&mut n.requested, &requests, 1);
+        n.requested_nonzero.add(nonzero, 1);
+        for port in self.pods[pod as usize].spec.containers.iter().flat_map(|c| c.host_ports.iter()) {
+            *n.host_ports.entry(*port).or_insert(0) += 1;
+        }
     }
 
     /// The pod is gone from the API: frees its node and forgets its name.
@@ -342,11 +352,18 @@ impl Store {
         let key = (p.namespace.clone(), p.name.clone());
         let (node, owner) = (p.node, p.owner);
         let requests = p.spec.requests();
+        let nonzero = NonZero::of(&p.spec);
         self.pod_by_name.remove(&key);
         if let Some(n) = node {
             let n = &mut self.nodes[n as usize];
             if n.pods.remove(&pod) {
                 add_resources(&mut n.requested, &requests, -1);
+                n.requested_nonzero.add(nonzero, -1);
+                for port in self.pods[pod as usize].spec.containers.iter().flat_map(|c| c.host_ports.iter()) {
+                    if let Some(count) = n.host_ports.get_mut(port) {
+                        *count = count.saturating_sub(1);
+                    }
+                }
             }
         }
         if let Some(PodOwner::ReplicaSet(rs)) = owner {
@@ -373,6 +390,34 @@ impl Store {
                 name: rs.name.clone(),
             },
         })
+    }
+}
+
+/// CPU and memory requests with the scheduler's defaults for containers that ask for
+/// nothing (DefaultMilliCPURequest 100m, DefaultMemoryRequest 200Mi). Scoring uses these
+/// so that empty requests still spread; fitting does not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NonZero {
+    pub cpu_millis: i64,
+    pub memory_bytes: i64,
+}
+
+pub const DEFAULT_MILLI_CPU_REQUEST: i64 = 100;
+pub const DEFAULT_MEMORY_REQUEST: i64 = 200 * 1024 * 1024;
+
+impl NonZero {
+    pub fn of(spec: &PodSpec) -> NonZero {
+        let mut n = NonZero::default();
+        for c in &spec.containers {
+            n.cpu_millis += if c.requests.cpu_millis == 0 { DEFAULT_MILLI_CPU_REQUEST } else { c.requests.cpu_millis };
+            n.memory_bytes += if c.requests.memory_bytes == 0 { DEFAULT_MEMORY_REQUEST } else { c.requests.memory_bytes };
+        }
+        n
+    }
+
+    pub fn add(&mut self, other: NonZero, sign: i64) {
+        self.cpu_millis += sign * other.cpu_millis;
+        self.memory_bytes += sign * other.memory_bytes;
     }
 }
 

@@ -1,0 +1,32 @@
+//! NodeResourcesBalancedAllocation: prefer nodes whose cpu and memory would be used in
+//! equal fractions: `(1 - stddev of the fractions) * 100`.
+
+use super::{PodContext, ScorePlugin, MAX_NODE_SCORE};
+use crate::model::store::Node;
+
+pub struct BalancedAllocation;
+
+fn fraction(requested: i64, capacity: i64) -> f64 {
+    if capacity <= 0 {
+        return 1.0;
+    }
+    (requested as f64 / capacity as f64).min(1.0)
+}
+
+impl ScorePlugin for BalancedAllocation {
+    fn name(&self) -> &'static str {
+        "NodeResourcesBalancedAllocation"
+    }
+
+    fn weight(&self) -> i64 {
+        1
+    }
+
+    fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
+        let cpu = fraction(node.requested.cpu_millis + pod.requests.cpu_millis, node.allocatable.cpu_millis);
+        let mem = fraction(node.requested.memory_bytes + pod.requests.memory_bytes, node.allocatable.memory_bytes);
+        // With two resources the standard deviation is half their difference.
+        let std = ((cpu - mem) / 2.0).abs();
+        ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
+    }
+}
