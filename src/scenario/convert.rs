@@ -1,0 +1,312 @@
+//! k8s-openapi objects -> compact specs, with Kubernetes' defaults applied.
+
+use super::checker::Checker;
+use super::quantity::parse_quantity;
+use super::validate;
+use crate::engine::SimDuration;
+use crate::model::spec::{
+    self, ContainerSpec, DeploymentStrategy, PodTemplate, Probe, PullPolicy, Resources, RestartPolicy,
+    Selector, SelectorOperator, SelectorRequirement, TaintEffect, TolerationOperator,
+};
+use k8s_openapi::api::apps::v1 as apps;
+use k8s_openapi::api::core::v1 as core;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub(crate) use crate::model::spec::IntOrPercent as Ip;
+
+pub(crate) fn selector(s: &meta::LabelSelector) -> Selector {
+    let match_expressions = s
+        .match_expressions
+        .iter()
+        .flatten()
+        .filter_map(|r| {
+            let operator = match r.operator.as_str() {
+                "In" => SelectorOperator::In,
+                "NotIn" => SelectorOperator::NotIn,
+                "Exists" => SelectorOperator::Exists,
+                "DoesNotExist" => SelectorOperator::DoesNotExist,
+                _ => return None,
+            };
+            Some(SelectorRequirement { key: r.key.clone(), operator, values: r.values.clone().unwrap_or_default() })
+        })
+        .collect();
+    Selector { match_labels: s.match_labels.clone().unwrap_or_default(), match_expressions }
+}
+
+/// `nginx` and `nginx:latest` are pulled Always; tagged or digested images IfNotPresent.
+pub(crate) fn default_pull_policy(image: &str) -> PullPolicy {
+    if image.contains('@') {
+        return PullPolicy::IfNotPresent;
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once(':') {
+        Some((_, tag)) if tag != "latest" => PullPolicy::IfNotPresent,
+        _ => PullPolicy::Always,
+    }
+}
+
+fn pull_policy(image: &str, given: Option<&str>) -> PullPolicy {
+    match given {
+        Some("Always") => PullPolicy::Always,
+        Some("IfNotPresent") => PullPolicy::IfNotPresent,
+        Some("Never") => PullPolicy::Never,
+        _ => default_pull_policy(image),
+    }
+}
+
+fn is_resource_name(name: &str) -> bool {
+    matches!(name, "cpu" | "memory" | "ephemeral-storage") || name.starts_with("hugepages-") || name.contains('/')
+}
+
+/// Parses a map of quantities into integer base units; reports bad names and values.
+pub(crate) fn quantities(
+    c: &mut Checker,
+    path: &str,
+    map: Option<&BTreeMap<String, K8sQuantity>>,
+) -> BTreeMap<String, i64> {
+    let mut out = BTreeMap::new();
+    for (name, q) in map.into_iter().flatten() {
+        let p = format!("{path}.{name}");
+        if !is_resource_name(name) {
+            let help = super::suggest::did_you_mean(name, ["cpu", "memory", "ephemeral-storage"]);
+            c.field_help(&p, format!("Invalid value: \"{name}\": must be a standard resource type or fully qualified"), help);
+            continue;
+        }
+        match parse_quantity(&q.0) {
+            Err(e) => c.field_help(&p, e, Some("expected a quantity like 250m, 2, 512Mi or 8Gi".into())),
+            Ok(v) if v.is_negative() => c.invalid(&p, format!("\"{}\"", q.0), "must be greater than or equal to 0"),
+            Ok(v) => {
+                let n = if name == "cpu" { v.millis_ceil() } else { v.units_ceil() };
+                match i64::try_from(n) {
+                    Ok(n) => {
+                        out.insert(name.clone(), n);
+                    }
+                    Err(_) => c.invalid(&p, format!("\"{}\"", q.0), "is too large"),
+                }
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn to_resources(m: &BTreeMap<String, i64>) -> Resources {
+    let mut r = Resources::default();
+    for (k, v) in m {
+        match k.as_str() {
+            "cpu" => r.cpu_millis = *v,
+            "memory" => r.memory_bytes = *v,
+            "ephemeral-storage" => r.ephemeral_storage_bytes = *v,
+            "pods" => r.pods = *v,
+            _ => {
+                r.extended.insert(k.clone(), *v);
+            }
+        }
+    }
+    r
+}
+
+/// (requests, limits); requests default to limits; requests may not exceed limits.
+fn resources(c: &mut Checker, path: &str, r: Option<&core::ResourceRequirements>) -> (Resources, Resources) {
+    let p = format!("{path}.resources");
+    let limits = quantities(c, &format!("{p}.limits"), r.and_then(|r| r.limits.as_ref()));
+    let mut requests = quantities(c, &format!("{p}.requests"), r.and_then(|r| r.requests.as_ref()));
+    for (name, lim) in &limits {
+        let req = *requests.entry(name.clone()).or_insert(*lim);
+        if req > *lim {
+            let given = |m: Option<&BTreeMap<String, K8sQuantity>>| {
+                m.and_then(|m| m.get(name)).map(|q| q.0.clone()).unwrap_or_default()
+            };
+            let (rq, lq) = (given(r.and_then(|r| r.requests.as_ref())), given(r.and_then(|r| r.limits.as_ref())));
+            c.invalid(&format!("{p}.requests"), format!("\"{rq}\""), &format!("must be less than or equal to {name} limit of {lq}"));
+        }
+    }
+    (to_resources(&requests), to_resources(&limits))
+}
+
+fn secs(v: Option<i32>, default: u64) -> SimDuration {
+    match v.and_then(|v| u64::try_from(v).ok()).filter(|v| *v > 0) {
+        Some(s) => SimDuration::from_secs(s),
+        None => SimDuration::from_secs(default),
+    }
+}
+
+fn count(v: Option<i32>, default: u32) -> u32 {
+    v.and_then(|v| u32::try_from(v).ok()).filter(|v| *v > 0).unwrap_or(default)
+}
+
+fn probe(c: &mut Checker, path: &str, p: Option<&core::Probe>, liveness: bool) -> Option<Probe> {
+    let p = p?;
+    validate::check_probe(c, path, p, liveness);
+    let d = Probe::default();
+    Some(Probe {
+        initial_delay: secs(p.initial_delay_seconds, 0),
+        period: secs(p.period_seconds, d.period.as_millis() / 1000),
+        timeout: secs(p.timeout_seconds, d.timeout.as_millis() / 1000),
+        success_threshold: count(p.success_threshold, d.success_threshold),
+        failure_threshold: count(p.failure_threshold, d.failure_threshold),
+    })
+}
+
+fn container(c: &mut Checker, path: &str, k: &core::Container, init: bool) -> ContainerSpec {
+    let image = k.image.clone().unwrap_or_default();
+    let (requests, limits) = resources(c, path, k.resources.as_ref());
+    if init && k.readiness_probe.is_some() {
+        c.field(&format!("{path}.readinessProbe"), "Forbidden: may not be set for init containers");
+    }
+    if init && k.liveness_probe.is_some() {
+        c.field(&format!("{path}.livenessProbe"), "Forbidden: may not be set for init containers without restartPolicy=Always");
+    }
+    ContainerSpec {
+        name: k.name.clone(),
+        pull_policy: pull_policy(&image, k.image_pull_policy.as_deref()),
+        image,
+        requests,
+        limits,
+        readiness: probe(c, &format!("{path}.readinessProbe"), k.readiness_probe.as_ref(), false),
+        liveness: probe(c, &format!("{path}.livenessProbe"), k.liveness_probe.as_ref(), true),
+        host_ports: k
+            .ports
+            .iter()
+            .flatten()
+            .filter_map(|p| p.host_port.and_then(|h| u16::try_from(h).ok()).filter(|h| *h != 0))
+            .collect(),
+    }
+}
+
+fn effect(s: Option<&str>) -> Option<TaintEffect> {
+    match s? {
+        "NoSchedule" => Some(TaintEffect::NoSchedule),
+        "PreferNoSchedule" => Some(TaintEffect::PreferNoSchedule),
+        "NoExecute" => Some(TaintEffect::NoExecute),
+        _ => None,
+    }
+}
+
+fn toleration(c: &mut Checker, path: &str, t: &core::Toleration) -> spec::Toleration {
+    validate::check_toleration(c, path, t);
+    spec::Toleration {
+        key: t.key.clone().unwrap_or_default(),
+        operator: match t.operator.as_deref() {
+            Some("Exists") => TolerationOperator::Exists,
+            _ => TolerationOperator::Equal,
+        },
+        value: t.value.clone().unwrap_or_default(),
+        effect: effect(t.effect.as_deref()),
+        toleration_seconds: t.toleration_seconds,
+    }
+}
+
+/// A pod spec at `prefix` (`spec` for a Pod, `spec.template.spec` for workloads).
+pub(crate) fn pod_spec(c: &mut Checker, prefix: &str, s: &core::PodSpec, workload: bool) -> spec::PodSpec {
+    validate::check_container_names(c, prefix, s);
+    validate::check_restart_policy(c, &format!("{prefix}.restartPolicy"), s.restart_policy.as_deref(), workload);
+    c.nonnegative(&format!("{prefix}.terminationGracePeriodSeconds"), s.termination_grace_period_seconds);
+    let list = |c: &mut Checker, name: &str, ks: &[core::Container], init: bool| -> Vec<ContainerSpec> {
+        ks.iter().enumerate().map(|(i, k)| container(c, &format!("{prefix}.{name}[{i}]"), k, init)).collect()
+    };
+    let containers = list(c, "containers", &s.containers, false);
+    let init_containers = list(c, "initContainers", s.init_containers.as_deref().unwrap_or(&[]), true);
+    let tolerations = s
+        .tolerations
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, t)| toleration(c, &format!("{prefix}.tolerations[{i}]"), t))
+        .collect();
+    spec::PodSpec {
+        containers,
+        init_containers,
+        restart_policy: match s.restart_policy.as_deref() {
+            Some("OnFailure") => RestartPolicy::OnFailure,
+            Some("Never") => RestartPolicy::Never,
+            _ => RestartPolicy::Always,
+        },
+        termination_grace: SimDuration::from_secs(
+            s.termination_grace_period_seconds.map_or(30, |g| u64::try_from(g).unwrap_or(0)),
+        ),
+        node_selector: s.node_selector.clone().unwrap_or_default(),
+        node_name: s.node_name.clone().filter(|n| !n.is_empty()),
+        tolerations,
+        priority_class_name: s.priority_class_name.clone().filter(|n| !n.is_empty()),
+    }
+}
+
+/// A workload's pod template (`spec.template`), which must be present.
+pub(crate) fn template(c: &mut Checker, t: Option<&core::PodTemplateSpec>) -> Arc<PodTemplate> {
+    let meta = t.and_then(|t| t.metadata.as_ref());
+    if let Some(m) = meta {
+        validate::check_labels(c, "spec.template.metadata.labels", m.labels.as_ref());
+    }
+    let spec = match t.and_then(|t| t.spec.as_ref()) {
+        Some(s) => pod_spec(c, "spec.template.spec", s, true),
+        None => {
+            c.required(if t.is_none() { "spec.template" } else { "spec.template.spec" });
+            pod_spec(c, "spec.template.spec", &core::PodSpec::default(), true)
+        }
+    };
+    Arc::new(PodTemplate {
+        labels: meta.and_then(|m| m.labels.clone()).unwrap_or_default(),
+        annotations: meta.and_then(|m| m.annotations.clone()).unwrap_or_default(),
+        spec,
+    })
+}
+
+/// `spec.strategy`, defaulted to RollingUpdate 25% / 25%.
+pub(crate) fn strategy(c: &mut Checker, s: Option<&apps::DeploymentStrategy>) -> DeploymentStrategy {
+    let ty = s.and_then(|s| s.type_.as_deref()).unwrap_or("RollingUpdate");
+    let ru = s.and_then(|s| s.rolling_update.as_ref());
+    match ty {
+        "Recreate" => {
+            if ru.is_some() {
+                c.field("spec.strategy.rollingUpdate", "Forbidden: may not be specified when strategy `type` is 'Recreate'");
+            }
+            DeploymentStrategy::Recreate
+        }
+        "RollingUpdate" => rolling_update(c, ru),
+        other => {
+            c.unsupported("spec.strategy.type", other, &["Recreate", "RollingUpdate"]);
+            DeploymentStrategy::Recreate
+        }
+    }
+}
+
+fn rolling_update(c: &mut Checker, ru: Option<&apps::RollingUpdateDeployment>) -> DeploymentStrategy {
+    let path = "spec.strategy.rollingUpdate";
+    let get = |c: &mut Checker, name: &str, v: Option<&k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>| {
+        match v {
+            Some(v) => validate::int_or_percent(c, &format!("{path}.{name}"), v),
+            None => Some(Ip::Percent(25)),
+        }
+    };
+    let surge = get(c, "maxSurge", ru.and_then(|r| r.max_surge.as_ref()));
+    let unavailable = get(c, "maxUnavailable", ru.and_then(|r| r.max_unavailable.as_ref()));
+    if let Some(Ip::Percent(p)) = unavailable.as_ref().filter(|u| matches!(u, Ip::Percent(p) if *p > 100)) {
+        c.invalid(&format!("{path}.maxUnavailable"), format!("\"{p}%\""), "must not be greater than 100%");
+    }
+    let zero = |v: &Option<Ip>| matches!(v, Some(Ip::Int(0) | Ip::Percent(0)));
+    if zero(&surge) && zero(&unavailable) {
+        c.invalid(&format!("{path}.maxUnavailable"), 0, "may not be 0 when maxSurge is 0");
+    }
+    DeploymentStrategy::RollingUpdate {
+        max_surge: surge.unwrap_or(Ip::Percent(25)),
+        max_unavailable: unavailable.unwrap_or(Ip::Percent(25)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_policy_follows_the_tag() {
+        assert_eq!(default_pull_policy("nginx"), PullPolicy::Always);
+        assert_eq!(default_pull_policy("nginx:latest"), PullPolicy::Always);
+        assert_eq!(default_pull_policy("nginx:1.14"), PullPolicy::IfNotPresent);
+        assert_eq!(default_pull_policy("registry:5000/nginx"), PullPolicy::Always);
+        assert_eq!(default_pull_policy("registry:5000/nginx:1"), PullPolicy::IfNotPresent);
+        assert_eq!(default_pull_policy("nginx@sha256:abc"), PullPolicy::IfNotPresent);
+    }
+}

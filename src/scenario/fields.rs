@@ -1,0 +1,283 @@
+//! Field names of the Kubernetes types, for "did you mean" on unknown fields, and which of
+//! them kubesim simulates.
+//!
+//! k8s-openapi's `Deserialize` impls call `deserialize_struct(NAME, FIELDS, visitor)`; a
+//! deserializer that only records `FIELDS` recovers each type's list of field names.
+
+use super::positions::{Seg, YPath};
+use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
+use serde::de::{self, Deserialize, Visitor};
+use std::cell::Cell;
+
+/// The Kubernetes types whose fields matter for suggestions and the not-simulated list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ty {
+    Deployment,
+    DeploymentSpec,
+    DeploymentStrategy,
+    RollingUpdate,
+    ReplicaSet,
+    ReplicaSetSpec,
+    ReplicationController,
+    RcSpec,
+    Pod,
+    PodTemplate,
+    PodSpec,
+    Container,
+    Probe,
+    Resources,
+    ContainerPort,
+    Toleration,
+    ObjectMeta,
+    LabelSelector,
+    SelectorRequirement,
+    HttpGet,
+    DaemonSetSpec,
+    StatefulSetSpec,
+    JobSpec,
+    /// Any other kind: only `metadata` and `spec` are known by name here.
+    OtherKind,
+}
+
+const ALL: &[Ty] = &[
+    Ty::Deployment,
+    Ty::DeploymentSpec,
+    Ty::DeploymentStrategy,
+    Ty::RollingUpdate,
+    Ty::ReplicaSet,
+    Ty::ReplicaSetSpec,
+    Ty::ReplicationController,
+    Ty::RcSpec,
+    Ty::Pod,
+    Ty::PodTemplate,
+    Ty::PodSpec,
+    Ty::Container,
+    Ty::Probe,
+    Ty::Resources,
+    Ty::ContainerPort,
+    Ty::Toleration,
+    Ty::ObjectMeta,
+    Ty::LabelSelector,
+    Ty::SelectorRequirement,
+    Ty::HttpGet,
+    Ty::DaemonSetSpec,
+    Ty::StatefulSetSpec,
+    Ty::JobSpec,
+];
+
+struct Capture<'a>(&'a Cell<&'static [&'static str]>);
+
+impl<'de> de::Deserializer<'de> for Capture<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("capture only"))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.set(fields);
+        Err(de::Error::custom("captured"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}
+
+pub(crate) fn fields_of<T: for<'de> Deserialize<'de>>() -> &'static [&'static str] {
+    let cell = Cell::new(&[][..]);
+    let _ = T::deserialize(Capture(&cell));
+    cell.get()
+}
+
+impl Ty {
+    /// Every field name of the type, as written in YAML.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Ty::Deployment => fields_of::<apps::Deployment>(),
+            Ty::DeploymentSpec => fields_of::<apps::DeploymentSpec>(),
+            Ty::DeploymentStrategy => fields_of::<apps::DeploymentStrategy>(),
+            Ty::RollingUpdate => fields_of::<apps::RollingUpdateDeployment>(),
+            Ty::ReplicaSet => fields_of::<apps::ReplicaSet>(),
+            Ty::ReplicaSetSpec => fields_of::<apps::ReplicaSetSpec>(),
+            Ty::ReplicationController => fields_of::<core::ReplicationController>(),
+            Ty::RcSpec => fields_of::<core::ReplicationControllerSpec>(),
+            Ty::Pod => fields_of::<core::Pod>(),
+            Ty::PodTemplate => fields_of::<core::PodTemplateSpec>(),
+            Ty::PodSpec => fields_of::<core::PodSpec>(),
+            Ty::Container => fields_of::<core::Container>(),
+            Ty::Probe => fields_of::<core::Probe>(),
+            Ty::Resources => fields_of::<core::ResourceRequirements>(),
+            Ty::ContainerPort => fields_of::<core::ContainerPort>(),
+            Ty::Toleration => fields_of::<core::Toleration>(),
+            Ty::ObjectMeta => fields_of::<meta::ObjectMeta>(),
+            Ty::LabelSelector => fields_of::<meta::LabelSelector>(),
+            Ty::SelectorRequirement => fields_of::<meta::LabelSelectorRequirement>(),
+            Ty::HttpGet => fields_of::<core::HTTPGetAction>(),
+            Ty::DaemonSetSpec => fields_of::<apps::DaemonSetSpec>(),
+            Ty::StatefulSetSpec => fields_of::<apps::StatefulSetSpec>(),
+            Ty::JobSpec => fields_of::<batch::JobSpec>(),
+            Ty::OtherKind => &["apiVersion", "kind", "metadata", "spec"],
+        }
+    }
+
+    /// The type of field `key` of this type, when it is one of ours.
+    pub fn child(self, key: &str) -> Option<Ty> {
+        use Ty::*;
+        Some(match (self, key) {
+            (_, "metadata") if self.is_kind() || self == PodTemplate => ObjectMeta,
+            (Deployment, "spec") => DeploymentSpec,
+            (ReplicaSet, "spec") => ReplicaSetSpec,
+            (ReplicationController, "spec") => RcSpec,
+            (Pod, "spec") | (PodTemplate, "spec") => PodSpec,
+            (DeploymentSpec | ReplicaSetSpec | RcSpec | DaemonSetSpec | StatefulSetSpec | JobSpec, "template") => {
+                PodTemplate
+            }
+            (DeploymentSpec | ReplicaSetSpec | DaemonSetSpec | StatefulSetSpec | JobSpec, "selector") => {
+                LabelSelector
+            }
+            (DeploymentSpec, "strategy") => DeploymentStrategy,
+            (DeploymentStrategy, "rollingUpdate") => RollingUpdate,
+            (PodSpec, "containers" | "initContainers") => Container,
+            (PodSpec, "tolerations") => Toleration,
+            (Container, "readinessProbe" | "livenessProbe" | "startupProbe") => Probe,
+            (Container, "resources") => Resources,
+            (Container, "ports") => ContainerPort,
+            (Probe, "httpGet") => HttpGet,
+            (LabelSelector, "matchExpressions") => SelectorRequirement,
+            _ => return None,
+        })
+    }
+
+    fn is_kind(self) -> bool {
+        matches!(self, Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod | Ty::OtherKind)
+    }
+
+    /// The fields kubesim simulates, when it simulates only some (None: all, or not
+    /// applicable). Other fields present are listed in the not-simulated warning.
+    pub fn simulated(self) -> Option<&'static [&'static str]> {
+        Some(match self {
+            Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod => {
+                &["apiVersion", "kind", "metadata", "spec"]
+            }
+            Ty::ObjectMeta => &["name", "namespace", "labels", "annotations", "generateName"],
+            Ty::DeploymentSpec => &[
+                "replicas",
+                "selector",
+                "template",
+                "strategy",
+                "minReadySeconds",
+                "revisionHistoryLimit",
+                "progressDeadlineSeconds",
+                "paused",
+            ],
+            Ty::ReplicaSetSpec | Ty::RcSpec => &["replicas", "selector", "template", "minReadySeconds"],
+            Ty::PodTemplate => &["metadata", "spec"],
+            Ty::PodSpec => &[
+                "containers",
+                "initContainers",
+                "restartPolicy",
+                "terminationGracePeriodSeconds",
+                "nodeSelector",
+                "nodeName",
+                "tolerations",
+                "priorityClassName",
+            ],
+            Ty::Container => {
+                &["name", "image", "imagePullPolicy", "resources", "readinessProbe", "livenessProbe", "ports"]
+            }
+            Ty::Resources => &["limits", "requests"],
+            _ => return None,
+        })
+    }
+}
+
+/// The type at `path` below a value of type `root` (sequence indexes are transparent).
+pub(crate) fn type_at(root: Ty, path: &YPath) -> Option<Ty> {
+    path.0.iter().try_fold(root, |ty, seg| match seg {
+        Seg::Key(k) => ty.child(k),
+        Seg::Index(_) => Some(ty),
+    })
+}
+
+/// Candidate names for an unknown field at `path` (its parent's fields, or every field of
+/// every known type when the parent's type is not known).
+pub(crate) fn candidates(root: Ty, path: &YPath) -> Vec<&'static str> {
+    match type_at(root, &path.parent()) {
+        Some(ty) => ty.fields().to_vec(),
+        None => {
+            let mut all: Vec<&'static str> = ALL.iter().flat_map(|t| t.fields().iter().copied()).collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        }
+    }
+}
+
+/// Paths of the fields present in `value` (a manifest of type `root`) that kubesim does
+/// not simulate.
+pub(crate) fn not_simulated(root: Ty, value: &serde_yaml::Value) -> Vec<YPath> {
+    let mut out = Vec::new();
+    walk(root, value, &YPath::root(), &mut out);
+    out
+}
+
+fn walk(ty: Ty, value: &serde_yaml::Value, path: &YPath, out: &mut Vec<YPath>) {
+    match value {
+        serde_yaml::Value::Sequence(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(ty, item, &path.index(i), out);
+            }
+        }
+        serde_yaml::Value::Mapping(map) => {
+            let Some(sim) = ty.simulated() else { return };
+            for (k, v) in map {
+                let Some(key) = k.as_str() else { continue };
+                if !sim.contains(&key) {
+                    out.push(path.key(key));
+                } else if let Some(child) = ty.child(key) {
+                    walk(child, v, &path.key(key), out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_field_lists_of_k8s_types() {
+        assert!(Ty::DeploymentSpec.fields().contains(&"replicas"));
+        assert!(Ty::Container.fields().contains(&"imagePullPolicy"));
+        assert!(Ty::ObjectMeta.fields().contains(&"labels"));
+    }
+
+    #[test]
+    fn candidates_follow_the_parent_path() {
+        let p = YPath::parse("spec.template.spec.containers[0].imag").unwrap();
+        assert!(candidates(Ty::Deployment, &p).contains(&"image"));
+        let p = YPath::parse("spec.replcas").unwrap();
+        assert!(candidates(Ty::Deployment, &p).contains(&"replicas"));
+    }
+
+    #[test]
+    fn lists_fields_not_simulated() {
+        let v: serde_yaml::Value = serde_yaml::from_str(
+            "spec:\n  replicas: 2\n  template:\n    spec:\n      volumes: []\n      containers:\n      - name: a\n        env: []\n",
+        )
+        .unwrap();
+        let paths: Vec<String> = not_simulated(Ty::Deployment, &v).iter().map(|p| p.to_string()).collect();
+        assert_eq!(paths, ["spec.template.spec.volumes", "spec.template.spec.containers[0].env"]);
+    }
+}

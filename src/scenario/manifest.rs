@@ -1,0 +1,316 @@
+//! One Kubernetes manifest -> a checked [`Object`]: kind lookup, strict parsing with
+//! k8s-openapi (unknown fields and type errors with their place), validation, conversion.
+
+use super::checker::Checker;
+use super::diagnostic::Report;
+use super::fields::{self, Ty};
+use super::kinds::{self, KindInfo};
+use super::positions::{Anchor, Seg, YPath};
+use super::source::Loc;
+use super::suggest::did_you_mean;
+use super::{convert, validate};
+use crate::model::spec::{self, Kind, Object, ObjectRef, ObjectSpec};
+use k8s_openapi::api::{apps::v1 as apps, core::v1 as core};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::Metadata;
+use serde::de::DeserializeOwned;
+use serde_yaml::Value;
+use std::sync::Arc;
+
+/// A parsed object and where it came from.
+pub(crate) struct Parsed {
+    pub object: Object,
+    pub loc: Loc,
+    /// Pods it asks for (replicas; 1 for a Pod).
+    pub desired_pods: u64,
+}
+
+/// Parses the manifest `value` found at `loc`. Problems go to `report`; None if any.
+pub(crate) fn parse(value: &Value, loc: &Loc, default_ns: Option<&str>, report: &mut Report) -> Option<Parsed> {
+    let info = kind_of(value, loc, report)?;
+    let name = value.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("");
+    let label = format!("{}/{}", info.kind.resource(), if name.is_empty() { "<unnamed>" } else { name });
+    let mut c = Checker::new(loc, label, report);
+    let (spec, meta, desired) = typed(&mut c, info, value)?;
+    if c.errors > 0 {
+        return None;
+    }
+    warn_not_simulated(&mut c, info, value);
+    let namespace = if info.kind.namespaced() {
+        meta.namespace.clone().or(default_ns.map(str::to_string)).unwrap_or_else(|| "default".into())
+    } else {
+        String::new()
+    };
+    let id = ObjectRef { kind: info.kind, namespace, name: meta.name.clone().unwrap_or_default() };
+    Some(Parsed { object: Object { id, spec }, loc: loc.clone(), desired_pods: desired })
+}
+
+/// `apiVersion` and `kind`: present, known, and matching.
+fn kind_of(value: &Value, loc: &Loc, report: &mut Report) -> Option<&'static KindInfo> {
+    let root = YPath::root();
+    if !value.is_mapping() {
+        report.push(loc.error(&root, Anchor::Value, "expected a Kubernetes object: a mapping with apiVersion, kind, metadata and spec"));
+        return None;
+    }
+    let kind = value.get("kind").and_then(Value::as_str);
+    let api = value.get("apiVersion").and_then(Value::as_str);
+    let (Some(kind), Some(api)) = (kind, api) else {
+        let missing = if kind.is_none() { "kind" } else { "apiVersion" };
+        let d = loc.error(&root, Anchor::Value, format!("{missing} not set: every object needs `apiVersion` and `kind` (strings)"));
+        report.push(d.with_help(Some("e.g. `apiVersion: apps/v1` and `kind: Deployment`".into())));
+        return None;
+    };
+    let Some(info) = kinds::by_manifest_kind(kind) else {
+        let d = loc.error(&YPath::root().key("kind"), Anchor::Value, format!("no matches for kind \"{kind}\" in version \"{api}\": kubesim does not know this kind"));
+        let help = did_you_mean(kind, kinds::manifest_kind_names())
+            .or_else(|| Some(format!("known kinds: {}", kinds::manifest_kind_names().collect::<Vec<_>>().join(", "))));
+        report.push(d.with_help(help));
+        return None;
+    };
+    if info.kind == Kind::Node {
+        report.push(loc.error(&root.key("kind"), Anchor::Value, "Node objects are not accepted: nodes are declared under `cluster.nodes`"));
+        return None;
+    }
+    if !info.api_versions.contains(&api) {
+        let d = loc.error(&root.key("apiVersion"), Anchor::Value, format!("no matches for kind \"{kind}\" in version \"{api}\""));
+        report.push(d.with_help(Some(format!("{kind} is in apiVersion `{}`", info.api_versions.first().copied().unwrap_or("v1")))));
+        return None;
+    }
+    Some(info)
+}
+
+type Typed = (ObjectSpec, ObjectMeta, u64);
+
+fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
+    let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    if !info.typed || api != info.api_versions.first().copied().unwrap_or("") {
+        return untyped(c, v);
+    }
+    use k8s_openapi::api as a;
+    match info.kind {
+        Kind::Deployment => deployment(strict(c, v, Ty::Deployment)?, c),
+        Kind::ReplicaSet => replica_set(strict(c, v, Ty::ReplicaSet)?, c),
+        Kind::ReplicationController => rc(strict(c, v, Ty::ReplicationController)?, c),
+        Kind::Pod => pod(strict(c, v, Ty::Pod)?, c),
+        Kind::Namespace => not_simulated(strict::<core::Namespace>(c, v, Ty::OtherKind)?, c, true)
+            .map(|(_, m, n)| (ObjectSpec::Namespace, m, n)),
+        Kind::Service => not_simulated(strict::<core::Service>(c, v, Ty::OtherKind)?, c, false),
+        Kind::ConfigMap => not_simulated(strict::<core::ConfigMap>(c, v, Ty::OtherKind)?, c, false),
+        Kind::Secret => not_simulated(strict::<core::Secret>(c, v, Ty::OtherKind)?, c, false),
+        Kind::ServiceAccount => not_simulated(strict::<core::ServiceAccount>(c, v, Ty::OtherKind)?, c, false),
+        Kind::DaemonSet => not_simulated(strict::<apps::DaemonSet>(c, v, Ty::OtherKind)?, c, false),
+        Kind::StatefulSet => not_simulated(strict::<apps::StatefulSet>(c, v, Ty::OtherKind)?, c, false),
+        Kind::Job => not_simulated(strict::<a::batch::v1::Job>(c, v, Ty::OtherKind)?, c, false),
+        Kind::HorizontalPodAutoscaler => {
+            not_simulated(strict::<a::autoscaling::v2::HorizontalPodAutoscaler>(c, v, Ty::OtherKind)?, c, false)
+        }
+        Kind::PodDisruptionBudget => not_simulated(strict::<a::policy::v1::PodDisruptionBudget>(c, v, Ty::OtherKind)?, c, false),
+        Kind::PriorityClass => not_simulated(strict::<a::scheduling::v1::PriorityClass>(c, v, Ty::OtherKind)?, c, false),
+        Kind::Ingress => not_simulated(strict::<a::networking::v1::Ingress>(c, v, Ty::OtherKind)?, c, false),
+        Kind::Node | Kind::Rollout => untyped(c, v),
+    }
+}
+
+/// Kinds without a k8s-openapi type (Argo Rollout, beta Ingress): only `metadata` is read.
+fn untyped(c: &mut Checker, v: &Value) -> Option<Typed> {
+    let meta_v = v.get("metadata").cloned().unwrap_or(Value::Null);
+    let mut sub = Checker::new(c.loc, c.label.clone(), c.report);
+    let loc = sub.loc.sub(&YPath::root().key("metadata"));
+    let meta: ObjectMeta = {
+        let mut mc = Checker::new(&loc, sub.label.clone(), sub.report);
+        let m = strict_value::<ObjectMeta>(&mut mc, &meta_v, Ty::ObjectMeta, fields::fields_of::<ObjectMeta>());
+        sub.errors += mc.errors;
+        m?
+    };
+    c.errors += sub.errors;
+    validate::check_meta(c, &meta, false);
+    Some((ObjectSpec::NotSimulated, meta, 0))
+}
+
+fn not_simulated<T: Metadata<Ty = ObjectMeta>>(obj: T, c: &mut Checker, namespace: bool) -> Option<Typed> {
+    let meta = obj.metadata().clone();
+    validate::check_meta(c, &meta, namespace);
+    Some((ObjectSpec::NotSimulated, meta, 0))
+}
+
+fn strict<T: DeserializeOwned>(c: &mut Checker, v: &Value, root: Ty) -> Option<T> {
+    strict_value(c, v, root, root_fields::<T>(root))
+}
+
+fn root_fields<T: DeserializeOwned>(root: Ty) -> &'static [&'static str] {
+    if root == Ty::OtherKind {
+        fields::fields_of::<T>()
+    } else {
+        root.fields()
+    }
+}
+
+/// Deserializes `v` strictly: every unknown field and the first type error are reported.
+fn strict_value<T: DeserializeOwned>(c: &mut Checker, v: &Value, root: Ty, top: &'static [&'static str]) -> Option<T> {
+    let mut unknown: Vec<YPath> = Vec::new();
+    let result: Result<T, _> = {
+        let mut cb = |p: serde_ignored::Path| unknown.push(ignored_path(&p));
+        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(v.clone(), &mut cb))
+    };
+    for path in &unknown {
+        let key = path.last_key().unwrap_or("");
+        let cands = if path.0.len() == 1 { top.to_vec() } else { fields::candidates(root, path) };
+        let msg = format!("{}: unknown field \"{path}\"", c.label);
+        c.at(path, Anchor::Key, msg, did_you_mean(key, cands));
+    }
+    match result {
+        Ok(t) if unknown.is_empty() => Some(t),
+        Ok(_) => None,
+        Err(e) => {
+            let path = error_path(e.path());
+            let inner = e.into_inner().to_string();
+            let shown = if path.0.is_empty() { String::new() } else { format!("{path}: ") };
+            let msg = format!("{}: {shown}{inner}", c.label);
+            c.at(&path, Anchor::Value, msg, None);
+            None
+        }
+    }
+}
+
+fn ignored_path(p: &serde_ignored::Path) -> YPath {
+    let mut segs = Vec::new();
+    let mut cur = p;
+    loop {
+        match cur {
+            serde_ignored::Path::Root => break,
+            serde_ignored::Path::Seq { parent, index } => {
+                segs.push(Seg::Index(*index));
+                cur = parent;
+            }
+            serde_ignored::Path::Map { parent, key } => {
+                segs.push(Seg::Key(key.clone()));
+                cur = parent;
+            }
+            serde_ignored::Path::Some { parent }
+            | serde_ignored::Path::NewtypeStruct { parent }
+            | serde_ignored::Path::NewtypeVariant { parent } => cur = parent,
+        }
+    }
+    segs.reverse();
+    YPath(segs)
+}
+
+fn error_path(p: &serde_path_to_error::Path) -> YPath {
+    YPath(
+        p.iter()
+            .filter_map(|s| match s {
+                serde_path_to_error::Segment::Seq { index } => Some(Seg::Index(*index)),
+                serde_path_to_error::Segment::Map { key } => Some(Seg::Key(key.clone())),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+fn deployment(d: apps::Deployment, c: &mut Checker) -> Option<Typed> {
+    validate::check_meta(c, &d.metadata, false);
+    let Some(s) = d.spec.as_ref() else {
+        c.required("spec");
+        return None;
+    };
+    validate::check_deployment_numbers(c, s);
+    let template = convert::template(c, Some(&s.template));
+    validate::check_selector(c, &s.selector, Some(&template.labels), "deployment");
+    let replicas = s.replicas.unwrap_or(1);
+    let spec = spec::DeploymentSpec {
+        replicas,
+        selector: convert::selector(&s.selector),
+        template,
+        strategy: convert::strategy(c, s.strategy.as_ref()),
+        min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
+        revision_history_limit: s.revision_history_limit.unwrap_or(10),
+        progress_deadline_seconds: s.progress_deadline_seconds.unwrap_or(600),
+        paused: s.paused.unwrap_or(false),
+    };
+    let (labels, annotations) = labels_annotations(&d.metadata);
+    Some((ObjectSpec::Deployment { labels, annotations, spec }, d.metadata, pods(replicas)))
+}
+
+fn replica_set(rs: apps::ReplicaSet, c: &mut Checker) -> Option<Typed> {
+    validate::check_meta(c, &rs.metadata, false);
+    let Some(s) = rs.spec.as_ref() else {
+        c.required("spec");
+        return None;
+    };
+    validate::check_replicas(c, s.replicas);
+    c.nonnegative("spec.minReadySeconds", s.min_ready_seconds.map(i64::from));
+    let template = convert::template(c, s.template.as_ref());
+    validate::check_selector(c, &s.selector, Some(&template.labels), "replicaset");
+    let spec = rs_spec(s.replicas, convert::selector(&s.selector), template, s.min_ready_seconds);
+    let replicas = spec.replicas;
+    let (labels, _) = labels_annotations(&rs.metadata);
+    Some((ObjectSpec::ReplicaSet { labels, spec }, rs.metadata, pods(replicas)))
+}
+
+fn rc(rc: core::ReplicationController, c: &mut Checker) -> Option<Typed> {
+    validate::check_meta(c, &rc.metadata, false);
+    let Some(s) = rc.spec.as_ref() else {
+        c.required("spec");
+        return None;
+    };
+    validate::check_replicas(c, s.replicas);
+    c.nonnegative("spec.minReadySeconds", s.min_ready_seconds.map(i64::from));
+    let template = convert::template(c, s.template.as_ref());
+    // A ReplicationController's selector is a plain map, defaulting to the template's labels.
+    let sel = s.selector.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| template.labels.clone());
+    let label_sel = k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector {
+        match_labels: Some(sel),
+        match_expressions: None,
+    };
+    validate::check_selector(c, &label_sel, Some(&template.labels), "replicationcontroller");
+    let spec = rs_spec(s.replicas, convert::selector(&label_sel), template, s.min_ready_seconds);
+    let replicas = spec.replicas;
+    let (labels, _) = labels_annotations(&rc.metadata);
+    Some((ObjectSpec::ReplicationController { labels, spec }, rc.metadata, pods(replicas)))
+}
+
+fn rs_spec(
+    replicas: Option<i32>,
+    selector: spec::Selector,
+    template: Arc<spec::PodTemplate>,
+    min_ready: Option<i32>,
+) -> spec::ReplicaSetSpec {
+    spec::ReplicaSetSpec { replicas: replicas.unwrap_or(1), selector, template, min_ready_seconds: min_ready.unwrap_or(0) }
+}
+
+fn pod(p: core::Pod, c: &mut Checker) -> Option<Typed> {
+    validate::check_meta(c, &p.metadata, false);
+    let Some(s) = p.spec.as_ref() else {
+        c.required("spec");
+        return None;
+    };
+    let spec = Arc::new(convert::pod_spec(c, "spec", s, false));
+    let (labels, annotations) = labels_annotations(&p.metadata);
+    Some((ObjectSpec::Pod { labels, annotations, spec }, p.metadata, 1))
+}
+
+fn labels_annotations(m: &ObjectMeta) -> (spec::Labels, spec::Labels) {
+    (m.labels.clone().unwrap_or_default(), m.annotations.clone().unwrap_or_default())
+}
+
+fn pods(replicas: i32) -> u64 {
+    u64::try_from(replicas).unwrap_or(0)
+}
+
+/// One warning listing the fields present that kubesim does not simulate.
+fn warn_not_simulated(c: &mut Checker, info: &KindInfo, v: &Value) {
+    let root = match info.kind {
+        Kind::Deployment => Ty::Deployment,
+        Kind::ReplicaSet => Ty::ReplicaSet,
+        Kind::ReplicationController => Ty::ReplicationController,
+        Kind::Pod => Ty::Pod,
+        _ => return,
+    };
+    let paths = fields::not_simulated(root, v);
+    if paths.is_empty() {
+        return;
+    }
+    let list: Vec<String> = paths.iter().map(YPath::to_string).collect();
+    let msg = format!("{}: fields accepted but not simulated: {}", c.label, list.join(", "));
+    c.report.push(c.loc.warning(&YPath::root(), Anchor::Value, msg));
+}

@@ -1,0 +1,151 @@
+//! Input files: reading them, splitting them into YAML documents, and placing diagnostics.
+
+use super::diagnostic::Diagnostic;
+use super::positions::{Anchor, PosIndex, YPath};
+use serde::Deserialize;
+use serde_yaml::Value;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// One input file and the position index of its documents.
+pub(crate) struct Source {
+    pub path: PathBuf,
+    pub text: String,
+    pub index: PosIndex,
+}
+
+impl Source {
+    pub fn new(path: &Path, text: String) -> Rc<Self> {
+        let index = PosIndex::build(&text);
+        Rc::new(Source { path: path.to_path_buf(), text, index })
+    }
+}
+
+/// Reads a file as text. `shown` is the name used in messages.
+pub(crate) fn read(path: &Path, shown: &Path) -> Result<Rc<Source>, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let msg = match e.kind() {
+            std::io::ErrorKind::NotFound => "file not found".to_string(),
+            _ => format!("cannot read the file: {e}"),
+        };
+        Diagnostic::error(shown, msg)
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Diagnostic::error(shown, format!("not a text file (invalid UTF-8 at byte {})", e.utf8_error().valid_up_to()))
+    })?;
+    from_text(shown, text)
+}
+
+/// Checks that in-memory text is text, not binary.
+pub(crate) fn from_text(path: &Path, text: String) -> Result<Rc<Source>, Diagnostic> {
+    if let Some(i) = text.bytes().position(|b| b == 0) {
+        return Err(Diagnostic::error(path, format!("not a text file (NUL byte at byte {i})")));
+    }
+    Ok(Source::new(path, text))
+}
+
+/// The YAML documents of a file, or its syntax error.
+pub(crate) fn documents(src: &Source) -> Result<Vec<Value>, Diagnostic> {
+    let mut docs = Vec::new();
+    for de in serde_yaml::Deserializer::from_str(&src.text) {
+        let mut v = Value::deserialize(de).map_err(|e| syntax_error(src, &e))?;
+        v.apply_merge().map_err(|e| syntax_error(src, &e))?;
+        docs.push(v);
+    }
+    Ok(docs)
+}
+
+fn syntax_error(src: &Source, e: &serde_yaml::Error) -> Diagnostic {
+    let msg = format!("invalid YAML: {}", strip_marks(&e.to_string()));
+    let mut d = Diagnostic::error(&src.path, msg);
+    if let Some(loc) = e.location() {
+        d = d.at(loc.line(), loc.column(), &src.text);
+        let line = src.text.lines().nth(loc.line().saturating_sub(1)).unwrap_or("");
+        let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
+        if indent.contains('\t') || line.contains(":\t") {
+            d.help = Some("YAML does not allow tabs for indentation: indent with spaces".into());
+        }
+    }
+    d
+}
+
+/// Removes libyaml's ` at line N column M` (the diagnostic shows the place itself).
+fn strip_marks(msg: &str) -> String {
+    let mut out = String::new();
+    let mut rest = msg;
+    while let Some(i) = rest.find(" at line ") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + " at line ".len()..];
+        let skip = tail
+            .find(|c: char| !(c.is_ascii_digit() || c == ' ' || "column".contains(c)))
+            .unwrap_or(tail.len());
+        rest = &tail[skip..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where a YAML value came from: a document of a file, and the path of the value in it.
+#[derive(Clone)]
+pub(crate) struct Loc {
+    pub src: Rc<Source>,
+    pub doc: usize,
+    pub prefix: YPath,
+}
+
+impl Loc {
+    pub fn new(src: &Rc<Source>, doc: usize, prefix: YPath) -> Self {
+        Loc { src: Rc::clone(src), doc, prefix }
+    }
+
+    /// A sub-location: the value at `path` below this one.
+    pub fn sub(&self, path: &YPath) -> Self {
+        Loc { src: Rc::clone(&self.src), doc: self.doc, prefix: self.prefix.join(path) }
+    }
+
+    pub fn file(&self) -> &Path {
+        &self.src.path
+    }
+
+    /// A diagnostic at `path` (relative to this location).
+    pub fn place(&self, d: Diagnostic, path: &YPath, anchor: Anchor) -> Diagnostic {
+        let full = self.prefix.join(path);
+        match self.src.index.locate(self.doc, &full, anchor) {
+            Some((line, col)) => d.at(line, col, &self.src.text),
+            None => d,
+        }
+    }
+
+    pub fn error(&self, path: &YPath, anchor: Anchor, msg: impl Into<String>) -> Diagnostic {
+        self.place(Diagnostic::error(self.file(), msg), path, anchor)
+    }
+
+    pub fn warning(&self, path: &YPath, anchor: Anchor, msg: impl Into<String>) -> Diagnostic {
+        self.place(Diagnostic::warning(self.file(), msg), path, anchor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_carry_place_and_tab_help() {
+        let src = Source::new(Path::new("t.yaml"), "a:\n\tb: 1\n".into());
+        let d = documents(&src).unwrap_err();
+        assert_eq!(d.line, Some(2));
+        assert!(d.help.unwrap_or_default().contains("tabs"));
+        assert!(!d.message.contains("at line"), "{}", d.message);
+    }
+
+    #[test]
+    fn binary_is_not_text() {
+        let e = from_text(Path::new("b"), "ab\0c".into()).err().unwrap();
+        assert_eq!(e.message, "not a text file (NUL byte at byte 2)");
+    }
+
+    #[test]
+    fn strips_libyaml_marks() {
+        assert_eq!(strip_marks("bad thing at line 3 column 1, while x at line 2 column 5"), "bad thing, while x");
+    }
+}

@@ -1,0 +1,291 @@
+//! Kubernetes' own validation rules, in Kubernetes' words, for the parts kubesim reads.
+
+use super::checker::Checker;
+use k8s_openapi::api::apps::v1 as apps;
+use k8s_openapi::api::core::v1 as core;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::BTreeMap;
+
+pub(crate) const MAX_REPLICAS: i64 = 1_000_000;
+
+const SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+const LABEL_KEY_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+/// RFC 1123 label: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
+pub(crate) fn is_dns_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    let edge = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.first().is_some_and(edge)
+        && b.last().is_some_and(edge)
+        && b.iter().all(|c| edge(c) || *c == b'-')
+}
+
+/// RFC 1123 subdomain: dot-separated labels, at most 253 characters.
+pub(crate) fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
+fn is_label_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphanumeric)
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
+}
+
+pub(crate) fn check_name(c: &mut Checker, path: &str, name: &str, label_only: bool) {
+    if label_only && !is_dns_label(name) {
+        c.invalid(path, format!("\"{name}\""), LABEL_MSG);
+    } else if !label_only && !is_dns_subdomain(name) {
+        c.invalid(path, format!("\"{name}\""), SUBDOMAIN_MSG);
+    }
+}
+
+pub(crate) fn check_labels(c: &mut Checker, path: &str, labels: Option<&BTreeMap<String, String>>) {
+    for (k, v) in labels.into_iter().flatten() {
+        let name = k.rsplit_once('/').map_or(k.as_str(), |(prefix, n)| {
+            if !is_dns_subdomain(prefix) {
+                c.invalid(path, format!("\"{k}\""), &format!("prefix part {SUBDOMAIN_MSG}"));
+            }
+            n
+        });
+        if !is_label_name(name) {
+            c.invalid(path, format!("\"{k}\""), LABEL_KEY_MSG);
+        }
+        if !(v.is_empty() || is_label_name(v)) {
+            c.invalid(path, format!("\"{v}\""), LABEL_VALUE_MSG);
+        }
+    }
+}
+
+/// `metadata`: name present and valid, namespace valid, labels valid.
+pub(crate) fn check_meta(c: &mut Checker, meta: &meta::ObjectMeta, namespace_kind: bool) {
+    match meta.name.as_deref() {
+        None | Some("") => c.field("metadata.name", "Required value: name or generateName is required"),
+        Some(n) => check_name(c, "metadata.name", n, namespace_kind),
+    }
+    if let Some(ns) = meta.namespace.as_deref() {
+        check_name(c, "metadata.namespace", ns, true);
+    }
+    check_labels(c, "metadata.labels", meta.labels.as_ref());
+}
+
+pub(crate) fn check_replicas(c: &mut Checker, replicas: Option<i32>) {
+    match replicas.map(i64::from) {
+        Some(r) if r < 0 => c.invalid("spec.replicas", r, "must be greater than or equal to 0"),
+        Some(r) if r > MAX_REPLICAS => c.field(
+            "spec.replicas",
+            format!("{r} is more than kubesim's limit of {MAX_REPLICAS} replicas per workload"),
+        ),
+        _ => {}
+    }
+}
+
+/// A workload's label selector: valid operators, not empty, matching the template.
+pub(crate) fn check_selector(
+    c: &mut Checker,
+    sel: &meta::LabelSelector,
+    template_labels: Option<&BTreeMap<String, String>>,
+    kind: &str,
+) {
+    check_labels(c, "spec.selector.matchLabels", sel.match_labels.as_ref());
+    for (i, r) in sel.match_expressions.iter().flatten().enumerate() {
+        let p = format!("spec.selector.matchExpressions[{i}]");
+        let has_values = r.values.as_ref().is_some_and(|v| !v.is_empty());
+        match r.operator.as_str() {
+            "In" | "NotIn" if !has_values => c.field(
+                &format!("{p}.values"),
+                "Required value: must be specified when `operator` is 'In' or 'NotIn'",
+            ),
+            "Exists" | "DoesNotExist" if has_values => c.field(
+                &format!("{p}.values"),
+                "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+            ),
+            "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
+            op => c.invalid(&format!("{p}.operator"), format!("\"{op}\""), "not a valid selector operator"),
+        }
+    }
+    let empty = sel.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
+        && sel.match_expressions.as_ref().is_none_or(Vec::is_empty);
+    if empty {
+        c.invalid("spec.selector", "\"{}\"", &format!("empty selector is invalid for {kind}"));
+        return;
+    }
+    let spec_sel = super::convert::selector(sel);
+    let labels: BTreeMap<String, String> = template_labels.cloned().unwrap_or_default();
+    if !spec_sel.matches(&labels) {
+        c.invalid("spec.template.metadata.labels", go_map(&labels), "`selector` does not match template `labels`");
+    }
+}
+
+/// `map[string]string{"app":"web"}`, as Go prints a label map.
+pub(crate) fn go_map(m: &BTreeMap<String, String>) -> String {
+    let items: Vec<String> = m.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
+    format!("map[string]string{{{}}}", items.join(", "))
+}
+
+pub(crate) fn check_deployment_numbers(c: &mut Checker, s: &apps::DeploymentSpec) {
+    check_replicas(c, s.replicas);
+    c.nonnegative("spec.minReadySeconds", s.min_ready_seconds.map(i64::from));
+    c.nonnegative("spec.revisionHistoryLimit", s.revision_history_limit.map(i64::from));
+    c.nonnegative("spec.progressDeadlineSeconds", s.progress_deadline_seconds.map(i64::from));
+    if let Some(p) = s.progress_deadline_seconds {
+        if p >= 0 && p <= s.min_ready_seconds.unwrap_or(0) {
+            c.invalid("spec.progressDeadlineSeconds", p, "must be greater than minReadySeconds");
+        }
+    }
+}
+
+/// A maxSurge / maxUnavailable value: a non-negative int or `N%`. Returns it when valid.
+pub(crate) fn int_or_percent(c: &mut Checker, path: &str, v: &IntOrString) -> Option<super::convert::Ip> {
+    use super::convert::Ip;
+    match v {
+        IntOrString::Int(n) if *n < 0 => {
+            c.invalid(path, n, "must be greater than or equal to 0");
+            None
+        }
+        IntOrString::Int(n) => Some(Ip::Int(*n)),
+        IntOrString::String(s) => {
+            let digits = s.strip_suffix('%').filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+            match digits.and_then(|d| d.parse::<i32>().ok()) {
+                Some(p) => Some(Ip::Percent(p)),
+                None => {
+                    c.invalid(path, format!("\"{s}\""), "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
+                    None
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn check_restart_policy(c: &mut Checker, path: &str, policy: Option<&str>, workload: bool) {
+    match policy {
+        Some(p) if workload && p != "Always" => c.unsupported(path, p, &["Always"]),
+        Some(p) if !["Always", "OnFailure", "Never"].contains(&p) => {
+            c.unsupported(path, p, &["Always", "Never", "OnFailure"])
+        }
+        _ => {}
+    }
+}
+
+/// Container names: present, RFC 1123 labels, unique across containers and init containers.
+pub(crate) fn check_container_names(c: &mut Checker, prefix: &str, spec: &core::PodSpec) {
+    if spec.containers.is_empty() {
+        c.required(&format!("{prefix}.containers"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let lists = [("initContainers", spec.init_containers.as_deref().unwrap_or(&[])), ("containers", &spec.containers)];
+    for (list, containers) in lists {
+        for (i, k) in containers.iter().enumerate() {
+            let p = format!("{prefix}.{list}[{i}]");
+            if k.name.is_empty() {
+                c.required(&format!("{p}.name"));
+            } else if !is_dns_label(&k.name) {
+                check_name(c, &format!("{p}.name"), &k.name, true);
+            } else if !seen.insert(k.name.clone()) {
+                c.field(&format!("{p}.name"), format!("Duplicate value: \"{}\"", k.name));
+            }
+            if k.image.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                c.required(&format!("{p}.image"));
+            }
+            if let Some(pp) = k.image_pull_policy.as_deref() {
+                if !["Always", "IfNotPresent", "Never"].contains(&pp) {
+                    c.unsupported(&format!("{p}.imagePullPolicy"), pp, &["Always", "IfNotPresent", "Never"]);
+                }
+            }
+            for (j, port) in k.ports.iter().flatten().enumerate() {
+                check_port(c, &format!("{p}.ports[{j}].containerPort"), Some(port.container_port));
+                check_port(c, &format!("{p}.ports[{j}].hostPort"), port.host_port.filter(|h| *h != 0));
+            }
+        }
+    }
+}
+
+fn check_port(c: &mut Checker, path: &str, port: Option<i32>) {
+    if let Some(p) = port.filter(|p| !(1..=65535).contains(p)) {
+        c.invalid(path, p, "must be between 1 and 65535, inclusive");
+    }
+}
+
+/// A probe: exactly one handler, non-negative numbers, liveness successThreshold 1.
+pub(crate) fn check_probe(c: &mut Checker, path: &str, p: &core::Probe, liveness: bool) {
+    let handlers = [p.exec.is_some(), p.http_get.is_some(), p.tcp_socket.is_some(), p.grpc.is_some()];
+    match handlers.iter().filter(|h| **h).count() {
+        0 => c.field(path, "Required value: must specify a handler type"),
+        1 => {}
+        _ => c.field(path, "Forbidden: may not specify more than 1 handler type"),
+    }
+    let nums = [
+        ("initialDelaySeconds", p.initial_delay_seconds),
+        ("periodSeconds", p.period_seconds),
+        ("timeoutSeconds", p.timeout_seconds),
+        ("successThreshold", p.success_threshold),
+        ("failureThreshold", p.failure_threshold),
+    ];
+    for (name, v) in nums {
+        c.nonnegative(&format!("{path}.{name}"), v.map(i64::from));
+    }
+    if liveness {
+        if let Some(s) = p.success_threshold.filter(|s| *s > 1) {
+            c.invalid(&format!("{path}.successThreshold"), s, "must be 1");
+        }
+    }
+}
+
+pub(crate) fn check_toleration(c: &mut Checker, path: &str, t: &core::Toleration) {
+    let key = t.key.as_deref().unwrap_or("");
+    let op = t.operator.as_deref().unwrap_or("Equal");
+    match op {
+        "Equal" if key.is_empty() => c.invalid(
+            &format!("{path}.operator"),
+            format!("\"{op}\""),
+            "operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+        ),
+        "Exists" if t.value.as_deref().is_some_and(|v| !v.is_empty()) => c.invalid(
+            &format!("{path}.operator"),
+            format!("\"{}\"", t.value.as_deref().unwrap_or("")),
+            "value must be empty when `operator` is 'Exists'",
+        ),
+        "Equal" | "Exists" => {}
+        other => c.unsupported(&format!("{path}.operator"), other, &["Equal", "Exists"]),
+    }
+    let effect = t.effect.as_deref().unwrap_or("");
+    if !["", "NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&effect) {
+        c.unsupported(&format!("{path}.effect"), effect, &["NoExecute", "NoSchedule", "PreferNoSchedule"]);
+    } else if t.toleration_seconds.is_some() && effect != "NoExecute" {
+        c.invalid(
+            &format!("{path}.effect"),
+            format!("\"{effect}\""),
+            "effect must be 'NoExecute' when `tolerationSeconds` is set",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_names() {
+        assert!(is_dns_label("web-1"));
+        assert!(!is_dns_label("Web"));
+        assert!(!is_dns_label("-web"));
+        assert!(!is_dns_label(&"a".repeat(64)));
+        assert!(is_dns_subdomain("web.v2"));
+        assert!(!is_dns_subdomain("web..v2"));
+        assert!(!is_dns_subdomain("web_1"));
+    }
+
+    #[test]
+    fn go_maps_print_like_go() {
+        let m: BTreeMap<String, String> =
+            [("app".to_string(), "web".to_string()), ("tier".into(), "x".into())].into();
+        assert_eq!(go_map(&m), "map[string]string{\"app\":\"web\", \"tier\":\"x\"}");
+    }
+}
