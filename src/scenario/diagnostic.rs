@@ -83,7 +83,11 @@ impl fmt::Display for Diagnostic {
         if let (Some(line), Some(src)) = (self.line, &self.source_line) {
             let width = line.to_string().len();
             let col = self.column.unwrap_or(1).max(1);
-            let pad: String = src.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let pad: String = src
+                .chars()
+                .take(col - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             write!(f, "\n{line:>width$} | {src}\n{:>width$} | {pad}^", "")?;
         }
         if let Some(help) = &self.help {

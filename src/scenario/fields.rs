@@ -138,12 +138,15 @@ impl Ty {
             (ReplicaSet, "spec") => ReplicaSetSpec,
             (ReplicationController, "spec") => RcSpec,
             (Pod, "spec") | (PodTemplate, "spec") => PodSpec,
-            (DeploymentSpec | ReplicaSetSpec | RcSpec | DaemonSetSpec | StatefulSetSpec | JobSpec, "template") => {
-                PodTemplate
-            }
-            (DeploymentSpec | ReplicaSetSpec | DaemonSetSpec | StatefulSetSpec | JobSpec, "selector") => {
-                LabelSelector
-            }
+            (
+                DeploymentSpec | ReplicaSetSpec | RcSpec | DaemonSetSpec | StatefulSetSpec
+                | JobSpec,
+                "template",
+            ) => PodTemplate,
+            (
+                DeploymentSpec | ReplicaSetSpec | DaemonSetSpec | StatefulSetSpec | JobSpec,
+                "selector",
+            ) => LabelSelector,
             (DeploymentSpec, "strategy") => DeploymentStrategy,
             (DeploymentStrategy, "rollingUpdate") => RollingUpdate,
             (PodSpec, "containers" | "initContainers") => Container,
@@ -158,7 +161,10 @@ impl Ty {
     }
 
     fn is_kind(self) -> bool {
-        matches!(self, Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod | Ty::OtherKind)
+        matches!(
+            self,
+            Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod | Ty::OtherKind
+        )
     }
 
     /// The fields kubesim simulates, when it simulates only some (None: all, or not
@@ -179,7 +185,9 @@ impl Ty {
                 "progressDeadlineSeconds",
                 "paused",
             ],
-            Ty::ReplicaSetSpec | Ty::RcSpec => &["replicas", "selector", "template", "minReadySeconds"],
+            Ty::ReplicaSetSpec | Ty::RcSpec => {
+                &["replicas", "selector", "template", "minReadySeconds"]
+            }
             Ty::PodTemplate => &["metadata", "spec"],
             Ty::PodSpec => &[
                 "containers",
@@ -191,9 +199,15 @@ impl Ty {
                 "tolerations",
                 "priorityClassName",
             ],
-            Ty::Container => {
-                &["name", "image", "imagePullPolicy", "resources", "readinessProbe", "livenessProbe", "ports"]
-            }
+            Ty::Container => &[
+                "name",
+                "image",
+                "imagePullPolicy",
+                "resources",
+                "readinessProbe",
+                "livenessProbe",
+                "ports",
+            ],
             Ty::Resources => &["limits", "requests"],
             _ => return None,
         })
@@ -214,7 +228,10 @@ pub(crate) fn candidates(root: Ty, path: &YPath) -> Vec<&'static str> {
     match type_at(root, &path.parent()) {
         Some(ty) => ty.fields().to_vec(),
         None => {
-            let mut all: Vec<&'static str> = ALL.iter().flat_map(|t| t.fields().iter().copied()).collect();
+            let mut all: Vec<&'static str> = ALL
+                .iter()
+                .flat_map(|t| t.fields().iter().copied())
+                .collect();
             all.sort_unstable();
             all.dedup();
             all
@@ -277,7 +294,16 @@ mod tests {
             "spec:\n  replicas: 2\n  template:\n    spec:\n      volumes: []\n      containers:\n      - name: a\n        env: []\n",
         )
         .unwrap();
-        let paths: Vec<String> = not_simulated(Ty::Deployment, &v).iter().map(|p| p.to_string()).collect();
-        assert_eq!(paths, ["spec.template.spec.volumes", "spec.template.spec.containers[0].env"]);
+        let paths: Vec<String> = not_simulated(Ty::Deployment, &v)
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "spec.template.spec.volumes",
+                "spec.template.spec.containers[0].env"
+            ]
+        );
     }
 }

@@ -1,18 +1,258 @@
 //! Scenario loading: YAML -> validated [`Scenario`](crate::model::spec::Scenario).
+//!
+//! Every problem found is reported (not only the first), each with its file, line and
+//! column, in the words Kubernetes and kubectl use.
 
 mod checker;
+mod config;
 mod convert;
 pub mod diagnostic;
 pub mod duration;
 mod fields;
 mod kinds;
+mod kubectl;
 mod manifest;
+mod node;
+mod overrides;
 pub mod positions;
 pub mod quantity;
+mod registry;
 mod source;
 pub mod suggest;
+mod timeline;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use duration::parse_duration;
 pub use quantity::{parse_quantity, Quantity};
+
+use crate::model::spec::Scenario;
+use diagnostic::Report;
+use node::Node;
+use positions::{Anchor, YPath};
+use serde_yaml::Value;
+use source::{Loc, Source};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// A loaded scenario and the warnings found on the way.
+#[derive(Debug)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads and validates one scenario file; `overrides` are `--set PATH=VALUE` strings.
+pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, Vec<Diagnostic>> {
+    let src = source::read(path, path).map_err(|d| vec![d])?;
+    load_source(src, overrides)
+}
+
+/// Same from text already in memory; `path` names it in messages and anchors `include:`
+/// and `apply -f` paths.
+pub fn load_str(path: &Path, text: &str, overrides: &[String]) -> Result<Loaded, Vec<Diagnostic>> {
+    let src = source::from_text(path, text.to_string()).map_err(|d| vec![d])?;
+    load_source(src, overrides)
+}
+
+/// Reads the manifest files a scenario names, relative to the scenario's folder.
+pub(crate) struct Loader {
+    dir: PathBuf,
+}
+
+impl Loader {
+    /// The documents of manifest file `rel` (named at `at`), each with its place.
+    /// `what` starts the message when the file is missing (`include: x.yaml`).
+    pub(crate) fn manifest_file(
+        &self,
+        rel: &str,
+        at: &Node,
+        what: &str,
+        r: &mut Report,
+    ) -> Option<Vec<(Loc, Value)>> {
+        let joined = self.dir.join(rel);
+        if !joined.is_file() {
+            let abs = std::path::absolute(&joined).unwrap_or(joined.clone());
+            let why = if joined.is_dir() {
+                "is a directory, not a file"
+            } else {
+                "file not found"
+            };
+            let msg = format!("{what}: {why} (resolved to {})", abs.display());
+            r.push(at.loc.error(&at.path, Anchor::Value, msg));
+            return None;
+        }
+        let src = match source::read(&joined, &joined) {
+            Ok(s) => s,
+            Err(d) => {
+                r.push(d);
+                return None;
+            }
+        };
+        let docs = match source::documents(&src) {
+            Ok(d) => d,
+            Err(d) => {
+                r.push(d);
+                return None;
+            }
+        };
+        Some(
+            docs.into_iter()
+                .enumerate()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(i, v)| (Loc::new(&src, i, YPath::root()), v))
+                .collect(),
+        )
+    }
+}
+
+fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnostic>> {
+    let mut r = Report::default();
+    let mut root = scenario_root(&src).map_err(|d| vec![d])?;
+    let ovs = overrides::parse_all(sets, &src.path, &mut r);
+    overrides::apply_scenario(&mut root, &ovs, &src.path, &mut r);
+    let loc = Loc::new(&src, 0, YPath::root());
+    let top = Node::root(&loc, &root);
+    top.check_keys(&mut r, config::TOP_KEYS, "the scenario");
+    warn_later_sections(&top, &mut r);
+    let stem = src
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let header = config::header(&top, &stem, &mut r);
+    let loader = Loader {
+        dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let mut manifests = initial_manifests(&top, &loc, &loader, &mut r);
+    {
+        let mut refs: Vec<&mut Value> = manifests.iter_mut().map(|(_, v)| v).collect();
+        overrides::apply_objects(&mut refs, &ovs, &src.path, &mut r);
+    }
+    let parsed: Vec<_> = manifests
+        .iter()
+        .filter_map(|(l, v)| manifest::parse(v, l, None, &mut r))
+        .collect();
+    let mut reg = registry::Registry::default();
+    let objects = reg.add_initial(parsed, &mut r);
+    warn_kinds_not_simulated(&objects, &src.path, &mut r);
+    let timeline = timeline::timeline(
+        top.get("timeline"),
+        &loader,
+        &mut reg,
+        header.duration,
+        &mut r,
+    );
+    if r.has_errors() {
+        return Err(r.into_sorted());
+    }
+    let scenario = Scenario {
+        name: header.name,
+        description: header.description,
+        seed: header.seed,
+        duration: header.duration,
+        sample: header.sample,
+        nodes: header.nodes,
+        control_plane: header.control_plane,
+        scoring: header.scoring,
+        images: header.images,
+        objects,
+        timeline,
+    };
+    Ok(Loaded {
+        scenario,
+        warnings: r.diags,
+    })
+}
+
+/// The scenario file's single document, which must be a mapping.
+fn scenario_root(src: &Rc<Source>) -> Result<Value, Diagnostic> {
+    let mut docs = source::documents(src)?;
+    let empty = "the scenario is empty: expected a mapping with at least `objects`";
+    if docs.len() > 1 && docs.iter().skip(1).any(|d| !d.is_null()) {
+        let loc = Loc::new(src, 1, YPath::root());
+        return Err(loc
+            .error(
+                &YPath::root(),
+                Anchor::Value,
+                "a scenario file holds one YAML document (found a second after `---`)",
+            )
+            .with_help(Some(
+                "put Kubernetes manifests under `objects:`, or in a file named under `include:`"
+                    .into(),
+            )));
+    }
+    let root = if docs.is_empty() {
+        Value::Null
+    } else {
+        docs.swap_remove(0)
+    };
+    match root {
+        Value::Null => Err(Diagnostic::error(&src.path, empty)),
+        Value::Mapping(_) => Ok(root),
+        other => {
+            let loc = Loc::new(src, 0, YPath::root());
+            Err(loc.error(&YPath::root(), Anchor::Value, format!("expected a mapping at the top of the scenario (name, cluster, objects, ...), found {}", node::describe(&other))))
+        }
+    }
+}
+
+/// One warning naming the kinds that are parsed and checked but not simulated yet.
+fn warn_kinds_not_simulated(objects: &[crate::model::spec::Object], file: &Path, r: &mut Report) {
+    let mut kinds: Vec<&str> = objects
+        .iter()
+        .map(|o| kinds::info(o.id.kind))
+        .filter(|i| !i.simulated)
+        .map(|i| i.name)
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    if !kinds.is_empty() {
+        let msg = format!(
+            "kinds not simulated yet by this version of kubesim (checked, then ignored): {}",
+            kinds.join(", ")
+        );
+        r.push(Diagnostic::warning(file, msg));
+    }
+}
+
+fn warn_later_sections(top: &Node, r: &mut Report) {
+    for key in ["traffic", "faults", "sweep"] {
+        if let Some(n) = top.get(key) {
+            let text = format!("`{key}` is not simulated yet by this version of kubesim; ignored");
+            r.push(n.loc.warning(&n.path, Anchor::Key, text));
+        }
+    }
+}
+
+/// Inline `objects` and the documents of `include` files, each with its place.
+fn initial_manifests(top: &Node, loc: &Loc, loader: &Loader, r: &mut Report) -> Vec<(Loc, Value)> {
+    let mut out = Vec::new();
+    let objects = top.get("objects");
+    let include = top.get("include");
+    if objects.is_none() && include.is_none() {
+        top.error(r, "the scenario has no `objects`: expected a list of Kubernetes manifests under `objects:` (or files under `include:`)", None);
+    }
+    if let Some(objs) = objects.filter(|o| o.expect_seq(r, "Kubernetes objects")) {
+        for item in objs.items() {
+            out.push((loc.sub(&item.path), item.v.clone()));
+        }
+    }
+    let Some(include) = include else { return out };
+    let files: Vec<Node> = if include.v.is_string() {
+        vec![include.clone()]
+    } else if include.expect_seq(r, "manifest files") {
+        include.items()
+    } else {
+        vec![]
+    };
+    for f in files {
+        let Some(rel) = f.string(r) else { continue };
+        out.extend(
+            loader
+                .manifest_file(&rel, &f, &format!("include: {rel}"), r)
+                .unwrap_or_default(),
+        );
+    }
+    out
+}

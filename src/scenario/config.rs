@@ -1,0 +1,512 @@
+//! The scenario's own sections: name, seed, duration, cluster, images.
+
+use super::convert::{quantities, to_resources};
+use super::diagnostic::Report;
+use super::node::Node;
+use super::source::Loc;
+use super::validate::{is_dns_subdomain, MAX_REPLICAS};
+use crate::engine::SimDuration;
+use crate::model::spec::{
+    ControlPlane, ImageBehavior, Labels, NodeGroup, Resources, ScoringStrategy, Taint, TaintEffect,
+};
+use std::collections::BTreeMap;
+
+pub(crate) const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "seed",
+    "duration",
+    "sample",
+    "cluster",
+    "images",
+    "objects",
+    "include",
+    "timeline",
+    "traffic",
+    "faults",
+    "sweep",
+];
+pub(crate) const MAX_NODES: u64 = 100_000;
+pub(crate) const MAX_DURATION: SimDuration = SimDuration::from_secs(30 * 24 * 3600);
+const _: i64 = MAX_REPLICAS;
+
+/// The header of a scenario: everything but objects and the timeline.
+pub(crate) struct Header {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    pub duration: SimDuration,
+    pub sample: SimDuration,
+    pub nodes: Vec<NodeGroup>,
+    pub control_plane: ControlPlane,
+    pub scoring: ScoringStrategy,
+    pub images: BTreeMap<String, ImageBehavior>,
+}
+
+pub(crate) fn header(root: &Node, default_name: &str, r: &mut Report) -> Header {
+    let name = root
+        .get("name")
+        .and_then(|n| n.string(r))
+        .unwrap_or_else(|| default_name.to_string());
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        if let Some(n) = root.get("name") {
+            n.error(r, format!("invalid name \"{name}\": it names the output folder, so it may not be empty or contain `/`"), None);
+        }
+    }
+    let duration = root
+        .get("duration")
+        .and_then(|d| d.duration(r))
+        .unwrap_or(SimDuration::from_secs(600));
+    if duration > MAX_DURATION {
+        if let Some(d) = root.get("duration") {
+            d.error(
+                r,
+                format!("{duration} is more than kubesim's limit of 30 days"),
+                None,
+            );
+        }
+    }
+    let sample = root
+        .get("sample")
+        .and_then(|d| d.duration(r))
+        .unwrap_or(SimDuration::from_secs(1));
+    if sample == SimDuration::ZERO {
+        if let Some(s) = root.get("sample") {
+            s.error(r, "the sampling step must be more than 0", None);
+        }
+    }
+    let cluster = root.get("cluster");
+    if let Some(c) = &cluster {
+        c.check_keys(r, &["nodes", "controlPlane", "scheduler"], "cluster");
+    }
+    Header {
+        name,
+        description: root
+            .get("description")
+            .and_then(|d| d.string(r))
+            .unwrap_or_default(),
+        seed: root
+            .get("seed")
+            .and_then(|s| s.uint(r, "a seed"))
+            .unwrap_or(1),
+        duration,
+        sample,
+        nodes: node_groups(cluster.as_ref().and_then(|c| c.get("nodes")), r),
+        control_plane: control_plane(cluster.as_ref().and_then(|c| c.get("controlPlane")), r),
+        scoring: scoring(cluster.as_ref().and_then(|c| c.get("scheduler")), r),
+        images: images(root.get("images"), r),
+    }
+}
+
+fn node_groups(nodes: Option<Node>, r: &mut Report) -> Vec<NodeGroup> {
+    let Some(nodes) = nodes.filter(|n| !n.v.is_null()) else {
+        return vec![NodeGroup {
+            name: "worker".into(),
+            count: 3,
+            capacity: default_capacity(),
+            labels: Labels::new(),
+            taints: vec![],
+        }];
+    };
+    if !nodes.expect_seq(r, "node groups") {
+        return Vec::new();
+    }
+    let groups: Vec<NodeGroup> = nodes
+        .items()
+        .iter()
+        .filter_map(|g| node_group(g, r))
+        .collect();
+    let total: u64 = groups.iter().map(|g| u64::from(g.count)).sum();
+    if total > MAX_NODES {
+        nodes.error(
+            r,
+            format!("{total} nodes in all is more than kubesim's limit of {MAX_NODES} nodes"),
+            None,
+        );
+    } else {
+        check_unique_node_names(&nodes, &groups, r);
+    }
+    groups
+}
+
+fn default_capacity() -> Resources {
+    Resources {
+        cpu_millis: 4_000,
+        memory_bytes: 16 << 30,
+        ephemeral_storage_bytes: 100 << 30,
+        pods: 110,
+        extended: BTreeMap::new(),
+    }
+}
+
+fn node_group(g: &Node, r: &mut Report) -> Option<NodeGroup> {
+    if !g.check_keys(
+        r,
+        &["name", "count", "capacity", "labels", "taints"],
+        "a node group",
+    ) {
+        return None;
+    }
+    let name = g
+        .get("name")
+        .and_then(|n| n.string(r))
+        .unwrap_or_else(|| "worker".into());
+    if !is_dns_subdomain(&name) {
+        if let Some(n) = g.get("name") {
+            n.error(r, format!("invalid node name \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'"), None);
+        }
+    }
+    let count = match g.get("count") {
+        None => 1,
+        Some(c) => {
+            let n = c.uint(r, "a node count")?;
+            if n > MAX_NODES {
+                c.error(
+                    r,
+                    format!("{n} is more than kubesim's limit of {MAX_NODES} nodes"),
+                    None,
+                );
+                return None;
+            }
+            u32::try_from(n).ok()?
+        }
+    };
+    Some(NodeGroup {
+        name,
+        count,
+        capacity: capacity(g.get("capacity"), r),
+        labels: g
+            .get("labels")
+            .map(|l| string_map(&l, r, "labels"))
+            .unwrap_or_default(),
+        taints: g.get("taints").map(|t| taints(&t, r)).unwrap_or_default(),
+    })
+}
+
+fn capacity(c: Option<Node>, r: &mut Report) -> Resources {
+    let mut cap = default_capacity();
+    let Some(c) = c.filter(|c| !c.v.is_null()) else {
+        return cap;
+    };
+    let mut given: BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity> =
+        BTreeMap::new();
+    for (k, v) in c.entries(r) {
+        if !["cpu", "memory", "pods", "ephemeral-storage"].contains(&k.as_str())
+            && !k.contains('/')
+            && !k.starts_with("hugepages-")
+        {
+            let help =
+                super::suggest::did_you_mean(&k, ["cpu", "memory", "pods", "ephemeral-storage"])
+                    .or_else(|| {
+                        Some("extended resources are fully qualified, like `nvidia.com/gpu`".into())
+                    });
+            v.report(
+                r,
+                super::positions::Anchor::Key,
+                format!("unknown resource `{k}` in node capacity"),
+                help,
+            );
+            continue;
+        }
+        match &v.v {
+            serde_yaml::Value::String(s) => given.insert(
+                k,
+                k8s_openapi::apimachinery::pkg::api::resource::Quantity(s.clone()),
+            ),
+            serde_yaml::Value::Number(n) => given.insert(
+                k,
+                k8s_openapi::apimachinery::pkg::api::resource::Quantity(n.to_string()),
+            ),
+            other => {
+                v.error(
+                    r,
+                    format!(
+                        "expected a quantity like 4, 500m, 16Gi, found {}",
+                        super::node::describe(other)
+                    ),
+                    None,
+                );
+                None
+            }
+        };
+    }
+    let mut report_to = QuantityReport { node: &c, r };
+    let parsed = report_to.parse(&given);
+    let over = to_resources(&parsed);
+    for (k, v) in &parsed {
+        match k.as_str() {
+            "cpu" => cap.cpu_millis = over.cpu_millis,
+            "memory" => cap.memory_bytes = over.memory_bytes,
+            "ephemeral-storage" => cap.ephemeral_storage_bytes = over.ephemeral_storage_bytes,
+            "pods" => cap.pods = over.pods,
+            _ => {
+                cap.extended.insert(k.clone(), *v);
+            }
+        }
+    }
+    cap
+}
+
+/// Parses quantities of our own sections with the manifest code, placing errors here.
+struct QuantityReport<'a, 'b> {
+    node: &'a Node<'b>,
+    r: &'a mut Report,
+}
+
+impl QuantityReport<'_, '_> {
+    fn parse(
+        &mut self,
+        given: &BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    ) -> BTreeMap<String, i64> {
+        let loc: Loc = self.node.loc.sub(&self.node.path);
+        let mut c = super::checker::Checker::new(&loc, self.node.path.to_string(), self.r);
+        // Checker prefixes messages with its label and then the relative path.
+        quantities(&mut c, "", Some(given))
+    }
+}
+
+pub(crate) fn string_map(n: &Node, r: &mut Report, what: &str) -> Labels {
+    let mut out = Labels::new();
+    if n.v.is_null() {
+        return out;
+    }
+    if !n.v.is_mapping() {
+        n.error(r, format!("expected {what} (a mapping of strings)"), None);
+        return out;
+    }
+    for (k, v) in n.entries(r) {
+        match &v.v {
+            serde_yaml::Value::String(s) => {
+                out.insert(k, s.clone());
+            }
+            other => v.error(
+                r,
+                format!("expected a string, found {}", super::node::describe(other)),
+                Some("quote the value: label values are strings".into()),
+            ),
+        }
+    }
+    out
+}
+
+fn taints(t: &Node, r: &mut Report) -> Vec<Taint> {
+    if !t.expect_seq(r, "taints") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for item in t.items() {
+        if !item.check_keys(r, &["key", "value", "effect"], "a taint") {
+            continue;
+        }
+        let key = item
+            .get("key")
+            .and_then(|k| k.string(r))
+            .unwrap_or_default();
+        if key.is_empty() {
+            item.error(r, "key: Required value", None);
+        }
+        let value = item
+            .get("value")
+            .and_then(|k| k.string(r))
+            .unwrap_or_default();
+        let effect = match item.get("effect").and_then(|e| e.string(r)).as_deref() {
+            Some("NoSchedule") => TaintEffect::NoSchedule,
+            Some("PreferNoSchedule") => TaintEffect::PreferNoSchedule,
+            Some("NoExecute") => TaintEffect::NoExecute,
+            other => {
+                let at = item.get("effect").unwrap_or_else(|| item.clone());
+                let shown = other.unwrap_or("");
+                at.error(r, format!("Unsupported value: \"{shown}\": supported values: \"NoExecute\", \"NoSchedule\", \"PreferNoSchedule\""), None);
+                continue;
+            }
+        };
+        out.push(Taint { key, value, effect });
+    }
+    out
+}
+
+fn check_unique_node_names(nodes: &Node, groups: &[NodeGroup], r: &mut Report) {
+    let mut seen = std::collections::BTreeSet::new();
+    for g in groups {
+        let names: Vec<String> = if g.count == 1 {
+            vec![g.name.clone()]
+        } else {
+            (1..=g.count).map(|i| format!("{}-{i}", g.name)).collect()
+        };
+        for n in names {
+            if !seen.insert(n.clone()) {
+                nodes.error(
+                    r,
+                    format!(
+                        "nodes \"{n}\" already exists: two node groups make a node of that name"
+                    ),
+                    None,
+                );
+                return;
+            }
+        }
+    }
+}
+
+fn control_plane(cp: Option<Node>, r: &mut Report) -> ControlPlane {
+    let mut out = ControlPlane::default();
+    let Some(cp) = cp else { return out };
+    let keys = [
+        "apiLatency",
+        "nodeMonitorGracePeriod",
+        "defaultTolerationSeconds",
+        "podInitialBackoff",
+        "podMaxBackoff",
+        "podMaxInUnschedulablePodsDuration",
+        "sandboxCreation",
+    ];
+    cp.check_keys(r, &keys, "cluster.controlPlane");
+    let dur = |k: &str, r: &mut Report| cp.get(k).and_then(|n| n.duration(r));
+    if let Some(d) = dur("apiLatency", r) {
+        out.api_latency = d;
+    }
+    if let Some(d) = dur("nodeMonitorGracePeriod", r) {
+        out.node_monitor_grace_period = d;
+    }
+    if let Some(d) = dur("podInitialBackoff", r) {
+        out.pod_initial_backoff = d;
+    }
+    if let Some(d) = dur("podMaxBackoff", r) {
+        out.pod_max_backoff = d;
+    }
+    if let Some(d) = dur("podMaxInUnschedulablePodsDuration", r) {
+        out.pod_max_in_unschedulable_pods_duration = d;
+    }
+    if let Some(d) = dur("sandboxCreation", r) {
+        out.sandbox_creation = d;
+    }
+    if let Some(n) = cp.get("defaultTolerationSeconds") {
+        let secs = match n.v.as_u64() {
+            Some(s) => Some(s),
+            None => n.duration(r).map(|d| d.as_micros().div_ceil(1_000_000)),
+        };
+        if let Some(s) = secs.and_then(|s| i64::try_from(s).ok()) {
+            out.default_toleration_seconds = s;
+        }
+    }
+    out
+}
+
+fn scoring(s: Option<Node>, r: &mut Report) -> ScoringStrategy {
+    let Some(s) = s else {
+        return ScoringStrategy::default();
+    };
+    s.check_keys(r, &["profile", "scoring"], "cluster.scheduler");
+    if let Some(p) = s.get("profile") {
+        if let Some(name) = p.string(r).filter(|n| n != "default") {
+            p.error(
+                r,
+                format!("Unsupported value: \"{name}\": supported values: \"default\""),
+                None,
+            );
+        }
+    }
+    let Some(sc) = s.get("scoring") else {
+        return ScoringStrategy::default();
+    };
+    match sc.string(r).as_deref() {
+        Some("LeastAllocated") => ScoringStrategy::LeastAllocated,
+        Some("MostAllocated") => ScoringStrategy::MostAllocated,
+        Some("RequestedToCapacityRatio") => ScoringStrategy::RequestedToCapacityRatio,
+        Some(other) => {
+            let all = [
+                "LeastAllocated",
+                "MostAllocated",
+                "RequestedToCapacityRatio",
+            ];
+            sc.error(r, format!("Unsupported value: \"{other}\": supported values: \"LeastAllocated\", \"MostAllocated\", \"RequestedToCapacityRatio\""), super::suggest::did_you_mean(other, all));
+            ScoringStrategy::default()
+        }
+        None => ScoringStrategy::default(),
+    }
+}
+
+const IMAGE_KEYS: &[&str] = &[
+    "pull",
+    "start",
+    "readyAfter",
+    "stop",
+    "crashOnStart",
+    "concurrency",
+    "serviceTime",
+];
+const IMAGE_LATER_KEYS: &[&str] = &[
+    "crashAfter",
+    "livenessFailAfter",
+    "memoryUsage",
+    "cpuPerRequest",
+    "runFor",
+];
+
+fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior> {
+    let mut out = BTreeMap::new();
+    let Some(imgs) = imgs.filter(|i| !i.v.is_null()) else {
+        return out;
+    };
+    if !imgs.v.is_mapping() {
+        imgs.error(
+            r,
+            "expected a mapping from image name to its behaviour",
+            None,
+        );
+        return out;
+    }
+    for (name, b) in imgs.entries(r) {
+        if let Some(behavior) = image(&b, r) {
+            out.insert(name, behavior);
+        }
+    }
+    out
+}
+
+fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
+    let all: Vec<&str> = IMAGE_KEYS.iter().chain(IMAGE_LATER_KEYS).copied().collect();
+    if !b.check_keys(r, &all, "an image's behaviour") {
+        return None;
+    }
+    let mut out = ImageBehavior::default();
+    let d = |k: &str, r: &mut Report| b.get(k).and_then(|n| n.duration(r));
+    out.pull = d("pull", r).unwrap_or(out.pull);
+    out.start = d("start", r).unwrap_or(out.start);
+    out.ready_after = d("readyAfter", r).unwrap_or(out.ready_after);
+    out.stop = d("stop", r).unwrap_or(out.stop);
+    out.service_time = d("serviceTime", r).unwrap_or(out.service_time);
+    if let Some(n) = b.get("crashOnStart") {
+        match n.float(r) {
+            Some(p) if (0.0..=1.0).contains(&p) => out.crash_on_start = p,
+            Some(p) => n.error(
+                r,
+                format!("{p} is not a probability: expected a number from 0 to 1"),
+                None,
+            ),
+            None => {}
+        }
+    }
+    if let Some(n) = b.get("concurrency") {
+        match n.uint(r, "a concurrency").map(u32::try_from) {
+            Some(Ok(c)) if c >= 1 => out.concurrency = c,
+            Some(_) => n.error(r, "expected a concurrency of at least 1", None),
+            None => {}
+        }
+    }
+    let later: Vec<&str> = IMAGE_LATER_KEYS
+        .iter()
+        .copied()
+        .filter(|k| b.get(k).is_some())
+        .collect();
+    if !later.is_empty() {
+        b.warn(
+            r,
+            format!(
+                "not simulated yet by this version of kubesim; ignored: {}",
+                later.join(", ")
+            ),
+        );
+    }
+    Some(out)
+}

@@ -1,0 +1,271 @@
+//! The timeline: `at:` times, kubectl lines checked against the objects that exist then.
+
+use super::diagnostic::Report;
+use super::kubectl::{self, Cmd, RolloutAction};
+use super::manifest::Parsed;
+use super::node::Node;
+use super::registry::{not_found, Registry};
+use super::Loader;
+use crate::engine::{SimDuration, SimTime};
+use crate::model::spec::{Kind, KubectlCommand, ObjectRef, ObjectSpec, TimelineEntry};
+
+const ENTRY_KEYS: &[&str] = &["at", "run", "fail", "partition", "recover"];
+
+pub(crate) fn timeline(
+    tl: Option<Node>,
+    loader: &Loader,
+    reg: &mut Registry,
+    duration: SimDuration,
+    r: &mut Report,
+) -> Vec<TimelineEntry> {
+    let Some(tl) = tl.filter(|t| !t.v.is_null()) else {
+        return Vec::new();
+    };
+    if !tl.expect_seq(r, "timeline entries") {
+        return Vec::new();
+    }
+    let mut entries: Vec<(SimDuration, Node)> = Vec::new();
+    for e in tl.items() {
+        if !e.check_keys(r, ENTRY_KEYS, "a timeline entry") {
+            continue;
+        }
+        let Some(at) = e.get("at") else {
+            e.error(r, "at: Required value: when to act, like `at: 2m`", None);
+            continue;
+        };
+        let Some(t) = at.duration(r) else { continue };
+        if t > duration {
+            at.warn(
+                r,
+                format!("{t} is after the end of the run ({duration}); this entry never happens"),
+            );
+        }
+        entries.push((t, e));
+    }
+    entries.sort_by_key(|(t, _)| *t);
+    let mut out = Vec::new();
+    for (t, e) in entries {
+        if let Some(entry) = entry(&e, t, loader, reg, r) {
+            out.push(entry);
+        }
+    }
+    out
+}
+
+fn entry(
+    e: &Node,
+    at: SimDuration,
+    loader: &Loader,
+    reg: &mut Registry,
+    r: &mut Report,
+) -> Option<TimelineEntry> {
+    let later: Vec<&str> = ["fail", "partition", "recover"]
+        .into_iter()
+        .filter(|k| e.get(k).is_some())
+        .collect();
+    let run = e.get("run");
+    match (run, later.first()) {
+        (Some(_), Some(k)) => {
+            e.error(
+                r,
+                format!("an entry does one thing: `run` or `{k}`, not both"),
+                None,
+            );
+            None
+        }
+        (None, Some(k)) => {
+            e.warn(
+                r,
+                format!("`{k}` is not simulated yet by this version of kubesim; entry skipped"),
+            );
+            None
+        }
+        (None, None) => {
+            e.error(r, "run: Required value: the kubectl command to run, like `run: kubectl scale deployment/web --replicas=3`", None);
+            None
+        }
+        (Some(run), None) => {
+            let text = run.string(r)?;
+            let command = command(&run, &text, loader, reg, r)?;
+            Some(TimelineEntry {
+                at: SimTime::ZERO + at,
+                text,
+                command,
+            })
+        }
+    }
+}
+
+fn command(
+    run: &Node,
+    text: &str,
+    loader: &Loader,
+    reg: &mut Registry,
+    r: &mut Report,
+) -> Option<KubectlCommand> {
+    let line = match kubectl::parse_line(text) {
+        Ok(l) => l,
+        Err(e) => {
+            run.error(r, format!("`{text}`: error: {}", e.message), e.help);
+            return None;
+        }
+    };
+    let ns = line.namespace.clone().unwrap_or_else(|| "default".into());
+    let fail = |r: &mut Report, msg: String| {
+        run.error(
+            r,
+            format!("`{text}`: Error from server (NotFound): {msg}"),
+            None,
+        );
+        None
+    };
+    let id = |(kind, name): &(Kind, String)| ObjectRef {
+        kind: *kind,
+        namespace: if kind.namespaced() {
+            ns.clone()
+        } else {
+            String::new()
+        },
+        name: name.clone(),
+    };
+    if let Some(n) = line
+        .namespace
+        .as_deref()
+        .filter(|n| !reg.namespace_exists(n))
+    {
+        return fail(r, format!("namespaces \"{n}\" not found"));
+    }
+    match line.cmd {
+        Cmd::Later(verb) => {
+            run.warn(r, format!("`kubectl {verb}` is not simulated yet by this version of kubesim; entry skipped"));
+            None
+        }
+        Cmd::Apply { files, create } => {
+            let verb = if create { "create" } else { "apply" };
+            let objects =
+                files_objects(run, verb, &files, line.namespace.as_deref(), loader, reg, r)?;
+            for p in &objects {
+                reg.objects.insert(p.object.id.clone(), p.object.clone());
+            }
+            let objects = objects.into_iter().map(|p| p.object).collect();
+            Some(if create {
+                KubectlCommand::Create { objects }
+            } else {
+                KubectlCommand::Apply { objects }
+            })
+        }
+        Cmd::DeleteFiles { files } => {
+            let objects = files_objects(
+                run,
+                "delete",
+                &files,
+                line.namespace.as_deref(),
+                loader,
+                reg,
+                r,
+            )?;
+            let targets: Vec<ObjectRef> = objects.into_iter().map(|p| p.object.id).collect();
+            delete(run, text, targets, reg, r)
+        }
+        Cmd::Delete { targets } => delete(run, text, targets.iter().map(id).collect(), reg, r),
+        Cmd::Scale { target, replicas } => {
+            let target = id(&target);
+            if !reg.objects.contains_key(&target) {
+                return fail(r, not_found(&target));
+            }
+            Some(KubectlCommand::Scale { target, replicas })
+        }
+        Cmd::SetImage { target, images } => {
+            let target = id(&target);
+            let Some(obj) = reg.objects.get(&target) else {
+                return fail(r, not_found(&target));
+            };
+            if let ObjectSpec::Deployment { spec, .. } = &obj.spec {
+                let t = &spec.template.spec;
+                let names: Vec<&str> = t
+                    .containers
+                    .iter()
+                    .chain(&t.init_containers)
+                    .map(|c| c.name.as_str())
+                    .collect();
+                for (c, _) in images.iter().filter(|(c, _)| c != "*") {
+                    if !names.contains(&c.as_str()) {
+                        let help = super::suggest::did_you_mean(c, names.iter().copied());
+                        run.error(
+                            r,
+                            format!("`{text}`: error: unable to find container named \"{c}\""),
+                            help,
+                        );
+                        return None;
+                    }
+                }
+            }
+            Some(KubectlCommand::SetImage { target, images })
+        }
+        Cmd::Rollout {
+            action,
+            target,
+            to_revision,
+        } => {
+            let target = id(&target);
+            if !reg.objects.contains_key(&target) {
+                return fail(r, not_found(&target));
+            }
+            Some(match action {
+                RolloutAction::Undo => KubectlCommand::RolloutUndo {
+                    target,
+                    to_revision,
+                },
+                RolloutAction::Pause => KubectlCommand::RolloutPause { target },
+                RolloutAction::Resume => KubectlCommand::RolloutResume { target },
+                RolloutAction::Restart => KubectlCommand::RolloutRestart { target },
+            })
+        }
+    }
+}
+
+fn delete(
+    run: &Node,
+    text: &str,
+    targets: Vec<ObjectRef>,
+    reg: &mut Registry,
+    r: &mut Report,
+) -> Option<KubectlCommand> {
+    for t in &targets {
+        if reg.objects.remove(t).is_none() {
+            run.error(
+                r,
+                format!("`{text}`: Error from server (NotFound): {}", not_found(t)),
+                None,
+            );
+            return None;
+        }
+    }
+    Some(KubectlCommand::Delete { targets })
+}
+
+/// The objects of `-f` files, checked like include files, in namespaces that exist.
+fn files_objects(
+    run: &Node,
+    verb: &str,
+    files: &[String],
+    ns: Option<&str>,
+    loader: &Loader,
+    reg: &mut Registry,
+    r: &mut Report,
+) -> Option<Vec<Parsed>> {
+    let mut all = Vec::new();
+    let before = r.error_count();
+    for f in files {
+        let manifests = loader.manifest_file(f, run, &format!("{}: {verb} -f {f}", run.path), r)?;
+        for (loc, value) in manifests {
+            if let Some(p) = super::manifest::parse(&value, &loc, ns, r) {
+                if reg.check_namespace(&p, r) {
+                    reg.add_pods(&p, r);
+                    all.push(p);
+                }
+            }
+        }
+    }
+    (r.error_count() == before).then_some(all)
+}

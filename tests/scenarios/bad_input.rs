@@ -1,0 +1,170 @@
+//! Every malformed fixture under tests/fixtures/bad/ is rejected with a clear first error
+//! that names the file, its line and column where there is one, and the problem.
+
+use kubesim::scenario::{load_file, Diagnostic, Severity};
+use std::path::{Path, PathBuf};
+
+fn fixture(dir: &str, name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir)
+        .join(name)
+}
+
+fn first_error(name: &str) -> Diagnostic {
+    let path = fixture("bad", name);
+    match load_file(&path, &[]) {
+        Ok(_) => panic!("{name} loaded, but it is malformed"),
+        Err(diags) => {
+            let first = diags
+                .first()
+                .cloned()
+                .unwrap_or_else(|| panic!("{name}: no diagnostics"));
+            assert_eq!(first.severity, Severity::Error, "{name}: {first}");
+            first
+        }
+    }
+}
+
+/// (fixture, expected phrase in the first error, expected line (None: no place)).
+const CASES: &[(&str, &str, Option<usize>)] = &[
+    ("tab-indentation.yaml", "invalid YAML", Some(3)),
+    ("misspelt-field.yaml", "deployment/web: unknown field \"spec.replcas\"", Some(6)),
+    ("negative-replicas.yaml", "spec.replicas: Invalid value: -1: must be greater than or equal to 0", Some(6)),
+    ("prose-duration.yaml", "duration: invalid duration \"5 minutes\": expected a duration like 500ms, 30s, 5m, 1h30m", Some(1)),
+    ("missing-include.yaml", "include: manifests/x.yaml: file not found (resolved to ", Some(3)),
+    ("empty.yaml", "the scenario is empty: expected a mapping with at least `objects`", None),
+    ("binary-garbage.yaml", "not a text file (invalid UTF-8 at byte 3)", None),
+    ("selector-mismatch.yaml", "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"web\"}: `selector` does not match template `labels`", Some(9)),
+    ("misspelt-kind.yaml", "no matches for kind \"Deploymnet\" in version \"apps/v1\"", Some(3)),
+    ("cpu-in-words.yaml", "invalid quantity \"4 cores\": quantities must match the regular expression", Some(15)),
+    ("billion-replicas.yaml", "spec.replicas: 1000000000 is more than kubesim's limit of 1000000 replicas per workload", Some(6)),
+    ("hundred-billion-nodes.yaml", "cluster.nodes[0].count: 100000000000 is more than kubesim's limit of 100000 nodes", Some(4)),
+    ("unparseable-at.yaml", "timeline[0].at: invalid duration \"soon\"", Some(13)),
+    ("wrong-api-version.yaml", "no matches for kind \"Deployment\" in version \"v1\"", Some(2)),
+    ("unknown-namespace.yaml", "deployment/web: namespaces \"prod\" not found", Some(4)),
+    ("duplicate-name.yaml", "deployments.apps \"web\" already exists", Some(14)),
+    ("misspelt-verb.yaml", "unknown command \"scael\" for \"kubectl\"", Some(14)),
+    ("scale-missing-target.yaml", "Error from server (NotFound): deployments.apps \"nope\" not found", Some(14)),
+    ("set-image-unknown-container.yaml", "error: unable to find container named \"x\"", Some(14)),
+    ("zero-surge-zero-unavailable.yaml", "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when maxSurge is 0", Some(8)),
+    ("recreate-with-rolling-update.yaml", "spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'", Some(8)),
+    ("misspelt-top-level.yaml", "unknown field `durations` in the scenario", Some(1)),
+    ("duplicate-container.yaml", "spec.template.spec.containers[1].name: Duplicate value: \"web\"", Some(11)),
+    ("requests-over-limits.yaml", "must be less than or equal to cpu limit of 1", Some(11)),
+    ("misspelt-container-field.yaml", "unknown field \"spec.template.spec.containers[0].imgae\"", Some(11)),
+    ("invalid-name.yaml", "metadata.name: Invalid value: \"Web_1\": a lowercase RFC 1123 subdomain", Some(4)),
+    ("wrong-type.yaml", "spec.replicas: invalid type: string \"three\", expected i32", Some(6)),
+    ("apply-missing-file.yaml", "timeline[0].run: apply -f manifests/nope.yaml: file not found (resolved to ", Some(4)),
+    ("top-level-list.yaml", "expected a mapping at the top of the scenario", Some(1)),
+];
+
+#[test]
+fn every_bad_fixture_gets_a_clear_first_error() {
+    for (name, phrase, line) in CASES {
+        let d = first_error(name);
+        let shown = d.to_string();
+        assert!(
+            d.file.ends_with(name),
+            "{name}: names {}\n{shown}",
+            d.file.display()
+        );
+        assert!(
+            shown.contains(&*fixture("bad", name).to_string_lossy()),
+            "{name}: {shown}"
+        );
+        assert!(
+            d.message.contains(phrase),
+            "{name}: expected {phrase:?} in\n{shown}"
+        );
+        assert_eq!(d.line, *line, "{name}: line\n{shown}");
+        assert_eq!(
+            d.column.is_some(),
+            line.is_some(),
+            "{name}: column\n{shown}"
+        );
+    }
+}
+
+#[test]
+fn every_fixture_file_has_a_case() {
+    let dir = fixture("bad", "");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for n in names {
+        assert!(
+            CASES.iter().any(|(c, ..)| *c == n),
+            "fixture {n} has no expectation"
+        );
+    }
+}
+
+#[test]
+fn suggestions_name_the_closest_valid_word() {
+    let help = |name: &str| first_error(name).help.unwrap_or_default();
+    assert_eq!(help("misspelt-field.yaml"), "did you mean `replicas`?");
+    assert_eq!(help("misspelt-kind.yaml"), "did you mean `Deployment`?");
+    assert_eq!(help("misspelt-verb.yaml"), "did you mean `scale`?");
+    assert_eq!(help("misspelt-top-level.yaml"), "did you mean `duration`?");
+    assert_eq!(
+        help("misspelt-container-field.yaml"),
+        "did you mean `image`?"
+    );
+    assert_eq!(
+        help("wrong-api-version.yaml"),
+        "Deployment is in apiVersion `apps/v1`"
+    );
+    assert!(help("tab-indentation.yaml").contains("tabs"));
+}
+
+#[test]
+fn the_good_fixture_loads_with_defaults_and_warnings() {
+    let loaded = load_file(
+        &fixture("good", "rolling-update.yaml"),
+        &["deployment/nginx-dep.spec.replicas=6".into()],
+    )
+    .unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            e.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    let s = &loaded.scenario;
+    assert_eq!(s.name, "rolling-update");
+    assert_eq!(s.objects.len(), 3, "deployment, service, replicaset");
+    assert_eq!(s.timeline.len(), 5);
+    let times: Vec<u64> = s
+        .timeline
+        .iter()
+        .map(|e| e.at.as_micros() / 1_000_000)
+        .collect();
+    assert_eq!(times, [120, 300, 360, 420, 480], "sorted by at");
+    let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.message.clone()).collect();
+    assert!(
+        warnings.iter().any(|w| w
+            .contains("fields accepted but not simulated: spec.template.spec.containers[0].env")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("kinds not simulated yet") && w.contains("Service")),
+        "{warnings:?}"
+    );
+    match &s.objects[0].spec {
+        kubesim::model::spec::ObjectSpec::Deployment { spec, .. } => {
+            assert_eq!(spec.replicas, 6, "--set applied");
+            assert_eq!(spec.template.spec.containers[0].requests.cpu_millis, 250);
+            assert_eq!(spec.revision_history_limit, 10);
+        }
+        other => panic!("{other:?}"),
+    }
+}
