@@ -1,7 +1,28 @@
 //! kubesim: a deterministic discrete-event simulator of a Kubernetes cluster.
+//!
+//! The flow is one-way: a scenario file is loaded and validated ([`scenario`]) into compact
+//! specs ([`model::spec`]); the simulation ([`sim`]) runs them on the event kernel
+//! ([`engine`]) with the controllers, the scheduler and the kubelets; observers
+//! ([`metrics`]) record what happened; writers ([`output`]) produce the files.
 
 pub mod engine;
 pub mod model;
 pub mod controllers;
 pub mod scenario;
 pub mod scheduler;
+pub mod kubelet;
+pub mod metrics;
+pub mod sim;
+pub mod output;
+pub mod app;
+pub mod cli;
+
+pub use model::spec::Scenario;
+pub use scenario::{load_file, load_str, Diagnostic, Loaded};
+pub use sim::Outcome;
+
+/// Runs a loaded scenario to its end. `progress`, when given, is kept at the virtual time
+/// reached (in microseconds) for a progress bar.
+pub fn simulate(scenario: &Scenario, progress: Option<&std::sync::atomic::AtomicU64>) -> Outcome {
+    sim::Sim::new(scenario).with_progress(progress).run()
+}

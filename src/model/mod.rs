@@ -1,4 +1,5 @@
 //! Cluster state: nodes, pods and workload objects, and the specs they are made from.
 
+pub mod events;
 pub mod spec;
 pub mod store;

@@ -78,6 +78,8 @@ pub struct ContainerStatus {
     pub started_at: Option<SimTime>,
     pub ready: bool,
     pub restarts: u32,
+    /// Consecutive crashes counted by CrashLoopBackOff (reset after 10 minutes up).
+    pub backoff_count: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -163,6 +165,8 @@ pub struct ReplicaSet {
     pub labels: Labels,
     pub selector: Selector,
     pub template: Arc<PodTemplate>,
+    /// The template's pod spec, shared by every pod this ReplicaSet creates.
+    pub pod_spec: Arc<PodSpec>,
     /// `pod-template-hash` of the template (empty for a ReplicaSet not made by a Deployment).
     pub template_hash: String,
     pub replicas: i32,
@@ -189,6 +193,7 @@ impl ReplicaSet {
             labels,
             selector: spec.selector.clone(),
             template: spec.template.clone(),
+            pod_spec: Arc::new(spec.template.spec.clone()),
             template_hash: String::new(),
             replicas: spec.replicas,
             min_ready_seconds: spec.min_ready_seconds,

@@ -1,0 +1,164 @@
+//! What each subcommand does, for the binary: loading, running in parallel, progress,
+//! messages, exit codes (0 success, 1 simulation or I/O failure, 2 invalid input).
+
+use crate::cli::{Cli, Command, RunArgs, ValidateArgs};
+use crate::model::spec::Scenario;
+use crate::output::{write_run, RunInfo};
+use crate::scenario::{self, Diagnostic};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILURE: u8 = 1;
+pub const EXIT_INVALID: u8 = 2;
+
+pub fn main(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate(args) => validate(args),
+    }
+}
+
+/// Loads every file; prints every problem. None if any file has an error.
+fn load_all(paths: &[PathBuf], overrides: &[String]) -> Option<Vec<Scenario>> {
+    let mut scenarios = Vec::new();
+    let mut failed = false;
+    for path in paths {
+        match scenario::load_file(path, overrides) {
+            Ok(loaded) => {
+                print_diagnostics(&loaded.warnings);
+                scenarios.push(loaded.scenario);
+            }
+            Err(diagnostics) => {
+                print_diagnostics(&diagnostics);
+                failed = true;
+            }
+        }
+    }
+    (!failed).then_some(scenarios)
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        eprintln!("{d}");
+    }
+}
+
+fn validate(args: ValidateArgs) -> u8 {
+    match load_all(&args.scenarios, &args.set) {
+        Some(scenarios) => {
+            for (s, path) in scenarios.iter().zip(&args.scenarios) {
+                println!("{}: ok (scenario \"{}\", {} objects, {} timeline entries)", path.display(), s.name, s.objects.len(), s.timeline.len());
+            }
+            EXIT_OK
+        }
+        None => EXIT_INVALID,
+    }
+}
+
+fn run(args: RunArgs) -> u8 {
+    let Some(mut scenarios) = load_all(&args.scenarios, &args.set) else {
+        return EXIT_INVALID;
+    };
+    if let Some(seed) = args.seed {
+        scenarios.iter_mut().for_each(|s| s.seed = seed);
+    }
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in &scenarios {
+        *names.entry(s.name.as_str()).or_insert(0) += 1;
+    }
+    if let Some((name, _)) = names.iter().find(|(_, n)| **n > 1) {
+        eprintln!("error: two scenarios are named \"{name}\" and would write to the same folder; give each its own `name:`");
+        return EXIT_INVALID;
+    }
+    let threads = args.jobs.map_or_else(rayon::current_num_threads, |j| j as usize).min(scenarios.len().max(1));
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("error: cannot start {threads} threads: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let progress = Progress::new(&scenarios, args.quiet);
+    let results: Vec<Result<String, String>> = pool.install(|| {
+        scenarios
+            .par_iter()
+            .enumerate()
+            .map(|(i, s)| run_one(s, &args.out, threads, &progress.done_us[i]))
+            .collect()
+    });
+    progress.finish();
+    let mut code = EXIT_OK;
+    for r in results {
+        match r {
+            Ok(line) if !args.quiet => println!("{line}"),
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("error: {e}");
+                code = EXIT_FAILURE;
+            }
+        }
+    }
+    code
+}
+
+fn run_one(s: &Scenario, out: &std::path::Path, threads: usize, done_us: &AtomicU64) -> Result<String, String> {
+    let started = Instant::now();
+    let outcome = crate::simulate(s, Some(done_us));
+    let wall = started.elapsed().as_secs_f64();
+    let dir = out.join(&s.name);
+    write_run(&dir, s, &outcome, &RunInfo { wall_time_s: wall, threads })
+        .map_err(|e| format!("{}: cannot write output: {e}", dir.display()))?;
+    Ok(format!(
+        "{}: simulated {} in {:.2}s ({} events, {} pods) -> {}",
+        s.name,
+        crate::engine::SimDuration(s.duration.0),
+        wall,
+        outcome.events_processed,
+        outcome.store.pods.len(),
+        dir.display()
+    ))
+}
+
+/// A progress bar over the virtual time of all runs, on a terminal only.
+struct Progress {
+    done_us: Arc<Vec<AtomicU64>>,
+    handle: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+}
+
+impl Progress {
+    fn new(scenarios: &[Scenario], quiet: bool) -> Self {
+        let done_us: Arc<Vec<AtomicU64>> = Arc::new(scenarios.iter().map(|_| AtomicU64::new(0)).collect());
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress { done_us, handle: None };
+        }
+        let total: u64 = scenarios.iter().map(|s| s.duration.0).sum::<u64>().max(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{bar:40}] {percent:>3}% of simulated time, {elapsed} elapsed, ETA {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let (stop2, done2) = (stop.clone(), done_us.clone());
+        let handle = std::thread::spawn(move || {
+            while !stop2.load(Ordering::Relaxed) {
+                bar.set_position(done2.iter().map(|a| a.load(Ordering::Relaxed)).sum());
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        });
+        Progress { done_us, handle: Some((stop, handle)) }
+    }
+
+    fn finish(self) {
+        if let Some((stop, handle)) = self.handle {
+            stop.store(true, Ordering::Relaxed);
+            let _ = handle.join();
+        }
+    }
+}

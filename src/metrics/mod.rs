@@ -1,0 +1,110 @@
+//! Observers: they read the store after events and record what users measure. They never
+//! change the simulation.
+
+pub mod rollouts;
+pub mod timeseries;
+
+use crate::engine::SimTime;
+use crate::model::spec::{Kind, KubectlCommand, ObjectSpec, Scenario};
+use crate::model::store::{DeployId, PodId, Store};
+pub use rollouts::{Rollout, RolloutTracker};
+pub use timeseries::TimeSeries;
+
+/// Everything observed during a run.
+pub struct Metrics {
+    pub timeseries: TimeSeries,
+    pub rollouts: RolloutTracker,
+    /// Creation to binding, per scheduled pod, in microseconds.
+    pub scheduling_latency_us: Vec<u64>,
+    pub pods_unschedulable_max: usize,
+    pub pods_evicted: u64,
+}
+
+impl Metrics {
+    pub fn new(scenario: &Scenario) -> Self {
+        Metrics {
+            timeseries: TimeSeries::new(&deployment_keys(scenario)),
+            rollouts: RolloutTracker::default(),
+            scheduling_latency_us: Vec::new(),
+            pods_unschedulable_max: 0,
+            pods_evicted: 0,
+        }
+    }
+
+    pub fn deployment_created(&mut self, store: &Store, d: DeployId, now: SimTime) {
+        self.rollouts.deployment_created(store, d, now);
+    }
+
+    pub fn rollout_started(&mut self, store: &Store, d: DeployId, now: SimTime) {
+        self.rollouts.rollout_started(store, d, now);
+    }
+
+    pub fn observe_deployment(&mut self, store: &Store, d: DeployId, now: SimTime) {
+        self.rollouts.observe(store, d, now);
+    }
+
+    pub fn pod_created(&mut self, _pod: PodId) {}
+
+    pub fn pod_ready(&mut self, _pod: PodId, _now: SimTime) {}
+
+    pub fn pod_gone(&mut self, _pod: PodId, _now: SimTime) {}
+
+    pub fn pod_scheduled(&mut self, store: &Store, pod: PodId, now: SimTime) {
+        let created = store.pods[pod as usize].created;
+        self.scheduling_latency_us.push(now.since(created).as_micros());
+    }
+
+    pub fn unschedulable_changed(&mut self, count: usize) {
+        self.pods_unschedulable_max = self.pods_unschedulable_max.max(count);
+    }
+
+    pub fn sample(&mut self, store: &Store, now: SimTime) {
+        self.timeseries.sample(store, now);
+    }
+
+    pub fn finish(&mut self, store: &Store, end: SimTime) {
+        let _ = (store, end);
+    }
+}
+
+/// `namespace/name` of every Deployment the run can have, in a stable order, so that the
+/// time-series columns are known before the run starts.
+fn deployment_keys(scenario: &Scenario) -> Vec<(String, String)> {
+    let mut keys = Vec::new();
+    let timeline_objects = scenario.timeline.iter().flat_map(|e| match &e.command {
+        KubectlCommand::Apply { objects } | KubectlCommand::Create { objects } => objects.as_slice(),
+        _ => &[],
+    });
+    for obj in scenario.objects.iter().chain(timeline_objects) {
+        if obj.id.kind == Kind::Deployment && matches!(obj.spec, ObjectSpec::Deployment { .. }) {
+            let key = (obj.id.namespace.clone(), obj.id.name.clone());
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
+}
+
+/// The nearest-rank percentile of sorted values.
+pub fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<u64> = (1..=100).collect();
+        assert_eq!(percentile(&v, 50.0), Some(50));
+        assert_eq!(percentile(&v, 99.0), Some(99));
+        assert_eq!(percentile(&[7], 99.0), Some(7));
+        assert_eq!(percentile(&[], 50.0), None);
+    }
+}

@@ -1,0 +1,82 @@
+//! The time series: one row per sample, one column per `KIND/NAME/SERIES`.
+
+use super::rollouts::pod_counts;
+use crate::engine::SimTime;
+use crate::model::store::{PodPhase, Store};
+
+pub struct TimeSeries {
+    pub columns: Vec<String>,
+    /// (namespace, name) of each tracked Deployment, in column order.
+    deployments: Vec<(String, String)>,
+    /// Per sample: the time and one value per column (None where it does not apply yet).
+    pub rows: Vec<(SimTime, Vec<Option<f64>>)>,
+}
+
+const DEPLOYMENT_SERIES: [&str; 4] = ["desired", "ready", "available", "updated"];
+const CLUSTER_SERIES: [&str; 5] = ["pods_pending", "pods_running", "nodes_ready", "cpu_requested_frac", "memory_requested_frac"];
+
+/// How an object is named in a column: `web`, or `ns:web` outside the default namespace.
+pub fn column_name(namespace: &str, name: &str) -> String {
+    if namespace == "default" {
+        name.to_string()
+    } else {
+        format!("{namespace}:{name}")
+    }
+}
+
+impl TimeSeries {
+    pub fn new(deployments: &[(String, String)]) -> Self {
+        let mut columns = Vec::new();
+        for (ns, name) in deployments {
+            for s in DEPLOYMENT_SERIES {
+                columns.push(format!("deployment/{}/{s}", column_name(ns, name)));
+            }
+        }
+        for s in CLUSTER_SERIES {
+            columns.push(format!("cluster/all/{s}"));
+        }
+        TimeSeries { columns, deployments: deployments.to_vec(), rows: Vec::new() }
+    }
+
+    pub fn sample(&mut self, store: &Store, now: SimTime) {
+        let mut row = Vec::with_capacity(self.columns.len());
+        for (ns, name) in &self.deployments {
+            match store.find_deployment(ns, name) {
+                Some(d) => {
+                    let c = pod_counts(store, d, now);
+                    let desired = store.deployments[d as usize].spec.replicas;
+                    row.extend([desired, c.ready, c.available, c.updated].map(|v| Some(f64::from(v))));
+                }
+                None => row.extend([None; 4]),
+            }
+        }
+        let (mut pending, mut running) = (0u32, 0u32);
+        for p in &store.pods {
+            if p.is_gone() {
+                continue;
+            }
+            match p.phase {
+                PodPhase::Pending if p.terminating.is_none() => pending += 1,
+                PodPhase::Running => running += 1,
+                _ => {}
+            }
+        }
+        let nodes_ready = store.nodes.iter().filter(|n| n.ready).count();
+        let (mut cpu, mut cpu_cap, mut mem, mut mem_cap) = (0i64, 0i64, 0i64, 0i64);
+        for n in &store.nodes {
+            cpu += n.requested.cpu_millis;
+            cpu_cap += n.allocatable.cpu_millis;
+            mem += n.requested.memory_bytes;
+            mem_cap += n.allocatable.memory_bytes;
+        }
+        let frac = |a: i64, b: i64| if b > 0 { a as f64 / b as f64 } else { 0.0 };
+        row.extend([
+            Some(f64::from(pending)),
+            Some(f64::from(running)),
+            Some(nodes_ready as f64),
+            Some(frac(cpu, cpu_cap)),
+            Some(frac(mem, mem_cap)),
+        ]);
+        self.rows.push((now, row));
+    }
+}

@@ -1,0 +1,55 @@
+//! Writers: the run's files, each written to a temporary name and renamed, so that a
+//! crash never leaves half a file.
+
+mod csv_files;
+mod summary;
+
+use crate::model::spec::Scenario;
+use crate::sim::Outcome;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+pub use summary::{summary_json, Summary};
+
+/// How the run went on this machine: the one output that differs between runs.
+pub struct RunInfo {
+    pub wall_time_s: f64,
+    pub threads: usize,
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes every file of one run into `dir` and returns their paths.
+pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunInfo) -> io::Result<Vec<PathBuf>> {
+    fs::create_dir_all(dir)?;
+    let summary = Summary::new(scenario, outcome);
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("summary.json", summary_json(&summary)),
+        ("run.json", summary::run_json(&summary, outcome, info)),
+        ("timeseries.csv", csv_files::timeseries(outcome)?),
+        ("pods.csv", csv_files::pods(outcome)?),
+        ("events.csv", csv_files::events(outcome)?),
+    ];
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        write_atomic(&path, &bytes)?;
+        written.push(path);
+    }
+    Ok(written)
+}

@@ -1,0 +1,96 @@
+//! summary.json (deterministic headline figures) and run.json (this machine's timings).
+
+use super::RunInfo;
+use crate::metrics::percentile;
+use crate::model::spec::Scenario;
+use crate::sim::Outcome;
+use serde_json::{json, Map, Value};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The headline figures of one run, as a flat JSON object (keys sorted).
+pub struct Summary {
+    pub fields: Map<String, Value>,
+}
+
+fn ms(us: u64) -> f64 {
+    (us as f64 / 1_000.0 * 1_000.0).round() / 1_000.0
+}
+
+impl Summary {
+    pub fn new(scenario: &Scenario, outcome: &Outcome) -> Self {
+        let mut f = Map::new();
+        f.insert("scenario".into(), json!(scenario.name));
+        f.insert("seed".into(), json!(scenario.seed));
+        f.insert("kubesim_version".into(), json!(VERSION));
+        f.insert("events_processed".into(), json!(outcome.events_processed));
+        f.insert("sim_time_s".into(), json!(outcome.end.as_secs_f64()));
+        let pods = &outcome.store.pods;
+        f.insert("pods_created".into(), json!(pods.len()));
+        f.insert("pod_restarts".into(), json!(pods.iter().map(|p| u64::from(p.restarts())).sum::<u64>()));
+        f.insert("pods_evicted".into(), json!(outcome.metrics.pods_evicted));
+        f.insert("pods_unschedulable_max".into(), json!(outcome.metrics.pods_unschedulable_max));
+        let mut latencies = outcome.metrics.scheduling_latency_us.clone();
+        latencies.sort_unstable();
+        if let (Some(p50), Some(p99)) = (percentile(&latencies, 50.0), percentile(&latencies, 99.0)) {
+            f.insert("scheduling_latency_p50_ms".into(), json!(ms(p50)));
+            f.insert("scheduling_latency_p99_ms".into(), json!(ms(p99)));
+        }
+        insert_rollouts(&mut f, outcome);
+        Summary { fields: f }
+    }
+}
+
+fn insert_rollouts(f: &mut Map<String, Value>, outcome: &Outcome) {
+    let rollouts = &outcome.metrics.rollouts.rollouts;
+    if rollouts.is_empty() {
+        return;
+    }
+    let list: Vec<Value> = rollouts
+        .iter()
+        .map(|r| {
+            json!({
+                "deployment": r.deployment,
+                "from_revision": r.revision_from,
+                "started_s": r.started.as_secs_f64(),
+                "completed_s": r.completed.map(|t| t.as_secs_f64()),
+                "duration_s": r.completed.map(|t| t.since(r.started).as_secs_f64()),
+                "replicas": r.replicas,
+                "min_available": r.min_available,
+                "max_pods": r.max_pods,
+                "max_pods_with_terminating": r.max_pods_with_terminating,
+                "superseded": r.superseded,
+            })
+        })
+        .collect();
+    let durations: Vec<f64> = rollouts.iter().filter_map(|r| r.completed.map(|t| t.since(r.started).as_secs_f64())).collect();
+    if !durations.is_empty() {
+        let mean = durations.iter().sum::<f64>() / durations.len() as f64;
+        f.insert("rollout_duration_s".into(), json!((mean * 1000.0).round() / 1000.0));
+    }
+    f.insert("rollouts_completed".into(), json!(durations.len()));
+    f.insert("min_available".into(), json!(rollouts.iter().map(|r| r.min_available).min()));
+    f.insert("max_surge_observed".into(), json!(rollouts.iter().map(|r| r.max_pods - r.replicas).max()));
+    f.insert("rollouts".into(), Value::Array(list));
+}
+
+pub fn summary_json(summary: &Summary) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(&Value::Object(summary.fields.clone())).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+pub fn run_json(summary: &Summary, outcome: &Outcome, info: &RunInfo) -> Vec<u8> {
+    let events_per_s = if info.wall_time_s > 0.0 { outcome.events_processed as f64 / info.wall_time_s } else { 0.0 };
+    let v = json!({
+        "scenario": summary.fields.get("scenario"),
+        "kubesim_version": VERSION,
+        "wall_time_s": info.wall_time_s,
+        "events_per_s": events_per_s.round(),
+        "events_processed": outcome.events_processed,
+        "threads": info.threads,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&v).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}

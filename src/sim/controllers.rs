@@ -1,0 +1,283 @@
+//! Runs the pure controllers against the store and applies what they decide.
+
+use super::{Event, Sim};
+use crate::controllers::deployment::progress::{sync_progress, ProgressInput};
+use crate::controllers::deployment::util::SAFE_ALPHANUMS;
+use crate::controllers::deployment::{reconcile, Action, DeploymentView, RsRef, RsView};
+use crate::controllers::replicaset::{self, PodInfo};
+use crate::model::spec::{Kind, ObjectRef, Selector};
+use crate::model::store::{template_with_hash, DeployId, DeploymentStatus, PodOwner, PodPhase, ProgressReason, ReplicaSet, RsId, RsKind};
+use std::collections::BTreeMap;
+
+impl Sim<'_> {
+    fn rs_views(&self, d: DeployId) -> Vec<RsView> {
+        let dep = &self.store.deployments[d as usize];
+        dep.replica_sets
+            .iter()
+            .map(|&id| {
+                let rs = &self.store.replica_sets[id as usize];
+                let existing = rs
+                    .pods
+                    .iter()
+                    .filter(|&&p| !matches!(self.store.pods[p as usize].phase, PodPhase::Succeeded | PodPhase::Failed))
+                    .count() as i32;
+                RsView {
+                    id: Some(id),
+                    name: rs.name.clone(),
+                    revision: rs.revision,
+                    created: rs.created,
+                    template_hash: rs.template_hash.clone(),
+                    replicas: rs.replicas,
+                    available: rs.status.available,
+                    pods_active: rs.status.replicas,
+                    pods_existing: existing,
+                    desired_annotation: rs.desired_replicas_annotation,
+                    max_annotation: rs.max_replicas_annotation,
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn sync_deployment(&mut self, d: DeployId) {
+        if self.store.deployments[d as usize].deleted {
+            return;
+        }
+        let views = self.rs_views(d);
+        let dep = &self.store.deployments[d as usize];
+        let view = DeploymentView {
+            name: &dep.name,
+            spec: &dep.spec,
+            template_hash: &dep.template_hash,
+            status_replicas: dep.status.replicas,
+            replica_sets: views,
+        };
+        let result = reconcile(&view);
+        let mut new_rs = None;
+        for action in result.actions {
+            if let Some(id) = self.apply_deployment_action(d, action) {
+                new_rs = Some(id);
+            }
+        }
+        if new_rs.is_some() {
+            self.store.deployments[d as usize].progress_reason = Some(ProgressReason::NewReplicaSetCreated);
+            self.store.deployments[d as usize].progress_updated = self.kernel.now();
+        }
+        self.sync_deployment_status(d);
+    }
+
+    /// Applies one write; returns the id of a ReplicaSet it created.
+    fn apply_deployment_action(&mut self, d: DeployId, action: Action) -> Option<RsId> {
+        let now = self.kernel.now();
+        let object = self.deployment_ref(d);
+        match action {
+            Action::CreateReplicaSet { name, replicas, revision, desired, max } => {
+                let dep = &self.store.deployments[d as usize];
+                let hash = dep.template_hash.clone();
+                let mut selector: Selector = dep.spec.selector.clone();
+                selector.match_labels.insert("pod-template-hash".into(), hash.clone());
+                let mut rs = ReplicaSet::from_spec(
+                    RsKind::ReplicaSet,
+                    &dep.namespace.clone(),
+                    &name,
+                    dep.spec.template.labels.clone(),
+                    &crate::model::spec::ReplicaSetSpec {
+                        replicas,
+                        selector,
+                        template: template_with_hash(&dep.spec.template, &hash),
+                        min_ready_seconds: dep.spec.min_ready_seconds,
+                    },
+                    now,
+                );
+                rs.template_hash = hash;
+                rs.owner = Some(d);
+                rs.revision = revision;
+                rs.desired_replicas_annotation = Some(desired);
+                rs.max_replicas_annotation = Some(max);
+                let id = self.store.add_replica_set(rs);
+                self.rs_sync_pending.push(false);
+                if replicas > 0 {
+                    self.recorder.normal(now, "ScalingReplicaSet", object, format!("Scaled up replica set {name} from 0 to {replicas}"));
+                }
+                self.enqueue_rs(id);
+                Some(id)
+            }
+            Action::Scale { rs, name, from, to, desired, max } => {
+                let id = match rs {
+                    RsRef::Existing(id) => id,
+                    RsRef::New => self.store.find_rs(RsKind::ReplicaSet, &self.store.deployments[d as usize].namespace, &name)?,
+                };
+                let r = &mut self.store.replica_sets[id as usize];
+                r.replicas = to;
+                r.desired_replicas_annotation = Some(desired);
+                r.max_replicas_annotation = Some(max);
+                if from != to {
+                    let op = if to > from { "up" } else { "down" };
+                    self.recorder.normal(now, "ScalingReplicaSet", object, format!("Scaled {op} replica set {name} from {from} to {to}"));
+                }
+                self.enqueue_rs(id);
+                None
+            }
+            Action::SetRevision { rs, revision } => {
+                self.store.replica_sets[rs as usize].revision = revision;
+                None
+            }
+            Action::DeleteReplicaSet { rs } => {
+                self.delete_replica_set(rs);
+                None
+            }
+        }
+    }
+
+    /// syncRolloutStatus: the status from the ReplicaSets and the Progressing condition.
+    fn sync_deployment_status(&mut self, d: DeployId) {
+        let now = self.kernel.now();
+        let dep = &self.store.deployments[d as usize];
+        let mut status = DeploymentStatus::default();
+        let mut new_rs_name = None;
+        for &id in &dep.replica_sets {
+            let rs = &self.store.replica_sets[id as usize];
+            status.replicas += rs.status.replicas;
+            status.ready += rs.status.ready;
+            status.available += rs.status.available;
+            if rs.template_hash == dep.template_hash {
+                status.updated = rs.status.replicas;
+                new_rs_name = Some(rs.name.clone());
+            }
+        }
+        status.unavailable = (dep.spec.replicas - status.available).max(0);
+        let replicas = dep.spec.replicas;
+        let complete = status.updated == replicas && status.replicas == replicas && status.available == replicas;
+        if dep.spec.paused {
+            let dep = &mut self.store.deployments[d as usize];
+            dep.status = status;
+            return;
+        }
+        let out = sync_progress(&ProgressInput {
+            previous: &dep.status,
+            current: &status,
+            reason: dep.progress_reason,
+            updated_at: dep.progress_updated,
+            now,
+            complete,
+            deadline_seconds: dep.spec.progress_deadline_seconds,
+            new_rs_name: new_rs_name.as_deref(),
+            deployment: &dep.name,
+        });
+        let object = self.deployment_ref(d);
+        let dep = &mut self.store.deployments[d as usize];
+        dep.status = status;
+        dep.progress_reason = out.reason;
+        dep.progress_updated = out.updated_at;
+        if let Some(message) = out.timed_out_message {
+            self.recorder.warning(now, "ProgressDeadlineExceeded", object, message);
+        }
+        if let Some(at) = out.recheck_at {
+            self.kernel.schedule_at(at, Event::SyncDeployment(d));
+        }
+        self.dirty.insert(d);
+    }
+
+    pub(super) fn deployment_ref(&self, d: DeployId) -> String {
+        let dep = &self.store.deployments[d as usize];
+        ObjectRef { kind: Kind::Deployment, namespace: dep.namespace.clone(), name: dep.name.clone() }.to_string()
+    }
+
+    fn rs_ref(&self, rs: RsId) -> String {
+        let r = &self.store.replica_sets[rs as usize];
+        let kind = match r.kind {
+            RsKind::ReplicaSet => Kind::ReplicaSet,
+            RsKind::ReplicationController => Kind::ReplicationController,
+        };
+        ObjectRef { kind, namespace: r.namespace.clone(), name: r.name.clone() }.to_string()
+    }
+
+    /// Pods of the same owner per node (the deletion ranking's "doubled up" count).
+    fn colocated_counts(&self, rs: RsId) -> BTreeMap<u32, usize> {
+        let owner = self.store.replica_sets[rs as usize].owner;
+        let related: Vec<RsId> = match owner {
+            Some(d) => self.store.deployments[d as usize].replica_sets.iter().copied().collect(),
+            None => vec![rs],
+        };
+        let mut counts = BTreeMap::new();
+        for r in related {
+            for &p in &self.store.replica_sets[r as usize].pods {
+                let pod = &self.store.pods[p as usize];
+                if let (true, Some(n)) = (pod.is_active(), pod.node) {
+                    *counts.entry(n).or_insert(0) += 1;
+                }
+            }
+        }
+        counts
+    }
+
+    pub(super) fn sync_replica_set(&mut self, rs: RsId) {
+        if self.store.replica_sets[rs as usize].deleted {
+            return;
+        }
+        let now = self.kernel.now();
+        let colocated = self.colocated_counts(rs);
+        let r = &self.store.replica_sets[rs as usize];
+        let pods: Vec<PodInfo> = r
+            .pods
+            .iter()
+            .map(|&id| {
+                let p = &self.store.pods[id as usize];
+                PodInfo {
+                    id,
+                    active: p.is_active(),
+                    assigned: p.node.is_some(),
+                    phase: p.phase,
+                    ready_since: p.ready_since,
+                    deletion_cost: p.deletion_cost,
+                    colocated: p.node.and_then(|n| colocated.get(&n).copied()).unwrap_or(0),
+                    max_restarts: p.max_container_restarts(),
+                    created: p.created,
+                }
+            })
+            .collect();
+        let decision = replicaset::reconcile(r.replicas, r.min_ready_seconds, &pods, now);
+        let object = self.rs_ref(rs);
+        for batch in replicaset::slow_start_batches(decision.create) {
+            for _ in 0..batch {
+                let name = self.create_owned_pod(rs);
+                self.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
+            }
+        }
+        for pod in decision.delete {
+            let name = self.store.pods[pod as usize].name.clone();
+            self.delete_pod(pod);
+            self.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
+        }
+        let r = &mut self.store.replica_sets[rs as usize];
+        if r.status != decision.status {
+            r.status = decision.status;
+            if let Some(d) = r.owner {
+                self.enqueue_deployment(d);
+            }
+        }
+        if let Some(at) = decision.recheck_at {
+            self.kernel.schedule_at(at, Event::SyncReplicaSet(rs));
+        }
+    }
+
+    /// A pod from the ReplicaSet's template, named `<rs>-<5 random characters>`.
+    fn create_owned_pod(&mut self, rs: RsId) -> String {
+        let r = &self.store.replica_sets[rs as usize];
+        let (ns, prefix, template, revision) = (r.namespace.clone(), r.name.clone(), r.template.clone(), r.revision);
+        let spec = r.pod_spec.clone();
+        let name = loop {
+            let suffix: String = (0..5).map(|_| SAFE_ALPHANUMS[self.names.below(SAFE_ALPHANUMS.len())] as char).collect();
+            let candidate = format!("{prefix}-{suffix}");
+            if self.store.find_pod(&ns, &candidate).is_none() {
+                break candidate;
+            }
+        };
+        let cost = template
+            .annotations
+            .get("controller.kubernetes.io/pod-deletion-cost")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        self.create_pod(&ns, &name, template.labels.clone(), cost, spec, Some(PodOwner::ReplicaSet(rs)), revision);
+        name
+    }
+}

@@ -1,0 +1,324 @@
+//! Each node's kubelet: admits bound pods, pulls images through the node's serial puller,
+//! starts containers, runs probes, restarts crashed containers with back-off, and stops
+//! pods within their grace period.
+
+use super::{Event, Sim};
+use crate::engine::{SimDuration, SimTime};
+use crate::kubelet::{app_answers, crash_loop_backoff, first_probe, next_backoff_count, plan_pull, PullPlan};
+use crate::model::events::go_duration;
+use crate::model::spec::ContainerSpec;
+use crate::model::store::{ContainerState, PodId, PodPhase};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeKind {
+    Readiness,
+    Liveness,
+}
+
+/// A kubelet timer. Container indices count init containers first, then app containers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Admit,
+    SandboxReady,
+    /// The image is on the node; `pulled_since` is when the pull was requested, if one ran.
+    ImageReady { index: u16, pulled_since: Option<SimTime>, pull: SimDuration, first: bool },
+    Started { index: u16, first: bool },
+    /// A probe; `count` is the run of successes (readiness) or failures (liveness) so far,
+    /// `restarts` the container's restart count when it was scheduled.
+    Probe { index: u16, kind: ProbeKind, count: u32, restarts: u32 },
+    Restart { index: u16 },
+    Stop,
+    Stopped { killed: bool },
+    Gone,
+}
+
+impl Sim<'_> {
+    pub(super) fn kubelet_step(&mut self, pod: PodId, generation: u32, step: Step) {
+        let p = &self.store.pods[pod as usize];
+        if p.generation != generation || p.deleted.is_some() || p.node.is_none() {
+            return;
+        }
+        match step {
+            Step::Admit => {
+                let at = self.kernel.now() + self.scenario.control_plane.sandbox_creation;
+                self.kernel.schedule_at(at, Event::Kubelet(pod, generation, Step::SandboxReady));
+            }
+            Step::SandboxReady => self.begin_container(pod, 0),
+            Step::ImageReady { index, pulled_since, pull, first } => self.image_ready(pod, index, pulled_since, pull, first),
+            Step::Started { index, first } => self.container_started(pod, index, first),
+            Step::Probe { index, kind, count, restarts } => self.probe(pod, index, kind, count, restarts),
+            Step::Restart { index } => self.restart_container(pod, index),
+            Step::Stop => self.stop_pod(pod),
+            Step::Stopped { killed } => self.pod_stopped(pod, killed),
+            Step::Gone => self.pod_gone(pod),
+        }
+    }
+
+    fn container(&self, pod: PodId, index: u16) -> Option<&ContainerSpec> {
+        let spec = &self.store.pods[pod as usize].spec;
+        let i = usize::from(index);
+        spec.init_containers.get(i).or_else(|| spec.containers.get(i.checked_sub(spec.init_containers.len())?))
+    }
+
+    /// The app-container slot of a combined index, None for init containers.
+    fn app_slot(&self, pod: PodId, index: u16) -> Option<usize> {
+        usize::from(index).checked_sub(self.store.pods[pod as usize].spec.init_containers.len())
+    }
+
+    fn pod_object(&self, pod: PodId) -> String {
+        format!("pod/{}", self.store.pods[pod as usize].name)
+    }
+
+    fn schedule_step(&mut self, pod: PodId, at: SimTime, step: Step) {
+        let generation = self.store.pods[pod as usize].generation;
+        self.kernel.schedule_at(at, Event::Kubelet(pod, generation, step));
+    }
+
+    /// Pulls (or finds) the image of container `index`, then creates it.
+    fn begin_container(&mut self, pod: PodId, index: u16) {
+        let Some(c) = self.container(pod, index) else { return };
+        let (image, policy) = (c.image.clone(), c.pull_policy);
+        let now = self.kernel.now();
+        let Some(node) = self.store.pods[pod as usize].node else { return };
+        let pull = self.image(&image).pull;
+        let n = &self.store.nodes[node as usize];
+        let object = self.pod_object(pod);
+        match plan_pull(policy, n.images.get(&image).copied(), now, pull) {
+            PullPlan::Present => {
+                self.recorder.normal(now, "Pulled", object, format!("Container image \"{image}\" already present on machine"));
+                self.image_ready(pod, index, None, SimDuration::ZERO, true);
+            }
+            PullPlan::NeverPull => {
+                self.recorder.warning(now, "ErrImageNeverPull", object, format!("Container image \"{image}\" is not present with pull policy of Never"));
+                self.set_waiting(pod, index, "ErrImageNeverPull");
+            }
+            PullPlan::AwaitPull { until } => {
+                self.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
+                self.schedule_step(pod, until, Step::ImageReady { index, pulled_since: Some(now), pull: SimDuration::ZERO, first: true });
+            }
+            PullPlan::Pull { duration } => {
+                let n = &mut self.store.nodes[node as usize];
+                let start = now.max(n.puller_free_at);
+                let done = start + duration;
+                n.puller_free_at = done;
+                n.images.insert(image.clone(), done);
+                self.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
+                self.schedule_step(pod, done, Step::ImageReady { index, pulled_since: Some(now), pull: duration, first: true });
+            }
+        }
+    }
+
+    fn set_waiting(&mut self, pod: PodId, index: u16, reason: &'static str) {
+        if let Some(slot) = self.app_slot(pod, index) {
+            let p = &mut self.store.pods[pod as usize];
+            if let Some(c) = p.containers.get_mut(slot) {
+                c.state = ContainerState::Waiting(reason);
+            }
+            p.reason = reason.to_string();
+        }
+    }
+
+    fn image_ready(&mut self, pod: PodId, index: u16, pulled_since: Option<SimTime>, pull: SimDuration, first: bool) {
+        let Some(c) = self.container(pod, index) else { return };
+        let (name, image) = (c.name.clone(), c.image.clone());
+        let now = self.kernel.now();
+        let object = self.pod_object(pod);
+        if let Some(since) = pulled_since {
+            let waited = now.since(since);
+            self.recorder.normal(
+                now,
+                "Pulled",
+                object.clone(),
+                format!("Successfully pulled image \"{image}\" in {} ({} including waiting)", go_duration(pull), go_duration(waited)),
+            );
+        }
+        self.recorder.normal(now, "Created", object, format!("Created container: {name}"));
+        let at = now + self.image(&image).start;
+        self.schedule_step(pod, at, Step::Started { index, first });
+    }
+
+    fn container_started(&mut self, pod: PodId, index: u16, first: bool) {
+        let Some(c) = self.container(pod, index).cloned() else { return };
+        let now = self.kernel.now();
+        let object = self.pod_object(pod);
+        let Some(slot) = self.app_slot(pod, index) else {
+            // An init container runs to completion before the next one begins.
+            self.recorder.normal(now, "Started", object, format!("Started container {}", c.name));
+            self.begin_container(pod, index + 1);
+            return;
+        };
+        let behavior = self.image(&c.image).clone();
+        if self.containers.chance(behavior.crash_on_start) {
+            self.crash(pod, index, slot, now);
+        } else {
+            self.recorder.normal(now, "Started", object, format!("Started container {}", c.name));
+            let p = &mut self.store.pods[pod as usize];
+            p.started.get_or_insert(now);
+            let restarts = p.containers[slot].restarts;
+            let cs = &mut p.containers[slot];
+            cs.state = ContainerState::Running;
+            cs.started_at = Some(now);
+            if p.containers.iter().all(|c| c.state == ContainerState::Running) {
+                p.phase = PodPhase::Running;
+                p.reason.clear();
+            }
+            match &c.readiness {
+                Some(probe) => {
+                    let at = first_probe(probe, now);
+                    self.schedule_step(pod, at, Step::Probe { index, kind: ProbeKind::Readiness, count: 0, restarts });
+                }
+                None => self.set_container_ready(pod, slot, true),
+            }
+            if let Some(probe) = &c.liveness {
+                let at = first_probe(probe, now);
+                self.schedule_step(pod, at, Step::Probe { index, kind: ProbeKind::Liveness, count: 0, restarts });
+            }
+            self.pod_changed(pod);
+        }
+        if first {
+            self.begin_container(pod, index + 1);
+        }
+    }
+
+    /// The container exited (or was killed): it restarts after the CrashLoopBackOff wait.
+    fn crash(&mut self, pod: PodId, index: u16, slot: usize, now: SimTime) {
+        let p = &mut self.store.pods[pod as usize];
+        let (pod_name, ns) = (p.name.clone(), p.namespace.clone());
+        let name = p.spec.containers[slot].name.clone();
+        let cs = &mut p.containers[slot];
+        let ran = cs.started_at.map_or(SimDuration::ZERO, |t| now.since(t));
+        cs.backoff_count = next_backoff_count(cs.backoff_count, ran);
+        cs.state = ContainerState::Waiting("CrashLoopBackOff");
+        cs.ready = false;
+        cs.started_at = None;
+        let wait = crash_loop_backoff(cs.backoff_count);
+        p.reason = "CrashLoopBackOff".into();
+        self.recorder.warning(now, "BackOff", format!("pod/{pod_name}"), format!("Back-off restarting failed container {name} in pod {pod_name}_{ns}"));
+        self.update_pod_ready(pod);
+        self.pod_changed(pod);
+        self.schedule_step(pod, now + wait, Step::Restart { index });
+    }
+
+    fn restart_container(&mut self, pod: PodId, index: u16) {
+        let Some(slot) = self.app_slot(pod, index) else { return };
+        let Some(c) = self.container(pod, index) else { return };
+        let image = c.image.clone();
+        let now = self.kernel.now();
+        self.store.pods[pod as usize].containers[slot].restarts += 1;
+        let object = self.pod_object(pod);
+        self.recorder.normal(now, "Pulled", object, format!("Container image \"{image}\" already present on machine"));
+        self.image_ready(pod, index, None, SimDuration::ZERO, false);
+    }
+
+    fn probe(&mut self, pod: PodId, index: u16, kind: ProbeKind, count: u32, restarts: u32) {
+        let Some(slot) = self.app_slot(pod, index) else { return };
+        let Some(c) = self.container(pod, index).cloned() else { return };
+        let now = self.kernel.now();
+        let cs = &self.store.pods[pod as usize].containers[slot];
+        let (Some(started), true) = (cs.started_at, cs.restarts == restarts && cs.state == ContainerState::Running) else {
+            return;
+        };
+        let up = app_answers(started, self.image(&c.image).ready_after, now);
+        let object = self.pod_object(pod);
+        match kind {
+            ProbeKind::Readiness => {
+                let Some(probe) = c.readiness.as_ref() else { return };
+                let successes = if up { count + 1 } else { 0 };
+                if up && successes >= probe.success_threshold {
+                    self.set_container_ready(pod, slot, true);
+                    return;
+                }
+                if !up {
+                    self.recorder.warning(now, "Unhealthy", object, "Readiness probe failed: connection refused".into());
+                }
+                let next = now + probe.period;
+                self.schedule_step(pod, next, Step::Probe { index, kind, count: successes, restarts });
+            }
+            ProbeKind::Liveness => {
+                let Some(probe) = c.liveness.as_ref() else { return };
+                if up {
+                    // Once the app answers, liveness stays satisfied in this model.
+                    return;
+                }
+                let failures = count + 1;
+                self.recorder.warning(now, "Unhealthy", object.clone(), "Liveness probe failed: connection refused".into());
+                if failures >= probe.failure_threshold {
+                    self.recorder.normal(now, "Killing", object, format!("Container {} failed liveness probe, will be restarted", c.name));
+                    self.crash(pod, index, slot, now);
+                } else {
+                    let next = now + probe.period;
+                    self.schedule_step(pod, next, Step::Probe { index, kind, count: failures, restarts });
+                }
+            }
+        }
+    }
+
+    fn set_container_ready(&mut self, pod: PodId, slot: usize, ready: bool) {
+        if let Some(c) = self.store.pods[pod as usize].containers.get_mut(slot) {
+            c.ready = ready;
+        }
+        self.update_pod_ready(pod);
+    }
+
+    /// The pod is Ready when every app container is.
+    fn update_pod_ready(&mut self, pod: PodId) {
+        let now = self.kernel.now();
+        let p = &mut self.store.pods[pod as usize];
+        let ready = p.terminating.is_none() && !p.containers.is_empty() && p.containers.iter().all(|c| c.ready);
+        match (ready, p.ready_since) {
+            (true, None) => {
+                p.ready_since = Some(now);
+                p.first_ready.get_or_insert(now);
+                self.metrics.pod_ready(pod, now);
+            }
+            (false, Some(_)) => p.ready_since = None,
+            _ => return,
+        }
+        self.pod_changed(pod);
+    }
+
+    /// Deletion reached the kubelet: SIGTERM, and SIGKILL at the grace period.
+    fn stop_pod(&mut self, pod: PodId) {
+        let now = self.kernel.now();
+        let p = &self.store.pods[pod as usize];
+        let grace = p.spec.termination_grace;
+        let running: Vec<(String, String)> = p
+            .spec
+            .containers
+            .iter()
+            .zip(&p.containers)
+            .filter(|(_, s)| s.state == ContainerState::Running)
+            .map(|(c, _)| (c.name.clone(), c.image.clone()))
+            .collect();
+        let object = self.pod_object(pod);
+        let mut slowest = SimDuration::ZERO;
+        for (name, image) in &running {
+            self.recorder.normal(now, "Killing", object.clone(), format!("Stopping container {name}"));
+            slowest = slowest.max(self.image(image).stop);
+        }
+        let killed = slowest > grace;
+        self.schedule_step(pod, now + slowest.min(grace), Step::Stopped { killed });
+    }
+
+    fn pod_stopped(&mut self, pod: PodId, killed: bool) {
+        let p = &mut self.store.pods[pod as usize];
+        for c in &mut p.containers {
+            c.state = ContainerState::Terminated(if killed { "Error" } else { "Completed" });
+            c.ready = false;
+        }
+        p.ready_since = None;
+        p.phase = if killed { PodPhase::Failed } else { PodPhase::Succeeded };
+        let at = self.kernel.now() + self.latency();
+        self.schedule_step(pod, at, Step::Gone);
+        self.pod_changed(pod);
+    }
+
+    /// The kubelet confirmed the pod stopped: the API server removes it.
+    fn pod_gone(&mut self, pod: PodId) {
+        let now = self.kernel.now();
+        self.store.remove_pod(pod, now);
+        self.metrics.pod_gone(pod, now);
+        self.pod_changed(pod);
+        self.cluster_changed();
+    }
+}

@@ -1,0 +1,217 @@
+//! The simulation: the kernel's event loop driving the store, the controllers, the
+//! scheduler and the kubelets. Components react to events and write to the store; the
+//! writes wake the components that watch them after the API latency, as informers do.
+
+mod controllers;
+mod kubelet;
+mod objects;
+mod scheduling;
+mod timeline;
+
+use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream};
+use crate::metrics::Metrics;
+use crate::model::events::Recorder;
+use crate::model::spec::{ImageBehavior, Scenario};
+use crate::model::store::{DeployId, PodId, RsId, Store};
+use crate::scheduler::{Profile, SchedulingQueue};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use kubelet::Step;
+
+/// Everything that can happen.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// The i-th timeline entry runs.
+    Timeline(usize),
+    SyncDeployment(DeployId),
+    SyncReplicaSet(RsId),
+    /// The scheduler takes the pods in its active queue.
+    ScheduleCycle,
+    /// A pod's back-off or its stay in the unschedulable pool is over (attempt number).
+    SchedulerRetry(PodId, u32),
+    /// A kubelet step for a pod; the generation tells stale timers apart.
+    Kubelet(PodId, u32, Step),
+    /// Observers sample the cluster.
+    Sample,
+}
+
+/// The running simulation of one scenario.
+pub struct Sim<'s> {
+    pub kernel: Kernel<Event>,
+    pub store: Store,
+    pub recorder: Recorder,
+    pub metrics: Metrics,
+    pub scenario: &'s Scenario,
+    default_image: ImageBehavior,
+    names: Stream,
+    scheduling: Stream,
+    containers: Stream,
+    queue: SchedulingQueue,
+    profile: Profile,
+    schedule_pending: bool,
+    rs_sync_pending: Vec<bool>,
+    deploy_sync_pending: Vec<bool>,
+    /// Deployments whose pods changed in the current event, for the observers.
+    dirty: BTreeSet<DeployId>,
+    end: SimTime,
+    progress: Option<&'s AtomicU64>,
+}
+
+/// What a finished run hands to the writers.
+pub struct Outcome {
+    pub store: Store,
+    pub recorder: Recorder,
+    pub metrics: Metrics,
+    pub events_processed: u64,
+    pub end: SimTime,
+}
+
+impl<'s> Sim<'s> {
+    pub fn new(scenario: &'s Scenario) -> Self {
+        let seed = scenario.seed;
+        Sim {
+            kernel: Kernel::new(),
+            store: Store::default(),
+            recorder: Recorder::default(),
+            metrics: Metrics::new(scenario),
+            scenario,
+            default_image: ImageBehavior::default(),
+            names: Stream::new(seed, Purpose::Names),
+            scheduling: Stream::new(seed, Purpose::Scheduling),
+            containers: Stream::new(seed, Purpose::Containers),
+            queue: SchedulingQueue::default(),
+            profile: Profile::default_profile(scenario.scoring),
+            schedule_pending: false,
+            rs_sync_pending: Vec::new(),
+            deploy_sync_pending: Vec::new(),
+            dirty: BTreeSet::new(),
+            end: SimTime::ZERO + scenario.duration,
+            progress: None,
+        }
+    }
+
+    /// Reports the virtual time reached through `progress` as the run goes.
+    pub fn with_progress(mut self, progress: Option<&'s AtomicU64>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// Runs the scenario to its end.
+    pub fn run(mut self) -> Outcome {
+        self.create_nodes();
+        let objects = self.scenario.objects.clone();
+        for obj in &objects {
+            if let Err(e) = self.create_object(obj) {
+                self.recorder.warning(SimTime::ZERO, "FailedCreate", obj.id.to_string(), e);
+            }
+        }
+        for (i, entry) in self.scenario.timeline.iter().enumerate() {
+            self.kernel.schedule_at(entry.at, Event::Timeline(i));
+        }
+        self.kernel.schedule_at(SimTime::ZERO, Event::Sample);
+        while let Some(event) = self.kernel.step_until(self.end) {
+            self.handle(event);
+            self.observe();
+            if let Some(p) = self.progress {
+                if self.kernel.processed() % 4096 == 0 {
+                    p.store(self.kernel.now().as_micros(), Ordering::Relaxed);
+                }
+            }
+        }
+        if let Some(p) = self.progress {
+            p.store(self.end.as_micros(), Ordering::Relaxed);
+        }
+        self.kernel.advance_to(self.end);
+        let end = self.end;
+        self.metrics.finish(&self.store, end);
+        Outcome {
+            events_processed: self.kernel.processed(),
+            store: self.store,
+            recorder: self.recorder,
+            metrics: self.metrics,
+            end,
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Timeline(i) => self.run_timeline_entry(i),
+            Event::SyncDeployment(d) => {
+                self.deploy_sync_pending[d as usize] = false;
+                self.sync_deployment(d);
+            }
+            Event::SyncReplicaSet(rs) => {
+                self.rs_sync_pending[rs as usize] = false;
+                self.sync_replica_set(rs);
+            }
+            Event::ScheduleCycle => {
+                self.schedule_pending = false;
+                self.schedule_cycle();
+            }
+            Event::SchedulerRetry(pod, attempt) => self.scheduler_retry(pod, attempt),
+            Event::Kubelet(pod, generation, step) => self.kubelet_step(pod, generation, step),
+            Event::Sample => {
+                let now = self.kernel.now();
+                self.metrics.sample(&self.store, now);
+                let next = now + self.scenario.sample.max(SimDuration::from_millis(1));
+                if next <= self.end {
+                    self.kernel.schedule_at(next, Event::Sample);
+                }
+            }
+        }
+    }
+
+    /// Lets the observers look at what the last event changed.
+    fn observe(&mut self) {
+        let now = self.kernel.now();
+        for d in std::mem::take(&mut self.dirty) {
+            self.metrics.observe_deployment(&self.store, d, now);
+        }
+    }
+
+    fn latency(&self) -> SimDuration {
+        self.scenario.control_plane.api_latency
+    }
+
+    fn image(&self, name: &str) -> &ImageBehavior {
+        self.scenario.images.get(name).unwrap_or(&self.default_image)
+    }
+
+    /// The ReplicaSet controller's informer saw a change to `rs` or its pods.
+    fn enqueue_rs(&mut self, rs: RsId) {
+        if self.store.replica_sets[rs as usize].deleted {
+            return;
+        }
+        if let Some(d) = self.store.replica_sets[rs as usize].owner {
+            self.dirty.insert(d);
+        }
+        let pending = &mut self.rs_sync_pending[rs as usize];
+        if !*pending {
+            *pending = true;
+            let at = self.kernel.now() + self.latency();
+            self.kernel.schedule_at(at, Event::SyncReplicaSet(rs));
+        }
+    }
+
+    /// The Deployment controller's informer saw a change to `d` or its ReplicaSets.
+    fn enqueue_deployment(&mut self, d: DeployId) {
+        if self.store.deployments[d as usize].deleted {
+            return;
+        }
+        self.dirty.insert(d);
+        let pending = &mut self.deploy_sync_pending[d as usize];
+        if !*pending {
+            *pending = true;
+            let at = self.kernel.now() + self.latency();
+            self.kernel.schedule_at(at, Event::SyncDeployment(d));
+        }
+    }
+
+    /// A pod changed: its owner's controller hears of it.
+    fn pod_changed(&mut self, pod: PodId) {
+        if let Some(crate::model::store::PodOwner::ReplicaSet(rs)) = self.store.pods[pod as usize].owner {
+            self.enqueue_rs(rs);
+        }
+    }
+}

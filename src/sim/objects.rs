@@ -1,0 +1,289 @@
+//! Creating, updating and deleting objects in the store, as the API server would on
+//! `kubectl apply`, `create` and `delete`.
+
+use super::{Event, Sim};
+use crate::controllers::deployment::util::pod_template_hash;
+use crate::model::spec::{Kind, Object, ObjectRef, ObjectSpec, ReplicaSetSpec};
+use crate::model::store::{
+    ContainerState, ContainerStatus, Deployment, DeploymentStatus, Node, NonZero, Pod, PodOwner, PodPhase, ReplicaSet,
+    RsKind,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Why an API write was refused, in the API server's words.
+pub type ApiError = String;
+
+impl Sim<'_> {
+    pub(super) fn create_nodes(&mut self) {
+        let groups = self.scenario.nodes.clone();
+        for group in &groups {
+            for i in 1..=group.count {
+                let name = if group.count > 1 { format!("{}-{i}", group.name) } else { group.name.clone() };
+                let mut labels = group.labels.clone();
+                labels.insert("kubernetes.io/hostname".into(), name.clone());
+                labels.entry("kubernetes.io/os".into()).or_insert_with(|| "linux".into());
+                labels.entry("kubernetes.io/arch".into()).or_insert_with(|| "amd64".into());
+                self.store.add_node(Node {
+                    name,
+                    labels,
+                    taints: group.taints.clone(),
+                    unschedulable: false,
+                    ready: true,
+                    allocatable: group.capacity.clone(),
+                    requested: Default::default(),
+                    requested_nonzero: NonZero::default(),
+                    host_ports: BTreeMap::new(),
+                    pods: BTreeSet::new(),
+                    images: BTreeMap::new(),
+                    puller_free_at: crate::engine::SimTime::ZERO,
+                });
+            }
+        }
+    }
+
+    /// Creates an object; an existing one is an AlreadyExists error.
+    pub(super) fn create_object(&mut self, obj: &Object) -> Result<(), ApiError> {
+        if self.exists(&obj.id) {
+            return Err(already_exists(&obj.id));
+        }
+        let ns = obj.id.namespace.as_str();
+        let name = obj.id.name.as_str();
+        match &obj.spec {
+            ObjectSpec::Namespace => {
+                self.store.namespaces.insert(name.to_string());
+            }
+            ObjectSpec::Pod { labels, annotations, spec } => {
+                let cost = deletion_cost(annotations);
+                self.create_pod(ns, name, labels.clone(), cost, spec.clone(), None, 0);
+            }
+            ObjectSpec::ReplicaSet { labels, spec } => self.create_standalone_rs(RsKind::ReplicaSet, ns, name, labels, spec),
+            ObjectSpec::ReplicationController { labels, spec } => {
+                self.create_standalone_rs(RsKind::ReplicationController, ns, name, labels, spec)
+            }
+            ObjectSpec::Deployment { labels, spec, .. } => {
+                let template_hash = pod_template_hash(&spec.template, 0);
+                let id = self.store.add_deployment(Deployment {
+                    namespace: ns.to_string(),
+                    name: name.to_string(),
+                    labels: labels.clone(),
+                    spec: spec.clone(),
+                    template_hash,
+                    status: DeploymentStatus::default(),
+                    progress_reason: None,
+                    progress_updated: self.kernel.now(),
+                    replica_sets: BTreeSet::new(),
+                    deleted: false,
+                });
+                self.deploy_sync_pending.push(false);
+                self.metrics.deployment_created(&self.store, id, self.kernel.now());
+                self.enqueue_deployment(id);
+            }
+            ObjectSpec::NotSimulated => {}
+        }
+        Ok(())
+    }
+
+    /// `kubectl apply`: create, or update the fields kubesim models.
+    pub(super) fn apply_object(&mut self, obj: &Object) -> Result<(), ApiError> {
+        if !self.exists(&obj.id) {
+            return self.create_object(obj);
+        }
+        let (ns, name) = (obj.id.namespace.as_str(), obj.id.name.as_str());
+        match &obj.spec {
+            ObjectSpec::Deployment { spec, .. } => {
+                if let Some(d) = self.store.find_deployment(ns, name) {
+                    self.update_deployment_spec(d, spec.clone());
+                }
+            }
+            ObjectSpec::ReplicaSet { spec, .. } | ObjectSpec::ReplicationController { spec, .. } => {
+                let kind = if obj.id.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
+                if let Some(rs) = self.store.find_rs(kind, ns, name) {
+                    let r = &mut self.store.replica_sets[rs as usize];
+                    r.replicas = spec.replicas;
+                    r.template = spec.template.clone();
+                    r.pod_spec = Arc::new(spec.template.spec.clone());
+                    r.min_ready_seconds = spec.min_ready_seconds;
+                    self.enqueue_rs(rs);
+                }
+            }
+            ObjectSpec::Pod { spec, .. } => {
+                if let Some(p) = self.store.find_pod(ns, name) {
+                    if self.store.pods[p as usize].spec != *spec {
+                        return Err(format!(
+                            "The Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) or `spec.terminationGracePeriodSeconds`"
+                        ));
+                    }
+                }
+            }
+            ObjectSpec::Namespace | ObjectSpec::NotSimulated => {}
+        }
+        Ok(())
+    }
+
+    /// A new spec for a Deployment: a changed template starts a rollout.
+    pub(super) fn update_deployment_spec(&mut self, d: crate::model::store::DeployId, spec: crate::model::spec::DeploymentSpec) {
+        let hash = pod_template_hash(&spec.template, 0);
+        let dep = &mut self.store.deployments[d as usize];
+        let template_changed = dep.template_hash != hash;
+        dep.spec = spec;
+        dep.template_hash = hash;
+        if template_changed {
+            self.metrics.rollout_started(&self.store, d, self.kernel.now());
+        }
+        self.enqueue_deployment(d);
+    }
+
+    fn exists(&self, id: &ObjectRef) -> bool {
+        let (ns, name) = (id.namespace.as_str(), id.name.as_str());
+        match id.kind {
+            Kind::Namespace => self.store.namespaces.contains(name),
+            Kind::Pod => self.store.find_pod(ns, name).is_some(),
+            Kind::ReplicaSet => self.store.find_rs(RsKind::ReplicaSet, ns, name).is_some(),
+            Kind::ReplicationController => self.store.find_rs(RsKind::ReplicationController, ns, name).is_some(),
+            Kind::Deployment => self.store.find_deployment(ns, name).is_some(),
+            _ => false,
+        }
+    }
+
+    fn create_standalone_rs(&mut self, kind: RsKind, ns: &str, name: &str, labels: &crate::model::spec::Labels, spec: &ReplicaSetSpec) {
+        let rs = ReplicaSet::from_spec(kind, ns, name, labels.clone(), spec, self.kernel.now());
+        let id = self.store.add_replica_set(rs);
+        self.rs_sync_pending.push(false);
+        self.enqueue_rs(id);
+    }
+
+    /// Creates a pod; one without `nodeName` joins the scheduling queue.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn create_pod(
+        &mut self,
+        ns: &str,
+        name: &str,
+        labels: crate::model::spec::Labels,
+        deletion_cost: i32,
+        spec: Arc<crate::model::spec::PodSpec>,
+        owner: Option<PodOwner>,
+        revision: i64,
+    ) -> crate::model::store::PodId {
+        let now = self.kernel.now();
+        let containers = spec
+            .containers
+            .iter()
+            .map(|_| ContainerStatus { state: ContainerState::Waiting("ContainerCreating"), started_at: None, ready: false, restarts: 0, backoff_count: 0 })
+            .collect();
+        let node_name = spec.node_name.clone();
+        let id = self.store.add_pod(Pod {
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            labels,
+            deletion_cost,
+            spec,
+            owner,
+            revision,
+            phase: PodPhase::Pending,
+            node: None,
+            created: now,
+            scheduled: None,
+            started: None,
+            ready_since: None,
+            first_ready: None,
+            terminating: None,
+            deleted: None,
+            containers,
+            reason: String::new(),
+            generation: 0,
+        });
+        self.metrics.pod_created(id);
+        match node_name.and_then(|n| self.store.node_by_name.get(&n).copied()) {
+            // A pod that names its node skips the scheduler; the kubelet admits it.
+            Some(node) => self.bind_pod(id, node, false),
+            None => self.enqueue_for_scheduling(id),
+        }
+        self.pod_changed(id);
+        id
+    }
+
+    /// Starts a pod's deletion: graceful on a node, at once when unscheduled.
+    pub(super) fn delete_pod(&mut self, pod: crate::model::store::PodId) {
+        let now = self.kernel.now();
+        let p = &mut self.store.pods[pod as usize];
+        if p.terminating.is_some() || p.deleted.is_some() {
+            return;
+        }
+        p.terminating = Some(now);
+        p.generation += 1;
+        let generation = p.generation;
+        match p.node {
+            Some(_) => {
+                let at = now + self.latency();
+                self.kernel.schedule_at(at, Event::Kubelet(pod, generation, super::Step::Stop));
+            }
+            None => {
+                self.queue.remove(pod);
+                self.store.remove_pod(pod, now);
+            }
+        }
+        self.pod_changed(pod);
+    }
+
+    /// `kubectl delete KIND/NAME`: workloads go with their pods (background cascading).
+    pub(super) fn delete_object(&mut self, id: &ObjectRef) -> Result<(), ApiError> {
+        let (ns, name) = (id.namespace.as_str(), id.name.as_str());
+        match id.kind {
+            Kind::Pod => {
+                let p = self.store.find_pod(ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_pod(p);
+            }
+            Kind::Deployment => {
+                let d = self.store.find_deployment(ns, name).ok_or_else(|| not_found(id))?;
+                self.store.deployments[d as usize].deleted = true;
+                self.store.deployment_by_name.remove(&(ns.to_string(), name.to_string()));
+                let rss: Vec<_> = self.store.deployments[d as usize].replica_sets.iter().copied().collect();
+                for rs in rss {
+                    self.delete_replica_set(rs);
+                }
+            }
+            Kind::ReplicaSet | Kind::ReplicationController => {
+                let kind = if id.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
+                let rs = self.store.find_rs(kind, ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_replica_set(rs);
+            }
+            Kind::Namespace => {
+                if !self.store.namespaces.remove(name) {
+                    return Err(not_found(id));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub(super) fn delete_replica_set(&mut self, rs: crate::model::store::RsId) {
+        let pods: Vec<_> = self.store.replica_sets[rs as usize].pods.iter().copied().collect();
+        self.store.remove_replica_set(rs);
+        for p in pods {
+            self.delete_pod(p);
+        }
+    }
+}
+
+fn deletion_cost(annotations: &crate::model::spec::Labels) -> i32 {
+    annotations.get("controller.kubernetes.io/pod-deletion-cost").and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// `deployments.apps "web"` as the API server names a resource in errors.
+pub fn resource_phrase(id: &ObjectRef) -> String {
+    let group = match id.kind {
+        Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet | Kind::StatefulSet => ".apps",
+        _ => "",
+    };
+    format!("{}s{group} \"{}\"", id.kind.resource(), id.name)
+}
+
+pub fn not_found(id: &ObjectRef) -> ApiError {
+    format!("Error from server (NotFound): {} not found", resource_phrase(id))
+}
+
+fn already_exists(id: &ObjectRef) -> ApiError {
+    format!("Error from server (AlreadyExists): {} already exists", resource_phrase(id))
+}

@@ -1,0 +1,143 @@
+//! What a person types on the timeline: kubectl commands against the store.
+
+use super::objects::{not_found, resource_phrase, ApiError};
+use super::Sim;
+use crate::controllers::deployment::rollback::{find_rollback_target, Revision};
+use crate::model::spec::{Kind, KubectlCommand, ObjectRef, PodTemplate};
+use crate::model::store::{DeployId, ProgressReason, RsKind};
+use std::sync::Arc;
+
+impl Sim<'_> {
+    pub(super) fn run_timeline_entry(&mut self, i: usize) {
+        let Some(entry) = self.scenario.timeline.get(i) else { return };
+        let (text, command) = (entry.text.clone(), entry.command.clone());
+        let errors = self.run_kubectl(&command);
+        let now = self.kernel.now();
+        for (object, error) in errors {
+            self.recorder.warning(now, "KubectlError", object, format!("{text}: {error}"));
+        }
+    }
+
+    /// Runs one command; returns the errors kubectl would print, with the object they name.
+    fn run_kubectl(&mut self, command: &KubectlCommand) -> Vec<(String, ApiError)> {
+        let mut errors = Vec::new();
+        let mut check = |id: &ObjectRef, r: Result<(), ApiError>| {
+            if let Err(e) = r {
+                errors.push((id.to_string(), e));
+            }
+        };
+        match command {
+            KubectlCommand::Apply { objects } => objects.iter().for_each(|o| check(&o.id, self.apply_object(o))),
+            KubectlCommand::Create { objects } => objects.iter().for_each(|o| check(&o.id, self.create_object(o))),
+            KubectlCommand::Delete { targets } => targets.iter().for_each(|t| check(t, self.delete_object(t))),
+            KubectlCommand::Scale { target, replicas } => check(target, self.scale(target, *replicas)),
+            KubectlCommand::SetImage { target, images } => check(target, self.set_image(target, images)),
+            KubectlCommand::RolloutUndo { target, to_revision } => check(target, self.rollout_undo(target, *to_revision)),
+            KubectlCommand::RolloutPause { target } => check(target, self.set_paused(target, true)),
+            KubectlCommand::RolloutResume { target } => check(target, self.set_paused(target, false)),
+            KubectlCommand::RolloutRestart { target } => check(target, self.rollout_restart(target)),
+        }
+        errors
+    }
+
+    fn deployment(&self, target: &ObjectRef) -> Result<DeployId, ApiError> {
+        if target.kind != Kind::Deployment {
+            return Err(format!("error: {} is not a deployment", resource_phrase(target)));
+        }
+        self.store.find_deployment(&target.namespace, &target.name).ok_or_else(|| not_found(target))
+    }
+
+    fn scale(&mut self, target: &ObjectRef, replicas: i32) -> Result<(), ApiError> {
+        let rs_kind = match target.kind {
+            Kind::Deployment => {
+                let d = self.deployment(target)?;
+                let mut spec = self.store.deployments[d as usize].spec.clone();
+                spec.replicas = replicas;
+                self.update_deployment_spec(d, spec);
+                return Ok(());
+            }
+            Kind::ReplicaSet => RsKind::ReplicaSet,
+            Kind::ReplicationController => RsKind::ReplicationController,
+            _ => return Err(format!("error: cannot scale {}", target.kind.resource())),
+        };
+        let rs = self.store.find_rs(rs_kind, &target.namespace, &target.name).ok_or_else(|| not_found(target))?;
+        self.store.replica_sets[rs as usize].replicas = replicas;
+        self.enqueue_rs(rs);
+        Ok(())
+    }
+
+    /// Replaces the Deployment's template; a different template starts a rollout.
+    fn set_template(&mut self, d: DeployId, template: PodTemplate) {
+        let mut spec = self.store.deployments[d as usize].spec.clone();
+        spec.template = Arc::new(template);
+        self.update_deployment_spec(d, spec);
+    }
+
+    fn set_image(&mut self, target: &ObjectRef, images: &[(String, String)]) -> Result<(), ApiError> {
+        let d = self.deployment(target)?;
+        let mut template = (*self.store.deployments[d as usize].spec.template).clone();
+        for (container, image) in images {
+            let mut found = false;
+            for c in template.spec.containers.iter_mut().chain(template.spec.init_containers.iter_mut()) {
+                if container == "*" || c.name == *container {
+                    c.image = image.clone();
+                    found = true;
+                }
+            }
+            if !found {
+                return Err(format!("error: unable to find container named \"{container}\""));
+            }
+        }
+        self.set_template(d, template);
+        Ok(())
+    }
+
+    fn rollout_undo(&mut self, target: &ObjectRef, to_revision: Option<i64>) -> Result<(), ApiError> {
+        let d = self.deployment(target)?;
+        let dep = &self.store.deployments[d as usize];
+        if dep.spec.paused {
+            return Err("error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again".into());
+        }
+        let rss: Vec<_> = dep.replica_sets.iter().copied().collect();
+        let revisions: Vec<Revision> = rss
+            .iter()
+            .map(|&id| {
+                let rs = &self.store.replica_sets[id as usize];
+                Revision { revision: rs.revision, is_current: rs.template_hash == dep.template_hash }
+            })
+            .collect();
+        let i = find_rollback_target(&dep.name, &revisions, to_revision).map_err(|e| format!("error: {e}"))?;
+        let mut template = (*self.store.replica_sets[rss[i] as usize].template).clone();
+        template.labels.remove("pod-template-hash");
+        self.set_template(d, template);
+        Ok(())
+    }
+
+    fn set_paused(&mut self, target: &ObjectRef, paused: bool) -> Result<(), ApiError> {
+        let d = self.deployment(target)?;
+        let now = self.kernel.now();
+        let dep = &mut self.store.deployments[d as usize];
+        if dep.spec.paused == paused {
+            let state = if paused { "paused" } else { "resumed" };
+            return Err(format!("error: {} is already {state}", resource_phrase(target)));
+        }
+        dep.spec.paused = paused;
+        dep.progress_reason = Some(if paused { ProgressReason::DeploymentPaused } else { ProgressReason::DeploymentResumed });
+        dep.progress_updated = now;
+        self.enqueue_deployment(d);
+        Ok(())
+    }
+
+    /// `kubectl rollout restart`: a new `restartedAt` annotation on the template.
+    fn rollout_restart(&mut self, target: &ObjectRef) -> Result<(), ApiError> {
+        let d = self.deployment(target)?;
+        if self.store.deployments[d as usize].spec.paused {
+            return Err(format!("error: {} can't restart paused deployment (run rollout resume first)", resource_phrase(target)));
+        }
+        let mut template = (*self.store.deployments[d as usize].spec.template).clone();
+        let stamp = format!("t+{}s", self.kernel.now().secs_millis());
+        template.annotations.insert("kubectl.kubernetes.io/restartedAt".into(), stamp);
+        self.set_template(d, template);
+        Ok(())
+    }
+}
