@@ -318,7 +318,7 @@ impl Sim<'_> {
         let now = self.kernel.now();
         self.store.remove_pod(pod, now);
         self.metrics.pod_gone(pod, now);
-        self.pod_changed(pod);
+        self.pod_deleted(pod);
         self.cluster_changed();
     }
 }

@@ -214,4 +214,17 @@ impl<'s> Sim<'s> {
             self.enqueue_rs(rs);
         }
     }
+
+    /// A pod is gone from the API. The Deployment controller watches pod deletions for
+    /// Recreate Deployments (deletePod): the new ReplicaSet waits for the last old pod.
+    fn pod_deleted(&mut self, pod: PodId) {
+        self.pod_changed(pod);
+        if let Some(crate::model::store::PodOwner::ReplicaSet(rs)) = self.store.pods[pod as usize].owner {
+            if let Some(d) = self.store.replica_sets[rs as usize].owner {
+                if self.store.deployments[d as usize].spec.strategy == crate::model::spec::DeploymentStrategy::Recreate {
+                    self.enqueue_deployment(d);
+                }
+            }
+        }
+    }
 }

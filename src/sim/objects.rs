@@ -221,6 +221,8 @@ impl Sim<'_> {
             None => {
                 self.queue.remove(pod);
                 self.store.remove_pod(pod, now);
+                self.pod_deleted(pod);
+                return;
             }
         }
         self.pod_changed(pod);
