@@ -166,6 +166,7 @@ fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnosti
 }
 
 /// The scenario file's single document, which must be a mapping.
+#[allow(clippy::result_large_err)]
 fn scenario_root(src: &Rc<Source>) -> Result<Value, Diagnostic> {
     let mut docs = source::documents(src)?;
     let empty = "the scenario is empty: expected a mapping with at least `objects`";
@@ -256,3 +257,6 @@ fn initial_manifests(top: &Node, loc: &Loc, loader: &Loader, r: &mut Report) -> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

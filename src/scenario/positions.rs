@@ -131,9 +131,7 @@ impl PosIndex {
                     Anchor::Value => pos.value,
                 });
             }
-            if p.0.pop().is_none() {
-                return None;
-            }
+            p.0.pop()?;
         }
     }
 }
@@ -230,12 +228,14 @@ impl MarkedEventReceiver for Builder {
                 self.path = YPath::root();
             }
             Event::Scalar(s, ..) => {
-                if self.node_start(m, Some(&s)).is_some() || self.stack.is_empty() {
+                let is_value = self.node_start(m, Some(&s)).is_some();
+                if is_value {
                     self.node_done();
                 }
             }
             Event::Alias(_) => {
-                if self.node_start(m, None).is_some() {
+                let is_value = self.node_start(m, None).is_some();
+                if is_value {
                     self.node_done();
                 }
             }

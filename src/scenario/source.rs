@@ -1,4 +1,6 @@
 //! Input files: reading them, splitting them into YAML documents, and placing diagnostics.
+// A diagnostic is a few strings; boxing it would only add noise to a cold path.
+#![allow(clippy::result_large_err)]
 
 use super::diagnostic::Diagnostic;
 use super::positions::{Anchor, PosIndex, YPath};
