@@ -1,1 +1,13 @@
+//! Scenario-level tests: each module runs real scenario files and asserts on what a user
+//! would see in the outputs.
+//!
+//! - `rollouts`: the Deployment strategies keep their promises (surge, availability, order).
+//! - `determinism`: same scenario and seed, byte-identical files, whatever `--jobs` is.
+//! - `cli`: exit codes, messages and the absence of output on bad input.
+//! - `bad_input`: every malformed scenario gets a clear, positioned error.
+
 mod bad_input;
+mod cli;
+mod determinism;
+mod rollouts;
+mod support;

@@ -1,0 +1,76 @@
+//! The command line: exit codes, messages on stderr, and no output on bad input.
+
+use crate::support::repo_path;
+use std::process::{Command, Output};
+
+fn kubesim(args: &[&str], out: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kubesim")).args(args).arg("--out").arg(out).output().expect("kubesim runs")
+}
+
+#[test]
+fn every_bad_fixture_exits_2_names_the_file_and_writes_nothing() {
+    let dir = repo_path("tests/fixtures/bad");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("fixtures") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let out = tempfile::tempdir().expect("temp dir");
+        let output = kubesim(&["run", path.to_str().expect("utf-8 path")], out.path());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert_eq!(output.status.code(), Some(2), "{file_name}: exit code, stderr:\n{stderr}");
+        assert!(stderr.contains(file_name), "{file_name}: the message names the file:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{file_name}: panicked:\n{stderr}");
+        let written = std::fs::read_dir(out.path()).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(written, 0, "{file_name}: output was written");
+        checked += 1;
+    }
+    assert!(checked >= 13, "only {checked} bad fixtures");
+}
+
+#[test]
+fn validate_reports_ok_and_runs_nothing() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .current_dir(out.path())
+        .args(["validate"])
+        .arg(repo_path("scenarios/nginx-rolling-update.yaml"))
+        .output()
+        .expect("kubesim runs");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ok"));
+    assert!(!out.path().join("output").exists());
+}
+
+#[test]
+fn run_writes_every_file() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = kubesim(&["run", "--quiet", repo_path("scenarios/recreate.yaml").to_str().expect("path")], out.path());
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    for f in ["summary.json", "run.json", "timeseries.csv", "pods.csv", "events.csv"] {
+        assert!(out.path().join("recreate").join(f).is_file(), "{f} missing");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(out.path().join("recreate"))
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+}
+
+#[test]
+fn unknown_flags_are_usage_errors() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = kubesim(&["run", "--sed", "3", "x.yaml"], out.path());
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_file_is_invalid_input() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = kubesim(&["run", "no/such/scenario.yaml"], out.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no/such/scenario.yaml"));
+}
