@@ -53,7 +53,13 @@ fn validate(args: ValidateArgs) -> u8 {
     match load_all(&args.scenarios, &args.set) {
         Some(scenarios) => {
             for (s, path) in scenarios.iter().zip(&args.scenarios) {
-                println!("{}: ok (scenario \"{}\", {} objects, {} timeline entries)", path.display(), s.name, s.objects.len(), s.timeline.len());
+                println!(
+                    "{}: ok (scenario \"{}\", {} objects, {} timeline entries)",
+                    path.display(),
+                    s.name,
+                    s.objects.len(),
+                    s.timeline.len()
+                );
             }
             EXIT_OK
         }
@@ -73,7 +79,9 @@ fn run(args: RunArgs) -> u8 {
         *names.entry(s.name.as_str()).or_insert(0) += 1;
     }
     if let Some((name, _)) = names.iter().find(|(_, n)| **n > 1) {
-        eprintln!("error: two scenarios are named \"{name}\" and would write to the same folder; give each its own `name:`");
+        eprintln!(
+            "error: two scenarios are named \"{name}\" and would write to the same folder; give each its own `name:`"
+        );
         return EXIT_INVALID;
     }
     let threads = args.jobs.map_or_else(rayon::current_num_threads, |j| j as usize).min(scenarios.len().max(1));
@@ -86,11 +94,7 @@ fn run(args: RunArgs) -> u8 {
     };
     let progress = Progress::new(&scenarios, args.quiet);
     let results: Vec<Result<String, String>> = pool.install(|| {
-        scenarios
-            .par_iter()
-            .enumerate()
-            .map(|(i, s)| run_one(s, &args.out, threads, &progress.done_us[i]))
-            .collect()
+        scenarios.par_iter().enumerate().map(|(i, s)| run_one(s, &args.out, threads, &progress.done_us[i])).collect()
     });
     progress.finish();
     let mut code = EXIT_OK;
@@ -141,8 +145,10 @@ impl Progress {
         let stop = Arc::new(AtomicBool::new(false));
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} [{bar:40}] {percent:>3}% of simulated time, {elapsed} elapsed, ETA {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:40}] {percent:>3}% of simulated time, {elapsed} elapsed, ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         let (stop2, done2) = (stop.clone(), done_us.clone());
         let handle = std::thread::spawn(move || {

@@ -5,17 +5,17 @@
 //! ([`engine`]) with the controllers, the scheduler and the kubelets; observers
 //! ([`metrics`]) record what happened; writers ([`output`]) produce the files.
 
-pub mod engine;
-pub mod model;
-pub mod controllers;
-pub mod scenario;
-pub mod scheduler;
-pub mod kubelet;
-pub mod metrics;
-pub mod sim;
-pub mod output;
 pub mod app;
 pub mod cli;
+pub mod controllers;
+pub mod engine;
+pub mod kubelet;
+pub mod metrics;
+pub mod model;
+pub mod output;
+pub mod scenario;
+pub mod scheduler;
+pub mod sim;
 
 pub use model::spec::Scenario;
 pub use scenario::{load_file, load_str, Diagnostic, Loaded};

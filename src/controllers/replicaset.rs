@@ -55,10 +55,8 @@ pub fn reconcile(replicas: i32, min_ready_seconds: i32, pods: &[PodInfo], now: S
 fn status(active: &[&PodInfo], min_ready_seconds: i32, now: SimTime) -> RsStatus {
     let min_ready = min_ready_micros(min_ready_seconds);
     let ready = active.iter().filter(|p| p.ready_since.is_some()).count() as i32;
-    let available = active
-        .iter()
-        .filter(|p| p.ready_since.is_some_and(|t| now.since(t).as_micros() >= min_ready))
-        .count() as i32;
+    let available =
+        active.iter().filter(|p| p.ready_since.is_some_and(|t| now.since(t).as_micros() >= min_ready)).count() as i32;
     RsStatus { replicas: active.len() as i32, ready, available }
 }
 
@@ -72,12 +70,7 @@ fn next_availability(active: &[&PodInfo], min_ready_seconds: i32, now: SimTime) 
         return None;
     }
     let min_ready = min_ready_micros(min_ready_seconds);
-    active
-        .iter()
-        .filter_map(|p| p.ready_since)
-        .map(|t| SimTime(t.0 + min_ready))
-        .filter(|&t| t > now)
-        .min()
+    active.iter().filter_map(|p| p.ready_since).map(|t| SimTime(t.0 + min_ready)).filter(|&t| t > now).min()
 }
 
 /// The sizes of slow-start batches for `n` creations: 1, 2, 4, ... (slowStartBatch). Each

@@ -97,9 +97,6 @@ mod tests {
         q.push(SimTime(20), "b");
         q.push(SimTime(10), "a2");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
-        assert_eq!(
-            order,
-            vec![(SimTime(10), "a"), (SimTime(10), "a2"), (SimTime(20), "b"), (SimTime(30), "c")]
-        );
+        assert_eq!(order, vec![(SimTime(10), "a"), (SimTime(10), "a2"), (SimTime(20), "b"), (SimTime(30), "c")]);
     }
 }

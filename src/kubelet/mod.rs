@@ -93,7 +93,10 @@ mod tests {
         let pull = SimDuration::from_secs(4);
         assert_eq!(plan_pull(PullPolicy::IfNotPresent, Some(SimTime(0)), now, pull), PullPlan::Present);
         assert_eq!(plan_pull(PullPolicy::IfNotPresent, None, now, pull), PullPlan::Pull { duration: pull });
-        assert_eq!(plan_pull(PullPolicy::Always, Some(SimTime(0)), now, pull), PullPlan::Pull { duration: DIGEST_CHECK });
+        assert_eq!(
+            plan_pull(PullPolicy::Always, Some(SimTime(0)), now, pull),
+            PullPlan::Pull { duration: DIGEST_CHECK }
+        );
         assert_eq!(plan_pull(PullPolicy::Never, None, now, pull), PullPlan::NeverPull);
         // A pull still running on the node is waited for, not repeated.
         let until = SimTime(20_000_000);

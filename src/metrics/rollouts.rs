@@ -76,7 +76,8 @@ impl RolloutTracker {
             self.rollouts[i].superseded = true;
         }
         let dep = &store.deployments[d as usize];
-        let revision_from = dep.replica_sets.iter().map(|&r| store.replica_sets[r as usize].revision).max().unwrap_or(0);
+        let revision_from =
+            dep.replica_sets.iter().map(|&r| store.replica_sets[r as usize].revision).max().unwrap_or(0);
         let counts = pod_counts(store, d, now);
         self.rollouts.push(Rollout {
             deployment: dep.name.clone(),

@@ -13,7 +13,8 @@ pub struct TimeSeries {
 }
 
 const DEPLOYMENT_SERIES: [&str; 4] = ["desired", "ready", "available", "updated"];
-const CLUSTER_SERIES: [&str; 5] = ["pods_pending", "pods_running", "nodes_ready", "cpu_requested_frac", "memory_requested_frac"];
+const CLUSTER_SERIES: [&str; 5] =
+    ["pods_pending", "pods_running", "nodes_ready", "cpu_requested_frac", "memory_requested_frac"];
 
 /// How an object is named in a column: `web`, or `ns:web` outside the default namespace.
 pub fn column_name(namespace: &str, name: &str) -> String {

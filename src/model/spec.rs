@@ -176,8 +176,7 @@ impl PodSpec {
         for c in &self.init_containers {
             r.cpu_millis = r.cpu_millis.max(c.requests.cpu_millis);
             r.memory_bytes = r.memory_bytes.max(c.requests.memory_bytes);
-            r.ephemeral_storage_bytes =
-                r.ephemeral_storage_bytes.max(c.requests.ephemeral_storage_bytes);
+            r.ephemeral_storage_bytes = r.ephemeral_storage_bytes.max(c.requests.ephemeral_storage_bytes);
             for (k, v) in &c.requests.extended {
                 let e = r.extended.entry(k.clone()).or_insert(0);
                 *e = (*e).max(*v);
@@ -305,10 +304,24 @@ impl Kind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ObjectSpec {
     Namespace,
-    Pod { labels: Labels, annotations: Labels, spec: Arc<PodSpec> },
-    ReplicaSet { labels: Labels, spec: ReplicaSetSpec },
-    ReplicationController { labels: Labels, spec: ReplicaSetSpec },
-    Deployment { labels: Labels, annotations: Labels, spec: DeploymentSpec },
+    Pod {
+        labels: Labels,
+        annotations: Labels,
+        spec: Arc<PodSpec>,
+    },
+    ReplicaSet {
+        labels: Labels,
+        spec: ReplicaSetSpec,
+    },
+    ReplicationController {
+        labels: Labels,
+        spec: ReplicaSetSpec,
+    },
+    Deployment {
+        labels: Labels,
+        annotations: Labels,
+        spec: DeploymentSpec,
+    },
     /// A kind that is parsed and validated but not simulated yet (listed in a warning).
     NotSimulated,
 }
@@ -403,19 +416,40 @@ pub enum ScaleTarget {
 #[derive(Clone, Debug, PartialEq)]
 pub enum KubectlCommand {
     /// `apply -f FILE`: objects created or updated.
-    Apply { objects: Vec<Object> },
+    Apply {
+        objects: Vec<Object>,
+    },
     /// `create -f FILE`: objects created (an existing one is an AlreadyExists error event).
-    Create { objects: Vec<Object> },
+    Create {
+        objects: Vec<Object>,
+    },
     /// `delete KIND/NAME...` or `delete -f FILE`.
-    Delete { targets: Vec<ObjectRef> },
+    Delete {
+        targets: Vec<ObjectRef>,
+    },
     /// `scale KIND/NAME --replicas=N`.
-    Scale { target: ObjectRef, replicas: i32 },
+    Scale {
+        target: ObjectRef,
+        replicas: i32,
+    },
     /// `set image deployment/web CONTAINER=IMAGE...`.
-    SetImage { target: ObjectRef, images: Vec<(String, String)> },
-    RolloutUndo { target: ObjectRef, to_revision: Option<i64> },
-    RolloutPause { target: ObjectRef },
-    RolloutResume { target: ObjectRef },
-    RolloutRestart { target: ObjectRef },
+    SetImage {
+        target: ObjectRef,
+        images: Vec<(String, String)>,
+    },
+    RolloutUndo {
+        target: ObjectRef,
+        to_revision: Option<i64>,
+    },
+    RolloutPause {
+        target: ObjectRef,
+    },
+    RolloutResume {
+        target: ObjectRef,
+    },
+    RolloutRestart {
+        target: ObjectRef,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

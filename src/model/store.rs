@@ -4,8 +4,7 @@
 //! Lookups by name go through BTreeMaps, so iteration order never depends on hashing.
 
 use super::spec::{
-    DeploymentSpec, Labels, ObjectRef, PodSpec, PodTemplate, ReplicaSetSpec, Resources, Selector,
-    Taint,
+    DeploymentSpec, Labels, ObjectRef, PodSpec, PodTemplate, ReplicaSetSpec, Resources, Selector, Taint,
 };
 use crate::engine::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
@@ -185,7 +184,14 @@ pub struct ReplicaSet {
 }
 
 impl ReplicaSet {
-    pub fn from_spec(kind: RsKind, namespace: &str, name: &str, labels: Labels, spec: &ReplicaSetSpec, now: SimTime) -> Self {
+    pub fn from_spec(
+        kind: RsKind,
+        namespace: &str,
+        name: &str,
+        labels: Labels,
+        spec: &ReplicaSetSpec,
+        now: SimTime,
+    ) -> Self {
         ReplicaSet {
             kind,
             namespace: namespace.to_string(),
@@ -276,9 +282,7 @@ impl Store {
     }
 
     pub fn find_rs(&self, kind: RsKind, namespace: &str, name: &str) -> Option<RsId> {
-        self.rs_by_name
-            .get(&(rs_kind_key(kind), namespace.to_string(), name.to_string()))
-            .copied()
+        self.rs_by_name.get(&(rs_kind_key(kind), namespace.to_string(), name.to_string())).copied()
     }
 
     pub fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
@@ -415,7 +419,8 @@ impl NonZero {
         let mut n = NonZero::default();
         for c in &spec.containers {
             n.cpu_millis += if c.requests.cpu_millis == 0 { DEFAULT_MILLI_CPU_REQUEST } else { c.requests.cpu_millis };
-            n.memory_bytes += if c.requests.memory_bytes == 0 { DEFAULT_MEMORY_REQUEST } else { c.requests.memory_bytes };
+            n.memory_bytes +=
+                if c.requests.memory_bytes == 0 { DEFAULT_MEMORY_REQUEST } else { c.requests.memory_bytes };
         }
         n
     }
@@ -443,4 +448,3 @@ pub fn template_with_hash(template: &PodTemplate, hash: &str) -> Arc<PodTemplate
     t.labels.insert("pod-template-hash".to_string(), hash.to_string());
     Arc::new(t)
 }
-

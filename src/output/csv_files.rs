@@ -40,8 +40,20 @@ pub fn pods(outcome: &Outcome) -> io::Result<Vec<u8>> {
     let store = &outcome.store;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "pod", "owner", "revision", "image", "node", "created_s", "scheduled_s", "started_s", "ready_s", "terminating_s", "deleted_s",
-        "phase", "restarts", "reason",
+        "pod",
+        "owner",
+        "revision",
+        "image",
+        "node",
+        "created_s",
+        "scheduled_s",
+        "started_s",
+        "ready_s",
+        "terminating_s",
+        "deleted_s",
+        "phase",
+        "restarts",
+        "reason",
     ])?;
     for p in &store.pods {
         let name = crate::metrics::timeseries::column_name(&p.namespace, &p.name);

@@ -63,7 +63,8 @@ fn insert_rollouts(f: &mut Map<String, Value>, outcome: &Outcome) {
             })
         })
         .collect();
-    let durations: Vec<f64> = rollouts.iter().filter_map(|r| r.completed.map(|t| t.since(r.started).as_secs_f64())).collect();
+    let durations: Vec<f64> =
+        rollouts.iter().filter_map(|r| r.completed.map(|t| t.since(r.started).as_secs_f64())).collect();
     if !durations.is_empty() {
         let mean = durations.iter().sum::<f64>() / durations.len() as f64;
         f.insert("rollout_duration_s".into(), json!((mean * 1000.0).round() / 1000.0));

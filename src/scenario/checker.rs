@@ -14,12 +14,7 @@ pub(crate) struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     pub fn new(loc: &'a Loc, label: String, report: &'a mut Report) -> Self {
-        Checker {
-            loc,
-            label,
-            report,
-            errors: 0,
-        }
+        Checker { loc, label, report, errors: 0 }
     }
 
     /// `path: message` (Kubernetes' field error format), pointing at the value.
@@ -50,13 +45,7 @@ impl<'a> Checker<'a> {
 
     pub fn unsupported(&mut self, path: &str, value: &str, supported: &[&str]) {
         let list: Vec<String> = supported.iter().map(|s| format!("\"{s}\"")).collect();
-        self.field(
-            path,
-            format!(
-                "Unsupported value: \"{value}\": supported values: {}",
-                list.join(", ")
-            ),
-        );
+        self.field(path, format!("Unsupported value: \"{value}\": supported values: {}", list.join(", ")));
     }
 
     pub fn nonnegative(&mut self, path: &str, v: Option<i64>) {

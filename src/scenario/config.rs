@@ -44,32 +44,23 @@ pub(crate) struct Header {
 }
 
 pub(crate) fn header(root: &Node, default_name: &str, r: &mut Report) -> Header {
-    let name = root
-        .get("name")
-        .and_then(|n| n.string(r))
-        .unwrap_or_else(|| default_name.to_string());
+    let name = root.get("name").and_then(|n| n.string(r)).unwrap_or_else(|| default_name.to_string());
     if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
         if let Some(n) = root.get("name") {
-            n.error(r, format!("invalid name \"{name}\": it names the output folder, so it may not be empty or contain `/`"), None);
-        }
-    }
-    let duration = root
-        .get("duration")
-        .and_then(|d| d.duration(r))
-        .unwrap_or(SimDuration::from_secs(600));
-    if duration > MAX_DURATION {
-        if let Some(d) = root.get("duration") {
-            d.error(
+            n.error(
                 r,
-                format!("{duration} is more than kubesim's limit of 30 days"),
+                format!("invalid name \"{name}\": it names the output folder, so it may not be empty or contain `/`"),
                 None,
             );
         }
     }
-    let sample = root
-        .get("sample")
-        .and_then(|d| d.duration(r))
-        .unwrap_or(SimDuration::from_secs(1));
+    let duration = root.get("duration").and_then(|d| d.duration(r)).unwrap_or(SimDuration::from_secs(600));
+    if duration > MAX_DURATION {
+        if let Some(d) = root.get("duration") {
+            d.error(r, format!("{duration} is more than kubesim's limit of 30 days"), None);
+        }
+    }
+    let sample = root.get("sample").and_then(|d| d.duration(r)).unwrap_or(SimDuration::from_secs(1));
     if sample == SimDuration::ZERO {
         if let Some(s) = root.get("sample") {
             s.error(r, "the sampling step must be more than 0", None);
@@ -81,14 +72,8 @@ pub(crate) fn header(root: &Node, default_name: &str, r: &mut Report) -> Header 
     }
     Header {
         name,
-        description: root
-            .get("description")
-            .and_then(|d| d.string(r))
-            .unwrap_or_default(),
-        seed: root
-            .get("seed")
-            .and_then(|s| s.uint(r, "a seed"))
-            .unwrap_or(1),
+        description: root.get("description").and_then(|d| d.string(r)).unwrap_or_default(),
+        seed: root.get("seed").and_then(|s| s.uint(r, "a seed")).unwrap_or(1),
         duration,
         sample,
         nodes: node_groups(cluster.as_ref().and_then(|c| c.get("nodes")), r),
@@ -111,18 +96,10 @@ fn node_groups(nodes: Option<Node>, r: &mut Report) -> Vec<NodeGroup> {
     if !nodes.expect_seq(r, "node groups") {
         return Vec::new();
     }
-    let groups: Vec<NodeGroup> = nodes
-        .items()
-        .iter()
-        .filter_map(|g| node_group(g, r))
-        .collect();
+    let groups: Vec<NodeGroup> = nodes.items().iter().filter_map(|g| node_group(g, r)).collect();
     let total: u64 = groups.iter().map(|g| u64::from(g.count)).sum();
     if total > MAX_NODES {
-        nodes.error(
-            r,
-            format!("{total} nodes in all is more than kubesim's limit of {MAX_NODES} nodes"),
-            None,
-        );
+        nodes.error(r, format!("{total} nodes in all is more than kubesim's limit of {MAX_NODES} nodes"), None);
     } else {
         check_unique_node_names(&nodes, &groups, r);
     }
@@ -140,17 +117,10 @@ fn default_capacity() -> Resources {
 }
 
 fn node_group(g: &Node, r: &mut Report) -> Option<NodeGroup> {
-    if !g.check_keys(
-        r,
-        &["name", "count", "capacity", "labels", "taints"],
-        "a node group",
-    ) {
+    if !g.check_keys(r, &["name", "count", "capacity", "labels", "taints"], "a node group") {
         return None;
     }
-    let name = g
-        .get("name")
-        .and_then(|n| n.string(r))
-        .unwrap_or_else(|| "worker".into());
+    let name = g.get("name").and_then(|n| n.string(r)).unwrap_or_else(|| "worker".into());
     if !is_dns_subdomain(&name) {
         if let Some(n) = g.get("name") {
             n.error(r, format!("invalid node name \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'"), None);
@@ -161,11 +131,7 @@ fn node_group(g: &Node, r: &mut Report) -> Option<NodeGroup> {
         Some(c) => {
             let n = c.uint(r, "a node count")?;
             if n > MAX_NODES {
-                c.error(
-                    r,
-                    format!("{n} is more than kubesim's limit of {MAX_NODES} nodes"),
-                    None,
-                );
+                c.error(r, format!("{n} is more than kubesim's limit of {MAX_NODES} nodes"), None);
                 return None;
             }
             u32::try_from(n).ok()?
@@ -175,10 +141,7 @@ fn node_group(g: &Node, r: &mut Report) -> Option<NodeGroup> {
         name,
         count,
         capacity: capacity(g.get("capacity"), r),
-        labels: g
-            .get("labels")
-            .map(|l| string_map(&l, r, "labels"))
-            .unwrap_or_default(),
+        labels: g.get("labels").map(|l| string_map(&l, r, "labels")).unwrap_or_default(),
         taints: g.get("taints").map(|t| taints(&t, r)).unwrap_or_default(),
     })
 }
@@ -188,42 +151,28 @@ fn capacity(c: Option<Node>, r: &mut Report) -> Resources {
     let Some(c) = c.filter(|c| !c.v.is_null()) else {
         return cap;
     };
-    let mut given: BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity> =
-        BTreeMap::new();
+    let mut given: BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity> = BTreeMap::new();
     for (k, v) in c.entries(r) {
         if !["cpu", "memory", "pods", "ephemeral-storage"].contains(&k.as_str())
             && !k.contains('/')
             && !k.starts_with("hugepages-")
         {
-            let help =
-                super::suggest::did_you_mean(&k, ["cpu", "memory", "pods", "ephemeral-storage"])
-                    .or_else(|| {
-                        Some("extended resources are fully qualified, like `nvidia.com/gpu`".into())
-                    });
-            v.report(
-                r,
-                super::positions::Anchor::Key,
-                format!("unknown resource `{k}` in node capacity"),
-                help,
-            );
+            let help = super::suggest::did_you_mean(&k, ["cpu", "memory", "pods", "ephemeral-storage"])
+                .or_else(|| Some("extended resources are fully qualified, like `nvidia.com/gpu`".into()));
+            v.report(r, super::positions::Anchor::Key, format!("unknown resource `{k}` in node capacity"), help);
             continue;
         }
         match &v.v {
-            serde_yaml::Value::String(s) => given.insert(
-                k,
-                k8s_openapi::apimachinery::pkg::api::resource::Quantity(s.clone()),
-            ),
-            serde_yaml::Value::Number(n) => given.insert(
-                k,
-                k8s_openapi::apimachinery::pkg::api::resource::Quantity(n.to_string()),
-            ),
+            serde_yaml::Value::String(s) => {
+                given.insert(k, k8s_openapi::apimachinery::pkg::api::resource::Quantity(s.clone()))
+            }
+            serde_yaml::Value::Number(n) => {
+                given.insert(k, k8s_openapi::apimachinery::pkg::api::resource::Quantity(n.to_string()))
+            }
             other => {
                 v.error(
                     r,
-                    format!(
-                        "expected a quantity like 4, 500m, 16Gi, found {}",
-                        super::node::describe(other)
-                    ),
+                    format!("expected a quantity like 4, 500m, 16Gi, found {}", super::node::describe(other)),
                     None,
                 );
                 None
@@ -298,17 +247,11 @@ fn taints(t: &Node, r: &mut Report) -> Vec<Taint> {
         if !item.check_keys(r, &["key", "value", "effect"], "a taint") {
             continue;
         }
-        let key = item
-            .get("key")
-            .and_then(|k| k.string(r))
-            .unwrap_or_default();
+        let key = item.get("key").and_then(|k| k.string(r)).unwrap_or_default();
         if key.is_empty() {
             item.error(r, "key: Required value", None);
         }
-        let value = item
-            .get("value")
-            .and_then(|k| k.string(r))
-            .unwrap_or_default();
+        let value = item.get("value").and_then(|k| k.string(r)).unwrap_or_default();
         let effect = match item.get("effect").and_then(|e| e.string(r)).as_deref() {
             Some("NoSchedule") => TaintEffect::NoSchedule,
             Some("PreferNoSchedule") => TaintEffect::PreferNoSchedule,
@@ -335,13 +278,7 @@ fn check_unique_node_names(nodes: &Node, groups: &[NodeGroup], r: &mut Report) {
         };
         for n in names {
             if !seen.insert(n.clone()) {
-                nodes.error(
-                    r,
-                    format!(
-                        "nodes \"{n}\" already exists: two node groups make a node of that name"
-                    ),
-                    None,
-                );
+                nodes.error(r, format!("nodes \"{n}\" already exists: two node groups make a node of that name"), None);
                 return;
             }
         }
@@ -399,11 +336,7 @@ fn scoring(s: Option<Node>, r: &mut Report) -> ScoringStrategy {
     s.check_keys(r, &["profile", "scoring"], "cluster.scheduler");
     if let Some(p) = s.get("profile") {
         if let Some(name) = p.string(r).filter(|n| n != "default") {
-            p.error(
-                r,
-                format!("Unsupported value: \"{name}\": supported values: \"default\""),
-                None,
-            );
+            p.error(r, format!("Unsupported value: \"{name}\": supported values: \"default\""), None);
         }
     }
     let Some(sc) = s.get("scoring") else {
@@ -414,11 +347,7 @@ fn scoring(s: Option<Node>, r: &mut Report) -> ScoringStrategy {
         Some("MostAllocated") => ScoringStrategy::MostAllocated,
         Some("RequestedToCapacityRatio") => ScoringStrategy::RequestedToCapacityRatio,
         Some(other) => {
-            let all = [
-                "LeastAllocated",
-                "MostAllocated",
-                "RequestedToCapacityRatio",
-            ];
+            let all = ["LeastAllocated", "MostAllocated", "RequestedToCapacityRatio"];
             sc.error(r, format!("Unsupported value: \"{other}\": supported values: \"LeastAllocated\", \"MostAllocated\", \"RequestedToCapacityRatio\""), super::suggest::did_you_mean(other, all));
             ScoringStrategy::default()
         }
@@ -426,22 +355,8 @@ fn scoring(s: Option<Node>, r: &mut Report) -> ScoringStrategy {
     }
 }
 
-const IMAGE_KEYS: &[&str] = &[
-    "pull",
-    "start",
-    "readyAfter",
-    "stop",
-    "crashOnStart",
-    "concurrency",
-    "serviceTime",
-];
-const IMAGE_LATER_KEYS: &[&str] = &[
-    "crashAfter",
-    "livenessFailAfter",
-    "memoryUsage",
-    "cpuPerRequest",
-    "runFor",
-];
+const IMAGE_KEYS: &[&str] = &["pull", "start", "readyAfter", "stop", "crashOnStart", "concurrency", "serviceTime"];
+const IMAGE_LATER_KEYS: &[&str] = &["crashAfter", "livenessFailAfter", "memoryUsage", "cpuPerRequest", "runFor"];
 
 fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior> {
     let mut out = BTreeMap::new();
@@ -449,11 +364,7 @@ fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior>
         return out;
     };
     if !imgs.v.is_mapping() {
-        imgs.error(
-            r,
-            "expected a mapping from image name to its behaviour",
-            None,
-        );
+        imgs.error(r, "expected a mapping from image name to its behaviour", None);
         return out;
     }
     for (name, b) in imgs.entries(r) {
@@ -479,11 +390,7 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
     if let Some(n) = b.get("crashOnStart") {
         match n.float(r) {
             Some(p) if (0.0..=1.0).contains(&p) => out.crash_on_start = p,
-            Some(p) => n.error(
-                r,
-                format!("{p} is not a probability: expected a number from 0 to 1"),
-                None,
-            ),
+            Some(p) => n.error(r, format!("{p} is not a probability: expected a number from 0 to 1"), None),
             None => {}
         }
     }
@@ -494,19 +401,9 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
             None => {}
         }
     }
-    let later: Vec<&str> = IMAGE_LATER_KEYS
-        .iter()
-        .copied()
-        .filter(|k| b.get(k).is_some())
-        .collect();
+    let later: Vec<&str> = IMAGE_LATER_KEYS.iter().copied().filter(|k| b.get(k).is_some()).collect();
     if !later.is_empty() {
-        b.warn(
-            r,
-            format!(
-                "not simulated yet by this version of kubesim; ignored: {}",
-                later.join(", ")
-            ),
-        );
+        b.warn(r, format!("not simulated yet by this version of kubesim; ignored: {}", later.join(", ")));
     }
     Some(out)
 }

@@ -5,9 +5,8 @@ use super::quantity::parse_quantity;
 use super::validate;
 use crate::engine::SimDuration;
 use crate::model::spec::{
-    self, ContainerSpec, DeploymentStrategy, PodTemplate, Probe, PullPolicy, Resources,
-    RestartPolicy, Selector, SelectorOperator, SelectorRequirement, TaintEffect,
-    TolerationOperator,
+    self, ContainerSpec, DeploymentStrategy, PodTemplate, Probe, PullPolicy, Resources, RestartPolicy, Selector,
+    SelectorOperator, SelectorRequirement, TaintEffect, TolerationOperator,
 };
 use k8s_openapi::api::apps::v1 as apps;
 use k8s_openapi::api::core::v1 as core;
@@ -31,17 +30,10 @@ pub(crate) fn selector(s: &meta::LabelSelector) -> Selector {
                 "DoesNotExist" => SelectorOperator::DoesNotExist,
                 _ => return None,
             };
-            Some(SelectorRequirement {
-                key: r.key.clone(),
-                operator,
-                values: r.values.clone().unwrap_or_default(),
-            })
+            Some(SelectorRequirement { key: r.key.clone(), operator, values: r.values.clone().unwrap_or_default() })
         })
         .collect();
-    Selector {
-        match_labels: s.match_labels.clone().unwrap_or_default(),
-        match_expressions,
-    }
+    Selector { match_labels: s.match_labels.clone().unwrap_or_default(), match_expressions }
 }
 
 /// `nginx` and `nginx:latest` are pulled Always; tagged or digested images IfNotPresent.
@@ -79,33 +71,21 @@ pub(crate) fn quantities(
 ) -> BTreeMap<String, i64> {
     let mut out = BTreeMap::new();
     for (name, q) in map.into_iter().flatten() {
-        let p = if path.is_empty() {
-            name.clone()
-        } else {
-            format!("{path}.{name}")
-        };
+        let p = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
         if !is_resource_name(name) {
             let help = super::suggest::did_you_mean(name, ["cpu", "memory", "ephemeral-storage"]);
-            c.field_help(&p, format!("Invalid value: \"{name}\": must be a standard resource type or fully qualified"), help);
+            c.field_help(
+                &p,
+                format!("Invalid value: \"{name}\": must be a standard resource type or fully qualified"),
+                help,
+            );
             continue;
         }
         match parse_quantity(&q.0) {
-            Err(e) => c.field_help(
-                &p,
-                e,
-                Some("expected a quantity like 250m, 2, 512Mi or 8Gi".into()),
-            ),
-            Ok(v) if v.is_negative() => c.invalid(
-                &p,
-                format!("\"{}\"", q.0),
-                "must be greater than or equal to 0",
-            ),
+            Err(e) => c.field_help(&p, e, Some("expected a quantity like 250m, 2, 512Mi or 8Gi".into())),
+            Ok(v) if v.is_negative() => c.invalid(&p, format!("\"{}\"", q.0), "must be greater than or equal to 0"),
             Ok(v) => {
-                let n = if name == "cpu" {
-                    v.millis_ceil()
-                } else {
-                    v.units_ceil()
-                };
+                let n = if name == "cpu" { v.millis_ceil() } else { v.units_ceil() };
                 match i64::try_from(n) {
                     Ok(n) => {
                         out.insert(name.clone(), n);
@@ -135,30 +115,17 @@ pub(crate) fn to_resources(m: &BTreeMap<String, i64>) -> Resources {
 }
 
 /// (requests, limits); requests default to limits; requests may not exceed limits.
-fn resources(
-    c: &mut Checker,
-    path: &str,
-    r: Option<&core::ResourceRequirements>,
-) -> (Resources, Resources) {
+fn resources(c: &mut Checker, path: &str, r: Option<&core::ResourceRequirements>) -> (Resources, Resources) {
     let p = format!("{path}.resources");
     let limits = quantities(c, &format!("{p}.limits"), r.and_then(|r| r.limits.as_ref()));
-    let mut requests = quantities(
-        c,
-        &format!("{p}.requests"),
-        r.and_then(|r| r.requests.as_ref()),
-    );
+    let mut requests = quantities(c, &format!("{p}.requests"), r.and_then(|r| r.requests.as_ref()));
     for (name, lim) in &limits {
         let req = *requests.entry(name.clone()).or_insert(*lim);
         if req > *lim {
             let given = |m: Option<&BTreeMap<String, K8sQuantity>>| {
-                m.and_then(|m| m.get(name))
-                    .map(|q| q.0.clone())
-                    .unwrap_or_default()
+                m.and_then(|m| m.get(name)).map(|q| q.0.clone()).unwrap_or_default()
             };
-            let (rq, lq) = (
-                given(r.and_then(|r| r.requests.as_ref())),
-                given(r.and_then(|r| r.limits.as_ref())),
-            );
+            let (rq, lq) = (given(r.and_then(|r| r.requests.as_ref())), given(r.and_then(|r| r.limits.as_ref())));
             c.invalid(
                 &format!("{p}.requests"),
                 format!("\"{rq}\""),
@@ -177,9 +144,7 @@ fn secs(v: Option<i32>, default: u64) -> SimDuration {
 }
 
 fn count(v: Option<i32>, default: u32) -> u32 {
-    v.and_then(|v| u32::try_from(v).ok())
-        .filter(|v| *v > 0)
-        .unwrap_or(default)
+    v.and_then(|v| u32::try_from(v).ok()).filter(|v| *v > 0).unwrap_or(default)
 }
 
 fn probe(c: &mut Checker, path: &str, p: Option<&core::Probe>, liveness: bool) -> Option<Probe> {
@@ -199,10 +164,7 @@ fn container(c: &mut Checker, path: &str, k: &core::Container, init: bool) -> Co
     let image = k.image.clone().unwrap_or_default();
     let (requests, limits) = resources(c, path, k.resources.as_ref());
     if init && k.readiness_probe.is_some() {
-        c.field(
-            &format!("{path}.readinessProbe"),
-            "Forbidden: may not be set for init containers",
-        );
+        c.field(&format!("{path}.readinessProbe"), "Forbidden: may not be set for init containers");
     }
     if init && k.liveness_probe.is_some() {
         c.field(
@@ -216,27 +178,13 @@ fn container(c: &mut Checker, path: &str, k: &core::Container, init: bool) -> Co
         image,
         requests,
         limits,
-        readiness: probe(
-            c,
-            &format!("{path}.readinessProbe"),
-            k.readiness_probe.as_ref(),
-            false,
-        ),
-        liveness: probe(
-            c,
-            &format!("{path}.livenessProbe"),
-            k.liveness_probe.as_ref(),
-            true,
-        ),
+        readiness: probe(c, &format!("{path}.readinessProbe"), k.readiness_probe.as_ref(), false),
+        liveness: probe(c, &format!("{path}.livenessProbe"), k.liveness_probe.as_ref(), true),
         host_ports: k
             .ports
             .iter()
             .flatten()
-            .filter_map(|p| {
-                p.host_port
-                    .and_then(|h| u16::try_from(h).ok())
-                    .filter(|h| *h != 0)
-            })
+            .filter_map(|p| p.host_port.and_then(|h| u16::try_from(h).ok()).filter(|h| *h != 0))
             .collect(),
     }
 }
@@ -265,37 +213,15 @@ fn toleration(c: &mut Checker, path: &str, t: &core::Toleration) -> spec::Tolera
 }
 
 /// A pod spec at `prefix` (`spec` for a Pod, `spec.template.spec` for workloads).
-pub(crate) fn pod_spec(
-    c: &mut Checker,
-    prefix: &str,
-    s: &core::PodSpec,
-    workload: bool,
-) -> spec::PodSpec {
+pub(crate) fn pod_spec(c: &mut Checker, prefix: &str, s: &core::PodSpec, workload: bool) -> spec::PodSpec {
     validate::check_container_names(c, prefix, s);
-    validate::check_restart_policy(
-        c,
-        &format!("{prefix}.restartPolicy"),
-        s.restart_policy.as_deref(),
-        workload,
-    );
-    c.nonnegative(
-        &format!("{prefix}.terminationGracePeriodSeconds"),
-        s.termination_grace_period_seconds,
-    );
-    let list =
-        |c: &mut Checker, name: &str, ks: &[core::Container], init: bool| -> Vec<ContainerSpec> {
-            ks.iter()
-                .enumerate()
-                .map(|(i, k)| container(c, &format!("{prefix}.{name}[{i}]"), k, init))
-                .collect()
-        };
+    validate::check_restart_policy(c, &format!("{prefix}.restartPolicy"), s.restart_policy.as_deref(), workload);
+    c.nonnegative(&format!("{prefix}.terminationGracePeriodSeconds"), s.termination_grace_period_seconds);
+    let list = |c: &mut Checker, name: &str, ks: &[core::Container], init: bool| -> Vec<ContainerSpec> {
+        ks.iter().enumerate().map(|(i, k)| container(c, &format!("{prefix}.{name}[{i}]"), k, init)).collect()
+    };
     let containers = list(c, "containers", &s.containers, false);
-    let init_containers = list(
-        c,
-        "initContainers",
-        s.init_containers.as_deref().unwrap_or(&[]),
-        true,
-    );
+    let init_containers = list(c, "initContainers", s.init_containers.as_deref().unwrap_or(&[]), true);
     let tolerations = s
         .tolerations
         .iter()
@@ -312,8 +238,7 @@ pub(crate) fn pod_spec(
             _ => RestartPolicy::Always,
         },
         termination_grace: SimDuration::from_secs(
-            s.termination_grace_period_seconds
-                .map_or(30, |g| u64::try_from(g).unwrap_or(0)),
+            s.termination_grace_period_seconds.map_or(30, |g| u64::try_from(g).unwrap_or(0)),
         ),
         node_selector: s.node_selector.clone().unwrap_or_default(),
         node_name: s.node_name.clone().filter(|n| !n.is_empty()),
@@ -331,11 +256,7 @@ pub(crate) fn template(c: &mut Checker, t: Option<&core::PodTemplateSpec>) -> Ar
     let spec = match t.and_then(|t| t.spec.as_ref()) {
         Some(s) => pod_spec(c, "spec.template.spec", s, true),
         None => {
-            c.required(if t.is_none() {
-                "spec.template"
-            } else {
-                "spec.template.spec"
-            });
+            c.required(if t.is_none() { "spec.template" } else { "spec.template.spec" });
             pod_spec(c, "spec.template.spec", &core::PodSpec::default(), true)
         }
     };
@@ -347,13 +268,8 @@ pub(crate) fn template(c: &mut Checker, t: Option<&core::PodTemplateSpec>) -> Ar
 }
 
 /// `spec.strategy`, defaulted to RollingUpdate 25% / 25%.
-pub(crate) fn strategy(
-    c: &mut Checker,
-    s: Option<&apps::DeploymentStrategy>,
-) -> DeploymentStrategy {
-    let ty = s
-        .and_then(|s| s.type_.as_deref())
-        .unwrap_or("RollingUpdate");
+pub(crate) fn strategy(c: &mut Checker, s: Option<&apps::DeploymentStrategy>) -> DeploymentStrategy {
+    let ty = s.and_then(|s| s.type_.as_deref()).unwrap_or("RollingUpdate");
     let ru = s.and_then(|s| s.rolling_update.as_ref());
     match ty {
         "Recreate" => {
@@ -373,43 +289,21 @@ pub(crate) fn strategy(
     }
 }
 
-fn rolling_update(
-    c: &mut Checker,
-    ru: Option<&apps::RollingUpdateDeployment>,
-) -> DeploymentStrategy {
+fn rolling_update(c: &mut Checker, ru: Option<&apps::RollingUpdateDeployment>) -> DeploymentStrategy {
     let path = "spec.strategy.rollingUpdate";
     let get =
-        |c: &mut Checker,
-         name: &str,
-         v: Option<&k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>| {
-            match v {
-                Some(v) => validate::int_or_percent(c, &format!("{path}.{name}"), v),
-                None => Some(Ip::Percent(25)),
-            }
+        |c: &mut Checker, name: &str, v: Option<&k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>| match v {
+            Some(v) => validate::int_or_percent(c, &format!("{path}.{name}"), v),
+            None => Some(Ip::Percent(25)),
         };
     let surge = get(c, "maxSurge", ru.and_then(|r| r.max_surge.as_ref()));
-    let unavailable = get(
-        c,
-        "maxUnavailable",
-        ru.and_then(|r| r.max_unavailable.as_ref()),
-    );
-    if let Some(Ip::Percent(p)) = unavailable
-        .as_ref()
-        .filter(|u| matches!(u, Ip::Percent(p) if *p > 100))
-    {
-        c.invalid(
-            &format!("{path}.maxUnavailable"),
-            format!("\"{p}%\""),
-            "must not be greater than 100%",
-        );
+    let unavailable = get(c, "maxUnavailable", ru.and_then(|r| r.max_unavailable.as_ref()));
+    if let Some(Ip::Percent(p)) = unavailable.as_ref().filter(|u| matches!(u, Ip::Percent(p) if *p > 100)) {
+        c.invalid(&format!("{path}.maxUnavailable"), format!("\"{p}%\""), "must not be greater than 100%");
     }
     let zero = |v: &Option<Ip>| matches!(v, Some(Ip::Int(0) | Ip::Percent(0)));
     if zero(&surge) && zero(&unavailable) {
-        c.invalid(
-            &format!("{path}.maxUnavailable"),
-            0,
-            "may not be 0 when maxSurge is 0",
-        );
+        c.invalid(&format!("{path}.maxUnavailable"), 0, "may not be 0 when maxSurge is 0");
     }
     DeploymentStrategy::RollingUpdate {
         max_surge: surge.unwrap_or(Ip::Percent(25)),
@@ -426,17 +320,8 @@ mod tests {
         assert_eq!(default_pull_policy("nginx"), PullPolicy::Always);
         assert_eq!(default_pull_policy("nginx:latest"), PullPolicy::Always);
         assert_eq!(default_pull_policy("nginx:1.14"), PullPolicy::IfNotPresent);
-        assert_eq!(
-            default_pull_policy("registry:5000/nginx"),
-            PullPolicy::Always
-        );
-        assert_eq!(
-            default_pull_policy("registry:5000/nginx:1"),
-            PullPolicy::IfNotPresent
-        );
-        assert_eq!(
-            default_pull_policy("nginx@sha256:abc"),
-            PullPolicy::IfNotPresent
-        );
+        assert_eq!(default_pull_policy("registry:5000/nginx"), PullPolicy::Always);
+        assert_eq!(default_pull_policy("registry:5000/nginx:1"), PullPolicy::IfNotPresent);
+        assert_eq!(default_pull_policy("nginx@sha256:abc"), PullPolicy::IfNotPresent);
     }
 }

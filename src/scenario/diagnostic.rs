@@ -49,10 +49,8 @@ impl Diagnostic {
     pub fn at(mut self, line: usize, column: usize, text: &str) -> Self {
         self.line = Some(line);
         self.column = Some(column);
-        self.source_line = line
-            .checked_sub(1)
-            .and_then(|i| text.lines().nth(i))
-            .map(|l| l.trim_end_matches('\r').to_string());
+        self.source_line =
+            line.checked_sub(1).and_then(|i| text.lines().nth(i)).map(|l| l.trim_end_matches('\r').to_string());
         self
     }
 
@@ -83,11 +81,7 @@ impl fmt::Display for Diagnostic {
         if let (Some(line), Some(src)) = (self.line, &self.source_line) {
             let width = line.to_string().len();
             let col = self.column.unwrap_or(1).max(1);
-            let pad: String = src
-                .chars()
-                .take(col - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
+            let pad: String = src.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
             write!(f, "\n{line:>width$} | {src}\n{:>width$} | {pad}^", "")?;
         }
         if let Some(help) = &self.help {
@@ -119,8 +113,7 @@ impl Report {
 
     /// Errors first (in the order found), then warnings.
     pub fn into_sorted(self) -> Vec<Diagnostic> {
-        let (mut errors, warnings): (Vec<_>, Vec<_>) =
-            self.diags.into_iter().partition(Diagnostic::is_error);
+        let (mut errors, warnings): (Vec<_>, Vec<_>) = self.diags.into_iter().partition(Diagnostic::is_error);
         errors.extend(warnings);
         errors
     }

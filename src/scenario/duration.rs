@@ -22,9 +22,7 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
         rest = tail;
     }
     let micros = total_nanos.div_ceil(1_000);
-    u64::try_from(micros)
-        .map(SimDuration)
-        .map_err(|_| too_long(s))
+    u64::try_from(micros).map(SimDuration).map_err(|_| too_long(s))
 }
 
 fn invalid(s: &str) -> String {
@@ -37,13 +35,9 @@ fn too_long(s: &str) -> String {
 
 /// One `<number><unit>` term: its length in nanoseconds and the rest of the text.
 fn parse_term(s: &str) -> Option<(u128, &str)> {
-    let num_len = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
+    let num_len = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (num, rest) = s.split_at(num_len);
-    let unit_len = rest
-        .find(|c: char| c.is_ascii_digit() || c == '.')
-        .unwrap_or(rest.len());
+    let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
     let (unit, rest) = rest.split_at(unit_len);
     let scale: u128 = match unit {
         "ns" => 1,
@@ -65,11 +59,7 @@ fn scaled(num: &str, scale: u128) -> Option<u128> {
     }
     let frac = &frac[..frac.len().min(18)];
     let int_v: u128 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let frac_v: u128 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse().ok()?
-    };
+    let frac_v: u128 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
     let denom = 10u128.checked_pow(u32::try_from(frac.len()).ok()?)?;
     let whole = int_v.checked_mul(scale)?;
     let part = frac_v.checked_mul(scale)?.div_ceil(denom);
@@ -101,10 +91,7 @@ mod tests {
     #[test]
     fn rejects_prose_and_missing_units() {
         let e = parse_duration("5 minutes").unwrap_err();
-        assert!(
-            e.contains("expected a duration like 500ms, 30s, 5m, 1h30m"),
-            "{e}"
-        );
+        assert!(e.contains("expected a duration like 500ms, 30s, 5m, 1h30m"), "{e}");
         for bad in ["", "5", "s", "1d", "-5s", "1.2.3s", "5m ", "h1"] {
             assert!(parse_duration(bad).is_err() || bad == "5m ", "{bad}");
         }

@@ -138,15 +138,10 @@ impl Ty {
             (ReplicaSet, "spec") => ReplicaSetSpec,
             (ReplicationController, "spec") => RcSpec,
             (Pod, "spec") | (PodTemplate, "spec") => PodSpec,
-            (
-                DeploymentSpec | ReplicaSetSpec | RcSpec | DaemonSetSpec | StatefulSetSpec
-                | JobSpec,
-                "template",
-            ) => PodTemplate,
-            (
-                DeploymentSpec | ReplicaSetSpec | DaemonSetSpec | StatefulSetSpec | JobSpec,
-                "selector",
-            ) => LabelSelector,
+            (DeploymentSpec | ReplicaSetSpec | RcSpec | DaemonSetSpec | StatefulSetSpec | JobSpec, "template") => {
+                PodTemplate
+            }
+            (DeploymentSpec | ReplicaSetSpec | DaemonSetSpec | StatefulSetSpec | JobSpec, "selector") => LabelSelector,
             (DeploymentSpec, "strategy") => DeploymentStrategy,
             (DeploymentStrategy, "rollingUpdate") => RollingUpdate,
             (PodSpec, "containers" | "initContainers") => Container,
@@ -161,10 +156,7 @@ impl Ty {
     }
 
     fn is_kind(self) -> bool {
-        matches!(
-            self,
-            Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod | Ty::OtherKind
-        )
+        matches!(self, Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod | Ty::OtherKind)
     }
 
     /// The fields kubesim simulates, when it simulates only some (None: all, or not
@@ -185,9 +177,7 @@ impl Ty {
                 "progressDeadlineSeconds",
                 "paused",
             ],
-            Ty::ReplicaSetSpec | Ty::RcSpec => {
-                &["replicas", "selector", "template", "minReadySeconds"]
-            }
+            Ty::ReplicaSetSpec | Ty::RcSpec => &["replicas", "selector", "template", "minReadySeconds"],
             Ty::PodTemplate => &["metadata", "spec"],
             Ty::PodSpec => &[
                 "containers",
@@ -199,15 +189,9 @@ impl Ty {
                 "tolerations",
                 "priorityClassName",
             ],
-            Ty::Container => &[
-                "name",
-                "image",
-                "imagePullPolicy",
-                "resources",
-                "readinessProbe",
-                "livenessProbe",
-                "ports",
-            ],
+            Ty::Container => {
+                &["name", "image", "imagePullPolicy", "resources", "readinessProbe", "livenessProbe", "ports"]
+            }
             Ty::Resources => &["limits", "requests"],
             _ => return None,
         })
@@ -228,10 +212,7 @@ pub(crate) fn candidates(root: Ty, path: &YPath) -> Vec<&'static str> {
     match type_at(root, &path.parent()) {
         Some(ty) => ty.fields().to_vec(),
         None => {
-            let mut all: Vec<&'static str> = ALL
-                .iter()
-                .flat_map(|t| t.fields().iter().copied())
-                .collect();
+            let mut all: Vec<&'static str> = ALL.iter().flat_map(|t| t.fields().iter().copied()).collect();
             all.sort_unstable();
             all.dedup();
             all
@@ -294,16 +275,7 @@ mod tests {
             "spec:\n  replicas: 2\n  template:\n    spec:\n      volumes: []\n      containers:\n      - name: a\n        env: []\n",
         )
         .unwrap();
-        let paths: Vec<String> = not_simulated(Ty::Deployment, &v)
-            .iter()
-            .map(|p| p.to_string())
-            .collect();
-        assert_eq!(
-            paths,
-            [
-                "spec.template.spec.volumes",
-                "spec.template.spec.containers[0].env"
-            ]
-        );
+        let paths: Vec<String> = not_simulated(Ty::Deployment, &v).iter().map(|p| p.to_string()).collect();
+        assert_eq!(paths, ["spec.template.spec.volumes", "spec.template.spec.containers[0].env"]);
     }
 }

@@ -28,47 +28,14 @@ const fn k(
     short: &'static [&'static str],
     simulated: bool,
 ) -> KindInfo {
-    KindInfo {
-        kind,
-        name,
-        api_versions,
-        plural,
-        group_resource,
-        short,
-        simulated,
-        typed: true,
-    }
+    KindInfo { kind, name, api_versions, plural, group_resource, short, simulated, typed: true }
 }
 
 pub(crate) const KINDS: &[KindInfo] = &[
-    k(
-        Kind::Namespace,
-        "Namespace",
-        &["v1"],
-        "namespaces",
-        "namespaces",
-        &["ns"],
-        true,
-    ),
-    k(
-        Kind::Node,
-        "Node",
-        &["v1"],
-        "nodes",
-        "nodes",
-        &["no"],
-        false,
-    ),
+    k(Kind::Namespace, "Namespace", &["v1"], "namespaces", "namespaces", &["ns"], true),
+    k(Kind::Node, "Node", &["v1"], "nodes", "nodes", &["no"], false),
     k(Kind::Pod, "Pod", &["v1"], "pods", "pods", &["po"], true),
-    k(
-        Kind::ReplicaSet,
-        "ReplicaSet",
-        &["apps/v1"],
-        "replicasets",
-        "replicasets.apps",
-        &["rs"],
-        true,
-    ),
+    k(Kind::ReplicaSet, "ReplicaSet", &["apps/v1"], "replicasets", "replicasets.apps", &["rs"], true),
     k(
         Kind::ReplicationController,
         "ReplicationController",
@@ -78,64 +45,20 @@ pub(crate) const KINDS: &[KindInfo] = &[
         &["rc"],
         true,
     ),
-    k(
-        Kind::Deployment,
-        "Deployment",
-        &["apps/v1"],
-        "deployments",
-        "deployments.apps",
-        &["deploy"],
-        true,
-    ),
-    k(
-        Kind::Service,
-        "Service",
-        &["v1"],
-        "services",
-        "services",
-        &["svc"],
-        false,
-    ),
+    k(Kind::Deployment, "Deployment", &["apps/v1"], "deployments", "deployments.apps", &["deploy"], true),
+    k(Kind::Service, "Service", &["v1"], "services", "services", &["svc"], false),
     k(
         Kind::Ingress,
         "Ingress",
-        &[
-            "networking.k8s.io/v1",
-            "networking.k8s.io/v1beta1",
-            "extensions/v1beta1",
-        ],
+        &["networking.k8s.io/v1", "networking.k8s.io/v1beta1", "extensions/v1beta1"],
         "ingresses",
         "ingresses.networking.k8s.io",
         &["ing"],
         false,
     ),
-    k(
-        Kind::DaemonSet,
-        "DaemonSet",
-        &["apps/v1"],
-        "daemonsets",
-        "daemonsets.apps",
-        &["ds"],
-        false,
-    ),
-    k(
-        Kind::StatefulSet,
-        "StatefulSet",
-        &["apps/v1"],
-        "statefulsets",
-        "statefulsets.apps",
-        &["sts"],
-        false,
-    ),
-    k(
-        Kind::Job,
-        "Job",
-        &["batch/v1"],
-        "jobs",
-        "jobs.batch",
-        &[],
-        false,
-    ),
+    k(Kind::DaemonSet, "DaemonSet", &["apps/v1"], "daemonsets", "daemonsets.apps", &["ds"], false),
+    k(Kind::StatefulSet, "StatefulSet", &["apps/v1"], "statefulsets", "statefulsets.apps", &["sts"], false),
+    k(Kind::Job, "Job", &["batch/v1"], "jobs", "jobs.batch", &[], false),
     k(
         Kind::HorizontalPodAutoscaler,
         "HorizontalPodAutoscaler",
@@ -163,33 +86,9 @@ pub(crate) const KINDS: &[KindInfo] = &[
         &["pc"],
         false,
     ),
-    k(
-        Kind::ConfigMap,
-        "ConfigMap",
-        &["v1"],
-        "configmaps",
-        "configmaps",
-        &["cm"],
-        false,
-    ),
-    k(
-        Kind::Secret,
-        "Secret",
-        &["v1"],
-        "secrets",
-        "secrets",
-        &[],
-        false,
-    ),
-    k(
-        Kind::ServiceAccount,
-        "ServiceAccount",
-        &["v1"],
-        "serviceaccounts",
-        "serviceaccounts",
-        &["sa"],
-        false,
-    ),
+    k(Kind::ConfigMap, "ConfigMap", &["v1"], "configmaps", "configmaps", &["cm"], false),
+    k(Kind::Secret, "Secret", &["v1"], "secrets", "secrets", &[], false),
+    k(Kind::ServiceAccount, "ServiceAccount", &["v1"], "serviceaccounts", "serviceaccounts", &["sa"], false),
     KindInfo {
         kind: Kind::Rollout,
         name: "Rollout",
@@ -216,21 +115,14 @@ pub(crate) fn by_manifest_kind(name: &str) -> Option<&'static KindInfo> {
 pub(crate) fn by_resource(word: &str) -> Option<&'static KindInfo> {
     let w = word.to_ascii_lowercase();
     let w = w.split_once('.').map_or(w.as_str(), |(k, _)| k);
-    KINDS.iter().find(|i| {
-        i.kind.resource() == w
-            || i.plural == w
-            || i.short.contains(&w)
-            || i.name.eq_ignore_ascii_case(w)
-    })
+    KINDS
+        .iter()
+        .find(|i| i.kind.resource() == w || i.plural == w || i.short.contains(&w) || i.name.eq_ignore_ascii_case(w))
 }
 
 /// Every name kubectl accepts for a resource, for suggestions.
 pub(crate) fn resource_names() -> impl Iterator<Item = &'static str> {
-    KINDS.iter().flat_map(|i| {
-        [i.kind.resource(), i.plural]
-            .into_iter()
-            .chain(i.short.iter().copied())
-    })
+    KINDS.iter().flat_map(|i| [i.kind.resource(), i.plural].into_iter().chain(i.short.iter().copied()))
 }
 
 pub(crate) fn manifest_kind_names() -> impl Iterator<Item = &'static str> {
@@ -243,24 +135,11 @@ mod tests {
 
     #[test]
     fn resources_by_any_kubectl_name() {
-        for w in [
-            "deployment",
-            "deployments",
-            "deploy",
-            "Deployment",
-            "deployments.apps",
-        ] {
-            assert_eq!(
-                by_resource(w).map(|i| i.kind),
-                Some(Kind::Deployment),
-                "{w}"
-            );
+        for w in ["deployment", "deployments", "deploy", "Deployment", "deployments.apps"] {
+            assert_eq!(by_resource(w).map(|i| i.kind), Some(Kind::Deployment), "{w}");
         }
         assert_eq!(by_resource("rs").map(|i| i.kind), Some(Kind::ReplicaSet));
-        assert_eq!(
-            by_resource("rc").map(|i| i.kind),
-            Some(Kind::ReplicationController)
-        );
+        assert_eq!(by_resource("rc").map(|i| i.kind), Some(Kind::ReplicationController));
         assert!(by_resource("deploymnet").is_none());
         assert_eq!(info(Kind::Deployment).group_resource, "deployments.apps");
     }

@@ -26,23 +26,10 @@ pub(crate) struct Parsed {
 }
 
 /// Parses the manifest `value` found at `loc`. Problems go to `report`; None if any.
-pub(crate) fn parse(
-    value: &Value,
-    loc: &Loc,
-    default_ns: Option<&str>,
-    report: &mut Report,
-) -> Option<Parsed> {
+pub(crate) fn parse(value: &Value, loc: &Loc, default_ns: Option<&str>, report: &mut Report) -> Option<Parsed> {
     let info = kind_of(value, loc, report)?;
-    let name = value
-        .get("metadata")
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let label = format!(
-        "{}/{}",
-        info.kind.resource(),
-        if name.is_empty() { "<unnamed>" } else { name }
-    );
+    let name = value.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("");
+    let label = format!("{}/{}", info.kind.resource(), if name.is_empty() { "<unnamed>" } else { name });
     let mut c = Checker::new(loc, label, report);
     let (spec, meta, desired) = typed(&mut c, info, value)?;
     if c.errors > 0 {
@@ -50,23 +37,12 @@ pub(crate) fn parse(
     }
     warn_not_simulated(&mut c, info, value);
     let namespace = if info.kind.namespaced() {
-        meta.namespace
-            .clone()
-            .or(default_ns.map(str::to_string))
-            .unwrap_or_else(|| "default".into())
+        meta.namespace.clone().or(default_ns.map(str::to_string)).unwrap_or_else(|| "default".into())
     } else {
         String::new()
     };
-    let id = ObjectRef {
-        kind: info.kind,
-        namespace,
-        name: meta.name.clone().unwrap_or_default(),
-    };
-    Some(Parsed {
-        object: Object { id, spec },
-        loc: loc.clone(),
-        desired_pods: desired,
-    })
+    let id = ObjectRef { kind: info.kind, namespace, name: meta.name.clone().unwrap_or_default() };
+    Some(Parsed { object: Object { id, spec }, loc: loc.clone(), desired_pods: desired })
 }
 
 /// `apiVersion` and `kind`: present, known, and matching.
@@ -89,19 +65,17 @@ fn kind_of(value: &Value, loc: &Loc, report: &mut Report) -> Option<&'static Kin
             Anchor::Value,
             format!("{missing} not set: every object needs `apiVersion` and `kind` (strings)"),
         );
-        report.push(d.with_help(Some(
-            "e.g. `apiVersion: apps/v1` and `kind: Deployment`".into(),
-        )));
+        report.push(d.with_help(Some("e.g. `apiVersion: apps/v1` and `kind: Deployment`".into())));
         return None;
     };
     let Some(info) = kinds::by_manifest_kind(kind) else {
-        let d = loc.error(&YPath::root().key("kind"), Anchor::Value, format!("no matches for kind \"{kind}\" in version \"{api}\": kubesim does not know this kind"));
-        let help = did_you_mean(kind, kinds::manifest_kind_names()).or_else(|| {
-            Some(format!(
-                "known kinds: {}",
-                kinds::manifest_kind_names().collect::<Vec<_>>().join(", ")
-            ))
-        });
+        let d = loc.error(
+            &YPath::root().key("kind"),
+            Anchor::Value,
+            format!("no matches for kind \"{kind}\" in version \"{api}\": kubesim does not know this kind"),
+        );
+        let help = did_you_mean(kind, kinds::manifest_kind_names())
+            .or_else(|| Some(format!("known kinds: {}", kinds::manifest_kind_names().collect::<Vec<_>>().join(", "))));
         report.push(d.with_help(help));
         return None;
     };
@@ -146,36 +120,20 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
         Kind::Service => not_simulated(strict::<core::Service>(c, v, Ty::OtherKind)?, c, false),
         Kind::ConfigMap => not_simulated(strict::<core::ConfigMap>(c, v, Ty::OtherKind)?, c, false),
         Kind::Secret => not_simulated(strict::<core::Secret>(c, v, Ty::OtherKind)?, c, false),
-        Kind::ServiceAccount => not_simulated(
-            strict::<core::ServiceAccount>(c, v, Ty::OtherKind)?,
-            c,
-            false,
-        ),
+        Kind::ServiceAccount => not_simulated(strict::<core::ServiceAccount>(c, v, Ty::OtherKind)?, c, false),
         Kind::DaemonSet => not_simulated(strict::<apps::DaemonSet>(c, v, Ty::OtherKind)?, c, false),
-        Kind::StatefulSet => {
-            not_simulated(strict::<apps::StatefulSet>(c, v, Ty::OtherKind)?, c, false)
-        }
+        Kind::StatefulSet => not_simulated(strict::<apps::StatefulSet>(c, v, Ty::OtherKind)?, c, false),
         Kind::Job => not_simulated(strict::<a::batch::v1::Job>(c, v, Ty::OtherKind)?, c, false),
-        Kind::HorizontalPodAutoscaler => not_simulated(
-            strict::<a::autoscaling::v2::HorizontalPodAutoscaler>(c, v, Ty::OtherKind)?,
-            c,
-            false,
-        ),
-        Kind::PodDisruptionBudget => not_simulated(
-            strict::<a::policy::v1::PodDisruptionBudget>(c, v, Ty::OtherKind)?,
-            c,
-            false,
-        ),
-        Kind::PriorityClass => not_simulated(
-            strict::<a::scheduling::v1::PriorityClass>(c, v, Ty::OtherKind)?,
-            c,
-            false,
-        ),
-        Kind::Ingress => not_simulated(
-            strict::<a::networking::v1::Ingress>(c, v, Ty::OtherKind)?,
-            c,
-            false,
-        ),
+        Kind::HorizontalPodAutoscaler => {
+            not_simulated(strict::<a::autoscaling::v2::HorizontalPodAutoscaler>(c, v, Ty::OtherKind)?, c, false)
+        }
+        Kind::PodDisruptionBudget => {
+            not_simulated(strict::<a::policy::v1::PodDisruptionBudget>(c, v, Ty::OtherKind)?, c, false)
+        }
+        Kind::PriorityClass => {
+            not_simulated(strict::<a::scheduling::v1::PriorityClass>(c, v, Ty::OtherKind)?, c, false)
+        }
+        Kind::Ingress => not_simulated(strict::<a::networking::v1::Ingress>(c, v, Ty::OtherKind)?, c, false),
         Kind::Node | Kind::Rollout => untyped(c, v),
     }
 }
@@ -187,12 +145,7 @@ fn untyped(c: &mut Checker, v: &Value) -> Option<Typed> {
     let loc = sub.loc.sub(&YPath::root().key("metadata"));
     let meta: ObjectMeta = {
         let mut mc = Checker::new(&loc, sub.label.clone(), sub.report);
-        let m = strict_value::<ObjectMeta>(
-            &mut mc,
-            &meta_v,
-            Ty::ObjectMeta,
-            fields::fields_of::<ObjectMeta>(),
-        );
+        let m = strict_value::<ObjectMeta>(&mut mc, &meta_v, Ty::ObjectMeta, fields::fields_of::<ObjectMeta>());
         sub.errors += mc.errors;
         m?
     };
@@ -201,11 +154,7 @@ fn untyped(c: &mut Checker, v: &Value) -> Option<Typed> {
     Some((ObjectSpec::NotSimulated, meta, 0))
 }
 
-fn not_simulated<T: Metadata<Ty = ObjectMeta>>(
-    obj: T,
-    c: &mut Checker,
-    namespace: bool,
-) -> Option<Typed> {
+fn not_simulated<T: Metadata<Ty = ObjectMeta>>(obj: T, c: &mut Checker, namespace: bool) -> Option<Typed> {
     let meta = obj.metadata().clone();
     validate::check_meta(c, &meta, namespace);
     Some((ObjectSpec::NotSimulated, meta, 0))
@@ -224,12 +173,7 @@ fn root_fields<T: DeserializeOwned>(root: Ty) -> &'static [&'static str] {
 }
 
 /// Deserializes `v` strictly: every unknown field and the first type error are reported.
-fn strict_value<T: DeserializeOwned>(
-    c: &mut Checker,
-    v: &Value,
-    root: Ty,
-    top: &'static [&'static str],
-) -> Option<T> {
+fn strict_value<T: DeserializeOwned>(c: &mut Checker, v: &Value, root: Ty, top: &'static [&'static str]) -> Option<T> {
     let mut unknown: Vec<YPath> = Vec::new();
     let result: Result<T, _> = {
         let mut cb = |p: serde_ignored::Path| unknown.push(ignored_path(&p));
@@ -237,11 +181,7 @@ fn strict_value<T: DeserializeOwned>(
     };
     for path in &unknown {
         let key = path.last_key().unwrap_or("");
-        let cands = if path.0.len() == 1 {
-            top.to_vec()
-        } else {
-            fields::candidates(root, path)
-        };
+        let cands = if path.0.len() == 1 { top.to_vec() } else { fields::candidates(root, path) };
         let msg = format!("{}: unknown field \"{path}\"", c.label);
         c.at(path, Anchor::Key, msg, did_you_mean(key, cands));
     }
@@ -251,11 +191,7 @@ fn strict_value<T: DeserializeOwned>(
         Err(e) => {
             let path = error_path(e.path());
             let inner = e.into_inner().to_string();
-            let shown = if path.0.is_empty() {
-                String::new()
-            } else {
-                format!("{path}: ")
-            };
+            let shown = if path.0.is_empty() { String::new() } else { format!("{path}: ") };
             let msg = format!("{}: {shown}{inner}", c.label);
             c.at(&path, Anchor::Value, msg, None);
             None
@@ -319,15 +255,7 @@ fn deployment(d: apps::Deployment, c: &mut Checker) -> Option<Typed> {
         paused: s.paused.unwrap_or(false),
     };
     let (labels, annotations) = labels_annotations(&d.metadata);
-    Some((
-        ObjectSpec::Deployment {
-            labels,
-            annotations,
-            spec,
-        },
-        d.metadata,
-        pods(replicas),
-    ))
+    Some((ObjectSpec::Deployment { labels, annotations, spec }, d.metadata, pods(replicas)))
 }
 
 fn replica_set(rs: apps::ReplicaSet, c: &mut Checker) -> Option<Typed> {
@@ -340,19 +268,10 @@ fn replica_set(rs: apps::ReplicaSet, c: &mut Checker) -> Option<Typed> {
     c.nonnegative("spec.minReadySeconds", s.min_ready_seconds.map(i64::from));
     let template = convert::template(c, s.template.as_ref());
     validate::check_selector(c, &s.selector, Some(&template.labels), "replicaset");
-    let spec = rs_spec(
-        s.replicas,
-        convert::selector(&s.selector),
-        template,
-        s.min_ready_seconds,
-    );
+    let spec = rs_spec(s.replicas, convert::selector(&s.selector), template, s.min_ready_seconds);
     let replicas = spec.replicas;
     let (labels, _) = labels_annotations(&rs.metadata);
-    Some((
-        ObjectSpec::ReplicaSet { labels, spec },
-        rs.metadata,
-        pods(replicas),
-    ))
+    Some((ObjectSpec::ReplicaSet { labels, spec }, rs.metadata, pods(replicas)))
 }
 
 fn rc(rc: core::ReplicationController, c: &mut Checker) -> Option<Typed> {
@@ -365,34 +284,16 @@ fn rc(rc: core::ReplicationController, c: &mut Checker) -> Option<Typed> {
     c.nonnegative("spec.minReadySeconds", s.min_ready_seconds.map(i64::from));
     let template = convert::template(c, s.template.as_ref());
     // A ReplicationController's selector is a plain map, defaulting to the template's labels.
-    let sel = s
-        .selector
-        .clone()
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| template.labels.clone());
+    let sel = s.selector.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| template.labels.clone());
     let label_sel = k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector {
         match_labels: Some(sel),
         match_expressions: None,
     };
-    validate::check_selector(
-        c,
-        &label_sel,
-        Some(&template.labels),
-        "replicationcontroller",
-    );
-    let spec = rs_spec(
-        s.replicas,
-        convert::selector(&label_sel),
-        template,
-        s.min_ready_seconds,
-    );
+    validate::check_selector(c, &label_sel, Some(&template.labels), "replicationcontroller");
+    let spec = rs_spec(s.replicas, convert::selector(&label_sel), template, s.min_ready_seconds);
     let replicas = spec.replicas;
     let (labels, _) = labels_annotations(&rc.metadata);
-    Some((
-        ObjectSpec::ReplicationController { labels, spec },
-        rc.metadata,
-        pods(replicas),
-    ))
+    Some((ObjectSpec::ReplicationController { labels, spec }, rc.metadata, pods(replicas)))
 }
 
 fn rs_spec(
@@ -417,22 +318,11 @@ fn pod(p: core::Pod, c: &mut Checker) -> Option<Typed> {
     };
     let spec = Arc::new(convert::pod_spec(c, "spec", s, false));
     let (labels, annotations) = labels_annotations(&p.metadata);
-    Some((
-        ObjectSpec::Pod {
-            labels,
-            annotations,
-            spec,
-        },
-        p.metadata,
-        1,
-    ))
+    Some((ObjectSpec::Pod { labels, annotations, spec }, p.metadata, 1))
 }
 
 fn labels_annotations(m: &ObjectMeta) -> (spec::Labels, spec::Labels) {
-    (
-        m.labels.clone().unwrap_or_default(),
-        m.annotations.clone().unwrap_or_default(),
-    )
+    (m.labels.clone().unwrap_or_default(), m.annotations.clone().unwrap_or_default())
 }
 
 fn pods(replicas: i32) -> u64 {
@@ -453,11 +343,6 @@ fn warn_not_simulated(c: &mut Checker, info: &KindInfo, v: &Value) {
         return;
     }
     let list: Vec<String> = paths.iter().map(YPath::to_string).collect();
-    let msg = format!(
-        "{}: fields accepted but not simulated: {}",
-        c.label,
-        list.join(", ")
-    );
-    c.report
-        .push(c.loc.warning(&YPath::root().key("kind"), Anchor::Key, msg));
+    let msg = format!("{}: fields accepted but not simulated: {}", c.label, list.join(", "));
+    c.report.push(c.loc.warning(&YPath::root().key("kind"), Anchor::Key, msg));
 }

@@ -63,21 +63,11 @@ pub(crate) struct Loader {
 impl Loader {
     /// The documents of manifest file `rel` (named at `at`), each with its place.
     /// `what` starts the message when the file is missing (`include: x.yaml`).
-    pub(crate) fn manifest_file(
-        &self,
-        rel: &str,
-        at: &Node,
-        what: &str,
-        r: &mut Report,
-    ) -> Option<Vec<(Loc, Value)>> {
+    pub(crate) fn manifest_file(&self, rel: &str, at: &Node, what: &str, r: &mut Report) -> Option<Vec<(Loc, Value)>> {
         let joined = self.dir.join(rel);
         if !joined.is_file() {
             let abs = std::path::absolute(&joined).unwrap_or(joined.clone());
-            let why = if joined.is_dir() {
-                "is a directory, not a file"
-            } else {
-                "file not found"
-            };
+            let why = if joined.is_dir() { "is a directory, not a file" } else { "file not found" };
             let msg = format!("{what}: {why} (resolved to {})", abs.display());
             r.push(at.loc.error(&at.path, Anchor::Value, msg));
             return None;
@@ -115,34 +105,19 @@ fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnosti
     let top = Node::root(&loc, &root);
     top.check_keys(&mut r, config::TOP_KEYS, "the scenario");
     warn_later_sections(&top, &mut r);
-    let stem = src
-        .path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
+    let stem = src.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
     let header = config::header(&top, &stem, &mut r);
-    let loader = Loader {
-        dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default(),
-    };
+    let loader = Loader { dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default() };
     let mut manifests = initial_manifests(&top, &loc, &loader, &mut r);
     {
         let mut refs: Vec<&mut Value> = manifests.iter_mut().map(|(_, v)| v).collect();
         overrides::apply_objects(&mut refs, &ovs, &src.path, &mut r);
     }
-    let parsed: Vec<_> = manifests
-        .iter()
-        .filter_map(|(l, v)| manifest::parse(v, l, None, &mut r))
-        .collect();
+    let parsed: Vec<_> = manifests.iter().filter_map(|(l, v)| manifest::parse(v, l, None, &mut r)).collect();
     let mut reg = registry::Registry::default();
     let objects = reg.add_initial(parsed, &mut r);
     warn_kinds_not_simulated(&objects, &src.path, &mut r);
-    let timeline = timeline::timeline(
-        top.get("timeline"),
-        &loader,
-        &mut reg,
-        header.duration,
-        &mut r,
-    );
+    let timeline = timeline::timeline(top.get("timeline"), &loader, &mut reg, header.duration, &mut r);
     if r.has_errors() {
         return Err(r.into_sorted());
     }
@@ -159,10 +134,7 @@ fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnosti
         objects,
         timeline,
     };
-    Ok(Loaded {
-        scenario,
-        warnings: r.diags,
-    })
+    Ok(Loaded { scenario, warnings: r.diags })
 }
 
 /// The scenario file's single document, which must be a mapping.
@@ -178,41 +150,35 @@ fn scenario_root(src: &Rc<Source>) -> Result<Value, Diagnostic> {
                 Anchor::Value,
                 "a scenario file holds one YAML document (found a second after `---`)",
             )
-            .with_help(Some(
-                "put Kubernetes manifests under `objects:`, or in a file named under `include:`"
-                    .into(),
-            )));
+            .with_help(Some("put Kubernetes manifests under `objects:`, or in a file named under `include:`".into())));
     }
-    let root = if docs.is_empty() {
-        Value::Null
-    } else {
-        docs.swap_remove(0)
-    };
+    let root = if docs.is_empty() { Value::Null } else { docs.swap_remove(0) };
     match root {
         Value::Null => Err(Diagnostic::error(&src.path, empty)),
         Value::Mapping(_) => Ok(root),
         other => {
             let loc = Loc::new(src, 0, YPath::root());
-            Err(loc.error(&YPath::root(), Anchor::Value, format!("expected a mapping at the top of the scenario (name, cluster, objects, ...), found {}", node::describe(&other))))
+            Err(loc.error(
+                &YPath::root(),
+                Anchor::Value,
+                format!(
+                    "expected a mapping at the top of the scenario (name, cluster, objects, ...), found {}",
+                    node::describe(&other)
+                ),
+            ))
         }
     }
 }
 
 /// One warning naming the kinds that are parsed and checked but not simulated yet.
 fn warn_kinds_not_simulated(objects: &[crate::model::spec::Object], file: &Path, r: &mut Report) {
-    let mut kinds: Vec<&str> = objects
-        .iter()
-        .map(|o| kinds::info(o.id.kind))
-        .filter(|i| !i.simulated)
-        .map(|i| i.name)
-        .collect();
+    let mut kinds: Vec<&str> =
+        objects.iter().map(|o| kinds::info(o.id.kind)).filter(|i| !i.simulated).map(|i| i.name).collect();
     kinds.sort_unstable();
     kinds.dedup();
     if !kinds.is_empty() {
-        let msg = format!(
-            "kinds not simulated yet by this version of kubesim (checked, then ignored): {}",
-            kinds.join(", ")
-        );
+        let msg =
+            format!("kinds not simulated yet by this version of kubesim (checked, then ignored): {}", kinds.join(", "));
         r.push(Diagnostic::warning(file, msg));
     }
 }
@@ -249,11 +215,7 @@ fn initial_manifests(top: &Node, loc: &Loc, loader: &Loader, r: &mut Report) -> 
     };
     for f in files {
         let Some(rel) = f.string(r) else { continue };
-        out.extend(
-            loader
-                .manifest_file(&rel, &f, &format!("include: {rel}"), r)
-                .unwrap_or_default(),
-        );
+        out.extend(loader.manifest_file(&rel, &f, &format!("include: {rel}"), r).unwrap_or_default());
     }
     out
 }

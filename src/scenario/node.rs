@@ -18,20 +18,12 @@ pub(crate) struct Node<'a> {
 
 impl<'a> Node<'a> {
     pub fn root(loc: &'a Loc, v: &'a Value) -> Self {
-        Node {
-            loc,
-            path: YPath::root(),
-            v,
-        }
+        Node { loc, path: YPath::root(), v }
     }
 
     pub fn get(&self, key: &str) -> Option<Node<'a>> {
         let v = self.v.as_mapping()?.get(key)?;
-        Some(Node {
-            loc: self.loc,
-            path: self.path.key(key),
-            v,
-        })
+        Some(Node { loc: self.loc, path: self.path.key(key), v })
     }
 
     /// The mapping's entries with string keys (other keys are reported).
@@ -42,14 +34,7 @@ impl<'a> Node<'a> {
         let mut out = Vec::new();
         for (k, v) in m {
             match key_text(k) {
-                Some(key) => out.push((
-                    key.clone(),
-                    Node {
-                        loc: self.loc,
-                        path: self.path.key(&key),
-                        v,
-                    },
-                )),
+                Some(key) => out.push((key.clone(), Node { loc: self.loc, path: self.path.key(&key), v })),
                 None => self.error(r, "keys must be strings", None),
             }
         }
@@ -58,15 +43,9 @@ impl<'a> Node<'a> {
 
     pub fn items(&self) -> Vec<Node<'a>> {
         match self.v.as_sequence() {
-            Some(seq) => seq
-                .iter()
-                .enumerate()
-                .map(|(i, v)| Node {
-                    loc: self.loc,
-                    path: self.path.index(i),
-                    v,
-                })
-                .collect(),
+            Some(seq) => {
+                seq.iter().enumerate().map(|(i, v)| Node { loc: self.loc, path: self.path.index(i), v }).collect()
+            }
             None => Vec::new(),
         }
     }
@@ -75,27 +54,13 @@ impl<'a> Node<'a> {
         self.report(r, Anchor::Value, msg, help);
     }
 
-    pub fn report(
-        &self,
-        r: &mut Report,
-        anchor: Anchor,
-        msg: impl std::fmt::Display,
-        help: Option<String>,
-    ) {
-        let text = if self.path.0.is_empty() {
-            msg.to_string()
-        } else {
-            format!("{}: {msg}", self.path)
-        };
+    pub fn report(&self, r: &mut Report, anchor: Anchor, msg: impl std::fmt::Display, help: Option<String>) {
+        let text = if self.path.0.is_empty() { msg.to_string() } else { format!("{}: {msg}", self.path) };
         r.push(self.loc.error(&self.path, anchor, text).with_help(help));
     }
 
     pub fn warn(&self, r: &mut Report, msg: impl std::fmt::Display) {
-        let text = if self.path.0.is_empty() {
-            msg.to_string()
-        } else {
-            format!("{}: {msg}", self.path)
-        };
+        let text = if self.path.0.is_empty() { msg.to_string() } else { format!("{}: {msg}", self.path) };
         r.push(self.loc.warning(&self.path, Anchor::Key, text));
     }
 
@@ -105,29 +70,16 @@ impl<'a> Node<'a> {
             return true;
         }
         let Some(m) = self.v.as_mapping() else {
-            self.error(
-                r,
-                format!("expected {what} (a mapping), found {}", describe(self.v)),
-                None,
-            );
+            self.error(r, format!("expected {what} (a mapping), found {}", describe(self.v)), None);
             return false;
         };
         for k in m.keys() {
             let Some(key) = key_text(k) else { continue };
             if !known.contains(&key.as_str()) {
-                let child = Node {
-                    loc: self.loc,
-                    path: self.path.key(&key),
-                    v: self.v,
-                };
+                let child = Node { loc: self.loc, path: self.path.key(&key), v: self.v };
                 let help = did_you_mean(&key, known.iter().copied())
                     .or_else(|| Some(format!("valid fields: {}", known.join(", "))));
-                child.report(
-                    r,
-                    Anchor::Key,
-                    format!("unknown field `{key}` in {what}"),
-                    help,
-                );
+                child.report(r, Anchor::Key, format!("unknown field `{key}` in {what}"), help);
             }
         }
         true
@@ -137,11 +89,7 @@ impl<'a> Node<'a> {
         if self.v.is_sequence() || self.v.is_null() {
             return true;
         }
-        self.error(
-            r,
-            format!("expected {what} (a list), found {}", describe(self.v)),
-            None,
-        );
+        self.error(r, format!("expected {what} (a list), found {}", describe(self.v)), None);
         false
     }
 
@@ -149,11 +97,7 @@ impl<'a> Node<'a> {
         match self.v {
             Value::String(s) => Some(s.clone()),
             other => {
-                self.error(
-                    r,
-                    format!("expected a string, found {}", describe(other)),
-                    None,
-                );
+                self.error(r, format!("expected a string, found {}", describe(other)), None);
                 None
             }
         }
@@ -163,14 +107,7 @@ impl<'a> Node<'a> {
         match self.v.as_u64() {
             Some(n) => Some(n),
             None => {
-                self.error(
-                    r,
-                    format!(
-                        "expected {what} (a non-negative integer), found {}",
-                        describe(self.v)
-                    ),
-                    None,
-                );
+                self.error(r, format!("expected {what} (a non-negative integer), found {}", describe(self.v)), None);
                 None
             }
         }
@@ -180,11 +117,7 @@ impl<'a> Node<'a> {
         match self.v.as_f64() {
             Some(n) => Some(n),
             None => {
-                self.error(
-                    r,
-                    format!("expected a number, found {}", describe(self.v)),
-                    None,
-                );
+                self.error(r, format!("expected a number, found {}", describe(self.v)), None);
                 None
             }
         }
@@ -196,16 +129,19 @@ impl<'a> Node<'a> {
             Value::Number(n) if n.as_u64() == Some(0) => return Some(SimDuration::ZERO),
             Value::Number(n) => {
                 let help = Some(format!("add a unit: `{n}s`, `{n}m`, ..."));
-                self.error(r, format!("invalid duration {n}: expected a duration like 500ms, 30s, 5m, 1h30m (a unit is required)"), help);
+                self.error(
+                    r,
+                    format!(
+                        "invalid duration {n}: expected a duration like 500ms, 30s, 5m, 1h30m (a unit is required)"
+                    ),
+                    help,
+                );
                 return None;
             }
             other => {
                 self.error(
                     r,
-                    format!(
-                        "expected a duration like 500ms, 30s, 5m, 1h30m, found {}",
-                        describe(other)
-                    ),
+                    format!("expected a duration like 500ms, 30s, 5m, 1h30m, found {}", describe(other)),
                     None,
                 );
                 return None;

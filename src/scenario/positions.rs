@@ -177,9 +177,7 @@ impl Builder {
             }
             None => self.path.clone(),
         };
-        self.map
-            .entry((doc, path))
-            .or_insert(Pos { key, value: mark });
+        self.map.entry((doc, path)).or_insert(Pos { key, value: mark });
         seg
     }
 
@@ -271,23 +269,11 @@ mod tests {
         let text = "a: 1\nspec:\n  replcas: 3\n  list:\n    - x\n    - {k: v}\n";
         let idx = PosIndex::build(text);
         assert_eq!(idx.locate(0, &p("spec.replcas"), Anchor::Key), Some((3, 3)));
-        assert_eq!(
-            idx.locate(0, &p("spec.replcas"), Anchor::Value),
-            Some((3, 12))
-        );
-        assert_eq!(
-            idx.locate(0, &p("spec.list[1].k"), Anchor::Key),
-            Some((6, 8))
-        );
-        assert_eq!(
-            idx.locate(0, &p("spec.list[0]"), Anchor::Value),
-            Some((5, 7))
-        );
+        assert_eq!(idx.locate(0, &p("spec.replcas"), Anchor::Value), Some((3, 12)));
+        assert_eq!(idx.locate(0, &p("spec.list[1].k"), Anchor::Key), Some((6, 8)));
+        assert_eq!(idx.locate(0, &p("spec.list[0]"), Anchor::Value), Some((5, 7)));
         // missing paths fall back to the nearest ancestor
-        assert_eq!(
-            idx.locate(0, &p("spec.nope.deeper"), Anchor::Key),
-            Some((2, 1))
-        );
+        assert_eq!(idx.locate(0, &p("spec.nope.deeper"), Anchor::Key), Some((2, 1)));
     }
 
     #[test]

@@ -49,15 +49,11 @@ fn parse(s: &str) -> Option<Quantity> {
         Some(b) => (true, b),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
-    let num_len = body
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(body.len());
+    let num_len = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
     let (num, suffix) = body.split_at(num_len);
     let (mantissa, decimals) = decimal(num)?;
     let nanos = apply_suffix(mantissa, decimals, suffix)?;
-    Some(Quantity {
-        nanos: if negative { -nanos } else { nanos },
-    })
+    Some(Quantity { nanos: if negative { -nanos } else { nanos } })
 }
 
 /// `12.50` -> (1250, 2).
@@ -71,11 +67,7 @@ fn decimal(num: &str) -> Option<(i128, u32)> {
     if digits.len() > 30 {
         return None;
     }
-    let mantissa = if digits.is_empty() {
-        0
-    } else {
-        digits.parse().ok()?
-    };
+    let mantissa = if digits.is_empty() { 0 } else { digits.parse().ok()? };
     Some((mantissa, u32::try_from(frac.len()).ok()?))
 }
 
@@ -101,9 +93,7 @@ fn apply_suffix(mantissa: i128, decimals: u32, suffix: &str) -> Option<i128> {
         _ => (1, exponent(suffix)?),
     };
     let scaled = mantissa.checked_mul(binary)?;
-    let exp = exp10
-        .checked_add(9)?
-        .checked_sub(i32::try_from(decimals).ok()?)?;
+    let exp = exp10.checked_add(9)?.checked_sub(i32::try_from(decimals).ok()?)?;
     let limit = 1i128 << 100;
     let value = if exp >= 0 {
         scaled.checked_mul(10i128.checked_pow(u32::try_from(exp).ok()?)?)?
@@ -169,13 +159,8 @@ mod tests {
     #[test]
     fn rejects_what_kubernetes_rejects() {
         let e = parse_quantity("4 cores").unwrap_err();
-        assert!(
-            e.contains("quantities must match the regular expression"),
-            "{e}"
-        );
-        for bad in [
-            "", "abc", "1.2.3", "1Mb", "1KiB", "Gi", "1e", "1ee3", "--1", "1 Gi", "1e99999",
-        ] {
+        assert!(e.contains("quantities must match the regular expression"), "{e}");
+        for bad in ["", "abc", "1.2.3", "1Mb", "1KiB", "Gi", "1e", "1ee3", "--1", "1 Gi", "1e99999"] {
             assert!(parse_quantity(bad).is_err(), "{bad}");
         }
         assert!(parse_quantity("99999999999999999999999999999999Ei").is_err());

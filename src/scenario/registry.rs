@@ -19,11 +19,7 @@ pub(crate) struct Registry {
 
 /// kubectl's `deployments.apps "web" not found`.
 pub(crate) fn not_found(id: &ObjectRef) -> String {
-    format!(
-        "{} \"{}\" not found",
-        kinds::info(id.kind).group_resource,
-        id.name
-    )
+    format!("{} \"{}\" not found", kinds::info(id.kind).group_resource, id.name)
 }
 
 impl Registry {
@@ -49,11 +45,7 @@ impl Registry {
         for p in parsed {
             let id = &p.object.id;
             if !seen.insert(id.clone()) {
-                let msg = format!(
-                    "{} \"{}\" already exists",
-                    kinds::info(id.kind).group_resource,
-                    id.name
-                );
+                let msg = format!("{} \"{}\" already exists", kinds::info(id.kind).group_resource, id.name);
                 r.push(p.loc.error(&name_path, Anchor::Value, msg));
                 continue;
             }
@@ -74,14 +66,8 @@ impl Registry {
             return true;
         }
         let path = YPath::root().key("metadata").key("namespace");
-        let d = p.loc.error(
-            &path,
-            Anchor::Value,
-            format!("{}: namespaces \"{ns}\" not found", p.object.id),
-        );
-        let help = format!(
-            "add a Namespace object: {{apiVersion: v1, kind: Namespace, metadata: {{name: {ns}}}}}"
-        );
+        let d = p.loc.error(&path, Anchor::Value, format!("{}: namespaces \"{ns}\" not found", p.object.id));
+        let help = format!("add a Namespace object: {{apiVersion: v1, kind: Namespace, metadata: {{name: {ns}}}}}");
         r.push(d.with_help(Some(help)));
         false
     }
@@ -95,11 +81,7 @@ impl Registry {
                 "{}: the scenario asks for {} pods in all, more than kubesim's limit of {MAX_TOTAL_PODS}",
                 p.object.id, self.desired_pods
             );
-            r.push(p.loc.error(
-                &YPath::root().key("spec").key("replicas"),
-                Anchor::Value,
-                msg,
-            ));
+            r.push(p.loc.error(&YPath::root().key("spec").key("replicas"), Anchor::Value, msg));
         }
     }
 }

@@ -19,11 +19,7 @@ pub(crate) struct Source {
 impl Source {
     pub fn new(path: &Path, text: String) -> Rc<Self> {
         let index = PosIndex::build(&text);
-        Rc::new(Source {
-            path: path.to_path_buf(),
-            text,
-            index,
-        })
+        Rc::new(Source { path: path.to_path_buf(), text, index })
     }
 }
 
@@ -37,13 +33,7 @@ pub(crate) fn read(path: &Path, shown: &Path) -> Result<Rc<Source>, Diagnostic> 
         Diagnostic::error(shown, msg)
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        Diagnostic::error(
-            shown,
-            format!(
-                "not a text file (invalid UTF-8 at byte {})",
-                e.utf8_error().valid_up_to()
-            ),
-        )
+        Diagnostic::error(shown, format!("not a text file (invalid UTF-8 at byte {})", e.utf8_error().valid_up_to()))
     })?;
     from_text(shown, text)
 }
@@ -51,10 +41,7 @@ pub(crate) fn read(path: &Path, shown: &Path) -> Result<Rc<Source>, Diagnostic> 
 /// Checks that in-memory text is text, not binary.
 pub(crate) fn from_text(path: &Path, text: String) -> Result<Rc<Source>, Diagnostic> {
     if let Some(i) = text.bytes().position(|b| b == 0) {
-        return Err(Diagnostic::error(
-            path,
-            format!("not a text file (NUL byte at byte {i})"),
-        ));
+        return Err(Diagnostic::error(path, format!("not a text file (NUL byte at byte {i})")));
     }
     Ok(Source::new(path, text))
 }
@@ -75,11 +62,7 @@ fn syntax_error(src: &Source, e: &serde_yaml::Error) -> Diagnostic {
     let mut d = Diagnostic::error(&src.path, msg);
     if let Some(loc) = e.location() {
         d = d.at(loc.line(), loc.column(), &src.text);
-        let line = src
-            .text
-            .lines()
-            .nth(loc.line().saturating_sub(1))
-            .unwrap_or("");
+        let line = src.text.lines().nth(loc.line().saturating_sub(1)).unwrap_or("");
         let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
         if indent.contains('\t') || line.contains(":\t") {
             d.help = Some("YAML does not allow tabs for indentation: indent with spaces".into());
@@ -95,9 +78,7 @@ fn strip_marks(msg: &str) -> String {
     while let Some(i) = rest.find(" at line ") {
         out.push_str(&rest[..i]);
         let tail = &rest[i + " at line ".len()..];
-        let skip = tail
-            .find(|c: char| !(c.is_ascii_digit() || c == ' ' || "column".contains(c)))
-            .unwrap_or(tail.len());
+        let skip = tail.find(|c: char| !(c.is_ascii_digit() || c == ' ' || "column".contains(c))).unwrap_or(tail.len());
         rest = &tail[skip..];
     }
     out.push_str(rest);
@@ -114,20 +95,12 @@ pub(crate) struct Loc {
 
 impl Loc {
     pub fn new(src: &Rc<Source>, doc: usize, prefix: YPath) -> Self {
-        Loc {
-            src: Rc::clone(src),
-            doc,
-            prefix,
-        }
+        Loc { src: Rc::clone(src), doc, prefix }
     }
 
     /// A sub-location: the value at `path` below this one.
     pub fn sub(&self, path: &YPath) -> Self {
-        Loc {
-            src: Rc::clone(&self.src),
-            doc: self.doc,
-            prefix: self.prefix.join(path),
-        }
+        Loc { src: Rc::clone(&self.src), doc: self.doc, prefix: self.prefix.join(path) }
     }
 
     pub fn file(&self) -> &Path {
@@ -173,9 +146,6 @@ mod tests {
 
     #[test]
     fn strips_libyaml_marks() {
-        assert_eq!(
-            strip_marks("bad thing at line 3 column 1, while x at line 2 column 5"),
-            "bad thing, while x"
-        );
+        assert_eq!(strip_marks("bad thing at line 3 column 1, while x at line 2 column 5"), "bad thing, while x");
     }
 }

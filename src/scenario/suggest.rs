@@ -62,9 +62,6 @@ mod tests {
         let kinds = ["Deployment", "ReplicaSet", "Pod"];
         assert_eq!(closest("Deploymnet", kinds), Some("Deployment"));
         assert_eq!(closest("Frobnicator", kinds), None);
-        assert_eq!(
-            did_you_mean("replcas", ["replicas", "selector"]).as_deref(),
-            Some("did you mean `replicas`?")
-        );
+        assert_eq!(did_you_mean("replcas", ["replicas", "selector"]).as_deref(), Some("did you mean `replicas`?"));
     }
 }

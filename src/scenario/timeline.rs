@@ -35,10 +35,7 @@ pub(crate) fn timeline(
         };
         let Some(t) = at.duration(r) else { continue };
         if t > duration {
-            at.warn(
-                r,
-                format!("{t} is after the end of the run ({duration}); this entry never happens"),
-            );
+            at.warn(r, format!("{t} is after the end of the run ({duration}); this entry never happens"));
         }
         entries.push((t, e));
     }
@@ -52,32 +49,16 @@ pub(crate) fn timeline(
     out
 }
 
-fn entry(
-    e: &Node,
-    at: SimDuration,
-    loader: &Loader,
-    reg: &mut Registry,
-    r: &mut Report,
-) -> Option<TimelineEntry> {
-    let later: Vec<&str> = ["fail", "partition", "recover"]
-        .into_iter()
-        .filter(|k| e.get(k).is_some())
-        .collect();
+fn entry(e: &Node, at: SimDuration, loader: &Loader, reg: &mut Registry, r: &mut Report) -> Option<TimelineEntry> {
+    let later: Vec<&str> = ["fail", "partition", "recover"].into_iter().filter(|k| e.get(k).is_some()).collect();
     let run = e.get("run");
     match (run, later.first()) {
         (Some(_), Some(k)) => {
-            e.error(
-                r,
-                format!("an entry does one thing: `run` or `{k}`, not both"),
-                None,
-            );
+            e.error(r, format!("an entry does one thing: `run` or `{k}`, not both"), None);
             None
         }
         (None, Some(k)) => {
-            e.warn(
-                r,
-                format!("`{k}` is not simulated yet by this version of kubesim; entry skipped"),
-            );
+            e.warn(r, format!("`{k}` is not simulated yet by this version of kubesim; entry skipped"));
             None
         }
         (None, None) => {
@@ -87,22 +68,12 @@ fn entry(
         (Some(run), None) => {
             let text = run.string(r)?;
             let command = command(&run, &text, loader, reg, r)?;
-            Some(TimelineEntry {
-                at: SimTime::ZERO + at,
-                text,
-                command,
-            })
+            Some(TimelineEntry { at: SimTime::ZERO + at, text, command })
         }
     }
 }
 
-fn command(
-    run: &Node,
-    text: &str,
-    loader: &Loader,
-    reg: &mut Registry,
-    r: &mut Report,
-) -> Option<KubectlCommand> {
+fn command(run: &Node, text: &str, loader: &Loader, reg: &mut Registry, r: &mut Report) -> Option<KubectlCommand> {
     let line = match kubectl::parse_line(text) {
         Ok(l) => l,
         Err(e) => {
@@ -112,58 +83,40 @@ fn command(
     };
     let ns = line.namespace.clone().unwrap_or_else(|| "default".into());
     let fail = |r: &mut Report, msg: String| {
-        run.error(
-            r,
-            format!("`{text}`: Error from server (NotFound): {msg}"),
-            None,
-        );
+        run.error(r, format!("`{text}`: Error from server (NotFound): {msg}"), None);
         None
     };
     let id = |(kind, name): &(Kind, String)| ObjectRef {
         kind: *kind,
-        namespace: if kind.namespaced() {
-            ns.clone()
-        } else {
-            String::new()
-        },
+        namespace: if kind.namespaced() { ns.clone() } else { String::new() },
         name: name.clone(),
     };
-    if let Some(n) = line
-        .namespace
-        .as_deref()
-        .filter(|n| !reg.namespace_exists(n))
-    {
+    if let Some(n) = line.namespace.as_deref().filter(|n| !reg.namespace_exists(n)) {
         return fail(r, format!("namespaces \"{n}\" not found"));
     }
     match line.cmd {
         Cmd::Later(verb) => {
-            run.warn(r, format!("`kubectl {verb}` is not simulated yet by this version of kubesim; entry skipped"));
+            run.error(
+                r,
+                format!("`{text}`: `kubectl {verb}` is not supported by this version of kubesim yet"),
+                Some(
+                    "supported here: apply -f, create -f, delete, scale, set image, rollout undo|pause|resume|restart"
+                        .into(),
+                ),
+            );
             None
         }
         Cmd::Apply { files, create } => {
             let verb = if create { "create" } else { "apply" };
-            let objects =
-                files_objects(run, verb, &files, line.namespace.as_deref(), loader, reg, r)?;
+            let objects = files_objects(run, verb, &files, line.namespace.as_deref(), loader, reg, r)?;
             for p in &objects {
                 reg.objects.insert(p.object.id.clone(), p.object.clone());
             }
             let objects = objects.into_iter().map(|p| p.object).collect();
-            Some(if create {
-                KubectlCommand::Create { objects }
-            } else {
-                KubectlCommand::Apply { objects }
-            })
+            Some(if create { KubectlCommand::Create { objects } } else { KubectlCommand::Apply { objects } })
         }
         Cmd::DeleteFiles { files } => {
-            let objects = files_objects(
-                run,
-                "delete",
-                &files,
-                line.namespace.as_deref(),
-                loader,
-                reg,
-                r,
-            )?;
+            let objects = files_objects(run, "delete", &files, line.namespace.as_deref(), loader, reg, r)?;
             let targets: Vec<ObjectRef> = objects.into_iter().map(|p| p.object.id).collect();
             delete(run, text, targets, reg, r)
         }
@@ -182,40 +135,24 @@ fn command(
             };
             if let ObjectSpec::Deployment { spec, .. } = &obj.spec {
                 let t = &spec.template.spec;
-                let names: Vec<&str> = t
-                    .containers
-                    .iter()
-                    .chain(&t.init_containers)
-                    .map(|c| c.name.as_str())
-                    .collect();
+                let names: Vec<&str> = t.containers.iter().chain(&t.init_containers).map(|c| c.name.as_str()).collect();
                 for (c, _) in images.iter().filter(|(c, _)| c != "*") {
                     if !names.contains(&c.as_str()) {
                         let help = super::suggest::did_you_mean(c, names.iter().copied());
-                        run.error(
-                            r,
-                            format!("`{text}`: error: unable to find container named \"{c}\""),
-                            help,
-                        );
+                        run.error(r, format!("`{text}`: error: unable to find container named \"{c}\""), help);
                         return None;
                     }
                 }
             }
             Some(KubectlCommand::SetImage { target, images })
         }
-        Cmd::Rollout {
-            action,
-            target,
-            to_revision,
-        } => {
+        Cmd::Rollout { action, target, to_revision } => {
             let target = id(&target);
             if !reg.objects.contains_key(&target) {
                 return fail(r, not_found(&target));
             }
             Some(match action {
-                RolloutAction::Undo => KubectlCommand::RolloutUndo {
-                    target,
-                    to_revision,
-                },
+                RolloutAction::Undo => KubectlCommand::RolloutUndo { target, to_revision },
                 RolloutAction::Pause => KubectlCommand::RolloutPause { target },
                 RolloutAction::Resume => KubectlCommand::RolloutResume { target },
                 RolloutAction::Restart => KubectlCommand::RolloutRestart { target },
@@ -233,11 +170,7 @@ fn delete(
 ) -> Option<KubectlCommand> {
     for t in &targets {
         if reg.objects.remove(t).is_none() {
-            run.error(
-                r,
-                format!("`{text}`: Error from server (NotFound): {}", not_found(t)),
-                None,
-            );
+            run.error(r, format!("`{text}`: Error from server (NotFound): {}", not_found(t)), None);
             return None;
         }
     }

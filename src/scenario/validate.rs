@@ -36,8 +36,7 @@ fn is_label_name(s: &str) -> bool {
         && b.len() <= 63
         && b.first().is_some_and(u8::is_ascii_alphanumeric)
         && b.last().is_some_and(u8::is_ascii_alphanumeric)
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
 }
 
 pub(crate) fn check_name(c: &mut Checker, path: &str, name: &str, label_only: bool) {
@@ -52,11 +51,7 @@ pub(crate) fn check_labels(c: &mut Checker, path: &str, labels: Option<&BTreeMap
     for (k, v) in labels.into_iter().flatten() {
         let name = k.rsplit_once('/').map_or(k.as_str(), |(prefix, n)| {
             if !is_dns_subdomain(prefix) {
-                c.invalid(
-                    path,
-                    format!("\"{k}\""),
-                    &format!("prefix part {SUBDOMAIN_MSG}"),
-                );
+                c.invalid(path, format!("\"{k}\""), &format!("prefix part {SUBDOMAIN_MSG}"));
             }
             n
         });
@@ -72,10 +67,7 @@ pub(crate) fn check_labels(c: &mut Checker, path: &str, labels: Option<&BTreeMap
 /// `metadata`: name present and valid, namespace valid, labels valid.
 pub(crate) fn check_meta(c: &mut Checker, meta: &meta::ObjectMeta, namespace_kind: bool) {
     match meta.name.as_deref() {
-        None | Some("") => c.field(
-            "metadata.name",
-            "Required value: name or generateName is required",
-        ),
+        None | Some("") => c.field("metadata.name", "Required value: name or generateName is required"),
         Some(n) => check_name(c, "metadata.name", n, namespace_kind),
     }
     if let Some(ns) = meta.namespace.as_deref() {
@@ -107,40 +99,27 @@ pub(crate) fn check_selector(
         let p = format!("spec.selector.matchExpressions[{i}]");
         let has_values = r.values.as_ref().is_some_and(|v| !v.is_empty());
         match r.operator.as_str() {
-            "In" | "NotIn" if !has_values => c.field(
-                &format!("{p}.values"),
-                "Required value: must be specified when `operator` is 'In' or 'NotIn'",
-            ),
+            "In" | "NotIn" if !has_values => {
+                c.field(&format!("{p}.values"), "Required value: must be specified when `operator` is 'In' or 'NotIn'")
+            }
             "Exists" | "DoesNotExist" if has_values => c.field(
                 &format!("{p}.values"),
                 "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
             ),
             "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
-            op => c.invalid(
-                &format!("{p}.operator"),
-                format!("\"{op}\""),
-                "not a valid selector operator",
-            ),
+            op => c.invalid(&format!("{p}.operator"), format!("\"{op}\""), "not a valid selector operator"),
         }
     }
     let empty = sel.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
         && sel.match_expressions.as_ref().is_none_or(Vec::is_empty);
     if empty {
-        c.invalid(
-            "spec.selector",
-            "\"{}\"",
-            &format!("empty selector is invalid for {kind}"),
-        );
+        c.invalid("spec.selector", "\"{}\"", &format!("empty selector is invalid for {kind}"));
         return;
     }
     let spec_sel = super::convert::selector(sel);
     let labels: BTreeMap<String, String> = template_labels.cloned().unwrap_or_default();
     if !spec_sel.matches(&labels) {
-        c.invalid(
-            "spec.template.metadata.labels",
-            go_map(&labels),
-            "`selector` does not match template `labels`",
-        );
+        c.invalid("spec.template.metadata.labels", go_map(&labels), "`selector` does not match template `labels`");
     }
 }
 
@@ -153,31 +132,17 @@ pub(crate) fn go_map(m: &BTreeMap<String, String>) -> String {
 pub(crate) fn check_deployment_numbers(c: &mut Checker, s: &apps::DeploymentSpec) {
     check_replicas(c, s.replicas);
     c.nonnegative("spec.minReadySeconds", s.min_ready_seconds.map(i64::from));
-    c.nonnegative(
-        "spec.revisionHistoryLimit",
-        s.revision_history_limit.map(i64::from),
-    );
-    c.nonnegative(
-        "spec.progressDeadlineSeconds",
-        s.progress_deadline_seconds.map(i64::from),
-    );
+    c.nonnegative("spec.revisionHistoryLimit", s.revision_history_limit.map(i64::from));
+    c.nonnegative("spec.progressDeadlineSeconds", s.progress_deadline_seconds.map(i64::from));
     if let Some(p) = s.progress_deadline_seconds {
         if p >= 0 && p <= s.min_ready_seconds.unwrap_or(0) {
-            c.invalid(
-                "spec.progressDeadlineSeconds",
-                p,
-                "must be greater than minReadySeconds",
-            );
+            c.invalid("spec.progressDeadlineSeconds", p, "must be greater than minReadySeconds");
         }
     }
 }
 
 /// A maxSurge / maxUnavailable value: a non-negative int or `N%`. Returns it when valid.
-pub(crate) fn int_or_percent(
-    c: &mut Checker,
-    path: &str,
-    v: &IntOrString,
-) -> Option<super::convert::Ip> {
+pub(crate) fn int_or_percent(c: &mut Checker, path: &str, v: &IntOrString) -> Option<super::convert::Ip> {
     use super::convert::Ip;
     match v {
         IntOrString::Int(n) if *n < 0 => {
@@ -186,9 +151,7 @@ pub(crate) fn int_or_percent(
         }
         IntOrString::Int(n) => Some(Ip::Int(*n)),
         IntOrString::String(s) => {
-            let digits = s
-                .strip_suffix('%')
-                .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+            let digits = s.strip_suffix('%').filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
             match digits.and_then(|d| d.parse::<i32>().ok()) {
                 Some(p) => Some(Ip::Percent(p)),
                 None => {
@@ -200,12 +163,7 @@ pub(crate) fn int_or_percent(
     }
 }
 
-pub(crate) fn check_restart_policy(
-    c: &mut Checker,
-    path: &str,
-    policy: Option<&str>,
-    workload: bool,
-) {
+pub(crate) fn check_restart_policy(c: &mut Checker, path: &str, policy: Option<&str>, workload: bool) {
     match policy {
         Some(p) if workload && p != "Always" => c.unsupported(path, p, &["Always"]),
         Some(p) if !["Always", "OnFailure", "Never"].contains(&p) => {
@@ -221,13 +179,7 @@ pub(crate) fn check_container_names(c: &mut Checker, prefix: &str, spec: &core::
         c.required(&format!("{prefix}.containers"));
     }
     let mut seen = std::collections::BTreeSet::new();
-    let lists = [
-        (
-            "initContainers",
-            spec.init_containers.as_deref().unwrap_or(&[]),
-        ),
-        ("containers", &spec.containers),
-    ];
+    let lists = [("initContainers", spec.init_containers.as_deref().unwrap_or(&[])), ("containers", &spec.containers)];
     for (list, containers) in lists {
         for (i, k) in containers.iter().enumerate() {
             let p = format!("{prefix}.{list}[{i}]");
@@ -236,34 +188,19 @@ pub(crate) fn check_container_names(c: &mut Checker, prefix: &str, spec: &core::
             } else if !is_dns_label(&k.name) {
                 check_name(c, &format!("{p}.name"), &k.name, true);
             } else if !seen.insert(k.name.clone()) {
-                c.field(
-                    &format!("{p}.name"),
-                    format!("Duplicate value: \"{}\"", k.name),
-                );
+                c.field(&format!("{p}.name"), format!("Duplicate value: \"{}\"", k.name));
             }
             if k.image.as_deref().is_none_or(|s| s.trim().is_empty()) {
                 c.required(&format!("{p}.image"));
             }
             if let Some(pp) = k.image_pull_policy.as_deref() {
                 if !["Always", "IfNotPresent", "Never"].contains(&pp) {
-                    c.unsupported(
-                        &format!("{p}.imagePullPolicy"),
-                        pp,
-                        &["Always", "IfNotPresent", "Never"],
-                    );
+                    c.unsupported(&format!("{p}.imagePullPolicy"), pp, &["Always", "IfNotPresent", "Never"]);
                 }
             }
             for (j, port) in k.ports.iter().flatten().enumerate() {
-                check_port(
-                    c,
-                    &format!("{p}.ports[{j}].containerPort"),
-                    Some(port.container_port),
-                );
-                check_port(
-                    c,
-                    &format!("{p}.ports[{j}].hostPort"),
-                    port.host_port.filter(|h| *h != 0),
-                );
+                check_port(c, &format!("{p}.ports[{j}].containerPort"), Some(port.container_port));
+                check_port(c, &format!("{p}.ports[{j}].hostPort"), port.host_port.filter(|h| *h != 0));
             }
         }
     }
@@ -277,12 +214,7 @@ fn check_port(c: &mut Checker, path: &str, port: Option<i32>) {
 
 /// A probe: exactly one handler, non-negative numbers, liveness successThreshold 1.
 pub(crate) fn check_probe(c: &mut Checker, path: &str, p: &core::Probe, liveness: bool) {
-    let handlers = [
-        p.exec.is_some(),
-        p.http_get.is_some(),
-        p.tcp_socket.is_some(),
-        p.grpc.is_some(),
-    ];
+    let handlers = [p.exec.is_some(), p.http_get.is_some(), p.tcp_socket.is_some(), p.grpc.is_some()];
     match handlers.iter().filter(|h| **h).count() {
         0 => c.field(path, "Required value: must specify a handler type"),
         1 => {}
@@ -324,11 +256,7 @@ pub(crate) fn check_toleration(c: &mut Checker, path: &str, t: &core::Toleration
     }
     let effect = t.effect.as_deref().unwrap_or("");
     if !["", "NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&effect) {
-        c.unsupported(
-            &format!("{path}.effect"),
-            effect,
-            &["NoExecute", "NoSchedule", "PreferNoSchedule"],
-        );
+        c.unsupported(&format!("{path}.effect"), effect, &["NoExecute", "NoSchedule", "PreferNoSchedule"]);
     } else if t.toleration_seconds.is_some() && effect != "NoExecute" {
         c.invalid(
             &format!("{path}.effect"),
@@ -355,14 +283,7 @@ mod tests {
 
     #[test]
     fn go_maps_print_like_go() {
-        let m: BTreeMap<String, String> = [
-            ("app".to_string(), "web".to_string()),
-            ("tier".into(), "x".into()),
-        ]
-        .into();
-        assert_eq!(
-            go_map(&m),
-            "map[string]string{\"app\":\"web\", \"tier\":\"x\"}"
-        );
+        let m: BTreeMap<String, String> = [("app".to_string(), "web".to_string()), ("tier".into(), "x".into())].into();
+        assert_eq!(go_map(&m), "map[string]string{\"app\":\"web\", \"tier\":\"x\"}");
     }
 }

@@ -49,7 +49,14 @@ impl SchedulingQueue {
 
     /// The pod failed to schedule: it waits as unschedulable, and its back-off grows.
     /// Returns when its back-off ends.
-    pub fn mark_unschedulable(&mut self, pod: PodId, priority: i32, now: SimTime, initial: SimDuration, max: SimDuration) -> SimTime {
+    pub fn mark_unschedulable(
+        &mut self,
+        pod: PodId,
+        priority: i32,
+        now: SimTime,
+        initial: SimDuration,
+        max: SimDuration,
+    ) -> SimTime {
         let a = self.attempts.entry(pod).or_default();
         a.count += 1;
         let shift = a.count.saturating_sub(1).min(30);

@@ -2,7 +2,7 @@ use super::plugins::{FilterPlugin, PodContext, ScorePlugin, Unfit};
 use super::*;
 use crate::engine::{Purpose, SimDuration, SimTime, Stream};
 use crate::model::spec::{ContainerSpec, PodSpec, PullPolicy, Resources, Taint, TaintEffect};
-use crate::model::store::{NonZero, Node};
+use crate::model::store::{Node, NonZero};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn node(name: &str, cpu_millis: i64, memory_bytes: i64) -> Node {
@@ -12,7 +12,13 @@ fn node(name: &str, cpu_millis: i64, memory_bytes: i64) -> Node {
         taints: vec![],
         unschedulable: false,
         ready: true,
-        allocatable: Resources { cpu_millis, memory_bytes, ephemeral_storage_bytes: 1 << 40, pods: 110, extended: BTreeMap::new() },
+        allocatable: Resources {
+            cpu_millis,
+            memory_bytes,
+            ephemeral_storage_bytes: 1 << 40,
+            pods: 110,
+            extended: BTreeMap::new(),
+        },
         requested: Resources::default(),
         requested_nonzero: NonZero::default(),
         host_ports: BTreeMap::new(),
@@ -87,7 +93,10 @@ fn every_shortfall_of_a_node_is_reported() {
     let n = node("a", 1000, 1000);
     let spec = pod(2000, 2000);
     let err = plugins::node_resources_fit::NodeResourcesFit.filter(&PodContext::new(&spec), &n).unwrap_err();
-    assert_eq!(err, Unfit { reasons: vec!["Insufficient cpu".into(), "Insufficient memory".into()], unresolvable: false });
+    assert_eq!(
+        err,
+        Unfit { reasons: vec!["Insufficient cpu".into(), "Insufficient memory".into()], unresolvable: false }
+    );
 }
 
 #[test]

@@ -6,7 +6,9 @@ use crate::controllers::deployment::util::SAFE_ALPHANUMS;
 use crate::controllers::deployment::{reconcile, Action, DeploymentView, RsRef, RsView};
 use crate::controllers::replicaset::{self, PodInfo};
 use crate::model::spec::{Kind, ObjectRef, Selector};
-use crate::model::store::{template_with_hash, DeployId, DeploymentStatus, PodOwner, PodPhase, ProgressReason, ReplicaSet, RsId, RsKind};
+use crate::model::store::{
+    template_with_hash, DeployId, DeploymentStatus, PodOwner, PodPhase, ProgressReason, ReplicaSet, RsId, RsKind,
+};
 use std::collections::BTreeMap;
 
 impl Sim<'_> {
@@ -96,7 +98,12 @@ impl Sim<'_> {
                 let id = self.store.add_replica_set(rs);
                 self.rs_sync_pending.push(false);
                 if replicas > 0 {
-                    self.recorder.normal(now, "ScalingReplicaSet", object, format!("Scaled up replica set {name} from 0 to {replicas}"));
+                    self.recorder.normal(
+                        now,
+                        "ScalingReplicaSet",
+                        object,
+                        format!("Scaled up replica set {name} from 0 to {replicas}"),
+                    );
                 }
                 self.enqueue_rs(id);
                 Some(id)
@@ -104,7 +111,9 @@ impl Sim<'_> {
             Action::Scale { rs, name, from, to, desired, max } => {
                 let id = match rs {
                     RsRef::Existing(id) => id,
-                    RsRef::New => self.store.find_rs(RsKind::ReplicaSet, &self.store.deployments[d as usize].namespace, &name)?,
+                    RsRef::New => {
+                        self.store.find_rs(RsKind::ReplicaSet, &self.store.deployments[d as usize].namespace, &name)?
+                    }
                 };
                 let r = &mut self.store.replica_sets[id as usize];
                 r.replicas = to;
@@ -112,7 +121,12 @@ impl Sim<'_> {
                 r.max_replicas_annotation = Some(max);
                 if from != to {
                     let op = if to > from { "up" } else { "down" };
-                    self.recorder.normal(now, "ScalingReplicaSet", object, format!("Scaled {op} replica set {name} from {from} to {to}"));
+                    self.recorder.normal(
+                        now,
+                        "ScalingReplicaSet",
+                        object,
+                        format!("Scaled {op} replica set {name} from {from} to {to}"),
+                    );
                 }
                 self.enqueue_rs(id);
                 None
@@ -266,7 +280,8 @@ impl Sim<'_> {
         let (ns, prefix, template, revision) = (r.namespace.clone(), r.name.clone(), r.template.clone(), r.revision);
         let spec = r.pod_spec.clone();
         let name = loop {
-            let suffix: String = (0..5).map(|_| SAFE_ALPHANUMS[self.names.below(SAFE_ALPHANUMS.len())] as char).collect();
+            let suffix: String =
+                (0..5).map(|_| SAFE_ALPHANUMS[self.names.below(SAFE_ALPHANUMS.len())] as char).collect();
             let candidate = format!("{prefix}-{suffix}");
             if self.store.find_pod(&ns, &candidate).is_none() {
                 break candidate;

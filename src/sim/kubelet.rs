@@ -21,14 +21,31 @@ pub enum Step {
     Admit,
     SandboxReady,
     /// The image is on the node; `pulled_since` is when the pull was requested, if one ran.
-    ImageReady { index: u16, pulled_since: Option<SimTime>, pull: SimDuration, first: bool },
-    Started { index: u16, first: bool },
+    ImageReady {
+        index: u16,
+        pulled_since: Option<SimTime>,
+        pull: SimDuration,
+        first: bool,
+    },
+    Started {
+        index: u16,
+        first: bool,
+    },
     /// A probe; `count` is the run of successes (readiness) or failures (liveness) so far,
     /// `restarts` the container's restart count when it was scheduled.
-    Probe { index: u16, kind: ProbeKind, count: u32, restarts: u32 },
-    Restart { index: u16 },
+    Probe {
+        index: u16,
+        kind: ProbeKind,
+        count: u32,
+        restarts: u32,
+    },
+    Restart {
+        index: u16,
+    },
     Stop,
-    Stopped { killed: bool },
+    Stopped {
+        killed: bool,
+    },
     Gone,
 }
 
@@ -44,7 +61,9 @@ impl Sim<'_> {
                 self.kernel.schedule_at(at, Event::Kubelet(pod, generation, Step::SandboxReady));
             }
             Step::SandboxReady => self.begin_container(pod, 0),
-            Step::ImageReady { index, pulled_since, pull, first } => self.image_ready(pod, index, pulled_since, pull, first),
+            Step::ImageReady { index, pulled_since, pull, first } => {
+                self.image_ready(pod, index, pulled_since, pull, first)
+            }
             Step::Started { index, first } => self.container_started(pod, index, first),
             Step::Probe { index, kind, count, restarts } => self.probe(pod, index, kind, count, restarts),
             Step::Restart { index } => self.restart_container(pod, index),
@@ -85,16 +104,30 @@ impl Sim<'_> {
         let object = self.pod_object(pod);
         match plan_pull(policy, n.images.get(&image).copied(), now, pull) {
             PullPlan::Present => {
-                self.recorder.normal(now, "Pulled", object, format!("Container image \"{image}\" already present on machine"));
+                self.recorder.normal(
+                    now,
+                    "Pulled",
+                    object,
+                    format!("Container image \"{image}\" already present on machine"),
+                );
                 self.image_ready(pod, index, None, SimDuration::ZERO, true);
             }
             PullPlan::NeverPull => {
-                self.recorder.warning(now, "ErrImageNeverPull", object, format!("Container image \"{image}\" is not present with pull policy of Never"));
+                self.recorder.warning(
+                    now,
+                    "ErrImageNeverPull",
+                    object,
+                    format!("Container image \"{image}\" is not present with pull policy of Never"),
+                );
                 self.set_waiting(pod, index, "ErrImageNeverPull");
             }
             PullPlan::AwaitPull { until } => {
                 self.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
-                self.schedule_step(pod, until, Step::ImageReady { index, pulled_since: Some(now), pull: SimDuration::ZERO, first: true });
+                self.schedule_step(
+                    pod,
+                    until,
+                    Step::ImageReady { index, pulled_since: Some(now), pull: SimDuration::ZERO, first: true },
+                );
             }
             PullPlan::Pull { duration } => {
                 let n = &mut self.store.nodes[node as usize];
@@ -103,7 +136,11 @@ impl Sim<'_> {
                 n.puller_free_at = done;
                 n.images.insert(image.clone(), done);
                 self.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
-                self.schedule_step(pod, done, Step::ImageReady { index, pulled_since: Some(now), pull: duration, first: true });
+                self.schedule_step(
+                    pod,
+                    done,
+                    Step::ImageReady { index, pulled_since: Some(now), pull: duration, first: true },
+                );
             }
         }
     }
@@ -129,7 +166,11 @@ impl Sim<'_> {
                 now,
                 "Pulled",
                 object.clone(),
-                format!("Successfully pulled image \"{image}\" in {} ({} including waiting)", go_duration(pull), go_duration(waited)),
+                format!(
+                    "Successfully pulled image \"{image}\" in {} ({} including waiting)",
+                    go_duration(pull),
+                    go_duration(waited)
+                ),
             );
         }
         self.recorder.normal(now, "Created", object, format!("Created container: {name}"));
@@ -193,7 +234,12 @@ impl Sim<'_> {
         cs.started_at = None;
         let wait = crash_loop_backoff(cs.backoff_count);
         p.reason = "CrashLoopBackOff".into();
-        self.recorder.warning(now, "BackOff", format!("pod/{pod_name}"), format!("Back-off restarting failed container {name} in pod {pod_name}_{ns}"));
+        self.recorder.warning(
+            now,
+            "BackOff",
+            format!("pod/{pod_name}"),
+            format!("Back-off restarting failed container {name} in pod {pod_name}_{ns}"),
+        );
         self.update_pod_ready(pod);
         self.pod_changed(pod);
         self.schedule_step(pod, now + wait, Step::Restart { index });
@@ -215,7 +261,8 @@ impl Sim<'_> {
         let Some(c) = self.container(pod, index).cloned() else { return };
         let now = self.kernel.now();
         let cs = &self.store.pods[pod as usize].containers[slot];
-        let (Some(started), true) = (cs.started_at, cs.restarts == restarts && cs.state == ContainerState::Running) else {
+        let (Some(started), true) = (cs.started_at, cs.restarts == restarts && cs.state == ContainerState::Running)
+        else {
             return;
         };
         let up = app_answers(started, self.image(&c.image).ready_after, now);
@@ -229,7 +276,12 @@ impl Sim<'_> {
                     return;
                 }
                 if !up {
-                    self.recorder.warning(now, "Unhealthy", object, "Readiness probe failed: connection refused".into());
+                    self.recorder.warning(
+                        now,
+                        "Unhealthy",
+                        object,
+                        "Readiness probe failed: connection refused".into(),
+                    );
                 }
                 let next = now + probe.period;
                 self.schedule_step(pod, next, Step::Probe { index, kind, count: successes, restarts });
@@ -241,9 +293,19 @@ impl Sim<'_> {
                     return;
                 }
                 let failures = count + 1;
-                self.recorder.warning(now, "Unhealthy", object.clone(), "Liveness probe failed: connection refused".into());
+                self.recorder.warning(
+                    now,
+                    "Unhealthy",
+                    object.clone(),
+                    "Liveness probe failed: connection refused".into(),
+                );
                 if failures >= probe.failure_threshold {
-                    self.recorder.normal(now, "Killing", object, format!("Container {} failed liveness probe, will be restarted", c.name));
+                    self.recorder.normal(
+                        now,
+                        "Killing",
+                        object,
+                        format!("Container {} failed liveness probe, will be restarted", c.name),
+                    );
                     self.crash(pod, index, slot, now);
                 } else {
                     let next = now + probe.period;

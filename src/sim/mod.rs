@@ -221,7 +221,8 @@ impl<'s> Sim<'s> {
         self.pod_changed(pod);
         if let Some(crate::model::store::PodOwner::ReplicaSet(rs)) = self.store.pods[pod as usize].owner {
             if let Some(d) = self.store.replica_sets[rs as usize].owner {
-                if self.store.deployments[d as usize].spec.strategy == crate::model::spec::DeploymentStrategy::Recreate {
+                if self.store.deployments[d as usize].spec.strategy == crate::model::spec::DeploymentStrategy::Recreate
+                {
                     self.enqueue_deployment(d);
                 }
             }

@@ -57,7 +57,9 @@ impl Sim<'_> {
                 let cost = deletion_cost(annotations);
                 self.create_pod(ns, name, labels.clone(), cost, spec.clone(), None, 0);
             }
-            ObjectSpec::ReplicaSet { labels, spec } => self.create_standalone_rs(RsKind::ReplicaSet, ns, name, labels, spec),
+            ObjectSpec::ReplicaSet { labels, spec } => {
+                self.create_standalone_rs(RsKind::ReplicaSet, ns, name, labels, spec)
+            }
             ObjectSpec::ReplicationController { labels, spec } => {
                 self.create_standalone_rs(RsKind::ReplicationController, ns, name, labels, spec)
             }
@@ -97,7 +99,8 @@ impl Sim<'_> {
                 }
             }
             ObjectSpec::ReplicaSet { spec, .. } | ObjectSpec::ReplicationController { spec, .. } => {
-                let kind = if obj.id.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
+                let kind =
+                    if obj.id.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
                 if let Some(rs) = self.store.find_rs(kind, ns, name) {
                     let r = &mut self.store.replica_sets[rs as usize];
                     r.replicas = spec.replicas;
@@ -122,7 +125,11 @@ impl Sim<'_> {
     }
 
     /// A new spec for a Deployment: a changed template starts a rollout.
-    pub(super) fn update_deployment_spec(&mut self, d: crate::model::store::DeployId, spec: crate::model::spec::DeploymentSpec) {
+    pub(super) fn update_deployment_spec(
+        &mut self,
+        d: crate::model::store::DeployId,
+        spec: crate::model::spec::DeploymentSpec,
+    ) {
         let hash = pod_template_hash(&spec.template, 0);
         let dep = &mut self.store.deployments[d as usize];
         let template_changed = dep.template_hash != hash;
@@ -146,7 +153,14 @@ impl Sim<'_> {
         }
     }
 
-    fn create_standalone_rs(&mut self, kind: RsKind, ns: &str, name: &str, labels: &crate::model::spec::Labels, spec: &ReplicaSetSpec) {
+    fn create_standalone_rs(
+        &mut self,
+        kind: RsKind,
+        ns: &str,
+        name: &str,
+        labels: &crate::model::spec::Labels,
+        spec: &ReplicaSetSpec,
+    ) {
         let rs = ReplicaSet::from_spec(kind, ns, name, labels.clone(), spec, self.kernel.now());
         let id = self.store.add_replica_set(rs);
         self.rs_sync_pending.push(false);
@@ -169,7 +183,13 @@ impl Sim<'_> {
         let containers = spec
             .containers
             .iter()
-            .map(|_| ContainerStatus { state: ContainerState::Waiting("ContainerCreating"), started_at: None, ready: false, restarts: 0, backoff_count: 0 })
+            .map(|_| ContainerStatus {
+                state: ContainerState::Waiting("ContainerCreating"),
+                started_at: None,
+                ready: false,
+                restarts: 0,
+                backoff_count: 0,
+            })
             .collect();
         let node_name = spec.node_name.clone();
         let id = self.store.add_pod(Pod {
@@ -250,11 +270,7 @@ impl Sim<'_> {
                 let rs = self.store.find_rs(kind, ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_replica_set(rs);
             }
-            Kind::Namespace => {
-                if !self.store.namespaces.remove(name) {
-                    return Err(not_found(id));
-                }
-            }
+            Kind::Namespace if !self.store.namespaces.remove(name) => return Err(not_found(id)),
             _ => {}
         }
         Ok(())

@@ -32,7 +32,9 @@ impl Sim<'_> {
             KubectlCommand::Delete { targets } => targets.iter().for_each(|t| check(t, self.delete_object(t))),
             KubectlCommand::Scale { target, replicas } => check(target, self.scale(target, *replicas)),
             KubectlCommand::SetImage { target, images } => check(target, self.set_image(target, images)),
-            KubectlCommand::RolloutUndo { target, to_revision } => check(target, self.rollout_undo(target, *to_revision)),
+            KubectlCommand::RolloutUndo { target, to_revision } => {
+                check(target, self.rollout_undo(target, *to_revision))
+            }
             KubectlCommand::RolloutPause { target } => check(target, self.set_paused(target, true)),
             KubectlCommand::RolloutResume { target } => check(target, self.set_paused(target, false)),
             KubectlCommand::RolloutRestart { target } => check(target, self.rollout_restart(target)),
@@ -122,7 +124,8 @@ impl Sim<'_> {
             return Err(format!("error: {} is already {state}", resource_phrase(target)));
         }
         dep.spec.paused = paused;
-        dep.progress_reason = Some(if paused { ProgressReason::DeploymentPaused } else { ProgressReason::DeploymentResumed });
+        dep.progress_reason =
+            Some(if paused { ProgressReason::DeploymentPaused } else { ProgressReason::DeploymentResumed });
         dep.progress_updated = now;
         self.enqueue_deployment(d);
         Ok(())
@@ -132,7 +135,10 @@ impl Sim<'_> {
     fn rollout_restart(&mut self, target: &ObjectRef) -> Result<(), ApiError> {
         let d = self.deployment(target)?;
         if self.store.deployments[d as usize].spec.paused {
-            return Err(format!("error: {} can't restart paused deployment (run rollout resume first)", resource_phrase(target)));
+            return Err(format!(
+                "error: {} can't restart paused deployment (run rollout resume first)",
+                resource_phrase(target)
+            ));
         }
         let mut template = (*self.store.deployments[d as usize].spec.template).clone();
         let stamp = format!("t+{}s", self.kernel.now().secs_millis());

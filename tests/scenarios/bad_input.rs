@@ -5,10 +5,7 @@ use kubesim::scenario::{load_file, Diagnostic, Severity};
 use std::path::{Path, PathBuf};
 
 fn fixture(dir: &str, name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(dir)
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir).join(name)
 }
 
 fn first_error(name: &str) -> Diagnostic {
@@ -16,10 +13,7 @@ fn first_error(name: &str) -> Diagnostic {
     match load_file(&path, &[]) {
         Ok(_) => panic!("{name} loaded, but it is malformed"),
         Err(diags) => {
-            let first = diags
-                .first()
-                .cloned()
-                .unwrap_or_else(|| panic!("{name}: no diagnostics"));
+            let first = diags.first().cloned().unwrap_or_else(|| panic!("{name}: no diagnostics"));
             assert_eq!(first.severity, Severity::Error, "{name}: {first}");
             first
         }
@@ -64,25 +58,11 @@ fn every_bad_fixture_gets_a_clear_first_error() {
     for (name, phrase, line) in CASES {
         let d = first_error(name);
         let shown = d.to_string();
-        assert!(
-            d.file.ends_with(name),
-            "{name}: names {}\n{shown}",
-            d.file.display()
-        );
-        assert!(
-            shown.contains(&*fixture("bad", name).to_string_lossy()),
-            "{name}: {shown}"
-        );
-        assert!(
-            d.message.contains(phrase),
-            "{name}: expected {phrase:?} in\n{shown}"
-        );
+        assert!(d.file.ends_with(name), "{name}: names {}\n{shown}", d.file.display());
+        assert!(shown.contains(&*fixture("bad", name).to_string_lossy()), "{name}: {shown}");
+        assert!(d.message.contains(phrase), "{name}: expected {phrase:?} in\n{shown}");
         assert_eq!(d.line, *line, "{name}: line\n{shown}");
-        assert_eq!(
-            d.column.is_some(),
-            line.is_some(),
-            "{name}: column\n{shown}"
-        );
+        assert_eq!(d.column.is_some(), line.is_some(), "{name}: column\n{shown}");
     }
 }
 
@@ -97,10 +77,7 @@ fn every_fixture_file_has_a_case() {
         .collect();
     names.sort();
     for n in names {
-        assert!(
-            CASES.iter().any(|(c, ..)| *c == n),
-            "fixture {n} has no expectation"
-        );
+        assert!(CASES.iter().any(|(c, ..)| *c == n), "fixture {n} has no expectation");
     }
 }
 
@@ -111,54 +88,27 @@ fn suggestions_name_the_closest_valid_word() {
     assert_eq!(help("misspelt-kind.yaml"), "did you mean `Deployment`?");
     assert_eq!(help("misspelt-verb.yaml"), "did you mean `scale`?");
     assert_eq!(help("misspelt-top-level.yaml"), "did you mean `duration`?");
-    assert_eq!(
-        help("misspelt-container-field.yaml"),
-        "did you mean `image`?"
-    );
-    assert_eq!(
-        help("wrong-api-version.yaml"),
-        "Deployment is in apiVersion `apps/v1`"
-    );
+    assert_eq!(help("misspelt-container-field.yaml"), "did you mean `image`?");
+    assert_eq!(help("wrong-api-version.yaml"), "Deployment is in apiVersion `apps/v1`");
     assert!(help("tab-indentation.yaml").contains("tabs"));
 }
 
 #[test]
 fn the_good_fixture_loads_with_defaults_and_warnings() {
-    let loaded = load_file(
-        &fixture("good", "rolling-update.yaml"),
-        &["deployment/nginx-dep.spec.replicas=6".into()],
-    )
-    .unwrap_or_else(|e| {
-        panic!(
-            "{}",
-            e.iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    });
+    let loaded = load_file(&fixture("good", "rolling-update.yaml"), &["deployment/nginx-dep.spec.replicas=6".into()])
+        .unwrap_or_else(|e| panic!("{}", e.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")));
     let s = &loaded.scenario;
     assert_eq!(s.name, "rolling-update");
     assert_eq!(s.objects.len(), 3, "deployment, service, replicaset");
     assert_eq!(s.timeline.len(), 5);
-    let times: Vec<u64> = s
-        .timeline
-        .iter()
-        .map(|e| e.at.as_micros() / 1_000_000)
-        .collect();
+    let times: Vec<u64> = s.timeline.iter().map(|e| e.at.as_micros() / 1_000_000).collect();
     assert_eq!(times, [120, 300, 360, 420, 480], "sorted by at");
     let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.message.clone()).collect();
     assert!(
-        warnings.iter().any(|w| w
-            .contains("fields accepted but not simulated: spec.template.spec.containers[0].env")),
+        warnings.iter().any(|w| w.contains("fields accepted but not simulated: spec.template.spec.containers[0].env")),
         "{warnings:?}"
     );
-    assert!(
-        warnings
-            .iter()
-            .any(|w| w.contains("kinds not simulated yet") && w.contains("Service")),
-        "{warnings:?}"
-    );
+    assert!(warnings.iter().any(|w| w.contains("kinds not simulated yet") && w.contains("Service")), "{warnings:?}");
     match &s.objects[0].spec {
         kubesim::model::spec::ObjectSpec::Deployment { spec, .. } => {
             assert_eq!(spec.replicas, 6, "--set applied");

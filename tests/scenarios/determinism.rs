@@ -5,7 +5,8 @@ use std::path::Path;
 use std::process::Command;
 
 const FILES: [&str; 4] = ["summary.json", "timeseries.csv", "pods.csv", "events.csv"];
-const SCENARIOS: [&str; 3] = ["scenarios/nginx-rolling-update.yaml", "scenarios/rolling-update-default.yaml", "scenarios/recreate.yaml"];
+const SCENARIOS: [&str; 3] =
+    ["scenarios/nginx-rolling-update.yaml", "scenarios/rolling-update-default.yaml", "scenarios/recreate.yaml"];
 
 fn run_all(out: &Path, jobs: &str) {
     let status = Command::new(env!("CARGO_BIN_EXE_kubesim"))

@@ -36,8 +36,10 @@ fn surge_one_unavailable_one_stays_between_4_and_6() {
     let lives = lives(&outcome, "nginx-dep");
     // Until the scale to 10 at 4m.
     let window: Vec<PodLife> = lives.into_iter().filter(|l| l.created < SimTime(240_000_000)).collect();
-    let points: Vec<SimTime> =
-        change_points(&window, 10).into_iter().filter(|&t| t >= SimTime(60_000_000) && t < SimTime(240_000_000)).collect();
+    let points: Vec<SimTime> = change_points(&window, 10)
+        .into_iter()
+        .filter(|&t| t >= SimTime(60_000_000) && t < SimTime(240_000_000))
+        .collect();
     let max_active = points.iter().map(|&t| active_at(&window, t)).max().unwrap_or(0);
     let min_available = points.iter().map(|&t| available_at(&window, t, 10)).min().unwrap_or(0);
     assert!(max_active <= 6, "{max_active} pods, more than 5 + maxSurge 1");
@@ -57,9 +59,13 @@ fn nginx_example_ends_with_ten_pods_of_the_new_image() {
 fn recreate_starts_no_new_pod_before_the_last_old_one_is_gone() {
     let (_, outcome) = run("scenarios/recreate.yaml", &[]);
     let lives = lives(&outcome, "api");
-    let last_old_gone = lives.iter().filter(|l| l.revision == 1).filter_map(|l| l.deleted).max().expect("old pods were deleted");
+    let last_old_gone =
+        lives.iter().filter(|l| l.revision == 1).filter_map(|l| l.deleted).max().expect("old pods were deleted");
     let first_new = lives.iter().filter(|l| l.revision == 2).map(|l| l.created).min().expect("new pods were created");
-    assert!(first_new > last_old_gone, "a new pod was created at {first_new:?}, before the last old pod was gone at {last_old_gone:?}");
+    assert!(
+        first_new > last_old_gone,
+        "a new pod was created at {first_new:?}, before the last old pod was gone at {last_old_gone:?}"
+    );
     assert_eq!(lives.iter().filter(|l| l.revision == 2 && l.deleted.is_none()).count(), 6);
 }
 

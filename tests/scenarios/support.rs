@@ -68,6 +68,8 @@ pub fn active_at(lives: &[PodLife], t: SimTime) -> usize {
 pub fn available_at(lives: &[PodLife], t: SimTime, min_ready: u64) -> usize {
     lives
         .iter()
-        .filter(|l| l.ready.is_some_and(|r| SimTime(r.0 + min_ready * 1_000_000) <= t) && l.terminating.is_none_or(|x| x > t))
+        .filter(|l| {
+            l.ready.is_some_and(|r| SimTime(r.0 + min_ready * 1_000_000) <= t) && l.terminating.is_none_or(|x| x > t)
+        })
         .count()
 }

@@ -119,18 +119,10 @@ impl<'a> Sync<'a> {
         let max = desired + util::max_surge(self.d.spec);
         let rs = &mut self.rss[i];
         let size_changed = rs.replicas != to;
-        let annotations_changed =
-            rs.desired_annotation != Some(desired) || rs.max_annotation != Some(max);
+        let annotations_changed = rs.desired_annotation != Some(desired) || rs.max_annotation != Some(max);
         if size_changed || annotations_changed {
             let rs_ref = rs.id.map_or(RsRef::New, RsRef::Existing);
-            self.actions.push(Action::Scale {
-                rs: rs_ref,
-                name: rs.name.clone(),
-                from: rs.replicas,
-                to,
-                desired,
-                max,
-            });
+            self.actions.push(Action::Scale { rs: rs_ref, name: rs.name.clone(), from: rs.replicas, to, desired, max });
             rs.replicas = to;
             rs.desired_annotation = Some(desired);
             rs.max_annotation = Some(max);

@@ -39,9 +39,14 @@ pub fn made_progress(previous: &DeploymentStatus, current: &DeploymentStatus) ->
 
 /// syncRolloutStatus' handling of the Progressing condition.
 pub fn sync_progress(input: &ProgressInput<'_>) -> ProgressOutput {
-    let mut out = ProgressOutput { reason: input.reason, updated_at: input.updated_at, timed_out_message: None, recheck_at: None };
-    let rollout_done = input.current.replicas == input.current.updated
-        && input.reason == Some(ProgressReason::NewReplicaSetAvailable);
+    let mut out = ProgressOutput {
+        reason: input.reason,
+        updated_at: input.updated_at,
+        timed_out_message: None,
+        recheck_at: None,
+    };
+    let rollout_done =
+        input.current.replicas == input.current.updated && input.reason == Some(ProgressReason::NewReplicaSetAvailable);
     if rollout_done {
         return out;
     }
@@ -57,7 +62,8 @@ pub fn sync_progress(input: &ProgressInput<'_>) -> ProgressOutput {
         out.reason = Some(ProgressReason::ReplicaSetUpdated);
         out.updated_at = input.now;
         out.recheck_at = Some(input.now + deadline + SimDuration::from_secs(1));
-    } else if matches!(out.reason, Some(r) if r != ProgressReason::ProgressDeadlineExceeded && r != ProgressReason::DeploymentPaused) {
+    } else if matches!(out.reason, Some(r) if r != ProgressReason::ProgressDeadlineExceeded && r != ProgressReason::DeploymentPaused)
+    {
         let due = input.updated_at + deadline;
         if input.now > due {
             out.reason = Some(ProgressReason::ProgressDeadlineExceeded);

@@ -63,7 +63,13 @@ mod tests {
     #[test]
     fn old_replica_sets_scale_to_zero_first() {
         let spec = recreate_spec(3);
-        let view = DeploymentView { name: "web", spec: &spec, template_hash: "new", status_replicas: 3, replica_sets: vec![rs(0, "old", 0, 3, 3)] };
+        let view = DeploymentView {
+            name: "web",
+            spec: &spec,
+            template_hash: "new",
+            status_replicas: 3,
+            replica_sets: vec![rs(0, "old", 0, 3, 3)],
+        };
         let r = reconcile(&view);
         assert!(matches!(r.actions[..], [Action::Scale { from: 3, to: 0, .. }]), "{:?}", r.actions);
     }
@@ -73,7 +79,13 @@ mod tests {
         let spec = recreate_spec(3);
         let mut old = rs(0, "old", 0, 0, 0);
         old.pods_existing = 1; // terminating
-        let view = DeploymentView { name: "web", spec: &spec, template_hash: "new", status_replicas: 0, replica_sets: vec![old] };
+        let view = DeploymentView {
+            name: "web",
+            spec: &spec,
+            template_hash: "new",
+            status_replicas: 0,
+            replica_sets: vec![old],
+        };
         assert!(reconcile(&view).actions.is_empty());
     }
 
@@ -82,8 +94,18 @@ mod tests {
         let spec = recreate_spec(3);
         let mut old = rs(0, "old", 0, 0, 0);
         old.pods_existing = 0;
-        let view = DeploymentView { name: "web", spec: &spec, template_hash: "new", status_replicas: 0, replica_sets: vec![old] };
+        let view = DeploymentView {
+            name: "web",
+            spec: &spec,
+            template_hash: "new",
+            status_replicas: 0,
+            replica_sets: vec![old],
+        };
         let r = reconcile(&view);
-        assert!(matches!(r.actions[..], [Action::CreateReplicaSet { replicas: 3, revision: 2, .. }]), "{:?}", r.actions);
+        assert!(
+            matches!(r.actions[..], [Action::CreateReplicaSet { replicas: 3, revision: 2, .. }]),
+            "{:?}",
+            r.actions
+        );
     }
 }

@@ -58,8 +58,14 @@ mod tests {
     #[test]
     fn undo_errors_in_kubectls_words() {
         let r = revs(&[(1, true)]);
-        assert_eq!(find_rollback_target("web", &r, None), Err("no rollout history found for deployment \"web\"".into()));
-        assert_eq!(find_rollback_target("web", &r, Some(7)), Err("unable to find specified revision 7 in history".into()));
+        assert_eq!(
+            find_rollback_target("web", &r, None),
+            Err("no rollout history found for deployment \"web\"".into())
+        );
+        assert_eq!(
+            find_rollback_target("web", &r, Some(7)),
+            Err("unable to find specified revision 7 in history".into())
+        );
         assert_eq!(
             find_rollback_target("web", &r, Some(1)),
             Err("skipped rollback (current template already matches revision 1)".into())

@@ -116,7 +116,13 @@ mod tests {
         // 10 replicas at 25%/25%: surge 3, unavailable 2.
         let spec = rolling_spec(10, Percent(25), Percent(25));
         let old = rs(0, "old", 0, 10, 10);
-        let view = DeploymentView { name: "web", spec: &spec, template_hash: "new", status_replicas: 10, replica_sets: vec![old.clone()] };
+        let view = DeploymentView {
+            name: "web",
+            spec: &spec,
+            template_hash: "new",
+            status_replicas: 10,
+            replica_sets: vec![old.clone()],
+        };
         let r = reconcile(&view);
         assert!(matches!(r.actions[0], Action::CreateReplicaSet { replicas: 3, revision: 2, .. }), "{:?}", r.actions);
     }
@@ -130,7 +136,13 @@ mod tests {
         let mut new = rs(1, "new", 1, 3, 0);
         new.desired_annotation = Some(10);
         let rss = vec![old, new];
-        let view = DeploymentView { name: "web", spec: &spec, template_hash: "new", status_replicas: 13, replica_sets: rss.clone() };
+        let view = DeploymentView {
+            name: "web",
+            spec: &spec,
+            template_hash: "new",
+            status_replicas: 13,
+            replica_sets: rss.clone(),
+        };
         let r = reconcile(&view);
         assert_eq!(sizes_after(&rss, &r.actions), vec![("old".into(), 8), ("new".into(), 3)]);
     }
@@ -144,7 +156,13 @@ mod tests {
         let mut new = rs(1, "new", 1, 0, 0);
         new.desired_annotation = Some(10);
         let rss = vec![old, new];
-        let view = DeploymentView { name: "web", spec: &spec, template_hash: "new", status_replicas: 10, replica_sets: rss.clone() };
+        let view = DeploymentView {
+            name: "web",
+            spec: &spec,
+            template_hash: "new",
+            status_replicas: 10,
+            replica_sets: rss.clone(),
+        };
         let r = reconcile(&view);
         // maxScaledDown = 10 - 9 - 0 = 1: only one unhealthy pod may go in this sync.
         assert_eq!(sizes_after(&rss, &r.actions), vec![("old".into(), 9), ("new".into(), 0)]);
@@ -156,7 +174,13 @@ mod tests {
         let mut new = rs(0, "new", 0, 5, 5);
         new.desired_annotation = Some(5);
         new.max_annotation = Some(6);
-        let view = DeploymentView { name: "web", spec: &spec, template_hash: "new", status_replicas: 5, replica_sets: vec![new] };
+        let view = DeploymentView {
+            name: "web",
+            spec: &spec,
+            template_hash: "new",
+            status_replicas: 5,
+            replica_sets: vec![new],
+        };
         let r = reconcile(&view);
         assert!(r.actions.is_empty(), "{:?}", r.actions);
         assert!(r.complete);

@@ -71,9 +71,10 @@ pub(crate) fn new_rs_new_replicas(s: &Sync<'_>, all: &[usize], new_replicas: i32
 /// isScalingEvent: an active ReplicaSet's desired-replicas annotation differs from the
 /// Deployment's replicas, so the user scaled it.
 pub(crate) fn is_scaling_event(s: &Sync<'_>) -> bool {
-    s.rss.iter().filter(|rs| rs.replicas > 0).any(|rs| {
-        rs.desired_annotation.is_some_and(|desired| desired != s.d.spec.replicas)
-    })
+    s.rss
+        .iter()
+        .filter(|rs| rs.replicas > 0)
+        .any(|rs| rs.desired_annotation.is_some_and(|desired| desired != s.d.spec.replicas))
 }
 
 /// FindActiveOrLatest: the only active ReplicaSet, or the newest when none is active,
@@ -243,7 +244,13 @@ mod tests {
             })
             .collect();
         let newest = sizes.last().map(|s| s.0).unwrap_or_default();
-        let view = DeploymentView { name: "web", spec: &spec, template_hash: newest, status_replicas: old_replicas, replica_sets: rss.clone() };
+        let view = DeploymentView {
+            name: "web",
+            spec: &spec,
+            template_hash: newest,
+            status_replicas: old_replicas,
+            replica_sets: rss.clone(),
+        };
         let result = reconcile(&view);
         sizes_after(&rss, &result.actions).into_iter().map(|(_, n)| n).collect()
     }

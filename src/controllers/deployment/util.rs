@@ -67,11 +67,7 @@ pub fn pod_template_hash(template: &PodTemplate, collision_count: u32) -> String
     if collision_count > 0 {
         bytes.extend_from_slice(&collision_count.to_le_bytes());
     }
-    fnv32a(&bytes)
-        .to_string()
-        .bytes()
-        .map(|d| SAFE_ALPHANUMS[usize::from(d) % SAFE_ALPHANUMS.len()] as char)
-        .collect()
+    fnv32a(&bytes).to_string().bytes().map(|d| SAFE_ALPHANUMS[usize::from(d) % SAFE_ALPHANUMS.len()] as char).collect()
 }
 
 #[cfg(test)]

@@ -54,4 +54,3 @@ pub trait ScorePlugin: Sync {
     /// A score in 0..=MAX_NODE_SCORE.
     fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64;
 }
-

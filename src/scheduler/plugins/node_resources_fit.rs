@@ -24,7 +24,12 @@ impl FilterPlugin for NodeResourcesFit {
         let checks = [
             ("cpu", want.cpu_millis, used.cpu_millis, alloc.cpu_millis),
             ("memory", want.memory_bytes, used.memory_bytes, alloc.memory_bytes),
-            ("ephemeral-storage", want.ephemeral_storage_bytes, used.ephemeral_storage_bytes, alloc.ephemeral_storage_bytes),
+            (
+                "ephemeral-storage",
+                want.ephemeral_storage_bytes,
+                used.ephemeral_storage_bytes,
+                alloc.ephemeral_storage_bytes,
+            ),
         ];
         for (name, want, used, alloc) in checks {
             if want > 0 && want > alloc - used {
