@@ -9,5 +9,6 @@
 mod bad_input;
 mod cli;
 mod determinism;
+mod properties;
 mod rollouts;
 mod support;
