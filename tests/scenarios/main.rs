@@ -8,7 +8,9 @@
 
 mod bad_input;
 mod cli;
+mod deployments;
 mod determinism;
+mod pods;
 mod properties;
 mod rollouts;
 mod support;
