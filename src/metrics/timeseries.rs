@@ -3,6 +3,7 @@
 use super::rollouts::pod_counts;
 use crate::engine::SimTime;
 use crate::model::store::{PodPhase, Store};
+use std::collections::BTreeMap;
 
 pub struct TimeSeries {
     pub columns: Vec<String>,
@@ -10,6 +11,9 @@ pub struct TimeSeries {
     deployments: Vec<(String, String)>,
     /// Per sample: the time and one value per column (None where it does not apply yet).
     pub rows: Vec<(SimTime, Vec<Option<f64>>)>,
+    /// Per tracked Deployment (column order): revision -> ready pods at each sample, for the
+    /// rollout charts. A revision first seen late is zero-filled before.
+    pub ready_by_revision: Vec<BTreeMap<i64, Vec<u32>>>,
 }
 
 const DEPLOYMENT_SERIES: [&str; 4] = ["desired", "ready", "available", "updated"];
@@ -36,10 +40,45 @@ impl TimeSeries {
         for s in CLUSTER_SERIES {
             columns.push(format!("cluster/all/{s}"));
         }
-        TimeSeries { columns, deployments: deployments.to_vec(), rows: Vec::new() }
+        TimeSeries {
+            columns,
+            deployments: deployments.to_vec(),
+            rows: Vec::new(),
+            ready_by_revision: vec![BTreeMap::new(); deployments.len()],
+        }
+    }
+
+    /// The tracked Deployments, `(namespace, name)`, in column order.
+    pub fn deployments(&self) -> &[(String, String)] {
+        &self.deployments
+    }
+
+    fn sample_revisions(&mut self, store: &Store) {
+        let sample = self.rows.len();
+        for (i, (ns, name)) in self.deployments.iter().enumerate() {
+            let mut counts: BTreeMap<i64, u32> = BTreeMap::new();
+            if let Some(d) = store.find_deployment(ns, name) {
+                for &rs in &store.deployments[d as usize].replica_sets {
+                    for &p in &store.replica_sets[rs as usize].pods {
+                        let pod = &store.pods[p as usize];
+                        if pod.is_active() && pod.is_ready() {
+                            *counts.entry(pod.revision).or_insert(0) += 1;
+                        }
+                    }
+                }
+            }
+            let series = &mut self.ready_by_revision[i];
+            for (rev, n) in counts {
+                series.entry(rev).or_insert_with(|| vec![0; sample]).push(n);
+            }
+            for values in series.values_mut() {
+                values.resize(sample + 1, 0);
+            }
+        }
     }
 
     pub fn sample(&mut self, store: &Store, now: SimTime) {
+        self.sample_revisions(store);
         let mut row = Vec::with_capacity(self.columns.len());
         for (ns, name) in &self.deployments {
             match store.find_deployment(ns, name) {

@@ -1,6 +1,7 @@
 //! Writers: the run's files, each written to a temporary name and renamed, so that a
 //! crash never leaves half a file.
 
+pub mod charts;
 mod csv_files;
 mod summary;
 
@@ -50,6 +51,13 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
         let path = dir.join(name);
         write_atomic(&path, &bytes)?;
         written.push(path);
+    }
+    let charts_dir = dir.join("charts");
+    fs::create_dir_all(&charts_dir)?;
+    for chart in charts::run_charts(outcome) {
+        let paths = charts::render(&charts_dir, &chart)
+            .map_err(|e| io::Error::other(format!("chart {}: {e}", chart.file_stem)))?;
+        written.extend(paths);
     }
     Ok(written)
 }

@@ -49,12 +49,26 @@ fn run_writes_every_file() {
     let out = tempfile::tempdir().expect("temp dir");
     let output = kubesim(&["run", "--quiet", repo_path("scenarios/recreate.yaml").to_str().expect("path")], out.path());
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    for f in ["summary.json", "run.json", "timeseries.csv", "pods.csv", "events.csv"] {
+    for f in [
+        "summary.json",
+        "run.json",
+        "timeseries.csv",
+        "pods.csv",
+        "events.csv",
+        "charts/deployment-api.svg",
+        "charts/deployment-api.png",
+        "charts/pods.svg",
+        "charts/pods.png",
+        "charts/allocation.svg",
+        "charts/allocation.png",
+    ] {
         assert!(out.path().join("recreate").join(f).is_file(), "{f} missing");
     }
-    let leftovers: Vec<_> = std::fs::read_dir(out.path().join("recreate"))
-        .expect("dir")
-        .filter_map(|e| e.ok())
+    let png = std::fs::read(out.path().join("recreate/charts/pods.png")).expect("png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a real PNG");
+    let leftovers: Vec<_> = ["recreate", "recreate/charts"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(out.path().join(d)).expect("dir").filter_map(|e| e.ok()))
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");

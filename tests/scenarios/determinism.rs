@@ -4,7 +4,16 @@ use crate::support::repo_path;
 use std::path::Path;
 use std::process::Command;
 
-const FILES: [&str; 4] = ["summary.json", "timeseries.csv", "pods.csv", "events.csv"];
+const FILES: [&str; 8] = [
+    "summary.json",
+    "timeseries.csv",
+    "pods.csv",
+    "events.csv",
+    "charts/pods.svg",
+    "charts/pods.png",
+    "charts/allocation.svg",
+    "charts/allocation.png",
+];
 const SCENARIOS: [&str; 3] =
     ["scenarios/nginx-rolling-update.yaml", "scenarios/rolling-update-default.yaml", "scenarios/recreate.yaml"];
 

@@ -1,0 +1,170 @@
+//! Charts as SVG and PNG, drawn with plotters. The PNGs use the DejaVu Sans font shipped in
+//! `assets/fonts/` (no system fonts needed); the SVGs name the font family and let the viewer
+//! draw the text.
+
+use crate::sim::Outcome;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+const WIDTH: u32 = 960;
+const HEIGHT: u32 = 540;
+/// Okabe-Ito colours: distinguishable with colour blindness.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
+];
+
+fn register_font() {
+    REGISTER.call_once(|| {
+        // The font is compiled in; it cannot be missing, only corrupt (a build problem).
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// One line of a chart.
+pub struct Series {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+    pub dashed: bool,
+}
+
+pub struct Chart {
+    pub file_stem: String,
+    pub title: String,
+    pub y_label: String,
+    pub series: Vec<Series>,
+    /// Fixed y range (fractions), or None to fit the data.
+    pub y_max: Option<f64>,
+}
+
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let x_max = chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(1.0, f64::max);
+    let y_data = chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
+    let y_max = chart.y_max.unwrap_or((y_data * 1.15).max(1.0).ceil());
+    let mut ctx = ChartBuilder::on(&root)
+        .caption(&chart.title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..x_max, 0.0..y_max)
+        .map_err(err)?;
+    let fraction = chart.y_max.is_some_and(|m| m <= 1.0);
+    let y_format = move |v: &f64| if fraction { format!("{v:.1}") } else { format!("{v:.0}") };
+    ctx.configure_mesh()
+        .x_desc("virtual time (s)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&y_format)
+        .y_desc(chart.y_label.as_str())
+        .label_style(("sans-serif", 14))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(err)?;
+    for (i, s) in chart.series.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let style = color.stroke_width(2);
+        let drawn = if s.dashed {
+            ctx.draw_series(DashedLineSeries::new(s.points.iter().copied(), 6, 4, style)).map_err(err)?
+        } else {
+            ctx.draw_series(LineSeries::new(s.points.iter().copied(), style)).map_err(err)?
+        };
+        drawn
+            .label(s.label.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+    }
+    ctx.configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .label_font(("sans-serif", 14))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+/// Renders `chart` as `<dir>/<stem>.svg` and `.png` (written to temporary names first).
+pub fn render(dir: &Path, chart: &Chart) -> Result<Vec<PathBuf>, String> {
+    register_font();
+    let svg_path = dir.join(format!("{}.svg", chart.file_stem));
+    let png_path = dir.join(format!("{}.png", chart.file_stem));
+    let mut svg = String::new();
+    draw(SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area(), chart)?;
+    super::write_atomic(&svg_path, svg.as_bytes()).map_err(|e| e.to_string())?;
+    // The bitmap backend encodes by the file's extension, so the temporary name ends in .png.
+    let tmp = dir.join(format!(".{}.tmp-{}.png", chart.file_stem, std::process::id()));
+    let drawn = draw(BitMapBackend::new(&tmp, (WIDTH, HEIGHT)).into_drawing_area(), chart)
+        .and_then(|()| std::fs::rename(&tmp, &png_path).map_err(|e| e.to_string()));
+    if drawn.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    drawn?;
+    Ok(vec![svg_path, png_path])
+}
+
+/// The charts of one run: ready pods by revision per Deployment, pods by phase, and how
+/// much of the cluster's cpu and memory is requested.
+pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
+    let ts = &outcome.metrics.timeseries;
+    let times: Vec<f64> = ts.rows.iter().map(|(t, _)| t.as_secs_f64()).collect();
+    let column = |name: &str| -> Vec<(f64, f64)> {
+        let Some(i) = ts.columns.iter().position(|c| c == name) else { return Vec::new() };
+        ts.rows.iter().filter_map(|(t, row)| row.get(i).copied().flatten().map(|v| (t.as_secs_f64(), v))).collect()
+    };
+    let mut charts = Vec::new();
+    for (k, (ns, name)) in ts.deployments().iter().enumerate() {
+        let key = crate::metrics::timeseries::column_name(ns, name);
+        // Desired and available first, so the per-revision lines are drawn over them.
+        let mut series = vec![
+            Series { label: "desired".into(), points: column(&format!("deployment/{key}/desired")), dashed: true },
+            Series { label: "available".into(), points: column(&format!("deployment/{key}/available")), dashed: true },
+        ];
+        series.extend(ts.ready_by_revision[k].iter().map(|(rev, counts)| Series {
+            label: format!("ready, revision {rev}"),
+            points: times.iter().copied().zip(counts.iter().map(|&c| f64::from(c))).collect(),
+            dashed: false,
+        }));
+        charts.push(Chart {
+            file_stem: format!("deployment-{}", key.replace(':', "-")),
+            title: format!("deployment/{key}: ready pods by revision"),
+            y_label: "pods".into(),
+            series,
+            y_max: None,
+        });
+    }
+    charts.push(Chart {
+        file_stem: "pods".into(),
+        title: "Pods in the cluster".into(),
+        y_label: "pods".into(),
+        series: vec![
+            Series { label: "running".into(), points: column("cluster/all/pods_running"), dashed: false },
+            Series { label: "pending".into(), points: column("cluster/all/pods_pending"), dashed: false },
+        ],
+        y_max: None,
+    });
+    charts.push(Chart {
+        file_stem: "allocation".into(),
+        title: "Requested share of the cluster's allocatable".into(),
+        y_label: "fraction".into(),
+        series: vec![
+            Series { label: "cpu".into(), points: column("cluster/all/cpu_requested_frac"), dashed: false },
+            Series { label: "memory".into(), points: column("cluster/all/memory_requested_frac"), dashed: false },
+        ],
+        y_max: Some(1.0),
+    });
+    charts
+}
