@@ -1,17 +1,9 @@
 //! Deployment features beyond the strategies: pause and resume, progress deadline, undo
 //! errors, cleanup of old ReplicaSets.
 
+use crate::support::run_text;
 use kubesim::engine::SimTime;
 use kubesim::sim::Outcome;
-use std::path::Path;
-
-fn run_text(text: &str) -> Outcome {
-    let loaded = match kubesim::load_str(Path::new("inline.yaml"), text, &[]) {
-        Ok(l) => l,
-        Err(d) => panic!("scenario should load: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
-    };
-    kubesim::simulate(&loaded.scenario, None)
-}
 
 fn deployment(extra_spec: &str, timeline: &str, images: &str) -> String {
     format!(

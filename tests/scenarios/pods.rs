@@ -1,18 +1,10 @@
 //! Pods as `kubectl describe pod` would tell their story: scheduling, pulls, probes,
 //! restarts and termination.
 
+use crate::support::run_text;
 use kubesim::engine::SimTime;
 use kubesim::model::events::EventRecord;
 use kubesim::sim::Outcome;
-use std::path::Path;
-
-fn run_text(text: &str) -> Outcome {
-    let loaded = match kubesim::load_str(Path::new("inline.yaml"), text, &[]) {
-        Ok(l) => l,
-        Err(d) => panic!("scenario should load: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
-    };
-    kubesim::simulate(&loaded.scenario, None)
-}
 
 fn events<'a>(o: &'a Outcome, reason: &str) -> Vec<&'a EventRecord> {
     o.recorder.records.iter().filter(|e| e.reason == reason).collect()

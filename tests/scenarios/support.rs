@@ -19,6 +19,15 @@ pub fn run(rel: &str, overrides: &[&str]) -> (kubesim::Scenario, Outcome) {
     (loaded.scenario, outcome)
 }
 
+/// Loads scenario text (named `inline.yaml` in messages) and runs it.
+pub fn run_text(text: &str) -> Outcome {
+    let loaded = match kubesim::load_str(Path::new("inline.yaml"), text, &[]) {
+        Ok(l) => l,
+        Err(d) => panic!("scenario should load: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
+    };
+    kubesim::simulate(&loaded.scenario, None)
+}
+
 /// A pod's life as pods.csv tells it.
 pub struct PodLife {
     pub revision: i64,

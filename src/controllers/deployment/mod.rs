@@ -176,6 +176,11 @@ pub(crate) mod test_support {
         }
     }
 
+    /// Deployment `web` whose current template hash is `new`.
+    pub fn view(spec: &DeploymentSpec, status_replicas: i32, replica_sets: Vec<RsView>) -> DeploymentView<'_> {
+        DeploymentView { name: "web", spec, template_hash: "new", status_replicas, replica_sets }
+    }
+
     /// A ReplicaSet `name` (its hash is its name) created at `created` seconds.
     pub fn rs(id: RsId, name: &str, created: u64, replicas: i32, available: i32) -> RsView {
         RsView {

@@ -42,8 +42,8 @@ fn old_pods_running(s: &Sync<'_>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::rs;
-    use super::super::{reconcile, Action, DeploymentView};
+    use super::super::test_support::{rs, view};
+    use super::super::{reconcile, Action};
     use crate::model::spec::{DeploymentSpec, DeploymentStrategy, PodTemplate, Selector};
     use std::sync::Arc;
 
@@ -63,13 +63,7 @@ mod tests {
     #[test]
     fn old_replica_sets_scale_to_zero_first() {
         let spec = recreate_spec(3);
-        let view = DeploymentView {
-            name: "web",
-            spec: &spec,
-            template_hash: "new",
-            status_replicas: 3,
-            replica_sets: vec![rs(0, "old", 0, 3, 3)],
-        };
+        let view = view(&spec, 3, vec![rs(0, "old", 0, 3, 3)]);
         let r = reconcile(&view);
         assert!(matches!(r.actions[..], [Action::Scale { from: 3, to: 0, .. }]), "{:?}", r.actions);
     }
@@ -79,13 +73,7 @@ mod tests {
         let spec = recreate_spec(3);
         let mut old = rs(0, "old", 0, 0, 0);
         old.pods_existing = 1; // terminating
-        let view = DeploymentView {
-            name: "web",
-            spec: &spec,
-            template_hash: "new",
-            status_replicas: 0,
-            replica_sets: vec![old],
-        };
+        let view = view(&spec, 0, vec![old]);
         assert!(reconcile(&view).actions.is_empty());
     }
 
@@ -94,13 +82,7 @@ mod tests {
         let spec = recreate_spec(3);
         let mut old = rs(0, "old", 0, 0, 0);
         old.pods_existing = 0;
-        let view = DeploymentView {
-            name: "web",
-            spec: &spec,
-            template_hash: "new",
-            status_replicas: 0,
-            replica_sets: vec![old],
-        };
+        let view = view(&spec, 0, vec![old]);
         let r = reconcile(&view);
         assert!(
             matches!(r.actions[..], [Action::CreateReplicaSet { replicas: 3, revision: 2, .. }]),

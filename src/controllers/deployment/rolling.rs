@@ -107,8 +107,8 @@ fn scale_down_old_replica_sets_for_rolling_update(s: &mut Sync<'_>, old: &[usize
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{rolling_spec, rs, sizes_after};
-    use super::super::{reconcile, Action, DeploymentView};
+    use super::super::test_support::{rolling_spec, rs, sizes_after, view};
+    use super::super::{reconcile, Action};
     use crate::model::spec::IntOrPercent::{Int, Percent};
 
     #[test]
@@ -116,13 +116,7 @@ mod tests {
         // 10 replicas at 25%/25%: surge 3, unavailable 2.
         let spec = rolling_spec(10, Percent(25), Percent(25));
         let old = rs(0, "old", 0, 10, 10);
-        let view = DeploymentView {
-            name: "web",
-            spec: &spec,
-            template_hash: "new",
-            status_replicas: 10,
-            replica_sets: vec![old.clone()],
-        };
+        let view = view(&spec, 10, vec![old.clone()]);
         let r = reconcile(&view);
         assert!(matches!(r.actions[0], Action::CreateReplicaSet { replicas: 3, revision: 2, .. }), "{:?}", r.actions);
     }
@@ -136,13 +130,7 @@ mod tests {
         let mut new = rs(1, "new", 1, 3, 0);
         new.desired_annotation = Some(10);
         let rss = vec![old, new];
-        let view = DeploymentView {
-            name: "web",
-            spec: &spec,
-            template_hash: "new",
-            status_replicas: 13,
-            replica_sets: rss.clone(),
-        };
+        let view = view(&spec, 13, rss.clone());
         let r = reconcile(&view);
         assert_eq!(sizes_after(&rss, &r.actions), vec![("old".into(), 8), ("new".into(), 3)]);
     }
@@ -156,13 +144,7 @@ mod tests {
         let mut new = rs(1, "new", 1, 0, 0);
         new.desired_annotation = Some(10);
         let rss = vec![old, new];
-        let view = DeploymentView {
-            name: "web",
-            spec: &spec,
-            template_hash: "new",
-            status_replicas: 10,
-            replica_sets: rss.clone(),
-        };
+        let view = view(&spec, 10, rss.clone());
         let r = reconcile(&view);
         // maxScaledDown = 10 - 9 - 0 = 1: only one unhealthy pod may go in this sync.
         assert_eq!(sizes_after(&rss, &r.actions), vec![("old".into(), 9), ("new".into(), 0)]);
@@ -174,13 +156,7 @@ mod tests {
         let mut new = rs(0, "new", 0, 5, 5);
         new.desired_annotation = Some(5);
         new.max_annotation = Some(6);
-        let view = DeploymentView {
-            name: "web",
-            spec: &spec,
-            template_hash: "new",
-            status_replicas: 5,
-            replica_sets: vec![new],
-        };
+        let view = view(&spec, 5, vec![new]);
         let r = reconcile(&view);
         assert!(r.actions.is_empty(), "{:?}", r.actions);
         assert!(r.complete);
