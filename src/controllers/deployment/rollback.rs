@@ -8,33 +8,30 @@ pub struct Revision {
     pub is_current: bool,
 }
 
-/// The index (into `revisions`) of the ReplicaSet to roll back to, or kubectl's error.
-/// `to_revision` 0 or None means the previous revision.
+/// The index (into `revisions`) of the ReplicaSet to roll back to, or kubectl's error
+/// (kubectl's deploymentRevision). `to_revision` 0 or None means the previous revision:
+/// the second-highest among the ReplicaSets that exist, whatever the current template is.
 pub fn find_rollback_target(
     deployment: &str,
     revisions: &[Revision],
     to_revision: Option<i64>,
 ) -> Result<usize, String> {
     let wanted = to_revision.unwrap_or(0);
-    if wanted > 0 {
-        let i = revisions
+    let target = if wanted > 0 {
+        revisions
             .iter()
             .position(|r| r.revision == wanted)
-            .ok_or_else(|| format!("unable to find specified revision {wanted} in history"))?;
-        if revisions[i].is_current {
-            return Err(format!("skipped rollback (current template already matches revision {wanted})"));
-        }
-        return Ok(i);
+            .ok_or_else(|| format!("unable to find specified revision {wanted} in history"))?
+    } else {
+        let mut by_revision: Vec<usize> = (0..revisions.len()).collect();
+        by_revision.sort_by_key(|&i| std::cmp::Reverse(revisions[i].revision));
+        *by_revision.get(1).ok_or_else(|| format!("no rollout history found for deployment \"{deployment}\""))?
+    };
+    if revisions[target].is_current {
+        let revision = revisions[target].revision;
+        return Err(format!("skipped rollback (current template already matches revision {revision})"));
     }
-    // The previous revision: the highest one below the current ReplicaSet's.
-    let current = revisions.iter().filter(|r| r.is_current).map(|r| r.revision).max().unwrap_or(i64::MAX);
-    revisions
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| !r.is_current && r.revision < current)
-        .max_by_key(|(_, r)| r.revision)
-        .map(|(i, _)| i)
-        .ok_or_else(|| format!("no rollout history found for deployment \"{deployment}\""))
+    Ok(target)
 }
 
 #[cfg(test)]
@@ -53,6 +50,18 @@ mod tests {
     #[test]
     fn undo_to_a_named_revision() {
         assert_eq!(find_rollback_target("web", &revs(&[(1, false), (2, false), (3, true)]), Some(1)), Ok(0));
+    }
+
+    #[test]
+    fn undo_before_the_new_replica_set_exists_uses_the_existing_revisions() {
+        // set image, then undo before the controller made the new ReplicaSet: only revision
+        // 1 exists (and it is no longer the current template).
+        assert_eq!(
+            find_rollback_target("web", &revs(&[(1, false)]), None),
+            Err("no rollout history found for deployment \"web\"".into())
+        );
+        // Revisions 1 and 2 exist, the current template has none yet: back to 1.
+        assert_eq!(find_rollback_target("web", &revs(&[(1, false), (2, false)]), None), Ok(0));
     }
 
     #[test]
