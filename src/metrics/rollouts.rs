@@ -80,7 +80,7 @@ impl RolloutTracker {
             dep.replica_sets.iter().map(|&r| store.replica_sets[r as usize].revision).max().unwrap_or(0);
         let counts = pod_counts(store, d, now);
         self.rollouts.push(Rollout {
-            deployment: dep.name.clone(),
+            deployment: super::timeseries::column_name(&dep.namespace, &dep.name),
             revision_from,
             started: now,
             completed: None,
