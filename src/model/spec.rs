@@ -158,6 +158,104 @@ pub struct PodSpec {
     pub node_name: Option<String>,
     pub tolerations: Vec<Toleration>,
     pub priority_class_name: Option<String>,
+    /// Resolved from the PriorityClass (or the globalDefault one); 0 without.
+    pub priority: i32,
+    pub preemption_policy: PreemptionPolicy,
+    pub affinity: Affinity,
+    pub topology_spread: Vec<TopologySpreadConstraint>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PreemptionPolicy {
+    #[default]
+    PreemptLowerPriority,
+    Never,
+}
+
+/// Node selector operators (NodeSelectorRequirement): label selector operators plus Gt / Lt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeSelectorOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+    Gt,
+    Lt,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeSelectorRequirement {
+    pub key: String,
+    pub operator: NodeSelectorOperator,
+    pub values: Vec<String>,
+}
+
+/// One node selector term: every expression (on labels) and field (only `metadata.name`)
+/// must match. Terms are ORed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeSelectorTerm {
+    pub match_expressions: Vec<NodeSelectorRequirement>,
+    /// `matchFields` on `metadata.name`.
+    pub match_fields: Vec<NodeSelectorRequirement>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreferredSchedulingTerm {
+    pub weight: i32,
+    pub preference: NodeSelectorTerm,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodAffinityTerm {
+    pub selector: Selector,
+    /// Empty means the pod's own namespace.
+    pub namespaces: Vec<String>,
+    pub topology_key: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WeightedPodAffinityTerm {
+    pub weight: i32,
+    pub term: PodAffinityTerm,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Affinity {
+    /// requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms (None: no requirement).
+    pub node_required: Option<Vec<NodeSelectorTerm>>,
+    pub node_preferred: Vec<PreferredSchedulingTerm>,
+    pub pod_affinity_required: Vec<PodAffinityTerm>,
+    pub pod_affinity_preferred: Vec<WeightedPodAffinityTerm>,
+    pub pod_anti_affinity_required: Vec<PodAffinityTerm>,
+    pub pod_anti_affinity_preferred: Vec<WeightedPodAffinityTerm>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WhenUnsatisfiable {
+    #[default]
+    DoNotSchedule,
+    ScheduleAnyway,
+}
+
+/// `nodeAffinityPolicy` / `nodeTaintsPolicy` of a topology spread constraint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InclusionPolicy {
+    Honor,
+    Ignore,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopologySpreadConstraint {
+    pub max_skew: i32,
+    pub topology_key: String,
+    pub when_unsatisfiable: WhenUnsatisfiable,
+    /// With `matchLabelKeys` already merged in (values taken from the pod's labels).
+    pub selector: Selector,
+    pub min_domains: Option<i32>,
+    /// Default Honor.
+    pub node_affinity_policy: InclusionPolicy,
+    /// Default Ignore.
+    pub node_taints_policy: InclusionPolicy,
 }
 
 impl PodSpec {
@@ -322,6 +420,17 @@ pub enum ObjectSpec {
         annotations: Labels,
         spec: DeploymentSpec,
     },
+    PriorityClass {
+        value: i32,
+        global_default: bool,
+        preemption_policy: PreemptionPolicy,
+    },
+    PodDisruptionBudget {
+        selector: Selector,
+        /// Exactly one of minAvailable / maxUnavailable.
+        min_available: Option<IntOrPercent>,
+        max_unavailable: Option<IntOrPercent>,
+    },
     /// A kind that is parsed and validated but not simulated yet (listed in a warning).
     NotSimulated,
 }
@@ -449,6 +558,28 @@ pub enum KubectlCommand {
     },
     RolloutRestart {
         target: ObjectRef,
+    },
+    /// `cordon NODE`.
+    Cordon {
+        node: String,
+    },
+    /// `uncordon NODE`.
+    Uncordon {
+        node: String,
+    },
+    /// `taint nodes NODE key=value:Effect ... key[:Effect]-`.
+    Taint {
+        node: String,
+        add: Vec<Taint>,
+        /// Key and optional effect of each taint to remove.
+        remove: Vec<(String, Option<TaintEffect>)>,
+    },
+    /// `label nodes NODE key=value ... key-` (`--overwrite` to change an existing value).
+    Label {
+        node: String,
+        set: Vec<(String, String)>,
+        remove: Vec<String>,
+        overwrite: bool,
     },
 }
 

@@ -244,6 +244,10 @@ pub(crate) fn pod_spec(c: &mut Checker, prefix: &str, s: &core::PodSpec, workloa
         node_name: s.node_name.clone().filter(|n| !n.is_empty()),
         tolerations,
         priority_class_name: s.priority_class_name.clone().filter(|n| !n.is_empty()),
+        priority: 0,
+        preemption_policy: Default::default(),
+        affinity: Default::default(),
+        topology_spread: Vec::new(),
     }
 }
 

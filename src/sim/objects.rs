@@ -81,7 +81,7 @@ impl Sim<'_> {
                 self.metrics.deployment_created(&self.store, id, self.kernel.now());
                 self.enqueue_deployment(id);
             }
-            ObjectSpec::NotSimulated => {}
+            ObjectSpec::PriorityClass { .. } | ObjectSpec::PodDisruptionBudget { .. } | ObjectSpec::NotSimulated => {}
         }
         Ok(())
     }
@@ -119,7 +119,10 @@ impl Sim<'_> {
                     }
                 }
             }
-            ObjectSpec::Namespace | ObjectSpec::NotSimulated => {}
+            ObjectSpec::Namespace
+            | ObjectSpec::PriorityClass { .. }
+            | ObjectSpec::PodDisruptionBudget { .. }
+            | ObjectSpec::NotSimulated => {}
         }
         Ok(())
     }

@@ -3,9 +3,13 @@
 use super::objects::{not_found, resource_phrase, ApiError};
 use super::Sim;
 use crate::controllers::deployment::rollback::{find_rollback_target, Revision};
-use crate::model::spec::{Kind, KubectlCommand, ObjectRef, PodTemplate};
+use crate::model::spec::{Kind, KubectlCommand, ObjectRef, PodTemplate, Taint, TaintEffect};
 use crate::model::store::{DeployId, ProgressReason, RsKind};
 use std::sync::Arc;
+
+fn node_ref(name: &str) -> ObjectRef {
+    ObjectRef { kind: Kind::Node, namespace: String::new(), name: name.to_string() }
+}
 
 impl Sim<'_> {
     pub(super) fn run_timeline_entry(&mut self, i: usize) {
@@ -38,8 +42,86 @@ impl Sim<'_> {
             KubectlCommand::RolloutPause { target } => check(target, self.set_paused(target, true)),
             KubectlCommand::RolloutResume { target } => check(target, self.set_paused(target, false)),
             KubectlCommand::RolloutRestart { target } => check(target, self.rollout_restart(target)),
+            KubectlCommand::Cordon { node } => check(&node_ref(node), self.set_unschedulable(node, true)),
+            KubectlCommand::Uncordon { node } => check(&node_ref(node), self.set_unschedulable(node, false)),
+            KubectlCommand::Taint { node, add, remove } => check(&node_ref(node), self.taint_node(node, add, remove)),
+            KubectlCommand::Label { node, set, remove, overwrite } => {
+                check(&node_ref(node), self.label_node(node, set, remove, *overwrite))
+            }
         }
         errors
+    }
+
+    fn node(&self, name: &str) -> Result<usize, ApiError> {
+        self.store
+            .node_by_name
+            .get(name)
+            .map(|&n| n as usize)
+            .ok_or_else(|| format!("Error from server (NotFound): nodes \"{name}\" not found"))
+    }
+
+    /// `kubectl cordon` / `uncordon`: the node takes no new pods, or takes them again.
+    fn set_unschedulable(&mut self, node: &str, unschedulable: bool) -> Result<(), ApiError> {
+        let n = self.node(node)?;
+        self.store.nodes[n].unschedulable = unschedulable;
+        if !unschedulable {
+            self.cluster_changed();
+        }
+        Ok(())
+    }
+
+    fn taint_node(
+        &mut self,
+        node: &str,
+        add: &[Taint],
+        remove: &[(String, Option<TaintEffect>)],
+    ) -> Result<(), ApiError> {
+        let n = self.node(node)?;
+        let taints = &mut self.store.nodes[n].taints;
+        for (key, effect) in remove {
+            let before = taints.len();
+            taints.retain(|t| !(t.key == *key && effect.is_none_or(|e| e == t.effect)));
+            if taints.len() == before {
+                return Err(format!("error: taint \"{key}\" not found"));
+            }
+        }
+        for t in add {
+            match taints.iter_mut().find(|x| x.key == t.key && x.effect == t.effect) {
+                Some(existing) => existing.value = t.value.clone(),
+                None => taints.push(t.clone()),
+            }
+        }
+        if !remove.is_empty() {
+            self.cluster_changed();
+        }
+        Ok(())
+    }
+
+    fn label_node(
+        &mut self,
+        node: &str,
+        set: &[(String, String)],
+        remove: &[String],
+        overwrite: bool,
+    ) -> Result<(), ApiError> {
+        let n = self.node(node)?;
+        let labels = &mut self.store.nodes[n].labels;
+        for (k, v) in set {
+            match labels.get(k) {
+                Some(old) if old != v && !overwrite => {
+                    return Err(format!("error: '{k}' already has a value ({old}), and --overwrite is false"));
+                }
+                _ => {}
+            }
+        }
+        for key in remove {
+            labels.remove(key);
+        }
+        for (k, v) in set {
+            labels.insert(k.clone(), v.clone());
+        }
+        self.cluster_changed();
+        Ok(())
     }
 
     fn deployment(&self, target: &ObjectRef) -> Result<DeployId, ApiError> {
