@@ -2,4 +2,5 @@
 //! state that returns the writes to make.
 
 pub mod deployment;
+pub mod disruption;
 pub mod replicaset;

@@ -18,6 +18,7 @@ pub struct Metrics {
     pub scheduling_latency_us: Vec<u64>,
     pub pods_unschedulable_max: usize,
     pub pods_evicted: u64,
+    pub pods_preempted: u64,
 }
 
 impl Metrics {
@@ -28,6 +29,7 @@ impl Metrics {
             scheduling_latency_us: Vec::new(),
             pods_unschedulable_max: 0,
             pods_evicted: 0,
+            pods_preempted: 0,
         }
     }
 

@@ -136,6 +136,10 @@ pub struct ContainerSpec {
     pub liveness: Option<Probe>,
     /// `containerPort`s that are also `hostPort`s (for the NodePorts filter).
     pub host_ports: Vec<u16>,
+    /// Whether `requests.cpu` / `requests.memory` were given (an explicit 0 is not missing:
+    /// only a missing request gets the scheduler's non-zero default when scoring).
+    pub cpu_request_set: bool,
+    pub memory_request_set: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -458,6 +462,8 @@ pub struct ImageBehavior {
     pub concurrency: u32,
     /// Mean time to serve one request.
     pub service_time: SimDuration,
+    /// Image size, for the scheduler's ImageLocality score.
+    pub size_bytes: i64,
 }
 
 impl Default for ImageBehavior {
@@ -471,6 +477,7 @@ impl Default for ImageBehavior {
             crash_on_start: 0.0,
             concurrency: 100,
             service_time: SimDuration::from_millis(10),
+            size_bytes: 100 * 1024 * 1024,
         }
     }
 }

@@ -105,6 +105,8 @@ pub struct Pod {
     pub containers: Vec<ContainerStatus>,
     /// Last status reason worth reporting (`CrashLoopBackOff`, `Unschedulable`, ...).
     pub reason: String,
+    /// Set by preemption: the node the pod waits for (`status.nominatedNodeName`).
+    pub nominated_node: Option<NodeId>,
     /// Bumped whenever the kubelet's plan for this pod changes; stale timers carry an old one.
     pub generation: u32,
 }
@@ -252,9 +254,20 @@ pub struct Deployment {
     pub deleted: bool,
 }
 
+/// A PodDisruptionBudget.
+#[derive(Clone, Debug)]
+pub struct Pdb {
+    pub namespace: String,
+    pub name: String,
+    pub selector: Selector,
+    pub min_available: Option<super::spec::IntOrPercent>,
+    pub max_unavailable: Option<super::spec::IntOrPercent>,
+}
+
 /// The whole cluster.
 #[derive(Default)]
 pub struct Store {
+    pub pdbs: Vec<Pdb>,
     pub nodes: Vec<Node>,
     pub pods: Vec<Pod>,
     pub replica_sets: Vec<ReplicaSet>,
@@ -264,6 +277,13 @@ pub struct Store {
     pub pod_by_name: BTreeMap<(String, String), PodId>,
     pub rs_by_name: BTreeMap<(RsKindKey, String, String), RsId>,
     pub deployment_by_name: BTreeMap<(String, String), DeployId>,
+    /// Pods bound to a node and not gone, by (namespace, label key, label value): how the
+    /// scheduler finds the pods a selector matches without scanning them all.
+    pub bound_by_label: BTreeMap<(String, String, String), BTreeSet<PodId>>,
+    /// Bound pods that carry pod affinity or anti-affinity terms.
+    pub bound_with_affinity: BTreeSet<PodId>,
+    /// Image -> number of nodes that have it (or are pulling it).
+    pub image_nodes: BTreeMap<String, u32>,
 }
 
 /// ReplicaSets and ReplicationControllers have separate name spaces.
@@ -348,6 +368,7 @@ impl Store {
         for port in self.pods[pod as usize].spec.containers.iter().flat_map(|c| c.host_ports.iter()) {
             *n.host_ports.entry(*port).or_insert(0) += 1;
         }
+        self.index_bound(pod, true);
     }
 
     /// The pod is gone from the API: frees its node and forgets its name.
@@ -363,6 +384,9 @@ impl Store {
         let requests = p.spec.requests();
         let nonzero = NonZero::of(&p.spec);
         self.pod_by_name.remove(&key);
+        if node.is_some() {
+            self.index_bound(pod, false);
+        }
         if let Some(n) = node {
             let n = &mut self.nodes[n as usize];
             if n.pods.remove(&pod) {
@@ -378,6 +402,89 @@ impl Store {
         if let Some(PodOwner::ReplicaSet(rs)) = owner {
             self.replica_sets[rs as usize].pods.remove(&pod);
         }
+    }
+
+    /// Adds a bound pod to (or removes it from) the label and affinity indexes.
+    fn index_bound(&mut self, pod: PodId, add: bool) {
+        let p = &self.pods[pod as usize];
+        for (k, v) in &p.labels {
+            let key = (p.namespace.clone(), k.clone(), v.clone());
+            if add {
+                self.bound_by_label.entry(key).or_default().insert(pod);
+            } else if let Some(set) = self.bound_by_label.get_mut(&key) {
+                set.remove(&pod);
+                if set.is_empty() {
+                    self.bound_by_label.remove(&key);
+                }
+            }
+        }
+        let a = &p.spec.affinity;
+        let has_pod_terms = !(a.pod_affinity_required.is_empty()
+            && a.pod_affinity_preferred.is_empty()
+            && a.pod_anti_affinity_required.is_empty()
+            && a.pod_anti_affinity_preferred.is_empty());
+        if has_pod_terms {
+            if add {
+                self.bound_with_affinity.insert(pod);
+            } else {
+                self.bound_with_affinity.remove(&pod);
+            }
+        }
+    }
+
+    /// Bound, not terminating pods in `namespaces` whose labels `selector` matches.
+    pub fn bound_pods_matching(&self, namespaces: &[String], selector: &super::spec::Selector) -> Vec<PodId> {
+        let mut out = Vec::new();
+        for ns in namespaces {
+            // The smallest posting list of the matchLabels pairs, or every bound pod of the
+            // namespace when the selector has only expressions.
+            let candidates: Box<dyn Iterator<Item = PodId> + '_> = match selector
+                .match_labels
+                .iter()
+                .map(|(k, v)| self.bound_by_label.get(&(ns.clone(), k.clone(), v.clone())))
+                .min_by_key(|set| set.map_or(0, |s| s.len()))
+            {
+                Some(Some(set)) => Box::new(set.iter().copied()),
+                Some(None) => Box::new(std::iter::empty()),
+                None if selector.match_expressions.is_empty() => Box::new(std::iter::empty()),
+                None => Box::new(
+                    self.nodes
+                        .iter()
+                        .flat_map(|n| n.pods.iter().copied())
+                        .filter(|&p| self.pods[p as usize].namespace == *ns),
+                ),
+            };
+            out.extend(candidates.filter(|&p| {
+                let pod = &self.pods[p as usize];
+                pod.terminating.is_none() && selector.matches(&pod.labels)
+            }));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// A PodDisruptionBudget's status now: how many of its pods may be disrupted.
+    pub fn pdb_status(&self, pdb: &Pdb) -> crate::controllers::disruption::PdbStatus {
+        let pods = self.bound_pods_matching(std::slice::from_ref(&pdb.namespace), &pdb.selector);
+        let healthy = pods.iter().filter(|&&p| self.pods[p as usize].is_ready()).count() as i32;
+        let expected = if matches!(pdb.min_available, Some(super::spec::IntOrPercent::Int(_))) {
+            pods.len() as i32
+        } else {
+            // The owners' scale: the replicas of the ReplicaSets that own the selected pods.
+            let mut owners: Vec<RsId> =
+                pods.iter().filter_map(|&p| self.pods[p as usize].owner.map(|PodOwner::ReplicaSet(rs)| rs)).collect();
+            owners.sort_unstable();
+            owners.dedup();
+            let unowned = pods.iter().filter(|&&p| self.pods[p as usize].owner.is_none()).count() as i32;
+            owners.iter().map(|&rs| self.replica_sets[rs as usize].replicas).sum::<i32>() + unowned
+        };
+        crate::controllers::disruption::pdb_status(
+            pdb.min_available.as_ref(),
+            pdb.max_unavailable.as_ref(),
+            expected,
+            healthy,
+        )
     }
 
     /// The object that a pod's row names as its owner: `deployment/web` or `replicaset/x`.
@@ -418,9 +525,17 @@ impl NonZero {
     pub fn of(spec: &PodSpec) -> NonZero {
         let mut n = NonZero::default();
         for c in &spec.containers {
-            n.cpu_millis += if c.requests.cpu_millis == 0 { DEFAULT_MILLI_CPU_REQUEST } else { c.requests.cpu_millis };
-            n.memory_bytes +=
-                if c.requests.memory_bytes == 0 { DEFAULT_MEMORY_REQUEST } else { c.requests.memory_bytes };
+            let missing = |value: i64, set: bool| value == 0 && !set;
+            n.cpu_millis += if missing(c.requests.cpu_millis, c.cpu_request_set) {
+                DEFAULT_MILLI_CPU_REQUEST
+            } else {
+                c.requests.cpu_millis
+            };
+            n.memory_bytes += if missing(c.requests.memory_bytes, c.memory_request_set) {
+                DEFAULT_MEMORY_REQUEST
+            } else {
+                c.requests.memory_bytes
+            };
         }
         n
     }

@@ -186,7 +186,18 @@ fn container(c: &mut Checker, path: &str, k: &core::Container, init: bool) -> Co
             .flatten()
             .filter_map(|p| p.host_port.and_then(|h| u16::try_from(h).ok()).filter(|h| *h != 0))
             .collect(),
+        cpu_request_set: request_given(k, "cpu"),
+        memory_request_set: request_given(k, "memory"),
     }
+}
+
+/// Whether the container states a request for `resource` (directly, or through a limit,
+/// which requests default to).
+fn request_given(k: &core::Container, resource: &str) -> bool {
+    k.resources.as_ref().is_some_and(|r| {
+        r.requests.as_ref().is_some_and(|m| m.contains_key(resource))
+            || r.limits.as_ref().is_some_and(|m| m.contains_key(resource))
+    })
 }
 
 fn effect(s: Option<&str>) -> Option<TaintEffect> {
@@ -212,8 +223,16 @@ fn toleration(c: &mut Checker, path: &str, t: &core::Toleration) -> spec::Tolera
     }
 }
 
-/// A pod spec at `prefix` (`spec` for a Pod, `spec.template.spec` for workloads).
-pub(crate) fn pod_spec(c: &mut Checker, prefix: &str, s: &core::PodSpec, workload: bool) -> spec::PodSpec {
+/// A pod spec at `prefix` (`spec` for a Pod, `spec.template.spec` for workloads); `labels` are
+/// the pod's (the template's), for `matchLabelKeys`. `priority` and `preemption_policy` are
+/// resolved from the PriorityClass later, once every class is known (see `priority.rs`).
+pub(crate) fn pod_spec(
+    c: &mut Checker,
+    prefix: &str,
+    s: &core::PodSpec,
+    workload: bool,
+    labels: &spec::Labels,
+) -> spec::PodSpec {
     validate::check_container_names(c, prefix, s);
     validate::check_restart_policy(c, &format!("{prefix}.restartPolicy"), s.restart_policy.as_deref(), workload);
     c.nonnegative(&format!("{prefix}.terminationGracePeriodSeconds"), s.termination_grace_period_seconds);
@@ -229,6 +248,20 @@ pub(crate) fn pod_spec(c: &mut Checker, prefix: &str, s: &core::PodSpec, workloa
         .enumerate()
         .map(|(i, t)| toleration(c, &format!("{prefix}.tolerations[{i}]"), t))
         .collect();
+    if let Some(pc) = s.priority_class_name.as_deref().filter(|n| !n.is_empty()) {
+        validate::check_name(c, &format!("{prefix}.priorityClassName"), pc, false);
+    }
+    let preemption_policy = match s.preemption_policy.as_deref() {
+        None | Some("PreemptLowerPriority") => spec::PreemptionPolicy::PreemptLowerPriority,
+        Some("Never") => spec::PreemptionPolicy::Never,
+        Some(other) => {
+            c.unsupported(&format!("{prefix}.preemptionPolicy"), other, &["Never", "PreemptLowerPriority"]);
+            spec::PreemptionPolicy::PreemptLowerPriority
+        }
+    };
+    let affinity = super::scheduling::affinity(c, prefix, s.affinity.as_ref(), labels);
+    let topology_spread =
+        super::scheduling::topology_spread(c, prefix, s.topology_spread_constraints.as_deref(), labels);
     spec::PodSpec {
         containers,
         init_containers,
@@ -244,10 +277,11 @@ pub(crate) fn pod_spec(c: &mut Checker, prefix: &str, s: &core::PodSpec, workloa
         node_name: s.node_name.clone().filter(|n| !n.is_empty()),
         tolerations,
         priority_class_name: s.priority_class_name.clone().filter(|n| !n.is_empty()),
+        // priority.rs sets both from the PriorityClass (checking what the spec gives).
         priority: 0,
-        preemption_policy: Default::default(),
-        affinity: Default::default(),
-        topology_spread: Vec::new(),
+        preemption_policy,
+        affinity,
+        topology_spread,
     }
 }
 
@@ -257,18 +291,15 @@ pub(crate) fn template(c: &mut Checker, t: Option<&core::PodTemplateSpec>) -> Ar
     if let Some(m) = meta {
         validate::check_labels(c, "spec.template.metadata.labels", m.labels.as_ref());
     }
+    let labels = meta.and_then(|m| m.labels.clone()).unwrap_or_default();
     let spec = match t.and_then(|t| t.spec.as_ref()) {
-        Some(s) => pod_spec(c, "spec.template.spec", s, true),
+        Some(s) => pod_spec(c, "spec.template.spec", s, true, &labels),
         None => {
             c.required(if t.is_none() { "spec.template" } else { "spec.template.spec" });
-            pod_spec(c, "spec.template.spec", &core::PodSpec::default(), true)
+            pod_spec(c, "spec.template.spec", &core::PodSpec::default(), true, &labels)
         }
     };
-    Arc::new(PodTemplate {
-        labels: meta.and_then(|m| m.labels.clone()).unwrap_or_default(),
-        annotations: meta.and_then(|m| m.annotations.clone()).unwrap_or_default(),
-        spec,
-    })
+    Arc::new(PodTemplate { labels, annotations: meta.and_then(|m| m.annotations.clone()).unwrap_or_default(), spec })
 }
 
 /// `spec.strategy`, defaulted to RollingUpdate 25% / 25%.

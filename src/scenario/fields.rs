@@ -36,6 +36,16 @@ pub(crate) enum Ty {
     DaemonSetSpec,
     StatefulSetSpec,
     JobSpec,
+    Affinity,
+    NodeAffinity,
+    NodeSelector,
+    NodeSelectorTerm,
+    PreferredSchedulingTerm,
+    NodeSelectorRequirement,
+    PodAffinity,
+    PodAffinityTerm,
+    WeightedPodAffinityTerm,
+    TopologySpreadConstraint,
     /// Any other kind: only `metadata` and `spec` are known by name here.
     OtherKind,
 }
@@ -64,6 +74,16 @@ const ALL: &[Ty] = &[
     Ty::DaemonSetSpec,
     Ty::StatefulSetSpec,
     Ty::JobSpec,
+    Ty::Affinity,
+    Ty::NodeAffinity,
+    Ty::NodeSelector,
+    Ty::NodeSelectorTerm,
+    Ty::PreferredSchedulingTerm,
+    Ty::NodeSelectorRequirement,
+    Ty::PodAffinity,
+    Ty::PodAffinityTerm,
+    Ty::WeightedPodAffinityTerm,
+    Ty::TopologySpreadConstraint,
 ];
 
 struct Capture<'a>(&'a Cell<&'static [&'static str]>);
@@ -125,6 +145,17 @@ impl Ty {
             Ty::DaemonSetSpec => fields_of::<apps::DaemonSetSpec>(),
             Ty::StatefulSetSpec => fields_of::<apps::StatefulSetSpec>(),
             Ty::JobSpec => fields_of::<batch::JobSpec>(),
+            Ty::Affinity => fields_of::<core::Affinity>(),
+            Ty::NodeAffinity => fields_of::<core::NodeAffinity>(),
+            Ty::NodeSelector => fields_of::<core::NodeSelector>(),
+            Ty::NodeSelectorTerm => fields_of::<core::NodeSelectorTerm>(),
+            Ty::PreferredSchedulingTerm => fields_of::<core::PreferredSchedulingTerm>(),
+            Ty::NodeSelectorRequirement => fields_of::<core::NodeSelectorRequirement>(),
+            // PodAntiAffinity has the same fields.
+            Ty::PodAffinity => fields_of::<core::PodAffinity>(),
+            Ty::PodAffinityTerm => fields_of::<core::PodAffinityTerm>(),
+            Ty::WeightedPodAffinityTerm => fields_of::<core::WeightedPodAffinityTerm>(),
+            Ty::TopologySpreadConstraint => fields_of::<core::TopologySpreadConstraint>(),
             Ty::OtherKind => &["apiVersion", "kind", "metadata", "spec"],
         }
     }
@@ -151,6 +182,18 @@ impl Ty {
             (Container, "ports") => ContainerPort,
             (Probe, "httpGet") => HttpGet,
             (LabelSelector, "matchExpressions") => SelectorRequirement,
+            (PodSpec, "affinity") => Affinity,
+            (PodSpec, "topologySpreadConstraints") => TopologySpreadConstraint,
+            (Affinity, "nodeAffinity") => NodeAffinity,
+            (Affinity, "podAffinity" | "podAntiAffinity") => PodAffinity,
+            (NodeAffinity, "requiredDuringSchedulingIgnoredDuringExecution") => NodeSelector,
+            (NodeAffinity, "preferredDuringSchedulingIgnoredDuringExecution") => PreferredSchedulingTerm,
+            (NodeSelector, "nodeSelectorTerms") | (PreferredSchedulingTerm, "preference") => NodeSelectorTerm,
+            (NodeSelectorTerm, "matchExpressions" | "matchFields") => NodeSelectorRequirement,
+            (PodAffinity, "requiredDuringSchedulingIgnoredDuringExecution") => PodAffinityTerm,
+            (PodAffinity, "preferredDuringSchedulingIgnoredDuringExecution") => WeightedPodAffinityTerm,
+            (WeightedPodAffinityTerm, "podAffinityTerm") => PodAffinityTerm,
+            (PodAffinityTerm | TopologySpreadConstraint, "labelSelector" | "namespaceSelector") => LabelSelector,
             _ => return None,
         })
     }
@@ -188,7 +231,16 @@ impl Ty {
                 "nodeName",
                 "tolerations",
                 "priorityClassName",
+                "priority",
+                "preemptionPolicy",
+                "affinity",
+                "topologySpreadConstraints",
             ],
+            // Walked into, to find `namespaceSelector` below.
+            Ty::Affinity | Ty::PodAffinity | Ty::WeightedPodAffinityTerm => self.fields(),
+            Ty::PodAffinityTerm => {
+                &["labelSelector", "namespaces", "topologyKey", "matchLabelKeys", "mismatchLabelKeys"]
+            }
             Ty::Container => {
                 &["name", "image", "imagePullPolicy", "resources", "readinessProbe", "livenessProbe", "ports"]
             }

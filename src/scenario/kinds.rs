@@ -75,7 +75,7 @@ pub(crate) const KINDS: &[KindInfo] = &[
         "poddisruptionbudgets",
         "poddisruptionbudgets.policy",
         &["pdb"],
-        false,
+        true,
     ),
     k(
         Kind::PriorityClass,
@@ -84,7 +84,7 @@ pub(crate) const KINDS: &[KindInfo] = &[
         "priorityclasses",
         "priorityclasses.scheduling.k8s.io",
         &["pc"],
-        false,
+        true,
     ),
     k(Kind::ConfigMap, "ConfigMap", &["v1"], "configmaps", "configmaps", &["cm"], false),
     k(Kind::Secret, "Secret", &["v1"], "secrets", "secrets", &[], false),

@@ -2,8 +2,8 @@
 
 use super::kinds::{self, KindInfo};
 use super::suggest::did_you_mean;
-use super::validate::MAX_REPLICAS;
-use crate::model::spec::Kind;
+use super::validate::{self, MAX_REPLICAS};
+use crate::model::spec::{Kind, Taint, TaintEffect};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RolloutAction {
@@ -40,7 +40,25 @@ pub(crate) enum Cmd {
         target: Target,
         to_revision: Option<i64>,
     },
-    /// A verb of a later version (drain, cordon, ...): skipped with a warning.
+    /// `cordon NODE` (`on`) or `uncordon NODE`.
+    Cordon {
+        node: String,
+        on: bool,
+    },
+    /// `taint nodes NODE key=value:Effect key:Effect- key- ...`.
+    Taint {
+        node: String,
+        add: Vec<Taint>,
+        remove: Vec<(String, Option<TaintEffect>)>,
+    },
+    /// `label nodes NODE key=value key- ... [--overwrite]`.
+    Label {
+        node: String,
+        set: Vec<(String, String)>,
+        remove: Vec<String>,
+        overwrite: bool,
+    },
+    /// A verb of a later version (drain, autoscale, argo): an error at load time.
     Later(String),
 }
 
@@ -60,8 +78,12 @@ fn err<T>(message: impl Into<String>, help: Option<String>) -> Result<T, KError>
     Err(KError { message: message.into(), help })
 }
 
-const VERBS: &[&str] = &["apply", "create", "delete", "scale", "set", "rollout"];
-const LATER_VERBS: &[&str] = &["cordon", "uncordon", "drain", "taint", "label", "autoscale", "argo"];
+const VERBS: &[&str] =
+    &["apply", "create", "delete", "scale", "set", "rollout", "cordon", "uncordon", "taint", "label"];
+const LATER_VERBS: &[&str] = &["drain", "autoscale", "argo"];
+
+/// What kubesim supports, for help texts.
+pub(crate) const SUPPORTED: &str = "apply -f, create -f, delete, scale, set image, rollout undo|pause|resume|restart, cordon, uncordon, taint nodes, label nodes";
 
 /// Splits like a POSIX shell: whitespace, 'single' and "double" quotes, backslash escapes.
 pub(crate) fn split(line: &str) -> Result<Vec<String>, KError> {
@@ -116,14 +138,21 @@ impl Args {
     }
 }
 
-/// (long name, short name) of the flags a verb takes; every one takes a value.
+/// (long name, short name) of the flags a verb takes; all but the boolean ones (see
+/// [`is_bool_flag`]) take a value.
 fn verb_flags(verb: &str) -> &'static [(&'static str, Option<char>)] {
     match verb {
         "apply" | "create" | "delete" => &[("filename", Some('f')), ("namespace", Some('n'))],
         "scale" => &[("replicas", None), ("namespace", Some('n'))],
         "rollout" => &[("to-revision", None), ("namespace", Some('n'))],
+        "label" | "taint" => &[("overwrite", None), ("namespace", Some('n'))],
         _ => &[("namespace", Some('n'))],
     }
+}
+
+/// Boolean flags: `--overwrite` alone means true; `--overwrite=false` is accepted too.
+fn is_bool_flag(name: &str) -> bool {
+    name == "overwrite"
 }
 
 fn parse_args(tokens: &[String], verb: &str) -> Result<Args, KError> {
@@ -156,6 +185,17 @@ fn parse_args(tokens: &[String], verb: &str) -> Result<Args, KError> {
             continue;
         };
         let value = match inline {
+            Some(v) if is_bool_flag(&name) => match v.as_str() {
+                "true" | "1" | "t" | "T" | "TRUE" | "True" => "true".to_string(),
+                "false" | "0" | "f" | "F" | "FALSE" | "False" => "false".to_string(),
+                _ => {
+                    return err(
+                        format!("invalid argument \"{v}\" for \"--{name}\" flag: strconv.ParseBool: parsing \"{v}\": invalid syntax"),
+                        None,
+                    )
+                }
+            },
+            None if is_bool_flag(&name) => "true".to_string(),
             Some(v) => v,
             None => match it.next() {
                 Some(v) => v.clone(),
@@ -205,6 +245,9 @@ pub(crate) fn parse_line(line: &str) -> Result<Line, KError> {
         "delete" => delete(&args)?,
         "scale" => scale(&args)?,
         "set" => set_image(&args)?,
+        "cordon" | "uncordon" => cordon(&args, &verb)?,
+        "taint" => taint(&args)?,
+        "label" => label(&args)?,
         _ => rollout(&args)?,
     };
     Ok(Line { cmd, namespace })
@@ -398,6 +441,247 @@ fn rollout(args: &Args) -> Result<Cmd, KError> {
     Ok(Cmd::Rollout { action, target, to_revision: to_revision.filter(|n| *n > 0) })
 }
 
+/// A node named as `NAME`, `node/NAME`, `nodes/NAME` or `no/NAME`.
+fn node_name(word: &str) -> Result<String, KError> {
+    match word.split_once('/') {
+        None => Ok(word.to_string()),
+        Some((k, n)) => {
+            let info = resource(k)?;
+            if info.kind != Kind::Node {
+                return err(format!("invalid resource type {k}, only node types are supported"), None);
+            }
+            if n.is_empty() {
+                return err(
+                    format!("arguments in resource/name form must have a single resource and name: \"{word}\""),
+                    None,
+                );
+            }
+            Ok(n.to_string())
+        }
+    }
+}
+
+fn one_node_only(verb: &str, extra: &str) -> Result<Cmd, KError> {
+    err(
+        format!("unexpected argument \"{extra}\": kubesim's `{verb}` takes one node at a time"),
+        Some("write one timeline entry per node".into()),
+    )
+}
+
+/// `cordon NODE` / `uncordon NODE`.
+fn cordon(args: &Args, verb: &str) -> Result<Cmd, KError> {
+    match args.positional.as_slice() {
+        [] => err(format!("USAGE: {verb} NODE [flags]"), None),
+        [n] => Ok(Cmd::Cordon { node: node_name(n)?, on: verb == "cordon" }),
+        [_, extra, ..] => one_node_only(verb, extra),
+    }
+}
+
+/// `taint nodes NODE SPEC...`, as kubectl's taint command parses it.
+fn taint(args: &Args) -> Result<Cmd, KError> {
+    if args.value("overwrite").is_some() {
+        return err(
+            "`taint --overwrite` is not supported by this version of kubesim yet",
+            Some("remove the taint (`key:Effect-`) in one entry and add it again in a later one".into()),
+        );
+    }
+    let mut resources = Vec::new();
+    let mut specs = Vec::new();
+    for s in &args.positional {
+        let is_taint = s.contains('=') || s.contains(':') || s.ends_with('-');
+        match (specs.is_empty(), is_taint) {
+            (_, true) => specs.push(s.as_str()),
+            (true, false) => resources.push(s.as_str()),
+            (false, false) => return err(format!("all resources must be specified before taint changes: {s}"), None),
+        }
+    }
+    if resources.len() < 2 {
+        return err(
+            "at least one resource name must be specified since 'all' parameter is not set",
+            Some("e.g. `kubectl taint nodes worker-1 dedicated=gpu:NoSchedule`".into()),
+        );
+    }
+    let info = resource(resources[0])?;
+    if info.kind != Kind::Node {
+        return err(format!("invalid resource type {}, only node types are supported", resources[0]), None);
+    }
+    if let Some(extra) = resources.get(2) {
+        return one_node_only("taint", extra);
+    }
+    let (add, remove) = parse_taints(&specs)?;
+    if add.is_empty() && remove.is_empty() {
+        return err("at least one taint update is required", None);
+    }
+    let mut conflicts = Vec::new();
+    for a in &add {
+        for (key, effect) in &remove {
+            if a.key == *key && effect.is_none_or(|e| e == a.effect) {
+                conflicts.push(format!("{key}={}", effect.map_or("", effect_name)));
+            }
+        }
+    }
+    if !conflicts.is_empty() {
+        return err(
+            format!(
+                "can not both modify and remove the following taint(s) in the same command: {}",
+                conflicts.join(", ")
+            ),
+            None,
+        );
+    }
+    Ok(Cmd::Taint { node: resources[1].to_string(), add, remove })
+}
+
+pub(crate) fn effect_name(e: TaintEffect) -> &'static str {
+    match e {
+        TaintEffect::NoSchedule => "NoSchedule",
+        TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+        TaintEffect::NoExecute => "NoExecute",
+    }
+}
+
+type TaintChanges = (Vec<Taint>, Vec<(String, Option<TaintEffect>)>);
+
+/// kubectl's parseTaints: `key=value:Effect` or `key:Effect` to add, `key[:Effect]-` to remove.
+fn parse_taints(specs: &[&str]) -> Result<TaintChanges, KError> {
+    let mut add: Vec<Taint> = Vec::new();
+    let mut remove = Vec::new();
+    for spec in specs {
+        if let Some(rest) = spec.strip_suffix('-') {
+            let (key, _, effect) = parse_taint(rest)?;
+            remove.push((key, effect));
+            continue;
+        }
+        let (key, value, effect) = parse_taint(spec)?;
+        let Some(effect) = effect else {
+            return err(format!("invalid taint spec: {spec}"), Some("expected key=value:Effect or key:Effect".into()));
+        };
+        if add.iter().any(|t| t.key == key && t.effect == effect) {
+            return err(
+                format!(
+                    "duplicated taints with the same key and effect: {{{key} {value} {} <nil>}}",
+                    effect_name(effect)
+                ),
+                None,
+            );
+        }
+        add.push(Taint { key, value, effect });
+    }
+    Ok((add, remove))
+}
+
+/// kubectl's parseTaint: `key=value:effect`, `key:effect` or `key`.
+fn parse_taint(st: &str) -> Result<(String, String, Option<TaintEffect>), KError> {
+    let parts: Vec<&str> = st.split(':').collect();
+    let (key, value, effect) = match parts.as_slice() {
+        [key] => (key.to_string(), String::new(), None),
+        [kv, effect] => {
+            let effect = match *effect {
+                "NoSchedule" => TaintEffect::NoSchedule,
+                "PreferNoSchedule" => TaintEffect::PreferNoSchedule,
+                "NoExecute" => TaintEffect::NoExecute,
+                other => {
+                    return err(
+                        format!("invalid taint effect: {other}, unsupported taint effect"),
+                        did_you_mean(other, ["NoSchedule", "PreferNoSchedule", "NoExecute"])
+                            .or_else(|| Some("the effects are NoSchedule, PreferNoSchedule and NoExecute".into())),
+                    )
+                }
+            };
+            let kv: Vec<&str> = kv.split('=').collect();
+            let (key, value) = match kv.as_slice() {
+                [k] => (k.to_string(), String::new()),
+                [k, v] => {
+                    let errs = validate::label_value_errors(v);
+                    if !errs.is_empty() {
+                        return err(format!("invalid taint spec: {st}, {}", errs.join("; ")), None);
+                    }
+                    (k.to_string(), v.to_string())
+                }
+                _ => return err(format!("invalid taint spec: {st}"), None),
+            };
+            (key, value, Some(effect))
+        }
+        _ => return err(format!("invalid taint spec: {st}"), None),
+    };
+    let errs = validate::qualified_name_errors(&key);
+    if !errs.is_empty() {
+        return err(format!("invalid taint spec: {st}, {}", errs.join("; ")), None);
+    }
+    Ok((key, value, effect))
+}
+
+/// `label nodes NODE key=value key- ... [--overwrite]`, as kubectl's label command parses it.
+fn label(args: &Args) -> Result<Cmd, KError> {
+    let mut resources = Vec::new();
+    let mut pairs = Vec::new();
+    for s in &args.positional {
+        let pair = (s.contains('=') && !s.starts_with('=')) || (s.ends_with('-') && s != "-");
+        match (pairs.is_empty(), pair) {
+            (_, true) => pairs.push(s.as_str()),
+            (true, false) => resources.push(s.as_str()),
+            (false, false) => return err(format!("all resources must be specified before label changes: {s}"), None),
+        }
+    }
+    let node = match resources.as_slice() {
+        [] => return err("one or more resources must be specified as <resource> <name> or <resource>/<name>", None),
+        [one] if one.contains('/') => node_name(one)?,
+        [one] => return err(format!("resource(s) were provided, but no name was specified: \"{one}\""), None),
+        [kind, name, rest @ ..] => {
+            let info = resource(kind)?;
+            if info.kind != Kind::Node {
+                return err(
+                    format!("kubesim supports `label` on nodes only, not {}", info.kind.resource()),
+                    Some("labels of objects are set in their manifests".into()),
+                );
+            }
+            if let Some(extra) = rest.first() {
+                return one_node_only("label", extra);
+            }
+            name.to_string()
+        }
+    };
+    if pairs.is_empty() {
+        return err("at least one label update is required", None);
+    }
+    let mut set: Vec<(String, String)> = Vec::new();
+    let mut remove = Vec::new();
+    for spec in pairs {
+        if spec.contains('=') {
+            let parts: Vec<&str> = spec.split('=').collect();
+            let [k, v] = parts.as_slice() else {
+                return err(format!("invalid label spec: {spec}"), None);
+            };
+            let errs = validate::label_value_errors(v);
+            if !errs.is_empty() {
+                return err(format!("invalid label value: \"{spec}\": {}", errs.join(";")), None);
+            }
+            let errs = validate::qualified_name_errors(k);
+            if !errs.is_empty() {
+                return err(
+                    format!(
+                        "The Node \"{node}\" is invalid: metadata.labels: Invalid value: \"{k}\": {}",
+                        errs.join("; ")
+                    ),
+                    None,
+                );
+            }
+            set.retain(|(key, _)| key != k);
+            set.push((k.to_string(), v.to_string()));
+        } else {
+            let k = &spec[..spec.len() - 1];
+            if !remove.iter().any(|r: &String| r == k) {
+                remove.push(k.to_string());
+            }
+        }
+    }
+    if remove.iter().any(|r| set.iter().any(|(k, _)| k == r)) {
+        return err("can not both modify and remove a label in the same command", None);
+    }
+    let overwrite = args.value("overwrite").is_some_and(|v| v == "true");
+    Ok(Cmd::Label { node, set, remove, overwrite })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -523,5 +807,166 @@ mod tests {
         );
         assert_eq!(cmd("kubectl drain worker-1"), Cmd::Later("drain".into()));
         assert!(error("").message.contains("no kubectl command"));
+    }
+}
+
+#[cfg(test)]
+mod node_verb_tests {
+    use super::*;
+
+    fn cmd(line: &str) -> Cmd {
+        parse_line(line).unwrap_or_else(|e| panic!("{line}: {}", e.message)).cmd
+    }
+    fn error(line: &str) -> KError {
+        parse_line(line).err().unwrap_or_else(|| panic!("{line} should fail"))
+    }
+    fn taint(key: &str, value: &str, effect: TaintEffect) -> Taint {
+        Taint { key: key.into(), value: value.into(), effect }
+    }
+
+    #[test]
+    fn cordon_and_uncordon() {
+        for line in
+            ["kubectl cordon worker-1", "cordon node/worker-1", "kubectl cordon nodes/worker-1", "cordon no/worker-1"]
+        {
+            assert_eq!(cmd(line), Cmd::Cordon { node: "worker-1".into(), on: true }, "{line}");
+        }
+        assert_eq!(cmd("kubectl uncordon worker-2"), Cmd::Cordon { node: "worker-2".into(), on: false });
+        assert_eq!(error("kubectl cordon").message, "USAGE: cordon NODE [flags]");
+        assert!(error("kubectl cordon a b").message.contains("one node at a time"));
+        assert!(error("kubectl cordon deployment/web").message.contains("only node types are supported"));
+        assert!(error("kubectl cordon worker-1 --overwrite").message.contains("unknown flag: --overwrite"));
+    }
+
+    #[test]
+    fn taint_forms() {
+        for line in [
+            "kubectl taint nodes worker-1 dedicated=gpu:NoSchedule",
+            "kubectl taint node worker-1 dedicated=gpu:NoSchedule",
+            "taint no worker-1 dedicated=gpu:NoSchedule",
+            "kubectl taint nodes.v1 worker-1 dedicated=gpu:NoSchedule",
+        ] {
+            assert_eq!(
+                cmd(line),
+                Cmd::Taint {
+                    node: "worker-1".into(),
+                    add: vec![taint("dedicated", "gpu", TaintEffect::NoSchedule)],
+                    remove: vec![]
+                },
+                "{line}"
+            );
+        }
+        assert_eq!(
+            cmd("kubectl taint nodes w a:PreferNoSchedule example.com/b=x:NoExecute c:NoSchedule- d-"),
+            Cmd::Taint {
+                node: "w".into(),
+                add: vec![
+                    taint("a", "", TaintEffect::PreferNoSchedule),
+                    taint("example.com/b", "x", TaintEffect::NoExecute)
+                ],
+                remove: vec![("c".into(), Some(TaintEffect::NoSchedule)), ("d".into(), None)],
+            }
+        );
+    }
+
+    #[test]
+    fn taint_errors_in_kubectl_words() {
+        let e = error("kubectl taint nodes w gpu=true:NoSchedul");
+        assert_eq!(e.message, "invalid taint effect: NoSchedul, unsupported taint effect");
+        assert_eq!(e.help.as_deref(), Some("did you mean `NoSchedule`?"));
+        // As kubectl: without `:` the whole word is the key, which is then not a valid name.
+        assert!(error("kubectl taint nodes w gpu=true").message.starts_with("invalid taint spec: gpu=true, name part"));
+        assert_eq!(error("kubectl taint nodes w gpu").message, "invalid taint spec: gpu");
+        assert_eq!(error("kubectl taint nodes w a=b=c:NoSchedule").message, "invalid taint spec: a=b=c:NoSchedule");
+        assert_eq!(error("kubectl taint nodes w a:b:c").message, "invalid taint spec: a:b:c");
+        assert!(error("kubectl taint nodes w 'bad key=v:NoSchedule'")
+            .message
+            .starts_with("invalid taint spec: bad key=v:NoSchedule, name part must consist of"));
+        assert!(error("kubectl taint nodes w k=bad!:NoSchedule")
+            .message
+            .starts_with("invalid taint spec: k=bad!:NoSchedule, a valid label must be"));
+        assert_eq!(
+            error("kubectl taint nodes w a=1:NoSchedule a=2:NoSchedule").message,
+            "duplicated taints with the same key and effect: {a 2 NoSchedule <nil>}"
+        );
+        assert_eq!(
+            error("kubectl taint nodes w a=1:NoSchedule a-").message,
+            "can not both modify and remove the following taint(s) in the same command: a="
+        );
+        assert_eq!(
+            error("kubectl taint nodes w a=1:NoSchedule a:NoSchedule-").message,
+            "can not both modify and remove the following taint(s) in the same command: a=NoSchedule"
+        );
+        assert!(matches!(cmd("kubectl taint nodes w a=1:NoSchedule a:NoExecute-"), Cmd::Taint { .. }));
+        assert_eq!(
+            error("kubectl taint nodes w").message,
+            "at least one resource name must be specified since 'all' parameter is not set"
+        );
+        assert_eq!(
+            error("kubectl taint nodes w a=1:NoSchedule x").message,
+            "all resources must be specified before taint changes: x"
+        );
+        assert_eq!(
+            error("kubectl taint pods p a=1:NoSchedule").message,
+            "invalid resource type pods, only node types are supported"
+        );
+        assert!(error("kubectl taint nodes a b k=v:NoSchedule").message.contains("one node at a time"));
+        assert!(error("kubectl taint nodes w k=v:NoSchedule --overwrite").message.contains("not supported"));
+    }
+
+    #[test]
+    fn label_forms_and_errors() {
+        assert_eq!(
+            cmd("kubectl label nodes worker-1 disk=ssd topology.kubernetes.io/zone=a old- --overwrite"),
+            Cmd::Label {
+                node: "worker-1".into(),
+                set: vec![("disk".into(), "ssd".into()), ("topology.kubernetes.io/zone".into(), "a".into())],
+                remove: vec!["old".into()],
+                overwrite: true,
+            }
+        );
+        for line in [
+            "label node w a=b",
+            "kubectl label no w a=b",
+            "kubectl label node/w a=b",
+            "label --overwrite=false nodes w a=b",
+        ] {
+            assert_eq!(
+                cmd(line),
+                Cmd::Label { node: "w".into(), set: vec![("a".into(), "b".into())], remove: vec![], overwrite: false },
+                "{line}"
+            );
+        }
+        assert_eq!(error("kubectl label nodes w").message, "at least one label update is required");
+        assert_eq!(
+            error("kubectl label nodes w a=b c").message,
+            "all resources must be specified before label changes: c"
+        );
+        assert_eq!(
+            error("kubectl label nodes w a=b a-").message,
+            "can not both modify and remove a label in the same command"
+        );
+        assert_eq!(error("kubectl label nodes w a=b=c").message, "invalid label spec: a=b=c");
+        assert!(error("kubectl label nodes w a=b!")
+            .message
+            .starts_with("invalid label value: \"a=b!\": a valid label must be"));
+        assert!(error("kubectl label nodes w 'b k=v'").message.starts_with(
+            "The Node \"w\" is invalid: metadata.labels: Invalid value: \"b k\": name part must consist of"
+        ));
+        assert!(error("kubectl label deployment web a=b").message.contains("nodes only"));
+        assert!(error("kubectl label nodes a b c=d").message.contains("one node at a time"));
+        assert!(error("kubectl label nodes w a=b --overwrite=maybe").message.contains("invalid argument \"maybe\""));
+        assert_eq!(
+            error("kubectl label a=b").message,
+            "one or more resources must be specified as <resource> <name> or <resource>/<name>"
+        );
+    }
+
+    #[test]
+    fn drain_autoscale_and_argo_are_later() {
+        assert_eq!(cmd("kubectl drain worker-1"), Cmd::Later("drain".into()));
+        assert_eq!(cmd("kubectl autoscale deployment web --max=3"), Cmd::Later("autoscale".into()));
+        assert_eq!(cmd("kubectl argo rollouts promote x"), Cmd::Later("argo".into()));
+        assert_eq!(error("kubectl cordn w").help.as_deref(), Some("did you mean `cordon`?"));
     }
 }

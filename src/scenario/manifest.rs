@@ -23,6 +23,19 @@ pub(crate) struct Parsed {
     pub loc: Loc,
     /// Pods it asks for (replicas; 1 for a Pod).
     pub desired_pods: u64,
+    /// `priority` and `preemptionPolicy` as written in the pod spec (Pods and templates),
+    /// which the priority admission plugin checks against the PriorityClass.
+    pub given_priority: Option<i64>,
+    pub given_preemption: Option<String>,
+}
+
+/// Where the pod spec of an object is: `spec` for a Pod, `spec.template.spec` for workloads.
+pub(crate) fn pod_spec_path(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::Pod => Some("spec"),
+        Kind::Deployment | Kind::ReplicaSet | Kind::ReplicationController => Some("spec.template.spec"),
+        _ => None,
+    }
 }
 
 /// Parses the manifest `value` found at `loc`. Problems go to `report`; None if any.
@@ -42,7 +55,15 @@ pub(crate) fn parse(value: &Value, loc: &Loc, default_ns: Option<&str>, report: 
         String::new()
     };
     let id = ObjectRef { kind: info.kind, namespace, name: meta.name.clone().unwrap_or_default() };
-    Some(Parsed { object: Object { id, spec }, loc: loc.clone(), desired_pods: desired })
+    let pod_spec = pod_spec_path(info.kind).and_then(|p| p.split('.').try_fold(value, |v, k| v.get(k)));
+    let given = |k: &str| pod_spec.and_then(|s| s.get(k));
+    Some(Parsed {
+        object: Object { id, spec },
+        loc: loc.clone(),
+        desired_pods: desired,
+        given_priority: given("priority").and_then(Value::as_i64),
+        given_preemption: given("preemptionPolicy").and_then(Value::as_str).map(str::to_string),
+    })
 }
 
 /// `apiVersion` and `kind`: present, known, and matching.
@@ -127,12 +148,8 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
         Kind::HorizontalPodAutoscaler => {
             not_simulated(strict::<a::autoscaling::v2::HorizontalPodAutoscaler>(c, v, Ty::OtherKind)?, c, false)
         }
-        Kind::PodDisruptionBudget => {
-            not_simulated(strict::<a::policy::v1::PodDisruptionBudget>(c, v, Ty::OtherKind)?, c, false)
-        }
-        Kind::PriorityClass => {
-            not_simulated(strict::<a::scheduling::v1::PriorityClass>(c, v, Ty::OtherKind)?, c, false)
-        }
+        Kind::PodDisruptionBudget => pdb(strict(c, v, Ty::OtherKind)?, c),
+        Kind::PriorityClass => priority_class(strict(c, v, Ty::OtherKind)?, c),
         Kind::Ingress => not_simulated(strict::<a::networking::v1::Ingress>(c, v, Ty::OtherKind)?, c, false),
         Kind::Node | Kind::Rollout => untyped(c, v),
     }
@@ -316,9 +333,101 @@ fn pod(p: core::Pod, c: &mut Checker) -> Option<Typed> {
         c.required("spec");
         return None;
     };
-    let spec = Arc::new(convert::pod_spec(c, "spec", s, false));
     let (labels, annotations) = labels_annotations(&p.metadata);
+    let spec = Arc::new(convert::pod_spec(c, "spec", s, false, &labels));
     Some((ObjectSpec::Pod { labels, annotations, spec }, p.metadata, 1))
+}
+
+/// scheduling.k8s.io/v1 PriorityClass (ValidatePriorityClass).
+fn priority_class(pc: k8s_openapi::api::scheduling::v1::PriorityClass, c: &mut Checker) -> Option<Typed> {
+    validate::check_meta(c, &pc.metadata, false);
+    let name = pc.metadata.name.as_deref().unwrap_or("");
+    let global_default = pc.global_default.unwrap_or(false);
+    if super::priority::builtin(name).is_some() {
+        // The built-in classes exist in every cluster: creating one again is a conflict.
+        c.field("metadata.name", format!("priorityclasses.scheduling.k8s.io \"{name}\" already exists"));
+    } else if name.starts_with("system-") {
+        c.field(
+            "metadata.name",
+            format!("Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: {name} is not a known system priority class"),
+        );
+    } else if pc.value > super::priority::HIGHEST_USER_DEFINABLE {
+        c.field(
+            "value",
+            format!(
+                "Forbidden: maximum allowed value of a user defined priority is {}",
+                super::priority::HIGHEST_USER_DEFINABLE
+            ),
+        );
+    }
+    let preemption_policy = match pc.preemption_policy.as_deref() {
+        None | Some("PreemptLowerPriority") => spec::PreemptionPolicy::PreemptLowerPriority,
+        Some("Never") => spec::PreemptionPolicy::Never,
+        Some(other) => {
+            c.unsupported("preemptionPolicy", other, &["Never", "PreemptLowerPriority"]);
+            spec::PreemptionPolicy::PreemptLowerPriority
+        }
+    };
+    let spec = ObjectSpec::PriorityClass { value: pc.value, global_default, preemption_policy };
+    Some((spec, pc.metadata, 0))
+}
+
+/// policy/v1 PodDisruptionBudget (ValidatePodDisruptionBudgetSpec), with a selector required.
+fn pdb(p: k8s_openapi::api::policy::v1::PodDisruptionBudget, c: &mut Checker) -> Option<Typed> {
+    validate::check_meta(c, &p.metadata, false);
+    let Some(s) = p.spec.as_ref() else {
+        c.required("spec");
+        return None;
+    };
+    let selector = match &s.selector {
+        Some(sel) => {
+            validate::check_label_selector(c, "spec.selector", sel);
+            convert::selector(sel)
+        }
+        None => {
+            c.field("spec.selector", "Required value: the pods this budget covers");
+            spec::Selector::default()
+        }
+    };
+    let amount =
+        |c: &mut Checker, name: &str, v: Option<&k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>| {
+            let path = format!("spec.{name}");
+            let ip = validate::int_or_percent(c, &path, v?)?;
+            if let convert::Ip::Percent(n) = ip {
+                if n > 100 {
+                    c.invalid(&path, format!("\"{n}%\""), "must not be greater than 100%");
+                }
+            }
+            Some(ip)
+        };
+    let mut min_available = amount(c, "minAvailable", s.min_available.as_ref());
+    let max_unavailable = amount(c, "maxUnavailable", s.max_unavailable.as_ref());
+    if s.min_available.is_some() && s.max_unavailable.is_some() {
+        let shown = |v: Option<&k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>| match v {
+            Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(n)) => n.to_string(),
+            Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s)) => format!("{s:?}"),
+            None => String::new(),
+        };
+        let msg = format!(
+            "{}: spec: Invalid value: {{minAvailable: {}, maxUnavailable: {}}}: minAvailable and maxUnavailable cannot be both set",
+            c.label,
+            shown(s.min_available.as_ref()),
+            shown(s.max_unavailable.as_ref())
+        );
+        c.at(&YPath::root().key("spec").key("maxUnavailable"), Anchor::Key, msg, None);
+    }
+    if s.min_available.is_none() && s.max_unavailable.is_none() {
+        // Kubernetes accepts a budget with neither: the disruption controller then wants 0
+        // healthy pods, which is what minAvailable 0 says.
+        min_available = Some(convert::Ip::Int(0));
+    }
+    if let Some(policy) = s.unhealthy_pod_eviction_policy.as_deref() {
+        if !["IfHealthyBudget", "AlwaysAllow"].contains(&policy) {
+            c.unsupported("spec.unhealthyPodEvictionPolicy", policy, &["AlwaysAllow", "IfHealthyBudget"]);
+        }
+    }
+    let spec = ObjectSpec::PodDisruptionBudget { selector, min_available, max_unavailable };
+    Some((spec, p.metadata, 0))
 }
 
 fn labels_annotations(m: &ObjectMeta) -> (spec::Labels, spec::Labels) {
@@ -336,6 +445,14 @@ fn warn_not_simulated(c: &mut Checker, info: &KindInfo, v: &Value) {
         Kind::ReplicaSet => Ty::ReplicaSet,
         Kind::ReplicationController => Ty::ReplicationController,
         Kind::Pod => Ty::Pod,
+        Kind::PodDisruptionBudget => {
+            let path = YPath::root().key("spec").key("unhealthyPodEvictionPolicy");
+            if v.get("spec").and_then(|s| s.get("unhealthyPodEvictionPolicy")).is_some() {
+                let msg = format!("{}: fields accepted but not simulated: {path}", c.label);
+                c.report.push(c.loc.warning(&YPath::root().key("kind"), Anchor::Key, msg));
+            }
+            return;
+        }
         _ => return,
     };
     let paths = fields::not_simulated(root, v);

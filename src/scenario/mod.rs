@@ -15,8 +15,10 @@ mod manifest;
 mod node;
 mod overrides;
 pub mod positions;
+mod priority;
 pub mod quantity;
 mod registry;
+mod scheduling;
 mod source;
 pub mod suggest;
 mod timeline;
@@ -113,11 +115,12 @@ fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnosti
         let mut refs: Vec<&mut Value> = manifests.iter_mut().map(|(_, v)| v).collect();
         overrides::apply_objects(&mut refs, &ovs, &src.path, &mut r);
     }
-    let parsed: Vec<_> = manifests.iter().filter_map(|(l, v)| manifest::parse(v, l, None, &mut r)).collect();
+    let mut parsed: Vec<_> = manifests.iter().filter_map(|(l, v)| manifest::parse(v, l, None, &mut r)).collect();
     let mut reg = registry::Registry::default();
+    priority::resolve(&mut parsed, &reg, true, &mut r);
     let objects = reg.add_initial(parsed, &mut r);
     warn_kinds_not_simulated(&objects, &src.path, &mut r);
-    let timeline = timeline::timeline(top.get("timeline"), &loader, &mut reg, header.duration, &mut r);
+    let timeline = timeline::timeline(top.get("timeline"), &loader, &mut reg, &header.nodes, header.duration, &mut r);
     if r.has_errors() {
         return Err(r.into_sorted());
     }

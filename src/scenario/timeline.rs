@@ -7,14 +7,22 @@ use super::node::Node;
 use super::registry::{not_found, Registry};
 use super::Loader;
 use crate::engine::{SimDuration, SimTime};
-use crate::model::spec::{Kind, KubectlCommand, ObjectRef, ObjectSpec, TimelineEntry};
+use crate::model::spec::{Kind, KubectlCommand, NodeGroup, ObjectRef, ObjectSpec, TimelineEntry};
 
 const ENTRY_KEYS: &[&str] = &["at", "run", "fail", "partition", "recover"];
+
+/// What a timeline command may refer to: the objects so far and the cluster's nodes.
+struct World<'a> {
+    loader: &'a Loader,
+    reg: &'a mut Registry,
+    nodes: &'a [NodeGroup],
+}
 
 pub(crate) fn timeline(
     tl: Option<Node>,
     loader: &Loader,
     reg: &mut Registry,
+    nodes: &[NodeGroup],
     duration: SimDuration,
     r: &mut Report,
 ) -> Vec<TimelineEntry> {
@@ -41,15 +49,16 @@ pub(crate) fn timeline(
     }
     entries.sort_by_key(|(t, _)| *t);
     let mut out = Vec::new();
+    let mut w = World { loader, reg, nodes };
     for (t, e) in entries {
-        if let Some(entry) = entry(&e, t, loader, reg, r) {
+        if let Some(entry) = entry(&e, t, &mut w, r) {
             out.push(entry);
         }
     }
     out
 }
 
-fn entry(e: &Node, at: SimDuration, loader: &Loader, reg: &mut Registry, r: &mut Report) -> Option<TimelineEntry> {
+fn entry(e: &Node, at: SimDuration, w: &mut World, r: &mut Report) -> Option<TimelineEntry> {
     let later: Vec<&str> = ["fail", "partition", "recover"].into_iter().filter(|k| e.get(k).is_some()).collect();
     let run = e.get("run");
     match (run, later.first()) {
@@ -67,13 +76,14 @@ fn entry(e: &Node, at: SimDuration, loader: &Loader, reg: &mut Registry, r: &mut
         }
         (Some(run), None) => {
             let text = run.string(r)?;
-            let command = command(&run, &text, loader, reg, r)?;
+            let command = command(&run, &text, w, r)?;
             Some(TimelineEntry { at: SimTime::ZERO + at, text, command })
         }
     }
 }
 
-fn command(run: &Node, text: &str, loader: &Loader, reg: &mut Registry, r: &mut Report) -> Option<KubectlCommand> {
+fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<KubectlCommand> {
+    let (loader, reg, nodes) = (w.loader, &mut *w.reg, w.nodes);
     let line = match kubectl::parse_line(text) {
         Ok(l) => l,
         Err(e) => {
@@ -96,19 +106,40 @@ fn command(run: &Node, text: &str, loader: &Loader, reg: &mut Registry, r: &mut 
     }
     match line.cmd {
         Cmd::Later(verb) => {
+            let later = if verb == "drain" { " (it comes with node failures)" } else { "" };
             run.error(
                 r,
-                format!("`{text}`: `kubectl {verb}` is not supported by this version of kubesim yet"),
-                Some(
-                    "supported here: apply -f, create -f, delete, scale, set image, rollout undo|pause|resume|restart"
-                        .into(),
-                ),
+                format!("`{text}`: `kubectl {verb}` is not supported by this version of kubesim yet{later}"),
+                Some(format!("supported here: {}", kubectl::SUPPORTED)),
             );
             None
         }
+        Cmd::Cordon { node, on } => {
+            if !node_exists(nodes, &node) {
+                return fail(r, format!("nodes \"{node}\" not found"));
+            }
+            Some(if on { KubectlCommand::Cordon { node } } else { KubectlCommand::Uncordon { node } })
+        }
+        Cmd::Taint { node, add, remove } => {
+            if !node_exists(nodes, &node) {
+                return fail(r, format!("nodes \"{node}\" not found"));
+            }
+            Some(KubectlCommand::Taint { node, add, remove })
+        }
+        Cmd::Label { node, set, remove, overwrite } => {
+            if !node_exists(nodes, &node) {
+                return fail(r, format!("nodes \"{node}\" not found"));
+            }
+            Some(KubectlCommand::Label { node, set, remove, overwrite })
+        }
         Cmd::Apply { files, create } => {
             let verb = if create { "create" } else { "apply" };
-            let objects = files_objects(run, verb, &files, line.namespace.as_deref(), loader, reg, r)?;
+            let mut objects = files_objects(run, verb, &files, line.namespace.as_deref(), loader, reg, r)?;
+            let before = r.error_count();
+            super::priority::resolve(&mut objects, reg, false, r);
+            if r.error_count() > before {
+                return None;
+            }
             for p in &objects {
                 reg.objects.insert(p.object.id.clone(), p.object.clone());
             }
@@ -159,6 +190,21 @@ fn command(run: &Node, text: &str, loader: &Loader, reg: &mut Registry, r: &mut 
             })
         }
     }
+}
+
+/// Whether the cluster has node `name`: a group's `name` when its count is 1, else
+/// `name-1 .. name-N`.
+pub(crate) fn node_exists(groups: &[NodeGroup], name: &str) -> bool {
+    groups.iter().any(|g| match g.count {
+        0 => false,
+        1 => g.name == name,
+        n => name
+            .strip_prefix(g.name.as_str())
+            .and_then(|s| s.strip_prefix('-'))
+            .filter(|i| !i.starts_with('0'))
+            .and_then(|i| i.parse::<u32>().ok())
+            .is_some_and(|i| (1..=n).contains(&i)),
+    })
 }
 
 fn delete(

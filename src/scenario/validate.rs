@@ -12,6 +12,7 @@ pub(crate) const MAX_REPLICAS: i64 = 1_000_000;
 const SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+const QUALIFIED_NAME_MSG: &str = "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')";
 const LABEL_KEY_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 
 /// RFC 1123 label: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
@@ -94,9 +95,25 @@ pub(crate) fn check_selector(
     template_labels: Option<&BTreeMap<String, String>>,
     kind: &str,
 ) {
-    check_labels(c, "spec.selector.matchLabels", sel.match_labels.as_ref());
+    check_label_selector(c, "spec.selector", sel);
+    let empty = sel.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
+        && sel.match_expressions.as_ref().is_none_or(Vec::is_empty);
+    if empty {
+        c.invalid("spec.selector", "\"{}\"", &format!("empty selector is invalid for {kind}"));
+        return;
+    }
+    let spec_sel = super::convert::selector(sel);
+    let labels: BTreeMap<String, String> = template_labels.cloned().unwrap_or_default();
+    if !spec_sel.matches(&labels) {
+        c.invalid("spec.template.metadata.labels", go_map(&labels), "`selector` does not match template `labels`");
+    }
+}
+
+/// A label selector anywhere (ValidateLabelSelector): valid keys, values and operators.
+pub(crate) fn check_label_selector(c: &mut Checker, path: &str, sel: &meta::LabelSelector) {
+    check_labels(c, &format!("{path}.matchLabels"), sel.match_labels.as_ref());
     for (i, r) in sel.match_expressions.iter().flatten().enumerate() {
-        let p = format!("spec.selector.matchExpressions[{i}]");
+        let p = format!("{path}.matchExpressions[{i}]");
         let has_values = r.values.as_ref().is_some_and(|v| !v.is_empty());
         match r.operator.as_str() {
             "In" | "NotIn" if !has_values => {
@@ -109,18 +126,81 @@ pub(crate) fn check_selector(
             "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
             op => c.invalid(&format!("{p}.operator"), format!("\"{op}\""), "not a valid selector operator"),
         }
+        check_label_name(c, &format!("{p}.key"), &r.key);
+        for (j, v) in r.values.iter().flatten().enumerate() {
+            for msg in label_value_errors(v) {
+                c.invalid(&format!("{p}.values[{j}]"), format!("\"{v}\""), &msg);
+            }
+        }
     }
-    let empty = sel.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
-        && sel.match_expressions.as_ref().is_none_or(Vec::is_empty);
-    if empty {
-        c.invalid("spec.selector", "\"{}\"", &format!("empty selector is invalid for {kind}"));
-        return;
+}
+
+/// ValidateLabelName: `key` must be a qualified name (`[prefix/]name`).
+pub(crate) fn check_label_name(c: &mut Checker, path: &str, key: &str) {
+    for msg in qualified_name_errors(key) {
+        c.invalid(path, format!("\"{key}\""), &msg);
     }
-    let spec_sel = super::convert::selector(sel);
-    let labels: BTreeMap<String, String> = template_labels.cloned().unwrap_or_default();
-    if !spec_sel.matches(&labels) {
-        c.invalid("spec.template.metadata.labels", go_map(&labels), "`selector` does not match template `labels`");
+}
+
+/// IsQualifiedName: an optional DNS subdomain prefix and `/`, then a name of at most 63
+/// alphanumerics, '-', '_' or '.', starting and ending alphanumeric.
+pub(crate) fn qualified_name_errors(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    let parts: Vec<&str> = value.split('/').collect();
+    let name = match parts.as_slice() {
+        [name] => *name,
+        [prefix, name] => {
+            if prefix.is_empty() {
+                errs.push("prefix part must be non-empty".to_string());
+            } else if !is_dns_subdomain(prefix) {
+                errs.push(format!("prefix part {SUBDOMAIN_MSG}"));
+            }
+            *name
+        }
+        _ => return vec![QUALIFIED_NAME_MSG.to_string()],
+    };
+    if name.is_empty() {
+        errs.push("name part must be non-empty".into());
+    } else if name.len() > 63 {
+        errs.push("name part must be no more than 63 characters".into());
     }
+    if !matches_name_regex(name) {
+        errs.push(LABEL_KEY_MSG.into());
+    }
+    errs
+}
+
+/// IsValidLabelValue: empty, or at most 63 characters matching the label value regex.
+pub(crate) fn label_value_errors(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 63 {
+        errs.push("must be no more than 63 characters".to_string());
+    }
+    if !(value.is_empty() || matches_name_regex(value)) {
+        errs.push(LABEL_VALUE_MSG.to_string());
+    }
+    errs
+}
+
+/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`, any length.
+fn matches_name_regex(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphanumeric)
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
+}
+
+/// RFC 1123 subdomain errors, as IsDNS1123Subdomain words them.
+pub(crate) fn dns_subdomain_errors(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 253 {
+        errs.push("must be no more than 253 characters".to_string());
+    }
+    if !value.split('.').all(is_dns_label) {
+        errs.push(SUBDOMAIN_MSG.to_string());
+    }
+    errs
 }
 
 /// `map[string]string{"app":"web"}`, as Go prints a label map.

@@ -1,24 +1,90 @@
-//! The scheduler: a queue of pods waiting for a node, the default profile's filters and
-//! scores, and the words kube-scheduler says when a pod does not fit.
-//!
-//! This is the first version: resource fit, taints, nodeSelector, hostPorts, cordons;
-//! affinity, topology spread and preemption come with the full scheduler.
+//! The scheduler: a queue of pods waiting for a node, the default profile's filter and
+//! score plugins (one per file in `plugins/`), preemption, and the words kube-scheduler says
+//! when a pod does not fit.
 
+pub mod cycle;
 pub mod plugins;
+pub mod preemption;
 pub mod queue;
 
 use crate::engine::Stream;
 use crate::model::spec::ScoringStrategy;
-use crate::model::store::{Node, NodeId};
-use plugins::{FilterPlugin, PodContext, ScorePlugin};
+use crate::model::store::{add_resources, Node, NodeId, PodId};
+use plugins::{FilterPlugin, PodContext, ScorePlugin, Unfit};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 pub use queue::SchedulingQueue;
+
+/// Below this many nodes every node is considered (minFeasibleNodesToFind).
+const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+/// The adaptive percentage never drops below this (minFeasibleNodesPercentageToFind).
+const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
+
+/// How many feasible nodes the scheduler looks for before it stops filtering
+/// (numFeasibleNodesToFind with the adaptive percentageOfNodesToScore): all under 100
+/// nodes, else `max(5, 50 - nodes/125)` % of them, at least 100.
+pub fn num_feasible_nodes_to_find(all: usize) -> usize {
+    if all < MIN_FEASIBLE_NODES_TO_FIND {
+        return all;
+    }
+    let percentage = 50usize.saturating_sub(all / 125).max(MIN_FEASIBLE_NODES_PERCENTAGE);
+    (all * percentage / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
+/// Pods nominated to a node by preemption: their requests are held there for pods of
+/// lower priority.
+#[derive(Clone, Debug, Default)]
+pub struct Nominations {
+    by_node: BTreeMap<NodeId, Vec<(PodId, i32, crate::model::spec::Resources)>>,
+}
+
+impl Nominations {
+    pub fn nominate(&mut self, pod: PodId, node: NodeId, priority: i32, requests: crate::model::spec::Resources) {
+        self.clear(pod);
+        self.by_node.entry(node).or_default().push((pod, priority, requests));
+    }
+
+    pub fn clear(&mut self, pod: PodId) {
+        for list in self.by_node.values_mut() {
+            list.retain(|(p, _, _)| *p != pod);
+        }
+        self.by_node.retain(|_, l| !l.is_empty());
+    }
+
+    /// Pods nominated to `node` with a lower priority than `priority`.
+    pub fn lower_than(&self, node: NodeId, priority: i32) -> Vec<PodId> {
+        self.by_node.get(&node).map_or(Vec::new(), |l| l.iter().filter(|n| n.1 < priority).map(|n| n.0).collect())
+    }
+
+    /// The node as a pod of `priority` sees it: with the requests of pods nominated there
+    /// with an equal or higher priority (addNominatedPods).
+    fn view<'n>(&self, node: &'n Node, id: NodeId, pod: Option<PodId>, priority: i32) -> Cow<'n, Node> {
+        let Some(list) = self.by_node.get(&id) else { return Cow::Borrowed(node) };
+        let held: Vec<_> = list.iter().filter(|(p, prio, _)| Some(*p) != pod && *prio >= priority).collect();
+        if held.is_empty() {
+            return Cow::Borrowed(node);
+        }
+        let mut n = node.clone();
+        for (_, _, requests) in held {
+            add_resources(&mut n.requested, requests, 1);
+        }
+        Cow::Owned(n)
+    }
+}
 
 /// The filter and score plugins of the default profile, in Kubernetes' order.
 pub struct Profile {
     filters: Vec<Box<dyn FilterPlugin>>,
     scores: Vec<Box<dyn ScorePlugin>>,
+    /// Where the next search for feasible nodes starts (round robin).
+    next_start: usize,
+}
+
+/// A filtered node that fits, and the failures of those that do not.
+pub struct Filtered {
+    pub feasible: Vec<NodeId>,
+    pub failures: BTreeMap<NodeId, Unfit>,
 }
 
 impl Profile {
@@ -32,46 +98,96 @@ impl Profile {
                 Box::new(node_affinity::NodeAffinity),
                 Box::new(node_ports::NodePorts),
                 Box::new(node_resources_fit::NodeResourcesFit),
+                Box::new(pod_topology_spread::PodTopologySpread),
+                Box::new(inter_pod_affinity::InterPodAffinity),
             ],
             scores: vec![
+                Box::new(taint_toleration::TaintTolerationScore),
+                Box::new(node_affinity::NodeAffinityScore),
                 Box::new(node_resources_fit::ResourceFitScore(scoring)),
+                Box::new(pod_topology_spread::PodTopologySpreadScore),
+                Box::new(inter_pod_affinity::InterPodAffinityScore),
                 Box::new(balanced_allocation::BalancedAllocation),
+                Box::new(image_locality::ImageLocality),
             ],
+            next_start: 0,
         }
+    }
+
+    /// Runs every filter on one node (stopping at the first that fails, as the framework does).
+    pub fn filter_node(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
+        self.filters.iter().try_for_each(|f| f.filter(pod, node))
+    }
+
+    /// findNodesThatPassFilters: from the round-robin start, until enough feasible nodes are
+    /// found (percentageOfNodesToScore) or every node was tried.
+    pub fn find_feasible(&mut self, pod: &PodContext<'_>, nodes: &[Node], nominations: &Nominations) -> Filtered {
+        let all = nodes.len();
+        let wanted = num_feasible_nodes_to_find(all);
+        let mut out = Filtered { feasible: Vec::new(), failures: BTreeMap::new() };
+        let mut processed = 0;
+        for k in 0..all {
+            if out.feasible.len() >= wanted {
+                break;
+            }
+            let id = ((self.next_start + k) % all) as NodeId;
+            let node = nominations.view(&nodes[id as usize], id, pod.id, pod.spec.priority);
+            match self.filter_node(pod, &node) {
+                Ok(()) => out.feasible.push(id),
+                Err(unfit) => {
+                    out.failures.insert(id, unfit);
+                }
+            }
+            processed += 1;
+        }
+        if all > 0 {
+            self.next_start = (self.next_start + processed) % all;
+        }
+        out
     }
 
     /// One scheduling attempt: the chosen node, or why none fits.
-    pub fn schedule(&self, pod: &PodContext<'_>, nodes: &[Node], rng: &mut Stream) -> Result<NodeId, FitError> {
-        let mut feasible: Vec<NodeId> = Vec::new();
-        let mut failures: Vec<plugins::Unfit> = Vec::new();
-        for (id, node) in nodes.iter().enumerate() {
-            match self.filters.iter().try_for_each(|f| f.filter(pod, node)) {
-                Ok(()) => feasible.push(id as NodeId),
-                Err(unfit) => failures.push(unfit),
+    pub fn schedule(
+        &mut self,
+        pod: &mut PodContext<'_>,
+        nodes: &[Node],
+        nominations: &Nominations,
+        rng: &mut Stream,
+    ) -> Result<NodeId, FitError> {
+        let filtered = self.find_feasible(pod, nodes, nominations);
+        match filtered.feasible.len() {
+            0 => Err(FitError { nodes: nodes.len(), failures: filtered.failures, post_filter: None }),
+            1 => Ok(filtered.feasible[0]),
+            _ => Ok(self.select_host(pod, nodes, &filtered.feasible, rng)),
+        }
+    }
+
+    /// The weighted, normalised total score of each feasible node.
+    pub fn scores(&self, pod: &mut PodContext<'_>, nodes: &[Node], feasible: &[NodeId]) -> Vec<i64> {
+        let feasible_nodes: Vec<&Node> = feasible.iter().map(|&i| &nodes[i as usize]).collect();
+        pod.spread_weights = plugins::pod_topology_spread::normalizing_weights(pod, &feasible_nodes);
+        let mut total = vec![0i64; feasible.len()];
+        for plugin in &self.scores {
+            if !plugin.applies(pod) {
+                continue;
+            }
+            let mut scores: Vec<i64> = feasible_nodes.iter().map(|n| plugin.score(pod, n)).collect();
+            plugin.normalize(pod, &mut scores);
+            for (t, s) in total.iter_mut().zip(scores) {
+                *t += plugin.weight() * s;
             }
         }
-        if feasible.is_empty() {
-            return Err(FitError { nodes: nodes.len(), failures });
-        }
-        Ok(self.select_host(pod, nodes, &feasible, rng))
+        total
     }
 
-    /// The weighted score of a node.
-    pub fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
-        self.scores.iter().map(|s| s.weight() * s.score(pod, node)).sum()
-    }
-
-    /// selectHost: the highest score; ties broken uniformly at random by reservoir
-    /// sampling, as kube-scheduler does, from the scheduling stream.
-    fn select_host(&self, pod: &PodContext<'_>, nodes: &[Node], feasible: &[NodeId], rng: &mut Stream) -> NodeId {
-        if feasible.len() == 1 {
-            return feasible[0];
-        }
+    /// selectHost: the highest total; ties broken uniformly at random by reservoir sampling,
+    /// as kube-scheduler does, from the scheduling stream.
+    fn select_host(&self, pod: &mut PodContext<'_>, nodes: &[Node], feasible: &[NodeId], rng: &mut Stream) -> NodeId {
+        let scores = self.scores(pod, nodes, feasible);
         let mut best = feasible[0];
         let mut best_score = i64::MIN;
         let mut ties = 0usize;
-        for &id in feasible {
-            let score = self.score(pod, &nodes[id as usize]);
+        for (&id, &score) in feasible.iter().zip(&scores) {
             if score > best_score {
                 best_score = score;
                 best = id;
@@ -91,11 +207,13 @@ impl Profile {
 #[derive(Clone, Debug)]
 pub struct FitError {
     pub nodes: usize,
-    pub failures: Vec<plugins::Unfit>,
+    pub failures: BTreeMap<NodeId, Unfit>,
+    /// What preemption said (its status message), if it ran.
+    pub post_filter: Option<String>,
 }
 
 /// "N reason" parts, counted across nodes and sorted by text (sortReasonsHistogram).
-fn histogram<'a>(reasons: impl Iterator<Item = &'a str>) -> String {
+pub fn histogram<'a>(reasons: impl Iterator<Item = &'a str>) -> String {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for r in reasons {
         *counts.entry(r).or_insert(0) += 1;
@@ -108,22 +226,18 @@ fn histogram<'a>(reasons: impl Iterator<Item = &'a str>) -> String {
 impl FitError {
     /// The FailedScheduling message, e.g. `0/3 nodes are available: 3 Insufficient cpu.
     /// preemption: 0/3 nodes are available: 3 No preemption victims found for incoming
-    /// pod.` Without priorities there are never victims: nodes that fail on resources say
-    /// so; nodes that fail on something eviction cannot fix say preemption is not helpful.
+    /// pod.`
     pub fn message(&self) -> String {
         if self.nodes == 0 {
             return "no nodes available to schedule pods".to_string();
         }
-        let reasons = histogram(self.failures.iter().flat_map(|f| f.reasons.iter().map(String::as_str)));
-        let preemption = histogram(self.failures.iter().map(|f| {
-            if f.unresolvable {
-                "Preemption is not helpful for scheduling"
-            } else {
-                "No preemption victims found for incoming pod"
-            }
-        }));
-        let n = self.nodes;
-        format!("0/{n} nodes are available: {reasons}. preemption: 0/{n} nodes are available: {preemption}.")
+        let reasons = histogram(self.failures.values().flat_map(|f| f.reasons.iter().map(String::as_str)));
+        let mut msg = format!("0/{} nodes are available: {reasons}.", self.nodes);
+        if let Some(post) = self.post_filter.as_deref().filter(|p| !p.is_empty()) {
+            msg.push(' ');
+            msg.push_str(post);
+        }
+        msg
     }
 }
 

@@ -1,14 +1,22 @@
-use super::plugins::{FilterPlugin, PodContext, ScorePlugin, Unfit};
+//! The scheduler's plugins against Kubernetes' own test cases, and its words.
+
+use super::cycle::{PodContext, SpreadConstraint};
+use super::plugins::balanced_allocation::BalancedAllocation;
+use super::plugins::node_resources_fit::{NodeResourcesFit, ResourceFitScore};
+use super::plugins::{FilterPlugin, ScorePlugin, Unfit};
 use super::*;
-use crate::engine::{Purpose, SimDuration, SimTime, Stream};
-use crate::model::spec::{ContainerSpec, PodSpec, PullPolicy, Resources, Taint, TaintEffect};
+use crate::engine::{Purpose, SimTime, Stream};
+use crate::model::spec::{
+    ContainerSpec, InclusionPolicy, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm, PodSpec,
+    PullPolicy, Resources, Selector, Taint, TaintEffect, TopologySpreadConstraint, WhenUnsatisfiable,
+};
 use crate::model::store::{Node, NonZero};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn node(name: &str, cpu_millis: i64, memory_bytes: i64) -> Node {
     Node {
         name: name.into(),
-        labels: BTreeMap::new(),
+        labels: BTreeMap::from([("kubernetes.io/hostname".to_string(), name.to_string())]),
         taints: vec![],
         unschedulable: false,
         ready: true,
@@ -28,63 +36,124 @@ fn node(name: &str, cpu_millis: i64, memory_bytes: i64) -> Node {
     }
 }
 
-fn pod(cpu_millis: i64, memory_bytes: i64) -> PodSpec {
-    PodSpec {
-        containers: vec![ContainerSpec {
-            name: "app".into(),
-            image: "app:1".into(),
-            pull_policy: PullPolicy::IfNotPresent,
-            requests: Resources { cpu_millis, memory_bytes, ..Resources::default() },
-            limits: Resources::default(),
-            readiness: None,
-            liveness: None,
-            host_ports: vec![],
-        }],
-        ..PodSpec::default()
+/// Puts an existing pod's requests on a node (as Kubernetes' tests' existingPods).
+fn with_pod(mut n: Node, cpu_millis: i64, memory_bytes: i64) -> Node {
+    let spec = pod(cpu_millis, memory_bytes);
+    crate::model::store::add_resources(&mut n.requested, &spec.requests(), 1);
+    n.requested_nonzero.add(NonZero::of(&spec), 1);
+    n
+}
+
+fn container(cpu_millis: i64, memory_bytes: i64) -> ContainerSpec {
+    ContainerSpec {
+        name: "app".into(),
+        image: "app:1".into(),
+        pull_policy: PullPolicy::IfNotPresent,
+        requests: Resources { cpu_millis, memory_bytes, ..Resources::default() },
+        limits: Resources::default(),
+        readiness: None,
+        liveness: None,
+        host_ports: vec![],
+        cpu_request_set: true,
+        memory_request_set: true,
     }
 }
 
+fn pod(cpu_millis: i64, memory_bytes: i64) -> PodSpec {
+    PodSpec { containers: vec![container(cpu_millis, memory_bytes)], ..PodSpec::default() }
+}
+
+/// A pod of two containers, 1000/2000 and 2000/3000, as in Kubernetes' tests.
+fn two_container_pod() -> PodSpec {
+    PodSpec { containers: vec![container(1000, 2000), container(2000, 3000)], ..PodSpec::default() }
+}
+
+fn scores(plugin: &dyn ScorePlugin, spec: &PodSpec, nodes: &[Node]) -> Vec<i64> {
+    let ctx = PodContext::new(spec);
+    let mut s: Vec<i64> = nodes.iter().map(|n| plugin.score(&ctx, n)).collect();
+    plugin.normalize(&ctx, &mut s);
+    s
+}
+
+fn attempt(spec: &PodSpec, nodes: &[Node]) -> Result<NodeId, FitError> {
+    let mut profile = Profile::default_profile(ScoringStrategy::LeastAllocated);
+    profile.schedule(
+        &mut PodContext::new(spec),
+        nodes,
+        &Nominations::default(),
+        &mut Stream::new(1, Purpose::Scheduling),
+    )
+}
+
+const LEAST: ResourceFitScore = ResourceFitScore(ScoringStrategy::LeastAllocated);
+
+/// least_allocated_test.go, TestLeastAllocatedScoringStrategy.
 #[test]
-fn scores_match_kubernetes_cases() {
-    // Pod 3000m / 5000 on node 4000m / 10000: LeastAllocated 37, Balanced 87.
-    let spec = pod(3000, 5000);
-    let ctx = PodContext::new(&spec);
-    let n = node("a", 4000, 10000);
-    assert_eq!(plugins::node_resources_fit::ResourceFitScore(ScoringStrategy::LeastAllocated).score(&ctx, &n), 37);
-    assert_eq!(plugins::balanced_allocation::BalancedAllocation.score(&ctx, &n), 87);
-    // Node 6000m / 10000: LeastAllocated 50, Balanced 100.
-    let n = node("b", 6000, 10000);
-    assert_eq!(plugins::node_resources_fit::ResourceFitScore(ScoringStrategy::LeastAllocated).score(&ctx, &n), 50);
-    assert_eq!(plugins::balanced_allocation::BalancedAllocation.score(&ctx, &n), 100);
+fn least_allocated_matches_kubernetes_cases() {
+    let empty = PodSpec::default();
+    assert_eq!(scores(&LEAST, &empty, &[node("1", 4000, 10000), node("2", 4000, 10000)]), [100, 100]);
+    let p = two_container_pod();
+    assert_eq!(scores(&LEAST, &p, &[node("1", 4000, 10000), node("2", 6000, 10000)]), [37, 50]);
+    let busy = [
+        with_pod(with_pod(node("1", 10000, 20000), 3000, 0), 3000, 0),
+        with_pod(with_pod(node("2", 10000, 20000), 3000, 0), 3000, 5000),
+    ];
+    assert_eq!(scores(&LEAST, &empty, &busy), [70, 57]);
+    let busy = [with_pod(node("1", 10000, 20000), 3000, 0), with_pod(node("2", 10000, 20000), 3000, 5000)];
+    assert_eq!(scores(&LEAST, &p, &busy), [57, 45]);
+    let busy = [with_pod(node("1", 10000, 20000), 3000, 0), with_pod(node("2", 10000, 50000), 3000, 5000)];
+    assert_eq!(scores(&LEAST, &p, &busy), [57, 60]);
+    // Requested over capacity scores 0 for that resource.
+    let over = [with_pod(node("1", 4000, 10000), 3000, 0), with_pod(node("2", 4000, 10000), 3000, 5000)];
+    assert_eq!(scores(&LEAST, &pod(3000, 0), &over), [50, 25]);
+}
+
+/// balanced_allocation_test.go and the cases in shared/k8s-reference.md.
+#[test]
+fn balanced_allocation_matches_kubernetes_cases() {
+    let p = two_container_pod();
+    assert_eq!(scores(&BalancedAllocation, &p, &[node("1", 4000, 10000), node("2", 6000, 10000)]), [87, 100]);
+    let busy = [with_pod(node("1", 10000, 20000), 3000, 0), with_pod(node("2", 10000, 20000), 3000, 5000)];
+    assert_eq!(scores(&BalancedAllocation, &p, &busy), [82, 95]);
+    // Fractions 1 and 0 -> 50; 1 and 0.5 -> 75.
+    let over = [with_pod(node("1", 4000, 10000), 3000, 0), with_pod(node("2", 4000, 10000), 3000, 5000)];
+    assert_eq!(scores(&BalancedAllocation, &pod(3000, 0), &over), [50, 75]);
+}
+
+#[test]
+fn most_allocated_prefers_the_fuller_node() {
+    let most = ResourceFitScore(ScoringStrategy::MostAllocated);
+    let p = two_container_pod();
+    // (3000/4000 + 5000/10000) / 2 -> (75 + 50) / 2 = 62; (50 + 50) / 2 = 50.
+    assert_eq!(scores(&most, &p, &[node("1", 4000, 10000), node("2", 6000, 10000)]), [62, 50]);
 }
 
 #[test]
 fn the_failed_scheduling_message_counts_and_sorts_reasons() {
-    let profile = Profile::default_profile(ScoringStrategy::LeastAllocated);
     let nodes = vec![node("a", 1000, 1 << 30), node("b", 1000, 1 << 30), node("c", 1000, 1 << 30)];
-    let spec = pod(2000, 0);
-    let err = profile.schedule(&PodContext::new(&spec), &nodes, &mut Stream::new(1, Purpose::Scheduling)).unwrap_err();
+    let err = attempt(&pod(2000, 0), &nodes).unwrap_err();
+    assert_eq!(err.message(), "0/3 nodes are available: 3 Insufficient cpu.");
+    let mut with_post = err.clone();
+    with_post.post_filter =
+        Some("preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.".into());
     assert_eq!(
-        err.message(),
+        with_post.message(),
         "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
     );
 }
 
 #[test]
 fn taints_and_resources_mix_in_one_message() {
-    let profile = Profile::default_profile(ScoringStrategy::LeastAllocated);
     let mut gpu = node("gpu", 8000, 1 << 30);
     gpu.taints.push(Taint { key: "gpu".into(), value: "true".into(), effect: TaintEffect::NoSchedule });
     let mut nodes = vec![gpu];
     for name in ["a", "b", "c", "d"] {
         nodes.push(node(name, 8000, 1 << 20));
     }
-    let spec = pod(100, 1 << 30);
-    let err = profile.schedule(&PodContext::new(&spec), &nodes, &mut Stream::new(1, Purpose::Scheduling)).unwrap_err();
+    let err = attempt(&pod(100, 1 << 30), &nodes).unwrap_err();
     assert_eq!(
         err.message(),
-        "0/5 nodes are available: 1 node(s) had untolerated taint {gpu: true}, 4 Insufficient memory. \
-         preemption: 0/5 nodes are available: 1 Preemption is not helpful for scheduling, 4 No preemption victims found for incoming pod."
+        "0/5 nodes are available: 1 node(s) had untolerated taint {gpu: true}, 4 Insufficient memory."
     );
 }
 
@@ -92,7 +161,7 @@ fn taints_and_resources_mix_in_one_message() {
 fn every_shortfall_of_a_node_is_reported() {
     let n = node("a", 1000, 1000);
     let spec = pod(2000, 2000);
-    let err = plugins::node_resources_fit::NodeResourcesFit.filter(&PodContext::new(&spec), &n).unwrap_err();
+    let err = NodeResourcesFit.filter(&PodContext::new(&spec), &n).unwrap_err();
     assert_eq!(
         err,
         Unfit { reasons: vec!["Insufficient cpu".into(), "Insufficient memory".into()], unresolvable: false }
@@ -101,20 +170,111 @@ fn every_shortfall_of_a_node_is_reported() {
 
 #[test]
 fn the_emptier_node_wins() {
-    let profile = Profile::default_profile(ScoringStrategy::LeastAllocated);
-    let mut busy = node("busy", 4000, 8 << 30);
-    busy.requested.cpu_millis = 3000;
-    busy.requested_nonzero = NonZero { cpu_millis: 3000, memory_bytes: 4 << 30 };
-    let nodes = vec![busy, node("idle", 4000, 8 << 30)];
-    let spec = pod(500, 1 << 30);
-    let chosen = profile.schedule(&PodContext::new(&spec), &nodes, &mut Stream::new(1, Purpose::Scheduling)).unwrap();
-    assert_eq!(chosen, 1);
+    let nodes = vec![with_pod(node("busy", 4000, 8 << 30), 3000, 4 << 30), node("idle", 4000, 8 << 30)];
+    assert_eq!(attempt(&pod(500, 1 << 30), &nodes).unwrap(), 1);
+}
+
+#[test]
+fn nodes_to_score_follow_the_adaptive_percentage() {
+    assert_eq!(num_feasible_nodes_to_find(50), 50);
+    assert_eq!(num_feasible_nodes_to_find(100), 100);
+    assert_eq!(num_feasible_nodes_to_find(1_000), 420);
+    assert_eq!(num_feasible_nodes_to_find(5_000), 500);
+    assert_eq!(num_feasible_nodes_to_find(6_000), 300);
+}
+
+#[test]
+fn node_affinity_gt_lt_and_match_fields() {
+    let mut spec = pod(100, 0);
+    let req = |key: &str, operator, values: &[&str]| NodeSelectorRequirement {
+        key: key.into(),
+        operator,
+        values: values.iter().map(|s| s.to_string()).collect(),
+    };
+    spec.affinity.node_required = Some(vec![NodeSelectorTerm {
+        match_expressions: vec![req("cores", NodeSelectorOperator::Gt, &["8"])],
+        match_fields: vec![],
+    }]);
+    let mut big = node("big", 8000, 1 << 30);
+    big.labels.insert("cores".into(), "16".into());
+    let mut small = node("small", 8000, 1 << 30);
+    small.labels.insert("cores".into(), "4".into());
+    let plugin = super::plugins::node_affinity::NodeAffinity;
+    let ctx = PodContext::new(&spec);
+    assert!(plugin.filter(&ctx, &big).is_ok());
+    assert_eq!(plugin.filter(&ctx, &small).unwrap_err().reasons, ["node(s) didn't match Pod's node affinity/selector"]);
+    spec.affinity.node_required = Some(vec![NodeSelectorTerm {
+        match_expressions: vec![],
+        match_fields: vec![req("metadata.name", NodeSelectorOperator::In, &["small"])],
+    }]);
+    let ctx = PodContext::new(&spec);
+    assert!(plugin.filter(&ctx, &small).is_ok());
+    assert!(plugin.filter(&ctx, &big).is_err());
+}
+
+#[test]
+fn prefer_no_schedule_taints_lower_the_score() {
+    let mut tainted = node("t", 4000, 1 << 30);
+    tainted.taints.push(Taint { key: "spot".into(), value: "true".into(), effect: TaintEffect::PreferNoSchedule });
+    let s = scores(
+        &super::plugins::taint_toleration::TaintTolerationScore,
+        &pod(100, 0),
+        &[tainted, node("u", 4000, 1 << 30)],
+    );
+    assert_eq!(s, [0, 100]);
+}
+
+fn spread(counts: &[(&str, i64)], max_skew: i32, min_domains: Option<i32>) -> SpreadConstraint {
+    SpreadConstraint {
+        c: TopologySpreadConstraint {
+            max_skew,
+            topology_key: "zone".into(),
+            when_unsatisfiable: WhenUnsatisfiable::DoNotSchedule,
+            selector: Selector {
+                match_labels: BTreeMap::from([("app".into(), "web".into())]),
+                match_expressions: vec![],
+            },
+            min_domains,
+            node_affinity_policy: InclusionPolicy::Honor,
+            node_taints_policy: InclusionPolicy::Ignore,
+        },
+        counts: counts.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        self_match: 1,
+    }
+}
+
+#[test]
+fn topology_spread_filters_by_skew_and_min_domains() {
+    let spec = pod(100, 0);
+    let zone = |z: &str| {
+        let mut n = node(z, 4000, 1 << 30);
+        n.labels.insert("zone".into(), z.into());
+        n
+    };
+    let plugin = super::plugins::pod_topology_spread::PodTopologySpread;
+    let mut ctx = PodContext::new(&spec);
+    // a: 2, b: 1 -> placing in a gives skew 2 + 1 - 1 = 2 > 1; in b, 1.
+    ctx.spread_hard = vec![spread(&[("a", 2), ("b", 1)], 1, None)];
+    assert_eq!(
+        plugin.filter(&ctx, &zone("a")).unwrap_err().reasons,
+        ["node(s) didn't match pod topology spread constraints"]
+    );
+    assert!(plugin.filter(&ctx, &zone("b")).is_ok());
+    // minDomains 3 with only two domains: the global minimum counts as 0.
+    ctx.spread_hard = vec![spread(&[("a", 1), ("b", 1)], 1, Some(3))];
+    assert!(plugin.filter(&ctx, &zone("b")).is_err());
+    // A node without the key.
+    let bare = node("bare", 4000, 1 << 30);
+    assert_eq!(
+        plugin.filter(&ctx, &bare).unwrap_err().reasons,
+        ["node(s) didn't match pod topology spread constraints (missing required label)"]
+    );
 }
 
 #[test]
 fn back_off_doubles_to_the_cap() {
     let mut q = SchedulingQueue::default();
-    let (i, m) = (SimDuration::from_secs(1), SimDuration::from_secs(10));
+    let (i, m) = (crate::engine::SimDuration::from_secs(1), crate::engine::SimDuration::from_secs(10));
     let waits: Vec<u64> = (0..6).map(|_| q.mark_unschedulable(7, 0, SimTime::ZERO, i, m).0 / 1_000_000).collect();
     assert_eq!(waits, vec![1, 2, 4, 8, 10, 10]);
 }

@@ -134,7 +134,9 @@ impl Sim<'_> {
                 let start = now.max(n.puller_free_at);
                 let done = start + duration;
                 n.puller_free_at = done;
-                n.images.insert(image.clone(), done);
+                if n.images.insert(image.clone(), done).is_none() {
+                    *self.store.image_nodes.entry(image.clone()).or_insert(0) += 1;
+                }
                 self.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
                 self.schedule_step(
                     pod,
@@ -379,6 +381,7 @@ impl Sim<'_> {
     fn pod_gone(&mut self, pod: PodId) {
         let now = self.kernel.now();
         self.store.remove_pod(pod, now);
+        self.forget_pod(pod);
         self.metrics.pod_gone(pod, now);
         self.pod_deleted(pod);
         self.cluster_changed();

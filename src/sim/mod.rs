@@ -13,7 +13,7 @@ use crate::metrics::Metrics;
 use crate::model::events::Recorder;
 use crate::model::spec::{ImageBehavior, Scenario};
 use crate::model::store::{DeployId, PodId, RsId, Store};
-use crate::scheduler::{Profile, SchedulingQueue};
+use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -48,6 +48,7 @@ pub struct Sim<'s> {
     scheduling: Stream,
     containers: Stream,
     queue: SchedulingQueue,
+    nominations: Nominations,
     profile: Profile,
     schedule_pending: bool,
     rs_sync_pending: Vec<bool>,
@@ -81,6 +82,7 @@ impl<'s> Sim<'s> {
             scheduling: Stream::new(seed, Purpose::Scheduling),
             containers: Stream::new(seed, Purpose::Containers),
             queue: SchedulingQueue::default(),
+            nominations: Nominations::default(),
             profile: Profile::default_profile(scenario.scoring),
             schedule_pending: false,
             rs_sync_pending: Vec::new(),

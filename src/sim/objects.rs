@@ -81,7 +81,16 @@ impl Sim<'_> {
                 self.metrics.deployment_created(&self.store, id, self.kernel.now());
                 self.enqueue_deployment(id);
             }
-            ObjectSpec::PriorityClass { .. } | ObjectSpec::PodDisruptionBudget { .. } | ObjectSpec::NotSimulated => {}
+            ObjectSpec::PodDisruptionBudget { selector, min_available, max_unavailable } => {
+                self.store.pdbs.push(crate::model::store::Pdb {
+                    namespace: ns.to_string(),
+                    name: name.to_string(),
+                    selector: selector.clone(),
+                    min_available: min_available.clone(),
+                    max_unavailable: max_unavailable.clone(),
+                });
+            }
+            ObjectSpec::PriorityClass { .. } | ObjectSpec::NotSimulated => {}
         }
         Ok(())
     }
@@ -152,6 +161,7 @@ impl Sim<'_> {
             Kind::ReplicaSet => self.store.find_rs(RsKind::ReplicaSet, ns, name).is_some(),
             Kind::ReplicationController => self.store.find_rs(RsKind::ReplicationController, ns, name).is_some(),
             Kind::Deployment => self.store.find_deployment(ns, name).is_some(),
+            Kind::PodDisruptionBudget => self.store.pdbs.iter().any(|p| p.namespace == ns && p.name == name),
             _ => false,
         }
     }
@@ -214,6 +224,7 @@ impl Sim<'_> {
             deleted: None,
             containers,
             reason: String::new(),
+            nominated_node: None,
             generation: 0,
         });
         self.metrics.pod_created(id);
@@ -242,7 +253,7 @@ impl Sim<'_> {
                 self.kernel.schedule_at(at, Event::Kubelet(pod, generation, super::Step::Stop));
             }
             None => {
-                self.queue.remove(pod);
+                self.forget_pod(pod);
                 self.store.remove_pod(pod, now);
                 self.pod_deleted(pod);
                 return;

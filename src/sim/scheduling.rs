@@ -1,14 +1,39 @@
-//! Runs the scheduler: takes pods from its queue, binds them or says why not.
+//! Runs the scheduler: takes pods from its queue, binds them, preempts for them, or says
+//! why they wait.
 
 use super::{Event, Sim, Step};
 use crate::engine::SimDuration;
-use crate::model::store::{NodeId, PodId};
-use crate::scheduler::plugins::PodContext;
+use crate::model::store::{NodeId, PodId, PodOwner};
+use crate::scheduler::cycle::PodContext;
+use crate::scheduler::preemption::{self, Candidate};
+
+/// A UID-shaped identifier for a pod, derived from its id (no random draw), for messages
+/// that name a pod's UID as Kubernetes does.
+pub fn pod_uid(pod: PodId) -> String {
+    let mut x = u64::from(pod).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut next = || {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let (a, b) = (next(), next());
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        (b >> 48) & 0x3fff | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
 
 impl Sim<'_> {
     /// A new pod without a node: the scheduler's informer sees it after the API latency.
     pub(super) fn enqueue_for_scheduling(&mut self, pod: PodId) {
-        self.queue.push_active(pod, 0);
+        let priority = self.store.pods[pod as usize].spec.priority;
+        self.queue.push_active(pod, priority);
         self.ensure_schedule_cycle(self.latency());
     }
 
@@ -21,39 +46,103 @@ impl Sim<'_> {
 
     /// Schedules every pod in the active queue, highest priority first.
     pub(super) fn schedule_cycle(&mut self) {
-        let now = self.kernel.now();
         while let Some(pod) = self.queue.pop_active() {
             let p = &self.store.pods[pod as usize];
             if !p.is_active() || p.node.is_some() {
                 continue;
             }
-            let spec = p.spec.clone();
-            let ctx = PodContext::new(&spec);
-            match self.profile.schedule(&ctx, &self.store.nodes, &mut self.scheduling) {
-                Ok(node) => self.bind_pod(pod, node, true),
-                Err(fit) => {
-                    let object = format!("pod/{}", self.store.pods[pod as usize].name);
-                    self.recorder.warning(now, "FailedScheduling", object, fit.message());
-                    self.store.pods[pod as usize].reason = "Unschedulable".into();
-                    let cp = &self.scenario.control_plane;
-                    self.queue.mark_unschedulable(pod, 0, now, cp.pod_initial_backoff, cp.pod_max_backoff);
-                    let attempt = self.queue.attempts(pod);
-                    let flush = now + cp.pod_max_in_unschedulable_pods_duration;
-                    self.kernel.schedule_at(flush, Event::SchedulerRetry(pod, attempt));
-                    self.metrics.unschedulable_changed(self.queue.unschedulable_count());
-                }
+            self.schedule_one(pod);
+        }
+    }
+
+    /// The selector of the pod's owning ReplicaSet: what the system default spreading
+    /// counts as "pods of the same owner".
+    fn owner_selector(&self, pod: PodId) -> Option<&crate::model::spec::Selector> {
+        match self.store.pods[pod as usize].owner {
+            Some(PodOwner::ReplicaSet(rs)) => Some(&self.store.replica_sets[rs as usize].selector),
+            None => None,
+        }
+    }
+
+    fn schedule_one(&mut self, pod: PodId) {
+        let now = self.kernel.now();
+        let images = &self.scenario.images;
+        let default_size = self.default_image.size_bytes;
+        let size = |image: &str| images.get(image).map_or(default_size, |b| b.size_bytes);
+        let mut ctx = PodContext::prepare(&self.store, pod, self.owner_selector(pod), &size, now);
+        // A pod nominated by an earlier preemption tries its node first.
+        if let Some(nominated) = self.store.pods[pod as usize].nominated_node {
+            let node = &self.store.nodes[nominated as usize];
+            if self.profile.filter_node(&ctx, node).is_ok() {
+                drop(ctx);
+                self.bind_pod(pod, nominated, true);
+                return;
             }
         }
+        let result = self.profile.schedule(&mut ctx, &self.store.nodes, &self.nominations, &mut self.scheduling);
+        match result {
+            Ok(node) => {
+                drop(ctx);
+                self.bind_pod(pod, node, true);
+            }
+            Err(mut fit) => {
+                let outcome = preemption::preempt(&self.profile, &self.store, &ctx, &fit);
+                drop(ctx);
+                match outcome {
+                    preemption::Outcome::Failed(message) => fit.post_filter = Some(message),
+                    preemption::Outcome::Preempt(candidate) => self.preempt_for(pod, candidate),
+                }
+                self.unschedulable(pod, fit.message());
+            }
+        }
+    }
+
+    fn unschedulable(&mut self, pod: PodId, message: String) {
+        let now = self.kernel.now();
+        let object = format!("pod/{}", self.store.pods[pod as usize].name);
+        self.recorder.warning(now, "FailedScheduling", object, message);
+        self.store.pods[pod as usize].reason = "Unschedulable".into();
+        let priority = self.store.pods[pod as usize].spec.priority;
+        let cp = &self.scenario.control_plane;
+        self.queue.mark_unschedulable(pod, priority, now, cp.pod_initial_backoff, cp.pod_max_backoff);
+        let attempt = self.queue.attempts(pod);
+        let flush = now + cp.pod_max_in_unschedulable_pods_duration;
+        self.kernel.schedule_at(flush, Event::SchedulerRetry(pod, attempt));
+        self.metrics.unschedulable_changed(self.queue.unschedulable_count());
+    }
+
+    /// Evicts the victims (gracefully) and nominates the node for the preemptor; pods of
+    /// lower priority nominated there lose their nomination.
+    fn preempt_for(&mut self, pod: PodId, c: Candidate) {
+        let now = self.kernel.now();
+        let uid = pod_uid(pod);
+        let node_name = self.store.nodes[c.node as usize].name.clone();
+        for &victim in &c.victims {
+            let object = format!("pod/{}", self.store.pods[victim as usize].name);
+            self.recorder.normal(now, "Preempted", object, format!("Preempted by pod {uid} on node {node_name}"));
+            self.delete_pod(victim);
+            self.metrics.pods_preempted += 1;
+        }
+        let priority = self.store.pods[pod as usize].spec.priority;
+        for lower in self.nominations.lower_than(c.node, priority) {
+            self.nominations.clear(lower);
+            self.store.pods[lower as usize].nominated_node = None;
+        }
+        let requests = self.store.pods[pod as usize].spec.requests();
+        self.nominations.nominate(pod, c.node, priority, requests);
+        self.store.pods[pod as usize].nominated_node = Some(c.node);
     }
 
     /// Binds `pod` to `node`; the node's kubelet sees it after the API latency.
     pub(super) fn bind_pod(&mut self, pod: PodId, node: NodeId, by_scheduler: bool) {
         let now = self.kernel.now();
         self.queue.remove(pod);
+        self.nominations.clear(pod);
         self.metrics.unschedulable_changed(self.queue.unschedulable_count());
         self.store.bind(pod, node, now);
         let p = &mut self.store.pods[pod as usize];
         p.reason.clear();
+        p.nominated_node = None;
         let generation = p.generation;
         if by_scheduler {
             let (object, message) = (
@@ -70,7 +159,8 @@ impl Sim<'_> {
     /// A pod that waited is due: its back-off ended or it sat unschedulable for too long.
     pub(super) fn scheduler_retry(&mut self, pod: PodId, attempt: u32) {
         if self.queue.is_unschedulable(pod) && self.queue.attempts(pod) == attempt {
-            self.queue.push_active(pod, 0);
+            let priority = self.store.pods[pod as usize].spec.priority;
+            self.queue.push_active(pod, priority);
             self.ensure_schedule_cycle(SimDuration::ZERO);
         }
     }
@@ -85,5 +175,25 @@ impl Sim<'_> {
         if self.queue.has_active() {
             self.ensure_schedule_cycle(self.latency());
         }
+    }
+
+    /// A deleted pod leaves the scheduler's books.
+    pub(super) fn forget_pod(&mut self, pod: PodId) {
+        self.queue.remove(pod);
+        self.nominations.clear(pod);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pod_uid;
+
+    #[test]
+    fn pod_uids_look_like_uids_and_differ() {
+        let (a, b) = (pod_uid(0), pod_uid(1));
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.matches('-').count(), 4);
+        assert_ne!(a, b);
+        assert_eq!(a, pod_uid(0));
     }
 }

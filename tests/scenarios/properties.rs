@@ -267,6 +267,8 @@ fn deployment(name: &str, d: &DepGen) -> Object {
         }),
         liveness: None,
         host_ports: Vec::new(),
+        cpu_request_set: true,
+        memory_request_set: true,
     };
     let template = PodTemplate {
         labels: labels.clone(),

@@ -2,31 +2,21 @@
 //! pkg/scheduler/framework/plugins.
 
 pub mod balanced_allocation;
+pub mod image_locality;
+pub mod inter_pod_affinity;
 pub mod node_affinity;
 pub mod node_name;
 pub mod node_ports;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
+pub mod pod_topology_spread;
 pub mod taint_toleration;
 
-use crate::model::spec::{PodSpec, Resources};
-use crate::model::store::{Node, NonZero};
+pub use super::cycle::PodContext;
+use crate::model::store::Node;
 
 /// The highest score a plugin gives (framework.MaxNodeScore).
 pub const MAX_NODE_SCORE: i64 = 100;
-
-/// What the plugins need of the pod being scheduled, computed once per attempt.
-pub struct PodContext<'a> {
-    pub spec: &'a PodSpec,
-    pub requests: Resources,
-    pub nonzero: NonZero,
-}
-
-impl<'a> PodContext<'a> {
-    pub fn new(spec: &'a PodSpec) -> Self {
-        PodContext { spec, requests: spec.requests(), nonzero: NonZero::of(spec) }
-    }
-}
 
 /// Why a node does not fit, in the scheduler's words.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +31,10 @@ impl Unfit {
     pub fn unresolvable(reason: impl Into<String>) -> Self {
         Unfit { reasons: vec![reason.into()], unresolvable: true }
     }
+
+    pub fn resolvable(reason: impl Into<String>) -> Self {
+        Unfit { reasons: vec![reason.into()], unresolvable: false }
+    }
 }
 
 pub trait FilterPlugin: Sync {
@@ -51,6 +45,27 @@ pub trait FilterPlugin: Sync {
 pub trait ScorePlugin: Sync {
     fn name(&self) -> &'static str;
     fn weight(&self) -> i64;
-    /// A score in 0..=MAX_NODE_SCORE.
+    /// The raw score of one node (before NormalizeScore).
     fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64;
+    /// NormalizeScore over the feasible nodes' raw scores, into 0..=MAX_NODE_SCORE.
+    fn normalize(&self, _pod: &PodContext<'_>, _scores: &mut [i64]) {}
+    /// Whether the plugin has anything to say for this pod (PreScore's Skip).
+    fn applies(&self, _pod: &PodContext<'_>) -> bool {
+        true
+    }
+}
+
+/// DefaultNormalizeScore: scale to 0..100 by the highest score; `reverse` flips it.
+pub fn default_normalize(scores: &mut [i64], reverse: bool) {
+    let max = scores.iter().copied().max().unwrap_or(0);
+    if max == 0 {
+        if reverse {
+            scores.iter_mut().for_each(|s| *s = MAX_NODE_SCORE);
+        }
+        return;
+    }
+    for s in scores.iter_mut() {
+        let v = MAX_NODE_SCORE * *s / max;
+        *s = if reverse { MAX_NODE_SCORE - v } else { v };
+    }
 }

@@ -20,7 +20,7 @@ impl FilterPlugin for NodePorts {
             .flat_map(|c| c.host_ports.iter())
             .any(|p| node.host_ports.get(p).is_some_and(|n| *n > 0));
         if taken {
-            Err(Unfit { reasons: vec![REASON.to_string()], unresolvable: false })
+            Err(Unfit::resolvable(REASON))
         } else {
             Ok(())
         }

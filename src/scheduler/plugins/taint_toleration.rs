@@ -1,7 +1,8 @@
-//! TaintToleration: every NoSchedule / NoExecute taint of the node must be tolerated.
+//! TaintToleration: every NoSchedule / NoExecute taint of the node must be tolerated
+//! (Filter); fewer untolerated PreferNoSchedule taints score higher (Score).
 
-use super::{FilterPlugin, PodContext, Unfit};
-use crate::model::spec::{Taint, TaintEffect, Toleration, TolerationOperator};
+use super::{default_normalize, FilterPlugin, PodContext, ScorePlugin, Unfit};
+use crate::model::spec::{PodSpec, Taint, TaintEffect, Toleration, TolerationOperator};
 use crate::model::store::Node;
 
 pub struct TaintToleration;
@@ -28,19 +29,54 @@ pub fn describe(taint: &Taint) -> String {
     format!("node(s) had untolerated taint {{{}: {}}}", taint.key, taint.value)
 }
 
+/// The first NoSchedule / NoExecute taint the pod does not tolerate.
+pub fn untolerated_hard_taint<'n>(spec: &PodSpec, node: &'n Node) -> Option<&'n Taint> {
+    node.taints.iter().find(|taint| {
+        matches!(taint.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
+            && !spec.tolerations.iter().any(|t| tolerates(t, taint))
+    })
+}
+
 impl FilterPlugin for TaintToleration {
     fn name(&self) -> &'static str {
         "TaintToleration"
     }
 
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
-        let untolerated = node.taints.iter().find(|taint| {
-            matches!(taint.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
-                && !pod.spec.tolerations.iter().any(|t| tolerates(t, taint))
-        });
-        match untolerated {
+        match untolerated_hard_taint(pod.spec, node) {
             Some(taint) => Err(Unfit::unresolvable(describe(taint))),
             None => Ok(()),
         }
+    }
+}
+
+/// Counts untolerated PreferNoSchedule taints; fewer is better (weight 3).
+pub struct TaintTolerationScore;
+
+impl ScorePlugin for TaintTolerationScore {
+    fn name(&self) -> &'static str {
+        "TaintToleration"
+    }
+
+    fn weight(&self) -> i64 {
+        3
+    }
+
+    fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
+        let prefer: Vec<&Toleration> = pod
+            .spec
+            .tolerations
+            .iter()
+            .filter(|t| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule))
+            .collect();
+        node.taints
+            .iter()
+            .filter(|taint| taint.effect == TaintEffect::PreferNoSchedule)
+            .filter(|taint| !prefer.iter().any(|t| tolerates(t, taint)))
+            .count() as i64
+    }
+
+    fn normalize(&self, _pod: &PodContext<'_>, scores: &mut [i64]) {
+        default_normalize(scores, true);
     }
 }

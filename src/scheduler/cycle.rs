@@ -1,0 +1,289 @@
+//! The cycle state: what the PreFilter and PreScore steps of the plugins compute once per
+//! scheduling attempt, before any node is looked at.
+
+use crate::engine::SimTime;
+use crate::model::spec::{
+    InclusionPolicy, Labels, PodAffinityTerm, PodSpec, Resources, Selector, TopologySpreadConstraint, WhenUnsatisfiable,
+};
+use crate::model::store::{Node, NodeId, NonZero, PodId, Store};
+use std::collections::BTreeMap;
+
+pub const HOSTNAME: &str = "kubernetes.io/hostname";
+pub const ZONE: &str = "topology.kubernetes.io/zone";
+
+/// One topology spread constraint with the pod counts per domain.
+#[derive(Clone, Debug)]
+pub struct SpreadConstraint {
+    pub c: TopologySpreadConstraint,
+    /// Matching pods per topology value, over the nodes the constraint counts.
+    pub counts: BTreeMap<String, i64>,
+    /// Whether the incoming pod matches its own selector (it would count itself).
+    pub self_match: i64,
+}
+
+impl SpreadConstraint {
+    /// The global minimum of matching pods over the eligible domains; 0 when there are
+    /// fewer domains than `minDomains`.
+    pub fn min_match(&self) -> i64 {
+        let domains = self.counts.len() as i64;
+        if self.c.min_domains.is_some_and(|m| domains < i64::from(m)) {
+            return 0;
+        }
+        self.counts.values().copied().min().unwrap_or(0)
+    }
+}
+
+/// Inter-pod affinity counts per (topology key, value).
+#[derive(Clone, Debug, Default)]
+pub struct AffinityCounts {
+    /// Pods matching the incoming pod's required affinity terms.
+    pub affinity: BTreeMap<(String, String), i64>,
+    /// Pods matching its required anti-affinity terms.
+    pub anti_affinity: BTreeMap<(String, String), i64>,
+    /// Existing pods whose required anti-affinity terms match the incoming pod.
+    pub existing_anti_affinity: BTreeMap<(String, String), i64>,
+    /// Preferred terms both ways, as a score per (key, value).
+    pub preferred: BTreeMap<(String, String), i64>,
+}
+
+/// Everything the plugins need to know about the pod being scheduled.
+pub struct PodContext<'a> {
+    pub id: Option<PodId>,
+    pub spec: &'a PodSpec,
+    pub labels: &'a Labels,
+    pub namespace: &'a str,
+    pub requests: Resources,
+    pub nonzero: NonZero,
+    pub now: SimTime,
+    /// Hard (DoNotSchedule) constraints, for Filter.
+    pub spread_hard: Vec<SpreadConstraint>,
+    /// Soft constraints (ScheduleAnyway, or the system defaults), for Score.
+    pub spread_soft: Vec<SpreadConstraint>,
+    /// Whether the soft constraints are the system defaults (nodes need not have every key).
+    pub spread_system_default: bool,
+    pub affinity: AffinityCounts,
+    /// Image -> nodes that have it, and the cluster's node count, for ImageLocality.
+    pub image_nodes: Vec<(String, u32)>,
+    pub total_nodes: usize,
+    pub image_size: Vec<i64>,
+    /// PreScore of PodTopologySpread: log(domains + 2) per soft constraint, over the
+    /// feasible nodes (set by the profile before scoring).
+    pub spread_weights: Vec<f64>,
+}
+
+impl<'a> PodContext<'a> {
+    /// A context with no cluster-wide state (for unit tests of single plugins).
+    pub fn new(spec: &'a PodSpec) -> Self {
+        static EMPTY: std::sync::OnceLock<Labels> = std::sync::OnceLock::new();
+        PodContext {
+            id: None,
+            spec,
+            labels: EMPTY.get_or_init(Labels::new),
+            namespace: "default",
+            requests: spec.requests(),
+            nonzero: NonZero::of(spec),
+            now: SimTime::ZERO,
+            spread_hard: Vec::new(),
+            spread_soft: Vec::new(),
+            spread_system_default: false,
+            affinity: AffinityCounts::default(),
+            image_nodes: Vec::new(),
+            total_nodes: 0,
+            image_size: Vec::new(),
+            spread_weights: Vec::new(),
+        }
+    }
+
+    /// PreFilter and PreScore for a pod of the store. `default_selector` is the selector of
+    /// the pod's owning ReplicaSet, for the system default spreading.
+    pub fn prepare(
+        store: &'a Store,
+        pod: PodId,
+        default_selector: Option<&Selector>,
+        image_size: &dyn Fn(&str) -> i64,
+        now: SimTime,
+    ) -> Self {
+        let p = &store.pods[pod as usize];
+        let spec: &PodSpec = &p.spec;
+        let mut ctx = PodContext::new(spec);
+        ctx.id = Some(pod);
+        ctx.labels = &p.labels;
+        ctx.namespace = &p.namespace;
+        ctx.now = now;
+        ctx.total_nodes = store.nodes.len();
+        let images: Vec<&str> =
+            spec.init_containers.iter().chain(spec.containers.iter()).map(|c| c.image.as_str()).collect();
+        ctx.image_nodes =
+            images.iter().map(|i| (i.to_string(), store.image_nodes.get(*i).copied().unwrap_or(0))).collect();
+        ctx.image_size = images.iter().map(|i| image_size(i)).collect();
+        let (hard, soft): (Vec<_>, Vec<_>) =
+            spec.topology_spread.iter().partition(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule);
+        let hard: Vec<TopologySpreadConstraint> = hard.into_iter().cloned().collect();
+        let hard_keys: Vec<String> = hard.iter().map(|c| c.topology_key.clone()).collect();
+        ctx.spread_hard = hard.into_iter().map(|c| spread_counts(store, &ctx, c, &hard_keys)).collect();
+        if spec.topology_spread.is_empty() {
+            if let Some(selector) = default_selector {
+                // System defaults do not require every key: nodes without a zone still spread
+                // by hostname.
+                ctx.spread_system_default = true;
+                ctx.spread_soft = system_default_constraints(selector)
+                    .into_iter()
+                    .map(|c| {
+                        let key = vec![c.topology_key.clone()];
+                        spread_counts(store, &ctx, c, &key)
+                    })
+                    .collect();
+            }
+        } else {
+            let soft: Vec<TopologySpreadConstraint> = soft.into_iter().cloned().collect();
+            let soft_keys: Vec<String> = soft.iter().map(|c| c.topology_key.clone()).collect();
+            ctx.spread_soft = soft.into_iter().map(|c| spread_counts(store, &ctx, c, &soft_keys)).collect();
+        }
+        ctx.affinity = affinity_counts(store, &ctx);
+        ctx
+    }
+
+    /// The namespaces a pod affinity term looks in: its own list, or the pod's namespace.
+    pub fn term_namespaces(&self, term: &PodAffinityTerm) -> Vec<String> {
+        if term.namespaces.is_empty() {
+            vec![self.namespace.to_string()]
+        } else {
+            term.namespaces.clone()
+        }
+    }
+}
+
+/// Kubernetes' system default spreading: hostname maxSkew 3 and zone maxSkew 5, both
+/// ScheduleAnyway, over the pods of the same owner.
+pub fn system_default_constraints(selector: &Selector) -> Vec<TopologySpreadConstraint> {
+    [(HOSTNAME, 3), (ZONE, 5)]
+        .into_iter()
+        .map(|(key, skew)| TopologySpreadConstraint {
+            max_skew: skew,
+            topology_key: key.to_string(),
+            when_unsatisfiable: WhenUnsatisfiable::ScheduleAnyway,
+            selector: selector.clone(),
+            min_domains: None,
+            node_affinity_policy: InclusionPolicy::Honor,
+            node_taints_policy: InclusionPolicy::Ignore,
+        })
+        .collect()
+}
+
+/// Does the node count for this constraint (nodeAffinityPolicy / nodeTaintsPolicy)?
+pub fn node_included(ctx: &PodContext<'_>, c: &TopologySpreadConstraint, node: &Node) -> bool {
+    let affinity_ok = c.node_affinity_policy == InclusionPolicy::Ignore
+        || super::plugins::node_affinity::required_matches(ctx.spec, node);
+    let taints_ok = c.node_taints_policy == InclusionPolicy::Ignore
+        || super::plugins::taint_toleration::untolerated_hard_taint(ctx.spec, node).is_none();
+    affinity_ok && taints_ok
+}
+
+/// Counts the pods matching `c` per topology value over the nodes that count: they pass
+/// the inclusion policies and carry every key in `required_keys`.
+fn spread_counts(
+    store: &Store,
+    ctx: &PodContext<'_>,
+    c: TopologySpreadConstraint,
+    required_keys: &[String],
+) -> SpreadConstraint {
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    let mut node_ok: Vec<bool> = vec![false; store.nodes.len()];
+    for (i, node) in store.nodes.iter().enumerate() {
+        if !required_keys.iter().all(|k| node.labels.contains_key(k)) {
+            continue;
+        }
+        if let Some(value) = node.labels.get(&c.topology_key) {
+            if node_included(ctx, &c, node) {
+                node_ok[i] = true;
+                counts.entry(value.clone()).or_insert(0);
+            }
+        }
+    }
+    if !c.selector.is_empty() {
+        for pod in store.bound_pods_matching(&[ctx.namespace.to_string()], &c.selector) {
+            let Some(n) = store.pods[pod as usize].node else { continue };
+            if !node_ok[n as usize] {
+                continue;
+            }
+            if let Some(value) = store.nodes[n as usize].labels.get(&c.topology_key) {
+                *counts.entry(value.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    let self_match = i64::from(!c.selector.is_empty() && c.selector.matches(ctx.labels));
+    SpreadConstraint { c, counts, self_match }
+}
+
+fn pair(store: &Store, node: NodeId, key: &str) -> Option<(String, String)> {
+    store.nodes[node as usize].labels.get(key).map(|v| (key.to_string(), v.clone()))
+}
+
+/// The inter-pod affinity counts (PreFilter and PreScore of InterPodAffinity).
+fn affinity_counts(store: &Store, ctx: &PodContext<'_>) -> AffinityCounts {
+    let mut out = AffinityCounts::default();
+    let a = &ctx.spec.affinity;
+    let count_term = |term: &PodAffinityTerm, map: &mut BTreeMap<(String, String), i64>, weight: i64| {
+        for pod in store.bound_pods_matching(&ctx.term_namespaces(term), &term.selector) {
+            if Some(pod) == ctx.id {
+                continue;
+            }
+            if let Some(n) = store.pods[pod as usize].node {
+                if let Some(p) = pair(store, n, &term.topology_key) {
+                    *map.entry(p).or_insert(0) += weight;
+                }
+            }
+        }
+    };
+    for term in &a.pod_affinity_required {
+        count_term(term, &mut out.affinity, 1);
+    }
+    for term in &a.pod_anti_affinity_required {
+        count_term(term, &mut out.anti_affinity, 1);
+    }
+    for w in &a.pod_affinity_preferred {
+        count_term(&w.term, &mut out.preferred, i64::from(w.weight));
+    }
+    for w in &a.pod_anti_affinity_preferred {
+        count_term(&w.term, &mut out.preferred, -i64::from(w.weight));
+    }
+    // Existing pods' terms about the incoming pod.
+    for &other in &store.bound_with_affinity {
+        let o = &store.pods[other as usize];
+        if o.terminating.is_some() || Some(other) == ctx.id {
+            continue;
+        }
+        let Some(n) = o.node else { continue };
+        let matches = |term: &PodAffinityTerm| {
+            let ns_ok = if term.namespaces.is_empty() {
+                o.namespace == ctx.namespace
+            } else {
+                term.namespaces.iter().any(|x| x == ctx.namespace)
+            };
+            ns_ok && !term.selector.is_empty() && term.selector.matches(ctx.labels)
+        };
+        let oa = &o.spec.affinity;
+        for term in oa.pod_anti_affinity_required.iter().filter(|t| matches(t)) {
+            if let Some(p) = pair(store, n, &term.topology_key) {
+                *out.existing_anti_affinity.entry(p).or_insert(0) += 1;
+            }
+        }
+        // hardPodAffinityWeight 1 for the existing pods' required affinity.
+        for term in oa.pod_affinity_required.iter().filter(|t| matches(t)) {
+            if let Some(p) = pair(store, n, &term.topology_key) {
+                *out.preferred.entry(p).or_insert(0) += 1;
+            }
+        }
+        for w in oa.pod_affinity_preferred.iter().filter(|w| matches(&w.term)) {
+            if let Some(p) = pair(store, n, &w.term.topology_key) {
+                *out.preferred.entry(p).or_insert(0) += i64::from(w.weight);
+            }
+        }
+        for w in oa.pod_anti_affinity_preferred.iter().filter(|w| matches(&w.term)) {
+            if let Some(p) = pair(store, n, &w.term.topology_key) {
+                *out.preferred.entry(p).or_insert(0) -= i64::from(w.weight);
+            }
+        }
+    }
+    out
+}
