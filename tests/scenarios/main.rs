@@ -13,4 +13,5 @@ mod determinism;
 mod pods;
 mod properties;
 mod rollouts;
+mod scheduling;
 mod support;

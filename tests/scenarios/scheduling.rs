@@ -1,0 +1,245 @@
+//! Where pods land and why they wait, as kube-scheduler would decide and say it.
+
+use crate::support::run_text;
+use kubesim::sim::Outcome;
+use std::collections::BTreeMap;
+
+fn pods_per_node(o: &Outcome, prefix: &str) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for p in o.store.pods.iter().filter(|p| !p.is_gone() && p.is_active() && p.name.starts_with(prefix)) {
+        if let Some(n) = p.node {
+            *m.entry(o.store.nodes[n as usize].name.clone()).or_insert(0) += 1;
+        }
+    }
+    m
+}
+
+fn failed_scheduling(o: &Outcome) -> Vec<&str> {
+    o.recorder.records.iter().filter(|e| e.reason == "FailedScheduling").map(|e| e.message.as_str()).collect()
+}
+
+const THIRTEEN_PODS: &str = "
+duration: 3m
+cluster:
+  nodes: [{name: worker, count: 3, capacity: {cpu: '4', memory: 16Gi}}]
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: cpu}
+    spec:
+      replicas: 13
+      selector: {matchLabels: {app: cpu}}
+      template:
+        metadata: {labels: {app: cpu}}
+        spec:
+          containers: [{name: c, image: 'busy:1', resources: {requests: {cpu: '1'}}}]
+";
+
+#[test]
+fn thirteen_one_cpu_pods_on_three_four_cpu_nodes_leave_one_pending() {
+    let o = run_text(THIRTEEN_PODS);
+    let per_node = pods_per_node(&o, "cpu-");
+    assert_eq!(per_node.values().copied().collect::<Vec<_>>(), [4, 4, 4], "{per_node:?}");
+    let pending: Vec<_> = o.store.pods.iter().filter(|p| p.name.starts_with("cpu-") && p.node.is_none()).collect();
+    assert_eq!(pending.len(), 1);
+    let messages = failed_scheduling(&o);
+    assert!(!messages.is_empty());
+    assert!(messages.iter().all(|m| m.starts_with("0/3 nodes are available: 3 Insufficient cpu.")), "{messages:?}");
+    assert_eq!(
+        messages[0],
+        "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
+    );
+}
+
+#[test]
+fn freeing_capacity_schedules_the_pending_pod() {
+    // A 1-cpu pod pinned to worker-1 leaves room for 11 of the 12 replicas; deleting it at
+    // 1m lets the 12th schedule there.
+    let text = THIRTEEN_PODS.replace("replicas: 13", "replicas: 12")
+        + "  - apiVersion: v1
+    kind: Pod
+    metadata: {name: hog}
+    spec:
+      nodeName: worker-1
+      containers: [{name: c, image: 'busy:1', resources: {requests: {cpu: '1'}}}]
+timeline:
+  - {at: 1m, run: kubectl delete pod hog}
+";
+    let o = run_text(&text);
+    let last = o
+        .store
+        .pods
+        .iter()
+        .filter(|p| p.name.starts_with("cpu-"))
+        .filter_map(|p| p.scheduled)
+        .max()
+        .expect("scheduled");
+    assert!(last.as_secs_f64() > 60.0, "the last replica was scheduled after the hog left, at {last:?}");
+    let per_node = pods_per_node(&o, "cpu-");
+    assert_eq!(per_node.values().copied().collect::<Vec<_>>(), [4, 4, 4], "{per_node:?}");
+    assert!(!failed_scheduling(&o).is_empty(), "it waited first");
+}
+
+#[test]
+fn taints_keep_pods_away_and_tolerations_with_node_selector_pin_them() {
+    let text = "
+duration: 2m
+cluster:
+  nodes:
+    - {name: gpu, count: 1, capacity: {cpu: '8', memory: 32Gi}, labels: {accelerator: nvidia}, taints: [{key: dedicated, value: gpu, effect: NoSchedule}]}
+    - {name: worker, count: 3, capacity: {cpu: '8', memory: 32Gi}}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 9
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers: [{name: c, image: 'web:1', resources: {requests: {cpu: 100m}}}]
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: train}
+    spec:
+      replicas: 3
+      selector: {matchLabels: {app: train}}
+      template:
+        metadata: {labels: {app: train}}
+        spec:
+          nodeSelector: {accelerator: nvidia}
+          tolerations: [{key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}]
+          containers: [{name: c, image: 'train:1', resources: {requests: {cpu: 100m}}}]
+";
+    let o = run_text(text);
+    let web = pods_per_node(&o, "web-");
+    assert!(!web.contains_key("gpu"), "a pod without the toleration landed on the tainted node: {web:?}");
+    assert_eq!(web.values().copied().collect::<Vec<_>>(), [3, 3, 3], "spread evenly: {web:?}");
+    let train = pods_per_node(&o, "train-");
+    assert_eq!(train, BTreeMap::from([("gpu".to_string(), 3)]));
+}
+
+#[test]
+fn a_deployment_spreads_with_max_skew_one_on_equal_nodes() {
+    let text = "
+duration: 2m
+cluster:
+  nodes: [{name: n, count: 4, capacity: {cpu: '16', memory: 64Gi}}]
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: api}
+    spec:
+      replicas: 10
+      selector: {matchLabels: {app: api}}
+      template:
+        metadata: {labels: {app: api}}
+        spec:
+          containers: [{name: c, image: 'api:1'}]
+";
+    let o = run_text(text);
+    let counts: Vec<usize> = pods_per_node(&o, "api-").into_values().collect();
+    let (min, max) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
+    assert_eq!(counts.iter().sum::<usize>(), 10);
+    assert!(max - min <= 1, "skew {}: {counts:?}", max - min);
+}
+
+#[test]
+fn a_hard_zone_spread_constraint_leaves_the_extra_pod_pending() {
+    let text = "
+duration: 2m
+cluster:
+  nodes:
+    - {name: a, count: 1, capacity: {cpu: '2', memory: 8Gi}, labels: {topology.kubernetes.io/zone: zone-a}}
+    - {name: b, count: 1, capacity: {cpu: '8', memory: 8Gi}, labels: {topology.kubernetes.io/zone: zone-b}}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: z}
+    spec:
+      replicas: 6
+      selector: {matchLabels: {app: z}}
+      template:
+        metadata: {labels: {app: z}}
+        spec:
+          topologySpreadConstraints:
+            - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: z}}}
+          containers: [{name: c, image: 'z:1', resources: {requests: {cpu: '1'}}}]
+";
+    let o = run_text(text);
+    let per_node = pods_per_node(&o, "z-");
+    // Zone a holds 2 pods (2 cpu); zone b may hold at most one more than a: 3. One pod waits.
+    assert_eq!(per_node, BTreeMap::from([("a".to_string(), 2), ("b".to_string(), 3)]));
+    let messages = failed_scheduling(&o);
+    assert!(
+        messages.iter().any(|m| m.contains("1 Insufficient cpu")
+            && m.contains("1 node(s) didn't match pod topology spread constraints")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn required_anti_affinity_puts_one_pod_per_node() {
+    let text = "
+duration: 2m
+cluster:
+  nodes: [{name: n, count: 3, capacity: {cpu: '8', memory: 8Gi}}]
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: db}
+    spec:
+      replicas: 4
+      selector: {matchLabels: {app: db}}
+      template:
+        metadata: {labels: {app: db}}
+        spec:
+          affinity:
+            podAntiAffinity:
+              requiredDuringSchedulingIgnoredDuringExecution:
+                - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: db}}}
+          containers: [{name: c, image: 'db:1'}]
+";
+    let o = run_text(text);
+    let per_node = pods_per_node(&o, "db-");
+    assert_eq!(per_node.values().copied().collect::<Vec<_>>(), [1, 1, 1]);
+    let messages = failed_scheduling(&o);
+    assert!(
+        messages[0].starts_with("0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules."),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn a_high_priority_pod_preempts_the_lowest_priority_victim() {
+    let text = "
+duration: 3m
+cluster:
+  nodes: [{name: solo, count: 1, capacity: {cpu: '4', memory: 8Gi}}]
+objects:
+  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: low}, value: 100}
+  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: mid}, value: 500}
+  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: high}, value: 1000}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: batch-low}
+    spec: {priorityClassName: low, containers: [{name: c, image: 'b:1', resources: {requests: {cpu: '2'}}}]}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: batch-mid}
+    spec: {priorityClassName: mid, containers: [{name: c, image: 'b:1', resources: {requests: {cpu: '2'}}}]}
+timeline:
+  - at: 1m
+    run: kubectl apply -f tests/fixtures/good/manifests/urgent-pod.yaml
+";
+    let o = run_text(text);
+    let preempted: Vec<_> = o.recorder.records.iter().filter(|e| e.reason == "Preempted").collect();
+    assert_eq!(preempted.len(), 1, "one victim");
+    assert_eq!(preempted[0].object, "pod/batch-low");
+    assert!(preempted[0].message.starts_with("Preempted by pod ") && preempted[0].message.ends_with(" on node solo"));
+    let urgent = o.store.pods.iter().find(|p| p.name == "urgent").expect("urgent pod");
+    assert_eq!(urgent.node.map(|n| o.store.nodes[n as usize].name.as_str()), Some("solo"));
+    let mid = o.store.pods.iter().find(|p| p.name == "batch-mid").expect("mid pod");
+    assert!(mid.terminating.is_none(), "the mid-priority pod survives");
+}
