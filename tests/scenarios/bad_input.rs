@@ -51,6 +51,15 @@ const CASES: &[(&str, &str, Option<usize>)] = &[
     ("wrong-type.yaml", "spec.replicas: invalid type: string \"three\", expected i32", Some(6)),
     ("apply-missing-file.yaml", "timeline[0].run: apply -f manifests/nope.yaml: file not found (resolved to ", Some(4)),
     ("top-level-list.yaml", "expected a mapping at the top of the scenario", Some(1)),
+    ("zero-max-skew.yaml", "deployment/web: spec.template.spec.topologySpreadConstraints[0].maxSkew: Invalid value: 0: must be greater than zero", Some(12)),
+    ("unknown-priority-class.yaml", "deployment/web: pods \"web\" is forbidden: no PriorityClass with name high-priorty was found", Some(15)),
+    ("two-global-default-priority-classes.yaml", "priorityclasses.scheduling.k8s.io \"batch\" is forbidden: PriorityClass standard is already marked as default. Only one default can exist", Some(11)),
+    ("pdb-both-min-and-max.yaml", "poddisruptionbudget/web-pdb: spec: Invalid value: {minAvailable: 2, maxUnavailable: 1}: minAvailable and maxUnavailable cannot be both set", Some(7)),
+    ("taint-bad-effect.yaml", "error: invalid taint effect: NoSchedul, unsupported taint effect", Some(12)),
+    ("cordon-unknown-node.yaml", "`kubectl cordon worker-4`: Error from server (NotFound): nodes \"worker-4\" not found", Some(12)),
+    ("gt-without-integer.yaml", "matchExpressions[0].values[0]: Invalid value: \"eight\": for 'Gt', 'Lt' operators, the value must be an integer", Some(11)),
+    ("affinity-weight-zero.yaml", "preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0: must be in the range 1-100", Some(9)),
+    ("label-unknown-node.yaml", "Error from server (NotFound): nodes \"gpu-1\" not found", Some(9)),
 ];
 
 #[test]
@@ -91,6 +100,8 @@ fn suggestions_name_the_closest_valid_word() {
     assert_eq!(help("misspelt-container-field.yaml"), "did you mean `image`?");
     assert_eq!(help("wrong-api-version.yaml"), "Deployment is in apiVersion `apps/v1`");
     assert!(help("tab-indentation.yaml").contains("tabs"));
+    assert_eq!(help("unknown-priority-class.yaml"), "did you mean `high-priority`?");
+    assert_eq!(help("taint-bad-effect.yaml"), "did you mean `NoSchedule`?");
 }
 
 #[test]
