@@ -779,6 +779,11 @@ timeline:
             assert_eq!(e.len(), 1, "{e:?}");
             assert!(e[0].ends_with(&format!("Error from server (NotFound): nodes \"{node}\" not found")), "{e:?}");
         }
+        let d = load(&text.replace("kubectl cordon worker-3", "kubectl cordon gpuu")).unwrap_err();
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("did you mean `gpu`? the scenario's nodes (cluster.nodes): worker-1 .. worker-3, gpu")
+        );
         // The default cluster: worker-1 .. worker-3.
         let l = ok(&format!("{DEP}timeline: [{{at: 1m, run: kubectl cordon worker-2}}]\n"));
         assert_eq!(l.scenario.timeline.len(), 1);

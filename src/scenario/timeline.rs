@@ -116,19 +116,19 @@ fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<Kube
         }
         Cmd::Cordon { node, on } => {
             if !node_exists(nodes, &node) {
-                return fail(r, format!("nodes \"{node}\" not found"));
+                return node_not_found(run, text, nodes, &node, r);
             }
             Some(if on { KubectlCommand::Cordon { node } } else { KubectlCommand::Uncordon { node } })
         }
         Cmd::Taint { node, add, remove } => {
             if !node_exists(nodes, &node) {
-                return fail(r, format!("nodes \"{node}\" not found"));
+                return node_not_found(run, text, nodes, &node, r);
             }
             Some(KubectlCommand::Taint { node, add, remove })
         }
         Cmd::Label { node, set, remove, overwrite } => {
             if !node_exists(nodes, &node) {
-                return fail(r, format!("nodes \"{node}\" not found"));
+                return node_not_found(run, text, nodes, &node, r);
             }
             Some(KubectlCommand::Label { node, set, remove, overwrite })
         }
@@ -190,6 +190,34 @@ fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<Kube
             })
         }
     }
+}
+
+/// kubectl's NotFound, with the cluster's node names as help.
+fn node_not_found(run: &Node, text: &str, groups: &[NodeGroup], name: &str, r: &mut Report) -> Option<KubectlCommand> {
+    let ranges: Vec<String> = groups
+        .iter()
+        .filter(|g| g.count > 0)
+        .map(|g| if g.count == 1 { g.name.clone() } else { format!("{}-1 .. {}-{}", g.name, g.name, g.count) })
+        .collect();
+    let small = groups.iter().map(|g| u64::from(g.count)).sum::<u64>() <= 1000;
+    let names = groups.iter().filter(|_| small).flat_map(|g| {
+        (1..=g.count).map(move |i| if g.count == 1 { g.name.clone() } else { format!("{}-{i}", g.name) })
+    });
+    let names: Vec<String> = names.collect();
+    // `worker-4` of a group of 3: the range says more than the closest name would.
+    let out_of_range = groups.iter().any(|g| {
+        name.strip_prefix(g.name.as_str())
+            .and_then(|s| s.strip_prefix('-'))
+            .is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+    });
+    let listed = format!("the scenario's nodes (cluster.nodes): {}", ranges.join(", "));
+    let help = match super::suggest::did_you_mean(name, names.iter().map(String::as_str)) {
+        Some(d) if !out_of_range => format!("{d} {listed}"),
+        _ => listed,
+    };
+    let msg = format!("`{text}`: Error from server (NotFound): nodes \"{name}\" not found");
+    run.error(r, msg, Some(help));
+    None
 }
 
 /// Whether the cluster has node `name`: a group's `name` when its count is 1, else

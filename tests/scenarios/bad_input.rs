@@ -102,6 +102,8 @@ fn suggestions_name_the_closest_valid_word() {
     assert!(help("tab-indentation.yaml").contains("tabs"));
     assert_eq!(help("unknown-priority-class.yaml"), "did you mean `high-priority`?");
     assert_eq!(help("taint-bad-effect.yaml"), "did you mean `NoSchedule`?");
+    assert_eq!(help("cordon-unknown-node.yaml"), "the scenario's nodes (cluster.nodes): worker-1 .. worker-3");
+    assert_eq!(help("label-unknown-node.yaml"), "the scenario's nodes (cluster.nodes): worker-1 .. worker-3");
 }
 
 #[test]
