@@ -17,6 +17,8 @@ pub type DeployId = u32;
 
 #[derive(Clone, Debug)]
 pub struct Node {
+    /// The node's own index in `Store::nodes`.
+    pub id: NodeId,
     pub name: String,
     pub labels: Labels,
     pub taints: Vec<Taint>,
@@ -284,6 +286,8 @@ pub struct Store {
     pub bound_with_affinity: BTreeSet<PodId>,
     /// Image -> number of nodes that have it (or are pulling it).
     pub image_nodes: BTreeMap<String, u32>,
+    /// Bumped whenever a node is added or its labels change (caches keyed on labels check it).
+    pub node_labels_version: u64,
 }
 
 /// ReplicaSets and ReplicationControllers have separate name spaces.
@@ -309,10 +313,12 @@ impl Store {
         self.pod_by_name.get(&(namespace.to_string(), name.to_string())).copied()
     }
 
-    pub fn add_node(&mut self, node: Node) -> NodeId {
+    pub fn add_node(&mut self, mut node: Node) -> NodeId {
         let id = self.nodes.len() as NodeId;
+        node.id = id;
         self.node_by_name.insert(node.name.clone(), id);
         self.nodes.push(node);
+        self.node_labels_version += 1;
         id
     }
 
@@ -432,32 +438,35 @@ impl Store {
         }
     }
 
-    /// Bound, not terminating pods in `namespaces` whose labels `selector` matches.
+    /// Bound, not terminating pods in `namespaces` whose labels `selector` matches. An
+    /// empty selector matches every pod, as a label selector `{}` does.
     pub fn bound_pods_matching(&self, namespaces: &[String], selector: &super::spec::Selector) -> Vec<PodId> {
         let mut out = Vec::new();
         for ns in namespaces {
-            // The smallest posting list of the matchLabels pairs, or every bound pod of the
-            // namespace when the selector has only expressions.
-            let candidates: Box<dyn Iterator<Item = PodId> + '_> = match selector
-                .match_labels
-                .iter()
-                .map(|(k, v)| self.bound_by_label.get(&(ns.clone(), k.clone(), v.clone())))
-                .min_by_key(|set| set.map_or(0, |s| s.len()))
-            {
-                Some(Some(set)) => Box::new(set.iter().copied()),
-                Some(None) => Box::new(std::iter::empty()),
-                None if selector.match_expressions.is_empty() => Box::new(std::iter::empty()),
-                None => Box::new(
-                    self.nodes
-                        .iter()
-                        .flat_map(|n| n.pods.iter().copied())
-                        .filter(|&p| self.pods[p as usize].namespace == *ns),
-                ),
-            };
-            out.extend(candidates.filter(|&p| {
+            let mut sets: Vec<&BTreeSet<PodId>> = Vec::with_capacity(selector.match_labels.len());
+            let mut none = false;
+            for (k, v) in &selector.match_labels {
+                match self.bound_by_label.get(&(ns.clone(), k.clone(), v.clone())) {
+                    Some(set) => sets.push(set),
+                    None => none = true,
+                }
+            }
+            if none {
+                continue;
+            }
+            sets.sort_by_key(|s| s.len());
+            let check = |p: PodId| {
                 let pod = &self.pods[p as usize];
-                pod.terminating.is_none() && selector.matches(&pod.labels)
-            }));
+                pod.terminating.is_none()
+                    && pod.namespace == *ns
+                    && (selector.match_expressions.is_empty() || selector.matches(&pod.labels))
+            };
+            match sets.split_first() {
+                // Intersect the posting lists, smallest first: integer lookups, no label compares.
+                Some((first, rest)) => out
+                    .extend(first.iter().copied().filter(|p| rest.iter().all(|s| s.contains(p))).filter(|&p| check(p))),
+                None => out.extend(self.nodes.iter().flat_map(|n| n.pods.iter().copied()).filter(|&p| check(p))),
+            }
         }
         out.sort_unstable();
         out.dedup();

@@ -1,12 +1,14 @@
 //! The cycle state: what the PreFilter and PreScore steps of the plugins compute once per
 //! scheduling attempt, before any node is looked at.
 
+use super::topology::{TopologyCache, TopologyIndex, MISSING};
 use crate::engine::SimTime;
 use crate::model::spec::{
     InclusionPolicy, Labels, PodAffinityTerm, PodSpec, Resources, Selector, TopologySpreadConstraint, WhenUnsatisfiable,
 };
 use crate::model::store::{Node, NodeId, NonZero, PodId, Store};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub const HOSTNAME: &str = "kubernetes.io/hostname";
 pub const ZONE: &str = "topology.kubernetes.io/zone";
@@ -15,21 +17,41 @@ pub const ZONE: &str = "topology.kubernetes.io/zone";
 #[derive(Clone, Debug)]
 pub struct SpreadConstraint {
     pub c: TopologySpreadConstraint,
-    /// Matching pods per topology value, over the nodes the constraint counts.
-    pub counts: BTreeMap<String, i64>,
+    pub index: Arc<TopologyIndex>,
+    /// Matching pods per topology value (by the index's value number), over the nodes
+    /// that count.
+    pub counts: Vec<i64>,
+    /// Whether a value is an eligible domain: some node that counts carries it.
+    pub domain: Vec<bool>,
     /// Whether the incoming pod matches its own selector (it would count itself).
     pub self_match: i64,
+    min_match: i64,
 }
 
 impl SpreadConstraint {
+    pub fn new(
+        c: TopologySpreadConstraint,
+        index: Arc<TopologyIndex>,
+        counts: Vec<i64>,
+        domain: Vec<bool>,
+        self_match: i64,
+    ) -> Self {
+        let domains = domain.iter().filter(|d| **d).count() as i64;
+        let min = counts.iter().zip(&domain).filter(|(_, d)| **d).map(|(n, _)| *n).min().unwrap_or(0);
+        let min_match = if c.min_domains.is_some_and(|m| domains < i64::from(m)) { 0 } else { min };
+        SpreadConstraint { c, index, counts, domain, self_match, min_match }
+    }
+
     /// The global minimum of matching pods over the eligible domains; 0 when there are
     /// fewer domains than `minDomains`.
     pub fn min_match(&self) -> i64 {
-        let domains = self.counts.len() as i64;
-        if self.c.min_domains.is_some_and(|m| domains < i64::from(m)) {
-            return 0;
-        }
-        self.counts.values().copied().min().unwrap_or(0)
+        self.min_match
+    }
+
+    /// Matching pods in the node's domain, None when the node lacks the key.
+    pub fn count_at(&self, node: NodeId) -> Option<i64> {
+        let v = self.index.value_of(node);
+        (v != MISSING).then(|| self.counts.get(v as usize).copied().unwrap_or(0))
     }
 }
 
@@ -98,6 +120,7 @@ impl<'a> PodContext<'a> {
     /// the pod's owning ReplicaSet, for the system default spreading.
     pub fn prepare(
         store: &'a Store,
+        topology: &TopologyCache,
         pod: PodId,
         default_selector: Option<&Selector>,
         image_size: &dyn Fn(&str) -> i64,
@@ -120,7 +143,7 @@ impl<'a> PodContext<'a> {
             spec.topology_spread.iter().partition(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule);
         let hard: Vec<TopologySpreadConstraint> = hard.into_iter().cloned().collect();
         let hard_keys: Vec<String> = hard.iter().map(|c| c.topology_key.clone()).collect();
-        ctx.spread_hard = hard.into_iter().map(|c| spread_counts(store, &ctx, c, &hard_keys)).collect();
+        ctx.spread_hard = hard.into_iter().map(|c| spread_counts(store, topology, &ctx, c, &hard_keys)).collect();
         if spec.topology_spread.is_empty() {
             if let Some(selector) = default_selector {
                 // System defaults do not require every key: nodes without a zone still spread
@@ -130,14 +153,14 @@ impl<'a> PodContext<'a> {
                     .into_iter()
                     .map(|c| {
                         let key = vec![c.topology_key.clone()];
-                        spread_counts(store, &ctx, c, &key)
+                        spread_counts(store, topology, &ctx, c, &key)
                     })
                     .collect();
             }
         } else {
             let soft: Vec<TopologySpreadConstraint> = soft.into_iter().cloned().collect();
             let soft_keys: Vec<String> = soft.iter().map(|c| c.topology_key.clone()).collect();
-            ctx.spread_soft = soft.into_iter().map(|c| spread_counts(store, &ctx, c, &soft_keys)).collect();
+            ctx.spread_soft = soft.into_iter().map(|c| spread_counts(store, topology, &ctx, c, &soft_keys)).collect();
         }
         ctx.affinity = affinity_counts(store, &ctx);
         ctx
@@ -179,40 +202,65 @@ pub fn node_included(ctx: &PodContext<'_>, c: &TopologySpreadConstraint, node: &
     affinity_ok && taints_ok
 }
 
+/// The topology keys a pod's spreading needs indexed.
+pub fn spread_keys(spec: &PodSpec, system_default: bool) -> Vec<String> {
+    let mut keys: Vec<String> = spec.topology_spread.iter().map(|c| c.topology_key.clone()).collect();
+    if spec.topology_spread.is_empty() && system_default {
+        keys.extend([HOSTNAME.to_string(), ZONE.to_string()]);
+    }
+    keys
+}
+
 /// Counts the pods matching `c` per topology value over the nodes that count: they pass
 /// the inclusion policies and carry every key in `required_keys`.
 fn spread_counts(
     store: &Store,
+    topology: &TopologyCache,
     ctx: &PodContext<'_>,
     c: TopologySpreadConstraint,
     required_keys: &[String],
 ) -> SpreadConstraint {
-    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
-    let mut node_ok: Vec<bool> = vec![false; store.nodes.len()];
-    for (i, node) in store.nodes.iter().enumerate() {
-        if !required_keys.iter().all(|k| node.labels.contains_key(k)) {
-            continue;
-        }
-        if let Some(value) = node.labels.get(&c.topology_key) {
-            if node_included(ctx, &c, node) {
-                node_ok[i] = true;
-                counts.entry(value.clone()).or_insert(0);
+    let index = topology.get(&c.topology_key);
+    let mut counts = vec![0i64; index.values.len()];
+    let mut domain = vec![false; index.values.len()];
+    let pod_restricts_nodes = !ctx.spec.node_selector.is_empty() || ctx.spec.affinity.node_required.is_some();
+    let check_each_node = (c.node_affinity_policy == InclusionPolicy::Honor && pod_restricts_nodes)
+        || c.node_taints_policy == InclusionPolicy::Honor
+        || required_keys.iter().any(|k| *k != c.topology_key);
+    // Fast path: every node with the key counts, so eligibility is the key itself.
+    let eligible: Option<Vec<bool>> = check_each_node.then(|| {
+        store
+            .nodes
+            .iter()
+            .map(|node| {
+                index.value_of(node.id) != MISSING
+                    && required_keys.iter().all(|k| node.labels.contains_key(k))
+                    && node_included(ctx, &c, node)
+            })
+            .collect()
+    });
+    match &eligible {
+        // Every value of the index belongs to some node, so every value is a domain.
+        None => domain.iter_mut().for_each(|d| *d = true),
+        Some(e) => {
+            for (n, &v) in index.node_value.iter().enumerate() {
+                if v != MISSING && e[n] {
+                    domain[v as usize] = true;
+                }
             }
         }
     }
     if !c.selector.is_empty() {
         for pod in store.bound_pods_matching(&[ctx.namespace.to_string()], &c.selector) {
             let Some(n) = store.pods[pod as usize].node else { continue };
-            if !node_ok[n as usize] {
-                continue;
-            }
-            if let Some(value) = store.nodes[n as usize].labels.get(&c.topology_key) {
-                *counts.entry(value.clone()).or_insert(0) += 1;
+            let v = index.value_of(n);
+            if v != MISSING && eligible.as_ref().is_none_or(|e| e[n as usize]) {
+                counts[v as usize] += 1;
             }
         }
     }
     let self_match = i64::from(!c.selector.is_empty() && c.selector.matches(ctx.labels));
-    SpreadConstraint { c, counts, self_match }
+    SpreadConstraint::new(c, index, counts, domain, self_match)
 }
 
 fn pair(store: &Store, node: NodeId, key: &str) -> Option<(String, String)> {

@@ -6,6 +6,7 @@ pub mod cycle;
 pub mod plugins;
 pub mod preemption;
 pub mod queue;
+pub mod topology;
 
 use crate::engine::Stream;
 use crate::model::spec::ScoringStrategy;
@@ -77,6 +78,8 @@ impl Nominations {
 pub struct Profile {
     filters: Vec<Box<dyn FilterPlugin>>,
     scores: Vec<Box<dyn ScorePlugin>>,
+    /// Topology domains by index, rebuilt when node labels change.
+    pub topology: topology::TopologyCache,
     /// Where the next search for feasible nodes starts (round robin).
     next_start: usize,
 }
@@ -110,6 +113,7 @@ impl Profile {
                 Box::new(balanced_allocation::BalancedAllocation),
                 Box::new(image_locality::ImageLocality),
             ],
+            topology: topology::TopologyCache::default(),
             next_start: 0,
         }
     }

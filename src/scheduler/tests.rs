@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 fn node(name: &str, cpu_millis: i64, memory_bytes: i64) -> Node {
     Node {
+        id: 0,
         name: name.into(),
         labels: BTreeMap::from([("kubernetes.io/hostname".to_string(), name.to_string())]),
         taints: vec![],
@@ -224,49 +225,48 @@ fn prefer_no_schedule_taints_lower_the_score() {
     assert_eq!(s, [0, 100]);
 }
 
-fn spread(counts: &[(&str, i64)], max_skew: i32, min_domains: Option<i32>) -> SpreadConstraint {
-    SpreadConstraint {
-        c: TopologySpreadConstraint {
-            max_skew,
-            topology_key: "zone".into(),
-            when_unsatisfiable: WhenUnsatisfiable::DoNotSchedule,
-            selector: Selector {
-                match_labels: BTreeMap::from([("app".into(), "web".into())]),
-                match_expressions: vec![],
-            },
-            min_domains,
-            node_affinity_policy: InclusionPolicy::Honor,
-            node_taints_policy: InclusionPolicy::Ignore,
-        },
-        counts: counts.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-        self_match: 1,
-    }
+/// Zones `a` (node 0) and `b` (node 1), a node without the key (node 2), and the matching
+/// pods per zone.
+fn spread(counts: [i64; 2], max_skew: i32, min_domains: Option<i32>) -> SpreadConstraint {
+    let index = std::sync::Arc::new(super::topology::TopologyIndex {
+        node_value: vec![0, 1, super::topology::MISSING],
+        values: vec!["a".into(), "b".into()],
+    });
+    let c = TopologySpreadConstraint {
+        max_skew,
+        topology_key: "zone".into(),
+        when_unsatisfiable: WhenUnsatisfiable::DoNotSchedule,
+        selector: Selector { match_labels: BTreeMap::from([("app".into(), "web".into())]), match_expressions: vec![] },
+        min_domains,
+        node_affinity_policy: InclusionPolicy::Honor,
+        node_taints_policy: InclusionPolicy::Ignore,
+    };
+    SpreadConstraint::new(c, index, counts.to_vec(), vec![true, true], 1)
 }
 
 #[test]
 fn topology_spread_filters_by_skew_and_min_domains() {
     let spec = pod(100, 0);
-    let zone = |z: &str| {
-        let mut n = node(z, 4000, 1 << 30);
-        n.labels.insert("zone".into(), z.into());
+    let node_id = |id: u32| {
+        let mut n = node(&id.to_string(), 4000, 1 << 30);
+        n.id = id;
         n
     };
     let plugin = super::plugins::pod_topology_spread::PodTopologySpread;
     let mut ctx = PodContext::new(&spec);
     // a: 2, b: 1 -> placing in a gives skew 2 + 1 - 1 = 2 > 1; in b, 1.
-    ctx.spread_hard = vec![spread(&[("a", 2), ("b", 1)], 1, None)];
+    ctx.spread_hard = vec![spread([2, 1], 1, None)];
     assert_eq!(
-        plugin.filter(&ctx, &zone("a")).unwrap_err().reasons,
+        plugin.filter(&ctx, &node_id(0)).unwrap_err().reasons,
         ["node(s) didn't match pod topology spread constraints"]
     );
-    assert!(plugin.filter(&ctx, &zone("b")).is_ok());
+    assert!(plugin.filter(&ctx, &node_id(1)).is_ok());
     // minDomains 3 with only two domains: the global minimum counts as 0.
-    ctx.spread_hard = vec![spread(&[("a", 1), ("b", 1)], 1, Some(3))];
-    assert!(plugin.filter(&ctx, &zone("b")).is_err());
+    ctx.spread_hard = vec![spread([1, 1], 1, Some(3))];
+    assert!(plugin.filter(&ctx, &node_id(1)).is_err());
     // A node without the key.
-    let bare = node("bare", 4000, 1 << 30);
     assert_eq!(
-        plugin.filter(&ctx, &bare).unwrap_err().reasons,
+        plugin.filter(&ctx, &node_id(2)).unwrap_err().reasons,
         ["node(s) didn't match pod topology spread constraints (missing required label)"]
     );
 }

@@ -25,6 +25,7 @@ impl Sim<'_> {
                 labels.entry("kubernetes.io/os".into()).or_insert_with(|| "linux".into());
                 labels.entry("kubernetes.io/arch".into()).or_insert_with(|| "amd64".into());
                 self.store.add_node(Node {
+                    id: 0,
                     name,
                     labels,
                     taints: group.taints.clone(),

@@ -29,6 +29,15 @@ pub fn pod_uid(pod: PodId) -> String {
     )
 }
 
+/// The selector of the pod's owning ReplicaSet: what the system default spreading counts
+/// as "pods of the same owner".
+fn owner_selector(store: &crate::model::store::Store, pod: PodId) -> Option<&crate::model::spec::Selector> {
+    match store.pods[pod as usize].owner {
+        Some(PodOwner::ReplicaSet(rs)) => Some(&store.replica_sets[rs as usize].selector),
+        None => None,
+    }
+}
+
 impl Sim<'_> {
     /// A new pod without a node: the scheduler's informer sees it after the API latency.
     pub(super) fn enqueue_for_scheduling(&mut self, pod: PodId) {
@@ -55,21 +64,18 @@ impl Sim<'_> {
         }
     }
 
-    /// The selector of the pod's owning ReplicaSet: what the system default spreading
-    /// counts as "pods of the same owner".
-    fn owner_selector(&self, pod: PodId) -> Option<&crate::model::spec::Selector> {
-        match self.store.pods[pod as usize].owner {
-            Some(PodOwner::ReplicaSet(rs)) => Some(&self.store.replica_sets[rs as usize].selector),
-            None => None,
-        }
-    }
-
     fn schedule_one(&mut self, pod: PodId) {
         let now = self.kernel.now();
         let images = &self.scenario.images;
         let default_size = self.default_image.size_bytes;
         let size = |image: &str| images.get(image).map_or(default_size, |b| b.size_bytes);
-        let mut ctx = PodContext::prepare(&self.store, pod, self.owner_selector(pod), &size, now);
+        let keys = crate::scheduler::cycle::spread_keys(
+            &self.store.pods[pod as usize].spec,
+            self.store.pods[pod as usize].owner.is_some(),
+        );
+        self.profile.topology.ensure(&self.store, keys.iter().map(String::as_str));
+        let default_selector = owner_selector(&self.store, pod);
+        let mut ctx = PodContext::prepare(&self.store, &self.profile.topology, pod, default_selector, &size, now);
         // A pod nominated by an earlier preemption tries its node first.
         if let Some(nominated) = self.store.pods[pod as usize].nominated_node {
             let node = &self.store.nodes[nominated as usize];

@@ -120,6 +120,7 @@ impl Sim<'_> {
         for (k, v) in set {
             labels.insert(k.clone(), v.clone());
         }
+        self.store.node_labels_version += 1;
         self.cluster_changed();
         Ok(())
     }

@@ -43,6 +43,13 @@ impl FilterPlugin for InterPodAffinity {
     }
 
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
+        let a = &pod.spec.affinity;
+        if a.pod_affinity_required.is_empty()
+            && a.pod_anti_affinity_required.is_empty()
+            && pod.affinity.existing_anti_affinity.is_empty()
+        {
+            return Ok(());
+        }
         if !satisfies_affinity(pod, node) {
             return Err(Unfit::unresolvable(REASON_AFFINITY));
         }

@@ -17,10 +17,9 @@ impl FilterPlugin for PodTopologySpread {
 
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
         for s in &pod.spread_hard {
-            let Some(value) = node.labels.get(&s.c.topology_key) else {
+            let Some(matching) = s.count_at(node.id) else {
                 return Err(Unfit::unresolvable(REASON_MISSING_LABEL));
             };
-            let matching = s.counts.get(value).copied().unwrap_or(0);
             let skew = matching + s.self_match - s.min_match();
             if skew > i64::from(s.c.max_skew) {
                 return Err(Unfit::resolvable(REASON));
@@ -53,14 +52,14 @@ impl ScorePlugin for PodTopologySpreadScore {
     }
 
     fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
-        let all_keys = pod.spread_soft.iter().all(|s| node.labels.contains_key(&s.c.topology_key));
-        if !pod.spread_system_default && !all_keys {
-            return -1;
-        }
         let mut score = 0.0;
         for (i, s) in pod.spread_soft.iter().enumerate() {
-            let Some(value) = node.labels.get(&s.c.topology_key) else { continue };
-            let count = s.counts.get(value).copied().unwrap_or(0);
+            let Some(count) = s.count_at(node.id) else {
+                if pod.spread_system_default {
+                    continue;
+                }
+                return -1;
+            };
             score += score_for_count(count, s.c.max_skew, pod.spread_weights.get(i).copied().unwrap_or(1.0));
         }
         score.round() as i64
