@@ -256,6 +256,9 @@ pub struct TopologySpreadConstraint {
     /// With `matchLabelKeys` already merged in (values taken from the pod's labels).
     pub selector: Selector,
     pub min_domains: Option<i32>,
+    /// `matchLabelKeys` as written: keys whose values come from the pod's own labels when
+    /// it is scheduled (so `pod-template-hash`, which only pods carry, works).
+    pub match_label_keys: Vec<String>,
     /// Default Honor.
     pub node_affinity_policy: InclusionPolicy,
     /// Default Ignore.
@@ -580,6 +583,8 @@ pub enum KubectlCommand {
         add: Vec<Taint>,
         /// Key and optional effect of each taint to remove.
         remove: Vec<(String, Option<TaintEffect>)>,
+        /// `--overwrite`: an existing taint with the same key and effect takes the new value.
+        overwrite: bool,
     },
     /// `label nodes NODE key=value ... key-` (`--overwrite` to change an existing value).
     Label {

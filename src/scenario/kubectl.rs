@@ -50,6 +50,7 @@ pub(crate) enum Cmd {
         node: String,
         add: Vec<Taint>,
         remove: Vec<(String, Option<TaintEffect>)>,
+        overwrite: bool,
     },
     /// `label nodes NODE key=value key- ... [--overwrite]`.
     Label {
@@ -479,12 +480,7 @@ fn cordon(args: &Args, verb: &str) -> Result<Cmd, KError> {
 
 /// `taint nodes NODE SPEC...`, as kubectl's taint command parses it.
 fn taint(args: &Args) -> Result<Cmd, KError> {
-    if args.value("overwrite").is_some() {
-        return err(
-            "`taint --overwrite` is not supported by this version of kubesim yet",
-            Some("remove the taint (`key:Effect-`) in one entry and add it again in a later one".into()),
-        );
-    }
+    let overwrite = args.value("overwrite").is_some_and(|v| v == "true");
     let mut resources = Vec::new();
     let mut specs = Vec::new();
     for s in &args.positional {
@@ -529,7 +525,7 @@ fn taint(args: &Args) -> Result<Cmd, KError> {
             None,
         );
     }
-    Ok(Cmd::Taint { node: resources[1].to_string(), add, remove })
+    Ok(Cmd::Taint { node: resources[1].to_string(), add, remove, overwrite })
 }
 
 pub(crate) fn effect_name(e: TaintEffect) -> &'static str {
@@ -851,7 +847,8 @@ mod node_verb_tests {
                 Cmd::Taint {
                     node: "worker-1".into(),
                     add: vec![taint("dedicated", "gpu", TaintEffect::NoSchedule)],
-                    remove: vec![]
+                    remove: vec![],
+                    overwrite: false,
                 },
                 "{line}"
             );
@@ -865,6 +862,7 @@ mod node_verb_tests {
                     taint("example.com/b", "x", TaintEffect::NoExecute)
                 ],
                 remove: vec![("c".into(), Some(TaintEffect::NoSchedule)), ("d".into(), None)],
+                overwrite: false,
             }
         );
     }
@@ -911,7 +909,7 @@ mod node_verb_tests {
             "invalid resource type pods, only node types are supported"
         );
         assert!(error("kubectl taint nodes a b k=v:NoSchedule").message.contains("one node at a time"));
-        assert!(error("kubectl taint nodes w k=v:NoSchedule --overwrite").message.contains("not supported"));
+        assert!(matches!(cmd("kubectl taint nodes w k=v:NoSchedule --overwrite"), Cmd::Taint { overwrite: true, .. }));
     }
 
     #[test]

@@ -356,6 +356,7 @@ pub(crate) fn topology_spread(
             when_unsatisfiable: when.unwrap_or_default(),
             selector,
             min_domains: t.min_domains,
+            match_label_keys: keys.to_vec(),
             node_affinity_policy,
             node_taints_policy,
         });

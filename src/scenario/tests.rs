@@ -757,6 +757,7 @@ timeline:
                     effect: TaintEffect::NoSchedule
                 }],
                 remove: vec![("old".into(), None)],
+                overwrite: false,
             }
         );
         assert_eq!(

@@ -120,11 +120,11 @@ fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<Kube
             }
             Some(if on { KubectlCommand::Cordon { node } } else { KubectlCommand::Uncordon { node } })
         }
-        Cmd::Taint { node, add, remove } => {
+        Cmd::Taint { node, add, remove, overwrite } => {
             if !node_exists(nodes, &node) {
                 return node_not_found(run, text, nodes, &node, r);
             }
-            Some(KubectlCommand::Taint { node, add, remove })
+            Some(KubectlCommand::Taint { node, add, remove, overwrite })
         }
         Cmd::Label { node, set, remove, overwrite } => {
             if !node_exists(nodes, &node) {

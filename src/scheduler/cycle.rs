@@ -139,8 +139,10 @@ impl<'a> PodContext<'a> {
         ctx.image_nodes =
             images.iter().map(|i| (i.to_string(), store.image_nodes.get(*i).copied().unwrap_or(0))).collect();
         ctx.image_size = images.iter().map(|i| image_size(i)).collect();
+        let resolved: Vec<TopologySpreadConstraint> =
+            spec.topology_spread.iter().map(|c| resolve_match_label_keys(c, &p.labels)).collect();
         let (hard, soft): (Vec<_>, Vec<_>) =
-            spec.topology_spread.iter().partition(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule);
+            resolved.iter().partition(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule);
         let hard: Vec<TopologySpreadConstraint> = hard.into_iter().cloned().collect();
         let hard_keys: Vec<String> = hard.iter().map(|c| c.topology_key.clone()).collect();
         ctx.spread_hard = hard.into_iter().map(|c| spread_counts(store, topology, &ctx, c, &hard_keys)).collect();
@@ -187,6 +189,7 @@ pub fn system_default_constraints(selector: &Selector) -> Vec<TopologySpreadCons
             when_unsatisfiable: WhenUnsatisfiable::ScheduleAnyway,
             selector: selector.clone(),
             min_domains: None,
+            match_label_keys: Vec::new(),
             node_affinity_policy: InclusionPolicy::Honor,
             node_taints_policy: InclusionPolicy::Ignore,
         })
@@ -200,6 +203,25 @@ pub fn node_included(ctx: &PodContext<'_>, c: &TopologySpreadConstraint, node: &
     let taints_ok = c.node_taints_policy == InclusionPolicy::Ignore
         || super::plugins::taint_toleration::untolerated_hard_taint(ctx.spec, node).is_none();
     affinity_ok && taints_ok
+}
+
+/// `matchLabelKeys` with the pod's own label values, as the API server merges them
+/// (`key In [value]`); keys the pod lacks are ignored.
+fn resolve_match_label_keys(c: &TopologySpreadConstraint, labels: &Labels) -> TopologySpreadConstraint {
+    let mut c = c.clone();
+    for key in &c.match_label_keys {
+        let Some(value) = labels.get(key) else { continue };
+        let present =
+            c.selector.match_labels.contains_key(key) || c.selector.match_expressions.iter().any(|r| r.key == *key);
+        if !present {
+            c.selector.match_expressions.push(crate::model::spec::SelectorRequirement {
+                key: key.clone(),
+                operator: crate::model::spec::SelectorOperator::In,
+                values: vec![value.clone()],
+            });
+        }
+    }
+    c
 }
 
 /// The topology keys a pod's spreading needs indexed.
@@ -308,7 +330,7 @@ fn affinity_counts(store: &Store, ctx: &PodContext<'_>) -> AffinityCounts {
             } else {
                 term.namespaces.iter().any(|x| x == ctx.namespace)
             };
-            ns_ok && !term.selector.is_empty() && term.selector.matches(ctx.labels)
+            ns_ok && term.selector.matches(ctx.labels)
         };
         let oa = &o.spec.affinity;
         for term in oa.pod_anti_affinity_required.iter().filter(|t| matches(t)) {
@@ -334,4 +356,35 @@ fn affinity_counts(store: &Store, ctx: &PodContext<'_>) -> AffinityCounts {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::spec::SelectorOperator;
+
+    #[test]
+    fn match_label_keys_take_the_pods_own_values() {
+        let c = TopologySpreadConstraint {
+            max_skew: 1,
+            topology_key: ZONE.into(),
+            when_unsatisfiable: WhenUnsatisfiable::DoNotSchedule,
+            selector: Selector { match_labels: [("app".into(), "web".into())].into(), match_expressions: vec![] },
+            min_domains: None,
+            match_label_keys: vec!["pod-template-hash".into(), "absent".into()],
+            node_affinity_policy: InclusionPolicy::Honor,
+            node_taints_policy: InclusionPolicy::Ignore,
+        };
+        let labels: Labels = [("app".into(), "web".into()), ("pod-template-hash".into(), "5d8f".into())].into();
+        let r = resolve_match_label_keys(&c, &labels);
+        assert_eq!(r.selector.match_expressions.len(), 1, "the key the pod lacks is ignored");
+        let e = &r.selector.match_expressions[0];
+        assert_eq!(
+            (e.key.as_str(), e.operator, e.values.as_slice()),
+            ("pod-template-hash", SelectorOperator::In, &["5d8f".to_string()][..])
+        );
+        let mut other = labels.clone();
+        other.insert("pod-template-hash".into(), "old".into());
+        assert!(r.selector.matches(&labels) && !r.selector.matches(&other), "only pods of the same revision count");
+    }
 }

@@ -104,7 +104,7 @@ fn split_by_pdb(store: &Store, pods: &[PodId]) -> (Vec<PodId>, Vec<PodId>) {
         let pod = &store.pods[p as usize];
         let mut violates = false;
         for (i, pdb) in store.pdbs.iter().enumerate() {
-            if pdb.namespace == pod.namespace && !pdb.selector.is_empty() && pdb.selector.matches(&pod.labels) {
+            if pdb.namespace == pod.namespace && pdb.selector.matches(&pod.labels) {
                 allowed[i] -= 1;
                 violates |= allowed[i] < 0;
             }

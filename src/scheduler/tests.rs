@@ -238,6 +238,7 @@ fn spread(counts: [i64; 2], max_skew: i32, min_domains: Option<i32>) -> SpreadCo
         when_unsatisfiable: WhenUnsatisfiable::DoNotSchedule,
         selector: Selector { match_labels: BTreeMap::from([("app".into(), "web".into())]), match_expressions: vec![] },
         min_domains,
+        match_label_keys: vec![],
         node_affinity_policy: InclusionPolicy::Honor,
         node_taints_policy: InclusionPolicy::Ignore,
     };

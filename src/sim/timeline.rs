@@ -44,7 +44,9 @@ impl Sim<'_> {
             KubectlCommand::RolloutRestart { target } => check(target, self.rollout_restart(target)),
             KubectlCommand::Cordon { node } => check(&node_ref(node), self.set_unschedulable(node, true)),
             KubectlCommand::Uncordon { node } => check(&node_ref(node), self.set_unschedulable(node, false)),
-            KubectlCommand::Taint { node, add, remove } => check(&node_ref(node), self.taint_node(node, add, remove)),
+            KubectlCommand::Taint { node, add, remove, overwrite } => {
+                check(&node_ref(node), self.taint_node(node, add, remove, *overwrite))
+            }
             KubectlCommand::Label { node, set, remove, overwrite } => {
                 check(&node_ref(node), self.label_node(node, set, remove, *overwrite))
             }
@@ -75,9 +77,18 @@ impl Sim<'_> {
         node: &str,
         add: &[Taint],
         remove: &[(String, Option<TaintEffect>)],
+        overwrite: bool,
     ) -> Result<(), ApiError> {
         let n = self.node(node)?;
         let taints = &mut self.store.nodes[n].taints;
+        if !overwrite {
+            if let Some(t) = add.iter().find(|t| taints.iter().any(|x| x.key == t.key && x.effect == t.effect)) {
+                return Err(format!(
+                    "error: node {node} already has {} taint(s) with same effect(s) and --overwrite is false",
+                    t.key
+                ));
+            }
+        }
         for (key, effect) in remove {
             let before = taints.len();
             taints.retain(|t| !(t.key == *key && effect.is_none_or(|e| e == t.effect)));
