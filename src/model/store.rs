@@ -455,17 +455,21 @@ impl Store {
                 continue;
             }
             sets.sort_by_key(|s| s.len());
+            // The posting lists are per namespace already; only the expressions need the labels.
             let check = |p: PodId| {
                 let pod = &self.pods[p as usize];
-                pod.terminating.is_none()
-                    && pod.namespace == *ns
-                    && (selector.match_expressions.is_empty() || selector.matches(&pod.labels))
+                pod.terminating.is_none() && (selector.match_expressions.is_empty() || selector.matches(&pod.labels))
             };
             match sets.split_first() {
                 // Intersect the posting lists, smallest first: integer lookups, no label compares.
                 Some((first, rest)) => out
                     .extend(first.iter().copied().filter(|p| rest.iter().all(|s| s.contains(p))).filter(|&p| check(p))),
-                None => out.extend(self.nodes.iter().flat_map(|n| n.pods.iter().copied()).filter(|&p| check(p))),
+                None => out.extend(
+                    self.nodes
+                        .iter()
+                        .flat_map(|n| n.pods.iter().copied())
+                        .filter(|&p| self.pods[p as usize].namespace == *ns && check(p)),
+                ),
             }
         }
         out.sort_unstable();

@@ -139,13 +139,15 @@ impl<'a> PodContext<'a> {
         ctx.image_nodes =
             images.iter().map(|i| (i.to_string(), store.image_nodes.get(*i).copied().unwrap_or(0))).collect();
         ctx.image_size = images.iter().map(|i| image_size(i)).collect();
+        let mut matching = MatchCache::default();
         let resolved: Vec<TopologySpreadConstraint> =
             spec.topology_spread.iter().map(|c| resolve_match_label_keys(c, &p.labels)).collect();
         let (hard, soft): (Vec<_>, Vec<_>) =
             resolved.iter().partition(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule);
         let hard: Vec<TopologySpreadConstraint> = hard.into_iter().cloned().collect();
         let hard_keys: Vec<String> = hard.iter().map(|c| c.topology_key.clone()).collect();
-        ctx.spread_hard = hard.into_iter().map(|c| spread_counts(store, topology, &ctx, c, &hard_keys)).collect();
+        ctx.spread_hard =
+            hard.into_iter().map(|c| spread_counts(store, topology, &mut matching, &ctx, c, &hard_keys)).collect();
         if spec.topology_spread.is_empty() {
             if let Some(selector) = default_selector {
                 // System defaults do not require every key: nodes without a zone still spread
@@ -155,14 +157,15 @@ impl<'a> PodContext<'a> {
                     .into_iter()
                     .map(|c| {
                         let key = vec![c.topology_key.clone()];
-                        spread_counts(store, topology, &ctx, c, &key)
+                        spread_counts(store, topology, &mut matching, &ctx, c, &key)
                     })
                     .collect();
             }
         } else {
             let soft: Vec<TopologySpreadConstraint> = soft.into_iter().cloned().collect();
             let soft_keys: Vec<String> = soft.iter().map(|c| c.topology_key.clone()).collect();
-            ctx.spread_soft = soft.into_iter().map(|c| spread_counts(store, topology, &ctx, c, &soft_keys)).collect();
+            ctx.spread_soft =
+                soft.into_iter().map(|c| spread_counts(store, topology, &mut matching, &ctx, c, &soft_keys)).collect();
         }
         ctx.affinity = affinity_counts(store, &ctx);
         ctx
@@ -224,6 +227,23 @@ fn resolve_match_label_keys(c: &TopologySpreadConstraint, labels: &Labels) -> To
     c
 }
 
+/// The pods a selector matches, remembered for the constraints of one attempt (the system
+/// defaults ask twice with the same selector).
+#[derive(Default)]
+struct MatchCache {
+    last: Option<(Selector, Vec<PodId>)>,
+}
+
+impl MatchCache {
+    fn get(&mut self, store: &Store, namespace: &str, selector: &Selector) -> &[PodId] {
+        let hit = self.last.as_ref().is_some_and(|(s, _)| s == selector);
+        if !hit {
+            self.last = Some((selector.clone(), store.bound_pods_matching(&[namespace.to_string()], selector)));
+        }
+        self.last.as_ref().map_or(&[], |(_, pods)| pods.as_slice())
+    }
+}
+
 /// The topology keys a pod's spreading needs indexed.
 pub fn spread_keys(spec: &PodSpec, system_default: bool) -> Vec<String> {
     let mut keys: Vec<String> = spec.topology_spread.iter().map(|c| c.topology_key.clone()).collect();
@@ -238,6 +258,7 @@ pub fn spread_keys(spec: &PodSpec, system_default: bool) -> Vec<String> {
 fn spread_counts(
     store: &Store,
     topology: &TopologyCache,
+    matching: &mut MatchCache,
     ctx: &PodContext<'_>,
     c: TopologySpreadConstraint,
     required_keys: &[String],
@@ -273,7 +294,7 @@ fn spread_counts(
         }
     }
     if !c.selector.is_empty() {
-        for pod in store.bound_pods_matching(&[ctx.namespace.to_string()], &c.selector) {
+        for &pod in matching.get(store, ctx.namespace, &c.selector) {
             let Some(n) = store.pods[pod as usize].node else { continue };
             let v = index.value_of(n);
             if v != MISSING && eligible.as_ref().is_none_or(|e| e[n as usize]) {

@@ -169,7 +169,7 @@ impl Profile {
     /// The weighted, normalised total score of each feasible node.
     pub fn scores(&self, pod: &mut PodContext<'_>, nodes: &[Node], feasible: &[NodeId]) -> Vec<i64> {
         let feasible_nodes: Vec<&Node> = feasible.iter().map(|&i| &nodes[i as usize]).collect();
-        pod.spread_weights = plugins::pod_topology_spread::normalizing_weights(pod, &feasible_nodes);
+        pod.spread_weights = plugins::pod_topology_spread::normalizing_weights(pod, feasible);
         let mut total = vec![0i64; feasible.len()];
         for plugin in &self.scores {
             if !plugin.applies(pod) {

@@ -82,18 +82,22 @@ impl ScorePlugin for PodTopologySpreadScore {
 
 /// PreScore's normalising weight of each soft constraint: log(number of domains among the
 /// feasible nodes + 2); for hostname, the feasible nodes themselves.
-pub fn normalizing_weights(pod: &PodContext<'_>, feasible: &[&Node]) -> Vec<f64> {
+pub fn normalizing_weights(pod: &PodContext<'_>, feasible: &[crate::model::store::NodeId]) -> Vec<f64> {
+    use super::super::topology::MISSING;
     pod.spread_soft
         .iter()
         .map(|s| {
             let size = if s.c.topology_key == super::super::cycle::HOSTNAME {
-                feasible.iter().filter(|n| n.labels.contains_key(&s.c.topology_key)).count()
+                feasible.iter().filter(|&&n| s.index.value_of(n) != MISSING).count()
             } else {
-                let mut values: Vec<&String> =
-                    feasible.iter().filter_map(|n| n.labels.get(&s.c.topology_key)).collect();
-                values.sort();
-                values.dedup();
-                values.len()
+                let mut seen = vec![false; s.index.values.len()];
+                for &n in feasible {
+                    let v = s.index.value_of(n);
+                    if v != MISSING {
+                        seen[v as usize] = true;
+                    }
+                }
+                seen.iter().filter(|x| **x).count()
             };
             ((size + 2) as f64).ln()
         })
