@@ -355,7 +355,8 @@ fn scoring(s: Option<Node>, r: &mut Report) -> ScoringStrategy {
     }
 }
 
-const IMAGE_KEYS: &[&str] = &["pull", "start", "readyAfter", "stop", "crashOnStart", "concurrency", "serviceTime"];
+const IMAGE_KEYS: &[&str] =
+    &["pull", "start", "readyAfter", "stop", "crashOnStart", "concurrency", "serviceTime", "size"];
 const IMAGE_LATER_KEYS: &[&str] = &["crashAfter", "livenessFailAfter", "memoryUsage", "cpuPerRequest", "runFor"];
 
 fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior> {
@@ -399,6 +400,18 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
             Some(Ok(c)) if c >= 1 => out.concurrency = c,
             Some(_) => n.error(r, "expected a concurrency of at least 1", None),
             None => {}
+        }
+    }
+    if let Some(n) = b.get("size") {
+        let text = match &n.v {
+            serde_yaml::Value::String(s) => Some(s.clone()),
+            serde_yaml::Value::Number(x) => Some(x.to_string()),
+            _ => None,
+        };
+        match text.as_deref().map(super::quantity::parse_quantity) {
+            Some(Ok(q)) => out.size_bytes = i64::try_from(q.units_ceil()).unwrap_or(i64::MAX),
+            Some(Err(e)) => n.error(r, format!("size: {e}"), None),
+            None => n.error(r, "size: expected a quantity of bytes like 150Mi or 1Gi", None),
         }
     }
     let later: Vec<&str> = IMAGE_LATER_KEYS.iter().copied().filter(|k| b.get(k).is_some()).collect();

@@ -797,3 +797,12 @@ timeline:
         );
     }
 }
+
+#[test]
+fn image_size_is_a_byte_quantity() {
+    let text = format!("{DEP}images:\n  nginx:1: {{size: 150Mi}}\n");
+    let l = ok(&text);
+    assert_eq!(l.scenario.images["nginx:1"].size_bytes, 150 * 1024 * 1024);
+    let bad = format!("{DEP}images:\n  nginx:1: {{size: 3 cores}}\n");
+    assert!(errors(&bad).iter().any(|e| e.contains("size:")), "{:?}", errors(&bad));
+}
