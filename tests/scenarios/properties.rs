@@ -564,21 +564,25 @@ fn rolling_bounds(case: &Case, outcome: &Outcome) -> Result<(), TestCaseError> {
             );
         }
         // The lower bound holds once every replica was available, if that happened before
-        // the first command for this Deployment. With minReadySeconds 0 it bounds available
-        // pods. With minReadySeconds > 0 Kubernetes only bounds *ready* pods: the Deployment
-        // controller asks an old ReplicaSet to shed its unavailable pods, but the ReplicaSet
-        // controller ranks victims by readiness, node doubling-up and ready time
-        // (ActivePodsWithRanks), never by minReadySeconds, so it may delete an available pod
-        // and keep a ready one that is not available yet.
+        // the first command for this Deployment, and only with minReadySeconds 0. With
+        // minReadySeconds > 0 Kubernetes guarantees neither available nor Ready pods: the
+        // Deployment controller asks an old ReplicaSet to shed its unavailable pods (Ready but
+        // not yet available costs nothing, it reasons), while the ReplicaSet controller ranks
+        // victims by readiness, node doubling-up and ready time (ActivePodsWithRanks), never
+        // by minReadySeconds: it may delete an available pod instead, and either way a Ready
+        // pod goes. Overlapping rollouts with minReadySeconds 14 showed both (found by this
+        // property; kubesim follows Kubernetes there).
+        if min_ready > 0 {
+            continue;
+        }
         let first_cmd = case.timeline.iter().find(|c| c.dep == i).map_or(SimTime::MAX, |c| t(c.at_s));
-        let full = points.iter().copied().find(|&p| available_at(&lives, p, min_ready) as i32 >= replicas);
-        let counted = if min_ready == 0 { "available" } else { "Ready" };
+        let full = points.iter().copied().find(|&p| available_at(&lives, p, 0) as i32 >= replicas);
         if let Some(full) = full.filter(|&f| f < first_cmd) {
             for &p in points.iter().filter(|&&p| p >= full) {
                 let count = available_at(&lives, p, 0) as i32;
                 prop_assert!(
                     count >= replicas - unavailable,
-                    "{name}: {count} pods {counted} at {p:?}, fewer than replicas {replicas} - maxUnavailable \
+                    "{name}: {count} pods available at {p:?}, fewer than replicas {replicas} - maxUnavailable \
                      {unavailable} (all available since {full:?})"
                 );
             }
