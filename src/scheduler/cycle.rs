@@ -19,10 +19,11 @@ pub struct SpreadConstraint {
     pub c: TopologySpreadConstraint,
     pub index: Arc<TopologyIndex>,
     /// Matching pods per topology value (by the index's value number), over the nodes
-    /// that count.
-    pub counts: Vec<i64>,
-    /// Whether a value is an eligible domain: some node that counts carries it.
-    pub domain: Vec<bool>,
+    /// that count. Shared with the scheduler's per-owner cache for the system defaults.
+    pub counts: Arc<Vec<i64>>,
+    /// Whether a value is an eligible domain: some node that counts carries it (None: every
+    /// value of the index is).
+    pub domain: Option<Vec<bool>>,
     /// Whether the incoming pod matches its own selector (it would count itself).
     pub self_match: i64,
     min_match: i64,
@@ -32,13 +33,23 @@ impl SpreadConstraint {
     pub fn new(
         c: TopologySpreadConstraint,
         index: Arc<TopologyIndex>,
-        counts: Vec<i64>,
-        domain: Vec<bool>,
+        counts: Arc<Vec<i64>>,
+        domain: Option<Vec<bool>>,
         self_match: i64,
     ) -> Self {
-        let domains = domain.iter().filter(|d| **d).count() as i64;
-        let min = counts.iter().zip(&domain).filter(|(_, d)| **d).map(|(n, _)| *n).min().unwrap_or(0);
-        let min_match = if c.min_domains.is_some_and(|m| domains < i64::from(m)) { 0 } else { min };
+        // Only hard constraints need the global minimum (Filter); skip the pass otherwise.
+        let min_match = if c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule {
+            let is_domain = |v: usize| domain.as_ref().is_none_or(|d| d[v]);
+            let domains = (0..counts.len()).filter(|&v| is_domain(v)).count() as i64;
+            let min = (0..counts.len()).filter(|&v| is_domain(v)).map(|v| counts[v]).min().unwrap_or(0);
+            if c.min_domains.is_some_and(|m| domains < i64::from(m)) {
+                0
+            } else {
+                min
+            }
+        } else {
+            0
+        };
         SpreadConstraint { c, index, counts, domain, self_match, min_match }
     }
 
@@ -116,13 +127,13 @@ impl<'a> PodContext<'a> {
         }
     }
 
-    /// PreFilter and PreScore for a pod of the store. `default_selector` is the selector of
-    /// the pod's owning ReplicaSet, for the system default spreading.
+    /// PreFilter and PreScore for a pod of the store. `defaults` are the system default
+    /// spreading counts of the pod's owner (hostname and zone), from the scheduler's cache.
     pub fn prepare(
         store: &'a Store,
         topology: &TopologyCache,
         pod: PodId,
-        default_selector: Option<&Selector>,
+        defaults: Option<DefaultSpread>,
         image_size: &dyn Fn(&str) -> i64,
         now: SimTime,
     ) -> Self {
@@ -149,15 +160,16 @@ impl<'a> PodContext<'a> {
         ctx.spread_hard =
             hard.into_iter().map(|c| spread_counts(store, topology, &mut matching, &ctx, c, &hard_keys)).collect();
         if spec.topology_spread.is_empty() {
-            if let Some(selector) = default_selector {
+            if let Some(d) = defaults {
                 // System defaults do not require every key: nodes without a zone still spread
-                // by hostname.
+                // by hostname. The pod matches its owner's selector, so it counts itself.
                 ctx.spread_system_default = true;
-                ctx.spread_soft = system_default_constraints(selector)
+                ctx.spread_soft = system_default_constraints(&d.selector)
                     .into_iter()
-                    .map(|c| {
-                        let key = vec![c.topology_key.clone()];
-                        spread_counts(store, topology, &mut matching, &ctx, c, &key)
+                    .zip(d.counts)
+                    .map(|(c, counts)| {
+                        let index = topology.get(&c.topology_key);
+                        SpreadConstraint::new(c, index, counts, None, 1)
                     })
                     .collect();
             }
@@ -179,6 +191,14 @@ impl<'a> PodContext<'a> {
             term.namespaces.clone()
         }
     }
+}
+
+/// The system default spreading counts of a pod's owner: pods of the same owner per
+/// hostname and per zone (Kubernetes' newer releases count by owner reference too).
+pub struct DefaultSpread {
+    pub selector: Selector,
+    /// Counts by value of the hostname index, then of the zone index.
+    pub counts: [Arc<Vec<i64>>; 2],
 }
 
 /// Kubernetes' system default spreading: hostname maxSkew 3 and zone maxSkew 5, both
@@ -265,12 +285,11 @@ fn spread_counts(
 ) -> SpreadConstraint {
     let index = topology.get(&c.topology_key);
     let mut counts = vec![0i64; index.values.len()];
-    let mut domain = vec![false; index.values.len()];
     let pod_restricts_nodes = !ctx.spec.node_selector.is_empty() || ctx.spec.affinity.node_required.is_some();
     let check_each_node = (c.node_affinity_policy == InclusionPolicy::Honor && pod_restricts_nodes)
         || c.node_taints_policy == InclusionPolicy::Honor
         || required_keys.iter().any(|k| *k != c.topology_key);
-    // Fast path: every node with the key counts, so eligibility is the key itself.
+    // Fast path: every node with the key counts, so every value is a domain.
     let eligible: Option<Vec<bool>> = check_each_node.then(|| {
         store
             .nodes
@@ -282,17 +301,15 @@ fn spread_counts(
             })
             .collect()
     });
-    match &eligible {
-        // Every value of the index belongs to some node, so every value is a domain.
-        None => domain.iter_mut().for_each(|d| *d = true),
-        Some(e) => {
-            for (n, &v) in index.node_value.iter().enumerate() {
-                if v != MISSING && e[n] {
-                    domain[v as usize] = true;
-                }
+    let domain = eligible.as_ref().map(|e| {
+        let mut domain = vec![false; index.values.len()];
+        for (n, &v) in index.node_value.iter().enumerate() {
+            if v != MISSING && e[n] {
+                domain[v as usize] = true;
             }
         }
-    }
+        domain
+    });
     if !c.selector.is_empty() {
         for &pod in matching.get(store, ctx.namespace, &c.selector) {
             let Some(n) = store.pods[pod as usize].node else { continue };
@@ -303,7 +320,7 @@ fn spread_counts(
         }
     }
     let self_match = i64::from(!c.selector.is_empty() && c.selector.matches(ctx.labels));
-    SpreadConstraint::new(c, index, counts, domain, self_match)
+    SpreadConstraint::new(c, index, Arc::new(counts), domain, self_match)
 }
 
 fn pair(store: &Store, node: NodeId, key: &str) -> Option<(String, String)> {

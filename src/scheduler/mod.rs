@@ -3,6 +3,7 @@
 //! when a pod does not fit.
 
 pub mod cycle;
+pub mod owner_spread;
 pub mod plugins;
 pub mod preemption;
 pub mod queue;
@@ -80,6 +81,8 @@ pub struct Profile {
     scores: Vec<Box<dyn ScorePlugin>>,
     /// Topology domains by index, rebuilt when node labels change.
     pub topology: topology::TopologyCache,
+    /// The system default spreading counts per owner, kept current by the simulation.
+    pub owner_spread: owner_spread::OwnerSpread,
     /// Where the next search for feasible nodes starts (round robin).
     next_start: usize,
 }
@@ -114,6 +117,7 @@ impl Profile {
                 Box::new(image_locality::ImageLocality),
             ],
             topology: topology::TopologyCache::default(),
+            owner_spread: owner_spread::OwnerSpread::default(),
             next_start: 0,
         }
     }

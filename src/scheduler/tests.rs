@@ -242,7 +242,7 @@ fn spread(counts: [i64; 2], max_skew: i32, min_domains: Option<i32>) -> SpreadCo
         node_affinity_policy: InclusionPolicy::Honor,
         node_taints_policy: InclusionPolicy::Ignore,
     };
-    SpreadConstraint::new(c, index, counts.to_vec(), vec![true, true], 1)
+    SpreadConstraint::new(c, index, std::sync::Arc::new(counts.to_vec()), None, 1)
 }
 
 #[test]

@@ -125,6 +125,10 @@ impl<'s> Sim<'s> {
             p.store(self.end.as_micros(), Ordering::Relaxed);
         }
         self.kernel.advance_to(self.end);
+        #[cfg(debug_assertions)]
+        if let Err(drift) = self.profile.owner_spread.verify(&self.store, &self.profile.topology) {
+            panic!("the scheduler's per-owner spreading counts drifted: {drift}");
+        }
         let end = self.end;
         self.metrics.finish(&self.store, end);
         Outcome {

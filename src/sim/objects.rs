@@ -249,7 +249,9 @@ impl Sim<'_> {
         p.generation += 1;
         let generation = p.generation;
         match p.node {
-            Some(_) => {
+            Some(node) => {
+                let owner = p.owner;
+                self.profile.owner_spread.pod_counted(&self.profile.topology, owner, node, -1);
                 let at = now + self.latency();
                 self.kernel.schedule_at(at, Event::Kubelet(pod, generation, super::Step::Stop));
             }

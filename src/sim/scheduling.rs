@@ -29,15 +29,6 @@ pub fn pod_uid(pod: PodId) -> String {
     )
 }
 
-/// The selector of the pod's owning ReplicaSet: what the system default spreading counts
-/// as "pods of the same owner".
-fn owner_selector(store: &crate::model::store::Store, pod: PodId) -> Option<&crate::model::spec::Selector> {
-    match store.pods[pod as usize].owner {
-        Some(PodOwner::ReplicaSet(rs)) => Some(&store.replica_sets[rs as usize].selector),
-        None => None,
-    }
-}
-
 impl Sim<'_> {
     /// A new pod without a node: the scheduler's informer sees it after the API latency.
     pub(super) fn enqueue_for_scheduling(&mut self, pod: PodId) {
@@ -69,13 +60,18 @@ impl Sim<'_> {
         let images = &self.scenario.images;
         let default_size = self.default_image.size_bytes;
         let size = |image: &str| images.get(image).map_or(default_size, |b| b.size_bytes);
-        let keys = crate::scheduler::cycle::spread_keys(
-            &self.store.pods[pod as usize].spec,
-            self.store.pods[pod as usize].owner.is_some(),
-        );
+        let owner = self.store.pods[pod as usize].owner;
+        let keys = crate::scheduler::cycle::spread_keys(&self.store.pods[pod as usize].spec, owner.is_some());
         self.profile.topology.ensure(&self.store, keys.iter().map(String::as_str));
-        let default_selector = owner_selector(&self.store, pod);
-        let mut ctx = PodContext::prepare(&self.store, &self.profile.topology, pod, default_selector, &size, now);
+        let defaults = match owner {
+            Some(PodOwner::ReplicaSet(rs)) if self.store.pods[pod as usize].spec.topology_spread.is_empty() => {
+                let counts = self.profile.owner_spread.get(&self.store, &self.profile.topology, rs);
+                let selector = self.store.replica_sets[rs as usize].selector.clone();
+                Some(crate::scheduler::cycle::DefaultSpread { selector, counts })
+            }
+            _ => None,
+        };
+        let mut ctx = PodContext::prepare(&self.store, &self.profile.topology, pod, defaults, &size, now);
         // A pod nominated by an earlier preemption tries its node first.
         if let Some(nominated) = self.store.pods[pod as usize].nominated_node {
             let node = &self.store.nodes[nominated as usize];
@@ -146,6 +142,8 @@ impl Sim<'_> {
         self.nominations.clear(pod);
         self.metrics.unschedulable_changed(self.queue.unschedulable_count());
         self.store.bind(pod, node, now);
+        let owner = self.store.pods[pod as usize].owner;
+        self.profile.owner_spread.pod_counted(&self.profile.topology, owner, node, 1);
         let p = &mut self.store.pods[pod as usize];
         p.reason.clear();
         p.nominated_node = None;

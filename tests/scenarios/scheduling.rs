@@ -243,3 +243,37 @@ timeline:
     let mid = o.store.pods.iter().find(|p| p.name == "batch-mid").expect("mid pod");
     assert!(mid.terminating.is_none(), "the mid-priority pod survives");
 }
+
+#[test]
+fn spreading_stays_even_through_a_rollout_and_a_scale_down() {
+    // The per-owner counts the scheduler keeps are updated as pods bind and terminate; if
+    // they drifted, the new revision would pile up on some nodes.
+    let text = "
+duration: 5m
+cluster:
+  nodes: [{name: n, count: 5, capacity: {cpu: '32', memory: 64Gi}}]
+images:
+  api:1: {pull: 1s, start: 1s}
+  api:2: {pull: 1s, start: 1s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: api}
+    spec:
+      replicas: 20
+      selector: {matchLabels: {app: api}}
+      template:
+        metadata: {labels: {app: api}}
+        spec:
+          containers: [{name: c, image: 'api:1'}]
+timeline:
+  - {at: 1m, run: kubectl set image deployment/api c=api:2}
+  - {at: 3m, run: kubectl scale deployment/api --replicas=10}
+  - {at: 4m, run: kubectl scale deployment/api --replicas=25}
+";
+    let o = run_text(text);
+    let counts: Vec<usize> = pods_per_node(&o, "api-").into_values().collect();
+    assert_eq!(counts.iter().sum::<usize>(), 25, "{counts:?}");
+    let (min, max) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
+    assert!(max - min <= 1, "skew {}: {counts:?}", max - min);
+}
