@@ -14,6 +14,12 @@ fn pods_per_node(o: &Outcome, prefix: &str) -> BTreeMap<String, usize> {
     m
 }
 
+/// Pods per node differ by at most one (max skew 1).
+fn assert_skew_at_most_one(counts: &[usize]) {
+    let (min, max) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
+    assert!(max - min <= 1, "skew {}: {counts:?}", max - min);
+}
+
 fn failed_scheduling(o: &Outcome) -> Vec<&str> {
     o.recorder.records.iter().filter(|e| e.reason == "FailedScheduling").map(|e| e.message.as_str()).collect()
 }
@@ -140,9 +146,8 @@ objects:
 ";
     let o = run_text(text);
     let counts: Vec<usize> = pods_per_node(&o, "api-").into_values().collect();
-    let (min, max) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
     assert_eq!(counts.iter().sum::<usize>(), 10);
-    assert!(max - min <= 1, "skew {}: {counts:?}", max - min);
+    assert_skew_at_most_one(&counts);
 }
 
 #[test]
@@ -274,6 +279,5 @@ timeline:
     let o = run_text(text);
     let counts: Vec<usize> = pods_per_node(&o, "api-").into_values().collect();
     assert_eq!(counts.iter().sum::<usize>(), 25, "{counts:?}");
-    let (min, max) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
-    assert!(max - min <= 1, "skew {}: {counts:?}", max - min);
+    assert_skew_at_most_one(&counts);
 }
