@@ -45,12 +45,6 @@ impl Metrics {
         self.rollouts.observe(store, d, now);
     }
 
-    pub fn pod_created(&mut self, _pod: PodId) {}
-
-    pub fn pod_ready(&mut self, _pod: PodId, _now: SimTime) {}
-
-    pub fn pod_gone(&mut self, _pod: PodId, _now: SimTime) {}
-
     pub fn pod_scheduled(&mut self, store: &Store, pod: PodId, now: SimTime) {
         let created = store.pods[pod as usize].created;
         self.scheduling_latency_us.push(now.since(created).as_micros());
@@ -62,10 +56,6 @@ impl Metrics {
 
     pub fn sample(&mut self, store: &Store, now: SimTime) {
         self.timeseries.sample(store, now);
-    }
-
-    pub fn finish(&mut self, store: &Store, end: SimTime) {
-        let _ = (store, end);
     }
 }
 

@@ -333,7 +333,6 @@ impl Sim<'_> {
             (true, None) => {
                 p.ready_since = Some(now);
                 p.first_ready.get_or_insert(now);
-                self.metrics.pod_ready(pod, now);
             }
             (false, Some(_)) => p.ready_since = None,
             _ => return,
@@ -382,7 +381,6 @@ impl Sim<'_> {
         let now = self.kernel.now();
         self.store.remove_pod(pod, now);
         self.forget_pod(pod);
-        self.metrics.pod_gone(pod, now);
         self.pod_deleted(pod);
         self.cluster_changed();
     }

@@ -130,7 +130,6 @@ impl<'s> Sim<'s> {
             panic!("the scheduler's per-owner spreading counts drifted: {drift}");
         }
         let end = self.end;
-        self.metrics.finish(&self.store, end);
         Outcome {
             events_processed: self.kernel.processed(),
             store: self.store,

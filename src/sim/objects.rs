@@ -228,7 +228,6 @@ impl Sim<'_> {
             nominated_node: None,
             generation: 0,
         });
-        self.metrics.pod_created(id);
         match node_name.and_then(|n| self.store.node_by_name.get(&n).copied()) {
             // A pod that names its node skips the scheduler; the kubelet admits it.
             Some(node) => self.bind_pod(id, node, false),
