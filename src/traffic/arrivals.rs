@@ -1,22 +1,23 @@
 //! When requests arrive: a rate profile (how many per second, over time) and an arrival
 //! process (how they are spread around that rate).
 //!
-//! Rates are integers (micro-requests per second), so that a constant or stepped profile's
+//! Rates are integers (nano-requests per second), so that a constant or stepped profile's
 //! expected count Λ(t) = ∫ rate is an exact integer and constant arrivals are exactly spaced
 //! on every machine. Only the diurnal sinusoid needs floats.
 
 use super::distribution::standard_exponential;
 use crate::engine::{SimDuration, SimTime, Stream};
 
-/// Micro-requests per request: one request is this many units of Λ.
-const UNIT: u128 = 1_000_000_000_000;
+/// Units of Λ (nano-requests per second times microseconds) in one request.
+const UNIT: u128 = 1_000_000_000_000_000;
+const NANO_PER_REQUEST: f64 = 1e9;
 const MICROS_PER_SEC: f64 = 1e6;
 
 /// The default period of a diurnal profile: one day.
 pub const DEFAULT_DIURNAL_PERIOD: SimDuration = SimDuration::from_secs(24 * 3600);
 
-/// A request rate, in micro-requests per second: `200/s` and `1/m` are both exact enough
-/// (a per-minute rate is off by less than 1e-7).
+/// A request rate, in nano-requests per second: `200/s` is exact, `1/m` and `1/h` are off by
+/// less than 1e-6 of themselves, and the highest rate is about 1.8e10/s.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Rate(u64);
 
@@ -25,30 +26,30 @@ impl Rate {
 
     /// `n` requests per second.
     pub const fn per_sec(n: u64) -> Rate {
-        Rate(n.saturating_mul(1_000_000))
+        Rate(n.saturating_mul(1_000_000_000))
     }
 
-    /// `count` requests every `per`, as `30/m` is written (rounded to a micro-request per
+    /// `count` requests every `per`, as `30/m` is written (rounded to a nano-request per
     /// second; a zero `per` gives zero).
     pub fn per(count: u64, per: SimDuration) -> Rate {
         if per.0 == 0 {
             return Rate::ZERO;
         }
-        let micro = (count as u128 * 1_000_000 * 1_000_000 + per.0 as u128 / 2) / per.0 as u128;
-        Rate(micro.min(u64::MAX as u128) as u64)
+        let nano = (count as u128 * 1_000_000_000 * 1_000_000 + per.0 as u128 / 2) / per.0 as u128;
+        Rate(nano.min(u64::MAX as u128) as u64)
     }
 
     /// A fractional rate such as 0.5/s; negative or NaN gives zero.
     pub fn per_sec_f64(r: f64) -> Rate {
-        Rate((r * 1e6).round() as u64)
+        Rate((r * NANO_PER_REQUEST).round() as u64)
     }
 
-    pub fn micro_per_sec(self) -> u64 {
+    pub fn nano_per_sec(self) -> u64 {
         self.0
     }
 
     pub fn as_per_sec_f64(self) -> f64 {
-        self.0 as f64 / 1e6
+        self.0 as f64 / NANO_PER_REQUEST
     }
 
     pub fn is_zero(self) -> bool {
@@ -93,7 +94,7 @@ pub enum RateProfile {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Steps {
     steps: Vec<(SimTime, Rate)>,
-    /// Λ at each step's start, in micro-requests · µs / s (1e-12 requests).
+    /// Λ at each step's start, in nano-requests · µs / s (1e-15 requests).
     cumulative: Vec<u128>,
 }
 
@@ -180,7 +181,7 @@ impl Steps {
         self.step_at(t).map_or(Rate::ZERO, |i| self.steps[i].1)
     }
 
-    /// Λ(t) in 1e-12 requests.
+    /// Λ(t) in 1e-15 requests.
     fn cumulative_at(&self, t: SimTime) -> u128 {
         self.step_at(t).map_or(0, |i| {
             let (at, rate) = self.steps[i];
@@ -376,9 +377,10 @@ mod tests {
 
     #[test]
     fn rates_are_exact_for_the_usual_notations() {
-        assert_eq!(Rate::per_sec(200).micro_per_sec(), 200_000_000);
+        assert_eq!(Rate::per_sec(200).nano_per_sec(), 200_000_000_000);
         assert_eq!(Rate::per(120, SimDuration::from_secs(60)), Rate::per_sec(2));
-        assert_eq!(Rate::per_sec_f64(0.5).micro_per_sec(), 500_000);
+        assert_eq!(Rate::per_sec_f64(0.5).nano_per_sec(), 500_000_000);
+        assert_eq!(Rate::per(1, SimDuration::from_secs(3_600)).nano_per_sec(), 277_778);
         assert_eq!(Rate::per(5, SimDuration::ZERO), Rate::ZERO);
     }
 
