@@ -61,7 +61,7 @@ impl Nominations {
 
     /// The node as a pod of `priority` sees it: with the requests of pods nominated there
     /// with an equal or higher priority (addNominatedPods).
-    fn view<'n>(&self, node: &'n Node, id: NodeId, pod: Option<PodId>, priority: i32) -> Cow<'n, Node> {
+    pub fn view<'n>(&self, node: &'n Node, id: NodeId, pod: Option<PodId>, priority: i32) -> Cow<'n, Node> {
         let Some(list) = self.by_node.get(&id) else { return Cow::Borrowed(node) };
         let held: Vec<_> = list.iter().filter(|(p, prio, _)| Some(*p) != pod && *prio >= priority).collect();
         if held.is_empty() {

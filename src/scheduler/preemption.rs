@@ -3,7 +3,7 @@
 //! respecting PodDisruptionBudgets where it can.
 
 use super::plugins::PodContext;
-use super::{histogram, FitError, Profile};
+use super::{histogram, FitError, Nominations, Profile};
 use crate::model::spec::PreemptionPolicy;
 use crate::model::store::{add_resources, Node, NodeId, PodId, Store};
 
@@ -62,8 +62,16 @@ fn importance_order(store: &Store, victims: &mut [PodId]) {
 
 /// selectVictimsOnNode. Re-checks the filters with the victims gone; topology-spread and
 /// inter-pod counts are the ones of the attempt (kubesim does not recount them per victim).
-fn select_victims(profile: &Profile, store: &Store, pod: &PodContext<'_>, id: NodeId) -> Option<Candidate> {
-    let node = &store.nodes[id as usize];
+fn select_victims(
+    profile: &Profile,
+    store: &Store,
+    nominations: &Nominations,
+    pod: &PodContext<'_>,
+    id: NodeId,
+) -> Option<Candidate> {
+    // The node as this pod sees it: with what pods nominated there (of equal or higher
+    // priority) will take (RunFilterPluginsWithNominatedPods).
+    let node = &*nominations.view(&store.nodes[id as usize], id, pod.id, pod.spec.priority);
     let mut potential: Vec<PodId> = node
         .pods
         .iter()
@@ -139,7 +147,13 @@ fn pick(store: &Store, candidates: Vec<Candidate>) -> Option<Candidate> {
 }
 
 /// Runs preemption for a pod that fits nowhere.
-pub fn preempt(profile: &Profile, store: &Store, pod: &PodContext<'_>, fit: &FitError) -> Outcome {
+pub fn preempt(
+    profile: &Profile,
+    store: &Store,
+    nominations: &Nominations,
+    pod: &PodContext<'_>,
+    fit: &FitError,
+) -> Outcome {
     if pod.spec.preemption_policy == PreemptionPolicy::Never {
         return Outcome::Failed("preemption: not eligible due to preemptionPolicy=Never.".into());
     }
@@ -159,7 +173,7 @@ pub fn preempt(profile: &Profile, store: &Store, pod: &PodContext<'_>, fit: &Fit
             reasons.push(NOT_HELPFUL);
             continue;
         }
-        match select_victims(profile, store, pod, id) {
+        match select_victims(profile, store, nominations, pod, id) {
             Some(c) => candidates.push(c),
             None => reasons.push(NO_VICTIMS),
         }

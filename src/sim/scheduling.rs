@@ -88,7 +88,7 @@ impl Sim<'_> {
                 self.bind_pod(pod, node, true);
             }
             Err(mut fit) => {
-                let outcome = preemption::preempt(&self.profile, &self.store, &ctx, &fit);
+                let outcome = preemption::preempt(&self.profile, &self.store, &self.nominations, &ctx, &fit);
                 drop(ctx);
                 match outcome {
                     preemption::Outcome::Failed(message) => fit.post_filter = Some(message),

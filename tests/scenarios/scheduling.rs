@@ -281,3 +281,17 @@ timeline:
     assert_eq!(counts.iter().sum::<usize>(), 25, "{counts:?}");
     assert_skew_at_most_one(&counts);
 }
+
+#[test]
+fn preemptors_count_each_others_nominations_and_evict_only_the_lowest_priority() {
+    let (_, o) = crate::support::run("scenarios/scheduling-and-preemption.yaml", &[]);
+    let preempted: Vec<_> = o.recorder.records.iter().filter(|e| e.reason == "Preempted").collect();
+    assert_eq!(preempted.len(), 3, "one victim per payments pod");
+    assert!(preempted.iter().all(|e| e.object.starts_with("pod/batch-")), "only batch (priority 100) is evicted");
+    let mut nodes: Vec<&str> = preempted.iter().filter_map(|e| e.message.rsplit(' ').next()).collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    assert_eq!(nodes.len(), 3, "a nominated pod's room is not offered to the next preemptor: {nodes:?}");
+    let payments = pods_per_node(&o, "payments-");
+    assert_eq!(payments.values().sum::<usize>(), 3, "{payments:?}");
+}
