@@ -1,7 +1,7 @@
 //! Rollouts as users judge them: how long, how many pods at most, how few available.
 
 use crate::engine::SimTime;
-use crate::model::store::{DeployId, Store};
+use crate::model::store::{DeployId, Pod, Store};
 use std::collections::BTreeMap;
 
 /// One rollout of a Deployment: from a template change until every replica is updated and
@@ -34,6 +34,12 @@ pub struct PodCounts {
 }
 
 pub fn pod_counts(store: &Store, d: DeployId, now: SimTime) -> PodCounts {
+    pod_counts_visiting(store, d, now, |_| {})
+}
+
+/// The counts, calling `on_ready` for every active Ready pod on the way (one pass serves
+/// both the counts and per-revision tallies).
+pub fn pod_counts_visiting(store: &Store, d: DeployId, now: SimTime, mut on_ready: impl FnMut(&Pod)) -> PodCounts {
     let dep = &store.deployments[d as usize];
     let mut c = PodCounts::default();
     for &rs in &dep.replica_sets {
@@ -49,7 +55,10 @@ pub fn pod_counts(store: &Store, d: DeployId, now: SimTime) -> PodCounts {
                 continue;
             }
             c.active += 1;
-            c.ready += i32::from(pod.is_ready());
+            if pod.is_ready() {
+                c.ready += 1;
+                on_ready(pod);
+            }
             c.available += i32::from(pod.is_available(dep.spec.min_ready_seconds, now));
             c.updated += i32::from(current);
         }

@@ -1,6 +1,6 @@
 //! The time series: one row per sample, one column per `KIND/NAME/SERIES`.
 
-use super::rollouts::pod_counts;
+use super::rollouts::pod_counts_visiting;
 use crate::engine::SimTime;
 use crate::model::store::{PodPhase, Store};
 use std::collections::BTreeMap;
@@ -53,42 +53,32 @@ impl TimeSeries {
         &self.deployments
     }
 
-    fn sample_revisions(&mut self, store: &Store) {
+    /// Appends one sample of ready pods per revision for Deployment `i`.
+    fn push_revisions(&mut self, i: usize, counts: BTreeMap<i64, u32>) {
         let sample = self.rows.len();
-        for (i, (ns, name)) in self.deployments.iter().enumerate() {
-            let mut counts: BTreeMap<i64, u32> = BTreeMap::new();
-            if let Some(d) = store.find_deployment(ns, name) {
-                for &rs in &store.deployments[d as usize].replica_sets {
-                    for &p in &store.replica_sets[rs as usize].pods {
-                        let pod = &store.pods[p as usize];
-                        if pod.is_active() && pod.is_ready() {
-                            *counts.entry(pod.revision).or_insert(0) += 1;
-                        }
-                    }
-                }
-            }
-            let series = &mut self.ready_by_revision[i];
-            for (rev, n) in counts {
-                series.entry(rev).or_insert_with(|| vec![0; sample]).push(n);
-            }
-            for values in series.values_mut() {
-                values.resize(sample + 1, 0);
-            }
+        let series = &mut self.ready_by_revision[i];
+        for (rev, n) in counts {
+            series.entry(rev).or_insert_with(|| vec![0; sample]).push(n);
+        }
+        for values in series.values_mut() {
+            values.resize(sample + 1, 0);
         }
     }
 
     pub fn sample(&mut self, store: &Store, now: SimTime) {
-        self.sample_revisions(store);
         let mut row = Vec::with_capacity(self.columns.len());
-        for (ns, name) in &self.deployments {
+        for i in 0..self.deployments.len() {
+            let (ns, name) = &self.deployments[i];
+            let mut revisions: BTreeMap<i64, u32> = BTreeMap::new();
             match store.find_deployment(ns, name) {
                 Some(d) => {
-                    let c = pod_counts(store, d, now);
+                    let c = pod_counts_visiting(store, d, now, |pod| *revisions.entry(pod.revision).or_insert(0) += 1);
                     let desired = store.deployments[d as usize].spec.replicas;
                     row.extend([desired, c.ready, c.available, c.updated].map(|v| Some(f64::from(v))));
                 }
                 None => row.extend([None; 4]),
             }
+            self.push_revisions(i, revisions);
         }
         let (mut pending, mut running) = (0u32, 0u32);
         for p in &store.pods {

@@ -287,11 +287,7 @@ impl Sim<'_> {
                 break candidate;
             }
         };
-        let cost = template
-            .annotations
-            .get("controller.kubernetes.io/pod-deletion-cost")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let cost = super::objects::deletion_cost(&template.annotations);
         self.create_pod(&ns, &name, template.labels.clone(), cost, spec, Some(PodOwner::ReplicaSet(rs)), revision);
         name
     }

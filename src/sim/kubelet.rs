@@ -84,10 +84,6 @@ impl Sim<'_> {
         usize::from(index).checked_sub(self.store.pods[pod as usize].spec.init_containers.len())
     }
 
-    fn pod_object(&self, pod: PodId) -> String {
-        format!("pod/{}", self.store.pods[pod as usize].name)
-    }
-
     fn schedule_step(&mut self, pod: PodId, at: SimTime, step: Step) {
         let generation = self.store.pods[pod as usize].generation;
         self.kernel.schedule_at(at, Event::Kubelet(pod, generation, step));

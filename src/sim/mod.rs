@@ -213,6 +213,11 @@ impl<'s> Sim<'s> {
         }
     }
 
+    /// `pod/NAME`, as kubectl's OBJECT column names a pod in events.
+    fn pod_object(&self, pod: PodId) -> String {
+        format!("pod/{}", self.store.pods[pod as usize].name)
+    }
+
     /// A pod changed: its owner's controller hears of it.
     fn pod_changed(&mut self, pod: PodId) {
         if let Some(crate::model::store::PodOwner::ReplicaSet(rs)) = self.store.pods[pod as usize].owner {

@@ -301,7 +301,8 @@ impl Sim<'_> {
     }
 }
 
-fn deletion_cost(annotations: &crate::model::spec::Labels) -> i32 {
+/// `controller.kubernetes.io/pod-deletion-cost`, 0 when absent or not a number.
+pub(super) fn deletion_cost(annotations: &crate::model::spec::Labels) -> i32 {
     annotations.get("controller.kubernetes.io/pod-deletion-cost").and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 

@@ -101,7 +101,7 @@ impl Sim<'_> {
 
     fn unschedulable(&mut self, pod: PodId, message: String) {
         let now = self.kernel.now();
-        let object = format!("pod/{}", self.store.pods[pod as usize].name);
+        let object = self.pod_object(pod);
         self.recorder.warning(now, "FailedScheduling", object, message);
         self.store.pods[pod as usize].reason = "Unschedulable".into();
         let priority = self.store.pods[pod as usize].spec.priority;
@@ -120,7 +120,7 @@ impl Sim<'_> {
         let uid = pod_uid(pod);
         let node_name = self.store.nodes[c.node as usize].name.clone();
         for &victim in &c.victims {
-            let object = format!("pod/{}", self.store.pods[victim as usize].name);
+            let object = self.pod_object(victim);
             self.recorder.normal(now, "Preempted", object, format!("Preempted by pod {uid} on node {node_name}"));
             self.delete_pod(victim);
             self.metrics.pods_preempted += 1;
@@ -149,10 +149,9 @@ impl Sim<'_> {
         p.nominated_node = None;
         let generation = p.generation;
         if by_scheduler {
-            let (object, message) = (
-                format!("pod/{}", p.name),
-                format!("Successfully assigned {}/{} to {}", p.namespace, p.name, self.store.nodes[node as usize].name),
-            );
+            let message =
+                format!("Successfully assigned {}/{} to {}", p.namespace, p.name, self.store.nodes[node as usize].name);
+            let object = self.pod_object(pod);
             self.recorder.normal(now, "Scheduled", object, message);
             self.metrics.pod_scheduled(&self.store, pod, now);
         }
