@@ -5,6 +5,7 @@
 //! optional-everything API types.
 
 use crate::engine::{SimDuration, SimTime};
+use crate::traffic::{ArrivalProcess, ProxyMode, RateProfile, ServiceTime};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -438,8 +439,112 @@ pub enum ObjectSpec {
         min_available: Option<IntOrPercent>,
         max_unavailable: Option<IntOrPercent>,
     },
+    Service {
+        labels: Labels,
+        spec: ServiceSpec,
+    },
+    Ingress {
+        labels: Labels,
+        spec: IngressSpec,
+    },
     /// A kind that is parsed and validated but not simulated yet (listed in a warning).
     NotSimulated,
+}
+
+/// `spec.type` of a Service. All share one data path in the model: kube-proxy balancing
+/// over the Service's endpoints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ServiceType {
+    #[default]
+    ClusterIP,
+    NodePort,
+    LoadBalancer,
+    /// An ExternalName Service has no endpoints; traffic to it fails.
+    ExternalName,
+}
+
+/// A Service's `targetPort`: a number, or the name of a container port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetPort {
+    Number(i32),
+    Name(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub port: i32,
+    /// Defaults to `port`, as the API server does.
+    pub target_port: TargetPort,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceSpec {
+    pub service_type: ServiceType,
+    /// `spec.selector`; None for a Service without a selector (its endpoints are managed by
+    /// hand, so in kubesim it has none).
+    pub selector: Option<Labels>,
+    pub ports: Vec<ServicePort>,
+}
+
+/// An Ingress path's `pathType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathType {
+    Prefix,
+    Exact,
+    /// ingress-nginx treats it as a prefix.
+    ImplementationSpecific,
+}
+
+/// Which port of the backend Service: by number or by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BackendPort {
+    Number(i32),
+    Name(String),
+}
+
+/// An Ingress backend: a Service in the Ingress's namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressBackend {
+    pub service: String,
+    pub port: Option<BackendPort>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressPath {
+    /// `/` when omitted (ImplementationSpecific).
+    pub path: String,
+    pub path_type: PathType,
+    pub backend: IngressBackend,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressRule {
+    /// None: every host.
+    pub host: Option<String>,
+    pub paths: Vec<IngressPath>,
+}
+
+/// ingress-nginx canary annotations of an Ingress that has `canary: "true"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CanaryAnnotations {
+    /// `canary-weight` (default 0).
+    pub weight: u32,
+    /// `canary-weight-total` (default 100).
+    pub weight_total: u32,
+    /// `canary-by-header`: requests with this header set to `always` go to the canary.
+    pub by_header: Option<String>,
+}
+
+/// An Ingress (networking.k8s.io/v1, or the beta form converted to it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct IngressSpec {
+    /// `spec.ingressClassName` or the `kubernetes.io/ingress.class` annotation.
+    pub class: Option<String>,
+    pub default_backend: Option<IngressBackend>,
+    pub rules: Vec<IngressRule>,
+    /// Set when the Ingress is an ingress-nginx canary (annotation `canary: "true"`).
+    pub canary: Option<CanaryAnnotations>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -463,8 +568,10 @@ pub struct ImageBehavior {
     pub crash_on_start: f64,
     /// Requests served at once; further requests queue.
     pub concurrency: u32,
-    /// Mean time to serve one request.
-    pub service_time: SimDuration,
+    /// Requests waiting for a worker before new ones are refused (`queue`).
+    pub queue: u32,
+    /// Time to serve one request (`serviceTime`: a duration, or a distribution).
+    pub service_time: ServiceTime,
     /// Image size, for the scheduler's ImageLocality score.
     pub size_bytes: i64,
 }
@@ -479,7 +586,8 @@ impl Default for ImageBehavior {
             stop: SimDuration::from_secs(1),
             crash_on_start: 0.0,
             concurrency: 100,
-            service_time: SimDuration::from_millis(10),
+            queue: crate::traffic::server::DEFAULT_QUEUE_CAPACITY as u32,
+            service_time: ServiceTime::Fixed(SimDuration::from_millis(10)),
             size_bytes: 100 * 1024 * 1024,
         }
     }
@@ -508,6 +616,11 @@ pub struct ControlPlane {
     pub pod_max_backoff: SimDuration,
     /// Kubelet: creating the pod sandbox before the first pull.
     pub sandbox_creation: SimDuration,
+    /// How long an EndpointSlice change takes to reach kube-proxy and ingress-nginx
+    /// (`endpointPropagation`).
+    pub endpoint_propagation: SimDuration,
+    /// kube-proxy's mode (`proxyMode: iptables | ipvs`).
+    pub proxy_mode: ProxyMode,
 }
 
 impl Default for ControlPlane {
@@ -520,6 +633,8 @@ impl Default for ControlPlane {
             pod_initial_backoff: SimDuration::from_secs(1),
             pod_max_backoff: SimDuration::from_secs(10),
             sandbox_creation: SimDuration::from_millis(500),
+            endpoint_propagation: SimDuration::from_secs(1),
+            proxy_mode: ProxyMode::Iptables,
         }
     }
 }
@@ -593,6 +708,23 @@ pub enum KubectlCommand {
         remove: Vec<String>,
         overwrite: bool,
     },
+    /// `expose deployment NAME --port=P [--target-port=T] [--type=T] [--name=N]`.
+    Expose(ExposeSpec),
+}
+
+/// `kubectl expose`: a Service for a workload, with the workload's selector as it is when
+/// the command runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExposeSpec {
+    /// `deployment/NAME`, `replicaset/NAME`, `replicationcontroller/NAME` or `pod/NAME`
+    /// (kubesim also accepts `service/NAME`, whose selector is copied).
+    pub target: ObjectRef,
+    /// `--name`, default the target's name.
+    pub service: String,
+    pub ports: Vec<ServicePort>,
+    pub service_type: ServiceType,
+    /// `--selector`, overriding the target's.
+    pub selector: Option<Labels>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -618,6 +750,36 @@ pub struct Scenario {
     pub images: BTreeMap<String, ImageBehavior>,
     pub objects: Vec<Object>,
     pub timeline: Vec<TimelineEntry>,
+    /// The `traffic:` sources, in file order.
+    pub traffic: Vec<TrafficSpec>,
+}
+
+/// Where a traffic source sends its requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrafficTarget {
+    /// `service/NAME` (namespace `default` unless the source gives `namespace:`).
+    Service { namespace: String, name: String },
+    /// `ingress/NAME`: the Ingress's rules route by `host` and `path`; canary Ingresses
+    /// for the same host and path split the traffic.
+    Ingress { namespace: String, name: String },
+}
+
+/// One `traffic:` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrafficSpec {
+    pub target: TrafficTarget,
+    /// Request path (default `/`).
+    pub path: String,
+    /// `Host` header; None matches rules without a host only.
+    pub host: Option<String>,
+    /// `rate: 200/s`, or `steps:` / `diurnal:`.
+    pub rate: RateProfile,
+    pub arrival: ArrivalProcess,
+    /// The client gives up after this long (`timeout`, default 30s).
+    pub timeout: SimDuration,
+    /// `canaryHeaderShare`: the share (0..=1) of requests carrying a canary header set to
+    /// `always`, for Ingresses with `canary-by-header`.
+    pub canary_header_share: f64,
 }
 
 /// How the scheduler scores nodes for resource fit (`cluster.scheduler.scoring`).

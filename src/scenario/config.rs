@@ -387,7 +387,9 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
     out.start = d("start", r).unwrap_or(out.start);
     out.ready_after = d("readyAfter", r).unwrap_or(out.ready_after);
     out.stop = d("stop", r).unwrap_or(out.stop);
-    out.service_time = d("serviceTime", r).unwrap_or(out.service_time);
+    if let Some(t) = d("serviceTime", r) {
+        out.service_time = crate::traffic::ServiceTime::Fixed(t);
+    }
     if let Some(n) = b.get("crashOnStart") {
         match n.float(r) {
             Some(p) if (0.0..=1.0).contains(&p) => out.crash_on_start = p,

@@ -136,6 +136,7 @@ fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnosti
         images: header.images,
         objects,
         timeline,
+        traffic: Vec::new(),
     };
     Ok(Loaded { scenario, warnings: r.diags })
 }

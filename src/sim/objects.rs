@@ -91,7 +91,10 @@ impl Sim<'_> {
                     max_unavailable: max_unavailable.clone(),
                 });
             }
-            ObjectSpec::PriorityClass { .. } | ObjectSpec::NotSimulated => {}
+            ObjectSpec::PriorityClass { .. }
+            | ObjectSpec::NotSimulated
+            | ObjectSpec::Service { .. }
+            | ObjectSpec::Ingress { .. } => {}
         }
         Ok(())
     }
@@ -132,6 +135,8 @@ impl Sim<'_> {
             ObjectSpec::Namespace
             | ObjectSpec::PriorityClass { .. }
             | ObjectSpec::PodDisruptionBudget { .. }
+            | ObjectSpec::Service { .. }
+            | ObjectSpec::Ingress { .. }
             | ObjectSpec::NotSimulated => {}
         }
         Ok(())

@@ -50,6 +50,7 @@ impl Sim<'_> {
             KubectlCommand::Label { node, set, remove, overwrite } => {
                 check(&node_ref(node), self.label_node(node, set, remove, *overwrite))
             }
+            KubectlCommand::Expose(_) => {}
         }
         errors
     }

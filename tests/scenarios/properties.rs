@@ -198,6 +198,7 @@ impl Case {
             images,
             objects,
             timeline,
+            traffic: Vec::new(),
         }
     }
 
