@@ -16,10 +16,14 @@ pub enum Purpose {
     Scheduling = 2,
     /// Node and container failures.
     Faults = 3,
-    /// Request arrivals and routing.
+    /// Request arrivals (one stream per traffic source).
     Traffic = 4,
-    /// Container behaviour: crash-on-start draws, service times.
+    /// Container behaviour: crash-on-start draws.
     Containers = 5,
+    /// Which endpoint or canary backend a request goes to (one stream per traffic source).
+    Routing = 6,
+    /// Each request's service time, drawn at arrival (one stream per traffic source).
+    ServiceTimes = 7,
 }
 
 /// A deterministic random stream for one purpose.
@@ -29,6 +33,14 @@ impl Stream {
     pub fn new(seed: u64, purpose: Purpose) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(purpose as u64);
+        Stream(rng)
+    }
+
+    /// The `index`-th stream of a purpose (one per traffic source, say); index 0 is
+    /// `Stream::new(seed, purpose)`.
+    pub fn indexed(seed: u64, purpose: Purpose, index: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(purpose as u64 | index << 8);
         Stream(rng)
     }
 
@@ -63,6 +75,14 @@ mod tests {
             (0..20).map(|_| s.below(1000)).collect()
         };
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn indexed_streams_differ_and_index_zero_is_the_purpose_stream() {
+        let draw = |mut s: Stream| (0..8).map(|_| s.below(1_000_000)).collect::<Vec<_>>();
+        assert_eq!(draw(Stream::indexed(7, Purpose::Traffic, 0)), draw(Stream::new(7, Purpose::Traffic)));
+        assert_ne!(draw(Stream::indexed(7, Purpose::Traffic, 1)), draw(Stream::new(7, Purpose::Traffic)));
+        assert_ne!(draw(Stream::indexed(7, Purpose::Traffic, 1)), draw(Stream::indexed(7, Purpose::Routing, 1)));
     }
 
     #[test]

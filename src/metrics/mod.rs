@@ -3,12 +3,14 @@
 
 pub mod rollouts;
 pub mod timeseries;
+pub mod traffic;
 
 use crate::engine::SimTime;
 use crate::model::spec::{Kind, KubectlCommand, ObjectSpec, Scenario};
 use crate::model::store::{DeployId, PodId, Store};
 pub use rollouts::{Rollout, RolloutTracker};
 pub use timeseries::TimeSeries;
+pub use traffic::TrafficMetrics;
 
 /// Everything observed during a run.
 pub struct Metrics {
@@ -19,12 +21,17 @@ pub struct Metrics {
     pub pods_unschedulable_max: usize,
     pub pods_evicted: u64,
     pub pods_preempted: u64,
+    pub traffic: TrafficMetrics,
 }
 
 impl Metrics {
     pub fn new(scenario: &Scenario) -> Self {
+        let services = service_keys(scenario);
+        let service_columns: Vec<String> =
+            services.iter().map(|(ns, name)| timeseries::column_name(ns, name)).collect();
         Metrics {
-            timeseries: TimeSeries::new(&deployment_keys(scenario)),
+            timeseries: TimeSeries::new(&deployment_keys(scenario), &service_columns),
+            traffic: TrafficMetrics::new(&service_columns, !scenario.traffic.is_empty()),
             rollouts: RolloutTracker::default(),
             scheduling_latency_us: Vec::new(),
             pods_unschedulable_max: 0,
@@ -55,8 +62,40 @@ impl Metrics {
     }
 
     pub fn sample(&mut self, store: &Store, now: SimTime) {
-        self.timeseries.sample(store, now);
+        self.timeseries.sample(store, now, &self.traffic.services);
+        for s in &mut self.traffic.services {
+            s.interval.reset();
+        }
     }
+}
+
+/// Every Service the scenario can create, `(namespace, name)` in order of appearance: its
+/// objects, then what the timeline applies, creates or exposes.
+pub fn service_keys(scenario: &Scenario) -> Vec<(String, String)> {
+    let mut keys: Vec<(String, String)> = Vec::new();
+    let mut add = |ns: &str, name: &str| {
+        let key = (ns.to_string(), name.to_string());
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
+    for obj in &scenario.objects {
+        if matches!(obj.spec, ObjectSpec::Service { .. }) {
+            add(&obj.id.namespace, &obj.id.name);
+        }
+    }
+    for entry in &scenario.timeline {
+        match &entry.command {
+            KubectlCommand::Apply { objects } | KubectlCommand::Create { objects } => {
+                for obj in objects.iter().filter(|o| matches!(o.spec, ObjectSpec::Service { .. })) {
+                    add(&obj.id.namespace, &obj.id.name);
+                }
+            }
+            KubectlCommand::Expose(e) => add(&e.target.namespace, &e.service),
+            _ => {}
+        }
+    }
+    keys
 }
 
 /// `namespace/name` of every Deployment the run can have, in a stable order, so that the

@@ -1,6 +1,7 @@
 //! The time series: one row per sample, one column per `KIND/NAME/SERIES`.
 
 use super::rollouts::pod_counts_visiting;
+use super::traffic::ServiceStats;
 use crate::engine::SimTime;
 use crate::model::store::{PodPhase, Store};
 use std::collections::BTreeMap;
@@ -9,6 +10,7 @@ pub struct TimeSeries {
     pub columns: Vec<String>,
     /// (namespace, name) of each tracked Deployment, in column order.
     deployments: Vec<(String, String)>,
+    services: usize,
     /// Per sample: the time and one value per column (None where it does not apply yet).
     pub rows: Vec<(SimTime, Vec<Option<f64>>)>,
     /// Per tracked Deployment (column order): revision -> ready pods at each sample, for the
@@ -17,6 +19,7 @@ pub struct TimeSeries {
 }
 
 const DEPLOYMENT_SERIES: [&str; 4] = ["desired", "ready", "available", "updated"];
+const SERVICE_SERIES: [&str; 5] = ["endpoints", "requests", "errors", "latency_p50_ms", "latency_p99_ms"];
 const CLUSTER_SERIES: [&str; 5] =
     ["pods_pending", "pods_running", "nodes_ready", "cpu_requested_frac", "memory_requested_frac"];
 
@@ -30,11 +33,17 @@ pub fn column_name(namespace: &str, name: &str) -> String {
 }
 
 impl TimeSeries {
-    pub fn new(deployments: &[(String, String)]) -> Self {
+    /// `services`: column names (`web`, `ns:web`) of the Services, in the traffic metrics' order.
+    pub fn new(deployments: &[(String, String)], services: &[String]) -> Self {
         let mut columns = Vec::new();
         for (ns, name) in deployments {
             for s in DEPLOYMENT_SERIES {
                 columns.push(format!("deployment/{}/{s}", column_name(ns, name)));
+            }
+        }
+        for name in services {
+            for s in SERVICE_SERIES {
+                columns.push(format!("service/{name}/{s}"));
             }
         }
         for s in CLUSTER_SERIES {
@@ -43,6 +52,7 @@ impl TimeSeries {
         TimeSeries {
             columns,
             deployments: deployments.to_vec(),
+            services: services.len(),
             rows: Vec::new(),
             ready_by_revision: vec![BTreeMap::new(); deployments.len()],
         }
@@ -65,7 +75,8 @@ impl TimeSeries {
         }
     }
 
-    pub fn sample(&mut self, store: &Store, now: SimTime) {
+    /// One row; `services` are the traffic figures, whose intervals end now.
+    pub fn sample(&mut self, store: &Store, now: SimTime, services: &[ServiceStats]) {
         let mut row = Vec::with_capacity(self.columns.len());
         for i in 0..self.deployments.len() {
             let (ns, name) = &self.deployments[i];
@@ -79,6 +90,16 @@ impl TimeSeries {
                 None => row.extend([None; 4]),
             }
             self.push_revisions(i, revisions);
+        }
+        for s in services.iter().take(self.services) {
+            let i = &s.interval;
+            row.extend([
+                Some(s.endpoints as f64),
+                Some(i.requests as f64),
+                Some(i.errors as f64),
+                i.p50_ms(),
+                i.p99_ms(),
+            ]);
         }
         let (mut pending, mut running) = (0u32, 0u32);
         for p in &store.pods {

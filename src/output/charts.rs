@@ -146,6 +146,34 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
             y_max: None,
         });
     }
+    for s in outcome.metrics.traffic.services.iter().filter(|s| s.run.requests > 0) {
+        let key = &s.name;
+        let requests = column(&format!("service/{key}/requests"));
+        let errors = column(&format!("service/{key}/errors"));
+        let success: Vec<(f64, f64)> = requests
+            .iter()
+            .zip(&errors)
+            .filter(|((_, n), _)| *n > 0.0)
+            .map(|(&(t, n), &(_, e))| (t, (n - e) / n))
+            .collect();
+        charts.push(Chart {
+            file_stem: format!("service-{}-availability", key.replace(':', "-")),
+            title: format!("service/{key}: share of requests that succeeded, per sample"),
+            y_label: "success".into(),
+            series: vec![Series { label: "succeeded".into(), points: success, dashed: false }],
+            y_max: Some(1.0),
+        });
+        charts.push(Chart {
+            file_stem: format!("service-{}-latency", key.replace(':', "-")),
+            title: format!("service/{key}: latency of successful requests, per sample"),
+            y_label: "ms".into(),
+            series: vec![
+                Series { label: "p50".into(), points: column(&format!("service/{key}/latency_p50_ms")), dashed: false },
+                Series { label: "p99".into(), points: column(&format!("service/{key}/latency_p99_ms")), dashed: false },
+            ],
+            y_max: None,
+        });
+    }
     charts.push(Chart {
         file_stem: "pods".into(),
         title: "Pods in the cluster".into(),

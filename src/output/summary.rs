@@ -37,8 +37,49 @@ impl Summary {
             f.insert("scheduling_latency_p99_ms".into(), json!(ms(p99)));
         }
         insert_rollouts(&mut f, outcome);
+        insert_traffic(&mut f, outcome);
         Summary { fields: f }
     }
+}
+
+/// A latency in milliseconds to the microsecond.
+fn latency_ms(v: Option<f64>) -> Value {
+    v.map_or(Value::Null, |ms| json!((ms * 1000.0).round() / 1000.0))
+}
+
+fn insert_traffic(f: &mut Map<String, Value>, outcome: &Outcome) {
+    let t = &outcome.metrics.traffic;
+    if t.has_traffic {
+        let total = &t.total;
+        let availability =
+            if total.requests > 0 { (total.requests - total.errors) as f64 / total.requests as f64 } else { 1.0 };
+        f.insert("availability".into(), json!((availability * 1e6).round() / 1e6));
+        f.insert("requests_total".into(), json!(total.requests));
+        f.insert("requests_failed".into(), json!(total.errors));
+        f.insert("latency_p50_ms".into(), latency_ms(total.p50_ms()));
+        f.insert("latency_p99_ms".into(), latency_ms(total.p99_ms()));
+        let reasons: Map<String, Value> = t.failures.iter().map(|(why, n)| (why.key().to_string(), json!(n))).collect();
+        f.insert("requests_failed_by_reason".into(), Value::Object(reasons));
+    }
+    if t.services.is_empty() {
+        return;
+    }
+    f.insert("service_unavailable_s".into(), json!(t.unavailable().as_secs_f64()));
+    let services: Map<String, Value> = t
+        .services
+        .iter()
+        .map(|s| {
+            let v = json!({
+                "requests": s.run.requests,
+                "errors": s.run.errors,
+                "latency_p50_ms": latency_ms(s.run.p50_ms()),
+                "latency_p99_ms": latency_ms(s.run.p99_ms()),
+                "unavailable_s": s.unavailable.as_secs_f64(),
+            });
+            (s.name.clone(), v)
+        })
+        .collect();
+    f.insert("services".into(), Value::Object(services));
 }
 
 fn insert_rollouts(f: &mut Map<String, Value>, outcome: &Outcome) {

@@ -9,6 +9,10 @@ use crate::model::events::go_duration;
 use crate::model::spec::ContainerSpec;
 use crate::model::store::{ContainerState, PodId, PodPhase};
 
+/// The app container that serves a pod's traffic: the first (a simplification: Kubernetes
+/// sends a Service's traffic to whichever container listens on the target port).
+const SERVING_SLOT: usize = 0;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProbeKind {
     Readiness,
@@ -191,6 +195,9 @@ impl Sim<'_> {
             self.crash(pod, index, slot, now);
         } else {
             self.recorder.normal(now, "Started", object, format!("Started container {}", c.name));
+            if slot == SERVING_SLOT {
+                self.server_started(pod, &c.image);
+            }
             let p = &mut self.store.pods[pod as usize];
             p.started.get_or_insert(now);
             let restarts = p.containers[slot].restarts;
@@ -221,6 +228,9 @@ impl Sim<'_> {
 
     /// The container exited (or was killed): it restarts after the CrashLoopBackOff wait.
     fn crash(&mut self, pod: PodId, index: u16, slot: usize, now: SimTime) {
+        if slot == SERVING_SLOT {
+            self.server_stopped(pod);
+        }
         let p = &mut self.store.pods[pod as usize];
         let (pod_name, ns) = (p.name.clone(), p.namespace.clone());
         let name = p.spec.containers[slot].name.clone();
@@ -356,10 +366,12 @@ impl Sim<'_> {
             slowest = slowest.max(self.image(image).stop);
         }
         let killed = slowest > grace;
+        self.server_draining(pod);
         self.schedule_step(pod, now + slowest.min(grace), Step::Stopped { killed });
     }
 
     fn pod_stopped(&mut self, pod: PodId, killed: bool) {
+        self.server_stopped(pod);
         let p = &mut self.store.pods[pod as usize];
         for c in &mut p.containers {
             c.state = ContainerState::Terminated(if killed { "Error" } else { "Completed" });

@@ -6,7 +6,9 @@ mod controllers;
 mod kubelet;
 mod objects;
 mod scheduling;
+mod services;
 mod timeline;
+mod traffic;
 
 use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream};
 use crate::metrics::Metrics;
@@ -32,6 +34,16 @@ pub enum Event {
     SchedulerRetry(PodId, u32),
     /// A kubelet step for a pod; the generation tells stale timers apart.
     Kubelet(PodId, u32, Step),
+    /// The EndpointSlice controller syncs a Service.
+    SyncEndpoints(services::SvcId),
+    /// The oldest EndpointSlice change of a Service in transit reaches the proxies.
+    EndpointsReachProxies(services::SvcId),
+    /// A traffic source sends its next request.
+    RequestArrival(u32),
+    /// A pod's server finished a request.
+    RequestDone(PodId, crate::traffic::RequestId),
+    /// A traffic source's requests past their deadline time out.
+    RequestTimeouts(u32),
     /// Observers sample the cluster.
     Sample,
 }
@@ -53,6 +65,8 @@ pub struct Sim<'s> {
     schedule_pending: bool,
     rs_sync_pending: Vec<bool>,
     deploy_sync_pending: Vec<bool>,
+    net: services::Network,
+    traffic: traffic::Traffic,
     /// Deployments whose pods changed in the current event, for the observers.
     dirty: BTreeSet<DeployId>,
     end: SimTime,
@@ -87,6 +101,8 @@ impl<'s> Sim<'s> {
             schedule_pending: false,
             rs_sync_pending: Vec::new(),
             deploy_sync_pending: Vec::new(),
+            net: services::Network::new(&crate::metrics::service_keys(scenario)),
+            traffic: traffic::Traffic::new(&scenario.traffic, seed),
             dirty: BTreeSet::new(),
             end: SimTime::ZERO + scenario.duration,
             progress: None,
@@ -112,6 +128,7 @@ impl<'s> Sim<'s> {
             self.kernel.schedule_at(entry.at, Event::Timeline(i));
         }
         self.kernel.schedule_at(SimTime::ZERO, Event::Sample);
+        self.start_traffic();
         while let Some(event) = self.kernel.step_until(self.end) {
             self.handle(event);
             self.observe();
@@ -125,6 +142,7 @@ impl<'s> Sim<'s> {
             p.store(self.end.as_micros(), Ordering::Relaxed);
         }
         self.kernel.advance_to(self.end);
+        self.metrics.traffic.finish(self.end);
         #[cfg(debug_assertions)]
         if let Err(drift) = self.profile.owner_spread.verify(&self.store, &self.profile.topology) {
             panic!("the scheduler's per-owner spreading counts drifted: {drift}");
@@ -156,6 +174,11 @@ impl<'s> Sim<'s> {
             }
             Event::SchedulerRetry(pod, attempt) => self.scheduler_retry(pod, attempt),
             Event::Kubelet(pod, generation, step) => self.kubelet_step(pod, generation, step),
+            Event::SyncEndpoints(svc) => self.sync_endpoints(svc),
+            Event::EndpointsReachProxies(svc) => self.endpoints_reach_proxies(svc),
+            Event::RequestArrival(source) => self.request_arrival(source),
+            Event::RequestDone(pod, id) => self.request_done(pod, id),
+            Event::RequestTimeouts(source) => self.request_timeouts(source),
             Event::Sample => {
                 let now = self.kernel.now();
                 self.metrics.sample(&self.store, now);
@@ -220,6 +243,7 @@ impl<'s> Sim<'s> {
 
     /// A pod changed: its owner's controller hears of it.
     fn pod_changed(&mut self, pod: PodId) {
+        self.pod_changed_for_services(pod);
         if let Some(crate::model::store::PodOwner::ReplicaSet(rs)) = self.store.pods[pod as usize].owner {
             self.enqueue_rs(rs);
         }

@@ -91,10 +91,9 @@ impl Sim<'_> {
                     max_unavailable: max_unavailable.clone(),
                 });
             }
-            ObjectSpec::PriorityClass { .. }
-            | ObjectSpec::NotSimulated
-            | ObjectSpec::Service { .. }
-            | ObjectSpec::Ingress { .. } => {}
+            ObjectSpec::Service { labels, spec } => self.create_service(ns, name, labels, spec),
+            ObjectSpec::Ingress { spec, .. } => self.create_ingress(ns, name, spec),
+            ObjectSpec::PriorityClass { .. } | ObjectSpec::NotSimulated => {}
         }
         Ok(())
     }
@@ -135,9 +134,17 @@ impl Sim<'_> {
             ObjectSpec::Namespace
             | ObjectSpec::PriorityClass { .. }
             | ObjectSpec::PodDisruptionBudget { .. }
-            | ObjectSpec::Service { .. }
-            | ObjectSpec::Ingress { .. }
             | ObjectSpec::NotSimulated => {}
+            ObjectSpec::Service { labels, spec } => {
+                if let Some(svc) = self.net.find_service(ns, name) {
+                    self.apply_service(svc, labels, spec);
+                }
+            }
+            ObjectSpec::Ingress { spec, .. } => {
+                if let Some(i) = self.net.find_ingress(ns, name) {
+                    self.apply_ingress(i, spec);
+                }
+            }
         }
         Ok(())
     }
@@ -168,6 +175,7 @@ impl Sim<'_> {
             Kind::ReplicationController => self.store.find_rs(RsKind::ReplicationController, ns, name).is_some(),
             Kind::Deployment => self.store.find_deployment(ns, name).is_some(),
             Kind::PodDisruptionBudget => self.store.pdbs.iter().any(|p| p.namespace == ns && p.name == name),
+            Kind::Service | Kind::Ingress => self.net.exists(id),
             _ => false,
         }
     }
@@ -238,6 +246,7 @@ impl Sim<'_> {
             Some(node) => self.bind_pod(id, node, false),
             None => self.enqueue_for_scheduling(id),
         }
+        self.pod_created_for_services(id);
         self.pod_changed(id);
         id
     }
@@ -290,6 +299,14 @@ impl Sim<'_> {
                 let kind = if id.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
                 let rs = self.store.find_rs(kind, ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_replica_set(rs);
+            }
+            Kind::Service => {
+                let svc = self.net.find_service(ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_service(svc);
+            }
+            Kind::Ingress => {
+                let i = self.net.find_ingress(ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_ingress(i);
             }
             Kind::Namespace if !self.store.namespaces.remove(name) => return Err(not_found(id)),
             _ => {}

@@ -50,7 +50,7 @@ impl Sim<'_> {
             KubectlCommand::Label { node, set, remove, overwrite } => {
                 check(&node_ref(node), self.label_node(node, set, remove, *overwrite))
             }
-            KubectlCommand::Expose(_) => {}
+            KubectlCommand::Expose(e) => check(&e.target, self.expose(e)),
         }
         errors
     }

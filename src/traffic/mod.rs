@@ -52,6 +52,7 @@ pub mod arrivals;
 pub mod balancer;
 pub mod distribution;
 pub mod histogram;
+pub mod ingress;
 pub mod server;
 
 pub use arrivals::{ArrivalProcess, Arrivals, ProfileError, Rate, RateProfile, DEFAULT_DIURNAL_PERIOD};

@@ -15,3 +15,4 @@ mod properties;
 mod rollouts;
 mod scheduling;
 mod support;
+mod traffic;

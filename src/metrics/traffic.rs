@@ -1,0 +1,223 @@
+//! Requests as users feel them: per Service, counts, errors and latency for the run and per
+//! sample interval, and how long each Service had no endpoints.
+
+use crate::engine::{SimDuration, SimTime};
+use crate::traffic::Histogram;
+use std::collections::BTreeMap;
+
+/// Why a request failed, in the words of what a client sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Failure {
+    /// The Ingress has no rule for the request and no default backend (404).
+    NoRoute,
+    /// The backend Service does not exist (ingress-nginx answers 503).
+    NoService,
+    /// The Service has no endpoints: the connection is refused at once.
+    NoEndpoints,
+    /// The chosen pod does not accept connections: its app is not up, has exited, or is
+    /// shutting down (a stale endpoint the proxies still route to).
+    ConnectionRefused,
+    /// Every worker busy and the pod's queue full.
+    QueueFull,
+    /// The client gave up after its timeout.
+    Timeout,
+    /// The pod was killed (crash, SIGKILL at the grace period) while it held the request.
+    PodKilled,
+}
+
+impl Failure {
+    pub const ALL: [Failure; 7] = [
+        Failure::NoRoute,
+        Failure::NoService,
+        Failure::NoEndpoints,
+        Failure::ConnectionRefused,
+        Failure::QueueFull,
+        Failure::Timeout,
+        Failure::PodKilled,
+    ];
+
+    /// The key in summary.json's `requests_failed_by_reason`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Failure::NoRoute => "no_route",
+            Failure::NoService => "no_service",
+            Failure::NoEndpoints => "no_endpoints",
+            Failure::ConnectionRefused => "connection_refused",
+            Failure::QueueFull => "queue_full",
+            Failure::Timeout => "timeout",
+            Failure::PodKilled => "pod_killed",
+        }
+    }
+}
+
+/// Counts and latencies over some span.
+#[derive(Clone, Debug, Default)]
+pub struct RequestStats {
+    pub requests: u64,
+    pub errors: u64,
+    /// Latency of the requests that succeeded.
+    pub latency: Histogram,
+}
+
+impl RequestStats {
+    fn success(&mut self, latency: SimDuration) {
+        self.requests += 1;
+        self.latency.record_duration(latency);
+    }
+
+    fn failure(&mut self) {
+        self.requests += 1;
+        self.errors += 1;
+    }
+
+    /// Starts a new interval, keeping the histogram's memory.
+    pub fn reset(&mut self) {
+        self.requests = 0;
+        self.errors = 0;
+        self.latency.clear();
+    }
+
+    pub fn p50_ms(&self) -> Option<f64> {
+        self.latency.percentile_ms(50.0)
+    }
+
+    pub fn p99_ms(&self) -> Option<f64> {
+        self.latency.percentile_ms(99.0)
+    }
+}
+
+/// One Service's figures.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceStats {
+    /// `web`, or `ns:web` outside the default namespace.
+    pub name: String,
+    pub run: RequestStats,
+    /// Since the last sample.
+    pub interval: RequestStats,
+    /// Time with zero endpoints after the Service first had one.
+    pub unavailable: SimDuration,
+    zero_since: Option<SimTime>,
+    ever_available: bool,
+    /// Endpoints as the EndpointSlice controller last wrote them.
+    pub endpoints: usize,
+}
+
+/// Everything traffic-related observed in a run. Services are numbered as the simulation
+/// numbers them (`service` arguments), in the order of `names` given at the start.
+#[derive(Clone, Debug, Default)]
+pub struct TrafficMetrics {
+    pub services: Vec<ServiceStats>,
+    pub total: RequestStats,
+    pub failures: BTreeMap<Failure, u64>,
+    /// Whether the scenario sends traffic at all (summary fields are absent otherwise).
+    pub has_traffic: bool,
+    /// Requests held by pods (served or queued) now, and its integral over time in
+    /// request-microseconds: the L of Little's law.
+    held: u64,
+    held_integral: u128,
+    held_since: SimTime,
+}
+
+impl TrafficMetrics {
+    /// `names`: the column name of every Service the run can have, in column order.
+    pub fn new(names: &[String], has_traffic: bool) -> Self {
+        TrafficMetrics {
+            services: names.iter().map(|n| ServiceStats { name: n.clone(), ..ServiceStats::default() }).collect(),
+            has_traffic,
+            ..TrafficMetrics::default()
+        }
+    }
+
+    pub fn success(&mut self, service: Option<usize>, latency: SimDuration) {
+        self.total.success(latency);
+        if let Some(s) = service.and_then(|s| self.services.get_mut(s)) {
+            s.run.success(latency);
+            s.interval.success(latency);
+        }
+    }
+
+    pub fn failure(&mut self, service: Option<usize>, why: Failure) {
+        self.total.failure();
+        *self.failures.entry(why).or_insert(0) += 1;
+        if let Some(s) = service.and_then(|s| self.services.get_mut(s)) {
+            s.run.failure();
+            s.interval.failure();
+        }
+    }
+
+    /// `delta` requests entered (positive) or left (negative) the pods' servers at `now`.
+    pub fn held_changed(&mut self, now: SimTime, delta: i64) {
+        self.held_integral += u128::from(self.held) * u128::from(now.since(self.held_since).as_micros());
+        self.held_since = now;
+        self.held = self.held.saturating_add_signed(delta);
+    }
+
+    /// The time-average number of requests held by pods from the start to `until`.
+    pub fn mean_held(&self, until: SimTime) -> f64 {
+        let integral =
+            self.held_integral + u128::from(self.held) * u128::from(until.since(self.held_since).as_micros());
+        if until.as_micros() == 0 {
+            return 0.0;
+        }
+        integral as f64 / until.as_micros() as f64
+    }
+
+    /// The EndpointSlice controller wrote `count` endpoints for `service` at `now`.
+    pub fn endpoints_changed(&mut self, service: usize, count: usize, now: SimTime) {
+        let Some(s) = self.services.get_mut(service) else { return };
+        s.endpoints = count;
+        match (count, s.zero_since) {
+            (0, None) if s.ever_available => s.zero_since = Some(now),
+            (n, Some(since)) if n > 0 => {
+                s.unavailable = s.unavailable + now.since(since);
+                s.zero_since = None;
+            }
+            _ => {}
+        }
+        s.ever_available |= count > 0;
+    }
+
+    /// Closes the open spans without endpoints at the end of the run.
+    pub fn finish(&mut self, end: SimTime) {
+        for s in &mut self.services {
+            if let Some(since) = s.zero_since.take() {
+                s.unavailable = s.unavailable + end.since(since);
+            }
+        }
+    }
+
+    /// Time without endpoints, summed over Services.
+    pub fn unavailable(&self) -> SimDuration {
+        SimDuration(self.services.iter().map(|s| s.unavailable.as_micros()).sum())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_request_counts_once_and_failures_keep_their_reason() {
+        let mut m = TrafficMetrics::new(&["web".into()], true);
+        m.success(Some(0), SimDuration::from_millis(12));
+        m.failure(Some(0), Failure::NoEndpoints);
+        m.failure(None, Failure::NoRoute);
+        assert_eq!((m.total.requests, m.total.errors), (3, 2));
+        assert_eq!((m.services[0].run.requests, m.services[0].run.errors), (2, 1));
+        assert_eq!(m.failures.get(&Failure::NoRoute), Some(&1));
+        assert_eq!(m.services[0].run.p50_ms(), Some(12.0));
+    }
+
+    #[test]
+    fn unavailable_time_counts_only_after_the_first_endpoint() {
+        let mut m = TrafficMetrics::new(&["web".into()], true);
+        let t = |s| SimTime::ZERO + SimDuration::from_secs(s);
+        m.endpoints_changed(0, 0, t(0));
+        m.endpoints_changed(0, 2, t(10));
+        m.endpoints_changed(0, 0, t(20));
+        m.endpoints_changed(0, 1, t(27));
+        m.endpoints_changed(0, 0, t(50));
+        m.finish(t(53));
+        assert_eq!(m.unavailable(), SimDuration::from_secs(10));
+    }
+}

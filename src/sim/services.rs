@@ -1,0 +1,374 @@
+//! Services, Ingresses and the EndpointSlice controller: which pods each Service selects,
+//! which of them are endpoints, and when the proxies (kube-proxy, ingress-nginx) learn of a
+//! change.
+//!
+//! A pod change wakes the Services that select it (after the API latency, as an informer
+//! does); the controller writes the new endpoints, and the proxies switch to them after the
+//! propagation delay (`endpointPropagation`, 1s). Requests are routed by the proxies' view,
+//! so a pod that stops being Ready still gets traffic for that second: the model's
+//! equivalent of the well-known errors during rollouts without a preStop delay.
+
+use super::{Event, Sim};
+use crate::controllers::endpoints::{endpoints, selects, Candidate};
+use crate::model::spec::{ExposeSpec, IngressSpec, Kind, Labels, ObjectRef, ServiceSpec};
+use crate::model::store::PodId;
+use crate::traffic::{Balancer, Balancing};
+use std::collections::{BTreeMap, VecDeque};
+
+pub type SvcId = u32;
+
+/// One Service as the model keeps it.
+pub struct ServiceState {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: ServiceSpec,
+    pub deleted: bool,
+    /// Index of its figures in `TrafficMetrics::services`.
+    pub stats: Option<u32>,
+    /// Selected pods that are not gone, by id.
+    members: Vec<PodId>,
+    /// As the EndpointSlice controller last wrote them.
+    pub endpoints: Vec<PodId>,
+    /// Endpoint lists on their way to the proxies, oldest first.
+    in_transit: VecDeque<Vec<PodId>>,
+    /// The endpoints kube-proxy and ingress-nginx route to now.
+    pub proxy_view: Vec<PodId>,
+    /// kube-proxy's balancing of this Service (random in iptables mode, round robin in IPVS).
+    pub proxy: Balancer,
+    /// ingress-nginx's balancing of this Service as a backend (round robin).
+    pub ingress: Balancer,
+    sync_pending: bool,
+}
+
+pub struct IngressState {
+    pub namespace: String,
+    pub name: String,
+    pub spec: IngressSpec,
+    pub deleted: bool,
+}
+
+/// Services and Ingresses, with the index from pods to the Services that select them.
+#[derive(Default)]
+pub struct Network {
+    pub services: Vec<ServiceState>,
+    service_by_name: BTreeMap<(String, String), SvcId>,
+    pub ingresses: Vec<IngressState>,
+    ingress_by_name: BTreeMap<(String, String), usize>,
+    /// namespace -> first selector key -> value -> Services: a pod finds the Services that
+    /// may select it through its own labels instead of trying every Service.
+    by_first_label: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<SvcId>>>>,
+    /// By pod id: the Services selecting the pod.
+    pod_services: Vec<Vec<SvcId>>,
+    /// Bumped on every Service or Ingress change, so cached routes know they are stale.
+    pub version: u64,
+    /// Column index of each Service name the run can have.
+    stats_index: BTreeMap<(String, String), usize>,
+}
+
+impl Network {
+    /// `names`: (namespace, name) of every Service the scenario can create, in column order.
+    pub fn new(names: &[(String, String)]) -> Self {
+        Network { stats_index: names.iter().cloned().enumerate().map(|(i, k)| (k, i)).collect(), ..Network::default() }
+    }
+
+    pub fn find_service(&self, namespace: &str, name: &str) -> Option<SvcId> {
+        self.service_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    pub fn find_ingress(&self, namespace: &str, name: &str) -> Option<usize> {
+        self.ingress_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    pub fn exists(&self, id: &ObjectRef) -> bool {
+        match id.kind {
+            Kind::Service => self.find_service(&id.namespace, &id.name).is_some(),
+            Kind::Ingress => self.find_ingress(&id.namespace, &id.name).is_some(),
+            _ => false,
+        }
+    }
+
+    /// The canary Ingresses of a namespace, for ingress-nginx's merge.
+    pub fn canaries(&self, namespace: &str) -> Vec<&IngressSpec> {
+        self.ingresses
+            .iter()
+            .filter(|i| !i.deleted && i.namespace == namespace && i.spec.canary.is_some())
+            .map(|i| &i.spec)
+            .collect()
+    }
+
+    fn index_service(&mut self, svc: SvcId, add: bool) {
+        let s = &self.services[svc as usize];
+        let Some((key, value)) = s.spec.selector.as_ref().and_then(|sel| sel.iter().next()) else { return };
+        let list = self
+            .by_first_label
+            .entry(s.namespace.clone())
+            .or_default()
+            .entry(key.clone())
+            .or_default()
+            .entry(value.clone())
+            .or_default();
+        if add {
+            list.push(svc);
+        } else {
+            list.retain(|&x| x != svc);
+        }
+    }
+
+    /// The live Services in `namespace` whose selector picks `labels`, in id order.
+    fn selecting(&self, namespace: &str, labels: &Labels) -> Vec<SvcId> {
+        let Some(by_key) = self.by_first_label.get(namespace) else { return Vec::new() };
+        let mut found: Vec<SvcId> = Vec::new();
+        for (k, v) in labels {
+            if let Some(list) = by_key.get(k.as_str()).and_then(|values| values.get(v.as_str())) {
+                found.extend(list.iter().copied().filter(|&s| {
+                    let s = &self.services[s as usize];
+                    !s.deleted && selects(s.spec.selector.as_ref(), labels)
+                }));
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+}
+
+impl Sim<'_> {
+    pub(super) fn create_service(&mut self, ns: &str, name: &str, labels: &Labels, spec: &ServiceSpec) {
+        let id = self.net.services.len() as SvcId;
+        let balancing = self.scenario.control_plane.proxy_mode.balancing();
+        let key = (ns.to_string(), name.to_string());
+        self.net.services.push(ServiceState {
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            labels: labels.clone(),
+            spec: spec.clone(),
+            deleted: false,
+            stats: self.net.stats_index.get(&key).map(|&i| i as u32),
+            members: Vec::new(),
+            endpoints: Vec::new(),
+            in_transit: VecDeque::new(),
+            proxy_view: Vec::new(),
+            proxy: Balancer::new(balancing),
+            ingress: Balancer::new(Balancing::RoundRobin),
+            sync_pending: false,
+        });
+        self.net.service_by_name.insert(key, id);
+        self.select_members(id);
+        self.net.version += 1;
+    }
+
+    /// A new selector (create, or apply with a changed one): the members are found afresh.
+    fn select_members(&mut self, svc: SvcId) {
+        let old = std::mem::take(&mut self.net.services[svc as usize].members);
+        for &p in &old {
+            if let Some(list) = self.net.pod_services.get_mut(p as usize) {
+                list.retain(|&s| s != svc);
+            }
+        }
+        self.net.index_service(svc, true);
+        let s = &self.net.services[svc as usize];
+        let members: Vec<PodId> = match &s.spec.selector {
+            // Rare (a Service created or re-selected while pods exist), so a scan will do.
+            Some(_) => self
+                .store
+                .pods
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    !p.is_gone() && p.namespace == s.namespace && selects(s.spec.selector.as_ref(), &p.labels)
+                })
+                .map(|(i, _)| i as PodId)
+                .collect(),
+            _ => Vec::new(),
+        };
+        for &p in &members {
+            self.pod_services_mut(p).push(svc);
+        }
+        self.net.services[svc as usize].members = members;
+        self.enqueue_endpoints(svc);
+    }
+
+    fn pod_services_mut(&mut self, pod: PodId) -> &mut Vec<SvcId> {
+        let i = pod as usize;
+        if self.net.pod_services.len() <= i {
+            self.net.pod_services.resize_with(i + 1, Vec::new);
+        }
+        &mut self.net.pod_services[i]
+    }
+
+    pub(super) fn apply_service(&mut self, svc: SvcId, labels: &Labels, spec: &ServiceSpec) {
+        let selector_changed = self.net.services[svc as usize].spec.selector != spec.selector;
+        if selector_changed {
+            self.net.index_service(svc, false);
+        }
+        let s = &mut self.net.services[svc as usize];
+        s.labels = labels.clone();
+        s.spec = spec.clone();
+        if selector_changed {
+            self.select_members(svc);
+        }
+        self.net.version += 1;
+    }
+
+    pub(super) fn delete_service(&mut self, svc: SvcId) {
+        self.net.index_service(svc, false);
+        let s = &mut self.net.services[svc as usize];
+        s.deleted = true;
+        let key = (s.namespace.clone(), s.name.clone());
+        for p in std::mem::take(&mut s.members) {
+            if let Some(list) = self.net.pod_services.get_mut(p as usize) {
+                list.retain(|&x| x != svc);
+            }
+        }
+        self.net.service_by_name.remove(&key);
+        if let Some(stats) = self.net.services[svc as usize].stats {
+            self.metrics.traffic.endpoints_changed(stats as usize, 0, self.kernel.now());
+        }
+        self.net.version += 1;
+    }
+
+    pub(super) fn create_ingress(&mut self, ns: &str, name: &str, spec: &IngressSpec) {
+        let i = self.net.ingresses.len();
+        self.net.ingresses.push(IngressState {
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            spec: spec.clone(),
+            deleted: false,
+        });
+        self.net.ingress_by_name.insert((ns.to_string(), name.to_string()), i);
+        self.net.version += 1;
+    }
+
+    pub(super) fn apply_ingress(&mut self, i: usize, spec: &IngressSpec) {
+        self.net.ingresses[i].spec = spec.clone();
+        self.net.version += 1;
+    }
+
+    pub(super) fn delete_ingress(&mut self, i: usize) {
+        let ing = &mut self.net.ingresses[i];
+        ing.deleted = true;
+        let key = (ing.namespace.clone(), ing.name.clone());
+        self.net.ingress_by_name.remove(&key);
+        self.net.version += 1;
+    }
+
+    /// A pod was created: it joins the Services that select it.
+    pub(super) fn pod_created_for_services(&mut self, pod: PodId) {
+        let p = &self.store.pods[pod as usize];
+        let services = self.net.selecting(&p.namespace, &p.labels);
+        for &svc in &services {
+            self.net.services[svc as usize].members.push(pod);
+        }
+        *self.pod_services_mut(pod) = services;
+    }
+
+    /// A pod changed: the Services that select it hear of it.
+    pub(super) fn pod_changed_for_services(&mut self, pod: PodId) {
+        let Some(list) = self.net.pod_services.get(pod as usize) else { return };
+        for i in 0..list.len() {
+            let svc = self.net.pod_services[pod as usize][i];
+            self.enqueue_endpoints(svc);
+        }
+    }
+
+    fn enqueue_endpoints(&mut self, svc: SvcId) {
+        let s = &mut self.net.services[svc as usize];
+        if s.deleted || s.sync_pending {
+            return;
+        }
+        s.sync_pending = true;
+        let at = self.kernel.now() + self.latency();
+        self.kernel.schedule_at(at, Event::SyncEndpoints(svc));
+    }
+
+    /// The EndpointSlice controller's sync of one Service.
+    pub(super) fn sync_endpoints(&mut self, svc: SvcId) {
+        let store = &self.store;
+        let s = &mut self.net.services[svc as usize];
+        s.sync_pending = false;
+        if s.deleted {
+            return;
+        }
+        let gone: Vec<PodId> = s.members.iter().copied().filter(|&p| store.pods[p as usize].is_gone()).collect();
+        if !gone.is_empty() {
+            s.members.retain(|&p| !store.pods[p as usize].is_gone());
+        }
+        let list = endpoints(s.members.iter().map(|&p| {
+            let pod = &store.pods[p as usize];
+            Candidate { pod: p, ready: pod.is_ready(), terminating: pod.terminating.is_some() }
+        }));
+        if list == s.endpoints {
+            return;
+        }
+        let count = list.len();
+        s.endpoints = list.clone();
+        s.in_transit.push_back(list);
+        let stats = s.stats;
+        let now = self.kernel.now();
+        if let Some(stats) = stats {
+            self.metrics.traffic.endpoints_changed(stats as usize, count, now);
+        }
+        let at = now + self.scenario.control_plane.endpoint_propagation;
+        self.kernel.schedule_at(at, Event::EndpointsReachProxies(svc));
+    }
+
+    /// An EndpointSlice change reached kube-proxy and ingress-nginx.
+    pub(super) fn endpoints_reach_proxies(&mut self, svc: SvcId) {
+        let s = &mut self.net.services[svc as usize];
+        if let Some(list) = s.in_transit.pop_front() {
+            s.proxy_view = list;
+        }
+    }
+
+    /// `kubectl expose`: a Service with the target's selector, as kubectl builds it.
+    pub(super) fn expose(&mut self, e: &ExposeSpec) -> Result<(), super::objects::ApiError> {
+        let (ns, name) = (e.target.namespace.as_str(), e.target.name.as_str());
+        let not_found = || super::objects::not_found(&e.target);
+        let (labels, selector) = match e.target.kind {
+            Kind::Deployment => {
+                let d = self.store.find_deployment(ns, name).ok_or_else(not_found)?;
+                let dep = &self.store.deployments[d as usize];
+                (dep.labels.clone(), map_selector(&dep.spec.selector)?)
+            }
+            Kind::ReplicaSet | Kind::ReplicationController => {
+                let kind = if e.target.kind == Kind::ReplicaSet {
+                    crate::model::store::RsKind::ReplicaSet
+                } else {
+                    crate::model::store::RsKind::ReplicationController
+                };
+                let rs = self.store.find_rs(kind, ns, name).ok_or_else(not_found)?;
+                let r = &self.store.replica_sets[rs as usize];
+                (r.labels.clone(), map_selector(&r.selector)?)
+            }
+            Kind::Pod => {
+                let p = self.store.find_pod(ns, name).ok_or_else(not_found)?;
+                let labels = self.store.pods[p as usize].labels.clone();
+                (labels.clone(), labels)
+            }
+            Kind::Service => {
+                let s = self.net.find_service(ns, name).ok_or_else(not_found)?;
+                let s = &self.net.services[s as usize];
+                (s.labels.clone(), s.spec.selector.clone().unwrap_or_default())
+            }
+            _ => return Err(format!("error: cannot expose a {}", e.target.kind.resource())),
+        };
+        let spec = ServiceSpec {
+            service_type: e.service_type,
+            selector: Some(e.selector.clone().unwrap_or(selector)),
+            ports: e.ports.clone(),
+        };
+        let id = ObjectRef { kind: Kind::Service, namespace: ns.to_string(), name: e.service.clone() };
+        let obj = crate::model::spec::Object { id, spec: crate::model::spec::ObjectSpec::Service { labels, spec } };
+        self.create_object(&obj)
+    }
+}
+
+/// kubectl expose takes a workload's `matchLabels`; it cannot express match expressions.
+fn map_selector(sel: &crate::model::spec::Selector) -> Result<Labels, super::objects::ApiError> {
+    if sel.match_expressions.is_empty() {
+        Ok(sel.match_labels.clone())
+    } else {
+        Err("error: couldn't convert expressions - \"matchExpressions\" to map-based selector format".into())
+    }
+}

@@ -1,0 +1,344 @@
+//! Requests: each `traffic:` source sends requests through a Service or an Ingress to the
+//! pods' servers, and every request ends exactly once, as a success with its latency or as
+//! a failure with its reason (see `src/traffic/mod.rs` for the engine's own rules).
+//!
+//! Per source, three random streams: arrivals, routing, and one service-time quantile per
+//! request drawn at arrival, so that every variant of a sweep sees the same requests asking
+//! for the same share of work. Timeouts need no event per request: deadlines of one source
+//! come in arrival order, so one timer per source walks a window of open requests.
+
+use super::services::SvcId;
+use super::{Event, Sim};
+use crate::engine::{Purpose, SimDuration, SimTime, Stream};
+use crate::metrics::traffic::Failure;
+use crate::model::spec::{TrafficSpec, TrafficTarget};
+use crate::model::store::PodId;
+use crate::traffic::ingress::route;
+use crate::traffic::{
+    Admission, Arrivals, Backend, CanarySplit, Rejection, Request, RequestId, Server, ServerConfig, ServiceTime,
+};
+use std::collections::VecDeque;
+
+/// Request ids: the source in the high bits, its own sequence number below.
+const SEQ_BITS: u32 = 40;
+const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
+const NO_POD: PodId = PodId::MAX;
+/// A source's timeout timer fires at most once per millisecond of virtual time, however
+/// high the rate: a request is declared timed out up to this much after its deadline (a
+/// completion in between still counts as a timeout).
+const TIMER_STEP: SimDuration = SimDuration::from_millis(1);
+
+/// Where a source's requests go, as resolved against the current Services and Ingresses.
+#[derive(Clone, Debug)]
+enum Resolved {
+    Service(Option<SvcId>),
+    Ingress {
+        primary: Option<SvcId>,
+        canary: Option<(Option<SvcId>, CanarySplit)>,
+    },
+    /// The Ingress does not exist, or has no rule for the request and no default backend.
+    NoRoute,
+}
+
+/// An open request: sent, not yet counted.
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    sent_at: SimTime,
+    /// The pod holding it (NO_POD when none).
+    pod: PodId,
+    service: Option<u32>,
+    done: bool,
+}
+
+pub(super) struct Source {
+    spec: TrafficSpec,
+    arrivals: Arrivals,
+    arrival_stream: Stream,
+    routing: Stream,
+    service_times: Stream,
+    next_seq: u64,
+    /// Requests from `base_seq` on, in arrival order, until their deadline passes.
+    window: VecDeque<Open>,
+    base_seq: u64,
+    timer_pending: bool,
+    route: Option<(u64, Resolved)>,
+}
+
+/// A pod's server: the app in its serving container.
+pub(super) struct PodServer {
+    server: Server,
+    /// When the app answers (start + the image's readyAfter): refused before.
+    answers_from: SimTime,
+    service_time: ServiceTime,
+}
+
+#[derive(Default)]
+pub(super) struct Traffic {
+    pub(super) sources: Vec<Source>,
+    /// By pod id.
+    servers: Vec<Option<PodServer>>,
+}
+
+impl Traffic {
+    pub(super) fn new(specs: &[TrafficSpec], seed: u64) -> Self {
+        let sources = specs
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| Source {
+                spec: spec.clone(),
+                arrivals: Arrivals::new(spec.rate.clone(), spec.arrival),
+                arrival_stream: Stream::indexed(seed, Purpose::Traffic, i as u64),
+                routing: Stream::indexed(seed, Purpose::Routing, i as u64),
+                service_times: Stream::indexed(seed, Purpose::ServiceTimes, i as u64),
+                next_seq: 0,
+                window: VecDeque::new(),
+                base_seq: 0,
+                timer_pending: false,
+                route: None,
+            })
+            .collect();
+        Traffic { sources, servers: Vec::new() }
+    }
+
+    fn server_slot(&mut self, pod: PodId) -> &mut Option<PodServer> {
+        let i = pod as usize;
+        if self.servers.len() <= i {
+            self.servers.resize_with(i + 1, || None);
+        }
+        &mut self.servers[i]
+    }
+}
+
+impl Sim<'_> {
+    /// Schedules each source's first request.
+    pub(super) fn start_traffic(&mut self) {
+        for i in 0..self.traffic.sources.len() {
+            self.schedule_next_arrival(i as u32, SimTime::ZERO);
+        }
+    }
+
+    fn schedule_next_arrival(&mut self, source: u32, after: SimTime) {
+        let s = &mut self.traffic.sources[source as usize];
+        if let Some(at) = s.arrivals.next_arrival(after, &mut s.arrival_stream).filter(|&t| t <= self.end) {
+            self.kernel.schedule_at(at, Event::RequestArrival(source));
+        }
+    }
+
+    pub(super) fn request_arrival(&mut self, source: u32) {
+        let now = self.kernel.now();
+        self.schedule_next_arrival(source, now);
+        let version = self.net.version;
+        let s = &mut self.traffic.sources[source as usize];
+        let quantile = s.service_times.unit();
+        let seq = s.next_seq;
+        s.next_seq += 1;
+        s.window.push_back(Open { sent_at: now, pod: NO_POD, service: None, done: false });
+        let id = (u64::from(source) << SEQ_BITS) | seq;
+        if !s.timer_pending {
+            s.timer_pending = true;
+            let at = now + s.spec.timeout;
+            self.kernel.schedule_at(at, Event::RequestTimeouts(source));
+        }
+        if s.route.as_ref().is_none_or(|(v, _)| *v != version) {
+            let resolved = resolve(&self.net, &s.spec);
+            self.traffic.sources[source as usize].route = Some((version, resolved));
+        }
+        match self.pick_service(source) {
+            Ok((svc, via_ingress)) => self.send_to_service(source, id, svc, via_ingress, quantile),
+            Err(why) => self.finish(id, None, Err(why)),
+        }
+    }
+
+    /// The Service a request goes to, and whether ingress-nginx (not kube-proxy) balances it.
+    fn pick_service(&mut self, source: u32) -> Result<(SvcId, bool), Failure> {
+        let s = &mut self.traffic.sources[source as usize];
+        let Some((_, resolved)) = &s.route else { return Err(Failure::NoRoute) };
+        match resolved {
+            Resolved::Service(svc) => svc.map(|s| (s, false)).ok_or(Failure::NoService),
+            Resolved::NoRoute => Err(Failure::NoRoute),
+            Resolved::Ingress { primary, canary } => {
+                let chosen = match canary {
+                    Some((canary, split)) => match split.choose(&mut s.routing) {
+                        Backend::Canary => *canary,
+                        Backend::Primary => *primary,
+                    },
+                    None => *primary,
+                };
+                chosen.map(|s| (s, true)).ok_or(Failure::NoService)
+            }
+        }
+    }
+
+    fn send_to_service(&mut self, source: u32, id: RequestId, svc: SvcId, via_ingress: bool, quantile: f64) {
+        let now = self.kernel.now();
+        let service = &mut self.net.services[svc as usize];
+        let stats = service.stats;
+        let routing = &mut self.traffic.sources[source as usize].routing;
+        let balancer = if via_ingress { &mut service.ingress } else { &mut service.proxy };
+        let Some(pod) = balancer.pick(&service.proxy_view, routing) else {
+            return self.finish(id, stats, Err(Failure::NoEndpoints));
+        };
+        let timeout = self.traffic.sources[source as usize].spec.timeout;
+        let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::as_mut) else {
+            return self.finish(id, stats, Err(Failure::ConnectionRefused));
+        };
+        if now < ps.answers_from {
+            return self.finish(id, stats, Err(Failure::ConnectionRefused));
+        }
+        let work = ps.service_time.at_quantile(quantile);
+        let request = Request { id, sent_at: now, deadline: now + timeout };
+        match ps.server.arrive(request, now, work) {
+            Admission::Started { done_at } => {
+                self.kernel.schedule_at(done_at, Event::RequestDone(pod, id));
+                self.hold(id, pod, stats);
+            }
+            Admission::Queued => self.hold(id, pod, stats),
+            Admission::Rejected(Rejection::QueueFull) => self.finish(id, stats, Err(Failure::QueueFull)),
+            Admission::Rejected(Rejection::Draining) => self.finish(id, stats, Err(Failure::ConnectionRefused)),
+        }
+    }
+
+    fn open_mut(&mut self, id: RequestId) -> Option<&mut Open> {
+        let s = self.traffic.sources.get_mut((id >> SEQ_BITS) as usize)?;
+        let offset = (id & SEQ_MASK).checked_sub(s.base_seq)?;
+        s.window.get_mut(offset as usize)
+    }
+
+    /// The request waits at, or is served by, `pod`.
+    fn hold(&mut self, id: RequestId, pod: PodId, service: Option<u32>) {
+        self.metrics.traffic.held_changed(self.kernel.now(), 1);
+        if let Some(open) = self.open_mut(id) {
+            open.pod = pod;
+            open.service = service;
+        }
+    }
+
+    /// Counts a request's outcome, once: later outcomes of the same request are ignored.
+    fn finish(&mut self, id: RequestId, service: Option<u32>, outcome: Result<SimTime, Failure>) {
+        let now = self.kernel.now();
+        let Some(open) = self.open_mut(id) else { return };
+        if open.done {
+            return;
+        }
+        open.done = true;
+        let service = service.or(open.service).map(|s| s as usize);
+        match outcome {
+            Ok(sent_at) => self.metrics.traffic.success(service, now.since(sent_at)),
+            Err(why) => self.metrics.traffic.failure(service, why),
+        }
+    }
+
+    pub(super) fn request_done(&mut self, pod: PodId, id: RequestId) {
+        let now = self.kernel.now();
+        let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::as_mut) else { return };
+        let Some(c) = ps.server.complete(id, now) else { return };
+        self.metrics.traffic.held_changed(now, -1);
+        if let Some((next, done_at)) = c.started {
+            self.kernel.schedule_at(done_at, Event::RequestDone(pod, next.id));
+        }
+        let outcome = if now > c.finished.deadline { Err(Failure::Timeout) } else { Ok(c.finished.sent_at) };
+        self.finish(id, None, outcome);
+    }
+
+    /// One source's timer: every open request past its deadline fails.
+    pub(super) fn request_timeouts(&mut self, source: u32) {
+        let now = self.kernel.now();
+        let s = &mut self.traffic.sources[source as usize];
+        let timeout = s.spec.timeout;
+        let mut expired: Vec<(RequestId, Open)> = Vec::new();
+        while let Some(front) = s.window.front() {
+            if front.sent_at + timeout > now {
+                break;
+            }
+            let id = (u64::from(source) << SEQ_BITS) | s.base_seq;
+            if let Some(open) = s.window.pop_front() {
+                if !open.done {
+                    expired.push((id, open));
+                }
+            }
+            s.base_seq += 1;
+        }
+        match s.window.front() {
+            Some(front) => {
+                let at = (front.sent_at + timeout).max(now + TIMER_STEP);
+                self.kernel.schedule_at(at, Event::RequestTimeouts(source));
+            }
+            None => s.timer_pending = false,
+        }
+        let mut pods: Vec<PodId> = Vec::new();
+        for (_, open) in &expired {
+            let service = open.service.map(|s| s as usize);
+            self.metrics.traffic.failure(service, Failure::Timeout);
+            if open.pod != NO_POD {
+                pods.push(open.pod);
+            }
+        }
+        // Queued requests whose clients left give up their place (their outcome is counted
+        // by their own source's timer).
+        pods.sort_unstable();
+        pods.dedup();
+        for pod in pods {
+            if let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::as_mut) {
+                let dropped = ps.server.drop_expired(now).len();
+                self.metrics.traffic.held_changed(now, -(dropped as i64));
+            }
+        }
+    }
+
+    /// The serving container started: its app answers from `start + readyAfter`.
+    pub(super) fn server_started(&mut self, pod: PodId, image: &str) {
+        let now = self.kernel.now();
+        let behavior = self.image(image);
+        let config = ServerConfig { concurrency: behavior.concurrency, queue_capacity: behavior.queue as usize };
+        let ps = PodServer {
+            server: Server::new(config),
+            answers_from: now + behavior.ready_after,
+            service_time: behavior.service_time,
+        };
+        if let Some(old) = self.traffic.server_slot(pod).replace(ps) {
+            self.fail_held(old.server);
+        }
+    }
+
+    /// SIGTERM: the app finishes what it holds and takes nothing new.
+    pub(super) fn server_draining(&mut self, pod: PodId) {
+        if let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::as_mut) {
+            ps.server.drain();
+        }
+    }
+
+    /// The app exited or was killed: whatever it still holds fails.
+    pub(super) fn server_stopped(&mut self, pod: PodId) {
+        if let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::take) {
+            self.fail_held(ps.server);
+        }
+    }
+
+    fn fail_held(&mut self, mut server: Server) {
+        let now = self.kernel.now();
+        let lost = server.kill(now);
+        self.metrics.traffic.held_changed(now, -(lost.len() as i64));
+        for r in lost {
+            self.finish(r.id, None, Err(Failure::PodKilled));
+        }
+    }
+}
+
+/// Resolves a source's target against the Services and Ingresses that exist now.
+fn resolve(net: &super::services::Network, spec: &TrafficSpec) -> Resolved {
+    match &spec.target {
+        TrafficTarget::Service { namespace, name } => Resolved::Service(net.find_service(namespace, name)),
+        TrafficTarget::Ingress { namespace, name } => {
+            let Some(i) = net.find_ingress(namespace, name) else { return Resolved::NoRoute };
+            let main = &net.ingresses[i].spec;
+            let canaries = net.canaries(namespace);
+            match route(main, &canaries, spec.host.as_deref(), &spec.path, spec.canary_header_share) {
+                Some(r) => Resolved::Ingress {
+                    primary: net.find_service(namespace, &r.primary.service),
+                    canary: r.canary.map(|(b, split)| (net.find_service(namespace, &b.service), split)),
+                },
+                None => Resolved::NoRoute,
+            }
+        }
+    }
+}
