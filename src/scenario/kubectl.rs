@@ -1085,3 +1085,89 @@ mod node_verb_tests {
         assert_eq!(error("kubectl cordn w").help.as_deref(), Some("did you mean `cordon`?"));
     }
 }
+
+#[cfg(test)]
+mod expose_tests {
+    use super::*;
+
+    fn cmd(line: &str) -> Cmd {
+        parse_line(line).unwrap_or_else(|e| panic!("{line}: {}", e.message)).cmd
+    }
+    fn error(line: &str) -> KError {
+        parse_line(line).err().unwrap_or_else(|| panic!("{line} should fail"))
+    }
+
+    #[test]
+    fn expose_forms() {
+        let want = Cmd::Expose {
+            target: (Kind::Deployment, "web".into()),
+            ports: vec![80],
+            target_port: None,
+            service_type: ServiceType::ClusterIP,
+            name: None,
+            selector: None,
+        };
+        for line in [
+            "kubectl expose deployment web --port=80",
+            "kubectl expose deployment/web --port 80",
+            "expose deploy web --port=80 --protocol=TCP",
+        ] {
+            assert_eq!(cmd(line), want, "{line}");
+        }
+        for (word, kind) in [
+            ("rs", Kind::ReplicaSet),
+            ("replicaset", Kind::ReplicaSet),
+            ("rc", Kind::ReplicationController),
+            ("replicationcontroller", Kind::ReplicationController),
+            ("pod", Kind::Pod),
+            ("svc", Kind::Service),
+            ("service", Kind::Service),
+        ] {
+            assert!(
+                matches!(cmd(&format!("kubectl expose {word}/x")), Cmd::Expose { target: (k, _), .. } if k == kind)
+            );
+        }
+        assert_eq!(
+            cmd("kubectl expose deployment web --port=80,443 --target-port=8080 --type=NodePort --name=front --selector=app=web"),
+            Cmd::Expose {
+                target: (Kind::Deployment, "web".into()),
+                ports: vec![80, 443],
+                target_port: Some(TargetPort::Number(8080)),
+                service_type: ServiceType::NodePort,
+                name: Some("front".into()),
+                selector: Some([("app".to_string(), "web".to_string())].into()),
+            }
+        );
+        assert!(matches!(
+            cmd("kubectl expose deployment web"),
+            Cmd::Expose { ports, .. } if ports.is_empty()
+        ));
+    }
+
+    #[test]
+    fn expose_errors_in_kubectl_words() {
+        assert_eq!(error("kubectl expose").message, "You must provide one or more resources by argument or filename.");
+        assert_eq!(
+            error("kubectl expose deployment").message,
+            "resource(s) were provided, but no name was specified: \"deployment\""
+        );
+        assert_eq!(error("kubectl expose node/x").message, "cannot expose a Node");
+        assert_eq!(
+            error("kubectl expose deployment web --port=x").message,
+            "strconv.Atoi: parsing \"x\": invalid syntax"
+        );
+        assert_eq!(error("kubectl expose deployment web --port").message, "flag needs an argument: --port");
+        let e = error("kubectl expose deployment web --typ=NodePort");
+        assert!(e.message.starts_with("unknown flag: --typ"), "{}", e.message);
+        assert_eq!(e.help.as_deref(), Some("did you mean `--type`?"));
+        let e = error("kubectl expose deployment web --port=80 --type=NodePorts");
+        assert_eq!(e.help.as_deref(), Some("did you mean `NodePort`?"));
+        assert!(error("kubectl expose deployment web --port=80 --protocol=HTTP")
+            .message
+            .contains("spec.ports[0].protocol: Unsupported value: \"HTTP\""));
+        assert!(error("kubectl expose deployment web --port=80 --selector=app")
+            .message
+            .starts_with("invalid --selector \"app\""));
+        assert!(error("kubectl expose deployment Web --port=80").message.contains("a DNS-1035 label"));
+    }
+}
