@@ -9,6 +9,7 @@ use crate::engine::SimDuration;
 use crate::model::spec::{
     ControlPlane, ImageBehavior, Labels, NodeGroup, Resources, ScoringStrategy, Taint, TaintEffect,
 };
+use crate::traffic::{ProxyMode, ServiceTime};
 use std::collections::BTreeMap;
 
 pub(crate) const TOP_KEYS: &[&str] = &[
@@ -68,7 +69,11 @@ pub(crate) fn header(root: &Node, default_name: &str, r: &mut Report) -> Header 
     }
     let cluster = root.get("cluster");
     if let Some(c) = &cluster {
-        c.check_keys(r, &["nodes", "controlPlane", "scheduler"], "cluster");
+        c.check_keys(r, &["nodes", "controlPlane", "scheduler", "kubeProxy"], "cluster");
+    }
+    let mut control_plane = control_plane(cluster.as_ref().and_then(|c| c.get("controlPlane")), r);
+    if let Some(mode) = kube_proxy(cluster.as_ref().and_then(|c| c.get("kubeProxy")), r) {
+        control_plane.proxy_mode = mode;
     }
     Header {
         name,
@@ -77,7 +82,7 @@ pub(crate) fn header(root: &Node, default_name: &str, r: &mut Report) -> Header 
         duration,
         sample,
         nodes: node_groups(cluster.as_ref().and_then(|c| c.get("nodes")), r),
-        control_plane: control_plane(cluster.as_ref().and_then(|c| c.get("controlPlane")), r),
+        control_plane,
         scoring: scoring(cluster.as_ref().and_then(|c| c.get("scheduler")), r),
         images: images(root.get("images"), r),
     }
@@ -296,6 +301,7 @@ fn control_plane(cp: Option<Node>, r: &mut Report) -> ControlPlane {
         "podMaxBackoff",
         "podMaxInUnschedulablePodsDuration",
         "sandboxCreation",
+        "endpointPropagation",
     ];
     cp.check_keys(r, &keys, "cluster.controlPlane");
     let dur = |k: &str, r: &mut Report| cp.get(k).and_then(|n| n.duration(r));
@@ -317,6 +323,9 @@ fn control_plane(cp: Option<Node>, r: &mut Report) -> ControlPlane {
     if let Some(d) = dur("sandboxCreation", r) {
         out.sandbox_creation = d;
     }
+    if let Some(d) = dur("endpointPropagation", r) {
+        out.endpoint_propagation = d;
+    }
     if let Some(n) = cp.get("defaultTolerationSeconds") {
         let secs = match n.v.as_u64() {
             Some(s) => Some(s),
@@ -327,6 +336,24 @@ fn control_plane(cp: Option<Node>, r: &mut Report) -> ControlPlane {
         }
     }
     out
+}
+
+/// `cluster.kubeProxy: {mode: iptables | ipvs}`.
+fn kube_proxy(k: Option<Node>, r: &mut Report) -> Option<ProxyMode> {
+    let k = k.filter(|k| !k.v.is_null())?;
+    if !k.check_keys(r, &["mode"], "cluster.kubeProxy") {
+        return None;
+    }
+    let m = k.get("mode")?;
+    match m.string(r)?.as_str() {
+        "iptables" => Some(ProxyMode::Iptables),
+        "ipvs" => Some(ProxyMode::Ipvs),
+        other => {
+            let help = super::suggest::did_you_mean(other, ["iptables", "ipvs"]);
+            m.error(r, format!("Unsupported value: \"{other}\": supported values: \"iptables\", \"ipvs\""), help);
+            None
+        }
+    }
 }
 
 fn scoring(s: Option<Node>, r: &mut Report) -> ScoringStrategy {
@@ -356,7 +383,7 @@ fn scoring(s: Option<Node>, r: &mut Report) -> ScoringStrategy {
 }
 
 const IMAGE_KEYS: &[&str] =
-    &["pull", "start", "readyAfter", "stop", "crashOnStart", "concurrency", "serviceTime", "size"];
+    &["pull", "start", "readyAfter", "stop", "crashOnStart", "concurrency", "queue", "serviceTime", "size"];
 const IMAGE_LATER_KEYS: &[&str] = &["crashAfter", "livenessFailAfter", "memoryUsage", "cpuPerRequest", "runFor"];
 
 fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior> {
@@ -387,8 +414,16 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
     out.start = d("start", r).unwrap_or(out.start);
     out.ready_after = d("readyAfter", r).unwrap_or(out.ready_after);
     out.stop = d("stop", r).unwrap_or(out.stop);
-    if let Some(t) = d("serviceTime", r) {
-        out.service_time = crate::traffic::ServiceTime::Fixed(t);
+    if let Some(t) = b.get("serviceTime").and_then(|n| service_time(&n, r)) {
+        out.service_time = t;
+    }
+    if let Some(n) = b.get("queue") {
+        if let Some(q) = n.uint(r, "a queue length") {
+            match u32::try_from(q) {
+                Ok(q) => out.queue = q,
+                Err(_) => n.error(r, format!("{q} is more than kubesim's limit of {} queued requests", u32::MAX), None),
+            }
+        }
     }
     if let Some(n) = b.get("crashOnStart") {
         match n.float(r) {
@@ -421,4 +456,51 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
         b.warn(r, format!("not simulated yet by this version of kubesim; ignored: {}", later.join(", ")));
     }
     Some(out)
+}
+
+/// `serviceTime`: a duration (fixed), or `{fixed: D}`, `{exponential: MEAN}`,
+/// `{lognormal: {p50: D, p99: D}}`.
+fn service_time(n: &Node, r: &mut Report) -> Option<ServiceTime> {
+    if !n.v.is_mapping() {
+        return n.duration(r).map(ServiceTime::fixed);
+    }
+    const FORMS: &[&str] = &["fixed", "exponential", "lognormal"];
+    if !n.check_keys(r, FORMS, "a service time") {
+        return None;
+    }
+    let given: Vec<Node> = FORMS.iter().filter_map(|k| n.get(k)).collect();
+    let [form] = given.as_slice() else {
+        let msg = "expected one of `fixed`, `exponential` or `lognormal`, like `{lognormal: {p50: 10ms, p99: 80ms}}`";
+        n.error(r, msg, None);
+        return None;
+    };
+    match form.path.last_key() {
+        Some("fixed") => form.duration(r).map(ServiceTime::fixed),
+        Some("exponential") => form.duration(r).map(ServiceTime::exponential),
+        _ => {
+            if !form.check_keys(r, &["p50", "p99"], "a lognormal service time") {
+                return None;
+            }
+            let get = |k: &str, r: &mut Report| match form.get(k) {
+                Some(x) => x.duration(r),
+                None => {
+                    form.error(r, format!("{k}: Required value: a duration like 10ms"), None);
+                    None
+                }
+            };
+            let (p50, p99) = (get("p50", r), get("p99", r));
+            let (p50, p99) = (p50?, p99?);
+            match ServiceTime::lognormal(p50, p99) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    let at = match e {
+                        crate::traffic::DistributionError::ZeroMedian => form.get("p50"),
+                        _ => form.get("p99"),
+                    };
+                    at.unwrap_or_else(|| form.clone()).error(r, e, None);
+                    None
+                }
+            }
+        }
+    }
 }

@@ -4,8 +4,9 @@
 //! k8s-openapi's `Deserialize` impls call `deserialize_struct(NAME, FIELDS, visitor)`; a
 //! deserializer that only records `FIELDS` recovers each type's list of field names.
 
+use super::network::beta;
 use super::positions::{Seg, YPath};
-use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core, networking::v1 as net};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 use serde::de::{self, Deserialize, Visitor};
 use std::cell::Cell;
@@ -46,6 +47,24 @@ pub(crate) enum Ty {
     PodAffinityTerm,
     WeightedPodAffinityTerm,
     TopologySpreadConstraint,
+    Service,
+    ServiceSpec,
+    ServicePort,
+    Ingress,
+    IngressSpec,
+    IngressRule,
+    HttpIngressRuleValue,
+    HttpIngressPath,
+    IngressBackend,
+    IngressServiceBackend,
+    ServiceBackendPort,
+    /// networking.k8s.io/v1beta1 and extensions/v1beta1 Ingress.
+    BetaIngress,
+    BetaIngressSpec,
+    BetaIngressRule,
+    BetaHttpIngressRuleValue,
+    BetaHttpIngressPath,
+    BetaIngressBackend,
     /// Any other kind: only `metadata` and `spec` are known by name here.
     OtherKind,
 }
@@ -84,6 +103,23 @@ const ALL: &[Ty] = &[
     Ty::PodAffinityTerm,
     Ty::WeightedPodAffinityTerm,
     Ty::TopologySpreadConstraint,
+    Ty::Service,
+    Ty::ServiceSpec,
+    Ty::ServicePort,
+    Ty::Ingress,
+    Ty::IngressSpec,
+    Ty::IngressRule,
+    Ty::HttpIngressRuleValue,
+    Ty::HttpIngressPath,
+    Ty::IngressBackend,
+    Ty::IngressServiceBackend,
+    Ty::ServiceBackendPort,
+    Ty::BetaIngress,
+    Ty::BetaIngressSpec,
+    Ty::BetaIngressRule,
+    Ty::BetaHttpIngressRuleValue,
+    Ty::BetaHttpIngressPath,
+    Ty::BetaIngressBackend,
 ];
 
 struct Capture<'a>(&'a Cell<&'static [&'static str]>);
@@ -156,6 +192,23 @@ impl Ty {
             Ty::PodAffinityTerm => fields_of::<core::PodAffinityTerm>(),
             Ty::WeightedPodAffinityTerm => fields_of::<core::WeightedPodAffinityTerm>(),
             Ty::TopologySpreadConstraint => fields_of::<core::TopologySpreadConstraint>(),
+            Ty::Service => fields_of::<core::Service>(),
+            Ty::ServiceSpec => fields_of::<core::ServiceSpec>(),
+            Ty::ServicePort => fields_of::<core::ServicePort>(),
+            Ty::Ingress => fields_of::<net::Ingress>(),
+            Ty::IngressSpec => fields_of::<net::IngressSpec>(),
+            Ty::IngressRule => fields_of::<net::IngressRule>(),
+            Ty::HttpIngressRuleValue => fields_of::<net::HTTPIngressRuleValue>(),
+            Ty::HttpIngressPath => fields_of::<net::HTTPIngressPath>(),
+            Ty::IngressBackend => fields_of::<net::IngressBackend>(),
+            Ty::IngressServiceBackend => fields_of::<net::IngressServiceBackend>(),
+            Ty::ServiceBackendPort => fields_of::<net::ServiceBackendPort>(),
+            Ty::BetaIngress => fields_of::<beta::Ingress>(),
+            Ty::BetaIngressSpec => fields_of::<beta::IngressSpec>(),
+            Ty::BetaIngressRule => fields_of::<beta::IngressRule>(),
+            Ty::BetaHttpIngressRuleValue => fields_of::<beta::HttpIngressRuleValue>(),
+            Ty::BetaHttpIngressPath => fields_of::<beta::HttpIngressPath>(),
+            Ty::BetaIngressBackend => fields_of::<beta::IngressBackend>(),
             Ty::OtherKind => &["apiVersion", "kind", "metadata", "spec"],
         }
     }
@@ -194,12 +247,36 @@ impl Ty {
             (PodAffinity, "preferredDuringSchedulingIgnoredDuringExecution") => WeightedPodAffinityTerm,
             (WeightedPodAffinityTerm, "podAffinityTerm") => PodAffinityTerm,
             (PodAffinityTerm | TopologySpreadConstraint, "labelSelector" | "namespaceSelector") => LabelSelector,
+            (Service, "spec") => ServiceSpec,
+            (ServiceSpec, "ports") => ServicePort,
+            (Ingress, "spec") => IngressSpec,
+            (IngressSpec, "rules") => IngressRule,
+            (IngressSpec, "defaultBackend") | (HttpIngressPath, "backend") => IngressBackend,
+            (IngressRule, "http") => HttpIngressRuleValue,
+            (HttpIngressRuleValue, "paths") => HttpIngressPath,
+            (IngressBackend, "service") => IngressServiceBackend,
+            (IngressServiceBackend, "port") => ServiceBackendPort,
+            (BetaIngress, "spec") => BetaIngressSpec,
+            (BetaIngressSpec, "rules") => BetaIngressRule,
+            (BetaIngressSpec, "backend") | (BetaHttpIngressPath, "backend") => BetaIngressBackend,
+            (BetaIngressRule, "http") => BetaHttpIngressRuleValue,
+            (BetaHttpIngressRuleValue, "paths") => BetaHttpIngressPath,
             _ => return None,
         })
     }
 
     fn is_kind(self) -> bool {
-        matches!(self, Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod | Ty::OtherKind)
+        matches!(
+            self,
+            Ty::Deployment
+                | Ty::ReplicaSet
+                | Ty::ReplicationController
+                | Ty::Pod
+                | Ty::Service
+                | Ty::Ingress
+                | Ty::BetaIngress
+                | Ty::OtherKind
+        )
     }
 
     /// The fields kubesim simulates, when it simulates only some (None: all, or not

@@ -46,7 +46,7 @@ pub(crate) const KINDS: &[KindInfo] = &[
         true,
     ),
     k(Kind::Deployment, "Deployment", &["apps/v1"], "deployments", "deployments.apps", &["deploy"], true),
-    k(Kind::Service, "Service", &["v1"], "services", "services", &["svc"], false),
+    k(Kind::Service, "Service", &["v1"], "services", "services", &["svc"], true),
     k(
         Kind::Ingress,
         "Ingress",
@@ -54,7 +54,7 @@ pub(crate) const KINDS: &[KindInfo] = &[
         "ingresses",
         "ingresses.networking.k8s.io",
         &["ing"],
-        false,
+        true,
     ),
     k(Kind::DaemonSet, "DaemonSet", &["apps/v1"], "daemonsets", "daemonsets.apps", &["ds"], false),
     k(Kind::StatefulSet, "StatefulSet", &["apps/v1"], "statefulsets", "statefulsets.apps", &["sts"], false),

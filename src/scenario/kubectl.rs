@@ -3,7 +3,7 @@
 use super::kinds::{self, KindInfo};
 use super::suggest::did_you_mean;
 use super::validate::{self, MAX_REPLICAS};
-use crate::model::spec::{Kind, Taint, TaintEffect};
+use crate::model::spec::{Kind, Labels, ServiceType, Taint, TaintEffect, TargetPort};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RolloutAction {
@@ -59,6 +59,16 @@ pub(crate) enum Cmd {
         remove: Vec<String>,
         overwrite: bool,
     },
+    /// `expose KIND/NAME [--port=P[,P2]] [--target-port=T] [--type=T] [--name=N] [--selector=k=v]`.
+    Expose {
+        target: Target,
+        /// `--port` (empty: from the target's container ports, when it has some).
+        ports: Vec<i32>,
+        target_port: Option<TargetPort>,
+        service_type: ServiceType,
+        name: Option<String>,
+        selector: Option<Labels>,
+    },
     /// A verb of a later version (drain, autoscale, argo): an error at load time.
     Later(String),
 }
@@ -80,11 +90,11 @@ fn err<T>(message: impl Into<String>, help: Option<String>) -> Result<T, KError>
 }
 
 const VERBS: &[&str] =
-    &["apply", "create", "delete", "scale", "set", "rollout", "cordon", "uncordon", "taint", "label"];
+    &["apply", "create", "delete", "scale", "set", "rollout", "cordon", "uncordon", "taint", "label", "expose"];
 const LATER_VERBS: &[&str] = &["drain", "autoscale", "argo"];
 
 /// What kubesim supports, for help texts.
-pub(crate) const SUPPORTED: &str = "apply -f, create -f, delete, scale, set image, rollout undo|pause|resume|restart, cordon, uncordon, taint nodes, label nodes";
+pub(crate) const SUPPORTED: &str = "apply -f, create -f, delete, scale, set image, rollout undo|pause|resume|restart, cordon, uncordon, taint nodes, label nodes, expose";
 
 /// Splits like a POSIX shell: whitespace, 'single' and "double" quotes, backslash escapes.
 pub(crate) fn split(line: &str) -> Result<Vec<String>, KError> {
@@ -147,6 +157,15 @@ fn verb_flags(verb: &str) -> &'static [(&'static str, Option<char>)] {
         "scale" => &[("replicas", None), ("namespace", Some('n'))],
         "rollout" => &[("to-revision", None), ("namespace", Some('n'))],
         "label" | "taint" => &[("overwrite", None), ("namespace", Some('n'))],
+        "expose" => &[
+            ("port", None),
+            ("target-port", None),
+            ("type", None),
+            ("name", None),
+            ("selector", None),
+            ("protocol", None),
+            ("namespace", Some('n')),
+        ],
         _ => &[("namespace", Some('n'))],
     }
 }
@@ -249,6 +268,7 @@ pub(crate) fn parse_line(line: &str) -> Result<Line, KError> {
         "cordon" | "uncordon" => cordon(&args, &verb)?,
         "taint" => taint(&args)?,
         "label" => label(&args)?,
+        "expose" => expose(&args)?,
         _ => rollout(&args)?,
     };
     Ok(Line { cmd, namespace })
@@ -440,6 +460,103 @@ fn rollout(args: &Args) -> Result<Cmd, KError> {
         },
     };
     Ok(Cmd::Rollout { action, target, to_revision: to_revision.filter(|n| *n > 0) })
+}
+
+/// `expose (TYPE NAME | TYPE/NAME) [--port=P] [--target-port=T] [--type=T] [--name=N]
+/// [--selector=k=v,...] [--protocol=TCP]`, as kubectl's expose command takes it.
+fn expose(args: &Args) -> Result<Cmd, KError> {
+    if args.positional.is_empty() {
+        return err(
+            "You must provide one or more resources by argument or filename.",
+            Some("e.g. `kubectl expose deployment web --port=80`".into()),
+        );
+    }
+    let target = one_target(args)?;
+    if !matches!(
+        target.0,
+        Kind::Pod | Kind::Service | Kind::ReplicationController | Kind::Deployment | Kind::ReplicaSet
+    ) {
+        let info = kinds::info(target.0);
+        let group = info.group_resource.split_once('.').map(|(_, g)| format!(".{g}")).unwrap_or_default();
+        return err(
+            format!("cannot expose a {}{group}", info.name),
+            Some("kubectl exposes pods, services, replicationcontrollers, deployments and replicasets".into()),
+        );
+    }
+    let name = args.value("name").filter(|n| !n.is_empty());
+    let shown = name.clone().unwrap_or_else(|| target.1.clone());
+    let invalid = |msg: String| err(format!("The Service \"{shown}\" is invalid: {msg}"), None);
+    if !validate::is_dns1035_label(&shown) {
+        return invalid(format!("metadata.name: Invalid value: \"{shown}\": {}", validate::DNS1035_MSG));
+    }
+    let mut ports = Vec::new();
+    for (i, p) in args.value("port").unwrap_or_default().split(',').filter(|p| !p.is_empty()).enumerate() {
+        let Ok(n) = p.parse::<i32>() else {
+            return err(format!("strconv.Atoi: parsing \"{p}\": invalid syntax"), None);
+        };
+        if !(1..=65535).contains(&n) {
+            return invalid(format!("spec.ports[{i}].port: Invalid value: {n}: {}", validate::PORT_RANGE_MSG));
+        }
+        ports.push(n);
+    }
+    let target_port = match args.value("target-port").filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) if t.bytes().all(|b| b.is_ascii_digit()) => match t.parse::<i32>() {
+            Ok(n) if (1..=65535).contains(&n) => Some(TargetPort::Number(n)),
+            _ => return invalid(format!("spec.ports[0].targetPort: Invalid value: {t}: {}", validate::PORT_RANGE_MSG)),
+        },
+        Some(t) => {
+            if let Some(msg) = validate::port_name_errors(&t).first() {
+                return invalid(format!("spec.ports[0].targetPort: Invalid value: \"{t}\": {msg}"));
+            }
+            Some(TargetPort::Name(t))
+        }
+    };
+    let service_type = match args.value("type").as_deref() {
+        None | Some("ClusterIP") => ServiceType::ClusterIP,
+        Some("NodePort") => ServiceType::NodePort,
+        Some("LoadBalancer") => ServiceType::LoadBalancer,
+        Some(other) => {
+            let all = ["ClusterIP", "LoadBalancer", "NodePort"];
+            return err(
+                format!("The Service \"{shown}\" is invalid: spec.type: Unsupported value: \"{other}\": supported values: \"ClusterIP\", \"LoadBalancer\", \"NodePort\""),
+                did_you_mean(other, all),
+            );
+        }
+    };
+    if let Some(p) = args.value("protocol").filter(|p| !["TCP", "UDP", "SCTP"].contains(&p.as_str())) {
+        return invalid(format!(
+            "spec.ports[0].protocol: Unsupported value: \"{p}\": supported values: \"SCTP\", \"TCP\", \"UDP\""
+        ));
+    }
+    let selector = match args.value("selector") {
+        None => None,
+        Some(s) => Some(selector(&s)?),
+    };
+    Ok(Cmd::Expose { target, ports, target_port, service_type, name, selector })
+}
+
+/// `--selector=k=v,k2=v2`: equality only, as a Service's selector is.
+fn selector(s: &str) -> Result<Labels, KError> {
+    let mut out = Labels::new();
+    for part in s.split(',') {
+        let Some((k, v)) = part.split_once('=') else {
+            return err(
+                format!(
+                    "invalid --selector \"{s}\": a Service selects pods by key=value pairs, like app=web,tier=front"
+                ),
+                None,
+            );
+        };
+        let (k, v) = (k.trim(), v.trim().trim_start_matches('='));
+        let errs: Vec<String> =
+            validate::qualified_name_errors(k).into_iter().chain(validate::label_value_errors(v)).collect();
+        if let Some(e) = errs.first() {
+            return err(format!("invalid --selector \"{s}\": {part}: {e}"), None);
+        }
+        out.insert(k.to_string(), v.to_string());
+    }
+    Ok(out)
 }
 
 /// A node named as `NAME`, `node/NAME`, `nodes/NAME` or `no/NAME`.
@@ -966,5 +1083,91 @@ mod node_verb_tests {
         assert_eq!(cmd("kubectl autoscale deployment web --max=3"), Cmd::Later("autoscale".into()));
         assert_eq!(cmd("kubectl argo rollouts promote x"), Cmd::Later("argo".into()));
         assert_eq!(error("kubectl cordn w").help.as_deref(), Some("did you mean `cordon`?"));
+    }
+}
+
+#[cfg(test)]
+mod expose_tests {
+    use super::*;
+
+    fn cmd(line: &str) -> Cmd {
+        parse_line(line).unwrap_or_else(|e| panic!("{line}: {}", e.message)).cmd
+    }
+    fn error(line: &str) -> KError {
+        parse_line(line).err().unwrap_or_else(|| panic!("{line} should fail"))
+    }
+
+    #[test]
+    fn expose_forms() {
+        let want = Cmd::Expose {
+            target: (Kind::Deployment, "web".into()),
+            ports: vec![80],
+            target_port: None,
+            service_type: ServiceType::ClusterIP,
+            name: None,
+            selector: None,
+        };
+        for line in [
+            "kubectl expose deployment web --port=80",
+            "kubectl expose deployment/web --port 80",
+            "expose deploy web --port=80 --protocol=TCP",
+        ] {
+            assert_eq!(cmd(line), want, "{line}");
+        }
+        for (word, kind) in [
+            ("rs", Kind::ReplicaSet),
+            ("replicaset", Kind::ReplicaSet),
+            ("rc", Kind::ReplicationController),
+            ("replicationcontroller", Kind::ReplicationController),
+            ("pod", Kind::Pod),
+            ("svc", Kind::Service),
+            ("service", Kind::Service),
+        ] {
+            assert!(
+                matches!(cmd(&format!("kubectl expose {word}/x")), Cmd::Expose { target: (k, _), .. } if k == kind)
+            );
+        }
+        assert_eq!(
+            cmd("kubectl expose deployment web --port=80,443 --target-port=8080 --type=NodePort --name=front --selector=app=web"),
+            Cmd::Expose {
+                target: (Kind::Deployment, "web".into()),
+                ports: vec![80, 443],
+                target_port: Some(TargetPort::Number(8080)),
+                service_type: ServiceType::NodePort,
+                name: Some("front".into()),
+                selector: Some([("app".to_string(), "web".to_string())].into()),
+            }
+        );
+        assert!(matches!(
+            cmd("kubectl expose deployment web"),
+            Cmd::Expose { ports, .. } if ports.is_empty()
+        ));
+    }
+
+    #[test]
+    fn expose_errors_in_kubectl_words() {
+        assert_eq!(error("kubectl expose").message, "You must provide one or more resources by argument or filename.");
+        assert_eq!(
+            error("kubectl expose deployment").message,
+            "resource(s) were provided, but no name was specified: \"deployment\""
+        );
+        assert_eq!(error("kubectl expose node/x").message, "cannot expose a Node");
+        assert_eq!(
+            error("kubectl expose deployment web --port=x").message,
+            "strconv.Atoi: parsing \"x\": invalid syntax"
+        );
+        assert_eq!(error("kubectl expose deployment web --port").message, "flag needs an argument: --port");
+        let e = error("kubectl expose deployment web --typ=NodePort");
+        assert!(e.message.starts_with("unknown flag: --typ"), "{}", e.message);
+        assert_eq!(e.help.as_deref(), Some("did you mean `--type`?"));
+        let e = error("kubectl expose deployment web --port=80 --type=NodePorts");
+        assert_eq!(e.help.as_deref(), Some("did you mean `NodePort`?"));
+        assert!(error("kubectl expose deployment web --port=80 --protocol=HTTP")
+            .message
+            .contains("spec.ports[0].protocol: Unsupported value: \"HTTP\""));
+        assert!(error("kubectl expose deployment web --port=80 --selector=app")
+            .message
+            .starts_with("invalid --selector \"app\""));
+        assert!(error("kubectl expose deployment Web --port=80").message.contains("a DNS-1035 label"));
     }
 }

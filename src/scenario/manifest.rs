@@ -27,6 +27,10 @@ pub(crate) struct Parsed {
     /// which the priority admission plugin checks against the PriorityClass.
     pub given_priority: Option<i64>,
     pub given_preemption: Option<String>,
+    /// `containerPort`s of the (template's) containers, for `kubectl expose` without `--port`.
+    pub container_ports: Vec<i32>,
+    /// Services an Ingress names, each with its place (warned about if never created).
+    pub service_refs: Vec<(YPath, String)>,
 }
 
 /// Where the pod spec of an object is: `spec` for a Pod, `spec.template.spec` for workloads.
@@ -63,7 +67,26 @@ pub(crate) fn parse(value: &Value, loc: &Loc, default_ns: Option<&str>, report: 
         desired_pods: desired,
         given_priority: given("priority").and_then(Value::as_i64),
         given_preemption: given("preemptionPolicy").and_then(Value::as_str).map(str::to_string),
+        container_ports: container_ports(pod_spec),
+        service_refs: if info.kind == Kind::Ingress { super::network::backend_refs(value) } else { Vec::new() },
     })
+}
+
+/// Every `containerPort` of the app containers, in order, without repeats.
+fn container_ports(pod_spec: Option<&Value>) -> Vec<i32> {
+    let mut out: Vec<i32> = Vec::new();
+    let containers = pod_spec.and_then(|s| s.get("containers")).and_then(Value::as_sequence);
+    for k in containers.into_iter().flatten() {
+        let ports = k.get("ports").and_then(Value::as_sequence);
+        for p in ports.into_iter().flatten() {
+            if let Some(n) = p.get("containerPort").and_then(Value::as_i64).and_then(|n| i32::try_from(n).ok()) {
+                if !out.contains(&n) {
+                    out.push(n);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `apiVersion` and `kind`: present, known, and matching.
@@ -123,10 +146,13 @@ fn kind_of(value: &Value, loc: &Loc, report: &mut Report) -> Option<&'static Kin
     Some(info)
 }
 
-type Typed = (ObjectSpec, ObjectMeta, u64);
+pub(crate) type Typed = (ObjectSpec, ObjectMeta, u64);
 
 fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
     let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    if info.kind == Kind::Ingress {
+        return super::network::ingress(c, v);
+    }
     if !info.typed || api != info.api_versions.first().copied().unwrap_or("") {
         return untyped(c, v);
     }
@@ -138,7 +164,7 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
         Kind::Pod => pod(strict(c, v, Ty::Pod)?, c),
         Kind::Namespace => not_simulated(strict::<core::Namespace>(c, v, Ty::OtherKind)?, c, true)
             .map(|(_, m, n)| (ObjectSpec::Namespace, m, n)),
-        Kind::Service => not_simulated(strict::<core::Service>(c, v, Ty::OtherKind)?, c, false),
+        Kind::Service => super::network::service(strict(c, v, Ty::Service)?, c),
         Kind::ConfigMap => not_simulated(strict::<core::ConfigMap>(c, v, Ty::OtherKind)?, c, false),
         Kind::Secret => not_simulated(strict::<core::Secret>(c, v, Ty::OtherKind)?, c, false),
         Kind::ServiceAccount => not_simulated(strict::<core::ServiceAccount>(c, v, Ty::OtherKind)?, c, false),
@@ -150,12 +176,11 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
         }
         Kind::PodDisruptionBudget => pdb(strict(c, v, Ty::OtherKind)?, c),
         Kind::PriorityClass => priority_class(strict(c, v, Ty::OtherKind)?, c),
-        Kind::Ingress => not_simulated(strict::<a::networking::v1::Ingress>(c, v, Ty::OtherKind)?, c, false),
-        Kind::Node | Kind::Rollout => untyped(c, v),
+        Kind::Node | Kind::Rollout | Kind::Ingress => untyped(c, v),
     }
 }
 
-/// Kinds without a k8s-openapi type (Argo Rollout, beta Ingress): only `metadata` is read.
+/// Kinds without a k8s-openapi type (Argo Rollout): only `metadata` is read.
 fn untyped(c: &mut Checker, v: &Value) -> Option<Typed> {
     let meta_v = v.get("metadata").cloned().unwrap_or(Value::Null);
     let mut sub = Checker::new(c.loc, c.label.clone(), c.report);
@@ -177,7 +202,7 @@ fn not_simulated<T: Metadata<Ty = ObjectMeta>>(obj: T, c: &mut Checker, namespac
     Some((ObjectSpec::NotSimulated, meta, 0))
 }
 
-fn strict<T: DeserializeOwned>(c: &mut Checker, v: &Value, root: Ty) -> Option<T> {
+pub(crate) fn strict<T: DeserializeOwned>(c: &mut Checker, v: &Value, root: Ty) -> Option<T> {
     strict_value(c, v, root, root_fields::<T>(root))
 }
 

@@ -12,6 +12,7 @@ mod fields;
 mod kinds;
 mod kubectl;
 mod manifest;
+mod network;
 mod node;
 mod overrides;
 pub mod positions;
@@ -22,6 +23,7 @@ mod scheduling;
 mod source;
 pub mod suggest;
 mod timeline;
+mod traffic;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};
@@ -121,6 +123,8 @@ fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnosti
     let objects = reg.add_initial(parsed, &mut r);
     warn_kinds_not_simulated(&objects, &src.path, &mut r);
     let timeline = timeline::timeline(top.get("timeline"), &loader, &mut reg, &header.nodes, header.duration, &mut r);
+    let traffic = traffic::traffic(top.get("traffic"), &reg, &mut r);
+    reg.warn_missing_backends(&mut r);
     if r.has_errors() {
         return Err(r.into_sorted());
     }
@@ -136,7 +140,7 @@ fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnosti
         images: header.images,
         objects,
         timeline,
-        traffic: Vec::new(),
+        traffic,
     };
     Ok(Loaded { scenario, warnings: r.diags })
 }
@@ -188,7 +192,7 @@ fn warn_kinds_not_simulated(objects: &[crate::model::spec::Object], file: &Path,
 }
 
 fn warn_later_sections(top: &Node, r: &mut Report) {
-    for key in ["traffic", "faults", "sweep"] {
+    for key in ["faults", "sweep"] {
         if let Some(n) = top.get(key) {
             let text = format!("`{key}` is not simulated yet by this version of kubesim; ignored");
             r.push(n.loc.warning(&n.path, Anchor::Key, text));

@@ -5,16 +5,33 @@ use super::diagnostic::Report;
 use super::kinds;
 use super::manifest::Parsed;
 use super::positions::{Anchor, YPath};
+use super::source::Loc;
 use crate::model::spec::{Kind, Object, ObjectRef};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) const MAX_TOTAL_PODS: u64 = 5_000_000;
 const BUILTIN_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
 
 #[derive(Default)]
 pub(crate) struct Registry {
+    /// The objects that exist at the point of the timeline being read.
     pub objects: BTreeMap<ObjectRef, Object>,
     pub desired_pods: u64,
+    /// Every object that exists at some time of the scenario (initial, applied, created or
+    /// exposed on the timeline), for traffic targets and Ingress backends.
+    pub ever: BTreeSet<ObjectRef>,
+    /// The container ports of each workload's pod template, as last applied.
+    pub container_ports: BTreeMap<ObjectRef, Vec<i32>>,
+    /// Services named by Ingress backends: (object, place, path in it, service name).
+    pub service_refs: Vec<ServiceRef>,
+}
+
+/// A Service that an Ingress backend names.
+pub(crate) struct ServiceRef {
+    pub ingress: ObjectRef,
+    pub loc: Loc,
+    pub path: YPath,
+    pub service: String,
 }
 
 /// kubectl's `deployments.apps "web" not found`.
@@ -53,10 +70,54 @@ impl Registry {
                 continue;
             }
             self.add_pods(&p, r);
-            self.objects.insert(id.clone(), p.object.clone());
+            self.record(&p);
             out.push(p.object);
         }
         out
+    }
+
+    /// An object that now exists (created or updated), with what later checks need of it.
+    pub fn record(&mut self, p: &Parsed) {
+        let id = p.object.id.clone();
+        self.container_ports.insert(id.clone(), p.container_ports.clone());
+        for (path, service) in &p.service_refs {
+            self.service_refs.push(ServiceRef {
+                ingress: id.clone(),
+                loc: p.loc.clone(),
+                path: path.clone(),
+                service: service.clone(),
+            });
+        }
+        self.insert(p.object.clone());
+    }
+
+    /// An object created by a command rather than a manifest (`kubectl expose`).
+    pub fn insert(&mut self, o: Object) {
+        self.ever.insert(o.id.clone());
+        self.objects.insert(o.id.clone(), o);
+    }
+
+    /// Names of the objects of `kind` in `namespace` that ever exist, for suggestions.
+    pub fn names_ever(&self, kind: Kind, namespace: &str) -> Vec<&str> {
+        self.ever.iter().filter(|i| i.kind == kind && i.namespace == namespace).map(|i| i.name.as_str()).collect()
+    }
+
+    /// Warns about Ingress backends naming a Service that never exists: the API server
+    /// accepts them, and requests routed there fail.
+    pub fn warn_missing_backends(&self, r: &mut Report) {
+        for s in &self.service_refs {
+            let id = ObjectRef { kind: Kind::Service, namespace: s.ingress.namespace.clone(), name: s.service.clone() };
+            if self.ever.contains(&id) {
+                continue;
+            }
+            let names = self.names_ever(Kind::Service, &id.namespace);
+            let msg = format!(
+                "{}: {}: no Service named {} in the scenario; requests routed to it will fail",
+                s.ingress, s.path, s.service
+            );
+            let help = super::suggest::did_you_mean(&s.service, names.iter().copied());
+            r.push(s.loc.warning(&s.path, Anchor::Value, msg).with_help(help));
+        }
     }
 
     /// An object's namespace must exist (built in, or a Namespace object).

@@ -202,11 +202,10 @@ fn namespaces_must_exist_and_names_be_unique_per_namespace() {
 #[test]
 fn not_simulated_kinds_and_sections_warn_once() {
     let text = format!(
-        "{DEP}  - {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c}}, data: {{a: b}}}}\n  - {{apiVersion: argoproj.io/v1alpha1, kind: Rollout, metadata: {{name: r}}, spec: {{anything: 1}}}}\ntraffic: [{{target: service/x}}]\nfaults: {{}}\n"
+        "{DEP}  - {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c}}, data: {{a: b}}}}\n  - {{apiVersion: argoproj.io/v1alpha1, kind: Rollout, metadata: {{name: r}}, spec: {{anything: 1}}}}\nfaults: {{}}\n"
     );
     let l = ok(&text);
     let w: Vec<&str> = l.warnings.iter().map(|d| d.message.as_str()).collect();
-    assert!(w.contains(&"`traffic` is not simulated yet by this version of kubesim; ignored"), "{w:?}");
     assert!(w.contains(&"`faults` is not simulated yet by this version of kubesim; ignored"), "{w:?}");
     assert!(w.iter().any(|m| m.ends_with("(checked, then ignored): ConfigMap, Rollout")), "{w:?}");
     assert_eq!(l.scenario.objects[2].spec, ObjectSpec::NotSimulated);
@@ -805,4 +804,455 @@ fn image_size_is_a_byte_quantity() {
     assert_eq!(l.scenario.images["nginx:1"].size_bytes, 150 * 1024 * 1024);
     let bad = format!("{DEP}images:\n  nginx:1: {{size: 3 cores}}\n");
     assert!(errors(&bad).iter().any(|e| e.contains("size:")), "{:?}", errors(&bad));
+}
+
+mod services_ingress_and_traffic {
+    use super::*;
+    use crate::model::spec::{
+        BackendPort, CanaryAnnotations, IngressBackend, IngressSpec, PathType, ServicePort, ServiceSpec, ServiceType,
+        TargetPort, TrafficTarget,
+    };
+    use crate::traffic::{ArrivalProcess, ProxyMode, Rate, RateProfile, ServiceTime};
+
+    fn with(objects: &str) -> String {
+        let items: String = objects.lines().map(|l| format!("  - {l}\n")).collect();
+        format!("{DEP}{items}")
+    }
+
+    fn service(l: &Loaded, name: &str) -> ServiceSpec {
+        l.scenario
+            .objects
+            .iter()
+            .find_map(|o| match &o.spec {
+                ObjectSpec::Service { spec, .. } if o.id.name == name => Some(spec.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no service {name}"))
+    }
+
+    fn ingress(l: &Loaded, name: &str) -> IngressSpec {
+        l.scenario
+            .objects
+            .iter()
+            .find_map(|o| match &o.spec {
+                ObjectSpec::Ingress { spec, .. } if o.id.name == name => Some(spec.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no ingress {name}"))
+    }
+
+    fn first_error(text: &str) -> Diagnostic {
+        load(text).err().and_then(|d| d.into_iter().next()).expect("should fail")
+    }
+
+    const SVC: &str =
+        "{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: [{port: 80}]}}";
+
+    #[test]
+    fn services_convert_with_the_api_servers_defaults() {
+        let l = ok(&with(&format!(
+            "{SVC}\n{{apiVersion: v1, kind: Service, metadata: {{name: api}}, spec: {{type: NodePort, ports: [{{name: http, port: 80, targetPort: http}}, {{name: admin, port: 9000, targetPort: 9001}}]}}}}\n{{apiVersion: v1, kind: Service, metadata: {{name: ext}}, spec: {{type: ExternalName, externalName: example.com}}}}"
+        )));
+        let web = service(&l, "web");
+        assert_eq!(web.service_type, ServiceType::ClusterIP);
+        assert_eq!(web.selector.as_ref().and_then(|s| s.get("app")).map(String::as_str), Some("web"));
+        assert_eq!(web.ports, [ServicePort { name: None, port: 80, target_port: TargetPort::Number(80) }]);
+        let api = service(&l, "api");
+        assert_eq!(api.service_type, ServiceType::NodePort);
+        assert_eq!(api.selector, None);
+        assert_eq!(api.ports[0].target_port, TargetPort::Name("http".into()));
+        assert_eq!(api.ports[1].target_port, TargetPort::Number(9001));
+        assert_eq!(service(&l, "ext").service_type, ServiceType::ExternalName);
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    }
+
+    #[test]
+    fn service_validation_in_the_api_servers_words() {
+        let svc =
+            |spec: &str| with(&format!("{{apiVersion: v1, kind: Service, metadata: {{name: web}}, spec: {spec}}}"));
+        let cases: &[(&str, &str)] = &[
+            ("{selector: {app: web}}", "service/web: spec.ports: Required value"),
+            ("{ports: [{port: 0}]}", "spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"),
+            ("{ports: [{port: 80}, {port: 81}]}", "spec.ports[0].name: Required value"),
+            ("{ports: [{name: a, port: 80}, {name: a, port: 81}]}", "spec.ports[1].name: Duplicate value: \"a\""),
+            (
+                "{ports: [{port: 80, targetPort: 70000}]}",
+                "spec.ports[0].targetPort: Invalid value: 70000: must be between 1 and 65535, inclusive",
+            ),
+            (
+                "{ports: [{port: 80, targetPort: Http_1}]}",
+                "spec.ports[0].targetPort: Invalid value: \"Http_1\": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+            ),
+            ("{type: Headless, ports: [{port: 80}]}", "spec.type: Unsupported value: \"Headless\""),
+            ("{type: ExternalName}", "spec.externalName: Required value"),
+        ];
+        for (spec, want) in cases {
+            let e = errors(&svc(spec));
+            assert!(e.iter().any(|m| m.contains(want)), "{spec}: {e:?}");
+        }
+        let e = errors(&with("{apiVersion: v1, kind: Service, metadata: {name: 1web}, spec: {ports: [{port: 80}]}}"));
+        assert!(e[0].contains("a DNS-1035 label must consist of"), "{e:?}");
+    }
+
+    const ING_V1: &str = "apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata: {name: shop}
+    spec:
+      ingressClassName: nginx
+      defaultBackend: {service: {name: web, port: {number: 80}}}
+      rules:
+        - host: shop.example.com
+          http:
+            paths:
+              - {path: /api, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}
+              - {path: /exact, pathType: Exact, backend: {service: {name: web, port: {number: 8080}}}}
+";
+
+    #[test]
+    fn ingress_v1_converts() {
+        let l = ok(&format!("{}  - {ING_V1}", with(SVC)));
+        let i = ingress(&l, "shop");
+        assert_eq!(i.class.as_deref(), Some("nginx"));
+        assert_eq!(
+            i.default_backend,
+            Some(IngressBackend { service: "web".into(), port: Some(BackendPort::Number(80)) })
+        );
+        assert_eq!(i.rules[0].host.as_deref(), Some("shop.example.com"));
+        let p = &i.rules[0].paths;
+        assert_eq!((p[0].path.as_str(), p[0].path_type), ("/api", PathType::Prefix));
+        assert_eq!(p[0].backend.port, Some(BackendPort::Name("http".into())));
+        assert_eq!(p[1].path_type, PathType::Exact);
+        assert_eq!(i.canary, None);
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    }
+
+    #[test]
+    fn ingress_v1_requires_path_type_and_absolute_paths() {
+        let text = format!("{}  - {}", with(SVC), ING_V1.replace("{path: /api, pathType: Prefix, ", "{path: /api, "));
+        let d = first_error(&text);
+        assert_eq!(
+            d.message,
+            "ingress/shop: spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified"
+        );
+        assert_eq!((d.line, d.column), (Some(22), Some(17)), "{d}");
+        let text = format!("{}  - {}", with(SVC), ING_V1.replace("path: /exact", "path: exact"));
+        assert!(first_error(&text)
+            .message
+            .contains("spec.rules[0].http.paths[1].path: Invalid value: \"exact\": must be an absolute path"));
+        let text = format!("{}  - {}", with(SVC), ING_V1.replace("pathType: Exact", "pathType: Exakt"));
+        let d = first_error(&text);
+        assert!(d.message.contains("pathType: Unsupported value: \"Exakt\""), "{d}");
+        assert_eq!(d.help.as_deref(), Some("did you mean `Exact`?"));
+    }
+
+    const ING_BETA: &str = "apiVersion: extensions/v1beta1
+    kind: Ingress
+    metadata:
+      name: old
+      annotations: {kubernetes.io/ingress.class: nginx}
+    spec:
+      backend: {serviceName: web, servicePort: 80}
+      rules:
+        - http:
+            paths:
+              - backend: {serviceName: web, servicePort: http}
+              - {path: /v2, pathType: Prefix, backend: {serviceName: web, servicePort: 8080}}
+";
+
+    #[test]
+    fn ingress_beta_forms_convert() {
+        for api in ["extensions/v1beta1", "networking.k8s.io/v1beta1"] {
+            let text = format!("{}  - {}", with(SVC), ING_BETA.replace("extensions/v1beta1", api));
+            let l = ok(&text);
+            let i = ingress(&l, "old");
+            assert_eq!(i.class.as_deref(), Some("nginx"), "{api}");
+            assert_eq!(
+                i.default_backend,
+                Some(IngressBackend { service: "web".into(), port: Some(BackendPort::Number(80)) })
+            );
+            let p = &i.rules[0].paths;
+            assert_eq!((p[0].path.as_str(), p[0].path_type), ("/", PathType::ImplementationSpecific));
+            assert_eq!(p[0].backend.port, Some(BackendPort::Name("http".into())));
+            assert_eq!((p[1].path.as_str(), p[1].path_type), ("/v2", PathType::Prefix));
+            assert_eq!(i.rules[0].host, None);
+        }
+        let text = format!(
+            "{}  - {}",
+            with(SVC),
+            ING_BETA.replace(
+                "backend: {serviceName: web, servicePort: http}",
+                "backend: {serviceNam: web, servicePort: http}"
+            )
+        );
+        let d = first_error(&text);
+        assert_eq!(d.message, "ingress/old: unknown field \"spec.rules[0].http.paths[0].backend.serviceNam\"");
+        assert_eq!(d.help.as_deref(), Some("did you mean `serviceName`?"));
+    }
+
+    #[test]
+    fn canary_annotations() {
+        let canary = |ann: &str| {
+            format!(
+                "{}  - {{apiVersion: networking.k8s.io/v1, kind: Ingress, metadata: {{name: c, annotations: {{{ann}}}}}, spec: {{rules: [{{http: {{paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}]}}}}]}}}}\n",
+                with(SVC)
+            )
+        };
+        let l = ok(&canary(
+            "nginx.ingress.kubernetes.io/canary: \"true\", nginx.ingress.kubernetes.io/canary-weight: \"10\"",
+        ));
+        assert_eq!(ingress(&l, "c").canary, Some(CanaryAnnotations { weight: 10, weight_total: 100, by_header: None }));
+        let l = ok(&canary("nginx.ingress.kubernetes.io/canary: \"true\", nginx.ingress.kubernetes.io/canary-weight-total: \"1000\", nginx.ingress.kubernetes.io/canary-by-header: X-Canary"));
+        assert_eq!(
+            ingress(&l, "c").canary,
+            Some(CanaryAnnotations { weight: 0, weight_total: 1000, by_header: Some("X-Canary".into()) })
+        );
+        let l = ok(&canary("nginx.ingress.kubernetes.io/canary-weight: \"10\""));
+        assert_eq!(ingress(&l, "c").canary, None, "not a canary without canary: true");
+        let d = first_error(&canary(
+            "nginx.ingress.kubernetes.io/canary: \"true\", nginx.ingress.kubernetes.io/canary-weight: abc",
+        ));
+        assert_eq!(d.message, "ingress/c: metadata.annotations.nginx.ingress.kubernetes.io/canary-weight: Invalid value: \"abc\": must be a non-negative integer");
+        let d = first_error(&canary(
+            "nginx.ingress.kubernetes.io/canary: \"true\", nginx.ingress.kubernetes.io/canary-weight: \"150\"",
+        ));
+        assert!(
+            d.message.ends_with("Invalid value: \"150\": must not be greater than canary-weight-total (100)"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn ingress_backends_to_missing_services_warn() {
+        let l = ok(&format!(
+            "{}  - {}",
+            with(SVC),
+            ING_V1.replace("name: web, port: {name: http}", "name: wbe, port: {name: http}")
+        ));
+        let w: Vec<&Diagnostic> = l.warnings.iter().filter(|w| w.message.contains("no Service named")).collect();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(
+            w[0].message,
+            "ingress/shop: spec.rules[0].http.paths[0].backend.service.name: no Service named wbe in the scenario; requests routed to it will fail"
+        );
+        assert_eq!(w[0].help.as_deref(), Some("did you mean `web`?"));
+        assert_eq!(w[0].line, Some(22));
+    }
+
+    #[test]
+    fn service_time_forms_and_queue() {
+        let img = |b: &str| format!("{DEP}images:\n  nginx: {b}\n");
+        let st = |b: &str| ok(&img(b)).scenario.images["nginx"].service_time;
+        assert_eq!(st("{serviceTime: 20ms}"), ServiceTime::fixed(SimDuration::from_millis(20)));
+        assert_eq!(st("{serviceTime: {fixed: 5ms}}"), ServiceTime::fixed(SimDuration::from_millis(5)));
+        assert_eq!(st("{serviceTime: {exponential: 10ms}}"), ServiceTime::exponential(SimDuration::from_millis(10)));
+        assert_eq!(
+            st("{serviceTime: {lognormal: {p50: 10ms, p99: 80ms}}}"),
+            ServiceTime::lognormal(SimDuration::from_millis(10), SimDuration::from_millis(80)).unwrap()
+        );
+        let l = ok(&img("{queue: 0}"));
+        assert_eq!(l.scenario.images["nginx"].queue, 0);
+        let l = ok(&img("{concurrency: 4}"));
+        assert_eq!(l.scenario.images["nginx"].queue, crate::traffic::server::DEFAULT_QUEUE_CAPACITY as u32);
+        let d = first_error(&img("{serviceTime: {lognormal: {p50: 80ms, p99: 10ms}}}"));
+        assert_eq!(
+            d.message,
+            "images.nginx.serviceTime.lognormal.p99: a lognormal service time needs p99 (10ms) at least p50 (80ms)"
+        );
+        let d = first_error(&img("{serviceTime: {gaussian: 10ms}}"));
+        assert!(d.message.contains("unknown field `gaussian` in a service time"), "{d}");
+        let d = first_error(&img("{queue: -1}"));
+        assert!(d.message.contains("queue: expected a queue length (a non-negative integer)"), "{d}");
+        let d = first_error(&img("{serviceTime: {fixed: 1ms, exponential: 2ms}}"));
+        assert!(d.message.contains("expected one of `fixed`, `exponential` or `lognormal`"), "{d}");
+    }
+
+    #[test]
+    fn kube_proxy_mode_and_endpoint_propagation() {
+        let l =
+            ok(&format!("{DEP}cluster: {{kubeProxy: {{mode: ipvs}}, controlPlane: {{endpointPropagation: 250ms}}}}\n"));
+        assert_eq!(l.scenario.control_plane.proxy_mode, ProxyMode::Ipvs);
+        assert_eq!(l.scenario.control_plane.endpoint_propagation, SimDuration::from_millis(250));
+        let l = ok(DEP);
+        assert_eq!(l.scenario.control_plane.proxy_mode, ProxyMode::Iptables);
+        assert_eq!(l.scenario.control_plane.endpoint_propagation, SimDuration::from_secs(1));
+        let d = first_error(&format!("{DEP}cluster: {{kubeProxy: {{mode: ipvz}}}}\n"));
+        assert_eq!(
+            d.message,
+            "cluster.kubeProxy.mode: Unsupported value: \"ipvz\": supported values: \"iptables\", \"ipvs\""
+        );
+        assert_eq!(d.help.as_deref(), Some("did you mean `ipvs`?"));
+    }
+
+    fn traffic(entries: &str) -> String {
+        format!("{}  - {ING_V1}traffic:\n{entries}", with(SVC))
+    }
+
+    #[test]
+    fn traffic_sources_in_every_form() {
+        let l = ok(&traffic(
+            "  - {target: service/web, rate: 200/s}
+  - {target: svc/web, rate: 1200/m, arrival: constant, timeout: 1s, path: /api, host: shop.example.com}
+  - {target: ingress/shop, rate: 0.5/s, canaryHeaderShare: 0.25}
+  - target: ing/shop
+    rate: {steps: [{at: 0s, rate: 100/s}, {at: 5m, rate: 300/s}]}
+  - target: service/web
+    namespace: default
+    rate: {diurnal: {peak: 300/s, trough: 50/s}}
+  - {target: service/web, rate: {diurnal: {peak: 10/h, trough: 0/s, period: 1h}}}
+",
+        ));
+        let t = &l.scenario.traffic;
+        assert_eq!(t.len(), 6);
+        assert_eq!(t[0].target, TrafficTarget::Service { namespace: "default".into(), name: "web".into() });
+        assert_eq!(t[0].rate, RateProfile::constant(Rate::per_sec(200)));
+        assert_eq!((t[0].arrival, t[0].timeout), (ArrivalProcess::Poisson, SimDuration::from_secs(30)));
+        assert_eq!((t[0].path.as_str(), t[0].host.as_deref(), t[0].canary_header_share), ("/", None, 0.0));
+        assert_eq!(t[1].rate, RateProfile::constant(Rate::per_sec(20)));
+        assert_eq!((t[1].arrival, t[1].timeout), (ArrivalProcess::Constant, SimDuration::from_secs(1)));
+        assert_eq!((t[1].path.as_str(), t[1].host.as_deref()), ("/api", Some("shop.example.com")));
+        assert_eq!(t[2].target, TrafficTarget::Ingress { namespace: "default".into(), name: "shop".into() });
+        assert_eq!(t[2].rate.max_rate().nano_per_sec(), 500_000_000);
+        assert_eq!(t[2].canary_header_share, 0.25);
+        assert_eq!(
+            t[3].rate,
+            RateProfile::steps(vec![
+                (crate::engine::SimTime::ZERO, Rate::per_sec(100)),
+                (crate::engine::SimTime::ZERO + SimDuration::from_secs(300), Rate::per_sec(300)),
+            ])
+        );
+        assert_eq!(
+            t[4].rate,
+            RateProfile::diurnal(Rate::per_sec(300), Rate::per_sec(50), crate::traffic::DEFAULT_DIURNAL_PERIOD)
+                .unwrap()
+        );
+        assert_eq!(
+            t[5].rate,
+            RateProfile::diurnal(Rate::per(10, SimDuration::from_secs(3600)), Rate::ZERO, SimDuration::from_secs(3600))
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn traffic_errors_are_located_and_suggest() {
+        let d = first_error(&traffic("  - {target: service/wbe, rate: 200/s}\n"));
+        assert_eq!(d.message, "traffic[0].target: traffic target service/wbe: no Service named wbe in the scenario");
+        assert_eq!(d.help.as_deref(), Some("did you mean `web`?"));
+        assert_eq!((d.line, d.column), (Some(25), Some(14)));
+        let d = first_error(&traffic("  - {target: service/web, rate: fast}\n"));
+        assert_eq!(d.message, "traffic[0].rate: invalid rate \"fast\"");
+        let d = first_error(&traffic("  - {target: service/web, rate: 200/s, timout: 1s}\n"));
+        assert_eq!(d.message, "traffic[0].timout: unknown field `timout` in a traffic source");
+        assert_eq!(d.help.as_deref(), Some("did you mean `timeout`?"));
+        let cases: &[(&str, &str)] = &[
+            ("{rate: 1/s}", "traffic[0]: target: Required value"),
+            ("{target: service/web}", "traffic[0]: rate: Required value"),
+            ("{target: deployment/web, rate: 1/s}", "traffic[0].target: invalid target \"deployment/web\""),
+            ("{target: ingress/web, rate: 1/s}", "no Ingress named web in the scenario"),
+            ("{target: service/web, rate: 200}", "traffic[0].rate: invalid rate 200: a rate needs a unit"),
+            ("{target: service/web, rate: 1/s, arrival: bursty}", "Unsupported value: \"bursty\""),
+            ("{target: service/web, rate: 1/s, timeout: 0s}", "the timeout must be more than 0"),
+            ("{target: service/web, rate: 1/s, canaryHeaderShare: 2}", "2 is not a share"),
+            ("{target: service/web, rate: 1/s, path: api}", "must be an absolute path"),
+            (
+                "{target: service/web, rate: 1/s, namespace: prod}",
+                "traffic[0].namespace: namespaces \"prod\" not found",
+            ),
+            (
+                "{target: service/web, rate: {diurnal: {peak: 5/s, trough: 9/s}}}",
+                "trough (9/s) is above its peak (5/s)",
+            ),
+            ("{target: service/web, rate: {steps: []}}", "expected at least one step"),
+            ("{target: service/web, rate: {linear: 1/s}}", "unknown field `linear` in a rate profile"),
+        ];
+        for (entry, want) in cases {
+            let e = errors(&traffic(&format!("  - {entry}\n")));
+            assert!(e.iter().any(|m| m.contains(want)), "{entry}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn traffic_targets_may_be_created_on_the_timeline() {
+        let text = format!(
+            "{DEP}timeline:\n  - {{at: 1m, run: kubectl expose deployment web --port=80 --name=front}}\ntraffic:\n  - {{target: service/front, rate: 10/s}}\n"
+        );
+        let l = ok(&text);
+        assert_eq!(l.scenario.traffic.len(), 1);
+    }
+
+    #[test]
+    fn expose_on_the_timeline() {
+        let dep = DEP.replace(
+            "[{name: web, image: nginx}]",
+            "[{name: web, image: nginx, ports: [{containerPort: 8080}, {containerPort: 9090}]}]",
+        );
+        let text = format!(
+            "{dep}timeline:
+  - {{at: 1m, run: kubectl expose deployment web --port=80 --target-port=http --type=LoadBalancer}}
+  - {{at: 2m, run: kubectl expose deploy/web --name=web-direct}}
+  - {{at: 3m, run: 'kubectl expose svc web --name=web-copy --selector=app=web,tier=front'}}
+  - {{at: 4m, run: kubectl delete service web-copy}}
+"
+        );
+        let l = ok(&text);
+        let ex: Vec<&crate::model::spec::ExposeSpec> = l
+            .scenario
+            .timeline
+            .iter()
+            .filter_map(|e| match &e.command {
+                KubectlCommand::Expose(x) => Some(x),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ex.len(), 3);
+        assert_eq!(ex[0].target.kind, Kind::Deployment);
+        assert_eq!(ex[0].service, "web");
+        assert_eq!(ex[0].service_type, ServiceType::LoadBalancer);
+        assert_eq!(ex[0].ports, [ServicePort { name: None, port: 80, target_port: TargetPort::Name("http".into()) }]);
+        assert_eq!(ex[0].selector, None);
+        assert_eq!(
+            ex[1].ports,
+            [
+                ServicePort { name: Some("port-1".into()), port: 8080, target_port: TargetPort::Number(8080) },
+                ServicePort { name: Some("port-2".into()), port: 9090, target_port: TargetPort::Number(9090) },
+            ],
+            "ports from the template's containers"
+        );
+        assert_eq!(ex[2].target.kind, Kind::Service);
+        assert_eq!(ex[2].ports[0].target_port, TargetPort::Name("http".into()), "copied from the service");
+        assert_eq!(ex[2].selector.as_ref().map(|s| s.len()), Some(2));
+    }
+
+    #[test]
+    fn expose_errors() {
+        let tl = |line: &str| format!("{DEP}timeline:\n  - {{at: 1m, run: '{line}'}}\n");
+        let d = first_error(&tl("kubectl expose deployment web"));
+        assert_eq!(d.message, "timeline[0].run: `kubectl expose deployment web`: error: couldn't find port via --port flag or introspection");
+        let cases: &[(&str, &str)] = &[
+            (
+                "kubectl expose deployment nope --port=80",
+                "Error from server (NotFound): deployments.apps \"nope\" not found",
+            ),
+            ("kubectl expose deployment web --port=abc", "strconv.Atoi: parsing \"abc\": invalid syntax"),
+            (
+                "kubectl expose deployment web --port=70000",
+                "spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive",
+            ),
+            ("kubectl expose deployment web --port=80 --type=Cluster", "spec.type: Unsupported value: \"Cluster\""),
+            ("kubectl expose deployment web --port=80 --portt=1", "unknown flag: --portt"),
+            ("kubectl expose", "You must provide one or more resources by argument or filename."),
+            ("kubectl expose daemonset x --port=80", "cannot expose a DaemonSet.apps"),
+            (
+                "kubectl expose deployment web --port=80 --target-port=Web",
+                "spec.ports[0].targetPort: Invalid value: \"Web\"",
+            ),
+        ];
+        for (line, want) in cases {
+            let e = errors(&tl(line));
+            assert!(e.iter().any(|m| m.contains(want)), "{line}: {e:?}");
+        }
+        let text = format!(
+            "{DEP}timeline:\n  - {{at: 1m, run: kubectl expose deployment web --port=80}}\n  - {{at: 2m, run: kubectl expose deployment web --port=81}}\n"
+        );
+        assert!(errors(&text)[0].contains("Error from server (AlreadyExists): services \"web\" already exists"));
+    }
 }

@@ -7,7 +7,10 @@ use super::node::Node;
 use super::registry::{not_found, Registry};
 use super::Loader;
 use crate::engine::{SimDuration, SimTime};
-use crate::model::spec::{Kind, KubectlCommand, NodeGroup, ObjectRef, ObjectSpec, TimelineEntry};
+use crate::model::spec::{
+    ExposeSpec, Kind, KubectlCommand, Labels, NodeGroup, Object, ObjectRef, ObjectSpec, ServicePort, ServiceSpec,
+    TargetPort, TimelineEntry,
+};
 
 const ENTRY_KEYS: &[&str] = &["at", "run", "fail", "partition", "recover"];
 
@@ -141,7 +144,7 @@ fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<Kube
                 return None;
             }
             for p in &objects {
-                reg.objects.insert(p.object.id.clone(), p.object.clone());
+                reg.record(p);
             }
             let objects = objects.into_iter().map(|p| p.object).collect();
             Some(if create { KubectlCommand::Create { objects } } else { KubectlCommand::Apply { objects } })
@@ -177,6 +180,57 @@ fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<Kube
             }
             Some(KubectlCommand::SetImage { target, images })
         }
+        Cmd::Expose { target, ports, target_port, service_type, name, selector } => {
+            let target = id(&target);
+            let Some(obj) = reg.objects.get(&target) else {
+                return fail(r, not_found(&target));
+            };
+            let service = name.unwrap_or_else(|| target.name.clone());
+            let svc = ObjectRef { kind: Kind::Service, namespace: ns.clone(), name: service.clone() };
+            if reg.objects.contains_key(&svc) {
+                let msg = format!("`{text}`: Error from server (AlreadyExists): services \"{service}\" already exists");
+                run.error(r, msg, Some("give the new Service another name with --name".into()));
+                return None;
+            }
+            let effective = match selector.clone().map_or_else(|| target_selector(&obj.spec), Ok) {
+                Ok(s) => s,
+                Err(why) => {
+                    let msg = format!(
+                        "`{text}`: error: couldn't retrieve selectors via --selector flag or introspection: {why}"
+                    );
+                    run.error(r, msg, Some("give the pods' labels with --selector=key=value".into()));
+                    return None;
+                }
+            };
+            let numbers: Vec<(i32, Option<TargetPort>)> = if !ports.is_empty() {
+                ports.iter().map(|p| (*p, None)).collect()
+            } else if let ObjectSpec::Service { spec, .. } = &obj.spec {
+                spec.ports.iter().map(|p| (p.port, Some(p.target_port.clone()))).collect()
+            } else {
+                reg.container_ports.get(&target).into_iter().flatten().map(|p| (*p, None)).collect()
+            };
+            if numbers.is_empty() {
+                run.error(
+                    r,
+                    format!("`{text}`: error: couldn't find port via --port flag or introspection"),
+                    Some(format!("add --port=PORT, or list a containerPort in the pod template of {target}")),
+                );
+                return None;
+            }
+            let many = numbers.len() > 1;
+            let ports: Vec<ServicePort> = numbers
+                .into_iter()
+                .enumerate()
+                .map(|(i, (port, own))| ServicePort {
+                    name: many.then(|| format!("port-{}", i + 1)),
+                    port,
+                    target_port: target_port.clone().or(own).unwrap_or(TargetPort::Number(port)),
+                })
+                .collect();
+            let spec = ServiceSpec { service_type, selector: Some(effective), ports: ports.clone() };
+            reg.insert(Object { id: svc, spec: ObjectSpec::Service { labels: Labels::new(), spec } });
+            Some(KubectlCommand::Expose(ExposeSpec { target, service, ports, service_type, selector }))
+        }
         Cmd::Rollout { action, target, to_revision } => {
             let target = id(&target);
             if !reg.objects.contains_key(&target) {
@@ -189,6 +243,30 @@ fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<Kube
                 RolloutAction::Restart => KubectlCommand::RolloutRestart { target },
             })
         }
+    }
+}
+
+/// The selector `kubectl expose` copies from its target (a Service selects by labels only).
+fn target_selector(spec: &ObjectSpec) -> Result<Labels, String> {
+    let from = |s: &crate::model::spec::Selector, what: &str| {
+        if s.match_expressions.is_empty() {
+            Ok(s.match_labels.clone())
+        } else {
+            Err(format!("the {what}'s selector has matchExpressions, which a Service's selector cannot express"))
+        }
+    };
+    match spec {
+        ObjectSpec::Deployment { spec, .. } => from(&spec.selector, "deployment"),
+        ObjectSpec::ReplicaSet { spec, .. } => from(&spec.selector, "replicaset"),
+        ObjectSpec::ReplicationController { spec, .. } => from(&spec.selector, "replicationcontroller"),
+        ObjectSpec::Pod { labels, .. } if labels.is_empty() => {
+            Err("the pod has no labels and cannot be exposed".into())
+        }
+        ObjectSpec::Pod { labels, .. } => Ok(labels.clone()),
+        ObjectSpec::Service { spec, .. } => {
+            spec.selector.clone().ok_or_else(|| "the service has no pod selector set".into())
+        }
+        _ => Err("it has no selector".into()),
     }
 }
 

@@ -367,3 +367,51 @@ mod tests {
         assert_eq!(go_map(&m), "map[string]string{\"app\":\"web\", \"tier\":\"x\"}");
     }
 }
+
+pub(crate) const DNS1035_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+
+/// RFC 1035 label (Service names): a DNS label that starts with a letter.
+pub(crate) fn is_dns1035_label(s: &str) -> bool {
+    is_dns_label(s) && s.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+}
+
+/// IsValidPortName: an IANA_SVC_NAME (a named `targetPort` or container port).
+pub(crate) fn port_name_errors(port: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if port.len() > 15 {
+        errs.push("must be no more than 15 characters".to_string());
+    }
+    let b = port.as_bytes();
+    if b.is_empty() || !b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-') {
+        errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".into());
+    } else if !b.iter().any(u8::is_ascii_lowercase) {
+        errs.push("must contain at least one letter (a-z)".into());
+    } else if port.contains("--") {
+        errs.push("must not contain consecutive hyphens".into());
+    } else if b.first() == Some(&b'-') || b.last() == Some(&b'-') {
+        errs.push("must not begin or end with a hyphen".into());
+    }
+    errs
+}
+
+pub(crate) const PORT_RANGE_MSG: &str = "must be between 1 and 65535, inclusive";
+
+#[cfg(test)]
+mod port_tests {
+    use super::*;
+
+    #[test]
+    fn port_names_follow_iana_svc_name() {
+        assert!(port_name_errors("http").is_empty());
+        assert!(port_name_errors("web-80").is_empty());
+        assert_eq!(port_name_errors("8080"), ["must contain at least one letter (a-z)"]);
+        assert_eq!(
+            port_name_errors("Http"),
+            ["must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)"]
+        );
+        assert_eq!(port_name_errors("a--b"), ["must not contain consecutive hyphens"]);
+        assert_eq!(port_name_errors("-ab"), ["must not begin or end with a hyphen"]);
+        assert_eq!(port_name_errors("abcdefghijklmnop"), ["must be no more than 15 characters"]);
+        assert!(is_dns1035_label("web") && !is_dns1035_label("1web") && !is_dns1035_label("a.b"));
+    }
+}

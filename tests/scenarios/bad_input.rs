@@ -60,6 +60,13 @@ const CASES: &[(&str, &str, Option<usize>)] = &[
     ("gt-without-integer.yaml", "matchExpressions[0].values[0]: Invalid value: \"eight\": for 'Gt', 'Lt' operators, the value must be an integer", Some(11)),
     ("affinity-weight-zero.yaml", "preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0: must be in the range 1-100", Some(9)),
     ("label-unknown-node.yaml", "Error from server (NotFound): nodes \"gpu-1\" not found", Some(9)),
+    ("ingress-missing-path-type.yaml", "ingress/shop: spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified", Some(15)),
+    ("canary-weight-not-a-number.yaml", "ingress/shop-canary: metadata.annotations.nginx.ingress.kubernetes.io/canary-weight: Invalid value: \"abc\": must be a non-negative integer", Some(14)),
+    ("traffic-unknown-target.yaml", "traffic[0].target: traffic target service/wbe: no Service named wbe in the scenario", Some(9)),
+    ("traffic-rate-in-words.yaml", "traffic[0].rate: invalid rate \"fast\"", Some(10)),
+    ("traffic-misspelt-key.yaml", "traffic[0].arival: unknown field `arival` in a traffic source", Some(11)),
+    ("lognormal-p99-below-p50.yaml", "images.web:1.serviceTime.lognormal.p99: a lognormal service time needs p99 (10ms) at least p50 (80ms)", Some(5)),
+    ("expose-without-port.yaml", "`kubectl expose deployment web`: error: couldn't find port via --port flag or introspection", Some(14)),
 ];
 
 #[test]
@@ -104,6 +111,19 @@ fn suggestions_name_the_closest_valid_word() {
     assert_eq!(help("taint-bad-effect.yaml"), "did you mean `NoSchedule`?");
     assert_eq!(help("cordon-unknown-node.yaml"), "the scenario's nodes (cluster.nodes): worker-1 .. worker-3");
     assert_eq!(help("label-unknown-node.yaml"), "the scenario's nodes (cluster.nodes): worker-1 .. worker-3");
+    assert_eq!(help("traffic-unknown-target.yaml"), "did you mean `web`?");
+    assert_eq!(help("traffic-misspelt-key.yaml"), "did you mean `arrival`?");
+}
+
+#[test]
+fn traffic_and_ingress_errors_point_at_the_value() {
+    let col = |name: &str| first_error(name).column;
+    assert_eq!(col("canary-weight-not-a-number.yaml"), Some(52));
+    assert_eq!(col("traffic-unknown-target.yaml"), Some(13));
+    assert_eq!(col("traffic-rate-in-words.yaml"), Some(11));
+    assert_eq!(col("traffic-misspelt-key.yaml"), Some(5));
+    assert_eq!(col("lognormal-p99-below-p50.yaml"), Some(35));
+    assert_eq!(col("expose-without-port.yaml"), Some(10));
 }
 
 #[test]
@@ -121,7 +141,11 @@ fn the_good_fixture_loads_with_defaults_and_warnings() {
         warnings.iter().any(|w| w.contains("fields accepted but not simulated: spec.template.spec.containers[0].env")),
         "{warnings:?}"
     );
-    assert!(warnings.iter().any(|w| w.contains("kinds not simulated yet") && w.contains("Service")), "{warnings:?}");
+    assert!(!warnings.iter().any(|w| w.contains("kinds not simulated yet") && w.contains("Service")), "{warnings:?}");
+    assert!(
+        s.objects.iter().any(|o| matches!(o.spec, kubesim::model::spec::ObjectSpec::Service { .. })),
+        "the Service converts"
+    );
     match &s.objects[0].spec {
         kubesim::model::spec::ObjectSpec::Deployment { spec, .. } => {
             assert_eq!(spec.replicas, 6, "--set applied");
