@@ -1,49 +1,341 @@
 //! Services, Ingress and traffic: availability and latency as users feel them.
 
-use super::support::repo_path;
-use kubesim::engine::SimDuration;
-use kubesim::model::spec::*;
-use kubesim::traffic::{ArrivalProcess, Rate, RateProfile};
+use super::support::{run, run_text};
+use kubesim::metrics::traffic::Failure;
+use kubesim::sim::Outcome;
 
-fn with_traffic(rel: &str, rate: u64, service: &str, selector: &[(&str, &str)]) -> kubesim::Scenario {
-    let mut s = match kubesim::load_file(&repo_path(rel), &[]) {
-        Ok(l) => l.scenario,
-        Err(d) => panic!("{d:?}"),
-    };
-    let selector: Labels = selector.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    s.objects.push(Object {
-        id: ObjectRef { kind: Kind::Service, namespace: "default".into(), name: service.into() },
-        spec: ObjectSpec::Service {
-            labels: Labels::new(),
-            spec: ServiceSpec {
-                service_type: ServiceType::ClusterIP,
-                selector: Some(selector),
-                ports: vec![ServicePort { name: None, port: 80, target_port: TargetPort::Number(80) }],
-            },
-        },
-    });
-    s.traffic.push(TrafficSpec {
-        target: TrafficTarget::Service { namespace: "default".into(), name: service.into() },
-        path: "/".into(),
-        host: None,
-        rate: RateProfile::constant(Rate::per(rate, SimDuration::from_secs(1))),
-        arrival: ArrivalProcess::Poisson,
-        timeout: SimDuration::from_secs(1),
-        canary_header_share: 0.0,
-    });
-    s
+fn failures(o: &Outcome, why: Failure) -> u64 {
+    o.metrics.traffic.failures.get(&why).copied().unwrap_or(0)
+}
+
+/// The values of one time-series column, with their times in seconds.
+fn column(o: &Outcome, name: &str) -> Vec<(f64, Option<f64>)> {
+    let ts = &o.metrics.timeseries;
+    let Some(i) = ts.columns.iter().position(|c| c == name) else { panic!("no column {name}: {:?}", ts.columns) };
+    ts.rows.iter().map(|(t, row)| (t.as_secs_f64(), row[i])).collect()
 }
 
 #[test]
-fn smoke() {
-    let s = with_traffic("scenarios/nginx-rolling-update.yaml", 100, "nginx", &[("app", "nginx")]);
-    let o = kubesim::simulate(&s, None);
+fn the_nginx_example_stays_available_through_its_ingress_across_the_rollout_and_the_scale() {
+    let (_, o) = run("scenarios/nginx-rolling-update.yaml", &[]);
     let t = &o.metrics.traffic;
-    eprintln!("{} {} {:?} {:?} {:?}", t.total.requests, t.total.errors, t.failures, t.total.p50_ms(), t.total.p99_ms());
-    eprintln!("unavail {:?}", t.unavailable());
-    let s = with_traffic("scenarios/recreate.yaml", 100, "api", &[("app", "api")]);
-    let o = kubesim::simulate(&s, None);
+    let availability = (t.total.requests - t.total.errors) as f64 / t.total.requests as f64;
+    assert!(availability >= 0.99, "availability {availability}: {:?}", t.failures);
+    // 100 requests a second from 30s to the end at 6m.
+    assert!((32_000..34_000).contains(&t.total.requests), "{} requests", t.total.requests);
+    // Every failure is a request sent to a pod on its way out, before the proxies knew.
+    assert_eq!(t.total.errors, failures(&o, Failure::ConnectionRefused));
+    assert_eq!(t.services[0].name, "nginx-service");
+    assert_eq!(t.services[0].run.requests, t.total.requests, "the Ingress sends everything to its one backend");
+    let pods: Vec<_> = o.store.pods.iter().filter(|p| !p.is_gone()).collect();
+    assert_eq!(pods.len(), 10);
+    assert!(pods.iter().all(|p| p.spec.containers[0].image == "nginx:1.18-alpine"));
+    // Ten endpoints at the end.
+    assert_eq!(column(&o, "service/nginx-service/endpoints").last().and_then(|v| v.1), Some(10.0));
+}
+
+#[test]
+fn a_recreate_rollout_under_traffic_has_an_outage_as_long_as_the_gap_between_old_and_new_pods() {
+    let (_, o) = run("scenarios/recreate.yaml", &[]);
+    let pods = &o.store.pods;
+    let last_old_leaves = pods.iter().filter(|p| p.revision == 1).filter_map(|p| p.terminating).max();
+    let first_new_ready = pods.iter().filter(|p| p.revision == 2).filter_map(|p| p.first_ready).min();
+    let (Some(leaves), Some(ready)) = (last_old_leaves, first_new_ready) else { panic!("no rollout") };
+    let gap = ready.since(leaves).as_secs_f64();
     let t = &o.metrics.traffic;
-    eprintln!("{} {} {:?} {:?} {:?}", t.total.requests, t.total.errors, t.failures, t.total.p50_ms(), t.total.p99_ms());
-    eprintln!("unavail {:?}", t.unavailable());
+    let down = t.unavailable().as_secs_f64();
+    assert!(gap > 10.0, "the new pods need a pull and readyAfter: gap {gap}");
+    // The EndpointSlice controller hears of both changes after the same API latency.
+    assert!((down - gap).abs() < 0.05, "unavailable {down}s, gap {gap}s");
+    // 50 requests a second find no endpoints for as long (Poisson: within 4 sigma).
+    let refused = failures(&o, Failure::NoEndpoints) as f64;
+    let expected = 50.0 * down;
+    assert!((refused - expected).abs() < 4.0 * expected.sqrt(), "{refused} refused, {expected} expected");
+    assert!(t.total.errors as f64 >= refused);
+}
+
+/// Two Deployments behind two Services; the main Ingress and a canary one at weight 10.
+const CANARY: &str = "
+name: canary
+seed: 11
+duration: 130s
+cluster:
+  nodes: [{name: node, count: 2, capacity: {cpu: '8', memory: 16Gi, pods: 110}}]
+images:
+  shop:1: {pull: 1s, start: 0s}
+  shop:2: {pull: 1s, start: 0s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: shop-v1}
+    spec:
+      replicas: 3
+      selector: {matchLabels: {app: shop, track: stable}}
+      template:
+        metadata: {labels: {app: shop, track: stable}}
+        spec: {containers: [{name: shop, image: 'shop:1'}]}
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: shop-v2}
+    spec:
+      replicas: 1
+      selector: {matchLabels: {app: shop, track: canary}}
+      template:
+        metadata: {labels: {app: shop, track: canary}}
+        spec: {containers: [{name: shop, image: 'shop:2'}]}
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: shop-stable}
+    spec: {selector: {app: shop, track: stable}, ports: [{port: 80}]}
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: shop-canary}
+    spec: {selector: {app: shop, track: canary}, ports: [{port: 80}]}
+  - apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata: {name: shop}
+    spec:
+      rules:
+        - host: shop.example.com
+          http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: shop-stable, port: {number: 80}}}}]}
+  - apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata:
+      name: shop-canary
+      annotations:
+        nginx.ingress.kubernetes.io/canary: 'true'
+        nginx.ingress.kubernetes.io/canary-weight: '10'
+    spec:
+      rules:
+        - host: shop.example.com
+          http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: shop-canary, port: {number: 80}}}}]}
+traffic:
+  - target: ingress/shop
+    host: shop.example.com
+    path: /cart
+    rate: {steps: [{at: 10s, rate: 200/s}, {at: 120s, rate: 0/s}]}
+";
+
+#[test]
+fn a_canary_ingress_at_weight_10_gets_a_tenth_of_the_requests() {
+    let o = run_text(CANARY);
+    let t = &o.metrics.traffic;
+    assert_eq!(t.total.errors, 0, "{:?}", t.failures);
+    let by_name = |n: &str| t.services.iter().find(|s| s.name == n).map_or(0, |s| s.run.requests);
+    let (stable, canary) = (by_name("shop-stable"), by_name("shop-canary"));
+    let n = (stable + canary) as f64;
+    assert!((21_000.0..23_000.0).contains(&n), "{n} requests");
+    let share = canary as f64 / n;
+    // Binomial: sd = sqrt(0.1 * 0.9 / n) = 0.002; allow 4 sd.
+    assert!((share - 0.10).abs() < 4.0 * (0.09 / n).sqrt(), "canary share {share}");
+}
+
+#[test]
+fn without_a_canary_header_rule_no_header_share_moves_traffic() {
+    let text = CANARY.replace(
+        "rate: {steps: [{at: 10s, rate: 200/s}, {at: 120s, rate: 0/s}]}",
+        "rate: {steps: [{at: 10s, rate: 200/s}, {at: 120s, rate: 0/s}]}\n    canaryHeaderShare: 0.5",
+    );
+    let with_header = run_text(&text);
+    let plain = run_text(CANARY);
+    let canary =
+        |o: &Outcome| o.metrics.traffic.services.iter().find(|s| s.name == "shop-canary").map_or(0, |s| s.run.requests);
+    assert_eq!(canary(&with_header), canary(&plain), "the canary Ingress has no canary-by-header");
+    let by_header = text.replace(
+        "canary-weight: '10'",
+        "canary-weight: '10'\n        nginx.ingress.kubernetes.io/canary-by-header: X-Canary",
+    );
+    let o = run_text(&by_header);
+    let t = &o.metrics.traffic;
+    let share = canary(&o) as f64 / t.total.requests as f64;
+    // Half carry the header; of the other half a tenth: 0.55.
+    assert!((share - 0.55).abs() < 0.02, "canary share {share}");
+}
+
+/// One pod with 4 workers and a fixed 50 ms per request: 80 requests a second at most.
+fn saturation(replicas_later: &str) -> String {
+    format!(
+        "
+name: saturation
+seed: 5
+duration: 240s
+sample: 5s
+cluster:
+  nodes: [{{name: node, count: 1, capacity: {{cpu: '8', memory: 16Gi, pods: 110}}}}]
+images:
+  api:1: {{pull: 1s, start: 0s, concurrency: 4, serviceTime: 50ms}}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: api}}
+    spec:
+      replicas: 1
+      selector: {{matchLabels: {{app: api}}}}
+      template:
+        metadata: {{labels: {{app: api}}}}
+        spec: {{containers: [{{name: api, image: 'api:1'}}]}}
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: api}}
+    spec: {{selector: {{app: api}}, ports: [{{port: 80}}]}}
+traffic:
+  - target: service/api
+    rate: {{steps: [{{at: 10s, rate: 40/s}}, {{at: 60s, rate: 120/s}}]}}
+    timeout: 2s
+timeline:
+  - at: 150s
+    run: kubectl scale deployment/api --replicas={replicas_later}
+"
+    )
+}
+
+#[test]
+fn a_saturated_pod_shows_rising_p99_then_timeouts_and_more_replicas_bring_it_down() {
+    let o = run_text(&saturation("4"));
+    let p99 = column(&o, "service/api/latency_p99_ms");
+    let at = |t: f64| p99.iter().find(|(s, _)| *s == t).and_then(|(_, v)| *v);
+    let before = at(50.0).unwrap_or(f64::NAN);
+    // Half loaded (40/s on 80/s), a few requests wait for a worker.
+    assert!((50.0..100.0).contains(&before), "under capacity the p99 is within two service times: {before}");
+    // Overloaded at 120/s for 80/s of capacity: the queue grows until requests wait 2s.
+    let rising = [65.0, 70.0, 80.0].map(|t| at(t).unwrap_or(0.0));
+    assert!(rising[0] < rising[1] && rising[1] < rising[2], "p99 rises: {rising:?}");
+    assert!(rising[2] > 1_000.0, "{rising:?}");
+    assert!(failures(&o, Failure::Timeout) > 1_000, "{:?}", o.metrics.traffic.failures);
+    // Four replicas (320/s) drain the queue: p99 is back near the service time.
+    let after = at(230.0).unwrap_or(f64::NAN);
+    assert!(after < 100.0, "p99 after the scale-out {after}");
+    let errors = column(&o, "service/api/errors");
+    assert_eq!(errors.last().and_then(|e| e.1), Some(0.0), "no more timeouts at the end");
+}
+
+#[test]
+fn littles_law_holds_on_a_steady_run() {
+    // 4 replicas of 4 workers at 200/s with an exponential 50ms: about 10 requests held.
+    let text = saturation("4")
+        .replace("replicas: 1", "replicas: 4")
+        .replace("serviceTime: 50ms", "serviceTime: {exponential: 50ms}")
+        .replace("{at: 10s, rate: 40/s}, {at: 60s, rate: 120/s}", "{at: 20s, rate: 200/s}, {at: 230s, rate: 0/s}");
+    let o = run_text(&text);
+    let t = &o.metrics.traffic;
+    assert_eq!(t.total.errors, 0, "{:?}", t.failures);
+    let horizon = o.end.as_secs_f64();
+    let throughput = t.total.requests as f64 / horizon;
+    let mean_latency_s = t.total.latency.mean().unwrap_or(0.0) / 1e6;
+    let l = t.mean_held(o.end);
+    let little = throughput * mean_latency_s;
+    assert!((l - little).abs() / little < 0.01, "L = {l}, lambda W = {little}");
+    assert!((9.0..12.0).contains(&l), "L = {l}");
+}
+
+#[test]
+fn variants_of_a_scenario_see_the_same_requests() {
+    let (_, surge1) = run("scenarios/nginx-rolling-update.yaml", &[]);
+    let (_, surge3) =
+        run("scenarios/nginx-rolling-update.yaml", &["deployment/nginx-dep.spec.strategy.rollingUpdate.maxSurge=3"]);
+    // Arrivals come from their own stream: the same count whatever the rollout does (the
+    // few still in flight at the end aside).
+    let (a, b) = (surge1.metrics.traffic.total.requests, surge3.metrics.traffic.total.requests);
+    assert!(a.abs_diff(b) <= 2, "{a} vs {b}");
+}
+
+#[test]
+fn kubectl_expose_creates_the_service_the_traffic_needs() {
+    let text = "
+name: expose
+duration: 60s
+cluster:
+  nodes: [{name: node, count: 1}]
+images:
+  web:1: {pull: 1s, start: 0s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web, labels: {app: web}}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec: {containers: [{name: web, image: 'web:1', ports: [{containerPort: 8080}]}]}
+traffic:
+  - target: service/web
+    rate: 10/s
+timeline:
+  - at: 20s
+    run: kubectl expose deployment web --port=80 --target-port=8080
+";
+    let o = run_text(text);
+    let t = &o.metrics.traffic;
+    // No Service for the first 20s, then one with two endpoints after a second or so.
+    let missing = failures(&o, Failure::NoService) as f64;
+    assert!((150.0..260.0).contains(&missing), "{missing} requests found no Service");
+    assert_eq!(t.total.errors, failures(&o, Failure::NoService) + failures(&o, Failure::NoEndpoints));
+    assert!(failures(&o, Failure::NoEndpoints) < 30, "{:?}", t.failures);
+    assert!(t.services[0].run.requests - t.services[0].run.errors > 350);
+    assert_eq!(t.services[0].endpoints, 2);
+}
+
+#[test]
+fn graceful_termination_finishes_in_flight_requests_and_a_short_grace_period_kills_them() {
+    let base = "
+name: grace
+seed: 9
+duration: 120s
+cluster:
+  nodes: [{name: node, count: 2, capacity: {cpu: '8', memory: 16Gi, pods: 110}}]
+images:
+  slow:1: {pull: 1s, start: 0s, stop: 5s, concurrency: 50, serviceTime: 4s}
+  slow:2: {pull: 1s, start: 0s, stop: 5s, concurrency: 50, serviceTime: 4s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: slow}
+    spec:
+      replicas: 3
+      selector: {matchLabels: {app: slow}}
+      template:
+        metadata: {labels: {app: slow}}
+        spec:
+          terminationGracePeriodSeconds: GRACE
+          containers: [{name: slow, image: 'slow:1'}]
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: slow}
+    spec: {selector: {app: slow}, ports: [{port: 80}]}
+traffic:
+  - target: service/slow
+    rate: {steps: [{at: 10s, rate: 20/s}]}
+    timeout: 10s
+timeline:
+  - at: 40s
+    run: kubectl set image deployment/slow slow=slow:2
+";
+    // The app takes 5s to exit after SIGTERM and requests take 4s: with 30s of grace,
+    // whatever a pod holds when it is told to stop still finishes.
+    let o = run_text(&base.replace("GRACE", "30"));
+    assert_eq!(failures(&o, Failure::PodKilled), 0, "{:?}", o.metrics.traffic.failures);
+    // With 1s of grace, the kubelet kills the app with requests in flight.
+    let o = run_text(&base.replace("GRACE", "1"));
+    assert!(failures(&o, Failure::PodKilled) > 20, "{:?}", o.metrics.traffic.failures);
+}
+
+#[test]
+fn traffic_never_changes_what_the_cluster_does() {
+    let (scenario, with) = run("scenarios/nginx-rolling-update.yaml", &[]);
+    let mut quiet = scenario.clone();
+    quiet.traffic.clear();
+    let without = kubesim::simulate(&quiet, None);
+    assert!(with.metrics.traffic.total.requests > 30_000);
+    let life = |o: &Outcome| -> Vec<_> {
+        o.store
+            .pods
+            .iter()
+            .map(|p| (p.name.clone(), p.node, p.created, p.first_ready, p.terminating, p.deleted))
+            .collect()
+    };
+    assert_eq!(life(&with), life(&without));
+    let words =
+        |o: &Outcome| -> Vec<_> { o.recorder.records.iter().map(|e| (e.time, e.reason, e.message.clone())).collect() };
+    assert_eq!(words(&with), words(&without));
 }
