@@ -339,3 +339,24 @@ fn traffic_never_changes_what_the_cluster_does() {
         |o: &Outcome| -> Vec<_> { o.recorder.records.iter().map(|e| (e.time, e.reason, e.message.clone())).collect() };
     assert_eq!(words(&with), words(&without));
 }
+
+#[test]
+fn applying_a_new_canary_weight_moves_the_split_from_10_to_50_to_100_percent() {
+    let (_, o) = run("scenarios/canary-ingress.yaml", &[]);
+    let stable = column(&o, "service/shop-stable/requests");
+    let canary = column(&o, "service/shop-canary/requests");
+    let share = |from: f64, to: f64| {
+        let sum = |c: &[(f64, Option<f64>)]| -> f64 {
+            c.iter().filter(|(t, _)| *t > from && *t <= to).filter_map(|(_, v)| *v).sum()
+        };
+        let (s, c) = (sum(&stable), sum(&canary));
+        (c / (s + c), s + c)
+    };
+    // Each phase skips the first 5s sample after the apply (the change takes the API latency).
+    for ((from, to), weight) in [((30.0, 120.0), 0.10), ((125.0, 240.0), 0.50), ((245.0, 360.0), 1.0)] {
+        let (got, n) = share(from, to);
+        let sd = (weight * (1.0 - weight) / n).sqrt();
+        assert!((got - weight).abs() <= 4.0 * sd + 1e-9, "{from}-{to}s: canary share {got}, weight {weight}");
+    }
+    assert_eq!(o.metrics.traffic.total.errors, 0, "{:?}", o.metrics.traffic.failures);
+}
