@@ -6,7 +6,7 @@ pub mod timeseries;
 pub mod traffic;
 
 use crate::engine::SimTime;
-use crate::model::spec::{Kind, KubectlCommand, ObjectSpec, Scenario};
+use crate::model::spec::{Action, Kind, KubectlCommand, ObjectSpec, Scenario};
 use crate::model::store::{DeployId, PodId, Store};
 pub use rollouts::{Rollout, RolloutTracker};
 pub use timeseries::TimeSeries;
@@ -85,13 +85,13 @@ pub fn service_keys(scenario: &Scenario) -> Vec<(String, String)> {
         }
     }
     for entry in &scenario.timeline {
-        match &entry.command {
-            KubectlCommand::Apply { objects } | KubectlCommand::Create { objects } => {
+        match &entry.action {
+            Action::Kubectl(KubectlCommand::Apply { objects } | KubectlCommand::Create { objects }) => {
                 for obj in objects.iter().filter(|o| matches!(o.spec, ObjectSpec::Service { .. })) {
                     add(&obj.id.namespace, &obj.id.name);
                 }
             }
-            KubectlCommand::Expose(e) => add(&e.target.namespace, &e.service),
+            Action::Kubectl(KubectlCommand::Expose(e)) => add(&e.target.namespace, &e.service),
             _ => {}
         }
     }
@@ -102,8 +102,8 @@ pub fn service_keys(scenario: &Scenario) -> Vec<(String, String)> {
 /// time-series columns are known before the run starts.
 fn deployment_keys(scenario: &Scenario) -> Vec<(String, String)> {
     let mut keys = Vec::new();
-    let timeline_objects = scenario.timeline.iter().flat_map(|e| match &e.command {
-        KubectlCommand::Apply { objects } | KubectlCommand::Create { objects } => objects.as_slice(),
+    let timeline_objects = scenario.timeline.iter().flat_map(|e| match &e.action {
+        Action::Kubectl(KubectlCommand::Apply { objects } | KubectlCommand::Create { objects }) => objects.as_slice(),
         _ => &[],
     });
     for obj in scenario.objects.iter().chain(timeline_objects) {

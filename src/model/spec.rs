@@ -168,6 +168,8 @@ pub struct PodSpec {
     pub preemption_policy: PreemptionPolicy,
     pub affinity: Affinity,
     pub topology_spread: Vec<TopologySpreadConstraint>,
+    /// The pod has an `emptyDir` volume (kubectl drain needs `--delete-emptydir-data`).
+    pub has_empty_dir: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -574,6 +576,15 @@ pub struct ImageBehavior {
     pub service_time: ServiceTime,
     /// Image size, for the scheduler's ImageLocality score.
     pub size_bytes: i64,
+    /// `crashAfter`: how long the process runs before it exits with an error (drawn anew at
+    /// every start); None: it runs until stopped.
+    pub crash_after: Option<ServiceTime>,
+    /// `livenessFailAfter`: how long after start the app stops answering its liveness probe
+    /// (a hang); None: it keeps answering.
+    pub liveness_fail_after: Option<ServiceTime>,
+    /// `memoryUsage`: the working set the process reaches once started; above the
+    /// container's memory limit it is OOMKilled (exit 137).
+    pub memory_usage_bytes: Option<i64>,
 }
 
 impl Default for ImageBehavior {
@@ -589,6 +600,9 @@ impl Default for ImageBehavior {
             queue: crate::traffic::server::DEFAULT_QUEUE_CAPACITY as u32,
             service_time: ServiceTime::Fixed(SimDuration::from_millis(10)),
             size_bytes: 100 * 1024 * 1024,
+            crash_after: None,
+            liveness_fail_after: None,
+            memory_usage_bytes: None,
         }
     }
 }
@@ -621,6 +635,21 @@ pub struct ControlPlane {
     pub endpoint_propagation: SimDuration,
     /// kube-proxy's mode (`proxyMode: iptables | ipvs`).
     pub proxy_mode: ProxyMode,
+    /// Kubelet: how often a node reports its status and renews its Lease
+    /// (`nodeStatusUpdateFrequency`, 10s).
+    pub node_status_update_frequency: SimDuration,
+    /// Node lifecycle controller: how often it checks the nodes (`nodeMonitorPeriod`, 5s).
+    pub node_monitor_period: SimDuration,
+    /// Nodes evicted from per second in a healthy zone (`nodeEvictionRate`, 0.1).
+    pub node_eviction_rate: f64,
+    /// ... in an unhealthy zone of a large cluster (`secondaryNodeEvictionRate`, 0.01).
+    pub secondary_node_eviction_rate: f64,
+    /// Clusters of at most this many nodes stop evicting in an unhealthy zone
+    /// (`largeClusterSizeThreshold`, 50).
+    pub large_cluster_size_threshold: u32,
+    /// A zone with at least this share of nodes not ready (and at least 3) is unhealthy
+    /// (`unhealthyZoneThreshold`, 0.55).
+    pub unhealthy_zone_threshold: f64,
 }
 
 impl Default for ControlPlane {
@@ -635,6 +664,12 @@ impl Default for ControlPlane {
             sandbox_creation: SimDuration::from_millis(500),
             endpoint_propagation: SimDuration::from_secs(1),
             proxy_mode: ProxyMode::Iptables,
+            node_status_update_frequency: SimDuration::from_secs(10),
+            node_monitor_period: SimDuration::from_secs(5),
+            node_eviction_rate: 0.1,
+            secondary_node_eviction_rate: 0.01,
+            large_cluster_size_threshold: 50,
+            unhealthy_zone_threshold: 0.55,
         }
     }
 }
@@ -710,6 +745,90 @@ pub enum KubectlCommand {
     },
     /// `expose deployment NAME --port=P [--target-port=T] [--type=T] [--name=N]`.
     Expose(ExposeSpec),
+    /// `drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force]
+    /// [--grace-period=N] [--timeout=D]`.
+    Drain(DrainSpec),
+}
+
+/// `kubectl drain`: cordon, then evict every pod through the eviction API, retrying those a
+/// PodDisruptionBudget refuses every 5s, as kubectl does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrainSpec {
+    pub node: String,
+    /// `--ignore-daemonsets`: leave DaemonSet pods (without it, their presence is an error).
+    pub ignore_daemonsets: bool,
+    /// `--delete-emptydir-data`: evict pods with emptyDir volumes (without it, an error).
+    pub delete_emptydir_data: bool,
+    /// `--force`: also delete pods that no controller manages (without it, an error).
+    pub force: bool,
+    /// `--grace-period=N` seconds; None (or kubectl's -1): each pod's own.
+    pub grace_period: Option<i64>,
+    /// `--timeout=D`: give up after this long; None (kubectl's 0s): never.
+    pub timeout: Option<SimDuration>,
+}
+
+/// What a node fault entry names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FaultTarget {
+    /// `node/NAME`.
+    Node(String),
+    /// `zone/NAME`: every node whose `topology.kubernetes.io/zone` label is NAME.
+    Zone(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeFaultKind {
+    /// `fail:` the node crashes: its kubelet stops and its containers with it.
+    Fail,
+    /// `partition:` the node loses the API server: its pods keep running (and serving),
+    /// but it sends no heartbeats and hears nothing.
+    Partition,
+    /// `recover:` the node is back (rebooted after a crash, reconnected after a partition).
+    Recover,
+}
+
+/// `fail: node/NAME`, `partition: zone/NAME`, `recover: node/NAME` on the timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeFault {
+    pub kind: NodeFaultKind,
+    pub target: FaultTarget,
+}
+
+/// What a timeline entry does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// `run: kubectl ...`.
+    Kubectl(KubectlCommand),
+    /// `fail:`, `partition:` or `recover:`.
+    Fault(NodeFault),
+}
+
+/// Random failures (`faults:`), drawn from the Faults stream: every variant of a sweep with
+/// the same seed sees the same failures at the same times.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultsSpec {
+    /// Node crashes, per node group (or for all nodes).
+    pub nodes: Vec<NodeFaultProcess>,
+    /// Container crashes.
+    pub containers: Vec<ContainerFaultProcess>,
+}
+
+/// Each node (of `group`, or every node) crashes after an exponential time of mean `mtbf`
+/// and recovers after an exponential time of mean `mttr`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeFaultProcess {
+    /// A `cluster.nodes[].name`; None: every node.
+    pub group: Option<String>,
+    pub mtbf: SimDuration,
+    pub mttr: SimDuration,
+}
+
+/// Each running container (of pods on nodes of `group`, or everywhere) crashes after an
+/// exponential time of mean `mtbf` from its start.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerFaultProcess {
+    pub group: Option<String>,
+    pub mtbf: SimDuration,
 }
 
 /// `kubectl expose`: a Service for a workload, with the workload's selector as it is when
@@ -732,7 +851,17 @@ pub struct TimelineEntry {
     pub at: SimTime,
     /// The line as the user wrote it, for events and narration.
     pub text: String,
-    pub command: KubectlCommand,
+    pub action: Action,
+}
+
+impl TimelineEntry {
+    /// The kubectl command of a `run:` entry.
+    pub fn kubectl(&self) -> Option<&KubectlCommand> {
+        match &self.action {
+            Action::Kubectl(c) => Some(c),
+            Action::Fault(_) => None,
+        }
+    }
 }
 
 /// A validated scenario, ready to run.
@@ -752,6 +881,8 @@ pub struct Scenario {
     pub timeline: Vec<TimelineEntry>,
     /// The `traffic:` sources, in file order.
     pub traffic: Vec<TrafficSpec>,
+    /// The `faults:` section.
+    pub faults: FaultsSpec,
 }
 
 /// Where a traffic source sends its requests.

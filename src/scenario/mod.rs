@@ -141,6 +141,7 @@ fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnosti
         objects,
         timeline,
         traffic,
+        faults: Default::default(),
     };
     Ok(Loaded { scenario, warnings: r.diags })
 }

@@ -253,9 +253,9 @@ fn timeline_commands_convert() {
     let t = &l.scenario.timeline;
     assert_eq!(t.len(), 2);
     assert!(
-        matches!(&t[0].command, KubectlCommand::SetImage { images, .. } if images[0] == ("web".into(), "nginx:2".into()))
+        matches!(t[0].kubectl(), Some(KubectlCommand::SetImage { images, .. }) if images[0] == ("web".into(), "nginx:2".into()))
     );
-    assert!(matches!(&t[1].command, KubectlCommand::RolloutUndo { to_revision: Some(1), .. }));
+    assert!(matches!(t[1].kubectl(), Some(KubectlCommand::RolloutUndo { to_revision: Some(1), .. })));
     assert!(l.warnings.iter().any(|w| w.message.contains("`fail` is not simulated yet")));
 }
 
@@ -657,8 +657,8 @@ mod scheduling_and_priority {
             load_str(&dir.join("s.yaml"), &format!("{DEP}timeline:\n{entries}"), &[])
         };
         let l = run(&["kubectl apply -f class.yaml", "kubectl apply -f pod.yaml"]).unwrap();
-        match &l.scenario.timeline[1].command {
-            KubectlCommand::Apply { objects } => match &objects[0].spec {
+        match l.scenario.timeline[1].kubectl() {
+            Some(KubectlCommand::Apply { objects }) => match &objects[0].spec {
                 ObjectSpec::Pod { spec, .. } => assert_eq!(spec.priority, 42),
                 other => panic!("{other:?}"),
             },
@@ -743,7 +743,7 @@ timeline:
 "
         );
         let l = ok(&text);
-        let t: Vec<&KubectlCommand> = l.scenario.timeline.iter().map(|e| &e.command).collect();
+        let t: Vec<&KubectlCommand> = l.scenario.timeline.iter().filter_map(|e| e.kubectl()).collect();
         assert_eq!(t[0], &KubectlCommand::Cordon { node: "worker-3".into() });
         assert_eq!(t[1], &KubectlCommand::Uncordon { node: "gpu".into() });
         assert_eq!(
@@ -1198,8 +1198,8 @@ mod services_ingress_and_traffic {
             .scenario
             .timeline
             .iter()
-            .filter_map(|e| match &e.command {
-                KubectlCommand::Expose(x) => Some(x),
+            .filter_map(|e| match e.kubectl() {
+                Some(KubectlCommand::Expose(x)) => Some(x),
                 _ => None,
             })
             .collect();

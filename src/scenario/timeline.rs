@@ -80,7 +80,7 @@ fn entry(e: &Node, at: SimDuration, w: &mut World, r: &mut Report) -> Option<Tim
         (Some(run), None) => {
             let text = run.string(r)?;
             let command = command(&run, &text, w, r)?;
-            Some(TimelineEntry { at: SimTime::ZERO + at, text, command })
+            Some(TimelineEntry { at: SimTime::ZERO + at, text, action: crate::model::spec::Action::Kubectl(command) })
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod controllers;
 mod kubelet;
+mod nodes;
 mod objects;
 mod scheduling;
 mod services;

@@ -3,7 +3,7 @@
 use super::objects::{not_found, resource_phrase, ApiError};
 use super::Sim;
 use crate::controllers::deployment::rollback::{find_rollback_target, Revision};
-use crate::model::spec::{Kind, KubectlCommand, ObjectRef, PodTemplate, Taint, TaintEffect};
+use crate::model::spec::{Action, Kind, KubectlCommand, ObjectRef, PodTemplate, Taint, TaintEffect};
 use crate::model::store::{DeployId, ProgressReason, RsKind};
 use std::sync::Arc;
 
@@ -14,8 +14,14 @@ fn node_ref(name: &str) -> ObjectRef {
 impl Sim<'_> {
     pub(super) fn run_timeline_entry(&mut self, i: usize) {
         let Some(entry) = self.scenario.timeline.get(i) else { return };
-        let (text, command) = (entry.text.clone(), entry.command.clone());
-        let errors = self.run_kubectl(&command);
+        let (text, action) = (entry.text.clone(), entry.action.clone());
+        let errors = match &action {
+            Action::Kubectl(command) => self.run_kubectl(command),
+            Action::Fault(fault) => {
+                self.node_fault(fault);
+                Vec::new()
+            }
+        };
         let now = self.kernel.now();
         for (object, error) in errors {
             self.recorder.warning(now, "KubectlError", object, format!("{text}: {error}"));
@@ -51,6 +57,7 @@ impl Sim<'_> {
                 check(&node_ref(node), self.label_node(node, set, remove, *overwrite))
             }
             KubectlCommand::Expose(e) => check(&e.target, self.expose(e)),
+            KubectlCommand::Drain(d) => check(&node_ref(&d.node), self.drain(d)),
         }
         errors
     }

@@ -12,9 +12,9 @@
 use crate::support::{active_at, available_at, change_points, lives};
 use kubesim::engine::{SimDuration, SimTime};
 use kubesim::model::spec::{
-    ContainerSpec, ControlPlane, DeploymentSpec, DeploymentStrategy, ImageBehavior, IntOrPercent, Kind, KubectlCommand,
-    NodeGroup, Object, ObjectRef, ObjectSpec, PodSpec, PodTemplate, Probe, PullPolicy, Resources, RestartPolicy,
-    Scenario, ScoringStrategy, Selector, TimelineEntry,
+    Action, ContainerSpec, ControlPlane, DeploymentSpec, DeploymentStrategy, ImageBehavior, IntOrPercent, Kind,
+    KubectlCommand, NodeGroup, Object, ObjectRef, ObjectSpec, PodSpec, PodTemplate, Probe, PullPolicy, Resources,
+    RestartPolicy, Scenario, ScoringStrategy, Selector, TimelineEntry,
 };
 use kubesim::model::store::{PodPhase, Store};
 use kubesim::sim::Outcome;
@@ -183,7 +183,7 @@ impl Case {
                         KubectlCommand::RolloutUndo { target, to_revision: None },
                     ),
                 };
-                TimelineEntry { at: t(c.at_s), text, command }
+                TimelineEntry { at: t(c.at_s), text, action: Action::Kubectl(command) }
             })
             .collect();
         Scenario {
@@ -199,6 +199,7 @@ impl Case {
             objects,
             timeline,
             traffic: Vec::new(),
+            faults: Default::default(),
         }
     }
 
