@@ -4,4 +4,5 @@
 pub mod deployment;
 pub mod disruption;
 pub mod endpoints;
+pub mod node_lifecycle;
 pub mod replicaset;

@@ -1,6 +1,7 @@
 //! Observers: they read the store after events and record what users measure. They never
 //! change the simulation.
 
+pub mod recovery;
 pub mod rollouts;
 pub mod timeseries;
 pub mod traffic;
@@ -22,6 +23,7 @@ pub struct Metrics {
     pub pods_evicted: u64,
     pub pods_preempted: u64,
     pub traffic: TrafficMetrics,
+    pub recovery: recovery::RecoveryTracker,
 }
 
 impl Metrics {
@@ -31,6 +33,7 @@ impl Metrics {
             services.iter().map(|(ns, name)| timeseries::column_name(ns, name)).collect();
         Metrics {
             timeseries: TimeSeries::new(&deployment_keys(scenario), &service_columns),
+            recovery: recovery::RecoveryTracker::default(),
             traffic: TrafficMetrics::new(&service_columns, !scenario.traffic.is_empty()),
             rollouts: RolloutTracker::default(),
             scheduling_latency_us: Vec::new(),
@@ -50,6 +53,15 @@ impl Metrics {
 
     pub fn observe_deployment(&mut self, store: &Store, d: DeployId, now: SimTime) {
         self.rollouts.observe(store, d, now);
+        self.recovery.observe(store, d, now);
+    }
+
+    pub fn fault_started(&mut self, what: &str, now: SimTime) {
+        self.recovery.fault_started(what, now);
+    }
+
+    pub fn nodes_down_changed(&mut self, store: &Store, down: Vec<bool>, now: SimTime) {
+        self.recovery.nodes_down_changed(store, down, now);
     }
 
     pub fn pod_scheduled(&mut self, store: &Store, pod: PodId, now: SimTime) {

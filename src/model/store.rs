@@ -103,6 +103,8 @@ pub struct Pod {
     /// First time the pod became Ready.
     pub first_ready: Option<SimTime>,
     pub terminating: Option<SimTime>,
+    /// A deletion's grace period when it differs from the spec's (`--grace-period`).
+    pub grace_override: Option<crate::engine::SimDuration>,
     pub deleted: Option<SimTime>,
     pub containers: Vec<ContainerStatus>,
     /// Last status reason worth reporting (`CrashLoopBackOff`, `Unschedulable`, ...).
@@ -480,7 +482,11 @@ impl Store {
     /// A PodDisruptionBudget's status now: how many of its pods may be disrupted.
     pub fn pdb_status(&self, pdb: &Pdb) -> crate::controllers::disruption::PdbStatus {
         let pods = self.bound_pods_matching(std::slice::from_ref(&pdb.namespace), &pdb.selector);
-        let healthy = pods.iter().filter(|&&p| self.pods[p as usize].is_ready()).count() as i32;
+        // The disruption controller counts Ready pods that are not being deleted.
+        let healthy = pods
+            .iter()
+            .filter(|&&p| self.pods[p as usize].is_ready() && self.pods[p as usize].terminating.is_none())
+            .count() as i32;
         let expected = if matches!(pdb.min_available, Some(super::spec::IntOrPercent::Int(_))) {
             pods.len() as i32
         } else {

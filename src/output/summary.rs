@@ -38,8 +38,34 @@ impl Summary {
         }
         insert_rollouts(&mut f, outcome);
         insert_traffic(&mut f, outcome);
+        insert_recoveries(&mut f, outcome);
         Summary { fields: f }
     }
+}
+
+fn insert_recoveries(f: &mut Map<String, Value>, outcome: &Outcome) {
+    let recoveries = &outcome.metrics.recovery.recoveries;
+    if recoveries.is_empty() {
+        return;
+    }
+    let list: Vec<Value> = recoveries
+        .iter()
+        .map(|r| {
+            json!({
+                "fault": r.what,
+                "at_s": r.at.as_secs_f64(),
+                "recovered_s": r.recovered.map(|t| t.as_secs_f64()),
+                "duration_s": r.recovered.map(|t| t.since(r.at).as_secs_f64()),
+            })
+        })
+        .collect();
+    let durations: Vec<f64> =
+        recoveries.iter().filter_map(|r| r.recovered.map(|t| t.since(r.at).as_secs_f64())).collect();
+    if !durations.is_empty() {
+        let mean = durations.iter().sum::<f64>() / durations.len() as f64;
+        f.insert("time_to_recover_s".into(), json!((mean * 1000.0).round() / 1000.0));
+    }
+    f.insert("recoveries".into(), Value::Array(list));
 }
 
 /// A latency in milliseconds to the microsecond.

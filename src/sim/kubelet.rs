@@ -56,8 +56,12 @@ pub enum Step {
 impl Sim<'_> {
     pub(super) fn kubelet_step(&mut self, pod: PodId, generation: u32, step: Step) {
         let p = &self.store.pods[pod as usize];
-        if p.generation != generation || p.deleted.is_some() || p.node.is_none() {
+        if p.generation != generation || p.deleted.is_some() {
             return;
+        }
+        match p.node {
+            Some(node) if self.kubelet_running(node) => {}
+            _ => return,
         }
         match step {
             Step::Admit => {
@@ -350,7 +354,7 @@ impl Sim<'_> {
     fn stop_pod(&mut self, pod: PodId) {
         let now = self.kernel.now();
         let p = &self.store.pods[pod as usize];
-        let grace = p.spec.termination_grace;
+        let grace = p.grace_override.unwrap_or(p.spec.termination_grace);
         let running: Vec<(String, String)> = p
             .spec
             .containers

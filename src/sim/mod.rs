@@ -3,6 +3,7 @@
 //! writes wake the components that watch them after the API latency, as informers do.
 
 mod controllers;
+mod drain;
 mod kubelet;
 mod nodes;
 mod objects;
@@ -15,7 +16,7 @@ use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream};
 use crate::metrics::Metrics;
 use crate::model::events::Recorder;
 use crate::model::spec::{ImageBehavior, Scenario};
-use crate::model::store::{DeployId, PodId, RsId, Store};
+use crate::model::store::{DeployId, NodeId, PodId, RsId, Store};
 use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,6 +46,18 @@ pub enum Event {
     RequestDone(PodId, crate::traffic::RequestId),
     /// A traffic source's requests past their deadline time out.
     RequestTimeouts(u32),
+    /// The node lifecycle controller's monitor tick that finds a silent node (its epoch).
+    NodeMonitor(NodeId, u32),
+    /// ... and the tick that finds it posting status again.
+    NodeBack(NodeId, u32),
+    /// A zone's rate limiter frees a slot for tainting the next NotReady node.
+    ZoneEvictions(u32),
+    /// The taint manager evicts a pod whose toleration ran out (pod, node, node epoch).
+    TaintEviction(PodId, NodeId, u32),
+    /// A random node fault (process, node, true = fail / false = recover).
+    RandomNodeFault(u32, NodeId, bool),
+    /// kubectl drain's next round.
+    DrainStep(u32),
     /// Observers sample the cluster.
     Sample,
 }
@@ -67,6 +80,8 @@ pub struct Sim<'s> {
     rs_sync_pending: Vec<bool>,
     deploy_sync_pending: Vec<bool>,
     net: services::Network,
+    nodes: nodes::NodeLifecycle,
+    drains: Vec<drain::Drain>,
     traffic: traffic::Traffic,
     /// Deployments whose pods changed in the current event, for the observers.
     dirty: BTreeSet<DeployId>,
@@ -102,6 +117,8 @@ impl<'s> Sim<'s> {
             schedule_pending: false,
             rs_sync_pending: Vec::new(),
             deploy_sync_pending: Vec::new(),
+            nodes: nodes::NodeLifecycle::default(),
+            drains: Vec::new(),
             net: services::Network::new(&crate::metrics::service_keys(scenario)),
             traffic: traffic::Traffic::new(&scenario.traffic, seed),
             dirty: BTreeSet::new(),
@@ -119,6 +136,7 @@ impl<'s> Sim<'s> {
     /// Runs the scenario to its end.
     pub fn run(mut self) -> Outcome {
         self.create_nodes();
+        self.start_node_lifecycle();
         let objects = self.scenario.objects.clone();
         for obj in &objects {
             if let Err(e) = self.create_object(obj) {
@@ -180,6 +198,12 @@ impl<'s> Sim<'s> {
             Event::RequestArrival(source) => self.request_arrival(source),
             Event::RequestDone(pod, id) => self.request_done(pod, id),
             Event::RequestTimeouts(source) => self.request_timeouts(source),
+            Event::NodeMonitor(node, epoch) => self.node_monitor(node, epoch),
+            Event::NodeBack(node, epoch) => self.node_back(node, epoch),
+            Event::ZoneEvictions(zone) => self.zone_evictions(zone),
+            Event::TaintEviction(pod, node, epoch) => self.taint_eviction(pod, node, epoch),
+            Event::RandomNodeFault(process, node, fail) => self.random_node_fault(process, node, fail),
+            Event::DrainStep(i) => self.drain_step(i),
             Event::Sample => {
                 let now = self.kernel.now();
                 self.metrics.sample(&self.store, now);

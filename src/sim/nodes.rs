@@ -1,13 +1,438 @@
-//! Node failures and recovery, and draining (being built: see the issue notes).
+//! Nodes fail and recover: crashes and partitions (from the timeline or random faults), the
+//! node lifecycle controller that notices the silence, the taint manager that evicts, and
+//! the kubelet's clean-up when the node comes back.
+//!
+//! Heartbeats cost no events: a kubelet posts status every `nodeStatusUpdateFrequency` from
+//! its start, so the last post before a failure is computed, and the controller's monitor
+//! tick that notices it is scheduled directly.
 
-use super::objects::ApiError;
-use super::Sim;
-use crate::model::spec::{DrainSpec, NodeFault};
+use super::{Event, Sim};
+use crate::controllers::node_lifecycle::{
+    eviction, eviction_rate, last_heartbeat, not_ready_at, tick_after, unreachable_taint, with_default_tolerations,
+    zone_state, Eviction, UNREACHABLE,
+};
+use crate::engine::{Purpose, SimDuration, SimTime, Stream};
+use crate::model::spec::{FaultTarget, NodeFault, NodeFaultKind, TaintEffect};
+use crate::model::store::{ContainerState, NodeId, PodId, PodPhase};
+use std::collections::{BTreeMap, VecDeque};
+
+const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
+
+/// What the node lifecycle model knows of one node.
+#[derive(Clone, Debug)]
+pub(super) struct NodeHealth {
+    /// The kubelet runs (false after a crash).
+    pub kubelet_up: bool,
+    /// The kubelet reaches the API server (false during a partition).
+    pub connected: bool,
+    /// Heartbeats have been posted every period since this time (while up and connected).
+    heartbeats_since: SimTime,
+    /// The controller has marked it NotReady.
+    pub not_ready: bool,
+    /// Bumped on every failure and recovery: stale monitor ticks and evictions see it.
+    epoch: u32,
+    /// Tainted unreachable:NoExecute (pods are being evicted).
+    no_execute: bool,
+    zone: usize,
+}
+
+impl NodeHealth {
+    /// Down as far as its pods are concerned: crashed or cut off.
+    pub fn is_down(&self) -> bool {
+        !self.kubelet_up || !self.connected
+    }
+}
+
+#[derive(Default)]
+struct Zone {
+    /// Nodes waiting for their NoExecute taint, in the order they went NotReady.
+    queue: VecDeque<NodeId>,
+    /// The rate limiter's next free slot (token bucket of burst 1).
+    next_slot: SimTime,
+    timer_pending: bool,
+}
+
+#[derive(Default)]
+pub(super) struct NodeLifecycle {
+    pub health: Vec<NodeHealth>,
+    zones: Vec<Zone>,
+    /// Random node faults: (process, node) -> its own stream.
+    fault_streams: BTreeMap<(u32, NodeId), Stream>,
+}
 
 impl Sim<'_> {
-    pub(super) fn node_fault(&mut self, _fault: &NodeFault) {}
-
-    pub(super) fn drain(&mut self, _d: &DrainSpec) -> Result<(), ApiError> {
-        Err("error: kubectl drain is not simulated yet".into())
+    /// After the nodes exist: their health records, and the first random faults.
+    pub(super) fn start_node_lifecycle(&mut self) {
+        let mut zone_names: Vec<String> = Vec::new();
+        for n in &self.store.nodes {
+            let zone = n.labels.get(ZONE_LABEL).cloned().unwrap_or_default();
+            let z = match zone_names.iter().position(|x| *x == zone) {
+                Some(z) => z,
+                None => {
+                    zone_names.push(zone);
+                    zone_names.len() - 1
+                }
+            };
+            self.nodes.health.push(NodeHealth {
+                kubelet_up: true,
+                connected: true,
+                heartbeats_since: SimTime::ZERO,
+                not_ready: false,
+                epoch: 0,
+                no_execute: false,
+                zone: z,
+            });
+        }
+        self.nodes.zones = zone_names.iter().map(|_| Zone::default()).collect();
+        let seed = self.scenario.seed;
+        for (p, process) in self.scenario.faults.nodes.iter().enumerate() {
+            for node in self.group_nodes(process.group.as_deref()) {
+                let index = (p as u64) << 32 | u64::from(node);
+                let mut stream = Stream::indexed(seed, Purpose::Faults, index + 1);
+                let at = SimTime::ZERO + exponential(process.mtbf, &mut stream);
+                self.nodes.fault_streams.insert((p as u32, node), stream);
+                if at <= self.end {
+                    self.kernel.schedule_at(at, Event::RandomNodeFault(p as u32, node, true));
+                }
+            }
+        }
     }
+
+    /// The nodes of a group (`cluster.nodes[].name`), or all.
+    pub(super) fn group_nodes(&self, group: Option<&str>) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut next: NodeId = 0;
+        for g in &self.scenario.nodes {
+            for _ in 0..g.count {
+                if group.is_none_or(|name| name == g.name) {
+                    out.push(next);
+                }
+                next += 1;
+            }
+        }
+        out
+    }
+
+    /// A random fault fires: the node fails, or comes back; the next one is drawn from the
+    /// node's own stream, so every variant of a sweep sees the same times.
+    pub(super) fn random_node_fault(&mut self, process: u32, node: NodeId, fail: bool) {
+        let Some(spec) = self.scenario.faults.nodes.get(process as usize) else { return };
+        let (mtbf, mttr) = (spec.mtbf, spec.mttr);
+        let Some(stream) = self.nodes.fault_streams.get_mut(&(process, node)) else { return };
+        let wait = exponential(if fail { mttr } else { mtbf }, stream);
+        let at = self.kernel.now() + wait;
+        if at <= self.end {
+            self.kernel.schedule_at(at, Event::RandomNodeFault(process, node, !fail));
+        }
+        let kind = if fail { NodeFaultKind::Fail } else { NodeFaultKind::Recover };
+        let what =
+            format!("{} node/{} (random)", if fail { "fail" } else { "recover" }, self.store.nodes[node as usize].name);
+        self.node_changes(node, kind, &what);
+    }
+
+    /// `fail:`, `partition:` or `recover:` from the timeline.
+    pub(super) fn node_fault(&mut self, fault: &NodeFault) {
+        let nodes: Vec<NodeId> = match &fault.target {
+            FaultTarget::Node(name) => self.store.node_by_name.get(name).copied().into_iter().collect(),
+            FaultTarget::Zone(zone) => (0..self.store.nodes.len() as NodeId)
+                .filter(|&n| self.store.nodes[n as usize].labels.get(ZONE_LABEL) == Some(zone))
+                .collect(),
+        };
+        let verb = match fault.kind {
+            NodeFaultKind::Fail => "fail",
+            NodeFaultKind::Partition => "partition",
+            NodeFaultKind::Recover => "recover",
+        };
+        for n in nodes {
+            let what = format!("{verb} node/{}", self.store.nodes[n as usize].name);
+            self.node_changes(n, fault.kind, &what);
+        }
+    }
+
+    fn node_changes(&mut self, node: NodeId, kind: NodeFaultKind, what: &str) {
+        let now = self.kernel.now();
+        let h = &self.nodes.health[node as usize];
+        let was_down = h.is_down();
+        match kind {
+            NodeFaultKind::Fail if h.kubelet_up => self.node_goes_silent(node, true),
+            NodeFaultKind::Partition if h.kubelet_up && h.connected => self.node_goes_silent(node, false),
+            NodeFaultKind::Recover if was_down => self.node_comes_back(node),
+            _ => return,
+        }
+        if kind != NodeFaultKind::Recover {
+            self.metrics.fault_started(what, now);
+        }
+        self.recount_down_nodes();
+    }
+
+    /// The kubelet stops posting status: crashed (its containers die with it) or cut off
+    /// (its containers keep running and serving).
+    fn node_goes_silent(&mut self, node: NodeId, crash: bool) {
+        let now = self.kernel.now();
+        let cp = &self.scenario.control_plane;
+        let h = &mut self.nodes.health[node as usize];
+        let last = last_heartbeat(h.heartbeats_since, now, cp.node_status_update_frequency);
+        if crash {
+            h.kubelet_up = false;
+        } else {
+            h.connected = false;
+        }
+        h.epoch += 1;
+        let epoch = h.epoch;
+        if !h.not_ready {
+            let at = not_ready_at(last, cp);
+            self.kernel.schedule_at(at, Event::NodeMonitor(node, epoch));
+        }
+        // The kubelet's own timers stop: a crashed one forgets, a cut-off one cannot report.
+        let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
+        for pod in pods {
+            self.store.pods[pod as usize].generation += 1;
+            if crash {
+                self.server_lost(pod);
+            }
+        }
+    }
+
+    /// The node lifecycle controller's monitor tick for a silent node.
+    pub(super) fn node_monitor(&mut self, node: NodeId, epoch: u32) {
+        let h = &self.nodes.health[node as usize];
+        if h.epoch != epoch || !h.is_down() || h.not_ready {
+            return;
+        }
+        let now = self.kernel.now();
+        self.nodes.health[node as usize].not_ready = true;
+        let name = self.store.nodes[node as usize].name.clone();
+        self.store.nodes[node as usize].ready = false;
+        self.recorder.normal(
+            now,
+            "NodeNotReady",
+            format!("node/{name}"),
+            format!("Node {name} status is now: NodeNotReady"),
+        );
+        // TaintNodesByCondition: no new pods, at once.
+        self.add_taint(node, TaintEffect::NoSchedule);
+        // MarkPodsNotReady: the pods leave their Services' endpoints.
+        let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
+        for pod in pods {
+            let p = &mut self.store.pods[pod as usize];
+            if p.ready_since.take().is_some() {
+                for c in &mut p.containers {
+                    c.ready = false;
+                }
+                let object = format!("pod/{}", p.name);
+                self.recorder.warning(now, "NodeNotReady", object, "Node is not ready".into());
+                self.pod_changed(pod);
+            }
+        }
+        let zone = self.nodes.health[node as usize].zone;
+        self.nodes.zones[zone].queue.push_back(node);
+        self.process_zones();
+    }
+
+    fn add_taint(&mut self, node: NodeId, effect: TaintEffect) {
+        let taint = unreachable_taint(effect);
+        let taints = &mut self.store.nodes[node as usize].taints;
+        if !taints.contains(&taint) {
+            taints.push(taint);
+        }
+    }
+
+    /// Each zone's rate-limited queue of nodes to taint NoExecute, at the rate its health
+    /// allows now.
+    fn process_zones(&mut self) {
+        let now = self.kernel.now();
+        let cp = self.scenario.control_plane.clone();
+        let states = self.zone_states();
+        let all_down = states.iter().all(|s| *s == crate::controllers::node_lifecycle::ZoneState::FullDisruption);
+        let cluster = self.store.nodes.len();
+        for (z, state) in states.into_iter().enumerate() {
+            let rate = eviction_rate(state, all_down, cluster, &cp);
+            loop {
+                let zone = &mut self.nodes.zones[z];
+                // Nodes that came back before their turn leave the queue.
+                while let Some(&n) = zone.queue.front() {
+                    if self.nodes.health[n as usize].not_ready {
+                        break;
+                    }
+                    zone.queue.pop_front();
+                }
+                let Some(&node) = zone.queue.front() else { break };
+                if rate <= 0.0 || zone.next_slot > now {
+                    // Look again when a slot frees, or at the next monitor tick (the zone's
+                    // health may change).
+                    let at = if rate > 0.0 { zone.next_slot } else { tick_after(now, cp.node_monitor_period) };
+                    if !zone.timer_pending {
+                        zone.timer_pending = true;
+                        self.kernel.schedule_at(at, Event::ZoneEvictions(z as u32));
+                    }
+                    break;
+                }
+                zone.queue.pop_front();
+                zone.next_slot = now + SimDuration((1e6 / rate).round() as u64);
+                self.taint_no_execute(node);
+            }
+        }
+    }
+
+    pub(super) fn zone_evictions(&mut self, zone: u32) {
+        if let Some(z) = self.nodes.zones.get_mut(zone as usize) {
+            z.timer_pending = false;
+        }
+        self.process_zones();
+    }
+
+    fn zone_states(&self) -> Vec<crate::controllers::node_lifecycle::ZoneState> {
+        let mut counts = vec![(0usize, 0usize); self.nodes.zones.len()];
+        for h in &self.nodes.health {
+            if h.not_ready {
+                counts[h.zone].1 += 1;
+            } else {
+                counts[h.zone].0 += 1;
+            }
+        }
+        counts.into_iter().map(|(r, nr)| zone_state(r, nr, &self.scenario.control_plane)).collect()
+    }
+
+    /// The taint manager starts on a node: each pod is evicted now, later, or never.
+    fn taint_no_execute(&mut self, node: NodeId) {
+        let now = self.kernel.now();
+        self.add_taint(node, TaintEffect::NoExecute);
+        self.nodes.health[node as usize].no_execute = true;
+        let epoch = self.nodes.health[node as usize].epoch;
+        let taints = self.store.nodes[node as usize].taints.clone();
+        let seconds = self.scenario.control_plane.default_toleration_seconds;
+        let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
+        for pod in pods {
+            let own = &self.store.pods[pod as usize].spec.tolerations;
+            let tolerations = with_default_tolerations(own, seconds).unwrap_or_else(|| own.clone());
+            match eviction(&tolerations, &taints) {
+                Eviction::Now => self.taint_eviction(pod, node, epoch),
+                Eviction::After(d) => self.kernel.schedule_at(now + d, Event::TaintEviction(pod, node, epoch)),
+                Eviction::Never => {}
+            }
+        }
+    }
+
+    /// `TaintManagerEviction`: the pod is deleted; on a node that cannot confirm, it stays
+    /// Terminating, and its controller replaces it.
+    pub(super) fn taint_eviction(&mut self, pod: PodId, node: NodeId, epoch: u32) {
+        let h = &self.nodes.health[node as usize];
+        let p = &self.store.pods[pod as usize];
+        if h.epoch != epoch || !h.no_execute || p.node != Some(node) || p.terminating.is_some() || p.is_gone() {
+            return;
+        }
+        let now = self.kernel.now();
+        let object = format!("pod/{}", p.name);
+        let message = format!("Marking for deletion Pod {}/{}", p.namespace, p.name);
+        self.recorder.normal(now, "TaintManagerEviction", object, message);
+        self.metrics.pods_evicted += 1;
+        self.delete_pod(pod);
+    }
+
+    /// The node is back: the kubelet posts status again, the controller marks it Ready at
+    /// its next tick and lifts the taints; the kubelet cleans up deleted pods and restarts
+    /// the containers a crash killed.
+    fn node_comes_back(&mut self, node: NodeId) {
+        let now = self.kernel.now();
+        let h = &mut self.nodes.health[node as usize];
+        let crashed = !h.kubelet_up;
+        h.kubelet_up = true;
+        h.connected = true;
+        h.heartbeats_since = now;
+        h.epoch += 1;
+        let epoch = h.epoch;
+        if h.not_ready {
+            let at = tick_after(now, self.scenario.control_plane.node_monitor_period);
+            self.kernel.schedule_at(at, Event::NodeBack(node, epoch));
+        }
+        let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
+        for pod in pods {
+            self.kubelet_resync(pod, crashed);
+        }
+    }
+
+    /// The kubelet after a reboot or a reconnection looks at one of its pods.
+    fn kubelet_resync(&mut self, pod: PodId, crashed: bool) {
+        let now = self.kernel.now();
+        let p = &mut self.store.pods[pod as usize];
+        if p.is_gone() {
+            return;
+        }
+        p.generation += 1;
+        let generation = p.generation;
+        if p.terminating.is_some() {
+            self.kernel.schedule_at(now, Event::Kubelet(pod, generation, super::Step::Stop));
+            return;
+        }
+        if matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
+            return;
+        }
+        let was_running = p.containers.iter().any(|c| c.started_at.is_some() || c.state == ContainerState::Running);
+        if crashed || !was_running {
+            // Everything starts again from the sandbox; containers that ran count a restart.
+            for c in &mut p.containers {
+                if c.state == ContainerState::Running {
+                    c.restarts += 1;
+                }
+                c.state = ContainerState::Waiting("ContainerCreating");
+                c.started_at = None;
+                c.ready = false;
+            }
+            p.ready_since = None;
+            if crashed {
+                p.phase = PodPhase::Pending;
+            }
+            self.kernel.schedule_at(now, Event::Kubelet(pod, generation, super::Step::Admit));
+        } else {
+            // Still running: its next status post says Ready again.
+            let ready = p.containers.iter().all(|c| c.state == ContainerState::Running);
+            if ready && p.ready_since.is_none() {
+                for c in &mut p.containers {
+                    c.ready = true;
+                }
+                p.ready_since = Some(now);
+            }
+        }
+        self.pod_changed(pod);
+    }
+
+    /// The controller sees the heartbeats again: Ready, taints lifted.
+    pub(super) fn node_back(&mut self, node: NodeId, epoch: u32) {
+        let h = &mut self.nodes.health[node as usize];
+        if h.epoch != epoch || h.is_down() || !h.not_ready {
+            return;
+        }
+        h.not_ready = false;
+        h.no_execute = false;
+        let now = self.kernel.now();
+        let n = &mut self.store.nodes[node as usize];
+        n.ready = true;
+        n.taints.retain(|t| t.key != UNREACHABLE);
+        let name = n.name.clone();
+        self.recorder.normal(now, "NodeReady", format!("node/{name}"), format!("Node {name} status is now: NodeReady"));
+        self.cluster_changed();
+        self.process_zones();
+    }
+
+    /// Tells the observers which nodes are down (their pods do not count as available).
+    fn recount_down_nodes(&mut self) {
+        let down: Vec<bool> = self.nodes.health.iter().map(NodeHealth::is_down).collect();
+        self.metrics.nodes_down_changed(&self.store, down, self.kernel.now());
+    }
+
+    /// Whether the kubelet of `node` runs its timers now.
+    pub(super) fn kubelet_running(&self, node: NodeId) -> bool {
+        self.nodes.health.get(node as usize).is_none_or(|h| !h.is_down())
+    }
+
+    /// Whether `node` has crashed (its pods neither serve nor answer).
+    pub(super) fn node_crashed(&self, node: NodeId) -> bool {
+        self.nodes.health.get(node as usize).is_some_and(|h| !h.kubelet_up)
+    }
+}
+
+/// An exponential wait of mean `mean`, to the microsecond (at least one).
+fn exponential(mean: SimDuration, stream: &mut Stream) -> SimDuration {
+    let u = stream.unit();
+    SimDuration(((-(1.0 - u).ln()) * mean.as_micros() as f64).round().max(1.0) as u64)
 }

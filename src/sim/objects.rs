@@ -3,6 +3,7 @@
 
 use super::{Event, Sim};
 use crate::controllers::deployment::util::pod_template_hash;
+use crate::engine::SimDuration;
 use crate::model::spec::{Kind, Object, ObjectRef, ObjectSpec, ReplicaSetSpec};
 use crate::model::store::{
     ContainerState, ContainerStatus, Deployment, DeploymentStatus, Node, NonZero, Pod, PodOwner, PodPhase, ReplicaSet,
@@ -235,6 +236,7 @@ impl Sim<'_> {
             ready_since: None,
             first_ready: None,
             terminating: None,
+            grace_override: None,
             deleted: None,
             containers,
             reason: String::new(),
@@ -253,12 +255,18 @@ impl Sim<'_> {
 
     /// Starts a pod's deletion: graceful on a node, at once when unscheduled.
     pub(super) fn delete_pod(&mut self, pod: crate::model::store::PodId) {
+        self.delete_pod_with_grace(pod, None);
+    }
+
+    /// Deletion with a grace period other than the pod's own (`--grace-period`).
+    pub(super) fn delete_pod_with_grace(&mut self, pod: crate::model::store::PodId, grace: Option<SimDuration>) {
         let now = self.kernel.now();
         let p = &mut self.store.pods[pod as usize];
         if p.terminating.is_some() || p.deleted.is_some() {
             return;
         }
         p.terminating = Some(now);
+        p.grace_override = grace;
         p.generation += 1;
         let generation = p.generation;
         match p.node {

@@ -179,6 +179,13 @@ impl Sim<'_> {
             return self.finish(id, stats, Err(Failure::NoEndpoints));
         };
         let timeout = self.traffic.sources[source as usize].spec.timeout;
+        if self.store.pods[pod as usize].node.is_some_and(|n| self.node_crashed(n)) {
+            // A crashed node answers nothing: the client waits for its timeout.
+            if let Some(open) = self.open_mut(id) {
+                open.service = stats;
+            }
+            return;
+        }
         let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::as_mut) else {
             return self.finish(id, stats, Err(Failure::ConnectionRefused));
         };
@@ -304,6 +311,16 @@ impl Sim<'_> {
     pub(super) fn server_draining(&mut self, pod: PodId) {
         if let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::as_mut) {
             ps.server.drain();
+        }
+    }
+
+    /// The pod's node crashed: the app is gone without a word, so what it held ends as
+    /// timeouts at the clients.
+    pub(super) fn server_lost(&mut self, pod: PodId) {
+        if let Some(mut ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::take) {
+            let now = self.kernel.now();
+            let lost = ps.server.kill(now);
+            self.metrics.traffic.held_changed(now, -(lost.len() as i64));
         }
     }
 

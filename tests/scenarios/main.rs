@@ -10,6 +10,7 @@ mod bad_input;
 mod cli;
 mod deployments;
 mod determinism;
+mod failures;
 mod pods;
 mod properties;
 mod rollouts;

@@ -1,0 +1,209 @@
+//! The node lifecycle controller and its taint manager, as pure rules
+//! (pkg/controller/nodelifecycle, pkg/controller/tainteviction).
+//!
+//! - A node whose kubelet has not posted status for `nodeMonitorGracePeriod` is marked
+//!   NotReady (Ready=Unknown) at the controller's next monitor tick, and tainted
+//!   `node.kubernetes.io/unreachable`: NoSchedule at once, NoExecute through a rate-limited
+//!   queue per zone whose rate depends on the zone's health.
+//! - The taint manager evicts a pod from a NoExecute-tainted node at once if it does not
+//!   tolerate the taint, after its `tolerationSeconds` if it does for a while, never if it
+//!   tolerates it for ever. DefaultTolerationSeconds admission gives every pod 300s.
+
+use crate::engine::{SimDuration, SimTime};
+use crate::model::spec::{ControlPlane, Taint, TaintEffect, Toleration, TolerationOperator};
+use crate::scheduler::plugins::taint_toleration::tolerates;
+
+pub const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+pub const NOT_READY: &str = "node.kubernetes.io/not-ready";
+
+pub fn unreachable_taint(effect: TaintEffect) -> Taint {
+    Taint { key: UNREACHABLE.into(), value: String::new(), effect }
+}
+
+/// The time of a kubelet's last status post at or before `now`, when it has posted every
+/// `frequency` since `since` (its start or its reconnection).
+pub fn last_heartbeat(since: SimTime, now: SimTime, frequency: SimDuration) -> SimTime {
+    let frequency = frequency.as_micros().max(1);
+    let elapsed = now.since(since).as_micros();
+    since + SimDuration(elapsed - elapsed % frequency)
+}
+
+/// The first monitor tick (multiples of `period` from time zero) strictly after `t`.
+pub fn tick_after(t: SimTime, period: SimDuration) -> SimTime {
+    let p = period.as_micros().max(1);
+    SimTime((t.as_micros() / p + 1) * p)
+}
+
+/// When the controller marks a node NotReady that last posted status at `last_heartbeat`:
+/// the first tick at which more than the grace period has passed.
+pub fn not_ready_at(last_heartbeat: SimTime, cp: &ControlPlane) -> SimTime {
+    tick_after(last_heartbeat + cp.node_monitor_grace_period, cp.node_monitor_period)
+}
+
+/// A zone's health, as ComputeZoneState judges it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneState {
+    Normal,
+    /// More than 2 nodes and at least `unhealthyZoneThreshold` of them not ready.
+    PartialDisruption,
+    /// No node ready.
+    FullDisruption,
+}
+
+pub fn zone_state(ready: usize, not_ready: usize, cp: &ControlPlane) -> ZoneState {
+    let total = ready + not_ready;
+    if ready == 0 && not_ready > 0 {
+        ZoneState::FullDisruption
+    } else if not_ready > 2 && total > 0 && not_ready as f64 / total as f64 >= cp.unhealthy_zone_threshold {
+        ZoneState::PartialDisruption
+    } else {
+        ZoneState::Normal
+    }
+}
+
+/// Nodes per second that a zone may taint NoExecute. When every zone is fully disrupted
+/// the controller assumes its own network is at fault and evicts nothing; a partially
+/// disrupted zone slows down, and stops in clusters of `largeClusterSizeThreshold` nodes or
+/// fewer.
+pub fn eviction_rate(
+    state: ZoneState,
+    all_zones_fully_disrupted: bool,
+    cluster_nodes: usize,
+    cp: &ControlPlane,
+) -> f64 {
+    if all_zones_fully_disrupted {
+        return 0.0;
+    }
+    match state {
+        ZoneState::Normal | ZoneState::FullDisruption => cp.node_eviction_rate,
+        ZoneState::PartialDisruption if cluster_nodes > cp.large_cluster_size_threshold as usize => {
+            cp.secondary_node_eviction_rate
+        }
+        ZoneState::PartialDisruption => 0.0,
+    }
+}
+
+/// The taint manager's verdict for one pod on a NoExecute-tainted node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Eviction {
+    Now,
+    After(SimDuration),
+    Never,
+}
+
+/// The shortest `tolerationSeconds` among the tolerations of every NoExecute taint (a pod
+/// must tolerate them all to stay at all).
+pub fn eviction(tolerations: &[Toleration], taints: &[Taint]) -> Eviction {
+    let mut shortest: Option<i64> = None;
+    for taint in taints.iter().filter(|t| t.effect == TaintEffect::NoExecute) {
+        let matching: Vec<&Toleration> = tolerations.iter().filter(|t| tolerates(t, taint)).collect();
+        if matching.is_empty() {
+            return Eviction::Now;
+        }
+        // A toleration without seconds tolerates for ever; among several, the longest wins.
+        if matching.iter().any(|t| t.toleration_seconds.is_none()) {
+            continue;
+        }
+        let longest = matching.iter().filter_map(|t| t.toleration_seconds).max().unwrap_or(0);
+        shortest = Some(shortest.map_or(longest, |s| s.min(longest)));
+    }
+    match shortest {
+        None => Eviction::Never,
+        Some(s) if s <= 0 => Eviction::Now,
+        Some(s) => Eviction::After(SimDuration::from_secs(s as u64)),
+    }
+}
+
+/// DefaultTolerationSeconds admission: a pod that does not tolerate the not-ready and
+/// unreachable NoExecute taints gets a toleration of each for `seconds`.
+pub fn with_default_tolerations(tolerations: &[Toleration], seconds: i64) -> Option<Vec<Toleration>> {
+    let needs = |key: &str| {
+        let taint = Taint { key: key.into(), value: String::new(), effect: TaintEffect::NoExecute };
+        !tolerations.iter().any(|t| tolerates(t, &taint))
+    };
+    let missing: Vec<&str> = [NOT_READY, UNREACHABLE].into_iter().filter(|k| needs(k)).collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let mut out = tolerations.to_vec();
+    out.extend(missing.into_iter().map(|key| Toleration {
+        key: key.into(),
+        operator: TolerationOperator::Exists,
+        value: String::new(),
+        effect: Some(TaintEffect::NoExecute),
+        toleration_seconds: Some(seconds),
+    }));
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(secs: u64) -> SimTime {
+        SimTime::ZERO + SimDuration::from_secs(secs)
+    }
+
+    #[test]
+    fn a_node_silent_since_60s_is_not_ready_at_the_first_tick_after_50s_of_grace() {
+        let cp = ControlPlane::default();
+        let hb = last_heartbeat(SimTime::ZERO, s(63), cp.node_status_update_frequency);
+        assert_eq!(hb, s(60));
+        // 60 + 50 = 110 is a tick, but the grace period must have passed: 115.
+        assert_eq!(not_ready_at(hb, &cp), s(115));
+        let old = ControlPlane { node_monitor_grace_period: SimDuration::from_secs(40), ..cp };
+        assert_eq!(not_ready_at(hb, &old), s(105));
+    }
+
+    #[test]
+    fn zone_states_follow_compute_zone_state() {
+        let cp = ControlPlane::default();
+        assert_eq!(zone_state(2, 1, &cp), ZoneState::Normal);
+        assert_eq!(zone_state(2, 2, &cp), ZoneState::Normal, "not more than 2 not ready");
+        assert_eq!(zone_state(2, 3, &cp), ZoneState::PartialDisruption);
+        assert_eq!(zone_state(4, 3, &cp), ZoneState::Normal, "3 of 7 is under 55%");
+        assert_eq!(zone_state(0, 1, &cp), ZoneState::FullDisruption);
+    }
+
+    #[test]
+    fn eviction_rates_slow_down_in_an_unhealthy_zone_and_stop_when_everything_is_down() {
+        let cp = ControlPlane::default();
+        assert_eq!(eviction_rate(ZoneState::Normal, false, 3, &cp), 0.1);
+        assert_eq!(eviction_rate(ZoneState::PartialDisruption, false, 51, &cp), 0.01);
+        assert_eq!(eviction_rate(ZoneState::PartialDisruption, false, 50, &cp), 0.0);
+        assert_eq!(eviction_rate(ZoneState::FullDisruption, false, 10, &cp), 0.1);
+        assert_eq!(eviction_rate(ZoneState::FullDisruption, true, 10, &cp), 0.0);
+    }
+
+    fn toleration(key: &str, seconds: Option<i64>) -> Toleration {
+        Toleration {
+            key: key.into(),
+            operator: TolerationOperator::Exists,
+            value: String::new(),
+            effect: Some(TaintEffect::NoExecute),
+            toleration_seconds: seconds,
+        }
+    }
+
+    #[test]
+    fn the_taint_manager_waits_for_the_tolerations_seconds() {
+        let taints = [unreachable_taint(TaintEffect::NoExecute)];
+        assert_eq!(eviction(&[], &taints), Eviction::Now);
+        let defaults = with_default_tolerations(&[], 300).unwrap_or_default();
+        assert_eq!(defaults.len(), 2);
+        assert_eq!(eviction(&defaults, &taints), Eviction::After(SimDuration::from_secs(300)));
+        assert_eq!(eviction(&[toleration(UNREACHABLE, None)], &taints), Eviction::Never);
+        assert_eq!(eviction(&[toleration(UNREACHABLE, Some(0))], &taints), Eviction::Now);
+        // NoSchedule taints do not evict.
+        assert_eq!(eviction(&[], &[unreachable_taint(TaintEffect::NoSchedule)]), Eviction::Never);
+    }
+
+    #[test]
+    fn default_tolerations_are_not_added_twice() {
+        let own = [toleration(UNREACHABLE, Some(30))];
+        let with = with_default_tolerations(&own, 300).unwrap_or_default();
+        assert_eq!(with.len(), 2, "only not-ready is added");
+        assert_eq!(with[0].toleration_seconds, Some(30));
+        assert_eq!(with_default_tolerations(&with, 300), None);
+    }
+}

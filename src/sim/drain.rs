@@ -1,0 +1,173 @@
+//! `kubectl drain`: cordon the node, then evict its pods through the eviction API, which
+//! refuses an eviction that would break a PodDisruptionBudget; kubectl retries those every
+//! 5s and waits until every evicted pod is gone.
+//!
+//! kubectl's own output lines (`evicting pod default/web-x`, `node/worker-1 drained`, the
+//! retry warnings) are written to events.csv under the reason `Drain`, on the node, so the
+//! story of a drain can be read there; Kubernetes itself records no event for an eviction.
+
+use super::objects::ApiError;
+use super::{Event, Sim};
+use crate::engine::{SimDuration, SimTime};
+use crate::model::spec::DrainSpec;
+use crate::model::store::{NodeId, PodId, PodPhase};
+
+/// kubectl drain retries an eviction a budget refused after this long.
+const EVICTION_RETRY: SimDuration = SimDuration::from_secs(5);
+/// ... and polls for evicted pods to be gone this often.
+const DELETE_POLL: SimDuration = SimDuration::from_secs(1);
+
+pub(super) struct Drain {
+    node: NodeId,
+    /// Pods still to evict.
+    pending: Vec<PodId>,
+    /// Pods evicted, waited for until gone.
+    evicted: Vec<PodId>,
+    grace: Option<SimDuration>,
+    deadline: Option<SimTime>,
+    /// Pods already warned about (one retry warning per pod).
+    warned: Vec<PodId>,
+    done: bool,
+}
+
+impl Sim<'_> {
+    pub(super) fn drain(&mut self, d: &DrainSpec) -> Result<(), ApiError> {
+        let node = *self
+            .store
+            .node_by_name
+            .get(&d.node)
+            .ok_or_else(|| format!("Error from server (NotFound): nodes \"{}\" not found", d.node))?;
+        let now = self.kernel.now();
+        self.cordon_for_drain(node);
+        let mut unmanaged = Vec::new();
+        let mut local = Vec::new();
+        let mut pending = Vec::new();
+        for &pod in &self.store.nodes[node as usize].pods {
+            let p = &self.store.pods[pod as usize];
+            if p.terminating.is_some() || p.is_gone() || matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
+                continue;
+            }
+            let name = format!("{}/{}", p.namespace, p.name);
+            if p.owner.is_none() && !d.force {
+                unmanaged.push(name);
+            } else if p.spec.has_empty_dir && !d.delete_emptydir_data {
+                local.push(name);
+            } else {
+                pending.push(pod);
+            }
+        }
+        let mut problems = Vec::new();
+        if !unmanaged.is_empty() {
+            problems.push(format!(
+                "cannot delete Pods that declare no controller (use --force to override): {}",
+                unmanaged.join(", ")
+            ));
+        }
+        if !local.is_empty() {
+            problems.push(format!(
+                "cannot delete Pods with local storage (use --delete-emptydir-data to override): {}",
+                local.join(", ")
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(format!("error: unable to drain node \"{}\" due to error: {}", d.node, problems.join(", ")));
+        }
+        let index = self.drains.len() as u32;
+        self.drains.push(Drain {
+            node,
+            pending,
+            evicted: Vec::new(),
+            grace: d.grace_period.map(|s| SimDuration::from_secs(s.max(0) as u64)),
+            deadline: d.timeout.map(|t| now + t),
+            warned: Vec::new(),
+            done: false,
+        });
+        self.drain_step(index);
+        Ok(())
+    }
+
+    fn cordon_for_drain(&mut self, node: NodeId) {
+        let n = &mut self.store.nodes[node as usize];
+        if !n.unschedulable {
+            n.unschedulable = true;
+            let name = n.name.clone();
+            let now = self.kernel.now();
+            self.recorder.normal(now, "Drain", format!("node/{name}"), format!("node/{name} cordoned"));
+        }
+    }
+
+    /// One round of kubectl's loop: evict what the budgets allow, then wait.
+    pub(super) fn drain_step(&mut self, index: u32) {
+        let now = self.kernel.now();
+        let Some(d) = self.drains.get(index as usize) else { return };
+        if d.done {
+            return;
+        }
+        let node = d.node;
+        let node_object = format!("node/{}", self.store.nodes[node as usize].name);
+        if d.deadline.is_some_and(|t| now >= t) {
+            let left = d.pending.len() + d.evicted.iter().filter(|&&p| !self.store.pods[p as usize].is_gone()).count();
+            self.recorder.warning(
+                now,
+                "Drain",
+                node_object,
+                format!("error: unable to drain node: global timeout reached with {left} pod(s) left"),
+            );
+            self.drains[index as usize].done = true;
+            return;
+        }
+        let pending = std::mem::take(&mut self.drains[index as usize].pending);
+        let mut still = Vec::new();
+        for pod in pending {
+            let p = &self.store.pods[pod as usize];
+            if p.is_gone() || p.terminating.is_some() {
+                self.drains[index as usize].evicted.push(pod);
+                continue;
+            }
+            let name = format!("{}/{}", p.namespace, p.name);
+            let pod_name = p.name.clone();
+            let namespace = p.namespace.clone();
+            if self.blocked_by_budget(pod) {
+                still.push(pod);
+                let d = &mut self.drains[index as usize];
+                if !d.warned.contains(&pod) {
+                    d.warned.push(pod);
+                    self.recorder.warning(
+                        now,
+                        "Drain",
+                        node_object.clone(),
+                        format!(
+                            "error when evicting pods/\"{pod_name}\" -n \"{namespace}\" (will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget."
+                        ),
+                    );
+                }
+                continue;
+            }
+            self.recorder.normal(now, "Drain", node_object.clone(), format!("evicting pod {name}"));
+            self.metrics.pods_evicted += 1;
+            let grace = self.drains[index as usize].grace;
+            self.delete_pod_with_grace(pod, grace);
+            self.drains[index as usize].evicted.push(pod);
+        }
+        let d = &mut self.drains[index as usize];
+        d.pending = still;
+        let waiting = d.evicted.iter().any(|&p| !self.store.pods[p as usize].is_gone());
+        if d.pending.is_empty() && !waiting {
+            d.done = true;
+            self.recorder.normal(now, "Drain", node_object.clone(), format!("{node_object} drained"));
+            return;
+        }
+        let next = if d.pending.is_empty() { DELETE_POLL } else { EVICTION_RETRY };
+        self.kernel.schedule_at(now + next, Event::DrainStep(index));
+    }
+
+    /// Whether a PodDisruptionBudget covering `pod` allows no disruption now.
+    fn blocked_by_budget(&self, pod: PodId) -> bool {
+        let p = &self.store.pods[pod as usize];
+        self.store
+            .pdbs
+            .iter()
+            .filter(|b| b.namespace == p.namespace && !b.selector.is_empty() && b.selector.matches(&p.labels))
+            .any(|b| self.store.pdb_status(b).disruptions_allowed <= 0)
+    }
+}

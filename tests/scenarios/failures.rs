@@ -1,0 +1,266 @@
+//! Failures and recovery: nodes die, operators drain, and Kubernetes heals.
+
+use kubesim::engine::{SimDuration, SimTime};
+use kubesim::model::spec::*;
+use kubesim::sim::Outcome;
+use std::path::Path;
+
+fn load(text: &str) -> Scenario {
+    match kubesim::load_str(Path::new("inline.yaml"), text, &[]) {
+        Ok(l) => l.scenario,
+        Err(d) => panic!("{}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
+    }
+}
+
+fn at(secs: u64) -> SimTime {
+    SimTime::ZERO + SimDuration::from_secs(secs)
+}
+
+fn with_fault(mut s: Scenario, secs: u64, kind: NodeFaultKind, node: &str) -> Scenario {
+    s.timeline.push(TimelineEntry {
+        at: at(secs),
+        text: format!("{kind:?} node/{node}"),
+        action: Action::Fault(NodeFault { kind, target: FaultTarget::Node(node.into()) }),
+    });
+    s.timeline.sort_by_key(|e| e.at);
+    s
+}
+
+const WEB: &str = "
+name: node-crash
+seed: 4
+duration: 12m
+cluster:
+  nodes: [{name: worker, count: 3, capacity: {cpu: '4', memory: 8Gi, pods: 110}}]
+images:
+  web:1: {pull: 2s, start: 1s, readyAfter: 2s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 6
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers:
+            - name: web
+              image: web:1
+              resources: {requests: {cpu: 100m, memory: 64Mi}}
+";
+
+fn event_times(o: &Outcome, reason: &str) -> Vec<(f64, String, String)> {
+    o.recorder
+        .records
+        .iter()
+        .filter(|e| e.reason == reason)
+        .map(|e| (e.time.as_secs_f64(), e.object.clone(), e.message.clone()))
+        .collect()
+}
+
+#[test]
+fn a_crashed_node_is_not_ready_after_the_grace_period_and_its_pods_are_replaced_after_300s() {
+    let s = with_fault(load(WEB), 60, NodeFaultKind::Fail, "worker-2");
+    let o = kubesim::simulate(&s, None);
+    // Last heartbeat at 60s; 50s of grace; the controller's next 5s tick: 115s.
+    let not_ready = event_times(&o, "NodeNotReady");
+    assert_eq!(not_ready[0], (115.0, "node/worker-2".into(), "Node worker-2 status is now: NodeNotReady".into()));
+    let on_node: Vec<_> =
+        o.store.pods.iter().filter(|p| p.node == o.store.node_by_name.get("worker-2").copied()).collect();
+    assert_eq!(on_node.len(), 2, "six pods spread over three nodes");
+    // Pods are marked not ready at once (they leave the endpoints), evicted 300s later.
+    assert_eq!(not_ready.iter().filter(|e| e.2 == "Node is not ready").count(), 2);
+    let evictions = event_times(&o, "TaintManagerEviction");
+    assert_eq!(evictions.len(), 2);
+    assert!(evictions.iter().all(|e| e.0 == 415.0 && e.2.starts_with("Marking for deletion Pod default/web-")));
+    assert_eq!(o.metrics.pods_evicted, 2);
+    // On an unreachable node the evicted pods stay Terminating; replacements run elsewhere.
+    assert!(on_node.iter().all(|p| p.terminating.is_some() && p.deleted.is_none()));
+    let running = o.store.pods.iter().filter(|p| p.is_active() && p.is_ready()).count();
+    assert_eq!(running, 6);
+    assert!(o.store.pods.iter().filter(|p| p.is_active()).all(|p| p.node != on_node[0].node));
+    // The node is tainted unreachable, NoSchedule and NoExecute.
+    let n = &o.store.nodes[o.store.node_by_name["worker-2"] as usize];
+    assert!(!n.ready);
+    assert_eq!(n.taints.iter().filter(|t| t.key == "node.kubernetes.io/unreachable").count(), 2);
+    // Whole again once the replacements are available, just after the evictions.
+    let r = &o.metrics.recovery.recoveries[0];
+    assert_eq!(r.what, "fail node/worker-2");
+    let took = r.recovered.map(|t| t.since(r.at).as_secs_f64()).unwrap_or(f64::NAN);
+    assert!((355.0..365.0).contains(&took), "recovered after {took}s");
+}
+
+#[test]
+fn a_recovered_node_is_ready_again_untainted_and_its_stale_pods_are_cleaned_up() {
+    let s =
+        with_fault(with_fault(load(WEB), 60, NodeFaultKind::Fail, "worker-2"), 500, NodeFaultKind::Recover, "worker-2");
+    let o = kubesim::simulate(&s, None);
+    let ready = event_times(&o, "NodeReady");
+    assert_eq!(ready, vec![(505.0, "node/worker-2".into(), "Node worker-2 status is now: NodeReady".into())]);
+    let node = o.store.node_by_name["worker-2"];
+    let n = &o.store.nodes[node as usize];
+    assert!(n.ready && n.taints.is_empty());
+    // The evicted pods are gone once the kubelet is back; six pods run.
+    let stale: Vec<_> = o.store.pods.iter().filter(|p| p.terminating.is_some()).collect();
+    assert!(stale.iter().all(|p| p.deleted.is_some_and(|d| d.as_secs_f64() > 500.0)), "cleaned up after recovery");
+    assert_eq!(o.store.pods.iter().filter(|p| p.is_active()).count(), 6);
+}
+
+#[test]
+fn a_node_back_before_the_eviction_keeps_its_pods_which_restart() {
+    let s =
+        with_fault(with_fault(load(WEB), 60, NodeFaultKind::Fail, "worker-2"), 200, NodeFaultKind::Recover, "worker-2");
+    let o = kubesim::simulate(&s, None);
+    assert_eq!(o.metrics.pods_evicted, 0);
+    assert!(event_times(&o, "TaintManagerEviction").is_empty());
+    let node = o.store.node_by_name["worker-2"];
+    let on_node: Vec<_> = o.store.pods.iter().filter(|p| p.node == Some(node)).collect();
+    assert_eq!(on_node.len(), 2);
+    // A reboot restarts their containers.
+    assert!(on_node.iter().all(|p| p.is_ready() && p.restarts() == 1));
+    assert_eq!(o.store.pods.len(), 6, "nothing replaced");
+}
+
+#[test]
+fn a_partitioned_node_keeps_running_its_pods_until_the_kubelet_hears_they_were_deleted() {
+    let s = with_fault(
+        with_fault(load(WEB), 60, NodeFaultKind::Partition, "worker-2"),
+        500,
+        NodeFaultKind::Recover,
+        "worker-2",
+    );
+    let o = kubesim::simulate(&s, None);
+    assert_eq!(event_times(&o, "NodeNotReady")[0].0, 115.0);
+    assert_eq!(o.metrics.pods_evicted, 2);
+    let node = o.store.node_by_name["worker-2"];
+    let on_node: Vec<_> = o.store.pods.iter().filter(|p| p.node == Some(node)).collect();
+    // Still running (no restart) until the partition heals; then stopped and gone.
+    assert!(on_node.iter().all(|p| p.restarts() == 0));
+    assert!(on_node.iter().all(|p| p.deleted.is_some_and(|d| d >= at(500))));
+}
+
+#[test]
+fn requests_to_a_crashed_node_time_out_until_its_pods_leave_the_endpoints() {
+    let text = format!(
+        "{WEB}  - apiVersion: v1
+    kind: Service
+    metadata: {{name: web}}
+    spec: {{selector: {{app: web}}, ports: [{{port: 80}}]}}
+traffic:
+  - target: service/web
+    rate: {{steps: [{{at: 30s, rate: 60/s}}]}}
+    timeout: 2s
+"
+    );
+    let s = with_fault(load(&text), 60, NodeFaultKind::Fail, "worker-2");
+    let o = kubesim::simulate(&s, None);
+    let t = &o.metrics.traffic;
+    let timeouts = t.failures.get(&kubesim::metrics::traffic::Failure::Timeout).copied().unwrap_or(0) as f64;
+    // Two of six endpoints are dead from 60s until the proxies drop them at 116s.
+    let expected = 60.0 * 56.0 * 2.0 / 6.0;
+    assert!((timeouts - expected).abs() < 4.0 * expected.sqrt(), "{timeouts} timeouts, {expected} expected");
+    // The replacements have no readiness probe: Ready at start, they refuse the requests of
+    // the second their app takes to answer (readyAfter 2s, less the 1s the proxies lag).
+    let refused = t.failures.get(&kubesim::metrics::traffic::Failure::ConnectionRefused).copied().unwrap_or(0);
+    assert!(refused < 40, "{:?}", t.failures);
+    assert_eq!(t.total.errors as f64, timeouts + refused as f64, "{:?}", t.failures);
+}
+
+fn with_drain(mut s: Scenario, secs: u64, node: &str) -> Scenario {
+    let d = DrainSpec {
+        node: node.into(),
+        ignore_daemonsets: true,
+        delete_emptydir_data: false,
+        force: false,
+        grace_period: None,
+        timeout: None,
+    };
+    s.timeline.push(TimelineEntry {
+        at: at(secs),
+        text: format!("kubectl drain {node} --ignore-daemonsets"),
+        action: Action::Kubectl(KubectlCommand::Drain(d)),
+    });
+    s
+}
+
+const FIVE_ON_ONE: &str = "
+name: drain
+seed: 8
+duration: 10m
+cluster:
+  nodes:
+    - {name: big, count: 1, capacity: {cpu: '8', memory: 16Gi, pods: 110}}
+    - {name: spare, count: 2, capacity: {cpu: '8', memory: 16Gi, pods: 110}}
+images:
+  web:1: {pull: 2s, start: 1s, readyAfter: 5s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 5
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          nodeSelector: {kubernetes.io/hostname: big}
+          containers: [{name: web, image: web:1, resources: {requests: {cpu: 100m}}}]
+  - apiVersion: policy/v1
+    kind: PodDisruptionBudget
+    metadata: {name: web}
+    spec: {minAvailable: 4, selector: {matchLabels: {app: web}}}
+timeline:
+  - at: 60s
+    run: kubectl label nodes spare-1 kubernetes.io/hostname=big --overwrite
+";
+
+#[test]
+fn a_drain_with_a_budget_evicts_one_pod_at_a_time_and_ends_with_the_node_empty() {
+    let o = kubesim::simulate(&with_drain(load(FIVE_ON_ONE), 120, "big"), None);
+    let big = o.store.node_by_name["big"];
+    let drain = event_times(&o, "Drain");
+    let evictions: Vec<f64> = drain.iter().filter(|e| e.2.starts_with("evicting pod")).map(|e| e.0).collect();
+    assert_eq!(evictions.len(), 5, "{drain:?}");
+    // One at a time: each waits for the previous replacement to be Ready (pull, start,
+    // readyAfter), retried every 5s.
+    for w in evictions.windows(2) {
+        assert!(w[1] - w[0] >= 5.0, "{evictions:?}");
+    }
+    assert!(drain.iter().any(|e| e.2.contains("Cannot evict pod as it would violate the pod's disruption budget")));
+    assert_eq!(drain.last().map(|e| e.2.as_str()), Some("node/big drained"));
+    let n = &o.store.nodes[big as usize];
+    assert!(n.unschedulable && n.pods.is_empty(), "cordoned and empty");
+    // Never fewer than 4 ready pods of 5.
+    let lives = super::support::lives(&o, "web");
+    for t in super::support::change_points(&lives, 0) {
+        if t > at(120) {
+            assert!(super::support::available_at(&lives, t, 0) >= 4, "at {t:?}");
+        }
+    }
+    assert_eq!(o.metrics.pods_evicted, 5);
+}
+
+#[test]
+fn a_drain_refuses_pods_without_a_controller_unless_forced() {
+    let text = "
+name: bare
+duration: 2m
+cluster:
+  nodes: [{name: worker, count: 2}]
+objects:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: lonely}
+    spec: {nodeName: worker-1, containers: [{name: c, image: 'busybox:1'}]}
+";
+    let o = kubesim::simulate(&with_drain(load(text), 30, "worker-1"), None);
+    let errors = event_times(&o, "KubectlError");
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].2.contains("cannot delete Pods that declare no controller (use --force to override): default/lonely"),
+        "{errors:?}"
+    );
+    assert!(o.store.pods[0].terminating.is_none(), "nothing evicted");
+    assert!(o.store.nodes[0].unschedulable, "but the node stays cordoned, as kubectl leaves it");
+}
