@@ -225,8 +225,14 @@ impl Sim<'_> {
             }
         }
         let zone = self.nodes.health[node as usize].zone;
-        self.nodes.zones[zone].queue.push_back(node);
-        self.process_zones();
+        let z = &mut self.nodes.zones[zone];
+        z.queue.push_back(node);
+        // The tainting pass runs after the monitor pass has looked at every node (the
+        // other ticks at this instant are already queued), so zone health counts them all.
+        if !z.timer_pending {
+            z.timer_pending = true;
+            self.kernel.schedule_at(now, Event::ZoneEvictions(zone as u32));
+        }
     }
 
     fn add_taint(&mut self, node: NodeId, effect: TaintEffect) {

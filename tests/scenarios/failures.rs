@@ -264,3 +264,74 @@ objects:
     assert!(o.store.pods[0].terminating.is_none(), "nothing evicted");
     assert!(o.store.nodes[0].unschedulable, "but the node stays cordoned, as kubectl leaves it");
 }
+
+const TWO_ZONES: &str = "
+name: zones
+seed: 2
+duration: 10m
+cluster:
+  nodes:
+    - {name: a, count: 3, labels: {topology.kubernetes.io/zone: zone-a}}
+    - {name: b, count: 3, labels: {topology.kubernetes.io/zone: zone-b}}
+images:
+  web:1: {pull: 2s, start: 1s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 6
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec: {containers: [{name: web, image: web:1, resources: {requests: {cpu: 100m}}}]}
+";
+
+fn with_zone_fault(mut s: Scenario, secs: u64, zone: &str) -> Scenario {
+    s.timeline.push(TimelineEntry {
+        at: at(secs),
+        text: format!("fail: zone/{zone}"),
+        action: Action::Fault(NodeFault { kind: NodeFaultKind::Fail, target: FaultTarget::Zone(zone.into()) }),
+    });
+    s
+}
+
+#[test]
+fn a_lost_zone_is_tainted_one_node_every_10s_and_evicted_300s_later() {
+    let o = kubesim::simulate(&with_zone_fault(load(TWO_ZONES), 60, "zone-a"), None);
+    let nodes: Vec<f64> =
+        event_times(&o, "NodeNotReady").iter().filter(|e| e.1.starts_with("node/")).map(|e| e.0).collect();
+    assert_eq!(nodes, vec![115.0; 3]);
+    // zone-a is fully disrupted but zone-b is not: the normal rate, 0.1 nodes/s.
+    let mut evictions: Vec<f64> = event_times(&o, "TaintManagerEviction").iter().map(|e| e.0).collect();
+    evictions.dedup();
+    assert_eq!(evictions, vec![415.0, 425.0, 435.0]);
+    assert_eq!(o.metrics.pods_evicted, 3);
+}
+
+#[test]
+fn when_every_node_is_down_the_controller_evicts_nothing() {
+    let s = load(TWO_ZONES);
+    let s = with_zone_fault(with_zone_fault(s, 60, "zone-a"), 60, "zone-b");
+    let o = kubesim::simulate(&s, None);
+    assert_eq!(event_times(&o, "NodeNotReady").iter().filter(|e| e.1.starts_with("node/")).count(), 6);
+    assert!(event_times(&o, "TaintManagerEviction").is_empty(), "master disruption mode");
+}
+
+#[test]
+fn random_node_faults_strike_at_the_same_times_in_every_variant() {
+    let variant = |replicas: &str| {
+        let mut s = load(&WEB.replace("duration: 12m", "duration: 24h").replace("replicas: 6", replicas));
+        s.faults.nodes.push(NodeFaultProcess {
+            group: None,
+            mtbf: SimDuration::from_secs(4 * 3600),
+            mttr: SimDuration::from_secs(1200),
+        });
+        let o = kubesim::simulate(&s, None);
+        o.metrics.recovery.recoveries.iter().map(|r| (r.what.clone(), r.at)).collect::<Vec<_>>()
+    };
+    let (a, b) = (variant("replicas: 6"), variant("replicas: 9"));
+    assert!(a.len() >= 6, "three nodes, 24h, a failure every 4h each: {a:?}");
+    assert_eq!(a, b);
+    assert!(a.iter().all(|(what, _)| what.starts_with("fail node/worker-") && what.ends_with("(random)")));
+}
