@@ -302,6 +302,12 @@ fn control_plane(cp: Option<Node>, r: &mut Report) -> ControlPlane {
         "podMaxInUnschedulablePodsDuration",
         "sandboxCreation",
         "endpointPropagation",
+        "nodeStatusUpdateFrequency",
+        "nodeMonitorPeriod",
+        "nodeEvictionRate",
+        "secondaryNodeEvictionRate",
+        "largeClusterSizeThreshold",
+        "unhealthyZoneThreshold",
     ];
     cp.check_keys(r, &keys, "cluster.controlPlane");
     let dur = |k: &str, r: &mut Report| cp.get(k).and_then(|n| n.duration(r));
@@ -325,6 +331,42 @@ fn control_plane(cp: Option<Node>, r: &mut Report) -> ControlPlane {
     }
     if let Some(d) = dur("endpointPropagation", r) {
         out.endpoint_propagation = d;
+    }
+    for (key, field) in [
+        ("nodeStatusUpdateFrequency", &mut out.node_status_update_frequency),
+        ("nodeMonitorPeriod", &mut out.node_monitor_period),
+    ] {
+        let Some(n) = cp.get(key) else { continue };
+        match n.duration(r) {
+            Some(d) if d == SimDuration::ZERO => n.error(r, format!("{key} must be more than 0"), None),
+            Some(d) => *field = d,
+            None => {}
+        }
+    }
+    for (key, field) in [
+        ("nodeEvictionRate", &mut out.node_eviction_rate),
+        ("secondaryNodeEvictionRate", &mut out.secondary_node_eviction_rate),
+    ] {
+        let Some(n) = cp.get(key) else { continue };
+        match n.float(r) {
+            Some(x) if x.is_finite() && x >= 0.0 => *field = x,
+            Some(x) => n.error(r, format!("{x} is not a rate: expected nodes per second, a number of 0 or more"), None),
+            None => {}
+        }
+    }
+    if let Some(n) = cp.get("largeClusterSizeThreshold") {
+        match n.uint(r, "a number of nodes").map(u32::try_from) {
+            Some(Ok(t)) => out.large_cluster_size_threshold = t,
+            Some(Err(_)) => n.error(r, format!("expected a number of nodes of at most {}", u32::MAX), None),
+            None => {}
+        }
+    }
+    if let Some(n) = cp.get("unhealthyZoneThreshold") {
+        match n.float(r) {
+            Some(x) if (0.0..=1.0).contains(&x) => out.unhealthy_zone_threshold = x,
+            Some(x) => n.error(r, format!("{x} is not a share: expected a number from 0 to 1"), None),
+            None => {}
+        }
     }
     if let Some(n) = cp.get("defaultTolerationSeconds") {
         let secs = match n.v.as_u64() {
@@ -382,9 +424,21 @@ fn scoring(s: Option<Node>, r: &mut Report) -> ScoringStrategy {
     }
 }
 
-const IMAGE_KEYS: &[&str] =
-    &["pull", "start", "readyAfter", "stop", "crashOnStart", "concurrency", "queue", "serviceTime", "size"];
-const IMAGE_LATER_KEYS: &[&str] = &["crashAfter", "livenessFailAfter", "memoryUsage", "cpuPerRequest", "runFor"];
+const IMAGE_KEYS: &[&str] = &[
+    "pull",
+    "start",
+    "readyAfter",
+    "stop",
+    "crashOnStart",
+    "concurrency",
+    "queue",
+    "serviceTime",
+    "size",
+    "crashAfter",
+    "livenessFailAfter",
+    "memoryUsage",
+];
+const IMAGE_LATER_KEYS: &[&str] = &["cpuPerRequest", "runFor"];
 
 fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior> {
     let mut out = BTreeMap::new();
@@ -417,6 +471,11 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
     if let Some(t) = b.get("serviceTime").and_then(|n| service_time(&n, r)) {
         out.service_time = t;
     }
+    out.crash_after = b.get("crashAfter").and_then(|n| service_time(&n, r));
+    out.liveness_fail_after = b.get("livenessFailAfter").and_then(|n| service_time(&n, r));
+    if let Some(n) = b.get("memoryUsage") {
+        out.memory_usage_bytes = bytes(&n, "memoryUsage", "a memory quantity like 300Mi or 1Gi", r);
+    }
     if let Some(n) = b.get("queue") {
         if let Some(q) = n.uint(r, "a queue length") {
             match u32::try_from(q) {
@@ -440,15 +499,8 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
         }
     }
     if let Some(n) = b.get("size") {
-        let text = match &n.v {
-            serde_yaml::Value::String(s) => Some(s.clone()),
-            serde_yaml::Value::Number(x) => Some(x.to_string()),
-            _ => None,
-        };
-        match text.as_deref().map(super::quantity::parse_quantity) {
-            Some(Ok(q)) => out.size_bytes = i64::try_from(q.units_ceil()).unwrap_or(i64::MAX),
-            Some(Err(e)) => n.error(r, format!("size: {e}"), None),
-            None => n.error(r, "size: expected a quantity of bytes like 150Mi or 1Gi", None),
+        if let Some(size) = bytes(&n, "size", "a quantity of bytes like 150Mi or 1Gi", r) {
+            out.size_bytes = size;
         }
     }
     let later: Vec<&str> = IMAGE_LATER_KEYS.iter().copied().filter(|k| b.get(k).is_some()).collect();
@@ -456,6 +508,34 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
         b.warn(r, format!("not simulated yet by this version of kubesim; ignored: {}", later.join(", ")));
     }
     Some(out)
+}
+
+/// A quantity of bytes (`150Mi`, `1Gi`, or a plain number), not negative.
+fn bytes(n: &Node, key: &str, expected: &str, r: &mut Report) -> Option<i64> {
+    let text = match &n.v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Number(x) => Some(x.to_string()),
+        _ => None,
+    };
+    match text.as_deref().map(super::quantity::parse_quantity) {
+        Some(Ok(q)) if q.is_negative() => {
+            n.error(
+                r,
+                format!("{key}: Invalid value: \"{}\": must be greater than or equal to 0", text.unwrap_or_default()),
+                None,
+            );
+            None
+        }
+        Some(Ok(q)) => Some(i64::try_from(q.units_ceil()).unwrap_or(i64::MAX)),
+        Some(Err(e)) => {
+            n.error(r, format!("{key}: {e}"), None);
+            None
+        }
+        None => {
+            n.error(r, format!("{key}: expected {expected}"), None);
+            None
+        }
+    }
 }
 
 /// `serviceTime`: a duration (fixed), or `{fixed: D}`, `{exponential: MEAN}`,

@@ -3,7 +3,7 @@
 use super::kinds::{self, KindInfo};
 use super::suggest::did_you_mean;
 use super::validate::{self, MAX_REPLICAS};
-use crate::model::spec::{Kind, Labels, ServiceType, Taint, TaintEffect, TargetPort};
+use crate::model::spec::{DrainSpec, Kind, Labels, ServiceType, Taint, TaintEffect, TargetPort};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RolloutAction {
@@ -69,7 +69,10 @@ pub(crate) enum Cmd {
         name: Option<String>,
         selector: Option<Labels>,
     },
-    /// A verb of a later version (drain, autoscale, argo): an error at load time.
+    /// `drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force] [--grace-period=N]
+    /// [--timeout=D]`.
+    Drain(DrainSpec),
+    /// A verb of a later version (autoscale, argo): an error at load time.
     Later(String),
 }
 
@@ -89,12 +92,13 @@ fn err<T>(message: impl Into<String>, help: Option<String>) -> Result<T, KError>
     Err(KError { message: message.into(), help })
 }
 
-const VERBS: &[&str] =
-    &["apply", "create", "delete", "scale", "set", "rollout", "cordon", "uncordon", "taint", "label", "expose"];
-const LATER_VERBS: &[&str] = &["drain", "autoscale", "argo"];
+const VERBS: &[&str] = &[
+    "apply", "create", "delete", "scale", "set", "rollout", "cordon", "uncordon", "drain", "taint", "label", "expose",
+];
+const LATER_VERBS: &[&str] = &["autoscale", "argo"];
 
 /// What kubesim supports, for help texts.
-pub(crate) const SUPPORTED: &str = "apply -f, create -f, delete, scale, set image, rollout undo|pause|resume|restart, cordon, uncordon, taint nodes, label nodes, expose";
+pub(crate) const SUPPORTED: &str = "apply -f, create -f, delete, scale, set image, rollout undo|pause|resume|restart, cordon, uncordon, drain, taint nodes, label nodes, expose";
 
 /// Splits like a POSIX shell: whitespace, 'single' and "double" quotes, backslash escapes.
 pub(crate) fn split(line: &str) -> Result<Vec<String>, KError> {
@@ -166,13 +170,22 @@ fn verb_flags(verb: &str) -> &'static [(&'static str, Option<char>)] {
             ("protocol", None),
             ("namespace", Some('n')),
         ],
+        "drain" => &[
+            ("ignore-daemonsets", None),
+            ("delete-emptydir-data", None),
+            ("delete-local-data", None),
+            ("force", None),
+            ("grace-period", None),
+            ("timeout", None),
+            ("namespace", Some('n')),
+        ],
         _ => &[("namespace", Some('n'))],
     }
 }
 
 /// Boolean flags: `--overwrite` alone means true; `--overwrite=false` is accepted too.
 fn is_bool_flag(name: &str) -> bool {
-    name == "overwrite"
+    matches!(name, "overwrite" | "ignore-daemonsets" | "delete-emptydir-data" | "delete-local-data" | "force")
 }
 
 fn parse_args(tokens: &[String], verb: &str) -> Result<Args, KError> {
@@ -266,6 +279,7 @@ pub(crate) fn parse_line(line: &str) -> Result<Line, KError> {
         "scale" => scale(&args)?,
         "set" => set_image(&args)?,
         "cordon" | "uncordon" => cordon(&args, &verb)?,
+        "drain" => drain(&args)?,
         "taint" => taint(&args)?,
         "label" => label(&args)?,
         "expose" => expose(&args)?,
@@ -595,6 +609,62 @@ fn cordon(args: &Args, verb: &str) -> Result<Cmd, KError> {
     }
 }
 
+/// `drain NODE [flags]`, as kubectl's drain command parses its flags.
+fn drain(args: &Args) -> Result<Cmd, KError> {
+    let node = match args.positional.as_slice() {
+        [] => {
+            return err("USAGE: drain NODE [flags]", Some("e.g. `kubectl drain worker-1 --ignore-daemonsets`".into()))
+        }
+        [n] => node_name(n)?,
+        [_, extra, ..] => return one_node_only("drain", extra),
+    };
+    let on = |name: &str| args.value(name).is_some_and(|v| v == "true");
+    let grace_period = match args.value("grace-period") {
+        None => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n < 0 => None,
+            Ok(n) => Some(n),
+            Err(_) => {
+                let why = if !v.is_empty() && v.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) {
+                    "value out of range"
+                } else {
+                    "invalid syntax"
+                };
+                return err(
+                    format!("invalid argument \"{v}\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"{v}\": {why}"),
+                    Some("--grace-period takes whole seconds, like --grace-period=30 (-1: each pod's own)".into()),
+                );
+            }
+        },
+    };
+    let timeout = match args.value("timeout") {
+        None => None,
+        Some(v) if v.starts_with('-') => {
+            return err(
+                format!("invalid argument \"{v}\" for \"--timeout\" flag: a timeout may not be negative"),
+                Some("0s waits forever".into()),
+            )
+        }
+        Some(v) => match super::duration::parse_duration(&v) {
+            Ok(d) => Some(d).filter(|d| *d > crate::engine::SimDuration::ZERO),
+            Err(_) => {
+                return err(
+                    format!("invalid argument \"{v}\" for \"--timeout\" flag: time: invalid duration \"{v}\""),
+                    Some("a Go duration like 90s, 5m or 1h30m (0s waits forever)".into()),
+                )
+            }
+        },
+    };
+    Ok(Cmd::Drain(DrainSpec {
+        node,
+        ignore_daemonsets: on("ignore-daemonsets"),
+        delete_emptydir_data: on("delete-emptydir-data") || on("delete-local-data"),
+        force: on("force"),
+        grace_period,
+        timeout,
+    }))
+}
+
 /// `taint nodes NODE SPEC...`, as kubectl's taint command parses it.
 fn taint(args: &Args) -> Result<Cmd, KError> {
     let overwrite = args.value("overwrite").is_some_and(|v| v == "true");
@@ -918,7 +988,7 @@ mod tests {
             parse_line("kubectl scale deployment/web --replicas=1 -nprod").unwrap().namespace.as_deref(),
             Some("prod")
         );
-        assert_eq!(cmd("kubectl drain worker-1"), Cmd::Later("drain".into()));
+        assert_eq!(cmd("kubectl autoscale deployment web --max=3"), Cmd::Later("autoscale".into()));
         assert!(error("").message.contains("no kubectl command"));
     }
 }
@@ -1077,9 +1147,93 @@ mod node_verb_tests {
         );
     }
 
+    fn drain(node: &str) -> DrainSpec {
+        DrainSpec {
+            node: node.into(),
+            ignore_daemonsets: false,
+            delete_emptydir_data: false,
+            force: false,
+            grace_period: None,
+            timeout: None,
+        }
+    }
+
     #[test]
-    fn drain_autoscale_and_argo_are_later() {
-        assert_eq!(cmd("kubectl drain worker-1"), Cmd::Later("drain".into()));
+    fn drain_forms() {
+        for line in
+            ["kubectl drain worker-1", "drain node/worker-1", "kubectl drain nodes/worker-1", "drain no/worker-1"]
+        {
+            assert_eq!(cmd(line), Cmd::Drain(drain("worker-1")), "{line}");
+        }
+        assert_eq!(
+            cmd("kubectl drain worker-1 --ignore-daemonsets --delete-emptydir-data --force --grace-period=30 --timeout=90s"),
+            Cmd::Drain(DrainSpec {
+                ignore_daemonsets: true,
+                delete_emptydir_data: true,
+                force: true,
+                grace_period: Some(30),
+                timeout: Some(crate::engine::SimDuration::from_secs(90)),
+                ..drain("worker-1")
+            })
+        );
+        // The deprecated spelling means the same; `=false` and kubectl's defaults (-1, 0s) mean none.
+        assert!(matches!(
+            cmd("kubectl drain w --delete-local-data"),
+            Cmd::Drain(DrainSpec { delete_emptydir_data: true, .. })
+        ));
+        assert_eq!(
+            cmd("kubectl drain w --ignore-daemonsets=false --force=0 --grace-period=-1 --timeout=0s"),
+            Cmd::Drain(drain("w"))
+        );
+        assert_eq!(
+            cmd("kubectl drain w --ignore-daemonsets=true"),
+            Cmd::Drain(DrainSpec { ignore_daemonsets: true, ..drain("w") })
+        );
+        assert_eq!(
+            cmd("kubectl drain w --grace-period 0"),
+            Cmd::Drain(DrainSpec { grace_period: Some(0), ..drain("w") })
+        );
+        assert!(matches!(
+            cmd("kubectl drain w --timeout 5m"),
+            Cmd::Drain(DrainSpec { timeout: Some(t), .. }) if t == crate::engine::SimDuration::from_secs(300)
+        ));
+    }
+
+    #[test]
+    fn drain_errors_in_kubectl_words() {
+        let e = error("kubectl drain");
+        assert_eq!(e.message, "USAGE: drain NODE [flags]");
+        assert!(error("kubectl drain --force").message.starts_with("USAGE: drain NODE"));
+        assert!(error("kubectl drain a b").message.contains("one node at a time"));
+        assert_eq!(
+            error("kubectl drain deployment/web").message,
+            "invalid resource type deployment, only node types are supported"
+        );
+        assert_eq!(
+            error("kubectl drain worker-1 --grace-period=abc").message,
+            "invalid argument \"abc\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax"
+        );
+        assert!(error("kubectl drain w --grace-period=99999999999999999999").message.ends_with("value out of range"));
+        assert_eq!(
+            error("kubectl drain w --timeout=soon").message,
+            "invalid argument \"soon\" for \"--timeout\" flag: time: invalid duration \"soon\""
+        );
+        assert!(error("kubectl drain w --timeout=90").message.contains("time: invalid duration \"90\""));
+        assert!(error("kubectl drain w --timeout=-5s").message.contains("may not be negative"));
+        assert_eq!(
+            error("kubectl drain w --force=maybe").message,
+            "invalid argument \"maybe\" for \"--force\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax"
+        );
+        let e = error("kubectl drain w --ignore-daemonset");
+        assert!(e.message.starts_with("unknown flag: --ignore-daemonset (kubesim supports only"), "{}", e.message);
+        assert_eq!(e.help.as_deref(), Some("did you mean `--ignore-daemonsets`?"));
+        assert!(error("kubectl drain w --pod-selector=app=web").message.starts_with("unknown flag: --pod-selector"));
+        assert!(error("kubectl drain w --grace-period").message.contains("flag needs an argument: --grace-period"));
+        assert_eq!(error("kubectl drian w").help.as_deref(), Some("did you mean `drain`?"));
+    }
+
+    #[test]
+    fn autoscale_and_argo_are_later() {
         assert_eq!(cmd("kubectl autoscale deployment web --max=3"), Cmd::Later("autoscale".into()));
         assert_eq!(cmd("kubectl argo rollouts promote x"), Cmd::Later("argo".into()));
         assert_eq!(error("kubectl cordn w").help.as_deref(), Some("did you mean `cordon`?"));

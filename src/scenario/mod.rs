@@ -8,6 +8,7 @@ mod config;
 mod convert;
 pub mod diagnostic;
 pub mod duration;
+mod faults;
 mod fields;
 mod kinds;
 mod kubectl;
@@ -124,6 +125,7 @@ fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnosti
     warn_kinds_not_simulated(&objects, &src.path, &mut r);
     let timeline = timeline::timeline(top.get("timeline"), &loader, &mut reg, &header.nodes, header.duration, &mut r);
     let traffic = traffic::traffic(top.get("traffic"), &reg, &mut r);
+    let faults = faults::faults(top.get("faults"), &header.nodes, &mut r);
     reg.warn_missing_backends(&mut r);
     if r.has_errors() {
         return Err(r.into_sorted());
@@ -141,7 +143,7 @@ fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnosti
         objects,
         timeline,
         traffic,
-        faults: Default::default(),
+        faults,
     };
     Ok(Loaded { scenario, warnings: r.diags })
 }
@@ -193,7 +195,7 @@ fn warn_kinds_not_simulated(objects: &[crate::model::spec::Object], file: &Path,
 }
 
 fn warn_later_sections(top: &Node, r: &mut Report) {
-    for key in ["faults", "sweep"] {
+    for key in ["sweep"] {
         if let Some(n) = top.get(key) {
             let text = format!("`{key}` is not simulated yet by this version of kubesim; ignored");
             r.push(n.loc.warning(&n.path, Anchor::Key, text));

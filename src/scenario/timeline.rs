@@ -4,15 +4,19 @@ use super::diagnostic::Report;
 use super::kubectl::{self, Cmd, RolloutAction};
 use super::manifest::Parsed;
 use super::node::Node;
+use super::positions::Anchor;
 use super::registry::{not_found, Registry};
 use super::Loader;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::spec::{
-    ExposeSpec, Kind, KubectlCommand, Labels, NodeGroup, Object, ObjectRef, ObjectSpec, ServicePort, ServiceSpec,
-    TargetPort, TimelineEntry,
+    Action, ExposeSpec, FaultTarget, Kind, KubectlCommand, Labels, NodeFault, NodeFaultKind, NodeGroup, Object,
+    ObjectRef, ObjectSpec, ServicePort, ServiceSpec, TargetPort, TimelineEntry,
 };
 
 const ENTRY_KEYS: &[&str] = &["at", "run", "fail", "partition", "recover"];
+/// What an entry does: exactly one of these.
+const ACTION_KEYS: &[&str] = &["run", "fail", "partition", "recover"];
+const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 
 /// What a timeline command may refer to: the objects so far and the cluster's nodes.
 struct World<'a> {
@@ -62,25 +66,99 @@ pub(crate) fn timeline(
 }
 
 fn entry(e: &Node, at: SimDuration, w: &mut World, r: &mut Report) -> Option<TimelineEntry> {
-    let later: Vec<&str> = ["fail", "partition", "recover"].into_iter().filter(|k| e.get(k).is_some()).collect();
-    let run = e.get("run");
-    match (run, later.first()) {
-        (Some(_), Some(k)) => {
-            e.error(r, format!("an entry does one thing: `run` or `{k}`, not both"), None);
+    let given: Vec<Node> = ACTION_KEYS.iter().filter_map(|k| e.get(k)).collect();
+    let at = SimTime::ZERO + at;
+    match given.as_slice() {
+        [] => {
+            e.error(
+                r,
+                "Required value: an entry needs one of `run`, `fail`, `partition` or `recover`, like `run: kubectl scale deployment/web --replicas=3` or `fail: node/worker-2`",
+                None,
+            );
             None
         }
-        (None, Some(k)) => {
-            e.warn(r, format!("`{k}` is not simulated yet by this version of kubesim; entry skipped"));
+        [one] if one.path.last_key() == Some("run") => {
+            let text = one.string(r)?;
+            let command = command(one, &text, w, r)?;
+            Some(TimelineEntry { at, text, action: Action::Kubectl(command) })
+        }
+        [one] => {
+            let key = one.path.last_key().unwrap_or_default();
+            let kind = match key {
+                "fail" => NodeFaultKind::Fail,
+                "partition" => NodeFaultKind::Partition,
+                _ => NodeFaultKind::Recover,
+            };
+            let value = one.string(r)?;
+            let target = fault_target(one, &value, w.nodes, r)?;
+            Some(TimelineEntry {
+                at,
+                text: format!("{key}: {value}"),
+                action: Action::Fault(NodeFault { kind, target }),
+            })
+        }
+        [first, second, ..] => {
+            let (a, b) = (first.path.last_key().unwrap_or_default(), second.path.last_key().unwrap_or_default());
+            second.report(
+                r,
+                Anchor::Key,
+                format!("an entry does one thing: `{a}` or `{b}`, not both"),
+                Some("write one timeline entry per action, each with its own `at`".into()),
+            );
             None
         }
-        (None, None) => {
-            e.error(r, "run: Required value: the kubectl command to run, like `run: kubectl scale deployment/web --replicas=3`", None);
+    }
+}
+
+/// The value of `fail:`, `partition:` or `recover:`: `node/NAME` (also `nodes/`, `no/`) of
+/// `cluster.nodes`, or `zone/NAME`, a `topology.kubernetes.io/zone` of a node group.
+fn fault_target(n: &Node, value: &str, groups: &[NodeGroup], r: &mut Report) -> Option<FaultTarget> {
+    let key = n.path.last_key().unwrap_or_default();
+    let expected = format!("expected node/NAME or zone/NAME, like `{key}: node/worker-2` or `{key}: zone/zone-a`");
+    let Some((kind, name)) = value.trim().split_once('/') else {
+        let help = node_exists(groups, value.trim()).then(|| format!("did you mean `node/{}`?", value.trim()));
+        n.error(r, format!("invalid target \"{value}\": {expected}"), help);
+        return None;
+    };
+    if name.is_empty() || name.contains('/') {
+        n.error(r, format!("invalid target \"{value}\": {expected}"), None);
+        return None;
+    }
+    match kind {
+        "node" | "nodes" | "no" => {
+            if node_exists(groups, name) {
+                return Some(FaultTarget::Node(name.to_string()));
+            }
+            n.error(r, format!("nodes \"{name}\" not found"), Some(node_help(groups, name)));
             None
         }
-        (Some(run), None) => {
-            let text = run.string(r)?;
-            let command = command(&run, &text, w, r)?;
-            Some(TimelineEntry { at: SimTime::ZERO + at, text, action: crate::model::spec::Action::Kubectl(command) })
+        "zone" | "zones" => {
+            let mut zones: Vec<&str> = groups
+                .iter()
+                .filter(|g| g.count > 0)
+                .filter_map(|g| g.labels.get(ZONE_LABEL).map(String::as_str))
+                .collect();
+            zones.sort_unstable();
+            zones.dedup();
+            if zones.contains(&name) {
+                return Some(FaultTarget::Zone(name.to_string()));
+            }
+            let help = if zones.is_empty() {
+                format!("no node group has the label {ZONE_LABEL} (set it in cluster.nodes[].labels)")
+            } else {
+                let listed = format!("the zones of the scenario's nodes: {}", zones.join(", "));
+                match super::suggest::did_you_mean(name, zones.iter().copied()) {
+                    Some(d) => format!("{d} {listed}"),
+                    None => listed,
+                }
+            };
+            n.error(r, format!("zone \"{name}\" not found: no node has the label {ZONE_LABEL}={name}"), Some(help));
+            None
+        }
+        other => {
+            let help = super::suggest::did_you_mean(other, ["node", "zone"]);
+            n.error(r, format!("invalid target \"{value}\": cannot {key} a {other}: {expected}"), help);
+            None
         }
     }
 }
@@ -109,13 +187,18 @@ fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<Kube
     }
     match line.cmd {
         Cmd::Later(verb) => {
-            let later = if verb == "drain" { " (it comes with node failures)" } else { "" };
             run.error(
                 r,
-                format!("`{text}`: `kubectl {verb}` is not supported by this version of kubesim yet{later}"),
+                format!("`{text}`: `kubectl {verb}` is not supported by this version of kubesim yet"),
                 Some(format!("supported here: {}", kubectl::SUPPORTED)),
             );
             None
+        }
+        Cmd::Drain(spec) => {
+            if !node_exists(nodes, &spec.node) {
+                return node_not_found(run, text, nodes, &spec.node, r);
+            }
+            Some(KubectlCommand::Drain(spec))
         }
         Cmd::Cordon { node, on } => {
             if !node_exists(nodes, &node) {
@@ -272,6 +355,13 @@ fn target_selector(spec: &ObjectSpec) -> Result<Labels, String> {
 
 /// kubectl's NotFound, with the cluster's node names as help.
 fn node_not_found(run: &Node, text: &str, groups: &[NodeGroup], name: &str, r: &mut Report) -> Option<KubectlCommand> {
+    let msg = format!("`{text}`: Error from server (NotFound): nodes \"{name}\" not found");
+    run.error(r, msg, Some(node_help(groups, name)));
+    None
+}
+
+/// The cluster's node names (as ranges), after the closest one when `name` looks like a typo.
+fn node_help(groups: &[NodeGroup], name: &str) -> String {
     let ranges: Vec<String> = groups
         .iter()
         .filter(|g| g.count > 0)
@@ -289,13 +379,10 @@ fn node_not_found(run: &Node, text: &str, groups: &[NodeGroup], name: &str, r: &
             .is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
     });
     let listed = format!("the scenario's nodes (cluster.nodes): {}", ranges.join(", "));
-    let help = match super::suggest::did_you_mean(name, names.iter().map(String::as_str)) {
+    match super::suggest::did_you_mean(name, names.iter().map(String::as_str)) {
         Some(d) if !out_of_range => format!("{d} {listed}"),
         _ => listed,
-    };
-    let msg = format!("`{text}`: Error from server (NotFound): nodes \"{name}\" not found");
-    run.error(r, msg, Some(help));
-    None
+    }
 }
 
 /// Whether the cluster has node `name`: a group's `name` when its count is 1, else

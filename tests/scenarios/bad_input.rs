@@ -67,6 +67,14 @@ const CASES: &[(&str, &str, Option<usize>)] = &[
     ("traffic-misspelt-key.yaml", "traffic[0].arival: unknown field `arival` in a traffic source", Some(11)),
     ("lognormal-p99-below-p50.yaml", "images.web:1.serviceTime.lognormal.p99: a lognormal service time needs p99 (10ms) at least p50 (80ms)", Some(5)),
     ("expose-without-port.yaml", "`kubectl expose deployment web`: error: couldn't find port via --port flag or introspection", Some(14)),
+    ("fail-misspelt-node.yaml", "timeline[0].fail: nodes \"wroker-2\" not found", Some(12)),
+    ("run-and-fail-in-one-entry.yaml", "timeline[0].fail: an entry does one thing: `run` or `fail`, not both", Some(13)),
+    ("fail-unknown-zone.yaml", "timeline[0].fail: zone \"zone-z\" not found: no node has the label topology.kubernetes.io/zone=zone-z", Some(12)),
+    ("drain-without-node.yaml", "timeline[0].run: `kubectl drain`: error: USAGE: drain NODE [flags]", Some(12)),
+    ("drain-bad-grace-period.yaml", "error: invalid argument \"abc\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax", Some(12)),
+    ("faults-missing-mttr.yaml", "faults.nodes[0]: mttr: Required value: the mean time to repair a failed node", Some(12)),
+    ("faults-unknown-group.yaml", "faults.containers.group: no node group named \"workers\" in cluster.nodes", Some(11)),
+    ("crash-after-in-words.yaml", "images.nginx:1.14.crashAfter: invalid duration \"soon\": expected a duration like 500ms, 30s, 5m, 1h30m", Some(2)),
 ];
 
 #[test]
@@ -113,6 +121,27 @@ fn suggestions_name_the_closest_valid_word() {
     assert_eq!(help("label-unknown-node.yaml"), "the scenario's nodes (cluster.nodes): worker-1 .. worker-3");
     assert_eq!(help("traffic-unknown-target.yaml"), "did you mean `web`?");
     assert_eq!(help("traffic-misspelt-key.yaml"), "did you mean `arrival`?");
+    assert_eq!(
+        help("fail-misspelt-node.yaml"),
+        "did you mean `worker-2`? the scenario's nodes (cluster.nodes): worker-1 .. worker-3"
+    );
+    assert_eq!(help("fail-unknown-zone.yaml"), "did you mean `zone-a`? the zones of the scenario's nodes: zone-a");
+    assert_eq!(
+        help("faults-unknown-group.yaml"),
+        "did you mean `worker`? the node groups (cluster.nodes[].name): worker"
+    );
+    assert_eq!(help("run-and-fail-in-one-entry.yaml"), "write one timeline entry per action, each with its own `at`");
+}
+
+#[test]
+fn failure_errors_point_at_the_value() {
+    let col = |name: &str| first_error(name).column;
+    assert_eq!(col("fail-misspelt-node.yaml"), Some(11));
+    assert_eq!(col("run-and-fail-in-one-entry.yaml"), Some(5), "the second action's key");
+    assert_eq!(col("fail-unknown-zone.yaml"), Some(11));
+    assert_eq!(col("drain-without-node.yaml"), Some(10));
+    assert_eq!(col("faults-unknown-group.yaml"), Some(23));
+    assert_eq!(col("crash-after-in-words.yaml"), Some(28));
 }
 
 #[test]
