@@ -497,3 +497,60 @@ impl Sim<'_> {
         self.cluster_changed();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Sim;
+    use crate::engine::SimTime;
+    use crate::kubelet::Exit;
+    use crate::model::store::ContainerState;
+    use std::path::Path;
+
+    const ONE_POD: &str = "
+duration: 5m
+cluster: {nodes: [{name: worker, capacity: {cpu: '4', memory: 8Gi}}]}
+images:
+  app:1: {pull: 1s, start: 0s}
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: app}, spec: {containers: [{name: app, image: 'app:1'}]}}
+";
+
+    fn run_until(sim: &mut Sim, secs: u64) {
+        while let Some(event) = sim.kernel.step_until(SimTime(secs * 1_000_000)) {
+            sim.handle(event);
+        }
+    }
+
+    #[test]
+    fn a_crash_from_outside_restarts_a_running_container_and_a_stale_one_changes_nothing() {
+        let scenario = match crate::load_str(Path::new("t.yaml"), ONE_POD, &[]) {
+            Ok(l) => l.scenario,
+            Err(d) => panic!("{d:?}"),
+        };
+        let mut sim = Sim::new(&scenario);
+        sim.create_nodes();
+        for obj in &scenario.objects {
+            sim.create_object(obj).expect("created");
+        }
+        run_until(&mut sim, 10);
+        assert_eq!(sim.store.pods[0].containers[0].state, ContainerState::Running);
+        sim.container_crashed(0, 0, "OOMKilled");
+        let backoffs = |sim: &Sim| sim.recorder.records.iter().filter(|e| e.reason == "BackOff").count();
+        let c = &sim.store.pods[0].containers[0];
+        assert_eq!(
+            (c.state.clone(), c.last_exit),
+            (ContainerState::Waiting("CrashLoopBackOff"), Some(Exit::OOM_KILLED))
+        );
+        assert_eq!(backoffs(&sim), 1);
+        // Stale calls: the container is not running, no such container, no such pod.
+        sim.container_crashed(0, 0, "Error");
+        sim.container_crashed(0, 1, "Error");
+        sim.container_crashed(7, 0, "Error");
+        assert_eq!(sim.store.pods[0].containers[0].last_exit, Some(Exit::OOM_KILLED));
+        assert_eq!(backoffs(&sim), 1);
+        // Back after its 10s back-off.
+        run_until(&mut sim, 21);
+        let c = &sim.store.pods[0].containers[0];
+        assert_eq!((c.state.clone(), c.restarts), (ContainerState::Running, 1));
+    }
+}
