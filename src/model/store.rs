@@ -81,6 +81,43 @@ pub struct ContainerStatus {
     pub restarts: u32,
     /// Consecutive crashes counted by CrashLoopBackOff (reset after 10 minutes up).
     pub backoff_count: u32,
+    /// How the previous run ended (`lastState.terminated`, or `state.terminated` when it
+    /// will not run again).
+    pub last_exit: Option<Exit>,
+    /// When the running app hangs (`livenessFailAfter`, drawn at each start).
+    pub hangs_at: Option<SimTime>,
+}
+
+/// How a container ended: the `reason` and exit code of its `Terminated` state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exit {
+    pub reason: &'static str,
+    pub code: i32,
+}
+
+impl Exit {
+    /// The process exited with an error (`crashAfter`, `crashOnStart`).
+    pub const ERROR: Exit = Exit { reason: "Error", code: 1 };
+    /// The kernel killed it over its memory limit (SIGKILL: 128 + 9).
+    pub const OOM_KILLED: Exit = Exit { reason: "OOMKilled", code: 137 };
+    /// The kubelet killed it after failed liveness probes (SIGKILL: a hung app does not
+    /// exit on SIGTERM).
+    pub const KILLED: Exit = Exit { reason: "Error", code: 137 };
+    /// It finished its work.
+    pub const COMPLETED: Exit = Exit { reason: "Completed", code: 0 };
+
+    /// The exit a termination reason stands for: `OOMKilled` 137, `Completed` 0, others 1.
+    pub fn from_reason(reason: &'static str) -> Exit {
+        match reason {
+            "OOMKilled" => Exit::OOM_KILLED,
+            "Completed" => Exit::COMPLETED,
+            _ => Exit { reason, code: 1 },
+        }
+    }
+
+    pub fn failed(self) -> bool {
+        self.code != 0
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -1,10 +1,25 @@
 //! Each node's kubelet: admits bound pods, pulls images through the node's serial puller,
 //! starts containers, runs probes, restarts crashed containers with back-off, and stops
 //! pods within their grace period.
+//!
+//! Container failures: an image's `crashAfter` (the process exits with an error),
+//! `memoryUsage` over the container's memory limit (OOMKilled), `livenessFailAfter` (the app
+//! hangs: liveness and readiness probes fail), `crashOnStart`, and crashes from outside
+//! (`container_crashed`). Each is drawn or scheduled at every start, and its timer carries
+//! the container's restart count so that a timer from an earlier run changes nothing. After
+//! an exit, `restartPolicy` decides: a restart after the CrashLoopBackOff wait, or the
+//! container stays Terminated and the pod ends Failed (Succeeded if all exited 0).
+//!
+//! Probes cost no events once settled: a readiness probe that succeeded, or a liveness
+//! probe that sees the app answer, looks again only if the app will hang, and then first at
+//! the probe tick at or after the hang.
 
 use super::{Event, Sim};
 use crate::engine::{SimDuration, SimTime};
-use crate::kubelet::{app_answers, crash_loop_backoff, first_probe, next_backoff_count, plan_pull, PullPlan};
+use crate::kubelet::{
+    app_answers, crash_loop_backoff, finished_phase, first_probe, next_backoff_count, over_memory_limit, plan_pull,
+    probe_tick_at_or_after, restarts_after, Exit, PullPlan, OOM_AFTER_START,
+};
 use crate::model::events::go_duration;
 use crate::model::spec::ContainerSpec;
 use crate::model::store::{ContainerState, PodId, PodPhase};
@@ -46,6 +61,13 @@ pub enum Step {
     Restart {
         index: u16,
     },
+    /// The run counted by `restarts` ends: the process exits with an error (`crashAfter`),
+    /// or, if `oom`, the kernel kills it over its memory limit.
+    Exit {
+        index: u16,
+        restarts: u32,
+        oom: bool,
+    },
     Stop,
     Stopped {
         killed: bool,
@@ -75,6 +97,13 @@ impl Sim<'_> {
             Step::Started { index, first } => self.container_started(pod, index, first),
             Step::Probe { index, kind, count, restarts } => self.probe(pod, index, kind, count, restarts),
             Step::Restart { index } => self.restart_container(pod, index),
+            Step::Exit { index, restarts, oom } => {
+                let Some(slot) = self.app_slot(pod, index) else { return };
+                let cs = &self.store.pods[pod as usize].containers[slot];
+                if cs.restarts == restarts && cs.state == ContainerState::Running {
+                    self.container_exited(pod, index, slot, if oom { Exit::OOM_KILLED } else { Exit::ERROR });
+                }
+            }
             Step::Stop => self.stop_pod(pod),
             Step::Stopped { killed } => self.pod_stopped(pod, killed),
             Step::Gone => self.pod_gone(pod),
@@ -196,7 +225,7 @@ impl Sim<'_> {
         };
         let behavior = self.image(&c.image).clone();
         if self.containers.chance(behavior.crash_on_start) {
-            self.crash(pod, index, slot, now);
+            self.container_exited(pod, index, slot, Exit::ERROR);
         } else {
             self.recorder.normal(now, "Started", object, format!("Started container {}", c.name));
             if slot == SERVING_SLOT {
@@ -205,12 +234,22 @@ impl Sim<'_> {
             let p = &mut self.store.pods[pod as usize];
             p.started.get_or_insert(now);
             let restarts = p.containers[slot].restarts;
+            // This run's fate, drawn in a fixed order: run time to a crash, then to a hang.
+            let crash_in = behavior.crash_after.as_ref().map(|d| d.sample(&mut self.containers));
+            let hang_in = behavior.liveness_fail_after.as_ref().map(|d| d.sample(&mut self.containers));
             let cs = &mut p.containers[slot];
             cs.state = ContainerState::Running;
             cs.started_at = Some(now);
+            cs.hangs_at = hang_in.map(|d| now + d);
             if p.containers.iter().all(|c| c.state == ContainerState::Running) {
                 p.phase = PodPhase::Running;
                 p.reason.clear();
+            }
+            if over_memory_limit(behavior.memory_usage_bytes, c.limits.memory_bytes) {
+                self.schedule_step(pod, now + OOM_AFTER_START, Step::Exit { index, restarts, oom: true });
+            }
+            if let Some(d) = crash_in {
+                self.schedule_step(pod, now + d, Step::Exit { index, restarts, oom: false });
             }
             match &c.readiness {
                 Some(probe) => {
@@ -230,27 +269,73 @@ impl Sim<'_> {
         }
     }
 
-    /// The container exited (or was killed): it restarts after the CrashLoopBackOff wait.
-    fn crash(&mut self, pod: PodId, index: u16, slot: usize, now: SimTime) {
+    /// Crashes a running app container from outside (a `faults:` process): `reason` is the
+    /// termination reason (`Error`: exit 1, `OOMKilled`: 137). A call for a container that is
+    /// not running (stale) changes nothing.
+    #[allow(dead_code)] // called by the faults section, being wired
+    pub(super) fn container_crashed(&mut self, pod: PodId, slot: usize, reason: &'static str) {
+        let Some(p) = self.store.pods.get(pod as usize) else { return };
+        if p.deleted.is_some() || p.node.is_none() {
+            return;
+        }
+        if p.containers.get(slot).is_none_or(|c| c.state != ContainerState::Running) {
+            return;
+        }
+        let Ok(index) = u16::try_from(p.spec.init_containers.len() + slot) else { return };
+        self.container_exited(pod, index, slot, Exit::from_reason(reason));
+    }
+
+    /// An app container exited (or was killed). `restartPolicy` decides whether it starts
+    /// again after the CrashLoopBackOff wait or stays Terminated; a terminating pod's
+    /// containers never restart.
+    fn container_exited(&mut self, pod: PodId, index: u16, slot: usize, exit: Exit) {
+        let now = self.kernel.now();
         if slot == SERVING_SLOT {
             self.server_stopped(pod);
         }
         let p = &mut self.store.pods[pod as usize];
-        let (pod_name, ns) = (p.name.clone(), p.namespace.clone());
-        let name = p.spec.containers[slot].name.clone();
+        let restart = p.terminating.is_none() && restarts_after(p.spec.restart_policy, exit);
         let cs = &mut p.containers[slot];
         let ran = cs.started_at.map_or(SimDuration::ZERO, |t| now.since(t));
-        cs.backoff_count = next_backoff_count(cs.backoff_count, ran);
-        cs.state = ContainerState::Waiting("CrashLoopBackOff");
         cs.ready = false;
         cs.started_at = None;
+        cs.hangs_at = None;
+        cs.last_exit = Some(exit);
+        if !restart {
+            cs.state = ContainerState::Terminated(exit.reason);
+            p.reason = exit.reason.to_string();
+            let exits = p.containers.iter().map(|c| match c.state {
+                ContainerState::Terminated(_) => c.last_exit,
+                _ => None,
+            });
+            if let (Some(phase), None, Some(node)) = (finished_phase(exits), p.terminating, p.node) {
+                // A finished pod is no longer active: its ReplicaSet replaces it, and the
+                // scheduler's spreading stops counting it.
+                p.phase = phase;
+                let owner = p.owner;
+                self.profile.owner_spread.pod_counted(&self.profile.topology, owner, node, -1);
+            }
+            self.update_pod_ready(pod);
+            self.pod_changed(pod);
+            return;
+        }
+        cs.backoff_count = next_backoff_count(cs.backoff_count, ran);
+        cs.state = ContainerState::Waiting("CrashLoopBackOff");
         let wait = crash_loop_backoff(cs.backoff_count);
+        // A container that exited and will restart keeps its pod Running (kubelet getPhase).
+        p.phase = PodPhase::Running;
         p.reason = "CrashLoopBackOff".into();
+        let (pod_name, ns) = (p.name.clone(), p.namespace.clone());
+        let name = p.spec.containers[slot].name.clone();
+        // The kubelet's sync right after the exit finds the container in back-off.
         self.recorder.warning(
             now,
             "BackOff",
             format!("pod/{pod_name}"),
-            format!("Back-off restarting failed container {name} in pod {pod_name}_{ns}"),
+            format!(
+                "Back-off restarting failed container {name} in pod {pod_name}_{ns}({})",
+                super::scheduling::pod_uid(pod)
+            ),
         );
         self.update_pod_ready(pod);
         self.pod_changed(pod);
@@ -268,6 +353,9 @@ impl Sim<'_> {
         self.image_ready(pod, index, None, SimDuration::ZERO, false);
     }
 
+    /// A probe of a running container. `count` runs successes while the container is not
+    /// ready (readiness), failures otherwise. An app answers from `readyAfter` until it
+    /// hangs; before that the port refuses connections, once hung the probe times out.
     fn probe(&mut self, pod: PodId, index: u16, kind: ProbeKind, count: u32, restarts: u32) {
         let Some(slot) = self.app_slot(pod, index) else { return };
         let Some(c) = self.container(pod, index).cloned() else { return };
@@ -277,52 +365,62 @@ impl Sim<'_> {
         else {
             return;
         };
-        let up = app_answers(started, self.image(&c.image).ready_after, now);
+        let (hangs_at, ready) = (cs.hangs_at, cs.ready);
+        let probe = match kind {
+            ProbeKind::Readiness => c.readiness.as_ref(),
+            ProbeKind::Liveness => c.liveness.as_ref(),
+        };
+        let Some(probe) = probe else { return };
+        let up = app_answers(started, self.image(&c.image).ready_after, hangs_at, now);
+        let hung = hangs_at.is_some_and(|h| now >= h);
+        // A settled probe looks again only where the app can change: its hang, if any.
+        let recheck = hangs_at.map(|h| probe_tick_at_or_after(first_probe(probe, started), probe.period, h));
+        let next = |count| Step::Probe { index, kind, count, restarts };
+        if up {
+            let successes = count + 1;
+            if kind == ProbeKind::Readiness && !ready && successes < probe.success_threshold {
+                self.schedule_step(pod, now + probe.period, next(successes));
+                return;
+            }
+            if kind == ProbeKind::Readiness && !ready {
+                self.set_container_ready(pod, slot, true);
+            }
+            if let Some(at) = recheck {
+                self.schedule_step(pod, at, next(0));
+            }
+            return;
+        }
         let object = self.pod_object(pod);
+        let why = if hung { "context deadline exceeded" } else { "connection refused" };
+        let failures = count + 1;
         match kind {
             ProbeKind::Readiness => {
-                let Some(probe) = c.readiness.as_ref() else { return };
-                let successes = if up { count + 1 } else { 0 };
-                if up && successes >= probe.success_threshold {
-                    self.set_container_ready(pod, slot, true);
-                    return;
+                self.recorder.warning(now, "Unhealthy", object, format!("Readiness probe failed: {why}"));
+                if !ready && hung {
+                    // Hung for the rest of this run: nothing to see until it restarts.
+                } else if !ready {
+                    self.schedule_step(pod, now + probe.period, next(0));
+                } else if failures >= probe.failure_threshold {
+                    self.set_container_ready(pod, slot, false);
+                } else {
+                    self.schedule_step(pod, now + probe.period, next(failures));
                 }
-                if !up {
-                    self.recorder.warning(
-                        now,
-                        "Unhealthy",
-                        object,
-                        "Readiness probe failed: connection refused".into(),
-                    );
-                }
-                let next = now + probe.period;
-                self.schedule_step(pod, next, Step::Probe { index, kind, count: successes, restarts });
             }
             ProbeKind::Liveness => {
-                let Some(probe) = c.liveness.as_ref() else { return };
-                if up {
-                    // Once the app answers, liveness stays satisfied in this model.
+                self.recorder.warning(now, "Unhealthy", object.clone(), format!("Liveness probe failed: {why}"));
+                if failures < probe.failure_threshold {
+                    self.schedule_step(pod, now + probe.period, next(failures));
                     return;
                 }
-                let failures = count + 1;
-                self.recorder.warning(
+                let p = &self.store.pods[pod as usize];
+                let then = if restarts_after(p.spec.restart_policy, Exit::KILLED) { ", will be restarted" } else { "" };
+                self.recorder.normal(
                     now,
-                    "Unhealthy",
-                    object.clone(),
-                    "Liveness probe failed: connection refused".into(),
+                    "Killing",
+                    object,
+                    format!("Container {} failed liveness probe{then}", c.name),
                 );
-                if failures >= probe.failure_threshold {
-                    self.recorder.normal(
-                        now,
-                        "Killing",
-                        object,
-                        format!("Container {} failed liveness probe, will be restarted", c.name),
-                    );
-                    self.crash(pod, index, slot, now);
-                } else {
-                    let next = now + probe.period;
-                    self.schedule_step(pod, next, Step::Probe { index, kind, count: failures, restarts });
-                }
+                self.container_exited(pod, index, slot, Exit::KILLED);
             }
         }
     }
@@ -377,12 +475,18 @@ impl Sim<'_> {
     fn pod_stopped(&mut self, pod: PodId, killed: bool) {
         self.server_stopped(pod);
         let p = &mut self.store.pods[pod as usize];
+        let finished = matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed);
         for c in &mut p.containers {
-            c.state = ContainerState::Terminated(if killed { "Error" } else { "Completed" });
+            // A container that had already exited for good keeps its reason.
+            if !matches!(c.state, ContainerState::Terminated(_)) {
+                c.state = ContainerState::Terminated(if killed { "Error" } else { "Completed" });
+            }
             c.ready = false;
         }
         p.ready_since = None;
-        p.phase = if killed { PodPhase::Failed } else { PodPhase::Succeeded };
+        if !finished {
+            p.phase = if killed { PodPhase::Failed } else { PodPhase::Succeeded };
+        }
         let at = self.kernel.now() + self.latency();
         self.schedule_step(pod, at, Step::Gone);
         self.pod_changed(pod);
@@ -395,5 +499,62 @@ impl Sim<'_> {
         self.forget_pod(pod);
         self.pod_deleted(pod);
         self.cluster_changed();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Sim;
+    use crate::engine::SimTime;
+    use crate::kubelet::Exit;
+    use crate::model::store::ContainerState;
+    use std::path::Path;
+
+    const ONE_POD: &str = "
+duration: 5m
+cluster: {nodes: [{name: worker, capacity: {cpu: '4', memory: 8Gi}}]}
+images:
+  app:1: {pull: 1s, start: 0s}
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: app}, spec: {containers: [{name: app, image: 'app:1'}]}}
+";
+
+    fn run_until(sim: &mut Sim, secs: u64) {
+        while let Some(event) = sim.kernel.step_until(SimTime(secs * 1_000_000)) {
+            sim.handle(event);
+        }
+    }
+
+    #[test]
+    fn a_crash_from_outside_restarts_a_running_container_and_a_stale_one_changes_nothing() {
+        let scenario = match crate::load_str(Path::new("t.yaml"), ONE_POD, &[]) {
+            Ok(l) => l.scenario,
+            Err(d) => panic!("{d:?}"),
+        };
+        let mut sim = Sim::new(&scenario);
+        sim.create_nodes();
+        for obj in &scenario.objects {
+            sim.create_object(obj).expect("created");
+        }
+        run_until(&mut sim, 10);
+        assert_eq!(sim.store.pods[0].containers[0].state, ContainerState::Running);
+        sim.container_crashed(0, 0, "OOMKilled");
+        let backoffs = |sim: &Sim| sim.recorder.records.iter().filter(|e| e.reason == "BackOff").count();
+        let c = &sim.store.pods[0].containers[0];
+        assert_eq!(
+            (c.state.clone(), c.last_exit),
+            (ContainerState::Waiting("CrashLoopBackOff"), Some(Exit::OOM_KILLED))
+        );
+        assert_eq!(backoffs(&sim), 1);
+        // Stale calls: the container is not running, no such container, no such pod.
+        sim.container_crashed(0, 0, "Error");
+        sim.container_crashed(0, 1, "Error");
+        sim.container_crashed(7, 0, "Error");
+        assert_eq!(sim.store.pods[0].containers[0].last_exit, Some(Exit::OOM_KILLED));
+        assert_eq!(backoffs(&sim), 1);
+        // Back after its 10s back-off.
+        run_until(&mut sim, 21);
+        let c = &sim.store.pods[0].containers[0];
+        assert_eq!((c.state.clone(), c.restarts), (ContainerState::Running, 1));
     }
 }

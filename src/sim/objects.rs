@@ -217,6 +217,8 @@ impl Sim<'_> {
                 ready: false,
                 restarts: 0,
                 backoff_count: 0,
+                last_exit: None,
+                hangs_at: None,
             })
             .collect();
         let node_name = spec.node_name.clone();
@@ -271,8 +273,11 @@ impl Sim<'_> {
         let generation = p.generation;
         match p.node {
             Some(node) => {
-                let owner = p.owner;
-                self.profile.owner_spread.pod_counted(&self.profile.topology, owner, node, -1);
+                // A pod that already finished (Failed, Succeeded) stopped counting then.
+                if !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
+                    let owner = p.owner;
+                    self.profile.owner_spread.pod_counted(&self.profile.topology, owner, node, -1);
+                }
                 let at = now + self.latency();
                 self.kernel.schedule_at(at, Event::Kubelet(pod, generation, super::Step::Stop));
             }

@@ -5,9 +5,11 @@
 //! - `determinism`: same scenario and seed, byte-identical files, whatever `--jobs` is.
 //! - `cli`: exit codes, messages and the absence of output on bad input.
 //! - `bad_input`: every malformed scenario gets a clear, positioned error.
+//! - `containers`: crashes, hangs, OOM kills, restartPolicy and CrashLoopBackOff.
 
 mod bad_input;
 mod cli;
+mod containers;
 mod deployments;
 mod determinism;
 mod failures;

@@ -1,0 +1,343 @@
+//! Containers that fail: crashes (`crashAfter`), hangs (`livenessFailAfter`), OOM kills
+//! (`memoryUsage` over the limit), `restartPolicy`, and CrashLoopBackOff as
+//! `kubectl describe pod` and `kubectl get pods` would show them.
+//!
+//! The loader does not read the new image keys yet: each test loads YAML and sets them on
+//! the scenario's images in code.
+
+use kubesim::engine::SimDuration;
+use kubesim::kubelet::Exit;
+use kubesim::model::spec::{ImageBehavior, ObjectSpec, RestartPolicy};
+use kubesim::model::store::{ContainerState, PodPhase};
+use kubesim::sim::Outcome;
+use kubesim::traffic::ServiceTime;
+use kubesim::Scenario;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+const MI: i64 = 1024 * 1024;
+
+fn load(text: &str) -> Scenario {
+    match kubesim::load_str(Path::new("inline.yaml"), text, &[]) {
+        Ok(l) => l.scenario,
+        Err(d) => panic!("scenario should load: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
+    }
+}
+
+/// One bare pod `app` running image `app:1` (start 0s: a restart starts when its back-off
+/// ends), with `extra` added to its container and `policy` as its restartPolicy.
+fn bare_pod(duration: &str, policy: &str, extra: &str) -> Scenario {
+    load(&format!(
+        "
+duration: {duration}
+cluster: {{nodes: [{{name: worker, capacity: {{cpu: '4', memory: 8Gi}}}}]}}
+images:
+  app:1: {{pull: 1s, start: 0s}}
+objects:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {{name: app}}
+    spec:
+      restartPolicy: {policy}
+      containers:
+        - name: app
+          image: app:1
+          {extra}
+"
+    ))
+}
+
+fn image(s: &mut Scenario) -> &mut ImageBehavior {
+    s.images.get_mut("app:1").expect("app:1 is listed")
+}
+
+fn fixed(secs: u64) -> Option<ServiceTime> {
+    Some(ServiceTime::fixed(SimDuration::from_secs(secs)))
+}
+
+/// Times (seconds) of a pod's events with this reason.
+fn times(o: &Outcome, pod: &str, reason: &str) -> Vec<f64> {
+    let object = format!("pod/{pod}");
+    o.recorder
+        .records
+        .iter()
+        .filter(|e| e.reason == reason && e.object == object)
+        .map(|e| e.time.as_secs_f64())
+        .collect()
+}
+
+/// Each back-off's wait: from a `BackOff` event to the next `Started`.
+fn waits(o: &Outcome, pod: &str) -> Vec<f64> {
+    let started = times(o, pod, "Started");
+    times(o, pod, "BackOff")
+        .iter()
+        .filter_map(|b| started.iter().find(|s| *s >= b).map(|s| ((s - b) * 1000.0).round() / 1000.0))
+        .collect()
+}
+
+/// The run's files, written to a temporary folder.
+fn write(s: &Scenario, o: &Outcome) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let info = kubesim::output::RunInfo { wall_time_s: 0.0, threads: 1 };
+    kubesim::output::write_run(dir.path(), s, o, &info).expect("outputs written");
+    dir
+}
+
+fn find(dir: &Path, name: &str) -> std::path::PathBuf {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("readable folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == name) {
+                return path;
+            }
+        }
+    }
+    panic!("no {name} in {}", dir.display())
+}
+
+/// pods.csv as written: one map of column to value per pod.
+fn pods_csv(s: &Scenario, o: &Outcome) -> Vec<BTreeMap<String, String>> {
+    let dir = write(s, o);
+    let mut r = csv::Reader::from_path(find(dir.path(), "pods.csv")).expect("pods.csv readable");
+    let header: Vec<String> = r.headers().expect("header").iter().map(str::to_string).collect();
+    r.records().map(|row| header.iter().cloned().zip(row.expect("row").iter().map(str::to_string)).collect()).collect()
+}
+
+#[test]
+fn a_crash_looping_pod_waits_10_20_40_80_160_300_seconds_between_restarts() {
+    let mut s = bare_pod("15m", "Always", "");
+    image(&mut s).crash_after = fixed(1);
+    let o = kubesim::simulate(&s, None);
+    assert_eq!(waits(&o, "app"), vec![10.0, 20.0, 40.0, 80.0, 160.0, 300.0]);
+    // Each run lasts its second: every BackOff comes 1s after a Started.
+    let (started, backoffs) = (times(&o, "app", "Started"), times(&o, "app", "BackOff"));
+    assert_eq!(backoffs.len(), 7, "{backoffs:?}");
+    for (s, b) in started.iter().zip(&backoffs) {
+        assert!((b - s - 1.0).abs() < 1e-6, "started {s}, back-off {b}");
+    }
+    let event = o.recorder.records.iter().find(|e| e.reason == "BackOff").expect("BackOff");
+    assert!(
+        event.message.starts_with("Back-off restarting failed container app in pod app_default("),
+        "{}",
+        event.message
+    );
+    let pod = &o.store.pods[0];
+    assert_eq!(pod.restarts(), 6);
+    assert_eq!(pod.phase, PodPhase::Running, "a restarting pod stays Running");
+    assert_eq!(pod.containers[0].last_exit, Some(Exit { reason: "Error", code: 1 }));
+    let rows = pods_csv(&s, &o);
+    assert_eq!(rows[0]["reason"], "CrashLoopBackOff");
+    assert_eq!(rows[0]["restarts"], "6");
+    assert_eq!(rows[0]["phase"], "Running");
+}
+
+#[test]
+fn the_back_off_starts_again_after_ten_minutes_up() {
+    // Runs of 11 minutes: every restart waits 10s.
+    let mut s = bare_pod("40m", "Always", "");
+    image(&mut s).crash_after = fixed(660);
+    let o = kubesim::simulate(&s, None);
+    assert_eq!(waits(&o, "app"), vec![10.0, 10.0, 10.0]);
+    // Runs of 5 minutes never reset it.
+    image(&mut s).crash_after = fixed(300);
+    s.duration = SimDuration::from_secs(30 * 60);
+    let o = kubesim::simulate(&s, None);
+    assert_eq!(waits(&o, "app"), vec![10.0, 20.0, 40.0, 80.0]);
+}
+
+#[test]
+fn restart_policy_never_leaves_a_crashed_pod_failed_and_on_failure_restarts_it() {
+    let mut s = bare_pod("2m", "Never", "");
+    image(&mut s).crash_after = fixed(5);
+    let o = kubesim::simulate(&s, None);
+    let pod = &o.store.pods[0];
+    assert_eq!(pod.phase, PodPhase::Failed);
+    assert_eq!(pod.restarts(), 0);
+    assert_eq!(pod.containers[0].state, ContainerState::Terminated("Error"));
+    assert!(!pod.is_ready() && !pod.is_active());
+    assert!(times(&o, "app", "BackOff").is_empty(), "nothing waits to restart");
+    assert_eq!(pods_csv(&s, &o)[0]["reason"], "Error");
+
+    let mut s = bare_pod("2m", "OnFailure", "");
+    image(&mut s).crash_after = fixed(5);
+    let o = kubesim::simulate(&s, None);
+    let pod = &o.store.pods[0];
+    // Runs of 5s with waits of 10, 20, 40s.
+    assert_eq!(waits(&o, "app")[..3], [10.0, 20.0, 40.0]);
+    assert!(pod.restarts() >= 3, "restarts {}", pod.restarts());
+    assert_eq!(pod.phase, PodPhase::Running);
+}
+
+#[test]
+fn a_failed_pod_is_replaced_by_its_replica_set() {
+    // Kubernetes only lets Deployments use Always: set Never in code to see that a Failed
+    // pod no longer counts as one of the replicas.
+    let mut s = load(
+        "
+duration: 100s
+cluster: {nodes: [{name: worker, count: 2, capacity: {cpu: '4', memory: 8Gi}}]}
+images:
+  app:1: {pull: 1s, start: 0s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: app}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: app}}
+      template:
+        metadata: {labels: {app: app}}
+        spec: {containers: [{name: app, image: 'app:1'}]}
+",
+    );
+    image(&mut s).crash_after = fixed(30);
+    for obj in &mut s.objects {
+        if let ObjectSpec::Deployment { spec, .. } = &mut obj.spec {
+            Arc::make_mut(&mut spec.template).spec.restart_policy = RestartPolicy::Never;
+        }
+    }
+    let o = kubesim::simulate(&s, None);
+    let pods = &o.store.pods;
+    let failed = pods.iter().filter(|p| p.phase == PodPhase::Failed).count();
+    // Each generation runs 30s: three failed (at ~32s, ~62s, ~92s), the fourth runs.
+    assert_eq!(failed, 6, "{:?}", pods.iter().map(|p| (&p.name, p.phase)).collect::<Vec<_>>());
+    assert_eq!(pods.iter().filter(|p| p.is_active()).count(), 2);
+    assert!(pods.iter().all(|p| p.restarts() == 0));
+}
+
+#[test]
+fn a_hung_app_fails_liveness_and_is_killed_within_a_probe_period_then_restarted() {
+    let probes = "livenessProbe: {httpGet: {path: /healthz, port: 80}, periodSeconds: 10, failureThreshold: 3}
+          readinessProbe: {httpGet: {path: /ready, port: 80}, periodSeconds: 10, failureThreshold: 1}";
+    let mut s = bare_pod("5m", "Always", probes);
+    image(&mut s).liveness_fail_after = fixed(60);
+    let o = kubesim::simulate(&s, None);
+    let (started, killing) = (times(&o, "app", "Started"), times(&o, "app", "Killing"));
+    assert!(killing.len() >= 2, "{killing:?}");
+    for k in &killing {
+        let s = started.iter().rev().find(|s| *s <= k).expect("started before");
+        // Hung at 60s; three failed probes 10s apart: killed between 80s and 90s after start.
+        let after = ((k - s) * 1000.0).round() / 1000.0;
+        assert!((80.0..=90.0).contains(&after), "started {s}, killed {k}");
+    }
+    let unhealthy: Vec<_> = o.recorder.records.iter().filter(|e| e.reason == "Unhealthy").collect();
+    let liveness = unhealthy.iter().filter(|e| e.message.starts_with("Liveness probe failed: ")).count();
+    assert_eq!(liveness, 3 * killing.len());
+    // Readiness fails at the first probe after the hang: the pod leaves Ready before the kill.
+    let readiness: Vec<f64> = unhealthy
+        .iter()
+        .filter(|e| e.message.starts_with("Readiness probe failed: "))
+        .map(|e| e.time.as_secs_f64())
+        .collect();
+    assert!((readiness[0] - started[0] - 60.0).abs() < 1e-6, "{readiness:?}");
+    assert!(readiness[0] < killing[0]);
+    let kill = o.recorder.records.iter().find(|e| e.reason == "Killing").expect("Killing");
+    assert_eq!(kill.message, "Container app failed liveness probe, will be restarted");
+    assert_eq!(waits(&o, "app")[..2], [10.0, 20.0]);
+    let pod = &o.store.pods[0];
+    assert_eq!(pod.restarts() as usize, killing.len().min(started.len() - 1));
+    assert_eq!(pod.containers[0].last_exit, Some(Exit { reason: "Error", code: 137 }));
+}
+
+#[test]
+fn a_hung_app_without_liveness_probe_leaves_ready_and_keeps_running() {
+    let probes = "readinessProbe: {httpGet: {path: /ready, port: 80}, periodSeconds: 5}";
+    let mut s = bare_pod("10m", "Always", probes);
+    image(&mut s).liveness_fail_after = fixed(60);
+    let o = kubesim::simulate(&s, None);
+    let pod = &o.store.pods[0];
+    assert!(pod.first_ready.is_some());
+    assert!(!pod.is_ready(), "a hung app fails readiness");
+    assert_eq!(pod.containers[0].state, ContainerState::Running);
+    assert_eq!(pod.restarts(), 0);
+    // failureThreshold 3, then nothing more to see: the probe stops.
+    let failed = times(&o, "app", "Unhealthy");
+    let start = times(&o, "app", "Started")[0];
+    assert_eq!(failed.iter().map(|t| t - start).collect::<Vec<_>>(), vec![60.0, 65.0, 70.0]);
+}
+
+#[test]
+fn probes_of_an_app_that_never_fails_cost_no_events_after_it_is_ready() {
+    let probes = "livenessProbe: {httpGet: {path: /healthz, port: 80}}
+          readinessProbe: {httpGet: {path: /ready, port: 80}}";
+    let mut s = bare_pod("1h", "Always", probes);
+    let steady = kubesim::simulate(&s, None).events_processed;
+    // An app that will hang after the run's end costs no more.
+    image(&mut s).liveness_fail_after = fixed(2 * 3600);
+    assert_eq!(kubesim::simulate(&s, None).events_processed, steady);
+    // Nor does one that will crash after it.
+    image(&mut s).crash_after = fixed(2 * 3600);
+    assert_eq!(kubesim::simulate(&s, None).events_processed, steady);
+}
+
+#[test]
+fn an_app_over_its_memory_limit_is_oom_killed_and_restarted_with_back_off() {
+    let limit = |l: &str| format!("resources: {{limits: {{memory: {l}}}}}");
+    let mut s = bare_pod("3m", "Always", &limit("256Mi"));
+    image(&mut s).memory_usage_bytes = Some(300 * MI);
+    let o = kubesim::simulate(&s, None);
+    let pod = &o.store.pods[0];
+    assert_eq!(pod.containers[0].last_exit, Some(Exit { reason: "OOMKilled", code: 137 }));
+    // Killed 1s after each start, then 10, 20, 40s of back-off.
+    let (started, backoffs) = (times(&o, "app", "Started"), times(&o, "app", "BackOff"));
+    assert!((backoffs[0] - started[0] - 1.0).abs() < 1e-6, "{started:?} {backoffs:?}");
+    assert_eq!(waits(&o, "app")[..3], [10.0, 20.0, 40.0]);
+    assert!(pod.restarts() >= 3);
+    assert_eq!(pods_csv(&s, &o)[0]["reason"], "CrashLoopBackOff");
+
+    // Never: the pod ends Failed, and kubectl says OOMKilled.
+    let mut never = bare_pod("3m", "Never", &limit("256Mi"));
+    image(&mut never).memory_usage_bytes = Some(300 * MI);
+    let o = kubesim::simulate(&never, None);
+    assert_eq!(o.store.pods[0].phase, PodPhase::Failed);
+    assert_eq!(o.store.pods[0].containers[0].state, ContainerState::Terminated("OOMKilled"));
+    assert_eq!(pods_csv(&never, &o)[0]["reason"], "OOMKilled");
+
+    // Under a 512Mi limit it runs.
+    let mut roomy = bare_pod("3m", "Always", &limit("512Mi"));
+    image(&mut roomy).memory_usage_bytes = Some(300 * MI);
+    let o = kubesim::simulate(&roomy, None);
+    let pod = &o.store.pods[0];
+    assert_eq!((pod.restarts(), pod.phase, pod.is_ready()), (0, PodPhase::Running, true));
+    assert_eq!(pods_csv(&roomy, &o)[0]["reason"], "");
+}
+
+#[test]
+fn a_crash_looping_deployment_keeps_its_pods_instead_of_replacing_them() {
+    let mut s = load(
+        "
+duration: 10m
+cluster: {nodes: [{name: worker, count: 3, capacity: {cpu: '4', memory: 8Gi}}]}
+images:
+  app:1: {pull: 2s, start: 1s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: app}
+    spec:
+      replicas: 4
+      selector: {matchLabels: {app: app}}
+      template:
+        metadata: {labels: {app: app}}
+        spec: {containers: [{name: app, image: 'app:1'}]}
+",
+    );
+    image(&mut s).crash_after = Some(ServiceTime::exponential(SimDuration::from_secs(20)));
+    let o = kubesim::simulate(&s, None);
+    let pods = &o.store.pods;
+    assert_eq!(pods.len(), 4, "no replacement pods");
+    assert!(
+        pods.iter().all(|p| p.is_active() && p.restarts() >= 3),
+        "{:?}",
+        pods.iter().map(|p| p.restarts()).collect::<Vec<_>>()
+    );
+    let dir = write(&s, &o);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(find(dir.path(), "summary.json")).expect("summary.json")).expect("json");
+    let total: u32 = pods.iter().map(|p| p.restarts()).sum();
+    assert_eq!(summary["pod_restarts"], serde_json::json!(total));
+}
