@@ -251,6 +251,9 @@ impl Sim<'_> {
             if let Some(d) = crash_in {
                 self.schedule_step(pod, now + d, Step::Exit { index, restarts, oom: false });
             }
+            if let Some(d) = self.store.pods[pod as usize].node.and_then(|n| self.random_container_crash_in(n)) {
+                self.schedule_step(pod, now + d, Step::Exit { index, restarts, oom: false });
+            }
             match &c.readiness {
                 Some(probe) => {
                     let at = first_probe(probe, now);
@@ -272,7 +275,7 @@ impl Sim<'_> {
     /// Crashes a running app container from outside (a `faults:` process): `reason` is the
     /// termination reason (`Error`: exit 1, `OOMKilled`: 137). A call for a container that is
     /// not running (stale) changes nothing.
-    #[allow(dead_code)] // called by the faults section, being wired
+    #[allow(dead_code)] // for faults that strike from outside the kubelet (none yet)
     pub(super) fn container_crashed(&mut self, pod: PodId, slot: usize, reason: &'static str) {
         let Some(p) = self.store.pods.get(pod as usize) else { return };
         if p.deleted.is_some() || p.node.is_none() {

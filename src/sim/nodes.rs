@@ -58,6 +58,8 @@ pub(super) struct NodeLifecycle {
     zones: Vec<Zone>,
     /// Random node faults: (process, node) -> its own stream.
     fault_streams: BTreeMap<(u32, NodeId), Stream>,
+    /// Random container faults: node -> its own stream (one draw per container start there).
+    container_fault_streams: BTreeMap<NodeId, Stream>,
 }
 
 impl Sim<'_> {
@@ -96,6 +98,42 @@ impl Sim<'_> {
                 }
             }
         }
+    }
+
+    /// A container starting on `node`: how long until a random container fault strikes it
+    /// (the soonest of the processes that cover the node), drawn from the node's own stream,
+    /// so variants that start the same containers on the same nodes see the same crashes.
+    pub(super) fn random_container_crash_in(&mut self, node: NodeId) -> Option<SimDuration> {
+        if self.scenario.faults.containers.is_empty() {
+            return None;
+        }
+        let group = self.group_of(node);
+        let seed = self.scenario.seed;
+        let stream = self
+            .nodes
+            .container_fault_streams
+            .entry(node)
+            .or_insert_with(|| Stream::indexed(seed, Purpose::Faults, 1 << 40 | u64::from(node)));
+        let mut soonest: Option<SimDuration> = None;
+        for process in &self.scenario.faults.containers {
+            if process.group.as_deref().is_none_or(|g| Some(g) == group.as_deref()) {
+                let d = exponential(process.mtbf, stream);
+                soonest = Some(soonest.map_or(d, |s| s.min(d)));
+            }
+        }
+        soonest
+    }
+
+    /// The node group (`cluster.nodes[].name`) a node belongs to.
+    fn group_of(&self, node: NodeId) -> Option<String> {
+        let mut first: NodeId = 0;
+        for g in &self.scenario.nodes {
+            if node < first + g.count {
+                return Some(g.name.clone());
+            }
+            first += g.count;
+        }
+        None
     }
 
     /// The nodes of a group (`cluster.nodes[].name`), or all.

@@ -14,8 +14,13 @@ const FILES: [&str; 8] = [
     "charts/allocation.svg",
     "charts/allocation.png",
 ];
-const SCENARIOS: [&str; 3] =
-    ["scenarios/nginx-rolling-update.yaml", "scenarios/rolling-update-default.yaml", "scenarios/recreate.yaml"];
+const SCENARIOS: [&str; 5] = [
+    "scenarios/nginx-rolling-update.yaml",
+    "scenarios/rolling-update-default.yaml",
+    "scenarios/recreate.yaml",
+    "scenarios/node-failure.yaml",
+    "scenarios/canary-ingress.yaml",
+];
 
 fn run_all(out: &Path, jobs: &str) {
     let status = Command::new(env!("CARGO_BIN_EXE_kubesim"))
@@ -35,7 +40,7 @@ fn output_is_byte_identical_across_runs_and_jobs() {
     run_all(&a, "1");
     run_all(&b, "2");
     run_all(&c, "2");
-    for name in ["nginx-rolling-update", "rolling-update-default", "recreate"] {
+    for name in ["nginx-rolling-update", "rolling-update-default", "recreate", "node-failure", "canary-ingress"] {
         for file in FILES {
             let read = |root: &Path| std::fs::read(root.join(name).join(file)).expect("output file exists");
             let first = read(&a);

@@ -335,3 +335,58 @@ fn random_node_faults_strike_at_the_same_times_in_every_variant() {
     assert_eq!(a, b);
     assert!(a.iter().all(|(what, _)| what.starts_with("fail node/worker-") && what.ends_with("(random)")));
 }
+
+#[test]
+fn random_container_faults_crash_containers_about_once_per_mtbf() {
+    let text = "
+name: flaky
+seed: 13
+duration: 4h
+cluster:
+  nodes: [{name: worker, count: 2}]
+images:
+  web:1: {pull: 1s, start: 1s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 4
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec: {containers: [{name: web, image: web:1}]}
+faults:
+  containers: {mtbf: 20m}
+";
+    let o = super::support::run_text(text);
+    let restarts: u32 = o.store.pods.iter().map(|p| p.restarts()).sum();
+    // 4 containers over 4h at one crash per 20m each: about 48 (fewer: back-off pauses them).
+    assert!((25..=65).contains(&restarts), "{restarts} restarts");
+    assert_eq!(o.store.pods.len(), 4, "crashed containers restart in place");
+    assert!(event_times(&o, "BackOff").len() as u32 >= restarts);
+    let again = super::support::run_text(text);
+    let times = |o: &Outcome| event_times(o, "BackOff").into_iter().map(|e| e.0).collect::<Vec<_>>();
+    assert_eq!(times(&o), times(&again));
+}
+
+#[test]
+fn the_node_failure_example_tells_the_whole_story() {
+    let (_, o) = super::support::run("scenarios/node-failure.yaml", &[]);
+    assert_eq!(event_times(&o, "NodeNotReady")[0].0, 115.0);
+    assert_eq!(event_times(&o, "TaintManagerEviction").len(), 2);
+    assert_eq!(event_times(&o, "NodeReady")[0].0, 545.0);
+    let drain = event_times(&o, "Drain");
+    assert_eq!(drain.last().map(|e| e.2.as_str()), Some("node/worker-1 drained"));
+    // Evicted by the taint manager (2) and by the drain (worker-1's pods).
+    let worker1 = o.store.node_by_name["worker-1"];
+    assert!(o.store.nodes[worker1 as usize].pods.is_empty());
+    assert!(o.metrics.pods_evicted >= 4);
+    // The requests sent to the dead node's pods before they left the endpoints timed out.
+    let t = &o.metrics.traffic;
+    let timeouts = t.failures.get(&kubesim::metrics::traffic::Failure::Timeout).copied().unwrap_or(0);
+    assert!((900..1300).contains(&timeouts), "{:?}", t.failures);
+    let r = &o.metrics.recovery.recoveries[0];
+    assert_eq!(r.what, "fail node/worker-2");
+    assert!(r.recovered.is_some());
+}
