@@ -390,3 +390,32 @@ fn the_node_failure_example_tells_the_whole_story() {
     assert_eq!(r.what, "fail node/worker-2");
     assert!(r.recovered.is_some());
 }
+
+#[test]
+fn a_drain_that_a_budget_blocks_for_ever_gives_up_at_its_timeout() {
+    let text = FIVE_ON_ONE.replace("minAvailable: 4", "minAvailable: 5")
+        + "  - at: 120s\n    run: kubectl drain big --ignore-daemonsets --timeout=60s --grace-period=0\n";
+    let o = super::support::run_text(&text);
+    let drain = event_times(&o, "Drain");
+    let last = drain.last().cloned().unwrap_or_default();
+    assert_eq!(last.0, 180.0, "{drain:?}");
+    assert!(last.2.contains("global timeout reached with 5 pod(s) left"), "{last:?}");
+    assert!(drain.iter().all(|e| !e.2.starts_with("evicting pod")));
+    assert_eq!(o.metrics.pods_evicted, 0);
+}
+
+#[test]
+fn a_drain_with_grace_period_0_stops_pods_at_once() {
+    let text = FIVE_ON_ONE.replace("minAvailable: 4", "minAvailable: 0")
+        + "  - at: 120s\n    run: kubectl drain big --grace-period=0\n";
+    let o = super::support::run_text(&text);
+    let big = o.store.node_by_name["big"];
+    let evicted: Vec<_> = o.store.pods.iter().filter(|p| p.node == Some(big) && p.terminating.is_some()).collect();
+    assert_eq!(evicted.len(), 5);
+    // The kubelet hears of the deletion after the API latency and kills at once; the API
+    // server removes the pod after another.
+    for p in evicted {
+        let took = p.deleted.map(|d| d.since(p.terminating.unwrap_or(d)).as_secs_f64());
+        assert_eq!(took, Some(0.02), "{}", p.name);
+    }
+}
