@@ -3,6 +3,7 @@
 
 pub mod charts;
 mod csv_files;
+mod report;
 mod summary;
 
 use crate::model::spec::Scenario;
@@ -54,10 +55,16 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
     }
     let charts_dir = dir.join("charts");
     fs::create_dir_all(&charts_dir)?;
+    let mut pngs = Vec::new();
     for chart in charts::run_charts(outcome) {
         let paths = charts::render(&charts_dir, &chart)
             .map_err(|e| io::Error::other(format!("chart {}: {e}", chart.file_stem)))?;
+        let png = charts_dir.join(format!("{}.png", chart.file_stem));
+        pngs.push((chart.file_stem.clone(), chart.title.clone(), fs::read(&png)?));
         written.extend(paths);
     }
+    let path = dir.join("report.html");
+    write_atomic(&path, &report::run_report(scenario, &summary, outcome, &pngs))?;
+    written.push(path);
     Ok(written)
 }

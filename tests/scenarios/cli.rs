@@ -61,6 +61,7 @@ fn run_writes_every_file() {
         "charts/pods.png",
         "charts/allocation.svg",
         "charts/allocation.png",
+        "report.html",
     ] {
         assert!(out.path().join("recreate").join(f).is_file(), "{f} missing");
     }
@@ -87,4 +88,20 @@ fn a_missing_file_is_invalid_input() {
     let output = kubesim(&["run", "no/such/scenario.yaml"], out.path());
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no/such/scenario.yaml"));
+}
+
+#[test]
+fn the_report_is_one_page_with_the_figures_the_charts_and_the_data_inline() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let file = repo_path("scenarios/bench/rollout-1000.yaml");
+    let output = kubesim(&["run", "--quiet", file.to_str().expect("path")], out.path());
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let html = std::fs::read_to_string(out.path().join("rollout-1000/report.html")).expect("report");
+    assert!(html.contains("<th>rollout_duration_s</th>"));
+    assert!(html.contains("src=\"data:image/png;base64,iVBORw0KGgo"), "charts are inline PNGs");
+    assert!(!html.contains("http://") && !html.contains("https://"), "nothing from the network");
+    // 2,000 pods: the data is embedded, the DOM stays small (rows are built a page at a time).
+    assert!(html.contains("\"pods\":[["));
+    assert!(html.len() < 4_000_000, "{} bytes", html.len());
+    assert!(html.matches("<tr>").count() < 100);
 }
