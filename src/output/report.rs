@@ -30,7 +30,7 @@ pub fn run_report(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>kubesim: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         escape(name)
     );
-    let _ = write!(html, "<h1>{}</h1>\n", escape(name));
+    let _ = writeln!(html, "<h1>{}</h1>", escape(name));
     if !scenario.description.is_empty() {
         let _ = writeln!(html, "<p class=\"description\">{}</p>", escape(&scenario.description));
     }
