@@ -75,9 +75,7 @@ impl Metrics {
 
     pub fn sample(&mut self, store: &Store, now: SimTime) {
         self.timeseries.sample(store, now, &self.traffic.services);
-        for s in &mut self.traffic.services {
-            s.interval.reset();
-        }
+        self.traffic.close_interval();
     }
 }
 

@@ -128,11 +128,28 @@ impl TrafficMetrics {
         }
     }
 
+    /// A success. Its latency goes into one histogram only, the Service's interval one
+    /// (folded into the run's at each sample: one cache-cold histogram per request, not
+    /// three).
     pub fn success(&mut self, service: Option<usize>, latency: SimDuration) {
-        self.total.success(latency);
-        if let Some(s) = service.and_then(|s| self.services.get_mut(s)) {
-            s.run.success(latency);
-            s.interval.success(latency);
+        match service.and_then(|s| self.services.get_mut(s)) {
+            Some(s) => {
+                self.total.requests += 1;
+                s.run.requests += 1;
+                s.interval.success(latency);
+            }
+            None => self.total.success(latency),
+        }
+    }
+
+    /// Ends a sample interval: its latencies join the run's, and it starts afresh.
+    pub fn close_interval(&mut self) {
+        for s in &mut self.services {
+            if !s.interval.latency.is_empty() {
+                s.run.latency.merge(&s.interval.latency);
+                self.total.latency.merge(&s.interval.latency);
+            }
+            s.interval.reset();
         }
     }
 
@@ -177,8 +194,9 @@ impl TrafficMetrics {
         s.ever_available |= count > 0;
     }
 
-    /// Closes the open spans without endpoints at the end of the run.
+    /// Closes the last interval and the open spans without endpoints at the end of the run.
     pub fn finish(&mut self, end: SimTime) {
+        self.close_interval();
         for s in &mut self.services {
             if let Some(since) = s.zero_since.take() {
                 s.unavailable = s.unavailable + end.since(since);
@@ -202,6 +220,7 @@ mod tests {
         m.success(Some(0), SimDuration::from_millis(12));
         m.failure(Some(0), Failure::NoEndpoints);
         m.failure(None, Failure::NoRoute);
+        m.finish(SimTime::ZERO);
         assert_eq!((m.total.requests, m.total.errors), (3, 2));
         assert_eq!((m.services[0].run.requests, m.services[0].run.errors), (2, 1));
         assert_eq!(m.failures.get(&Failure::NoRoute), Some(&1));
