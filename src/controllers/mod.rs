@@ -4,5 +4,6 @@
 pub mod deployment;
 pub mod disruption;
 pub mod endpoints;
+pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;

@@ -14,6 +14,7 @@ pub type NodeId = u32;
 pub type PodId = u32;
 pub type RsId = u32;
 pub type DeployId = u32;
+pub type JobId = u32;
 
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -63,6 +64,17 @@ impl PodPhase {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PodOwner {
     ReplicaSet(RsId),
+    Job(JobId),
+}
+
+impl PodOwner {
+    /// The ReplicaSet, for the code that only ReplicaSets concern (spreading, budgets).
+    pub fn replica_set(self) -> Option<RsId> {
+        match self {
+            PodOwner::ReplicaSet(rs) => Some(rs),
+            PodOwner::Job(_) => None,
+        }
+    }
 }
 
 /// What a container is doing, as `kubectl get pods` would say.
@@ -140,6 +152,8 @@ pub struct Pod {
     /// First time the pod became Ready.
     pub first_ready: Option<SimTime>,
     pub terminating: Option<SimTime>,
+    /// When the pod reached Succeeded or Failed (its containers stopped for good).
+    pub finished: Option<SimTime>,
     /// A deletion's grace period when it differs from the spec's (`--grace-period`).
     pub grace_override: Option<crate::engine::SimDuration>,
     pub deleted: Option<SimTime>,
@@ -295,6 +309,23 @@ pub struct Deployment {
     pub deleted: bool,
 }
 
+/// A batch/v1 Job.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: super::spec::JobSpec,
+    /// The template's pod spec, shared by its pods.
+    pub pod_spec: Arc<PodSpec>,
+    /// Every pod it created, gone ones included: each finished pod is counted once into
+    /// the status, as the job controller's finalizers make sure of.
+    pub pods: BTreeSet<PodId>,
+    pub status: crate::controllers::job::JobStatus,
+    pub created: SimTime,
+    pub deleted: bool,
+}
+
 /// A PodDisruptionBudget.
 #[derive(Clone, Debug)]
 pub struct Pdb {
@@ -313,11 +344,13 @@ pub struct Store {
     pub pods: Vec<Pod>,
     pub replica_sets: Vec<ReplicaSet>,
     pub deployments: Vec<Deployment>,
+    pub jobs: Vec<Job>,
     pub namespaces: BTreeSet<String>,
     pub node_by_name: BTreeMap<String, NodeId>,
     pub pod_by_name: BTreeMap<(String, String), PodId>,
     pub rs_by_name: BTreeMap<(RsKindKey, String, String), RsId>,
     pub deployment_by_name: BTreeMap<(String, String), DeployId>,
+    pub job_by_name: BTreeMap<(String, String), JobId>,
     /// Pods bound to a node and not gone, by (namespace, label key, label value): how the
     /// scheduler finds the pods a selector matches without scanning them all.
     pub bound_by_label: BTreeMap<(String, String, String), BTreeSet<PodId>>,
@@ -344,6 +377,25 @@ impl Store {
         self.deployment_by_name.get(&(namespace.to_string(), name.to_string())).copied()
     }
 
+    pub fn find_job(&self, namespace: &str, name: &str) -> Option<JobId> {
+        self.job_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    pub fn add_job(&mut self, job: Job) -> JobId {
+        let id = self.jobs.len() as JobId;
+        self.job_by_name.insert((job.namespace.clone(), job.name.clone()), id);
+        self.jobs.push(job);
+        id
+    }
+
+    /// Removes a Job from its index (its row stays for the record).
+    pub fn remove_job(&mut self, id: JobId) {
+        let job = &mut self.jobs[id as usize];
+        job.deleted = true;
+        let key = (job.namespace.clone(), job.name.clone());
+        self.job_by_name.remove(&key);
+    }
+
     pub fn find_rs(&self, kind: RsKind, namespace: &str, name: &str) -> Option<RsId> {
         self.rs_by_name.get(&(rs_kind_key(kind), namespace.to_string(), name.to_string())).copied()
     }
@@ -364,8 +416,14 @@ impl Store {
     pub fn add_pod(&mut self, pod: Pod) -> PodId {
         let id = self.pods.len() as PodId;
         self.pod_by_name.insert((pod.namespace.clone(), pod.name.clone()), id);
-        if let Some(PodOwner::ReplicaSet(rs)) = pod.owner {
-            self.replica_sets[rs as usize].pods.insert(id);
+        match pod.owner {
+            Some(PodOwner::ReplicaSet(rs)) => {
+                self.replica_sets[rs as usize].pods.insert(id);
+            }
+            Some(PodOwner::Job(job)) => {
+                self.jobs[job as usize].pods.insert(id);
+            }
+            None => {}
         }
         self.pods.push(pod);
         id
@@ -444,8 +502,12 @@ impl Store {
                 }
             }
         }
-        if let Some(PodOwner::ReplicaSet(rs)) = owner {
-            self.replica_sets[rs as usize].pods.remove(&pod);
+        match owner {
+            Some(PodOwner::ReplicaSet(rs)) => {
+                self.replica_sets[rs as usize].pods.remove(&pod);
+            }
+            // A Job keeps its gone pods: they were counted (see `Job::pods`).
+            Some(PodOwner::Job(_)) | None => {}
         }
     }
 
@@ -529,11 +591,15 @@ impl Store {
         } else {
             // The owners' scale: the replicas of the ReplicaSets that own the selected pods.
             let mut owners: Vec<RsId> =
-                pods.iter().filter_map(|&p| self.pods[p as usize].owner.map(|PodOwner::ReplicaSet(rs)| rs)).collect();
+                pods.iter().filter_map(|&p| self.pods[p as usize].owner.and_then(PodOwner::replica_set)).collect();
             owners.sort_unstable();
             owners.dedup();
-            let unowned = pods.iter().filter(|&&p| self.pods[p as usize].owner.is_none()).count() as i32;
-            owners.iter().map(|&rs| self.replica_sets[rs as usize].replicas).sum::<i32>() + unowned
+            // The disruption controller finds no scale for Jobs: their pods count one each,
+            // as unowned pods do.
+            let unscaled =
+                pods.iter().filter(|&&p| self.pods[p as usize].owner.and_then(PodOwner::replica_set).is_none()).count()
+                    as i32;
+            owners.iter().map(|&rs| self.replica_sets[rs as usize].replicas).sum::<i32>() + unscaled
         };
         crate::controllers::disruption::pdb_status(
             pdb.min_available.as_ref(),
@@ -546,7 +612,13 @@ impl Store {
     /// The object that a pod's row names as its owner: `deployment/web` or `replicaset/x`.
     pub fn owner_ref(&self, pod: &Pod) -> Option<ObjectRef> {
         use super::spec::Kind;
-        let PodOwner::ReplicaSet(rs) = pod.owner?;
+        let rs = match pod.owner? {
+            PodOwner::ReplicaSet(rs) => rs,
+            PodOwner::Job(j) => {
+                let j = &self.jobs[j as usize];
+                return Some(ObjectRef { kind: Kind::Job, namespace: j.namespace.clone(), name: j.name.clone() });
+            }
+        };
         let rs = &self.replica_sets[rs as usize];
         Some(match rs.owner {
             Some(d) => {

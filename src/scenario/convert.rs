@@ -230,11 +230,11 @@ pub(crate) fn pod_spec(
     c: &mut Checker,
     prefix: &str,
     s: &core::PodSpec,
-    workload: bool,
+    restart: validate::RestartRule,
     labels: &spec::Labels,
 ) -> spec::PodSpec {
     validate::check_container_names(c, prefix, s);
-    validate::check_restart_policy(c, &format!("{prefix}.restartPolicy"), s.restart_policy.as_deref(), workload);
+    validate::check_restart_policy(c, &format!("{prefix}.restartPolicy"), s.restart_policy.as_deref(), restart);
     c.nonnegative(&format!("{prefix}.terminationGracePeriodSeconds"), s.termination_grace_period_seconds);
     let list = |c: &mut Checker, name: &str, ks: &[core::Container], init: bool| -> Vec<ContainerSpec> {
         ks.iter().enumerate().map(|(i, k)| container(c, &format!("{prefix}.{name}[{i}]"), k, init)).collect()
@@ -286,18 +286,28 @@ pub(crate) fn pod_spec(
     }
 }
 
-/// A workload's pod template (`spec.template`), which must be present.
+/// A workload's pod template (`spec.template`), which must be present; its pods restart
+/// `Always`.
 pub(crate) fn template(c: &mut Checker, t: Option<&core::PodTemplateSpec>) -> Arc<PodTemplate> {
+    template_with(c, t, validate::RestartRule::AlwaysOnly)
+}
+
+/// A pod template whose `restartPolicy` follows `restart` (a Job's: OnFailure or Never).
+pub(crate) fn template_with(
+    c: &mut Checker,
+    t: Option<&core::PodTemplateSpec>,
+    restart: validate::RestartRule,
+) -> Arc<PodTemplate> {
     let meta = t.and_then(|t| t.metadata.as_ref());
     if let Some(m) = meta {
         validate::check_labels(c, "spec.template.metadata.labels", m.labels.as_ref());
     }
     let labels = meta.and_then(|m| m.labels.clone()).unwrap_or_default();
     let spec = match t.and_then(|t| t.spec.as_ref()) {
-        Some(s) => pod_spec(c, "spec.template.spec", s, true, &labels),
+        Some(s) => pod_spec(c, "spec.template.spec", s, restart, &labels),
         None => {
             c.required(if t.is_none() { "spec.template" } else { "spec.template.spec" });
-            pod_spec(c, "spec.template.spec", &core::PodSpec::default(), true, &labels)
+            pod_spec(c, "spec.template.spec", &core::PodSpec::default(), restart, &labels)
         }
     };
     Arc::new(PodTemplate { labels, annotations: meta.and_then(|m| m.annotations.clone()).unwrap_or_default(), spec })

@@ -36,6 +36,7 @@ pub(crate) enum Ty {
     HttpGet,
     DaemonSetSpec,
     StatefulSetSpec,
+    Job,
     JobSpec,
     Affinity,
     NodeAffinity,
@@ -92,6 +93,7 @@ const ALL: &[Ty] = &[
     Ty::HttpGet,
     Ty::DaemonSetSpec,
     Ty::StatefulSetSpec,
+    Ty::Job,
     Ty::JobSpec,
     Ty::Affinity,
     Ty::NodeAffinity,
@@ -180,6 +182,7 @@ impl Ty {
             Ty::HttpGet => fields_of::<core::HTTPGetAction>(),
             Ty::DaemonSetSpec => fields_of::<apps::DaemonSetSpec>(),
             Ty::StatefulSetSpec => fields_of::<apps::StatefulSetSpec>(),
+            Ty::Job => fields_of::<batch::Job>(),
             Ty::JobSpec => fields_of::<batch::JobSpec>(),
             Ty::Affinity => fields_of::<core::Affinity>(),
             Ty::NodeAffinity => fields_of::<core::NodeAffinity>(),
@@ -221,6 +224,7 @@ impl Ty {
             (Deployment, "spec") => DeploymentSpec,
             (ReplicaSet, "spec") => ReplicaSetSpec,
             (ReplicationController, "spec") => RcSpec,
+            (Job, "spec") => JobSpec,
             (Pod, "spec") | (PodTemplate, "spec") => PodSpec,
             (DeploymentSpec | ReplicaSetSpec | RcSpec | DaemonSetSpec | StatefulSetSpec | JobSpec, "template") => {
                 PodTemplate
@@ -271,6 +275,7 @@ impl Ty {
             Ty::Deployment
                 | Ty::ReplicaSet
                 | Ty::ReplicationController
+                | Ty::Job
                 | Ty::Pod
                 | Ty::Service
                 | Ty::Ingress
@@ -283,9 +288,20 @@ impl Ty {
     /// applicable). Other fields present are listed in the not-simulated warning.
     pub fn simulated(self) -> Option<&'static [&'static str]> {
         Some(match self {
-            Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod => {
+            Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod | Ty::Job => {
                 &["apiVersion", "kind", "metadata", "spec"]
             }
+            Ty::JobSpec => &[
+                "template",
+                "completions",
+                "parallelism",
+                "backoffLimit",
+                "completionMode",
+                "activeDeadlineSeconds",
+                "ttlSecondsAfterFinished",
+                "selector",
+                "manualSelector",
+            ],
             Ty::ObjectMeta => &["name", "namespace", "labels", "annotations", "generateName"],
             Ty::DeploymentSpec => &[
                 "replicas",

@@ -151,6 +151,7 @@ fn pod_spec_mut(spec: &mut ObjectSpec) -> Option<&mut PodSpec> {
         ObjectSpec::ReplicaSet { spec, .. } | ObjectSpec::ReplicationController { spec, .. } => {
             Some(&mut Arc::make_mut(&mut spec.template).spec)
         }
+        ObjectSpec::Job { spec, .. } => Some(&mut Arc::make_mut(&mut spec.template).spec),
         _ => None,
     }
 }

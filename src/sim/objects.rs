@@ -94,6 +94,7 @@ impl Sim<'_> {
             }
             ObjectSpec::Service { labels, spec } => self.create_service(ns, name, labels, spec),
             ObjectSpec::Ingress { spec, .. } => self.create_ingress(ns, name, spec),
+            ObjectSpec::Job { labels, spec } => self.create_job(ns, name, labels, spec),
             ObjectSpec::PriorityClass { .. } | ObjectSpec::NotSimulated => {}
         }
         Ok(())
@@ -146,6 +147,11 @@ impl Sim<'_> {
                     self.apply_ingress(i, spec);
                 }
             }
+            ObjectSpec::Job { spec, .. } => {
+                if let Some(j) = self.store.find_job(ns, name) {
+                    return self.apply_job(j, spec);
+                }
+            }
         }
         Ok(())
     }
@@ -175,6 +181,7 @@ impl Sim<'_> {
             Kind::ReplicaSet => self.store.find_rs(RsKind::ReplicaSet, ns, name).is_some(),
             Kind::ReplicationController => self.store.find_rs(RsKind::ReplicationController, ns, name).is_some(),
             Kind::Deployment => self.store.find_deployment(ns, name).is_some(),
+            Kind::Job => self.store.find_job(ns, name).is_some(),
             Kind::PodDisruptionBudget => self.store.pdbs.iter().any(|p| p.namespace == ns && p.name == name),
             Kind::Service | Kind::Ingress => self.net.exists(id),
             _ => false,
@@ -238,6 +245,7 @@ impl Sim<'_> {
             ready_since: None,
             first_ready: None,
             terminating: None,
+            finished: None,
             grace_override: None,
             deleted: None,
             containers,
@@ -313,6 +321,10 @@ impl Sim<'_> {
                 let rs = self.store.find_rs(kind, ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_replica_set(rs);
             }
+            Kind::Job => {
+                let j = self.store.find_job(ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_job(j);
+            }
             Kind::Service => {
                 let svc = self.net.find_service(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_service(svc);
@@ -345,6 +357,7 @@ pub(super) fn deletion_cost(annotations: &crate::model::spec::Labels) -> i32 {
 pub fn resource_phrase(id: &ObjectRef) -> String {
     let group = match id.kind {
         Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet | Kind::StatefulSet => ".apps",
+        Kind::Job => ".batch",
         _ => "",
     };
     format!("{}s{group} \"{}\"", id.kind.resource(), id.name)

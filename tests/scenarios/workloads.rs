@@ -1,0 +1,158 @@
+//! The other workloads: Jobs (completions, parallelism, Indexed, back-off, deadlines, time to
+//! live), DaemonSets and StatefulSets, as `kubectl get` and `kubectl describe` would show
+//! them.
+
+use kubesim::engine::SimTime;
+use kubesim::model::store::{Pod, PodPhase};
+use kubesim::sim::Outcome;
+
+fn run(text: &str) -> Outcome {
+    crate::support::run_text(text)
+}
+
+/// The pods whose owner (pods.csv `owner`) is `owner`, like `job/work`.
+fn owned<'a>(o: &'a Outcome, owner: &str) -> Vec<&'a Pod> {
+    let store = &o.store;
+    store
+        .pods
+        .iter()
+        .filter(|p| store.owner_ref(p).is_some_and(|r| format!("{}/{}", r.kind.resource(), r.name) == owner))
+        .collect()
+}
+
+/// (time, message) of the events with this reason on `object`.
+fn events(o: &Outcome, object: &str, reason: &str) -> Vec<(f64, String)> {
+    o.recorder
+        .records
+        .iter()
+        .filter(|e| e.reason == reason && e.object == object)
+        .map(|e| (e.time.as_secs_f64(), e.message.clone()))
+        .collect()
+}
+
+fn secs(t: SimTime) -> f64 {
+    t.as_secs_f64()
+}
+
+/// The most pods running at once: started and not yet finished (or gone).
+fn max_running(pods: &[&Pod]) -> usize {
+    let spans: Vec<(SimTime, SimTime)> =
+        pods.iter().filter_map(|p| Some((p.started?, p.finished.or(p.deleted).unwrap_or(SimTime(u64::MAX))))).collect();
+    spans.iter().map(|&(start, _)| spans.iter().filter(|&&(s, e)| s <= start && start < e).count()).max().unwrap_or(0)
+}
+
+fn job(name: &str, spec: &str, image: &str, policy: &str) -> String {
+    format!(
+        "
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {{name: {name}}}
+    spec:
+{spec}
+      template:
+        spec:
+          restartPolicy: {policy}
+          containers: [{{name: work, image: '{image}', resources: {{requests: {{cpu: 100m}}}}}}]
+"
+    )
+}
+
+fn job_scenario(duration: &str, objects: &str) -> String {
+    format!(
+        "
+duration: {duration}
+cluster: {{nodes: [{{name: worker, count: 3, capacity: {{cpu: '4', memory: 8Gi}}}}]}}
+images:
+  work:1: {{pull: 1s, start: 0s, runFor: 30s}}
+  crash:1: {{pull: 1s, start: 0s, crashAfter: 5s}}
+  slow:1: {{pull: 1s, start: 0s, runFor: 10m}}
+  quick:1: {{pull: 1s, start: 0s, runFor: 10s}}
+objects:{objects}"
+    )
+}
+
+#[test]
+fn an_indexed_job_completes_every_index_once_never_running_more_than_its_parallelism() {
+    let spec = "      completions: 10\n      parallelism: 3\n      completionMode: Indexed";
+    let o = run(&job_scenario("10m", &job("render", spec, "work:1", "Never")));
+    let pods = owned(&o, "job/render");
+    assert_eq!(pods.len(), 10, "one pod per index, none failed");
+    assert!(max_running(&pods) <= 3, "at most parallelism pods run at once");
+    assert_eq!(max_running(&pods), 3);
+    let mut indexes: Vec<i32> = pods
+        .iter()
+        .filter(|p| p.phase == PodPhase::Succeeded)
+        .map(|p| p.labels["batch.kubernetes.io/job-completion-index"].parse().expect("an index"))
+        .collect();
+    indexes.sort_unstable();
+    assert_eq!(indexes, (0..10).collect::<Vec<_>>(), "every index completed exactly once");
+    for p in &pods {
+        let index = &p.labels["batch.kubernetes.io/job-completion-index"];
+        assert!(p.name.starts_with(&format!("render-{index}-")), "{} is named after its index", p.name);
+        assert_eq!(p.containers[0].last_exit.map(|e| (e.reason, e.code)), Some(("Completed", 0)));
+    }
+    // Four rounds of 30s (3 + 3 + 3 + 1 pods), each with its start-up (sandbox, pull).
+    let completed = events(&o, "job/render", "Completed");
+    assert_eq!(completed.len(), 1, "{completed:?}");
+    assert_eq!(completed[0].1, "Job completed");
+    assert!((120.0..126.0).contains(&completed[0].0), "completed at {}", completed[0].0);
+    let created = events(&o, "job/render", "SuccessfulCreate");
+    assert_eq!(created.len(), 10);
+    assert!(created[0].1.starts_with("Created pod: render-0-"), "{created:?}");
+    let job = &o.store.jobs[0];
+    assert_eq!((job.status.succeeded, job.status.failed), (10, 0));
+}
+
+#[test]
+fn a_failing_job_backs_off_10s_then_20s_and_stops_at_its_backoff_limit() {
+    let o = run(&job_scenario("5m", &job("flaky", "      backoffLimit: 2", "crash:1", "Never")));
+    let pods = owned(&o, "job/flaky");
+    assert_eq!(pods.len(), 3, "the first try and backoffLimit retries");
+    assert!(pods.iter().all(|p| p.phase == PodPhase::Failed));
+    // Each replacement waits for the back-off after the previous pod failed.
+    let waits: Vec<f64> = pods
+        .windows(2)
+        .map(|w| secs(w[1].created) - secs(w[0].finished.expect("finished")))
+        .map(|w| (w * 10.0).round() / 10.0)
+        .collect();
+    assert_eq!(waits, vec![10.0, 20.0]);
+    let failed = events(&o, "job/flaky", "BackoffLimitExceeded");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].1, "Job has reached the specified backoff limit");
+    let job = &o.store.jobs[0];
+    assert_eq!((job.status.succeeded, job.status.failed), (0, 3));
+    assert!(events(&o, "job/flaky", "Completed").is_empty());
+}
+
+#[test]
+fn an_active_deadline_deletes_the_pods_and_fails_the_job() {
+    let spec = "      parallelism: 2\n      completions: 4\n      activeDeadlineSeconds: 60";
+    let o = run(&job_scenario("5m", &job("slow", spec, "slow:1", "Never")));
+    let failed = events(&o, "job/slow", "DeadlineExceeded");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].1, "Job was active longer than specified deadline");
+    assert!((60.0..60.1).contains(&failed[0].0), "failed at {}", failed[0].0);
+    let pods = owned(&o, "job/slow");
+    assert_eq!(pods.len(), 2);
+    for p in &pods {
+        let t = secs(p.terminating.expect("deleted at the deadline"));
+        assert!((60.0..60.1).contains(&t), "{} deleted at {t}", p.name);
+        assert!(p.deleted.is_some());
+    }
+}
+
+#[test]
+fn a_finished_job_and_its_pods_go_after_ttl_seconds_after_finished() {
+    let spec = "      ttlSecondsAfterFinished: 30";
+    let o = run(&job_scenario("5m", &job("once", spec, "quick:1", "OnFailure")));
+    let done = events(&o, "job/once", "Completed");
+    assert_eq!(done.len(), 1);
+    let finished = done[0].0;
+    assert!((11.0..13.0).contains(&finished), "completed at {finished}");
+    assert!(o.store.jobs[0].deleted, "the Job is gone");
+    let pods = owned(&o, "job/once");
+    assert_eq!(pods.len(), 1);
+    let gone = secs(pods[0].deleted.expect("the pod is gone with its Job"));
+    assert!((finished + 30.0..finished + 31.0).contains(&gone), "deleted at {gone}, completed at {finished}");
+    assert_eq!(pods[0].phase, PodPhase::Succeeded);
+}
