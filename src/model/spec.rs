@@ -351,6 +351,24 @@ pub struct JobSpec {
     pub ttl_seconds_after_finished: Option<i32>,
 }
 
+/// How a DaemonSet replaces its pods when the template changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DaemonSetStrategy {
+    /// Defaults: maxUnavailable 1, maxSurge 0.
+    RollingUpdate { max_surge: IntOrPercent, max_unavailable: IntOrPercent },
+    /// Old pods stay until someone deletes them.
+    OnDelete,
+}
+
+/// An apps/v1 DaemonSet, with Kubernetes' defaults applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DaemonSetSpec {
+    pub selector: Selector,
+    pub template: Arc<PodTemplate>,
+    pub strategy: DaemonSetStrategy,
+    pub min_ready_seconds: i32,
+}
+
 /// Object identity: kind, namespace and name, as in `default/web-5d8f-x2k9q`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectRef {
@@ -449,6 +467,10 @@ pub enum ObjectSpec {
     Job {
         labels: Labels,
         spec: JobSpec,
+    },
+    DaemonSet {
+        labels: Labels,
+        spec: DaemonSetSpec,
     },
     PriorityClass {
         value: i32,

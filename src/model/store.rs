@@ -15,6 +15,7 @@ pub type PodId = u32;
 pub type RsId = u32;
 pub type DeployId = u32;
 pub type JobId = u32;
+pub type DaemonSetId = u32;
 
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -65,6 +66,7 @@ impl PodPhase {
 pub enum PodOwner {
     ReplicaSet(RsId),
     Job(JobId),
+    DaemonSet(DaemonSetId),
 }
 
 impl PodOwner {
@@ -72,7 +74,7 @@ impl PodOwner {
     pub fn replica_set(self) -> Option<RsId> {
         match self {
             PodOwner::ReplicaSet(rs) => Some(rs),
-            PodOwner::Job(_) => None,
+            PodOwner::Job(_) | PodOwner::DaemonSet(_) => None,
         }
     }
 }
@@ -326,6 +328,26 @@ pub struct Job {
     pub deleted: bool,
 }
 
+/// An apps/v1 DaemonSet.
+#[derive(Clone, Debug)]
+pub struct DaemonSet {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: super::spec::DaemonSetSpec,
+    /// The template's pod spec with the daemon tolerations (before the per-node affinity).
+    pub pod_spec: Arc<PodSpec>,
+    /// `controller-revision-hash` of the current template, and the revision it is.
+    pub template_hash: String,
+    pub revision: i64,
+    /// Every template it has had: (hash, revision number).
+    pub revisions: Vec<(String, i64)>,
+    /// Its pods not gone yet, each with the node it was made for.
+    pub pods: BTreeMap<PodId, NodeId>,
+    pub status: crate::controllers::daemonset::DaemonSetStatus,
+    pub deleted: bool,
+}
+
 /// A PodDisruptionBudget.
 #[derive(Clone, Debug)]
 pub struct Pdb {
@@ -345,12 +367,14 @@ pub struct Store {
     pub replica_sets: Vec<ReplicaSet>,
     pub deployments: Vec<Deployment>,
     pub jobs: Vec<Job>,
+    pub daemon_sets: Vec<DaemonSet>,
     pub namespaces: BTreeSet<String>,
     pub node_by_name: BTreeMap<String, NodeId>,
     pub pod_by_name: BTreeMap<(String, String), PodId>,
     pub rs_by_name: BTreeMap<(RsKindKey, String, String), RsId>,
     pub deployment_by_name: BTreeMap<(String, String), DeployId>,
     pub job_by_name: BTreeMap<(String, String), JobId>,
+    pub daemon_set_by_name: BTreeMap<(String, String), DaemonSetId>,
     /// Pods bound to a node and not gone, by (namespace, label key, label value): how the
     /// scheduler finds the pods a selector matches without scanning them all.
     pub bound_by_label: BTreeMap<(String, String, String), BTreeSet<PodId>>,
@@ -396,6 +420,25 @@ impl Store {
         self.job_by_name.remove(&key);
     }
 
+    pub fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<DaemonSetId> {
+        self.daemon_set_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    pub fn add_daemon_set(&mut self, ds: DaemonSet) -> DaemonSetId {
+        let id = self.daemon_sets.len() as DaemonSetId;
+        self.daemon_set_by_name.insert((ds.namespace.clone(), ds.name.clone()), id);
+        self.daemon_sets.push(ds);
+        id
+    }
+
+    /// Removes a DaemonSet from its index (its row stays for the record).
+    pub fn remove_daemon_set(&mut self, id: DaemonSetId) {
+        let ds = &mut self.daemon_sets[id as usize];
+        ds.deleted = true;
+        let key = (ds.namespace.clone(), ds.name.clone());
+        self.daemon_set_by_name.remove(&key);
+    }
+
     pub fn find_rs(&self, kind: RsKind, namespace: &str, name: &str) -> Option<RsId> {
         self.rs_by_name.get(&(rs_kind_key(kind), namespace.to_string(), name.to_string())).copied()
     }
@@ -423,7 +466,8 @@ impl Store {
             Some(PodOwner::Job(job)) => {
                 self.jobs[job as usize].pods.insert(id);
             }
-            None => {}
+            // The DaemonSet glue records the pod with its node.
+            Some(PodOwner::DaemonSet(_)) | None => {}
         }
         self.pods.push(pod);
         id
@@ -505,6 +549,9 @@ impl Store {
         match owner {
             Some(PodOwner::ReplicaSet(rs)) => {
                 self.replica_sets[rs as usize].pods.remove(&pod);
+            }
+            Some(PodOwner::DaemonSet(ds)) => {
+                self.daemon_sets[ds as usize].pods.remove(&pod);
             }
             // A Job keeps its gone pods: they were counted (see `Job::pods`).
             Some(PodOwner::Job(_)) | None => {}
@@ -617,6 +664,14 @@ impl Store {
             PodOwner::Job(j) => {
                 let j = &self.jobs[j as usize];
                 return Some(ObjectRef { kind: Kind::Job, namespace: j.namespace.clone(), name: j.name.clone() });
+            }
+            PodOwner::DaemonSet(ds) => {
+                let ds = &self.daemon_sets[ds as usize];
+                return Some(ObjectRef {
+                    kind: Kind::DaemonSet,
+                    namespace: ds.namespace.clone(),
+                    name: ds.name.clone(),
+                });
             }
         };
         let rs = &self.replica_sets[rs as usize];

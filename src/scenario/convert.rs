@@ -357,6 +357,43 @@ fn rolling_update(c: &mut Checker, ru: Option<&apps::RollingUpdateDeployment>) -
     }
 }
 
+/// A DaemonSet's `spec.updateStrategy`, defaulted to RollingUpdate maxUnavailable 1,
+/// maxSurge 0.
+pub(crate) fn daemon_set_strategy(
+    c: &mut Checker,
+    s: Option<&apps::DaemonSetUpdateStrategy>,
+) -> spec::DaemonSetStrategy {
+    let ty = s.and_then(|s| s.type_.as_deref()).unwrap_or("RollingUpdate");
+    let ru = s.and_then(|s| s.rolling_update.as_ref());
+    match ty {
+        "OnDelete" => spec::DaemonSetStrategy::OnDelete,
+        "RollingUpdate" => {
+            let path = "spec.updateStrategy.rollingUpdate";
+            let get = |c: &mut Checker,
+                       name: &str,
+                       v: Option<&k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+                       default: Ip| match v {
+                Some(v) => validate::int_or_percent(c, &format!("{path}.{name}"), v),
+                None => Some(default),
+            };
+            let surge = get(c, "maxSurge", ru.and_then(|r| r.max_surge.as_ref()), Ip::Int(0));
+            let unavailable = get(c, "maxUnavailable", ru.and_then(|r| r.max_unavailable.as_ref()), Ip::Int(1));
+            let zero = |v: &Option<Ip>| matches!(v, Some(Ip::Int(0) | Ip::Percent(0)));
+            if zero(&surge) && zero(&unavailable) {
+                c.invalid(&format!("{path}.maxUnavailable"), 0, "may not be 0 when maxSurge is 0");
+            }
+            spec::DaemonSetStrategy::RollingUpdate {
+                max_surge: surge.unwrap_or(Ip::Int(0)),
+                max_unavailable: unavailable.unwrap_or(Ip::Int(1)),
+            }
+        }
+        other => {
+            c.unsupported("spec.updateStrategy.type", other, &["OnDelete", "RollingUpdate"]);
+            spec::DaemonSetStrategy::OnDelete
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,6 +34,7 @@ pub(crate) enum Ty {
     LabelSelector,
     SelectorRequirement,
     HttpGet,
+    DaemonSet,
     DaemonSetSpec,
     StatefulSetSpec,
     Job,
@@ -91,6 +92,7 @@ const ALL: &[Ty] = &[
     Ty::LabelSelector,
     Ty::SelectorRequirement,
     Ty::HttpGet,
+    Ty::DaemonSet,
     Ty::DaemonSetSpec,
     Ty::StatefulSetSpec,
     Ty::Job,
@@ -180,6 +182,7 @@ impl Ty {
             Ty::LabelSelector => fields_of::<meta::LabelSelector>(),
             Ty::SelectorRequirement => fields_of::<meta::LabelSelectorRequirement>(),
             Ty::HttpGet => fields_of::<core::HTTPGetAction>(),
+            Ty::DaemonSet => fields_of::<apps::DaemonSet>(),
             Ty::DaemonSetSpec => fields_of::<apps::DaemonSetSpec>(),
             Ty::StatefulSetSpec => fields_of::<apps::StatefulSetSpec>(),
             Ty::Job => fields_of::<batch::Job>(),
@@ -225,6 +228,7 @@ impl Ty {
             (ReplicaSet, "spec") => ReplicaSetSpec,
             (ReplicationController, "spec") => RcSpec,
             (Job, "spec") => JobSpec,
+            (DaemonSet, "spec") => DaemonSetSpec,
             (Pod, "spec") | (PodTemplate, "spec") => PodSpec,
             (DeploymentSpec | ReplicaSetSpec | RcSpec | DaemonSetSpec | StatefulSetSpec | JobSpec, "template") => {
                 PodTemplate
@@ -276,6 +280,7 @@ impl Ty {
                 | Ty::ReplicaSet
                 | Ty::ReplicationController
                 | Ty::Job
+                | Ty::DaemonSet
                 | Ty::Pod
                 | Ty::Service
                 | Ty::Ingress
@@ -288,7 +293,7 @@ impl Ty {
     /// applicable). Other fields present are listed in the not-simulated warning.
     pub fn simulated(self) -> Option<&'static [&'static str]> {
         Some(match self {
-            Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod | Ty::Job => {
+            Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod | Ty::Job | Ty::DaemonSet => {
                 &["apiVersion", "kind", "metadata", "spec"]
             }
             Ty::JobSpec => &[
@@ -302,6 +307,7 @@ impl Ty {
                 "selector",
                 "manualSelector",
             ],
+            Ty::DaemonSetSpec => &["selector", "template", "updateStrategy", "minReadySeconds", "revisionHistoryLimit"],
             Ty::ObjectMeta => &["name", "namespace", "labels", "annotations", "generateName"],
             Ty::DeploymentSpec => &[
                 "replicas",

@@ -56,7 +56,7 @@ pub(crate) const KINDS: &[KindInfo] = &[
         &["ing"],
         true,
     ),
-    k(Kind::DaemonSet, "DaemonSet", &["apps/v1"], "daemonsets", "daemonsets.apps", &["ds"], false),
+    k(Kind::DaemonSet, "DaemonSet", &["apps/v1"], "daemonsets", "daemonsets.apps", &["ds"], true),
     k(Kind::StatefulSet, "StatefulSet", &["apps/v1"], "statefulsets", "statefulsets.apps", &["sts"], false),
     k(Kind::Job, "Job", &["batch/v1"], "jobs", "jobs.batch", &[], true),
     k(

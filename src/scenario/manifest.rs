@@ -37,7 +37,9 @@ pub(crate) struct Parsed {
 pub(crate) fn pod_spec_path(kind: Kind) -> Option<&'static str> {
     match kind {
         Kind::Pod => Some("spec"),
-        Kind::Deployment | Kind::ReplicaSet | Kind::ReplicationController | Kind::Job => Some("spec.template.spec"),
+        Kind::Deployment | Kind::ReplicaSet | Kind::ReplicationController | Kind::Job | Kind::DaemonSet => {
+            Some("spec.template.spec")
+        }
         _ => None,
     }
 }
@@ -168,7 +170,7 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
         Kind::ConfigMap => not_simulated(strict::<core::ConfigMap>(c, v, Ty::OtherKind)?, c, false),
         Kind::Secret => not_simulated(strict::<core::Secret>(c, v, Ty::OtherKind)?, c, false),
         Kind::ServiceAccount => not_simulated(strict::<core::ServiceAccount>(c, v, Ty::OtherKind)?, c, false),
-        Kind::DaemonSet => not_simulated(strict::<apps::DaemonSet>(c, v, Ty::OtherKind)?, c, false),
+        Kind::DaemonSet => daemon_set(strict(c, v, Ty::DaemonSet)?, c),
         Kind::StatefulSet => not_simulated(strict::<apps::StatefulSet>(c, v, Ty::OtherKind)?, c, false),
         Kind::Job => job(strict(c, v, Ty::Job)?, c),
         Kind::HorizontalPodAutoscaler => {
@@ -386,6 +388,28 @@ fn job(j: k8s_openapi::api::batch::v1::Job, c: &mut Checker) -> Option<Typed> {
     Some((ObjectSpec::Job { labels, spec }, j.metadata, desired))
 }
 
+/// apps/v1 DaemonSet (ValidateDaemonSetSpec): RollingUpdate maxUnavailable 1 / maxSurge 0
+/// by default, or OnDelete.
+fn daemon_set(ds: apps::DaemonSet, c: &mut Checker) -> Option<Typed> {
+    validate::check_meta(c, &ds.metadata, false);
+    let Some(s) = ds.spec.as_ref() else {
+        c.required("spec");
+        return None;
+    };
+    c.nonnegative("spec.minReadySeconds", s.min_ready_seconds.map(i64::from));
+    let template = convert::template(c, Some(&s.template));
+    validate::check_selector(c, &s.selector, Some(&template.labels), "daemonset");
+    let strategy = convert::daemon_set_strategy(c, s.update_strategy.as_ref());
+    let spec = spec::DaemonSetSpec {
+        selector: convert::selector(&s.selector),
+        template,
+        strategy,
+        min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
+    };
+    let (labels, _) = labels_annotations(&ds.metadata);
+    Some((ObjectSpec::DaemonSet { labels, spec }, ds.metadata, 0))
+}
+
 fn rs_spec(
     replicas: Option<i32>,
     selector: spec::Selector,
@@ -519,6 +543,7 @@ fn warn_not_simulated(c: &mut Checker, info: &KindInfo, v: &Value) {
         Kind::ReplicationController => Ty::ReplicationController,
         Kind::Pod => Ty::Pod,
         Kind::Job => Ty::Job,
+        Kind::DaemonSet => Ty::DaemonSet,
         Kind::PodDisruptionBudget => {
             let path = YPath::root().key("spec").key("unhealthyPodEvictionPolicy");
             if v.get("spec").and_then(|s| s.get("unhealthyPodEvictionPolicy")).is_some() {

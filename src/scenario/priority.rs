@@ -152,6 +152,7 @@ fn pod_spec_mut(spec: &mut ObjectSpec) -> Option<&mut PodSpec> {
             Some(&mut Arc::make_mut(&mut spec.template).spec)
         }
         ObjectSpec::Job { spec, .. } => Some(&mut Arc::make_mut(&mut spec.template).spec),
+        ObjectSpec::DaemonSet { spec, .. } => Some(&mut Arc::make_mut(&mut spec.template).spec),
         _ => None,
     }
 }

@@ -3,6 +3,7 @@
 //! writes wake the components that watch them after the API latency, as informers do.
 
 mod controllers;
+mod daemonsets;
 mod drain;
 mod jobs;
 mod kubelet;
@@ -17,7 +18,7 @@ use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream};
 use crate::metrics::Metrics;
 use crate::model::events::Recorder;
 use crate::model::spec::{ImageBehavior, Scenario};
-use crate::model::store::{DeployId, JobId, NodeId, PodId, PodOwner, RsId, Store};
+use crate::model::store::{DaemonSetId, DeployId, JobId, NodeId, PodId, PodOwner, RsId, Store};
 use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,6 +33,7 @@ pub enum Event {
     SyncDeployment(DeployId),
     SyncReplicaSet(RsId),
     SyncJob(JobId),
+    SyncDaemonSet(DaemonSetId),
     /// The scheduler takes the pods in its active queue.
     ScheduleCycle,
     /// A pod's back-off or its stay in the unschedulable pool is over (attempt number).
@@ -82,6 +84,7 @@ pub struct Sim<'s> {
     rs_sync_pending: Vec<bool>,
     deploy_sync_pending: Vec<bool>,
     job_sync_pending: Vec<bool>,
+    ds_sync_pending: Vec<bool>,
     net: services::Network,
     nodes: nodes::NodeLifecycle,
     drains: Vec<drain::Drain>,
@@ -121,6 +124,7 @@ impl<'s> Sim<'s> {
             rs_sync_pending: Vec::new(),
             deploy_sync_pending: Vec::new(),
             job_sync_pending: Vec::new(),
+            ds_sync_pending: Vec::new(),
             nodes: nodes::NodeLifecycle::default(),
             drains: Vec::new(),
             net: services::Network::new(&crate::metrics::service_keys(scenario)),
@@ -194,6 +198,10 @@ impl<'s> Sim<'s> {
             Event::SyncJob(j) => {
                 self.job_sync_pending[j as usize] = false;
                 self.sync_job(j);
+            }
+            Event::SyncDaemonSet(ds) => {
+                self.ds_sync_pending[ds as usize] = false;
+                self.sync_daemon_set(ds);
             }
             Event::ScheduleCycle => {
                 self.schedule_pending = false;
@@ -280,6 +288,7 @@ impl<'s> Sim<'s> {
         match self.store.pods[pod as usize].owner {
             Some(PodOwner::ReplicaSet(rs)) => self.enqueue_rs(rs),
             Some(PodOwner::Job(j)) => self.enqueue_job(j),
+            Some(PodOwner::DaemonSet(ds)) => self.enqueue_daemon_set(ds),
             None => {}
         }
     }

@@ -95,6 +95,7 @@ impl Sim<'_> {
             ObjectSpec::Service { labels, spec } => self.create_service(ns, name, labels, spec),
             ObjectSpec::Ingress { spec, .. } => self.create_ingress(ns, name, spec),
             ObjectSpec::Job { labels, spec } => self.create_job(ns, name, labels, spec),
+            ObjectSpec::DaemonSet { labels, spec } => self.create_daemon_set(ns, name, labels, spec),
             ObjectSpec::PriorityClass { .. } | ObjectSpec::NotSimulated => {}
         }
         Ok(())
@@ -152,6 +153,11 @@ impl Sim<'_> {
                     return self.apply_job(j, spec);
                 }
             }
+            ObjectSpec::DaemonSet { spec, .. } => {
+                if let Some(ds) = self.store.find_daemon_set(ns, name) {
+                    return self.apply_daemon_set(ds, spec);
+                }
+            }
         }
         Ok(())
     }
@@ -182,6 +188,7 @@ impl Sim<'_> {
             Kind::ReplicationController => self.store.find_rs(RsKind::ReplicationController, ns, name).is_some(),
             Kind::Deployment => self.store.find_deployment(ns, name).is_some(),
             Kind::Job => self.store.find_job(ns, name).is_some(),
+            Kind::DaemonSet => self.store.find_daemon_set(ns, name).is_some(),
             Kind::PodDisruptionBudget => self.store.pdbs.iter().any(|p| p.namespace == ns && p.name == name),
             Kind::Service | Kind::Ingress => self.net.exists(id),
             _ => false,
@@ -324,6 +331,10 @@ impl Sim<'_> {
             Kind::Job => {
                 let j = self.store.find_job(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_job(j);
+            }
+            Kind::DaemonSet => {
+                let ds = self.store.find_daemon_set(ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_daemon_set(ds);
             }
             Kind::Service => {
                 let svc = self.net.find_service(ns, name).ok_or_else(|| not_found(id))?;

@@ -113,6 +113,7 @@ impl Sim<'_> {
         if !remove.is_empty() {
             self.cluster_changed();
         }
+        self.nodes_changed_for_daemon_sets();
         Ok(())
     }
 
@@ -141,6 +142,7 @@ impl Sim<'_> {
         }
         self.store.node_labels_version += 1;
         self.cluster_changed();
+        self.nodes_changed_for_daemon_sets();
         Ok(())
     }
 

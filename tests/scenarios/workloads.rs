@@ -156,3 +156,110 @@ fn a_finished_job_and_its_pods_go_after_ttl_seconds_after_finished() {
     assert!((finished + 30.0..finished + 31.0).contains(&gone), "deleted at {gone}, completed at {finished}");
     assert_eq!(pods[0].phase, PodPhase::Succeeded);
 }
+
+const DAEMONS: &str = "
+duration: 10m
+cluster:
+  nodes:
+    - {name: worker, count: 3, capacity: {cpu: '4', memory: 8Gi}, labels: {monitored: 'yes'}}
+    - {name: gpu, capacity: {cpu: '4', memory: 8Gi}, labels: {monitored: 'yes'}, taints: [{key: gpu, value: 'true', effect: NoSchedule}]}
+    - {name: spare, capacity: {cpu: '4', memory: 8Gi}}
+images:
+  agent:1: {pull: 1s, start: 0s}
+  web:1: {pull: 1s, start: 0s}
+objects:
+  - apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: agent}
+    spec:
+      selector: {matchLabels: {app: agent}}
+      template:
+        metadata: {labels: {app: agent}}
+        spec:
+          nodeSelector: {monitored: 'yes'}
+          containers: [{name: agent, image: 'agent:1', resources: {requests: {cpu: 50m}}}]
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 8
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers: [{name: web, image: 'web:1', resources: {requests: {cpu: 100m}}}]
+timeline:
+  - {at: 1m, run: kubectl label nodes spare monitored=yes}
+  - {at: 2m, fail: node/worker-1}
+  - {at: 3m, run: kubectl drain worker-2 --ignore-daemonsets}
+  - {at: 3m, run: kubectl drain worker-3}
+";
+
+fn node_of<'a>(o: &'a Outcome, p: &Pod) -> &'a str {
+    p.node.map_or("", |n| o.store.nodes[n as usize].name.as_str())
+}
+
+#[test]
+fn a_daemon_set_runs_one_pod_per_eligible_node_and_follows_relabelled_nodes() {
+    let o = run(DAEMONS);
+    let pods = owned(&o, "daemonset/agent");
+    let on_at = |t: f64| -> Vec<&str> {
+        let mut v: Vec<&str> = pods
+            .iter()
+            .filter(|p| secs(p.created) <= t && p.deleted.is_none_or(|d| secs(d) > t))
+            .map(|p| node_of(&o, p))
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    // The tainted gpu node and the unlabelled spare node get none at first.
+    assert_eq!(on_at(59.0), vec!["worker-1", "worker-2", "worker-3"]);
+    // Labelled `monitored=yes` at 1m, the spare node gets its pod.
+    assert_eq!(on_at(65.0), vec!["spare", "worker-1", "worker-2", "worker-3"]);
+    let spare = pods.iter().find(|p| node_of(&o, p) == "spare").expect("a pod on spare");
+    assert!((60.0..60.1).contains(&secs(spare.created)), "created at {}", secs(spare.created));
+    assert!(spare.first_ready.is_some());
+    assert_eq!(pods.len(), 4, "no pod was ever replaced");
+    for p in &pods {
+        let taint_free = p.spec.tolerations.iter().find(|t| t.key == "node.kubernetes.io/unreachable");
+        assert_eq!(taint_free.map(|t| t.toleration_seconds), Some(None), "{} tolerates unreachable forever", p.name);
+    }
+}
+
+#[test]
+fn daemon_pods_survive_a_dead_node_and_drains_that_ignore_them() {
+    let o = run(DAEMONS);
+    let agent_on = |node: &str| {
+        owned(&o, "daemonset/agent").into_iter().find(|p| node_of(&o, p) == node).expect("a daemon pod there")
+    };
+    // worker-1 crashed at 2m: its web pods are evicted 300s after the unreachable taint,
+    // its agent stays.
+    let evicted: Vec<(f64, String)> = o
+        .recorder
+        .records
+        .iter()
+        .filter(|e| e.reason == "TaintManagerEviction")
+        .map(|e| (e.time.as_secs_f64(), e.object.clone()))
+        .collect();
+    assert!(!evicted.is_empty(), "the web pods on worker-1 are evicted");
+    assert!(evicted.iter().all(|(t, object)| *t > 420.0 && object.starts_with("pod/web-")), "{evicted:?}");
+    assert!(agent_on("worker-1").terminating.is_none(), "the daemon pod is never evicted");
+    // Drained with --ignore-daemonsets: the web pods go, the agent stays.
+    let web_left = owned(&o, "deployment/web")
+        .into_iter()
+        .filter(|p| node_of(&o, p) == "worker-2" && p.terminating.is_none())
+        .count();
+    assert_eq!(web_left, 0);
+    assert!(agent_on("worker-2").terminating.is_none());
+    let drained = events(&o, "node/worker-2", "Drain");
+    assert!(drained.iter().any(|(_, m)| m == "node/worker-2 drained"), "{drained:?}");
+    let warned = format!("Warning: ignoring DaemonSet-managed Pods: default/{}", agent_on("worker-2").name);
+    assert!(drained.iter().any(|(_, m)| *m == warned), "{drained:?}");
+    // Without the flag kubectl refuses, in its words.
+    let refused = events(&o, "node/worker-3", "KubectlError");
+    let expected = format!(
+        "kubectl drain worker-3: error: unable to drain node \"worker-3\" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/{}",
+        agent_on("worker-3").name
+    );
+    assert_eq!(refused.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), vec![expected.as_str()]);
+}
