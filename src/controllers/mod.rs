@@ -8,3 +8,4 @@ pub mod endpoints;
 pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;
+pub mod statefulset;

@@ -369,6 +369,19 @@ pub struct DaemonSetSpec {
     pub min_ready_seconds: i32,
 }
 
+/// An apps/v1 StatefulSet, with Kubernetes' defaults applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatefulSetSpec {
+    pub replicas: i32,
+    pub selector: Selector,
+    pub template: Arc<PodTemplate>,
+    /// `podManagementPolicy: OrderedReady` (the default) rather than `Parallel`.
+    pub ordered: bool,
+    /// `updateStrategy` RollingUpdate with this `partition` (default 0); None: OnDelete.
+    pub rolling_partition: Option<i32>,
+    pub min_ready_seconds: i32,
+}
+
 /// Object identity: kind, namespace and name, as in `default/web-5d8f-x2k9q`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectRef {
@@ -471,6 +484,10 @@ pub enum ObjectSpec {
     DaemonSet {
         labels: Labels,
         spec: DaemonSetSpec,
+    },
+    StatefulSet {
+        labels: Labels,
+        spec: StatefulSetSpec,
     },
     PriorityClass {
         value: i32,

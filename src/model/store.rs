@@ -16,6 +16,7 @@ pub type RsId = u32;
 pub type DeployId = u32;
 pub type JobId = u32;
 pub type DaemonSetId = u32;
+pub type StatefulSetId = u32;
 
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -62,11 +63,12 @@ impl PodPhase {
 }
 
 /// Who controls a pod.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PodOwner {
     ReplicaSet(RsId),
     Job(JobId),
     DaemonSet(DaemonSetId),
+    StatefulSet(StatefulSetId),
 }
 
 impl PodOwner {
@@ -74,7 +76,7 @@ impl PodOwner {
     pub fn replica_set(self) -> Option<RsId> {
         match self {
             PodOwner::ReplicaSet(rs) => Some(rs),
-            PodOwner::Job(_) | PodOwner::DaemonSet(_) => None,
+            PodOwner::Job(_) | PodOwner::DaemonSet(_) | PodOwner::StatefulSet(_) => None,
         }
     }
 }
@@ -348,6 +350,33 @@ pub struct DaemonSet {
     pub deleted: bool,
 }
 
+/// One template a StatefulSet has had: a ControllerRevision.
+#[derive(Clone, Debug)]
+pub struct SetRevision {
+    /// `controller-revision-hash`: `<set>-<hash>`.
+    pub name: String,
+    pub revision: i64,
+    pub template: Arc<PodTemplate>,
+}
+
+/// An apps/v1 StatefulSet.
+#[derive(Clone, Debug)]
+pub struct StatefulSet {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: super::spec::StatefulSetSpec,
+    /// `status.currentRevision` (what ordinals below the partition run) and
+    /// `status.updateRevision` (the template's): indexes in `revisions`.
+    pub current: usize,
+    pub update: usize,
+    pub revisions: Vec<SetRevision>,
+    /// Its pods not gone yet, by ordinal.
+    pub pods: BTreeMap<i32, PodId>,
+    pub status: crate::controllers::statefulset::SetStatus,
+    pub deleted: bool,
+}
+
 /// A PodDisruptionBudget.
 #[derive(Clone, Debug)]
 pub struct Pdb {
@@ -368,6 +397,7 @@ pub struct Store {
     pub deployments: Vec<Deployment>,
     pub jobs: Vec<Job>,
     pub daemon_sets: Vec<DaemonSet>,
+    pub stateful_sets: Vec<StatefulSet>,
     pub namespaces: BTreeSet<String>,
     pub node_by_name: BTreeMap<String, NodeId>,
     pub pod_by_name: BTreeMap<(String, String), PodId>,
@@ -375,6 +405,7 @@ pub struct Store {
     pub deployment_by_name: BTreeMap<(String, String), DeployId>,
     pub job_by_name: BTreeMap<(String, String), JobId>,
     pub daemon_set_by_name: BTreeMap<(String, String), DaemonSetId>,
+    pub stateful_set_by_name: BTreeMap<(String, String), StatefulSetId>,
     /// Pods bound to a node and not gone, by (namespace, label key, label value): how the
     /// scheduler finds the pods a selector matches without scanning them all.
     pub bound_by_label: BTreeMap<(String, String, String), BTreeSet<PodId>>,
@@ -439,6 +470,25 @@ impl Store {
         self.daemon_set_by_name.remove(&key);
     }
 
+    pub fn find_stateful_set(&self, namespace: &str, name: &str) -> Option<StatefulSetId> {
+        self.stateful_set_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    pub fn add_stateful_set(&mut self, ss: StatefulSet) -> StatefulSetId {
+        let id = self.stateful_sets.len() as StatefulSetId;
+        self.stateful_set_by_name.insert((ss.namespace.clone(), ss.name.clone()), id);
+        self.stateful_sets.push(ss);
+        id
+    }
+
+    /// Removes a StatefulSet from its index (its row stays for the record).
+    pub fn remove_stateful_set(&mut self, id: StatefulSetId) {
+        let ss = &mut self.stateful_sets[id as usize];
+        ss.deleted = true;
+        let key = (ss.namespace.clone(), ss.name.clone());
+        self.stateful_set_by_name.remove(&key);
+    }
+
     pub fn find_rs(&self, kind: RsKind, namespace: &str, name: &str) -> Option<RsId> {
         self.rs_by_name.get(&(rs_kind_key(kind), namespace.to_string(), name.to_string())).copied()
     }
@@ -466,8 +516,8 @@ impl Store {
             Some(PodOwner::Job(job)) => {
                 self.jobs[job as usize].pods.insert(id);
             }
-            // The DaemonSet glue records the pod with its node.
-            Some(PodOwner::DaemonSet(_)) | None => {}
+            // Their glue records the pod with its node or ordinal.
+            Some(PodOwner::DaemonSet(_) | PodOwner::StatefulSet(_)) | None => {}
         }
         self.pods.push(pod);
         id
@@ -553,6 +603,9 @@ impl Store {
             Some(PodOwner::DaemonSet(ds)) => {
                 self.daemon_sets[ds as usize].pods.remove(&pod);
             }
+            Some(PodOwner::StatefulSet(ss)) => {
+                self.stateful_sets[ss as usize].pods.retain(|_, p| *p != pod);
+            }
             // A Job keeps its gone pods: they were counted (see `Job::pods`).
             Some(PodOwner::Job(_)) | None => {}
         }
@@ -637,16 +690,24 @@ impl Store {
             pods.len() as i32
         } else {
             // The owners' scale: the replicas of the ReplicaSets that own the selected pods.
-            let mut owners: Vec<RsId> =
-                pods.iter().filter_map(|&p| self.pods[p as usize].owner.and_then(PodOwner::replica_set)).collect();
+            let mut owners: Vec<PodOwner> = Vec::new();
+            let mut unscaled = 0;
+            for &p in &pods {
+                match self.pods[p as usize].owner {
+                    Some(o @ (PodOwner::ReplicaSet(_) | PodOwner::StatefulSet(_))) => owners.push(o),
+                    // The disruption controller finds no scale for Jobs and DaemonSets: their
+                    // pods count one each, as unowned pods do.
+                    Some(PodOwner::Job(_) | PodOwner::DaemonSet(_)) | None => unscaled += 1,
+                }
+            }
             owners.sort_unstable();
             owners.dedup();
-            // The disruption controller finds no scale for Jobs: their pods count one each,
-            // as unowned pods do.
-            let unscaled =
-                pods.iter().filter(|&&p| self.pods[p as usize].owner.and_then(PodOwner::replica_set).is_none()).count()
-                    as i32;
-            owners.iter().map(|&rs| self.replica_sets[rs as usize].replicas).sum::<i32>() + unscaled
+            let scale = |o: &PodOwner| match *o {
+                PodOwner::ReplicaSet(rs) => self.replica_sets[rs as usize].replicas,
+                PodOwner::StatefulSet(ss) => self.stateful_sets[ss as usize].spec.replicas,
+                PodOwner::Job(_) | PodOwner::DaemonSet(_) => 0,
+            };
+            owners.iter().map(scale).sum::<i32>() + unscaled
         };
         crate::controllers::disruption::pdb_status(
             pdb.min_available.as_ref(),
@@ -671,6 +732,14 @@ impl Store {
                     kind: Kind::DaemonSet,
                     namespace: ds.namespace.clone(),
                     name: ds.name.clone(),
+                });
+            }
+            PodOwner::StatefulSet(ss) => {
+                let ss = &self.stateful_sets[ss as usize];
+                return Some(ObjectRef {
+                    kind: Kind::StatefulSet,
+                    namespace: ss.namespace.clone(),
+                    name: ss.name.clone(),
                 });
             }
         };

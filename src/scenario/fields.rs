@@ -36,6 +36,7 @@ pub(crate) enum Ty {
     HttpGet,
     DaemonSet,
     DaemonSetSpec,
+    StatefulSet,
     StatefulSetSpec,
     Job,
     JobSpec,
@@ -94,6 +95,7 @@ const ALL: &[Ty] = &[
     Ty::HttpGet,
     Ty::DaemonSet,
     Ty::DaemonSetSpec,
+    Ty::StatefulSet,
     Ty::StatefulSetSpec,
     Ty::Job,
     Ty::JobSpec,
@@ -184,6 +186,7 @@ impl Ty {
             Ty::HttpGet => fields_of::<core::HTTPGetAction>(),
             Ty::DaemonSet => fields_of::<apps::DaemonSet>(),
             Ty::DaemonSetSpec => fields_of::<apps::DaemonSetSpec>(),
+            Ty::StatefulSet => fields_of::<apps::StatefulSet>(),
             Ty::StatefulSetSpec => fields_of::<apps::StatefulSetSpec>(),
             Ty::Job => fields_of::<batch::Job>(),
             Ty::JobSpec => fields_of::<batch::JobSpec>(),
@@ -229,6 +232,7 @@ impl Ty {
             (ReplicationController, "spec") => RcSpec,
             (Job, "spec") => JobSpec,
             (DaemonSet, "spec") => DaemonSetSpec,
+            (StatefulSet, "spec") => StatefulSetSpec,
             (Pod, "spec") | (PodTemplate, "spec") => PodSpec,
             (DeploymentSpec | ReplicaSetSpec | RcSpec | DaemonSetSpec | StatefulSetSpec | JobSpec, "template") => {
                 PodTemplate
@@ -281,6 +285,7 @@ impl Ty {
                 | Ty::ReplicationController
                 | Ty::Job
                 | Ty::DaemonSet
+                | Ty::StatefulSet
                 | Ty::Pod
                 | Ty::Service
                 | Ty::Ingress
@@ -293,9 +298,13 @@ impl Ty {
     /// applicable). Other fields present are listed in the not-simulated warning.
     pub fn simulated(self) -> Option<&'static [&'static str]> {
         Some(match self {
-            Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod | Ty::Job | Ty::DaemonSet => {
-                &["apiVersion", "kind", "metadata", "spec"]
-            }
+            Ty::Deployment
+            | Ty::ReplicaSet
+            | Ty::ReplicationController
+            | Ty::Pod
+            | Ty::Job
+            | Ty::DaemonSet
+            | Ty::StatefulSet => &["apiVersion", "kind", "metadata", "spec"],
             Ty::JobSpec => &[
                 "template",
                 "completions",
@@ -308,6 +317,16 @@ impl Ty {
                 "manualSelector",
             ],
             Ty::DaemonSetSpec => &["selector", "template", "updateStrategy", "minReadySeconds", "revisionHistoryLimit"],
+            Ty::StatefulSetSpec => &[
+                "replicas",
+                "selector",
+                "template",
+                "serviceName",
+                "podManagementPolicy",
+                "updateStrategy",
+                "minReadySeconds",
+                "revisionHistoryLimit",
+            ],
             Ty::ObjectMeta => &["name", "namespace", "labels", "annotations", "generateName"],
             Ty::DeploymentSpec => &[
                 "replicas",

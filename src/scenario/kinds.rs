@@ -57,7 +57,7 @@ pub(crate) const KINDS: &[KindInfo] = &[
         true,
     ),
     k(Kind::DaemonSet, "DaemonSet", &["apps/v1"], "daemonsets", "daemonsets.apps", &["ds"], true),
-    k(Kind::StatefulSet, "StatefulSet", &["apps/v1"], "statefulsets", "statefulsets.apps", &["sts"], false),
+    k(Kind::StatefulSet, "StatefulSet", &["apps/v1"], "statefulsets", "statefulsets.apps", &["sts"], true),
     k(Kind::Job, "Job", &["batch/v1"], "jobs", "jobs.batch", &[], true),
     k(
         Kind::HorizontalPodAutoscaler,

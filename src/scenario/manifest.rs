@@ -37,9 +37,12 @@ pub(crate) struct Parsed {
 pub(crate) fn pod_spec_path(kind: Kind) -> Option<&'static str> {
     match kind {
         Kind::Pod => Some("spec"),
-        Kind::Deployment | Kind::ReplicaSet | Kind::ReplicationController | Kind::Job | Kind::DaemonSet => {
-            Some("spec.template.spec")
-        }
+        Kind::Deployment
+        | Kind::ReplicaSet
+        | Kind::ReplicationController
+        | Kind::Job
+        | Kind::DaemonSet
+        | Kind::StatefulSet => Some("spec.template.spec"),
         _ => None,
     }
 }
@@ -171,7 +174,7 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
         Kind::Secret => not_simulated(strict::<core::Secret>(c, v, Ty::OtherKind)?, c, false),
         Kind::ServiceAccount => not_simulated(strict::<core::ServiceAccount>(c, v, Ty::OtherKind)?, c, false),
         Kind::DaemonSet => daemon_set(strict(c, v, Ty::DaemonSet)?, c),
-        Kind::StatefulSet => not_simulated(strict::<apps::StatefulSet>(c, v, Ty::OtherKind)?, c, false),
+        Kind::StatefulSet => stateful_set(strict(c, v, Ty::StatefulSet)?, c),
         Kind::Job => job(strict(c, v, Ty::Job)?, c),
         Kind::HorizontalPodAutoscaler => {
             not_simulated(strict::<a::autoscaling::v2::HorizontalPodAutoscaler>(c, v, Ty::OtherKind)?, c, false)
@@ -410,6 +413,61 @@ fn daemon_set(ds: apps::DaemonSet, c: &mut Checker) -> Option<Typed> {
     Some((ObjectSpec::DaemonSet { labels, spec }, ds.metadata, 0))
 }
 
+/// apps/v1 StatefulSet (ValidateStatefulSetSpec): OrderedReady and RollingUpdate with
+/// partition 0 by default.
+fn stateful_set(ss: apps::StatefulSet, c: &mut Checker) -> Option<Typed> {
+    validate::check_meta(c, &ss.metadata, false);
+    let Some(s) = ss.spec.as_ref() else {
+        c.required("spec");
+        return None;
+    };
+    validate::check_replicas(c, s.replicas);
+    c.nonnegative("spec.minReadySeconds", s.min_ready_seconds.map(i64::from));
+    let template = convert::template(c, Some(&s.template));
+    validate::check_selector(c, &s.selector, Some(&template.labels), "statefulset");
+    let ordered = match s.pod_management_policy.as_deref() {
+        None | Some("OrderedReady") => true,
+        Some("Parallel") => false,
+        Some(other) => {
+            c.unsupported("spec.podManagementPolicy", other, &["OrderedReady", "Parallel"]);
+            true
+        }
+    };
+    let strategy = s.update_strategy.as_ref();
+    let rolling = strategy.and_then(|u| u.rolling_update.as_ref());
+    let rolling_partition = match strategy.and_then(|u| u.type_.as_deref()).unwrap_or("RollingUpdate") {
+        "RollingUpdate" => {
+            let partition = rolling.and_then(|r| r.partition).unwrap_or(0);
+            c.nonnegative("spec.updateStrategy.rollingUpdate.partition", Some(i64::from(partition)));
+            Some(partition)
+        }
+        "OnDelete" => {
+            if rolling.is_some() {
+                c.field(
+                    "spec.updateStrategy.rollingUpdate",
+                    "Forbidden: only allowed for updateStrategy 'RollingUpdate'",
+                );
+            }
+            None
+        }
+        other => {
+            c.unsupported("spec.updateStrategy.type", other, &["OnDelete", "RollingUpdate"]);
+            None
+        }
+    };
+    let replicas = s.replicas.unwrap_or(1);
+    let spec = spec::StatefulSetSpec {
+        replicas,
+        selector: convert::selector(&s.selector),
+        template,
+        ordered,
+        rolling_partition,
+        min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
+    };
+    let (labels, _) = labels_annotations(&ss.metadata);
+    Some((ObjectSpec::StatefulSet { labels, spec }, ss.metadata, pods(replicas)))
+}
+
 fn rs_spec(
     replicas: Option<i32>,
     selector: spec::Selector,
@@ -544,6 +602,7 @@ fn warn_not_simulated(c: &mut Checker, info: &KindInfo, v: &Value) {
         Kind::Pod => Ty::Pod,
         Kind::Job => Ty::Job,
         Kind::DaemonSet => Ty::DaemonSet,
+        Kind::StatefulSet => Ty::StatefulSet,
         Kind::PodDisruptionBudget => {
             let path = YPath::root().key("spec").key("unhealthyPodEvictionPolicy");
             if v.get("spec").and_then(|s| s.get("unhealthyPodEvictionPolicy")).is_some() {

@@ -153,6 +153,7 @@ fn pod_spec_mut(spec: &mut ObjectSpec) -> Option<&mut PodSpec> {
         }
         ObjectSpec::Job { spec, .. } => Some(&mut Arc::make_mut(&mut spec.template).spec),
         ObjectSpec::DaemonSet { spec, .. } => Some(&mut Arc::make_mut(&mut spec.template).spec),
+        ObjectSpec::StatefulSet { spec, .. } => Some(&mut Arc::make_mut(&mut spec.template).spec),
         _ => None,
     }
 }

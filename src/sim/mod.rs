@@ -11,6 +11,7 @@ mod nodes;
 mod objects;
 mod scheduling;
 mod services;
+mod statefulsets;
 mod timeline;
 mod traffic;
 
@@ -18,7 +19,7 @@ use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream};
 use crate::metrics::Metrics;
 use crate::model::events::Recorder;
 use crate::model::spec::{ImageBehavior, Scenario};
-use crate::model::store::{DaemonSetId, DeployId, JobId, NodeId, PodId, PodOwner, RsId, Store};
+use crate::model::store::{DaemonSetId, DeployId, JobId, NodeId, PodId, PodOwner, RsId, StatefulSetId, Store};
 use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +35,7 @@ pub enum Event {
     SyncReplicaSet(RsId),
     SyncJob(JobId),
     SyncDaemonSet(DaemonSetId),
+    SyncStatefulSet(StatefulSetId),
     /// The scheduler takes the pods in its active queue.
     ScheduleCycle,
     /// A pod's back-off or its stay in the unschedulable pool is over (attempt number).
@@ -85,6 +87,7 @@ pub struct Sim<'s> {
     deploy_sync_pending: Vec<bool>,
     job_sync_pending: Vec<bool>,
     ds_sync_pending: Vec<bool>,
+    sts_sync_pending: Vec<bool>,
     net: services::Network,
     nodes: nodes::NodeLifecycle,
     drains: Vec<drain::Drain>,
@@ -125,6 +128,7 @@ impl<'s> Sim<'s> {
             deploy_sync_pending: Vec::new(),
             job_sync_pending: Vec::new(),
             ds_sync_pending: Vec::new(),
+            sts_sync_pending: Vec::new(),
             nodes: nodes::NodeLifecycle::default(),
             drains: Vec::new(),
             net: services::Network::new(&crate::metrics::service_keys(scenario)),
@@ -202,6 +206,10 @@ impl<'s> Sim<'s> {
             Event::SyncDaemonSet(ds) => {
                 self.ds_sync_pending[ds as usize] = false;
                 self.sync_daemon_set(ds);
+            }
+            Event::SyncStatefulSet(ss) => {
+                self.sts_sync_pending[ss as usize] = false;
+                self.sync_stateful_set(ss);
             }
             Event::ScheduleCycle => {
                 self.schedule_pending = false;
@@ -289,6 +297,7 @@ impl<'s> Sim<'s> {
             Some(PodOwner::ReplicaSet(rs)) => self.enqueue_rs(rs),
             Some(PodOwner::Job(j)) => self.enqueue_job(j),
             Some(PodOwner::DaemonSet(ds)) => self.enqueue_daemon_set(ds),
+            Some(PodOwner::StatefulSet(ss)) => self.enqueue_stateful_set(ss),
             None => {}
         }
     }

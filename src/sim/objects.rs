@@ -96,6 +96,7 @@ impl Sim<'_> {
             ObjectSpec::Ingress { spec, .. } => self.create_ingress(ns, name, spec),
             ObjectSpec::Job { labels, spec } => self.create_job(ns, name, labels, spec),
             ObjectSpec::DaemonSet { labels, spec } => self.create_daemon_set(ns, name, labels, spec),
+            ObjectSpec::StatefulSet { labels, spec } => self.create_stateful_set(ns, name, labels, spec),
             ObjectSpec::PriorityClass { .. } | ObjectSpec::NotSimulated => {}
         }
         Ok(())
@@ -158,6 +159,11 @@ impl Sim<'_> {
                     return self.apply_daemon_set(ds, spec);
                 }
             }
+            ObjectSpec::StatefulSet { spec, .. } => {
+                if let Some(ss) = self.store.find_stateful_set(ns, name) {
+                    return self.update_stateful_set(ss, spec);
+                }
+            }
         }
         Ok(())
     }
@@ -189,6 +195,7 @@ impl Sim<'_> {
             Kind::Deployment => self.store.find_deployment(ns, name).is_some(),
             Kind::Job => self.store.find_job(ns, name).is_some(),
             Kind::DaemonSet => self.store.find_daemon_set(ns, name).is_some(),
+            Kind::StatefulSet => self.store.find_stateful_set(ns, name).is_some(),
             Kind::PodDisruptionBudget => self.store.pdbs.iter().any(|p| p.namespace == ns && p.name == name),
             Kind::Service | Kind::Ingress => self.net.exists(id),
             _ => false,
@@ -335,6 +342,10 @@ impl Sim<'_> {
             Kind::DaemonSet => {
                 let ds = self.store.find_daemon_set(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_daemon_set(ds);
+            }
+            Kind::StatefulSet => {
+                let ss = self.store.find_stateful_set(ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_stateful_set(ss);
             }
             Kind::Service => {
                 let svc = self.net.find_service(ns, name).ok_or_else(|| not_found(id))?;

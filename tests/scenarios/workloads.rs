@@ -263,3 +263,101 @@ fn daemon_pods_survive_a_dead_node_and_drains_that_ignore_them() {
     );
     assert_eq!(refused.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), vec![expected.as_str()]);
 }
+
+const STATEFUL: &str = "
+duration: 10m
+cluster: {nodes: [{name: worker, count: 3, capacity: {cpu: '4', memory: 8Gi}}]}
+images:
+  db:1: {pull: 1s, start: 1s, readyAfter: 5s}
+  db:2: {pull: 1s, start: 1s, readyAfter: 5s}
+objects:
+  - apiVersion: apps/v1
+    kind: StatefulSet
+    metadata: {name: web}
+    spec:
+      replicas: 4
+      serviceName: web
+      selector: {matchLabels: {app: web}}
+      updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 2}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers:
+            - name: db
+              image: db:1
+              readinessProbe: {httpGet: {path: /, port: 80}, periodSeconds: 2}
+timeline:
+  - {at: 2m, run: kubectl set image statefulset/web db=db:2}
+  - {at: 5m, run: kubectl scale statefulset/web --replicas=2}
+";
+
+/// Every incarnation of the set's pod `name`, in creation order.
+fn incarnations<'a>(pods: &[&'a Pod], name: &str) -> Vec<&'a Pod> {
+    pods.iter().copied().filter(|p| p.name == name).collect()
+}
+
+#[test]
+fn an_ordered_stateful_set_starts_each_pod_after_the_previous_is_ready() {
+    let o = run(STATEFUL);
+    let pods = owned(&o, "statefulset/web");
+    let first: Vec<&Pod> = (0..4).map(|i| incarnations(&pods, &format!("web-{i}"))[0]).collect();
+    for w in first.windows(2) {
+        let ready = w[0].first_ready.expect("ready");
+        assert!(
+            w[1].created > ready,
+            "{} created at {} before {} was ready at {}",
+            w[1].name,
+            secs(w[1].created),
+            w[0].name,
+            secs(ready)
+        );
+    }
+    let created = events(&o, "statefulset/web", "SuccessfulCreate");
+    assert_eq!(created[0].1, "create Pod web-0 in StatefulSet web successful");
+    assert!(first.iter().all(|p| p.labels["controller-revision-hash"] == first[0].labels["controller-revision-hash"]));
+}
+
+#[test]
+fn a_partitioned_rolling_update_replaces_only_the_ordinals_above_it_from_the_top() {
+    let o = run(STATEFUL);
+    let pods = owned(&o, "statefulset/web");
+    for name in ["web-0", "web-1"] {
+        let lives = incarnations(&pods, name);
+        assert_eq!(lives.len(), 1, "{name} is below the partition and never replaced");
+        assert_eq!(lives[0].spec.containers[0].image, "db:1");
+    }
+    let web3 = incarnations(&pods, "web-3");
+    let web2 = incarnations(&pods, "web-2");
+    assert_eq!((web3.len(), web2.len()), (2, 2), "web-3 and web-2 are replaced once each");
+    assert_eq!((web3[1].spec.containers[0].image.as_str(), web3[1].revision), ("db:2", 2));
+    assert_eq!(web2[1].spec.containers[0].image, "db:2");
+    // web-3 first; web-2 only once the new web-3 is Running and Ready.
+    let web3_ready = web3[1].first_ready.expect("the new web-3 is ready");
+    let web2_deleted = web2[0].terminating.expect("the old web-2 is deleted");
+    assert!(secs(web3[0].terminating.expect("old web-3 deleted")) >= 120.0);
+    assert!(web2_deleted > web3_ready, "web-2 at {} waits for web-3 ready at {}", secs(web2_deleted), secs(web3_ready));
+    // The new web-3 waits for the old one to be gone: the name is taken until then.
+    assert!(web3[1].created >= web3[0].deleted.expect("gone"));
+}
+
+#[test]
+fn scaling_a_stateful_set_down_removes_the_highest_ordinal_first() {
+    let o = run(STATEFUL);
+    let deleted = events(&o, "statefulset/web", "SuccessfulDelete");
+    let after_scale: Vec<&str> = deleted.iter().filter(|(t, _)| *t >= 300.0).map(|(_, m)| m.as_str()).collect();
+    assert_eq!(
+        after_scale,
+        vec!["delete Pod web-3 in StatefulSet web successful", "delete Pod web-2 in StatefulSet web successful"]
+    );
+    let pods = owned(&o, "statefulset/web");
+    let web3_gone = incarnations(&pods, "web-3")[1].deleted.expect("web-3 gone");
+    let web2_going = incarnations(&pods, "web-2")[1].terminating.expect("web-2 deleted");
+    assert!(
+        web2_going >= web3_gone,
+        "web-2 at {} waits until web-3 is gone at {}: {deleted:?}",
+        secs(web2_going),
+        secs(web3_gone)
+    );
+    let left: Vec<&str> = pods.iter().filter(|p| p.deleted.is_none()).map(|p| p.name.as_str()).collect();
+    assert_eq!(left, vec!["web-0", "web-1"]);
+}
