@@ -35,7 +35,7 @@ pub struct Node {
     pub requested_nonzero: NonZero,
     /// hostPorts in use by the pods bound here, with how many pods use each.
     pub host_ports: BTreeMap<u16, u32>,
-    /// Pods bound here and not yet gone (terminating ones included).
+    /// Pods bound here and not yet gone (terminating ones included) nor finished.
     pub pods: BTreeSet<PodId>,
     /// Image -> the time its pull completes (or completed) on this node.
     pub images: BTreeMap<String, SimTime>,
@@ -609,6 +609,30 @@ impl Store {
             // A Job keeps its gone pods: they were counted (see `Job::pods`).
             Some(PodOwner::Job(_)) | None => {}
         }
+    }
+
+    /// A bound pod reached Succeeded or Failed: it stays in the API (and in pods.csv) until
+    /// deleted, but no longer holds its node's resources, ports or pod slot, and the label
+    /// indexes forget it, as the scheduler's informer filters terminal pods out. Its later
+    /// removal (`remove_pod`) finds it released and frees nothing twice.
+    pub fn release_finished(&mut self, pod: PodId) {
+        let p = &self.pods[pod as usize];
+        let Some(node) = p.node else { return };
+        let requests = p.spec.requests();
+        let nonzero = NonZero::of(&p.spec);
+        let ports: Vec<u16> = p.spec.containers.iter().flat_map(|c| c.host_ports.iter().copied()).collect();
+        let n = &mut self.nodes[node as usize];
+        if !n.pods.remove(&pod) {
+            return;
+        }
+        add_resources(&mut n.requested, &requests, -1);
+        n.requested_nonzero.add(nonzero, -1);
+        for port in ports {
+            if let Some(count) = n.host_ports.get_mut(&port) {
+                *count = count.saturating_sub(1);
+            }
+        }
+        self.index_bound(pod, false);
     }
 
     /// Adds a bound pod to (or removes it from) the label and affinity indexes.

@@ -348,6 +348,9 @@ impl Sim<'_> {
                 p.finished = Some(now);
                 let owner = p.owner;
                 self.profile.owner_spread.pod_counted(&self.profile.topology, owner, node, -1);
+                // Its requests are free for pods waiting to be scheduled.
+                self.store.release_finished(pod);
+                self.cluster_changed();
             }
             self.update_pod_ready(pod);
             self.pod_changed(pod);

@@ -361,3 +361,34 @@ fn scaling_a_stateful_set_down_removes_the_highest_ordinal_first() {
     let left: Vec<&str> = pods.iter().filter(|p| p.deleted.is_none()).map(|p| p.name.as_str()).collect();
     assert_eq!(left, vec!["web-0", "web-1"]);
 }
+
+#[test]
+fn a_finished_job_pod_frees_its_node_for_the_next_one() {
+    // One node with room for one pod at a time: each pod can only be scheduled once the
+    // previous one finished, since a Succeeded pod no longer holds its requests.
+    let text = "
+duration: 5m
+cluster: {nodes: [{name: worker, capacity: {cpu: '2', memory: 8Gi}}]}
+images:
+  quick:1: {pull: 1s, start: 0s, runFor: 10s}
+objects:
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {name: steps}
+    spec:
+      completions: 3
+      parallelism: 3
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: step, image: 'quick:1', resources: {requests: {cpu: 1500m}}}]
+";
+    let o = run(text);
+    let pods = owned(&o, "job/steps");
+    assert_eq!(pods.len(), 3);
+    assert!(pods.iter().all(|p| p.phase == PodPhase::Succeeded));
+    assert_eq!(max_running(&pods), 1);
+    let done = events(&o, "job/steps", "Completed");
+    assert_eq!(done.len(), 1);
+    assert!(done[0].0 > 30.0 && done[0].0 < 40.0, "three 10s steps in a row: completed at {}", done[0].0);
+}
