@@ -392,3 +392,67 @@ objects:
     assert_eq!(done.len(), 1);
     assert!(done[0].0 > 30.0 && done[0].0 < 40.0, "three 10s steps in a row: completed at {}", done[0].0);
 }
+
+#[test]
+fn a_daemon_set_rolls_one_node_at_a_time_and_a_deleted_job_takes_its_pods() {
+    let text = "
+duration: 5m
+cluster: {nodes: [{name: worker, count: 4, capacity: {cpu: '4', memory: 8Gi}}]}
+images:
+  agent:1: {pull: 1s, start: 1s}
+  agent:2: {pull: 3s, start: 1s}
+  slow:1: {pull: 1s, start: 0s, runFor: 10m}
+objects:
+  - apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: agent}
+    spec:
+      selector: {matchLabels: {app: agent}}
+      template:
+        metadata: {labels: {app: agent}}
+        spec:
+          containers: [{name: agent, image: 'agent:1'}]
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {name: batch}
+    spec:
+      parallelism: 2
+      completions: 4
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers: [{name: work, image: 'slow:1'}]
+timeline:
+  - {at: 1m, run: kubectl set image daemonset/agent agent=agent:2}
+  - {at: 2m, run: kubectl delete job/batch}
+";
+    let o = run(text);
+    let agents = owned(&o, "daemonset/agent");
+    assert_eq!(agents.len(), 8, "each of 4 nodes: its first pod, then one of revision 2");
+    let new: Vec<&&Pod> = agents.iter().filter(|p| p.revision == 2).collect();
+    assert_eq!(new.len(), 4);
+    assert!(new.iter().all(|p| p.spec.containers[0].image == "agent:2" && p.first_ready.is_some()));
+    // maxUnavailable 1: an old pod is deleted only once the previous node's new pod is
+    // ready, so the deletions are spread out and never two nodes lack a ready agent at once.
+    let mut deleted: Vec<f64> =
+        agents.iter().filter(|p| p.revision == 1).map(|p| secs(p.terminating.expect("replaced"))).collect();
+    deleted.sort_by(f64::total_cmp);
+    assert!(deleted.windows(2).all(|w| w[1] - w[0] >= 4.0), "one node at a time: {deleted:?}");
+    let unready_at = |t: f64| {
+        agents
+            .iter()
+            .filter(|p| {
+                p.terminating.is_some_and(|x| secs(x) <= t)
+                    && !agents
+                        .iter()
+                        .any(|q| q.node == p.node && q.revision == 2 && q.first_ready.is_some_and(|r| secs(r) <= t))
+            })
+            .count()
+    };
+    assert!(deleted.iter().all(|&t| unready_at(t) <= 1));
+    // The Job's running pods go with it; the Job is gone.
+    let work = owned(&o, "job/batch");
+    assert_eq!(work.len(), 2);
+    assert!(work.iter().all(|p| p.terminating.is_some_and(|t| (120.0..120.1).contains(&secs(t)))));
+    assert!(o.store.jobs[0].deleted);
+}
