@@ -1,8 +1,11 @@
 //! Controllers: one file (or folder) per controller, each a pure reconcile over observed
 //! state that returns the writes to make.
 
+pub mod daemonset;
 pub mod deployment;
 pub mod disruption;
 pub mod endpoints;
+pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;
+pub mod statefulset;

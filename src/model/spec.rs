@@ -335,6 +335,53 @@ pub struct ReplicaSetSpec {
     pub min_ready_seconds: i32,
 }
 
+/// A batch/v1 Job, with Kubernetes' defaults applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobSpec {
+    pub template: Arc<PodTemplate>,
+    /// None: a work queue (done when any pod succeeds).
+    pub completions: Option<i32>,
+    /// Default 1.
+    pub parallelism: i32,
+    /// Default 6.
+    pub backoff_limit: i32,
+    /// `completionMode: Indexed`.
+    pub indexed: bool,
+    pub active_deadline_seconds: Option<i64>,
+    pub ttl_seconds_after_finished: Option<i32>,
+}
+
+/// How a DaemonSet replaces its pods when the template changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DaemonSetStrategy {
+    /// Defaults: maxUnavailable 1, maxSurge 0.
+    RollingUpdate { max_surge: IntOrPercent, max_unavailable: IntOrPercent },
+    /// Old pods stay until someone deletes them.
+    OnDelete,
+}
+
+/// An apps/v1 DaemonSet, with Kubernetes' defaults applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DaemonSetSpec {
+    pub selector: Selector,
+    pub template: Arc<PodTemplate>,
+    pub strategy: DaemonSetStrategy,
+    pub min_ready_seconds: i32,
+}
+
+/// An apps/v1 StatefulSet, with Kubernetes' defaults applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatefulSetSpec {
+    pub replicas: i32,
+    pub selector: Selector,
+    pub template: Arc<PodTemplate>,
+    /// `podManagementPolicy: OrderedReady` (the default) rather than `Parallel`.
+    pub ordered: bool,
+    /// `updateStrategy` RollingUpdate with this `partition` (default 0); None: OnDelete.
+    pub rolling_partition: Option<i32>,
+    pub min_ready_seconds: i32,
+}
+
 /// Object identity: kind, namespace and name, as in `default/web-5d8f-x2k9q`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectRef {
@@ -429,6 +476,18 @@ pub enum ObjectSpec {
         labels: Labels,
         annotations: Labels,
         spec: DeploymentSpec,
+    },
+    Job {
+        labels: Labels,
+        spec: JobSpec,
+    },
+    DaemonSet {
+        labels: Labels,
+        spec: DaemonSetSpec,
+    },
+    StatefulSet {
+        labels: Labels,
+        spec: StatefulSetSpec,
     },
     PriorityClass {
         value: i32,
@@ -585,6 +644,9 @@ pub struct ImageBehavior {
     /// `memoryUsage`: the working set the process reaches once started; above the
     /// container's memory limit it is OOMKilled (exit 137).
     pub memory_usage_bytes: Option<i64>,
+    /// `runFor`: how long the process works before it exits 0 (drawn anew at every start),
+    /// as a batch job's does; None: it runs until stopped.
+    pub run_for: Option<ServiceTime>,
 }
 
 impl Default for ImageBehavior {
@@ -603,6 +665,7 @@ impl Default for ImageBehavior {
             crash_after: None,
             liveness_fail_after: None,
             memory_usage_bytes: None,
+            run_for: None,
         }
     }
 }

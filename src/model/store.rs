@@ -14,6 +14,9 @@ pub type NodeId = u32;
 pub type PodId = u32;
 pub type RsId = u32;
 pub type DeployId = u32;
+pub type JobId = u32;
+pub type DaemonSetId = u32;
+pub type StatefulSetId = u32;
 
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -32,7 +35,7 @@ pub struct Node {
     pub requested_nonzero: NonZero,
     /// hostPorts in use by the pods bound here, with how many pods use each.
     pub host_ports: BTreeMap<u16, u32>,
-    /// Pods bound here and not yet gone (terminating ones included).
+    /// Pods bound here and not yet gone (terminating ones included) nor finished.
     pub pods: BTreeSet<PodId>,
     /// Image -> the time its pull completes (or completed) on this node.
     pub images: BTreeMap<String, SimTime>,
@@ -60,9 +63,22 @@ impl PodPhase {
 }
 
 /// Who controls a pod.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PodOwner {
     ReplicaSet(RsId),
+    Job(JobId),
+    DaemonSet(DaemonSetId),
+    StatefulSet(StatefulSetId),
+}
+
+impl PodOwner {
+    /// The ReplicaSet, for the code that only ReplicaSets concern (spreading, budgets).
+    pub fn replica_set(self) -> Option<RsId> {
+        match self {
+            PodOwner::ReplicaSet(rs) => Some(rs),
+            PodOwner::Job(_) | PodOwner::DaemonSet(_) | PodOwner::StatefulSet(_) => None,
+        }
+    }
 }
 
 /// What a container is doing, as `kubectl get pods` would say.
@@ -140,6 +156,8 @@ pub struct Pod {
     /// First time the pod became Ready.
     pub first_ready: Option<SimTime>,
     pub terminating: Option<SimTime>,
+    /// When the pod reached Succeeded or Failed (its containers stopped for good).
+    pub finished: Option<SimTime>,
     /// A deletion's grace period when it differs from the spec's (`--grace-period`).
     pub grace_override: Option<crate::engine::SimDuration>,
     pub deleted: Option<SimTime>,
@@ -295,6 +313,70 @@ pub struct Deployment {
     pub deleted: bool,
 }
 
+/// A batch/v1 Job.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: super::spec::JobSpec,
+    /// The template's pod spec, shared by its pods.
+    pub pod_spec: Arc<PodSpec>,
+    /// Every pod it created, gone ones included: each finished pod is counted once into
+    /// the status, as the job controller's finalizers make sure of.
+    pub pods: BTreeSet<PodId>,
+    pub status: crate::controllers::job::JobStatus,
+    pub created: SimTime,
+    pub deleted: bool,
+}
+
+/// An apps/v1 DaemonSet.
+#[derive(Clone, Debug)]
+pub struct DaemonSet {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: super::spec::DaemonSetSpec,
+    /// The template's pod spec with the daemon tolerations (before the per-node affinity).
+    pub pod_spec: Arc<PodSpec>,
+    /// `controller-revision-hash` of the current template, and the revision it is.
+    pub template_hash: String,
+    pub revision: i64,
+    /// Every template it has had: (hash, revision number).
+    pub revisions: Vec<(String, i64)>,
+    /// Its pods not gone yet, each with the node it was made for.
+    pub pods: BTreeMap<PodId, NodeId>,
+    pub status: crate::controllers::daemonset::DaemonSetStatus,
+    pub deleted: bool,
+}
+
+/// One template a StatefulSet has had: a ControllerRevision.
+#[derive(Clone, Debug)]
+pub struct SetRevision {
+    /// `controller-revision-hash`: `<set>-<hash>`.
+    pub name: String,
+    pub revision: i64,
+    pub template: Arc<PodTemplate>,
+}
+
+/// An apps/v1 StatefulSet.
+#[derive(Clone, Debug)]
+pub struct StatefulSet {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: super::spec::StatefulSetSpec,
+    /// `status.currentRevision` (what ordinals below the partition run) and
+    /// `status.updateRevision` (the template's): indexes in `revisions`.
+    pub current: usize,
+    pub update: usize,
+    pub revisions: Vec<SetRevision>,
+    /// Its pods not gone yet, by ordinal.
+    pub pods: BTreeMap<i32, PodId>,
+    pub status: crate::controllers::statefulset::SetStatus,
+    pub deleted: bool,
+}
+
 /// A PodDisruptionBudget.
 #[derive(Clone, Debug)]
 pub struct Pdb {
@@ -313,11 +395,17 @@ pub struct Store {
     pub pods: Vec<Pod>,
     pub replica_sets: Vec<ReplicaSet>,
     pub deployments: Vec<Deployment>,
+    pub jobs: Vec<Job>,
+    pub daemon_sets: Vec<DaemonSet>,
+    pub stateful_sets: Vec<StatefulSet>,
     pub namespaces: BTreeSet<String>,
     pub node_by_name: BTreeMap<String, NodeId>,
     pub pod_by_name: BTreeMap<(String, String), PodId>,
     pub rs_by_name: BTreeMap<(RsKindKey, String, String), RsId>,
     pub deployment_by_name: BTreeMap<(String, String), DeployId>,
+    pub job_by_name: BTreeMap<(String, String), JobId>,
+    pub daemon_set_by_name: BTreeMap<(String, String), DaemonSetId>,
+    pub stateful_set_by_name: BTreeMap<(String, String), StatefulSetId>,
     /// Pods bound to a node and not gone, by (namespace, label key, label value): how the
     /// scheduler finds the pods a selector matches without scanning them all.
     pub bound_by_label: BTreeMap<(String, String, String), BTreeSet<PodId>>,
@@ -344,6 +432,63 @@ impl Store {
         self.deployment_by_name.get(&(namespace.to_string(), name.to_string())).copied()
     }
 
+    pub fn find_job(&self, namespace: &str, name: &str) -> Option<JobId> {
+        self.job_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    pub fn add_job(&mut self, job: Job) -> JobId {
+        let id = self.jobs.len() as JobId;
+        self.job_by_name.insert((job.namespace.clone(), job.name.clone()), id);
+        self.jobs.push(job);
+        id
+    }
+
+    /// Removes a Job from its index (its row stays for the record).
+    pub fn remove_job(&mut self, id: JobId) {
+        let job = &mut self.jobs[id as usize];
+        job.deleted = true;
+        let key = (job.namespace.clone(), job.name.clone());
+        self.job_by_name.remove(&key);
+    }
+
+    pub fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<DaemonSetId> {
+        self.daemon_set_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    pub fn add_daemon_set(&mut self, ds: DaemonSet) -> DaemonSetId {
+        let id = self.daemon_sets.len() as DaemonSetId;
+        self.daemon_set_by_name.insert((ds.namespace.clone(), ds.name.clone()), id);
+        self.daemon_sets.push(ds);
+        id
+    }
+
+    /// Removes a DaemonSet from its index (its row stays for the record).
+    pub fn remove_daemon_set(&mut self, id: DaemonSetId) {
+        let ds = &mut self.daemon_sets[id as usize];
+        ds.deleted = true;
+        let key = (ds.namespace.clone(), ds.name.clone());
+        self.daemon_set_by_name.remove(&key);
+    }
+
+    pub fn find_stateful_set(&self, namespace: &str, name: &str) -> Option<StatefulSetId> {
+        self.stateful_set_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    pub fn add_stateful_set(&mut self, ss: StatefulSet) -> StatefulSetId {
+        let id = self.stateful_sets.len() as StatefulSetId;
+        self.stateful_set_by_name.insert((ss.namespace.clone(), ss.name.clone()), id);
+        self.stateful_sets.push(ss);
+        id
+    }
+
+    /// Removes a StatefulSet from its index (its row stays for the record).
+    pub fn remove_stateful_set(&mut self, id: StatefulSetId) {
+        let ss = &mut self.stateful_sets[id as usize];
+        ss.deleted = true;
+        let key = (ss.namespace.clone(), ss.name.clone());
+        self.stateful_set_by_name.remove(&key);
+    }
+
     pub fn find_rs(&self, kind: RsKind, namespace: &str, name: &str) -> Option<RsId> {
         self.rs_by_name.get(&(rs_kind_key(kind), namespace.to_string(), name.to_string())).copied()
     }
@@ -364,8 +509,15 @@ impl Store {
     pub fn add_pod(&mut self, pod: Pod) -> PodId {
         let id = self.pods.len() as PodId;
         self.pod_by_name.insert((pod.namespace.clone(), pod.name.clone()), id);
-        if let Some(PodOwner::ReplicaSet(rs)) = pod.owner {
-            self.replica_sets[rs as usize].pods.insert(id);
+        match pod.owner {
+            Some(PodOwner::ReplicaSet(rs)) => {
+                self.replica_sets[rs as usize].pods.insert(id);
+            }
+            Some(PodOwner::Job(job)) => {
+                self.jobs[job as usize].pods.insert(id);
+            }
+            // Their glue records the pod with its node or ordinal.
+            Some(PodOwner::DaemonSet(_) | PodOwner::StatefulSet(_)) | None => {}
         }
         self.pods.push(pod);
         id
@@ -444,9 +596,43 @@ impl Store {
                 }
             }
         }
-        if let Some(PodOwner::ReplicaSet(rs)) = owner {
-            self.replica_sets[rs as usize].pods.remove(&pod);
+        match owner {
+            Some(PodOwner::ReplicaSet(rs)) => {
+                self.replica_sets[rs as usize].pods.remove(&pod);
+            }
+            Some(PodOwner::DaemonSet(ds)) => {
+                self.daemon_sets[ds as usize].pods.remove(&pod);
+            }
+            Some(PodOwner::StatefulSet(ss)) => {
+                self.stateful_sets[ss as usize].pods.retain(|_, p| *p != pod);
+            }
+            // A Job keeps its gone pods: they were counted (see `Job::pods`).
+            Some(PodOwner::Job(_)) | None => {}
         }
+    }
+
+    /// A bound pod reached Succeeded or Failed: it stays in the API (and in pods.csv) until
+    /// deleted, but no longer holds its node's resources, ports or pod slot, and the label
+    /// indexes forget it, as the scheduler's informer filters terminal pods out. Its later
+    /// removal (`remove_pod`) finds it released and frees nothing twice.
+    pub fn release_finished(&mut self, pod: PodId) {
+        let p = &self.pods[pod as usize];
+        let Some(node) = p.node else { return };
+        let requests = p.spec.requests();
+        let nonzero = NonZero::of(&p.spec);
+        let ports: Vec<u16> = p.spec.containers.iter().flat_map(|c| c.host_ports.iter().copied()).collect();
+        let n = &mut self.nodes[node as usize];
+        if !n.pods.remove(&pod) {
+            return;
+        }
+        add_resources(&mut n.requested, &requests, -1);
+        n.requested_nonzero.add(nonzero, -1);
+        for port in ports {
+            if let Some(count) = n.host_ports.get_mut(&port) {
+                *count = count.saturating_sub(1);
+            }
+        }
+        self.index_bound(pod, false);
     }
 
     /// Adds a bound pod to (or removes it from) the label and affinity indexes.
@@ -528,12 +714,24 @@ impl Store {
             pods.len() as i32
         } else {
             // The owners' scale: the replicas of the ReplicaSets that own the selected pods.
-            let mut owners: Vec<RsId> =
-                pods.iter().filter_map(|&p| self.pods[p as usize].owner.map(|PodOwner::ReplicaSet(rs)| rs)).collect();
+            let mut owners: Vec<PodOwner> = Vec::new();
+            let mut unscaled = 0;
+            for &p in &pods {
+                match self.pods[p as usize].owner {
+                    Some(o @ (PodOwner::ReplicaSet(_) | PodOwner::StatefulSet(_))) => owners.push(o),
+                    // The disruption controller finds no scale for Jobs and DaemonSets: their
+                    // pods count one each, as unowned pods do.
+                    Some(PodOwner::Job(_) | PodOwner::DaemonSet(_)) | None => unscaled += 1,
+                }
+            }
             owners.sort_unstable();
             owners.dedup();
-            let unowned = pods.iter().filter(|&&p| self.pods[p as usize].owner.is_none()).count() as i32;
-            owners.iter().map(|&rs| self.replica_sets[rs as usize].replicas).sum::<i32>() + unowned
+            let scale = |o: &PodOwner| match *o {
+                PodOwner::ReplicaSet(rs) => self.replica_sets[rs as usize].replicas,
+                PodOwner::StatefulSet(ss) => self.stateful_sets[ss as usize].spec.replicas,
+                PodOwner::Job(_) | PodOwner::DaemonSet(_) => 0,
+            };
+            owners.iter().map(scale).sum::<i32>() + unscaled
         };
         crate::controllers::disruption::pdb_status(
             pdb.min_available.as_ref(),
@@ -546,7 +744,29 @@ impl Store {
     /// The object that a pod's row names as its owner: `deployment/web` or `replicaset/x`.
     pub fn owner_ref(&self, pod: &Pod) -> Option<ObjectRef> {
         use super::spec::Kind;
-        let PodOwner::ReplicaSet(rs) = pod.owner?;
+        let rs = match pod.owner? {
+            PodOwner::ReplicaSet(rs) => rs,
+            PodOwner::Job(j) => {
+                let j = &self.jobs[j as usize];
+                return Some(ObjectRef { kind: Kind::Job, namespace: j.namespace.clone(), name: j.name.clone() });
+            }
+            PodOwner::DaemonSet(ds) => {
+                let ds = &self.daemon_sets[ds as usize];
+                return Some(ObjectRef {
+                    kind: Kind::DaemonSet,
+                    namespace: ds.namespace.clone(),
+                    name: ds.name.clone(),
+                });
+            }
+            PodOwner::StatefulSet(ss) => {
+                let ss = &self.stateful_sets[ss as usize];
+                return Some(ObjectRef {
+                    kind: Kind::StatefulSet,
+                    namespace: ss.namespace.clone(),
+                    name: ss.name.clone(),
+                });
+            }
+        };
         let rs = &self.replica_sets[rs as usize];
         Some(match rs.owner {
             Some(d) => {

@@ -39,6 +39,7 @@ impl Summary {
         insert_rollouts(&mut f, outcome);
         insert_traffic(&mut f, outcome);
         insert_recoveries(&mut f, outcome);
+        insert_jobs(&mut f, outcome);
         Summary { fields: f }
     }
 }
@@ -66,6 +67,42 @@ fn insert_recoveries(f: &mut Map<String, Value>, outcome: &Outcome) {
         f.insert("time_to_recover_s".into(), json!((mean * 1000.0).round() / 1000.0));
     }
     f.insert("recoveries".into(), Value::Array(list));
+}
+
+/// `jobs`: each Job's end (`Complete`, `BackoffLimitExceeded`, `DeadlineExceeded`, or null
+/// while it runs), when it started and finished, and its pods' outcomes; `job_duration_s`:
+/// the mean time from start to completion of the Jobs that completed.
+fn insert_jobs(f: &mut Map<String, Value>, outcome: &Outcome) {
+    let jobs = &outcome.store.jobs;
+    if jobs.is_empty() {
+        return;
+    }
+    let mut by_name = Map::new();
+    let mut durations = Vec::new();
+    for j in jobs {
+        let status = &j.status;
+        let finished = status.finished.map(|(_, t)| t);
+        let duration = status.start_time.zip(finished).map(|(s, e)| e.since(s).as_secs_f64());
+        if let (Some(d), Some((crate::controllers::job::JobOutcome::Complete, _))) = (duration, status.finished) {
+            durations.push(d);
+        }
+        let key = if j.namespace == "default" { j.name.clone() } else { format!("{}/{}", j.namespace, j.name) };
+        let v = json!({
+            "outcome": status.finished.map(|(o, _)| if o.failed() { o.reason() } else { "Complete" }),
+            "started_s": status.start_time.map(|t| t.as_secs_f64()),
+            "finished_s": finished.map(|t| t.as_secs_f64()),
+            "duration_s": duration,
+            "succeeded": status.succeeded,
+            "failed": status.failed,
+            "pods_created": j.pods.len(),
+        });
+        by_name.insert(key, v);
+    }
+    if !durations.is_empty() {
+        let mean = durations.iter().sum::<f64>() / durations.len() as f64;
+        f.insert("job_duration_s".into(), json!((mean * 1000.0).round() / 1000.0));
+    }
+    f.insert("jobs".into(), Value::Object(by_name));
 }
 
 /// A latency in milliseconds to the microsecond.

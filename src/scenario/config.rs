@@ -437,8 +437,9 @@ const IMAGE_KEYS: &[&str] = &[
     "crashAfter",
     "livenessFailAfter",
     "memoryUsage",
+    "runFor",
 ];
-const IMAGE_LATER_KEYS: &[&str] = &["cpuPerRequest", "runFor"];
+const IMAGE_LATER_KEYS: &[&str] = &["cpuPerRequest"];
 
 fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior> {
     let mut out = BTreeMap::new();
@@ -473,6 +474,7 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
     }
     out.crash_after = b.get("crashAfter").and_then(|n| service_time(&n, r));
     out.liveness_fail_after = b.get("livenessFailAfter").and_then(|n| service_time(&n, r));
+    out.run_for = b.get("runFor").and_then(|n| service_time(&n, r));
     if let Some(n) = b.get("memoryUsage") {
         out.memory_usage_bytes = bytes(&n, "memoryUsage", "a memory quantity like 300Mi or 1Gi", r);
     }

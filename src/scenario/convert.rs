@@ -230,11 +230,11 @@ pub(crate) fn pod_spec(
     c: &mut Checker,
     prefix: &str,
     s: &core::PodSpec,
-    workload: bool,
+    restart: validate::RestartRule,
     labels: &spec::Labels,
 ) -> spec::PodSpec {
     validate::check_container_names(c, prefix, s);
-    validate::check_restart_policy(c, &format!("{prefix}.restartPolicy"), s.restart_policy.as_deref(), workload);
+    validate::check_restart_policy(c, &format!("{prefix}.restartPolicy"), s.restart_policy.as_deref(), restart);
     c.nonnegative(&format!("{prefix}.terminationGracePeriodSeconds"), s.termination_grace_period_seconds);
     let list = |c: &mut Checker, name: &str, ks: &[core::Container], init: bool| -> Vec<ContainerSpec> {
         ks.iter().enumerate().map(|(i, k)| container(c, &format!("{prefix}.{name}[{i}]"), k, init)).collect()
@@ -286,18 +286,28 @@ pub(crate) fn pod_spec(
     }
 }
 
-/// A workload's pod template (`spec.template`), which must be present.
+/// A workload's pod template (`spec.template`), which must be present; its pods restart
+/// `Always`.
 pub(crate) fn template(c: &mut Checker, t: Option<&core::PodTemplateSpec>) -> Arc<PodTemplate> {
+    template_with(c, t, validate::RestartRule::AlwaysOnly)
+}
+
+/// A pod template whose `restartPolicy` follows `restart` (a Job's: OnFailure or Never).
+pub(crate) fn template_with(
+    c: &mut Checker,
+    t: Option<&core::PodTemplateSpec>,
+    restart: validate::RestartRule,
+) -> Arc<PodTemplate> {
     let meta = t.and_then(|t| t.metadata.as_ref());
     if let Some(m) = meta {
         validate::check_labels(c, "spec.template.metadata.labels", m.labels.as_ref());
     }
     let labels = meta.and_then(|m| m.labels.clone()).unwrap_or_default();
     let spec = match t.and_then(|t| t.spec.as_ref()) {
-        Some(s) => pod_spec(c, "spec.template.spec", s, true, &labels),
+        Some(s) => pod_spec(c, "spec.template.spec", s, restart, &labels),
         None => {
             c.required(if t.is_none() { "spec.template" } else { "spec.template.spec" });
-            pod_spec(c, "spec.template.spec", &core::PodSpec::default(), true, &labels)
+            pod_spec(c, "spec.template.spec", &core::PodSpec::default(), restart, &labels)
         }
     };
     Arc::new(PodTemplate { labels, annotations: meta.and_then(|m| m.annotations.clone()).unwrap_or_default(), spec })
@@ -344,6 +354,43 @@ fn rolling_update(c: &mut Checker, ru: Option<&apps::RollingUpdateDeployment>) -
     DeploymentStrategy::RollingUpdate {
         max_surge: surge.unwrap_or(Ip::Percent(25)),
         max_unavailable: unavailable.unwrap_or(Ip::Percent(25)),
+    }
+}
+
+/// A DaemonSet's `spec.updateStrategy`, defaulted to RollingUpdate maxUnavailable 1,
+/// maxSurge 0.
+pub(crate) fn daemon_set_strategy(
+    c: &mut Checker,
+    s: Option<&apps::DaemonSetUpdateStrategy>,
+) -> spec::DaemonSetStrategy {
+    let ty = s.and_then(|s| s.type_.as_deref()).unwrap_or("RollingUpdate");
+    let ru = s.and_then(|s| s.rolling_update.as_ref());
+    match ty {
+        "OnDelete" => spec::DaemonSetStrategy::OnDelete,
+        "RollingUpdate" => {
+            let path = "spec.updateStrategy.rollingUpdate";
+            let get = |c: &mut Checker,
+                       name: &str,
+                       v: Option<&k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+                       default: Ip| match v {
+                Some(v) => validate::int_or_percent(c, &format!("{path}.{name}"), v),
+                None => Some(default),
+            };
+            let surge = get(c, "maxSurge", ru.and_then(|r| r.max_surge.as_ref()), Ip::Int(0));
+            let unavailable = get(c, "maxUnavailable", ru.and_then(|r| r.max_unavailable.as_ref()), Ip::Int(1));
+            let zero = |v: &Option<Ip>| matches!(v, Some(Ip::Int(0) | Ip::Percent(0)));
+            if zero(&surge) && zero(&unavailable) {
+                c.invalid(&format!("{path}.maxUnavailable"), 0, "may not be 0 when maxSurge is 0");
+            }
+            spec::DaemonSetStrategy::RollingUpdate {
+                max_surge: surge.unwrap_or(Ip::Int(0)),
+                max_unavailable: unavailable.unwrap_or(Ip::Int(1)),
+            }
+        }
+        other => {
+            c.unsupported("spec.updateStrategy.type", other, &["OnDelete", "RollingUpdate"]);
+            spec::DaemonSetStrategy::OnDelete
+        }
     }
 }
 

@@ -34,8 +34,11 @@ pub(crate) enum Ty {
     LabelSelector,
     SelectorRequirement,
     HttpGet,
+    DaemonSet,
     DaemonSetSpec,
+    StatefulSet,
     StatefulSetSpec,
+    Job,
     JobSpec,
     Affinity,
     NodeAffinity,
@@ -90,8 +93,11 @@ const ALL: &[Ty] = &[
     Ty::LabelSelector,
     Ty::SelectorRequirement,
     Ty::HttpGet,
+    Ty::DaemonSet,
     Ty::DaemonSetSpec,
+    Ty::StatefulSet,
     Ty::StatefulSetSpec,
+    Ty::Job,
     Ty::JobSpec,
     Ty::Affinity,
     Ty::NodeAffinity,
@@ -178,8 +184,11 @@ impl Ty {
             Ty::LabelSelector => fields_of::<meta::LabelSelector>(),
             Ty::SelectorRequirement => fields_of::<meta::LabelSelectorRequirement>(),
             Ty::HttpGet => fields_of::<core::HTTPGetAction>(),
+            Ty::DaemonSet => fields_of::<apps::DaemonSet>(),
             Ty::DaemonSetSpec => fields_of::<apps::DaemonSetSpec>(),
+            Ty::StatefulSet => fields_of::<apps::StatefulSet>(),
             Ty::StatefulSetSpec => fields_of::<apps::StatefulSetSpec>(),
+            Ty::Job => fields_of::<batch::Job>(),
             Ty::JobSpec => fields_of::<batch::JobSpec>(),
             Ty::Affinity => fields_of::<core::Affinity>(),
             Ty::NodeAffinity => fields_of::<core::NodeAffinity>(),
@@ -221,6 +230,9 @@ impl Ty {
             (Deployment, "spec") => DeploymentSpec,
             (ReplicaSet, "spec") => ReplicaSetSpec,
             (ReplicationController, "spec") => RcSpec,
+            (Job, "spec") => JobSpec,
+            (DaemonSet, "spec") => DaemonSetSpec,
+            (StatefulSet, "spec") => StatefulSetSpec,
             (Pod, "spec") | (PodTemplate, "spec") => PodSpec,
             (DeploymentSpec | ReplicaSetSpec | RcSpec | DaemonSetSpec | StatefulSetSpec | JobSpec, "template") => {
                 PodTemplate
@@ -271,6 +283,9 @@ impl Ty {
             Ty::Deployment
                 | Ty::ReplicaSet
                 | Ty::ReplicationController
+                | Ty::Job
+                | Ty::DaemonSet
+                | Ty::StatefulSet
                 | Ty::Pod
                 | Ty::Service
                 | Ty::Ingress
@@ -283,9 +298,35 @@ impl Ty {
     /// applicable). Other fields present are listed in the not-simulated warning.
     pub fn simulated(self) -> Option<&'static [&'static str]> {
         Some(match self {
-            Ty::Deployment | Ty::ReplicaSet | Ty::ReplicationController | Ty::Pod => {
-                &["apiVersion", "kind", "metadata", "spec"]
-            }
+            Ty::Deployment
+            | Ty::ReplicaSet
+            | Ty::ReplicationController
+            | Ty::Pod
+            | Ty::Job
+            | Ty::DaemonSet
+            | Ty::StatefulSet => &["apiVersion", "kind", "metadata", "spec"],
+            Ty::JobSpec => &[
+                "template",
+                "completions",
+                "parallelism",
+                "backoffLimit",
+                "completionMode",
+                "activeDeadlineSeconds",
+                "ttlSecondsAfterFinished",
+                "selector",
+                "manualSelector",
+            ],
+            Ty::DaemonSetSpec => &["selector", "template", "updateStrategy", "minReadySeconds", "revisionHistoryLimit"],
+            Ty::StatefulSetSpec => &[
+                "replicas",
+                "selector",
+                "template",
+                "serviceName",
+                "podManagementPolicy",
+                "updateStrategy",
+                "minReadySeconds",
+                "revisionHistoryLimit",
+            ],
             Ty::ObjectMeta => &["name", "namespace", "labels", "annotations", "generateName"],
             Ty::DeploymentSpec => &[
                 "replicas",

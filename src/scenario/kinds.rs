@@ -56,9 +56,9 @@ pub(crate) const KINDS: &[KindInfo] = &[
         &["ing"],
         true,
     ),
-    k(Kind::DaemonSet, "DaemonSet", &["apps/v1"], "daemonsets", "daemonsets.apps", &["ds"], false),
-    k(Kind::StatefulSet, "StatefulSet", &["apps/v1"], "statefulsets", "statefulsets.apps", &["sts"], false),
-    k(Kind::Job, "Job", &["batch/v1"], "jobs", "jobs.batch", &[], false),
+    k(Kind::DaemonSet, "DaemonSet", &["apps/v1"], "daemonsets", "daemonsets.apps", &["ds"], true),
+    k(Kind::StatefulSet, "StatefulSet", &["apps/v1"], "statefulsets", "statefulsets.apps", &["sts"], true),
+    k(Kind::Job, "Job", &["batch/v1"], "jobs", "jobs.batch", &[], true),
     k(
         Kind::HorizontalPodAutoscaler,
         "HorizontalPodAutoscaler",

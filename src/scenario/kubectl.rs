@@ -378,10 +378,10 @@ fn delete(args: &Args) -> Result<Cmd, KError> {
 
 fn scale(args: &Args) -> Result<Cmd, KError> {
     let target = one_target(args)?;
-    if !matches!(target.0, Kind::Deployment | Kind::ReplicaSet | Kind::ReplicationController) {
+    if !matches!(target.0, Kind::Deployment | Kind::ReplicaSet | Kind::ReplicationController | Kind::StatefulSet) {
         return err(
             format!(
-                "cannot scale a {}: kubesim scales deployments, replicasets and replicationcontrollers",
+                "cannot scale a {}: kubesim scales deployments, replicasets, replicationcontrollers and statefulsets",
                 target.0.resource()
             ),
             None,
@@ -416,8 +416,14 @@ fn set_image(args: &Args) -> Result<Cmd, KError> {
     let pairs: Vec<String> = rest.positional.iter().filter(|p| p.contains('=')).cloned().collect();
     rest.positional.retain(|p| !p.contains('='));
     let target = one_target(&rest)?;
-    if target.0 != Kind::Deployment {
-        return err(format!("kubesim supports `set image` on deployments only, not {}", target.0.resource()), None);
+    if !matches!(target.0, Kind::Deployment | Kind::DaemonSet | Kind::StatefulSet) {
+        return err(
+            format!(
+                "kubesim supports `set image` on deployments, daemonsets and statefulsets, not {}",
+                target.0.resource()
+            ),
+            None,
+        );
     }
     if pairs.is_empty() {
         return err("at least one image update is required: CONTAINER=IMAGE", None);

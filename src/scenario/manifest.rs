@@ -37,7 +37,12 @@ pub(crate) struct Parsed {
 pub(crate) fn pod_spec_path(kind: Kind) -> Option<&'static str> {
     match kind {
         Kind::Pod => Some("spec"),
-        Kind::Deployment | Kind::ReplicaSet | Kind::ReplicationController => Some("spec.template.spec"),
+        Kind::Deployment
+        | Kind::ReplicaSet
+        | Kind::ReplicationController
+        | Kind::Job
+        | Kind::DaemonSet
+        | Kind::StatefulSet => Some("spec.template.spec"),
         _ => None,
     }
 }
@@ -168,9 +173,9 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
         Kind::ConfigMap => not_simulated(strict::<core::ConfigMap>(c, v, Ty::OtherKind)?, c, false),
         Kind::Secret => not_simulated(strict::<core::Secret>(c, v, Ty::OtherKind)?, c, false),
         Kind::ServiceAccount => not_simulated(strict::<core::ServiceAccount>(c, v, Ty::OtherKind)?, c, false),
-        Kind::DaemonSet => not_simulated(strict::<apps::DaemonSet>(c, v, Ty::OtherKind)?, c, false),
-        Kind::StatefulSet => not_simulated(strict::<apps::StatefulSet>(c, v, Ty::OtherKind)?, c, false),
-        Kind::Job => not_simulated(strict::<a::batch::v1::Job>(c, v, Ty::OtherKind)?, c, false),
+        Kind::DaemonSet => daemon_set(strict(c, v, Ty::DaemonSet)?, c),
+        Kind::StatefulSet => stateful_set(strict(c, v, Ty::StatefulSet)?, c),
+        Kind::Job => job(strict(c, v, Ty::Job)?, c),
         Kind::HorizontalPodAutoscaler => {
             not_simulated(strict::<a::autoscaling::v2::HorizontalPodAutoscaler>(c, v, Ty::OtherKind)?, c, false)
         }
@@ -338,6 +343,131 @@ fn rc(rc: core::ReplicationController, c: &mut Checker) -> Option<Typed> {
     Some((ObjectSpec::ReplicationController { labels, spec }, rc.metadata, pods(replicas)))
 }
 
+/// batch/v1 Job (ValidateJobSpec), with its defaults: completions as given (None: a work
+/// queue), parallelism 1, backoffLimit 6, NonIndexed.
+fn job(j: k8s_openapi::api::batch::v1::Job, c: &mut Checker) -> Option<Typed> {
+    validate::check_meta(c, &j.metadata, false);
+    let Some(s) = j.spec.as_ref() else {
+        c.required("spec");
+        return None;
+    };
+    c.nonnegative("spec.parallelism", s.parallelism.map(i64::from));
+    c.nonnegative("spec.completions", s.completions.map(i64::from));
+    c.nonnegative("spec.backoffLimit", s.backoff_limit.map(i64::from));
+    c.nonnegative("spec.ttlSecondsAfterFinished", s.ttl_seconds_after_finished.map(i64::from));
+    if let Some(d) = s.active_deadline_seconds.filter(|d| *d <= 0) {
+        c.invalid("spec.activeDeadlineSeconds", d, "must be greater than or equal to 1");
+    }
+    let indexed = match s.completion_mode.as_deref() {
+        None | Some("NonIndexed") => false,
+        Some("Indexed") => true,
+        Some(other) => {
+            c.unsupported("spec.completionMode", other, &["NonIndexed", "Indexed"]);
+            false
+        }
+    };
+    if indexed && s.completions.is_none() {
+        c.field("spec.completions", "Required value: when completion mode is Indexed");
+    }
+    let template = convert::template_with(c, Some(&s.template), validate::RestartRule::JobOnly);
+    for (n, what) in [(s.parallelism, "parallelism"), (s.completions, "completions")] {
+        if let Some(n) = n.map(i64::from).filter(|n| *n > validate::MAX_REPLICAS) {
+            let msg = format!("{n} is more than kubesim's limit of {} pods per workload", validate::MAX_REPLICAS);
+            c.field(&format!("spec.{what}"), msg);
+        }
+    }
+    let parallelism = s.parallelism.unwrap_or(1);
+    let spec = spec::JobSpec {
+        template,
+        completions: s.completions,
+        parallelism,
+        backoff_limit: s.backoff_limit.unwrap_or(6),
+        indexed,
+        active_deadline_seconds: s.active_deadline_seconds,
+        ttl_seconds_after_finished: s.ttl_seconds_after_finished,
+    };
+    let (labels, _) = labels_annotations(&j.metadata);
+    let desired = pods(s.completions.unwrap_or(parallelism).max(parallelism));
+    Some((ObjectSpec::Job { labels, spec }, j.metadata, desired))
+}
+
+/// apps/v1 DaemonSet (ValidateDaemonSetSpec): RollingUpdate maxUnavailable 1 / maxSurge 0
+/// by default, or OnDelete.
+fn daemon_set(ds: apps::DaemonSet, c: &mut Checker) -> Option<Typed> {
+    validate::check_meta(c, &ds.metadata, false);
+    let Some(s) = ds.spec.as_ref() else {
+        c.required("spec");
+        return None;
+    };
+    c.nonnegative("spec.minReadySeconds", s.min_ready_seconds.map(i64::from));
+    let template = convert::template(c, Some(&s.template));
+    validate::check_selector(c, &s.selector, Some(&template.labels), "daemonset");
+    let strategy = convert::daemon_set_strategy(c, s.update_strategy.as_ref());
+    let spec = spec::DaemonSetSpec {
+        selector: convert::selector(&s.selector),
+        template,
+        strategy,
+        min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
+    };
+    let (labels, _) = labels_annotations(&ds.metadata);
+    Some((ObjectSpec::DaemonSet { labels, spec }, ds.metadata, 0))
+}
+
+/// apps/v1 StatefulSet (ValidateStatefulSetSpec): OrderedReady and RollingUpdate with
+/// partition 0 by default.
+fn stateful_set(ss: apps::StatefulSet, c: &mut Checker) -> Option<Typed> {
+    validate::check_meta(c, &ss.metadata, false);
+    let Some(s) = ss.spec.as_ref() else {
+        c.required("spec");
+        return None;
+    };
+    validate::check_replicas(c, s.replicas);
+    c.nonnegative("spec.minReadySeconds", s.min_ready_seconds.map(i64::from));
+    let template = convert::template(c, Some(&s.template));
+    validate::check_selector(c, &s.selector, Some(&template.labels), "statefulset");
+    let ordered = match s.pod_management_policy.as_deref() {
+        None | Some("OrderedReady") => true,
+        Some("Parallel") => false,
+        Some(other) => {
+            c.unsupported("spec.podManagementPolicy", other, &["OrderedReady", "Parallel"]);
+            true
+        }
+    };
+    let strategy = s.update_strategy.as_ref();
+    let rolling = strategy.and_then(|u| u.rolling_update.as_ref());
+    let rolling_partition = match strategy.and_then(|u| u.type_.as_deref()).unwrap_or("RollingUpdate") {
+        "RollingUpdate" => {
+            let partition = rolling.and_then(|r| r.partition).unwrap_or(0);
+            c.nonnegative("spec.updateStrategy.rollingUpdate.partition", Some(i64::from(partition)));
+            Some(partition)
+        }
+        "OnDelete" => {
+            if rolling.is_some() {
+                c.field(
+                    "spec.updateStrategy.rollingUpdate",
+                    "Forbidden: only allowed for updateStrategy 'RollingUpdate'",
+                );
+            }
+            None
+        }
+        other => {
+            c.unsupported("spec.updateStrategy.type", other, &["OnDelete", "RollingUpdate"]);
+            None
+        }
+    };
+    let replicas = s.replicas.unwrap_or(1);
+    let spec = spec::StatefulSetSpec {
+        replicas,
+        selector: convert::selector(&s.selector),
+        template,
+        ordered,
+        rolling_partition,
+        min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
+    };
+    let (labels, _) = labels_annotations(&ss.metadata);
+    Some((ObjectSpec::StatefulSet { labels, spec }, ss.metadata, pods(replicas)))
+}
+
 fn rs_spec(
     replicas: Option<i32>,
     selector: spec::Selector,
@@ -359,7 +489,7 @@ fn pod(p: core::Pod, c: &mut Checker) -> Option<Typed> {
         return None;
     };
     let (labels, annotations) = labels_annotations(&p.metadata);
-    let spec = Arc::new(convert::pod_spec(c, "spec", s, false, &labels));
+    let spec = Arc::new(convert::pod_spec(c, "spec", s, validate::RestartRule::Any, &labels));
     Some((ObjectSpec::Pod { labels, annotations, spec }, p.metadata, 1))
 }
 
@@ -470,6 +600,9 @@ fn warn_not_simulated(c: &mut Checker, info: &KindInfo, v: &Value) {
         Kind::ReplicaSet => Ty::ReplicaSet,
         Kind::ReplicationController => Ty::ReplicationController,
         Kind::Pod => Ty::Pod,
+        Kind::Job => Ty::Job,
+        Kind::DaemonSet => Ty::DaemonSet,
+        Kind::StatefulSet => Ty::StatefulSet,
         Kind::PodDisruptionBudget => {
             let path = YPath::root().key("spec").key("unhealthyPodEvictionPolicy");
             if v.get("spec").and_then(|s| s.get("unhealthyPodEvictionPolicy")).is_some() {

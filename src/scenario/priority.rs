@@ -151,6 +151,9 @@ fn pod_spec_mut(spec: &mut ObjectSpec) -> Option<&mut PodSpec> {
         ObjectSpec::ReplicaSet { spec, .. } | ObjectSpec::ReplicationController { spec, .. } => {
             Some(&mut Arc::make_mut(&mut spec.template).spec)
         }
+        ObjectSpec::Job { spec, .. } => Some(&mut Arc::make_mut(&mut spec.template).spec),
+        ObjectSpec::DaemonSet { spec, .. } => Some(&mut Arc::make_mut(&mut spec.template).spec),
+        ObjectSpec::StatefulSet { spec, .. } => Some(&mut Arc::make_mut(&mut spec.template).spec),
         _ => None,
     }
 }

@@ -281,7 +281,7 @@ fn cluster_section() {
   controlPlane: {{defaultTolerationSeconds: 60, apiLatency: 5ms, nodeMonitorGracePeriod: 40s}}
   scheduler: {{scoring: MostAllocated}}
 images:
-  nginx: {{pull: 2s, crashOnStart: 0.5, runFor: 1m}}
+  nginx: {{pull: 2s, crashOnStart: 0.5, cpuPerRequest: 1m}}
 "
     ));
     let s = &l.scenario;
@@ -292,7 +292,7 @@ images:
     assert_eq!(s.control_plane.api_latency, SimDuration::from_millis(5));
     assert_eq!(s.scoring, crate::model::spec::ScoringStrategy::MostAllocated);
     assert_eq!(s.images["nginx"].pull, SimDuration::from_secs(2));
-    assert!(l.warnings.iter().any(|w| w.message.contains("ignored: runFor")));
+    assert!(l.warnings.iter().any(|w| w.message.contains("ignored: cpuPerRequest")));
     let e = errors(&format!(
         "{DEP}cluster: {{nodes: [{{name: a, cpacity: {{}}}}], scheduler: {{scoring: MostAlocated}}}}\n"
     ));
@@ -1542,8 +1542,14 @@ mod failures {
         assert!(first("{memoryUsage: [1]}")
             .message
             .ends_with("memoryUsage: expected a memory quantity like 300Mi or 1Gi"));
-        let l = ok(&format!("{DEP}images:\n  a:1: {{runFor: 1m}}\n"));
-        assert_eq!(l.warnings[0].message, "images.a:1: not simulated yet by this version of kubesim; ignored: runFor");
+        let l = ok(&format!("{DEP}images:\n  a:1: {{cpuPerRequest: 1m}}\n"));
+        assert_eq!(
+            l.warnings[0].message,
+            "images.a:1: not simulated yet by this version of kubesim; ignored: cpuPerRequest"
+        );
+        let l = ok(&format!("{DEP}images:\n  a:1: {{runFor: {{exponential: 30s}}}}\n"));
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        assert_eq!(l.scenario.images["a:1"].run_for, Some(ServiceTime::exponential(SimDuration::from_secs(30))));
     }
 
     #[test]

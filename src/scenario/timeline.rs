@@ -250,8 +250,14 @@ fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<Kube
             let Some(obj) = reg.objects.get(&target) else {
                 return fail(r, not_found(&target));
             };
-            if let ObjectSpec::Deployment { spec, .. } = &obj.spec {
-                let t = &spec.template.spec;
+            let template = match &obj.spec {
+                ObjectSpec::Deployment { spec, .. } => Some(&spec.template),
+                ObjectSpec::DaemonSet { spec, .. } => Some(&spec.template),
+                ObjectSpec::StatefulSet { spec, .. } => Some(&spec.template),
+                _ => None,
+            };
+            if let Some(template) = template {
+                let t = &template.spec;
                 let names: Vec<&str> = t.containers.iter().chain(&t.init_containers).map(|c| c.name.as_str()).collect();
                 for (c, _) in images.iter().filter(|(c, _)| c != "*") {
                     if !names.contains(&c.as_str()) {

@@ -243,10 +243,28 @@ pub(crate) fn int_or_percent(c: &mut Checker, path: &str, v: &IntOrString) -> Op
     }
 }
 
-pub(crate) fn check_restart_policy(c: &mut Checker, path: &str, policy: Option<&str>, workload: bool) {
-    match policy {
-        Some(p) if workload && p != "Always" => c.unsupported(path, p, &["Always"]),
-        Some(p) if !["Always", "OnFailure", "Never"].contains(&p) => {
+/// Which `restartPolicy` values an object's pods may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RestartRule {
+    /// A bare Pod: any of the three.
+    Any,
+    /// Deployments, ReplicaSets, DaemonSets, StatefulSets: `Always` (the default).
+    AlwaysOnly,
+    /// Jobs: `OnFailure` or `Never`, which must be given (the default, Always, is refused).
+    JobOnly,
+}
+
+pub(crate) fn check_restart_policy(c: &mut Checker, path: &str, policy: Option<&str>, rule: RestartRule) {
+    match (rule, policy) {
+        (RestartRule::JobOnly, None | Some("Always")) => {
+            // ValidateJobSpec: the defaulted `Always` and an explicit one read the same.
+            c.field(path, "Required value: valid values: \"OnFailure\", \"Never\"")
+        }
+        (RestartRule::JobOnly, Some(p)) if p != "OnFailure" && p != "Never" => {
+            c.unsupported(path, p, &["OnFailure", "Never"])
+        }
+        (RestartRule::AlwaysOnly, Some(p)) if p != "Always" => c.unsupported(path, p, &["Always"]),
+        (_, Some(p)) if !["Always", "OnFailure", "Never"].contains(&p) => {
             c.unsupported(path, p, &["Always", "Never", "OnFailure"])
         }
         _ => {}

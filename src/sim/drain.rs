@@ -10,7 +10,7 @@ use super::objects::ApiError;
 use super::{Event, Sim};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::spec::DrainSpec;
-use crate::model::store::{NodeId, PodId, PodPhase};
+use crate::model::store::{NodeId, PodId, PodOwner, PodPhase};
 
 /// kubectl drain retries an eviction a budget refused after this long.
 const EVICTION_RETRY: SimDuration = SimDuration::from_secs(5);
@@ -39,6 +39,7 @@ impl Sim<'_> {
             .ok_or_else(|| format!("Error from server (NotFound): nodes \"{}\" not found", d.node))?;
         let now = self.kernel.now();
         self.cordon_for_drain(node);
+        let mut daemons = Vec::new();
         let mut unmanaged = Vec::new();
         let mut local = Vec::new();
         let mut pending = Vec::new();
@@ -48,7 +49,10 @@ impl Sim<'_> {
                 continue;
             }
             let name = format!("{}/{}", p.namespace, p.name);
-            if p.owner.is_none() && !d.force {
+            // kubectl's filters run in this order, and the first that keeps a pod decides.
+            if matches!(p.owner, Some(PodOwner::DaemonSet(_))) {
+                daemons.push(name);
+            } else if p.owner.is_none() && !d.force {
                 unmanaged.push(name);
             } else if p.spec.has_empty_dir && !d.delete_emptydir_data {
                 local.push(name);
@@ -57,6 +61,12 @@ impl Sim<'_> {
             }
         }
         let mut problems = Vec::new();
+        if !daemons.is_empty() && !d.ignore_daemonsets {
+            problems.push(format!(
+                "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {}",
+                daemons.join(", ")
+            ));
+        }
         if !unmanaged.is_empty() {
             problems.push(format!(
                 "cannot delete Pods that declare no controller (use --force to override): {}",
@@ -71,6 +81,11 @@ impl Sim<'_> {
         }
         if !problems.is_empty() {
             return Err(format!("error: unable to drain node \"{}\" due to error: {}", d.node, problems.join(", ")));
+        }
+        if !daemons.is_empty() {
+            let object = format!("node/{}", d.node);
+            let message = format!("Warning: ignoring DaemonSet-managed Pods: {}", daemons.join(", "));
+            self.recorder.warning(now, "Drain", object, message);
         }
         let index = self.drains.len() as u32;
         self.drains.push(Drain {

@@ -28,6 +28,27 @@ use crate::model::store::{ContainerState, PodId, PodPhase};
 /// sends a Service's traffic to whichever container listens on the target port).
 const SERVING_SLOT: usize = 0;
 
+/// Why a running container's process ends on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitCause {
+    /// `crashAfter` or a random container fault: exit 1.
+    Crash,
+    /// `memoryUsage` over the memory limit: OOMKilled, 137.
+    OutOfMemory,
+    /// `runFor`: the work is done, exit 0 (`Completed`).
+    WorkDone,
+}
+
+impl ExitCause {
+    fn exit(self) -> Exit {
+        match self {
+            ExitCause::Crash => Exit::ERROR,
+            ExitCause::OutOfMemory => Exit::OOM_KILLED,
+            ExitCause::WorkDone => Exit::COMPLETED,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProbeKind {
     Readiness,
@@ -62,11 +83,11 @@ pub enum Step {
         index: u16,
     },
     /// The run counted by `restarts` ends: the process exits with an error (`crashAfter`),
-    /// or, if `oom`, the kernel kills it over its memory limit.
+    /// the kernel kills it over its memory limit, or its work is done (`runFor`).
     Exit {
         index: u16,
         restarts: u32,
-        oom: bool,
+        cause: ExitCause,
     },
     Stop,
     Stopped {
@@ -97,11 +118,11 @@ impl Sim<'_> {
             Step::Started { index, first } => self.container_started(pod, index, first),
             Step::Probe { index, kind, count, restarts } => self.probe(pod, index, kind, count, restarts),
             Step::Restart { index } => self.restart_container(pod, index),
-            Step::Exit { index, restarts, oom } => {
+            Step::Exit { index, restarts, cause } => {
                 let Some(slot) = self.app_slot(pod, index) else { return };
                 let cs = &self.store.pods[pod as usize].containers[slot];
                 if cs.restarts == restarts && cs.state == ContainerState::Running {
-                    self.container_exited(pod, index, slot, if oom { Exit::OOM_KILLED } else { Exit::ERROR });
+                    self.container_exited(pod, index, slot, cause.exit());
                 }
             }
             Step::Stop => self.stop_pod(pod),
@@ -237,6 +258,8 @@ impl Sim<'_> {
             // This run's fate, drawn in a fixed order: run time to a crash, then to a hang.
             let crash_in = behavior.crash_after.as_ref().map(|d| d.sample(&mut self.containers));
             let hang_in = behavior.liveness_fail_after.as_ref().map(|d| d.sample(&mut self.containers));
+            // Drawn last, so that images without `runFor` draw exactly what they did before.
+            let done_in = behavior.run_for.as_ref().map(|d| d.sample(&mut self.containers));
             let cs = &mut p.containers[slot];
             cs.state = ContainerState::Running;
             cs.started_at = Some(now);
@@ -246,13 +269,20 @@ impl Sim<'_> {
                 p.reason.clear();
             }
             if over_memory_limit(behavior.memory_usage_bytes, c.limits.memory_bytes) {
-                self.schedule_step(pod, now + OOM_AFTER_START, Step::Exit { index, restarts, oom: true });
+                self.schedule_step(
+                    pod,
+                    now + OOM_AFTER_START,
+                    Step::Exit { index, restarts, cause: ExitCause::OutOfMemory },
+                );
             }
             if let Some(d) = crash_in {
-                self.schedule_step(pod, now + d, Step::Exit { index, restarts, oom: false });
+                self.schedule_step(pod, now + d, Step::Exit { index, restarts, cause: ExitCause::Crash });
+            }
+            if let Some(d) = done_in {
+                self.schedule_step(pod, now + d, Step::Exit { index, restarts, cause: ExitCause::WorkDone });
             }
             if let Some(d) = self.store.pods[pod as usize].node.and_then(|n| self.random_container_crash_in(n)) {
-                self.schedule_step(pod, now + d, Step::Exit { index, restarts, oom: false });
+                self.schedule_step(pod, now + d, Step::Exit { index, restarts, cause: ExitCause::Crash });
             }
             match &c.readiness {
                 Some(probe) => {
@@ -315,8 +345,12 @@ impl Sim<'_> {
                 // A finished pod is no longer active: its ReplicaSet replaces it, and the
                 // scheduler's spreading stops counting it.
                 p.phase = phase;
+                p.finished = Some(now);
                 let owner = p.owner;
                 self.profile.owner_spread.pod_counted(&self.profile.topology, owner, node, -1);
+                // Its requests are free for pods waiting to be scheduled.
+                self.store.release_finished(pod);
+                self.cluster_changed();
             }
             self.update_pod_ready(pod);
             self.pod_changed(pod);
@@ -489,6 +523,7 @@ impl Sim<'_> {
         p.ready_since = None;
         if !finished {
             p.phase = if killed { PodPhase::Failed } else { PodPhase::Succeeded };
+            p.finished = Some(self.kernel.now());
         }
         let at = self.kernel.now() + self.latency();
         self.schedule_step(pod, at, Step::Gone);

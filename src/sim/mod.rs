@@ -3,12 +3,15 @@
 //! writes wake the components that watch them after the API latency, as informers do.
 
 mod controllers;
+mod daemonsets;
 mod drain;
+mod jobs;
 mod kubelet;
 mod nodes;
 mod objects;
 mod scheduling;
 mod services;
+mod statefulsets;
 mod timeline;
 mod traffic;
 
@@ -16,7 +19,7 @@ use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream};
 use crate::metrics::Metrics;
 use crate::model::events::Recorder;
 use crate::model::spec::{ImageBehavior, Scenario};
-use crate::model::store::{DeployId, NodeId, PodId, RsId, Store};
+use crate::model::store::{DaemonSetId, DeployId, JobId, NodeId, PodId, PodOwner, RsId, StatefulSetId, Store};
 use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +33,9 @@ pub enum Event {
     Timeline(usize),
     SyncDeployment(DeployId),
     SyncReplicaSet(RsId),
+    SyncJob(JobId),
+    SyncDaemonSet(DaemonSetId),
+    SyncStatefulSet(StatefulSetId),
     /// The scheduler takes the pods in its active queue.
     ScheduleCycle,
     /// A pod's back-off or its stay in the unschedulable pool is over (attempt number).
@@ -79,6 +85,9 @@ pub struct Sim<'s> {
     schedule_pending: bool,
     rs_sync_pending: Vec<bool>,
     deploy_sync_pending: Vec<bool>,
+    job_sync_pending: Vec<bool>,
+    ds_sync_pending: Vec<bool>,
+    sts_sync_pending: Vec<bool>,
     net: services::Network,
     nodes: nodes::NodeLifecycle,
     drains: Vec<drain::Drain>,
@@ -117,6 +126,9 @@ impl<'s> Sim<'s> {
             schedule_pending: false,
             rs_sync_pending: Vec::new(),
             deploy_sync_pending: Vec::new(),
+            job_sync_pending: Vec::new(),
+            ds_sync_pending: Vec::new(),
+            sts_sync_pending: Vec::new(),
             nodes: nodes::NodeLifecycle::default(),
             drains: Vec::new(),
             net: services::Network::new(&crate::metrics::service_keys(scenario)),
@@ -186,6 +198,18 @@ impl<'s> Sim<'s> {
             Event::SyncReplicaSet(rs) => {
                 self.rs_sync_pending[rs as usize] = false;
                 self.sync_replica_set(rs);
+            }
+            Event::SyncJob(j) => {
+                self.job_sync_pending[j as usize] = false;
+                self.sync_job(j);
+            }
+            Event::SyncDaemonSet(ds) => {
+                self.ds_sync_pending[ds as usize] = false;
+                self.sync_daemon_set(ds);
+            }
+            Event::SyncStatefulSet(ss) => {
+                self.sts_sync_pending[ss as usize] = false;
+                self.sync_stateful_set(ss);
             }
             Event::ScheduleCycle => {
                 self.schedule_pending = false;
@@ -269,8 +293,12 @@ impl<'s> Sim<'s> {
     /// A pod changed: its owner's controller hears of it.
     fn pod_changed(&mut self, pod: PodId) {
         self.pod_changed_for_services(pod);
-        if let Some(crate::model::store::PodOwner::ReplicaSet(rs)) = self.store.pods[pod as usize].owner {
-            self.enqueue_rs(rs);
+        match self.store.pods[pod as usize].owner {
+            Some(PodOwner::ReplicaSet(rs)) => self.enqueue_rs(rs),
+            Some(PodOwner::Job(j)) => self.enqueue_job(j),
+            Some(PodOwner::DaemonSet(ds)) => self.enqueue_daemon_set(ds),
+            Some(PodOwner::StatefulSet(ss)) => self.enqueue_stateful_set(ss),
+            None => {}
         }
     }
 
@@ -278,7 +306,7 @@ impl<'s> Sim<'s> {
     /// Recreate Deployments (deletePod): the new ReplicaSet waits for the last old pod.
     fn pod_deleted(&mut self, pod: PodId) {
         self.pod_changed(pod);
-        if let Some(crate::model::store::PodOwner::ReplicaSet(rs)) = self.store.pods[pod as usize].owner {
+        if let Some(PodOwner::ReplicaSet(rs)) = self.store.pods[pod as usize].owner {
             if let Some(d) = self.store.replica_sets[rs as usize].owner {
                 if self.store.deployments[d as usize].spec.strategy == crate::model::spec::DeploymentStrategy::Recreate
                 {

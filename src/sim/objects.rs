@@ -94,6 +94,9 @@ impl Sim<'_> {
             }
             ObjectSpec::Service { labels, spec } => self.create_service(ns, name, labels, spec),
             ObjectSpec::Ingress { spec, .. } => self.create_ingress(ns, name, spec),
+            ObjectSpec::Job { labels, spec } => self.create_job(ns, name, labels, spec),
+            ObjectSpec::DaemonSet { labels, spec } => self.create_daemon_set(ns, name, labels, spec),
+            ObjectSpec::StatefulSet { labels, spec } => self.create_stateful_set(ns, name, labels, spec),
             ObjectSpec::PriorityClass { .. } | ObjectSpec::NotSimulated => {}
         }
         Ok(())
@@ -146,6 +149,21 @@ impl Sim<'_> {
                     self.apply_ingress(i, spec);
                 }
             }
+            ObjectSpec::Job { spec, .. } => {
+                if let Some(j) = self.store.find_job(ns, name) {
+                    return self.apply_job(j, spec);
+                }
+            }
+            ObjectSpec::DaemonSet { spec, .. } => {
+                if let Some(ds) = self.store.find_daemon_set(ns, name) {
+                    return self.apply_daemon_set(ds, spec);
+                }
+            }
+            ObjectSpec::StatefulSet { spec, .. } => {
+                if let Some(ss) = self.store.find_stateful_set(ns, name) {
+                    return self.update_stateful_set(ss, spec);
+                }
+            }
         }
         Ok(())
     }
@@ -175,6 +193,9 @@ impl Sim<'_> {
             Kind::ReplicaSet => self.store.find_rs(RsKind::ReplicaSet, ns, name).is_some(),
             Kind::ReplicationController => self.store.find_rs(RsKind::ReplicationController, ns, name).is_some(),
             Kind::Deployment => self.store.find_deployment(ns, name).is_some(),
+            Kind::Job => self.store.find_job(ns, name).is_some(),
+            Kind::DaemonSet => self.store.find_daemon_set(ns, name).is_some(),
+            Kind::StatefulSet => self.store.find_stateful_set(ns, name).is_some(),
             Kind::PodDisruptionBudget => self.store.pdbs.iter().any(|p| p.namespace == ns && p.name == name),
             Kind::Service | Kind::Ingress => self.net.exists(id),
             _ => false,
@@ -238,6 +259,7 @@ impl Sim<'_> {
             ready_since: None,
             first_ready: None,
             terminating: None,
+            finished: None,
             grace_override: None,
             deleted: None,
             containers,
@@ -313,6 +335,18 @@ impl Sim<'_> {
                 let rs = self.store.find_rs(kind, ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_replica_set(rs);
             }
+            Kind::Job => {
+                let j = self.store.find_job(ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_job(j);
+            }
+            Kind::DaemonSet => {
+                let ds = self.store.find_daemon_set(ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_daemon_set(ds);
+            }
+            Kind::StatefulSet => {
+                let ss = self.store.find_stateful_set(ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_stateful_set(ss);
+            }
             Kind::Service => {
                 let svc = self.net.find_service(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_service(svc);
@@ -345,6 +379,7 @@ pub(super) fn deletion_cost(annotations: &crate::model::spec::Labels) -> i32 {
 pub fn resource_phrase(id: &ObjectRef) -> String {
     let group = match id.kind {
         Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet | Kind::StatefulSet => ".apps",
+        Kind::Job => ".batch",
         _ => "",
     };
     format!("{}s{group} \"{}\"", id.kind.resource(), id.name)

@@ -113,6 +113,7 @@ impl Sim<'_> {
         if !remove.is_empty() {
             self.cluster_changed();
         }
+        self.nodes_changed_for_daemon_sets();
         Ok(())
     }
 
@@ -141,6 +142,7 @@ impl Sim<'_> {
         }
         self.store.node_labels_version += 1;
         self.cluster_changed();
+        self.nodes_changed_for_daemon_sets();
         Ok(())
     }
 
@@ -160,6 +162,13 @@ impl Sim<'_> {
                 self.update_deployment_spec(d, spec);
                 return Ok(());
             }
+            Kind::StatefulSet => {
+                let ss =
+                    self.store.find_stateful_set(&target.namespace, &target.name).ok_or_else(|| not_found(target))?;
+                let mut spec = self.store.stateful_sets[ss as usize].spec.clone();
+                spec.replicas = replicas;
+                return self.update_stateful_set(ss, &spec);
+            }
             Kind::ReplicaSet => RsKind::ReplicaSet,
             Kind::ReplicationController => RsKind::ReplicationController,
             _ => return Err(format!("error: cannot scale {}", target.kind.resource())),
@@ -178,22 +187,38 @@ impl Sim<'_> {
     }
 
     fn set_image(&mut self, target: &ObjectRef, images: &[(String, String)]) -> Result<(), ApiError> {
-        let d = self.deployment(target)?;
-        let mut template = (*self.store.deployments[d as usize].spec.template).clone();
-        for (container, image) in images {
-            let mut found = false;
-            for c in template.spec.containers.iter_mut().chain(template.spec.init_containers.iter_mut()) {
-                if container == "*" || c.name == *container {
-                    c.image = image.clone();
-                    found = true;
-                }
+        let (ns, name) = (target.namespace.as_str(), target.name.as_str());
+        let mut template = match target.kind {
+            Kind::DaemonSet => {
+                let ds = self.store.find_daemon_set(ns, name).ok_or_else(|| not_found(target))?;
+                (*self.store.daemon_sets[ds as usize].spec.template).clone()
             }
-            if !found {
-                return Err(format!("error: unable to find container named \"{container}\""));
+            Kind::StatefulSet => {
+                let ss = self.store.find_stateful_set(ns, name).ok_or_else(|| not_found(target))?;
+                (*self.store.stateful_sets[ss as usize].spec.template).clone()
+            }
+            _ => (*self.store.deployments[self.deployment(target)? as usize].spec.template).clone(),
+        };
+        set_images(&mut template, images)?;
+        match target.kind {
+            Kind::DaemonSet => {
+                let ds = self.store.find_daemon_set(ns, name).ok_or_else(|| not_found(target))?;
+                let mut spec = self.store.daemon_sets[ds as usize].spec.clone();
+                spec.template = Arc::new(template);
+                self.apply_daemon_set(ds, &spec)
+            }
+            Kind::StatefulSet => {
+                let ss = self.store.find_stateful_set(ns, name).ok_or_else(|| not_found(target))?;
+                let mut spec = self.store.stateful_sets[ss as usize].spec.clone();
+                spec.template = Arc::new(template);
+                self.update_stateful_set(ss, &spec)
+            }
+            _ => {
+                let d = self.deployment(target)?;
+                self.set_template(d, template);
+                Ok(())
             }
         }
-        self.set_template(d, template);
-        Ok(())
     }
 
     fn rollout_undo(&mut self, target: &ObjectRef, to_revision: Option<i64>) -> Result<(), ApiError> {
@@ -248,4 +273,21 @@ impl Sim<'_> {
         self.set_template(d, template);
         Ok(())
     }
+}
+
+/// `kubectl set image`: each CONTAINER=IMAGE (`*` for all) on the template.
+fn set_images(template: &mut PodTemplate, images: &[(String, String)]) -> Result<(), ApiError> {
+    for (container, image) in images {
+        let mut found = false;
+        for c in template.spec.containers.iter_mut().chain(template.spec.init_containers.iter_mut()) {
+            if container == "*" || c.name == *container {
+                c.image = image.clone();
+                found = true;
+            }
+        }
+        if !found {
+            return Err(format!("error: unable to find container named \"{container}\""));
+        }
+    }
+    Ok(())
 }

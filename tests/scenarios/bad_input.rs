@@ -74,6 +74,7 @@ const CASES: &[(&str, &str, Option<usize>)] = &[
     ("drain-bad-grace-period.yaml", "error: invalid argument \"abc\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax", Some(12)),
     ("faults-missing-mttr.yaml", "faults.nodes[0]: mttr: Required value: the mean time to repair a failed node", Some(12)),
     ("faults-unknown-group.yaml", "faults.containers.group: no node group named \"workers\" in cluster.nodes", Some(11)),
+    ("job-restart-always.yaml", "job/pi: spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\"", Some(10)),
     ("crash-after-in-words.yaml", "images.nginx:1.14.crashAfter: invalid duration \"soon\": expected a duration like 500ms, 30s, 5m, 1h30m", Some(2)),
 ];
 

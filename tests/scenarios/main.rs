@@ -6,6 +6,7 @@
 //! - `cli`: exit codes, messages and the absence of output on bad input.
 //! - `bad_input`: every malformed scenario gets a clear, positioned error.
 //! - `containers`: crashes, hangs, OOM kills, restartPolicy and CrashLoopBackOff.
+//! - `workloads`: Jobs, DaemonSets and StatefulSets.
 
 mod bad_input;
 mod cli;
@@ -19,3 +20,4 @@ mod rollouts;
 mod scheduling;
 mod support;
 mod traffic;
+mod workloads;

@@ -718,7 +718,7 @@ fn eventually_consistent(case: &Case, outcome: &Outcome) -> Result<(), TestCaseE
         let summary: Vec<String> = pods
             .iter()
             .map(|p| {
-                let kubesim::model::store::PodOwner::ReplicaSet(rs) = p.owner.expect("owned");
+                let rs = p.owner.and_then(kubesim::model::store::PodOwner::replica_set).expect("owned by a ReplicaSet");
                 let rs = &store.replica_sets[rs as usize];
                 format!(
                     "{} {} rs-rev {} terminating {:?} ready {}",
@@ -740,7 +740,7 @@ fn eventually_consistent(case: &Case, outcome: &Outcome) -> Result<(), TestCaseE
             summary
         );
         for p in &pods {
-            let kubesim::model::store::PodOwner::ReplicaSet(rs) = p.owner.expect("owned");
+            let rs = p.owner.and_then(kubesim::model::store::PodOwner::replica_set).expect("owned by a ReplicaSet");
             let rs = &store.replica_sets[rs as usize];
             prop_assert!(
                 p.is_active() && p.is_ready(),

@@ -1,0 +1,174 @@
+//! Runs the DaemonSet controller (`controllers::daemonset`) against the store: one pod per
+//! eligible node, sent through the default scheduler with a node affinity to its node, as
+//! Kubernetes does since 1.12; node label and taint changes wake every DaemonSet.
+
+use super::objects::ApiError;
+use super::{Event, Sim};
+use crate::controllers::daemonset::{
+    self, placement, pod_spec_for_node, resolve_strategy, with_daemon_tolerations, DaemonNode, DaemonPod, Strategy,
+};
+use crate::controllers::deployment::util::pod_template_hash;
+use crate::model::spec::{DaemonSetSpec, DaemonSetStrategy, Kind, Labels, ObjectRef};
+use crate::model::store::{DaemonSet, DaemonSetId, NodeId, PodOwner, PodPhase};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+const REVISION_HASH: &str = "controller-revision-hash";
+
+impl Sim<'_> {
+    pub(super) fn create_daemon_set(&mut self, ns: &str, name: &str, labels: &Labels, spec: &DaemonSetSpec) {
+        let hash = pod_template_hash(&spec.template, 0);
+        let id = self.store.add_daemon_set(DaemonSet {
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            labels: labels.clone(),
+            pod_spec: Arc::new(with_daemon_tolerations(&spec.template.spec)),
+            spec: spec.clone(),
+            template_hash: hash.clone(),
+            revision: 1,
+            revisions: vec![(hash, 1)],
+            pods: BTreeMap::new(),
+            status: Default::default(),
+            deleted: false,
+        });
+        self.ds_sync_pending.push(false);
+        self.enqueue_daemon_set(id);
+    }
+
+    /// A new spec: a changed template is a new revision (an earlier template comes back
+    /// as a new revision number, as a ControllerRevision does).
+    pub(super) fn apply_daemon_set(&mut self, id: DaemonSetId, spec: &DaemonSetSpec) -> Result<(), ApiError> {
+        let ds = &mut self.store.daemon_sets[id as usize];
+        if ds.spec.selector != spec.selector {
+            return Err(format!(
+                "The DaemonSet \"{}\" is invalid: spec.selector: Invalid value: field is immutable",
+                ds.name
+            ));
+        }
+        let hash = pod_template_hash(&spec.template, 0);
+        if hash != ds.template_hash {
+            let next = ds.revisions.iter().map(|(_, r)| *r).max().unwrap_or(0) + 1;
+            ds.revisions.retain(|(h, _)| *h != hash);
+            ds.revisions.push((hash.clone(), next));
+            ds.template_hash = hash;
+            ds.revision = next;
+            ds.pod_spec = Arc::new(with_daemon_tolerations(&spec.template.spec));
+        }
+        ds.spec = spec.clone();
+        self.enqueue_daemon_set(id);
+        Ok(())
+    }
+
+    pub(super) fn enqueue_daemon_set(&mut self, id: DaemonSetId) {
+        if self.store.daemon_sets[id as usize].deleted {
+            return;
+        }
+        let pending = &mut self.ds_sync_pending[id as usize];
+        if !*pending {
+            *pending = true;
+            let at = self.kernel.now() + self.latency();
+            self.kernel.schedule_at(at, Event::SyncDaemonSet(id));
+        }
+    }
+
+    /// A node's labels or taints changed: every DaemonSet looks again.
+    pub(super) fn nodes_changed_for_daemon_sets(&mut self) {
+        for id in 0..self.store.daemon_sets.len() as DaemonSetId {
+            self.enqueue_daemon_set(id);
+        }
+    }
+
+    fn daemon_set_ref(&self, id: DaemonSetId) -> String {
+        let ds = &self.store.daemon_sets[id as usize];
+        ObjectRef { kind: Kind::DaemonSet, namespace: ds.namespace.clone(), name: ds.name.clone() }.to_string()
+    }
+
+    pub(super) fn sync_daemon_set(&mut self, id: DaemonSetId) {
+        let ds = &self.store.daemon_sets[id as usize];
+        if ds.deleted {
+            return;
+        }
+        let now = self.kernel.now();
+        let nodes: Vec<DaemonNode> =
+            self.store.nodes.iter().map(|n| DaemonNode { id: n.id, placement: placement(&ds.pod_spec, n) }).collect();
+        let min_ready = ds.spec.min_ready_seconds;
+        let pods: Vec<DaemonPod> = ds
+            .pods
+            .iter()
+            .map(|(&pod, &node)| {
+                let p = &self.store.pods[pod as usize];
+                DaemonPod {
+                    id: pod,
+                    node,
+                    updated: p.labels.get(REVISION_HASH) == Some(&ds.template_hash),
+                    terminating: p.terminating.is_some(),
+                    failed: matches!(p.phase, PodPhase::Failed | PodPhase::Succeeded),
+                    ready: p.is_ready(),
+                    available: p.is_available(min_ready, now),
+                }
+            })
+            .collect();
+        let desired = nodes.iter().filter(|n| n.placement.should_run).count() as i32;
+        let strategy = match &ds.spec.strategy {
+            DaemonSetStrategy::OnDelete => Strategy::OnDelete,
+            DaemonSetStrategy::RollingUpdate { max_surge, max_unavailable } => {
+                let (max_surge, max_unavailable) = resolve_strategy(max_surge, max_unavailable, desired);
+                Strategy::RollingUpdate { max_surge, max_unavailable }
+            }
+        };
+        // A pod that becomes available later (minReadySeconds) is looked at again then.
+        let recheck = (min_ready > 0)
+            .then(|| {
+                ds.pods
+                    .keys()
+                    .filter_map(|&p| self.store.pods[p as usize].ready_since)
+                    .map(|t| t + crate::engine::SimDuration::from_secs(min_ready as u64))
+                    .filter(|&t| t > now)
+                    .min()
+            })
+            .flatten();
+        let sync = daemonset::reconcile(&nodes, &pods, strategy);
+        let object = self.daemon_set_ref(id);
+        for pod in sync.delete {
+            let name = self.store.pods[pod as usize].name.clone();
+            self.delete_pod(pod);
+            self.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
+        }
+        for node in sync.create_on {
+            let name = self.create_daemon_pod(id, node);
+            self.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
+        }
+        self.store.daemon_sets[id as usize].status = sync.status;
+        if let Some(at) = recheck {
+            self.kernel.schedule_at(at, Event::SyncDaemonSet(id));
+        }
+    }
+
+    /// A daemon pod for `node`: the template with the daemon tolerations, the
+    /// controller-revision-hash label and a required node affinity to that node.
+    fn create_daemon_pod(&mut self, id: DaemonSetId, node: NodeId) -> String {
+        let ds = &self.store.daemon_sets[id as usize];
+        let (ns, prefix, revision) = (ds.namespace.clone(), ds.name.clone(), ds.revision);
+        let mut labels = ds.spec.template.labels.clone();
+        labels.insert(REVISION_HASH.to_string(), ds.template_hash.clone());
+        labels.insert("pod-template-generation".to_string(), revision.to_string());
+        let node_name = self.store.nodes[node as usize].name.clone();
+        let spec = Arc::new(pod_spec_for_node(&ds.pod_spec, &node_name));
+        let cost = super::objects::deletion_cost(&ds.spec.template.annotations);
+        let name = self.unique_pod_name(&ns, &prefix);
+        let pod = self.create_pod(&ns, &name, labels, cost, spec, Some(PodOwner::DaemonSet(id)), revision);
+        if self.store.pods[pod as usize].deleted.is_none() {
+            self.store.daemon_sets[id as usize].pods.insert(pod, node);
+        }
+        name
+    }
+
+    /// `kubectl delete daemonset/NAME`: the DaemonSet and its pods.
+    pub(super) fn delete_daemon_set(&mut self, id: DaemonSetId) {
+        let pods: Vec<_> = self.store.daemon_sets[id as usize].pods.keys().copied().collect();
+        self.store.remove_daemon_set(id);
+        for p in pods {
+            self.delete_pod(p);
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! Runs the Job controller (`controllers::job`) against the store: creates and deletes the
+//! Job's pods, records its events, and deletes a finished Job when its time to live ends.
+
+use super::objects::ApiError;
+use super::{Event, Sim};
+use crate::controllers::deployment::util::SAFE_ALPHANUMS;
+use crate::controllers::job::{self, JobOutcome, JobPod, JobPodState, JobRules};
+use crate::model::spec::{JobSpec, Kind, Labels, ObjectRef, RestartPolicy};
+use crate::model::store::{Job, JobId, Pod, PodOwner, PodPhase};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The label (and, in Kubernetes, annotation) that carries an Indexed Job pod's index.
+pub const COMPLETION_INDEX: &str = "batch.kubernetes.io/job-completion-index";
+/// Labels the job controller puts on every pod of a Job.
+const JOB_NAME_LABELS: [&str; 2] = ["batch.kubernetes.io/job-name", "job-name"];
+
+/// The job controller's view of one of its pods.
+fn job_pod(id: u32, p: &Pod) -> JobPod {
+    let state = match (p.finished, p.deleted) {
+        // Deleted before it finished: Kubernetes counts such a pod as failed.
+        (Some(t), _) if p.terminating.is_some_and(|d| d <= t) => JobPodState::Failed(t),
+        (Some(t), _) if p.phase == PodPhase::Succeeded => JobPodState::Succeeded(t),
+        (Some(t), _) => JobPodState::Failed(t),
+        (None, Some(t)) => JobPodState::Failed(t),
+        (None, None) if p.terminating.is_some() => JobPodState::Terminating,
+        (None, None) => {
+            JobPodState::Active { ready: p.is_ready(), pending: p.node.is_none() || p.phase == PodPhase::Pending }
+        }
+    };
+    let index = p.labels.get(COMPLETION_INDEX).and_then(|i| i.parse().ok());
+    JobPod { id, index, state, restarts: p.restarts() }
+}
+
+fn rules(spec: &JobSpec) -> JobRules {
+    JobRules {
+        completions: spec.completions,
+        parallelism: spec.parallelism,
+        backoff_limit: spec.backoff_limit,
+        indexed: spec.indexed,
+        active_deadline_seconds: spec.active_deadline_seconds,
+        ttl_seconds_after_finished: spec.ttl_seconds_after_finished,
+        restart_on_failure: spec.template.spec.restart_policy == RestartPolicy::OnFailure,
+    }
+}
+
+impl Sim<'_> {
+    pub(super) fn create_job(&mut self, ns: &str, name: &str, labels: &Labels, spec: &JobSpec) {
+        let id = self.store.add_job(Job {
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            labels: labels.clone(),
+            pod_spec: Arc::new(spec.template.spec.clone()),
+            spec: spec.clone(),
+            pods: BTreeSet::new(),
+            status: Default::default(),
+            created: self.kernel.now(),
+            deleted: false,
+        });
+        self.job_sync_pending.push(false);
+        self.enqueue_job(id);
+    }
+
+    /// `kubectl apply` of an existing Job: the template and completions are immutable;
+    /// parallelism, the deadline, the backoff limit and the time to live may change.
+    pub(super) fn apply_job(&mut self, j: JobId, spec: &JobSpec) -> Result<(), ApiError> {
+        let job = &mut self.store.jobs[j as usize];
+        if job.spec.template != spec.template || job.spec.completions != spec.completions {
+            let field = if job.spec.template != spec.template { "spec.template" } else { "spec.completions" };
+            return Err(format!("The Job \"{}\" is invalid: {field}: Invalid value: field is immutable", job.name));
+        }
+        job.spec = spec.clone();
+        self.enqueue_job(j);
+        Ok(())
+    }
+
+    /// The job controller's informer saw a change to the Job or one of its pods.
+    pub(super) fn enqueue_job(&mut self, j: JobId) {
+        if self.store.jobs[j as usize].deleted {
+            return;
+        }
+        let pending = &mut self.job_sync_pending[j as usize];
+        if !*pending {
+            *pending = true;
+            let at = self.kernel.now() + self.latency();
+            self.kernel.schedule_at(at, Event::SyncJob(j));
+        }
+    }
+
+    pub(super) fn job_ref(&self, j: JobId) -> String {
+        let job = &self.store.jobs[j as usize];
+        ObjectRef { kind: Kind::Job, namespace: job.namespace.clone(), name: job.name.clone() }.to_string()
+    }
+
+    pub(super) fn sync_job(&mut self, j: JobId) {
+        let job = &self.store.jobs[j as usize];
+        if job.deleted {
+            return;
+        }
+        let now = self.kernel.now();
+        let pods: Vec<JobPod> = job.pods.iter().map(|&id| job_pod(id, &self.store.pods[id as usize])).collect();
+        let sync = job::reconcile(&rules(&job.spec), &job.status, &pods, now);
+        let object = self.job_ref(j);
+        for pod in &sync.delete {
+            let name = self.store.pods[*pod as usize].name.clone();
+            self.delete_pod(*pod);
+            self.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
+        }
+        for index in &sync.create {
+            let name = self.create_job_pod(j, *index);
+            self.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
+        }
+        self.store.jobs[j as usize].status = sync.status;
+        match sync.finished_now {
+            Some(JobOutcome::Complete) => self.recorder.normal(now, "Completed", object, "Job completed".into()),
+            Some(outcome) => self.recorder.warning(now, outcome.reason(), object, outcome.message().into()),
+            None => {}
+        }
+        if let Some(at) = sync.requeue_at {
+            self.kernel.schedule_at(at, Event::SyncJob(j));
+        }
+        if sync.delete_job {
+            // The TTL-after-finished controller deletes the Job; its pods go with it.
+            self.delete_job(j);
+        }
+    }
+
+    /// A pod from the Job's template: `<job>-<5 random>`, or `<job>-<index>-<5 random>` for
+    /// an Indexed Job, whose pods carry their completion index.
+    fn create_job_pod(&mut self, j: JobId, index: Option<i32>) -> String {
+        let job = &self.store.jobs[j as usize];
+        let (ns, job_name) = (job.namespace.clone(), job.name.clone());
+        let prefix = match index {
+            Some(i) => format!("{job_name}-{i}"),
+            None => job_name.clone(),
+        };
+        let mut labels = job.spec.template.labels.clone();
+        for key in JOB_NAME_LABELS {
+            labels.insert(key.to_string(), job_name.clone());
+        }
+        if let Some(i) = index {
+            labels.insert(COMPLETION_INDEX.to_string(), i.to_string());
+        }
+        let cost = super::objects::deletion_cost(&job.spec.template.annotations);
+        let spec = job.pod_spec.clone();
+        let name = self.unique_pod_name(&ns, &prefix);
+        self.create_pod(&ns, &name, labels, cost, spec, Some(PodOwner::Job(j)), 0);
+        name
+    }
+
+    /// `<prefix>-<5 random characters>`, not taken in the namespace (generateName).
+    pub(super) fn unique_pod_name(&mut self, ns: &str, prefix: &str) -> String {
+        loop {
+            let suffix: String =
+                (0..5).map(|_| SAFE_ALPHANUMS[self.names.below(SAFE_ALPHANUMS.len())] as char).collect();
+            let candidate = format!("{prefix}-{suffix}");
+            if self.store.find_pod(ns, &candidate).is_none() {
+                return candidate;
+            }
+        }
+    }
+
+    /// `kubectl delete job/NAME` (or the time to live ran out): the Job and its pods.
+    pub(super) fn delete_job(&mut self, j: JobId) {
+        let pods: Vec<_> = self.store.jobs[j as usize].pods.iter().copied().collect();
+        self.store.remove_job(j);
+        for p in pods {
+            self.delete_pod(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SimTime;
+
+    fn pod() -> Pod {
+        Pod {
+            namespace: "default".into(),
+            name: "x".into(),
+            labels: Labels::new(),
+            deletion_cost: 0,
+            spec: Arc::default(),
+            owner: None,
+            revision: 0,
+            phase: PodPhase::Running,
+            node: Some(0),
+            created: SimTime::ZERO,
+            scheduled: None,
+            started: None,
+            ready_since: None,
+            first_ready: None,
+            terminating: None,
+            finished: None,
+            grace_override: None,
+            deleted: None,
+            containers: Vec::new(),
+            reason: String::new(),
+            nominated_node: None,
+            generation: 0,
+        }
+    }
+
+    #[test]
+    fn a_pod_deleted_before_it_finished_counts_as_failed() {
+        let (t1, t2) = (SimTime(1_000_000), SimTime(2_000_000));
+        let mut p = pod();
+        p.phase = PodPhase::Succeeded;
+        p.finished = Some(t2);
+        assert_eq!(job_pod(0, &p).state, JobPodState::Succeeded(t2));
+        p.terminating = Some(t1);
+        assert_eq!(job_pod(0, &p).state, JobPodState::Failed(t2));
+        let mut q = pod();
+        q.terminating = Some(t1);
+        assert_eq!(job_pod(0, &q).state, JobPodState::Terminating);
+        q.labels.insert(COMPLETION_INDEX.into(), "7".into());
+        assert_eq!(job_pod(0, &q).index, Some(7));
+    }
+}

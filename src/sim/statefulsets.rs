@@ -1,0 +1,175 @@
+//! Runs the StatefulSet controller (`controllers::statefulset`) against the store: pods
+//! named by ordinal, each from the revision the controller picks, with the
+//! `controller-revision-hash`, `statefulset.kubernetes.io/pod-name` and
+//! `apps.kubernetes.io/pod-index` labels.
+
+use super::objects::ApiError;
+use super::{Event, Sim};
+use crate::controllers::deployment::util::pod_template_hash;
+use crate::controllers::statefulset::{self, SetPod, SetRules};
+use crate::engine::SimDuration;
+use crate::model::spec::{Kind, Labels, ObjectRef, PodTemplate, StatefulSetSpec};
+use crate::model::store::{PodOwner, PodPhase, SetRevision, StatefulSet, StatefulSetId};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+const REVISION_HASH: &str = "controller-revision-hash";
+const POD_INDEX: &str = "apps.kubernetes.io/pod-index";
+
+/// The ControllerRevision of `template`: an existing one, or a new one with the next number.
+/// An earlier template coming back becomes the newest revision again, as in Kubernetes.
+fn revision_for(set: &mut StatefulSet, template: &Arc<PodTemplate>) -> usize {
+    let name = format!("{}-{}", set.name, pod_template_hash(template, 0));
+    let next = set.revisions.iter().map(|r| r.revision).max().unwrap_or(0) + 1;
+    if let Some(i) = set.revisions.iter().position(|r| r.name == name) {
+        if i != set.update {
+            set.revisions[i].revision = next;
+        }
+        return i;
+    }
+    set.revisions.push(SetRevision { name, revision: next, template: template.clone() });
+    set.revisions.len() - 1
+}
+
+impl Sim<'_> {
+    pub(super) fn create_stateful_set(&mut self, ns: &str, name: &str, labels: &Labels, spec: &StatefulSetSpec) {
+        let mut set = StatefulSet {
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            labels: labels.clone(),
+            spec: spec.clone(),
+            current: 0,
+            update: 0,
+            revisions: Vec::new(),
+            pods: BTreeMap::new(),
+            status: Default::default(),
+            deleted: false,
+        };
+        set.update = revision_for(&mut set, &spec.template);
+        set.current = set.update;
+        let id = self.store.add_stateful_set(set);
+        self.sts_sync_pending.push(false);
+        self.enqueue_stateful_set(id);
+    }
+
+    /// A new spec (`kubectl apply`, `scale`, `set image`): a changed template is the new
+    /// update revision; the selector may not change.
+    pub(super) fn update_stateful_set(&mut self, id: StatefulSetId, spec: &StatefulSetSpec) -> Result<(), ApiError> {
+        let set = &mut self.store.stateful_sets[id as usize];
+        if set.spec.selector != spec.selector {
+            return Err(format!(
+                "The StatefulSet \"{}\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+                set.name
+            ));
+        }
+        set.spec = spec.clone();
+        set.update = revision_for(set, &spec.template);
+        self.enqueue_stateful_set(id);
+        Ok(())
+    }
+
+    pub(super) fn enqueue_stateful_set(&mut self, id: StatefulSetId) {
+        if self.store.stateful_sets[id as usize].deleted {
+            return;
+        }
+        let pending = &mut self.sts_sync_pending[id as usize];
+        if !*pending {
+            *pending = true;
+            let at = self.kernel.now() + self.latency();
+            self.kernel.schedule_at(at, Event::SyncStatefulSet(id));
+        }
+    }
+
+    pub(super) fn sync_stateful_set(&mut self, id: StatefulSetId) {
+        let set = &self.store.stateful_sets[id as usize];
+        if set.deleted {
+            return;
+        }
+        let now = self.kernel.now();
+        let min_ready = set.spec.min_ready_seconds;
+        let (update, current) = (&set.revisions[set.update].name, &set.revisions[set.current].name);
+        let pods: Vec<SetPod> = set
+            .pods
+            .iter()
+            .map(|(&ordinal, &pod)| {
+                let p = &self.store.pods[pod as usize];
+                let hash = p.labels.get(REVISION_HASH);
+                SetPod {
+                    id: pod,
+                    ordinal,
+                    updated: hash == Some(update),
+                    current: hash == Some(current),
+                    terminating: p.terminating.is_some(),
+                    failed: matches!(p.phase, PodPhase::Failed | PodPhase::Succeeded),
+                    running_and_ready: p.phase == PodPhase::Running && p.is_ready(),
+                    available: p.is_available(min_ready, now),
+                }
+            })
+            .collect();
+        // A pod Ready but not yet available (minReadySeconds) is looked at again then.
+        let recheck = set
+            .pods
+            .values()
+            .filter_map(|&p| self.store.pods[p as usize].ready_since)
+            .map(|t| t + SimDuration::from_secs(u64::try_from(min_ready).unwrap_or(0)))
+            .filter(|&t| t > now)
+            .min();
+        let rules = SetRules {
+            replicas: set.spec.replicas,
+            ordered: set.spec.ordered,
+            rolling_partition: set.spec.rolling_partition,
+        };
+        let sync = statefulset::reconcile(&rules, &pods);
+        let set_name = set.name.clone();
+        let object =
+            ObjectRef { kind: Kind::StatefulSet, namespace: set.namespace.clone(), name: set_name.clone() }.to_string();
+        for pod in sync.delete {
+            let name = self.store.pods[pod as usize].name.clone();
+            self.delete_pod(pod);
+            let message = format!("delete Pod {name} in StatefulSet {set_name} successful");
+            self.recorder.normal(now, "SuccessfulDelete", object.clone(), message);
+        }
+        for new in sync.create {
+            let name = self.create_set_pod(id, new.ordinal, new.update_revision);
+            let message = format!("create Pod {name} in StatefulSet {set_name} successful");
+            self.recorder.normal(now, "SuccessfulCreate", object.clone(), message);
+        }
+        let set = &mut self.store.stateful_sets[id as usize];
+        set.status = sync.status;
+        if sync.update_complete {
+            set.current = set.update;
+        }
+        if let Some(at) = recheck {
+            self.kernel.schedule_at(at, Event::SyncStatefulSet(id));
+        }
+    }
+
+    /// The pod of `ordinal`: `<set>-<ordinal>`, from the update or the current revision.
+    fn create_set_pod(&mut self, id: StatefulSetId, ordinal: i32, update_revision: bool) -> String {
+        let set = &self.store.stateful_sets[id as usize];
+        let revision = &set.revisions[if update_revision { set.update } else { set.current }];
+        let name = format!("{}-{ordinal}", set.name);
+        let ns = set.namespace.clone();
+        let mut labels = revision.template.labels.clone();
+        labels.insert(REVISION_HASH.to_string(), revision.name.clone());
+        labels.insert("statefulset.kubernetes.io/pod-name".to_string(), name.clone());
+        labels.insert(POD_INDEX.to_string(), ordinal.to_string());
+        let spec = Arc::new(revision.template.spec.clone());
+        let cost = super::objects::deletion_cost(&revision.template.annotations);
+        let number = revision.revision;
+        let pod = self.create_pod(&ns, &name, labels, cost, spec, Some(PodOwner::StatefulSet(id)), number);
+        if self.store.pods[pod as usize].deleted.is_none() {
+            self.store.stateful_sets[id as usize].pods.insert(ordinal, pod);
+        }
+        name
+    }
+
+    /// `kubectl delete statefulset/NAME`: the set and its pods.
+    pub(super) fn delete_stateful_set(&mut self, id: StatefulSetId) {
+        let pods: Vec<_> = self.store.stateful_sets[id as usize].pods.values().copied().collect();
+        self.store.remove_stateful_set(id);
+        for p in pods {
+            self.delete_pod(p);
+        }
+    }
+}
