@@ -47,6 +47,11 @@ impl Nominations {
         self.by_node.entry(node).or_default().push((pod, priority, requests));
     }
 
+    /// No pod is nominated anywhere: every node is seen as it is.
+    pub fn is_empty(&self) -> bool {
+        self.by_node.is_empty()
+    }
+
     pub fn clear(&mut self, pod: PodId) {
         for list in self.by_node.values_mut() {
             list.retain(|(p, _, _)| *p != pod);
@@ -132,25 +137,37 @@ impl Profile {
     pub fn find_feasible(&mut self, pod: &PodContext<'_>, nodes: &[Node], nominations: &Nominations) -> Filtered {
         let all = nodes.len();
         let wanted = num_feasible_nodes_to_find(all);
-        let mut out = Filtered { feasible: Vec::new(), failures: BTreeMap::new() };
+        let mut out = Filtered { feasible: Vec::with_capacity(wanted), failures: BTreeMap::new() };
+        if all == 0 {
+            return out;
+        }
+        // PreFilter: filters that pass every node for this pod are not asked node by node.
+        // Those left keep their order, so a node's first failure is the same.
+        let active: Vec<&dyn FilterPlugin> = self.filters.iter().map(|f| f.as_ref()).filter(|f| !f.skip(pod)).collect();
+        let run = |node: &Node| active.iter().try_for_each(|f| f.filter(pod, node));
+        let with_nominations = !nominations.is_empty();
+        let mut index = self.next_start % all;
         let mut processed = 0;
-        for k in 0..all {
-            if out.feasible.len() >= wanted {
-                break;
-            }
-            let id = ((self.next_start + k) % all) as NodeId;
-            let node = nominations.view(&nodes[id as usize], id, pod.id, pod.spec.priority);
-            match self.filter_node(pod, &node) {
+        while processed < all && out.feasible.len() < wanted {
+            let id = index as NodeId;
+            let verdict = if with_nominations {
+                run(&nominations.view(&nodes[index], id, pod.id, pod.spec.priority))
+            } else {
+                run(&nodes[index])
+            };
+            match verdict {
                 Ok(()) => out.feasible.push(id),
                 Err(unfit) => {
                     out.failures.insert(id, unfit);
                 }
             }
             processed += 1;
+            index += 1;
+            if index == all {
+                index = 0;
+            }
         }
-        if all > 0 {
-            self.next_start = (self.next_start + processed) % all;
-        }
+        self.next_start = (self.next_start + processed) % all;
         out
     }
 

@@ -40,6 +40,11 @@ impl Unfit {
 pub trait FilterPlugin: Sync {
     fn name(&self) -> &'static str;
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit>;
+    /// PreFilter's Skip: true when the filter passes every node for this pod, so the search
+    /// need not ask it node by node (as the framework skips such plugins).
+    fn skip(&self, _pod: &PodContext<'_>) -> bool {
+        false
+    }
 }
 
 pub trait ScorePlugin: Sync {

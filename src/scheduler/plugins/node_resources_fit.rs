@@ -16,8 +16,18 @@ impl FilterPlugin for NodeResourcesFit {
     }
 
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
-        let mut reasons = Vec::new();
         let (alloc, used, want) = (&node.allocatable, &node.requested, &pod.requests);
+        // The common case first, in plain integer compares: everything fits.
+        let short = |want: i64, used: i64, alloc: i64| want > 0 && want > alloc - used;
+        if node.pods.len() as i64 + 1 <= alloc.pods
+            && !short(want.cpu_millis, used.cpu_millis, alloc.cpu_millis)
+            && !short(want.memory_bytes, used.memory_bytes, alloc.memory_bytes)
+            && !short(want.ephemeral_storage_bytes, used.ephemeral_storage_bytes, alloc.ephemeral_storage_bytes)
+            && want.extended.is_empty()
+        {
+            return Ok(());
+        }
+        let mut reasons = Vec::new();
         if node.pods.len() as i64 + 1 > alloc.pods {
             reasons.push(TOO_MANY_PODS.to_string());
         }

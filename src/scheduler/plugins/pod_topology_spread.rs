@@ -27,6 +27,10 @@ impl FilterPlugin for PodTopologySpread {
         }
         Ok(())
     }
+
+    fn skip(&self, pod: &PodContext<'_>) -> bool {
+        pod.spread_hard.is_empty()
+    }
 }
 
 /// `cnt * log(domains + 2) + (maxSkew - 1)` (scoreForCount).
