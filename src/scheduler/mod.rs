@@ -90,6 +90,8 @@ pub struct Profile {
     pub owner_spread: owner_spread::OwnerSpread,
     /// Where the next search for feasible nodes starts (round robin).
     next_start: usize,
+    /// Scratch space for one plugin's raw scores.
+    raw_scores: Vec<i64>,
 }
 
 /// A filtered node that fits, and the failures of those that do not.
@@ -124,6 +126,7 @@ impl Profile {
             topology: topology::TopologyCache::default(),
             owner_spread: owner_spread::OwnerSpread::default(),
             next_start: 0,
+            raw_scores: Vec::new(),
         }
     }
 
@@ -188,18 +191,20 @@ impl Profile {
     }
 
     /// The weighted, normalised total score of each feasible node.
-    pub fn scores(&self, pod: &mut PodContext<'_>, nodes: &[Node], feasible: &[NodeId]) -> Vec<i64> {
-        let feasible_nodes: Vec<&Node> = feasible.iter().map(|&i| &nodes[i as usize]).collect();
+    pub fn scores(&mut self, pod: &mut PodContext<'_>, nodes: &[Node], feasible: &[NodeId]) -> Vec<i64> {
         pod.spread_weights = plugins::pod_topology_spread::normalizing_weights(pod, feasible);
         let mut total = vec![0i64; feasible.len()];
+        // One buffer of raw scores, reused by every plugin and every attempt.
+        let raw = &mut self.raw_scores;
         for plugin in &self.scores {
             if !plugin.applies(pod) {
                 continue;
             }
-            let mut scores: Vec<i64> = feasible_nodes.iter().map(|n| plugin.score(pod, n)).collect();
-            plugin.normalize(pod, &mut scores);
-            for (t, s) in total.iter_mut().zip(scores) {
-                *t += plugin.weight() * s;
+            plugin.score_all(pod, nodes, feasible, raw);
+            plugin.normalize(pod, raw);
+            let weight = plugin.weight();
+            for (t, s) in total.iter_mut().zip(raw.iter()) {
+                *t += weight * s;
             }
         }
         total
@@ -207,7 +212,7 @@ impl Profile {
 
     /// selectHost: the highest total; ties broken uniformly at random by reservoir sampling,
     /// as kube-scheduler does, from the scheduling stream.
-    fn select_host(&self, pod: &mut PodContext<'_>, nodes: &[Node], feasible: &[NodeId], rng: &mut Stream) -> NodeId {
+    fn select_host(&mut self, pod: &mut PodContext<'_>, nodes: &[Node], feasible: &[NodeId], rng: &mut Stream) -> NodeId {
         let scores = self.scores(pod, nodes, feasible);
         let mut best = feasible[0];
         let mut best_score = i64::MIN;

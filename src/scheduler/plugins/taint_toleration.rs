@@ -63,16 +63,12 @@ impl ScorePlugin for TaintTolerationScore {
     }
 
     fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
-        let prefer: Vec<&Toleration> = pod
-            .spec
-            .tolerations
-            .iter()
-            .filter(|t| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule))
-            .collect();
+        // Only tolerations that apply to PreferNoSchedule taints count.
+        let prefer = |t: &&Toleration| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule);
         node.taints
             .iter()
             .filter(|taint| taint.effect == TaintEffect::PreferNoSchedule)
-            .filter(|taint| !prefer.iter().any(|t| tolerates(t, taint)))
+            .filter(|taint| !pod.spec.tolerations.iter().filter(prefer).any(|t| tolerates(t, taint)))
             .count() as i64
     }
 
