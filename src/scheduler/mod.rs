@@ -212,7 +212,13 @@ impl Profile {
 
     /// selectHost: the highest total; ties broken uniformly at random by reservoir sampling,
     /// as kube-scheduler does, from the scheduling stream.
-    fn select_host(&mut self, pod: &mut PodContext<'_>, nodes: &[Node], feasible: &[NodeId], rng: &mut Stream) -> NodeId {
+    fn select_host(
+        &mut self,
+        pod: &mut PodContext<'_>,
+        nodes: &[Node],
+        feasible: &[NodeId],
+        rng: &mut Stream,
+    ) -> NodeId {
         let scores = self.scores(pod, nodes, feasible);
         let mut best = feasible[0];
         let mut best_score = i64::MIN;

@@ -6,6 +6,7 @@ use crate::model::store::Node;
 
 pub struct BalancedAllocation;
 
+#[inline]
 fn fraction(requested: i64, capacity: i64) -> f64 {
     if capacity <= 0 {
         return 1.0;

@@ -64,6 +64,7 @@ impl FilterPlugin for NodeResourcesFit {
 /// The resource-fit score with the chosen strategy, over cpu and memory, weight 1 each.
 pub struct ResourceFitScore(pub ScoringStrategy);
 
+#[inline]
 fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity <= 0 || requested > capacity {
         return 0;
@@ -71,6 +72,7 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
     (capacity - requested) * MAX_NODE_SCORE / capacity
 }
 
+#[inline]
 fn most_requested(requested: i64, capacity: i64) -> i64 {
     if capacity <= 0 {
         return 0;
