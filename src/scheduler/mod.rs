@@ -147,27 +147,46 @@ impl Profile {
         // PreFilter: filters that pass every node for this pod are not asked node by node.
         // Those left keep their order, so a node's first failure is the same.
         let active: Vec<&dyn FilterPlugin> = self.filters.iter().map(|f| f.as_ref()).filter(|f| !f.skip(pod)).collect();
-        let run = |node: &Node| active.iter().try_for_each(|f| f.filter(pod, node));
-        let with_nominations = !nominations.is_empty();
         let mut index = self.next_start % all;
         let mut processed = 0;
-        while processed < all && out.feasible.len() < wanted {
-            let id = index as NodeId;
-            let verdict = if with_nominations {
-                run(&nominations.view(&nodes[index], id, pod.id, pod.spec.priority))
-            } else {
-                run(&nodes[index])
-            };
-            match verdict {
-                Ok(()) => out.feasible.push(id),
-                Err(unfit) => {
-                    out.failures.insert(id, unfit);
+        if nominations.is_empty() {
+            // In batches of as many nodes as are still wanted: even if all of them pass, the
+            // search ends with the batch, so exactly the nodes the one-by-one search would
+            // try are tried. Each filter runs over the batch's survivors in turn, so a
+            // node's failure is still its first filter's.
+            let mut batch: Vec<NodeId> = Vec::with_capacity(wanted);
+            while processed < all && out.feasible.len() < wanted {
+                let take = (wanted - out.feasible.len()).min(all - processed);
+                batch.clear();
+                for _ in 0..take {
+                    batch.push(index as NodeId);
+                    index += 1;
+                    if index == all {
+                        index = 0;
+                    }
                 }
+                processed += take;
+                for filter in &active {
+                    filter.filter_all(pod, nodes, &mut batch, &mut out.failures);
+                }
+                out.feasible.extend_from_slice(&batch);
             }
-            processed += 1;
-            index += 1;
-            if index == all {
-                index = 0;
+        } else {
+            // Each node as the pod sees it with the nominated pods' requests.
+            while processed < all && out.feasible.len() < wanted {
+                let id = index as NodeId;
+                let node = nominations.view(&nodes[index], id, pod.id, pod.spec.priority);
+                match active.iter().try_for_each(|f| f.filter(pod, &node)) {
+                    Ok(()) => out.feasible.push(id),
+                    Err(unfit) => {
+                        out.failures.insert(id, unfit);
+                    }
+                }
+                processed += 1;
+                index += 1;
+                if index == all {
+                    index = 0;
+                }
             }
         }
         self.next_start = (self.next_start + processed) % all;

@@ -14,6 +14,7 @@ pub mod taint_toleration;
 
 pub use super::cycle::PodContext;
 use crate::model::store::{Node, NodeId};
+use std::collections::BTreeMap;
 
 /// The highest score a plugin gives (framework.MaxNodeScore).
 pub const MAX_NODE_SCORE: i64 = 100;
@@ -44,6 +45,24 @@ pub trait FilterPlugin: Sync {
     /// need not ask it node by node (as the framework skips such plugins).
     fn skip(&self, _pod: &PodContext<'_>) -> bool {
         false
+    }
+    /// Filters a batch of nodes: keeps the ones that pass, in order, and records why the
+    /// others fail. One call per plugin: the loop over `filter` is compiled for each plugin,
+    /// so no node pays for a dynamic call.
+    fn filter_all(
+        &self,
+        pod: &PodContext<'_>,
+        nodes: &[Node],
+        candidates: &mut Vec<NodeId>,
+        failures: &mut BTreeMap<NodeId, Unfit>,
+    ) {
+        candidates.retain(|&id| match self.filter(pod, &nodes[id as usize]) {
+            Ok(()) => true,
+            Err(unfit) => {
+                failures.insert(id, unfit);
+                false
+            }
+        });
     }
 }
 

@@ -15,6 +15,7 @@ impl FilterPlugin for NodeResourcesFit {
         "NodeResourcesFit"
     }
 
+    #[inline]
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
         let (alloc, used, want) = (&node.allocatable, &node.requested, &pod.requests);
         // The common case first, in plain integer compares: everything fits.
@@ -27,37 +28,46 @@ impl FilterPlugin for NodeResourcesFit {
         {
             return Ok(());
         }
-        let mut reasons = Vec::new();
-        if node.pods.len() as i64 + 1 > alloc.pods {
-            reasons.push(TOO_MANY_PODS.to_string());
+        shortfalls(pod, node)
+    }
+}
+
+/// Every shortfall of the node, in the scheduler's words (out of line: the fitting case
+/// above stays small enough to inline into the search).
+#[cold]
+#[inline(never)]
+fn shortfalls(pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
+    let (alloc, used, want) = (&node.allocatable, &node.requested, &pod.requests);
+    let mut reasons = Vec::new();
+    if node.pods.len() as i64 + 1 > alloc.pods {
+        reasons.push(TOO_MANY_PODS.to_string());
+    }
+    let checks = [
+        ("cpu", want.cpu_millis, used.cpu_millis, alloc.cpu_millis),
+        ("memory", want.memory_bytes, used.memory_bytes, alloc.memory_bytes),
+        (
+            "ephemeral-storage",
+            want.ephemeral_storage_bytes,
+            used.ephemeral_storage_bytes,
+            alloc.ephemeral_storage_bytes,
+        ),
+    ];
+    for (name, want, used, alloc) in checks {
+        if want > 0 && want > alloc - used {
+            reasons.push(format!("Insufficient {name}"));
         }
-        let checks = [
-            ("cpu", want.cpu_millis, used.cpu_millis, alloc.cpu_millis),
-            ("memory", want.memory_bytes, used.memory_bytes, alloc.memory_bytes),
-            (
-                "ephemeral-storage",
-                want.ephemeral_storage_bytes,
-                used.ephemeral_storage_bytes,
-                alloc.ephemeral_storage_bytes,
-            ),
-        ];
-        for (name, want, used, alloc) in checks {
-            if want > 0 && want > alloc - used {
-                reasons.push(format!("Insufficient {name}"));
-            }
+    }
+    for (name, want) in &want.extended {
+        let alloc = alloc.extended.get(name).copied().unwrap_or(0);
+        let used = used.extended.get(name).copied().unwrap_or(0);
+        if *want > 0 && *want > alloc - used {
+            reasons.push(format!("Insufficient {name}"));
         }
-        for (name, want) in &want.extended {
-            let alloc = alloc.extended.get(name).copied().unwrap_or(0);
-            let used = used.extended.get(name).copied().unwrap_or(0);
-            if *want > 0 && *want > alloc - used {
-                reasons.push(format!("Insufficient {name}"));
-            }
-        }
-        if reasons.is_empty() {
-            Ok(())
-        } else {
-            Err(Unfit { reasons, unresolvable: false })
-        }
+    }
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(Unfit { reasons, unresolvable: false })
     }
 }
 
@@ -89,6 +99,7 @@ impl ScorePlugin for ResourceFitScore {
         1
     }
 
+    #[inline]
     fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
         let cpu = (node.requested_nonzero.cpu_millis + pod.nonzero.cpu_millis, node.allocatable.cpu_millis);
         let mem = (node.requested_nonzero.memory_bytes + pod.nonzero.memory_bytes, node.allocatable.memory_bytes);

@@ -42,7 +42,11 @@ impl FilterPlugin for TaintToleration {
         "TaintToleration"
     }
 
+    #[inline]
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
+        if node.taints.is_empty() {
+            return Ok(());
+        }
         match untolerated_hard_taint(pod.spec, node) {
             Some(taint) => Err(Unfit::unresolvable(describe(taint))),
             None => Ok(()),
@@ -62,6 +66,7 @@ impl ScorePlugin for TaintTolerationScore {
         3
     }
 
+    #[inline]
     fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
         // Only tolerations that apply to PreferNoSchedule taints count.
         let prefer = |t: &&Toleration| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule);
