@@ -137,14 +137,27 @@ impl ScorePlugin for PodTopologySpreadScore {
         if max < 0 {
             (min, max) = (0, 0);
         }
-        for s in scores.iter_mut() {
-            *s = if *s < 0 {
+        let normalized = |s: i64| {
+            if s < 0 {
                 0
             } else if max == 0 {
                 MAX_NODE_SCORE
             } else {
-                MAX_NODE_SCORE * (max + min - *s) / max
-            };
+                MAX_NODE_SCORE * (max + min - s) / max
+            }
+        };
+        // Valid scores fall in min..=max, usually a narrow range: a table of its results
+        // saves a division per node.
+        let span = max.saturating_sub(min);
+        if max > 0 && span < scores.len() as i64 {
+            let table: Vec<i64> = (min..=max).map(normalized).collect();
+            for s in scores.iter_mut() {
+                *s = if *s < 0 { 0 } else { table[(*s - min) as usize] };
+            }
+        } else {
+            for s in scores.iter_mut() {
+                *s = normalized(*s);
+            }
         }
     }
 }
