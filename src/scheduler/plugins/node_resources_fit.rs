@@ -20,7 +20,7 @@ impl FilterPlugin for NodeResourcesFit {
         let (alloc, used, want) = (&node.allocatable, &node.requested, &pod.requests);
         // The common case first, in plain integer compares: everything fits.
         let short = |want: i64, used: i64, alloc: i64| want > 0 && want > alloc - used;
-        if node.pods.len() as i64 + 1 <= alloc.pods
+        if (node.pods.len() as i64) < alloc.pods
             && !short(want.cpu_millis, used.cpu_millis, alloc.cpu_millis)
             && !short(want.memory_bytes, used.memory_bytes, alloc.memory_bytes)
             && !short(want.ephemeral_storage_bytes, used.ephemeral_storage_bytes, alloc.ephemeral_storage_bytes)

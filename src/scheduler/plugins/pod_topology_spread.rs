@@ -45,7 +45,7 @@ fn score_for_count(count: i64, max_skew: i32, weight: f64) -> f64 {
 #[inline]
 fn round_half_away(x: f64) -> i64 {
     const EXACT: f64 = (1u64 << 52) as f64;
-    if !(x.abs() < EXACT) {
+    if x.is_nan() || x.abs() >= EXACT {
         return x.round() as i64;
     }
     let whole = x as i64;
