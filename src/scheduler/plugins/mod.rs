@@ -56,14 +56,25 @@ pub trait FilterPlugin: Sync {
         candidates: &mut Vec<NodeId>,
         failures: &mut BTreeMap<NodeId, Unfit>,
     ) {
-        candidates.retain(|&id| match self.filter(pod, &nodes[id as usize]) {
-            Ok(()) => true,
-            Err(unfit) => {
-                failures.insert(id, unfit);
-                false
+        let mut kept = 0;
+        for i in 0..candidates.len() {
+            let id = candidates[i];
+            match self.filter(pod, &nodes[id as usize]) {
+                Ok(()) => {
+                    candidates[kept] = id;
+                    kept += 1;
+                }
+                Err(unfit) => record_failure(failures, id, unfit),
             }
-        });
+        }
+        candidates.truncate(kept);
     }
+}
+
+/// Out of line, so the loop over nodes that fit stays small.
+#[cold]
+fn record_failure(failures: &mut BTreeMap<NodeId, Unfit>, id: NodeId, unfit: Unfit) {
+    failures.insert(id, unfit);
 }
 
 pub trait ScorePlugin: Sync {
