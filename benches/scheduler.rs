@@ -1,8 +1,15 @@
 //! Scheduling throughput: virtual placements per wall second at 100, 1,000 and 5,000 nodes.
 //!
-//! Each run creates a 1,000-replica Deployment on an empty cluster and simulates the first
-//! 200 ms: the ReplicaSet controller creates the pods, the scheduler filters and scores
-//! (percentageOfNodesToScore applies) and binds every one. Throughput is pods placed.
+//! `schedule_pods/N` is the whole `simulate`: each run creates the N nodes, a 1,000-replica
+//! Deployment on the empty cluster, and simulates the first 200 ms: the ReplicaSet
+//! controller creates the pods, the scheduler filters and scores (percentageOfNodesToScore
+//! applies) and binds every one; then the outcome is dropped. Throughput is pods placed.
+//!
+//! `setup_only/N` is the same scenario with 0 replicas: creating and dropping the N nodes
+//! (and the empty Deployment) and nothing else. It is the part of `schedule_pods/N` that
+//! does not depend on the pods, so placement alone costs the difference:
+//! pods placed per second by the scheduler = 1,000 / (schedule_pods/N - setup_only/N).
+//! benches/RESULTS.md reports both figures.
 //!
 //!   cargo bench --bench scheduler
 
@@ -12,7 +19,7 @@ use std::time::Duration;
 
 const PODS: u64 = 1_000;
 
-fn scenario(nodes: u32) -> kubesim::Scenario {
+fn scenario(nodes: u32, replicas: u64) -> kubesim::Scenario {
     let text = format!(
         "name: schedule-{nodes}
 duration: 200ms
@@ -24,7 +31,7 @@ objects:
     kind: Deployment
     metadata: {{name: web}}
     spec:
-      replicas: {PODS}
+      replicas: {replicas}
       selector: {{matchLabels: {{app: web}}}}
       template:
         metadata: {{labels: {{app: web}}}}
@@ -42,10 +49,17 @@ fn scheduling(c: &mut Criterion) {
     let mut group = c.benchmark_group("schedule_pods");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
     for nodes in [100u32, 1_000, 5_000] {
-        let s = scenario(nodes);
+        let s = scenario(nodes, PODS);
         let placed = kubesim::simulate(&s, None).store.pods.iter().filter(|p| p.node.is_some()).count() as u64;
         assert_eq!(placed, PODS, "every pod is placed within the window");
         group.throughput(Throughput::Elements(PODS));
+        group.bench_with_input(BenchmarkId::from_parameter(nodes), &s, |b, s| b.iter(|| kubesim::simulate(s, None)));
+    }
+    group.finish();
+    let mut group = c.benchmark_group("setup_only");
+    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    for nodes in [100u32, 1_000, 5_000] {
+        let s = scenario(nodes, 0);
         group.bench_with_input(BenchmarkId::from_parameter(nodes), &s, |b, s| b.iter(|| kubesim::simulate(s, None)));
     }
     group.finish();

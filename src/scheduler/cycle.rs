@@ -60,6 +60,7 @@ impl SpreadConstraint {
     }
 
     /// Matching pods in the node's domain, None when the node lacks the key.
+    #[inline]
     pub fn count_at(&self, node: NodeId) -> Option<i64> {
         let v = self.index.value_of(node);
         (v != MISSING).then(|| self.counts.get(v as usize).copied().unwrap_or(0))

@@ -47,6 +47,11 @@ impl Nominations {
         self.by_node.entry(node).or_default().push((pod, priority, requests));
     }
 
+    /// No pod is nominated anywhere: every node is seen as it is.
+    pub fn is_empty(&self) -> bool {
+        self.by_node.is_empty()
+    }
+
     pub fn clear(&mut self, pod: PodId) {
         for list in self.by_node.values_mut() {
             list.retain(|(p, _, _)| *p != pod);
@@ -85,6 +90,8 @@ pub struct Profile {
     pub owner_spread: owner_spread::OwnerSpread,
     /// Where the next search for feasible nodes starts (round robin).
     next_start: usize,
+    /// Scratch space for one plugin's raw scores.
+    raw_scores: Vec<i64>,
 }
 
 /// A filtered node that fits, and the failures of those that do not.
@@ -119,6 +126,7 @@ impl Profile {
             topology: topology::TopologyCache::default(),
             owner_spread: owner_spread::OwnerSpread::default(),
             next_start: 0,
+            raw_scores: Vec::new(),
         }
     }
 
@@ -132,25 +140,56 @@ impl Profile {
     pub fn find_feasible(&mut self, pod: &PodContext<'_>, nodes: &[Node], nominations: &Nominations) -> Filtered {
         let all = nodes.len();
         let wanted = num_feasible_nodes_to_find(all);
-        let mut out = Filtered { feasible: Vec::new(), failures: BTreeMap::new() };
+        let mut out = Filtered { feasible: Vec::with_capacity(wanted), failures: BTreeMap::new() };
+        if all == 0 {
+            return out;
+        }
+        // PreFilter: filters that pass every node for this pod are not asked node by node.
+        // Those left keep their order, so a node's first failure is the same.
+        let active: Vec<&dyn FilterPlugin> = self.filters.iter().map(|f| f.as_ref()).filter(|f| !f.skip(pod)).collect();
+        let mut index = self.next_start % all;
         let mut processed = 0;
-        for k in 0..all {
-            if out.feasible.len() >= wanted {
-                break;
+        if nominations.is_empty() {
+            // In batches of as many nodes as are still wanted: even if all of them pass, the
+            // search ends with the batch, so exactly the nodes the one-by-one search would
+            // try are tried. Each filter runs over the batch's survivors in turn, so a
+            // node's failure is still its first filter's.
+            let mut batch: Vec<NodeId> = Vec::with_capacity(wanted);
+            while processed < all && out.feasible.len() < wanted {
+                let take = (wanted - out.feasible.len()).min(all - processed);
+                batch.clear();
+                for _ in 0..take {
+                    batch.push(index as NodeId);
+                    index += 1;
+                    if index == all {
+                        index = 0;
+                    }
+                }
+                processed += take;
+                for filter in &active {
+                    filter.filter_all(pod, nodes, &mut batch, &mut out.failures);
+                }
+                out.feasible.extend_from_slice(&batch);
             }
-            let id = ((self.next_start + k) % all) as NodeId;
-            let node = nominations.view(&nodes[id as usize], id, pod.id, pod.spec.priority);
-            match self.filter_node(pod, &node) {
-                Ok(()) => out.feasible.push(id),
-                Err(unfit) => {
-                    out.failures.insert(id, unfit);
+        } else {
+            // Each node as the pod sees it with the nominated pods' requests.
+            while processed < all && out.feasible.len() < wanted {
+                let id = index as NodeId;
+                let node = nominations.view(&nodes[index], id, pod.id, pod.spec.priority);
+                match active.iter().try_for_each(|f| f.filter(pod, &node)) {
+                    Ok(()) => out.feasible.push(id),
+                    Err(unfit) => {
+                        out.failures.insert(id, unfit);
+                    }
+                }
+                processed += 1;
+                index += 1;
+                if index == all {
+                    index = 0;
                 }
             }
-            processed += 1;
         }
-        if all > 0 {
-            self.next_start = (self.next_start + processed) % all;
-        }
+        self.next_start = (self.next_start + processed) % all;
         out
     }
 
@@ -171,18 +210,20 @@ impl Profile {
     }
 
     /// The weighted, normalised total score of each feasible node.
-    pub fn scores(&self, pod: &mut PodContext<'_>, nodes: &[Node], feasible: &[NodeId]) -> Vec<i64> {
-        let feasible_nodes: Vec<&Node> = feasible.iter().map(|&i| &nodes[i as usize]).collect();
+    pub fn scores(&mut self, pod: &mut PodContext<'_>, nodes: &[Node], feasible: &[NodeId]) -> Vec<i64> {
         pod.spread_weights = plugins::pod_topology_spread::normalizing_weights(pod, feasible);
         let mut total = vec![0i64; feasible.len()];
+        // One buffer of raw scores, reused by every plugin and every attempt.
+        let raw = &mut self.raw_scores;
         for plugin in &self.scores {
             if !plugin.applies(pod) {
                 continue;
             }
-            let mut scores: Vec<i64> = feasible_nodes.iter().map(|n| plugin.score(pod, n)).collect();
-            plugin.normalize(pod, &mut scores);
-            for (t, s) in total.iter_mut().zip(scores) {
-                *t += plugin.weight() * s;
+            plugin.score_all(pod, nodes, feasible, raw);
+            plugin.normalize(pod, raw);
+            let weight = plugin.weight();
+            for (t, s) in total.iter_mut().zip(raw.iter()) {
+                *t += weight * s;
             }
         }
         total
@@ -190,7 +231,13 @@ impl Profile {
 
     /// selectHost: the highest total; ties broken uniformly at random by reservoir sampling,
     /// as kube-scheduler does, from the scheduling stream.
-    fn select_host(&self, pod: &mut PodContext<'_>, nodes: &[Node], feasible: &[NodeId], rng: &mut Stream) -> NodeId {
+    fn select_host(
+        &mut self,
+        pod: &mut PodContext<'_>,
+        nodes: &[Node],
+        feasible: &[NodeId],
+        rng: &mut Stream,
+    ) -> NodeId {
         let scores = self.scores(pod, nodes, feasible);
         let mut best = feasible[0];
         let mut best_score = i64::MIN;

@@ -35,6 +35,7 @@ impl TopologyIndex {
         TopologyIndex { node_value, values }
     }
 
+    #[inline]
     pub fn value_of(&self, node: NodeId) -> u32 {
         self.node_value.get(node as usize).copied().unwrap_or(MISSING)
     }

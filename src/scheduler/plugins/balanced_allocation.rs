@@ -6,6 +6,7 @@ use crate::model::store::Node;
 
 pub struct BalancedAllocation;
 
+#[inline]
 fn fraction(requested: i64, capacity: i64) -> f64 {
     if capacity <= 0 {
         return 1.0;
@@ -22,6 +23,7 @@ impl ScorePlugin for BalancedAllocation {
         1
     }
 
+    #[inline]
     fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
         let cpu = fraction(node.requested.cpu_millis + pod.requests.cpu_millis, node.allocatable.cpu_millis);
         let mem = fraction(node.requested.memory_bytes + pod.requests.memory_bytes, node.allocatable.memory_bytes);

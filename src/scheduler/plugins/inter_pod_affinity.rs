@@ -43,11 +43,7 @@ impl FilterPlugin for InterPodAffinity {
     }
 
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
-        let a = &pod.spec.affinity;
-        if a.pod_affinity_required.is_empty()
-            && a.pod_anti_affinity_required.is_empty()
-            && pod.affinity.existing_anti_affinity.is_empty()
-        {
+        if self.skip(pod) {
             return Ok(());
         }
         if !satisfies_affinity(pod, node) {
@@ -70,6 +66,14 @@ impl FilterPlugin for InterPodAffinity {
             return Err(Unfit::resolvable(REASON_EXISTING_ANTI_AFFINITY));
         }
         Ok(())
+    }
+
+    /// No required terms of its own and no existing pod's anti-affinity towards it.
+    fn skip(&self, pod: &PodContext<'_>) -> bool {
+        let a = &pod.spec.affinity;
+        a.pod_affinity_required.is_empty()
+            && a.pod_anti_affinity_required.is_empty()
+            && pod.affinity.existing_anti_affinity.is_empty()
     }
 }
 

@@ -13,7 +13,8 @@ pub mod pod_topology_spread;
 pub mod taint_toleration;
 
 pub use super::cycle::PodContext;
-use crate::model::store::Node;
+use crate::model::store::{Node, NodeId};
+use std::collections::BTreeMap;
 
 /// The highest score a plugin gives (framework.MaxNodeScore).
 pub const MAX_NODE_SCORE: i64 = 100;
@@ -40,6 +41,40 @@ impl Unfit {
 pub trait FilterPlugin: Sync {
     fn name(&self) -> &'static str;
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit>;
+    /// PreFilter's Skip: true when the filter passes every node for this pod, so the search
+    /// need not ask it node by node (as the framework skips such plugins).
+    fn skip(&self, _pod: &PodContext<'_>) -> bool {
+        false
+    }
+    /// Filters a batch of nodes: keeps the ones that pass, in order, and records why the
+    /// others fail. One call per plugin: the loop over `filter` is compiled for each plugin,
+    /// so no node pays for a dynamic call.
+    fn filter_all(
+        &self,
+        pod: &PodContext<'_>,
+        nodes: &[Node],
+        candidates: &mut Vec<NodeId>,
+        failures: &mut BTreeMap<NodeId, Unfit>,
+    ) {
+        let mut kept = 0;
+        for i in 0..candidates.len() {
+            let id = candidates[i];
+            match self.filter(pod, &nodes[id as usize]) {
+                Ok(()) => {
+                    candidates[kept] = id;
+                    kept += 1;
+                }
+                Err(unfit) => record_failure(failures, id, unfit),
+            }
+        }
+        candidates.truncate(kept);
+    }
+}
+
+/// Out of line, so the loop over nodes that fit stays small.
+#[cold]
+fn record_failure(failures: &mut BTreeMap<NodeId, Unfit>, id: NodeId, unfit: Unfit) {
+    failures.insert(id, unfit);
 }
 
 pub trait ScorePlugin: Sync {
@@ -47,6 +82,13 @@ pub trait ScorePlugin: Sync {
     fn weight(&self) -> i64;
     /// The raw score of one node (before NormalizeScore).
     fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64;
+    /// The raw scores of the feasible nodes, in their order, into `out`. One call per
+    /// plugin: the loop over `score` is compiled for each plugin, so no node pays for a
+    /// dynamic call.
+    fn score_all(&self, pod: &PodContext<'_>, nodes: &[Node], feasible: &[NodeId], out: &mut Vec<i64>) {
+        out.clear();
+        out.extend(feasible.iter().map(|&id| self.score(pod, &nodes[id as usize])));
+    }
     /// NormalizeScore over the feasible nodes' raw scores, into 0..=MAX_NODE_SCORE.
     fn normalize(&self, _pod: &PodContext<'_>, _scores: &mut [i64]) {}
     /// Whether the plugin has anything to say for this pod (PreScore's Skip).

@@ -62,6 +62,12 @@ impl FilterPlugin for NodeAffinity {
             Err(Unfit::unresolvable(REASON))
         }
     }
+
+    /// No nodeSelector and no required terms (an empty list of terms matches nothing, so it
+    /// is not skipped).
+    fn skip(&self, pod: &PodContext<'_>) -> bool {
+        pod.spec.node_selector.is_empty() && pod.spec.affinity.node_required.is_none()
+    }
 }
 
 /// The preferred terms' weights (weight 2 in the default profile).

@@ -18,4 +18,8 @@ impl FilterPlugin for NodeName {
             _ => Ok(()),
         }
     }
+
+    fn skip(&self, pod: &PodContext<'_>) -> bool {
+        pod.spec.node_name.is_none()
+    }
 }

@@ -25,4 +25,8 @@ impl FilterPlugin for NodePorts {
             Ok(())
         }
     }
+
+    fn skip(&self, pod: &PodContext<'_>) -> bool {
+        pod.spec.containers.iter().all(|c| c.host_ports.is_empty())
+    }
 }

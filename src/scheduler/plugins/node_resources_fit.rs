@@ -15,45 +15,66 @@ impl FilterPlugin for NodeResourcesFit {
         "NodeResourcesFit"
     }
 
+    #[inline]
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
-        let mut reasons = Vec::new();
         let (alloc, used, want) = (&node.allocatable, &node.requested, &pod.requests);
-        if node.pods.len() as i64 + 1 > alloc.pods {
-            reasons.push(TOO_MANY_PODS.to_string());
+        // The common case first, in plain integer compares: everything fits.
+        let short = |want: i64, used: i64, alloc: i64| want > 0 && want > alloc - used;
+        if (node.pods.len() as i64) < alloc.pods
+            && !short(want.cpu_millis, used.cpu_millis, alloc.cpu_millis)
+            && !short(want.memory_bytes, used.memory_bytes, alloc.memory_bytes)
+            && !short(want.ephemeral_storage_bytes, used.ephemeral_storage_bytes, alloc.ephemeral_storage_bytes)
+            && want.extended.is_empty()
+        {
+            return Ok(());
         }
-        let checks = [
-            ("cpu", want.cpu_millis, used.cpu_millis, alloc.cpu_millis),
-            ("memory", want.memory_bytes, used.memory_bytes, alloc.memory_bytes),
-            (
-                "ephemeral-storage",
-                want.ephemeral_storage_bytes,
-                used.ephemeral_storage_bytes,
-                alloc.ephemeral_storage_bytes,
-            ),
-        ];
-        for (name, want, used, alloc) in checks {
-            if want > 0 && want > alloc - used {
-                reasons.push(format!("Insufficient {name}"));
-            }
+        shortfalls(pod, node)
+    }
+}
+
+/// Every shortfall of the node, in the scheduler's words (out of line: the fitting case
+/// above stays small enough to inline into the search).
+#[cold]
+#[inline(never)]
+fn shortfalls(pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
+    let (alloc, used, want) = (&node.allocatable, &node.requested, &pod.requests);
+    let mut reasons = Vec::new();
+    if node.pods.len() as i64 + 1 > alloc.pods {
+        reasons.push(TOO_MANY_PODS.to_string());
+    }
+    let checks = [
+        ("cpu", want.cpu_millis, used.cpu_millis, alloc.cpu_millis),
+        ("memory", want.memory_bytes, used.memory_bytes, alloc.memory_bytes),
+        (
+            "ephemeral-storage",
+            want.ephemeral_storage_bytes,
+            used.ephemeral_storage_bytes,
+            alloc.ephemeral_storage_bytes,
+        ),
+    ];
+    for (name, want, used, alloc) in checks {
+        if want > 0 && want > alloc - used {
+            reasons.push(format!("Insufficient {name}"));
         }
-        for (name, want) in &want.extended {
-            let alloc = alloc.extended.get(name).copied().unwrap_or(0);
-            let used = used.extended.get(name).copied().unwrap_or(0);
-            if *want > 0 && *want > alloc - used {
-                reasons.push(format!("Insufficient {name}"));
-            }
+    }
+    for (name, want) in &want.extended {
+        let alloc = alloc.extended.get(name).copied().unwrap_or(0);
+        let used = used.extended.get(name).copied().unwrap_or(0);
+        if *want > 0 && *want > alloc - used {
+            reasons.push(format!("Insufficient {name}"));
         }
-        if reasons.is_empty() {
-            Ok(())
-        } else {
-            Err(Unfit { reasons, unresolvable: false })
-        }
+    }
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(Unfit { reasons, unresolvable: false })
     }
 }
 
 /// The resource-fit score with the chosen strategy, over cpu and memory, weight 1 each.
 pub struct ResourceFitScore(pub ScoringStrategy);
 
+#[inline]
 fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity <= 0 || requested > capacity {
         return 0;
@@ -61,6 +82,7 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
     (capacity - requested) * MAX_NODE_SCORE / capacity
 }
 
+#[inline]
 fn most_requested(requested: i64, capacity: i64) -> i64 {
     if capacity <= 0 {
         return 0;
@@ -77,6 +99,7 @@ impl ScorePlugin for ResourceFitScore {
         1
     }
 
+    #[inline]
     fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
         let cpu = (node.requested_nonzero.cpu_millis + pod.nonzero.cpu_millis, node.allocatable.cpu_millis);
         let mem = (node.requested_nonzero.memory_bytes + pod.nonzero.memory_bytes, node.allocatable.memory_bytes);

@@ -15,18 +15,25 @@ impl FilterPlugin for NodeUnschedulable {
         "NodeUnschedulable"
     }
 
+    #[inline]
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
         if !node.unschedulable {
             return Ok(());
         }
-        let tolerated = pod.spec.tolerations.iter().any(|t| {
-            (t.key == TAINT_KEY || (t.key.is_empty() && t.operator == TolerationOperator::Exists))
-                && t.effect.is_none_or(|e| e == TaintEffect::NoSchedule)
-        });
-        if tolerated {
-            Ok(())
-        } else {
-            Err(Unfit::unresolvable(REASON))
-        }
+        cordoned(pod)
+    }
+}
+
+/// A cordoned node: fine only if the pod tolerates the unschedulable taint.
+#[cold]
+fn cordoned(pod: &PodContext<'_>) -> Result<(), Unfit> {
+    let tolerated = pod.spec.tolerations.iter().any(|t| {
+        (t.key == TAINT_KEY || (t.key.is_empty() && t.operator == TolerationOperator::Exists))
+            && t.effect.is_none_or(|e| e == TaintEffect::NoSchedule)
+    });
+    if tolerated {
+        Ok(())
+    } else {
+        Err(Unfit::unresolvable(REASON))
     }
 }

@@ -3,7 +3,8 @@
 //! defaults: hostname maxSkew 3, zone maxSkew 5) score emptier domains higher.
 
 use super::{FilterPlugin, PodContext, ScorePlugin, Unfit, MAX_NODE_SCORE};
-use crate::model::store::Node;
+use crate::model::store::{Node, NodeId};
+use crate::scheduler::topology::MISSING;
 
 pub const REASON: &str = "node(s) didn't match pod topology spread constraints";
 pub const REASON_MISSING_LABEL: &str = "node(s) didn't match pod topology spread constraints (missing required label)";
@@ -27,11 +28,76 @@ impl FilterPlugin for PodTopologySpread {
         }
         Ok(())
     }
+
+    fn skip(&self, pod: &PodContext<'_>) -> bool {
+        pod.spread_hard.is_empty()
+    }
 }
 
 /// `cnt * log(domains + 2) + (maxSkew - 1)` (scoreForCount).
+#[inline]
 fn score_for_count(count: i64, max_skew: i32, weight: f64) -> f64 {
     count as f64 * weight + f64::from(max_skew - 1)
+}
+
+/// `x.round() as i64` (half away from zero) without a libm call: below 2^52 the fraction
+/// `x - trunc(x)` is exact, so the comparison with one half decides exactly as `round` does.
+#[inline]
+fn round_half_away(x: f64) -> i64 {
+    const EXACT: f64 = (1u64 << 52) as f64;
+    if x.is_nan() || x.abs() >= EXACT {
+        return x.round() as i64;
+    }
+    let whole = x as i64;
+    let fraction = x - whole as f64;
+    if fraction >= 0.5 {
+        whole + 1
+    } else if fraction <= -0.5 {
+        whole - 1
+    } else {
+        whole
+    }
+}
+
+/// One soft constraint as scoring reads it: the node's domain, the count there, and the
+/// constraint's weight and skew term, gathered once per attempt rather than per node.
+struct SoftTerm<'c> {
+    node_value: &'c [u32],
+    counts: &'c [i64],
+    weight: f64,
+    max_skew: i32,
+}
+
+fn soft_terms<'c>(pod: &'c PodContext<'_>) -> Vec<SoftTerm<'c>> {
+    pod.spread_soft
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SoftTerm {
+            node_value: &s.index.node_value,
+            counts: &s.counts,
+            weight: pod.spread_weights.get(i).copied().unwrap_or(1.0),
+            max_skew: s.c.max_skew,
+        })
+        .collect()
+}
+
+/// The raw score of the node with this id: it depends on the node's domains only, so the
+/// node itself is not read.
+#[inline]
+fn score_of(terms: &[SoftTerm<'_>], system_default: bool, node: NodeId) -> i64 {
+    let mut score = 0.0;
+    for t in terms {
+        let v = t.node_value.get(node as usize).copied().unwrap_or(MISSING);
+        if v == MISSING {
+            if system_default {
+                continue;
+            }
+            return -1;
+        }
+        let count = t.counts.get(v as usize).copied().unwrap_or(0);
+        score += score_for_count(count, t.max_skew, t.weight);
+    }
+    round_half_away(score)
 }
 
 /// The soft constraints' score (weight 2). A node that lacks a required key scores -1
@@ -52,38 +118,53 @@ impl ScorePlugin for PodTopologySpreadScore {
     }
 
     fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
-        let mut score = 0.0;
-        for (i, s) in pod.spread_soft.iter().enumerate() {
-            let Some(count) = s.count_at(node.id) else {
-                if pod.spread_system_default {
-                    continue;
-                }
-                return -1;
-            };
-            score += score_for_count(count, s.c.max_skew, pod.spread_weights.get(i).copied().unwrap_or(1.0));
-        }
-        score.round() as i64
+        score_of(&soft_terms(pod), pod.spread_system_default, node.id)
+    }
+
+    fn score_all(&self, pod: &PodContext<'_>, _nodes: &[Node], feasible: &[NodeId], out: &mut Vec<i64>) {
+        let terms = soft_terms(pod);
+        out.clear();
+        out.extend(feasible.iter().map(|&id| score_of(&terms, pod.spread_system_default, id)));
     }
 
     fn normalize(&self, _pod: &PodContext<'_>, scores: &mut [i64]) {
-        let valid = || scores.iter().copied().filter(|&s| s >= 0);
-        let (min, max) = (valid().min().unwrap_or(0), valid().max().unwrap_or(0));
-        for s in scores.iter_mut() {
-            *s = if *s < 0 {
+        // One pass for the least and greatest valid (non-negative) scores.
+        let (mut min, mut max) = (i64::MAX, i64::MIN);
+        for &s in scores.iter().filter(|&&s| s >= 0) {
+            min = min.min(s);
+            max = max.max(s);
+        }
+        if max < 0 {
+            (min, max) = (0, 0);
+        }
+        let normalized = |s: i64| {
+            if s < 0 {
                 0
             } else if max == 0 {
                 MAX_NODE_SCORE
             } else {
-                MAX_NODE_SCORE * (max + min - *s) / max
-            };
+                MAX_NODE_SCORE * (max + min - s) / max
+            }
+        };
+        // Valid scores fall in min..=max, usually a narrow range: a table of its results
+        // saves a division per node.
+        let span = max.saturating_sub(min);
+        if max > 0 && span < scores.len() as i64 {
+            let table: Vec<i64> = (min..=max).map(normalized).collect();
+            for s in scores.iter_mut() {
+                *s = if *s < 0 { 0 } else { table[(*s - min) as usize] };
+            }
+        } else {
+            for s in scores.iter_mut() {
+                *s = normalized(*s);
+            }
         }
     }
 }
 
 /// PreScore's normalising weight of each soft constraint: log(number of domains among the
 /// feasible nodes + 2); for hostname, the feasible nodes themselves.
-pub fn normalizing_weights(pod: &PodContext<'_>, feasible: &[crate::model::store::NodeId]) -> Vec<f64> {
-    use super::super::topology::MISSING;
+pub fn normalizing_weights(pod: &PodContext<'_>, feasible: &[NodeId]) -> Vec<f64> {
     pod.spread_soft
         .iter()
         .map(|s| {

@@ -42,7 +42,11 @@ impl FilterPlugin for TaintToleration {
         "TaintToleration"
     }
 
+    #[inline]
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
+        if node.taints.is_empty() {
+            return Ok(());
+        }
         match untolerated_hard_taint(pod.spec, node) {
             Some(taint) => Err(Unfit::unresolvable(describe(taint))),
             None => Ok(()),
@@ -62,17 +66,14 @@ impl ScorePlugin for TaintTolerationScore {
         3
     }
 
+    #[inline]
     fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
-        let prefer: Vec<&Toleration> = pod
-            .spec
-            .tolerations
-            .iter()
-            .filter(|t| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule))
-            .collect();
+        // Only tolerations that apply to PreferNoSchedule taints count.
+        let prefer = |t: &&Toleration| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule);
         node.taints
             .iter()
             .filter(|taint| taint.effect == TaintEffect::PreferNoSchedule)
-            .filter(|taint| !prefer.iter().any(|t| tolerates(t, taint)))
+            .filter(|taint| !pod.spec.tolerations.iter().filter(prefer).any(|t| tolerates(t, taint)))
             .count() as i64
     }
 
