@@ -6,6 +6,7 @@
 //! - `cli`: exit codes, messages and the absence of output on bad input.
 //! - `bad_input`: every malformed scenario gets a clear, positioned error.
 //! - `containers`: crashes, hangs, OOM kills, restartPolicy and CrashLoopBackOff.
+//! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
 
 mod bad_input;
 mod cli;
@@ -18,4 +19,5 @@ mod properties;
 mod rollouts;
 mod scheduling;
 mod support;
+mod sweep;
 mod traffic;
