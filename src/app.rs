@@ -52,22 +52,38 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
     }
 }
 
+/// Checks scenario files, and files of Kubernetes manifests (each object as in a scenario).
 fn validate(args: ValidateArgs) -> u8 {
-    match load_all(&args.scenarios, &args.set) {
-        Some(scenarios) => {
-            for (s, path) in scenarios.iter().zip(&args.scenarios) {
-                println!(
-                    "{}: ok (scenario \"{}\", {} objects, {} timeline entries)",
-                    path.display(),
-                    s.name,
-                    s.objects.len(),
-                    s.timeline.len()
-                );
+    let mut code = EXIT_OK;
+    for path in &args.scenarios {
+        let manifests = scenario::is_manifest_file(path);
+        let loaded = if manifests { scenario::load_manifest_file(path) } else { scenario::load_file(path, &args.set) };
+        match loaded {
+            Ok(l) => {
+                print_diagnostics(&l.warnings);
+                let s = &l.scenario;
+                if manifests {
+                    println!("{}: ok (Kubernetes manifests, {} objects)", path.display(), s.objects.len());
+                } else {
+                    let sweep = s.sweep.as_ref().map_or(String::new(), |w| {
+                        format!(", a sweep of {} variants x {} seeds", w.variants.len(), w.seeds.len())
+                    });
+                    println!(
+                        "{}: ok (scenario \"{}\", {} objects, {} timeline entries{sweep})",
+                        path.display(),
+                        s.name,
+                        s.objects.len(),
+                        s.timeline.len()
+                    );
+                }
             }
-            EXIT_OK
+            Err(diagnostics) => {
+                print_diagnostics(&diagnostics);
+                code = EXIT_INVALID;
+            }
         }
-        None => EXIT_INVALID,
     }
+    code
 }
 
 fn run(args: RunArgs) -> u8 {

@@ -64,6 +64,25 @@ pub fn load_str(path: &Path, text: &str, overrides: &[String]) -> Result<Loaded,
     load_source(src, overrides, true)
 }
 
+/// Whether `path` holds Kubernetes manifests rather than a scenario: its first document is
+/// a mapping with `apiVersion` and `kind` (like `deploy/kubernetes/sweep-job.yaml`).
+pub fn is_manifest_file(path: &Path) -> bool {
+    let Ok(src) = source::read(path, path) else { return false };
+    let Ok(docs) = source::documents(&src) else { return false };
+    docs.iter()
+        .find(|d| !d.is_null())
+        .and_then(Value::as_mapping)
+        .is_some_and(|m| m.contains_key("apiVersion") && m.contains_key("kind") && !m.contains_key("objects"))
+}
+
+/// Loads a file of Kubernetes manifests (one or more documents) as a scenario that includes
+/// it, on the default cluster: every object is checked as in a scenario.
+pub fn load_manifest_file(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let text = format!("include: [{}]\n", serde_json::to_string(&name).unwrap_or_default());
+    load_str(path, &text, &[])
+}
+
 /// Reads the manifest files a scenario names, relative to the scenario's folder.
 pub(crate) struct Loader {
     dir: PathBuf,

@@ -198,3 +198,24 @@ fn a_scenario_without_a_sweep_section_cannot_sweep() {
     let bad = kubesim(&["sweep", s(&repo_path("scenarios/recreate.yaml")), "--shard", "4/4"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn the_kubernetes_job_manifests_validate() {
+    let output = kubesim(&[
+        "validate",
+        s(&repo_path("deploy/kubernetes/sweep-job.yaml")),
+        s(&repo_path("deploy/kubernetes/merge-job.yaml")),
+    ]);
+    ok(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("sweep-job.yaml: ok (Kubernetes manifests, 1 objects)"), "{stdout}");
+    // A misspelt field of the Job is an error, with the closest name.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(repo_path("deploy/kubernetes/sweep-job.yaml")).expect("job");
+    let bad = dir.path().join("job.yaml");
+    std::fs::write(&bad, text.replace("completionMode: Indexed", "completionMod: Indexed")).expect("write");
+    let output = kubesim(&["validate", s(&bad)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("job.yaml:") && stderr.contains("did you mean `completionMode`?"), "{stderr}");
+}
