@@ -173,7 +173,7 @@ fn decimals_for(span: f64) -> usize {
 
 /// Where run `i`'s faint point goes: left of its column's bar, spread in a fixed order.
 fn jitter(i: usize) -> f64 {
-    -0.22 + ((i as f64 * 0.618_033_988_749_895).fract() - 0.5) * 0.24
+    -0.2 + ((i as f64 * 0.618_033_988_749_895).fract() - 0.5) * 0.24
 }
 
 fn draw_sweep<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &SweepChart) -> Result<(), String>
@@ -188,7 +188,7 @@ where
     let mut ctx = ChartBuilder::on(&root)
         .caption(&chart.title, ("sans-serif", 22))
         .margin(16)
-        .x_label_area_size(44)
+        .x_label_area_size(70)
         .y_label_area_size(80)
         .build_cartesian_2d(-0.5..(n as f64 - 0.5), y_min..y_max)
         .map_err(err)?;
@@ -210,23 +210,27 @@ where
             c.values.iter().enumerate().map(|(k, v)| Circle::new((x + jitter(k), *v), 3, color.mix(0.3).filled()));
         ctx.draw_series(faint).map_err(err)?;
         if let Some((lo, hi)) = c.ci95 {
-            let bar = ErrorBar::new_vertical(x, lo, c.mean, hi, BLACK.stroke_width(2), 24);
-            ctx.draw_series(std::iter::once(bar)).map_err(err)?;
+            // The 95% CI: a vertical bar with whiskers.
+            let style = BLACK.stroke_width(2);
+            let lines =
+                [vec![(x, lo), (x, hi)], vec![(x - 0.05, lo), (x + 0.05, lo)], vec![(x - 0.05, hi), (x + 0.05, hi)]];
+            ctx.draw_series(lines.into_iter().map(|l| PathElement::new(l, style))).map_err(err)?;
         }
         if c.mean.is_finite() {
-            ctx.draw_series(std::iter::once(Circle::new((x, c.mean), 5, color.filled()))).map_err(err)?;
-            let d = decimals + 1;
-            let text = match c.ci95 {
-                Some((lo, hi)) => format!("mean {:.d$}, CI [{lo:.d$}, {hi:.d$}]", c.mean),
-                None => format!("mean {:.d$}", c.mean),
-            };
-            let style = TextStyle::from(("sans-serif", 14)).pos(Pos::new(HPos::Left, VPos::Center));
-            ctx.draw_series(std::iter::once(Text::new(text, (x + 0.08, c.mean), style))).map_err(err)?;
+            ctx.draw_series(std::iter::once(Circle::new((x, c.mean), 6, color.filled()))).map_err(err)?;
+            ctx.draw_series(std::iter::once(Circle::new((x, c.mean), 6, BLACK.stroke_width(1)))).map_err(err)?;
         }
-        // The variant's name under its column, outside the plotting area.
+        // Under the column, outside the plotting area: the variant's name, then its mean and CI.
         let (px, py) = ctx.backend_coord(&(x, y_min));
-        let style = TextStyle::from(("sans-serif", 16)).pos(Pos::new(HPos::Center, VPos::Top)).color(&color);
-        root.draw(&Text::new(c.name.clone(), (px, py + 6), style)).map_err(err)?;
+        let name_style = TextStyle::from(("sans-serif", 16)).pos(Pos::new(HPos::Center, VPos::Top)).color(&color);
+        root.draw(&Text::new(c.name.clone(), (px, py + 6), name_style)).map_err(err)?;
+        let d = decimals + 1;
+        let text = match c.ci95 {
+            Some((lo, hi)) => format!("mean {:.d$}  CI [{lo:.d$}, {hi:.d$}]", c.mean),
+            None => format!("mean {:.d$}", c.mean),
+        };
+        let stat_style = TextStyle::from(("sans-serif", 13)).pos(Pos::new(HPos::Center, VPos::Top));
+        root.draw(&Text::new(text, (px, py + 26), stat_style)).map_err(err)?;
     }
     root.present().map_err(err)
 }
