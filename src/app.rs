@@ -1,10 +1,11 @@
 //! What each subcommand does, for the binary: loading, running in parallel, progress,
 //! messages, exit codes (0 success, 1 simulation or I/O failure, 2 invalid input).
 
-use crate::cli::{Cli, Command, RunArgs, ValidateArgs};
+use crate::cli::{Cli, Command, MergeArgs, RunArgs, SweepArgs, ValidateArgs};
 use crate::model::spec::Scenario;
 use crate::output::{write_run, RunInfo};
 use crate::scenario::{self, Diagnostic};
+use crate::sweep::{MergeError, Sweep};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -20,6 +21,8 @@ pub const EXIT_INVALID: u8 = 2;
 pub fn main(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Merge(args) => merge(args),
         Command::Validate(args) => validate(args),
     }
 }
@@ -49,22 +52,38 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
     }
 }
 
+/// Checks scenario files, and files of Kubernetes manifests (each object as in a scenario).
 fn validate(args: ValidateArgs) -> u8 {
-    match load_all(&args.scenarios, &args.set) {
-        Some(scenarios) => {
-            for (s, path) in scenarios.iter().zip(&args.scenarios) {
-                println!(
-                    "{}: ok (scenario \"{}\", {} objects, {} timeline entries)",
-                    path.display(),
-                    s.name,
-                    s.objects.len(),
-                    s.timeline.len()
-                );
+    let mut code = EXIT_OK;
+    for path in &args.scenarios {
+        let manifests = scenario::is_manifest_file(path);
+        let loaded = if manifests { scenario::load_manifest_file(path) } else { scenario::load_file(path, &args.set) };
+        match loaded {
+            Ok(l) => {
+                print_diagnostics(&l.warnings);
+                let s = &l.scenario;
+                if manifests {
+                    println!("{}: ok (Kubernetes manifests, {} objects)", path.display(), s.objects.len());
+                } else {
+                    let sweep = s.sweep.as_ref().map_or(String::new(), |w| {
+                        format!(", a sweep of {} variants x {} seeds", w.variants.len(), w.seeds.len())
+                    });
+                    println!(
+                        "{}: ok (scenario \"{}\", {} objects, {} timeline entries{sweep})",
+                        path.display(),
+                        s.name,
+                        s.objects.len(),
+                        s.timeline.len()
+                    );
+                }
             }
-            EXIT_OK
+            Err(diagnostics) => {
+                print_diagnostics(&diagnostics);
+                code = EXIT_INVALID;
+            }
         }
-        None => EXIT_INVALID,
     }
+    code
 }
 
 fn run(args: RunArgs) -> u8 {
@@ -167,4 +186,157 @@ impl Progress {
             let _ = handle.join();
         }
     }
+}
+
+fn sweep(args: SweepArgs) -> u8 {
+    let loaded = match scenario::load_file(&args.scenario, &[]) {
+        Ok(loaded) => loaded,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics);
+            return EXIT_INVALID;
+        }
+    };
+    print_diagnostics(&loaded.warnings);
+    let Some(sweep) = Sweep::new(&loaded) else {
+        eprintln!(
+            "error: {}: the scenario has no `sweep:` section: add one with `seeds` and `variants` (see README, Sweeps), or use `kubesim run`",
+            args.scenario.display()
+        );
+        return EXIT_INVALID;
+    };
+    let shard = match crate::sweep::select_shard(args.shard, args.shards, |k| std::env::var(k).ok()) {
+        Ok(shard) => shard,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let all = sweep.runs();
+    let keys = shard.map_or_else(|| all.clone(), |(s, _)| s.select(&all));
+    if let (Some((s, source)), false) = (shard, args.quiet) {
+        eprintln!("shard {s} (from {source}): {} of the sweep's {} runs", keys.len(), all.len());
+    }
+    let threads = args.jobs.map_or_else(rayon::current_num_threads, |j| j as usize).min(keys.len().max(1));
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("error: cannot start {threads} threads: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let started = Instant::now();
+    let bar = run_bar(keys.len() as u64, args.quiet);
+    let result = pool.install(|| crate::sweep::run_all(&sweep, &keys, &args.out, threads, &|| bar.inc(1)));
+    bar.finish_and_clear();
+    let summaries = match result {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let dir = args.out.join(&sweep.name);
+    let wall = started.elapsed().as_secs_f64();
+    if let Some((s, _)) = shard {
+        let path = dir.join(s.file_name());
+        if let Err(e) = crate::output::write_atomic(&path, &crate::sweep::shard_manifest(&sweep, s, &keys)) {
+            eprintln!("error: {}: cannot write: {e}", path.display());
+            return EXIT_FAILURE;
+        }
+        if !args.quiet {
+            println!("{}: shard {s}: {} runs in {wall:.2}s -> {}", sweep.name, keys.len(), path.display());
+        }
+        return EXIT_OK;
+    }
+    let per_variant: Vec<Vec<Vec<u8>>> = summaries.chunks(sweep.seeds.len().max(1)).map(<[Vec<u8>]>::to_vec).collect();
+    let code = write_comparison(&dir, &sweep.name, &sweep.seeds, &sweep.variant_sets(), &per_variant, args.quiet);
+    if code == EXIT_OK && !args.quiet {
+        println!(
+            "{}: {} runs ({} variants x {} seeds) in {wall:.2}s on {threads} threads -> {}",
+            sweep.name,
+            keys.len(),
+            sweep.variants.len(),
+            sweep.seeds.len(),
+            dir.display()
+        );
+    }
+    code
+}
+
+fn write_comparison(
+    dir: &std::path::Path,
+    name: &str,
+    seeds: &[u64],
+    variants: &[(String, Vec<String>)],
+    summaries: &[Vec<Vec<u8>>],
+    quiet: bool,
+) -> u8 {
+    let c = match crate::sweep::comparison(name, seeds, variants, summaries) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    match crate::sweep::write_comparison(dir, &c) {
+        Ok(_) => {
+            if !quiet {
+                println!("{}", dir.join("comparison.csv").display());
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {}: cannot write the comparison: {e}", dir.display());
+            EXIT_FAILURE
+        }
+    }
+}
+
+fn merge(args: MergeArgs) -> u8 {
+    let (first, c) = match crate::sweep::merge(&args.dirs) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return match e {
+                MergeError::Invalid(_) => EXIT_INVALID,
+                MergeError::Io(_) => EXIT_FAILURE,
+            };
+        }
+    };
+    let dir = match &args.out {
+        Some(out) => out.join(&first.scenario),
+        None => first.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default(),
+    };
+    let code = match crate::sweep::write_comparison(&dir, &c) {
+        Ok(_) => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: {}: cannot write the comparison: {e}", dir.display());
+            EXIT_FAILURE
+        }
+    };
+    if code == EXIT_OK && !args.quiet {
+        println!(
+            "{}: merged {} shards ({} variants x {} seeds) -> {}",
+            first.scenario,
+            first.shard.count,
+            first.variants.len(),
+            first.seeds.len(),
+            dir.join("comparison.csv").display()
+        );
+    }
+    code
+}
+
+/// Runs done out of `total`, with the time left, on a terminal only.
+fn run_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{bar:40}] {pos}/{len} runs, {elapsed} elapsed, ETA {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
 }

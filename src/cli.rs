@@ -21,8 +21,48 @@ pub struct Cli {
 pub enum Command {
     /// Run scenarios and write their outputs to OUT/<name>/
     Run(RunArgs),
-    /// Check scenario files and print every problem; runs nothing
+    /// Run every variant of a scenario's `sweep:` with every seed, and compare the variants
+    Sweep(SweepArgs),
+    /// Combine the shards of one sweep (their folders) into one comparison
+    Merge(MergeArgs),
+    /// Check scenario files (or Kubernetes manifest files) and print every problem; runs nothing
     Validate(ValidateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// A scenario file with a `sweep:` section
+    #[arg(value_name = "SCENARIO.yaml")]
+    pub scenario: PathBuf,
+    /// Output folder: runs go to OUT/<name>/<variant>/seed-<n>/, the comparison to OUT/<name>/
+    #[arg(long, default_value = "output", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Threads to run on (default: all cores)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
+    /// Run only shard K of N (K from 0 to N-1) and write its manifest, not the comparison;
+    /// without it, JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID select the shard
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::sweep::Shard>,
+    /// The number of shards, when JOB_COMPLETION_INDEX gives the shard (or set KUBESIM_SHARDS)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub shards: Option<u32>,
+    /// No progress bar and no summary lines
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Folders holding shard manifests (OUT/<name>/ or OUT/), each named once or more
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Write the comparison to OUT/<name>/ (default: the folder of shard 0)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No summary lines
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]

@@ -16,6 +16,7 @@ pub mod output;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;
+pub mod sweep;
 pub mod traffic;
 
 pub use model::spec::Scenario;

@@ -946,6 +946,32 @@ pub struct Scenario {
     pub traffic: Vec<TrafficSpec>,
     /// The `faults:` section.
     pub faults: FaultsSpec,
+    /// The `sweep:` section (variants x seeds), for `kubesim sweep`; `kubesim run` ignores it.
+    pub sweep: Option<SweepSpec>,
+}
+
+/// The `sweep:` section: every variant runs with every seed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SweepSpec {
+    /// In order: `seeds: N` means 1..=N.
+    pub seeds: Vec<u64>,
+    /// In file order; the first is the baseline of the paired comparison.
+    pub variants: Vec<Variant>,
+}
+
+/// One variant of a sweep: a name (its output folder) and field overrides, as `--set`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    pub name: String,
+    /// (path, value as YAML text) in file order; `path=value` is the `--set` argument.
+    pub set: Vec<(String, String)>,
+}
+
+impl Variant {
+    /// The variant's overrides as `--set` arguments: `deployment/web.spec.replicas=3`.
+    pub fn set_args(&self) -> Vec<String> {
+        self.set.iter().map(|(path, value)| format!("{path}={value}")).collect()
+    }
 }
 
 /// Where a traffic source sends its requests.

@@ -5,6 +5,7 @@
 use crate::sim::Outcome;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
@@ -99,21 +100,139 @@ where
 
 /// Renders `chart` as `<dir>/<stem>.svg` and `.png` (written to temporary names first).
 pub fn render(dir: &Path, chart: &Chart) -> Result<Vec<PathBuf>, String> {
+    render_with(dir, &chart.file_stem, |root| draw(root, chart), |root| draw(root, chart))
+}
+
+/// Draws one picture twice, as SVG and as PNG, each written to a temporary name and renamed.
+fn render_with(
+    dir: &Path,
+    stem: &str,
+    svg_draw: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
+    png_draw: impl FnOnce(DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
+) -> Result<Vec<PathBuf>, String> {
     register_font();
-    let svg_path = dir.join(format!("{}.svg", chart.file_stem));
-    let png_path = dir.join(format!("{}.png", chart.file_stem));
+    let svg_path = dir.join(format!("{stem}.svg"));
+    let png_path = dir.join(format!("{stem}.png"));
     let mut svg = String::new();
-    draw(SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area(), chart)?;
+    svg_draw(SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area())?;
     super::write_atomic(&svg_path, svg.as_bytes()).map_err(|e| e.to_string())?;
     // The bitmap backend encodes by the file's extension, so the temporary name ends in .png.
-    let tmp = dir.join(format!(".{}.tmp-{}.png", chart.file_stem, std::process::id()));
-    let drawn = draw(BitMapBackend::new(&tmp, (WIDTH, HEIGHT)).into_drawing_area(), chart)
+    let tmp = dir.join(format!(".{stem}.tmp-{}.png", std::process::id()));
+    let drawn = png_draw(BitMapBackend::new(&tmp, (WIDTH, HEIGHT)).into_drawing_area())
         .and_then(|()| std::fs::rename(&tmp, &png_path).map_err(|e| e.to_string()));
     if drawn.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     drawn?;
     Ok(vec![svg_path, png_path])
+}
+
+/// One variant of a sweep chart: its runs' values (in seed order), their mean and 95% CI.
+pub struct SweepColumn {
+    pub name: String,
+    pub values: Vec<f64>,
+    pub mean: f64,
+    pub ci95: Option<(f64, f64)>,
+}
+
+/// A headline figure across the variants of a sweep.
+pub struct SweepChart {
+    pub file_stem: String,
+    pub title: String,
+    pub y_label: String,
+    pub columns: Vec<SweepColumn>,
+}
+
+/// Renders a sweep chart as `<dir>/<stem>.svg` and `.png`.
+pub fn render_sweep(dir: &Path, chart: &SweepChart) -> Result<Vec<PathBuf>, String> {
+    render_with(dir, &chart.file_stem, |root| draw_sweep(root, chart), |root| draw_sweep(root, chart))
+}
+
+/// The y range of a sweep chart: every value and interval, with a margin.
+fn sweep_y_range(chart: &SweepChart) -> (f64, f64) {
+    let all = chart
+        .columns
+        .iter()
+        .flat_map(|c| c.values.iter().copied().chain([c.mean]).chain(c.ci95.map(|x| x.0)).chain(c.ci95.map(|x| x.1)));
+    let (lo, hi) =
+        all.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = if hi > lo { (hi - lo) * 0.12 } else { lo.abs().max(1.0) * 0.1 };
+    (lo - pad, hi + pad)
+}
+
+/// Decimals that tell the ticks of a span apart.
+fn decimals_for(span: f64) -> usize {
+    if span <= 0.0 || !span.is_finite() {
+        return 2;
+    }
+    (2.0 - span.log10().floor()).clamp(0.0, 6.0) as usize
+}
+
+/// Where run `i`'s faint point goes: left of its column's bar, spread in a fixed order.
+fn jitter(i: usize) -> f64 {
+    -0.2 + ((i as f64 * 0.618_033_988_749_895).fract() - 0.5) * 0.24
+}
+
+fn draw_sweep<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &SweepChart) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let n = chart.columns.len().max(1);
+    let (y_min, y_max) = sweep_y_range(chart);
+    let decimals = decimals_for(y_max - y_min);
+    let mut ctx = ChartBuilder::on(&root)
+        .caption(&chart.title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(70)
+        .y_label_area_size(80)
+        .build_cartesian_2d(-0.5..(n as f64 - 0.5), y_min..y_max)
+        .map_err(err)?;
+    ctx.configure_mesh()
+        .disable_x_mesh()
+        .x_labels(0)
+        .x_desc("variant (faint points: one per seed; dot and bar: mean and 95% CI)")
+        .y_desc(chart.y_label.as_str())
+        .y_label_formatter(&|v| format!("{v:.decimals$}"))
+        .label_style(("sans-serif", 14))
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .draw()
+        .map_err(err)?;
+    for (i, c) in chart.columns.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let x = i as f64;
+        let faint =
+            c.values.iter().enumerate().map(|(k, v)| Circle::new((x + jitter(k), *v), 3, color.mix(0.3).filled()));
+        ctx.draw_series(faint).map_err(err)?;
+        if let Some((lo, hi)) = c.ci95 {
+            // The 95% CI: a vertical bar with whiskers.
+            let style = BLACK.stroke_width(2);
+            let lines =
+                [vec![(x, lo), (x, hi)], vec![(x - 0.05, lo), (x + 0.05, lo)], vec![(x - 0.05, hi), (x + 0.05, hi)]];
+            ctx.draw_series(lines.into_iter().map(|l| PathElement::new(l, style))).map_err(err)?;
+        }
+        if c.mean.is_finite() {
+            ctx.draw_series(std::iter::once(Circle::new((x, c.mean), 6, color.filled()))).map_err(err)?;
+            ctx.draw_series(std::iter::once(Circle::new((x, c.mean), 6, BLACK.stroke_width(1)))).map_err(err)?;
+        }
+        // Under the column, outside the plotting area: the variant's name, then its mean and CI.
+        let (px, py) = ctx.backend_coord(&(x, y_min));
+        let name_style = TextStyle::from(("sans-serif", 16)).pos(Pos::new(HPos::Center, VPos::Top)).color(&color);
+        root.draw(&Text::new(c.name.clone(), (px, py + 6), name_style)).map_err(err)?;
+        let d = decimals + 1;
+        let text = match c.ci95 {
+            Some((lo, hi)) => format!("mean {:.d$}  CI [{lo:.d$}, {hi:.d$}]", c.mean),
+            None => format!("mean {:.d$}", c.mean),
+        };
+        let stat_style = TextStyle::from(("sans-serif", 13)).pos(Pos::new(HPos::Center, VPos::Top));
+        root.draw(&Text::new(text, (px, py + 26), stat_style)).map_err(err)?;
+    }
+    root.present().map_err(err)
 }
 
 /// The charts of one run: ready pods by revision per Deployment, pods by phase, and how

@@ -12,7 +12,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-pub use summary::{summary_json, Summary};
+pub use summary::{summary_json, Summary, VERSION};
 
 /// How the run went on this machine: the one output that differs between runs.
 pub struct RunInfo {

@@ -23,6 +23,7 @@ mod registry;
 mod scheduling;
 mod source;
 pub mod suggest;
+mod sweep;
 mod timeline;
 mod traffic;
 mod validate;
@@ -31,7 +32,7 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use duration::parse_duration;
 pub use quantity::{parse_quantity, Quantity};
 
-use crate::model::spec::Scenario;
+use crate::model::spec::{Scenario, SweepSpec};
 use diagnostic::Report;
 use node::Node;
 use positions::{Anchor, YPath};
@@ -45,19 +46,41 @@ use std::rc::Rc;
 pub struct Loaded {
     pub scenario: Scenario,
     pub warnings: Vec<Diagnostic>,
+    /// With a `sweep:` section: the scenario with each variant's `set:` applied, in the
+    /// section's order (the seed is the scenario's; a sweep sets its own).
+    pub variants: Vec<Scenario>,
 }
 
 /// Loads and validates one scenario file; `overrides` are `--set PATH=VALUE` strings.
 pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, Vec<Diagnostic>> {
     let src = source::read(path, path).map_err(|d| vec![d])?;
-    load_source(src, overrides)
+    load_source(src, overrides, true)
 }
 
 /// Same from text already in memory; `path` names it in messages and anchors `include:`
 /// and `apply -f` paths.
 pub fn load_str(path: &Path, text: &str, overrides: &[String]) -> Result<Loaded, Vec<Diagnostic>> {
     let src = source::from_text(path, text.to_string()).map_err(|d| vec![d])?;
-    load_source(src, overrides)
+    load_source(src, overrides, true)
+}
+
+/// Whether `path` holds Kubernetes manifests rather than a scenario: its first document is
+/// a mapping with `apiVersion` and `kind` (like `deploy/kubernetes/sweep-job.yaml`).
+pub fn is_manifest_file(path: &Path) -> bool {
+    let Ok(src) = source::read(path, path) else { return false };
+    let Ok(docs) = source::documents(&src) else { return false };
+    docs.iter()
+        .find(|d| !d.is_null())
+        .and_then(Value::as_mapping)
+        .is_some_and(|m| m.contains_key("apiVersion") && m.contains_key("kind") && !m.contains_key("objects"))
+}
+
+/// Loads a file of Kubernetes manifests (one or more documents) as a scenario that includes
+/// it, on the default cluster: every object is checked as in a scenario.
+pub fn load_manifest_file(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let text = format!("include: [{}]\n", serde_json::to_string(&name).unwrap_or_default());
+    load_str(path, &text, &[])
 }
 
 /// Reads the manifest files a scenario names, relative to the scenario's folder.
@@ -101,7 +124,9 @@ impl Loader {
     }
 }
 
-fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnostic>> {
+/// Loads `src` with `sets` applied; `with_variants` also loads each sweep variant (which
+/// checks its `set:` paths as `--set` would).
+fn load_source(src: Rc<Source>, sets: &[String], with_variants: bool) -> Result<Loaded, Vec<Diagnostic>> {
     let mut r = Report::default();
     let mut root = scenario_root(&src).map_err(|d| vec![d])?;
     let ovs = overrides::parse_all(sets, &src.path, &mut r);
@@ -109,7 +134,7 @@ fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnosti
     let loc = Loc::new(&src, 0, YPath::root());
     let top = Node::root(&loc, &root);
     top.check_keys(&mut r, config::TOP_KEYS, "the scenario");
-    warn_later_sections(&top, &mut r);
+    let sweep = sweep::sweep(top.get("sweep"), &mut r);
     let stem = src.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
     let header = config::header(&top, &stem, &mut r);
     let loader = Loader { dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default() };
@@ -144,8 +169,55 @@ fn load_source(src: Rc<Source>, sets: &[String]) -> Result<Loaded, Vec<Diagnosti
         timeline,
         traffic,
         faults,
+        sweep,
     };
-    Ok(Loaded { scenario, warnings: r.diags })
+    let variants = match &scenario.sweep {
+        Some(spec) if with_variants => load_variants(&src, sets, &top, spec, &mut r),
+        _ => Vec::new(),
+    };
+    if r.has_errors() {
+        return Err(r.into_sorted());
+    }
+    Ok(Loaded { scenario, warnings: r.diags, variants })
+}
+
+/// Loads the scenario once per sweep variant, with the variant's `set:` after `sets`. A
+/// variant that does not load is reported at its `set:` entry (or at `set:` when only the
+/// entries together fail), with the problem the loader found.
+fn load_variants(src: &Rc<Source>, sets: &[String], top: &Node, spec: &SweepSpec, r: &mut Report) -> Vec<Scenario> {
+    let mut out = Vec::new();
+    let items = top.get("sweep").and_then(|s| s.get("variants")).map(|v| v.items()).unwrap_or_default();
+    for (variant, item) in spec.variants.iter().zip(&items) {
+        let with = |extra: &[String]| -> Vec<String> { sets.iter().chain(extra).cloned().collect() };
+        match load_source(Rc::clone(src), &with(&variant.set_args()), false) {
+            Ok(loaded) => out.push(loaded.scenario),
+            Err(diags) => {
+                let set = item.get("set").unwrap_or_else(|| item.clone());
+                let mut placed = false;
+                for (arg, (path, _)) in variant.set_args().iter().zip(&variant.set) {
+                    let Err(diags) = load_source(Rc::clone(src), &with(std::slice::from_ref(arg)), false) else {
+                        continue;
+                    };
+                    let at = set.get(path).unwrap_or_else(|| set.clone());
+                    report_variant_errors(&at, &variant.name, arg, &diags, r);
+                    placed = true;
+                }
+                if !placed {
+                    report_variant_errors(&set, &variant.name, &variant.set_args().join(" "), &diags, r);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The errors of a variant's load, placed at `at` in the sweep section.
+fn report_variant_errors(at: &Node, variant: &str, arg: &str, diags: &[Diagnostic], r: &mut Report) {
+    for d in diags.iter().filter(|d| d.is_error()) {
+        let what = d.message.strip_prefix(&format!("--set {arg}: ")).unwrap_or(&d.message);
+        let msg = format!("sweep variant \"{variant}\": set {arg}: {what}");
+        r.push(at.loc.error(&at.path, Anchor::Key, msg).with_help(d.help.clone()));
+    }
 }
 
 /// The scenario file's single document, which must be a mapping.
@@ -191,15 +263,6 @@ fn warn_kinds_not_simulated(objects: &[crate::model::spec::Object], file: &Path,
         let msg =
             format!("kinds not simulated yet by this version of kubesim (checked, then ignored): {}", kinds.join(", "));
         r.push(Diagnostic::warning(file, msg));
-    }
-}
-
-fn warn_later_sections(top: &Node, r: &mut Report) {
-    for key in ["sweep"] {
-        if let Some(n) = top.get(key) {
-            let text = format!("`{key}` is not simulated yet by this version of kubesim; ignored");
-            r.push(n.loc.warning(&n.path, Anchor::Key, text));
-        }
     }
 }
 

@@ -5,6 +5,7 @@
 use super::diagnostic::{Diagnostic, Report};
 use super::kinds;
 use super::positions::{Seg, YPath};
+use super::suggest::did_you_mean;
 use crate::model::spec::Kind;
 use serde_yaml::Value;
 use std::path::Path;
@@ -31,7 +32,10 @@ fn parse(s: &str) -> Result<Override, String> {
     let bad_path = || format!("invalid path \"{lhs}\": expected a path like spec.replicas or cluster.nodes[0].count");
     match lhs.split_once('/') {
         Some((kind, rest)) if !kind.contains('.') => {
-            let info = kinds::by_resource(kind).ok_or_else(|| format!("unknown kind \"{kind}\""))?;
+            let info = kinds::by_resource(kind).ok_or_else(|| {
+                let hint = did_you_mean(kind, kinds::resource_names()).map(|h| format!(" ({h})")).unwrap_or_default();
+                format!("unknown kind \"{kind}\"{hint}")
+            })?;
             if !rest.contains('.') {
                 return Err(format!("expected {kind}/NAME.field.path, like deployment/web.spec.replicas"));
             }
@@ -73,7 +77,12 @@ pub(crate) fn apply_objects(manifests: &mut [&mut Value], ovs: &[Override], file
         let Some(name) = best.map(str::to_string) else {
             let name = rest.split('.').next().unwrap_or("");
             let msg = format!("--set {}: {} \"{name}\" not found in the scenario", o.text, kind.resource());
-            r.push(Diagnostic::error(file, msg));
+            let names: Vec<&str> = manifests
+                .iter()
+                .filter(|m| m.get("kind").and_then(Value::as_str) == Some(kinds::info(*kind).name))
+                .filter_map(|m| m.get("metadata").and_then(|x| x.get("name")).and_then(Value::as_str))
+                .collect();
+            r.push(Diagnostic::error(file, msg).with_help(did_you_mean(name, names.iter().copied())));
             continue;
         };
         let Some(path) = YPath::parse(&rest[name.len() + 1..]) else {

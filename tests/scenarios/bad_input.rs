@@ -76,6 +76,9 @@ const CASES: &[(&str, &str, Option<usize>)] = &[
     ("faults-unknown-group.yaml", "faults.containers.group: no node group named \"workers\" in cluster.nodes", Some(11)),
     ("job-restart-always.yaml", "job/pi: spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\"", Some(10)),
     ("crash-after-in-words.yaml", "images.nginx:1.14.crashAfter: invalid duration \"soon\": expected a duration like 500ms, 30s, 5m, 1h30m", Some(2)),
+    ("sweep-unknown-key.yaml", "sweep.varaints: unknown field `varaints` in the sweep", Some(16)),
+    ("sweep-duplicate-variant.yaml", "sweep.variants[1].name: Duplicate value: \"surge-1\": each variant needs its own name", Some(19)),
+    ("sweep-unknown-set-path.yaml", "sweep variant \"surge-1\": set deployment/web.spec.strategy.rollingUpdate.maxSurgee=1: deployment/web: unknown field \"spec.strategy.rollingUpdate.maxSurgee\"", Some(18)),
 ];
 
 #[test]
@@ -113,6 +116,8 @@ fn suggestions_name_the_closest_valid_word() {
     assert_eq!(help("misspelt-kind.yaml"), "did you mean `Deployment`?");
     assert_eq!(help("misspelt-verb.yaml"), "did you mean `scale`?");
     assert_eq!(help("misspelt-top-level.yaml"), "did you mean `duration`?");
+    assert_eq!(help("sweep-unknown-key.yaml"), "did you mean `variants`?");
+    assert_eq!(help("sweep-unknown-set-path.yaml"), "did you mean `maxSurge`?");
     assert_eq!(help("misspelt-container-field.yaml"), "did you mean `image`?");
     assert_eq!(help("wrong-api-version.yaml"), "Deployment is in apiVersion `apps/v1`");
     assert!(help("tab-indentation.yaml").contains("tabs"));

@@ -7,6 +7,7 @@
 //! - `bad_input`: every malformed scenario gets a clear, positioned error.
 //! - `containers`: crashes, hangs, OOM kills, restartPolicy and CrashLoopBackOff.
 //! - `workloads`: Jobs, DaemonSets and StatefulSets.
+//! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
 
 mod bad_input;
 mod cli;
@@ -19,5 +20,6 @@ mod properties;
 mod rollouts;
 mod scheduling;
 mod support;
+mod sweep;
 mod traffic;
 mod workloads;

@@ -200,6 +200,7 @@ impl Case {
             timeline,
             traffic: Vec::new(),
             faults: Default::default(),
+            sweep: None,
         }
     }
 

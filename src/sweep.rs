@@ -1,0 +1,176 @@
+//! Sweeps: every variant of a scenario's `sweep:` section with every seed, in parallel, and
+//! the comparison of the variants.
+//!
+//! The run list is fixed: variants in file order, and for each its seeds in order. A run is
+//! the scenario with the variant's `set:` and that seed, exactly what `kubesim run --set ...
+//! --seed N` runs, written to `OUT/<name>/<variant>/seed-<n>/`. The comparison is computed
+//! from the runs' `summary.json` bytes in that order, whichever thread ran them and whichever
+//! shard, so it is the same with any `--jobs` and after `kubesim merge`.
+
+mod compare;
+mod shard;
+pub mod stats;
+
+pub use compare::{comparison, Comparison};
+pub use shard::{
+    manifest_json as shard_manifest, merge, read_manifests, select_shard, Manifest, MergeError, Shard, ShardSource,
+};
+
+use crate::model::spec::Scenario;
+use crate::output::charts::render_sweep;
+use crate::output::{summary_json, write_atomic, write_run, RunInfo, Summary};
+use crate::scenario::Loaded;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// A sweep ready to run: the variants (each a loaded scenario) and the seeds.
+pub struct Sweep {
+    pub name: String,
+    pub seeds: Vec<u64>,
+    pub variants: Vec<SweepVariant>,
+    /// A hash of everything that decides the runs' outputs (the loaded scenario of every
+    /// variant, the seeds), so that shards of different sweeps are not merged.
+    pub hash: String,
+}
+
+pub struct SweepVariant {
+    pub name: String,
+    /// The `--set` arguments of the variant.
+    pub set: Vec<String>,
+    pub scenario: Scenario,
+}
+
+/// One run of a sweep: a variant (its index) and a seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RunKey {
+    pub variant: usize,
+    pub seed: u64,
+}
+
+impl Sweep {
+    /// The sweep of a loaded scenario; None without a `sweep:` section.
+    pub fn new(loaded: &Loaded) -> Option<Sweep> {
+        let spec = loaded.scenario.sweep.as_ref()?;
+        let variants: Vec<SweepVariant> = spec
+            .variants
+            .iter()
+            .zip(&loaded.variants)
+            .map(|(v, s)| SweepVariant { name: v.name.clone(), set: v.set_args(), scenario: s.clone() })
+            .collect();
+        let mut hasher = Fnv::default();
+        hasher.write(format!("{:?}", spec.seeds).as_bytes());
+        for v in &variants {
+            hasher.write(format!("{}\n{:?}\n{:?}", v.name, v.set, v.scenario).as_bytes());
+        }
+        let hash = format!("{:016x}", hasher.0);
+        Some(Sweep { name: loaded.scenario.name.clone(), seeds: spec.seeds.clone(), variants, hash })
+    }
+
+    /// Every run, in the fixed order: variants in file order, then seeds in order.
+    pub fn runs(&self) -> Vec<RunKey> {
+        (0..self.variants.len())
+            .flat_map(|variant| self.seeds.iter().map(move |&seed| RunKey { variant, seed }))
+            .collect()
+    }
+
+    /// Where a run's files go: `OUT/<name>/<variant>/seed-<n>/`.
+    pub fn run_dir(&self, out: &Path, key: RunKey) -> PathBuf {
+        run_dir(&out.join(&self.name), &self.variants[key.variant].name, key.seed)
+    }
+
+    /// The names and `--set`s of the variants, for the comparison and the manifests.
+    pub fn variant_sets(&self) -> Vec<(String, Vec<String>)> {
+        self.variants.iter().map(|v| (v.name.clone(), v.set.clone())).collect()
+    }
+
+    /// The scenario of one run: the variant's, with the seed.
+    pub fn scenario(&self, key: RunKey) -> Scenario {
+        let mut s = self.variants[key.variant].scenario.clone();
+        s.seed = key.seed;
+        s
+    }
+}
+
+/// `<sweep dir>/<variant>/seed-<n>`.
+pub fn run_dir(sweep_dir: &Path, variant: &str, seed: u64) -> PathBuf {
+    sweep_dir.join(variant).join(format!("seed-{seed}"))
+}
+
+/// Runs `keys` on the current rayon pool and writes each run's files; returns each run's
+/// summary.json bytes in the order of `keys`. `done` is called after each run.
+pub fn run_all(
+    sweep: &Sweep,
+    keys: &[RunKey],
+    out: &Path,
+    threads: usize,
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<Vec<u8>>, String> {
+    keys.par_iter()
+        .map(|&key| {
+            let s = sweep.scenario(key);
+            let started = Instant::now();
+            let outcome = crate::simulate(&s, None);
+            let wall = started.elapsed().as_secs_f64();
+            let dir = sweep.run_dir(out, key);
+            write_run(&dir, &s, &outcome, &RunInfo { wall_time_s: wall, threads })
+                .map_err(|e| format!("{}: cannot write output: {e}", dir.display()))?;
+            done();
+            Ok(summary_json(&Summary::new(&s, &outcome)))
+        })
+        .collect()
+}
+
+/// Writes `comparison.csv`, `comparison.json` and the charts into the sweep's folder.
+pub fn write_comparison(sweep_dir: &Path, c: &Comparison) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(sweep_dir)?;
+    let mut written = Vec::new();
+    for (name, bytes) in [("comparison.csv", &c.csv), ("comparison.json", &c.json)] {
+        let path = sweep_dir.join(name);
+        write_atomic(&path, bytes)?;
+        written.push(path);
+    }
+    let charts = sweep_dir.join("charts");
+    std::fs::create_dir_all(&charts)?;
+    for chart in &c.charts {
+        let paths = render_sweep(&charts, chart)
+            .map_err(|e| std::io::Error::other(format!("chart {}: {e}", chart.file_stem)))?;
+        written.extend(paths);
+    }
+    Ok(written)
+}
+
+/// FNV-1a, 64 bits: a hash that is the same on every machine and in every Rust release.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_matches_the_reference_values() {
+        let hash = |s: &str| {
+            let mut h = Fnv::default();
+            h.write(s.as_bytes());
+            h.0
+        };
+        assert_eq!(hash(""), 0xcbf29ce484222325);
+        assert_eq!(hash("a"), 0xaf63dc4c8601ec8c);
+        assert_eq!(hash("foobar"), 0x85944171f73967e8);
+    }
+}
