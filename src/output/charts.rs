@@ -47,7 +47,13 @@ pub struct Chart {
     pub series: Vec<Series>,
     /// Fixed y range (fractions), or None to fit the data.
     pub y_max: Option<f64>,
+    /// Moments marked by a vertical line with a label (a rollout's start and end).
+    pub markers: Vec<(f64, String)>,
 }
+
+/// Per-object charts (one per Deployment, two per Service) are drawn for this many of each;
+/// a large cluster's time series still has every object.
+pub const MAX_OBJECT_CHARTS: usize = 12;
 
 fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> Result<(), String>
 where
@@ -87,6 +93,17 @@ where
         drawn
             .label(s.label.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+    }
+    let grey = RGBColor(110, 110, 110);
+    for (at, label) in &chart.markers {
+        let line = vec![(*at, 0.0), (*at, y_max)];
+        ctx.draw_series(DashedLineSeries::new(line, 4, 4, grey.stroke_width(1))).map_err(err)?;
+        ctx.draw_series(std::iter::once(Text::new(
+            label.clone(),
+            (*at + x_max * 0.004, y_max * 0.97),
+            ("sans-serif", 12).into_font().color(&grey),
+        )))
+        .map_err(err)?;
     }
     ctx.configure_series_labels()
         .background_style(WHITE.mix(0.85))
@@ -245,8 +262,16 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
         ts.rows.iter().filter_map(|(t, row)| row.get(i).copied().flatten().map(|v| (t.as_secs_f64(), v))).collect()
     };
     let mut charts = Vec::new();
-    for (k, (ns, name)) in ts.deployments().iter().enumerate() {
+    for (k, (ns, name)) in ts.deployments().iter().enumerate().take(MAX_OBJECT_CHARTS) {
         let key = crate::metrics::timeseries::column_name(ns, name);
+        let mut markers = Vec::new();
+        let rollouts = outcome.metrics.rollouts.rollouts.iter().filter(|r| r.deployment == key);
+        for (i, r) in rollouts.enumerate() {
+            markers.push((r.started.as_secs_f64(), format!("rollout {} starts", i + 1)));
+            if let Some(done) = r.completed {
+                markers.push((done.as_secs_f64(), format!("rollout {} done", i + 1)));
+            }
+        }
         // Desired and available first, so the per-revision lines are drawn over them.
         let mut series = vec![
             Series { label: "desired".into(), points: column(&format!("deployment/{key}/desired")), dashed: true },
@@ -263,9 +288,10 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
             y_label: "pods".into(),
             series,
             y_max: None,
+            markers,
         });
     }
-    for s in outcome.metrics.traffic.services.iter().filter(|s| s.run.requests > 0) {
+    for s in outcome.metrics.traffic.services.iter().filter(|s| s.run.requests > 0).take(MAX_OBJECT_CHARTS) {
         let key = &s.name;
         let requests = column(&format!("service/{key}/requests"));
         let errors = column(&format!("service/{key}/errors"));
@@ -281,6 +307,30 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
             y_label: "success".into(),
             series: vec![Series { label: "succeeded".into(), points: success, dashed: false }],
             y_max: Some(1.0),
+            markers: Vec::new(),
+        });
+        // Counts per sample interval, as rates: divide by the interval that ended at each sample.
+        let per_second = |counts: &[(f64, f64)]| -> Vec<(f64, f64)> {
+            let mut previous = 0.0;
+            counts
+                .iter()
+                .map(|&(t, n)| {
+                    let span = t - previous;
+                    previous = t;
+                    (t, if span > 0.0 { n / span } else { 0.0 })
+                })
+                .collect()
+        };
+        charts.push(Chart {
+            file_stem: format!("service-{}-requests", key.replace(':', "-")),
+            title: format!("service/{key}: requests and errors per second"),
+            y_label: "per second".into(),
+            series: vec![
+                Series { label: "requests".into(), points: per_second(&requests), dashed: false },
+                Series { label: "errors".into(), points: per_second(&errors), dashed: false },
+            ],
+            y_max: None,
+            markers: Vec::new(),
         });
         charts.push(Chart {
             file_stem: format!("service-{}-latency", key.replace(':', "-")),
@@ -291,6 +341,7 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
                 Series { label: "p99".into(), points: column(&format!("service/{key}/latency_p99_ms")), dashed: false },
             ],
             y_max: None,
+            markers: Vec::new(),
         });
     }
     charts.push(Chart {
@@ -302,6 +353,7 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
             Series { label: "pending".into(), points: column("cluster/all/pods_pending"), dashed: false },
         ],
         y_max: None,
+        markers: Vec::new(),
     });
     charts.push(Chart {
         file_stem: "allocation".into(),
@@ -312,6 +364,7 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
             Series { label: "memory".into(), points: column("cluster/all/memory_requested_frac"), dashed: false },
         ],
         y_max: Some(1.0),
+        markers: Vec::new(),
     });
     charts
 }
