@@ -112,15 +112,24 @@ fn run(args: RunArgs) -> u8 {
         }
     };
     let progress = Progress::new(&scenarios, args.quiet);
-    let results: Vec<Result<String, String>> = pool.install(|| {
-        scenarios.par_iter().enumerate().map(|(i, s)| run_one(s, &args.out, threads, &progress.done_us[i])).collect()
+    let results: Vec<Result<(String, String), String>> = pool.install(|| {
+        scenarios
+            .par_iter()
+            .enumerate()
+            .map(|(i, s)| run_one(s, &args.out, threads, &progress.done_us[i], args.watch))
+            .collect()
     });
     progress.finish();
     let mut code = EXIT_OK;
     for r in results {
         match r {
-            Ok(line) if !args.quiet => println!("{line}"),
-            Ok(_) => {}
+            Ok((line, watched)) => {
+                // The snapshots of each scenario in turn (runs in parallel, printed in order).
+                print!("{watched}");
+                if !args.quiet {
+                    println!("{line}");
+                }
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 code = EXIT_FAILURE;
@@ -130,14 +139,20 @@ fn run(args: RunArgs) -> u8 {
     code
 }
 
-fn run_one(s: &Scenario, out: &std::path::Path, threads: usize, done_us: &AtomicU64) -> Result<String, String> {
+fn run_one(
+    s: &Scenario,
+    out: &std::path::Path,
+    threads: usize,
+    done_us: &AtomicU64,
+    watch: Option<crate::engine::SimDuration>,
+) -> Result<(String, String), String> {
     let started = Instant::now();
-    let outcome = crate::simulate(s, Some(done_us));
+    let outcome = crate::simulate_watching(s, Some(done_us), watch);
     let wall = started.elapsed().as_secs_f64();
     let dir = out.join(&s.name);
     write_run(&dir, s, &outcome, &RunInfo { wall_time_s: wall, threads })
         .map_err(|e| format!("{}: cannot write output: {e}", dir.display()))?;
-    Ok(format!(
+    let line = format!(
         "{}: simulated {} in {:.2}s ({} events, {} pods) -> {}",
         s.name,
         crate::engine::SimDuration(s.duration.0),
@@ -145,7 +160,8 @@ fn run_one(s: &Scenario, out: &std::path::Path, threads: usize, done_us: &Atomic
         outcome.events_processed,
         outcome.store.pods.len(),
         dir.display()
-    ))
+    );
+    Ok((line, outcome.watch_log))
 }
 
 /// A progress bar over the virtual time of all runs, on a terminal only.

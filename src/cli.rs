@@ -85,6 +85,17 @@ pub struct RunArgs {
     /// No progress bar and no summary lines
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print `kubectl get deploy,pods`-style tables every INTERVAL of virtual time (e.g. 10s)
+    #[arg(long, value_name = "INTERVAL", value_parser = parse_interval)]
+    pub watch: Option<crate::engine::SimDuration>,
+}
+
+fn parse_interval(s: &str) -> Result<crate::engine::SimDuration, String> {
+    match crate::scenario::duration::parse_duration(s) {
+        Ok(d) if d.as_micros() > 0 => Ok(d),
+        Ok(_) => Err("the interval must be more than 0".into()),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Args, Debug)]

@@ -28,3 +28,13 @@ pub use sim::Outcome;
 pub fn simulate(scenario: &Scenario, progress: Option<&std::sync::atomic::AtomicU64>) -> Outcome {
     sim::Sim::new(scenario).with_progress(progress).run()
 }
+
+/// `simulate` with `kubectl get` snapshots every `watch` of virtual time (`--watch`), in
+/// `Outcome::watch_log`.
+pub fn simulate_watching(
+    scenario: &Scenario,
+    progress: Option<&std::sync::atomic::AtomicU64>,
+    watch: Option<engine::SimDuration>,
+) -> Outcome {
+    sim::Sim::new(scenario).with_progress(progress).with_watch(watch).run()
+}

@@ -50,6 +50,11 @@ impl<E> Kernel<E> {
         self.queue.push(self.now + after, event);
     }
 
+    /// The time of the next event, if any.
+    pub fn next_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
     /// Pops the next event no later than `until`, advancing the clock to its time.
     pub fn step_until(&mut self, until: SimTime) -> Option<E> {
         match self.queue.peek_time() {

@@ -5,6 +5,7 @@ pub mod recovery;
 pub mod rollouts;
 pub mod timeseries;
 pub mod traffic;
+pub mod watch;
 
 use crate::engine::SimTime;
 use crate::model::spec::{Action, Kind, KubectlCommand, ObjectSpec, Scenario};

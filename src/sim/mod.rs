@@ -96,6 +96,9 @@ pub struct Sim<'s> {
     dirty: BTreeSet<DeployId>,
     end: SimTime,
     progress: Option<&'s AtomicU64>,
+    /// `--watch` interval, and the snapshots so far.
+    watch: Option<SimDuration>,
+    watch_log: String,
 }
 
 /// What a finished run hands to the writers.
@@ -105,6 +108,8 @@ pub struct Outcome {
     pub metrics: Metrics,
     pub events_processed: u64,
     pub end: SimTime,
+    /// `--watch` snapshots, in order (empty without `--watch`).
+    pub watch_log: String,
 }
 
 impl<'s> Sim<'s> {
@@ -136,12 +141,20 @@ impl<'s> Sim<'s> {
             dirty: BTreeSet::new(),
             end: SimTime::ZERO + scenario.duration,
             progress: None,
+            watch: None,
+            watch_log: String::new(),
         }
     }
 
     /// Reports the virtual time reached through `progress` as the run goes.
     pub fn with_progress(mut self, progress: Option<&'s AtomicU64>) -> Self {
         self.progress = progress;
+        self
+    }
+
+    /// Takes a `kubectl get` snapshot every `interval` of virtual time (`--watch`).
+    pub fn with_watch(mut self, interval: Option<SimDuration>) -> Self {
+        self.watch = interval.filter(|i| i.as_micros() > 0);
         self
     }
 
@@ -160,7 +173,18 @@ impl<'s> Sim<'s> {
         }
         self.kernel.schedule_at(SimTime::ZERO, Event::Sample);
         self.start_traffic();
-        while let Some(event) = self.kernel.step_until(self.end) {
+        // `--watch` snapshots are taken between events, not as events, so that watching
+        // changes nothing (not even the count of events processed).
+        let mut next_watch = self.watch.map(|_| SimTime::ZERO);
+        loop {
+            if let Some(w) = next_watch.filter(|&w| w <= self.end) {
+                if self.kernel.next_time().is_none_or(|t| t > w) {
+                    self.watch_log.push_str(&crate::metrics::watch::snapshot(&self.store, w));
+                    next_watch = self.watch.map(|i| w + i);
+                    continue;
+                }
+            }
+            let Some(event) = self.kernel.step_until(self.end) else { break };
             self.handle(event);
             self.observe();
             if let Some(p) = self.progress {
@@ -185,6 +209,7 @@ impl<'s> Sim<'s> {
             recorder: self.recorder,
             metrics: self.metrics,
             end,
+            watch_log: self.watch_log,
         }
     }
 

@@ -105,3 +105,27 @@ fn the_report_is_one_page_with_the_figures_the_charts_and_the_data_inline() {
     assert!(html.len() < 4_000_000, "{} bytes", html.len());
     assert!(html.matches("<tr>").count() < 100);
 }
+
+#[test]
+fn watch_prints_kubectl_get_tables_at_virtual_intervals_and_changes_nothing() {
+    let (plain, watched) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    let file = repo_path("scenarios/nginx-rolling-update.yaml");
+    let file = file.to_str().expect("path");
+    let without = kubesim(&["run", "--quiet", file], plain.path());
+    let with = kubesim(&["run", "--quiet", "--watch", "30s", file], watched.path());
+    assert_eq!(with.status.code(), Some(0), "{}", String::from_utf8_lossy(&with.stderr));
+    assert!(without.stdout.is_empty());
+    let out = String::from_utf8_lossy(&with.stdout);
+    // 0s, 30s, ... 6m: 13 snapshots.
+    assert_eq!(out.matches("(virtual time) ---").count(), 13, "{out}");
+    assert!(out.contains("--- 1m30s (virtual time) ---"));
+    assert!(out.contains("NAME                        READY   UP-TO-DATE   AVAILABLE\ndeployment.apps/nginx-dep   "));
+    assert!(out.contains("READY   STATUS"));
+    assert!(out.contains("Running   0          "));
+    for f in ["summary.json", "events.csv", "pods.csv", "timeseries.csv"] {
+        let read = |d: &std::path::Path| std::fs::read(d.join("nginx-rolling-update").join(f)).expect("file");
+        assert!(read(plain.path()) == read(watched.path()), "{f} differs with --watch");
+    }
+    let bad = kubesim(&["run", "--watch", "soon", file], watched.path());
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -1,0 +1,197 @@
+//! `--watch INTERVAL`: what `watch kubectl get deploy,pods -o wide` would show, every
+//! INTERVAL of virtual time, as text. An observer: it reads the store and nothing else.
+
+use crate::engine::{SimDuration, SimTime};
+use crate::model::store::{ContainerState, Pod, PodPhase, Store};
+
+/// One snapshot: `kubectl get deploy` lines for the Deployments, then `kubectl get pods -o
+/// wide`-style lines (NAME READY STATUS RESTARTS AGE NODE) for the pods that exist.
+pub fn snapshot(store: &Store, now: SimTime) -> String {
+    let mut out = format!("--- {} (virtual time) ---\n", go_clock(now));
+    let deployments: Vec<Vec<String>> = store
+        .deployments
+        .iter()
+        .filter(|d| !d.deleted)
+        .map(|d| {
+            let (mut ready, mut updated, mut available) = (0, 0, 0);
+            for &rs in &d.replica_sets {
+                let r = &store.replica_sets[rs as usize];
+                let current = r.template_hash == d.template_hash;
+                for &p in &r.pods {
+                    let pod = &store.pods[p as usize];
+                    if !pod.is_active() {
+                        continue;
+                    }
+                    ready += i32::from(pod.is_ready());
+                    updated += i32::from(current);
+                    available += i32::from(pod.is_available(d.spec.min_ready_seconds, now));
+                }
+            }
+            vec![
+                format!("deployment.apps/{}", d.name),
+                format!("{ready}/{}", d.spec.replicas),
+                updated.to_string(),
+                available.to_string(),
+            ]
+        })
+        .collect();
+    if !deployments.is_empty() {
+        out.push_str(&table(&["NAME", "READY", "UP-TO-DATE", "AVAILABLE"], deployments));
+    }
+    let pods: Vec<Vec<String>> = store
+        .pods
+        .iter()
+        .filter(|p| !p.is_gone())
+        .map(|p| {
+            let ready = p.containers.iter().filter(|c| c.ready).count();
+            vec![
+                p.name.clone(),
+                format!("{ready}/{}", p.containers.len()),
+                status(p).to_string(),
+                p.restarts().to_string(),
+                human_duration(now.since(p.created)),
+                p.node.map_or_else(|| "<none>".to_string(), |n| store.nodes[n as usize].name.clone()),
+            ]
+        })
+        .collect();
+    if pods.is_empty() {
+        out.push_str("No resources found in default namespace.\n");
+    } else {
+        out.push_str(&table(&["NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE"], pods));
+    }
+    out
+}
+
+/// The STATUS column as kubectl prints it: Terminating while being deleted, else the first
+/// container's waiting or terminated reason, else the phase.
+fn status(p: &Pod) -> &str {
+    if p.terminating.is_some() {
+        return "Terminating";
+    }
+    if p.node.is_none() {
+        return "Pending";
+    }
+    for c in &p.containers {
+        match c.state {
+            ContainerState::Waiting(reason) => return reason,
+            ContainerState::Terminated(reason) if p.phase != PodPhase::Running => return reason,
+            _ => {}
+        }
+    }
+    match p.phase {
+        PodPhase::Pending => "Pending",
+        PodPhase::Running => "Running",
+        PodPhase::Succeeded => "Completed",
+        PodPhase::Failed => "Error",
+    }
+}
+
+/// Columns padded as kubectl's tabwriter does: each as wide as its widest cell, three spaces
+/// apart.
+fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        for (i, cell) in cells.iter().enumerate() {
+            out.push_str(cell);
+            if i < last {
+                out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 3));
+            }
+        }
+        out.push('\n');
+    };
+    line(header.to_vec());
+    for row in &rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+/// `1m30s`-style time of day since the start, for the snapshot's heading.
+fn go_clock(t: SimTime) -> String {
+    crate::model::events::go_duration(SimDuration(t.as_micros()))
+}
+
+/// kubectl's AGE: apimachinery's `duration.HumanDuration`.
+pub fn human_duration(d: SimDuration) -> String {
+    let seconds = d.as_micros() / 1_000_000;
+    if seconds < 120 {
+        return format!("{seconds}s");
+    }
+    let minutes = seconds / 60;
+    if minutes < 10 {
+        return match seconds % 60 {
+            0 => format!("{minutes}m"),
+            s => format!("{minutes}m{s}s"),
+        };
+    }
+    if minutes < 180 {
+        return format!("{minutes}m");
+    }
+    let hours = minutes / 60;
+    if hours < 8 {
+        return match minutes % 60 {
+            0 => format!("{hours}h"),
+            m => format!("{hours}h{m}m"),
+        };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    if hours < 24 * 8 {
+        return match hours % 24 {
+            0 => format!("{}d", hours / 24),
+            h => format!("{}d{h}h", hours / 24),
+        };
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{}d", hours / 24);
+    }
+    if hours < 24 * 365 * 8 {
+        return match (hours / 24) % 365 {
+            0 => format!("{}y", hours / 24 / 365),
+            d => format!("{}y{d}d", hours / 24 / 365),
+        };
+    }
+    format!("{}y", hours / 24 / 365)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_as_kubectl_prints_them() {
+        let s = SimDuration::from_secs;
+        let cases = [
+            (0, "0s"),
+            (59, "59s"),
+            (119, "119s"),
+            (120, "2m"),
+            (150, "2m30s"),
+            (600, "10m"),
+            (10_799, "179m"),
+            (10_800, "3h"),
+            (11_100, "3h5m"),
+            (28_800, "8h"),
+            (172_800, "2d"),
+            (183_600, "2d3h"),
+            (864_000, "10d"),
+        ];
+        for (secs, want) in cases {
+            assert_eq!(human_duration(s(secs)), want, "{secs}s");
+        }
+    }
+
+    #[test]
+    fn tables_pad_columns_three_spaces_past_the_widest_cell() {
+        let t = table(&["NAME", "READY"], vec![vec!["web-1".into(), "1/1".into()], vec!["w".into(), "0/1".into()]]);
+        assert_eq!(t, "NAME    READY\nweb-1   1/1\nw       0/1\n");
+    }
+}
