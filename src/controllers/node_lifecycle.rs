@@ -31,7 +31,7 @@ pub fn last_heartbeat(since: SimTime, now: SimTime, frequency: SimDuration) -> S
 /// The first monitor tick (multiples of `period` from time zero) strictly after `t`.
 pub fn tick_after(t: SimTime, period: SimDuration) -> SimTime {
     let p = period.as_micros().max(1);
-    SimTime((t.as_micros() / p + 1) * p)
+    SimTime((t.as_micros() / p).saturating_add(1).saturating_mul(p))
 }
 
 /// When the controller marks a node NotReady that last posted status at `last_heartbeat`:

@@ -125,6 +125,8 @@ impl Sim<'_> {
                     self.container_exited(pod, index, slot, cause.exit());
                 }
             }
+            // A cut-off kubelet never heard of the deletion; it stops the pod on reconnecting.
+            Step::Stop if !self.store.pods[pod as usize].node.is_none_or(|n| self.kubelet_connected(n)) => {}
             Step::Stop => self.stop_pod(pod),
             Step::Stopped { killed } => self.pod_stopped(pod, killed),
             Step::Gone => self.pod_gone(pod),
@@ -472,6 +474,10 @@ impl Sim<'_> {
     /// The pod is Ready when every app container is.
     fn update_pod_ready(&mut self, pod: PodId) {
         let now = self.kernel.now();
+        // A cut-off kubelet cannot post status: the API learns on reconnection.
+        if !self.store.pods[pod as usize].node.is_none_or(|n| self.kubelet_connected(n)) {
+            return;
+        }
         let p = &mut self.store.pods[pod as usize];
         let ready = p.terminating.is_none() && !p.containers.is_empty() && p.containers.iter().all(|c| c.ready);
         match (ready, p.ready_since) {

@@ -209,24 +209,54 @@ impl Sim<'_> {
         let now = self.kernel.now();
         let cp = &self.scenario.control_plane;
         let h = &mut self.nodes.health[node as usize];
-        let last = last_heartbeat(h.heartbeats_since, now, cp.node_status_update_frequency);
+        let was_down = h.is_down();
         if crash {
             h.kubelet_up = false;
         } else {
             h.connected = false;
         }
-        h.epoch += 1;
-        let epoch = h.epoch;
-        if !h.not_ready {
-            let at = not_ready_at(last, cp);
-            self.kernel.schedule_at(at, Event::NodeMonitor(node, epoch));
+        // Already silent (a cut-off node that now crashes): the controller's view is unchanged.
+        let mut still_not_ready = false;
+        if !was_down {
+            let last = last_heartbeat(h.heartbeats_since, now, cp.node_status_update_frequency);
+            h.epoch += 1;
+            let epoch = h.epoch;
+            if h.not_ready {
+                // Back and gone again before the controller saw it back: it is still NotReady.
+                still_not_ready = true;
+            } else {
+                let at = not_ready_at(last, cp);
+                self.kernel.schedule_at(at, Event::NodeMonitor(node, epoch));
+            }
         }
-        // The kubelet's own timers stop: a crashed one forgets, a cut-off one cannot report.
+        let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
+        if crash {
+            // A crashed kubelet forgets its timers, and its containers die with it. A cut-off
+            // kubelet keeps running its pods and timers; only the API cannot hear it.
+            for &pod in &pods {
+                self.store.pods[pod as usize].generation += 1;
+                self.server_lost(pod);
+            }
+        }
+        if still_not_ready {
+            self.mark_pods_not_ready(node);
+            if self.nodes.health[node as usize].no_execute {
+                self.taint_no_execute(node);
+            }
+        }
+    }
+
+    /// MarkPodsNotReady: the API's Ready condition of every pod on the node goes false, so
+    /// they leave their Services' endpoints (the kubelet's own view is unchanged).
+    fn mark_pods_not_ready(&mut self, node: NodeId) {
+        let now = self.kernel.now();
         let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
         for pod in pods {
-            self.store.pods[pod as usize].generation += 1;
-            if crash {
-                self.server_lost(pod);
+            let p = &mut self.store.pods[pod as usize];
+            if p.ready_since.take().is_some() {
+                let object = format!("pod/{}", p.name);
+                self.recorder.warning(now, "NodeNotReady", object, "Node is not ready".into());
+                self.pod_changed(pod);
             }
         }
     }
@@ -249,19 +279,7 @@ impl Sim<'_> {
         );
         // TaintNodesByCondition: no new pods, at once.
         self.add_taint(node, TaintEffect::NoSchedule);
-        // MarkPodsNotReady: the pods leave their Services' endpoints.
-        let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
-        for pod in pods {
-            let p = &mut self.store.pods[pod as usize];
-            if p.ready_since.take().is_some() {
-                for c in &mut p.containers {
-                    c.ready = false;
-                }
-                let object = format!("pod/{}", p.name);
-                self.recorder.warning(now, "NodeNotReady", object, "Node is not ready".into());
-                self.pod_changed(pod);
-            }
-        }
+        self.mark_pods_not_ready(node);
         let zone = self.nodes.health[node as usize].zone;
         let z = &mut self.nodes.zones[zone];
         z.queue.push_back(node);
@@ -402,17 +420,21 @@ impl Sim<'_> {
         if p.is_gone() {
             return;
         }
-        p.generation += 1;
+        if crashed {
+            p.generation += 1;
+        }
         let generation = p.generation;
         if p.terminating.is_some() {
+            // The deletion the kubelet could not hear (or a crashed one forgot).
+            p.generation += 1;
+            let generation = p.generation;
             self.kernel.schedule_at(now, Event::Kubelet(pod, generation, super::Step::Stop));
             return;
         }
         if matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
             return;
         }
-        let was_running = p.containers.iter().any(|c| c.started_at.is_some() || c.state == ContainerState::Running);
-        if crashed || !was_running {
+        if crashed {
             // Everything starts again from the sandbox; containers that ran count a restart.
             for c in &mut p.containers {
                 if c.state == ContainerState::Running {
@@ -428,13 +450,12 @@ impl Sim<'_> {
             }
             self.kernel.schedule_at(now, Event::Kubelet(pod, generation, super::Step::Admit));
         } else {
-            // Still running: its next status post says Ready again.
-            let ready = p.containers.iter().all(|c| c.state == ContainerState::Running);
+            // Reconnected: its timers ran all along; its next status post says what its
+            // probes say (Ready again if every container is).
+            let ready = !p.containers.is_empty() && p.containers.iter().all(|c| c.ready);
             if ready && p.ready_since.is_none() {
-                for c in &mut p.containers {
-                    c.ready = true;
-                }
                 p.ready_since = Some(now);
+                p.first_ready.get_or_insert(now);
             }
         }
         self.pod_changed(pod);
@@ -464,9 +485,14 @@ impl Sim<'_> {
         self.metrics.nodes_down_changed(&self.store, down, self.kernel.now());
     }
 
-    /// Whether the kubelet of `node` runs its timers now.
+    /// Whether the kubelet of `node` runs its timers now (a cut-off kubelet does).
     pub(super) fn kubelet_running(&self, node: NodeId) -> bool {
-        self.nodes.health.get(node as usize).is_none_or(|h| !h.is_down())
+        self.nodes.health.get(node as usize).is_none_or(|h| h.kubelet_up)
+    }
+
+    /// Whether the kubelet of `node` reaches the API server (hears deletions, posts status).
+    pub(super) fn kubelet_connected(&self, node: NodeId) -> bool {
+        self.nodes.health.get(node as usize).is_none_or(|h| h.connected)
     }
 
     /// Whether `node` has crashed (its pods neither serve nor answer).

@@ -179,8 +179,10 @@ impl Sim<'_> {
             return self.finish(id, stats, Err(Failure::NoEndpoints));
         };
         let timeout = self.traffic.sources[source as usize].spec.timeout;
-        if self.store.pods[pod as usize].node.is_some_and(|n| self.node_crashed(n)) {
-            // A crashed node answers nothing: the client waits for its timeout.
+        let p = &self.store.pods[pod as usize];
+        let hung = p.containers.first().and_then(|c| c.hangs_at).is_some_and(|h| h <= now);
+        if hung || p.node.is_some_and(|n| self.node_crashed(n)) {
+            // A crashed node, or a hung app, answers nothing: the client waits for its timeout.
             if let Some(open) = self.open_mut(id) {
                 open.service = stats;
             }
@@ -243,7 +245,8 @@ impl Sim<'_> {
         if let Some((next, done_at)) = c.started {
             self.kernel.schedule_at(done_at, Event::RequestDone(pod, next.id));
         }
-        let outcome = if now > c.finished.deadline { Err(Failure::Timeout) } else { Ok(c.finished.sent_at) };
+        // At the deadline itself the client has given up (as the timer judges it too).
+        let outcome = if now >= c.finished.deadline { Err(Failure::Timeout) } else { Ok(c.finished.sent_at) };
         self.finish(id, None, outcome);
     }
 

@@ -83,7 +83,8 @@ impl Server {
         let config = ServerConfig { concurrency: config.concurrency.max(1), ..config };
         Server {
             config,
-            in_flight: Vec::with_capacity(config.concurrency as usize),
+            // Grows as needed: a huge `concurrency` must not reserve memory up front.
+            in_flight: Vec::with_capacity((config.concurrency as usize).min(64)),
             queue: VecDeque::new(),
             draining: false,
         }

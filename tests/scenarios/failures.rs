@@ -419,3 +419,59 @@ fn a_drain_with_grace_period_0_stops_pods_at_once() {
         assert_eq!(took, Some(0.02), "{}", p.name);
     }
 }
+
+#[test]
+fn a_reconnected_node_keeps_its_kubelet_timers_and_its_pods_roll_later() {
+    let s = with_fault(
+        with_fault(load(WEB), 60, NodeFaultKind::Partition, "worker-2"),
+        200,
+        NodeFaultKind::Recover,
+        "worker-2",
+    );
+    let mut s = s;
+    s.timeline.push(TimelineEntry {
+        at: at(300),
+        text: "kubectl rollout restart deployment/web".into(),
+        action: Action::Kubectl(KubectlCommand::RolloutRestart {
+            target: ObjectRef { kind: Kind::Deployment, namespace: "default".into(), name: "web".into() },
+        }),
+    });
+    let o = kubesim::simulate(&s, None);
+    assert_eq!(o.metrics.pods_evicted, 0, "back before the 300s toleration ran out");
+    let rollout = &o.metrics.rollouts.rollouts;
+    assert!(
+        rollout.last().is_some_and(|r| r.completed.is_some()),
+        "the rollout after the reconnection completes: {rollout:?}"
+    );
+    // The old pods of the reconnected node were stopped by its kubelet.
+    let node = o.store.node_by_name["worker-2"];
+    assert!(o.store.pods.iter().filter(|p| p.node == Some(node) && p.revision == 1).all(|p| p.deleted.is_some()));
+}
+
+#[test]
+fn a_cut_off_node_that_then_crashes_is_still_evicted_on_time() {
+    let s = with_fault(
+        with_fault(load(WEB), 60, NodeFaultKind::Partition, "worker-2"),
+        80,
+        NodeFaultKind::Fail,
+        "worker-2",
+    );
+    let o = kubesim::simulate(&s, None);
+    assert_eq!(event_times(&o, "NodeNotReady")[0].0, 115.0, "from the last heartbeat before the cut");
+    let evictions: Vec<f64> = event_times(&o, "TaintManagerEviction").iter().map(|e| e.0).collect();
+    assert_eq!(evictions, vec![415.0, 415.0]);
+}
+
+#[test]
+fn a_node_that_fails_again_before_it_is_seen_back_is_evicted_all_the_same() {
+    let s = load(WEB);
+    let s = with_fault(s, 60, NodeFaultKind::Fail, "worker-2");
+    let s = with_fault(s, 200, NodeFaultKind::Recover, "worker-2");
+    let s = with_fault(s, 202, NodeFaultKind::Fail, "worker-2");
+    let o = kubesim::simulate(&s, None);
+    assert!(event_times(&o, "NodeReady").is_empty(), "never seen back");
+    assert_eq!(event_times(&o, "TaintManagerEviction").len(), 2);
+    let node = o.store.node_by_name["worker-2"];
+    assert!(o.store.pods.iter().filter(|p| p.is_active()).all(|p| p.node != Some(node)));
+    assert_eq!(o.store.pods.iter().filter(|p| p.is_active() && p.is_ready()).count(), 6);
+}

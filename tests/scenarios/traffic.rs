@@ -360,3 +360,39 @@ fn applying_a_new_canary_weight_moves_the_split_from_10_to_50_to_100_percent() {
     }
     assert_eq!(o.metrics.traffic.total.errors, 0, "{:?}", o.metrics.traffic.failures);
 }
+
+#[test]
+fn a_hung_app_answers_nothing_so_its_requests_time_out() {
+    let text = "
+name: hang
+seed: 3
+duration: 90s
+cluster:
+  nodes: [{name: node, count: 1}]
+images:
+  app:1: {pull: 1s, start: 0s, livenessFailAfter: 40s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: app}
+    spec:
+      replicas: 1
+      selector: {matchLabels: {app: app}}
+      template:
+        metadata: {labels: {app: app}}
+        spec: {containers: [{name: app, image: 'app:1'}]}
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: app}
+    spec: {selector: {app: app}, ports: [{port: 80}]}
+traffic:
+  - target: service/app
+    rate: {steps: [{at: 10s, rate: 10/s}]}
+    timeout: 1s
+";
+    let o = run_text(text);
+    // No probe takes it out of the endpoints: from the hang (~41.5s) every request times out.
+    let timeouts = failures(&o, Failure::Timeout) as f64;
+    assert!((440.0..540.0).contains(&timeouts), "{:?}", o.metrics.traffic.failures);
+    assert_eq!(o.metrics.traffic.total.errors as f64, timeouts);
+}

@@ -10,7 +10,7 @@ pub fn resolve(value: &IntOrPercent, total: i32, round_up: bool) -> i32 {
         IntOrPercent::Percent(p) => {
             let scaled = i64::from(p) * i64::from(total);
             let v = if round_up { (scaled + 99).div_euclid(100) } else { scaled.div_euclid(100) };
-            v as i32
+            v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
         }
     }
 }
