@@ -57,6 +57,11 @@ impl Metrics {
         self.recovery.observe(store, d, now);
     }
 
+    /// A pod changed (before the observers look at its Deployment).
+    pub fn pod_changed(&mut self, store: &Store, pod: PodId) {
+        self.rollouts.pod_changed(store, pod);
+    }
+
     pub fn fault_started(&mut self, what: &str, now: SimTime) {
         self.recovery.fault_started(what, now);
     }

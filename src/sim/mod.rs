@@ -317,6 +317,7 @@ impl<'s> Sim<'s> {
 
     /// A pod changed: its owner's controller hears of it.
     fn pod_changed(&mut self, pod: PodId) {
+        self.metrics.pod_changed(&self.store, pod);
         self.pod_changed_for_services(pod);
         match self.store.pods[pod as usize].owner {
             Some(PodOwner::ReplicaSet(rs)) => self.enqueue_rs(rs),
