@@ -11,27 +11,15 @@ pub fn snapshot(store: &Store, now: SimTime) -> String {
     let deployments: Vec<Vec<String>> = store
         .deployments
         .iter()
-        .filter(|d| !d.deleted)
-        .map(|d| {
-            let (mut ready, mut updated, mut available) = (0, 0, 0);
-            for &rs in &d.replica_sets {
-                let r = &store.replica_sets[rs as usize];
-                let current = r.template_hash == d.template_hash;
-                for &p in &r.pods {
-                    let pod = &store.pods[p as usize];
-                    if !pod.is_active() {
-                        continue;
-                    }
-                    ready += i32::from(pod.is_ready());
-                    updated += i32::from(current);
-                    available += i32::from(pod.is_available(d.spec.min_ready_seconds, now));
-                }
-            }
+        .enumerate()
+        .filter(|(_, d)| !d.deleted)
+        .map(|(i, d)| {
+            let c = super::rollouts::pod_counts(store, i as crate::model::store::DeployId, now);
             vec![
                 format!("deployment.apps/{}", d.name),
-                format!("{ready}/{}", d.spec.replicas),
-                updated.to_string(),
-                available.to_string(),
+                format!("{}/{}", c.ready, d.spec.replicas),
+                c.updated.to_string(),
+                c.available.to_string(),
             ]
         })
         .collect();

@@ -126,29 +126,22 @@ impl Sim<'_> {
 
     /// The node group (`cluster.nodes[].name`) a node belongs to.
     fn group_of(&self, node: NodeId) -> Option<String> {
-        let mut first: NodeId = 0;
-        for g in &self.scenario.nodes {
-            if node < first + g.count {
-                return Some(g.name.clone());
-            }
-            first += g.count;
-        }
-        None
+        self.group_ranges().find(|(_, ids)| ids.contains(&node)).map(|(name, _)| name.to_string())
     }
 
     /// The nodes of a group (`cluster.nodes[].name`), or all.
     pub(super) fn group_nodes(&self, group: Option<&str>) -> Vec<NodeId> {
-        let mut out = Vec::new();
-        let mut next: NodeId = 0;
-        for g in &self.scenario.nodes {
-            for _ in 0..g.count {
-                if group.is_none_or(|name| name == g.name) {
-                    out.push(next);
-                }
-                next += 1;
-            }
-        }
-        out
+        self.group_ranges().filter(|(name, _)| group.is_none_or(|g| g == *name)).flat_map(|(_, ids)| ids).collect()
+    }
+
+    /// Each node group with the ids its nodes were created with, in order.
+    fn group_ranges(&self) -> impl Iterator<Item = (&str, std::ops::Range<NodeId>)> {
+        let mut first: NodeId = 0;
+        self.scenario.nodes.iter().map(move |g| {
+            let ids = first..first + g.count;
+            first += g.count;
+            (g.name.as_str(), ids)
+        })
     }
 
     /// A random fault fires: the node fails, or comes back; the next one is drawn from the
