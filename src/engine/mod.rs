@@ -57,16 +57,11 @@ impl<E> Kernel<E> {
 
     /// Pops the next event no later than `until`, advancing the clock to its time.
     pub fn step_until(&mut self, until: SimTime) -> Option<E> {
-        match self.queue.peek_time() {
-            Some(t) if t <= until => {
-                let (t, e) = self.queue.pop()?;
-                debug_assert!(t >= self.now, "virtual time went backwards");
-                self.now = t;
-                self.processed += 1;
-                Some(e)
-            }
-            _ => None,
-        }
+        let (t, e) = self.queue.pop_until(until)?;
+        debug_assert!(t >= self.now, "virtual time went backwards");
+        self.now = t;
+        self.processed += 1;
+        Some(e)
     }
 
     /// Moves the clock to `t` (the end of the run) without an event.
