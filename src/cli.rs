@@ -88,6 +88,9 @@ pub struct RunArgs {
     /// Print `kubectl get deploy,pods`-style tables every INTERVAL of virtual time (e.g. 10s)
     #[arg(long, value_name = "INTERVAL", value_parser = parse_interval)]
     pub watch: Option<crate::engine::SimDuration>,
+    /// Break the wall time down by component (scheduler, controllers, kubelet, traffic, ...) in run.json
+    #[arg(long)]
+    pub profile: bool,
 }
 
 fn parse_interval(s: &str) -> Result<crate::engine::SimDuration, String> {

@@ -36,5 +36,22 @@ pub fn simulate_watching(
     progress: Option<&std::sync::atomic::AtomicU64>,
     watch: Option<engine::SimDuration>,
 ) -> Outcome {
-    sim::Sim::new(scenario).with_progress(progress).with_watch(watch).run()
+    simulate_with(scenario, progress, &RunOptions { watch, profile: false })
+}
+
+/// How to watch a run: none of these change what it simulates.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// `--watch`: `kubectl get` snapshots every interval of virtual time.
+    pub watch: Option<engine::SimDuration>,
+    /// `--profile`: wall time per component, in `Outcome::wall_profile`.
+    pub profile: bool,
+}
+
+pub fn simulate_with(
+    scenario: &Scenario,
+    progress: Option<&std::sync::atomic::AtomicU64>,
+    options: &RunOptions,
+) -> Outcome {
+    sim::Sim::new(scenario).with_progress(progress).with_watch(options.watch).with_wall_profile(options.profile).run()
 }

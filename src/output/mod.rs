@@ -36,13 +36,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
-/// Writes every file of one run into `dir` and returns their paths.
+/// Writes every file of one run into `dir` and returns their paths. `run.json` comes last so
+/// that, with `--profile`, it can tell how long writing the others took.
 pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunInfo) -> io::Result<Vec<PathBuf>> {
+    let writing = std::time::Instant::now();
     fs::create_dir_all(dir)?;
     let summary = Summary::new(scenario, outcome);
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("summary.json", summary_json(&summary)),
-        ("run.json", summary::run_json(&summary, outcome, info)),
         ("timeseries.csv", csv_files::timeseries(outcome)?),
         ("pods.csv", csv_files::pods(outcome)?),
         ("events.csv", csv_files::events(outcome)?),
@@ -65,6 +66,9 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
     }
     let path = dir.join("report.html");
     write_atomic(&path, &report::run_report(scenario, &summary, outcome, &pngs))?;
+    written.push(path);
+    let path = dir.join("run.json");
+    write_atomic(&path, &summary::run_json(&summary, outcome, info, writing.elapsed().as_secs_f64()))?;
     written.push(path);
     Ok(written)
 }

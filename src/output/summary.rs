@@ -185,9 +185,11 @@ pub fn summary_json(summary: &Summary) -> Vec<u8> {
     bytes
 }
 
-pub fn run_json(summary: &Summary, outcome: &Outcome, info: &RunInfo) -> Vec<u8> {
+/// `run.json`: how the run went on this machine. With `--profile`, `profile` breaks the wall
+/// time down: seconds and events per component, and `output_s` for writing the other files.
+pub fn run_json(summary: &Summary, outcome: &Outcome, info: &RunInfo, output_s: f64) -> Vec<u8> {
     let events_per_s = if info.wall_time_s > 0.0 { outcome.events_processed as f64 / info.wall_time_s } else { 0.0 };
-    let v = json!({
+    let mut v = json!({
         "scenario": summary.fields.get("scenario"),
         "kubesim_version": VERSION,
         "wall_time_s": info.wall_time_s,
@@ -195,6 +197,13 @@ pub fn run_json(summary: &Summary, outcome: &Outcome, info: &RunInfo) -> Vec<u8>
         "events_processed": outcome.events_processed,
         "threads": info.threads,
     });
+    if let (Some(profile), Some(fields)) = (&outcome.wall_profile, v.as_object_mut()) {
+        let mut components = serde_json::Map::new();
+        for (name, seconds, events) in profile.rows() {
+            components.insert(name.to_string(), json!({ "seconds": seconds, "events": events }));
+        }
+        fields.insert("profile".into(), json!({ "components": components, "output_s": output_s }));
+    }
     let mut bytes = serde_json::to_vec_pretty(&v).unwrap_or_default();
     bytes.push(b'\n');
     bytes

@@ -9,6 +9,7 @@ mod jobs;
 mod kubelet;
 mod nodes;
 mod objects;
+pub mod profile;
 mod scheduling;
 mod services;
 mod statefulsets;
@@ -99,6 +100,8 @@ pub struct Sim<'s> {
     /// `--watch` interval, and the snapshots so far.
     watch: Option<SimDuration>,
     watch_log: String,
+    /// `--profile`: wall time per component (outside the model).
+    wall_profile: Option<profile::WallProfile>,
 }
 
 /// What a finished run hands to the writers.
@@ -110,6 +113,8 @@ pub struct Outcome {
     pub end: SimTime,
     /// `--watch` snapshots, in order (empty without `--watch`).
     pub watch_log: String,
+    /// `--profile`'s wall time per component (`None` without `--profile`).
+    pub wall_profile: Option<profile::WallProfile>,
 }
 
 impl<'s> Sim<'s> {
@@ -143,7 +148,14 @@ impl<'s> Sim<'s> {
             progress: None,
             watch: None,
             watch_log: String::new(),
+            wall_profile: None,
         }
+    }
+
+    /// Measures wall time per component (`--profile`).
+    pub fn with_wall_profile(mut self, on: bool) -> Self {
+        self.wall_profile = on.then(profile::WallProfile::default);
+        self
     }
 
     /// Reports the virtual time reached through `progress` as the run goes.
@@ -185,8 +197,12 @@ impl<'s> Sim<'s> {
                 }
             }
             let Some(event) = self.kernel.step_until(self.end) else { break };
-            self.handle(event);
-            self.observe();
+            if self.wall_profile.is_some() {
+                self.handle_profiled(event);
+            } else {
+                self.handle(event);
+                self.observe();
+            }
             if let Some(p) = self.progress {
                 if self.kernel.processed() % 4096 == 0 {
                     p.store(self.kernel.now().as_micros(), Ordering::Relaxed);
@@ -210,6 +226,22 @@ impl<'s> Sim<'s> {
             metrics: self.metrics,
             end,
             watch_log: self.watch_log,
+            wall_profile: self.wall_profile,
+        }
+    }
+
+    /// `handle` and `observe`, each timed for `--profile`.
+    fn handle_profiled(&mut self, event: Event) {
+        let component = profile::Component::of(&event);
+        let started = std::time::Instant::now();
+        self.handle(event);
+        let handled = started.elapsed();
+        let observing = std::time::Instant::now();
+        self.observe();
+        let observed = observing.elapsed();
+        if let Some(p) = self.wall_profile.as_mut() {
+            p.add(component, handled, true);
+            p.add(profile::Component::Observers, observed, false);
         }
     }
 
