@@ -3,6 +3,7 @@
 
 pub mod recovery;
 pub mod rollouts;
+pub mod tally;
 pub mod timeseries;
 pub mod traffic;
 pub mod watch;
@@ -25,6 +26,8 @@ pub struct Metrics {
     pub pods_preempted: u64,
     pub traffic: TrafficMetrics,
     pub recovery: recovery::RecoveryTracker,
+    /// Pod counts per ReplicaSet and cluster-wide, kept pod by pod for the samples.
+    pub tally: tally::PodTally,
 }
 
 impl Metrics {
@@ -41,6 +44,7 @@ impl Metrics {
             pods_unschedulable_max: 0,
             pods_evicted: 0,
             pods_preempted: 0,
+            tally: tally::PodTally::default(),
         }
     }
 
@@ -60,6 +64,7 @@ impl Metrics {
     /// A pod changed (before the observers look at its Deployment).
     pub fn pod_changed(&mut self, store: &Store, pod: PodId) {
         self.rollouts.pod_changed(store, pod);
+        self.tally.pod_changed(store, pod);
     }
 
     pub fn fault_started(&mut self, what: &str, now: SimTime) {
@@ -80,7 +85,11 @@ impl Metrics {
     }
 
     pub fn sample(&mut self, store: &Store, now: SimTime) {
-        self.timeseries.sample(store, now, &self.traffic.services);
+        #[cfg(debug_assertions)]
+        if let Err(drift) = self.tally.verify(store, now) {
+            panic!("the pod tally drifted from a recount at {}: {drift}", now.secs_millis());
+        }
+        self.timeseries.sample(store, now, &self.traffic.services, &self.tally);
         self.traffic.close_interval();
     }
 }

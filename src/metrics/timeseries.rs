@@ -1,9 +1,10 @@
 //! The time series: one row per sample, one column per `KIND/NAME/SERIES`.
 
 use super::rollouts::pod_counts_visiting;
+use super::tally::PodTally;
 use super::traffic::ServiceStats;
 use crate::engine::SimTime;
-use crate::model::store::{PodPhase, Store};
+use crate::model::store::Store;
 use std::collections::BTreeMap;
 
 pub struct TimeSeries {
@@ -76,14 +77,22 @@ impl TimeSeries {
     }
 
     /// One row; `services` are the traffic figures, whose intervals end now.
-    pub fn sample(&mut self, store: &Store, now: SimTime, services: &[ServiceStats]) {
+    pub fn sample(&mut self, store: &Store, now: SimTime, services: &[ServiceStats], tally: &PodTally) {
         let mut row = Vec::with_capacity(self.columns.len());
         for i in 0..self.deployments.len() {
             let (ns, name) = &self.deployments[i];
             let mut revisions: BTreeMap<i64, u32> = BTreeMap::new();
             match store.find_deployment(ns, name) {
                 Some(d) => {
-                    let c = pod_counts_visiting(store, d, now, |pod| *revisions.entry(pod.revision).or_insert(0) += 1);
+                    let c = match tally.deployment_counts(store, d) {
+                        Some(c) => {
+                            revisions = tally.ready_by_revision(d);
+                            c
+                        }
+                        None => {
+                            pod_counts_visiting(store, d, now, |pod| *revisions.entry(pod.revision).or_insert(0) += 1)
+                        }
+                    };
                     let desired = store.deployments[d as usize].spec.replicas;
                     row.extend([desired, c.ready, c.available, c.updated].map(|v| Some(f64::from(v))));
                 }
@@ -101,17 +110,7 @@ impl TimeSeries {
                 i.p99_ms(),
             ]);
         }
-        let (mut pending, mut running) = (0u32, 0u32);
-        for p in &store.pods {
-            if p.is_gone() {
-                continue;
-            }
-            match p.phase {
-                PodPhase::Pending if p.terminating.is_none() => pending += 1,
-                PodPhase::Running => running += 1,
-                _ => {}
-            }
-        }
+        let (pending, running) = (tally.pending, tally.running);
         let nodes_ready = store.nodes.iter().filter(|n| n.ready).count();
         let (mut cpu, mut cpu_cap, mut mem, mut mem_cap) = (0i64, 0i64, 0i64, 0i64);
         for n in &store.nodes {
