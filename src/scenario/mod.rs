@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod duration;
 mod faults;
 mod fields;
+mod hpa;
 mod kinds;
 mod kubectl;
 mod manifest;
