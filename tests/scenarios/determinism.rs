@@ -21,6 +21,7 @@ const SCENARIOS: [&str; 6] = [
     "scenarios/node-failure.yaml",
     "scenarios/canary-ingress.yaml",
     "scenarios/batch-and-daemons.yaml",
+    "scenarios/hpa-traffic-step.yaml",
 ];
 
 fn run_all(out: &Path, jobs: &str) {
