@@ -161,6 +161,9 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
     if info.kind == Kind::HorizontalPodAutoscaler {
         return super::hpa::parse(c, v);
     }
+    if info.kind == Kind::Rollout {
+        return super::rollout::parse(c, v);
+    }
     if !info.typed || api != info.api_versions.first().copied().unwrap_or("") {
         return untyped(c, v);
     }

@@ -21,6 +21,7 @@ pub mod positions;
 mod priority;
 pub mod quantity;
 mod registry;
+mod rollout;
 mod scheduling;
 mod source;
 pub mod suggest;

@@ -83,6 +83,9 @@ const CASES: &[(&str, &str, Option<usize>)] = &[
     ("hpa-external-metric.yaml", "horizontalpodautoscaler/web: spec.metrics[0].type: Unsupported value: \"External\": not supported by kubesim yet", Some(19)),
     ("hpa-unknown-pods-metric.yaml", "spec.metrics[0].pods.metric.name: Unsupported value: \"requests_per_secnd\": kubesim computes only the request rate per pod", Some(20)),
     ("hpa-misspelt-field.yaml", "horizontalpodautoscaler/web: unknown field \"spec.minReplica\"", Some(18)),
+    ("rollout-not-supported-yet.yaml", "rollout/web: Rollout (argoproj.io/v1alpha1) was read and checked, but kubesim does not simulate Rollouts yet", Some(3)),
+    ("rollout-weight-over-100.yaml", "rollout/web: spec.strategy.canary.steps[0].setWeight: Invalid value: 120: SetWeight needs to be between 0 and 100", Some(15)),
+    ("rollout-misspelt-step.yaml", "rollout/web: unknown field \"spec.strategy.canary.steps[0].setWieght\"", Some(15)),
     ("autoscale-without-max.yaml", "`kubectl autoscale deployment web --min=2 --cpu-percent=50`: error: --max=MAXPODS is required and must be at least 1, max: -1", Some(14)),
 ];
 

@@ -14,7 +14,7 @@ const FILES: [&str; 8] = [
     "charts/allocation.svg",
     "charts/allocation.png",
 ];
-const SCENARIOS: [&str; 6] = [
+const SCENARIOS: [&str; 7] = [
     "scenarios/nginx-rolling-update.yaml",
     "scenarios/rolling-update-default.yaml",
     "scenarios/recreate.yaml",
