@@ -76,7 +76,7 @@ impl Sim<'_> {
             let running = p.phase == PodPhase::Running
                 && !p.is_gone()
                 && p.started.is_some()
-                && p.node.is_some_and(|n| !self.nodes.health.get(n as usize).is_some_and(|h| !h.kubelet_up));
+                && p.node.is_some_and(|n| self.nodes.health.get(n as usize).is_none_or(|h| h.kubelet_up));
             if !running {
                 *scrape = Scrape::default();
                 continue;

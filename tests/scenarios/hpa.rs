@@ -29,7 +29,7 @@ fn at(o: &Outcome, column: &str, t: f64) -> Option<f64> {
 fn assert_within_scale_up_policy(start: i32, events: &[(f64, i32)]) {
     let mut sizes: Vec<(f64, i32)> = vec![(0.0, start)];
     for &(t, n) in events {
-        let before = sizes.iter().filter(|(s, _)| *s <= t - 15.0).last().map_or(start, |x| x.1);
+        let before = sizes.iter().rev().find(|(s, _)| *s <= t - 15.0).map_or(start, |x| x.1);
         let base = sizes.last().map_or(start, |x| x.1);
         if n > base {
             assert!(n <= (2 * before).max(before + 4), "{base} -> {n} at {t}s (15s earlier: {before})");
