@@ -5,6 +5,7 @@ pub mod daemonset;
 pub mod deployment;
 pub mod disruption;
 pub mod endpoints;
+pub mod hpa;
 pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;

@@ -36,7 +36,7 @@ impl Metrics {
         let service_columns: Vec<String> =
             services.iter().map(|(ns, name)| timeseries::column_name(ns, name)).collect();
         Metrics {
-            timeseries: TimeSeries::new(&deployment_keys(scenario), &service_columns),
+            timeseries: TimeSeries::new(&deployment_keys(scenario), &service_columns, &hpa_keys(scenario)),
             recovery: recovery::RecoveryTracker::default(),
             traffic: TrafficMetrics::new(&service_columns, !scenario.traffic.is_empty()),
             rollouts: RolloutTracker::default(),
@@ -133,6 +133,24 @@ fn deployment_keys(scenario: &Scenario) -> Vec<(String, String)> {
     });
     for obj in scenario.objects.iter().chain(timeline_objects) {
         if obj.id.kind == Kind::Deployment && matches!(obj.spec, ObjectSpec::Deployment { .. }) {
+            let key = (obj.id.namespace.clone(), obj.id.name.clone());
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
+}
+
+/// `namespace/name` of every HPA the run can have (objects, then the timeline's), in order.
+fn hpa_keys(scenario: &Scenario) -> Vec<(String, String)> {
+    let mut keys = Vec::new();
+    let timeline_objects = scenario.timeline.iter().flat_map(|e| match &e.action {
+        Action::Kubectl(KubectlCommand::Apply { objects } | KubectlCommand::Create { objects }) => objects.as_slice(),
+        _ => &[],
+    });
+    for obj in scenario.objects.iter().chain(timeline_objects) {
+        if matches!(obj.spec, ObjectSpec::HorizontalPodAutoscaler { .. }) {
             let key = (obj.id.namespace.clone(), obj.id.name.clone());
             if !keys.contains(&key) {
                 keys.push(key);

@@ -12,6 +12,8 @@ pub struct TimeSeries {
     /// (namespace, name) of each tracked Deployment, in column order.
     deployments: Vec<(String, String)>,
     services: usize,
+    /// (namespace, name) of each tracked HorizontalPodAutoscaler, in column order.
+    hpas: Vec<(String, String)>,
     /// Per sample: the time and one value per column (None where it does not apply yet).
     pub rows: Vec<(SimTime, Vec<Option<f64>>)>,
     /// Per tracked Deployment (column order): revision -> ready pods at each sample, for the
@@ -20,6 +22,8 @@ pub struct TimeSeries {
 }
 
 const DEPLOYMENT_SERIES: [&str; 4] = ["desired", "ready", "available", "updated"];
+/// Per HPA: its status at its last sync (`kubectl get hpa`'s REPLICAS and TARGETS).
+pub const HPA_SERIES: [&str; 3] = ["current_replicas", "desired_replicas", "cpu_utilization"];
 const SERVICE_SERIES: [&str; 5] = ["endpoints", "requests", "errors", "latency_p50_ms", "latency_p99_ms"];
 const CLUSTER_SERIES: [&str; 5] =
     ["pods_pending", "pods_running", "nodes_ready", "cpu_requested_frac", "memory_requested_frac"];
@@ -35,7 +39,7 @@ pub fn column_name(namespace: &str, name: &str) -> String {
 
 impl TimeSeries {
     /// `services`: column names (`web`, `ns:web`) of the Services, in the traffic metrics' order.
-    pub fn new(deployments: &[(String, String)], services: &[String]) -> Self {
+    pub fn new(deployments: &[(String, String)], services: &[String], hpas: &[(String, String)]) -> Self {
         let mut columns = Vec::new();
         for (ns, name) in deployments {
             for s in DEPLOYMENT_SERIES {
@@ -47,6 +51,11 @@ impl TimeSeries {
                 columns.push(format!("service/{name}/{s}"));
             }
         }
+        for (ns, name) in hpas {
+            for s in HPA_SERIES {
+                columns.push(format!("hpa/{}/{s}", column_name(ns, name)));
+            }
+        }
         for s in CLUSTER_SERIES {
             columns.push(format!("cluster/all/{s}"));
         }
@@ -54,6 +63,7 @@ impl TimeSeries {
             columns,
             deployments: deployments.to_vec(),
             services: services.len(),
+            hpas: hpas.to_vec(),
             rows: Vec::new(),
             ready_by_revision: vec![BTreeMap::new(); deployments.len()],
         }
@@ -109,6 +119,28 @@ impl TimeSeries {
                 i.p50_ms(),
                 i.p99_ms(),
             ]);
+        }
+        for (ns, name) in &self.hpas {
+            match store.find_hpa(ns, name).map(|h| &store.hpas[h as usize]) {
+                Some(h) => {
+                    let cpu = h.spec.metrics.iter().position(|m| {
+                        matches!(
+                            m,
+                            crate::model::spec::HpaMetric::Resource {
+                                resource: crate::model::spec::HpaResource::Cpu,
+                                target: crate::model::spec::ResourceTarget::Utilization(_)
+                            }
+                        )
+                    });
+                    let util = cpu.and_then(|i| h.status.current_metrics.get(i).copied().flatten());
+                    row.extend([
+                        h.status.current_replicas.map(f64::from),
+                        h.status.desired_replicas.map(f64::from),
+                        util.map(|u| u as f64),
+                    ]);
+                }
+                None => row.extend([None; 3]),
+            }
         }
         let (pending, running) = (tally.pending, tally.running);
         let nodes_ready = store.nodes.iter().filter(|n| n.ready).count();

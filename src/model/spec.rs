@@ -382,6 +382,133 @@ pub struct StatefulSetSpec {
     pub min_ready_seconds: i32,
 }
 
+/// What an HPA scales: a Deployment, StatefulSet or ReplicaSet in the HPA's namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScaleTargetRef {
+    pub kind: Kind,
+    pub name: String,
+}
+
+/// A resource an HPA can measure, as metrics-server reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HpaResource {
+    Cpu,
+    Memory,
+}
+
+impl HpaResource {
+    pub fn name(self) -> &'static str {
+        match self {
+            HpaResource::Cpu => "cpu",
+            HpaResource::Memory => "memory",
+        }
+    }
+}
+
+/// A `Resource` metric's target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResourceTarget {
+    /// `averageUtilization`: percent of the pods' requests.
+    Utilization(i32),
+    /// `averageValue`, in thousandths (millicores, millibytes) as Kubernetes' MilliValue.
+    AverageValue(i64),
+}
+
+/// The `Pods` metric names kubesim computes, all the same thing: requests served per
+/// second per pod (over metrics-server's window).
+pub const REQUEST_RATE_METRICS: &[&str] =
+    &["requests_per_second", "requests-per-second", "http_requests_per_second", "http_requests"];
+
+/// One entry of an HPA's `spec.metrics`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HpaMetric {
+    Resource {
+        resource: HpaResource,
+        target: ResourceTarget,
+    },
+    /// A `Pods` metric kubesim computes from the served requests (requests per second per
+    /// pod); `average_milli` is the `averageValue` target in thousandths.
+    Pods {
+        name: String,
+        average_milli: i64,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalingPolicyType {
+    Pods,
+    Percent,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScalingPolicy {
+    pub kind: ScalingPolicyType,
+    pub value: i32,
+    pub period_seconds: i32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelectPolicy {
+    Max,
+    Min,
+    Disabled,
+}
+
+/// `behavior.scaleUp` or `behavior.scaleDown`, with Kubernetes' defaults filled in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScalingRules {
+    /// None: the controller's `--horizontal-pod-autoscaler-downscale-stabilization` (scale
+    /// down only; scale up defaults to 0).
+    pub stabilization_window_seconds: Option<i32>,
+    pub select_policy: SelectPolicy,
+    pub policies: Vec<ScalingPolicy>,
+}
+
+impl ScalingRules {
+    /// scaleUp's defaults (GenerateHPAScaleUpRules): no stabilisation, the larger of +100%
+    /// and +4 pods every 15s.
+    pub fn default_scale_up() -> Self {
+        ScalingRules {
+            stabilization_window_seconds: Some(0),
+            select_policy: SelectPolicy::Max,
+            policies: vec![
+                ScalingPolicy { kind: ScalingPolicyType::Percent, value: 100, period_seconds: 15 },
+                ScalingPolicy { kind: ScalingPolicyType::Pods, value: 4, period_seconds: 15 },
+            ],
+        }
+    }
+
+    /// scaleDown's defaults (GenerateHPAScaleDownRules): the controller's window (300s),
+    /// up to 100% every 15s.
+    pub fn default_scale_down() -> Self {
+        ScalingRules {
+            stabilization_window_seconds: None,
+            select_policy: SelectPolicy::Max,
+            policies: vec![ScalingPolicy { kind: ScalingPolicyType::Percent, value: 100, period_seconds: 15 }],
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HpaBehavior {
+    pub scale_up: ScalingRules,
+    pub scale_down: ScalingRules,
+}
+
+/// An autoscaling/v2 HorizontalPodAutoscaler (v1 converted), with defaults applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HpaSpec {
+    pub target: ScaleTargetRef,
+    /// Default 1.
+    pub min_replicas: i32,
+    pub max_replicas: i32,
+    /// Default: cpu at 80% utilisation.
+    pub metrics: Vec<HpaMetric>,
+    /// None: the controller's normalisation without behavior (scale up at most to
+    /// max(2 x current, 4), scale down after the stabilisation window), as in Kubernetes.
+    pub behavior: Option<HpaBehavior>,
+}
+
 /// Object identity: kind, namespace and name, as in `default/web-5d8f-x2k9q`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectRef {
@@ -507,6 +634,9 @@ pub enum ObjectSpec {
     Ingress {
         labels: Labels,
         spec: IngressSpec,
+    },
+    HorizontalPodAutoscaler {
+        spec: HpaSpec,
     },
     /// A kind that is parsed and validated but not simulated yet (listed in a warning).
     NotSimulated,
@@ -647,6 +777,11 @@ pub struct ImageBehavior {
     /// `runFor`: how long the process works before it exits 0 (drawn anew at every start),
     /// as a batch job's does; None: it runs until stopped.
     pub run_for: Option<ServiceTime>,
+    /// `cpuPerRequest`: CPU time one served request costs, in nano-core-seconds (`20m`
+    /// means 0.02 core-seconds, 20 ms of one core). Turns served requests into CPU usage.
+    pub cpu_per_request_nanos: i64,
+    /// `cpuIdle`: CPU the container uses with no requests, in nanocores (`5m`).
+    pub cpu_idle_nanos: i64,
 }
 
 impl Default for ImageBehavior {
@@ -666,6 +801,8 @@ impl Default for ImageBehavior {
             liveness_fail_after: None,
             memory_usage_bytes: None,
             run_for: None,
+            cpu_per_request_nanos: 0,
+            cpu_idle_nanos: 0,
         }
     }
 }
@@ -713,6 +850,22 @@ pub struct ControlPlane {
     /// A zone with at least this share of nodes not ready (and at least 3) is unhealthy
     /// (`unhealthyZoneThreshold`, 0.55).
     pub unhealthy_zone_threshold: f64,
+    /// HPA controller: how often each HPA is reconciled
+    /// (`--horizontal-pod-autoscaler-sync-period`, 15s).
+    pub hpa_sync_period: SimDuration,
+    /// ... the ratio band within which it does not scale (`--horizontal-pod-autoscaler-tolerance`, 0.1).
+    pub hpa_tolerance: f64,
+    /// ... the scale-down stabilisation window (`--horizontal-pod-autoscaler-downscale-stabilization`, 5m).
+    pub hpa_downscale_stabilization: SimDuration,
+    /// ... CPU samples of pods younger than this are distrusted
+    /// (`--horizontal-pod-autoscaler-cpu-initialization-period`, 5m).
+    pub hpa_cpu_initialization_period: SimDuration,
+    /// ... an unready pod that turned unready within this of its start was never ready
+    /// (`--horizontal-pod-autoscaler-initial-readiness-delay`, 30s).
+    pub hpa_initial_readiness_delay: SimDuration,
+    /// metrics-server: how often it scrapes the kubelets, and so the window over which a
+    /// pod's CPU use is averaged (`--metric-resolution`, 15s).
+    pub metrics_resolution: SimDuration,
 }
 
 impl Default for ControlPlane {
@@ -733,6 +886,12 @@ impl Default for ControlPlane {
             secondary_node_eviction_rate: 0.01,
             large_cluster_size_threshold: 50,
             unhealthy_zone_threshold: 0.55,
+            hpa_sync_period: SimDuration::from_secs(15),
+            hpa_tolerance: 0.1,
+            hpa_downscale_stabilization: SimDuration::from_secs(300),
+            hpa_cpu_initialization_period: SimDuration::from_secs(300),
+            hpa_initial_readiness_delay: SimDuration::from_secs(30),
+            metrics_resolution: SimDuration::from_secs(15),
         }
     }
 }

@@ -17,6 +17,7 @@ pub type DeployId = u32;
 pub type JobId = u32;
 pub type DaemonSetId = u32;
 pub type StatefulSetId = u32;
+pub type HpaId = u32;
 
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -387,6 +388,30 @@ pub struct Pdb {
     pub max_unavailable: Option<super::spec::IntOrPercent>,
 }
 
+/// A HorizontalPodAutoscaler and its status.
+#[derive(Clone, Debug)]
+pub struct Hpa {
+    pub namespace: String,
+    pub name: String,
+    pub spec: super::spec::HpaSpec,
+    /// What the controller remembers between syncs (recommendations, scale events).
+    pub memory: crate::controllers::hpa::HpaMemory,
+    pub status: HpaStatus,
+    pub deleted: bool,
+}
+
+/// `status` of an HPA, as `kubectl get hpa` shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HpaStatus {
+    /// The target's replicas at the last sync (None before the first).
+    pub current_replicas: Option<i32>,
+    pub desired_replicas: Option<i32>,
+    /// Per `spec.metrics` entry: the utilisation (percent of requests) or the average
+    /// value (thousandths) measured at the last sync, None when it could not be.
+    pub current_metrics: Vec<Option<i64>>,
+    pub last_scale_time: Option<SimTime>,
+}
+
 /// The whole cluster.
 #[derive(Default)]
 pub struct Store {
@@ -398,6 +423,7 @@ pub struct Store {
     pub jobs: Vec<Job>,
     pub daemon_sets: Vec<DaemonSet>,
     pub stateful_sets: Vec<StatefulSet>,
+    pub hpas: Vec<Hpa>,
     pub namespaces: BTreeSet<String>,
     pub node_by_name: BTreeMap<String, NodeId>,
     pub pod_by_name: BTreeMap<(String, String), PodId>,
@@ -406,6 +432,7 @@ pub struct Store {
     pub job_by_name: BTreeMap<(String, String), JobId>,
     pub daemon_set_by_name: BTreeMap<(String, String), DaemonSetId>,
     pub stateful_set_by_name: BTreeMap<(String, String), StatefulSetId>,
+    pub hpa_by_name: BTreeMap<(String, String), HpaId>,
     /// Pods bound to a node and not gone, by (namespace, label key, label value): how the
     /// scheduler finds the pods a selector matches without scanning them all.
     pub bound_by_label: BTreeMap<(String, String, String), BTreeSet<PodId>>,
@@ -487,6 +514,25 @@ impl Store {
         ss.deleted = true;
         let key = (ss.namespace.clone(), ss.name.clone());
         self.stateful_set_by_name.remove(&key);
+    }
+
+    pub fn find_hpa(&self, namespace: &str, name: &str) -> Option<HpaId> {
+        self.hpa_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    pub fn add_hpa(&mut self, hpa: Hpa) -> HpaId {
+        let id = self.hpas.len() as HpaId;
+        self.hpa_by_name.insert((hpa.namespace.clone(), hpa.name.clone()), id);
+        self.hpas.push(hpa);
+        id
+    }
+
+    /// Removes an HPA from its index (its row stays for the record).
+    pub fn remove_hpa(&mut self, id: HpaId) {
+        let h = &mut self.hpas[id as usize];
+        h.deleted = true;
+        let key = (h.namespace.clone(), h.name.clone());
+        self.hpa_by_name.remove(&key);
     }
 
     pub fn find_rs(&self, kind: RsKind, namespace: &str, name: &str) -> Option<RsId> {

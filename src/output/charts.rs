@@ -291,6 +291,33 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
             markers,
         });
     }
+    let hpas = ts.columns.iter().filter_map(|c| c.strip_prefix("hpa/")?.strip_suffix("/current_replicas"));
+    for key in hpas.take(MAX_OBJECT_CHARTS) {
+        charts.push(Chart {
+            file_stem: format!("hpa-{}", key.replace(':', "-")),
+            title: format!("hpa/{key}: replicas and cpu utilization (% of request) at each sync"),
+            y_label: "replicas, %".into(),
+            series: vec![
+                Series {
+                    label: "current replicas".into(),
+                    points: column(&format!("hpa/{key}/current_replicas")),
+                    dashed: false,
+                },
+                Series {
+                    label: "desired replicas".into(),
+                    points: column(&format!("hpa/{key}/desired_replicas")),
+                    dashed: true,
+                },
+                Series {
+                    label: "cpu utilization %".into(),
+                    points: column(&format!("hpa/{key}/cpu_utilization")),
+                    dashed: false,
+                },
+            ],
+            y_max: None,
+            markers: Vec::new(),
+        });
+    }
     for s in outcome.metrics.traffic.services.iter().filter(|s| s.run.requests > 0).take(MAX_OBJECT_CHARTS) {
         let key = &s.name;
         let requests = column(&format!("service/{key}/requests"));

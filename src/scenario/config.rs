@@ -308,6 +308,12 @@ fn control_plane(cp: Option<Node>, r: &mut Report) -> ControlPlane {
         "secondaryNodeEvictionRate",
         "largeClusterSizeThreshold",
         "unhealthyZoneThreshold",
+        "horizontalPodAutoscalerSyncPeriod",
+        "horizontalPodAutoscalerTolerance",
+        "horizontalPodAutoscalerDownscaleStabilization",
+        "horizontalPodAutoscalerCpuInitializationPeriod",
+        "horizontalPodAutoscalerInitialReadinessDelay",
+        "metricsResolution",
     ];
     cp.check_keys(r, &keys, "cluster.controlPlane");
     let dur = |k: &str, r: &mut Report| cp.get(k).and_then(|n| n.duration(r));
@@ -333,8 +339,28 @@ fn control_plane(cp: Option<Node>, r: &mut Report) -> ControlPlane {
         out.endpoint_propagation = d;
     }
     for (key, field) in [
+        ("horizontalPodAutoscalerDownscaleStabilization", &mut out.hpa_downscale_stabilization),
+        ("horizontalPodAutoscalerCpuInitializationPeriod", &mut out.hpa_cpu_initialization_period),
+        ("horizontalPodAutoscalerInitialReadinessDelay", &mut out.hpa_initial_readiness_delay),
+    ] {
+        if let Some(d) = dur(key, r) {
+            *field = d;
+        }
+    }
+    if let Some(n) = cp.get("horizontalPodAutoscalerTolerance") {
+        match n.float(r) {
+            Some(x) if (0.0..1.0).contains(&x) => out.hpa_tolerance = x,
+            Some(x) => {
+                n.error(r, format!("{x} is not a tolerance: expected a number from 0 to below 1, like 0.1"), None)
+            }
+            None => {}
+        }
+    }
+    for (key, field) in [
         ("nodeStatusUpdateFrequency", &mut out.node_status_update_frequency),
         ("nodeMonitorPeriod", &mut out.node_monitor_period),
+        ("horizontalPodAutoscalerSyncPeriod", &mut out.hpa_sync_period),
+        ("metricsResolution", &mut out.metrics_resolution),
     ] {
         let Some(n) = cp.get(key) else { continue };
         match n.duration(r) {
@@ -438,8 +464,9 @@ const IMAGE_KEYS: &[&str] = &[
     "livenessFailAfter",
     "memoryUsage",
     "runFor",
+    "cpuPerRequest",
+    "cpuIdle",
 ];
-const IMAGE_LATER_KEYS: &[&str] = &["cpuPerRequest"];
 
 fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior> {
     let mut out = BTreeMap::new();
@@ -459,8 +486,7 @@ fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior>
 }
 
 fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
-    let all: Vec<&str> = IMAGE_KEYS.iter().chain(IMAGE_LATER_KEYS).copied().collect();
-    if !b.check_keys(r, &all, "an image's behaviour") {
+    if !b.check_keys(r, IMAGE_KEYS, "an image's behaviour") {
         return None;
     }
     let mut out = ImageBehavior::default();
@@ -477,6 +503,13 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
     out.run_for = b.get("runFor").and_then(|n| service_time(&n, r));
     if let Some(n) = b.get("memoryUsage") {
         out.memory_usage_bytes = bytes(&n, "memoryUsage", "a memory quantity like 300Mi or 1Gi", r);
+    }
+    for (key, field) in [("cpuPerRequest", &mut out.cpu_per_request_nanos), ("cpuIdle", &mut out.cpu_idle_nanos)] {
+        if let Some(n) = b.get(key) {
+            if let Some(v) = cpu_nanos(&n, key, r) {
+                *field = v;
+            }
+        }
     }
     if let Some(n) = b.get("queue") {
         if let Some(q) = n.uint(r, "a queue length") {
@@ -505,11 +538,31 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
             out.size_bytes = size;
         }
     }
-    let later: Vec<&str> = IMAGE_LATER_KEYS.iter().copied().filter(|k| b.get(k).is_some()).collect();
-    if !later.is_empty() {
-        b.warn(r, format!("not simulated yet by this version of kubesim; ignored: {}", later.join(", ")));
-    }
     Some(out)
+}
+
+/// A CPU quantity (`20m`, `0.5`) in billionths, not negative: `cpuPerRequest` in
+/// nano-core-seconds per request, `cpuIdle` in nanocores.
+fn cpu_nanos(n: &Node, key: &str, r: &mut Report) -> Option<i64> {
+    let text = match &n.v {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Number(x) => x.to_string(),
+        _ => {
+            n.error(r, format!("{key}: expected a CPU quantity like 20m (core-seconds per request) or 0.5"), None);
+            return None;
+        }
+    };
+    match super::quantity::parse_quantity(&text) {
+        Ok(q) if q.is_negative() => {
+            n.error(r, format!("{key}: Invalid value: \"{text}\": must be greater than or equal to 0"), None);
+            None
+        }
+        Ok(q) => Some(i64::try_from(q.nanos).unwrap_or(i64::MAX)),
+        Err(e) => {
+            n.error(r, format!("{key}: {e}"), Some("e.g. `cpuPerRequest: 20m` (20 ms of one core per request)".into()));
+            None
+        }
+    }
 }
 
 /// A quantity of bytes (`150Mi`, `1Gi`, or a plain number), not negative.

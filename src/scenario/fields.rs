@@ -6,6 +6,7 @@
 
 use super::network::beta;
 use super::positions::{Seg, YPath};
+use k8s_openapi::api::autoscaling::v2 as hpa;
 use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core, networking::v1 as net};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 use serde::de::{self, Deserialize, Visitor};
@@ -68,6 +69,18 @@ pub(crate) enum Ty {
     BetaHttpIngressRuleValue,
     BetaHttpIngressPath,
     BetaIngressBackend,
+    /// autoscaling/v2 HorizontalPodAutoscaler.
+    Hpa,
+    HpaSpec,
+    HpaTargetRef,
+    HpaMetric,
+    HpaResourceMetric,
+    HpaPodsMetric,
+    HpaMetricIdentifier,
+    HpaMetricTarget,
+    HpaBehavior,
+    HpaScalingRules,
+    HpaScalingPolicy,
     /// Any other kind: only `metadata` and `spec` are known by name here.
     OtherKind,
 }
@@ -126,6 +139,17 @@ const ALL: &[Ty] = &[
     Ty::BetaHttpIngressRuleValue,
     Ty::BetaHttpIngressPath,
     Ty::BetaIngressBackend,
+    Ty::Hpa,
+    Ty::HpaSpec,
+    Ty::HpaTargetRef,
+    Ty::HpaMetric,
+    Ty::HpaResourceMetric,
+    Ty::HpaPodsMetric,
+    Ty::HpaMetricIdentifier,
+    Ty::HpaMetricTarget,
+    Ty::HpaBehavior,
+    Ty::HpaScalingRules,
+    Ty::HpaScalingPolicy,
 ];
 
 struct Capture<'a>(&'a Cell<&'static [&'static str]>);
@@ -218,6 +242,17 @@ impl Ty {
             Ty::BetaHttpIngressRuleValue => fields_of::<beta::HttpIngressRuleValue>(),
             Ty::BetaHttpIngressPath => fields_of::<beta::HttpIngressPath>(),
             Ty::BetaIngressBackend => fields_of::<beta::IngressBackend>(),
+            Ty::Hpa => fields_of::<hpa::HorizontalPodAutoscaler>(),
+            Ty::HpaSpec => fields_of::<hpa::HorizontalPodAutoscalerSpec>(),
+            Ty::HpaTargetRef => fields_of::<hpa::CrossVersionObjectReference>(),
+            Ty::HpaMetric => fields_of::<hpa::MetricSpec>(),
+            Ty::HpaResourceMetric => fields_of::<hpa::ResourceMetricSource>(),
+            Ty::HpaPodsMetric => fields_of::<hpa::PodsMetricSource>(),
+            Ty::HpaMetricIdentifier => fields_of::<hpa::MetricIdentifier>(),
+            Ty::HpaMetricTarget => fields_of::<hpa::MetricTarget>(),
+            Ty::HpaBehavior => fields_of::<hpa::HorizontalPodAutoscalerBehavior>(),
+            Ty::HpaScalingRules => fields_of::<hpa::HPAScalingRules>(),
+            Ty::HpaScalingPolicy => fields_of::<hpa::HPAScalingPolicy>(),
             Ty::OtherKind => &["apiVersion", "kind", "metadata", "spec"],
         }
     }
@@ -273,6 +308,17 @@ impl Ty {
             (BetaIngressSpec, "backend") | (BetaHttpIngressPath, "backend") => BetaIngressBackend,
             (BetaIngressRule, "http") => BetaHttpIngressRuleValue,
             (BetaHttpIngressRuleValue, "paths") => BetaHttpIngressPath,
+            (Hpa, "spec") => HpaSpec,
+            (HpaSpec, "scaleTargetRef") => HpaTargetRef,
+            (HpaSpec, "metrics") => HpaMetric,
+            (HpaSpec, "behavior") => HpaBehavior,
+            (HpaMetric, "resource") => HpaResourceMetric,
+            (HpaMetric, "pods") => HpaPodsMetric,
+            (HpaPodsMetric, "metric") => HpaMetricIdentifier,
+            (HpaResourceMetric | HpaPodsMetric, "target") => HpaMetricTarget,
+            (HpaMetricIdentifier, "selector") => LabelSelector,
+            (HpaBehavior, "scaleUp" | "scaleDown") => HpaScalingRules,
+            (HpaScalingRules, "policies") => HpaScalingPolicy,
             _ => return None,
         })
     }
@@ -290,6 +336,7 @@ impl Ty {
                 | Ty::Service
                 | Ty::Ingress
                 | Ty::BetaIngress
+                | Ty::Hpa
                 | Ty::OtherKind
         )
     }

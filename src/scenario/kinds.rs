@@ -62,11 +62,11 @@ pub(crate) const KINDS: &[KindInfo] = &[
     k(
         Kind::HorizontalPodAutoscaler,
         "HorizontalPodAutoscaler",
-        &["autoscaling/v2"],
+        &["autoscaling/v2", "autoscaling/v1"],
         "horizontalpodautoscalers",
         "horizontalpodautoscalers.autoscaling",
         &["hpa"],
-        false,
+        true,
     ),
     k(
         Kind::PodDisruptionBudget,

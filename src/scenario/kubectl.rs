@@ -72,7 +72,15 @@ pub(crate) enum Cmd {
     /// `drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force] [--grace-period=N]
     /// [--timeout=D]`.
     Drain(DrainSpec),
-    /// A verb of a later version (autoscale, argo): an error at load time.
+    /// `autoscale KIND/NAME --max=N [--min=N] [--cpu-percent=P] [--name=NAME]`.
+    Autoscale {
+        target: Target,
+        min: Option<i32>,
+        max: i32,
+        cpu_percent: Option<i32>,
+        name: Option<String>,
+    },
+    /// A verb of a later version (argo): an error at load time.
     Later(String),
 }
 
@@ -93,12 +101,24 @@ fn err<T>(message: impl Into<String>, help: Option<String>) -> Result<T, KError>
 }
 
 const VERBS: &[&str] = &[
-    "apply", "create", "delete", "scale", "set", "rollout", "cordon", "uncordon", "drain", "taint", "label", "expose",
+    "apply",
+    "create",
+    "delete",
+    "scale",
+    "set",
+    "rollout",
+    "cordon",
+    "uncordon",
+    "drain",
+    "taint",
+    "label",
+    "expose",
+    "autoscale",
 ];
-const LATER_VERBS: &[&str] = &["autoscale", "argo"];
+const LATER_VERBS: &[&str] = &["argo"];
 
 /// What kubesim supports, for help texts.
-pub(crate) const SUPPORTED: &str = "apply -f, create -f, delete, scale, set image, rollout undo|pause|resume|restart, cordon, uncordon, drain, taint nodes, label nodes, expose";
+pub(crate) const SUPPORTED: &str = "apply -f, create -f, delete, scale, set image, rollout undo|pause|resume|restart, cordon, uncordon, drain, taint nodes, label nodes, expose, autoscale";
 
 /// Splits like a POSIX shell: whitespace, 'single' and "double" quotes, backslash escapes.
 pub(crate) fn split(line: &str) -> Result<Vec<String>, KError> {
@@ -159,6 +179,7 @@ fn verb_flags(verb: &str) -> &'static [(&'static str, Option<char>)] {
     match verb {
         "apply" | "create" | "delete" => &[("filename", Some('f')), ("namespace", Some('n'))],
         "scale" => &[("replicas", None), ("namespace", Some('n'))],
+        "autoscale" => &[("min", None), ("max", None), ("cpu-percent", None), ("name", None), ("namespace", Some('n'))],
         "rollout" => &[("to-revision", None), ("namespace", Some('n'))],
         "label" | "taint" => &[("overwrite", None), ("namespace", Some('n'))],
         "expose" => &[
@@ -283,6 +304,7 @@ pub(crate) fn parse_line(line: &str) -> Result<Line, KError> {
         "taint" => taint(&args)?,
         "label" => label(&args)?,
         "expose" => expose(&args)?,
+        "autoscale" => autoscale(&args)?,
         _ => rollout(&args)?,
     };
     Ok(Line { cmd, namespace })
@@ -402,6 +424,56 @@ fn scale(args: &Args) -> Result<Cmd, KError> {
         );
     }
     Ok(Cmd::Scale { target, replicas: i32::try_from(n).unwrap_or(i32::MAX) })
+}
+
+/// kubectl autoscale's checks (AutoscaleOptions.Validate), in its words.
+fn autoscale(args: &Args) -> Result<Cmd, KError> {
+    let target = one_target(args)?;
+    if !matches!(target.0, Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet) {
+        return err(
+            format!(
+                "cannot autoscale a {}: kubesim autoscales deployments, replicasets and statefulsets",
+                target.0.resource()
+            ),
+            None,
+        );
+    }
+    let number = |flag: &str| -> Result<Option<i64>, KError> {
+        match args.value(flag) {
+            None => Ok(None),
+            Some(v) => v.parse::<i64>().map(Some).map_err(|_| KError {
+                message: format!(
+                    "invalid argument \"{v}\" for \"--{flag}\" flag: strconv.ParseInt: parsing \"{v}\": invalid syntax"
+                ),
+                help: None,
+            }),
+        }
+    };
+    let (min, max, cpu) = (number("min")?, number("max")?.unwrap_or(-1), number("cpu-percent")?);
+    if max < 1 {
+        return err(format!("--max=MAXPODS is required and must be at least 1, max: {max}"), None);
+    }
+    if let Some(min) = min.filter(|m| *m > max) {
+        return err(format!("--max=MAXPODS must be larger or equal to --min=MINPODS, max: {max}, min: {min}"), None);
+    }
+    if min == Some(0) {
+        return err("The HorizontalPodAutoscaler is invalid: spec.minReplicas: Invalid value: 0: must be greater than or equal to 1", None);
+    }
+    if cpu == Some(0) {
+        return err("The HorizontalPodAutoscaler is invalid: spec.metrics[0].resource.target.averageUtilization: Invalid value: 0: must be greater than 0", None);
+    }
+    if max > MAX_REPLICAS {
+        return err(format!("--max={max} is more than kubesim's limit of {MAX_REPLICAS} replicas per workload"), None);
+    }
+    let clamp = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+    Ok(Cmd::Autoscale {
+        target,
+        // kubectl's -1 means unset.
+        min: min.filter(|m| *m >= 0).map(clamp),
+        max: clamp(max),
+        cpu_percent: cpu.filter(|c| *c >= 0).map(clamp),
+        name: args.value("name"),
+    })
 }
 
 fn set_image(args: &Args) -> Result<Cmd, KError> {
@@ -994,7 +1066,6 @@ mod tests {
             parse_line("kubectl scale deployment/web --replicas=1 -nprod").unwrap().namespace.as_deref(),
             Some("prod")
         );
-        assert_eq!(cmd("kubectl autoscale deployment web --max=3"), Cmd::Later("autoscale".into()));
         assert!(error("").message.contains("no kubectl command"));
     }
 }
@@ -1239,8 +1310,39 @@ mod node_verb_tests {
     }
 
     #[test]
-    fn autoscale_and_argo_are_later() {
-        assert_eq!(cmd("kubectl autoscale deployment web --max=3"), Cmd::Later("autoscale".into()));
+    fn autoscale_forms_and_argo_later() {
+        assert_eq!(
+            cmd("kubectl autoscale deployment web --max=3"),
+            Cmd::Autoscale {
+                target: (Kind::Deployment, "web".into()),
+                min: None,
+                max: 3,
+                cpu_percent: None,
+                name: None
+            }
+        );
+        assert_eq!(
+            cmd("kubectl autoscale deployment/web --min=2 --max=10 --cpu-percent=50 --name=web-hpa"),
+            Cmd::Autoscale {
+                target: (Kind::Deployment, "web".into()),
+                min: Some(2),
+                max: 10,
+                cpu_percent: Some(50),
+                name: Some("web-hpa".into())
+            }
+        );
+        assert_eq!(
+            error("kubectl autoscale deployment web").message,
+            "--max=MAXPODS is required and must be at least 1, max: -1"
+        );
+        assert_eq!(
+            error("kubectl autoscale deployment web --min=5 --max=3").message,
+            "--max=MAXPODS must be larger or equal to --min=MINPODS, max: 3, min: 5"
+        );
+        assert!(error("kubectl autoscale deployment web --max=x")
+            .message
+            .starts_with("invalid argument \"x\" for \"--max\""));
+        assert!(error("kubectl autoscale pod web --max=3").message.starts_with("cannot autoscale a pod"));
         assert_eq!(cmd("kubectl argo rollouts promote x"), Cmd::Later("argo".into()));
         assert_eq!(error("kubectl cordn w").help.as_deref(), Some("did you mean `cordon`?"));
     }

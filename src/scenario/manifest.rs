@@ -158,10 +158,15 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
     if info.kind == Kind::Ingress {
         return super::network::ingress(c, v);
     }
+    if info.kind == Kind::HorizontalPodAutoscaler {
+        return super::hpa::parse(c, v);
+    }
+    if info.kind == Kind::Rollout {
+        return super::rollout::parse(c, v);
+    }
     if !info.typed || api != info.api_versions.first().copied().unwrap_or("") {
         return untyped(c, v);
     }
-    use k8s_openapi::api as a;
     match info.kind {
         Kind::Deployment => deployment(strict(c, v, Ty::Deployment)?, c),
         Kind::ReplicaSet => replica_set(strict(c, v, Ty::ReplicaSet)?, c),
@@ -176,12 +181,9 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
         Kind::DaemonSet => daemon_set(strict(c, v, Ty::DaemonSet)?, c),
         Kind::StatefulSet => stateful_set(strict(c, v, Ty::StatefulSet)?, c),
         Kind::Job => job(strict(c, v, Ty::Job)?, c),
-        Kind::HorizontalPodAutoscaler => {
-            not_simulated(strict::<a::autoscaling::v2::HorizontalPodAutoscaler>(c, v, Ty::OtherKind)?, c, false)
-        }
         Kind::PodDisruptionBudget => pdb(strict(c, v, Ty::OtherKind)?, c),
         Kind::PriorityClass => priority_class(strict(c, v, Ty::OtherKind)?, c),
-        Kind::Node | Kind::Rollout | Kind::Ingress => untyped(c, v),
+        Kind::Node | Kind::Rollout | Kind::Ingress | Kind::HorizontalPodAutoscaler => untyped(c, v),
     }
 }
 

@@ -201,14 +201,13 @@ fn namespaces_must_exist_and_names_be_unique_per_namespace() {
 
 #[test]
 fn not_simulated_kinds_and_sections_warn_once() {
-    let text = format!(
-        "{DEP}  - {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c}}, data: {{a: b}}}}\n  - {{apiVersion: argoproj.io/v1alpha1, kind: Rollout, metadata: {{name: r}}, spec: {{anything: 1}}}}\nfaults: {{}}\n"
-    );
+    let text =
+        format!("{DEP}  - {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c}}, data: {{a: b}}}}\nfaults: {{}}\n");
     let l = ok(&text);
     let w: Vec<&str> = l.warnings.iter().map(|d| d.message.as_str()).collect();
     assert!(!w.iter().any(|m| m.contains("faults")), "{w:?}");
-    assert!(w.iter().any(|m| m.ends_with("(checked, then ignored): ConfigMap, Rollout")), "{w:?}");
-    assert_eq!(l.scenario.objects[2].spec, ObjectSpec::NotSimulated);
+    assert!(w.iter().any(|m| m.ends_with("(checked, then ignored): ConfigMap")), "{w:?}");
+    assert_eq!(l.scenario.objects.last().map(|o| &o.spec), Some(&ObjectSpec::NotSimulated));
 }
 
 #[test]
@@ -291,7 +290,7 @@ images:
     assert_eq!(s.control_plane.api_latency, SimDuration::from_millis(5));
     assert_eq!(s.scoring, crate::model::spec::ScoringStrategy::MostAllocated);
     assert_eq!(s.images["nginx"].pull, SimDuration::from_secs(2));
-    assert!(l.warnings.iter().any(|w| w.message.contains("ignored: cpuPerRequest")));
+    assert_eq!(s.images["nginx"].cpu_per_request_nanos, 1_000_000);
     let e = errors(&format!(
         "{DEP}cluster: {{nodes: [{{name: a, cpacity: {{}}}}], scheduler: {{scoring: MostAlocated}}}}\n"
     ));
@@ -1541,11 +1540,14 @@ mod failures {
         assert!(first("{memoryUsage: [1]}")
             .message
             .ends_with("memoryUsage: expected a memory quantity like 300Mi or 1Gi"));
-        let l = ok(&format!("{DEP}images:\n  a:1: {{cpuPerRequest: 1m}}\n"));
-        assert_eq!(
-            l.warnings[0].message,
-            "images.a:1: not simulated yet by this version of kubesim; ignored: cpuPerRequest"
-        );
+        let l = ok(&format!("{DEP}images:\n  a:1: {{cpuPerRequest: 20m, cpuIdle: 0.005}}\n"));
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        assert_eq!(l.scenario.images["a:1"].cpu_per_request_nanos, 20_000_000);
+        assert_eq!(l.scenario.images["a:1"].cpu_idle_nanos, 5_000_000);
+        assert!(first("{cpuPerRequest: -1m}")
+            .message
+            .ends_with("cpuPerRequest: Invalid value: \"-1m\": must be greater than or equal to 0"));
+        assert!(first("{cpuIdle: lots}").message.contains("cpuIdle: invalid quantity \"lots\""));
         let l = ok(&format!("{DEP}images:\n  a:1: {{runFor: {{exponential: 30s}}}}\n"));
         assert!(l.warnings.is_empty(), "{:?}", l.warnings);
         assert_eq!(l.scenario.images["a:1"].run_for, Some(ServiceTime::exponential(SimDuration::from_secs(30))));

@@ -238,6 +238,36 @@ fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<Kube
             delete(run, text, targets, reg, r)
         }
         Cmd::Delete { targets } => delete(run, text, targets.iter().map(id).collect(), reg, r),
+        Cmd::Autoscale { target, min, max, cpu_percent, name } => {
+            let target = id(&target);
+            if !reg.objects.contains_key(&target) {
+                return fail(r, not_found(&target));
+            }
+            let name = name.unwrap_or_else(|| target.name.clone());
+            let hpa = ObjectRef { kind: Kind::HorizontalPodAutoscaler, namespace: ns.clone(), name: name.clone() };
+            if reg.objects.contains_key(&hpa) {
+                let msg = format!(
+                    "`{text}`: Error from server (AlreadyExists): horizontalpodautoscalers.autoscaling \"{name}\" already exists"
+                );
+                run.error(r, msg, Some("give the new HPA another name with --name".into()));
+                return None;
+            }
+            let resource = crate::model::spec::HpaResource::Cpu;
+            let percent = cpu_percent.unwrap_or(80);
+            let spec = crate::model::spec::HpaSpec {
+                target: crate::model::spec::ScaleTargetRef { kind: target.kind, name: target.name.clone() },
+                min_replicas: min.unwrap_or(1).max(1),
+                max_replicas: max,
+                metrics: vec![crate::model::spec::HpaMetric::Resource {
+                    resource,
+                    target: crate::model::spec::ResourceTarget::Utilization(percent.max(1)),
+                }],
+                behavior: None,
+            };
+            let obj = Object { id: hpa, spec: ObjectSpec::HorizontalPodAutoscaler { spec } };
+            reg.insert(obj.clone());
+            Some(KubectlCommand::Create { objects: vec![obj] })
+        }
         Cmd::Scale { target, replicas } => {
             let target = id(&target);
             if !reg.objects.contains_key(&target) {

@@ -5,6 +5,7 @@
 mod controllers;
 mod daemonsets;
 mod drain;
+mod hpa;
 mod jobs;
 mod kubelet;
 mod nodes;
@@ -20,7 +21,7 @@ use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream};
 use crate::metrics::Metrics;
 use crate::model::events::Recorder;
 use crate::model::spec::{ImageBehavior, Scenario};
-use crate::model::store::{DaemonSetId, DeployId, JobId, NodeId, PodId, PodOwner, RsId, StatefulSetId, Store};
+use crate::model::store::{DaemonSetId, DeployId, HpaId, JobId, NodeId, PodId, PodOwner, RsId, StatefulSetId, Store};
 use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +38,10 @@ pub enum Event {
     SyncJob(JobId),
     SyncDaemonSet(DaemonSetId),
     SyncStatefulSet(StatefulSetId),
+    /// The HPA controller's periodic sync of one HPA.
+    SyncHpa(HpaId),
+    /// metrics-server scrapes the kubelets.
+    MetricsScrape,
     /// The scheduler takes the pods in its active queue.
     ScheduleCycle,
     /// A pod's back-off or its stay in the unschedulable pool is over (attempt number).
@@ -93,6 +98,7 @@ pub struct Sim<'s> {
     nodes: nodes::NodeLifecycle,
     drains: Vec<drain::Drain>,
     traffic: traffic::Traffic,
+    metrics_server: hpa::MetricsServer,
     /// Deployments whose pods changed in the current event, for the observers.
     dirty: BTreeSet<DeployId>,
     end: SimTime,
@@ -143,6 +149,7 @@ impl<'s> Sim<'s> {
             drains: Vec::new(),
             net: services::Network::new(&crate::metrics::service_keys(scenario)),
             traffic: traffic::Traffic::new(&scenario.traffic, seed),
+            metrics_server: hpa::MetricsServer::default(),
             dirty: BTreeSet::new(),
             end: SimTime::ZERO + scenario.duration,
             progress: None,
@@ -268,6 +275,8 @@ impl<'s> Sim<'s> {
                 self.sts_sync_pending[ss as usize] = false;
                 self.sync_stateful_set(ss);
             }
+            Event::SyncHpa(h) => self.sync_hpa(h),
+            Event::MetricsScrape => self.metrics_scrape(),
             Event::ScheduleCycle => {
                 self.schedule_pending = false;
                 self.schedule_cycle();

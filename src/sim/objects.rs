@@ -97,6 +97,7 @@ impl Sim<'_> {
             ObjectSpec::Job { labels, spec } => self.create_job(ns, name, labels, spec),
             ObjectSpec::DaemonSet { labels, spec } => self.create_daemon_set(ns, name, labels, spec),
             ObjectSpec::StatefulSet { labels, spec } => self.create_stateful_set(ns, name, labels, spec),
+            ObjectSpec::HorizontalPodAutoscaler { spec } => self.create_hpa(ns, name, spec),
             ObjectSpec::PriorityClass { .. } | ObjectSpec::NotSimulated => {}
         }
         Ok(())
@@ -164,6 +165,11 @@ impl Sim<'_> {
                     return self.update_stateful_set(ss, spec);
                 }
             }
+            ObjectSpec::HorizontalPodAutoscaler { spec } => {
+                if let Some(h) = self.store.find_hpa(ns, name) {
+                    self.apply_hpa(h, spec);
+                }
+            }
         }
         Ok(())
     }
@@ -196,6 +202,7 @@ impl Sim<'_> {
             Kind::Job => self.store.find_job(ns, name).is_some(),
             Kind::DaemonSet => self.store.find_daemon_set(ns, name).is_some(),
             Kind::StatefulSet => self.store.find_stateful_set(ns, name).is_some(),
+            Kind::HorizontalPodAutoscaler => self.store.find_hpa(ns, name).is_some(),
             Kind::PodDisruptionBudget => self.store.pdbs.iter().any(|p| p.namespace == ns && p.name == name),
             Kind::Service | Kind::Ingress => self.net.exists(id),
             _ => false,
@@ -347,6 +354,10 @@ impl Sim<'_> {
                 let ss = self.store.find_stateful_set(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_stateful_set(ss);
             }
+            Kind::HorizontalPodAutoscaler => {
+                let h = self.store.find_hpa(ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_hpa(h);
+            }
             Kind::Service => {
                 let svc = self.net.find_service(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_service(svc);
@@ -380,6 +391,7 @@ pub fn resource_phrase(id: &ObjectRef) -> String {
     let group = match id.kind {
         Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet | Kind::StatefulSet => ".apps",
         Kind::Job => ".batch",
+        Kind::HorizontalPodAutoscaler => ".autoscaling",
         _ => "",
     };
     format!("{}s{group} \"{}\"", id.kind.resource(), id.name)

@@ -56,7 +56,9 @@ impl Component {
             | Event::SyncReplicaSet(_)
             | Event::SyncJob(_)
             | Event::SyncDaemonSet(_)
-            | Event::SyncStatefulSet(_) => Component::Controllers,
+            | Event::SyncStatefulSet(_)
+            | Event::SyncHpa(_)
+            | Event::MetricsScrape => Component::Controllers,
             Event::ScheduleCycle | Event::SchedulerRetry(..) => Component::Scheduler,
             Event::Kubelet(..) => Component::Kubelet,
             Event::SyncEndpoints(_) | Event::EndpointsReachProxies(_) => Component::Services,

@@ -153,7 +153,7 @@ impl Sim<'_> {
         self.store.find_deployment(&target.namespace, &target.name).ok_or_else(|| not_found(target))
     }
 
-    fn scale(&mut self, target: &ObjectRef, replicas: i32) -> Result<(), ApiError> {
+    pub(super) fn scale(&mut self, target: &ObjectRef, replicas: i32) -> Result<(), ApiError> {
         let rs_kind = match target.kind {
             Kind::Deployment => {
                 let d = self.deployment(target)?;

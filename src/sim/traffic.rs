@@ -77,6 +77,8 @@ pub(super) struct Traffic {
     pub(super) sources: Vec<Source>,
     /// By pod id.
     servers: Vec<Option<PodServer>>,
+    /// By pod id: requests its servers finished (for metrics-server's CPU and request rate).
+    served: Vec<u64>,
 }
 
 impl Traffic {
@@ -97,7 +99,20 @@ impl Traffic {
                 route: None,
             })
             .collect();
-        Traffic { sources, servers: Vec::new() }
+        Traffic { sources, servers: Vec::new(), served: Vec::new() }
+    }
+
+    /// Requests the pod's app has finished serving so far (timed out or not).
+    pub(super) fn served(&self, pod: PodId) -> u64 {
+        self.served.get(pod as usize).copied().unwrap_or(0)
+    }
+
+    fn count_served(&mut self, pod: PodId) {
+        let i = pod as usize;
+        if self.served.len() <= i {
+            self.served.resize(i + 1, 0);
+        }
+        self.served[i] += 1;
     }
 
     fn server_slot(&mut self, pod: PodId) -> &mut Option<PodServer> {
@@ -241,6 +256,7 @@ impl Sim<'_> {
         let now = self.kernel.now();
         let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::as_mut) else { return };
         let Some(c) = ps.server.complete(id, now) else { return };
+        self.traffic.count_served(pod);
         self.metrics.traffic.held_changed(now, -1);
         if let Some((next, done_at)) = c.started {
             self.kernel.schedule_at(done_at, Event::RequestDone(pod, next.id));

@@ -79,6 +79,14 @@ const CASES: &[(&str, &str, Option<usize>)] = &[
     ("sweep-unknown-key.yaml", "sweep.varaints: unknown field `varaints` in the sweep", Some(16)),
     ("sweep-duplicate-variant.yaml", "sweep.variants[1].name: Duplicate value: \"surge-1\": each variant needs its own name", Some(19)),
     ("sweep-unknown-set-path.yaml", "sweep variant \"surge-1\": set deployment/web.spec.strategy.rollingUpdate.maxSurgee=1: deployment/web: unknown field \"spec.strategy.rollingUpdate.maxSurgee\"", Some(18)),
+    ("hpa-max-below-min.yaml", "horizontalpodautoscaler/web: spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`", Some(18)),
+    ("hpa-external-metric.yaml", "horizontalpodautoscaler/web: spec.metrics[0].type: Unsupported value: \"External\": not supported by kubesim yet", Some(19)),
+    ("hpa-unknown-pods-metric.yaml", "spec.metrics[0].pods.metric.name: Unsupported value: \"requests_per_secnd\": kubesim computes only the request rate per pod", Some(20)),
+    ("hpa-misspelt-field.yaml", "horizontalpodautoscaler/web: unknown field \"spec.minReplica\"", Some(18)),
+    ("rollout-not-supported-yet.yaml", "rollout/web: Rollout (argoproj.io/v1alpha1) was read and checked, but kubesim does not simulate Rollouts yet", Some(3)),
+    ("rollout-weight-over-100.yaml", "rollout/web: spec.strategy.canary.steps[0].setWeight: Invalid value: 120: SetWeight needs to be between 0 and 100", Some(15)),
+    ("rollout-misspelt-step.yaml", "rollout/web: unknown field \"spec.strategy.canary.steps[0].setWieght\"", Some(15)),
+    ("autoscale-without-max.yaml", "`kubectl autoscale deployment web --min=2 --cpu-percent=50`: error: --max=MAXPODS is required and must be at least 1, max: -1", Some(14)),
 ];
 
 #[test]
@@ -137,6 +145,8 @@ fn suggestions_name_the_closest_valid_word() {
         "did you mean `worker`? the node groups (cluster.nodes[].name): worker"
     );
     assert_eq!(help("run-and-fail-in-one-entry.yaml"), "write one timeline entry per action, each with its own `at`");
+    assert_eq!(help("hpa-unknown-pods-metric.yaml"), "did you mean `requests_per_second`?");
+    assert_eq!(help("hpa-misspelt-field.yaml"), "did you mean `minReplicas`?");
 }
 
 #[test]

@@ -14,13 +14,14 @@ const FILES: [&str; 8] = [
     "charts/allocation.svg",
     "charts/allocation.png",
 ];
-const SCENARIOS: [&str; 6] = [
+const SCENARIOS: [&str; 7] = [
     "scenarios/nginx-rolling-update.yaml",
     "scenarios/rolling-update-default.yaml",
     "scenarios/recreate.yaml",
     "scenarios/node-failure.yaml",
     "scenarios/canary-ingress.yaml",
     "scenarios/batch-and-daemons.yaml",
+    "scenarios/hpa-traffic-step.yaml",
 ];
 
 fn run_all(out: &Path, jobs: &str) {

@@ -7,6 +7,7 @@
 //! - `bad_input`: every malformed scenario gets a clear, positioned error.
 //! - `containers`: crashes, hangs, OOM kills, restartPolicy and CrashLoopBackOff.
 //! - `workloads`: Jobs, DaemonSets and StatefulSets.
+//! - `hpa`: HorizontalPodAutoscalers driven by traffic, `kubectl autoscale`.
 //! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
 
 mod bad_input;
@@ -15,6 +16,7 @@ mod containers;
 mod deployments;
 mod determinism;
 mod failures;
+mod hpa;
 mod pods;
 mod properties;
 mod rollouts;

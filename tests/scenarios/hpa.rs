@@ -1,0 +1,163 @@
+//! HorizontalPodAutoscaler: traffic drives CPU use through `cpuPerRequest`, and the HPA
+//! follows it at the rates Kubernetes' defaults allow.
+
+use crate::support::{run, run_text};
+use kubesim::engine::SimTime;
+use kubesim::sim::Outcome;
+
+/// (time in seconds, new size) of every SuccessfulRescale, in order.
+fn rescales(o: &Outcome) -> Vec<(f64, i32)> {
+    o.recorder
+        .records
+        .iter()
+        .filter(|e| e.reason == "SuccessfulRescale")
+        .map(|e| {
+            let size = e.message.trim_start_matches("New size: ").split(';').next().unwrap_or("");
+            (e.time.as_secs_f64(), size.parse().unwrap_or_else(|_| panic!("size in {}", e.message)))
+        })
+        .collect()
+}
+
+/// The value of a time-series column at the last sample at or before `t` seconds.
+fn at(o: &Outcome, column: &str, t: f64) -> Option<f64> {
+    let ts = &o.metrics.timeseries;
+    let i = ts.columns.iter().position(|c| c == column).unwrap_or_else(|| panic!("no column {column}"));
+    ts.rows.iter().take_while(|(time, _)| time.as_secs_f64() <= t).last().and_then(|(_, row)| row[i])
+}
+
+/// Each rescale up is within the default policy: at most max(+100%, +4 pods) per 15s.
+fn assert_within_scale_up_policy(start: i32, events: &[(f64, i32)]) {
+    let mut sizes: Vec<(f64, i32)> = vec![(0.0, start)];
+    for &(t, n) in events {
+        let before = sizes.iter().rev().find(|(s, _)| *s <= t - 15.0).map_or(start, |x| x.1);
+        let base = sizes.last().map_or(start, |x| x.1);
+        if n > base {
+            assert!(n <= (2 * before).max(before + 4), "{base} -> {n} at {t}s (15s earlier: {before})");
+        }
+        sizes.push((t, n));
+    }
+}
+
+#[test]
+fn a_traffic_step_doubles_the_replicas_and_scale_down_waits_300s() {
+    let (_, o) = run("scenarios/hpa-traffic-step.yaml", &[]);
+    let events = rescales(&o);
+    // Steady at 50% before the step: no rescale, 8 replicas.
+    assert!(events.iter().all(|&(t, _)| t > 300.0), "{events:?}");
+    let util = at(&o, "hpa/web/cpu_utilization", 299.0).unwrap();
+    assert!((45.0..=55.0).contains(&util), "utilization {util}% before the step");
+    // The load doubles at 5m: the first sync after it doubles the replicas.
+    let (t_up, n_up) = events[0];
+    assert!(t_up <= 300.0 + 30.0, "first rescale at {t_up}s");
+    assert_eq!(n_up, 16, "{events:?}");
+    assert_within_scale_up_policy(8, &events);
+    assert_eq!(at(&o, "deployment/web/ready", 360.0), Some(16.0));
+    let util = at(&o, "hpa/web/cpu_utilization", 540.0).unwrap();
+    assert!((45.0..=55.0).contains(&util), "utilization {util}% at 16 replicas");
+    // The load falls back at 10m: nothing shrinks for the 300s window after the last high
+    // recommendation (the sync just after 600s), then the HPA goes back to 8.
+    let downs: Vec<(f64, i32)> = events.iter().copied().filter(|&(_, n)| n < 16).collect();
+    let first_down = downs.first().expect("a scale-down").0;
+    assert!((600.0 + 300.0..=600.0 + 300.0 + 30.0).contains(&first_down), "first scale-down at {first_down}s");
+    assert_eq!(downs.last().map(|d| d.1), Some(8), "{downs:?}");
+    assert_eq!(at(&o, "hpa/web/desired_replicas", 1200.0), Some(8.0));
+    let message = o.recorder.records.iter().find(|e| e.reason == "SuccessfulRescale").map(|e| e.message.clone());
+    assert_eq!(
+        message.as_deref(),
+        Some("New size: 16; reason: cpu resource utilization (percentage of request) above target")
+    );
+    let down = o.recorder.records.iter().filter(|e| e.reason == "SuccessfulRescale").nth(1).map(|e| e.message.clone());
+    assert!(down.unwrap_or_default().ends_with("; reason: All metrics below target"));
+    // Requests fail only where pods leave: a terminating pod refuses what the proxies,
+    // a second behind, still send it (no preStop delay), as in a real cluster.
+    let web = &o.metrics.traffic.services[0].run;
+    assert!(web.errors * 1000 < web.requests, "{} errors of {}", web.errors, web.requests);
+}
+
+const SMALL: &str = r#"
+name: hpa-small
+duration: 8m
+sample: 5s
+cluster:
+  nodes: [{name: worker, count: 4, capacity: {cpu: "16", memory: 32Gi, pods: 110}}]
+images:
+  web:1: {pull: 2s, start: 1s, concurrency: 50, serviceTime: 10ms, cpuPerRequest: 2m}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers: [{name: web, image: "web:1", resources: {requests: {cpu: 200m}}}]
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: web}
+    spec: {selector: {app: web}, ports: [{port: 80}]}
+HPA
+traffic:
+  - target: service/web
+    rate: {steps: [{at: 0s, rate: 100/s}, {at: 2m, rate: 1000/s}]}
+timeline:
+TIMELINE
+"#;
+
+#[test]
+fn a_large_step_is_taken_at_most_max_100_percent_and_4_pods_per_15s() {
+    // 100/s x 2m over 2 pods of 200m is 50%; 1000/s wants 20 pods, reached in steps.
+    let hpa = r#"  - apiVersion: autoscaling/v2
+    kind: HorizontalPodAutoscaler
+    metadata: {name: web}
+    spec:
+      scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+      minReplicas: 1
+      maxReplicas: 40
+      metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]
+      behavior: {scaleUp: {stabilizationWindowSeconds: 0}}"#;
+    let o = run_text(&SMALL.replace("HPA", hpa).replace("TIMELINE", "  []").replace("timeline:\n  []", ""));
+    let events = rescales(&o);
+    assert!(events.len() >= 2, "the step takes several rescales: {events:?}");
+    assert_eq!(events[0].1, 6, "2 pods grow by 4 (more than 100%): {events:?}");
+    assert_within_scale_up_policy(2, &events);
+    assert_eq!(at(&o, "hpa/web/desired_replicas", 480.0), Some(20.0), "{events:?}");
+}
+
+#[test]
+fn kubectl_autoscale_creates_an_hpa_that_scales() {
+    let timeline = "  - at: 30s\n    run: kubectl autoscale deployment web --min=2 --max=10 --cpu-percent=50";
+    let o = run_text(&SMALL.replace("HPA", "").replace("TIMELINE", timeline));
+    let h = o.store.find_hpa("default", "web").expect("the HPA exists");
+    assert_eq!(o.store.hpas[h as usize].spec.max_replicas, 10);
+    let events = rescales(&o);
+    // Without behavior: at most max(2 x current, 4) per sync, up to maxReplicas.
+    assert_eq!(events.first().map(|e| e.1), Some(4), "{events:?}");
+    assert_eq!(events.last().map(|e| e.1), Some(10), "{events:?}");
+    assert!(events.iter().all(|&(t, _)| t >= 120.0), "{events:?}");
+    assert!(o.end >= SimTime(480_000_000));
+}
+
+#[test]
+fn a_request_rate_metric_scales_on_requests_per_pod() {
+    let hpa = r#"  - apiVersion: autoscaling/v2
+    kind: HorizontalPodAutoscaler
+    metadata: {name: web}
+    spec:
+      scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+      minReplicas: 1
+      maxReplicas: 40
+      metrics: [{type: Pods, pods: {metric: {name: requests_per_second}, target: {type: AverageValue, averageValue: "100"}}}]"#;
+    let o = run_text(&SMALL.replace("HPA", hpa).replace("TIMELINE", "  []").replace("timeline:\n  []", ""));
+    // 100/s over 2 pods is 50 per pod, but the scale-down waits 300s, and at 2m the load
+    // is 1000/s: at 100 per pod, 10 pods (11 while the highest recommendation of the last
+    // 300s, made when 4 pods took it all, still counts: normalizeDesiredReplicas keeps the
+    // highest one of its window, up as well as down).
+    let events = rescales(&o);
+    assert!(events.iter().all(|&(t, n)| t > 120.0 && n > 2), "{events:?}");
+    let desired = at(&o, "hpa/web/desired_replicas", 480.0).unwrap_or(0.0);
+    assert!((10.0..=11.0).contains(&desired), "{desired}: {events:?}");
+    let rate = at(&o, "hpa/web/cpu_utilization", 480.0);
+    assert_eq!(rate, None, "no cpu metric here");
+}
