@@ -115,7 +115,8 @@ impl Histogram {
             return Some(self.max);
         }
         let mut seen = 0;
-        for (index, &c) in self.counts.iter().enumerate() {
+        let first = bucket_of(self.min);
+        for (index, &c) in self.counts.iter().enumerate().skip(first) {
             seen += c;
             if seen >= rank {
                 let (low, width) = bucket_range(index);
@@ -139,7 +140,9 @@ impl Histogram {
         if other.counts.len() > self.counts.len() {
             self.counts.resize(other.counts.len(), 0);
         }
-        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+        // Only the buckets between the other's extremes can hold counts.
+        let used = bucket_of(other.min)..bucket_of(other.max) + 1;
+        for (mine, theirs) in self.counts[used.clone()].iter_mut().zip(&other.counts[used]) {
             *mine += theirs;
         }
         self.min = if self.count == 0 { other.min } else { self.min.min(other.min) };
@@ -150,7 +153,10 @@ impl Histogram {
 
     /// Forgets everything (for per-sample-interval histograms), keeping the allocation.
     pub fn clear(&mut self) {
-        self.counts.iter_mut().for_each(|c| *c = 0);
+        if self.count > 0 {
+            let used = bucket_of(self.min)..bucket_of(self.max) + 1;
+            self.counts[used].iter_mut().for_each(|c| *c = 0);
+        }
         self.count = 0;
         self.sum = 0;
         self.min = 0;
