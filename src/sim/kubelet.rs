@@ -266,9 +266,13 @@ impl Sim<'_> {
             cs.state = ContainerState::Running;
             cs.started_at = Some(now);
             cs.hangs_at = hang_in.map(|d| now + d);
+            let hangs_at = cs.hangs_at;
             if p.containers.iter().all(|c| c.state == ContainerState::Running) {
                 p.phase = PodPhase::Running;
                 p.reason.clear();
+            }
+            if slot == SERVING_SLOT {
+                self.server_hangs_at(pod, hangs_at);
             }
             if over_memory_limit(behavior.memory_usage_bytes, c.limits.memory_bytes) {
                 self.schedule_step(

@@ -69,16 +69,26 @@ pub(super) struct PodServer {
     server: Server,
     /// When the app answers (start + the image's readyAfter): refused before.
     answers_from: SimTime,
+    /// When the app hangs (its liveness check starts failing): it answers nothing from then.
+    /// A copy of the serving container's own, so that a request need not touch the pod.
+    hangs_at: Option<SimTime>,
     service_time: ServiceTime,
+}
+
+/// What one pod's id indexes: its server while the app runs, and what it has served. Kept
+/// together so that a request touches one place per pod.
+#[derive(Default)]
+struct ServerSlot {
+    live: Option<PodServer>,
+    /// Requests its servers finished (for metrics-server's CPU and request rate).
+    served: u64,
 }
 
 #[derive(Default)]
 pub(super) struct Traffic {
     pub(super) sources: Vec<Source>,
     /// By pod id.
-    servers: Vec<Option<PodServer>>,
-    /// By pod id: requests its servers finished (for metrics-server's CPU and request rate).
-    served: Vec<u64>,
+    servers: Vec<ServerSlot>,
 }
 
 impl Traffic {
@@ -99,28 +109,29 @@ impl Traffic {
                 route: None,
             })
             .collect();
-        Traffic { sources, servers: Vec::new(), served: Vec::new() }
+        Traffic { sources, servers: Vec::new() }
     }
 
     /// Requests the pod's app has finished serving so far (timed out or not).
     pub(super) fn served(&self, pod: PodId) -> u64 {
-        self.served.get(pod as usize).copied().unwrap_or(0)
+        self.servers.get(pod as usize).map_or(0, |s| s.served)
     }
 
-    fn count_served(&mut self, pod: PodId) {
-        let i = pod as usize;
-        if self.served.len() <= i {
-            self.served.resize(i + 1, 0);
-        }
-        self.served[i] += 1;
+    /// The pod's running server, if any.
+    fn server(&mut self, pod: PodId) -> Option<&mut PodServer> {
+        self.servers.get_mut(pod as usize).and_then(|s| s.live.as_mut())
+    }
+
+    fn take_server(&mut self, pod: PodId) -> Option<PodServer> {
+        self.servers.get_mut(pod as usize).and_then(|s| s.live.take())
     }
 
     fn server_slot(&mut self, pod: PodId) -> &mut Option<PodServer> {
         let i = pod as usize;
         if self.servers.len() <= i {
-            self.servers.resize_with(i + 1, || None);
+            self.servers.resize_with(i + 1, ServerSlot::default);
         }
-        &mut self.servers[i]
+        &mut self.servers[i].live
     }
 }
 
@@ -194,16 +205,32 @@ impl Sim<'_> {
             return self.finish(id, stats, Err(Failure::NoEndpoints));
         };
         let timeout = self.traffic.sources[source as usize].spec.timeout;
-        let p = &self.store.pods[pod as usize];
-        let hung = p.containers.first().and_then(|c| c.hangs_at).is_some_and(|h| h <= now);
-        if hung || p.node.is_some_and(|n| self.node_crashed(n)) {
-            // A crashed node, or a hung app, answers nothing: the client waits for its timeout.
+        // A crashed node, or a hung app, answers nothing: the client waits for its timeout.
+        // A node's crash takes its pods' servers away, so a pod with a server is on a live
+        // node, and its server knows when the app hangs: the pod itself is looked at (a cache
+        // miss on a big row) only when there is no server.
+        let black_hole = match self.traffic.servers.get(pod as usize).and_then(|s| s.live.as_ref()) {
+            Some(ps) => {
+                debug_assert!(!self.store.pods[pod as usize].node.is_some_and(|n| self.node_crashed(n)));
+                debug_assert_eq!(
+                    ps.hangs_at,
+                    self.store.pods[pod as usize].containers.first().and_then(|c| c.hangs_at)
+                );
+                ps.hangs_at.is_some_and(|h| h <= now)
+            }
+            None => {
+                let p = &self.store.pods[pod as usize];
+                let hung = p.containers.first().and_then(|c| c.hangs_at).is_some_and(|h| h <= now);
+                hung || p.node.is_some_and(|n| self.node_crashed(n))
+            }
+        };
+        if black_hole {
             if let Some(open) = self.open_mut(id) {
                 open.service = stats;
             }
             return;
         }
-        let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::as_mut) else {
+        let Some(ps) = self.traffic.server(pod) else {
             return self.finish(id, stats, Err(Failure::ConnectionRefused));
         };
         if now < ps.answers_from {
@@ -254,9 +281,10 @@ impl Sim<'_> {
 
     pub(super) fn request_done(&mut self, pod: PodId, id: RequestId) {
         let now = self.kernel.now();
-        let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::as_mut) else { return };
+        let Some(slot) = self.traffic.servers.get_mut(pod as usize) else { return };
+        let Some(ps) = slot.live.as_mut() else { return };
         let Some(c) = ps.server.complete(id, now) else { return };
-        self.traffic.count_served(pod);
+        slot.served += 1;
         self.metrics.traffic.held_changed(now, -1);
         if let Some((next, done_at)) = c.started {
             self.kernel.schedule_at(done_at, Event::RequestDone(pod, next.id));
@@ -304,7 +332,7 @@ impl Sim<'_> {
         pods.sort_unstable();
         pods.dedup();
         for pod in pods {
-            if let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::as_mut) {
+            if let Some(ps) = self.traffic.server(pod) {
                 let dropped = ps.server.drop_expired(now).len();
                 self.metrics.traffic.held_changed(now, -(dropped as i64));
             }
@@ -319,6 +347,7 @@ impl Sim<'_> {
         let ps = PodServer {
             server: Server::new(config),
             answers_from: now + behavior.ready_after,
+            hangs_at: None,
             service_time: behavior.service_time,
         };
         if let Some(old) = self.traffic.server_slot(pod).replace(ps) {
@@ -326,9 +355,16 @@ impl Sim<'_> {
         }
     }
 
+    /// The serving container's app will hang at `at` (None: it will not).
+    pub(super) fn server_hangs_at(&mut self, pod: PodId, at: Option<SimTime>) {
+        if let Some(ps) = self.traffic.server(pod) {
+            ps.hangs_at = at;
+        }
+    }
+
     /// SIGTERM: the app finishes what it holds and takes nothing new.
     pub(super) fn server_draining(&mut self, pod: PodId) {
-        if let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::as_mut) {
+        if let Some(ps) = self.traffic.server(pod) {
             ps.server.drain();
         }
     }
@@ -336,7 +372,7 @@ impl Sim<'_> {
     /// The pod's node crashed: the app is gone without a word, so what it held ends as
     /// timeouts at the clients.
     pub(super) fn server_lost(&mut self, pod: PodId) {
-        if let Some(mut ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::take) {
+        if let Some(mut ps) = self.traffic.take_server(pod) {
             let now = self.kernel.now();
             let lost = ps.server.kill(now);
             self.metrics.traffic.held_changed(now, -(lost.len() as i64));
@@ -345,7 +381,7 @@ impl Sim<'_> {
 
     /// The app exited or was killed: whatever it still holds fails.
     pub(super) fn server_stopped(&mut self, pod: PodId) {
-        if let Some(ps) = self.traffic.servers.get_mut(pod as usize).and_then(Option::take) {
+        if let Some(ps) = self.traffic.take_server(pod) {
             self.fail_held(ps.server);
         }
     }
