@@ -1,20 +1,40 @@
 //! The event queue: ordered by time, then by insertion, so that events at the same instant
 //! come out first in, first out on every machine.
 //!
-//! It is a radix heap with first-in-first-out buckets. Virtual time only moves forward, so
-//! every new event is at or after the last one popped (`floor`). An event waits in the bucket
-//! named by the highest bit in which its time differs from the floor; when the low buckets
-//! are empty, the lowest non-empty bucket is split into lower ones around its earliest time,
-//! which becomes the new floor. Each event moves down a few buckets in its life, through
-//! contiguous `Vec`s, instead of climbing a binary heap of a million entries with a cache
-//! miss per level. Splitting a bucket keeps its order, and all events of one time always share
-//! a bucket, so events of the same time leave in the order they came.
+//! It is a hierarchical timing wheel whose slots are first-in-first-out (a radix heap with
+//! 256-way digits). Virtual time only moves forward, so every new event is at or after the
+//! last one popped (`floor`). An event waits at the level of the highest 8-bit digit in which
+//! its time differs from the floor, in the slot of that digit. When nothing is due at the
+//! floor, the first slot of the lowest level is split into lower levels around its earliest
+//! time, which becomes the new floor. An event moves down at most a few levels in its life
+//! (a one-second timer: two), through contiguous `Vec`s, instead of climbing a binary heap
+//! of a million entries with a cache miss per level. Splitting keeps a slot's order, and all
+//! events of one time always share a slot, so events of one time leave in the order they came.
 
 use super::time::SimTime;
 use std::collections::VecDeque;
 
-/// Buckets 0..64: bucket `i` holds events whose time differs from the floor first at bit `i`.
-const BUCKETS: usize = 64;
+const DIGIT_BITS: u32 = 8;
+const SLOTS: usize = 1 << DIGIT_BITS;
+const LEVELS: usize = 64 / DIGIT_BITS as usize;
+
+/// One level of the wheel: a slot per digit value, and which slots hold events.
+struct Level<E> {
+    slots: Vec<Vec<(u64, E)>>,
+    occupied: [u64; SLOTS / 64],
+}
+
+impl<E> Level<E> {
+    fn new() -> Self {
+        Level { slots: (0..SLOTS).map(|_| Vec::new()).collect(), occupied: [0; SLOTS / 64] }
+    }
+
+    /// The first occupied slot.
+    fn first(&self) -> Option<usize> {
+        let word = self.occupied.iter().position(|&w| w != 0)?;
+        Some(word * 64 + self.occupied[word].trailing_zeros() as usize)
+    }
+}
 
 /// A priority queue of future events with a stable tie-break.
 pub struct EventQueue<E> {
@@ -22,11 +42,9 @@ pub struct EventQueue<E> {
     floor: u64,
     /// Events at exactly `floor`, in insertion order.
     at_floor: VecDeque<E>,
-    buckets: [Vec<(u64, E)>; BUCKETS],
-    /// The earliest time in each bucket (`u64::MAX` when empty).
-    bucket_min: [u64; BUCKETS],
-    /// Bit `i` set when bucket `i` is not empty.
-    occupied: u64,
+    levels: Vec<Level<E>>,
+    /// Bit `l` set when level `l` holds events.
+    occupied_levels: u32,
     len: usize,
 }
 
@@ -41,9 +59,8 @@ impl<E> EventQueue<E> {
         EventQueue {
             floor: 0,
             at_floor: VecDeque::new(),
-            buckets: std::array::from_fn(|_| Vec::new()),
-            bucket_min: [u64::MAX; BUCKETS],
-            occupied: 0,
+            levels: (0..LEVELS).map(|_| Level::new()).collect(),
+            occupied_levels: 0,
             len: 0,
         }
     }
@@ -65,12 +82,27 @@ impl<E> EventQueue<E> {
         let differ = at ^ self.floor;
         if differ == 0 {
             self.at_floor.push_back(event);
-        } else {
-            let i = (63 - differ.leading_zeros()) as usize;
-            self.buckets[i].push((at, event));
-            self.bucket_min[i] = self.bucket_min[i].min(at);
-            self.occupied |= 1 << i;
+            return;
         }
+        let level = ((63 - differ.leading_zeros()) / DIGIT_BITS) as usize;
+        let slot = ((at >> (level as u32 * DIGIT_BITS)) as usize) & (SLOTS - 1);
+        let l = &mut self.levels[level];
+        l.slots[slot].push((at, event));
+        l.occupied[slot / 64] |= 1 << (slot % 64);
+        self.occupied_levels |= 1 << level;
+    }
+
+    /// The lowest occupied level and its first occupied slot: where the earliest event is.
+    fn earliest_slot(&self) -> Option<(usize, usize)> {
+        if self.occupied_levels == 0 {
+            return None;
+        }
+        let level = self.occupied_levels.trailing_zeros() as usize;
+        Some((level, self.levels[level].first()?))
+    }
+
+    fn slot_min(&self, level: usize, slot: usize) -> u64 {
+        self.levels[level].slots[slot].iter().map(|&(at, _)| at).min().unwrap_or(u64::MAX)
     }
 
     /// Removes and returns the earliest event.
@@ -81,24 +113,25 @@ impl<E> EventQueue<E> {
     /// Removes and returns the earliest event if it is due no later than `until`.
     pub fn pop_until(&mut self, until: SimTime) -> Option<(SimTime, E)> {
         if self.at_floor.is_empty() {
-            if self.occupied == 0 {
-                return None;
-            }
-            let i = self.occupied.trailing_zeros() as usize;
-            let min = self.bucket_min[i];
+            let (level, slot) = self.earliest_slot()?;
+            let min = self.slot_min(level, slot);
             if min > until.0 {
                 return None;
             }
-            // Split bucket i around its earliest time: everything in it shares the bits above
-            // `i` with the new floor and the bit `i` too, so it all lands in lower buckets.
-            let mut bucket = std::mem::take(&mut self.buckets[i]);
-            self.bucket_min[i] = u64::MAX;
-            self.occupied &= !(1 << i);
+            // Split the slot around its earliest time: everything in it shares the digits
+            // from `level` up with the new floor, so it all lands lower (level 0 slots hold
+            // one time each, which all lands at the floor).
+            let l = &mut self.levels[level];
+            let mut events = std::mem::take(&mut l.slots[slot]);
+            l.occupied[slot / 64] &= !(1 << (slot % 64));
+            if l.occupied.iter().all(|&w| w == 0) {
+                self.occupied_levels &= !(1 << level);
+            }
             self.floor = min;
-            for (at, event) in bucket.drain(..) {
+            for (at, event) in events.drain(..) {
                 self.place(at, event);
             }
-            self.buckets[i] = bucket; // keep the allocation
+            self.levels[level].slots[slot] = events; // keep the allocation
         } else if self.floor > until.0 {
             return None;
         }
@@ -109,12 +142,10 @@ impl<E> EventQueue<E> {
 
     pub fn peek_time(&self) -> Option<SimTime> {
         if !self.at_floor.is_empty() {
-            Some(SimTime(self.floor))
-        } else if self.occupied == 0 {
-            None
-        } else {
-            Some(SimTime(self.bucket_min[self.occupied.trailing_zeros() as usize]))
+            return Some(SimTime(self.floor));
         }
+        let (level, slot) = self.earliest_slot()?;
+        Some(SimTime(self.slot_min(level, slot)))
     }
 
     pub fn len(&self) -> usize {
