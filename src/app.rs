@@ -116,7 +116,10 @@ fn run(args: RunArgs) -> u8 {
         scenarios
             .par_iter()
             .enumerate()
-            .map(|(i, s)| run_one(s, &args.out, threads, &progress.done_us[i], args.watch))
+            .map(|(i, s)| {
+                let observe = crate::Observe { watch: args.watch, narrate: args.narrate };
+                run_one(s, &args.out, threads, &progress.done_us[i], observe)
+            })
             .collect()
     });
     progress.finish();
@@ -144,10 +147,10 @@ fn run_one(
     out: &std::path::Path,
     threads: usize,
     done_us: &AtomicU64,
-    watch: Option<crate::engine::SimDuration>,
+    observe: crate::Observe,
 ) -> Result<(String, String), String> {
     let started = Instant::now();
-    let outcome = crate::simulate_watching(s, Some(done_us), watch);
+    let outcome = crate::simulate_observed(s, Some(done_us), observe);
     let wall = started.elapsed().as_secs_f64();
     let dir = out.join(&s.name);
     write_run(&dir, s, &outcome, &RunInfo { wall_time_s: wall, threads })

@@ -88,6 +88,9 @@ pub struct RunArgs {
     /// Print `kubectl get deploy,pods`-style tables every INTERVAL of virtual time (e.g. 10s)
     #[arg(long, value_name = "INTERVAL", value_parser = parse_interval)]
     pub watch: Option<crate::engine::SimDuration>,
+    /// Write narration.log: each controller decision with its inputs and reason, in plain English
+    #[arg(long)]
+    pub narrate: bool,
 }
 
 fn parse_interval(s: &str) -> Result<crate::engine::SimDuration, String> {

@@ -38,3 +38,21 @@ pub fn simulate_watching(
 ) -> Outcome {
     sim::Sim::new(scenario).with_progress(progress).with_watch(watch).run()
 }
+
+/// What a run records beyond its usual outputs; none of it changes the simulation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Observe {
+    /// `--watch`: `kubectl get` snapshots every interval of virtual time.
+    pub watch: Option<engine::SimDuration>,
+    /// `--narrate`: each controller decision and its reason (`Outcome::narration`).
+    pub narrate: bool,
+}
+
+/// `simulate` with the observers `observe` asks for.
+pub fn simulate_observed(
+    scenario: &Scenario,
+    progress: Option<&std::sync::atomic::AtomicU64>,
+    observe: Observe,
+) -> Outcome {
+    sim::Sim::new(scenario).with_progress(progress).with_watch(observe.watch).with_narration(observe.narrate).run()
+}

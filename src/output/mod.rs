@@ -66,5 +66,10 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
     let path = dir.join("report.html");
     write_atomic(&path, &report::run_report(scenario, &summary, outcome, &pngs))?;
     written.push(path);
+    if let Some(narrator) = &outcome.narration {
+        let path = dir.join("narration.log");
+        write_atomic(&path, narrator.log().as_bytes())?;
+        written.push(path);
+    }
     Ok(written)
 }

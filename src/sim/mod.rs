@@ -7,6 +7,7 @@ mod daemonsets;
 mod drain;
 mod jobs;
 mod kubelet;
+mod narration;
 mod nodes;
 mod objects;
 mod scheduling;
@@ -99,6 +100,8 @@ pub struct Sim<'s> {
     /// `--watch` interval, and the snapshots so far.
     watch: Option<SimDuration>,
     watch_log: String,
+    /// `--narrate`: the decisions said so far (None: nothing is said, nothing formatted).
+    narrator: Option<crate::metrics::narration::Narrator>,
 }
 
 /// What a finished run hands to the writers.
@@ -110,6 +113,8 @@ pub struct Outcome {
     pub end: SimTime,
     /// `--watch` snapshots, in order (empty without `--watch`).
     pub watch_log: String,
+    /// `--narrate`: each decision and its reason (None without it).
+    pub narration: Option<crate::metrics::narration::Narrator>,
 }
 
 impl<'s> Sim<'s> {
@@ -143,6 +148,7 @@ impl<'s> Sim<'s> {
             progress: None,
             watch: None,
             watch_log: String::new(),
+            narrator: None,
         }
     }
 
@@ -155,6 +161,14 @@ impl<'s> Sim<'s> {
     /// Takes a `kubectl get` snapshot every `interval` of virtual time (`--watch`).
     pub fn with_watch(mut self, interval: Option<SimDuration>) -> Self {
         self.watch = interval.filter(|i| i.as_micros() > 0);
+        self
+    }
+
+    /// Says each controller decision and its reason (`--narrate`), in `Outcome::narration`.
+    pub fn with_narration(mut self, narrate: bool) -> Self {
+        self.narrator = narrate.then(crate::metrics::narration::Narrator::default);
+        // The scheduler keeps each attempt's feasible nodes, so narration can name scores.
+        self.profile.last_feasible = narrate.then(Vec::new);
         self
     }
 
@@ -210,6 +224,7 @@ impl<'s> Sim<'s> {
             metrics: self.metrics,
             end,
             watch_log: self.watch_log,
+            narration: self.narrator,
         }
     }
 
