@@ -1,7 +1,7 @@
 //! What each subcommand does, for the binary: loading, running in parallel, progress,
 //! messages, exit codes (0 success, 1 simulation or I/O failure, 2 invalid input).
 
-use crate::cli::{Cli, Command, MergeArgs, RunArgs, SweepArgs, ValidateArgs};
+use crate::cli::{Cli, Command, ExplainArgs, MergeArgs, RunArgs, SweepArgs, ValidateArgs};
 use crate::model::spec::Scenario;
 use crate::output::{write_run, RunInfo};
 use crate::scenario::{self, Diagnostic};
@@ -24,6 +24,29 @@ pub fn main(cli: Cli) -> u8 {
         Command::Sweep(args) => sweep(args),
         Command::Merge(args) => merge(args),
         Command::Validate(args) => validate(args),
+        Command::Explain(args) => explain(args),
+    }
+}
+
+/// Runs the scenario with narration (writing nothing) and prints one object's story.
+fn explain(args: ExplainArgs) -> u8 {
+    let Some(mut scenarios) = load_all(std::slice::from_ref(&args.scenario), &args.set) else {
+        return EXIT_INVALID;
+    };
+    let Some(mut s) = scenarios.pop() else { return EXIT_INVALID };
+    if let Some(seed) = args.seed {
+        s.seed = seed;
+    }
+    let outcome = crate::simulate_observed(&s, None, crate::Observe { watch: None, narrate: true });
+    match crate::explain::story(&s, &outcome, &args.object) {
+        Ok(story) => {
+            print!("{story}");
+            EXIT_OK
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            EXIT_INVALID
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod controllers;
 pub mod engine;
+pub mod explain;
 pub mod kubelet;
 pub mod metrics;
 pub mod model;

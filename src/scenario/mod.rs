@@ -10,7 +10,7 @@ pub mod diagnostic;
 pub mod duration;
 mod faults;
 mod fields;
-mod kinds;
+pub(crate) mod kinds;
 mod kubectl;
 mod manifest;
 mod network;

@@ -54,11 +54,11 @@ impl Sim<'_> {
             replica_sets: views,
         };
         let result = reconcile(&view);
-        if self.narrating() {
-            self.narrate_deployment_sync(d, &result.actions);
-        }
         let mut new_rs = None;
         for action in result.actions {
+            if self.narrating() {
+                self.narrate_deployment_action(d, &action);
+            }
             if let Some(id) = self.apply_deployment_action(d, action) {
                 new_rs = Some(id);
             }

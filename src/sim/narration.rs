@@ -77,51 +77,48 @@ impl Sim<'_> {
         self.narrate(about, format!("fault: {what}: {effect}"));
     }
 
-    /// One sync of a Deployment: every ReplicaSet it sized, with the arithmetic.
-    pub(super) fn narrate_deployment_sync(&mut self, d: super::DeployId, actions: &[Action]) {
+    /// One write of a Deployment sync: a ReplicaSet sized (with the arithmetic) or deleted.
+    pub(super) fn narrate_deployment_action(&mut self, d: super::DeployId, action: &Action) {
         let dep = &self.store.deployments[d as usize];
         let object = self.deployment_ref(d);
+        let rs_ref = |name: &str| {
+            ObjectRef { kind: Kind::ReplicaSet, namespace: dep.namespace.clone(), name: name.to_string() }.to_string()
+        };
+        let (name, from, to, created_revision, reason) = match action {
+            Action::CreateReplicaSet { name, replicas, revision, reason, .. } => {
+                (name, 0, *replicas, Some(*revision), *reason)
+            }
+            Action::Scale { name, from, to, reason, .. } if from != to => (name, *from, *to, None, *reason),
+            Action::DeleteReplicaSet { rs } => {
+                let r = &self.store.replica_sets[*rs as usize];
+                let text = format!(
+                    "{object}: revisionHistoryLimit {} keeps that many old ReplicaSets, so {} (revision {}, no pods left) is deleted",
+                    dep.spec.revision_history_limit, r.name, r.revision
+                );
+                let about = vec![object, rs_ref(&r.name)];
+                self.narrate(about, text);
+                return;
+            }
+            _ => return,
+        };
         let (surge, unavailable) = match &dep.spec.strategy {
             DeploymentStrategy::RollingUpdate { max_surge, max_unavailable } => {
                 (written(max_surge), written(max_unavailable))
             }
             DeploymentStrategy::Recreate => (String::new(), String::new()),
         };
-        let rs_ref = |name: &str| {
-            ObjectRef { kind: Kind::ReplicaSet, namespace: dep.namespace.clone(), name: name.to_string() }.to_string()
+        let step = ScalingStep {
+            replica_set: name,
+            from,
+            to,
+            created_revision,
+            reason,
+            max_surge_written: &surge,
+            max_unavailable_written: &unavailable,
         };
-        let mut lines = Vec::new();
-        for action in actions {
-            let (name, from, to, created_revision, reason) = match action {
-                Action::CreateReplicaSet { name, replicas, revision, reason, .. } => {
-                    (name, 0, *replicas, Some(*revision), *reason)
-                }
-                Action::Scale { name, from, to, reason, .. } if from != to => (name, *from, *to, None, *reason),
-                Action::DeleteReplicaSet { rs } => {
-                    let r = &self.store.replica_sets[*rs as usize];
-                    let text = format!(
-                        "{object}: revisionHistoryLimit {} keeps that many old ReplicaSets, so {} (revision {}, no pods left) is deleted",
-                        dep.spec.revision_history_limit, r.name, r.revision
-                    );
-                    lines.push((vec![object.clone(), rs_ref(&r.name)], text));
-                    continue;
-                }
-                _ => continue,
-            };
-            let step = ScalingStep {
-                replica_set: name,
-                from,
-                to,
-                created_revision,
-                reason,
-                max_surge_written: &surge,
-                max_unavailable_written: &unavailable,
-            };
-            lines.push((vec![object.clone(), rs_ref(name)], format!("{object}: {}", narration::scaling_step(&step))));
-        }
-        for (about, text) in lines {
-            self.narrate(about, text);
-        }
+        let text = format!("{object}: {}", narration::scaling_step(&step));
+        let about = vec![object, rs_ref(name)];
+        self.narrate(about, text);
     }
 
     /// The Deployment's Progressing condition changed to complete or to failed.
@@ -132,10 +129,18 @@ impl Sim<'_> {
         }
         let s = &dep.status;
         let text = match dep.progress_reason {
-            Some(ProgressReason::NewReplicaSetAvailable) => format!(
-                "rollout complete: {} of {} pods updated, {} available, no old pod left",
-                s.updated, dep.spec.replicas, s.available
-            ),
+            Some(ProgressReason::NewReplicaSetAvailable) => {
+                let revision = dep
+                    .replica_sets
+                    .iter()
+                    .map(|&rs| &self.store.replica_sets[rs as usize])
+                    .find(|rs| rs.template_hash == dep.template_hash)
+                    .map_or(0, |rs| rs.revision);
+                format!(
+                    "rollout to revision {revision} complete: {} of {} pods updated, {} available, no old pod left",
+                    s.updated, dep.spec.replicas, s.available
+                )
+            }
             Some(ProgressReason::ProgressDeadlineExceeded) => format!(
                 "no progress for progressDeadlineSeconds ({}s): the rollout is marked failed ({} of {} updated, {} available); it goes on trying",
                 dep.spec.progress_deadline_seconds, s.updated, dep.spec.replicas, s.available
