@@ -75,7 +75,8 @@ fn tell(keys: &[&str], mentioned_as: Option<&str>, narration: &[NarrationLine], 
         }
         let mentioned = mentioned_as.is_some_and(|m| e.message.strip_suffix(m).is_some_and(|s| s.ends_with(' ')));
         if keys.contains(&e.object.as_str()) || mentioned {
-            let _ = writeln!(out, "{} event {} {} {}: {}", clock(e.time), e.kind.as_str(), e.reason, e.object, e.message);
+            let _ =
+                writeln!(out, "{} event {} {} {}: {}", clock(e.time), e.kind.as_str(), e.reason, e.object, e.message);
         }
     }
     for line in lines {
@@ -95,7 +96,10 @@ fn find_subject(scenario: &Scenario, outcome: &Outcome, object: &str) -> Result<
     let kind = crate::scenario::kinds::by_resource(word).map(|info| info.kind).filter(|k| EXPLAINABLE.contains(k));
     let Some(kind) = kind else {
         let hint = did_you_mean(word, kinds.iter().copied()).map_or(String::new(), |h| format!("; {h}"));
-        return Err(format!("--object {object}: kubesim cannot explain a {word:?}: it explains {}{hint}", kinds.join(", ")));
+        return Err(format!(
+            "--object {object}: kubesim cannot explain a {word:?}: it explains {}{hint}",
+            kinds.join(", ")
+        ));
     };
     let store = &outcome.store;
     let names = names_of(scenario, store, kind);
@@ -157,7 +161,9 @@ fn deployment_facts(store: &Store, namespace: &str, name: &str, subject: &mut Su
     let dep = &store.deployments[d];
     let mut replica_sets = Vec::new();
     for rs in store.replica_sets.iter().filter(|r| r.owner == Some(d as u32)) {
-        subject.related.push(ObjectRef { kind: Kind::ReplicaSet, namespace: rs.namespace.clone(), name: rs.name.clone() }.to_string());
+        subject.related.push(
+            ObjectRef { kind: Kind::ReplicaSet, namespace: rs.namespace.clone(), name: rs.name.clone() }.to_string(),
+        );
         let gone = if rs.deleted { ", deleted" } else { "" };
         replica_sets.push(format!("{} (revision {}, {} replicas{gone})", rs.name, rs.revision, rs.replicas));
     }
@@ -172,7 +178,10 @@ fn deployment_facts(store: &Store, namespace: &str, name: &str, subject: &mut Su
             )
         }
     };
-    subject.facts.push(format!("replicas {}, strategy {strategy}, minReadySeconds {}", dep.spec.replicas, dep.spec.min_ready_seconds));
+    subject.facts.push(format!(
+        "replicas {}, strategy {strategy}, minReadySeconds {}",
+        dep.spec.replicas, dep.spec.min_ready_seconds
+    ));
     subject.facts.push(format!("ReplicaSets: {}", replica_sets.join(", ")));
     let s = &dep.status;
     subject.facts.push(format!("at the end: {} ready, {} up to date, {} available", s.ready, s.updated, s.available));

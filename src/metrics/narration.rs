@@ -104,7 +104,7 @@ pub fn scaling_step(step: &ScalingStep<'_>) -> String {
             format!("maxSurge {} allows {allowed} pods, {pods_total} exist{limit}, {outcome}", surge(max_surge))
         }
         ScaleReason::NewAboveReplicas { replicas } => {
-            format!("new ReplicaSet {name} holds more than the {replicas} replicas wanted, so it scaled {from} -> {to}")
+            format!("the new ReplicaSet holds more than the {replicas} replicas wanted, so {name} scaled {from} -> {to}")
         }
         ScaleReason::OldUnhealthy {
             pods_total,
@@ -129,7 +129,7 @@ pub fn scaling_step(step: &ScalingStep<'_>) -> String {
             "Recreate: no old pod is left, so new ReplicaSet {name} gets all {replicas} replicas at once: scaled {from} -> {to}"
         ),
         ScaleReason::SoleActive { replicas } => {
-            format!("replicas set to {replicas}; {name} is the only active ReplicaSet, so it scaled {from} -> {to}")
+            format!("replicas set to {replicas}, and the only active ReplicaSet takes them all: {name} scaled {from} -> {to}")
         }
         ScaleReason::Saturated { replicas } => format!(
             "replicas set to {replicas} and the new ReplicaSet has them all available, so old ReplicaSet {name} scaled {from} -> {to}"

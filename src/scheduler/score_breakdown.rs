@@ -65,11 +65,19 @@ mod tests {
     fn the_plugin_with_the_widest_gap_decides_and_a_tie_has_none() {
         let b = ScoreBreakdown {
             nodes: vec![0, 1],
-            plugins: vec![("TaintToleration", vec![300, 300]), ("NodeResourcesFit", vec![80, 70]), ("BalancedAllocation", vec![95, 90])],
+            plugins: vec![
+                ("TaintToleration", vec![300, 300]),
+                ("NodeResourcesFit", vec![80, 70]),
+                ("BalancedAllocation", vec![95, 90]),
+            ],
             totals: vec![475, 460],
         };
         assert_eq!(b.deciding_plugin(0, 1), Some("NodeResourcesFit"));
-        let tie = ScoreBreakdown { nodes: vec![0, 1], plugins: vec![("NodeResourcesFit", vec![50, 50])], totals: vec![50, 50] };
+        let tie = ScoreBreakdown {
+            nodes: vec![0, 1],
+            plugins: vec![("NodeResourcesFit", vec![50, 50])],
+            totals: vec![50, 50],
+        };
         assert_eq!(tie.deciding_plugin(0, 1), None);
     }
 }

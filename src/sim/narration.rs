@@ -176,9 +176,8 @@ impl Sim<'_> {
                 };
                 deleted.push(format!("{}{}", name(id), why.unwrap_or_default()));
             }
-            let against = kept.map_or(String::new(), |k| {
-                format!(", ranked against {}, the first pod kept", name(k.id))
-            });
+            let against =
+                kept.map_or(String::new(), |k| format!(", ranked against {}, the first pod kept", name(k.id)));
             let by_ranking = if kept.is_some() { " by Kubernetes' ranking" } else { "" };
             format!(
                 "{object}: {} {wanted} wanted, so it deletes {}{by_ranking}: {}{against}",
@@ -283,7 +282,8 @@ impl Sim<'_> {
         if parts.is_empty() {
             parts.push("no pod to evict".to_string());
         }
-        let text = format!("node-lifecycle: {name} tainted unreachable:NoExecute; the taint manager {}", parts.join("; "));
+        let text =
+            format!("node-lifecycle: {name} tainted unreachable:NoExecute; the taint manager {}", parts.join("; "));
         let mut about = vec![self.node_ref(node)];
         about.extend(verdicts.iter().map(|&(pod, _)| self.pod_object(pod)));
         self.narrate(about, text);
@@ -328,7 +328,8 @@ impl Sim<'_> {
     /// The EndpointSlice controller wrote a Service's new endpoints.
     pub(super) fn narrate_endpoints(&mut self, svc: super::services::SvcId, before: &[PodId], after: &[PodId]) {
         let s = &self.net.services[svc as usize];
-        let object = ObjectRef { kind: Kind::Service, namespace: s.namespace.clone(), name: s.name.clone() }.to_string();
+        let object =
+            ObjectRef { kind: Kind::Service, namespace: s.namespace.clone(), name: s.name.clone() }.to_string();
         let added: Vec<PodId> = after.iter().copied().filter(|p| !before.contains(p)).collect();
         let removed: Vec<PodId> = before.iter().copied().filter(|p| !after.contains(p)).collect();
         let describe = |pods: &[PodId], why: &dyn Fn(PodId) -> &'static str| {

@@ -278,16 +278,16 @@ impl Sim<'_> {
         self.nodes.health[node as usize].not_ready = true;
         let name = self.store.nodes[node as usize].name.clone();
         self.store.nodes[node as usize].ready = false;
+        if self.narrating() {
+            let last = self.nodes.health[node as usize].last_heartbeat;
+            self.narrate_node_not_ready(node, last);
+        }
         self.recorder.normal(
             now,
             "NodeNotReady",
             format!("node/{name}"),
             format!("Node {name} status is now: NodeNotReady"),
         );
-        if self.narrating() {
-            let last = self.nodes.health[node as usize].last_heartbeat;
-            self.narrate_node_not_ready(node, last);
-        }
         // TaintNodesByCondition: no new pods, at once.
         self.add_taint(node, TaintEffect::NoSchedule);
         self.mark_pods_not_ready(node);

@@ -302,7 +302,8 @@ impl Sim<'_> {
             return;
         }
         let count = list.len();
-        let before = if self.narrator.is_some() { std::mem::replace(&mut s.endpoints, list.clone()) } else { Vec::new() };
+        let before =
+            if self.narrator.is_some() { std::mem::replace(&mut s.endpoints, list.clone()) } else { Vec::new() };
         s.endpoints = list.clone();
         let after = if self.narrator.is_some() { list.clone() } else { Vec::new() };
         s.in_transit.push_back(list);

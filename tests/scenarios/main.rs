@@ -8,6 +8,7 @@
 //! - `containers`: crashes, hangs, OOM kills, restartPolicy and CrashLoopBackOff.
 //! - `workloads`: Jobs, DaemonSets and StatefulSets.
 //! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
+//! - `narration`: `--narrate` tells every decision and changes nothing else; `explain`.
 
 mod bad_input;
 mod cli;
@@ -15,6 +16,7 @@ mod containers;
 mod deployments;
 mod determinism;
 mod failures;
+mod narration;
 mod pods;
 mod properties;
 mod rollouts;
