@@ -5,6 +5,7 @@ pub mod charts;
 mod csv_files;
 mod report;
 mod summary;
+mod sweep_report;
 
 use crate::model::spec::Scenario;
 use crate::sim::Outcome;
@@ -13,6 +14,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 pub use summary::{summary_json, Summary, VERSION};
+pub use sweep_report::sweep_report;
 
 /// How the run went on this machine: the one output that differs between runs.
 pub struct RunInfo {
