@@ -189,6 +189,52 @@ impl Sim<'_> {
         self.narrate(about, text);
     }
 
+    /// One sync of a Job that creates or deletes pods, or finishes it.
+    pub(super) fn narrate_job_sync(
+        &mut self,
+        j: crate::model::store::JobId,
+        rules: &crate::controllers::job::JobRules,
+        sync: &crate::controllers::job::JobSync,
+    ) {
+        use crate::controllers::job::JobOutcome;
+        let object = self.job_ref(j);
+        let st = &sync.status;
+        let completions = rules.completions.map_or_else(|| "a work queue".to_string(), |c| format!("{c} completions"));
+        let counts = format!("{} active, {} succeeded, {} failed", st.active, st.succeeded, st.failed);
+        let mut lines = Vec::new();
+        if !sync.create.is_empty() {
+            let indexes: Vec<String> = sync.create.iter().flatten().map(ToString::to_string).collect();
+            let indexes = match indexes.len() {
+                0 => String::new(),
+                1 => format!(" (index {})", indexes[0]),
+                _ => format!(" (indexes {})", indexes.join(", ")),
+            };
+            lines.push(format!(
+                "{object}: {counts} of {completions}, parallelism {}, so it creates {}{indexes}",
+                rules.parallelism,
+                sync.create.len()
+            ));
+        }
+        if !sync.delete.is_empty() {
+            lines.push(format!("{object}: {counts}, so it deletes {} pods", sync.delete.len()));
+        }
+        match sync.finished_now {
+            Some(JobOutcome::Complete) => lines.push(format!("{object}: complete: {counts} of {completions}")),
+            Some(JobOutcome::BackoffLimitExceeded) => lines.push(format!(
+                "{object}: failed: {} failures reach backoffLimit {} ({counts})",
+                st.failed, rules.backoff_limit
+            )),
+            Some(JobOutcome::DeadlineExceeded) => lines.push(format!(
+                "{object}: failed: active longer than activeDeadlineSeconds {}s ({counts})",
+                rules.active_deadline_seconds.unwrap_or_default()
+            )),
+            None => {}
+        }
+        for text in lines {
+            self.narrate(vec![object.clone()], text);
+        }
+    }
+
     /// A pod bound to a node, and how the scheduler chose it.
     pub(super) fn narrate_scheduled(&mut self, pod: PodId, node: NodeId, choice: &Choice) {
         let name = &self.store.pods[pod as usize].name;
