@@ -1,7 +1,7 @@
 //! What each subcommand does, for the binary: loading, running in parallel, progress,
 //! messages, exit codes (0 success, 1 simulation or I/O failure, 2 invalid input).
 
-use crate::cli::{Cli, Command, MergeArgs, RunArgs, SweepArgs, ValidateArgs};
+use crate::cli::{Cli, Command, ExplainArgs, MergeArgs, RunArgs, SweepArgs, ValidateArgs};
 use crate::model::spec::Scenario;
 use crate::output::{write_run, RunInfo};
 use crate::scenario::{self, Diagnostic};
@@ -24,6 +24,29 @@ pub fn main(cli: Cli) -> u8 {
         Command::Sweep(args) => sweep(args),
         Command::Merge(args) => merge(args),
         Command::Validate(args) => validate(args),
+        Command::Explain(args) => explain(args),
+    }
+}
+
+/// Runs the scenario with narration (writing nothing) and prints one object's story.
+fn explain(args: ExplainArgs) -> u8 {
+    let Some(mut scenarios) = load_all(std::slice::from_ref(&args.scenario), &args.set) else {
+        return EXIT_INVALID;
+    };
+    let Some(mut s) = scenarios.pop() else { return EXIT_INVALID };
+    if let Some(seed) = args.seed {
+        s.seed = seed;
+    }
+    let outcome = crate::simulate_observed(&s, None, crate::Observe { narrate: true, ..crate::Observe::default() });
+    match crate::explain::story(&s, &outcome, &args.object) {
+        Ok(story) => {
+            print!("{story}");
+            EXIT_OK
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            EXIT_INVALID
+        }
     }
 }
 
@@ -117,8 +140,8 @@ fn run(args: RunArgs) -> u8 {
             .par_iter()
             .enumerate()
             .map(|(i, s)| {
-                let options = crate::RunOptions { watch: args.watch, profile: args.profile };
-                run_one(s, &args.out, threads, &progress.done_us[i], &options)
+                let observe = crate::Observe { watch: args.watch, narrate: args.narrate, profile: args.profile };
+                run_one(s, &args.out, threads, &progress.done_us[i], observe)
             })
             .collect()
     });
@@ -147,10 +170,10 @@ fn run_one(
     out: &std::path::Path,
     threads: usize,
     done_us: &AtomicU64,
-    options: &crate::RunOptions,
+    observe: crate::Observe,
 ) -> Result<(String, String), String> {
     let started = Instant::now();
-    let outcome = crate::simulate_with(s, Some(done_us), options);
+    let outcome = crate::simulate_observed(s, Some(done_us), observe);
     let wall = started.elapsed().as_secs_f64();
     let dir = out.join(&s.name);
     write_run(&dir, s, &outcome, &RunInfo { wall_time_s: wall, threads })

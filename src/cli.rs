@@ -27,6 +27,25 @@ pub enum Command {
     Merge(MergeArgs),
     /// Check scenario files (or Kubernetes manifest files) and print every problem; runs nothing
     Validate(ValidateArgs),
+    /// Run a scenario and tell the story of one object: each decision about it and its events
+    Explain(ExplainArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The scenario to run (nothing is written)
+    #[arg(value_name = "SCENARIO.yaml")]
+    pub scenario: PathBuf,
+    /// The object: deployment/NAME, pod/NAME, node/NAME, service/NAME, replicaset/NAME,
+    /// job/NAME, daemonset/NAME or statefulset/NAME
+    #[arg(long, value_name = "KIND/NAME")]
+    pub object: String,
+    /// Override the scenario's seed
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Override a field: `deployment/web.spec.replicas=20`, `duration=30m`
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -91,6 +110,9 @@ pub struct RunArgs {
     /// Break the wall time down by component (scheduler, controllers, kubelet, traffic, ...) in run.json
     #[arg(long)]
     pub profile: bool,
+    /// Write narration.log: each controller decision with its inputs and reason, in plain English
+    #[arg(long)]
+    pub narrate: bool,
 }
 
 fn parse_interval(s: &str) -> Result<crate::engine::SimDuration, String> {

@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod controllers;
 pub mod engine;
+pub mod explain;
 pub mod kubelet;
 pub mod metrics;
 pub mod model;
@@ -36,22 +37,30 @@ pub fn simulate_watching(
     progress: Option<&std::sync::atomic::AtomicU64>,
     watch: Option<engine::SimDuration>,
 ) -> Outcome {
-    simulate_with(scenario, progress, &RunOptions { watch, profile: false })
+    simulate_observed(scenario, progress, Observe { watch, ..Observe::default() })
 }
 
-/// How to watch a run: none of these change what it simulates.
+/// What a run records beyond its usual outputs; none of it changes the simulation.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct RunOptions {
+pub struct Observe {
     /// `--watch`: `kubectl get` snapshots every interval of virtual time.
     pub watch: Option<engine::SimDuration>,
-    /// `--profile`: wall time per component, in `Outcome::wall_profile`.
+    /// `--narrate`: each controller decision and its reason (`Outcome::narration`).
+    pub narrate: bool,
+    /// `--profile`: wall time per component (`Outcome::wall_profile`).
     pub profile: bool,
 }
 
-pub fn simulate_with(
+/// `simulate` with the observers `observe` asks for.
+pub fn simulate_observed(
     scenario: &Scenario,
     progress: Option<&std::sync::atomic::AtomicU64>,
-    options: &RunOptions,
+    observe: Observe,
 ) -> Outcome {
-    sim::Sim::new(scenario).with_progress(progress).with_watch(options.watch).with_wall_profile(options.profile).run()
+    sim::Sim::new(scenario)
+        .with_progress(progress)
+        .with_watch(observe.watch)
+        .with_narration(observe.narrate)
+        .with_wall_profile(observe.profile)
+        .run()
 }

@@ -121,7 +121,8 @@ pub fn run_all(
         .collect()
 }
 
-/// Writes `comparison.csv`, `comparison.json` and the charts into the sweep's folder.
+/// Writes `comparison.csv`, `comparison.json`, the charts and report.html into the sweep's
+/// folder.
 pub fn write_comparison(sweep_dir: &Path, c: &Comparison) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(sweep_dir)?;
     let mut written = Vec::new();
@@ -132,11 +133,17 @@ pub fn write_comparison(sweep_dir: &Path, c: &Comparison) -> std::io::Result<Vec
     }
     let charts = sweep_dir.join("charts");
     std::fs::create_dir_all(&charts)?;
+    let mut pngs = Vec::new();
     for chart in &c.charts {
         let paths = render_sweep(&charts, chart)
             .map_err(|e| std::io::Error::other(format!("chart {}: {e}", chart.file_stem)))?;
+        let png = charts.join(format!("{}.png", chart.file_stem));
+        pngs.push((chart.file_stem.clone(), chart.title.clone(), std::fs::read(&png)?));
         written.extend(paths);
     }
+    let path = sweep_dir.join("report.html");
+    write_atomic(&path, &crate::output::sweep_report(&c.json, &pngs))?;
+    written.push(path);
     Ok(written)
 }
 

@@ -34,6 +34,8 @@ pub struct Decision {
     pub status: RsStatus,
     /// A ready pod becomes available then (minReadySeconds): sync again.
     pub recheck_at: Option<SimTime>,
+    /// When deleting: the pod ranked just after the deleted ones (the first one kept).
+    pub first_kept: Option<PodId>,
 }
 
 /// syncReplicaSet / manageReplicas.
@@ -47,7 +49,9 @@ pub fn reconcile(replicas: i32, min_ready_seconds: i32, pods: &[PodInfo], now: S
     } else if diff > 0 {
         let mut ranked = active.clone();
         ranked.sort_by(|a, b| deletion_order(a, b, now));
-        decision.delete = ranked.iter().take((diff as usize).min(BURST_REPLICAS)).map(|p| p.id).collect();
+        let count = (diff as usize).min(BURST_REPLICAS);
+        decision.delete = ranked.iter().take(count).map(|p| p.id).collect();
+        decision.first_kept = ranked.get(count).map(|p| p.id);
     }
     decision
 }
@@ -106,36 +110,50 @@ fn log_rank(t: SimTime, now: SimTime) -> i64 {
     }
 }
 
+/// One step of the deletion ranking: which of two pods goes first by this criterion.
+type DeletionCriterion = fn(&PodInfo, &PodInfo, SimTime) -> Ordering;
+
+/// ActivePodsWithRanks.Less as its criteria in order, each with what it says of the pod
+/// that goes first ("it ..."), for narration.
+const DELETION_CRITERIA: [(&str, DeletionCriterion); 9] = [
+    // 1. Unassigned before assigned.
+    ("is not scheduled yet", |a, b, _| a.assigned.cmp(&b.assigned)),
+    // 2. Pending before Unknown before Running.
+    ("is not running yet", |a, b, _| phase_ordinal(a.phase).cmp(&phase_ordinal(b.phase))),
+    // 3. Not ready before ready.
+    ("is not Ready", |a, b, _| a.ready_since.is_some().cmp(&b.ready_since.is_some())),
+    // 4. Lower pod-deletion-cost first.
+    ("has a lower pod-deletion-cost", |a, b, _| a.deletion_cost.cmp(&b.deletion_cost)),
+    // 5. More pods of the set on the same node first.
+    ("shares its node with more pods of the set", |a, b, _| b.colocated.cmp(&a.colocated)),
+    // 6. Ready for less time first, compared in log2 buckets.
+    ("has been Ready for less time", |a, b, now| match (a.ready_since, b.ready_since) {
+        (Some(ta), Some(tb)) if ta != tb => log_rank(ta, now).cmp(&log_rank(tb, now)),
+        _ => Ordering::Equal,
+    }),
+    // 7. More container restarts first.
+    ("has restarted more", |a, b, _| b.max_restarts.cmp(&a.max_restarts)),
+    // 8. Newer before older, in log2 buckets.
+    ("is newer", |a, b, now| {
+        if a.created == b.created {
+            Ordering::Equal
+        } else {
+            log_rank(a.created, now).cmp(&log_rank(b.created, now))
+        }
+    }),
+    // Kubernetes breaks remaining ties by UID; kubesim by creation order, newest first.
+    ("was created later, all else equal", |a, b, _| b.id.cmp(&a.id)),
+];
+
 /// ActivePodsWithRanks.Less: the pod to delete first comes first.
 pub fn deletion_order(a: &PodInfo, b: &PodInfo, now: SimTime) -> Ordering {
-    // 1. Unassigned before assigned.
-    a.assigned
-        .cmp(&b.assigned)
-        // 2. Pending before Unknown before Running.
-        .then_with(|| phase_ordinal(a.phase).cmp(&phase_ordinal(b.phase)))
-        // 3. Not ready before ready.
-        .then_with(|| a.ready_since.is_some().cmp(&b.ready_since.is_some()))
-        // 4. Lower pod-deletion-cost first.
-        .then_with(|| a.deletion_cost.cmp(&b.deletion_cost))
-        // 5. More pods of the set on the same node first.
-        .then_with(|| b.colocated.cmp(&a.colocated))
-        // 6. Ready for less time first, compared in log2 buckets.
-        .then_with(|| match (a.ready_since, b.ready_since) {
-            (Some(ta), Some(tb)) if ta != tb => log_rank(ta, now).cmp(&log_rank(tb, now)),
-            _ => Ordering::Equal,
-        })
-        // 7. More container restarts first.
-        .then_with(|| b.max_restarts.cmp(&a.max_restarts))
-        // 8. Newer before older, in log2 buckets.
-        .then_with(|| {
-            if a.created == b.created {
-                Ordering::Equal
-            } else {
-                log_rank(a.created, now).cmp(&log_rank(b.created, now))
-            }
-        })
-        // Kubernetes breaks remaining ties by UID; kubesim by creation order, newest first.
-        .then_with(|| b.id.cmp(&a.id))
+    DELETION_CRITERIA.iter().map(|(_, criterion)| criterion(a, b, now)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
+}
+
+/// Why `deleted` ranks before `kept`: the words of the first criterion that tells them
+/// apart, as `deletion_order` applies them.
+pub fn deletion_reason(deleted: &PodInfo, kept: &PodInfo, now: SimTime) -> Option<&'static str> {
+    DELETION_CRITERIA.iter().find(|(_, criterion)| criterion(deleted, kept, now).is_ne()).map(|(words, _)| *words)
 }
 
 #[cfg(test)]
@@ -219,6 +237,20 @@ mod tests {
         b.ready_since = Some(SimTime(101_000_000)); // 900s vs 899s ago: same bucket
         b.max_restarts = 2;
         assert_eq!(first_to_delete(vec![a, b, pod(2)]), 1);
+    }
+
+    #[test]
+    fn the_deletion_reason_names_the_first_criterion_that_differs() {
+        let mut not_ready = pod(1);
+        not_ready.ready_since = None;
+        not_ready.max_restarts = 3;
+        assert_eq!(deletion_reason(&not_ready, &pod(0), NOW), Some("is not Ready"));
+        let mut fresh = pod(1);
+        fresh.ready_since = Some(SimTime(999_000_000));
+        assert_eq!(deletion_reason(&fresh, &pod(0), NOW), Some("has been Ready for less time"));
+        assert_eq!(deletion_reason(&pod(0), &pod(0), NOW), None);
+        let d = reconcile(1, 0, &[pod(0), fresh], NOW);
+        assert_eq!((d.delete, d.first_kept), (vec![1], Some(0)));
     }
 
     #[test]

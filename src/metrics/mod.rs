@@ -1,6 +1,7 @@
 //! Observers: they read the store after events and record what users measure. They never
 //! change the simulation.
 
+pub mod narration;
 pub mod recovery;
 pub mod rollouts;
 pub mod tally;

@@ -5,6 +5,7 @@ pub mod charts;
 mod csv_files;
 mod report;
 mod summary;
+mod sweep_report;
 
 use crate::model::spec::Scenario;
 use crate::sim::Outcome;
@@ -13,6 +14,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 pub use summary::{summary_json, Summary, VERSION};
+pub use sweep_report::sweep_report;
 
 /// How the run went on this machine: the one output that differs between runs.
 pub struct RunInfo {
@@ -67,6 +69,11 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
     let path = dir.join("report.html");
     write_atomic(&path, &report::run_report(scenario, &summary, outcome, &pngs))?;
     written.push(path);
+    if let Some(narrator) = &outcome.narration {
+        let path = dir.join("narration.log");
+        write_atomic(&path, narrator.log().as_bytes())?;
+        written.push(path);
+    }
     let path = dir.join("run.json");
     write_atomic(&path, &summary::run_json(&summary, outcome, info, writing.elapsed().as_secs_f64()))?;
     written.push(path);

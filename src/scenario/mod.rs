@@ -11,7 +11,7 @@ pub mod duration;
 mod faults;
 mod fields;
 mod hpa;
-mod kinds;
+pub(crate) mod kinds;
 mod kubectl;
 mod manifest;
 mod network;

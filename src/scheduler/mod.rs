@@ -7,6 +7,7 @@ pub mod owner_spread;
 pub mod plugins;
 pub mod preemption;
 pub mod queue;
+pub mod score_breakdown;
 pub mod topology;
 
 use crate::engine::Stream;
@@ -92,6 +93,8 @@ pub struct Profile {
     next_start: usize,
     /// Scratch space for one plugin's raw scores.
     raw_scores: Vec<i64>,
+    /// When Some (narration), each attempt leaves its feasible nodes here.
+    pub last_feasible: Option<Vec<NodeId>>,
 }
 
 /// A filtered node that fits, and the failures of those that do not.
@@ -127,6 +130,7 @@ impl Profile {
             owner_spread: owner_spread::OwnerSpread::default(),
             next_start: 0,
             raw_scores: Vec::new(),
+            last_feasible: None,
         }
     }
 
@@ -202,6 +206,9 @@ impl Profile {
         rng: &mut Stream,
     ) -> Result<NodeId, FitError> {
         let filtered = self.find_feasible(pod, nodes, nominations);
+        if let Some(kept) = &mut self.last_feasible {
+            kept.clone_from(&filtered.feasible);
+        }
         match filtered.feasible.len() {
             0 => Err(FitError { nodes: nodes.len(), failures: filtered.failures, post_filter: None }),
             1 => Ok(filtered.feasible[0]),

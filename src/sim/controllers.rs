@@ -56,6 +56,9 @@ impl Sim<'_> {
         let result = reconcile(&view);
         let mut new_rs = None;
         for action in result.actions {
+            if self.narrating() {
+                self.narrate_deployment_action(d, &action);
+            }
             if let Some(id) = self.apply_deployment_action(d, action) {
                 new_rs = Some(id);
             }
@@ -64,7 +67,11 @@ impl Sim<'_> {
             self.store.deployments[d as usize].progress_reason = Some(ProgressReason::NewReplicaSetCreated);
             self.store.deployments[d as usize].progress_updated = self.kernel.now();
         }
+        let progress_before = self.store.deployments[d as usize].progress_reason;
         self.sync_deployment_status(d);
+        if self.narrating() {
+            self.narrate_deployment_progress(d, progress_before);
+        }
     }
 
     /// Applies one write; returns the id of a ReplicaSet it created.
@@ -72,7 +79,7 @@ impl Sim<'_> {
         let now = self.kernel.now();
         let object = self.deployment_ref(d);
         match action {
-            Action::CreateReplicaSet { name, replicas, revision, desired, max } => {
+            Action::CreateReplicaSet { name, replicas, revision, desired, max, .. } => {
                 let dep = &self.store.deployments[d as usize];
                 let hash = dep.template_hash.clone();
                 let mut selector: Selector = dep.spec.selector.clone();
@@ -108,7 +115,7 @@ impl Sim<'_> {
                 self.enqueue_rs(id);
                 Some(id)
             }
-            Action::Scale { rs, name, from, to, desired, max } => {
+            Action::Scale { rs, name, from, to, desired, max, .. } => {
                 let id = match rs {
                     RsRef::Existing(id) => id,
                     RsRef::New => {
@@ -196,7 +203,7 @@ impl Sim<'_> {
         ObjectRef { kind: Kind::Deployment, namespace: dep.namespace.clone(), name: dep.name.clone() }.to_string()
     }
 
-    fn rs_ref(&self, rs: RsId) -> String {
+    pub(super) fn rs_ref(&self, rs: RsId) -> String {
         let r = &self.store.replica_sets[rs as usize];
         let kind = match r.kind {
             RsKind::ReplicaSet => Kind::ReplicaSet,
@@ -250,6 +257,9 @@ impl Sim<'_> {
             })
             .collect();
         let decision = replicaset::reconcile(r.replicas, r.min_ready_seconds, &pods, now);
+        if self.narrating() {
+            self.narrate_replica_set_sync(rs, &pods, &decision);
+        }
         let object = self.rs_ref(rs);
         for batch in replicaset::slow_start_batches(decision.create) {
             for _ in 0..batch {

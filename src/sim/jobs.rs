@@ -99,7 +99,11 @@ impl Sim<'_> {
         }
         let now = self.kernel.now();
         let pods: Vec<JobPod> = job.pods.iter().map(|&id| job_pod(id, &self.store.pods[id as usize])).collect();
-        let sync = job::reconcile(&rules(&job.spec), &job.status, &pods, now);
+        let job_rules = rules(&job.spec);
+        let sync = job::reconcile(&job_rules, &job.status, &pods, now);
+        if self.narrating() {
+            self.narrate_job_sync(j, &job_rules, &sync);
+        }
         let object = self.job_ref(j);
         for pod in &sync.delete {
             let name = self.store.pods[*pod as usize].name.clone();

@@ -370,6 +370,9 @@ impl Sim<'_> {
         p.reason = "CrashLoopBackOff".into();
         let (pod_name, ns) = (p.name.clone(), p.namespace.clone());
         let name = p.spec.containers[slot].name.clone();
+        if self.narrating() {
+            self.narrate_backoff(pod, slot, exit, ran, wait);
+        }
         // The kubelet's sync right after the exit finds the container in back-off.
         self.recorder.warning(
             now,

@@ -8,6 +8,7 @@ mod drain;
 mod hpa;
 mod jobs;
 mod kubelet;
+mod narration;
 mod nodes;
 mod objects;
 pub mod profile;
@@ -108,6 +109,8 @@ pub struct Sim<'s> {
     watch_log: String,
     /// `--profile`: wall time per component (outside the model).
     wall_profile: Option<profile::WallProfile>,
+    /// `--narrate`: the decisions said so far (None: nothing is said, nothing formatted).
+    narrator: Option<crate::metrics::narration::Narrator>,
 }
 
 /// What a finished run hands to the writers.
@@ -121,6 +124,8 @@ pub struct Outcome {
     pub watch_log: String,
     /// `--profile`'s wall time per component (`None` without `--profile`).
     pub wall_profile: Option<profile::WallProfile>,
+    /// `--narrate`: each decision and its reason (None without it).
+    pub narration: Option<crate::metrics::narration::Narrator>,
 }
 
 impl<'s> Sim<'s> {
@@ -156,6 +161,7 @@ impl<'s> Sim<'s> {
             watch: None,
             watch_log: String::new(),
             wall_profile: None,
+            narrator: None,
         }
     }
 
@@ -174,6 +180,14 @@ impl<'s> Sim<'s> {
     /// Takes a `kubectl get` snapshot every `interval` of virtual time (`--watch`).
     pub fn with_watch(mut self, interval: Option<SimDuration>) -> Self {
         self.watch = interval.filter(|i| i.as_micros() > 0);
+        self
+    }
+
+    /// Says each controller decision and its reason (`--narrate`), in `Outcome::narration`.
+    pub fn with_narration(mut self, narrate: bool) -> Self {
+        self.narrator = narrate.then(crate::metrics::narration::Narrator::default);
+        // The scheduler keeps each attempt's feasible nodes, so narration can name scores.
+        self.profile.last_feasible = narrate.then(Vec::new);
         self
     }
 
@@ -234,6 +248,7 @@ impl<'s> Sim<'s> {
             end,
             watch_log: self.watch_log,
             wall_profile: self.wall_profile,
+            narration: self.narrator,
         }
     }
 

@@ -27,6 +27,8 @@ pub(super) struct NodeHealth {
     pub connected: bool,
     /// Heartbeats have been posted every period since this time (while up and connected).
     heartbeats_since: SimTime,
+    /// The last status posted before the node went silent (for narration).
+    last_heartbeat: SimTime,
     /// The controller has marked it NotReady.
     pub not_ready: bool,
     /// Bumped on every failure and recovery: stale monitor ticks and evictions see it.
@@ -79,6 +81,7 @@ impl Sim<'_> {
                 kubelet_up: true,
                 connected: true,
                 heartbeats_since: SimTime::ZERO,
+                last_heartbeat: SimTime::ZERO,
                 not_ready: false,
                 epoch: 0,
                 no_execute: false,
@@ -184,6 +187,16 @@ impl Sim<'_> {
         let now = self.kernel.now();
         let h = &self.nodes.health[node as usize];
         let was_down = h.is_down();
+        if self.narrating() {
+            let crash = match kind {
+                NodeFaultKind::Fail if h.kubelet_up => Some(true),
+                NodeFaultKind::Partition if h.kubelet_up && h.connected => Some(false),
+                NodeFaultKind::Recover if was_down => None,
+                _ => return,
+            };
+            self.narrate_fault(node, what, crash);
+        }
+        let h = &self.nodes.health[node as usize];
         match kind {
             NodeFaultKind::Fail if h.kubelet_up => self.node_goes_silent(node, true),
             NodeFaultKind::Partition if h.kubelet_up && h.connected => self.node_goes_silent(node, false),
@@ -212,6 +225,7 @@ impl Sim<'_> {
         let mut still_not_ready = false;
         if !was_down {
             let last = last_heartbeat(h.heartbeats_since, now, cp.node_status_update_frequency);
+            h.last_heartbeat = last;
             h.epoch += 1;
             let epoch = h.epoch;
             if h.not_ready {
@@ -264,6 +278,10 @@ impl Sim<'_> {
         self.nodes.health[node as usize].not_ready = true;
         let name = self.store.nodes[node as usize].name.clone();
         self.store.nodes[node as usize].ready = false;
+        if self.narrating() {
+            let last = self.nodes.health[node as usize].last_heartbeat;
+            self.narrate_node_not_ready(node, last);
+        }
         self.recorder.normal(
             now,
             "NodeNotReady",
@@ -357,6 +375,17 @@ impl Sim<'_> {
         let taints = self.store.nodes[node as usize].taints.clone();
         let seconds = self.scenario.control_plane.default_toleration_seconds;
         let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
+        if self.narrating() {
+            let verdicts: Vec<(PodId, Eviction)> = pods
+                .iter()
+                .map(|&pod| {
+                    let own = &self.store.pods[pod as usize].spec.tolerations;
+                    let tolerations = with_default_tolerations(own, seconds).unwrap_or_else(|| own.clone());
+                    (pod, eviction(&tolerations, &taints))
+                })
+                .collect();
+            self.narrate_no_execute(node, &verdicts);
+        }
         for pod in pods {
             let own = &self.store.pods[pod as usize].spec.tolerations;
             let tolerations = with_default_tolerations(own, seconds).unwrap_or_else(|| own.clone());
@@ -379,6 +408,9 @@ impl Sim<'_> {
         let now = self.kernel.now();
         let object = format!("pod/{}", p.name);
         let message = format!("Marking for deletion Pod {}/{}", p.namespace, p.name);
+        if self.narrating() {
+            self.narrate_taint_eviction(pod, node);
+        }
         self.recorder.normal(now, "TaintManagerEviction", object, message);
         self.metrics.pods_evicted += 1;
         self.delete_pod(pod);
@@ -467,6 +499,9 @@ impl Sim<'_> {
         n.ready = true;
         n.taints.retain(|t| t.key != UNREACHABLE);
         let name = n.name.clone();
+        if self.narrating() {
+            self.narrate_node_ready(node);
+        }
         self.recorder.normal(now, "NodeReady", format!("node/{name}"), format!("Node {name} status is now: NodeReady"));
         self.cluster_changed();
         self.process_zones();

@@ -77,6 +77,9 @@ impl Sim<'_> {
             let node = &self.store.nodes[nominated as usize];
             if self.profile.filter_node(&ctx, node).is_ok() {
                 drop(ctx);
+                if self.narrating() {
+                    self.narrate_scheduled(pod, nominated, &crate::metrics::narration::Choice::Nominated);
+                }
                 self.bind_pod(pod, nominated, true);
                 return;
             }
@@ -84,15 +87,30 @@ impl Sim<'_> {
         let result = self.profile.schedule(&mut ctx, &self.store.nodes, &self.nominations, &mut self.scheduling);
         match result {
             Ok(node) => {
+                let choice = self.narrating().then(|| {
+                    let scoring = self.scenario.scoring;
+                    super::narration::scheduling_choice(&mut self.profile, &mut ctx, &self.store.nodes, node, scoring)
+                });
                 drop(ctx);
+                if let Some(choice) = choice {
+                    self.narrate_scheduled(pod, node, &choice);
+                }
                 self.bind_pod(pod, node, true);
             }
             Err(mut fit) => {
                 let outcome = preemption::preempt(&self.profile, &self.store, &self.nominations, &ctx, &fit);
                 drop(ctx);
-                match outcome {
-                    preemption::Outcome::Failed(message) => fit.post_filter = Some(message),
-                    preemption::Outcome::Preempt(candidate) => self.preempt_for(pod, candidate),
+                if let preemption::Outcome::Failed(message) = &outcome {
+                    fit.post_filter = Some(message.clone());
+                }
+                if self.narrating() {
+                    self.narrate_unschedulable(pod, &fit);
+                }
+                if let preemption::Outcome::Preempt(candidate) = outcome {
+                    if self.narrating() {
+                        self.narrate_preemption(pod, &candidate);
+                    }
+                    self.preempt_for(pod, candidate);
                 }
                 self.unschedulable(pod, fit.message());
             }

@@ -302,7 +302,10 @@ impl Sim<'_> {
             return;
         }
         let count = list.len();
+        let before =
+            if self.narrator.is_some() { std::mem::replace(&mut s.endpoints, list.clone()) } else { Vec::new() };
         s.endpoints = list.clone();
+        let after = if self.narrator.is_some() { list.clone() } else { Vec::new() };
         s.in_transit.push_back(list);
         let stats = s.stats;
         let now = self.kernel.now();
@@ -311,6 +314,9 @@ impl Sim<'_> {
         }
         let at = now + self.scenario.control_plane.endpoint_propagation;
         self.kernel.schedule_at(at, Event::EndpointsReachProxies(svc));
+        if self.narrating() {
+            self.narrate_endpoints(svc, &before, &after);
+        }
     }
 
     /// An EndpointSlice change reached kube-proxy and ingress-nginx.

@@ -16,7 +16,12 @@ impl Sim<'_> {
         let Some(entry) = self.scenario.timeline.get(i) else { return };
         let (text, action) = (entry.text.clone(), entry.action.clone());
         let errors = match &action {
-            Action::Kubectl(command) => self.run_kubectl(command),
+            Action::Kubectl(command) => {
+                if self.narrating() {
+                    self.narrate_timeline(&text, command);
+                }
+                self.run_kubectl(command)
+            }
             Action::Fault(fault) => {
                 self.node_fault(fault);
                 Vec::new()

@@ -9,6 +9,7 @@
 //! - `workloads`: Jobs, DaemonSets and StatefulSets.
 //! - `hpa`: HorizontalPodAutoscalers driven by traffic, `kubectl autoscale`.
 //! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
+//! - `narration`: `--narrate` tells every decision and changes nothing else; `explain`.
 
 mod bad_input;
 mod cli;
@@ -17,6 +18,7 @@ mod deployments;
 mod determinism;
 mod failures;
 mod hpa;
+mod narration;
 mod pods;
 mod properties;
 mod rollouts;

@@ -99,6 +99,14 @@ fn more_surge_rolls_out_faster_and_runs_equal_kubesim_run() {
     {
         assert!(root.join(file).is_file(), "{file} missing");
     }
+    // The sweep's report: the comparison with the paired differences, the charts inline,
+    // links to each run's own report.
+    let report = std::fs::read_to_string(root.join("report.html")).expect("the sweep's report.html");
+    assert!(report.contains("<table class=\"figures\" id=\"comparison\">"));
+    assert!(report.contains("<tr><th>rollout_duration_s</th>") && report.contains("<span class=\"differs\">Δ -"));
+    assert!(report.contains("src=\"data:image/png;base64,"));
+    assert!(report.contains("<a href=\"surge-25pct/seed-2/report.html\">2</a>"));
+    assert!(root.join("surge-25pct/seed-2/report.html").is_file());
     // A run of the sweep is `kubesim run --set ... --seed N`, byte for byte.
     let alone = dir.path().join("alone");
     let set = "deployment/web.spec.strategy.rollingUpdate.maxSurge=25%";

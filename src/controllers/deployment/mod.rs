@@ -9,12 +9,14 @@ pub mod progress;
 pub mod recreate;
 pub mod rollback;
 pub mod rolling;
+pub mod scale_reason;
 pub mod sync;
 pub mod util;
 
 use crate::engine::SimTime;
 use crate::model::spec::{DeploymentSpec, DeploymentStrategy};
 use crate::model::store::RsId;
+pub use scale_reason::ScaleReason;
 
 /// One ReplicaSet as the Deployment controller sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,9 +63,9 @@ pub enum RsRef {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Create `<deployment>-<hash>` from the Deployment's template.
-    CreateReplicaSet { name: String, replicas: i32, revision: i64, desired: i32, max: i32 },
+    CreateReplicaSet { name: String, replicas: i32, revision: i64, desired: i32, max: i32, reason: ScaleReason },
     /// Set `spec.replicas` (and the desired/max-replicas annotations); an event when the size changes.
-    Scale { rs: RsRef, name: String, from: i32, to: i32, desired: i32, max: i32 },
+    Scale { rs: RsRef, name: String, from: i32, to: i32, desired: i32, max: i32, reason: ScaleReason },
     /// Set the revision annotation (a re-used ReplicaSet becomes the newest revision).
     SetRevision { rs: RsId, revision: i64 },
     /// Delete an old ReplicaSet beyond revisionHistoryLimit.
@@ -112,9 +114,9 @@ impl<'a> Sync<'a> {
         (0..self.rss.len()).collect()
     }
 
-    /// scaleReplicaSet: sets the size and the replica annotations; records the action when
-    /// either changes. Returns true if the size changed.
-    pub fn scale(&mut self, i: usize, to: i32) -> bool {
+    /// scaleReplicaSet: sets the size and the replica annotations; records the action (with
+    /// the reason for the size) when either changes. Returns true if the size changed.
+    pub fn scale(&mut self, i: usize, to: i32, reason: ScaleReason) -> bool {
         let desired = self.d.spec.replicas;
         let max = desired + util::max_surge(self.d.spec);
         let rs = &mut self.rss[i];
@@ -122,7 +124,8 @@ impl<'a> Sync<'a> {
         let annotations_changed = rs.desired_annotation != Some(desired) || rs.max_annotation != Some(max);
         if size_changed || annotations_changed {
             let rs_ref = rs.id.map_or(RsRef::New, RsRef::Existing);
-            self.actions.push(Action::Scale { rs: rs_ref, name: rs.name.clone(), from: rs.replicas, to, desired, max });
+            let name = rs.name.clone();
+            self.actions.push(Action::Scale { rs: rs_ref, name, from: rs.replicas, to, desired, max, reason });
             rs.replicas = to;
             rs.desired_annotation = Some(desired);
             rs.max_annotation = Some(max);

@@ -2,7 +2,7 @@
 //! ReplicaSet scale up, all at once.
 
 use super::sync::{cleanup, deployment_complete, sync_revision};
-use super::Sync;
+use super::{ScaleReason, Sync};
 
 /// rolloutRecreate.
 pub(crate) fn rollout_recreate(s: &mut Sync<'_>) {
@@ -10,7 +10,7 @@ pub(crate) fn rollout_recreate(s: &mut Sync<'_>) {
     let mut scaled_down = false;
     for i in s.old_indices() {
         if s.rss[i].replicas > 0 {
-            scaled_down |= s.scale(i, 0);
+            scaled_down |= s.scale(i, 0, ScaleReason::RecreateOldToZero);
         }
     }
     if scaled_down {
@@ -26,7 +26,7 @@ pub(crate) fn rollout_recreate(s: &mut Sync<'_>) {
     if let Some(new) = s.new_rs {
         let replicas = s.d.spec.replicas;
         if s.rss[new].replicas != replicas {
-            s.scale(new, replicas);
+            s.scale(new, replicas, ScaleReason::RecreateNew { replicas });
         }
     }
     if deployment_complete(s.d, &s.rss, s.new_rs) {

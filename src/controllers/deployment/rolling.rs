@@ -2,7 +2,7 @@
 //! ones down within maxUnavailable, one kind of change per sync.
 
 use super::sync::{cleanup, min_available, new_rs_new_replicas, sync_revision};
-use super::Sync;
+use super::{ScaleReason, Sync};
 
 /// rolloutRolling.
 pub(crate) fn rollout_rolling(s: &mut Sync<'_>) {
@@ -27,11 +27,11 @@ fn reconcile_new_replica_set(s: &mut Sync<'_>) -> bool {
         return false;
     }
     if current > replicas {
-        return s.scale(new, replicas);
+        return s.scale(new, replicas, ScaleReason::NewAboveReplicas { replicas });
     }
     let all = s.all_indices();
-    let target = new_rs_new_replicas(s, &all, current);
-    s.scale(new, target)
+    let (target, reason) = new_rs_new_replicas(s, &all, current);
+    s.scale(new, target, reason)
 }
 
 /// Scales old ReplicaSets down as far as maxUnavailable allows.
@@ -53,14 +53,27 @@ fn reconcile_old_replica_sets(s: &mut Sync<'_>) -> bool {
     if max_scaled_down <= 0 {
         return false;
     }
-    let cleaned = cleanup_unhealthy_replicas(s, &old, max_scaled_down);
+    let budget = UnhealthyBudget { pods_total: all_pods, new_unavailable, max_scaled_down };
+    let cleaned = cleanup_unhealthy_replicas(s, &old, budget);
     let scaled = scale_down_old_replica_sets_for_rolling_update(s, &old);
     cleaned + scaled > 0
 }
 
+/// The numbers that bound the clean-up of unhealthy old pods in one sync.
+#[derive(Clone, Copy)]
+struct UnhealthyBudget {
+    pods_total: i32,
+    new_unavailable: i32,
+    /// At most this many old pods go: pods_total - minAvailable - new_unavailable.
+    max_scaled_down: i32,
+}
+
 /// cleanupUnhealthyReplicas: old ReplicaSets lose their unavailable pods first, oldest
-/// ReplicaSet first, up to `max_cleanup`.
-fn cleanup_unhealthy_replicas(s: &mut Sync<'_>, old: &[usize], max_cleanup: i32) -> i32 {
+/// ReplicaSet first, up to `budget.max_scaled_down`.
+fn cleanup_unhealthy_replicas(s: &mut Sync<'_>, old: &[usize], budget: UnhealthyBudget) -> i32 {
+    let max_cleanup = budget.max_scaled_down;
+    let min_available = min_available(s);
+    let max_unavailable = s.d.spec.replicas - min_available;
     let mut total = 0;
     for &i in old {
         if total >= max_cleanup {
@@ -70,9 +83,18 @@ fn cleanup_unhealthy_replicas(s: &mut Sync<'_>, old: &[usize], max_cleanup: i32)
         if rs.replicas == 0 || rs.replicas == rs.available {
             continue;
         }
-        let count = (max_cleanup - total).min(rs.replicas - rs.available);
+        let unhealthy = rs.replicas - rs.available;
+        let count = (max_cleanup - total).min(unhealthy);
         let to = rs.replicas - count;
-        s.scale(i, to);
+        let reason = ScaleReason::OldUnhealthy {
+            pods_total: budget.pods_total,
+            min_available,
+            max_unavailable,
+            new_unavailable: budget.new_unavailable,
+            max_scaled_down: max_cleanup,
+            unhealthy,
+        };
+        s.scale(i, to, reason);
         total += count;
     }
     total
@@ -88,6 +110,8 @@ fn scale_down_old_replica_sets_for_rolling_update(s: &mut Sync<'_>, old: &[usize
         return 0;
     }
     let total_to_scale_down = available - min_available;
+    let max_unavailable = s.d.spec.replicas - min_available;
+    let reason = ScaleReason::OldAvailable { available, min_available, max_unavailable };
     let mut total = 0;
     for &i in old {
         if total >= total_to_scale_down {
@@ -99,7 +123,7 @@ fn scale_down_old_replica_sets_for_rolling_update(s: &mut Sync<'_>, old: &[usize
         }
         let count = rs.replicas.min(total_to_scale_down - total);
         let to = rs.replicas - count;
-        s.scale(i, to);
+        s.scale(i, to, reason);
         total += count;
     }
     total

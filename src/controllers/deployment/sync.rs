@@ -2,7 +2,7 @@
 //! its revision, proportional scaling, completeness and history clean-up.
 
 use super::util::{max_surge, max_unavailable};
-use super::{Action, RsView, Sync};
+use super::{Action, RsView, ScaleReason, Sync};
 use crate::engine::SimTime;
 use crate::model::spec::DeploymentStrategy;
 
@@ -29,11 +29,11 @@ pub(crate) fn sync_revision(s: &mut Sync<'_>, create: bool) {
 
 fn create_new_replica_set(s: &mut Sync<'_>, revision: i64) {
     let all = s.all_indices();
-    let replicas = new_rs_new_replicas(s, &all, 0);
+    let (replicas, reason) = new_rs_new_replicas(s, &all, 0);
     let desired = s.d.spec.replicas;
     let max = desired + max_surge(s.d.spec);
     let name = format!("{}-{}", s.d.name, s.d.template_hash);
-    s.actions.push(Action::CreateReplicaSet { name: name.clone(), replicas, revision, desired, max });
+    s.actions.push(Action::CreateReplicaSet { name: name.clone(), replicas, revision, desired, max, reason });
     s.rss.push(RsView {
         id: None,
         name,
@@ -50,20 +50,22 @@ fn create_new_replica_set(s: &mut Sync<'_>, revision: i64) {
     s.new_rs = Some(s.rss.len() - 1);
 }
 
-/// NewRSNewReplicas: how big the new ReplicaSet may be now. Rolling: up to
+/// NewRSNewReplicas: how big the new ReplicaSet may be now, and why. Rolling: up to
 /// replicas + maxSurge pods in all, never more than replicas in the new one.
-pub(crate) fn new_rs_new_replicas(s: &Sync<'_>, all: &[usize], new_replicas: i32) -> i32 {
+pub(crate) fn new_rs_new_replicas(s: &Sync<'_>, all: &[usize], new_replicas: i32) -> (i32, ScaleReason) {
     let spec = s.d.spec;
     match spec.strategy {
-        DeploymentStrategy::Recreate => spec.replicas,
+        DeploymentStrategy::Recreate => (spec.replicas, ScaleReason::RecreateNew { replicas: spec.replicas }),
         DeploymentStrategy::RollingUpdate { .. } => {
             let current = s.replicas_of(all);
-            let max_total = spec.replicas + max_surge(spec);
+            let surge = max_surge(spec);
+            let reason = ScaleReason::Surge { replicas: spec.replicas, max_surge: surge, pods_total: current };
+            let max_total = spec.replicas + surge;
             if current >= max_total {
-                return new_replicas;
+                return (new_replicas, reason);
             }
             let scale_up = (max_total - current).min(spec.replicas - new_replicas);
-            new_replicas + scale_up.max(0)
+            (new_replicas + scale_up.max(0), reason)
         }
     }
 }
@@ -104,14 +106,14 @@ pub(crate) fn scale(s: &mut Sync<'_>) {
     let replicas = s.d.spec.replicas;
     if let Some(i) = find_active_or_latest(s) {
         if s.rss[i].replicas != replicas {
-            s.scale(i, replicas);
+            s.scale(i, replicas, ScaleReason::SoleActive { replicas });
         }
         return;
     }
     if is_saturated(s) {
         for i in s.old_indices() {
             if s.rss[i].replicas > 0 {
-                s.scale(i, 0);
+                s.scale(i, 0, ScaleReason::Saturated { replicas });
             }
         }
         return;
@@ -120,8 +122,11 @@ pub(crate) fn scale(s: &mut Sync<'_>) {
         return;
     }
     let mut active: Vec<usize> = (0..s.rss.len()).filter(|&i| s.rss[i].replicas > 0).collect();
-    let allowed = if replicas > 0 { replicas + max_surge(s.d.spec) } else { 0 };
-    let to_add = allowed - s.replicas_of(&active);
+    let surge = max_surge(s.d.spec);
+    let allowed = if replicas > 0 { replicas + surge } else { 0 };
+    let pods_before = s.replicas_of(&active);
+    let to_add = allowed - pods_before;
+    let reason = ScaleReason::Proportional { replicas, max_surge: surge, allowed, pods_before };
     sort_by_size(s, &mut active, to_add > 0);
     let mut added = 0;
     let mut sizes: Vec<i32> = Vec::with_capacity(active.len());
@@ -136,7 +141,7 @@ pub(crate) fn scale(s: &mut Sync<'_>) {
         }
     }
     for (k, &i) in active.iter().enumerate() {
-        s.scale(i, sizes[k]);
+        s.scale(i, sizes[k], reason);
     }
 }
 
