@@ -11,6 +11,7 @@ mod kubelet;
 mod nodes;
 mod objects;
 pub mod profile;
+mod rollouts;
 mod scheduling;
 mod services;
 mod statefulsets;
@@ -34,6 +35,8 @@ pub enum Event {
     /// The i-th timeline entry runs.
     Timeline(usize),
     SyncDeployment(DeployId),
+    /// The Argo Rollouts controller syncs a Rollout (a row of `Store::deployments`).
+    SyncRollout(DeployId),
     SyncReplicaSet(RsId),
     SyncJob(JobId),
     SyncDaemonSet(DaemonSetId),
@@ -259,6 +262,10 @@ impl<'s> Sim<'s> {
                 self.deploy_sync_pending[d as usize] = false;
                 self.sync_deployment(d);
             }
+            Event::SyncRollout(d) => {
+                self.deploy_sync_pending[d as usize] = false;
+                self.sync_rollout(d);
+            }
             Event::SyncReplicaSet(rs) => {
                 self.rs_sync_pending[rs as usize] = false;
                 self.sync_replica_set(rs);
@@ -347,7 +354,12 @@ impl<'s> Sim<'s> {
         if !*pending {
             *pending = true;
             let at = self.kernel.now() + self.latency();
-            self.kernel.schedule_at(at, Event::SyncDeployment(d));
+            let event = if self.store.deployments[d as usize].rollout.is_some() {
+                Event::SyncRollout(d)
+            } else {
+                Event::SyncDeployment(d)
+            };
+            self.kernel.schedule_at(at, event);
         }
     }
 
