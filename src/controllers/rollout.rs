@@ -543,15 +543,16 @@ fn canary(view: &RolloutView, spec: &CanarySpec, new: &RsView, d: &mut Decision,
 }
 
 /// The canary weight on the nginx canary Ingress (reconcileTrafficRouting): 0 when fully
-/// promoted, aborted or before any canary pod is available; 100 past the last step; while
-/// the canary still scales for this step, the previous step's weight.
+/// promoted, aborted or before any canary pod is available; 100 on `promote --full`; while
+/// the canary still scales for this step, the previous setWeight; else this step's weight
+/// (100 past the last step).
 fn set_traffic_weight(spec: &CanarySpec, new: &RsView, d: &mut Decision, at_desired: bool) {
     let st = &d.status;
     let promoted = st.stable_hash.as_deref() == Some(new.hash.as_str());
     let steps = &spec.steps;
     let weight = if promoted || st.abort || new.available == 0 {
         0
-    } else if st.promote_full || st.step_index >= steps.len() {
+    } else if st.promote_full {
         100
     } else if !at_desired {
         steps[..st.step_index]
@@ -786,3 +787,6 @@ fn blue_green_pause_over(spec: &BlueGreenSpec, d: &mut Decision, now: SimTime) -
         Pause::Released => true,
     }
 }
+
+#[cfg(test)]
+mod tests;
