@@ -124,6 +124,9 @@ pub struct Outcome {
     pub watch_log: String,
     /// `--profile`'s wall time per component (`None` without `--profile`).
     pub wall_profile: Option<profile::WallProfile>,
+    /// Requests each pod took (served or queued), by pod id: how traffic split between
+    /// revisions (a canary's share).
+    pub requests_by_pod: Vec<u64>,
 }
 
 impl<'s> Sim<'s> {
@@ -229,7 +232,9 @@ impl<'s> Sim<'s> {
             panic!("the scheduler's per-owner spreading counts drifted: {drift}");
         }
         let end = self.end;
+        let requests_by_pod = (0..self.store.pods.len()).map(|p| self.traffic.served(p as PodId)).collect();
         Outcome {
+            requests_by_pod,
             events_processed: self.kernel.processed(),
             store: self.store,
             recorder: self.recorder,
