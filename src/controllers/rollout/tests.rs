@@ -98,6 +98,7 @@ struct Case {
     want_canary: i32,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn case(
     name: &'static str,
     replicas: i32,
