@@ -9,4 +9,5 @@ pub mod hpa;
 pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;
+pub mod rollout;
 pub mod statefulset;

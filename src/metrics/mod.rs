@@ -124,19 +124,24 @@ pub fn service_keys(scenario: &Scenario) -> Vec<(String, String)> {
     keys
 }
 
-/// `namespace/name` of every Deployment the run can have, in a stable order, so that the
-/// time-series columns are known before the run starts.
-fn deployment_keys(scenario: &Scenario) -> Vec<(String, String)> {
+/// Kind, namespace and name of every Deployment and Argo Rollout the run can have, in a
+/// stable order (Deployments first), so that the time-series columns are known before the run
+/// starts.
+fn deployment_keys(scenario: &Scenario) -> Vec<(Kind, String, String)> {
     let mut keys = Vec::new();
     let timeline_objects = scenario.timeline.iter().flat_map(|e| match &e.action {
         Action::Kubectl(KubectlCommand::Apply { objects } | KubectlCommand::Create { objects }) => objects.as_slice(),
         _ => &[],
     });
-    for obj in scenario.objects.iter().chain(timeline_objects) {
-        if obj.id.kind == Kind::Deployment && matches!(obj.spec, ObjectSpec::Deployment { .. }) {
-            let key = (obj.id.namespace.clone(), obj.id.name.clone());
-            if !keys.contains(&key) {
-                keys.push(key);
+    let objects: Vec<&crate::model::spec::Object> = scenario.objects.iter().chain(timeline_objects).collect();
+    for kind in [Kind::Deployment, Kind::Rollout] {
+        for obj in &objects {
+            let workload = matches!(obj.spec, ObjectSpec::Deployment { .. } | ObjectSpec::Rollout { .. });
+            if obj.id.kind == kind && workload {
+                let key = (kind, obj.id.namespace.clone(), obj.id.name.clone());
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
             }
         }
     }

@@ -4,10 +4,13 @@ use crate::engine::SimTime;
 use crate::model::store::{DeployId, Pod, Store};
 use std::collections::BTreeMap;
 
-/// One rollout of a Deployment: from a template change until every replica is updated and
+/// One rollout of a Deployment (or an Argo Rollout): from a template change until every replica is updated and
 /// available and no old pod is left (or until the next template change supersedes it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rollout {
+    /// Deployment, or an Argo Rollout.
+    pub kind: crate::model::spec::Kind,
+    /// The workload's column name (`web`, `ns:web`).
     pub deployment: String,
     pub revision_from: i64,
     pub started: SimTime,
@@ -144,6 +147,7 @@ impl RolloutTracker {
             self.live.insert(d, counts);
         }
         self.rollouts.push(Rollout {
+            kind: dep.kind(),
             deployment: super::timeseries::column_name(&dep.namespace, &dep.name),
             revision_from,
             started: now,

@@ -4,13 +4,14 @@ use super::rollouts::pod_counts_visiting;
 use super::tally::PodTally;
 use super::traffic::ServiceStats;
 use crate::engine::SimTime;
+use crate::model::spec::Kind;
 use crate::model::store::Store;
 use std::collections::BTreeMap;
 
 pub struct TimeSeries {
     pub columns: Vec<String>,
-    /// (namespace, name) of each tracked Deployment, in column order.
-    deployments: Vec<(String, String)>,
+    /// (kind, namespace, name) of each tracked Deployment and Argo Rollout, in column order.
+    deployments: Vec<(Kind, String, String)>,
     services: usize,
     /// (namespace, name) of each tracked HorizontalPodAutoscaler, in column order.
     hpas: Vec<(String, String)>,
@@ -39,11 +40,11 @@ pub fn column_name(namespace: &str, name: &str) -> String {
 
 impl TimeSeries {
     /// `services`: column names (`web`, `ns:web`) of the Services, in the traffic metrics' order.
-    pub fn new(deployments: &[(String, String)], services: &[String], hpas: &[(String, String)]) -> Self {
+    pub fn new(deployments: &[(Kind, String, String)], services: &[String], hpas: &[(String, String)]) -> Self {
         let mut columns = Vec::new();
-        for (ns, name) in deployments {
+        for (kind, ns, name) in deployments {
             for s in DEPLOYMENT_SERIES {
-                columns.push(format!("deployment/{}/{s}", column_name(ns, name)));
+                columns.push(format!("{}/{}/{s}", kind.resource(), column_name(ns, name)));
             }
         }
         for name in services {
@@ -69,8 +70,8 @@ impl TimeSeries {
         }
     }
 
-    /// The tracked Deployments, `(namespace, name)`, in column order.
-    pub fn deployments(&self) -> &[(String, String)] {
+    /// The tracked Deployments and Rollouts, `(kind, namespace, name)`, in column order.
+    pub fn deployments(&self) -> &[(Kind, String, String)] {
         &self.deployments
     }
 
@@ -90,9 +91,13 @@ impl TimeSeries {
     pub fn sample(&mut self, store: &Store, now: SimTime, services: &[ServiceStats], tally: &PodTally) {
         let mut row = Vec::with_capacity(self.columns.len());
         for i in 0..self.deployments.len() {
-            let (ns, name) = &self.deployments[i];
+            let (kind, ns, name) = &self.deployments[i];
             let mut revisions: BTreeMap<i64, u32> = BTreeMap::new();
-            match store.find_deployment(ns, name) {
+            let found = match kind {
+                Kind::Rollout => store.find_rollout(ns, name),
+                _ => store.find_deployment(ns, name),
+            };
+            match found {
                 Some(d) => {
                     let c = match tally.deployment_counts(store, d) {
                         Some(c) => {

@@ -16,7 +16,10 @@ pub fn snapshot(store: &Store, now: SimTime) -> String {
         .map(|(i, d)| {
             let c = super::rollouts::pod_counts(store, i as crate::model::store::DeployId, now);
             vec![
-                format!("deployment.apps/{}", d.name),
+                match d.kind() {
+                    crate::model::spec::Kind::Rollout => format!("rollout.argoproj.io/{}", d.name),
+                    _ => format!("deployment.apps/{}", d.name),
+                },
                 format!("{}/{}", c.ready, d.spec.replicas),
                 c.updated.to_string(),
                 c.available.to_string(),

@@ -312,6 +312,39 @@ pub struct Deployment {
     pub progress_updated: SimTime,
     pub replica_sets: BTreeSet<RsId>,
     pub deleted: bool,
+    /// Set when the row is an Argo Rollout: its strategy and status. A Rollout shares the
+    /// rest with a Deployment (`spec` is its workload: replicas, selector, template), so the
+    /// ReplicaSet controller, the observers and the time series treat both alike; the
+    /// Deployment controller never syncs it.
+    pub rollout: Option<Box<RolloutState>>,
+}
+
+/// What an Argo Rollout has beyond a Deployment's fields.
+#[derive(Clone, Debug)]
+pub struct RolloutState {
+    pub strategy: super::spec::RolloutStrategy,
+    pub status: crate::controllers::rollout::RolloutStatus,
+}
+
+impl Deployment {
+    /// `Kind::Rollout` for an Argo Rollout, else `Kind::Deployment`.
+    pub fn kind(&self) -> super::spec::Kind {
+        if self.rollout.is_some() {
+            super::spec::Kind::Rollout
+        } else {
+            super::spec::Kind::Deployment
+        }
+    }
+
+    /// The label that keeps its ReplicaSets apart: `pod-template-hash`, or
+    /// `rollouts-pod-template-hash` for a Rollout.
+    pub fn hash_label(&self) -> &'static str {
+        if self.rollout.is_some() {
+            crate::controllers::rollout::HASH_LABEL
+        } else {
+            "pod-template-hash"
+        }
+    }
 }
 
 /// A batch/v1 Job.
@@ -429,6 +462,8 @@ pub struct Store {
     pub pod_by_name: BTreeMap<(String, String), PodId>,
     pub rs_by_name: BTreeMap<(RsKindKey, String, String), RsId>,
     pub deployment_by_name: BTreeMap<(String, String), DeployId>,
+    /// Argo Rollouts, which live in `deployments` too.
+    pub rollout_by_name: BTreeMap<(String, String), DeployId>,
     pub job_by_name: BTreeMap<(String, String), JobId>,
     pub daemon_set_by_name: BTreeMap<(String, String), DaemonSetId>,
     pub stateful_set_by_name: BTreeMap<(String, String), StatefulSetId>,
@@ -457,6 +492,10 @@ pub fn rs_kind_key(kind: RsKind) -> RsKindKey {
 impl Store {
     pub fn find_deployment(&self, namespace: &str, name: &str) -> Option<DeployId> {
         self.deployment_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    pub fn find_rollout(&self, namespace: &str, name: &str) -> Option<DeployId> {
+        self.rollout_by_name.get(&(namespace.to_string(), name.to_string())).copied()
     }
 
     pub fn find_job(&self, namespace: &str, name: &str) -> Option<JobId> {
@@ -581,7 +620,8 @@ impl Store {
 
     pub fn add_deployment(&mut self, d: Deployment) -> DeployId {
         let id = self.deployments.len() as DeployId;
-        self.deployment_by_name.insert((d.namespace.clone(), d.name.clone()), id);
+        let index = if d.rollout.is_some() { &mut self.rollout_by_name } else { &mut self.deployment_by_name };
+        index.insert((d.namespace.clone(), d.name.clone()), id);
         self.deployments.push(d);
         id
     }
@@ -817,7 +857,7 @@ impl Store {
         Some(match rs.owner {
             Some(d) => {
                 let d = &self.deployments[d as usize];
-                ObjectRef { kind: Kind::Deployment, namespace: d.namespace.clone(), name: d.name.clone() }
+                ObjectRef { kind: d.kind(), namespace: d.namespace.clone(), name: d.name.clone() }
             }
             None => ObjectRef {
                 kind: match rs.kind {
@@ -881,7 +921,13 @@ pub fn add_resources(acc: &mut Resources, r: &Resources, sign: i64) {
 /// Builds the compact template of a Deployment's ReplicaSet: the template plus the
 /// `pod-template-hash` label that keeps ReplicaSets of one Deployment apart.
 pub fn template_with_hash(template: &PodTemplate, hash: &str) -> Arc<PodTemplate> {
+    template_with_label(template, "pod-template-hash", hash)
+}
+
+/// The template with `key: hash` added to its labels (`rollouts-pod-template-hash` for a
+/// Rollout's ReplicaSets).
+pub fn template_with_label(template: &PodTemplate, key: &str, hash: &str) -> Arc<PodTemplate> {
     let mut t = template.clone();
-    t.labels.insert("pod-template-hash".to_string(), hash.to_string());
+    t.labels.insert(key.to_string(), hash.to_string());
     Arc::new(t)
 }

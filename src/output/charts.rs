@@ -262,10 +262,11 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
         ts.rows.iter().filter_map(|(t, row)| row.get(i).copied().flatten().map(|v| (t.as_secs_f64(), v))).collect()
     };
     let mut charts = Vec::new();
-    for (k, (ns, name)) in ts.deployments().iter().enumerate().take(MAX_OBJECT_CHARTS) {
+    for (k, (kind, ns, name)) in ts.deployments().iter().enumerate().take(MAX_OBJECT_CHARTS) {
         let key = crate::metrics::timeseries::column_name(ns, name);
+        let resource = kind.resource();
         let mut markers = Vec::new();
-        let rollouts = outcome.metrics.rollouts.rollouts.iter().filter(|r| r.deployment == key);
+        let rollouts = outcome.metrics.rollouts.rollouts.iter().filter(|r| r.deployment == key && r.kind == *kind);
         for (i, r) in rollouts.enumerate() {
             markers.push((r.started.as_secs_f64(), format!("rollout {} starts", i + 1)));
             if let Some(done) = r.completed {
@@ -274,8 +275,8 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
         }
         // Desired and available first, so the per-revision lines are drawn over them.
         let mut series = vec![
-            Series { label: "desired".into(), points: column(&format!("deployment/{key}/desired")), dashed: true },
-            Series { label: "available".into(), points: column(&format!("deployment/{key}/available")), dashed: true },
+            Series { label: "desired".into(), points: column(&format!("{resource}/{key}/desired")), dashed: true },
+            Series { label: "available".into(), points: column(&format!("{resource}/{key}/available")), dashed: true },
         ];
         series.extend(ts.ready_by_revision[k].iter().map(|(rev, counts)| Series {
             label: format!("ready, revision {rev}"),
@@ -283,8 +284,8 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
             dashed: false,
         }));
         charts.push(Chart {
-            file_stem: format!("deployment-{}", key.replace(':', "-")),
-            title: format!("deployment/{key}: ready pods by revision"),
+            file_stem: format!("{resource}-{}", key.replace(':', "-")),
+            title: format!("{resource}/{key}: ready pods by revision"),
             y_label: "pods".into(),
             series,
             y_max: None,

@@ -153,8 +153,7 @@ fn insert_rollouts(f: &mut Map<String, Value>, outcome: &Outcome) {
     let list: Vec<Value> = rollouts
         .iter()
         .map(|r| {
-            json!({
-                "deployment": r.deployment,
+            let mut o = json!({
                 "from_revision": r.revision_from,
                 "started_s": r.started.as_secs_f64(),
                 "completed_s": r.completed.map(|t| t.as_secs_f64()),
@@ -164,7 +163,12 @@ fn insert_rollouts(f: &mut Map<String, Value>, outcome: &Outcome) {
                 "max_pods": r.max_pods,
                 "max_pods_with_terminating": r.max_pods_with_terminating,
                 "superseded": r.superseded,
-            })
+            });
+            if let Some(o) = o.as_object_mut() {
+                // `deployment` for a Deployment (as before), `rollout` for an Argo Rollout.
+                o.insert(r.kind.resource().to_string(), json!(r.deployment));
+            }
+            o
         })
         .collect();
     let durations: Vec<f64> =

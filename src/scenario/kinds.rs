@@ -96,7 +96,7 @@ pub(crate) const KINDS: &[KindInfo] = &[
         plural: "rollouts",
         group_resource: "rollouts.argoproj.io",
         short: &["ro"],
-        simulated: false,
+        simulated: true,
         typed: false,
     },
 ];

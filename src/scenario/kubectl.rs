@@ -80,8 +80,19 @@ pub(crate) enum Cmd {
         cpu_percent: Option<i32>,
         name: Option<String>,
     },
-    /// A verb of a later version (argo): an error at load time.
-    Later(String),
+    /// `argo rollouts promote NAME [--full]`, `abort NAME`, `retry rollout NAME`
+    /// (`set image NAME C=IMAGE` becomes [`Cmd::SetImage`] on the rollout).
+    Argo {
+        action: ArgoAction,
+        name: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ArgoAction {
+    Promote { full: bool },
+    Abort,
+    Retry,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -114,11 +125,8 @@ const VERBS: &[&str] = &[
     "label",
     "expose",
     "autoscale",
+    "argo",
 ];
-const LATER_VERBS: &[&str] = &["argo"];
-
-/// What kubesim supports, for help texts.
-pub(crate) const SUPPORTED: &str = "apply -f, create -f, delete, scale, set image, rollout undo|pause|resume|restart, cordon, uncordon, drain, taint nodes, label nodes, expose, autoscale";
 
 /// Splits like a POSIX shell: whitespace, 'single' and "double" quotes, backslash escapes.
 pub(crate) fn split(line: &str) -> Result<Vec<String>, KError> {
@@ -181,6 +189,7 @@ fn verb_flags(verb: &str) -> &'static [(&'static str, Option<char>)] {
         "scale" => &[("replicas", None), ("namespace", Some('n'))],
         "autoscale" => &[("min", None), ("max", None), ("cpu-percent", None), ("name", None), ("namespace", Some('n'))],
         "rollout" => &[("to-revision", None), ("namespace", Some('n'))],
+        "argo" => &[("full", None), ("namespace", Some('n'))],
         "label" | "taint" => &[("overwrite", None), ("namespace", Some('n'))],
         "expose" => &[
             ("port", None),
@@ -206,7 +215,7 @@ fn verb_flags(verb: &str) -> &'static [(&'static str, Option<char>)] {
 
 /// Boolean flags: `--overwrite` alone means true; `--overwrite=false` is accepted too.
 fn is_bool_flag(name: &str) -> bool {
-    matches!(name, "overwrite" | "ignore-daemonsets" | "delete-emptydir-data" | "delete-local-data" | "force")
+    matches!(name, "overwrite" | "ignore-daemonsets" | "delete-emptydir-data" | "delete-local-data" | "force" | "full")
 }
 
 fn parse_args(tokens: &[String], verb: &str) -> Result<Args, KError> {
@@ -282,11 +291,8 @@ pub(crate) fn parse_line(line: &str) -> Result<Line, KError> {
         return err("no kubectl command given", Some("e.g. `kubectl scale deployment/web --replicas=3`".into()));
     };
     let verb = tokens.remove(vi);
-    if LATER_VERBS.contains(&verb.as_str()) {
-        return Ok(Line { cmd: Cmd::Later(verb), namespace: None });
-    }
     if !VERBS.contains(&verb.as_str()) {
-        let help = did_you_mean(&verb, VERBS.iter().chain(LATER_VERBS).copied());
+        let help = did_you_mean(&verb, VERBS.iter().copied());
         return err(
             format!("unknown command \"{verb}\" for \"kubectl\" (kubesim supports {})", VERBS.join(", ")),
             help,
@@ -305,6 +311,7 @@ pub(crate) fn parse_line(line: &str) -> Result<Line, KError> {
         "label" => label(&args)?,
         "expose" => expose(&args)?,
         "autoscale" => autoscale(&args)?,
+        "argo" => argo(&args)?,
         _ => rollout(&args)?,
     };
     Ok(Line { cmd, namespace })
@@ -400,10 +407,13 @@ fn delete(args: &Args) -> Result<Cmd, KError> {
 
 fn scale(args: &Args) -> Result<Cmd, KError> {
     let target = one_target(args)?;
-    if !matches!(target.0, Kind::Deployment | Kind::ReplicaSet | Kind::ReplicationController | Kind::StatefulSet) {
+    if !matches!(
+        target.0,
+        Kind::Deployment | Kind::ReplicaSet | Kind::ReplicationController | Kind::StatefulSet | Kind::Rollout
+    ) {
         return err(
             format!(
-                "cannot scale a {}: kubesim scales deployments, replicasets, replicationcontrollers and statefulsets",
+                "cannot scale a {}: kubesim scales deployments, replicasets, replicationcontrollers, statefulsets and rollouts",
                 target.0.resource()
             ),
             None,
@@ -488,10 +498,10 @@ fn set_image(args: &Args) -> Result<Cmd, KError> {
     let pairs: Vec<String> = rest.positional.iter().filter(|p| p.contains('=')).cloned().collect();
     rest.positional.retain(|p| !p.contains('='));
     let target = one_target(&rest)?;
-    if !matches!(target.0, Kind::Deployment | Kind::DaemonSet | Kind::StatefulSet) {
+    if !matches!(target.0, Kind::Deployment | Kind::DaemonSet | Kind::StatefulSet | Kind::Rollout) {
         return err(
             format!(
-                "kubesim supports `set image` on deployments, daemonsets and statefulsets, not {}",
+                "kubesim supports `set image` on deployments, daemonsets and statefulsets (and rollouts with `kubectl argo rollouts set image`), not {}",
                 target.0.resource()
             ),
             None,
@@ -552,6 +562,56 @@ fn rollout(args: &Args) -> Result<Cmd, KError> {
         },
     };
     Ok(Cmd::Rollout { action, target, to_revision: to_revision.filter(|n| *n > 0) })
+}
+
+/// `argo rollouts promote NAME [--full] | abort NAME | retry rollout NAME | set image NAME
+/// CONTAINER=IMAGE...`: the kubectl-argo-rollouts plugin's verbs that change a Rollout.
+fn argo(args: &Args) -> Result<Cmd, KError> {
+    let mut pos = args.positional.clone().into_iter();
+    if pos.next().as_deref() != Some("rollouts") {
+        return err(
+            "kubesim supports the Argo Rollouts plugin as `kubectl argo rollouts promote|abort|retry|set image NAME`",
+            None,
+        );
+    }
+    let sub = pos.next().unwrap_or_default();
+    let mut rest: Vec<String> = pos.collect();
+    let full = args.value("full").is_some_and(|v| v == "true");
+    if full && sub != "promote" {
+        return err(format!("unknown flag: --full (only `argo rollouts promote` takes it, not `{sub}`)"), None);
+    }
+    let action = match sub.as_str() {
+        "promote" => ArgoAction::Promote { full },
+        "abort" => ArgoAction::Abort,
+        "retry" => {
+            if rest.first().map(String::as_str) == Some("rollout") {
+                rest.remove(0);
+            }
+            ArgoAction::Retry
+        }
+        "set" => {
+            let mut set = Args { positional: rest.clone(), flags: Vec::new() };
+            if let Some(i) = set.positional.iter().position(|p| !p.contains('=')).filter(|_| rest.len() > 1) {
+                // `set image NAME C=I`: the name is the word after `image`.
+                let name = set.positional.remove(i + 1);
+                set.positional.insert(i + 1, format!("rollout/{name}"));
+            }
+            return set_image(&set);
+        }
+        _ => {
+            let subs = ["promote", "abort", "retry", "set"];
+            return err(
+                format!("unknown command \"{sub}\" for \"kubectl argo rollouts\" (kubesim supports promote, abort, retry, set image)"),
+                did_you_mean(&sub, subs),
+            );
+        }
+    };
+    match rest.as_slice() {
+        [name] if !name.is_empty() => Ok(Cmd::Argo { action, name: name.clone() }),
+        [] => err(format!("`argo rollouts {sub}` needs the Rollout's NAME"), None),
+        [_, extra, ..] => err(format!("unexpected argument \"{extra}\": one Rollout at a time"), None),
+        _ => err(format!("`argo rollouts {sub}` needs the Rollout's NAME"), None),
+    }
 }
 
 /// `expose (TYPE NAME | TYPE/NAME) [--port=P] [--target-port=T] [--type=T] [--name=N]
@@ -1343,7 +1403,19 @@ mod node_verb_tests {
             .message
             .starts_with("invalid argument \"x\" for \"--max\""));
         assert!(error("kubectl autoscale pod web --max=3").message.starts_with("cannot autoscale a pod"));
-        assert_eq!(cmd("kubectl argo rollouts promote x"), Cmd::Later("argo".into()));
+        let argo = |action, name: &str| Cmd::Argo { action, name: name.into() };
+        assert_eq!(cmd("kubectl argo rollouts promote x"), argo(ArgoAction::Promote { full: false }, "x"));
+        assert_eq!(cmd("kubectl argo rollouts promote x --full"), argo(ArgoAction::Promote { full: true }, "x"));
+        assert_eq!(cmd("kubectl argo rollouts abort x"), argo(ArgoAction::Abort, "x"));
+        assert_eq!(cmd("kubectl argo rollouts retry rollout x"), argo(ArgoAction::Retry, "x"));
+        assert_eq!(
+            cmd("kubectl argo rollouts set image x web=web:2"),
+            Cmd::SetImage { target: (Kind::Rollout, "x".into()), images: vec![("web".into(), "web:2".into())] }
+        );
+        assert_eq!(error("kubectl argo rollouts promot x").help.as_deref(), Some("did you mean `promote`?"));
+        assert!(error("kubectl argo rollouts abort x --full").message.contains("--full"));
+        assert!(error("kubectl argo rollout promote x").message.contains("kubectl argo rollouts"));
+        assert!(error("kubectl argo rollouts promote").message.contains("NAME"));
         assert_eq!(error("kubectl cordn w").help.as_deref(), Some("did you mean `cordon`?"));
     }
 }

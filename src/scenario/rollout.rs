@@ -1,14 +1,20 @@
 //! Argo Rollouts' `Rollout` (argoproj.io/v1alpha1), which k8s-openapi does not have: read
 //! with the serde structs of [`argo`] (unknown fields found by `serde_ignored`, as for the
 //! typed kinds, each placed at its file:line:col), checked as Argo's validation does
-//! (pkg/apis/rollouts/validation), then refused: kubesim does not simulate Rollouts yet, and
-//! says so with an exit-2 error rather than running a scenario without them.
+//! (pkg/apis/rollouts/validation), and converted to a [`RolloutSpec`]. What kubesim does not
+//! simulate (analysis, experiments, traffic routers other than ingress-nginx, anti-affinity,
+//! ephemeral metadata, ...) is refused with an exit-2 error at its place, never ignored.
 
 use super::checker::Checker;
+use super::convert::Ip;
 use super::fields::Ty;
 use super::manifest::{strict, Typed};
 use super::positions::{Anchor, YPath};
 use super::{convert, validate};
+use crate::engine::SimDuration;
+use crate::model::spec::{
+    BlueGreenSpec, CanarySpec, CanaryStep, DeploymentSpec, DeploymentStrategy, ObjectSpec, RolloutSpec, RolloutStrategy,
+};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_yaml::Value;
 
@@ -160,7 +166,7 @@ pub(crate) mod argo {
     }
 }
 
-/// Reads and checks a Rollout, then refuses it (not simulated yet).
+/// Reads, checks and converts a Rollout.
 pub(crate) fn parse(c: &mut Checker, v: &Value) -> Option<Typed> {
     let r: argo::Rollout = strict(c, v, Ty::OtherKind)?;
     validate::check_meta(c, &r.metadata, false);
@@ -169,86 +175,342 @@ pub(crate) fn parse(c: &mut Checker, v: &Value) -> Option<Typed> {
         return None;
     };
     validate::check_replicas(c, s.replicas);
+    c.nonnegative("spec.minReadySeconds", s.min_ready_seconds.map(i64::from));
+    c.nonnegative("spec.revisionHistoryLimit", s.revision_history_limit.map(i64::from));
+    c.nonnegative("spec.progressDeadlineSeconds", s.progress_deadline_seconds.map(i64::from));
+    refuse_spec_fields(c, s);
+    let mut template = None;
     if s.workload_ref.is_some() {
-        c.field("spec.workloadRef", "not supported by kubesim yet: give the pod template in spec.template");
+        not_simulated(c, "spec.workloadRef", "give the pod template in spec.template");
     } else {
-        let template = convert::template(c, s.template.as_ref());
+        let t = convert::template(c, s.template.as_ref());
         match s.selector.as_ref() {
-            Some(sel) => validate::check_selector(c, sel, Some(&template.labels), "rollout"),
+            Some(sel) => validate::check_selector(c, sel, Some(&t.labels), "rollout"),
             None => c.field("spec.selector", "Required value"),
         }
+        template = Some(t);
     }
-    match s.strategy.as_ref().map(|s| (s.canary.as_ref(), s.blue_green.as_ref())) {
-        Some((Some(canary), None)) => check_canary(c, canary),
-        Some((None, Some(bg))) => {
-            if bg.active_service.as_deref().unwrap_or("").is_empty() {
-                c.field(
-                    "spec.strategy.blueGreen.activeService",
-                    "Required value: the Service that receives the stable traffic",
-                );
-            }
-            if bg.active_service.is_some() && bg.active_service == bg.preview_service {
-                c.field(
-                    "spec.strategy.blueGreen.previewService",
-                    "Invalid value: preview service and active service must be different",
-                );
-            }
+    let strategy = match s.strategy.as_ref().map(|s| (s.canary.as_ref(), s.blue_green.as_ref())) {
+        Some((Some(canary), None)) => canary_spec(c, canary).map(RolloutStrategy::Canary),
+        Some((None, Some(bg))) => blue_green_spec(c, bg).map(RolloutStrategy::BlueGreen),
+        _ => {
+            c.field(
+                "spec.strategy",
+                "Invalid value: either a blueGreen or a canary strategy must be specified, and only one",
+            );
+            None
         }
-        _ => c.field(
-            "spec.strategy",
-            "Invalid value: either a blueGreen or a canary strategy must be specified, and only one",
-        ),
-    }
+    };
     if c.errors > 0 {
         return None;
     }
-    let msg = format!(
-        "{}: Rollout (argoproj.io/v1alpha1) was read and checked, but kubesim does not simulate Rollouts yet",
-        c.label
-    );
-    let help = "for now, express the canary with two Deployments behind an ingress-nginx canary Ingress (see scenarios/canary-ingress.yaml)";
-    c.at(&YPath::root().key("kind"), Anchor::Value, msg, Some(help.into()));
-    None
+    let (template, strategy, selector) = (template?, strategy?, s.selector.as_ref()?);
+    let replicas = s.replicas.unwrap_or(1);
+    let workload = DeploymentSpec {
+        replicas,
+        selector: convert::selector(selector),
+        template,
+        // Unused: the Rollout's own strategy decides.
+        strategy: DeploymentStrategy::RollingUpdate { max_surge: Ip::Percent(25), max_unavailable: Ip::Percent(25) },
+        min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
+        revision_history_limit: s.revision_history_limit.unwrap_or(10),
+        progress_deadline_seconds: s.progress_deadline_seconds.unwrap_or(600),
+        paused: false,
+    };
+    let labels = r.metadata.labels.clone().unwrap_or_default();
+    let pods = u64::try_from(replicas).unwrap_or(0);
+    Some((ObjectSpec::Rollout { labels, spec: RolloutSpec { workload, strategy } }, r.metadata, pods))
 }
 
-fn check_canary(c: &mut Checker, canary: &argo::Canary) {
-    for (i, step) in canary.steps.iter().flatten().enumerate() {
-        let path = format!("spec.strategy.canary.steps[{i}]");
-        let actions = [
-            step.set_weight.is_some(),
-            step.pause.is_some(),
-            step.set_canary_scale.is_some(),
-            step.analysis.is_some(),
-            step.experiment.is_some(),
-            step.set_header_route.is_some(),
-            step.set_mirror_route.is_some(),
-            step.plugin.is_some(),
-        ];
-        if actions.iter().filter(|a| **a).count() != 1 {
-            c.field(&path, "Invalid value: step must have one of the following set: experiment, setWeight, setCanaryScale, pause, analysis, setHeaderRoute, setMirrorRoute or plugin");
-            continue;
-        }
-        if let Some(w) = step.set_weight.filter(|w| !(0..=100).contains(w)) {
-            c.invalid(&format!("{path}.setWeight"), w, "SetWeight needs to be between 0 and 100");
-        }
-        if let Some(d) = step.pause.as_ref().and_then(|p| p.duration.as_ref()) {
-            let ok = match d {
-                IntOrString::Int(n) => *n >= 0,
-                IntOrString::String(s) => s.parse::<u64>().is_ok() || super::duration::parse_duration(s).is_ok(),
-            };
-            if !ok {
-                c.field(
-                    &format!("{path}.pause.duration"),
-                    "Invalid value: a pause duration is seconds (30) or a duration like 30s, 5m or 1h",
-                );
-            }
+/// `path: not simulated by kubesim`, an error: a Rollout that relies on it would behave
+/// differently than kubesim can show.
+fn not_simulated(c: &mut Checker, path: &str, help: &str) {
+    c.field_help(path, "not simulated by kubesim (Argo Rollouts support covers canary steps setWeight, pause and setCanaryScale, trafficRouting.nginx.stableIngress, and blue-green services and promotion)", Some(help.to_string()));
+}
+
+fn refuse_spec_fields(c: &mut Checker, s: &argo::RolloutSpec) {
+    let remove = "remove it to simulate the rest of the Rollout";
+    let given = [
+        ("spec.analysis", s.analysis.is_some()),
+        ("spec.rollbackWindow", s.rollback_window.is_some()),
+        ("spec.restartAt", s.restart_at.is_some()),
+        ("spec.paused", s.paused == Some(true)),
+        ("spec.progressDeadlineAbort", s.progress_deadline_abort == Some(true)),
+    ];
+    for (path, present) in given {
+        if present {
+            not_simulated(c, path, remove);
         }
     }
-    let nginx = canary.traffic_routing.as_ref().and_then(|t| t.nginx.as_ref());
-    if nginx.is_some() && (canary.canary_service.is_none() || canary.stable_service.is_none()) {
+    let unmodelled: Vec<&str> = [
+        ("spec.revisionHistoryLimit", s.revision_history_limit.is_some()),
+        ("spec.progressDeadlineSeconds", s.progress_deadline_seconds.is_some()),
+    ]
+    .iter()
+    .filter(|(_, present)| *present)
+    .map(|(p, _)| *p)
+    .collect();
+    if !unmodelled.is_empty() {
+        let msg = format!("{}: fields accepted but not simulated: {}", c.label, unmodelled.join(", "));
+        c.report.push(c.loc.warning(&YPath::root().key("kind"), Anchor::Key, msg));
+    }
+}
+
+/// A pause duration: seconds (`30`, `"30"`) or a duration (`30s`, `5m`, `1h`).
+fn pause_duration(d: &IntOrString) -> Option<(SimDuration, String)> {
+    match d {
+        IntOrString::Int(n) => u64::try_from(*n).ok().map(|n| (SimDuration::from_secs(n), n.to_string())),
+        IntOrString::String(s) => match s.parse::<u64>() {
+            Ok(n) => Some((SimDuration::from_secs(n), s.clone())),
+            Err(_) => super::duration::parse_duration(s).ok().map(|d| (d, s.clone())),
+        },
+    }
+}
+
+fn canary_spec(c: &mut Checker, canary: &argo::Canary) -> Option<CanarySpec> {
+    let base = "spec.strategy.canary";
+    let remove = "remove it to simulate the rest of the Rollout";
+    let given = [
+        ("analysis", canary.analysis.is_some()),
+        ("antiAffinity", canary.anti_affinity.is_some()),
+        ("canaryMetadata", canary.canary_metadata.is_some()),
+        ("stableMetadata", canary.stable_metadata.is_some()),
+        ("scaleDownDelayRevisionLimit", canary.scale_down_delay_revision_limit.is_some()),
+        ("abortScaleDownDelaySeconds", canary.abort_scale_down_delay_seconds.is_some()),
+        ("dynamicStableScale", canary.dynamic_stable_scale == Some(true)),
+        ("pingPong", canary.ping_pong.is_some()),
+        ("minPodsPerReplicaSet", canary.min_pods_per_replica_set.is_some()),
+        ("replicaProgressThreshold", canary.replica_progress_threshold.is_some()),
+    ];
+    for (field, present) in given {
+        if present {
+            not_simulated(c, &format!("{base}.{field}"), remove);
+        }
+    }
+    let mut steps = Vec::new();
+    for (i, step) in canary.steps.iter().flatten().enumerate() {
+        if let Some(s) = canary_step(c, &format!("{base}.steps[{i}]"), step) {
+            steps.push(s);
+        }
+    }
+    let stable_ingress = traffic_routing(c, canary);
+    let routed = canary.traffic_routing.is_some();
+    if routed && (canary.canary_service.is_none() || canary.stable_service.is_none()) {
         c.field(
-            "spec.strategy.canary.trafficRouting",
+            &format!("{base}.trafficRouting"),
             "Invalid value: canary service and stable service must be set with trafficRouting",
         );
     }
+    if canary.canary_service.is_some() && canary.canary_service == canary.stable_service {
+        c.field(
+            &format!("{base}.stableService"),
+            "Invalid value: This rollout uses the same service for the stable and canary services, but two different services are required.",
+        );
+    }
+    if !routed {
+        if steps.iter().any(|s| matches!(s, CanaryStep::SetCanaryScale { .. })) {
+            c.field(&format!("{base}.steps"), "Invalid value: SetCanaryScale requires TrafficRouting to be set");
+        }
+        if canary.scale_down_delay_seconds.is_some() {
+            c.field(
+                &format!("{base}.scaleDownDelaySeconds"),
+                "Invalid value: Canary scaleDownDelaySeconds can only be used with traffic routing",
+            );
+        }
+    }
+    c.nonnegative(&format!("{base}.scaleDownDelaySeconds"), canary.scale_down_delay_seconds.map(i64::from));
+    let surge = surge_or_unavailable(c, &format!("{base}.maxSurge"), canary.max_surge.as_ref());
+    let unavailable = surge_or_unavailable(c, &format!("{base}.maxUnavailable"), canary.max_unavailable.as_ref());
+    let zero = |v: &Option<Ip>| matches!(v, Some(Ip::Int(0) | Ip::Percent(0)));
+    if zero(&surge) && zero(&unavailable) {
+        c.invalid(&format!("{base}.maxUnavailable"), 0, "MaxSurge and MaxUnavailable both can not be zero");
+    }
+    Some(CanarySpec {
+        steps,
+        max_surge: surge?,
+        max_unavailable: unavailable?,
+        canary_service: canary.canary_service.clone(),
+        stable_service: canary.stable_service.clone(),
+        stable_ingress,
+        scale_down_delay_seconds: canary.scale_down_delay_seconds.unwrap_or(30).max(0),
+    })
+}
+
+/// maxSurge / maxUnavailable, default 25%; a percentage above 100 is invalid.
+fn surge_or_unavailable(c: &mut Checker, path: &str, v: Option<&IntOrString>) -> Option<Ip> {
+    let ip = match v {
+        Some(v) => validate::int_or_percent(c, path, v)?,
+        None => Ip::Percent(25),
+    };
+    if let Ip::Percent(p) = ip {
+        if p > 100 {
+            c.invalid(path, format!("\"{p}%\""), "must not be greater than 100%");
+            return None;
+        }
+    }
+    Some(ip)
+}
+
+fn canary_step(c: &mut Checker, path: &str, step: &argo::Step) -> Option<CanaryStep> {
+    let actions = [
+        step.set_weight.is_some(),
+        step.pause.is_some(),
+        step.set_canary_scale.is_some(),
+        step.analysis.is_some(),
+        step.experiment.is_some(),
+        step.set_header_route.is_some(),
+        step.set_mirror_route.is_some(),
+        step.plugin.is_some(),
+    ];
+    if actions.iter().filter(|a| **a).count() != 1 {
+        c.field(path, "Invalid value: step must have one of the following set: experiment, setWeight, setCanaryScale, pause, analysis, setHeaderRoute, setMirrorRoute or plugin");
+        return None;
+    }
+    let unsupported = [
+        ("analysis", step.analysis.is_some()),
+        ("experiment", step.experiment.is_some()),
+        ("setHeaderRoute", step.set_header_route.is_some()),
+        ("setMirrorRoute", step.set_mirror_route.is_some()),
+        ("plugin", step.plugin.is_some()),
+    ];
+    if let Some((name, _)) = unsupported.iter().find(|(_, present)| *present) {
+        not_simulated(c, &format!("{path}.{name}"), "replace the step with a pause, or remove it");
+        return None;
+    }
+    if let Some(w) = step.set_weight {
+        if !(0..=100).contains(&w) {
+            c.invalid(&format!("{path}.setWeight"), w, "SetWeight needs to be between 0 and 100");
+            return None;
+        }
+        return Some(CanaryStep::SetWeight(w));
+    }
+    if let Some(p) = step.pause.as_ref() {
+        return match p.duration.as_ref() {
+            None => Some(CanaryStep::Pause(None)),
+            Some(d) => match pause_duration(d) {
+                Some(d) => Some(CanaryStep::Pause(Some(d))),
+                None => {
+                    c.field(
+                        &format!("{path}.pause.duration"),
+                        "Invalid value: a pause duration is seconds (30) or a duration like 30s, 5m or 1h",
+                    );
+                    None
+                }
+            },
+        };
+    }
+    let scs = step.set_canary_scale.as_ref()?;
+    let scs_path = format!("{path}.setCanaryScale");
+    let set = [scs.replicas.is_some(), scs.weight.is_some(), scs.match_traffic_weight == Some(true)];
+    if set.iter().filter(|s| **s).count() != 1 {
+        c.field(
+            &scs_path,
+            "Invalid value: SetCanaryScale must have exactly one of replicas, weight or matchTrafficWeight set",
+        );
+        return None;
+    }
+    c.nonnegative(&format!("{scs_path}.replicas"), scs.replicas.map(i64::from));
+    if let Some(w) = scs.weight.filter(|w| !(0..=100).contains(w)) {
+        c.invalid(&format!("{scs_path}.weight"), w, "Canary scale weight needs to be between 0 and 100");
+    }
+    Some(CanaryStep::SetCanaryScale {
+        replicas: scs.replicas,
+        weight: scs.weight,
+        match_traffic_weight: scs.match_traffic_weight == Some(true),
+    })
+}
+
+/// `trafficRouting`: only `nginx.stableIngress` is simulated; the stable Ingress's name.
+fn traffic_routing(c: &mut Checker, canary: &argo::Canary) -> Option<String> {
+    let t = canary.traffic_routing.as_ref()?;
+    let base = "spec.strategy.canary.trafficRouting";
+    let routers = "kubesim simulates ingress-nginx only: use trafficRouting.nginx.stableIngress";
+    let others = [
+        ("istio", t.istio.is_some()),
+        ("smi", t.smi.is_some()),
+        ("alb", t.alb.is_some()),
+        ("ambassador", t.ambassador.is_some()),
+        ("apisix", t.apisix.is_some()),
+        ("traefik", t.traefik.is_some()),
+        ("appMesh", t.app_mesh.is_some()),
+        ("plugins", t.plugins.is_some()),
+        ("managedRoutes", t.managed_routes.is_some()),
+        ("maxTrafficWeight", t.max_traffic_weight.is_some()),
+    ];
+    for (field, present) in others {
+        if present {
+            not_simulated(c, &format!("{base}.{field}"), routers);
+        }
+    }
+    let Some(n) = t.nginx.as_ref() else {
+        if !others.iter().any(|(_, p)| *p) {
+            c.field(base, "Invalid value: a traffic router must be set (kubesim simulates nginx)");
+        }
+        return None;
+    };
+    let nginx = format!("{base}.nginx");
+    let unsupported = [
+        ("stableIngresses", n.stable_ingresses.is_some()),
+        ("additionalIngressAnnotations", n.additional_ingress_annotations.is_some()),
+        ("canaryIngressAnnotations", n.canary_ingress_annotations.is_some()),
+    ];
+    for (field, present) in unsupported {
+        if present {
+            not_simulated(c, &format!("{nginx}.{field}"), "give one Ingress in stableIngress");
+        }
+    }
+    if let Some(prefix) = n.annotation_prefix.as_deref().filter(|p| *p != "nginx.ingress.kubernetes.io") {
+        c.field_help(
+            &format!("{nginx}.annotationPrefix"),
+            format!("Unsupported value: \"{prefix}\": kubesim's ingress-nginx reads nginx.ingress.kubernetes.io annotations"),
+            Some("remove annotationPrefix".into()),
+        );
+    }
+    match n.stable_ingress.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(s.to_string()),
+        None => {
+            c.field(&format!("{nginx}.stableIngress"), "Required value: the Ingress that routes to the stable Service");
+            None
+        }
+    }
+}
+
+fn blue_green_spec(c: &mut Checker, bg: &argo::BlueGreen) -> Option<BlueGreenSpec> {
+    let base = "spec.strategy.blueGreen";
+    let remove = "remove it to simulate the rest of the Rollout";
+    let given = [
+        ("scaleDownDelayRevisionLimit", bg.scale_down_delay_revision_limit.is_some()),
+        ("previewReplicaCount", bg.preview_replica_count.is_some()),
+        ("maxUnavailable", bg.max_unavailable.is_some()),
+        ("prePromotionAnalysis", bg.pre_promotion_analysis.is_some()),
+        ("postPromotionAnalysis", bg.post_promotion_analysis.is_some()),
+        ("antiAffinity", bg.anti_affinity.is_some()),
+        ("previewMetadata", bg.preview_metadata.is_some()),
+        ("activeMetadata", bg.active_metadata.is_some()),
+        ("abortScaleDownDelaySeconds", bg.abort_scale_down_delay_seconds.is_some()),
+    ];
+    for (field, present) in given {
+        if present {
+            not_simulated(c, &format!("{base}.{field}"), remove);
+        }
+    }
+    let active = bg.active_service.clone().filter(|a| !a.is_empty());
+    if active.is_none() {
+        c.field(&format!("{base}.activeService"), "Required value: the Service that receives the stable traffic");
+    }
+    if bg.active_service.is_some() && bg.active_service == bg.preview_service {
+        c.field(
+            &format!("{base}.previewService"),
+            "Invalid value: preview service and active service must be different",
+        );
+    }
+    c.nonnegative(&format!("{base}.autoPromotionSeconds"), bg.auto_promotion_seconds.map(i64::from));
+    c.nonnegative(&format!("{base}.scaleDownDelaySeconds"), bg.scale_down_delay_seconds.map(i64::from));
+    Some(BlueGreenSpec {
+        active_service: active?,
+        preview_service: bg.preview_service.clone().filter(|p| !p.is_empty()),
+        auto_promotion_enabled: bg.auto_promotion_enabled.unwrap_or(true),
+        auto_promotion_seconds: bg.auto_promotion_seconds.unwrap_or(0).max(0),
+        scale_down_delay_seconds: bg.scale_down_delay_seconds.unwrap_or(30).max(0),
+    })
 }

@@ -1,7 +1,7 @@
 //! The timeline: `at:` times, kubectl lines checked against the objects that exist then.
 
 use super::diagnostic::Report;
-use super::kubectl::{self, Cmd, RolloutAction};
+use super::kubectl::{self, ArgoAction, Cmd, RolloutAction};
 use super::manifest::Parsed;
 use super::node::Node;
 use super::positions::Anchor;
@@ -186,13 +186,16 @@ fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<Kube
         return fail(r, format!("namespaces \"{n}\" not found"));
     }
     match line.cmd {
-        Cmd::Later(verb) => {
-            run.error(
-                r,
-                format!("`{text}`: `kubectl {verb}` is not supported by this version of kubesim yet"),
-                Some(format!("supported here: {}", kubectl::SUPPORTED)),
-            );
-            None
+        Cmd::Argo { action, name } => {
+            let target = id(&(Kind::Rollout, name));
+            if !reg.objects.contains_key(&target) {
+                return fail(r, format!("rollouts.argoproj.io \"{}\" not found", target.name));
+            }
+            Some(match action {
+                ArgoAction::Promote { full } => KubectlCommand::ArgoPromote { target, full },
+                ArgoAction::Abort => KubectlCommand::ArgoAbort { target },
+                ArgoAction::Retry => KubectlCommand::ArgoRetry { target },
+            })
         }
         Cmd::Drain(spec) => {
             if !node_exists(nodes, &spec.node) {
@@ -284,6 +287,7 @@ fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<Kube
                 ObjectSpec::Deployment { spec, .. } => Some(&spec.template),
                 ObjectSpec::DaemonSet { spec, .. } => Some(&spec.template),
                 ObjectSpec::StatefulSet { spec, .. } => Some(&spec.template),
+                ObjectSpec::Rollout { spec, .. } => Some(&spec.workload.template),
                 _ => None,
             };
             if let Some(template) = template {

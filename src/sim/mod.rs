@@ -12,6 +12,7 @@ mod narration;
 mod nodes;
 mod objects;
 pub mod profile;
+mod rollouts;
 mod scheduling;
 mod services;
 mod statefulsets;
@@ -35,6 +36,8 @@ pub enum Event {
     /// The i-th timeline entry runs.
     Timeline(usize),
     SyncDeployment(DeployId),
+    /// The Argo Rollouts controller syncs a Rollout (a row of `Store::deployments`).
+    SyncRollout(DeployId),
     SyncReplicaSet(RsId),
     SyncJob(JobId),
     SyncDaemonSet(DaemonSetId),
@@ -126,6 +129,9 @@ pub struct Outcome {
     pub wall_profile: Option<profile::WallProfile>,
     /// `--narrate`: each decision and its reason (None without it).
     pub narration: Option<crate::metrics::narration::Narrator>,
+    /// Requests each pod took (served or queued), by pod id: how traffic split between
+    /// revisions (a canary's share).
+    pub requests_by_pod: Vec<u64>,
 }
 
 impl<'s> Sim<'s> {
@@ -240,7 +246,9 @@ impl<'s> Sim<'s> {
             panic!("the scheduler's per-owner spreading counts drifted: {drift}");
         }
         let end = self.end;
+        let requests_by_pod = (0..self.store.pods.len()).map(|p| self.traffic.served(p as PodId)).collect();
         Outcome {
+            requests_by_pod,
             events_processed: self.kernel.processed(),
             store: self.store,
             recorder: self.recorder,
@@ -273,6 +281,10 @@ impl<'s> Sim<'s> {
             Event::SyncDeployment(d) => {
                 self.deploy_sync_pending[d as usize] = false;
                 self.sync_deployment(d);
+            }
+            Event::SyncRollout(d) => {
+                self.deploy_sync_pending[d as usize] = false;
+                self.sync_rollout(d);
             }
             Event::SyncReplicaSet(rs) => {
                 self.rs_sync_pending[rs as usize] = false;
@@ -362,7 +374,12 @@ impl<'s> Sim<'s> {
         if !*pending {
             *pending = true;
             let at = self.kernel.now() + self.latency();
-            self.kernel.schedule_at(at, Event::SyncDeployment(d));
+            let event = if self.store.deployments[d as usize].rollout.is_some() {
+                Event::SyncRollout(d)
+            } else {
+                Event::SyncDeployment(d)
+            };
+            self.kernel.schedule_at(at, event);
         }
     }
 

@@ -78,6 +78,7 @@ impl Sim<'_> {
                     progress_updated: self.kernel.now(),
                     replica_sets: BTreeSet::new(),
                     deleted: false,
+                    rollout: None,
                 });
                 self.deploy_sync_pending.push(false);
                 self.metrics.deployment_created(&self.store, id, self.kernel.now());
@@ -98,6 +99,7 @@ impl Sim<'_> {
             ObjectSpec::DaemonSet { labels, spec } => self.create_daemon_set(ns, name, labels, spec),
             ObjectSpec::StatefulSet { labels, spec } => self.create_stateful_set(ns, name, labels, spec),
             ObjectSpec::HorizontalPodAutoscaler { spec } => self.create_hpa(ns, name, spec),
+            ObjectSpec::Rollout { labels, spec } => self.create_rollout(ns, name, labels, spec),
             ObjectSpec::PriorityClass { .. } | ObjectSpec::NotSimulated => {}
         }
         Ok(())
@@ -170,6 +172,16 @@ impl Sim<'_> {
                     self.apply_hpa(h, spec);
                 }
             }
+            ObjectSpec::Rollout { spec, .. } => {
+                if let Some(d) = self.store.find_rollout(ns, name) {
+                    if self.store.deployments[d as usize].spec.selector != spec.workload.selector {
+                        return Err(format!(
+                            "The Rollout \"{name}\" is invalid: spec.selector: Invalid value: field is immutable"
+                        ));
+                    }
+                    self.update_rollout(d, spec);
+                }
+            }
         }
         Ok(())
     }
@@ -199,6 +211,7 @@ impl Sim<'_> {
             Kind::ReplicaSet => self.store.find_rs(RsKind::ReplicaSet, ns, name).is_some(),
             Kind::ReplicationController => self.store.find_rs(RsKind::ReplicationController, ns, name).is_some(),
             Kind::Deployment => self.store.find_deployment(ns, name).is_some(),
+            Kind::Rollout => self.store.find_rollout(ns, name).is_some(),
             Kind::Job => self.store.find_job(ns, name).is_some(),
             Kind::DaemonSet => self.store.find_daemon_set(ns, name).is_some(),
             Kind::StatefulSet => self.store.find_stateful_set(ns, name).is_some(),
@@ -342,6 +355,10 @@ impl Sim<'_> {
                 let rs = self.store.find_rs(kind, ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_replica_set(rs);
             }
+            Kind::Rollout => {
+                let d = self.store.find_rollout(ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_rollout(d);
+            }
             Kind::Job => {
                 let j = self.store.find_job(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_job(j);
@@ -392,6 +409,7 @@ pub fn resource_phrase(id: &ObjectRef) -> String {
         Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet | Kind::StatefulSet => ".apps",
         Kind::Job => ".batch",
         Kind::HorizontalPodAutoscaler => ".autoscaling",
+        Kind::Rollout => ".argoproj.io",
         _ => "",
     };
     format!("{}s{group} \"{}\"", id.kind.resource(), id.name)

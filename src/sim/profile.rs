@@ -53,6 +53,7 @@ impl Component {
         match event {
             Event::Timeline(_) => Component::Timeline,
             Event::SyncDeployment(_)
+            | Event::SyncRollout(_)
             | Event::SyncReplicaSet(_)
             | Event::SyncJob(_)
             | Event::SyncDaemonSet(_)

@@ -50,6 +50,9 @@ impl Sim<'_> {
             KubectlCommand::RolloutUndo { target, to_revision } => {
                 check(target, self.rollout_undo(target, *to_revision))
             }
+            KubectlCommand::ArgoPromote { target, full } => check(target, self.argo_promote(target, *full)),
+            KubectlCommand::ArgoAbort { target } => check(target, self.argo_abort(target)),
+            KubectlCommand::ArgoRetry { target } => check(target, self.argo_retry(target)),
             KubectlCommand::RolloutPause { target } => check(target, self.set_paused(target, true)),
             KubectlCommand::RolloutResume { target } => check(target, self.set_paused(target, false)),
             KubectlCommand::RolloutRestart { target } => check(target, self.rollout_restart(target)),
@@ -174,6 +177,13 @@ impl Sim<'_> {
                 spec.replicas = replicas;
                 return self.update_stateful_set(ss, &spec);
             }
+            Kind::Rollout => {
+                let d = self.store.find_rollout(&target.namespace, &target.name).ok_or_else(|| not_found(target))?;
+                let Some(mut spec) = self.rollout_spec(d) else { return Err(not_found(target)) };
+                spec.workload.replicas = replicas;
+                self.update_rollout(d, &spec);
+                return Ok(());
+            }
             Kind::ReplicaSet => RsKind::ReplicaSet,
             Kind::ReplicationController => RsKind::ReplicationController,
             _ => return Err(format!("error: cannot scale {}", target.kind.resource())),
@@ -202,6 +212,10 @@ impl Sim<'_> {
                 let ss = self.store.find_stateful_set(ns, name).ok_or_else(|| not_found(target))?;
                 (*self.store.stateful_sets[ss as usize].spec.template).clone()
             }
+            Kind::Rollout => {
+                let d = self.store.find_rollout(ns, name).ok_or_else(|| not_found(target))?;
+                (*self.store.deployments[d as usize].spec.template).clone()
+            }
             _ => (*self.store.deployments[self.deployment(target)? as usize].spec.template).clone(),
         };
         set_images(&mut template, images)?;
@@ -217,6 +231,13 @@ impl Sim<'_> {
                 let mut spec = self.store.stateful_sets[ss as usize].spec.clone();
                 spec.template = Arc::new(template);
                 self.update_stateful_set(ss, &spec)
+            }
+            Kind::Rollout => {
+                let d = self.store.find_rollout(ns, name).ok_or_else(|| not_found(target))?;
+                let Some(mut spec) = self.rollout_spec(d) else { return Err(not_found(target)) };
+                spec.workload.template = Arc::new(template);
+                self.update_rollout(d, &spec);
+                Ok(())
             }
             _ => {
                 let d = self.deployment(target)?;

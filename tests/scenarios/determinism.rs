@@ -14,7 +14,7 @@ const FILES: [&str; 8] = [
     "charts/allocation.svg",
     "charts/allocation.png",
 ];
-const SCENARIOS: [&str; 7] = [
+const SCENARIOS: [&str; 9] = [
     "scenarios/nginx-rolling-update.yaml",
     "scenarios/rolling-update-default.yaml",
     "scenarios/recreate.yaml",
@@ -22,6 +22,8 @@ const SCENARIOS: [&str; 7] = [
     "scenarios/canary-ingress.yaml",
     "scenarios/batch-and-daemons.yaml",
     "scenarios/hpa-traffic-step.yaml",
+    "scenarios/argo-canary.yaml",
+    "scenarios/argo-blue-green.yaml",
 ];
 
 fn run_all(out: &Path, jobs: &str) {

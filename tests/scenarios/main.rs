@@ -2,6 +2,7 @@
 //! would see in the outputs.
 //!
 //! - `rollouts`: the Deployment strategies keep their promises (surge, availability, order).
+//! - `argo`: Argo Rollouts canary steps and shares, nginx canary weights, abort / retry, blue-green.
 //! - `determinism`: same scenario and seed, byte-identical files, whatever `--jobs` is.
 //! - `cli`: exit codes, messages and the absence of output on bad input.
 //! - `bad_input`: every malformed scenario gets a clear, positioned error.
@@ -11,6 +12,7 @@
 //! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
 //! - `narration`: `--narrate` tells every decision and changes nothing else; `explain`.
 
+mod argo;
 mod bad_input;
 mod cli;
 mod containers;

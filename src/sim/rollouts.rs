@@ -1,0 +1,353 @@
+//! Runs the Argo Rollouts controller (`controllers::rollout`) against the store. A Rollout is
+//! a row of `Store::deployments` with a [`RolloutState`]; its ReplicaSets are ordinary
+//! ReplicaSet rows named `<rollout>-<hash>` whose pods carry `rollouts-pod-template-hash`.
+//! The glue applies the controller's writes: ReplicaSets created and scaled (events in
+//! Argo's words), Service selectors pinned to a hash, the ingress-nginx canary Ingress
+//! `<rollout>-<stableIngress>-canary` and its weight; and the `kubectl argo rollouts` verbs.
+
+use super::objects::{not_found, ApiError};
+use super::{Event, Sim};
+use crate::controllers::deployment::util::pod_template_hash;
+use crate::controllers::rollout::{self, Action, Pause, RolloutView, RsView, HASH_LABEL};
+use crate::model::spec::{CanaryAnnotations, Kind, Labels, ObjectRef, RolloutSpec, RolloutStrategy, Selector};
+use crate::model::store::{
+    template_with_label, DeployId, Deployment, DeploymentStatus, ReplicaSet, RolloutState, RsKind,
+};
+use std::collections::BTreeSet;
+
+impl Sim<'_> {
+    pub(super) fn create_rollout(&mut self, ns: &str, name: &str, labels: &Labels, spec: &RolloutSpec) {
+        let id = self.store.add_deployment(Deployment {
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            labels: labels.clone(),
+            spec: spec.workload.clone(),
+            template_hash: pod_template_hash(&spec.workload.template, 0),
+            status: DeploymentStatus::default(),
+            progress_reason: None,
+            progress_updated: self.kernel.now(),
+            replica_sets: BTreeSet::new(),
+            deleted: false,
+            rollout: Some(Box::new(RolloutState { strategy: spec.strategy.clone(), status: Default::default() })),
+        });
+        self.deploy_sync_pending.push(false);
+        self.metrics.deployment_created(&self.store, id, self.kernel.now());
+        self.enqueue_deployment(id);
+    }
+
+    /// A new spec (`kubectl apply`, `argo rollouts set image`, `scale`): a changed template
+    /// starts an update.
+    pub(super) fn update_rollout(&mut self, d: DeployId, spec: &RolloutSpec) {
+        let hash = pod_template_hash(&spec.workload.template, 0);
+        let dep = &mut self.store.deployments[d as usize];
+        let changed = dep.template_hash != hash;
+        dep.spec = spec.workload.clone();
+        dep.template_hash = hash;
+        if let Some(state) = dep.rollout.as_mut() {
+            state.strategy = spec.strategy.clone();
+        }
+        if changed {
+            self.metrics.rollout_started(&self.store, d, self.kernel.now());
+        }
+        self.enqueue_deployment(d);
+    }
+
+    /// The Rollout's spec as an update would give it.
+    pub(super) fn rollout_spec(&self, d: DeployId) -> Option<RolloutSpec> {
+        let dep = &self.store.deployments[d as usize];
+        let state = dep.rollout.as_ref()?;
+        Some(RolloutSpec { workload: dep.spec.clone(), strategy: state.strategy.clone() })
+    }
+
+    pub(super) fn rollout_ref(&self, d: DeployId) -> String {
+        let dep = &self.store.deployments[d as usize];
+        ObjectRef { kind: Kind::Rollout, namespace: dep.namespace.clone(), name: dep.name.clone() }.to_string()
+    }
+
+    pub(super) fn sync_rollout(&mut self, d: DeployId) {
+        let now = self.kernel.now();
+        let dep = &self.store.deployments[d as usize];
+        let Some(state) = dep.rollout.as_ref().filter(|_| !dep.deleted) else { return };
+        let replica_sets = dep
+            .replica_sets
+            .iter()
+            .map(|&id| {
+                let rs = &self.store.replica_sets[id as usize];
+                RsView {
+                    id,
+                    name: rs.name.clone(),
+                    hash: rs.template_hash.clone(),
+                    revision: rs.revision,
+                    replicas: rs.replicas,
+                    created: rs.status.replicas,
+                    available: rs.status.available,
+                }
+            })
+            .collect();
+        let view = RolloutView {
+            name: &dep.name,
+            replicas: dep.spec.replicas,
+            template_hash: &dep.template_hash,
+            strategy: &state.strategy,
+            replica_sets,
+            now,
+        };
+        let decision = rollout::reconcile(&view, &state.status, self.latency());
+        let strategy = state.strategy.clone();
+        if let Some(state) = self.store.deployments[d as usize].rollout.as_mut() {
+            state.status = decision.status;
+        }
+        for action in decision.actions {
+            self.apply_rollout_action(d, &strategy, action);
+        }
+        self.sync_rollout_status(d);
+        if let Some(at) = decision.requeue_at {
+            if at <= now + self.latency() {
+                self.enqueue_deployment(d);
+            } else {
+                self.kernel.schedule_at(at, Event::SyncRollout(d));
+            }
+        }
+    }
+
+    fn apply_rollout_action(&mut self, d: DeployId, strategy: &RolloutStrategy, action: Action) {
+        let now = self.kernel.now();
+        let object = self.rollout_ref(d);
+        match action {
+            Action::CreateReplicaSet { revision } => self.create_rollout_rs(d, revision),
+            Action::SetRevision { rs, revision } => self.store.replica_sets[rs as usize].revision = revision,
+            Action::Scale { rs, to } => {
+                let r = &mut self.store.replica_sets[rs as usize];
+                let (from, name, revision) = (r.replicas, r.name.clone(), r.revision);
+                r.replicas = to;
+                let op = if to > from { "up" } else { "down" };
+                let message = format!("Scaled {op} ReplicaSet {name} (revision {revision}) from {from} to {to}");
+                self.recorder.normal(now, "ScalingReplicaSet", object, message);
+                self.enqueue_rs(rs);
+            }
+            Action::SelectService { service, hash } => self.select_rollout_service(d, &service, &hash),
+            Action::SetCanaryWeight { weight } => {
+                if let RolloutStrategy::Canary(c) = strategy {
+                    self.set_canary_ingress_weight(d, c, weight);
+                }
+            }
+            Action::Event { reason, message } => self.recorder.normal(now, reason, object, message),
+        }
+    }
+
+    /// A ReplicaSet `<rollout>-<hash>` for the current template, with 0 replicas.
+    fn create_rollout_rs(&mut self, d: DeployId, revision: i64) {
+        let now = self.kernel.now();
+        let dep = &self.store.deployments[d as usize];
+        let hash = dep.template_hash.clone();
+        let mut selector: Selector = dep.spec.selector.clone();
+        selector.match_labels.insert(HASH_LABEL.into(), hash.clone());
+        let template = template_with_label(&dep.spec.template, HASH_LABEL, &hash);
+        let name = format!("{}-{hash}", dep.name);
+        let spec = crate::model::spec::ReplicaSetSpec {
+            replicas: 0,
+            selector,
+            template: template.clone(),
+            min_ready_seconds: dep.spec.min_ready_seconds,
+        };
+        let mut rs = ReplicaSet::from_spec(
+            RsKind::ReplicaSet,
+            &dep.namespace.clone(),
+            &name,
+            template.labels.clone(),
+            &spec,
+            now,
+        );
+        rs.template_hash = hash;
+        rs.owner = Some(d);
+        rs.revision = revision;
+        let id = self.store.add_replica_set(rs);
+        self.rs_sync_pending.push(false);
+        self.enqueue_rs(id);
+    }
+
+    /// Pins a Service's selector to the pods of one ReplicaSet (`rollouts-pod-template-hash`).
+    fn select_rollout_service(&mut self, d: DeployId, service: &str, hash: &str) {
+        let ns = self.store.deployments[d as usize].namespace.clone();
+        let Some(svc) = self.net.find_service(&ns, service) else {
+            let object = self.rollout_ref(d);
+            let message = format!("service \"{service}\" not found");
+            self.recorder.warning(self.kernel.now(), "ServiceNotFound", object, message);
+            return;
+        };
+        let s = &self.net.services[svc as usize];
+        let (labels, mut spec) = (s.labels.clone(), s.spec.clone());
+        spec.selector.get_or_insert_with(Labels::new).insert(HASH_LABEL.into(), hash.to_string());
+        self.apply_service(svc, &labels, &spec);
+    }
+
+    /// The canary Ingress Argo generates from the stable one (`<rollout>-<stable>-canary`,
+    /// backends switched from the stable to the canary Service, `canary: "true"`), created
+    /// on first use, with `canary-weight`.
+    fn set_canary_ingress_weight(&mut self, d: DeployId, spec: &crate::model::spec::CanarySpec, weight: i32) {
+        let dep = &self.store.deployments[d as usize];
+        let (ns, rollout_name) = (dep.namespace.clone(), dep.name.clone());
+        let (Some(stable_ingress), Some(stable_svc), Some(canary_svc)) =
+            (spec.stable_ingress.as_ref(), spec.stable_service.as_ref(), spec.canary_service.as_ref())
+        else {
+            return;
+        };
+        let canary_name = format!("{rollout_name}-{stable_ingress}-canary");
+        let canary =
+            CanaryAnnotations { weight: u32::try_from(weight).unwrap_or(0), weight_total: 100, by_header: None };
+        if let Some(i) = self.net.find_ingress(&ns, &canary_name) {
+            let mut s = self.net.ingresses[i].spec.clone();
+            s.canary = Some(canary);
+            self.apply_ingress(i, &s);
+            return;
+        }
+        let Some(i) = self.net.find_ingress(&ns, stable_ingress) else {
+            let object = self.rollout_ref(d);
+            let message = format!("ingress \"{stable_ingress}\" not found");
+            self.recorder.warning(self.kernel.now(), "IngressNotFound", object, message);
+            return;
+        };
+        let mut s = self.net.ingresses[i].spec.clone();
+        let switch = |b: &mut crate::model::spec::IngressBackend| {
+            if b.service == *stable_svc {
+                b.service = canary_svc.clone();
+            }
+        };
+        s.default_backend.iter_mut().for_each(switch);
+        s.rules.iter_mut().flat_map(|r| r.paths.iter_mut()).for_each(|p| switch(&mut p.backend));
+        s.canary = Some(canary);
+        self.create_ingress(&ns, &canary_name, &s);
+        let object = self.rollout_ref(d);
+        self.recorder.normal(
+            self.kernel.now(),
+            "CreatingIngress",
+            object,
+            format!("Creating canary ingress `{canary_name}` with weight `{weight}`"),
+        );
+    }
+
+    /// The Rollout's status from its ReplicaSets (as `kubectl argo rollouts get` counts).
+    fn sync_rollout_status(&mut self, d: DeployId) {
+        let dep = &self.store.deployments[d as usize];
+        let mut status = DeploymentStatus::default();
+        for &id in &dep.replica_sets {
+            let rs = &self.store.replica_sets[id as usize];
+            status.replicas += rs.status.replicas;
+            status.ready += rs.status.ready;
+            status.available += rs.status.available;
+            if rs.template_hash == dep.template_hash {
+                status.updated = rs.status.replicas;
+            }
+        }
+        status.unavailable = (dep.spec.replicas - status.available).max(0);
+        self.store.deployments[d as usize].status = status;
+        self.dirty.insert(d);
+    }
+
+    fn rollout_id(&self, target: &ObjectRef) -> Result<DeployId, ApiError> {
+        self.store
+            .find_rollout(&target.namespace, &target.name)
+            .ok_or_else(|| format!("Error from server (NotFound): rollouts.argoproj.io \"{}\" not found", target.name))
+    }
+
+    fn rollout_status_mut(&mut self, d: DeployId) -> Option<&mut rollout::RolloutStatus> {
+        self.store.deployments[d as usize].rollout.as_mut().map(|s| &mut s.status)
+    }
+
+    /// `kubectl argo rollouts promote NAME [--full]`: releases the pause, or skips the current
+    /// canary step; `--full` skips every remaining step (or the blue-green pause).
+    pub(super) fn argo_promote(&mut self, target: &ObjectRef, full: bool) -> Result<(), ApiError> {
+        let d = self.rollout_id(target)?;
+        let name = target.name.clone();
+        let hash = self.store.deployments[d as usize].template_hash.clone();
+        let canary_steps = match self.store.deployments[d as usize].rollout.as_ref().map(|s| &s.strategy) {
+            Some(RolloutStrategy::Canary(c)) => Some(c.steps.len()),
+            _ => None,
+        };
+        let Some(st) = self.rollout_status_mut(d) else { return Err(not_found(target)) };
+        if st.abort {
+            return Err(format!(
+                "error: rollout '{name}' is aborted: retry it first with `kubectl argo rollouts retry rollout {name}`"
+            ));
+        }
+        let settled = st.stable_hash.as_deref() == Some(hash.as_str());
+        if full {
+            if settled {
+                return Err(format!("error: rollout '{name}' is already fully promoted"));
+            }
+            st.promote_full = true;
+            st.pause = Pause::None;
+        } else if matches!(st.pause, Pause::Since(_)) {
+            st.pause = Pause::Released;
+        } else if let Some(n) = canary_steps.filter(|_| !settled) {
+            st.step_index = (st.step_index + 1).min(n);
+            st.pause = Pause::None;
+        }
+        self.enqueue_deployment(d);
+        Ok(())
+    }
+
+    /// `kubectl argo rollouts abort NAME`: traffic back to the stable, the canary (or preview)
+    /// scaled down, status Degraded.
+    pub(super) fn argo_abort(&mut self, target: &ObjectRef) -> Result<(), ApiError> {
+        let d = self.rollout_id(target)?;
+        let now = self.kernel.now();
+        let revision = self.current_revision(d);
+        let Some(st) = self.rollout_status_mut(d) else { return Err(not_found(target)) };
+        if !st.abort {
+            st.abort = true;
+            st.aborted_at = Some(now);
+            st.step_index = 0;
+            st.pause = Pause::None;
+            st.promote_full = false;
+            let object = self.rollout_ref(d);
+            self.recorder.warning(
+                now,
+                "RolloutAborted",
+                object,
+                format!("Rollout aborted update to revision {revision}"),
+            );
+        }
+        self.enqueue_deployment(d);
+        Ok(())
+    }
+
+    /// `kubectl argo rollouts retry rollout NAME`: an aborted update starts its steps again.
+    pub(super) fn argo_retry(&mut self, target: &ObjectRef) -> Result<(), ApiError> {
+        let d = self.rollout_id(target)?;
+        let now = self.kernel.now();
+        let Some(st) = self.rollout_status_mut(d) else { return Err(not_found(target)) };
+        if st.abort {
+            st.abort = false;
+            st.aborted_at = None;
+            st.step_index = 0;
+            st.pause = Pause::None;
+            let object = self.rollout_ref(d);
+            self.recorder.normal(now, "RolloutRetry", object, "Retrying Rollout after abort".into());
+        }
+        self.enqueue_deployment(d);
+        Ok(())
+    }
+
+    /// The revision of the ReplicaSet running the current template (0 before it exists).
+    fn current_revision(&self, d: DeployId) -> i64 {
+        let dep = &self.store.deployments[d as usize];
+        dep.replica_sets
+            .iter()
+            .map(|&id| &self.store.replica_sets[id as usize])
+            .find(|rs| rs.template_hash == dep.template_hash)
+            .map_or(0, |rs| rs.revision)
+    }
+
+    /// `kubectl delete rollout/NAME`: the Rollout and its ReplicaSets (with their pods).
+    pub(super) fn delete_rollout(&mut self, d: DeployId) {
+        let dep = &mut self.store.deployments[d as usize];
+        dep.deleted = true;
+        let key = (dep.namespace.clone(), dep.name.clone());
+        self.store.rollout_by_name.remove(&key);
+        let rss: Vec<_> = self.store.deployments[d as usize].replica_sets.iter().copied().collect();
+        for rs in rss {
+            self.delete_replica_set(rs);
+        }
+    }
+}
