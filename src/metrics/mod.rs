@@ -59,7 +59,7 @@ impl Metrics {
 
     pub fn observe_deployment(&mut self, store: &Store, d: DeployId, now: SimTime) {
         self.rollouts.observe(store, d, now);
-        self.recovery.observe(store, d, now);
+        self.recovery.observe(store, &self.tally, d, now);
     }
 
     /// A pod changed (before the observers look at its Deployment).
@@ -73,7 +73,7 @@ impl Metrics {
     }
 
     pub fn nodes_down_changed(&mut self, store: &Store, down: Vec<bool>, now: SimTime) {
-        self.recovery.nodes_down_changed(store, down, now);
+        self.recovery.nodes_down_changed(store, &self.tally, down, now);
     }
 
     pub fn pod_scheduled(&mut self, store: &Store, pod: PodId, now: SimTime) {

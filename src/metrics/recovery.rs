@@ -2,8 +2,9 @@
 //! available pods, not counting pods on nodes that are down (crashed or cut off), which
 //! Kubernetes still counts until it notices, but which serve no one.
 
+use super::tally::PodTally;
 use crate::engine::SimTime;
-use crate::model::store::{DeployId, PodOwner, Store};
+use crate::model::store::{DeployId, NodeId, PodOwner, Store};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -20,6 +21,8 @@ pub struct RecoveryTracker {
     pub recoveries: Vec<Recovery>,
     /// By node id: down now.
     down: Vec<bool>,
+    /// The nodes down now, in id order.
+    down_nodes: Vec<NodeId>,
     /// Deployments short of their desired available pods, while a recovery is open.
     short: BTreeSet<DeployId>,
 }
@@ -34,14 +37,15 @@ impl RecoveryTracker {
     }
 
     /// Which nodes are down changed: every Deployment is looked at again.
-    pub fn nodes_down_changed(&mut self, store: &Store, down: Vec<bool>, now: SimTime) {
+    pub fn nodes_down_changed(&mut self, store: &Store, tally: &PodTally, down: Vec<bool>, now: SimTime) {
+        self.down_nodes = (0..down.len()).filter(|&n| down[n]).map(|n| n as NodeId).collect();
         self.down = down;
         if !self.open() {
             return;
         }
         self.short.clear();
         for d in 0..store.deployments.len() as DeployId {
-            if !self.whole(store, d, now) {
+            if !self.whole(store, tally, d, now) {
                 self.short.insert(d);
             }
         }
@@ -49,11 +53,11 @@ impl RecoveryTracker {
     }
 
     /// A Deployment's pods changed.
-    pub fn observe(&mut self, store: &Store, d: DeployId, now: SimTime) {
+    pub fn observe(&mut self, store: &Store, tally: &PodTally, d: DeployId, now: SimTime) {
         if !self.open() {
             return;
         }
-        if self.whole(store, d, now) {
+        if self.whole(store, tally, d, now) {
             self.short.remove(&d);
         } else {
             self.short.insert(d);
@@ -69,12 +73,35 @@ impl RecoveryTracker {
         }
     }
 
-    /// Available pods on nodes that are up reach the desired replicas.
-    fn whole(&self, store: &Store, d: DeployId, now: SimTime) -> bool {
+    /// Available pods on nodes that are up reach the desired replicas. With minReadySeconds
+    /// 0, that is the tallied available pods less those on the (few) nodes down, instead of
+    /// a walk over the Deployment's pods.
+    fn whole(&self, store: &Store, tally: &PodTally, d: DeployId, now: SimTime) -> bool {
         let dep = &store.deployments[d as usize];
         if dep.deleted {
             return true;
         }
+        let Some(counts) = tally.deployment_counts(store, d) else {
+            return self.whole_by_walking(store, d, now);
+        };
+        let mut on_down_nodes = 0;
+        for &n in &self.down_nodes {
+            for &p in &store.nodes[n as usize].pods {
+                let pod = &store.pods[p as usize];
+                let of_d = match pod.owner {
+                    Some(PodOwner::ReplicaSet(rs)) => store.replica_sets[rs as usize].owner == Some(d),
+                    _ => false,
+                };
+                on_down_nodes += i32::from(of_d && pod.is_active() && pod.is_ready());
+            }
+        }
+        let whole = counts.available - on_down_nodes >= dep.spec.replicas;
+        debug_assert_eq!(whole, self.whole_by_walking(store, d, now), "recovery: tally and walk disagree");
+        whole
+    }
+
+    fn whole_by_walking(&self, store: &Store, d: DeployId, now: SimTime) -> bool {
+        let dep = &store.deployments[d as usize];
         let available = dep
             .replica_sets
             .iter()

@@ -312,6 +312,12 @@ impl Sim<'_> {
             }
             s.base_seq += 1;
         }
+        // Requests already answered need no timer: the next one is for the first request still
+        // open (its deadline, or a millisecond on), not for each answered request in turn.
+        while s.window.front().is_some_and(|front| front.done) {
+            s.window.pop_front();
+            s.base_seq += 1;
+        }
         match s.window.front() {
             Some(front) => {
                 let at = (front.sent_at + timeout).max(now + TIMER_STEP);

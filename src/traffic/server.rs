@@ -6,6 +6,7 @@
 //! once per request; the server says what happened to each request it holds.
 
 use crate::engine::{SimDuration, SimTime};
+use smallvec::SmallVec;
 use std::collections::VecDeque;
 
 /// A request, as the caller numbers it.
@@ -72,8 +73,9 @@ struct Waiting {
 #[derive(Clone, Debug)]
 pub struct Server {
     config: ServerConfig,
-    /// In the order they started.
-    in_flight: Vec<Request>,
+    /// In the order they started. Inline for the first two: at low load a request then
+    /// touches the server's own memory only, not a separate buffer.
+    in_flight: SmallVec<[Request; 2]>,
     queue: VecDeque<Waiting>,
     draining: bool,
 }
@@ -84,7 +86,7 @@ impl Server {
         Server {
             config,
             // Grows as needed: a huge `concurrency` must not reserve memory up front.
-            in_flight: Vec::with_capacity((config.concurrency as usize).min(64)),
+            in_flight: SmallVec::new(),
             queue: VecDeque::new(),
             draining: false,
         }
