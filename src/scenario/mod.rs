@@ -66,6 +66,13 @@ pub fn load_str(path: &Path, text: &str, overrides: &[String]) -> Result<Loaded,
     load_source(src, overrides, true)
 }
 
+/// Parses one timeline `run:` line on its own (the kubectl grammar, no scenario): the
+/// fuzzing entry point of the kubectl parser. The error is the message a user would see.
+#[doc(hidden)]
+pub fn parse_kubectl_line(line: &str) -> Result<(), String> {
+    kubectl::parse_line(line).map(|_| ()).map_err(|e| e.message)
+}
+
 /// Whether `path` holds Kubernetes manifests rather than a scenario: its first document is
 /// a mapping with `apiVersion` and `kind` (like `deploy/kubernetes/sweep-job.yaml`).
 pub fn is_manifest_file(path: &Path) -> bool {

@@ -9,6 +9,7 @@
 //! - `workloads`: Jobs, DaemonSets and StatefulSets.
 //! - `hpa`: HorizontalPodAutoscalers driven by traffic, `kubectl autoscale`.
 //! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
+//! - `interrupt`: SIGTERM / SIGINT stop cleanly, `sweep --resume`, `--max-events`.
 //! - `narration`: `--narrate` tells every decision and changes nothing else; `explain`.
 
 mod bad_input;
@@ -18,6 +19,7 @@ mod deployments;
 mod determinism;
 mod failures;
 mod hpa;
+mod interrupt;
 mod narration;
 mod pods;
 mod properties;
