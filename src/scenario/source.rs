@@ -43,6 +43,7 @@ pub(crate) fn from_text(path: &Path, text: String) -> Result<Rc<Source>, Diagnos
     if let Some(i) = text.bytes().position(|b| b == 0) {
         return Err(Diagnostic::error(path, format!("not a text file (NUL byte at byte {i})")));
     }
+    super::shape::check(path, &text)?;
     Ok(Source::new(path, text))
 }
 
@@ -60,6 +61,11 @@ pub(crate) fn documents(src: &Source) -> Result<Vec<Value>, Diagnostic> {
 fn syntax_error(src: &Source, e: &serde_yaml::Error) -> Diagnostic {
     let msg = format!("invalid YAML: {}", strip_marks(&e.to_string()));
     let mut d = Diagnostic::error(&src.path, msg);
+    if e.to_string().contains("repetition limit exceeded") {
+        d.help = Some(
+            "the file's aliases (*name) expand to too many nodes (a \"billion laughs\"): write the values out".into(),
+        );
+    }
     if let Some(loc) = e.location() {
         d = d.at(loc.line(), loc.column(), &src.text);
         let line = src.text.lines().nth(loc.line().saturating_sub(1)).unwrap_or("");

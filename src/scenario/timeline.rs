@@ -39,6 +39,12 @@ pub(crate) fn timeline(
     if !tl.expect_seq(r, "timeline entries") {
         return Vec::new();
     }
+    let count = tl.items().len();
+    if count > super::limits::MAX_TIMELINE_ENTRIES {
+        let max = super::limits::MAX_TIMELINE_ENTRIES;
+        tl.error(r, format!("{count} timeline entries is more than kubesim's limit of {max} entries"), None);
+        return Vec::new();
+    }
     let mut entries: Vec<(SimDuration, Node)> = Vec::new();
     for e in tl.items() {
         if !e.check_keys(r, ENTRY_KEYS, "a timeline entry") {

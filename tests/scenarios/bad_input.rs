@@ -87,6 +87,16 @@ const CASES: &[(&str, &str, Option<usize>)] = &[
     ("rollout-weight-over-100.yaml", "rollout/web: spec.strategy.canary.steps[0].setWeight: Invalid value: 120: SetWeight needs to be between 0 and 100", Some(15)),
     ("rollout-misspelt-step.yaml", "rollout/web: unknown field \"spec.strategy.canary.steps[0].setWieght\"", Some(15)),
     ("autoscale-without-max.yaml", "`kubectl autoscale deployment web --min=2 --cpu-percent=50`: error: --max=MAXPODS is required and must be at least 1, max: -1", Some(14)),
+    ("billion-laughs.yaml", "invalid YAML: repetition limit exceeded", None),
+    ("deep-flow-nesting.yaml", "the YAML nests more than 100 levels deep, kubesim's limit", Some(1)),
+    ("deep-block-nesting.yaml", "the YAML nests more than 100 levels deep, kubesim's limit", Some(104)),
+    ("long-name.yaml", "name: the name is 300 bytes long: it names the output folder, so it may be at most 200", Some(1)),
+    ("nul-byte.yaml", "not a text file (NUL byte at byte 24)", None),
+    ("open-requests-over-cap.yaml", "traffic[0].timeout: a peak rate of 1000000/s with a timeout of 1h can hold 3600000000 requests open at once, more than kubesim's limit of 10000000 open requests per source", Some(12)),
+    ("requests-over-cap.yaml", "traffic[0].rate: the traffic sources send about 259200000000 requests over the run's 720h, more than kubesim's limit of 10000000000 requests", Some(10)),
+    ("impossible-memory.yaml", "invalid quantity \"99999999999999999999999Ei\": too large", Some(15)),
+    ("timeline-at-overflow.yaml", "timeline[0].at: duration \"99999999999999999999h\" is too long", Some(6)),
+    ("duration-over-cap.yaml", "duration: 8760h is more than kubesim's limit of 30 days", Some(1)),
 ];
 
 #[test]
