@@ -54,7 +54,8 @@ pub(crate) fn timeline(
             e.error(r, "at: Required value: when to act, like `at: 2m`", None);
             continue;
         };
-        let Some(t) = at.duration(r) else { continue };
+        // An entry whose time is invalid (reported) is still checked, as if at the end.
+        let Some(t) = at.duration(r).or(Some(duration)) else { continue };
         if t > duration {
             at.warn(r, format!("{t} is after the end of the run ({duration}); this entry never happens"));
         }
