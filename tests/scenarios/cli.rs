@@ -148,3 +148,16 @@ fn a_huge_string_is_rejected_with_a_short_placed_message_and_no_output() {
     assert!(stderr.len() < 10_000, "the message quotes the whole value: {} bytes", stderr.len());
     assert!(!out.exists(), "output was written");
 }
+
+/// A device that never ends (or any file over 64 MiB) is refused after 64 MiB, not read
+/// until memory runs out.
+#[cfg(unix)]
+#[test]
+fn an_endless_file_is_refused_at_the_size_cap() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = kubesim(&["run", "/dev/zero"], out.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("/dev/zero: the file is more than kubesim's limit of 67108864 bytes (64 MiB)"), "{stderr}");
+    assert_eq!(std::fs::read_dir(out.path()).map(|d| d.count()).unwrap_or(0), 0, "output was written");
+}
