@@ -47,6 +47,24 @@ fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+/// Whether any run under `root` has finished (its run.json exists), looking at names only:
+/// the sweep is writing meanwhile, so files come and go.
+fn any_run_finished(root: &Path) -> bool {
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for p in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
+            if p.file_name().is_some_and(|n| n == "run.json") {
+                return true;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    false
+}
+
 /// run.json without the fields that depend on the machine, the moment and `--jobs`.
 fn run_json_without_wall_clock(bytes: &[u8]) -> serde_json::Value {
     let mut v: serde_json::Value = serde_json::from_slice(bytes).expect("run.json parses");
@@ -91,8 +109,7 @@ fn a_sweep_killed_with_sigterm_resumes_to_the_files_of_an_uninterrupted_sweep() 
         .stderr(Stdio::piped())
         .spawn()
         .expect("kubesim starts");
-    let first_run_done = || files(&sweep_dir).keys().any(|p| p.ends_with("run.json"));
-    assert!(wait_until(Duration::from_secs(300), first_run_done), "no run finished");
+    assert!(wait_until(Duration::from_secs(300), || any_run_finished(&sweep_dir)), "no run finished");
     send(&child, libc::SIGTERM);
     let output = finish(child);
     let stderr = String::from_utf8_lossy(&output.stderr);
