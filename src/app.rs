@@ -5,7 +5,7 @@ use crate::cli::{Cli, Command, ExplainArgs, MergeArgs, RunArgs, SweepArgs, Valid
 use crate::model::spec::Scenario;
 use crate::output::{write_run, RunInfo};
 use crate::scenario::{self, Diagnostic};
-use crate::sweep::{MergeError, Sweep};
+use crate::sweep::{MergeError, RunEnd, Sweep};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -110,6 +110,7 @@ fn validate(args: ValidateArgs) -> u8 {
 }
 
 fn run(args: RunArgs) -> u8 {
+    let interrupt = install_interrupt();
     let Some(mut scenarios) = load_all(&args.scenarios, &args.set) else {
         return EXIT_INVALID;
     };
@@ -135,34 +136,68 @@ fn run(args: RunArgs) -> u8 {
         }
     };
     let progress = Progress::new(&scenarios, args.quiet);
-    let results: Vec<Result<(String, String), String>> = pool.install(|| {
+    let results: Vec<RunResult> = pool.install(|| {
         scenarios
             .par_iter()
             .enumerate()
             .map(|(i, s)| {
                 let observe = crate::Observe { watch: args.watch, narrate: args.narrate, profile: args.profile };
-                run_one(s, &args.out, threads, &progress.done_us[i], observe)
+                let control = crate::Control { stop: Some(interrupt.flag()), max_events: args.max_events };
+                run_one(s, &args.out, threads, &progress.done_us[i], observe, control)
             })
             .collect()
     });
     progress.finish();
     let mut code = EXIT_OK;
-    for r in results {
+    let (mut finished, mut abandoned) = (Vec::new(), Vec::new());
+    for (s, r) in scenarios.iter().zip(results) {
         match r {
-            Ok((line, watched)) => {
+            RunResult::Written { line, watched } => {
                 // The snapshots of each scenario in turn (runs in parallel, printed in order).
                 print!("{watched}");
                 if !args.quiet {
                     println!("{line}");
                 }
+                finished.push(s.name.as_str());
             }
-            Err(e) => {
+            RunResult::Interrupted => abandoned.push(s.name.as_str()),
+            RunResult::Failed(e) => {
                 eprintln!("error: {e}");
                 code = EXIT_FAILURE;
             }
         }
     }
+    if interrupt.requested() || !abandoned.is_empty() {
+        let list = |v: &[&str]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+        eprintln!(
+            "interrupted by {}: finished and written: {}; abandoned (nothing written): {}",
+            interrupt.signal_name(),
+            list(&finished),
+            list(&abandoned)
+        );
+        return interrupt.exit_code();
+    }
     code
+}
+
+/// The handlers for Ctrl-C and SIGTERM; without them (an error) a signal ends the process.
+fn install_interrupt() -> crate::interrupt::Interrupt {
+    crate::interrupt::Interrupt::install().unwrap_or_else(|e| {
+        eprintln!("warning: cannot handle Ctrl-C / SIGTERM ({e}): an interrupt will end the process at once");
+        crate::interrupt::Interrupt::default()
+    })
+}
+
+/// How one scenario of `kubesim run` ended.
+enum RunResult {
+    /// Run and written: the line to print, the `--watch` snapshots.
+    Written {
+        line: String,
+        watched: String,
+    },
+    /// Abandoned because of an interrupt; nothing written.
+    Interrupted,
+    Failed(String),
 }
 
 fn run_one(
@@ -171,13 +206,24 @@ fn run_one(
     threads: usize,
     done_us: &AtomicU64,
     observe: crate::Observe,
-) -> Result<(String, String), String> {
+    control: crate::Control<'_>,
+) -> RunResult {
+    if control.stop.is_some_and(|f| f.load(Ordering::Relaxed)) {
+        return RunResult::Interrupted;
+    }
     let started = Instant::now();
-    let outcome = crate::simulate_observed(s, Some(done_us), observe);
+    let outcome = crate::simulate_controlled(s, Some(done_us), observe, control);
+    match outcome.stopped {
+        Some(crate::Stopped::Interrupted) => return RunResult::Interrupted,
+        Some(why) => return RunResult::Failed(format!("{}: {why}", s.name)),
+        None => {}
+    }
     let wall = started.elapsed().as_secs_f64();
     let dir = out.join(&s.name);
-    write_run(&dir, s, &outcome, &RunInfo { wall_time_s: wall, threads })
-        .map_err(|e| format!("{}: cannot write output: {e}", dir.display()))?;
+    let info = RunInfo { wall_time_s: wall, threads, sweep_hash: None };
+    if let Err(e) = write_run(&dir, s, &outcome, &info) {
+        return RunResult::Failed(format!("{}: cannot write output: {e}", dir.display()));
+    }
     let line = format!(
         "{}: simulated {} in {:.2}s ({} events, {} pods) -> {}",
         s.name,
@@ -187,7 +233,7 @@ fn run_one(
         outcome.store.pods.len(),
         dir.display()
     );
-    Ok((line, outcome.watch_log))
+    RunResult::Written { line, watched: outcome.watch_log }
 }
 
 /// A progress bar over the virtual time of all runs, on a terminal only.
@@ -231,6 +277,7 @@ impl Progress {
 }
 
 fn sweep(args: SweepArgs) -> u8 {
+    let interrupt = install_interrupt();
     let loaded = match scenario::load_file(&args.scenario, &[]) {
         Ok(loaded) => loaded,
         Err(diagnostics) => {
@@ -268,16 +315,42 @@ fn sweep(args: SweepArgs) -> u8 {
     };
     let started = Instant::now();
     let bar = run_bar(keys.len() as u64, args.quiet);
-    let result = pool.install(|| crate::sweep::run_all(&sweep, &keys, &args.out, threads, &|| bar.inc(1)));
-    bar.finish_and_clear();
-    let summaries = match result {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_FAILURE;
-        }
+    let opts = crate::sweep::RunOptions {
+        threads,
+        resume: args.resume,
+        control: crate::Control { stop: Some(interrupt.flag()), max_events: args.max_events },
     };
+    let ends = pool.install(|| crate::sweep::run_all(&sweep, &keys, &args.out, &opts, &|| bar.inc(1)));
+    bar.finish_and_clear();
     let dir = args.out.join(&sweep.name);
+    let failed: Vec<&String> =
+        ends.iter().filter_map(|e| if let RunEnd::Failed(m) = e { Some(m) } else { None }).collect();
+    for message in &failed {
+        eprintln!("error: {message}");
+    }
+    if interrupt.requested() || ends.contains(&RunEnd::Interrupted) {
+        let done = ends.iter().filter(|e| e.summary().is_some()).count();
+        eprintln!(
+            "interrupted by {}: {done} of {} runs finished ({}); the others wrote nothing. \
+             `kubesim sweep {} --resume` runs the rest and writes the comparison",
+            interrupt.signal_name(),
+            keys.len(),
+            crate::sweep::finished_runs(&sweep, &keys, &ends),
+            args.scenario.display()
+        );
+        return interrupt.exit_code();
+    }
+    if !failed.is_empty() {
+        return EXIT_FAILURE;
+    }
+    if args.resume {
+        crate::sweep::remove_temp_files(&dir);
+    }
+    if args.resume && !args.quiet {
+        let kept = ends.iter().filter(|e| matches!(e, RunEnd::Kept(_))).count();
+        eprintln!("resumed: {kept} of {} runs were complete and kept, {} run now", keys.len(), keys.len() - kept);
+    }
+    let summaries: Vec<Vec<u8>> = ends.iter().filter_map(|e| e.summary().map(<[u8]>::to_vec)).collect();
     let wall = started.elapsed().as_secs_f64();
     if let Some((s, _)) = shard {
         let path = dir.join(s.file_name());

@@ -10,7 +10,8 @@ use std::path::PathBuf;
     about = "A deterministic discrete-event simulator of a Kubernetes cluster",
     long_about = "kubesim runs scenario files (nodes, Kubernetes manifests, kubectl commands on a timeline) on a \
                   virtual clock and reports what the cluster did: pods, events, rollouts, time series.\n\n\
-                  Exit status: 0 success; 1 simulation or I/O failure; 2 invalid input."
+                  Exit status: 0 success; 1 simulation or I/O failure; 2 invalid input; 130 / 143 \
+                  interrupted by SIGINT (Ctrl-C) / SIGTERM."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -66,6 +67,13 @@ pub struct SweepArgs {
     /// The number of shards, when JOB_COMPLETION_INDEX gives the shard (or set KUBESIM_SHARDS)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub shards: Option<u32>,
+    /// Skip the runs whose outputs are already complete (from an interrupted sweep of the
+    /// same scenario), run the rest, and write the comparison
+    #[arg(long)]
+    pub resume: bool,
+    /// Stop any run after N events (exit 1) instead of letting a runaway scenario run on
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_events: Option<u64>,
     /// No progress bar and no summary lines
     #[arg(long, short)]
     pub quiet: bool,
@@ -113,6 +121,9 @@ pub struct RunArgs {
     /// Write narration.log: each controller decision with its inputs and reason, in plain English
     #[arg(long)]
     pub narrate: bool,
+    /// Stop any run after N events (exit 1) instead of letting a runaway scenario run on
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_events: Option<u64>,
 }
 
 fn parse_interval(s: &str) -> Result<crate::engine::SimDuration, String> {

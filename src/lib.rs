@@ -10,6 +10,7 @@ pub mod cli;
 pub mod controllers;
 pub mod engine;
 pub mod explain;
+pub mod interrupt;
 pub mod kubelet;
 pub mod metrics;
 pub mod model;
@@ -22,7 +23,7 @@ pub mod traffic;
 
 pub use model::spec::Scenario;
 pub use scenario::{load_file, load_str, Diagnostic, Loaded};
-pub use sim::Outcome;
+pub use sim::{Outcome, Stopped};
 
 /// Runs a loaded scenario to its end. `progress`, when given, is kept at the virtual time
 /// reached (in microseconds) for a progress bar.
@@ -57,10 +58,31 @@ pub fn simulate_observed(
     progress: Option<&std::sync::atomic::AtomicU64>,
     observe: Observe,
 ) -> Outcome {
+    simulate_controlled(scenario, progress, observe, Control::default())
+}
+
+/// When a run ends early: neither changes a run that completes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Control<'a> {
+    /// Abandon the run once this is true (Ctrl-C / SIGTERM); `Outcome::stopped` says so.
+    pub stop: Option<&'a std::sync::atomic::AtomicBool>,
+    /// `--max-events`: stop after this many events if more are due.
+    pub max_events: Option<u64>,
+}
+
+/// `simulate_observed` that may end early, as `control` says (`Outcome::stopped`).
+pub fn simulate_controlled(
+    scenario: &Scenario,
+    progress: Option<&std::sync::atomic::AtomicU64>,
+    observe: Observe,
+    control: Control<'_>,
+) -> Outcome {
     sim::Sim::new(scenario)
         .with_progress(progress)
         .with_watch(observe.watch)
         .with_narration(observe.narrate)
         .with_wall_profile(observe.profile)
+        .with_stop(control.stop)
+        .with_max_events(control.max_events)
         .run()
 }

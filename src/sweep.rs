@@ -8,10 +8,14 @@
 //! shard, so it is the same with any `--jobs` and after `kubesim merge`.
 
 mod compare;
+mod interrupted;
+mod resume;
 mod shard;
 pub mod stats;
 
 pub use compare::{comparison, Comparison};
+pub use interrupted::finished_runs;
+pub use resume::{complete_run, is_temp_file, remove_temp_files};
 pub use shard::{
     manifest_json as shard_manifest, merge, read_manifests, select_shard, Manifest, MergeError, Shard, ShardSource,
 };
@@ -97,28 +101,86 @@ pub fn run_dir(sweep_dir: &Path, variant: &str, seed: u64) -> PathBuf {
     sweep_dir.join(variant).join(format!("seed-{seed}"))
 }
 
-/// Runs `keys` on the current rayon pool and writes each run's files; returns each run's
-/// summary.json bytes in the order of `keys`. `done` is called after each run.
+/// How a sweep's runs are run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions<'a> {
+    /// The threads of the pool, for run.json.
+    pub threads: usize,
+    /// `--resume`: keep the runs already complete on disk.
+    pub resume: bool,
+    /// Ctrl-C / SIGTERM and `--max-events`.
+    pub control: crate::Control<'a>,
+}
+
+/// How one run of a sweep ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Run and written now: its summary.json bytes.
+    Written(Vec<u8>),
+    /// Complete on disk already (`--resume`): its summary.json bytes.
+    Kept(Vec<u8>),
+    /// Abandoned or not started, because of an interrupt.
+    Interrupted,
+    /// Failed: why.
+    Failed(String),
+}
+
+impl RunEnd {
+    /// The run's summary.json bytes, if it is complete.
+    pub fn summary(&self) -> Option<&[u8]> {
+        match self {
+            RunEnd::Written(s) | RunEnd::Kept(s) => Some(s),
+            RunEnd::Interrupted | RunEnd::Failed(_) => None,
+        }
+    }
+}
+
+/// Runs `keys` on the current rayon pool and writes each run's files; returns how each
+/// ended, in the order of `keys`. `done` is called after each run that completes.
 pub fn run_all(
     sweep: &Sweep,
     keys: &[RunKey],
     out: &Path,
-    threads: usize,
+    opts: &RunOptions<'_>,
     done: &(dyn Fn() + Sync),
-) -> Result<Vec<Vec<u8>>, String> {
+) -> Vec<RunEnd> {
     keys.par_iter()
         .map(|&key| {
-            let s = sweep.scenario(key);
-            let started = Instant::now();
-            let outcome = crate::simulate(&s, None);
-            let wall = started.elapsed().as_secs_f64();
-            let dir = sweep.run_dir(out, key);
-            write_run(&dir, &s, &outcome, &RunInfo { wall_time_s: wall, threads })
-                .map_err(|e| format!("{}: cannot write output: {e}", dir.display()))?;
-            done();
-            Ok(summary_json(&Summary::new(&s, &outcome)))
+            let end = run_one(sweep, key, out, opts);
+            if end.summary().is_some() {
+                done();
+            }
+            end
         })
         .collect()
+}
+
+/// One run of the sweep: kept if complete (`--resume`), not started once interrupted.
+fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> RunEnd {
+    let dir = sweep.run_dir(out, key);
+    if opts.resume {
+        if let Some(summary) = complete_run(&dir, &sweep.hash, key.seed) {
+            return RunEnd::Kept(summary);
+        }
+        remove_temp_files(&dir);
+    }
+    if opts.control.stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed)) {
+        return RunEnd::Interrupted;
+    }
+    let s = sweep.scenario(key);
+    let started = Instant::now();
+    let outcome = crate::simulate_controlled(&s, None, crate::Observe::default(), opts.control);
+    match outcome.stopped {
+        Some(crate::Stopped::Interrupted) => return RunEnd::Interrupted,
+        Some(why) => return RunEnd::Failed(format!("{}: {why}", dir.display())),
+        None => {}
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let info = RunInfo { wall_time_s: wall, threads: opts.threads, sweep_hash: Some(sweep.hash.clone()) };
+    match write_run(&dir, &s, &outcome, &info) {
+        Ok(_) => RunEnd::Written(summary_json(&Summary::new(&s, &outcome))),
+        Err(e) => RunEnd::Failed(format!("{}: cannot write output: {e}", dir.display())),
+    }
 }
 
 /// Writes `comparison.csv`, `comparison.json`, the charts and report.html into the sweep's

@@ -17,10 +17,17 @@ pub use summary::{summary_json, Summary, VERSION};
 pub use sweep_report::sweep_report;
 
 /// How the run went on this machine: the one output that differs between runs.
+#[derive(Clone, Debug, Default)]
 pub struct RunInfo {
     pub wall_time_s: f64,
     pub threads: usize,
+    /// A sweep's run: the sweep's hash (`Sweep::hash`), which `sweep --resume` checks so that
+    /// it never keeps a run of another version of the scenario.
+    pub sweep_hash: Option<String>,
 }
+
+/// The file a run writes last: its presence says every other file of the run is complete.
+pub const RUN_MARKER: &str = "run.json";
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -38,11 +45,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
-/// Writes every file of one run into `dir` and returns their paths. `run.json` comes last so
-/// that, with `--profile`, it can tell how long writing the others took.
+/// Writes every file of one run into `dir` and returns their paths. `run.json` comes last:
+/// with `--profile` it can tell how long writing the others took, and its presence marks
+/// the run as complete (`sweep --resume`), so an older one is removed first.
 pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunInfo) -> io::Result<Vec<PathBuf>> {
     let writing = std::time::Instant::now();
     fs::create_dir_all(dir)?;
+    match fs::remove_file(dir.join(RUN_MARKER)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let summary = Summary::new(scenario, outcome);
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("summary.json", summary_json(&summary)),
@@ -74,7 +86,7 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
         write_atomic(&path, narrator.log().as_bytes())?;
         written.push(path);
     }
-    let path = dir.join("run.json");
+    let path = dir.join(RUN_MARKER);
     write_atomic(&path, &summary::run_json(&summary, outcome, info, writing.elapsed().as_secs_f64()))?;
     written.push(path);
     Ok(written)

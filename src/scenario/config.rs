@@ -28,6 +28,8 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "sweep",
 ];
 pub(crate) const MAX_NODES: u64 = 100_000;
+/// The longest scenario name: it names a folder, and file systems allow 255 bytes.
+pub(crate) const MAX_NAME_BYTES: usize = 200;
 pub(crate) const MAX_DURATION: SimDuration = SimDuration::from_secs(30 * 24 * 3600);
 const _: i64 = MAX_REPLICAS;
 
@@ -53,6 +55,15 @@ pub(crate) fn header(root: &Node, default_name: &str, r: &mut Report) -> Header 
                 format!("invalid name \"{name}\": it names the output folder, so it may not be empty or contain `/`"),
                 None,
             );
+        }
+    }
+    if name.len() > MAX_NAME_BYTES {
+        if let Some(n) = root.get("name") {
+            let msg = format!(
+                "the name is {} bytes long: it names the output folder, so it may be at most {MAX_NAME_BYTES}",
+                name.len()
+            );
+            n.error(r, msg, None);
         }
     }
     let duration = root.get("duration").and_then(|d| d.duration(r)).unwrap_or(SimDuration::from_secs(600));

@@ -77,10 +77,10 @@ impl fmt::Display for Diagnostic {
                 write!(f, ":{col}")?;
             }
         }
-        write!(f, ": {}", self.message)?;
+        write!(f, ": {}", shorten(&self.message, MAX_MESSAGE_CHARS))?;
         if let (Some(line), Some(src)) = (self.line, &self.source_line) {
             let width = line.to_string().len();
-            let col = self.column.unwrap_or(1).max(1);
+            let (src, col) = excerpt(src, self.column.unwrap_or(1).max(1));
             let pad: String = src.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
             write!(f, "\n{line:>width$} | {src}\n{:>width$} | {pad}^", "")?;
         }
@@ -90,6 +90,39 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// The longest message shown whole: a message quoting a huge value is cut in the middle.
+const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// The most characters of a source line quoted on each side of the column.
+const EXCERPT_CHARS: usize = 60;
+
+/// `text` whole, or its start and end around `… (N characters) …` when longer than `max`.
+fn shorten(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let count = text.chars().count();
+    if count <= max {
+        return text.into();
+    }
+    let head: String = text.chars().take(max / 2).collect();
+    let tail: String = text.chars().skip(count - max / 4).collect();
+    format!("{head}… ({} characters) …{tail}", count - max / 2 - max / 4).into()
+}
+
+/// The part of a long source line around 1-based `col`, and the column within it.
+fn excerpt(src: &str, col: usize) -> (String, usize) {
+    let count = src.chars().count();
+    if count <= 2 * EXCERPT_CHARS + 20 {
+        return (src.to_string(), col);
+    }
+    let start = col.saturating_sub(1 + EXCERPT_CHARS);
+    let end = (col + EXCERPT_CHARS).min(count);
+    let mut shown: String = if start > 0 { "…".into() } else { String::new() };
+    shown.extend(src.chars().skip(start).take(end - start));
+    if end < count {
+        shown.push('…');
+    }
+    (shown, col - start + usize::from(start > 0))
 }
 
 /// Collects every problem found while loading, in the order found.

@@ -53,11 +53,12 @@ pub(crate) fn parse(value: &Value, loc: &Loc, default_ns: Option<&str>, report: 
     let name = value.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("");
     let label = format!("{}/{}", info.kind.resource(), if name.is_empty() { "<unnamed>" } else { name });
     let mut c = Checker::new(loc, label, report);
+    // An object with errors (already reported) is still registered, so that the timeline's
+    // and the traffic's references to it are checked rather than reported as not found.
     let (spec, meta, desired) = typed(&mut c, info, value)?;
-    if c.errors > 0 {
-        return None;
+    if c.errors == 0 {
+        warn_not_simulated(&mut c, info, value);
     }
-    warn_not_simulated(&mut c, info, value);
     let namespace = if info.kind.namespaced() {
         meta.namespace.clone().or(default_ns.map(str::to_string)).unwrap_or_else(|| "default".into())
     } else {
@@ -222,6 +223,8 @@ fn root_fields<T: DeserializeOwned>(root: Ty) -> &'static [&'static str] {
 }
 
 /// Deserializes `v` strictly: every unknown field and the first type error are reported.
+/// With only unknown fields the object is still returned (they were skipped), so that its
+/// other problems are found in the same pass and references to it do not fail too.
 fn strict_value<T: DeserializeOwned>(c: &mut Checker, v: &Value, root: Ty, top: &'static [&'static str]) -> Option<T> {
     let mut unknown: Vec<YPath> = Vec::new();
     let result: Result<T, _> = {
@@ -235,8 +238,7 @@ fn strict_value<T: DeserializeOwned>(c: &mut Checker, v: &Value, root: Ty, top: 
         c.at(path, Anchor::Key, msg, did_you_mean(key, cands));
     }
     match result {
-        Ok(t) if unknown.is_empty() => Some(t),
-        Ok(_) => None,
+        Ok(t) => Some(t),
         Err(e) => {
             let path = error_path(e.path());
             let inner = e.into_inner().to_string();

@@ -13,6 +13,7 @@ mod fields;
 mod hpa;
 pub(crate) mod kinds;
 mod kubectl;
+mod limits;
 mod manifest;
 mod network;
 mod node;
@@ -23,6 +24,7 @@ pub mod quantity;
 mod registry;
 mod rollout;
 mod scheduling;
+mod shape;
 mod source;
 pub mod suggest;
 mod sweep;
@@ -64,6 +66,13 @@ pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, Vec<Diagno
 pub fn load_str(path: &Path, text: &str, overrides: &[String]) -> Result<Loaded, Vec<Diagnostic>> {
     let src = source::from_text(path, text.to_string()).map_err(|d| vec![d])?;
     load_source(src, overrides, true)
+}
+
+/// Parses one timeline `run:` line on its own (the kubectl grammar, no scenario): the
+/// fuzzing entry point of the kubectl parser. The error is the message a user would see.
+#[doc(hidden)]
+pub fn parse_kubectl_line(line: &str) -> Result<(), String> {
+    kubectl::parse_line(line).map(|_| ()).map_err(|e| e.message)
 }
 
 /// Whether `path` holds Kubernetes manifests rather than a scenario: its first document is
@@ -151,7 +160,7 @@ fn load_source(src: Rc<Source>, sets: &[String], with_variants: bool) -> Result<
     let objects = reg.add_initial(parsed, &mut r);
     warn_kinds_not_simulated(&objects, &src.path, &mut r);
     let timeline = timeline::timeline(top.get("timeline"), &loader, &mut reg, &header.nodes, header.duration, &mut r);
-    let traffic = traffic::traffic(top.get("traffic"), &reg, &mut r);
+    let traffic = traffic::traffic(top.get("traffic"), &reg, header.duration, &mut r);
     let faults = faults::faults(top.get("faults"), &header.nodes, &mut r);
     reg.warn_missing_backends(&mut r);
     if r.has_errors() {

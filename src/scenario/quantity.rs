@@ -37,11 +37,29 @@ fn div_ceil(a: i128, b: i128) -> i128 {
 /// Parses a Kubernetes quantity.
 pub fn parse_quantity(s: &str) -> Result<Quantity, String> {
     parse(s.trim()).ok_or_else(|| {
-        format!(
-            "invalid quantity \"{s}\": quantities must match the regular expression '{REGEX}' \
-             (e.g. 250m, 2, 512Mi, 8Gi)"
-        )
+        if well_formed(s.trim()) {
+            format!(
+                "invalid quantity \"{s}\": too large (kubesim's quantities go up to about 10^21, \
+                 1 ZiB of memory or 10^21 CPUs)"
+            )
+        } else {
+            format!(
+                "invalid quantity \"{s}\": quantities must match the regular expression '{REGEX}' \
+                 (e.g. 250m, 2, 512Mi, 8Gi)"
+            )
+        }
     })
+}
+
+/// Whether `s` has the form of a quantity (a number and a known suffix), whatever its size.
+fn well_formed(s: &str) -> bool {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let num_len = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
+    let (num, suffix) = body.split_at(num_len);
+    let known = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "", "k", "M", "G", "T", "P", "E"];
+    num.chars().any(|c| c.is_ascii_digit())
+        && num.matches('.').count() <= 1
+        && (known.contains(&suffix) || exponent(suffix).is_some())
 }
 
 fn parse(s: &str) -> Option<Quantity> {
@@ -143,6 +161,8 @@ mod tests {
         assert_eq!(units("8Gi"), 8 << 30);
         assert_eq!(units("1G"), 1_000_000_000);
         assert_eq!(units("100k"), 100_000);
+        assert!(parse_quantity("99999999999999999999999Ei").unwrap_err().contains("too large"));
+        assert!(parse_quantity("4 cores").unwrap_err().contains("regular expression"));
         assert_eq!(units("128974848"), 128_974_848);
         assert_eq!(units("129e6"), 129_000_000);
         assert_eq!(units("123Mi"), 128_974_848);

@@ -25,17 +25,31 @@ impl Source {
 
 /// Reads a file as text. `shown` is the name used in messages.
 pub(crate) fn read(path: &Path, shown: &Path) -> Result<Rc<Source>, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = read_capped(path).map_err(|e| {
         let msg = match e.kind() {
             std::io::ErrorKind::NotFound => "file not found".to_string(),
             _ => format!("cannot read the file: {e}"),
         };
         Diagnostic::error(shown, msg)
     })?;
+    if bytes.len() > super::shape::MAX_FILE_BYTES {
+        let msg = format!("the file is more than kubesim's limit of {} bytes (64 MiB)", super::shape::MAX_FILE_BYTES);
+        return Err(Diagnostic::error(shown, msg));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         Diagnostic::error(shown, format!("not a text file (invalid UTF-8 at byte {})", e.utf8_error().valid_up_to()))
     })?;
     from_text(shown, text)
+}
+
+/// The file's bytes, reading at most one byte past the size cap (so `/dev/zero`, a named
+/// pipe or a huge file cannot exhaust memory).
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let cap = u64::try_from(super::shape::MAX_FILE_BYTES).unwrap_or(u64::MAX).saturating_add(1);
+    std::fs::File::open(path)?.take(cap).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Checks that in-memory text is text, not binary.
@@ -43,6 +57,7 @@ pub(crate) fn from_text(path: &Path, text: String) -> Result<Rc<Source>, Diagnos
     if let Some(i) = text.bytes().position(|b| b == 0) {
         return Err(Diagnostic::error(path, format!("not a text file (NUL byte at byte {i})")));
     }
+    super::shape::check(path, &text)?;
     Ok(Source::new(path, text))
 }
 
@@ -60,6 +75,11 @@ pub(crate) fn documents(src: &Source) -> Result<Vec<Value>, Diagnostic> {
 fn syntax_error(src: &Source, e: &serde_yaml::Error) -> Diagnostic {
     let msg = format!("invalid YAML: {}", strip_marks(&e.to_string()));
     let mut d = Diagnostic::error(&src.path, msg);
+    if e.to_string().contains("repetition limit exceeded") {
+        d.help = Some(
+            "the file's aliases (*name) expand to too many nodes (a \"billion laughs\"): write the values out".into(),
+        );
+    }
     if let Some(loc) = e.location() {
         d = d.at(loc.line(), loc.column(), &src.text);
         let line = src.text.lines().nth(loc.line().saturating_sub(1)).unwrap_or("");

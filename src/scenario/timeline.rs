@@ -39,6 +39,12 @@ pub(crate) fn timeline(
     if !tl.expect_seq(r, "timeline entries") {
         return Vec::new();
     }
+    let count = tl.items().len();
+    if count > super::limits::MAX_TIMELINE_ENTRIES {
+        let max = super::limits::MAX_TIMELINE_ENTRIES;
+        tl.error(r, format!("{count} timeline entries is more than kubesim's limit of {max} entries"), None);
+        return Vec::new();
+    }
     let mut entries: Vec<(SimDuration, Node)> = Vec::new();
     for e in tl.items() {
         if !e.check_keys(r, ENTRY_KEYS, "a timeline entry") {
@@ -48,7 +54,8 @@ pub(crate) fn timeline(
             e.error(r, "at: Required value: when to act, like `at: 2m`", None);
             continue;
         };
-        let Some(t) = at.duration(r) else { continue };
+        // An entry whose time is invalid (reported) is still checked, as if at the end.
+        let Some(t) = at.duration(r).or(Some(duration)) else { continue };
         if t > duration {
             at.warn(r, format!("{t} is after the end of the run ({duration}); this entry never happens"));
         }

@@ -1,6 +1,7 @@
 //! The `traffic:` section: sources of requests to Services and Ingresses.
 
 use super::diagnostic::Report;
+use super::limits;
 use super::node::{describe, Node};
 use super::registry::Registry;
 use super::suggest::did_you_mean;
@@ -16,14 +17,53 @@ const MAX_RATE_PER_SEC: u64 = 1_000_000_000;
 
 /// The `traffic:` entries, in file order; targets are checked against every Service and
 /// Ingress the scenario ever has.
-pub(crate) fn traffic(t: Option<Node>, reg: &Registry, r: &mut Report) -> Vec<TrafficSpec> {
+pub(crate) fn traffic(t: Option<Node>, reg: &Registry, duration: SimDuration, r: &mut Report) -> Vec<TrafficSpec> {
     let Some(t) = t.filter(|t| !t.v.is_null()) else {
         return Vec::new();
     };
     if !t.expect_seq(r, "traffic sources") {
         return Vec::new();
     }
-    t.items().iter().filter_map(|e| entry(e, reg, r)).collect()
+    let mut total = 0.0;
+    let mut out = Vec::new();
+    for e in t.items() {
+        let Some(spec) = entry(&e, reg, r) else { continue };
+        if within_limits(&e, &spec, duration, &mut total, r) {
+            out.push(spec);
+        }
+    }
+    out
+}
+
+/// The caps on a source's open-request window (peak rate x timeout) and on the requests of
+/// all sources over the run; false (with the error) when `spec` goes over one.
+fn within_limits(e: &Node, spec: &TrafficSpec, duration: SimDuration, total: &mut f64, r: &mut Report) -> bool {
+    let at = |key: &str| e.get(key).unwrap_or_else(|| e.clone());
+    let peak = spec.rate.max_rate().as_per_sec_f64();
+    let open = peak * spec.timeout.as_micros() as f64 / 1e6;
+    if open > limits::MAX_OPEN_REQUESTS {
+        let msg = format!(
+            "a peak rate of {peak}/s with a timeout of {} can hold {open:.0} requests open at once, more than \
+             kubesim's limit of {} open requests per source",
+            spec.timeout,
+            limits::MAX_OPEN_REQUESTS
+        );
+        let where_ = if e.get("timeout").is_some() { "timeout" } else { "rate" };
+        at(where_).error(r, msg, Some("lower the rate or the timeout".into()));
+        return false;
+    }
+    *total += spec.rate.expected_between(SimTime::ZERO, SimTime::ZERO + duration);
+    if *total > limits::MAX_REQUESTS {
+        let msg = format!(
+            "the traffic sources send about {:.0} requests over the run's {duration}, more than kubesim's \
+             limit of {} requests",
+            *total,
+            limits::MAX_REQUESTS
+        );
+        at("rate").error(r, msg, Some("lower the rates or shorten `duration`".into()));
+        return false;
+    }
+    true
 }
 
 fn entry(e: &Node, reg: &Registry, r: &mut Report) -> Option<TrafficSpec> {

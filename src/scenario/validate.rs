@@ -41,7 +41,11 @@ fn is_label_name(s: &str) -> bool {
 }
 
 pub(crate) fn check_name(c: &mut Checker, path: &str, name: &str, label_only: bool) {
-    if label_only && !is_dns_label(name) {
+    // Kubernetes says the length first (IsDNS1123Label / IsDNS1123Subdomain).
+    let max = if label_only { 63 } else { 253 };
+    if name.len() > max {
+        c.invalid(path, format!("\"{name}\""), &format!("must be no more than {max} characters"));
+    } else if label_only && !is_dns_label(name) {
         c.invalid(path, format!("\"{name}\""), LABEL_MSG);
     } else if !label_only && !is_dns_subdomain(name) {
         c.invalid(path, format!("\"{name}\""), SUBDOMAIN_MSG);

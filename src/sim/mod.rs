@@ -26,7 +26,7 @@ use crate::model::spec::{ImageBehavior, Scenario};
 use crate::model::store::{DaemonSetId, DeployId, HpaId, JobId, NodeId, PodId, PodOwner, RsId, StatefulSetId, Store};
 use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use kubelet::Step;
 
@@ -107,6 +107,10 @@ pub struct Sim<'s> {
     dirty: BTreeSet<DeployId>,
     end: SimTime,
     progress: Option<&'s AtomicU64>,
+    /// Set from outside (Ctrl-C / SIGTERM): the run is abandoned at the next check.
+    stop: Option<&'s AtomicBool>,
+    /// `--max-events`: the run stops after this many events.
+    max_events: Option<u64>,
     /// `--watch` interval, and the snapshots so far.
     watch: Option<SimDuration>,
     watch_log: String,
@@ -123,6 +127,8 @@ pub struct Outcome {
     pub metrics: Metrics,
     pub events_processed: u64,
     pub end: SimTime,
+    /// Why the run ended before its duration, if it did; such an outcome is not written.
+    pub stopped: Option<Stopped>,
     /// `--watch` snapshots, in order (empty without `--watch`).
     pub watch_log: String,
     /// `--profile`'s wall time per component (`None` without `--profile`).
@@ -133,6 +139,33 @@ pub struct Outcome {
     /// revisions (a canary's share).
     pub requests_by_pod: Vec<u64>,
 }
+
+/// Why a run ended before its duration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// The stop flag was set (Ctrl-C / SIGTERM): the run is abandoned.
+    Interrupted,
+    /// `--max-events`: `limit` events were processed and more were due, at virtual time `at`.
+    MaxEvents { limit: u64, at: SimTime },
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stopped::Interrupted => write!(f, "interrupted"),
+            Stopped::MaxEvents { limit, at } => write!(
+                f,
+                "stopped after {limit} events (--max-events {limit}) with more due at virtual time {}; nothing \
+                 was written for this run: raise --max-events, or make the scenario smaller (duration, \
+                 traffic rate, replicas)",
+                crate::engine::SimDuration(at.as_micros())
+            ),
+        }
+    }
+}
+
+/// How often (in events) the loop reports progress and looks at the stop flag.
+const CHECK_EVERY_EVENTS: u64 = 4096;
 
 impl<'s> Sim<'s> {
     pub fn new(scenario: &'s Scenario) -> Self {
@@ -164,6 +197,8 @@ impl<'s> Sim<'s> {
             dirty: BTreeSet::new(),
             end: SimTime::ZERO + scenario.duration,
             progress: None,
+            stop: None,
+            max_events: None,
             watch: None,
             watch_log: String::new(),
             wall_profile: None,
@@ -180,6 +215,19 @@ impl<'s> Sim<'s> {
     /// Reports the virtual time reached through `progress` as the run goes.
     pub fn with_progress(mut self, progress: Option<&'s AtomicU64>) -> Self {
         self.progress = progress;
+        self
+    }
+
+    /// Abandons the run soon after `stop` becomes true (checked every few thousand events,
+    /// so a run that completes is not changed by it).
+    pub fn with_stop(mut self, stop: Option<&'s AtomicBool>) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    /// Stops the run after `max` events if more are due (`--max-events`).
+    pub fn with_max_events(mut self, max: Option<u64>) -> Self {
+        self.max_events = max;
         self
     }
 
@@ -215,6 +263,7 @@ impl<'s> Sim<'s> {
         // `--watch` snapshots are taken between events, not as events, so that watching
         // changes nothing (not even the count of events processed).
         let mut next_watch = self.watch.map(|_| SimTime::ZERO);
+        let mut stopped = None;
         loop {
             if let Some(w) = next_watch.filter(|&w| w <= self.end) {
                 if self.kernel.next_time().is_none_or(|t| t > w) {
@@ -222,6 +271,10 @@ impl<'s> Sim<'s> {
                     next_watch = self.watch.map(|i| w + i);
                     continue;
                 }
+            }
+            if let Some(why) = self.should_stop() {
+                stopped = Some(why);
+                break;
             }
             let Some(event) = self.kernel.step_until(self.end) else { break };
             if self.wall_profile.is_some() {
@@ -231,10 +284,13 @@ impl<'s> Sim<'s> {
                 self.observe();
             }
             if let Some(p) = self.progress {
-                if self.kernel.processed() % 4096 == 0 {
+                if self.kernel.processed() % CHECK_EVERY_EVENTS == 0 {
                     p.store(self.kernel.now().as_micros(), Ordering::Relaxed);
                 }
             }
+        }
+        if stopped.is_some() {
+            return self.into_outcome(stopped);
         }
         if let Some(p) = self.progress {
             p.store(self.end.as_micros(), Ordering::Relaxed);
@@ -245,10 +301,27 @@ impl<'s> Sim<'s> {
         if let Err(drift) = self.profile.owner_spread.verify(&self.store, &self.profile.topology) {
             panic!("the scheduler's per-owner spreading counts drifted: {drift}");
         }
+        self.into_outcome(None)
+    }
+
+    /// Whether to end the run before the next event: the stop flag (looked at every
+    /// `CHECK_EVERY_EVENTS`), or `--max-events` reached with an event still due.
+    fn should_stop(&self) -> Option<Stopped> {
+        let processed = self.kernel.processed();
+        if processed % CHECK_EVERY_EVENTS == 0 && self.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            return Some(Stopped::Interrupted);
+        }
+        let limit = self.max_events.filter(|&m| processed >= m)?;
+        let due = self.kernel.next_time().filter(|&t| t <= self.end)?;
+        Some(Stopped::MaxEvents { limit, at: due })
+    }
+
+    fn into_outcome(self, stopped: Option<Stopped>) -> Outcome {
         let end = self.end;
         let requests_by_pod = (0..self.store.pods.len()).map(|p| self.traffic.served(p as PodId)).collect();
         Outcome {
             requests_by_pod,
+            stopped,
             events_processed: self.kernel.processed(),
             store: self.store,
             recorder: self.recorder,

@@ -12,7 +12,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-/// Shard `index` of `count` (0 <= index < count).
+/// The most shards a sweep may be cut into (as `--shards` allows): also what a manifest
+/// read by `merge` may claim, so that a corrupt number is an error, not a hang.
+pub const MAX_SHARDS: u32 = 100_000;
+
+/// Shard `index` of `count` (0 <= index < count <= MAX_SHARDS).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
     pub index: u32,
@@ -30,7 +34,11 @@ impl FromStr for Shard {
 
     /// `K/N`, K from 0 to N - 1.
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("invalid shard \"{s}\": expected K/N with 0 <= K < N, like 0/4 (shards count from 0)");
+        let bad = || {
+            format!(
+                "invalid shard \"{s}\": expected K/N with 0 <= K < N <= {MAX_SHARDS}, like 0/4 (shards count from 0)"
+            )
+        };
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
         let index: u32 = k.trim().parse().map_err(|_| bad())?;
         let count: u32 = n.trim().parse().map_err(|_| bad())?;
@@ -40,7 +48,7 @@ impl FromStr for Shard {
 
 impl Shard {
     pub fn new(index: u32, count: u32) -> Option<Shard> {
-        (count >= 1 && index < count).then_some(Shard { index, count })
+        ((1..=MAX_SHARDS).contains(&count) && index < count).then_some(Shard { index, count })
     }
 
     /// This shard's runs: every `count`-th, starting at `index`.
@@ -187,7 +195,7 @@ fn parse_manifest(path: &Path, bytes: &[u8]) -> Result<Manifest, String> {
         u32::try_from(uint("shard")?).map_err(|_| bad("shard"))?,
         u32::try_from(uint("shards")?).map_err(|_| bad("shards"))?,
     )
-    .ok_or_else(|| bad("shard out of range"))?;
+    .ok_or_else(|| bad(&format!("`shard` must be below `shards`, and `shards` at most {MAX_SHARDS}")))?;
     let seeds = list("seeds")?.iter().map(|s| s.as_u64().ok_or_else(|| bad("seeds"))).collect::<Result<_, _>>()?;
     let variants = list("variants")?
         .iter()
@@ -306,11 +314,22 @@ fn check_complete(mut manifests: Vec<Manifest>) -> Result<Vec<Manifest>, MergeEr
             ));
         }
     }
-    let missing: Vec<String> =
-        (0..n).filter(|k| !manifests.iter().any(|m| m.shard.index == *k)).map(|k| k.to_string()).collect();
+    // Indexes are distinct and below n (checked above), so shards are missing exactly when
+    // there are fewer manifests than n; name the first few.
+    let present: std::collections::BTreeSet<u32> = manifests.iter().map(|m| m.shard.index).collect();
+    let missing_count = n as usize - present.len();
+    let missing: Vec<String> = (0..n).filter(|k| !present.contains(k)).take(10).map(|k| k.to_string()).collect();
     if !missing.is_empty() {
-        let (word, list) =
-            if missing.len() == 1 { ("shard", missing[0].clone()) } else { ("shards", missing.join(", ")) };
+        let more = if missing_count > missing.len() {
+            format!(" and {} more", missing_count - missing.len())
+        } else {
+            String::new()
+        };
+        let (word, list) = if missing_count == 1 {
+            ("shard", missing[0].clone())
+        } else {
+            ("shards", format!("{}{more}", missing.join(", ")))
+        };
         return invalid(format!(
             "{word} {list} of {n} missing (no shard-{}-of-{n}.json): run `kubesim sweep SCENARIO --shard {}/{n}`, or give the folder it wrote",
             missing[0], missing[0]
@@ -401,5 +420,30 @@ mod tests {
         assert_eq!(select_shard(None, None, slurm), Ok(Some((s(1, 4), ShardSource::SlurmArray))));
         assert!(select_shard(None, Some(4), env(&[])).unwrap_err().contains("which one?"));
         assert!(select_shard(Some(s(0, 2)), Some(4), env(&[])).is_err());
+    }
+
+    fn manifest(shard: u64, shards: u64) -> Vec<u8> {
+        let v = json!({"scenario": "s", "scenario_hash": "h", "kubesim_version": "v", "shard": shard,
+            "shards": shards, "seeds": [1], "variants": [{"name": "a", "set": []}], "runs": [{"variant": "a", "seed": 1}]});
+        serde_json::to_vec(&v).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_manifest_claiming_absurd_shard_numbers_is_rejected_at_once() {
+        let p = Path::new("shard-0-of-4294967295.json");
+        let e = parse_manifest(p, &manifest(0, u64::from(u32::MAX))).unwrap_err();
+        assert!(e.contains("`shards` at most 100000"), "{e}");
+        assert!(parse_manifest(p, &manifest(7, 3)).is_err());
+        assert!(parse_manifest(p, &manifest(u64::MAX, 3)).is_err());
+        assert!("0/4294967295".parse::<Shard>().is_err());
+    }
+
+    #[test]
+    fn missing_shards_are_named_a_few_at_a_time() {
+        let m = parse_manifest(Path::new("shard-0-of-100000.json"), &manifest(0, 100_000)).expect("valid");
+        let started = std::time::Instant::now();
+        let e = check_complete(vec![m]).unwrap_err().to_string();
+        assert!(e.starts_with("shards 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 99989 more of 100000 missing"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }

@@ -90,6 +90,17 @@ const CASES: &[(&str, &str, Option<usize>)] = &[
     ("rollout-weight-over-100.yaml", "rollout/web: spec.strategy.canary.steps[0].setWeight: Invalid value: 120: SetWeight needs to be between 0 and 100", Some(15)),
     ("rollout-misspelt-step.yaml", "rollout/web: unknown field \"spec.strategy.canary.steps[0].setWieght\"", Some(15)),
     ("autoscale-without-max.yaml", "`kubectl autoscale deployment web --min=2 --cpu-percent=50`: error: --max=MAXPODS is required and must be at least 1, max: -1", Some(14)),
+    ("billion-laughs.yaml", "invalid YAML: repetition limit exceeded", None),
+    ("deep-flow-nesting.yaml", "the YAML nests more than 100 levels deep, kubesim's limit", Some(1)),
+    ("deep-block-nesting.yaml", "the YAML nests more than 100 levels deep, kubesim's limit", Some(104)),
+    ("long-name.yaml", "name: the name is 300 bytes long: it names the output folder, so it may be at most 200", Some(1)),
+    ("nul-byte.yaml", "not a text file (NUL byte at byte 24)", None),
+    ("open-requests-over-cap.yaml", "traffic[0].timeout: a peak rate of 1000000/s with a timeout of 1h can hold 3600000000 requests open at once, more than kubesim's limit of 10000000 open requests per source", Some(12)),
+    ("requests-over-cap.yaml", "traffic[0].rate: the traffic sources send about 259200000000 requests over the run's 720h, more than kubesim's limit of 10000000000 requests", Some(10)),
+    ("impossible-memory.yaml", "invalid quantity \"99999999999999999999999Ei\": too large", Some(15)),
+    ("timeline-at-overflow.yaml", "timeline[0].at: duration \"99999999999999999999h\" is too long", Some(6)),
+    ("many-problems.yaml", "duratoin: unknown field `duratoin` in the scenario", Some(2)),
+    ("duration-over-cap.yaml", "duration: 8760h is more than kubesim's limit of 30 days", Some(1)),
 ];
 
 #[test]
@@ -118,6 +129,47 @@ fn every_fixture_file_has_a_case() {
     for n in names {
         assert!(CASES.iter().any(|(c, ..)| *c == n), "fixture {n} has no expectation");
     }
+}
+
+#[test]
+fn validate_reports_every_problem_of_a_file_at_once() {
+    let path = fixture("bad", "many-problems.yaml");
+    let Err(diags) = load_file(&path, &[]) else { panic!("many-problems.yaml loaded") };
+    let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.severity == Severity::Error).collect();
+    let shown: Vec<String> = errors.iter().map(|d| d.to_string()).collect();
+    let all = shown.join("\n");
+    assert_eq!(errors.len(), 18, "{all}");
+    assert!(errors.iter().all(|d| d.line.is_some() && d.column.is_some()), "each placed:\n{all}");
+    // (line, phrase, did-you-mean) of each problem.
+    let expected: &[(usize, &str, Option<&str>)] = &[
+        (2, "unknown field `duratoin` in the scenario", Some("did you mean `duration`?")),
+        (7, "invalid quantity \"4 cores\"", None),
+        (10, "no matches for kind \"Deploymnet\"", Some("did you mean `Deployment`?")),
+        (16, "unknown field \"spec.replcas\"", Some("did you mean `replicas`?")),
+        (24, "unknown field \"spec.template.spec.containers[0].imgae\"", Some("did you mean `image`?")),
+        (26, "readinessProbe.periodSecond\"", Some("did you mean `periodSeconds`?")),
+        (26, "readinessProbe: Required value: must specify a handler type", None),
+        (25, "requests.cpu: invalid quantity \"lots\"", None),
+        (25, "requests.memory: invalid quantity \"1 GB\"", None),
+        (28, "timeline[0].at: invalid duration \"soon\"", None),
+        (29, "deployments.apps \"nope\" not found", None),
+        (31, "unknown command \"scael\" for \"kubectl\"", Some("did you mean `scale`?")),
+        (33, "nodes \"worker-9\" not found", None),
+        (35, "unable to find container named \"nginx\"", None),
+        (37, "unknown flag: --replica ", Some("did you mean `--replicas`?")),
+        (39, "no Service named wbe", None),
+        (40, "invalid rate \"fast\"", None),
+        (41, "timeout: invalid duration \"1 sec\"", None),
+    ];
+    for (line, phrase, help) in expected {
+        let found = errors.iter().find(|d| d.message.contains(phrase));
+        let d = found.unwrap_or_else(|| panic!("no error says {phrase:?}:\n{all}"));
+        assert_eq!(d.line, Some(*line), "{phrase}: line\n{d}");
+        if let Some(help) = help {
+            assert_eq!(d.help.as_deref(), Some(*help), "{phrase}\n{d}");
+        }
+    }
+    assert!(!diags.iter().any(|d| d.message.contains("not simulated")), "no warning about the misspelt fields");
 }
 
 #[test]

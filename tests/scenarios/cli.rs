@@ -129,3 +129,35 @@ fn watch_prints_kubectl_get_tables_at_virtual_intervals_and_changes_nothing() {
     let bad = kubesim(&["run", "--watch", "soon", file], watched.path());
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_huge_string_is_rejected_with_a_short_placed_message_and_no_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("huge-string.yaml");
+    let name = "a".repeat(2_000_000);
+    let text = format!(
+        "objects:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {{name: {name}}}\n    spec: {{containers: [{{name: c, image: x}}]}}\n"
+    );
+    std::fs::write(&path, text).expect("write");
+    let out = dir.path().join("out");
+    let output = kubesim(&["run", path.to_str().expect("utf-8 path")], &out);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{}", &stderr[..stderr.len().min(2000)]);
+    assert!(stderr.contains("huge-string.yaml:4:22: "), "placed: {}", &stderr[..stderr.len().min(300)]);
+    assert!(stderr.contains("must be no more than 253 characters"), "{}", &stderr[..stderr.len().min(2000)]);
+    assert!(stderr.len() < 10_000, "the message quotes the whole value: {} bytes", stderr.len());
+    assert!(!out.exists(), "output was written");
+}
+
+/// A device that never ends (or any file over 64 MiB) is refused after 64 MiB, not read
+/// until memory runs out.
+#[cfg(unix)]
+#[test]
+fn an_endless_file_is_refused_at_the_size_cap() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = kubesim(&["run", "/dev/zero"], out.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("/dev/zero: the file is more than kubesim's limit of 67108864 bytes (64 MiB)"), "{stderr}");
+    assert_eq!(std::fs::read_dir(out.path()).map(|d| d.count()).unwrap_or(0), 0, "output was written");
+}

@@ -10,6 +10,7 @@
 //! - `workloads`: Jobs, DaemonSets and StatefulSets.
 //! - `hpa`: HorizontalPodAutoscalers driven by traffic, `kubectl autoscale`.
 //! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
+//! - `interrupt`: SIGTERM / SIGINT stop cleanly, `sweep --resume`, `--max-events`.
 //! - `narration`: `--narrate` tells every decision and changes nothing else; `explain`.
 
 mod argo;
@@ -20,6 +21,7 @@ mod deployments;
 mod determinism;
 mod failures;
 mod hpa;
+mod interrupt;
 mod narration;
 mod pods;
 mod properties;

@@ -12,9 +12,9 @@
 use crate::support::{active_at, available_at, change_points, lives};
 use kubesim::engine::{SimDuration, SimTime};
 use kubesim::model::spec::{
-    Action, ContainerSpec, ControlPlane, DeploymentSpec, DeploymentStrategy, ImageBehavior, IntOrPercent, Kind,
-    KubectlCommand, NodeGroup, Object, ObjectRef, ObjectSpec, PodSpec, PodTemplate, Probe, PullPolicy, Resources,
-    RestartPolicy, Scenario, ScoringStrategy, Selector, TimelineEntry,
+    Action, ContainerSpec, ControlPlane, DeploymentSpec, DeploymentStrategy, DrainSpec, FaultTarget, ImageBehavior,
+    IntOrPercent, Kind, KubectlCommand, NodeFault, NodeFaultKind, NodeGroup, Object, ObjectRef, ObjectSpec, PodSpec,
+    PodTemplate, Probe, PullPolicy, Resources, RestartPolicy, Scenario, ScoringStrategy, Selector, TimelineEntry,
 };
 use kubesim::model::store::{PodPhase, Store};
 use kubesim::sim::Outcome;
@@ -29,9 +29,10 @@ const GI: i64 = 1024 * MI;
 /// Images in the pool; an image is named `img<i>:<tag>` and behaves as pool entry `i`.
 const POOL: usize = 4;
 
-/// 64 cases per property; `PROPTEST_CASES=1000` for a longer soak.
+/// 256 cases per property (CI replays them with a fixed seed, see .ci/run);
+/// `PROPTEST_CASES=1000` for a longer soak.
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(64);
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(256);
     ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
 }
 
@@ -80,6 +81,10 @@ enum Cmd {
     Resume,
     Restart,
     Undo,
+    /// `fail:`, `partition:` or `recover:` the first node of group `dep % groups`.
+    Fault(NodeFaultKind),
+    /// `kubectl drain` the first node of group `dep % groups`.
+    Drain,
 }
 
 #[derive(Clone, Debug)]
@@ -114,6 +119,16 @@ fn target(dep: usize) -> ObjectRef {
 }
 
 impl Case {
+    /// The first node of group `k % groups` (named as `cluster.nodes` names them).
+    fn first_node(&self, k: usize) -> String {
+        let i = k % self.groups.len().max(1);
+        if self.groups.get(i).is_some_and(|g| g.count > 1) {
+            format!("pool{i}-1")
+        } else {
+            format!("pool{i}")
+        }
+    }
+
     fn scenario(&self) -> Scenario {
         let nodes = self
             .groups
@@ -182,6 +197,27 @@ impl Case {
                         format!("kubectl rollout undo deployment/{name}"),
                         KubectlCommand::RolloutUndo { target, to_revision: None },
                     ),
+                    Cmd::Fault(kind) => {
+                        let node = self.first_node(c.dep);
+                        let fault = NodeFault { kind: *kind, target: FaultTarget::Node(node.clone()) };
+                        return TimelineEntry {
+                            at: t(c.at_s),
+                            text: format!("{kind:?} node/{node}"),
+                            action: Action::Fault(fault),
+                        };
+                    }
+                    Cmd::Drain => {
+                        let node = self.first_node(c.dep);
+                        let spec = DrainSpec {
+                            node: node.clone(),
+                            ignore_daemonsets: true,
+                            delete_emptydir_data: true,
+                            force: false,
+                            grace_period: None,
+                            timeout: Some(secs(60)),
+                        };
+                        (format!("kubectl drain {node} --ignore-daemonsets --timeout=60s"), KubectlCommand::Drain(spec))
+                    }
                 };
                 TimelineEntry { at: t(c.at_s), text, action: Action::Kubectl(command) }
             })
@@ -405,6 +441,8 @@ enum Commands {
     TemplateOnly,
     /// No scale, no undo: set image (to fresh images), restart, pause, resume.
     NoScaleNoUndo,
+    /// Any, and node failures, partitions, recoveries and drains.
+    WithFaults,
 }
 
 fn cmd(which: Commands) -> BoxedStrategy<Cmd> {
@@ -417,6 +455,14 @@ fn cmd(which: Commands) -> BoxedStrategy<Cmd> {
             1 => Just(Cmd::Resume),
             1 => Just(Cmd::Restart),
             1 => Just(Cmd::Undo),
+        ]
+        .boxed(),
+        Commands::WithFaults => prop_oneof![
+            3 => cmd(Commands::Any),
+            2 => Just(Cmd::Fault(NodeFaultKind::Fail)),
+            1 => Just(Cmd::Fault(NodeFaultKind::Partition)),
+            2 => Just(Cmd::Fault(NodeFaultKind::Recover)),
+            1 => Just(Cmd::Drain),
         ]
         .boxed(),
         Commands::TemplateOnly => prop_oneof![3 => set_image, 1 => Just(Cmd::Restart), 1 => Just(Cmd::Undo)].boxed(),
@@ -525,6 +571,7 @@ impl SpecModel {
                 }
             }
             Cmd::Undo => {}
+            Cmd::Fault(_) | Cmd::Drain => {}
         }
     }
 }
@@ -864,7 +911,7 @@ proptest! {
     /// Property 2: the requests of the pods bound to a node and not yet deleted never exceed
     /// its allocatable cpu, memory or pod count, at any instant.
     #[test]
-    fn no_node_is_ever_over_its_allocatable(case in case(StrategyKind::Any, Commands::Any, 0)) {
+    fn no_node_is_ever_over_its_allocatable(case in case(StrategyKind::Any, Commands::WithFaults, 0)) {
         let outcome = kubesim::simulate(&case.scenario(), None);
         nodes_never_overcommitted(&outcome)?;
     }
@@ -872,14 +919,14 @@ proptest! {
     /// Property 3: every pod is bound to an existing node or Pending without one, and its
     /// times are in order.
     #[test]
-    fn every_pod_is_bound_or_pending_and_its_times_are_ordered(case in case(StrategyKind::Any, Commands::Any, 0)) {
+    fn every_pod_is_bound_or_pending_and_its_times_are_ordered(case in case(StrategyKind::Any, Commands::WithFaults, 0)) {
         let outcome = kubesim::simulate(&case.scenario(), None);
         pods_well_formed(&outcome)?;
     }
 
     /// Property 4: the same scenario simulated twice gives identical pods and events.
     #[test]
-    fn same_scenario_twice_gives_identical_pods_and_events(case in case(StrategyKind::Any, Commands::Any, 0)) {
+    fn same_scenario_twice_gives_identical_pods_and_events(case in case(StrategyKind::Any, Commands::WithFaults, 0)) {
         let scenario = case.scenario();
         let a = kubesim::simulate(&scenario, None);
         let b = kubesim::simulate(&scenario.clone(), None);
@@ -892,7 +939,7 @@ proptest! {
     /// Property 5: events are recorded in time order, within the run, and a scenario with
     /// objects processes events.
     #[test]
-    fn events_are_recorded_in_time_order(case in case(StrategyKind::Any, Commands::Any, 0)) {
+    fn events_are_recorded_in_time_order(case in case(StrategyKind::Any, Commands::WithFaults, 0)) {
         let scenario = case.scenario();
         let outcome = kubesim::simulate(&scenario, None);
         let records = &outcome.recorder.records;
@@ -999,4 +1046,150 @@ fn recreate_undo_while_old_pods_stop_is_refused_as_kubectl_does() {
     assert!(refused, "kubectl refuses the undo: only revision 1 exists at 65 s");
     let image = &outcome.store.deployments[0].spec.template.spec.containers[0].image;
     assert_eq!(image, "img0:2", "the rollout to img0:2 goes on");
+}
+
+// ---------------------------------------------------------------------------------------
+// Requests: each counted once, as a success or a failure
+// ---------------------------------------------------------------------------------------
+
+/// A Deployment behind a Service under constant traffic, with a rollout to an image that
+/// may crash, a scale and node failures at random times.
+#[derive(Clone, Debug)]
+struct TrafficCase {
+    seed: u64,
+    duration_s: u64,
+    replicas: u32,
+    concurrency: u32,
+    service_ms: u64,
+    rate_per_s: u64,
+    timeout_ms: u64,
+    crash_on_start: f64,
+    /// (time in seconds, timeline action as YAML).
+    timeline: Vec<(u64, String)>,
+}
+
+impl TrafficCase {
+    fn yaml(&self) -> String {
+        let mut timeline = String::new();
+        for (at, action) in &self.timeline {
+            timeline.push_str(&format!("  - at: {at}s\n    {action}\n"));
+        }
+        format!(
+            "name: counted\nseed: {seed}\nduration: {d}s\nsample: 5s\n\
+             cluster:\n  nodes: [{{name: worker, count: 3, capacity: {{cpu: '4', memory: 8Gi, pods: 110}}}}]\n\
+             images:\n  web:1: {{pull: 1s, start: 1s, readyAfter: 1s, concurrency: {c}, serviceTime: {{exponential: {s}ms}}}}\n  \
+             web:2: {{pull: 1s, start: 1s, readyAfter: 1s, concurrency: {c}, serviceTime: {{exponential: {s}ms}}, crashOnStart: {x}}}\n\
+             objects:\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {{name: web}}\n    spec:\n      \
+             replicas: {r}\n      selector: {{matchLabels: {{app: web}}}}\n      template:\n        \
+             metadata: {{labels: {{app: web}}}}\n        spec:\n          containers:\n            - name: web\n              \
+             image: web:1\n              ports: [{{containerPort: 8080}}]\n              \
+             resources: {{requests: {{cpu: 250m, memory: 128Mi}}}}\n              \
+             readinessProbe: {{httpGet: {{path: /, port: 8080}}, periodSeconds: 1}}\n  \
+             - apiVersion: v1\n    kind: Service\n    metadata: {{name: web}}\n    \
+             spec: {{selector: {{app: web}}, ports: [{{port: 80, targetPort: 8080}}]}}\n\
+             traffic:\n  - target: service/web\n    rate: {rate}/s\n    arrival: constant\n    timeout: {t}ms\n\
+             timeline:\n{timeline}",
+            seed = self.seed,
+            d = self.duration_s,
+            c = self.concurrency,
+            s = self.service_ms,
+            x = self.crash_on_start,
+            r = self.replicas,
+            rate = self.rate_per_s,
+            t = self.timeout_ms,
+        )
+    }
+}
+
+fn traffic_case() -> impl Strategy<Value = TrafficCase> {
+    let action = prop_oneof![
+        Just("run: kubectl set image deployment/web web=web:2".to_string()),
+        (0..=6u32).prop_map(|n| format!("run: kubectl scale deployment/web --replicas={n}")),
+        (1..=3u32).prop_map(|n| format!("fail: node/worker-{n}")),
+        (1..=3u32).prop_map(|n| format!("recover: node/worker-{n}")),
+    ];
+    (
+        (any::<u64>(), 20..=120u64, 0..=5u32, 1..=10u32, 1..=300u64),
+        (1..=60u64, 50..=3000u64, 0..=3u32),
+        proptest::collection::vec((0..=120u64, action), 0..=4),
+    )
+        .prop_map(
+            |((seed, duration_s, replicas, concurrency, service_ms), (rate, timeout_ms, crash), timeline)| {
+                let timeline = timeline.into_iter().map(|(at, a)| (at.min(duration_s), a)).collect();
+                TrafficCase {
+                    seed,
+                    duration_s,
+                    replicas,
+                    concurrency,
+                    service_ms,
+                    rate_per_s: rate,
+                    timeout_ms,
+                    crash_on_start: f64::from(crash) / 10.0,
+                    timeline,
+                }
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Property: every request sent is counted once, as a success or a failure. A constant
+    /// source at `rate`/s sends `rate x duration` requests; all but those still open at the
+    /// end (at most `rate x timeout`, plus the timeout timer's millisecond) are counted, none
+    /// twice; the failures by reason add up to the errors, and the Service's counts to the
+    /// total.
+    #[test]
+    fn every_request_is_counted_once_as_a_success_or_a_failure(case in traffic_case()) {
+        let loaded = kubesim::load_str(std::path::Path::new("counted.yaml"), &case.yaml(), &[])
+            .map_err(|d| TestCaseError::fail(format!("{d:?}\n{}", case.yaml())))?;
+        let outcome = kubesim::simulate(&loaded.scenario, None);
+        let t = &outcome.metrics.traffic;
+        let sent = case.rate_per_s * case.duration_s;
+        let open_max = (case.rate_per_s * (case.timeout_ms + 2)).div_ceil(1000) + 1;
+        prop_assert!(t.total.requests <= sent, "{} counted, {sent} sent", t.total.requests);
+        prop_assert!(
+            t.total.requests + open_max >= sent,
+            "{} counted of {sent} sent: more than {open_max} lost", t.total.requests
+        );
+        prop_assert_eq!(t.failures.values().sum::<u64>(), t.total.errors, "failures by reason vs errors");
+        prop_assert!(t.total.errors <= t.total.requests);
+        let by_service: u64 = t.services.iter().map(|s| s.run.requests).sum();
+        prop_assert!(by_service <= t.total.requests, "services count {by_service} > total {}", t.total.requests);
+        let errors_by_service: u64 = t.services.iter().map(|s| s.run.errors).sum();
+        prop_assert!(errors_by_service <= t.total.errors);
+    }
+
+    /// Property: the event queue's time never goes backwards, and events at one instant come
+    /// out in the order they were scheduled, whatever is scheduled while popping (times in
+    /// the past are moved to now).
+    #[test]
+    fn the_event_queue_never_goes_back_in_time(ops in proptest::collection::vec((0..3u8, 0..5_000_000u64), 1..400)) {
+        let mut k: kubesim::engine::Kernel<usize> = kubesim::engine::Kernel::new();
+        let mut scheduled_at: Vec<SimTime> = Vec::new();
+        let mut last: Option<(SimTime, usize)> = None;
+        for (op, v) in ops {
+            match op {
+                0 => {
+                    k.schedule_at(SimTime(v), scheduled_at.len());
+                    scheduled_at.push(SimTime(v).max(k.now()));
+                }
+                1 => {
+                    k.schedule_in(SimDuration(v % 1000), scheduled_at.len());
+                    scheduled_at.push(k.now() + SimDuration(v % 1000));
+                }
+                _ => {
+                    let before = k.now();
+                    if let Some(e) = k.step_until(SimTime(u64::MAX)) {
+                        prop_assert!(k.now() >= before, "time went back: {before:?} -> {:?}", k.now());
+                        prop_assert_eq!(k.now(), scheduled_at[e], "event {} popped at the wrong time", e);
+                        if let Some((t, prev)) = last {
+                            prop_assert!(t < k.now() || prev < e, "same-time events out of order: {prev} then {e}");
+                        }
+                        last = Some((k.now(), e));
+                    }
+                }
+            }
+        }
+    }
 }
