@@ -31,16 +31,6 @@ pub fn simulate(scenario: &Scenario, progress: Option<&std::sync::atomic::Atomic
     sim::Sim::new(scenario).with_progress(progress).run()
 }
 
-/// `simulate` with `kubectl get` snapshots every `watch` of virtual time (`--watch`), in
-/// `Outcome::watch_log`.
-pub fn simulate_watching(
-    scenario: &Scenario,
-    progress: Option<&std::sync::atomic::AtomicU64>,
-    watch: Option<engine::SimDuration>,
-) -> Outcome {
-    simulate_observed(scenario, progress, Observe { watch, ..Observe::default() })
-}
-
 /// What a run records beyond its usual outputs; none of it changes the simulation.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Observe {

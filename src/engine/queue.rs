@@ -65,12 +65,6 @@ impl<E> EventQueue<E> {
         }
     }
 
-    pub fn with_capacity(n: usize) -> Self {
-        let mut q = Self::new();
-        q.at_floor.reserve(n.min(1 << 16));
-        q
-    }
-
     /// Schedules `event` at `at`. Same-time events keep the order they were pushed in. A
     /// time before the last event popped is moved up to it (the clock never goes back).
     pub fn push(&mut self, at: SimTime, event: E) {

@@ -58,13 +58,12 @@ impl Metrics {
     }
 
     pub fn observe_deployment(&mut self, store: &Store, d: DeployId, now: SimTime) {
-        self.rollouts.observe(store, d, now);
+        self.rollouts.observe(store, &self.tally, d, now);
         self.recovery.observe(store, &self.tally, d, now);
     }
 
     /// A pod changed (before the observers look at its Deployment).
     pub fn pod_changed(&mut self, store: &Store, pod: PodId) {
-        self.rollouts.pod_changed(store, pod);
         self.tally.pod_changed(store, pod);
     }
 

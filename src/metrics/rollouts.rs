@@ -1,5 +1,6 @@
 //! Rollouts as users judge them: how long, how many pods at most, how few available.
 
+use super::tally::PodTally;
 use crate::engine::SimTime;
 use crate::model::store::{DeployId, Pod, Store};
 use std::collections::BTreeMap;
@@ -76,51 +77,6 @@ pub struct RolloutTracker {
     current: BTreeMap<DeployId, usize>,
     /// Deployment -> max revision seen, for `revision_from`.
     revision: BTreeMap<DeployId, i64>,
-    /// Counts kept up to date pod by pod for the Deployments in a rollout whose
-    /// minReadySeconds is 0 (so that available = ready and nothing depends on the clock):
-    /// a pod's change costs O(1) instead of a recount of the Deployment's pods.
-    live: BTreeMap<DeployId, PodCounts>,
-    /// By pod id: what the pod last contributed to its Deployment's live counts.
-    contribution: Vec<u8>,
-}
-
-const EXISTING: u8 = 1;
-const ACTIVE: u8 = 2;
-const READY: u8 = 4;
-const UPDATED: u8 = 8;
-
-/// What one pod contributes to its Deployment's counts (minReadySeconds 0).
-fn contribution(store: &Store, d: DeployId, pod: &Pod) -> u8 {
-    if pod.is_gone() {
-        return 0;
-    }
-    if !pod.is_active() {
-        return EXISTING;
-    }
-    let dep = &store.deployments[d as usize];
-    let current = match pod.owner {
-        Some(crate::model::store::PodOwner::ReplicaSet(rs)) => {
-            store.replica_sets[rs as usize].template_hash == dep.template_hash
-        }
-        _ => false,
-    };
-    EXISTING | ACTIVE | if pod.is_ready() { READY } else { 0 } | if current { UPDATED } else { 0 }
-}
-
-fn add(c: &mut PodCounts, bits: u8, sign: i32) {
-    c.existing += sign * i32::from(bits & EXISTING != 0);
-    c.active += sign * i32::from(bits & ACTIVE != 0);
-    c.ready += sign * i32::from(bits & READY != 0);
-    c.available += sign * i32::from(bits & READY != 0);
-    c.updated += sign * i32::from(bits & UPDATED != 0);
-}
-
-/// The Deployment a pod belongs to, through its ReplicaSet.
-fn deployment_of(store: &Store, pod: &Pod) -> Option<DeployId> {
-    match pod.owner {
-        Some(crate::model::store::PodOwner::ReplicaSet(rs)) => store.replica_sets[rs as usize].owner,
-        _ => None,
-    }
 }
 
 impl RolloutTracker {
@@ -136,16 +92,6 @@ impl RolloutTracker {
         let revision_from =
             dep.replica_sets.iter().map(|&r| store.replica_sets[r as usize].revision).max().unwrap_or(0);
         let counts = pod_counts(store, d, now);
-        self.live.remove(&d);
-        if dep.spec.min_ready_seconds <= 0 {
-            for &rs in &dep.replica_sets {
-                for &p in &store.replica_sets[rs as usize].pods {
-                    let bits = contribution(store, d, &store.pods[p as usize]);
-                    self.set_contribution(p, bits);
-                }
-            }
-            self.live.insert(d, counts);
-        }
         self.rollouts.push(Rollout {
             kind: dep.kind(),
             deployment: super::timeseries::column_name(&dep.namespace, &dep.name),
@@ -161,45 +107,17 @@ impl RolloutTracker {
         self.current.insert(d, self.rollouts.len() - 1);
     }
 
-    fn set_contribution(&mut self, pod: crate::model::store::PodId, bits: u8) {
-        let i = pod as usize;
-        if self.contribution.len() <= i {
-            self.contribution.resize(i + 1, 0);
-        }
-        self.contribution[i] = bits;
-    }
-
-    /// A pod changed: the live counts of its Deployment follow.
-    pub fn pod_changed(&mut self, store: &Store, pod: crate::model::store::PodId) {
-        let p = &store.pods[pod as usize];
-        let Some(d) = deployment_of(store, p) else { return };
-        if !self.live.contains_key(&d) {
-            return;
-        }
-        let new = contribution(store, d, p);
-        let old = self.contribution.get(pod as usize).copied().unwrap_or(0);
-        if new == old {
-            return;
-        }
-        self.set_contribution(pod, new);
-        if let Some(c) = self.live.get_mut(&d) {
-            add(c, old, -1);
-            add(c, new, 1);
-        }
-    }
-
-    pub fn observe(&mut self, store: &Store, d: DeployId, now: SimTime) {
+    /// The Deployment's pods changed. With minReadySeconds 0 the counts come from the pod
+    /// tally (kept pod by pod), not from a walk over the Deployment's pods.
+    pub fn observe(&mut self, store: &Store, tally: &PodTally, d: DeployId, now: SimTime) {
         let Some(&i) = self.current.get(&d) else { return };
         let dep = &store.deployments[d as usize];
-        let c = match self.live.get(&d) {
-            Some(&live) if dep.spec.min_ready_seconds <= 0 => {
-                debug_assert_eq!(live, pod_counts(store, d, now), "live rollout counts drifted");
-                live
+        let c = match tally.deployment_counts(store, d) {
+            Some(tallied) => {
+                debug_assert_eq!(tallied, pod_counts(store, d, now), "tallied rollout counts drifted");
+                tallied
             }
-            _ => {
-                self.live.remove(&d);
-                pod_counts(store, d, now)
-            }
+            None => pod_counts(store, d, now),
         };
         let r = &mut self.rollouts[i];
         r.replicas = dep.spec.replicas;
@@ -210,7 +128,6 @@ impl RolloutTracker {
         if c.updated == replicas && c.active == replicas && c.available == replicas && c.existing == replicas {
             r.completed = Some(now);
             self.current.remove(&d);
-            self.live.remove(&d);
         }
     }
 }
