@@ -3,6 +3,7 @@
 //! when a pod does not fit.
 
 pub mod cycle;
+pub mod fused;
 pub mod owner_spread;
 pub mod plugins;
 pub mod preemption;
@@ -12,7 +13,7 @@ pub mod topology;
 
 use crate::engine::Stream;
 use crate::model::spec::ScoringStrategy;
-use crate::model::store::{add_resources, Node, NodeId, PodId};
+use crate::model::store::{add_resources, Node, NodeFit, NodeId, PodId};
 use plugins::{FilterPlugin, PodContext, ScorePlugin, Unfit};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -93,6 +94,9 @@ pub struct Profile {
     next_start: usize,
     /// Scratch space for one plugin's raw scores.
     raw_scores: Vec<i64>,
+    /// Scratch space for the one-pass scores of the common case.
+    fused_scores: fused::ScoreBuffers,
+    scoring: ScoringStrategy,
     /// When Some (narration), each attempt leaves its feasible nodes here.
     pub last_feasible: Option<Vec<NodeId>>,
 }
@@ -130,6 +134,8 @@ impl Profile {
             owner_spread: owner_spread::OwnerSpread::default(),
             next_start: 0,
             raw_scores: Vec::new(),
+            fused_scores: fused::ScoreBuffers::default(),
+            scoring,
             last_feasible: None,
         }
     }
@@ -140,8 +146,15 @@ impl Profile {
     }
 
     /// findNodesThatPassFilters: from the round-robin start, until enough feasible nodes are
-    /// found (percentageOfNodesToScore) or every node was tried.
-    pub fn find_feasible(&mut self, pod: &PodContext<'_>, nodes: &[Node], nominations: &Nominations) -> Filtered {
+    /// found (percentageOfNodesToScore) or every node was tried. `fit` holds the nodes'
+    /// packed rows (`Store::node_fit`).
+    pub fn find_feasible(
+        &mut self,
+        pod: &PodContext<'_>,
+        nodes: &[Node],
+        fit: &[NodeFit],
+        nominations: &Nominations,
+    ) -> Filtered {
         let all = nodes.len();
         let wanted = num_feasible_nodes_to_find(all);
         let mut out = Filtered { feasible: Vec::with_capacity(wanted), failures: BTreeMap::new() };
@@ -153,27 +166,27 @@ impl Profile {
         let active: Vec<&dyn FilterPlugin> = self.filters.iter().map(|f| f.as_ref()).filter(|f| !f.skip(pod)).collect();
         let mut index = self.next_start % all;
         let mut processed = 0;
-        if nominations.is_empty() {
-            // In batches of as many nodes as are still wanted: even if all of them pass, the
-            // search ends with the batch, so exactly the nodes the one-by-one search would
-            // try are tried. Each filter runs over the batch's survivors in turn, so a
-            // node's failure is still its first filter's.
-            let mut batch: Vec<NodeId> = Vec::with_capacity(wanted);
+        if nominations.is_empty() && fit.len() == all && pod.requests.extended.is_empty() {
+            // A node whose row passes `fused::fits` passes the filters the row decides; the
+            // others that apply run after it, in order. A node the row does not clear goes
+            // through every filter, so its failure is its first filter's.
+            let rest: Vec<&dyn FilterPlugin> = active.iter().copied().filter(|f| !f.decided_by_fit_row()).collect();
             while processed < all && out.feasible.len() < wanted {
-                let take = (wanted - out.feasible.len()).min(all - processed);
-                batch.clear();
-                for _ in 0..take {
-                    batch.push(index as NodeId);
-                    index += 1;
-                    if index == all {
-                        index = 0;
+                let id = index as NodeId;
+                debug_assert_eq!(fit[index], NodeFit::of(&nodes[index]), "node {index}'s row is current");
+                let cleared = fused::fits(&fit[index], &pod.requests);
+                if !(cleared && rest.is_empty()) {
+                    let chain = if cleared { &rest } else { &active };
+                    if let Err(unfit) = chain.iter().try_for_each(|f| f.filter(pod, &nodes[index])) {
+                        plugins::record_failure(&mut out.failures, id, unfit);
+                        processed += 1;
+                        index = if index + 1 == all { 0 } else { index + 1 };
+                        continue;
                     }
                 }
-                processed += take;
-                for filter in &active {
-                    filter.filter_all(pod, nodes, &mut batch, &mut out.failures);
-                }
-                out.feasible.extend_from_slice(&batch);
+                out.feasible.push(id);
+                processed += 1;
+                index = if index + 1 == all { 0 } else { index + 1 };
             }
         } else {
             // Each node as the pod sees it with the nominated pods' requests.
@@ -202,17 +215,18 @@ impl Profile {
         &mut self,
         pod: &mut PodContext<'_>,
         nodes: &[Node],
+        fit: &[NodeFit],
         nominations: &Nominations,
         rng: &mut Stream,
     ) -> Result<NodeId, FitError> {
-        let filtered = self.find_feasible(pod, nodes, nominations);
+        let filtered = self.find_feasible(pod, nodes, fit, nominations);
         if let Some(kept) = &mut self.last_feasible {
             kept.clone_from(&filtered.feasible);
         }
         match filtered.feasible.len() {
             0 => Err(FitError { nodes: nodes.len(), failures: filtered.failures, post_filter: None }),
             1 => Ok(filtered.feasible[0]),
-            _ => Ok(self.select_host(pod, nodes, &filtered.feasible, rng)),
+            _ => Ok(self.select_host(pod, nodes, fit, &filtered.feasible, rng)),
         }
     }
 
@@ -236,20 +250,37 @@ impl Profile {
         total
     }
 
+    /// Whether every score plugin that has something to say for this pod is one that
+    /// `fused::scores` computes.
+    fn fused_scoring_applies(&self, pod: &PodContext<'_>) -> bool {
+        self.scores.iter().all(|p| p.fusable() || !p.applies(pod))
+    }
+
     /// selectHost: the highest total; ties broken uniformly at random by reservoir sampling,
     /// as kube-scheduler does, from the scheduling stream.
     fn select_host(
         &mut self,
         pod: &mut PodContext<'_>,
         nodes: &[Node],
+        fit: &[NodeFit],
         feasible: &[NodeId],
         rng: &mut Stream,
     ) -> NodeId {
-        let scores = self.scores(pod, nodes, feasible);
+        let totals = if fit.len() == nodes.len() && self.fused_scoring_applies(pod) {
+            pod.spread_weights = plugins::pod_topology_spread::normalizing_weights(pod, feasible);
+            let mut buffers = std::mem::take(&mut self.fused_scores);
+            fused::scores(self.scoring, pod, nodes, fit, feasible, &mut buffers);
+            let totals = std::mem::take(&mut buffers.total);
+            self.fused_scores = buffers;
+            debug_assert_eq!(totals, self.scores(pod, nodes, feasible), "the one-pass scores are the plugins' scores");
+            totals
+        } else {
+            self.scores(pod, nodes, feasible)
+        };
         let mut best = feasible[0];
         let mut best_score = i64::MIN;
         let mut ties = 0usize;
-        for (&id, &score) in feasible.iter().zip(&scores) {
+        for (&id, &score) in feasible.iter().zip(&totals) {
             if score > best_score {
                 best_score = score;
                 best = id;
@@ -261,6 +292,7 @@ impl Profile {
                 }
             }
         }
+        self.fused_scores.total = totals;
         best
     }
 }

@@ -10,7 +10,7 @@ use crate::model::spec::{
     ContainerSpec, InclusionPolicy, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm, PodSpec,
     PullPolicy, Resources, Selector, Taint, TaintEffect, TopologySpreadConstraint, WhenUnsatisfiable,
 };
-use crate::model::store::{Node, NonZero};
+use crate::model::store::{Node, NodeFit, NonZero};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn node(name: &str, cpu_millis: i64, memory_bytes: i64) -> Node {
@@ -81,6 +81,7 @@ fn attempt(spec: &PodSpec, nodes: &[Node]) -> Result<NodeId, FitError> {
     profile.schedule(
         &mut PodContext::new(spec),
         nodes,
+        &NodeFit::table(nodes),
         &Nominations::default(),
         &mut Stream::new(1, Purpose::Scheduling),
     )
@@ -231,6 +232,7 @@ fn spread(counts: [i64; 2], max_skew: i32, min_domains: Option<i32>) -> SpreadCo
     let index = std::sync::Arc::new(super::topology::TopologyIndex {
         node_value: vec![0, 1, super::topology::MISSING],
         values: vec!["a".into(), "b".into()],
+        complete: false,
     });
     let c = TopologySpreadConstraint {
         max_skew,

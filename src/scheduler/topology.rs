@@ -15,6 +15,8 @@ pub struct TopologyIndex {
     pub node_value: Vec<u32>,
     /// The distinct values, by index.
     pub values: Vec<String>,
+    /// Every node has the key.
+    pub complete: bool,
 }
 
 impl TopologyIndex {
@@ -31,8 +33,9 @@ impl TopologyIndex {
                 }),
                 None => MISSING,
             })
-            .collect();
-        TopologyIndex { node_value, values }
+            .collect::<Vec<u32>>();
+        let complete = !node_value.contains(&MISSING);
+        TopologyIndex { node_value, values, complete }
     }
 
     #[inline]

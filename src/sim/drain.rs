@@ -106,6 +106,7 @@ impl Sim<'_> {
         if !n.unschedulable {
             n.unschedulable = true;
             let name = n.name.clone();
+            self.store.refresh_fit(node);
             let now = self.kernel.now();
             self.recorder.normal(now, "Drain", format!("node/{name}"), format!("node/{name} cordoned"));
         }

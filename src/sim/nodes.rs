@@ -308,6 +308,7 @@ impl Sim<'_> {
         if !taints.contains(&taint) {
             taints.push(taint);
         }
+        self.store.refresh_fit(node);
     }
 
     /// Each zone's rate-limited queue of nodes to taint NoExecute, at the rate its health
@@ -499,6 +500,7 @@ impl Sim<'_> {
         n.ready = true;
         n.taints.retain(|t| t.key != UNREACHABLE);
         let name = n.name.clone();
+        self.store.refresh_fit(node);
         if self.narrating() {
             self.narrate_node_ready(node);
         }

@@ -84,7 +84,8 @@ impl Sim<'_> {
                 return;
             }
         }
-        let result = self.profile.schedule(&mut ctx, &self.store.nodes, &self.nominations, &mut self.scheduling);
+        let (nodes, fit) = (&self.store.nodes, &self.store.node_fit);
+        let result = self.profile.schedule(&mut ctx, nodes, fit, &self.nominations, &mut self.scheduling);
         match result {
             Ok(node) => {
                 let choice = self.narrating().then(|| {

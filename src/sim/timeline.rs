@@ -4,7 +4,7 @@ use super::objects::{not_found, resource_phrase, ApiError};
 use super::Sim;
 use crate::controllers::deployment::rollback::{find_rollback_target, Revision};
 use crate::model::spec::{Action, Kind, KubectlCommand, ObjectRef, PodTemplate, Taint, TaintEffect};
-use crate::model::store::{DeployId, ProgressReason, RsKind};
+use crate::model::store::{DeployId, NodeId, ProgressReason, RsKind};
 use std::sync::Arc;
 
 fn node_ref(name: &str) -> ObjectRef {
@@ -82,6 +82,7 @@ impl Sim<'_> {
     fn set_unschedulable(&mut self, node: &str, unschedulable: bool) -> Result<(), ApiError> {
         let n = self.node(node)?;
         self.store.nodes[n].unschedulable = unschedulable;
+        self.store.refresh_fit(n as NodeId);
         if !unschedulable {
             self.cluster_changed();
         }
@@ -96,28 +97,9 @@ impl Sim<'_> {
         overwrite: bool,
     ) -> Result<(), ApiError> {
         let n = self.node(node)?;
-        let taints = &mut self.store.nodes[n].taints;
-        if !overwrite {
-            if let Some(t) = add.iter().find(|t| taints.iter().any(|x| x.key == t.key && x.effect == t.effect)) {
-                return Err(format!(
-                    "error: node {node} already has {} taint(s) with same effect(s) and --overwrite is false",
-                    t.key
-                ));
-            }
-        }
-        for (key, effect) in remove {
-            let before = taints.len();
-            taints.retain(|t| !(t.key == *key && effect.is_none_or(|e| e == t.effect)));
-            if taints.len() == before {
-                return Err(format!("error: taint \"{key}\" not found"));
-            }
-        }
-        for t in add {
-            match taints.iter_mut().find(|x| x.key == t.key && x.effect == t.effect) {
-                Some(existing) => existing.value = t.value.clone(),
-                None => taints.push(t.clone()),
-            }
-        }
+        let result = edit_taints(&mut self.store.nodes[n].taints, node, add, remove, overwrite);
+        self.store.refresh_fit(n as NodeId);
+        result?;
         if !remove.is_empty() {
             self.cluster_changed();
         }
@@ -313,6 +295,39 @@ fn set_images(template: &mut PodTemplate, images: &[(String, String)]) -> Result
         }
         if !found {
             return Err(format!("error: unable to find container named \"{container}\""));
+        }
+    }
+    Ok(())
+}
+
+/// `kubectl taint`'s edit of one node's taints: removals first (each must exist), then
+/// additions, which replace a taint of the same key and effect only with `--overwrite`.
+fn edit_taints(
+    taints: &mut Vec<Taint>,
+    node: &str,
+    add: &[Taint],
+    remove: &[(String, Option<TaintEffect>)],
+    overwrite: bool,
+) -> Result<(), ApiError> {
+    if !overwrite {
+        if let Some(t) = add.iter().find(|t| taints.iter().any(|x| x.key == t.key && x.effect == t.effect)) {
+            return Err(format!(
+                "error: node {node} already has {} taint(s) with same effect(s) and --overwrite is false",
+                t.key
+            ));
+        }
+    }
+    for (key, effect) in remove {
+        let before = taints.len();
+        taints.retain(|t| !(t.key == *key && effect.is_none_or(|e| e == t.effect)));
+        if taints.len() == before {
+            return Err(format!("error: taint \"{key}\" not found"));
+        }
+    }
+    for t in add {
+        match taints.iter_mut().find(|x| x.key == t.key && x.effect == t.effect) {
+            Some(existing) => existing.value = t.value.clone(),
+            None => taints.push(t.clone()),
         }
     }
     Ok(())

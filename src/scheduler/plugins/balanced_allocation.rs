@@ -25,10 +25,22 @@ impl ScorePlugin for BalancedAllocation {
 
     #[inline]
     fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
-        let cpu = fraction(node.requested.cpu_millis + pod.requests.cpu_millis, node.allocatable.cpu_millis);
-        let mem = fraction(node.requested.memory_bytes + pod.requests.memory_bytes, node.allocatable.memory_bytes);
-        // With two resources the standard deviation is half their difference.
-        let std = ((cpu - mem) / 2.0).abs();
-        ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
+        balanced_score(
+            (node.requested.cpu_millis + pod.requests.cpu_millis, node.allocatable.cpu_millis),
+            (node.requested.memory_bytes + pod.requests.memory_bytes, node.allocatable.memory_bytes),
+        )
     }
+
+    fn fusable(&self) -> bool {
+        true
+    }
+}
+
+/// The score of a node that would have (requested, capacity) of cpu and of memory.
+#[inline]
+pub fn balanced_score(cpu: (i64, i64), memory: (i64, i64)) -> i64 {
+    let (cpu, mem) = (fraction(cpu.0, cpu.1), fraction(memory.0, memory.1));
+    // With two resources the standard deviation is half their difference.
+    let std = ((cpu - mem) / 2.0).abs();
+    ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
 }

@@ -46,6 +46,11 @@ pub trait FilterPlugin: Sync {
     fn skip(&self, _pod: &PodContext<'_>) -> bool {
         false
     }
+    /// A node whose packed row passes `fused::fits` passes this filter too, so the common
+    /// search need not ask it (NodeUnschedulable, TaintToleration, NodeResourcesFit).
+    fn decided_by_fit_row(&self) -> bool {
+        false
+    }
     /// Filters a batch of nodes: keeps the ones that pass, in order, and records why the
     /// others fail. One call per plugin: the loop over `filter` is compiled for each plugin,
     /// so no node pays for a dynamic call.
@@ -73,7 +78,7 @@ pub trait FilterPlugin: Sync {
 
 /// Out of line, so the loop over nodes that fit stays small.
 #[cold]
-fn record_failure(failures: &mut BTreeMap<NodeId, Unfit>, id: NodeId, unfit: Unfit) {
+pub(super) fn record_failure(failures: &mut BTreeMap<NodeId, Unfit>, id: NodeId, unfit: Unfit) {
     failures.insert(id, unfit);
 }
 
@@ -91,6 +96,11 @@ pub trait ScorePlugin: Sync {
     }
     /// NormalizeScore over the feasible nodes' raw scores, into 0..=MAX_NODE_SCORE.
     fn normalize(&self, _pod: &PodContext<'_>, _scores: &mut [i64]) {}
+    /// Scored by `fused::scores` in one pass with the others that are (the plugins whose
+    /// inputs are in the packed node rows or the topology indexes).
+    fn fusable(&self) -> bool {
+        false
+    }
     /// Whether the plugin has anything to say for this pod (PreScore's Skip).
     fn applies(&self, _pod: &PodContext<'_>) -> bool {
         true

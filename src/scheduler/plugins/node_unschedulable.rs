@@ -16,6 +16,10 @@ impl FilterPlugin for NodeUnschedulable {
     }
 
     #[inline]
+    fn decided_by_fit_row(&self) -> bool {
+        true
+    }
+
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
         if !node.unschedulable {
             return Ok(());

@@ -50,13 +50,8 @@ fn round_half_away(x: f64) -> i64 {
     }
     let whole = x as i64;
     let fraction = x - whole as f64;
-    if fraction >= 0.5 {
-        whole + 1
-    } else if fraction <= -0.5 {
-        whole - 1
-    } else {
-        whole
-    }
+    // Without branches: which way a score rounds is data, not something to predict.
+    whole + i64::from(fraction >= 0.5) - i64::from(fraction <= -0.5)
 }
 
 /// One soft constraint as scoring reads it: the node's domain, the count there, and the
@@ -66,17 +61,31 @@ struct SoftTerm<'c> {
     counts: &'c [i64],
     weight: f64,
     max_skew: i32,
+    /// What the term adds on every node, when every node has the key and all share one
+    /// value (a single zone).
+    constant: Option<f64>,
+}
+
+impl SoftTerm<'_> {
+    /// The term's part of the score of a node that has the key.
+    #[inline]
+    fn part(&self, value: u32) -> f64 {
+        match self.constant {
+            Some(c) => c,
+            None => score_for_count(self.counts.get(value as usize).copied().unwrap_or(0), self.max_skew, self.weight),
+        }
+    }
 }
 
 fn soft_terms<'c>(pod: &'c PodContext<'_>) -> Vec<SoftTerm<'c>> {
     pod.spread_soft
         .iter()
         .enumerate()
-        .map(|(i, s)| SoftTerm {
-            node_value: &s.index.node_value,
-            counts: &s.counts,
-            weight: pod.spread_weights.get(i).copied().unwrap_or(1.0),
-            max_skew: s.c.max_skew,
+        .map(|(i, s)| {
+            let weight = pod.spread_weights.get(i).copied().unwrap_or(1.0);
+            let constant = (s.index.complete && s.index.values.len() == 1)
+                .then(|| score_for_count(s.counts.first().copied().unwrap_or(0), s.c.max_skew, weight));
+            SoftTerm { node_value: &s.index.node_value, counts: &s.counts, weight, max_skew: s.c.max_skew, constant }
         })
         .collect()
 }
@@ -94,10 +103,17 @@ fn score_of(terms: &[SoftTerm<'_>], system_default: bool, node: NodeId) -> i64 {
             }
             return -1;
         }
-        let count = t.counts.get(v as usize).copied().unwrap_or(0);
-        score += score_for_count(count, t.max_skew, t.weight);
+        score += t.part(v);
     }
     round_half_away(score)
+}
+
+/// `score_of` for two terms whose keys every node has (the system defaults on a labelled
+/// cluster): no missing-key cases, the terms' parts added in the same order.
+#[inline]
+fn score_of_two_complete(a: &SoftTerm<'_>, b: &SoftTerm<'_>, node: NodeId) -> i64 {
+    let value = |t: &SoftTerm<'_>| t.node_value.get(node as usize).copied().unwrap_or(0);
+    round_half_away(a.part(value(a)) + b.part(value(b)))
 }
 
 /// The soft constraints' score (weight 2). A node that lacks a required key scores -1
@@ -124,7 +140,15 @@ impl ScorePlugin for PodTopologySpreadScore {
     fn score_all(&self, pod: &PodContext<'_>, _nodes: &[Node], feasible: &[NodeId], out: &mut Vec<i64>) {
         let terms = soft_terms(pod);
         out.clear();
-        out.extend(feasible.iter().map(|&id| score_of(&terms, pod.spread_system_default, id)));
+        let complete = pod.spread_soft.iter().all(|s| s.index.complete);
+        match terms.as_slice() {
+            [a, b] if complete => out.extend(feasible.iter().map(|&id| score_of_two_complete(a, b, id))),
+            _ => out.extend(feasible.iter().map(|&id| score_of(&terms, pod.spread_system_default, id))),
+        }
+    }
+
+    fn fusable(&self) -> bool {
+        true
     }
 
     fn normalize(&self, _pod: &PodContext<'_>, scores: &mut [i64]) {
@@ -168,19 +192,38 @@ pub fn normalizing_weights(pod: &PodContext<'_>, feasible: &[NodeId]) -> Vec<f64
     pod.spread_soft
         .iter()
         .map(|s| {
-            let size = if s.c.topology_key == super::super::cycle::HOSTNAME {
-                feasible.iter().filter(|&&n| s.index.value_of(n) != MISSING).count()
-            } else {
-                let mut seen = vec![false; s.index.values.len()];
-                for &n in feasible {
-                    let v = s.index.value_of(n);
-                    if v != MISSING {
-                        seen[v as usize] = true;
+            let hostname = s.c.topology_key == super::super::cycle::HOSTNAME;
+            let size = match (hostname, s.index.complete) {
+                // Every node has a hostname: one domain per feasible node.
+                (true, true) => feasible.len(),
+                (true, false) => feasible.iter().filter(|&&n| s.index.value_of(n) != MISSING).count(),
+                // Every node carries the one value there is (a single zone).
+                (false, true) if s.index.values.len() == 1 => usize::from(!feasible.is_empty()),
+                (false, _) => {
+                    let mut seen = vec![false; s.index.values.len()];
+                    for &n in feasible {
+                        let v = s.index.value_of(n);
+                        if v != MISSING {
+                            seen[v as usize] = true;
+                        }
                     }
+                    seen.iter().filter(|x| **x).count()
                 }
-                seen.iter().filter(|x| **x).count()
             };
             ((size + 2) as f64).ln()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_half_away;
+
+    #[test]
+    fn rounding_is_half_away_from_zero_as_round() {
+        let xs = [0.0, 0.49999999999999994, 0.5, 1.5, 2.5, -0.5, -1.5, -2.4999, 3.0000001, 1e15 + 0.5, 4.5e15, -7.5e15];
+        for x in xs.into_iter().chain((0..2000).map(|i| f64::from(i) * 0.173 - 170.0)) {
+            assert_eq!(round_half_away(x), x.round() as i64, "{x}");
+        }
+    }
 }

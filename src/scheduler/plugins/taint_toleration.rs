@@ -42,6 +42,10 @@ impl FilterPlugin for TaintToleration {
         "TaintToleration"
     }
 
+    fn decided_by_fit_row(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
         if node.taints.is_empty() {
@@ -79,5 +83,9 @@ impl ScorePlugin for TaintTolerationScore {
 
     fn normalize(&self, _pod: &PodContext<'_>, scores: &mut [i64]) {
         default_normalize(scores, true);
+    }
+
+    fn fusable(&self) -> bool {
+        true
     }
 }
