@@ -5,15 +5,19 @@
 //! script from JSON embedded in the page, so even a run of 10,000 pods keeps a small DOM.
 //! The script marks `#render-status` "ok" when it has drawn everything, and lists any
 //! JavaScript error in `#render-errors`: the browser test reads both.
+//!
+//! A large run's page holds a bounded part of the run (`caps`): at most 2,000 events, 60
+//! nodes and 3,000 pod bars in the timeline, and every chart inline only when they fit in
+//! 1 MiB (otherwise the cluster-wide ones, the others shown from `charts/` beside the page),
+//! each cut said on the page. Small runs are under every cap and embed everything.
+
+mod caps;
 
 use super::summary::Summary;
 use crate::model::events::EventType;
 use crate::sim::Outcome;
 use serde_json::{json, Value};
 use std::fmt::Write;
-
-/// At most this many events go into the page (events.csv has them all).
-const MAX_EVENTS: usize = 50_000;
 
 /// The page, given the summary and the charts' PNG bytes (file stem, bytes).
 pub fn run_report(
@@ -44,30 +48,78 @@ pub fn run_report(
     );
     headline(&mut html, summary);
     if !charts.is_empty() {
-        html.push_str("<h2>Charts</h2>\n<div class=\"charts\">\n");
-        for (stem, title, png) in charts {
+        html.push_str("<h2>Charts</h2>\n");
+        let sizes: Vec<usize> = charts.iter().map(|(_, _, png)| png.len()).collect();
+        let cluster: Vec<bool> =
+            charts.iter().map(|(stem, _, _)| matches!(stem.as_str(), "pods" | "allocation")).collect();
+        let inline = caps::pick_inline_charts(&sizes, &cluster, caps::INLINE_CHART_BYTES);
+        let embedded = inline.iter().filter(|&&i| i).count();
+        if embedded < charts.len() {
             let _ = writeln!(
                 html,
-                "<figure><img alt=\"{}\" src=\"data:image/png;base64,{}\" width=\"960\" height=\"540\"><figcaption>{} (charts/{}.svg)</figcaption></figure>",
-                escape(title),
-                base64(png),
-                escape(title),
-                escape(stem)
+                "<p class=\"hint\" id=\"charts-cap\">The {} cluster-wide charts are embedded in this page; the other {} (one per Deployment, per Service and per HPA) are shown from the charts folder beside it, since all {} would put more than {} MiB of images in the page: keep the page with its folder.</p>",
+                embedded,
+                charts.len() - embedded,
+                charts.len(),
+                caps::INLINE_CHART_BYTES >> 20
             );
+        }
+        html.push_str("<div class=\"charts\">\n");
+        for ((stem, title, png), inline) in charts.iter().zip(inline) {
+            if inline {
+                let _ = writeln!(
+                    html,
+                    "<figure><img alt=\"{}\" src=\"data:image/png;base64,{}\" width=\"960\" height=\"540\"><figcaption>{} (charts/{}.svg)</figcaption></figure>",
+                    escape(title),
+                    base64(png),
+                    escape(title),
+                    escape(stem)
+                );
+            } else {
+                let _ = writeln!(
+                    html,
+                    "<figure><img alt=\"{0}\" src=\"charts/{1}.png\" loading=\"lazy\" width=\"960\" height=\"540\"><figcaption>{0} (charts/{1}.svg; not embedded)</figcaption></figure>",
+                    escape(title),
+                    escape(stem)
+                );
+            }
         }
         html.push_str("</div>\n");
     }
+    let (data, cut) = data(outcome);
     html.push_str(
-        "<h2>Pods per node</h2>\n<p class=\"hint\">Each bar is a pod from scheduling to deletion, coloured by revision; hatched while terminating, outlined in red when it restarted. Red bands: the node was NotReady.</p>\n<div id=\"timeline-legend\" class=\"legend\"></div>\n<canvas id=\"timeline\" width=\"1200\" height=\"200\"></canvas>\n",
+        "<h2>Pods per node</h2>\n<p class=\"hint\">Each bar is a pod from scheduling to deletion, coloured by revision; hatched while terminating, outlined in red when it restarted. Red bands: the node was NotReady.</p>\n",
     );
+    if let Some(t) = &cut.timeline {
+        let _ = writeln!(
+            html,
+            "<p class=\"hint\" id=\"timeline-cap\">showing {} of {} nodes and {} of {} pods: the nodes that were NotReady first, then the others in the cluster's order, with all their pods while they fit in {} bars; pods.csv has every pod.</p>",
+            thousands(t.nodes_shown),
+            thousands(t.nodes_total),
+            thousands(t.pods_shown),
+            thousands(t.pods_total),
+            thousands(caps::MAX_TIMELINE_PODS)
+        );
+    }
     html.push_str(
-        "<h2>Events</h2>\n<div class=\"filters\"><label>object <input id=\"f-object\" placeholder=\"pod/web or node/worker-2\"></label> <label>reason <select id=\"f-reason\"><option value=\"\">all</option></select></label> <span id=\"f-count\"></span></div>\n<table id=\"events\"><thead><tr><th>time (s)</th><th>type</th><th>reason</th><th>object</th><th>message</th></tr></thead><tbody></tbody></table>\n<button id=\"more\" hidden>show more</button>\n",
+        "<div id=\"timeline-legend\" class=\"legend\"></div>\n<canvas id=\"timeline\" width=\"1200\" height=\"200\"></canvas>\n",
+    );
+    html.push_str("<h2>Events</h2>\n");
+    if let Some((shown, total)) = cut.events {
+        let _ = writeln!(
+            html,
+            "<p class=\"hint\" id=\"events-cap\">showing {} of {} events; all events are in events.csv. The page keeps every reason: Warning events get at least half of it, and a reason with more events than its fair share is sampled evenly over the run, its first and last included.</p>",
+            thousands(shown),
+            thousands(total)
+        );
+    }
+    html.push_str(
+        "<div class=\"filters\"><label>object <input id=\"f-object\" placeholder=\"pod/web or node/worker-2\"></label> <label>reason <select id=\"f-reason\"><option value=\"\">all</option></select></label> <span id=\"f-count\"></span></div>\n<table id=\"events\"><thead><tr><th>time (s)</th><th>type</th><th>reason</th><th>object</th><th>message</th></tr></thead><tbody></tbody></table>\n<button id=\"more\" hidden>show more</button>\n",
     );
     html.push_str(
         "<p id=\"render-status\" class=\"status\">rendering</p>\n<ul id=\"render-errors\" class=\"errors\"></ul>\n",
     );
-    let _ =
-        writeln!(html, "<script id=\"data\" type=\"application/json\">{}</script>", json_for_script(&data(outcome)));
+    let _ = writeln!(html, "<script id=\"data\" type=\"application/json\">{}</script>", json_for_script(&data));
     let _ = writeln!(html, "<script>{SCRIPT}</script>\n</body>\n</html>");
     html.into_bytes()
 }
@@ -128,23 +180,28 @@ fn plain(v: &Value) -> String {
     }
 }
 
-/// The page's data: nodes, pods as bars, node NotReady spans, events.
-fn data(outcome: &Outcome) -> Value {
+/// What a large run's page leaves out (`None`: nothing).
+struct Cut {
+    /// Events embedded and in the run.
+    events: Option<(usize, usize)>,
+    timeline: Option<TimelineCut>,
+}
+
+struct TimelineCut {
+    nodes_shown: usize,
+    nodes_total: usize,
+    pods_shown: usize,
+    pods_total: usize,
+}
+
+/// The page's data: nodes, pods as bars, node NotReady spans, events; each bounded by
+/// `caps`.
+fn data(outcome: &Outcome) -> (Value, Cut) {
     let store = &outcome.store;
     let end = outcome.end.as_secs_f64();
     let ms = |t: crate::engine::SimTime| (t.as_micros() / 1000) as f64 / 1000.0;
-    let pods: Vec<Value> = store
-        .pods
-        .iter()
-        .filter_map(|p| {
-            let node = p.node?;
-            let from = ms(p.scheduled.unwrap_or(p.created));
-            let to = p.deleted.map_or(end, ms);
-            let terminating = p.terminating.map(ms);
-            Some(json!([node, from, to, p.revision, terminating, p.restarts(), p.name]))
-        })
-        .collect();
-    let mut down: Vec<Value> = Vec::new();
+    // NotReady spans per node, from the node events.
+    let mut spans: Vec<(usize, f64, f64)> = Vec::new();
     let mut since: std::collections::BTreeMap<&str, f64> = std::collections::BTreeMap::new();
     for e in &outcome.recorder.records {
         let Some(node) = e.object.strip_prefix("node/") else { continue };
@@ -154,7 +211,7 @@ fn data(outcome: &Outcome) -> Value {
             }
             "NodeReady" => {
                 if let (Some(from), Some(&n)) = (since.remove(node), store.node_by_name.get(node)) {
-                    down.push(json!([n, from, ms(e.time)]));
+                    spans.push((n as usize, from, ms(e.time)));
                 }
             }
             _ => {}
@@ -162,13 +219,72 @@ fn data(outcome: &Outcome) -> Value {
     }
     for (node, from) in since {
         if let Some(&n) = store.node_by_name.get(node) {
-            down.push(json!([n, from, end]));
+            spans.push((n as usize, from, end));
         }
     }
-    let records = &outcome.recorder.records;
-    let events: Vec<Value> = records
+    // The timeline's nodes: all of them, or those `caps::pick_nodes` chose, renumbered in
+    // the cluster's order, each drawing at most `limit[n]` pods.
+    let n_nodes = store.nodes.len();
+    let mut per_node = vec![0usize; n_nodes];
+    let mut failed = vec![false; n_nodes];
+    for p in &store.pods {
+        if let Some(count) = p.node.and_then(|n| per_node.get_mut(n as usize)) {
+            *count += 1;
+        }
+    }
+    for &(n, _, _) in &spans {
+        if let Some(f) = failed.get_mut(n) {
+            *f = true;
+        }
+    }
+    let pods_total: usize = per_node.iter().sum();
+    let picked = caps::pick_nodes(&per_node, &failed, caps::MAX_TIMELINE_NODES, caps::MAX_TIMELINE_PODS);
+    // Node id -> (position on the page, pods it may still draw).
+    let mut lane: Vec<Option<(usize, usize)>> = match &picked {
+        None => per_node.iter().enumerate().map(|(i, &c)| Some((i, c))).collect(),
+        Some(chosen) => {
+            let mut lane = vec![None; n_nodes];
+            for (i, &(n, limit)) in chosen.iter().enumerate() {
+                if let Some(slot) = lane.get_mut(n) {
+                    *slot = Some((i, limit));
+                }
+            }
+            lane
+        }
+    };
+    let names: Vec<String> = match &picked {
+        None => store.nodes.iter().map(|n| n.name.clone()).collect(),
+        Some(chosen) => chosen.iter().filter_map(|&(n, _)| store.nodes.get(n).map(|node| node.name.clone())).collect(),
+    };
+    let pods: Vec<Value> = store
+        .pods
         .iter()
-        .take(MAX_EVENTS)
+        .filter_map(|p| {
+            let (node, left) = lane.get_mut(p.node? as usize)?.as_mut()?;
+            *left = left.checked_sub(1)?;
+            let from = ms(p.scheduled.unwrap_or(p.created));
+            let to = p.deleted.map_or(end, ms);
+            let terminating = p.terminating.map(ms);
+            Some(json!([*node, from, to, p.revision, terminating, p.restarts(), p.name]))
+        })
+        .collect();
+    let down: Vec<Value> = spans
+        .iter()
+        .filter_map(|&(n, from, to)| {
+            let (node, _) = lane.get(n).copied().flatten()?;
+            Some(json!([node, from, to]))
+        })
+        .collect();
+    let timeline = picked.map(|_| TimelineCut {
+        nodes_shown: names.len(),
+        nodes_total: n_nodes,
+        pods_shown: pods.len(),
+        pods_total,
+    });
+    let records = &outcome.recorder.records;
+    let events: Vec<Value> = caps::pick_events(records, caps::EVENT_BUDGET)
+        .into_iter()
+        .filter_map(|i| records.get(i))
         .map(|e| {
             let kind = match e.kind {
                 EventType::Normal => 0,
@@ -177,14 +293,29 @@ fn data(outcome: &Outcome) -> Value {
             json!([ms(e.time), kind, e.reason, e.object, e.message])
         })
         .collect();
-    json!({
+    let cut = Cut { events: (events.len() < records.len()).then_some((events.len(), records.len())), timeline };
+    let value = json!({
         "end": end,
-        "nodes": store.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>(),
+        "nodes": names,
         "pods": pods,
         "down": down,
         "events": events,
         "events_total": records.len(),
-    })
+    });
+    (value, cut)
+}
+
+/// `12,345`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// JSON that is safe inside a `<script>` element.
@@ -339,7 +470,7 @@ const SCRIPT: &str = r#"
       for (; shown < stop; shown++) frag.appendChild(row(matches[shown]));
       tbody.appendChild(frag);
       more.hidden = shown >= matches.length;
-      var total = data.events_total > data.events.length ? ' (the page holds the first ' + data.events.length + ' of ' + data.events_total + '; events.csv has all)' : '';
+      var total = data.events_total > data.events.length ? ' on this page; ' + data.events_total + ' in events.csv' : '';
       count.textContent = 'showing ' + shown + ' of ' + matches.length + ' events' + total;
     }
     function filter() {
@@ -376,6 +507,14 @@ mod tests {
         ];
         for (plain, encoded) in cases {
             assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        let cases = [(0, "0"), (999, "999"), (1_000, "1,000"), (137_660, "137,660"), (1_234_567, "1,234,567")];
+        for (n, s) in cases {
+            assert_eq!(thousands(n), s);
         }
     }
 

@@ -4,8 +4,9 @@ use crate::support::repo_path;
 use std::path::Path;
 use std::process::Command;
 
-const FILES: [&str; 8] = [
+const FILES: [&str; 9] = [
     "summary.json",
+    "report.html",
     "timeseries.csv",
     "pods.csv",
     "events.csv",

@@ -12,6 +12,8 @@
 //! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
 //! - `interrupt`: SIGTERM / SIGINT stop cleanly, `sweep --resume`, `--max-events`.
 //! - `narration`: `--narrate` tells every decision and changes nothing else; `explain`.
+//! - `report`: report.html stays light for a large run (bounded events and timeline, each cut
+//!   said on the page) and embeds everything for a small one.
 
 mod argo;
 mod bad_input;
@@ -25,6 +27,7 @@ mod interrupt;
 mod narration;
 mod pods;
 mod properties;
+mod report;
 mod rollouts;
 mod scheduling;
 mod support;

@@ -1,0 +1,210 @@
+//! report.html stays light for a large run: a bounded number of events (every reason kept,
+//! Warnings first), a bounded pods-per-node timeline (failed nodes first), each cut said on
+//! the page; a small run's page embeds everything.
+
+use crate::support::repo_path;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+/// The page's event budget and timeline caps (src/output/report/caps.rs).
+const EVENT_BUDGET: usize = 2_000;
+const MAX_TIMELINE_NODES: usize = 60;
+const MAX_TIMELINE_PODS: usize = 3_000;
+
+/// 70 nodes, 3,100 web pods, 300 pods whose readiness probe fails once at start (300
+/// Unhealthy warnings), one pod too big for any node (FailedScheduling warnings), and the last
+/// node failing (a NodeNotReady warning for each of its pods): about 20,000 events and 3,400
+/// pods in two minutes, which a debug build runs in about a second.
+const MANY_EVENTS: &str = r#"
+name: many-events
+description: a cheap run with many pods and events
+seed: 7
+duration: 2m
+sample: 30s
+cluster:
+  nodes:
+    - name: node
+      count: 70
+      capacity: {cpu: "16", memory: 64Gi, pods: 110}
+images:
+  example/web:1: {pull: 1s, start: 500ms, readyAfter: 1s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 3100
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers: [{name: web, image: "example/web:1", resources: {requests: {cpu: 10m, memory: 16Mi}}}]
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: probed}
+    spec:
+      replicas: 300
+      selector: {matchLabels: {app: probed}}
+      template:
+        metadata: {labels: {app: probed}}
+        spec:
+          containers:
+            - name: probed
+              image: "example/web:1"
+              resources: {requests: {cpu: 10m, memory: 16Mi}}
+              readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 5}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: too-big}
+    spec:
+      containers: [{name: c, image: "example/web:1", resources: {requests: {cpu: "64"}}}]
+timeline:
+  - at: 30s
+    fail: node/node-70
+"#;
+
+fn run(scenario: &Path, out: &Path, jobs: &str) {
+    let output = Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .arg("run")
+        .arg(scenario)
+        .args(["--quiet", "--jobs", jobs, "--out"])
+        .arg(out)
+        .output()
+        .expect("kubesim runs");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// The JSON the page's script draws from.
+fn page_data(html: &str) -> Value {
+    let start = html.find("<script id=\"data\" type=\"application/json\">").expect("the data element")
+        + "<script id=\"data\" type=\"application/json\">".len();
+    let end = start + html[start..].find("</script>").expect("the data element ends");
+    serde_json::from_str(&html[start..end]).expect("the data is JSON")
+}
+
+/// events.csv's rows as (time, type, reason, object, message).
+fn events_csv(path: &Path) -> Vec<(String, String, String, String, String)> {
+    let mut reader = csv::Reader::from_path(path).expect("events.csv");
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("a row");
+            (r[0].to_string(), r[1].to_string(), r[2].to_string(), r[3].to_string(), r[4].to_string())
+        })
+        .collect()
+}
+
+/// The page's embedded events in the same form.
+fn embedded_events(data: &Value) -> Vec<(String, String, String, String, String)> {
+    let events = data["events"].as_array().expect("events");
+    events
+        .iter()
+        .map(|e| {
+            let kind = if e[1] == 1 { "Warning" } else { "Normal" };
+            let text = |i: usize| e[i].as_str().expect("text").to_string();
+            (format!("{:.3}", e[0].as_f64().expect("time")), kind.to_string(), text(2), text(3), text(4))
+        })
+        .collect()
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn a_large_run_has_a_light_page_with_every_warning_and_every_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = dir.path().join("many-events.yaml");
+    std::fs::write(&scenario, MANY_EVENTS).expect("write the scenario");
+    run(&scenario, &dir.path().join("a"), "1");
+    let run_dir = dir.path().join("a/many-events");
+    let html = std::fs::read_to_string(run_dir.join("report.html")).expect("report.html");
+    let all = events_csv(&run_dir.join("events.csv"));
+    assert!(all.len() > 10 * EVENT_BUDGET, "the scenario should make many events, made {}", all.len());
+    // Light: without the caps this page held every event (several MB).
+    assert!(html.len() < 1_500_000, "report.html is {} bytes", html.len());
+
+    let data = page_data(&html);
+    let shown = embedded_events(&data);
+    assert_eq!(shown.len(), EVENT_BUDGET);
+    assert_eq!(data["events_total"].as_u64(), Some(all.len() as u64));
+    let note =
+        format!("showing {} of {} events; all events are in events.csv", thousands(EVENT_BUDGET), thousands(all.len()));
+    assert!(html.contains(&note), "the page should say \"{note}\"");
+    // Every Warning is there (there are fewer than half the budget), in time order.
+    let warnings: Vec<_> = all.iter().filter(|e| e.1 == "Warning").cloned().collect();
+    assert!(warnings.len() > 300 && warnings.len() < EVENT_BUDGET / 2, "{} warnings", warnings.len());
+    let shown_warnings: Vec<_> = shown.iter().filter(|e| e.1 == "Warning").cloned().collect();
+    assert_eq!(shown_warnings.len(), warnings.len(), "every Warning event is on the page");
+    assert!(shown_warnings == warnings, "the page's Warning events are events.csv's, in order");
+    assert!(
+        shown_warnings.iter().any(|e| e.2 == "FailedScheduling") && shown_warnings.iter().any(|e| e.2 == "Unhealthy")
+    );
+    // Every reason of the run can be picked in the filter, and the events are the run's own.
+    let reasons = |list: &[(String, String, String, String, String)]| {
+        list.iter().map(|e| (e.1.clone(), e.2.clone())).collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(reasons(&shown), reasons(&all));
+    let mut rest = all.iter();
+    assert!(shown.iter().all(|e| rest.any(|a| a == e)), "the embedded events are events.csv's, in its order");
+    // The Deployments' story is there whole (few events), the pod chatter is sampled.
+    let count =
+        |list: &[(String, String, String, String, String)], reason: &str| list.iter().filter(|e| e.2 == reason).count();
+    assert_eq!(count(&shown, "ScalingReplicaSet"), count(&all, "ScalingReplicaSet"));
+    assert!(count(&shown, "Scheduled") < count(&all, "Scheduled") / 5);
+
+    // The timeline: at most 60 nodes and 3,000 pods, the failed node among them with its
+    // NotReady band although it is the last of 70.
+    let nodes: Vec<&str> = data["nodes"].as_array().expect("nodes").iter().filter_map(Value::as_str).collect();
+    let pods = data["pods"].as_array().expect("pods");
+    assert!(
+        nodes.len() <= MAX_TIMELINE_NODES && pods.len() <= MAX_TIMELINE_PODS,
+        "{} nodes, {} pods",
+        nodes.len(),
+        pods.len()
+    );
+    let failed = nodes.iter().position(|n| *n == "node-70").expect("the failed node is drawn");
+    let down = data["down"].as_array().expect("down");
+    assert!(down.iter().any(|d| d[0] == failed), "its NotReady band");
+    assert!(pods.iter().all(|p| p[0].as_u64().is_some_and(|n| (n as usize) < nodes.len())));
+    let note = format!("showing {} of 70 nodes and {} of ", nodes.len(), thousands(pods.len()));
+    assert!(html.contains(&note), "the page should say \"{note}...\"");
+
+    // Same page with another --jobs.
+    run(&scenario, &dir.path().join("b"), "2");
+    let again = std::fs::read(dir.path().join("b/many-events/report.html")).expect("report.html");
+    assert!(again == html.as_bytes(), "report.html differs between --jobs 1 and 2");
+}
+
+#[test]
+fn a_small_run_embeds_every_event_pod_node_and_chart() {
+    let out = tempfile::tempdir().expect("temp dir");
+    run(&repo_path("scenarios/node-failure.yaml"), out.path(), "1");
+    let run_dir = out.path().join("node-failure");
+    let html = std::fs::read_to_string(run_dir.join("report.html")).expect("report.html");
+    let data = page_data(&html);
+    let all = events_csv(&run_dir.join("events.csv"));
+    assert_eq!(embedded_events(&data), all);
+    assert_eq!(data["events_total"].as_u64(), Some(all.len() as u64));
+    assert_eq!(data["nodes"].as_array().map(Vec::len), Some(3));
+    let pods_csv = std::fs::read_to_string(run_dir.join("pods.csv")).expect("pods.csv");
+    assert_eq!(data["pods"].as_array().map(Vec::len), Some(pods_csv.lines().count() - 1));
+    assert!(data["down"].as_array().is_some_and(|d| d.len() == 1), "worker-2's NotReady band");
+    let pngs = std::fs::read_dir(run_dir.join("charts"))
+        .expect("charts")
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png")))
+        .count();
+    assert_eq!(html.matches("src=\"data:image/png;base64,").count(), pngs);
+    for cut in ["id=\"events-cap\"", "id=\"timeline-cap\"", "id=\"charts-cap\"", "not embedded"] {
+        assert!(!html.contains(cut), "a small run's page says {cut}");
+    }
+}
