@@ -66,6 +66,9 @@ pub struct NodeFit {
     pub plain: bool,
     /// Carries a PreferNoSchedule taint (TaintToleration's score has to look).
     pub prefer_no_schedule: bool,
+    /// Counts the row's refreshes: a score remembered with the generation it was computed
+    /// at is still the node's score while the generation is the same.
+    pub generation: u64,
 }
 
 impl NodeFit {
@@ -84,7 +87,13 @@ impl NodeFit {
             nonzero_memory_bytes: n.requested_nonzero.memory_bytes,
             plain: !n.unschedulable && n.taints.is_empty(),
             prefer_no_schedule: n.taints.iter().any(|t| t.effect == super::spec::TaintEffect::PreferNoSchedule),
+            generation: 0,
         }
+    }
+
+    /// Whether the row says what `NodeFit::of` says of the node now (its generation aside).
+    pub fn is_current(&self, n: &Node) -> bool {
+        *self == NodeFit { generation: self.generation, ..NodeFit::of(n) }
     }
 
     /// The rows of nodes not kept in a store (tests, what-ifs).
@@ -781,7 +790,7 @@ impl Store {
     /// builds check the rows the scheduler reads against their nodes.
     pub fn refresh_fit(&mut self, node: NodeId) {
         if let (Some(row), Some(n)) = (self.node_fit.get_mut(node as usize), self.nodes.get(node as usize)) {
-            *row = NodeFit::of(n);
+            *row = NodeFit { generation: row.generation + 1, ..NodeFit::of(n) };
         }
     }
 

@@ -15,6 +15,7 @@ use super::plugins::taint_toleration::TaintTolerationScore;
 use super::plugins::{PodContext, ScorePlugin, MAX_NODE_SCORE};
 use crate::model::spec::{Resources, ScoringStrategy};
 use crate::model::store::{Node, NodeFit, NodeId};
+use std::collections::BTreeMap;
 
 /// Whether a node passes NodeUnschedulable, TaintToleration and NodeResourcesFit for a
 /// pod that wants `want` (no extended resources) judging by its row alone. A node that
@@ -30,12 +31,40 @@ pub fn fits(row: &NodeFit, want: &Resources) -> bool {
         && !short(want.ephemeral_storage_bytes, row.free_ephemeral_bytes)
 }
 
-/// Scratch space for one attempt's scores, kept by the profile between attempts.
+/// Scratch space for one attempt's scores, kept by the profile between attempts, and the
+/// resource scores remembered per node.
 #[derive(Default)]
 pub struct ScoreBuffers {
     taint: Vec<i64>,
     spread: Vec<i64>,
     pub total: Vec<i64>,
+    resource: ResourceScoreCache,
+}
+
+/// Per node, the last resource-fit-plus-balance score and what it was for. The score
+/// depends on the node's row and the pod's requests only, so it holds until the row
+/// changes (its generation moves); between two pods of one ReplicaSet only the node the
+/// first went to has. Saves four divisions per node scored.
+#[derive(Default)]
+struct ResourceScoreCache {
+    /// The pods' (non-zero cpu, non-zero memory, cpu, memory) requests seen, numbered from 1.
+    shapes: BTreeMap<[i64; 4], u32>,
+    by_node: Vec<CachedScore>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct CachedScore {
+    /// 0: nothing cached.
+    shape: u32,
+    generation: u64,
+    score: i64,
+}
+
+impl ResourceScoreCache {
+    fn shape(&mut self, key: [i64; 4]) -> u32 {
+        let next = self.shapes.len() as u32 + 1;
+        *self.shapes.entry(key).or_insert(next)
+    }
 }
 
 /// The weighted, normalised totals of the feasible nodes, as `Profile::scores` computes
@@ -48,13 +77,22 @@ pub fn scores(
     feasible: &[NodeId],
     buffers: &mut ScoreBuffers,
 ) {
-    let ScoreBuffers { taint, spread, total } = buffers;
+    let ScoreBuffers { taint, spread, total, resource } = buffers;
     let (cpu, memory) = (pod.nonzero.cpu_millis, pod.nonzero.memory_bytes);
     let (want_cpu, want_memory) = (pod.requests.cpu_millis, pod.requests.memory_bytes);
     let (fit_weight, balance_weight) = (ResourceFitScore(strategy).weight(), BalancedAllocation.weight());
+    let shape = resource.shape([cpu, memory, want_cpu, want_memory]);
+    if resource.by_node.len() < fit.len() {
+        resource.by_node.resize(fit.len(), CachedScore::default());
+    }
+    let cache = &mut resource.by_node;
     total.clear();
     total.extend(feasible.iter().map(|&id| {
         let row = &fit[id as usize];
+        let cached = &mut cache[id as usize];
+        if cached.shape == shape && cached.generation == row.generation {
+            return cached.score;
+        }
         let fit_score = resource_fit_score(
             strategy,
             (row.nonzero_cpu_millis + cpu, row.allocatable_cpu_millis),
@@ -64,7 +102,9 @@ pub fn scores(
             (row.requested_cpu_millis + want_cpu, row.allocatable_cpu_millis),
             (row.requested_memory_bytes + want_memory, row.allocatable_memory_bytes),
         );
-        fit_weight * fit_score + balance_weight * balance
+        let score = fit_weight * fit_score + balance_weight * balance;
+        *cached = CachedScore { shape, generation: row.generation, score };
+        score
     }));
     let taint_weight = TaintTolerationScore.weight();
     if feasible.iter().any(|&id| fit[id as usize].prefer_no_schedule) {

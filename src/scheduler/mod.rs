@@ -171,22 +171,26 @@ impl Profile {
             // others that apply run after it, in order. A node the row does not clear goes
             // through every filter, so its failure is its first filter's.
             let rest: Vec<&dyn FilterPlugin> = active.iter().copied().filter(|f| !f.decided_by_fit_row()).collect();
+            let want = &pod.requests;
             while processed < all && out.feasible.len() < wanted {
-                let id = index as NodeId;
-                debug_assert_eq!(fit[index], NodeFit::of(&nodes[index]), "node {index}'s row is current");
-                let cleared = fused::fits(&fit[index], &pod.requests);
-                if !(cleared && rest.is_empty()) {
-                    let chain = if cleared { &rest } else { &active };
-                    if let Err(unfit) = chain.iter().try_for_each(|f| f.filter(pod, &nodes[index])) {
-                        plugins::record_failure(&mut out.failures, id, unfit);
-                        processed += 1;
-                        index = if index + 1 == all { 0 } else { index + 1 };
+                // Up to the end of the table or as many nodes as are still wanted (even if
+                // all of them pass, the search would stop there), then wrap around.
+                let end = all.min(index + (wanted - out.feasible.len())).min(index + (all - processed));
+                for i in index..end {
+                    debug_assert!(fit[i].is_current(&nodes[i]), "node {i}'s row is current");
+                    let cleared = fused::fits(&fit[i], want);
+                    if cleared && rest.is_empty() {
+                        out.feasible.push(i as NodeId);
                         continue;
                     }
+                    let chain = if cleared { &rest } else { &active };
+                    match chain.iter().try_for_each(|f| f.filter(pod, &nodes[i])) {
+                        Ok(()) => out.feasible.push(i as NodeId),
+                        Err(unfit) => plugins::record_failure(&mut out.failures, i as NodeId, unfit),
+                    }
                 }
-                out.feasible.push(id);
-                processed += 1;
-                index = if index + 1 == all { 0 } else { index + 1 };
+                processed += end - index;
+                index = if end == all { 0 } else { end };
             }
         } else {
             // Each node as the pod sees it with the nominated pods' requests.

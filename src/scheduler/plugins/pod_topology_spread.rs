@@ -142,6 +142,16 @@ impl ScorePlugin for PodTopologySpreadScore {
         out.clear();
         let complete = pod.spread_soft.iter().all(|s| s.index.complete);
         match terms.as_slice() {
+            // Hostname, then one zone shared by all (the system defaults on a one-zone
+            // cluster): one count per node, then the zone's constant part.
+            [a, b] if complete && a.constant.is_none() && b.constant.is_some() => {
+                let zone = b.constant.unwrap_or(0.0);
+                out.extend(feasible.iter().map(|&id| {
+                    let v = a.node_value.get(id as usize).copied().unwrap_or(0);
+                    let count = a.counts.get(v as usize).copied().unwrap_or(0);
+                    round_half_away(score_for_count(count, a.max_skew, a.weight) + zone)
+                }));
+            }
             [a, b] if complete => out.extend(feasible.iter().map(|&id| score_of_two_complete(a, b, id))),
             _ => out.extend(feasible.iter().map(|&id| score_of(&terms, pod.spread_system_default, id))),
         }
@@ -152,15 +162,10 @@ impl ScorePlugin for PodTopologySpreadScore {
     }
 
     fn normalize(&self, _pod: &PodContext<'_>, scores: &mut [i64]) {
-        // One pass for the least and greatest valid (non-negative) scores.
-        let (mut min, mut max) = (i64::MAX, i64::MIN);
-        for &s in scores.iter().filter(|&&s| s >= 0) {
-            min = min.min(s);
-            max = max.max(s);
-        }
-        if max < 0 {
-            (min, max) = (0, 0);
-        }
+        // The least and greatest valid (non-negative) scores, in passes without branches.
+        let min = scores.iter().map(|&s| if s < 0 { i64::MAX } else { s }).min().unwrap_or(i64::MAX);
+        let max = scores.iter().copied().max().unwrap_or(-1);
+        let (min, max) = if max < 0 { (0, 0) } else { (min, max) };
         let normalized = |s: i64| {
             if s < 0 {
                 0
@@ -176,7 +181,7 @@ impl ScorePlugin for PodTopologySpreadScore {
         if max > 0 && span < scores.len() as i64 {
             let table: Vec<i64> = (min..=max).map(normalized).collect();
             for s in scores.iter_mut() {
-                *s = if *s < 0 { 0 } else { table[(*s - min) as usize] };
+                *s = if *s < 0 { 0 } else { table.get((*s - min) as usize).copied().unwrap_or(0) };
             }
         } else {
             for s in scores.iter_mut() {
