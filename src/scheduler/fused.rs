@@ -86,28 +86,36 @@ pub fn scores(
         resource.by_node.resize(fit.len(), CachedScore::default());
     }
     let cache = &mut resource.by_node;
+    let mut any_prefer_no_schedule = false;
     total.clear();
-    total.extend(feasible.iter().map(|&id| {
+    spread.clear();
+    for &id in feasible {
         let row = &fit[id as usize];
+        any_prefer_no_schedule |= row.prefer_no_schedule;
         let cached = &mut cache[id as usize];
-        if cached.shape == shape && cached.generation == row.generation {
-            return cached.score;
-        }
-        let fit_score = resource_fit_score(
-            strategy,
-            (row.nonzero_cpu_millis + cpu, row.allocatable_cpu_millis),
-            (row.nonzero_memory_bytes + memory, row.allocatable_memory_bytes),
-        );
-        let balance = balanced_score(
-            (row.requested_cpu_millis + want_cpu, row.allocatable_cpu_millis),
-            (row.requested_memory_bytes + want_memory, row.allocatable_memory_bytes),
-        );
-        let score = fit_weight * fit_score + balance_weight * balance;
-        *cached = CachedScore { shape, generation: row.generation, score };
-        score
-    }));
+        let score = if cached.shape == shape && cached.generation == row.generation {
+            cached.score
+        } else {
+            let fit_score = resource_fit_score(
+                strategy,
+                (row.nonzero_cpu_millis + cpu, row.allocatable_cpu_millis),
+                (row.nonzero_memory_bytes + memory, row.allocatable_memory_bytes),
+            );
+            let balance = balanced_score(
+                (row.requested_cpu_millis + want_cpu, row.allocatable_cpu_millis),
+                (row.requested_memory_bytes + want_memory, row.allocatable_memory_bytes),
+            );
+            let score = fit_weight * fit_score + balance_weight * balance;
+            *cached = CachedScore { shape, generation: row.generation, score };
+            score
+        };
+        total.push(score);
+    }
     let taint_weight = TaintTolerationScore.weight();
-    if feasible.iter().any(|&id| fit[id as usize].prefer_no_schedule) {
+    // With no PreferNoSchedule taint on any of them, every node normalises to the top.
+    let mut everywhere = taint_weight * MAX_NODE_SCORE;
+    if any_prefer_no_schedule {
+        everywhere = 0;
         taint.clear();
         taint.extend(feasible.iter().map(|&id| {
             if fit[id as usize].prefer_no_schedule {
@@ -120,18 +128,17 @@ pub fn scores(
         for (t, s) in total.iter_mut().zip(taint.iter()) {
             *t += taint_weight * s;
         }
-    } else {
-        // No PreferNoSchedule taint on any of them: every node normalises to the top.
-        for t in total.iter_mut() {
-            *t += taint_weight * MAX_NODE_SCORE;
-        }
     }
     if PodTopologySpreadScore.applies(pod) {
         PodTopologySpreadScore.score_all(pod, nodes, feasible, spread);
         PodTopologySpreadScore.normalize(pod, spread);
         let weight = PodTopologySpreadScore.weight();
-        for (t, s) in total.iter_mut().zip(spread.iter()) {
-            *t += weight * s;
+        for (t, &s) in total.iter_mut().zip(spread.iter()) {
+            *t += everywhere + weight * s;
+        }
+    } else {
+        for t in total.iter_mut() {
+            *t += everywhere;
         }
     }
 }

@@ -116,6 +116,99 @@ fn score_of_two_complete(a: &SoftTerm<'_>, b: &SoftTerm<'_>, node: NodeId) -> i6
     round_half_away(a.part(value(a)) + b.part(value(b)))
 }
 
+/// The soft constraints' raw score of any node for one attempt: the terms gathered and
+/// the constraints' shape decided once, so that the loop over nodes does the least.
+pub struct SpreadScorer<'c> {
+    terms: Vec<SoftTerm<'c>>,
+    system_default: bool,
+    shape: Shape,
+}
+
+#[derive(Clone, Copy)]
+enum Shape {
+    /// Any constraints: a node may lack a key.
+    General,
+    /// Two terms whose keys every node has.
+    TwoComplete,
+    /// Two such terms, the second with one value shared by every node (hostname, then
+    /// the one zone): what it adds is the same everywhere.
+    VaryingThenConstant(f64),
+}
+
+impl<'c> SpreadScorer<'c> {
+    pub fn new(pod: &'c PodContext<'_>) -> Self {
+        let terms = soft_terms(pod);
+        let complete = pod.spread_soft.iter().all(|s| s.index.complete);
+        let shape = match terms.as_slice() {
+            [a, b] if complete && a.constant.is_none() => b.constant.map_or(Shape::TwoComplete, Shape::VaryingThenConstant),
+            [_, _] if complete => Shape::TwoComplete,
+            _ => Shape::General,
+        };
+        SpreadScorer { terms, system_default: pod.spread_system_default, shape }
+    }
+
+    /// The raw scores of the nodes with these ids (-1: a node lacks a required key), by
+    /// a loop made for the constraints' shape.
+    pub fn raw_all(&self, feasible: &[NodeId], out: &mut Vec<i64>) {
+        out.clear();
+        match (self.shape, self.terms.as_slice()) {
+            (Shape::VaryingThenConstant(rest), [a, _]) => out.extend(feasible.iter().map(|&id| {
+                let v = a.node_value.get(id as usize).copied().unwrap_or(0);
+                round_half_away(a.part(v) + rest)
+            })),
+            (Shape::TwoComplete, [a, b]) => out.extend(feasible.iter().map(|&id| score_of_two_complete(a, b, id))),
+            _ => out.extend(feasible.iter().map(|&id| score_of(&self.terms, self.system_default, id))),
+        }
+    }
+}
+
+/// NormalizeScore's mapping once the least and greatest valid (non-negative) raw scores
+/// are known: `100 * (max + min - s) / max`, 0 for invalid scores, 100 everywhere when
+/// the greatest is 0.
+pub struct SpreadNormalizer {
+    min: i64,
+    max: i64,
+    /// The results for min..=max when that range is narrower than the nodes are many:
+    /// a lookup instead of a division per node.
+    table: Vec<i64>,
+}
+
+impl SpreadNormalizer {
+    /// `min` is the least non-negative raw score (i64::MAX if none), `max` the greatest
+    /// of all (negative if none is valid).
+    pub fn new(min: i64, max: i64, nodes: usize) -> Self {
+        let (min, max) = if max < 0 { (0, 0) } else { (min, max) };
+        let span = max.saturating_sub(min);
+        let table = if max > 0 && span < nodes as i64 {
+            (min..=max).map(|s| Self::formula(min, max, s)).collect()
+        } else {
+            Vec::new()
+        };
+        SpreadNormalizer { min, max, table }
+    }
+
+    fn formula(min: i64, max: i64, s: i64) -> i64 {
+        if s < 0 {
+            0
+        } else if max == 0 {
+            MAX_NODE_SCORE
+        } else {
+            MAX_NODE_SCORE * (max + min - s) / max
+        }
+    }
+
+    #[inline]
+    pub fn apply(&self, s: i64) -> i64 {
+        if s < 0 {
+            0
+        } else if self.table.is_empty() {
+            Self::formula(self.min, self.max, s)
+        } else {
+            self.table.get((s - self.min) as usize).copied().unwrap_or(0)
+        }
+    }
+}
+
 /// The soft constraints' score (weight 2). A node that lacks a required key scores -1
 /// (ignored) and ends at 0.
 pub struct PodTopologySpreadScore;
@@ -138,23 +231,7 @@ impl ScorePlugin for PodTopologySpreadScore {
     }
 
     fn score_all(&self, pod: &PodContext<'_>, _nodes: &[Node], feasible: &[NodeId], out: &mut Vec<i64>) {
-        let terms = soft_terms(pod);
-        out.clear();
-        let complete = pod.spread_soft.iter().all(|s| s.index.complete);
-        match terms.as_slice() {
-            // Hostname, then one zone shared by all (the system defaults on a one-zone
-            // cluster): one count per node, then the zone's constant part.
-            [a, b] if complete && a.constant.is_none() && b.constant.is_some() => {
-                let zone = b.constant.unwrap_or(0.0);
-                out.extend(feasible.iter().map(|&id| {
-                    let v = a.node_value.get(id as usize).copied().unwrap_or(0);
-                    let count = a.counts.get(v as usize).copied().unwrap_or(0);
-                    round_half_away(score_for_count(count, a.max_skew, a.weight) + zone)
-                }));
-            }
-            [a, b] if complete => out.extend(feasible.iter().map(|&id| score_of_two_complete(a, b, id))),
-            _ => out.extend(feasible.iter().map(|&id| score_of(&terms, pod.spread_system_default, id))),
-        }
+        SpreadScorer::new(pod).raw_all(feasible, out);
     }
 
     fn fusable(&self) -> bool {
@@ -162,31 +239,11 @@ impl ScorePlugin for PodTopologySpreadScore {
     }
 
     fn normalize(&self, _pod: &PodContext<'_>, scores: &mut [i64]) {
-        // The least and greatest valid (non-negative) scores, in passes without branches.
         let min = scores.iter().map(|&s| if s < 0 { i64::MAX } else { s }).min().unwrap_or(i64::MAX);
         let max = scores.iter().copied().max().unwrap_or(-1);
-        let (min, max) = if max < 0 { (0, 0) } else { (min, max) };
-        let normalized = |s: i64| {
-            if s < 0 {
-                0
-            } else if max == 0 {
-                MAX_NODE_SCORE
-            } else {
-                MAX_NODE_SCORE * (max + min - s) / max
-            }
-        };
-        // Valid scores fall in min..=max, usually a narrow range: a table of its results
-        // saves a division per node.
-        let span = max.saturating_sub(min);
-        if max > 0 && span < scores.len() as i64 {
-            let table: Vec<i64> = (min..=max).map(normalized).collect();
-            for s in scores.iter_mut() {
-                *s = if *s < 0 { 0 } else { table.get((*s - min) as usize).copied().unwrap_or(0) };
-            }
-        } else {
-            for s in scores.iter_mut() {
-                *s = normalized(*s);
-            }
+        let normalizer = SpreadNormalizer::new(min, max, scores.len());
+        for s in scores.iter_mut() {
+            *s = normalizer.apply(*s);
         }
     }
 }
