@@ -290,3 +290,60 @@ fn higher_priority_pods_are_scheduled_first_then_by_arrival() {
     q.push_active(3, 0);
     assert_eq!([q.pop_active(), q.pop_active(), q.pop_active()], [Some(2), Some(1), Some(3)]);
 }
+
+/// The one-pass filter and scores (`fused`) decide and score exactly as the plugins do,
+/// node by node: cordoned nodes, tainted nodes tolerated or not, PreferNoSchedule taints,
+/// full nodes, busy nodes, and both scoring strategies; a second attempt, served from the
+/// remembered resource scores, agrees too.
+#[test]
+fn the_one_pass_path_decides_and_scores_as_the_plugins_do() {
+    use crate::model::spec::{Toleration, TolerationOperator};
+    let taint = |key: &str, effect| Taint { key: key.into(), value: "x".into(), effect };
+    let nodes: Vec<Node> = (0..40u32)
+        .map(|i| {
+            let mut n = node(&format!("n{i}"), 4000 + 500 * i64::from(i % 5), (8 + i64::from(i % 3)) << 30);
+            n.id = i;
+            if i % 4 == 1 {
+                n = with_pod(n, 1500 + 100 * i64::from(i), 3 << 30);
+            }
+            match i % 9 {
+                2 => n.unschedulable = true,
+                3 => n.taints.push(taint("gpu", TaintEffect::NoSchedule)),
+                4 | 5 => n.taints.push(taint("spot", TaintEffect::PreferNoSchedule)),
+                6 => n.allocatable.pods = 0,
+                _ => {}
+            }
+            n
+        })
+        .collect();
+    let fit = NodeFit::table(&nodes);
+    let tolerate = |key: &str, effect| Toleration {
+        key: key.into(),
+        operator: TolerationOperator::Exists,
+        value: String::new(),
+        effect: Some(effect),
+        toleration_seconds: None,
+    };
+    let mut tolerant = pod(1000, 1 << 30);
+    tolerant.tolerations = vec![tolerate("gpu", TaintEffect::NoSchedule), tolerate("spot", TaintEffect::PreferNoSchedule)];
+    let specs = [pod(500, 1 << 30), tolerant, pod(3000, 6 << 30), PodSpec::default()];
+    for spec in &specs {
+        for strategy in [ScoringStrategy::LeastAllocated, ScoringStrategy::MostAllocated] {
+            let mut profile = Profile::default_profile(strategy);
+            let mut ctx = PodContext::new(spec);
+            let filtered = profile.find_feasible(&ctx, &nodes, &fit, &Nominations::default());
+            for (i, n) in nodes.iter().enumerate() {
+                let by_plugins = profile.filter_node(&ctx, n);
+                assert_eq!(filtered.feasible.contains(&(i as NodeId)), by_plugins.is_ok(), "node {i}");
+                assert_eq!(filtered.failures.get(&(i as NodeId)), by_plugins.err().as_ref(), "node {i}'s reason");
+            }
+            assert!(filtered.feasible.len() > 1 && !filtered.failures.is_empty(), "the cases cover both outcomes");
+            let by_plugins = profile.scores(&mut ctx, &nodes, &filtered.feasible);
+            let mut buffers = fused::ScoreBuffers::default();
+            for attempt in 0..2 {
+                fused::scores(strategy, &ctx, &nodes, &fit, &filtered.feasible, &mut buffers);
+                assert_eq!(buffers.total, by_plugins, "attempt {attempt}, {strategy:?}");
+            }
+        }
+    }
+}
