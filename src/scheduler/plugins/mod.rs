@@ -51,29 +51,6 @@ pub trait FilterPlugin: Sync {
     fn decided_by_fit_row(&self) -> bool {
         false
     }
-    /// Filters a batch of nodes: keeps the ones that pass, in order, and records why the
-    /// others fail. One call per plugin: the loop over `filter` is compiled for each plugin,
-    /// so no node pays for a dynamic call.
-    fn filter_all(
-        &self,
-        pod: &PodContext<'_>,
-        nodes: &[Node],
-        candidates: &mut Vec<NodeId>,
-        failures: &mut BTreeMap<NodeId, Unfit>,
-    ) {
-        let mut kept = 0;
-        for i in 0..candidates.len() {
-            let id = candidates[i];
-            match self.filter(pod, &nodes[id as usize]) {
-                Ok(()) => {
-                    candidates[kept] = id;
-                    kept += 1;
-                }
-                Err(unfit) => record_failure(failures, id, unfit),
-            }
-        }
-        candidates.truncate(kept);
-    }
 }
 
 /// Out of line, so the loop over nodes that fit stays small.
