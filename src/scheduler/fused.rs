@@ -10,7 +10,7 @@
 
 use super::plugins::balanced_allocation::{balanced_score, BalancedAllocation};
 use super::plugins::node_resources_fit::{resource_fit_score, ResourceFitScore};
-use super::plugins::pod_topology_spread::PodTopologySpreadScore;
+use super::plugins::pod_topology_spread::{PodTopologySpreadScore, SpreadScorer};
 use super::plugins::taint_toleration::TaintTolerationScore;
 use super::plugins::{PodContext, ScorePlugin, MAX_NODE_SCORE};
 use crate::model::spec::{Resources, ScoringStrategy};
@@ -130,12 +130,7 @@ pub fn scores(
         }
     }
     if PodTopologySpreadScore.applies(pod) {
-        PodTopologySpreadScore.score_all(pod, nodes, feasible, spread);
-        PodTopologySpreadScore.normalize(pod, spread);
-        let weight = PodTopologySpreadScore.weight();
-        for (t, &s) in total.iter_mut().zip(spread.iter()) {
-            *t += everywhere + weight * s;
-        }
+        SpreadScorer::new(pod).add_normalized(feasible, PodTopologySpreadScore.weight(), everywhere, total, spread);
     } else {
         for t in total.iter_mut() {
             *t += everywhere;

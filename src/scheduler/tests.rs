@@ -325,7 +325,8 @@ fn the_one_pass_path_decides_and_scores_as_the_plugins_do() {
         toleration_seconds: None,
     };
     let mut tolerant = pod(1000, 1 << 30);
-    tolerant.tolerations = vec![tolerate("gpu", TaintEffect::NoSchedule), tolerate("spot", TaintEffect::PreferNoSchedule)];
+    tolerant.tolerations =
+        vec![tolerate("gpu", TaintEffect::NoSchedule), tolerate("spot", TaintEffect::PreferNoSchedule)];
     let specs = [pod(500, 1 << 30), tolerant, pod(3000, 6 << 30), PodSpec::default()];
     for spec in &specs {
         for strategy in [ScoringStrategy::LeastAllocated, ScoringStrategy::MostAllocated] {

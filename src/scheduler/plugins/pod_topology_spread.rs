@@ -4,6 +4,7 @@
 
 use super::{FilterPlugin, PodContext, ScorePlugin, Unfit, MAX_NODE_SCORE};
 use crate::model::store::{Node, NodeId};
+use crate::scheduler::cycle::SpreadConstraint;
 use crate::scheduler::topology::MISSING;
 
 pub const REASON: &str = "node(s) didn't match pod topology spread constraints";
@@ -67,6 +68,20 @@ struct SoftTerm<'c> {
 }
 
 impl SoftTerm<'_> {
+    /// Matching pods in the node's domain (the node has the key).
+    #[inline]
+    fn count_at(&self, node: NodeId) -> i64 {
+        let v = self.node_value.get(node as usize).copied().unwrap_or(0);
+        self.counts.get(v as usize).copied().unwrap_or(0)
+    }
+
+    /// The raw score when this term's count is `count` and the others add `rest`, with the
+    /// floating-point operations of `score_of` (addition commutes exactly).
+    #[inline]
+    fn raw_for_count(&self, count: i64, rest: f64) -> i64 {
+        round_half_away(score_for_count(count, self.max_skew, self.weight) + rest)
+    }
+
     /// The term's part of the score of a node that has the key.
     #[inline]
     fn part(&self, value: u32) -> f64 {
@@ -130,21 +145,32 @@ enum Shape {
     General,
     /// Two terms whose keys every node has.
     TwoComplete,
-    /// Two such terms, the second with one value shared by every node (hostname, then
-    /// the one zone): what it adds is the same everywhere.
-    VaryingThenConstant(f64),
+    /// One term varies from node to node and every node has its key; the others add the
+    /// same everywhere (`rest`: one value on every node, such as the one zone) or nothing
+    /// (a system default whose key no node has). The score is then a non-decreasing
+    /// function of one count.
+    OneVarying { term: usize, rest: f64 },
 }
 
 impl<'c> SpreadScorer<'c> {
     pub fn new(pod: &'c PodContext<'_>) -> Self {
         let terms = soft_terms(pod);
+        let system_default = pod.spread_system_default;
+        let absent = |s: &SpreadConstraint| system_default && s.index.values.is_empty();
         let complete = pod.spread_soft.iter().all(|s| s.index.complete);
-        let shape = match terms.as_slice() {
-            [a, b] if complete && a.constant.is_none() => b.constant.map_or(Shape::TwoComplete, Shape::VaryingThenConstant),
-            [_, _] if complete => Shape::TwoComplete,
+        let varying: Vec<usize> =
+            (0..terms.len()).filter(|&i| terms[i].constant.is_none() && !absent(&pod.spread_soft[i])).collect();
+        let simple =
+            pod.spread_soft.iter().zip(&terms).all(|(s, t)| absent(s) || t.constant.is_some() || s.index.complete);
+        let shape = match (terms.len(), varying.as_slice()) {
+            (1 | 2, &[term]) if simple => {
+                let rest = terms.iter().filter_map(|t| t.constant).sum::<f64>();
+                Shape::OneVarying { term, rest }
+            }
+            (2, _) if complete => Shape::TwoComplete,
             _ => Shape::General,
         };
-        SpreadScorer { terms, system_default: pod.spread_system_default, shape }
+        SpreadScorer { terms, system_default, shape }
     }
 
     /// The raw scores of the nodes with these ids (-1: a node lacks a required key), by
@@ -152,12 +178,62 @@ impl<'c> SpreadScorer<'c> {
     pub fn raw_all(&self, feasible: &[NodeId], out: &mut Vec<i64>) {
         out.clear();
         match (self.shape, self.terms.as_slice()) {
-            (Shape::VaryingThenConstant(rest), [a, _]) => out.extend(feasible.iter().map(|&id| {
-                let v = a.node_value.get(id as usize).copied().unwrap_or(0);
-                round_half_away(a.part(v) + rest)
-            })),
+            (Shape::OneVarying { term, rest }, terms) => {
+                let t = &terms[term];
+                out.extend(feasible.iter().map(|&id| t.raw_for_count(t.count_at(id), rest)));
+            }
             (Shape::TwoComplete, [a, b]) => out.extend(feasible.iter().map(|&id| score_of_two_complete(a, b, id))),
             _ => out.extend(feasible.iter().map(|&id| score_of(&self.terms, self.system_default, id))),
+        }
+    }
+
+    /// Adds `weight` times each node's normalised score, and `everywhere`, to `total` (in
+    /// the order of `feasible`), as score_all, normalize and the weighted sum would.
+    /// With one varying count, the score is a function of that count: the counts are read
+    /// once and the normalised score is looked up per distinct count.
+    pub fn add_normalized(
+        &self,
+        feasible: &[NodeId],
+        weight: i64,
+        everywhere: i64,
+        total: &mut [i64],
+        scratch: &mut Vec<i64>,
+    ) {
+        if let Some((t, rest)) = self.one_varying() {
+            scratch.clear();
+            let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+            scratch.extend(feasible.iter().map(|&id| {
+                let count = t.count_at(id);
+                lo = lo.min(count);
+                hi = hi.max(count);
+                count
+            }));
+            let (least, greatest) = (t.raw_for_count(lo, rest), t.raw_for_count(hi, rest));
+            // The raw score does not decrease with the count (the weight is positive), so
+            // the extremes of the counts give the extremes of the scores.
+            if !feasible.is_empty() && least >= 0 && hi - lo < feasible.len() as i64 {
+                let normalizer = SpreadNormalizer::new(least, greatest, feasible.len());
+                let by_count: Vec<i64> =
+                    (lo..=hi).map(|c| everywhere + weight * normalizer.apply(t.raw_for_count(c, rest))).collect();
+                for (sum, &count) in total.iter_mut().zip(scratch.iter()) {
+                    *sum += by_count.get((count - lo) as usize).copied().unwrap_or(0);
+                }
+                return;
+            }
+        }
+        self.raw_all(feasible, scratch);
+        let min = scratch.iter().map(|&s| if s < 0 { i64::MAX } else { s }).min().unwrap_or(i64::MAX);
+        let max = scratch.iter().copied().max().unwrap_or(-1);
+        let normalizer = SpreadNormalizer::new(min, max, scratch.len());
+        for (sum, &s) in total.iter_mut().zip(scratch.iter()) {
+            *sum += everywhere + weight * normalizer.apply(s);
+        }
+    }
+
+    fn one_varying(&self) -> Option<(&SoftTerm<'c>, f64)> {
+        match self.shape {
+            Shape::OneVarying { term, rest } => self.terms.get(term).map(|t| (t, rest)),
+            _ => None,
         }
     }
 }
@@ -279,7 +355,71 @@ pub fn normalizing_weights(pod: &PodContext<'_>, feasible: &[NodeId]) -> Vec<f64
 
 #[cfg(test)]
 mod tests {
-    use super::round_half_away;
+    use super::*;
+    use crate::model::spec::{PodSpec, Selector};
+    use crate::scheduler::cycle::system_default_constraints;
+    use crate::scheduler::topology::TopologyIndex;
+    use std::sync::Arc;
+
+    /// The one-pass sum (`add_normalized`, with its per-count table) equals score_all, then
+    /// normalize, then the weighted sum, for every shape of the system defaults: one zone,
+    /// no zone label, three zones, a node without a hostname, counts spread thin or wide.
+    #[test]
+    fn add_normalized_equals_score_all_then_normalize() {
+        let n = 12u32;
+        let hosts = |missing: Option<u32>| TopologyIndex {
+            node_value: (0..n).map(|i| if Some(i) == missing { MISSING } else { i }).collect(),
+            values: (0..n).map(|i| format!("h{i}")).collect(),
+            complete: missing.is_none(),
+        };
+        let zones = |count: u32| TopologyIndex {
+            node_value: (0..n).map(|i| if count == 0 { MISSING } else { i % count }).collect(),
+            values: (0..count).map(|z| format!("z{z}")).collect(),
+            complete: count > 0,
+        };
+        let spec = PodSpec::default();
+        let constraints = system_default_constraints(&Selector::default());
+        for host_missing in [None, Some(5)] {
+            for zone_count in [1, 0, 3] {
+                for host_counts in [
+                    (0..n).map(|i| i64::from(i * 7 % 5)).collect::<Vec<_>>(),
+                    (0..n).map(|i| i64::from(i) * 100).collect(),
+                ] {
+                    for system_default in [true, false] {
+                        let mut ctx = PodContext::new(&spec);
+                        let zone_counts: Vec<i64> = (0..zone_count).map(|z| i64::from(z) * 4 + 3).collect();
+                        ctx.spread_soft = vec![
+                            SpreadConstraint::new(
+                                constraints[0].clone(),
+                                Arc::new(hosts(host_missing)),
+                                Arc::new(host_counts.clone()),
+                                None,
+                                1,
+                            ),
+                            SpreadConstraint::new(
+                                constraints[1].clone(),
+                                Arc::new(zones(zone_count)),
+                                Arc::new(zone_counts),
+                                None,
+                                1,
+                            ),
+                        ];
+                        ctx.spread_system_default = system_default;
+                        let feasible: Vec<NodeId> = (0..n).filter(|i| i % 4 != 3).collect();
+                        ctx.spread_weights = normalizing_weights(&ctx, &feasible);
+                        let mut expected = Vec::new();
+                        PodTopologySpreadScore.score_all(&ctx, &[], &feasible, &mut expected);
+                        PodTopologySpreadScore.normalize(&ctx, &mut expected);
+                        let mut total = vec![1000; feasible.len()];
+                        SpreadScorer::new(&ctx).add_normalized(&feasible, 2, 300, &mut total, &mut Vec::new());
+                        let want: Vec<i64> = expected.iter().map(|s| 1300 + 2 * s).collect();
+                        let case = (host_missing, zone_count, host_counts[3], system_default);
+                        assert_eq!(total, want, "{case:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn rounding_is_half_away_from_zero_as_round() {
