@@ -45,7 +45,7 @@ pub struct Node {
 }
 
 /// A node's figures as the scheduler's filter and score loop reads them, packed in one row
-/// (80 bytes instead of the `Node`'s several cache lines), so that trying 500 nodes for a
+/// (96 bytes instead of the `Node`'s several cache lines), so that trying 500 nodes for a
 /// pod walks a dense table. Derived from the `Node`; `Store::refresh_fit` keeps it current.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NodeFit {
