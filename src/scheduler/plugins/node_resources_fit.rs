@@ -83,7 +83,7 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity <= 0 || requested > capacity {
         return 0;
     }
-    percent_of(capacity - requested, capacity)
+    (capacity - requested) * MAX_NODE_SCORE / capacity
 }
 
 #[inline]
@@ -91,26 +91,7 @@ fn most_requested(requested: i64, capacity: i64) -> i64 {
     if capacity <= 0 {
         return 0;
     }
-    percent_of(requested.min(capacity), capacity)
-}
-
-/// `part * 100 / whole` in integers, for `0 <= part <= whole`: the quotient is at most 100,
-/// so a floating-point estimate is off by at most one and one multiplication corrects it.
-/// A hardware integer division costs several times as much, twice per node scored.
-#[inline]
-pub fn percent_of(part: i64, whole: i64) -> i64 {
-    let numerator = part * MAX_NODE_SCORE;
-    if part < 0 || whole <= 0 {
-        return numerator / whole.max(1);
-    }
-    let q = (numerator as f64 / whole as f64) as i64;
-    if q * whole > numerator {
-        q - 1
-    } else if (q + 1) * whole <= numerator {
-        q + 1
-    } else {
-        q
-    }
+    requested.min(capacity) * MAX_NODE_SCORE / capacity
 }
 
 impl ScorePlugin for ResourceFitScore {
@@ -147,20 +128,4 @@ pub fn resource_fit_score(strategy: ScoringStrategy, cpu: (i64, i64), memory: (i
         ScoringStrategy::MostAllocated | ScoringStrategy::RequestedToCapacityRatio => most_requested(req, cap),
     };
     (per_resource(cpu) + per_resource(memory)) / 2
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent_of;
-
-    #[test]
-    fn percent_of_is_integer_division() {
-        let wholes = [1i64, 3, 7, 100, 999, 4000, 32_000, 1 << 30, 137_438_953_472, (1 << 50) + 3, i64::MAX / 200];
-        for whole in wholes {
-            let parts = [0, 1, whole / 3, whole / 2, whole - 1, whole, whole / 7 * 3, whole.saturating_sub(12_345)];
-            for part in parts.into_iter().filter(|p| (0..=whole).contains(p)) {
-                assert_eq!(percent_of(part, whole), part * 100 / whole, "{part} of {whole}");
-            }
-        }
-    }
 }
