@@ -35,6 +35,13 @@ fn bucket_of(value: u64) -> usize {
     (EXACT_BELOW + (magnitude as u64 - 8) * SUB_BUCKETS + (top - SUB_BUCKETS)) as usize
 }
 
+/// The middle of the bucket `value` falls in: what a percentile reports for a value of
+/// that rank (before clamping to the extremes).
+pub(super) fn bucket_middle(value: u64) -> u64 {
+    let (low, width) = bucket_range(bucket_of(value));
+    low + (width - 1) / 2
+}
+
 /// The smallest value of a bucket, and its width.
 fn bucket_range(index: usize) -> (u64, u64) {
     let index = index as u64;
