@@ -69,31 +69,37 @@ struct Waiting {
     service_time: SimDuration,
 }
 
-/// One pod's server.
+/// One pod's server. Small (80 bytes), so that a pod's server and what the simulation keeps
+/// beside it fit in one 128-byte block: a request arriving at a random pod of a large
+/// cluster then costs one trip to memory for the pod, not two or three.
 #[derive(Clone, Debug)]
 pub struct Server {
-    config: ServerConfig,
+    concurrency: u32,
+    /// `ServerConfig::queue_capacity`, at most `u32::MAX` (more than a run can hold).
+    queue_capacity: u32,
     /// In the order they started. Inline for the first two: at low load a request then
     /// touches the server's own memory only, not a separate buffer.
     in_flight: SmallVec<[Request; 2]>,
-    queue: VecDeque<Waiting>,
+    /// Allocated when a request first has to wait (an idle or lightly loaded server never
+    /// queues).
+    queue: Option<Box<VecDeque<Waiting>>>,
     draining: bool,
 }
 
 impl Server {
     pub fn new(config: ServerConfig) -> Self {
-        let config = ServerConfig { concurrency: config.concurrency.max(1), ..config };
         Server {
-            config,
+            concurrency: config.concurrency.max(1),
+            queue_capacity: u32::try_from(config.queue_capacity).unwrap_or(u32::MAX),
             // Grows as needed: a huge `concurrency` must not reserve memory up front.
             in_flight: SmallVec::new(),
-            queue: VecDeque::new(),
+            queue: None,
             draining: false,
         }
     }
 
     pub fn config(&self) -> ServerConfig {
-        self.config
+        ServerConfig { concurrency: self.concurrency, queue_capacity: self.queue_capacity as usize }
     }
 
     /// Requests being served now.
@@ -103,12 +109,12 @@ impl Server {
 
     /// Requests waiting for a worker.
     pub fn queued(&self) -> usize {
-        self.queue.len()
+        self.queue.as_ref().map_or(0, |q| q.len())
     }
 
     /// Requests the server holds, served or waiting: the L of Little's law.
     pub fn in_system(&self) -> usize {
-        self.in_flight.len() + self.queue.len()
+        self.in_flight.len() + self.queued()
     }
 
     pub fn is_draining(&self) -> bool {
@@ -129,8 +135,8 @@ impl Server {
         if self.has_free_worker() {
             return Admission::Started { done_at: self.start(request, now, service_time) };
         }
-        if self.queue.len() < self.config.queue_capacity {
-            self.queue.push_back(Waiting { request, service_time });
+        if self.queued() < self.queue_capacity as usize {
+            self.queue.get_or_insert_default().push_back(Waiting { request, service_time });
             return Admission::Queued;
         }
         Admission::Rejected(Rejection::QueueFull)
@@ -141,7 +147,8 @@ impl Server {
     pub fn complete(&mut self, id: RequestId, now: SimTime) -> Option<Completion> {
         let index = self.in_flight.iter().position(|r| r.id == id)?;
         let finished = self.in_flight.remove(index);
-        let started = self.queue.pop_front().map(|w| (w.request, self.start(w.request, now, w.service_time)));
+        let next = self.queue.as_mut().and_then(|q| q.pop_front());
+        let started = next.map(|w| (w.request, self.start(w.request, now, w.service_time)));
         Some(Completion { finished, started })
     }
 
@@ -150,7 +157,9 @@ impl Server {
     /// not draining, as a restarted container's would be.
     pub fn kill(&mut self, _now: SimTime) -> Vec<Request> {
         let mut lost: Vec<Request> = self.in_flight.drain(..).collect();
-        lost.extend(self.queue.drain(..).map(|w| w.request));
+        if let Some(q) = self.queue.as_mut() {
+            lost.extend(q.drain(..).map(|w| w.request));
+        }
         self.draining = false;
         lost
     }
@@ -167,7 +176,8 @@ impl Server {
     /// their worker until done, since a server does not notice a client leaving.
     pub fn drop_expired(&mut self, now: SimTime) -> Vec<Request> {
         let mut expired = Vec::new();
-        self.queue.retain(|w| {
+        let Some(queue) = self.queue.as_mut() else { return expired };
+        queue.retain(|w| {
             let alive = w.request.deadline > now;
             if !alive {
                 expired.push(w.request);
@@ -178,7 +188,7 @@ impl Server {
     }
 
     fn has_free_worker(&self) -> bool {
-        self.in_flight.len() < self.config.concurrency as usize
+        self.in_flight.len() < self.concurrency as usize
     }
 
     fn start(&mut self, request: Request, now: SimTime, service_time: SimDuration) -> SimTime {
