@@ -107,6 +107,8 @@ pub struct ServiceStats {
 #[derive(Clone, Debug, Default)]
 pub struct TrafficMetrics {
     pub services: Vec<ServiceStats>,
+    /// Every request. Its latencies are complete only after `finish` (the Services' join it
+    /// there).
     pub total: RequestStats,
     pub failures: BTreeMap<Failure, u64>,
     /// Whether the scenario sends traffic at all (summary fields are absent otherwise).
@@ -148,12 +150,13 @@ impl TrafficMetrics {
         self.services.iter_mut().for_each(|s| s.interval.latency.sort());
     }
 
-    /// Ends a sample interval: its latencies join the run's, and it starts afresh.
+    /// Ends a sample interval: its latencies join the run's (in order: the run's histogram
+    /// is then walked front to back), and it starts afresh.
     pub fn close_interval(&mut self) {
         for s in &mut self.services {
             if !s.interval.latency.is_empty() {
+                s.interval.latency.sort();
                 s.run.latency.merge(&s.interval.latency);
-                self.total.latency.merge(&s.interval.latency);
             }
             s.interval.reset();
         }
@@ -203,6 +206,11 @@ impl TrafficMetrics {
     /// Closes the last interval and the open spans without endpoints at the end of the run.
     pub fn finish(&mut self, end: SimTime) {
         self.close_interval();
+        // The total's latencies are every Service's (and those of requests no Service took,
+        // recorded there directly): merged once here rather than at every sample.
+        for s in &self.services {
+            self.total.latency.merge(&s.run.latency);
+        }
         for s in &mut self.services {
             if let Some(since) = s.zero_since.take() {
                 s.unavailable = s.unavailable + end.since(since);
@@ -231,6 +239,7 @@ mod tests {
         assert_eq!((m.services[0].run.requests, m.services[0].run.errors), (2, 1));
         assert_eq!(m.failures.get(&Failure::NoRoute), Some(&1));
         assert_eq!(m.services[0].run.p50_ms(), Some(12.0));
+        assert_eq!(m.total.p50_ms(), Some(12.0), "the Services' latencies join the total at the end");
     }
 
     #[test]

@@ -53,15 +53,8 @@ impl Latencies {
     /// once, front to back).
     fn spill(&mut self) {
         self.sort();
-        let mut i = 0;
-        while i < self.values.len() {
-            let v = self.values[i];
-            let run = self.values[i..].iter().take_while(|&&w| w == v).count();
-            self.histogram.record_n(v, run as u64);
-            i += run;
-        }
+        self.histogram.record_sorted(&self.values);
         self.values.clear();
-        self.sorted = true;
     }
 
     /// Puts the values in ascending order (percentiles then need no copy).
@@ -122,13 +115,10 @@ impl Latencies {
             if !self.values.is_empty() {
                 self.spill();
             }
-            let mut i = 0;
-            let values = &other.values;
-            while i < values.len() {
-                let v = values[i];
-                let run = values[i..].iter().take_while(|&&w| w == v).count();
-                self.histogram.record_n(v, run as u64);
-                i += run;
+            if other.sorted {
+                self.histogram.record_sorted(&other.values);
+            } else {
+                other.values.iter().for_each(|&v| self.histogram.record(v));
             }
         }
     }
