@@ -10,6 +10,12 @@
 //! (a one-second timer: two), through contiguous `Vec`s, instead of climbing a binary heap
 //! of a million entries with a cache miss per level. Splitting keeps a slot's order, and all
 //! events of one time always share a slot, so events of one time leave in the order they came.
+//!
+//! Memory is reused while it is still in the caches: a slot's buffer, once split, goes to a
+//! pool from which the next slot to fill takes the most recently freed one (a higher-level
+//! slot is refilled only every 16 s or 71 minutes, when its own buffer would long be out of
+//! the caches), and the ring of events at the floor starts again from its front whenever it
+//! empties (otherwise, grown large once, it walks through all its memory an event at a time).
 
 use super::time::SimTime;
 use std::collections::VecDeque;
@@ -46,6 +52,8 @@ pub struct EventQueue<E> {
     /// Bit `l` set when level `l` holds events.
     occupied_levels: u32,
     len: usize,
+    /// Empty buffers of split slots, the most recently used last.
+    pool: Vec<Vec<(u64, E)>>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -62,6 +70,7 @@ impl<E> EventQueue<E> {
             levels: (0..LEVELS).map(|_| Level::new()).collect(),
             occupied_levels: 0,
             len: 0,
+            pool: Vec::new(),
         }
     }
 
@@ -81,7 +90,13 @@ impl<E> EventQueue<E> {
         let level = ((63 - differ.leading_zeros()) / DIGIT_BITS) as usize;
         let slot = ((at >> (level as u32 * DIGIT_BITS)) as usize) & (SLOTS - 1);
         let l = &mut self.levels[level];
-        l.slots[slot].push((at, event));
+        let events = &mut l.slots[slot];
+        if events.capacity() == 0 {
+            if let Some(buffer) = self.pool.pop() {
+                *events = buffer;
+            }
+        }
+        events.push((at, event));
         l.occupied[slot / 64] |= 1 << (slot % 64);
         self.occupied_levels |= 1 << level;
     }
@@ -122,14 +137,24 @@ impl<E> EventQueue<E> {
                 self.occupied_levels &= !(1 << level);
             }
             self.floor = min;
+            if events.len() == 1 {
+                // The slot's only event is the next one: out at once, not through the floor.
+                let popped = events.pop().map(|(at, event)| (SimTime(at), event));
+                self.pool.push(events);
+                self.len -= 1;
+                return popped;
+            }
             for (at, event) in events.drain(..) {
                 self.place(at, event);
             }
-            self.levels[level].slots[slot] = events; // keep the allocation
+            self.pool.push(events); // keep the allocation, for the next slot to fill
         } else if self.floor > until.0 {
             return None;
         }
         let event = self.at_floor.pop_front()?;
+        if self.at_floor.is_empty() {
+            self.at_floor.clear(); // back to the front of its memory
+        }
         self.len -= 1;
         Some((SimTime(self.floor), event))
     }

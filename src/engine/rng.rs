@@ -49,6 +49,12 @@ impl Stream {
         self.0.random_range(0..n.max(1))
     }
 
+    /// A copy that continues from here: what it draws, this stream would draw next. For
+    /// looking ahead (to fetch memory before it is needed), never for a decision.
+    pub fn lookahead(&self) -> Stream {
+        Stream(self.0.clone())
+    }
+
     /// A uniform float in `[0, 1)`.
     pub fn unit(&mut self) -> f64 {
         self.0.random::<f64>()
@@ -63,6 +69,16 @@ impl Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lookahead_draws_what_the_stream_draws_next_and_leaves_it_alone() {
+        let mut s = Stream::new(3, Purpose::Routing);
+        s.below(10);
+        let mut ahead = s.lookahead();
+        let guessed: Vec<usize> = [1, 7, 300, 1 << 20].iter().map(|&n| ahead.below(n)).collect();
+        let drawn: Vec<usize> = [1, 7, 300, 1 << 20].iter().map(|&n| s.below(n)).collect();
+        assert_eq!(guessed, drawn);
+    }
 
     #[test]
     fn same_seed_and_purpose_give_the_same_numbers() {

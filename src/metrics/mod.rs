@@ -89,6 +89,7 @@ impl Metrics {
         if let Err(drift) = self.tally.verify(store, now) {
             panic!("the pod tally drifted from a recount at {}: {drift}", now.secs_millis());
         }
+        self.traffic.sort_intervals();
         self.timeseries.sample(store, now, &self.traffic.services, &self.tally);
         self.traffic.close_interval();
     }

@@ -2,7 +2,7 @@
 //! sample interval, and how long each Service had no endpoints.
 
 use crate::engine::{SimDuration, SimTime};
-use crate::traffic::Histogram;
+use crate::traffic::Latencies;
 use std::collections::BTreeMap;
 
 /// Why a request failed, in the words of what a client sees.
@@ -56,7 +56,7 @@ pub struct RequestStats {
     pub requests: u64,
     pub errors: u64,
     /// Latency of the requests that succeeded.
-    pub latency: Histogram,
+    pub latency: Latencies,
 }
 
 impl RequestStats {
@@ -70,7 +70,7 @@ impl RequestStats {
         self.errors += 1;
     }
 
-    /// Starts a new interval, keeping the histogram's memory.
+    /// Starts a new interval, keeping the memory.
     pub fn reset(&mut self) {
         self.requests = 0;
         self.errors = 0;
@@ -107,6 +107,8 @@ pub struct ServiceStats {
 #[derive(Clone, Debug, Default)]
 pub struct TrafficMetrics {
     pub services: Vec<ServiceStats>,
+    /// Every request. Its latencies are complete only after `finish` (the Services' join it
+    /// there).
     pub total: RequestStats,
     pub failures: BTreeMap<Failure, u64>,
     /// Whether the scenario sends traffic at all (summary fields are absent otherwise).
@@ -128,9 +130,9 @@ impl TrafficMetrics {
         }
     }
 
-    /// A success. Its latency goes into one histogram only, the Service's interval one
-    /// (folded into the run's at each sample: one cache-cold histogram per request, not
-    /// three).
+    /// A success. Its latency goes into one place only, the Service's interval list (folded
+    /// into the run's histogram at each sample: the request writes next to the previous
+    /// one, not into a cache-cold histogram, let alone three).
     pub fn success(&mut self, service: Option<usize>, latency: SimDuration) {
         match service.and_then(|s| self.services.get_mut(s)) {
             Some(s) => {
@@ -142,12 +144,19 @@ impl TrafficMetrics {
         }
     }
 
-    /// Ends a sample interval: its latencies join the run's, and it starts afresh.
+    /// Puts each interval's latencies in order, so that reading their percentiles for a
+    /// sample copies nothing.
+    pub fn sort_intervals(&mut self) {
+        self.services.iter_mut().for_each(|s| s.interval.latency.sort());
+    }
+
+    /// Ends a sample interval: its latencies join the run's (in order: the run's histogram
+    /// is then walked front to back), and it starts afresh.
     pub fn close_interval(&mut self) {
         for s in &mut self.services {
             if !s.interval.latency.is_empty() {
+                s.interval.latency.sort();
                 s.run.latency.merge(&s.interval.latency);
-                self.total.latency.merge(&s.interval.latency);
             }
             s.interval.reset();
         }
@@ -197,6 +206,11 @@ impl TrafficMetrics {
     /// Closes the last interval and the open spans without endpoints at the end of the run.
     pub fn finish(&mut self, end: SimTime) {
         self.close_interval();
+        // The total's latencies are every Service's (and those of requests no Service took,
+        // recorded there directly): merged once here rather than at every sample.
+        for s in &self.services {
+            self.total.latency.merge(&s.run.latency);
+        }
         for s in &mut self.services {
             if let Some(since) = s.zero_since.take() {
                 s.unavailable = s.unavailable + end.since(since);
@@ -225,6 +239,7 @@ mod tests {
         assert_eq!((m.services[0].run.requests, m.services[0].run.errors), (2, 1));
         assert_eq!(m.failures.get(&Failure::NoRoute), Some(&1));
         assert_eq!(m.services[0].run.p50_ms(), Some(12.0));
+        assert_eq!(m.total.p50_ms(), Some(12.0), "the Services' latencies join the total at the end");
     }
 
     #[test]

@@ -31,11 +31,17 @@ pub const RUN_MARKER: &str = "run.json";
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |f| f.write_all(bytes))
+}
+
+/// Writes `path` through a temporary file in the same folder, `fill` streaming the content
+/// into it (it buffers its own writes): the file is never held whole in memory.
+pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("output");
     let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        fill(&mut f)?;
         f.sync_all()?;
         fs::rename(&tmp, path)
     })();
@@ -56,16 +62,19 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
         _ => {}
     }
     let summary = Summary::new(scenario, outcome);
-    let files: Vec<(&str, Vec<u8>)> = vec![
-        ("summary.json", summary_json(&summary)),
-        ("timeseries.csv", csv_files::timeseries(outcome)?),
-        ("pods.csv", csv_files::pods(outcome)?),
-        ("events.csv", csv_files::events(outcome)?),
-    ];
     let mut written = Vec::new();
-    for (name, bytes) in files {
+    let path = dir.join("summary.json");
+    write_atomic(&path, &summary_json(&summary))?;
+    written.push(path);
+    type Csv = fn(&Outcome, &mut fs::File) -> io::Result<()>;
+    let csvs: [(&str, Csv); 3] = [
+        ("timeseries.csv", |o, f| csv_files::timeseries(o, f)),
+        ("pods.csv", |o, f| csv_files::pods(o, f)),
+        ("events.csv", |o, f| csv_files::events(o, f)),
+    ];
+    for (name, write) in csvs {
         let path = dir.join(name);
-        write_atomic(&path, &bytes)?;
+        write_atomic_with(&path, |f| write(outcome, f))?;
         written.push(path);
     }
     let charts_dir = dir.join("charts");

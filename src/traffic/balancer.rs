@@ -88,6 +88,25 @@ impl Balancer {
     }
 }
 
+impl Balancer {
+    /// The indexes into `len` endpoints that the next `out.len()` picks would choose if the
+    /// endpoints stayed as many, without choosing them (no draw, no turn): guesses, to fetch
+    /// memory ahead of the requests.
+    pub fn peek_ahead(&self, len: usize, stream: &Stream, out: &mut [u32]) {
+        match self.balancing {
+            Balancing::Random => {
+                let mut ahead = stream.lookahead();
+                out.iter_mut().for_each(|i| *i = ahead.below(len) as u32);
+            }
+            Balancing::RoundRobin => {
+                for (k, i) in out.iter_mut().enumerate() {
+                    *i = (self.turn.wrapping_add(k as u64) % len.max(1) as u64) as u32;
+                }
+            }
+        }
+    }
+}
+
 /// Which of an Ingress's two backends a request goes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -148,6 +167,20 @@ impl CanarySplit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peeking_ahead_guesses_the_next_picks_on_unchanged_endpoints() {
+        let endpoints: Vec<EndpointId> = (100..137).collect();
+        for balancing in [Balancing::Random, Balancing::RoundRobin] {
+            let (mut b, mut stream) = (Balancer::new(balancing), Stream::new(9, crate::engine::Purpose::Routing));
+            b.pick(&endpoints, &mut stream);
+            let mut ahead = [0u32; 5];
+            b.peek_ahead(endpoints.len(), &stream, &mut ahead);
+            let picked: Vec<EndpointId> = (0..5).map(|_| b.pick(&endpoints, &mut stream).unwrap_or(0)).collect();
+            let guessed: Vec<EndpointId> = ahead.iter().map(|&i| endpoints[i as usize]).collect();
+            assert_eq!(picked, guessed, "{balancing:?}");
+        }
+    }
     use crate::engine::Purpose;
 
     /// |observed - n p| within three binomial standard deviations.

@@ -9,13 +9,15 @@
 //! - [`server`]: one pod's workers and bounded queue: arrive, complete, kill, drain.
 //! - [`distribution`]: service times (fixed, exponential, lognormal from p50 / p99).
 //! - [`histogram`]: latencies in log-linear buckets, percentiles within 1%.
+//! - [`latencies`]: a span's latencies as values while few, as a histogram beyond (the
+//!   same percentiles either way).
 //!
 //! # How the simulation drives it
 //!
 //! Per traffic source (one `traffic:` entry) the simulation keeps an [`Arrivals`] and, per
 //! Service or Ingress backend, a [`Balancer`]; per serving pod a [`Server`] (sized from the
 //! image's `concurrency`, queue [`server::DEFAULT_QUEUE_CAPACITY`]); per Service a
-//! [`Histogram`] for the run and one per sample interval.
+//! [`Latencies`] for the run and one per sample interval.
 //!
 //! 1. At start, schedule `RequestArrival(source)` at `next_arrival(SimTime::ZERO, traffic)`.
 //! 2. On `RequestArrival(source)` at `now`: schedule the next one at
@@ -53,10 +55,12 @@ pub mod balancer;
 pub mod distribution;
 pub mod histogram;
 pub mod ingress;
+pub mod latencies;
 pub mod server;
 
 pub use arrivals::{ArrivalProcess, Arrivals, ProfileError, Rate, RateProfile, DEFAULT_DIURNAL_PERIOD};
 pub use balancer::{Backend, Balancer, Balancing, CanarySplit, EndpointId, ProxyMode};
 pub use distribution::{DistributionError, LogNormal, ServiceTime};
 pub use histogram::Histogram;
+pub use latencies::Latencies;
 pub use server::{Admission, Completion, Rejection, Request, RequestId, Server, ServerConfig};
