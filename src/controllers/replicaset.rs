@@ -20,7 +20,9 @@ pub struct PodInfo {
     pub phase: PodPhase,
     pub ready_since: Option<SimTime>,
     pub deletion_cost: i32,
-    /// Active pods of the same owner on the same node, this one included.
+    /// Active pods of the same owner on the same node, this one included. Like
+    /// `max_restarts`, read only to rank pods for deletion: a caller may leave both 0 when
+    /// there are no more active pods than replicas.
     pub colocated: usize,
     pub max_restarts: u32,
     pub created: SimTime,

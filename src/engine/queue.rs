@@ -11,8 +11,8 @@
 //! of a million entries with a cache miss per level. Splitting keeps a slot's order, and all
 //! events of one time always share a slot, so events of one time leave in the order they came.
 //!
-//! Memory is reused while it is still in the caches: a slot's buffer, once split, goes to a
-//! pool from which the next slot to fill takes the most recently freed one (a higher-level
+//! Memory is reused while it is still in the caches: a slot's buffer, once split, goes to its
+//! level's pool, from which the next slot to fill takes the most recently freed one (a higher-level
 //! slot is refilled only every 16 s or 71 minutes, when its own buffer would long be out of
 //! the caches), and the ring of events at the floor starts again from its front whenever it
 //! empties (otherwise, grown large once, it walks through all its memory an event at a time).
@@ -52,8 +52,9 @@ pub struct EventQueue<E> {
     /// Bit `l` set when level `l` holds events.
     occupied_levels: u32,
     len: usize,
-    /// Empty buffers of split slots, the most recently used last.
-    pool: Vec<Vec<(u64, E)>>,
+    /// Per level, empty buffers of its split slots, the most recently used last (a level's
+    /// slots fill to similar sizes, so a buffer rarely has to grow again).
+    pools: Vec<Vec<Vec<(u64, E)>>>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -70,7 +71,7 @@ impl<E> EventQueue<E> {
             levels: (0..LEVELS).map(|_| Level::new()).collect(),
             occupied_levels: 0,
             len: 0,
-            pool: Vec::new(),
+            pools: (0..LEVELS).map(|_| Vec::new()).collect(),
         }
     }
 
@@ -92,7 +93,7 @@ impl<E> EventQueue<E> {
         let l = &mut self.levels[level];
         let events = &mut l.slots[slot];
         if events.capacity() == 0 {
-            if let Some(buffer) = self.pool.pop() {
+            if let Some(buffer) = self.pools[level].pop() {
                 *events = buffer;
             }
         }
@@ -140,14 +141,14 @@ impl<E> EventQueue<E> {
             if events.len() == 1 {
                 // The slot's only event is the next one: out at once, not through the floor.
                 let popped = events.pop().map(|(at, event)| (SimTime(at), event));
-                self.pool.push(events);
+                self.pools[level].push(events);
                 self.len -= 1;
                 return popped;
             }
             for (at, event) in events.drain(..) {
                 self.place(at, event);
             }
-            self.pool.push(events); // keep the allocation, for the next slot to fill
+            self.pools[level].push(events); // keep the allocation, for the next slot to fill
         } else if self.floor > until.0 {
             return None;
         }

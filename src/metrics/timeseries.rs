@@ -12,6 +12,10 @@ pub struct TimeSeries {
     pub columns: Vec<String>,
     /// (kind, namespace, name) of each tracked Deployment and Argo Rollout, in column order.
     deployments: Vec<(Kind, String, String)>,
+    /// Each tracked Deployment's row as last found: ids are never reused and a row found by
+    /// name stays that name's until it is deleted, so it is looked up by name (two string
+    /// keys built and compared) only when it was not there or has been deleted.
+    found: Vec<Option<crate::model::store::DeployId>>,
     services: usize,
     /// (namespace, name) of each tracked HorizontalPodAutoscaler, in column order.
     hpas: Vec<(String, String)>,
@@ -63,6 +67,7 @@ impl TimeSeries {
         TimeSeries {
             columns,
             deployments: deployments.to_vec(),
+            found: vec![None; deployments.len()],
             services: services.len(),
             hpas: hpas.to_vec(),
             rows: Vec::new(),
@@ -93,10 +98,17 @@ impl TimeSeries {
         for i in 0..self.deployments.len() {
             let (kind, ns, name) = &self.deployments[i];
             let mut revisions: BTreeMap<i64, u32> = BTreeMap::new();
-            let found = match kind {
+            let current = self.found[i].filter(|&d| {
+                let row = &store.deployments[d as usize];
+                !row.deleted && row.rollout.is_some() == (*kind == Kind::Rollout)
+            });
+            let lookup = || match kind {
                 Kind::Rollout => store.find_rollout(ns, name),
                 _ => store.find_deployment(ns, name),
             };
+            let found = current.or_else(lookup);
+            debug_assert_eq!(found, lookup(), "the row found before is no longer {ns}/{name}'s");
+            self.found[i] = found;
             match found {
                 Some(d) => {
                     let c = match tally.deployment_counts(store, d) {

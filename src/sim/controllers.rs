@@ -236,9 +236,8 @@ impl Sim<'_> {
             return;
         }
         let now = self.kernel.now();
-        let colocated = self.colocated_counts(rs);
         let r = &self.store.replica_sets[rs as usize];
-        let pods: Vec<PodInfo> = r
+        let mut pods: Vec<PodInfo> = r
             .pods
             .iter()
             .map(|&id| {
@@ -250,12 +249,25 @@ impl Sim<'_> {
                     phase: p.phase,
                     ready_since: p.ready_since,
                     deletion_cost: p.deletion_cost,
-                    colocated: p.node.and_then(|n| colocated.get(&n).copied()).unwrap_or(0),
-                    max_restarts: p.max_container_restarts(),
+                    colocated: 0,
+                    max_restarts: 0,
                     created: p.created,
                 }
             })
             .collect();
+        // Only ranking pods for deletion reads their restarts (each pod's containers) and how
+        // crowded their nodes are (every pod of the Deployment): found only when there are
+        // more active pods than wanted, not at every sync of a 300-pod ReplicaSet.
+        let active = pods.iter().filter(|p| p.active).count();
+        if active > r.replicas.max(0) as usize {
+            let colocated = self.colocated_counts(rs);
+            for info in &mut pods {
+                let p = &self.store.pods[info.id as usize];
+                info.colocated = p.node.and_then(|n| colocated.get(&n).copied()).unwrap_or(0);
+                info.max_restarts = p.max_container_restarts();
+            }
+        }
+        let r = &self.store.replica_sets[rs as usize];
         let decision = replicaset::reconcile(r.replicas, r.min_ready_seconds, &pods, now);
         if self.narrating() {
             self.narrate_replica_set_sync(rs, &pods, &decision);

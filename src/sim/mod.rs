@@ -419,6 +419,9 @@ impl<'s> Sim<'s> {
 
     /// Lets the observers look at what the last event changed.
     fn observe(&mut self) {
+        if self.dirty.is_empty() {
+            return; // most events (requests) change no Deployment's pods
+        }
         let now = self.kernel.now();
         for d in std::mem::take(&mut self.dirty) {
             self.metrics.observe_deployment(&self.store, d, now);

@@ -189,6 +189,28 @@ impl Steps {
         })
     }
 
+    /// `time_reaching(cumulative_at(after) + units)`, the short way when Λ gets there within
+    /// the step in force at `after`: it grows by `rate` a microsecond there, so the crossing
+    /// is `after` plus `units / rate` rounded up, the same integers without Λ's large totals
+    /// (one 64-bit division instead of 128-bit products and quotients, for every arrival).
+    fn time_reaching_from(&self, after: SimTime, units: u128) -> Option<SimTime> {
+        if let Some(i) = self.step_at(after) {
+            let rate = self.steps[i].1 .0;
+            if rate > 0 {
+                let gap = match u64::try_from(units) {
+                    Ok(u) => u128::from(u.div_ceil(rate)),
+                    Err(_) => units.div_ceil(u128::from(rate)),
+                };
+                let t = u128::from(after.0) + gap;
+                // Past the next step's start, Λ crosses at another rate.
+                if self.steps.get(i + 1).is_none_or(|&(next, _)| t <= u128::from(next.0)) {
+                    return Some(SimTime(t.min(u128::from(u64::MAX)) as u64));
+                }
+            }
+        }
+        self.time_reaching(self.cumulative_at(after) + units)
+    }
+
     /// The first instant at which Λ reaches `target`, or None if the rate drops to zero
     /// for good before it does.
     fn time_reaching(&self, target: u128) -> Option<SimTime> {
@@ -302,7 +324,7 @@ impl Arrivals {
 fn poisson_by_inversion(steps: &Steps, after: SimTime, stream: &mut Stream) -> Option<SimTime> {
     let requests = standard_exponential(stream);
     let units = ((requests * UNIT as f64).round() as u128).max(1);
-    steps.time_reaching(steps.cumulative_at(after) + units)
+    steps.time_reaching_from(after, units)
 }
 
 /// The next time Λ passes a whole number of requests: at a constant 200/s that is every
@@ -336,6 +358,32 @@ fn poisson_by_thinning(d: &Diurnal, after: SimTime, stream: &mut Stream) -> Opti
 mod tests {
     use super::*;
     use crate::engine::Purpose;
+
+    #[test]
+    fn the_short_way_to_a_crossing_agrees_with_the_long_one() {
+        let r = |per_sec: u64| Rate::per_sec(per_sec);
+        let profiles = [
+            Steps::new(vec![(SimTime::ZERO, r(1))]),
+            Steps::new(vec![(secs(5), r(3)), (secs(9), Rate::ZERO), (secs(20), r(250)), (secs(21), r(7))]),
+            Steps::new(vec![(SimTime::ZERO, Rate::per(3, SimDuration::from_secs(7))), (secs(100), r(20_000))]),
+        ];
+        let mut stream = Stream::new(11, Purpose::Traffic);
+        for steps in &profiles {
+            for k in 0..3_000u64 {
+                let after = SimTime(stream.below(30_000_000) as u64 + k % 3);
+                // Gaps of every size, some right at a step's end, some past u64 units.
+                let units = match k % 5 {
+                    0 => (stream.unit() * 1e20) as u128,
+                    1 => u128::from(stream.below(1 << 40) as u64) * UNIT / (1 << 40),
+                    2 => steps.cumulative_at(secs(9)).saturating_sub(steps.cumulative_at(after)).max(1),
+                    3 => steps.cumulative_at(secs(21)).saturating_sub(steps.cumulative_at(after)).max(1),
+                    _ => 1,
+                };
+                let long = steps.time_reaching(steps.cumulative_at(after) + units);
+                assert_eq!(steps.time_reaching_from(after, units), long, "after {after:?}, {units} units");
+            }
+        }
+    }
 
     fn secs(s: u64) -> SimTime {
         SimTime(s * 1_000_000)

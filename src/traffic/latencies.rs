@@ -87,6 +87,15 @@ impl Latencies {
         self.count() == 0
     }
 
+    /// The exact mean, in microseconds (as `Histogram::mean`).
+    pub fn mean(&self) -> Option<f64> {
+        if !self.histogram.is_empty() {
+            return self.histogram.mean();
+        }
+        let sum: u128 = self.values.iter().map(|&v| u128::from(v)).sum();
+        (!self.values.is_empty()).then(|| sum as f64 / self.values.len() as f64)
+    }
+
     /// `Histogram::percentile` of the values recorded.
     pub fn percentile(&self, p: f64) -> Option<u64> {
         if !self.histogram.is_empty() {
@@ -167,6 +176,7 @@ mod tests {
 
     fn assert_same(l: &Latencies, h: &Histogram, what: &str) {
         assert_eq!(l.count(), h.count(), "{what}: count");
+        assert_eq!(l.mean(), h.mean(), "{what}: mean");
         for p in PS {
             assert_eq!(l.percentile(p), h.percentile(p), "{what}: p{p}");
         }
