@@ -45,16 +45,6 @@ impl Latencies {
         }
     }
 
-    /// The mean of the values, exact in either form (the histogram keeps their sum).
-    pub fn mean(&self) -> Option<f64> {
-        if self.histogram.is_empty() {
-            let count = self.values.len() as u64;
-            (count > 0).then(|| self.values.iter().sum::<u64>() as f64 / count as f64)
-        } else {
-            self.histogram.mean()
-        }
-    }
-
     pub fn record_duration(&mut self, latency: SimDuration) {
         self.record(latency.0);
     }
