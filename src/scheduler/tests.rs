@@ -176,6 +176,28 @@ fn the_emptier_node_wins() {
     assert_eq!(attempt(&pod(500, 1 << 30), &nodes).unwrap(), 1);
 }
 
+/// Equal nodes tie; the scheduling stream picks among them uniformly, and only among them.
+#[test]
+fn ties_are_broken_uniformly_among_the_best_nodes() {
+    let mut nodes: Vec<Node> = (0..4).map(|i| node(&format!("n{i}"), 4000, 8 << 30)).collect();
+    nodes.push(with_pod(node("busy", 4000, 8 << 30), 2000, 4 << 30));
+    for (i, n) in nodes.iter_mut().enumerate() {
+        n.id = i as NodeId;
+    }
+    let mut profile = Profile::default_profile(ScoringStrategy::LeastAllocated);
+    let fit = NodeFit::table(&nodes);
+    let mut rng = Stream::new(7, Purpose::Scheduling);
+    let mut picked = [0u32; 5];
+    for _ in 0..4000 {
+        let spec = pod(100, 1 << 20);
+        let chosen = profile.schedule(&mut PodContext::new(&spec), &nodes, &fit, &Nominations::default(), &mut rng);
+        picked[chosen.unwrap() as usize] += 1;
+    }
+    assert_eq!(picked[4], 0, "the busy node never ties with the idle ones: {picked:?}");
+    // 1,000 expected per idle node; sd ~27, so 850..1150 is more than 5 sd either way.
+    assert!(picked[..4].iter().all(|&c| (850..1150).contains(&c)), "uniform over the four idle nodes: {picked:?}");
+}
+
 #[test]
 fn nodes_to_score_follow_the_adaptive_percentage() {
     assert_eq!(num_feasible_nodes_to_find(50), 50);
