@@ -127,7 +127,8 @@ fn run(args: RunArgs) -> u8 {
         );
         return EXIT_INVALID;
     }
-    let threads = args.jobs.map_or_else(rayon::current_num_threads, |j| j as usize).min(scenarios.len().max(1));
+    // A lone scenario still gets every thread: its charts are drawn side by side.
+    let threads = args.jobs.map_or_else(rayon::current_num_threads, |j| j as usize);
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool,
         Err(e) => {

@@ -95,12 +95,18 @@ where
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
     }
     let grey = RGBColor(110, 110, 110);
+    // A label that would run into the previous one (a short rollout's start and end) goes a
+    // line lower, down to four lines, then back to the top.
+    let mut line_of_label = 0u8;
+    let mut previous_at = f64::NEG_INFINITY;
     for (at, label) in &chart.markers {
+        line_of_label = if *at - previous_at < x_max * 0.11 { (line_of_label + 1) % 4 } else { 0 };
+        previous_at = *at;
         let line = vec![(*at, 0.0), (*at, y_max)];
         ctx.draw_series(DashedLineSeries::new(line, 4, 4, grey.stroke_width(1))).map_err(err)?;
         ctx.draw_series(std::iter::once(Text::new(
             label.clone(),
-            (*at + x_max * 0.004, y_max * 0.97),
+            (*at + x_max * 0.004, y_max * (0.97 - 0.045 * f64::from(line_of_label))),
             ("sans-serif", 12).into_font().color(&grey),
         )))
         .map_err(err)?;
@@ -133,15 +139,70 @@ fn render_with(
     let mut svg = String::new();
     svg_draw(SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area())?;
     super::write_atomic(&svg_path, svg.as_bytes()).map_err(|e| e.to_string())?;
-    // The bitmap backend encodes by the file's extension, so the temporary name ends in .png.
-    let tmp = dir.join(format!(".{stem}.tmp-{}.png", std::process::id()));
-    let drawn = png_draw(BitMapBackend::new(&tmp, (WIDTH, HEIGHT)).into_drawing_area())
-        .and_then(|()| std::fs::rename(&tmp, &png_path).map_err(|e| e.to_string()));
-    if drawn.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    drawn?;
+    let mut rgb = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    png_draw(BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area())?;
+    let png = encode_png(&rgb, (WIDTH, HEIGHT))?;
+    super::write_atomic(&png_path, &png).map_err(|e| e.to_string())?;
     Ok(vec![svg_path, png_path])
+}
+
+/// A picture's PNG, pixel for pixel: indexed colour when it has at most 256 colours (a chart's
+/// lines, text and their antialiasing usually do), RGB otherwise, at the best compression. A
+/// third of the bytes of plotters' own encoder, so that a report can carry every chart inline.
+fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Default);
+    let indexed = palette_indexes(rgb);
+    let data = match &indexed {
+        Some((palette, indexes)) => {
+            encoder.set_color(png::ColorType::Indexed);
+            encoder.set_palette(palette.clone());
+            encoder.set_filter(png::FilterType::NoFilter);
+            indexes.as_slice()
+        }
+        None => {
+            encoder.set_color(png::ColorType::Rgb);
+            encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+            rgb
+        }
+    };
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer.write_image_data(data).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// The palette (colours in order of first appearance, so the same picture gives the same
+/// file) and each pixel's index into it; `None` beyond 256 colours.
+fn palette_indexes(rgb: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut index_of: std::collections::HashMap<[u8; 3], u8> = std::collections::HashMap::new();
+    let mut palette = Vec::new();
+    let mut indexes = Vec::with_capacity(rgb.len() / 3);
+    let mut last: Option<([u8; 3], u8)> = None;
+    for px in rgb.chunks_exact(3) {
+        let color = [px[0], px[1], px[2]];
+        let index = match last {
+            Some((c, i)) if c == color => i,
+            _ => {
+                let next = index_of.len();
+                let i = match index_of.get(&color) {
+                    Some(&i) => i,
+                    None => {
+                        let i = u8::try_from(next).ok()?;
+                        index_of.insert(color, i);
+                        palette.extend_from_slice(&color);
+                        i
+                    }
+                };
+                last = Some((color, i));
+                i
+            }
+        };
+        indexes.push(index);
+    }
+    Some((palette, indexes))
 }
 
 /// One variant of a sweep chart: its runs' values (in seed order), their mean and 95% CI.
@@ -395,4 +456,53 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
         markers: Vec::new(),
     });
     charts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(png_bytes: &[u8]) -> (png::ColorType, Vec<u8>) {
+        let mut decoder = png::Decoder::new(png_bytes);
+        decoder.set_transformations(png::Transformations::EXPAND);
+        let mut reader = decoder.read_info().expect("a PNG we wrote");
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        let frame = reader.next_frame(&mut pixels).expect("its one frame");
+        pixels.truncate(frame.buffer_size());
+        (reader.info().color_type, pixels)
+    }
+
+    #[test]
+    fn a_chart_is_stored_indexed_pixel_for_pixel_and_small() {
+        let chart = Chart {
+            file_stem: "t".into(),
+            title: "ready pods".into(),
+            y_label: "pods".into(),
+            series: vec![Series {
+                label: "ready".into(),
+                points: (0..600).map(|i| (f64::from(i), f64::from(i % 37))).collect(),
+                dashed: false,
+            }],
+            y_max: None,
+            markers: vec![(120.0, "rollout".into())],
+        };
+        register_font();
+        let mut rgb = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+        draw(BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area(), &chart).expect("drawn");
+        let png = encode_png(&rgb, (WIDTH, HEIGHT)).expect("encoded");
+        let (color, pixels) = decode(&png);
+        assert_eq!(color, png::ColorType::Indexed, "a chart has few colours");
+        assert!(pixels == rgb, "the PNG holds exactly the pixels drawn");
+        assert!(png.len() < 60_000, "a chart's PNG is {} bytes", png.len());
+    }
+
+    #[test]
+    fn a_picture_of_many_colours_is_stored_as_rgb_pixel_for_pixel() {
+        let rgb: Vec<u8> =
+            (0..64u32 * 64).flat_map(|i| [(i % 256) as u8, (i / 256) as u8, (i * 7 % 251) as u8]).collect();
+        let png = encode_png(&rgb, (64, 64)).expect("encoded");
+        let (color, pixels) = decode(&png);
+        assert_eq!(color, png::ColorType::Rgb);
+        assert!(pixels == rgb);
+    }
 }

@@ -9,6 +9,7 @@ mod sweep_report;
 
 use crate::model::spec::Scenario;
 use crate::sim::Outcome;
+use rayon::prelude::*;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -79,12 +80,21 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
     }
     let charts_dir = dir.join("charts");
     fs::create_dir_all(&charts_dir)?;
+    // Charts are drawn side by side on the run's threads (`--jobs`); each is its own files,
+    // and they are listed in order, so the outputs do not depend on the number of threads.
+    let run_charts = charts::run_charts(outcome);
+    let rendered: Vec<io::Result<(Vec<PathBuf>, Vec<u8>)>> = run_charts
+        .par_iter()
+        .map(|chart| {
+            let paths = charts::render(&charts_dir, chart)
+                .map_err(|e| io::Error::other(format!("chart {}: {e}", chart.file_stem)))?;
+            Ok((paths, fs::read(charts_dir.join(format!("{}.png", chart.file_stem)))?))
+        })
+        .collect();
     let mut pngs = Vec::new();
-    for chart in charts::run_charts(outcome) {
-        let paths = charts::render(&charts_dir, &chart)
-            .map_err(|e| io::Error::other(format!("chart {}: {e}", chart.file_stem)))?;
-        let png = charts_dir.join(format!("{}.png", chart.file_stem));
-        pngs.push((chart.file_stem.clone(), chart.title.clone(), fs::read(&png)?));
+    for (chart, result) in run_charts.iter().zip(rendered) {
+        let (paths, png) = result?;
+        pngs.push((chart.file_stem.clone(), chart.title.clone(), png));
         written.extend(paths);
     }
     let path = dir.join("report.html");

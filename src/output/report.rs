@@ -8,7 +8,7 @@
 //!
 //! A large run's page holds a bounded part of the run (`caps`): at most 2,000 events, 60
 //! nodes and 3,000 pod bars in the timeline, and every chart inline only when they fit in
-//! 1 MiB (otherwise the cluster-wide ones, the others shown from `charts/` beside the page),
+//! 4 MiB (otherwise the cluster-wide ones, the others shown from `charts/` beside the page),
 //! each cut said on the page. Small runs are under every cap and embed everything.
 
 mod caps;

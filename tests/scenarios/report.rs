@@ -208,3 +208,40 @@ fn a_small_run_embeds_every_event_pod_node_and_chart() {
         assert!(!html.contains(cut), "a small run's page says {cut}");
     }
 }
+
+/// 14 Deployments with a Service and traffic each: more objects than charts are drawn for
+/// (12 Deployments, 12 Services), so the page carries the most charts a run can have.
+fn most_charts_scenario() -> String {
+    let mut yaml = String::from(
+        "name: most-charts\nseed: 3\nduration: 2m\nsample: 10s\ncluster:\n  nodes:\n    - {name: node, count: 3, capacity: {cpu: '16', memory: 64Gi, pods: 110}}\nobjects:\n",
+    );
+    let mut traffic = String::from("traffic:\n");
+    for i in 0..14 {
+        yaml.push_str(&format!(
+            "  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {{name: app-{i}}}\n    spec:\n      replicas: 2\n      selector: {{matchLabels: {{app: app-{i}}}}}\n      template:\n        metadata: {{labels: {{app: app-{i}}}}}\n        spec: {{containers: [{{name: app, image: 'app:1', resources: {{requests: {{cpu: 100m}}}}}}]}}\n  - apiVersion: v1\n    kind: Service\n    metadata: {{name: app-{i}}}\n    spec: {{selector: {{app: app-{i}}}, ports: [{{port: 80}}]}}\n"
+        ));
+        traffic.push_str(&format!("  - {{target: service/app-{i}, rate: 5/s}}\n"));
+    }
+    yaml + &traffic
+}
+
+#[test]
+fn a_run_with_the_most_charts_still_embeds_every_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = dir.path().join("most-charts.yaml");
+    std::fs::write(&scenario, most_charts_scenario()).expect("write the scenario");
+    run(&scenario, dir.path(), "2");
+    let run_dir = dir.path().join("most-charts");
+    let html = std::fs::read_to_string(run_dir.join("report.html")).expect("report.html");
+    let pngs: Vec<std::path::PathBuf> = std::fs::read_dir(run_dir.join("charts"))
+        .expect("charts")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    // pods, allocation, 12 Deployments, 12 Services x availability, requests, latency.
+    assert_eq!(pngs.len(), 2 + 12 + 12 * 3);
+    assert_eq!(html.matches("src=\"data:image/png;base64,").count(), pngs.len(), "every chart is in the page");
+    assert!(!html.contains("id=\"charts-cap\"") && !html.contains("not embedded"));
+    let bytes: u64 = pngs.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum();
+    assert!(bytes < 3 << 20, "50 charts take {bytes} bytes of PNG");
+}

@@ -1,5 +1,5 @@
 //! What a run's report.html embeds when the run is large: the caps that keep the page light
-//! (a few hundred kilobytes of data, a canvas of at most 60 node rows, at most 1 MiB of
+//! (a few hundred kilobytes of data, a canvas of at most 60 node rows, at most 4 MiB of
 //! inline chart images) however many pods and events the run had. Small runs are under every cap
 //! and embed everything. Pure functions over counts, so that each choice is deterministic
 //! (input order and `BTreeMap` order only) and tested on its own.
@@ -13,9 +13,10 @@ pub const EVENT_BUDGET: usize = 2_000;
 pub const MAX_TIMELINE_NODES: usize = 60;
 /// ...and at most this many pod bars (pods.csv has every pod).
 pub const MAX_TIMELINE_PODS: usize = 3_000;
-/// Charts are embedded as PNG while their bytes add up to at most this much (every example
-/// scenario's charts fit); the others are shown from the run's `charts/` folder.
-pub const INLINE_CHART_BYTES: usize = 1 << 20;
+/// Charts are embedded as PNG while their bytes add up to at most this much; the others are
+/// shown from the run's `charts/` folder. At about 40 KB a chart, and at most 12 Deployments'
+/// and 12 Services' charts drawn, every run's charts fit (a 5,000-node day's 50 take 2 MB).
+pub const INLINE_CHART_BYTES: usize = 4 << 20;
 
 /// Indices into `records` of the events the page embeds, in time order: every event when
 /// they fit in `budget`.
