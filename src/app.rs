@@ -127,8 +127,10 @@ fn run(args: RunArgs) -> u8 {
         );
         return EXIT_INVALID;
     }
-    // A lone scenario still gets every thread: its charts are drawn side by side.
-    let threads = args.jobs.map_or_else(rayon::current_num_threads, |j| j as usize);
+    let jobs = args.jobs.map_or_else(rayon::current_num_threads, |j| j as usize);
+    let threads = jobs.min(scenarios.len().max(1));
+    // The threads no scenario takes draw charts: a lone scenario's charts are drawn side by side.
+    let chart_threads = (jobs / scenarios.len().max(1)).max(1);
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool,
         Err(e) => {
@@ -144,7 +146,7 @@ fn run(args: RunArgs) -> u8 {
             .map(|(i, s)| {
                 let observe = crate::Observe { watch: args.watch, narrate: args.narrate, profile: args.profile };
                 let control = crate::Control { stop: Some(interrupt.flag()), max_events: args.max_events };
-                run_one(s, &args.out, threads, &progress.done_us[i], observe, control)
+                run_one(s, &args.out, (threads, chart_threads), &progress.done_us[i], observe, control)
             })
             .collect()
     });
@@ -204,7 +206,7 @@ enum RunResult {
 fn run_one(
     s: &Scenario,
     out: &std::path::Path,
-    threads: usize,
+    (threads, chart_threads): (usize, usize),
     done_us: &AtomicU64,
     observe: crate::Observe,
     control: crate::Control<'_>,
@@ -221,7 +223,7 @@ fn run_one(
     }
     let wall = started.elapsed().as_secs_f64();
     let dir = out.join(&s.name);
-    let info = RunInfo { wall_time_s: wall, threads, sweep_hash: None };
+    let info = RunInfo { wall_time_s: wall, threads, chart_threads, sweep_hash: None };
     if let Err(e) = write_run(&dir, s, &outcome, &info) {
         return RunResult::Failed(format!("{}: cannot write output: {e}", dir.display()));
     }

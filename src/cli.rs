@@ -103,7 +103,7 @@ pub struct RunArgs {
     /// Override every scenario's seed
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// Threads to run scenarios on (default: all cores)
+    /// Threads to run scenarios on, and to draw charts on when there are fewer scenarios (default: all cores)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
     /// Override a field: `deployment/web.spec.replicas=20`, `duration=30m`

@@ -176,7 +176,8 @@ fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> Run
         None => {}
     }
     let wall = started.elapsed().as_secs_f64();
-    let info = RunInfo { wall_time_s: wall, threads: opts.threads, sweep_hash: Some(sweep.hash.clone()) };
+    let info =
+        RunInfo { wall_time_s: wall, threads: opts.threads, chart_threads: 1, sweep_hash: Some(sweep.hash.clone()) };
     match write_run(&dir, &s, &outcome, &info) {
         Ok(_) => RunEnd::Written(summary_json(&Summary::new(&s, &outcome))),
         Err(e) => RunEnd::Failed(format!("{}: cannot write output: {e}", dir.display())),
@@ -197,10 +198,9 @@ pub fn write_comparison(sweep_dir: &Path, c: &Comparison) -> std::io::Result<Vec
     std::fs::create_dir_all(&charts)?;
     let mut pngs = Vec::new();
     for chart in &c.charts {
-        let paths = render_sweep(&charts, chart)
+        let (paths, png) = render_sweep(&charts, chart)
             .map_err(|e| std::io::Error::other(format!("chart {}: {e}", chart.file_stem)))?;
-        let png = charts.join(format!("{}.png", chart.file_stem));
-        pngs.push((chart.file_stem.clone(), chart.title.clone(), std::fs::read(&png)?));
+        pngs.push((chart.file_stem.clone(), chart.title.clone(), png));
         written.extend(paths);
     }
     let path = sweep_dir.join("report.html");

@@ -121,8 +121,11 @@ where
     root.present().map_err(err)
 }
 
+/// A chart's files written and its PNG's bytes (for the report).
+pub type Rendered = (Vec<PathBuf>, Vec<u8>);
+
 /// Renders `chart` as `<dir>/<stem>.svg` and `.png` (written to temporary names first).
-pub fn render(dir: &Path, chart: &Chart) -> Result<Vec<PathBuf>, String> {
+pub fn render(dir: &Path, chart: &Chart) -> Result<Rendered, String> {
     render_with(dir, &chart.file_stem, |root| draw(root, chart), |root| draw(root, chart))
 }
 
@@ -132,7 +135,7 @@ fn render_with(
     stem: &str,
     svg_draw: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
     png_draw: impl FnOnce(DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
-) -> Result<Vec<PathBuf>, String> {
+) -> Result<Rendered, String> {
     register_font();
     let svg_path = dir.join(format!("{stem}.svg"));
     let png_path = dir.join(format!("{stem}.png"));
@@ -143,12 +146,12 @@ fn render_with(
     png_draw(BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area())?;
     let png = encode_png(&rgb, (WIDTH, HEIGHT))?;
     super::write_atomic(&png_path, &png).map_err(|e| e.to_string())?;
-    Ok(vec![svg_path, png_path])
+    Ok((vec![svg_path, png_path], png))
 }
 
 /// A picture's PNG, pixel for pixel: indexed colour when it has at most 256 colours (a chart's
-/// lines, text and their antialiasing usually do), RGB otherwise, at the best compression. A
-/// third of the bytes of plotters' own encoder, so that a report can carry every chart inline.
+/// lines, text and their antialiasing usually do), RGB otherwise. About a quarter of the bytes
+/// of plotters' own encoder, so that a report can carry every chart inline.
 fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
@@ -222,7 +225,7 @@ pub struct SweepChart {
 }
 
 /// Renders a sweep chart as `<dir>/<stem>.svg` and `.png`.
-pub fn render_sweep(dir: &Path, chart: &SweepChart) -> Result<Vec<PathBuf>, String> {
+pub fn render_sweep(dir: &Path, chart: &SweepChart) -> Result<Rendered, String> {
     render_with(dir, &chart.file_stem, |root| draw_sweep(root, chart), |root| draw_sweep(root, chart))
 }
 
@@ -455,7 +458,24 @@ pub fn run_charts(outcome: &Outcome) -> Vec<Chart> {
         y_max: Some(1.0),
         markers: Vec::new(),
     });
+    unique_stems(&mut charts);
     charts
+}
+
+/// Gives each chart its own file: names differ only by `:` and `-` (Deployment `shop:web` in
+/// namespace shop, `shop-web` in default) keep the first and number the others, `-2`, `-3`,
+/// in the charts' order.
+fn unique_stems(charts: &mut [Chart]) {
+    let mut used = std::collections::BTreeSet::new();
+    for chart in charts {
+        let mut stem = chart.file_stem.clone();
+        let mut n = 1;
+        while !used.insert(stem.clone()) {
+            n += 1;
+            stem = format!("{}-{n}", chart.file_stem);
+        }
+        chart.file_stem = stem;
+    }
 }
 
 #[cfg(test)]
@@ -494,6 +514,24 @@ mod tests {
         assert_eq!(color, png::ColorType::Indexed, "a chart has few colours");
         assert!(pixels == rgb, "the PNG holds exactly the pixels drawn");
         assert!(png.len() < 60_000, "a chart's PNG is {} bytes", png.len());
+    }
+
+    #[test]
+    fn charts_whose_names_collide_get_files_of_their_own() {
+        let chart = |stem: &str| Chart {
+            file_stem: stem.into(),
+            title: String::new(),
+            y_label: String::new(),
+            series: vec![],
+            y_max: None,
+            markers: vec![],
+        };
+        // Deployment shop:web and default/shop-web; a name that already ends in -2.
+        let mut charts =
+            vec![chart("deployment-shop-web"), chart("x-2"), chart("deployment-shop-web"), chart("x"), chart("x")];
+        unique_stems(&mut charts);
+        let stems: Vec<&str> = charts.iter().map(|c| c.file_stem.as_str()).collect();
+        assert_eq!(stems, ["deployment-shop-web", "x-2", "deployment-shop-web-2", "x", "x-3"]);
     }
 
     #[test]

@@ -9,7 +9,6 @@ mod sweep_report;
 
 use crate::model::spec::Scenario;
 use crate::sim::Outcome;
-use rayon::prelude::*;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -22,6 +21,8 @@ pub use sweep_report::sweep_report;
 pub struct RunInfo {
     pub wall_time_s: f64,
     pub threads: usize,
+    /// Threads to draw the run's charts on (`--jobs` when it is the only run, else 1).
+    pub chart_threads: usize,
     /// A sweep's run: the sweep's hash (`Sweep::hash`), which `sweep --resume` checks so that
     /// it never keeps a run of another version of the scenario.
     pub sweep_hash: Option<String>,
@@ -52,6 +53,34 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut fs::File) -> io::Re
     result
 }
 
+/// Draws the charts, each to its own files, on up to `threads` threads of its own (plain
+/// threads: a rayon worker waiting here could take up another run's whole simulation).
+/// Results come back in the charts' order, so nothing depends on the number of threads.
+fn render_charts(dir: &Path, list: &[charts::Chart], threads: usize) -> Vec<Result<charts::Rendered, String>> {
+    let threads = threads.clamp(1, list.len().max(1));
+    if threads == 1 {
+        return list.iter().map(|chart| charts::render(dir, chart)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(chart) = list.get(i) else { break mine };
+                        mine.push((i, charts::render(dir, chart)));
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
 /// Writes every file of one run into `dir` and returns their paths. `run.json` comes last:
 /// with `--profile` it can tell how long writing the others took, and its presence marks
 /// the run as complete (`sweep --resume`), so an older one is removed first.
@@ -80,20 +109,11 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
     }
     let charts_dir = dir.join("charts");
     fs::create_dir_all(&charts_dir)?;
-    // Charts are drawn side by side on the run's threads (`--jobs`); each is its own files,
-    // and they are listed in order, so the outputs do not depend on the number of threads.
     let run_charts = charts::run_charts(outcome);
-    let rendered: Vec<io::Result<(Vec<PathBuf>, Vec<u8>)>> = run_charts
-        .par_iter()
-        .map(|chart| {
-            let paths = charts::render(&charts_dir, chart)
-                .map_err(|e| io::Error::other(format!("chart {}: {e}", chart.file_stem)))?;
-            Ok((paths, fs::read(charts_dir.join(format!("{}.png", chart.file_stem)))?))
-        })
-        .collect();
+    let rendered = render_charts(&charts_dir, &run_charts, info.chart_threads);
     let mut pngs = Vec::new();
     for (chart, result) in run_charts.iter().zip(rendered) {
-        let (paths, png) = result?;
+        let (paths, png) = result.map_err(|e| io::Error::other(format!("chart {}: {e}", chart.file_stem)))?;
         pngs.push((chart.file_stem.clone(), chart.title.clone(), png));
         written.extend(paths);
     }

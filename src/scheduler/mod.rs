@@ -284,6 +284,7 @@ impl Profile {
         // One draw per decision, uniform over the nodes sharing the highest total: the same
         // distribution as kube-scheduler's reservoir sampling (a draw per tied node), at a
         // fraction of the cost when hundreds of empty nodes tie.
+        debug_assert_eq!(totals.len(), feasible.len(), "a total per feasible node");
         let best_score = totals.iter().copied().max().unwrap_or(i64::MIN);
         let ties = totals.iter().filter(|&&s| s == best_score).count();
         let pick = if ties > 1 { rng.below(ties) } else { 0 };

@@ -210,7 +210,7 @@ fn a_small_run_embeds_every_event_pod_node_and_chart() {
 }
 
 /// 14 Deployments with a Service and traffic each: more objects than charts are drawn for
-/// (12 Deployments, 12 Services), so the page carries the most charts a run can have.
+/// (12 Deployments, 12 Services), so the page carries every chart a run without HPAs can have.
 fn most_charts_scenario() -> String {
     let mut yaml = String::from(
         "name: most-charts\nseed: 3\nduration: 2m\nsample: 10s\ncluster:\n  nodes:\n    - {name: node, count: 3, capacity: {cpu: '16', memory: 64Gi, pods: 110}}\nobjects:\n",

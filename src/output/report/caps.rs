@@ -14,8 +14,8 @@ pub const MAX_TIMELINE_NODES: usize = 60;
 /// ...and at most this many pod bars (pods.csv has every pod).
 pub const MAX_TIMELINE_PODS: usize = 3_000;
 /// Charts are embedded as PNG while their bytes add up to at most this much; the others are
-/// shown from the run's `charts/` folder. At about 40 KB a chart, and at most 12 Deployments'
-/// and 12 Services' charts drawn, every run's charts fit (a 5,000-node day's 50 take 2 MB).
+/// shown from the run's `charts/` folder. At about 40 KB a chart, and at most 62 charts drawn
+/// (12 Deployments, 12 Services, 12 HPAs), every run's charts fit.
 pub const INLINE_CHART_BYTES: usize = 4 << 20;
 
 /// Indices into `records` of the events the page embeds, in time order: every event when
