@@ -9,13 +9,15 @@
 //! (and the empty Deployment) and nothing else. It is the part of `schedule_pods/N` that
 //! does not depend on the pods, so placement alone costs the difference:
 //! pods placed per second by the scheduler = 1,000 / (schedule_pods/N - setup_only/N).
-//! benches/RESULTS.md reports both figures.
+//! `place_pods/N` measures that difference directly, iteration by iteration, so its
+//! throughput line is the scheduler's pods per second. benches/RESULTS.md reports them.
 //!
 //!   cargo bench --bench scheduler
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const PODS: u64 = 1_000;
 
@@ -61,6 +63,30 @@ fn scheduling(c: &mut Criterion) {
     for nodes in [100u32, 1_000, 5_000] {
         let s = scenario(nodes, 0);
         group.bench_with_input(BenchmarkId::from_parameter(nodes), &s, |b, s| b.iter(|| kubesim::simulate(s, None)));
+    }
+    group.finish();
+    // Placement alone, measured directly: each iteration times the whole run and the same
+    // cluster with no pods, one after the other, and counts the difference, so criterion's
+    // throughput line is the scheduler's pods per second.
+    let mut group = c.benchmark_group("place_pods");
+    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
+    for nodes in [100u32, 1_000, 5_000] {
+        let (full, empty) = (scenario(nodes, PODS), scenario(nodes, 0));
+        group.throughput(Throughput::Elements(PODS));
+        group.bench_function(BenchmarkId::from_parameter(nodes), |b| {
+            b.iter_custom(|iters| {
+                let mut placing = Duration::ZERO;
+                for _ in 0..iters {
+                    let started = Instant::now();
+                    black_box(kubesim::simulate(&full, None));
+                    let whole = started.elapsed();
+                    let started = Instant::now();
+                    black_box(kubesim::simulate(&empty, None));
+                    placing += whole.saturating_sub(started.elapsed());
+                }
+                placing
+            });
+        });
     }
     group.finish();
 }
