@@ -20,9 +20,9 @@ pub use shard::{
     manifest_json as shard_manifest, merge, read_manifests, select_shard, Manifest, MergeError, Shard, ShardSource,
 };
 
+use crate::engine::hash::Fnv;
 use crate::model::spec::Scenario;
-use crate::output::charts::render_sweep;
-use crate::output::{summary_json, write_atomic, write_run, RunInfo, Summary};
+use crate::output::{render_charts, summary_json, write_atomic, write_run, RunInfo, Summary};
 use crate::scenario::Loaded;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -196,50 +196,10 @@ pub fn write_comparison(sweep_dir: &Path, c: &Comparison) -> std::io::Result<Vec
     }
     let charts = sweep_dir.join("charts");
     std::fs::create_dir_all(&charts)?;
-    let mut pngs = Vec::new();
-    for chart in &c.charts {
-        let (paths, png) = render_sweep(&charts, chart)
-            .map_err(|e| std::io::Error::other(format!("chart {}: {e}", chart.file_stem)))?;
-        pngs.push((chart.file_stem.clone(), chart.title.clone(), png));
-        written.extend(paths);
-    }
+    let (pngs, paths) = render_charts(&charts, &c.charts, 1)?;
+    written.extend(paths);
     let path = sweep_dir.join("report.html");
     write_atomic(&path, &crate::output::sweep_report(&c.json, &pngs))?;
     written.push(path);
     Ok(written)
-}
-
-/// FNV-1a, 64 bits: a hash that is the same on every machine and in every Rust release.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fnv_matches_the_reference_values() {
-        let hash = |s: &str| {
-            let mut h = Fnv::default();
-            h.write(s.as_bytes());
-            h.0
-        };
-        assert_eq!(hash(""), 0xcbf29ce484222325);
-        assert_eq!(hash("a"), 0xaf63dc4c8601ec8c);
-        assert_eq!(hash("foobar"), 0x85944171f73967e8);
-    }
 }

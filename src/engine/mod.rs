@@ -1,6 +1,7 @@
 //! The discrete-event kernel. It knows nothing of Kubernetes: a virtual clock, an event
 //! queue with a stable tie-break, and seeded random streams.
 
+pub mod hash;
 pub mod queue;
 pub mod rng;
 pub mod time;

@@ -28,8 +28,16 @@ impl SimTime {
 
     /// Seconds with millisecond precision, as the CSV files print them: `12.345`.
     pub fn secs_millis(self) -> String {
+        let mut out = String::new();
+        self.write_secs_millis(&mut out);
+        out
+    }
+
+    /// `secs_millis`, appended to `out` (no allocation of its own).
+    pub fn write_secs_millis(self, out: &mut String) {
+        use std::fmt::Write as _;
         let millis = self.0 / 1_000;
-        format!("{}.{:03}", millis / 1_000, millis % 1_000)
+        let _ = write!(out, "{}.{:03}", millis / 1_000, millis % 1_000);
     }
 
     /// Time since `earlier`, zero if `earlier` is later.

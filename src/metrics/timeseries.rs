@@ -35,11 +35,18 @@ const CLUSTER_SERIES: [&str; 5] =
 
 /// How an object is named in a column: `web`, or `ns:web` outside the default namespace.
 pub fn column_name(namespace: &str, name: &str) -> String {
-    if namespace == "default" {
-        name.to_string()
-    } else {
-        format!("{namespace}:{name}")
+    let mut out = String::new();
+    write_column_name(&mut out, namespace, name);
+    out
+}
+
+/// `column_name`, appended to `out` (no allocation of its own).
+pub fn write_column_name(out: &mut String, namespace: &str, name: &str) {
+    if namespace != "default" {
+        out.push_str(namespace);
+        out.push(':');
     }
+    out.push_str(name);
 }
 
 impl TimeSeries {

@@ -902,44 +902,45 @@ impl Store {
 
     /// The object that a pod's row names as its owner: `deployment/web` or `replicaset/x`.
     pub fn owner_ref(&self, pod: &Pod) -> Option<ObjectRef> {
+        self.owner_names(pod).map(|(kind, namespace, name)| ObjectRef {
+            kind,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        })
+    }
+
+    /// `owner_ref`'s kind, namespace and name, borrowed (for a row per pod, without copies).
+    pub fn owner_names(&self, pod: &Pod) -> Option<(super::spec::Kind, &str, &str)> {
         use super::spec::Kind;
-        let rs = match pod.owner? {
-            PodOwner::ReplicaSet(rs) => rs,
+        Some(match pod.owner? {
             PodOwner::Job(j) => {
                 let j = &self.jobs[j as usize];
-                return Some(ObjectRef { kind: Kind::Job, namespace: j.namespace.clone(), name: j.name.clone() });
+                (Kind::Job, &j.namespace, &j.name)
             }
             PodOwner::DaemonSet(ds) => {
                 let ds = &self.daemon_sets[ds as usize];
-                return Some(ObjectRef {
-                    kind: Kind::DaemonSet,
-                    namespace: ds.namespace.clone(),
-                    name: ds.name.clone(),
-                });
+                (Kind::DaemonSet, &ds.namespace, &ds.name)
             }
             PodOwner::StatefulSet(ss) => {
                 let ss = &self.stateful_sets[ss as usize];
-                return Some(ObjectRef {
-                    kind: Kind::StatefulSet,
-                    namespace: ss.namespace.clone(),
-                    name: ss.name.clone(),
-                });
+                (Kind::StatefulSet, &ss.namespace, &ss.name)
             }
-        };
-        let rs = &self.replica_sets[rs as usize];
-        Some(match rs.owner {
-            Some(d) => {
-                let d = &self.deployments[d as usize];
-                ObjectRef { kind: d.kind(), namespace: d.namespace.clone(), name: d.name.clone() }
+            PodOwner::ReplicaSet(rs) => {
+                let rs = &self.replica_sets[rs as usize];
+                match rs.owner {
+                    Some(d) => {
+                        let d = &self.deployments[d as usize];
+                        (d.kind(), &d.namespace, &d.name)
+                    }
+                    None => {
+                        let kind = match rs.kind {
+                            RsKind::ReplicaSet => Kind::ReplicaSet,
+                            RsKind::ReplicationController => Kind::ReplicationController,
+                        };
+                        (kind, &rs.namespace, &rs.name)
+                    }
+                }
             }
-            None => ObjectRef {
-                kind: match rs.kind {
-                    RsKind::ReplicaSet => Kind::ReplicaSet,
-                    RsKind::ReplicationController => Kind::ReplicationController,
-                },
-                namespace: rs.namespace.clone(),
-                name: rs.name.clone(),
-            },
         })
     }
 }

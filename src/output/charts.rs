@@ -124,9 +124,24 @@ where
 /// A chart's files written and its PNG's bytes (for the report).
 pub type Rendered = (Vec<PathBuf>, Vec<u8>);
 
-/// Renders `chart` as `<dir>/<stem>.svg` and `.png` (written to temporary names first).
-pub fn render(dir: &Path, chart: &Chart) -> Result<Rendered, String> {
-    render_with(dir, &chart.file_stem, |root| draw(root, chart), |root| draw(root, chart))
+/// A chart that can be drawn to its files: a run's or a sweep's.
+pub trait Drawable {
+    fn file_stem(&self) -> &str;
+    fn title(&self) -> &str;
+    /// Renders it as `<dir>/<stem>.svg` and `.png` (written to temporary names first).
+    fn render(&self, dir: &Path) -> Result<Rendered, String>;
+}
+
+impl Drawable for Chart {
+    fn file_stem(&self) -> &str {
+        &self.file_stem
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn render(&self, dir: &Path) -> Result<Rendered, String> {
+        render_with(dir, &self.file_stem, |root| draw(root, self), |root| draw(root, self))
+    }
 }
 
 /// Draws one picture twice, as SVG and as PNG, each written to a temporary name and renamed.
@@ -224,9 +239,16 @@ pub struct SweepChart {
     pub columns: Vec<SweepColumn>,
 }
 
-/// Renders a sweep chart as `<dir>/<stem>.svg` and `.png`.
-pub fn render_sweep(dir: &Path, chart: &SweepChart) -> Result<Rendered, String> {
-    render_with(dir, &chart.file_stem, |root| draw_sweep(root, chart), |root| draw_sweep(root, chart))
+impl Drawable for SweepChart {
+    fn file_stem(&self) -> &str {
+        &self.file_stem
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn render(&self, dir: &Path) -> Result<Rendered, String> {
+        render_with(dir, &self.file_stem, |root| draw_sweep(root, self), |root| draw_sweep(root, self))
+    }
 }
 
 /// The y range of a sweep chart: every value and interval, with a margin.

@@ -3,8 +3,7 @@
 //! and no file is ever held whole in memory (a 150,000-pod day writes about 170 MB).
 
 use crate::engine::SimTime;
-use crate::model::spec::Kind;
-use crate::model::store::{ContainerState, Pod, PodOwner, RsKind, Store};
+use crate::model::store::ContainerState;
 use crate::sim::Outcome;
 use std::fmt::Write as _;
 use std::io;
@@ -20,17 +19,11 @@ fn finish<W: io::Write>(mut w: csv::Writer<W>) -> io::Result<()> {
     w.flush()
 }
 
-/// `SimTime::secs_millis`, into `buf`.
-fn secs_millis(buf: &mut String, t: SimTime) {
-    let millis = t.as_micros() / 1_000;
-    let _ = write!(buf, "{}.{:03}", millis / 1_000, millis % 1_000);
-}
-
 /// A time field: seconds with millisecond precision, empty for never.
 fn time_field<W: io::Write>(w: &mut csv::Writer<W>, buf: &mut String, t: Option<SimTime>) -> csv::Result<()> {
     buf.clear();
     if let Some(t) = t {
-        secs_millis(buf, t);
+        t.write_secs_millis(buf);
     }
     w.write_field(buf.as_bytes())
 }
@@ -59,7 +52,7 @@ pub fn timeseries<W: io::Write>(outcome: &Outcome, out: W) -> io::Result<()> {
     let mut buf = String::new();
     for (t, row) in &ts.rows {
         buf.clear();
-        secs_millis(&mut buf, *t);
+        t.write_secs_millis(&mut buf);
         w.write_field(buf.as_bytes())?;
         for v in row {
             buf.clear();
@@ -69,41 +62,6 @@ pub fn timeseries<W: io::Write>(outcome: &Outcome, out: W) -> io::Result<()> {
         w.write_record(None::<&[u8]>)?;
     }
     finish(w)
-}
-
-/// A pod's owner as its row names it (`deployment/web`, `replicaset/x`): resource, namespace
-/// and name, borrowed (`Store::owner_ref` without the copies).
-fn owner<'s>(store: &'s Store, pod: &Pod) -> Option<(Kind, &'s str, &'s str)> {
-    Some(match pod.owner? {
-        PodOwner::Job(j) => {
-            let j = &store.jobs[j as usize];
-            (Kind::Job, &j.namespace, &j.name)
-        }
-        PodOwner::DaemonSet(ds) => {
-            let ds = &store.daemon_sets[ds as usize];
-            (Kind::DaemonSet, &ds.namespace, &ds.name)
-        }
-        PodOwner::StatefulSet(ss) => {
-            let ss = &store.stateful_sets[ss as usize];
-            (Kind::StatefulSet, &ss.namespace, &ss.name)
-        }
-        PodOwner::ReplicaSet(rs) => {
-            let rs = &store.replica_sets[rs as usize];
-            match rs.owner {
-                Some(d) => {
-                    let d = &store.deployments[d as usize];
-                    (d.kind(), &d.namespace, &d.name)
-                }
-                None => {
-                    let kind = match rs.kind {
-                        RsKind::ReplicaSet => Kind::ReplicaSet,
-                        RsKind::ReplicationController => Kind::ReplicationController,
-                    };
-                    (kind, &rs.namespace, &rs.name)
-                }
-            }
-        }
-    })
 }
 
 pub fn pods<W: io::Write>(outcome: &Outcome, out: W) -> io::Result<()> {
@@ -127,15 +85,11 @@ pub fn pods<W: io::Write>(outcome: &Outcome, out: W) -> io::Result<()> {
     ])?;
     let mut buf = String::new();
     for p in &store.pods {
-        // Outside the default namespace a pod is `ns:name`, as the time-series columns say.
         buf.clear();
-        if p.namespace != "default" {
-            let _ = write!(buf, "{}:", p.namespace);
-        }
-        buf.push_str(&p.name);
+        crate::metrics::timeseries::write_column_name(&mut buf, &p.namespace, &p.name);
         w.write_field(buf.as_bytes())?;
         buf.clear();
-        if let Some((kind, _, name)) = owner(store, p) {
+        if let Some((kind, _, name)) = store.owner_names(p) {
             let _ = write!(buf, "{}/{}", kind.resource(), name);
         }
         w.write_field(buf.as_bytes())?;
@@ -185,8 +139,9 @@ mod tests {
     #[test]
     fn times_and_values_print_as_before() {
         let mut buf = String::new();
-        secs_millis(&mut buf, SimTime(12_345_678));
-        assert_eq!(buf, SimTime(12_345_678).secs_millis());
+        SimTime(12_345_678).write_secs_millis(&mut buf);
+        assert_eq!(buf, "12.345");
+        buf.clear();
         for (v, want) in [
             (None, ""),
             (Some(3.0), "3"),

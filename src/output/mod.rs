@@ -53,32 +53,51 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut fs::File) -> io::Re
     result
 }
 
-/// Draws the charts, each to its own files, on up to `threads` threads of its own (plain
-/// threads: a rayon worker waiting here could take up another run's whole simulation).
-/// Results come back in the charts' order, so nothing depends on the number of threads.
-fn render_charts(dir: &Path, list: &[charts::Chart], threads: usize) -> Vec<Result<charts::Rendered, String>> {
+/// A chart as a report embeds it: file stem, title, PNG bytes.
+pub type EmbeddedChart = (String, String, Vec<u8>);
+
+/// Draws the charts into `dir`, each to its own files, on up to `threads` threads of its own
+/// (plain threads: a rayon worker waiting here could take up another run's whole
+/// simulation). Returns them as the report embeds them and the files written, in the
+/// charts' order, so nothing depends on the number of threads.
+pub fn render_charts<C: charts::Drawable + Sync>(
+    dir: &Path,
+    list: &[C],
+    threads: usize,
+) -> io::Result<(Vec<EmbeddedChart>, Vec<PathBuf>)> {
     let threads = threads.clamp(1, list.len().max(1));
-    if threads == 1 {
-        return list.iter().map(|chart| charts::render(dir, chart)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<_> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(chart) = list.get(i) else { break mine };
-                        mine.push((i, charts::render(dir, chart)));
-                    }
+    let results: Vec<Result<charts::Rendered, String>> = if threads == 1 {
+        list.iter().map(|chart| chart.render(dir)).collect()
+    } else {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut numbered: Vec<_> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(chart) = list.get(i) else { break mine };
+                            mine.push((i, chart.render(dir)));
+                        }
+                    })
                 })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+        numbered.sort_by_key(|(i, _)| *i);
+        numbered.into_iter().map(|(_, r)| r).collect()
+    };
+    let (mut embedded, mut written) = (Vec::new(), Vec::new());
+    for (chart, result) in list.iter().zip(results) {
+        let (paths, png) = result.map_err(|e| io::Error::other(format!("chart {}: {e}", chart.file_stem())))?;
+        embedded.push((chart.file_stem().to_string(), chart.title().to_string(), png));
+        written.extend(paths);
+    }
+    Ok((embedded, written))
 }
 
 /// Writes every file of one run into `dir` and returns their paths. `run.json` comes last:
@@ -109,14 +128,8 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
     }
     let charts_dir = dir.join("charts");
     fs::create_dir_all(&charts_dir)?;
-    let run_charts = charts::run_charts(outcome);
-    let rendered = render_charts(&charts_dir, &run_charts, info.chart_threads);
-    let mut pngs = Vec::new();
-    for (chart, result) in run_charts.iter().zip(rendered) {
-        let (paths, png) = result.map_err(|e| io::Error::other(format!("chart {}: {e}", chart.file_stem)))?;
-        pngs.push((chart.file_stem.clone(), chart.title.clone(), png));
-        written.extend(paths);
-    }
+    let (pngs, paths) = render_charts(&charts_dir, &charts::run_charts(outcome), info.chart_threads)?;
+    written.extend(paths);
     let path = dir.join("report.html");
     write_atomic(&path, &report::run_report(scenario, &summary, outcome, &pngs))?;
     written.push(path);

@@ -26,8 +26,11 @@ impl TopologyIndex {
         // of their value (then id) puts the nodes of each value together, with the first
         // first: far cheaper than a map from value to number when every node has a value of
         // its own (hostnames). Equal hashes are told apart by the values themselves.
-        let mut by_hash: Vec<(u64, u32)> =
-            raw.iter().enumerate().filter_map(|(n, v)| v.map(|v| (fnv1a(v.as_bytes()), n as u32))).collect();
+        let mut by_hash: Vec<(u64, u32)> = raw
+            .iter()
+            .enumerate()
+            .filter_map(|(n, v)| v.map(|v| (crate::engine::hash::fnv1a(v.as_bytes()), n as u32)))
+            .collect();
         by_hash.sort_unstable();
         let mut first_with_same_value = vec![MISSING; raw.len()];
         let mut firsts: Vec<u32> = Vec::new();
@@ -63,11 +66,6 @@ impl TopologyIndex {
     pub fn value_of(&self, node: NodeId) -> u32 {
         self.node_value.get(node as usize).copied().unwrap_or(MISSING)
     }
-}
-
-/// FNV-1a, 64 bits: a fixed hash, so the build does the same work on every machine.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Indexes built on demand, rebuilt when node labels change.

@@ -267,7 +267,6 @@ impl Sim<'_> {
                 info.max_restarts = p.max_container_restarts();
             }
         }
-        let r = &self.store.replica_sets[rs as usize];
         let decision = replicaset::reconcile(r.replicas, r.min_ready_seconds, &pods, now);
         if self.narrating() {
             self.narrate_replica_set_sync(rs, &pods, &decision);
