@@ -1,12 +1,11 @@
 # The kubesim image, for sweeps on Kubernetes (deploy/kubernetes/) or anywhere else:
 #   docker build -t kubesim .
 #   docker run --rm -v "$PWD:/work" -w /work kubesim sweep scenarios/sweep-max-surge.yaml
-FROM rust:1.85-bookworm AS build
+FROM rust:1.88-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src src
-COPY assets assets
-COPY benches benches
+COPY crates crates
 RUN cargo build --release --locked --bin kubesim
 
 FROM debian:bookworm-slim

@@ -2,8 +2,9 @@
 //! messages, exit codes (0 success, 1 simulation or I/O failure, 2 invalid input).
 
 use crate::cli::{Cli, Command, ExplainArgs, MergeArgs, RunArgs, SweepArgs, ValidateArgs};
+use crate::files::{self, write_run, Disk};
 use crate::model::spec::Scenario;
-use crate::output::{write_run, RunInfo};
+use crate::output::RunInfo;
 use crate::scenario::{self, Diagnostic};
 use crate::sweep::{MergeError, RunEnd, Sweep};
 use rayon::prelude::*;
@@ -55,7 +56,7 @@ fn load_all(paths: &[PathBuf], overrides: &[String]) -> Option<Vec<Scenario>> {
     let mut scenarios = Vec::new();
     let mut failed = false;
     for path in paths {
-        match scenario::load_file(path, overrides) {
+        match files::load_file(path, overrides) {
             Ok(loaded) => {
                 print_diagnostics(&loaded.warnings);
                 scenarios.push(loaded.scenario);
@@ -79,8 +80,9 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
 fn validate(args: ValidateArgs) -> u8 {
     let mut code = EXIT_OK;
     for path in &args.scenarios {
-        let manifests = scenario::is_manifest_file(path);
-        let loaded = if manifests { scenario::load_manifest_file(path) } else { scenario::load_file(path, &args.set) };
+        let manifests = scenario::is_manifest_file(path, &Disk);
+        let loaded =
+            if manifests { scenario::load_manifest_file(path, &Disk) } else { files::load_file(path, &args.set) };
         match loaded {
             Ok(l) => {
                 print_diagnostics(&l.warnings);
@@ -144,7 +146,11 @@ fn run(args: RunArgs) -> u8 {
             .par_iter()
             .enumerate()
             .map(|(i, s)| {
-                let observe = crate::Observe { watch: args.watch, narrate: args.narrate, profile: args.profile };
+                let observe = crate::Observe {
+                    watch: args.watch,
+                    narrate: args.narrate,
+                    profile: args.profile.then_some(files::wall_clock as kubesim_core::WallClock),
+                };
                 let control = crate::Control { stop: Some(interrupt.flag()), max_events: args.max_events };
                 run_one(s, &args.out, (threads, chart_threads), &progress.done_us[i], observe, control)
             })
@@ -281,7 +287,7 @@ impl Progress {
 
 fn sweep(args: SweepArgs) -> u8 {
     let interrupt = install_interrupt();
-    let loaded = match scenario::load_file(&args.scenario, &[]) {
+    let loaded = match files::load_file(&args.scenario, &[]) {
         Ok(loaded) => loaded,
         Err(diagnostics) => {
             print_diagnostics(&diagnostics);
@@ -357,7 +363,7 @@ fn sweep(args: SweepArgs) -> u8 {
     let wall = started.elapsed().as_secs_f64();
     if let Some((s, _)) = shard {
         let path = dir.join(s.file_name());
-        if let Err(e) = crate::output::write_atomic(&path, &crate::sweep::shard_manifest(&sweep, s, &keys)) {
+        if let Err(e) = crate::files::write_atomic(&path, &crate::sweep::shard_manifest(&sweep, s, &keys)) {
             eprintln!("error: {}: cannot write: {e}", path.display());
             return EXIT_FAILURE;
         }

@@ -1,78 +1,16 @@
-//! kubesim: a deterministic discrete-event simulator of a Kubernetes cluster.
-//!
-//! The flow is one-way: a scenario file is loaded and validated ([`scenario`]) into compact
-//! specs ([`model::spec`]); the simulation ([`sim`]) runs them on the event kernel
-//! ([`engine`]) with the controllers, the scheduler and the kubelets; observers
-//! ([`metrics`]) record what happened; writers ([`output`]) produce the files.
+//! kubesim, the command line: reading scenario files from disk, running many of them (and
+//! sweeps) on a pool of threads, writing each run's files atomically, shards and merge,
+//! progress bars and signals. The simulation itself, and every byte of every output, is
+//! [`kubesim_core`]'s; this crate only decides where it runs and where it goes.
 
 pub mod app;
 pub mod cli;
-pub mod controllers;
-pub mod engine;
-pub mod explain;
+pub mod files;
 pub mod interrupt;
-pub mod kubelet;
-pub mod metrics;
-pub mod model;
-pub mod output;
-pub mod scenario;
-pub mod scheduler;
-pub mod sim;
 pub mod sweep;
-pub mod traffic;
 
-pub use model::spec::Scenario;
-pub use scenario::{load_file, load_str, Diagnostic, Loaded};
-pub use sim::{Outcome, Stopped};
-
-/// Runs a loaded scenario to its end. `progress`, when given, is kept at the virtual time
-/// reached (in microseconds) for a progress bar.
-pub fn simulate(scenario: &Scenario, progress: Option<&std::sync::atomic::AtomicU64>) -> Outcome {
-    sim::Sim::new(scenario).with_progress(progress).run()
-}
-
-/// What a run records beyond its usual outputs; none of it changes the simulation.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Observe {
-    /// `--watch`: `kubectl get` snapshots every interval of virtual time.
-    pub watch: Option<engine::SimDuration>,
-    /// `--narrate`: each controller decision and its reason (`Outcome::narration`).
-    pub narrate: bool,
-    /// `--profile`: wall time per component (`Outcome::wall_profile`).
-    pub profile: bool,
-}
-
-/// `simulate` with the observers `observe` asks for.
-pub fn simulate_observed(
-    scenario: &Scenario,
-    progress: Option<&std::sync::atomic::AtomicU64>,
-    observe: Observe,
-) -> Outcome {
-    simulate_controlled(scenario, progress, observe, Control::default())
-}
-
-/// When a run ends early: neither changes a run that completes.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Control<'a> {
-    /// Abandon the run once this is true (Ctrl-C / SIGTERM); `Outcome::stopped` says so.
-    pub stop: Option<&'a std::sync::atomic::AtomicBool>,
-    /// `--max-events`: stop after this many events if more are due.
-    pub max_events: Option<u64>,
-}
-
-/// `simulate_observed` that may end early, as `control` says (`Outcome::stopped`).
-pub fn simulate_controlled(
-    scenario: &Scenario,
-    progress: Option<&std::sync::atomic::AtomicU64>,
-    observe: Observe,
-    control: Control<'_>,
-) -> Outcome {
-    sim::Sim::new(scenario)
-        .with_progress(progress)
-        .with_watch(observe.watch)
-        .with_narration(observe.narrate)
-        .with_wall_profile(observe.profile)
-        .with_stop(control.stop)
-        .with_max_events(control.max_events)
-        .run()
-}
+pub use files::{load_file, load_str};
+pub use kubesim_core::{
+    controllers, engine, explain, kubelet, metrics, model, output, scenario, scheduler, sim, simulate,
+    simulate_controlled, simulate_observed, traffic, Control, Diagnostic, Loaded, Observe, Outcome, Scenario, Stopped,
+};

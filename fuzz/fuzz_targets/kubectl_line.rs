@@ -28,9 +28,9 @@ timeline:
 
 fuzz_target!(|data: &[u8]| {
     let Ok(line) = std::str::from_utf8(data) else { return };
-    let _ = kubesim::scenario::parse_kubectl_line(line);
+    let _ = kubesim_core::scenario::parse_kubectl_line(line);
     let text = format!("{SCENARIO}{}\n", yaml_quote(line));
-    let _ = kubesim::load_str(Path::new("/nonexistent-fuzz-dir/fuzz.yaml"), &text, &[]);
+    let _ = kubesim_core::load_str(Path::new("/nonexistent-fuzz-dir/fuzz.yaml"), &text, &[], &kubesim_core::NoFiles);
 });
 
 /// `line` as a double-quoted YAML scalar, so that it reaches the kubectl parser as written.

@@ -11,5 +11,5 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     // `include:` and `apply -f` resolve against a folder that holds no manifests, so the
     // loader never reads a real file whatever the input names.
-    let _ = kubesim::load_str(Path::new("/nonexistent-fuzz-dir/fuzz.yaml"), text, &[]);
+    let _ = kubesim_core::load_str(Path::new("/nonexistent-fuzz-dir/fuzz.yaml"), text, &[], &kubesim_core::NoFiles);
 });

@@ -6,7 +6,7 @@
 //! the run's other data files present. Anything else is run again, after its leftover
 //! temporary files (from a process killed outright) are removed.
 
-use crate::output::{RUN_MARKER, VERSION};
+use kubesim_core::output::{RUN_MARKER, VERSION};
 use std::fs;
 use std::path::Path;
 

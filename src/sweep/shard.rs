@@ -158,7 +158,7 @@ pub fn manifest_json(sweep: &Sweep, shard: Shard, keys: &[RunKey]) -> Vec<u8> {
     let v = json!({
         "scenario": sweep.name,
         "scenario_hash": sweep.hash,
-        "kubesim_version": crate::output::VERSION,
+        "kubesim_version": kubesim_core::output::VERSION,
         "shard": shard.index,
         "shards": shard.count,
         "seeds": sweep.seeds,

@@ -1,7 +1,8 @@
 //! Every malformed fixture under tests/fixtures/bad/ is rejected with a clear first error
 //! that names the file, its line and column where there is one, and the problem.
 
-use kubesim::scenario::{load_file, Diagnostic, Severity};
+use kubesim::load_file;
+use kubesim::scenario::{Diagnostic, Severity};
 use std::path::{Path, PathBuf};
 
 fn fixture(dir: &str, name: &str) -> PathBuf {

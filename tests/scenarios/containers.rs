@@ -80,7 +80,7 @@ fn waits(o: &Outcome, pod: &str) -> Vec<f64> {
 fn write(s: &Scenario, o: &Outcome) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let info = kubesim::output::RunInfo { wall_time_s: 0.0, threads: 1, chart_threads: 1, sweep_hash: None };
-    kubesim::output::write_run(dir.path(), s, o, &info).expect("outputs written");
+    kubesim::files::write_run(dir.path(), s, o, &info).expect("outputs written");
     dir
 }
 

@@ -3,7 +3,7 @@
 //! A steady state (the "hold" model): the kernel starts with `pending` events at random
 //! times; each step pops the earliest event and schedules one at a random later time, so the
 //! heap keeps its size. One element is one pop plus one push. The events are the simulator's
-//! own `kubesim::sim::Event`, so the heap entries have their real size. Delays come from a
+//! own `kubesim_core::sim::Event`, so the heap entries have their real size. Delays come from a
 //! seeded ChaCha8 stream; the `rng_only` benchmark measures drawing them alone, to subtract.
 //!
 //!   cargo bench --bench engine
@@ -11,8 +11,8 @@
 //! Figures: benches/RESULTS.md.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use kubesim::engine::{Kernel, SimDuration, SimTime};
-use kubesim::sim::Event;
+use kubesim_core::engine::{Kernel, SimDuration, SimTime};
+use kubesim_core::sim::Event;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;

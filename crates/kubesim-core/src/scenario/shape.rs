@@ -65,10 +65,10 @@ mod tests {
         assert!(d.column.is_some_and(|c| (MAX_DEPTH..=MAX_DEPTH + 10).contains(&c)), "{d}");
         let ok = format!("objects: {}{}\n", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
         assert!(check(Path::new("f.yaml"), &ok).is_ok());
+        // 100,000 levels: a recursive parser would overflow the stack here (speed is the
+        // benchmarks' business, not a test's).
         let deeper = format!("objects: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
-        let started = std::time::Instant::now();
         assert!(check(Path::new("f.yaml"), &deeper).unwrap_err().message.contains("nests more than"));
-        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
     }
 
     #[test]

@@ -1,35 +1,51 @@
-//! Writers: the run's files, each written to a temporary name and renamed, so that a
-//! crash never leaves half a file.
+//! The disk: scenario files read (with the files they include), and each output file
+//! written through a temporary name and a rename, so that a crash never leaves half a file.
 
-pub mod charts;
-mod csv_files;
-mod report;
-mod summary;
-mod sweep_report;
-
-use crate::model::spec::Scenario;
-use crate::sim::Outcome;
+use kubesim_core::output::{self, charts, csv_files, EmbeddedChart, RunInfo, Summary, RUN_MARKER};
+use kubesim_core::scenario::{Diagnostic, Files, Loaded};
+use kubesim_core::{Outcome, Scenario};
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
-pub use summary::{summary_json, Summary, VERSION};
-pub use sweep_report::sweep_report;
+/// The files of this machine.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Disk;
 
-/// How the run went on this machine: the one output that differs between runs.
-#[derive(Clone, Debug, Default)]
-pub struct RunInfo {
-    pub wall_time_s: f64,
-    pub threads: usize,
-    /// Threads to draw the run's charts on (`--jobs` when it is the only run, else 1).
-    pub chart_threads: usize,
-    /// A sweep's run: the sweep's hash (`Sweep::hash`), which `sweep --resume` checks so that
-    /// it never keeps a run of another version of the scenario.
-    pub sweep_hash: Option<String>,
+impl Files for Disk {
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+    fn absolute(&self, path: &Path) -> PathBuf {
+        std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+    }
+    fn read(&self, path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        fs::File::open(path)?.take(cap).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
 }
 
-/// The file a run writes last: its presence says every other file of the run is complete.
-pub const RUN_MARKER: &str = "run.json";
+/// Loads and validates one scenario file from disk (and the files it includes).
+pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, Vec<Diagnostic>> {
+    kubesim_core::load_file(path, overrides, &Disk)
+}
+
+/// A scenario given as text; the files it names are read from disk, relative to `path`.
+pub fn load_str(path: &Path, text: &str, overrides: &[String]) -> Result<Loaded, Vec<Diagnostic>> {
+    kubesim_core::load_str(path, text, overrides, &Disk)
+}
+
+/// `--profile`'s clock: time since the first reading, monotonic.
+pub fn wall_clock() -> Duration {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -53,21 +69,19 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut fs::File) -> io::Re
     result
 }
 
-/// A chart as a report embeds it: file stem, title, PNG bytes.
-pub type EmbeddedChart = (String, String, Vec<u8>);
-
-/// Draws the charts into `dir`, each to its own files, on up to `threads` threads of its own
-/// (plain threads: a rayon worker waiting here could take up another run's whole
-/// simulation). Returns them as the report embeds them and the files written, in the
-/// charts' order, so nothing depends on the number of threads.
+/// Draws the charts into `dir`, each as `<stem>.svg` and `<stem>.png`, on up to `threads`
+/// threads of its own (plain threads: a rayon worker waiting here could take up another
+/// run's whole simulation). Returns them as the report embeds them and the files written,
+/// in the charts' order, so nothing depends on the number of threads.
 pub fn render_charts<C: charts::Drawable + Sync>(
     dir: &Path,
     list: &[C],
     threads: usize,
 ) -> io::Result<(Vec<EmbeddedChart>, Vec<PathBuf>)> {
     let threads = threads.clamp(1, list.len().max(1));
-    let results: Vec<Result<charts::Rendered, String>> = if threads == 1 {
-        list.iter().map(|chart| chart.render(dir)).collect()
+    let draw = |chart: &C| output::render_charts(std::slice::from_ref(chart)).map(|mut one| one.remove(0));
+    let results: Vec<Result<(EmbeddedChart, String), String>> = if threads == 1 {
+        list.iter().map(draw).collect()
     } else {
         let next = std::sync::atomic::AtomicUsize::new(0);
         let mut numbered: Vec<_> = std::thread::scope(|scope| {
@@ -78,7 +92,7 @@ pub fn render_charts<C: charts::Drawable + Sync>(
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             let Some(chart) = list.get(i) else { break mine };
-                            mine.push((i, chart.render(dir)));
+                            mine.push((i, draw(chart)));
                         }
                     })
                 })
@@ -92,10 +106,14 @@ pub fn render_charts<C: charts::Drawable + Sync>(
         numbered.into_iter().map(|(_, r)| r).collect()
     };
     let (mut embedded, mut written) = (Vec::new(), Vec::new());
-    for (chart, result) in list.iter().zip(results) {
-        let (paths, png) = result.map_err(|e| io::Error::other(format!("chart {}: {e}", chart.file_stem())))?;
-        embedded.push((chart.file_stem().to_string(), chart.title().to_string(), png));
-        written.extend(paths);
+    for result in results {
+        let (chart, svg) = result.map_err(io::Error::other)?;
+        let svg_path = dir.join(format!("{}.svg", chart.0));
+        let png_path = dir.join(format!("{}.png", chart.0));
+        write_atomic(&svg_path, svg.as_bytes())?;
+        write_atomic(&png_path, &chart.2)?;
+        written.extend([svg_path, png_path]);
+        embedded.push(chart);
     }
     Ok((embedded, written))
 }
@@ -104,7 +122,7 @@ pub fn render_charts<C: charts::Drawable + Sync>(
 /// with `--profile` it can tell how long writing the others took, and its presence marks
 /// the run as complete (`sweep --resume`), so an older one is removed first.
 pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunInfo) -> io::Result<Vec<PathBuf>> {
-    let writing = std::time::Instant::now();
+    let writing = Instant::now();
     fs::create_dir_all(dir)?;
     match fs::remove_file(dir.join(RUN_MARKER)) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
@@ -113,7 +131,7 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
     let summary = Summary::new(scenario, outcome);
     let mut written = Vec::new();
     let path = dir.join("summary.json");
-    write_atomic(&path, &summary_json(&summary))?;
+    write_atomic(&path, &output::summary_json(&summary))?;
     written.push(path);
     type Csv = fn(&Outcome, &mut fs::File) -> io::Result<()>;
     let csvs: [(&str, Csv); 3] = [
@@ -131,7 +149,7 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
     let (pngs, paths) = render_charts(&charts_dir, &charts::run_charts(outcome), info.chart_threads)?;
     written.extend(paths);
     let path = dir.join("report.html");
-    write_atomic(&path, &report::run_report(scenario, &summary, outcome, &pngs))?;
+    write_atomic(&path, &output::run_report(scenario, &summary, outcome, &pngs))?;
     written.push(path);
     if let Some(narrator) = &outcome.narration {
         let path = dir.join("narration.log");
@@ -139,7 +157,7 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
         written.push(path);
     }
     let path = dir.join(RUN_MARKER);
-    write_atomic(&path, &summary::run_json(&summary, outcome, info, writing.elapsed().as_secs_f64()))?;
+    write_atomic(&path, &output::run_json(&summary, outcome, info, writing.elapsed().as_secs_f64()))?;
     written.push(path);
     Ok(written)
 }

@@ -6,11 +6,11 @@ use crate::sim::Outcome;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::path::{Path, PathBuf};
-use std::sync::Once;
 
+#[cfg(not(target_arch = "wasm32"))]
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-static REGISTER: Once = Once::new();
+#[cfg(not(target_arch = "wasm32"))]
+static REGISTER: std::sync::Once = std::sync::Once::new();
 
 const WIDTH: u32 = 960;
 const HEIGHT: u32 = 540;
@@ -26,12 +26,22 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 0, 0),
 ];
 
+/// Makes the compiled-in DejaVu Sans the charts' font, so text is laid out and drawn the
+/// same on every machine.
+#[cfg(not(target_arch = "wasm32"))]
 fn register_font() {
     REGISTER.call_once(|| {
         // The font is compiled in; it cannot be missing, only corrupt (a build problem).
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
     });
 }
+
+/// In WebAssembly plotters measures and draws text with the browser's canvas (its own
+/// choice for that target, which has no other font system), so a chart's text there is the
+/// browser's: the one output that is not byte-identical to a native run's (README,
+/// Simplifications).
+#[cfg(target_arch = "wasm32")]
+fn register_font() {}
 
 /// One line of a chart.
 pub struct Series {
@@ -121,15 +131,18 @@ where
     root.present().map_err(err)
 }
 
-/// A chart's files written and its PNG's bytes (for the report).
-pub type Rendered = (Vec<PathBuf>, Vec<u8>);
+/// A chart drawn in memory: `<stem>.svg` and `<stem>.png`'s contents.
+pub struct Rendered {
+    pub svg: String,
+    pub png: Vec<u8>,
+}
 
-/// A chart that can be drawn to its files: a run's or a sweep's.
+/// A chart that can be drawn: a run's or a sweep's.
 pub trait Drawable {
     fn file_stem(&self) -> &str;
     fn title(&self) -> &str;
-    /// Renders it as `<dir>/<stem>.svg` and `.png` (written to temporary names first).
-    fn render(&self, dir: &Path) -> Result<Rendered, String>;
+    /// Draws it as SVG and as PNG, pixel for pixel the same picture.
+    fn render(&self) -> Result<Rendered, String>;
 }
 
 impl Drawable for Chart {
@@ -139,29 +152,23 @@ impl Drawable for Chart {
     fn title(&self) -> &str {
         &self.title
     }
-    fn render(&self, dir: &Path) -> Result<Rendered, String> {
-        render_with(dir, &self.file_stem, |root| draw(root, self), |root| draw(root, self))
+    fn render(&self) -> Result<Rendered, String> {
+        render_with(|root| draw(root, self), |root| draw(root, self))
     }
 }
 
-/// Draws one picture twice, as SVG and as PNG, each written to a temporary name and renamed.
+/// Draws one picture twice, as SVG and as PNG.
 fn render_with(
-    dir: &Path,
-    stem: &str,
     svg_draw: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
     png_draw: impl FnOnce(DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
 ) -> Result<Rendered, String> {
     register_font();
-    let svg_path = dir.join(format!("{stem}.svg"));
-    let png_path = dir.join(format!("{stem}.png"));
     let mut svg = String::new();
     svg_draw(SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area())?;
-    super::write_atomic(&svg_path, svg.as_bytes()).map_err(|e| e.to_string())?;
     let mut rgb = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     png_draw(BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area())?;
     let png = encode_png(&rgb, (WIDTH, HEIGHT))?;
-    super::write_atomic(&png_path, &png).map_err(|e| e.to_string())?;
-    Ok((vec![svg_path, png_path], png))
+    Ok(Rendered { svg, png })
 }
 
 /// A picture's PNG, pixel for pixel: indexed colour when it has at most 256 colours (a chart's
@@ -246,8 +253,8 @@ impl Drawable for SweepChart {
     fn title(&self) -> &str {
         &self.title
     }
-    fn render(&self, dir: &Path) -> Result<Rendered, String> {
-        render_with(dir, &self.file_stem, |root| draw_sweep(root, self), |root| draw_sweep(root, self))
+    fn render(&self) -> Result<Rendered, String> {
+        render_with(|root| draw_sweep(root, self), |root| draw_sweep(root, self))
     }
 }
 

@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod duration;
 mod faults;
 mod fields;
+pub mod files;
 mod hpa;
 pub(crate) mod kinds;
 mod kubectl;
@@ -34,6 +35,7 @@ mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use duration::parse_duration;
+pub use files::{Files, MemoryFiles, NoFiles};
 pub use quantity::{parse_quantity, Quantity};
 
 use crate::model::spec::{Scenario, SweepSpec};
@@ -55,17 +57,18 @@ pub struct Loaded {
     pub variants: Vec<Scenario>,
 }
 
-/// Loads and validates one scenario file; `overrides` are `--set PATH=VALUE` strings.
-pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, Vec<Diagnostic>> {
-    let src = source::read(path, path).map_err(|d| vec![d])?;
-    load_source(src, overrides, true)
+/// Loads and validates one scenario file read from `files`, as are the files it names;
+/// `overrides` are `--set PATH=VALUE` strings.
+pub fn load_file(path: &Path, overrides: &[String], files: &dyn Files) -> Result<Loaded, Vec<Diagnostic>> {
+    let src = source::read(files, path, path).map_err(|d| vec![d])?;
+    load_source(src, overrides, true, files)
 }
 
 /// Same from text already in memory; `path` names it in messages and anchors `include:`
-/// and `apply -f` paths.
-pub fn load_str(path: &Path, text: &str, overrides: &[String]) -> Result<Loaded, Vec<Diagnostic>> {
+/// and `apply -f` paths, which are read from `files`.
+pub fn load_str(path: &Path, text: &str, overrides: &[String], files: &dyn Files) -> Result<Loaded, Vec<Diagnostic>> {
     let src = source::from_text(path, text.to_string()).map_err(|d| vec![d])?;
-    load_source(src, overrides, true)
+    load_source(src, overrides, true, files)
 }
 
 /// Parses one timeline `run:` line on its own (the kubectl grammar, no scenario): the
@@ -77,8 +80,8 @@ pub fn parse_kubectl_line(line: &str) -> Result<(), String> {
 
 /// Whether `path` holds Kubernetes manifests rather than a scenario: its first document is
 /// a mapping with `apiVersion` and `kind` (like `deploy/kubernetes/sweep-job.yaml`).
-pub fn is_manifest_file(path: &Path) -> bool {
-    let Ok(src) = source::read(path, path) else { return false };
+pub fn is_manifest_file(path: &Path, files: &dyn Files) -> bool {
+    let Ok(src) = source::read(files, path, path) else { return false };
     let Ok(docs) = source::documents(&src) else { return false };
     docs.iter()
         .find(|d| !d.is_null())
@@ -88,30 +91,31 @@ pub fn is_manifest_file(path: &Path) -> bool {
 
 /// Loads a file of Kubernetes manifests (one or more documents) as a scenario that includes
 /// it, on the default cluster: every object is checked as in a scenario.
-pub fn load_manifest_file(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+pub fn load_manifest_file(path: &Path, files: &dyn Files) -> Result<Loaded, Vec<Diagnostic>> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let text = format!("include: [{}]\n", serde_json::to_string(&name).unwrap_or_default());
-    load_str(path, &text, &[])
+    load_str(path, &text, &[], files)
 }
 
 /// Reads the manifest files a scenario names, relative to the scenario's folder.
-pub(crate) struct Loader {
+pub(crate) struct Loader<'f> {
     dir: PathBuf,
+    files: &'f dyn Files,
 }
 
-impl Loader {
+impl Loader<'_> {
     /// The documents of manifest file `rel` (named at `at`), each with its place.
     /// `what` starts the message when the file is missing (`include: x.yaml`).
     pub(crate) fn manifest_file(&self, rel: &str, at: &Node, what: &str, r: &mut Report) -> Option<Vec<(Loc, Value)>> {
         let joined = self.dir.join(rel);
-        if !joined.is_file() {
-            let abs = std::path::absolute(&joined).unwrap_or(joined.clone());
-            let why = if joined.is_dir() { "is a directory, not a file" } else { "file not found" };
+        if !self.files.is_file(&joined) {
+            let abs = self.files.absolute(&joined);
+            let why = if self.files.is_dir(&joined) { "is a directory, not a file" } else { "file not found" };
             let msg = format!("{what}: {why} (resolved to {})", abs.display());
             r.push(at.loc.error(&at.path, Anchor::Value, msg));
             return None;
         }
-        let src = match source::read(&joined, &joined) {
+        let src = match source::read(self.files, &joined, &joined) {
             Ok(s) => s,
             Err(d) => {
                 r.push(d);
@@ -137,7 +141,12 @@ impl Loader {
 
 /// Loads `src` with `sets` applied; `with_variants` also loads each sweep variant (which
 /// checks its `set:` paths as `--set` would).
-fn load_source(src: Rc<Source>, sets: &[String], with_variants: bool) -> Result<Loaded, Vec<Diagnostic>> {
+fn load_source(
+    src: Rc<Source>,
+    sets: &[String],
+    with_variants: bool,
+    files: &dyn Files,
+) -> Result<Loaded, Vec<Diagnostic>> {
     let mut r = Report::default();
     let mut root = scenario_root(&src).map_err(|d| vec![d])?;
     let ovs = overrides::parse_all(sets, &src.path, &mut r);
@@ -148,7 +157,7 @@ fn load_source(src: Rc<Source>, sets: &[String], with_variants: bool) -> Result<
     let sweep = sweep::sweep(top.get("sweep"), &mut r);
     let stem = src.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
     let header = config::header(&top, &stem, &mut r);
-    let loader = Loader { dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default() };
+    let loader = Loader { dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default(), files };
     let mut manifests = initial_manifests(&top, &loc, &loader, &mut r);
     {
         let mut refs: Vec<&mut Value> = manifests.iter_mut().map(|(_, v)| v).collect();
@@ -183,7 +192,7 @@ fn load_source(src: Rc<Source>, sets: &[String], with_variants: bool) -> Result<
         sweep,
     };
     let variants = match &scenario.sweep {
-        Some(spec) if with_variants => load_variants(&src, sets, &top, spec, &mut r),
+        Some(spec) if with_variants => load_variants(&src, sets, &top, spec, files, &mut r),
         _ => Vec::new(),
     };
     if r.has_errors() {
@@ -195,18 +204,25 @@ fn load_source(src: Rc<Source>, sets: &[String], with_variants: bool) -> Result<
 /// Loads the scenario once per sweep variant, with the variant's `set:` after `sets`. A
 /// variant that does not load is reported at its `set:` entry (or at `set:` when only the
 /// entries together fail), with the problem the loader found.
-fn load_variants(src: &Rc<Source>, sets: &[String], top: &Node, spec: &SweepSpec, r: &mut Report) -> Vec<Scenario> {
+fn load_variants(
+    src: &Rc<Source>,
+    sets: &[String],
+    top: &Node,
+    spec: &SweepSpec,
+    files: &dyn Files,
+    r: &mut Report,
+) -> Vec<Scenario> {
     let mut out = Vec::new();
     let items = top.get("sweep").and_then(|s| s.get("variants")).map(|v| v.items()).unwrap_or_default();
     for (variant, item) in spec.variants.iter().zip(&items) {
         let with = |extra: &[String]| -> Vec<String> { sets.iter().chain(extra).cloned().collect() };
-        match load_source(Rc::clone(src), &with(&variant.set_args()), false) {
+        match load_source(Rc::clone(src), &with(&variant.set_args()), false, files) {
             Ok(loaded) => out.push(loaded.scenario),
             Err(diags) => {
                 let set = item.get("set").unwrap_or_else(|| item.clone());
                 let mut placed = false;
                 for (arg, (path, _)) in variant.set_args().iter().zip(&variant.set) {
-                    let Err(diags) = load_source(Rc::clone(src), &with(std::slice::from_ref(arg)), false) else {
+                    let Err(diags) = load_source(Rc::clone(src), &with(std::slice::from_ref(arg)), false, files) else {
                         continue;
                     };
                     let at = set.get(path).unwrap_or_else(|| set.clone());

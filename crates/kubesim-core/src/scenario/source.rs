@@ -3,6 +3,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::diagnostic::Diagnostic;
+use super::files::Files;
 use super::positions::{Anchor, PosIndex, YPath};
 use serde::Deserialize;
 use serde_yaml::Value;
@@ -24,8 +25,8 @@ impl Source {
 }
 
 /// Reads a file as text. `shown` is the name used in messages.
-pub(crate) fn read(path: &Path, shown: &Path) -> Result<Rc<Source>, Diagnostic> {
-    let bytes = read_capped(path).map_err(|e| {
+pub(crate) fn read(files: &dyn Files, path: &Path, shown: &Path) -> Result<Rc<Source>, Diagnostic> {
+    let bytes = read_capped(files, path).map_err(|e| {
         let msg = match e.kind() {
             std::io::ErrorKind::NotFound => "file not found".to_string(),
             _ => format!("cannot read the file: {e}"),
@@ -44,12 +45,9 @@ pub(crate) fn read(path: &Path, shown: &Path) -> Result<Rc<Source>, Diagnostic> 
 
 /// The file's bytes, reading at most one byte past the size cap (so `/dev/zero`, a named
 /// pipe or a huge file cannot exhaust memory).
-fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
+fn read_capped(files: &dyn Files, path: &Path) -> std::io::Result<Vec<u8>> {
     let cap = u64::try_from(super::shape::MAX_FILE_BYTES).unwrap_or(u64::MAX).saturating_add(1);
-    std::fs::File::open(path)?.take(cap).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    files.read(path, cap)
 }
 
 /// Checks that in-memory text is text, not binary.

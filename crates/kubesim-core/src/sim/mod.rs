@@ -114,8 +114,9 @@ pub struct Sim<'s> {
     /// `--watch` interval, and the snapshots so far.
     watch: Option<SimDuration>,
     watch_log: String,
-    /// `--profile`: wall time per component (outside the model).
+    /// `--profile`: wall time per component (outside the model), and the clock it is read off.
     wall_profile: Option<profile::WallProfile>,
+    wall_clock: Option<crate::WallClock>,
     /// `--narrate`: the decisions said so far (None: nothing is said, nothing formatted).
     narrator: Option<crate::metrics::narration::Narrator>,
 }
@@ -202,13 +203,15 @@ impl<'s> Sim<'s> {
             watch: None,
             watch_log: String::new(),
             wall_profile: None,
+            wall_clock: None,
             narrator: None,
         }
     }
 
-    /// Measures wall time per component (`--profile`).
-    pub fn with_wall_profile(mut self, on: bool) -> Self {
-        self.wall_profile = on.then(profile::WallProfile::default);
+    /// Measures wall time per component off `clock` (`--profile`).
+    pub fn with_wall_profile(mut self, clock: Option<crate::WallClock>) -> Self {
+        self.wall_profile = clock.map(|_| profile::WallProfile::default());
+        self.wall_clock = clock;
         self
     }
 
@@ -265,7 +268,7 @@ impl<'s> Sim<'s> {
         let mut next_watch = self.watch.map(|_| SimTime::ZERO);
         let mut stopped = None;
         // `--profile`: when the last event's work ended (wall clock, outside the model).
-        let mut last_end = std::time::Instant::now();
+        let mut last_end = self.wall_clock.map(|now| now()).unwrap_or_default();
         loop {
             if let Some(w) = next_watch.filter(|&w| w <= self.end) {
                 if self.kernel.next_time().is_none_or(|t| t > w) {
@@ -279,14 +282,14 @@ impl<'s> Sim<'s> {
                 break;
             }
             let Some(event) = self.kernel.step_until(self.end) else { break };
-            if self.wall_profile.is_some() {
-                self.handle_profiled(event, &mut last_end);
+            if let Some(clock) = self.wall_clock {
+                self.handle_profiled(event, clock, &mut last_end);
             } else {
                 self.handle(event);
                 self.observe();
             }
             if let Some(p) = self.progress {
-                if self.kernel.processed() % CHECK_EVERY_EVENTS == 0 {
+                if self.kernel.processed().is_multiple_of(CHECK_EVERY_EVENTS) {
                     p.store(self.kernel.now().as_micros(), Ordering::Relaxed);
                 }
             }
@@ -310,7 +313,7 @@ impl<'s> Sim<'s> {
     /// `CHECK_EVERY_EVENTS`), or `--max-events` reached with an event still due.
     fn should_stop(&self) -> Option<Stopped> {
         let processed = self.kernel.processed();
-        if processed % CHECK_EVERY_EVENTS == 0 && self.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+        if processed.is_multiple_of(CHECK_EVERY_EVENTS) && self.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             return Some(Stopped::Interrupted);
         }
         let limit = self.max_events.filter(|&m| processed >= m)?;
@@ -339,20 +342,20 @@ impl<'s> Sim<'s> {
     /// of the previous event's work (so it includes taking the event from the queue), and
     /// the clock is read once per event, twice when observers have something to look at: a
     /// clock read costs about as much as a small event.
-    fn handle_profiled(&mut self, event: Event, last_end: &mut std::time::Instant) {
+    fn handle_profiled(&mut self, event: Event, now: crate::WallClock, last_end: &mut std::time::Duration) {
         let component = profile::Component::of(&event);
         self.handle(event);
-        let handled = std::time::Instant::now();
+        let handled = now();
         let mut end = handled;
         let observed = if self.dirty.is_empty() {
             None
         } else {
             self.observe();
-            end = std::time::Instant::now();
-            Some(end - handled)
+            end = now();
+            Some(end.saturating_sub(handled))
         };
         if let Some(p) = self.wall_profile.as_mut() {
-            p.add(component, handled - *last_end, true);
+            p.add(component, handled.saturating_sub(*last_end), true);
             if let Some(spent) = observed {
                 p.add(profile::Component::Observers, spent, false);
             }

@@ -10,15 +10,15 @@
 //! Figures: benches/RESULTS.md.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use kubesim::engine::SimDuration;
-use kubesim::model::spec::*;
-use kubesim::traffic::{ArrivalProcess, Rate, RateProfile, ServiceTime};
+use kubesim_core::engine::SimDuration;
+use kubesim_core::model::spec::*;
+use kubesim_core::traffic::{ArrivalProcess, Rate, RateProfile, ServiceTime};
 use std::path::Path;
 use std::time::Duration;
 
 const RATE: u64 = 20_000;
 
-fn scenario() -> kubesim::Scenario {
+fn scenario() -> kubesim_core::Scenario {
     let text = "name: traffic
 duration: 65s
 cluster:
@@ -38,7 +38,7 @@ objects:
         spec:
           containers: [{name: web, image: 'web:1', resources: {requests: {cpu: 100m, memory: 128Mi}}}]
 ";
-    let mut s = match kubesim::load_str(Path::new("bench.yaml"), text, &[]) {
+    let mut s = match kubesim_core::load_str(Path::new("bench.yaml"), text, &[], &kubesim_core::NoFiles) {
         Ok(l) => l.scenario,
         Err(d) => panic!("{d:?}"),
     };
@@ -63,7 +63,7 @@ objects:
         target: TrafficTarget::Service { namespace: "default".into(), name: "web".into() },
         path: "/".into(),
         host: None,
-        rate: RateProfile::steps(vec![(kubesim::engine::SimTime::ZERO + SimDuration::from_secs(5), rate)]),
+        rate: RateProfile::steps(vec![(kubesim_core::engine::SimTime::ZERO + SimDuration::from_secs(5), rate)]),
         arrival: ArrivalProcess::Poisson,
         timeout: SimDuration::from_secs(1),
         canary_header_share: 0.0,
@@ -73,14 +73,14 @@ objects:
 
 fn traffic(c: &mut Criterion) {
     let s = scenario();
-    let outcome = kubesim::simulate(&s, None);
+    let outcome = kubesim_core::simulate(&s, None);
     let t = &outcome.metrics.traffic;
     assert!(t.total.requests > RATE * 59, "about 1.2 million requests, got {}", t.total.requests);
     assert_eq!(t.total.errors, 0, "no request fails: {:?}", t.failures);
     let mut group = c.benchmark_group("traffic");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
     group.throughput(Throughput::Elements(t.total.requests));
-    group.bench_function("requests_20k_per_s_10_pods", |b| b.iter(|| kubesim::simulate(&s, None)));
+    group.bench_function("requests_20k_per_s_10_pods", |b| b.iter(|| kubesim_core::simulate(&s, None)));
     group.finish();
 }
 

@@ -8,7 +8,7 @@ use crate::model::spec::{
 use proptest::prelude::*;
 
 fn load(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
-    load_str(Path::new("s.yaml"), text, &[])
+    load_str(Path::new("s.yaml"), text, &[], &NoFiles)
 }
 
 fn ok(text: &str) -> Loaded {
@@ -262,11 +262,11 @@ fn timeline_commands_convert() {
 #[test]
 fn overrides_edit_the_tree_before_parsing() {
     let sets = ["duration=30m".to_string(), "seed=7".into(), "deployment/web.spec.replicas=20".into()];
-    let l = load_str(Path::new("s.yaml"), DEP, &sets).unwrap();
+    let l = load_str(Path::new("s.yaml"), DEP, &sets, &NoFiles).unwrap();
     assert_eq!(l.scenario.duration, SimDuration::from_secs(1800));
     assert_eq!(l.scenario.seed, 7);
     assert_eq!(deployment(&l).replicas, 20);
-    let e = load_str(Path::new("s.yaml"), DEP, &["deployment/nope.spec.replicas=3".into()]).unwrap_err();
+    let e = load_str(Path::new("s.yaml"), DEP, &["deployment/nope.spec.replicas=3".into()], &NoFiles).unwrap_err();
     assert_eq!(e[0].message, "--set deployment/nope.spec.replicas=3: deployment \"nope\" not found in the scenario");
 }
 
@@ -643,18 +643,17 @@ mod scheduling_and_priority {
 
     #[test]
     fn priority_classes_on_the_timeline() {
-        let dir = std::env::temp_dir().join(format!("kubesim-prio-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
         let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {priorityClassName: late, containers: [{name: a, image: a}]}\n";
         let class = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: late}\nvalue: 42\n";
-        std::fs::write(dir.join("pod.yaml"), pod).unwrap();
-        std::fs::write(dir.join("class.yaml"), class).unwrap();
-        std::fs::write(dir.join("both.yaml"), format!("{pod}---\n{class}")).unwrap();
-        std::fs::write(dir.join("class2.yaml"), class.replace("42", "43")).unwrap();
+        let mut files = MemoryFiles::default();
+        files.insert("dir/pod.yaml", pod).insert("dir/class.yaml", class);
+        files
+            .insert("dir/both.yaml", format!("{pod}---\n{class}"))
+            .insert("dir/class2.yaml", class.replace("42", "43"));
         let run = |lines: &[&str]| {
             let entries: String =
                 lines.iter().enumerate().map(|(i, l)| format!("  - {{at: {}m, run: '{l}'}}\n", i + 1)).collect();
-            load_str(&dir.join("s.yaml"), &format!("{DEP}timeline:\n{entries}"), &[])
+            load_str(Path::new("dir/s.yaml"), &format!("{DEP}timeline:\n{entries}"), &[], &files)
         };
         let l = run(&["kubectl apply -f class.yaml", "kubectl apply -f pod.yaml"]).unwrap();
         match l.scenario.timeline[1].kubectl() {
@@ -677,7 +676,6 @@ mod scheduling_and_priority {
             "{}",
             e[0]
         );
-        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -20,7 +20,7 @@ const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 
 /// What a timeline command may refer to: the objects so far and the cluster's nodes.
 struct World<'a> {
-    loader: &'a Loader,
+    loader: &'a Loader<'a>,
     reg: &'a mut Registry,
     nodes: &'a [NodeGroup],
 }

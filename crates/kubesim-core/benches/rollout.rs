@@ -1,4 +1,4 @@
-//! Whole scenarios through the library: `kubesim::simulate` on a loaded scenario.
+//! Whole scenarios through the library: `kubesim_core::simulate` on a loaded scenario.
 //!
 //! Each scenario is loaded and validated once, outside the timing loop; the loop times the
 //! simulation only (no output files). Throughput is the scenario's own event count, so
@@ -22,14 +22,17 @@ fn rollouts(c: &mut Criterion) {
     let mut group = c.benchmark_group("simulate");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
     for file in SCENARIOS {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
-        let loaded = kubesim::load_file(&path, &[]).unwrap_or_else(|d| panic!("{}: {d:?}", path.display()));
+        // The examples are the repository's, two folders up; none includes another file.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(file);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let loaded = kubesim_core::load_str(&path, &text, &[], &kubesim_core::NoFiles)
+            .unwrap_or_else(|d| panic!("{}: {d:?}", path.display()));
         let scenario = loaded.scenario;
-        let events = kubesim::simulate(&scenario, None).events_processed;
-        assert_eq!(kubesim::simulate(&scenario, None).events_processed, events, "{file}: not deterministic");
+        let events = kubesim_core::simulate(&scenario, None).events_processed;
+        assert_eq!(kubesim_core::simulate(&scenario, None).events_processed, events, "{file}: not deterministic");
         group.throughput(Throughput::Elements(events));
         group.bench_with_input(BenchmarkId::from_parameter(&scenario.name), &scenario, |b, s| {
-            b.iter(|| kubesim::simulate(s, None));
+            b.iter(|| kubesim_core::simulate(s, None));
         });
     }
     group.finish();

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 const PODS: u64 = 1_000;
 
-fn scenario(nodes: u32, replicas: u64) -> kubesim::Scenario {
+fn scenario(nodes: u32, replicas: u64) -> kubesim_core::Scenario {
     let text = format!(
         "name: schedule-{nodes}
 duration: 200ms
@@ -41,7 +41,7 @@ objects:
           containers: [{{name: web, image: 'web:1', resources: {{requests: {{cpu: 100m, memory: 128Mi}}}}}}]
 "
     );
-    match kubesim::load_str(Path::new("bench.yaml"), &text, &[]) {
+    match kubesim_core::load_str(Path::new("bench.yaml"), &text, &[], &kubesim_core::NoFiles) {
         Ok(l) => l.scenario,
         Err(d) => panic!("{d:?}"),
     }
@@ -52,17 +52,21 @@ fn scheduling(c: &mut Criterion) {
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
     for nodes in [100u32, 1_000, 5_000] {
         let s = scenario(nodes, PODS);
-        let placed = kubesim::simulate(&s, None).store.pods.iter().filter(|p| p.node.is_some()).count() as u64;
+        let placed = kubesim_core::simulate(&s, None).store.pods.iter().filter(|p| p.node.is_some()).count() as u64;
         assert_eq!(placed, PODS, "every pod is placed within the window");
         group.throughput(Throughput::Elements(PODS));
-        group.bench_with_input(BenchmarkId::from_parameter(nodes), &s, |b, s| b.iter(|| kubesim::simulate(s, None)));
+        group.bench_with_input(BenchmarkId::from_parameter(nodes), &s, |b, s| {
+            b.iter(|| kubesim_core::simulate(s, None))
+        });
     }
     group.finish();
     let mut group = c.benchmark_group("setup_only");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
     for nodes in [100u32, 1_000, 5_000] {
         let s = scenario(nodes, 0);
-        group.bench_with_input(BenchmarkId::from_parameter(nodes), &s, |b, s| b.iter(|| kubesim::simulate(s, None)));
+        group.bench_with_input(BenchmarkId::from_parameter(nodes), &s, |b, s| {
+            b.iter(|| kubesim_core::simulate(s, None))
+        });
     }
     group.finish();
     // Placement alone, measured directly: each iteration times the whole run and the same
@@ -78,10 +82,10 @@ fn scheduling(c: &mut Criterion) {
                 let mut placing = Duration::ZERO;
                 for _ in 0..iters {
                     let started = Instant::now();
-                    black_box(kubesim::simulate(&full, None));
+                    black_box(kubesim_core::simulate(&full, None));
                     let whole = started.elapsed();
                     let started = Instant::now();
-                    black_box(kubesim::simulate(&empty, None));
+                    black_box(kubesim_core::simulate(&empty, None));
                     placing += whole.saturating_sub(started.elapsed());
                 }
                 placing

@@ -578,7 +578,7 @@ objects:
 
     #[test]
     fn a_crash_from_outside_restarts_a_running_container_and_a_stale_one_changes_nothing() {
-        let scenario = match crate::load_str(Path::new("t.yaml"), ONE_POD, &[]) {
+        let scenario = match crate::load_str(Path::new("t.yaml"), ONE_POD, &[], &crate::NoFiles) {
             Ok(l) => l.scenario,
             Err(d) => panic!("{d:?}"),
         };
