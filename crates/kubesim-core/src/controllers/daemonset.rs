@@ -8,6 +8,7 @@ use crate::model::spec::{
     IntOrPercent, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm, PodSpec, Taint, TaintEffect,
     Toleration, TolerationOperator,
 };
+pub use crate::model::status::DaemonSetStatus;
 use crate::model::store::{Node, NodeId, PodId};
 use crate::scheduler::plugins::node_affinity::required_matches;
 use crate::scheduler::plugins::taint_toleration::tolerates;
@@ -109,17 +110,6 @@ pub struct DaemonNode {
 pub enum Strategy {
     RollingUpdate { max_surge: i32, max_unavailable: i32 },
     OnDelete,
-}
-
-/// `status` of a DaemonSet.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DaemonSetStatus {
-    pub desired_number_scheduled: i32,
-    pub current_number_scheduled: i32,
-    pub number_misscheduled: i32,
-    pub number_ready: i32,
-    pub updated_number_scheduled: i32,
-    pub number_available: i32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

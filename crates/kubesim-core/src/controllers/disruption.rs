@@ -2,15 +2,8 @@
 //! PodDisruptionBudget allows to be disrupted right now.
 
 use crate::model::spec::IntOrPercent;
-
-/// A PodDisruptionBudget's status from what it selects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PdbStatus {
-    pub expected: i32,
-    pub desired_healthy: i32,
-    pub current_healthy: i32,
-    pub disruptions_allowed: i32,
-}
+pub use crate::model::status::PdbStatus;
+use crate::model::store::{Pdb, PodOwner, Store};
 
 fn scaled_up(value: &IntOrPercent, total: i32) -> i32 {
     match *value {
@@ -38,6 +31,41 @@ pub fn pdb_status(
         current_healthy: healthy,
         disruptions_allowed: (healthy - desired).max(0),
     }
+}
+
+/// A PodDisruptionBudget's status now, from the store: how many of its pods may be
+/// disrupted (the disruption controller's getExpectedPodCount and countHealthyPods).
+pub fn status_of(store: &Store, pdb: &Pdb) -> PdbStatus {
+    let pods = store.bound_pods_matching(std::slice::from_ref(&pdb.namespace), &pdb.selector);
+    // The disruption controller counts Ready pods that are not being deleted.
+    let healthy = pods
+        .iter()
+        .filter(|&&p| store.pods[p as usize].is_ready() && store.pods[p as usize].terminating.is_none())
+        .count() as i32;
+    let expected = if matches!(pdb.min_available, Some(IntOrPercent::Int(_))) {
+        pods.len() as i32
+    } else {
+        // The owners' scale: the replicas of the ReplicaSets that own the selected pods.
+        let mut owners: Vec<PodOwner> = Vec::new();
+        let mut unscaled = 0;
+        for &p in &pods {
+            match store.pods[p as usize].owner {
+                Some(o @ (PodOwner::ReplicaSet(_) | PodOwner::StatefulSet(_))) => owners.push(o),
+                // The disruption controller finds no scale for Jobs and DaemonSets: their
+                // pods count one each, as unowned pods do.
+                Some(PodOwner::Job(_) | PodOwner::DaemonSet(_)) | None => unscaled += 1,
+            }
+        }
+        owners.sort_unstable();
+        owners.dedup();
+        let scale = |o: &PodOwner| match *o {
+            PodOwner::ReplicaSet(rs) => store.replica_sets[rs as usize].replicas,
+            PodOwner::StatefulSet(ss) => store.stateful_sets[ss as usize].spec.replicas,
+            PodOwner::Job(_) | PodOwner::DaemonSet(_) => 0,
+        };
+        owners.iter().map(scale).sum::<i32>() + unscaled
+    };
+    pdb_status(pdb.min_available.as_ref(), pdb.max_unavailable.as_ref(), expected, healthy)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! the pod's removal; the glue keeps a Job's pods, gone ones included, for that reason.
 
 use crate::engine::{SimDuration, SimTime};
+pub use crate::model::status::{JobOutcome, JobStatus};
 use crate::model::store::PodId;
 use std::collections::BTreeSet;
 
@@ -31,60 +32,6 @@ pub struct JobRules {
     pub ttl_seconds_after_finished: Option<i32>,
     /// `restartPolicy: OnFailure`: container restarts count towards the backoff limit.
     pub restart_on_failure: bool,
-}
-
-/// How a Job ended: its `Complete` or `Failed` condition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JobOutcome {
-    Complete,
-    /// `BackoffLimitExceeded`.
-    BackoffLimitExceeded,
-    /// `DeadlineExceeded` (activeDeadlineSeconds).
-    DeadlineExceeded,
-}
-
-impl JobOutcome {
-    /// The condition's reason, also the event's.
-    pub fn reason(self) -> &'static str {
-        match self {
-            JobOutcome::Complete => "Completed",
-            JobOutcome::BackoffLimitExceeded => "BackoffLimitExceeded",
-            JobOutcome::DeadlineExceeded => "DeadlineExceeded",
-        }
-    }
-
-    /// The event's message, in the job controller's words.
-    pub fn message(self) -> &'static str {
-        match self {
-            JobOutcome::Complete => "Job completed",
-            JobOutcome::BackoffLimitExceeded => "Job has reached the specified backoff limit",
-            JobOutcome::DeadlineExceeded => "Job was active longer than specified deadline",
-        }
-    }
-
-    pub fn failed(self) -> bool {
-        self != JobOutcome::Complete
-    }
-}
-
-/// The Job's status, kept between syncs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct JobStatus {
-    /// `status.startTime`: the first sync.
-    pub start_time: Option<SimTime>,
-    pub active: i32,
-    pub ready: i32,
-    pub succeeded: i32,
-    pub failed: i32,
-    /// Indexed Jobs: `status.completedIndexes`.
-    pub completed_indexes: BTreeSet<i32>,
-    /// The back-off record: failures since the last success and when the last one was.
-    pub failures_after_last_success: i32,
-    pub last_failure: Option<SimTime>,
-    /// Set once the Job is complete or failed, with when.
-    pub finished: Option<(JobOutcome, SimTime)>,
-    /// Pods already counted into `succeeded` / `failed`.
-    pub counted: BTreeSet<PodId>,
 }
 
 /// Where one of the Job's pods stands.

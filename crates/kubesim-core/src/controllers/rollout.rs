@@ -9,70 +9,10 @@
 use crate::controllers::deployment::util::resolve;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::spec::{BlueGreenSpec, CanarySpec, CanaryStep, IntOrPercent, RolloutStrategy};
+pub use crate::model::status::{Pause, Phase, RolloutStatus};
 use crate::model::store::RsId;
-use std::collections::BTreeMap;
 
-/// The label that ties a Rollout's pods to their ReplicaSet, and that Argo adds to the
-/// selectors of the Services it manages.
-pub const HASH_LABEL: &str = "rollouts-pod-template-hash";
-
-/// Whether the controller holds the rollout at a pause.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Pause {
-    #[default]
-    None,
-    /// A pause condition since then (CanaryPauseStep or BlueGreenPause).
-    Since(SimTime),
-    /// `promote` cleared the pause condition (controllerPause stays true).
-    Released,
-}
-
-/// `status.phase`, as `kubectl argo rollouts get` shows it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Phase {
-    #[default]
-    Progressing,
-    Paused,
-    Healthy,
-    Degraded,
-}
-
-impl Phase {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Progressing => "Progressing",
-            Phase::Paused => "Paused",
-            Phase::Healthy => "Healthy",
-            Phase::Degraded => "Degraded",
-        }
-    }
-}
-
-/// What the controller keeps in the Rollout's status between syncs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RolloutStatus {
-    /// `currentPodHash`: the template the controller last worked on.
-    pub current_hash: String,
-    /// `stableRS`: the hash of the ReplicaSet that is stable (None before the first sync).
-    pub stable_hash: Option<String>,
-    /// `currentStepIndex`.
-    pub step_index: usize,
-    pub pause: Pause,
-    pub abort: bool,
-    /// `promoteFull`: skip the remaining steps (or the blue-green pause).
-    pub promote_full: bool,
-    /// When `abort` was set (abortScaleDownDelaySeconds runs from then).
-    pub aborted_at: Option<SimTime>,
-    /// Blue-green: the hash the active Service selects.
-    pub active_hash: Option<String>,
-    /// The canary weight set on the canary Ingress (None: the Ingress does not exist yet).
-    pub weight: Option<i32>,
-    /// Service name -> the hash its selector was given.
-    pub service_hashes: BTreeMap<String, String>,
-    /// ReplicaSet hash -> when it may be scaled down (`scale-down-deadline` annotation).
-    pub scale_down_at: BTreeMap<String, SimTime>,
-    pub phase: Phase,
-}
+pub use crate::model::store::ROLLOUTS_POD_TEMPLATE_HASH as HASH_LABEL;
 
 /// One ReplicaSet of the Rollout, as the controller sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 //! (OrderedReady) or all at once (Parallel); scaled down from the highest ordinal; rolling
 //! updates from the highest ordinal down to `partition`, one pod at a time.
 
+pub use crate::model::status::StatefulSetStatus;
 use crate::model::store::PodId;
 
 /// One existing pod of the set.
@@ -47,21 +48,11 @@ pub struct NewPod {
     pub update_revision: bool,
 }
 
-/// The set's status.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SetStatus {
-    pub replicas: i32,
-    pub ready_replicas: i32,
-    pub available_replicas: i32,
-    pub current_replicas: i32,
-    pub updated_replicas: i32,
-}
-
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SetSync {
     pub create: Vec<NewPod>,
     pub delete: Vec<PodId>,
-    pub status: SetStatus,
+    pub status: StatefulSetStatus,
     /// Every replica runs the update revision and is ready: it becomes the current one.
     pub update_complete: bool,
 }
@@ -133,9 +124,9 @@ pub fn reconcile(rules: &SetRules, pods: &[SetPod]) -> SetSync {
     sync
 }
 
-fn status(pods: &[SetPod]) -> SetStatus {
+fn status(pods: &[SetPod]) -> StatefulSetStatus {
     let count = |f: &dyn Fn(&SetPod) -> bool| pods.iter().filter(|p| f(p)).count() as i32;
-    SetStatus {
+    StatefulSetStatus {
         replicas: count(&|p| !p.terminating),
         ready_replicas: count(&|p| !p.terminating && p.running_and_ready),
         available_replicas: count(&|p| !p.terminating && p.running_and_ready && p.available),

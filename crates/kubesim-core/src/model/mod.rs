@@ -2,4 +2,5 @@
 
 pub mod events;
 pub mod spec;
+pub mod status;
 pub mod store;

@@ -377,11 +377,16 @@ pub struct Deployment {
     pub rollout: Option<Box<RolloutState>>,
 }
 
+/// The label that ties an Argo Rollout's pods to their ReplicaSet, and that Argo adds to
+/// the selectors of the Services it manages (argo-rollouts pkg/apis/rollouts/v1alpha1:
+/// `DefaultRolloutUniqueLabelKey`).
+pub const ROLLOUTS_POD_TEMPLATE_HASH: &str = "rollouts-pod-template-hash";
+
 /// What an Argo Rollout has beyond a Deployment's fields.
 #[derive(Clone, Debug)]
 pub struct RolloutState {
     pub strategy: super::spec::RolloutStrategy,
-    pub status: crate::controllers::rollout::RolloutStatus,
+    pub status: super::status::RolloutStatus,
 }
 
 impl Deployment {
@@ -398,7 +403,7 @@ impl Deployment {
     /// `rollouts-pod-template-hash` for a Rollout.
     pub fn hash_label(&self) -> &'static str {
         if self.rollout.is_some() {
-            crate::controllers::rollout::HASH_LABEL
+            ROLLOUTS_POD_TEMPLATE_HASH
         } else {
             "pod-template-hash"
         }
@@ -417,7 +422,7 @@ pub struct Job {
     /// Every pod it created, gone ones included: each finished pod is counted once into
     /// the status, as the job controller's finalizers make sure of.
     pub pods: BTreeSet<PodId>,
-    pub status: crate::controllers::job::JobStatus,
+    pub status: super::status::JobStatus,
     pub created: SimTime,
     pub deleted: bool,
 }
@@ -438,7 +443,7 @@ pub struct DaemonSet {
     pub revisions: Vec<(String, i64)>,
     /// Its pods not gone yet, each with the node it was made for.
     pub pods: BTreeMap<PodId, NodeId>,
-    pub status: crate::controllers::daemonset::DaemonSetStatus,
+    pub status: super::status::DaemonSetStatus,
     pub deleted: bool,
 }
 
@@ -465,7 +470,7 @@ pub struct StatefulSet {
     pub revisions: Vec<SetRevision>,
     /// Its pods not gone yet, by ordinal.
     pub pods: BTreeMap<i32, PodId>,
-    pub status: crate::controllers::statefulset::SetStatus,
+    pub status: super::status::StatefulSetStatus,
     pub deleted: bool,
 }
 
@@ -485,8 +490,6 @@ pub struct Hpa {
     pub namespace: String,
     pub name: String,
     pub spec: super::spec::HpaSpec,
-    /// What the controller remembers between syncs (recommendations, scale events).
-    pub memory: crate::controllers::hpa::HpaMemory,
     pub status: HpaStatus,
     pub deleted: bool,
 }
@@ -859,45 +862,6 @@ impl Store {
         out.sort_unstable();
         out.dedup();
         out
-    }
-
-    /// A PodDisruptionBudget's status now: how many of its pods may be disrupted.
-    pub fn pdb_status(&self, pdb: &Pdb) -> crate::controllers::disruption::PdbStatus {
-        let pods = self.bound_pods_matching(std::slice::from_ref(&pdb.namespace), &pdb.selector);
-        // The disruption controller counts Ready pods that are not being deleted.
-        let healthy = pods
-            .iter()
-            .filter(|&&p| self.pods[p as usize].is_ready() && self.pods[p as usize].terminating.is_none())
-            .count() as i32;
-        let expected = if matches!(pdb.min_available, Some(super::spec::IntOrPercent::Int(_))) {
-            pods.len() as i32
-        } else {
-            // The owners' scale: the replicas of the ReplicaSets that own the selected pods.
-            let mut owners: Vec<PodOwner> = Vec::new();
-            let mut unscaled = 0;
-            for &p in &pods {
-                match self.pods[p as usize].owner {
-                    Some(o @ (PodOwner::ReplicaSet(_) | PodOwner::StatefulSet(_))) => owners.push(o),
-                    // The disruption controller finds no scale for Jobs and DaemonSets: their
-                    // pods count one each, as unowned pods do.
-                    Some(PodOwner::Job(_) | PodOwner::DaemonSet(_)) | None => unscaled += 1,
-                }
-            }
-            owners.sort_unstable();
-            owners.dedup();
-            let scale = |o: &PodOwner| match *o {
-                PodOwner::ReplicaSet(rs) => self.replica_sets[rs as usize].replicas,
-                PodOwner::StatefulSet(ss) => self.stateful_sets[ss as usize].spec.replicas,
-                PodOwner::Job(_) | PodOwner::DaemonSet(_) => 0,
-            };
-            owners.iter().map(scale).sum::<i32>() + unscaled
-        };
-        crate::controllers::disruption::pdb_status(
-            pdb.min_available.as_ref(),
-            pdb.max_unavailable.as_ref(),
-            expected,
-            healthy,
-        )
     }
 
     /// The object that a pod's row names as its owner: `deployment/web` or `replicaset/x`.

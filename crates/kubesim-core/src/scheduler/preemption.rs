@@ -106,7 +106,11 @@ fn select_victims(
 
 /// filterPodsWithPDBViolation: pods whose eviction a budget would refuse, and the rest.
 fn split_by_pdb(store: &Store, pods: &[PodId]) -> (Vec<PodId>, Vec<PodId>) {
-    let mut allowed: Vec<i32> = store.pdbs.iter().map(|pdb| store.pdb_status(pdb).disruptions_allowed).collect();
+    let mut allowed: Vec<i32> = store
+        .pdbs
+        .iter()
+        .map(|pdb| crate::controllers::disruption::status_of(store, pdb).disruptions_allowed)
+        .collect();
     let (mut violating, mut fine) = (Vec::new(), Vec::new());
     for &p in pods {
         let pod = &store.pods[p as usize];

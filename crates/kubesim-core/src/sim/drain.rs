@@ -184,6 +184,6 @@ impl Sim<'_> {
             .pdbs
             .iter()
             .filter(|b| b.namespace == p.namespace && !b.selector.is_empty() && b.selector.matches(&p.labels))
-            .any(|b| self.store.pdb_status(b).disruptions_allowed <= 0)
+            .any(|b| crate::controllers::disruption::status_of(&self.store, b).disruptions_allowed <= 0)
     }
 }

@@ -29,7 +29,15 @@ pub(super) struct MetricsServer {
     started: bool,
     /// By pod id.
     pods: Vec<Scrape>,
-    /// Per HPA: the warnings of its last sync (a repeated warning is recorded once, as
+}
+
+/// The HPA controller's own memory, by HPA id: not in the API (pkg/controller/podautoscaler
+/// `HorizontalController`'s `recommendations` and `scaleUpEvents` / `scaleDownEvents` maps).
+#[derive(Default)]
+pub(super) struct HorizontalController {
+    /// Recommendations and scale events, for the stabilisation windows and rate policies.
+    memory: Vec<hpa::HpaMemory>,
+    /// The warnings of each HPA's last sync (a repeated warning is recorded once, as
     /// kubectl shows an aggregated event once with a count).
     last_warnings: Vec<Vec<(&'static str, String)>>,
 }
@@ -40,11 +48,11 @@ impl Sim<'_> {
             namespace: ns.to_string(),
             name: name.to_string(),
             spec: spec.clone(),
-            memory: Default::default(),
             status: HpaStatus::default(),
             deleted: false,
         });
-        self.metrics_server.last_warnings.push(Vec::new());
+        self.hpa_controller.memory.push(hpa::HpaMemory::default());
+        self.hpa_controller.last_warnings.push(Vec::new());
         let at = self.kernel.now() + self.latency();
         self.kernel.schedule_at(at, Event::SyncHpa(id));
         if !self.metrics_server.started {
@@ -225,10 +233,8 @@ impl Sim<'_> {
             spec.metrics.iter().map(|m| pods.iter().map(|&p| self.pod_sample(p, m, now)).collect()).collect();
         let params = self.hpa_params();
         let input = HpaInput { spec: &spec, current, pods_per_metric: &per_metric, params: &params, now };
-        let mut memory = std::mem::take(&mut self.store.hpas[id as usize].memory);
-        let d = hpa::reconcile(&input, &mut memory);
+        let d = hpa::reconcile(&input, &mut self.hpa_controller.memory[id as usize]);
         let h = &mut self.store.hpas[id as usize];
-        h.memory = memory;
         h.status.current_replicas = Some(current);
         h.status.desired_replicas = Some(d.desired);
         h.status.current_metrics = spec
@@ -266,12 +272,12 @@ impl Sim<'_> {
     /// Records the warnings that were not already there at the last sync.
     fn hpa_warnings(&mut self, id: HpaId, object: &str, warnings: Vec<(&'static str, String)>) {
         let now = self.kernel.now();
-        let last = &self.metrics_server.last_warnings[id as usize];
+        let last = &self.hpa_controller.last_warnings[id as usize];
         for (reason, message) in &warnings {
             if !last.iter().any(|(r, m)| r == reason && m == message) {
                 self.recorder.warning(now, reason, object.to_string(), message.clone());
             }
         }
-        self.metrics_server.last_warnings[id as usize] = warnings;
+        self.hpa_controller.last_warnings[id as usize] = warnings;
     }
 }

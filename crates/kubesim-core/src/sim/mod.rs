@@ -103,6 +103,7 @@ pub struct Sim<'s> {
     drains: Vec<drain::Drain>,
     traffic: traffic::Traffic,
     metrics_server: hpa::MetricsServer,
+    hpa_controller: hpa::HorizontalController,
     /// Deployments whose pods changed in the current event, for the observers.
     dirty: BTreeSet<DeployId>,
     end: SimTime,
@@ -195,6 +196,7 @@ impl<'s> Sim<'s> {
             net: services::Network::new(&crate::metrics::service_keys(scenario)),
             traffic: traffic::Traffic::new(&scenario.traffic, seed),
             metrics_server: hpa::MetricsServer::default(),
+            hpa_controller: hpa::HorizontalController::default(),
             dirty: BTreeSet::new(),
             end: SimTime::ZERO + scenario.duration,
             progress: None,
