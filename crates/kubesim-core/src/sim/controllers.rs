@@ -103,7 +103,6 @@ impl Sim<'_> {
                 rs.desired_replicas_annotation = Some(desired);
                 rs.max_replicas_annotation = Some(max);
                 let id = self.store.add_replica_set(rs);
-                self.rs_sync_pending.push(false);
                 if replicas > 0 {
                     self.recorder.normal(
                         now,

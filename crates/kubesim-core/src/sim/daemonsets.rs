@@ -31,7 +31,6 @@ impl Sim<'_> {
             status: Default::default(),
             deleted: false,
         });
-        self.ds_sync_pending.push(false);
         self.enqueue_daemon_set(id);
     }
 
@@ -63,12 +62,8 @@ impl Sim<'_> {
         if self.store.daemon_sets[id as usize].deleted {
             return;
         }
-        let pending = &mut self.ds_sync_pending[id as usize];
-        if !*pending {
-            *pending = true;
-            let at = self.kernel.now() + self.latency();
-            self.kernel.schedule_at(at, Event::SyncDaemonSet(id));
-        }
+        let latency = self.latency();
+        self.sync_queues.daemon_sets.add_after(id, latency, &mut self.kernel, Event::SyncDaemonSet);
     }
 
     /// A node's labels or taints changed: every DaemonSet looks again.

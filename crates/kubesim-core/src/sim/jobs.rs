@@ -57,7 +57,6 @@ impl Sim<'_> {
             created: self.kernel.now(),
             deleted: false,
         });
-        self.job_sync_pending.push(false);
         self.enqueue_job(id);
     }
 
@@ -79,12 +78,8 @@ impl Sim<'_> {
         if self.store.jobs[j as usize].deleted {
             return;
         }
-        let pending = &mut self.job_sync_pending[j as usize];
-        if !*pending {
-            *pending = true;
-            let at = self.kernel.now() + self.latency();
-            self.kernel.schedule_at(at, Event::SyncJob(j));
-        }
+        let latency = self.latency();
+        self.sync_queues.jobs.add_after(j, latency, &mut self.kernel, Event::SyncJob);
     }
 
     pub(super) fn job_ref(&self, j: JobId) -> String {

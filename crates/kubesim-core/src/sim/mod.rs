@@ -19,7 +19,7 @@ mod statefulsets;
 mod timeline;
 mod traffic;
 
-use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream};
+use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream, WorkQueue};
 use crate::metrics::Metrics;
 use crate::model::events::Recorder;
 use crate::model::spec::{ImageBehavior, Scenario};
@@ -78,6 +78,18 @@ pub enum Event {
     Sample,
 }
 
+/// The workload controllers' work queues: each object's sync waits in its controller's
+/// queue at most once, after the API latency (the informer's delay).
+#[derive(Default)]
+struct SyncQueues {
+    /// Deployments and Argo Rollouts (rows of one table).
+    deployments: WorkQueue<DeployId>,
+    replica_sets: WorkQueue<RsId>,
+    jobs: WorkQueue<JobId>,
+    daemon_sets: WorkQueue<DaemonSetId>,
+    stateful_sets: WorkQueue<StatefulSetId>,
+}
+
 /// The running simulation of one scenario.
 pub struct Sim<'s> {
     pub kernel: Kernel<Event>,
@@ -92,12 +104,10 @@ pub struct Sim<'s> {
     queue: SchedulingQueue,
     nominations: Nominations,
     profile: Profile,
-    schedule_pending: bool,
-    rs_sync_pending: Vec<bool>,
-    deploy_sync_pending: Vec<bool>,
-    job_sync_pending: Vec<bool>,
-    ds_sync_pending: Vec<bool>,
-    sts_sync_pending: Vec<bool>,
+    /// The scheduler's cycle, waiting at most once.
+    schedule_queue: WorkQueue<()>,
+    /// The workload controllers' work queues.
+    sync_queues: SyncQueues,
     net: services::Network,
     nodes: nodes::NodeLifecycle,
     drains: Vec<drain::Drain>,
@@ -185,12 +195,8 @@ impl<'s> Sim<'s> {
             queue: SchedulingQueue::default(),
             nominations: Nominations::default(),
             profile: Profile::default_profile(scenario.scoring),
-            schedule_pending: false,
-            rs_sync_pending: Vec::new(),
-            deploy_sync_pending: Vec::new(),
-            job_sync_pending: Vec::new(),
-            ds_sync_pending: Vec::new(),
-            sts_sync_pending: Vec::new(),
+            schedule_queue: WorkQueue::default(),
+            sync_queues: SyncQueues::default(),
             nodes: nodes::NodeLifecycle::default(),
             drains: Vec::new(),
             net: services::Network::new(&crate::metrics::service_keys(scenario)),
@@ -369,33 +375,33 @@ impl<'s> Sim<'s> {
         match event {
             Event::Timeline(i) => self.run_timeline_entry(i),
             Event::SyncDeployment(d) => {
-                self.deploy_sync_pending[d as usize] = false;
+                self.sync_queues.deployments.take(d);
                 self.sync_deployment(d);
             }
             Event::SyncRollout(d) => {
-                self.deploy_sync_pending[d as usize] = false;
+                self.sync_queues.deployments.take(d);
                 self.sync_rollout(d);
             }
             Event::SyncReplicaSet(rs) => {
-                self.rs_sync_pending[rs as usize] = false;
+                self.sync_queues.replica_sets.take(rs);
                 self.sync_replica_set(rs);
             }
             Event::SyncJob(j) => {
-                self.job_sync_pending[j as usize] = false;
+                self.sync_queues.jobs.take(j);
                 self.sync_job(j);
             }
             Event::SyncDaemonSet(ds) => {
-                self.ds_sync_pending[ds as usize] = false;
+                self.sync_queues.daemon_sets.take(ds);
                 self.sync_daemon_set(ds);
             }
             Event::SyncStatefulSet(ss) => {
-                self.sts_sync_pending[ss as usize] = false;
+                self.sync_queues.stateful_sets.take(ss);
                 self.sync_stateful_set(ss);
             }
             Event::SyncHpa(h) => self.sync_hpa(h),
             Event::MetricsScrape => self.metrics_scrape(),
             Event::ScheduleCycle => {
-                self.schedule_pending = false;
+                self.schedule_queue.take(());
                 self.schedule_cycle();
             }
             Event::SchedulerRetry(pod, attempt) => self.scheduler_retry(pod, attempt),
@@ -449,12 +455,8 @@ impl<'s> Sim<'s> {
         if let Some(d) = self.store.replica_sets[rs as usize].owner {
             self.dirty.insert(d);
         }
-        let pending = &mut self.rs_sync_pending[rs as usize];
-        if !*pending {
-            *pending = true;
-            let at = self.kernel.now() + self.latency();
-            self.kernel.schedule_at(at, Event::SyncReplicaSet(rs));
-        }
+        let latency = self.latency();
+        self.sync_queues.replica_sets.add_after(rs, latency, &mut self.kernel, Event::SyncReplicaSet);
     }
 
     /// The Deployment controller's informer saw a change to `d` or its ReplicaSets.
@@ -463,17 +465,14 @@ impl<'s> Sim<'s> {
             return;
         }
         self.dirty.insert(d);
-        let pending = &mut self.deploy_sync_pending[d as usize];
-        if !*pending {
-            *pending = true;
-            let at = self.kernel.now() + self.latency();
-            let event = if self.store.deployments[d as usize].rollout.is_some() {
-                Event::SyncRollout(d)
-            } else {
-                Event::SyncDeployment(d)
-            };
-            self.kernel.schedule_at(at, event);
-        }
+        // An Argo Rollout is a row of the same table, synced by its own controller.
+        let event = if self.store.deployments[d as usize].rollout.is_some() {
+            Event::SyncRollout
+        } else {
+            Event::SyncDeployment
+        };
+        let latency = self.latency();
+        self.sync_queues.deployments.add_after(d, latency, &mut self.kernel, event);
     }
 
     /// `pod/NAME`, as kubectl's OBJECT column names a pod in events.

@@ -80,7 +80,6 @@ impl Sim<'_> {
                     deleted: false,
                     rollout: None,
                 });
-                self.deploy_sync_pending.push(false);
                 self.metrics.deployment_created(&self.store, id, self.kernel.now());
                 self.enqueue_deployment(id);
             }
@@ -232,7 +231,6 @@ impl Sim<'_> {
     ) {
         let rs = ReplicaSet::from_spec(kind, ns, name, labels.clone(), spec, self.kernel.now());
         let id = self.store.add_replica_set(rs);
-        self.rs_sync_pending.push(false);
         self.enqueue_rs(id);
     }
 

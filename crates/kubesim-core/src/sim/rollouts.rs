@@ -30,7 +30,6 @@ impl Sim<'_> {
             deleted: false,
             rollout: Some(Box::new(RolloutState { strategy: spec.strategy.clone(), status: Default::default() })),
         });
-        self.deploy_sync_pending.push(false);
         self.metrics.deployment_created(&self.store, id, self.kernel.now());
         self.enqueue_deployment(id);
     }
@@ -162,7 +161,6 @@ impl Sim<'_> {
         rs.owner = Some(d);
         rs.revision = revision;
         let id = self.store.add_replica_set(rs);
-        self.rs_sync_pending.push(false);
         self.enqueue_rs(id);
     }
 

@@ -38,10 +38,7 @@ impl Sim<'_> {
     }
 
     fn ensure_schedule_cycle(&mut self, after: SimDuration) {
-        if !self.schedule_pending {
-            self.schedule_pending = true;
-            self.kernel.schedule_in(after, Event::ScheduleCycle);
-        }
+        self.schedule_queue.add_after((), after, &mut self.kernel, |()| Event::ScheduleCycle);
     }
 
     /// Schedules every pod in the active queue, highest priority first.

@@ -10,6 +10,7 @@
 
 use super::{Event, Sim};
 use crate::controllers::endpoints::{endpoints, selects, Candidate};
+use crate::engine::WorkQueue;
 use crate::model::spec::{ExposeSpec, IngressSpec, Kind, Labels, ObjectRef, ServiceSpec};
 use crate::model::store::PodId;
 use crate::traffic::{Balancer, Balancing};
@@ -38,7 +39,6 @@ pub struct ServiceState {
     pub proxy: Balancer,
     /// ingress-nginx's balancing of this Service as a backend (round robin).
     pub ingress: Balancer,
-    sync_pending: bool,
 }
 
 pub struct IngressState {
@@ -64,6 +64,8 @@ pub struct Network {
     pub version: u64,
     /// Column index of each Service name the run can have.
     stats_index: BTreeMap<(String, String), usize>,
+    /// The EndpointSlice controller's work queue of Services.
+    endpoints_queue: WorkQueue<SvcId>,
 }
 
 impl Network {
@@ -151,7 +153,6 @@ impl Sim<'_> {
             proxy_view: Vec::new(),
             proxy: Balancer::new(balancing),
             ingress: Balancer::new(Balancing::RoundRobin),
-            sync_pending: false,
         });
         self.net.service_by_name.insert(key, id);
         self.select_members(id);
@@ -273,20 +274,18 @@ impl Sim<'_> {
     }
 
     fn enqueue_endpoints(&mut self, svc: SvcId) {
-        let s = &mut self.net.services[svc as usize];
-        if s.deleted || s.sync_pending {
+        if self.net.services[svc as usize].deleted {
             return;
         }
-        s.sync_pending = true;
-        let at = self.kernel.now() + self.latency();
-        self.kernel.schedule_at(at, Event::SyncEndpoints(svc));
+        let latency = self.latency();
+        self.net.endpoints_queue.add_after(svc, latency, &mut self.kernel, Event::SyncEndpoints);
     }
 
     /// The EndpointSlice controller's sync of one Service.
     pub(super) fn sync_endpoints(&mut self, svc: SvcId) {
         let store = &self.store;
+        self.net.endpoints_queue.take(svc);
         let s = &mut self.net.services[svc as usize];
-        s.sync_pending = false;
         if s.deleted {
             return;
         }

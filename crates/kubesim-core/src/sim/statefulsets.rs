@@ -48,7 +48,6 @@ impl Sim<'_> {
         set.update = revision_for(&mut set, &spec.template);
         set.current = set.update;
         let id = self.store.add_stateful_set(set);
-        self.sts_sync_pending.push(false);
         self.enqueue_stateful_set(id);
     }
 
@@ -72,12 +71,8 @@ impl Sim<'_> {
         if self.store.stateful_sets[id as usize].deleted {
             return;
         }
-        let pending = &mut self.sts_sync_pending[id as usize];
-        if !*pending {
-            *pending = true;
-            let at = self.kernel.now() + self.latency();
-            self.kernel.schedule_at(at, Event::SyncStatefulSet(id));
-        }
+        let latency = self.latency();
+        self.sync_queues.stateful_sets.add_after(id, latency, &mut self.kernel, Event::SyncStatefulSet);
     }
 
     pub(super) fn sync_stateful_set(&mut self, id: StatefulSetId) {
