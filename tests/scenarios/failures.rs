@@ -66,8 +66,7 @@ fn a_crashed_node_is_not_ready_after_the_grace_period_and_its_pods_are_replaced_
     // Last heartbeat at 60s; 50s of grace; the controller's next 5s tick: 115s.
     let not_ready = event_times(&o, "NodeNotReady");
     assert_eq!(not_ready[0], (115.0, "node/worker-2".into(), "Node worker-2 status is now: NodeNotReady".into()));
-    let on_node: Vec<_> =
-        o.store.pods.iter().filter(|p| p.node == o.store.node_by_name.get("worker-2").copied()).collect();
+    let on_node: Vec<_> = o.store.pods.iter().filter(|p| p.node == o.store.find_node("worker-2")).collect();
     assert_eq!(on_node.len(), 2, "six pods spread over three nodes");
     // Pods are marked not ready at once (they leave the endpoints), evicted 300s later.
     assert_eq!(not_ready.iter().filter(|e| e.2 == "Node is not ready").count(), 2);
@@ -81,7 +80,7 @@ fn a_crashed_node_is_not_ready_after_the_grace_period_and_its_pods_are_replaced_
     assert_eq!(running, 6);
     assert!(o.store.pods.iter().filter(|p| p.is_active()).all(|p| p.node != on_node[0].node));
     // The node is tainted unreachable, NoSchedule and NoExecute.
-    let n = &o.store.nodes[o.store.node_by_name["worker-2"] as usize];
+    let n = &o.store.nodes[o.store.find_node("worker-2").expect("node worker-2") as usize];
     assert!(!n.ready);
     assert_eq!(n.taints.iter().filter(|t| t.key == "node.kubernetes.io/unreachable").count(), 2);
     // Whole again once the replacements are available, just after the evictions.
@@ -98,7 +97,7 @@ fn a_recovered_node_is_ready_again_untainted_and_its_stale_pods_are_cleaned_up()
     let o = kubesim::simulate(&s, None);
     let ready = event_times(&o, "NodeReady");
     assert_eq!(ready, vec![(505.0, "node/worker-2".into(), "Node worker-2 status is now: NodeReady".into())]);
-    let node = o.store.node_by_name["worker-2"];
+    let node = o.store.find_node("worker-2").expect("node worker-2");
     let n = &o.store.nodes[node as usize];
     assert!(n.ready && n.taints.is_empty());
     // The evicted pods are gone once the kubelet is back; six pods run.
@@ -114,7 +113,7 @@ fn a_node_back_before_the_eviction_keeps_its_pods_which_restart() {
     let o = kubesim::simulate(&s, None);
     assert_eq!(o.metrics.pods_evicted, 0);
     assert!(event_times(&o, "TaintManagerEviction").is_empty());
-    let node = o.store.node_by_name["worker-2"];
+    let node = o.store.find_node("worker-2").expect("node worker-2");
     let on_node: Vec<_> = o.store.pods.iter().filter(|p| p.node == Some(node)).collect();
     assert_eq!(on_node.len(), 2);
     // A reboot restarts their containers.
@@ -133,7 +132,7 @@ fn a_partitioned_node_keeps_running_its_pods_until_the_kubelet_hears_they_were_d
     let o = kubesim::simulate(&s, None);
     assert_eq!(event_times(&o, "NodeNotReady")[0].0, 115.0);
     assert_eq!(o.metrics.pods_evicted, 2);
-    let node = o.store.node_by_name["worker-2"];
+    let node = o.store.find_node("worker-2").expect("node worker-2");
     let on_node: Vec<_> = o.store.pods.iter().filter(|p| p.node == Some(node)).collect();
     // Still running (no restart) until the partition heals; then stopped and gone.
     assert!(on_node.iter().all(|p| p.restarts() == 0));
@@ -218,7 +217,7 @@ timeline:
 #[test]
 fn a_drain_with_a_budget_evicts_one_pod_at_a_time_and_ends_with_the_node_empty() {
     let o = kubesim::simulate(&with_drain(load(FIVE_ON_ONE), 120, "big"), None);
-    let big = o.store.node_by_name["big"];
+    let big = o.store.find_node("big").expect("node big");
     let drain = event_times(&o, "Drain");
     let evictions: Vec<f64> = drain.iter().filter(|e| e.2.starts_with("evicting pod")).map(|e| e.0).collect();
     assert_eq!(evictions.len(), 5, "{drain:?}");
@@ -379,7 +378,7 @@ fn the_node_failure_example_tells_the_whole_story() {
     let drain = event_times(&o, "Drain");
     assert_eq!(drain.last().map(|e| e.2.as_str()), Some("node/worker-1 drained"));
     // Evicted by the taint manager (2) and by the drain (worker-1's pods).
-    let worker1 = o.store.node_by_name["worker-1"];
+    let worker1 = o.store.find_node("worker-1").expect("node worker-1");
     assert!(o.store.nodes[worker1 as usize].pods.is_empty());
     assert!(o.metrics.pods_evicted >= 4);
     // The requests sent to the dead node's pods before they left the endpoints timed out.
@@ -409,7 +408,7 @@ fn a_drain_with_grace_period_0_stops_pods_at_once() {
     let text = FIVE_ON_ONE.replace("minAvailable: 4", "minAvailable: 0")
         + "  - at: 120s\n    run: kubectl drain big --grace-period=0\n";
     let o = super::support::run_text(&text);
-    let big = o.store.node_by_name["big"];
+    let big = o.store.find_node("big").expect("node big");
     let evicted: Vec<_> = o.store.pods.iter().filter(|p| p.node == Some(big) && p.terminating.is_some()).collect();
     assert_eq!(evicted.len(), 5);
     // The kubelet hears of the deletion after the API latency and kills at once; the API
@@ -444,7 +443,7 @@ fn a_reconnected_node_keeps_its_kubelet_timers_and_its_pods_roll_later() {
         "the rollout after the reconnection completes: {rollout:?}"
     );
     // The old pods of the reconnected node were stopped by its kubelet.
-    let node = o.store.node_by_name["worker-2"];
+    let node = o.store.find_node("worker-2").expect("node worker-2");
     assert!(o.store.pods.iter().filter(|p| p.node == Some(node) && p.revision == 1).all(|p| p.deleted.is_some()));
 }
 
@@ -471,7 +470,7 @@ fn a_node_that_fails_again_before_it_is_seen_back_is_evicted_all_the_same() {
     let o = kubesim::simulate(&s, None);
     assert!(event_times(&o, "NodeReady").is_empty(), "never seen back");
     assert_eq!(event_times(&o, "TaintManagerEviction").len(), 2);
-    let node = o.store.node_by_name["worker-2"];
+    let node = o.store.find_node("worker-2").expect("node worker-2");
     assert!(o.store.pods.iter().filter(|p| p.is_active()).all(|p| p.node != Some(node)));
     assert_eq!(o.store.pods.iter().filter(|p| p.is_active() && p.is_ready()).count(), 6);
 }

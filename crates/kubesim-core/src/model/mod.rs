@@ -4,3 +4,4 @@ pub mod events;
 pub mod spec;
 pub mod status;
 pub mod store;
+pub mod table;

@@ -6,6 +6,7 @@
 use super::spec::{
     DeploymentSpec, Labels, ObjectRef, PodSpec, PodTemplate, ReplicaSetSpec, Resources, Selector, Taint,
 };
+use super::table::{Row, Table};
 use crate::engine::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -510,27 +511,19 @@ pub struct HpaStatus {
 #[derive(Default)]
 pub struct Store {
     pub pdbs: Vec<Pdb>,
-    pub nodes: Vec<Node>,
+    pub nodes: Table<NodeId, Node>,
     /// Per node, the figures the scheduler's hot loop reads (kept by `refresh_fit`).
     pub node_fit: Vec<NodeFit>,
-    pub pods: Vec<Pod>,
-    pub replica_sets: Vec<ReplicaSet>,
-    pub deployments: Vec<Deployment>,
-    pub jobs: Vec<Job>,
-    pub daemon_sets: Vec<DaemonSet>,
-    pub stateful_sets: Vec<StatefulSet>,
-    pub hpas: Vec<Hpa>,
+    pub pods: Table<PodId, Pod>,
+    pub replica_sets: Table<RsId, ReplicaSet>,
+    /// Deployments and Argo Rollouts (a Rollout is a Deployment row with a `RolloutState`;
+    /// the two kinds have separate names).
+    pub deployments: Table<DeployId, Deployment>,
+    pub jobs: Table<JobId, Job>,
+    pub daemon_sets: Table<DaemonSetId, DaemonSet>,
+    pub stateful_sets: Table<StatefulSetId, StatefulSet>,
+    pub hpas: Table<HpaId, Hpa>,
     pub namespaces: BTreeSet<String>,
-    pub node_by_name: BTreeMap<String, NodeId>,
-    pub pod_by_name: BTreeMap<(String, String), PodId>,
-    pub rs_by_name: BTreeMap<(RsKindKey, String, String), RsId>,
-    pub deployment_by_name: BTreeMap<(String, String), DeployId>,
-    /// Argo Rollouts, which live in `deployments` too.
-    pub rollout_by_name: BTreeMap<(String, String), DeployId>,
-    pub job_by_name: BTreeMap<(String, String), JobId>,
-    pub daemon_set_by_name: BTreeMap<(String, String), DaemonSetId>,
-    pub stateful_set_by_name: BTreeMap<(String, String), StatefulSetId>,
-    pub hpa_by_name: BTreeMap<(String, String), HpaId>,
     /// Pods bound to a node and not gone, by (namespace, label key, label value): how the
     /// scheduler finds the pods a selector matches without scanning them all.
     pub bound_by_label: BTreeMap<(String, String, String), BTreeSet<PodId>>,
@@ -552,112 +545,141 @@ pub fn rs_kind_key(kind: RsKind) -> RsKindKey {
     }
 }
 
+/// A namespaced object's name in its table.
+pub type NamespacedKey = (String, String);
+
+fn namespaced(namespace: &str, name: &str) -> NamespacedKey {
+    (namespace.to_string(), name.to_string())
+}
+
+macro_rules! namespaced_rows {
+    ($($kind:ty),*) => {$(
+        impl Row for $kind {
+            type Key = NamespacedKey;
+            fn key(&self) -> NamespacedKey {
+                (self.namespace.clone(), self.name.clone())
+            }
+        }
+    )*};
+}
+namespaced_rows!(Pod, Job, DaemonSet, StatefulSet, Hpa);
+
+impl Row for Node {
+    type Key = String;
+    fn key(&self) -> String {
+        self.name.clone()
+    }
+}
+
+/// ReplicaSets and ReplicationControllers have separate names.
+impl Row for ReplicaSet {
+    type Key = (RsKindKey, String, String);
+    fn key(&self) -> Self::Key {
+        (rs_kind_key(self.kind), self.namespace.clone(), self.name.clone())
+    }
+}
+
+/// Deployments and Argo Rollouts have separate names (true: a Rollout).
+impl Row for Deployment {
+    type Key = (bool, String, String);
+    fn key(&self) -> Self::Key {
+        (self.rollout.is_some(), self.namespace.clone(), self.name.clone())
+    }
+}
+
 impl Store {
     pub fn find_deployment(&self, namespace: &str, name: &str) -> Option<DeployId> {
-        self.deployment_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+        self.deployments.find(&(false, namespace.to_string(), name.to_string()))
     }
 
     pub fn find_rollout(&self, namespace: &str, name: &str) -> Option<DeployId> {
-        self.rollout_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+        self.deployments.find(&(true, namespace.to_string(), name.to_string()))
+    }
+
+    /// Removes a Deployment or Rollout from its index (its row stays for the record).
+    pub fn remove_deployment(&mut self, id: DeployId) {
+        self.deployments[id as usize].deleted = true;
+        self.deployments.forget_name(id as usize);
     }
 
     pub fn find_job(&self, namespace: &str, name: &str) -> Option<JobId> {
-        self.job_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+        self.jobs.find(&namespaced(namespace, name))
     }
 
     pub fn add_job(&mut self, job: Job) -> JobId {
-        let id = self.jobs.len() as JobId;
-        self.job_by_name.insert((job.namespace.clone(), job.name.clone()), id);
-        self.jobs.push(job);
-        id
+        self.jobs.add(job)
     }
 
     /// Removes a Job from its index (its row stays for the record).
     pub fn remove_job(&mut self, id: JobId) {
-        let job = &mut self.jobs[id as usize];
-        job.deleted = true;
-        let key = (job.namespace.clone(), job.name.clone());
-        self.job_by_name.remove(&key);
+        self.jobs[id as usize].deleted = true;
+        self.jobs.forget_name(id as usize);
     }
 
     pub fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<DaemonSetId> {
-        self.daemon_set_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+        self.daemon_sets.find(&namespaced(namespace, name))
     }
 
     pub fn add_daemon_set(&mut self, ds: DaemonSet) -> DaemonSetId {
-        let id = self.daemon_sets.len() as DaemonSetId;
-        self.daemon_set_by_name.insert((ds.namespace.clone(), ds.name.clone()), id);
-        self.daemon_sets.push(ds);
-        id
+        self.daemon_sets.add(ds)
     }
 
     /// Removes a DaemonSet from its index (its row stays for the record).
     pub fn remove_daemon_set(&mut self, id: DaemonSetId) {
-        let ds = &mut self.daemon_sets[id as usize];
-        ds.deleted = true;
-        let key = (ds.namespace.clone(), ds.name.clone());
-        self.daemon_set_by_name.remove(&key);
+        self.daemon_sets[id as usize].deleted = true;
+        self.daemon_sets.forget_name(id as usize);
     }
 
     pub fn find_stateful_set(&self, namespace: &str, name: &str) -> Option<StatefulSetId> {
-        self.stateful_set_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+        self.stateful_sets.find(&namespaced(namespace, name))
     }
 
     pub fn add_stateful_set(&mut self, ss: StatefulSet) -> StatefulSetId {
-        let id = self.stateful_sets.len() as StatefulSetId;
-        self.stateful_set_by_name.insert((ss.namespace.clone(), ss.name.clone()), id);
-        self.stateful_sets.push(ss);
-        id
+        self.stateful_sets.add(ss)
     }
 
     /// Removes a StatefulSet from its index (its row stays for the record).
     pub fn remove_stateful_set(&mut self, id: StatefulSetId) {
-        let ss = &mut self.stateful_sets[id as usize];
-        ss.deleted = true;
-        let key = (ss.namespace.clone(), ss.name.clone());
-        self.stateful_set_by_name.remove(&key);
+        self.stateful_sets[id as usize].deleted = true;
+        self.stateful_sets.forget_name(id as usize);
     }
 
     pub fn find_hpa(&self, namespace: &str, name: &str) -> Option<HpaId> {
-        self.hpa_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+        self.hpas.find(&namespaced(namespace, name))
     }
 
     pub fn add_hpa(&mut self, hpa: Hpa) -> HpaId {
-        let id = self.hpas.len() as HpaId;
-        self.hpa_by_name.insert((hpa.namespace.clone(), hpa.name.clone()), id);
-        self.hpas.push(hpa);
-        id
+        self.hpas.add(hpa)
     }
 
     /// Removes an HPA from its index (its row stays for the record).
     pub fn remove_hpa(&mut self, id: HpaId) {
-        let h = &mut self.hpas[id as usize];
-        h.deleted = true;
-        let key = (h.namespace.clone(), h.name.clone());
-        self.hpa_by_name.remove(&key);
+        self.hpas[id as usize].deleted = true;
+        self.hpas.forget_name(id as usize);
     }
 
     pub fn find_rs(&self, kind: RsKind, namespace: &str, name: &str) -> Option<RsId> {
-        self.rs_by_name.get(&(rs_kind_key(kind), namespace.to_string(), name.to_string())).copied()
+        self.replica_sets.find(&(rs_kind_key(kind), namespace.to_string(), name.to_string()))
     }
 
     pub fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
-        self.pod_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+        self.pods.find(&namespaced(namespace, name))
+    }
+
+    pub fn find_node(&self, name: &str) -> Option<NodeId> {
+        self.nodes.find(&name.to_string())
     }
 
     pub fn add_node(&mut self, mut node: Node) -> NodeId {
-        let id = self.nodes.len() as NodeId;
-        node.id = id;
-        self.node_by_name.insert(node.name.clone(), id);
+        node.id = self.nodes.len() as NodeId;
         self.node_fit.push(NodeFit::of(&node));
-        self.nodes.push(node);
+        let id = self.nodes.add(node);
         self.node_labels_version += 1;
         id
     }
 
     pub fn add_pod(&mut self, pod: Pod) -> PodId {
         let id = self.pods.len() as PodId;
-        self.pod_by_name.insert((pod.namespace.clone(), pod.name.clone()), id);
         match pod.owner {
             Some(PodOwner::ReplicaSet(rs)) => {
                 self.replica_sets[rs as usize].pods.insert(id);
@@ -668,37 +690,29 @@ impl Store {
             // Their glue records the pod with its node or ordinal.
             Some(PodOwner::DaemonSet(_) | PodOwner::StatefulSet(_)) | None => {}
         }
-        self.pods.push(pod);
-        id
+        self.pods.add(pod)
     }
 
     pub fn add_replica_set(&mut self, rs: ReplicaSet) -> RsId {
         let id = self.replica_sets.len() as RsId;
-        self.rs_by_name.insert((rs_kind_key(rs.kind), rs.namespace.clone(), rs.name.clone()), id);
         if let Some(d) = rs.owner {
             self.deployments[d as usize].replica_sets.insert(id);
         }
-        self.replica_sets.push(rs);
-        id
+        self.replica_sets.add(rs)
     }
 
     pub fn add_deployment(&mut self, d: Deployment) -> DeployId {
-        let id = self.deployments.len() as DeployId;
-        let index = if d.rollout.is_some() { &mut self.rollout_by_name } else { &mut self.deployment_by_name };
-        index.insert((d.namespace.clone(), d.name.clone()), id);
-        self.deployments.push(d);
-        id
+        self.deployments.add(d)
     }
 
     /// Removes a ReplicaSet from its indexes (its row stays for the record).
     pub fn remove_replica_set(&mut self, id: RsId) {
         let rs = &mut self.replica_sets[id as usize];
         rs.deleted = true;
-        let key = (rs_kind_key(rs.kind), rs.namespace.clone(), rs.name.clone());
         if let Some(d) = rs.owner {
             self.deployments[d as usize].replica_sets.remove(&id);
         }
-        self.rs_by_name.remove(&key);
+        self.replica_sets.forget_name(id as usize);
     }
 
     /// Binds a pod to a node and charges its requests there.
@@ -727,11 +741,10 @@ impl Store {
         }
         p.deleted = Some(now);
         p.ready_since = None;
-        let key = (p.namespace.clone(), p.name.clone());
         let (node, owner) = (p.node, p.owner);
         let requests = p.spec.requests();
         let nonzero = NonZero::of(&p.spec);
-        self.pod_by_name.remove(&key);
+        self.pods.forget_name(pod as usize);
         if node.is_some() {
             self.index_bound(pod, false);
         }
@@ -968,4 +981,123 @@ pub fn template_with_label(template: &PodTemplate, key: &str, hash: &str) -> Arc
     let mut t = template.clone();
     t.labels.insert(key.to_string(), hash.to_string());
     Arc::new(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::spec::{ContainerSpec, PullPolicy, Resources};
+
+    fn node(name: &str) -> Node {
+        Node {
+            id: 0,
+            name: name.into(),
+            labels: BTreeMap::from([("kubernetes.io/hostname".to_string(), name.to_string())]),
+            taints: vec![],
+            unschedulable: false,
+            ready: true,
+            allocatable: Resources {
+                cpu_millis: 4000,
+                memory_bytes: 8 << 30,
+                ephemeral_storage_bytes: 1 << 40,
+                pods: 110,
+                extended: BTreeMap::new(),
+            },
+            requested: Resources::default(),
+            requested_nonzero: NonZero::default(),
+            host_ports: BTreeMap::new(),
+            pods: BTreeSet::new(),
+            images: BTreeMap::new(),
+            puller_free_at: SimTime::ZERO,
+        }
+    }
+
+    fn pod(name: &str, cpu_millis: i64, app: &str) -> Pod {
+        let container = ContainerSpec {
+            name: "app".into(),
+            image: "app:1".into(),
+            pull_policy: PullPolicy::IfNotPresent,
+            requests: Resources { cpu_millis, memory_bytes: 1 << 30, ..Resources::default() },
+            limits: Resources::default(),
+            readiness: None,
+            liveness: None,
+            host_ports: vec![],
+            cpu_request_set: true,
+            memory_request_set: true,
+        };
+        Pod {
+            namespace: "default".into(),
+            name: name.into(),
+            labels: BTreeMap::from([("app".to_string(), app.to_string())]),
+            deletion_cost: 0,
+            spec: Arc::new(PodSpec { containers: vec![container], ..PodSpec::default() }),
+            owner: None,
+            revision: 0,
+            phase: PodPhase::Pending,
+            node: None,
+            created: SimTime::ZERO,
+            scheduled: None,
+            started: None,
+            ready_since: None,
+            first_ready: None,
+            terminating: None,
+            finished: None,
+            grace_override: None,
+            deleted: None,
+            containers: vec![],
+            reason: String::new(),
+            nominated_node: None,
+            generation: 0,
+        }
+    }
+
+    fn selector(app: &str) -> crate::model::spec::Selector {
+        crate::model::spec::Selector {
+            match_labels: BTreeMap::from([("app".to_string(), app.to_string())]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn binding_and_removing_pods_keeps_the_node_row_and_the_label_index_current() {
+        let mut store = Store::default();
+        let n = store.add_node(node("worker-1"));
+        let a = store.add_pod(pod("a", 500, "web"));
+        let b = store.add_pod(pod("b", 1500, "web"));
+        let fit_before = store.node_fit[n as usize];
+        store.bind(a, n, SimTime::ZERO);
+        store.bind(b, n, SimTime::ZERO);
+        let fit = store.node_fit[n as usize];
+        assert_eq!(store.nodes[n as usize].requested.cpu_millis, 2000);
+        assert_eq!(fit.free_cpu_millis, 2000, "the packed row follows the binds");
+        assert_eq!(fit.free_pods, fit_before.free_pods - 2);
+        assert_ne!(fit.generation, fit_before.generation, "a remembered score is stale now");
+        let namespaces = ["default".to_string()];
+        assert_eq!(store.bound_pods_matching(&namespaces, &selector("web")), vec![a, b]);
+
+        store.remove_pod(a, SimTime(1));
+        assert_eq!(store.nodes[n as usize].requested.cpu_millis, 1500, "a's requests are freed");
+        assert_eq!(store.node_fit[n as usize].free_cpu_millis, 2500);
+        assert_eq!(store.bound_pods_matching(&namespaces, &selector("web")), vec![b]);
+        assert_eq!(store.find_pod("default", "a"), None, "a gone pod is not found by name");
+        assert_eq!(store.find_pod("default", "b"), Some(b));
+        assert!(store.pods[a as usize].deleted.is_some(), "its row stays for the record");
+
+        store.remove_pod(a, SimTime(2));
+        assert_eq!(store.nodes[n as usize].requested.cpu_millis, 1500, "removing twice frees nothing more");
+    }
+
+    #[test]
+    fn a_node_is_found_by_name_and_knows_its_own_id() {
+        let mut store = Store::default();
+        let version = store.node_labels_version;
+        let first = store.add_node(node("a"));
+        let second = store.add_node(node("b"));
+        assert_eq!(
+            (store.find_node("a"), store.find_node("b"), store.find_node("c")),
+            (Some(first), Some(second), None)
+        );
+        assert_eq!(store.nodes[second as usize].id, second);
+        assert_eq!(store.node_labels_version, version + 2, "topology caches see every new node");
+    }
 }

@@ -210,7 +210,7 @@ fn data(outcome: &Outcome) -> (Value, Cut) {
                 since.entry(node).or_insert(ms(e.time));
             }
             "NodeReady" => {
-                if let (Some(from), Some(&n)) = (since.remove(node), store.node_by_name.get(node)) {
+                if let (Some(from), Some(n)) = (since.remove(node), store.find_node(node)) {
                     spans.push((n as usize, from, ms(e.time)));
                 }
             }
@@ -218,7 +218,7 @@ fn data(outcome: &Outcome) -> (Value, Cut) {
         }
     }
     for (node, from) in since {
-        if let Some(&n) = store.node_by_name.get(node) {
+        if let Some(n) = store.find_node(node) {
             spans.push((n as usize, from, end));
         }
     }

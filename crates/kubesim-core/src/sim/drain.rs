@@ -32,10 +32,9 @@ pub(super) struct Drain {
 
 impl Sim<'_> {
     pub(super) fn drain(&mut self, d: &DrainSpec) -> Result<(), ApiError> {
-        let node = *self
+        let node = self
             .store
-            .node_by_name
-            .get(&d.node)
+            .find_node(&d.node)
             .ok_or_else(|| format!("Error from server (NotFound): nodes \"{}\" not found", d.node))?;
         let now = self.kernel.now();
         self.cordon_for_drain(node);

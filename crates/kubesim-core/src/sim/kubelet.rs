@@ -353,7 +353,7 @@ impl Sim<'_> {
                 p.phase = phase;
                 p.finished = Some(now);
                 let owner = p.owner;
-                self.profile.owner_spread.pod_counted(&self.profile.topology, owner, node, -1);
+                self.scheduler.profile.owner_spread.pod_counted(&self.scheduler.profile.topology, owner, node, -1);
                 // Its requests are free for pods waiting to be scheduled.
                 self.store.release_finished(pod);
                 self.cluster_changed();

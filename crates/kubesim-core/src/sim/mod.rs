@@ -99,13 +99,8 @@ pub struct Sim<'s> {
     pub scenario: &'s Scenario,
     default_image: ImageBehavior,
     names: Stream,
-    scheduling: Stream,
     containers: Stream,
-    queue: SchedulingQueue,
-    nominations: Nominations,
-    profile: Profile,
-    /// The scheduler's cycle, waiting at most once.
-    schedule_queue: WorkQueue<()>,
+    scheduler: scheduling::Scheduler,
     /// The workload controllers' work queues.
     sync_queues: SyncQueues,
     net: services::Network,
@@ -190,12 +185,14 @@ impl<'s> Sim<'s> {
             scenario,
             default_image: ImageBehavior::default(),
             names: Stream::new(seed, Purpose::Names),
-            scheduling: Stream::new(seed, Purpose::Scheduling),
             containers: Stream::new(seed, Purpose::Containers),
-            queue: SchedulingQueue::default(),
-            nominations: Nominations::default(),
-            profile: Profile::default_profile(scenario.scoring),
-            schedule_queue: WorkQueue::default(),
+            scheduler: scheduling::Scheduler {
+                queue: SchedulingQueue::default(),
+                nominations: Nominations::default(),
+                profile: Profile::default_profile(scenario.scoring),
+                random: Stream::new(seed, Purpose::Scheduling),
+                cycle: WorkQueue::default(),
+            },
             sync_queues: SyncQueues::default(),
             nodes: nodes::NodeLifecycle::default(),
             drains: Vec::new(),
@@ -252,7 +249,7 @@ impl<'s> Sim<'s> {
     pub fn with_narration(mut self, narrate: bool) -> Self {
         self.narrator = narrate.then(crate::metrics::narration::Narrator::default);
         // The scheduler keeps each attempt's feasible nodes, so narration can name scores.
-        self.profile.last_feasible = narrate.then(Vec::new);
+        self.scheduler.profile.last_feasible = narrate.then(Vec::new);
         self
     }
 
@@ -311,7 +308,7 @@ impl<'s> Sim<'s> {
         self.kernel.advance_to(self.end);
         self.metrics.traffic.finish(self.end);
         #[cfg(debug_assertions)]
-        if let Err(drift) = self.profile.owner_spread.verify(&self.store, &self.profile.topology) {
+        if let Err(drift) = self.scheduler.profile.owner_spread.verify(&self.store, &self.scheduler.profile.topology) {
             panic!("the scheduler's per-owner spreading counts drifted: {drift}");
         }
         self.into_outcome(None)
@@ -401,7 +398,7 @@ impl<'s> Sim<'s> {
             Event::SyncHpa(h) => self.sync_hpa(h),
             Event::MetricsScrape => self.metrics_scrape(),
             Event::ScheduleCycle => {
-                self.schedule_queue.take(());
+                self.scheduler.cycle.take(());
                 self.schedule_cycle();
             }
             Event::SchedulerRetry(pod, attempt) => self.scheduler_retry(pod, attempt),

@@ -167,7 +167,7 @@ impl Sim<'_> {
     /// `fail:`, `partition:` or `recover:` from the timeline.
     pub(super) fn node_fault(&mut self, fault: &NodeFault) {
         let nodes: Vec<NodeId> = match &fault.target {
-            FaultTarget::Node(name) => self.store.node_by_name.get(name).copied().into_iter().collect(),
+            FaultTarget::Node(name) => self.store.find_node(name).into_iter().collect(),
             FaultTarget::Zone(zone) => (0..self.store.nodes.len() as NodeId)
                 .filter(|&n| self.store.nodes[n as usize].labels.get(ZONE_LABEL) == Some(zone))
                 .collect(),

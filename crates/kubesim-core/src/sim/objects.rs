@@ -285,7 +285,7 @@ impl Sim<'_> {
             nominated_node: None,
             generation: 0,
         });
-        match node_name.and_then(|n| self.store.node_by_name.get(&n).copied()) {
+        match node_name.and_then(|n| self.store.find_node(&n)) {
             // A pod that names its node skips the scheduler; the kubelet admits it.
             Some(node) => self.bind_pod(id, node, false),
             None => self.enqueue_for_scheduling(id),
@@ -316,7 +316,7 @@ impl Sim<'_> {
                 // A pod that already finished (Failed, Succeeded) stopped counting then.
                 if !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
                     let owner = p.owner;
-                    self.profile.owner_spread.pod_counted(&self.profile.topology, owner, node, -1);
+                    self.scheduler.profile.owner_spread.pod_counted(&self.scheduler.profile.topology, owner, node, -1);
                 }
                 let at = now + self.latency();
                 self.kernel.schedule_at(at, Event::Kubelet(pod, generation, super::Step::Stop));
@@ -341,8 +341,7 @@ impl Sim<'_> {
             }
             Kind::Deployment => {
                 let d = self.store.find_deployment(ns, name).ok_or_else(|| not_found(id))?;
-                self.store.deployments[d as usize].deleted = true;
-                self.store.deployment_by_name.remove(&(ns.to_string(), name.to_string()));
+                self.store.remove_deployment(d);
                 let rss: Vec<_> = self.store.deployments[d as usize].replica_sets.iter().copied().collect();
                 for rs in rss {
                     self.delete_replica_set(rs);

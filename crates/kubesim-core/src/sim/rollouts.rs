@@ -339,10 +339,7 @@ impl Sim<'_> {
 
     /// `kubectl delete rollout/NAME`: the Rollout and its ReplicaSets (with their pods).
     pub(super) fn delete_rollout(&mut self, d: DeployId) {
-        let dep = &mut self.store.deployments[d as usize];
-        dep.deleted = true;
-        let key = (dep.namespace.clone(), dep.name.clone());
-        self.store.rollout_by_name.remove(&key);
+        self.store.remove_deployment(d);
         let rss: Vec<_> = self.store.deployments[d as usize].replica_sets.iter().copied().collect();
         for rs in rss {
             self.delete_replica_set(rs);

@@ -2,10 +2,23 @@
 //! why they wait.
 
 use super::{Event, Sim, Step};
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, Stream, WorkQueue};
 use crate::model::store::{NodeId, PodId, PodOwner};
 use crate::scheduler::cycle::PodContext;
 use crate::scheduler::preemption::{self, Candidate};
+use crate::scheduler::{Nominations, Profile, SchedulingQueue};
+
+/// kube-scheduler's own state: its queue of pods, the nominations preemption made, its
+/// profile (plugins and their caches), its random stream (ties), and its cycle waiting at
+/// most once.
+pub(super) struct Scheduler {
+    pub queue: SchedulingQueue,
+    pub nominations: Nominations,
+    pub profile: Profile,
+    /// The scheduling stream: `selectHost`'s draw among the best-scored nodes.
+    pub random: Stream,
+    pub cycle: WorkQueue<()>,
+}
 
 /// A UID-shaped identifier for a pod, derived from its id (no random draw), for messages
 /// that name a pod's UID as Kubernetes does.
@@ -33,17 +46,17 @@ impl Sim<'_> {
     /// A new pod without a node: the scheduler's informer sees it after the API latency.
     pub(super) fn enqueue_for_scheduling(&mut self, pod: PodId) {
         let priority = self.store.pods[pod as usize].spec.priority;
-        self.queue.push_active(pod, priority);
+        self.scheduler.queue.push_active(pod, priority);
         self.ensure_schedule_cycle(self.latency());
     }
 
     fn ensure_schedule_cycle(&mut self, after: SimDuration) {
-        self.schedule_queue.add_after((), after, &mut self.kernel, |()| Event::ScheduleCycle);
+        self.scheduler.cycle.add_after((), after, &mut self.kernel, |()| Event::ScheduleCycle);
     }
 
     /// Schedules every pod in the active queue, highest priority first.
     pub(super) fn schedule_cycle(&mut self) {
-        while let Some(pod) = self.queue.pop_active() {
+        while let Some(pod) = self.scheduler.queue.pop_active() {
             let p = &self.store.pods[pod as usize];
             if !p.is_active() || p.node.is_some() {
                 continue;
@@ -59,20 +72,20 @@ impl Sim<'_> {
         let size = |image: &str| images.get(image).map_or(default_size, |b| b.size_bytes);
         let owner = self.store.pods[pod as usize].owner;
         let keys = crate::scheduler::cycle::spread_keys(&self.store.pods[pod as usize].spec, owner.is_some());
-        self.profile.topology.ensure(&self.store, keys.iter().map(String::as_str));
+        self.scheduler.profile.topology.ensure(&self.store, keys.iter().map(String::as_str));
         let defaults = match owner {
             Some(PodOwner::ReplicaSet(rs)) if self.store.pods[pod as usize].spec.topology_spread.is_empty() => {
-                let counts = self.profile.owner_spread.get(&self.store, &self.profile.topology, rs);
+                let counts = self.scheduler.profile.owner_spread.get(&self.store, &self.scheduler.profile.topology, rs);
                 let selector = self.store.replica_sets[rs as usize].selector.clone();
                 Some(crate::scheduler::cycle::DefaultSpread { selector, counts })
             }
             _ => None,
         };
-        let mut ctx = PodContext::prepare(&self.store, &self.profile.topology, pod, defaults, &size, now);
+        let mut ctx = PodContext::prepare(&self.store, &self.scheduler.profile.topology, pod, defaults, &size, now);
         // A pod nominated by an earlier preemption tries its node first.
         if let Some(nominated) = self.store.pods[pod as usize].nominated_node {
             let node = &self.store.nodes[nominated as usize];
-            if self.profile.filter_node(&ctx, node).is_ok() {
+            if self.scheduler.profile.filter_node(&ctx, node).is_ok() {
                 drop(ctx);
                 if self.narrating() {
                     self.narrate_scheduled(pod, nominated, &crate::metrics::narration::Choice::Nominated);
@@ -82,12 +95,24 @@ impl Sim<'_> {
             }
         }
         let (nodes, fit) = (&self.store.nodes, &self.store.node_fit);
-        let result = self.profile.schedule(&mut ctx, nodes, fit, &self.nominations, &mut self.scheduling);
+        let result = self.scheduler.profile.schedule(
+            &mut ctx,
+            nodes,
+            fit,
+            &self.scheduler.nominations,
+            &mut self.scheduler.random,
+        );
         match result {
             Ok(node) => {
                 let choice = self.narrating().then(|| {
                     let scoring = self.scenario.scoring;
-                    super::narration::scheduling_choice(&mut self.profile, &mut ctx, &self.store.nodes, node, scoring)
+                    super::narration::scheduling_choice(
+                        &mut self.scheduler.profile,
+                        &mut ctx,
+                        &self.store.nodes,
+                        node,
+                        scoring,
+                    )
                 });
                 drop(ctx);
                 if let Some(choice) = choice {
@@ -96,7 +121,8 @@ impl Sim<'_> {
                 self.bind_pod(pod, node, true);
             }
             Err(mut fit) => {
-                let outcome = preemption::preempt(&self.profile, &self.store, &self.nominations, &ctx, &fit);
+                let outcome =
+                    preemption::preempt(&self.scheduler.profile, &self.store, &self.scheduler.nominations, &ctx, &fit);
                 drop(ctx);
                 if let preemption::Outcome::Failed(message) = &outcome {
                     fit.post_filter = Some(message.clone());
@@ -122,11 +148,11 @@ impl Sim<'_> {
         self.store.pods[pod as usize].reason = "Unschedulable".into();
         let priority = self.store.pods[pod as usize].spec.priority;
         let cp = &self.scenario.control_plane;
-        self.queue.mark_unschedulable(pod, priority, now, cp.pod_initial_backoff, cp.pod_max_backoff);
-        let attempt = self.queue.attempts(pod);
+        self.scheduler.queue.mark_unschedulable(pod, priority, now, cp.pod_initial_backoff, cp.pod_max_backoff);
+        let attempt = self.scheduler.queue.attempts(pod);
         let flush = now + cp.pod_max_in_unschedulable_pods_duration;
         self.kernel.schedule_at(flush, Event::SchedulerRetry(pod, attempt));
-        self.metrics.unschedulable_changed(self.queue.unschedulable_count());
+        self.metrics.unschedulable_changed(self.scheduler.queue.unschedulable_count());
     }
 
     /// Evicts the victims (gracefully) and nominates the node for the preemptor; pods of
@@ -142,24 +168,24 @@ impl Sim<'_> {
             self.metrics.pods_preempted += 1;
         }
         let priority = self.store.pods[pod as usize].spec.priority;
-        for lower in self.nominations.lower_than(c.node, priority) {
-            self.nominations.clear(lower);
+        for lower in self.scheduler.nominations.lower_than(c.node, priority) {
+            self.scheduler.nominations.clear(lower);
             self.store.pods[lower as usize].nominated_node = None;
         }
         let requests = self.store.pods[pod as usize].spec.requests();
-        self.nominations.nominate(pod, c.node, priority, requests);
+        self.scheduler.nominations.nominate(pod, c.node, priority, requests);
         self.store.pods[pod as usize].nominated_node = Some(c.node);
     }
 
     /// Binds `pod` to `node`; the node's kubelet sees it after the API latency.
     pub(super) fn bind_pod(&mut self, pod: PodId, node: NodeId, by_scheduler: bool) {
         let now = self.kernel.now();
-        self.queue.remove(pod);
-        self.nominations.clear(pod);
-        self.metrics.unschedulable_changed(self.queue.unschedulable_count());
+        self.scheduler.queue.remove(pod);
+        self.scheduler.nominations.clear(pod);
+        self.metrics.unschedulable_changed(self.scheduler.queue.unschedulable_count());
         self.store.bind(pod, node, now);
         let owner = self.store.pods[pod as usize].owner;
-        self.profile.owner_spread.pod_counted(&self.profile.topology, owner, node, 1);
+        self.scheduler.profile.owner_spread.pod_counted(&self.scheduler.profile.topology, owner, node, 1);
         let p = &mut self.store.pods[pod as usize];
         p.reason.clear();
         p.nominated_node = None;
@@ -177,9 +203,9 @@ impl Sim<'_> {
 
     /// A pod that waited is due: its back-off ended or it sat unschedulable for too long.
     pub(super) fn scheduler_retry(&mut self, pod: PodId, attempt: u32) {
-        if self.queue.is_unschedulable(pod) && self.queue.attempts(pod) == attempt {
+        if self.scheduler.queue.is_unschedulable(pod) && self.scheduler.queue.attempts(pod) == attempt {
             let priority = self.store.pods[pod as usize].spec.priority;
-            self.queue.push_active(pod, priority);
+            self.scheduler.queue.push_active(pod, priority);
             self.ensure_schedule_cycle(SimDuration::ZERO);
         }
     }
@@ -187,19 +213,19 @@ impl Sim<'_> {
     /// Something changed that may let waiting pods fit (a pod left a node, a node changed).
     pub(super) fn cluster_changed(&mut self) {
         let now = self.kernel.now();
-        for (pod, until) in self.queue.move_all_to_active_or_backoff(now) {
-            let attempt = self.queue.attempts(pod);
+        for (pod, until) in self.scheduler.queue.move_all_to_active_or_backoff(now) {
+            let attempt = self.scheduler.queue.attempts(pod);
             self.kernel.schedule_at(until, Event::SchedulerRetry(pod, attempt));
         }
-        if self.queue.has_active() {
+        if self.scheduler.queue.has_active() {
             self.ensure_schedule_cycle(self.latency());
         }
     }
 
     /// A deleted pod leaves the scheduler's books.
     pub(super) fn forget_pod(&mut self, pod: PodId) {
-        self.queue.remove(pod);
-        self.nominations.clear(pod);
+        self.scheduler.queue.remove(pod);
+        self.scheduler.nominations.clear(pod);
     }
 }
 

@@ -72,9 +72,8 @@ impl Sim<'_> {
 
     fn node(&self, name: &str) -> Result<usize, ApiError> {
         self.store
-            .node_by_name
-            .get(name)
-            .map(|&n| n as usize)
+            .find_node(name)
+            .map(|n| n as usize)
             .ok_or_else(|| format!("Error from server (NotFound): nodes \"{name}\" not found"))
     }
 

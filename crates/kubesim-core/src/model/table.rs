@@ -1,0 +1,124 @@
+//! One table of API objects of a kind: rows by id (dense, never reused, so an id stays
+//! valid for the whole run and a deleted object keeps its row for the record) and the
+//! index by name that `kubectl get KIND NAME` would use. The store's tables are all this
+//! type, so adding, finding and removing an object are written once.
+
+use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
+
+/// A row of a table: the name it is found by (usually namespace and name).
+pub trait Row {
+    type Key: Ord;
+    fn key(&self) -> Self::Key;
+}
+
+/// An id of a table's rows.
+pub trait RowId: Copy {
+    fn from_index(i: usize) -> Self;
+}
+
+impl RowId for u32 {
+    fn from_index(i: usize) -> Self {
+        // The caps on objects (README, Limits) keep every table far below 2^32 rows.
+        i as u32
+    }
+}
+
+/// Rows by id, and the live ones by name.
+#[derive(Clone, Debug)]
+pub struct Table<I, T: Row> {
+    rows: Vec<T>,
+    by_name: BTreeMap<T::Key, I>,
+}
+
+impl<I, T: Row> Default for Table<I, T> {
+    fn default() -> Self {
+        Table { rows: Vec::new(), by_name: BTreeMap::new() }
+    }
+}
+
+impl<I: RowId, T: Row> Table<I, T> {
+    /// Adds `row` under its name (a newer object of the same name takes the name over; the
+    /// loader never lets two live objects share one) and returns its id.
+    pub fn add(&mut self, row: T) -> I {
+        let id = I::from_index(self.rows.len());
+        self.by_name.insert(row.key(), id);
+        self.rows.push(row);
+        id
+    }
+
+    /// The live object named `key`.
+    pub fn find(&self, key: &T::Key) -> Option<I> {
+        self.by_name.get(key).copied()
+    }
+
+    /// Forgets the name of the object at `row` (it is gone from the API); the row stays,
+    /// for the record, and the caller marks it deleted.
+    pub fn forget_name(&mut self, row: usize) {
+        let key = self.rows[row].key();
+        self.by_name.remove(&key);
+    }
+}
+
+/// The rows, as a slice: read and change rows in place; only `add` makes a new one.
+impl<I, T: Row> Deref for Table<I, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.rows
+    }
+}
+
+impl<I, T: Row> DerefMut for Table<I, T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.rows
+    }
+}
+
+impl<'a, I, T: Row> IntoIterator for &'a Table<I, T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.rows.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    struct Thing {
+        namespace: &'static str,
+        name: &'static str,
+        deleted: bool,
+    }
+
+    impl Row for Thing {
+        type Key = (&'static str, &'static str);
+        fn key(&self) -> Self::Key {
+            (self.namespace, self.name)
+        }
+    }
+
+    fn thing(namespace: &'static str, name: &'static str) -> Thing {
+        Thing { namespace, name, deleted: false }
+    }
+
+    #[test]
+    fn objects_are_found_by_name_until_they_are_gone_and_ids_are_never_reused() {
+        let mut table: Table<u32, Thing> = Table::default();
+        let web = table.add(thing("default", "web"));
+        let other = table.add(thing("prod", "web"));
+        assert_eq!((web, other), (0, 1));
+        assert_eq!(table.find(&("default", "web")), Some(web));
+        assert_eq!(table.find(&("prod", "web")), Some(other));
+        table.forget_name(web as usize);
+        table[web as usize].deleted = true;
+        assert_eq!(table.find(&("default", "web")), None);
+        assert_eq!(table.len(), 2, "the deleted object keeps its row");
+        let again = table.add(thing("default", "web"));
+        assert_eq!(again, 2, "a new object of the same name gets a new id");
+        assert_eq!(table.find(&("default", "web")), Some(again));
+        assert!(table[web as usize].deleted && !table[again as usize].deleted);
+    }
+}
