@@ -4,7 +4,7 @@
 //! starts the steps again; blue-green switches all traffic at once on promotion and stays
 //! fully available where a Recreate Deployment in the same setting drops requests.
 
-use crate::support::{repo_path, run, run_text};
+use crate::support::{column, repo_path, run, run_text};
 use kubesim::sim::Outcome;
 
 const CANARY: &str = "scenarios/argo-canary.yaml";
@@ -157,10 +157,8 @@ timeline:
 "#;
 
 /// Sum of a time-series column over the samples in (from, to].
-fn column_sum(o: &Outcome, column: &str, from: f64, to: f64) -> f64 {
-    let ts = &o.metrics.timeseries;
-    let i = ts.columns.iter().position(|c| c == column).unwrap_or_else(|| panic!("no column {column}"));
-    ts.rows.iter().filter(|(t, _)| t.as_secs_f64() > from && t.as_secs_f64() <= to).filter_map(|(_, row)| row[i]).sum()
+fn column_sum(o: &Outcome, name: &str, from: f64, to: f64) -> f64 {
+    column(o, name).into_iter().filter(|&(t, _)| t > from && t <= to).filter_map(|(_, value)| value).sum()
 }
 
 /// With trafficRouting.nginx the stable stays at 5 pods, the canary is scaled to the weight

@@ -1,10 +1,11 @@
 //! The command line: exit codes, messages on stderr, and no output on bad input.
 
-use crate::support::repo_path;
-use std::process::{Command, Output};
+use crate::support::{kubesim, repo_path};
+use std::process::Output;
 
-fn kubesim(args: &[&str], out: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubesim")).args(args).arg("--out").arg(out).output().expect("kubesim runs")
+/// kubesim with `args` and `--out out`.
+fn kubesim_to(args: &[&str], out: &std::path::Path) -> Output {
+    kubesim(args).arg("--out").arg(out).output().expect("kubesim runs")
 }
 
 #[test]
@@ -17,7 +18,7 @@ fn every_bad_fixture_exits_2_names_the_file_and_writes_nothing() {
             continue;
         }
         let out = tempfile::tempdir().expect("temp dir");
-        let output = kubesim(&["run", path.to_str().expect("utf-8 path")], out.path());
+        let output = kubesim_to(&["run", path.to_str().expect("utf-8 path")], out.path());
         let stderr = String::from_utf8_lossy(&output.stderr);
         let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         assert_eq!(output.status.code(), Some(2), "{file_name}: exit code, stderr:\n{stderr}");
@@ -33,9 +34,8 @@ fn every_bad_fixture_exits_2_names_the_file_and_writes_nothing() {
 #[test]
 fn validate_reports_ok_and_runs_nothing() {
     let out = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_kubesim"))
+    let output = kubesim(&["validate"])
         .current_dir(out.path())
-        .args(["validate"])
         .arg(repo_path("scenarios/nginx-rolling-update.yaml"))
         .output()
         .expect("kubesim runs");
@@ -47,7 +47,8 @@ fn validate_reports_ok_and_runs_nothing() {
 #[test]
 fn run_writes_every_file() {
     let out = tempfile::tempdir().expect("temp dir");
-    let output = kubesim(&["run", "--quiet", repo_path("scenarios/recreate.yaml").to_str().expect("path")], out.path());
+    let output =
+        kubesim_to(&["run", "--quiet", repo_path("scenarios/recreate.yaml").to_str().expect("path")], out.path());
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     for f in [
         "summary.json",
@@ -78,14 +79,14 @@ fn run_writes_every_file() {
 #[test]
 fn unknown_flags_are_usage_errors() {
     let out = tempfile::tempdir().expect("temp dir");
-    let output = kubesim(&["run", "--sed", "3", "x.yaml"], out.path());
+    let output = kubesim_to(&["run", "--sed", "3", "x.yaml"], out.path());
     assert_eq!(output.status.code(), Some(2));
 }
 
 #[test]
 fn a_missing_file_is_invalid_input() {
     let out = tempfile::tempdir().expect("temp dir");
-    let output = kubesim(&["run", "no/such/scenario.yaml"], out.path());
+    let output = kubesim_to(&["run", "no/such/scenario.yaml"], out.path());
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no/such/scenario.yaml"));
 }
@@ -94,7 +95,7 @@ fn a_missing_file_is_invalid_input() {
 fn the_report_is_one_page_with_the_figures_the_charts_and_the_data_inline() {
     let out = tempfile::tempdir().expect("temp dir");
     let file = repo_path("scenarios/bench/rollout-1000.yaml");
-    let output = kubesim(&["run", "--quiet", file.to_str().expect("path")], out.path());
+    let output = kubesim_to(&["run", "--quiet", file.to_str().expect("path")], out.path());
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let html = std::fs::read_to_string(out.path().join("rollout-1000/report.html")).expect("report");
     assert!(html.contains("<th>rollout_duration_s</th>"));
@@ -111,8 +112,8 @@ fn watch_prints_kubectl_get_tables_at_virtual_intervals_and_changes_nothing() {
     let (plain, watched) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
     let file = repo_path("scenarios/nginx-rolling-update.yaml");
     let file = file.to_str().expect("path");
-    let without = kubesim(&["run", "--quiet", file], plain.path());
-    let with = kubesim(&["run", "--quiet", "--watch", "30s", file], watched.path());
+    let without = kubesim_to(&["run", "--quiet", file], plain.path());
+    let with = kubesim_to(&["run", "--quiet", "--watch", "30s", file], watched.path());
     assert_eq!(with.status.code(), Some(0), "{}", String::from_utf8_lossy(&with.stderr));
     assert!(without.stdout.is_empty());
     let out = String::from_utf8_lossy(&with.stdout);
@@ -126,7 +127,7 @@ fn watch_prints_kubectl_get_tables_at_virtual_intervals_and_changes_nothing() {
         let read = |d: &std::path::Path| std::fs::read(d.join("nginx-rolling-update").join(f)).expect("file");
         assert!(read(plain.path()) == read(watched.path()), "{f} differs with --watch");
     }
-    let bad = kubesim(&["run", "--watch", "soon", file], watched.path());
+    let bad = kubesim_to(&["run", "--watch", "soon", file], watched.path());
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -140,7 +141,7 @@ fn a_huge_string_is_rejected_with_a_short_placed_message_and_no_output() {
     );
     std::fs::write(&path, text).expect("write");
     let out = dir.path().join("out");
-    let output = kubesim(&["run", path.to_str().expect("utf-8 path")], &out);
+    let output = kubesim_to(&["run", path.to_str().expect("utf-8 path")], &out);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{}", &stderr[..stderr.len().min(2000)]);
     assert!(stderr.contains("huge-string.yaml:4:22: "), "placed: {}", &stderr[..stderr.len().min(300)]);
@@ -155,7 +156,7 @@ fn a_huge_string_is_rejected_with_a_short_placed_message_and_no_output() {
 #[test]
 fn an_endless_file_is_refused_at_the_size_cap() {
     let out = tempfile::tempdir().expect("temp dir");
-    let output = kubesim(&["run", "/dev/zero"], out.path());
+    let output = kubesim_to(&["run", "/dev/zero"], out.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("/dev/zero: the file is more than kubesim's limit of 67108864 bytes (64 MiB)"), "{stderr}");

@@ -5,6 +5,7 @@
 //! The loader does not read the new image keys yet: each test loads YAML and sets them on
 //! the scenario's images in code.
 
+use crate::support::{find_file, load_text, object_events, secs};
 use kubesim::engine::SimDuration;
 use kubesim::kubelet::Exit;
 use kubesim::model::spec::{ImageBehavior, ObjectSpec, RestartPolicy};
@@ -13,22 +14,14 @@ use kubesim::sim::Outcome;
 use kubesim::traffic::ServiceTime;
 use kubesim::Scenario;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 const MI: i64 = 1024 * 1024;
 
-fn load(text: &str) -> Scenario {
-    match kubesim::load_str(Path::new("inline.yaml"), text, &[]) {
-        Ok(l) => l.scenario,
-        Err(d) => panic!("scenario should load: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
-    }
-}
-
 /// One bare pod `app` running image `app:1` (start 0s: a restart starts when its back-off
 /// ends), with `extra` added to its container and `policy` as its restartPolicy.
 fn bare_pod(duration: &str, policy: &str, extra: &str) -> Scenario {
-    load(&format!(
+    load_text(&format!(
         "
 duration: {duration}
 cluster: {{nodes: [{{name: worker, capacity: {{cpu: '4', memory: 8Gi}}}}]}}
@@ -58,13 +51,7 @@ fn fixed(secs: u64) -> Option<ServiceTime> {
 
 /// Times (seconds) of a pod's events with this reason.
 fn times(o: &Outcome, pod: &str, reason: &str) -> Vec<f64> {
-    let object = format!("pod/{pod}");
-    o.recorder
-        .records
-        .iter()
-        .filter(|e| e.reason == reason && e.object == object)
-        .map(|e| e.time.as_secs_f64())
-        .collect()
+    object_events(o, &format!("pod/{pod}"), reason).iter().map(|e| secs(e.time)).collect()
 }
 
 /// Each back-off's wait: from a `BackOff` event to the next `Started`.
@@ -84,25 +71,10 @@ fn write(s: &Scenario, o: &Outcome) -> tempfile::TempDir {
     dir
 }
 
-fn find(dir: &Path, name: &str) -> std::path::PathBuf {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("readable folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.file_name().is_some_and(|n| n == name) {
-                return path;
-            }
-        }
-    }
-    panic!("no {name} in {}", dir.display())
-}
-
 /// pods.csv as written: one map of column to value per pod.
 fn pods_csv(s: &Scenario, o: &Outcome) -> Vec<BTreeMap<String, String>> {
     let dir = write(s, o);
-    let mut r = csv::Reader::from_path(find(dir.path(), "pods.csv")).expect("pods.csv readable");
+    let mut r = csv::Reader::from_path(find_file(dir.path(), "pods.csv")).expect("pods.csv readable");
     let header: Vec<String> = r.headers().expect("header").iter().map(str::to_string).collect();
     r.records().map(|row| header.iter().cloned().zip(row.expect("row").iter().map(str::to_string)).collect()).collect()
 }
@@ -176,7 +148,7 @@ fn restart_policy_never_leaves_a_crashed_pod_failed_and_on_failure_restarts_it()
 fn a_failed_pod_is_replaced_by_its_replica_set() {
     // Kubernetes only lets Deployments use Always: set Never in code to see that a Failed
     // pod no longer counts as one of the replicas.
-    let mut s = load(
+    let mut s = load_text(
         "
 duration: 100s
 cluster: {nodes: [{name: worker, count: 2, capacity: {cpu: '4', memory: 8Gi}}]}
@@ -308,7 +280,7 @@ fn an_app_over_its_memory_limit_is_oom_killed_and_restarted_with_back_off() {
 
 #[test]
 fn a_crash_looping_deployment_keeps_its_pods_instead_of_replacing_them() {
-    let mut s = load(
+    let mut s = load_text(
         "
 duration: 10m
 cluster: {nodes: [{name: worker, count: 3, capacity: {cpu: '4', memory: 8Gi}}]}
@@ -337,7 +309,8 @@ objects:
     );
     let dir = write(&s, &o);
     let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(find(dir.path(), "summary.json")).expect("summary.json")).expect("json");
+        serde_json::from_slice(&std::fs::read(find_file(dir.path(), "summary.json")).expect("summary.json"))
+            .expect("json");
     let total: u32 = pods.iter().map(|p| p.restarts()).sum();
     assert_eq!(summary["pod_restarts"], serde_json::json!(total));
 }

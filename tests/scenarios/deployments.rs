@@ -1,7 +1,7 @@
 //! Deployment features beyond the strategies: pause and resume, progress deadline, undo
 //! errors, cleanup of old ReplicaSets.
 
-use crate::support::run_text;
+use crate::support::{events, run_text, secs};
 use kubesim::engine::SimTime;
 use kubesim::sim::Outcome;
 
@@ -32,7 +32,7 @@ timeline:
 }
 
 fn scaling_times(o: &Outcome) -> Vec<f64> {
-    o.recorder.records.iter().filter(|e| e.reason == "ScalingReplicaSet").map(|e| e.time.as_secs_f64()).collect()
+    events(o, "ScalingReplicaSet").iter().map(|e| secs(e.time)).collect()
 }
 
 #[test]

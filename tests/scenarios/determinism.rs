@@ -1,8 +1,7 @@
 //! Same scenario and seed: byte-identical output, across runs and across `--jobs`.
 
-use crate::support::repo_path;
+use crate::support::{kubesim, repo_path};
 use std::path::Path;
-use std::process::Command;
 
 const FILES: [&str; 9] = [
     "summary.json",
@@ -28,8 +27,7 @@ const SCENARIOS: [&str; 9] = [
 ];
 
 fn run_all(out: &Path, jobs: &str) {
-    let status = Command::new(env!("CARGO_BIN_EXE_kubesim"))
-        .arg("run")
+    let status = kubesim(&["run"])
         .args(SCENARIOS.iter().map(|s| repo_path(s)))
         .args(["--jobs", jobs, "--quiet", "--out"])
         .arg(out)
@@ -60,8 +58,7 @@ fn output_is_byte_identical_across_runs_and_jobs() {
 fn a_different_seed_changes_the_pod_names() {
     let dir = tempfile::tempdir().expect("temp dir");
     for (sub, seed) in [("s1", "1"), ("s2", "2")] {
-        let status = Command::new(env!("CARGO_BIN_EXE_kubesim"))
-            .args(["run", "--quiet", "--seed", seed, "--out"])
+        let status = kubesim(&["run", "--quiet", "--seed", seed, "--out"])
             .arg(dir.path().join(sub))
             .arg(repo_path("scenarios/recreate.yaml"))
             .status()

@@ -1,16 +1,9 @@
 //! Failures and recovery: nodes die, operators drain, and Kubernetes heals.
 
+use crate::support::{events, load_text, secs};
 use kubesim::engine::{SimDuration, SimTime};
 use kubesim::model::spec::*;
 use kubesim::sim::Outcome;
-use std::path::Path;
-
-fn load(text: &str) -> Scenario {
-    match kubesim::load_str(Path::new("inline.yaml"), text, &[]) {
-        Ok(l) => l.scenario,
-        Err(d) => panic!("{}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
-    }
-}
 
 fn at(secs: u64) -> SimTime {
     SimTime::ZERO + SimDuration::from_secs(secs)
@@ -50,18 +43,14 @@ objects:
               resources: {requests: {cpu: 100m, memory: 64Mi}}
 ";
 
+/// (time in seconds, object, message) of the events with this reason.
 fn event_times(o: &Outcome, reason: &str) -> Vec<(f64, String, String)> {
-    o.recorder
-        .records
-        .iter()
-        .filter(|e| e.reason == reason)
-        .map(|e| (e.time.as_secs_f64(), e.object.clone(), e.message.clone()))
-        .collect()
+    events(o, reason).iter().map(|e| (secs(e.time), e.object.clone(), e.message.clone())).collect()
 }
 
 #[test]
 fn a_crashed_node_is_not_ready_after_the_grace_period_and_its_pods_are_replaced_after_300s() {
-    let s = with_fault(load(WEB), 60, NodeFaultKind::Fail, "worker-2");
+    let s = with_fault(load_text(WEB), 60, NodeFaultKind::Fail, "worker-2");
     let o = kubesim::simulate(&s, None);
     // Last heartbeat at 60s; 50s of grace; the controller's next 5s tick: 115s.
     let not_ready = event_times(&o, "NodeNotReady");
@@ -92,8 +81,12 @@ fn a_crashed_node_is_not_ready_after_the_grace_period_and_its_pods_are_replaced_
 
 #[test]
 fn a_recovered_node_is_ready_again_untainted_and_its_stale_pods_are_cleaned_up() {
-    let s =
-        with_fault(with_fault(load(WEB), 60, NodeFaultKind::Fail, "worker-2"), 500, NodeFaultKind::Recover, "worker-2");
+    let s = with_fault(
+        with_fault(load_text(WEB), 60, NodeFaultKind::Fail, "worker-2"),
+        500,
+        NodeFaultKind::Recover,
+        "worker-2",
+    );
     let o = kubesim::simulate(&s, None);
     let ready = event_times(&o, "NodeReady");
     assert_eq!(ready, vec![(505.0, "node/worker-2".into(), "Node worker-2 status is now: NodeReady".into())]);
@@ -108,8 +101,12 @@ fn a_recovered_node_is_ready_again_untainted_and_its_stale_pods_are_cleaned_up()
 
 #[test]
 fn a_node_back_before_the_eviction_keeps_its_pods_which_restart() {
-    let s =
-        with_fault(with_fault(load(WEB), 60, NodeFaultKind::Fail, "worker-2"), 200, NodeFaultKind::Recover, "worker-2");
+    let s = with_fault(
+        with_fault(load_text(WEB), 60, NodeFaultKind::Fail, "worker-2"),
+        200,
+        NodeFaultKind::Recover,
+        "worker-2",
+    );
     let o = kubesim::simulate(&s, None);
     assert_eq!(o.metrics.pods_evicted, 0);
     assert!(event_times(&o, "TaintManagerEviction").is_empty());
@@ -124,7 +121,7 @@ fn a_node_back_before_the_eviction_keeps_its_pods_which_restart() {
 #[test]
 fn a_partitioned_node_keeps_running_its_pods_until_the_kubelet_hears_they_were_deleted() {
     let s = with_fault(
-        with_fault(load(WEB), 60, NodeFaultKind::Partition, "worker-2"),
+        with_fault(load_text(WEB), 60, NodeFaultKind::Partition, "worker-2"),
         500,
         NodeFaultKind::Recover,
         "worker-2",
@@ -152,7 +149,7 @@ traffic:
     timeout: 2s
 "
     );
-    let s = with_fault(load(&text), 60, NodeFaultKind::Fail, "worker-2");
+    let s = with_fault(load_text(&text), 60, NodeFaultKind::Fail, "worker-2");
     let o = kubesim::simulate(&s, None);
     let t = &o.metrics.traffic;
     let timeouts = t.failures.get(&kubesim::metrics::traffic::Failure::Timeout).copied().unwrap_or(0) as f64;
@@ -216,7 +213,7 @@ timeline:
 
 #[test]
 fn a_drain_with_a_budget_evicts_one_pod_at_a_time_and_ends_with_the_node_empty() {
-    let o = kubesim::simulate(&with_drain(load(FIVE_ON_ONE), 120, "big"), None);
+    let o = kubesim::simulate(&with_drain(load_text(FIVE_ON_ONE), 120, "big"), None);
     let big = o.store.find_node("big").expect("node big");
     let drain = event_times(&o, "Drain");
     let evictions: Vec<f64> = drain.iter().filter(|e| e.2.starts_with("evicting pod")).map(|e| e.0).collect();
@@ -253,7 +250,7 @@ objects:
     metadata: {name: lonely}
     spec: {nodeName: worker-1, containers: [{name: c, image: 'busybox:1'}]}
 ";
-    let o = kubesim::simulate(&with_drain(load(text), 30, "worker-1"), None);
+    let o = kubesim::simulate(&with_drain(load_text(text), 30, "worker-1"), None);
     let errors = event_times(&o, "KubectlError");
     assert_eq!(errors.len(), 1);
     assert!(
@@ -297,7 +294,7 @@ fn with_zone_fault(mut s: Scenario, secs: u64, zone: &str) -> Scenario {
 
 #[test]
 fn a_lost_zone_is_tainted_one_node_every_10s_and_evicted_300s_later() {
-    let o = kubesim::simulate(&with_zone_fault(load(TWO_ZONES), 60, "zone-a"), None);
+    let o = kubesim::simulate(&with_zone_fault(load_text(TWO_ZONES), 60, "zone-a"), None);
     let nodes: Vec<f64> =
         event_times(&o, "NodeNotReady").iter().filter(|e| e.1.starts_with("node/")).map(|e| e.0).collect();
     assert_eq!(nodes, vec![115.0; 3]);
@@ -310,7 +307,7 @@ fn a_lost_zone_is_tainted_one_node_every_10s_and_evicted_300s_later() {
 
 #[test]
 fn when_every_node_is_down_the_controller_evicts_nothing() {
-    let s = load(TWO_ZONES);
+    let s = load_text(TWO_ZONES);
     let s = with_zone_fault(with_zone_fault(s, 60, "zone-a"), 60, "zone-b");
     let o = kubesim::simulate(&s, None);
     assert_eq!(event_times(&o, "NodeNotReady").iter().filter(|e| e.1.starts_with("node/")).count(), 6);
@@ -320,7 +317,7 @@ fn when_every_node_is_down_the_controller_evicts_nothing() {
 #[test]
 fn random_node_faults_strike_at_the_same_times_in_every_variant() {
     let variant = |replicas: &str| {
-        let mut s = load(&WEB.replace("duration: 12m", "duration: 24h").replace("replicas: 6", replicas));
+        let mut s = load_text(&WEB.replace("duration: 12m", "duration: 24h").replace("replicas: 6", replicas));
         s.faults.nodes.push(NodeFaultProcess {
             group: None,
             mtbf: SimDuration::from_secs(4 * 3600),
@@ -422,7 +419,7 @@ fn a_drain_with_grace_period_0_stops_pods_at_once() {
 #[test]
 fn a_reconnected_node_keeps_its_kubelet_timers_and_its_pods_roll_later() {
     let s = with_fault(
-        with_fault(load(WEB), 60, NodeFaultKind::Partition, "worker-2"),
+        with_fault(load_text(WEB), 60, NodeFaultKind::Partition, "worker-2"),
         200,
         NodeFaultKind::Recover,
         "worker-2",
@@ -450,7 +447,7 @@ fn a_reconnected_node_keeps_its_kubelet_timers_and_its_pods_roll_later() {
 #[test]
 fn a_cut_off_node_that_then_crashes_is_still_evicted_on_time() {
     let s = with_fault(
-        with_fault(load(WEB), 60, NodeFaultKind::Partition, "worker-2"),
+        with_fault(load_text(WEB), 60, NodeFaultKind::Partition, "worker-2"),
         80,
         NodeFaultKind::Fail,
         "worker-2",
@@ -463,7 +460,7 @@ fn a_cut_off_node_that_then_crashes_is_still_evicted_on_time() {
 
 #[test]
 fn a_node_that_fails_again_before_it_is_seen_back_is_evicted_all_the_same() {
-    let s = load(WEB);
+    let s = load_text(WEB);
     let s = with_fault(s, 60, NodeFaultKind::Fail, "worker-2");
     let s = with_fault(s, 200, NodeFaultKind::Recover, "worker-2");
     let s = with_fault(s, 202, NodeFaultKind::Fail, "worker-2");

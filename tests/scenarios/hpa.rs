@@ -1,16 +1,14 @@
 //! HorizontalPodAutoscaler: traffic drives CPU use through `cpuPerRequest`, and the HPA
 //! follows it at the rates Kubernetes' defaults allow.
 
-use crate::support::{run, run_text};
+use crate::support::{column, events, run, run_text};
 use kubesim::engine::SimTime;
 use kubesim::sim::Outcome;
 
 /// (time in seconds, new size) of every SuccessfulRescale, in order.
 fn rescales(o: &Outcome) -> Vec<(f64, i32)> {
-    o.recorder
-        .records
+    events(o, "SuccessfulRescale")
         .iter()
-        .filter(|e| e.reason == "SuccessfulRescale")
         .map(|e| {
             let size = e.message.trim_start_matches("New size: ").split(';').next().unwrap_or("");
             (e.time.as_secs_f64(), size.parse().unwrap_or_else(|_| panic!("size in {}", e.message)))
@@ -19,10 +17,8 @@ fn rescales(o: &Outcome) -> Vec<(f64, i32)> {
 }
 
 /// The value of a time-series column at the last sample at or before `t` seconds.
-fn at(o: &Outcome, column: &str, t: f64) -> Option<f64> {
-    let ts = &o.metrics.timeseries;
-    let i = ts.columns.iter().position(|c| c == column).unwrap_or_else(|| panic!("no column {column}"));
-    ts.rows.iter().take_while(|(time, _)| time.as_secs_f64() <= t).last().and_then(|(_, row)| row[i])
+fn at(o: &Outcome, name: &str, t: f64) -> Option<f64> {
+    column(o, name).into_iter().take_while(|&(time, _)| time <= t).last().and_then(|(_, value)| value)
 }
 
 /// Each rescale up is within the default policy: at most max(+100%, +4 pods) per 15s.

@@ -2,50 +2,10 @@
 //! (exit 143 / 130, no temporary file, finished runs kept), `sweep --resume` then gives the
 //! files of an uninterrupted sweep, and `--max-events` stops a runaway run (exit 1).
 
-use crate::support::repo_path;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use crate::support::{arg, files, kubesim, repo_path, sweep_example};
+use std::path::Path;
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
-
-/// The sweep example with `seeds` seeds, copied into `dir`.
-fn sweep_example(dir: &Path, seeds: u32) -> PathBuf {
-    let text = std::fs::read_to_string(repo_path("scenarios/sweep-max-surge.yaml")).expect("example");
-    assert!(text.contains("  seeds: 30\n"));
-    let path = dir.join("sweep-max-surge.yaml");
-    std::fs::write(&path, text.replace("  seeds: 30\n", &format!("  seeds: {seeds}\n"))).expect("write");
-    path
-}
-
-fn command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubesim"));
-    for var in ["JOB_COMPLETION_INDEX", "KUBESIM_SHARDS", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT"] {
-        cmd.env_remove(var);
-    }
-    cmd.args(args);
-    cmd
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-/// Every file under `root`, recursively (relative path -> bytes).
-fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for p in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p.strip_prefix(root).expect("under root").to_path_buf(), std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    out
-}
 
 /// Whether any run under `root` has finished (its run.json exists), looking at names only:
 /// the sweep is writing meanwhile, so files come and go.
@@ -104,7 +64,7 @@ fn a_sweep_killed_with_sigterm_resumes_to_the_files_of_an_uninterrupted_sweep() 
     let (cut, whole) = (tmp.path().join("cut"), tmp.path().join("whole"));
     let sweep_dir = cut.join("sweep-max-surge");
     // One thread, so that runs finish one after another and the signal finds runs not done.
-    let child = command(&["sweep", s(&file), "--out", s(&cut), "--jobs", "1"])
+    let child = kubesim(&["sweep", arg(&file), "--out", arg(&cut), "--jobs", "1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -123,11 +83,11 @@ fn a_sweep_killed_with_sigterm_resumes_to_the_files_of_an_uninterrupted_sweep() 
     assert!(!after_kill.keys().any(|p| p.ends_with("comparison.csv")), "no comparison from half a sweep");
     assert!(stderr.contains(&format!("{runs_done} of 15 runs finished")), "{stderr}");
 
-    let resumed = command(&["sweep", s(&file), "--out", s(&cut), "--resume"]).output().expect("runs");
+    let resumed = kubesim(&["sweep", arg(&file), "--out", arg(&cut), "--resume"]).output().expect("runs");
     let stderr = String::from_utf8_lossy(&resumed.stderr);
     assert_eq!(resumed.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains(&format!("{runs_done} of 15 runs were complete and kept")), "{stderr}");
-    let uninterrupted = command(&["sweep", s(&file), "--out", s(&whole)]).output().expect("runs");
+    let uninterrupted = kubesim(&["sweep", arg(&file), "--out", arg(&whole)]).output().expect("runs");
     assert_eq!(uninterrupted.status.code(), Some(0), "{}", String::from_utf8_lossy(&uninterrupted.stderr));
 
     let (a, b) = (files(&cut), files(&whole));
@@ -146,7 +106,7 @@ fn a_run_interrupted_with_ctrl_c_writes_nothing_and_exits_130() {
     let out = tempfile::tempdir().expect("temp dir");
     let file = repo_path("scenarios/sweep-max-surge.yaml");
     // Hours of traffic: far longer than the test waits.
-    let child = command(&["run", s(&file), "--out", s(out.path()), "--set", "duration=12h"])
+    let child = kubesim(&["run", arg(&file), "--out", arg(out.path()), "--set", "duration=12h"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -166,7 +126,8 @@ fn a_run_interrupted_with_ctrl_c_writes_nothing_and_exits_130() {
 fn max_events_stops_a_run_with_a_clear_message_and_no_output() {
     let out = tempfile::tempdir().expect("temp dir");
     let file = repo_path("scenarios/nginx-rolling-update.yaml");
-    let output = command(&["run", s(&file), "--out", s(out.path()), "--max-events", "1000"]).output().expect("runs");
+    let output =
+        kubesim(&["run", arg(&file), "--out", arg(out.path()), "--max-events", "1000"]).output().expect("runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("stopped after 1000 events (--max-events 1000)"), "{stderr}");
@@ -179,9 +140,9 @@ fn a_max_events_guard_that_is_not_reached_changes_nothing() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let file = repo_path("scenarios/nginx-rolling-update.yaml");
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    let plain = command(&["run", s(&file), "--out", s(&a), "--quiet"]).output().expect("runs");
+    let plain = kubesim(&["run", arg(&file), "--out", arg(&a), "--quiet"]).output().expect("runs");
     let guarded =
-        command(&["run", s(&file), "--out", s(&b), "--quiet", "--max-events", "100000000"]).output().expect("runs");
+        kubesim(&["run", arg(&file), "--out", arg(&b), "--quiet", "--max-events", "100000000"]).output().expect("runs");
     assert_eq!(plain.status.code(), Some(0));
     assert_eq!(guarded.status.code(), Some(0), "{}", String::from_utf8_lossy(&guarded.stderr));
     let (fa, fb) = (files(&a), files(&b));

@@ -2,18 +2,26 @@
 //! would see in the outputs.
 //!
 //! - `rollouts`: the Deployment strategies keep their promises (surge, availability, order).
+//! - `deployments`: pause and resume, progress deadline, undo errors, old ReplicaSets cleaned up.
 //! - `argo`: Argo Rollouts canary steps and shares, nginx canary weights, abort / retry, blue-green.
 //! - `determinism`: same scenario and seed, byte-identical files, whatever `--jobs` is.
 //! - `cli`: exit codes, messages and the absence of output on bad input.
 //! - `bad_input`: every malformed scenario gets a clear, positioned error.
+//! - `pods`: scheduling, pulls, probes, restarts and termination, as `kubectl describe pod` tells them.
+//! - `scheduling`: where pods land and why they wait, in kube-scheduler's words.
 //! - `containers`: crashes, hangs, OOM kills, restartPolicy and CrashLoopBackOff.
 //! - `workloads`: Jobs, DaemonSets and StatefulSets.
 //! - `hpa`: HorizontalPodAutoscalers driven by traffic, `kubectl autoscale`.
+//! - `traffic`: Services, Ingress and requests: availability and latency as users feel them.
+//! - `failures`: nodes die, zones are lost, operators drain, and Kubernetes heals.
 //! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
 //! - `interrupt`: SIGTERM / SIGINT stop cleanly, `sweep --resume`, `--max-events`.
 //! - `narration`: `--narrate` tells every decision and changes nothing else; `explain`.
 //! - `report`: report.html stays light for a large run (bounded events and timeline, each cut
 //!   said on the page) and embeds everything for a small one.
+//! - `properties`: property tests over random scenarios (proptest), a file per subject.
+//!
+//! `support` holds the helpers several modules share.
 
 mod argo;
 mod bad_input;

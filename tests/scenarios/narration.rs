@@ -1,40 +1,27 @@
 //! Narration (`--narrate`) and `kubesim explain`: every decision told with its reason, and
 //! telling changes nothing else.
 
-use crate::support::repo_path;
-use kubesim::model::events::EventRecord;
+use crate::support::{events, file_paths, kubesim, load, repo_path};
 use kubesim::sim::Outcome;
 use kubesim::Observe;
 use std::path::Path;
-use std::process::Command;
 
 fn run_narrated(rel: &str) -> (kubesim::Scenario, Outcome) {
-    let loaded = kubesim::load_file(&repo_path(rel), &[]).unwrap_or_else(|d| panic!("{rel} should load: {d:?}"));
-    let outcome = kubesim::simulate_observed(&loaded.scenario, None, Observe { narrate: true, ..Observe::default() });
-    (loaded.scenario, outcome)
+    let scenario = load(rel, &[]);
+    let outcome = kubesim::simulate_observed(&scenario, None, Observe { narrate: true, ..Observe::default() });
+    (scenario, outcome)
 }
 
 /// Every file under `root`, relative, sorted.
-fn files(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("readable output folder").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(rel) = path.strip_prefix(root) {
-                out.push(rel.to_string_lossy().into_owned());
-            }
-        }
-    }
+fn file_names(root: &Path) -> Vec<String> {
+    let mut out: Vec<String> = file_paths(root).iter().map(|p| p.to_string_lossy().into_owned()).collect();
     out.sort();
     out
 }
 
 fn kubesim_run(scenario: &str, out: &Path, narrate: bool) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kubesim"));
-    command.args(["run", "--quiet", "--out"]).arg(out).arg(repo_path(scenario));
+    let mut command = kubesim(&["run", "--quiet", "--out"]);
+    command.arg(out).arg(repo_path(scenario));
     if narrate {
         command.arg("--narrate");
     }
@@ -52,12 +39,12 @@ fn narrating_changes_no_other_output_file() {
         kubesim_run(scenario, &plain, false);
         kubesim_run(scenario, &narrated, true);
         let (plain, narrated) = (plain.join(name), narrated.join(name));
-        let mut expected = files(&plain);
+        let mut expected = file_names(&plain);
         expected.push("narration.log".to_string());
         expected.sort();
-        assert_eq!(files(&narrated), expected, "{name}: --narrate adds narration.log and nothing else");
+        assert_eq!(file_names(&narrated), expected, "{name}: --narrate adds narration.log and nothing else");
         assert!(!plain.join("narration.log").exists(), "{name}: no narration.log without --narrate");
-        for file in files(&plain).iter().filter(|f| f.as_str() != "run.json") {
+        for file in file_names(&plain).iter().filter(|f| f.as_str() != "run.json") {
             let read = |root: &Path| std::fs::read(root.join(file)).expect("output file");
             assert!(read(&plain) == read(&narrated), "{name}/{file} differs with --narrate");
         }
@@ -66,15 +53,11 @@ fn narrating_changes_no_other_output_file() {
     }
 }
 
-fn scaling_events(outcome: &Outcome) -> Vec<&EventRecord> {
-    outcome.recorder.records.iter().filter(|e| e.reason == "ScalingReplicaSet").collect()
-}
-
 #[test]
 fn every_scaling_replica_set_step_is_explained_with_the_surge_or_unavailable_arithmetic() {
     let (_, outcome) = run_narrated("scenarios/nginx-rolling-update.yaml");
     let narration = outcome.narration.as_ref().expect("narration on");
-    let steps = scaling_events(&outcome);
+    let steps = events(&outcome, "ScalingReplicaSet");
     assert!(steps.len() >= 10, "a rollout and a scale-up: {} steps", steps.len());
     for e in steps {
         // "Scaled up replica set nginx-dep-646dcc57cd from 1 to 2"
@@ -168,8 +151,7 @@ fn an_unknown_object_is_an_error_with_the_closest_name() {
     let err = kubesim::explain::story(&scenario, &outcome, "dployment/nginx-dep").expect_err("no such kind");
     assert!(err.contains("did you mean `deployment`"), "{err}");
 
-    let output = Command::new(env!("CARGO_BIN_EXE_kubesim"))
-        .args(["explain", "--object", "service/nginx-svc"])
+    let output = kubesim(&["explain", "--object", "service/nginx-svc"])
         .arg(repo_path("scenarios/nginx-rolling-update.yaml"))
         .output()
         .expect("kubesim runs");

@@ -1,18 +1,7 @@
 //! Pods as `kubectl describe pod` would tell their story: scheduling, pulls, probes,
 //! restarts and termination.
 
-use crate::support::run_text;
-use kubesim::engine::SimTime;
-use kubesim::model::events::EventRecord;
-use kubesim::sim::Outcome;
-
-fn events<'a>(o: &'a Outcome, reason: &str) -> Vec<&'a EventRecord> {
-    o.recorder.records.iter().filter(|e| e.reason == reason).collect()
-}
-
-fn secs(t: SimTime) -> f64 {
-    t.as_secs_f64()
-}
+use crate::support::{events, run_text, secs};
 
 const ONE_DEPLOYMENT: &str = "
 objects:

@@ -2,10 +2,9 @@
 //! Warnings first), a bounded pods-per-node timeline (failed nodes first), each cut said on
 //! the page; a small run's page embeds everything.
 
-use crate::support::repo_path;
+use crate::support::{kubesim, repo_path};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 /// The page's event budget and timeline caps (src/output/report/caps.rs).
 const EVENT_BUDGET: usize = 2_000;
@@ -65,8 +64,7 @@ timeline:
 "#;
 
 fn run(scenario: &Path, out: &Path, jobs: &str) {
-    let output = Command::new(env!("CARGO_BIN_EXE_kubesim"))
-        .arg("run")
+    let output = kubesim(&["run"])
         .arg(scenario)
         .args(["--quiet", "--jobs", jobs, "--out"])
         .arg(out)

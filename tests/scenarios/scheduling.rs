@@ -1,6 +1,6 @@
 //! Where pods land and why they wait, as kube-scheduler would decide and say it.
 
-use crate::support::run_text;
+use crate::support::{events, run_text};
 use kubesim::sim::Outcome;
 use std::collections::BTreeMap;
 
@@ -21,7 +21,7 @@ fn assert_skew_at_most_one(counts: &[usize]) {
 }
 
 fn failed_scheduling(o: &Outcome) -> Vec<&str> {
-    o.recorder.records.iter().filter(|e| e.reason == "FailedScheduling").map(|e| e.message.as_str()).collect()
+    events(o, "FailedScheduling").into_iter().map(|e| e.message.as_str()).collect()
 }
 
 const THIRTEEN_PODS: &str = "

@@ -1,31 +1,50 @@
-//! Helpers shared by the scenario tests.
+//! Helpers shared by the scenario tests: loading and running scenarios, reading what a run
+//! leaves (pods' lives, events, time series), running the binary, and reading the files it
+//! writes.
 
 use kubesim::engine::SimTime;
+use kubesim::model::events::EventRecord;
 use kubesim::sim::Outcome;
+use kubesim::Scenario;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// Loads a scenario file (with `--set` overrides) and runs it.
-pub fn run(rel: &str, overrides: &[&str]) -> (kubesim::Scenario, Outcome) {
+fn messages(diagnostics: &[kubesim::Diagnostic]) -> String {
+    diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+}
+
+/// Loads a scenario file (with `--set` overrides).
+pub fn load(rel: &str, overrides: &[&str]) -> Scenario {
     let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-    let loaded = match kubesim::load_file(&repo_path(rel), &overrides) {
-        Ok(l) => l,
-        Err(d) => panic!("{rel} should load: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
-    };
-    let outcome = kubesim::simulate(&loaded.scenario, None);
-    (loaded.scenario, outcome)
+    match kubesim::load_file(&repo_path(rel), &overrides) {
+        Ok(l) => l.scenario,
+        Err(d) => panic!("{rel} should load: {}", messages(&d)),
+    }
+}
+
+/// Loads a scenario file (with `--set` overrides) and runs it.
+pub fn run(rel: &str, overrides: &[&str]) -> (Scenario, Outcome) {
+    let scenario = load(rel, overrides);
+    let outcome = kubesim::simulate(&scenario, None);
+    (scenario, outcome)
+}
+
+/// Loads scenario text (named `inline.yaml` in messages).
+pub fn load_text(text: &str) -> Scenario {
+    match kubesim::load_str(Path::new("inline.yaml"), text, &[]) {
+        Ok(l) => l.scenario,
+        Err(d) => panic!("scenario should load: {}", messages(&d)),
+    }
 }
 
 /// Loads scenario text (named `inline.yaml` in messages) and runs it.
 pub fn run_text(text: &str) -> Outcome {
-    let loaded = match kubesim::load_str(Path::new("inline.yaml"), text, &[]) {
-        Ok(l) => l,
-        Err(d) => panic!("scenario should load: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
-    };
-    kubesim::simulate(&loaded.scenario, None)
+    kubesim::simulate(&load_text(text), None)
 }
 
 /// A pod's life as pods.csv tells it.
@@ -81,4 +100,93 @@ pub fn available_at(lives: &[PodLife], t: SimTime, min_ready: u64) -> usize {
             l.ready.is_some_and(|r| SimTime(r.0 + min_ready * 1_000_000) <= t) && l.terminating.is_none_or(|x| x > t)
         })
         .count()
+}
+
+/// A time in seconds.
+pub fn secs(t: SimTime) -> f64 {
+    t.as_secs_f64()
+}
+
+/// The run's events with this reason, in order.
+pub fn events<'a>(o: &'a Outcome, reason: &str) -> Vec<&'a EventRecord> {
+    o.recorder.records.iter().filter(|e| e.reason == reason).collect()
+}
+
+/// The run's events with this reason about `object` (like `pod/app` or `job/work`), in order.
+pub fn object_events<'a>(o: &'a Outcome, object: &str, reason: &str) -> Vec<&'a EventRecord> {
+    o.recorder.records.iter().filter(|e| e.reason == reason && e.object == object).collect()
+}
+
+/// The values of one time-series column, with their times in seconds.
+pub fn column(o: &Outcome, name: &str) -> Vec<(f64, Option<f64>)> {
+    let ts = &o.metrics.timeseries;
+    let Some(i) = ts.columns.iter().position(|c| c == name) else { panic!("no column {name}: {:?}", ts.columns) };
+    ts.rows.iter().map(|(t, row)| (t.as_secs_f64(), row[i])).collect()
+}
+
+/// The kubesim binary with `args`, outside any Kubernetes Indexed Job or Slurm array (their
+/// variables would pick a shard).
+pub fn kubesim(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubesim"));
+    for var in [
+        "JOB_COMPLETION_INDEX",
+        "KUBESIM_SHARDS",
+        "SLURM_ARRAY_TASK_ID",
+        "SLURM_ARRAY_TASK_MIN",
+        "SLURM_ARRAY_TASK_COUNT",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.args(args);
+    cmd
+}
+
+/// [`kubesim`] run to its end.
+pub fn kubesim_output(args: &[&str]) -> Output {
+    kubesim(args).output().expect("kubesim runs")
+}
+
+/// A path as a command-line argument.
+pub fn arg(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// The sweep example (`scenarios/sweep-max-surge.yaml`) with `seeds` seeds instead of 30
+/// (debug builds are slow), copied into `dir`.
+pub fn sweep_example(dir: &Path, seeds: u32) -> PathBuf {
+    let text = std::fs::read_to_string(repo_path("scenarios/sweep-max-surge.yaml")).expect("example");
+    assert!(text.contains("  seeds: 30\n"));
+    let path = dir.join("sweep-max-surge.yaml");
+    std::fs::write(&path, text.replace("  seeds: 30\n", &format!("  seeds: {seeds}\n"))).expect("write");
+    path
+}
+
+/// Every file under `root`, relative to it, in no particular order.
+pub fn file_paths(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable folder") {
+            let path = entry.expect("folder entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(root).expect("under root").to_path_buf());
+            }
+        }
+    }
+    out
+}
+
+/// Every file under `root` (relative path -> bytes).
+pub fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    file_paths(root).into_iter().map(|rel| (rel.clone(), std::fs::read(root.join(&rel)).expect("read"))).collect()
+}
+
+/// The file named `name` somewhere under `dir`.
+pub fn find_file(dir: &Path, name: &str) -> PathBuf {
+    match file_paths(dir).into_iter().find(|p| p.file_name().is_some_and(|n| n == name)) {
+        Some(rel) => dir.join(rel),
+        None => panic!("no {name} in {}", dir.display()),
+    }
 }

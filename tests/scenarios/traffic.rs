@@ -1,18 +1,11 @@
 //! Services, Ingress and traffic: availability and latency as users feel them.
 
-use super::support::{run, run_text};
+use crate::support::{column, run, run_text};
 use kubesim::metrics::traffic::Failure;
 use kubesim::sim::Outcome;
 
 fn failures(o: &Outcome, why: Failure) -> u64 {
     o.metrics.traffic.failures.get(&why).copied().unwrap_or(0)
-}
-
-/// The values of one time-series column, with their times in seconds.
-fn column(o: &Outcome, name: &str) -> Vec<(f64, Option<f64>)> {
-    let ts = &o.metrics.timeseries;
-    let Some(i) = ts.columns.iter().position(|c| c == name) else { panic!("no column {name}: {:?}", ts.columns) };
-    ts.rows.iter().map(|(t, row)| (t.as_secs_f64(), row[i])).collect()
 }
 
 #[test]

@@ -2,13 +2,10 @@
 //! live), DaemonSets and StatefulSets, as `kubectl get` and `kubectl describe` would show
 //! them.
 
+use crate::support::{object_events, run_text, secs};
 use kubesim::engine::SimTime;
 use kubesim::model::store::{Pod, PodPhase};
 use kubesim::sim::Outcome;
-
-fn run(text: &str) -> Outcome {
-    crate::support::run_text(text)
-}
 
 /// The pods whose owner (pods.csv `owner`) is `owner`, like `job/work`.
 fn owned<'a>(o: &'a Outcome, owner: &str) -> Vec<&'a Pod> {
@@ -22,16 +19,7 @@ fn owned<'a>(o: &'a Outcome, owner: &str) -> Vec<&'a Pod> {
 
 /// (time, message) of the events with this reason on `object`.
 fn events(o: &Outcome, object: &str, reason: &str) -> Vec<(f64, String)> {
-    o.recorder
-        .records
-        .iter()
-        .filter(|e| e.reason == reason && e.object == object)
-        .map(|e| (e.time.as_secs_f64(), e.message.clone()))
-        .collect()
-}
-
-fn secs(t: SimTime) -> f64 {
-    t.as_secs_f64()
+    object_events(o, object, reason).iter().map(|e| (secs(e.time), e.message.clone())).collect()
 }
 
 /// The most pods running at once: started and not yet finished (or gone).
@@ -74,7 +62,7 @@ objects:{objects}"
 #[test]
 fn an_indexed_job_completes_every_index_once_never_running_more_than_its_parallelism() {
     let spec = "      completions: 10\n      parallelism: 3\n      completionMode: Indexed";
-    let o = run(&job_scenario("10m", &job("render", spec, "work:1", "Never")));
+    let o = run_text(&job_scenario("10m", &job("render", spec, "work:1", "Never")));
     let pods = owned(&o, "job/render");
     assert_eq!(pods.len(), 10, "one pod per index, none failed");
     assert!(max_running(&pods) <= 3, "at most parallelism pods run at once");
@@ -105,7 +93,7 @@ fn an_indexed_job_completes_every_index_once_never_running_more_than_its_paralle
 
 #[test]
 fn a_failing_job_backs_off_10s_then_20s_and_stops_at_its_backoff_limit() {
-    let o = run(&job_scenario("5m", &job("flaky", "      backoffLimit: 2", "crash:1", "Never")));
+    let o = run_text(&job_scenario("5m", &job("flaky", "      backoffLimit: 2", "crash:1", "Never")));
     let pods = owned(&o, "job/flaky");
     assert_eq!(pods.len(), 3, "the first try and backoffLimit retries");
     assert!(pods.iter().all(|p| p.phase == PodPhase::Failed));
@@ -127,7 +115,7 @@ fn a_failing_job_backs_off_10s_then_20s_and_stops_at_its_backoff_limit() {
 #[test]
 fn an_active_deadline_deletes_the_pods_and_fails_the_job() {
     let spec = "      parallelism: 2\n      completions: 4\n      activeDeadlineSeconds: 60";
-    let o = run(&job_scenario("5m", &job("slow", spec, "slow:1", "Never")));
+    let o = run_text(&job_scenario("5m", &job("slow", spec, "slow:1", "Never")));
     let failed = events(&o, "job/slow", "DeadlineExceeded");
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].1, "Job was active longer than specified deadline");
@@ -144,7 +132,7 @@ fn an_active_deadline_deletes_the_pods_and_fails_the_job() {
 #[test]
 fn a_finished_job_and_its_pods_go_after_ttl_seconds_after_finished() {
     let spec = "      ttlSecondsAfterFinished: 30";
-    let o = run(&job_scenario("5m", &job("once", spec, "quick:1", "OnFailure")));
+    let o = run_text(&job_scenario("5m", &job("once", spec, "quick:1", "OnFailure")));
     let done = events(&o, "job/once", "Completed");
     assert_eq!(done.len(), 1);
     let finished = done[0].0;
@@ -201,7 +189,7 @@ fn node_of<'a>(o: &'a Outcome, p: &Pod) -> &'a str {
 
 #[test]
 fn a_daemon_set_runs_one_pod_per_eligible_node_and_follows_relabelled_nodes() {
-    let o = run(DAEMONS);
+    let o = run_text(DAEMONS);
     let pods = owned(&o, "daemonset/agent");
     let on_at = |t: f64| -> Vec<&str> {
         let mut v: Vec<&str> = pods
@@ -228,7 +216,7 @@ fn a_daemon_set_runs_one_pod_per_eligible_node_and_follows_relabelled_nodes() {
 
 #[test]
 fn daemon_pods_survive_a_dead_node_and_drains_that_ignore_them() {
-    let o = run(DAEMONS);
+    let o = run_text(DAEMONS);
     let agent_on = |node: &str| {
         owned(&o, "daemonset/agent").into_iter().find(|p| node_of(&o, p) == node).expect("a daemon pod there")
     };
@@ -298,7 +286,7 @@ fn incarnations<'a>(pods: &[&'a Pod], name: &str) -> Vec<&'a Pod> {
 
 #[test]
 fn an_ordered_stateful_set_starts_each_pod_after_the_previous_is_ready() {
-    let o = run(STATEFUL);
+    let o = run_text(STATEFUL);
     let pods = owned(&o, "statefulset/web");
     let first: Vec<&Pod> = (0..4).map(|i| incarnations(&pods, &format!("web-{i}"))[0]).collect();
     for w in first.windows(2) {
@@ -319,7 +307,7 @@ fn an_ordered_stateful_set_starts_each_pod_after_the_previous_is_ready() {
 
 #[test]
 fn a_partitioned_rolling_update_replaces_only_the_ordinals_above_it_from_the_top() {
-    let o = run(STATEFUL);
+    let o = run_text(STATEFUL);
     let pods = owned(&o, "statefulset/web");
     for name in ["web-0", "web-1"] {
         let lives = incarnations(&pods, name);
@@ -342,7 +330,7 @@ fn a_partitioned_rolling_update_replaces_only_the_ordinals_above_it_from_the_top
 
 #[test]
 fn scaling_a_stateful_set_down_removes_the_highest_ordinal_first() {
-    let o = run(STATEFUL);
+    let o = run_text(STATEFUL);
     let deleted = events(&o, "statefulset/web", "SuccessfulDelete");
     let after_scale: Vec<&str> = deleted.iter().filter(|(t, _)| *t >= 300.0).map(|(_, m)| m.as_str()).collect();
     assert_eq!(
@@ -383,7 +371,7 @@ objects:
           restartPolicy: Never
           containers: [{name: step, image: 'quick:1', resources: {requests: {cpu: 1500m}}}]
 ";
-    let o = run(text);
+    let o = run_text(text);
     let pods = owned(&o, "job/steps");
     assert_eq!(pods.len(), 3);
     assert!(pods.iter().all(|p| p.phase == PodPhase::Succeeded));
@@ -426,7 +414,7 @@ timeline:
   - {at: 1m, run: kubectl set image daemonset/agent agent=agent:2}
   - {at: 2m, run: kubectl delete job/batch}
 ";
-    let o = run(text);
+    let o = run_text(text);
     let agents = owned(&o, "daemonset/agent");
     assert_eq!(agents.len(), 8, "each of 4 nodes: its first pod, then one of revision 2");
     let new: Vec<&&Pod> = agents.iter().filter(|p| p.revision == 2).collect();
