@@ -1,9 +1,8 @@
 //! The cluster itself: node groups and their taints, the control plane's timings, and the
 //! scheduler's scoring strategy.
 
-use super::{Labels, Resources};
+use super::{Labels, ProxyMode, Resources};
 use crate::engine::SimDuration;
-use crate::traffic::ProxyMode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TaintEffect {

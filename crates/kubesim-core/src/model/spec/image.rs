@@ -1,7 +1,7 @@
 //! How a container image behaves: what a manifest cannot say (the scenario's `images:`).
 
+use super::{ServiceTime, DEFAULT_QUEUE_CAPACITY};
 use crate::engine::SimDuration;
-use crate::traffic::ServiceTime;
 
 /// How one container image behaves: what a manifest cannot say.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,7 +53,7 @@ impl Default for ImageBehavior {
             stop: SimDuration::from_secs(1),
             crash_on_start: 0.0,
             concurrency: 100,
-            queue: crate::traffic::server::DEFAULT_QUEUE_CAPACITY as u32,
+            queue: DEFAULT_QUEUE_CAPACITY as u32,
             service_time: ServiceTime::Fixed(SimDuration::from_millis(10)),
             size_bytes: 100 * 1024 * 1024,
             crash_after: None,
