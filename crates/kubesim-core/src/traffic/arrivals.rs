@@ -7,6 +7,8 @@
 
 use super::distribution::standard_exponential;
 use crate::engine::{SimDuration, SimTime, Stream};
+// Plain data, defined with the specs that hold it (model/spec/traffic.rs); its behaviour is here.
+pub use crate::model::spec::{ArrivalProcess, Diurnal, Rate, RateProfile, Steps};
 
 /// Units of Λ (nano-requests per second times microseconds) in one request.
 const UNIT: u128 = 1_000_000_000_000_000;
@@ -15,11 +17,6 @@ const MICROS_PER_SEC: f64 = 1e6;
 
 /// The default period of a diurnal profile: one day.
 pub const DEFAULT_DIURNAL_PERIOD: SimDuration = SimDuration::from_secs(24 * 3600);
-
-/// A request rate, in nano-requests per second: `200/s` is exact, `1/m` and `1/h` are off by
-/// less than 1e-6 of themselves, and the highest rate is about 1.8e10/s.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Rate(u64);
 
 impl Rate {
     pub const ZERO: Rate = Rate(0);
@@ -79,31 +76,6 @@ impl std::fmt::Display for ProfileError {
 }
 
 impl std::error::Error for ProfileError {}
-
-/// The request rate over time.
-#[derive(Clone, Debug, PartialEq)]
-pub enum RateProfile {
-    /// Piecewise constant; a constant rate is one step at time zero.
-    Steps(Steps),
-    /// A sinusoid between trough and peak, at its trough at t = 0 and at its peak half a
-    /// period later (a day that starts at midnight).
-    Diurnal(Diurnal),
-}
-
-/// Steps of (at, rate), each held until the next; no traffic before the first.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Steps {
-    steps: Vec<(SimTime, Rate)>,
-    /// Λ at each step's start, in nano-requests · µs / s (1e-15 requests).
-    cumulative: Vec<u128>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Diurnal {
-    peak: Rate,
-    trough: Rate,
-    period: SimDuration,
-}
 
 impl RateProfile {
     pub fn constant(rate: Rate) -> Self {
@@ -277,15 +249,6 @@ impl Diurnal {
         }
         Some(SimTime(hi))
     }
-}
-
-/// How arrivals are spread around the rate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ArrivalProcess {
-    /// Independent arrivals: exponential gaps at a constant rate.
-    Poisson,
-    /// Evenly spaced at 1 / rate: one arrival each time Λ passes a whole number.
-    Constant,
 }
 
 /// A profile and a process: the arrivals of one traffic source.

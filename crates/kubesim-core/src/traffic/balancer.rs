@@ -7,19 +7,11 @@
 //! to a Service without endpoints is refused.
 
 use crate::engine::Stream;
+// Plain data, defined with the specs that hold it (model/spec/traffic.rs); its behaviour is here.
+pub use crate::model::spec::ProxyMode;
 
 /// An endpoint, as the caller numbers it.
 pub type EndpointId = u32;
-
-/// How kube-proxy programs a Service.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ProxyMode {
-    /// The default: iptables rules pick an endpoint uniformly at random per connection.
-    #[default]
-    Iptables,
-    /// IPVS with its default scheduler, round robin.
-    Ipvs,
-}
 
 /// A balancing rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

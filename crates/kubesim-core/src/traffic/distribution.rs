@@ -5,6 +5,8 @@
 //! server complete work at the instant it arrives, which no real server does.
 
 use crate::engine::{SimDuration, Stream};
+// Plain data, defined with the specs that hold it (model/spec/traffic.rs); its behaviour is here.
+pub use crate::model::spec::{LogNormal, ServiceTime};
 
 /// The standard normal quantile at 0.99: a log-normal's p99 lies this many sigmas above its
 /// median in log space.
@@ -12,28 +14,6 @@ const Z_99: f64 = 2.326_347_874_040_841;
 
 /// The shortest service time a sample can have.
 const MIN_SAMPLE: SimDuration = SimDuration(1);
-
-/// How long a pod takes to serve one request.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ServiceTime {
-    /// Always the same time.
-    Fixed(SimDuration),
-    /// Memoryless, with this mean: the M in M/M/1.
-    Exponential { mean: SimDuration },
-    /// Long-tailed, as real services are; given by its median and 99th percentile.
-    LogNormal(LogNormal),
-}
-
-/// A log-normal distribution described by the two figures people quote: p50 and p99.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LogNormal {
-    p50: SimDuration,
-    p99: SimDuration,
-    /// ln of the median in microseconds.
-    mu: f64,
-    /// Spread in log space, from the ratio p99 / p50.
-    sigma: f64,
-}
 
 /// Why a distribution could not be built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,12 +8,11 @@
 use crate::engine::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
+// Plain data, defined with the specs that hold it (model/spec/traffic.rs); its behaviour is here.
+pub use crate::model::spec::DEFAULT_QUEUE_CAPACITY;
+
 /// A request, as the caller numbers it.
 pub type RequestId = u64;
-
-/// nginx's default listen backlog on Linux: how many accepted-but-unserved connections a
-/// server holds before new ones are refused.
-pub const DEFAULT_QUEUE_CAPACITY: usize = 511;
 
 /// What the server knows of a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

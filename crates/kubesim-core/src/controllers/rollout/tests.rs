@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::model::spec::IntOrPercent::{self, Int, Percent};
+use crate::model::spec::{CanarySpec, CanaryStep};
 
 /// TestApproximateWeightedNewStableReplicaCounts: (replicas, weight, maxSurge) -> (canary,
 /// stable), every row of the Go table.

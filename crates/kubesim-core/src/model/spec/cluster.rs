@@ -1,0 +1,117 @@
+//! The cluster itself: node groups and their taints, the control plane's timings, and the
+//! scheduler's scoring strategy.
+
+use super::{Labels, ProxyMode, Resources};
+use crate::engine::SimDuration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taint {
+    pub key: String,
+    pub value: String,
+    pub effect: TaintEffect,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeGroup {
+    /// Node name, or the prefix of `name-1 .. name-N` when `count` > 1.
+    pub name: String,
+    pub count: u32,
+    pub capacity: Resources,
+    pub labels: Labels,
+    pub taints: Vec<Taint>,
+}
+
+/// Timings of the control plane and kubelets (Kubernetes' defaults unless overridden).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlPlane {
+    /// Latency of an API write reaching the watchers.
+    pub api_latency: SimDuration,
+    pub node_monitor_grace_period: SimDuration,
+    pub default_toleration_seconds: i64,
+    /// Delay before an unschedulable pod is retried in any case.
+    pub pod_max_in_unschedulable_pods_duration: SimDuration,
+    pub pod_initial_backoff: SimDuration,
+    pub pod_max_backoff: SimDuration,
+    /// Kubelet: creating the pod sandbox before the first pull.
+    pub sandbox_creation: SimDuration,
+    /// How long an EndpointSlice change takes to reach kube-proxy and ingress-nginx
+    /// (`endpointPropagation`).
+    pub endpoint_propagation: SimDuration,
+    /// kube-proxy's mode (`proxyMode: iptables | ipvs`).
+    pub proxy_mode: ProxyMode,
+    /// Kubelet: how often a node reports its status and renews its Lease
+    /// (`nodeStatusUpdateFrequency`, 10s).
+    pub node_status_update_frequency: SimDuration,
+    /// Node lifecycle controller: how often it checks the nodes (`nodeMonitorPeriod`, 5s).
+    pub node_monitor_period: SimDuration,
+    /// Nodes evicted from per second in a healthy zone (`nodeEvictionRate`, 0.1).
+    pub node_eviction_rate: f64,
+    /// ... in an unhealthy zone of a large cluster (`secondaryNodeEvictionRate`, 0.01).
+    pub secondary_node_eviction_rate: f64,
+    /// Clusters of at most this many nodes stop evicting in an unhealthy zone
+    /// (`largeClusterSizeThreshold`, 50).
+    pub large_cluster_size_threshold: u32,
+    /// A zone with at least this share of nodes not ready (and at least 3) is unhealthy
+    /// (`unhealthyZoneThreshold`, 0.55).
+    pub unhealthy_zone_threshold: f64,
+    /// HPA controller: how often each HPA is reconciled
+    /// (`--horizontal-pod-autoscaler-sync-period`, 15s).
+    pub hpa_sync_period: SimDuration,
+    /// ... the ratio band within which it does not scale (`--horizontal-pod-autoscaler-tolerance`, 0.1).
+    pub hpa_tolerance: f64,
+    /// ... the scale-down stabilisation window (`--horizontal-pod-autoscaler-downscale-stabilization`, 5m).
+    pub hpa_downscale_stabilization: SimDuration,
+    /// ... CPU samples of pods younger than this are distrusted
+    /// (`--horizontal-pod-autoscaler-cpu-initialization-period`, 5m).
+    pub hpa_cpu_initialization_period: SimDuration,
+    /// ... an unready pod that turned unready within this of its start was never ready
+    /// (`--horizontal-pod-autoscaler-initial-readiness-delay`, 30s).
+    pub hpa_initial_readiness_delay: SimDuration,
+    /// metrics-server: how often it scrapes the kubelets, and so the window over which a
+    /// pod's CPU use is averaged (`--metric-resolution`, 15s).
+    pub metrics_resolution: SimDuration,
+}
+
+impl Default for ControlPlane {
+    fn default() -> Self {
+        ControlPlane {
+            api_latency: SimDuration::from_millis(10),
+            node_monitor_grace_period: SimDuration::from_secs(50),
+            default_toleration_seconds: 300,
+            pod_max_in_unschedulable_pods_duration: SimDuration::from_secs(300),
+            pod_initial_backoff: SimDuration::from_secs(1),
+            pod_max_backoff: SimDuration::from_secs(10),
+            sandbox_creation: SimDuration::from_millis(500),
+            endpoint_propagation: SimDuration::from_secs(1),
+            proxy_mode: ProxyMode::Iptables,
+            node_status_update_frequency: SimDuration::from_secs(10),
+            node_monitor_period: SimDuration::from_secs(5),
+            node_eviction_rate: 0.1,
+            secondary_node_eviction_rate: 0.01,
+            large_cluster_size_threshold: 50,
+            unhealthy_zone_threshold: 0.55,
+            hpa_sync_period: SimDuration::from_secs(15),
+            hpa_tolerance: 0.1,
+            hpa_downscale_stabilization: SimDuration::from_secs(300),
+            hpa_cpu_initialization_period: SimDuration::from_secs(300),
+            hpa_initial_readiness_delay: SimDuration::from_secs(30),
+            metrics_resolution: SimDuration::from_secs(15),
+        }
+    }
+}
+
+/// How the scheduler scores nodes for resource fit (`cluster.scheduler.scoring`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ScoringStrategy {
+    #[default]
+    LeastAllocated,
+    MostAllocated,
+    RequestedToCapacityRatio,
+}

@@ -1,0 +1,100 @@
+//! Services and Ingresses (core/v1, networking.k8s.io/v1), with an Ingress's ingress-nginx
+//! canary annotations.
+
+use super::Labels;
+
+/// `spec.type` of a Service. All share one data path in the model: kube-proxy balancing
+/// over the Service's endpoints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ServiceType {
+    #[default]
+    ClusterIP,
+    NodePort,
+    LoadBalancer,
+    /// An ExternalName Service has no endpoints; traffic to it fails.
+    ExternalName,
+}
+
+/// A Service's `targetPort`: a number, or the name of a container port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetPort {
+    Number(i32),
+    Name(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub port: i32,
+    /// Defaults to `port`, as the API server does.
+    pub target_port: TargetPort,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceSpec {
+    pub service_type: ServiceType,
+    /// `spec.selector`; None for a Service without a selector (its endpoints are managed by
+    /// hand, so in kubesim it has none).
+    pub selector: Option<Labels>,
+    pub ports: Vec<ServicePort>,
+}
+
+/// An Ingress path's `pathType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathType {
+    Prefix,
+    Exact,
+    /// ingress-nginx treats it as a prefix.
+    ImplementationSpecific,
+}
+
+/// Which port of the backend Service: by number or by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BackendPort {
+    Number(i32),
+    Name(String),
+}
+
+/// An Ingress backend: a Service in the Ingress's namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressBackend {
+    pub service: String,
+    pub port: Option<BackendPort>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressPath {
+    /// `/` when omitted (ImplementationSpecific).
+    pub path: String,
+    pub path_type: PathType,
+    pub backend: IngressBackend,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressRule {
+    /// None: every host.
+    pub host: Option<String>,
+    pub paths: Vec<IngressPath>,
+}
+
+/// ingress-nginx canary annotations of an Ingress that has `canary: "true"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CanaryAnnotations {
+    /// `canary-weight` (default 0).
+    pub weight: u32,
+    /// `canary-weight-total` (default 100).
+    pub weight_total: u32,
+    /// `canary-by-header`: requests with this header set to `always` go to the canary.
+    pub by_header: Option<String>,
+}
+
+/// An Ingress (networking.k8s.io/v1, or the beta form converted to it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct IngressSpec {
+    /// `spec.ingressClassName` or the `kubernetes.io/ingress.class` annotation.
+    pub class: Option<String>,
+    pub default_backend: Option<IngressBackend>,
+    pub rules: Vec<IngressRule>,
+    /// Set when the Ingress is an ingress-nginx canary (annotation `canary: "true"`).
+    pub canary: Option<CanaryAnnotations>,
+}

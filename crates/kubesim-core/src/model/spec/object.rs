@@ -1,0 +1,150 @@
+//! Object identity (kind, namespace, name) and the converted objects of a scenario.
+
+use super::{
+    DaemonSetSpec, DeploymentSpec, HpaSpec, IngressSpec, IntOrPercent, JobSpec, Labels, PodSpec, PreemptionPolicy,
+    ReplicaSetSpec, RolloutSpec, Selector, ServiceSpec, StatefulSetSpec,
+};
+use std::sync::Arc;
+
+/// Object identity: kind, namespace and name, as in `default/web-5d8f-x2k9q`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectRef {
+    pub kind: Kind,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for ObjectRef {
+    /// `deployment/web`, as kubectl names it (the namespace is shown only when not default).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.kind.namespaced() && self.namespace != "default" {
+            write!(f, "{}/{}/{}", self.namespace, self.kind.resource(), self.name)
+        } else {
+            write!(f, "{}/{}", self.kind.resource(), self.name)
+        }
+    }
+}
+
+/// Kinds kubesim knows. Those not yet simulated are parsed and validated, then ignored with
+/// a warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Namespace,
+    Node,
+    Pod,
+    ReplicaSet,
+    ReplicationController,
+    Deployment,
+    Service,
+    Ingress,
+    DaemonSet,
+    StatefulSet,
+    Job,
+    HorizontalPodAutoscaler,
+    PodDisruptionBudget,
+    PriorityClass,
+    ConfigMap,
+    Secret,
+    ServiceAccount,
+    Rollout,
+}
+
+impl Kind {
+    /// The lowercase singular resource name kubectl uses: `deployment`.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Kind::Namespace => "namespace",
+            Kind::Node => "node",
+            Kind::Pod => "pod",
+            Kind::ReplicaSet => "replicaset",
+            Kind::ReplicationController => "replicationcontroller",
+            Kind::Deployment => "deployment",
+            Kind::Service => "service",
+            Kind::Ingress => "ingress",
+            Kind::DaemonSet => "daemonset",
+            Kind::StatefulSet => "statefulset",
+            Kind::Job => "job",
+            Kind::HorizontalPodAutoscaler => "horizontalpodautoscaler",
+            Kind::PodDisruptionBudget => "poddisruptionbudget",
+            Kind::PriorityClass => "priorityclass",
+            Kind::ConfigMap => "configmap",
+            Kind::Secret => "secret",
+            Kind::ServiceAccount => "serviceaccount",
+            Kind::Rollout => "rollout",
+        }
+    }
+
+    pub fn namespaced(self) -> bool {
+        !matches!(self, Kind::Namespace | Kind::Node | Kind::PriorityClass)
+    }
+}
+
+/// One Kubernetes object from the scenario, converted.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ObjectSpec {
+    Namespace,
+    Pod {
+        labels: Labels,
+        annotations: Labels,
+        spec: Arc<PodSpec>,
+    },
+    ReplicaSet {
+        labels: Labels,
+        spec: ReplicaSetSpec,
+    },
+    ReplicationController {
+        labels: Labels,
+        spec: ReplicaSetSpec,
+    },
+    Deployment {
+        labels: Labels,
+        annotations: Labels,
+        spec: DeploymentSpec,
+    },
+    Job {
+        labels: Labels,
+        spec: JobSpec,
+    },
+    DaemonSet {
+        labels: Labels,
+        spec: DaemonSetSpec,
+    },
+    StatefulSet {
+        labels: Labels,
+        spec: StatefulSetSpec,
+    },
+    PriorityClass {
+        value: i32,
+        global_default: bool,
+        preemption_policy: PreemptionPolicy,
+    },
+    PodDisruptionBudget {
+        selector: Selector,
+        /// Exactly one of minAvailable / maxUnavailable.
+        min_available: Option<IntOrPercent>,
+        max_unavailable: Option<IntOrPercent>,
+    },
+    Service {
+        labels: Labels,
+        spec: ServiceSpec,
+    },
+    Ingress {
+        labels: Labels,
+        spec: IngressSpec,
+    },
+    HorizontalPodAutoscaler {
+        spec: HpaSpec,
+    },
+    Rollout {
+        labels: Labels,
+        spec: RolloutSpec,
+    },
+    /// A kind that is parsed and validated but not simulated yet (listed in a warning).
+    NotSimulated,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object {
+    pub id: ObjectRef,
+    pub spec: ObjectSpec,
+}

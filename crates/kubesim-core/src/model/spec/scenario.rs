@@ -1,0 +1,52 @@
+//! A validated scenario, ready to run, and its `sweep:` section.
+
+use super::{ControlPlane, FaultsSpec, ImageBehavior, NodeGroup, Object, ScoringStrategy, TimelineEntry, TrafficSpec};
+use crate::engine::SimDuration;
+use std::collections::BTreeMap;
+
+/// A validated scenario, ready to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    pub duration: SimDuration,
+    pub sample: SimDuration,
+    pub nodes: Vec<NodeGroup>,
+    pub control_plane: ControlPlane,
+    pub scoring: ScoringStrategy,
+    /// Image name (as written in manifests) -> behaviour. Unlisted images use the default.
+    pub images: BTreeMap<String, ImageBehavior>,
+    pub objects: Vec<Object>,
+    pub timeline: Vec<TimelineEntry>,
+    /// The `traffic:` sources, in file order.
+    pub traffic: Vec<TrafficSpec>,
+    /// The `faults:` section.
+    pub faults: FaultsSpec,
+    /// The `sweep:` section (variants x seeds), for `kubesim sweep`; `kubesim run` ignores it.
+    pub sweep: Option<SweepSpec>,
+}
+
+/// The `sweep:` section: every variant runs with every seed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SweepSpec {
+    /// In order: `seeds: N` means 1..=N.
+    pub seeds: Vec<u64>,
+    /// In file order; the first is the baseline of the paired comparison.
+    pub variants: Vec<Variant>,
+}
+
+/// One variant of a sweep: a name (its output folder) and field overrides, as `--set`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    pub name: String,
+    /// (path, value as YAML text) in file order; `path=value` is the `--set` argument.
+    pub set: Vec<(String, String)>,
+}
+
+impl Variant {
+    /// The variant's overrides as `--set` arguments: `deployment/web.spec.replicas=3`.
+    pub fn set_args(&self) -> Vec<String> {
+        self.set.iter().map(|(path, value)| format!("{path}={value}")).collect()
+    }
+}

@@ -1,0 +1,110 @@
+//! The `traffic:` section (where each source sends its requests, and how many) and the plain
+//! data of the traffic engine that other specs hold: rates and their profiles, arrival
+//! processes, service times, kube-proxy's mode, a server's default queue. Their behaviour
+//! (rates over time, sampling, quantiles, balancing) is in the traffic engine (`traffic/`),
+//! which re-exports them, so the model never depends on the engine.
+
+use crate::engine::{SimDuration, SimTime};
+
+/// Where a traffic source sends its requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrafficTarget {
+    /// `service/NAME` (namespace `default` unless the source gives `namespace:`).
+    Service { namespace: String, name: String },
+    /// `ingress/NAME`: the Ingress's rules route by `host` and `path`; canary Ingresses
+    /// for the same host and path split the traffic.
+    Ingress { namespace: String, name: String },
+}
+
+/// One `traffic:` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrafficSpec {
+    pub target: TrafficTarget,
+    /// Request path (default `/`).
+    pub path: String,
+    /// `Host` header; None matches rules without a host only.
+    pub host: Option<String>,
+    /// `rate: 200/s`, or `steps:` / `diurnal:`.
+    pub rate: RateProfile,
+    pub arrival: ArrivalProcess,
+    /// The client gives up after this long (`timeout`, default 30s).
+    pub timeout: SimDuration,
+    /// `canaryHeaderShare`: the share (0..=1) of requests carrying a canary header set to
+    /// `always`, for Ingresses with `canary-by-header`.
+    pub canary_header_share: f64,
+}
+
+/// A request rate, in nano-requests per second: `200/s` is exact, `1/m` and `1/h` are off by
+/// less than 1e-6 of themselves, and the highest rate is about 1.8e10/s.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rate(pub(crate) u64);
+
+/// The request rate over time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RateProfile {
+    /// Piecewise constant; a constant rate is one step at time zero.
+    Steps(Steps),
+    /// A sinusoid between trough and peak, at its trough at t = 0 and at its peak half a
+    /// period later (a day that starts at midnight).
+    Diurnal(Diurnal),
+}
+
+/// Steps of (at, rate), each held until the next; no traffic before the first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Steps {
+    pub(crate) steps: Vec<(SimTime, Rate)>,
+    /// Λ at each step's start, in nano-requests · µs / s (1e-15 requests).
+    pub(crate) cumulative: Vec<u128>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Diurnal {
+    pub(crate) peak: Rate,
+    pub(crate) trough: Rate,
+    pub(crate) period: SimDuration,
+}
+
+/// How arrivals are spread around the rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArrivalProcess {
+    /// Independent arrivals: exponential gaps at a constant rate.
+    Poisson,
+    /// Evenly spaced at 1 / rate: one arrival each time Λ passes a whole number.
+    Constant,
+}
+
+/// How long a pod takes to serve one request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ServiceTime {
+    /// Always the same time.
+    Fixed(SimDuration),
+    /// Memoryless, with this mean: the M in M/M/1.
+    Exponential { mean: SimDuration },
+    /// Long-tailed, as real services are; given by its median and 99th percentile.
+    LogNormal(LogNormal),
+}
+
+/// A log-normal distribution described by the two figures people quote: p50 and p99.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LogNormal {
+    pub(crate) p50: SimDuration,
+    pub(crate) p99: SimDuration,
+    /// ln of the median in microseconds.
+    pub(crate) mu: f64,
+    /// Spread in log space, from the ratio p99 / p50.
+    pub(crate) sigma: f64,
+}
+
+/// How kube-proxy programs a Service.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProxyMode {
+    /// The default: iptables rules pick an endpoint uniformly at random per connection.
+    #[default]
+    Iptables,
+    /// IPVS with its default scheduler, round robin.
+    Ipvs,
+}
+
+/// nginx's default listen backlog on Linux: how many accepted-but-unserved connections a
+/// server holds before new ones are refused.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 511;
