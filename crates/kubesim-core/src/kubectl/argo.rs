@@ -92,7 +92,7 @@ pub(super) fn effect(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
 fn rollout_id(sim: &Sim, target: &ObjectRef) -> Result<DeployId, ApiError> {
     sim.store
         .find_rollout(&target.namespace, &target.name)
-        .ok_or_else(|| format!("Error from server (NotFound): rollouts.argoproj.io \"{}\" not found", target.name))
+        .ok_or_else(|| ApiError::not_found(format!("rollouts.argoproj.io \"{}\"", target.name)))
 }
 
 fn status_mut<'s>(sim: &'s mut Sim, d: DeployId) -> Option<&'s mut RolloutStatus> {
@@ -111,14 +111,14 @@ fn promote(sim: &mut Sim, target: &ObjectRef, full: bool) -> Result<(), ApiError
     };
     let Some(st) = status_mut(sim, d) else { return Err(not_found(target)) };
     if st.abort {
-        return Err(format!(
-            "error: rollout '{name}' is aborted: retry it first with `kubectl argo rollouts retry rollout {name}`"
-        ));
+        return Err(ApiError::kubectl(format!(
+            "rollout '{name}' is aborted: retry it first with `kubectl argo rollouts retry rollout {name}`"
+        )));
     }
     let settled = st.stable_hash.as_deref() == Some(hash.as_str());
     if full {
         if settled {
-            return Err(format!("error: rollout '{name}' is already fully promoted"));
+            return Err(ApiError::kubectl(format!("rollout '{name}' is already fully promoted")));
         }
         st.promote_full = true;
         st.pause = Pause::None;

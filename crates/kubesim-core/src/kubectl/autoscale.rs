@@ -84,10 +84,10 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
     }
     if c.reg.objects.contains_key(&hpa.id) {
         let name = &hpa.id.name;
-        let msg = format!(
-            "Error from server (AlreadyExists): horizontalpodautoscalers.autoscaling \"{name}\" already exists"
-        );
-        return c.fail(msg, Some("give the new HPA another name with --name".into()));
+        let msg = crate::model::api_error::ApiError::already_exists(format!(
+            "horizontalpodautoscalers.autoscaling \"{name}\""
+        ));
+        return c.fail(msg.to_string(), Some("give the new HPA another name with --name".into()));
     }
     c.reg.insert(hpa.clone());
     Some(command)

@@ -175,13 +175,14 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
     };
     let svc = ObjectRef { kind: Kind::Service, namespace: e.target.namespace.clone(), name: e.service.clone() };
     if c.reg.objects.contains_key(&svc) {
-        let msg = format!("Error from server (AlreadyExists): services \"{}\" already exists", e.service);
+        let msg = ApiError::already_exists(format!("services \"{}\"", e.service));
         return c.fail(msg, Some("give the new Service another name with --name".into()));
     }
     let effective = match e.selector.clone().map_or_else(|| target_selector(&obj.spec), Ok) {
         Ok(s) => s,
         Err(why) => {
-            let msg = format!("error: couldn't retrieve selectors via --selector flag or introspection: {why}");
+            let msg =
+                ApiError::kubectl(format!("couldn't retrieve selectors via --selector flag or introspection: {why}"));
             return c.fail(msg, Some("give the pods' labels with --selector=key=value".into()));
         }
     };
@@ -259,7 +260,7 @@ fn expose(sim: &mut Sim, e: &ExposeSpec) -> Result<(), ApiError> {
             let (labels, selector) = sim.service_labels_and_selector(ns, name).ok_or_else(not_found)?;
             (labels, selector.unwrap_or_default())
         }
-        _ => return Err(format!("error: cannot expose a {}", e.target.kind.resource())),
+        _ => return Err(ApiError::kubectl(format!("cannot expose a {}", e.target.kind.resource()))),
     };
     let spec = ServiceSpec {
         service_type: e.service_type,
@@ -277,7 +278,7 @@ fn map_selector(sel: &Selector) -> Result<Labels, ApiError> {
     if sel.match_expressions.is_empty() {
         Ok(sel.match_labels.clone())
     } else {
-        Err("error: couldn't convert expressions - \"matchExpressions\" to map-based selector format".into())
+        Err(ApiError::kubectl("couldn't convert expressions - \"matchExpressions\" to map-based selector format"))
     }
 }
 

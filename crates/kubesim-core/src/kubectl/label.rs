@@ -107,7 +107,7 @@ fn label_node(
     for (k, v) in set {
         match labels.get(k) {
             Some(old) if old != v && !overwrite => {
-                return Err(format!("error: '{k}' already has a value ({old}), and --overwrite is false"));
+                return Err(ApiError::kubectl(format!("'{k}' already has a value ({old}), and --overwrite is false")));
             }
             _ => {}
         }

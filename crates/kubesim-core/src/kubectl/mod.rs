@@ -431,7 +431,7 @@ fn misrouted<T>(verb: &str, command: &KubectlCommand) -> T {
 /// The Deployment `target` names; kubectl's error when it names another kind or nothing.
 fn deployment(sim: &Sim, target: &ObjectRef) -> Result<DeployId, ApiError> {
     if target.kind != crate::model::spec::Kind::Deployment {
-        return Err(format!("error: {} is not a deployment", resource_phrase(target)));
+        return Err(ApiError::kubectl(format!("{} is not a deployment", resource_phrase(target))));
     }
     sim.store.find_deployment(&target.namespace, &target.name).ok_or_else(|| not_found(target))
 }

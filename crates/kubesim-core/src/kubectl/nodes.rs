@@ -40,7 +40,7 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
     };
     if !node_exists(c.nodes, node) {
         let help = node_help(c.nodes, node);
-        return c.fail(format!("Error from server (NotFound): nodes \"{node}\" not found"), Some(help));
+        return c.fail(ApiError::not_found(format!("nodes \"{node}\"")), Some(help));
     }
     Some(command)
 }
@@ -100,10 +100,7 @@ pub(super) fn node_ref(name: &str) -> ObjectRef {
 
 /// The node's row in the store; kubectl's NotFound if there is none.
 pub(super) fn find_node(sim: &Sim, name: &str) -> Result<usize, ApiError> {
-    sim.store
-        .find_node(name)
-        .map(|n| n as usize)
-        .ok_or_else(|| format!("Error from server (NotFound): nodes \"{name}\" not found"))
+    sim.store.find_node(name).map(|n| n as usize).ok_or_else(|| ApiError::not_found(format!("nodes \"{name}\"")))
 }
 
 #[cfg(test)]

@@ -90,7 +90,9 @@ fn undo(sim: &mut Sim, target: &ObjectRef, to_revision: Option<i64>) -> Result<(
     let d = deployment(sim, target)?;
     let dep = &sim.store.deployments[d as usize];
     if dep.spec.paused {
-        return Err("error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again".into());
+        return Err(ApiError::kubectl(
+            "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again",
+        ));
     }
     let rss: Vec<_> = dep.replica_sets.iter().copied().collect();
     let revisions: Vec<Revision> = rss
@@ -100,7 +102,7 @@ fn undo(sim: &mut Sim, target: &ObjectRef, to_revision: Option<i64>) -> Result<(
             Revision { revision: rs.revision, is_current: rs.template_hash == dep.template_hash }
         })
         .collect();
-    let i = find_rollback_target(&dep.name, &revisions, to_revision).map_err(|e| format!("error: {e}"))?;
+    let i = find_rollback_target(&dep.name, &revisions, to_revision).map_err(ApiError::kubectl)?;
     let mut template = (*sim.store.replica_sets[rss[i] as usize].template).clone();
     template.labels.remove("pod-template-hash");
     set_template(sim, d, template);
@@ -114,7 +116,7 @@ fn set_paused(sim: &mut Sim, target: &ObjectRef, paused: bool) -> Result<(), Api
     let dep = &mut sim.store.deployments[d as usize];
     if dep.spec.paused == paused {
         let state = if paused { "paused" } else { "resumed" };
-        return Err(format!("error: {} is already {state}", resource_phrase(target)));
+        return Err(ApiError::kubectl(format!("{} is already {state}", resource_phrase(target))));
     }
     dep.spec.paused = paused;
     dep.progress_reason =
@@ -129,10 +131,10 @@ fn set_paused(sim: &mut Sim, target: &ObjectRef, paused: bool) -> Result<(), Api
 fn restart(sim: &mut Sim, target: &ObjectRef) -> Result<(), ApiError> {
     let d = deployment(sim, target)?;
     if sim.store.deployments[d as usize].spec.paused {
-        return Err(format!(
-            "error: {} can't restart paused deployment (run rollout resume first)",
+        return Err(ApiError::kubectl(format!(
+            "{} can't restart paused deployment (run rollout resume first)",
             resource_phrase(target)
-        ));
+        )));
     }
     let mut template = (*sim.store.deployments[d as usize].spec.template).clone();
     let stamp = format!("t+{}s", sim.kernel.now().secs_millis());

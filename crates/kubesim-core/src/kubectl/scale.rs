@@ -76,7 +76,7 @@ pub(crate) fn scale(sim: &mut Sim, target: &ObjectRef, replicas: i32) -> Result<
         }
         Kind::ReplicaSet => RsKind::ReplicaSet,
         Kind::ReplicationController => RsKind::ReplicationController,
-        _ => return Err(format!("error: cannot scale {}", target.kind.resource())),
+        _ => return Err(ApiError::kubectl(format!("cannot scale {}", target.kind.resource()))),
     };
     let rs = sim.store.find_rs(rs_kind, &target.namespace, &target.name).ok_or_else(|| not_found(target))?;
     sim.store.replica_sets[rs as usize].replicas = replicas;

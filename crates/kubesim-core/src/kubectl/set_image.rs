@@ -65,7 +65,7 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
         for (name, _) in images.iter().filter(|(name, _)| name != "*") {
             if !names.contains(&name.as_str()) {
                 let help = did_you_mean(name, names.iter().copied());
-                let msg = format!("error: unable to find container named \"{name}\"");
+                let msg = ApiError::kubectl(format!("unable to find container named \"{name}\""));
                 return c.fail(msg, help);
             }
         }
@@ -136,7 +136,7 @@ fn set_images(template: &mut PodTemplate, images: &[(String, String)]) -> Result
             }
         }
         if !found {
-            return Err(format!("error: unable to find container named \"{container}\""));
+            return Err(ApiError::kubectl(format!("unable to find container named \"{container}\"")));
         }
     }
     Ok(())

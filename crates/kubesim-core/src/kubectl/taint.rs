@@ -176,17 +176,17 @@ fn edit_taints(
 ) -> Result<(), ApiError> {
     if !overwrite {
         if let Some(t) = add.iter().find(|t| taints.iter().any(|x| x.key == t.key && x.effect == t.effect)) {
-            return Err(format!(
-                "error: node {node} already has {} taint(s) with same effect(s) and --overwrite is false",
+            return Err(ApiError::kubectl(format!(
+                "node {node} already has {} taint(s) with same effect(s) and --overwrite is false",
                 t.key
-            ));
+            )));
         }
     }
     for (key, effect) in remove {
         let before = taints.len();
         taints.retain(|t| !(t.key == *key && effect.is_none_or(|e| e == t.effect)));
         if taints.len() == before {
-            return Err(format!("error: taint \"{key}\" not found"));
+            return Err(ApiError::kubectl(format!("taint \"{key}\" not found")));
         }
     }
     for t in add {
@@ -293,11 +293,11 @@ mod tests {
         let mut taints = vec![taint("a", "1", TaintEffect::NoSchedule)];
         let add = [taint("a", "2", TaintEffect::NoSchedule)];
         let e = edit_taints(&mut taints, "w", &add, &[], false).unwrap_err();
-        assert_eq!(e, "error: node w already has a taint(s) with same effect(s) and --overwrite is false");
+        assert_eq!(e.to_string(), "error: node w already has a taint(s) with same effect(s) and --overwrite is false");
         edit_taints(&mut taints, "w", &add, &[], true).unwrap();
         assert_eq!(taints, [taint("a", "2", TaintEffect::NoSchedule)]);
         let e = edit_taints(&mut taints, "w", &[], &[("b".into(), None)], false).unwrap_err();
-        assert_eq!(e, "error: taint \"b\" not found");
+        assert_eq!(e.to_string(), "error: taint \"b\" not found");
         edit_taints(&mut taints, "w", &[], &[("a".into(), None)], false).unwrap();
         assert!(taints.is_empty());
     }

@@ -1,5 +1,6 @@
 //! Cluster state: nodes, pods and workload objects, and the specs they are made from.
 
+pub mod api_error;
 pub mod events;
 pub mod spec;
 pub mod status;

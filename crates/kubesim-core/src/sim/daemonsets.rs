@@ -39,10 +39,7 @@ impl Sim<'_> {
     pub(crate) fn apply_daemon_set(&mut self, id: DaemonSetId, spec: &DaemonSetSpec) -> Result<(), ApiError> {
         let ds = &mut self.store.daemon_sets[id as usize];
         if ds.spec.selector != spec.selector {
-            return Err(format!(
-                "The DaemonSet \"{}\" is invalid: spec.selector: Invalid value: field is immutable",
-                ds.name
-            ));
+            return Err(ApiError::invalid("DaemonSet", &ds.name, "spec.selector: Invalid value: field is immutable"));
         }
         let hash = pod_template_hash(&spec.template, 0);
         if hash != ds.template_hash {

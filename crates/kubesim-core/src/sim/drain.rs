@@ -32,10 +32,7 @@ pub(super) struct Drain {
 
 impl Sim<'_> {
     pub(crate) fn drain(&mut self, d: &DrainSpec) -> Result<(), ApiError> {
-        let node = self
-            .store
-            .find_node(&d.node)
-            .ok_or_else(|| format!("Error from server (NotFound): nodes \"{}\" not found", d.node))?;
+        let node = self.store.find_node(&d.node).ok_or_else(|| ApiError::not_found(format!("nodes \"{}\"", d.node)))?;
         let now = self.kernel.now();
         self.cordon_for_drain(node);
         let mut daemons = Vec::new();
@@ -79,7 +76,11 @@ impl Sim<'_> {
             ));
         }
         if !problems.is_empty() {
-            return Err(format!("error: unable to drain node \"{}\" due to error: {}", d.node, problems.join(", ")));
+            return Err(ApiError::kubectl(format!(
+                "unable to drain node \"{}\" due to error: {}",
+                d.node,
+                problems.join(", ")
+            )));
         }
         if !daemons.is_empty() {
             let object = format!("node/{}", d.node);

@@ -66,7 +66,7 @@ impl Sim<'_> {
         let job = &mut self.store.jobs[j as usize];
         if job.spec.template != spec.template || job.spec.completions != spec.completions {
             let field = if job.spec.template != spec.template { "spec.template" } else { "spec.completions" };
-            return Err(format!("The Job \"{}\" is invalid: {field}: Invalid value: field is immutable", job.name));
+            return Err(ApiError::invalid("Job", &job.name, format!("{field}: Invalid value: field is immutable")));
         }
         job.spec = spec.clone();
         self.enqueue_job(j);

@@ -261,7 +261,7 @@ impl<'s> Sim<'s> {
         let objects = self.scenario.objects.clone();
         for obj in &objects {
             if let Err(e) = self.create_object(obj) {
-                self.recorder.warning(SimTime::ZERO, "FailedCreate", obj.id.to_string(), e);
+                self.recorder.warning(SimTime::ZERO, "FailedCreate", obj.id.to_string(), e.to_string());
             }
         }
         for (i, entry) in self.scenario.timeline.iter().enumerate() {

@@ -12,8 +12,7 @@ use crate::model::store::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// Why an API write was refused, in the API server's words.
-pub type ApiError = String;
+pub use crate::model::api_error::ApiError;
 
 impl Sim<'_> {
     pub(super) fn create_nodes(&mut self) {
@@ -131,8 +130,10 @@ impl Sim<'_> {
             ObjectSpec::Pod { spec, .. } => {
                 if let Some(p) = self.store.find_pod(ns, name) {
                     if self.store.pods[p as usize].spec != *spec {
-                        return Err(format!(
-                            "The Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) or `spec.terminationGracePeriodSeconds`"
+                        return Err(ApiError::invalid(
+                            "Pod",
+                            name,
+                            "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) or `spec.terminationGracePeriodSeconds`",
                         ));
                     }
                 }
@@ -174,8 +175,10 @@ impl Sim<'_> {
             ObjectSpec::Rollout { spec, .. } => {
                 if let Some(d) = self.store.find_rollout(ns, name) {
                     if self.store.deployments[d as usize].spec.selector != spec.workload.selector {
-                        return Err(format!(
-                            "The Rollout \"{name}\" is invalid: spec.selector: Invalid value: field is immutable"
+                        return Err(ApiError::invalid(
+                            "Rollout",
+                            name,
+                            "spec.selector: Invalid value: field is immutable",
                         ));
                     }
                     self.update_rollout(d, spec);
@@ -413,9 +416,9 @@ pub fn resource_phrase(id: &ObjectRef) -> String {
 }
 
 pub fn not_found(id: &ObjectRef) -> ApiError {
-    format!("Error from server (NotFound): {} not found", resource_phrase(id))
+    ApiError::not_found(resource_phrase(id))
 }
 
 fn already_exists(id: &ObjectRef) -> ApiError {
-    format!("Error from server (AlreadyExists): {} already exists", resource_phrase(id))
+    ApiError::already_exists(resource_phrase(id))
 }

@@ -56,9 +56,10 @@ impl Sim<'_> {
     pub(crate) fn update_stateful_set(&mut self, id: StatefulSetId, spec: &StatefulSetSpec) -> Result<(), ApiError> {
         let set = &mut self.store.stateful_sets[id as usize];
         if set.spec.selector != spec.selector {
-            return Err(format!(
-                "The StatefulSet \"{}\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
-                set.name
+            return Err(ApiError::invalid(
+                "StatefulSet",
+                &set.name,
+                "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
             ));
         }
         set.spec = spec.clone();
