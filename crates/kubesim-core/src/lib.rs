@@ -2,7 +2,8 @@
 //!
 //! The flow is one-way: a scenario is loaded and validated ([`scenario`]) into compact
 //! specs ([`model::spec`]); the simulation ([`sim`]) runs them on the event kernel
-//! ([`engine`]) with the controllers, the scheduler and the kubelets; observers
+//! ([`engine`]) with the controllers, the scheduler and the kubelets (and the timeline's
+//! kubectl verbs, [`kubectl`]: each one's grammar, check and effect); observers
 //! ([`metrics`]) record what happened; writers ([`output`]) turn it into the files' bytes.
 //!
 //! This crate opens no file, starts no thread, reads no clock and handles no signal, so it
@@ -13,6 +14,7 @@
 pub mod controllers;
 pub mod engine;
 pub mod explain;
+pub mod kubectl;
 pub mod kubelet;
 pub mod metrics;
 pub mod model;

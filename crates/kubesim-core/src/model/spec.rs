@@ -9,6 +9,10 @@ use crate::traffic::{ArrivalProcess, ProxyMode, RateProfile, ServiceTime};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// The timeline's kubectl commands; each verb's grammar, check and effect are in
+/// [`crate::kubectl`].
+pub use crate::kubectl::{DrainSpec, ExposeSpec, KubectlCommand};
+
 /// Labels and selectors keep a stable order (BTreeMap) for deterministic output.
 pub type Labels = BTreeMap<String, String>;
 
@@ -963,105 +967,6 @@ pub enum ScaleTarget {
     ReplicationController,
 }
 
-/// A kubectl command on the timeline, parsed and checked at load time.
-#[derive(Clone, Debug, PartialEq)]
-pub enum KubectlCommand {
-    /// `apply -f FILE`: objects created or updated.
-    Apply {
-        objects: Vec<Object>,
-    },
-    /// `create -f FILE`: objects created (an existing one is an AlreadyExists error event).
-    Create {
-        objects: Vec<Object>,
-    },
-    /// `delete KIND/NAME...` or `delete -f FILE`.
-    Delete {
-        targets: Vec<ObjectRef>,
-    },
-    /// `scale KIND/NAME --replicas=N`.
-    Scale {
-        target: ObjectRef,
-        replicas: i32,
-    },
-    /// `set image deployment/web CONTAINER=IMAGE...`.
-    SetImage {
-        target: ObjectRef,
-        images: Vec<(String, String)>,
-    },
-    RolloutUndo {
-        target: ObjectRef,
-        to_revision: Option<i64>,
-    },
-    /// `argo rollouts promote NAME [--full]`.
-    ArgoPromote {
-        target: ObjectRef,
-        full: bool,
-    },
-    /// `argo rollouts abort NAME`.
-    ArgoAbort {
-        target: ObjectRef,
-    },
-    /// `argo rollouts retry rollout NAME`.
-    ArgoRetry {
-        target: ObjectRef,
-    },
-    RolloutPause {
-        target: ObjectRef,
-    },
-    RolloutResume {
-        target: ObjectRef,
-    },
-    RolloutRestart {
-        target: ObjectRef,
-    },
-    /// `cordon NODE`.
-    Cordon {
-        node: String,
-    },
-    /// `uncordon NODE`.
-    Uncordon {
-        node: String,
-    },
-    /// `taint nodes NODE key=value:Effect ... key[:Effect]-`.
-    Taint {
-        node: String,
-        add: Vec<Taint>,
-        /// Key and optional effect of each taint to remove.
-        remove: Vec<(String, Option<TaintEffect>)>,
-        /// `--overwrite`: an existing taint with the same key and effect takes the new value.
-        overwrite: bool,
-    },
-    /// `label nodes NODE key=value ... key-` (`--overwrite` to change an existing value).
-    Label {
-        node: String,
-        set: Vec<(String, String)>,
-        remove: Vec<String>,
-        overwrite: bool,
-    },
-    /// `expose deployment NAME --port=P [--target-port=T] [--type=T] [--name=N]`.
-    Expose(ExposeSpec),
-    /// `drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force]
-    /// [--grace-period=N] [--timeout=D]`.
-    Drain(DrainSpec),
-}
-
-/// `kubectl drain`: cordon, then evict every pod through the eviction API, retrying those a
-/// PodDisruptionBudget refuses every 5s, as kubectl does.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DrainSpec {
-    pub node: String,
-    /// `--ignore-daemonsets`: leave DaemonSet pods (without it, their presence is an error).
-    pub ignore_daemonsets: bool,
-    /// `--delete-emptydir-data`: evict pods with emptyDir volumes (without it, an error).
-    pub delete_emptydir_data: bool,
-    /// `--force`: also delete pods that no controller manages (without it, an error).
-    pub force: bool,
-    /// `--grace-period=N` seconds; None (or kubectl's -1): each pod's own.
-    pub grace_period: Option<i64>,
-    /// `--timeout=D`: give up after this long; None (kubectl's 0s): never.
-    pub timeout: Option<SimDuration>,
-}
-
 /// What a node fault entry names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FaultTarget {
@@ -1124,21 +1029,6 @@ pub struct NodeFaultProcess {
 pub struct ContainerFaultProcess {
     pub group: Option<String>,
     pub mtbf: SimDuration,
-}
-
-/// `kubectl expose`: a Service for a workload, with the workload's selector as it is when
-/// the command runs.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ExposeSpec {
-    /// `deployment/NAME`, `replicaset/NAME`, `replicationcontroller/NAME` or `pod/NAME`
-    /// (kubesim also accepts `service/NAME`, whose selector is copied).
-    pub target: ObjectRef,
-    /// `--name`, default the target's name.
-    pub service: String,
-    pub ports: Vec<ServicePort>,
-    pub service_type: ServiceType,
-    /// `--selector`, overriding the target's.
-    pub selector: Option<Labels>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -13,25 +13,24 @@ mod fields;
 pub mod files;
 mod hpa;
 pub(crate) mod kinds;
-mod kubectl;
 mod limits;
-mod manifest;
+pub(crate) mod manifest;
 mod network;
-mod node;
+pub(crate) mod node;
 mod overrides;
 pub mod positions;
-mod priority;
+pub(crate) mod priority;
 pub mod quantity;
-mod registry;
+pub(crate) mod registry;
 mod rollout;
 mod scheduling;
 mod shape;
 mod source;
 pub mod suggest;
 mod sweep;
-mod timeline;
+pub(crate) mod timeline;
 mod traffic;
-mod validate;
+pub(crate) mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use duration::parse_duration;
@@ -75,7 +74,7 @@ pub fn load_str(path: &Path, text: &str, overrides: &[String], files: &dyn Files
 /// fuzzing entry point of the kubectl parser. The error is the message a user would see.
 #[doc(hidden)]
 pub fn parse_kubectl_line(line: &str) -> Result<(), String> {
-    kubectl::parse_line(line).map(|_| ()).map_err(|e| e.message)
+    crate::kubectl::parse_line(line).map(|_| ()).map_err(|e| e.message)
 }
 
 /// Whether `path` holds Kubernetes manifests rather than a scenario: its first document is

@@ -1,29 +1,19 @@
-//! The timeline: `at:` times, kubectl lines checked against the objects that exist then.
+//! The timeline: `at:` times in order, each entry's action: a `run:` kubectl line (parsed and
+//! checked against the objects that exist then by `crate::kubectl`) or a node fault.
 
 use super::diagnostic::Report;
-use super::kubectl::{self, ArgoAction, Cmd, RolloutAction};
-use super::manifest::Parsed;
 use super::node::Node;
 use super::positions::Anchor;
-use super::registry::{not_found, Registry};
+use super::registry::Registry;
 use super::Loader;
 use crate::engine::{SimDuration, SimTime};
-use crate::model::spec::{
-    Action, ExposeSpec, FaultTarget, Kind, KubectlCommand, Labels, NodeFault, NodeFaultKind, NodeGroup, Object,
-    ObjectRef, ObjectSpec, ServicePort, ServiceSpec, TargetPort, TimelineEntry,
-};
+use crate::kubectl::{self, World};
+use crate::model::spec::{Action, FaultTarget, NodeFault, NodeFaultKind, NodeGroup, TimelineEntry};
 
 const ENTRY_KEYS: &[&str] = &["at", "run", "fail", "partition", "recover"];
 /// What an entry does: exactly one of these.
 const ACTION_KEYS: &[&str] = &["run", "fail", "partition", "recover"];
 const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
-
-/// What a timeline command may refer to: the objects so far and the cluster's nodes.
-struct World<'a> {
-    loader: &'a Loader<'a>,
-    reg: &'a mut Registry,
-    nodes: &'a [NodeGroup],
-}
 
 pub(crate) fn timeline(
     tl: Option<Node>,
@@ -86,7 +76,7 @@ fn entry(e: &Node, at: SimDuration, w: &mut World, r: &mut Report) -> Option<Tim
         }
         [one] if one.path.last_key() == Some("run") => {
             let text = one.string(r)?;
-            let command = command(one, &text, w, r)?;
+            let command = kubectl::check(one, &text, w, r)?;
             Some(TimelineEntry { at, text, action: Action::Kubectl(command) })
         }
         [one] => {
@@ -170,245 +160,8 @@ fn fault_target(n: &Node, value: &str, groups: &[NodeGroup], r: &mut Report) -> 
     }
 }
 
-fn command(run: &Node, text: &str, w: &mut World, r: &mut Report) -> Option<KubectlCommand> {
-    let (loader, reg, nodes) = (w.loader, &mut *w.reg, w.nodes);
-    let line = match kubectl::parse_line(text) {
-        Ok(l) => l,
-        Err(e) => {
-            run.error(r, format!("`{text}`: error: {}", e.message), e.help);
-            return None;
-        }
-    };
-    let ns = line.namespace.clone().unwrap_or_else(|| "default".into());
-    let fail = |r: &mut Report, msg: String| {
-        run.error(r, format!("`{text}`: Error from server (NotFound): {msg}"), None);
-        None
-    };
-    let id = |(kind, name): &(Kind, String)| ObjectRef {
-        kind: *kind,
-        namespace: if kind.namespaced() { ns.clone() } else { String::new() },
-        name: name.clone(),
-    };
-    if let Some(n) = line.namespace.as_deref().filter(|n| !reg.namespace_exists(n)) {
-        return fail(r, format!("namespaces \"{n}\" not found"));
-    }
-    match line.cmd {
-        Cmd::Argo { action, name } => {
-            let target = id(&(Kind::Rollout, name));
-            if !reg.objects.contains_key(&target) {
-                return fail(r, format!("rollouts.argoproj.io \"{}\" not found", target.name));
-            }
-            Some(match action {
-                ArgoAction::Promote { full } => KubectlCommand::ArgoPromote { target, full },
-                ArgoAction::Abort => KubectlCommand::ArgoAbort { target },
-                ArgoAction::Retry => KubectlCommand::ArgoRetry { target },
-            })
-        }
-        Cmd::Drain(spec) => {
-            if !node_exists(nodes, &spec.node) {
-                return node_not_found(run, text, nodes, &spec.node, r);
-            }
-            Some(KubectlCommand::Drain(spec))
-        }
-        Cmd::Cordon { node, on } => {
-            if !node_exists(nodes, &node) {
-                return node_not_found(run, text, nodes, &node, r);
-            }
-            Some(if on { KubectlCommand::Cordon { node } } else { KubectlCommand::Uncordon { node } })
-        }
-        Cmd::Taint { node, add, remove, overwrite } => {
-            if !node_exists(nodes, &node) {
-                return node_not_found(run, text, nodes, &node, r);
-            }
-            Some(KubectlCommand::Taint { node, add, remove, overwrite })
-        }
-        Cmd::Label { node, set, remove, overwrite } => {
-            if !node_exists(nodes, &node) {
-                return node_not_found(run, text, nodes, &node, r);
-            }
-            Some(KubectlCommand::Label { node, set, remove, overwrite })
-        }
-        Cmd::Apply { files, create } => {
-            let verb = if create { "create" } else { "apply" };
-            let mut objects = files_objects(run, verb, &files, line.namespace.as_deref(), loader, reg, r)?;
-            let before = r.error_count();
-            super::priority::resolve(&mut objects, reg, false, r);
-            if r.error_count() > before {
-                return None;
-            }
-            for p in &objects {
-                reg.record(p);
-            }
-            let objects = objects.into_iter().map(|p| p.object).collect();
-            Some(if create { KubectlCommand::Create { objects } } else { KubectlCommand::Apply { objects } })
-        }
-        Cmd::DeleteFiles { files } => {
-            let objects = files_objects(run, "delete", &files, line.namespace.as_deref(), loader, reg, r)?;
-            let targets: Vec<ObjectRef> = objects.into_iter().map(|p| p.object.id).collect();
-            delete(run, text, targets, reg, r)
-        }
-        Cmd::Delete { targets } => delete(run, text, targets.iter().map(id).collect(), reg, r),
-        Cmd::Autoscale { target, min, max, cpu_percent, name } => {
-            let target = id(&target);
-            if !reg.objects.contains_key(&target) {
-                return fail(r, not_found(&target));
-            }
-            let name = name.unwrap_or_else(|| target.name.clone());
-            let hpa = ObjectRef { kind: Kind::HorizontalPodAutoscaler, namespace: ns.clone(), name: name.clone() };
-            if reg.objects.contains_key(&hpa) {
-                let msg = format!(
-                    "`{text}`: Error from server (AlreadyExists): horizontalpodautoscalers.autoscaling \"{name}\" already exists"
-                );
-                run.error(r, msg, Some("give the new HPA another name with --name".into()));
-                return None;
-            }
-            let resource = crate::model::spec::HpaResource::Cpu;
-            let percent = cpu_percent.unwrap_or(80);
-            let spec = crate::model::spec::HpaSpec {
-                target: crate::model::spec::ScaleTargetRef { kind: target.kind, name: target.name.clone() },
-                min_replicas: min.unwrap_or(1).max(1),
-                max_replicas: max,
-                metrics: vec![crate::model::spec::HpaMetric::Resource {
-                    resource,
-                    target: crate::model::spec::ResourceTarget::Utilization(percent.max(1)),
-                }],
-                behavior: None,
-            };
-            let obj = Object { id: hpa, spec: ObjectSpec::HorizontalPodAutoscaler { spec } };
-            reg.insert(obj.clone());
-            Some(KubectlCommand::Create { objects: vec![obj] })
-        }
-        Cmd::Scale { target, replicas } => {
-            let target = id(&target);
-            if !reg.objects.contains_key(&target) {
-                return fail(r, not_found(&target));
-            }
-            Some(KubectlCommand::Scale { target, replicas })
-        }
-        Cmd::SetImage { target, images } => {
-            let target = id(&target);
-            let Some(obj) = reg.objects.get(&target) else {
-                return fail(r, not_found(&target));
-            };
-            let template = match &obj.spec {
-                ObjectSpec::Deployment { spec, .. } => Some(&spec.template),
-                ObjectSpec::DaemonSet { spec, .. } => Some(&spec.template),
-                ObjectSpec::StatefulSet { spec, .. } => Some(&spec.template),
-                ObjectSpec::Rollout { spec, .. } => Some(&spec.workload.template),
-                _ => None,
-            };
-            if let Some(template) = template {
-                let t = &template.spec;
-                let names: Vec<&str> = t.containers.iter().chain(&t.init_containers).map(|c| c.name.as_str()).collect();
-                for (c, _) in images.iter().filter(|(c, _)| c != "*") {
-                    if !names.contains(&c.as_str()) {
-                        let help = super::suggest::did_you_mean(c, names.iter().copied());
-                        run.error(r, format!("`{text}`: error: unable to find container named \"{c}\""), help);
-                        return None;
-                    }
-                }
-            }
-            Some(KubectlCommand::SetImage { target, images })
-        }
-        Cmd::Expose { target, ports, target_port, service_type, name, selector } => {
-            let target = id(&target);
-            let Some(obj) = reg.objects.get(&target) else {
-                return fail(r, not_found(&target));
-            };
-            let service = name.unwrap_or_else(|| target.name.clone());
-            let svc = ObjectRef { kind: Kind::Service, namespace: ns.clone(), name: service.clone() };
-            if reg.objects.contains_key(&svc) {
-                let msg = format!("`{text}`: Error from server (AlreadyExists): services \"{service}\" already exists");
-                run.error(r, msg, Some("give the new Service another name with --name".into()));
-                return None;
-            }
-            let effective = match selector.clone().map_or_else(|| target_selector(&obj.spec), Ok) {
-                Ok(s) => s,
-                Err(why) => {
-                    let msg = format!(
-                        "`{text}`: error: couldn't retrieve selectors via --selector flag or introspection: {why}"
-                    );
-                    run.error(r, msg, Some("give the pods' labels with --selector=key=value".into()));
-                    return None;
-                }
-            };
-            let numbers: Vec<(i32, Option<TargetPort>)> = if !ports.is_empty() {
-                ports.iter().map(|p| (*p, None)).collect()
-            } else if let ObjectSpec::Service { spec, .. } = &obj.spec {
-                spec.ports.iter().map(|p| (p.port, Some(p.target_port.clone()))).collect()
-            } else {
-                reg.container_ports.get(&target).into_iter().flatten().map(|p| (*p, None)).collect()
-            };
-            if numbers.is_empty() {
-                run.error(
-                    r,
-                    format!("`{text}`: error: couldn't find port via --port flag or introspection"),
-                    Some(format!("add --port=PORT, or list a containerPort in the pod template of {target}")),
-                );
-                return None;
-            }
-            let many = numbers.len() > 1;
-            let ports: Vec<ServicePort> = numbers
-                .into_iter()
-                .enumerate()
-                .map(|(i, (port, own))| ServicePort {
-                    name: many.then(|| format!("port-{}", i + 1)),
-                    port,
-                    target_port: target_port.clone().or(own).unwrap_or(TargetPort::Number(port)),
-                })
-                .collect();
-            let spec = ServiceSpec { service_type, selector: Some(effective), ports: ports.clone() };
-            reg.insert(Object { id: svc, spec: ObjectSpec::Service { labels: Labels::new(), spec } });
-            Some(KubectlCommand::Expose(ExposeSpec { target, service, ports, service_type, selector }))
-        }
-        Cmd::Rollout { action, target, to_revision } => {
-            let target = id(&target);
-            if !reg.objects.contains_key(&target) {
-                return fail(r, not_found(&target));
-            }
-            Some(match action {
-                RolloutAction::Undo => KubectlCommand::RolloutUndo { target, to_revision },
-                RolloutAction::Pause => KubectlCommand::RolloutPause { target },
-                RolloutAction::Resume => KubectlCommand::RolloutResume { target },
-                RolloutAction::Restart => KubectlCommand::RolloutRestart { target },
-            })
-        }
-    }
-}
-
-/// The selector `kubectl expose` copies from its target (a Service selects by labels only).
-fn target_selector(spec: &ObjectSpec) -> Result<Labels, String> {
-    let from = |s: &crate::model::spec::Selector, what: &str| {
-        if s.match_expressions.is_empty() {
-            Ok(s.match_labels.clone())
-        } else {
-            Err(format!("the {what}'s selector has matchExpressions, which a Service's selector cannot express"))
-        }
-    };
-    match spec {
-        ObjectSpec::Deployment { spec, .. } => from(&spec.selector, "deployment"),
-        ObjectSpec::ReplicaSet { spec, .. } => from(&spec.selector, "replicaset"),
-        ObjectSpec::ReplicationController { spec, .. } => from(&spec.selector, "replicationcontroller"),
-        ObjectSpec::Pod { labels, .. } if labels.is_empty() => {
-            Err("the pod has no labels and cannot be exposed".into())
-        }
-        ObjectSpec::Pod { labels, .. } => Ok(labels.clone()),
-        ObjectSpec::Service { spec, .. } => {
-            spec.selector.clone().ok_or_else(|| "the service has no pod selector set".into())
-        }
-        _ => Err("it has no selector".into()),
-    }
-}
-
-/// kubectl's NotFound, with the cluster's node names as help.
-fn node_not_found(run: &Node, text: &str, groups: &[NodeGroup], name: &str, r: &mut Report) -> Option<KubectlCommand> {
-    let msg = format!("`{text}`: Error from server (NotFound): nodes \"{name}\" not found");
-    run.error(r, msg, Some(node_help(groups, name)));
-    None
-}
-
 /// The cluster's node names (as ranges), after the closest one when `name` looks like a typo.
-fn node_help(groups: &[NodeGroup], name: &str) -> String {
+pub(crate) fn node_help(groups: &[NodeGroup], name: &str) -> String {
     let ranges: Vec<String> = groups
         .iter()
         .filter(|g| g.count > 0)
@@ -445,46 +198,4 @@ pub(crate) fn node_exists(groups: &[NodeGroup], name: &str) -> bool {
             .and_then(|i| i.parse::<u32>().ok())
             .is_some_and(|i| (1..=n).contains(&i)),
     })
-}
-
-fn delete(
-    run: &Node,
-    text: &str,
-    targets: Vec<ObjectRef>,
-    reg: &mut Registry,
-    r: &mut Report,
-) -> Option<KubectlCommand> {
-    for t in &targets {
-        if reg.objects.remove(t).is_none() {
-            run.error(r, format!("`{text}`: Error from server (NotFound): {}", not_found(t)), None);
-            return None;
-        }
-    }
-    Some(KubectlCommand::Delete { targets })
-}
-
-/// The objects of `-f` files, checked like include files, in namespaces that exist.
-fn files_objects(
-    run: &Node,
-    verb: &str,
-    files: &[String],
-    ns: Option<&str>,
-    loader: &Loader,
-    reg: &mut Registry,
-    r: &mut Report,
-) -> Option<Vec<Parsed>> {
-    let mut all = Vec::new();
-    let before = r.error_count();
-    for f in files {
-        let manifests = loader.manifest_file(f, run, &format!("{}: {verb} -f {f}", run.path), r)?;
-        for (loc, value) in manifests {
-            if let Some(p) = super::manifest::parse(&value, &loc, ns, r) {
-                if reg.check_namespace(&p, r) {
-                    reg.add_pods(&p, r);
-                    all.push(p);
-                }
-            }
-        }
-    }
-    (r.error_count() == before).then_some(all)
 }

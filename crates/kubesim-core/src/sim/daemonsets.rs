@@ -37,7 +37,7 @@ impl Sim<'_> {
 
     /// A new spec: a changed template is a new revision (an earlier template comes back
     /// as a new revision number, as a ControllerRevision does).
-    pub(super) fn apply_daemon_set(&mut self, id: DaemonSetId, spec: &DaemonSetSpec) -> Result<(), ApiError> {
+    pub(crate) fn apply_daemon_set(&mut self, id: DaemonSetId, spec: &DaemonSetSpec) -> Result<(), ApiError> {
         let ds = &mut self.store.daemon_sets[id as usize];
         if ds.spec.selector != spec.selector {
             return Err(format!(
@@ -72,7 +72,7 @@ impl Sim<'_> {
     }
 
     /// A node's labels or taints changed: every DaemonSet looks again.
-    pub(super) fn nodes_changed_for_daemon_sets(&mut self) {
+    pub(crate) fn nodes_changed_for_daemon_sets(&mut self) {
         for id in 0..self.store.daemon_sets.len() as DaemonSetId {
             self.enqueue_daemon_set(id);
         }

@@ -31,7 +31,7 @@ pub(super) struct Drain {
 }
 
 impl Sim<'_> {
-    pub(super) fn drain(&mut self, d: &DrainSpec) -> Result<(), ApiError> {
+    pub(crate) fn drain(&mut self, d: &DrainSpec) -> Result<(), ApiError> {
         let node = *self
             .store
             .node_by_name

@@ -256,7 +256,7 @@ impl Sim<'_> {
         self.hpa_warnings(id, &object, d.warnings);
         if d.rescale {
             let target = ObjectRef { kind: spec.target.kind, namespace: ns, name: spec.target.name.clone() };
-            match self.scale(&target, d.desired) {
+            match crate::kubectl::scale(self, &target, d.desired) {
                 Ok(()) => {
                     let message = format!("New size: {}; reason: {}", d.desired, d.reason);
                     self.recorder.normal(now, "SuccessfulRescale", object, message);

@@ -29,6 +29,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use kubelet::Step;
+pub(crate) use objects::{not_found, resource_phrase, ApiError};
 
 /// Everything that can happen.
 #[derive(Clone, Debug)]
@@ -442,7 +443,7 @@ impl<'s> Sim<'s> {
     }
 
     /// The ReplicaSet controller's informer saw a change to `rs` or its pods.
-    fn enqueue_rs(&mut self, rs: RsId) {
+    pub(crate) fn enqueue_rs(&mut self, rs: RsId) {
         if self.store.replica_sets[rs as usize].deleted {
             return;
         }
@@ -458,7 +459,7 @@ impl<'s> Sim<'s> {
     }
 
     /// The Deployment controller's informer saw a change to `d` or its ReplicaSets.
-    fn enqueue_deployment(&mut self, d: DeployId) {
+    pub(crate) fn enqueue_deployment(&mut self, d: DeployId) {
         if self.store.deployments[d as usize].deleted {
             return;
         }

@@ -45,7 +45,7 @@ impl Sim<'_> {
     }
 
     /// Creates an object; an existing one is an AlreadyExists error.
-    pub(super) fn create_object(&mut self, obj: &Object) -> Result<(), ApiError> {
+    pub(crate) fn create_object(&mut self, obj: &Object) -> Result<(), ApiError> {
         if self.exists(&obj.id) {
             return Err(already_exists(&obj.id));
         }
@@ -106,7 +106,7 @@ impl Sim<'_> {
     }
 
     /// `kubectl apply`: create, or update the fields kubesim models.
-    pub(super) fn apply_object(&mut self, obj: &Object) -> Result<(), ApiError> {
+    pub(crate) fn apply_object(&mut self, obj: &Object) -> Result<(), ApiError> {
         if !self.exists(&obj.id) {
             return self.create_object(obj);
         }
@@ -187,7 +187,7 @@ impl Sim<'_> {
     }
 
     /// A new spec for a Deployment: a changed template starts a rollout.
-    pub(super) fn update_deployment_spec(
+    pub(crate) fn update_deployment_spec(
         &mut self,
         d: crate::model::store::DeployId,
         spec: crate::model::spec::DeploymentSpec,
@@ -334,7 +334,7 @@ impl Sim<'_> {
     }
 
     /// `kubectl delete KIND/NAME`: workloads go with their pods (background cascading).
-    pub(super) fn delete_object(&mut self, id: &ObjectRef) -> Result<(), ApiError> {
+    pub(crate) fn delete_object(&mut self, id: &ObjectRef) -> Result<(), ApiError> {
         let (ns, name) = (id.namespace.as_str(), id.name.as_str());
         match id.kind {
             Kind::Pod => {

@@ -3,12 +3,12 @@
 //! ReplicaSet rows named `<rollout>-<hash>` whose pods carry `rollouts-pod-template-hash`.
 //! The glue applies the controller's writes: ReplicaSets created and scaled (events in
 //! Argo's words), Service selectors pinned to a hash, the ingress-nginx canary Ingress
-//! `<rollout>-<stableIngress>-canary` and its weight; and the `kubectl argo rollouts` verbs.
+//! `<rollout>-<stableIngress>-canary` and its weight. The `kubectl argo rollouts` verbs that
+//! write a Rollout's status are in `kubectl/argo.rs`.
 
-use super::objects::{not_found, ApiError};
 use super::{Event, Sim};
 use crate::controllers::deployment::util::pod_template_hash;
-use crate::controllers::rollout::{self, Action, Pause, RolloutView, RsView, HASH_LABEL};
+use crate::controllers::rollout::{self, Action, RolloutView, RsView, HASH_LABEL};
 use crate::model::spec::{CanaryAnnotations, Kind, Labels, ObjectRef, RolloutSpec, RolloutStrategy, Selector};
 use crate::model::store::{
     template_with_label, DeployId, Deployment, DeploymentStatus, ReplicaSet, RolloutState, RsKind,
@@ -37,7 +37,7 @@ impl Sim<'_> {
 
     /// A new spec (`kubectl apply`, `argo rollouts set image`, `scale`): a changed template
     /// starts an update.
-    pub(super) fn update_rollout(&mut self, d: DeployId, spec: &RolloutSpec) {
+    pub(crate) fn update_rollout(&mut self, d: DeployId, spec: &RolloutSpec) {
         let hash = pod_template_hash(&spec.workload.template, 0);
         let dep = &mut self.store.deployments[d as usize];
         let changed = dep.template_hash != hash;
@@ -53,13 +53,13 @@ impl Sim<'_> {
     }
 
     /// The Rollout's spec as an update would give it.
-    pub(super) fn rollout_spec(&self, d: DeployId) -> Option<RolloutSpec> {
+    pub(crate) fn rollout_spec(&self, d: DeployId) -> Option<RolloutSpec> {
         let dep = &self.store.deployments[d as usize];
         let state = dep.rollout.as_ref()?;
         Some(RolloutSpec { workload: dep.spec.clone(), strategy: state.strategy.clone() })
     }
 
-    pub(super) fn rollout_ref(&self, d: DeployId) -> String {
+    pub(crate) fn rollout_ref(&self, d: DeployId) -> String {
         let dep = &self.store.deployments[d as usize];
         ObjectRef { kind: Kind::Rollout, namespace: dep.namespace.clone(), name: dep.name.clone() }.to_string()
     }
@@ -242,101 +242,6 @@ impl Sim<'_> {
         status.unavailable = (dep.spec.replicas - status.available).max(0);
         self.store.deployments[d as usize].status = status;
         self.dirty.insert(d);
-    }
-
-    fn rollout_id(&self, target: &ObjectRef) -> Result<DeployId, ApiError> {
-        self.store
-            .find_rollout(&target.namespace, &target.name)
-            .ok_or_else(|| format!("Error from server (NotFound): rollouts.argoproj.io \"{}\" not found", target.name))
-    }
-
-    fn rollout_status_mut(&mut self, d: DeployId) -> Option<&mut rollout::RolloutStatus> {
-        self.store.deployments[d as usize].rollout.as_mut().map(|s| &mut s.status)
-    }
-
-    /// `kubectl argo rollouts promote NAME [--full]`: releases the pause, or skips the current
-    /// canary step; `--full` skips every remaining step (or the blue-green pause).
-    pub(super) fn argo_promote(&mut self, target: &ObjectRef, full: bool) -> Result<(), ApiError> {
-        let d = self.rollout_id(target)?;
-        let name = target.name.clone();
-        let hash = self.store.deployments[d as usize].template_hash.clone();
-        let canary_steps = match self.store.deployments[d as usize].rollout.as_ref().map(|s| &s.strategy) {
-            Some(RolloutStrategy::Canary(c)) => Some(c.steps.len()),
-            _ => None,
-        };
-        let Some(st) = self.rollout_status_mut(d) else { return Err(not_found(target)) };
-        if st.abort {
-            return Err(format!(
-                "error: rollout '{name}' is aborted: retry it first with `kubectl argo rollouts retry rollout {name}`"
-            ));
-        }
-        let settled = st.stable_hash.as_deref() == Some(hash.as_str());
-        if full {
-            if settled {
-                return Err(format!("error: rollout '{name}' is already fully promoted"));
-            }
-            st.promote_full = true;
-            st.pause = Pause::None;
-        } else if matches!(st.pause, Pause::Since(_)) {
-            st.pause = Pause::Released;
-        } else if let Some(n) = canary_steps.filter(|_| !settled) {
-            st.step_index = (st.step_index + 1).min(n);
-            st.pause = Pause::None;
-        }
-        self.enqueue_deployment(d);
-        Ok(())
-    }
-
-    /// `kubectl argo rollouts abort NAME`: traffic back to the stable, the canary (or preview)
-    /// scaled down, status Degraded.
-    pub(super) fn argo_abort(&mut self, target: &ObjectRef) -> Result<(), ApiError> {
-        let d = self.rollout_id(target)?;
-        let now = self.kernel.now();
-        let revision = self.current_revision(d);
-        let Some(st) = self.rollout_status_mut(d) else { return Err(not_found(target)) };
-        if !st.abort {
-            st.abort = true;
-            st.aborted_at = Some(now);
-            st.step_index = 0;
-            st.pause = Pause::None;
-            st.promote_full = false;
-            let object = self.rollout_ref(d);
-            self.recorder.warning(
-                now,
-                "RolloutAborted",
-                object,
-                format!("Rollout aborted update to revision {revision}"),
-            );
-        }
-        self.enqueue_deployment(d);
-        Ok(())
-    }
-
-    /// `kubectl argo rollouts retry rollout NAME`: an aborted update starts its steps again.
-    pub(super) fn argo_retry(&mut self, target: &ObjectRef) -> Result<(), ApiError> {
-        let d = self.rollout_id(target)?;
-        let now = self.kernel.now();
-        let Some(st) = self.rollout_status_mut(d) else { return Err(not_found(target)) };
-        if st.abort {
-            st.abort = false;
-            st.aborted_at = None;
-            st.step_index = 0;
-            st.pause = Pause::None;
-            let object = self.rollout_ref(d);
-            self.recorder.normal(now, "RolloutRetry", object, "Retrying Rollout after abort".into());
-        }
-        self.enqueue_deployment(d);
-        Ok(())
-    }
-
-    /// The revision of the ReplicaSet running the current template (0 before it exists).
-    fn current_revision(&self, d: DeployId) -> i64 {
-        let dep = &self.store.deployments[d as usize];
-        dep.replica_sets
-            .iter()
-            .map(|&id| &self.store.replica_sets[id as usize])
-            .find(|rs| rs.template_hash == dep.template_hash)
-            .map_or(0, |rs| rs.revision)
     }
 
     /// `kubectl delete rollout/NAME`: the Rollout and its ReplicaSets (with their pods).

@@ -188,7 +188,7 @@ impl Sim<'_> {
     }
 
     /// Something changed that may let waiting pods fit (a pod left a node, a node changed).
-    pub(super) fn cluster_changed(&mut self) {
+    pub(crate) fn cluster_changed(&mut self) {
         let now = self.kernel.now();
         for (pod, until) in self.queue.move_all_to_active_or_backoff(now) {
             let attempt = self.queue.attempts(pod);

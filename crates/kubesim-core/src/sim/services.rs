@@ -10,7 +10,7 @@
 
 use super::{Event, Sim};
 use crate::controllers::endpoints::{endpoints, selects, Candidate};
-use crate::model::spec::{ExposeSpec, IngressSpec, Kind, Labels, ObjectRef, ServiceSpec};
+use crate::model::spec::{IngressSpec, Kind, Labels, ObjectRef, ServiceSpec};
 use crate::model::store::PodId;
 use crate::traffic::{Balancer, Balancing};
 use std::collections::{BTreeMap, VecDeque};
@@ -327,54 +327,10 @@ impl Sim<'_> {
         }
     }
 
-    /// `kubectl expose`: a Service with the target's selector, as kubectl builds it.
-    pub(super) fn expose(&mut self, e: &ExposeSpec) -> Result<(), super::objects::ApiError> {
-        let (ns, name) = (e.target.namespace.as_str(), e.target.name.as_str());
-        let not_found = || super::objects::not_found(&e.target);
-        let (labels, selector) = match e.target.kind {
-            Kind::Deployment => {
-                let d = self.store.find_deployment(ns, name).ok_or_else(not_found)?;
-                let dep = &self.store.deployments[d as usize];
-                (dep.labels.clone(), map_selector(&dep.spec.selector)?)
-            }
-            Kind::ReplicaSet | Kind::ReplicationController => {
-                let kind = if e.target.kind == Kind::ReplicaSet {
-                    crate::model::store::RsKind::ReplicaSet
-                } else {
-                    crate::model::store::RsKind::ReplicationController
-                };
-                let rs = self.store.find_rs(kind, ns, name).ok_or_else(not_found)?;
-                let r = &self.store.replica_sets[rs as usize];
-                (r.labels.clone(), map_selector(&r.selector)?)
-            }
-            Kind::Pod => {
-                let p = self.store.find_pod(ns, name).ok_or_else(not_found)?;
-                let labels = self.store.pods[p as usize].labels.clone();
-                (labels.clone(), labels)
-            }
-            Kind::Service => {
-                let s = self.net.find_service(ns, name).ok_or_else(not_found)?;
-                let s = &self.net.services[s as usize];
-                (s.labels.clone(), s.spec.selector.clone().unwrap_or_default())
-            }
-            _ => return Err(format!("error: cannot expose a {}", e.target.kind.resource())),
-        };
-        let spec = ServiceSpec {
-            service_type: e.service_type,
-            selector: Some(e.selector.clone().unwrap_or(selector)),
-            ports: e.ports.clone(),
-        };
-        let id = ObjectRef { kind: Kind::Service, namespace: ns.to_string(), name: e.service.clone() };
-        let obj = crate::model::spec::Object { id, spec: crate::model::spec::ObjectSpec::Service { labels, spec } };
-        self.create_object(&obj)
-    }
-}
-
-/// kubectl expose takes a workload's `matchLabels`; it cannot express match expressions.
-fn map_selector(sel: &crate::model::spec::Selector) -> Result<Labels, super::objects::ApiError> {
-    if sel.match_expressions.is_empty() {
-        Ok(sel.match_labels.clone())
-    } else {
-        Err("error: couldn't convert expressions - \"matchExpressions\" to map-based selector format".into())
+    /// A Service's labels and selector (what `kubectl expose service/NAME` copies), if it
+    /// exists.
+    pub(crate) fn service_labels_and_selector(&self, ns: &str, name: &str) -> Option<(Labels, Option<Labels>)> {
+        let s = &self.net.services[self.net.find_service(ns, name)? as usize];
+        Some((s.labels.clone(), s.spec.selector.clone()))
     }
 }

@@ -54,7 +54,7 @@ impl Sim<'_> {
 
     /// A new spec (`kubectl apply`, `scale`, `set image`): a changed template is the new
     /// update revision; the selector may not change.
-    pub(super) fn update_stateful_set(&mut self, id: StatefulSetId, spec: &StatefulSetSpec) -> Result<(), ApiError> {
+    pub(crate) fn update_stateful_set(&mut self, id: StatefulSetId, spec: &StatefulSetSpec) -> Result<(), ApiError> {
         let set = &mut self.store.stateful_sets[id as usize];
         if set.spec.selector != spec.selector {
             return Err(format!(

@@ -1,0 +1,512 @@
+//! kubectl on the timeline: the verbs a `run:` line may use, each one row of `VERBS` and
+//! one file here holding its grammar, its flags, its load-time check, its effect and their
+//! messages, in kubectl's words.
+//!
+//! A line goes through three stages, each a column of the table:
+//! 1. **parse** (`parse_line`): split like a shell, find the verb's row, read the flags
+//!    the row declares (and kubectl's global `-n/--namespace`), then the row's `parse` turns
+//!    the words into a [`KubectlCommand`] or the error kubectl would print. It knows nothing
+//!    of the scenario, so the fuzz target calls it alone (`scenario::parse_kubectl_line`).
+//! 2. **check** (`check`, at load time, from `scenario/timeline.rs`): the row's `check`
+//!    resolves the names against the objects and nodes that exist at the entry's time, fills
+//!    in what only the scenario knows (the objects of `-f` files, the ports `expose` finds)
+//!    and records the objects the command creates or deletes for the entries after it.
+//! 3. **effect** (`run`, when the entry's time comes, from `sim/timeline.rs`): the row
+//!    named by `KubectlCommand::verb` writes to the store through the simulation's methods
+//!    and returns the errors kubectl would print, which become `KubectlError` events.
+//!
+//! Adding a verb: a variant of [`KubectlCommand`] (unless one fits), its arm in
+//! `KubectlCommand::verb`, a row in `VERBS` and a file with the row's functions.
+
+mod apply;
+mod argo;
+mod autoscale;
+mod delete;
+mod drain;
+mod expose;
+mod grammar;
+mod label;
+mod nodes;
+mod rollout;
+mod scale;
+mod set_image;
+mod taint;
+
+pub use drain::DrainSpec;
+pub use expose::ExposeSpec;
+pub(crate) use scale::scale;
+
+use crate::model::spec::{Object, ObjectRef, Taint, TaintEffect};
+use crate::model::store::DeployId;
+use crate::scenario::diagnostic::Report;
+use crate::scenario::node::Node;
+use crate::scenario::registry::{self, Registry};
+use crate::scenario::suggest::did_you_mean;
+use crate::scenario::Loader;
+use crate::sim::{not_found, resource_phrase, ApiError, Sim};
+use grammar::{Args, Flag, FILENAME};
+
+/// A kubectl command on the timeline: what [`parse_line`] makes of a line, completed by the
+/// load-time check, run when the entry's time comes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KubectlCommand {
+    /// `apply -f FILE`: objects created or updated.
+    Apply {
+        objects: Vec<Object>,
+    },
+    /// `create -f FILE`: objects created (an existing one is an AlreadyExists error event).
+    Create {
+        objects: Vec<Object>,
+    },
+    /// `delete KIND/NAME...` or `delete -f FILE`.
+    Delete {
+        targets: Vec<ObjectRef>,
+    },
+    /// `scale KIND/NAME --replicas=N`.
+    Scale {
+        target: ObjectRef,
+        replicas: i32,
+    },
+    /// `set image deployment/web CONTAINER=IMAGE...`.
+    SetImage {
+        target: ObjectRef,
+        images: Vec<(String, String)>,
+    },
+    RolloutUndo {
+        target: ObjectRef,
+        to_revision: Option<i64>,
+    },
+    /// `argo rollouts promote NAME [--full]`.
+    ArgoPromote {
+        target: ObjectRef,
+        full: bool,
+    },
+    /// `argo rollouts abort NAME`.
+    ArgoAbort {
+        target: ObjectRef,
+    },
+    /// `argo rollouts retry rollout NAME`.
+    ArgoRetry {
+        target: ObjectRef,
+    },
+    RolloutPause {
+        target: ObjectRef,
+    },
+    RolloutResume {
+        target: ObjectRef,
+    },
+    RolloutRestart {
+        target: ObjectRef,
+    },
+    /// `cordon NODE`.
+    Cordon {
+        node: String,
+    },
+    /// `uncordon NODE`.
+    Uncordon {
+        node: String,
+    },
+    /// `taint nodes NODE key=value:Effect ... key[:Effect]-`.
+    Taint {
+        node: String,
+        add: Vec<Taint>,
+        /// Key and optional effect of each taint to remove.
+        remove: Vec<(String, Option<TaintEffect>)>,
+        /// `--overwrite`: an existing taint with the same key and effect takes the new value.
+        overwrite: bool,
+    },
+    /// `label nodes NODE key=value ... key-` (`--overwrite` to change an existing value).
+    Label {
+        node: String,
+        set: Vec<(String, String)>,
+        remove: Vec<String>,
+        overwrite: bool,
+    },
+    /// `expose deployment NAME --port=P [--target-port=T] [--type=T] [--name=N]`.
+    Expose(ExposeSpec),
+    /// `drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force]
+    /// [--grace-period=N] [--timeout=D]`.
+    Drain(DrainSpec),
+}
+
+impl KubectlCommand {
+    /// The name of the row of [`VERBS`] whose effect runs this command. `autoscale` makes a
+    /// `create` of its HorizontalPodAutoscaler and `argo rollouts set image` a `set image`
+    /// of the Rollout, so those run as the verbs they become.
+    pub(crate) fn verb(&self) -> &'static str {
+        match self {
+            KubectlCommand::Apply { .. } => "apply",
+            KubectlCommand::Create { .. } => "create",
+            KubectlCommand::Delete { .. } => "delete",
+            KubectlCommand::Scale { .. } => "scale",
+            KubectlCommand::SetImage { .. } => "set",
+            KubectlCommand::RolloutUndo { .. }
+            | KubectlCommand::RolloutPause { .. }
+            | KubectlCommand::RolloutResume { .. }
+            | KubectlCommand::RolloutRestart { .. } => "rollout",
+            KubectlCommand::ArgoPromote { .. }
+            | KubectlCommand::ArgoAbort { .. }
+            | KubectlCommand::ArgoRetry { .. } => "argo",
+            KubectlCommand::Cordon { .. } => "cordon",
+            KubectlCommand::Uncordon { .. } => "uncordon",
+            KubectlCommand::Taint { .. } => "taint",
+            KubectlCommand::Label { .. } => "label",
+            KubectlCommand::Expose(_) => "expose",
+            KubectlCommand::Drain(_) => "drain",
+        }
+    }
+}
+
+/// One verb: a row of [`VERBS`].
+pub(crate) struct Verb {
+    /// The word after `kubectl`.
+    pub name: &'static str,
+    /// The flags it takes, in the order its "unknown flag" message lists them (kubectl's
+    /// global `-n/--namespace` follows them, for every verb).
+    pub flags: &'static [Flag],
+    /// A line it accepts (the tests parse it through this row).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub example: &'static str,
+    /// The line grammar: the words and flags after the verb, into a command.
+    pub parse: fn(&Args) -> Result<KubectlCommand, KError>,
+    /// At load time: names resolved against what exists then; `None` once the error is
+    /// reported.
+    pub check: fn(KubectlCommand, &mut Check) -> Option<KubectlCommand>,
+    /// When the entry runs: the writes, and the errors kubectl would print.
+    pub effect: fn(&mut Sim, &KubectlCommand) -> Vec<Failure>,
+}
+
+/// Every verb, in the order the "unknown command" message lists them.
+pub(crate) const VERBS: &[Verb] = &[
+    Verb {
+        name: "apply",
+        flags: &[FILENAME],
+        example: "kubectl apply -f web.yaml",
+        parse: apply::parse_apply,
+        check: apply::check_apply,
+        effect: apply::apply,
+    },
+    Verb {
+        name: "create",
+        flags: &[FILENAME],
+        example: "kubectl create -f web.yaml",
+        parse: apply::parse_create,
+        check: apply::check_create,
+        effect: apply::create,
+    },
+    Verb {
+        name: "delete",
+        flags: &[FILENAME],
+        example: "kubectl delete deployment/web",
+        parse: delete::parse,
+        check: delete::check,
+        effect: delete::delete,
+    },
+    Verb {
+        name: "scale",
+        flags: &[Flag::value("replicas")],
+        example: "kubectl scale deployment/web --replicas=3",
+        parse: scale::parse,
+        check: scale::check,
+        effect: scale::effect,
+    },
+    Verb {
+        name: "set",
+        flags: &[],
+        example: "kubectl set image deployment/web web=nginx:1.25",
+        parse: set_image::parse,
+        check: set_image::check,
+        effect: set_image::effect,
+    },
+    Verb {
+        name: "rollout",
+        flags: &[Flag::value("to-revision")],
+        example: "kubectl rollout undo deployment/web --to-revision=1",
+        parse: rollout::parse,
+        check: rollout::check,
+        effect: rollout::effect,
+    },
+    Verb {
+        name: "cordon",
+        flags: &[],
+        example: "kubectl cordon worker-1",
+        parse: nodes::parse_cordon,
+        check: nodes::check,
+        effect: nodes::cordon,
+    },
+    Verb {
+        name: "uncordon",
+        flags: &[],
+        example: "kubectl uncordon worker-1",
+        parse: nodes::parse_uncordon,
+        check: nodes::check,
+        effect: nodes::cordon,
+    },
+    Verb {
+        name: "drain",
+        flags: drain::FLAGS,
+        example: "kubectl drain worker-1 --ignore-daemonsets",
+        parse: drain::parse,
+        check: nodes::check,
+        effect: drain::effect,
+    },
+    Verb {
+        name: "taint",
+        flags: &[Flag::boolean("overwrite")],
+        example: "kubectl taint nodes worker-1 dedicated=gpu:NoSchedule",
+        parse: taint::parse,
+        check: nodes::check,
+        effect: taint::effect,
+    },
+    Verb {
+        name: "label",
+        flags: &[Flag::boolean("overwrite")],
+        example: "kubectl label nodes worker-1 disk=ssd",
+        parse: label::parse,
+        check: nodes::check,
+        effect: label::effect,
+    },
+    Verb {
+        name: "expose",
+        flags: expose::FLAGS,
+        example: "kubectl expose deployment web --port=80",
+        parse: expose::parse,
+        check: expose::check,
+        effect: expose::effect,
+    },
+    Verb {
+        name: "autoscale",
+        flags: &[Flag::value("min"), Flag::value("max"), Flag::value("cpu-percent"), Flag::value("name")],
+        example: "kubectl autoscale deployment web --max=10",
+        parse: autoscale::parse,
+        check: autoscale::check,
+        // Never called: the command is the `create` of the HPA (`KubectlCommand::verb`).
+        effect: apply::create,
+    },
+    Verb {
+        name: "argo",
+        flags: argo::FLAGS,
+        example: "kubectl argo rollouts promote web",
+        parse: argo::parse,
+        check: argo::check,
+        effect: argo::effect,
+    },
+];
+
+/// The row named `name`.
+fn verb_named(name: &str) -> Option<&'static Verb> {
+    VERBS.iter().find(|v| v.name == name)
+}
+
+/// Why a line does not parse, in kubectl's words, with a hint when there is one.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct KError {
+    pub message: String,
+    pub help: Option<String>,
+}
+
+fn err<T>(message: impl Into<String>, help: Option<String>) -> Result<T, KError> {
+    Err(KError { message: message.into(), help })
+}
+
+/// A parsed `run:` line.
+pub(crate) struct Line {
+    pub verb: &'static Verb,
+    pub command: KubectlCommand,
+    /// Its flags and words, for the check (`-n`, `-f` and the others).
+    pub args: Args,
+}
+
+/// Parses a `run:` line (with or without the leading `kubectl`).
+pub(crate) fn parse_line(line: &str) -> Result<Line, KError> {
+    let mut tokens = grammar::split(line)?;
+    if tokens.first().map(String::as_str) == Some("kubectl") {
+        tokens.remove(0);
+    }
+    let Some(vi) = grammar::verb_index(&tokens) else {
+        return err("no kubectl command given", Some("e.g. `kubectl scale deployment/web --replicas=3`".into()));
+    };
+    let word = tokens.remove(vi);
+    let Some(verb) = verb_named(&word) else {
+        // cobra's "unknown command" and its suggestion (spf13/cobra: args.go `legacyArgs`,
+        // command.go `Command.findSuggestions`).
+        let names = VERBS.iter().map(|v| v.name);
+        let help = did_you_mean(&word, names.clone());
+        let supported: Vec<&str> = names.collect();
+        return err(
+            format!("unknown command \"{word}\" for \"kubectl\" (kubesim supports {})", supported.join(", ")),
+            help,
+        );
+    };
+    let args = grammar::parse_args(&tokens, verb.flags)?;
+    let command = (verb.parse)(&args)?;
+    Ok(Line { verb, command, args })
+}
+
+/// What a line is checked against at load time.
+pub(crate) struct World<'a> {
+    /// Reads the files `-f` names, relative to the scenario.
+    pub loader: &'a Loader<'a>,
+    /// The objects that exist at the entry's time (the entries before it applied).
+    pub reg: &'a mut Registry,
+    /// The cluster's node groups.
+    pub nodes: &'a [crate::model::spec::NodeGroup],
+}
+
+/// A row's check at work: the line, where its errors go, and the world it is checked against.
+pub(crate) struct Check<'c> {
+    /// The `run:` value: every error is placed there.
+    pub run: &'c Node<'c>,
+    /// The line as written, which starts every message.
+    pub text: &'c str,
+    pub args: Args,
+    pub loader: &'c Loader<'c>,
+    pub reg: &'c mut Registry,
+    pub nodes: &'c [crate::model::spec::NodeGroup],
+    pub r: &'c mut Report,
+}
+
+impl Check<'_> {
+    /// Reports `` `LINE`: message `` at the `run:` value.
+    pub fn fail(&mut self, message: impl std::fmt::Display, help: Option<String>) -> Option<KubectlCommand> {
+        self.run.error(self.r, format!("`{}`: {message}", self.text), help);
+        None
+    }
+
+    /// kubectl's NotFound.
+    pub fn not_found(&mut self, what: impl std::fmt::Display) -> Option<KubectlCommand> {
+        self.fail(format!("Error from server (NotFound): {what}"), None)
+    }
+
+    /// Whether `target` exists at this point of the timeline; NotFound reported if not.
+    pub fn exists(&mut self, target: &ObjectRef) -> bool {
+        let found = self.reg.objects.contains_key(target);
+        if !found {
+            self.not_found(registry::not_found(target));
+        }
+        found
+    }
+}
+
+/// Parses `text` and checks it against `world`: the command, or `None` once every problem
+/// is reported at `run`.
+pub(crate) fn check(run: &Node, text: &str, world: &mut World, r: &mut Report) -> Option<KubectlCommand> {
+    let line = match parse_line(text) {
+        Ok(l) => l,
+        Err(e) => {
+            run.error(r, format!("`{text}`: error: {}", e.message), e.help);
+            return None;
+        }
+    };
+    let mut c = Check { run, text, args: line.args, loader: world.loader, reg: &mut *world.reg, nodes: world.nodes, r };
+    if let Some(n) = c.args.value("namespace").filter(|n| !c.reg.namespace_exists(n)) {
+        return c.not_found(format!("namespaces \"{n}\" not found"));
+    }
+    (line.verb.check)(line.command, &mut c)
+}
+
+/// An error of a command at run time: the object it names (`deployment/web`) and what
+/// kubectl would print.
+pub(crate) type Failure = (String, ApiError);
+
+/// Runs `command`: the errors kubectl would print, with the object each names.
+pub(crate) fn run(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
+    match verb_named(command.verb()) {
+        Some(verb) => (verb.effect)(sim, command),
+        None => misrouted("run", command),
+    }
+}
+
+/// The failure of one write to `id`, if the API server refused it.
+fn refused(id: &ObjectRef, result: Result<(), ApiError>) -> Option<Failure> {
+    result.err().map(|e| (id.to_string(), e))
+}
+
+/// A row's function was given a command of another row: [`KubectlCommand::verb`] and the
+/// table disagree, a bug the table's tests catch.
+fn misrouted<T>(verb: &str, command: &KubectlCommand) -> T {
+    unreachable!("{command:?} reached the `{verb}` row of kubectl's table")
+}
+
+/// The Deployment `target` names; kubectl's error when it names another kind or nothing.
+fn deployment(sim: &Sim, target: &ObjectRef) -> Result<DeployId, ApiError> {
+    if target.kind != crate::model::spec::Kind::Deployment {
+        return Err(format!("error: {} is not a deployment", resource_phrase(target)));
+    }
+    sim.store.find_deployment(&target.namespace, &target.name).ok_or_else(|| not_found(target))
+}
+
+/// Replaces the Deployment's template; a different template starts a rollout.
+fn set_template(sim: &mut Sim, d: DeployId, template: crate::model::spec::PodTemplate) {
+    let mut spec = sim.store.deployments[d as usize].spec.clone();
+    spec.template = std::sync::Arc::new(template);
+    sim.update_deployment_spec(d, spec);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_has_one_row_per_name() {
+        for (i, v) in VERBS.iter().enumerate() {
+            assert!(VERBS[..i].iter().all(|w| w.name != v.name), "two rows named {}", v.name);
+        }
+    }
+
+    /// Every row's name is a verb the parser finds, and its example parses through its own
+    /// row into a command whose effect is a row of the table.
+    #[test]
+    fn every_row_parses_its_name_and_example() {
+        for v in VERBS {
+            if let Err(e) = parse_line(&format!("kubectl {}", v.name)) {
+                let unknown = format!("unknown command \"{}\" for \"kubectl\"", v.name);
+                assert!(!e.message.starts_with(&unknown), "{}: {}", v.name, e.message);
+            }
+            let line = parse_line(v.example).unwrap_or_else(|e| panic!("{}: {}", v.example, e.message));
+            assert_eq!(line.verb.name, v.name, "{}", v.example);
+            assert!(verb_named(line.command.verb()).is_some(), "{}: {:?}", v.example, line.command);
+            assert!(v.example.starts_with(&format!("kubectl {} ", v.name)), "{}", v.example);
+        }
+    }
+
+    #[test]
+    fn unknown_verbs_and_namespaces() {
+        let e = test_lines::error("kubectl scael deployment/web --replicas=3");
+        assert!(e.message.starts_with("unknown command \"scael\" for \"kubectl\""));
+        assert_eq!(e.help.as_deref(), Some("did you mean `scale`?"));
+        assert_eq!(
+            e.message,
+            "unknown command \"scael\" for \"kubectl\" (kubesim supports apply, create, delete, scale, set, rollout, cordon, uncordon, drain, taint, label, expose, autoscale, argo)"
+        );
+        let ns = |line: &str| parse_line(line).unwrap().args.value("namespace");
+        assert_eq!(ns("kubectl --namespace=prod scale deployment/web --replicas=1").as_deref(), Some("prod"));
+        assert_eq!(ns("kubectl scale deployment/web --replicas=1 -nprod").as_deref(), Some("prod"));
+        assert!(test_lines::error("").message.contains("no kubectl command"));
+        assert_eq!(test_lines::error("kubectl cordn w").help.as_deref(), Some("did you mean `cordon`?"));
+    }
+}
+
+/// Helpers for the verbs' tests.
+#[cfg(test)]
+pub(crate) mod test_lines {
+    use super::{parse_line, KError, KubectlCommand};
+    use crate::model::spec::{Kind, ObjectRef};
+
+    pub fn cmd(line: &str) -> KubectlCommand {
+        parse_line(line).unwrap_or_else(|e| panic!("{line}: {}", e.message)).command
+    }
+
+    pub fn error(line: &str) -> KError {
+        parse_line(line).err().unwrap_or_else(|| panic!("{line} should fail"))
+    }
+
+    /// `kind/name` in the default namespace.
+    pub fn object(kind: Kind, name: &str) -> ObjectRef {
+        ObjectRef { kind, namespace: "default".into(), name: name.into() }
+    }
+
+    pub fn dep(name: &str) -> ObjectRef {
+        object(Kind::Deployment, name)
+    }
+}
