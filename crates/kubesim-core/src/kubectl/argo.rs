@@ -38,8 +38,8 @@ pub(super) fn parse(args: &Args) -> Result<KubectlCommand, KError> {
             }
         }
         "set" => {
-            let mut words = rest.clone();
-            if let Some(i) = words.iter().position(|p| !p.contains('=')).filter(|_| rest.len() > 1) {
+            let mut words = rest;
+            if let Some(i) = words.iter().position(|p| !p.contains('=')).filter(|i| i + 1 < words.len()) {
                 // `set image NAME C=I`: the name is the word after `image`.
                 let name = words.remove(i + 1);
                 words.insert(i + 1, format!("rollout/{name}"));
@@ -208,5 +208,17 @@ mod tests {
         assert!(error("kubectl argo rollout promote x").message.contains("kubectl argo rollouts"));
         assert!(error("kubectl argo rollouts promote").message.contains("NAME"));
         assert!(error("kubectl argo rollouts abort x y").message.contains("one Rollout at a time"));
+    }
+
+    /// `set` whose last word is the first without `=` has no name after it: an error (it
+    /// used to remove a word past the end and panic).
+    #[test]
+    fn argo_set_ending_in_a_bare_word_is_an_error_not_a_panic() {
+        assert_eq!(
+            error("kubectl argo rollouts set a=b image").message,
+            "unknown command \"a=b\" for \"kubectl set\" (kubesim supports `set image`)"
+        );
+        assert!(error("kubectl argo rollouts set image").message.starts_with("you must specify the type of resource"));
+        assert!(error("kubectl argo rollouts set image x").message.contains("at least one image update"));
     }
 }
