@@ -36,7 +36,7 @@ pub use drain::DrainSpec;
 pub use expose::ExposeSpec;
 pub(crate) use scale::scale;
 
-use crate::model::spec::{Object, ObjectRef, Taint, TaintEffect};
+use crate::model::spec::{Kind, NodeGroup, Object, ObjectRef, PodTemplate, Taint, TaintEffect};
 use crate::model::store::DeployId;
 use crate::scenario::diagnostic::Report;
 use crate::scenario::node::Node;
@@ -350,7 +350,7 @@ pub(crate) struct World<'a> {
     /// The objects that exist at the entry's time (the entries before it applied).
     pub reg: &'a mut Registry,
     /// The cluster's node groups.
-    pub nodes: &'a [crate::model::spec::NodeGroup],
+    pub nodes: &'a [NodeGroup],
 }
 
 /// A row's check at work: the line, where its errors go, and the world it is checked against.
@@ -362,7 +362,7 @@ pub(crate) struct Check<'c> {
     pub args: Args,
     pub loader: &'c Loader<'c>,
     pub reg: &'c mut Registry,
-    pub nodes: &'c [crate::model::spec::NodeGroup],
+    pub nodes: &'c [NodeGroup],
     pub r: &'c mut Report,
 }
 
@@ -430,14 +430,14 @@ fn misrouted<T>(verb: &str, command: &KubectlCommand) -> T {
 
 /// The Deployment `target` names; kubectl's error when it names another kind or nothing.
 fn deployment(sim: &Sim, target: &ObjectRef) -> Result<DeployId, ApiError> {
-    if target.kind != crate::model::spec::Kind::Deployment {
+    if target.kind != Kind::Deployment {
         return Err(format!("error: {} is not a deployment", resource_phrase(target)));
     }
     sim.store.find_deployment(&target.namespace, &target.name).ok_or_else(|| not_found(target))
 }
 
 /// Replaces the Deployment's template; a different template starts a rollout.
-fn set_template(sim: &mut Sim, d: DeployId, template: crate::model::spec::PodTemplate) {
+fn set_template(sim: &mut Sim, d: DeployId, template: PodTemplate) {
     let mut spec = sim.store.deployments[d as usize].spec.clone();
     spec.template = std::sync::Arc::new(template);
     sim.update_deployment_spec(d, spec);
