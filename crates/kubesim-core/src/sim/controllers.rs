@@ -7,9 +7,61 @@ use crate::controllers::deployment::{reconcile, Action, DeploymentView, RsRef, R
 use crate::controllers::replicaset::{self, PodInfo};
 use crate::model::spec::{Kind, ObjectRef, Selector};
 use crate::model::store::{
-    template_with_hash, DeployId, DeploymentStatus, PodOwner, PodPhase, ProgressReason, ReplicaSet, RsId, RsKind,
+    template_with_hash, DaemonSetId, DeployId, DeploymentStatus, HpaId, JobId, PodOwner, PodPhase, ProgressReason,
+    ReplicaSet, RsId, RsKind, StatefulSetId,
 };
 use std::collections::BTreeMap;
+
+/// The workload controllers' events: an object's sync after its work queue's delay, and
+/// metrics-server's scrape (the HPA controller reads it).
+#[derive(Clone, Debug)]
+pub enum ControllerEvent {
+    SyncDeployment(DeployId),
+    /// The Argo Rollouts controller syncs a Rollout (a row of `Store::deployments`).
+    SyncRollout(DeployId),
+    SyncReplicaSet(RsId),
+    SyncJob(JobId),
+    SyncDaemonSet(DaemonSetId),
+    SyncStatefulSet(StatefulSetId),
+    /// The HPA controller's periodic sync of one HPA.
+    SyncHpa(HpaId),
+    /// metrics-server scrapes the kubelets.
+    MetricsScrape,
+}
+
+impl Sim<'_> {
+    /// A controller's event: the key leaves its work queue, then the controller syncs it.
+    pub(super) fn handle_controller(&mut self, event: ControllerEvent) {
+        match event {
+            ControllerEvent::SyncDeployment(d) => {
+                self.sync_queues.deployments.take(d);
+                self.sync_deployment(d);
+            }
+            ControllerEvent::SyncRollout(d) => {
+                self.sync_queues.deployments.take(d);
+                self.sync_rollout(d);
+            }
+            ControllerEvent::SyncReplicaSet(rs) => {
+                self.sync_queues.replica_sets.take(rs);
+                self.sync_replica_set(rs);
+            }
+            ControllerEvent::SyncJob(j) => {
+                self.sync_queues.jobs.take(j);
+                self.sync_job(j);
+            }
+            ControllerEvent::SyncDaemonSet(ds) => {
+                self.sync_queues.daemon_sets.take(ds);
+                self.sync_daemon_set(ds);
+            }
+            ControllerEvent::SyncStatefulSet(ss) => {
+                self.sync_queues.stateful_sets.take(ss);
+                self.sync_stateful_set(ss);
+            }
+            ControllerEvent::SyncHpa(h) => self.sync_hpa(h),
+            ControllerEvent::MetricsScrape => self.metrics_scrape(),
+        }
+    }
+}
 
 impl Sim<'_> {
     fn rs_views(&self, d: DeployId) -> Vec<RsView> {
@@ -192,7 +244,7 @@ impl Sim<'_> {
             self.recorder.warning(now, "ProgressDeadlineExceeded", object, message);
         }
         if let Some(at) = out.recheck_at {
-            self.kernel.schedule_at(at, Event::SyncDeployment(d));
+            self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncDeployment(d)));
         }
         self.dirty.insert(d);
     }
@@ -290,7 +342,7 @@ impl Sim<'_> {
             }
         }
         if let Some(at) = decision.recheck_at {
-            self.kernel.schedule_at(at, Event::SyncReplicaSet(rs));
+            self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncReplicaSet(rs)));
         }
     }
 

@@ -3,7 +3,7 @@
 //! Kubernetes does since 1.12; node label and taint changes wake every DaemonSet.
 
 use super::objects::ApiError;
-use super::{Event, Sim};
+use super::{ControllerEvent, Event, Sim};
 use crate::controllers::daemonset::{
     self, placement, pod_spec_for_node, resolve_strategy, with_daemon_tolerations, DaemonNode, DaemonPod, Strategy,
 };
@@ -60,7 +60,9 @@ impl Sim<'_> {
             return;
         }
         let latency = self.latency();
-        self.sync_queues.daemon_sets.add_after(id, latency, &mut self.kernel, Event::SyncDaemonSet);
+        self.sync_queues
+            .daemon_sets
+            .add_after(id, latency, &mut self.kernel, |k| Event::Controller(ControllerEvent::SyncDaemonSet(k)));
     }
 
     /// A node's labels or taints changed: every DaemonSet looks again.
@@ -132,7 +134,7 @@ impl Sim<'_> {
         }
         self.store.daemon_sets[id as usize].status = sync.status;
         if let Some(at) = recheck {
-            self.kernel.schedule_at(at, Event::SyncDaemonSet(id));
+            self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncDaemonSet(id)));
         }
     }
 

@@ -7,7 +7,7 @@
 //! story of a drain can be read there; Kubernetes itself records no event for an eviction.
 
 use super::objects::ApiError;
-use super::{Event, Sim};
+use super::{Event, NodeEvent, Sim};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::spec::DrainSpec;
 use crate::model::store::{NodeId, PodId, PodOwner, PodPhase};
@@ -174,7 +174,7 @@ impl Sim<'_> {
             return;
         }
         let next = if d.pending.is_empty() { DELETE_POLL } else { EVICTION_RETRY };
-        self.kernel.schedule_at(now + next, Event::DrainStep(index));
+        self.kernel.schedule_at(now + next, Event::NodeLifecycle(NodeEvent::DrainStep(index)));
     }
 
     /// Whether a PodDisruptionBudget covering `pod` allows no disruption now.

@@ -9,7 +9,7 @@
 //! requests over the window. Each HPA is synced every `horizontalPodAutoscalerSyncPeriod`
 //! (15s) from its creation and scales its target through the same path as `kubectl scale`.
 
-use super::{Event, Sim};
+use super::{ControllerEvent, Event, Sim};
 use crate::controllers::hpa::{self, HpaInput, HpaParams, PodMetric, PodSample};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::spec::{HpaMetric, HpaResource, HpaSpec, Kind, ObjectRef, ResourceTarget};
@@ -54,12 +54,12 @@ impl Sim<'_> {
         self.hpa_controller.memory.push(hpa::HpaMemory::default());
         self.hpa_controller.last_warnings.push(Vec::new());
         let at = self.kernel.now() + self.latency();
-        self.kernel.schedule_at(at, Event::SyncHpa(id));
+        self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncHpa(id)));
         if !self.metrics_server.started {
             self.metrics_server.started = true;
             let res = self.scenario.control_plane.metrics_resolution.as_micros().max(1);
             let next = self.kernel.now().as_micros().div_ceil(res) * res;
-            self.kernel.schedule_at(SimTime(next), Event::MetricsScrape);
+            self.kernel.schedule_at(SimTime(next), Event::Controller(ControllerEvent::MetricsScrape));
         }
     }
 
@@ -97,7 +97,7 @@ impl Sim<'_> {
         }
         let next = now + self.scenario.control_plane.metrics_resolution.max(SimDuration::from_millis(1));
         if next <= self.end {
-            self.kernel.schedule_at(next, Event::MetricsScrape);
+            self.kernel.schedule_at(next, Event::Controller(ControllerEvent::MetricsScrape));
         }
     }
 
@@ -220,7 +220,7 @@ impl Sim<'_> {
         let now = self.kernel.now();
         let next = now + self.scenario.control_plane.hpa_sync_period.max(SimDuration::from_millis(1));
         if next <= self.end {
-            self.kernel.schedule_at(next, Event::SyncHpa(id));
+            self.kernel.schedule_at(next, Event::Controller(ControllerEvent::SyncHpa(id)));
         }
         let (ns, spec) = (h.namespace.clone(), h.spec.clone());
         let object = ObjectRef { kind: Kind::HorizontalPodAutoscaler, namespace: ns.clone(), name: h.name.clone() };

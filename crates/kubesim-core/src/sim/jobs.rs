@@ -2,7 +2,7 @@
 //! Job's pods, records its events, and deletes a finished Job when its time to live ends.
 
 use super::objects::ApiError;
-use super::{Event, Sim};
+use super::{ControllerEvent, Event, Sim};
 use crate::controllers::deployment::util::SAFE_ALPHANUMS;
 use crate::controllers::job::{self, JobOutcome, JobPod, JobPodState, JobRules};
 use crate::model::spec::{JobSpec, Kind, Labels, ObjectRef, RestartPolicy};
@@ -79,7 +79,9 @@ impl Sim<'_> {
             return;
         }
         let latency = self.latency();
-        self.sync_queues.jobs.add_after(j, latency, &mut self.kernel, Event::SyncJob);
+        self.sync_queues
+            .jobs
+            .add_after(j, latency, &mut self.kernel, |k| Event::Controller(ControllerEvent::SyncJob(k)));
     }
 
     pub(super) fn job_ref(&self, j: JobId) -> String {
@@ -116,7 +118,7 @@ impl Sim<'_> {
             None => {}
         }
         if let Some(at) = sync.requeue_at {
-            self.kernel.schedule_at(at, Event::SyncJob(j));
+            self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncJob(j)));
         }
         if sync.delete_job {
             // The TTL-after-finished controller deletes the Job; its pods go with it.

@@ -23,58 +23,32 @@ use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream, WorkQueue};
 use crate::metrics::Metrics;
 use crate::model::events::Recorder;
 use crate::model::spec::{ImageBehavior, Scenario};
-use crate::model::store::{DaemonSetId, DeployId, HpaId, JobId, NodeId, PodId, PodOwner, RsId, StatefulSetId, Store};
+use crate::model::store::{DaemonSetId, DeployId, JobId, PodId, PodOwner, RsId, StatefulSetId, Store};
 use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+pub use controllers::ControllerEvent;
 pub use kubelet::Step;
+pub use nodes::NodeEvent;
 pub(crate) use objects::{not_found, resource_phrase, ApiError};
+pub use scheduling::SchedulerEvent;
+pub use services::NetworkEvent;
+pub use traffic::TrafficEvent;
 
-/// Everything that can happen.
+/// Everything that can happen: a timeline entry, a sample, or an event of one component
+/// (each component's own enum, in its file), so `Sim::handle` dispatches in a few arms.
 #[derive(Clone, Debug)]
 pub enum Event {
     /// The i-th timeline entry runs.
     Timeline(usize),
-    SyncDeployment(DeployId),
-    /// The Argo Rollouts controller syncs a Rollout (a row of `Store::deployments`).
-    SyncRollout(DeployId),
-    SyncReplicaSet(RsId),
-    SyncJob(JobId),
-    SyncDaemonSet(DaemonSetId),
-    SyncStatefulSet(StatefulSetId),
-    /// The HPA controller's periodic sync of one HPA.
-    SyncHpa(HpaId),
-    /// metrics-server scrapes the kubelets.
-    MetricsScrape,
-    /// The scheduler takes the pods in its active queue.
-    ScheduleCycle,
-    /// A pod's back-off or its stay in the unschedulable pool is over (attempt number).
-    SchedulerRetry(PodId, u32),
+    Controller(ControllerEvent),
+    Scheduler(SchedulerEvent),
     /// A kubelet step for a pod; the generation tells stale timers apart.
     Kubelet(PodId, u32, Step),
-    /// The EndpointSlice controller syncs a Service.
-    SyncEndpoints(services::SvcId),
-    /// The oldest EndpointSlice change of a Service in transit reaches the proxies.
-    EndpointsReachProxies(services::SvcId),
-    /// A traffic source sends its next request.
-    RequestArrival(u32),
-    /// A pod's server finished a request.
-    RequestDone(PodId, crate::traffic::RequestId),
-    /// A traffic source's requests past their deadline time out.
-    RequestTimeouts(u32),
-    /// The node lifecycle controller's monitor tick that finds a silent node (its epoch).
-    NodeMonitor(NodeId, u32),
-    /// ... and the tick that finds it posting status again.
-    NodeBack(NodeId, u32),
-    /// A zone's rate limiter frees a slot for tainting the next NotReady node.
-    ZoneEvictions(u32),
-    /// The taint manager evicts a pod whose toleration ran out (pod, node, node epoch).
-    TaintEviction(PodId, NodeId, u32),
-    /// A random node fault (process, node, true = fail / false = recover).
-    RandomNodeFault(u32, NodeId, bool),
-    /// kubectl drain's next round.
-    DrainStep(u32),
+    Network(NetworkEvent),
+    Traffic(TrafficEvent),
+    NodeLifecycle(NodeEvent),
     /// Observers sample the cluster.
     Sample,
 }
@@ -372,57 +346,23 @@ impl<'s> Sim<'s> {
     fn handle(&mut self, event: Event) {
         match event {
             Event::Timeline(i) => self.run_timeline_entry(i),
-            Event::SyncDeployment(d) => {
-                self.sync_queues.deployments.take(d);
-                self.sync_deployment(d);
-            }
-            Event::SyncRollout(d) => {
-                self.sync_queues.deployments.take(d);
-                self.sync_rollout(d);
-            }
-            Event::SyncReplicaSet(rs) => {
-                self.sync_queues.replica_sets.take(rs);
-                self.sync_replica_set(rs);
-            }
-            Event::SyncJob(j) => {
-                self.sync_queues.jobs.take(j);
-                self.sync_job(j);
-            }
-            Event::SyncDaemonSet(ds) => {
-                self.sync_queues.daemon_sets.take(ds);
-                self.sync_daemon_set(ds);
-            }
-            Event::SyncStatefulSet(ss) => {
-                self.sync_queues.stateful_sets.take(ss);
-                self.sync_stateful_set(ss);
-            }
-            Event::SyncHpa(h) => self.sync_hpa(h),
-            Event::MetricsScrape => self.metrics_scrape(),
-            Event::ScheduleCycle => {
-                self.scheduler.cycle.take(());
-                self.schedule_cycle();
-            }
-            Event::SchedulerRetry(pod, attempt) => self.scheduler_retry(pod, attempt),
+            Event::Controller(e) => self.handle_controller(e),
+            Event::Scheduler(e) => self.handle_scheduler(e),
             Event::Kubelet(pod, generation, step) => self.kubelet_step(pod, generation, step),
-            Event::SyncEndpoints(svc) => self.sync_endpoints(svc),
-            Event::EndpointsReachProxies(svc) => self.endpoints_reach_proxies(svc),
-            Event::RequestArrival(source) => self.request_arrival(source),
-            Event::RequestDone(pod, id) => self.request_done(pod, id),
-            Event::RequestTimeouts(source) => self.request_timeouts(source),
-            Event::NodeMonitor(node, epoch) => self.node_monitor(node, epoch),
-            Event::NodeBack(node, epoch) => self.node_back(node, epoch),
-            Event::ZoneEvictions(zone) => self.zone_evictions(zone),
-            Event::TaintEviction(pod, node, epoch) => self.taint_eviction(pod, node, epoch),
-            Event::RandomNodeFault(process, node, fail) => self.random_node_fault(process, node, fail),
-            Event::DrainStep(i) => self.drain_step(i),
-            Event::Sample => {
-                let now = self.kernel.now();
-                self.metrics.sample(&self.store, now);
-                let next = now + self.scenario.sample.max(SimDuration::from_millis(1));
-                if next <= self.end {
-                    self.kernel.schedule_at(next, Event::Sample);
-                }
-            }
+            Event::Network(e) => self.handle_network(e),
+            Event::Traffic(e) => self.handle_traffic(e),
+            Event::NodeLifecycle(e) => self.handle_node_lifecycle(e),
+            Event::Sample => self.sample(),
+        }
+    }
+
+    /// Observers sample the cluster, and the next sample is due.
+    fn sample(&mut self) {
+        let now = self.kernel.now();
+        self.metrics.sample(&self.store, now);
+        let next = now + self.scenario.sample.max(SimDuration::from_millis(1));
+        if next <= self.end {
+            self.kernel.schedule_at(next, Event::Sample);
         }
     }
 
@@ -454,7 +394,8 @@ impl<'s> Sim<'s> {
             self.dirty.insert(d);
         }
         let latency = self.latency();
-        self.sync_queues.replica_sets.add_after(rs, latency, &mut self.kernel, Event::SyncReplicaSet);
+        let sync = |rs| Event::Controller(ControllerEvent::SyncReplicaSet(rs));
+        self.sync_queues.replica_sets.add_after(rs, latency, &mut self.kernel, sync);
     }
 
     /// The Deployment controller's informer saw a change to `d` or its ReplicaSets.
@@ -464,11 +405,12 @@ impl<'s> Sim<'s> {
         }
         self.dirty.insert(d);
         // An Argo Rollout is a row of the same table, synced by its own controller.
-        let event = if self.store.deployments[d as usize].rollout.is_some() {
-            Event::SyncRollout
+        let sync = if self.store.deployments[d as usize].rollout.is_some() {
+            ControllerEvent::SyncRollout
         } else {
-            Event::SyncDeployment
+            ControllerEvent::SyncDeployment
         };
+        let event = |d| Event::Controller(sync(d));
         let latency = self.latency();
         self.sync_queues.deployments.add_after(d, latency, &mut self.kernel, event);
     }
@@ -503,5 +445,17 @@ impl<'s> Sim<'s> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The event queue moves events by value: nesting the components' events must not make
+    /// every event bigger (40 bytes: the kubelet's step is the largest).
+    #[test]
+    fn an_event_stays_40_bytes() {
+        assert_eq!(std::mem::size_of::<Event>(), 40);
     }
 }

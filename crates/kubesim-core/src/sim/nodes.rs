@@ -16,6 +16,36 @@ use crate::model::spec::{FaultTarget, NodeFault, NodeFaultKind, TaintEffect};
 use crate::model::store::{ContainerState, NodeId, PodId, PodPhase};
 use std::collections::{BTreeMap, VecDeque};
 
+/// The node lifecycle controller's events, random node faults and kubectl drain's rounds.
+#[derive(Clone, Debug)]
+pub enum NodeEvent {
+    /// The monitor tick that finds a silent node (its epoch).
+    Monitor(NodeId, u32),
+    /// ... and the tick that finds it posting status again.
+    Back(NodeId, u32),
+    /// A zone's rate limiter frees a slot for tainting the next NotReady node.
+    ZoneEvictions(u32),
+    /// The taint manager evicts a pod whose toleration ran out (pod, node, node epoch).
+    TaintEviction(PodId, NodeId, u32),
+    /// A random node fault (process, node, true = fail / false = recover).
+    RandomFault(u32, NodeId, bool),
+    /// kubectl drain's next round.
+    DrainStep(u32),
+}
+
+impl Sim<'_> {
+    pub(super) fn handle_node_lifecycle(&mut self, event: NodeEvent) {
+        match event {
+            NodeEvent::Monitor(node, epoch) => self.node_monitor(node, epoch),
+            NodeEvent::Back(node, epoch) => self.node_back(node, epoch),
+            NodeEvent::ZoneEvictions(zone) => self.zone_evictions(zone),
+            NodeEvent::TaintEviction(pod, node, epoch) => self.taint_eviction(pod, node, epoch),
+            NodeEvent::RandomFault(process, node, fail) => self.random_node_fault(process, node, fail),
+            NodeEvent::DrainStep(i) => self.drain_step(i),
+        }
+    }
+}
+
 const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 
 /// What the node lifecycle model knows of one node.
@@ -97,7 +127,7 @@ impl Sim<'_> {
                 let at = SimTime::ZERO + exponential(process.mtbf, &mut stream);
                 self.nodes.fault_streams.insert((p as u32, node), stream);
                 if at <= self.end {
-                    self.kernel.schedule_at(at, Event::RandomNodeFault(p as u32, node, true));
+                    self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::RandomFault(p as u32, node, true)));
                 }
             }
         }
@@ -156,7 +186,7 @@ impl Sim<'_> {
         let wait = exponential(if fail { mttr } else { mtbf }, stream);
         let at = self.kernel.now() + wait;
         if at <= self.end {
-            self.kernel.schedule_at(at, Event::RandomNodeFault(process, node, !fail));
+            self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::RandomFault(process, node, !fail)));
         }
         let kind = if fail { NodeFaultKind::Fail } else { NodeFaultKind::Recover };
         let what =
@@ -233,7 +263,7 @@ impl Sim<'_> {
                 still_not_ready = true;
             } else {
                 let at = not_ready_at(last, cp);
-                self.kernel.schedule_at(at, Event::NodeMonitor(node, epoch));
+                self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::Monitor(node, epoch)));
             }
         }
         let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
@@ -298,7 +328,7 @@ impl Sim<'_> {
         // other ticks at this instant are already queued), so zone health counts them all.
         if !z.timer_pending {
             z.timer_pending = true;
-            self.kernel.schedule_at(now, Event::ZoneEvictions(zone as u32));
+            self.kernel.schedule_at(now, Event::NodeLifecycle(NodeEvent::ZoneEvictions(zone as u32)));
         }
     }
 
@@ -337,7 +367,7 @@ impl Sim<'_> {
                     let at = if rate > 0.0 { zone.next_slot } else { tick_after(now, cp.node_monitor_period) };
                     if !zone.timer_pending {
                         zone.timer_pending = true;
-                        self.kernel.schedule_at(at, Event::ZoneEvictions(z as u32));
+                        self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::ZoneEvictions(z as u32)));
                     }
                     break;
                 }
@@ -392,7 +422,9 @@ impl Sim<'_> {
             let tolerations = with_default_tolerations(own, seconds).unwrap_or_else(|| own.clone());
             match eviction(&tolerations, &taints) {
                 Eviction::Now => self.taint_eviction(pod, node, epoch),
-                Eviction::After(d) => self.kernel.schedule_at(now + d, Event::TaintEviction(pod, node, epoch)),
+                Eviction::After(d) => {
+                    self.kernel.schedule_at(now + d, Event::NodeLifecycle(NodeEvent::TaintEviction(pod, node, epoch)))
+                }
                 Eviction::Never => {}
             }
         }
@@ -431,7 +463,7 @@ impl Sim<'_> {
         let epoch = h.epoch;
         if h.not_ready {
             let at = tick_after(now, self.scenario.control_plane.node_monitor_period);
-            self.kernel.schedule_at(at, Event::NodeBack(node, epoch));
+            self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::Back(node, epoch)));
         }
         let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
         for pod in pods {

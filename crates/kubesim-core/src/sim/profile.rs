@@ -52,24 +52,12 @@ impl Component {
     pub fn of(event: &Event) -> Component {
         match event {
             Event::Timeline(_) => Component::Timeline,
-            Event::SyncDeployment(_)
-            | Event::SyncRollout(_)
-            | Event::SyncReplicaSet(_)
-            | Event::SyncJob(_)
-            | Event::SyncDaemonSet(_)
-            | Event::SyncStatefulSet(_)
-            | Event::SyncHpa(_)
-            | Event::MetricsScrape => Component::Controllers,
-            Event::ScheduleCycle | Event::SchedulerRetry(..) => Component::Scheduler,
+            Event::Controller(_) => Component::Controllers,
+            Event::Scheduler(_) => Component::Scheduler,
             Event::Kubelet(..) => Component::Kubelet,
-            Event::SyncEndpoints(_) | Event::EndpointsReachProxies(_) => Component::Services,
-            Event::RequestArrival(_) | Event::RequestDone(..) | Event::RequestTimeouts(_) => Component::Traffic,
-            Event::NodeMonitor(..)
-            | Event::NodeBack(..)
-            | Event::ZoneEvictions(_)
-            | Event::TaintEviction(..)
-            | Event::RandomNodeFault(..)
-            | Event::DrainStep(_) => Component::NodeLifecycle,
+            Event::Network(_) => Component::Services,
+            Event::Traffic(_) => Component::Traffic,
+            Event::NodeLifecycle(_) => Component::NodeLifecycle,
             Event::Sample => Component::Sampling,
         }
     }
@@ -99,12 +87,13 @@ impl WallProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::{ControllerEvent, SchedulerEvent, TrafficEvent};
 
     #[test]
     fn every_event_kind_belongs_to_its_component_and_time_adds_up() {
-        assert_eq!(Component::of(&Event::ScheduleCycle), Component::Scheduler);
-        assert_eq!(Component::of(&Event::RequestArrival(0)), Component::Traffic);
-        assert_eq!(Component::of(&Event::SyncReplicaSet(3)), Component::Controllers);
+        assert_eq!(Component::of(&Event::Scheduler(SchedulerEvent::Cycle)), Component::Scheduler);
+        assert_eq!(Component::of(&Event::Traffic(TrafficEvent::Arrival(0))), Component::Traffic);
+        assert_eq!(Component::of(&Event::Controller(ControllerEvent::SyncReplicaSet(3))), Component::Controllers);
         let mut p = WallProfile::default();
         p.add(Component::Kubelet, Duration::from_millis(5), true);
         p.add(Component::Kubelet, Duration::from_millis(5), true);

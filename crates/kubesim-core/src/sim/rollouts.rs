@@ -6,7 +6,7 @@
 //! `<rollout>-<stableIngress>-canary` and its weight. The `kubectl argo rollouts` verbs that
 //! write a Rollout's status are in `kubectl/argo.rs`.
 
-use super::{Event, Sim};
+use super::{ControllerEvent, Event, Sim};
 use crate::controllers::deployment::util::pod_template_hash;
 use crate::controllers::rollout::{self, Action, RolloutView, RsView, HASH_LABEL};
 use crate::model::spec::{CanaryAnnotations, Kind, Labels, ObjectRef, RolloutSpec, RolloutStrategy, Selector};
@@ -104,7 +104,7 @@ impl Sim<'_> {
             if at <= now + self.latency() {
                 self.enqueue_deployment(d);
             } else {
-                self.kernel.schedule_at(at, Event::SyncRollout(d));
+                self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncRollout(d)));
             }
         }
     }

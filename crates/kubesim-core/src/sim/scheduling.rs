@@ -8,6 +8,27 @@ use crate::scheduler::cycle::PodContext;
 use crate::scheduler::preemption::{self, Candidate};
 use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 
+/// The scheduler's events.
+#[derive(Clone, Debug)]
+pub enum SchedulerEvent {
+    /// The scheduler takes the pods in its active queue.
+    Cycle,
+    /// A pod's back-off or its stay in the unschedulable pool is over (attempt number).
+    Retry(PodId, u32),
+}
+
+impl Sim<'_> {
+    pub(super) fn handle_scheduler(&mut self, event: SchedulerEvent) {
+        match event {
+            SchedulerEvent::Cycle => {
+                self.scheduler.cycle.take(());
+                self.schedule_cycle();
+            }
+            SchedulerEvent::Retry(pod, attempt) => self.scheduler_retry(pod, attempt),
+        }
+    }
+}
+
 /// kube-scheduler's own state: its queue of pods, the nominations preemption made, its
 /// profile (plugins and their caches), its random stream (ties), and its cycle waiting at
 /// most once.
@@ -51,7 +72,7 @@ impl Sim<'_> {
     }
 
     fn ensure_schedule_cycle(&mut self, after: SimDuration) {
-        self.scheduler.cycle.add_after((), after, &mut self.kernel, |()| Event::ScheduleCycle);
+        self.scheduler.cycle.add_after((), after, &mut self.kernel, |()| Event::Scheduler(SchedulerEvent::Cycle));
     }
 
     /// Schedules every pod in the active queue, highest priority first.
@@ -151,7 +172,7 @@ impl Sim<'_> {
         self.scheduler.queue.mark_unschedulable(pod, priority, now, cp.pod_initial_backoff, cp.pod_max_backoff);
         let attempt = self.scheduler.queue.attempts(pod);
         let flush = now + cp.pod_max_in_unschedulable_pods_duration;
-        self.kernel.schedule_at(flush, Event::SchedulerRetry(pod, attempt));
+        self.kernel.schedule_at(flush, Event::Scheduler(SchedulerEvent::Retry(pod, attempt)));
         self.metrics.unschedulable_changed(self.scheduler.queue.unschedulable_count());
     }
 
@@ -215,7 +236,7 @@ impl Sim<'_> {
         let now = self.kernel.now();
         for (pod, until) in self.scheduler.queue.move_all_to_active_or_backoff(now) {
             let attempt = self.scheduler.queue.attempts(pod);
-            self.kernel.schedule_at(until, Event::SchedulerRetry(pod, attempt));
+            self.kernel.schedule_at(until, Event::Scheduler(SchedulerEvent::Retry(pod, attempt)));
         }
         if self.scheduler.queue.has_active() {
             self.ensure_schedule_cycle(self.latency());

@@ -16,6 +16,24 @@ use crate::model::store::PodId;
 use crate::traffic::{Balancer, Balancing};
 use std::collections::{BTreeMap, VecDeque};
 
+/// The network's events: the EndpointSlice controller and the proxies.
+#[derive(Clone, Debug)]
+pub enum NetworkEvent {
+    /// The EndpointSlice controller syncs a Service.
+    SyncEndpoints(SvcId),
+    /// The oldest EndpointSlice change of a Service in transit reaches the proxies.
+    EndpointsReachProxies(SvcId),
+}
+
+impl Sim<'_> {
+    pub(super) fn handle_network(&mut self, event: NetworkEvent) {
+        match event {
+            NetworkEvent::SyncEndpoints(svc) => self.sync_endpoints(svc),
+            NetworkEvent::EndpointsReachProxies(svc) => self.endpoints_reach_proxies(svc),
+        }
+    }
+}
+
 pub type SvcId = u32;
 
 /// One Service as the model keeps it.
@@ -278,7 +296,9 @@ impl Sim<'_> {
             return;
         }
         let latency = self.latency();
-        self.net.endpoints_queue.add_after(svc, latency, &mut self.kernel, Event::SyncEndpoints);
+        self.net
+            .endpoints_queue
+            .add_after(svc, latency, &mut self.kernel, |k| Event::Network(NetworkEvent::SyncEndpoints(k)));
     }
 
     /// The EndpointSlice controller's sync of one Service.
@@ -312,7 +332,7 @@ impl Sim<'_> {
             self.metrics.traffic.endpoints_changed(stats as usize, count, now);
         }
         let at = now + self.scenario.control_plane.endpoint_propagation;
-        self.kernel.schedule_at(at, Event::EndpointsReachProxies(svc));
+        self.kernel.schedule_at(at, Event::Network(NetworkEvent::EndpointsReachProxies(svc)));
         if self.narrating() {
             self.narrate_endpoints(svc, &before, &after);
         }

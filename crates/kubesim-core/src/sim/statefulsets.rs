@@ -4,7 +4,7 @@
 //! `apps.kubernetes.io/pod-index` labels.
 
 use super::objects::ApiError;
-use super::{Event, Sim};
+use super::{ControllerEvent, Event, Sim};
 use crate::controllers::deployment::util::pod_template_hash;
 use crate::controllers::statefulset::{self, SetPod, SetRules};
 use crate::engine::SimDuration;
@@ -73,7 +73,9 @@ impl Sim<'_> {
             return;
         }
         let latency = self.latency();
-        self.sync_queues.stateful_sets.add_after(id, latency, &mut self.kernel, Event::SyncStatefulSet);
+        self.sync_queues
+            .stateful_sets
+            .add_after(id, latency, &mut self.kernel, |k| Event::Controller(ControllerEvent::SyncStatefulSet(k)));
     }
 
     pub(super) fn sync_stateful_set(&mut self, id: StatefulSetId) {
@@ -136,7 +138,7 @@ impl Sim<'_> {
             set.current = set.update;
         }
         if let Some(at) = recheck {
-            self.kernel.schedule_at(at, Event::SyncStatefulSet(id));
+            self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncStatefulSet(id)));
         }
     }
 

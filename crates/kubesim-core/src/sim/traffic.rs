@@ -19,6 +19,27 @@ use crate::traffic::{
 };
 use std::collections::VecDeque;
 
+/// The traffic's events.
+#[derive(Clone, Debug)]
+pub enum TrafficEvent {
+    /// A traffic source sends its next request.
+    Arrival(u32),
+    /// A pod's server finished a request.
+    Done(PodId, crate::traffic::RequestId),
+    /// A traffic source's requests past their deadline time out.
+    Timeouts(u32),
+}
+
+impl Sim<'_> {
+    pub(super) fn handle_traffic(&mut self, event: TrafficEvent) {
+        match event {
+            TrafficEvent::Arrival(source) => self.request_arrival(source),
+            TrafficEvent::Done(pod, id) => self.request_done(pod, id),
+            TrafficEvent::Timeouts(source) => self.request_timeouts(source),
+        }
+    }
+}
+
 /// Request ids: the source in the high bits, its own sequence number below.
 const SEQ_BITS: u32 = 40;
 const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
@@ -185,7 +206,7 @@ impl Sim<'_> {
     fn schedule_next_arrival(&mut self, source: u32, after: SimTime) {
         let s = &mut self.traffic.sources[source as usize];
         if let Some(at) = s.arrivals.next_arrival(after, &mut s.arrival_stream).filter(|&t| t <= self.end) {
-            self.kernel.schedule_at(at, Event::RequestArrival(source));
+            self.kernel.schedule_at(at, Event::Traffic(TrafficEvent::Arrival(source)));
         }
     }
 
@@ -202,7 +223,7 @@ impl Sim<'_> {
         if !s.timer_pending {
             s.timer_pending = true;
             let at = now + s.spec.timeout;
-            self.kernel.schedule_at(at, Event::RequestTimeouts(source));
+            self.kernel.schedule_at(at, Event::Traffic(TrafficEvent::Timeouts(source)));
         }
         if s.route.as_ref().is_none_or(|(v, _)| *v != version) {
             let resolved = resolve(&self.net, &s.spec);
@@ -314,7 +335,7 @@ impl Sim<'_> {
         let request = Request { id, sent_at: now, deadline: now + timeout };
         match ps.server.arrive(request, now, work) {
             Admission::Started { done_at } => {
-                self.kernel.schedule_at(done_at, Event::RequestDone(pod, id));
+                self.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::Done(pod, id)));
                 self.hold(id, pod, stats);
             }
             Admission::Queued => self.hold(id, pod, stats),
@@ -361,7 +382,7 @@ impl Sim<'_> {
         slot.served += 1;
         self.metrics.traffic.held_changed(now, -1);
         if let Some((next, done_at)) = c.started {
-            self.kernel.schedule_at(done_at, Event::RequestDone(pod, next.id));
+            self.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::Done(pod, next.id)));
         }
         // The client's deadline is its source's timeout after it sent the request; at the
         // deadline itself the client has given up (as the timer judges it too). A request no
@@ -399,7 +420,7 @@ impl Sim<'_> {
         match s.window.front() {
             Some(front) => {
                 let at = (front.sent_at + timeout).max(now + TIMER_STEP);
-                self.kernel.schedule_at(at, Event::RequestTimeouts(source));
+                self.kernel.schedule_at(at, Event::Traffic(TrafficEvent::Timeouts(source)));
             }
             None => s.timer_pending = false,
         }
