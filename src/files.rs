@@ -1,7 +1,7 @@
 //! The disk: scenario files read (with the files they include), and each output file
 //! written through a temporary name and a rename, so that a crash never leaves half a file.
 
-use kubesim_core::output::{self, charts, csv_files, EmbeddedChart, RunInfo, Summary, RUN_MARKER};
+use kubesim_core::output::{self, charts, EmbeddedChart, RunInfo, RunSink, RUN_MARKER};
 use kubesim_core::scenario::{Diagnostic, Files, Loaded};
 use kubesim_core::{Outcome, Scenario};
 use std::fs;
@@ -69,95 +69,83 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut fs::File) -> io::Re
     result
 }
 
-/// Draws the charts into `dir`, each as `<stem>.svg` and `<stem>.png`, on up to `threads`
-/// threads of its own (plain threads: a rayon worker waiting here could take up another
-/// run's whole simulation). Returns them as the report embeds them and the files written,
-/// in the charts' order, so nothing depends on the number of threads.
-pub fn render_charts<C: charts::Drawable + Sync>(
-    dir: &Path,
-    list: &[C],
-    threads: usize,
-) -> io::Result<(Vec<EmbeddedChart>, Vec<PathBuf>)> {
-    let threads = threads.clamp(1, list.len().max(1));
-    let draw = |chart: &C| output::render_charts(std::slice::from_ref(chart)).map(|mut one| one.remove(0));
-    let results: Vec<Result<(EmbeddedChart, String), String>> = if threads == 1 {
-        list.iter().map(draw).collect()
-    } else {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let mut numbered: Vec<_> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(chart) = list.get(i) else { break mine };
-                            mine.push((i, draw(chart)));
-                        }
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
-        });
-        numbered.sort_by_key(|(i, _)| *i);
-        numbered.into_iter().map(|(_, r)| r).collect()
-    };
-    let (mut embedded, mut written) = (Vec::new(), Vec::new());
-    for result in results {
-        let (chart, svg) = result.map_err(io::Error::other)?;
-        let svg_path = dir.join(format!("{}.svg", chart.0));
-        let png_path = dir.join(format!("{}.png", chart.0));
-        write_atomic(&svg_path, svg.as_bytes())?;
-        write_atomic(&png_path, &chart.2)?;
-        written.extend([svg_path, png_path]);
-        embedded.push(chart);
-    }
-    Ok((embedded, written))
+/// A run's folder as a `RunSink`: each file written atomically, charts drawn on up to
+/// `chart_threads` threads of their own; remembers the paths written.
+pub struct DiskSink {
+    dir: PathBuf,
+    chart_threads: usize,
+    started: Instant,
+    pub written: Vec<PathBuf>,
 }
 
-/// Writes every file of one run into `dir` and returns their paths. `run.json` comes last:
-/// with `--profile` it can tell how long writing the others took, and its presence marks
-/// the run as complete (`sweep --resume`), so an older one is removed first.
+impl DiskSink {
+    /// Writes into `dir` (made if missing).
+    pub fn new(dir: &Path, chart_threads: usize) -> io::Result<Self> {
+        fs::create_dir_all(dir)?;
+        Ok(DiskSink { dir: dir.to_path_buf(), chart_threads, started: Instant::now(), written: Vec::new() })
+    }
+}
+
+impl RunSink for DiskSink {
+    fn file(&mut self, name: &str, fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+        let path = self.dir.join(name);
+        if let Some(parent) = path.parent().filter(|p| *p != self.dir) {
+            fs::create_dir_all(parent)?;
+        }
+        write_atomic_with(&path, |f| fill(f))?;
+        self.written.push(path);
+        Ok(())
+    }
+
+    fn charts<C: charts::Drawable + Sync>(&mut self, list: &[C]) -> io::Result<Vec<EmbeddedChart>> {
+        fs::create_dir_all(self.dir.join("charts"))?;
+        let drawn = draw_charts(list, self.chart_threads).map_err(io::Error::other)?;
+        output::write_charts(self, drawn)
+    }
+
+    fn elapsed_s(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+}
+
+/// Draws the charts on up to `threads` threads of their own (plain threads: a rayon worker
+/// waiting here could take up another run's whole simulation), in the charts' order, so
+/// nothing depends on the number of threads.
+fn draw_charts<C: charts::Drawable + Sync>(list: &[C], threads: usize) -> Result<Vec<(EmbeddedChart, String)>, String> {
+    let threads = threads.clamp(1, list.len().max(1));
+    if threads == 1 {
+        return output::render_charts(list);
+    }
+    let draw = |chart: &C| output::render_charts(std::slice::from_ref(chart)).map(|mut one| one.remove(0));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut numbered: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(chart) = list.get(i) else { break mine };
+                        mine.push((i, draw(chart)));
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    numbered.sort_by_key(|(i, _)| *i);
+    numbered.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Writes every file of one run into `dir` (kubesim-core's `output::write_run` decides
+/// which and in what order) and returns their paths. An older `run.json` is removed first:
+/// its presence marks the run as complete (`sweep --resume`).
 pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunInfo) -> io::Result<Vec<PathBuf>> {
-    let writing = Instant::now();
-    fs::create_dir_all(dir)?;
+    let mut sink = DiskSink::new(dir, info.chart_threads)?;
     match fs::remove_file(dir.join(RUN_MARKER)) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
-    let summary = Summary::new(scenario, outcome);
-    let mut written = Vec::new();
-    let path = dir.join("summary.json");
-    write_atomic(&path, &output::summary_json(&summary))?;
-    written.push(path);
-    type Csv = fn(&Outcome, &mut fs::File) -> io::Result<()>;
-    let csvs: [(&str, Csv); 3] = [
-        ("timeseries.csv", |o, f| csv_files::timeseries(o, f)),
-        ("pods.csv", |o, f| csv_files::pods(o, f)),
-        ("events.csv", |o, f| csv_files::events(o, f)),
-    ];
-    for (name, write) in csvs {
-        let path = dir.join(name);
-        write_atomic_with(&path, |f| write(outcome, f))?;
-        written.push(path);
-    }
-    let charts_dir = dir.join("charts");
-    fs::create_dir_all(&charts_dir)?;
-    let (pngs, paths) = render_charts(&charts_dir, &charts::run_charts(outcome), info.chart_threads)?;
-    written.extend(paths);
-    let path = dir.join("report.html");
-    write_atomic(&path, &output::run_report(scenario, &summary, outcome, &pngs))?;
-    written.push(path);
-    if let Some(narrator) = &outcome.narration {
-        let path = dir.join("narration.log");
-        write_atomic(&path, narrator.log().as_bytes())?;
-        written.push(path);
-    }
-    let path = dir.join(RUN_MARKER);
-    write_atomic(&path, &output::run_json(&summary, outcome, info, writing.elapsed().as_secs_f64()))?;
-    written.push(path);
-    Ok(written)
+    output::write_run(&mut sink, scenario, outcome, info)?;
+    Ok(sink.written)
 }

@@ -14,7 +14,7 @@ pub use shard::{
     manifest_json as shard_manifest, merge, read_manifests, select_shard, Manifest, MergeError, Shard, ShardSource,
 };
 
-use crate::files::{render_charts, write_atomic, write_run};
+use crate::files::{write_run, DiskSink};
 use kubesim_core::output::{summary_json, RunInfo, Summary};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -106,19 +106,7 @@ fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> Run
 /// Writes `comparison.csv`, `comparison.json`, the charts and report.html into the sweep's
 /// folder.
 pub fn write_comparison(sweep_dir: &Path, c: &Comparison) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(sweep_dir)?;
-    let mut written = Vec::new();
-    for (name, bytes) in [("comparison.csv", &c.csv), ("comparison.json", &c.json)] {
-        let path = sweep_dir.join(name);
-        write_atomic(&path, bytes)?;
-        written.push(path);
-    }
-    let charts = sweep_dir.join("charts");
-    std::fs::create_dir_all(&charts)?;
-    let (pngs, paths) = render_charts(&charts, &c.charts, 1)?;
-    written.extend(paths);
-    let path = sweep_dir.join("report.html");
-    write_atomic(&path, &kubesim_core::output::sweep_report(&c.json, &pngs))?;
-    written.push(path);
-    Ok(written)
+    let mut sink = DiskSink::new(sweep_dir, 1)?;
+    kubesim_core::output::write_comparison(&mut sink, c)?;
+    Ok(sink.written)
 }
