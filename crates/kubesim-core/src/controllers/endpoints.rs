@@ -4,7 +4,10 @@
 //! Kubernetes lists every selected pod in the slices with `ready`, `serving` and
 //! `terminating` conditions; kube-proxy and ingress-nginx send new connections to the ready
 //! ones. kubesim keeps only those: a pod is an endpoint when it is Ready and not
-//! terminating (k8s-reference.md, Services and traffic).
+//! terminating (staging/src/k8s.io/endpointslice/utils.go `podToEndpoint`: ready is serving
+//! and not terminating; kube-proxy's pkg/proxy/topology.go `CategorizeEndpoints` uses the
+//! ready endpoints, falling back to serving terminating ones only when none is ready, which
+//! kubesim does not model).
 
 use crate::model::spec::Labels;
 use crate::model::store::PodId;

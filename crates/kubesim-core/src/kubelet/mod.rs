@@ -173,13 +173,6 @@ mod tests {
     }
 
     #[test]
-    fn exits_carry_kubernetes_reasons_and_codes() {
-        assert_eq!(Exit::from_reason("OOMKilled"), Exit { reason: "OOMKilled", code: 137 });
-        assert_eq!(Exit::from_reason("Error"), Exit { reason: "Error", code: 1 });
-        assert_eq!(Exit::from_reason("Completed").code, 0);
-    }
-
-    #[test]
     fn only_a_set_limit_below_the_usage_kills() {
         let mi = 1024 * 1024;
         assert!(over_memory_limit(Some(300 * mi), 256 * mi));

@@ -182,15 +182,6 @@ impl Exit {
     /// It finished its work.
     pub const COMPLETED: Exit = Exit { reason: "Completed", code: 0 };
 
-    /// The exit a termination reason stands for: `OOMKilled` 137, `Completed` 0, others 1.
-    pub fn from_reason(reason: &'static str) -> Exit {
-        match reason {
-            "OOMKilled" => Exit::OOM_KILLED,
-            "Completed" => Exit::COMPLETED,
-            _ => Exit { reason, code: 1 },
-        }
-    }
-
     pub fn failed(self) -> bool {
         self.code != 0
     }
@@ -397,16 +388,6 @@ impl Deployment {
             super::spec::Kind::Rollout
         } else {
             super::spec::Kind::Deployment
-        }
-    }
-
-    /// The label that keeps its ReplicaSets apart: `pod-template-hash`, or
-    /// `rollouts-pod-template-hash` for a Rollout.
-    pub fn hash_label(&self) -> &'static str {
-        if self.rollout.is_some() {
-            ROLLOUTS_POD_TEMPLATE_HASH
-        } else {
-            "pod-template-hash"
         }
     }
 }

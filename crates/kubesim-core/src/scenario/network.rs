@@ -12,6 +12,7 @@ use crate::model::spec::{
     BackendPort, CanaryAnnotations, IngressBackend, IngressPath, IngressRule, IngressSpec, Labels, ObjectSpec,
     PathType, ServicePort, ServiceSpec, ServiceType, TargetPort,
 };
+use crate::traffic::ingress::canary::{self, ANNOTATION_PREFIX};
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::api::networking::v1 as net;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -85,7 +86,6 @@ pub(crate) mod beta {
 const SERVICE_TYPES: &[&str] = &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];
 const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
 const PATH_TYPES: &[&str] = &["Exact", "ImplementationSpecific", "Prefix"];
-const NGINX: &str = "nginx.ingress.kubernetes.io/";
 const CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
 
 /// v1 Service (ValidateService, for the fields kubesim reads).
@@ -240,7 +240,7 @@ fn finish(
     let class = class_name
         .filter(|n| !n.is_empty())
         .or_else(|| annotations.get(CLASS_ANNOTATION).cloned().filter(|n| !n.is_empty()));
-    let canary = canary(c, &annotations);
+    let canary = canary_annotations(c, &annotations);
     let labels = meta.labels.clone().unwrap_or_default();
     let spec = IngressSpec { class, default_backend, rules, canary };
     Some((ObjectSpec::Ingress { labels, spec }, meta, 0))
@@ -431,50 +431,17 @@ fn annotation_path(key: &str) -> YPath {
     YPath::root().key("metadata").key("annotations").key(key)
 }
 
-/// ingress-nginx's canary annotations, read when `canary` is "true".
-fn canary(c: &mut Checker, annotations: &Labels) -> Option<CanaryAnnotations> {
-    let key = |k: &str| format!("{NGINX}{k}");
-    let bad = |c: &mut Checker, k: &str, v: &str, why: &str| {
-        let path = annotation_path(&key(k));
-        let msg = format!("{}: {path}: Invalid value: \"{v}\": {why}", c.label);
+/// ingress-nginx's canary annotations (`traffic::ingress::canary` reads them), each refused
+/// value reported at its annotation.
+fn canary_annotations(c: &mut Checker, annotations: &Labels) -> Option<CanaryAnnotations> {
+    let mut bad = Vec::new();
+    let read = canary::read_annotations(annotations, &mut bad);
+    for b in bad {
+        let path = annotation_path(&format!("{ANNOTATION_PREFIX}{}", b.name));
+        let msg = format!("{}: {path}: Invalid value: \"{}\": {}", c.label, b.value, b.why);
         c.at(&path, Anchor::Value, msg, None);
-    };
-    let on = match annotations.get(&key("canary")).map(String::as_str) {
-        None => false,
-        Some("true" | "1" | "t" | "T" | "TRUE" | "True") => true,
-        Some("false" | "0" | "f" | "F" | "FALSE" | "False") => false,
-        Some(other) => {
-            bad(c, "canary", other, "must be \"true\" or \"false\"");
-            false
-        }
-    };
-    if !on {
-        return None;
     }
-    let number = |c: &mut Checker, k: &str, default: u32| match annotations.get(&key(k)) {
-        None => Some(default),
-        Some(v) => match v.trim().parse::<u32>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                bad(c, k, v, "must be a non-negative integer");
-                None
-            }
-        },
-    };
-    let weight = number(c, "canary-weight", 0);
-    let weight_total = number(c, "canary-weight-total", 100);
-    let (weight, weight_total) = (weight?, weight_total?);
-    if weight_total == 0 {
-        bad(c, "canary-weight-total", "0", "must be greater than 0");
-        return None;
-    }
-    if weight > weight_total {
-        let why = format!("must not be greater than canary-weight-total ({weight_total})");
-        bad(c, "canary-weight", &weight.to_string(), &why);
-        return None;
-    }
-    let by_header = annotations.get(&key("canary-by-header")).cloned().filter(|h| !h.is_empty());
-    Some(CanaryAnnotations { weight, weight_total, by_header })
+    read
 }
 
 /// The Services an Ingress manifest names, with the place of each name (for the warning

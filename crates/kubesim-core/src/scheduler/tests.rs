@@ -110,7 +110,9 @@ fn least_allocated_matches_kubernetes_cases() {
     assert_eq!(scores(&LEAST, &pod(3000, 0), &over), [50, 25]);
 }
 
-/// balanced_allocation_test.go and the cases in shared/k8s-reference.md.
+/// Cases of Kubernetes' balanced_allocation_test.go, and the arithmetic of its
+/// `balancedResourceScorer` (pkg/scheduler/framework/plugins/noderesources/balanced_allocation.go:
+/// (1 - the standard deviation of the requested fractions) x 100) on chosen fractions.
 #[test]
 fn balanced_allocation_matches_kubernetes_cases() {
     let p = two_container_pod();

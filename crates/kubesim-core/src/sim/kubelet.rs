@@ -4,8 +4,8 @@
 //!
 //! Container failures: an image's `crashAfter` (the process exits with an error),
 //! `memoryUsage` over the container's memory limit (OOMKilled), `livenessFailAfter` (the app
-//! hangs: liveness and readiness probes fail), `crashOnStart`, and crashes from outside
-//! (`container_crashed`). Each is drawn or scheduled at every start, and its timer carries
+//! hangs: liveness and readiness probes fail), `crashOnStart`, and the `faults:` section's
+//! container crashes. Each is drawn or scheduled at every start, and its timer carries
 //! the container's restart count so that a timer from an earlier run changes nothing. After
 //! an exit, `restartPolicy` decides: a restart after the CrashLoopBackOff wait, or the
 //! container stays Terminated and the pod ends Failed (Succeeded if all exited 0).
@@ -308,22 +308,6 @@ impl Sim<'_> {
         }
     }
 
-    /// Crashes a running app container from outside (a `faults:` process): `reason` is the
-    /// termination reason (`Error`: exit 1, `OOMKilled`: 137). A call for a container that is
-    /// not running (stale) changes nothing.
-    #[allow(dead_code)] // for faults that strike from outside the kubelet (none yet)
-    pub(super) fn container_crashed(&mut self, pod: PodId, slot: usize, reason: &'static str) {
-        let Some(p) = self.store.pods.get(pod as usize) else { return };
-        if p.deleted.is_some() || p.node.is_none() {
-            return;
-        }
-        if p.containers.get(slot).is_none_or(|c| c.state != ContainerState::Running) {
-            return;
-        }
-        let Ok(index) = u16::try_from(p.spec.init_containers.len() + slot) else { return };
-        self.container_exited(pod, index, slot, Exit::from_reason(reason));
-    }
-
     /// An app container exited (or was killed). `restartPolicy` decides whether it starts
     /// again after the CrashLoopBackOff wait or stays Terminated; a terminating pod's
     /// containers never restart.
@@ -550,62 +534,5 @@ impl Sim<'_> {
         self.forget_pod(pod);
         self.pod_deleted(pod);
         self.cluster_changed();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::Sim;
-    use crate::engine::SimTime;
-    use crate::kubelet::Exit;
-    use crate::model::store::ContainerState;
-    use std::path::Path;
-
-    const ONE_POD: &str = "
-duration: 5m
-cluster: {nodes: [{name: worker, capacity: {cpu: '4', memory: 8Gi}}]}
-images:
-  app:1: {pull: 1s, start: 0s}
-objects:
-  - {apiVersion: v1, kind: Pod, metadata: {name: app}, spec: {containers: [{name: app, image: 'app:1'}]}}
-";
-
-    fn run_until(sim: &mut Sim, secs: u64) {
-        while let Some(event) = sim.kernel.step_until(SimTime(secs * 1_000_000)) {
-            sim.handle(event);
-        }
-    }
-
-    #[test]
-    fn a_crash_from_outside_restarts_a_running_container_and_a_stale_one_changes_nothing() {
-        let scenario = match crate::load_str(Path::new("t.yaml"), ONE_POD, &[], &crate::NoFiles) {
-            Ok(l) => l.scenario,
-            Err(d) => panic!("{d:?}"),
-        };
-        let mut sim = Sim::new(&scenario);
-        sim.create_nodes();
-        for obj in &scenario.objects {
-            sim.create_object(obj).expect("created");
-        }
-        run_until(&mut sim, 10);
-        assert_eq!(sim.store.pods[0].containers[0].state, ContainerState::Running);
-        sim.container_crashed(0, 0, "OOMKilled");
-        let backoffs = |sim: &Sim| sim.recorder.records.iter().filter(|e| e.reason == "BackOff").count();
-        let c = &sim.store.pods[0].containers[0];
-        assert_eq!(
-            (c.state.clone(), c.last_exit),
-            (ContainerState::Waiting("CrashLoopBackOff"), Some(Exit::OOM_KILLED))
-        );
-        assert_eq!(backoffs(&sim), 1);
-        // Stale calls: the container is not running, no such container, no such pod.
-        sim.container_crashed(0, 0, "Error");
-        sim.container_crashed(0, 1, "Error");
-        sim.container_crashed(7, 0, "Error");
-        assert_eq!(sim.store.pods[0].containers[0].last_exit, Some(Exit::OOM_KILLED));
-        assert_eq!(backoffs(&sim), 1);
-        // Back after its 10s back-off.
-        run_until(&mut sim, 21);
-        let c = &sim.store.pods[0].containers[0];
-        assert_eq!((c.state.clone(), c.restarts), (ContainerState::Running, 1));
     }
 }

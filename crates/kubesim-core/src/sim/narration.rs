@@ -59,8 +59,10 @@ impl Sim<'_> {
             | KubectlCommand::Label { node, .. } => vec![format!("node/{node}")],
             KubectlCommand::Drain(d) => vec![format!("node/{}", d.node)],
             KubectlCommand::Expose(e) => vec![e.target.to_string()],
-            #[allow(unreachable_patterns)]
-            _ => Vec::new(),
+            // `kubectl argo rollouts` lines name no object, not even their Rollout (as they always have).
+            KubectlCommand::ArgoPromote { .. }
+            | KubectlCommand::ArgoAbort { .. }
+            | KubectlCommand::ArgoRetry { .. } => Vec::new(),
         };
         let line = if text.starts_with("kubectl") { text.to_string() } else { format!("kubectl {text}") };
         self.narrate(about, format!("timeline: {line}"));

@@ -220,7 +220,9 @@ impl Sim<'_> {
             Kind::HorizontalPodAutoscaler => self.store.find_hpa(ns, name).is_some(),
             Kind::PodDisruptionBudget => self.store.pdbs.iter().any(|p| p.namespace == ns && p.name == name),
             Kind::Service | Kind::Ingress => self.net.exists(id),
-            _ => false,
+            // Never kept as objects: Node manifests are refused at load (nodes come from
+            // `cluster.nodes`), PriorityClasses are resolved at load, the rest are not simulated.
+            Kind::Node | Kind::PriorityClass | Kind::ConfigMap | Kind::Secret | Kind::ServiceAccount => false,
         }
     }
 

@@ -8,8 +8,8 @@
 
 use super::{ControllerEvent, Event, Sim};
 use crate::controllers::deployment::util::pod_template_hash;
-use crate::controllers::rollout::{self, Action, RolloutView, RsView, HASH_LABEL};
-use crate::model::spec::{CanaryAnnotations, Kind, Labels, ObjectRef, RolloutSpec, RolloutStrategy, Selector};
+use crate::controllers::rollout::{self, traffic_routing, Action, RolloutView, RsView, HASH_LABEL};
+use crate::model::spec::{Kind, Labels, ObjectRef, RolloutSpec, RolloutStrategy, Selector};
 use crate::model::store::{
     template_with_label, DeployId, Deployment, DeploymentStatus, ReplicaSet, RolloutState, RsKind,
 };
@@ -179,9 +179,8 @@ impl Sim<'_> {
         self.apply_service(svc, &labels, &spec);
     }
 
-    /// The canary Ingress Argo generates from the stable one (`<rollout>-<stable>-canary`,
-    /// backends switched from the stable to the canary Service, `canary: "true"`), created
-    /// on first use, with `canary-weight`.
+    /// The canary Ingress Argo generates from the stable one (`traffic_routing::canary_ingress`),
+    /// created on first use, with `canary-weight`.
     fn set_canary_ingress_weight(&mut self, d: DeployId, spec: &crate::model::spec::CanarySpec, weight: i32) {
         let dep = &self.store.deployments[d as usize];
         let (ns, rollout_name) = (dep.namespace.clone(), dep.name.clone());
@@ -190,12 +189,10 @@ impl Sim<'_> {
         else {
             return;
         };
-        let canary_name = format!("{rollout_name}-{stable_ingress}-canary");
-        let canary =
-            CanaryAnnotations { weight: u32::try_from(weight).unwrap_or(0), weight_total: 100, by_header: None };
+        let canary_name = traffic_routing::canary_ingress_name(&rollout_name, stable_ingress);
         if let Some(i) = self.net.find_ingress(&ns, &canary_name) {
             let mut s = self.net.ingresses[i].spec.clone();
-            s.canary = Some(canary);
+            s.canary = Some(traffic_routing::canary_annotations(weight));
             self.apply_ingress(i, &s);
             return;
         }
@@ -205,15 +202,7 @@ impl Sim<'_> {
             self.recorder.warning(self.kernel.now(), "IngressNotFound", object, message);
             return;
         };
-        let mut s = self.net.ingresses[i].spec.clone();
-        let switch = |b: &mut crate::model::spec::IngressBackend| {
-            if b.service == *stable_svc {
-                b.service = canary_svc.clone();
-            }
-        };
-        s.default_backend.iter_mut().for_each(switch);
-        s.rules.iter_mut().flat_map(|r| r.paths.iter_mut()).for_each(|p| switch(&mut p.backend));
-        s.canary = Some(canary);
+        let s = traffic_routing::canary_ingress(&self.net.ingresses[i].spec, stable_svc, canary_svc, weight);
         self.create_ingress(&ns, &canary_name, &s);
         let object = self.rollout_ref(d);
         self.recorder.normal(

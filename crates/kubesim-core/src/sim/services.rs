@@ -13,6 +13,7 @@ use crate::controllers::endpoints::{endpoints, selects, Candidate};
 use crate::engine::WorkQueue;
 use crate::model::spec::{IngressSpec, Kind, Labels, ObjectRef, ServiceSpec};
 use crate::model::store::PodId;
+use crate::traffic::ingress::canary;
 use crate::traffic::{Balancer, Balancing};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -112,7 +113,7 @@ impl Network {
     pub fn canaries(&self, namespace: &str) -> Vec<&IngressSpec> {
         self.ingresses
             .iter()
-            .filter(|i| !i.deleted && i.namespace == namespace && i.spec.canary.is_some())
+            .filter(|i| !i.deleted && i.namespace == namespace && canary::is_canary(&i.spec))
             .map(|i| &i.spec)
             .collect()
     }

@@ -1,5 +1,5 @@
-//! Which endpoint a request goes to: kube-proxy's two modes, ingress-nginx's round robin,
-//! and an ingress-nginx canary split.
+//! Which endpoint a request goes to: kube-proxy's two modes and ingress-nginx's round robin
+//! (which of an Ingress's backends, with a canary, is `ingress::canary`'s decision).
 //!
 //! Endpoints are opaque ids chosen by the caller (the simulation passes its pod ids of the
 //! Ready, non-terminating pods behind a Service, in a stable order). An empty list means no
@@ -99,65 +99,8 @@ impl Balancer {
     }
 }
 
-/// Which of an Ingress's two backends a request goes to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Primary,
-    Canary,
-}
-
-/// ingress-nginx's canary annotations, as numbers. The header rule comes first: a request
-/// that carries the canary header goes to the canary; the others are split by weight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CanarySplit {
-    /// `canary-weight`: out of `weight_total`, how many requests go to the canary.
-    pub weight: u32,
-    /// `canary-weight-total` (default 100).
-    pub weight_total: u32,
-    /// With `canary-by-header`: the share of requests, in parts per million, that carry
-    /// the header set to `always` (from the traffic spec; 0 when there is no header rule).
-    pub header_share_ppm: u32,
-}
-
-/// ingress-nginx's default `canary-weight-total`.
-pub const DEFAULT_CANARY_WEIGHT_TOTAL: u32 = 100;
-const PPM: usize = 1_000_000;
-
-impl CanarySplit {
-    /// `canary-weight: percent`, no header rule.
-    pub fn by_weight(percent: u32) -> Self {
-        CanarySplit { weight: percent, weight_total: DEFAULT_CANARY_WEIGHT_TOTAL, header_share_ppm: 0 }
-    }
-
-    /// Adds a header rule: `share` (0..=1) of requests carry the header.
-    pub fn with_header_share(self, share: f64) -> Self {
-        let ppm = (share.clamp(0.0, 1.0) * PPM as f64).round() as u32;
-        CanarySplit { header_share_ppm: ppm, ..self }
-    }
-
-    /// Chooses the backend of one request. Draws at most two numbers: one for the header
-    /// (only with a header rule) and one for the weight (only for a weight strictly between
-    /// 0 and the total), so a canary at 0 or 100 consumes nothing.
-    pub fn choose(&self, stream: &mut Stream) -> Backend {
-        if self.header_share_ppm > 0 && stream.below(PPM) < self.header_share_ppm as usize {
-            return Backend::Canary;
-        }
-        let total = self.weight_total.max(1);
-        let to_canary = match self.weight {
-            0 => false,
-            w if w >= total => true,
-            w => stream.below(total as usize) < w as usize,
-        };
-        if to_canary {
-            Backend::Canary
-        } else {
-            Backend::Primary
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -176,7 +119,7 @@ mod tests {
     use crate::engine::Purpose;
 
     /// |observed - n p| within three binomial standard deviations.
-    fn assert_binomial(observed: usize, n: usize, p: f64, what: &str) {
+    pub(crate) fn assert_binomial(observed: usize, n: usize, p: f64, what: &str) {
         let expected = n as f64 * p;
         let sigma = (n as f64 * p * (1.0 - p)).sqrt();
         let off = (observed as f64 - expected).abs();
@@ -230,34 +173,6 @@ mod tests {
         for balancing in [Balancing::Random, Balancing::RoundRobin] {
             assert_eq!(Balancer::new(balancing).pick(&[], &mut s), None);
         }
-    }
-
-    #[test]
-    fn canary_weight_10_gets_10_percent_within_binomial_noise() {
-        let split = CanarySplit::by_weight(10);
-        let mut s = Stream::new(42, Purpose::Traffic);
-        let n = 100_000;
-        let canary = (0..n).filter(|_| split.choose(&mut s) == Backend::Canary).count();
-        assert_binomial(canary, n, 0.10, "canary-weight 10");
-    }
-
-    #[test]
-    fn canary_header_share_goes_to_the_canary_first_then_the_weight_splits_the_rest() {
-        // 20% carry the header; of the other 80%, 10% go by weight: 0.2 + 0.8 * 0.1 = 28%.
-        let split = CanarySplit::by_weight(10).with_header_share(0.2);
-        let mut s = Stream::new(3, Purpose::Traffic);
-        let n = 100_000;
-        let canary = (0..n).filter(|_| split.choose(&mut s) == Backend::Canary).count();
-        assert_binomial(canary, n, 0.28, "header 20% + weight 10");
-    }
-
-    #[test]
-    fn canary_weights_0_and_100_are_absolute() {
-        let mut s = Stream::new(1, Purpose::Traffic);
-        assert!((0..1_000).all(|_| CanarySplit::by_weight(0).choose(&mut s) == Backend::Primary));
-        assert!((0..1_000).all(|_| CanarySplit::by_weight(100).choose(&mut s) == Backend::Canary));
-        let custom_total = CanarySplit { weight: 5, weight_total: 5, header_share_ppm: 0 };
-        assert_eq!(custom_total.choose(&mut s), Backend::Canary);
     }
 
     #[test]

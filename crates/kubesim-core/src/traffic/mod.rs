@@ -5,7 +5,10 @@
 //! - [`arrivals`]: rate profiles (constant, steps, diurnal) and arrival processes
 //!   (Poisson, constant); `Arrivals::next_arrival`.
 //! - [`balancer`]: kube-proxy (iptables random, IPVS round robin), ingress-nginx round
-//!   robin, and the ingress-nginx canary split (by header share, then by weight).
+//!   robin.
+//! - [`ingress`]: ingress-nginx's routing by host and path; [`ingress::canary`], every
+//!   rule of its canary Ingresses: the annotations, which Ingress is a canary of which, and
+//!   the split of each request (by header share, then by weight).
 //! - [`server`]: one pod's workers and bounded queue: arrive, complete, kill, drain.
 //! - [`distribution`]: service times (fixed, exponential, lognormal from p50 / p99).
 //! - [`histogram`]: latencies in log-linear buckets, percentiles within 1%.
@@ -59,8 +62,9 @@ pub mod latencies;
 pub mod server;
 
 pub use arrivals::{ArrivalProcess, Arrivals, ProfileError, Rate, RateProfile, DEFAULT_DIURNAL_PERIOD};
-pub use balancer::{Backend, Balancer, Balancing, CanarySplit, EndpointId, ProxyMode};
+pub use balancer::{Balancer, Balancing, EndpointId, ProxyMode};
 pub use distribution::{DistributionError, LogNormal, ServiceTime};
 pub use histogram::Histogram;
+pub use ingress::canary::{Backend, CanarySplit};
 pub use latencies::Latencies;
 pub use server::{Admission, Completion, Rejection, Request, RequestId, Server, ServerConfig};

@@ -131,10 +131,6 @@ impl Server {
         self.in_flight() + self.queued()
     }
 
-    pub fn is_draining(&self) -> bool {
-        self.draining
-    }
-
     /// Nothing in flight and nothing queued: a draining server may exit now.
     pub fn is_idle(&self) -> bool {
         self.in_system() == 0

@@ -88,7 +88,9 @@ mod tests {
         }
     }
 
-    /// The table in shared/k8s-reference.md: (replicas, surge, unavailable) -> resolved.
+    /// `ResolveFenceposts` (pkg/controller/deployment/util/deployment_util.go): (replicas,
+    /// surge, unavailable) -> resolved; the 39% row is a case of its TestResolveFenceposts
+    /// (deployment_util_test.go).
     #[test]
     fn fenceposts_resolve_as_kubernetes_does() {
         let cases = [

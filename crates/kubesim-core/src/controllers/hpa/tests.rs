@@ -4,7 +4,8 @@
 //! the ratios (and replica counts) are the same and the raw averages are per pod.
 
 use super::*;
-use crate::model::spec::{HpaBehavior, ScalingPolicy};
+use crate::model::spec::{HpaBehavior, ScalingPolicy, ScalingPolicyType, ScalingRules, SelectPolicy};
+use crate::model::store::PodPhase;
 
 const NOW: SimTime = SimTime(3_600_000_000);
 

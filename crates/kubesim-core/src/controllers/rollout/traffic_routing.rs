@@ -1,9 +1,12 @@
-//! Traffic routing through ingress-nginx (rollout/trafficrouting.go `reconcileTrafficRouting`):
-//! the weight Argo sets on the canary Ingress it generates from the stable one.
+//! Traffic routing through ingress-nginx: the weight Argo sets (rollout/trafficrouting.go
+//! `reconcileTrafficRouting`) on the canary Ingress it generates from the stable one
+//! (rollout/trafficrouting/nginx/nginx.go `canaryIngress`). What ingress-nginx then does with
+//! the canary Ingress is `traffic::ingress::canary`'s.
 
 use super::replica_counts::current_set_weight;
 use super::{Action, Decision, RsView};
-use crate::model::spec::{CanarySpec, CanaryStep};
+use crate::model::spec::{CanaryAnnotations, CanarySpec, CanaryStep, IngressBackend, IngressSpec};
+use crate::traffic::ingress::canary;
 
 /// The canary weight on the nginx canary Ingress (reconcileTrafficRouting): 0 when fully
 /// promoted, aborted or before any canary pod is available; 100 on `promote --full`; while
@@ -32,5 +35,63 @@ pub(super) fn set_traffic_weight(spec: &CanarySpec, new: &RsView, d: &mut Decisi
         }
         d.status.weight = Some(weight);
         d.actions.push(Action::SetCanaryWeight { weight });
+    }
+}
+
+/// The generated canary Ingress's name (utils/ingress/ingress.go `GetCanaryIngressName`):
+/// `<rollout>-<stableIngress>-canary`.
+pub fn canary_ingress_name(rollout: &str, stable_ingress: &str) -> String {
+    format!("{rollout}-{stable_ingress}-canary")
+}
+
+/// The ingress-nginx annotations Argo writes on its canary Ingress: a canary split by
+/// `canary-weight` alone (a negative weight, which Argo never sets, as 0).
+pub fn canary_annotations(weight: i32) -> CanaryAnnotations {
+    canary::weighted(u32::try_from(weight).unwrap_or(0))
+}
+
+/// The canary Ingress generated from the stable one: its rules and default backend with
+/// the stable Service switched for the canary one, and the canary annotations at `weight`.
+pub fn canary_ingress(stable: &IngressSpec, stable_service: &str, canary_service: &str, weight: i32) -> IngressSpec {
+    let mut s = stable.clone();
+    let switch = |b: &mut IngressBackend| {
+        if b.service == stable_service {
+            b.service = canary_service.to_string();
+        }
+    };
+    s.default_backend.iter_mut().for_each(switch);
+    s.rules.iter_mut().flat_map(|r| r.paths.iter_mut()).for_each(|p| switch(&mut p.backend));
+    s.canary = Some(canary_annotations(weight));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::spec::{IngressPath, IngressRule, PathType};
+
+    fn backend(service: &str) -> IngressBackend {
+        IngressBackend { service: service.into(), port: None }
+    }
+
+    #[test]
+    fn the_canary_ingress_is_the_stable_one_pointed_at_the_canary_service() {
+        let paths = ["web-stable", "other"].map(|s| IngressPath {
+            path: format!("/{s}"),
+            path_type: PathType::Prefix,
+            backend: backend(s),
+        });
+        let stable = IngressSpec {
+            class: Some("nginx".into()),
+            default_backend: Some(backend("web-stable")),
+            rules: vec![IngressRule { host: Some("web.example.com".into()), paths: paths.to_vec() }],
+            canary: None,
+        };
+        let c = canary_ingress(&stable, "web-stable", "web-canary", 20);
+        assert_eq!(canary_ingress_name("web", "web-ingress"), "web-web-ingress-canary");
+        assert_eq!(c.default_backend, Some(backend("web-canary")));
+        let services: Vec<_> = c.rules[0].paths.iter().map(|p| p.backend.service.as_str()).collect();
+        assert_eq!(services, ["web-canary", "other"]);
+        assert_eq!((c.class, c.canary), (stable.class, Some(canary::weighted(20))));
     }
 }

@@ -77,7 +77,8 @@ pub struct IngressRule {
     pub paths: Vec<IngressPath>,
 }
 
-/// ingress-nginx canary annotations of an Ingress that has `canary: "true"`.
+/// ingress-nginx canary annotations of an Ingress that has `canary: "true"` (their rules:
+/// `traffic/ingress/canary.rs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CanaryAnnotations {
     /// `canary-weight` (default 0).

@@ -1,8 +1,11 @@
 //! How ingress-nginx routes a request: host and path rules, the default backend, and a
-//! canary Ingress merged into the location it shares with the main one.
+//! canary Ingress merged into the location it shares with the main one (the canary's rules
+//! are in [`canary`]).
 
-use super::balancer::{CanarySplit, DEFAULT_CANARY_WEIGHT_TOTAL};
+pub mod canary;
+
 use crate::model::spec::{IngressBackend, IngressSpec, PathType};
+use canary::CanarySplit;
 
 /// Where a request goes: the main backend, and the canary's with its split.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,23 +32,8 @@ pub fn route(
     header_share: f64,
 ) -> Option<Route> {
     let (primary, location) = match_location(main, host, path)?;
-    let canary = canaries.iter().find_map(|c| {
-        let annotations = c.canary.as_ref()?;
-        let (backend, at) = match_location(c, host, path)?;
-        (at == location).then(|| {
-            let split = CanarySplit {
-                weight: annotations.weight,
-                weight_total: if annotations.weight_total == 0 {
-                    DEFAULT_CANARY_WEIGHT_TOTAL
-                } else {
-                    annotations.weight_total
-                },
-                header_share_ppm: 0,
-            };
-            let split = if annotations.by_header.is_some() { split.with_header_share(header_share) } else { split };
-            (backend.clone(), split)
-        })
-    });
+    let at_location = |c| match_location(c, host, path).filter(|(_, at)| *at == location).map(|(backend, _)| backend);
+    let canary = canary::alternative(canaries, at_location, header_share);
     Some(Route { primary: primary.clone(), canary })
 }
 
