@@ -219,7 +219,7 @@ fn abort_returns_to_stable_and_retry_restarts_the_steps() {
     let down = first_event(&o, "ScalingReplicaSet", "(revision 2) from 1 to 0");
     assert!(down > 240.0 && down < 280.0, "the canary is scaled to 0 after the abort ({down}s)");
     let d = o.store.find_rollout("default", "api").expect("rollout");
-    let status = &o.store.deployments[d as usize].rollout.as_ref().expect("a rollout").status;
+    let status = &o.store.deployments[d].rollout.as_ref().expect("a rollout").status;
     assert!(!status.abort, "retry cleared the abort");
     let again = event_times(&o, "RolloutStepCompleted", "Rollout step 1/5 completed");
     assert_eq!(again.len(), 2, "step 1 completes once before the abort and once after the retry: {again:?}");

@@ -9,7 +9,7 @@ use crate::support::{find_file, load_text, object_events, secs};
 use kubesim::engine::SimDuration;
 use kubesim::kubelet::Exit;
 use kubesim::model::spec::{ImageBehavior, ObjectSpec, RestartPolicy};
-use kubesim::model::store::{ContainerState, PodPhase};
+use kubesim::model::store::{ContainerState, PodId, PodPhase};
 use kubesim::sim::Outcome;
 use kubesim::traffic::ServiceTime;
 use kubesim::Scenario;
@@ -97,7 +97,7 @@ fn a_crash_looping_pod_waits_10_20_40_80_160_300_seconds_between_restarts() {
         "{}",
         event.message
     );
-    let pod = &o.store.pods[0];
+    let pod = &o.store.pods[PodId(0)];
     assert_eq!(pod.restarts(), 6);
     assert_eq!(pod.phase, PodPhase::Running, "a restarting pod stays Running");
     assert_eq!(pod.containers[0].last_exit, Some(Exit { reason: "Error", code: 1 }));
@@ -126,7 +126,7 @@ fn restart_policy_never_leaves_a_crashed_pod_failed_and_on_failure_restarts_it()
     let mut s = bare_pod("2m", "Never", "");
     image(&mut s).crash_after = fixed(5);
     let o = kubesim::simulate(&s, None);
-    let pod = &o.store.pods[0];
+    let pod = &o.store.pods[PodId(0)];
     assert_eq!(pod.phase, PodPhase::Failed);
     assert_eq!(pod.restarts(), 0);
     assert_eq!(pod.containers[0].state, ContainerState::Terminated("Error"));
@@ -137,7 +137,7 @@ fn restart_policy_never_leaves_a_crashed_pod_failed_and_on_failure_restarts_it()
     let mut s = bare_pod("2m", "OnFailure", "");
     image(&mut s).crash_after = fixed(5);
     let o = kubesim::simulate(&s, None);
-    let pod = &o.store.pods[0];
+    let pod = &o.store.pods[PodId(0)];
     // Runs of 5s with waits of 10, 20, 40s.
     assert_eq!(waits(&o, "app")[..3], [10.0, 20.0, 40.0]);
     assert!(pod.restarts() >= 3, "restarts {}", pod.restarts());
@@ -210,7 +210,7 @@ fn a_hung_app_fails_liveness_and_is_killed_within_a_probe_period_then_restarted(
     let kill = o.recorder.records.iter().find(|e| e.reason == "Killing").expect("Killing");
     assert_eq!(kill.message, "Container app failed liveness probe, will be restarted");
     assert_eq!(waits(&o, "app")[..2], [10.0, 20.0]);
-    let pod = &o.store.pods[0];
+    let pod = &o.store.pods[PodId(0)];
     assert_eq!(pod.restarts() as usize, killing.len().min(started.len() - 1));
     assert_eq!(pod.containers[0].last_exit, Some(Exit { reason: "Error", code: 137 }));
 }
@@ -221,7 +221,7 @@ fn a_hung_app_without_liveness_probe_leaves_ready_and_keeps_running() {
     let mut s = bare_pod("10m", "Always", probes);
     image(&mut s).liveness_fail_after = fixed(60);
     let o = kubesim::simulate(&s, None);
-    let pod = &o.store.pods[0];
+    let pod = &o.store.pods[PodId(0)];
     assert!(pod.first_ready.is_some());
     assert!(!pod.is_ready(), "a hung app fails readiness");
     assert_eq!(pod.containers[0].state, ContainerState::Running);
@@ -252,7 +252,7 @@ fn an_app_over_its_memory_limit_is_oom_killed_and_restarted_with_back_off() {
     let mut s = bare_pod("3m", "Always", &limit("256Mi"));
     image(&mut s).memory_usage_bytes = Some(300 * MI);
     let o = kubesim::simulate(&s, None);
-    let pod = &o.store.pods[0];
+    let pod = &o.store.pods[PodId(0)];
     assert_eq!(pod.containers[0].last_exit, Some(Exit { reason: "OOMKilled", code: 137 }));
     // Killed 1s after each start, then 10, 20, 40s of back-off.
     let (started, backoffs) = (times(&o, "app", "Started"), times(&o, "app", "BackOff"));
@@ -265,15 +265,15 @@ fn an_app_over_its_memory_limit_is_oom_killed_and_restarted_with_back_off() {
     let mut never = bare_pod("3m", "Never", &limit("256Mi"));
     image(&mut never).memory_usage_bytes = Some(300 * MI);
     let o = kubesim::simulate(&never, None);
-    assert_eq!(o.store.pods[0].phase, PodPhase::Failed);
-    assert_eq!(o.store.pods[0].containers[0].state, ContainerState::Terminated("OOMKilled"));
+    assert_eq!(o.store.pods[PodId(0)].phase, PodPhase::Failed);
+    assert_eq!(o.store.pods[PodId(0)].containers[0].state, ContainerState::Terminated("OOMKilled"));
     assert_eq!(pods_csv(&never, &o)[0]["reason"], "OOMKilled");
 
     // Under a 512Mi limit it runs.
     let mut roomy = bare_pod("3m", "Always", &limit("512Mi"));
     image(&mut roomy).memory_usage_bytes = Some(300 * MI);
     let o = kubesim::simulate(&roomy, None);
-    let pod = &o.store.pods[0];
+    let pod = &o.store.pods[PodId(0)];
     assert_eq!((pod.restarts(), pod.phase, pod.is_ready()), (0, PodPhase::Running, true));
     assert_eq!(pods_csv(&roomy, &o)[0]["reason"], "");
 }

@@ -126,7 +126,7 @@ fn kubectl_autoscale_creates_an_hpa_that_scales() {
     let timeline = "  - at: 30s\n    run: kubectl autoscale deployment web --min=2 --max=10 --cpu-percent=50";
     let o = run_text(&SMALL.replace("HPA", "").replace("TIMELINE", timeline));
     let h = o.store.find_hpa("default", "web").expect("the HPA exists");
-    assert_eq!(o.store.hpas[h as usize].spec.max_replicas, 10);
+    assert_eq!(o.store.hpas[h].spec.max_replicas, 10);
     let events = rescales(&o);
     // Without behavior: at most max(2 x current, 4) per sync, up to maxReplicas.
     assert_eq!(events.first().map(|e| e.1), Some(4), "{events:?}");

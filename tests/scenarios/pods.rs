@@ -2,6 +2,7 @@
 //! restarts and termination.
 
 use crate::support::{events, run_text, secs};
+use kubesim::model::store::PodId;
 
 const ONE_DEPLOYMENT: &str = "
 objects:
@@ -37,7 +38,7 @@ fn a_pod_too_big_for_any_node_says_why_in_kubernetes_words() {
         failed[0].message,
         "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
     );
-    let pod = &o.store.pods[0];
+    let pod = &o.store.pods[PodId(0)];
     assert!(pod.node.is_none());
     assert_eq!(pod.reason, "Unschedulable");
     assert_eq!(o.metrics.pods_unschedulable_max, 1);
@@ -91,7 +92,7 @@ fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
     assert!(events(&o, "Unhealthy").iter().all(|e| e.message.starts_with("Liveness probe failed")));
     let backoffs: Vec<f64> = events(&o, "BackOff").iter().map(|e| secs(e.time)).collect();
     assert!(backoffs.len() >= 3, "{backoffs:?}");
-    let pod = &o.store.pods[0];
+    let pod = &o.store.pods[PodId(0)];
     assert!(pod.restarts() >= 2, "restarts {}", pod.restarts());
     assert_eq!(pod.reason, "CrashLoopBackOff");
 }
@@ -114,7 +115,7 @@ fn a_pod_that_ignores_sigterm_is_killed_at_the_grace_period() {
         scenario(head, 1, "100m", "")
     );
     let o = run_text(&text);
-    let pod = &o.store.pods[0];
+    let pod = &o.store.pods[PodId(0)];
     let (start, end) = (pod.terminating.expect("terminating"), pod.deleted.expect("deleted"));
     let took = end.since(start).as_secs_f64();
     assert!((30.0..30.1).contains(&took), "took {took}s, the grace period is 30s");
@@ -129,7 +130,7 @@ fn a_pod_that_exits_quickly_is_gone_well_before_the_grace_period() {
         scenario(head, 1, "100m", "")
     );
     let o = run_text(&text);
-    let pod = &o.store.pods[0];
+    let pod = &o.store.pods[PodId(0)];
     let took = pod.deleted.expect("deleted").since(pod.terminating.expect("terminating")).as_secs_f64();
     assert!(took < 3.0, "took {took}s");
     assert_eq!(pod.phase.as_str(), "Succeeded");
@@ -142,7 +143,7 @@ fn readiness_waits_for_the_app_and_the_probe_period() {
     let head = "duration: 1m\nimages:\n  web:1: {pull: 1s, start: 1s, readyAfter: 7s}";
     let probes = "readinessProbe: {httpGet: {path: /, port: 80}, initialDelaySeconds: 5, periodSeconds: 5}";
     let o = run_text(&scenario(head, 1, "100m", probes));
-    let pod = &o.store.pods[0];
+    let pod = &o.store.pods[PodId(0)];
     let ready_after_start = pod.first_ready.expect("ready").since(pod.started.expect("started")).as_secs_f64();
     assert!((ready_after_start - 10.0).abs() < 1e-6, "ready {ready_after_start}s after start");
     assert_eq!(events(&o, "Unhealthy").len(), 1, "one failed readiness probe at start+5s");

@@ -4,7 +4,7 @@
 
 use crate::support::{object_events, run_text, secs};
 use kubesim::engine::SimTime;
-use kubesim::model::store::{Pod, PodPhase};
+use kubesim::model::store::{JobId, Pod, PodPhase};
 use kubesim::sim::Outcome;
 
 /// The pods whose owner (pods.csv `owner`) is `owner`, like `job/work`.
@@ -87,7 +87,7 @@ fn an_indexed_job_completes_every_index_once_never_running_more_than_its_paralle
     let created = events(&o, "job/render", "SuccessfulCreate");
     assert_eq!(created.len(), 10);
     assert!(created[0].1.starts_with("Created pod: render-0-"), "{created:?}");
-    let job = &o.store.jobs[0];
+    let job = &o.store.jobs[JobId(0)];
     assert_eq!((job.status.succeeded, job.status.failed), (10, 0));
 }
 
@@ -107,7 +107,7 @@ fn a_failing_job_backs_off_10s_then_20s_and_stops_at_its_backoff_limit() {
     let failed = events(&o, "job/flaky", "BackoffLimitExceeded");
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].1, "Job has reached the specified backoff limit");
-    let job = &o.store.jobs[0];
+    let job = &o.store.jobs[JobId(0)];
     assert_eq!((job.status.succeeded, job.status.failed), (0, 3));
     assert!(events(&o, "job/flaky", "Completed").is_empty());
 }
@@ -137,7 +137,7 @@ fn a_finished_job_and_its_pods_go_after_ttl_seconds_after_finished() {
     assert_eq!(done.len(), 1);
     let finished = done[0].0;
     assert!((11.0..13.0).contains(&finished), "completed at {finished}");
-    assert!(o.store.jobs[0].deleted, "the Job is gone");
+    assert!(o.store.jobs[JobId(0)].deleted, "the Job is gone");
     let pods = owned(&o, "job/once");
     assert_eq!(pods.len(), 1);
     let gone = secs(pods[0].deleted.expect("the pod is gone with its Job"));
@@ -184,7 +184,7 @@ timeline:
 ";
 
 fn node_of<'a>(o: &'a Outcome, p: &Pod) -> &'a str {
-    p.node.map_or("", |n| o.store.nodes[n as usize].name.as_str())
+    p.node.map_or("", |n| o.store.nodes[n].name.as_str())
 }
 
 #[test]
@@ -442,5 +442,5 @@ timeline:
     let work = owned(&o, "job/batch");
     assert_eq!(work.len(), 2);
     assert!(work.iter().all(|p| p.terminating.is_some_and(|t| (120.0..120.1).contains(&secs(t)))));
-    assert!(o.store.jobs[0].deleted);
+    assert!(o.store.jobs[JobId(0)].deleted);
 }

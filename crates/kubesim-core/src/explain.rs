@@ -5,7 +5,7 @@
 use crate::metrics::narration::{clock, NarrationLine};
 use crate::model::events::EventRecord;
 use crate::model::spec::{Kind, ObjectRef, Scenario};
-use crate::model::store::{PodPhase, Store};
+use crate::model::store::{DeployId, PodPhase, Store};
 use crate::scenario::suggest::did_you_mean;
 use crate::sim::Outcome;
 use std::fmt::Write;
@@ -157,10 +157,11 @@ fn unknown(kind: Kind, name: &str, names: &[(String, String)]) -> String {
 }
 
 fn deployment_facts(store: &Store, namespace: &str, name: &str, subject: &mut Subject) {
-    let Some(d) = store.deployments.iter().position(|d| d.namespace == namespace && d.name == name) else { return };
+    let found = store.deployments.iter().position(|d| d.namespace == namespace && d.name == name);
+    let Some(d) = found.map(DeployId::from_index) else { return };
     let dep = &store.deployments[d];
     let mut replica_sets = Vec::new();
-    for rs in store.replica_sets.iter().filter(|r| r.owner == Some(d as u32)) {
+    for rs in store.replica_sets.iter().filter(|r| r.owner == Some(d)) {
         subject.related.push(
             ObjectRef { kind: Kind::ReplicaSet, namespace: rs.namespace.clone(), name: rs.name.clone() }.to_string(),
         );
@@ -190,7 +191,7 @@ fn deployment_facts(store: &Store, namespace: &str, name: &str, subject: &mut Su
 fn pod_facts(store: &Store, namespace: &str, name: &str, subject: &mut Subject) {
     let Some(p) = store.pods.iter().rev().find(|p| p.namespace == namespace && p.name == name) else { return };
     let owner = store.owner_ref(p).map_or_else(|| "none".to_string(), |o| o.to_string());
-    let node = p.node.map_or_else(|| "no node".to_string(), |n| format!("node {}", store.nodes[n as usize].name));
+    let node = p.node.map_or_else(|| "no node".to_string(), |n| format!("node {}", store.nodes[n].name));
     let state = if p.is_gone() {
         "deleted".to_string()
     } else if p.terminating.is_some() {

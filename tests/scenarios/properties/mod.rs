@@ -25,7 +25,7 @@ use kubesim::model::spec::{
     IntOrPercent, Kind, KubectlCommand, NodeFault, NodeFaultKind, NodeGroup, Object, ObjectRef, ObjectSpec, PodSpec,
     PodTemplate, Probe, PullPolicy, Resources, RestartPolicy, Scenario, ScoringStrategy, Selector, TimelineEntry,
 };
-use kubesim::model::store::{PodPhase, Store};
+use kubesim::model::store::{DeployId, NodeId, PodId, PodPhase, Store};
 use kubesim::sim::Outcome;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;

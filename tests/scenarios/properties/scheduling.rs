@@ -11,7 +11,7 @@ fn nodes_never_overcommitted(outcome: &Outcome) -> Result<(), TestCaseError> {
         let mut live = (0i64, 0i64, 0usize);
         let mut members = std::collections::BTreeSet::new();
         for (id, p) in store.pods.iter().enumerate() {
-            if p.node != Some(n as u32) {
+            if p.node != Some(NodeId::from_index(n)) {
                 continue;
             }
             let r = p.spec.requests();
@@ -23,7 +23,7 @@ fn nodes_never_overcommitted(outcome: &Outcome) -> Result<(), TestCaseError> {
                 changes.push((d, false, r.cpu_millis, r.memory_bytes));
             } else {
                 live = (live.0 + r.cpu_millis, live.1 + r.memory_bytes, live.2 + 1);
-                members.insert(id as u32);
+                members.insert(PodId::from_index(id));
             }
         }
         changes.sort();
@@ -61,7 +61,7 @@ fn pods_well_formed(outcome: &Outcome) -> Result<(), TestCaseError> {
     for p in &store.pods {
         let name = &p.name;
         if let Some(n) = p.node {
-            prop_assert!((n as usize) < store.nodes.len(), "pod {name} is bound to node #{n}, which does not exist");
+            prop_assert!(n.index() < store.nodes.len(), "pod {name} is bound to node #{n}, which does not exist");
         }
         prop_assert_eq!(p.node.is_some(), p.scheduled.is_some(), "pod {}: a node iff a scheduled time", name);
         if p.deleted.is_none() && p.node.is_none() {

@@ -95,7 +95,7 @@ fn eventually_consistent(case: &Case, outcome: &Outcome) -> Result<(), TestCaseE
     for (i, model) in models(case).iter().enumerate() {
         let name = NAMES[i];
         let d = store.find_deployment("default", name).expect("the Deployment exists");
-        let dep = &store.deployments[d as usize];
+        let dep = &store.deployments[d];
         prop_assert_eq!(dep.spec.replicas, model.replicas, "{}: spec.replicas", name);
         prop_assert!(!dep.spec.paused, "{name} is still paused");
         // A Recreate Deployment creates its new ReplicaSet only once the old pods are gone
@@ -114,7 +114,7 @@ fn eventually_consistent(case: &Case, outcome: &Outcome) -> Result<(), TestCaseE
             .iter()
             .map(|p| {
                 let rs = p.owner.and_then(kubesim::model::store::PodOwner::replica_set).expect("owned by a ReplicaSet");
-                let rs = &store.replica_sets[rs as usize];
+                let rs = &store.replica_sets[rs];
                 format!(
                     "{} {} rs-rev {} terminating {:?} ready {}",
                     p.name,
@@ -136,7 +136,7 @@ fn eventually_consistent(case: &Case, outcome: &Outcome) -> Result<(), TestCaseE
         );
         for p in &pods {
             let rs = p.owner.and_then(kubesim::model::store::PodOwner::replica_set).expect("owned by a ReplicaSet");
-            let rs = &store.replica_sets[rs as usize];
+            let rs = &store.replica_sets[rs];
             prop_assert!(
                 p.is_active() && p.is_ready(),
                 "{name}: pod {} is not active and Ready at the end: {summary:?}",
@@ -292,6 +292,6 @@ fn recreate_undo_while_old_pods_stop_is_refused_as_kubectl_does() {
             e.reason == "KubectlError" && e.message.contains("no rollout history found for deployment \"web\"")
         });
     assert!(refused, "kubectl refuses the undo: only revision 1 exists at 65 s");
-    let image = &outcome.store.deployments[0].spec.template.spec.containers[0].image;
+    let image = &outcome.store.deployments[DeployId(0)].spec.template.spec.containers[0].image;
     assert_eq!(image, "img0:2", "the rollout to img0:2 goes on");
 }

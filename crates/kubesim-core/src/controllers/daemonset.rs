@@ -213,9 +213,9 @@ fn rolling_update(
 ) {
     let wanted: Vec<NodeId> = nodes.iter().filter(|n| n.placement.should_run).map(|n| n.id).collect();
     // Nodes that have pods but should no longer run them are manage's business.
-    let mut candidates = Vec::new();
-    let mut allowed = Vec::new();
     if max_surge == 0 {
+        // Old pods to delete: those already unavailable, and candidates up to the budget.
+        let (mut allowed, mut candidates) = (Vec::new(), Vec::new());
         let mut unavailable = 0;
         for &node in &wanted {
             let Some((new, old)) = pods_on_node(pods, node) else {
@@ -235,6 +235,8 @@ fn rolling_update(
         sync.delete.extend(candidates.into_iter().take(remaining));
         return;
     }
+    // Nodes to create new pods on: those whose old pod is unavailable, and candidates.
+    let (mut allowed, mut candidates) = (Vec::new(), Vec::new());
     let mut surging = 0;
     for &node in &wanted {
         let Some((new, old)) = pods_on_node(pods, node) else { continue };
@@ -294,51 +296,57 @@ mod tests {
 
     #[test]
     fn one_pod_per_eligible_node() {
-        let nodes = [node(0, true), node(1, true), node(2, false)];
-        let sync = reconcile(&nodes, &[pod(7, 0, true)], ROLLING);
-        assert_eq!(sync.create_on, vec![1]);
+        let nodes = [node(NodeId(0), true), node(NodeId(1), true), node(NodeId(2), false)];
+        let sync = reconcile(&nodes, &[pod(PodId(7), NodeId(0), true)], ROLLING);
+        assert_eq!(sync.create_on, vec![NodeId(1)]);
         assert_eq!(sync.status.desired_number_scheduled, 2);
         // A pod where none should be goes.
-        let sync = reconcile(&nodes, &[pod(7, 0, true), pod(8, 1, true), pod(9, 2, true)], ROLLING);
-        assert_eq!(sync.delete, vec![9]);
+        let sync = reconcile(
+            &nodes,
+            &[pod(PodId(7), NodeId(0), true), pod(PodId(8), NodeId(1), true), pod(PodId(9), NodeId(2), true)],
+            ROLLING,
+        );
+        assert_eq!(sync.delete, vec![PodId(9)]);
         assert_eq!(sync.status.number_misscheduled, 1);
     }
 
     #[test]
     fn a_terminating_pod_is_waited_for_before_its_replacement() {
-        let mut going = pod(7, 0, false);
+        let mut going = pod(PodId(7), NodeId(0), false);
         going.terminating = true;
-        let sync = reconcile(&[node(0, true)], &[going], ROLLING);
+        let sync = reconcile(&[node(NodeId(0), true)], &[going], ROLLING);
         assert_eq!(sync, DaemonSync { status: sync.status.clone(), ..DaemonSync::default() });
     }
 
     #[test]
     fn rolling_update_replaces_max_unavailable_pods_at_a_time() {
-        let nodes = [node(0, true), node(1, true), node(2, true)];
-        let old = [pod(1, 0, false), pod(2, 1, false), pod(3, 2, false)];
-        assert_eq!(reconcile(&nodes, &old, ROLLING).delete, vec![1]);
+        let nodes = [node(NodeId(0), true), node(NodeId(1), true), node(NodeId(2), true)];
+        let old = [pod(PodId(1), NodeId(0), false), pod(PodId(2), NodeId(1), false), pod(PodId(3), NodeId(2), false)];
+        assert_eq!(reconcile(&nodes, &old, ROLLING).delete, vec![PodId(1)]);
         let two = Strategy::RollingUpdate { max_surge: 0, max_unavailable: 2 };
-        assert_eq!(reconcile(&nodes, &old, two).delete, vec![1, 2]);
+        assert_eq!(reconcile(&nodes, &old, two).delete, vec![PodId(1), PodId(2)]);
         // A new pod not yet available uses up the budget.
-        let mut fresh = pod(4, 0, true);
+        let mut fresh = pod(PodId(4), NodeId(0), true);
         fresh.available = false;
-        assert!(reconcile(&nodes, &[fresh, pod(2, 1, false), pod(3, 2, false)], ROLLING).delete.is_empty());
+        assert!(reconcile(&nodes, &[fresh, pod(PodId(2), NodeId(1), false), pod(PodId(3), NodeId(2), false)], ROLLING)
+            .delete
+            .is_empty());
         // OnDelete: nothing moves.
         assert!(reconcile(&nodes, &old, Strategy::OnDelete).delete.is_empty());
     }
 
     #[test]
     fn surge_creates_the_new_pod_first_and_deletes_the_old_once_available() {
-        let nodes = [node(0, true), node(1, true)];
+        let nodes = [node(NodeId(0), true), node(NodeId(1), true)];
         let surge = Strategy::RollingUpdate { max_surge: 1, max_unavailable: 0 };
-        let old = [pod(1, 0, false), pod(2, 1, false)];
+        let old = [pod(PodId(1), NodeId(0), false), pod(PodId(2), NodeId(1), false)];
         let sync = reconcile(&nodes, &old, surge);
-        assert_eq!((sync.create_on, sync.delete), (vec![0], vec![]));
-        let mut new = pod(3, 0, true);
+        assert_eq!((sync.create_on, sync.delete), (vec![NodeId(0)], vec![]));
+        let mut new = pod(PodId(3), NodeId(0), true);
         new.available = false;
         assert!(reconcile(&nodes, &[old[0].clone(), old[1].clone(), new.clone()], surge).create_on.is_empty());
         new.available = true;
-        assert_eq!(reconcile(&nodes, &[old[0].clone(), old[1].clone(), new], surge).delete, vec![1]);
+        assert_eq!(reconcile(&nodes, &[old[0].clone(), old[1].clone(), new], surge).delete, vec![PodId(1)]);
     }
 
     #[test]
@@ -347,7 +355,7 @@ mod tests {
         let unreachable = spec.tolerations.iter().find(|t| t.key == "node.kubernetes.io/unreachable");
         assert_eq!(unreachable.map(|t| t.toleration_seconds), Some(None));
         let mut n = Node {
-            id: 0,
+            id: NodeId(0),
             name: "w".into(),
             labels: Default::default(),
             taints: vec![Taint {

@@ -38,10 +38,8 @@ pub fn pdb_status(
 pub fn status_of(store: &Store, pdb: &Pdb) -> PdbStatus {
     let pods = store.bound_pods_matching(std::slice::from_ref(&pdb.namespace), &pdb.selector);
     // The disruption controller counts Ready pods that are not being deleted.
-    let healthy = pods
-        .iter()
-        .filter(|&&p| store.pods[p as usize].is_ready() && store.pods[p as usize].terminating.is_none())
-        .count() as i32;
+    let healthy =
+        pods.iter().filter(|&&p| store.pods[p].is_ready() && store.pods[p].terminating.is_none()).count() as i32;
     let expected = if matches!(pdb.min_available, Some(IntOrPercent::Int(_))) {
         pods.len() as i32
     } else {
@@ -49,7 +47,7 @@ pub fn status_of(store: &Store, pdb: &Pdb) -> PdbStatus {
         let mut owners: Vec<PodOwner> = Vec::new();
         let mut unscaled = 0;
         for &p in &pods {
-            match store.pods[p as usize].owner {
+            match store.pods[p].owner {
                 Some(o @ (PodOwner::ReplicaSet(_) | PodOwner::StatefulSet(_))) => owners.push(o),
                 // The disruption controller finds no scale for Jobs and DaemonSets: their
                 // pods count one each, as unowned pods do.
@@ -59,8 +57,8 @@ pub fn status_of(store: &Store, pdb: &Pdb) -> PdbStatus {
         owners.sort_unstable();
         owners.dedup();
         let scale = |o: &PodOwner| match *o {
-            PodOwner::ReplicaSet(rs) => store.replica_sets[rs as usize].replicas,
-            PodOwner::StatefulSet(ss) => store.stateful_sets[ss as usize].spec.replicas,
+            PodOwner::ReplicaSet(rs) => store.replica_sets[rs].replicas,
+            PodOwner::StatefulSet(ss) => store.stateful_sets[ss].spec.replicas,
             PodOwner::Job(_) | PodOwner::DaemonSet(_) => 0,
         };
         owners.iter().map(scale).sum::<i32>() + unscaled

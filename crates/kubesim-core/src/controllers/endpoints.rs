@@ -46,8 +46,13 @@ mod tests {
     #[test]
     fn only_ready_pods_that_are_not_terminating_are_endpoints() {
         let c = |pod, ready, terminating| Candidate { pod, ready, terminating };
-        let list = endpoints([c(1, true, false), c(2, false, false), c(3, true, true), c(4, true, false)]);
-        assert_eq!(list, vec![1, 4]);
+        let list = endpoints([
+            c(PodId(1), true, false),
+            c(PodId(2), false, false),
+            c(PodId(3), true, true),
+            c(PodId(4), true, false),
+        ]);
+        assert_eq!(list, vec![PodId(1), PodId(4)]);
     }
 
     #[test]

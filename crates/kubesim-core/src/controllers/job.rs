@@ -327,7 +327,7 @@ mod tests {
         let first = reconcile(&r, &JobStatus::default(), &[], s(0));
         assert_eq!(first.create, vec![Some(0), Some(1), Some(2)]);
         assert_eq!(first.status.start_time, Some(s(0)));
-        let pods = [done(0, Some(0), true, 30), active(1, Some(1)), done(2, Some(2), true, 30)];
+        let pods = [done(PodId(0), Some(0), true, 30), active(PodId(1), Some(1)), done(PodId(2), Some(2), true, 30)];
         let next = reconcile(&r, &first.status, &pods, s(31));
         assert_eq!(next.status.completed_indexes, BTreeSet::from([0, 2]));
         assert_eq!(next.status.succeeded, 2);
@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn a_job_completes_when_its_completions_succeeded_and_nothing_runs() {
         let r = rules(Some(2), 2, false);
-        let pods = [done(0, None, true, 5), done(1, None, true, 6)];
+        let pods = [done(PodId(0), None, true, 5), done(PodId(1), None, true, 6)];
         let sync = reconcile(&r, &JobStatus::default(), &pods, s(7));
         assert_eq!(sync.finished_now, Some(JobOutcome::Complete));
         assert_eq!(sync.status.finished, Some((JobOutcome::Complete, s(7))));
@@ -350,10 +350,10 @@ mod tests {
     #[test]
     fn a_work_queue_completes_once_one_succeeded_and_the_others_finished() {
         let r = rules(None, 3, false);
-        let pods = [done(0, None, true, 5), active(1, None)];
+        let pods = [done(PodId(0), None, true, 5), active(PodId(1), None)];
         let sync = reconcile(&r, &JobStatus::default(), &pods, s(6));
         assert_eq!((sync.finished_now, sync.create.len()), (None, 0));
-        let pods = [done(0, None, true, 5), done(1, None, true, 8)];
+        let pods = [done(PodId(0), None, true, 5), done(PodId(1), None, true, 8)];
         assert_eq!(reconcile(&r, &sync.status, &pods, s(9)).finished_now, Some(JobOutcome::Complete));
     }
 
@@ -361,16 +361,17 @@ mod tests {
     fn failures_back_off_and_then_exceed_the_limit() {
         let mut r = rules(Some(1), 1, false);
         r.backoff_limit = 2;
-        let pods = vec![done(0, None, false, 10)];
+        let pods = vec![done(PodId(0), None, false, 10)];
         let sync = reconcile(&r, &JobStatus::default(), &pods, s(10));
         assert!(sync.create.is_empty());
         assert_eq!(sync.requeue_at, Some(s(20)));
         let sync = reconcile(&r, &sync.status, &pods, s(20));
         assert_eq!(sync.create, vec![None]);
-        let pods = vec![done(0, None, false, 10), done(1, None, false, 40)];
+        let pods = vec![done(PodId(0), None, false, 10), done(PodId(1), None, false, 40)];
         let sync = reconcile(&r, &sync.status, &pods, s(40));
         assert_eq!(sync.requeue_at, Some(s(60)), "the second failure waits 20s");
-        let pods = vec![done(0, None, false, 10), done(1, None, false, 40), done(2, None, false, 100)];
+        let pods =
+            vec![done(PodId(0), None, false, 10), done(PodId(1), None, false, 40), done(PodId(2), None, false, 100)];
         let sync = reconcile(&r, &sync.status, &pods, s(100));
         assert_eq!(sync.finished_now, Some(JobOutcome::BackoffLimitExceeded));
         assert_eq!(sync.status.failed, 3);
@@ -381,11 +382,11 @@ mod tests {
         let mut r = rules(Some(1), 1, false);
         r.restart_on_failure = true;
         r.backoff_limit = 3;
-        let mut p = active(0, None);
+        let mut p = active(PodId(0), None);
         p.restarts = 3;
         let sync = reconcile(&r, &JobStatus::default(), &[p], s(1));
         assert_eq!(sync.finished_now, Some(JobOutcome::BackoffLimitExceeded));
-        assert_eq!(sync.delete, vec![0]);
+        assert_eq!(sync.delete, vec![PodId(0)]);
     }
 
     #[test]
@@ -394,17 +395,17 @@ mod tests {
         r.active_deadline_seconds = Some(60);
         let first = reconcile(&r, &JobStatus::default(), &[], s(0));
         assert_eq!(first.requeue_at, Some(s(60)));
-        let pods = [active(0, None), active(1, None)];
+        let pods = [active(PodId(0), None), active(PodId(1), None)];
         let sync = reconcile(&r, &first.status, &pods, s(60));
         assert_eq!(sync.finished_now, Some(JobOutcome::DeadlineExceeded));
-        assert_eq!(sync.delete, vec![0, 1]);
+        assert_eq!(sync.delete, vec![PodId(0), PodId(1)]);
     }
 
     #[test]
     fn a_finished_job_lives_for_its_ttl() {
         let mut r = rules(Some(1), 1, false);
         r.ttl_seconds_after_finished = Some(100);
-        let sync = reconcile(&r, &JobStatus::default(), &[done(0, None, true, 5)], s(6));
+        let sync = reconcile(&r, &JobStatus::default(), &[done(PodId(0), None, true, 5)], s(6));
         assert_eq!(sync.requeue_at, Some(s(106)));
         assert!(!reconcile(&r, &sync.status, &[], s(105)).delete_job);
         assert!(reconcile(&r, &sync.status, &[], s(106)).delete_job);
@@ -415,7 +416,7 @@ mod tests {
         let r = rules(Some(3), 2, true);
         let status = JobStatus { completed_indexes: BTreeSet::from([0, 1]), succeeded: 2, ..JobStatus::default() };
         // Index 0 is done already; index 2 still runs: only one is wanted.
-        let sync = reconcile(&r, &status, &[active(5, Some(0)), active(6, Some(2))], s(1));
-        assert_eq!(sync.delete, vec![5]);
+        let sync = reconcile(&r, &status, &[active(PodId(5), Some(0)), active(PodId(6), Some(2))], s(1));
+        assert_eq!(sync.delete, vec![PodId(5)]);
     }
 }

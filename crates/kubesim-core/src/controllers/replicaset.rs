@@ -184,13 +184,13 @@ mod tests {
 
     #[test]
     fn creates_the_missing_pods_up_to_the_burst_limit() {
-        assert_eq!(reconcile(3, 0, &[pod(0)], NOW).create, 2);
+        assert_eq!(reconcile(3, 0, &[pod(PodId(0))], NOW).create, 2);
         assert_eq!(reconcile(2_000, 0, &[], NOW).create, BURST_REPLICAS);
     }
 
     #[test]
     fn terminating_pods_do_not_count_as_replicas() {
-        let mut gone = pod(0);
+        let mut gone = pod(PodId(0));
         gone.active = false;
         let d = reconcile(1, 0, &[gone], NOW);
         assert_eq!(d.create, 1);
@@ -199,60 +199,60 @@ mod tests {
 
     #[test]
     fn deletion_prefers_unassigned_then_pending_then_not_ready() {
-        let mut unassigned = pod(1);
+        let mut unassigned = pod(PodId(1));
         unassigned.assigned = false;
         unassigned.phase = PodPhase::Pending;
         unassigned.ready_since = None;
-        assert_eq!(first_to_delete(vec![pod(0), unassigned, pod(2)]), 1);
+        assert_eq!(first_to_delete(vec![pod(PodId(0)), unassigned, pod(PodId(2))]), PodId(1));
 
-        let mut pending = pod(1);
+        let mut pending = pod(PodId(1));
         pending.phase = PodPhase::Pending;
         pending.ready_since = None;
-        assert_eq!(first_to_delete(vec![pod(0), pending, pod(2)]), 1);
+        assert_eq!(first_to_delete(vec![pod(PodId(0)), pending, pod(PodId(2))]), PodId(1));
 
-        let mut not_ready = pod(2);
+        let mut not_ready = pod(PodId(2));
         not_ready.ready_since = None;
-        assert_eq!(first_to_delete(vec![pod(0), pod(1), not_ready]), 2);
+        assert_eq!(first_to_delete(vec![pod(PodId(0)), pod(PodId(1)), not_ready]), PodId(2));
     }
 
     #[test]
     fn deletion_prefers_low_cost_then_doubled_up_then_recently_ready() {
-        let mut cheap = pod(1);
+        let mut cheap = pod(PodId(1));
         cheap.deletion_cost = -10;
-        assert_eq!(first_to_delete(vec![pod(0), cheap, pod(2)]), 1);
+        assert_eq!(first_to_delete(vec![pod(PodId(0)), cheap, pod(PodId(2))]), PodId(1));
 
-        let mut crowded = pod(0);
+        let mut crowded = pod(PodId(0));
         crowded.colocated = 3;
-        assert_eq!(first_to_delete(vec![crowded, pod(1), pod(2)]), 0);
+        assert_eq!(first_to_delete(vec![crowded, pod(PodId(1)), pod(PodId(2))]), PodId(0));
 
         // Ready 1s ago vs ~999s ago: different log2 buckets, the newer one goes.
-        let mut fresh = pod(1);
+        let mut fresh = pod(PodId(1));
         fresh.ready_since = Some(SimTime(999_000_000));
-        assert_eq!(first_to_delete(vec![pod(0), fresh, pod(2)]), 1);
+        assert_eq!(first_to_delete(vec![pod(PodId(0)), fresh, pod(PodId(2))]), PodId(1));
     }
 
     #[test]
     fn ready_times_in_the_same_log_bucket_tie_and_restarts_decide() {
-        let mut a = pod(0);
+        let mut a = pod(PodId(0));
         a.ready_since = Some(SimTime(100_000_000));
-        let mut b = pod(1);
+        let mut b = pod(PodId(1));
         b.ready_since = Some(SimTime(101_000_000)); // 900s vs 899s ago: same bucket
         b.max_restarts = 2;
-        assert_eq!(first_to_delete(vec![a, b, pod(2)]), 1);
+        assert_eq!(first_to_delete(vec![a, b, pod(PodId(2))]), PodId(1));
     }
 
     #[test]
     fn the_deletion_reason_names_the_first_criterion_that_differs() {
-        let mut not_ready = pod(1);
+        let mut not_ready = pod(PodId(1));
         not_ready.ready_since = None;
         not_ready.max_restarts = 3;
-        assert_eq!(deletion_reason(&not_ready, &pod(0), NOW), Some("is not Ready"));
-        let mut fresh = pod(1);
+        assert_eq!(deletion_reason(&not_ready, &pod(PodId(0)), NOW), Some("is not Ready"));
+        let mut fresh = pod(PodId(1));
         fresh.ready_since = Some(SimTime(999_000_000));
-        assert_eq!(deletion_reason(&fresh, &pod(0), NOW), Some("has been Ready for less time"));
-        assert_eq!(deletion_reason(&pod(0), &pod(0), NOW), None);
-        let d = reconcile(1, 0, &[pod(0), fresh], NOW);
-        assert_eq!((d.delete, d.first_kept), (vec![1], Some(0)));
+        assert_eq!(deletion_reason(&fresh, &pod(PodId(0)), NOW), Some("has been Ready for less time"));
+        assert_eq!(deletion_reason(&pod(PodId(0)), &pod(PodId(0)), NOW), None);
+        let d = reconcile(1, 0, &[pod(PodId(0)), fresh], NOW);
+        assert_eq!((d.delete, d.first_kept), (vec![PodId(1)], Some(PodId(0))));
     }
 
     #[test]
@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn availability_waits_for_min_ready_seconds() {
-        let mut p = pod(0);
+        let mut p = pod(PodId(0));
         p.ready_since = Some(SimTime(995_000_000)); // 5s before NOW
         let d = reconcile(1, 10, &[p], NOW);
         assert_eq!(d.status.ready, 1);

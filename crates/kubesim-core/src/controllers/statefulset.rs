@@ -141,7 +141,7 @@ mod tests {
 
     fn pod(ordinal: i32, updated: bool) -> SetPod {
         SetPod {
-            id: ordinal as PodId + 100,
+            id: PodId(ordinal as u32 + 100),
             ordinal,
             updated,
             current: !updated,
@@ -176,25 +176,25 @@ mod tests {
     fn scale_down_removes_the_highest_ordinal_first_and_waits_for_it() {
         let rules = SetRules { replicas: 2, ..ORDERED };
         let pods = [pod(0, true), pod(1, true), pod(2, true), pod(3, true)];
-        assert_eq!(reconcile(&rules, &pods).delete, vec![103]);
+        assert_eq!(reconcile(&rules, &pods).delete, vec![PodId(103)]);
         let mut going = pods;
         going[3].terminating = true;
         assert!(reconcile(&rules, &going).delete.is_empty(), "web-2 waits for web-3 to be gone");
         let parallel = SetRules { ordered: false, ..rules };
-        assert_eq!(reconcile(&parallel, &pods).delete, vec![103, 102]);
+        assert_eq!(reconcile(&parallel, &pods).delete, vec![PodId(103), PodId(102)]);
     }
 
     #[test]
     fn rolling_update_goes_down_from_the_highest_ordinal_to_the_partition() {
         let rules = SetRules { rolling_partition: Some(2), ..ORDERED };
         let old = [pod(0, false), pod(1, false), pod(2, false), pod(3, false)];
-        assert_eq!(reconcile(&rules, &old).delete, vec![103]);
+        assert_eq!(reconcile(&rules, &old).delete, vec![PodId(103)]);
         // web-3 comes back with the new template; until it is ready, nothing else moves.
         let mut next = [old[0], old[1], old[2], pod(3, true)];
         next[3].running_and_ready = false;
         assert!(reconcile(&rules, &next).delete.is_empty());
         next[3].running_and_ready = true;
-        assert_eq!(reconcile(&rules, &next).delete, vec![102]);
+        assert_eq!(reconcile(&rules, &next).delete, vec![PodId(102)]);
         let done = [old[0], old[1], pod(2, true), pod(3, true)];
         assert!(reconcile(&rules, &done).delete.is_empty(), "web-1 and web-0 stay below the partition");
         // Missing pods below the partition come back with the current template.

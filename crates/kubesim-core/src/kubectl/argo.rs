@@ -96,7 +96,7 @@ fn rollout_id(sim: &Sim, target: &ObjectRef) -> Result<DeployId, ApiError> {
 }
 
 fn status_mut<'s>(sim: &'s mut Sim, d: DeployId) -> Option<&'s mut RolloutStatus> {
-    sim.store.deployments[d as usize].rollout.as_mut().map(|s| &mut s.status)
+    sim.store.deployments[d].rollout.as_mut().map(|s| &mut s.status)
 }
 
 /// `promote NAME [--full]`: releases the pause, or skips the current canary step; `--full`
@@ -104,8 +104,8 @@ fn status_mut<'s>(sim: &'s mut Sim, d: DeployId) -> Option<&'s mut RolloutStatus
 fn promote(sim: &mut Sim, target: &ObjectRef, full: bool) -> Result<(), ApiError> {
     let d = rollout_id(sim, target)?;
     let name = target.name.clone();
-    let hash = sim.store.deployments[d as usize].template_hash.clone();
-    let canary_steps = match sim.store.deployments[d as usize].rollout.as_ref().map(|s| &s.strategy) {
+    let hash = sim.store.deployments[d].template_hash.clone();
+    let canary_steps = match sim.store.deployments[d].rollout.as_ref().map(|s| &s.strategy) {
         Some(RolloutStrategy::Canary(c)) => Some(c.steps.len()),
         _ => None,
     };
@@ -171,10 +171,10 @@ fn retry(sim: &mut Sim, target: &ObjectRef) -> Result<(), ApiError> {
 
 /// The revision of the ReplicaSet running the current template (0 before it exists).
 fn current_revision(sim: &Sim, d: DeployId) -> i64 {
-    let dep = &sim.store.deployments[d as usize];
+    let dep = &sim.store.deployments[d];
     dep.replica_sets
         .iter()
-        .map(|&id| &sim.store.replica_sets[id as usize])
+        .map(|&id| &sim.store.replica_sets[id])
         .find(|rs| rs.template_hash == dep.template_hash)
         .map_or(0, |rs| rs.revision)
 }

@@ -241,19 +241,19 @@ fn expose(sim: &mut Sim, e: &ExposeSpec) -> Result<(), ApiError> {
     let (labels, selector) = match e.target.kind {
         Kind::Deployment => {
             let d = sim.store.find_deployment(ns, name).ok_or_else(not_found)?;
-            let dep = &sim.store.deployments[d as usize];
+            let dep = &sim.store.deployments[d];
             (dep.labels.clone(), map_selector(&dep.spec.selector)?)
         }
         Kind::ReplicaSet | Kind::ReplicationController => {
             let kind =
                 if e.target.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
             let rs = sim.store.find_rs(kind, ns, name).ok_or_else(not_found)?;
-            let r = &sim.store.replica_sets[rs as usize];
+            let r = &sim.store.replica_sets[rs];
             (r.labels.clone(), map_selector(&r.selector)?)
         }
         Kind::Pod => {
             let p = sim.store.find_pod(ns, name).ok_or_else(not_found)?;
-            let labels = sim.store.pods[p as usize].labels.clone();
+            let labels = sim.store.pods[p].labels.clone();
             (labels.clone(), labels)
         }
         Kind::Service => {

@@ -438,7 +438,7 @@ fn deployment(sim: &Sim, target: &ObjectRef) -> Result<DeployId, ApiError> {
 
 /// Replaces the Deployment's template; a different template starts a rollout.
 fn set_template(sim: &mut Sim, d: DeployId, template: PodTemplate) {
-    let mut spec = sim.store.deployments[d as usize].spec.clone();
+    let mut spec = sim.store.deployments[d].spec.clone();
     spec.template = std::sync::Arc::new(template);
     sim.update_deployment_spec(d, spec);
 }

@@ -56,14 +56,14 @@ pub(crate) fn scale(sim: &mut Sim, target: &ObjectRef, replicas: i32) -> Result<
     let rs_kind = match target.kind {
         Kind::Deployment => {
             let d = deployment(sim, target)?;
-            let mut spec = sim.store.deployments[d as usize].spec.clone();
+            let mut spec = sim.store.deployments[d].spec.clone();
             spec.replicas = replicas;
             sim.update_deployment_spec(d, spec);
             return Ok(());
         }
         Kind::StatefulSet => {
             let ss = sim.store.find_stateful_set(&target.namespace, &target.name).ok_or_else(|| not_found(target))?;
-            let mut spec = sim.store.stateful_sets[ss as usize].spec.clone();
+            let mut spec = sim.store.stateful_sets[ss].spec.clone();
             spec.replicas = replicas;
             return sim.update_stateful_set(ss, &spec);
         }
@@ -79,7 +79,7 @@ pub(crate) fn scale(sim: &mut Sim, target: &ObjectRef, replicas: i32) -> Result<
         _ => return Err(ApiError::kubectl(format!("cannot scale {}", target.kind.resource()))),
     };
     let rs = sim.store.find_rs(rs_kind, &target.namespace, &target.name).ok_or_else(|| not_found(target))?;
-    sim.store.replica_sets[rs as usize].replicas = replicas;
+    sim.store.replica_sets[rs].replicas = replicas;
     sim.enqueue_rs(rs);
     Ok(())
 }

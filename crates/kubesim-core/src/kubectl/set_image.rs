@@ -84,29 +84,29 @@ fn set_image(sim: &mut Sim, target: &ObjectRef, images: &[(String, String)]) -> 
     let mut template = match target.kind {
         Kind::DaemonSet => {
             let ds = sim.store.find_daemon_set(ns, name).ok_or_else(|| not_found(target))?;
-            (*sim.store.daemon_sets[ds as usize].spec.template).clone()
+            (*sim.store.daemon_sets[ds].spec.template).clone()
         }
         Kind::StatefulSet => {
             let ss = sim.store.find_stateful_set(ns, name).ok_or_else(|| not_found(target))?;
-            (*sim.store.stateful_sets[ss as usize].spec.template).clone()
+            (*sim.store.stateful_sets[ss].spec.template).clone()
         }
         Kind::Rollout => {
             let d = sim.store.find_rollout(ns, name).ok_or_else(|| not_found(target))?;
-            (*sim.store.deployments[d as usize].spec.template).clone()
+            (*sim.store.deployments[d].spec.template).clone()
         }
-        _ => (*sim.store.deployments[deployment(sim, target)? as usize].spec.template).clone(),
+        _ => (*sim.store.deployments[deployment(sim, target)?].spec.template).clone(),
     };
     set_images(&mut template, images)?;
     match target.kind {
         Kind::DaemonSet => {
             let ds = sim.store.find_daemon_set(ns, name).ok_or_else(|| not_found(target))?;
-            let mut spec = sim.store.daemon_sets[ds as usize].spec.clone();
+            let mut spec = sim.store.daemon_sets[ds].spec.clone();
             spec.template = Arc::new(template);
             sim.apply_daemon_set(ds, &spec)
         }
         Kind::StatefulSet => {
             let ss = sim.store.find_stateful_set(ns, name).ok_or_else(|| not_found(target))?;
-            let mut spec = sim.store.stateful_sets[ss as usize].spec.clone();
+            let mut spec = sim.store.stateful_sets[ss].spec.clone();
             spec.template = Arc::new(template);
             sim.update_stateful_set(ss, &spec)
         }

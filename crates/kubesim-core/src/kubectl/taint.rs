@@ -7,7 +7,6 @@ use super::grammar::{resource, Args};
 use super::nodes::{find_node, node_ref, one_node_only};
 use super::{err, misrouted, refused, Failure, KError, KubectlCommand};
 use crate::model::spec::{Kind, Taint, TaintEffect};
-use crate::model::store::NodeId;
 use crate::scenario::suggest::did_you_mean;
 use crate::scenario::validate;
 use crate::sim::{ApiError, Sim};
@@ -156,7 +155,7 @@ fn taint_node(
 ) -> Result<(), ApiError> {
     let n = find_node(sim, node)?;
     let result = edit_taints(&mut sim.store.nodes[n].taints, node, add, remove, overwrite);
-    sim.store.refresh_fit(n as NodeId);
+    sim.store.refresh_fit(n);
     result?;
     if !remove.is_empty() {
         sim.cluster_changed();

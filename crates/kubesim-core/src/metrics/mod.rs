@@ -76,7 +76,7 @@ impl Metrics {
     }
 
     pub fn pod_scheduled(&mut self, store: &Store, pod: PodId, now: SimTime) {
-        let created = store.pods[pod as usize].created;
+        let created = store.pods[pod].created;
         self.scheduling_latency_us.push(now.since(created).as_micros());
     }
 

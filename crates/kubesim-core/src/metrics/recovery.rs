@@ -38,13 +38,13 @@ impl RecoveryTracker {
 
     /// Which nodes are down changed: every Deployment is looked at again.
     pub fn nodes_down_changed(&mut self, store: &Store, tally: &PodTally, down: Vec<bool>, now: SimTime) {
-        self.down_nodes = (0..down.len()).filter(|&n| down[n]).map(|n| n as NodeId).collect();
+        self.down_nodes = (0..down.len()).filter(|&n| down[n]).map(NodeId::from_index).collect();
         self.down = down;
         if !self.open() {
             return;
         }
         self.short.clear();
-        for d in 0..store.deployments.len() as DeployId {
+        for d in store.deployments.ids() {
             if !self.whole(store, tally, d, now) {
                 self.short.insert(d);
             }
@@ -77,7 +77,7 @@ impl RecoveryTracker {
     /// 0, that is the tallied available pods less those on the (few) nodes down, instead of
     /// a walk over the Deployment's pods.
     fn whole(&self, store: &Store, tally: &PodTally, d: DeployId, now: SimTime) -> bool {
-        let dep = &store.deployments[d as usize];
+        let dep = &store.deployments[d];
         if dep.deleted {
             return true;
         }
@@ -86,10 +86,10 @@ impl RecoveryTracker {
         };
         let mut on_down_nodes = 0;
         for &n in &self.down_nodes {
-            for &p in &store.nodes[n as usize].pods {
-                let pod = &store.pods[p as usize];
+            for &p in &store.nodes[n].pods {
+                let pod = &store.pods[p];
                 let of_d = match pod.owner {
-                    Some(PodOwner::ReplicaSet(rs)) => store.replica_sets[rs as usize].owner == Some(d),
+                    Some(PodOwner::ReplicaSet(rs)) => store.replica_sets[rs].owner == Some(d),
                     _ => false,
                 };
                 on_down_nodes += i32::from(of_d && pod.is_active() && pod.is_ready());
@@ -101,15 +101,15 @@ impl RecoveryTracker {
     }
 
     fn whole_by_walking(&self, store: &Store, d: DeployId, now: SimTime) -> bool {
-        let dep = &store.deployments[d as usize];
+        let dep = &store.deployments[d];
         let available = dep
             .replica_sets
             .iter()
-            .flat_map(|&rs| store.replica_sets[rs as usize].pods.iter())
-            .map(|&p| &store.pods[p as usize])
+            .flat_map(|&rs| store.replica_sets[rs].pods.iter())
+            .map(|&p| &store.pods[p])
             .filter(|p| matches!(p.owner, Some(PodOwner::ReplicaSet(_))))
             .filter(|p| p.is_active() && p.is_available(dep.spec.min_ready_seconds, now))
-            .filter(|p| p.node.is_none_or(|n| !self.down.get(n as usize).copied().unwrap_or(false)))
+            .filter(|p| p.node.is_none_or(|n| !self.down.get(n.index()).copied().unwrap_or(false)))
             .count();
         available as i32 >= dep.spec.replicas
     }

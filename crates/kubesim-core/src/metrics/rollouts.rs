@@ -44,13 +44,13 @@ pub fn pod_counts(store: &Store, d: DeployId, now: SimTime) -> PodCounts {
 /// The counts, calling `on_ready` for every active Ready pod on the way (one pass serves
 /// both the counts and per-revision tallies).
 pub fn pod_counts_visiting(store: &Store, d: DeployId, now: SimTime, mut on_ready: impl FnMut(&Pod)) -> PodCounts {
-    let dep = &store.deployments[d as usize];
+    let dep = &store.deployments[d];
     let mut c = PodCounts::default();
     for &rs in &dep.replica_sets {
-        let r = &store.replica_sets[rs as usize];
+        let r = &store.replica_sets[rs];
         let current = r.template_hash == dep.template_hash;
         for &p in &r.pods {
-            let pod = &store.pods[p as usize];
+            let pod = &store.pods[p];
             if pod.is_gone() {
                 continue;
             }
@@ -88,9 +88,8 @@ impl RolloutTracker {
         if let Some(i) = self.current.remove(&d) {
             self.rollouts[i].superseded = true;
         }
-        let dep = &store.deployments[d as usize];
-        let revision_from =
-            dep.replica_sets.iter().map(|&r| store.replica_sets[r as usize].revision).max().unwrap_or(0);
+        let dep = &store.deployments[d];
+        let revision_from = dep.replica_sets.iter().map(|&r| store.replica_sets[r].revision).max().unwrap_or(0);
         let counts = pod_counts(store, d, now);
         self.rollouts.push(Rollout {
             kind: dep.kind(),
@@ -111,7 +110,7 @@ impl RolloutTracker {
     /// tally (kept pod by pod), not from a walk over the Deployment's pods.
     pub fn observe(&mut self, store: &Store, tally: &PodTally, d: DeployId, now: SimTime) {
         let Some(&i) = self.current.get(&d) else { return };
-        let dep = &store.deployments[d as usize];
+        let dep = &store.deployments[d];
         let c = match tally.deployment_counts(store, d) {
             Some(tallied) => {
                 debug_assert_eq!(tallied, pod_counts(store, d, now), "tallied rollout counts drifted");

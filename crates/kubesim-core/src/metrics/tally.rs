@@ -61,9 +61,9 @@ fn grow<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
 impl PodTally {
     /// A pod was created, changed or deleted: its counts follow.
     pub fn pod_changed(&mut self, store: &Store, pod: PodId) {
-        let p = &store.pods[pod as usize];
+        let p = &store.pods[pod];
         let new = contribution(p);
-        let old = std::mem::replace(grow(&mut self.bits, pod as usize), new);
+        let old = std::mem::replace(grow(&mut self.bits, pod.index()), new);
         if new == old {
             return;
         }
@@ -71,12 +71,12 @@ impl PodTally {
         self.pending = self.pending.saturating_add_signed(flipped(PENDING));
         self.running = self.running.saturating_add_signed(flipped(RUNNING));
         if let Some(PodOwner::ReplicaSet(rs)) = p.owner {
-            let c = grow(&mut self.by_replica_set, rs as usize);
+            let c = grow(&mut self.by_replica_set, rs.index());
             c.existing += flipped(EXISTING);
             c.active += flipped(ACTIVE);
             c.ready += flipped(READY);
-            if let (Some(d), ready @ (-1 | 1)) = (store.replica_sets[rs as usize].owner, flipped(READY)) {
-                let by_revision = grow(&mut self.ready_by_revision, d as usize);
+            if let (Some(d), ready @ (-1 | 1)) = (store.replica_sets[rs].owner, flipped(READY)) {
+                let by_revision = grow(&mut self.ready_by_revision, d.index());
                 let n = by_revision.entry(p.revision).or_insert(0);
                 *n = n.saturating_add_signed(ready);
                 if *n == 0 {
@@ -87,13 +87,13 @@ impl PodTally {
     }
 
     fn replica_set(&self, rs: RsId) -> RsCounts {
-        self.by_replica_set.get(rs as usize).copied().unwrap_or_default()
+        self.by_replica_set.get(rs.index()).copied().unwrap_or_default()
     }
 
     /// A Deployment's counts from its ReplicaSets' tallies; `None` when its minReadySeconds
     /// makes availability depend on the clock (the caller recounts).
     pub fn deployment_counts(&self, store: &Store, d: DeployId) -> Option<PodCounts> {
-        let dep = &store.deployments[d as usize];
+        let dep = &store.deployments[d];
         if dep.spec.min_ready_seconds > 0 {
             return None;
         }
@@ -103,7 +103,7 @@ impl PodTally {
             c.existing += r.existing;
             c.active += r.active;
             c.ready += r.ready;
-            if store.replica_sets[rs as usize].template_hash == dep.template_hash {
+            if store.replica_sets[rs].template_hash == dep.template_hash {
                 c.updated += r.active;
             }
         }
@@ -113,7 +113,7 @@ impl PodTally {
 
     /// Active Ready pods of Deployment `d` by pod revision.
     pub fn ready_by_revision(&self, d: DeployId) -> BTreeMap<i64, u32> {
-        self.ready_by_revision.get(d as usize).cloned().unwrap_or_default()
+        self.ready_by_revision.get(d.index()).cloned().unwrap_or_default()
     }
 
     /// Compares the tally with a recount of every pod (debug builds, at each sample).
@@ -131,7 +131,7 @@ impl PodTally {
                 (pending, running)
             ));
         }
-        for d in 0..store.deployments.len() as DeployId {
+        for d in store.deployments.ids() {
             let Some(tallied) = self.deployment_counts(store, d) else { continue };
             let mut by_revision = BTreeMap::new();
             let recounted = super::rollouts::pod_counts_visiting(store, d, now, |pod| {
@@ -140,7 +140,7 @@ impl PodTally {
             if tallied != recounted || self.ready_by_revision(d) != by_revision {
                 return Err(format!(
                     "deployment {}: tallied {tallied:?} {:?}, recounted {recounted:?} {by_revision:?}",
-                    store.deployments[d as usize].name,
+                    store.deployments[d].name,
                     self.ready_by_revision(d)
                 ));
             }

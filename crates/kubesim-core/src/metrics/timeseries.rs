@@ -106,7 +106,7 @@ impl TimeSeries {
             let (kind, ns, name) = &self.deployments[i];
             let mut revisions: BTreeMap<i64, u32> = BTreeMap::new();
             let current = self.found[i].filter(|&d| {
-                let row = &store.deployments[d as usize];
+                let row = &store.deployments[d];
                 !row.deleted && row.rollout.is_some() == (*kind == Kind::Rollout)
             });
             let lookup = || match kind {
@@ -127,7 +127,7 @@ impl TimeSeries {
                             pod_counts_visiting(store, d, now, |pod| *revisions.entry(pod.revision).or_insert(0) += 1)
                         }
                     };
-                    let desired = store.deployments[d as usize].spec.replicas;
+                    let desired = store.deployments[d].spec.replicas;
                     row.extend([desired, c.ready, c.available, c.updated].map(|v| Some(f64::from(v))));
                 }
                 None => row.extend([None; 4]),
@@ -145,7 +145,7 @@ impl TimeSeries {
             ]);
         }
         for (ns, name) in &self.hpas {
-            match store.find_hpa(ns, name).map(|h| &store.hpas[h as usize]) {
+            match store.find_hpa(ns, name).map(|h| &store.hpas[h]) {
                 Some(h) => {
                     let cpu = h.spec.metrics.iter().position(|m| {
                         matches!(

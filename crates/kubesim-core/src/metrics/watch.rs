@@ -14,7 +14,7 @@ pub fn snapshot(store: &Store, now: SimTime) -> String {
         .enumerate()
         .filter(|(_, d)| !d.deleted)
         .map(|(i, d)| {
-            let c = super::rollouts::pod_counts(store, i as crate::model::store::DeployId, now);
+            let c = super::rollouts::pod_counts(store, crate::model::store::DeployId::from_index(i), now);
             vec![
                 match d.kind() {
                     crate::model::spec::Kind::Rollout => format!("rollout.argoproj.io/{}", d.name),
@@ -41,7 +41,7 @@ pub fn snapshot(store: &Store, now: SimTime) -> String {
                 status(p).to_string(),
                 p.restarts().to_string(),
                 human_duration(now.since(p.created)),
-                p.node.map_or_else(|| "<none>".to_string(), |n| store.nodes[n as usize].name.clone()),
+                p.node.map_or_else(|| "<none>".to_string(), |n| store.nodes[n].name.clone()),
             ]
         })
         .collect();

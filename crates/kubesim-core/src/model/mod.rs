@@ -2,6 +2,7 @@
 
 pub mod api_error;
 pub mod events;
+pub mod ids;
 pub mod spec;
 pub mod status;
 pub mod store;

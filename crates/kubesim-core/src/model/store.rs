@@ -11,14 +11,7 @@ use crate::engine::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-pub type NodeId = u32;
-pub type PodId = u32;
-pub type RsId = u32;
-pub type DeployId = u32;
-pub type JobId = u32;
-pub type DaemonSetId = u32;
-pub type StatefulSetId = u32;
-pub type HpaId = u32;
+pub use super::ids::{DaemonSetId, DeployId, HpaId, JobId, NodeId, PodId, RsId, StatefulSetId};
 
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -579,8 +572,8 @@ impl Store {
 
     /// Removes a Deployment or Rollout from its index (its row stays for the record).
     pub fn remove_deployment(&mut self, id: DeployId) {
-        self.deployments[id as usize].deleted = true;
-        self.deployments.forget_name(id as usize);
+        self.deployments[id].deleted = true;
+        self.deployments.forget_name(id);
     }
 
     pub fn find_job(&self, namespace: &str, name: &str) -> Option<JobId> {
@@ -593,8 +586,8 @@ impl Store {
 
     /// Removes a Job from its index (its row stays for the record).
     pub fn remove_job(&mut self, id: JobId) {
-        self.jobs[id as usize].deleted = true;
-        self.jobs.forget_name(id as usize);
+        self.jobs[id].deleted = true;
+        self.jobs.forget_name(id);
     }
 
     pub fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<DaemonSetId> {
@@ -607,8 +600,8 @@ impl Store {
 
     /// Removes a DaemonSet from its index (its row stays for the record).
     pub fn remove_daemon_set(&mut self, id: DaemonSetId) {
-        self.daemon_sets[id as usize].deleted = true;
-        self.daemon_sets.forget_name(id as usize);
+        self.daemon_sets[id].deleted = true;
+        self.daemon_sets.forget_name(id);
     }
 
     pub fn find_stateful_set(&self, namespace: &str, name: &str) -> Option<StatefulSetId> {
@@ -621,8 +614,8 @@ impl Store {
 
     /// Removes a StatefulSet from its index (its row stays for the record).
     pub fn remove_stateful_set(&mut self, id: StatefulSetId) {
-        self.stateful_sets[id as usize].deleted = true;
-        self.stateful_sets.forget_name(id as usize);
+        self.stateful_sets[id].deleted = true;
+        self.stateful_sets.forget_name(id);
     }
 
     pub fn find_hpa(&self, namespace: &str, name: &str) -> Option<HpaId> {
@@ -635,8 +628,8 @@ impl Store {
 
     /// Removes an HPA from its index (its row stays for the record).
     pub fn remove_hpa(&mut self, id: HpaId) {
-        self.hpas[id as usize].deleted = true;
-        self.hpas.forget_name(id as usize);
+        self.hpas[id].deleted = true;
+        self.hpas.forget_name(id);
     }
 
     pub fn find_rs(&self, kind: RsKind, namespace: &str, name: &str) -> Option<RsId> {
@@ -652,7 +645,7 @@ impl Store {
     }
 
     pub fn add_node(&mut self, mut node: Node) -> NodeId {
-        node.id = self.nodes.len() as NodeId;
+        node.id = NodeId::from_index(self.nodes.len());
         self.node_fit.push(NodeFit::of(&node));
         let id = self.nodes.add(node);
         self.node_labels_version += 1;
@@ -660,13 +653,13 @@ impl Store {
     }
 
     pub fn add_pod(&mut self, pod: Pod) -> PodId {
-        let id = self.pods.len() as PodId;
+        let id = PodId::from_index(self.pods.len());
         match pod.owner {
             Some(PodOwner::ReplicaSet(rs)) => {
-                self.replica_sets[rs as usize].pods.insert(id);
+                self.replica_sets[rs].pods.insert(id);
             }
             Some(PodOwner::Job(job)) => {
-                self.jobs[job as usize].pods.insert(id);
+                self.jobs[job].pods.insert(id);
             }
             // Their glue records the pod with its node or ordinal.
             Some(PodOwner::DaemonSet(_) | PodOwner::StatefulSet(_)) | None => {}
@@ -675,9 +668,9 @@ impl Store {
     }
 
     pub fn add_replica_set(&mut self, rs: ReplicaSet) -> RsId {
-        let id = self.replica_sets.len() as RsId;
+        let id = RsId::from_index(self.replica_sets.len());
         if let Some(d) = rs.owner {
-            self.deployments[d as usize].replica_sets.insert(id);
+            self.deployments[d].replica_sets.insert(id);
         }
         self.replica_sets.add(rs)
     }
@@ -688,26 +681,26 @@ impl Store {
 
     /// Removes a ReplicaSet from its indexes (its row stays for the record).
     pub fn remove_replica_set(&mut self, id: RsId) {
-        let rs = &mut self.replica_sets[id as usize];
+        let rs = &mut self.replica_sets[id];
         rs.deleted = true;
         if let Some(d) = rs.owner {
-            self.deployments[d as usize].replica_sets.remove(&id);
+            self.deployments[d].replica_sets.remove(&id);
         }
-        self.replica_sets.forget_name(id as usize);
+        self.replica_sets.forget_name(id);
     }
 
     /// Binds a pod to a node and charges its requests there.
     pub fn bind(&mut self, pod: PodId, node: NodeId, now: SimTime) {
-        let requests = self.pods[pod as usize].spec.requests();
-        let nonzero = NonZero::of(&self.pods[pod as usize].spec);
-        let p = &mut self.pods[pod as usize];
+        let requests = self.pods[pod].spec.requests();
+        let nonzero = NonZero::of(&self.pods[pod].spec);
+        let p = &mut self.pods[pod];
         p.node = Some(node);
         p.scheduled = Some(now);
-        let n = &mut self.nodes[node as usize];
+        let n = &mut self.nodes[node];
         n.pods.insert(pod);
         add_resources(&mut n.requested, &requests, 1);
         n.requested_nonzero.add(nonzero, 1);
-        for port in self.pods[pod as usize].spec.containers.iter().flat_map(|c| c.host_ports.iter()) {
+        for port in self.pods[pod].spec.containers.iter().flat_map(|c| c.host_ports.iter()) {
             *n.host_ports.entry(*port).or_insert(0) += 1;
         }
         self.refresh_fit(node);
@@ -716,7 +709,7 @@ impl Store {
 
     /// The pod is gone from the API: frees its node and forgets its name.
     pub fn remove_pod(&mut self, pod: PodId, now: SimTime) {
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods[pod];
         if p.deleted.is_some() {
             return;
         }
@@ -725,16 +718,16 @@ impl Store {
         let (node, owner) = (p.node, p.owner);
         let requests = p.spec.requests();
         let nonzero = NonZero::of(&p.spec);
-        self.pods.forget_name(pod as usize);
+        self.pods.forget_name(pod);
         if node.is_some() {
             self.index_bound(pod, false);
         }
         if let Some(n) = node {
-            let node = &mut self.nodes[n as usize];
+            let node = &mut self.nodes[n];
             if node.pods.remove(&pod) {
                 add_resources(&mut node.requested, &requests, -1);
                 node.requested_nonzero.add(nonzero, -1);
-                for port in self.pods[pod as usize].spec.containers.iter().flat_map(|c| c.host_ports.iter()) {
+                for port in self.pods[pod].spec.containers.iter().flat_map(|c| c.host_ports.iter()) {
                     if let Some(count) = node.host_ports.get_mut(port) {
                         *count = count.saturating_sub(1);
                     }
@@ -744,13 +737,13 @@ impl Store {
         }
         match owner {
             Some(PodOwner::ReplicaSet(rs)) => {
-                self.replica_sets[rs as usize].pods.remove(&pod);
+                self.replica_sets[rs].pods.remove(&pod);
             }
             Some(PodOwner::DaemonSet(ds)) => {
-                self.daemon_sets[ds as usize].pods.remove(&pod);
+                self.daemon_sets[ds].pods.remove(&pod);
             }
             Some(PodOwner::StatefulSet(ss)) => {
-                self.stateful_sets[ss as usize].pods.retain(|_, p| *p != pod);
+                self.stateful_sets[ss].pods.retain(|_, p| *p != pod);
             }
             // A Job keeps its gone pods: they were counted (see `Job::pods`).
             Some(PodOwner::Job(_)) | None => {}
@@ -762,12 +755,12 @@ impl Store {
     /// indexes forget it, as the scheduler's informer filters terminal pods out. Its later
     /// removal (`remove_pod`) finds it released and frees nothing twice.
     pub fn release_finished(&mut self, pod: PodId) {
-        let p = &self.pods[pod as usize];
+        let p = &self.pods[pod];
         let Some(node) = p.node else { return };
         let requests = p.spec.requests();
         let nonzero = NonZero::of(&p.spec);
         let ports: Vec<u16> = p.spec.containers.iter().flat_map(|c| c.host_ports.iter().copied()).collect();
-        let n = &mut self.nodes[node as usize];
+        let n = &mut self.nodes[node];
         if !n.pods.remove(&pod) {
             return;
         }
@@ -786,14 +779,14 @@ impl Store {
     /// schedulability changed. Every write to those fields is followed by this call; debug
     /// builds check the rows the scheduler reads against their nodes.
     pub fn refresh_fit(&mut self, node: NodeId) {
-        if let (Some(row), Some(n)) = (self.node_fit.get_mut(node as usize), self.nodes.get(node as usize)) {
+        if let (Some(row), Some(n)) = (self.node_fit.get_mut(node.index()), self.nodes.get(node.index())) {
             *row = NodeFit { generation: row.generation + 1, ..NodeFit::of(n) };
         }
     }
 
     /// Adds a bound pod to (or removes it from) the label and affinity indexes.
     fn index_bound(&mut self, pod: PodId, add: bool) {
-        let p = &self.pods[pod as usize];
+        let p = &self.pods[pod];
         for (k, v) in &p.labels {
             let key = (p.namespace.clone(), k.clone(), v.clone());
             if add {
@@ -838,7 +831,7 @@ impl Store {
             sets.sort_by_key(|s| s.len());
             // The posting lists are per namespace already; only the expressions need the labels.
             let check = |p: PodId| {
-                let pod = &self.pods[p as usize];
+                let pod = &self.pods[p];
                 pod.terminating.is_none() && (selector.match_expressions.is_empty() || selector.matches(&pod.labels))
             };
             match sets.split_first() {
@@ -849,7 +842,7 @@ impl Store {
                     self.nodes
                         .iter()
                         .flat_map(|n| n.pods.iter().copied())
-                        .filter(|&p| self.pods[p as usize].namespace == *ns && check(p)),
+                        .filter(|&p| self.pods[p].namespace == *ns && check(p)),
                 ),
             }
         }
@@ -872,22 +865,22 @@ impl Store {
         use super::spec::Kind;
         Some(match pod.owner? {
             PodOwner::Job(j) => {
-                let j = &self.jobs[j as usize];
+                let j = &self.jobs[j];
                 (Kind::Job, &j.namespace, &j.name)
             }
             PodOwner::DaemonSet(ds) => {
-                let ds = &self.daemon_sets[ds as usize];
+                let ds = &self.daemon_sets[ds];
                 (Kind::DaemonSet, &ds.namespace, &ds.name)
             }
             PodOwner::StatefulSet(ss) => {
-                let ss = &self.stateful_sets[ss as usize];
+                let ss = &self.stateful_sets[ss];
                 (Kind::StatefulSet, &ss.namespace, &ss.name)
             }
             PodOwner::ReplicaSet(rs) => {
-                let rs = &self.replica_sets[rs as usize];
+                let rs = &self.replica_sets[rs];
                 match rs.owner {
                     Some(d) => {
-                        let d = &self.deployments[d as usize];
+                        let d = &self.deployments[d];
                         (d.kind(), &d.namespace, &d.name)
                     }
                     None => {
@@ -971,7 +964,7 @@ mod tests {
 
     fn node(name: &str) -> Node {
         Node {
-            id: 0,
+            id: NodeId(0),
             name: name.into(),
             labels: BTreeMap::from([("kubernetes.io/hostname".to_string(), name.to_string())]),
             taints: vec![],
@@ -1045,11 +1038,11 @@ mod tests {
         let n = store.add_node(node("worker-1"));
         let a = store.add_pod(pod("a", 500, "web"));
         let b = store.add_pod(pod("b", 1500, "web"));
-        let fit_before = store.node_fit[n as usize];
+        let fit_before = store.node_fit[n.index()];
         store.bind(a, n, SimTime::ZERO);
         store.bind(b, n, SimTime::ZERO);
-        let fit = store.node_fit[n as usize];
-        assert_eq!(store.nodes[n as usize].requested.cpu_millis, 2000);
+        let fit = store.node_fit[n.index()];
+        assert_eq!(store.nodes[n].requested.cpu_millis, 2000);
         assert_eq!(fit.free_cpu_millis, 2000, "the packed row follows the binds");
         assert_eq!(fit.free_pods, fit_before.free_pods - 2);
         assert_ne!(fit.generation, fit_before.generation, "a remembered score is stale now");
@@ -1057,15 +1050,15 @@ mod tests {
         assert_eq!(store.bound_pods_matching(&namespaces, &selector("web")), vec![a, b]);
 
         store.remove_pod(a, SimTime(1));
-        assert_eq!(store.nodes[n as usize].requested.cpu_millis, 1500, "a's requests are freed");
-        assert_eq!(store.node_fit[n as usize].free_cpu_millis, 2500);
+        assert_eq!(store.nodes[n].requested.cpu_millis, 1500, "a's requests are freed");
+        assert_eq!(store.node_fit[n.index()].free_cpu_millis, 2500);
         assert_eq!(store.bound_pods_matching(&namespaces, &selector("web")), vec![b]);
         assert_eq!(store.find_pod("default", "a"), None, "a gone pod is not found by name");
         assert_eq!(store.find_pod("default", "b"), Some(b));
-        assert!(store.pods[a as usize].deleted.is_some(), "its row stays for the record");
+        assert!(store.pods[a].deleted.is_some(), "its row stays for the record");
 
         store.remove_pod(a, SimTime(2));
-        assert_eq!(store.nodes[n as usize].requested.cpu_millis, 1500, "removing twice frees nothing more");
+        assert_eq!(store.nodes[n].requested.cpu_millis, 1500, "removing twice frees nothing more");
     }
 
     #[test]
@@ -1078,7 +1071,7 @@ mod tests {
             (store.find_node("a"), store.find_node("b"), store.find_node("c")),
             (Some(first), Some(second), None)
         );
-        assert_eq!(store.nodes[second as usize].id, second);
+        assert_eq!(store.nodes[second].id, second);
         assert_eq!(store.node_labels_version, version + 2, "topology caches see every new node");
     }
 }

@@ -4,7 +4,7 @@
 //! type, so adding, finding and removing an object are written once.
 
 use std::collections::BTreeMap;
-use std::ops::{Deref, DerefMut};
+use std::ops::{Deref, DerefMut, Index, IndexMut};
 
 /// A row of a table: the name it is found by (usually namespace and name).
 pub trait Row {
@@ -12,16 +12,10 @@ pub trait Row {
     fn key(&self) -> Self::Key;
 }
 
-/// An id of a table's rows.
+/// An id of a table's rows (the store's are in `model::ids`).
 pub trait RowId: Copy {
     fn from_index(i: usize) -> Self;
-}
-
-impl RowId for u32 {
-    fn from_index(i: usize) -> Self {
-        // The caps on objects (README, Limits) keep every table far below 2^32 rows.
-        i as u32
-    }
+    fn index(self) -> usize;
 }
 
 /// Rows by id, and the live ones by name.
@@ -47,6 +41,11 @@ impl<I: RowId, T: Row> Table<I, T> {
         id
     }
 
+    /// The ids of all rows, the deleted ones included, in order.
+    pub fn ids(&self) -> impl Iterator<Item = I> {
+        (0..self.rows.len()).map(I::from_index)
+    }
+
     /// The live object named `key`.
     pub fn find(&self, key: &T::Key) -> Option<I> {
         self.by_name.get(key).copied()
@@ -54,8 +53,8 @@ impl<I: RowId, T: Row> Table<I, T> {
 
     /// Forgets the name of the object at `row` (it is gone from the API); the row stays,
     /// for the record, and the caller marks it deleted.
-    pub fn forget_name(&mut self, row: usize) {
-        let key = self.rows[row].key();
+    pub fn forget_name(&mut self, id: I) {
+        let key = self.rows[id.index()].key();
         self.by_name.remove(&key);
     }
 }
@@ -74,6 +73,22 @@ impl<I, T: Row> DerefMut for Table<I, T> {
     }
 }
 
+/// The row of an id: `store.pods[pod]`.
+impl<I: RowId, T: Row> Index<I> for Table<I, T> {
+    type Output = T;
+    #[inline]
+    fn index(&self, id: I) -> &T {
+        &self.rows[id.index()]
+    }
+}
+
+impl<I: RowId, T: Row> IndexMut<I> for Table<I, T> {
+    #[inline]
+    fn index_mut(&mut self, id: I) -> &mut T {
+        &mut self.rows[id.index()]
+    }
+}
+
 impl<'a, I, T: Row> IntoIterator for &'a Table<I, T> {
     type Item = &'a T;
     type IntoIter = std::slice::Iter<'a, T>;
@@ -85,6 +100,7 @@ impl<'a, I, T: Row> IntoIterator for &'a Table<I, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ids::PodId;
 
     #[derive(Debug, PartialEq)]
     struct Thing {
@@ -106,19 +122,19 @@ mod tests {
 
     #[test]
     fn objects_are_found_by_name_until_they_are_gone_and_ids_are_never_reused() {
-        let mut table: Table<u32, Thing> = Table::default();
+        let mut table: Table<PodId, Thing> = Table::default();
         let web = table.add(thing("default", "web"));
         let other = table.add(thing("prod", "web"));
-        assert_eq!((web, other), (0, 1));
+        assert_eq!((web, other), (PodId(0), PodId(1)));
         assert_eq!(table.find(&("default", "web")), Some(web));
         assert_eq!(table.find(&("prod", "web")), Some(other));
-        table.forget_name(web as usize);
-        table[web as usize].deleted = true;
+        table.forget_name(web);
+        table[web].deleted = true;
         assert_eq!(table.find(&("default", "web")), None);
         assert_eq!(table.len(), 2, "the deleted object keeps its row");
         let again = table.add(thing("default", "web"));
-        assert_eq!(again, 2, "a new object of the same name gets a new id");
+        assert_eq!(again, PodId(2), "a new object of the same name gets a new id");
         assert_eq!(table.find(&("default", "web")), Some(again));
-        assert!(table[web as usize].deleted && !table[again as usize].deleted);
+        assert!(table[web].deleted && !table[again].deleted);
     }
 }

@@ -211,7 +211,7 @@ fn data(outcome: &Outcome) -> (Value, Cut) {
             }
             "NodeReady" => {
                 if let (Some(from), Some(n)) = (since.remove(node), store.find_node(node)) {
-                    spans.push((n as usize, from, ms(e.time)));
+                    spans.push((n.index(), from, ms(e.time)));
                 }
             }
             _ => {}
@@ -219,7 +219,7 @@ fn data(outcome: &Outcome) -> (Value, Cut) {
     }
     for (node, from) in since {
         if let Some(n) = store.find_node(node) {
-            spans.push((n as usize, from, end));
+            spans.push((n.index(), from, end));
         }
     }
     // The timeline's nodes: all of them, or those `caps::pick_nodes` chose, renumbered in
@@ -228,7 +228,7 @@ fn data(outcome: &Outcome) -> (Value, Cut) {
     let mut per_node = vec![0usize; n_nodes];
     let mut failed = vec![false; n_nodes];
     for p in &store.pods {
-        if let Some(count) = p.node.and_then(|n| per_node.get_mut(n as usize)) {
+        if let Some(count) = p.node.and_then(|n| per_node.get_mut(n.index())) {
             *count += 1;
         }
     }
@@ -260,7 +260,7 @@ fn data(outcome: &Outcome) -> (Value, Cut) {
         .pods
         .iter()
         .filter_map(|p| {
-            let (node, left) = lane.get_mut(p.node? as usize)?.as_mut()?;
+            let (node, left) = lane.get_mut(p.node?.index())?.as_mut()?;
             *left = left.checked_sub(1)?;
             let from = ms(p.scheduled.unwrap_or(p.created));
             let to = p.deleted.map_or(end, ms);

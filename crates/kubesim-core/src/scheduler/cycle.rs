@@ -138,7 +138,7 @@ impl<'a> PodContext<'a> {
         image_size: &dyn Fn(&str) -> i64,
         now: SimTime,
     ) -> Self {
-        let p = &store.pods[pod as usize];
+        let p = &store.pods[pod];
         let spec: &PodSpec = &p.spec;
         let mut ctx = PodContext::new(spec);
         ctx.id = Some(pod);
@@ -313,9 +313,9 @@ fn spread_counts(
     });
     if !c.selector.is_empty() {
         for &pod in matching.get(store, ctx.namespace, &c.selector) {
-            let Some(n) = store.pods[pod as usize].node else { continue };
+            let Some(n) = store.pods[pod].node else { continue };
             let v = index.value_of(n);
-            if v != MISSING && eligible.as_ref().is_none_or(|e| e[n as usize]) {
+            if v != MISSING && eligible.as_ref().is_none_or(|e| e[n.index()]) {
                 counts[v as usize] += 1;
             }
         }
@@ -325,7 +325,7 @@ fn spread_counts(
 }
 
 fn pair(store: &Store, node: NodeId, key: &str) -> Option<(String, String)> {
-    store.nodes[node as usize].labels.get(key).map(|v| (key.to_string(), v.clone()))
+    store.nodes[node].labels.get(key).map(|v| (key.to_string(), v.clone()))
 }
 
 /// The inter-pod affinity counts (PreFilter and PreScore of InterPodAffinity).
@@ -337,7 +337,7 @@ fn affinity_counts(store: &Store, ctx: &PodContext<'_>) -> AffinityCounts {
             if Some(pod) == ctx.id {
                 continue;
             }
-            if let Some(n) = store.pods[pod as usize].node {
+            if let Some(n) = store.pods[pod].node {
                 if let Some(p) = pair(store, n, &term.topology_key) {
                     *map.entry(p).or_insert(0) += weight;
                 }
@@ -358,7 +358,7 @@ fn affinity_counts(store: &Store, ctx: &PodContext<'_>) -> AffinityCounts {
     }
     // Existing pods' terms about the incoming pod.
     for &other in &store.bound_with_affinity {
-        let o = &store.pods[other as usize];
+        let o = &store.pods[other];
         if o.terminating.is_some() || Some(other) == ctx.id {
             continue;
         }

@@ -90,9 +90,9 @@ pub fn scores(
     total.clear();
     spread.clear();
     for &id in feasible {
-        let row = &fit[id as usize];
+        let row = &fit[id.index()];
         any_prefer_no_schedule |= row.prefer_no_schedule;
-        let cached = &mut cache[id as usize];
+        let cached = &mut cache[id.index()];
         let score = if cached.shape == shape && cached.generation == row.generation {
             cached.score
         } else {
@@ -118,8 +118,8 @@ pub fn scores(
         everywhere = 0;
         taint.clear();
         taint.extend(feasible.iter().map(|&id| {
-            if fit[id as usize].prefer_no_schedule {
-                TaintTolerationScore.score(pod, &nodes[id as usize])
+            if fit[id.index()].prefer_no_schedule {
+                TaintTolerationScore.score(pod, &nodes[id.index()])
             } else {
                 0
             }

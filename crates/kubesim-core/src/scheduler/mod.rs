@@ -180,13 +180,13 @@ impl Profile {
                     debug_assert!(fit[i].is_current(&nodes[i]), "node {i}'s row is current");
                     let cleared = fused::fits(&fit[i], want);
                     if cleared && rest.is_empty() {
-                        out.feasible.push(i as NodeId);
+                        out.feasible.push(NodeId::from_index(i));
                         continue;
                     }
                     let chain = if cleared { &rest } else { &active };
                     match chain.iter().try_for_each(|f| f.filter(pod, &nodes[i])) {
-                        Ok(()) => out.feasible.push(i as NodeId),
-                        Err(unfit) => plugins::record_failure(&mut out.failures, i as NodeId, unfit),
+                        Ok(()) => out.feasible.push(NodeId::from_index(i)),
+                        Err(unfit) => plugins::record_failure(&mut out.failures, NodeId::from_index(i), unfit),
                     }
                 }
                 processed += end - index;
@@ -195,7 +195,7 @@ impl Profile {
         } else {
             // Each node as the pod sees it with the nominated pods' requests.
             while processed < all && out.feasible.len() < wanted {
-                let id = index as NodeId;
+                let id = NodeId::from_index(index);
                 let node = nominations.view(&nodes[index], id, pod.id, pod.spec.priority);
                 match active.iter().try_for_each(|f| f.filter(pod, &node)) {
                     Ok(()) => out.feasible.push(id),

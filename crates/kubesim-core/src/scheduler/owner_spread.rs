@@ -33,8 +33,8 @@ impl OwnerSpread {
                 .or_insert_with(|| {
                     let index = topology.get(key);
                     let mut counts = vec![0i64; index.values.len()];
-                    for &p in &store.replica_sets[rs as usize].pods {
-                        let pod = &store.pods[p as usize];
+                    for &p in &store.replica_sets[rs].pods {
+                        let pod = &store.pods[p];
                         if let (Some(n), true) = (pod.node, pod.is_active()) {
                             let v = index.value_of(n);
                             if v != MISSING {

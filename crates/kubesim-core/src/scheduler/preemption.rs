@@ -30,7 +30,7 @@ pub enum Outcome {
 fn without(store: &Store, node: &Node, pods: &[PodId]) -> Node {
     let mut n = node.clone();
     for &p in pods {
-        let pod = &store.pods[p as usize];
+        let pod = &store.pods[p];
         if n.pods.remove(&p) {
             add_resources(&mut n.requested, &pod.spec.requests(), -1);
             for port in pod.spec.containers.iter().flat_map(|c| c.host_ports.iter()) {
@@ -44,7 +44,7 @@ fn without(store: &Store, node: &Node, pods: &[PodId]) -> Node {
 }
 
 fn with(store: &Store, node: &mut Node, pod: PodId) {
-    let p = &store.pods[pod as usize];
+    let p = &store.pods[pod];
     node.pods.insert(pod);
     add_resources(&mut node.requested, &p.spec.requests(), 1);
     for port in p.spec.containers.iter().flat_map(|c| c.host_ports.iter()) {
@@ -55,7 +55,7 @@ fn with(store: &Store, node: &mut Node, pod: PodId) {
 /// MoreImportantPod: higher priority first, then the one that started earlier.
 fn importance_order(store: &Store, victims: &mut [PodId]) {
     victims.sort_by(|&a, &b| {
-        let (pa, pb) = (&store.pods[a as usize], &store.pods[b as usize]);
+        let (pa, pb) = (&store.pods[a], &store.pods[b]);
         pb.spec.priority.cmp(&pa.spec.priority).then(pa.started.cmp(&pb.started)).then(a.cmp(&b))
     });
 }
@@ -71,13 +71,13 @@ fn select_victims(
 ) -> Option<Candidate> {
     // The node as this pod sees it: with what pods nominated there (of equal or higher
     // priority) will take (RunFilterPluginsWithNominatedPods).
-    let node = &*nominations.view(&store.nodes[id as usize], id, pod.id, pod.spec.priority);
+    let node = &*nominations.view(&store.nodes[id], id, pod.id, pod.spec.priority);
     let mut potential: Vec<PodId> = node
         .pods
         .iter()
         .copied()
         .filter(|&p| {
-            let v = &store.pods[p as usize];
+            let v = &store.pods[p];
             v.terminating.is_none() && v.spec.priority < pod.spec.priority
         })
         .collect();
@@ -113,7 +113,7 @@ fn split_by_pdb(store: &Store, pods: &[PodId]) -> (Vec<PodId>, Vec<PodId>) {
         .collect();
     let (mut violating, mut fine) = (Vec::new(), Vec::new());
     for &p in pods {
-        let pod = &store.pods[p as usize];
+        let pod = &store.pods[p];
         let mut violates = false;
         for (i, pdb) in store.pdbs.iter().enumerate() {
             if pdb.namespace == pod.namespace && pdb.selector.matches(&pod.labels) {
@@ -135,14 +135,14 @@ fn split_by_pdb(store: &Store, pods: &[PodId]) -> (Vec<PodId>, Vec<PodId>) {
 /// most important victims, and finally the first node.
 fn pick(store: &Store, candidates: Vec<Candidate>) -> Option<Candidate> {
     let key = |c: &Candidate| {
-        let prio = |p: &PodId| i64::from(store.pods[*p as usize].spec.priority);
+        let prio = |p: &PodId| i64::from(store.pods[*p].spec.priority);
         let highest = c.victims.first().map(prio).unwrap_or(i64::MIN);
         let sum: i64 = c.victims.iter().map(|p| prio(p) + i64::from(i32::MAX) + 1).sum();
         let earliest_top = c
             .victims
             .iter()
             .filter(|p| prio(p) == highest)
-            .filter_map(|p| store.pods[*p as usize].started)
+            .filter_map(|p| store.pods[*p].started)
             .min()
             .map_or(0, |t| t.as_micros());
         (c.pdb_violations, highest, sum, c.victims.len(), std::cmp::Reverse(earliest_top), c.node)
@@ -161,9 +161,9 @@ pub fn preempt(
     if pod.spec.preemption_policy == PreemptionPolicy::Never {
         return Outcome::Failed("preemption: not eligible due to preemptionPolicy=Never.".into());
     }
-    if let Some(nominated) = pod.id.and_then(|p| store.pods[p as usize].nominated_node) {
-        let waiting = store.nodes[nominated as usize].pods.iter().any(|&p| {
-            let v = &store.pods[p as usize];
+    if let Some(nominated) = pod.id.and_then(|p| store.pods[p].nominated_node) {
+        let waiting = store.nodes[nominated].pods.iter().any(|&p| {
+            let v = &store.pods[p];
             v.terminating.is_some() && v.spec.priority < pod.spec.priority
         });
         if waiting {

@@ -60,11 +60,12 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::ScoreBreakdown;
+    use crate::model::store::NodeId;
 
     #[test]
     fn the_plugin_with_the_widest_gap_decides_and_a_tie_has_none() {
         let b = ScoreBreakdown {
-            nodes: vec![0, 1],
+            nodes: vec![NodeId(0), NodeId(1)],
             plugins: vec![
                 ("TaintToleration", vec![300, 300]),
                 ("NodeResourcesFit", vec![80, 70]),
@@ -74,7 +75,7 @@ mod tests {
         };
         assert_eq!(b.deciding_plugin(0, 1), Some("NodeResourcesFit"));
         let tie = ScoreBreakdown {
-            nodes: vec![0, 1],
+            nodes: vec![NodeId(0), NodeId(1)],
             plugins: vec![("NodeResourcesFit", vec![50, 50])],
             totals: vec![50, 50],
         };

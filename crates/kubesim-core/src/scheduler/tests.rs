@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 fn node(name: &str, cpu_millis: i64, memory_bytes: i64) -> Node {
     Node {
-        id: 0,
+        id: NodeId(0),
         name: name.into(),
         labels: BTreeMap::from([("kubernetes.io/hostname".to_string(), name.to_string())]),
         taints: vec![],
@@ -175,7 +175,7 @@ fn every_shortfall_of_a_node_is_reported() {
 #[test]
 fn the_emptier_node_wins() {
     let nodes = vec![with_pod(node("busy", 4000, 8 << 30), 3000, 4 << 30), node("idle", 4000, 8 << 30)];
-    assert_eq!(attempt(&pod(500, 1 << 30), &nodes).unwrap(), 1);
+    assert_eq!(attempt(&pod(500, 1 << 30), &nodes).unwrap(), NodeId(1));
 }
 
 /// Equal nodes tie; the scheduling stream picks among them uniformly, and only among them.
@@ -184,7 +184,7 @@ fn ties_are_broken_uniformly_among_the_best_nodes() {
     let mut nodes: Vec<Node> = (0..4).map(|i| node(&format!("n{i}"), 4000, 8 << 30)).collect();
     nodes.push(with_pod(node("busy", 4000, 8 << 30), 2000, 4 << 30));
     for (i, n) in nodes.iter_mut().enumerate() {
-        n.id = i as NodeId;
+        n.id = NodeId::from_index(i);
     }
     let mut profile = Profile::default_profile(ScoringStrategy::LeastAllocated);
     let fit = NodeFit::table(&nodes);
@@ -193,7 +193,7 @@ fn ties_are_broken_uniformly_among_the_best_nodes() {
     for _ in 0..4000 {
         let spec = pod(100, 1 << 20);
         let chosen = profile.schedule(&mut PodContext::new(&spec), &nodes, &fit, &Nominations::default(), &mut rng);
-        picked[chosen.unwrap() as usize] += 1;
+        picked[chosen.unwrap().index()] += 1;
     }
     assert_eq!(picked[4], 0, "the busy node never ties with the idle ones: {picked:?}");
     // 1,000 expected per idle node; sd ~27, so 850..1150 is more than 5 sd either way.
@@ -276,7 +276,7 @@ fn topology_spread_filters_by_skew_and_min_domains() {
     let spec = pod(100, 0);
     let node_id = |id: u32| {
         let mut n = node(&id.to_string(), 4000, 1 << 30);
-        n.id = id;
+        n.id = NodeId(id);
         n
     };
     let plugin = super::plugins::pod_topology_spread::PodTopologySpread;
@@ -302,17 +302,18 @@ fn topology_spread_filters_by_skew_and_min_domains() {
 fn back_off_doubles_to_the_cap() {
     let mut q = SchedulingQueue::default();
     let (i, m) = (crate::engine::SimDuration::from_secs(1), crate::engine::SimDuration::from_secs(10));
-    let waits: Vec<u64> = (0..6).map(|_| q.mark_unschedulable(7, 0, SimTime::ZERO, i, m).0 / 1_000_000).collect();
+    let waits: Vec<u64> =
+        (0..6).map(|_| q.mark_unschedulable(PodId(7), 0, SimTime::ZERO, i, m).0 / 1_000_000).collect();
     assert_eq!(waits, vec![1, 2, 4, 8, 10, 10]);
 }
 
 #[test]
 fn higher_priority_pods_are_scheduled_first_then_by_arrival() {
     let mut q = SchedulingQueue::default();
-    q.push_active(1, 0);
-    q.push_active(2, 100);
-    q.push_active(3, 0);
-    assert_eq!([q.pop_active(), q.pop_active(), q.pop_active()], [Some(2), Some(1), Some(3)]);
+    q.push_active(PodId(1), 0);
+    q.push_active(PodId(2), 100);
+    q.push_active(PodId(3), 0);
+    assert_eq!([q.pop_active(), q.pop_active(), q.pop_active()], [Some(PodId(2)), Some(PodId(1)), Some(PodId(3))]);
 }
 
 /// The one-pass filter and scores (`fused`) decide and score exactly as the plugins do,
@@ -326,7 +327,7 @@ fn the_one_pass_path_decides_and_scores_as_the_plugins_do() {
     let nodes: Vec<Node> = (0..40u32)
         .map(|i| {
             let mut n = node(&format!("n{i}"), 4000 + 500 * i64::from(i % 5), (8 + i64::from(i % 3)) << 30);
-            n.id = i;
+            n.id = NodeId(i);
             if i % 4 == 1 {
                 n = with_pod(n, 1500 + 100 * i64::from(i), 3 << 30);
             }
@@ -359,8 +360,12 @@ fn the_one_pass_path_decides_and_scores_as_the_plugins_do() {
             let filtered = profile.find_feasible(&ctx, &nodes, &fit, &Nominations::default());
             for (i, n) in nodes.iter().enumerate() {
                 let by_plugins = profile.filter_node(&ctx, n);
-                assert_eq!(filtered.feasible.contains(&(i as NodeId)), by_plugins.is_ok(), "node {i}");
-                assert_eq!(filtered.failures.get(&(i as NodeId)), by_plugins.err().as_ref(), "node {i}'s reason");
+                assert_eq!(filtered.feasible.contains(&NodeId::from_index(i)), by_plugins.is_ok(), "node {i}");
+                assert_eq!(
+                    filtered.failures.get(&NodeId::from_index(i)),
+                    by_plugins.err().as_ref(),
+                    "node {i}'s reason"
+                );
             }
             assert!(filtered.feasible.len() > 1 && !filtered.failures.is_empty(), "the cases cover both outcomes");
             let by_plugins = profile.scores(&mut ctx, &nodes, &filtered.feasible);

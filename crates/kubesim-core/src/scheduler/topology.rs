@@ -64,7 +64,7 @@ impl TopologyIndex {
 
     #[inline]
     pub fn value_of(&self, node: NodeId) -> u32 {
-        self.node_value.get(node as usize).copied().unwrap_or(MISSING)
+        self.node_value.get(node.index()).copied().unwrap_or(MISSING)
     }
 }
 
@@ -106,7 +106,7 @@ mod tests {
         for (name, zone) in [("a", Some("z2")), ("b", Some("z1")), ("c", None), ("d", Some("z2")), ("e", Some("z1"))] {
             let labels = zone.map(|z| ("zone".to_string(), z.to_string())).into_iter().collect();
             store.add_node(Node {
-                id: 0,
+                id: NodeId(0),
                 name: name.into(),
                 labels,
                 taints: vec![],

@@ -7,8 +7,8 @@ use crate::controllers::deployment::{reconcile, Action, DeploymentView, RsRef, R
 use crate::controllers::replicaset::{self, PodInfo};
 use crate::model::spec::{Kind, ObjectRef, Selector};
 use crate::model::store::{
-    template_with_hash, DaemonSetId, DeployId, DeploymentStatus, HpaId, JobId, PodOwner, PodPhase, ProgressReason,
-    ReplicaSet, RsId, RsKind, StatefulSetId,
+    template_with_hash, DaemonSetId, DeployId, DeploymentStatus, HpaId, JobId, NodeId, PodOwner, PodPhase,
+    ProgressReason, ReplicaSet, RsId, RsKind, StatefulSetId,
 };
 use std::collections::BTreeMap;
 
@@ -65,15 +65,15 @@ impl Sim<'_> {
 
 impl Sim<'_> {
     fn rs_views(&self, d: DeployId) -> Vec<RsView> {
-        let dep = &self.store.deployments[d as usize];
+        let dep = &self.store.deployments[d];
         dep.replica_sets
             .iter()
             .map(|&id| {
-                let rs = &self.store.replica_sets[id as usize];
+                let rs = &self.store.replica_sets[id];
                 let existing = rs
                     .pods
                     .iter()
-                    .filter(|&&p| !matches!(self.store.pods[p as usize].phase, PodPhase::Succeeded | PodPhase::Failed))
+                    .filter(|&&p| !matches!(self.store.pods[p].phase, PodPhase::Succeeded | PodPhase::Failed))
                     .count() as i32;
                 RsView {
                     id: Some(id),
@@ -93,11 +93,11 @@ impl Sim<'_> {
     }
 
     pub(super) fn sync_deployment(&mut self, d: DeployId) {
-        if self.store.deployments[d as usize].deleted {
+        if self.store.deployments[d].deleted {
             return;
         }
         let views = self.rs_views(d);
-        let dep = &self.store.deployments[d as usize];
+        let dep = &self.store.deployments[d];
         let view = DeploymentView {
             name: &dep.name,
             spec: &dep.spec,
@@ -116,10 +116,10 @@ impl Sim<'_> {
             }
         }
         if new_rs.is_some() {
-            self.store.deployments[d as usize].progress_reason = Some(ProgressReason::NewReplicaSetCreated);
-            self.store.deployments[d as usize].progress_updated = self.kernel.now();
+            self.store.deployments[d].progress_reason = Some(ProgressReason::NewReplicaSetCreated);
+            self.store.deployments[d].progress_updated = self.kernel.now();
         }
-        let progress_before = self.store.deployments[d as usize].progress_reason;
+        let progress_before = self.store.deployments[d].progress_reason;
         self.sync_deployment_status(d);
         if self.narrating() {
             self.narrate_deployment_progress(d, progress_before);
@@ -132,7 +132,7 @@ impl Sim<'_> {
         let object = self.deployment_ref(d);
         match action {
             Action::CreateReplicaSet { name, replicas, revision, desired, max, .. } => {
-                let dep = &self.store.deployments[d as usize];
+                let dep = &self.store.deployments[d];
                 let hash = dep.template_hash.clone();
                 let mut selector: Selector = dep.spec.selector.clone();
                 selector.match_labels.insert("pod-template-hash".into(), hash.clone());
@@ -170,10 +170,10 @@ impl Sim<'_> {
                 let id = match rs {
                     RsRef::Existing(id) => id,
                     RsRef::New => {
-                        self.store.find_rs(RsKind::ReplicaSet, &self.store.deployments[d as usize].namespace, &name)?
+                        self.store.find_rs(RsKind::ReplicaSet, &self.store.deployments[d].namespace, &name)?
                     }
                 };
-                let r = &mut self.store.replica_sets[id as usize];
+                let r = &mut self.store.replica_sets[id];
                 r.replicas = to;
                 r.desired_replicas_annotation = Some(desired);
                 r.max_replicas_annotation = Some(max);
@@ -190,7 +190,7 @@ impl Sim<'_> {
                 None
             }
             Action::SetRevision { rs, revision } => {
-                self.store.replica_sets[rs as usize].revision = revision;
+                self.store.replica_sets[rs].revision = revision;
                 None
             }
             Action::DeleteReplicaSet { rs } => {
@@ -203,11 +203,11 @@ impl Sim<'_> {
     /// syncRolloutStatus: the status from the ReplicaSets and the Progressing condition.
     fn sync_deployment_status(&mut self, d: DeployId) {
         let now = self.kernel.now();
-        let dep = &self.store.deployments[d as usize];
+        let dep = &self.store.deployments[d];
         let mut status = DeploymentStatus::default();
         let mut new_rs_name = None;
         for &id in &dep.replica_sets {
-            let rs = &self.store.replica_sets[id as usize];
+            let rs = &self.store.replica_sets[id];
             status.replicas += rs.status.replicas;
             status.ready += rs.status.ready;
             status.available += rs.status.available;
@@ -220,7 +220,7 @@ impl Sim<'_> {
         let replicas = dep.spec.replicas;
         let complete = status.updated == replicas && status.replicas == replicas && status.available == replicas;
         if dep.spec.paused {
-            let dep = &mut self.store.deployments[d as usize];
+            let dep = &mut self.store.deployments[d];
             dep.status = status;
             return;
         }
@@ -236,7 +236,7 @@ impl Sim<'_> {
             deployment: &dep.name,
         });
         let object = self.deployment_ref(d);
-        let dep = &mut self.store.deployments[d as usize];
+        let dep = &mut self.store.deployments[d];
         dep.status = status;
         dep.progress_reason = out.reason;
         dep.progress_updated = out.updated_at;
@@ -250,12 +250,12 @@ impl Sim<'_> {
     }
 
     pub(super) fn deployment_ref(&self, d: DeployId) -> String {
-        let dep = &self.store.deployments[d as usize];
+        let dep = &self.store.deployments[d];
         ObjectRef { kind: Kind::Deployment, namespace: dep.namespace.clone(), name: dep.name.clone() }.to_string()
     }
 
     pub(super) fn rs_ref(&self, rs: RsId) -> String {
-        let r = &self.store.replica_sets[rs as usize];
+        let r = &self.store.replica_sets[rs];
         let kind = match r.kind {
             RsKind::ReplicaSet => Kind::ReplicaSet,
             RsKind::ReplicationController => Kind::ReplicationController,
@@ -264,16 +264,16 @@ impl Sim<'_> {
     }
 
     /// Pods of the same owner per node (the deletion ranking's "doubled up" count).
-    fn colocated_counts(&self, rs: RsId) -> BTreeMap<u32, usize> {
-        let owner = self.store.replica_sets[rs as usize].owner;
+    fn colocated_counts(&self, rs: RsId) -> BTreeMap<NodeId, usize> {
+        let owner = self.store.replica_sets[rs].owner;
         let related: Vec<RsId> = match owner {
-            Some(d) => self.store.deployments[d as usize].replica_sets.iter().copied().collect(),
+            Some(d) => self.store.deployments[d].replica_sets.iter().copied().collect(),
             None => vec![rs],
         };
         let mut counts = BTreeMap::new();
         for r in related {
-            for &p in &self.store.replica_sets[r as usize].pods {
-                let pod = &self.store.pods[p as usize];
+            for &p in &self.store.replica_sets[r].pods {
+                let pod = &self.store.pods[p];
                 if let (true, Some(n)) = (pod.is_active(), pod.node) {
                     *counts.entry(n).or_insert(0) += 1;
                 }
@@ -283,16 +283,16 @@ impl Sim<'_> {
     }
 
     pub(super) fn sync_replica_set(&mut self, rs: RsId) {
-        if self.store.replica_sets[rs as usize].deleted {
+        if self.store.replica_sets[rs].deleted {
             return;
         }
         let now = self.kernel.now();
-        let r = &self.store.replica_sets[rs as usize];
+        let r = &self.store.replica_sets[rs];
         let mut pods: Vec<PodInfo> = r
             .pods
             .iter()
             .map(|&id| {
-                let p = &self.store.pods[id as usize];
+                let p = &self.store.pods[id];
                 PodInfo {
                     id,
                     active: p.is_active(),
@@ -313,7 +313,7 @@ impl Sim<'_> {
         if active > r.replicas.max(0) as usize {
             let colocated = self.colocated_counts(rs);
             for info in &mut pods {
-                let p = &self.store.pods[info.id as usize];
+                let p = &self.store.pods[info.id];
                 info.colocated = p.node.and_then(|n| colocated.get(&n).copied()).unwrap_or(0);
                 info.max_restarts = p.max_container_restarts();
             }
@@ -330,11 +330,11 @@ impl Sim<'_> {
             }
         }
         for pod in decision.delete {
-            let name = self.store.pods[pod as usize].name.clone();
+            let name = self.store.pods[pod].name.clone();
             self.delete_pod(pod);
             self.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
         }
-        let r = &mut self.store.replica_sets[rs as usize];
+        let r = &mut self.store.replica_sets[rs];
         if r.status != decision.status {
             r.status = decision.status;
             if let Some(d) = r.owner {
@@ -348,7 +348,7 @@ impl Sim<'_> {
 
     /// A pod from the ReplicaSet's template, named `<rs>-<5 random characters>`.
     fn create_owned_pod(&mut self, rs: RsId) -> String {
-        let r = &self.store.replica_sets[rs as usize];
+        let r = &self.store.replica_sets[rs];
         let (ns, prefix, template, revision) = (r.namespace.clone(), r.name.clone(), r.template.clone(), r.revision);
         let spec = r.pod_spec.clone();
         let name = loop {

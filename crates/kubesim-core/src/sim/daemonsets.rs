@@ -37,7 +37,7 @@ impl Sim<'_> {
     /// A new spec: a changed template is a new revision (an earlier template comes back
     /// as a new revision number, as a ControllerRevision does).
     pub(crate) fn apply_daemon_set(&mut self, id: DaemonSetId, spec: &DaemonSetSpec) -> Result<(), ApiError> {
-        let ds = &mut self.store.daemon_sets[id as usize];
+        let ds = &mut self.store.daemon_sets[id];
         if ds.spec.selector != spec.selector {
             return Err(ApiError::invalid("DaemonSet", &ds.name, "spec.selector: Invalid value: field is immutable"));
         }
@@ -56,7 +56,7 @@ impl Sim<'_> {
     }
 
     pub(super) fn enqueue_daemon_set(&mut self, id: DaemonSetId) {
-        if self.store.daemon_sets[id as usize].deleted {
+        if self.store.daemon_sets[id].deleted {
             return;
         }
         let latency = self.latency();
@@ -67,18 +67,18 @@ impl Sim<'_> {
 
     /// A node's labels or taints changed: every DaemonSet looks again.
     pub(crate) fn nodes_changed_for_daemon_sets(&mut self) {
-        for id in 0..self.store.daemon_sets.len() as DaemonSetId {
+        for id in self.store.daemon_sets.ids() {
             self.enqueue_daemon_set(id);
         }
     }
 
     fn daemon_set_ref(&self, id: DaemonSetId) -> String {
-        let ds = &self.store.daemon_sets[id as usize];
+        let ds = &self.store.daemon_sets[id];
         ObjectRef { kind: Kind::DaemonSet, namespace: ds.namespace.clone(), name: ds.name.clone() }.to_string()
     }
 
     pub(super) fn sync_daemon_set(&mut self, id: DaemonSetId) {
-        let ds = &self.store.daemon_sets[id as usize];
+        let ds = &self.store.daemon_sets[id];
         if ds.deleted {
             return;
         }
@@ -90,7 +90,7 @@ impl Sim<'_> {
             .pods
             .iter()
             .map(|(&pod, &node)| {
-                let p = &self.store.pods[pod as usize];
+                let p = &self.store.pods[pod];
                 DaemonPod {
                     id: pod,
                     node,
@@ -115,7 +115,7 @@ impl Sim<'_> {
             .then(|| {
                 ds.pods
                     .keys()
-                    .filter_map(|&p| self.store.pods[p as usize].ready_since)
+                    .filter_map(|&p| self.store.pods[p].ready_since)
                     .map(|t| t + crate::engine::SimDuration::from_secs(min_ready as u64))
                     .filter(|&t| t > now)
                     .min()
@@ -124,7 +124,7 @@ impl Sim<'_> {
         let sync = daemonset::reconcile(&nodes, &pods, strategy);
         let object = self.daemon_set_ref(id);
         for pod in sync.delete {
-            let name = self.store.pods[pod as usize].name.clone();
+            let name = self.store.pods[pod].name.clone();
             self.delete_pod(pod);
             self.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
         }
@@ -132,7 +132,7 @@ impl Sim<'_> {
             let name = self.create_daemon_pod(id, node);
             self.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
         }
-        self.store.daemon_sets[id as usize].status = sync.status;
+        self.store.daemon_sets[id].status = sync.status;
         if let Some(at) = recheck {
             self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncDaemonSet(id)));
         }
@@ -141,25 +141,25 @@ impl Sim<'_> {
     /// A daemon pod for `node`: the template with the daemon tolerations, the
     /// controller-revision-hash label and a required node affinity to that node.
     fn create_daemon_pod(&mut self, id: DaemonSetId, node: NodeId) -> String {
-        let ds = &self.store.daemon_sets[id as usize];
+        let ds = &self.store.daemon_sets[id];
         let (ns, prefix, revision) = (ds.namespace.clone(), ds.name.clone(), ds.revision);
         let mut labels = ds.spec.template.labels.clone();
         labels.insert(REVISION_HASH.to_string(), ds.template_hash.clone());
         labels.insert("pod-template-generation".to_string(), revision.to_string());
-        let node_name = self.store.nodes[node as usize].name.clone();
+        let node_name = self.store.nodes[node].name.clone();
         let spec = Arc::new(pod_spec_for_node(&ds.pod_spec, &node_name));
         let cost = super::objects::deletion_cost(&ds.spec.template.annotations);
         let name = self.unique_pod_name(&ns, &prefix);
         let pod = self.create_pod(&ns, &name, labels, cost, spec, Some(PodOwner::DaemonSet(id)), revision);
-        if self.store.pods[pod as usize].deleted.is_none() {
-            self.store.daemon_sets[id as usize].pods.insert(pod, node);
+        if self.store.pods[pod].deleted.is_none() {
+            self.store.daemon_sets[id].pods.insert(pod, node);
         }
         name
     }
 
     /// `kubectl delete daemonset/NAME`: the DaemonSet and its pods.
     pub(super) fn delete_daemon_set(&mut self, id: DaemonSetId) {
-        let pods: Vec<_> = self.store.daemon_sets[id as usize].pods.keys().copied().collect();
+        let pods: Vec<_> = self.store.daemon_sets[id].pods.keys().copied().collect();
         self.store.remove_daemon_set(id);
         for p in pods {
             self.delete_pod(p);

@@ -39,8 +39,8 @@ impl Sim<'_> {
         let mut unmanaged = Vec::new();
         let mut local = Vec::new();
         let mut pending = Vec::new();
-        for &pod in &self.store.nodes[node as usize].pods {
-            let p = &self.store.pods[pod as usize];
+        for &pod in &self.store.nodes[node].pods {
+            let p = &self.store.pods[pod];
             if p.terminating.is_some() || p.is_gone() || matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
                 continue;
             }
@@ -102,7 +102,7 @@ impl Sim<'_> {
     }
 
     fn cordon_for_drain(&mut self, node: NodeId) {
-        let n = &mut self.store.nodes[node as usize];
+        let n = &mut self.store.nodes[node];
         if !n.unschedulable {
             n.unschedulable = true;
             let name = n.name.clone();
@@ -120,9 +120,9 @@ impl Sim<'_> {
             return;
         }
         let node = d.node;
-        let node_object = format!("node/{}", self.store.nodes[node as usize].name);
+        let node_object = format!("node/{}", self.store.nodes[node].name);
         if d.deadline.is_some_and(|t| now >= t) {
-            let left = d.pending.len() + d.evicted.iter().filter(|&&p| !self.store.pods[p as usize].is_gone()).count();
+            let left = d.pending.len() + d.evicted.iter().filter(|&&p| !self.store.pods[p].is_gone()).count();
             self.recorder.warning(
                 now,
                 "Drain",
@@ -135,7 +135,7 @@ impl Sim<'_> {
         let pending = std::mem::take(&mut self.drains[index as usize].pending);
         let mut still = Vec::new();
         for pod in pending {
-            let p = &self.store.pods[pod as usize];
+            let p = &self.store.pods[pod];
             if p.is_gone() || p.terminating.is_some() {
                 self.drains[index as usize].evicted.push(pod);
                 continue;
@@ -167,7 +167,7 @@ impl Sim<'_> {
         }
         let d = &mut self.drains[index as usize];
         d.pending = still;
-        let waiting = d.evicted.iter().any(|&p| !self.store.pods[p as usize].is_gone());
+        let waiting = d.evicted.iter().any(|&p| !self.store.pods[p].is_gone());
         if d.pending.is_empty() && !waiting {
             d.done = true;
             self.recorder.normal(now, "Drain", node_object.clone(), format!("{node_object} drained"));
@@ -179,7 +179,7 @@ impl Sim<'_> {
 
     /// Whether a PodDisruptionBudget covering `pod` allows no disruption now.
     fn blocked_by_budget(&self, pod: PodId) -> bool {
-        let p = &self.store.pods[pod as usize];
+        let p = &self.store.pods[pod];
         self.store
             .pdbs
             .iter()

@@ -65,7 +65,7 @@ impl Sim<'_> {
 
     /// `kubectl apply` of a changed HPA: the next sync uses the new spec.
     pub(super) fn apply_hpa(&mut self, id: HpaId, spec: &HpaSpec) {
-        self.store.hpas[id as usize].spec = spec.clone();
+        self.store.hpas[id].spec = spec.clone();
     }
 
     pub(super) fn delete_hpa(&mut self, id: HpaId) {
@@ -84,12 +84,12 @@ impl Sim<'_> {
             let running = p.phase == PodPhase::Running
                 && !p.is_gone()
                 && p.started.is_some()
-                && p.node.is_some_and(|n| self.nodes.health.get(n as usize).is_none_or(|h| h.kubelet_up));
+                && p.node.is_some_and(|n| self.nodes.health.get(n.index()).is_none_or(|h| h.kubelet_up));
             if !running {
                 *scrape = Scrape::default();
                 continue;
             }
-            let served = self.traffic.served(i as PodId);
+            let served = self.traffic.served(PodId::from_index(i));
             if let Some((at, before)) = scrape.last {
                 scrape.sample = Some((now, now.since(at), served.saturating_sub(before)));
             }
@@ -116,24 +116,23 @@ impl Sim<'_> {
         let target = ObjectRef { kind: spec.target.kind, namespace: ns.to_string(), name: spec.target.name.clone() };
         let missing = || format!("{} not found", super::objects::resource_phrase(&target));
         let live = |ids: &mut dyn Iterator<Item = PodId>| -> Vec<PodId> {
-            ids.filter(|&p| !self.store.pods[p as usize].is_gone()).collect()
+            ids.filter(|&p| !self.store.pods[p].is_gone()).collect()
         };
         match spec.target.kind {
             Kind::Deployment => {
                 let d = self.store.find_deployment(ns, &spec.target.name).ok_or_else(missing)?;
-                let dep = &self.store.deployments[d as usize];
-                let mut pods =
-                    dep.replica_sets.iter().flat_map(|&rs| self.store.replica_sets[rs as usize].pods.iter().copied());
+                let dep = &self.store.deployments[d];
+                let mut pods = dep.replica_sets.iter().flat_map(|&rs| self.store.replica_sets[rs].pods.iter().copied());
                 Ok((dep.spec.replicas, live(&mut pods)))
             }
             Kind::StatefulSet => {
                 let s = self.store.find_stateful_set(ns, &spec.target.name).ok_or_else(missing)?;
-                let set = &self.store.stateful_sets[s as usize];
+                let set = &self.store.stateful_sets[s];
                 Ok((set.spec.replicas, live(&mut set.pods.values().copied())))
             }
             _ => {
                 let rs = self.store.find_rs(RsKind::ReplicaSet, ns, &spec.target.name).ok_or_else(missing)?;
-                let r = &self.store.replica_sets[rs as usize];
+                let r = &self.store.replica_sets[rs];
                 Ok((r.replicas, live(&mut r.pods.iter().copied())))
             }
         }
@@ -141,7 +140,7 @@ impl Sim<'_> {
 
     /// What the controller sees of one pod for one metric.
     fn pod_sample(&self, pod: PodId, metric: &HpaMetric, now: SimTime) -> PodSample {
-        let p = &self.store.pods[pod as usize];
+        let p = &self.store.pods[pod];
         let start = p.scheduled;
         // An unready pod that was ready before turned unready at some point we do not
         // keep; kubesim takes it as recent (it is then not "never ready").
@@ -169,7 +168,7 @@ impl Sim<'_> {
             }
             HpaMetric::Pods { .. } => Ok(0),
         };
-        let scrape = self.metrics_server.pods.get(pod as usize).and_then(|s| s.sample);
+        let scrape = self.metrics_server.pods.get(pod.index()).and_then(|s| s.sample);
         let metric = scrape.map(|(timestamp, window, served)| PodMetric {
             value: self.metric_value(pod, metric, window, served),
             timestamp,
@@ -188,7 +187,7 @@ impl Sim<'_> {
 
     /// A sample's value in thousandths: millicores, millibytes, or requests per 1000 s.
     fn metric_value(&self, pod: PodId, metric: &HpaMetric, window: SimDuration, served: u64) -> i64 {
-        let p = &self.store.pods[pod as usize];
+        let p = &self.store.pods[pod];
         let window_us = i128::from(window.as_micros().max(1));
         let served = i128::from(served);
         match metric {
@@ -213,7 +212,7 @@ impl Sim<'_> {
     }
 
     pub(super) fn sync_hpa(&mut self, id: HpaId) {
-        let h = &self.store.hpas[id as usize];
+        let h = &self.store.hpas[id];
         if h.deleted {
             return;
         }
@@ -233,8 +232,8 @@ impl Sim<'_> {
             spec.metrics.iter().map(|m| pods.iter().map(|&p| self.pod_sample(p, m, now)).collect()).collect();
         let params = self.hpa_params();
         let input = HpaInput { spec: &spec, current, pods_per_metric: &per_metric, params: &params, now };
-        let d = hpa::reconcile(&input, &mut self.hpa_controller.memory[id as usize]);
-        let h = &mut self.store.hpas[id as usize];
+        let d = hpa::reconcile(&input, &mut self.hpa_controller.memory[id.index()]);
+        let h = &mut self.store.hpas[id];
         h.status.current_replicas = Some(current);
         h.status.desired_replicas = Some(d.desired);
         h.status.current_metrics = spec
@@ -272,12 +271,12 @@ impl Sim<'_> {
     /// Records the warnings that were not already there at the last sync.
     fn hpa_warnings(&mut self, id: HpaId, object: &str, warnings: Vec<(&'static str, String)>) {
         let now = self.kernel.now();
-        let last = &self.hpa_controller.last_warnings[id as usize];
+        let last = &self.hpa_controller.last_warnings[id.index()];
         for (reason, message) in &warnings {
             if !last.iter().any(|(r, m)| r == reason && m == message) {
                 self.recorder.warning(now, reason, object.to_string(), message.clone());
             }
         }
-        self.hpa_controller.last_warnings[id as usize] = warnings;
+        self.hpa_controller.last_warnings[id.index()] = warnings;
     }
 }

@@ -6,7 +6,7 @@ use super::{ControllerEvent, Event, Sim};
 use crate::controllers::deployment::util::SAFE_ALPHANUMS;
 use crate::controllers::job::{self, JobOutcome, JobPod, JobPodState, JobRules};
 use crate::model::spec::{JobSpec, Kind, Labels, ObjectRef, RestartPolicy};
-use crate::model::store::{Job, JobId, Pod, PodOwner, PodPhase};
+use crate::model::store::{Job, JobId, Pod, PodId, PodOwner, PodPhase};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ pub const COMPLETION_INDEX: &str = "batch.kubernetes.io/job-completion-index";
 const JOB_NAME_LABELS: [&str; 2] = ["batch.kubernetes.io/job-name", "job-name"];
 
 /// The job controller's view of one of its pods.
-fn job_pod(id: u32, p: &Pod) -> JobPod {
+fn job_pod(id: PodId, p: &Pod) -> JobPod {
     let state = match (p.finished, p.deleted) {
         // Deleted before it finished: Kubernetes counts such a pod as failed.
         (Some(t), _) if p.terminating.is_some_and(|d| d <= t) => JobPodState::Failed(t),
@@ -63,7 +63,7 @@ impl Sim<'_> {
     /// `kubectl apply` of an existing Job: the template and completions are immutable;
     /// parallelism, the deadline, the backoff limit and the time to live may change.
     pub(super) fn apply_job(&mut self, j: JobId, spec: &JobSpec) -> Result<(), ApiError> {
-        let job = &mut self.store.jobs[j as usize];
+        let job = &mut self.store.jobs[j];
         if job.spec.template != spec.template || job.spec.completions != spec.completions {
             let field = if job.spec.template != spec.template { "spec.template" } else { "spec.completions" };
             return Err(ApiError::invalid("Job", &job.name, format!("{field}: Invalid value: field is immutable")));
@@ -75,7 +75,7 @@ impl Sim<'_> {
 
     /// The job controller's informer saw a change to the Job or one of its pods.
     pub(super) fn enqueue_job(&mut self, j: JobId) {
-        if self.store.jobs[j as usize].deleted {
+        if self.store.jobs[j].deleted {
             return;
         }
         let latency = self.latency();
@@ -85,17 +85,17 @@ impl Sim<'_> {
     }
 
     pub(super) fn job_ref(&self, j: JobId) -> String {
-        let job = &self.store.jobs[j as usize];
+        let job = &self.store.jobs[j];
         ObjectRef { kind: Kind::Job, namespace: job.namespace.clone(), name: job.name.clone() }.to_string()
     }
 
     pub(super) fn sync_job(&mut self, j: JobId) {
-        let job = &self.store.jobs[j as usize];
+        let job = &self.store.jobs[j];
         if job.deleted {
             return;
         }
         let now = self.kernel.now();
-        let pods: Vec<JobPod> = job.pods.iter().map(|&id| job_pod(id, &self.store.pods[id as usize])).collect();
+        let pods: Vec<JobPod> = job.pods.iter().map(|&id| job_pod(id, &self.store.pods[id])).collect();
         let job_rules = rules(&job.spec);
         let sync = job::reconcile(&job_rules, &job.status, &pods, now);
         if self.narrating() {
@@ -103,7 +103,7 @@ impl Sim<'_> {
         }
         let object = self.job_ref(j);
         for pod in &sync.delete {
-            let name = self.store.pods[*pod as usize].name.clone();
+            let name = self.store.pods[*pod].name.clone();
             self.delete_pod(*pod);
             self.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
         }
@@ -111,7 +111,7 @@ impl Sim<'_> {
             let name = self.create_job_pod(j, *index);
             self.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
         }
-        self.store.jobs[j as usize].status = sync.status;
+        self.store.jobs[j].status = sync.status;
         match sync.finished_now {
             Some(JobOutcome::Complete) => self.recorder.normal(now, "Completed", object, "Job completed".into()),
             Some(outcome) => self.recorder.warning(now, outcome.reason(), object, outcome.message().into()),
@@ -129,7 +129,7 @@ impl Sim<'_> {
     /// A pod from the Job's template: `<job>-<5 random>`, or `<job>-<index>-<5 random>` for
     /// an Indexed Job, whose pods carry their completion index.
     fn create_job_pod(&mut self, j: JobId, index: Option<i32>) -> String {
-        let job = &self.store.jobs[j as usize];
+        let job = &self.store.jobs[j];
         let (ns, job_name) = (job.namespace.clone(), job.name.clone());
         let prefix = match index {
             Some(i) => format!("{job_name}-{i}"),
@@ -163,7 +163,7 @@ impl Sim<'_> {
 
     /// `kubectl delete job/NAME` (or the time to live ran out): the Job and its pods.
     pub(super) fn delete_job(&mut self, j: JobId) {
-        let pods: Vec<_> = self.store.jobs[j as usize].pods.iter().copied().collect();
+        let pods: Vec<_> = self.store.jobs[j].pods.iter().copied().collect();
         self.store.remove_job(j);
         for p in pods {
             self.delete_pod(p);
@@ -175,6 +175,7 @@ impl Sim<'_> {
 mod tests {
     use super::*;
     use crate::engine::SimTime;
+    use crate::model::store::NodeId;
 
     fn pod() -> Pod {
         Pod {
@@ -186,7 +187,7 @@ mod tests {
             owner: None,
             revision: 0,
             phase: PodPhase::Running,
-            node: Some(0),
+            node: Some(NodeId(0)),
             created: SimTime::ZERO,
             scheduled: None,
             started: None,
@@ -209,13 +210,13 @@ mod tests {
         let mut p = pod();
         p.phase = PodPhase::Succeeded;
         p.finished = Some(t2);
-        assert_eq!(job_pod(0, &p).state, JobPodState::Succeeded(t2));
+        assert_eq!(job_pod(PodId(0), &p).state, JobPodState::Succeeded(t2));
         p.terminating = Some(t1);
-        assert_eq!(job_pod(0, &p).state, JobPodState::Failed(t2));
+        assert_eq!(job_pod(PodId(0), &p).state, JobPodState::Failed(t2));
         let mut q = pod();
         q.terminating = Some(t1);
-        assert_eq!(job_pod(0, &q).state, JobPodState::Terminating);
+        assert_eq!(job_pod(PodId(0), &q).state, JobPodState::Terminating);
         q.labels.insert(COMPLETION_INDEX.into(), "7".into());
-        assert_eq!(job_pod(0, &q).index, Some(7));
+        assert_eq!(job_pod(PodId(0), &q).index, Some(7));
     }
 }

@@ -98,7 +98,7 @@ pub enum Step {
 
 impl Sim<'_> {
     pub(super) fn kubelet_step(&mut self, pod: PodId, generation: u32, step: Step) {
-        let p = &self.store.pods[pod as usize];
+        let p = &self.store.pods[pod];
         if p.generation != generation || p.deleted.is_some() {
             return;
         }
@@ -120,13 +120,13 @@ impl Sim<'_> {
             Step::Restart { index } => self.restart_container(pod, index),
             Step::Exit { index, restarts, cause } => {
                 let Some(slot) = self.app_slot(pod, index) else { return };
-                let cs = &self.store.pods[pod as usize].containers[slot];
+                let cs = &self.store.pods[pod].containers[slot];
                 if cs.restarts == restarts && cs.state == ContainerState::Running {
                     self.container_exited(pod, index, slot, cause.exit());
                 }
             }
             // A cut-off kubelet never heard of the deletion; it stops the pod on reconnecting.
-            Step::Stop if !self.store.pods[pod as usize].node.is_none_or(|n| self.kubelet_connected(n)) => {}
+            Step::Stop if !self.store.pods[pod].node.is_none_or(|n| self.kubelet_connected(n)) => {}
             Step::Stop => self.stop_pod(pod),
             Step::Stopped { killed } => self.pod_stopped(pod, killed),
             Step::Gone => self.pod_gone(pod),
@@ -134,18 +134,18 @@ impl Sim<'_> {
     }
 
     fn container(&self, pod: PodId, index: u16) -> Option<&ContainerSpec> {
-        let spec = &self.store.pods[pod as usize].spec;
+        let spec = &self.store.pods[pod].spec;
         let i = usize::from(index);
         spec.init_containers.get(i).or_else(|| spec.containers.get(i.checked_sub(spec.init_containers.len())?))
     }
 
     /// The app-container slot of a combined index, None for init containers.
     fn app_slot(&self, pod: PodId, index: u16) -> Option<usize> {
-        usize::from(index).checked_sub(self.store.pods[pod as usize].spec.init_containers.len())
+        usize::from(index).checked_sub(self.store.pods[pod].spec.init_containers.len())
     }
 
     fn schedule_step(&mut self, pod: PodId, at: SimTime, step: Step) {
-        let generation = self.store.pods[pod as usize].generation;
+        let generation = self.store.pods[pod].generation;
         self.kernel.schedule_at(at, Event::Kubelet(pod, generation, step));
     }
 
@@ -154,9 +154,9 @@ impl Sim<'_> {
         let Some(c) = self.container(pod, index) else { return };
         let (image, policy) = (c.image.clone(), c.pull_policy);
         let now = self.kernel.now();
-        let Some(node) = self.store.pods[pod as usize].node else { return };
+        let Some(node) = self.store.pods[pod].node else { return };
         let pull = self.image(&image).pull;
-        let n = &self.store.nodes[node as usize];
+        let n = &self.store.nodes[node];
         let object = self.pod_object(pod);
         match plan_pull(policy, n.images.get(&image).copied(), now, pull) {
             PullPlan::Present => {
@@ -186,7 +186,7 @@ impl Sim<'_> {
                 );
             }
             PullPlan::Pull { duration } => {
-                let n = &mut self.store.nodes[node as usize];
+                let n = &mut self.store.nodes[node];
                 let start = now.max(n.puller_free_at);
                 let done = start + duration;
                 n.puller_free_at = done;
@@ -205,7 +205,7 @@ impl Sim<'_> {
 
     fn set_waiting(&mut self, pod: PodId, index: u16, reason: &'static str) {
         if let Some(slot) = self.app_slot(pod, index) {
-            let p = &mut self.store.pods[pod as usize];
+            let p = &mut self.store.pods[pod];
             if let Some(c) = p.containers.get_mut(slot) {
                 c.state = ContainerState::Waiting(reason);
             }
@@ -254,7 +254,7 @@ impl Sim<'_> {
             if slot == SERVING_SLOT {
                 self.server_started(pod, &c.image);
             }
-            let p = &mut self.store.pods[pod as usize];
+            let p = &mut self.store.pods[pod];
             p.started.get_or_insert(now);
             let restarts = p.containers[slot].restarts;
             // This run's fate, drawn in a fixed order: run time to a crash, then to a hang.
@@ -287,7 +287,7 @@ impl Sim<'_> {
             if let Some(d) = done_in {
                 self.schedule_step(pod, now + d, Step::Exit { index, restarts, cause: ExitCause::WorkDone });
             }
-            if let Some(d) = self.store.pods[pod as usize].node.and_then(|n| self.random_container_crash_in(n)) {
+            if let Some(d) = self.store.pods[pod].node.and_then(|n| self.random_container_crash_in(n)) {
                 self.schedule_step(pod, now + d, Step::Exit { index, restarts, cause: ExitCause::Crash });
             }
             match &c.readiness {
@@ -316,7 +316,7 @@ impl Sim<'_> {
         if slot == SERVING_SLOT {
             self.server_stopped(pod);
         }
-        let p = &mut self.store.pods[pod as usize];
+        let p = &mut self.store.pods[pod];
         let restart = p.terminating.is_none() && restarts_after(p.spec.restart_policy, exit);
         let cs = &mut p.containers[slot];
         let ran = cs.started_at.map_or(SimDuration::ZERO, |t| now.since(t));
@@ -377,7 +377,7 @@ impl Sim<'_> {
         let Some(c) = self.container(pod, index) else { return };
         let image = c.image.clone();
         let now = self.kernel.now();
-        self.store.pods[pod as usize].containers[slot].restarts += 1;
+        self.store.pods[pod].containers[slot].restarts += 1;
         let object = self.pod_object(pod);
         self.recorder.normal(now, "Pulled", object, format!("Container image \"{image}\" already present on machine"));
         self.image_ready(pod, index, None, SimDuration::ZERO, false);
@@ -390,7 +390,7 @@ impl Sim<'_> {
         let Some(slot) = self.app_slot(pod, index) else { return };
         let Some(c) = self.container(pod, index).cloned() else { return };
         let now = self.kernel.now();
-        let cs = &self.store.pods[pod as usize].containers[slot];
+        let cs = &self.store.pods[pod].containers[slot];
         let (Some(started), true) = (cs.started_at, cs.restarts == restarts && cs.state == ContainerState::Running)
         else {
             return;
@@ -442,7 +442,7 @@ impl Sim<'_> {
                     self.schedule_step(pod, now + probe.period, next(failures));
                     return;
                 }
-                let p = &self.store.pods[pod as usize];
+                let p = &self.store.pods[pod];
                 let then = if restarts_after(p.spec.restart_policy, Exit::KILLED) { ", will be restarted" } else { "" };
                 self.recorder.normal(
                     now,
@@ -456,7 +456,7 @@ impl Sim<'_> {
     }
 
     fn set_container_ready(&mut self, pod: PodId, slot: usize, ready: bool) {
-        if let Some(c) = self.store.pods[pod as usize].containers.get_mut(slot) {
+        if let Some(c) = self.store.pods[pod].containers.get_mut(slot) {
             c.ready = ready;
         }
         self.update_pod_ready(pod);
@@ -466,10 +466,10 @@ impl Sim<'_> {
     fn update_pod_ready(&mut self, pod: PodId) {
         let now = self.kernel.now();
         // A cut-off kubelet cannot post status: the API learns on reconnection.
-        if !self.store.pods[pod as usize].node.is_none_or(|n| self.kubelet_connected(n)) {
+        if !self.store.pods[pod].node.is_none_or(|n| self.kubelet_connected(n)) {
             return;
         }
-        let p = &mut self.store.pods[pod as usize];
+        let p = &mut self.store.pods[pod];
         let ready = p.terminating.is_none() && !p.containers.is_empty() && p.containers.iter().all(|c| c.ready);
         match (ready, p.ready_since) {
             (true, None) => {
@@ -485,7 +485,7 @@ impl Sim<'_> {
     /// Deletion reached the kubelet: SIGTERM, and SIGKILL at the grace period.
     fn stop_pod(&mut self, pod: PodId) {
         let now = self.kernel.now();
-        let p = &self.store.pods[pod as usize];
+        let p = &self.store.pods[pod];
         let grace = p.grace_override.unwrap_or(p.spec.termination_grace);
         let running: Vec<(String, String)> = p
             .spec
@@ -508,7 +508,7 @@ impl Sim<'_> {
 
     fn pod_stopped(&mut self, pod: PodId, killed: bool) {
         self.server_stopped(pod);
-        let p = &mut self.store.pods[pod as usize];
+        let p = &mut self.store.pods[pod];
         let finished = matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed);
         for c in &mut p.containers {
             // A container that had already exited for good keeps its reason.

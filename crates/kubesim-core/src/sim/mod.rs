@@ -303,7 +303,7 @@ impl<'s> Sim<'s> {
 
     fn into_outcome(self, stopped: Option<Stopped>) -> Outcome {
         let end = self.end;
-        let requests_by_pod = (0..self.store.pods.len()).map(|p| self.traffic.served(p as PodId)).collect();
+        let requests_by_pod = (0..self.store.pods.len()).map(|p| self.traffic.served(PodId::from_index(p))).collect();
         Outcome {
             requests_by_pod,
             stopped,
@@ -387,10 +387,10 @@ impl<'s> Sim<'s> {
 
     /// The ReplicaSet controller's informer saw a change to `rs` or its pods.
     pub(crate) fn enqueue_rs(&mut self, rs: RsId) {
-        if self.store.replica_sets[rs as usize].deleted {
+        if self.store.replica_sets[rs].deleted {
             return;
         }
-        if let Some(d) = self.store.replica_sets[rs as usize].owner {
+        if let Some(d) = self.store.replica_sets[rs].owner {
             self.dirty.insert(d);
         }
         let latency = self.latency();
@@ -400,12 +400,12 @@ impl<'s> Sim<'s> {
 
     /// The Deployment controller's informer saw a change to `d` or its ReplicaSets.
     pub(crate) fn enqueue_deployment(&mut self, d: DeployId) {
-        if self.store.deployments[d as usize].deleted {
+        if self.store.deployments[d].deleted {
             return;
         }
         self.dirty.insert(d);
         // An Argo Rollout is a row of the same table, synced by its own controller.
-        let sync = if self.store.deployments[d as usize].rollout.is_some() {
+        let sync = if self.store.deployments[d].rollout.is_some() {
             ControllerEvent::SyncRollout
         } else {
             ControllerEvent::SyncDeployment
@@ -417,14 +417,14 @@ impl<'s> Sim<'s> {
 
     /// `pod/NAME`, as kubectl's OBJECT column names a pod in events.
     fn pod_object(&self, pod: PodId) -> String {
-        format!("pod/{}", self.store.pods[pod as usize].name)
+        format!("pod/{}", self.store.pods[pod].name)
     }
 
     /// A pod changed: its owner's controller hears of it.
     fn pod_changed(&mut self, pod: PodId) {
         self.metrics.pod_changed(&self.store, pod);
         self.pod_changed_for_services(pod);
-        match self.store.pods[pod as usize].owner {
+        match self.store.pods[pod].owner {
             Some(PodOwner::ReplicaSet(rs)) => self.enqueue_rs(rs),
             Some(PodOwner::Job(j)) => self.enqueue_job(j),
             Some(PodOwner::DaemonSet(ds)) => self.enqueue_daemon_set(ds),
@@ -437,10 +437,9 @@ impl<'s> Sim<'s> {
     /// Recreate Deployments (deletePod): the new ReplicaSet waits for the last old pod.
     fn pod_deleted(&mut self, pod: PodId) {
         self.pod_changed(pod);
-        if let Some(PodOwner::ReplicaSet(rs)) = self.store.pods[pod as usize].owner {
-            if let Some(d) = self.store.replica_sets[rs as usize].owner {
-                if self.store.deployments[d as usize].spec.strategy == crate::model::spec::DeploymentStrategy::Recreate
-                {
+        if let Some(PodOwner::ReplicaSet(rs)) = self.store.pods[pod].owner {
+            if let Some(d) = self.store.replica_sets[rs].owner {
+                if self.store.deployments[d].spec.strategy == crate::model::spec::DeploymentStrategy::Recreate {
                     self.enqueue_deployment(d);
                 }
             }

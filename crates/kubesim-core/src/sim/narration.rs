@@ -37,7 +37,7 @@ impl Sim<'_> {
     }
 
     fn node_ref(&self, node: NodeId) -> String {
-        format!("node/{}", self.store.nodes[node as usize].name)
+        format!("node/{}", self.store.nodes[node].name)
     }
 
     /// A timeline `run:` line, with the objects it names.
@@ -81,7 +81,7 @@ impl Sim<'_> {
 
     /// One write of a Deployment sync: a ReplicaSet sized (with the arithmetic) or deleted.
     pub(super) fn narrate_deployment_action(&mut self, d: super::DeployId, action: &Action) {
-        let dep = &self.store.deployments[d as usize];
+        let dep = &self.store.deployments[d];
         let object = self.deployment_ref(d);
         let rs_ref = |name: &str| {
             ObjectRef { kind: Kind::ReplicaSet, namespace: dep.namespace.clone(), name: name.to_string() }.to_string()
@@ -92,7 +92,7 @@ impl Sim<'_> {
             }
             Action::Scale { name, from, to, reason, .. } if from != to => (name, *from, *to, None, *reason),
             Action::DeleteReplicaSet { rs } => {
-                let r = &self.store.replica_sets[*rs as usize];
+                let r = &self.store.replica_sets[*rs];
                 let text = format!(
                     "{object}: revisionHistoryLimit {} keeps that many old ReplicaSets, so {} (revision {}, no pods left) is deleted",
                     dep.spec.revision_history_limit, r.name, r.revision
@@ -125,7 +125,7 @@ impl Sim<'_> {
 
     /// The Deployment's Progressing condition changed to complete or to failed.
     pub(super) fn narrate_deployment_progress(&mut self, d: super::DeployId, before: Option<ProgressReason>) {
-        let dep = &self.store.deployments[d as usize];
+        let dep = &self.store.deployments[d];
         if dep.progress_reason == before {
             return;
         }
@@ -135,7 +135,7 @@ impl Sim<'_> {
                 let revision = dep
                     .replica_sets
                     .iter()
-                    .map(|&rs| &self.store.replica_sets[rs as usize])
+                    .map(|&rs| &self.store.replica_sets[rs])
                     .find(|rs| rs.template_hash == dep.template_hash)
                     .map_or(0, |rs| rs.revision);
                 format!(
@@ -159,7 +159,7 @@ impl Sim<'_> {
             return;
         }
         let object = self.rs_ref(rs);
-        let wanted = self.store.replica_sets[rs as usize].replicas;
+        let wanted = self.store.replica_sets[rs].replicas;
         let have = decision.status.replicas;
         let mut about = vec![object.clone()];
         let text = if decision.create > 0 {
@@ -168,7 +168,7 @@ impl Sim<'_> {
             let now = self.kernel.now();
             let info = |id: PodId| pods.iter().find(|p| p.id == id);
             let kept = decision.first_kept.and_then(info);
-            let name = |id: PodId| self.store.pods[id as usize].name.clone();
+            let name = |id: PodId| self.store.pods[id].name.clone();
             let mut deleted = Vec::new();
             for &id in &decision.delete {
                 about.push(format!("pod/{}", name(id)));
@@ -239,20 +239,20 @@ impl Sim<'_> {
 
     /// A pod bound to a node, and how the scheduler chose it.
     pub(super) fn narrate_scheduled(&mut self, pod: PodId, node: NodeId, choice: &Choice) {
-        let name = &self.store.pods[pod as usize].name;
-        let text = narration::scheduled(name, &self.store.nodes[node as usize].name, choice);
+        let name = &self.store.pods[pod].name;
+        let text = narration::scheduled(name, &self.store.nodes[node].name, choice);
         let about = vec![self.pod_object(pod), self.node_ref(node)];
         self.narrate(about, text);
     }
 
     /// No node fits: the FailedScheduling message, then each node's reasons with the numbers.
     pub(super) fn narrate_unschedulable(&mut self, pod: PodId, fit: &FitError) {
-        let p = &self.store.pods[pod as usize];
+        let p = &self.store.pods[pod];
         let object = self.pod_object(pod);
         let requests = p.spec.requests();
         let mut lines = vec![(vec![object.clone()], format!("scheduler: {} stays Pending: {}", p.name, fit.message()))];
         for (&node, unfit) in fit.failures.iter().take(NODES_LISTED_MAX) {
-            let n = &self.store.nodes[node as usize];
+            let n = &self.store.nodes[node];
             let reasons: Vec<String> = unfit.reasons.iter().map(|r| with_numbers(r, &requests, n)).collect();
             let text = format!("scheduler: {} does not fit {}: {}", p.name, n.name, reasons.join(", "));
             lines.push((vec![object.clone(), self.node_ref(node)], text));
@@ -268,13 +268,13 @@ impl Sim<'_> {
 
     /// Preemption chose a node and the pods to evict there.
     pub(super) fn narrate_preemption(&mut self, pod: PodId, candidate: &Candidate) {
-        let p = &self.store.pods[pod as usize];
-        let node = &self.store.nodes[candidate.node as usize].name;
+        let p = &self.store.pods[pod];
+        let node = &self.store.nodes[candidate.node].name;
         let victims: Vec<String> = candidate
             .victims
             .iter()
             .map(|&v| {
-                let victim = &self.store.pods[v as usize];
+                let victim = &self.store.pods[v];
                 format!("{} (priority {})", victim.name, victim.spec.priority)
             })
             .collect();
@@ -292,8 +292,8 @@ impl Sim<'_> {
     /// The node lifecycle controller marks a silent node NotReady.
     pub(super) fn narrate_node_not_ready(&mut self, node: NodeId, last_heartbeat: SimTime) {
         let now = self.kernel.now();
-        let name = &self.store.nodes[node as usize].name;
-        let pods = self.store.nodes[node as usize].pods.len();
+        let name = &self.store.nodes[node].name;
+        let pods = self.store.nodes[node].pods.len();
         let grace = self.scenario.control_plane.node_monitor_grace_period;
         let text = format!(
             "node-lifecycle: {name} silent for {} (last status at {}; nodeMonitorGracePeriod {}) -> NotReady, tainted unreachable:NoSchedule; its {pods} pods marked not Ready",
@@ -307,10 +307,10 @@ impl Sim<'_> {
 
     /// The NoExecute taint, and the taint manager's verdict for each pod on the node.
     pub(super) fn narrate_no_execute(&mut self, node: NodeId, verdicts: &[(PodId, Eviction)]) {
-        let name = &self.store.nodes[node as usize].name;
+        let name = &self.store.nodes[node].name;
         let (mut now, mut later, mut never) = (Vec::new(), Vec::new(), Vec::new());
         for &(pod, verdict) in verdicts {
-            let pod_name = self.store.pods[pod as usize].name.as_str();
+            let pod_name = self.store.pods[pod].name.as_str();
             match verdict {
                 Eviction::Now => now.push(pod_name.to_string()),
                 Eviction::After(d) => later.push(format!("{pod_name} after {}", go_duration(d))),
@@ -341,7 +341,7 @@ impl Sim<'_> {
     pub(super) fn narrate_taint_eviction(&mut self, pod: PodId, node: NodeId) {
         let text = format!(
             "taint-manager: {} on {} tolerates unreachable:NoExecute no longer, so it is deleted (its controller replaces it)",
-            self.store.pods[pod as usize].name, self.store.nodes[node as usize].name
+            self.store.pods[pod].name, self.store.nodes[node].name
         );
         let about = vec![self.pod_object(pod), self.node_ref(node)];
         self.narrate(about, text);
@@ -349,7 +349,7 @@ impl Sim<'_> {
 
     /// The node lifecycle controller sees a node's status again.
     pub(super) fn narrate_node_ready(&mut self, node: NodeId) {
-        let name = &self.store.nodes[node as usize].name;
+        let name = &self.store.nodes[node].name;
         let text = format!("node-lifecycle: {name} posts status again -> Ready, unreachable taints lifted");
         let about = vec![self.node_ref(node)];
         self.narrate(about, text);
@@ -357,8 +357,8 @@ impl Sim<'_> {
 
     /// The kubelet will restart a container that exited, after the CrashLoopBackOff wait.
     pub(super) fn narrate_backoff(&mut self, pod: PodId, slot: usize, exit: Exit, ran: SimDuration, wait: SimDuration) {
-        let p = &self.store.pods[pod as usize];
-        let node = p.node.map_or_else(|| "?".to_string(), |n| self.store.nodes[n as usize].name.clone());
+        let p = &self.store.pods[pod];
+        let node = p.node.map_or_else(|| "?".to_string(), |n| self.store.nodes[n].name.clone());
         let (container, restarts) = (&p.spec.containers[slot].name, p.containers[slot].restarts);
         let text = format!(
             "kubelet on {node}: container {container} of {} exited ({}, code {}) after running {}; restart {} in {} (CrashLoopBackOff: 10s, doubling up to 5m; reset after 10m running)",
@@ -375,7 +375,7 @@ impl Sim<'_> {
 
     /// The EndpointSlice controller wrote a Service's new endpoints.
     pub(super) fn narrate_endpoints(&mut self, svc: super::services::SvcId, before: &[PodId], after: &[PodId]) {
-        let s = &self.net.services[svc as usize];
+        let s = &self.net.services[svc.index()];
         let object =
             ObjectRef { kind: Kind::Service, namespace: s.namespace.clone(), name: s.name.clone() }.to_string();
         let added: Vec<PodId> = after.iter().copied().filter(|p| !before.contains(p)).collect();
@@ -384,7 +384,7 @@ impl Sim<'_> {
             let mut names: Vec<String> = pods
                 .iter()
                 .take(PODS_LISTED_MAX)
-                .map(|&p| format!("{} ({})", self.store.pods[p as usize].name, why(p)))
+                .map(|&p| format!("{} ({})", self.store.pods[p].name, why(p)))
                 .collect();
             if pods.len() > PODS_LISTED_MAX {
                 names.push(format!("{} more", pods.len() - PODS_LISTED_MAX));
@@ -392,7 +392,7 @@ impl Sim<'_> {
             names.join(", ")
         };
         let gone_why = |p: PodId| {
-            let pod = &self.store.pods[p as usize];
+            let pod = &self.store.pods[p];
             if pod.is_gone() {
                 "deleted"
             } else if pod.terminating.is_some() {
@@ -449,7 +449,7 @@ pub(super) fn scheduling_choice(
     let top = std::iter::once(w)
         .chain(others)
         .take(SCORES_LISTED_MAX)
-        .map(|i| (nodes[feasible[i] as usize].name.clone(), breakdown.totals[i]))
+        .map(|i| (nodes[feasible[i].index()].name.clone(), breakdown.totals[i]))
         .collect();
     Choice::Scored { top, feasible: feasible.len(), decided_by }
 }

@@ -122,7 +122,7 @@ impl Sim<'_> {
         let seed = self.scenario.seed;
         for (p, process) in self.scenario.faults.nodes.iter().enumerate() {
             for node in self.group_nodes(process.group.as_deref()) {
-                let index = (p as u64) << 32 | u64::from(node);
+                let index = (p as u64) << 32 | u64::from(node.0);
                 let mut stream = Stream::indexed(seed, Purpose::Faults, index + 1);
                 let at = SimTime::ZERO + exponential(process.mtbf, &mut stream);
                 self.nodes.fault_streams.insert((p as u32, node), stream);
@@ -146,7 +146,7 @@ impl Sim<'_> {
             .nodes
             .container_fault_streams
             .entry(node)
-            .or_insert_with(|| Stream::indexed(seed, Purpose::Faults, 1 << 40 | u64::from(node)));
+            .or_insert_with(|| Stream::indexed(seed, Purpose::Faults, 1 << 40 | u64::from(node.0)));
         let mut soonest: Option<SimDuration> = None;
         for process in &self.scenario.faults.containers {
             if process.group.as_deref().is_none_or(|g| Some(g) == group.as_deref()) {
@@ -159,17 +159,20 @@ impl Sim<'_> {
 
     /// The node group (`cluster.nodes[].name`) a node belongs to.
     fn group_of(&self, node: NodeId) -> Option<String> {
-        self.group_ranges().find(|(_, ids)| ids.contains(&node)).map(|(name, _)| name.to_string())
+        self.group_ranges().find(|(_, ids)| ids.contains(&node.0)).map(|(name, _)| name.to_string())
     }
 
     /// The nodes of a group (`cluster.nodes[].name`), or all.
     pub(super) fn group_nodes(&self, group: Option<&str>) -> Vec<NodeId> {
-        self.group_ranges().filter(|(name, _)| group.is_none_or(|g| g == *name)).flat_map(|(_, ids)| ids).collect()
+        self.group_ranges()
+            .filter(|(name, _)| group.is_none_or(|g| g == *name))
+            .flat_map(|(_, ids)| ids.map(NodeId))
+            .collect()
     }
 
-    /// Each node group with the ids its nodes were created with, in order.
-    fn group_ranges(&self) -> impl Iterator<Item = (&str, std::ops::Range<NodeId>)> {
-        let mut first: NodeId = 0;
+    /// Each node group with the ids its nodes were created with (as numbers), in order.
+    fn group_ranges(&self) -> impl Iterator<Item = (&str, std::ops::Range<u32>)> {
+        let mut first: u32 = 0;
         self.scenario.nodes.iter().map(move |g| {
             let ids = first..first + g.count;
             first += g.count;
@@ -189,8 +192,7 @@ impl Sim<'_> {
             self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::RandomFault(process, node, !fail)));
         }
         let kind = if fail { NodeFaultKind::Fail } else { NodeFaultKind::Recover };
-        let what =
-            format!("{} node/{} (random)", if fail { "fail" } else { "recover" }, self.store.nodes[node as usize].name);
+        let what = format!("{} node/{} (random)", if fail { "fail" } else { "recover" }, self.store.nodes[node].name);
         self.node_changes(node, kind, &what);
     }
 
@@ -198,9 +200,9 @@ impl Sim<'_> {
     pub(super) fn node_fault(&mut self, fault: &NodeFault) {
         let nodes: Vec<NodeId> = match &fault.target {
             FaultTarget::Node(name) => self.store.find_node(name).into_iter().collect(),
-            FaultTarget::Zone(zone) => (0..self.store.nodes.len() as NodeId)
-                .filter(|&n| self.store.nodes[n as usize].labels.get(ZONE_LABEL) == Some(zone))
-                .collect(),
+            FaultTarget::Zone(zone) => {
+                self.store.nodes.ids().filter(|&n| self.store.nodes[n].labels.get(ZONE_LABEL) == Some(zone)).collect()
+            }
         };
         let verb = match fault.kind {
             NodeFaultKind::Fail => "fail",
@@ -208,14 +210,14 @@ impl Sim<'_> {
             NodeFaultKind::Recover => "recover",
         };
         for n in nodes {
-            let what = format!("{verb} node/{}", self.store.nodes[n as usize].name);
+            let what = format!("{verb} node/{}", self.store.nodes[n].name);
             self.node_changes(n, fault.kind, &what);
         }
     }
 
     fn node_changes(&mut self, node: NodeId, kind: NodeFaultKind, what: &str) {
         let now = self.kernel.now();
-        let h = &self.nodes.health[node as usize];
+        let h = &self.nodes.health[node.index()];
         let was_down = h.is_down();
         if self.narrating() {
             let crash = match kind {
@@ -226,7 +228,7 @@ impl Sim<'_> {
             };
             self.narrate_fault(node, what, crash);
         }
-        let h = &self.nodes.health[node as usize];
+        let h = &self.nodes.health[node.index()];
         match kind {
             NodeFaultKind::Fail if h.kubelet_up => self.node_goes_silent(node, true),
             NodeFaultKind::Partition if h.kubelet_up && h.connected => self.node_goes_silent(node, false),
@@ -244,7 +246,7 @@ impl Sim<'_> {
     fn node_goes_silent(&mut self, node: NodeId, crash: bool) {
         let now = self.kernel.now();
         let cp = &self.scenario.control_plane;
-        let h = &mut self.nodes.health[node as usize];
+        let h = &mut self.nodes.health[node.index()];
         let was_down = h.is_down();
         if crash {
             h.kubelet_up = false;
@@ -266,18 +268,18 @@ impl Sim<'_> {
                 self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::Monitor(node, epoch)));
             }
         }
-        let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
+        let pods: Vec<PodId> = self.store.nodes[node].pods.iter().copied().collect();
         if crash {
             // A crashed kubelet forgets its timers, and its containers die with it. A cut-off
             // kubelet keeps running its pods and timers; only the API cannot hear it.
             for &pod in &pods {
-                self.store.pods[pod as usize].generation += 1;
+                self.store.pods[pod].generation += 1;
                 self.server_lost(pod);
             }
         }
         if still_not_ready {
             self.mark_pods_not_ready(node);
-            if self.nodes.health[node as usize].no_execute {
+            if self.nodes.health[node.index()].no_execute {
                 self.taint_no_execute(node);
             }
         }
@@ -287,9 +289,9 @@ impl Sim<'_> {
     /// they leave their Services' endpoints (the kubelet's own view is unchanged).
     fn mark_pods_not_ready(&mut self, node: NodeId) {
         let now = self.kernel.now();
-        let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
+        let pods: Vec<PodId> = self.store.nodes[node].pods.iter().copied().collect();
         for pod in pods {
-            let p = &mut self.store.pods[pod as usize];
+            let p = &mut self.store.pods[pod];
             if p.ready_since.take().is_some() {
                 let object = format!("pod/{}", p.name);
                 self.recorder.warning(now, "NodeNotReady", object, "Node is not ready".into());
@@ -300,16 +302,16 @@ impl Sim<'_> {
 
     /// The node lifecycle controller's monitor tick for a silent node.
     pub(super) fn node_monitor(&mut self, node: NodeId, epoch: u32) {
-        let h = &self.nodes.health[node as usize];
+        let h = &self.nodes.health[node.index()];
         if h.epoch != epoch || !h.is_down() || h.not_ready {
             return;
         }
         let now = self.kernel.now();
-        self.nodes.health[node as usize].not_ready = true;
-        let name = self.store.nodes[node as usize].name.clone();
-        self.store.nodes[node as usize].ready = false;
+        self.nodes.health[node.index()].not_ready = true;
+        let name = self.store.nodes[node].name.clone();
+        self.store.nodes[node].ready = false;
         if self.narrating() {
-            let last = self.nodes.health[node as usize].last_heartbeat;
+            let last = self.nodes.health[node.index()].last_heartbeat;
             self.narrate_node_not_ready(node, last);
         }
         self.recorder.normal(
@@ -321,7 +323,7 @@ impl Sim<'_> {
         // TaintNodesByCondition: no new pods, at once.
         self.add_taint(node, TaintEffect::NoSchedule);
         self.mark_pods_not_ready(node);
-        let zone = self.nodes.health[node as usize].zone;
+        let zone = self.nodes.health[node.index()].zone;
         let z = &mut self.nodes.zones[zone];
         z.queue.push_back(node);
         // The tainting pass runs after the monitor pass has looked at every node (the
@@ -334,7 +336,7 @@ impl Sim<'_> {
 
     fn add_taint(&mut self, node: NodeId, effect: TaintEffect) {
         let taint = unreachable_taint(effect);
-        let taints = &mut self.store.nodes[node as usize].taints;
+        let taints = &mut self.store.nodes[node].taints;
         if !taints.contains(&taint) {
             taints.push(taint);
         }
@@ -355,7 +357,7 @@ impl Sim<'_> {
                 let zone = &mut self.nodes.zones[z];
                 // Nodes that came back before their turn leave the queue.
                 while let Some(&n) = zone.queue.front() {
-                    if self.nodes.health[n as usize].not_ready {
+                    if self.nodes.health[n.index()].not_ready {
                         break;
                     }
                     zone.queue.pop_front();
@@ -401,16 +403,16 @@ impl Sim<'_> {
     fn taint_no_execute(&mut self, node: NodeId) {
         let now = self.kernel.now();
         self.add_taint(node, TaintEffect::NoExecute);
-        self.nodes.health[node as usize].no_execute = true;
-        let epoch = self.nodes.health[node as usize].epoch;
-        let taints = self.store.nodes[node as usize].taints.clone();
+        self.nodes.health[node.index()].no_execute = true;
+        let epoch = self.nodes.health[node.index()].epoch;
+        let taints = self.store.nodes[node].taints.clone();
         let seconds = self.scenario.control_plane.default_toleration_seconds;
-        let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
+        let pods: Vec<PodId> = self.store.nodes[node].pods.iter().copied().collect();
         if self.narrating() {
             let verdicts: Vec<(PodId, Eviction)> = pods
                 .iter()
                 .map(|&pod| {
-                    let own = &self.store.pods[pod as usize].spec.tolerations;
+                    let own = &self.store.pods[pod].spec.tolerations;
                     let tolerations = with_default_tolerations(own, seconds).unwrap_or_else(|| own.clone());
                     (pod, eviction(&tolerations, &taints))
                 })
@@ -418,7 +420,7 @@ impl Sim<'_> {
             self.narrate_no_execute(node, &verdicts);
         }
         for pod in pods {
-            let own = &self.store.pods[pod as usize].spec.tolerations;
+            let own = &self.store.pods[pod].spec.tolerations;
             let tolerations = with_default_tolerations(own, seconds).unwrap_or_else(|| own.clone());
             match eviction(&tolerations, &taints) {
                 Eviction::Now => self.taint_eviction(pod, node, epoch),
@@ -433,8 +435,8 @@ impl Sim<'_> {
     /// `TaintManagerEviction`: the pod is deleted; on a node that cannot confirm, it stays
     /// Terminating, and its controller replaces it.
     pub(super) fn taint_eviction(&mut self, pod: PodId, node: NodeId, epoch: u32) {
-        let h = &self.nodes.health[node as usize];
-        let p = &self.store.pods[pod as usize];
+        let h = &self.nodes.health[node.index()];
+        let p = &self.store.pods[pod];
         if h.epoch != epoch || !h.no_execute || p.node != Some(node) || p.terminating.is_some() || p.is_gone() {
             return;
         }
@@ -454,7 +456,7 @@ impl Sim<'_> {
     /// the containers a crash killed.
     fn node_comes_back(&mut self, node: NodeId) {
         let now = self.kernel.now();
-        let h = &mut self.nodes.health[node as usize];
+        let h = &mut self.nodes.health[node.index()];
         let crashed = !h.kubelet_up;
         h.kubelet_up = true;
         h.connected = true;
@@ -465,7 +467,7 @@ impl Sim<'_> {
             let at = tick_after(now, self.scenario.control_plane.node_monitor_period);
             self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::Back(node, epoch)));
         }
-        let pods: Vec<PodId> = self.store.nodes[node as usize].pods.iter().copied().collect();
+        let pods: Vec<PodId> = self.store.nodes[node].pods.iter().copied().collect();
         for pod in pods {
             self.kubelet_resync(pod, crashed);
         }
@@ -474,7 +476,7 @@ impl Sim<'_> {
     /// The kubelet after a reboot or a reconnection looks at one of its pods.
     fn kubelet_resync(&mut self, pod: PodId, crashed: bool) {
         let now = self.kernel.now();
-        let p = &mut self.store.pods[pod as usize];
+        let p = &mut self.store.pods[pod];
         if p.is_gone() {
             return;
         }
@@ -521,14 +523,14 @@ impl Sim<'_> {
 
     /// The controller sees the heartbeats again: Ready, taints lifted.
     pub(super) fn node_back(&mut self, node: NodeId, epoch: u32) {
-        let h = &mut self.nodes.health[node as usize];
+        let h = &mut self.nodes.health[node.index()];
         if h.epoch != epoch || h.is_down() || !h.not_ready {
             return;
         }
         h.not_ready = false;
         h.no_execute = false;
         let now = self.kernel.now();
-        let n = &mut self.store.nodes[node as usize];
+        let n = &mut self.store.nodes[node];
         n.ready = true;
         n.taints.retain(|t| t.key != UNREACHABLE);
         let name = n.name.clone();
@@ -549,17 +551,17 @@ impl Sim<'_> {
 
     /// Whether the kubelet of `node` runs its timers now (a cut-off kubelet does).
     pub(super) fn kubelet_running(&self, node: NodeId) -> bool {
-        self.nodes.health.get(node as usize).is_none_or(|h| h.kubelet_up)
+        self.nodes.health.get(node.index()).is_none_or(|h| h.kubelet_up)
     }
 
     /// Whether the kubelet of `node` reaches the API server (hears deletions, posts status).
     pub(super) fn kubelet_connected(&self, node: NodeId) -> bool {
-        self.nodes.health.get(node as usize).is_none_or(|h| h.connected)
+        self.nodes.health.get(node.index()).is_none_or(|h| h.connected)
     }
 
     /// Whether `node` has crashed (its pods neither serve nor answer).
     pub(super) fn node_crashed(&self, node: NodeId) -> bool {
-        self.nodes.health.get(node as usize).is_some_and(|h| !h.kubelet_up)
+        self.nodes.health.get(node.index()).is_some_and(|h| !h.kubelet_up)
     }
 }
 

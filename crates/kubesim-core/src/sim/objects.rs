@@ -6,8 +6,8 @@ use crate::controllers::deployment::util::pod_template_hash;
 use crate::engine::SimDuration;
 use crate::model::spec::{Kind, Object, ObjectRef, ObjectSpec, ReplicaSetSpec};
 use crate::model::store::{
-    ContainerState, ContainerStatus, Deployment, DeploymentStatus, Node, NonZero, Pod, PodOwner, PodPhase, ReplicaSet,
-    RsKind,
+    ContainerState, ContainerStatus, Deployment, DeploymentStatus, Node, NodeId, NonZero, Pod, PodOwner, PodPhase,
+    ReplicaSet, RsKind,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -25,7 +25,7 @@ impl Sim<'_> {
                 labels.entry("kubernetes.io/os".into()).or_insert_with(|| "linux".into());
                 labels.entry("kubernetes.io/arch".into()).or_insert_with(|| "amd64".into());
                 self.store.add_node(Node {
-                    id: 0,
+                    id: NodeId(0),
                     name,
                     labels,
                     taints: group.taints.clone(),
@@ -119,7 +119,7 @@ impl Sim<'_> {
                 let kind =
                     if obj.id.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
                 if let Some(rs) = self.store.find_rs(kind, ns, name) {
-                    let r = &mut self.store.replica_sets[rs as usize];
+                    let r = &mut self.store.replica_sets[rs];
                     r.replicas = spec.replicas;
                     r.template = spec.template.clone();
                     r.pod_spec = Arc::new(spec.template.spec.clone());
@@ -129,7 +129,7 @@ impl Sim<'_> {
             }
             ObjectSpec::Pod { spec, .. } => {
                 if let Some(p) = self.store.find_pod(ns, name) {
-                    if self.store.pods[p as usize].spec != *spec {
+                    if self.store.pods[p].spec != *spec {
                         return Err(ApiError::invalid(
                             "Pod",
                             name,
@@ -174,7 +174,7 @@ impl Sim<'_> {
             }
             ObjectSpec::Rollout { spec, .. } => {
                 if let Some(d) = self.store.find_rollout(ns, name) {
-                    if self.store.deployments[d as usize].spec.selector != spec.workload.selector {
+                    if self.store.deployments[d].spec.selector != spec.workload.selector {
                         return Err(ApiError::invalid(
                             "Rollout",
                             name,
@@ -195,7 +195,7 @@ impl Sim<'_> {
         spec: crate::model::spec::DeploymentSpec,
     ) {
         let hash = pod_template_hash(&spec.template, 0);
-        let dep = &mut self.store.deployments[d as usize];
+        let dep = &mut self.store.deployments[d];
         let template_changed = dep.template_hash != hash;
         dep.spec = spec;
         dep.template_hash = hash;
@@ -308,7 +308,7 @@ impl Sim<'_> {
     /// Deletion with a grace period other than the pod's own (`--grace-period`).
     pub(super) fn delete_pod_with_grace(&mut self, pod: crate::model::store::PodId, grace: Option<SimDuration>) {
         let now = self.kernel.now();
-        let p = &mut self.store.pods[pod as usize];
+        let p = &mut self.store.pods[pod];
         if p.terminating.is_some() || p.deleted.is_some() {
             return;
         }
@@ -347,7 +347,7 @@ impl Sim<'_> {
             Kind::Deployment => {
                 let d = self.store.find_deployment(ns, name).ok_or_else(|| not_found(id))?;
                 self.store.remove_deployment(d);
-                let rss: Vec<_> = self.store.deployments[d as usize].replica_sets.iter().copied().collect();
+                let rss: Vec<_> = self.store.deployments[d].replica_sets.iter().copied().collect();
                 for rs in rss {
                     self.delete_replica_set(rs);
                 }
@@ -392,7 +392,7 @@ impl Sim<'_> {
     }
 
     pub(super) fn delete_replica_set(&mut self, rs: crate::model::store::RsId) {
-        let pods: Vec<_> = self.store.replica_sets[rs as usize].pods.iter().copied().collect();
+        let pods: Vec<_> = self.store.replica_sets[rs].pods.iter().copied().collect();
         self.store.remove_replica_set(rs);
         for p in pods {
             self.delete_pod(p);

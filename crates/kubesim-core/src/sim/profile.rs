@@ -87,13 +87,14 @@ impl WallProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::store::RsId;
     use crate::sim::{ControllerEvent, SchedulerEvent, TrafficEvent};
 
     #[test]
     fn every_event_kind_belongs_to_its_component_and_time_adds_up() {
         assert_eq!(Component::of(&Event::Scheduler(SchedulerEvent::Cycle)), Component::Scheduler);
         assert_eq!(Component::of(&Event::Traffic(TrafficEvent::Arrival(0))), Component::Traffic);
-        assert_eq!(Component::of(&Event::Controller(ControllerEvent::SyncReplicaSet(3))), Component::Controllers);
+        assert_eq!(Component::of(&Event::Controller(ControllerEvent::SyncReplicaSet(RsId(3)))), Component::Controllers);
         let mut p = WallProfile::default();
         p.add(Component::Kubelet, Duration::from_millis(5), true);
         p.add(Component::Kubelet, Duration::from_millis(5), true);

@@ -38,7 +38,7 @@ impl Sim<'_> {
     /// starts an update.
     pub(crate) fn update_rollout(&mut self, d: DeployId, spec: &RolloutSpec) {
         let hash = pod_template_hash(&spec.workload.template, 0);
-        let dep = &mut self.store.deployments[d as usize];
+        let dep = &mut self.store.deployments[d];
         let changed = dep.template_hash != hash;
         dep.spec = spec.workload.clone();
         dep.template_hash = hash;
@@ -53,25 +53,25 @@ impl Sim<'_> {
 
     /// The Rollout's spec as an update would give it.
     pub(crate) fn rollout_spec(&self, d: DeployId) -> Option<RolloutSpec> {
-        let dep = &self.store.deployments[d as usize];
+        let dep = &self.store.deployments[d];
         let state = dep.rollout.as_ref()?;
         Some(RolloutSpec { workload: dep.spec.clone(), strategy: state.strategy.clone() })
     }
 
     pub(crate) fn rollout_ref(&self, d: DeployId) -> String {
-        let dep = &self.store.deployments[d as usize];
+        let dep = &self.store.deployments[d];
         ObjectRef { kind: Kind::Rollout, namespace: dep.namespace.clone(), name: dep.name.clone() }.to_string()
     }
 
     pub(super) fn sync_rollout(&mut self, d: DeployId) {
         let now = self.kernel.now();
-        let dep = &self.store.deployments[d as usize];
+        let dep = &self.store.deployments[d];
         let Some(state) = dep.rollout.as_ref().filter(|_| !dep.deleted) else { return };
         let replica_sets = dep
             .replica_sets
             .iter()
             .map(|&id| {
-                let rs = &self.store.replica_sets[id as usize];
+                let rs = &self.store.replica_sets[id];
                 RsView {
                     id,
                     name: rs.name.clone(),
@@ -93,7 +93,7 @@ impl Sim<'_> {
         };
         let decision = rollout::reconcile(&view, &state.status, self.latency());
         let strategy = state.strategy.clone();
-        if let Some(state) = self.store.deployments[d as usize].rollout.as_mut() {
+        if let Some(state) = self.store.deployments[d].rollout.as_mut() {
             state.status = decision.status;
         }
         for action in decision.actions {
@@ -114,9 +114,9 @@ impl Sim<'_> {
         let object = self.rollout_ref(d);
         match action {
             Action::CreateReplicaSet { revision } => self.create_rollout_rs(d, revision),
-            Action::SetRevision { rs, revision } => self.store.replica_sets[rs as usize].revision = revision,
+            Action::SetRevision { rs, revision } => self.store.replica_sets[rs].revision = revision,
             Action::Scale { rs, to } => {
-                let r = &mut self.store.replica_sets[rs as usize];
+                let r = &mut self.store.replica_sets[rs];
                 let (from, name, revision) = (r.replicas, r.name.clone(), r.revision);
                 r.replicas = to;
                 let op = if to > from { "up" } else { "down" };
@@ -137,7 +137,7 @@ impl Sim<'_> {
     /// A ReplicaSet `<rollout>-<hash>` for the current template, with 0 replicas.
     fn create_rollout_rs(&mut self, d: DeployId, revision: i64) {
         let now = self.kernel.now();
-        let dep = &self.store.deployments[d as usize];
+        let dep = &self.store.deployments[d];
         let hash = dep.template_hash.clone();
         let mut selector: Selector = dep.spec.selector.clone();
         selector.match_labels.insert(HASH_LABEL.into(), hash.clone());
@@ -166,14 +166,14 @@ impl Sim<'_> {
 
     /// Pins a Service's selector to the pods of one ReplicaSet (`rollouts-pod-template-hash`).
     fn select_rollout_service(&mut self, d: DeployId, service: &str, hash: &str) {
-        let ns = self.store.deployments[d as usize].namespace.clone();
+        let ns = self.store.deployments[d].namespace.clone();
         let Some(svc) = self.net.find_service(&ns, service) else {
             let object = self.rollout_ref(d);
             let message = format!("service \"{service}\" not found");
             self.recorder.warning(self.kernel.now(), "ServiceNotFound", object, message);
             return;
         };
-        let s = &self.net.services[svc as usize];
+        let s = &self.net.services[svc.index()];
         let (labels, mut spec) = (s.labels.clone(), s.spec.clone());
         spec.selector.get_or_insert_with(Labels::new).insert(HASH_LABEL.into(), hash.to_string());
         self.apply_service(svc, &labels, &spec);
@@ -182,7 +182,7 @@ impl Sim<'_> {
     /// The canary Ingress Argo generates from the stable one (`traffic_routing::canary_ingress`),
     /// created on first use, with `canary-weight`.
     fn set_canary_ingress_weight(&mut self, d: DeployId, spec: &crate::model::spec::CanarySpec, weight: i32) {
-        let dep = &self.store.deployments[d as usize];
+        let dep = &self.store.deployments[d];
         let (ns, rollout_name) = (dep.namespace.clone(), dep.name.clone());
         let (Some(stable_ingress), Some(stable_svc), Some(canary_svc)) =
             (spec.stable_ingress.as_ref(), spec.stable_service.as_ref(), spec.canary_service.as_ref())
@@ -215,10 +215,10 @@ impl Sim<'_> {
 
     /// The Rollout's status from its ReplicaSets (as `kubectl argo rollouts get` counts).
     fn sync_rollout_status(&mut self, d: DeployId) {
-        let dep = &self.store.deployments[d as usize];
+        let dep = &self.store.deployments[d];
         let mut status = DeploymentStatus::default();
         for &id in &dep.replica_sets {
-            let rs = &self.store.replica_sets[id as usize];
+            let rs = &self.store.replica_sets[id];
             status.replicas += rs.status.replicas;
             status.ready += rs.status.ready;
             status.available += rs.status.available;
@@ -227,14 +227,14 @@ impl Sim<'_> {
             }
         }
         status.unavailable = (dep.spec.replicas - status.available).max(0);
-        self.store.deployments[d as usize].status = status;
+        self.store.deployments[d].status = status;
         self.dirty.insert(d);
     }
 
     /// `kubectl delete rollout/NAME`: the Rollout and its ReplicaSets (with their pods).
     pub(super) fn delete_rollout(&mut self, d: DeployId) {
         self.store.remove_deployment(d);
-        let rss: Vec<_> = self.store.deployments[d as usize].replica_sets.iter().copied().collect();
+        let rss: Vec<_> = self.store.deployments[d].replica_sets.iter().copied().collect();
         for rs in rss {
             self.delete_replica_set(rs);
         }

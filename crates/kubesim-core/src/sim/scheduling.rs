@@ -44,7 +44,7 @@ pub(super) struct Scheduler {
 /// A UID-shaped identifier for a pod, derived from its id (no random draw), for messages
 /// that name a pod's UID as Kubernetes does.
 pub fn pod_uid(pod: PodId) -> String {
-    let mut x = u64::from(pod).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut x = u64::from(pod.0).wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut next = || {
         x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = x;
@@ -66,7 +66,7 @@ pub fn pod_uid(pod: PodId) -> String {
 impl Sim<'_> {
     /// A new pod without a node: the scheduler's informer sees it after the API latency.
     pub(super) fn enqueue_for_scheduling(&mut self, pod: PodId) {
-        let priority = self.store.pods[pod as usize].spec.priority;
+        let priority = self.store.pods[pod].spec.priority;
         self.scheduler.queue.push_active(pod, priority);
         self.ensure_schedule_cycle(self.latency());
     }
@@ -78,7 +78,7 @@ impl Sim<'_> {
     /// Schedules every pod in the active queue, highest priority first.
     pub(super) fn schedule_cycle(&mut self) {
         while let Some(pod) = self.scheduler.queue.pop_active() {
-            let p = &self.store.pods[pod as usize];
+            let p = &self.store.pods[pod];
             if !p.is_active() || p.node.is_some() {
                 continue;
             }
@@ -91,21 +91,21 @@ impl Sim<'_> {
         let images = &self.scenario.images;
         let default_size = self.default_image.size_bytes;
         let size = |image: &str| images.get(image).map_or(default_size, |b| b.size_bytes);
-        let owner = self.store.pods[pod as usize].owner;
-        let keys = crate::scheduler::cycle::spread_keys(&self.store.pods[pod as usize].spec, owner.is_some());
+        let owner = self.store.pods[pod].owner;
+        let keys = crate::scheduler::cycle::spread_keys(&self.store.pods[pod].spec, owner.is_some());
         self.scheduler.profile.topology.ensure(&self.store, keys.iter().map(String::as_str));
         let defaults = match owner {
-            Some(PodOwner::ReplicaSet(rs)) if self.store.pods[pod as usize].spec.topology_spread.is_empty() => {
+            Some(PodOwner::ReplicaSet(rs)) if self.store.pods[pod].spec.topology_spread.is_empty() => {
                 let counts = self.scheduler.profile.owner_spread.get(&self.store, &self.scheduler.profile.topology, rs);
-                let selector = self.store.replica_sets[rs as usize].selector.clone();
+                let selector = self.store.replica_sets[rs].selector.clone();
                 Some(crate::scheduler::cycle::DefaultSpread { selector, counts })
             }
             _ => None,
         };
         let mut ctx = PodContext::prepare(&self.store, &self.scheduler.profile.topology, pod, defaults, &size, now);
         // A pod nominated by an earlier preemption tries its node first.
-        if let Some(nominated) = self.store.pods[pod as usize].nominated_node {
-            let node = &self.store.nodes[nominated as usize];
+        if let Some(nominated) = self.store.pods[pod].nominated_node {
+            let node = &self.store.nodes[nominated];
             if self.scheduler.profile.filter_node(&ctx, node).is_ok() {
                 drop(ctx);
                 if self.narrating() {
@@ -166,8 +166,8 @@ impl Sim<'_> {
         let now = self.kernel.now();
         let object = self.pod_object(pod);
         self.recorder.warning(now, "FailedScheduling", object, message);
-        self.store.pods[pod as usize].reason = "Unschedulable".into();
-        let priority = self.store.pods[pod as usize].spec.priority;
+        self.store.pods[pod].reason = "Unschedulable".into();
+        let priority = self.store.pods[pod].spec.priority;
         let cp = &self.scenario.control_plane;
         self.scheduler.queue.mark_unschedulable(pod, priority, now, cp.pod_initial_backoff, cp.pod_max_backoff);
         let attempt = self.scheduler.queue.attempts(pod);
@@ -181,21 +181,21 @@ impl Sim<'_> {
     fn preempt_for(&mut self, pod: PodId, c: Candidate) {
         let now = self.kernel.now();
         let uid = pod_uid(pod);
-        let node_name = self.store.nodes[c.node as usize].name.clone();
+        let node_name = self.store.nodes[c.node].name.clone();
         for &victim in &c.victims {
             let object = self.pod_object(victim);
             self.recorder.normal(now, "Preempted", object, format!("Preempted by pod {uid} on node {node_name}"));
             self.delete_pod(victim);
             self.metrics.pods_preempted += 1;
         }
-        let priority = self.store.pods[pod as usize].spec.priority;
+        let priority = self.store.pods[pod].spec.priority;
         for lower in self.scheduler.nominations.lower_than(c.node, priority) {
             self.scheduler.nominations.clear(lower);
-            self.store.pods[lower as usize].nominated_node = None;
+            self.store.pods[lower].nominated_node = None;
         }
-        let requests = self.store.pods[pod as usize].spec.requests();
+        let requests = self.store.pods[pod].spec.requests();
         self.scheduler.nominations.nominate(pod, c.node, priority, requests);
-        self.store.pods[pod as usize].nominated_node = Some(c.node);
+        self.store.pods[pod].nominated_node = Some(c.node);
     }
 
     /// Binds `pod` to `node`; the node's kubelet sees it after the API latency.
@@ -205,15 +205,15 @@ impl Sim<'_> {
         self.scheduler.nominations.clear(pod);
         self.metrics.unschedulable_changed(self.scheduler.queue.unschedulable_count());
         self.store.bind(pod, node, now);
-        let owner = self.store.pods[pod as usize].owner;
+        let owner = self.store.pods[pod].owner;
         self.scheduler.profile.owner_spread.pod_counted(&self.scheduler.profile.topology, owner, node, 1);
-        let p = &mut self.store.pods[pod as usize];
+        let p = &mut self.store.pods[pod];
         p.reason.clear();
         p.nominated_node = None;
         let generation = p.generation;
         if by_scheduler {
             let message =
-                format!("Successfully assigned {}/{} to {}", p.namespace, p.name, self.store.nodes[node as usize].name);
+                format!("Successfully assigned {}/{} to {}", p.namespace, p.name, self.store.nodes[node].name);
             let object = self.pod_object(pod);
             self.recorder.normal(now, "Scheduled", object, message);
             self.metrics.pod_scheduled(&self.store, pod, now);
@@ -225,7 +225,7 @@ impl Sim<'_> {
     /// A pod that waited is due: its back-off ended or it sat unschedulable for too long.
     pub(super) fn scheduler_retry(&mut self, pod: PodId, attempt: u32) {
         if self.scheduler.queue.is_unschedulable(pod) && self.scheduler.queue.attempts(pod) == attempt {
-            let priority = self.store.pods[pod as usize].spec.priority;
+            let priority = self.store.pods[pod].spec.priority;
             self.scheduler.queue.push_active(pod, priority);
             self.ensure_schedule_cycle(SimDuration::ZERO);
         }
@@ -253,13 +253,14 @@ impl Sim<'_> {
 #[cfg(test)]
 mod tests {
     use super::pod_uid;
+    use crate::model::store::PodId;
 
     #[test]
     fn pod_uids_look_like_uids_and_differ() {
-        let (a, b) = (pod_uid(0), pod_uid(1));
+        let (a, b) = (pod_uid(PodId(0)), pod_uid(PodId(1)));
         assert_eq!(a.len(), 36);
         assert_eq!(a.matches('-').count(), 4);
         assert_ne!(a, b);
-        assert_eq!(a, pod_uid(0));
+        assert_eq!(a, pod_uid(PodId(0)));
     }
 }

@@ -35,7 +35,7 @@ impl Sim<'_> {
     }
 }
 
-pub type SvcId = u32;
+pub use crate::model::ids::SvcId;
 
 /// One Service as the model keeps it.
 pub struct ServiceState {
@@ -119,7 +119,7 @@ impl Network {
     }
 
     fn index_service(&mut self, svc: SvcId, add: bool) {
-        let s = &self.services[svc as usize];
+        let s = &self.services[svc.index()];
         let Some((key, value)) = s.spec.selector.as_ref().and_then(|sel| sel.iter().next()) else { return };
         let list = self
             .by_first_label
@@ -143,7 +143,7 @@ impl Network {
         for (k, v) in labels {
             if let Some(list) = by_key.get(k.as_str()).and_then(|values| values.get(v.as_str())) {
                 found.extend(list.iter().copied().filter(|&s| {
-                    let s = &self.services[s as usize];
+                    let s = &self.services[s.index()];
                     !s.deleted && selects(s.spec.selector.as_ref(), labels)
                 }));
             }
@@ -156,7 +156,7 @@ impl Network {
 
 impl Sim<'_> {
     pub(super) fn create_service(&mut self, ns: &str, name: &str, labels: &Labels, spec: &ServiceSpec) {
-        let id = self.net.services.len() as SvcId;
+        let id = SvcId::from_index(self.net.services.len());
         let balancing = self.scenario.control_plane.proxy_mode.balancing();
         let key = (ns.to_string(), name.to_string());
         self.net.services.push(ServiceState {
@@ -180,14 +180,14 @@ impl Sim<'_> {
 
     /// A new selector (create, or apply with a changed one): the members are found afresh.
     fn select_members(&mut self, svc: SvcId) {
-        let old = std::mem::take(&mut self.net.services[svc as usize].members);
+        let old = std::mem::take(&mut self.net.services[svc.index()].members);
         for &p in &old {
-            if let Some(list) = self.net.pod_services.get_mut(p as usize) {
+            if let Some(list) = self.net.pod_services.get_mut(p.index()) {
                 list.retain(|&s| s != svc);
             }
         }
         self.net.index_service(svc, true);
-        let s = &self.net.services[svc as usize];
+        let s = &self.net.services[svc.index()];
         let members: Vec<PodId> = match &s.spec.selector {
             // Rare (a Service created or re-selected while pods exist), so a scan will do.
             Some(_) => self
@@ -198,19 +198,19 @@ impl Sim<'_> {
                 .filter(|(_, p)| {
                     !p.is_gone() && p.namespace == s.namespace && selects(s.spec.selector.as_ref(), &p.labels)
                 })
-                .map(|(i, _)| i as PodId)
+                .map(|(i, _)| PodId::from_index(i))
                 .collect(),
             _ => Vec::new(),
         };
         for &p in &members {
             self.pod_services_mut(p).push(svc);
         }
-        self.net.services[svc as usize].members = members;
+        self.net.services[svc.index()].members = members;
         self.enqueue_endpoints(svc);
     }
 
     fn pod_services_mut(&mut self, pod: PodId) -> &mut Vec<SvcId> {
-        let i = pod as usize;
+        let i = pod.index();
         if self.net.pod_services.len() <= i {
             self.net.pod_services.resize_with(i + 1, Vec::new);
         }
@@ -218,11 +218,11 @@ impl Sim<'_> {
     }
 
     pub(super) fn apply_service(&mut self, svc: SvcId, labels: &Labels, spec: &ServiceSpec) {
-        let selector_changed = self.net.services[svc as usize].spec.selector != spec.selector;
+        let selector_changed = self.net.services[svc.index()].spec.selector != spec.selector;
         if selector_changed {
             self.net.index_service(svc, false);
         }
-        let s = &mut self.net.services[svc as usize];
+        let s = &mut self.net.services[svc.index()];
         s.labels = labels.clone();
         s.spec = spec.clone();
         if selector_changed {
@@ -233,16 +233,16 @@ impl Sim<'_> {
 
     pub(super) fn delete_service(&mut self, svc: SvcId) {
         self.net.index_service(svc, false);
-        let s = &mut self.net.services[svc as usize];
+        let s = &mut self.net.services[svc.index()];
         s.deleted = true;
         let key = (s.namespace.clone(), s.name.clone());
         for p in std::mem::take(&mut s.members) {
-            if let Some(list) = self.net.pod_services.get_mut(p as usize) {
+            if let Some(list) = self.net.pod_services.get_mut(p.index()) {
                 list.retain(|&x| x != svc);
             }
         }
         self.net.service_by_name.remove(&key);
-        if let Some(stats) = self.net.services[svc as usize].stats {
+        if let Some(stats) = self.net.services[svc.index()].stats {
             self.metrics.traffic.endpoints_changed(stats as usize, 0, self.kernel.now());
         }
         self.net.version += 1;
@@ -275,25 +275,25 @@ impl Sim<'_> {
 
     /// A pod was created: it joins the Services that select it.
     pub(super) fn pod_created_for_services(&mut self, pod: PodId) {
-        let p = &self.store.pods[pod as usize];
+        let p = &self.store.pods[pod];
         let services = self.net.selecting(&p.namespace, &p.labels);
         for &svc in &services {
-            self.net.services[svc as usize].members.push(pod);
+            self.net.services[svc.index()].members.push(pod);
         }
         *self.pod_services_mut(pod) = services;
     }
 
     /// A pod changed: the Services that select it hear of it.
     pub(super) fn pod_changed_for_services(&mut self, pod: PodId) {
-        let Some(list) = self.net.pod_services.get(pod as usize) else { return };
+        let Some(list) = self.net.pod_services.get(pod.index()) else { return };
         for i in 0..list.len() {
-            let svc = self.net.pod_services[pod as usize][i];
+            let svc = self.net.pod_services[pod.index()][i];
             self.enqueue_endpoints(svc);
         }
     }
 
     fn enqueue_endpoints(&mut self, svc: SvcId) {
-        if self.net.services[svc as usize].deleted {
+        if self.net.services[svc.index()].deleted {
             return;
         }
         let latency = self.latency();
@@ -306,16 +306,16 @@ impl Sim<'_> {
     pub(super) fn sync_endpoints(&mut self, svc: SvcId) {
         let store = &self.store;
         self.net.endpoints_queue.take(svc);
-        let s = &mut self.net.services[svc as usize];
+        let s = &mut self.net.services[svc.index()];
         if s.deleted {
             return;
         }
-        let gone: Vec<PodId> = s.members.iter().copied().filter(|&p| store.pods[p as usize].is_gone()).collect();
+        let gone: Vec<PodId> = s.members.iter().copied().filter(|&p| store.pods[p].is_gone()).collect();
         if !gone.is_empty() {
-            s.members.retain(|&p| !store.pods[p as usize].is_gone());
+            s.members.retain(|&p| !store.pods[p].is_gone());
         }
         let list = endpoints(s.members.iter().map(|&p| {
-            let pod = &store.pods[p as usize];
+            let pod = &store.pods[p];
             Candidate { pod: p, ready: pod.is_ready(), terminating: pod.terminating.is_some() }
         }));
         if list == s.endpoints {
@@ -341,7 +341,7 @@ impl Sim<'_> {
 
     /// An EndpointSlice change reached kube-proxy and ingress-nginx.
     pub(super) fn endpoints_reach_proxies(&mut self, svc: SvcId) {
-        let s = &mut self.net.services[svc as usize];
+        let s = &mut self.net.services[svc.index()];
         if let Some(list) = s.in_transit.pop_front() {
             s.proxy_view = list;
         }
@@ -350,7 +350,7 @@ impl Sim<'_> {
     /// A Service's labels and selector (what `kubectl expose service/NAME` copies), if it
     /// exists.
     pub(crate) fn service_labels_and_selector(&self, ns: &str, name: &str) -> Option<(Labels, Option<Labels>)> {
-        let s = &self.net.services[self.net.find_service(ns, name)? as usize];
+        let s = &self.net.services[(self.net.find_service(ns, name)?).index()];
         Some((s.labels.clone(), s.spec.selector.clone()))
     }
 }

@@ -54,7 +54,7 @@ impl Sim<'_> {
     /// A new spec (`kubectl apply`, `scale`, `set image`): a changed template is the new
     /// update revision; the selector may not change.
     pub(crate) fn update_stateful_set(&mut self, id: StatefulSetId, spec: &StatefulSetSpec) -> Result<(), ApiError> {
-        let set = &mut self.store.stateful_sets[id as usize];
+        let set = &mut self.store.stateful_sets[id];
         if set.spec.selector != spec.selector {
             return Err(ApiError::invalid(
                 "StatefulSet",
@@ -69,7 +69,7 @@ impl Sim<'_> {
     }
 
     pub(super) fn enqueue_stateful_set(&mut self, id: StatefulSetId) {
-        if self.store.stateful_sets[id as usize].deleted {
+        if self.store.stateful_sets[id].deleted {
             return;
         }
         let latency = self.latency();
@@ -79,7 +79,7 @@ impl Sim<'_> {
     }
 
     pub(super) fn sync_stateful_set(&mut self, id: StatefulSetId) {
-        let set = &self.store.stateful_sets[id as usize];
+        let set = &self.store.stateful_sets[id];
         if set.deleted {
             return;
         }
@@ -90,7 +90,7 @@ impl Sim<'_> {
             .pods
             .iter()
             .map(|(&ordinal, &pod)| {
-                let p = &self.store.pods[pod as usize];
+                let p = &self.store.pods[pod];
                 let hash = p.labels.get(REVISION_HASH);
                 SetPod {
                     id: pod,
@@ -108,7 +108,7 @@ impl Sim<'_> {
         let recheck = set
             .pods
             .values()
-            .filter_map(|&p| self.store.pods[p as usize].ready_since)
+            .filter_map(|&p| self.store.pods[p].ready_since)
             .map(|t| t + SimDuration::from_secs(u64::try_from(min_ready).unwrap_or(0)))
             .filter(|&t| t > now)
             .min();
@@ -122,7 +122,7 @@ impl Sim<'_> {
         let object =
             ObjectRef { kind: Kind::StatefulSet, namespace: set.namespace.clone(), name: set_name.clone() }.to_string();
         for pod in sync.delete {
-            let name = self.store.pods[pod as usize].name.clone();
+            let name = self.store.pods[pod].name.clone();
             self.delete_pod(pod);
             let message = format!("delete Pod {name} in StatefulSet {set_name} successful");
             self.recorder.normal(now, "SuccessfulDelete", object.clone(), message);
@@ -132,7 +132,7 @@ impl Sim<'_> {
             let message = format!("create Pod {name} in StatefulSet {set_name} successful");
             self.recorder.normal(now, "SuccessfulCreate", object.clone(), message);
         }
-        let set = &mut self.store.stateful_sets[id as usize];
+        let set = &mut self.store.stateful_sets[id];
         set.status = sync.status;
         if sync.update_complete {
             set.current = set.update;
@@ -144,7 +144,7 @@ impl Sim<'_> {
 
     /// The pod of `ordinal`: `<set>-<ordinal>`, from the update or the current revision.
     fn create_set_pod(&mut self, id: StatefulSetId, ordinal: i32, update_revision: bool) -> String {
-        let set = &self.store.stateful_sets[id as usize];
+        let set = &self.store.stateful_sets[id];
         let revision = &set.revisions[if update_revision { set.update } else { set.current }];
         let name = format!("{}-{ordinal}", set.name);
         let ns = set.namespace.clone();
@@ -156,15 +156,15 @@ impl Sim<'_> {
         let cost = super::objects::deletion_cost(&revision.template.annotations);
         let number = revision.revision;
         let pod = self.create_pod(&ns, &name, labels, cost, spec, Some(PodOwner::StatefulSet(id)), number);
-        if self.store.pods[pod as usize].deleted.is_none() {
-            self.store.stateful_sets[id as usize].pods.insert(ordinal, pod);
+        if self.store.pods[pod].deleted.is_none() {
+            self.store.stateful_sets[id].pods.insert(ordinal, pod);
         }
         name
     }
 
     /// `kubectl delete statefulset/NAME`: the set and its pods.
     pub(super) fn delete_stateful_set(&mut self, id: StatefulSetId) {
-        let pods: Vec<_> = self.store.stateful_sets[id as usize].pods.values().copied().collect();
+        let pods: Vec<_> = self.store.stateful_sets[id].pods.values().copied().collect();
         self.store.remove_stateful_set(id);
         for p in pods {
             self.delete_pod(p);

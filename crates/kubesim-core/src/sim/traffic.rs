@@ -43,7 +43,7 @@ impl Sim<'_> {
 /// Request ids: the source in the high bits, its own sequence number below.
 const SEQ_BITS: u32 = 40;
 const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
-const NO_POD: PodId = PodId::MAX;
+const NO_POD: PodId = PodId(u32::MAX);
 /// A source's timeout timer fires at most once per millisecond of virtual time, however
 /// high the rate: a request is declared timed out up to this much after its deadline (a
 /// completion in between still counts as a timeout).
@@ -174,20 +174,20 @@ impl Traffic {
 
     /// Requests the pod's app has finished serving so far (timed out or not).
     pub(super) fn served(&self, pod: PodId) -> u64 {
-        self.servers.get(pod as usize).map_or(0, |s| s.served)
+        self.servers.get(pod.index()).map_or(0, |s| s.served)
     }
 
     /// The pod's running server, if any.
     fn server(&mut self, pod: PodId) -> Option<&mut PodServer> {
-        self.servers.get_mut(pod as usize).and_then(|s| s.live.as_mut())
+        self.servers.get_mut(pod.index()).and_then(|s| s.live.as_mut())
     }
 
     fn take_server(&mut self, pod: PodId) -> Option<PodServer> {
-        self.servers.get_mut(pod as usize).and_then(|s| s.live.take())
+        self.servers.get_mut(pod.index()).and_then(|s| s.live.take())
     }
 
     fn server_slot(&mut self, pod: PodId) -> &mut Option<PodServer> {
-        let i = pod as usize;
+        let i = pod.index();
         if self.servers.len() <= i {
             self.servers.resize_with(i + 1, ServerSlot::default);
         }
@@ -266,7 +266,7 @@ impl Sim<'_> {
         quantile: f64,
     ) {
         let now = self.kernel.now();
-        let service = &mut self.net.services[svc as usize];
+        let service = &mut self.net.services[svc.index()];
         let stats = service.stats;
         let s = &mut self.traffic.sources[source as usize];
         let balancer = if via_ingress { &mut service.ingress } else { &mut service.proxy };
@@ -294,7 +294,7 @@ impl Sim<'_> {
             if let Some(after) = view.get(a.picks[k + 1] as usize) {
                 prefetch(after);
             }
-            if let Some(slot) = view.get(a.picks[k] as usize).and_then(|&p| self.traffic.servers.get(p as usize)) {
+            if let Some(slot) = view.get(a.picks[k] as usize).and_then(|&p| self.traffic.servers.get(p.index())) {
                 prefetch(slot);
             }
         }
@@ -303,17 +303,17 @@ impl Sim<'_> {
         // A node's crash takes its pods' servers away, so a pod with a server is on a live
         // node, and its server knows when the app hangs: the pod itself is looked at (a cache
         // miss on a big row) only when there is no server.
-        let black_hole = match self.traffic.servers.get(pod as usize).and_then(|s| s.live.as_ref()) {
+        let black_hole = match self.traffic.servers.get(pod.index()).and_then(|s| s.live.as_ref()) {
             Some(ps) => {
-                debug_assert!(!self.store.pods[pod as usize].node.is_some_and(|n| self.node_crashed(n)));
+                debug_assert!(!self.store.pods[pod].node.is_some_and(|n| self.node_crashed(n)));
                 debug_assert_eq!(
                     Some(ps.hangs_at).filter(|&h| h != SimTime::MAX),
-                    self.store.pods[pod as usize].containers.first().and_then(|c| c.hangs_at)
+                    self.store.pods[pod].containers.first().and_then(|c| c.hangs_at)
                 );
                 ps.hangs_at <= now
             }
             None => {
-                let p = &self.store.pods[pod as usize];
+                let p = &self.store.pods[pod];
                 let hung = p.containers.first().and_then(|c| c.hangs_at).is_some_and(|h| h <= now);
                 hung || p.node.is_some_and(|n| self.node_crashed(n))
             }
@@ -325,7 +325,7 @@ impl Sim<'_> {
             return;
         }
         let traffic = &mut self.traffic;
-        let Some(ps) = traffic.servers.get_mut(pod as usize).and_then(|s| s.live.as_mut()) else {
+        let Some(ps) = traffic.servers.get_mut(pod.index()).and_then(|s| s.live.as_mut()) else {
             return self.finish(id, stats, Err(Failure::ConnectionRefused));
         };
         if now < ps.answers_from {
@@ -376,7 +376,7 @@ impl Sim<'_> {
 
     pub(super) fn request_done(&mut self, pod: PodId, id: RequestId) {
         let now = self.kernel.now();
-        let Some(slot) = self.traffic.servers.get_mut(pod as usize) else { return };
+        let Some(slot) = self.traffic.servers.get_mut(pod.index()) else { return };
         let Some(ps) = slot.live.as_mut() else { return };
         let Some(c) = ps.server.complete(id, now) else { return };
         slot.served += 1;

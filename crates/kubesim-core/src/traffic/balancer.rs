@@ -10,7 +10,7 @@ use crate::engine::Stream;
 // Plain data, defined with the specs that hold it (model/spec/traffic.rs); its behaviour is here.
 pub use crate::model::spec::ProxyMode;
 
-/// An endpoint, as the caller numbers it.
+/// An endpoint, as the caller numbers it (`pick` takes any id: the simulation's are pods').
 pub type EndpointId = u32;
 
 /// A balancing rule.
@@ -64,7 +64,7 @@ impl Balancer {
 
     /// The endpoint for the next request, or None when there is none. Round robin draws
     /// nothing from the stream; random draws one number per request.
-    pub fn pick(&mut self, endpoints: &[EndpointId], stream: &mut Stream) -> Option<EndpointId> {
+    pub fn pick<E: Copy>(&mut self, endpoints: &[E], stream: &mut Stream) -> Option<E> {
         if endpoints.is_empty() {
             return None;
         }
@@ -171,7 +171,7 @@ pub(crate) mod tests {
     fn no_endpoints_gives_none() {
         let mut s = Stream::new(1, Purpose::Traffic);
         for balancing in [Balancing::Random, Balancing::RoundRobin] {
-            assert_eq!(Balancer::new(balancing).pick(&[], &mut s), None);
+            assert_eq!(Balancer::new(balancing).pick::<EndpointId>(&[], &mut s), None);
         }
     }
 

@@ -189,7 +189,7 @@ pub(crate) mod test_support {
         RsView {
             id: Some(id),
             name: name.to_string(),
-            revision: i64::from(id) + 1,
+            revision: i64::from(id.0) + 1,
             created: SimTime(created * 1_000_000),
             template_hash: name.to_string(),
             replicas,

@@ -45,6 +45,7 @@ mod tests {
     use super::super::test_support::{rs, view};
     use super::super::{reconcile, Action};
     use crate::model::spec::{DeploymentSpec, DeploymentStrategy, PodTemplate, Selector};
+    use crate::model::store::RsId;
     use std::sync::Arc;
 
     fn recreate_spec(replicas: i32) -> DeploymentSpec {
@@ -63,7 +64,7 @@ mod tests {
     #[test]
     fn old_replica_sets_scale_to_zero_first() {
         let spec = recreate_spec(3);
-        let view = view(&spec, 3, vec![rs(0, "old", 0, 3, 3)]);
+        let view = view(&spec, 3, vec![rs(RsId(0), "old", 0, 3, 3)]);
         let r = reconcile(&view);
         assert!(matches!(r.actions[..], [Action::Scale { from: 3, to: 0, .. }]), "{:?}", r.actions);
     }
@@ -71,7 +72,7 @@ mod tests {
     #[test]
     fn no_new_replica_set_while_an_old_pod_is_terminating() {
         let spec = recreate_spec(3);
-        let mut old = rs(0, "old", 0, 0, 0);
+        let mut old = rs(RsId(0), "old", 0, 0, 0);
         old.pods_existing = 1; // terminating
         let view = view(&spec, 0, vec![old]);
         assert!(reconcile(&view).actions.is_empty());
@@ -80,7 +81,7 @@ mod tests {
     #[test]
     fn the_new_replica_set_gets_every_replica_at_once_when_old_pods_are_gone() {
         let spec = recreate_spec(3);
-        let mut old = rs(0, "old", 0, 0, 0);
+        let mut old = rs(RsId(0), "old", 0, 0, 0);
         old.pods_existing = 0;
         let view = view(&spec, 0, vec![old]);
         let r = reconcile(&view);

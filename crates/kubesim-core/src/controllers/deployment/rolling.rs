@@ -134,12 +134,13 @@ mod tests {
     use super::super::test_support::{rolling_spec, rs, sizes_after, view};
     use super::super::{reconcile, Action};
     use crate::model::spec::IntOrPercent::{Int, Percent};
+    use crate::model::store::RsId;
 
     #[test]
     fn a_rollout_starts_by_surging_the_new_replica_set() {
         // 10 replicas at 25%/25%: surge 3, unavailable 2.
         let spec = rolling_spec(10, Percent(25), Percent(25));
-        let old = rs(0, "old", 0, 10, 10);
+        let old = rs(RsId(0), "old", 0, 10, 10);
         let view = view(&spec, 10, vec![old.clone()]);
         let r = reconcile(&view);
         assert!(matches!(r.actions[0], Action::CreateReplicaSet { replicas: 3, revision: 2, .. }), "{:?}", r.actions);
@@ -149,9 +150,9 @@ mod tests {
     fn the_worked_example_scales_old_down_by_two() {
         // 10 replicas, maxUnavailable 2, maxSurge 3: new RS at 3, none available.
         let spec = rolling_spec(10, Int(3), Int(2));
-        let mut old = rs(0, "old", 0, 10, 10);
+        let mut old = rs(RsId(0), "old", 0, 10, 10);
         old.desired_annotation = Some(10);
-        let mut new = rs(1, "new", 1, 3, 0);
+        let mut new = rs(RsId(1), "new", 1, 3, 0);
         new.desired_annotation = Some(10);
         let rss = vec![old, new];
         let view = view(&spec, 13, rss.clone());
@@ -163,9 +164,9 @@ mod tests {
     fn unhealthy_old_pods_go_first_and_cost_no_availability() {
         // old has 10 replicas of which only 6 are available: 4 unhealthy can go at once.
         let spec = rolling_spec(10, Int(0), Int(1));
-        let mut old = rs(0, "old", 0, 10, 6);
+        let mut old = rs(RsId(0), "old", 0, 10, 6);
         old.desired_annotation = Some(10);
-        let mut new = rs(1, "new", 1, 0, 0);
+        let mut new = rs(RsId(1), "new", 1, 0, 0);
         new.desired_annotation = Some(10);
         let rss = vec![old, new];
         let view = view(&spec, 10, rss.clone());
@@ -177,7 +178,7 @@ mod tests {
     #[test]
     fn nothing_happens_when_the_rollout_is_complete() {
         let spec = rolling_spec(5, Int(1), Int(1));
-        let mut new = rs(0, "new", 0, 5, 5);
+        let mut new = rs(RsId(0), "new", 0, 5, 5);
         new.desired_annotation = Some(5);
         new.max_annotation = Some(6);
         let view = view(&spec, 5, vec![new]);

@@ -232,6 +232,7 @@ mod tests {
     use super::super::test_support::{rolling_spec, rs, sizes_after};
     use super::super::{reconcile, DeploymentView};
     use crate::model::spec::IntOrPercent::{self, Int};
+    use crate::model::store::RsId;
 
     /// Sizes after a scaling event from `old_replicas` to `new_replicas`.
     fn scaled(old_replicas: i32, new_replicas: i32, surge: IntOrPercent, sizes: &[(&str, i32)]) -> Vec<i32> {
@@ -242,7 +243,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, (name, n))| {
-                let mut r = rs(i as u32, name, i as u64, *n, *n);
+                let mut r = rs(RsId::from_index(i), name, i as u64, *n, *n);
                 r.desired_annotation = Some(old_replicas);
                 r.max_annotation = Some(old_max);
                 r

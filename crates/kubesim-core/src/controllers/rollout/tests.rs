@@ -376,18 +376,18 @@ fn initial_deploy_skips_the_steps_and_an_update_starts_them() {
     };
     let d = reconcile(&view, &RolloutStatus::default(), LATENCY);
     assert!(d.actions.contains(&Action::CreateReplicaSet { revision: 1 }), "{:?}", d.actions);
-    view.replica_sets = vec![rs(0, "a", 1, 0, 0)];
+    view.replica_sets = vec![rs(RsId(0), "a", 1, 0, 0)];
     let d = reconcile(&view, &d.status, LATENCY);
-    assert!(d.actions.contains(&Action::Scale { rs: 0, to: 10 }), "{:?}", d.actions);
+    assert!(d.actions.contains(&Action::Scale { rs: RsId(0), to: 10 }), "{:?}", d.actions);
     assert_eq!(d.status.stable_hash.as_deref(), Some("a"));
-    view.replica_sets = vec![rs(0, "a", 1, 10, 10)];
+    view.replica_sets = vec![rs(RsId(0), "a", 1, 10, 10)];
     let d = reconcile(&view, &d.status, LATENCY);
     assert_eq!(d.status.phase, Phase::Healthy);
     view.template_hash = "b";
-    view.replica_sets.push(rs(1, "b", 2, 0, 0));
+    view.replica_sets.push(rs(RsId(1), "b", 2, 0, 0));
     let d = reconcile(&view, &d.status, LATENCY);
     assert_eq!(d.status.step_index, 0);
-    assert!(d.actions.contains(&Action::Scale { rs: 1, to: 1 }), "{:?}", d.actions);
+    assert!(d.actions.contains(&Action::Scale { rs: RsId(1), to: 1 }), "{:?}", d.actions);
 }
 
 /// At the canary's weight the step completes; the indefinite pause then holds until
@@ -401,7 +401,7 @@ fn pause_without_duration_waits_for_promote() {
         replicas: 10,
         template_hash: "b",
         strategy: &strategy,
-        replica_sets: vec![rs(0, "a", 1, 8, 8), rs(1, "b", 2, 2, 2)],
+        replica_sets: vec![rs(RsId(0), "a", 1, 8, 8), rs(RsId(1), "b", 2, 2, 2)],
         now: SimTime::ZERO + SimDuration::from_secs(5),
     };
     let d = reconcile(&view, &status, LATENCY);

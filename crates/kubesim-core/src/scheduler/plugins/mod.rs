@@ -69,7 +69,7 @@ pub trait ScorePlugin: Sync {
     /// dynamic call.
     fn score_all(&self, pod: &PodContext<'_>, nodes: &[Node], feasible: &[NodeId], out: &mut Vec<i64>) {
         out.clear();
-        out.extend(feasible.iter().map(|&id| self.score(pod, &nodes[id as usize])));
+        out.extend(feasible.iter().map(|&id| self.score(pod, &nodes[id.index()])));
     }
     /// NormalizeScore over the feasible nodes' raw scores, into 0..=MAX_NODE_SCORE.
     fn normalize(&self, _pod: &PodContext<'_>, _scores: &mut [i64]) {}

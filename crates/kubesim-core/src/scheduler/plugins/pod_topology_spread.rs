@@ -71,7 +71,7 @@ impl SoftTerm<'_> {
     /// Matching pods in the node's domain (the node has the key).
     #[inline]
     fn count_at(&self, node: NodeId) -> i64 {
-        let v = self.node_value.get(node as usize).copied().unwrap_or(0);
+        let v = self.node_value.get(node.index()).copied().unwrap_or(0);
         self.counts.get(v as usize).copied().unwrap_or(0)
     }
 
@@ -111,7 +111,7 @@ fn soft_terms<'c>(pod: &'c PodContext<'_>) -> Vec<SoftTerm<'c>> {
 fn score_of(terms: &[SoftTerm<'_>], system_default: bool, node: NodeId) -> i64 {
     let mut score = 0.0;
     for t in terms {
-        let v = t.node_value.get(node as usize).copied().unwrap_or(MISSING);
+        let v = t.node_value.get(node.index()).copied().unwrap_or(MISSING);
         if v == MISSING {
             if system_default {
                 continue;
@@ -127,7 +127,7 @@ fn score_of(terms: &[SoftTerm<'_>], system_default: bool, node: NodeId) -> i64 {
 /// cluster): no missing-key cases, the terms' parts added in the same order.
 #[inline]
 fn score_of_two_complete(a: &SoftTerm<'_>, b: &SoftTerm<'_>, node: NodeId) -> i64 {
-    let value = |t: &SoftTerm<'_>| t.node_value.get(node as usize).copied().unwrap_or(0);
+    let value = |t: &SoftTerm<'_>| t.node_value.get(node.index()).copied().unwrap_or(0);
     round_half_away(a.part(value(a)) + b.part(value(b)))
 }
 
@@ -405,7 +405,7 @@ mod tests {
                             ),
                         ];
                         ctx.spread_system_default = system_default;
-                        let feasible: Vec<NodeId> = (0..n).filter(|i| i % 4 != 3).collect();
+                        let feasible: Vec<NodeId> = (0..n).filter(|i| i % 4 != 3).map(NodeId).collect();
                         ctx.spread_weights = normalizing_weights(&ctx, &feasible);
                         let mut expected = Vec::new();
                         PodTopologySpreadScore.score_all(&ctx, &[], &feasible, &mut expected);
