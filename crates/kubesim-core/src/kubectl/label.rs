@@ -103,7 +103,7 @@ fn label_node(
     overwrite: bool,
 ) -> Result<(), ApiError> {
     let n = find_node(sim, node)?;
-    let labels = &mut sim.store.nodes[n].labels;
+    let labels = &sim.store.nodes[n].labels;
     for (k, v) in set {
         match labels.get(k) {
             Some(old) if old != v && !overwrite => {
@@ -112,13 +112,14 @@ fn label_node(
             _ => {}
         }
     }
-    for key in remove {
-        labels.remove(key);
-    }
-    for (k, v) in set {
-        labels.insert(k.clone(), v.clone());
-    }
-    sim.store.node_labels_version += 1;
+    sim.store.edit_node_labels(n, |labels| {
+        for key in remove {
+            labels.remove(key);
+        }
+        for (k, v) in set {
+            labels.insert(k.clone(), v.clone());
+        }
+    });
     sim.cluster_changed();
     sim.nodes_changed_for_daemon_sets();
     Ok(())

@@ -57,8 +57,7 @@ pub(super) fn cordon(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
 
 fn set_unschedulable(sim: &mut Sim, node: &str, unschedulable: bool) -> Result<(), ApiError> {
     let n = find_node(sim, node)?;
-    sim.store.nodes[n].unschedulable = unschedulable;
-    sim.store.refresh_fit(n);
+    sim.store.edit_node(n, |n| n.unschedulable = unschedulable);
     if !unschedulable {
         sim.cluster_changed();
     }

@@ -154,9 +154,7 @@ fn taint_node(
     overwrite: bool,
 ) -> Result<(), ApiError> {
     let n = find_node(sim, node)?;
-    let result = edit_taints(&mut sim.store.nodes[n].taints, node, add, remove, overwrite);
-    sim.store.refresh_fit(n);
-    result?;
+    sim.store.edit_node(n, |n| edit_taints(&mut n.taints, node, add, remove, overwrite))?;
     if !remove.is_empty() {
         sim.cluster_changed();
     }

@@ -38,6 +38,35 @@ pub struct Node {
     pub puller_free_at: SimTime,
 }
 
+#[cfg(test)]
+impl Node {
+    /// A Ready node with this allocatable cpu and memory (1 TiB of storage, 110 pods), its
+    /// hostname label set and nothing on it: what tests start from.
+    pub(crate) fn for_test(name: &str, cpu_millis: i64, memory_bytes: i64) -> Node {
+        Node {
+            id: NodeId(0),
+            name: name.into(),
+            labels: BTreeMap::from([("kubernetes.io/hostname".to_string(), name.to_string())]),
+            taints: vec![],
+            unschedulable: false,
+            ready: true,
+            allocatable: super::spec::Resources {
+                cpu_millis,
+                memory_bytes,
+                ephemeral_storage_bytes: 1 << 40,
+                pods: 110,
+                extended: BTreeMap::new(),
+            },
+            requested: Default::default(),
+            requested_nonzero: NonZero::default(),
+            host_ports: BTreeMap::new(),
+            pods: BTreeSet::new(),
+            images: BTreeMap::new(),
+            puller_free_at: SimTime::ZERO,
+        }
+    }
+}
+
 /// A node's figures as the scheduler's filter and score loop reads them, packed in one row
 /// (96 bytes instead of the `Node`'s several cache lines), so that trying 500 nodes for a
 /// pod walks a dense table. Derived from the `Node`; `Store::refresh_fit` keeps it current.
@@ -215,6 +244,41 @@ pub struct Pod {
 }
 
 impl Pod {
+    /// A pod just created in the API: Pending, on no node, with no container started.
+    pub fn new(
+        namespace: &str,
+        name: &str,
+        labels: Labels,
+        spec: Arc<PodSpec>,
+        owner: Option<PodOwner>,
+        created: SimTime,
+    ) -> Pod {
+        Pod {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            labels,
+            deletion_cost: 0,
+            spec,
+            owner,
+            revision: 0,
+            phase: PodPhase::Pending,
+            node: None,
+            created,
+            scheduled: None,
+            started: None,
+            ready_since: None,
+            first_ready: None,
+            terminating: None,
+            finished: None,
+            grace_override: None,
+            deleted: None,
+            containers: Vec::new(),
+            reason: String::new(),
+            nominated_node: None,
+            generation: 0,
+        }
+    }
+
     /// Active pods count towards a ReplicaSet's replicas: not terminating, not finished.
     pub fn is_active(&self) -> bool {
         self.terminating.is_none()
@@ -504,9 +568,9 @@ pub struct Store {
     /// Bound pods that carry pod affinity or anti-affinity terms.
     pub bound_with_affinity: BTreeSet<PodId>,
     /// Image -> number of nodes that have it (or are pulling it).
-    pub image_nodes: BTreeMap<String, u32>,
+    image_nodes: BTreeMap<String, u32>,
     /// Bumped whenever a node is added or its labels change (caches keyed on labels check it).
-    pub node_labels_version: u64,
+    node_labels_version: u64,
 }
 
 /// ReplicaSets and ReplicationControllers have separate name spaces.
@@ -775,10 +839,44 @@ impl Store {
         self.index_bound(pod, false);
     }
 
+    /// Changes a node's taints, schedulability or readiness through `edit`; its scheduler
+    /// row follows (the scheduler never sees a stale one).
+    pub fn edit_node<R>(&mut self, node: NodeId, edit: impl FnOnce(&mut Node) -> R) -> R {
+        let result = edit(&mut self.nodes[node]);
+        self.refresh_fit(node);
+        result
+    }
+
+    /// Changes a node's labels through `edit`; the label version moves, so caches keyed on
+    /// labels (topology, spreading) rebuild.
+    pub fn edit_node_labels<R>(&mut self, node: NodeId, edit: impl FnOnce(&mut Labels) -> R) -> R {
+        let result = edit(&mut self.nodes[node].labels);
+        self.node_labels_version += 1;
+        result
+    }
+
+    /// Bumped whenever a node is added or its labels change.
+    pub fn node_labels_version(&self) -> u64 {
+        self.node_labels_version
+    }
+
+    /// A pull of `image` on `node` that completes at `done` (the node then has it); the
+    /// count of nodes with the image (ImageLocality's spread) follows.
+    pub fn record_pull(&mut self, node: NodeId, image: &str, done: SimTime) {
+        if self.nodes[node].images.insert(image.to_string(), done).is_none() {
+            *self.image_nodes.entry(image.to_string()).or_insert(0) += 1;
+        }
+    }
+
+    /// How many nodes have `image` or are pulling it.
+    pub fn nodes_with_image(&self, image: &str) -> u32 {
+        self.image_nodes.get(image).copied().unwrap_or(0)
+    }
+
     /// Recomputes a node's scheduler row after its requests, pods, taints or
-    /// schedulability changed. Every write to those fields is followed by this call; debug
-    /// builds check the rows the scheduler reads against their nodes.
-    pub fn refresh_fit(&mut self, node: NodeId) {
+    /// schedulability changed: every write method of the store that changes them calls it;
+    /// debug builds check the rows the scheduler reads against their nodes.
+    fn refresh_fit(&mut self, node: NodeId) {
         if let (Some(row), Some(n)) = (self.node_fit.get_mut(node.index()), self.nodes.get(node.index())) {
             *row = NodeFit { generation: row.generation + 1, ..NodeFit::of(n) };
         }
@@ -963,27 +1061,7 @@ mod tests {
     use crate::model::spec::{ContainerSpec, PullPolicy, Resources};
 
     fn node(name: &str) -> Node {
-        Node {
-            id: NodeId(0),
-            name: name.into(),
-            labels: BTreeMap::from([("kubernetes.io/hostname".to_string(), name.to_string())]),
-            taints: vec![],
-            unschedulable: false,
-            ready: true,
-            allocatable: Resources {
-                cpu_millis: 4000,
-                memory_bytes: 8 << 30,
-                ephemeral_storage_bytes: 1 << 40,
-                pods: 110,
-                extended: BTreeMap::new(),
-            },
-            requested: Resources::default(),
-            requested_nonzero: NonZero::default(),
-            host_ports: BTreeMap::new(),
-            pods: BTreeSet::new(),
-            images: BTreeMap::new(),
-            puller_free_at: SimTime::ZERO,
-        }
+        Node::for_test(name, 4000, 8 << 30)
     }
 
     fn pod(name: &str, cpu_millis: i64, app: &str) -> Pod {
@@ -999,30 +1077,15 @@ mod tests {
             cpu_request_set: true,
             memory_request_set: true,
         };
-        Pod {
-            namespace: "default".into(),
-            name: name.into(),
-            labels: BTreeMap::from([("app".to_string(), app.to_string())]),
-            deletion_cost: 0,
-            spec: Arc::new(PodSpec { containers: vec![container], ..PodSpec::default() }),
-            owner: None,
-            revision: 0,
-            phase: PodPhase::Pending,
-            node: None,
-            created: SimTime::ZERO,
-            scheduled: None,
-            started: None,
-            ready_since: None,
-            first_ready: None,
-            terminating: None,
-            finished: None,
-            grace_override: None,
-            deleted: None,
-            containers: vec![],
-            reason: String::new(),
-            nominated_node: None,
-            generation: 0,
-        }
+        let labels = BTreeMap::from([("app".to_string(), app.to_string())]);
+        Pod::new(
+            "default",
+            name,
+            labels,
+            Arc::new(PodSpec { containers: vec![container], ..PodSpec::default() }),
+            None,
+            SimTime::ZERO,
+        )
     }
 
     fn selector(app: &str) -> crate::model::spec::Selector {
@@ -1073,5 +1136,25 @@ mod tests {
         );
         assert_eq!(store.nodes[second].id, second);
         assert_eq!(store.node_labels_version, version + 2, "topology caches see every new node");
+    }
+
+    #[test]
+    fn node_writes_go_through_the_store_and_its_indexes_follow() {
+        let mut store = Store::default();
+        let n = store.add_node(node("worker-1"));
+        let before = store.node_fit[n.index()];
+        assert!(before.plain);
+        store.edit_node(n, |node| node.unschedulable = true);
+        assert!(!store.node_fit[n.index()].plain, "a cordoned node is not plain for the one-pass filter");
+        assert_ne!(store.node_fit[n.index()].generation, before.generation);
+
+        let version = store.node_labels_version();
+        store.edit_node_labels(n, |labels| labels.insert("zone".into(), "a".into()));
+        assert_eq!(store.node_labels_version(), version + 1, "topology caches rebuild after a relabel");
+
+        store.record_pull(n, "web:1", SimTime(5));
+        store.record_pull(n, "web:1", SimTime(9));
+        assert_eq!(store.nodes_with_image("web:1"), 1, "a node counts once per image");
+        assert_eq!(store.nodes_with_image("db:1"), 0);
     }
 }

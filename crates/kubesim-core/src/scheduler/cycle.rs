@@ -148,8 +148,7 @@ impl<'a> PodContext<'a> {
         ctx.total_nodes = store.nodes.len();
         let images: Vec<&str> =
             spec.init_containers.iter().chain(spec.containers.iter()).map(|c| c.image.as_str()).collect();
-        ctx.image_nodes =
-            images.iter().map(|i| (i.to_string(), store.image_nodes.get(*i).copied().unwrap_or(0))).collect();
+        ctx.image_nodes = images.iter().map(|i| (i.to_string(), store.nodes_with_image(i))).collect();
         ctx.image_size = images.iter().map(|i| image_size(i)).collect();
         let mut matching = MatchCache::default();
         let resolved: Vec<TopologySpreadConstraint> =

@@ -23,9 +23,9 @@ const KEYS: [&str; 2] = [HOSTNAME, ZONE];
 impl OwnerSpread {
     /// The hostname and zone counts of `rs`, built from its pods on first use.
     pub fn get(&mut self, store: &Store, topology: &TopologyCache, rs: RsId) -> [Arc<Vec<i64>>; 2] {
-        if self.version != store.node_labels_version {
+        if self.version != store.node_labels_version() {
             self.counts.clear();
-            self.version = store.node_labels_version;
+            self.version = store.node_labels_version();
         }
         KEYS.map(|key| {
             self.counts
@@ -51,7 +51,7 @@ impl OwnerSpread {
     /// Every cached count equals a fresh recount (an invariant checked at the end of debug
     /// runs): the incremental updates never drift.
     pub fn verify(&self, store: &Store, topology: &TopologyCache) -> Result<(), String> {
-        if self.version != store.node_labels_version {
+        if self.version != store.node_labels_version() {
             return Ok(());
         }
         let mut fresh = OwnerSpread { version: self.version, counts: BTreeMap::new() };

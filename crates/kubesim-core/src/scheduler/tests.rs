@@ -11,30 +11,10 @@ use crate::model::spec::{
     PullPolicy, Resources, Selector, Taint, TaintEffect, TopologySpreadConstraint, WhenUnsatisfiable,
 };
 use crate::model::store::{Node, NodeFit, NonZero};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 fn node(name: &str, cpu_millis: i64, memory_bytes: i64) -> Node {
-    Node {
-        id: NodeId(0),
-        name: name.into(),
-        labels: BTreeMap::from([("kubernetes.io/hostname".to_string(), name.to_string())]),
-        taints: vec![],
-        unschedulable: false,
-        ready: true,
-        allocatable: Resources {
-            cpu_millis,
-            memory_bytes,
-            ephemeral_storage_bytes: 1 << 40,
-            pods: 110,
-            extended: BTreeMap::new(),
-        },
-        requested: Resources::default(),
-        requested_nonzero: NonZero::default(),
-        host_ports: BTreeMap::new(),
-        pods: BTreeSet::new(),
-        images: BTreeMap::new(),
-        puller_free_at: SimTime::ZERO,
-    }
+    Node::for_test(name, cpu_millis, memory_bytes)
 }
 
 /// Puts an existing pod's requests on a node (as Kubernetes' tests' existingPods).

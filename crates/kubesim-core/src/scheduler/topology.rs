@@ -78,9 +78,9 @@ pub struct TopologyCache {
 impl TopologyCache {
     /// Makes sure `keys` are indexed for the store's current node labels.
     pub fn ensure<'k>(&mut self, store: &Store, keys: impl IntoIterator<Item = &'k str>) {
-        if self.version != store.node_labels_version {
+        if self.version != store.node_labels_version() {
             self.keys.clear();
-            self.version = store.node_labels_version;
+            self.version = store.node_labels_version();
         }
         for key in keys {
             if !self.keys.contains_key(key) {

@@ -102,11 +102,11 @@ impl Sim<'_> {
     }
 
     fn cordon_for_drain(&mut self, node: NodeId) {
-        let n = &mut self.store.nodes[node];
-        if !n.unschedulable {
-            n.unschedulable = true;
-            let name = n.name.clone();
-            self.store.refresh_fit(node);
+        if !self.store.nodes[node].unschedulable {
+            let name = self.store.edit_node(node, |n| {
+                n.unschedulable = true;
+                n.name.clone()
+            });
             let now = self.kernel.now();
             self.recorder.normal(now, "Drain", format!("node/{name}"), format!("node/{name} cordoned"));
         }

@@ -179,28 +179,9 @@ mod tests {
 
     fn pod() -> Pod {
         Pod {
-            namespace: "default".into(),
-            name: "x".into(),
-            labels: Labels::new(),
-            deletion_cost: 0,
-            spec: Arc::default(),
-            owner: None,
-            revision: 0,
             phase: PodPhase::Running,
             node: Some(NodeId(0)),
-            created: SimTime::ZERO,
-            scheduled: None,
-            started: None,
-            ready_since: None,
-            first_ready: None,
-            terminating: None,
-            finished: None,
-            grace_override: None,
-            deleted: None,
-            containers: Vec::new(),
-            reason: String::new(),
-            nominated_node: None,
-            generation: 0,
+            ..Pod::new("default", "x", Labels::new(), Arc::default(), None, SimTime::ZERO)
         }
     }
 

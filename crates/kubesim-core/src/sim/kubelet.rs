@@ -190,9 +190,7 @@ impl Sim<'_> {
                 let start = now.max(n.puller_free_at);
                 let done = start + duration;
                 n.puller_free_at = done;
-                if n.images.insert(image.clone(), done).is_none() {
-                    *self.store.image_nodes.entry(image.clone()).or_insert(0) += 1;
-                }
+                self.store.record_pull(node, &image, done);
                 self.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
                 self.schedule_step(
                     pod,

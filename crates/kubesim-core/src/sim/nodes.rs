@@ -336,11 +336,11 @@ impl Sim<'_> {
 
     fn add_taint(&mut self, node: NodeId, effect: TaintEffect) {
         let taint = unreachable_taint(effect);
-        let taints = &mut self.store.nodes[node].taints;
-        if !taints.contains(&taint) {
-            taints.push(taint);
-        }
-        self.store.refresh_fit(node);
+        self.store.edit_node(node, |n| {
+            if !n.taints.contains(&taint) {
+                n.taints.push(taint);
+            }
+        });
     }
 
     /// Each zone's rate-limited queue of nodes to taint NoExecute, at the rate its health
@@ -530,11 +530,11 @@ impl Sim<'_> {
         h.not_ready = false;
         h.no_execute = false;
         let now = self.kernel.now();
-        let n = &mut self.store.nodes[node];
-        n.ready = true;
-        n.taints.retain(|t| t.key != UNREACHABLE);
-        let name = n.name.clone();
-        self.store.refresh_fit(node);
+        let name = self.store.edit_node(node, |n| {
+            n.ready = true;
+            n.taints.retain(|t| t.key != UNREACHABLE);
+            n.name.clone()
+        });
         if self.narrating() {
             self.narrate_node_ready(node);
         }

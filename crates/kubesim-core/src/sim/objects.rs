@@ -267,28 +267,10 @@ impl Sim<'_> {
             .collect();
         let node_name = spec.node_name.clone();
         let id = self.store.add_pod(Pod {
-            namespace: ns.to_string(),
-            name: name.to_string(),
-            labels,
             deletion_cost,
-            spec,
-            owner,
             revision,
-            phase: PodPhase::Pending,
-            node: None,
-            created: now,
-            scheduled: None,
-            started: None,
-            ready_since: None,
-            first_ready: None,
-            terminating: None,
-            finished: None,
-            grace_override: None,
-            deleted: None,
             containers,
-            reason: String::new(),
-            nominated_node: None,
-            generation: 0,
+            ..Pod::new(ns, name, labels, spec, owner, now)
         });
         match node_name.and_then(|n| self.store.find_node(&n)) {
             // A pod that names its node skips the scheduler; the kubelet admits it.
