@@ -36,10 +36,3 @@ pub use workloads::*;
 /// The timeline's kubectl commands; each verb's grammar, check and effect are in
 /// [`crate::kubectl`].
 pub use crate::kubectl::{DrainSpec, ExposeSpec, KubectlCommand};
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ScaleTarget {
-    Deployment,
-    ReplicaSet,
-    ReplicationController,
-}
