@@ -130,6 +130,33 @@ pub enum KubectlCommand {
 }
 
 impl KubectlCommand {
+    /// The objects the command is about, as narration and `explain` name them
+    /// (`deployment/web`, `node/worker-1`).
+    pub fn objects(&self) -> Vec<String> {
+        match self {
+            KubectlCommand::Apply { objects } | KubectlCommand::Create { objects } => {
+                objects.iter().map(|o| o.id.to_string()).collect()
+            }
+            KubectlCommand::Delete { targets } => targets.iter().map(ToString::to_string).collect(),
+            KubectlCommand::Scale { target, .. }
+            | KubectlCommand::SetImage { target, .. }
+            | KubectlCommand::RolloutUndo { target, .. }
+            | KubectlCommand::RolloutPause { target }
+            | KubectlCommand::RolloutResume { target }
+            | KubectlCommand::RolloutRestart { target } => vec![target.to_string()],
+            KubectlCommand::Cordon { node }
+            | KubectlCommand::Uncordon { node }
+            | KubectlCommand::Taint { node, .. }
+            | KubectlCommand::Label { node, .. } => vec![format!("node/{node}")],
+            KubectlCommand::Drain(d) => vec![format!("node/{}", d.node)],
+            KubectlCommand::Expose(e) => vec![e.target.to_string()],
+            // `kubectl argo rollouts` lines name no object, not even their Rollout (as they always have).
+            KubectlCommand::ArgoPromote { .. }
+            | KubectlCommand::ArgoAbort { .. }
+            | KubectlCommand::ArgoRetry { .. } => Vec::new(),
+        }
+    }
+
     /// The name of the row of [`VERBS`] whose effect runs this command. `autoscale` makes a
     /// `create` of its HorizontalPodAutoscaler and `argo rollouts set image` a `set image`
     /// of the Rollout, so those run as the verbs they become.

@@ -42,28 +42,7 @@ impl Sim<'_> {
 
     /// A timeline `run:` line, with the objects it names.
     pub(super) fn narrate_timeline(&mut self, text: &str, command: &KubectlCommand) {
-        let about: Vec<String> = match command {
-            KubectlCommand::Apply { objects } | KubectlCommand::Create { objects } => {
-                objects.iter().map(|o| o.id.to_string()).collect()
-            }
-            KubectlCommand::Delete { targets } => targets.iter().map(ToString::to_string).collect(),
-            KubectlCommand::Scale { target, .. }
-            | KubectlCommand::SetImage { target, .. }
-            | KubectlCommand::RolloutUndo { target, .. }
-            | KubectlCommand::RolloutPause { target }
-            | KubectlCommand::RolloutResume { target }
-            | KubectlCommand::RolloutRestart { target } => vec![target.to_string()],
-            KubectlCommand::Cordon { node }
-            | KubectlCommand::Uncordon { node }
-            | KubectlCommand::Taint { node, .. }
-            | KubectlCommand::Label { node, .. } => vec![format!("node/{node}")],
-            KubectlCommand::Drain(d) => vec![format!("node/{}", d.node)],
-            KubectlCommand::Expose(e) => vec![e.target.to_string()],
-            // `kubectl argo rollouts` lines name no object, not even their Rollout (as they always have).
-            KubectlCommand::ArgoPromote { .. }
-            | KubectlCommand::ArgoAbort { .. }
-            | KubectlCommand::ArgoRetry { .. } => Vec::new(),
-        };
+        let about = command.objects();
         let line = if text.starts_with("kubectl") { text.to_string() } else { format!("kubectl {text}") };
         self.narrate(about, format!("timeline: {line}"));
     }
