@@ -80,8 +80,10 @@ ids! {
     StatefulSetId;
     /// A HorizontalPodAutoscaler: its row in `Store::hpas`.
     HpaId;
-    /// A Service: its index in the network's services.
+    /// A Service: its row in the network's services.
     SvcId;
+    /// An Ingress: its row in the network's ingresses.
+    IngressId;
 }
 
 #[cfg(test)]

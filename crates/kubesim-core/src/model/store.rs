@@ -592,15 +592,21 @@ fn namespaced(namespace: &str, name: &str) -> NamespacedKey {
 
 macro_rules! namespaced_rows {
     ($($kind:ty),*) => {$(
-        impl Row for $kind {
-            type Key = NamespacedKey;
-            fn key(&self) -> NamespacedKey {
+        impl $crate::model::table::Row for $kind {
+            type Key = $crate::model::store::NamespacedKey;
+            fn key(&self) -> Self::Key {
                 (self.namespace.clone(), self.name.clone())
             }
         }
     )*};
 }
+pub(crate) use namespaced_rows;
 namespaced_rows!(Pod, Job, DaemonSet, StatefulSet, Hpa);
+
+/// The name of a namespaced object (`namespace`, `name`) in its table.
+pub fn namespaced_key(namespace: &str, name: &str) -> NamespacedKey {
+    namespaced(namespace, name)
+}
 
 impl Row for Node {
     type Key = String;

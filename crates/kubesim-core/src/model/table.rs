@@ -55,7 +55,10 @@ impl<I: RowId, T: Row> Table<I, T> {
     /// for the record, and the caller marks it deleted.
     pub fn forget_name(&mut self, id: I) {
         let key = self.rows[id.index()].key();
-        self.by_name.remove(&key);
+        // Only this row's own entry goes: a newer object that took the name keeps it.
+        if self.by_name.get(&key).is_some_and(|&named| named.index() == id.index()) {
+            self.by_name.remove(&key);
+        }
     }
 }
 
@@ -136,5 +139,7 @@ mod tests {
         assert_eq!(again, PodId(2), "a new object of the same name gets a new id");
         assert_eq!(table.find(&("default", "web")), Some(again));
         assert!(table[web].deleted && !table[again].deleted);
+        table.forget_name(web);
+        assert_eq!(table.find(&("default", "web")), Some(again), "forgetting the old row leaves the new one's name");
     }
 }

@@ -82,8 +82,9 @@ pub fn write_charts<S: RunSink + ?Sized>(
 ) -> io::Result<Vec<EmbeddedChart>> {
     let mut embedded = Vec::with_capacity(drawn.len());
     for (chart, svg) in drawn {
-        sink.bytes(&format!("charts/{}.svg", chart.0), svg.as_bytes())?;
-        sink.bytes(&format!("charts/{}.png", chart.0), &chart.2)?;
+        let named = |e: io::Error| io::Error::other(format!("chart {}: {e}", chart.0));
+        sink.bytes(&format!("charts/{}.svg", chart.0), svg.as_bytes()).map_err(named)?;
+        sink.bytes(&format!("charts/{}.png", chart.0), &chart.2).map_err(named)?;
         embedded.push(chart);
     }
     Ok(embedded)

@@ -354,7 +354,7 @@ impl Sim<'_> {
 
     /// The EndpointSlice controller wrote a Service's new endpoints.
     pub(super) fn narrate_endpoints(&mut self, svc: super::services::SvcId, before: &[PodId], after: &[PodId]) {
-        let s = &self.net.services[svc.index()];
+        let s = &self.net.services[svc];
         let object =
             ObjectRef { kind: Kind::Service, namespace: s.namespace.clone(), name: s.name.clone() }.to_string();
         let added: Vec<PodId> = after.iter().copied().filter(|p| !before.contains(p)).collect();

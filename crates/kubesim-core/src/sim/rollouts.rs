@@ -173,7 +173,7 @@ impl Sim<'_> {
             self.recorder.warning(self.kernel.now(), "ServiceNotFound", object, message);
             return;
         };
-        let s = &self.net.services[svc.index()];
+        let s = &self.net.services[svc];
         let (labels, mut spec) = (s.labels.clone(), s.spec.clone());
         spec.selector.get_or_insert_with(Labels::new).insert(HASH_LABEL.into(), hash.to_string());
         self.apply_service(svc, &labels, &spec);

@@ -12,7 +12,8 @@ use super::{Event, Sim};
 use crate::controllers::endpoints::{endpoints, selects, Candidate};
 use crate::engine::WorkQueue;
 use crate::model::spec::{IngressSpec, Kind, Labels, ObjectRef, ServiceSpec};
-use crate::model::store::PodId;
+use crate::model::store::{namespaced_key, PodId};
+use crate::model::table::Table;
 use crate::traffic::ingress::canary;
 use crate::traffic::{Balancer, Balancing};
 use std::collections::{BTreeMap, VecDeque};
@@ -35,7 +36,7 @@ impl Sim<'_> {
     }
 }
 
-pub use crate::model::ids::SvcId;
+pub use crate::model::ids::{IngressId, SvcId};
 
 /// One Service as the model keeps it.
 pub struct ServiceState {
@@ -67,13 +68,13 @@ pub struct IngressState {
     pub deleted: bool,
 }
 
+crate::model::store::namespaced_rows!(ServiceState, IngressState);
+
 /// Services and Ingresses, with the index from pods to the Services that select them.
 #[derive(Default)]
 pub struct Network {
-    pub services: Vec<ServiceState>,
-    service_by_name: BTreeMap<(String, String), SvcId>,
-    pub ingresses: Vec<IngressState>,
-    ingress_by_name: BTreeMap<(String, String), usize>,
+    pub services: Table<SvcId, ServiceState>,
+    pub ingresses: Table<IngressId, IngressState>,
     /// namespace -> first selector key -> value -> Services: a pod finds the Services that
     /// may select it through its own labels instead of trying every Service.
     by_first_label: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<SvcId>>>>,
@@ -94,11 +95,11 @@ impl Network {
     }
 
     pub fn find_service(&self, namespace: &str, name: &str) -> Option<SvcId> {
-        self.service_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+        self.services.find(&namespaced_key(namespace, name))
     }
 
-    pub fn find_ingress(&self, namespace: &str, name: &str) -> Option<usize> {
-        self.ingress_by_name.get(&(namespace.to_string(), name.to_string())).copied()
+    pub fn find_ingress(&self, namespace: &str, name: &str) -> Option<IngressId> {
+        self.ingresses.find(&namespaced_key(namespace, name))
     }
 
     pub fn exists(&self, id: &ObjectRef) -> bool {
@@ -119,7 +120,7 @@ impl Network {
     }
 
     fn index_service(&mut self, svc: SvcId, add: bool) {
-        let s = &self.services[svc.index()];
+        let s = &self.services[svc];
         let Some((key, value)) = s.spec.selector.as_ref().and_then(|sel| sel.iter().next()) else { return };
         let list = self
             .by_first_label
@@ -143,7 +144,7 @@ impl Network {
         for (k, v) in labels {
             if let Some(list) = by_key.get(k.as_str()).and_then(|values| values.get(v.as_str())) {
                 found.extend(list.iter().copied().filter(|&s| {
-                    let s = &self.services[s.index()];
+                    let s = &self.services[s];
                     !s.deleted && selects(s.spec.selector.as_ref(), labels)
                 }));
             }
@@ -159,7 +160,7 @@ impl Sim<'_> {
         let id = SvcId::from_index(self.net.services.len());
         let balancing = self.scenario.control_plane.proxy_mode.balancing();
         let key = (ns.to_string(), name.to_string());
-        self.net.services.push(ServiceState {
+        self.net.services.add(ServiceState {
             namespace: ns.to_string(),
             name: name.to_string(),
             labels: labels.clone(),
@@ -173,21 +174,20 @@ impl Sim<'_> {
             proxy: Balancer::new(balancing),
             ingress: Balancer::new(Balancing::RoundRobin),
         });
-        self.net.service_by_name.insert(key, id);
         self.select_members(id);
         self.net.version += 1;
     }
 
     /// A new selector (create, or apply with a changed one): the members are found afresh.
     fn select_members(&mut self, svc: SvcId) {
-        let old = std::mem::take(&mut self.net.services[svc.index()].members);
+        let old = std::mem::take(&mut self.net.services[svc].members);
         for &p in &old {
             if let Some(list) = self.net.pod_services.get_mut(p.index()) {
                 list.retain(|&s| s != svc);
             }
         }
         self.net.index_service(svc, true);
-        let s = &self.net.services[svc.index()];
+        let s = &self.net.services[svc];
         let members: Vec<PodId> = match &s.spec.selector {
             // Rare (a Service created or re-selected while pods exist), so a scan will do.
             Some(_) => self
@@ -205,7 +205,7 @@ impl Sim<'_> {
         for &p in &members {
             self.pod_services_mut(p).push(svc);
         }
-        self.net.services[svc.index()].members = members;
+        self.net.services[svc].members = members;
         self.enqueue_endpoints(svc);
     }
 
@@ -218,11 +218,11 @@ impl Sim<'_> {
     }
 
     pub(super) fn apply_service(&mut self, svc: SvcId, labels: &Labels, spec: &ServiceSpec) {
-        let selector_changed = self.net.services[svc.index()].spec.selector != spec.selector;
+        let selector_changed = self.net.services[svc].spec.selector != spec.selector;
         if selector_changed {
             self.net.index_service(svc, false);
         }
-        let s = &mut self.net.services[svc.index()];
+        let s = &mut self.net.services[svc];
         s.labels = labels.clone();
         s.spec = spec.clone();
         if selector_changed {
@@ -233,43 +233,38 @@ impl Sim<'_> {
 
     pub(super) fn delete_service(&mut self, svc: SvcId) {
         self.net.index_service(svc, false);
-        let s = &mut self.net.services[svc.index()];
+        let s = &mut self.net.services[svc];
         s.deleted = true;
-        let key = (s.namespace.clone(), s.name.clone());
         for p in std::mem::take(&mut s.members) {
             if let Some(list) = self.net.pod_services.get_mut(p.index()) {
                 list.retain(|&x| x != svc);
             }
         }
-        self.net.service_by_name.remove(&key);
-        if let Some(stats) = self.net.services[svc.index()].stats {
+        self.net.services.forget_name(svc);
+        if let Some(stats) = self.net.services[svc].stats {
             self.metrics.traffic.endpoints_changed(stats as usize, 0, self.kernel.now());
         }
         self.net.version += 1;
     }
 
     pub(super) fn create_ingress(&mut self, ns: &str, name: &str, spec: &IngressSpec) {
-        let i = self.net.ingresses.len();
-        self.net.ingresses.push(IngressState {
+        self.net.ingresses.add(IngressState {
             namespace: ns.to_string(),
             name: name.to_string(),
             spec: spec.clone(),
             deleted: false,
         });
-        self.net.ingress_by_name.insert((ns.to_string(), name.to_string()), i);
         self.net.version += 1;
     }
 
-    pub(super) fn apply_ingress(&mut self, i: usize, spec: &IngressSpec) {
+    pub(super) fn apply_ingress(&mut self, i: IngressId, spec: &IngressSpec) {
         self.net.ingresses[i].spec = spec.clone();
         self.net.version += 1;
     }
 
-    pub(super) fn delete_ingress(&mut self, i: usize) {
-        let ing = &mut self.net.ingresses[i];
-        ing.deleted = true;
-        let key = (ing.namespace.clone(), ing.name.clone());
-        self.net.ingress_by_name.remove(&key);
+    pub(super) fn delete_ingress(&mut self, i: IngressId) {
+        self.net.ingresses[i].deleted = true;
+        self.net.ingresses.forget_name(i);
         self.net.version += 1;
     }
 
@@ -278,7 +273,7 @@ impl Sim<'_> {
         let p = &self.store.pods[pod];
         let services = self.net.selecting(&p.namespace, &p.labels);
         for &svc in &services {
-            self.net.services[svc.index()].members.push(pod);
+            self.net.services[svc].members.push(pod);
         }
         *self.pod_services_mut(pod) = services;
     }
@@ -293,7 +288,7 @@ impl Sim<'_> {
     }
 
     fn enqueue_endpoints(&mut self, svc: SvcId) {
-        if self.net.services[svc.index()].deleted {
+        if self.net.services[svc].deleted {
             return;
         }
         let latency = self.latency();
@@ -306,7 +301,7 @@ impl Sim<'_> {
     pub(super) fn sync_endpoints(&mut self, svc: SvcId) {
         let store = &self.store;
         self.net.endpoints_queue.take(svc);
-        let s = &mut self.net.services[svc.index()];
+        let s = &mut self.net.services[svc];
         if s.deleted {
             return;
         }
@@ -341,7 +336,7 @@ impl Sim<'_> {
 
     /// An EndpointSlice change reached kube-proxy and ingress-nginx.
     pub(super) fn endpoints_reach_proxies(&mut self, svc: SvcId) {
-        let s = &mut self.net.services[svc.index()];
+        let s = &mut self.net.services[svc];
         if let Some(list) = s.in_transit.pop_front() {
             s.proxy_view = list;
         }
@@ -350,7 +345,7 @@ impl Sim<'_> {
     /// A Service's labels and selector (what `kubectl expose service/NAME` copies), if it
     /// exists.
     pub(crate) fn service_labels_and_selector(&self, ns: &str, name: &str) -> Option<(Labels, Option<Labels>)> {
-        let s = &self.net.services[(self.net.find_service(ns, name)?).index()];
+        let s = &self.net.services[self.net.find_service(ns, name)?];
         Some((s.labels.clone(), s.spec.selector.clone()))
     }
 }

@@ -266,7 +266,7 @@ impl Sim<'_> {
         quantile: f64,
     ) {
         let now = self.kernel.now();
-        let service = &mut self.net.services[svc.index()];
+        let service = &mut self.net.services[svc];
         let stats = service.stats;
         let s = &mut self.traffic.sources[source as usize];
         let balancer = if via_ingress { &mut service.ingress } else { &mut service.proxy };
