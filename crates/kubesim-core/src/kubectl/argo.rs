@@ -90,13 +90,14 @@ pub(super) fn effect(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
 
 /// The Rollout's row in the store.
 fn rollout_id(sim: &Sim, target: &ObjectRef) -> Result<DeployId, ApiError> {
-    sim.store
+    sim.ctx
+        .store
         .find_rollout(&target.namespace, &target.name)
         .ok_or_else(|| ApiError::not_found(format!("rollouts.argoproj.io \"{}\"", target.name)))
 }
 
 fn status_mut<'s>(sim: &'s mut Sim, d: DeployId) -> Option<&'s mut RolloutStatus> {
-    sim.store.deployments[d].rollout.as_mut().map(|s| &mut s.status)
+    sim.ctx.store.deployments[d].rollout.as_mut().map(|s| &mut s.status)
 }
 
 /// `promote NAME [--full]`: releases the pause, or skips the current canary step; `--full`
@@ -104,8 +105,8 @@ fn status_mut<'s>(sim: &'s mut Sim, d: DeployId) -> Option<&'s mut RolloutStatus
 fn promote(sim: &mut Sim, target: &ObjectRef, full: bool) -> Result<(), ApiError> {
     let d = rollout_id(sim, target)?;
     let name = target.name.clone();
-    let hash = sim.store.deployments[d].template_hash.clone();
-    let canary_steps = match sim.store.deployments[d].rollout.as_ref().map(|s| &s.strategy) {
+    let hash = sim.ctx.store.deployments[d].template_hash.clone();
+    let canary_steps = match sim.ctx.store.deployments[d].rollout.as_ref().map(|s| &s.strategy) {
         Some(RolloutStrategy::Canary(c)) => Some(c.steps.len()),
         _ => None,
     };
@@ -136,7 +137,7 @@ fn promote(sim: &mut Sim, target: &ObjectRef, full: bool) -> Result<(), ApiError
 /// Degraded.
 fn abort(sim: &mut Sim, target: &ObjectRef) -> Result<(), ApiError> {
     let d = rollout_id(sim, target)?;
-    let now = sim.kernel.now();
+    let now = sim.ctx.kernel.now();
     let revision = current_revision(sim, d);
     let Some(st) = status_mut(sim, d) else { return Err(not_found(target)) };
     if !st.abort {
@@ -145,8 +146,13 @@ fn abort(sim: &mut Sim, target: &ObjectRef) -> Result<(), ApiError> {
         st.step_index = 0;
         st.pause = Pause::None;
         st.promote_full = false;
-        let object = sim.rollout_ref(d);
-        sim.recorder.warning(now, "RolloutAborted", object, format!("Rollout aborted update to revision {revision}"));
+        let object = sim.ctx.rollout_ref(d);
+        sim.ctx.recorder.warning(
+            now,
+            "RolloutAborted",
+            object,
+            format!("Rollout aborted update to revision {revision}"),
+        );
     }
     sim.enqueue_deployment(d);
     Ok(())
@@ -155,15 +161,15 @@ fn abort(sim: &mut Sim, target: &ObjectRef) -> Result<(), ApiError> {
 /// `retry rollout NAME`: an aborted update starts its steps again.
 fn retry(sim: &mut Sim, target: &ObjectRef) -> Result<(), ApiError> {
     let d = rollout_id(sim, target)?;
-    let now = sim.kernel.now();
+    let now = sim.ctx.kernel.now();
     let Some(st) = status_mut(sim, d) else { return Err(not_found(target)) };
     if st.abort {
         st.abort = false;
         st.aborted_at = None;
         st.step_index = 0;
         st.pause = Pause::None;
-        let object = sim.rollout_ref(d);
-        sim.recorder.normal(now, "RolloutRetry", object, "Retrying Rollout after abort".into());
+        let object = sim.ctx.rollout_ref(d);
+        sim.ctx.recorder.normal(now, "RolloutRetry", object, "Retrying Rollout after abort".into());
     }
     sim.enqueue_deployment(d);
     Ok(())
@@ -171,10 +177,10 @@ fn retry(sim: &mut Sim, target: &ObjectRef) -> Result<(), ApiError> {
 
 /// The revision of the ReplicaSet running the current template (0 before it exists).
 fn current_revision(sim: &Sim, d: DeployId) -> i64 {
-    let dep = &sim.store.deployments[d];
+    let dep = &sim.ctx.store.deployments[d];
     dep.replica_sets
         .iter()
-        .map(|&id| &sim.store.replica_sets[id])
+        .map(|&id| &sim.ctx.store.replica_sets[id])
         .find(|rs| rs.template_hash == dep.template_hash)
         .map_or(0, |rs| rs.revision)
 }

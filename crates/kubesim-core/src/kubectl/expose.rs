@@ -240,24 +240,24 @@ fn expose(sim: &mut Sim, e: &ExposeSpec) -> Result<(), ApiError> {
     let not_found = || not_found(&e.target);
     let (labels, selector) = match e.target.kind {
         Kind::Deployment => {
-            let d = sim.store.find_deployment(ns, name).ok_or_else(not_found)?;
-            let dep = &sim.store.deployments[d];
+            let d = sim.ctx.store.find_deployment(ns, name).ok_or_else(not_found)?;
+            let dep = &sim.ctx.store.deployments[d];
             (dep.labels.clone(), map_selector(&dep.spec.selector)?)
         }
         Kind::ReplicaSet | Kind::ReplicationController => {
             let kind =
                 if e.target.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
-            let rs = sim.store.find_rs(kind, ns, name).ok_or_else(not_found)?;
-            let r = &sim.store.replica_sets[rs];
+            let rs = sim.ctx.store.find_rs(kind, ns, name).ok_or_else(not_found)?;
+            let r = &sim.ctx.store.replica_sets[rs];
             (r.labels.clone(), map_selector(&r.selector)?)
         }
         Kind::Pod => {
-            let p = sim.store.find_pod(ns, name).ok_or_else(not_found)?;
-            let labels = sim.store.pods[p].labels.clone();
+            let p = sim.ctx.store.find_pod(ns, name).ok_or_else(not_found)?;
+            let labels = sim.ctx.store.pods[p].labels.clone();
             (labels.clone(), labels)
         }
         Kind::Service => {
-            let (labels, selector) = sim.service_labels_and_selector(ns, name).ok_or_else(not_found)?;
+            let (labels, selector) = sim.net.service_labels_and_selector(ns, name).ok_or_else(not_found)?;
             (labels, selector.unwrap_or_default())
         }
         _ => return Err(ApiError::kubectl(format!("cannot expose a {}", e.target.kind.resource()))),

@@ -103,7 +103,7 @@ fn label_node(
     overwrite: bool,
 ) -> Result<(), ApiError> {
     let n = find_node(sim, node)?;
-    let labels = &sim.store.nodes[n].labels;
+    let labels = &sim.ctx.store.nodes[n].labels;
     for (k, v) in set {
         match labels.get(k) {
             Some(old) if old != v && !overwrite => {
@@ -112,7 +112,7 @@ fn label_node(
             _ => {}
         }
     }
-    sim.store.edit_node_labels(n, |labels| {
+    sim.ctx.store.edit_node_labels(n, |labels| {
         for key in remove {
             labels.remove(key);
         }

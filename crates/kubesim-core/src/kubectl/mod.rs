@@ -460,12 +460,12 @@ fn deployment(sim: &Sim, target: &ObjectRef) -> Result<DeployId, ApiError> {
     if target.kind != Kind::Deployment {
         return Err(ApiError::kubectl(format!("{} is not a deployment", resource_phrase(target))));
     }
-    sim.store.find_deployment(&target.namespace, &target.name).ok_or_else(|| not_found(target))
+    sim.ctx.store.find_deployment(&target.namespace, &target.name).ok_or_else(|| not_found(target))
 }
 
 /// Replaces the Deployment's template; a different template starts a rollout.
 fn set_template(sim: &mut Sim, d: DeployId, template: PodTemplate) {
-    let mut spec = sim.store.deployments[d].spec.clone();
+    let mut spec = sim.ctx.store.deployments[d].spec.clone();
     spec.template = std::sync::Arc::new(template);
     sim.update_deployment_spec(d, spec);
 }

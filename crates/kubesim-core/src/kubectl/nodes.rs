@@ -57,7 +57,7 @@ pub(super) fn cordon(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
 
 fn set_unschedulable(sim: &mut Sim, node: &str, unschedulable: bool) -> Result<(), ApiError> {
     let n = find_node(sim, node)?;
-    sim.store.edit_node(n, |n| n.unschedulable = unschedulable);
+    sim.ctx.store.edit_node(n, |n| n.unschedulable = unschedulable);
     if !unschedulable {
         sim.cluster_changed();
     }
@@ -99,7 +99,7 @@ pub(super) fn node_ref(name: &str) -> ObjectRef {
 
 /// The node's row in the store; kubectl's NotFound if there is none.
 pub(super) fn find_node(sim: &Sim, name: &str) -> Result<NodeId, ApiError> {
-    sim.store.find_node(name).ok_or_else(|| ApiError::not_found(format!("nodes \"{name}\"")))
+    sim.ctx.store.find_node(name).ok_or_else(|| ApiError::not_found(format!("nodes \"{name}\"")))
 }
 
 #[cfg(test)]

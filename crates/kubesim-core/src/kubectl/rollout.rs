@@ -88,7 +88,7 @@ pub(super) fn effect(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
 /// becomes the Deployment's, as `DeploymentRollbacker.Rollback` does.
 fn undo(sim: &mut Sim, target: &ObjectRef, to_revision: Option<i64>) -> Result<(), ApiError> {
     let d = deployment(sim, target)?;
-    let dep = &sim.store.deployments[d];
+    let dep = &sim.ctx.store.deployments[d];
     if dep.spec.paused {
         return Err(ApiError::kubectl(
             "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again",
@@ -98,12 +98,12 @@ fn undo(sim: &mut Sim, target: &ObjectRef, to_revision: Option<i64>) -> Result<(
     let revisions: Vec<Revision> = rss
         .iter()
         .map(|&id| {
-            let rs = &sim.store.replica_sets[id];
+            let rs = &sim.ctx.store.replica_sets[id];
             Revision { revision: rs.revision, is_current: rs.template_hash == dep.template_hash }
         })
         .collect();
     let i = find_rollback_target(&dep.name, &revisions, to_revision).map_err(ApiError::kubectl)?;
-    let mut template = (*sim.store.replica_sets[rss[i]].template).clone();
+    let mut template = (*sim.ctx.store.replica_sets[rss[i]].template).clone();
     template.labels.remove("pod-template-hash");
     set_template(sim, d, template);
     Ok(())
@@ -112,8 +112,8 @@ fn undo(sim: &mut Sim, target: &ObjectRef, to_revision: Option<i64>) -> Result<(
 /// `rollout pause` / `resume`: `spec.paused`, refused when it is so already.
 fn set_paused(sim: &mut Sim, target: &ObjectRef, paused: bool) -> Result<(), ApiError> {
     let d = deployment(sim, target)?;
-    let now = sim.kernel.now();
-    let dep = &mut sim.store.deployments[d];
+    let now = sim.ctx.kernel.now();
+    let dep = &mut sim.ctx.store.deployments[d];
     if dep.spec.paused == paused {
         let state = if paused { "paused" } else { "resumed" };
         return Err(ApiError::kubectl(format!("{} is already {state}", resource_phrase(target))));
@@ -130,14 +130,14 @@ fn set_paused(sim: &mut Sim, target: &ObjectRef, paused: bool) -> Result<(), Api
 /// (kubesim stamps the virtual time, `t+SECONDS`).
 fn restart(sim: &mut Sim, target: &ObjectRef) -> Result<(), ApiError> {
     let d = deployment(sim, target)?;
-    if sim.store.deployments[d].spec.paused {
+    if sim.ctx.store.deployments[d].spec.paused {
         return Err(ApiError::kubectl(format!(
             "{} can't restart paused deployment (run rollout resume first)",
             resource_phrase(target)
         )));
     }
-    let mut template = (*sim.store.deployments[d].spec.template).clone();
-    let stamp = format!("t+{}s", sim.kernel.now().secs_millis());
+    let mut template = (*sim.ctx.store.deployments[d].spec.template).clone();
+    let stamp = format!("t+{}s", sim.ctx.kernel.now().secs_millis());
     template.annotations.insert("kubectl.kubernetes.io/restartedAt".into(), stamp);
     set_template(sim, d, template);
     Ok(())

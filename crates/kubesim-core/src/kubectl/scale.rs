@@ -56,19 +56,20 @@ pub(crate) fn scale(sim: &mut Sim, target: &ObjectRef, replicas: i32) -> Result<
     let rs_kind = match target.kind {
         Kind::Deployment => {
             let d = deployment(sim, target)?;
-            let mut spec = sim.store.deployments[d].spec.clone();
+            let mut spec = sim.ctx.store.deployments[d].spec.clone();
             spec.replicas = replicas;
             sim.update_deployment_spec(d, spec);
             return Ok(());
         }
         Kind::StatefulSet => {
-            let ss = sim.store.find_stateful_set(&target.namespace, &target.name).ok_or_else(|| not_found(target))?;
-            let mut spec = sim.store.stateful_sets[ss].spec.clone();
+            let ss =
+                sim.ctx.store.find_stateful_set(&target.namespace, &target.name).ok_or_else(|| not_found(target))?;
+            let mut spec = sim.ctx.store.stateful_sets[ss].spec.clone();
             spec.replicas = replicas;
             return sim.update_stateful_set(ss, &spec);
         }
         Kind::Rollout => {
-            let d = sim.store.find_rollout(&target.namespace, &target.name).ok_or_else(|| not_found(target))?;
+            let d = sim.ctx.store.find_rollout(&target.namespace, &target.name).ok_or_else(|| not_found(target))?;
             let Some(mut spec) = sim.rollout_spec(d) else { return Err(not_found(target)) };
             spec.workload.replicas = replicas;
             sim.update_rollout(d, &spec);
@@ -78,8 +79,8 @@ pub(crate) fn scale(sim: &mut Sim, target: &ObjectRef, replicas: i32) -> Result<
         Kind::ReplicationController => RsKind::ReplicationController,
         _ => return Err(ApiError::kubectl(format!("cannot scale {}", target.kind.resource()))),
     };
-    let rs = sim.store.find_rs(rs_kind, &target.namespace, &target.name).ok_or_else(|| not_found(target))?;
-    sim.store.replica_sets[rs].replicas = replicas;
+    let rs = sim.ctx.store.find_rs(rs_kind, &target.namespace, &target.name).ok_or_else(|| not_found(target))?;
+    sim.ctx.store.replica_sets[rs].replicas = replicas;
     sim.enqueue_rs(rs);
     Ok(())
 }

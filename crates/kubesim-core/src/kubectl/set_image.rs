@@ -83,35 +83,35 @@ fn set_image(sim: &mut Sim, target: &ObjectRef, images: &[(String, String)]) -> 
     let (ns, name) = (target.namespace.as_str(), target.name.as_str());
     let mut template = match target.kind {
         Kind::DaemonSet => {
-            let ds = sim.store.find_daemon_set(ns, name).ok_or_else(|| not_found(target))?;
-            (*sim.store.daemon_sets[ds].spec.template).clone()
+            let ds = sim.ctx.store.find_daemon_set(ns, name).ok_or_else(|| not_found(target))?;
+            (*sim.ctx.store.daemon_sets[ds].spec.template).clone()
         }
         Kind::StatefulSet => {
-            let ss = sim.store.find_stateful_set(ns, name).ok_or_else(|| not_found(target))?;
-            (*sim.store.stateful_sets[ss].spec.template).clone()
+            let ss = sim.ctx.store.find_stateful_set(ns, name).ok_or_else(|| not_found(target))?;
+            (*sim.ctx.store.stateful_sets[ss].spec.template).clone()
         }
         Kind::Rollout => {
-            let d = sim.store.find_rollout(ns, name).ok_or_else(|| not_found(target))?;
-            (*sim.store.deployments[d].spec.template).clone()
+            let d = sim.ctx.store.find_rollout(ns, name).ok_or_else(|| not_found(target))?;
+            (*sim.ctx.store.deployments[d].spec.template).clone()
         }
-        _ => (*sim.store.deployments[deployment(sim, target)?].spec.template).clone(),
+        _ => (*sim.ctx.store.deployments[deployment(sim, target)?].spec.template).clone(),
     };
     set_images(&mut template, images)?;
     match target.kind {
         Kind::DaemonSet => {
-            let ds = sim.store.find_daemon_set(ns, name).ok_or_else(|| not_found(target))?;
-            let mut spec = sim.store.daemon_sets[ds].spec.clone();
+            let ds = sim.ctx.store.find_daemon_set(ns, name).ok_or_else(|| not_found(target))?;
+            let mut spec = sim.ctx.store.daemon_sets[ds].spec.clone();
             spec.template = Arc::new(template);
             sim.apply_daemon_set(ds, &spec)
         }
         Kind::StatefulSet => {
-            let ss = sim.store.find_stateful_set(ns, name).ok_or_else(|| not_found(target))?;
-            let mut spec = sim.store.stateful_sets[ss].spec.clone();
+            let ss = sim.ctx.store.find_stateful_set(ns, name).ok_or_else(|| not_found(target))?;
+            let mut spec = sim.ctx.store.stateful_sets[ss].spec.clone();
             spec.template = Arc::new(template);
             sim.update_stateful_set(ss, &spec)
         }
         Kind::Rollout => {
-            let d = sim.store.find_rollout(ns, name).ok_or_else(|| not_found(target))?;
+            let d = sim.ctx.store.find_rollout(ns, name).ok_or_else(|| not_found(target))?;
             let Some(mut spec) = sim.rollout_spec(d) else { return Err(not_found(target)) };
             spec.workload.template = Arc::new(template);
             sim.update_rollout(d, &spec);

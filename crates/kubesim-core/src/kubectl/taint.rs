@@ -154,7 +154,7 @@ fn taint_node(
     overwrite: bool,
 ) -> Result<(), ApiError> {
     let n = find_node(sim, node)?;
-    sim.store.edit_node(n, |n| edit_taints(&mut n.taints, node, add, remove, overwrite))?;
+    sim.ctx.store.edit_node(n, |n| edit_taints(&mut n.taints, node, add, remove, overwrite))?;
     if !remove.is_empty() {
         sim.cluster_changed();
     }

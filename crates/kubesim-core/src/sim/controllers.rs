@@ -5,7 +5,7 @@ use crate::controllers::deployment::progress::{sync_progress, ProgressInput};
 use crate::controllers::deployment::util::SAFE_ALPHANUMS;
 use crate::controllers::deployment::{reconcile, Action, DeploymentView, RsRef, RsView};
 use crate::controllers::replicaset::{self, PodInfo};
-use crate::model::spec::{Kind, ObjectRef, Selector};
+use crate::model::spec::Selector;
 use crate::model::store::{
     template_with_hash, DaemonSetId, DeployId, DeploymentStatus, HpaId, JobId, NodeId, PodOwner, PodPhase,
     ProgressReason, ReplicaSet, RsId, RsKind, StatefulSetId,
@@ -65,15 +65,15 @@ impl Sim<'_> {
 
 impl Sim<'_> {
     fn rs_views(&self, d: DeployId) -> Vec<RsView> {
-        let dep = &self.store.deployments[d];
+        let dep = &self.ctx.store.deployments[d];
         dep.replica_sets
             .iter()
             .map(|&id| {
-                let rs = &self.store.replica_sets[id];
+                let rs = &self.ctx.store.replica_sets[id];
                 let existing = rs
                     .pods
                     .iter()
-                    .filter(|&&p| !matches!(self.store.pods[p].phase, PodPhase::Succeeded | PodPhase::Failed))
+                    .filter(|&&p| !matches!(self.ctx.store.pods[p].phase, PodPhase::Succeeded | PodPhase::Failed))
                     .count() as i32;
                 RsView {
                     id: Some(id),
@@ -93,11 +93,11 @@ impl Sim<'_> {
     }
 
     pub(super) fn sync_deployment(&mut self, d: DeployId) {
-        if self.store.deployments[d].deleted {
+        if self.ctx.store.deployments[d].deleted {
             return;
         }
         let views = self.rs_views(d);
-        let dep = &self.store.deployments[d];
+        let dep = &self.ctx.store.deployments[d];
         let view = DeploymentView {
             name: &dep.name,
             spec: &dep.spec,
@@ -108,31 +108,31 @@ impl Sim<'_> {
         let result = reconcile(&view);
         let mut new_rs = None;
         for action in result.actions {
-            if self.narrating() {
-                self.narrate_deployment_action(d, &action);
+            if self.ctx.narrating() {
+                self.ctx.narrate_deployment_action(d, &action);
             }
             if let Some(id) = self.apply_deployment_action(d, action) {
                 new_rs = Some(id);
             }
         }
         if new_rs.is_some() {
-            self.store.deployments[d].progress_reason = Some(ProgressReason::NewReplicaSetCreated);
-            self.store.deployments[d].progress_updated = self.kernel.now();
+            self.ctx.store.deployments[d].progress_reason = Some(ProgressReason::NewReplicaSetCreated);
+            self.ctx.store.deployments[d].progress_updated = self.ctx.kernel.now();
         }
-        let progress_before = self.store.deployments[d].progress_reason;
+        let progress_before = self.ctx.store.deployments[d].progress_reason;
         self.sync_deployment_status(d);
-        if self.narrating() {
-            self.narrate_deployment_progress(d, progress_before);
+        if self.ctx.narrating() {
+            self.ctx.narrate_deployment_progress(d, progress_before);
         }
     }
 
     /// Applies one write; returns the id of a ReplicaSet it created.
     fn apply_deployment_action(&mut self, d: DeployId, action: Action) -> Option<RsId> {
-        let now = self.kernel.now();
-        let object = self.deployment_ref(d);
+        let now = self.ctx.kernel.now();
+        let object = self.ctx.deployment_ref(d);
         match action {
             Action::CreateReplicaSet { name, replicas, revision, desired, max, .. } => {
-                let dep = &self.store.deployments[d];
+                let dep = &self.ctx.store.deployments[d];
                 let hash = dep.template_hash.clone();
                 let mut selector: Selector = dep.spec.selector.clone();
                 selector.match_labels.insert("pod-template-hash".into(), hash.clone());
@@ -154,9 +154,9 @@ impl Sim<'_> {
                 rs.revision = revision;
                 rs.desired_replicas_annotation = Some(desired);
                 rs.max_replicas_annotation = Some(max);
-                let id = self.store.add_replica_set(rs);
+                let id = self.ctx.store.add_replica_set(rs);
                 if replicas > 0 {
-                    self.recorder.normal(
+                    self.ctx.recorder.normal(
                         now,
                         "ScalingReplicaSet",
                         object,
@@ -170,16 +170,16 @@ impl Sim<'_> {
                 let id = match rs {
                     RsRef::Existing(id) => id,
                     RsRef::New => {
-                        self.store.find_rs(RsKind::ReplicaSet, &self.store.deployments[d].namespace, &name)?
+                        self.ctx.store.find_rs(RsKind::ReplicaSet, &self.ctx.store.deployments[d].namespace, &name)?
                     }
                 };
-                let r = &mut self.store.replica_sets[id];
+                let r = &mut self.ctx.store.replica_sets[id];
                 r.replicas = to;
                 r.desired_replicas_annotation = Some(desired);
                 r.max_replicas_annotation = Some(max);
                 if from != to {
                     let op = if to > from { "up" } else { "down" };
-                    self.recorder.normal(
+                    self.ctx.recorder.normal(
                         now,
                         "ScalingReplicaSet",
                         object,
@@ -190,7 +190,7 @@ impl Sim<'_> {
                 None
             }
             Action::SetRevision { rs, revision } => {
-                self.store.replica_sets[rs].revision = revision;
+                self.ctx.store.replica_sets[rs].revision = revision;
                 None
             }
             Action::DeleteReplicaSet { rs } => {
@@ -202,12 +202,12 @@ impl Sim<'_> {
 
     /// syncRolloutStatus: the status from the ReplicaSets and the Progressing condition.
     fn sync_deployment_status(&mut self, d: DeployId) {
-        let now = self.kernel.now();
-        let dep = &self.store.deployments[d];
+        let now = self.ctx.kernel.now();
+        let dep = &self.ctx.store.deployments[d];
         let mut status = DeploymentStatus::default();
         let mut new_rs_name = None;
         for &id in &dep.replica_sets {
-            let rs = &self.store.replica_sets[id];
+            let rs = &self.ctx.store.replica_sets[id];
             status.replicas += rs.status.replicas;
             status.ready += rs.status.ready;
             status.available += rs.status.available;
@@ -220,7 +220,7 @@ impl Sim<'_> {
         let replicas = dep.spec.replicas;
         let complete = status.updated == replicas && status.replicas == replicas && status.available == replicas;
         if dep.spec.paused {
-            let dep = &mut self.store.deployments[d];
+            let dep = &mut self.ctx.store.deployments[d];
             dep.status = status;
             return;
         }
@@ -235,45 +235,31 @@ impl Sim<'_> {
             new_rs_name: new_rs_name.as_deref(),
             deployment: &dep.name,
         });
-        let object = self.deployment_ref(d);
-        let dep = &mut self.store.deployments[d];
+        let object = self.ctx.deployment_ref(d);
+        let dep = &mut self.ctx.store.deployments[d];
         dep.status = status;
         dep.progress_reason = out.reason;
         dep.progress_updated = out.updated_at;
         if let Some(message) = out.timed_out_message {
-            self.recorder.warning(now, "ProgressDeadlineExceeded", object, message);
+            self.ctx.recorder.warning(now, "ProgressDeadlineExceeded", object, message);
         }
         if let Some(at) = out.recheck_at {
-            self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncDeployment(d)));
+            self.ctx.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncDeployment(d)));
         }
         self.dirty.insert(d);
     }
 
-    pub(super) fn deployment_ref(&self, d: DeployId) -> String {
-        let dep = &self.store.deployments[d];
-        ObjectRef { kind: Kind::Deployment, namespace: dep.namespace.clone(), name: dep.name.clone() }.to_string()
-    }
-
-    pub(super) fn rs_ref(&self, rs: RsId) -> String {
-        let r = &self.store.replica_sets[rs];
-        let kind = match r.kind {
-            RsKind::ReplicaSet => Kind::ReplicaSet,
-            RsKind::ReplicationController => Kind::ReplicationController,
-        };
-        ObjectRef { kind, namespace: r.namespace.clone(), name: r.name.clone() }.to_string()
-    }
-
     /// Pods of the same owner per node (the deletion ranking's "doubled up" count).
     fn colocated_counts(&self, rs: RsId) -> BTreeMap<NodeId, usize> {
-        let owner = self.store.replica_sets[rs].owner;
+        let owner = self.ctx.store.replica_sets[rs].owner;
         let related: Vec<RsId> = match owner {
-            Some(d) => self.store.deployments[d].replica_sets.iter().copied().collect(),
+            Some(d) => self.ctx.store.deployments[d].replica_sets.iter().copied().collect(),
             None => vec![rs],
         };
         let mut counts = BTreeMap::new();
         for r in related {
-            for &p in &self.store.replica_sets[r].pods {
-                let pod = &self.store.pods[p];
+            for &p in &self.ctx.store.replica_sets[r].pods {
+                let pod = &self.ctx.store.pods[p];
                 if let (true, Some(n)) = (pod.is_active(), pod.node) {
                     *counts.entry(n).or_insert(0) += 1;
                 }
@@ -283,16 +269,16 @@ impl Sim<'_> {
     }
 
     pub(super) fn sync_replica_set(&mut self, rs: RsId) {
-        if self.store.replica_sets[rs].deleted {
+        if self.ctx.store.replica_sets[rs].deleted {
             return;
         }
-        let now = self.kernel.now();
-        let r = &self.store.replica_sets[rs];
+        let now = self.ctx.kernel.now();
+        let r = &self.ctx.store.replica_sets[rs];
         let mut pods: Vec<PodInfo> = r
             .pods
             .iter()
             .map(|&id| {
-                let p = &self.store.pods[id];
+                let p = &self.ctx.store.pods[id];
                 PodInfo {
                     id,
                     active: p.is_active(),
@@ -313,28 +299,28 @@ impl Sim<'_> {
         if active > r.replicas.max(0) as usize {
             let colocated = self.colocated_counts(rs);
             for info in &mut pods {
-                let p = &self.store.pods[info.id];
+                let p = &self.ctx.store.pods[info.id];
                 info.colocated = p.node.and_then(|n| colocated.get(&n).copied()).unwrap_or(0);
                 info.max_restarts = p.max_container_restarts();
             }
         }
         let decision = replicaset::reconcile(r.replicas, r.min_ready_seconds, &pods, now);
-        if self.narrating() {
-            self.narrate_replica_set_sync(rs, &pods, &decision);
+        if self.ctx.narrating() {
+            self.ctx.narrate_replica_set_sync(rs, &pods, &decision);
         }
-        let object = self.rs_ref(rs);
+        let object = self.ctx.rs_ref(rs);
         for batch in replicaset::slow_start_batches(decision.create) {
             for _ in 0..batch {
                 let name = self.create_owned_pod(rs);
-                self.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
+                self.ctx.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
             }
         }
         for pod in decision.delete {
-            let name = self.store.pods[pod].name.clone();
+            let name = self.ctx.store.pods[pod].name.clone();
             self.delete_pod(pod);
-            self.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
+            self.ctx.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
         }
-        let r = &mut self.store.replica_sets[rs];
+        let r = &mut self.ctx.store.replica_sets[rs];
         if r.status != decision.status {
             r.status = decision.status;
             if let Some(d) = r.owner {
@@ -342,20 +328,20 @@ impl Sim<'_> {
             }
         }
         if let Some(at) = decision.recheck_at {
-            self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncReplicaSet(rs)));
+            self.ctx.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncReplicaSet(rs)));
         }
     }
 
     /// A pod from the ReplicaSet's template, named `<rs>-<5 random characters>`.
     fn create_owned_pod(&mut self, rs: RsId) -> String {
-        let r = &self.store.replica_sets[rs];
+        let r = &self.ctx.store.replica_sets[rs];
         let (ns, prefix, template, revision) = (r.namespace.clone(), r.name.clone(), r.template.clone(), r.revision);
         let spec = r.pod_spec.clone();
         let name = loop {
             let suffix: String =
                 (0..5).map(|_| SAFE_ALPHANUMS[self.names.below(SAFE_ALPHANUMS.len())] as char).collect();
             let candidate = format!("{prefix}-{suffix}");
-            if self.store.find_pod(&ns, &candidate).is_none() {
+            if self.ctx.store.find_pod(&ns, &candidate).is_none() {
                 break candidate;
             }
         };

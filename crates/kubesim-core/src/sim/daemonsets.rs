@@ -8,7 +8,7 @@ use crate::controllers::daemonset::{
     self, placement, pod_spec_for_node, resolve_strategy, with_daemon_tolerations, DaemonNode, DaemonPod, Strategy,
 };
 use crate::controllers::deployment::util::pod_template_hash;
-use crate::model::spec::{DaemonSetSpec, DaemonSetStrategy, Kind, Labels, ObjectRef};
+use crate::model::spec::{DaemonSetSpec, DaemonSetStrategy, Labels};
 use crate::model::store::{DaemonSet, DaemonSetId, NodeId, PodOwner, PodPhase};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ const REVISION_HASH: &str = "controller-revision-hash";
 impl Sim<'_> {
     pub(super) fn create_daemon_set(&mut self, ns: &str, name: &str, labels: &Labels, spec: &DaemonSetSpec) {
         let hash = pod_template_hash(&spec.template, 0);
-        let id = self.store.add_daemon_set(DaemonSet {
+        let id = self.ctx.store.add_daemon_set(DaemonSet {
             namespace: ns.to_string(),
             name: name.to_string(),
             labels: labels.clone(),
@@ -37,7 +37,7 @@ impl Sim<'_> {
     /// A new spec: a changed template is a new revision (an earlier template comes back
     /// as a new revision number, as a ControllerRevision does).
     pub(crate) fn apply_daemon_set(&mut self, id: DaemonSetId, spec: &DaemonSetSpec) -> Result<(), ApiError> {
-        let ds = &mut self.store.daemon_sets[id];
+        let ds = &mut self.ctx.store.daemon_sets[id];
         if ds.spec.selector != spec.selector {
             return Err(ApiError::invalid("DaemonSet", &ds.name, "spec.selector: Invalid value: field is immutable"));
         }
@@ -56,41 +56,41 @@ impl Sim<'_> {
     }
 
     pub(super) fn enqueue_daemon_set(&mut self, id: DaemonSetId) {
-        if self.store.daemon_sets[id].deleted {
+        if self.ctx.store.daemon_sets[id].deleted {
             return;
         }
-        let latency = self.latency();
+        let latency = self.ctx.latency();
         self.sync_queues
             .daemon_sets
-            .add_after(id, latency, &mut self.kernel, |k| Event::Controller(ControllerEvent::SyncDaemonSet(k)));
+            .add_after(id, latency, &mut self.ctx.kernel, |k| Event::Controller(ControllerEvent::SyncDaemonSet(k)));
     }
 
     /// A node's labels or taints changed: every DaemonSet looks again.
     pub(crate) fn nodes_changed_for_daemon_sets(&mut self) {
-        for id in self.store.daemon_sets.ids() {
+        for id in self.ctx.store.daemon_sets.ids() {
             self.enqueue_daemon_set(id);
         }
     }
 
-    fn daemon_set_ref(&self, id: DaemonSetId) -> String {
-        let ds = &self.store.daemon_sets[id];
-        ObjectRef { kind: Kind::DaemonSet, namespace: ds.namespace.clone(), name: ds.name.clone() }.to_string()
-    }
-
     pub(super) fn sync_daemon_set(&mut self, id: DaemonSetId) {
-        let ds = &self.store.daemon_sets[id];
+        let ds = &self.ctx.store.daemon_sets[id];
         if ds.deleted {
             return;
         }
-        let now = self.kernel.now();
-        let nodes: Vec<DaemonNode> =
-            self.store.nodes.iter().map(|n| DaemonNode { id: n.id, placement: placement(&ds.pod_spec, n) }).collect();
+        let now = self.ctx.kernel.now();
+        let nodes: Vec<DaemonNode> = self
+            .ctx
+            .store
+            .nodes
+            .iter()
+            .map(|n| DaemonNode { id: n.id, placement: placement(&ds.pod_spec, n) })
+            .collect();
         let min_ready = ds.spec.min_ready_seconds;
         let pods: Vec<DaemonPod> = ds
             .pods
             .iter()
             .map(|(&pod, &node)| {
-                let p = &self.store.pods[pod];
+                let p = &self.ctx.store.pods[pod];
                 DaemonPod {
                     id: pod,
                     node,
@@ -115,52 +115,52 @@ impl Sim<'_> {
             .then(|| {
                 ds.pods
                     .keys()
-                    .filter_map(|&p| self.store.pods[p].ready_since)
+                    .filter_map(|&p| self.ctx.store.pods[p].ready_since)
                     .map(|t| t + crate::engine::SimDuration::from_secs(min_ready as u64))
                     .filter(|&t| t > now)
                     .min()
             })
             .flatten();
         let sync = daemonset::reconcile(&nodes, &pods, strategy);
-        let object = self.daemon_set_ref(id);
+        let object = self.ctx.daemon_set_ref(id);
         for pod in sync.delete {
-            let name = self.store.pods[pod].name.clone();
+            let name = self.ctx.store.pods[pod].name.clone();
             self.delete_pod(pod);
-            self.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
+            self.ctx.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
         }
         for node in sync.create_on {
             let name = self.create_daemon_pod(id, node);
-            self.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
+            self.ctx.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
         }
-        self.store.daemon_sets[id].status = sync.status;
+        self.ctx.store.daemon_sets[id].status = sync.status;
         if let Some(at) = recheck {
-            self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncDaemonSet(id)));
+            self.ctx.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncDaemonSet(id)));
         }
     }
 
     /// A daemon pod for `node`: the template with the daemon tolerations, the
     /// controller-revision-hash label and a required node affinity to that node.
     fn create_daemon_pod(&mut self, id: DaemonSetId, node: NodeId) -> String {
-        let ds = &self.store.daemon_sets[id];
+        let ds = &self.ctx.store.daemon_sets[id];
         let (ns, prefix, revision) = (ds.namespace.clone(), ds.name.clone(), ds.revision);
         let mut labels = ds.spec.template.labels.clone();
         labels.insert(REVISION_HASH.to_string(), ds.template_hash.clone());
         labels.insert("pod-template-generation".to_string(), revision.to_string());
-        let node_name = self.store.nodes[node].name.clone();
+        let node_name = self.ctx.store.nodes[node].name.clone();
         let spec = Arc::new(pod_spec_for_node(&ds.pod_spec, &node_name));
         let cost = super::objects::deletion_cost(&ds.spec.template.annotations);
         let name = self.unique_pod_name(&ns, &prefix);
         let pod = self.create_pod(&ns, &name, labels, cost, spec, Some(PodOwner::DaemonSet(id)), revision);
-        if self.store.pods[pod].deleted.is_none() {
-            self.store.daemon_sets[id].pods.insert(pod, node);
+        if self.ctx.store.pods[pod].deleted.is_none() {
+            self.ctx.store.daemon_sets[id].pods.insert(pod, node);
         }
         name
     }
 
     /// `kubectl delete daemonset/NAME`: the DaemonSet and its pods.
     pub(super) fn delete_daemon_set(&mut self, id: DaemonSetId) {
-        let pods: Vec<_> = self.store.daemon_sets[id].pods.keys().copied().collect();
-        self.store.remove_daemon_set(id);
+        let pods: Vec<_> = self.ctx.store.daemon_sets[id].pods.keys().copied().collect();
+        self.ctx.store.remove_daemon_set(id);
         for p in pods {
             self.delete_pod(p);
         }

@@ -32,15 +32,16 @@ pub(super) struct Drain {
 
 impl Sim<'_> {
     pub(crate) fn drain(&mut self, d: &DrainSpec) -> Result<(), ApiError> {
-        let node = self.store.find_node(&d.node).ok_or_else(|| ApiError::not_found(format!("nodes \"{}\"", d.node)))?;
-        let now = self.kernel.now();
+        let node =
+            self.ctx.store.find_node(&d.node).ok_or_else(|| ApiError::not_found(format!("nodes \"{}\"", d.node)))?;
+        let now = self.ctx.kernel.now();
         self.cordon_for_drain(node);
         let mut daemons = Vec::new();
         let mut unmanaged = Vec::new();
         let mut local = Vec::new();
         let mut pending = Vec::new();
-        for &pod in &self.store.nodes[node].pods {
-            let p = &self.store.pods[pod];
+        for &pod in &self.ctx.store.nodes[node].pods {
+            let p = &self.ctx.store.pods[pod];
             if p.terminating.is_some() || p.is_gone() || matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
                 continue;
             }
@@ -85,7 +86,7 @@ impl Sim<'_> {
         if !daemons.is_empty() {
             let object = format!("node/{}", d.node);
             let message = format!("Warning: ignoring DaemonSet-managed Pods: {}", daemons.join(", "));
-            self.recorder.warning(now, "Drain", object, message);
+            self.ctx.recorder.warning(now, "Drain", object, message);
         }
         let index = self.drains.len() as u32;
         self.drains.push(Drain {
@@ -102,28 +103,28 @@ impl Sim<'_> {
     }
 
     fn cordon_for_drain(&mut self, node: NodeId) {
-        if !self.store.nodes[node].unschedulable {
-            let name = self.store.edit_node(node, |n| {
+        if !self.ctx.store.nodes[node].unschedulable {
+            let name = self.ctx.store.edit_node(node, |n| {
                 n.unschedulable = true;
                 n.name.clone()
             });
-            let now = self.kernel.now();
-            self.recorder.normal(now, "Drain", format!("node/{name}"), format!("node/{name} cordoned"));
+            let now = self.ctx.kernel.now();
+            self.ctx.recorder.normal(now, "Drain", format!("node/{name}"), format!("node/{name} cordoned"));
         }
     }
 
     /// One round of kubectl's loop: evict what the budgets allow, then wait.
     pub(super) fn drain_step(&mut self, index: u32) {
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         let Some(d) = self.drains.get(index as usize) else { return };
         if d.done {
             return;
         }
         let node = d.node;
-        let node_object = format!("node/{}", self.store.nodes[node].name);
+        let node_object = format!("node/{}", self.ctx.store.nodes[node].name);
         if d.deadline.is_some_and(|t| now >= t) {
-            let left = d.pending.len() + d.evicted.iter().filter(|&&p| !self.store.pods[p].is_gone()).count();
-            self.recorder.warning(
+            let left = d.pending.len() + d.evicted.iter().filter(|&&p| !self.ctx.store.pods[p].is_gone()).count();
+            self.ctx.recorder.warning(
                 now,
                 "Drain",
                 node_object,
@@ -135,7 +136,7 @@ impl Sim<'_> {
         let pending = std::mem::take(&mut self.drains[index as usize].pending);
         let mut still = Vec::new();
         for pod in pending {
-            let p = &self.store.pods[pod];
+            let p = &self.ctx.store.pods[pod];
             if p.is_gone() || p.terminating.is_some() {
                 self.drains[index as usize].evicted.push(pod);
                 continue;
@@ -148,7 +149,7 @@ impl Sim<'_> {
                 let d = &mut self.drains[index as usize];
                 if !d.warned.contains(&pod) {
                     d.warned.push(pod);
-                    self.recorder.warning(
+                    self.ctx.recorder.warning(
                         now,
                         "Drain",
                         node_object.clone(),
@@ -159,31 +160,32 @@ impl Sim<'_> {
                 }
                 continue;
             }
-            self.recorder.normal(now, "Drain", node_object.clone(), format!("evicting pod {name}"));
-            self.metrics.pods_evicted += 1;
+            self.ctx.recorder.normal(now, "Drain", node_object.clone(), format!("evicting pod {name}"));
+            self.ctx.metrics.pods_evicted += 1;
             let grace = self.drains[index as usize].grace;
             self.delete_pod_with_grace(pod, grace);
             self.drains[index as usize].evicted.push(pod);
         }
         let d = &mut self.drains[index as usize];
         d.pending = still;
-        let waiting = d.evicted.iter().any(|&p| !self.store.pods[p].is_gone());
+        let waiting = d.evicted.iter().any(|&p| !self.ctx.store.pods[p].is_gone());
         if d.pending.is_empty() && !waiting {
             d.done = true;
-            self.recorder.normal(now, "Drain", node_object.clone(), format!("{node_object} drained"));
+            self.ctx.recorder.normal(now, "Drain", node_object.clone(), format!("{node_object} drained"));
             return;
         }
         let next = if d.pending.is_empty() { DELETE_POLL } else { EVICTION_RETRY };
-        self.kernel.schedule_at(now + next, Event::NodeLifecycle(NodeEvent::DrainStep(index)));
+        self.ctx.kernel.schedule_at(now + next, Event::NodeLifecycle(NodeEvent::DrainStep(index)));
     }
 
     /// Whether a PodDisruptionBudget covering `pod` allows no disruption now.
     fn blocked_by_budget(&self, pod: PodId) -> bool {
-        let p = &self.store.pods[pod];
-        self.store
+        let p = &self.ctx.store.pods[pod];
+        self.ctx
+            .store
             .pdbs
             .iter()
             .filter(|b| b.namespace == p.namespace && !b.selector.is_empty() && b.selector.matches(&p.labels))
-            .any(|b| crate::controllers::disruption::status_of(&self.store, b).disruptions_allowed <= 0)
+            .any(|b| crate::controllers::disruption::status_of(&self.ctx.store, b).disruptions_allowed <= 0)
     }
 }

@@ -44,7 +44,7 @@ pub(super) struct HorizontalController {
 
 impl Sim<'_> {
     pub(super) fn create_hpa(&mut self, ns: &str, name: &str, spec: &HpaSpec) {
-        let id = self.store.add_hpa(Hpa {
+        let id = self.ctx.store.add_hpa(Hpa {
             namespace: ns.to_string(),
             name: name.to_string(),
             spec: spec.clone(),
@@ -53,33 +53,33 @@ impl Sim<'_> {
         });
         self.hpa_controller.memory.push(hpa::HpaMemory::default());
         self.hpa_controller.last_warnings.push(Vec::new());
-        let at = self.kernel.now() + self.latency();
-        self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncHpa(id)));
+        let at = self.ctx.kernel.now() + self.ctx.latency();
+        self.ctx.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncHpa(id)));
         if !self.metrics_server.started {
             self.metrics_server.started = true;
-            let res = self.scenario.control_plane.metrics_resolution.as_micros().max(1);
-            let next = self.kernel.now().as_micros().div_ceil(res) * res;
-            self.kernel.schedule_at(SimTime(next), Event::Controller(ControllerEvent::MetricsScrape));
+            let res = self.ctx.scenario.control_plane.metrics_resolution.as_micros().max(1);
+            let next = self.ctx.kernel.now().as_micros().div_ceil(res) * res;
+            self.ctx.kernel.schedule_at(SimTime(next), Event::Controller(ControllerEvent::MetricsScrape));
         }
     }
 
     /// `kubectl apply` of a changed HPA: the next sync uses the new spec.
     pub(super) fn apply_hpa(&mut self, id: HpaId, spec: &HpaSpec) {
-        self.store.hpas[id].spec = spec.clone();
+        self.ctx.store.hpas[id].spec = spec.clone();
     }
 
     pub(super) fn delete_hpa(&mut self, id: HpaId) {
-        self.store.remove_hpa(id);
+        self.ctx.store.remove_hpa(id);
     }
 
     /// metrics-server's scrape of every running pod.
     pub(super) fn metrics_scrape(&mut self) {
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         let pods = &mut self.metrics_server.pods;
-        if pods.len() < self.store.pods.len() {
-            pods.resize(self.store.pods.len(), Scrape::default());
+        if pods.len() < self.ctx.store.pods.len() {
+            pods.resize(self.ctx.store.pods.len(), Scrape::default());
         }
-        for (i, p) in self.store.pods.iter().enumerate() {
+        for (i, p) in self.ctx.store.pods.iter().enumerate() {
             let scrape = &mut pods[i];
             let running = p.phase == PodPhase::Running
                 && !p.is_gone()
@@ -95,14 +95,14 @@ impl Sim<'_> {
             }
             scrape.last = Some((now, served));
         }
-        let next = now + self.scenario.control_plane.metrics_resolution.max(SimDuration::from_millis(1));
-        if next <= self.end {
-            self.kernel.schedule_at(next, Event::Controller(ControllerEvent::MetricsScrape));
+        let next = now + self.ctx.scenario.control_plane.metrics_resolution.max(SimDuration::from_millis(1));
+        if next <= self.ctx.end {
+            self.ctx.kernel.schedule_at(next, Event::Controller(ControllerEvent::MetricsScrape));
         }
     }
 
     fn hpa_params(&self) -> HpaParams {
-        let cp = &self.scenario.control_plane;
+        let cp = &self.ctx.scenario.control_plane;
         HpaParams {
             tolerance: cp.hpa_tolerance,
             cpu_initialization_period: cp.hpa_cpu_initialization_period,
@@ -116,23 +116,24 @@ impl Sim<'_> {
         let target = ObjectRef { kind: spec.target.kind, namespace: ns.to_string(), name: spec.target.name.clone() };
         let missing = || format!("{} not found", super::objects::resource_phrase(&target));
         let live = |ids: &mut dyn Iterator<Item = PodId>| -> Vec<PodId> {
-            ids.filter(|&p| !self.store.pods[p].is_gone()).collect()
+            ids.filter(|&p| !self.ctx.store.pods[p].is_gone()).collect()
         };
         match spec.target.kind {
             Kind::Deployment => {
-                let d = self.store.find_deployment(ns, &spec.target.name).ok_or_else(missing)?;
-                let dep = &self.store.deployments[d];
-                let mut pods = dep.replica_sets.iter().flat_map(|&rs| self.store.replica_sets[rs].pods.iter().copied());
+                let d = self.ctx.store.find_deployment(ns, &spec.target.name).ok_or_else(missing)?;
+                let dep = &self.ctx.store.deployments[d];
+                let mut pods =
+                    dep.replica_sets.iter().flat_map(|&rs| self.ctx.store.replica_sets[rs].pods.iter().copied());
                 Ok((dep.spec.replicas, live(&mut pods)))
             }
             Kind::StatefulSet => {
-                let s = self.store.find_stateful_set(ns, &spec.target.name).ok_or_else(missing)?;
-                let set = &self.store.stateful_sets[s];
+                let s = self.ctx.store.find_stateful_set(ns, &spec.target.name).ok_or_else(missing)?;
+                let set = &self.ctx.store.stateful_sets[s];
                 Ok((set.spec.replicas, live(&mut set.pods.values().copied())))
             }
             _ => {
-                let rs = self.store.find_rs(RsKind::ReplicaSet, ns, &spec.target.name).ok_or_else(missing)?;
-                let r = &self.store.replica_sets[rs];
+                let rs = self.ctx.store.find_rs(RsKind::ReplicaSet, ns, &spec.target.name).ok_or_else(missing)?;
+                let r = &self.ctx.store.replica_sets[rs];
                 Ok((r.replicas, live(&mut r.pods.iter().copied())))
             }
         }
@@ -140,7 +141,7 @@ impl Sim<'_> {
 
     /// What the controller sees of one pod for one metric.
     fn pod_sample(&self, pod: PodId, metric: &HpaMetric, now: SimTime) -> PodSample {
-        let p = &self.store.pods[pod];
+        let p = &self.ctx.store.pods[pod];
         let start = p.scheduled;
         // An unready pod that was ready before turned unready at some point we do not
         // keep; kubesim takes it as recent (it is then not "never ready").
@@ -187,14 +188,14 @@ impl Sim<'_> {
 
     /// A sample's value in thousandths: millicores, millibytes, or requests per 1000 s.
     fn metric_value(&self, pod: PodId, metric: &HpaMetric, window: SimDuration, served: u64) -> i64 {
-        let p = &self.store.pods[pod];
+        let p = &self.ctx.store.pods[pod];
         let window_us = i128::from(window.as_micros().max(1));
         let served = i128::from(served);
         match metric {
             HpaMetric::Resource { resource: HpaResource::Cpu, .. } => {
                 let mut nanocores: i128 = 0;
                 for (i, c) in p.spec.containers.iter().enumerate() {
-                    let image = self.image(&c.image);
+                    let image = self.ctx.image(&c.image);
                     nanocores += i128::from(image.cpu_idle_nanos);
                     if i == 0 {
                         // The first container serves the requests.
@@ -204,7 +205,8 @@ impl Sim<'_> {
                 i64::try_from((nanocores + 999_999) / 1_000_000).unwrap_or(i64::MAX)
             }
             HpaMetric::Resource { resource: HpaResource::Memory, .. } => {
-                let bytes: i64 = p.spec.containers.iter().filter_map(|c| self.image(&c.image).memory_usage_bytes).sum();
+                let bytes: i64 =
+                    p.spec.containers.iter().filter_map(|c| self.ctx.image(&c.image).memory_usage_bytes).sum();
                 bytes.saturating_mul(1000)
             }
             HpaMetric::Pods { .. } => i64::try_from(served * 1000 * 1_000_000 / window_us).unwrap_or(i64::MAX),
@@ -212,14 +214,14 @@ impl Sim<'_> {
     }
 
     pub(super) fn sync_hpa(&mut self, id: HpaId) {
-        let h = &self.store.hpas[id];
+        let h = &self.ctx.store.hpas[id];
         if h.deleted {
             return;
         }
-        let now = self.kernel.now();
-        let next = now + self.scenario.control_plane.hpa_sync_period.max(SimDuration::from_millis(1));
-        if next <= self.end {
-            self.kernel.schedule_at(next, Event::Controller(ControllerEvent::SyncHpa(id)));
+        let now = self.ctx.kernel.now();
+        let next = now + self.ctx.scenario.control_plane.hpa_sync_period.max(SimDuration::from_millis(1));
+        if next <= self.ctx.end {
+            self.ctx.kernel.schedule_at(next, Event::Controller(ControllerEvent::SyncHpa(id)));
         }
         let (ns, spec) = (h.namespace.clone(), h.spec.clone());
         let object = ObjectRef { kind: Kind::HorizontalPodAutoscaler, namespace: ns.clone(), name: h.name.clone() };
@@ -233,7 +235,7 @@ impl Sim<'_> {
         let params = self.hpa_params();
         let input = HpaInput { spec: &spec, current, pods_per_metric: &per_metric, params: &params, now };
         let d = hpa::reconcile(&input, &mut self.hpa_controller.memory[id.index()]);
-        let h = &mut self.store.hpas[id];
+        let h = &mut self.ctx.store.hpas[id];
         h.status.current_replicas = Some(current);
         h.status.desired_replicas = Some(d.desired);
         h.status.current_metrics = spec
@@ -258,11 +260,11 @@ impl Sim<'_> {
             match crate::kubectl::scale(self, &target, d.desired) {
                 Ok(()) => {
                     let message = format!("New size: {}; reason: {}", d.desired, d.reason);
-                    self.recorder.normal(now, "SuccessfulRescale", object, message);
+                    self.ctx.recorder.normal(now, "SuccessfulRescale", object, message);
                 }
                 Err(e) => {
                     let message = format!("New size: {}; reason: {}; error: {e}", d.desired, d.reason);
-                    self.recorder.warning(now, "FailedRescale", object, message);
+                    self.ctx.recorder.warning(now, "FailedRescale", object, message);
                 }
             }
         }
@@ -270,11 +272,11 @@ impl Sim<'_> {
 
     /// Records the warnings that were not already there at the last sync.
     fn hpa_warnings(&mut self, id: HpaId, object: &str, warnings: Vec<(&'static str, String)>) {
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         let last = &self.hpa_controller.last_warnings[id.index()];
         for (reason, message) in &warnings {
             if !last.iter().any(|(r, m)| r == reason && m == message) {
-                self.recorder.warning(now, reason, object.to_string(), message.clone());
+                self.ctx.recorder.warning(now, reason, object.to_string(), message.clone());
             }
         }
         self.hpa_controller.last_warnings[id.index()] = warnings;

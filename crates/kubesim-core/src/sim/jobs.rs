@@ -5,7 +5,7 @@ use super::objects::ApiError;
 use super::{ControllerEvent, Event, Sim};
 use crate::controllers::deployment::util::SAFE_ALPHANUMS;
 use crate::controllers::job::{self, JobOutcome, JobPod, JobPodState, JobRules};
-use crate::model::spec::{JobSpec, Kind, Labels, ObjectRef, RestartPolicy};
+use crate::model::spec::{JobSpec, Labels, RestartPolicy};
 use crate::model::store::{Job, JobId, Pod, PodId, PodOwner, PodPhase};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -46,7 +46,7 @@ fn rules(spec: &JobSpec) -> JobRules {
 
 impl Sim<'_> {
     pub(super) fn create_job(&mut self, ns: &str, name: &str, labels: &Labels, spec: &JobSpec) {
-        let id = self.store.add_job(Job {
+        let id = self.ctx.store.add_job(Job {
             namespace: ns.to_string(),
             name: name.to_string(),
             labels: labels.clone(),
@@ -54,7 +54,7 @@ impl Sim<'_> {
             spec: spec.clone(),
             pods: BTreeSet::new(),
             status: Default::default(),
-            created: self.kernel.now(),
+            created: self.ctx.kernel.now(),
             deleted: false,
         });
         self.enqueue_job(id);
@@ -63,7 +63,7 @@ impl Sim<'_> {
     /// `kubectl apply` of an existing Job: the template and completions are immutable;
     /// parallelism, the deadline, the backoff limit and the time to live may change.
     pub(super) fn apply_job(&mut self, j: JobId, spec: &JobSpec) -> Result<(), ApiError> {
-        let job = &mut self.store.jobs[j];
+        let job = &mut self.ctx.store.jobs[j];
         if job.spec.template != spec.template || job.spec.completions != spec.completions {
             let field = if job.spec.template != spec.template { "spec.template" } else { "spec.completions" };
             return Err(ApiError::invalid("Job", &job.name, format!("{field}: Invalid value: field is immutable")));
@@ -75,50 +75,45 @@ impl Sim<'_> {
 
     /// The job controller's informer saw a change to the Job or one of its pods.
     pub(super) fn enqueue_job(&mut self, j: JobId) {
-        if self.store.jobs[j].deleted {
+        if self.ctx.store.jobs[j].deleted {
             return;
         }
-        let latency = self.latency();
+        let latency = self.ctx.latency();
         self.sync_queues
             .jobs
-            .add_after(j, latency, &mut self.kernel, |k| Event::Controller(ControllerEvent::SyncJob(k)));
-    }
-
-    pub(super) fn job_ref(&self, j: JobId) -> String {
-        let job = &self.store.jobs[j];
-        ObjectRef { kind: Kind::Job, namespace: job.namespace.clone(), name: job.name.clone() }.to_string()
+            .add_after(j, latency, &mut self.ctx.kernel, |k| Event::Controller(ControllerEvent::SyncJob(k)));
     }
 
     pub(super) fn sync_job(&mut self, j: JobId) {
-        let job = &self.store.jobs[j];
+        let job = &self.ctx.store.jobs[j];
         if job.deleted {
             return;
         }
-        let now = self.kernel.now();
-        let pods: Vec<JobPod> = job.pods.iter().map(|&id| job_pod(id, &self.store.pods[id])).collect();
+        let now = self.ctx.kernel.now();
+        let pods: Vec<JobPod> = job.pods.iter().map(|&id| job_pod(id, &self.ctx.store.pods[id])).collect();
         let job_rules = rules(&job.spec);
         let sync = job::reconcile(&job_rules, &job.status, &pods, now);
-        if self.narrating() {
-            self.narrate_job_sync(j, &job_rules, &sync);
+        if self.ctx.narrating() {
+            self.ctx.narrate_job_sync(j, &job_rules, &sync);
         }
-        let object = self.job_ref(j);
+        let object = self.ctx.job_ref(j);
         for pod in &sync.delete {
-            let name = self.store.pods[*pod].name.clone();
+            let name = self.ctx.store.pods[*pod].name.clone();
             self.delete_pod(*pod);
-            self.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
+            self.ctx.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
         }
         for index in &sync.create {
             let name = self.create_job_pod(j, *index);
-            self.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
+            self.ctx.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
         }
-        self.store.jobs[j].status = sync.status;
+        self.ctx.store.jobs[j].status = sync.status;
         match sync.finished_now {
-            Some(JobOutcome::Complete) => self.recorder.normal(now, "Completed", object, "Job completed".into()),
-            Some(outcome) => self.recorder.warning(now, outcome.reason(), object, outcome.message().into()),
+            Some(JobOutcome::Complete) => self.ctx.recorder.normal(now, "Completed", object, "Job completed".into()),
+            Some(outcome) => self.ctx.recorder.warning(now, outcome.reason(), object, outcome.message().into()),
             None => {}
         }
         if let Some(at) = sync.requeue_at {
-            self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncJob(j)));
+            self.ctx.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncJob(j)));
         }
         if sync.delete_job {
             // The TTL-after-finished controller deletes the Job; its pods go with it.
@@ -129,7 +124,7 @@ impl Sim<'_> {
     /// A pod from the Job's template: `<job>-<5 random>`, or `<job>-<index>-<5 random>` for
     /// an Indexed Job, whose pods carry their completion index.
     fn create_job_pod(&mut self, j: JobId, index: Option<i32>) -> String {
-        let job = &self.store.jobs[j];
+        let job = &self.ctx.store.jobs[j];
         let (ns, job_name) = (job.namespace.clone(), job.name.clone());
         let prefix = match index {
             Some(i) => format!("{job_name}-{i}"),
@@ -155,7 +150,7 @@ impl Sim<'_> {
             let suffix: String =
                 (0..5).map(|_| SAFE_ALPHANUMS[self.names.below(SAFE_ALPHANUMS.len())] as char).collect();
             let candidate = format!("{prefix}-{suffix}");
-            if self.store.find_pod(ns, &candidate).is_none() {
+            if self.ctx.store.find_pod(ns, &candidate).is_none() {
                 return candidate;
             }
         }
@@ -163,8 +158,8 @@ impl Sim<'_> {
 
     /// `kubectl delete job/NAME` (or the time to live ran out): the Job and its pods.
     pub(super) fn delete_job(&mut self, j: JobId) {
-        let pods: Vec<_> = self.store.jobs[j].pods.iter().copied().collect();
-        self.store.remove_job(j);
+        let pods: Vec<_> = self.ctx.store.jobs[j].pods.iter().copied().collect();
+        self.ctx.store.remove_job(j);
         for p in pods {
             self.delete_pod(p);
         }

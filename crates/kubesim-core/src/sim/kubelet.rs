@@ -98,7 +98,7 @@ pub enum Step {
 
 impl Sim<'_> {
     pub(super) fn kubelet_step(&mut self, pod: PodId, generation: u32, step: Step) {
-        let p = &self.store.pods[pod];
+        let p = &self.ctx.store.pods[pod];
         if p.generation != generation || p.deleted.is_some() {
             return;
         }
@@ -108,8 +108,8 @@ impl Sim<'_> {
         }
         match step {
             Step::Admit => {
-                let at = self.kernel.now() + self.scenario.control_plane.sandbox_creation;
-                self.kernel.schedule_at(at, Event::Kubelet(pod, generation, Step::SandboxReady));
+                let at = self.ctx.kernel.now() + self.ctx.scenario.control_plane.sandbox_creation;
+                self.ctx.kernel.schedule_at(at, Event::Kubelet(pod, generation, Step::SandboxReady));
             }
             Step::SandboxReady => self.begin_container(pod, 0),
             Step::ImageReady { index, pulled_since, pull, first } => {
@@ -120,13 +120,13 @@ impl Sim<'_> {
             Step::Restart { index } => self.restart_container(pod, index),
             Step::Exit { index, restarts, cause } => {
                 let Some(slot) = self.app_slot(pod, index) else { return };
-                let cs = &self.store.pods[pod].containers[slot];
+                let cs = &self.ctx.store.pods[pod].containers[slot];
                 if cs.restarts == restarts && cs.state == ContainerState::Running {
                     self.container_exited(pod, index, slot, cause.exit());
                 }
             }
             // A cut-off kubelet never heard of the deletion; it stops the pod on reconnecting.
-            Step::Stop if !self.store.pods[pod].node.is_none_or(|n| self.kubelet_connected(n)) => {}
+            Step::Stop if !self.ctx.store.pods[pod].node.is_none_or(|n| self.kubelet_connected(n)) => {}
             Step::Stop => self.stop_pod(pod),
             Step::Stopped { killed } => self.pod_stopped(pod, killed),
             Step::Gone => self.pod_gone(pod),
@@ -134,33 +134,33 @@ impl Sim<'_> {
     }
 
     fn container(&self, pod: PodId, index: u16) -> Option<&ContainerSpec> {
-        let spec = &self.store.pods[pod].spec;
+        let spec = &self.ctx.store.pods[pod].spec;
         let i = usize::from(index);
         spec.init_containers.get(i).or_else(|| spec.containers.get(i.checked_sub(spec.init_containers.len())?))
     }
 
     /// The app-container slot of a combined index, None for init containers.
     fn app_slot(&self, pod: PodId, index: u16) -> Option<usize> {
-        usize::from(index).checked_sub(self.store.pods[pod].spec.init_containers.len())
+        usize::from(index).checked_sub(self.ctx.store.pods[pod].spec.init_containers.len())
     }
 
     fn schedule_step(&mut self, pod: PodId, at: SimTime, step: Step) {
-        let generation = self.store.pods[pod].generation;
-        self.kernel.schedule_at(at, Event::Kubelet(pod, generation, step));
+        let generation = self.ctx.store.pods[pod].generation;
+        self.ctx.kernel.schedule_at(at, Event::Kubelet(pod, generation, step));
     }
 
     /// Pulls (or finds) the image of container `index`, then creates it.
     fn begin_container(&mut self, pod: PodId, index: u16) {
         let Some(c) = self.container(pod, index) else { return };
         let (image, policy) = (c.image.clone(), c.pull_policy);
-        let now = self.kernel.now();
-        let Some(node) = self.store.pods[pod].node else { return };
-        let pull = self.image(&image).pull;
-        let n = &self.store.nodes[node];
-        let object = self.pod_object(pod);
+        let now = self.ctx.kernel.now();
+        let Some(node) = self.ctx.store.pods[pod].node else { return };
+        let pull = self.ctx.image(&image).pull;
+        let n = &self.ctx.store.nodes[node];
+        let object = self.ctx.pod_object(pod);
         match plan_pull(policy, n.images.get(&image).copied(), now, pull) {
             PullPlan::Present => {
-                self.recorder.normal(
+                self.ctx.recorder.normal(
                     now,
                     "Pulled",
                     object,
@@ -169,7 +169,7 @@ impl Sim<'_> {
                 self.image_ready(pod, index, None, SimDuration::ZERO, true);
             }
             PullPlan::NeverPull => {
-                self.recorder.warning(
+                self.ctx.recorder.warning(
                     now,
                     "ErrImageNeverPull",
                     object,
@@ -178,7 +178,7 @@ impl Sim<'_> {
                 self.set_waiting(pod, index, "ErrImageNeverPull");
             }
             PullPlan::AwaitPull { until } => {
-                self.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
+                self.ctx.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
                 self.schedule_step(
                     pod,
                     until,
@@ -186,12 +186,12 @@ impl Sim<'_> {
                 );
             }
             PullPlan::Pull { duration } => {
-                let n = &mut self.store.nodes[node];
+                let n = &mut self.ctx.store.nodes[node];
                 let start = now.max(n.puller_free_at);
                 let done = start + duration;
                 n.puller_free_at = done;
-                self.store.record_pull(node, &image, done);
-                self.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
+                self.ctx.store.record_pull(node, &image, done);
+                self.ctx.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
                 self.schedule_step(
                     pod,
                     done,
@@ -203,7 +203,7 @@ impl Sim<'_> {
 
     fn set_waiting(&mut self, pod: PodId, index: u16, reason: &'static str) {
         if let Some(slot) = self.app_slot(pod, index) {
-            let p = &mut self.store.pods[pod];
+            let p = &mut self.ctx.store.pods[pod];
             if let Some(c) = p.containers.get_mut(slot) {
                 c.state = ContainerState::Waiting(reason);
             }
@@ -214,11 +214,11 @@ impl Sim<'_> {
     fn image_ready(&mut self, pod: PodId, index: u16, pulled_since: Option<SimTime>, pull: SimDuration, first: bool) {
         let Some(c) = self.container(pod, index) else { return };
         let (name, image) = (c.name.clone(), c.image.clone());
-        let now = self.kernel.now();
-        let object = self.pod_object(pod);
+        let now = self.ctx.kernel.now();
+        let object = self.ctx.pod_object(pod);
         if let Some(since) = pulled_since {
             let waited = now.since(since);
-            self.recorder.normal(
+            self.ctx.recorder.normal(
                 now,
                 "Pulled",
                 object.clone(),
@@ -229,30 +229,30 @@ impl Sim<'_> {
                 ),
             );
         }
-        self.recorder.normal(now, "Created", object, format!("Created container: {name}"));
-        let at = now + self.image(&image).start;
+        self.ctx.recorder.normal(now, "Created", object, format!("Created container: {name}"));
+        let at = now + self.ctx.image(&image).start;
         self.schedule_step(pod, at, Step::Started { index, first });
     }
 
     fn container_started(&mut self, pod: PodId, index: u16, first: bool) {
         let Some(c) = self.container(pod, index).cloned() else { return };
-        let now = self.kernel.now();
-        let object = self.pod_object(pod);
+        let now = self.ctx.kernel.now();
+        let object = self.ctx.pod_object(pod);
         let Some(slot) = self.app_slot(pod, index) else {
             // An init container runs to completion before the next one begins.
-            self.recorder.normal(now, "Started", object, format!("Started container {}", c.name));
+            self.ctx.recorder.normal(now, "Started", object, format!("Started container {}", c.name));
             self.begin_container(pod, index + 1);
             return;
         };
-        let behavior = self.image(&c.image).clone();
+        let behavior = self.ctx.image(&c.image).clone();
         if self.containers.chance(behavior.crash_on_start) {
             self.container_exited(pod, index, slot, Exit::ERROR);
         } else {
-            self.recorder.normal(now, "Started", object, format!("Started container {}", c.name));
+            self.ctx.recorder.normal(now, "Started", object, format!("Started container {}", c.name));
             if slot == SERVING_SLOT {
-                self.server_started(pod, &c.image);
+                self.traffic.server_started(&mut self.ctx, pod, &c.image);
             }
-            let p = &mut self.store.pods[pod];
+            let p = &mut self.ctx.store.pods[pod];
             p.started.get_or_insert(now);
             let restarts = p.containers[slot].restarts;
             // This run's fate, drawn in a fixed order: run time to a crash, then to a hang.
@@ -270,7 +270,7 @@ impl Sim<'_> {
                 p.reason.clear();
             }
             if slot == SERVING_SLOT {
-                self.server_hangs_at(pod, hangs_at);
+                self.traffic.server_hangs_at(pod, hangs_at);
             }
             if over_memory_limit(behavior.memory_usage_bytes, c.limits.memory_bytes) {
                 self.schedule_step(
@@ -285,7 +285,7 @@ impl Sim<'_> {
             if let Some(d) = done_in {
                 self.schedule_step(pod, now + d, Step::Exit { index, restarts, cause: ExitCause::WorkDone });
             }
-            if let Some(d) = self.store.pods[pod].node.and_then(|n| self.random_container_crash_in(n)) {
+            if let Some(d) = self.ctx.store.pods[pod].node.and_then(|n| self.random_container_crash_in(n)) {
                 self.schedule_step(pod, now + d, Step::Exit { index, restarts, cause: ExitCause::Crash });
             }
             match &c.readiness {
@@ -310,11 +310,11 @@ impl Sim<'_> {
     /// again after the CrashLoopBackOff wait or stays Terminated; a terminating pod's
     /// containers never restart.
     fn container_exited(&mut self, pod: PodId, index: u16, slot: usize, exit: Exit) {
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         if slot == SERVING_SLOT {
-            self.server_stopped(pod);
+            self.traffic.server_stopped(&mut self.ctx, pod);
         }
-        let p = &mut self.store.pods[pod];
+        let p = &mut self.ctx.store.pods[pod];
         let restart = p.terminating.is_none() && restarts_after(p.spec.restart_policy, exit);
         let cs = &mut p.containers[slot];
         let ran = cs.started_at.map_or(SimDuration::ZERO, |t| now.since(t));
@@ -337,7 +337,7 @@ impl Sim<'_> {
                 let owner = p.owner;
                 self.scheduler.profile.owner_spread.pod_counted(&self.scheduler.profile.topology, owner, node, -1);
                 // Its requests are free for pods waiting to be scheduled.
-                self.store.release_finished(pod);
+                self.ctx.store.release_finished(pod);
                 self.cluster_changed();
             }
             self.update_pod_ready(pod);
@@ -352,11 +352,11 @@ impl Sim<'_> {
         p.reason = "CrashLoopBackOff".into();
         let (pod_name, ns) = (p.name.clone(), p.namespace.clone());
         let name = p.spec.containers[slot].name.clone();
-        if self.narrating() {
-            self.narrate_backoff(pod, slot, exit, ran, wait);
+        if self.ctx.narrating() {
+            self.ctx.narrate_backoff(pod, slot, exit, ran, wait);
         }
         // The kubelet's sync right after the exit finds the container in back-off.
-        self.recorder.warning(
+        self.ctx.recorder.warning(
             now,
             "BackOff",
             format!("pod/{pod_name}"),
@@ -374,10 +374,15 @@ impl Sim<'_> {
         let Some(slot) = self.app_slot(pod, index) else { return };
         let Some(c) = self.container(pod, index) else { return };
         let image = c.image.clone();
-        let now = self.kernel.now();
-        self.store.pods[pod].containers[slot].restarts += 1;
-        let object = self.pod_object(pod);
-        self.recorder.normal(now, "Pulled", object, format!("Container image \"{image}\" already present on machine"));
+        let now = self.ctx.kernel.now();
+        self.ctx.store.pods[pod].containers[slot].restarts += 1;
+        let object = self.ctx.pod_object(pod);
+        self.ctx.recorder.normal(
+            now,
+            "Pulled",
+            object,
+            format!("Container image \"{image}\" already present on machine"),
+        );
         self.image_ready(pod, index, None, SimDuration::ZERO, false);
     }
 
@@ -387,8 +392,8 @@ impl Sim<'_> {
     fn probe(&mut self, pod: PodId, index: u16, kind: ProbeKind, count: u32, restarts: u32) {
         let Some(slot) = self.app_slot(pod, index) else { return };
         let Some(c) = self.container(pod, index).cloned() else { return };
-        let now = self.kernel.now();
-        let cs = &self.store.pods[pod].containers[slot];
+        let now = self.ctx.kernel.now();
+        let cs = &self.ctx.store.pods[pod].containers[slot];
         let (Some(started), true) = (cs.started_at, cs.restarts == restarts && cs.state == ContainerState::Running)
         else {
             return;
@@ -399,7 +404,7 @@ impl Sim<'_> {
             ProbeKind::Liveness => c.liveness.as_ref(),
         };
         let Some(probe) = probe else { return };
-        let up = app_answers(started, self.image(&c.image).ready_after, hangs_at, now);
+        let up = app_answers(started, self.ctx.image(&c.image).ready_after, hangs_at, now);
         let hung = hangs_at.is_some_and(|h| now >= h);
         // A settled probe looks again only where the app can change: its hang, if any.
         let recheck = hangs_at.map(|h| probe_tick_at_or_after(first_probe(probe, started), probe.period, h));
@@ -418,12 +423,12 @@ impl Sim<'_> {
             }
             return;
         }
-        let object = self.pod_object(pod);
+        let object = self.ctx.pod_object(pod);
         let why = if hung { "context deadline exceeded" } else { "connection refused" };
         let failures = count + 1;
         match kind {
             ProbeKind::Readiness => {
-                self.recorder.warning(now, "Unhealthy", object, format!("Readiness probe failed: {why}"));
+                self.ctx.recorder.warning(now, "Unhealthy", object, format!("Readiness probe failed: {why}"));
                 if !ready && hung {
                     // Hung for the rest of this run: nothing to see until it restarts.
                 } else if !ready {
@@ -435,14 +440,14 @@ impl Sim<'_> {
                 }
             }
             ProbeKind::Liveness => {
-                self.recorder.warning(now, "Unhealthy", object.clone(), format!("Liveness probe failed: {why}"));
+                self.ctx.recorder.warning(now, "Unhealthy", object.clone(), format!("Liveness probe failed: {why}"));
                 if failures < probe.failure_threshold {
                     self.schedule_step(pod, now + probe.period, next(failures));
                     return;
                 }
-                let p = &self.store.pods[pod];
+                let p = &self.ctx.store.pods[pod];
                 let then = if restarts_after(p.spec.restart_policy, Exit::KILLED) { ", will be restarted" } else { "" };
-                self.recorder.normal(
+                self.ctx.recorder.normal(
                     now,
                     "Killing",
                     object,
@@ -454,7 +459,7 @@ impl Sim<'_> {
     }
 
     fn set_container_ready(&mut self, pod: PodId, slot: usize, ready: bool) {
-        if let Some(c) = self.store.pods[pod].containers.get_mut(slot) {
+        if let Some(c) = self.ctx.store.pods[pod].containers.get_mut(slot) {
             c.ready = ready;
         }
         self.update_pod_ready(pod);
@@ -462,12 +467,12 @@ impl Sim<'_> {
 
     /// The pod is Ready when every app container is.
     fn update_pod_ready(&mut self, pod: PodId) {
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         // A cut-off kubelet cannot post status: the API learns on reconnection.
-        if !self.store.pods[pod].node.is_none_or(|n| self.kubelet_connected(n)) {
+        if !self.ctx.store.pods[pod].node.is_none_or(|n| self.kubelet_connected(n)) {
             return;
         }
-        let p = &mut self.store.pods[pod];
+        let p = &mut self.ctx.store.pods[pod];
         let ready = p.terminating.is_none() && !p.containers.is_empty() && p.containers.iter().all(|c| c.ready);
         match (ready, p.ready_since) {
             (true, None) => {
@@ -482,8 +487,8 @@ impl Sim<'_> {
 
     /// Deletion reached the kubelet: SIGTERM, and SIGKILL at the grace period.
     fn stop_pod(&mut self, pod: PodId) {
-        let now = self.kernel.now();
-        let p = &self.store.pods[pod];
+        let now = self.ctx.kernel.now();
+        let p = &self.ctx.store.pods[pod];
         let grace = p.grace_override.unwrap_or(p.spec.termination_grace);
         let running: Vec<(String, String)> = p
             .spec
@@ -493,20 +498,20 @@ impl Sim<'_> {
             .filter(|(_, s)| s.state == ContainerState::Running)
             .map(|(c, _)| (c.name.clone(), c.image.clone()))
             .collect();
-        let object = self.pod_object(pod);
+        let object = self.ctx.pod_object(pod);
         let mut slowest = SimDuration::ZERO;
         for (name, image) in &running {
-            self.recorder.normal(now, "Killing", object.clone(), format!("Stopping container {name}"));
-            slowest = slowest.max(self.image(image).stop);
+            self.ctx.recorder.normal(now, "Killing", object.clone(), format!("Stopping container {name}"));
+            slowest = slowest.max(self.ctx.image(image).stop);
         }
         let killed = slowest > grace;
-        self.server_draining(pod);
+        self.traffic.server_draining(pod);
         self.schedule_step(pod, now + slowest.min(grace), Step::Stopped { killed });
     }
 
     fn pod_stopped(&mut self, pod: PodId, killed: bool) {
-        self.server_stopped(pod);
-        let p = &mut self.store.pods[pod];
+        self.traffic.server_stopped(&mut self.ctx, pod);
+        let p = &mut self.ctx.store.pods[pod];
         let finished = matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed);
         for c in &mut p.containers {
             // A container that had already exited for good keeps its reason.
@@ -518,17 +523,17 @@ impl Sim<'_> {
         p.ready_since = None;
         if !finished {
             p.phase = if killed { PodPhase::Failed } else { PodPhase::Succeeded };
-            p.finished = Some(self.kernel.now());
+            p.finished = Some(self.ctx.kernel.now());
         }
-        let at = self.kernel.now() + self.latency();
+        let at = self.ctx.kernel.now() + self.ctx.latency();
         self.schedule_step(pod, at, Step::Gone);
         self.pod_changed(pod);
     }
 
     /// The kubelet confirmed the pod stopped: the API server removes it.
     fn pod_gone(&mut self, pod: PodId) {
-        let now = self.kernel.now();
-        self.store.remove_pod(pod, now);
+        let now = self.ctx.kernel.now();
+        self.ctx.store.remove_pod(pod, now);
         self.forget_pod(pod);
         self.pod_deleted(pod);
         self.cluster_changed();

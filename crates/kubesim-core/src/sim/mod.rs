@@ -2,6 +2,7 @@
 //! scheduler and the kubelets. Components react to events and write to the store; the
 //! writes wake the components that watch them after the API latency, as informers do.
 
+mod context;
 mod controllers;
 mod daemonsets;
 mod drain;
@@ -28,6 +29,7 @@ use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+pub use context::Context;
 pub use controllers::ControllerEvent;
 pub use kubelet::Step;
 pub use nodes::NodeEvent;
@@ -67,18 +69,14 @@ struct SyncQueues {
 
 /// The running simulation of one scenario.
 pub struct Sim<'s> {
-    pub kernel: Kernel<Event>,
-    pub store: Store,
-    pub recorder: Recorder,
-    pub metrics: Metrics,
-    pub scenario: &'s Scenario,
-    default_image: ImageBehavior,
+    /// What every component reads and writes.
+    pub ctx: Context<'s>,
     names: Stream,
     containers: Stream,
     scheduler: scheduling::Scheduler,
     /// The workload controllers' work queues.
     sync_queues: SyncQueues,
-    net: services::Network,
+    pub(crate) net: services::Network,
     nodes: nodes::NodeLifecycle,
     drains: Vec<drain::Drain>,
     traffic: traffic::Traffic,
@@ -86,7 +84,6 @@ pub struct Sim<'s> {
     hpa_controller: hpa::HorizontalController,
     /// Deployments whose pods changed in the current event, for the observers.
     dirty: BTreeSet<DeployId>,
-    end: SimTime,
     progress: Option<&'s AtomicU64>,
     /// Set from outside (Ctrl-C / SIGTERM): the run is abandoned at the next check.
     stop: Option<&'s AtomicBool>,
@@ -98,8 +95,6 @@ pub struct Sim<'s> {
     /// `--profile`: wall time per component (outside the model), and the clock it is read off.
     wall_profile: Option<profile::WallProfile>,
     wall_clock: Option<crate::WallClock>,
-    /// `--narrate`: the decisions said so far (None: nothing is said, nothing formatted).
-    narrator: Option<crate::metrics::narration::Narrator>,
 }
 
 /// What a finished run hands to the writers.
@@ -153,12 +148,16 @@ impl<'s> Sim<'s> {
     pub fn new(scenario: &'s Scenario) -> Self {
         let seed = scenario.seed;
         Sim {
-            kernel: Kernel::new(),
-            store: Store::default(),
-            recorder: Recorder::default(),
-            metrics: Metrics::new(scenario),
-            scenario,
-            default_image: ImageBehavior::default(),
+            ctx: Context {
+                kernel: Kernel::new(),
+                store: Store::default(),
+                recorder: Recorder::default(),
+                metrics: Metrics::new(scenario),
+                scenario,
+                end: SimTime::ZERO + scenario.duration,
+                default_image: ImageBehavior::default(),
+                narrator: None,
+            },
             names: Stream::new(seed, Purpose::Names),
             containers: Stream::new(seed, Purpose::Containers),
             scheduler: scheduling::Scheduler {
@@ -176,7 +175,6 @@ impl<'s> Sim<'s> {
             metrics_server: hpa::MetricsServer::default(),
             hpa_controller: hpa::HorizontalController::default(),
             dirty: BTreeSet::new(),
-            end: SimTime::ZERO + scenario.duration,
             progress: None,
             stop: None,
             max_events: None,
@@ -184,7 +182,6 @@ impl<'s> Sim<'s> {
             watch_log: String::new(),
             wall_profile: None,
             wall_clock: None,
-            narrator: None,
         }
     }
 
@@ -222,7 +219,7 @@ impl<'s> Sim<'s> {
 
     /// Says each controller decision and its reason (`--narrate`), in `Outcome::narration`.
     pub fn with_narration(mut self, narrate: bool) -> Self {
-        self.narrator = narrate.then(crate::metrics::narration::Narrator::default);
+        self.ctx.narrator = narrate.then(crate::metrics::narration::Narrator::default);
         // The scheduler keeps each attempt's feasible nodes, so narration can name scores.
         self.scheduler.profile.last_feasible = narrate.then(Vec::new);
         self
@@ -232,17 +229,17 @@ impl<'s> Sim<'s> {
     pub fn run(mut self) -> Outcome {
         self.create_nodes();
         self.start_node_lifecycle();
-        let objects = self.scenario.objects.clone();
+        let objects = self.ctx.scenario.objects.clone();
         for obj in &objects {
             if let Err(e) = self.create_object(obj) {
-                self.recorder.warning(SimTime::ZERO, "FailedCreate", obj.id.to_string(), e.to_string());
+                self.ctx.recorder.warning(SimTime::ZERO, "FailedCreate", obj.id.to_string(), e.to_string());
             }
         }
-        for (i, entry) in self.scenario.timeline.iter().enumerate() {
-            self.kernel.schedule_at(entry.at, Event::Timeline(i));
+        for (i, entry) in self.ctx.scenario.timeline.iter().enumerate() {
+            self.ctx.kernel.schedule_at(entry.at, Event::Timeline(i));
         }
-        self.kernel.schedule_at(SimTime::ZERO, Event::Sample);
-        self.start_traffic();
+        self.ctx.kernel.schedule_at(SimTime::ZERO, Event::Sample);
+        self.traffic.start(&mut self.ctx);
         // `--watch` snapshots are taken between events, not as events, so that watching
         // changes nothing (not even the count of events processed).
         let mut next_watch = self.watch.map(|_| SimTime::ZERO);
@@ -250,9 +247,9 @@ impl<'s> Sim<'s> {
         // `--profile`: when the last event's work ended (wall clock, outside the model).
         let mut last_end = self.wall_clock.map(|now| now()).unwrap_or_default();
         loop {
-            if let Some(w) = next_watch.filter(|&w| w <= self.end) {
-                if self.kernel.next_time().is_none_or(|t| t > w) {
-                    self.watch_log.push_str(&crate::metrics::watch::snapshot(&self.store, w));
+            if let Some(w) = next_watch.filter(|&w| w <= self.ctx.end) {
+                if self.ctx.kernel.next_time().is_none_or(|t| t > w) {
+                    self.watch_log.push_str(&crate::metrics::watch::snapshot(&self.ctx.store, w));
                     next_watch = self.watch.map(|i| w + i);
                     continue;
                 }
@@ -261,7 +258,7 @@ impl<'s> Sim<'s> {
                 stopped = Some(why);
                 break;
             }
-            let Some(event) = self.kernel.step_until(self.end) else { break };
+            let Some(event) = self.ctx.kernel.step_until(self.ctx.end) else { break };
             if let Some(clock) = self.wall_clock {
                 self.handle_profiled(event, clock, &mut last_end);
             } else {
@@ -269,8 +266,8 @@ impl<'s> Sim<'s> {
                 self.observe();
             }
             if let Some(p) = self.progress {
-                if self.kernel.processed().is_multiple_of(CHECK_EVERY_EVENTS) {
-                    p.store(self.kernel.now().as_micros(), Ordering::Relaxed);
+                if self.ctx.kernel.processed().is_multiple_of(CHECK_EVERY_EVENTS) {
+                    p.store(self.ctx.kernel.now().as_micros(), Ordering::Relaxed);
                 }
             }
         }
@@ -278,12 +275,14 @@ impl<'s> Sim<'s> {
             return self.into_outcome(stopped);
         }
         if let Some(p) = self.progress {
-            p.store(self.end.as_micros(), Ordering::Relaxed);
+            p.store(self.ctx.end.as_micros(), Ordering::Relaxed);
         }
-        self.kernel.advance_to(self.end);
-        self.metrics.traffic.finish(self.end);
+        self.ctx.kernel.advance_to(self.ctx.end);
+        self.ctx.metrics.traffic.finish(self.ctx.end);
         #[cfg(debug_assertions)]
-        if let Err(drift) = self.scheduler.profile.owner_spread.verify(&self.store, &self.scheduler.profile.topology) {
+        if let Err(drift) =
+            self.scheduler.profile.owner_spread.verify(&self.ctx.store, &self.scheduler.profile.topology)
+        {
             panic!("the scheduler's per-owner spreading counts drifted: {drift}");
         }
         self.into_outcome(None)
@@ -292,29 +291,30 @@ impl<'s> Sim<'s> {
     /// Whether to end the run before the next event: the stop flag (looked at every
     /// `CHECK_EVERY_EVENTS`), or `--max-events` reached with an event still due.
     fn should_stop(&self) -> Option<Stopped> {
-        let processed = self.kernel.processed();
+        let processed = self.ctx.kernel.processed();
         if processed.is_multiple_of(CHECK_EVERY_EVENTS) && self.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             return Some(Stopped::Interrupted);
         }
         let limit = self.max_events.filter(|&m| processed >= m)?;
-        let due = self.kernel.next_time().filter(|&t| t <= self.end)?;
+        let due = self.ctx.kernel.next_time().filter(|&t| t <= self.ctx.end)?;
         Some(Stopped::MaxEvents { limit, at: due })
     }
 
     fn into_outcome(self, stopped: Option<Stopped>) -> Outcome {
-        let end = self.end;
-        let requests_by_pod = (0..self.store.pods.len()).map(|p| self.traffic.served(PodId::from_index(p))).collect();
+        let end = self.ctx.end;
+        let requests_by_pod =
+            (0..self.ctx.store.pods.len()).map(|p| self.traffic.served(PodId::from_index(p))).collect();
         Outcome {
             requests_by_pod,
             stopped,
-            events_processed: self.kernel.processed(),
-            store: self.store,
-            recorder: self.recorder,
-            metrics: self.metrics,
+            events_processed: self.ctx.kernel.processed(),
+            store: self.ctx.store,
+            recorder: self.ctx.recorder,
+            metrics: self.ctx.metrics,
             end,
             watch_log: self.watch_log,
             wall_profile: self.wall_profile,
-            narration: self.narrator,
+            narration: self.ctx.narrator,
         }
     }
 
@@ -349,8 +349,8 @@ impl<'s> Sim<'s> {
             Event::Controller(e) => self.handle_controller(e),
             Event::Scheduler(e) => self.handle_scheduler(e),
             Event::Kubelet(pod, generation, step) => self.kubelet_step(pod, generation, step),
-            Event::Network(e) => self.handle_network(e),
-            Event::Traffic(e) => self.handle_traffic(e),
+            Event::Network(e) => self.net.handle(&mut self.ctx, e),
+            Event::Traffic(e) => self.traffic.handle(&mut self.ctx, &mut self.net, &self.nodes, e),
             Event::NodeLifecycle(e) => self.handle_node_lifecycle(e),
             Event::Sample => self.sample(),
         }
@@ -358,11 +358,11 @@ impl<'s> Sim<'s> {
 
     /// Observers sample the cluster, and the next sample is due.
     fn sample(&mut self) {
-        let now = self.kernel.now();
-        self.metrics.sample(&self.store, now);
-        let next = now + self.scenario.sample.max(SimDuration::from_millis(1));
-        if next <= self.end {
-            self.kernel.schedule_at(next, Event::Sample);
+        let now = self.ctx.kernel.now();
+        self.ctx.metrics.sample(&self.ctx.store, now);
+        let next = now + self.ctx.scenario.sample.max(SimDuration::from_millis(1));
+        if next <= self.ctx.end {
+            self.ctx.kernel.schedule_at(next, Event::Sample);
         }
     }
 
@@ -371,60 +371,47 @@ impl<'s> Sim<'s> {
         if self.dirty.is_empty() {
             return; // most events (requests) change no Deployment's pods
         }
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         for d in std::mem::take(&mut self.dirty) {
-            self.metrics.observe_deployment(&self.store, d, now);
+            self.ctx.metrics.observe_deployment(&self.ctx.store, d, now);
         }
-    }
-
-    fn latency(&self) -> SimDuration {
-        self.scenario.control_plane.api_latency
-    }
-
-    fn image(&self, name: &str) -> &ImageBehavior {
-        self.scenario.images.get(name).unwrap_or(&self.default_image)
     }
 
     /// The ReplicaSet controller's informer saw a change to `rs` or its pods.
     pub(crate) fn enqueue_rs(&mut self, rs: RsId) {
-        if self.store.replica_sets[rs].deleted {
+        if self.ctx.store.replica_sets[rs].deleted {
             return;
         }
-        if let Some(d) = self.store.replica_sets[rs].owner {
+        if let Some(d) = self.ctx.store.replica_sets[rs].owner {
             self.dirty.insert(d);
         }
-        let latency = self.latency();
+        let latency = self.ctx.latency();
         let sync = |rs| Event::Controller(ControllerEvent::SyncReplicaSet(rs));
-        self.sync_queues.replica_sets.add_after(rs, latency, &mut self.kernel, sync);
+        self.sync_queues.replica_sets.add_after(rs, latency, &mut self.ctx.kernel, sync);
     }
 
     /// The Deployment controller's informer saw a change to `d` or its ReplicaSets.
     pub(crate) fn enqueue_deployment(&mut self, d: DeployId) {
-        if self.store.deployments[d].deleted {
+        if self.ctx.store.deployments[d].deleted {
             return;
         }
         self.dirty.insert(d);
         // An Argo Rollout is a row of the same table, synced by its own controller.
-        let sync = if self.store.deployments[d].rollout.is_some() {
+        let sync = if self.ctx.store.deployments[d].rollout.is_some() {
             ControllerEvent::SyncRollout
         } else {
             ControllerEvent::SyncDeployment
         };
         let event = |d| Event::Controller(sync(d));
-        let latency = self.latency();
-        self.sync_queues.deployments.add_after(d, latency, &mut self.kernel, event);
-    }
-
-    /// `pod/NAME`, as kubectl's OBJECT column names a pod in events.
-    fn pod_object(&self, pod: PodId) -> String {
-        format!("pod/{}", self.store.pods[pod].name)
+        let latency = self.ctx.latency();
+        self.sync_queues.deployments.add_after(d, latency, &mut self.ctx.kernel, event);
     }
 
     /// A pod changed: its owner's controller hears of it.
     fn pod_changed(&mut self, pod: PodId) {
-        self.metrics.pod_changed(&self.store, pod);
-        self.pod_changed_for_services(pod);
-        match self.store.pods[pod].owner {
+        self.ctx.metrics.pod_changed(&self.ctx.store, pod);
+        self.net.pod_changed_for_services(&mut self.ctx, pod);
+        match self.ctx.store.pods[pod].owner {
             Some(PodOwner::ReplicaSet(rs)) => self.enqueue_rs(rs),
             Some(PodOwner::Job(j)) => self.enqueue_job(j),
             Some(PodOwner::DaemonSet(ds)) => self.enqueue_daemon_set(ds),
@@ -437,9 +424,9 @@ impl<'s> Sim<'s> {
     /// Recreate Deployments (deletePod): the new ReplicaSet waits for the last old pod.
     fn pod_deleted(&mut self, pod: PodId) {
         self.pod_changed(pod);
-        if let Some(PodOwner::ReplicaSet(rs)) = self.store.pods[pod].owner {
-            if let Some(d) = self.store.replica_sets[rs].owner {
-                if self.store.deployments[d].spec.strategy == crate::model::spec::DeploymentStrategy::Recreate {
+        if let Some(PodOwner::ReplicaSet(rs)) = self.ctx.store.pods[pod].owner {
+            if let Some(d) = self.ctx.store.replica_sets[rs].owner {
+                if self.ctx.store.deployments[d].spec.strategy == crate::model::spec::DeploymentStrategy::Recreate {
                     self.enqueue_deployment(d);
                 }
             }

@@ -4,7 +4,8 @@
 //! `--narrate` formats nothing; none of these writes to the store, draws a random number
 //! or schedules an event.
 
-use super::Sim;
+use super::services::ServiceState;
+use super::Context;
 use crate::controllers::deployment::Action;
 use crate::controllers::node_lifecycle::Eviction;
 use crate::controllers::replicaset::{deletion_reason, Decision, PodInfo};
@@ -24,22 +25,7 @@ const SCORES_LISTED_MAX: usize = 3;
 /// At most this many pods are named in an endpoints change.
 const PODS_LISTED_MAX: usize = 5;
 
-impl Sim<'_> {
-    pub(super) fn narrating(&self) -> bool {
-        self.narrator.is_some()
-    }
-
-    fn narrate(&mut self, about: Vec<String>, text: String) {
-        let (at, events_before) = (self.kernel.now(), self.recorder.records.len());
-        if let Some(n) = &mut self.narrator {
-            n.say(at, events_before, about, text);
-        }
-    }
-
-    fn node_ref(&self, node: NodeId) -> String {
-        format!("node/{}", self.store.nodes[node].name)
-    }
-
+impl Context<'_> {
     /// A timeline `run:` line, with the objects it names.
     pub(super) fn narrate_timeline(&mut self, text: &str, command: &KubectlCommand) {
         let about = command.objects();
@@ -353,8 +339,7 @@ impl Sim<'_> {
     }
 
     /// The EndpointSlice controller wrote a Service's new endpoints.
-    pub(super) fn narrate_endpoints(&mut self, svc: super::services::SvcId, before: &[PodId], after: &[PodId]) {
-        let s = &self.net.services[svc];
+    pub(super) fn narrate_endpoints(&mut self, s: &ServiceState, before: &[PodId], after: &[PodId]) {
         let object =
             ObjectRef { kind: Kind::Service, namespace: s.namespace.clone(), name: s.name.clone() }.to_string();
         let added: Vec<PodId> = after.iter().copied().filter(|p| !before.contains(p)).collect();

@@ -94,11 +94,18 @@ pub(super) struct NodeLifecycle {
     container_fault_streams: BTreeMap<NodeId, Stream>,
 }
 
+impl NodeLifecycle {
+    /// Whether `node` has crashed (its pods neither serve nor answer).
+    pub(super) fn crashed(&self, node: NodeId) -> bool {
+        self.health.get(node.index()).is_some_and(|h| !h.kubelet_up)
+    }
+}
+
 impl Sim<'_> {
     /// After the nodes exist: their health records, and the first random faults.
     pub(super) fn start_node_lifecycle(&mut self) {
         let mut zone_names: Vec<String> = Vec::new();
-        for n in &self.store.nodes {
+        for n in &self.ctx.store.nodes {
             let zone = n.labels.get(ZONE_LABEL).cloned().unwrap_or_default();
             let z = match zone_names.iter().position(|x| *x == zone) {
                 Some(z) => z,
@@ -119,15 +126,15 @@ impl Sim<'_> {
             });
         }
         self.nodes.zones = zone_names.iter().map(|_| Zone::default()).collect();
-        let seed = self.scenario.seed;
-        for (p, process) in self.scenario.faults.nodes.iter().enumerate() {
+        let seed = self.ctx.scenario.seed;
+        for (p, process) in self.ctx.scenario.faults.nodes.iter().enumerate() {
             for node in self.group_nodes(process.group.as_deref()) {
                 let index = (p as u64) << 32 | u64::from(node.0);
                 let mut stream = Stream::indexed(seed, Purpose::Faults, index + 1);
                 let at = SimTime::ZERO + exponential(process.mtbf, &mut stream);
                 self.nodes.fault_streams.insert((p as u32, node), stream);
-                if at <= self.end {
-                    self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::RandomFault(p as u32, node, true)));
+                if at <= self.ctx.end {
+                    self.ctx.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::RandomFault(p as u32, node, true)));
                 }
             }
         }
@@ -137,18 +144,18 @@ impl Sim<'_> {
     /// (the soonest of the processes that cover the node), drawn from the node's own stream,
     /// so variants that start the same containers on the same nodes see the same crashes.
     pub(super) fn random_container_crash_in(&mut self, node: NodeId) -> Option<SimDuration> {
-        if self.scenario.faults.containers.is_empty() {
+        if self.ctx.scenario.faults.containers.is_empty() {
             return None;
         }
         let group = self.group_of(node);
-        let seed = self.scenario.seed;
+        let seed = self.ctx.scenario.seed;
         let stream = self
             .nodes
             .container_fault_streams
             .entry(node)
             .or_insert_with(|| Stream::indexed(seed, Purpose::Faults, 1 << 40 | u64::from(node.0)));
         let mut soonest: Option<SimDuration> = None;
-        for process in &self.scenario.faults.containers {
+        for process in &self.ctx.scenario.faults.containers {
             if process.group.as_deref().is_none_or(|g| Some(g) == group.as_deref()) {
                 let d = exponential(process.mtbf, stream);
                 soonest = Some(soonest.map_or(d, |s| s.min(d)));
@@ -173,7 +180,7 @@ impl Sim<'_> {
     /// Each node group with the ids its nodes were created with (as numbers), in order.
     fn group_ranges(&self) -> impl Iterator<Item = (&str, std::ops::Range<u32>)> {
         let mut first: u32 = 0;
-        self.scenario.nodes.iter().map(move |g| {
+        self.ctx.scenario.nodes.iter().map(move |g| {
             let ids = first..first + g.count;
             first += g.count;
             (g.name.as_str(), ids)
@@ -183,26 +190,31 @@ impl Sim<'_> {
     /// A random fault fires: the node fails, or comes back; the next one is drawn from the
     /// node's own stream, so every variant of a sweep sees the same times.
     pub(super) fn random_node_fault(&mut self, process: u32, node: NodeId, fail: bool) {
-        let Some(spec) = self.scenario.faults.nodes.get(process as usize) else { return };
+        let Some(spec) = self.ctx.scenario.faults.nodes.get(process as usize) else { return };
         let (mtbf, mttr) = (spec.mtbf, spec.mttr);
         let Some(stream) = self.nodes.fault_streams.get_mut(&(process, node)) else { return };
         let wait = exponential(if fail { mttr } else { mtbf }, stream);
-        let at = self.kernel.now() + wait;
-        if at <= self.end {
-            self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::RandomFault(process, node, !fail)));
+        let at = self.ctx.kernel.now() + wait;
+        if at <= self.ctx.end {
+            self.ctx.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::RandomFault(process, node, !fail)));
         }
         let kind = if fail { NodeFaultKind::Fail } else { NodeFaultKind::Recover };
-        let what = format!("{} node/{} (random)", if fail { "fail" } else { "recover" }, self.store.nodes[node].name);
+        let what =
+            format!("{} node/{} (random)", if fail { "fail" } else { "recover" }, self.ctx.store.nodes[node].name);
         self.node_changes(node, kind, &what);
     }
 
     /// `fail:`, `partition:` or `recover:` from the timeline.
     pub(super) fn node_fault(&mut self, fault: &NodeFault) {
         let nodes: Vec<NodeId> = match &fault.target {
-            FaultTarget::Node(name) => self.store.find_node(name).into_iter().collect(),
-            FaultTarget::Zone(zone) => {
-                self.store.nodes.ids().filter(|&n| self.store.nodes[n].labels.get(ZONE_LABEL) == Some(zone)).collect()
-            }
+            FaultTarget::Node(name) => self.ctx.store.find_node(name).into_iter().collect(),
+            FaultTarget::Zone(zone) => self
+                .ctx
+                .store
+                .nodes
+                .ids()
+                .filter(|&n| self.ctx.store.nodes[n].labels.get(ZONE_LABEL) == Some(zone))
+                .collect(),
         };
         let verb = match fault.kind {
             NodeFaultKind::Fail => "fail",
@@ -210,23 +222,23 @@ impl Sim<'_> {
             NodeFaultKind::Recover => "recover",
         };
         for n in nodes {
-            let what = format!("{verb} node/{}", self.store.nodes[n].name);
+            let what = format!("{verb} node/{}", self.ctx.store.nodes[n].name);
             self.node_changes(n, fault.kind, &what);
         }
     }
 
     fn node_changes(&mut self, node: NodeId, kind: NodeFaultKind, what: &str) {
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         let h = &self.nodes.health[node.index()];
         let was_down = h.is_down();
-        if self.narrating() {
+        if self.ctx.narrating() {
             let crash = match kind {
                 NodeFaultKind::Fail if h.kubelet_up => Some(true),
                 NodeFaultKind::Partition if h.kubelet_up && h.connected => Some(false),
                 NodeFaultKind::Recover if was_down => None,
                 _ => return,
             };
-            self.narrate_fault(node, what, crash);
+            self.ctx.narrate_fault(node, what, crash);
         }
         let h = &self.nodes.health[node.index()];
         match kind {
@@ -236,7 +248,7 @@ impl Sim<'_> {
             _ => return,
         }
         if kind != NodeFaultKind::Recover {
-            self.metrics.fault_started(what, now);
+            self.ctx.metrics.fault_started(what, now);
         }
         self.recount_down_nodes();
     }
@@ -244,8 +256,8 @@ impl Sim<'_> {
     /// The kubelet stops posting status: crashed (its containers die with it) or cut off
     /// (its containers keep running and serving).
     fn node_goes_silent(&mut self, node: NodeId, crash: bool) {
-        let now = self.kernel.now();
-        let cp = &self.scenario.control_plane;
+        let now = self.ctx.kernel.now();
+        let cp = &self.ctx.scenario.control_plane;
         let h = &mut self.nodes.health[node.index()];
         let was_down = h.is_down();
         if crash {
@@ -265,16 +277,16 @@ impl Sim<'_> {
                 still_not_ready = true;
             } else {
                 let at = not_ready_at(last, cp);
-                self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::Monitor(node, epoch)));
+                self.ctx.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::Monitor(node, epoch)));
             }
         }
-        let pods: Vec<PodId> = self.store.nodes[node].pods.iter().copied().collect();
+        let pods: Vec<PodId> = self.ctx.store.nodes[node].pods.iter().copied().collect();
         if crash {
             // A crashed kubelet forgets its timers, and its containers die with it. A cut-off
             // kubelet keeps running its pods and timers; only the API cannot hear it.
             for &pod in &pods {
-                self.store.pods[pod].generation += 1;
-                self.server_lost(pod);
+                self.ctx.store.pods[pod].generation += 1;
+                self.traffic.server_lost(&mut self.ctx, pod);
             }
         }
         if still_not_ready {
@@ -288,13 +300,13 @@ impl Sim<'_> {
     /// MarkPodsNotReady: the API's Ready condition of every pod on the node goes false, so
     /// they leave their Services' endpoints (the kubelet's own view is unchanged).
     fn mark_pods_not_ready(&mut self, node: NodeId) {
-        let now = self.kernel.now();
-        let pods: Vec<PodId> = self.store.nodes[node].pods.iter().copied().collect();
+        let now = self.ctx.kernel.now();
+        let pods: Vec<PodId> = self.ctx.store.nodes[node].pods.iter().copied().collect();
         for pod in pods {
-            let p = &mut self.store.pods[pod];
+            let p = &mut self.ctx.store.pods[pod];
             if p.ready_since.take().is_some() {
                 let object = format!("pod/{}", p.name);
-                self.recorder.warning(now, "NodeNotReady", object, "Node is not ready".into());
+                self.ctx.recorder.warning(now, "NodeNotReady", object, "Node is not ready".into());
                 self.pod_changed(pod);
             }
         }
@@ -306,15 +318,15 @@ impl Sim<'_> {
         if h.epoch != epoch || !h.is_down() || h.not_ready {
             return;
         }
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         self.nodes.health[node.index()].not_ready = true;
-        let name = self.store.nodes[node].name.clone();
-        self.store.nodes[node].ready = false;
-        if self.narrating() {
+        let name = self.ctx.store.nodes[node].name.clone();
+        self.ctx.store.nodes[node].ready = false;
+        if self.ctx.narrating() {
             let last = self.nodes.health[node.index()].last_heartbeat;
-            self.narrate_node_not_ready(node, last);
+            self.ctx.narrate_node_not_ready(node, last);
         }
-        self.recorder.normal(
+        self.ctx.recorder.normal(
             now,
             "NodeNotReady",
             format!("node/{name}"),
@@ -330,13 +342,13 @@ impl Sim<'_> {
         // other ticks at this instant are already queued), so zone health counts them all.
         if !z.timer_pending {
             z.timer_pending = true;
-            self.kernel.schedule_at(now, Event::NodeLifecycle(NodeEvent::ZoneEvictions(zone as u32)));
+            self.ctx.kernel.schedule_at(now, Event::NodeLifecycle(NodeEvent::ZoneEvictions(zone as u32)));
         }
     }
 
     fn add_taint(&mut self, node: NodeId, effect: TaintEffect) {
         let taint = unreachable_taint(effect);
-        self.store.edit_node(node, |n| {
+        self.ctx.store.edit_node(node, |n| {
             if !n.taints.contains(&taint) {
                 n.taints.push(taint);
             }
@@ -346,11 +358,11 @@ impl Sim<'_> {
     /// Each zone's rate-limited queue of nodes to taint NoExecute, at the rate its health
     /// allows now.
     fn process_zones(&mut self) {
-        let now = self.kernel.now();
-        let cp = self.scenario.control_plane.clone();
+        let now = self.ctx.kernel.now();
+        let cp = self.ctx.scenario.control_plane.clone();
         let states = self.zone_states();
         let all_down = states.iter().all(|s| *s == crate::controllers::node_lifecycle::ZoneState::FullDisruption);
-        let cluster = self.store.nodes.len();
+        let cluster = self.ctx.store.nodes.len();
         for (z, state) in states.into_iter().enumerate() {
             let rate = eviction_rate(state, all_down, cluster, &cp);
             loop {
@@ -369,7 +381,7 @@ impl Sim<'_> {
                     let at = if rate > 0.0 { zone.next_slot } else { tick_after(now, cp.node_monitor_period) };
                     if !zone.timer_pending {
                         zone.timer_pending = true;
-                        self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::ZoneEvictions(z as u32)));
+                        self.ctx.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::ZoneEvictions(z as u32)));
                     }
                     break;
                 }
@@ -396,37 +408,38 @@ impl Sim<'_> {
                 counts[h.zone].0 += 1;
             }
         }
-        counts.into_iter().map(|(r, nr)| zone_state(r, nr, &self.scenario.control_plane)).collect()
+        counts.into_iter().map(|(r, nr)| zone_state(r, nr, &self.ctx.scenario.control_plane)).collect()
     }
 
     /// The taint manager starts on a node: each pod is evicted now, later, or never.
     fn taint_no_execute(&mut self, node: NodeId) {
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         self.add_taint(node, TaintEffect::NoExecute);
         self.nodes.health[node.index()].no_execute = true;
         let epoch = self.nodes.health[node.index()].epoch;
-        let taints = self.store.nodes[node].taints.clone();
-        let seconds = self.scenario.control_plane.default_toleration_seconds;
-        let pods: Vec<PodId> = self.store.nodes[node].pods.iter().copied().collect();
-        if self.narrating() {
+        let taints = self.ctx.store.nodes[node].taints.clone();
+        let seconds = self.ctx.scenario.control_plane.default_toleration_seconds;
+        let pods: Vec<PodId> = self.ctx.store.nodes[node].pods.iter().copied().collect();
+        if self.ctx.narrating() {
             let verdicts: Vec<(PodId, Eviction)> = pods
                 .iter()
                 .map(|&pod| {
-                    let own = &self.store.pods[pod].spec.tolerations;
+                    let own = &self.ctx.store.pods[pod].spec.tolerations;
                     let tolerations = with_default_tolerations(own, seconds).unwrap_or_else(|| own.clone());
                     (pod, eviction(&tolerations, &taints))
                 })
                 .collect();
-            self.narrate_no_execute(node, &verdicts);
+            self.ctx.narrate_no_execute(node, &verdicts);
         }
         for pod in pods {
-            let own = &self.store.pods[pod].spec.tolerations;
+            let own = &self.ctx.store.pods[pod].spec.tolerations;
             let tolerations = with_default_tolerations(own, seconds).unwrap_or_else(|| own.clone());
             match eviction(&tolerations, &taints) {
                 Eviction::Now => self.taint_eviction(pod, node, epoch),
-                Eviction::After(d) => {
-                    self.kernel.schedule_at(now + d, Event::NodeLifecycle(NodeEvent::TaintEviction(pod, node, epoch)))
-                }
+                Eviction::After(d) => self
+                    .ctx
+                    .kernel
+                    .schedule_at(now + d, Event::NodeLifecycle(NodeEvent::TaintEviction(pod, node, epoch))),
                 Eviction::Never => {}
             }
         }
@@ -436,18 +449,18 @@ impl Sim<'_> {
     /// Terminating, and its controller replaces it.
     pub(super) fn taint_eviction(&mut self, pod: PodId, node: NodeId, epoch: u32) {
         let h = &self.nodes.health[node.index()];
-        let p = &self.store.pods[pod];
+        let p = &self.ctx.store.pods[pod];
         if h.epoch != epoch || !h.no_execute || p.node != Some(node) || p.terminating.is_some() || p.is_gone() {
             return;
         }
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         let object = format!("pod/{}", p.name);
         let message = format!("Marking for deletion Pod {}/{}", p.namespace, p.name);
-        if self.narrating() {
-            self.narrate_taint_eviction(pod, node);
+        if self.ctx.narrating() {
+            self.ctx.narrate_taint_eviction(pod, node);
         }
-        self.recorder.normal(now, "TaintManagerEviction", object, message);
-        self.metrics.pods_evicted += 1;
+        self.ctx.recorder.normal(now, "TaintManagerEviction", object, message);
+        self.ctx.metrics.pods_evicted += 1;
         self.delete_pod(pod);
     }
 
@@ -455,7 +468,7 @@ impl Sim<'_> {
     /// its next tick and lifts the taints; the kubelet cleans up deleted pods and restarts
     /// the containers a crash killed.
     fn node_comes_back(&mut self, node: NodeId) {
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         let h = &mut self.nodes.health[node.index()];
         let crashed = !h.kubelet_up;
         h.kubelet_up = true;
@@ -464,10 +477,10 @@ impl Sim<'_> {
         h.epoch += 1;
         let epoch = h.epoch;
         if h.not_ready {
-            let at = tick_after(now, self.scenario.control_plane.node_monitor_period);
-            self.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::Back(node, epoch)));
+            let at = tick_after(now, self.ctx.scenario.control_plane.node_monitor_period);
+            self.ctx.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::Back(node, epoch)));
         }
-        let pods: Vec<PodId> = self.store.nodes[node].pods.iter().copied().collect();
+        let pods: Vec<PodId> = self.ctx.store.nodes[node].pods.iter().copied().collect();
         for pod in pods {
             self.kubelet_resync(pod, crashed);
         }
@@ -475,8 +488,8 @@ impl Sim<'_> {
 
     /// The kubelet after a reboot or a reconnection looks at one of its pods.
     fn kubelet_resync(&mut self, pod: PodId, crashed: bool) {
-        let now = self.kernel.now();
-        let p = &mut self.store.pods[pod];
+        let now = self.ctx.kernel.now();
+        let p = &mut self.ctx.store.pods[pod];
         if p.is_gone() {
             return;
         }
@@ -488,7 +501,7 @@ impl Sim<'_> {
             // The deletion the kubelet could not hear (or a crashed one forgot).
             p.generation += 1;
             let generation = p.generation;
-            self.kernel.schedule_at(now, Event::Kubelet(pod, generation, super::Step::Stop));
+            self.ctx.kernel.schedule_at(now, Event::Kubelet(pod, generation, super::Step::Stop));
             return;
         }
         if matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
@@ -508,7 +521,7 @@ impl Sim<'_> {
             if crashed {
                 p.phase = PodPhase::Pending;
             }
-            self.kernel.schedule_at(now, Event::Kubelet(pod, generation, super::Step::Admit));
+            self.ctx.kernel.schedule_at(now, Event::Kubelet(pod, generation, super::Step::Admit));
         } else {
             // Reconnected: its timers ran all along; its next status post says what its
             // probes say (Ready again if every container is).
@@ -529,16 +542,21 @@ impl Sim<'_> {
         }
         h.not_ready = false;
         h.no_execute = false;
-        let now = self.kernel.now();
-        let name = self.store.edit_node(node, |n| {
+        let now = self.ctx.kernel.now();
+        let name = self.ctx.store.edit_node(node, |n| {
             n.ready = true;
             n.taints.retain(|t| t.key != UNREACHABLE);
             n.name.clone()
         });
-        if self.narrating() {
-            self.narrate_node_ready(node);
+        if self.ctx.narrating() {
+            self.ctx.narrate_node_ready(node);
         }
-        self.recorder.normal(now, "NodeReady", format!("node/{name}"), format!("Node {name} status is now: NodeReady"));
+        self.ctx.recorder.normal(
+            now,
+            "NodeReady",
+            format!("node/{name}"),
+            format!("Node {name} status is now: NodeReady"),
+        );
         self.cluster_changed();
         self.process_zones();
     }
@@ -546,7 +564,7 @@ impl Sim<'_> {
     /// Tells the observers which nodes are down (their pods do not count as available).
     fn recount_down_nodes(&mut self) {
         let down: Vec<bool> = self.nodes.health.iter().map(NodeHealth::is_down).collect();
-        self.metrics.nodes_down_changed(&self.store, down, self.kernel.now());
+        self.ctx.metrics.nodes_down_changed(&self.ctx.store, down, self.ctx.kernel.now());
     }
 
     /// Whether the kubelet of `node` runs its timers now (a cut-off kubelet does).
@@ -557,11 +575,6 @@ impl Sim<'_> {
     /// Whether the kubelet of `node` reaches the API server (hears deletions, posts status).
     pub(super) fn kubelet_connected(&self, node: NodeId) -> bool {
         self.nodes.health.get(node.index()).is_none_or(|h| h.connected)
-    }
-
-    /// Whether `node` has crashed (its pods neither serve nor answer).
-    pub(super) fn node_crashed(&self, node: NodeId) -> bool {
-        self.nodes.health.get(node.index()).is_some_and(|h| !h.kubelet_up)
     }
 }
 

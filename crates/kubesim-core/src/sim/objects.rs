@@ -16,7 +16,7 @@ pub use crate::model::api_error::ApiError;
 
 impl Sim<'_> {
     pub(super) fn create_nodes(&mut self) {
-        let groups = self.scenario.nodes.clone();
+        let groups = self.ctx.scenario.nodes.clone();
         for group in &groups {
             for i in 1..=group.count {
                 let name = if group.count > 1 { format!("{}-{i}", group.name) } else { group.name.clone() };
@@ -24,7 +24,7 @@ impl Sim<'_> {
                 labels.insert("kubernetes.io/hostname".into(), name.clone());
                 labels.entry("kubernetes.io/os".into()).or_insert_with(|| "linux".into());
                 labels.entry("kubernetes.io/arch".into()).or_insert_with(|| "amd64".into());
-                self.store.add_node(Node {
+                self.ctx.store.add_node(Node {
                     id: NodeId(0),
                     name,
                     labels,
@@ -52,7 +52,7 @@ impl Sim<'_> {
         let name = obj.id.name.as_str();
         match &obj.spec {
             ObjectSpec::Namespace => {
-                self.store.namespaces.insert(name.to_string());
+                self.ctx.store.namespaces.insert(name.to_string());
             }
             ObjectSpec::Pod { labels, annotations, spec } => {
                 let cost = deletion_cost(annotations);
@@ -66,7 +66,7 @@ impl Sim<'_> {
             }
             ObjectSpec::Deployment { labels, spec, .. } => {
                 let template_hash = pod_template_hash(&spec.template, 0);
-                let id = self.store.add_deployment(Deployment {
+                let id = self.ctx.store.add_deployment(Deployment {
                     namespace: ns.to_string(),
                     name: name.to_string(),
                     labels: labels.clone(),
@@ -74,16 +74,16 @@ impl Sim<'_> {
                     template_hash,
                     status: DeploymentStatus::default(),
                     progress_reason: None,
-                    progress_updated: self.kernel.now(),
+                    progress_updated: self.ctx.kernel.now(),
                     replica_sets: BTreeSet::new(),
                     deleted: false,
                     rollout: None,
                 });
-                self.metrics.deployment_created(&self.store, id, self.kernel.now());
+                self.ctx.metrics.deployment_created(&self.ctx.store, id, self.ctx.kernel.now());
                 self.enqueue_deployment(id);
             }
             ObjectSpec::PodDisruptionBudget { selector, min_available, max_unavailable } => {
-                self.store.pdbs.push(crate::model::store::Pdb {
+                self.ctx.store.pdbs.push(crate::model::store::Pdb {
                     namespace: ns.to_string(),
                     name: name.to_string(),
                     selector: selector.clone(),
@@ -91,8 +91,8 @@ impl Sim<'_> {
                     max_unavailable: max_unavailable.clone(),
                 });
             }
-            ObjectSpec::Service { labels, spec } => self.create_service(ns, name, labels, spec),
-            ObjectSpec::Ingress { spec, .. } => self.create_ingress(ns, name, spec),
+            ObjectSpec::Service { labels, spec } => self.net.create_service(&mut self.ctx, ns, name, labels, spec),
+            ObjectSpec::Ingress { spec, .. } => self.net.create_ingress(ns, name, spec),
             ObjectSpec::Job { labels, spec } => self.create_job(ns, name, labels, spec),
             ObjectSpec::DaemonSet { labels, spec } => self.create_daemon_set(ns, name, labels, spec),
             ObjectSpec::StatefulSet { labels, spec } => self.create_stateful_set(ns, name, labels, spec),
@@ -111,15 +111,15 @@ impl Sim<'_> {
         let (ns, name) = (obj.id.namespace.as_str(), obj.id.name.as_str());
         match &obj.spec {
             ObjectSpec::Deployment { spec, .. } => {
-                if let Some(d) = self.store.find_deployment(ns, name) {
+                if let Some(d) = self.ctx.store.find_deployment(ns, name) {
                     self.update_deployment_spec(d, spec.clone());
                 }
             }
             ObjectSpec::ReplicaSet { spec, .. } | ObjectSpec::ReplicationController { spec, .. } => {
                 let kind =
                     if obj.id.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
-                if let Some(rs) = self.store.find_rs(kind, ns, name) {
-                    let r = &mut self.store.replica_sets[rs];
+                if let Some(rs) = self.ctx.store.find_rs(kind, ns, name) {
+                    let r = &mut self.ctx.store.replica_sets[rs];
                     r.replicas = spec.replicas;
                     r.template = spec.template.clone();
                     r.pod_spec = Arc::new(spec.template.spec.clone());
@@ -128,8 +128,8 @@ impl Sim<'_> {
                 }
             }
             ObjectSpec::Pod { spec, .. } => {
-                if let Some(p) = self.store.find_pod(ns, name) {
-                    if self.store.pods[p].spec != *spec {
+                if let Some(p) = self.ctx.store.find_pod(ns, name) {
+                    if self.ctx.store.pods[p].spec != *spec {
                         return Err(ApiError::invalid(
                             "Pod",
                             name,
@@ -144,37 +144,37 @@ impl Sim<'_> {
             | ObjectSpec::NotSimulated => {}
             ObjectSpec::Service { labels, spec } => {
                 if let Some(svc) = self.net.find_service(ns, name) {
-                    self.apply_service(svc, labels, spec);
+                    self.net.apply_service(&mut self.ctx, svc, labels, spec);
                 }
             }
             ObjectSpec::Ingress { spec, .. } => {
                 if let Some(i) = self.net.find_ingress(ns, name) {
-                    self.apply_ingress(i, spec);
+                    self.net.apply_ingress(i, spec);
                 }
             }
             ObjectSpec::Job { spec, .. } => {
-                if let Some(j) = self.store.find_job(ns, name) {
+                if let Some(j) = self.ctx.store.find_job(ns, name) {
                     return self.apply_job(j, spec);
                 }
             }
             ObjectSpec::DaemonSet { spec, .. } => {
-                if let Some(ds) = self.store.find_daemon_set(ns, name) {
+                if let Some(ds) = self.ctx.store.find_daemon_set(ns, name) {
                     return self.apply_daemon_set(ds, spec);
                 }
             }
             ObjectSpec::StatefulSet { spec, .. } => {
-                if let Some(ss) = self.store.find_stateful_set(ns, name) {
+                if let Some(ss) = self.ctx.store.find_stateful_set(ns, name) {
                     return self.update_stateful_set(ss, spec);
                 }
             }
             ObjectSpec::HorizontalPodAutoscaler { spec } => {
-                if let Some(h) = self.store.find_hpa(ns, name) {
+                if let Some(h) = self.ctx.store.find_hpa(ns, name) {
                     self.apply_hpa(h, spec);
                 }
             }
             ObjectSpec::Rollout { spec, .. } => {
-                if let Some(d) = self.store.find_rollout(ns, name) {
-                    if self.store.deployments[d].spec.selector != spec.workload.selector {
+                if let Some(d) = self.ctx.store.find_rollout(ns, name) {
+                    if self.ctx.store.deployments[d].spec.selector != spec.workload.selector {
                         return Err(ApiError::invalid(
                             "Rollout",
                             name,
@@ -195,12 +195,12 @@ impl Sim<'_> {
         spec: crate::model::spec::DeploymentSpec,
     ) {
         let hash = pod_template_hash(&spec.template, 0);
-        let dep = &mut self.store.deployments[d];
+        let dep = &mut self.ctx.store.deployments[d];
         let template_changed = dep.template_hash != hash;
         dep.spec = spec;
         dep.template_hash = hash;
         if template_changed {
-            self.metrics.rollout_started(&self.store, d, self.kernel.now());
+            self.ctx.metrics.rollout_started(&self.ctx.store, d, self.ctx.kernel.now());
         }
         self.enqueue_deployment(d);
     }
@@ -208,17 +208,17 @@ impl Sim<'_> {
     fn exists(&self, id: &ObjectRef) -> bool {
         let (ns, name) = (id.namespace.as_str(), id.name.as_str());
         match id.kind {
-            Kind::Namespace => self.store.namespaces.contains(name),
-            Kind::Pod => self.store.find_pod(ns, name).is_some(),
-            Kind::ReplicaSet => self.store.find_rs(RsKind::ReplicaSet, ns, name).is_some(),
-            Kind::ReplicationController => self.store.find_rs(RsKind::ReplicationController, ns, name).is_some(),
-            Kind::Deployment => self.store.find_deployment(ns, name).is_some(),
-            Kind::Rollout => self.store.find_rollout(ns, name).is_some(),
-            Kind::Job => self.store.find_job(ns, name).is_some(),
-            Kind::DaemonSet => self.store.find_daemon_set(ns, name).is_some(),
-            Kind::StatefulSet => self.store.find_stateful_set(ns, name).is_some(),
-            Kind::HorizontalPodAutoscaler => self.store.find_hpa(ns, name).is_some(),
-            Kind::PodDisruptionBudget => self.store.pdbs.iter().any(|p| p.namespace == ns && p.name == name),
+            Kind::Namespace => self.ctx.store.namespaces.contains(name),
+            Kind::Pod => self.ctx.store.find_pod(ns, name).is_some(),
+            Kind::ReplicaSet => self.ctx.store.find_rs(RsKind::ReplicaSet, ns, name).is_some(),
+            Kind::ReplicationController => self.ctx.store.find_rs(RsKind::ReplicationController, ns, name).is_some(),
+            Kind::Deployment => self.ctx.store.find_deployment(ns, name).is_some(),
+            Kind::Rollout => self.ctx.store.find_rollout(ns, name).is_some(),
+            Kind::Job => self.ctx.store.find_job(ns, name).is_some(),
+            Kind::DaemonSet => self.ctx.store.find_daemon_set(ns, name).is_some(),
+            Kind::StatefulSet => self.ctx.store.find_stateful_set(ns, name).is_some(),
+            Kind::HorizontalPodAutoscaler => self.ctx.store.find_hpa(ns, name).is_some(),
+            Kind::PodDisruptionBudget => self.ctx.store.pdbs.iter().any(|p| p.namespace == ns && p.name == name),
             Kind::Service | Kind::Ingress => self.net.exists(id),
             // Never kept as objects: Node manifests are refused at load (nodes come from
             // `cluster.nodes`), PriorityClasses are resolved at load, the rest are not simulated.
@@ -234,8 +234,8 @@ impl Sim<'_> {
         labels: &crate::model::spec::Labels,
         spec: &ReplicaSetSpec,
     ) {
-        let rs = ReplicaSet::from_spec(kind, ns, name, labels.clone(), spec, self.kernel.now());
-        let id = self.store.add_replica_set(rs);
+        let rs = ReplicaSet::from_spec(kind, ns, name, labels.clone(), spec, self.ctx.kernel.now());
+        let id = self.ctx.store.add_replica_set(rs);
         self.enqueue_rs(id);
     }
 
@@ -251,7 +251,7 @@ impl Sim<'_> {
         owner: Option<PodOwner>,
         revision: i64,
     ) -> crate::model::store::PodId {
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         let containers = spec
             .containers
             .iter()
@@ -266,18 +266,18 @@ impl Sim<'_> {
             })
             .collect();
         let node_name = spec.node_name.clone();
-        let id = self.store.add_pod(Pod {
+        let id = self.ctx.store.add_pod(Pod {
             deletion_cost,
             revision,
             containers,
             ..Pod::new(ns, name, labels, spec, owner, now)
         });
-        match node_name.and_then(|n| self.store.find_node(&n)) {
+        match node_name.and_then(|n| self.ctx.store.find_node(&n)) {
             // A pod that names its node skips the scheduler; the kubelet admits it.
             Some(node) => self.bind_pod(id, node, false),
             None => self.enqueue_for_scheduling(id),
         }
-        self.pod_created_for_services(id);
+        self.net.pod_created_for_services(&self.ctx.store, id);
         self.pod_changed(id);
         id
     }
@@ -289,8 +289,8 @@ impl Sim<'_> {
 
     /// Deletion with a grace period other than the pod's own (`--grace-period`).
     pub(super) fn delete_pod_with_grace(&mut self, pod: crate::model::store::PodId, grace: Option<SimDuration>) {
-        let now = self.kernel.now();
-        let p = &mut self.store.pods[pod];
+        let now = self.ctx.kernel.now();
+        let p = &mut self.ctx.store.pods[pod];
         if p.terminating.is_some() || p.deleted.is_some() {
             return;
         }
@@ -305,12 +305,12 @@ impl Sim<'_> {
                     let owner = p.owner;
                     self.scheduler.profile.owner_spread.pod_counted(&self.scheduler.profile.topology, owner, node, -1);
                 }
-                let at = now + self.latency();
-                self.kernel.schedule_at(at, Event::Kubelet(pod, generation, super::Step::Stop));
+                let at = now + self.ctx.latency();
+                self.ctx.kernel.schedule_at(at, Event::Kubelet(pod, generation, super::Step::Stop));
             }
             None => {
                 self.forget_pod(pod);
-                self.store.remove_pod(pod, now);
+                self.ctx.store.remove_pod(pod, now);
                 self.pod_deleted(pod);
                 return;
             }
@@ -323,59 +323,59 @@ impl Sim<'_> {
         let (ns, name) = (id.namespace.as_str(), id.name.as_str());
         match id.kind {
             Kind::Pod => {
-                let p = self.store.find_pod(ns, name).ok_or_else(|| not_found(id))?;
+                let p = self.ctx.store.find_pod(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_pod(p);
             }
             Kind::Deployment => {
-                let d = self.store.find_deployment(ns, name).ok_or_else(|| not_found(id))?;
-                self.store.remove_deployment(d);
-                let rss: Vec<_> = self.store.deployments[d].replica_sets.iter().copied().collect();
+                let d = self.ctx.store.find_deployment(ns, name).ok_or_else(|| not_found(id))?;
+                self.ctx.store.remove_deployment(d);
+                let rss: Vec<_> = self.ctx.store.deployments[d].replica_sets.iter().copied().collect();
                 for rs in rss {
                     self.delete_replica_set(rs);
                 }
             }
             Kind::ReplicaSet | Kind::ReplicationController => {
                 let kind = if id.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
-                let rs = self.store.find_rs(kind, ns, name).ok_or_else(|| not_found(id))?;
+                let rs = self.ctx.store.find_rs(kind, ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_replica_set(rs);
             }
             Kind::Rollout => {
-                let d = self.store.find_rollout(ns, name).ok_or_else(|| not_found(id))?;
+                let d = self.ctx.store.find_rollout(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_rollout(d);
             }
             Kind::Job => {
-                let j = self.store.find_job(ns, name).ok_or_else(|| not_found(id))?;
+                let j = self.ctx.store.find_job(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_job(j);
             }
             Kind::DaemonSet => {
-                let ds = self.store.find_daemon_set(ns, name).ok_or_else(|| not_found(id))?;
+                let ds = self.ctx.store.find_daemon_set(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_daemon_set(ds);
             }
             Kind::StatefulSet => {
-                let ss = self.store.find_stateful_set(ns, name).ok_or_else(|| not_found(id))?;
+                let ss = self.ctx.store.find_stateful_set(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_stateful_set(ss);
             }
             Kind::HorizontalPodAutoscaler => {
-                let h = self.store.find_hpa(ns, name).ok_or_else(|| not_found(id))?;
+                let h = self.ctx.store.find_hpa(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_hpa(h);
             }
             Kind::Service => {
                 let svc = self.net.find_service(ns, name).ok_or_else(|| not_found(id))?;
-                self.delete_service(svc);
+                self.net.delete_service(&mut self.ctx, svc);
             }
             Kind::Ingress => {
                 let i = self.net.find_ingress(ns, name).ok_or_else(|| not_found(id))?;
-                self.delete_ingress(i);
+                self.net.delete_ingress(i);
             }
-            Kind::Namespace if !self.store.namespaces.remove(name) => return Err(not_found(id)),
+            Kind::Namespace if !self.ctx.store.namespaces.remove(name) => return Err(not_found(id)),
             _ => {}
         }
         Ok(())
     }
 
     pub(super) fn delete_replica_set(&mut self, rs: crate::model::store::RsId) {
-        let pods: Vec<_> = self.store.replica_sets[rs].pods.iter().copied().collect();
-        self.store.remove_replica_set(rs);
+        let pods: Vec<_> = self.ctx.store.replica_sets[rs].pods.iter().copied().collect();
+        self.ctx.store.remove_replica_set(rs);
         for p in pods {
             self.delete_pod(p);
         }

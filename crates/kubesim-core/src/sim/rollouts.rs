@@ -9,7 +9,7 @@
 use super::{ControllerEvent, Event, Sim};
 use crate::controllers::deployment::util::pod_template_hash;
 use crate::controllers::rollout::{self, traffic_routing, Action, RolloutView, RsView, HASH_LABEL};
-use crate::model::spec::{Kind, Labels, ObjectRef, RolloutSpec, RolloutStrategy, Selector};
+use crate::model::spec::{Labels, RolloutSpec, RolloutStrategy, Selector};
 use crate::model::store::{
     template_with_label, DeployId, Deployment, DeploymentStatus, ReplicaSet, RolloutState, RsKind,
 };
@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 
 impl Sim<'_> {
     pub(super) fn create_rollout(&mut self, ns: &str, name: &str, labels: &Labels, spec: &RolloutSpec) {
-        let id = self.store.add_deployment(Deployment {
+        let id = self.ctx.store.add_deployment(Deployment {
             namespace: ns.to_string(),
             name: name.to_string(),
             labels: labels.clone(),
@@ -25,12 +25,12 @@ impl Sim<'_> {
             template_hash: pod_template_hash(&spec.workload.template, 0),
             status: DeploymentStatus::default(),
             progress_reason: None,
-            progress_updated: self.kernel.now(),
+            progress_updated: self.ctx.kernel.now(),
             replica_sets: BTreeSet::new(),
             deleted: false,
             rollout: Some(Box::new(RolloutState { strategy: spec.strategy.clone(), status: Default::default() })),
         });
-        self.metrics.deployment_created(&self.store, id, self.kernel.now());
+        self.ctx.metrics.deployment_created(&self.ctx.store, id, self.ctx.kernel.now());
         self.enqueue_deployment(id);
     }
 
@@ -38,7 +38,7 @@ impl Sim<'_> {
     /// starts an update.
     pub(crate) fn update_rollout(&mut self, d: DeployId, spec: &RolloutSpec) {
         let hash = pod_template_hash(&spec.workload.template, 0);
-        let dep = &mut self.store.deployments[d];
+        let dep = &mut self.ctx.store.deployments[d];
         let changed = dep.template_hash != hash;
         dep.spec = spec.workload.clone();
         dep.template_hash = hash;
@@ -46,32 +46,27 @@ impl Sim<'_> {
             state.strategy = spec.strategy.clone();
         }
         if changed {
-            self.metrics.rollout_started(&self.store, d, self.kernel.now());
+            self.ctx.metrics.rollout_started(&self.ctx.store, d, self.ctx.kernel.now());
         }
         self.enqueue_deployment(d);
     }
 
     /// The Rollout's spec as an update would give it.
     pub(crate) fn rollout_spec(&self, d: DeployId) -> Option<RolloutSpec> {
-        let dep = &self.store.deployments[d];
+        let dep = &self.ctx.store.deployments[d];
         let state = dep.rollout.as_ref()?;
         Some(RolloutSpec { workload: dep.spec.clone(), strategy: state.strategy.clone() })
     }
 
-    pub(crate) fn rollout_ref(&self, d: DeployId) -> String {
-        let dep = &self.store.deployments[d];
-        ObjectRef { kind: Kind::Rollout, namespace: dep.namespace.clone(), name: dep.name.clone() }.to_string()
-    }
-
     pub(super) fn sync_rollout(&mut self, d: DeployId) {
-        let now = self.kernel.now();
-        let dep = &self.store.deployments[d];
+        let now = self.ctx.kernel.now();
+        let dep = &self.ctx.store.deployments[d];
         let Some(state) = dep.rollout.as_ref().filter(|_| !dep.deleted) else { return };
         let replica_sets = dep
             .replica_sets
             .iter()
             .map(|&id| {
-                let rs = &self.store.replica_sets[id];
+                let rs = &self.ctx.store.replica_sets[id];
                 RsView {
                     id,
                     name: rs.name.clone(),
@@ -91,9 +86,9 @@ impl Sim<'_> {
             replica_sets,
             now,
         };
-        let decision = rollout::reconcile(&view, &state.status, self.latency());
+        let decision = rollout::reconcile(&view, &state.status, self.ctx.latency());
         let strategy = state.strategy.clone();
-        if let Some(state) = self.store.deployments[d].rollout.as_mut() {
+        if let Some(state) = self.ctx.store.deployments[d].rollout.as_mut() {
             state.status = decision.status;
         }
         for action in decision.actions {
@@ -101,27 +96,27 @@ impl Sim<'_> {
         }
         self.sync_rollout_status(d);
         if let Some(at) = decision.requeue_at {
-            if at <= now + self.latency() {
+            if at <= now + self.ctx.latency() {
                 self.enqueue_deployment(d);
             } else {
-                self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncRollout(d)));
+                self.ctx.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncRollout(d)));
             }
         }
     }
 
     fn apply_rollout_action(&mut self, d: DeployId, strategy: &RolloutStrategy, action: Action) {
-        let now = self.kernel.now();
-        let object = self.rollout_ref(d);
+        let now = self.ctx.kernel.now();
+        let object = self.ctx.rollout_ref(d);
         match action {
             Action::CreateReplicaSet { revision } => self.create_rollout_rs(d, revision),
-            Action::SetRevision { rs, revision } => self.store.replica_sets[rs].revision = revision,
+            Action::SetRevision { rs, revision } => self.ctx.store.replica_sets[rs].revision = revision,
             Action::Scale { rs, to } => {
-                let r = &mut self.store.replica_sets[rs];
+                let r = &mut self.ctx.store.replica_sets[rs];
                 let (from, name, revision) = (r.replicas, r.name.clone(), r.revision);
                 r.replicas = to;
                 let op = if to > from { "up" } else { "down" };
                 let message = format!("Scaled {op} ReplicaSet {name} (revision {revision}) from {from} to {to}");
-                self.recorder.normal(now, "ScalingReplicaSet", object, message);
+                self.ctx.recorder.normal(now, "ScalingReplicaSet", object, message);
                 self.enqueue_rs(rs);
             }
             Action::SelectService { service, hash } => self.select_rollout_service(d, &service, &hash),
@@ -130,14 +125,14 @@ impl Sim<'_> {
                     self.set_canary_ingress_weight(d, c, weight);
                 }
             }
-            Action::Event { reason, message } => self.recorder.normal(now, reason, object, message),
+            Action::Event { reason, message } => self.ctx.recorder.normal(now, reason, object, message),
         }
     }
 
     /// A ReplicaSet `<rollout>-<hash>` for the current template, with 0 replicas.
     fn create_rollout_rs(&mut self, d: DeployId, revision: i64) {
-        let now = self.kernel.now();
-        let dep = &self.store.deployments[d];
+        let now = self.ctx.kernel.now();
+        let dep = &self.ctx.store.deployments[d];
         let hash = dep.template_hash.clone();
         let mut selector: Selector = dep.spec.selector.clone();
         selector.match_labels.insert(HASH_LABEL.into(), hash.clone());
@@ -160,29 +155,29 @@ impl Sim<'_> {
         rs.template_hash = hash;
         rs.owner = Some(d);
         rs.revision = revision;
-        let id = self.store.add_replica_set(rs);
+        let id = self.ctx.store.add_replica_set(rs);
         self.enqueue_rs(id);
     }
 
     /// Pins a Service's selector to the pods of one ReplicaSet (`rollouts-pod-template-hash`).
     fn select_rollout_service(&mut self, d: DeployId, service: &str, hash: &str) {
-        let ns = self.store.deployments[d].namespace.clone();
+        let ns = self.ctx.store.deployments[d].namespace.clone();
         let Some(svc) = self.net.find_service(&ns, service) else {
-            let object = self.rollout_ref(d);
+            let object = self.ctx.rollout_ref(d);
             let message = format!("service \"{service}\" not found");
-            self.recorder.warning(self.kernel.now(), "ServiceNotFound", object, message);
+            self.ctx.recorder.warning(self.ctx.kernel.now(), "ServiceNotFound", object, message);
             return;
         };
         let s = &self.net.services[svc];
         let (labels, mut spec) = (s.labels.clone(), s.spec.clone());
         spec.selector.get_or_insert_with(Labels::new).insert(HASH_LABEL.into(), hash.to_string());
-        self.apply_service(svc, &labels, &spec);
+        self.net.apply_service(&mut self.ctx, svc, &labels, &spec);
     }
 
     /// The canary Ingress Argo generates from the stable one (`traffic_routing::canary_ingress`),
     /// created on first use, with `canary-weight`.
     fn set_canary_ingress_weight(&mut self, d: DeployId, spec: &crate::model::spec::CanarySpec, weight: i32) {
-        let dep = &self.store.deployments[d];
+        let dep = &self.ctx.store.deployments[d];
         let (ns, rollout_name) = (dep.namespace.clone(), dep.name.clone());
         let (Some(stable_ingress), Some(stable_svc), Some(canary_svc)) =
             (spec.stable_ingress.as_ref(), spec.stable_service.as_ref(), spec.canary_service.as_ref())
@@ -193,20 +188,20 @@ impl Sim<'_> {
         if let Some(i) = self.net.find_ingress(&ns, &canary_name) {
             let mut s = self.net.ingresses[i].spec.clone();
             s.canary = Some(traffic_routing::canary_annotations(weight));
-            self.apply_ingress(i, &s);
+            self.net.apply_ingress(i, &s);
             return;
         }
         let Some(i) = self.net.find_ingress(&ns, stable_ingress) else {
-            let object = self.rollout_ref(d);
+            let object = self.ctx.rollout_ref(d);
             let message = format!("ingress \"{stable_ingress}\" not found");
-            self.recorder.warning(self.kernel.now(), "IngressNotFound", object, message);
+            self.ctx.recorder.warning(self.ctx.kernel.now(), "IngressNotFound", object, message);
             return;
         };
         let s = traffic_routing::canary_ingress(&self.net.ingresses[i].spec, stable_svc, canary_svc, weight);
-        self.create_ingress(&ns, &canary_name, &s);
-        let object = self.rollout_ref(d);
-        self.recorder.normal(
-            self.kernel.now(),
+        self.net.create_ingress(&ns, &canary_name, &s);
+        let object = self.ctx.rollout_ref(d);
+        self.ctx.recorder.normal(
+            self.ctx.kernel.now(),
             "CreatingIngress",
             object,
             format!("Creating canary ingress `{canary_name}` with weight `{weight}`"),
@@ -215,10 +210,10 @@ impl Sim<'_> {
 
     /// The Rollout's status from its ReplicaSets (as `kubectl argo rollouts get` counts).
     fn sync_rollout_status(&mut self, d: DeployId) {
-        let dep = &self.store.deployments[d];
+        let dep = &self.ctx.store.deployments[d];
         let mut status = DeploymentStatus::default();
         for &id in &dep.replica_sets {
-            let rs = &self.store.replica_sets[id];
+            let rs = &self.ctx.store.replica_sets[id];
             status.replicas += rs.status.replicas;
             status.ready += rs.status.ready;
             status.available += rs.status.available;
@@ -227,14 +222,14 @@ impl Sim<'_> {
             }
         }
         status.unavailable = (dep.spec.replicas - status.available).max(0);
-        self.store.deployments[d].status = status;
+        self.ctx.store.deployments[d].status = status;
         self.dirty.insert(d);
     }
 
     /// `kubectl delete rollout/NAME`: the Rollout and its ReplicaSets (with their pods).
     pub(super) fn delete_rollout(&mut self, d: DeployId) {
-        self.store.remove_deployment(d);
-        let rss: Vec<_> = self.store.deployments[d].replica_sets.iter().copied().collect();
+        self.ctx.store.remove_deployment(d);
+        let rss: Vec<_> = self.ctx.store.deployments[d].replica_sets.iter().copied().collect();
         for rs in rss {
             self.delete_replica_set(rs);
         }

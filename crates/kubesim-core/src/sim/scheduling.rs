@@ -66,19 +66,19 @@ pub fn pod_uid(pod: PodId) -> String {
 impl Sim<'_> {
     /// A new pod without a node: the scheduler's informer sees it after the API latency.
     pub(super) fn enqueue_for_scheduling(&mut self, pod: PodId) {
-        let priority = self.store.pods[pod].spec.priority;
+        let priority = self.ctx.store.pods[pod].spec.priority;
         self.scheduler.queue.push_active(pod, priority);
-        self.ensure_schedule_cycle(self.latency());
+        self.ensure_schedule_cycle(self.ctx.latency());
     }
 
     fn ensure_schedule_cycle(&mut self, after: SimDuration) {
-        self.scheduler.cycle.add_after((), after, &mut self.kernel, |()| Event::Scheduler(SchedulerEvent::Cycle));
+        self.scheduler.cycle.add_after((), after, &mut self.ctx.kernel, |()| Event::Scheduler(SchedulerEvent::Cycle));
     }
 
     /// Schedules every pod in the active queue, highest priority first.
     pub(super) fn schedule_cycle(&mut self) {
         while let Some(pod) = self.scheduler.queue.pop_active() {
-            let p = &self.store.pods[pod];
+            let p = &self.ctx.store.pods[pod];
             if !p.is_active() || p.node.is_some() {
                 continue;
             }
@@ -87,35 +87,36 @@ impl Sim<'_> {
     }
 
     fn schedule_one(&mut self, pod: PodId) {
-        let now = self.kernel.now();
-        let images = &self.scenario.images;
-        let default_size = self.default_image.size_bytes;
+        let now = self.ctx.kernel.now();
+        let images = &self.ctx.scenario.images;
+        let default_size = self.ctx.default_image.size_bytes;
         let size = |image: &str| images.get(image).map_or(default_size, |b| b.size_bytes);
-        let owner = self.store.pods[pod].owner;
-        let keys = crate::scheduler::cycle::spread_keys(&self.store.pods[pod].spec, owner.is_some());
-        self.scheduler.profile.topology.ensure(&self.store, keys.iter().map(String::as_str));
+        let owner = self.ctx.store.pods[pod].owner;
+        let keys = crate::scheduler::cycle::spread_keys(&self.ctx.store.pods[pod].spec, owner.is_some());
+        self.scheduler.profile.topology.ensure(&self.ctx.store, keys.iter().map(String::as_str));
         let defaults = match owner {
-            Some(PodOwner::ReplicaSet(rs)) if self.store.pods[pod].spec.topology_spread.is_empty() => {
-                let counts = self.scheduler.profile.owner_spread.get(&self.store, &self.scheduler.profile.topology, rs);
-                let selector = self.store.replica_sets[rs].selector.clone();
+            Some(PodOwner::ReplicaSet(rs)) if self.ctx.store.pods[pod].spec.topology_spread.is_empty() => {
+                let counts =
+                    self.scheduler.profile.owner_spread.get(&self.ctx.store, &self.scheduler.profile.topology, rs);
+                let selector = self.ctx.store.replica_sets[rs].selector.clone();
                 Some(crate::scheduler::cycle::DefaultSpread { selector, counts })
             }
             _ => None,
         };
-        let mut ctx = PodContext::prepare(&self.store, &self.scheduler.profile.topology, pod, defaults, &size, now);
+        let mut ctx = PodContext::prepare(&self.ctx.store, &self.scheduler.profile.topology, pod, defaults, &size, now);
         // A pod nominated by an earlier preemption tries its node first.
-        if let Some(nominated) = self.store.pods[pod].nominated_node {
-            let node = &self.store.nodes[nominated];
+        if let Some(nominated) = self.ctx.store.pods[pod].nominated_node {
+            let node = &self.ctx.store.nodes[nominated];
             if self.scheduler.profile.filter_node(&ctx, node).is_ok() {
                 drop(ctx);
-                if self.narrating() {
-                    self.narrate_scheduled(pod, nominated, &crate::metrics::narration::Choice::Nominated);
+                if self.ctx.narrating() {
+                    self.ctx.narrate_scheduled(pod, nominated, &crate::metrics::narration::Choice::Nominated);
                 }
                 self.bind_pod(pod, nominated, true);
                 return;
             }
         }
-        let (nodes, fit) = (&self.store.nodes, &self.store.node_fit);
+        let (nodes, fit) = (&self.ctx.store.nodes, &self.ctx.store.node_fit);
         let result = self.scheduler.profile.schedule(
             &mut ctx,
             nodes,
@@ -125,35 +126,40 @@ impl Sim<'_> {
         );
         match result {
             Ok(node) => {
-                let choice = self.narrating().then(|| {
-                    let scoring = self.scenario.scoring;
+                let choice = self.ctx.narrating().then(|| {
+                    let scoring = self.ctx.scenario.scoring;
                     super::narration::scheduling_choice(
                         &mut self.scheduler.profile,
                         &mut ctx,
-                        &self.store.nodes,
+                        &self.ctx.store.nodes,
                         node,
                         scoring,
                     )
                 });
                 drop(ctx);
                 if let Some(choice) = choice {
-                    self.narrate_scheduled(pod, node, &choice);
+                    self.ctx.narrate_scheduled(pod, node, &choice);
                 }
                 self.bind_pod(pod, node, true);
             }
             Err(mut fit) => {
-                let outcome =
-                    preemption::preempt(&self.scheduler.profile, &self.store, &self.scheduler.nominations, &ctx, &fit);
+                let outcome = preemption::preempt(
+                    &self.scheduler.profile,
+                    &self.ctx.store,
+                    &self.scheduler.nominations,
+                    &ctx,
+                    &fit,
+                );
                 drop(ctx);
                 if let preemption::Outcome::Failed(message) = &outcome {
                     fit.post_filter = Some(message.clone());
                 }
-                if self.narrating() {
-                    self.narrate_unschedulable(pod, &fit);
+                if self.ctx.narrating() {
+                    self.ctx.narrate_unschedulable(pod, &fit);
                 }
                 if let preemption::Outcome::Preempt(candidate) = outcome {
-                    if self.narrating() {
-                        self.narrate_preemption(pod, &candidate);
+                    if self.ctx.narrating() {
+                        self.ctx.narrate_preemption(pod, &candidate);
                     }
                     self.preempt_for(pod, candidate);
                 }
@@ -163,69 +169,69 @@ impl Sim<'_> {
     }
 
     fn unschedulable(&mut self, pod: PodId, message: String) {
-        let now = self.kernel.now();
-        let object = self.pod_object(pod);
-        self.recorder.warning(now, "FailedScheduling", object, message);
-        self.store.pods[pod].reason = "Unschedulable".into();
-        let priority = self.store.pods[pod].spec.priority;
-        let cp = &self.scenario.control_plane;
+        let now = self.ctx.kernel.now();
+        let object = self.ctx.pod_object(pod);
+        self.ctx.recorder.warning(now, "FailedScheduling", object, message);
+        self.ctx.store.pods[pod].reason = "Unschedulable".into();
+        let priority = self.ctx.store.pods[pod].spec.priority;
+        let cp = &self.ctx.scenario.control_plane;
         self.scheduler.queue.mark_unschedulable(pod, priority, now, cp.pod_initial_backoff, cp.pod_max_backoff);
         let attempt = self.scheduler.queue.attempts(pod);
         let flush = now + cp.pod_max_in_unschedulable_pods_duration;
-        self.kernel.schedule_at(flush, Event::Scheduler(SchedulerEvent::Retry(pod, attempt)));
-        self.metrics.unschedulable_changed(self.scheduler.queue.unschedulable_count());
+        self.ctx.kernel.schedule_at(flush, Event::Scheduler(SchedulerEvent::Retry(pod, attempt)));
+        self.ctx.metrics.unschedulable_changed(self.scheduler.queue.unschedulable_count());
     }
 
     /// Evicts the victims (gracefully) and nominates the node for the preemptor; pods of
     /// lower priority nominated there lose their nomination.
     fn preempt_for(&mut self, pod: PodId, c: Candidate) {
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         let uid = pod_uid(pod);
-        let node_name = self.store.nodes[c.node].name.clone();
+        let node_name = self.ctx.store.nodes[c.node].name.clone();
         for &victim in &c.victims {
-            let object = self.pod_object(victim);
-            self.recorder.normal(now, "Preempted", object, format!("Preempted by pod {uid} on node {node_name}"));
+            let object = self.ctx.pod_object(victim);
+            self.ctx.recorder.normal(now, "Preempted", object, format!("Preempted by pod {uid} on node {node_name}"));
             self.delete_pod(victim);
-            self.metrics.pods_preempted += 1;
+            self.ctx.metrics.pods_preempted += 1;
         }
-        let priority = self.store.pods[pod].spec.priority;
+        let priority = self.ctx.store.pods[pod].spec.priority;
         for lower in self.scheduler.nominations.lower_than(c.node, priority) {
             self.scheduler.nominations.clear(lower);
-            self.store.pods[lower].nominated_node = None;
+            self.ctx.store.pods[lower].nominated_node = None;
         }
-        let requests = self.store.pods[pod].spec.requests();
+        let requests = self.ctx.store.pods[pod].spec.requests();
         self.scheduler.nominations.nominate(pod, c.node, priority, requests);
-        self.store.pods[pod].nominated_node = Some(c.node);
+        self.ctx.store.pods[pod].nominated_node = Some(c.node);
     }
 
     /// Binds `pod` to `node`; the node's kubelet sees it after the API latency.
     pub(super) fn bind_pod(&mut self, pod: PodId, node: NodeId, by_scheduler: bool) {
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         self.scheduler.queue.remove(pod);
         self.scheduler.nominations.clear(pod);
-        self.metrics.unschedulable_changed(self.scheduler.queue.unschedulable_count());
-        self.store.bind(pod, node, now);
-        let owner = self.store.pods[pod].owner;
+        self.ctx.metrics.unschedulable_changed(self.scheduler.queue.unschedulable_count());
+        self.ctx.store.bind(pod, node, now);
+        let owner = self.ctx.store.pods[pod].owner;
         self.scheduler.profile.owner_spread.pod_counted(&self.scheduler.profile.topology, owner, node, 1);
-        let p = &mut self.store.pods[pod];
+        let p = &mut self.ctx.store.pods[pod];
         p.reason.clear();
         p.nominated_node = None;
         let generation = p.generation;
         if by_scheduler {
             let message =
-                format!("Successfully assigned {}/{} to {}", p.namespace, p.name, self.store.nodes[node].name);
-            let object = self.pod_object(pod);
-            self.recorder.normal(now, "Scheduled", object, message);
-            self.metrics.pod_scheduled(&self.store, pod, now);
+                format!("Successfully assigned {}/{} to {}", p.namespace, p.name, self.ctx.store.nodes[node].name);
+            let object = self.ctx.pod_object(pod);
+            self.ctx.recorder.normal(now, "Scheduled", object, message);
+            self.ctx.metrics.pod_scheduled(&self.ctx.store, pod, now);
         }
-        self.kernel.schedule_in(self.latency(), Event::Kubelet(pod, generation, Step::Admit));
+        self.ctx.kernel.schedule_in(self.ctx.latency(), Event::Kubelet(pod, generation, Step::Admit));
         self.pod_changed(pod);
     }
 
     /// A pod that waited is due: its back-off ended or it sat unschedulable for too long.
     pub(super) fn scheduler_retry(&mut self, pod: PodId, attempt: u32) {
         if self.scheduler.queue.is_unschedulable(pod) && self.scheduler.queue.attempts(pod) == attempt {
-            let priority = self.store.pods[pod].spec.priority;
+            let priority = self.ctx.store.pods[pod].spec.priority;
             self.scheduler.queue.push_active(pod, priority);
             self.ensure_schedule_cycle(SimDuration::ZERO);
         }
@@ -233,13 +239,13 @@ impl Sim<'_> {
 
     /// Something changed that may let waiting pods fit (a pod left a node, a node changed).
     pub(crate) fn cluster_changed(&mut self) {
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         for (pod, until) in self.scheduler.queue.move_all_to_active_or_backoff(now) {
             let attempt = self.scheduler.queue.attempts(pod);
-            self.kernel.schedule_at(until, Event::Scheduler(SchedulerEvent::Retry(pod, attempt)));
+            self.ctx.kernel.schedule_at(until, Event::Scheduler(SchedulerEvent::Retry(pod, attempt)));
         }
         if self.scheduler.queue.has_active() {
-            self.ensure_schedule_cycle(self.latency());
+            self.ensure_schedule_cycle(self.ctx.latency());
         }
     }
 

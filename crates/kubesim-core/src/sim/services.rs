@@ -8,11 +8,11 @@
 //! so a pod that stops being Ready still gets traffic for that second: the model's
 //! equivalent of the well-known errors during rollouts without a preStop delay.
 
-use super::{Event, Sim};
+use super::{Context, Event};
 use crate::controllers::endpoints::{endpoints, selects, Candidate};
 use crate::engine::WorkQueue;
 use crate::model::spec::{IngressSpec, Kind, Labels, ObjectRef, ServiceSpec};
-use crate::model::store::{namespaced_key, PodId};
+use crate::model::store::{namespaced_key, PodId, Store};
 use crate::model::table::Table;
 use crate::traffic::ingress::canary;
 use crate::traffic::{Balancer, Balancing};
@@ -27,10 +27,10 @@ pub enum NetworkEvent {
     EndpointsReachProxies(SvcId),
 }
 
-impl Sim<'_> {
-    pub(super) fn handle_network(&mut self, event: NetworkEvent) {
+impl Network {
+    pub(super) fn handle(&mut self, ctx: &mut Context, event: NetworkEvent) {
         match event {
-            NetworkEvent::SyncEndpoints(svc) => self.sync_endpoints(svc),
+            NetworkEvent::SyncEndpoints(svc) => self.sync_endpoints(ctx, svc),
             NetworkEvent::EndpointsReachProxies(svc) => self.endpoints_reach_proxies(svc),
         }
     }
@@ -155,18 +155,25 @@ impl Network {
     }
 }
 
-impl Sim<'_> {
-    pub(super) fn create_service(&mut self, ns: &str, name: &str, labels: &Labels, spec: &ServiceSpec) {
-        let id = SvcId::from_index(self.net.services.len());
-        let balancing = self.scenario.control_plane.proxy_mode.balancing();
+impl Network {
+    pub(super) fn create_service(
+        &mut self,
+        ctx: &mut Context,
+        ns: &str,
+        name: &str,
+        labels: &Labels,
+        spec: &ServiceSpec,
+    ) {
+        let id = SvcId::from_index(self.services.len());
+        let balancing = ctx.scenario.control_plane.proxy_mode.balancing();
         let key = (ns.to_string(), name.to_string());
-        self.net.services.add(ServiceState {
+        self.services.add(ServiceState {
             namespace: ns.to_string(),
             name: name.to_string(),
             labels: labels.clone(),
             spec: spec.clone(),
             deleted: false,
-            stats: self.net.stats_index.get(&key).map(|&i| i as u32),
+            stats: self.stats_index.get(&key).map(|&i| i as u32),
             members: Vec::new(),
             endpoints: Vec::new(),
             in_transit: VecDeque::new(),
@@ -174,23 +181,23 @@ impl Sim<'_> {
             proxy: Balancer::new(balancing),
             ingress: Balancer::new(Balancing::RoundRobin),
         });
-        self.select_members(id);
-        self.net.version += 1;
+        self.select_members(ctx, id);
+        self.version += 1;
     }
 
     /// A new selector (create, or apply with a changed one): the members are found afresh.
-    fn select_members(&mut self, svc: SvcId) {
-        let old = std::mem::take(&mut self.net.services[svc].members);
+    fn select_members(&mut self, ctx: &mut Context, svc: SvcId) {
+        let old = std::mem::take(&mut self.services[svc].members);
         for &p in &old {
-            if let Some(list) = self.net.pod_services.get_mut(p.index()) {
+            if let Some(list) = self.pod_services.get_mut(p.index()) {
                 list.retain(|&s| s != svc);
             }
         }
-        self.net.index_service(svc, true);
-        let s = &self.net.services[svc];
+        self.index_service(svc, true);
+        let s = &self.services[svc];
         let members: Vec<PodId> = match &s.spec.selector {
             // Rare (a Service created or re-selected while pods exist), so a scan will do.
-            Some(_) => self
+            Some(_) => ctx
                 .store
                 .pods
                 .iter()
@@ -205,103 +212,102 @@ impl Sim<'_> {
         for &p in &members {
             self.pod_services_mut(p).push(svc);
         }
-        self.net.services[svc].members = members;
-        self.enqueue_endpoints(svc);
+        self.services[svc].members = members;
+        self.enqueue_endpoints(ctx, svc);
     }
 
     fn pod_services_mut(&mut self, pod: PodId) -> &mut Vec<SvcId> {
         let i = pod.index();
-        if self.net.pod_services.len() <= i {
-            self.net.pod_services.resize_with(i + 1, Vec::new);
+        if self.pod_services.len() <= i {
+            self.pod_services.resize_with(i + 1, Vec::new);
         }
-        &mut self.net.pod_services[i]
+        &mut self.pod_services[i]
     }
 
-    pub(super) fn apply_service(&mut self, svc: SvcId, labels: &Labels, spec: &ServiceSpec) {
-        let selector_changed = self.net.services[svc].spec.selector != spec.selector;
+    pub(super) fn apply_service(&mut self, ctx: &mut Context, svc: SvcId, labels: &Labels, spec: &ServiceSpec) {
+        let selector_changed = self.services[svc].spec.selector != spec.selector;
         if selector_changed {
-            self.net.index_service(svc, false);
+            self.index_service(svc, false);
         }
-        let s = &mut self.net.services[svc];
+        let s = &mut self.services[svc];
         s.labels = labels.clone();
         s.spec = spec.clone();
         if selector_changed {
-            self.select_members(svc);
+            self.select_members(ctx, svc);
         }
-        self.net.version += 1;
+        self.version += 1;
     }
 
-    pub(super) fn delete_service(&mut self, svc: SvcId) {
-        self.net.index_service(svc, false);
-        let s = &mut self.net.services[svc];
+    pub(super) fn delete_service(&mut self, ctx: &mut Context, svc: SvcId) {
+        self.index_service(svc, false);
+        let s = &mut self.services[svc];
         s.deleted = true;
         for p in std::mem::take(&mut s.members) {
-            if let Some(list) = self.net.pod_services.get_mut(p.index()) {
+            if let Some(list) = self.pod_services.get_mut(p.index()) {
                 list.retain(|&x| x != svc);
             }
         }
-        self.net.services.forget_name(svc);
-        if let Some(stats) = self.net.services[svc].stats {
-            self.metrics.traffic.endpoints_changed(stats as usize, 0, self.kernel.now());
+        self.services.forget_name(svc);
+        if let Some(stats) = self.services[svc].stats {
+            ctx.metrics.traffic.endpoints_changed(stats as usize, 0, ctx.kernel.now());
         }
-        self.net.version += 1;
+        self.version += 1;
     }
 
     pub(super) fn create_ingress(&mut self, ns: &str, name: &str, spec: &IngressSpec) {
-        self.net.ingresses.add(IngressState {
+        self.ingresses.add(IngressState {
             namespace: ns.to_string(),
             name: name.to_string(),
             spec: spec.clone(),
             deleted: false,
         });
-        self.net.version += 1;
+        self.version += 1;
     }
 
     pub(super) fn apply_ingress(&mut self, i: IngressId, spec: &IngressSpec) {
-        self.net.ingresses[i].spec = spec.clone();
-        self.net.version += 1;
+        self.ingresses[i].spec = spec.clone();
+        self.version += 1;
     }
 
     pub(super) fn delete_ingress(&mut self, i: IngressId) {
-        self.net.ingresses[i].deleted = true;
-        self.net.ingresses.forget_name(i);
-        self.net.version += 1;
+        self.ingresses[i].deleted = true;
+        self.ingresses.forget_name(i);
+        self.version += 1;
     }
 
     /// A pod was created: it joins the Services that select it.
-    pub(super) fn pod_created_for_services(&mut self, pod: PodId) {
-        let p = &self.store.pods[pod];
-        let services = self.net.selecting(&p.namespace, &p.labels);
+    pub(super) fn pod_created_for_services(&mut self, store: &Store, pod: PodId) {
+        let p = &store.pods[pod];
+        let services = self.selecting(&p.namespace, &p.labels);
         for &svc in &services {
-            self.net.services[svc].members.push(pod);
+            self.services[svc].members.push(pod);
         }
         *self.pod_services_mut(pod) = services;
     }
 
     /// A pod changed: the Services that select it hear of it.
-    pub(super) fn pod_changed_for_services(&mut self, pod: PodId) {
-        let Some(list) = self.net.pod_services.get(pod.index()) else { return };
+    pub(super) fn pod_changed_for_services(&mut self, ctx: &mut Context, pod: PodId) {
+        let Some(list) = self.pod_services.get(pod.index()) else { return };
         for i in 0..list.len() {
-            let svc = self.net.pod_services[pod.index()][i];
-            self.enqueue_endpoints(svc);
+            let svc = self.pod_services[pod.index()][i];
+            self.enqueue_endpoints(ctx, svc);
         }
     }
 
-    fn enqueue_endpoints(&mut self, svc: SvcId) {
-        if self.net.services[svc].deleted {
+    fn enqueue_endpoints(&mut self, ctx: &mut Context, svc: SvcId) {
+        if self.services[svc].deleted {
             return;
         }
-        let latency = self.latency();
-        self.net
-            .endpoints_queue
-            .add_after(svc, latency, &mut self.kernel, |k| Event::Network(NetworkEvent::SyncEndpoints(k)));
+        let latency = ctx.latency();
+        self.endpoints_queue
+            .add_after(svc, latency, &mut ctx.kernel, |k| Event::Network(NetworkEvent::SyncEndpoints(k)));
     }
 
     /// The EndpointSlice controller's sync of one Service.
-    pub(super) fn sync_endpoints(&mut self, svc: SvcId) {
-        let store = &self.store;
-        self.net.endpoints_queue.take(svc);
-        let s = &mut self.net.services[svc];
+    pub(super) fn sync_endpoints(&mut self, ctx: &mut Context, svc: SvcId) {
+        let store = &ctx.store;
+        self.endpoints_queue.take(svc);
+        let s = &mut self.services[svc];
         if s.deleted {
             return;
         }
@@ -318,25 +324,25 @@ impl Sim<'_> {
         }
         let count = list.len();
         let before =
-            if self.narrator.is_some() { std::mem::replace(&mut s.endpoints, list.clone()) } else { Vec::new() };
+            if ctx.narrator.is_some() { std::mem::replace(&mut s.endpoints, list.clone()) } else { Vec::new() };
         s.endpoints = list.clone();
-        let after = if self.narrator.is_some() { list.clone() } else { Vec::new() };
+        let after = if ctx.narrator.is_some() { list.clone() } else { Vec::new() };
         s.in_transit.push_back(list);
         let stats = s.stats;
-        let now = self.kernel.now();
+        let now = ctx.kernel.now();
         if let Some(stats) = stats {
-            self.metrics.traffic.endpoints_changed(stats as usize, count, now);
+            ctx.metrics.traffic.endpoints_changed(stats as usize, count, now);
         }
-        let at = now + self.scenario.control_plane.endpoint_propagation;
-        self.kernel.schedule_at(at, Event::Network(NetworkEvent::EndpointsReachProxies(svc)));
-        if self.narrating() {
-            self.narrate_endpoints(svc, &before, &after);
+        let at = now + ctx.scenario.control_plane.endpoint_propagation;
+        ctx.kernel.schedule_at(at, Event::Network(NetworkEvent::EndpointsReachProxies(svc)));
+        if ctx.narrating() {
+            ctx.narrate_endpoints(&self.services[svc], &before, &after);
         }
     }
 
     /// An EndpointSlice change reached kube-proxy and ingress-nginx.
     pub(super) fn endpoints_reach_proxies(&mut self, svc: SvcId) {
-        let s = &mut self.net.services[svc];
+        let s = &mut self.services[svc];
         if let Some(list) = s.in_transit.pop_front() {
             s.proxy_view = list;
         }
@@ -345,7 +351,7 @@ impl Sim<'_> {
     /// A Service's labels and selector (what `kubectl expose service/NAME` copies), if it
     /// exists.
     pub(crate) fn service_labels_and_selector(&self, ns: &str, name: &str) -> Option<(Labels, Option<Labels>)> {
-        let s = &self.net.services[self.net.find_service(ns, name)?];
+        let s = &self.services[self.find_service(ns, name)?];
         Some((s.labels.clone(), s.spec.selector.clone()))
     }
 }

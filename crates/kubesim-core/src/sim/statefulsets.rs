@@ -47,14 +47,14 @@ impl Sim<'_> {
         };
         set.update = revision_for(&mut set, &spec.template);
         set.current = set.update;
-        let id = self.store.add_stateful_set(set);
+        let id = self.ctx.store.add_stateful_set(set);
         self.enqueue_stateful_set(id);
     }
 
     /// A new spec (`kubectl apply`, `scale`, `set image`): a changed template is the new
     /// update revision; the selector may not change.
     pub(crate) fn update_stateful_set(&mut self, id: StatefulSetId, spec: &StatefulSetSpec) -> Result<(), ApiError> {
-        let set = &mut self.store.stateful_sets[id];
+        let set = &mut self.ctx.store.stateful_sets[id];
         if set.spec.selector != spec.selector {
             return Err(ApiError::invalid(
                 "StatefulSet",
@@ -69,28 +69,28 @@ impl Sim<'_> {
     }
 
     pub(super) fn enqueue_stateful_set(&mut self, id: StatefulSetId) {
-        if self.store.stateful_sets[id].deleted {
+        if self.ctx.store.stateful_sets[id].deleted {
             return;
         }
-        let latency = self.latency();
+        let latency = self.ctx.latency();
         self.sync_queues
             .stateful_sets
-            .add_after(id, latency, &mut self.kernel, |k| Event::Controller(ControllerEvent::SyncStatefulSet(k)));
+            .add_after(id, latency, &mut self.ctx.kernel, |k| Event::Controller(ControllerEvent::SyncStatefulSet(k)));
     }
 
     pub(super) fn sync_stateful_set(&mut self, id: StatefulSetId) {
-        let set = &self.store.stateful_sets[id];
+        let set = &self.ctx.store.stateful_sets[id];
         if set.deleted {
             return;
         }
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         let min_ready = set.spec.min_ready_seconds;
         let (update, current) = (&set.revisions[set.update].name, &set.revisions[set.current].name);
         let pods: Vec<SetPod> = set
             .pods
             .iter()
             .map(|(&ordinal, &pod)| {
-                let p = &self.store.pods[pod];
+                let p = &self.ctx.store.pods[pod];
                 let hash = p.labels.get(REVISION_HASH);
                 SetPod {
                     id: pod,
@@ -108,7 +108,7 @@ impl Sim<'_> {
         let recheck = set
             .pods
             .values()
-            .filter_map(|&p| self.store.pods[p].ready_since)
+            .filter_map(|&p| self.ctx.store.pods[p].ready_since)
             .map(|t| t + SimDuration::from_secs(u64::try_from(min_ready).unwrap_or(0)))
             .filter(|&t| t > now)
             .min();
@@ -122,29 +122,29 @@ impl Sim<'_> {
         let object =
             ObjectRef { kind: Kind::StatefulSet, namespace: set.namespace.clone(), name: set_name.clone() }.to_string();
         for pod in sync.delete {
-            let name = self.store.pods[pod].name.clone();
+            let name = self.ctx.store.pods[pod].name.clone();
             self.delete_pod(pod);
             let message = format!("delete Pod {name} in StatefulSet {set_name} successful");
-            self.recorder.normal(now, "SuccessfulDelete", object.clone(), message);
+            self.ctx.recorder.normal(now, "SuccessfulDelete", object.clone(), message);
         }
         for new in sync.create {
             let name = self.create_set_pod(id, new.ordinal, new.update_revision);
             let message = format!("create Pod {name} in StatefulSet {set_name} successful");
-            self.recorder.normal(now, "SuccessfulCreate", object.clone(), message);
+            self.ctx.recorder.normal(now, "SuccessfulCreate", object.clone(), message);
         }
-        let set = &mut self.store.stateful_sets[id];
+        let set = &mut self.ctx.store.stateful_sets[id];
         set.status = sync.status;
         if sync.update_complete {
             set.current = set.update;
         }
         if let Some(at) = recheck {
-            self.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncStatefulSet(id)));
+            self.ctx.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncStatefulSet(id)));
         }
     }
 
     /// The pod of `ordinal`: `<set>-<ordinal>`, from the update or the current revision.
     fn create_set_pod(&mut self, id: StatefulSetId, ordinal: i32, update_revision: bool) -> String {
-        let set = &self.store.stateful_sets[id];
+        let set = &self.ctx.store.stateful_sets[id];
         let revision = &set.revisions[if update_revision { set.update } else { set.current }];
         let name = format!("{}-{ordinal}", set.name);
         let ns = set.namespace.clone();
@@ -156,16 +156,16 @@ impl Sim<'_> {
         let cost = super::objects::deletion_cost(&revision.template.annotations);
         let number = revision.revision;
         let pod = self.create_pod(&ns, &name, labels, cost, spec, Some(PodOwner::StatefulSet(id)), number);
-        if self.store.pods[pod].deleted.is_none() {
-            self.store.stateful_sets[id].pods.insert(ordinal, pod);
+        if self.ctx.store.pods[pod].deleted.is_none() {
+            self.ctx.store.stateful_sets[id].pods.insert(ordinal, pod);
         }
         name
     }
 
     /// `kubectl delete statefulset/NAME`: the set and its pods.
     pub(super) fn delete_stateful_set(&mut self, id: StatefulSetId) {
-        let pods: Vec<_> = self.store.stateful_sets[id].pods.values().copied().collect();
-        self.store.remove_stateful_set(id);
+        let pods: Vec<_> = self.ctx.store.stateful_sets[id].pods.values().copied().collect();
+        self.ctx.store.remove_stateful_set(id);
         for p in pods {
             self.delete_pod(p);
         }

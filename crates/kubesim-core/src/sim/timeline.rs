@@ -7,12 +7,12 @@ use crate::model::spec::Action;
 
 impl Sim<'_> {
     pub(super) fn run_timeline_entry(&mut self, i: usize) {
-        let Some(entry) = self.scenario.timeline.get(i) else { return };
+        let Some(entry) = self.ctx.scenario.timeline.get(i) else { return };
         let (text, action) = (entry.text.clone(), entry.action.clone());
         let errors = match &action {
             Action::Kubectl(command) => {
-                if self.narrating() {
-                    self.narrate_timeline(&text, command);
+                if self.ctx.narrating() {
+                    self.ctx.narrate_timeline(&text, command);
                 }
                 crate::kubectl::run(self, command)
             }
@@ -21,9 +21,9 @@ impl Sim<'_> {
                 Vec::new()
             }
         };
-        let now = self.kernel.now();
+        let now = self.ctx.kernel.now();
         for (object, error) in errors {
-            self.recorder.warning(now, "KubectlError", object, format!("{text}: {error}"));
+            self.ctx.recorder.warning(now, "KubectlError", object, format!("{text}: {error}"));
         }
     }
 }

@@ -7,8 +7,10 @@
 //! for the same share of work. Timeouts need no event per request: deadlines of one source
 //! come in arrival order, so one timer per source walks a window of open requests.
 
+use super::nodes::NodeLifecycle;
+use super::services::Network;
 use super::services::SvcId;
-use super::{Event, Sim};
+use super::{Context, Event};
 use crate::engine::{Purpose, SimDuration, SimTime, Stream};
 use crate::metrics::traffic::Failure;
 use crate::model::spec::{TrafficSpec, TrafficTarget};
@@ -30,12 +32,14 @@ pub enum TrafficEvent {
     Timeouts(u32),
 }
 
-impl Sim<'_> {
-    pub(super) fn handle_traffic(&mut self, event: TrafficEvent) {
+impl Traffic {
+    /// The traffic's events. Requests read the Services' endpoints and advance their
+    /// balancers (`net`), and a crashed node's pods answer nothing (`nodes`).
+    pub(super) fn handle(&mut self, ctx: &mut Context, net: &mut Network, nodes: &NodeLifecycle, event: TrafficEvent) {
         match event {
-            TrafficEvent::Arrival(source) => self.request_arrival(source),
-            TrafficEvent::Done(pod, id) => self.request_done(pod, id),
-            TrafficEvent::Timeouts(source) => self.request_timeouts(source),
+            TrafficEvent::Arrival(source) => self.request_arrival(ctx, net, nodes, source),
+            TrafficEvent::Done(pod, id) => self.request_done(ctx, pod, id),
+            TrafficEvent::Timeouts(source) => self.request_timeouts(ctx, source),
         }
     }
 }
@@ -195,26 +199,26 @@ impl Traffic {
     }
 }
 
-impl Sim<'_> {
+impl Traffic {
     /// Schedules each source's first request.
-    pub(super) fn start_traffic(&mut self) {
-        for i in 0..self.traffic.sources.len() {
-            self.schedule_next_arrival(i as u32, SimTime::ZERO);
+    pub(super) fn start(&mut self, ctx: &mut Context) {
+        for i in 0..self.sources.len() {
+            self.schedule_next_arrival(ctx, i as u32, SimTime::ZERO);
         }
     }
 
-    fn schedule_next_arrival(&mut self, source: u32, after: SimTime) {
-        let s = &mut self.traffic.sources[source as usize];
-        if let Some(at) = s.arrivals.next_arrival(after, &mut s.arrival_stream).filter(|&t| t <= self.end) {
-            self.kernel.schedule_at(at, Event::Traffic(TrafficEvent::Arrival(source)));
+    fn schedule_next_arrival(&mut self, ctx: &mut Context, source: u32, after: SimTime) {
+        let s = &mut self.sources[source as usize];
+        if let Some(at) = s.arrivals.next_arrival(after, &mut s.arrival_stream).filter(|&t| t <= ctx.end) {
+            ctx.kernel.schedule_at(at, Event::Traffic(TrafficEvent::Arrival(source)));
         }
     }
 
-    pub(super) fn request_arrival(&mut self, source: u32) {
-        let now = self.kernel.now();
-        self.schedule_next_arrival(source, now);
-        let version = self.net.version;
-        let s = &mut self.traffic.sources[source as usize];
+    pub(super) fn request_arrival(&mut self, ctx: &mut Context, net: &mut Network, nodes: &NodeLifecycle, source: u32) {
+        let now = ctx.kernel.now();
+        self.schedule_next_arrival(ctx, source, now);
+        let version = net.version;
+        let s = &mut self.sources[source as usize];
         let quantile = s.service_times.unit();
         let seq = s.next_seq;
         s.next_seq += 1;
@@ -223,22 +227,24 @@ impl Sim<'_> {
         if !s.timer_pending {
             s.timer_pending = true;
             let at = now + s.spec.timeout;
-            self.kernel.schedule_at(at, Event::Traffic(TrafficEvent::Timeouts(source)));
+            ctx.kernel.schedule_at(at, Event::Traffic(TrafficEvent::Timeouts(source)));
         }
         if s.route.as_ref().is_none_or(|(v, _)| *v != version) {
-            let resolved = resolve(&self.net, &s.spec);
-            self.traffic.sources[source as usize].route = Some((version, resolved));
+            let resolved = resolve(net, &s.spec);
+            self.sources[source as usize].route = Some((version, resolved));
         }
         match self.pick_service(source) {
-            Ok((svc, via_ingress, split)) => self.send_to_service(source, id, svc, via_ingress, split, quantile),
-            Err(why) => self.finish(id, None, Err(why)),
+            Ok((svc, via_ingress, split)) => {
+                self.send_to_service(ctx, net, nodes, source, id, svc, via_ingress, split, quantile)
+            }
+            Err(why) => self.finish(ctx, id, None, Err(why)),
         }
     }
 
     /// The Service a request goes to, whether ingress-nginx (not kube-proxy) balances it,
     /// and whether a canary split drew from the routing stream to choose it.
     fn pick_service(&mut self, source: u32) -> Result<(SvcId, bool, bool), Failure> {
-        let s = &mut self.traffic.sources[source as usize];
+        let s = &mut self.sources[source as usize];
         let Some((_, resolved)) = &s.route else { return Err(Failure::NoRoute) };
         match resolved {
             Resolved::Service(svc) => svc.map(|s| (s, false, false)).ok_or(Failure::NoService),
@@ -258,6 +264,9 @@ impl Sim<'_> {
 
     fn send_to_service(
         &mut self,
+        ctx: &mut Context,
+        net: &mut Network,
+        nodes: &NodeLifecycle,
         source: u32,
         id: RequestId,
         svc: SvcId,
@@ -265,13 +274,13 @@ impl Sim<'_> {
         split: bool,
         quantile: f64,
     ) {
-        let now = self.kernel.now();
-        let service = &mut self.net.services[svc];
+        let now = ctx.kernel.now();
+        let service = &mut net.services[svc];
         let stats = service.stats;
-        let s = &mut self.traffic.sources[source as usize];
+        let s = &mut self.sources[source as usize];
         let balancer = if via_ingress { &mut service.ingress } else { &mut service.proxy };
         let Some(pod) = balancer.pick(&service.proxy_view, &mut s.routing) else {
-            return self.finish(id, stats, Err(Failure::NoEndpoints));
+            return self.finish(ctx, id, stats, Err(Failure::NoEndpoints));
         };
         if split {
             // A canary split drew too: the guesses (one draw per pick) no longer line up.
@@ -294,28 +303,28 @@ impl Sim<'_> {
             if let Some(after) = view.get(a.picks[k + 1] as usize) {
                 prefetch(after);
             }
-            if let Some(slot) = view.get(a.picks[k] as usize).and_then(|&p| self.traffic.servers.get(p.index())) {
+            if let Some(slot) = view.get(a.picks[k] as usize).and_then(|&p| self.servers.get(p.index())) {
                 prefetch(slot);
             }
         }
-        let timeout = self.traffic.sources[source as usize].spec.timeout;
+        let timeout = self.sources[source as usize].spec.timeout;
         // A crashed node, or a hung app, answers nothing: the client waits for its timeout.
         // A node's crash takes its pods' servers away, so a pod with a server is on a live
         // node, and its server knows when the app hangs: the pod itself is looked at (a cache
         // miss on a big row) only when there is no server.
-        let black_hole = match self.traffic.servers.get(pod.index()).and_then(|s| s.live.as_ref()) {
+        let black_hole = match self.servers.get(pod.index()).and_then(|s| s.live.as_ref()) {
             Some(ps) => {
-                debug_assert!(!self.store.pods[pod].node.is_some_and(|n| self.node_crashed(n)));
+                debug_assert!(!ctx.store.pods[pod].node.is_some_and(|n| nodes.crashed(n)));
                 debug_assert_eq!(
                     Some(ps.hangs_at).filter(|&h| h != SimTime::MAX),
-                    self.store.pods[pod].containers.first().and_then(|c| c.hangs_at)
+                    ctx.store.pods[pod].containers.first().and_then(|c| c.hangs_at)
                 );
                 ps.hangs_at <= now
             }
             None => {
-                let p = &self.store.pods[pod];
+                let p = &ctx.store.pods[pod];
                 let hung = p.containers.first().and_then(|c| c.hangs_at).is_some_and(|h| h <= now);
-                hung || p.node.is_some_and(|n| self.node_crashed(n))
+                hung || p.node.is_some_and(|n| nodes.crashed(n))
             }
         };
         if black_hole {
@@ -324,35 +333,35 @@ impl Sim<'_> {
             }
             return;
         }
-        let traffic = &mut self.traffic;
+        let traffic = &mut *self;
         let Some(ps) = traffic.servers.get_mut(pod.index()).and_then(|s| s.live.as_mut()) else {
-            return self.finish(id, stats, Err(Failure::ConnectionRefused));
+            return self.finish(ctx, id, stats, Err(Failure::ConnectionRefused));
         };
         if now < ps.answers_from {
-            return self.finish(id, stats, Err(Failure::ConnectionRefused));
+            return self.finish(ctx, id, stats, Err(Failure::ConnectionRefused));
         }
         let work = traffic.service_times[ps.service_time as usize].at_quantile(quantile);
         let request = Request { id, sent_at: now, deadline: now + timeout };
         match ps.server.arrive(request, now, work) {
             Admission::Started { done_at } => {
-                self.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::Done(pod, id)));
-                self.hold(id, pod, stats);
+                ctx.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::Done(pod, id)));
+                self.hold(ctx, id, pod, stats);
             }
-            Admission::Queued => self.hold(id, pod, stats),
-            Admission::Rejected(Rejection::QueueFull) => self.finish(id, stats, Err(Failure::QueueFull)),
-            Admission::Rejected(Rejection::Draining) => self.finish(id, stats, Err(Failure::ConnectionRefused)),
+            Admission::Queued => self.hold(ctx, id, pod, stats),
+            Admission::Rejected(Rejection::QueueFull) => self.finish(ctx, id, stats, Err(Failure::QueueFull)),
+            Admission::Rejected(Rejection::Draining) => self.finish(ctx, id, stats, Err(Failure::ConnectionRefused)),
         }
     }
 
     fn open_mut(&mut self, id: RequestId) -> Option<&mut Open> {
-        let s = self.traffic.sources.get_mut((id >> SEQ_BITS) as usize)?;
+        let s = self.sources.get_mut((id >> SEQ_BITS) as usize)?;
         let offset = (id & SEQ_MASK).checked_sub(s.base_seq)?;
         s.window.get_mut(offset as usize)
     }
 
     /// The request waits at, or is served by, `pod`.
-    fn hold(&mut self, id: RequestId, pod: PodId, service: Option<u32>) {
-        self.metrics.traffic.held_changed(self.kernel.now(), 1);
+    fn hold(&mut self, ctx: &mut Context, id: RequestId, pod: PodId, service: Option<u32>) {
+        ctx.metrics.traffic.held_changed(ctx.kernel.now(), 1);
         if let Some(open) = self.open_mut(id) {
             open.pod = pod;
             open.service = service;
@@ -360,8 +369,8 @@ impl Sim<'_> {
     }
 
     /// Counts a request's outcome, once: later outcomes of the same request are ignored.
-    fn finish(&mut self, id: RequestId, service: Option<u32>, outcome: Result<SimTime, Failure>) {
-        let now = self.kernel.now();
+    fn finish(&mut self, ctx: &mut Context, id: RequestId, service: Option<u32>, outcome: Result<SimTime, Failure>) {
+        let now = ctx.kernel.now();
         let Some(open) = self.open_mut(id) else { return };
         if open.done {
             return;
@@ -369,34 +378,34 @@ impl Sim<'_> {
         open.done = true;
         let service = service.or(open.service).map(|s| s as usize);
         match outcome {
-            Ok(sent_at) => self.metrics.traffic.success(service, now.since(sent_at)),
-            Err(why) => self.metrics.traffic.failure(service, why),
+            Ok(sent_at) => ctx.metrics.traffic.success(service, now.since(sent_at)),
+            Err(why) => ctx.metrics.traffic.failure(service, why),
         }
     }
 
-    pub(super) fn request_done(&mut self, pod: PodId, id: RequestId) {
-        let now = self.kernel.now();
-        let Some(slot) = self.traffic.servers.get_mut(pod.index()) else { return };
+    pub(super) fn request_done(&mut self, ctx: &mut Context, pod: PodId, id: RequestId) {
+        let now = ctx.kernel.now();
+        let Some(slot) = self.servers.get_mut(pod.index()) else { return };
         let Some(ps) = slot.live.as_mut() else { return };
         let Some(c) = ps.server.complete(id, now) else { return };
         slot.served += 1;
-        self.metrics.traffic.held_changed(now, -1);
+        ctx.metrics.traffic.held_changed(now, -1);
         if let Some((next, done_at)) = c.started {
-            self.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::Done(pod, next.id)));
+            ctx.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::Done(pod, next.id)));
         }
         // The client's deadline is its source's timeout after it sent the request; at the
         // deadline itself the client has given up (as the timer judges it too). A request no
         // longer in its source's window was counted already (timed out).
-        let timeout = self.traffic.sources[(id >> SEQ_BITS) as usize].spec.timeout;
+        let timeout = self.sources[(id >> SEQ_BITS) as usize].spec.timeout;
         let Some(open) = self.open_mut(id) else { return };
         let outcome = if now >= open.sent_at + timeout { Err(Failure::Timeout) } else { Ok(open.sent_at) };
-        self.finish(id, None, outcome);
+        self.finish(ctx, id, None, outcome);
     }
 
     /// One source's timer: every open request past its deadline fails.
-    pub(super) fn request_timeouts(&mut self, source: u32) {
-        let now = self.kernel.now();
-        let s = &mut self.traffic.sources[source as usize];
+    pub(super) fn request_timeouts(&mut self, ctx: &mut Context, source: u32) {
+        let now = ctx.kernel.now();
+        let s = &mut self.sources[source as usize];
         let timeout = s.spec.timeout;
         let mut expired: Vec<(RequestId, Open)> = Vec::new();
         while let Some(front) = s.window.front() {
@@ -420,14 +429,14 @@ impl Sim<'_> {
         match s.window.front() {
             Some(front) => {
                 let at = (front.sent_at + timeout).max(now + TIMER_STEP);
-                self.kernel.schedule_at(at, Event::Traffic(TrafficEvent::Timeouts(source)));
+                ctx.kernel.schedule_at(at, Event::Traffic(TrafficEvent::Timeouts(source)));
             }
             None => s.timer_pending = false,
         }
         let mut pods: Vec<PodId> = Vec::new();
         for (_, open) in &expired {
             let service = open.service.map(|s| s as usize);
-            self.metrics.traffic.failure(service, Failure::Timeout);
+            ctx.metrics.traffic.failure(service, Failure::Timeout);
             if open.pod != NO_POD {
                 pods.push(open.pod);
             }
@@ -437,20 +446,20 @@ impl Sim<'_> {
         pods.sort_unstable();
         pods.dedup();
         for pod in pods {
-            if let Some(ps) = self.traffic.server(pod) {
+            if let Some(ps) = self.server(pod) {
                 let dropped = ps.server.drop_expired(now).len();
-                self.metrics.traffic.held_changed(now, -(dropped as i64));
+                ctx.metrics.traffic.held_changed(now, -(dropped as i64));
             }
         }
     }
 
     /// The serving container started: its app answers from `start + readyAfter`.
-    pub(super) fn server_started(&mut self, pod: PodId, image: &str) {
-        let now = self.kernel.now();
-        let behavior = self.image(image);
+    pub(super) fn server_started(&mut self, ctx: &mut Context, pod: PodId, image: &str) {
+        let now = ctx.kernel.now();
+        let behavior = ctx.image(image);
         let config = ServerConfig { concurrency: behavior.concurrency, queue_capacity: behavior.queue as usize };
         let (service_time, ready_after) = (behavior.service_time, behavior.ready_after);
-        let times = &mut self.traffic.service_times;
+        let times = &mut self.service_times;
         let index = times.iter().position(|t| *t == service_time).unwrap_or_else(|| {
             times.push(service_time);
             times.len() - 1
@@ -461,48 +470,48 @@ impl Sim<'_> {
             hangs_at: SimTime::MAX,
             service_time: index as u32,
         };
-        if let Some(old) = self.traffic.server_slot(pod).replace(ps) {
-            self.fail_held(old.server);
+        if let Some(old) = self.server_slot(pod).replace(ps) {
+            self.fail_held(ctx, old.server);
         }
     }
 
     /// The serving container's app will hang at `at` (None: it will not).
     pub(super) fn server_hangs_at(&mut self, pod: PodId, at: Option<SimTime>) {
-        if let Some(ps) = self.traffic.server(pod) {
+        if let Some(ps) = self.server(pod) {
             ps.hangs_at = at.unwrap_or(SimTime::MAX);
         }
     }
 
     /// SIGTERM: the app finishes what it holds and takes nothing new.
     pub(super) fn server_draining(&mut self, pod: PodId) {
-        if let Some(ps) = self.traffic.server(pod) {
+        if let Some(ps) = self.server(pod) {
             ps.server.drain();
         }
     }
 
     /// The pod's node crashed: the app is gone without a word, so what it held ends as
     /// timeouts at the clients.
-    pub(super) fn server_lost(&mut self, pod: PodId) {
-        if let Some(mut ps) = self.traffic.take_server(pod) {
-            let now = self.kernel.now();
+    pub(super) fn server_lost(&mut self, ctx: &mut Context, pod: PodId) {
+        if let Some(mut ps) = self.take_server(pod) {
+            let now = ctx.kernel.now();
             let lost = ps.server.kill(now);
-            self.metrics.traffic.held_changed(now, -(lost.len() as i64));
+            ctx.metrics.traffic.held_changed(now, -(lost.len() as i64));
         }
     }
 
     /// The app exited or was killed: whatever it still holds fails.
-    pub(super) fn server_stopped(&mut self, pod: PodId) {
-        if let Some(ps) = self.traffic.take_server(pod) {
-            self.fail_held(ps.server);
+    pub(super) fn server_stopped(&mut self, ctx: &mut Context, pod: PodId) {
+        if let Some(ps) = self.take_server(pod) {
+            self.fail_held(ctx, ps.server);
         }
     }
 
-    fn fail_held(&mut self, mut server: Server) {
-        let now = self.kernel.now();
+    fn fail_held(&mut self, ctx: &mut Context, mut server: Server) {
+        let now = ctx.kernel.now();
         let lost = server.kill(now);
-        self.metrics.traffic.held_changed(now, -(lost.len() as i64));
+        ctx.metrics.traffic.held_changed(now, -(lost.len() as i64));
         for id in lost {
-            self.finish(id, None, Err(Failure::PodKilled));
+            self.finish(ctx, id, None, Err(Failure::PodKilled));
         }
     }
 }
@@ -521,7 +530,7 @@ fn prefetch<T>(value: &T) {
 }
 
 /// Resolves a source's target against the Services and Ingresses that exist now.
-fn resolve(net: &super::services::Network, spec: &TrafficSpec) -> Resolved {
+fn resolve(net: &Network, spec: &TrafficSpec) -> Resolved {
     match &spec.target {
         TrafficTarget::Service { namespace, name } => Resolved::Service(net.find_service(namespace, name)),
         TrafficTarget::Ingress { namespace, name } => {
