@@ -70,7 +70,7 @@ fn a_crashed_node_is_not_ready_after_the_grace_period_and_its_pods_are_replaced_
     assert_eq!(running, 6);
     assert!(o.store.pods.iter().filter(|p| p.is_active()).all(|p| p.node != on_node[0].node));
     // The node is tainted unreachable, NoSchedule and NoExecute.
-    let n = &o.store.nodes[o.store.find_node("worker-2").expect("node worker-2")];
+    let n = &o.store.nodes()[o.store.find_node("worker-2").expect("node worker-2")];
     assert!(!n.ready);
     assert_eq!(n.taints.iter().filter(|t| t.key == "node.kubernetes.io/unreachable").count(), 2);
     // Whole again once the replacements are available, just after the evictions.
@@ -92,7 +92,7 @@ fn a_recovered_node_is_ready_again_untainted_and_its_stale_pods_are_cleaned_up()
     let ready = event_times(&o, "NodeReady");
     assert_eq!(ready, vec![(505.0, "node/worker-2".into(), "Node worker-2 status is now: NodeReady".into())]);
     let node = o.store.find_node("worker-2").expect("node worker-2");
-    let n = &o.store.nodes[node];
+    let n = &o.store.nodes()[node];
     assert!(n.ready && n.taints.is_empty());
     // The evicted pods are gone once the kubelet is back; six pods run.
     let stale: Vec<_> = o.store.pods.iter().filter(|p| p.terminating.is_some()).collect();
@@ -226,7 +226,7 @@ fn a_drain_with_a_budget_evicts_one_pod_at_a_time_and_ends_with_the_node_empty()
     }
     assert!(drain.iter().any(|e| e.2.contains("Cannot evict pod as it would violate the pod's disruption budget")));
     assert_eq!(drain.last().map(|e| e.2.as_str()), Some("node/big drained"));
-    let n = &o.store.nodes[big];
+    let n = &o.store.nodes()[big];
     assert!(n.unschedulable && n.pods.is_empty(), "cordoned and empty");
     // Never fewer than 4 ready pods of 5.
     let lives = super::support::lives(&o, "web");
@@ -259,7 +259,7 @@ objects:
         "{errors:?}"
     );
     assert!(o.store.pods[PodId(0)].terminating.is_none(), "nothing evicted");
-    assert!(o.store.nodes[NodeId(0)].unschedulable, "but the node stays cordoned, as kubectl leaves it");
+    assert!(o.store.nodes()[NodeId(0)].unschedulable, "but the node stays cordoned, as kubectl leaves it");
 }
 
 const TWO_ZONES: &str = "
@@ -377,7 +377,7 @@ fn the_node_failure_example_tells_the_whole_story() {
     assert_eq!(drain.last().map(|e| e.2.as_str()), Some("node/worker-1 drained"));
     // Evicted by the taint manager (2) and by the drain (worker-1's pods).
     let worker1 = o.store.find_node("worker-1").expect("node worker-1");
-    assert!(o.store.nodes[worker1].pods.is_empty());
+    assert!(o.store.nodes()[worker1].pods.is_empty());
     assert!(o.metrics.pods_evicted >= 4);
     // The requests sent to the dead node's pods before they left the endpoints timed out.
     let t = &o.metrics.traffic;

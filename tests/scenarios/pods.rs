@@ -51,7 +51,7 @@ fn pods_fill_the_nodes_and_the_rest_wait_pending() {
     let o = run_text(&scenario(head, 7, "500m", ""));
     let bound = o.store.pods.iter().filter(|p| p.node.is_some()).count();
     assert_eq!(bound, 6);
-    for n in &o.store.nodes {
+    for n in o.store.nodes() {
         assert!(n.requested.cpu_millis <= n.allocatable.cpu_millis, "{} is over its cpu", n.name);
     }
 }

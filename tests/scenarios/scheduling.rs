@@ -8,7 +8,7 @@ fn pods_per_node(o: &Outcome, prefix: &str) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     for p in o.store.pods.iter().filter(|p| !p.is_gone() && p.is_active() && p.name.starts_with(prefix)) {
         if let Some(n) = p.node {
-            *m.entry(o.store.nodes[n].name.clone()).or_insert(0) += 1;
+            *m.entry(o.store.nodes()[n].name.clone()).or_insert(0) += 1;
         }
     }
     m
@@ -244,7 +244,7 @@ timeline:
     assert_eq!(preempted[0].object, "pod/batch-low");
     assert!(preempted[0].message.starts_with("Preempted by pod ") && preempted[0].message.ends_with(" on node solo"));
     let urgent = o.store.pods.iter().find(|p| p.name == "urgent").expect("urgent pod");
-    assert_eq!(urgent.node.map(|n| o.store.nodes[n].name.as_str()), Some("solo"));
+    assert_eq!(urgent.node.map(|n| o.store.nodes()[n].name.as_str()), Some("solo"));
     let mid = o.store.pods.iter().find(|p| p.name == "batch-mid").expect("mid pod");
     assert!(mid.terminating.is_none(), "the mid-priority pod survives");
 }

@@ -184,7 +184,7 @@ timeline:
 ";
 
 fn node_of<'a>(o: &'a Outcome, p: &Pod) -> &'a str {
-    p.node.map_or("", |n| o.store.nodes[n].name.as_str())
+    p.node.map_or("", |n| o.store.nodes()[n].name.as_str())
 }
 
 #[test]

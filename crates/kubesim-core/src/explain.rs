@@ -127,7 +127,7 @@ fn names_of(scenario: &Scenario, store: &Store, kind: Kind) -> Vec<(String, Stri
         Kind::Deployment => store.deployments.iter().map(|d| (d.namespace.clone(), d.name.clone())).collect(),
         Kind::ReplicaSet => store.replica_sets.iter().map(|r| (r.namespace.clone(), r.name.clone())).collect(),
         Kind::Pod => store.pods.iter().map(|p| (p.namespace.clone(), p.name.clone())).collect(),
-        Kind::Node => store.nodes.iter().map(|n| (String::new(), n.name.clone())).collect(),
+        Kind::Node => store.nodes().iter().map(|n| (String::new(), n.name.clone())).collect(),
         Kind::Service => crate::metrics::service_keys(scenario),
         Kind::Job => store.jobs.iter().map(|j| (j.namespace.clone(), j.name.clone())).collect(),
         Kind::DaemonSet => store.daemon_sets.iter().map(|d| (d.namespace.clone(), d.name.clone())).collect(),
@@ -191,7 +191,7 @@ fn deployment_facts(store: &Store, namespace: &str, name: &str, subject: &mut Su
 fn pod_facts(store: &Store, namespace: &str, name: &str, subject: &mut Subject) {
     let Some(p) = store.pods.iter().rev().find(|p| p.namespace == namespace && p.name == name) else { return };
     let owner = store.owner_ref(p).map_or_else(|| "none".to_string(), |o| o.to_string());
-    let node = p.node.map_or_else(|| "no node".to_string(), |n| format!("node {}", store.nodes[n].name));
+    let node = p.node.map_or_else(|| "no node".to_string(), |n| format!("node {}", store.nodes()[n].name));
     let state = if p.is_gone() {
         "deleted".to_string()
     } else if p.terminating.is_some() {
@@ -212,7 +212,7 @@ fn pod_facts(store: &Store, namespace: &str, name: &str, subject: &mut Subject) 
 }
 
 fn node_facts(store: &Store, name: &str, subject: &mut Subject) {
-    let Some(n) = store.nodes.iter().find(|n| n.name == name) else { return };
+    let Some(n) = store.nodes().iter().find(|n| n.name == name) else { return };
     let ready = if n.ready { "Ready" } else { "NotReady" };
     let cordoned = if n.unschedulable { ", cordoned" } else { "" };
     subject.facts.push(format!("at the end: {ready}{cordoned}, {} pods", n.pods.len()));

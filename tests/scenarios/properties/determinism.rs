@@ -10,7 +10,7 @@ fn pod_rows(store: &Store) -> Vec<PodRow> {
         .pods
         .iter()
         .map(|p| {
-            let node = p.node.map(|n| store.nodes[n].name.clone());
+            let node = p.node.map(|n| store.nodes()[n].name.clone());
             let times =
                 [Some(p.created), p.scheduled, p.started, p.first_ready, p.ready_since, p.terminating, p.deleted];
             (p.name.clone(), node, p.revision, p.phase.as_str().to_string(), times)

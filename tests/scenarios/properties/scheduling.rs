@@ -5,7 +5,7 @@ use super::*;
 
 fn nodes_never_overcommitted(outcome: &Outcome) -> Result<(), TestCaseError> {
     let store = &outcome.store;
-    for (n, node) in store.nodes.iter().enumerate() {
+    for (n, node) in store.nodes().iter().enumerate() {
         // (time, is_bind, cpu, memory); at one instant unbinds come first.
         let mut changes: Vec<(SimTime, bool, i64, i64)> = Vec::new();
         let mut live = (0i64, 0i64, 0usize);
@@ -61,7 +61,7 @@ fn pods_well_formed(outcome: &Outcome) -> Result<(), TestCaseError> {
     for p in &store.pods {
         let name = &p.name;
         if let Some(n) = p.node {
-            prop_assert!(n.index() < store.nodes.len(), "pod {name} is bound to node #{n}, which does not exist");
+            prop_assert!(n.index() < store.nodes().len(), "pod {name} is bound to node #{n}, which does not exist");
         }
         prop_assert_eq!(p.node.is_some(), p.scheduled.is_some(), "pod {}: a node iff a scheduled time", name);
         if p.deleted.is_none() && p.node.is_none() {

@@ -103,7 +103,7 @@ fn label_node(
     overwrite: bool,
 ) -> Result<(), ApiError> {
     let n = find_node(sim, node)?;
-    let labels = &sim.ctx.store.nodes[n].labels;
+    let labels = &sim.ctx.store.nodes()[n].labels;
     for (k, v) in set {
         match labels.get(k) {
             Some(old) if old != v && !overwrite => {
@@ -120,7 +120,7 @@ fn label_node(
             labels.insert(k.clone(), v.clone());
         }
     });
-    sim.cluster_changed();
+    sim.scheduler.cluster_changed(&mut sim.ctx);
     sim.nodes_changed_for_daemon_sets();
     Ok(())
 }

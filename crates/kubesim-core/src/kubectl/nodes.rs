@@ -59,7 +59,7 @@ fn set_unschedulable(sim: &mut Sim, node: &str, unschedulable: bool) -> Result<(
     let n = find_node(sim, node)?;
     sim.ctx.store.edit_node(n, |n| n.unschedulable = unschedulable);
     if !unschedulable {
-        sim.cluster_changed();
+        sim.scheduler.cluster_changed(&mut sim.ctx);
     }
     Ok(())
 }

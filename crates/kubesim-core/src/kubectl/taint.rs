@@ -156,7 +156,7 @@ fn taint_node(
     let n = find_node(sim, node)?;
     sim.ctx.store.edit_node(n, |n| edit_taints(&mut n.taints, node, add, remove, overwrite))?;
     if !remove.is_empty() {
-        sim.cluster_changed();
+        sim.scheduler.cluster_changed(&mut sim.ctx);
     }
     sim.nodes_changed_for_daemon_sets();
     Ok(())

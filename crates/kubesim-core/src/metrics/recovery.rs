@@ -86,7 +86,7 @@ impl RecoveryTracker {
         };
         let mut on_down_nodes = 0;
         for &n in &self.down_nodes {
-            for &p in &store.nodes[n].pods {
+            for &p in &store.nodes()[n].pods {
                 let pod = &store.pods[p];
                 let of_d = match pod.owner {
                     Some(PodOwner::ReplicaSet(rs)) => store.replica_sets[rs].owner == Some(d),

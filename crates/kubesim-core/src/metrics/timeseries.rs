@@ -167,9 +167,9 @@ impl TimeSeries {
             }
         }
         let (pending, running) = (tally.pending, tally.running);
-        let nodes_ready = store.nodes.iter().filter(|n| n.ready).count();
+        let nodes_ready = store.nodes().iter().filter(|n| n.ready).count();
         let (mut cpu, mut cpu_cap, mut mem, mut mem_cap) = (0i64, 0i64, 0i64, 0i64);
-        for n in &store.nodes {
+        for n in store.nodes() {
             cpu += n.requested.cpu_millis;
             cpu_cap += n.allocatable.cpu_millis;
             mem += n.requested.memory_bytes;

@@ -41,7 +41,7 @@ pub fn snapshot(store: &Store, now: SimTime) -> String {
                 status(p).to_string(),
                 p.restarts().to_string(),
                 human_duration(now.since(p.created)),
-                p.node.map_or_else(|| "<none>".to_string(), |n| store.nodes[n].name.clone()),
+                p.node.map_or_else(|| "<none>".to_string(), |n| store.nodes()[n].name.clone()),
             ]
         })
         .collect();

@@ -549,9 +549,11 @@ pub struct HpaStatus {
 #[derive(Default)]
 pub struct Store {
     pub pdbs: Vec<Pdb>,
-    pub nodes: Table<NodeId, Node>,
+    /// Read through `nodes()`; written only by the methods below, which keep `node_fit`,
+    /// the label version and the image counts current.
+    nodes: Table<NodeId, Node>,
     /// Per node, the figures the scheduler's hot loop reads (kept by `refresh_fit`).
-    pub node_fit: Vec<NodeFit>,
+    node_fit: Vec<NodeFit>,
     pub pods: Table<PodId, Pod>,
     pub replica_sets: Table<RsId, ReplicaSet>,
     /// Deployments and Argo Rollouts (a Rollout is a Deployment row with a `RolloutState`;
@@ -564,9 +566,9 @@ pub struct Store {
     pub namespaces: BTreeSet<String>,
     /// Pods bound to a node and not gone, by (namespace, label key, label value): how the
     /// scheduler finds the pods a selector matches without scanning them all.
-    pub bound_by_label: BTreeMap<(String, String, String), BTreeSet<PodId>>,
+    bound_by_label: BTreeMap<(String, String, String), BTreeSet<PodId>>,
     /// Bound pods that carry pod affinity or anti-affinity terms.
-    pub bound_with_affinity: BTreeSet<PodId>,
+    bound_with_affinity: BTreeSet<PodId>,
     /// Image -> number of nodes that have it (or are pulling it).
     image_nodes: BTreeMap<String, u32>,
     /// Bumped whenever a node is added or its labels change (caches keyed on labels check it).
@@ -843,6 +845,44 @@ impl Store {
         }
         self.refresh_fit(node);
         self.index_bound(pod, false);
+    }
+
+    /// The nodes (written through `add_node`, `edit_node`, `edit_node_labels`, ...).
+    pub fn nodes(&self) -> &Table<NodeId, Node> {
+        &self.nodes
+    }
+
+    /// Per node, the scheduler's figures, always current with the node.
+    pub fn node_fit(&self) -> &[NodeFit] {
+        &self.node_fit
+    }
+
+    /// Bound pods that carry pod affinity or anti-affinity terms.
+    pub fn bound_with_affinity(&self) -> &BTreeSet<PodId> {
+        &self.bound_with_affinity
+    }
+
+    /// The node lifecycle controller's Ready condition of a node (the scheduler's row does
+    /// not hold it: NotReady nodes are kept off by their taints).
+    pub fn set_node_ready(&mut self, node: NodeId, ready: bool) {
+        self.nodes[node].ready = ready;
+    }
+
+    /// The kubelet's image puller on `node` (serialized pulls, as with
+    /// `serializeImagePulls: true`) takes a pull of `duration` asked for at `now`: when it
+    /// completes. The node then has the image (see `record_pull`).
+    pub fn start_pull(
+        &mut self,
+        node: NodeId,
+        image: &str,
+        duration: crate::engine::SimDuration,
+        now: SimTime,
+    ) -> SimTime {
+        let n = &mut self.nodes[node];
+        let done = now.max(n.puller_free_at) + duration;
+        n.puller_free_at = done;
+        self.record_pull(node, image, done);
+        done
     }
 
     /// Changes a node's taints, schedulability or readiness through `edit`; its scheduler

@@ -99,7 +99,7 @@ pub fn pods<W: io::Write>(outcome: &Outcome, out: W) -> io::Result<()> {
         }
         w.write_field(buf.as_bytes())?;
         w.write_field(p.spec.containers.first().map_or("", |c| c.image.as_str()))?;
-        w.write_field(p.node.map_or("", |n| store.nodes[n].name.as_str()))?;
+        w.write_field(p.node.map_or("", |n| store.nodes()[n].name.as_str()))?;
         for t in [Some(p.created), p.scheduled, p.started, p.first_ready, p.terminating, p.deleted] {
             time_field(&mut w, &mut buf, t)?;
         }

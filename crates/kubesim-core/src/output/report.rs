@@ -224,7 +224,7 @@ fn data(outcome: &Outcome) -> (Value, Cut) {
     }
     // The timeline's nodes: all of them, or those `caps::pick_nodes` chose, renumbered in
     // the cluster's order, each drawing at most `limit[n]` pods.
-    let n_nodes = store.nodes.len();
+    let n_nodes = store.nodes().len();
     let mut per_node = vec![0usize; n_nodes];
     let mut failed = vec![false; n_nodes];
     for p in &store.pods {
@@ -253,8 +253,10 @@ fn data(outcome: &Outcome) -> (Value, Cut) {
         }
     };
     let names: Vec<String> = match &picked {
-        None => store.nodes.iter().map(|n| n.name.clone()).collect(),
-        Some(chosen) => chosen.iter().filter_map(|&(n, _)| store.nodes.get(n).map(|node| node.name.clone())).collect(),
+        None => store.nodes().iter().map(|n| n.name.clone()).collect(),
+        Some(chosen) => {
+            chosen.iter().filter_map(|&(n, _)| store.nodes().get(n).map(|node| node.name.clone())).collect()
+        }
     };
     let pods: Vec<Value> = store
         .pods

@@ -145,7 +145,7 @@ impl<'a> PodContext<'a> {
         ctx.labels = &p.labels;
         ctx.namespace = &p.namespace;
         ctx.now = now;
-        ctx.total_nodes = store.nodes.len();
+        ctx.total_nodes = store.nodes().len();
         let images: Vec<&str> =
             spec.init_containers.iter().chain(spec.containers.iter()).map(|c| c.image.as_str()).collect();
         ctx.image_nodes = images.iter().map(|i| (i.to_string(), store.nodes_with_image(i))).collect();
@@ -292,7 +292,7 @@ fn spread_counts(
     // Fast path: every node with the key counts, so every value is a domain.
     let eligible: Option<Vec<bool>> = check_each_node.then(|| {
         store
-            .nodes
+            .nodes()
             .iter()
             .map(|node| {
                 index.value_of(node.id) != MISSING
@@ -324,7 +324,7 @@ fn spread_counts(
 }
 
 fn pair(store: &Store, node: NodeId, key: &str) -> Option<(String, String)> {
-    store.nodes[node].labels.get(key).map(|v| (key.to_string(), v.clone()))
+    store.nodes()[node].labels.get(key).map(|v| (key.to_string(), v.clone()))
 }
 
 /// The inter-pod affinity counts (PreFilter and PreScore of InterPodAffinity).
@@ -356,7 +356,7 @@ fn affinity_counts(store: &Store, ctx: &PodContext<'_>) -> AffinityCounts {
         count_term(&w.term, &mut out.preferred, -i64::from(w.weight));
     }
     // Existing pods' terms about the incoming pod.
-    for &other in &store.bound_with_affinity {
+    for &other in store.bound_with_affinity() {
         let o = &store.pods[other];
         if o.terminating.is_some() || Some(other) == ctx.id {
             continue;

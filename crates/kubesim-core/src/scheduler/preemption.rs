@@ -71,7 +71,7 @@ fn select_victims(
 ) -> Option<Candidate> {
     // The node as this pod sees it: with what pods nominated there (of equal or higher
     // priority) will take (RunFilterPluginsWithNominatedPods).
-    let node = &*nominations.view(&store.nodes[id], id, pod.id, pod.spec.priority);
+    let node = &*nominations.view(&store.nodes()[id], id, pod.id, pod.spec.priority);
     let mut potential: Vec<PodId> = node
         .pods
         .iter()
@@ -162,7 +162,7 @@ pub fn preempt(
         return Outcome::Failed("preemption: not eligible due to preemptionPolicy=Never.".into());
     }
     if let Some(nominated) = pod.id.and_then(|p| store.pods[p].nominated_node) {
-        let waiting = store.nodes[nominated].pods.iter().any(|&p| {
+        let waiting = store.nodes()[nominated].pods.iter().any(|&p| {
             let v = &store.pods[p];
             v.terminating.is_some() && v.spec.priority < pod.spec.priority
         });

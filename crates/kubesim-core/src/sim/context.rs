@@ -54,7 +54,7 @@ impl Context<'_> {
     }
 
     pub fn node_ref(&self, node: NodeId) -> String {
-        format!("node/{}", self.store.nodes[node].name)
+        format!("node/{}", self.store.nodes()[node].name)
     }
 
     pub fn rollout_ref(&self, d: DeployId) -> String {

@@ -81,7 +81,7 @@ impl Sim<'_> {
         let nodes: Vec<DaemonNode> = self
             .ctx
             .store
-            .nodes
+            .nodes()
             .iter()
             .map(|n| DaemonNode { id: n.id, placement: placement(&ds.pod_spec, n) })
             .collect();
@@ -146,7 +146,7 @@ impl Sim<'_> {
         let mut labels = ds.spec.template.labels.clone();
         labels.insert(REVISION_HASH.to_string(), ds.template_hash.clone());
         labels.insert("pod-template-generation".to_string(), revision.to_string());
-        let node_name = self.ctx.store.nodes[node].name.clone();
+        let node_name = self.ctx.store.nodes()[node].name.clone();
         let spec = Arc::new(pod_spec_for_node(&ds.pod_spec, &node_name));
         let cost = super::objects::deletion_cost(&ds.spec.template.annotations);
         let name = self.unique_pod_name(&ns, &prefix);

@@ -40,7 +40,7 @@ impl Sim<'_> {
         let mut unmanaged = Vec::new();
         let mut local = Vec::new();
         let mut pending = Vec::new();
-        for &pod in &self.ctx.store.nodes[node].pods {
+        for &pod in &self.ctx.store.nodes()[node].pods {
             let p = &self.ctx.store.pods[pod];
             if p.terminating.is_some() || p.is_gone() || matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
                 continue;
@@ -103,7 +103,7 @@ impl Sim<'_> {
     }
 
     fn cordon_for_drain(&mut self, node: NodeId) {
-        if !self.ctx.store.nodes[node].unschedulable {
+        if !self.ctx.store.nodes()[node].unschedulable {
             let name = self.ctx.store.edit_node(node, |n| {
                 n.unschedulable = true;
                 n.name.clone()
@@ -121,7 +121,7 @@ impl Sim<'_> {
             return;
         }
         let node = d.node;
-        let node_object = format!("node/{}", self.ctx.store.nodes[node].name);
+        let node_object = format!("node/{}", self.ctx.store.nodes()[node].name);
         if d.deadline.is_some_and(|t| now >= t) {
             let left = d.pending.len() + d.evicted.iter().filter(|&&p| !self.ctx.store.pods[p].is_gone()).count();
             self.ctx.recorder.warning(

@@ -103,7 +103,7 @@ impl Sim<'_> {
             return;
         }
         match p.node {
-            Some(node) if self.kubelet_running(node) => {}
+            Some(node) if self.nodes.kubelet_running(node) => {}
             _ => return,
         }
         match step {
@@ -126,7 +126,7 @@ impl Sim<'_> {
                 }
             }
             // A cut-off kubelet never heard of the deletion; it stops the pod on reconnecting.
-            Step::Stop if !self.ctx.store.pods[pod].node.is_none_or(|n| self.kubelet_connected(n)) => {}
+            Step::Stop if !self.ctx.store.pods[pod].node.is_none_or(|n| self.nodes.kubelet_connected(n)) => {}
             Step::Stop => self.stop_pod(pod),
             Step::Stopped { killed } => self.pod_stopped(pod, killed),
             Step::Gone => self.pod_gone(pod),
@@ -156,7 +156,7 @@ impl Sim<'_> {
         let now = self.ctx.kernel.now();
         let Some(node) = self.ctx.store.pods[pod].node else { return };
         let pull = self.ctx.image(&image).pull;
-        let n = &self.ctx.store.nodes[node];
+        let n = &self.ctx.store.nodes()[node];
         let object = self.ctx.pod_object(pod);
         match plan_pull(policy, n.images.get(&image).copied(), now, pull) {
             PullPlan::Present => {
@@ -186,11 +186,7 @@ impl Sim<'_> {
                 );
             }
             PullPlan::Pull { duration } => {
-                let n = &mut self.ctx.store.nodes[node];
-                let start = now.max(n.puller_free_at);
-                let done = start + duration;
-                n.puller_free_at = done;
-                self.ctx.store.record_pull(node, &image, done);
+                let done = self.ctx.store.start_pull(node, &image, duration, now);
                 self.ctx.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
                 self.schedule_step(
                     pod,
@@ -285,7 +281,9 @@ impl Sim<'_> {
             if let Some(d) = done_in {
                 self.schedule_step(pod, now + d, Step::Exit { index, restarts, cause: ExitCause::WorkDone });
             }
-            if let Some(d) = self.ctx.store.pods[pod].node.and_then(|n| self.random_container_crash_in(n)) {
+            if let Some(d) =
+                self.ctx.store.pods[pod].node.and_then(|n| self.nodes.random_container_crash_in(self.ctx.scenario, n))
+            {
                 self.schedule_step(pod, now + d, Step::Exit { index, restarts, cause: ExitCause::Crash });
             }
             match &c.readiness {
@@ -338,7 +336,7 @@ impl Sim<'_> {
                 self.scheduler.profile.owner_spread.pod_counted(&self.scheduler.profile.topology, owner, node, -1);
                 // Its requests are free for pods waiting to be scheduled.
                 self.ctx.store.release_finished(pod);
-                self.cluster_changed();
+                self.scheduler.cluster_changed(&mut self.ctx);
             }
             self.update_pod_ready(pod);
             self.pod_changed(pod);
@@ -469,7 +467,7 @@ impl Sim<'_> {
     fn update_pod_ready(&mut self, pod: PodId) {
         let now = self.ctx.kernel.now();
         // A cut-off kubelet cannot post status: the API learns on reconnection.
-        if !self.ctx.store.pods[pod].node.is_none_or(|n| self.kubelet_connected(n)) {
+        if !self.ctx.store.pods[pod].node.is_none_or(|n| self.nodes.kubelet_connected(n)) {
             return;
         }
         let p = &mut self.ctx.store.pods[pod];
@@ -534,8 +532,8 @@ impl Sim<'_> {
     fn pod_gone(&mut self, pod: PodId) {
         let now = self.ctx.kernel.now();
         self.ctx.store.remove_pod(pod, now);
-        self.forget_pod(pod);
+        self.scheduler.forget(pod);
         self.pod_deleted(pod);
-        self.cluster_changed();
+        self.scheduler.cluster_changed(&mut self.ctx);
     }
 }

@@ -73,7 +73,7 @@ pub struct Sim<'s> {
     pub ctx: Context<'s>,
     names: Stream,
     containers: Stream,
-    scheduler: scheduling::Scheduler,
+    pub(crate) scheduler: scheduling::Scheduler,
     /// The workload controllers' work queues.
     sync_queues: SyncQueues,
     pub(crate) net: services::Network,

@@ -205,7 +205,7 @@ impl Context<'_> {
     /// A pod bound to a node, and how the scheduler chose it.
     pub(super) fn narrate_scheduled(&mut self, pod: PodId, node: NodeId, choice: &Choice) {
         let name = &self.store.pods[pod].name;
-        let text = narration::scheduled(name, &self.store.nodes[node].name, choice);
+        let text = narration::scheduled(name, &self.store.nodes()[node].name, choice);
         let about = vec![self.pod_object(pod), self.node_ref(node)];
         self.narrate(about, text);
     }
@@ -217,7 +217,7 @@ impl Context<'_> {
         let requests = p.spec.requests();
         let mut lines = vec![(vec![object.clone()], format!("scheduler: {} stays Pending: {}", p.name, fit.message()))];
         for (&node, unfit) in fit.failures.iter().take(NODES_LISTED_MAX) {
-            let n = &self.store.nodes[node];
+            let n = &self.store.nodes()[node];
             let reasons: Vec<String> = unfit.reasons.iter().map(|r| with_numbers(r, &requests, n)).collect();
             let text = format!("scheduler: {} does not fit {}: {}", p.name, n.name, reasons.join(", "));
             lines.push((vec![object.clone(), self.node_ref(node)], text));
@@ -234,7 +234,7 @@ impl Context<'_> {
     /// Preemption chose a node and the pods to evict there.
     pub(super) fn narrate_preemption(&mut self, pod: PodId, candidate: &Candidate) {
         let p = &self.store.pods[pod];
-        let node = &self.store.nodes[candidate.node].name;
+        let node = &self.store.nodes()[candidate.node].name;
         let victims: Vec<String> = candidate
             .victims
             .iter()
@@ -257,8 +257,8 @@ impl Context<'_> {
     /// The node lifecycle controller marks a silent node NotReady.
     pub(super) fn narrate_node_not_ready(&mut self, node: NodeId, last_heartbeat: SimTime) {
         let now = self.kernel.now();
-        let name = &self.store.nodes[node].name;
-        let pods = self.store.nodes[node].pods.len();
+        let name = &self.store.nodes()[node].name;
+        let pods = self.store.nodes()[node].pods.len();
         let grace = self.scenario.control_plane.node_monitor_grace_period;
         let text = format!(
             "node-lifecycle: {name} silent for {} (last status at {}; nodeMonitorGracePeriod {}) -> NotReady, tainted unreachable:NoSchedule; its {pods} pods marked not Ready",
@@ -272,7 +272,7 @@ impl Context<'_> {
 
     /// The NoExecute taint, and the taint manager's verdict for each pod on the node.
     pub(super) fn narrate_no_execute(&mut self, node: NodeId, verdicts: &[(PodId, Eviction)]) {
-        let name = &self.store.nodes[node].name;
+        let name = &self.store.nodes()[node].name;
         let (mut now, mut later, mut never) = (Vec::new(), Vec::new(), Vec::new());
         for &(pod, verdict) in verdicts {
             let pod_name = self.store.pods[pod].name.as_str();
@@ -306,7 +306,7 @@ impl Context<'_> {
     pub(super) fn narrate_taint_eviction(&mut self, pod: PodId, node: NodeId) {
         let text = format!(
             "taint-manager: {} on {} tolerates unreachable:NoExecute no longer, so it is deleted (its controller replaces it)",
-            self.store.pods[pod].name, self.store.nodes[node].name
+            self.store.pods[pod].name, self.store.nodes()[node].name
         );
         let about = vec![self.pod_object(pod), self.node_ref(node)];
         self.narrate(about, text);
@@ -314,7 +314,7 @@ impl Context<'_> {
 
     /// The node lifecycle controller sees a node's status again.
     pub(super) fn narrate_node_ready(&mut self, node: NodeId) {
-        let name = &self.store.nodes[node].name;
+        let name = &self.store.nodes()[node].name;
         let text = format!("node-lifecycle: {name} posts status again -> Ready, unreachable taints lifted");
         let about = vec![self.node_ref(node)];
         self.narrate(about, text);
@@ -323,7 +323,7 @@ impl Context<'_> {
     /// The kubelet will restart a container that exited, after the CrashLoopBackOff wait.
     pub(super) fn narrate_backoff(&mut self, pod: PodId, slot: usize, exit: Exit, ran: SimDuration, wait: SimDuration) {
         let p = &self.store.pods[pod];
-        let node = p.node.map_or_else(|| "?".to_string(), |n| self.store.nodes[n].name.clone());
+        let node = p.node.map_or_else(|| "?".to_string(), |n| self.store.nodes()[n].name.clone());
         let (container, restarts) = (&p.spec.containers[slot].name, p.containers[slot].restarts);
         let text = format!(
             "kubelet on {node}: container {container} of {} exited ({}, code {}) after running {}; restart {} in {} (CrashLoopBackOff: 10s, doubling up to 5m; reset after 10m running)",

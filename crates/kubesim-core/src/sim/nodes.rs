@@ -12,7 +12,7 @@ use crate::controllers::node_lifecycle::{
     zone_state, Eviction, UNREACHABLE,
 };
 use crate::engine::{Purpose, SimDuration, SimTime, Stream};
-use crate::model::spec::{FaultTarget, NodeFault, NodeFaultKind, TaintEffect};
+use crate::model::spec::{ControlPlane, FaultTarget, NodeFault, NodeFaultKind, Scenario, TaintEffect};
 use crate::model::store::{ContainerState, NodeId, PodId, PodPhase};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -99,13 +99,82 @@ impl NodeLifecycle {
     pub(super) fn crashed(&self, node: NodeId) -> bool {
         self.health.get(node.index()).is_some_and(|h| !h.kubelet_up)
     }
+
+    /// Whether the kubelet of `node` runs its timers now (a cut-off kubelet does).
+    pub(super) fn kubelet_running(&self, node: NodeId) -> bool {
+        self.health.get(node.index()).is_none_or(|h| h.kubelet_up)
+    }
+
+    /// Whether the kubelet of `node` reaches the API server (hears deletions, posts status).
+    pub(super) fn kubelet_connected(&self, node: NodeId) -> bool {
+        self.health.get(node.index()).is_none_or(|h| h.connected)
+    }
+
+    /// A container starting on `node`: how long until a random container fault strikes it
+    /// (the soonest of the processes that cover the node), drawn from the node's own stream,
+    /// so variants that start the same containers on the same nodes see the same crashes.
+    pub(super) fn random_container_crash_in(&mut self, scenario: &Scenario, node: NodeId) -> Option<SimDuration> {
+        if scenario.faults.containers.is_empty() {
+            return None;
+        }
+        let group = group_of(scenario, node);
+        let seed = scenario.seed;
+        let stream = self
+            .container_fault_streams
+            .entry(node)
+            .or_insert_with(|| Stream::indexed(seed, Purpose::Faults, 1 << 40 | u64::from(node.0)));
+        let mut soonest: Option<SimDuration> = None;
+        for process in &scenario.faults.containers {
+            if process.group.as_deref().is_none_or(|g| Some(g) == group) {
+                let d = exponential(process.mtbf, stream);
+                soonest = Some(soonest.map_or(d, |s| s.min(d)));
+            }
+        }
+        soonest
+    }
+
+    /// Each zone's health (the node lifecycle controller's ComputeZoneState).
+    fn zone_states(&self, cp: &ControlPlane) -> Vec<crate::controllers::node_lifecycle::ZoneState> {
+        let mut counts = vec![(0usize, 0usize); self.zones.len()];
+        for h in &self.health {
+            if h.not_ready {
+                counts[h.zone].1 += 1;
+            } else {
+                counts[h.zone].0 += 1;
+            }
+        }
+        counts.into_iter().map(|(r, nr)| zone_state(r, nr, cp)).collect()
+    }
+}
+
+/// The node group (`cluster.nodes[].name`) a node belongs to.
+fn group_of(scenario: &Scenario, node: NodeId) -> Option<&str> {
+    group_ranges(scenario).find(|(_, ids)| ids.contains(&node.0)).map(|(name, _)| name)
+}
+
+/// The nodes of a group (`cluster.nodes[].name`), or all.
+pub(super) fn group_nodes(scenario: &Scenario, group: Option<&str>) -> Vec<NodeId> {
+    group_ranges(scenario)
+        .filter(|(name, _)| group.is_none_or(|g| g == *name))
+        .flat_map(|(_, ids)| ids.map(NodeId))
+        .collect()
+}
+
+/// Each node group with the ids its nodes were created with (as numbers), in order.
+fn group_ranges(scenario: &Scenario) -> impl Iterator<Item = (&str, std::ops::Range<u32>)> {
+    let mut first: u32 = 0;
+    scenario.nodes.iter().map(move |g| {
+        let ids = first..first + g.count;
+        first += g.count;
+        (g.name.as_str(), ids)
+    })
 }
 
 impl Sim<'_> {
     /// After the nodes exist: their health records, and the first random faults.
     pub(super) fn start_node_lifecycle(&mut self) {
         let mut zone_names: Vec<String> = Vec::new();
-        for n in &self.ctx.store.nodes {
+        for n in self.ctx.store.nodes() {
             let zone = n.labels.get(ZONE_LABEL).cloned().unwrap_or_default();
             let z = match zone_names.iter().position(|x| *x == zone) {
                 Some(z) => z,
@@ -128,7 +197,7 @@ impl Sim<'_> {
         self.nodes.zones = zone_names.iter().map(|_| Zone::default()).collect();
         let seed = self.ctx.scenario.seed;
         for (p, process) in self.ctx.scenario.faults.nodes.iter().enumerate() {
-            for node in self.group_nodes(process.group.as_deref()) {
+            for node in group_nodes(self.ctx.scenario, process.group.as_deref()) {
                 let index = (p as u64) << 32 | u64::from(node.0);
                 let mut stream = Stream::indexed(seed, Purpose::Faults, index + 1);
                 let at = SimTime::ZERO + exponential(process.mtbf, &mut stream);
@@ -138,53 +207,6 @@ impl Sim<'_> {
                 }
             }
         }
-    }
-
-    /// A container starting on `node`: how long until a random container fault strikes it
-    /// (the soonest of the processes that cover the node), drawn from the node's own stream,
-    /// so variants that start the same containers on the same nodes see the same crashes.
-    pub(super) fn random_container_crash_in(&mut self, node: NodeId) -> Option<SimDuration> {
-        if self.ctx.scenario.faults.containers.is_empty() {
-            return None;
-        }
-        let group = self.group_of(node);
-        let seed = self.ctx.scenario.seed;
-        let stream = self
-            .nodes
-            .container_fault_streams
-            .entry(node)
-            .or_insert_with(|| Stream::indexed(seed, Purpose::Faults, 1 << 40 | u64::from(node.0)));
-        let mut soonest: Option<SimDuration> = None;
-        for process in &self.ctx.scenario.faults.containers {
-            if process.group.as_deref().is_none_or(|g| Some(g) == group.as_deref()) {
-                let d = exponential(process.mtbf, stream);
-                soonest = Some(soonest.map_or(d, |s| s.min(d)));
-            }
-        }
-        soonest
-    }
-
-    /// The node group (`cluster.nodes[].name`) a node belongs to.
-    fn group_of(&self, node: NodeId) -> Option<String> {
-        self.group_ranges().find(|(_, ids)| ids.contains(&node.0)).map(|(name, _)| name.to_string())
-    }
-
-    /// The nodes of a group (`cluster.nodes[].name`), or all.
-    pub(super) fn group_nodes(&self, group: Option<&str>) -> Vec<NodeId> {
-        self.group_ranges()
-            .filter(|(name, _)| group.is_none_or(|g| g == *name))
-            .flat_map(|(_, ids)| ids.map(NodeId))
-            .collect()
-    }
-
-    /// Each node group with the ids its nodes were created with (as numbers), in order.
-    fn group_ranges(&self) -> impl Iterator<Item = (&str, std::ops::Range<u32>)> {
-        let mut first: u32 = 0;
-        self.ctx.scenario.nodes.iter().map(move |g| {
-            let ids = first..first + g.count;
-            first += g.count;
-            (g.name.as_str(), ids)
-        })
     }
 
     /// A random fault fires: the node fails, or comes back; the next one is drawn from the
@@ -200,7 +222,7 @@ impl Sim<'_> {
         }
         let kind = if fail { NodeFaultKind::Fail } else { NodeFaultKind::Recover };
         let what =
-            format!("{} node/{} (random)", if fail { "fail" } else { "recover" }, self.ctx.store.nodes[node].name);
+            format!("{} node/{} (random)", if fail { "fail" } else { "recover" }, self.ctx.store.nodes()[node].name);
         self.node_changes(node, kind, &what);
     }
 
@@ -211,9 +233,9 @@ impl Sim<'_> {
             FaultTarget::Zone(zone) => self
                 .ctx
                 .store
-                .nodes
+                .nodes()
                 .ids()
-                .filter(|&n| self.ctx.store.nodes[n].labels.get(ZONE_LABEL) == Some(zone))
+                .filter(|&n| self.ctx.store.nodes()[n].labels.get(ZONE_LABEL) == Some(zone))
                 .collect(),
         };
         let verb = match fault.kind {
@@ -222,7 +244,7 @@ impl Sim<'_> {
             NodeFaultKind::Recover => "recover",
         };
         for n in nodes {
-            let what = format!("{verb} node/{}", self.ctx.store.nodes[n].name);
+            let what = format!("{verb} node/{}", self.ctx.store.nodes()[n].name);
             self.node_changes(n, fault.kind, &what);
         }
     }
@@ -280,7 +302,7 @@ impl Sim<'_> {
                 self.ctx.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::Monitor(node, epoch)));
             }
         }
-        let pods: Vec<PodId> = self.ctx.store.nodes[node].pods.iter().copied().collect();
+        let pods: Vec<PodId> = self.ctx.store.nodes()[node].pods.iter().copied().collect();
         if crash {
             // A crashed kubelet forgets its timers, and its containers die with it. A cut-off
             // kubelet keeps running its pods and timers; only the API cannot hear it.
@@ -301,7 +323,7 @@ impl Sim<'_> {
     /// they leave their Services' endpoints (the kubelet's own view is unchanged).
     fn mark_pods_not_ready(&mut self, node: NodeId) {
         let now = self.ctx.kernel.now();
-        let pods: Vec<PodId> = self.ctx.store.nodes[node].pods.iter().copied().collect();
+        let pods: Vec<PodId> = self.ctx.store.nodes()[node].pods.iter().copied().collect();
         for pod in pods {
             let p = &mut self.ctx.store.pods[pod];
             if p.ready_since.take().is_some() {
@@ -320,8 +342,8 @@ impl Sim<'_> {
         }
         let now = self.ctx.kernel.now();
         self.nodes.health[node.index()].not_ready = true;
-        let name = self.ctx.store.nodes[node].name.clone();
-        self.ctx.store.nodes[node].ready = false;
+        let name = self.ctx.store.nodes()[node].name.clone();
+        self.ctx.store.set_node_ready(node, false);
         if self.ctx.narrating() {
             let last = self.nodes.health[node.index()].last_heartbeat;
             self.ctx.narrate_node_not_ready(node, last);
@@ -360,9 +382,9 @@ impl Sim<'_> {
     fn process_zones(&mut self) {
         let now = self.ctx.kernel.now();
         let cp = self.ctx.scenario.control_plane.clone();
-        let states = self.zone_states();
+        let states = self.nodes.zone_states(&cp);
         let all_down = states.iter().all(|s| *s == crate::controllers::node_lifecycle::ZoneState::FullDisruption);
-        let cluster = self.ctx.store.nodes.len();
+        let cluster = self.ctx.store.nodes().len();
         for (z, state) in states.into_iter().enumerate() {
             let rate = eviction_rate(state, all_down, cluster, &cp);
             loop {
@@ -399,27 +421,15 @@ impl Sim<'_> {
         self.process_zones();
     }
 
-    fn zone_states(&self) -> Vec<crate::controllers::node_lifecycle::ZoneState> {
-        let mut counts = vec![(0usize, 0usize); self.nodes.zones.len()];
-        for h in &self.nodes.health {
-            if h.not_ready {
-                counts[h.zone].1 += 1;
-            } else {
-                counts[h.zone].0 += 1;
-            }
-        }
-        counts.into_iter().map(|(r, nr)| zone_state(r, nr, &self.ctx.scenario.control_plane)).collect()
-    }
-
     /// The taint manager starts on a node: each pod is evicted now, later, or never.
     fn taint_no_execute(&mut self, node: NodeId) {
         let now = self.ctx.kernel.now();
         self.add_taint(node, TaintEffect::NoExecute);
         self.nodes.health[node.index()].no_execute = true;
         let epoch = self.nodes.health[node.index()].epoch;
-        let taints = self.ctx.store.nodes[node].taints.clone();
+        let taints = self.ctx.store.nodes()[node].taints.clone();
         let seconds = self.ctx.scenario.control_plane.default_toleration_seconds;
-        let pods: Vec<PodId> = self.ctx.store.nodes[node].pods.iter().copied().collect();
+        let pods: Vec<PodId> = self.ctx.store.nodes()[node].pods.iter().copied().collect();
         if self.ctx.narrating() {
             let verdicts: Vec<(PodId, Eviction)> = pods
                 .iter()
@@ -480,7 +490,7 @@ impl Sim<'_> {
             let at = tick_after(now, self.ctx.scenario.control_plane.node_monitor_period);
             self.ctx.kernel.schedule_at(at, Event::NodeLifecycle(NodeEvent::Back(node, epoch)));
         }
-        let pods: Vec<PodId> = self.ctx.store.nodes[node].pods.iter().copied().collect();
+        let pods: Vec<PodId> = self.ctx.store.nodes()[node].pods.iter().copied().collect();
         for pod in pods {
             self.kubelet_resync(pod, crashed);
         }
@@ -557,7 +567,7 @@ impl Sim<'_> {
             format!("node/{name}"),
             format!("Node {name} status is now: NodeReady"),
         );
-        self.cluster_changed();
+        self.scheduler.cluster_changed(&mut self.ctx);
         self.process_zones();
     }
 
@@ -565,16 +575,6 @@ impl Sim<'_> {
     fn recount_down_nodes(&mut self) {
         let down: Vec<bool> = self.nodes.health.iter().map(NodeHealth::is_down).collect();
         self.ctx.metrics.nodes_down_changed(&self.ctx.store, down, self.ctx.kernel.now());
-    }
-
-    /// Whether the kubelet of `node` runs its timers now (a cut-off kubelet does).
-    pub(super) fn kubelet_running(&self, node: NodeId) -> bool {
-        self.nodes.health.get(node.index()).is_none_or(|h| h.kubelet_up)
-    }
-
-    /// Whether the kubelet of `node` reaches the API server (hears deletions, posts status).
-    pub(super) fn kubelet_connected(&self, node: NodeId) -> bool {
-        self.nodes.health.get(node.index()).is_none_or(|h| h.connected)
     }
 }
 

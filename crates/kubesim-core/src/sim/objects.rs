@@ -275,7 +275,7 @@ impl Sim<'_> {
         match node_name.and_then(|n| self.ctx.store.find_node(&n)) {
             // A pod that names its node skips the scheduler; the kubelet admits it.
             Some(node) => self.bind_pod(id, node, false),
-            None => self.enqueue_for_scheduling(id),
+            None => self.scheduler.enqueue(&mut self.ctx, id),
         }
         self.net.pod_created_for_services(&self.ctx.store, id);
         self.pod_changed(id);
@@ -309,7 +309,7 @@ impl Sim<'_> {
                 self.ctx.kernel.schedule_at(at, Event::Kubelet(pod, generation, super::Step::Stop));
             }
             None => {
-                self.forget_pod(pod);
+                self.scheduler.forget(pod);
                 self.ctx.store.remove_pod(pod, now);
                 self.pod_deleted(pod);
                 return;

@@ -1,12 +1,13 @@
 //! Runs the scheduler: takes pods from its queue, binds them, preempts for them, or says
 //! why they wait.
 
-use super::{Event, Sim, Step};
+use super::{Context, Event, Sim, Step};
 use crate::engine::{SimDuration, Stream, WorkQueue};
+use crate::metrics::narration::Choice;
 use crate::model::store::{NodeId, PodId, PodOwner};
 use crate::scheduler::cycle::PodContext;
 use crate::scheduler::preemption::{self, Candidate};
-use crate::scheduler::{Nominations, Profile, SchedulingQueue};
+use crate::scheduler::{FitError, Nominations, Profile, SchedulingQueue};
 
 /// The scheduler's events.
 #[derive(Clone, Debug)]
@@ -17,22 +18,10 @@ pub enum SchedulerEvent {
     Retry(PodId, u32),
 }
 
-impl Sim<'_> {
-    pub(super) fn handle_scheduler(&mut self, event: SchedulerEvent) {
-        match event {
-            SchedulerEvent::Cycle => {
-                self.scheduler.cycle.take(());
-                self.schedule_cycle();
-            }
-            SchedulerEvent::Retry(pod, attempt) => self.scheduler_retry(pod, attempt),
-        }
-    }
-}
-
 /// kube-scheduler's own state: its queue of pods, the nominations preemption made, its
 /// profile (plugins and their caches), its random stream (ties), and its cycle waiting at
 /// most once.
-pub(super) struct Scheduler {
+pub(crate) struct Scheduler {
     pub queue: SchedulingQueue,
     pub nominations: Nominations,
     pub profile: Profile,
@@ -63,196 +52,232 @@ pub fn pod_uid(pod: PodId) -> String {
     )
 }
 
-impl Sim<'_> {
+/// What the scheduler decided for one pod; the simulation carries it out before the next
+/// pod is scheduled, so each decision sees the bindings and preemptions of the ones before.
+enum Decision {
+    /// Bind the pod to the node (narrated with `choice` when narrating).
+    Bind { pod: PodId, node: NodeId, choice: Option<Choice> },
+    /// No node fits: say why, evict the victims of a preemption if one was found, and put
+    /// the pod back in the unschedulable pool.
+    Unschedulable { pod: PodId, fit: FitError, preemption: Option<Candidate> },
+}
+
+impl Scheduler {
     /// A new pod without a node: the scheduler's informer sees it after the API latency.
-    pub(super) fn enqueue_for_scheduling(&mut self, pod: PodId) {
-        let priority = self.ctx.store.pods[pod].spec.priority;
-        self.scheduler.queue.push_active(pod, priority);
-        self.ensure_schedule_cycle(self.ctx.latency());
+    pub(super) fn enqueue(&mut self, ctx: &mut Context, pod: PodId) {
+        let priority = ctx.store.pods[pod].spec.priority;
+        self.queue.push_active(pod, priority);
+        self.ensure_cycle(ctx, ctx.latency());
     }
 
-    fn ensure_schedule_cycle(&mut self, after: SimDuration) {
-        self.scheduler.cycle.add_after((), after, &mut self.ctx.kernel, |()| Event::Scheduler(SchedulerEvent::Cycle));
+    fn ensure_cycle(&mut self, ctx: &mut Context, after: SimDuration) {
+        self.cycle.add_after((), after, &mut ctx.kernel, |()| Event::Scheduler(SchedulerEvent::Cycle));
     }
 
-    /// Schedules every pod in the active queue, highest priority first.
-    pub(super) fn schedule_cycle(&mut self) {
-        while let Some(pod) = self.scheduler.queue.pop_active() {
-            let p = &self.ctx.store.pods[pod];
-            if !p.is_active() || p.node.is_some() {
-                continue;
+    /// The next pod of the active queue that still needs a node, highest priority first, and
+    /// what to do with it.
+    fn next_decision(&mut self, ctx: &Context) -> Option<Decision> {
+        while let Some(pod) = self.queue.pop_active() {
+            let p = &ctx.store.pods[pod];
+            if p.is_active() && p.node.is_none() {
+                return Some(self.decide(ctx, pod));
             }
-            self.schedule_one(pod);
         }
+        None
     }
 
-    fn schedule_one(&mut self, pod: PodId) {
-        let now = self.ctx.kernel.now();
-        let images = &self.ctx.scenario.images;
-        let default_size = self.ctx.default_image.size_bytes;
+    /// One scheduling attempt (kube-scheduler's schedulePod and, when it fails, the
+    /// PostFilter plugins' preemption), over the cluster as it is now. Reads only.
+    fn decide(&mut self, ctx: &Context, pod: PodId) -> Decision {
+        let now = ctx.kernel.now();
+        let images = &ctx.scenario.images;
+        let default_size = ctx.default_image.size_bytes;
         let size = |image: &str| images.get(image).map_or(default_size, |b| b.size_bytes);
-        let owner = self.ctx.store.pods[pod].owner;
-        let keys = crate::scheduler::cycle::spread_keys(&self.ctx.store.pods[pod].spec, owner.is_some());
-        self.scheduler.profile.topology.ensure(&self.ctx.store, keys.iter().map(String::as_str));
+        let owner = ctx.store.pods[pod].owner;
+        let keys = crate::scheduler::cycle::spread_keys(&ctx.store.pods[pod].spec, owner.is_some());
+        self.profile.topology.ensure(&ctx.store, keys.iter().map(String::as_str));
         let defaults = match owner {
-            Some(PodOwner::ReplicaSet(rs)) if self.ctx.store.pods[pod].spec.topology_spread.is_empty() => {
-                let counts =
-                    self.scheduler.profile.owner_spread.get(&self.ctx.store, &self.scheduler.profile.topology, rs);
-                let selector = self.ctx.store.replica_sets[rs].selector.clone();
+            Some(PodOwner::ReplicaSet(rs)) if ctx.store.pods[pod].spec.topology_spread.is_empty() => {
+                let counts = self.profile.owner_spread.get(&ctx.store, &self.profile.topology, rs);
+                let selector = ctx.store.replica_sets[rs].selector.clone();
                 Some(crate::scheduler::cycle::DefaultSpread { selector, counts })
             }
             _ => None,
         };
-        let mut ctx = PodContext::prepare(&self.ctx.store, &self.scheduler.profile.topology, pod, defaults, &size, now);
+        let mut pod_ctx = PodContext::prepare(&ctx.store, &self.profile.topology, pod, defaults, &size, now);
         // A pod nominated by an earlier preemption tries its node first.
-        if let Some(nominated) = self.ctx.store.pods[pod].nominated_node {
-            let node = &self.ctx.store.nodes[nominated];
-            if self.scheduler.profile.filter_node(&ctx, node).is_ok() {
-                drop(ctx);
-                if self.ctx.narrating() {
-                    self.ctx.narrate_scheduled(pod, nominated, &crate::metrics::narration::Choice::Nominated);
-                }
-                self.bind_pod(pod, nominated, true);
-                return;
+        if let Some(nominated) = ctx.store.pods[pod].nominated_node {
+            let node = &ctx.store.nodes()[nominated];
+            if self.profile.filter_node(&pod_ctx, node).is_ok() {
+                let choice = ctx.narrating().then_some(Choice::Nominated);
+                return Decision::Bind { pod, node: nominated, choice };
             }
         }
-        let (nodes, fit) = (&self.ctx.store.nodes, &self.ctx.store.node_fit);
-        let result = self.scheduler.profile.schedule(
-            &mut ctx,
-            nodes,
-            fit,
-            &self.scheduler.nominations,
-            &mut self.scheduler.random,
-        );
-        match result {
+        let (nodes, fit) = (&ctx.store.nodes(), &ctx.store.node_fit());
+        match self.profile.schedule(&mut pod_ctx, nodes, fit, &self.nominations, &mut self.random) {
             Ok(node) => {
-                let choice = self.ctx.narrating().then(|| {
-                    let scoring = self.ctx.scenario.scoring;
+                let choice = ctx.narrating().then(|| {
                     super::narration::scheduling_choice(
-                        &mut self.scheduler.profile,
-                        &mut ctx,
-                        &self.ctx.store.nodes,
+                        &mut self.profile,
+                        &mut pod_ctx,
+                        &ctx.store.nodes(),
                         node,
-                        scoring,
+                        ctx.scenario.scoring,
                     )
                 });
-                drop(ctx);
-                if let Some(choice) = choice {
-                    self.ctx.narrate_scheduled(pod, node, &choice);
-                }
-                self.bind_pod(pod, node, true);
+                Decision::Bind { pod, node, choice }
             }
             Err(mut fit) => {
-                let outcome = preemption::preempt(
-                    &self.scheduler.profile,
-                    &self.ctx.store,
-                    &self.scheduler.nominations,
-                    &ctx,
-                    &fit,
-                );
-                drop(ctx);
-                if let preemption::Outcome::Failed(message) = &outcome {
-                    fit.post_filter = Some(message.clone());
-                }
-                if self.ctx.narrating() {
-                    self.ctx.narrate_unschedulable(pod, &fit);
-                }
-                if let preemption::Outcome::Preempt(candidate) = outcome {
-                    if self.ctx.narrating() {
-                        self.ctx.narrate_preemption(pod, &candidate);
+                let outcome = preemption::preempt(&self.profile, &ctx.store, &self.nominations, &pod_ctx, &fit);
+                let preemption = match outcome {
+                    preemption::Outcome::Failed(message) => {
+                        fit.post_filter = Some(message);
+                        None
                     }
-                    self.preempt_for(pod, candidate);
-                }
-                self.unschedulable(pod, fit.message());
+                    preemption::Outcome::Preempt(candidate) => Some(candidate),
+                };
+                Decision::Unschedulable { pod, fit, preemption }
             }
         }
     }
 
-    fn unschedulable(&mut self, pod: PodId, message: String) {
-        let now = self.ctx.kernel.now();
-        let object = self.ctx.pod_object(pod);
-        self.ctx.recorder.warning(now, "FailedScheduling", object, message);
-        self.ctx.store.pods[pod].reason = "Unschedulable".into();
-        let priority = self.ctx.store.pods[pod].spec.priority;
-        let cp = &self.ctx.scenario.control_plane;
-        self.scheduler.queue.mark_unschedulable(pod, priority, now, cp.pod_initial_backoff, cp.pod_max_backoff);
-        let attempt = self.scheduler.queue.attempts(pod);
+    /// The pod fits no node now: a FailedScheduling event, and the unschedulable pool until
+    /// the cluster changes or the pool's time limit flushes it.
+    fn unschedulable(&mut self, ctx: &mut Context, pod: PodId, message: String) {
+        let now = ctx.kernel.now();
+        let object = ctx.pod_object(pod);
+        ctx.recorder.warning(now, "FailedScheduling", object, message);
+        ctx.store.pods[pod].reason = "Unschedulable".into();
+        let priority = ctx.store.pods[pod].spec.priority;
+        let cp = &ctx.scenario.control_plane;
+        self.queue.mark_unschedulable(pod, priority, now, cp.pod_initial_backoff, cp.pod_max_backoff);
+        let attempt = self.queue.attempts(pod);
         let flush = now + cp.pod_max_in_unschedulable_pods_duration;
-        self.ctx.kernel.schedule_at(flush, Event::Scheduler(SchedulerEvent::Retry(pod, attempt)));
-        self.ctx.metrics.unschedulable_changed(self.scheduler.queue.unschedulable_count());
+        ctx.kernel.schedule_at(flush, Event::Scheduler(SchedulerEvent::Retry(pod, attempt)));
+        ctx.metrics.unschedulable_changed(self.queue.unschedulable_count());
     }
 
-    /// Evicts the victims (gracefully) and nominates the node for the preemptor; pods of
-    /// lower priority nominated there lose their nomination.
+    /// After a preemption's victims are evicted: the node is nominated for the preemptor, and
+    /// pods of lower priority nominated there lose their nomination.
+    fn nominate(&mut self, ctx: &mut Context, pod: PodId, node: NodeId) {
+        let priority = ctx.store.pods[pod].spec.priority;
+        for lower in self.nominations.lower_than(node, priority) {
+            self.nominations.clear(lower);
+            ctx.store.pods[lower].nominated_node = None;
+        }
+        let requests = ctx.store.pods[pod].spec.requests();
+        self.nominations.nominate(pod, node, priority, requests);
+        ctx.store.pods[pod].nominated_node = Some(node);
+    }
+
+    /// The pod is bound (by the scheduler or by its nodeName): it leaves the queue and the
+    /// nominations, and counts for its owner's spreading on the node.
+    fn bound(&mut self, ctx: &mut Context, pod: PodId, node: NodeId) {
+        self.queue.remove(pod);
+        self.nominations.clear(pod);
+        ctx.metrics.unschedulable_changed(self.queue.unschedulable_count());
+        let owner = ctx.store.pods[pod].owner;
+        self.profile.owner_spread.pod_counted(&self.profile.topology, owner, node, 1);
+    }
+
+    /// A pod that waited is due: its back-off ended or it sat unschedulable for too long.
+    fn retry(&mut self, ctx: &mut Context, pod: PodId, attempt: u32) {
+        if self.queue.is_unschedulable(pod) && self.queue.attempts(pod) == attempt {
+            let priority = ctx.store.pods[pod].spec.priority;
+            self.queue.push_active(pod, priority);
+            self.ensure_cycle(ctx, SimDuration::ZERO);
+        }
+    }
+
+    /// Something changed that may let waiting pods fit (a pod left a node, a node changed).
+    pub(crate) fn cluster_changed(&mut self, ctx: &mut Context) {
+        let now = ctx.kernel.now();
+        for (pod, until) in self.queue.move_all_to_active_or_backoff(now) {
+            let attempt = self.queue.attempts(pod);
+            ctx.kernel.schedule_at(until, Event::Scheduler(SchedulerEvent::Retry(pod, attempt)));
+        }
+        if self.queue.has_active() {
+            self.ensure_cycle(ctx, ctx.latency());
+        }
+    }
+
+    /// A deleted pod leaves the scheduler's books.
+    pub(super) fn forget(&mut self, pod: PodId) {
+        self.queue.remove(pod);
+        self.nominations.clear(pod);
+    }
+}
+
+impl Sim<'_> {
+    pub(super) fn handle_scheduler(&mut self, event: SchedulerEvent) {
+        match event {
+            SchedulerEvent::Cycle => {
+                self.scheduler.cycle.take(());
+                self.schedule_cycle();
+            }
+            SchedulerEvent::Retry(pod, attempt) => self.scheduler.retry(&mut self.ctx, pod, attempt),
+        }
+    }
+
+    /// Schedules every pod in the active queue, carrying out each decision before the next.
+    fn schedule_cycle(&mut self) {
+        while let Some(decision) = self.scheduler.next_decision(&self.ctx) {
+            match decision {
+                Decision::Bind { pod, node, choice } => {
+                    if let Some(choice) = choice {
+                        self.ctx.narrate_scheduled(pod, node, &choice);
+                    }
+                    self.bind_pod(pod, node, true);
+                }
+                Decision::Unschedulable { pod, fit, preemption } => {
+                    if self.ctx.narrating() {
+                        self.ctx.narrate_unschedulable(pod, &fit);
+                    }
+                    if let Some(candidate) = preemption {
+                        if self.ctx.narrating() {
+                            self.ctx.narrate_preemption(pod, &candidate);
+                        }
+                        self.preempt_for(pod, candidate);
+                    }
+                    self.scheduler.unschedulable(&mut self.ctx, pod, fit.message());
+                }
+            }
+        }
+    }
+
+    /// Evicts the victims (gracefully) and nominates the node for the preemptor.
     fn preempt_for(&mut self, pod: PodId, c: Candidate) {
         let now = self.ctx.kernel.now();
         let uid = pod_uid(pod);
-        let node_name = self.ctx.store.nodes[c.node].name.clone();
+        let node_name = self.ctx.store.nodes()[c.node].name.clone();
         for &victim in &c.victims {
             let object = self.ctx.pod_object(victim);
             self.ctx.recorder.normal(now, "Preempted", object, format!("Preempted by pod {uid} on node {node_name}"));
             self.delete_pod(victim);
             self.ctx.metrics.pods_preempted += 1;
         }
-        let priority = self.ctx.store.pods[pod].spec.priority;
-        for lower in self.scheduler.nominations.lower_than(c.node, priority) {
-            self.scheduler.nominations.clear(lower);
-            self.ctx.store.pods[lower].nominated_node = None;
-        }
-        let requests = self.ctx.store.pods[pod].spec.requests();
-        self.scheduler.nominations.nominate(pod, c.node, priority, requests);
-        self.ctx.store.pods[pod].nominated_node = Some(c.node);
+        self.scheduler.nominate(&mut self.ctx, pod, c.node);
     }
 
     /// Binds `pod` to `node`; the node's kubelet sees it after the API latency.
     pub(super) fn bind_pod(&mut self, pod: PodId, node: NodeId, by_scheduler: bool) {
         let now = self.ctx.kernel.now();
-        self.scheduler.queue.remove(pod);
-        self.scheduler.nominations.clear(pod);
-        self.ctx.metrics.unschedulable_changed(self.scheduler.queue.unschedulable_count());
+        self.scheduler.bound(&mut self.ctx, pod, node);
         self.ctx.store.bind(pod, node, now);
-        let owner = self.ctx.store.pods[pod].owner;
-        self.scheduler.profile.owner_spread.pod_counted(&self.scheduler.profile.topology, owner, node, 1);
         let p = &mut self.ctx.store.pods[pod];
         p.reason.clear();
         p.nominated_node = None;
         let generation = p.generation;
         if by_scheduler {
+            let p = &self.ctx.store.pods[pod];
             let message =
-                format!("Successfully assigned {}/{} to {}", p.namespace, p.name, self.ctx.store.nodes[node].name);
+                format!("Successfully assigned {}/{} to {}", p.namespace, p.name, self.ctx.store.nodes()[node].name);
             let object = self.ctx.pod_object(pod);
             self.ctx.recorder.normal(now, "Scheduled", object, message);
             self.ctx.metrics.pod_scheduled(&self.ctx.store, pod, now);
         }
         self.ctx.kernel.schedule_in(self.ctx.latency(), Event::Kubelet(pod, generation, Step::Admit));
         self.pod_changed(pod);
-    }
-
-    /// A pod that waited is due: its back-off ended or it sat unschedulable for too long.
-    pub(super) fn scheduler_retry(&mut self, pod: PodId, attempt: u32) {
-        if self.scheduler.queue.is_unschedulable(pod) && self.scheduler.queue.attempts(pod) == attempt {
-            let priority = self.ctx.store.pods[pod].spec.priority;
-            self.scheduler.queue.push_active(pod, priority);
-            self.ensure_schedule_cycle(SimDuration::ZERO);
-        }
-    }
-
-    /// Something changed that may let waiting pods fit (a pod left a node, a node changed).
-    pub(crate) fn cluster_changed(&mut self) {
-        let now = self.ctx.kernel.now();
-        for (pod, until) in self.scheduler.queue.move_all_to_active_or_backoff(now) {
-            let attempt = self.scheduler.queue.attempts(pod);
-            self.ctx.kernel.schedule_at(until, Event::Scheduler(SchedulerEvent::Retry(pod, attempt)));
-        }
-        if self.scheduler.queue.has_active() {
-            self.ensure_schedule_cycle(self.ctx.latency());
-        }
-    }
-
-    /// A deleted pod leaves the scheduler's books.
-    pub(super) fn forget_pod(&mut self, pod: PodId) {
-        self.scheduler.queue.remove(pod);
-        self.scheduler.nominations.clear(pod);
     }
 }
 
