@@ -42,10 +42,12 @@ impl Context<'_> {
         format!("pod/{}", self.store.pods[pod].name)
     }
 
+    /// Whether decisions are said (`--narrate`); callers check it before gathering facts.
     pub fn narrating(&self) -> bool {
         self.narrator.is_some()
     }
 
+    /// Says `text` about the objects `about` at the current time.
     pub fn narrate(&mut self, about: Vec<String>, text: String) {
         let (at, events_before) = (self.kernel.now(), self.recorder.records.len());
         if let Some(n) = &mut self.narrator {
@@ -53,18 +55,21 @@ impl Context<'_> {
         }
     }
 
+    /// `node/NAME`.
     pub fn node_ref(&self, node: NodeId) -> String {
         format!("node/{}", self.store.nodes()[node].name)
     }
 
+    /// `KIND/NAME` (`NAMESPACE/KIND/NAME` outside the default namespace), as events and
+    /// narration name a workload.
     pub fn rollout_ref(&self, d: DeployId) -> String {
         let dep = &self.store.deployments[d];
-        ObjectRef { kind: Kind::Rollout, namespace: dep.namespace.clone(), name: dep.name.clone() }.to_string()
+        object_ref(Kind::Rollout, &dep.namespace, &dep.name)
     }
 
     pub fn deployment_ref(&self, d: DeployId) -> String {
         let dep = &self.store.deployments[d];
-        ObjectRef { kind: Kind::Deployment, namespace: dep.namespace.clone(), name: dep.name.clone() }.to_string()
+        object_ref(Kind::Deployment, &dep.namespace, &dep.name)
     }
 
     pub fn rs_ref(&self, rs: RsId) -> String {
@@ -73,16 +78,20 @@ impl Context<'_> {
             RsKind::ReplicaSet => Kind::ReplicaSet,
             RsKind::ReplicationController => Kind::ReplicationController,
         };
-        ObjectRef { kind, namespace: r.namespace.clone(), name: r.name.clone() }.to_string()
+        object_ref(kind, &r.namespace, &r.name)
     }
 
     pub fn job_ref(&self, j: JobId) -> String {
         let job = &self.store.jobs[j];
-        ObjectRef { kind: Kind::Job, namespace: job.namespace.clone(), name: job.name.clone() }.to_string()
+        object_ref(Kind::Job, &job.namespace, &job.name)
     }
 
     pub fn daemon_set_ref(&self, id: DaemonSetId) -> String {
         let ds = &self.store.daemon_sets[id];
-        ObjectRef { kind: Kind::DaemonSet, namespace: ds.namespace.clone(), name: ds.name.clone() }.to_string()
+        object_ref(Kind::DaemonSet, &ds.namespace, &ds.name)
     }
+}
+
+fn object_ref(kind: Kind, namespace: &str, name: &str) -> String {
+    ObjectRef { kind, namespace: namespace.to_string(), name: name.to_string() }.to_string()
 }

@@ -120,7 +120,7 @@ impl Scheduler {
                     super::narration::scheduling_choice(
                         &mut self.profile,
                         &mut pod_ctx,
-                        &ctx.store.nodes(),
+                        ctx.store.nodes(),
                         node,
                         ctx.scenario.scoring,
                     )

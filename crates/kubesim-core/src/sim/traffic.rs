@@ -53,6 +53,18 @@ const NO_POD: PodId = PodId(u32::MAX);
 /// completion in between still counts as a timeout).
 const TIMER_STEP: SimDuration = SimDuration::from_millis(1);
 
+/// A request on its way to a Service: its source and id, the Service, whether ingress-nginx
+/// (not kube-proxy) balances it, whether a canary split drew from the routing stream, and
+/// its service-time quantile.
+struct Sent {
+    source: u32,
+    id: RequestId,
+    svc: SvcId,
+    via_ingress: bool,
+    split: bool,
+    quantile: f64,
+}
+
 /// Where a source's requests go, as resolved against the current Services and Ingresses.
 #[derive(Clone, Debug)]
 enum Resolved {
@@ -235,7 +247,8 @@ impl Traffic {
         }
         match self.pick_service(source) {
             Ok((svc, via_ingress, split)) => {
-                self.send_to_service(ctx, net, nodes, source, id, svc, via_ingress, split, quantile)
+                let sent = Sent { source, id, svc, via_ingress, split, quantile };
+                self.send_to_service(ctx, net, nodes, sent)
             }
             Err(why) => self.finish(ctx, id, None, Err(why)),
         }
@@ -262,18 +275,8 @@ impl Traffic {
         }
     }
 
-    fn send_to_service(
-        &mut self,
-        ctx: &mut Context,
-        net: &mut Network,
-        nodes: &NodeLifecycle,
-        source: u32,
-        id: RequestId,
-        svc: SvcId,
-        via_ingress: bool,
-        split: bool,
-        quantile: f64,
-    ) {
+    fn send_to_service(&mut self, ctx: &mut Context, net: &mut Network, nodes: &NodeLifecycle, sent: Sent) {
+        let Sent { source, id, svc, via_ingress, split, quantile } = sent;
         let now = ctx.kernel.now();
         let service = &mut net.services[svc];
         let stats = service.stats;
