@@ -387,16 +387,11 @@ pub(super) fn deletion_cost(annotations: &crate::model::spec::Labels) -> i32 {
     annotations.get("controller.kubernetes.io/pod-deletion-cost").and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
-/// `deployments.apps "web"` as the API server names a resource in errors.
+/// `deployments.apps "web"` as the API server names a resource in errors: the plural
+/// resource and its group (`ingresses.networking.k8s.io`, `poddisruptionbudgets.policy`,
+/// `pods`), from the kinds table.
 pub fn resource_phrase(id: &ObjectRef) -> String {
-    let group = match id.kind {
-        Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet | Kind::StatefulSet => ".apps",
-        Kind::Job => ".batch",
-        Kind::HorizontalPodAutoscaler => ".autoscaling",
-        Kind::Rollout => ".argoproj.io",
-        _ => "",
-    };
-    format!("{}s{group} \"{}\"", id.kind.resource(), id.name)
+    format!("{} \"{}\"", crate::scenario::kinds::info(id.kind).group_resource, id.name)
 }
 
 pub fn not_found(id: &ObjectRef) -> ApiError {
@@ -405,4 +400,25 @@ pub fn not_found(id: &ObjectRef) -> ApiError {
 
 fn already_exists(id: &ObjectRef) -> ApiError {
     ApiError::already_exists(resource_phrase(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phrase(kind: Kind, name: &str) -> String {
+        resource_phrase(&ObjectRef { kind, namespace: "default".into(), name: name.into() })
+    }
+
+    /// The API server's words: the plural and the group, as in
+    /// `Error from server (NotFound): ingresses.networking.k8s.io "web" not found`.
+    #[test]
+    fn an_error_names_the_plural_resource_and_its_group() {
+        assert_eq!(phrase(Kind::Deployment, "web"), "deployments.apps \"web\"");
+        assert_eq!(phrase(Kind::Ingress, "web"), "ingresses.networking.k8s.io \"web\"");
+        assert_eq!(phrase(Kind::PodDisruptionBudget, "zk"), "poddisruptionbudgets.policy \"zk\"");
+        assert_eq!(phrase(Kind::PriorityClass, "high"), "priorityclasses.scheduling.k8s.io \"high\"");
+        assert_eq!(phrase(Kind::Pod, "p"), "pods \"p\"");
+        assert_eq!(phrase(Kind::Rollout, "r"), "rollouts.argoproj.io \"r\"");
+    }
 }
