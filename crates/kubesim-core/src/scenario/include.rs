@@ -27,7 +27,7 @@ const KUSTOMIZATION_READ: &[&str] = &["apiVersion", "kind", "metadata", "resourc
 /// Deepest nesting of folders followed (`-R`, kustomizations naming folders).
 const MAX_DEPTH: usize = 32;
 /// The most files one name may stand for.
-pub(crate) const MAX_FILES: usize = 10_000;
+const MAX_FILES: usize = 10_000;
 
 /// Whether `name` is somewhere else than this machine's files (a URL, a git remote).
 fn is_remote(name: &str) -> bool {
@@ -128,10 +128,12 @@ impl Loader<'_> {
     /// folders being read, to refuse a kustomization that names itself.
     fn folder(&self, dir: &Path, recursive: bool, stack: &mut Vec<PathBuf>, out: &mut Vec<PathBuf>, r: &mut Report) {
         let norm = normalize(dir);
-        if stack.len() >= MAX_DEPTH || stack.contains(&norm) {
-            let why = if stack.contains(&norm) { "names itself (through its resources)" } else { "nests too deep" };
-            let msg = format!("{}: the folder {why}: {} folders deep", dir.display(), stack.len());
-            r.push(Diagnostic::error(dir, msg));
+        if stack.contains(&norm) {
+            r.push(Diagnostic::error(dir, "the folder names itself, through its kustomization's resources"));
+            return;
+        }
+        if stack.len() >= MAX_DEPTH {
+            r.push(Diagnostic::error(dir, format!("folders nested more than {MAX_DEPTH} deep")));
             return;
         }
         stack.push(norm);
@@ -154,11 +156,11 @@ impl Loader<'_> {
                 Err(e) => r.push(Diagnostic::error(dir, format!("cannot list the folder: {e}"))),
             },
         }
-        if out.len() > MAX_FILES {
+        stack.pop();
+        if stack.is_empty() && out.len() > MAX_FILES {
             let msg = format!("more than {MAX_FILES} manifest files: name fewer files or folders");
             r.push(Diagnostic::error(dir, msg));
         }
-        stack.pop();
     }
 
     /// A kustomization's `resources:` (files and folders, in the listed order); any other
@@ -191,6 +193,9 @@ impl Loader<'_> {
                 continue;
             }
             for item in list.items() {
+                if out.len() > MAX_FILES {
+                    return;
+                }
                 let Some(name) = item.string(r) else { continue };
                 if is_remote(&name) {
                     item.error(r, remote_message(&format!("{key}: {name}"), &name), None);
