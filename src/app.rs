@@ -15,6 +15,30 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+// What kubesim prints goes through these instead of `print!`, `println!` and `eprintln!`,
+// which panic when the other end of a pipe is closed (`kubesim validate x.yaml | head -1`):
+// a line that cannot be written is dropped, and the work goes on to its end and its exit
+// code (runs still write their files). Rust ignores SIGPIPE, so the write fails with
+// BrokenPipe instead of killing the process half-way through writing a run.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_INVALID: u8 = 2;
@@ -41,11 +65,11 @@ fn explain(args: ExplainArgs) -> u8 {
     let outcome = crate::simulate_observed(&s, None, crate::Observe { narrate: true, ..crate::Observe::default() });
     match crate::explain::story(&s, &outcome, &args.object) {
         Ok(story) => {
-            print!("{story}");
+            out!("{story}");
             EXIT_OK
         }
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             EXIT_INVALID
         }
     }
@@ -72,7 +96,7 @@ fn load_all(paths: &[PathBuf], overrides: &[String]) -> Option<Vec<Scenario>> {
 
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
     for d in diagnostics {
-        eprintln!("{d}");
+        errln!("{d}");
     }
 }
 
@@ -88,12 +112,12 @@ fn validate(args: ValidateArgs) -> u8 {
                 print_diagnostics(&l.warnings);
                 let s = &l.scenario;
                 if manifests {
-                    println!("{}: ok (Kubernetes manifests, {} objects)", path.display(), s.objects.len());
+                    outln!("{}: ok (Kubernetes manifests, {} objects)", path.display(), s.objects.len());
                 } else {
                     let sweep = s.sweep.as_ref().map_or(String::new(), |w| {
                         format!(", a sweep of {} variants x {} seeds", w.variants.len(), w.seeds.len())
                     });
-                    println!(
+                    outln!(
                         "{}: ok (scenario \"{}\", {} objects, {} timeline entries{sweep})",
                         path.display(),
                         s.name,
@@ -124,7 +148,7 @@ fn run(args: RunArgs) -> u8 {
         *names.entry(s.name.as_str()).or_insert(0) += 1;
     }
     if let Some((name, _)) = names.iter().find(|(_, n)| **n > 1) {
-        eprintln!(
+        errln!(
             "error: two scenarios are named \"{name}\" and would write to the same folder; give each its own `name:`"
         );
         return EXIT_INVALID;
@@ -136,7 +160,7 @@ fn run(args: RunArgs) -> u8 {
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool,
         Err(e) => {
-            eprintln!("error: cannot start {threads} threads: {e}");
+            errln!("error: cannot start {threads} threads: {e}");
             return EXIT_FAILURE;
         }
     };
@@ -163,22 +187,22 @@ fn run(args: RunArgs) -> u8 {
         match r {
             RunResult::Written { line, watched } => {
                 // The snapshots of each scenario in turn (runs in parallel, printed in order).
-                print!("{watched}");
+                out!("{watched}");
                 if !args.quiet {
-                    println!("{line}");
+                    outln!("{line}");
                 }
                 finished.push(s.name.as_str());
             }
             RunResult::Interrupted => abandoned.push(s.name.as_str()),
             RunResult::Failed(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 code = EXIT_FAILURE;
             }
         }
     }
     if interrupt.requested() || !abandoned.is_empty() {
         let list = |v: &[&str]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
-        eprintln!(
+        errln!(
             "interrupted by {}: finished and written: {}; abandoned (nothing written): {}",
             interrupt.signal_name(),
             list(&finished),
@@ -192,7 +216,7 @@ fn run(args: RunArgs) -> u8 {
 /// The handlers for Ctrl-C and SIGTERM; without them (an error) a signal ends the process.
 fn install_interrupt() -> crate::interrupt::Interrupt {
     crate::interrupt::Interrupt::install().unwrap_or_else(|e| {
-        eprintln!("warning: cannot handle Ctrl-C / SIGTERM ({e}): an interrupt will end the process at once");
+        errln!("warning: cannot handle Ctrl-C / SIGTERM ({e}): an interrupt will end the process at once");
         crate::interrupt::Interrupt::default()
     })
 }
@@ -296,7 +320,7 @@ fn sweep(args: SweepArgs) -> u8 {
     };
     print_diagnostics(&loaded.warnings);
     let Some(sweep) = Sweep::new(&loaded) else {
-        eprintln!(
+        errln!(
             "error: {}: the scenario has no `sweep:` section: add one with `seeds` and `variants` (see README, Sweeps), or use `kubesim run`",
             args.scenario.display()
         );
@@ -305,20 +329,20 @@ fn sweep(args: SweepArgs) -> u8 {
     let shard = match crate::sweep::select_shard(args.shard, args.shards, |k| std::env::var(k).ok()) {
         Ok(shard) => shard,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return EXIT_INVALID;
         }
     };
     let all = sweep.runs();
     let keys = shard.map_or_else(|| all.clone(), |(s, _)| s.select(&all));
     if let (Some((s, source)), false) = (shard, args.quiet) {
-        eprintln!("shard {s} (from {source}): {} of the sweep's {} runs", keys.len(), all.len());
+        errln!("shard {s} (from {source}): {} of the sweep's {} runs", keys.len(), all.len());
     }
     let threads = args.jobs.map_or_else(rayon::current_num_threads, |j| j as usize).min(keys.len().max(1));
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool,
         Err(e) => {
-            eprintln!("error: cannot start {threads} threads: {e}");
+            errln!("error: cannot start {threads} threads: {e}");
             return EXIT_FAILURE;
         }
     };
@@ -335,11 +359,11 @@ fn sweep(args: SweepArgs) -> u8 {
     let failed: Vec<&String> =
         ends.iter().filter_map(|e| if let RunEnd::Failed(m) = e { Some(m) } else { None }).collect();
     for message in &failed {
-        eprintln!("error: {message}");
+        errln!("error: {message}");
     }
     if interrupt.requested() || ends.contains(&RunEnd::Interrupted) {
         let done = ends.iter().filter(|e| e.summary().is_some()).count();
-        eprintln!(
+        errln!(
             "interrupted by {}: {done} of {} runs finished ({}); the others wrote nothing. \
              `kubesim sweep {} --resume` runs the rest and writes the comparison",
             interrupt.signal_name(),
@@ -357,25 +381,25 @@ fn sweep(args: SweepArgs) -> u8 {
     }
     if args.resume && !args.quiet {
         let kept = ends.iter().filter(|e| matches!(e, RunEnd::Kept(_))).count();
-        eprintln!("resumed: {kept} of {} runs were complete and kept, {} run now", keys.len(), keys.len() - kept);
+        errln!("resumed: {kept} of {} runs were complete and kept, {} run now", keys.len(), keys.len() - kept);
     }
     let summaries: Vec<Vec<u8>> = ends.iter().filter_map(|e| e.summary().map(<[u8]>::to_vec)).collect();
     let wall = started.elapsed().as_secs_f64();
     if let Some((s, _)) = shard {
         let path = dir.join(s.file_name());
         if let Err(e) = crate::files::write_atomic(&path, &crate::sweep::shard_manifest(&sweep, s, &keys)) {
-            eprintln!("error: {}: cannot write: {e}", path.display());
+            errln!("error: {}: cannot write: {e}", path.display());
             return EXIT_FAILURE;
         }
         if !args.quiet {
-            println!("{}: shard {s}: {} runs in {wall:.2}s -> {}", sweep.name, keys.len(), path.display());
+            outln!("{}: shard {s}: {} runs in {wall:.2}s -> {}", sweep.name, keys.len(), path.display());
         }
         return EXIT_OK;
     }
     let per_variant: Vec<Vec<Vec<u8>>> = summaries.chunks(sweep.seeds.len().max(1)).map(<[Vec<u8>]>::to_vec).collect();
     let code = write_comparison(&dir, &sweep.name, &sweep.seeds, &sweep.variant_sets(), &per_variant, args.quiet);
     if code == EXIT_OK && !args.quiet {
-        println!(
+        outln!(
             "{}: {} runs ({} variants x {} seeds) in {wall:.2}s on {threads} threads -> {}",
             sweep.name,
             keys.len(),
@@ -398,19 +422,19 @@ fn write_comparison(
     let c = match crate::sweep::comparison(name, seeds, variants, summaries) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return EXIT_FAILURE;
         }
     };
     match crate::sweep::write_comparison(dir, &c) {
         Ok(_) => {
             if !quiet {
-                println!("{}", dir.join("comparison.csv").display());
+                outln!("{}", dir.join("comparison.csv").display());
             }
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("error: {}: cannot write the comparison: {e}", dir.display());
+            errln!("error: {}: cannot write the comparison: {e}", dir.display());
             EXIT_FAILURE
         }
     }
@@ -420,7 +444,7 @@ fn merge(args: MergeArgs) -> u8 {
     let (first, c) = match crate::sweep::merge(&args.dirs) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return match e {
                 MergeError::Invalid(_) => EXIT_INVALID,
                 MergeError::Io(_) => EXIT_FAILURE,
@@ -434,12 +458,12 @@ fn merge(args: MergeArgs) -> u8 {
     let code = match crate::sweep::write_comparison(&dir, &c) {
         Ok(_) => EXIT_OK,
         Err(e) => {
-            eprintln!("error: {}: cannot write the comparison: {e}", dir.display());
+            errln!("error: {}: cannot write the comparison: {e}", dir.display());
             EXIT_FAILURE
         }
     };
     if code == EXIT_OK && !args.quiet {
-        println!(
+        outln!(
             "{}: merged {} shards ({} variants x {} seeds) -> {}",
             first.scenario,
             first.shard.count,

@@ -29,6 +29,11 @@ impl Files for Disk {
         fs::File::open(path)?.take(cap).read_to_end(&mut bytes)?;
         Ok(bytes)
     }
+    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        let mut entries = fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<io::Result<Vec<_>>>()?;
+        entries.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+        Ok(entries)
+    }
 }
 
 /// Loads and validates one scenario file from disk (and the files it includes).

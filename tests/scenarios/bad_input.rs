@@ -242,7 +242,7 @@ fn the_good_fixture_loads_with_defaults_and_warnings() {
         warnings.iter().any(|w| w.contains("fields accepted but not simulated: spec.template.spec.containers[0].env")),
         "{warnings:?}"
     );
-    assert!(!warnings.iter().any(|w| w.contains("kinds not simulated yet") && w.contains("Service")), "{warnings:?}");
+    assert!(!warnings.iter().any(|w| w.contains("not simulated (accepted") && w.contains("Service")), "{warnings:?}");
     assert!(
         s.objects.iter().any(|o| matches!(o.spec, kubesim::model::spec::ObjectSpec::Service { .. })),
         "the Service converts"

@@ -162,3 +162,45 @@ fn an_endless_file_is_refused_at_the_size_cap() {
     assert!(stderr.contains("/dev/zero: the file is more than kubesim's limit of 67108864 bytes (64 MiB)"), "{stderr}");
     assert_eq!(std::fs::read_dir(out.path()).map(|d| d.count()).unwrap_or(0), 0, "output was written");
 }
+
+#[test]
+fn a_closed_pipe_on_stdout_ends_quietly() {
+    // `kubesim validate ... | head -1`: the reader is gone before kubesim writes its lines.
+    let scenario = repo_path("scenarios/recreate.yaml");
+    let args: Vec<&std::path::Path> = vec![scenario.as_path(); 200];
+    let mut child = kubesim(&["validate"])
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubesim starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("kubesim ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn validate_takes_a_folder_of_manifests_and_a_json_list() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let m = dir.path().join("m");
+    std::fs::create_dir(&m).expect("mkdir");
+    std::fs::write(
+        m.join("a.yaml"),
+        "# Source: chart/templates/role.yaml\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\n---\n",
+    )
+    .expect("write");
+    std::fs::write(
+        m.join("b.json"),
+        r#"{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "a", "image": "nginx"}]}}]}"#,
+    )
+    .expect("write");
+    let output = kubesim(&["validate"]).arg(&m).arg(m.join("b.json")).output().expect("kubesim runs");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout.matches(": ok (Kubernetes manifests, 1 objects)").count(), 2, "{stdout}");
+    assert_eq!(stderr.matches("warning: ").count(), 1, "{stderr}");
+    assert!(stderr.contains("not simulated (accepted, no effect): Role (1)"), "{stderr}");
+}

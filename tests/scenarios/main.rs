@@ -19,6 +19,7 @@
 //! - `narration`: `--narrate` tells every decision and changes nothing else; `explain`.
 //! - `report`: report.html stays light for a large run (bounded events and timeline, each cut
 //!   said on the page) and embeds everything for a small one.
+//! - `realworld`: published manifests (`shared/realworld`) load unchanged and their Deployments come up.
 //! - `properties`: property tests over random scenarios (proptest), a file per subject.
 //!
 //! `support` holds the helpers several modules share.
@@ -35,6 +36,7 @@ mod interrupt;
 mod narration;
 mod pods;
 mod properties;
+mod realworld;
 mod report;
 mod rollouts;
 mod scheduling;

@@ -61,7 +61,8 @@ pub(super) fn files_objects(c: &mut Check, verb: &str) -> Option<Vec<Parsed>> {
     let before = c.r.error_count();
     let ns = c.args.value("namespace");
     for f in c.args.values("filename") {
-        let manifests = c.loader.manifest_file(&f, c.run, &format!("{}: {verb} -f {f}", c.run.path), c.r)?;
+        let what = format!("{}: {verb} -f {f}", c.run.path);
+        let manifests = c.loader.manifest_file(&f, c.args.on("recursive"), c.run, &what, c.r)?;
         for (loc, value) in manifests {
             if let Some(p) = manifest::parse(&value, &loc, ns.as_deref(), c.r) {
                 if c.reg.check_namespace(&p, c.r) {
@@ -100,6 +101,9 @@ mod tests {
         assert_eq!(files("apply --filename=m.yaml"), ["m.yaml"]);
         assert_eq!(cmd("kubectl create -f a.yaml -f b.yaml"), KubectlCommand::Create { objects: vec![] });
         assert_eq!(files("kubectl create -f a.yaml -f b.yaml"), ["a.yaml", "b.yaml"]);
+        assert!(parse_line("kubectl apply -R -f dir/").unwrap().args.on("recursive"));
+        assert!(parse_line("kubectl delete --recursive -f dir/").unwrap().args.on("recursive"));
+        assert!(!parse_line("kubectl apply -f dir/").unwrap().args.on("recursive"));
         let l = parse_line("kubectl -n prod apply -f m.yaml").unwrap();
         assert_eq!(l.args.value("namespace").as_deref(), Some("prod"));
         assert!(error("kubectl apply").message.contains("-f FILE"));

@@ -35,6 +35,8 @@ impl Flag {
 
 /// `-f/--filename`: the manifests `apply`, `create` and `delete` read.
 pub(crate) const FILENAME: Flag = Flag::value("filename").short('f');
+/// `-R/--recursive`: with `-f DIR`, the sub-folders' manifests too.
+pub(crate) const RECURSIVE: Flag = Flag::boolean("recursive").short('R');
 /// `-n/--namespace`: kubectl's global flag (`genericclioptions.ConfigFlags`), taken by every
 /// verb after its own.
 const NAMESPACE: Flag = Flag::value("namespace").short('n');

@@ -44,7 +44,7 @@ use crate::scenario::registry::{self, Registry};
 use crate::scenario::suggest::did_you_mean;
 use crate::scenario::Loader;
 use crate::sim::{not_found, resource_phrase, ApiError, Sim};
-use grammar::{Args, Flag, FILENAME};
+use grammar::{Args, Flag, FILENAME, RECURSIVE};
 
 /// A kubectl command on the timeline: what [`parse_line`] makes of a line, completed by the
 /// load-time check, run when the entry's time comes.
@@ -207,7 +207,7 @@ pub(crate) struct Verb {
 pub(crate) const VERBS: &[Verb] = &[
     Verb {
         name: "apply",
-        flags: &[FILENAME],
+        flags: &[FILENAME, RECURSIVE],
         example: "kubectl apply -f web.yaml",
         parse: apply::parse_apply,
         check: apply::check_apply,
@@ -215,7 +215,7 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "create",
-        flags: &[FILENAME],
+        flags: &[FILENAME, RECURSIVE],
         example: "kubectl create -f web.yaml",
         parse: apply::parse_create,
         check: apply::check_create,
@@ -223,7 +223,7 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "delete",
-        flags: &[FILENAME],
+        flags: &[FILENAME, RECURSIVE],
         example: "kubectl delete deployment/web",
         parse: delete::parse,
         check: delete::check,

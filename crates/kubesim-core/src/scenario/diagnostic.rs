@@ -1,5 +1,6 @@
 //! Diagnostics: one problem found in a scenario, with where it is and how to fix it.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -129,9 +130,28 @@ fn excerpt(src: &str, col: usize) -> (String, usize) {
 #[derive(Debug, Default)]
 pub(crate) struct Report {
     pub diags: Vec<Diagnostic>,
+    /// The objects accepted but not simulated, by kind as the warning names it: each
+    /// object's identity (`namespace/name`), so that a file applied twice counts once.
+    pub not_simulated: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Report {
+    /// Notes an object accepted but not simulated (named in [`Report::warn_not_simulated`]).
+    pub fn not_simulated(&mut self, kind: String, identity: String) {
+        self.not_simulated.entry(kind).or_default().insert(identity);
+    }
+
+    /// The one warning of a load naming the kinds accepted but not simulated, sorted, each
+    /// with its count of objects; nothing when there are none.
+    pub fn warn_not_simulated(&mut self, file: &Path) {
+        if self.not_simulated.is_empty() {
+            return;
+        }
+        let kinds: Vec<String> = self.not_simulated.iter().map(|(k, ids)| format!("{k} ({})", ids.len())).collect();
+        let msg = format!("not simulated (accepted, no effect): {}", kinds.join(", "));
+        self.push(Diagnostic::warning(file, msg));
+    }
+
     pub fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }

@@ -19,6 +19,10 @@ pub trait Files {
     /// The bytes of `path`, at most `cap` of them: a larger file is read no further, so that
     /// an endless or huge file cannot exhaust memory (the caller then refuses it).
     fn read(&self, path: &Path, cap: u64) -> io::Result<Vec<u8>>;
+    /// The entries (files and folders) of the folder `path`, each as `path` joined with its
+    /// name, sorted by name: a folder named as manifests (`include: dir/`, `apply -f dir/`)
+    /// is read in this order, as kubectl reads one.
+    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
 }
 
 /// No files at all: a scenario given as text that names none.
@@ -33,6 +37,9 @@ impl Files for NoFiles {
         false
     }
     fn read(&self, _: &Path, _: u64) -> io::Result<Vec<u8>> {
+        Err(io::ErrorKind::NotFound.into())
+    }
+    fn list_dir(&self, _: &Path) -> io::Result<Vec<PathBuf>> {
         Err(io::ErrorKind::NotFound.into())
     }
 }
@@ -62,6 +69,19 @@ impl Files for MemoryFiles {
         let bytes = self.files.get(path).ok_or(io::ErrorKind::NotFound)?;
         Ok(bytes[..bytes.len().min(usize::try_from(cap).unwrap_or(usize::MAX))].to_vec())
     }
+    /// A folder's entries are the first component below it of the keys under it.
+    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        if !self.is_dir(path) {
+            return Err(io::ErrorKind::NotFound.into());
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for f in self.files.keys() {
+            if let Some(first) = f.strip_prefix(path).ok().and_then(|rest| rest.components().next()) {
+                names.insert(first.as_os_str().to_os_string());
+            }
+        }
+        Ok(names.into_iter().map(|n| path.join(n)).collect())
+    }
 }
 
 #[cfg(test)]
@@ -78,5 +98,16 @@ mod tests {
         assert!(!files.is_dir(Path::new("dir/a.yaml")));
         assert_eq!(files.read(Path::new("dir/a.yaml"), 4).unwrap(), b"kind");
         assert_eq!(files.read(Path::new("b.yaml"), 4).unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn memory_folders_list_their_entries_by_name() {
+        let mut files = MemoryFiles::default();
+        files.insert("dir/b.yaml", "").insert("dir/a.json", "").insert("dir/sub/c.yaml", "").insert("dirx/d.yaml", "");
+        let names = files.list_dir(Path::new("dir")).unwrap();
+        assert_eq!(names, [Path::new("dir/a.json"), Path::new("dir/b.yaml"), Path::new("dir/sub")]);
+        assert!(files.is_dir(Path::new("dir/sub")));
+        assert!(files.list_dir(Path::new("dir/b.yaml")).is_err());
+        assert!(NoFiles.list_dir(Path::new("dir")).is_err());
     }
 }

@@ -101,6 +101,90 @@ pub(crate) const KINDS: &[KindInfo] = &[
     },
 ];
 
+/// The kinds of Kubernetes' own API groups (1.33, and the groups' older kinds still found in
+/// published files), by group (`""` is the core group of `apiVersion: v1`). A kind of these
+/// groups that kubesim does not simulate is accepted and listed as not simulated; a kind these
+/// groups do not have is an error, as the API server says (`no matches for kind`), so that a
+/// misspelt `kind:` is caught. Kinds of every other group (custom resources) are accepted.
+const BUILTIN_GROUPS: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "Binding",
+            "ComponentStatus",
+            "ConfigMap",
+            "Endpoints",
+            "Event",
+            "LimitRange",
+            "Namespace",
+            "Node",
+            "PersistentVolume",
+            "PersistentVolumeClaim",
+            "Pod",
+            "PodTemplate",
+            "ReplicationController",
+            "ResourceQuota",
+            "Secret",
+            "Service",
+            "ServiceAccount",
+        ],
+    ),
+    ("apps", &["ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"]),
+    ("batch", &["CronJob", "Job"]),
+    ("autoscaling", &["HorizontalPodAutoscaler", "Scale"]),
+    ("policy", &["Eviction", "PodDisruptionBudget", "PodSecurityPolicy"]),
+    ("networking.k8s.io", &["IPAddress", "Ingress", "IngressClass", "NetworkPolicy", "ServiceCIDR"]),
+    ("extensions", &["DaemonSet", "Deployment", "Ingress", "NetworkPolicy", "PodSecurityPolicy", "ReplicaSet"]),
+    ("rbac.authorization.k8s.io", &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]),
+    (
+        "storage.k8s.io",
+        &["CSIDriver", "CSINode", "CSIStorageCapacity", "StorageClass", "VolumeAttachment", "VolumeAttributesClass"],
+    ),
+    ("scheduling.k8s.io", &["PriorityClass"]),
+    ("coordination.k8s.io", &["Lease", "LeaseCandidate"]),
+    ("discovery.k8s.io", &["EndpointSlice"]),
+    ("node.k8s.io", &["RuntimeClass"]),
+    (
+        "admissionregistration.k8s.io",
+        &[
+            "MutatingAdmissionPolicy",
+            "MutatingAdmissionPolicyBinding",
+            "MutatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+            "ValidatingWebhookConfiguration",
+        ],
+    ),
+    ("apiextensions.k8s.io", &["CustomResourceDefinition"]),
+    ("apiregistration.k8s.io", &["APIService"]),
+    ("certificates.k8s.io", &["CertificateSigningRequest", "ClusterTrustBundle"]),
+    ("flowcontrol.apiserver.k8s.io", &["FlowSchema", "PriorityLevelConfiguration"]),
+    ("events.k8s.io", &["Event"]),
+    ("resource.k8s.io", &["DeviceClass", "ResourceClaim", "ResourceClaimTemplate", "ResourceSlice"]),
+    ("authentication.k8s.io", &["SelfSubjectReview", "TokenRequest", "TokenReview"]),
+    (
+        "authorization.k8s.io",
+        &["LocalSubjectAccessReview", "SelfSubjectAccessReview", "SelfSubjectRulesReview", "SubjectAccessReview"],
+    ),
+    ("internal.apiserver.k8s.io", &["StorageVersion"]),
+    ("storagemigration.k8s.io", &["StorageVersionMigration"]),
+];
+
+/// The API group of an `apiVersion`: `apps` of `apps/v1`, `""` of `v1`.
+pub(crate) fn api_group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+/// The kinds of `group` when it is one of Kubernetes' own API groups.
+pub(crate) fn builtin_group(group: &str) -> Option<&'static [&'static str]> {
+    BUILTIN_GROUPS.iter().find(|(g, _)| *g == group).map(|(_, kinds)| *kinds)
+}
+
+/// Every kind of Kubernetes' own groups, for suggestions.
+pub(crate) fn builtin_kind_names() -> impl Iterator<Item = &'static str> {
+    BUILTIN_GROUPS.iter().flat_map(|(_, kinds)| kinds.iter().copied())
+}
+
 pub(crate) fn info(kind: Kind) -> &'static KindInfo {
     KINDS.iter().find(|i| i.kind == kind).unwrap_or(&KINDS[0])
 }
@@ -142,5 +226,21 @@ mod tests {
         assert_eq!(by_resource("rc").map(|i| i.kind), Some(Kind::ReplicationController));
         assert!(by_resource("deploymnet").is_none());
         assert_eq!(info(Kind::Deployment).group_resource, "deployments.apps");
+    }
+
+    #[test]
+    fn builtin_groups_know_their_kinds() {
+        assert_eq!(api_group("v1"), "");
+        assert_eq!(api_group("rbac.authorization.k8s.io/v1"), "rbac.authorization.k8s.io");
+        assert!(builtin_group("").is_some_and(|k| k.contains(&"ConfigMap")));
+        assert!(builtin_group("gateway.networking.k8s.io").is_none(), "Gateway API is a set of CRDs");
+        assert!(builtin_group("networking.istio.io").is_none());
+        // Every kind kubesim simulates is a kind of its group.
+        for i in KINDS.iter().filter(|i| i.kind != Kind::Rollout) {
+            for api in i.api_versions {
+                let kinds = builtin_group(api_group(api)).unwrap_or_default();
+                assert!(kinds.contains(&i.name), "{} in {api}", i.name);
+            }
+        }
     }
 }

@@ -49,7 +49,19 @@ pub(crate) fn pod_spec_path(kind: Kind) -> Option<&'static str> {
 
 /// Parses the manifest `value` found at `loc`. Problems go to `report`; None if any.
 pub(crate) fn parse(value: &Value, loc: &Loc, default_ns: Option<&str>, report: &mut Report) -> Option<Parsed> {
-    let info = kind_of(value, loc, report)?;
+    let info = match kind_of(value, loc, report)? {
+        Found::Known(info) => info,
+        Found::Other(kind) => {
+            other_kind(value, loc, kind, default_ns, report);
+            return None;
+        }
+        Found::Kustomization => {
+            let msg = "a kustomization (kustomize's own file, not a Kubernetes object) is not applied here: \
+                       name its folder to load its `resources:`";
+            report.push(loc.warning(&YPath::root().key("kind"), Anchor::Value, msg));
+            return None;
+        }
+    };
     let name = value.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("");
     let label = format!("{}/{}", info.kind.resource(), if name.is_empty() { "<unnamed>" } else { name });
     let mut c = Checker::new(loc, label, report);
@@ -65,6 +77,9 @@ pub(crate) fn parse(value: &Value, loc: &Loc, default_ns: Option<&str>, report: 
         String::new()
     };
     let id = ObjectRef { kind: info.kind, namespace, name: meta.name.clone().unwrap_or_default() };
+    if !info.simulated {
+        report.not_simulated(info.name.to_string(), format!("{}/{}", id.namespace, id.name));
+    }
     let pod_spec = pod_spec_path(info.kind).and_then(|p| p.split('.').try_fold(value, |v, k| v.get(k)));
     let given = |k: &str| pod_spec.and_then(|s| s.get(k));
     Some(Parsed {
@@ -95,8 +110,20 @@ fn container_ports(pod_spec: Option<&Value>) -> Vec<i32> {
     out
 }
 
+/// What a manifest's `apiVersion` and `kind` say it is.
+enum Found {
+    /// A kind kubesim reads (simulated, or checked strictly then ignored).
+    Known(&'static KindInfo),
+    /// Another kind of Kubernetes' API or a custom resource: its shape is checked, then it
+    /// is listed as not simulated under this name (`ClusterRole`,
+    /// `VirtualService.networking.istio.io`).
+    Other(String),
+    /// kustomize's own file (`kustomize.config.k8s.io`), which no API server takes.
+    Kustomization,
+}
+
 /// `apiVersion` and `kind`: present, known, and matching.
-fn kind_of(value: &Value, loc: &Loc, report: &mut Report) -> Option<&'static KindInfo> {
+fn kind_of(value: &Value, loc: &Loc, report: &mut Report) -> Option<Found> {
     let root = YPath::root();
     if !value.is_mapping() {
         report.push(loc.error(
@@ -106,10 +133,9 @@ fn kind_of(value: &Value, loc: &Loc, report: &mut Report) -> Option<&'static Kin
         ));
         return None;
     }
-    let kind = value.get("kind").and_then(Value::as_str);
-    let api = value.get("apiVersion").and_then(Value::as_str);
-    let (Some(kind), Some(api)) = (kind, api) else {
-        let missing = if kind.is_none() { "kind" } else { "apiVersion" };
+    let (kind_v, api_v) = (value.get("kind"), value.get("apiVersion"));
+    if kind_v.is_none() || api_v.is_none() {
+        let missing = if kind_v.is_none() { "kind" } else { "apiVersion" };
         let d = loc.error(
             &root,
             Anchor::Value,
@@ -117,17 +143,42 @@ fn kind_of(value: &Value, loc: &Loc, report: &mut Report) -> Option<&'static Kin
         );
         report.push(d.with_help(Some("e.g. `apiVersion: apps/v1` and `kind: Deployment`".into())));
         return None;
+    }
+    let mut text = |key: &str, v: Option<&Value>| match v.and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        Some(s) => Some(s.to_string()),
+        None => {
+            let msg = format!("{key} must be a non-empty string (e.g. `apiVersion: apps/v1`, `kind: Deployment`)");
+            report.push(loc.error(&root.key(key), Anchor::Value, msg));
+            None
+        }
     };
-    let Some(info) = kinds::by_manifest_kind(kind) else {
-        let d = loc.error(
-            &YPath::root().key("kind"),
-            Anchor::Value,
-            format!("no matches for kind \"{kind}\" in version \"{api}\": kubesim does not know this kind"),
-        );
-        let help = did_you_mean(kind, kinds::manifest_kind_names())
-            .or_else(|| Some(format!("known kinds: {}", kinds::manifest_kind_names().collect::<Vec<_>>().join(", "))));
-        report.push(d.with_help(help));
-        return None;
+    let (kind, api) = (text("kind", kind_v), text("apiVersion", api_v));
+    let (kind, api) = (kind?, api?);
+    let group = kinds::api_group(&api);
+    if group == "kustomize.config.k8s.io" {
+        return Some(Found::Kustomization);
+    }
+    let builtin = kinds::builtin_group(group);
+    let known = kinds::by_manifest_kind(&kind)
+        .filter(|i| builtin.is_some() || i.api_versions.iter().any(|a| kinds::api_group(a) == group));
+    let Some(info) = known else {
+        return match builtin {
+            None => Some(Found::Other(format!("{kind}.{group}"))),
+            Some(group_kinds) if group_kinds.contains(&kind.as_str()) => Some(Found::Other(kind)),
+            Some(_) => {
+                let d = loc.error(
+                    &root.key("kind"),
+                    Anchor::Value,
+                    format!("no matches for kind \"{kind}\" in version \"{api}\""),
+                );
+                let names = || kinds::manifest_kind_names().chain(kinds::builtin_kind_names());
+                let help = did_you_mean(&kind, names()).or_else(|| {
+                    Some(format!("known kinds: {}", kinds::manifest_kind_names().collect::<Vec<_>>().join(", ")))
+                });
+                report.push(d.with_help(help));
+                None
+            }
+        };
     };
     if info.kind == Kind::Node {
         report.push(loc.error(
@@ -137,7 +188,7 @@ fn kind_of(value: &Value, loc: &Loc, report: &mut Report) -> Option<&'static Kin
         ));
         return None;
     }
-    if !info.api_versions.contains(&api) {
+    if !info.api_versions.contains(&api.as_str()) {
         let d = loc.error(
             &root.key("apiVersion"),
             Anchor::Value,
@@ -149,7 +200,32 @@ fn kind_of(value: &Value, loc: &Loc, report: &mut Report) -> Option<&'static Kin
         ))));
         return None;
     }
-    Some(info)
+    Some(Found::Known(info))
+}
+
+/// A kind kubesim does not read: `metadata.name` (or `generateName`) must be there, as the
+/// API server requires; the object is then counted for the not-simulated warning.
+fn other_kind(value: &Value, loc: &Loc, kind: String, default_ns: Option<&str>, report: &mut Report) {
+    let root = YPath::root();
+    let meta = value.get("metadata");
+    let text = |key: &str| meta.and_then(|m| m.get(key)).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let short = kind.split('.').next().unwrap_or(&kind).to_ascii_lowercase();
+    let identity = match (text("name"), text("generateName")) {
+        (Some(name), _) => name.to_string(),
+        (None, Some(prefix)) => format!("{prefix}* at {}:{}:{}", loc.file().display(), loc.doc, loc.prefix),
+        (None, None) => {
+            let (path, anchor) = match meta {
+                Some(m) if m.is_mapping() => (root.key("metadata"), Anchor::Key),
+                Some(_) => (root.key("metadata"), Anchor::Value),
+                None => (root.key("kind"), Anchor::Key),
+            };
+            let msg = format!("{short}/<unnamed>: metadata.name: Required value: name or generateName is required");
+            report.push(loc.error(&path, anchor, msg));
+            return;
+        }
+    };
+    let ns = text("namespace").or(default_ns).unwrap_or("");
+    report.not_simulated(kind, format!("{ns}/{identity}"));
 }
 
 pub(crate) type Typed = (ObjectSpec, ObjectMeta, u64);

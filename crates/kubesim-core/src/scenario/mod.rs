@@ -12,6 +12,7 @@ mod faults;
 mod fields;
 pub mod files;
 mod hpa;
+mod include;
 pub(crate) mod kinds;
 mod limits;
 pub(crate) mod manifest;
@@ -37,13 +38,15 @@ pub use duration::parse_duration;
 pub use files::{Files, MemoryFiles, NoFiles};
 pub use quantity::{parse_quantity, Quantity};
 
+pub(crate) use include::Loader;
+
 use crate::model::spec::{Scenario, SweepSpec};
 use diagnostic::Report;
 use node::Node;
 use positions::{Anchor, YPath};
 use serde_yaml::Value;
 use source::{Loc, Source};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 
 /// A loaded scenario and the warnings found on the way.
@@ -78,8 +81,12 @@ pub fn parse_kubectl_line(line: &str) -> Result<(), String> {
 }
 
 /// Whether `path` holds Kubernetes manifests rather than a scenario: its first document is
-/// a mapping with `apiVersion` and `kind` (like `deploy/kubernetes/sweep-job.yaml`).
+/// a mapping with `apiVersion` and `kind` (like `deploy/kubernetes/sweep-job.yaml`), or it
+/// is a folder (of manifest files, or with a kustomization).
 pub fn is_manifest_file(path: &Path, files: &dyn Files) -> bool {
+    if files.is_dir(path) {
+        return true;
+    }
     let Ok(src) = source::read(files, path, path) else { return false };
     let Ok(docs) = source::documents(&src) else { return false };
     docs.iter()
@@ -91,51 +98,9 @@ pub fn is_manifest_file(path: &Path, files: &dyn Files) -> bool {
 /// Loads a file of Kubernetes manifests (one or more documents) as a scenario that includes
 /// it, on the default cluster: every object is checked as in a scenario.
 pub fn load_manifest_file(path: &Path, files: &dyn Files) -> Result<Loaded, Vec<Diagnostic>> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
     let text = format!("include: [{}]\n", serde_json::to_string(&name).unwrap_or_default());
     load_str(path, &text, &[], files)
-}
-
-/// Reads the manifest files a scenario names, relative to the scenario's folder.
-pub(crate) struct Loader<'f> {
-    dir: PathBuf,
-    files: &'f dyn Files,
-}
-
-impl Loader<'_> {
-    /// The documents of manifest file `rel` (named at `at`), each with its place.
-    /// `what` starts the message when the file is missing (`include: x.yaml`).
-    pub(crate) fn manifest_file(&self, rel: &str, at: &Node, what: &str, r: &mut Report) -> Option<Vec<(Loc, Value)>> {
-        let joined = self.dir.join(rel);
-        if !self.files.is_file(&joined) {
-            let abs = self.files.absolute(&joined);
-            let why = if self.files.is_dir(&joined) { "is a directory, not a file" } else { "file not found" };
-            let msg = format!("{what}: {why} (resolved to {})", abs.display());
-            r.push(at.loc.error(&at.path, Anchor::Value, msg));
-            return None;
-        }
-        let src = match source::read(self.files, &joined, &joined) {
-            Ok(s) => s,
-            Err(d) => {
-                r.push(d);
-                return None;
-            }
-        };
-        let docs = match source::documents(&src) {
-            Ok(d) => d,
-            Err(d) => {
-                r.push(d);
-                return None;
-            }
-        };
-        Some(
-            docs.into_iter()
-                .enumerate()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(i, v)| (Loc::new(&src, i, YPath::root()), v))
-                .collect(),
-        )
-    }
 }
 
 /// Loads `src` with `sets` applied; `with_variants` also loads each sweep variant (which
@@ -166,11 +131,11 @@ fn load_source(
     let mut reg = registry::Registry::default();
     priority::resolve(&mut parsed, &reg, true, &mut r);
     let objects = reg.add_initial(parsed, &mut r);
-    warn_kinds_not_simulated(&objects, &src.path, &mut r);
     let timeline = timeline::timeline(top.get("timeline"), &loader, &mut reg, &header.nodes, header.duration, &mut r);
     let traffic = traffic::traffic(top.get("traffic"), &reg, header.duration, &mut r);
     let faults = faults::faults(top.get("faults"), &header.nodes, &mut r);
     reg.warn_missing_backends(&mut r);
+    r.warn_not_simulated(&src.path);
     if r.has_errors() {
         return Err(r.into_sorted());
     }
@@ -279,19 +244,6 @@ fn scenario_root(src: &Rc<Source>) -> Result<Value, Diagnostic> {
     }
 }
 
-/// One warning naming the kinds that are parsed and checked but not simulated yet.
-fn warn_kinds_not_simulated(objects: &[crate::model::spec::Object], file: &Path, r: &mut Report) {
-    let mut kinds: Vec<&str> =
-        objects.iter().map(|o| kinds::info(o.id.kind)).filter(|i| !i.simulated).map(|i| i.name).collect();
-    kinds.sort_unstable();
-    kinds.dedup();
-    if !kinds.is_empty() {
-        let msg =
-            format!("kinds not simulated yet by this version of kubesim (checked, then ignored): {}", kinds.join(", "));
-        r.push(Diagnostic::warning(file, msg));
-    }
-}
-
 /// Inline `objects` and the documents of `include` files, each with its place.
 fn initial_manifests(top: &Node, loc: &Loc, loader: &Loader, r: &mut Report) -> Vec<(Loc, Value)> {
     let mut out = Vec::new();
@@ -302,7 +254,7 @@ fn initial_manifests(top: &Node, loc: &Loc, loader: &Loader, r: &mut Report) -> 
     }
     if let Some(objs) = objects.filter(|o| o.expect_seq(r, "Kubernetes objects")) {
         for item in objs.items() {
-            out.push((loc.sub(&item.path), item.v.clone()));
+            include::flatten(loc.sub(&item.path), item.v.clone(), &mut out, r);
         }
     }
     let Some(include) = include else { return out };
@@ -315,7 +267,7 @@ fn initial_manifests(top: &Node, loc: &Loc, loader: &Loader, r: &mut Report) -> 
     };
     for f in files {
         let Some(rel) = f.string(r) else { continue };
-        out.extend(loader.manifest_file(&rel, &f, &format!("include: {rel}"), r).unwrap_or_default());
+        out.extend(loader.manifest_file(&rel, false, &f, &format!("include: {rel}"), r).unwrap_or_default());
     }
     out
 }

@@ -13,6 +13,7 @@
 //! - `traffic`: the `traffic:` section and service times.
 //! - `failures`: node faults on the timeline, the `faults:` section, image failure behaviours.
 //! - `sweep`: the `sweep:` section.
+//! - `manifests`: every kind accepted, `kind: List`, JSON, folders and kustomizations, URLs.
 
 use super::*;
 use crate::model::spec::{DeploymentSpec, ObjectSpec, PodSpec};
@@ -20,6 +21,7 @@ use crate::model::spec::{DeploymentSpec, ObjectSpec, PodSpec};
 mod cluster;
 mod diagnostics;
 mod failures;
+mod manifests;
 mod objects;
 mod overrides;
 mod priority;
