@@ -204,3 +204,20 @@ fn validate_takes_a_folder_of_manifests_and_a_json_list() {
     assert_eq!(stderr.matches("warning: ").count(), 1, "{stderr}");
     assert!(stderr.contains("not simulated (accepted, no effect): Role (1)"), "{stderr}");
 }
+
+/// A URL where a file is expected is refused with what to do, not "file not found".
+#[test]
+fn a_url_on_the_command_line_says_to_download_it() {
+    for command in ["validate", "run"] {
+        let output = kubesim(&[command, "https://example.com/app.yaml"]).output().expect("kubesim runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains(
+                "https://example.com/app.yaml: kubesim reads local files only, not URLs: download the file first \
+                 (e.g. `curl -LO https://example.com/app.yaml`)"
+            ),
+            "{command}: {stderr}"
+        );
+    }
+}

@@ -30,14 +30,19 @@ const MAX_DEPTH: usize = 32;
 const MAX_FILES: usize = 10_000;
 
 /// Whether `name` is somewhere else than this machine's files (a URL, a git remote).
-fn is_remote(name: &str) -> bool {
+pub(crate) fn is_remote(name: &str) -> bool {
     ["http://", "https://", "ssh://", "git@", "git::", "github.com/"].iter().any(|p| name.starts_with(p))
         || name.contains("?ref=")
 }
 
 fn remote_message(what: &str, name: &str) -> String {
+    format!("{what}: {}", remote_advice(name))
+}
+
+/// What to do with a URL given where a file was expected.
+pub(crate) fn remote_advice(name: &str) -> String {
     format!(
-        "{what}: kubesim reads local files only, not URLs: download the file first (e.g. `curl -LO {name}`) and name the local copy"
+        "kubesim reads local files only, not URLs: download the file first (e.g. `curl -LO {name}`) and name the local copy"
     )
 }
 

@@ -28,6 +28,10 @@ impl Source {
 pub(crate) fn read(files: &dyn Files, path: &Path, shown: &Path) -> Result<Rc<Source>, Diagnostic> {
     let bytes = read_capped(files, path).map_err(|e| {
         let msg = match e.kind() {
+            // A URL on the command line (`kubesim run https://...`): say what to do.
+            std::io::ErrorKind::NotFound if super::include::is_remote(&shown.to_string_lossy()) => {
+                super::include::remote_advice(&shown.to_string_lossy())
+            }
             std::io::ErrorKind::NotFound => "file not found".to_string(),
             _ => format!("cannot read the file: {e}"),
         };
