@@ -37,7 +37,7 @@ const CASES: &[(&str, &str, Option<usize>)] = &[
     ("hundred-billion-nodes.yaml", "cluster.nodes[0].count: 100000000000 is more than kubesim's limit of 100000 nodes", Some(4)),
     ("unparseable-at.yaml", "timeline[0].at: invalid duration \"soon\"", Some(13)),
     ("wrong-api-version.yaml", "no matches for kind \"Deployment\" in version \"v1\"", Some(2)),
-    ("unknown-namespace.yaml", "deployment/web: namespaces \"prod\" not found", Some(4)),
+    ("unknown-namespace.yaml", "deployment/prod:web: namespaces \"prod\" not found", Some(4)),
     ("duplicate-name.yaml", "deployments.apps \"web\" already exists", Some(14)),
     ("misspelt-verb.yaml", "unknown command \"scael\" for \"kubectl\"", Some(14)),
     ("scale-missing-target.yaml", "Error from server (NotFound): deployments.apps \"nope\" not found", Some(14)),

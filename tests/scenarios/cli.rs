@@ -1,6 +1,6 @@
 //! The command line: exit codes, messages on stderr, and no output on bad input.
 
-use crate::support::{kubesim, repo_path};
+use crate::support::{arg, kubesim, repo_path};
 use std::process::Output;
 
 /// kubesim with `args` and `--out out`.
@@ -220,4 +220,34 @@ fn a_url_on_the_command_line_says_to_download_it() {
             "{command}: {stderr}"
         );
     }
+}
+
+/// An object outside the default namespace is `NAMESPACE:NAME` in every file: the events'
+/// object column, pods.csv's pod and owner columns and the time series' columns agree.
+#[test]
+fn an_object_outside_the_default_namespace_is_written_the_same_way_everywhere() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = dir.path().join("ns.yaml");
+    std::fs::write(
+        &scenario,
+        "name: ns\nduration: 1m\ncluster:\n  nodes: [{name: worker, count: 1, capacity: {cpu: '4', memory: 16Gi, pods: 110}}]\n\
+         objects:\n  - {apiVersion: v1, kind: Namespace, metadata: {name: shop}}\n\
+         \x20 - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web, namespace: shop}\n\
+         \x20   spec:\n      replicas: 1\n      selector: {matchLabels: {app: web}}\n\
+         \x20     template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: nginx}]}}\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    let output = kubesim(&["run", arg(&scenario), "--out", arg(&out), "--quiet"]).output().expect("kubesim runs");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let read = |name: &str| std::fs::read_to_string(out.join("ns").join(name)).expect("output file");
+    let (events, pods, series) = (read("events.csv"), read("pods.csv"), read("timeseries.csv"));
+    let pod_row = pods.lines().nth(1).expect("one pod");
+    let mut cells = pod_row.split(',');
+    let (pod, owner) = (cells.next().expect("pod"), cells.next().expect("owner"));
+    assert!(pod.starts_with("shop:web-"), "{pod_row}");
+    assert_eq!(owner, "deployment/shop:web");
+    assert!(events.contains(",ScalingReplicaSet,deployment/shop:web,"), "{events}");
+    assert!(events.contains(&format!(",Scheduled,pod/{pod},")), "{events}");
+    assert!(series.lines().next().is_some_and(|h| h.contains("deployment/shop:web/ready")), "{series}");
 }

@@ -103,7 +103,14 @@ fn find_subject(scenario: &Scenario, outcome: &Outcome, object: &str) -> Result<
     };
     let store = &outcome.store;
     let names = names_of(scenario, store, kind);
-    let Some(namespace) = names.iter().find(|(_, n)| n == name).map(|(ns, _)| ns.clone()) else {
+    // `NAME`, or `NAMESPACE:NAME` as the output files write an object outside the default
+    // namespace.
+    let (wanted_ns, name) = match name.split_once(':') {
+        Some((ns, n)) if !ns.is_empty() && !n.is_empty() => (Some(ns), n),
+        _ => (None, name),
+    };
+    let found = names.iter().find(|(ns, n)| n == name && wanted_ns.is_none_or(|w| w == ns));
+    let Some(namespace) = found.map(|(ns, _)| ns.clone()) else {
         return Err(unknown(kind, name, &names));
     };
     let key = ObjectRef { kind, namespace: namespace.clone(), name: name.to_string() }.to_string();
@@ -111,7 +118,7 @@ fn find_subject(scenario: &Scenario, outcome: &Outcome, object: &str) -> Result<
     match kind {
         Kind::Deployment => deployment_facts(store, &namespace, name, &mut subject),
         Kind::Pod => {
-            subject.key = format!("pod/{name}");
+            subject.key = format!("pod/{}", crate::metrics::timeseries::column_name(&namespace, name));
             subject.mentioned_as = Some(name.to_string());
             pod_facts(store, &namespace, name, &mut subject);
         }

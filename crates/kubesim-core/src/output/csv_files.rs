@@ -89,8 +89,9 @@ pub fn pods<W: io::Write>(outcome: &Outcome, out: W) -> io::Result<()> {
         crate::metrics::timeseries::write_column_name(&mut buf, &p.namespace, &p.name);
         w.write_field(buf.as_bytes())?;
         buf.clear();
-        if let Some((kind, _, name)) = store.owner_names(p) {
-            let _ = write!(buf, "{}/{}", kind.resource(), name);
+        if let Some((kind, namespace, name)) = store.owner_names(p) {
+            let _ = write!(buf, "{}/", kind.resource());
+            crate::metrics::timeseries::write_column_name(&mut buf, namespace, name);
         }
         w.write_field(buf.as_bytes())?;
         buf.clear();

@@ -86,7 +86,7 @@ fn insert_jobs(f: &mut Map<String, Value>, outcome: &Outcome) {
         if let (Some(d), Some((crate::controllers::job::JobOutcome::Complete, _))) = (duration, status.finished) {
             durations.push(d);
         }
-        let key = if j.namespace == "default" { j.name.clone() } else { format!("{}/{}", j.namespace, j.name) };
+        let key = crate::metrics::timeseries::column_name(&j.namespace, &j.name);
         let v = json!({
             "outcome": status.finished.map(|(o, _)| if o.failed() { o.reason() } else { "Complete" }),
             "started_s": status.start_time.map(|t| t.as_secs_f64()),

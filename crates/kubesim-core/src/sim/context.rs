@@ -39,7 +39,8 @@ impl Context<'_> {
 
     /// `pod/NAME`, as kubectl's OBJECT column names a pod in events.
     pub fn pod_object(&self, pod: PodId) -> String {
-        format!("pod/{}", self.store.pods[pod].name)
+        let p = &self.store.pods[pod];
+        format!("pod/{}", crate::metrics::timeseries::column_name(&p.namespace, &p.name))
     }
 
     /// Whether decisions are said (`--narrate`); callers check it before gathering facts.

@@ -136,7 +136,7 @@ impl Context<'_> {
             let name = |id: PodId| self.store.pods[id].name.clone();
             let mut deleted = Vec::new();
             for &id in &decision.delete {
-                about.push(format!("pod/{}", name(id)));
+                about.push(self.pod_object(id));
                 let why = match (info(id), kept) {
                     (Some(p), Some(k)) => deletion_reason(p, k, now).map(|w| format!(" (it {w})")),
                     _ => None,

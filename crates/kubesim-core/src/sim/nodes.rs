@@ -325,9 +325,8 @@ impl Sim<'_> {
         let now = self.ctx.kernel.now();
         let pods: Vec<PodId> = self.ctx.store.nodes()[node].pods.iter().copied().collect();
         for pod in pods {
-            let p = &mut self.ctx.store.pods[pod];
-            if p.ready_since.take().is_some() {
-                let object = format!("pod/{}", p.name);
+            if self.ctx.store.pods[pod].ready_since.take().is_some() {
+                let object = self.ctx.pod_object(pod);
                 self.ctx.recorder.warning(now, "NodeNotReady", object, "Node is not ready".into());
                 self.pod_changed(pod);
             }
@@ -464,7 +463,7 @@ impl Sim<'_> {
             return;
         }
         let now = self.ctx.kernel.now();
-        let object = format!("pod/{}", p.name);
+        let object = self.ctx.pod_object(pod);
         let message = format!("Marking for deletion Pod {}/{}", p.namespace, p.name);
         if self.ctx.narrating() {
             self.ctx.narrate_taint_eviction(pod, node);

@@ -15,10 +15,11 @@ pub struct ObjectRef {
 }
 
 impl std::fmt::Display for ObjectRef {
-    /// `deployment/web`, as kubectl names it (the namespace is shown only when not default).
+    /// `deployment/web`, as kubectl names it, and `deployment/shop:web` outside the default
+    /// namespace: the `ns:name` of every file kubesim writes (pods.csv, the time series).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.kind.namespaced() && self.namespace != "default" {
-            write!(f, "{}/{}/{}", self.namespace, self.kind.resource(), self.name)
+            write!(f, "{}/{}:{}", self.kind.resource(), self.namespace, self.name)
         } else {
             write!(f, "{}/{}", self.kind.resource(), self.name)
         }
