@@ -80,7 +80,13 @@ fn load_all(paths: &[PathBuf], overrides: &[String]) -> Option<Vec<Scenario>> {
     let mut scenarios = Vec::new();
     let mut failed = false;
     for path in paths {
-        match files::load_file(path, overrides) {
+        let loaded = if scenario::is_manifest_file(path, &Disk) {
+            errln!("note: {}: {}", path.display(), scenario::MANIFEST_ASSUMPTIONS);
+            scenario::load_manifest_file(path, overrides, &Disk)
+        } else {
+            files::load_file(path, overrides)
+        };
+        match loaded {
             Ok(loaded) => {
                 print_diagnostics(&loaded.warnings);
                 scenarios.push(loaded.scenario);
@@ -105,8 +111,11 @@ fn validate(args: ValidateArgs) -> u8 {
     let mut code = EXIT_OK;
     for path in &args.scenarios {
         let manifests = scenario::is_manifest_file(path, &Disk);
-        let loaded =
-            if manifests { scenario::load_manifest_file(path, &Disk) } else { files::load_file(path, &args.set) };
+        let loaded = if manifests {
+            scenario::load_manifest_file(path, &args.set, &Disk)
+        } else {
+            files::load_file(path, &args.set)
+        };
         match loaded {
             Ok(l) => {
                 print_diagnostics(&l.warnings);

@@ -251,3 +251,29 @@ fn an_object_outside_the_default_namespace_is_written_the_same_way_everywhere() 
     assert!(events.contains(&format!(",Scheduled,pod/{pod},")), "{events}");
     assert!(series.lines().next().is_some_and(|h| h.contains("deployment/shop:web/ready")), "{series}");
 }
+
+/// `kubesim run deployment.yaml`: a plain manifest runs on the default cluster, and kubesim
+/// says what it assumed.
+#[test]
+fn a_plain_manifest_runs_as_a_scenario_and_says_what_it_assumed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = dir.path().join("web.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  \
+         template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: nginx}]}}\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    let output =
+        kubesim(&["run", arg(&manifest), "--set", "duration=1m", "--out", arg(&out)]).output().expect("kubesim runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("web.yaml: Kubernetes manifests, not a scenario: simulated on the default cluster"),
+        "{stderr}"
+    );
+    let pods = std::fs::read_to_string(out.join("web").join("pods.csv")).expect("pods.csv");
+    let running = pods.lines().filter(|l| l.contains(",deployment/web,") && l.contains(",Running,")).count();
+    assert_eq!(running, 2, "{pods}");
+}

@@ -95,13 +95,22 @@ pub fn is_manifest_file(path: &Path, files: &dyn Files) -> bool {
         .is_some_and(|m| m.contains_key("apiVersion") && m.contains_key("kind") && !m.contains_key("objects"))
 }
 
-/// Loads a file of Kubernetes manifests (one or more documents) as a scenario that includes
-/// it, on the default cluster: every object is checked as in a scenario.
-pub fn load_manifest_file(path: &Path, files: &dyn Files) -> Result<Loaded, Vec<Diagnostic>> {
-    let name = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
-    let text = format!("include: [{}]\n", serde_json::to_string(&name).unwrap_or_default());
-    load_str(path, &text, &[], files)
+/// Loads a file (or folder) of Kubernetes manifests as a scenario that includes it, named
+/// after it, on the default cluster for the default duration (`MANIFEST_ASSUMPTIONS`), with
+/// `sets` applied (`--set duration=1h` works): every object is checked as in a scenario.
+pub fn load_manifest_file(path: &Path, sets: &[String], files: &dyn Files) -> Result<Loaded, Vec<Diagnostic>> {
+    let file = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
+    let stem = path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
+    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let text = format!("name: {}\ninclude: [{}]\n", quoted(&stem), quoted(&file));
+    load_str(path, &text, sets, files)
 }
+
+/// What `kubesim run MANIFEST` assumes, said when it runs one.
+pub const MANIFEST_ASSUMPTIONS: &str = "Kubernetes manifests, not a scenario: simulated on the default cluster \
+     (3 nodes \"worker-1\" to \"worker-3\", each 4 cpu, 16Gi memory, 110 pods) for the default 10m, seed 1, \
+     without traffic (`--set duration=1h` and the like change it); write a scenario that includes them to choose \
+     more (README: Bring your own manifests)";
 
 /// Loads `src` with `sets` applied; `with_variants` also loads each sweep variant (which
 /// checks its `set:` paths as `--set` would).
@@ -249,8 +258,10 @@ fn initial_manifests(top: &Node, loc: &Loc, loader: &Loader, r: &mut Report) -> 
     let mut out = Vec::new();
     let objects = top.get("objects");
     let include = top.get("include");
-    if objects.is_none() && include.is_none() {
-        top.error(r, "the scenario has no `objects`: expected a list of Kubernetes manifests under `objects:` (or files under `include:`)", None);
+    // A scenario may start empty and create everything on its timeline (`kubectl create
+    // deployment ...`, `kubectl apply -f ...`), as a tutorial does.
+    if objects.is_none() && include.is_none() && top.get("timeline").is_none() {
+        top.error(r, "the scenario has no `objects`: expected a list of Kubernetes manifests under `objects:` (or files under `include:`, or a `timeline:` that creates them)", None);
     }
     if let Some(objs) = objects.filter(|o| o.expect_seq(r, "Kubernetes objects")) {
         for item in objs.items() {

@@ -137,7 +137,7 @@ fn json_objects_and_lists_load_as_yaml_does() {
     assert_eq!(d[0].message, "deployment/j: unknown field \"spec.template.spec.containers[0].imag\"");
     assert_eq!((d[0].line, d[0].column), (Some(3), Some(94)));
     assert!(is_manifest_file(Path::new("dir/list.json"), &files));
-    assert_eq!(load_manifest_file(Path::new("dir/one.json"), &files).map(|l| l.scenario.objects.len()), Ok(1));
+    assert_eq!(load_manifest_file(Path::new("dir/one.json"), &[], &files).map(|l| l.scenario.objects.len()), Ok(1));
 }
 
 #[test]
@@ -249,4 +249,28 @@ fn the_same_object_applied_twice_counts_once() {
     let text = "include: [role.yaml]\ntimeline:\n  - {at: 1m, run: 'kubectl apply -f role.yaml'}\n  - {at: 2m, run: 'kubectl apply -f role.yaml'}\n";
     let l = ok_in(&files, text);
     assert_eq!(not_simulated(&l), ["not simulated (accepted, no effect): ClusterRole (1)"]);
+}
+
+#[test]
+fn a_scenario_may_start_empty_and_create_everything_on_its_timeline() {
+    let mut files = MemoryFiles::default();
+    files.insert("dir/web.yaml", dep_doc("web"));
+    let l = ok_in(&files, "timeline:\n  - {at: 10s, run: 'kubectl apply -f web.yaml'}\n");
+    assert!(l.scenario.objects.is_empty());
+    assert_eq!(l.scenario.timeline.len(), 1);
+    // Nothing at all to simulate is still an error.
+    let e = load_in(&files, "name: empty\n").unwrap_err();
+    assert!(e[0].message.contains("the scenario has no `objects`"), "{}", e[0].message);
+}
+
+#[test]
+fn a_manifest_file_is_a_scenario_named_after_it_with_overrides() {
+    let mut files = MemoryFiles::default();
+    files.insert("dir/web.yaml", dep_doc("web"));
+    let l = load_manifest_file(Path::new("dir/web.yaml"), &["duration=2m".to_string()], &files).expect("loads");
+    assert_eq!(l.scenario.name, "web");
+    assert_eq!(l.scenario.duration, crate::engine::SimDuration::from_secs(120));
+    assert_eq!(l.scenario.nodes.iter().map(|g| g.count).sum::<u32>(), 3);
+    let l = load_manifest_file(Path::new("dir/web.yaml"), &[], &files).expect("loads");
+    assert_eq!(l.scenario.duration, crate::engine::SimDuration::from_secs(600), "the default 10m");
 }
