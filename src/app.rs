@@ -100,9 +100,33 @@ fn load_all(paths: &[PathBuf], overrides: &[String]) -> Option<Vec<Scenario>> {
     (!failed).then_some(scenarios)
 }
 
+/// At most this many errors, and as many warnings, are printed per file, as compilers do;
+/// a count says how many more there were.
+pub const DIAGNOSTICS_PRINTED_MAX: usize = 100;
+
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let mut shown = [0usize; 2];
+    let mut hidden = [0usize; 2];
     for d in diagnostics {
-        errln!("{d}");
+        let k = usize::from(!d.is_error());
+        if shown[k] < DIAGNOSTICS_PRINTED_MAX {
+            shown[k] += 1;
+            errln!("{d}");
+        } else {
+            hidden[k] += 1;
+        }
+    }
+    for (k, what) in ["errors", "warnings"].iter().enumerate() {
+        if hidden[k] > 0 {
+            let file =
+                diagnostics.iter().find(|d| usize::from(!d.is_error()) == k).map(|d| d.file.display().to_string());
+            errln!(
+                "{}: {}: {} more {what} not shown (the first {DIAGNOSTICS_PRINTED_MAX} are above)",
+                if k == 0 { "error" } else { "warning" },
+                file.unwrap_or_default(),
+                hidden[k]
+            );
+        }
     }
 }
 

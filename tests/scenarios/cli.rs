@@ -277,3 +277,26 @@ fn a_plain_manifest_runs_as_a_scenario_and_says_what_it_assumed() {
     let running = pods.lines().filter(|l| l.contains(",deployment/web,") && l.contains(",Running,")).count();
     assert_eq!(running, 2, "{pods}");
 }
+
+/// A file with many errors prints the first 100 and a count of the rest, as compilers do.
+#[test]
+fn many_errors_print_the_first_hundred_and_a_count() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = dir.path().join("many.yaml");
+    let mut text = String::from("objects:\n");
+    for i in 0..150 {
+        text.push_str(&format!(
+            "  - {{apiVersion: apps/v1, kind: Deployment, metadata: {{name: d{i}}}, spec: {{replicas: many, \
+             selector: {{matchLabels: {{a: b}}}}, template: {{metadata: {{labels: {{a: b}}}}, spec: {{containers: \
+             [{{name: c, image: x}}]}}}}}}}}\n"
+        ));
+    }
+    std::fs::write(&scenario, text).expect("write");
+    let output = kubesim(&["validate", arg(&scenario)]).output().expect("kubesim runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error: ")).count(), 101, "{stderr}");
+    assert!(stderr.contains("many.yaml: 50 more errors not shown (the first 100 are above)"), "{stderr}");
+    assert!(stderr.contains("many.yaml:101:84:"), "the 100th object's error is shown: {stderr}");
+    assert!(!stderr.contains("many.yaml:102:84:"), "the 101st object's is not: {stderr}");
+}

@@ -46,12 +46,18 @@ impl Diagnostic {
         }
     }
 
-    /// Places the diagnostic at `line:column` and quotes that line of `text`.
-    pub fn at(mut self, line: usize, column: usize, text: &str) -> Self {
+    /// Places the diagnostic at `line:column` and quotes that line of `text` (a scan of the
+    /// text: for one diagnostic; a file's many go through `at_line` with its line index).
+    pub fn at(self, line: usize, column: usize, text: &str) -> Self {
+        let quoted = line.checked_sub(1).and_then(|i| text.lines().nth(i));
+        self.at_line(line, column, quoted)
+    }
+
+    /// Places the diagnostic at `line:column`, quoting `source_line` (that line, if known).
+    pub fn at_line(mut self, line: usize, column: usize, source_line: Option<&str>) -> Self {
         self.line = Some(line);
         self.column = Some(column);
-        self.source_line =
-            line.checked_sub(1).and_then(|i| text.lines().nth(i)).map(|l| l.trim_end_matches('\r').to_string());
+        self.source_line = source_line.map(|l| l.trim_end_matches('\r').to_string());
         self
     }
 
