@@ -1,7 +1,7 @@
 //! The disk: scenario files read (with the files they include), and each output file
 //! written through a temporary name and a rename, so that a crash never leaves half a file.
 
-use kubesim_core::output::{self, charts, EmbeddedChart, RunInfo, RunSink, RUN_MARKER};
+use kubesim_core::output::{self, charts, EmbeddedChart, RunInfo, RunSink};
 use kubesim_core::scenario::{Diagnostic, Files, Loaded};
 use kubesim_core::{Outcome, Scenario};
 use std::fs;
@@ -94,10 +94,14 @@ impl DiskSink {
 impl RunSink for DiskSink {
     fn file(&mut self, name: &str, fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
         let path = self.dir.join(name);
-        if let Some(parent) = path.parent().filter(|p| *p != self.dir) {
-            fs::create_dir_all(parent)?;
-        }
-        write_atomic_with(&path, |f| fill(f))?;
+        let result = (|| {
+            if let Some(parent) = path.parent().filter(|p| *p != self.dir) {
+                fs::create_dir_all(parent)?;
+            }
+            write_atomic_with(&path, |f| fill(f))
+        })();
+        // The message names the file that failed (a full disk shows on one file).
+        result.map_err(|e| io::Error::new(e.kind(), format!("{name}: {e}")))?;
         self.written.push(path);
         Ok(())
     }
@@ -142,15 +146,63 @@ fn draw_charts<C: charts::Drawable + Sync>(list: &[C], threads: usize) -> Result
     numbered.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Writes every file of one run into `dir` (kubesim-core's `output::write_run` decides
-/// which and in what order) and returns their paths. An older `run.json` is removed first:
-/// its presence marks the run as complete (`sweep --resume`).
+/// Writes every file of one run as the folder `dir` (kubesim-core's `output::write_run`
+/// decides which files and in what order) and returns their paths.
+///
+/// The files are written into a staging folder beside `dir` (`.NAME.tmp-PID`), which then
+/// takes `dir`'s place: a run that fails half-way (a full disk) leaves the earlier run's
+/// folder as it was, or nothing, never a folder mixing two runs; the staging folder is
+/// removed. Staging and replaced folders left by killed runs (`.NAME.tmp-*`, `.NAME.old-*`)
+/// are removed first. Whatever else was in `dir` goes with the earlier run.
 pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunInfo) -> io::Result<Vec<PathBuf>> {
-    let mut sink = DiskSink::new(dir, info.chart_threads)?;
-    match fs::remove_file(dir.join(RUN_MARKER)) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-        _ => {}
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("run").to_string();
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)?;
+    remove_stale_staging(parent, &name);
+    let pid = std::process::id();
+    let staging = parent.join(format!(".{name}.tmp-{pid}"));
+    let written = (|| {
+        let mut sink = DiskSink::new(&staging, info.chart_threads)?;
+        output::write_run(&mut sink, scenario, outcome, info)?;
+        Ok::<_, io::Error>(sink.written)
+    })();
+    let written = match written {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    let replaced = parent.join(format!(".{name}.old-{pid}"));
+    let had_earlier = dir.exists();
+    let swapped = (|| {
+        if had_earlier {
+            fs::rename(dir, &replaced)?;
+        }
+        fs::rename(&staging, dir)
+    })();
+    if let Err(e) = swapped {
+        let _ = fs::remove_dir_all(&staging);
+        if had_earlier && !dir.exists() {
+            let _ = fs::rename(&replaced, dir);
+        }
+        return Err(e);
     }
-    output::write_run(&mut sink, scenario, outcome, info)?;
-    Ok(sink.written)
+    if had_earlier {
+        let _ = fs::remove_dir_all(&replaced);
+    }
+    Ok(written.into_iter().filter_map(|p| p.strip_prefix(&staging).ok().map(|rel| dir.join(rel))).collect())
+}
+
+/// Removes `.NAME.tmp-*` and `.NAME.old-*` folders in `parent`: what killed runs of `NAME`
+/// left behind.
+fn remove_stale_staging(parent: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    let (tmp, old) = (format!(".{name}.tmp-"), format!(".{name}.old-"));
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_str().is_some_and(|n| n.starts_with(&tmp) || n.starts_with(&old));
+        if stale && entry.path().is_dir() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
 }

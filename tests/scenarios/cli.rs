@@ -300,3 +300,45 @@ fn many_errors_print_the_first_hundred_and_a_count() {
     assert!(stderr.contains("many.yaml:101:"), "the 100th object's error is shown: {stderr}");
     assert!(!stderr.contains("many.yaml:102:"), "the 101st object's is not: {stderr}");
 }
+
+/// A run that cannot finish writing (here: files over 50 KB refused, as on a full disk)
+/// leaves the earlier run's folder whole, says which file failed, and leaves no staging
+/// folder; a later run that succeeds replaces the folder entirely.
+#[cfg(unix)]
+#[test]
+fn a_run_that_fails_to_write_leaves_the_earlier_run_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let scenario = repo_path("scenarios/rolling-update-default.yaml");
+    let run = |seed: &str, limited: bool| {
+        let mut cmd = if limited {
+            // Ignore SIGXFSZ so that a write past the limit fails (EFBIG) instead of killing.
+            let mut sh = std::process::Command::new("sh");
+            sh.args(["-c", "trap '' XFSZ; ulimit -f 100; exec \"$@\"", "sh", env!("CARGO_BIN_EXE_kubesim")]);
+            sh
+        } else {
+            std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        };
+        cmd.args(["run", arg(&scenario), "--quiet", "--set", &format!("seed={seed}"), "--out", arg(&out)]);
+        cmd.output().expect("kubesim runs")
+    };
+    let first = run("1", false);
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    let run_dir = std::fs::read_dir(&out).expect("out").flatten().map(|e| e.path()).find(|p| p.is_dir()).expect("run");
+    std::fs::write(run_dir.join("notes.txt"), "mine").expect("write");
+    let before = crate::support::files(&run_dir);
+    let failed = run("2", true);
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write output") && stderr.contains("File too large"), "{stderr}");
+    assert_eq!(crate::support::files(&run_dir), before, "the earlier run is untouched");
+    let leftovers: Vec<_> = std::fs::read_dir(&out).expect("out").flatten().map(|e| e.file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no staging folder left: {leftovers:?}");
+    let again = run("2", false);
+    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    let after = crate::support::files(&run_dir);
+    let key = |name: &str| std::path::PathBuf::from(name);
+    assert!(before.contains_key(&key("notes.txt")) && !after.contains_key(&key("notes.txt")), "only the new run");
+    assert!(after.contains_key(&key("summary.json")));
+    assert_ne!(after.get(&key("summary.json")), before.get(&key("summary.json")), "the seed-2 run's figures");
+}
