@@ -25,6 +25,20 @@ impl Files for Disk {
         std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
     }
     fn read(&self, path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+        // Only a regular file is read: a named pipe would wait for a writer for ever, and a
+        // device (`/dev/stdin`, `/dev/zero`) is not a scenario.
+        let meta = fs::metadata(path).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound && path.symlink_metadata().is_ok() {
+                io::Error::other("a symbolic link to a missing file")
+            } else if e.raw_os_error() == Some(ELOOP) {
+                io::Error::other("a loop of symbolic links")
+            } else {
+                e
+            }
+        })?;
+        if let Some(what) = not_regular(&meta) {
+            return Err(io::Error::other(format!("{what}, not a regular file")));
+        }
         let mut bytes = Vec::new();
         fs::File::open(path)?.take(cap).read_to_end(&mut bytes)?;
         Ok(bytes)
@@ -34,6 +48,38 @@ impl Files for Disk {
         entries.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
         Ok(entries)
     }
+}
+
+/// `ELOOP`: too many levels of symbolic links (the same number on Linux and the BSDs' 62 is
+/// not; elsewhere the system's own message stands).
+#[cfg(target_os = "linux")]
+const ELOOP: i32 = 40;
+#[cfg(not(target_os = "linux"))]
+const ELOOP: i32 = 62;
+
+/// What a path that is not a regular file (nor a folder) is, in words.
+fn not_regular(meta: &fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() || t.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("a named pipe (FIFO)");
+        }
+        if t.is_char_device() {
+            return Some("a character device");
+        }
+        if t.is_block_device() {
+            return Some("a block device");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("a special file")
 }
 
 /// Loads and validates one scenario file from disk (and the files it includes).

@@ -150,16 +150,30 @@ fn a_huge_string_is_rejected_with_a_short_placed_message_and_no_output() {
     assert!(!out.exists(), "output was written");
 }
 
-/// A device that never ends (or any file over 64 MiB) is refused after 64 MiB, not read
-/// until memory runs out.
+/// A path that is not a regular file is named as such and refused at once, not read (a
+/// device never ends, a named pipe waits for a writer for ever), and nothing is written.
 #[cfg(unix)]
 #[test]
-fn an_endless_file_is_refused_at_the_size_cap() {
+fn a_device_a_pipe_or_a_link_loop_is_named_as_such() {
     let out = tempfile::tempdir().expect("temp dir");
-    let output = kubesim_to(&["run", "/dev/zero"], out.path());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("/dev/zero: the file is more than kubesim's limit of 67108864 bytes (64 MiB)"), "{stderr}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("fifo.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
+    std::os::unix::fs::symlink(&b, &a).expect("link");
+    std::os::unix::fs::symlink(&a, &b).expect("link");
+    let cases = [
+        ("/dev/zero".to_string(), "a character device, not a regular file"),
+        (arg(&fifo).to_string(), "a named pipe (FIFO), not a regular file"),
+        (arg(&a).to_string(), "a loop of symbolic links"),
+    ];
+    for (path, said) in cases {
+        let output = kubesim_to(&["run", &path], out.path());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&format!("{path}: cannot read the file: {said}")), "{stderr}");
+    }
     assert_eq!(std::fs::read_dir(out.path()).map(|d| d.count()).unwrap_or(0), 0, "output was written");
 }
 

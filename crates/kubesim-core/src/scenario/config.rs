@@ -47,23 +47,26 @@ pub(crate) struct Header {
 }
 
 pub(crate) fn header(root: &Node, default_name: &str, r: &mut Report) -> Header {
-    let name = root.get("name").and_then(|n| n.string(r)).unwrap_or_else(|| default_name.to_string());
-    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+    let given = root.get("name").and_then(|n| n.string(r));
+    // Without `name:`, the file's name, made fit to name a folder.
+    let name = given.clone().unwrap_or_else(|| super::validate::folder_name(default_name, MAX_NAME_BYTES));
+    if given.is_some() && !(super::validate::is_dns_subdomain(&name) && name.len() <= MAX_NAME_BYTES) {
         if let Some(n) = root.get("name") {
-            n.error(
-                r,
-                format!("invalid name \"{name}\": it names the output folder, so it may not be empty or contain `/`"),
-                None,
-            );
-        }
-    }
-    if name.len() > MAX_NAME_BYTES {
-        if let Some(n) = root.get("name") {
-            let msg = format!(
-                "the name is {} bytes long: it names the output folder, so it may be at most {MAX_NAME_BYTES}",
-                name.len()
-            );
-            n.error(r, msg, None);
+            let shown: String = name.escape_debug().collect();
+            let msg = if name.len() > MAX_NAME_BYTES {
+                format!(
+                    "the name is {} bytes long: it names the output folder, so it may be at most {MAX_NAME_BYTES}",
+                    name.len()
+                )
+            } else {
+                format!(
+                    "Invalid value: \"{shown}\": it names the output folder, so it must be a DNS-1123 name as \
+                     Kubernetes names objects: lowercase letters, digits, '-' and '.', starting and ending with a \
+                     letter or digit (like `nginx-rolling-update`)"
+                )
+            };
+            let help = Some(format!("name: {}", super::validate::folder_name(&name, MAX_NAME_BYTES)));
+            n.error(r, msg, help);
         }
     }
     let duration = root.get("duration").and_then(|d| d.duration(r)).unwrap_or(SimDuration::from_secs(600));

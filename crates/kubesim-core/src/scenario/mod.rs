@@ -100,7 +100,8 @@ pub fn is_manifest_file(path: &Path, files: &dyn Files) -> bool {
 /// `sets` applied (`--set duration=1h` works): every object is checked as in a scenario.
 pub fn load_manifest_file(path: &Path, sets: &[String], files: &dyn Files) -> Result<Loaded, Vec<Diagnostic>> {
     let file = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
-    let stem = path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
+    let stem = path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy();
+    let stem = validate::folder_name(&stem, config::MAX_NAME_BYTES);
     let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
     let text = format!("name: {}\ninclude: [{}]\n", quoted(&stem), quoted(&file));
     load_str(path, &text, sets, files)

@@ -71,6 +71,12 @@ fn read_capped(files: &dyn Files, path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// Checks that in-memory text is text, not binary.
 pub(crate) fn from_text(path: &Path, text: String) -> Result<Rc<Source>, Diagnostic> {
+    // A UTF-8 byte-order mark (what some Windows editors write first) is not content, as
+    // kubectl ignores it too.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     if let Some(i) = text.bytes().position(|b| b == 0) {
         return Err(Diagnostic::error(path, format!("not a text file (NUL byte at byte {i})")));
     }
@@ -193,6 +199,13 @@ mod line_index_tests {
 
     /// The line index quotes exactly what `str::lines` gives, CRLF and a last line without a
     /// break included.
+    #[test]
+    fn a_byte_order_mark_is_not_content() {
+        let src = from_text(Path::new("f.yaml"), "\u{feff}name: x\n".to_string()).expect("loads");
+        assert_eq!(src.text, "name: x\n");
+        assert_eq!(src.line(1), Some("name: x"));
+    }
+
     #[test]
     fn lines_are_quoted_as_str_lines_gives_them() {
         for text in ["a: 1\nb: 2\n", "a: 1\r\nb: 2", "\n\nx\n", "", "only"] {

@@ -26,6 +26,28 @@ pub(crate) fn is_dns_label(s: &str) -> bool {
         && b.iter().all(|c| edge(c) || *c == b'-')
 }
 
+/// `s` made a DNS-1123 subdomain that can name a folder: lowercase, every other character a
+/// '-', no '-' or '.' at either end, at most `max` bytes; `scenario` if nothing is left. For
+/// names taken from file names (`Controllers__Frontend.yaml` runs as
+/// `controllers--frontend`).
+pub(crate) fn folder_name(s: &str, max: usize) -> String {
+    let mapped: String = s
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' { c } else { '-' })
+        .collect();
+    let mut name = mapped.replace("..", "-");
+    name.truncate(max);
+    let name = name.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string();
+    let name: String =
+        name.split('.').map(|l| l.trim_matches('-')).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(".");
+    if name.is_empty() {
+        "scenario".into()
+    } else {
+        name
+    }
+}
+
 /// RFC 1123 subdomain: dot-separated labels, at most 253 characters.
 pub(crate) fn is_dns_subdomain(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(is_dns_label)
@@ -435,5 +457,23 @@ mod port_tests {
         assert_eq!(port_name_errors("-ab"), ["must not begin or end with a hyphen"]);
         assert_eq!(port_name_errors("abcdefghijklmnop"), ["must be no more than 15 characters"]);
         assert!(is_dns1035_label("web") && !is_dns1035_label("1web") && !is_dns1035_label("a.b"));
+    }
+}
+
+#[cfg(test)]
+mod folder_name_tests {
+    use super::*;
+
+    #[test]
+    fn a_file_name_becomes_a_dns_1123_folder_name() {
+        assert_eq!(folder_name("nginx-rolling-update", 200), "nginx-rolling-update");
+        assert_eq!(folder_name("Controllers__Frontend", 200), "controllers--frontend");
+        assert_eq!(folder_name("my app\u{1b}[31m", 200), "my-app--31m");
+        assert_eq!(folder_name("..", 200), "scenario");
+        assert_eq!(folder_name("-a.-b-.c-", 200), "a.b.c");
+        assert_eq!(folder_name("x".repeat(300).as_str(), 200).len(), 200);
+        for s in ["Controllers__Frontend", "my app\u{1b}[31m", "-a.-b-.c-", "v1.2..3"] {
+            assert!(is_dns_subdomain(&folder_name(s, 200)), "{s:?} -> {:?}", folder_name(s, 200));
+        }
     }
 }

@@ -39,3 +39,21 @@ fn image_size_is_a_byte_quantity() {
     let bad = format!("{DEP}images:\n  nginx:1: {{size: 3 cores}}\n");
     assert!(errors(&bad).iter().any(|e| e.contains("size:")), "{:?}", errors(&bad));
 }
+
+/// The name names the output folder: a DNS-1123 name as Kubernetes names objects; control
+/// characters are shown escaped, and the help proposes a name that would do.
+#[test]
+fn a_scenario_name_is_a_dns_1123_name() {
+    let text = |name: &str| format!("name: \"{name}\"\nobjects: []\n");
+    assert!(load(&text("web.v2-canary")).is_ok());
+    for bad in ["My Scenario", "web_1", "-web", "evil\\u001b[31m"] {
+        let d = first_error(&text(bad));
+        assert!(
+            d.message.contains("it names the output folder, so it must be a DNS-1123 name"),
+            "{bad}: {}",
+            d.message
+        );
+        assert!(!d.message.contains('\u{1b}'), "an escape is shown escaped: {:?}", d.message);
+        assert!(d.help.as_deref().is_some_and(|h| h.starts_with("name: ")), "{bad}: {:?}", d.help);
+    }
+}
