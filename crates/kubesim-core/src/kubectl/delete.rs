@@ -48,7 +48,8 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
     }
     for t in &targets {
         if c.reg.objects.remove(t).is_none() {
-            return c.not_found(not_found(t));
+            let help = c.run_pod_help(t);
+            return c.fail(format!("Error from server (NotFound): {}", not_found(t)), help);
         }
     }
     Some(KubectlCommand::Delete { targets })

@@ -83,6 +83,9 @@ pub(crate) fn verb_index(tokens: &[String]) -> Option<usize> {
     let mut i = 0;
     while i < tokens.len() {
         let t = tokens[i].as_str();
+        if t == "--" {
+            return None;
+        }
         if t == "-n" || t == "--namespace" {
             i += 2;
         } else if t.starts_with('-') {
@@ -98,6 +101,8 @@ pub(crate) fn verb_index(tokens: &[String]) -> Option<usize> {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Args {
     pub positional: Vec<String>,
+    /// The words after `--` (pflag's end of flags): `kubectl run`'s and `create`'s command.
+    pub after_dash: Vec<String>,
     /// (long name, value) in the line's order; a boolean's value is `true` or `false`.
     pub flags: Vec<(String, String)>,
 }
@@ -119,7 +124,7 @@ impl Args {
 
     /// The same flags with other positional words (a sub-command's).
     pub fn with_positional(&self, positional: Vec<String>) -> Args {
-        Args { positional, flags: self.flags.clone() }
+        Args { positional, flags: self.flags.clone(), after_dash: self.after_dash.clone() }
     }
 
     /// `kind/name` in the line's namespace (`-n`, else `default`); none for cluster-scoped
@@ -138,6 +143,10 @@ pub(crate) fn parse_args(tokens: &[String], own: &[Flag]) -> Result<Args, KError
     let mut args = Args::default();
     let mut it = tokens.iter();
     while let Some(t) = it.next() {
+        if t == "--" {
+            args.after_dash = it.cloned().collect();
+            break;
+        }
         let (flag, inline) = if let Some(long) = t.strip_prefix("--") {
             let (n, v) = long.split_once('=').map_or((long, None), |(n, v)| (n, Some(v.to_string())));
             let Some(flag) = flags.iter().find(|f| f.long == n) else {

@@ -188,6 +188,15 @@ impl Sim<'_> {
         Ok(())
     }
 
+    /// `kubectl replace`: the object must exist (the API server's NotFound otherwise); its
+    /// spec is then updated as `apply` updates it.
+    pub(crate) fn replace_object(&mut self, obj: &Object) -> Result<(), ApiError> {
+        if !self.exists(&obj.id) {
+            return Err(not_found(&obj.id));
+        }
+        self.apply_object(obj)
+    }
+
     /// A new spec for a Deployment: a changed template starts a rollout.
     pub(crate) fn update_deployment_spec(
         &mut self,
@@ -205,7 +214,7 @@ impl Sim<'_> {
         self.enqueue_deployment(d);
     }
 
-    fn exists(&self, id: &ObjectRef) -> bool {
+    pub(crate) fn exists(&self, id: &ObjectRef) -> bool {
         let (ns, name) = (id.namespace.as_str(), id.name.as_str());
         match id.kind {
             Kind::Namespace => self.ctx.store.namespaces.contains(name),
