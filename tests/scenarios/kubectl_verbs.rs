@@ -117,3 +117,92 @@ fn a_verb_that_needs_a_process_or_a_socket_is_refused_with_the_reason() {
         assert!(e.contains("cannot run in a simulation") && e.contains(why), "{line}: {e}");
     }
 }
+
+/// A Deployment `web` of `replicas` nginx pods, as a YAML list for `scenario`.
+fn web(replicas: u32) -> String {
+    format!(
+        "
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: web, labels: {{app: web}}}}
+    spec:
+      replicas: {replicas}
+      selector: {{matchLabels: {{app: web}}}}
+      template:
+        metadata: {{labels: {{app: web}}}}
+        spec:
+          containers: [{{name: nginx, image: 'nginx:1.25'}}]"
+    )
+}
+
+#[test]
+fn delete_deployment_all_leaves_no_deployment_replicaset_or_pod() {
+    let o = run_text(&scenario(&web(3), "  - {at: 1m, run: kubectl delete deployment --all}"));
+    assert!(o.store.find_deployment("default", "web").is_none());
+    assert!(o.store.replica_sets.iter().all(|r| r.deleted));
+    assert!(live_pods(&o).is_empty(), "{:?}", live_pods(&o).iter().map(|p| &p.name).collect::<Vec<_>>());
+    assert!(kubectl_errors(&o).is_empty());
+}
+
+#[test]
+fn delete_pods_by_label_and_the_replicaset_replaces_them() {
+    let o = run_text(&scenario(&web(2), "  - {at: 1m, run: kubectl delete pods -l app=web --now}"));
+    let pods = live_pods(&o);
+    assert_eq!(pods.len(), 2, "replaced");
+    assert!(pods.iter().all(|p| p.created.as_secs_f64() >= 60.0));
+}
+
+#[test]
+fn delete_with_cascade_orphan_leaves_the_pods_running_without_owner() {
+    let o = run_text(&scenario(&web(2), "  - {at: 1m, run: kubectl delete deployment web --cascade=orphan}"));
+    assert!(o.store.find_deployment("default", "web").is_none());
+    let rs: Vec<_> = o.store.replica_sets.iter().filter(|r| !r.deleted).collect();
+    assert_eq!(rs.len(), 1, "the ReplicaSet stays");
+    assert!(rs[0].owner.is_none());
+    assert_eq!(live_pods(&o).iter().filter(|p| p.phase == PodPhase::Running).count(), 2);
+}
+
+#[test]
+fn delete_force_with_grace_period_zero_kills_at_once() {
+    let objects = "
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: slow}
+    spec:
+      terminationGracePeriodSeconds: 600
+      containers: [{name: app, image: 'slow:1'}]";
+    let text = format!(
+        "images:\n  slow:1: {{stop: 10m}}\n{}",
+        scenario(objects, "  - {at: 1m, run: kubectl delete pod slow --grace-period=0 --force}")
+    );
+    let o = run_text(&text);
+    let p = o.store.pods.iter().find(|p| p.name == "slow").unwrap();
+    let gone = p.deleted.expect("deleted").as_secs_f64();
+    assert!(gone < 62.0, "gone at {gone}s");
+}
+
+#[test]
+fn scale_with_a_current_replicas_that_does_not_hold_is_kubectl_s_error() {
+    let o = run_text(&scenario(
+        &web(4),
+        "  - {at: 1m, run: kubectl scale --current-replicas=3 --replicas=5 deployment/web}",
+    ));
+    let errors = kubectl_errors(&o);
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].ends_with("error: Expected replicas to be 3, was 4"), "{}", errors[0]);
+    assert_eq!(live_pods(&o).len(), 4);
+    let o = run_text(&scenario(
+        &web(4),
+        "  - {at: 1m, run: kubectl scale --current-replicas=4 --replicas=5 deployment/web}",
+    ));
+    assert!(kubectl_errors(&o).is_empty());
+    assert_eq!(live_pods(&o).len(), 5);
+}
+
+#[test]
+fn scale_all_and_by_label() {
+    let o = run_text(&scenario(&web(1), "  - {at: 1m, run: kubectl scale deployment --all --replicas=3}"));
+    assert_eq!(live_pods(&o).len(), 3);
+    let o = run_text(&scenario(&web(1), "  - {at: 1m, run: kubectl scale deploy -l app=web --replicas=2}"));
+    assert_eq!(live_pods(&o).len(), 2);
+}

@@ -35,6 +35,7 @@ mod scale;
 mod set_image;
 mod taint;
 
+pub use delete::{Cascade, DeleteOptions, Selection};
 pub use drain::DrainSpec;
 pub use expose::ExposeSpec;
 pub(crate) use scale::scale;
@@ -65,14 +66,23 @@ pub enum KubectlCommand {
     Replace {
         objects: Vec<Object>,
     },
-    /// `delete KIND/NAME...` or `delete -f FILE`.
+    /// `delete KIND/NAME...`, `delete -f FILE` or `delete KIND --all|-l SELECTOR`, with its flags.
     Delete {
         targets: Vec<ObjectRef>,
+        options: DeleteOptions,
     },
     /// `scale KIND/NAME --replicas=N`.
     Scale {
         target: ObjectRef,
         replicas: i32,
+    },
+    /// `scale` with `-f FILE`, `KIND --all`, `KIND -l SELECTOR` or `--current-replicas=N`
+    /// (its precondition).
+    ScaleMany {
+        targets: Vec<ObjectRef>,
+        select: Option<Selection>,
+        replicas: i32,
+        current_replicas: Option<i32>,
     },
     /// `set image deployment/web CONTAINER=IMAGE...`.
     SetImage {
@@ -144,7 +154,9 @@ impl KubectlCommand {
             KubectlCommand::Apply { objects }
             | KubectlCommand::Create { objects }
             | KubectlCommand::Replace { objects } => objects.iter().map(|o| o.id.to_string()).collect(),
-            KubectlCommand::Delete { targets } => targets.iter().map(ToString::to_string).collect(),
+            KubectlCommand::Delete { targets, .. } | KubectlCommand::ScaleMany { targets, .. } => {
+                targets.iter().map(ToString::to_string).collect()
+            }
             KubectlCommand::Scale { target, .. }
             | KubectlCommand::SetImage { target, .. }
             | KubectlCommand::RolloutUndo { target, .. }
@@ -173,7 +185,7 @@ impl KubectlCommand {
             KubectlCommand::Create { .. } => "create",
             KubectlCommand::Replace { .. } => "replace",
             KubectlCommand::Delete { .. } => "delete",
-            KubectlCommand::Scale { .. } => "scale",
+            KubectlCommand::Scale { .. } | KubectlCommand::ScaleMany { .. } => "scale",
             KubectlCommand::SetImage { .. } => "set",
             KubectlCommand::RolloutUndo { .. }
             | KubectlCommand::RolloutPause { .. }
@@ -248,7 +260,7 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "delete",
-        flags: &[FILENAME, RECURSIVE],
+        flags: delete::FLAGS,
         example: "kubectl delete deployment/web",
         parse: delete::parse,
         check: delete::check,
@@ -256,7 +268,7 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "scale",
-        flags: &[Flag::value("replicas")],
+        flags: scale::FLAGS,
         example: "kubectl scale deployment/web --replicas=3",
         parse: scale::parse,
         check: scale::check,

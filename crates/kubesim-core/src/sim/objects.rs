@@ -382,6 +382,151 @@ impl Sim<'_> {
         Ok(())
     }
 
+    /// The objects of `kind` in `namespace` that exist now (whose labels `selector` matches,
+    /// when given), in name order as the API server lists them: `kubectl delete KIND --all`
+    /// and `-l`.
+    pub(crate) fn object_refs(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        selector: Option<&crate::model::spec::Selector>,
+    ) -> Vec<ObjectRef> {
+        let store = &self.ctx.store;
+        let empty = crate::model::spec::Labels::new();
+        let mut candidates: Vec<(&str, &crate::model::spec::Labels)> = Vec::new();
+        match kind {
+            Kind::Pod => candidates.extend(store.pods.iter().map(|p| (p.name.as_str(), &p.labels))),
+            Kind::ReplicaSet | Kind::ReplicationController => candidates.extend(
+                store
+                    .replica_sets
+                    .iter()
+                    .filter(|r| (r.kind == RsKind::ReplicaSet) == (kind == Kind::ReplicaSet))
+                    .map(|r| (r.name.as_str(), &r.labels)),
+            ),
+            Kind::Deployment | Kind::Rollout => candidates.extend(
+                store
+                    .deployments
+                    .iter()
+                    .filter(|d| d.rollout.is_some() == (kind == Kind::Rollout))
+                    .map(|d| (d.name.as_str(), &d.labels)),
+            ),
+            Kind::Job => candidates.extend(store.jobs.iter().map(|j| (j.name.as_str(), &j.labels))),
+            Kind::DaemonSet => candidates.extend(store.daemon_sets.iter().map(|d| (d.name.as_str(), &d.labels))),
+            Kind::StatefulSet => candidates.extend(store.stateful_sets.iter().map(|s| (s.name.as_str(), &s.labels))),
+            Kind::HorizontalPodAutoscaler => candidates.extend(store.hpas.iter().map(|h| (h.name.as_str(), &empty))),
+            Kind::Service => candidates.extend(self.net.services.iter().map(|s| (s.name.as_str(), &s.labels))),
+            Kind::Ingress => candidates.extend(self.net.ingresses.iter().map(|i| (i.name.as_str(), &empty))),
+            Kind::PodDisruptionBudget => candidates.extend(store.pdbs.iter().map(|p| (p.name.as_str(), &empty))),
+            _ => {}
+        }
+        let names: BTreeSet<&str> = candidates
+            .into_iter()
+            .filter(|(_, labels)| selector.is_none_or(|s| s.matches(labels)))
+            .map(|(name, _)| name)
+            .collect();
+        names
+            .into_iter()
+            .map(|name| ObjectRef { kind, namespace: namespace.to_string(), name: name.to_string() })
+            .filter(|id| self.exists(id))
+            .collect()
+    }
+
+    /// `kubectl delete` with its flags: a pod's grace period (`--grace-period`, `--now`,
+    /// `--force`), and `--cascade=orphan`, which leaves what the object owned in place,
+    /// without owner (nothing adopts orphans in kubesim).
+    pub(crate) fn delete_object_with(
+        &mut self,
+        id: &ObjectRef,
+        grace: Option<SimDuration>,
+        orphan: bool,
+    ) -> Result<(), ApiError> {
+        let (ns, name) = (id.namespace.as_str(), id.name.as_str());
+        if id.kind == Kind::Pod && grace.is_some() {
+            let p = self.ctx.store.find_pod(ns, name).ok_or_else(|| not_found(id))?;
+            self.delete_pod_with_grace(p, grace);
+            return Ok(());
+        }
+        if !orphan {
+            return self.delete_object(id);
+        }
+        let pods = self.owned_pods(id);
+        for &p in &pods {
+            self.ctx.metrics.tally.pod_leaving_owner(&self.ctx.store, p);
+        }
+        match id.kind {
+            Kind::Deployment | Kind::Rollout => {
+                let d = if id.kind == Kind::Deployment {
+                    self.ctx.store.find_deployment(ns, name)
+                } else {
+                    self.ctx.store.find_rollout(ns, name)
+                }
+                .ok_or_else(|| not_found(id))?;
+                self.ctx.store.remove_deployment(d);
+                self.ctx.store.orphan_replica_sets(d);
+            }
+            Kind::ReplicaSet | Kind::ReplicationController => {
+                let kind = if id.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
+                let rs = self.ctx.store.find_rs(kind, ns, name).ok_or_else(|| not_found(id))?;
+                self.ctx.store.orphan_pods_of_replica_set(rs);
+                self.ctx.store.remove_replica_set(rs);
+            }
+            Kind::Job => {
+                let j = self.ctx.store.find_job(ns, name).ok_or_else(|| not_found(id))?;
+                self.ctx.store.orphan_pods_of_job(j);
+                self.ctx.store.remove_job(j);
+            }
+            Kind::DaemonSet => {
+                let ds = self.ctx.store.find_daemon_set(ns, name).ok_or_else(|| not_found(id))?;
+                self.ctx.store.orphan_pods_of_daemon_set(ds);
+                self.ctx.store.remove_daemon_set(ds);
+            }
+            Kind::StatefulSet => {
+                let ss = self.ctx.store.find_stateful_set(ns, name).ok_or_else(|| not_found(id))?;
+                self.ctx.store.orphan_pods_of_stateful_set(ss);
+                self.ctx.store.remove_stateful_set(ss);
+            }
+            _ => return self.delete_object(id),
+        }
+        for &p in &pods {
+            self.ctx.metrics.pod_changed(&self.ctx.store, p);
+        }
+        Ok(())
+    }
+
+    /// The pods `id` owns, directly or through its ReplicaSets.
+    fn owned_pods(&self, id: &ObjectRef) -> Vec<crate::model::store::PodId> {
+        let (ns, name) = (id.namespace.as_str(), id.name.as_str());
+        let store = &self.ctx.store;
+        let of_rs = |rs: crate::model::store::RsId| store.replica_sets[rs].pods.iter().copied().collect::<Vec<_>>();
+        match id.kind {
+            Kind::Deployment | Kind::Rollout => {
+                let d = if id.kind == Kind::Deployment {
+                    store.find_deployment(ns, name)
+                } else {
+                    store.find_rollout(ns, name)
+                };
+                d.map(|d| store.deployments[d].replica_sets.iter().flat_map(|&rs| of_rs(rs)).collect())
+                    .unwrap_or_default()
+            }
+            Kind::ReplicaSet => store.find_rs(RsKind::ReplicaSet, ns, name).map(of_rs).unwrap_or_default(),
+            Kind::ReplicationController => {
+                store.find_rs(RsKind::ReplicationController, ns, name).map(of_rs).unwrap_or_default()
+            }
+            Kind::Job => {
+                store.find_job(ns, name).map(|j| store.jobs[j].pods.iter().copied().collect()).unwrap_or_default()
+            }
+            Kind::DaemonSet => store
+                .find_daemon_set(ns, name)
+                .map(|d| store.daemon_sets[d].pods.keys().copied().collect())
+                .unwrap_or_default(),
+            Kind::StatefulSet => store
+                .find_stateful_set(ns, name)
+                .map(|s| store.stateful_sets[s].pods.values().copied().collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
     pub(super) fn delete_replica_set(&mut self, rs: crate::model::store::RsId) {
         let pods: Vec<_> = self.ctx.store.replica_sets[rs].pods.iter().copied().collect();
         self.ctx.store.remove_replica_set(rs);
