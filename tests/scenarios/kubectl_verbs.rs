@@ -206,3 +206,131 @@ fn scale_all_and_by_label() {
     let o = run_text(&scenario(&web(1), "  - {at: 1m, run: kubectl scale deploy -l app=web --replicas=2}"));
     assert_eq!(live_pods(&o).len(), 2);
 }
+
+#[test]
+fn label_a_pod_and_the_service_that_selects_the_new_label_gets_it_as_endpoint() {
+    let objects = "
+  - {apiVersion: v1, kind: Pod, metadata: {name: myapp-pod, labels: {app: myapp}}, spec: {containers: [{name: app, image: 'nginx:1.25'}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: front}, spec: {selector: {tier: frontend}, ports: [{port: 80}]}}";
+    let o = run_text(&scenario(objects, "  - {at: 1m, run: kubectl label pods myapp-pod tier=frontend}"));
+    let p = live_pods(&o).into_iter().find(|p| p.name == "myapp-pod").unwrap();
+    assert_eq!(p.labels.get("tier").map(String::as_str), Some("frontend"));
+    assert!(kubectl_errors(&o).is_empty());
+    let e = load_errors(&scenario(
+        objects,
+        "  - {at: 1m, run: kubectl label pods myapp-pod tier=frontend}\n  - {at: 2m, run: kubectl label pods myapp-pod tier=backend}",
+    ));
+    assert!(e.contains("error: 'tier' already has a value (frontend), and --overwrite is false"), "{e}");
+    let o = run_text(&scenario(
+        objects,
+        "  - {at: 1m, run: kubectl label pods myapp-pod tier=frontend}\n  - {at: 2m, run: kubectl label pods myapp-pod tier=backend --overwrite}\n  - {at: 3m, run: kubectl label pod myapp-pod app-}",
+    ));
+    let p = live_pods(&o).into_iter().find(|p| p.name == "myapp-pod").unwrap();
+    assert_eq!(p.labels.get("tier").map(String::as_str), Some("backend"));
+    assert!(!p.labels.contains_key("app"));
+}
+
+#[test]
+fn annotate_a_deployment_with_a_change_cause() {
+    let o = run_text(&scenario(
+        &web(1),
+        "  - {at: 1m, run: 'kubectl annotate deployment web kubernetes.io/change-cause=\"image updated to 1.18\"'}",
+    ));
+    assert!(kubectl_errors(&o).is_empty());
+}
+
+/// The lines of shared/realworld/kubectl-lines.txt that change the cluster, each after the
+/// objects it needs, with its effect checked; the files they name are written by the test.
+#[test]
+fn the_introductions_kubectl_lines_that_change_the_cluster() {
+    let lines_file = std::env::var("KUBESIM_REALWORLD")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| Path::new("/work/shared/realworld").to_path_buf())
+        .join("kubectl-lines.txt");
+    let Ok(text) = std::fs::read_to_string(&lines_file) else {
+        eprintln!("skipped: {} not found", lines_file.display());
+        return;
+    };
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("kubectl ")).collect();
+    let dir = std::env::temp_dir().join(format!("kubesim-kubectl-lines-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: myapp-pod, labels: {app: myapp}}\nspec: {containers: [{name: app, image: 'nginx:1.25'}]}\n";
+    let rs = |n: u32| {
+        format!("apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {{name: myapp-replicaset}}\nspec:\n  replicas: {n}\n  selector: {{matchLabels: {{app: rs}}}}\n  template:\n    metadata: {{labels: {{app: rs}}}}\n    spec: {{containers: [{{name: app, image: 'nginx:1.25'}}]}}\n")
+    };
+    std::fs::write(dir.join("replicaset-definition.yml"), rs(3)).unwrap();
+    std::fs::write(dir.join("pod-definition.yml"), pod).unwrap();
+    let nginx = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: nginx-dep}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: nginx}}\n  template:\n    metadata: {labels: {app: nginx}}\n    spec: {containers: [{name: nginx, image: 'nginx:1.25'}]}\n";
+    std::fs::write(dir.join("nginx.yaml"), nginx).unwrap();
+    // Each line in scope, the lines (or files) it needs before it, and its check.
+    type Check = fn(&Outcome) -> bool;
+    let cases: Vec<(&str, Vec<&str>, Check)> = vec![
+        ("kubectl run nginx --image=nginx", vec![], |o| o.store.find_pod("default", "nginx").is_some()),
+        ("kubectl run hello-minikube --image=k8s.gcr.io/echoserver:1.4 --port=8080", vec![], |o| {
+            o.store.find_pod("default", "hello-minikube").is_some()
+        }),
+        ("kubectl create -f pod-definition.yml", vec![], |o| o.store.find_pod("default", "myapp-pod").is_some()),
+        ("kubectl replace -f replicaset-definition.yml", vec!["kubectl create -f replicaset-definition.yml"], |o| {
+            o.store.replica_sets.iter().any(|r| r.name == "myapp-replicaset" && !r.deleted)
+        }),
+        (
+            "kubectl scale --replicas=6 -f replicaset-definition.yml",
+            vec!["kubectl create -f replicaset-definition.yml"],
+            |o| o.store.replica_sets.iter().any(|r| r.name == "myapp-replicaset" && r.replicas == 6),
+        ),
+        ("kubectl create deployment hello-world --image=k8s.gcr.io/echoserver:1.4", vec![], |o| {
+            o.store.find_deployment("default", "hello-world").is_some()
+        }),
+        (
+            "kubectl delete deployment hello-world",
+            vec!["kubectl create deployment hello-world --image=k8s.gcr.io/echoserver:1.4"],
+            |o| o.store.find_deployment("default", "hello-world").is_none(),
+        ),
+        ("kubectl delete deployment --all", vec!["kubectl create -f nginx.yaml"], |o| live_pods(o).is_empty()),
+        ("kubectl delete pods --all", vec!["kubectl create -f pod-definition.yml"], |o| live_pods(o).is_empty()),
+        ("kubectl delete service --all", vec![], |_| true),
+        ("kubectl delete ingress --all", vec![], |_| true),
+        ("kubectl run simple-server --image=simple-server:v1 --port=8080 --image-pull-policy=Never", vec![], |o| {
+            o.store.find_pod("default", "simple-server").is_some()
+        }),
+        ("kubectl create deployment simple-server --image=simple-server:v1 --port=8080", vec![], |o| {
+            o.store.find_deployment("default", "simple-server").is_some()
+        }),
+        ("kubectl label pods myapp-pod tier=frontend", vec!["kubectl create -f pod-definition.yml"], |o| {
+            o.store.pods.iter().any(|p| p.name == "myapp-pod" && p.labels.get("tier").is_some_and(|v| v == "frontend"))
+        }),
+        (
+            "kubectl annotate deployment nginx-dep kubernetes.io/change-cause=\"image updated to 1.18\"",
+            vec!["kubectl create -f nginx.yaml"],
+            |_| true,
+        ),
+        ("kubectl create job pi --image=perl:5.34.0 -- perl -Mbignum=bpi -wle \"print bpi(2000)\"", vec![], |o| {
+            o.store.find_job("default", "pi").is_some()
+        }),
+        ("kubectl create cronjob hello --image=busybox:1.28 --schedule=\"*/1 * * * *\" -- echo hello", vec![], |_| {
+            true
+        }),
+        ("kubectl create namespace staging", vec![], |o| o.store.namespaces.contains("staging")),
+    ];
+    for (line, before, check) in &cases {
+        assert!(lines.contains(line), "{line} is not in kubectl-lines.txt");
+        let mut timeline = String::new();
+        for (i, b) in before.iter().enumerate() {
+            timeline.push_str(&format!("  - at: {}s\n    run: {}\n", 5 + i, serde_yaml_quote(b)));
+        }
+        timeline.push_str(&format!("  - at: 1m\n    run: {}\n", serde_yaml_quote(line)));
+        let path = dir.join("scenario.yaml");
+        std::fs::write(&path, scenario("[]", &timeline)).unwrap();
+        let loaded = kubesim::load_file(&path, &[])
+            .unwrap_or_else(|d| panic!("{line}: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")));
+        let o = kubesim::simulate(&loaded.scenario, None);
+        assert!(kubectl_errors(&o).is_empty(), "{line}: {:?}", kubectl_errors(&o));
+        assert!(check(&o), "{line}: no effect");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A YAML single-quoted scalar.
+fn serde_yaml_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}

@@ -177,6 +177,23 @@ pub(super) fn spec_labels(spec: &ObjectSpec) -> Option<&Labels> {
     }
 }
 
+/// The same, to change them (`kubectl label` at load time).
+pub(super) fn spec_labels_mut(spec: &mut ObjectSpec) -> Option<&mut Labels> {
+    match spec {
+        ObjectSpec::Pod { labels, .. }
+        | ObjectSpec::ReplicaSet { labels, .. }
+        | ObjectSpec::ReplicationController { labels, .. }
+        | ObjectSpec::Deployment { labels, .. }
+        | ObjectSpec::Job { labels, .. }
+        | ObjectSpec::DaemonSet { labels, .. }
+        | ObjectSpec::StatefulSet { labels, .. }
+        | ObjectSpec::Service { labels, .. }
+        | ObjectSpec::Ingress { labels, .. }
+        | ObjectSpec::Rollout { labels, .. } => Some(labels),
+        _ => None,
+    }
+}
+
 /// Each target must exist (unless `--ignore-not-found`); from now on it does not. With
 /// `--all` or `-l`, the objects of the kind the registry knows go (pods made by controllers
 /// are found when the command runs).

@@ -139,6 +139,14 @@ pub enum KubectlCommand {
         remove: Vec<String>,
         overwrite: bool,
     },
+    /// `label KIND NAME k=v k-` on an object other than a node, or `annotate KIND NAME ...`.
+    Metadata {
+        target: ObjectRef,
+        set: Vec<(String, String)>,
+        remove: Vec<String>,
+        overwrite: bool,
+        annotate: bool,
+    },
     /// `expose deployment NAME --port=P [--target-port=T] [--type=T] [--name=N]`.
     Expose(ExposeSpec),
     /// `drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force]
@@ -169,6 +177,7 @@ impl KubectlCommand {
             | KubectlCommand::Label { node, .. } => vec![format!("node/{node}")],
             KubectlCommand::Drain(d) => vec![format!("node/{}", d.node)],
             KubectlCommand::Expose(e) => vec![e.target.to_string()],
+            KubectlCommand::Metadata { target, .. } => vec![target.to_string()],
             // `kubectl argo rollouts` lines name no object, not even their Rollout (as they always have).
             KubectlCommand::ArgoPromote { .. }
             | KubectlCommand::ArgoAbort { .. }
@@ -197,7 +206,8 @@ impl KubectlCommand {
             KubectlCommand::Cordon { .. } => "cordon",
             KubectlCommand::Uncordon { .. } => "uncordon",
             KubectlCommand::Taint { .. } => "taint",
-            KubectlCommand::Label { .. } => "label",
+            KubectlCommand::Label { .. } | KubectlCommand::Metadata { annotate: false, .. } => "label",
+            KubectlCommand::Metadata { annotate: true, .. } => "annotate",
             KubectlCommand::Expose(_) => "expose",
             KubectlCommand::Drain(_) => "drain",
         }
@@ -327,8 +337,16 @@ pub(crate) const VERBS: &[Verb] = &[
         flags: &[Flag::boolean("overwrite")],
         example: "kubectl label nodes worker-1 disk=ssd",
         parse: label::parse,
-        check: nodes::check,
-        effect: label::effect,
+        check: label::check_object,
+        effect: label::effect_object,
+    },
+    Verb {
+        name: "annotate",
+        flags: &[Flag::boolean("overwrite"), generate::RECORD],
+        example: "kubectl annotate deployment web kubernetes.io/change-cause=v2",
+        parse: label::parse_annotate,
+        check: label::check_object,
+        effect: label::effect_object,
     },
     Verb {
         name: "expose",
@@ -580,7 +598,7 @@ mod tests {
         assert_eq!(e.help.as_deref(), Some("did you mean `scale`?"));
         assert_eq!(
             e.message,
-            "unknown command \"scael\" for \"kubectl\" (kubesim supports apply, create, run, replace, delete, scale, set, rollout, cordon, uncordon, drain, taint, label, expose, autoscale, argo)"
+            "unknown command \"scael\" for \"kubectl\" (kubesim supports apply, create, run, replace, delete, scale, set, rollout, cordon, uncordon, drain, taint, label, annotate, expose, autoscale, argo)"
         );
         let ns = |line: &str| parse_line(line).unwrap().args.value("namespace");
         assert_eq!(ns("kubectl --namespace=prod scale deployment/web --replicas=1").as_deref(), Some("prod"));

@@ -797,6 +797,19 @@ impl Store {
         self.replica_sets.forget_name(id);
     }
 
+    /// `kubectl label pod`: a pod's labels, with the label index kept current.
+    pub fn edit_pod_labels<R>(&mut self, pod: PodId, edit: impl FnOnce(&mut Labels) -> R) -> R {
+        let indexed = self.pods[pod].node.is_some_and(|n| self.nodes[n].pods.contains(&pod));
+        if indexed {
+            self.index_bound(pod, false);
+        }
+        let r = edit(&mut self.pods[pod].labels);
+        if indexed {
+            self.index_bound(pod, true);
+        }
+        r
+    }
+
     /// Binds a pod to a node and charges its requests there.
     pub fn bind(&mut self, pod: PodId, node: NodeId, now: SimTime) {
         let requests = self.pods[pod].spec.requests();

@@ -493,6 +493,96 @@ impl Sim<'_> {
         Ok(())
     }
 
+    /// `kubectl label` (on an object) and `kubectl annotate`: a key with another value needs
+    /// `--overwrite` (kubectl's `validateNoOverwrites`). A pod's new labels change which
+    /// Services select it (their endpoints follow); its owner stays its owner (kubesim's
+    /// ReplicaSets neither release nor adopt pods by labels). Annotations are kept only where
+    /// kubesim reads them: a pod's `controller.kubernetes.io/pod-deletion-cost`.
+    pub(crate) fn edit_metadata(
+        &mut self,
+        id: &ObjectRef,
+        set: &[(String, String)],
+        remove: &[String],
+        overwrite: bool,
+        annotate: bool,
+    ) -> Result<(), ApiError> {
+        let (ns, name) = (id.namespace.as_str(), id.name.as_str());
+        if !self.exists(id) {
+            return Err(not_found(id));
+        }
+        let edit = |labels: &mut crate::model::spec::Labels| -> Result<(), ApiError> {
+            for (k, v) in set {
+                if let Some(old) = labels.get(k).filter(|old| *old != v && !overwrite) {
+                    return Err(ApiError::kubectl(format!(
+                        "'{k}' already has a value ({old}), and --overwrite is false"
+                    )));
+                }
+            }
+            for k in remove {
+                labels.remove(k);
+            }
+            for (k, v) in set {
+                labels.insert(k.clone(), v.clone());
+            }
+            Ok(())
+        };
+        if annotate {
+            if let (Kind::Pod, Some(p)) = (id.kind, self.ctx.store.find_pod(ns, name)) {
+                let key = "controller.kubernetes.io/pod-deletion-cost";
+                if remove.iter().any(|k| k == key) {
+                    self.ctx.store.pods[p].deletion_cost = 0;
+                }
+                if let Some((_, v)) = set.iter().find(|(k, _)| k == key) {
+                    self.ctx.store.pods[p].deletion_cost = v.parse().unwrap_or(0);
+                }
+            }
+            return Ok(());
+        }
+        let store = &mut self.ctx.store;
+        match id.kind {
+            Kind::Pod => {
+                let p = store.find_pod(ns, name).ok_or_else(|| not_found(id))?;
+                let mut labels = store.pods[p].labels.clone();
+                edit(&mut labels)?;
+                store.edit_pod_labels(p, |l| *l = labels);
+                self.net.pod_relabelled(&mut self.ctx, p);
+                self.pod_changed(p);
+            }
+            Kind::Deployment | Kind::Rollout => {
+                let d = if id.kind == Kind::Deployment {
+                    store.find_deployment(ns, name)
+                } else {
+                    store.find_rollout(ns, name)
+                };
+                edit(&mut store.deployments[d.ok_or_else(|| not_found(id))?].labels)?;
+            }
+            Kind::ReplicaSet | Kind::ReplicationController => {
+                let kind = if id.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
+                let rs = store.find_rs(kind, ns, name).ok_or_else(|| not_found(id))?;
+                edit(&mut store.replica_sets[rs].labels)?;
+            }
+            Kind::Job => {
+                let j = store.find_job(ns, name).ok_or_else(|| not_found(id))?;
+                edit(&mut store.jobs[j].labels)?;
+            }
+            Kind::DaemonSet => {
+                let ds = store.find_daemon_set(ns, name).ok_or_else(|| not_found(id))?;
+                edit(&mut store.daemon_sets[ds].labels)?;
+            }
+            Kind::StatefulSet => {
+                let ss = store.find_stateful_set(ns, name).ok_or_else(|| not_found(id))?;
+                edit(&mut store.stateful_sets[ss].labels)?;
+            }
+            Kind::Service => {
+                let svc = self.net.find_service(ns, name).ok_or_else(|| not_found(id))?;
+                edit(&mut self.net.services[svc].labels)?;
+            }
+            // Other kinds keep no labels in the store; the load-time registry has them.
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// The pods `id` owns, directly or through its ReplicaSets.
     fn owned_pods(&self, id: &ObjectRef) -> Vec<crate::model::store::PodId> {
         let (ns, name) = (id.namespace.as_str(), id.name.as_str());
