@@ -16,6 +16,8 @@
 //! - `failures`: nodes die, zones are lost, operators drain, and Kubernetes heals.
 //! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
 //! - `interrupt`: SIGTERM / SIGINT stop cleanly, `sweep --resume`, `--max-events`.
+//! - `kubectl_verbs`: the kubectl lines that change the cluster (run, create, replace, delete, scale,
+//!   label, annotate, patch, set), as introductions teach them.
 //! - `narration`: `--narrate` tells every decision and changes nothing else; `explain`.
 //! - `report`: report.html stays light for a large run (bounded events and timeline, each cut
 //!   said on the page) and embeds everything for a small one.
@@ -33,6 +35,7 @@ mod determinism;
 mod failures;
 mod hpa;
 mod interrupt;
+mod kubectl_verbs;
 mod narration;
 mod pods;
 mod properties;

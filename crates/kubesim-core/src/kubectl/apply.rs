@@ -1,20 +1,37 @@
 //! `kubectl apply -f FILE...` and `kubectl create -f FILE...`: the objects of manifest files,
 //! read and checked at load time as `include:` files are, written to the store when the
-//! entry runs (kubectl: `staging/src/k8s.io/kubectl/pkg/cmd/apply/apply.go`,
+//! entry runs; `replace -f FILE...` likewise, for objects that exist (kubectl: `staging/src/k8s.io/kubectl/pkg/cmd/apply/apply.go`,
 //! `ApplyOptions.Run`; `cmd/create/create.go`, `CreateOptions.RunCreate`).
 
 use super::grammar::Args;
 use super::{err, misrouted, refused, Check, Failure, KError, KubectlCommand};
 use crate::scenario::manifest::{self, Parsed};
 use crate::scenario::priority;
+use crate::scenario::registry::not_found;
 use crate::sim::Sim;
 
 pub(super) fn parse_apply(args: &Args) -> Result<KubectlCommand, KError> {
     parse(args, false)
 }
 
+/// `create -f FILE`, or a sub-command (`create deployment NAME --image=...`, in `create.rs`).
 pub(super) fn parse_create(args: &Args) -> Result<KubectlCommand, KError> {
+    if !args.positional.is_empty() && args.values("filename").is_empty() {
+        super::create::manifests(args)?;
+        return Ok(KubectlCommand::Create { objects: Vec::new() });
+    }
     parse(args, true)
+}
+
+/// `replace -f FILE`: the files' objects, each of which must exist.
+pub(super) fn parse_replace(args: &Args) -> Result<KubectlCommand, KError> {
+    if let Some(extra) = args.positional.first() {
+        return err(format!("unexpected argument \"{extra}\": kubesim supports `replace -f FILE`"), None);
+    }
+    if args.values("filename").is_empty() {
+        return err("must specify --filename to replace", None);
+    }
+    Ok(KubectlCommand::Replace { objects: Vec::new() })
 }
 
 /// `-f FILE` only; the files' objects are read by the check.
@@ -26,6 +43,10 @@ fn parse(args: &Args, create: bool) -> Result<KubectlCommand, KError> {
     if args.values("filename").is_empty() {
         return err("must specify -f FILE (the manifest to apply, relative to the scenario file)", None);
     }
+    let file_flags = ["filename", "recursive", "namespace", "record", "save-config"];
+    if let Some((flag, _)) = args.flags.iter().find(|(f, _)| !file_flags.contains(&f.as_str())) {
+        return err(format!("unknown flag: --{flag} (with -f FILE)"), None);
+    }
     let objects = Vec::new();
     Ok(if create { KubectlCommand::Create { objects } } else { KubectlCommand::Apply { objects } })
 }
@@ -35,7 +56,30 @@ pub(super) fn check_apply(_: KubectlCommand, c: &mut Check) -> Option<KubectlCom
 }
 
 pub(super) fn check_create(_: KubectlCommand, c: &mut Check) -> Option<KubectlCommand> {
+    if !c.args.positional.is_empty() && c.args.values("filename").is_empty() {
+        return super::create::check(c);
+    }
     check(c, true)
+}
+
+/// The files' objects must exist now (the API server's NotFound otherwise, as `kubectl
+/// replace` gets it from `resource.Helper.Replace`); they are updated from now on.
+pub(super) fn check_replace(_: KubectlCommand, c: &mut Check) -> Option<KubectlCommand> {
+    let mut objects = files_objects(c, "replace")?;
+    for p in &objects {
+        if !c.reg.objects.contains_key(&p.object.id) {
+            return c.not_found(not_found(&p.object.id));
+        }
+    }
+    let before = c.r.error_count();
+    priority::resolve(&mut objects, c.reg, false, c.r);
+    if c.r.error_count() > before {
+        return None;
+    }
+    for p in &objects {
+        c.reg.record(p);
+    }
+    Some(KubectlCommand::Replace { objects: objects.into_iter().map(|p| p.object).collect() })
 }
 
 /// The files' objects, their priority classes resolved, recorded as existing from now on.
@@ -79,6 +123,12 @@ pub(super) fn files_objects(c: &mut Check, verb: &str) -> Option<Vec<Parsed>> {
 pub(super) fn apply(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
     let KubectlCommand::Apply { objects } = command else { return misrouted("apply", command) };
     objects.iter().filter_map(|o| refused(&o.id, sim.apply_object(o))).collect()
+}
+
+/// Replaces each object's spec (as apply updates it); one that is gone is NotFound.
+pub(super) fn replace(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
+    let KubectlCommand::Replace { objects } = command else { return misrouted("replace", command) };
+    objects.iter().filter_map(|o| refused(&o.id, sim.replace_object(o))).collect()
 }
 
 /// Creates each object; one that exists already is an AlreadyExists error.

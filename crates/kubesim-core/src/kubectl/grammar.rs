@@ -3,7 +3,7 @@
 //! (cli-runtime's resource builder: `staging/src/k8s.io/cli-runtime/pkg/resource/builder.go`).
 
 use super::{err, KError};
-use crate::model::spec::{Kind, ObjectRef};
+use crate::model::spec::{Kind, ObjectRef, Selector, SelectorOperator, SelectorRequirement};
 use crate::scenario::kinds::{self, KindInfo};
 use crate::scenario::suggest::{closest, did_you_mean};
 
@@ -83,6 +83,9 @@ pub(crate) fn verb_index(tokens: &[String]) -> Option<usize> {
     let mut i = 0;
     while i < tokens.len() {
         let t = tokens[i].as_str();
+        if t == "--" {
+            return None;
+        }
         if t == "-n" || t == "--namespace" {
             i += 2;
         } else if t.starts_with('-') {
@@ -98,6 +101,8 @@ pub(crate) fn verb_index(tokens: &[String]) -> Option<usize> {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Args {
     pub positional: Vec<String>,
+    /// The words after `--` (pflag's end of flags): `kubectl run`'s and `create`'s command.
+    pub after_dash: Vec<String>,
     /// (long name, value) in the line's order; a boolean's value is `true` or `false`.
     pub flags: Vec<(String, String)>,
 }
@@ -119,7 +124,7 @@ impl Args {
 
     /// The same flags with other positional words (a sub-command's).
     pub fn with_positional(&self, positional: Vec<String>) -> Args {
-        Args { positional, flags: self.flags.clone() }
+        Args { positional, flags: self.flags.clone(), after_dash: self.after_dash.clone() }
     }
 
     /// `kind/name` in the line's namespace (`-n`, else `default`); none for cluster-scoped
@@ -138,6 +143,10 @@ pub(crate) fn parse_args(tokens: &[String], own: &[Flag]) -> Result<Args, KError
     let mut args = Args::default();
     let mut it = tokens.iter();
     while let Some(t) = it.next() {
+        if t == "--" {
+            args.after_dash = it.cloned().collect();
+            break;
+        }
         let (flag, inline) = if let Some(long) = t.strip_prefix("--") {
             let (n, v) = long.split_once('=').map_or((long, None), |(n, v)| (n, Some(v.to_string())));
             let Some(flag) = flags.iter().find(|f| f.long == n) else {
@@ -228,6 +237,62 @@ pub(crate) fn one_target(args: &Args) -> Result<ObjectRef, KError> {
     Ok(args.object(resource(&kind)?.kind, name))
 }
 
+/// A label selector as `-l/--selector` takes it (apimachinery `labels.Parse`): `k=v`, `k==v`,
+/// `k!=v`, `k`, `!k`, `k in (a,b)`, `k notin (a,b)`, joined by commas.
+pub(crate) fn label_selector(s: &str) -> Result<Selector, KError> {
+    let mut sel = Selector::default();
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    let bad = |p: &str| KError {
+        message: format!("unable to parse requirement: found '{}', expected: identifier", p.trim()),
+        help: None,
+    };
+    for part in parts.into_iter().map(str::trim) {
+        if part.is_empty() {
+            return Err(bad(part));
+        }
+        let req = |key: &str, operator, values: Vec<String>| SelectorRequirement {
+            key: key.trim().to_string(),
+            operator,
+            values,
+        };
+        let set = |v: &str| -> Vec<String> {
+            v.trim().trim_start_matches('(').trim_end_matches(')').split(',').map(|x| x.trim().to_string()).collect()
+        };
+        if let Some((k, v)) = part.split_once("!=") {
+            sel.match_expressions.push(req(k, SelectorOperator::NotIn, vec![v.trim().to_string()]));
+        } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
+            if k.trim().is_empty() {
+                return Err(bad(part));
+            }
+            sel.match_labels.insert(k.trim().to_string(), v.trim().to_string());
+        } else if let Some((k, v)) = part.split_once(" notin ") {
+            sel.match_expressions.push(req(k, SelectorOperator::NotIn, set(v)));
+        } else if let Some((k, v)) = part.split_once(" in ") {
+            sel.match_expressions.push(req(k, SelectorOperator::In, set(v)));
+        } else if let Some(k) = part.strip_prefix('!') {
+            sel.match_expressions.push(req(k, SelectorOperator::DoesNotExist, Vec::new()));
+        } else if part.contains([' ', '(', ')']) {
+            return Err(bad(part));
+        } else {
+            sel.match_expressions.push(req(part, SelectorOperator::Exists, Vec::new()));
+        }
+    }
+    Ok(sel)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +323,17 @@ mod tests {
         let e = parse_args(&words("-x"), &own).unwrap_err();
         assert!(e.message.starts_with("unknown shorthand flag: 'x' in -x"), "{}", e.message);
         assert_eq!(parse_args(&words("--replicas"), &own).unwrap_err().message, "flag needs an argument: --replicas");
+    }
+
+    #[test]
+    fn label_selectors_as_kubectl_reads_them() {
+        let s = label_selector("app=web,tier!=db,env in (a, b),!canary,track").unwrap();
+        let labels = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        assert!(s.matches(&labels(&[("app", "web"), ("env", "a"), ("track", "x")])));
+        assert!(!s.matches(&labels(&[("app", "web"), ("env", "c"), ("track", "x")])));
+        assert!(!s.matches(&labels(&[("app", "web"), ("env", "a"), ("track", "x"), ("canary", "1")])));
+        assert!(label_selector("app==web").unwrap().matches(&labels(&[("app", "web")])));
+        assert!(label_selector("a,,b").is_err());
     }
 
     #[test]

@@ -6,12 +6,135 @@
 use super::grammar::{resource, Args};
 use super::nodes::{find_node, node_name, node_ref, one_node_only};
 use super::{err, misrouted, refused, Failure, KError, KubectlCommand};
-use crate::model::spec::Kind;
+use crate::model::spec::{Kind, ObjectSpec};
 use crate::scenario::validate;
 use crate::sim::{ApiError, Sim};
 
+/// `annotate KIND NAME key=value ... key-`: as `label`, on objects (kubectl:
+/// `pkg/cmd/annotate/annotate.go`, `AnnotateOptions.RunAnnotate`).
+pub(super) fn parse_annotate(args: &Args) -> Result<KubectlCommand, KError> {
+    parse_object(args, true)
+}
+
+/// `label KIND NAME ...` on an object other than a node, or `annotate`: the target first,
+/// then the changes (`cmdutil.GetResourcesAndPairs`).
+fn parse_object(args: &Args, annotate: bool) -> Result<KubectlCommand, KError> {
+    let what = if annotate { "annotation" } else { "label" };
+    let split =
+        args.positional.iter().position(|s| (s.contains('=') && !s.starts_with('=')) || (s.ends_with('-') && s != "-"));
+    let (resources, pairs) = args.positional.split_at(split.unwrap_or(args.positional.len()));
+    if let Some(bad) = pairs.iter().find(|s| !(s.contains('=') || s.ends_with('-'))) {
+        return err(format!("all resources must be specified before {what} changes: {bad}"), None);
+    }
+    if resources.is_empty() {
+        return err("one or more resources must be specified as <resource> <name> or <resource>/<name>", None);
+    }
+    let target = super::grammar::one_target(&args.with_positional(resources.to_vec()))?;
+    if pairs.is_empty() {
+        return err(format!("at least one {what} update is required"), None);
+    }
+    let mut set: Vec<(String, String)> = Vec::new();
+    let mut remove: Vec<String> = Vec::new();
+    for spec in pairs {
+        if let Some((k, v)) = spec.split_once('=') {
+            if !annotate {
+                if v.contains('=') {
+                    return err(format!("invalid label spec: {spec}"), None);
+                }
+                let errs = validate::label_value_errors(v);
+                if !errs.is_empty() {
+                    return err(format!("invalid label value: \"{spec}\": {}", errs.join(";")), None);
+                }
+            }
+            let errs = validate::qualified_name_errors(k);
+            if !errs.is_empty() {
+                let info = crate::scenario::kinds::info(target.kind);
+                let field = if annotate { "annotations" } else { "labels" };
+                return err(
+                    format!(
+                        "The {} \"{}\" is invalid: metadata.{field}: Invalid value: \"{k}\": {}",
+                        info.name,
+                        target.name,
+                        errs.join("; ")
+                    ),
+                    None,
+                );
+            }
+            set.retain(|(key, _)| key != k);
+            set.push((k.to_string(), v.to_string()));
+        } else {
+            let k = spec[..spec.len() - 1].to_string();
+            if !remove.contains(&k) {
+                remove.push(k);
+            }
+        }
+    }
+    if remove.iter().any(|r| set.iter().any(|(k, _)| k == r)) {
+        return err(
+            format!(
+                "can not both modify and remove {} in the same command",
+                if annotate { "an annotation" } else { "a label" }
+            ),
+            None,
+        );
+    }
+    Ok(KubectlCommand::Metadata { target, set, remove, overwrite: args.on("overwrite"), annotate })
+}
+
+/// The object must exist; a key with another value needs `--overwrite` (kubectl's
+/// `validateNoOverwrites`); the registry's copy follows, for the lines after.
+pub(super) fn check_object(command: KubectlCommand, c: &mut super::Check) -> Option<KubectlCommand> {
+    let KubectlCommand::Metadata { target, set, remove, overwrite, annotate } = &command else {
+        return super::nodes::check(command, c);
+    };
+    if !c.exists(target) {
+        return None;
+    }
+    let obj = c.reg.objects.get_mut(target)?;
+    let map = match (&mut obj.spec, annotate) {
+        (ObjectSpec::Pod { annotations, .. } | ObjectSpec::Deployment { annotations, .. }, true) => Some(annotations),
+        (_, true) => None,
+        (spec, false) => super::delete::spec_labels_mut(spec),
+    };
+    if let Some(map) = map {
+        for (k, v) in set {
+            if let Some(old) = map.get(k).filter(|old| *old != v && !*overwrite) {
+                let msg = format!("'{k}' already has a value ({old}), and --overwrite is false");
+                return c.fail(ApiError::kubectl(msg), Some("add --overwrite to change it".into()));
+            }
+        }
+        for k in remove {
+            map.remove(k);
+        }
+        for (k, v) in set {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+    Some(command)
+}
+
+/// Writes the labels (or, for a pod, the deletion cost among the annotations: the one
+/// annotation kubesim reads after creation).
+pub(super) fn effect_object(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
+    let KubectlCommand::Metadata { target, set, remove, overwrite, annotate } = command else {
+        return effect(sim, command);
+    };
+    refused(target, sim.edit_metadata(target, set, remove, *overwrite, *annotate)).into_iter().collect()
+}
+
 /// The resource words first, then the label changes, as `LabelOptions.Complete` splits them.
 pub(super) fn parse(args: &Args) -> Result<KubectlCommand, KError> {
+    let words = &args.positional;
+    let on_node = match words.first() {
+        Some(w) if w.contains('/') => {
+            w.split_once('/').is_some_and(|(k, _)| resource(k).is_ok_and(|i| i.kind == Kind::Node))
+        }
+        Some(w) => resource(w).map_or(true, |i| i.kind == Kind::Node),
+        None => true,
+    };
+    if !on_node {
+        return parse_object(args, false);
+    }
     let mut resources = Vec::new();
     let mut pairs = Vec::new();
     for s in &args.positional {
@@ -27,13 +150,7 @@ pub(super) fn parse(args: &Args) -> Result<KubectlCommand, KError> {
         [one] if one.contains('/') => node_name(one)?,
         [one] => return err(format!("resource(s) were provided, but no name was specified: \"{one}\""), None),
         [kind, name, rest @ ..] => {
-            let info = resource(kind)?;
-            if info.kind != Kind::Node {
-                return err(
-                    format!("kubesim supports `label` on nodes only, not {}", info.kind.resource()),
-                    Some("labels of objects are set in their manifests".into()),
-                );
-            }
+            resource(kind)?;
             if let Some(extra) = rest.first() {
                 return one_node_only("label", extra);
             }
@@ -174,7 +291,28 @@ mod tests {
         assert!(error("kubectl label nodes w 'b k=v'").message.starts_with(
             "The Node \"w\" is invalid: metadata.labels: Invalid value: \"b k\": name part must consist of"
         ));
-        assert!(error("kubectl label deployment web a=b").message.contains("nodes only"));
+        assert_eq!(
+            cmd("kubectl label pods myapp-pod tier=frontend"),
+            KubectlCommand::Metadata {
+                target: super::super::test_lines::object(Kind::Pod, "myapp-pod"),
+                set: vec![("tier".into(), "frontend".into())],
+                remove: vec![],
+                overwrite: false,
+                annotate: false,
+            }
+        );
+        assert_eq!(
+            cmd("kubectl annotate deployment nginx-dep kubernetes.io/change-cause=\"image updated to 1.18\""),
+            KubectlCommand::Metadata {
+                target: super::super::test_lines::dep("nginx-dep"),
+                set: vec![("kubernetes.io/change-cause".into(), "image updated to 1.18".into())],
+                remove: vec![],
+                overwrite: false,
+                annotate: true,
+            }
+        );
+        assert_eq!(error("kubectl label deploy web").message, "at least one label update is required");
+        assert_eq!(error("kubectl annotate deploy web").message, "at least one annotation update is required");
         assert!(error("kubectl label nodes a b c=d").message.contains("one node at a time"));
         assert!(error("kubectl label nodes w a=b --overwrite=maybe").message.contains("invalid argument \"maybe\""));
         assert_eq!(

@@ -21,17 +21,21 @@
 mod apply;
 mod argo;
 mod autoscale;
+mod create;
 mod delete;
 mod drain;
 mod expose;
+mod generate;
 mod grammar;
 mod label;
 mod nodes;
 mod rollout;
+mod run;
 mod scale;
 mod set_image;
 mod taint;
 
+pub use delete::{Cascade, DeleteOptions, Selection};
 pub use drain::DrainSpec;
 pub use expose::ExposeSpec;
 pub(crate) use scale::scale;
@@ -58,14 +62,27 @@ pub enum KubectlCommand {
     Create {
         objects: Vec<Object>,
     },
-    /// `delete KIND/NAME...` or `delete -f FILE`.
+    /// `replace -f FILE`: objects that exist, their specs replaced.
+    Replace {
+        objects: Vec<Object>,
+    },
+    /// `delete KIND/NAME...`, `delete -f FILE` or `delete KIND --all|-l SELECTOR`, with its flags.
     Delete {
         targets: Vec<ObjectRef>,
+        options: DeleteOptions,
     },
     /// `scale KIND/NAME --replicas=N`.
     Scale {
         target: ObjectRef,
         replicas: i32,
+    },
+    /// `scale` with `-f FILE`, `KIND --all`, `KIND -l SELECTOR` or `--current-replicas=N`
+    /// (its precondition).
+    ScaleMany {
+        targets: Vec<ObjectRef>,
+        select: Option<Selection>,
+        replicas: i32,
+        current_replicas: Option<i32>,
     },
     /// `set image deployment/web CONTAINER=IMAGE...`.
     SetImage {
@@ -122,6 +139,14 @@ pub enum KubectlCommand {
         remove: Vec<String>,
         overwrite: bool,
     },
+    /// `label KIND NAME k=v k-` on an object other than a node, or `annotate KIND NAME ...`.
+    Metadata {
+        target: ObjectRef,
+        set: Vec<(String, String)>,
+        remove: Vec<String>,
+        overwrite: bool,
+        annotate: bool,
+    },
     /// `expose deployment NAME --port=P [--target-port=T] [--type=T] [--name=N]`.
     Expose(ExposeSpec),
     /// `drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force]
@@ -134,10 +159,12 @@ impl KubectlCommand {
     /// (`deployment/web`, `node/worker-1`).
     pub fn objects(&self) -> Vec<String> {
         match self {
-            KubectlCommand::Apply { objects } | KubectlCommand::Create { objects } => {
-                objects.iter().map(|o| o.id.to_string()).collect()
+            KubectlCommand::Apply { objects }
+            | KubectlCommand::Create { objects }
+            | KubectlCommand::Replace { objects } => objects.iter().map(|o| o.id.to_string()).collect(),
+            KubectlCommand::Delete { targets, .. } | KubectlCommand::ScaleMany { targets, .. } => {
+                targets.iter().map(ToString::to_string).collect()
             }
-            KubectlCommand::Delete { targets } => targets.iter().map(ToString::to_string).collect(),
             KubectlCommand::Scale { target, .. }
             | KubectlCommand::SetImage { target, .. }
             | KubectlCommand::RolloutUndo { target, .. }
@@ -150,6 +177,7 @@ impl KubectlCommand {
             | KubectlCommand::Label { node, .. } => vec![format!("node/{node}")],
             KubectlCommand::Drain(d) => vec![format!("node/{}", d.node)],
             KubectlCommand::Expose(e) => vec![e.target.to_string()],
+            KubectlCommand::Metadata { target, .. } => vec![target.to_string()],
             // `kubectl argo rollouts` lines name no object, not even their Rollout (as they always have).
             KubectlCommand::ArgoPromote { .. }
             | KubectlCommand::ArgoAbort { .. }
@@ -164,8 +192,9 @@ impl KubectlCommand {
         match self {
             KubectlCommand::Apply { .. } => "apply",
             KubectlCommand::Create { .. } => "create",
+            KubectlCommand::Replace { .. } => "replace",
             KubectlCommand::Delete { .. } => "delete",
-            KubectlCommand::Scale { .. } => "scale",
+            KubectlCommand::Scale { .. } | KubectlCommand::ScaleMany { .. } => "scale",
             KubectlCommand::SetImage { .. } => "set",
             KubectlCommand::RolloutUndo { .. }
             | KubectlCommand::RolloutPause { .. }
@@ -177,7 +206,8 @@ impl KubectlCommand {
             KubectlCommand::Cordon { .. } => "cordon",
             KubectlCommand::Uncordon { .. } => "uncordon",
             KubectlCommand::Taint { .. } => "taint",
-            KubectlCommand::Label { .. } => "label",
+            KubectlCommand::Label { .. } | KubectlCommand::Metadata { annotate: false, .. } => "label",
+            KubectlCommand::Metadata { annotate: true, .. } => "annotate",
             KubectlCommand::Expose(_) => "expose",
             KubectlCommand::Drain(_) => "drain",
         }
@@ -215,15 +245,32 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "create",
-        flags: &[FILENAME, RECURSIVE],
+        flags: create::FLAGS,
         example: "kubectl create -f web.yaml",
         parse: apply::parse_create,
         check: apply::check_create,
         effect: apply::create,
     },
     Verb {
+        name: "run",
+        flags: run::FLAGS,
+        example: "kubectl run nginx --image=nginx",
+        parse: run::parse,
+        check: run::check,
+        // Never called: the command is the `create` of the Pod (`KubectlCommand::verb`).
+        effect: apply::create,
+    },
+    Verb {
+        name: "replace",
+        flags: &[FILENAME, RECURSIVE, generate::RECORD, generate::SAVE_CONFIG],
+        example: "kubectl replace -f web.yaml",
+        parse: apply::parse_replace,
+        check: apply::check_replace,
+        effect: apply::replace,
+    },
+    Verb {
         name: "delete",
-        flags: &[FILENAME, RECURSIVE],
+        flags: delete::FLAGS,
         example: "kubectl delete deployment/web",
         parse: delete::parse,
         check: delete::check,
@@ -231,7 +278,7 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "scale",
-        flags: &[Flag::value("replicas")],
+        flags: scale::FLAGS,
         example: "kubectl scale deployment/web --replicas=3",
         parse: scale::parse,
         check: scale::check,
@@ -290,8 +337,16 @@ pub(crate) const VERBS: &[Verb] = &[
         flags: &[Flag::boolean("overwrite")],
         example: "kubectl label nodes worker-1 disk=ssd",
         parse: label::parse,
-        check: nodes::check,
-        effect: label::effect,
+        check: label::check_object,
+        effect: label::effect_object,
+    },
+    Verb {
+        name: "annotate",
+        flags: &[Flag::boolean("overwrite"), generate::RECORD],
+        example: "kubectl annotate deployment web kubernetes.io/change-cause=v2",
+        parse: label::parse_annotate,
+        check: label::check_object,
+        effect: label::effect_object,
     },
     Verb {
         name: "expose",
@@ -318,6 +373,16 @@ pub(crate) const VERBS: &[Verb] = &[
         check: argo::check,
         effect: argo::effect,
     },
+];
+
+/// The verbs that need a running process or a network socket, refused with the reason.
+const OFFLINE: &[(&str, &str)] = &[
+    ("port-forward", "kubesim simulates no network sockets; send requests with the scenario's `traffic:` section"),
+    ("proxy", "kubesim simulates no network sockets; send requests with the scenario's `traffic:` section"),
+    ("exec", "kubesim simulates no processes inside containers"),
+    ("logs", "kubesim simulates no processes, so containers write no logs; events.csv and --narrate say what happened"),
+    ("cp", "kubesim simulates no container file systems"),
+    ("attach", "kubesim simulates no processes or terminals"),
 ];
 
 /// The row named `name`.
@@ -354,6 +419,9 @@ pub(crate) fn parse_line(line: &str) -> Result<Line, KError> {
         return err("no kubectl command given", Some("e.g. `kubectl scale deployment/web --replicas=3`".into()));
     };
     let word = tokens.remove(vi);
+    if let Some((_, why)) = OFFLINE.iter().find(|(v, _)| *v == word) {
+        return err(format!("`kubectl {word}` cannot run in a simulation: {why}"), None);
+    }
     let Some(verb) = verb_named(&word) else {
         // cobra's "unknown command" and its suggestion (spf13/cobra: args.go `legacyArgs`,
         // command.go `Command.findSuggestions`).
@@ -366,6 +434,12 @@ pub(crate) fn parse_line(line: &str) -> Result<Line, KError> {
         );
     };
     let args = grammar::parse_args(&tokens, verb.flags)?;
+    if !args.after_dash.is_empty() && !matches!(verb.name, "run" | "create") {
+        return err(
+            format!("unexpected arguments after --: {}", args.after_dash.join(" ")),
+            Some("a command after `--` is taken by `kubectl run` and `kubectl create deployment|job|cronjob`".into()),
+        );
+    }
     let command = (verb.parse)(&args)?;
     Ok(Line { verb, command, args })
 }
@@ -409,9 +483,29 @@ impl Check<'_> {
     pub fn exists(&mut self, target: &ObjectRef) -> bool {
         let found = self.reg.objects.contains_key(target);
         if !found {
-            self.not_found(registry::not_found(target));
+            let help = self.run_pod_help(target);
+            self.fail(format!("Error from server (NotFound): {}", registry::not_found(target)), help);
         }
         found
+    }
+
+    /// For a Deployment that is not there but a pod of that name made by `kubectl run` is:
+    /// kubectl run makes a pod (since 1.18), not a Deployment.
+    pub fn run_pod_help(&self, target: &ObjectRef) -> Option<String> {
+        if target.kind != Kind::Deployment {
+            return None;
+        }
+        let pod = ObjectRef { kind: Kind::Pod, ..target.clone() };
+        let made_by_run = match self.reg.objects.get(&pod).map(|o| &o.spec) {
+            Some(crate::model::spec::ObjectSpec::Pod { labels, .. }) => labels.contains_key("run"),
+            _ => false,
+        };
+        made_by_run.then(|| {
+            format!(
+                "`kubectl run` creates a pod (pod/{0}), not a deployment, since kubectl 1.18: make a deployment with `kubectl create deployment {0} --image=IMAGE`",
+                target.name
+            )
+        })
     }
 }
 
@@ -504,7 +598,7 @@ mod tests {
         assert_eq!(e.help.as_deref(), Some("did you mean `scale`?"));
         assert_eq!(
             e.message,
-            "unknown command \"scael\" for \"kubectl\" (kubesim supports apply, create, delete, scale, set, rollout, cordon, uncordon, drain, taint, label, expose, autoscale, argo)"
+            "unknown command \"scael\" for \"kubectl\" (kubesim supports apply, create, run, replace, delete, scale, set, rollout, cordon, uncordon, drain, taint, label, annotate, expose, autoscale, argo)"
         );
         let ns = |line: &str| parse_line(line).unwrap().args.value("namespace");
         assert_eq!(ns("kubectl --namespace=prod scale deployment/web --replicas=1").as_deref(), Some("prod"));

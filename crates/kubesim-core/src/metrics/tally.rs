@@ -61,8 +61,18 @@ fn grow<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
 impl PodTally {
     /// A pod was created, changed or deleted: its counts follow.
     pub fn pod_changed(&mut self, store: &Store, pod: PodId) {
+        let new = contribution(&store.pods[pod]);
+        self.count(store, pod, new);
+    }
+
+    /// The pod is about to change owner (`kubectl delete --cascade=orphan`): its counts leave
+    /// its owner's; `pod_changed` after the change counts it again.
+    pub fn pod_leaving_owner(&mut self, store: &Store, pod: PodId) {
+        self.count(store, pod, 0);
+    }
+
+    fn count(&mut self, store: &Store, pod: PodId, new: u8) {
         let p = &store.pods[pod];
-        let new = contribution(p);
         let old = std::mem::replace(grow(&mut self.bits, pod.index()), new);
         if new == old {
             return;

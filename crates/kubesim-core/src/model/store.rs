@@ -648,6 +648,42 @@ impl Store {
         self.deployments.forget_name(id);
     }
 
+    /// `kubectl delete --cascade=orphan` of a Deployment (or Rollout): its ReplicaSets stay,
+    /// without owner.
+    pub fn orphan_replica_sets(&mut self, id: DeployId) {
+        for rs in std::mem::take(&mut self.deployments[id].replica_sets) {
+            self.replica_sets[rs].owner = None;
+        }
+    }
+
+    /// `--cascade=orphan` of a ReplicaSet: its pods stay, without owner.
+    pub fn orphan_pods_of_replica_set(&mut self, id: RsId) {
+        for p in std::mem::take(&mut self.replica_sets[id].pods) {
+            self.pods[p].owner = None;
+        }
+    }
+
+    /// `--cascade=orphan` of a Job: its pods stay, without owner.
+    pub fn orphan_pods_of_job(&mut self, id: JobId) {
+        for p in std::mem::take(&mut self.jobs[id].pods) {
+            self.pods[p].owner = None;
+        }
+    }
+
+    /// `--cascade=orphan` of a DaemonSet: its pods stay, without owner.
+    pub fn orphan_pods_of_daemon_set(&mut self, id: DaemonSetId) {
+        for p in std::mem::take(&mut self.daemon_sets[id].pods).into_keys() {
+            self.pods[p].owner = None;
+        }
+    }
+
+    /// `--cascade=orphan` of a StatefulSet: its pods stay, without owner.
+    pub fn orphan_pods_of_stateful_set(&mut self, id: StatefulSetId) {
+        for p in std::mem::take(&mut self.stateful_sets[id].pods).into_values() {
+            self.pods[p].owner = None;
+        }
+    }
+
     pub fn find_job(&self, namespace: &str, name: &str) -> Option<JobId> {
         self.jobs.find(&namespaced(namespace, name))
     }
@@ -759,6 +795,19 @@ impl Store {
             self.deployments[d].replica_sets.remove(&id);
         }
         self.replica_sets.forget_name(id);
+    }
+
+    /// `kubectl label pod`: a pod's labels, with the label index kept current.
+    pub fn edit_pod_labels<R>(&mut self, pod: PodId, edit: impl FnOnce(&mut Labels) -> R) -> R {
+        let indexed = self.pods[pod].node.is_some_and(|n| self.nodes[n].pods.contains(&pod));
+        if indexed {
+            self.index_bound(pod, false);
+        }
+        let r = edit(&mut self.pods[pod].labels);
+        if indexed {
+            self.index_bound(pod, true);
+        }
+        r
     }
 
     /// Binds a pod to a node and charges its requests there.

@@ -188,6 +188,15 @@ impl Sim<'_> {
         Ok(())
     }
 
+    /// `kubectl replace`: the object must exist (the API server's NotFound otherwise); its
+    /// spec is then updated as `apply` updates it.
+    pub(crate) fn replace_object(&mut self, obj: &Object) -> Result<(), ApiError> {
+        if !self.exists(&obj.id) {
+            return Err(not_found(&obj.id));
+        }
+        self.apply_object(obj)
+    }
+
     /// A new spec for a Deployment: a changed template starts a rollout.
     pub(crate) fn update_deployment_spec(
         &mut self,
@@ -205,7 +214,7 @@ impl Sim<'_> {
         self.enqueue_deployment(d);
     }
 
-    fn exists(&self, id: &ObjectRef) -> bool {
+    pub(crate) fn exists(&self, id: &ObjectRef) -> bool {
         let (ns, name) = (id.namespace.as_str(), id.name.as_str());
         match id.kind {
             Kind::Namespace => self.ctx.store.namespaces.contains(name),
@@ -371,6 +380,241 @@ impl Sim<'_> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// The objects of `kind` in `namespace` that exist now (whose labels `selector` matches,
+    /// when given), in name order as the API server lists them: `kubectl delete KIND --all`
+    /// and `-l`.
+    pub(crate) fn object_refs(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        selector: Option<&crate::model::spec::Selector>,
+    ) -> Vec<ObjectRef> {
+        let store = &self.ctx.store;
+        let empty = crate::model::spec::Labels::new();
+        let mut candidates: Vec<(&str, &crate::model::spec::Labels)> = Vec::new();
+        match kind {
+            Kind::Pod => candidates.extend(store.pods.iter().map(|p| (p.name.as_str(), &p.labels))),
+            Kind::ReplicaSet | Kind::ReplicationController => candidates.extend(
+                store
+                    .replica_sets
+                    .iter()
+                    .filter(|r| (r.kind == RsKind::ReplicaSet) == (kind == Kind::ReplicaSet))
+                    .map(|r| (r.name.as_str(), &r.labels)),
+            ),
+            Kind::Deployment | Kind::Rollout => candidates.extend(
+                store
+                    .deployments
+                    .iter()
+                    .filter(|d| d.rollout.is_some() == (kind == Kind::Rollout))
+                    .map(|d| (d.name.as_str(), &d.labels)),
+            ),
+            Kind::Job => candidates.extend(store.jobs.iter().map(|j| (j.name.as_str(), &j.labels))),
+            Kind::DaemonSet => candidates.extend(store.daemon_sets.iter().map(|d| (d.name.as_str(), &d.labels))),
+            Kind::StatefulSet => candidates.extend(store.stateful_sets.iter().map(|s| (s.name.as_str(), &s.labels))),
+            Kind::HorizontalPodAutoscaler => candidates.extend(store.hpas.iter().map(|h| (h.name.as_str(), &empty))),
+            Kind::Service => candidates.extend(self.net.services.iter().map(|s| (s.name.as_str(), &s.labels))),
+            Kind::Ingress => candidates.extend(self.net.ingresses.iter().map(|i| (i.name.as_str(), &empty))),
+            Kind::PodDisruptionBudget => candidates.extend(store.pdbs.iter().map(|p| (p.name.as_str(), &empty))),
+            _ => {}
+        }
+        let names: BTreeSet<&str> = candidates
+            .into_iter()
+            .filter(|(_, labels)| selector.is_none_or(|s| s.matches(labels)))
+            .map(|(name, _)| name)
+            .collect();
+        names
+            .into_iter()
+            .map(|name| ObjectRef { kind, namespace: namespace.to_string(), name: name.to_string() })
+            .filter(|id| self.exists(id))
+            .collect()
+    }
+
+    /// `kubectl delete` with its flags: a pod's grace period (`--grace-period`, `--now`,
+    /// `--force`), and `--cascade=orphan`, which leaves what the object owned in place,
+    /// without owner (nothing adopts orphans in kubesim).
+    pub(crate) fn delete_object_with(
+        &mut self,
+        id: &ObjectRef,
+        grace: Option<SimDuration>,
+        orphan: bool,
+    ) -> Result<(), ApiError> {
+        let (ns, name) = (id.namespace.as_str(), id.name.as_str());
+        if id.kind == Kind::Pod && grace.is_some() {
+            let p = self.ctx.store.find_pod(ns, name).ok_or_else(|| not_found(id))?;
+            self.delete_pod_with_grace(p, grace);
+            return Ok(());
+        }
+        if !orphan {
+            return self.delete_object(id);
+        }
+        let pods = self.owned_pods(id);
+        for &p in &pods {
+            self.ctx.metrics.tally.pod_leaving_owner(&self.ctx.store, p);
+        }
+        match id.kind {
+            Kind::Deployment | Kind::Rollout => {
+                let d = if id.kind == Kind::Deployment {
+                    self.ctx.store.find_deployment(ns, name)
+                } else {
+                    self.ctx.store.find_rollout(ns, name)
+                }
+                .ok_or_else(|| not_found(id))?;
+                self.ctx.store.remove_deployment(d);
+                self.ctx.store.orphan_replica_sets(d);
+            }
+            Kind::ReplicaSet | Kind::ReplicationController => {
+                let kind = if id.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
+                let rs = self.ctx.store.find_rs(kind, ns, name).ok_or_else(|| not_found(id))?;
+                self.ctx.store.orphan_pods_of_replica_set(rs);
+                self.ctx.store.remove_replica_set(rs);
+            }
+            Kind::Job => {
+                let j = self.ctx.store.find_job(ns, name).ok_or_else(|| not_found(id))?;
+                self.ctx.store.orphan_pods_of_job(j);
+                self.ctx.store.remove_job(j);
+            }
+            Kind::DaemonSet => {
+                let ds = self.ctx.store.find_daemon_set(ns, name).ok_or_else(|| not_found(id))?;
+                self.ctx.store.orphan_pods_of_daemon_set(ds);
+                self.ctx.store.remove_daemon_set(ds);
+            }
+            Kind::StatefulSet => {
+                let ss = self.ctx.store.find_stateful_set(ns, name).ok_or_else(|| not_found(id))?;
+                self.ctx.store.orphan_pods_of_stateful_set(ss);
+                self.ctx.store.remove_stateful_set(ss);
+            }
+            _ => return self.delete_object(id),
+        }
+        for &p in &pods {
+            self.ctx.metrics.pod_changed(&self.ctx.store, p);
+        }
+        Ok(())
+    }
+
+    /// `kubectl label` (on an object) and `kubectl annotate`: a key with another value needs
+    /// `--overwrite` (kubectl's `validateNoOverwrites`). A pod's new labels change which
+    /// Services select it (their endpoints follow); its owner stays its owner (kubesim's
+    /// ReplicaSets neither release nor adopt pods by labels). Annotations are kept only where
+    /// kubesim reads them: a pod's `controller.kubernetes.io/pod-deletion-cost`.
+    pub(crate) fn edit_metadata(
+        &mut self,
+        id: &ObjectRef,
+        set: &[(String, String)],
+        remove: &[String],
+        overwrite: bool,
+        annotate: bool,
+    ) -> Result<(), ApiError> {
+        let (ns, name) = (id.namespace.as_str(), id.name.as_str());
+        if !self.exists(id) {
+            return Err(not_found(id));
+        }
+        let edit = |labels: &mut crate::model::spec::Labels| -> Result<(), ApiError> {
+            for (k, v) in set {
+                if let Some(old) = labels.get(k).filter(|old| *old != v && !overwrite) {
+                    return Err(ApiError::kubectl(format!(
+                        "'{k}' already has a value ({old}), and --overwrite is false"
+                    )));
+                }
+            }
+            for k in remove {
+                labels.remove(k);
+            }
+            for (k, v) in set {
+                labels.insert(k.clone(), v.clone());
+            }
+            Ok(())
+        };
+        if annotate {
+            if let (Kind::Pod, Some(p)) = (id.kind, self.ctx.store.find_pod(ns, name)) {
+                let key = "controller.kubernetes.io/pod-deletion-cost";
+                if remove.iter().any(|k| k == key) {
+                    self.ctx.store.pods[p].deletion_cost = 0;
+                }
+                if let Some((_, v)) = set.iter().find(|(k, _)| k == key) {
+                    self.ctx.store.pods[p].deletion_cost = v.parse().unwrap_or(0);
+                }
+            }
+            return Ok(());
+        }
+        let store = &mut self.ctx.store;
+        match id.kind {
+            Kind::Pod => {
+                let p = store.find_pod(ns, name).ok_or_else(|| not_found(id))?;
+                let mut labels = store.pods[p].labels.clone();
+                edit(&mut labels)?;
+                store.edit_pod_labels(p, |l| *l = labels);
+                self.net.pod_relabelled(&mut self.ctx, p);
+                self.pod_changed(p);
+            }
+            Kind::Deployment | Kind::Rollout => {
+                let d = if id.kind == Kind::Deployment {
+                    store.find_deployment(ns, name)
+                } else {
+                    store.find_rollout(ns, name)
+                };
+                edit(&mut store.deployments[d.ok_or_else(|| not_found(id))?].labels)?;
+            }
+            Kind::ReplicaSet | Kind::ReplicationController => {
+                let kind = if id.kind == Kind::ReplicaSet { RsKind::ReplicaSet } else { RsKind::ReplicationController };
+                let rs = store.find_rs(kind, ns, name).ok_or_else(|| not_found(id))?;
+                edit(&mut store.replica_sets[rs].labels)?;
+            }
+            Kind::Job => {
+                let j = store.find_job(ns, name).ok_or_else(|| not_found(id))?;
+                edit(&mut store.jobs[j].labels)?;
+            }
+            Kind::DaemonSet => {
+                let ds = store.find_daemon_set(ns, name).ok_or_else(|| not_found(id))?;
+                edit(&mut store.daemon_sets[ds].labels)?;
+            }
+            Kind::StatefulSet => {
+                let ss = store.find_stateful_set(ns, name).ok_or_else(|| not_found(id))?;
+                edit(&mut store.stateful_sets[ss].labels)?;
+            }
+            Kind::Service => {
+                let svc = self.net.find_service(ns, name).ok_or_else(|| not_found(id))?;
+                edit(&mut self.net.services[svc].labels)?;
+            }
+            // Other kinds keep no labels in the store; the load-time registry has them.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The pods `id` owns, directly or through its ReplicaSets.
+    fn owned_pods(&self, id: &ObjectRef) -> Vec<crate::model::store::PodId> {
+        let (ns, name) = (id.namespace.as_str(), id.name.as_str());
+        let store = &self.ctx.store;
+        let of_rs = |rs: crate::model::store::RsId| store.replica_sets[rs].pods.iter().copied().collect::<Vec<_>>();
+        match id.kind {
+            Kind::Deployment | Kind::Rollout => {
+                let d = if id.kind == Kind::Deployment {
+                    store.find_deployment(ns, name)
+                } else {
+                    store.find_rollout(ns, name)
+                };
+                d.map(|d| store.deployments[d].replica_sets.iter().flat_map(|&rs| of_rs(rs)).collect())
+                    .unwrap_or_default()
+            }
+            Kind::ReplicaSet => store.find_rs(RsKind::ReplicaSet, ns, name).map(of_rs).unwrap_or_default(),
+            Kind::ReplicationController => {
+                store.find_rs(RsKind::ReplicationController, ns, name).map(of_rs).unwrap_or_default()
+            }
+            Kind::Job => {
+                store.find_job(ns, name).map(|j| store.jobs[j].pods.iter().copied().collect()).unwrap_or_default()
+            }
+            Kind::DaemonSet => store
+                .find_daemon_set(ns, name)
+                .map(|d| store.daemon_sets[d].pods.keys().copied().collect())
+                .unwrap_or_default(),
+            Kind::StatefulSet => store
+                .find_stateful_set(ns, name)
+                .map(|s| store.stateful_sets[s].pods.values().copied().collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
     }
 
     pub(super) fn delete_replica_set(&mut self, rs: crate::model::store::RsId) {

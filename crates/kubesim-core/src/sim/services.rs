@@ -285,6 +285,22 @@ impl Network {
         *self.pod_services_mut(pod) = services;
     }
 
+    /// A pod's labels changed (`kubectl label pod`): it leaves the Services that no longer
+    /// select it and joins those that now do; each of them syncs its endpoints.
+    pub(super) fn pod_relabelled(&mut self, ctx: &mut Context, pod: PodId) {
+        let p = &ctx.store.pods[pod];
+        let now = self.selecting(&p.namespace, &p.labels);
+        let before = std::mem::take(self.pod_services_mut(pod));
+        for &svc in before.iter().filter(|s| !now.contains(s)) {
+            self.services[svc].members.retain(|&m| m != pod);
+            self.enqueue_endpoints(ctx, svc);
+        }
+        for &svc in now.iter().filter(|s| !before.contains(s)) {
+            self.services[svc].members.push(pod);
+        }
+        *self.pod_services_mut(pod) = now;
+    }
+
     /// A pod changed: the Services that select it hear of it.
     pub(super) fn pod_changed_for_services(&mut self, ctx: &mut Context, pod: PodId) {
         let Some(list) = self.pod_services.get(pod.index()) else { return };

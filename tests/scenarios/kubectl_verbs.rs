@@ -1,0 +1,336 @@
+//! The kubectl lines that change the cluster, as introductions teach them (issue 19): each
+//! one's effect as a user would check it with `kubectl get`, and kubectl's errors.
+
+use super::support::{events, run_text};
+use kubesim::model::store::PodPhase;
+use kubesim::sim::Outcome;
+use std::path::Path;
+
+/// A two-node cluster with the timeline `timeline` (lines `  - {at: .., run: ..}`) and
+/// `objects` (a YAML list, may be `[]`).
+fn scenario(objects: &str, timeline: &str) -> String {
+    format!(
+        "duration: 5m
+cluster:
+  nodes:
+    - {{name: worker, count: 2, capacity: {{cpu: '4', memory: 8Gi, pods: 110}}}}
+objects: {objects}
+timeline:
+{timeline}"
+    )
+}
+
+/// The live (not deleted) pods, by name.
+fn live_pods(o: &Outcome) -> Vec<&kubesim::model::store::Pod> {
+    o.store.pods.iter().filter(|p| !p.is_gone()).collect()
+}
+
+fn kubectl_errors(o: &Outcome) -> Vec<String> {
+    events(o, "KubectlError").iter().map(|e| e.message.clone()).collect()
+}
+
+/// The load errors of a scenario, as text.
+fn load_errors(text: &str) -> String {
+    match kubesim::load_str(Path::new("inline.yaml"), text, &[]) {
+        Ok(_) => panic!("should not load"),
+        Err(d) => d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
+    }
+}
+
+#[test]
+fn kubectl_run_makes_one_running_pod_labelled_run() {
+    let o = run_text(&scenario("[]", "  - {at: 10s, run: kubectl run nginx --image=nginx}"));
+    let pods = live_pods(&o);
+    assert_eq!(pods.len(), 1);
+    let p = pods[0];
+    assert_eq!(p.name, "nginx");
+    assert_eq!(p.labels.get("run").map(String::as_str), Some("nginx"));
+    assert_eq!(p.phase, PodPhase::Running);
+    assert_eq!(p.spec.containers[0].name, "nginx");
+    assert!(p.owner.is_none(), "a bare pod");
+    assert!(kubectl_errors(&o).is_empty());
+}
+
+#[test]
+fn a_deployment_line_for_a_pod_that_kubectl_run_made_is_not_found_and_says_why() {
+    let text = scenario(
+        "[]",
+        "  - {at: 10s, run: kubectl run nginx --image=nginx}\n  - {at: 20s, run: kubectl scale deployment nginx --replicas=3}",
+    );
+    let e = load_errors(&text);
+    assert!(e.contains("Error from server (NotFound): deployments.apps \"nginx\" not found"), "{e}");
+    assert!(e.contains("`kubectl run` creates a pod (pod/nginx), not a deployment"), "{e}");
+}
+
+#[test]
+fn kubectl_create_deployment_makes_a_deployment_labelled_app() {
+    let o = run_text(&scenario(
+        "[]",
+        "  - {at: 10s, run: kubectl create deployment hello-world --image=k8s.gcr.io/echoserver:1.4 --replicas=2 --port=8080}",
+    ));
+    let pods = live_pods(&o);
+    assert_eq!(pods.len(), 2);
+    for p in pods {
+        assert!(p.name.starts_with("hello-world-"), "{}", p.name);
+        assert_eq!(p.labels.get("app").map(String::as_str), Some("hello-world"));
+        assert_eq!(p.spec.containers[0].name, "echoserver");
+        assert_eq!(p.phase, PodPhase::Running);
+    }
+    assert!(o.store.find_deployment("default", "hello-world").is_some());
+}
+
+#[test]
+fn create_job_namespace_service_configmap_secret_and_cronjob() {
+    let timeline = "  - {at: 5s, run: kubectl create namespace staging}
+  - {at: 10s, run: 'kubectl create job pi -n staging --image=perl:5.34.0 -- perl -Mbignum=bpi -wle \"print bpi(2000)\"'}
+  - {at: 10s, run: kubectl create service clusterip web --tcp=80:8080}
+  - {at: 10s, run: kubectl create configmap cfg --from-literal=a=1}
+  - {at: 10s, run: kubectl create secret generic pw --from-literal=password=x}
+  - {at: 10s, run: 'kubectl create cronjob hello --image=busybox:1.28 --schedule=\"*/1 * * * *\" -- echo hello'}";
+    let text = scenario("[]", timeline);
+    let loaded = kubesim::load_str(Path::new("inline.yaml"), &text, &[]).unwrap();
+    let warnings: Vec<String> = loaded.warnings.iter().map(|d| d.to_string()).collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("not simulated (accepted, no effect)") && w.contains("CronJob (1)")),
+        "{warnings:?}"
+    );
+    let o = kubesim::simulate(&loaded.scenario, None);
+    assert!(kubectl_errors(&o).is_empty(), "{:?}", kubectl_errors(&o));
+    assert!(o.store.namespaces.contains("staging"));
+    let job = o.store.find_job("staging", "pi").expect("the job");
+    assert!(!o.store.jobs[job].pods.is_empty());
+    let pi: Vec<_> = o.store.pods.iter().filter(|p| p.namespace == "staging").collect();
+    assert!(pi.iter().all(|p| p.spec.containers[0].name == "pi"));
+}
+
+#[test]
+fn a_verb_that_needs_a_process_or_a_socket_is_refused_with_the_reason() {
+    for (line, why) in [
+        ("kubectl port-forward svc/web 8080:80", "no network sockets"),
+        ("kubectl proxy", "no network sockets"),
+        ("kubectl exec web -- ls", "no processes"),
+        ("kubectl logs web", "no processes"),
+        ("kubectl cp web:/a b", "file systems"),
+        ("kubectl attach web", "no processes"),
+    ] {
+        let e = load_errors(&scenario("[]", &format!("  - {{at: 10s, run: '{line}'}}")));
+        assert!(e.contains("cannot run in a simulation") && e.contains(why), "{line}: {e}");
+    }
+}
+
+/// A Deployment `web` of `replicas` nginx pods, as a YAML list for `scenario`.
+fn web(replicas: u32) -> String {
+    format!(
+        "
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: web, labels: {{app: web}}}}
+    spec:
+      replicas: {replicas}
+      selector: {{matchLabels: {{app: web}}}}
+      template:
+        metadata: {{labels: {{app: web}}}}
+        spec:
+          containers: [{{name: nginx, image: 'nginx:1.25'}}]"
+    )
+}
+
+#[test]
+fn delete_deployment_all_leaves_no_deployment_replicaset_or_pod() {
+    let o = run_text(&scenario(&web(3), "  - {at: 1m, run: kubectl delete deployment --all}"));
+    assert!(o.store.find_deployment("default", "web").is_none());
+    assert!(o.store.replica_sets.iter().all(|r| r.deleted));
+    assert!(live_pods(&o).is_empty(), "{:?}", live_pods(&o).iter().map(|p| &p.name).collect::<Vec<_>>());
+    assert!(kubectl_errors(&o).is_empty());
+}
+
+#[test]
+fn delete_pods_by_label_and_the_replicaset_replaces_them() {
+    let o = run_text(&scenario(&web(2), "  - {at: 1m, run: kubectl delete pods -l app=web --now}"));
+    let pods = live_pods(&o);
+    assert_eq!(pods.len(), 2, "replaced");
+    assert!(pods.iter().all(|p| p.created.as_secs_f64() >= 60.0));
+}
+
+#[test]
+fn delete_with_cascade_orphan_leaves_the_pods_running_without_owner() {
+    let o = run_text(&scenario(&web(2), "  - {at: 1m, run: kubectl delete deployment web --cascade=orphan}"));
+    assert!(o.store.find_deployment("default", "web").is_none());
+    let rs: Vec<_> = o.store.replica_sets.iter().filter(|r| !r.deleted).collect();
+    assert_eq!(rs.len(), 1, "the ReplicaSet stays");
+    assert!(rs[0].owner.is_none());
+    assert_eq!(live_pods(&o).iter().filter(|p| p.phase == PodPhase::Running).count(), 2);
+}
+
+#[test]
+fn delete_force_with_grace_period_zero_kills_at_once() {
+    let objects = "
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: slow}
+    spec:
+      terminationGracePeriodSeconds: 600
+      containers: [{name: app, image: 'slow:1'}]";
+    let text = format!(
+        "images:\n  slow:1: {{stop: 10m}}\n{}",
+        scenario(objects, "  - {at: 1m, run: kubectl delete pod slow --grace-period=0 --force}")
+    );
+    let o = run_text(&text);
+    let p = o.store.pods.iter().find(|p| p.name == "slow").unwrap();
+    let gone = p.deleted.expect("deleted").as_secs_f64();
+    assert!(gone < 62.0, "gone at {gone}s");
+}
+
+#[test]
+fn scale_with_a_current_replicas_that_does_not_hold_is_kubectl_s_error() {
+    let o = run_text(&scenario(
+        &web(4),
+        "  - {at: 1m, run: kubectl scale --current-replicas=3 --replicas=5 deployment/web}",
+    ));
+    let errors = kubectl_errors(&o);
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].ends_with("error: Expected replicas to be 3, was 4"), "{}", errors[0]);
+    assert_eq!(live_pods(&o).len(), 4);
+    let o = run_text(&scenario(
+        &web(4),
+        "  - {at: 1m, run: kubectl scale --current-replicas=4 --replicas=5 deployment/web}",
+    ));
+    assert!(kubectl_errors(&o).is_empty());
+    assert_eq!(live_pods(&o).len(), 5);
+}
+
+#[test]
+fn scale_all_and_by_label() {
+    let o = run_text(&scenario(&web(1), "  - {at: 1m, run: kubectl scale deployment --all --replicas=3}"));
+    assert_eq!(live_pods(&o).len(), 3);
+    let o = run_text(&scenario(&web(1), "  - {at: 1m, run: kubectl scale deploy -l app=web --replicas=2}"));
+    assert_eq!(live_pods(&o).len(), 2);
+}
+
+#[test]
+fn label_a_pod_and_the_service_that_selects_the_new_label_gets_it_as_endpoint() {
+    let objects = "
+  - {apiVersion: v1, kind: Pod, metadata: {name: myapp-pod, labels: {app: myapp}}, spec: {containers: [{name: app, image: 'nginx:1.25'}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: front}, spec: {selector: {tier: frontend}, ports: [{port: 80}]}}";
+    let o = run_text(&scenario(objects, "  - {at: 1m, run: kubectl label pods myapp-pod tier=frontend}"));
+    let p = live_pods(&o).into_iter().find(|p| p.name == "myapp-pod").unwrap();
+    assert_eq!(p.labels.get("tier").map(String::as_str), Some("frontend"));
+    assert!(kubectl_errors(&o).is_empty());
+    let e = load_errors(&scenario(
+        objects,
+        "  - {at: 1m, run: kubectl label pods myapp-pod tier=frontend}\n  - {at: 2m, run: kubectl label pods myapp-pod tier=backend}",
+    ));
+    assert!(e.contains("error: 'tier' already has a value (frontend), and --overwrite is false"), "{e}");
+    let o = run_text(&scenario(
+        objects,
+        "  - {at: 1m, run: kubectl label pods myapp-pod tier=frontend}\n  - {at: 2m, run: kubectl label pods myapp-pod tier=backend --overwrite}\n  - {at: 3m, run: kubectl label pod myapp-pod app-}",
+    ));
+    let p = live_pods(&o).into_iter().find(|p| p.name == "myapp-pod").unwrap();
+    assert_eq!(p.labels.get("tier").map(String::as_str), Some("backend"));
+    assert!(!p.labels.contains_key("app"));
+}
+
+#[test]
+fn annotate_a_deployment_with_a_change_cause() {
+    let o = run_text(&scenario(
+        &web(1),
+        "  - {at: 1m, run: 'kubectl annotate deployment web kubernetes.io/change-cause=\"image updated to 1.18\"'}",
+    ));
+    assert!(kubectl_errors(&o).is_empty());
+}
+
+/// The lines of shared/realworld/kubectl-lines.txt that change the cluster, each after the
+/// objects it needs, with its effect checked; the files they name are written by the test.
+#[test]
+fn the_introductions_kubectl_lines_that_change_the_cluster() {
+    let lines_file = std::env::var("KUBESIM_REALWORLD")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| Path::new("/work/shared/realworld").to_path_buf())
+        .join("kubectl-lines.txt");
+    let Ok(text) = std::fs::read_to_string(&lines_file) else {
+        eprintln!("skipped: {} not found", lines_file.display());
+        return;
+    };
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("kubectl ")).collect();
+    let dir = std::env::temp_dir().join(format!("kubesim-kubectl-lines-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: myapp-pod, labels: {app: myapp}}\nspec: {containers: [{name: app, image: 'nginx:1.25'}]}\n";
+    let rs = |n: u32| {
+        format!("apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {{name: myapp-replicaset}}\nspec:\n  replicas: {n}\n  selector: {{matchLabels: {{app: rs}}}}\n  template:\n    metadata: {{labels: {{app: rs}}}}\n    spec: {{containers: [{{name: app, image: 'nginx:1.25'}}]}}\n")
+    };
+    std::fs::write(dir.join("replicaset-definition.yml"), rs(3)).unwrap();
+    std::fs::write(dir.join("pod-definition.yml"), pod).unwrap();
+    let nginx = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: nginx-dep}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: nginx}}\n  template:\n    metadata: {labels: {app: nginx}}\n    spec: {containers: [{name: nginx, image: 'nginx:1.25'}]}\n";
+    std::fs::write(dir.join("nginx.yaml"), nginx).unwrap();
+    // Each line in scope, the lines (or files) it needs before it, and its check.
+    type Check = fn(&Outcome) -> bool;
+    let cases: Vec<(&str, Vec<&str>, Check)> = vec![
+        ("kubectl run nginx --image=nginx", vec![], |o| o.store.find_pod("default", "nginx").is_some()),
+        ("kubectl run hello-minikube --image=k8s.gcr.io/echoserver:1.4 --port=8080", vec![], |o| {
+            o.store.find_pod("default", "hello-minikube").is_some()
+        }),
+        ("kubectl create -f pod-definition.yml", vec![], |o| o.store.find_pod("default", "myapp-pod").is_some()),
+        ("kubectl replace -f replicaset-definition.yml", vec!["kubectl create -f replicaset-definition.yml"], |o| {
+            o.store.replica_sets.iter().any(|r| r.name == "myapp-replicaset" && !r.deleted)
+        }),
+        (
+            "kubectl scale --replicas=6 -f replicaset-definition.yml",
+            vec!["kubectl create -f replicaset-definition.yml"],
+            |o| o.store.replica_sets.iter().any(|r| r.name == "myapp-replicaset" && r.replicas == 6),
+        ),
+        ("kubectl create deployment hello-world --image=k8s.gcr.io/echoserver:1.4", vec![], |o| {
+            o.store.find_deployment("default", "hello-world").is_some()
+        }),
+        (
+            "kubectl delete deployment hello-world",
+            vec!["kubectl create deployment hello-world --image=k8s.gcr.io/echoserver:1.4"],
+            |o| o.store.find_deployment("default", "hello-world").is_none(),
+        ),
+        ("kubectl delete deployment --all", vec!["kubectl create -f nginx.yaml"], |o| live_pods(o).is_empty()),
+        ("kubectl delete pods --all", vec!["kubectl create -f pod-definition.yml"], |o| live_pods(o).is_empty()),
+        ("kubectl delete service --all", vec![], |_| true),
+        ("kubectl delete ingress --all", vec![], |_| true),
+        ("kubectl run simple-server --image=simple-server:v1 --port=8080 --image-pull-policy=Never", vec![], |o| {
+            o.store.find_pod("default", "simple-server").is_some()
+        }),
+        ("kubectl create deployment simple-server --image=simple-server:v1 --port=8080", vec![], |o| {
+            o.store.find_deployment("default", "simple-server").is_some()
+        }),
+        ("kubectl label pods myapp-pod tier=frontend", vec!["kubectl create -f pod-definition.yml"], |o| {
+            o.store.pods.iter().any(|p| p.name == "myapp-pod" && p.labels.get("tier").is_some_and(|v| v == "frontend"))
+        }),
+        (
+            "kubectl annotate deployment nginx-dep kubernetes.io/change-cause=\"image updated to 1.18\"",
+            vec!["kubectl create -f nginx.yaml"],
+            |_| true,
+        ),
+        ("kubectl create job pi --image=perl:5.34.0 -- perl -Mbignum=bpi -wle \"print bpi(2000)\"", vec![], |o| {
+            o.store.find_job("default", "pi").is_some()
+        }),
+        ("kubectl create cronjob hello --image=busybox:1.28 --schedule=\"*/1 * * * *\" -- echo hello", vec![], |_| {
+            true
+        }),
+        ("kubectl create namespace staging", vec![], |o| o.store.namespaces.contains("staging")),
+    ];
+    for (line, before, check) in &cases {
+        assert!(lines.contains(line), "{line} is not in kubectl-lines.txt");
+        let mut timeline = String::new();
+        for (i, b) in before.iter().enumerate() {
+            timeline.push_str(&format!("  - at: {}s\n    run: {}\n", 5 + i, serde_yaml_quote(b)));
+        }
+        timeline.push_str(&format!("  - at: 1m\n    run: {}\n", serde_yaml_quote(line)));
+        let path = dir.join("scenario.yaml");
+        std::fs::write(&path, scenario("[]", &timeline)).unwrap();
+        let loaded = kubesim::load_file(&path, &[])
+            .unwrap_or_else(|d| panic!("{line}: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")));
+        let o = kubesim::simulate(&loaded.scenario, None);
+        assert!(kubectl_errors(&o).is_empty(), "{line}: {:?}", kubectl_errors(&o));
+        assert!(check(&o), "{line}: no effect");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A YAML single-quoted scalar.
+fn serde_yaml_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
