@@ -243,14 +243,8 @@ fn annotate_a_deployment_with_a_change_cause() {
 /// objects it needs, with its effect checked; the files they name are written by the test.
 #[test]
 fn the_introductions_kubectl_lines_that_change_the_cluster() {
-    let lines_file = std::env::var("KUBESIM_REALWORLD")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| Path::new("/work/shared/realworld").to_path_buf())
-        .join("kubectl-lines.txt");
-    let Ok(text) = std::fs::read_to_string(&lines_file) else {
-        eprintln!("skipped: {} not found", lines_file.display());
-        return;
-    };
+    let lines_file = crate::support::realworld().join("kubectl-lines.txt");
+    let text = std::fs::read_to_string(&lines_file).expect("kubectl-lines.txt in the real-world folder");
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("kubectl ")).collect();
     let dir = std::env::temp_dir().join(format!("kubesim-kubectl-lines-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

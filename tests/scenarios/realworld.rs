@@ -3,26 +3,10 @@
 //! on a default cluster, load with at most one "not simulated" warning, and run for a few
 //! minutes; the Deployments and Argo Rollouts they hold end with every replica available.
 
+use crate::support::{realworld, realworld_from};
 use kubesim::sim::Outcome;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// The real-world folder: `KUBESIM_REALWORLD`, else `shared/realworld` beside the workspace.
-fn realworld() -> PathBuf {
-    realworld_from(std::env::var_os("KUBESIM_REALWORLD"))
-}
-
-/// The folder `var` names, else the default; a missing folder fails the test, saying where.
-fn realworld_from(var: Option<std::ffi::OsString>) -> PathBuf {
-    let dir =
-        var.map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld"));
-    assert!(
-        dir.is_dir(),
-        "the real-world manifests are expected in {} (set KUBESIM_REALWORLD to their folder)",
-        dir.display()
-    );
-    dir
-}
 
 /// How a folder's files make scenarios. A folder is one application unless it is a
 /// collection of independent examples, whose files reuse each other's names.

@@ -190,3 +190,20 @@ pub fn find_file(dir: &Path, name: &str) -> PathBuf {
         None => panic!("no {name} in {}", dir.display()),
     }
 }
+
+/// The real-world folder: `KUBESIM_REALWORLD`, else `shared/realworld` beside the workspace.
+pub fn realworld() -> PathBuf {
+    realworld_from(std::env::var_os("KUBESIM_REALWORLD"))
+}
+
+/// The folder `var` names, else the default; a missing folder fails the test, saying where.
+pub fn realworld_from(var: Option<std::ffi::OsString>) -> PathBuf {
+    let dir =
+        var.map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld"));
+    assert!(
+        dir.is_dir(),
+        "the real-world manifests are expected in {} (set KUBESIM_REALWORLD to their folder)",
+        dir.display()
+    );
+    dir
+}
