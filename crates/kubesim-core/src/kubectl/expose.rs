@@ -171,7 +171,7 @@ fn service_ports(numbers: Vec<(i32, Option<TargetPort>)>, target_port: Option<Ta
 pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCommand> {
     let KubectlCommand::Expose(mut e) = command else { return misrouted("expose", &command) };
     let Some(obj) = c.reg.objects.get(&e.target) else {
-        return c.not_found(crate::scenario::registry::not_found(&e.target));
+        return c.missing(&e.target);
     };
     let svc = ObjectRef { kind: Kind::Service, namespace: e.target.namespace.clone(), name: e.service.clone() };
     if c.reg.objects.contains_key(&svc) {

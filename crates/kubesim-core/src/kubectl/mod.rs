@@ -479,14 +479,24 @@ impl Check<'_> {
         self.fail(format!("Error from server (NotFound): {what}"), None)
     }
 
-    /// Whether `target` exists at this point of the timeline; NotFound reported if not.
+    /// Whether `target` exists at this point of the timeline; NotFound reported if not
+    /// (unless the object was written with errors, already reported at it).
     pub fn exists(&mut self, target: &ObjectRef) -> bool {
         let found = self.reg.objects.contains_key(target);
         if !found {
-            let help = self.run_pod_help(target);
-            self.fail(format!("Error from server (NotFound): {}", registry::not_found(target)), help);
+            self.missing(target);
         }
         found
+    }
+
+    /// kubectl's NotFound for `target`, said only if the scenario does not hold the object
+    /// with errors of its own (one bad object gives one error).
+    pub fn missing(&mut self, target: &ObjectRef) -> Option<KubectlCommand> {
+        if self.r.broken.contains(target) {
+            return None;
+        }
+        let help = self.run_pod_help(target);
+        self.fail(format!("Error from server (NotFound): {}", registry::not_found(target)), help)
     }
 
     /// For a Deployment that is not there but a pod of that name made by `kubectl run` is:

@@ -139,6 +139,9 @@ pub(crate) struct Report {
     /// The objects accepted but not simulated, by kind as the warning names it: each
     /// object's identity (`namespace/name`), so that a file applied twice counts once.
     pub not_simulated: BTreeMap<String, BTreeSet<String>>,
+    /// Objects written with errors (reported at the object): lines and fields that name one
+    /// report nothing more, so one bad object gives one error, not a "not found" per use.
+    pub broken: BTreeSet<crate::model::spec::ObjectRef>,
 }
 
 impl Report {

@@ -67,7 +67,17 @@ pub(crate) fn parse(value: &Value, loc: &Loc, default_ns: Option<&str>, report: 
     let mut c = Checker::new(loc, label, report);
     // An object with errors (already reported) is still registered, so that the timeline's
     // and the traffic's references to it are checked rather than reported as not found.
-    let (spec, meta, desired) = typed(&mut c, info, value)?;
+    let Some((spec, meta, desired)) = typed(&mut c, info, value) else {
+        // Its errors are reported; what names it later is not "not found" as well.
+        let namespace = if info.kind.namespaced() {
+            let given = value.get("metadata").and_then(|m| m.get("namespace")).and_then(Value::as_str);
+            given.or(default_ns).unwrap_or("default").to_string()
+        } else {
+            String::new()
+        };
+        report.broken.insert(ObjectRef { kind: info.kind, namespace, name: name.to_string() });
+        return None;
+    };
     if c.errors == 0 {
         warn_not_simulated(&mut c, info, value);
     }
