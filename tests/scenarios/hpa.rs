@@ -157,3 +157,68 @@ fn a_request_rate_metric_scales_on_requests_per_pod() {
     let rate = at(&o, "hpa/web/cpu_utilization", 480.0);
     assert_eq!(rate, None, "no cpu metric here");
 }
+
+/// The Deployment `web` (2 pods using 100m of 200m requested: 50%) and, matching its
+/// selector `app: web` without belonging to it, a bare pod using 400m of 200m (200%).
+const BARE_POD: &str = r#"
+name: hpa-bare-pod
+duration: 2m
+sample: 5s
+cluster:
+  nodes: [{name: worker, count: 2, capacity: {cpu: "8", memory: 16Gi, pods: 110}}]
+images:
+  web:1: {pull: 1s, start: 1s, cpuIdle: 100m}
+  hot:1: {pull: 1s, start: 1s, cpuIdle: 400m}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers: [{name: web, image: "web:1", resources: {requests: {cpu: 200m}}}]
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: stray, labels: {app: web, role: debug}}
+    spec:
+      containers: [{name: web, image: "hot:1", resources: {requests: {cpu: 200m}}}]
+  - apiVersion: autoscaling/v2
+    kind: HorizontalPodAutoscaler
+    metadata: {name: web}
+    spec:
+      scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+      minReplicas: 1
+      maxReplicas: 20
+      metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]
+      behavior: {scaleUp: {stabilizationWindowSeconds: 0}}
+"#;
+
+#[test]
+fn the_hpa_counts_every_pod_its_targets_selector_matches_a_bare_pod_included() {
+    // The HPA lists the pods that the scale subresource's selector (the Deployment's
+    // `app: web`) matches, whoever owns them (horizontal.go computeReplicasForMetrics,
+    // replica_calculator.go GetResourceReplicas: podLister.Pods(ns).List(selector)).
+    // Utilisation is total use over total requests (GetResourceUtilizationRatio):
+    // (100m + 100m + 400m) / (3 x 200m) = 100%, not the Deployment's own 50%; ratio 100/50
+    // = 2 over 3 ready pods proposes ceil(2 x 3) = 6, within the behavior's default
+    // scale-up policies (the larger of +100% and +4 pods from 2). currentReplicas stays the target's spec.replicas (2),
+    // scale.Spec.Replicas, until the rescale.
+    let o = run_text(BARE_POD);
+    let first = column(&o, "hpa/web/cpu_utilization").into_iter().find_map(|(t, v)| v.map(|v| (t, v)));
+    let (t, utilization) = first.expect("a measured utilisation");
+    assert_eq!(utilization, 100.0, "the bare pod's 400m is in the average");
+    assert_eq!(at(&o, "hpa/web/current_replicas", t), Some(2.0), "scale.Spec.Replicas, not the 3 pods");
+    let events = rescales(&o);
+    assert_eq!(events.first().map(|e| e.1), Some(6), "ceil(2 x 3 ready pods): {events:?}");
+    let first = o.recorder.records.iter().find(|e| e.reason == "SuccessfulRescale").map(|e| e.message.clone());
+    assert_eq!(
+        first.as_deref(),
+        Some("New size: 6; reason: cpu resource utilization (percentage of request) above target")
+    );
+    // The bare pod is still there and still nobody's: only the Deployment grew.
+    let stray = o.store.find_pod("default", "stray").expect("the bare pod");
+    assert!(o.store.pods[stray].owner.is_none());
+}

@@ -295,3 +295,99 @@ fn preemptors_count_each_others_nominations_and_evict_only_the_lowest_priority()
     let payments = pods_per_node(&o, "payments-");
     assert_eq!(payments.values().sum::<usize>(), 3, "{payments:?}");
 }
+
+/// Three equal nodes, each its own zone.
+const THREE_ZONES: &str = "
+cluster:
+  SCORING
+  nodes:
+    - {name: a, count: 1, capacity: {cpu: '4', memory: 16Gi}, labels: {topology.kubernetes.io/zone: zone-a}}
+    - {name: b, count: 1, capacity: {cpu: '4', memory: 16Gi}, labels: {topology.kubernetes.io/zone: zone-b}}
+    - {name: c, count: 1, capacity: {cpu: '4', memory: 16Gi}, labels: {topology.kubernetes.io/zone: zone-c}}
+";
+
+/// Pods named `prefix*` per zone.
+fn pods_per_zone(o: &Outcome, prefix: &str) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for p in o.store.pods.iter().filter(|p| !p.is_gone() && p.is_active() && p.name.starts_with(prefix)) {
+        if let Some(n) = p.node {
+            let zone = o.store.nodes()[n].labels.get("topology.kubernetes.io/zone").cloned().unwrap_or_default();
+            *m.entry(zone).or_insert(0) += 1;
+        }
+    }
+    m
+}
+
+#[test]
+fn a_statefulset_spreads_one_pod_per_node_and_zone_by_the_system_default_constraints() {
+    // kube-scheduler's system defaults (podtopologyspread `systemDefaultConstraints`):
+    // hostname maxSkew 3 and zone maxSkew 5, ScheduleAnyway, over `DefaultSelector`, which
+    // takes a StatefulSet's selector (helper/spread.go). Scoring db-1 with db-0 on one node:
+    // that node scores (1 x ln 5 + 3 - 1) + (1 x ln 5 + 5 - 1) = 9.2, rounded 9, the empty
+    // ones 6 (scoreForCount, log(3 domains + 2) weights); normalised 100 x (9 + 6 - s) / 9:
+    // 66 against 100, x2 (the plugin's weight): 68 points for each empty node. That
+    // outweighs the node that already has the 1Gi image (ImageLocality: 100 x (1Gi / 3 -
+    // 23Mi) / (1000Mi - 23Mi) = 32) and holds the pod's requests (LeastAllocated 81 vs 90,
+    // BalancedAllocation 93 vs 96): 48 points for each empty node. For db-2, with the image
+    // on two nodes (ImageLocality 67), the empty node still wins by 13. Without the default
+    // spreading, ImageLocality packs all three onto the first node.
+    let text = format!(
+        "duration: 3m\n{}{}",
+        THREE_ZONES.replace("  SCORING\n", ""),
+        "
+images:
+  db:1: {pull: 5s, start: 1s, size: 1Gi}
+objects:
+  - apiVersion: apps/v1
+    kind: StatefulSet
+    metadata: {name: db}
+    spec:
+      replicas: 3
+      serviceName: db
+      selector: {matchLabels: {app: db}}
+      template:
+        metadata: {labels: {app: db}}
+        spec:
+          containers: [{name: db, image: 'db:1', resources: {requests: {cpu: 500m, memory: 1Gi}}}]
+"
+    );
+    let o = run_text(&text);
+    assert_eq!(pods_per_node(&o, "db-").into_values().collect::<Vec<_>>(), [1, 1, 1]);
+    assert_eq!(pods_per_zone(&o, "db-").into_values().collect::<Vec<_>>(), [1, 1, 1]);
+}
+
+#[test]
+fn bare_pods_behind_a_service_spread_by_the_services_selector() {
+    // DefaultSelector takes the selectors of the Services that select a pod, so three bare
+    // pods behind a Service get the system default spreading (hostname maxSkew 3, zone
+    // maxSkew 5). With MostAllocated scoring, the node already holding one pod scores 9
+    // more for resources (18 vs 9) and 3 less for balance (93 vs 96): 6 points to pack;
+    // the spreading gives each empty node 68 (as for the StatefulSet above): one per node.
+    let text = format!(
+        "duration: 1m\n{}{}",
+        THREE_ZONES.replace("SCORING", "scheduler: {scoring: MostAllocated}"),
+        "
+objects:
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: cache}
+    spec: {selector: {app: cache}, ports: [{port: 80}]}
+POD1POD2POD3"
+    );
+    let pod = |i: u32| {
+        format!(
+            "  - apiVersion: v1
+    kind: Pod
+    metadata: {{name: cache-{i}, labels: {{app: cache}}}}
+    spec: {{containers: [{{name: c, image: 'cache:1', resources: {{requests: {{cpu: 500m, memory: 1Gi}}}}}}]}}
+"
+        )
+    };
+    let text = text.replace("POD1", &pod(1)).replace("POD2", &pod(2)).replace("POD3", &pod(3));
+    let o = run_text(&text);
+    assert_eq!(pods_per_node(&o, "cache-").into_values().collect::<Vec<_>>(), [1, 1, 1]);
+    assert_eq!(pods_per_zone(&o, "cache-").into_values().collect::<Vec<_>>(), [1, 1, 1]);
+    // Without the Service, nothing spreads them: MostAllocated packs them on one node.
+    let o = run_text(&text.replace("app: cache}, ports", "app: other}, ports"));
+    assert_eq!(pods_per_node(&o, "cache-").into_values().collect::<Vec<_>>(), [3]);
+}

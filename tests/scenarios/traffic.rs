@@ -145,6 +145,72 @@ fn without_a_canary_header_rule_no_header_share_moves_traffic() {
     assert!((share - 0.55).abs() < 0.02, "canary share {share}");
 }
 
+/// The CANARY scenario with the canary Ingress's annotations after `canary: 'true'`
+/// replaced by `annotations` and `source` added to the traffic source: the requests that
+/// reached the canary Service, and all of them.
+fn canary_requests(annotations: &[(&str, &str)], source: &str) -> (u64, u64) {
+    let lines: String =
+        annotations.iter().map(|(k, v)| format!("\n        nginx.ingress.kubernetes.io/{k}: '{v}'")).collect();
+    let text = CANARY.replace("\n        nginx.ingress.kubernetes.io/canary-weight: '10'", &lines).replace(
+        "rate: {steps: [{at: 10s, rate: 200/s}, {at: 120s, rate: 0/s}]}",
+        &format!("rate: {{steps: [{{at: 10s, rate: 200/s}}, {{at: 120s, rate: 0/s}}]}}{source}"),
+    );
+    let o = run_text(&text);
+    let t = &o.metrics.traffic;
+    assert_eq!(t.total.errors, 0, "{:?}", t.failures);
+    let canary = t.services.iter().find(|s| s.name == "shop-canary").map_or(0, |s| s.run.requests);
+    (canary, t.total.requests)
+}
+
+/// `canary` of `n` is `p` within 4 binomial standard deviations.
+fn assert_share(canary: u64, n: u64, p: f64, what: &str) {
+    let share = canary as f64 / n as f64;
+    let sd = (p * (1.0 - p) / n as f64).sqrt();
+    assert!((share - p).abs() <= 4.0 * sd + 1e-9, "{what}: canary share {share} of {n}, expected {p}");
+}
+
+#[test]
+fn canary_by_header_value_sends_the_requests_with_that_value() {
+    // balancer.lua route_to_alternative_balancer: with canary-by-header-value, a request
+    // whose header has that value goes to the canary, any other value (`always` included)
+    // falls through to the cookie and the weight (here 0).
+    let rules = [("canary-by-header", "X-Canary"), ("canary-by-header-value", "v2"), ("canary-weight", "0")];
+    let (c, n) = canary_requests(&rules, "\n    canaryHeaderShare: 0.2\n    canaryHeaderValue: v2");
+    assert_share(c, n, 0.2, "20% with X-Canary: v2");
+    let (c, _) = canary_requests(&rules, "\n    canaryHeaderShare: 0.2");
+    assert_eq!(c, 0, "X-Canary: always is not the value v2: it falls through to weight 0");
+    // Without a custom value, `always` sends them and `never` keeps even weight 100 away.
+    let plain = [("canary-by-header", "X-Canary"), ("canary-weight", "100")];
+    let (c, n) = canary_requests(&plain, "\n    canaryHeaderShare: 0.3\n    canaryHeaderValue: never");
+    assert_share(c, n, 0.7, "30% with X-Canary: never, the rest by weight 100");
+}
+
+#[test]
+fn canary_by_header_pattern_matches_the_value_by_regular_expression() {
+    // canary-by-header-pattern: as canary-by-header-value, by regular expression (nginx's
+    // ngx.re.match, anywhere in the value); a value that does not match falls through.
+    let rules = [("canary-by-header", "X-Version"), ("canary-by-header-pattern", "^v[2-9]$")];
+    let (c, n) = canary_requests(&rules, "\n    canaryHeaderShare: 0.3\n    canaryHeaderValue: v3");
+    assert_share(c, n, 0.3, "30% with X-Version: v3");
+    let (c, _) = canary_requests(&rules, "\n    canaryHeaderShare: 0.3\n    canaryHeaderValue: v10");
+    assert_eq!(c, 0, "v10 does not match ^v[2-9]$");
+}
+
+#[test]
+fn a_canary_cookie_never_beats_weight_100_and_the_header_comes_before_the_cookie() {
+    // balancer.lua: the header first, then the cookie (`always` / `never`), then the weight.
+    let rules = [("canary-by-cookie", "canary"), ("canary-weight", "100")];
+    let (c, _) = canary_requests(&rules, "\n    canaryCookieShare: 1\n    canaryCookieValue: never");
+    assert_eq!(c, 0, "every request has canary=never: none reaches the canary despite weight 100");
+    let (c, n) = canary_requests(&rules, "\n    canaryCookieShare: 0.25\n    canaryCookieValue: never");
+    assert_share(c, n, 0.75, "25% with canary=never, the rest by weight 100");
+    // X-Canary: always on 40% of the requests wins over canary=never on all of them.
+    let both = [("canary-by-header", "X-Canary"), ("canary-by-cookie", "canary"), ("canary-weight", "100")];
+    let source = "\n    canaryHeaderShare: 0.4\n    canaryCookieShare: 1\n    canaryCookieValue: never";
+    let (c, n) = canary_requests(&both, source);
+    assert_share(c, n, 0.4, "header always 40% before cookie never 100%");
+}
+
 /// One pod with 4 workers and a fixed 50 ms per request: 80 requests a second at most.
 fn saturation(replicas_later: &str) -> String {
     format!(

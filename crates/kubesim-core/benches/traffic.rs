@@ -66,7 +66,7 @@ objects:
         rate: RateProfile::steps(vec![(kubesim_core::engine::SimTime::ZERO + SimDuration::from_secs(5), rate)]),
         arrival: ArrivalProcess::Poisson,
         timeout: SimDuration::from_secs(1),
-        canary_header_share: 0.0,
+        canary: Default::default(),
     });
     s
 }

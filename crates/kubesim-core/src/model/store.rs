@@ -1044,6 +1044,23 @@ impl Store {
         out
     }
 
+    /// Every pod of `namespace` not gone from the API (Pending, bound, terminating or
+    /// finished alike) whose labels `selector` matches, in id order: what a pod lister's
+    /// `Pods(namespace).List(selector)` returns. It walks the live pods, not the label
+    /// index, which holds bound pods only.
+    pub fn pods_matching(&self, namespace: &str, selector: &super::spec::Selector) -> Vec<PodId> {
+        let mut out: Vec<PodId> = self
+            .pods
+            .live()
+            .filter(|&p| {
+                let pod = &self.pods[p];
+                !pod.is_gone() && pod.namespace == namespace && selector.matches(&pod.labels)
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
     /// The object that a pod's row names as its owner: `deployment/web` or `replicaset/x`.
     pub fn owner_ref(&self, pod: &Pod) -> Option<ObjectRef> {
         self.owner_names(pod).map(|(kind, namespace, name)| ObjectRef {

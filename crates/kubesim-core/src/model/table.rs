@@ -46,6 +46,11 @@ impl<I: RowId, T: Row> Table<I, T> {
         (0..self.rows.len()).map(I::from_index)
     }
 
+    /// The ids of the live rows (those with a name), in name order.
+    pub fn live(&self) -> impl Iterator<Item = I> + '_ {
+        self.by_name.values().copied()
+    }
+
     /// The live object named `key`.
     pub fn find(&self, key: &T::Key) -> Option<I> {
         self.by_name.get(key).copied()

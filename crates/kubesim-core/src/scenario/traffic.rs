@@ -6,11 +6,23 @@ use super::node::{describe, Node};
 use super::registry::Registry;
 use super::suggest::did_you_mean;
 use crate::engine::{SimDuration, SimTime};
-use crate::model::spec::{Kind, TrafficSpec, TrafficTarget};
+use crate::model::spec::{CanaryRequests, Kind, TrafficSpec, TrafficTarget};
 use crate::traffic::{ArrivalProcess, Rate, RateProfile, DEFAULT_DIURNAL_PERIOD};
 use serde_yaml::Value;
 
-const KEYS: &[&str] = &["target", "namespace", "path", "host", "rate", "arrival", "timeout", "canaryHeaderShare"];
+const KEYS: &[&str] = &[
+    "target",
+    "namespace",
+    "path",
+    "host",
+    "rate",
+    "arrival",
+    "timeout",
+    "canaryHeaderShare",
+    "canaryHeaderValue",
+    "canaryCookieShare",
+    "canaryCookieValue",
+];
 const RATE_HELP: &str = "a rate is requests per second, minute or hour, like 200/s, 1200/m or 0.5/s; or a mapping with `steps` or `diurnal`";
 /// The highest rate a source may ask for.
 const MAX_RATE_PER_SEC: u64 = 1_000_000_000;
@@ -147,7 +159,7 @@ fn entry(e: &Node, reg: &Registry, r: &mut Report) -> Option<TrafficSpec> {
             }
         }),
     };
-    let share = match e.get("canaryHeaderShare") {
+    let share = |key: &str, r: &mut Report| match e.get(key) {
         None => Some(0.0),
         Some(n) => n.float(r).and_then(|p| {
             if (0.0..=1.0).contains(&p) {
@@ -158,6 +170,14 @@ fn entry(e: &Node, reg: &Registry, r: &mut Report) -> Option<TrafficSpec> {
             }
         }),
     };
+    let header_share = share("canaryHeaderShare", r);
+    let cookie_share = share("canaryCookieShare", r);
+    let value = |key: &str, r: &mut Report| match e.get(key) {
+        None => Some("always".to_string()),
+        Some(n) => n.string(r),
+    };
+    let header_value = value("canaryHeaderValue", r);
+    let cookie_value = value("canaryCookieValue", r);
     Some(TrafficSpec {
         target: target?,
         path: path?,
@@ -165,7 +185,12 @@ fn entry(e: &Node, reg: &Registry, r: &mut Report) -> Option<TrafficSpec> {
         rate: rate?,
         arrival: arrival?,
         timeout: timeout?,
-        canary_header_share: share?,
+        canary: CanaryRequests {
+            header_share: header_share?,
+            header_value: header_value?,
+            cookie_share: cookie_share?,
+            cookie_value: cookie_value?,
+        },
     })
 }
 

@@ -162,7 +162,7 @@ impl<'a> PodContext<'a> {
         if spec.topology_spread.is_empty() {
             if let Some(d) = defaults {
                 // System defaults do not require every key: nodes without a zone still spread
-                // by hostname. The pod matches its owner's selector, so it counts itself.
+                // by hostname. The pod matches its default selector, so it counts itself.
                 ctx.spread_system_default = true;
                 ctx.spread_soft = system_default_constraints(&d.selector)
                     .into_iter()
@@ -193,8 +193,9 @@ impl<'a> PodContext<'a> {
     }
 }
 
-/// The system default spreading counts of a pod's owner: pods of the same owner per
-/// hostname and per zone (Kubernetes' newer releases count by owner reference too).
+/// The system default spreading counts of a pod: the pods of `DefaultSelector` (its
+/// ReplicaSet, ReplicationController or StatefulSet, or the Services selecting it) per
+/// hostname and per zone (`scheduler::owner_spread`).
 pub struct DefaultSpread {
     pub selector: Selector,
     /// Counts by value of the hostname index, then of the zone index.
@@ -202,7 +203,7 @@ pub struct DefaultSpread {
 }
 
 /// Kubernetes' system default spreading: hostname maxSkew 3 and zone maxSkew 5, both
-/// ScheduleAnyway, over the pods of the same owner.
+/// ScheduleAnyway (podtopologyspread `systemDefaultConstraints`), over `DefaultSelector`.
 pub fn system_default_constraints(selector: &Selector) -> Vec<TopologySpreadConstraint> {
     [(HOSTNAME, 3), (ZONE, 5)]
         .into_iter()

@@ -111,32 +111,36 @@ impl Sim<'_> {
         }
     }
 
-    /// The target's `spec.replicas` and pods, or the API's NotFound.
+    /// The target's `spec.replicas` and the pods its selector matches, or the API's NotFound.
+    ///
+    /// The HPA reads the target's scale subresource and lists the pods of the HPA's
+    /// namespace that `status.selector` matches, whoever owns them (bare pods and other
+    /// workloads' pods included): pkg/controller/podautoscaler horizontal.go
+    /// `computeReplicasForMetrics` (`validateAndParseSelector(hpa, scale.Status.Selector)`)
+    /// and replica_calculator.go `GetResourceReplicas` / `calcPlainMetricReplicas`
+    /// (`podLister.Pods(namespace).List(selector)`). A Deployment's, StatefulSet's and
+    /// ReplicaSet's scale selector is its `spec.selector`. `spec.replicas` is
+    /// `scale.Spec.Replicas`, the HPA's `currentReplicas`.
     fn scale_target(&self, ns: &str, spec: &HpaSpec) -> Result<(i32, Vec<PodId>), String> {
         let target = ObjectRef { kind: spec.target.kind, namespace: ns.to_string(), name: spec.target.name.clone() };
         let missing = || format!("{} not found", super::objects::resource_phrase(&target));
-        let live = |ids: &mut dyn Iterator<Item = PodId>| -> Vec<PodId> {
-            ids.filter(|&p| !self.ctx.store.pods[p].is_gone()).collect()
-        };
-        match spec.target.kind {
+        let store = &self.ctx.store;
+        let (replicas, selector) = match spec.target.kind {
             Kind::Deployment => {
-                let d = self.ctx.store.find_deployment(ns, &spec.target.name).ok_or_else(missing)?;
-                let dep = &self.ctx.store.deployments[d];
-                let mut pods =
-                    dep.replica_sets.iter().flat_map(|&rs| self.ctx.store.replica_sets[rs].pods.iter().copied());
-                Ok((dep.spec.replicas, live(&mut pods)))
+                let d = &store.deployments[store.find_deployment(ns, &spec.target.name).ok_or_else(missing)?];
+                (d.spec.replicas, &d.spec.selector)
             }
             Kind::StatefulSet => {
-                let s = self.ctx.store.find_stateful_set(ns, &spec.target.name).ok_or_else(missing)?;
-                let set = &self.ctx.store.stateful_sets[s];
-                Ok((set.spec.replicas, live(&mut set.pods.values().copied())))
+                let s = &store.stateful_sets[store.find_stateful_set(ns, &spec.target.name).ok_or_else(missing)?];
+                (s.spec.replicas, &s.spec.selector)
             }
             _ => {
-                let rs = self.ctx.store.find_rs(RsKind::ReplicaSet, ns, &spec.target.name).ok_or_else(missing)?;
-                let r = &self.ctx.store.replica_sets[rs];
-                Ok((r.replicas, live(&mut r.pods.iter().copied())))
+                let rs = store.find_rs(RsKind::ReplicaSet, ns, &spec.target.name).ok_or_else(missing)?;
+                let r = &store.replica_sets[rs];
+                (r.replicas, &r.selector)
             }
-        }
+        };
+        Ok((replicas, store.pods_matching(ns, selector)))
     }
 
     /// What the controller sees of one pod for one metric.

@@ -1,11 +1,14 @@
 //! Runs the scheduler: takes pods from its queue, binds them, preempts for them, or says
 //! why they wait.
 
+use super::services::Network;
 use super::{Context, Event, Sim, Step};
 use crate::engine::{SimDuration, Stream, WorkQueue};
 use crate::metrics::narration::Choice;
+use crate::model::spec::Selector;
 use crate::model::store::{NodeId, PodId, PodOwner};
 use crate::scheduler::cycle::PodContext;
+use crate::scheduler::owner_spread;
 use crate::scheduler::preemption::{self, Candidate};
 use crate::scheduler::{FitError, Nominations, Profile, SchedulingQueue};
 
@@ -62,6 +65,41 @@ enum Decision {
     Unschedulable { pod: PodId, fit: FitError, preemption: Option<Candidate> },
 }
 
+/// Where a pod's system default spreading selector comes from.
+enum DefaultSelector {
+    /// Its controller's (a ReplicaSet, ReplicationController or StatefulSet): the owner's
+    /// pods, counted incrementally.
+    Owner(PodOwner, Selector),
+    /// The merged selector of the Services that select it (no such controller).
+    Services(Selector),
+}
+
+/// kube-scheduler's `DefaultSelector` (pkg/scheduler/framework/plugins/helper/spread.go):
+/// the selectors of the Services selecting the pod, with its controller's selector when the
+/// controller is a ReplicationController, ReplicaSet or StatefulSet; none when that is
+/// empty (podtopologyspread/common.go `buildDefaultConstraints`). For a pod of such a
+/// controller the owner's pods are the pods counted (`owner_spread`: the Services'
+/// selectors, which select the same template labels, narrow nothing there). A DaemonSet's
+/// pod is pinned to its node by required node affinity: it has one feasible node at most,
+/// for which kube-scheduler skips scoring (schedulePod), so it needs no counts.
+fn default_selector(ctx: &Context, net: &Network, pod: PodId) -> Option<DefaultSelector> {
+    let p = &ctx.store.pods[pod];
+    match p.owner {
+        Some(PodOwner::ReplicaSet(rs)) => {
+            Some(DefaultSelector::Owner(PodOwner::ReplicaSet(rs), ctx.store.replica_sets[rs].selector.clone()))
+        }
+        Some(PodOwner::StatefulSet(s)) => {
+            Some(DefaultSelector::Owner(PodOwner::StatefulSet(s), ctx.store.stateful_sets[s].spec.selector.clone()))
+        }
+        Some(PodOwner::DaemonSet(_)) => None,
+        None | Some(PodOwner::Job(_)) => {
+            let match_labels = net.services_selector(&p.namespace, &p.labels);
+            (!match_labels.is_empty())
+                .then(|| DefaultSelector::Services(Selector { match_labels, match_expressions: Vec::new() }))
+        }
+    }
+}
+
 impl Scheduler {
     /// A new pod without a node: the scheduler's informer sees it after the API latency.
     pub(super) fn enqueue(&mut self, ctx: &mut Context, pod: PodId) {
@@ -76,11 +114,11 @@ impl Scheduler {
 
     /// The next pod of the active queue that still needs a node, highest priority first, and
     /// what to do with it.
-    fn next_decision(&mut self, ctx: &Context) -> Option<Decision> {
+    fn next_decision(&mut self, ctx: &Context, net: &Network) -> Option<Decision> {
         while let Some(pod) = self.queue.pop_active() {
             let p = &ctx.store.pods[pod];
             if p.is_active() && p.node.is_none() {
-                return Some(self.decide(ctx, pod));
+                return Some(self.decide(ctx, net, pod));
             }
         }
         None
@@ -88,22 +126,28 @@ impl Scheduler {
 
     /// One scheduling attempt (kube-scheduler's schedulePod and, when it fails, the
     /// PostFilter plugins' preemption), over the cluster as it is now. Reads only.
-    fn decide(&mut self, ctx: &Context, pod: PodId) -> Decision {
+    fn decide(&mut self, ctx: &Context, net: &Network, pod: PodId) -> Decision {
         let now = ctx.kernel.now();
         let images = &ctx.scenario.images;
         let default_size = ctx.default_image.size_bytes;
         let size = |image: &str| images.get(image).map_or(default_size, |b| b.size_bytes);
-        let owner = ctx.store.pods[pod].owner;
-        let keys = crate::scheduler::cycle::spread_keys(&ctx.store.pods[pod].spec, owner.is_some());
+        let p = &ctx.store.pods[pod];
+        let owner = p.owner;
+        let defaults = if p.spec.topology_spread.is_empty() { default_selector(ctx, net, pod) } else { None };
+        let keys = crate::scheduler::cycle::spread_keys(&p.spec, owner.is_some() || defaults.is_some());
         self.profile.topology.ensure(&ctx.store, keys.iter().map(String::as_str));
-        let defaults = match owner {
-            Some(PodOwner::ReplicaSet(rs)) if ctx.store.pods[pod].spec.topology_spread.is_empty() => {
-                let counts = self.profile.owner_spread.get(&ctx.store, &self.profile.topology, rs);
-                let selector = ctx.store.replica_sets[rs].selector.clone();
-                Some(crate::scheduler::cycle::DefaultSpread { selector, counts })
-            }
-            _ => None,
-        };
+        let defaults = defaults.map(|d| {
+            let counts = match d {
+                DefaultSelector::Owner(o, _) => self.profile.owner_spread.get(&ctx.store, &self.profile.topology, o),
+                DefaultSelector::Services(ref selector) => {
+                    owner_spread::selector_counts(&ctx.store, &self.profile.topology, &p.namespace, selector)
+                }
+            };
+            let selector = match d {
+                DefaultSelector::Owner(_, selector) | DefaultSelector::Services(selector) => selector,
+            };
+            crate::scheduler::cycle::DefaultSpread { selector, counts }
+        });
         let mut pod_ctx = PodContext::prepare(&ctx.store, &self.profile.topology, pod, defaults, &size, now);
         // A pod nominated by an earlier preemption tries its node first.
         if let Some(nominated) = ctx.store.pods[pod].nominated_node {
@@ -221,7 +265,7 @@ impl Sim<'_> {
 
     /// Schedules every pod in the active queue, carrying out each decision before the next.
     fn schedule_cycle(&mut self) {
-        while let Some(decision) = self.scheduler.next_decision(&self.ctx) {
+        while let Some(decision) = self.scheduler.next_decision(&self.ctx, &self.net) {
             match decision {
                 Decision::Bind { pod, node, choice } => {
                     if let Some(choice) = choice {

@@ -137,6 +137,19 @@ impl Network {
         }
     }
 
+    /// The Services' part of the scheduler's default spreading selector: the selectors of
+    /// the live Services of `namespace` that select `labels`, merged into one (helper/spread.go
+    /// `DefaultSelector` with `GetPodServices`: Services with no selector select nothing).
+    pub(crate) fn services_selector(&self, namespace: &str, labels: &Labels) -> Labels {
+        let mut merged = Labels::new();
+        for svc in self.selecting(namespace, labels) {
+            if let Some(selector) = &self.services[svc].spec.selector {
+                merged.extend(selector.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+        merged
+    }
+
     /// The live Services in `namespace` whose selector picks `labels`, in id order.
     fn selecting(&self, namespace: &str, labels: &Labels) -> Vec<SvcId> {
         let Some(by_key) = self.by_first_label.get(namespace) else { return Vec::new() };

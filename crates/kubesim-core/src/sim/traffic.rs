@@ -540,7 +540,7 @@ fn resolve(net: &Network, spec: &TrafficSpec) -> Resolved {
             let Some(i) = net.find_ingress(namespace, name) else { return Resolved::NoRoute };
             let main = &net.ingresses[i].spec;
             let canaries = net.canaries(namespace);
-            match route(main, &canaries, spec.host.as_deref(), &spec.path, spec.canary_header_share) {
+            match route(main, &canaries, spec.host.as_deref(), &spec.path, &spec.canary) {
                 Some(r) => Resolved::Ingress {
                     primary: net.find_service(namespace, &r.primary.service),
                     canary: r.canary.map(|(b, split)| (net.find_service(namespace, &b.service), split)),

@@ -85,8 +85,18 @@ pub struct CanaryAnnotations {
     pub weight: u32,
     /// `canary-weight-total` (default 100).
     pub weight_total: u32,
-    /// `canary-by-header`: requests with this header set to `always` go to the canary.
+    /// `canary-by-header`: requests with this header set to `always` go to the canary, set
+    /// to `never` to the main backend.
     pub by_header: Option<String>,
+    /// `canary-by-header-value`: with `canary-by-header`, the value that sends a request to
+    /// the canary instead of `always` (any other value falls through to the next rule).
+    pub by_header_value: Option<String>,
+    /// `canary-by-header-pattern`: as `by_header_value`, a regular expression the header's
+    /// value must match (ignored when `by_header_value` is set).
+    pub by_header_pattern: Option<String>,
+    /// `canary-by-cookie`: requests with this cookie set to `always` go to the canary, set
+    /// to `never` to the main backend.
+    pub by_cookie: Option<String>,
 }
 
 /// An Ingress (networking.k8s.io/v1, or the beta form converted to it).

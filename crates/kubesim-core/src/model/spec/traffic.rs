@@ -29,9 +29,35 @@ pub struct TrafficSpec {
     pub arrival: ArrivalProcess,
     /// The client gives up after this long (`timeout`, default 30s).
     pub timeout: SimDuration,
-    /// `canaryHeaderShare`: the share (0..=1) of requests carrying a canary header set to
-    /// `always`, for Ingresses with `canary-by-header`.
-    pub canary_header_share: f64,
+    /// What share of the requests carry the canary header and cookie, and their values.
+    pub canary: CanaryRequests,
+}
+
+/// The canary header and cookie of a source's requests, for an ingress-nginx canary's
+/// `canary-by-header` and `canary-by-cookie` rules: the header (whatever the canary Ingress
+/// names) is on `header_share` of the requests with the value `header_value`, and
+/// independently the cookie on `cookie_share` of them with `cookie_value`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CanaryRequests {
+    /// `canaryHeaderShare` (0..=1, default 0).
+    pub header_share: f64,
+    /// `canaryHeaderValue` (default `always`).
+    pub header_value: String,
+    /// `canaryCookieShare` (0..=1, default 0).
+    pub cookie_share: f64,
+    /// `canaryCookieValue` (default `always`).
+    pub cookie_value: String,
+}
+
+impl Default for CanaryRequests {
+    fn default() -> Self {
+        CanaryRequests {
+            header_share: 0.0,
+            header_value: "always".into(),
+            cookie_share: 0.0,
+            cookie_value: "always".into(),
+        }
+    }
 }
 
 /// A request rate, in nano-requests per second: `200/s` is exact, `1/m` and `1/h` are off by

@@ -162,11 +162,15 @@ fn canary_annotations() {
     };
     let l =
         ok(&canary("nginx.ingress.kubernetes.io/canary: \"true\", nginx.ingress.kubernetes.io/canary-weight: \"10\""));
-    assert_eq!(ingress(&l, "c").canary, Some(CanaryAnnotations { weight: 10, weight_total: 100, by_header: None }));
+    assert_eq!(ingress(&l, "c").canary, Some(crate::traffic::ingress::canary::weighted(10)));
     let l = ok(&canary("nginx.ingress.kubernetes.io/canary: \"true\", nginx.ingress.kubernetes.io/canary-weight-total: \"1000\", nginx.ingress.kubernetes.io/canary-by-header: X-Canary"));
     assert_eq!(
         ingress(&l, "c").canary,
-        Some(CanaryAnnotations { weight: 0, weight_total: 1000, by_header: Some("X-Canary".into()) })
+        Some(CanaryAnnotations {
+            weight_total: 1000,
+            by_header: Some("X-Canary".into()),
+            ..crate::traffic::ingress::canary::weighted(0)
+        })
     );
     let l = ok(&canary("nginx.ingress.kubernetes.io/canary-weight: \"10\""));
     assert_eq!(ingress(&l, "c").canary, None, "not a canary without canary: true");
@@ -178,6 +182,13 @@ fn canary_annotations() {
         "nginx.ingress.kubernetes.io/canary: \"true\", nginx.ingress.kubernetes.io/canary-weight: \"150\"",
     ));
     assert!(d.message.ends_with("Invalid value: \"150\": must not be greater than canary-weight-total (100)"), "{d}");
+    let d = first_error(&canary(
+        "nginx.ingress.kubernetes.io/canary: \"true\", nginx.ingress.kubernetes.io/canary-by-header: X-V, nginx.ingress.kubernetes.io/canary-by-header-pattern: \"v(2\"",
+    ));
+    assert!(
+        d.message.starts_with("ingress/c: metadata.annotations.nginx.ingress.kubernetes.io/canary-by-header-pattern: Invalid value: \"v(2\": must be a valid regular expression: "),
+        "{d}"
+    );
 }
 
 #[test]

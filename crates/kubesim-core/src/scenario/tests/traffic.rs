@@ -42,7 +42,7 @@ fn traffic_sources_in_every_form() {
     let l = ok(&traffic(
         "  - {target: service/web, rate: 200/s}
   - {target: svc/web, rate: 1200/m, arrival: constant, timeout: 1s, path: /api, host: shop.example.com}
-  - {target: ingress/shop, rate: 0.5/s, canaryHeaderShare: 0.25}
+  - {target: ingress/shop, rate: 0.5/s, canaryHeaderShare: 0.25, canaryHeaderValue: v2, canaryCookieShare: 0.5, canaryCookieValue: never}
   - target: ing/shop
     rate: {steps: [{at: 0s, rate: 100/s}, {at: 5m, rate: 300/s}]}
   - target: service/web
@@ -56,13 +56,17 @@ fn traffic_sources_in_every_form() {
     assert_eq!(t[0].target, TrafficTarget::Service { namespace: "default".into(), name: "web".into() });
     assert_eq!(t[0].rate, RateProfile::constant(Rate::per_sec(200)));
     assert_eq!((t[0].arrival, t[0].timeout), (ArrivalProcess::Poisson, SimDuration::from_secs(30)));
-    assert_eq!((t[0].path.as_str(), t[0].host.as_deref(), t[0].canary_header_share), ("/", None, 0.0));
+    assert_eq!((t[0].path.as_str(), t[0].host.as_deref()), ("/", None));
+    assert_eq!(t[0].canary, crate::model::spec::CanaryRequests::default(), "no header, no cookie, `always` values");
+    assert_eq!((t[0].canary.header_value.as_str(), t[0].canary.cookie_share), ("always", 0.0));
     assert_eq!(t[1].rate, RateProfile::constant(Rate::per_sec(20)));
     assert_eq!((t[1].arrival, t[1].timeout), (ArrivalProcess::Constant, SimDuration::from_secs(1)));
     assert_eq!((t[1].path.as_str(), t[1].host.as_deref()), ("/api", Some("shop.example.com")));
     assert_eq!(t[2].target, TrafficTarget::Ingress { namespace: "default".into(), name: "shop".into() });
     assert_eq!(t[2].rate.max_rate().nano_per_sec(), 500_000_000);
-    assert_eq!(t[2].canary_header_share, 0.25);
+    let c = &t[2].canary;
+    assert_eq!((c.header_share, c.header_value.as_str()), (0.25, "v2"));
+    assert_eq!((c.cookie_share, c.cookie_value.as_str()), (0.5, "never"));
     assert_eq!(
         t[3].rate,
         RateProfile::steps(vec![

@@ -4,7 +4,7 @@
 
 pub mod canary;
 
-use crate::model::spec::{IngressBackend, IngressSpec, PathType};
+use crate::model::spec::{CanaryRequests, IngressBackend, IngressSpec, PathType};
 use canary::CanarySplit;
 
 /// Where a request goes: the main backend, and the canary's with its split.
@@ -23,17 +23,17 @@ enum Location<'a> {
 
 /// Routes a request for `host` and `path` through `main`, with the canary Ingresses of its
 /// namespace (those with `canary: "true"`). None: no rule and no default backend (404).
-/// `header_share` is the share of requests that carry the canary header.
+/// `requests` says which requests carry the canary header and cookie.
 pub fn route(
     main: &IngressSpec,
     canaries: &[&IngressSpec],
     host: Option<&str>,
     path: &str,
-    header_share: f64,
+    requests: &CanaryRequests,
 ) -> Option<Route> {
     let (primary, location) = match_location(main, host, path)?;
     let at_location = |c| match_location(c, host, path).filter(|(_, at)| *at == location).map(|(backend, _)| backend);
-    let canary = canary::alternative(canaries, at_location, header_share);
+    let canary = canary::alternative(canaries, at_location, requests);
     Some(Route { primary: primary.clone(), canary })
 }
 
@@ -96,6 +96,7 @@ fn element_prefix(prefix: &str, path: &str) -> bool {
 mod tests {
     use super::*;
     use crate::model::spec::{CanaryAnnotations, IngressPath, IngressRule};
+    use canary::weighted;
 
     fn backend(service: &str) -> IngressBackend {
         IngressBackend { service: service.into(), port: None }
@@ -115,7 +116,7 @@ mod tests {
     }
 
     fn service_for(spec: &IngressSpec, host: Option<&str>, p: &str) -> Option<String> {
-        route(spec, &[], host, p, 0.0).map(|r| r.primary.service)
+        route(spec, &[], host, p, &CanaryRequests::default()).map(|r| r.primary.service)
     }
 
     #[test]
@@ -168,13 +169,16 @@ mod tests {
     fn a_canary_joins_only_the_location_it_shares() {
         let main = ingress(Some("web.example.com"), vec![path("/", PathType::Prefix, "web-v1")]);
         let mut canary = ingress(Some("web.example.com"), vec![path("/", PathType::Prefix, "web-v2")]);
-        canary.canary = Some(CanaryAnnotations { weight: 10, weight_total: 100, by_header: None });
-        let r = route(&main, &[&canary], Some("web.example.com"), "/x", 0.0);
+        canary.canary = Some(weighted(10));
+        let r = route(&main, &[&canary], Some("web.example.com"), "/x", &CanaryRequests::default());
         let expected = (backend("web-v2"), CanarySplit::by_weight(10));
         assert_eq!(r.and_then(|r| r.canary), Some(expected));
         let other = ingress(Some("web.example.com"), vec![path("/api", PathType::Prefix, "api-v2")]);
         let mut other = other;
-        other.canary = Some(CanaryAnnotations { weight: 50, weight_total: 100, by_header: Some("X-Canary".into()) });
-        assert_eq!(route(&main, &[&other], Some("web.example.com"), "/api", 0.0).and_then(|r| r.canary), None);
+        other.canary = Some(CanaryAnnotations { by_header: Some("X-Canary".into()), ..weighted(50) });
+        assert_eq!(
+            route(&main, &[&other], Some("web.example.com"), "/api", &CanaryRequests::default()).and_then(|r| r.canary),
+            None
+        );
     }
 }
