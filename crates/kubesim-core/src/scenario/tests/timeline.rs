@@ -43,3 +43,26 @@ fn timeline_commands_convert() {
     assert!(t[2].kubectl().is_none());
     assert!(l.warnings.is_empty(), "{:?}", l.warnings);
 }
+
+/// A Deployment whose fields do not parse is one error: the timeline lines that name it say
+/// nothing more (they used to add a NotFound each).
+#[test]
+fn one_bad_object_gives_one_error_not_one_per_line_that_names_it() {
+    let text = "objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: many
+      selector: {matchLabels: {app: web}}
+      template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: nginx}]}}
+timeline:
+  - {at: 10s, run: 'kubectl scale deployment web --replicas=3'}
+  - {at: 20s, run: 'kubectl rollout restart deployment/web'}
+  - {at: 30s, run: 'kubectl scale deployment webb --replicas=3'}
+";
+    let e = errors(text);
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(e[0].contains("spec.replicas: invalid type"), "{e:?}");
+    assert!(e[1].contains("deployments.apps \"webb\" not found"), "a name that is nowhere is still not found: {e:?}");
+}
