@@ -320,19 +320,24 @@ impl Context<'_> {
         self.narrate(about, text);
     }
 
-    /// The kubelet will restart a container that exited, after the CrashLoopBackOff wait.
+    /// The kubelet will restart a container that exited: at once (`wait` zero: no back-off
+    /// before the first restart, or after 10 minutes up), or after the CrashLoopBackOff wait.
     pub(super) fn narrate_backoff(&mut self, pod: PodId, slot: usize, exit: Exit, ran: SimDuration, wait: SimDuration) {
         let p = &self.store.pods[pod];
         let node = p.node.map_or_else(|| "?".to_string(), |n| self.store.nodes()[n].name.clone());
         let (container, restarts) = (&p.spec.containers[slot].name, p.containers[slot].restarts);
+        let when = if wait == SimDuration::ZERO {
+            "at once (not in back-off".to_string()
+        } else {
+            format!("in {} (CrashLoopBackOff", go_duration(wait))
+        };
         let text = format!(
-            "kubelet on {node}: container {container} of {} exited ({}, code {}) after running {}; restart {} in {} (CrashLoopBackOff: 10s, doubling up to 5m; reset after 10m running)",
+            "kubelet on {node}: container {container} of {} exited ({}, code {}) after running {}; restart {} {when}: none before the first restart, then 10s, doubling up to 5m; reset after 10m running)",
             p.name,
             exit.reason,
             exit.code,
             go_duration(ran),
             restarts + 1,
-            go_duration(wait)
         );
         let about = vec![self.pod_object(pod)];
         self.narrate(about, text);

@@ -526,6 +526,9 @@ impl Sim<'_> {
                 c.state = ContainerState::Waiting("ContainerCreating");
                 c.started_at = None;
                 c.ready = false;
+                // The restarted kubelet's crash-loop back-off is new (NewMainKubelet): it
+                // kept the old one in memory.
+                c.backoff = None;
             }
             p.ready_since = None;
             if crashed {
