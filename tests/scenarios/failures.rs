@@ -475,3 +475,60 @@ fn a_node_that_fails_again_before_it_is_seen_back_is_evicted_all_the_same() {
     assert!(o.store.pods.iter().filter(|p| p.is_active()).all(|p| p.node != Some(node)));
     assert_eq!(o.store.pods.iter().filter(|p| p.is_active() && p.is_ready()).count(), 6);
 }
+
+/// A 60-node cluster whose zones have `zones` nodes each (60 / zones of them), 60 pods, and
+/// `failed` nodes of zone-a crashing at 60s.
+fn zones_of(size: u32, failed: u32) -> Outcome {
+    let groups: String = (0..60 / size)
+        .map(|z| {
+            let zone = (b'a' + z as u8) as char;
+            format!("    - {{name: {zone}, count: {size}, labels: {{topology.kubernetes.io/zone: zone-{zone}}}}}\n")
+        })
+        .collect();
+    let faults: String = (1..=failed).map(|i| format!("  - at: 1m\n    fail: node/a-{i}\n")).collect();
+    let text = format!(
+        "
+name: zone-size
+seed: 3
+duration: 11m
+cluster:
+  nodes:
+{groups}images:
+  web:1: {{pull: 2s, start: 1s}}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: web}}
+    spec:
+      replicas: 60
+      selector: {{matchLabels: {{app: web}}}}
+      template:
+        metadata: {{labels: {{app: web}}}}
+        spec: {{containers: [{{name: web, image: web:1, resources: {{requests: {{cpu: 100m}}}}}}]}}
+timeline:
+{faults}"
+    );
+    super::support::run_text(&text)
+}
+
+#[test]
+fn a_partially_disrupted_zone_of_50_nodes_or_fewer_evicts_nothing_whatever_the_cluster_size() {
+    // node_lifecycle_controller.go: ComputeZoneState makes a zone PartialDisruption when more
+    // than 2 and at least unhealthyZoneThreshold (55%) of its nodes are not ready;
+    // handleDisruption calls setLimiterInZone(zone, len(zoneToNodeConditions[zone]), state),
+    // and ReducedQPSFunc(zoneSize) is the secondary rate (0.01/s) only for a zone of more than
+    // largeClusterSizeThreshold (50) nodes, else 0. Two zones of 30 in a 60-node cluster: 17
+    // of zone-a's 30 down (57%) is a partial disruption of a 30-node zone: nobody is evicted.
+    let o = zones_of(30, 17);
+    let not_ready = event_times(&o, "NodeNotReady").iter().filter(|e| e.1.starts_with("node/")).count();
+    assert_eq!(not_ready, 17);
+    assert!(event_times(&o, "TaintManagerEviction").is_empty(), "the 30-node zone stops evicting");
+    let tainted = o.store.nodes().iter().filter(|n| n.taints.iter().any(|t| t.effect == TaintEffect::NoExecute));
+    assert_eq!(tainted.count(), 0);
+    // The same share of one 60-node zone down (34 of 60): tainted at 0.01 nodes/s, one node
+    // every 100s, each node's pods evicted 300s (DefaultTolerationSeconds) after its taint.
+    let o = zones_of(60, 34);
+    let mut evictions: Vec<f64> = event_times(&o, "TaintManagerEviction").iter().map(|e| e.0).collect();
+    evictions.dedup();
+    assert_eq!(evictions, vec![415.0, 515.0, 615.0]);
+}

@@ -61,22 +61,19 @@ pub fn zone_state(ready: usize, not_ready: usize, cp: &ControlPlane) -> ZoneStat
     }
 }
 
-/// Nodes per second that a zone may taint NoExecute. When every zone is fully disrupted
-/// the controller assumes its own network is at fault and evicts nothing; a partially
-/// disrupted zone slows down, and stops in clusters of `largeClusterSizeThreshold` nodes or
-/// fewer.
-pub fn eviction_rate(
-    state: ZoneState,
-    all_zones_fully_disrupted: bool,
-    cluster_nodes: usize,
-    cp: &ControlPlane,
-) -> f64 {
+/// Nodes per second that a zone may taint NoExecute (node_lifecycle_controller.go
+/// `handleDisruption` and `setLimiterInZone`). When every zone is fully disrupted the
+/// controller assumes its own network is at fault and evicts nothing; a fully disrupted
+/// zone keeps the normal rate (`HealthyQPSFunc`); a partially disrupted zone slows down to
+/// the secondary rate, and stops if the zone has `largeClusterSizeThreshold` nodes or fewer
+/// (`ReducedQPSFunc`, given the zone's size: `len(zoneToNodeConditions[zone])`).
+pub fn eviction_rate(state: ZoneState, all_zones_fully_disrupted: bool, zone_nodes: usize, cp: &ControlPlane) -> f64 {
     if all_zones_fully_disrupted {
         return 0.0;
     }
     match state {
         ZoneState::Normal | ZoneState::FullDisruption => cp.node_eviction_rate,
-        ZoneState::PartialDisruption if cluster_nodes > cp.large_cluster_size_threshold as usize => {
+        ZoneState::PartialDisruption if zone_nodes > cp.large_cluster_size_threshold as usize => {
             cp.secondary_node_eviction_rate
         }
         ZoneState::PartialDisruption => 0.0,
@@ -167,6 +164,7 @@ mod tests {
 
     #[test]
     fn eviction_rates_slow_down_in_an_unhealthy_zone_and_stop_when_everything_is_down() {
+        // The third argument is the zone's node count (ReducedQPSFunc(zoneSize)).
         let cp = ControlPlane::default();
         assert_eq!(eviction_rate(ZoneState::Normal, false, 3, &cp), 0.1);
         assert_eq!(eviction_rate(ZoneState::PartialDisruption, false, 51, &cp), 0.01);

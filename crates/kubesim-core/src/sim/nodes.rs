@@ -77,6 +77,9 @@ impl NodeHealth {
 
 #[derive(Default)]
 struct Zone {
+    /// Its nodes (with the zone label's value, or none): the zone size the eviction rate
+    /// compares with `largeClusterSizeThreshold`.
+    nodes: usize,
     /// Nodes waiting for their NoExecute taint, in the order they went NotReady.
     queue: VecDeque<NodeId>,
     /// The rate limiter's next free slot (token bucket of burst 1).
@@ -174,15 +177,18 @@ impl Sim<'_> {
     /// After the nodes exist: their health records, and the first random faults.
     pub(super) fn start_node_lifecycle(&mut self) {
         let mut zone_names: Vec<String> = Vec::new();
+        let mut zone_sizes: Vec<usize> = Vec::new();
         for n in self.ctx.store.nodes() {
             let zone = n.labels.get(ZONE_LABEL).cloned().unwrap_or_default();
             let z = match zone_names.iter().position(|x| *x == zone) {
                 Some(z) => z,
                 None => {
                     zone_names.push(zone);
+                    zone_sizes.push(0);
                     zone_names.len() - 1
                 }
             };
+            zone_sizes[z] += 1;
             self.nodes.health.push(NodeHealth {
                 kubelet_up: true,
                 connected: true,
@@ -194,7 +200,7 @@ impl Sim<'_> {
                 zone: z,
             });
         }
-        self.nodes.zones = zone_names.iter().map(|_| Zone::default()).collect();
+        self.nodes.zones = zone_sizes.into_iter().map(|nodes| Zone { nodes, ..Zone::default() }).collect();
         let seed = self.ctx.scenario.seed;
         for (p, process) in self.ctx.scenario.faults.nodes.iter().enumerate() {
             for node in group_nodes(self.ctx.scenario, process.group.as_deref()) {
@@ -384,9 +390,9 @@ impl Sim<'_> {
         let cp = self.ctx.scenario.control_plane.clone();
         let states = self.nodes.zone_states(&cp);
         let all_down = states.iter().all(|s| *s == crate::controllers::node_lifecycle::ZoneState::FullDisruption);
-        let cluster = self.ctx.store.nodes().len();
         for (z, state) in states.into_iter().enumerate() {
-            let rate = eviction_rate(state, all_down, cluster, &cp);
+            // The zone's own size decides the reduced rate (setLimiterInZone), not the cluster's.
+            let rate = eviction_rate(state, all_down, self.nodes.zones[z].nodes, &cp);
             loop {
                 let zone = &mut self.nodes.zones[z];
                 // Nodes that came back before their turn leave the queue.
