@@ -140,11 +140,11 @@ mod tests {
     fn waits(run: u64, crashes: usize) -> Vec<u64> {
         let (mut entry, mut now, mut out) = (None, SimTime::ZERO, Vec::new());
         for _ in 0..crashes {
-            now = now + SimDuration::from_secs(run);
+            now += SimDuration::from_secs(run);
             let wait = back_off_wait(entry, now).unwrap_or(SimDuration::ZERO);
             out.push(wait.as_millis() / 1000);
             let finished = now;
-            now = now + wait;
+            now += wait;
             entry = Some(next_back_off(entry, finished, now));
         }
         out
