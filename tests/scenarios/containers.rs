@@ -80,15 +80,21 @@ fn pods_csv(s: &Scenario, o: &Outcome) -> Vec<BTreeMap<String, String>> {
 }
 
 #[test]
-fn a_crash_looping_pod_waits_10_20_40_80_160_300_seconds_between_restarts() {
+fn a_crash_looping_pod_restarts_at_once_then_waits_10_20_40_80_160_300_seconds() {
+    // pkg/kubelet/kuberuntime kuberuntime_manager.go `doBackOff`: no back-off before the
+    // first restart (client-go util/flowcontrol `IsInBackOffSince` is false before the
+    // first `Next`), then 10s (kubelet.go `containerBackOffPeriod`) doubling at each `Next`
+    // up to `MaxContainerBackOff` (300s).
     let mut s = bare_pod("15m", "Always", "");
     image(&mut s).crash_after = fixed(1);
     let o = kubesim::simulate(&s, None);
     assert_eq!(waits(&o, "app"), vec![10.0, 20.0, 40.0, 80.0, 160.0, 300.0]);
-    // Each run lasts its second: every BackOff comes 1s after a Started.
     let (started, backoffs) = (times(&o, "app", "Started"), times(&o, "app", "BackOff"));
+    // The first crash (1s after the first start) is restarted at once, without a BackOff.
+    assert!((started[1] - started[0] - 1.0).abs() < 1e-6, "{started:?}");
+    // Each later run lasts its second: every BackOff comes 1s after a restart.
     assert_eq!(backoffs.len(), 7, "{backoffs:?}");
-    for (s, b) in started.iter().zip(&backoffs) {
+    for (s, b) in started[1..].iter().zip(&backoffs) {
         assert!((b - s - 1.0).abs() < 1e-6, "started {s}, back-off {b}");
     }
     let event = o.recorder.records.iter().find(|e| e.reason == "BackOff").expect("BackOff");
@@ -98,27 +104,59 @@ fn a_crash_looping_pod_waits_10_20_40_80_160_300_seconds_between_restarts() {
         event.message
     );
     let pod = &o.store.pods[PodId(0)];
-    assert_eq!(pod.restarts(), 6);
+    assert_eq!(pod.restarts(), 7);
     assert_eq!(pod.phase, PodPhase::Running, "a restarting pod stays Running");
     assert_eq!(pod.containers[0].last_exit, Some(Exit { reason: "Error", code: 1 }));
     let rows = pods_csv(&s, &o);
     assert_eq!(rows[0]["reason"], "CrashLoopBackOff");
-    assert_eq!(rows[0]["restarts"], "6");
+    assert_eq!(rows[0]["restarts"], "7");
     assert_eq!(rows[0]["phase"], "Running");
 }
 
 #[test]
+fn a_first_crash_shows_its_exit_not_crash_loop_back_off_while_the_container_starts_again() {
+    // doBackOff lets the first restart through, so the sync records no ErrCrashLoopBackOff:
+    // the container keeps its Terminated state (kubelet_pods.go
+    // `convertToAPIContainerStatuses`) and `kubectl get pods` says Error, not
+    // CrashLoopBackOff, until it runs again; no BackOff event.
+    let mut s = bare_pod("1m", "Always", "");
+    image(&mut s).crash_after = fixed(5);
+    image(&mut s).start = SimDuration::from_secs(20);
+    let full = kubesim::simulate(&s, None);
+    let started = times(&full, "app", "Started");
+    // Stop the run halfway through the restart: 5s after the first start.
+    s.duration = SimDuration::from_micros(((started[0] + 10.0) * 1e6) as u64);
+    let o = kubesim::simulate(&s, None);
+    let pod = &o.store.pods[PodId(0)];
+    assert_eq!(pod.restarts(), 1, "restarted at once");
+    assert_eq!(pod.containers[0].state, ContainerState::Terminated("Error"));
+    assert_eq!(pod.phase, PodPhase::Running);
+    assert!(times(&o, "app", "BackOff").is_empty());
+    assert_eq!(times(&o, "app", "Created").len(), 2, "created again at the crash");
+    assert_eq!(pods_csv(&s, &o)[0]["reason"], "Error");
+    // The second crash is in back-off.
+    assert_eq!(times(&full, "app", "BackOff").len(), 1);
+    assert_eq!(full.store.pods[PodId(0)].reason, "CrashLoopBackOff");
+}
+
+#[test]
 fn the_back_off_starts_again_after_ten_minutes_up() {
-    // Runs of 11 minutes: every restart waits 10s.
+    // kubelet.go sets the back-off's HasExpiredFunc to `eventTime.Sub(lastUpdate) >
+    // 600*time.Second`: a crash more than 10 minutes after the last restart is restarted at
+    // once, as a first crash. Runs of 11 minutes: no restart ever waits.
     let mut s = bare_pod("40m", "Always", "");
     image(&mut s).crash_after = fixed(660);
     let o = kubesim::simulate(&s, None);
-    assert_eq!(waits(&o, "app"), vec![10.0, 10.0, 10.0]);
-    // Runs of 5 minutes never reset it.
+    assert!(times(&o, "app", "BackOff").is_empty());
+    let started = times(&o, "app", "Started");
+    let gaps: Vec<f64> = started.windows(2).map(|w| (w[1] - w[0]).round()).collect();
+    assert_eq!(gaps, vec![660.0, 660.0, 660.0]);
+    // Runs of 5 minutes never reset it: at once, then 10, 20, 40, 80s.
     image(&mut s).crash_after = fixed(300);
     s.duration = SimDuration::from_secs(30 * 60);
     let o = kubesim::simulate(&s, None);
     assert_eq!(waits(&o, "app"), vec![10.0, 20.0, 40.0, 80.0]);
+    assert_eq!(times(&o, "app", "BackOff").len() + 1, o.store.pods[PodId(0)].restarts() as usize);
 }
 
 #[test]
@@ -191,7 +229,8 @@ fn a_hung_app_fails_liveness_and_is_killed_within_a_probe_period_then_restarted(
     let (started, killing) = (times(&o, "app", "Started"), times(&o, "app", "Killing"));
     assert!(killing.len() >= 2, "{killing:?}");
     for k in &killing {
-        let s = started.iter().rev().find(|s| *s <= k).expect("started before");
+        // (The first kill is restarted at once: start 0s puts that Started at the kill.)
+        let s = started.iter().rev().find(|s| *s < k).expect("started before");
         // Hung at 60s; three failed probes 10s apart: killed between 80s and 90s after start.
         let after = ((k - s) * 1000.0).round() / 1000.0;
         assert!((80.0..=90.0).contains(&after), "started {s}, killed {k}");
@@ -254,9 +293,10 @@ fn an_app_over_its_memory_limit_is_oom_killed_and_restarted_with_back_off() {
     let o = kubesim::simulate(&s, None);
     let pod = &o.store.pods[PodId(0)];
     assert_eq!(pod.containers[0].last_exit, Some(Exit { reason: "OOMKilled", code: 137 }));
-    // Killed 1s after each start, then 10, 20, 40s of back-off.
+    // Killed 1s after each start, restarted at once, then 10, 20, 40s of back-off.
     let (started, backoffs) = (times(&o, "app", "Started"), times(&o, "app", "BackOff"));
-    assert!((backoffs[0] - started[0] - 1.0).abs() < 1e-6, "{started:?} {backoffs:?}");
+    assert!((started[1] - started[0] - 1.0).abs() < 1e-6, "{started:?}");
+    assert!((backoffs[0] - started[1] - 1.0).abs() < 1e-6, "{started:?} {backoffs:?}");
     assert_eq!(waits(&o, "app")[..3], [10.0, 20.0, 40.0]);
     assert!(pod.restarts() >= 3);
     assert_eq!(pods_csv(&s, &o)[0]["reason"], "CrashLoopBackOff");

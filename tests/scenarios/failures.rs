@@ -110,7 +110,15 @@ fn a_node_back_before_the_eviction_keeps_its_pods_which_restart() {
     );
     let o = kubesim::simulate(&s, None);
     assert_eq!(o.metrics.pods_evicted, 0);
-    assert!(event_times(&o, "TaintManagerEviction").is_empty());
+    // The controller lifts the unreachable taint at its first tick after the node is back
+    // (205s), and the taint manager cancels the two evictions it had scheduled for 415s
+    // (taint_eviction.go handleNodeUpdate -> cancelWorkWithEvent).
+    let events = event_times(&o, "TaintManagerEviction");
+    assert_eq!(events.len(), 2, "{events:?}");
+    for (t, object, message) in &events {
+        assert_eq!(*t, 205.0);
+        assert_eq!(*message, format!("Cancelling deletion of Pod default/{}", object.trim_start_matches("pod/")));
+    }
     let node = o.store.find_node("worker-2").expect("node worker-2");
     let on_node: Vec<_> = o.store.pods.iter().filter(|p| p.node == Some(node)).collect();
     assert_eq!(on_node.len(), 2);
@@ -361,9 +369,12 @@ faults:
     // 4 containers over 4h at one crash per 20m each: about 48 (fewer: back-off pauses them).
     assert!((25..=65).contains(&restarts), "{restarts} restarts");
     assert_eq!(o.store.pods.len(), 4, "crashed containers restart in place");
-    assert!(event_times(&o, "BackOff").len() as u32 >= restarts);
+    // Each container's first crash, and any crash more than 10 minutes after the last
+    // restart, restarts at once (kuberuntime_manager.go doBackOff); the others wait.
+    let backoffs = event_times(&o, "BackOff").len() as u32;
+    assert!(backoffs > 0 && backoffs + 4 <= restarts, "{backoffs} back-offs, {restarts} restarts");
     let again = super::support::run_text(text);
-    let times = |o: &Outcome| event_times(o, "BackOff").into_iter().map(|e| e.0).collect::<Vec<_>>();
+    let times = |o: &Outcome| event_times(o, "Started").into_iter().map(|e| e.0).collect::<Vec<_>>();
     assert_eq!(times(&o), times(&again));
 }
 
@@ -471,4 +482,217 @@ fn a_node_that_fails_again_before_it_is_seen_back_is_evicted_all_the_same() {
     let node = o.store.find_node("worker-2").expect("node worker-2");
     assert!(o.store.pods.iter().filter(|p| p.is_active()).all(|p| p.node != Some(node)));
     assert_eq!(o.store.pods.iter().filter(|p| p.is_active() && p.is_ready()).count(), 6);
+}
+
+/// A 60-node cluster whose zones have `zones` nodes each (60 / zones of them), 60 pods, and
+/// `failed` nodes of zone-a crashing at 60s.
+fn zones_of(size: u32, failed: u32) -> Outcome {
+    let groups: String = (0..60 / size)
+        .map(|z| {
+            let zone = (b'a' + z as u8) as char;
+            format!("    - {{name: {zone}, count: {size}, labels: {{topology.kubernetes.io/zone: zone-{zone}}}}}\n")
+        })
+        .collect();
+    let faults: String = (1..=failed).map(|i| format!("  - at: 1m\n    fail: node/a-{i}\n")).collect();
+    let text = format!(
+        "
+name: zone-size
+seed: 3
+duration: 11m
+cluster:
+  nodes:
+{groups}images:
+  web:1: {{pull: 2s, start: 1s}}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: web}}
+    spec:
+      replicas: 60
+      selector: {{matchLabels: {{app: web}}}}
+      template:
+        metadata: {{labels: {{app: web}}}}
+        spec: {{containers: [{{name: web, image: web:1, resources: {{requests: {{cpu: 100m}}}}}}]}}
+timeline:
+{faults}"
+    );
+    super::support::run_text(&text)
+}
+
+#[test]
+fn a_partially_disrupted_zone_of_50_nodes_or_fewer_evicts_nothing_whatever_the_cluster_size() {
+    // node_lifecycle_controller.go: ComputeZoneState makes a zone PartialDisruption when more
+    // than 2 and at least unhealthyZoneThreshold (55%) of its nodes are not ready;
+    // handleDisruption calls setLimiterInZone(zone, len(zoneToNodeConditions[zone]), state),
+    // and ReducedQPSFunc(zoneSize) is the secondary rate (0.01/s) only for a zone of more than
+    // largeClusterSizeThreshold (50) nodes, else 0. Two zones of 30 in a 60-node cluster: 17
+    // of zone-a's 30 down (57%) is a partial disruption of a 30-node zone: nobody is evicted.
+    let o = zones_of(30, 17);
+    let not_ready = event_times(&o, "NodeNotReady").iter().filter(|e| e.1.starts_with("node/")).count();
+    assert_eq!(not_ready, 17);
+    assert!(event_times(&o, "TaintManagerEviction").is_empty(), "the 30-node zone stops evicting");
+    let tainted = o.store.nodes().iter().filter(|n| n.taints.iter().any(|t| t.effect == TaintEffect::NoExecute));
+    assert_eq!(tainted.count(), 0);
+    // The same share of one 60-node zone down (34 of 60): tainted at 0.01 nodes/s, one node
+    // every 100s, each node's pods evicted 300s (DefaultTolerationSeconds) after its taint.
+    let o = zones_of(60, 34);
+    let mut evictions: Vec<f64> = event_times(&o, "TaintManagerEviction").iter().map(|e| e.0).collect();
+    evictions.dedup();
+    assert_eq!(evictions, vec![415.0, 515.0, 615.0]);
+}
+
+/// Events of a reason as (seconds, object, message), for one object.
+fn object_times(o: &Outcome, reason: &str, object: &str) -> Vec<(f64, String)> {
+    event_times(o, reason).into_iter().filter(|e| e.1 == object).map(|e| (e.0, e.2)).collect()
+}
+
+const TWO_WORKERS: &str = "
+name: taints
+seed: 5
+duration: 3m
+cluster:
+  nodes: [{name: worker, count: 2, capacity: {cpu: '4', memory: 8Gi}}]
+images:
+  web:1: {pull: 2s, start: 1s}
+  agent:1: {pull: 1s, start: 1s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 4
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec: {containers: [{name: web, image: web:1, resources: {requests: {cpu: 100m}}}]}
+  - apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: agent}
+    spec:
+      selector: {matchLabels: {app: agent}}
+      template:
+        metadata: {labels: {app: agent}}
+        spec: {containers: [{name: agent, image: agent:1}]}
+timeline:
+  - at: 1m
+    run: kubectl taint nodes worker-1 dedicated=db:NoExecute
+";
+
+#[test]
+fn a_no_execute_taint_from_kubectl_empties_the_node_of_the_pods_that_do_not_tolerate_it() {
+    // taint_eviction.go: NodeUpdated queues every change of a node's NoExecute taints;
+    // handleNodeUpdate runs processPodOnNode for each pod on it, and a pod that does not
+    // tolerate every NoExecute taint is deleted at once ("Marking for deletion Pod ...").
+    // DaemonSet pods tolerate only the taints the DaemonSet controller adds tolerations for
+    // (AddOrUpdateDaemonPodTolerations: not-ready and unreachable NoExecute, the pressure and
+    // unschedulable NoSchedule ones), so a custom NoExecute taint evicts them too, and the
+    // DaemonSet controller does not put one back (nodeShouldRunDaemonPod).
+    let o = super::support::run_text(TWO_WORKERS);
+    let worker1 = o.store.find_node("worker-1").expect("worker-1");
+    let evicted: Vec<&kubesim::model::store::Pod> =
+        o.store.pods.iter().filter(|p| p.node == Some(worker1) && p.terminating.is_some()).collect();
+    assert!(evicted.iter().any(|p| p.name.starts_with("web-")), "web pods were on worker-1");
+    assert_eq!(evicted.iter().filter(|p| p.name.starts_with("agent-")).count(), 1, "the daemon pod too");
+    for p in &evicted {
+        let object = format!("pod/{}", p.name);
+        let marked = object_times(&o, "TaintManagerEviction", &object);
+        assert_eq!(marked, vec![(60.0, format!("Marking for deletion Pod default/{}", p.name))]);
+    }
+    assert_eq!(o.metrics.pods_evicted as usize, evicted.len());
+    // worker-1 is empty; the ReplicaSet recreated the web pods on worker-2; no agent returns.
+    assert!(o.store.nodes()[worker1].pods.is_empty(), "every pod of worker-1 is gone");
+    let running: Vec<&str> =
+        o.store.pods.iter().filter(|p| p.terminating.is_none() && p.is_ready()).map(|p| p.name.as_str()).collect();
+    assert_eq!(running.iter().filter(|n| n.starts_with("web-")).count(), 4, "{running:?}");
+    assert_eq!(running.iter().filter(|n| n.starts_with("agent-")).count(), 1, "{running:?}");
+}
+
+/// Three bare pods on one node: `plain` tolerates nothing, `patient` tolerates `dedicated`
+/// NoExecute for 30s, `loyal` for ever; worker is tainted at 60s, and `extra` runs too.
+fn tolerating_pods(extra: &str) -> Outcome {
+    let pod = |name: &str, toleration: &str| {
+        format!(
+            "  - {{apiVersion: v1, kind: Pod, metadata: {{name: {name}}}, spec: {{containers: [{{name: c, image: 'web:1'}}]{toleration}}}}}\n"
+        )
+    };
+    let tolerate =
+        |seconds: &str| format!(", tolerations: [{{key: dedicated, operator: Exists, effect: NoExecute{seconds}}}]");
+    let text = format!(
+        "
+name: tolerations
+duration: 3m
+cluster: {{nodes: [{{name: worker, capacity: {{cpu: '4', memory: 8Gi}}}}]}}
+images:
+  web:1: {{pull: 2s, start: 1s}}
+objects:
+{}{}{}timeline:
+  - at: 1m
+    run: kubectl taint nodes worker dedicated=db:NoExecute
+{extra}",
+        pod("plain", ""),
+        pod("patient", &tolerate(", tolerationSeconds: 30")),
+        pod("loyal", &tolerate("")),
+    );
+    super::support::run_text(&text)
+}
+
+#[test]
+fn a_toleration_with_seconds_delays_the_eviction_and_removing_the_taint_cancels_it() {
+    // processPodOnNode: a pod that tolerates every NoExecute taint is evicted after the
+    // shortest tolerationSeconds of the tolerations used (getMinTolerationTime), never if
+    // none has seconds; a node left with no NoExecute taint cancels what was scheduled
+    // (cancelWorkWithEvent: "Cancelling deletion of Pod ...").
+    let o = tolerating_pods("");
+    let marked = |o: &Outcome, pod: &str| object_times(o, "TaintManagerEviction", &format!("pod/{pod}"));
+    assert_eq!(marked(&o, "plain"), vec![(60.0, "Marking for deletion Pod default/plain".to_string())]);
+    assert_eq!(marked(&o, "patient"), vec![(90.0, "Marking for deletion Pod default/patient".to_string())]);
+    assert!(marked(&o, "loyal").is_empty());
+    let loyal = o.store.find_pod("default", "loyal").expect("loyal");
+    assert!(o.store.pods[loyal].terminating.is_none() && o.store.pods[loyal].is_ready());
+
+    // The taint removed at 70s, before patient's 30s ran out: patient stays.
+    let o = tolerating_pods("  - at: 70s\n    run: kubectl taint nodes worker dedicated:NoExecute-\n");
+    assert_eq!(marked(&o, "patient"), vec![(70.0, "Cancelling deletion of Pod default/patient".to_string())]);
+    let patient = o.store.find_pod("default", "patient").expect("patient");
+    assert!(o.store.pods[patient].terminating.is_none() && o.store.pods[patient].is_ready());
+    assert_eq!(marked(&o, "plain").len(), 1, "plain went at 60s all the same");
+    assert_eq!(o.metrics.pods_evicted, 1);
+}
+
+#[test]
+fn a_pod_bound_to_a_node_it_tolerates_for_30s_is_evicted_30s_after_it_lands() {
+    // The taint manager also judges a pod when it is bound (PodUpdated -> handlePodUpdate ->
+    // processPodOnNode): the only node is tainted, the Deployment's pods tolerate it for
+    // 30s, so each replacement is scheduled there again and evicted 30s later.
+    let text = "
+name: churn
+duration: 3m
+cluster: {nodes: [{name: worker, capacity: {cpu: '4', memory: 8Gi}}]}
+images:
+  web:1: {pull: 2s, start: 1s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 1
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers: [{name: web, image: web:1}]
+          tolerations: [{key: dedicated, operator: Exists, effect: NoExecute, tolerationSeconds: 30}]
+timeline:
+  - at: 1m
+    run: kubectl taint nodes worker dedicated=db:NoExecute
+";
+    let o = super::support::run_text(text);
+    let evictions = event_times(&o, "TaintManagerEviction");
+    assert_eq!(evictions[0].0, 90.0, "{evictions:?}");
+    assert!(evictions.len() >= 3, "{evictions:?}");
+    for e in &evictions[1..] {
+        let scheduled = object_times(&o, "Scheduled", &e.1);
+        assert_eq!(scheduled.len(), 1, "{}", e.1);
+        assert!((e.0 - scheduled[0].0 - 30.0).abs() < 1e-6, "{} scheduled {}, evicted {}", e.1, scheduled[0].0, e.0);
+    }
 }

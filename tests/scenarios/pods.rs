@@ -98,13 +98,23 @@ fn a_failing_liveness_probe_restarts_the_container_with_back_off() {
 }
 
 #[test]
-fn crash_on_start_backs_off_10_20_40_seconds() {
+fn crash_on_start_restarts_at_once_then_backs_off_10_20_40_seconds() {
+    // The kubelet's back-off starts at the second restart (pkg/kubelet/kuberuntime
+    // kuberuntime_manager.go `doBackOff`: client-go util/flowcontrol backoff.go
+    // `IsInBackOffSince` is false before the first `Next`), then 10s doubling
+    // (kubelet.go `containerBackOffPeriod`, capped at `MaxContainerBackOff` 300s).
     let head = "duration: 3m\nimages:\n  web:1: {pull: 1s, start: 1s, crashOnStart: 1.0}";
     let o = run_text(&scenario(head, 1, "100m", ""));
+    // Each attempt is Created, fails to start 1s later, and waits 0, 10, 20, 40s.
+    let created: Vec<f64> = events(&o, "Created").iter().map(|e| secs(e.time)).collect();
+    let gaps: Vec<f64> = created.windows(2).map(|w| (w[1] - w[0]).round()).collect();
+    assert_eq!(&gaps[..4], &[1.0, 11.0, 21.0, 41.0], "{created:?}");
+    // No BackOff for the first crash: each BackOff comes 1s after an attempt but the first.
     let backoffs: Vec<f64> = events(&o, "BackOff").iter().map(|e| secs(e.time)).collect();
-    // Each restart takes the back-off plus the 1s start.
-    let gaps: Vec<f64> = backoffs.windows(2).map(|w| (w[1] - w[0]).round()).collect();
-    assert_eq!(&gaps[..3], &[11.0, 21.0, 41.0], "{backoffs:?}");
+    assert!(backoffs.len() >= 4, "{backoffs:?}");
+    for (b, c) in backoffs.iter().zip(&created[1..]) {
+        assert!((b - c - 1.0).abs() < 1e-6, "{created:?} {backoffs:?}");
+    }
 }
 
 #[test]

@@ -61,22 +61,19 @@ pub fn zone_state(ready: usize, not_ready: usize, cp: &ControlPlane) -> ZoneStat
     }
 }
 
-/// Nodes per second that a zone may taint NoExecute. When every zone is fully disrupted
-/// the controller assumes its own network is at fault and evicts nothing; a partially
-/// disrupted zone slows down, and stops in clusters of `largeClusterSizeThreshold` nodes or
-/// fewer.
-pub fn eviction_rate(
-    state: ZoneState,
-    all_zones_fully_disrupted: bool,
-    cluster_nodes: usize,
-    cp: &ControlPlane,
-) -> f64 {
+/// Nodes per second that a zone may taint NoExecute (node_lifecycle_controller.go
+/// `handleDisruption` and `setLimiterInZone`). When every zone is fully disrupted the
+/// controller assumes its own network is at fault and evicts nothing; a fully disrupted
+/// zone keeps the normal rate (`HealthyQPSFunc`); a partially disrupted zone slows down to
+/// the secondary rate, and stops if the zone has `largeClusterSizeThreshold` nodes or fewer
+/// (`ReducedQPSFunc`, given the zone's size: `len(zoneToNodeConditions[zone])`).
+pub fn eviction_rate(state: ZoneState, all_zones_fully_disrupted: bool, zone_nodes: usize, cp: &ControlPlane) -> f64 {
     if all_zones_fully_disrupted {
         return 0.0;
     }
     match state {
         ZoneState::Normal | ZoneState::FullDisruption => cp.node_eviction_rate,
-        ZoneState::PartialDisruption if cluster_nodes > cp.large_cluster_size_threshold as usize => {
+        ZoneState::PartialDisruption if zone_nodes > cp.large_cluster_size_threshold as usize => {
             cp.secondary_node_eviction_rate
         }
         ZoneState::PartialDisruption => 0.0,
@@ -91,27 +88,53 @@ pub enum Eviction {
     Never,
 }
 
-/// The shortest `tolerationSeconds` among the tolerations of every NoExecute taint (a pod
-/// must tolerate them all to stay at all).
+/// The taint manager's verdict for a pod on a node with these taints
+/// (pkg/controller/tainteviction taint_eviction.go `processPodOnNode`): every NoExecute taint
+/// must be tolerated, each by the first of the pod's tolerations that tolerates it
+/// (`v1helper.GetMatchingTolerations`), or the pod goes at once; then the shortest
+/// `tolerationSeconds` among those tolerations decides (`getMinTolerationTime`: 0 or less is
+/// at once, none with seconds is for ever).
 pub fn eviction(tolerations: &[Toleration], taints: &[Taint]) -> Eviction {
     let mut shortest: Option<i64> = None;
     for taint in taints.iter().filter(|t| t.effect == TaintEffect::NoExecute) {
-        let matching: Vec<&Toleration> = tolerations.iter().filter(|t| tolerates(t, taint)).collect();
-        if matching.is_empty() {
+        let Some(used) = tolerations.iter().find(|t| tolerates(t, taint)) else {
             return Eviction::Now;
+        };
+        if let Some(s) = used.toleration_seconds {
+            shortest = Some(shortest.map_or(s, |m| m.min(s)));
         }
-        // A toleration without seconds tolerates for ever; among several, the longest wins.
-        if matching.iter().any(|t| t.toleration_seconds.is_none()) {
-            continue;
-        }
-        let longest = matching.iter().filter_map(|t| t.toleration_seconds).max().unwrap_or(0);
-        shortest = Some(shortest.map_or(longest, |s| s.min(longest)));
     }
     match shortest {
         None => Eviction::Never,
         Some(s) if s <= 0 => Eviction::Now,
         Some(s) => Eviction::After(SimDuration::from_secs(s as u64)),
     }
+}
+
+/// A node's taints as the narration names them: `key=value:Effect`, the node lifecycle
+/// controller's two by their short names (`unreachable:NoExecute`).
+pub fn taint_words(taints: &[Taint]) -> String {
+    let words: Vec<String> = taints
+        .iter()
+        .map(|t| {
+            let key = match t.key.as_str() {
+                UNREACHABLE => "unreachable",
+                NOT_READY => "not-ready",
+                k => k,
+            };
+            let effect = match t.effect {
+                TaintEffect::NoSchedule => "NoSchedule",
+                TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+                TaintEffect::NoExecute => "NoExecute",
+            };
+            if t.value.is_empty() {
+                format!("{key}:{effect}")
+            } else {
+                format!("{key}={}:{effect}", t.value)
+            }
+        })
+        .collect();
+    words.join(", ")
 }
 
 /// DefaultTolerationSeconds admission: a pod that does not tolerate the not-ready and
@@ -167,6 +190,7 @@ mod tests {
 
     #[test]
     fn eviction_rates_slow_down_in_an_unhealthy_zone_and_stop_when_everything_is_down() {
+        // The third argument is the zone's node count (ReducedQPSFunc(zoneSize)).
         let cp = ControlPlane::default();
         assert_eq!(eviction_rate(ZoneState::Normal, false, 3, &cp), 0.1);
         assert_eq!(eviction_rate(ZoneState::PartialDisruption, false, 51, &cp), 0.01);
@@ -196,6 +220,37 @@ mod tests {
         assert_eq!(eviction(&[toleration(UNREACHABLE, Some(0))], &taints), Eviction::Now);
         // NoSchedule taints do not evict.
         assert_eq!(eviction(&[], &[unreachable_taint(TaintEffect::NoSchedule)]), Eviction::Never);
+    }
+
+    #[test]
+    fn each_taint_is_judged_by_the_first_toleration_that_tolerates_it() {
+        // GetMatchingTolerations takes the first match; getMinTolerationTime the shortest of
+        // the tolerations so used.
+        let taint = |key: &str| Taint { key: key.into(), value: "x".into(), effect: TaintEffect::NoExecute };
+        let any = |seconds| toleration("", seconds);
+        let (a, b) = (taint("a"), taint("b"));
+        let only_a = std::slice::from_ref(&a);
+        assert_eq!(eviction(&[any(Some(60)), toleration("a", None)], only_a), Eviction::After(secs(60)));
+        assert_eq!(eviction(&[toleration("a", None), any(Some(60))], only_a), Eviction::Never);
+        assert_eq!(
+            eviction(&[toleration("a", Some(30)), toleration("b", Some(90))], &[a.clone(), b.clone()]),
+            Eviction::After(secs(30))
+        );
+        assert_eq!(eviction(&[toleration("a", None)], &[a.clone(), b]), Eviction::Now, "b is not tolerated");
+        assert_eq!(eviction(&[toleration("a", Some(-5))], &[a]), Eviction::Now);
+    }
+
+    fn secs(s: u64) -> SimDuration {
+        SimDuration::from_secs(s)
+    }
+
+    #[test]
+    fn taints_are_named_for_narration() {
+        let custom = Taint { key: "dedicated".into(), value: "db".into(), effect: TaintEffect::NoExecute };
+        assert_eq!(
+            taint_words(&[unreachable_taint(TaintEffect::NoExecute), custom]),
+            "unreachable:NoExecute, dedicated=db:NoExecute"
+        );
     }
 
     #[test]

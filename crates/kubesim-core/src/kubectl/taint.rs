@@ -9,7 +9,7 @@ use super::{err, misrouted, refused, Failure, KError, KubectlCommand};
 use crate::model::spec::{Kind, Taint, TaintEffect};
 use crate::scenario::suggest::did_you_mean;
 use crate::scenario::validate;
-use crate::sim::{ApiError, Sim};
+use crate::sim::{no_execute_taints, ApiError, Sim, TaintedBy};
 
 /// `nodes NODE SPEC...`: the resource words first, then the taint changes, as
 /// `TaintOptions.Complete` splits them.
@@ -154,11 +154,17 @@ fn taint_node(
     overwrite: bool,
 ) -> Result<(), ApiError> {
     let n = find_node(sim, node)?;
+    let before = no_execute_taints(&sim.ctx.store.nodes()[n].taints);
     sim.ctx.store.edit_node(n, |n| edit_taints(&mut n.taints, node, add, remove, overwrite))?;
     if !remove.is_empty() {
         sim.scheduler.cluster_changed(&mut sim.ctx);
     }
     sim.nodes_changed_for_daemon_sets();
+    // The taint manager acts on every change of a node's NoExecute taints
+    // (taint_eviction.go NodeUpdated / handleNodeUpdate), whoever made it.
+    if no_execute_taints(&sim.ctx.store.nodes()[n].taints) != before {
+        sim.taint_manager_node_updated(n, TaintedBy::Other);
+    }
     Ok(())
 }
 

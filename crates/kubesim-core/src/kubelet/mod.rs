@@ -3,28 +3,43 @@
 
 use crate::engine::{SimDuration, SimTime};
 use crate::model::spec::{Probe, PullPolicy, RestartPolicy};
-pub use crate::model::store::Exit;
 use crate::model::store::PodPhase;
+pub use crate::model::store::{BackOffEntry, Exit};
 
-/// CrashLoopBackOff starts at 10s and doubles up to 5 minutes.
+/// The first back-off window: kubelet.go `containerBackOffPeriod` (10s).
 pub const BACKOFF_INITIAL: SimDuration = SimDuration::from_secs(10);
+/// The longest window: kubelet.go `MaxContainerBackOff` (300s).
 pub const BACKOFF_MAX: SimDuration = SimDuration::from_secs(300);
-/// A container that ran this long without crashing starts its back-off afresh.
+/// A container whose last restart is more than this before its exit starts its back-off
+/// afresh: kubelet.go `NewMainKubelet` sets the back-off's `HasExpiredFunc` to
+/// `eventTime.Sub(lastUpdate) > 600*time.Second`.
 pub const BACKOFF_RESET: SimDuration = SimDuration::from_secs(600);
 
-/// The wait before the `n`-th consecutive restart (1-based): 10, 20, 40, 80, 160, 300, 300 ...
-pub fn crash_loop_backoff(n: u32) -> SimDuration {
-    let shift = n.saturating_sub(1).min(20);
-    SimDuration(BACKOFF_INITIAL.0.saturating_mul(1 << shift).min(BACKOFF_MAX.0))
+/// client-go util/flowcontrol backoff.go `hasExpired` as the kubelet sets it: the exit at
+/// `finished` came more than 10 minutes after the entry last moved (the last restart).
+fn back_off_expired(entry: BackOffEntry, finished: SimTime) -> bool {
+    finished.since(entry.last_update) > BACKOFF_RESET
 }
 
-/// The back-off count after a crash of a container that ran for `ran`.
-pub fn next_backoff_count(previous: u32, ran: SimDuration) -> u32 {
-    if ran >= BACKOFF_RESET {
-        1
-    } else {
-        previous + 1
-    }
+/// pkg/kubelet/kuberuntime kuberuntime_manager.go `doBackOff`, at the kubelet's sync right
+/// after a container exited at `finished`: the wait before it may start again
+/// (`Backoff.IsInBackOffSince`), or None to start it at once. IsInBackOffSince is false
+/// while the container has no entry (before its first restart) and once the entry has
+/// expired, so the first restart, and the first after 10 minutes up, wait nothing.
+pub fn back_off_wait(entry: Option<BackOffEntry>, finished: SimTime) -> Option<SimDuration> {
+    entry.filter(|e| !back_off_expired(*e, finished)).map(|e| e.window)
+}
+
+/// `Backoff.Next(key, finished)`, which doBackOff calls when it lets the container start at
+/// `now`: a new (or expired) entry starts at 10s, an existing one doubles up to 5 minutes;
+/// either way it was updated now. So the waits between crashes are 0, 10, 20, 40, 80,
+/// 160, 300, 300 ... seconds.
+pub fn next_back_off(entry: Option<BackOffEntry>, finished: SimTime, now: SimTime) -> BackOffEntry {
+    let window = match entry {
+        Some(e) if !back_off_expired(e, finished) => SimDuration(e.window.0.saturating_mul(2).min(BACKOFF_MAX.0)),
+        _ => BACKOFF_INITIAL,
+    };
+    BackOffEntry { window, last_update: now }
 }
 
 /// The app answers its probes once it has been up for `ready_after`, until it hangs (its
@@ -120,16 +135,37 @@ pub fn plan_pull(policy: PullPolicy, cached_at: Option<SimTime>, now: SimTime, p
 mod tests {
     use super::*;
 
-    #[test]
-    fn crash_loop_back_off_doubles_to_five_minutes() {
-        let waits: Vec<u64> = (1..=8).map(|n| crash_loop_backoff(n).as_millis() / 1000).collect();
-        assert_eq!(waits, vec![10, 20, 40, 80, 160, 300, 300, 300]);
+    /// The waits between a container's crashes when each run lasts `run` seconds and each
+    /// restart takes no time: doBackOff's verdict at each exit, Next at each restart.
+    fn waits(run: u64, crashes: usize) -> Vec<u64> {
+        let (mut entry, mut now, mut out) = (None, SimTime::ZERO, Vec::new());
+        for _ in 0..crashes {
+            now += SimDuration::from_secs(run);
+            let wait = back_off_wait(entry, now).unwrap_or(SimDuration::ZERO);
+            out.push(wait.as_millis() / 1000);
+            let finished = now;
+            now += wait;
+            entry = Some(next_back_off(entry, finished, now));
+        }
+        out
     }
 
     #[test]
-    fn back_off_resets_after_ten_minutes_up() {
-        assert_eq!(next_backoff_count(5, SimDuration::from_secs(599)), 6);
-        assert_eq!(next_backoff_count(5, SimDuration::from_secs(600)), 1);
+    fn the_first_restart_is_immediate_then_the_back_off_doubles_to_five_minutes() {
+        assert_eq!(waits(1, 9), vec![0, 10, 20, 40, 80, 160, 300, 300, 300]);
+    }
+
+    #[test]
+    fn the_back_off_expires_after_more_than_ten_minutes_since_the_last_restart() {
+        // hasExpired is strict: exactly 600s since the last Next keeps the entry.
+        assert_eq!(waits(600, 4), vec![0, 10, 20, 40]);
+        assert_eq!(waits(601, 4), vec![0, 0, 0, 0]);
+        let entry = Some(BackOffEntry { window: SimDuration::from_secs(160), last_update: SimTime::ZERO });
+        let at = |s: u64| SimTime::ZERO + SimDuration::from_secs(s);
+        assert_eq!(back_off_wait(entry, at(600)), Some(SimDuration::from_secs(160)));
+        assert_eq!(back_off_wait(entry, at(601)), None);
+        assert_eq!(next_back_off(entry, at(601), at(601)).window, BACKOFF_INITIAL);
+        assert_eq!(next_back_off(entry, at(600), at(760)).window, BACKOFF_MAX);
     }
 
     #[test]

@@ -53,8 +53,11 @@ pub fn snapshot(store: &Store, now: SimTime) -> String {
     out
 }
 
-/// The STATUS column as kubectl prints it: Terminating while being deleted, else the first
-/// container's waiting or terminated reason, else the phase.
+/// The STATUS column as kubectl prints it (pkg/printers/internalversion printers.go
+/// `printPod`): Terminating while being deleted; else the waiting or terminated reason of
+/// the first container that has one (a container that exited and starts again at once
+/// shows its exit's reason, `Error`, until it runs), `Completed` reading `Running` (or
+/// `NotReady`) while another container runs ready; else the phase.
 fn status(p: &Pod) -> &str {
     if p.terminating.is_some() {
         return "Terminating";
@@ -62,18 +65,25 @@ fn status(p: &Pod) -> &str {
     if p.node.is_none() {
         return "Pending";
     }
-    for c in &p.containers {
+    let mut reason = None;
+    let mut has_running = false;
+    for c in p.containers.iter().rev() {
         match c.state {
-            ContainerState::Waiting(reason) => return reason,
-            ContainerState::Terminated(reason) if p.phase != PodPhase::Running => return reason,
-            _ => {}
+            ContainerState::Waiting(r) | ContainerState::Terminated(r) => reason = Some(r),
+            ContainerState::Running if c.ready => has_running = true,
+            ContainerState::Running => {}
         }
     }
-    match p.phase {
-        PodPhase::Pending => "Pending",
-        PodPhase::Running => "Running",
-        PodPhase::Succeeded => "Completed",
-        PodPhase::Failed => "Error",
+    match reason {
+        Some("Completed") if has_running && p.is_ready() => "Running",
+        Some("Completed") if has_running => "NotReady",
+        Some(r) => r,
+        None => match p.phase {
+            PodPhase::Pending => "Pending",
+            PodPhase::Running => "Running",
+            PodPhase::Succeeded => "Completed",
+            PodPhase::Failed => "Error",
+        },
     }
 }
 

@@ -7,7 +7,7 @@ use super::spec::{
     DeploymentSpec, Labels, ObjectRef, PodSpec, PodTemplate, ReplicaSetSpec, Resources, Selector, Taint,
 };
 use super::table::{Row, Table};
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -177,13 +177,23 @@ pub struct ContainerStatus {
     pub started_at: Option<SimTime>,
     pub ready: bool,
     pub restarts: u32,
-    /// Consecutive crashes counted by CrashLoopBackOff (reset after 10 minutes up).
-    pub backoff_count: u32,
+    /// The kubelet's crash-loop back-off entry for this container (None before its first
+    /// restart, and after the kubelet restarted: the kubelet keeps it in memory).
+    pub backoff: Option<BackOffEntry>,
     /// How the previous run ended (`lastState.terminated`, or `state.terminated` when it
     /// will not run again).
     pub last_exit: Option<Exit>,
     /// When the running app hangs (`livenessFailAfter`, drawn at each start).
     pub hangs_at: Option<SimTime>,
+}
+
+/// A container's entry in the kubelet's crash-loop back-off (client-go util/flowcontrol
+/// backoff.go `backoffEntry`): the current window and when it last moved (`Next`, at the
+/// container's last restart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackOffEntry {
+    pub window: SimDuration,
+    pub last_update: SimTime,
 }
 
 /// How a container ended: the `reason` and exit code of its `Terminated` state.

@@ -7,8 +7,9 @@
 //! hangs: liveness and readiness probes fail), `crashOnStart`, and the `faults:` section's
 //! container crashes. Each is drawn or scheduled at every start, and its timer carries
 //! the container's restart count so that a timer from an earlier run changes nothing. After
-//! an exit, `restartPolicy` decides: a restart after the CrashLoopBackOff wait, or the
-//! container stays Terminated and the pod ends Failed (Succeeded if all exited 0).
+//! an exit, `restartPolicy` decides: a restart (at once the first time, then after the
+//! CrashLoopBackOff wait), or the container stays Terminated and the pod ends Failed
+//! (Succeeded if all exited 0).
 //!
 //! Probes cost no events once settled: a readiness probe that succeeded, or a liveness
 //! probe that sees the app answer, looks again only if the app will hang, and then first at
@@ -17,7 +18,7 @@
 use super::{Event, Sim};
 use crate::engine::{SimDuration, SimTime};
 use crate::kubelet::{
-    app_answers, crash_loop_backoff, finished_phase, first_probe, next_backoff_count, over_memory_limit, plan_pull,
+    app_answers, back_off_wait, finished_phase, first_probe, next_back_off, over_memory_limit, plan_pull,
     probe_tick_at_or_after, restarts_after, Exit, PullPlan, OOM_AFTER_START,
 };
 use crate::model::events::go_duration;
@@ -79,8 +80,10 @@ pub enum Step {
         count: u32,
         restarts: u32,
     },
+    /// The kubelet starts a container again that exited at `exited`.
     Restart {
         index: u16,
+        exited: SimTime,
     },
     /// The run counted by `restarts` ends: the process exits with an error (`crashAfter`),
     /// the kernel kills it over its memory limit, or its work is done (`runFor`).
@@ -117,7 +120,7 @@ impl Sim<'_> {
             }
             Step::Started { index, first } => self.container_started(pod, index, first),
             Step::Probe { index, kind, count, restarts } => self.probe(pod, index, kind, count, restarts),
-            Step::Restart { index } => self.restart_container(pod, index),
+            Step::Restart { index, exited } => self.restart_container(pod, index, exited),
             Step::Exit { index, restarts, cause } => {
                 let Some(slot) = self.app_slot(pod, index) else { return };
                 let cs = &self.ctx.store.pods[pod].containers[slot];
@@ -305,15 +308,17 @@ impl Sim<'_> {
     }
 
     /// An app container exited (or was killed). `restartPolicy` decides whether it starts
-    /// again after the CrashLoopBackOff wait or stays Terminated; a terminating pod's
-    /// containers never restart.
+    /// again or stays Terminated; a terminating pod's containers never restart. A restart
+    /// waits for the CrashLoopBackOff window if the container is in back-off (never before
+    /// its first restart: kuberuntime_manager.go `doBackOff`).
     fn container_exited(&mut self, pod: PodId, index: u16, slot: usize, exit: Exit) {
         let now = self.ctx.kernel.now();
         if slot == SERVING_SLOT {
             self.traffic.server_stopped(&mut self.ctx, pod);
         }
         let p = &mut self.ctx.store.pods[pod];
-        let restart = p.terminating.is_none() && restarts_after(p.spec.restart_policy, exit);
+        let policy = p.spec.restart_policy;
+        let restart = p.terminating.is_none() && restarts_after(policy, exit);
         let cs = &mut p.containers[slot];
         let ran = cs.started_at.map_or(SimDuration::ZERO, |t| now.since(t));
         cs.ready = false;
@@ -323,8 +328,9 @@ impl Sim<'_> {
         if !restart {
             cs.state = ContainerState::Terminated(exit.reason);
             p.reason = exit.reason.to_string();
-            let exits = p.containers.iter().map(|c| match c.state {
-                ContainerState::Terminated(_) => c.last_exit,
+            // A container that exited and is about to start again is not finished.
+            let exits = p.containers.iter().map(|c| match (&c.state, c.last_exit) {
+                (ContainerState::Terminated(_), Some(e)) if !restarts_after(policy, e) => Some(e),
                 _ => None,
             });
             if let (Some(phase), None, Some(node)) = (finished_phase(exits), p.terminating, p.node) {
@@ -342,38 +348,54 @@ impl Sim<'_> {
             self.pod_changed(pod);
             return;
         }
-        cs.backoff_count = next_backoff_count(cs.backoff_count, ran);
-        cs.state = ContainerState::Waiting("CrashLoopBackOff");
-        let wait = crash_loop_backoff(cs.backoff_count);
+        let wait = back_off_wait(cs.backoff, now);
+        // In back-off the status says CrashLoopBackOff (the sync's ErrCrashLoopBackOff, kept
+        // in the kubelet's reasonCache); a container started again at once keeps its
+        // Terminated state until it runs (kubelet_pods.go convertToAPIContainerStatuses).
+        let reason = match wait {
+            Some(_) => "CrashLoopBackOff",
+            None => exit.reason,
+        };
+        cs.state = match wait {
+            Some(_) => ContainerState::Waiting(reason),
+            None => ContainerState::Terminated(reason),
+        };
         // A container that exited and will restart keeps its pod Running (kubelet getPhase).
         p.phase = PodPhase::Running;
-        p.reason = "CrashLoopBackOff".into();
+        p.reason = reason.into();
         let (pod_name, ns) = (p.name.clone(), p.namespace.clone());
         let name = p.spec.containers[slot].name.clone();
+        let wait = wait.unwrap_or(SimDuration::ZERO);
         if self.ctx.narrating() {
             self.ctx.narrate_backoff(pod, slot, exit, ran, wait);
         }
-        // The kubelet's sync right after the exit finds the container in back-off.
-        self.ctx.recorder.warning(
-            now,
-            "BackOff",
-            format!("pod/{pod_name}"),
-            format!(
-                "Back-off restarting failed container {name} in pod {pod_name}_{ns}({})",
-                super::scheduling::pod_uid(pod)
-            ),
-        );
+        if wait > SimDuration::ZERO {
+            // The kubelet's sync right after the exit finds the container in back-off.
+            let object = self.ctx.pod_object(pod);
+            self.ctx.recorder.warning(
+                now,
+                "BackOff",
+                object,
+                format!(
+                    "Back-off restarting failed container {name} in pod {pod_name}_{ns}({})",
+                    super::scheduling::pod_uid(pod)
+                ),
+            );
+        }
         self.update_pod_ready(pod);
         self.pod_changed(pod);
-        self.schedule_step(pod, now + wait, Step::Restart { index });
+        self.schedule_step(pod, now + wait, Step::Restart { index, exited: now });
     }
 
-    fn restart_container(&mut self, pod: PodId, index: u16) {
+    /// doBackOff let the container start (`Backoff.Next`): its image is on the node.
+    fn restart_container(&mut self, pod: PodId, index: u16, exited: SimTime) {
         let Some(slot) = self.app_slot(pod, index) else { return };
         let Some(c) = self.container(pod, index) else { return };
         let image = c.image.clone();
         let now = self.ctx.kernel.now();
-        self.ctx.store.pods[pod].containers[slot].restarts += 1;
+        let cs = &mut self.ctx.store.pods[pod].containers[slot];
+        cs.restarts += 1;
+        cs.backoff = Some(next_back_off(cs.backoff, exited, now));
         let object = self.ctx.pod_object(pod);
         self.ctx.recorder.normal(
             now,

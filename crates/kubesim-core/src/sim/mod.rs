@@ -33,6 +33,7 @@ pub use context::Context;
 pub use controllers::ControllerEvent;
 pub use kubelet::Step;
 pub use nodes::NodeEvent;
+pub(crate) use nodes::{no_execute_taints, TaintedBy};
 pub(crate) use objects::{not_found, resource_phrase, ApiError};
 pub use scheduling::SchedulerEvent;
 pub use services::NetworkEvent;
@@ -424,6 +425,7 @@ impl<'s> Sim<'s> {
     /// Recreate Deployments (deletePod): the new ReplicaSet waits for the last old pod.
     fn pod_deleted(&mut self, pod: PodId) {
         self.pod_changed(pod);
+        self.taint_manager_pod_gone(pod);
         if let Some(PodOwner::ReplicaSet(rs)) = self.ctx.store.pods[pod].owner {
             if let Some(d) = self.ctx.store.replica_sets[rs].owner {
                 if self.ctx.store.deployments[d].spec.strategy == crate::model::spec::DeploymentStrategy::Recreate {

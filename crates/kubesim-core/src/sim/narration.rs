@@ -270,9 +270,15 @@ impl Context<'_> {
         self.narrate(about, text);
     }
 
-    /// The NoExecute taint, and the taint manager's verdict for each pod on the node.
-    pub(super) fn narrate_no_execute(&mut self, node: NodeId, verdicts: &[(PodId, Eviction)]) {
-        let name = &self.store.nodes()[node].name;
+    /// The taint manager judged each pod of a node whose NoExecute taints changed
+    /// (`headline`: who changed them and how), and cancels the evictions in `cancelled`.
+    pub(super) fn narrate_no_execute(
+        &mut self,
+        node: NodeId,
+        headline: String,
+        verdicts: &[(PodId, Eviction)],
+        cancelled: &[PodId],
+    ) {
         let (mut now, mut later, mut never) = (Vec::new(), Vec::new(), Vec::new());
         for &(pod, verdict) in verdicts {
             let pod_name = self.store.pods[pod].name.as_str();
@@ -292,21 +298,29 @@ impl Context<'_> {
         if !never.is_empty() {
             parts.push(format!("leaves {} (tolerates it forever)", never.join(", ")));
         }
+        if !cancelled.is_empty() {
+            let names: Vec<&str> = cancelled.iter().map(|&p| self.store.pods[p].name.as_str()).collect();
+            parts.push(format!("cancels the eviction it had scheduled of {}", names.join(", ")));
+        }
         if parts.is_empty() {
             parts.push("no pod to evict".to_string());
         }
-        let text =
-            format!("node-lifecycle: {name} tainted unreachable:NoExecute; the taint manager {}", parts.join("; "));
+        let text = format!("{headline}; the taint manager {}", parts.join("; "));
         let mut about = vec![self.node_ref(node)];
         about.extend(verdicts.iter().map(|&(pod, _)| self.pod_object(pod)));
+        about.extend(cancelled.iter().filter(|p| !verdicts.iter().any(|(v, _)| v == *p)).map(|&p| self.pod_object(p)));
         self.narrate(about, text);
     }
 
-    /// The taint manager evicts a pod whose toleration ran out.
-    pub(super) fn narrate_taint_eviction(&mut self, pod: PodId, node: NodeId) {
+    /// The taint manager evicts a pod whose toleration ran out, or that has none (`taints`:
+    /// the node's NoExecute taints as narration names them).
+    pub(super) fn narrate_taint_eviction(&mut self, pod: PodId, node: NodeId, taints: &str) {
+        let p = &self.store.pods[pod];
+        let then = if p.owner.is_some() { "its controller replaces it" } else { "nothing replaces a bare pod" };
         let text = format!(
-            "taint-manager: {} on {} tolerates unreachable:NoExecute no longer, so it is deleted (its controller replaces it)",
-            self.store.pods[pod].name, self.store.nodes()[node].name
+            "taint-manager: {} on {} tolerates {taints} no longer, so it is deleted ({then})",
+            p.name,
+            self.store.nodes()[node].name
         );
         let about = vec![self.pod_object(pod), self.node_ref(node)];
         self.narrate(about, text);
@@ -320,19 +334,24 @@ impl Context<'_> {
         self.narrate(about, text);
     }
 
-    /// The kubelet will restart a container that exited, after the CrashLoopBackOff wait.
+    /// The kubelet will restart a container that exited: at once (`wait` zero: no back-off
+    /// before the first restart, or after 10 minutes up), or after the CrashLoopBackOff wait.
     pub(super) fn narrate_backoff(&mut self, pod: PodId, slot: usize, exit: Exit, ran: SimDuration, wait: SimDuration) {
         let p = &self.store.pods[pod];
         let node = p.node.map_or_else(|| "?".to_string(), |n| self.store.nodes()[n].name.clone());
         let (container, restarts) = (&p.spec.containers[slot].name, p.containers[slot].restarts);
+        let when = if wait == SimDuration::ZERO {
+            "at once (not in back-off".to_string()
+        } else {
+            format!("in {} (CrashLoopBackOff", go_duration(wait))
+        };
         let text = format!(
-            "kubelet on {node}: container {container} of {} exited ({}, code {}) after running {}; restart {} in {} (CrashLoopBackOff: 10s, doubling up to 5m; reset after 10m running)",
+            "kubelet on {node}: container {container} of {} exited ({}, code {}) after running {}; restart {} {when}: none before the first restart, then 10s, doubling up to 5m; reset after 10m running)",
             p.name,
             exit.reason,
             exit.code,
             go_duration(ran),
             restarts + 1,
-            go_duration(wait)
         );
         let about = vec![self.pod_object(pod)];
         self.narrate(about, text);

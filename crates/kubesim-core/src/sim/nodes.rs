@@ -1,6 +1,7 @@
 //! Nodes fail and recover: crashes and partitions (from the timeline or random faults), the
-//! node lifecycle controller that notices the silence, the taint manager that evicts, and
-//! the kubelet's clean-up when the node comes back.
+//! node lifecycle controller that notices the silence, the taint manager that evicts from
+//! nodes with NoExecute taints (the controller's, or any other, such as `kubectl taint`),
+//! and the kubelet's clean-up when the node comes back.
 //!
 //! Heartbeats cost no events: a kubelet posts status every `nodeStatusUpdateFrequency` from
 //! its start, so the last post before a failure is computed, and the controller's monitor
@@ -8,11 +9,11 @@
 
 use super::{Event, Sim};
 use crate::controllers::node_lifecycle::{
-    eviction, eviction_rate, last_heartbeat, not_ready_at, tick_after, unreachable_taint, with_default_tolerations,
-    zone_state, Eviction, UNREACHABLE,
+    eviction, eviction_rate, last_heartbeat, not_ready_at, taint_words, tick_after, unreachable_taint,
+    with_default_tolerations, zone_state, Eviction, UNREACHABLE,
 };
 use crate::engine::{Purpose, SimDuration, SimTime, Stream};
-use crate::model::spec::{ControlPlane, FaultTarget, NodeFault, NodeFaultKind, Scenario, TaintEffect};
+use crate::model::spec::{ControlPlane, FaultTarget, NodeFault, NodeFaultKind, Scenario, Taint, TaintEffect};
 use crate::model::store::{ContainerState, NodeId, PodId, PodPhase};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -25,8 +26,9 @@ pub enum NodeEvent {
     Back(NodeId, u32),
     /// A zone's rate limiter frees a slot for tainting the next NotReady node.
     ZoneEvictions(u32),
-    /// The taint manager evicts a pod whose toleration ran out (pod, node, node epoch).
-    TaintEviction(PodId, NodeId, u32),
+    /// The taint manager evicts a pod whose toleration ran out (pod, the scheduled eviction's
+    /// token: a cancelled or replaced one finds another, or none).
+    TaintEviction(PodId, u32),
     /// A random node fault (process, node, true = fail / false = recover).
     RandomFault(u32, NodeId, bool),
     /// kubectl drain's next round.
@@ -39,7 +41,7 @@ impl Sim<'_> {
             NodeEvent::Monitor(node, epoch) => self.node_monitor(node, epoch),
             NodeEvent::Back(node, epoch) => self.node_back(node, epoch),
             NodeEvent::ZoneEvictions(zone) => self.zone_evictions(zone),
-            NodeEvent::TaintEviction(pod, node, epoch) => self.taint_eviction(pod, node, epoch),
+            NodeEvent::TaintEviction(pod, token) => self.scheduled_taint_eviction(pod, token),
             NodeEvent::RandomFault(process, node, fail) => self.random_node_fault(process, node, fail),
             NodeEvent::DrainStep(i) => self.drain_step(i),
         }
@@ -63,7 +65,7 @@ pub(super) struct NodeHealth {
     pub not_ready: bool,
     /// Bumped on every failure and recovery: stale monitor ticks and evictions see it.
     epoch: u32,
-    /// Tainted unreachable:NoExecute (pods are being evicted).
+    /// Tainted unreachable:NoExecute by the controller.
     no_execute: bool,
     zone: usize,
 }
@@ -77,6 +79,9 @@ impl NodeHealth {
 
 #[derive(Default)]
 struct Zone {
+    /// Its nodes (with the zone label's value, or none): the zone size the eviction rate
+    /// compares with `largeClusterSizeThreshold`.
+    nodes: usize,
     /// Nodes waiting for their NoExecute taint, in the order they went NotReady.
     queue: VecDeque<NodeId>,
     /// The rate limiter's next free slot (token bucket of burst 1).
@@ -84,10 +89,60 @@ struct Zone {
     timer_pending: bool,
 }
 
+/// An eviction the taint manager has scheduled (a worker of taint_eviction.go's
+/// `taintEvictionQueue`, a TimedWorkerQueue): when it was created, when it fires, and the
+/// token its timer carries.
+#[derive(Clone, Copy, Debug)]
+struct ScheduledEviction {
+    created: SimTime,
+    fires: SimTime,
+    token: u32,
+}
+
+/// What the taint manager does with one pod (processPodOnNode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TaintAction {
+    /// Not every NoExecute taint is tolerated: cancel what was scheduled, evict now.
+    EvictNow,
+    /// Evict after this long (a new scheduled eviction; one created at this very instant is
+    /// replaced).
+    Schedule(SimDuration),
+    /// An eviction scheduled earlier stands (processPodOnNode returns when it was created
+    /// before now), firing at this time.
+    Keep(SimTime),
+    /// Tolerated for ever: cancel what was scheduled.
+    Cancel,
+}
+
+impl TaintAction {
+    /// The verdict as narration tells it.
+    fn verdict(self, now: SimTime) -> Eviction {
+        match self {
+            TaintAction::EvictNow => Eviction::Now,
+            TaintAction::Schedule(d) => Eviction::After(d),
+            TaintAction::Keep(at) => Eviction::After(at.since(now)),
+            TaintAction::Cancel => Eviction::Never,
+        }
+    }
+}
+
+/// Who changed a node's NoExecute taints, for narration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TaintedBy {
+    /// The node lifecycle controller's unreachable:NoExecute.
+    NodeLifecycle,
+    /// Anything else: `kubectl taint`, or the controller lifting its taints.
+    Other,
+}
+
 #[derive(Default)]
 pub(super) struct NodeLifecycle {
     pub health: Vec<NodeHealth>,
     zones: Vec<Zone>,
+    /// The taint manager's scheduled evictions, by pod.
+    evictions: BTreeMap<PodId, ScheduledEviction>,
+    /// The token of the next scheduled eviction.
+    next_eviction: u32,
     /// Random node faults: (process, node) -> its own stream.
     fault_streams: BTreeMap<(u32, NodeId), Stream>,
     /// Random container faults: node -> its own stream (one draw per container start there).
@@ -174,15 +229,18 @@ impl Sim<'_> {
     /// After the nodes exist: their health records, and the first random faults.
     pub(super) fn start_node_lifecycle(&mut self) {
         let mut zone_names: Vec<String> = Vec::new();
+        let mut zone_sizes: Vec<usize> = Vec::new();
         for n in self.ctx.store.nodes() {
             let zone = n.labels.get(ZONE_LABEL).cloned().unwrap_or_default();
             let z = match zone_names.iter().position(|x| *x == zone) {
                 Some(z) => z,
                 None => {
                     zone_names.push(zone);
+                    zone_sizes.push(0);
                     zone_names.len() - 1
                 }
             };
+            zone_sizes[z] += 1;
             self.nodes.health.push(NodeHealth {
                 kubelet_up: true,
                 connected: true,
@@ -194,7 +252,7 @@ impl Sim<'_> {
                 zone: z,
             });
         }
-        self.nodes.zones = zone_names.iter().map(|_| Zone::default()).collect();
+        self.nodes.zones = zone_sizes.into_iter().map(|nodes| Zone { nodes, ..Zone::default() }).collect();
         let seed = self.ctx.scenario.seed;
         for (p, process) in self.ctx.scenario.faults.nodes.iter().enumerate() {
             for node in group_nodes(self.ctx.scenario, process.group.as_deref()) {
@@ -383,9 +441,9 @@ impl Sim<'_> {
         let cp = self.ctx.scenario.control_plane.clone();
         let states = self.nodes.zone_states(&cp);
         let all_down = states.iter().all(|s| *s == crate::controllers::node_lifecycle::ZoneState::FullDisruption);
-        let cluster = self.ctx.store.nodes().len();
         for (z, state) in states.into_iter().enumerate() {
-            let rate = eviction_rate(state, all_down, cluster, &cp);
+            // The zone's own size decides the reduced rate (setLimiterInZone), not the cluster's.
+            let rate = eviction_rate(state, all_down, self.nodes.zones[z].nodes, &cp);
             loop {
                 let zone = &mut self.nodes.zones[z];
                 // Nodes that came back before their turn leave the queue.
@@ -420,53 +478,157 @@ impl Sim<'_> {
         self.process_zones();
     }
 
-    /// The taint manager starts on a node: each pod is evicted now, later, or never.
+    /// The node lifecycle controller taints the node unreachable:NoExecute; the taint manager
+    /// sees the change.
     fn taint_no_execute(&mut self, node: NodeId) {
-        let now = self.ctx.kernel.now();
-        self.add_taint(node, TaintEffect::NoExecute);
         self.nodes.health[node.index()].no_execute = true;
-        let epoch = self.nodes.health[node.index()].epoch;
-        let taints = self.ctx.store.nodes()[node].taints.clone();
-        let seconds = self.ctx.scenario.control_plane.default_toleration_seconds;
-        let pods: Vec<PodId> = self.ctx.store.nodes()[node].pods.iter().copied().collect();
-        if self.ctx.narrating() {
-            let verdicts: Vec<(PodId, Eviction)> = pods
-                .iter()
-                .map(|&pod| {
-                    let own = &self.ctx.store.pods[pod].spec.tolerations;
-                    let tolerations = with_default_tolerations(own, seconds).unwrap_or_else(|| own.clone());
-                    (pod, eviction(&tolerations, &taints))
-                })
-                .collect();
-            self.ctx.narrate_no_execute(node, &verdicts);
+        let before = self.ctx.store.nodes()[node].taints.len();
+        self.add_taint(node, TaintEffect::NoExecute);
+        // Already there (a node silent again before the controller saw it back): nothing new.
+        if self.ctx.store.nodes()[node].taints.len() != before {
+            self.taint_manager_node_updated(node, TaintedBy::NodeLifecycle);
         }
-        for pod in pods {
-            let own = &self.ctx.store.pods[pod].spec.tolerations;
-            let tolerations = with_default_tolerations(own, seconds).unwrap_or_else(|| own.clone());
-            match eviction(&tolerations, &taints) {
-                Eviction::Now => self.taint_eviction(pod, node, epoch),
-                Eviction::After(d) => self
-                    .ctx
-                    .kernel
-                    .schedule_at(now + d, Event::NodeLifecycle(NodeEvent::TaintEviction(pod, node, epoch))),
-                Eviction::Never => {}
+    }
+
+    /// The taint manager's handleNodeUpdate, for any change of a node's NoExecute taints: with
+    /// none left it cancels every eviction it scheduled there; otherwise each pod of the node
+    /// is evicted now, later, or never (processPodOnNode).
+    pub(crate) fn taint_manager_node_updated(&mut self, node: NodeId, by: TaintedBy) {
+        let now = self.ctx.kernel.now();
+        let taints = no_execute_taints(&self.ctx.store.nodes()[node].taints);
+        let pods: Vec<PodId> = self.ctx.store.nodes()[node].pods.iter().copied().collect();
+        if taints.is_empty() {
+            let cancelled: Vec<PodId> = pods.into_iter().filter(|pod| self.nodes.evictions.contains_key(pod)).collect();
+            if self.ctx.narrating() && !cancelled.is_empty() {
+                let headline =
+                    format!("taint-manager: {} has no NoExecute taint left", self.ctx.store.nodes()[node].name);
+                self.ctx.narrate_no_execute(node, headline, &[], &cancelled);
+            }
+            for pod in cancelled {
+                self.cancel_taint_eviction(pod);
+            }
+            return;
+        }
+        let actions: Vec<(PodId, TaintAction)> =
+            pods.iter().map(|&pod| (pod, self.taint_action(pod, &taints, now))).collect();
+        if self.ctx.narrating() {
+            let name = &self.ctx.store.nodes()[node].name;
+            let headline = match by {
+                TaintedBy::NodeLifecycle => format!("node-lifecycle: {name} tainted unreachable:NoExecute"),
+                TaintedBy::Other => {
+                    format!("taint-manager: {name}'s NoExecute taints are now {}", taint_words(&taints))
+                }
+            };
+            let verdicts: Vec<(PodId, Eviction)> = actions.iter().map(|&(pod, a)| (pod, a.verdict(now))).collect();
+            let cancelled: Vec<PodId> = actions
+                .iter()
+                .filter(|&&(pod, a)| {
+                    matches!(a, TaintAction::EvictNow | TaintAction::Cancel) && self.nodes.evictions.contains_key(&pod)
+                })
+                .map(|&(pod, _)| pod)
+                .collect();
+            self.ctx.narrate_no_execute(node, headline, &verdicts, &cancelled);
+        }
+        for (pod, action) in actions {
+            self.apply_taint_action(pod, action);
+        }
+    }
+
+    /// A pod bound to a node with NoExecute taints (the taint manager's handlePodUpdate): a
+    /// pod that tolerates them only for a while is evicted when its time runs out.
+    pub(super) fn taint_manager_pod_bound(&mut self, pod: PodId, node: NodeId) {
+        let taints = no_execute_taints(&self.ctx.store.nodes()[node].taints);
+        if taints.is_empty() {
+            return;
+        }
+        let action = self.taint_action(pod, &taints, self.ctx.kernel.now());
+        self.apply_taint_action(pod, action);
+    }
+
+    /// A pod gone from the API (handlePodUpdate finds it no more): its scheduled eviction
+    /// is cancelled.
+    pub(super) fn taint_manager_pod_gone(&mut self, pod: PodId) {
+        if self.nodes.evictions.contains_key(&pod) {
+            self.cancel_taint_eviction(pod);
+        }
+    }
+
+    /// processPodOnNode's decision for one pod, given the node's NoExecute taints: the pod's
+    /// tolerations (with DefaultTolerationSeconds') against them (`eviction`), and the
+    /// eviction already scheduled for it, if any.
+    fn taint_action(&self, pod: PodId, taints: &[Taint], now: SimTime) -> TaintAction {
+        let seconds = self.ctx.scenario.control_plane.default_toleration_seconds;
+        let own = &self.ctx.store.pods[pod].spec.tolerations;
+        let verdict = match with_default_tolerations(own, seconds) {
+            Some(tolerations) => eviction(&tolerations, taints),
+            None => eviction(own, taints),
+        };
+        match verdict {
+            Eviction::Now => TaintAction::EvictNow,
+            Eviction::Never => TaintAction::Cancel,
+            Eviction::After(d) => match self.nodes.evictions.get(&pod) {
+                Some(e) if e.created < now => TaintAction::Keep(e.fires),
+                _ => TaintAction::Schedule(d),
+            },
+        }
+    }
+
+    fn apply_taint_action(&mut self, pod: PodId, action: TaintAction) {
+        let now = self.ctx.kernel.now();
+        match action {
+            TaintAction::EvictNow => {
+                self.taint_manager_pod_gone(pod);
+                self.taint_evict(pod);
+            }
+            TaintAction::Cancel => self.taint_manager_pod_gone(pod),
+            TaintAction::Keep(_) => {}
+            TaintAction::Schedule(d) => {
+                self.taint_manager_pod_gone(pod);
+                let token = self.nodes.next_eviction;
+                self.nodes.next_eviction += 1;
+                let fires = now + d;
+                self.nodes.evictions.insert(pod, ScheduledEviction { created: now, fires, token });
+                self.ctx.kernel.schedule_at(fires, Event::NodeLifecycle(NodeEvent::TaintEviction(pod, token)));
             }
         }
     }
 
+    /// cancelWorkWithEvent: the scheduled eviction goes, with an event saying so.
+    fn cancel_taint_eviction(&mut self, pod: PodId) {
+        if self.nodes.evictions.remove(&pod).is_none() {
+            return;
+        }
+        let now = self.ctx.kernel.now();
+        let p = &self.ctx.store.pods[pod];
+        let message = format!("Cancelling deletion of Pod {}/{}", p.namespace, p.name);
+        let object = self.ctx.pod_object(pod);
+        self.ctx.recorder.normal(now, "TaintManagerEviction", object, message);
+    }
+
+    /// A scheduled eviction's time has come (unless it was cancelled or replaced).
+    fn scheduled_taint_eviction(&mut self, pod: PodId, token: u32) {
+        match self.nodes.evictions.get(&pod) {
+            Some(e) if e.token == token => {}
+            _ => return,
+        }
+        self.nodes.evictions.remove(&pod);
+        self.taint_evict(pod);
+    }
+
     /// `TaintManagerEviction`: the pod is deleted; on a node that cannot confirm, it stays
     /// Terminating, and its controller replaces it.
-    pub(super) fn taint_eviction(&mut self, pod: PodId, node: NodeId, epoch: u32) {
-        let h = &self.nodes.health[node.index()];
+    fn taint_evict(&mut self, pod: PodId) {
         let p = &self.ctx.store.pods[pod];
-        if h.epoch != epoch || !h.no_execute || p.node != Some(node) || p.terminating.is_some() || p.is_gone() {
+        let Some(node) = p.node else { return };
+        if p.terminating.is_some() || p.is_gone() {
             return;
         }
         let now = self.ctx.kernel.now();
         let object = self.ctx.pod_object(pod);
         let message = format!("Marking for deletion Pod {}/{}", p.namespace, p.name);
         if self.ctx.narrating() {
-            self.ctx.narrate_taint_eviction(pod, node);
+            let taints = no_execute_taints(&self.ctx.store.nodes()[node].taints);
+            self.ctx.narrate_taint_eviction(pod, node, &taint_words(&taints));
         }
         self.ctx.recorder.normal(now, "TaintManagerEviction", object, message);
         self.ctx.metrics.pods_evicted += 1;
@@ -525,6 +687,9 @@ impl Sim<'_> {
                 c.state = ContainerState::Waiting("ContainerCreating");
                 c.started_at = None;
                 c.ready = false;
+                // The restarted kubelet's crash-loop back-off is new (NewMainKubelet): it
+                // kept the old one in memory.
+                c.backoff = None;
             }
             p.ready_since = None;
             if crashed {
@@ -543,7 +708,8 @@ impl Sim<'_> {
         self.pod_changed(pod);
     }
 
-    /// The controller sees the heartbeats again: Ready, taints lifted.
+    /// The controller sees the heartbeats again: Ready, taints lifted (markNodeAsReachable),
+    /// and the taint manager cancels what it scheduled for the unreachable taint.
     pub(super) fn node_back(&mut self, node: NodeId, epoch: u32) {
         let h = &mut self.nodes.health[node.index()];
         if h.epoch != epoch || h.is_down() || !h.not_ready {
@@ -552,11 +718,13 @@ impl Sim<'_> {
         h.not_ready = false;
         h.no_execute = false;
         let now = self.ctx.kernel.now();
+        let before = no_execute_taints(&self.ctx.store.nodes()[node].taints);
         let name = self.ctx.store.edit_node(node, |n| {
             n.ready = true;
             n.taints.retain(|t| t.key != UNREACHABLE);
             n.name.clone()
         });
+        let no_execute_changed = no_execute_taints(&self.ctx.store.nodes()[node].taints) != before;
         if self.ctx.narrating() {
             self.ctx.narrate_node_ready(node);
         }
@@ -566,6 +734,9 @@ impl Sim<'_> {
             format!("node/{name}"),
             format!("Node {name} status is now: NodeReady"),
         );
+        if no_execute_changed {
+            self.taint_manager_node_updated(node, TaintedBy::Other);
+        }
         self.scheduler.cluster_changed(&mut self.ctx);
         self.process_zones();
     }
@@ -575,6 +746,11 @@ impl Sim<'_> {
         let down: Vec<bool> = self.nodes.health.iter().map(NodeHealth::is_down).collect();
         self.ctx.metrics.nodes_down_changed(&self.ctx.store, down, self.ctx.kernel.now());
     }
+}
+
+/// A node's NoExecute taints, in their order (what the taint manager compares and judges).
+pub(crate) fn no_execute_taints(taints: &[Taint]) -> Vec<Taint> {
+    taints.iter().filter(|t| t.effect == TaintEffect::NoExecute).cloned().collect()
 }
 
 /// An exponential wait of mean `mean`, to the microsecond (at least one).

@@ -269,7 +269,7 @@ impl Sim<'_> {
                 started_at: None,
                 ready: false,
                 restarts: 0,
-                backoff_count: 0,
+                backoff: None,
                 last_exit: None,
                 hangs_at: None,
             })

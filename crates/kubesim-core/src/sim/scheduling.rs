@@ -322,6 +322,7 @@ impl Sim<'_> {
         }
         self.ctx.kernel.schedule_in(self.ctx.latency(), Event::Kubelet(pod, generation, Step::Admit));
         self.pod_changed(pod);
+        self.taint_manager_pod_bound(pod, node);
     }
 }
 

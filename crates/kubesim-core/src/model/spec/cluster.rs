@@ -53,10 +53,11 @@ pub struct ControlPlane {
     pub node_monitor_period: SimDuration,
     /// Nodes evicted from per second in a healthy zone (`nodeEvictionRate`, 0.1).
     pub node_eviction_rate: f64,
-    /// ... in an unhealthy zone of a large cluster (`secondaryNodeEvictionRate`, 0.01).
+    /// ... in an unhealthy zone of more than `large_cluster_size_threshold` nodes
+    /// (`secondaryNodeEvictionRate`, 0.01).
     pub secondary_node_eviction_rate: f64,
-    /// Clusters of at most this many nodes stop evicting in an unhealthy zone
-    /// (`largeClusterSizeThreshold`, 50).
+    /// An unhealthy zone of at most this many nodes stops evicting
+    /// (`largeClusterSizeThreshold`, 50; Kubernetes compares each zone's size with it).
     pub large_cluster_size_threshold: u32,
     /// A zone with at least this share of nodes not ready (and at least 3) is unhealthy
     /// (`unhealthyZoneThreshold`, 0.55).
