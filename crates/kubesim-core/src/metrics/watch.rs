@@ -55,7 +55,7 @@ pub fn snapshot(store: &Store, now: SimTime) -> String {
 
 /// The STATUS column as kubectl prints it: Terminating while being deleted, else the first
 /// container's waiting or terminated reason, else the phase.
-fn status(p: &Pod) -> &str {
+pub(crate) fn status(p: &Pod) -> &str {
     if p.terminating.is_some() {
         return "Terminating";
     }
@@ -79,7 +79,7 @@ fn status(p: &Pod) -> &str {
 
 /// Columns padded as kubectl's tabwriter does: each as wide as its widest cell, three spaces
 /// apart.
-fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
+pub(crate) fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
