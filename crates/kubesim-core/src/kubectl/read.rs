@@ -33,8 +33,10 @@ pub enum Read {
         all_namespaces: bool,
         selector: Option<Selector>,
         wide: bool,
-        /// Names printed as `kind.group/name` (more than one kind, `get all`, `KIND/NAME`).
+        /// Names printed as `kind.group/name` (more than one kind, `get all`).
         prefixed: bool,
+        /// `KIND/NAME` words: `resources[i]` goes with `names[i]`.
+        paired: bool,
     },
     /// `describe pod|deployment|node NAME`.
     Describe {
@@ -115,7 +117,10 @@ pub(super) fn parse_get(args: &Args) -> Result<KubectlCommand, KError> {
             None,
         );
     };
-    let (mut kinds, names, mut prefixed) = if first.contains('/') {
+    // Names are prefixed with their kind when several kinds are asked for (cli-runtime
+    // `resource.MultipleTypesRequested`: `all`, `a,b`, or `KIND/NAME` words of two kinds).
+    let paired = first.contains('/');
+    let (kinds, names, prefixed) = if paired {
         // `get pod/a deploy/b`: every word KIND/NAME.
         let mut kinds = Vec::new();
         let mut names = Vec::new();
@@ -123,19 +128,23 @@ pub(super) fn parse_get(args: &Args) -> Result<KubectlCommand, KError> {
             let Some((k, n)) = p.split_once('/') else {
                 return err("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'", None);
             };
-            kinds.extend(resources(k)?);
+            let [kind] = resources(k)?[..] else {
+                return err(
+                    format!("arguments in resource/name form must have a single resource and name: \"{p}\""),
+                    None,
+                );
+            };
+            kinds.push(kind);
             names.push(n.to_string());
         }
-        (kinds, names, true)
+        let prefixed = kinds.iter().any(|k| *k != kinds[0]);
+        (kinds, names, prefixed)
     } else {
-        let kinds = resources(first)?;
+        let mut kinds = resources(first)?;
+        kinds.dedup();
         let prefixed = kinds.len() > 1 || first.split(',').any(|w| w == "all");
         (kinds, pos[1..].to_vec(), prefixed)
     };
-    kinds.dedup();
-    if kinds.len() > 1 && !names.is_empty() && !first.contains('/') {
-        prefixed = true;
-    }
     if !names.is_empty() && selector.is_some() {
         return err("error: selectors and the all flag cannot be used when passing resource/name arguments", None);
     }
@@ -149,6 +158,7 @@ pub(super) fn parse_get(args: &Args) -> Result<KubectlCommand, KError> {
             selector,
             wide,
             prefixed,
+            paired,
         },
     ))
 }
@@ -222,7 +232,7 @@ pub(super) fn effect(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
 pub(crate) fn print(v: &View, spec: &ReadSpec) -> String {
     let ns = spec.namespace.as_str();
     match &spec.what {
-        Read::Get { resources, names, all_namespaces, selector, wide, prefixed } => {
+        Read::Get { resources, names, all_namespaces, selector, wide, prefixed, paired } => {
             let q = Query {
                 namespace: ns,
                 all_namespaces: *all_namespaces,
@@ -237,7 +247,7 @@ pub(crate) fn print(v: &View, spec: &ReadSpec) -> String {
             // Named objects: each kind with its names (`KIND/NAME` words pair them).
             let mut errors = String::new();
             let mut found = String::new();
-            let pairs: Vec<(Resource, Vec<String>)> = if kinds.len() == names.len() && *prefixed {
+            let pairs: Vec<(Resource, Vec<String>)> = if *paired {
                 kinds.iter().zip(names).map(|(k, n)| (*k, vec![n.clone()])).collect()
             } else {
                 kinds.iter().map(|k| (*k, names.clone())).collect()
@@ -254,11 +264,7 @@ pub(crate) fn print(v: &View, spec: &ReadSpec) -> String {
             found.push_str(&tables.join("\n"));
             found + &errors
         }
-        Read::Describe { target } => match target.kind {
-            Kind::Pod => printers::describe_pod(v, ns, &target.name),
-            Kind::Deployment => printers::describe_deployment(v, ns, &target.name),
-            _ => printers::describe_node(v, &target.name),
-        },
+        Read::Describe { target } => describe(v, ns, target),
         Read::RolloutStatus { target } => printers::rollout_status(v, ns, &target.name),
         Read::RolloutHistory { target } => printers::rollout_history(v, ns, &target.name),
         Read::ClusterInfo => printers::cluster_info(),
@@ -273,4 +279,27 @@ pub(crate) fn print(v: &View, spec: &ReadSpec) -> String {
             }
         },
     }
+}
+
+/// `describe KIND NAME`; a name no object has describes the objects whose names start with
+/// it, as kubectl does (describe.go `DescribeMatchingResources`: `describe pod web` after
+/// `create deployment web`), separated by blank lines; NotFound when none does.
+fn describe(v: &View, ns: &str, target: &ObjectRef) -> String {
+    let one = |name: &str| match target.kind {
+        Kind::Pod => printers::describe_pod(v, ns, name),
+        Kind::Deployment => printers::describe_deployment(v, ns, name),
+        _ => printers::describe_node(v, name),
+    };
+    let resource = printers::Resource::of(target.kind).expect("describe takes pods, deployments and nodes");
+    let q = Query { namespace: ns, all_namespaces: false, selector: None, names: &[], wide: false };
+    let (_, rows) = printers::rows(v, resource, &q);
+    if rows.iter().any(|(_, name, _)| *name == target.name) {
+        return one(&target.name);
+    }
+    let matching: Vec<String> =
+        rows.iter().filter(|(_, name, _)| name.starts_with(&target.name)).map(|(_, name, _)| one(name)).collect();
+    if matching.is_empty() {
+        return format!("Error from server (NotFound): {} \"{}\" not found\n", resource.plural(), target.name);
+    }
+    matching.join("\n\n")
 }
