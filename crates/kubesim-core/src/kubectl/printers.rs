@@ -730,8 +730,7 @@ fn events(v: &View, object: &str) -> String {
     out
 }
 
-fn container_state(p: &Pod, c: &crate::model::store::ContainerStatus) -> Vec<(&'static str, Vec<String>)> {
-    let _ = p;
+fn container_state(c: &crate::model::store::ContainerStatus) -> Vec<(&'static str, Vec<String>)> {
     match c.state {
         ContainerState::Running => vec![("State", vec!["Running".into()])],
         ContainerState::Waiting(reason) => vec![("State", vec!["Waiting".into()]), ("  Reason", vec![reason.into()])],
@@ -779,7 +778,7 @@ pub(crate) fn describe_pod(v: &View, namespace: &str, name: &str) -> String {
     for (spec, c) in p.spec.containers.iter().zip(&p.containers) {
         out.push_str(&format!("  {}:\n", spec.name));
         let mut items = vec![("Image", vec![spec.image.clone()])];
-        items.extend(container_state(p, c));
+        items.extend(container_state(c));
         items.push(("Ready", vec![if c.ready { "True" } else { "False" }.into()]));
         items.push(("Restart Count", vec![c.restarts.to_string()]));
         out.push_str(&fields("    ", &items));
