@@ -16,6 +16,7 @@
 //! - `failures`: nodes die, zones are lost, operators drain, and Kubernetes heals.
 //! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
 //! - `interrupt`: SIGTERM / SIGINT stop cleanly, `sweep --resume`, `--max-events`.
+//! - `kubectl_reads`: the read-only kubectl lines (get, describe, rollout status, wait, ...) and kubectl.log.
 //! - `kubectl_verbs`: the kubectl lines that change the cluster (run, create, replace, delete, scale,
 //!   label, annotate, patch, set), as introductions teach them.
 //! - `narration`: `--narrate` tells every decision and changes nothing else; `explain`.
@@ -35,6 +36,7 @@ mod determinism;
 mod failures;
 mod hpa;
 mod interrupt;
+mod kubectl_reads;
 mod kubectl_verbs;
 mod narration;
 mod pods;

@@ -29,6 +29,8 @@ mod generate;
 mod grammar;
 mod label;
 mod nodes;
+mod printers;
+mod read;
 mod rollout;
 mod run;
 mod scale;
@@ -38,6 +40,8 @@ mod taint;
 pub use delete::{Cascade, DeleteOptions, Selection};
 pub use drain::DrainSpec;
 pub use expose::ExposeSpec;
+pub(crate) use printers::View;
+pub use read::{Read, ReadSpec};
 pub(crate) use scale::scale;
 
 use crate::model::spec::{Kind, NodeGroup, Object, ObjectRef, PodTemplate, Taint, TaintEffect};
@@ -152,6 +156,9 @@ pub enum KubectlCommand {
     /// `drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force]
     /// [--grace-period=N] [--timeout=D]`.
     Drain(DrainSpec),
+    /// A read-only line (`get`, `describe`, `rollout status|history`, `wait`,
+    /// `cluster-info`): what kubectl prints goes to kubectl.log (`read.rs`).
+    Read(ReadSpec),
 }
 
 impl KubectlCommand {
@@ -178,6 +185,7 @@ impl KubectlCommand {
             KubectlCommand::Drain(d) => vec![format!("node/{}", d.node)],
             KubectlCommand::Expose(e) => vec![e.target.to_string()],
             KubectlCommand::Metadata { target, .. } => vec![target.to_string()],
+            KubectlCommand::Read(_) => Vec::new(),
             // `kubectl argo rollouts` lines name no object, not even their Rollout (as they always have).
             KubectlCommand::ArgoPromote { .. }
             | KubectlCommand::ArgoAbort { .. }
@@ -210,6 +218,7 @@ impl KubectlCommand {
             KubectlCommand::Metadata { annotate: true, .. } => "annotate",
             KubectlCommand::Expose(_) => "expose",
             KubectlCommand::Drain(_) => "drain",
+            KubectlCommand::Read(r) => r.verb,
         }
     }
 }
@@ -373,6 +382,39 @@ pub(crate) const VERBS: &[Verb] = &[
         check: argo::check,
         effect: argo::effect,
     },
+    // The read-only verbs (`read.rs`); `rollout status|history` are in the `rollout` row.
+    Verb {
+        name: "get",
+        flags: read::GET_FLAGS,
+        example: "kubectl get pods",
+        parse: read::parse_get,
+        check: read::check,
+        effect: read::effect,
+    },
+    Verb {
+        name: "describe",
+        flags: &[],
+        example: "kubectl describe pod web",
+        parse: read::parse_describe,
+        check: read::check,
+        effect: read::effect,
+    },
+    Verb {
+        name: "wait",
+        flags: read::WAIT_FLAGS,
+        example: "kubectl wait --for=condition=available deployment/web --timeout=120s",
+        parse: read::parse_wait,
+        check: read::check,
+        effect: read::effect,
+    },
+    Verb {
+        name: "cluster-info",
+        flags: &[],
+        example: "kubectl cluster-info -n default",
+        parse: read::parse_cluster_info,
+        check: read::check,
+        effect: read::effect,
+    },
 ];
 
 /// The verbs that need a running process or a network socket, refused with the reason.
@@ -383,6 +425,7 @@ const OFFLINE: &[(&str, &str)] = &[
     ("logs", "kubesim simulates no processes, so containers write no logs; events.csv and --narrate say what happened"),
     ("cp", "kubesim simulates no container file systems"),
     ("attach", "kubesim simulates no processes or terminals"),
+    ("top", "kubesim's metrics-server measures the requests each pod serves, not CPU and memory use; an HPA's measure shows in `kubectl get hpa` (TARGETS)"),
 ];
 
 /// The row named `name`.
@@ -440,7 +483,10 @@ pub(crate) fn parse_line(line: &str) -> Result<Line, KError> {
             Some("a command after `--` is taken by `kubectl run` and `kubectl create deployment|job|cronjob`".into()),
         );
     }
-    let command = (verb.parse)(&args)?;
+    let mut command = (verb.parse)(&args)?;
+    if let KubectlCommand::Read(read) = &mut command {
+        read.line = line.trim().to_string();
+    }
     Ok(Line { verb, command, args })
 }
 
@@ -608,7 +654,7 @@ mod tests {
         assert_eq!(e.help.as_deref(), Some("did you mean `scale`?"));
         assert_eq!(
             e.message,
-            "unknown command \"scael\" for \"kubectl\" (kubesim supports apply, create, run, replace, delete, scale, set, rollout, cordon, uncordon, drain, taint, label, annotate, expose, autoscale, argo)"
+            "unknown command \"scael\" for \"kubectl\" (kubesim supports apply, create, run, replace, delete, scale, set, rollout, cordon, uncordon, drain, taint, label, annotate, expose, autoscale, argo, get, describe, wait, cluster-info)"
         );
         let ns = |line: &str| parse_line(line).unwrap().args.value("namespace");
         assert_eq!(ns("kubectl --namespace=prod scale deployment/web --replicas=1").as_deref(), Some("prod"));

@@ -3,7 +3,7 @@
 //! `rollout_resume.go`, `rollout_restart.go`, which act through
 //! `staging/src/k8s.io/kubectl/pkg/polymorphichelpers/`: `rollback.go`
 //! `DeploymentRollbacker.Rollback`, `objectpauser.go`, `objectresumer.go`,
-//! `objectrestarter.go`). `rollout status` and `history` only print, so a timeline refuses them.
+//! `objectrestarter.go`). `rollout status` and `history` only print: `read.rs` parses and prints them.
 
 use super::grammar::{one_target, Args};
 use super::{deployment, err, misrouted, refused, set_template, Check, Failure, KError, KubectlCommand};
@@ -13,21 +13,19 @@ use crate::model::store::ProgressReason;
 use crate::scenario::suggest::did_you_mean;
 use crate::sim::{resource_phrase, ApiError, Sim};
 
-/// The sub-commands that change something.
-const ACTIONS: [&str; 4] = ["undo", "pause", "resume", "restart"];
+/// The sub-commands (`status` and `history` only print).
+const ACTIONS: [&str; 6] = ["undo", "pause", "resume", "restart", "status", "history"];
 
 pub(super) fn parse(args: &Args) -> Result<KubectlCommand, KError> {
     let mut positional = args.positional.clone();
     let sub = if positional.is_empty() { String::new() } else { positional.remove(0) };
     match sub.as_str() {
         "undo" | "pause" | "resume" | "restart" => {}
-        "status" | "history" => {
-            return err(format!("`rollout {sub}` only prints; it has no effect on a timeline"), None)
-        }
+        "status" | "history" => return super::read::parse_rollout(&sub, &args.with_positional(positional)),
         _ => {
             return err(
                 format!(
-                    "unknown command \"{sub}\" for \"kubectl rollout\" (kubesim supports undo, pause, resume, restart)"
+                    "unknown command \"{sub}\" for \"kubectl rollout\" (kubesim supports undo, pause, resume, restart, status, history)"
                 ),
                 did_you_mean(&sub, ACTIONS),
             );
@@ -63,6 +61,9 @@ pub(super) fn parse(args: &Args) -> Result<KubectlCommand, KError> {
 }
 
 pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCommand> {
+    if let KubectlCommand::Read(_) = command {
+        return super::read::check(command, c);
+    }
     let (KubectlCommand::RolloutUndo { target, .. }
     | KubectlCommand::RolloutPause { target }
     | KubectlCommand::RolloutResume { target }
@@ -74,6 +75,9 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
 }
 
 pub(super) fn effect(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
+    if let KubectlCommand::Read(_) = command {
+        return super::read::effect(sim, command);
+    }
     let (target, result) = match command {
         KubectlCommand::RolloutUndo { target, to_revision } => (target, undo(sim, target, *to_revision)),
         KubectlCommand::RolloutPause { target } => (target, set_paused(sim, target, true)),
@@ -176,7 +180,7 @@ mod tests {
     fn rollout_errors_in_kubectl_words() {
         assert!(error("kubectl rollout pause deployment/web --to-revision=1").message.contains("--to-revision"));
         assert_eq!(error("kubectl rollout undoo deployment/web").help.as_deref(), Some("did you mean `undo`?"));
-        assert!(error("kubectl rollout status deployment/web").message.contains("only prints"));
+        assert!(matches!(cmd("kubectl rollout status deployment/web"), KubectlCommand::Read(_)));
         assert!(error("kubectl rollout undo deployment/web --to-revision=x")
             .message
             .starts_with("invalid --to-revision"));

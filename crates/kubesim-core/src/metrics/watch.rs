@@ -58,7 +58,7 @@ pub fn snapshot(store: &Store, now: SimTime) -> String {
 /// the first container that has one (a container that exited and starts again at once
 /// shows its exit's reason, `Error`, until it runs), `Completed` reading `Running` (or
 /// `NotReady`) while another container runs ready; else the phase.
-fn status(p: &Pod) -> &str {
+pub(crate) fn status(p: &Pod) -> &str {
     if p.terminating.is_some() {
         return "Terminating";
     }
@@ -89,7 +89,7 @@ fn status(p: &Pod) -> &str {
 
 /// Columns padded as kubectl's tabwriter does: each as wide as its widest cell, three spaces
 /// apart.
-fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
+pub(crate) fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -103,6 +103,9 @@ pub fn write_run<S: RunSink>(sink: &mut S, scenario: &Scenario, outcome: &Outcom
     if let Some(narrator) = &outcome.narration {
         sink.bytes("narration.log", narrator.log().as_bytes())?;
     }
+    if let Some(log) = &outcome.kubectl_log {
+        sink.bytes("kubectl.log", log.as_bytes())?;
+    }
     let output_s = sink.elapsed_s();
     sink.bytes(RUN_MARKER, &run_json(&summary, outcome, info, output_s))
 }

@@ -15,7 +15,7 @@ mod objects;
 pub mod profile;
 mod rollouts;
 mod scheduling;
-mod services;
+pub(crate) mod services;
 mod statefulsets;
 mod timeline;
 mod traffic;
@@ -93,6 +93,8 @@ pub struct Sim<'s> {
     /// `--watch` interval, and the snapshots so far.
     watch: Option<SimDuration>,
     watch_log: String,
+    /// The read-only kubectl lines' output (`kubectl.log`), when the timeline has one.
+    kubectl_log: Option<timeline::KubectlLog>,
     /// `--profile`: wall time per component (outside the model), and the clock it is read off.
     wall_profile: Option<profile::WallProfile>,
     wall_clock: Option<crate::WallClock>,
@@ -109,6 +111,9 @@ pub struct Outcome {
     pub stopped: Option<Stopped>,
     /// `--watch` snapshots, in order (empty without `--watch`).
     pub watch_log: String,
+    /// What the timeline's read-only kubectl lines printed (`kubectl.log`); None when the
+    /// timeline has no such line.
+    pub kubectl_log: Option<String>,
     /// `--profile`'s wall time per component (`None` without `--profile`).
     pub wall_profile: Option<profile::WallProfile>,
     /// `--narrate`: each decision and its reason (None without it).
@@ -181,6 +186,7 @@ impl<'s> Sim<'s> {
             max_events: None,
             watch: None,
             watch_log: String::new(),
+            kubectl_log: timeline::KubectlLog::for_scenario(scenario),
             wall_profile: None,
             wall_clock: None,
         }
@@ -314,6 +320,7 @@ impl<'s> Sim<'s> {
             metrics: self.ctx.metrics,
             end,
             watch_log: self.watch_log,
+            kubectl_log: self.kubectl_log.map(|k| k.text),
             wall_profile: self.wall_profile,
             narration: self.ctx.narrator,
         }

@@ -50,6 +50,7 @@ impl Sim<'_> {
         }
         let ns = obj.id.namespace.as_str();
         let name = obj.id.name.as_str();
+        self.created(&obj.id);
         match &obj.spec {
             ObjectSpec::Namespace => {
                 self.ctx.store.namespaces.insert(name.to_string());
