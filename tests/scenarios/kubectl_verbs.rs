@@ -305,6 +305,30 @@ fn the_introductions_kubectl_lines_that_change_the_cluster() {
             true
         }),
         ("kubectl create namespace staging", vec![], |o| o.store.namespaces.contains("staging")),
+        // After the patch the Deployment has 4 ready pods.
+        (
+            "kubectl patch deployment nginx-dep -p '{\"spec\":{\"replicas\":4}}'",
+            vec!["kubectl create -f nginx.yaml"],
+            |o| {
+                let d = o.store.find_deployment("default", "nginx-dep").unwrap();
+                o.store.deployments[d].spec.replicas == 4 && o.store.deployments[d].status.ready == 4
+            },
+        ),
+        // set resources rolls out a second revision whose pods request 100m (and limit 200m).
+        (
+            "kubectl set resources deployment nginx-dep -c=nginx --limits=cpu=200m,memory=512Mi --requests=cpu=100m",
+            vec!["kubectl create -f nginx.yaml"],
+            |o| {
+                let live: Vec<_> =
+                    o.store.pods.iter().filter(|p| p.deleted.is_none() && p.name.starts_with("nginx-dep-")).collect();
+                o.store.replica_sets.iter().filter(|r| r.name.starts_with("nginx-dep-")).count() == 2
+                    && live.len() == 2
+                    && live.iter().all(|p| {
+                        let c = &p.spec.containers[0];
+                        c.requests.cpu_millis == 100 && c.limits.cpu_millis == 200 && c.limits.memory_bytes == 512 << 20
+                    })
+            },
+        ),
     ];
     for (line, before, check) in &cases {
         assert!(lines.contains(line), "{line} is not in kubectl-lines.txt");

@@ -324,6 +324,7 @@ fn deployment(name: &str, d: &DepGen) -> Object {
         host_ports: Vec::new(),
         cpu_request_set: true,
         memory_request_set: true,
+        env: Vec::new(),
     };
     let template = PodTemplate {
         labels: labels.clone(),

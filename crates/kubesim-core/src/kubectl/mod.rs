@@ -28,17 +28,23 @@ mod expose;
 mod generate;
 mod grammar;
 mod label;
+mod merge;
 mod nodes;
+mod patch;
 mod rollout;
 mod run;
 mod scale;
 mod set_image;
+mod set_template;
 mod taint;
+mod view;
 
 pub use delete::{Cascade, DeleteOptions, Selection};
 pub use drain::DrainSpec;
 pub use expose::ExposeSpec;
+pub use merge::PatchType;
 pub(crate) use scale::scale;
+pub use set_template::TemplateEdit;
 
 use crate::model::spec::{Kind, NodeGroup, Object, ObjectRef, PodTemplate, Taint, TaintEffect};
 use crate::model::store::DeployId;
@@ -88,6 +94,22 @@ pub enum KubectlCommand {
     SetImage {
         target: ObjectRef,
         images: Vec<(String, String)>,
+    },
+    /// `patch KIND NAME -p PATCH [--type=strategic|merge|json]`.
+    Patch {
+        target: ObjectRef,
+        patch: serde_json::Value,
+        ty: PatchType,
+        /// `--record`'s `kubernetes.io/change-cause`.
+        cause: Option<String>,
+    },
+    /// `set resources|env KIND NAME ...` (and `set image` on the kinds it reaches through
+    /// the same path): the containers `containers` names (`*` for all) edited.
+    SetTemplate {
+        target: ObjectRef,
+        containers: String,
+        edit: TemplateEdit,
+        cause: Option<String>,
     },
     RolloutUndo {
         target: ObjectRef,
@@ -167,6 +189,8 @@ impl KubectlCommand {
             }
             KubectlCommand::Scale { target, .. }
             | KubectlCommand::SetImage { target, .. }
+            | KubectlCommand::Patch { target, .. }
+            | KubectlCommand::SetTemplate { target, .. }
             | KubectlCommand::RolloutUndo { target, .. }
             | KubectlCommand::RolloutPause { target }
             | KubectlCommand::RolloutResume { target }
@@ -195,7 +219,8 @@ impl KubectlCommand {
             KubectlCommand::Replace { .. } => "replace",
             KubectlCommand::Delete { .. } => "delete",
             KubectlCommand::Scale { .. } | KubectlCommand::ScaleMany { .. } => "scale",
-            KubectlCommand::SetImage { .. } => "set",
+            KubectlCommand::SetImage { .. } | KubectlCommand::SetTemplate { .. } => "set",
+            KubectlCommand::Patch { .. } => "patch",
             KubectlCommand::RolloutUndo { .. }
             | KubectlCommand::RolloutPause { .. }
             | KubectlCommand::RolloutResume { .. }
@@ -286,11 +311,19 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "set",
-        flags: &[],
+        flags: set_image::FLAGS,
         example: "kubectl set image deployment/web web=nginx:1.25",
         parse: set_image::parse,
         check: set_image::check,
         effect: set_image::effect,
+    },
+    Verb {
+        name: "patch",
+        flags: patch::FLAGS,
+        example: "kubectl patch deployment web -p '{\"spec\":{\"replicas\":4}}'",
+        parse: patch::parse,
+        check: patch::check,
+        effect: patch::effect,
     },
     Verb {
         name: "rollout",
@@ -598,7 +631,7 @@ mod tests {
         assert_eq!(e.help.as_deref(), Some("did you mean `scale`?"));
         assert_eq!(
             e.message,
-            "unknown command \"scael\" for \"kubectl\" (kubesim supports apply, create, run, replace, delete, scale, set, rollout, cordon, uncordon, drain, taint, label, annotate, expose, autoscale, argo)"
+            "unknown command \"scael\" for \"kubectl\" (kubesim supports apply, create, run, replace, delete, scale, set, patch, rollout, cordon, uncordon, drain, taint, label, annotate, expose, autoscale, argo)"
         );
         let ns = |line: &str| parse_line(line).unwrap().args.value("namespace");
         assert_eq!(ns("kubectl --namespace=prod scale deployment/web --replicas=1").as_deref(), Some("prod"));

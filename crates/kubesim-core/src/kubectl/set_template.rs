@@ -1,0 +1,206 @@
+//! `kubectl set resources KIND NAME [-c=CONTAINER] --limits=cpu=200m,memory=512Mi
+//! --requests=cpu=100m` and `kubectl set env KIND NAME K=V... K-...` (kubectl:
+//! `staging/src/k8s.io/kubectl/pkg/cmd/set/set_resources.go`, `SetResourcesOptions.Validate`
+//! and `Run`; `set_env.go`, `EnvOptions.RunEnv`), on the kinds `polymorphichelpers/
+//! updatepodspec.go` `updatePodSpecForObject` knows that kubesim simulates: Pods,
+//! ReplicationControllers, Deployments, DaemonSets, ReplicaSets, StatefulSets and Jobs
+//! (CronJobs are not simulated). The pod template is edited as JSON and written through
+//! `patch.rs`'s path: a Deployment rolls out; a Job's template is immutable (the API server's
+//! error); a Pod's spec other than images is too.
+
+use super::grammar::Args;
+use super::{err, misrouted, patch, refused, view, Check, Failure, KError, KubectlCommand};
+use crate::model::spec::Kind;
+use crate::sim::{ApiError, Sim};
+use serde_json::{json, Value};
+
+/// A change to the containers of a pod template.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TemplateEdit {
+    /// `set resources`: `--limits` and `--requests`, each `name=quantity`.
+    Resources { limits: Vec<(String, String)>, requests: Vec<(String, String)> },
+    /// `set env`: variables set and removed.
+    Env { set: Vec<(String, String)>, remove: Vec<String> },
+}
+
+/// `resources ...` or `env ...` (the words after `set`).
+pub(super) fn parse(sub: &str, args: &Args, mut positional: Vec<String>) -> Result<KubectlCommand, KError> {
+    let edit = if sub == "resources" {
+        let list = |flag: &str| -> Result<Vec<(String, String)>, KError> {
+            let mut out = Vec::new();
+            for part in args.value(flag).unwrap_or_default().split(',').filter(|p| !p.is_empty()) {
+                let Some((k, v)) = part.split_once('=') else {
+                    return err(format!("invalid argument \"{part}\" for \"--{flag}\": expected NAME=QUANTITY"), None);
+                };
+                if let Err(e) = crate::scenario::quantity::parse_quantity(v) {
+                    return err(e, None);
+                }
+                out.push((k.to_string(), v.to_string()));
+            }
+            Ok(out)
+        };
+        let (limits, requests) = (list("limits")?, list("requests")?);
+        if limits.is_empty() && requests.is_empty() {
+            return err("you must specify an update to requests or limits (in the form of --requests/--limits)", None);
+        }
+        TemplateEdit::Resources { limits, requests }
+    } else {
+        let (mut set, mut remove) = (Vec::new(), Vec::new());
+        let words: Vec<String> = positional.iter().filter(|p| p.contains('=') || p.ends_with('-')).cloned().collect();
+        positional.retain(|p| !(p.contains('=') || p.ends_with('-')));
+        for w in words {
+            match w.split_once('=') {
+                Some((k, v)) if !k.is_empty() => set.push((k.to_string(), v.to_string())),
+                Some(_) => return err(format!("invalid environment variable: {w}"), None),
+                None => remove.push(w.trim_end_matches('-').to_string()),
+            }
+        }
+        if set.is_empty() && remove.is_empty() {
+            return err("at least one environment variable must be provided", None);
+        }
+        TemplateEdit::Env { set, remove }
+    };
+    let target = super::grammar::one_target(&args.with_positional(positional))?;
+    if !view::editable(target.kind) || target.kind == Kind::Service {
+        return err(
+            format!("kubesim supports `set {sub}` on pods, replicationcontrollers, deployments, daemonsets, replicasets, statefulsets and jobs, not {}", target.kind.resource()),
+            None,
+        );
+    }
+    let containers = args.value("containers").unwrap_or_else(|| "*".into());
+    let cause = super::generate::change_cause(&format!("set {sub}"), args);
+    Ok(KubectlCommand::SetTemplate { target, containers, edit, cause })
+}
+
+pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCommand> {
+    let KubectlCommand::SetTemplate { target, containers, edit, .. } = &command else {
+        return misrouted("set", &command);
+    };
+    if !c.exists(target) {
+        return None;
+    }
+    let old = c.reg.objects[target].clone();
+    match patch::edited(&old, |v| apply_edit(v, target.kind, containers, edit)) {
+        Ok(new) => {
+            c.reg.objects.insert(target.clone(), new);
+            Some(command)
+        }
+        Err(e) => c.fail(e, None),
+    }
+}
+
+pub(super) fn effect(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
+    let KubectlCommand::SetTemplate { target, containers, edit, cause } = command else {
+        return misrouted("set", command);
+    };
+    let r = patch::write(sim, target, cause.as_deref(), |v| apply_edit(v, target.kind, containers, edit));
+    refused(target, r).into_iter().collect()
+}
+
+/// The containers of the object's JSON (`spec.containers` of a Pod, the template's
+/// otherwise) that `selector` names (`*` or a name, as kubectl's `-c`).
+pub(super) fn for_containers(
+    v: &Value,
+    kind: Kind,
+    selector: &str,
+    mut f: impl FnMut(&mut serde_json::Map<String, Value>),
+) -> Result<Value, ApiError> {
+    let mut v = v.clone();
+    let spec = if kind == Kind::Pod { &mut v["spec"] } else { &mut v["spec"]["template"]["spec"] };
+    let mut found = false;
+    for key in ["containers", "initContainers"] {
+        if let Some(list) = spec.get_mut(key).and_then(Value::as_array_mut) {
+            for c in list.iter_mut().filter_map(Value::as_object_mut) {
+                if selector == "*" || c.get("name").and_then(Value::as_str) == Some(selector) {
+                    f(c);
+                    found = true;
+                }
+            }
+        }
+    }
+    if !found {
+        return Err(ApiError::kubectl(format!("unable to find container named \"{selector}\"")));
+    }
+    Ok(v)
+}
+
+fn apply_edit(v: &Value, kind: Kind, containers: &str, edit: &TemplateEdit) -> Result<Value, ApiError> {
+    for_containers(v, kind, containers, |c| match edit {
+        TemplateEdit::Resources { limits, requests } => {
+            let res = c.entry("resources").or_insert_with(|| json!({}));
+            for (field, list) in [("limits", limits), ("requests", requests)] {
+                for (k, q) in list {
+                    res[field][k] = json!(q);
+                }
+            }
+        }
+        TemplateEdit::Env { set, remove } => {
+            let env = c.entry("env").or_insert_with(|| json!([]));
+            let Some(list) = env.as_array_mut() else { return };
+            list.retain(|e| !remove.iter().any(|r| e["name"] == json!(r)));
+            for (k, val) in set {
+                match list.iter_mut().find(|e| e["name"] == json!(k)) {
+                    Some(e) => e["value"] = json!(val),
+                    None => list.push(json!({"name": k, "value": val})),
+                }
+            }
+            if list.is_empty() {
+                c.remove("env");
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_lines::{cmd, dep, error};
+    use super::*;
+
+    #[test]
+    fn set_resources_and_env_forms() {
+        assert_eq!(
+            cmd("kubectl set resources deployment nginx-dep -c=nginx --limits=cpu=200m,memory=512Mi --requests=cpu=100m"),
+            KubectlCommand::SetTemplate {
+                target: dep("nginx-dep"),
+                containers: "nginx".into(),
+                edit: TemplateEdit::Resources {
+                    limits: vec![("cpu".into(), "200m".into()), ("memory".into(), "512Mi".into())],
+                    requests: vec![("cpu".into(), "100m".into())],
+                },
+                cause: None,
+            }
+        );
+        assert_eq!(
+            cmd("kubectl set env deployment/web A=1 B- --containers=web"),
+            KubectlCommand::SetTemplate {
+                target: dep("web"),
+                containers: "web".into(),
+                edit: TemplateEdit::Env { set: vec![("A".into(), "1".into())], remove: vec!["B".into()] },
+                cause: None,
+            }
+        );
+        assert_eq!(
+            error("kubectl set resources deployment web").message,
+            "you must specify an update to requests or limits (in the form of --requests/--limits)"
+        );
+        assert_eq!(
+            error("kubectl set env deployment web").message,
+            "at least one environment variable must be provided"
+        );
+        assert!(error("kubectl set resources deployment web --limits=cpu=lots").message.contains("invalid quantity"));
+    }
+
+    #[test]
+    fn edits_reach_the_named_containers_only() {
+        let v =
+            json!({"spec":{"template":{"spec":{"containers":[{"name":"a","image":"a"},{"name":"b","image":"b"}]}}}});
+        let e = TemplateEdit::Resources { limits: vec![], requests: vec![("cpu".into(), "100m".into())] };
+        let out = apply_edit(&v, Kind::Deployment, "b", &e).unwrap();
+        assert_eq!(out["spec"]["template"]["spec"]["containers"][1]["resources"], json!({"requests":{"cpu":"100m"}}));
+        assert!(out["spec"]["template"]["spec"]["containers"][0].get("resources").is_none());
+        assert!(apply_edit(&v, Kind::Deployment, "c", &e).is_err());
+        let e = TemplateEdit::Env { set: vec![("X".into(), "1".into())], remove: vec![] };
+        let out = apply_edit(&v, Kind::Deployment, "*", &e).unwrap();
+        assert_eq!(out["spec"]["template"]["spec"]["containers"][0]["env"], json!([{"name":"X","value":"1"}]));
+    }
+}
