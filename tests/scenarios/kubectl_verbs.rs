@@ -352,3 +352,165 @@ fn the_introductions_kubectl_lines_that_change_the_cluster() {
 fn serde_yaml_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
+
+/// The ReplicaSets of Deployment `web` that exist, by name.
+fn web_replica_sets(o: &Outcome) -> Vec<String> {
+    o.store.replica_sets.iter().filter(|r| !r.deleted && r.name.starts_with("web-")).map(|r| r.name.clone()).collect()
+}
+
+#[test]
+fn patch_replicas_in_each_patch_type_and_the_deployment_has_that_many_ready_pods() {
+    for line in [
+        r#"kubectl patch deployment web -p '{"spec":{"replicas":4}}'"#,
+        r#"kubectl patch deployment web --type=merge -p 'spec: {replicas: 4}'"#,
+        r#"kubectl patch deploy/web --type=json -p '[{"op":"replace","path":"/spec/replicas","value":4}]'"#,
+    ] {
+        let o = run_text(&scenario(&web(2), &format!("  - at: 1m\n    run: {}", serde_yaml_quote(line))));
+        assert!(kubectl_errors(&o).is_empty(), "{line}: {:?}", kubectl_errors(&o));
+        let d = o.store.find_deployment("default", "web").unwrap();
+        assert_eq!(o.store.deployments[d].status.ready, 4, "{line}");
+        assert_eq!(web_replica_sets(&o).len(), 1, "{line}: no new revision");
+    }
+}
+
+#[test]
+fn a_patch_that_changes_nothing_makes_no_revision() {
+    let line = r#"kubectl patch deployment web -p '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.25"}]}}}}'"#;
+    let o = run_text(&scenario(&web(2), &format!("  - at: 1m\n    run: {}", serde_yaml_quote(line))));
+    assert!(kubectl_errors(&o).is_empty());
+    assert_eq!(web_replica_sets(&o).len(), 1);
+    assert!(live_pods(&o).iter().all(|p| p.created.as_secs_f64() < 60.0), "no pod replaced");
+}
+
+#[test]
+fn a_strategic_patch_of_one_containers_image_rolls_out_a_second_revision() {
+    let line = r#"kubectl patch deployment web -p '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.26"}]}}}}'"#;
+    let o = run_text(&scenario(&web(2), &format!("  - at: 1m\n    run: {}", serde_yaml_quote(line))));
+    assert!(kubectl_errors(&o).is_empty());
+    let pods = live_pods(&o);
+    assert_eq!(pods.len(), 2);
+    assert!(pods.iter().all(|p| p.spec.containers[0].image == "nginx:1.26"));
+    assert_eq!(o.store.replica_sets.iter().filter(|r| r.name.starts_with("web-")).count(), 2);
+}
+
+#[test]
+fn patching_a_deployments_selector_is_refused_as_immutable_and_the_run_continues() {
+    let line = r#"kubectl patch deployment web -p '{"spec":{"selector":{"matchLabels":{"app":"web2"}},"template":{"metadata":{"labels":{"app":"web2"}}}}}'"#;
+    let o = run_text(&scenario(
+        &web(2),
+        &format!(
+            "  - at: 1m\n    run: {}\n  - {{at: 2m, run: kubectl scale deployment web --replicas=3}}",
+            serde_yaml_quote(line)
+        ),
+    ));
+    let errors = kubectl_errors(&o);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains(
+            "The Deployment \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web2\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"
+        ),
+        "{errors:?}"
+    );
+    assert_eq!(live_pods(&o).len(), 3, "the scale after it ran");
+}
+
+#[test]
+fn a_patch_of_a_field_kubesim_does_not_simulate_is_a_load_error() {
+    let e = load_errors(&scenario(
+        &web(1),
+        "  - {at: 1m, run: 'kubectl patch deployment web -p ''{\"spec\":{\"paused\":true}}'''}",
+    ));
+    assert!(e.contains("kubesim does not simulate `spec.paused`"), "{e}");
+    let e = load_errors(&scenario(
+        &web(1),
+        "  - {at: 1m, run: 'kubectl patch deployment web -p ''{\"spec\":{\"replicas\":-1}}'''}",
+    ));
+    assert!(e.contains("spec.replicas: Invalid value: -1: must be greater than or equal to 0"), "{e}");
+}
+
+#[test]
+fn set_env_rolls_out_and_set_resources_changes_what_the_new_pods_request() {
+    let o = run_text(&scenario(
+        &web(2),
+        "  - {at: 1m, run: kubectl set env deployment/web MODE=fast}\n  - {at: 2m, run: kubectl set resources deployment web --requests=cpu=3}",
+    ));
+    assert!(kubectl_errors(&o).is_empty(), "{:?}", kubectl_errors(&o));
+    assert_eq!(o.store.replica_sets.iter().filter(|r| r.name.starts_with("web-")).count(), 3, "two rollouts");
+    // 3 CPUs each on 4-CPU nodes: one pod per node, both scheduled.
+    let pods = live_pods(&o);
+    assert_eq!(pods.len(), 2);
+    assert!(pods.iter().all(|p| p.spec.containers[0].env == [("MODE".to_string(), "fast".to_string())]));
+    assert!(pods.iter().all(|p| p.spec.containers[0].requests.cpu_millis == 3000 && p.node.is_some()));
+}
+
+#[test]
+fn set_image_on_a_job_is_refused_as_immutable_and_on_a_pod_restarts_its_container() {
+    let job = "
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {name: work}
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: w, image: 'busybox:1'}]";
+    let pod = "
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: app}
+    spec: {containers: [{name: app, image: 'nginx:1.25'}]}";
+    let o = run_text(&scenario(
+        &format!("{job}{pod}"),
+        "  - {at: 1s, run: kubectl set image job/work w=busybox:2}\n  - {at: 1m, run: kubectl set image pod/app app=nginx:1.26}",
+    ));
+    let errors = kubectl_errors(&o);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("The Job \"work\" is invalid: spec.template: Invalid value"), "{errors:?}");
+    let p = o.store.pods.iter().find(|p| p.name == "app").unwrap();
+    assert_eq!(p.spec.containers[0].image, "nginx:1.26");
+    assert_eq!(p.containers[0].restarts, 1);
+    assert_eq!(events(&o, "Killing").len(), 1);
+}
+
+#[test]
+fn set_image_on_a_replicaset_changes_only_the_pods_it_creates_after() {
+    let rs = "
+  - apiVersion: apps/v1
+    kind: ReplicaSet
+    metadata: {name: rs}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: rs}}
+      template:
+        metadata: {labels: {app: rs}}
+        spec: {containers: [{name: app, image: 'nginx:1.25'}]}";
+    let o = run_text(&scenario(
+        rs,
+        "  - {at: 1m, run: kubectl set image rs/rs app=nginx:1.26}\n  - {at: 2m, run: kubectl scale rs/rs --replicas=3}",
+    ));
+    assert!(kubectl_errors(&o).is_empty(), "{:?}", kubectl_errors(&o));
+    let mut images: Vec<_> = live_pods(&o).iter().map(|p| p.spec.containers[0].image.clone()).collect();
+    images.sort();
+    assert_eq!(images, ["nginx:1.25", "nginx:1.25", "nginx:1.26"]);
+}
+
+#[test]
+fn patching_a_services_selector_and_a_json_patch_test_of_it_after() {
+    let svc = "
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: web}
+    spec: {selector: {app: other}, ports: [{port: 80}]}";
+    let line = r#"kubectl patch service web -p '{"spec":{"selector":{"app":"web"},"type":"NodePort"}}'"#;
+    // A JSON patch `test` fails (a KubectlError) unless the store holds that value then.
+    let test = |v: &str| {
+        format!(r#"kubectl patch svc web --type=json -p '[{{"op":"test","path":"/spec/selector/app","value":"{v}"}}]'"#)
+    };
+    let timeline = |v: &str| {
+        format!("  - at: 1m\n    run: {}\n  - at: 2m\n    run: {}", serde_yaml_quote(line), serde_yaml_quote(&test(v)))
+    };
+    let o = run_text(&scenario(&format!("{}{svc}", web(2)), &timeline("web")));
+    assert!(kubectl_errors(&o).is_empty(), "{:?}", kubectl_errors(&o));
+    let e = load_errors(&scenario(&format!("{}{svc}", web(2)), &timeline("other")));
+    assert!(e.contains("testing value failed"), "{e}");
+}

@@ -350,9 +350,11 @@ impl Reader {
                 Some("NotIn") => SelectorOperator::NotIn,
                 Some("Exists") => SelectorOperator::Exists,
                 Some("DoesNotExist") => SelectorOperator::DoesNotExist,
-                other => return Err(format!(
+                other => {
+                    return Err(format!(
                     "spec.selector.matchExpressions.operator: Invalid value: {other:?}: not a valid selector operator"
-                )),
+                ))
+                }
             };
             let values = e.get("values").and_then(Value::as_array).into_iter().flatten();
             match_expressions.push(SelectorRequirement {
