@@ -514,3 +514,38 @@ fn patching_a_services_selector_and_a_json_patch_test_of_it_after() {
     let e = load_errors(&scenario(&format!("{}{svc}", web(2)), &timeline("other")));
     assert!(e.contains("testing value failed"), "{e}");
 }
+
+/// `apply` and `replace` meet the API server's rules on change too: a StatefulSet's
+/// podManagementPolicy and a Deployment's selector are refused when the line runs (a
+/// KubectlError), and what comes after runs.
+#[test]
+fn apply_and_replace_of_an_immutable_field_are_refused_when_they_run() {
+    let dir = std::env::temp_dir().join(format!("kubesim-immutable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ss = |policy: &str| {
+        format!("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: db}}\nspec:\n  serviceName: db\n  replicas: 1\n  podManagementPolicy: {policy}\n  selector: {{matchLabels: {{app: db}}}}\n  template:\n    metadata: {{labels: {{app: db}}}}\n    spec: {{containers: [{{name: db, image: pg}}]}}\n")
+    };
+    let dep = |app: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: {app}}}}}\n  template:\n    metadata: {{labels: {{app: {app}}}}}\n    spec: {{containers: [{{name: web, image: nginx}}]}}\n")
+    };
+    std::fs::write(dir.join("ss1.yaml"), ss("OrderedReady")).unwrap();
+    std::fs::write(dir.join("ss2.yaml"), ss("Parallel")).unwrap();
+    std::fs::write(dir.join("web1.yaml"), dep("web")).unwrap();
+    std::fs::write(dir.join("web2.yaml"), dep("web2")).unwrap();
+    let path = dir.join("scenario.yaml");
+    let timeline = "  - {at: 1s, run: kubectl apply -f ss1.yaml -f web1.yaml}\n  - {at: 1m, run: kubectl replace -f ss2.yaml}\n  - {at: 2m, run: kubectl apply -f web2.yaml}\n  - {at: 3m, run: kubectl scale deployment web --replicas=2}";
+    std::fs::write(&path, scenario("[]", timeline)).unwrap();
+    let loaded = kubesim::load_file(&path, &[]).unwrap_or_else(|d| panic!("{d:?}"));
+    let o = kubesim::simulate(&loaded.scenario, None);
+    let errors = kubectl_errors(&o);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].contains(
+            "The StatefulSet \"db\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than"
+        ),
+        "{errors:?}"
+    );
+    assert!(errors[1].contains("The Deployment \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web2\"}"), "{errors:?}");
+    assert_eq!(live_pods(&o).iter().filter(|p| p.name.starts_with("web-")).count(), 2, "the scale ran");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -203,7 +203,7 @@ mod tests {
         assert_eq!(cmd("kubectl argo rollouts retry x"), KubectlCommand::ArgoRetry { target: ro() });
         assert_eq!(
             cmd("kubectl argo rollouts set image x web=web:2"),
-            KubectlCommand::SetImage { target: ro(), images: vec![("web".into(), "web:2".into())] }
+            KubectlCommand::SetImage { target: ro(), images: vec![("web".into(), "web:2".into())], cause: None }
         );
     }
 

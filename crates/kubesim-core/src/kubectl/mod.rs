@@ -94,6 +94,8 @@ pub enum KubectlCommand {
     SetImage {
         target: ObjectRef,
         images: Vec<(String, String)>,
+        /// `--record`'s `kubernetes.io/change-cause`.
+        cause: Option<String>,
     },
     /// `patch KIND NAME -p PATCH [--type=strategic|merge|json]`.
     Patch {
@@ -262,7 +264,7 @@ pub(crate) struct Verb {
 pub(crate) const VERBS: &[Verb] = &[
     Verb {
         name: "apply",
-        flags: &[FILENAME, RECURSIVE],
+        flags: &[FILENAME, RECURSIVE, generate::RECORD],
         example: "kubectl apply -f web.yaml",
         parse: apply::parse_apply,
         check: apply::check_apply,
@@ -367,7 +369,7 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "label",
-        flags: &[Flag::boolean("overwrite")],
+        flags: &[Flag::boolean("overwrite"), generate::RECORD],
         example: "kubectl label nodes worker-1 disk=ssd",
         parse: label::parse,
         check: label::check_object,
@@ -391,7 +393,14 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "autoscale",
-        flags: &[Flag::value("min"), Flag::value("max"), Flag::value("cpu-percent"), Flag::value("name")],
+        flags: &[
+            Flag::value("min"),
+            Flag::value("max"),
+            Flag::value("cpu-percent"),
+            Flag::value("name"),
+            generate::RECORD,
+            generate::SAVE_CONFIG,
+        ],
         example: "kubectl autoscale deployment web --max=10",
         parse: autoscale::parse,
         check: autoscale::check,
@@ -621,6 +630,22 @@ mod tests {
             assert_eq!(line.verb.name, v.name, "{}", v.example);
             assert!(verb_named(line.command.verb()).is_some(), "{}: {:?}", v.example, line.command);
             assert!(v.example.starts_with(&format!("kubectl {} ", v.name)), "{}", v.example);
+        }
+    }
+
+    /// `--record` (cli-runtime `RecordFlags`) and `--save-config`
+    /// (`cmdutil.AddApplyAnnotationFlags`) on exactly the verbs whose kubectl source adds them
+    /// (`pkg/cmd/*/*.go`: `o.RecordFlags.AddFlags(cmd)`; set env, delete, rollout and the node
+    /// verbs add neither; apply has no --save-config, it always saves).
+    #[test]
+    fn record_and_save_config_on_the_verbs_kubectl_gives_them() {
+        let has = |v: &Verb, f: &str| v.flags.iter().any(|g| g.long == f);
+        let record =
+            ["apply", "create", "run", "replace", "scale", "set", "patch", "label", "annotate", "expose", "autoscale"];
+        let save = ["create", "run", "replace", "expose", "autoscale"];
+        for v in VERBS {
+            assert_eq!(has(v, "record"), record.contains(&v.name), "--record on {}", v.name);
+            assert_eq!(has(v, "save-config"), save.contains(&v.name), "--save-config on {}", v.name);
         }
     }
 

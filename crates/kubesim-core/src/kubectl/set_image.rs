@@ -58,7 +58,8 @@ pub(super) fn parse(args: &Args) -> Result<KubectlCommand, KError> {
         }
         images.push((c.to_string(), i.to_string()));
     }
-    Ok(KubectlCommand::SetImage { target, images })
+    let cause = super::generate::change_cause("set image", args);
+    Ok(KubectlCommand::SetImage { target, images, cause })
 }
 
 /// The target must exist, and each named container be in its pod template.
@@ -66,7 +67,7 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
     if matches!(command, KubectlCommand::SetTemplate { .. }) {
         return super::set_template::check(command, c);
     }
-    let KubectlCommand::SetImage { target, images } = &command else { return misrouted("set", &command) };
+    let KubectlCommand::SetImage { target, images, .. } = &command else { return misrouted("set", &command) };
     let Some(obj) = c.reg.objects.get(target) else {
         return c.not_found(crate::scenario::registry::not_found(target));
     };
@@ -100,8 +101,8 @@ pub(super) fn effect(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
     if matches!(command, KubectlCommand::SetTemplate { .. }) {
         return super::set_template::effect(sim, command);
     }
-    let KubectlCommand::SetImage { target, images } = command else { return misrouted("set", command) };
-    refused(target, set_image(sim, target, images, None)).into_iter().collect()
+    let KubectlCommand::SetImage { target, images, cause } = command else { return misrouted("set", command) };
+    refused(target, set_image(sim, target, images, cause.as_deref())).into_iter().collect()
 }
 
 /// The workload's template with the new images, written as its kind's update.
@@ -118,9 +119,13 @@ fn set_image(
         return super::patch::write(sim, target, cause, |v| {
             let mut v = v.clone();
             for (c, image) in images {
-                v = super::set_template::for_containers(&v, target.kind, c, |m| {
+                let (out, found) = super::set_template::for_containers(&v, target.kind, c, true, |m| {
                     m.insert("image".into(), serde_json::Value::String(image.clone()));
-                })?;
+                });
+                if !found {
+                    return Err(ApiError::kubectl(format!("unable to find container named \"{c}\"")));
+                }
+                v = out;
             }
             Ok(v)
         });
@@ -166,7 +171,12 @@ fn set_image(
             set_template(sim, d, template);
             Ok(())
         }
+    }?;
+    if let Some(cause) = cause {
+        let set = [("kubernetes.io/change-cause".to_string(), cause.to_string())];
+        sim.edit_metadata(target, &set, &[], true, true)?;
     }
+    Ok(())
 }
 
 /// Each CONTAINER=IMAGE (`*` for all) on the template, containers and init containers.
@@ -197,12 +207,13 @@ mod tests {
             cmd("kubectl set image deployment/web nginx=nginx:1.18 side=s:2"),
             KubectlCommand::SetImage {
                 target: dep("web"),
-                images: vec![("nginx".into(), "nginx:1.18".into()), ("side".into(), "s:2".into())]
+                images: vec![("nginx".into(), "nginx:1.18".into()), ("side".into(), "s:2".into())],
+                cause: None,
             }
         );
         assert_eq!(
             cmd("kubectl set image deploy web *=x:1"),
-            KubectlCommand::SetImage { target: dep("web"), images: vec![("*".into(), "x:1".into())] }
+            KubectlCommand::SetImage { target: dep("web"), images: vec![("*".into(), "x:1".into())], cause: None }
         );
         assert!(error("kubectl set image deployment/web").message.contains("at least one image update"));
         assert_eq!(error("kubectl set imag deployment/web a=b").help.as_deref(), Some("did you mean `image`?"));

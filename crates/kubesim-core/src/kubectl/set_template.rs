@@ -11,7 +11,7 @@
 use super::grammar::Args;
 use super::{err, misrouted, patch, refused, view, Check, Failure, KError, KubectlCommand};
 use crate::model::spec::Kind;
-use crate::sim::{ApiError, Sim};
+use crate::sim::Sim;
 use serde_json::{json, Value};
 
 /// A change to the containers of a pod template.
@@ -45,6 +45,10 @@ pub(super) fn parse(sub: &str, args: &Args, mut positional: Vec<String>) -> Resu
         }
         TemplateEdit::Resources { limits, requests }
     } else {
+        // set_env.go's NewCmdEnv adds no RecordFlags, nor --limits/--requests.
+        if let Some(f) = ["record", "limits", "requests"].iter().find(|f| args.flags.iter().any(|(n, _)| n == *f)) {
+            return err(format!("unknown flag: --{f}"), None);
+        }
         let (mut set, mut remove) = (Vec::new(), Vec::new());
         let words: Vec<String> = positional.iter().filter(|p| p.contains('=') || p.ends_with('-')).cloned().collect();
         positional.retain(|p| !(p.contains('=') || p.ends_with('-')));
@@ -80,7 +84,18 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
         return None;
     }
     let old = c.reg.objects[target].clone();
-    match patch::edited(&old, |v| apply_edit(v, target.kind, containers, edit)) {
+    let mut matched = true;
+    let result = patch::edited(&old, |v| {
+        let (v, found) = apply_edit(v, target.kind, containers, edit);
+        matched = found;
+        Ok(v)
+    });
+    if !matched {
+        let msg = format!("`{}`: {}", c.text, no_match(target, containers));
+        let w = c.run.loc.warning(&c.run.path, crate::scenario::positions::Anchor::Value, msg);
+        c.r.push(w);
+    }
+    match result {
         Ok(new) => {
             c.reg.objects.insert(target.clone(), new);
             Some(command)
@@ -93,39 +108,63 @@ pub(super) fn effect(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
     let KubectlCommand::SetTemplate { target, containers, edit, cause } = command else {
         return misrouted("set", command);
     };
-    let r = patch::write(sim, target, cause.as_deref(), |v| apply_edit(v, target.kind, containers, edit));
+    let r = patch::write(sim, target, cause.as_deref(), |v| Ok(apply_edit(v, target.kind, containers, edit).0));
     refused(target, r).into_iter().collect()
 }
 
 /// The containers of the object's JSON (`spec.containers` of a Pod, the template's
-/// otherwise) that `selector` names (`*` or a name, as kubectl's `-c`).
+/// otherwise) that `selector` names (kubectl's `selectContainers`: `path.Match` patterns, so
+/// `*` for all), each given to `f`; with `init`, the init containers too (`set image`).
+/// The JSON after, and whether any matched.
 pub(super) fn for_containers(
     v: &Value,
     kind: Kind,
     selector: &str,
+    init: bool,
     mut f: impl FnMut(&mut serde_json::Map<String, Value>),
-) -> Result<Value, ApiError> {
+) -> (Value, bool) {
     let mut v = v.clone();
     let spec = if kind == Kind::Pod { &mut v["spec"] } else { &mut v["spec"]["template"]["spec"] };
     let mut found = false;
-    for key in ["containers", "initContainers"] {
-        if let Some(list) = spec.get_mut(key).and_then(Value::as_array_mut) {
+    for key in if init { &["containers", "initContainers"][..] } else { &["containers"][..] } {
+        if let Some(list) = spec.get_mut(*key).and_then(Value::as_array_mut) {
             for c in list.iter_mut().filter_map(Value::as_object_mut) {
-                if selector == "*" || c.get("name").and_then(Value::as_str) == Some(selector) {
+                if c.get("name").and_then(Value::as_str).is_some_and(|n| glob(selector, n)) {
                     f(c);
                     found = true;
                 }
             }
         }
     }
-    if !found {
-        return Err(ApiError::kubectl(format!("unable to find container named \"{selector}\"")));
-    }
-    Ok(v)
+    (v, found)
 }
 
-fn apply_edit(v: &Value, kind: Kind, containers: &str, edit: &TemplateEdit) -> Result<Value, ApiError> {
-    for_containers(v, kind, containers, |c| match edit {
+/// `path.Match` with `*` (any run of characters) and `?` (one), the patterns `-c` takes.
+fn glob(pattern: &str, name: &str) -> bool {
+    fn m(p: &[u8], n: &[u8]) -> bool {
+        match (p.first(), n.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => m(&p[1..], n) || (!n.is_empty() && m(p, &n[1..])),
+            (Some(b'?'), Some(_)) => m(&p[1..], &n[1..]),
+            (Some(a), Some(b)) if a == b => m(&p[1..], &n[1..]),
+            _ => false,
+        }
+    }
+    m(pattern.as_bytes(), name.as_bytes())
+}
+
+/// `warning: deployment/web does not have any containers matching "x"`, kubectl's words when
+/// `-c` matches nothing (it changes nothing then, and is no error).
+fn no_match(target: &crate::model::spec::ObjectRef, containers: &str) -> String {
+    format!(
+        "warning: {}/{} does not have any containers matching \"{containers}\"",
+        target.kind.resource(),
+        target.name
+    )
+}
+
+fn apply_edit(v: &Value, kind: Kind, containers: &str, edit: &TemplateEdit) -> (Value, bool) {
+    for_containers(v, kind, containers, false, |c| match edit {
         TemplateEdit::Resources { limits, requests } => {
             let res = c.entry("resources").or_insert_with(|| json!({}));
             for (field, list) in [("limits", limits), ("requests", requests)] {
@@ -195,12 +234,16 @@ mod tests {
         let v =
             json!({"spec":{"template":{"spec":{"containers":[{"name":"a","image":"a"},{"name":"b","image":"b"}]}}}});
         let e = TemplateEdit::Resources { limits: vec![], requests: vec![("cpu".into(), "100m".into())] };
-        let out = apply_edit(&v, Kind::Deployment, "b", &e).unwrap();
+        let (out, found) = apply_edit(&v, Kind::Deployment, "b", &e);
+        assert!(found);
         assert_eq!(out["spec"]["template"]["spec"]["containers"][1]["resources"], json!({"requests":{"cpu":"100m"}}));
         assert!(out["spec"]["template"]["spec"]["containers"][0].get("resources").is_none());
-        assert!(apply_edit(&v, Kind::Deployment, "c", &e).is_err());
+        assert!(!apply_edit(&v, Kind::Deployment, "c", &e).1);
+        assert_eq!(apply_edit(&v, Kind::Deployment, "c", &e).0, v, "no change");
+        assert!(apply_edit(&v, Kind::Deployment, "?", &e).1);
+        assert!(glob("ngin*", "nginx") && glob("*", "a") && !glob("a*", "ba"));
         let e = TemplateEdit::Env { set: vec![("X".into(), "1".into())], remove: vec![] };
-        let out = apply_edit(&v, Kind::Deployment, "*", &e).unwrap();
+        let (out, _) = apply_edit(&v, Kind::Deployment, "*", &e);
         assert_eq!(out["spec"]["template"]["spec"]["containers"][0]["env"], json!([{"name":"X","value":"1"}]));
     }
 }

@@ -520,3 +520,84 @@ impl Reader {
         Ok(ServiceSpec { service_type, selector, ports })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::files::NoFiles;
+    use std::path::Path;
+
+    /// The objects of a scenario with these objects (a YAML list).
+    fn objects(list: &str) -> Vec<Object> {
+        let text = format!(
+            "cluster: {{nodes: [{{name: n, count: 1, capacity: {{cpu: '4', memory: 8Gi}}}}]}}\nobjects:\n{list}"
+        );
+        let l = crate::scenario::load_str(Path::new("s.yaml"), &text, &[], &NoFiles)
+            .unwrap_or_else(|e| panic!("{}", e.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")));
+        l.scenario.objects
+    }
+
+    const ALL: &str = "
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web, labels: {app: web}}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: web}, matchExpressions: [{key: tier, operator: In, values: [a]}]}
+      template:
+        metadata: {labels: {app: web, tier: a}, annotations: {x: y}}
+        spec:
+          initContainers: [{name: init, image: busybox}]
+          containers:
+            - name: web
+              image: nginx
+              env: [{name: A, value: '1'}]
+              resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 200m, memory: 128Mi}}
+              readinessProbe: {httpGet: {path: /, port: 80}}
+  - {apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db}, spec: {serviceName: db, replicas: 1, selector: {matchLabels: {app: db}}, template: {metadata: {labels: {app: db}}, spec: {containers: [{name: db, image: pg}]}}}}
+  - {apiVersion: apps/v1, kind: DaemonSet, metadata: {name: ds}, spec: {selector: {matchLabels: {app: ds}}, template: {metadata: {labels: {app: ds}}, spec: {containers: [{name: ds, image: d}]}}}}
+  - {apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: rs}, spec: {replicas: 1, selector: {matchLabels: {app: rs}}, template: {metadata: {labels: {app: rs}}, spec: {containers: [{name: rs, image: r}]}}}}
+  - {apiVersion: batch/v1, kind: Job, metadata: {name: j}, spec: {completions: 2, template: {spec: {restartPolicy: Never, containers: [{name: j, image: j}]}}}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: p, labels: {a: b}}, spec: {containers: [{name: p, image: p}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: s}, spec: {type: NodePort, selector: {app: web}, ports: [{name: http, port: 80, targetPort: http}, {name: m, port: 9090}]}}
+";
+
+    /// Every kind's JSON read back is the object itself: what a patch leaves alone stays.
+    #[test]
+    fn every_kind_reads_back_as_itself() {
+        for o in objects(ALL) {
+            let v = to_json(&o);
+            assert_eq!(from_json(&o, &v).as_ref(), Ok(&o), "{}: {v}", o.id);
+        }
+    }
+
+    #[test]
+    fn fields_it_shows_and_fields_it_refuses() {
+        let o = objects(ALL).into_iter().next().unwrap();
+        let v = to_json(&o);
+        assert_eq!(v["apiVersion"], "apps/v1");
+        assert_eq!(v["kind"], "Deployment");
+        let c = &v["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(
+            c["resources"],
+            json!({"requests":{"cpu":"100m","memory":"67108864"},"limits":{"cpu":"200m","memory":"134217728"}})
+        );
+        assert_eq!(c["env"], json!([{"name":"A","value":"1"}]));
+        let mut w = v.clone();
+        w["spec"]["paused"] = json!(true);
+        assert!(from_json(&o, &w).unwrap_err().starts_with("kubesim does not simulate `spec.paused`"));
+        let mut w = v.clone();
+        w["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] = json!("1");
+        assert!(from_json(&o, &w).unwrap_err().contains("must be less than or equal to cpu limit"));
+        // A request left out defaults to the limit (SetDefaults_Pod).
+        let mut w = v.clone();
+        w["spec"]["template"]["spec"]["containers"][0]["resources"] = json!({"limits":{"cpu":"300m"}});
+        let ObjectSpec::Deployment { spec, .. } = from_json(&o, &w).unwrap().spec else { panic!() };
+        let c = &spec.template.spec.containers[0];
+        assert_eq!((c.requests.cpu_millis, c.limits.cpu_millis, c.memory_request_set), (300, 300, false));
+        assert!(c.readiness.is_some(), "what the JSON does not show is kept");
+        let mut w = v;
+        w["metadata"]["name"] = json!("other");
+        assert!(from_json(&o, &w).is_err());
+    }
+}

@@ -723,3 +723,32 @@ mod tests {
         assert_eq!(phrase(Kind::Rollout, "r"), "rollouts.argoproj.io \"r\"");
     }
 }
+
+#[cfg(test)]
+mod immutable_tests {
+    use super::go_selector;
+    use crate::model::spec::{Selector, SelectorOperator, SelectorRequirement};
+
+    /// As the API server prints the new selector in `field is immutable` (`field.Error`'s
+    /// `%#v` of a `v1.LabelSelector`).
+    #[test]
+    fn selectors_print_as_go_does() {
+        let s = Selector { match_labels: [("app".to_string(), "web2".to_string())].into(), match_expressions: vec![] };
+        assert_eq!(
+            go_selector(&s),
+            r#"v1.LabelSelector{MatchLabels:map[string]string{"app":"web2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}"#
+        );
+        let s = Selector {
+            match_labels: Default::default(),
+            match_expressions: vec![SelectorRequirement {
+                key: "tier".into(),
+                operator: SelectorOperator::In,
+                values: vec!["a".into(), "b".into()],
+            }],
+        };
+        assert_eq!(
+            go_selector(&s),
+            r#"v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:"tier", Operator:"In", Values:[]string{"a", "b"}}}}"#
+        );
+    }
+}
