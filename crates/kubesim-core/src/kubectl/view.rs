@@ -216,7 +216,7 @@ pub(super) type ReadError = String;
 
 /// Reads `v` (the patched JSON of `old`) back over `old`.
 pub(super) fn from_json(old: &Object, v: &Value) -> Result<Object, ReadError> {
-    let mut r = Reader::default();
+    let mut r = Reader;
     let top = r.map(v, "", &["apiVersion", "kind", "metadata", "spec", "status"])?;
     let meta = r.map(top.get("metadata").unwrap_or(&Value::Null), "metadata", &["name", "namespace", "labels"])?;
     if meta.get("name").and_then(Value::as_str) != Some(old.id.name.as_str()) {
@@ -275,13 +275,12 @@ pub(super) fn from_json(old: &Object, v: &Value) -> Result<Object, ReadError> {
     Ok(o)
 }
 
-#[derive(Default)]
+/// Reads the patched JSON back; each method one part of it.
 struct Reader;
 
 impl Reader {
     /// A map with only the `known` keys (others are fields kubesim does not simulate).
-    fn map<'v>(&mut self, v: &'v Value, path: &str, known: &[&str]) -> Result<Map<String, Value>, ReadError> {
-        let _ = self;
+    fn map(&mut self, v: &Value, path: &str, known: &[&str]) -> Result<Map<String, Value>, ReadError> {
         let m = match v {
             Value::Object(m) => m.clone(),
             Value::Null => Map::new(),
@@ -303,10 +302,13 @@ impl Reader {
 
     fn labels(&mut self, v: Option<&Value>, path: &str) -> Result<Labels, ReadError> {
         let mut out = Labels::new();
-        for (k, v) in self.map(v.unwrap_or(&Value::Null), path, &[]).or_else(|_| match v {
-            Some(Value::Object(m)) => Ok(m.clone()),
-            _ => Err(format!("{path}: Invalid value: expected a map of strings")),
-        })? {
+        let _ = self;
+        let m = match v {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(other) => return Err(format!("{path}: Invalid value: {other}: expected a map of strings")),
+        };
+        for (k, v) in m {
             match v {
                 Value::String(s) => {
                     out.insert(k, s);
