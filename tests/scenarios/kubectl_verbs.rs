@@ -465,7 +465,10 @@ fn set_image_on_a_job_is_refused_as_immutable_and_on_a_pod_restarts_its_containe
     ));
     let errors = kubectl_errors(&o);
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(errors[0].contains("The Job \"work\" is invalid: spec.template: Invalid value"), "{errors:?}");
+    assert!(
+        errors[0].contains("error: failed to patch image update to pod template: Job.batch \"work\" is invalid: spec.template: Invalid value: field is immutable"),
+        "{errors:?}"
+    );
     let p = o.store.pods.iter().find(|p| p.name == "app").unwrap();
     assert_eq!(p.spec.containers[0].image, "nginx:1.26");
     assert_eq!(p.containers[0].restarts, 1);
@@ -548,4 +551,23 @@ fn apply_and_replace_of_an_immutable_field_are_refused_when_they_run() {
     assert!(errors[1].contains("The Deployment \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web2\"}"), "{errors:?}");
     assert_eq!(live_pods(&o).iter().filter(|p| p.name.starts_with("web-")).count(), 2, "the scale ran");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn set_resources_on_a_container_that_is_not_there_is_kubectls_error_and_set_env_only_warns() {
+    let e = load_errors(&scenario(
+        &web(1),
+        "  - {at: 1m, run: kubectl set resources deployment web -c=nosuch --limits=cpu=1}",
+    ));
+    assert!(e.contains("error: unable to find container named nosuch"), "{e}");
+    let text = scenario(&web(1), "  - {at: 1m, run: kubectl set env deployment web -c=nosuch A=1}");
+    let loaded = kubesim::load_str(Path::new("inline.yaml"), &text, &[]).unwrap_or_else(|d| panic!("{d:?}"));
+    let warnings: Vec<String> = loaded.warnings.iter().map(|d| d.to_string()).collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("warning: deployment/web does not have any containers matching \"nosuch\"")),
+        "{warnings:?}"
+    );
+    let o = kubesim::simulate(&loaded.scenario, None);
+    assert!(kubectl_errors(&o).is_empty());
+    assert_eq!(web_replica_sets(&o).len(), 1, "nothing changed");
 }

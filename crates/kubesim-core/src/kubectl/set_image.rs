@@ -102,7 +102,9 @@ pub(super) fn effect(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
         return super::set_template::effect(sim, command);
     }
     let KubectlCommand::SetImage { target, images, cause } = command else { return misrouted("set", command) };
-    refused(target, set_image(sim, target, images, cause.as_deref())).into_iter().collect()
+    let r = set_image(sim, target, images, cause.as_deref())
+        .map_err(|e| super::set_template::wrap("failed to patch image update to pod template:", e));
+    refused(target, r).into_iter().collect()
 }
 
 /// The workload's template with the new images, written as its kind's update.

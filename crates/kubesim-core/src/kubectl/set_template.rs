@@ -11,7 +11,7 @@
 use super::grammar::Args;
 use super::{err, misrouted, patch, refused, view, Check, Failure, KError, KubectlCommand};
 use crate::model::spec::Kind;
-use crate::sim::Sim;
+use crate::sim::{ApiError, Sim};
 use serde_json::{json, Value};
 
 /// A change to the containers of a pod template.
@@ -29,8 +29,9 @@ pub(super) fn parse(sub: &str, args: &Args, mut positional: Vec<String>) -> Resu
         let list = |flag: &str| -> Result<Vec<(String, String)>, KError> {
             let mut out = Vec::new();
             for part in args.value(flag).unwrap_or_default().split(',').filter(|p| !p.is_empty()) {
-                let Some((k, v)) = part.split_once('=') else {
-                    return err(format!("invalid argument \"{part}\" for \"--{flag}\": expected NAME=QUANTITY"), None);
+                // set_resources.go `parseResourceList`.
+                let [k, v] = part.split('=').collect::<Vec<_>>()[..] else {
+                    return err(format!("invalid argument syntax {part}, expected <resource>=<value>"), None);
                 };
                 if let Err(e) = crate::scenario::quantity::parse_quantity(v) {
                     return err(e, None);
@@ -90,6 +91,10 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
         matched = found;
         Ok(v)
     });
+    if !matched && matches!(edit, TemplateEdit::Resources { .. }) {
+        // set_resources.go `Run`: an error (set_env.go only warns).
+        return c.fail(ApiError::kubectl(format!("unable to find container named {containers}")), None);
+    }
     if !matched {
         let msg = format!("`{}`: {}", c.text, no_match(target, containers));
         let w = c.run.loc.warning(&c.run.path, crate::scenario::positions::Anchor::Value, msg);
@@ -108,8 +113,18 @@ pub(super) fn effect(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
     let KubectlCommand::SetTemplate { target, containers, edit, cause } = command else {
         return misrouted("set", command);
     };
-    let r = patch::write(sim, target, cause.as_deref(), |v| Ok(apply_edit(v, target.kind, containers, edit).0));
-    refused(target, r).into_iter().collect()
+    let r = patch::write(sim, target, cause.as_deref(), |v| {
+        let (v, found) = apply_edit(v, target.kind, containers, edit);
+        if !found && matches!(edit, TemplateEdit::Resources { .. }) {
+            return Err(ApiError::kubectl(format!("unable to find container named {containers}")));
+        }
+        Ok(v)
+    });
+    let what = match edit {
+        TemplateEdit::Resources { .. } => "failed to patch resources update to pod template",
+        TemplateEdit::Env { .. } => "failed to patch env update to pod template:",
+    };
+    refused(target, r.map_err(|e| wrap(what, e))).into_iter().collect()
 }
 
 /// The containers of the object's JSON (`spec.containers` of a Pod, the template's
@@ -137,6 +152,19 @@ pub(super) fn for_containers(
         }
     }
     (v, found)
+}
+
+/// The API server's refusal of the patch a `set` sub-command sends, as kubectl prints it:
+/// `failed to patch image update to pod template: Job.batch "work" is invalid: ...` (the
+/// StatusError's message names the kind with its group, apimachinery `errors.NewInvalid`).
+pub(super) fn wrap(what: &str, e: ApiError) -> ApiError {
+    let ApiError::Invalid { kind, name, causes } = &e else { return e };
+    let group = crate::scenario::kinds::by_manifest_kind(kind)
+        .and_then(|i| i.api_versions.first())
+        .and_then(|v| v.split_once('/'))
+        .map(|(g, _)| format!(".{g}"))
+        .unwrap_or_default();
+    ApiError::kubectl(format!("{what} {kind}{group} \"{name}\" is invalid: {causes}"))
 }
 
 /// `path.Match` with `*` (any run of characters) and `?` (one), the patterns `-c` takes.
@@ -227,6 +255,24 @@ mod tests {
             "at least one environment variable must be provided"
         );
         assert!(error("kubectl set resources deployment web --limits=cpu=lots").message.contains("invalid quantity"));
+        assert_eq!(
+            error("kubectl set resources deployment web --limits=cpu").message,
+            "invalid argument syntax cpu, expected <resource>=<value>"
+        );
+    }
+
+    #[test]
+    fn the_servers_refusal_as_kubectl_wraps_it() {
+        let e = ApiError::invalid("Job", "work", "spec.template: Invalid value: field is immutable");
+        assert_eq!(
+            wrap("failed to patch image update to pod template:", e).to_string(),
+            "error: failed to patch image update to pod template: Job.batch \"work\" is invalid: spec.template: Invalid value: field is immutable"
+        );
+        let e = ApiError::invalid("Pod", "p", "spec: Forbidden: x");
+        assert_eq!(
+            wrap("failed to patch resources update to pod template", e).to_string(),
+            "error: failed to patch resources update to pod template Pod \"p\" is invalid: spec: Forbidden: x"
+        );
     }
 
     #[test]
