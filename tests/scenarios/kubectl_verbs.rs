@@ -305,6 +305,30 @@ fn the_introductions_kubectl_lines_that_change_the_cluster() {
             true
         }),
         ("kubectl create namespace staging", vec![], |o| o.store.namespaces.contains("staging")),
+        // After the patch the Deployment has 4 ready pods.
+        (
+            "kubectl patch deployment nginx-dep -p '{\"spec\":{\"replicas\":4}}'",
+            vec!["kubectl create -f nginx.yaml"],
+            |o| {
+                let d = o.store.find_deployment("default", "nginx-dep").unwrap();
+                o.store.deployments[d].spec.replicas == 4 && o.store.deployments[d].status.ready == 4
+            },
+        ),
+        // set resources rolls out a second revision whose pods request 100m (and limit 200m).
+        (
+            "kubectl set resources deployment nginx-dep -c=nginx --limits=cpu=200m,memory=512Mi --requests=cpu=100m",
+            vec!["kubectl create -f nginx.yaml"],
+            |o| {
+                let live: Vec<_> =
+                    o.store.pods.iter().filter(|p| p.deleted.is_none() && p.name.starts_with("nginx-dep-")).collect();
+                o.store.replica_sets.iter().filter(|r| r.name.starts_with("nginx-dep-")).count() == 2
+                    && live.len() == 2
+                    && live.iter().all(|p| {
+                        let c = &p.spec.containers[0];
+                        c.requests.cpu_millis == 100 && c.limits.cpu_millis == 200 && c.limits.memory_bytes == 512 << 20
+                    })
+            },
+        ),
     ];
     for (line, before, check) in &cases {
         assert!(lines.contains(line), "{line} is not in kubectl-lines.txt");
@@ -327,4 +351,223 @@ fn the_introductions_kubectl_lines_that_change_the_cluster() {
 /// A YAML single-quoted scalar.
 fn serde_yaml_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The ReplicaSets of Deployment `web` that exist, by name.
+fn web_replica_sets(o: &Outcome) -> Vec<String> {
+    o.store.replica_sets.iter().filter(|r| !r.deleted && r.name.starts_with("web-")).map(|r| r.name.clone()).collect()
+}
+
+#[test]
+fn patch_replicas_in_each_patch_type_and_the_deployment_has_that_many_ready_pods() {
+    for line in [
+        r#"kubectl patch deployment web -p '{"spec":{"replicas":4}}'"#,
+        r#"kubectl patch deployment web --type=merge -p 'spec: {replicas: 4}'"#,
+        r#"kubectl patch deploy/web --type=json -p '[{"op":"replace","path":"/spec/replicas","value":4}]'"#,
+    ] {
+        let o = run_text(&scenario(&web(2), &format!("  - at: 1m\n    run: {}", serde_yaml_quote(line))));
+        assert!(kubectl_errors(&o).is_empty(), "{line}: {:?}", kubectl_errors(&o));
+        let d = o.store.find_deployment("default", "web").unwrap();
+        assert_eq!(o.store.deployments[d].status.ready, 4, "{line}");
+        assert_eq!(web_replica_sets(&o).len(), 1, "{line}: no new revision");
+    }
+}
+
+#[test]
+fn a_patch_that_changes_nothing_makes_no_revision() {
+    let line = r#"kubectl patch deployment web -p '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.25"}]}}}}'"#;
+    let o = run_text(&scenario(&web(2), &format!("  - at: 1m\n    run: {}", serde_yaml_quote(line))));
+    assert!(kubectl_errors(&o).is_empty());
+    assert_eq!(web_replica_sets(&o).len(), 1);
+    assert!(live_pods(&o).iter().all(|p| p.created.as_secs_f64() < 60.0), "no pod replaced");
+}
+
+#[test]
+fn a_strategic_patch_of_one_containers_image_rolls_out_a_second_revision() {
+    let line = r#"kubectl patch deployment web -p '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.26"}]}}}}'"#;
+    let o = run_text(&scenario(&web(2), &format!("  - at: 1m\n    run: {}", serde_yaml_quote(line))));
+    assert!(kubectl_errors(&o).is_empty());
+    let pods = live_pods(&o);
+    assert_eq!(pods.len(), 2);
+    assert!(pods.iter().all(|p| p.spec.containers[0].image == "nginx:1.26"));
+    assert_eq!(o.store.replica_sets.iter().filter(|r| r.name.starts_with("web-")).count(), 2);
+}
+
+#[test]
+fn patching_a_deployments_selector_is_refused_as_immutable_and_the_run_continues() {
+    let line = r#"kubectl patch deployment web -p '{"spec":{"selector":{"matchLabels":{"app":"web2"}},"template":{"metadata":{"labels":{"app":"web2"}}}}}'"#;
+    let o = run_text(&scenario(
+        &web(2),
+        &format!(
+            "  - at: 1m\n    run: {}\n  - {{at: 2m, run: kubectl scale deployment web --replicas=3}}",
+            serde_yaml_quote(line)
+        ),
+    ));
+    let errors = kubectl_errors(&o);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains(
+            "The Deployment \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web2\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"
+        ),
+        "{errors:?}"
+    );
+    assert_eq!(live_pods(&o).len(), 3, "the scale after it ran");
+}
+
+#[test]
+fn a_patch_of_a_field_kubesim_does_not_simulate_is_a_load_error() {
+    let e = load_errors(&scenario(
+        &web(1),
+        "  - {at: 1m, run: 'kubectl patch deployment web -p ''{\"spec\":{\"paused\":true}}'''}",
+    ));
+    assert!(e.contains("kubesim does not simulate `spec.paused`"), "{e}");
+    let e = load_errors(&scenario(
+        &web(1),
+        "  - {at: 1m, run: 'kubectl patch deployment web -p ''{\"spec\":{\"replicas\":-1}}'''}",
+    ));
+    assert!(e.contains("spec.replicas: Invalid value: -1: must be greater than or equal to 0"), "{e}");
+}
+
+#[test]
+fn set_env_rolls_out_and_set_resources_changes_what_the_new_pods_request() {
+    let o = run_text(&scenario(
+        &web(2),
+        "  - {at: 1m, run: kubectl set env deployment/web MODE=fast}\n  - {at: 2m, run: kubectl set resources deployment web --requests=cpu=3}",
+    ));
+    assert!(kubectl_errors(&o).is_empty(), "{:?}", kubectl_errors(&o));
+    assert_eq!(o.store.replica_sets.iter().filter(|r| r.name.starts_with("web-")).count(), 3, "two rollouts");
+    // 3 CPUs each on 4-CPU nodes: one pod per node, both scheduled.
+    let pods = live_pods(&o);
+    assert_eq!(pods.len(), 2);
+    assert!(pods.iter().all(|p| p.spec.containers[0].env == [("MODE".to_string(), "fast".to_string())]));
+    assert!(pods.iter().all(|p| p.spec.containers[0].requests.cpu_millis == 3000 && p.node.is_some()));
+}
+
+#[test]
+fn set_image_on_a_job_is_refused_as_immutable_and_on_a_pod_restarts_its_container() {
+    let job = "
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {name: work}
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: w, image: 'busybox:1'}]";
+    let pod = "
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: app}
+    spec: {containers: [{name: app, image: 'nginx:1.25'}]}";
+    let o = run_text(&scenario(
+        &format!("{job}{pod}"),
+        "  - {at: 1s, run: kubectl set image job/work w=busybox:2}\n  - {at: 1m, run: kubectl set image pod/app app=nginx:1.26}",
+    ));
+    let errors = kubectl_errors(&o);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("error: failed to patch image update to pod template: Job.batch \"work\" is invalid: spec.template: Invalid value: field is immutable"),
+        "{errors:?}"
+    );
+    let p = o.store.pods.iter().find(|p| p.name == "app").unwrap();
+    assert_eq!(p.spec.containers[0].image, "nginx:1.26");
+    assert_eq!(p.containers[0].restarts, 1);
+    assert_eq!(events(&o, "Killing").len(), 1);
+}
+
+#[test]
+fn set_image_on_a_replicaset_changes_only_the_pods_it_creates_after() {
+    let rs = "
+  - apiVersion: apps/v1
+    kind: ReplicaSet
+    metadata: {name: rs}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: rs}}
+      template:
+        metadata: {labels: {app: rs}}
+        spec: {containers: [{name: app, image: 'nginx:1.25'}]}";
+    let o = run_text(&scenario(
+        rs,
+        "  - {at: 1m, run: kubectl set image rs/rs app=nginx:1.26}\n  - {at: 2m, run: kubectl scale rs/rs --replicas=3}",
+    ));
+    assert!(kubectl_errors(&o).is_empty(), "{:?}", kubectl_errors(&o));
+    let mut images: Vec<_> = live_pods(&o).iter().map(|p| p.spec.containers[0].image.clone()).collect();
+    images.sort();
+    assert_eq!(images, ["nginx:1.25", "nginx:1.25", "nginx:1.26"]);
+}
+
+#[test]
+fn patching_a_services_selector_and_a_json_patch_test_of_it_after() {
+    let svc = "
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: web}
+    spec: {selector: {app: other}, ports: [{port: 80}]}";
+    let line = r#"kubectl patch service web -p '{"spec":{"selector":{"app":"web"},"type":"NodePort"}}'"#;
+    // A JSON patch `test` fails (a KubectlError) unless the store holds that value then.
+    let test = |v: &str| {
+        format!(r#"kubectl patch svc web --type=json -p '[{{"op":"test","path":"/spec/selector/app","value":"{v}"}}]'"#)
+    };
+    let timeline = |v: &str| {
+        format!("  - at: 1m\n    run: {}\n  - at: 2m\n    run: {}", serde_yaml_quote(line), serde_yaml_quote(&test(v)))
+    };
+    let o = run_text(&scenario(&format!("{}{svc}", web(2)), &timeline("web")));
+    assert!(kubectl_errors(&o).is_empty(), "{:?}", kubectl_errors(&o));
+    let e = load_errors(&scenario(&format!("{}{svc}", web(2)), &timeline("other")));
+    assert!(e.contains("testing value failed"), "{e}");
+}
+
+/// `apply` and `replace` meet the API server's rules on change too: a StatefulSet's
+/// podManagementPolicy and a Deployment's selector are refused when the line runs (a
+/// KubectlError), and what comes after runs.
+#[test]
+fn apply_and_replace_of_an_immutable_field_are_refused_when_they_run() {
+    let dir = std::env::temp_dir().join(format!("kubesim-immutable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ss = |policy: &str| {
+        format!("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: db}}\nspec:\n  serviceName: db\n  replicas: 1\n  podManagementPolicy: {policy}\n  selector: {{matchLabels: {{app: db}}}}\n  template:\n    metadata: {{labels: {{app: db}}}}\n    spec: {{containers: [{{name: db, image: pg}}]}}\n")
+    };
+    let dep = |app: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: {app}}}}}\n  template:\n    metadata: {{labels: {{app: {app}}}}}\n    spec: {{containers: [{{name: web, image: nginx}}]}}\n")
+    };
+    std::fs::write(dir.join("ss1.yaml"), ss("OrderedReady")).unwrap();
+    std::fs::write(dir.join("ss2.yaml"), ss("Parallel")).unwrap();
+    std::fs::write(dir.join("web1.yaml"), dep("web")).unwrap();
+    std::fs::write(dir.join("web2.yaml"), dep("web2")).unwrap();
+    let path = dir.join("scenario.yaml");
+    let timeline = "  - {at: 1s, run: kubectl apply -f ss1.yaml -f web1.yaml}\n  - {at: 1m, run: kubectl replace -f ss2.yaml}\n  - {at: 2m, run: kubectl apply -f web2.yaml}\n  - {at: 3m, run: kubectl scale deployment web --replicas=2}";
+    std::fs::write(&path, scenario("[]", timeline)).unwrap();
+    let loaded = kubesim::load_file(&path, &[]).unwrap_or_else(|d| panic!("{d:?}"));
+    let o = kubesim::simulate(&loaded.scenario, None);
+    let errors = kubectl_errors(&o);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].contains(
+            "The StatefulSet \"db\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than"
+        ),
+        "{errors:?}"
+    );
+    assert!(errors[1].contains("The Deployment \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web2\"}"), "{errors:?}");
+    assert_eq!(live_pods(&o).iter().filter(|p| p.name.starts_with("web-")).count(), 2, "the scale ran");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn set_resources_on_a_container_that_is_not_there_is_kubectls_error_and_set_env_only_warns() {
+    let e = load_errors(&scenario(
+        &web(1),
+        "  - {at: 1m, run: kubectl set resources deployment web -c=nosuch --limits=cpu=1}",
+    ));
+    assert!(e.contains("error: unable to find container named nosuch"), "{e}");
+    let text = scenario(&web(1), "  - {at: 1m, run: kubectl set env deployment web -c=nosuch A=1}");
+    let loaded = kubesim::load_str(Path::new("inline.yaml"), &text, &[]).unwrap_or_else(|d| panic!("{d:?}"));
+    let warnings: Vec<String> = loaded.warnings.iter().map(|d| d.to_string()).collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("warning: deployment/web does not have any containers matching \"nosuch\"")),
+        "{warnings:?}"
+    );
+    let o = kubesim::simulate(&loaded.scenario, None);
+    assert!(kubectl_errors(&o).is_empty());
+    assert_eq!(web_replica_sets(&o).len(), 1, "nothing changed");
 }

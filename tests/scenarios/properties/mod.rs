@@ -193,7 +193,7 @@ impl Case {
                 let (text, command) = match &c.cmd {
                     Cmd::SetImage(i) => (
                         format!("kubectl set image deployment/{name} app={}", i.name()),
-                        KubectlCommand::SetImage { target, images: vec![("app".into(), i.name())] },
+                        KubectlCommand::SetImage { target, images: vec![("app".into(), i.name())], cause: None },
                     ),
                     Cmd::Scale(n) => (
                         format!("kubectl scale deployment/{name} --replicas={n}"),
@@ -324,6 +324,7 @@ fn deployment(name: &str, d: &DepGen) -> Object {
         host_ports: Vec::new(),
         cpu_request_set: true,
         memory_request_set: true,
+        env: Vec::new(),
     };
     let template = PodTemplate {
         labels: labels.clone(),

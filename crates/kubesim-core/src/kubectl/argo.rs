@@ -203,7 +203,7 @@ mod tests {
         assert_eq!(cmd("kubectl argo rollouts retry x"), KubectlCommand::ArgoRetry { target: ro() });
         assert_eq!(
             cmd("kubectl argo rollouts set image x web=web:2"),
-            KubectlCommand::SetImage { target: ro(), images: vec![("web".into(), "web:2".into())] }
+            KubectlCommand::SetImage { target: ro(), images: vec![("web".into(), "web:2".into())], cause: None }
         );
     }
 
@@ -222,7 +222,7 @@ mod tests {
     fn argo_set_ending_in_a_bare_word_is_an_error_not_a_panic() {
         assert_eq!(
             error("kubectl argo rollouts set a=b image").message,
-            "unknown command \"a=b\" for \"kubectl set\" (kubesim supports `set image`)"
+            "unknown command \"a=b\" for \"kubectl set\" (kubesim supports `set image`, `set resources` and `set env`)"
         );
         assert!(error("kubectl argo rollouts set image").message.starts_with("you must specify the type of resource"));
         assert!(error("kubectl argo rollouts set image x").message.contains("at least one image update"));

@@ -36,6 +36,8 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag::value("name"),
     Flag::value("selector"),
     Flag::value("protocol"),
+    super::generate::RECORD,
+    super::generate::SAVE_CONFIG,
 ];
 
 /// The Service's name, type, selector and (with `--port`) ports; without `--port` the

@@ -28,21 +28,27 @@ mod expose;
 mod generate;
 mod grammar;
 mod label;
+mod merge;
 mod nodes;
+mod patch;
 mod printers;
 mod read;
 mod rollout;
 mod run;
 mod scale;
 mod set_image;
+mod set_template;
 mod taint;
+mod view;
 
 pub use delete::{Cascade, DeleteOptions, Selection};
 pub use drain::DrainSpec;
 pub use expose::ExposeSpec;
+pub use merge::PatchType;
 pub(crate) use printers::View;
 pub use read::{Read, ReadSpec};
 pub(crate) use scale::scale;
+pub use set_template::TemplateEdit;
 
 use crate::model::spec::{Kind, NodeGroup, Object, ObjectRef, PodTemplate, Taint, TaintEffect};
 use crate::model::store::DeployId;
@@ -92,6 +98,24 @@ pub enum KubectlCommand {
     SetImage {
         target: ObjectRef,
         images: Vec<(String, String)>,
+        /// `--record`'s `kubernetes.io/change-cause`.
+        cause: Option<String>,
+    },
+    /// `patch KIND NAME -p PATCH [--type=strategic|merge|json]`.
+    Patch {
+        target: ObjectRef,
+        patch: serde_json::Value,
+        ty: PatchType,
+        /// `--record`'s `kubernetes.io/change-cause`.
+        cause: Option<String>,
+    },
+    /// `set resources|env KIND NAME ...` (and `set image` on the kinds it reaches through
+    /// the same path): the containers `containers` names (`*` for all) edited.
+    SetTemplate {
+        target: ObjectRef,
+        containers: String,
+        edit: TemplateEdit,
+        cause: Option<String>,
     },
     RolloutUndo {
         target: ObjectRef,
@@ -174,6 +198,8 @@ impl KubectlCommand {
             }
             KubectlCommand::Scale { target, .. }
             | KubectlCommand::SetImage { target, .. }
+            | KubectlCommand::Patch { target, .. }
+            | KubectlCommand::SetTemplate { target, .. }
             | KubectlCommand::RolloutUndo { target, .. }
             | KubectlCommand::RolloutPause { target }
             | KubectlCommand::RolloutResume { target }
@@ -203,7 +229,8 @@ impl KubectlCommand {
             KubectlCommand::Replace { .. } => "replace",
             KubectlCommand::Delete { .. } => "delete",
             KubectlCommand::Scale { .. } | KubectlCommand::ScaleMany { .. } => "scale",
-            KubectlCommand::SetImage { .. } => "set",
+            KubectlCommand::SetImage { .. } | KubectlCommand::SetTemplate { .. } => "set",
+            KubectlCommand::Patch { .. } => "patch",
             KubectlCommand::RolloutUndo { .. }
             | KubectlCommand::RolloutPause { .. }
             | KubectlCommand::RolloutResume { .. }
@@ -246,7 +273,7 @@ pub(crate) struct Verb {
 pub(crate) const VERBS: &[Verb] = &[
     Verb {
         name: "apply",
-        flags: &[FILENAME, RECURSIVE],
+        flags: &[FILENAME, RECURSIVE, generate::RECORD],
         example: "kubectl apply -f web.yaml",
         parse: apply::parse_apply,
         check: apply::check_apply,
@@ -295,11 +322,19 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "set",
-        flags: &[],
+        flags: set_image::FLAGS,
         example: "kubectl set image deployment/web web=nginx:1.25",
         parse: set_image::parse,
         check: set_image::check,
         effect: set_image::effect,
+    },
+    Verb {
+        name: "patch",
+        flags: patch::FLAGS,
+        example: "kubectl patch deployment web -p '{\"spec\":{\"replicas\":4}}'",
+        parse: patch::parse,
+        check: patch::check,
+        effect: patch::effect,
     },
     Verb {
         name: "rollout",
@@ -343,7 +378,7 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "label",
-        flags: &[Flag::boolean("overwrite")],
+        flags: &[Flag::boolean("overwrite"), generate::RECORD],
         example: "kubectl label nodes worker-1 disk=ssd",
         parse: label::parse,
         check: label::check_object,
@@ -367,7 +402,14 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "autoscale",
-        flags: &[Flag::value("min"), Flag::value("max"), Flag::value("cpu-percent"), Flag::value("name")],
+        flags: &[
+            Flag::value("min"),
+            Flag::value("max"),
+            Flag::value("cpu-percent"),
+            Flag::value("name"),
+            generate::RECORD,
+            generate::SAVE_CONFIG,
+        ],
         example: "kubectl autoscale deployment web --max=10",
         parse: autoscale::parse,
         check: autoscale::check,
@@ -644,6 +686,22 @@ mod tests {
             assert_eq!(line.verb.name, v.name, "{}", v.example);
             assert!(verb_named(line.command.verb()).is_some(), "{}: {:?}", v.example, line.command);
             assert!(v.example.starts_with(&format!("kubectl {} ", v.name)), "{}", v.example);
+        }
+    }
+
+    /// `--record` (cli-runtime `RecordFlags`) and `--save-config`
+    /// (`cmdutil.AddApplyAnnotationFlags`) on exactly the verbs whose kubectl source adds them
+    /// (`pkg/cmd/*/*.go`: `o.RecordFlags.AddFlags(cmd)`; set env, delete, rollout and the node
+    /// verbs add neither; apply has no --save-config, it always saves).
+    #[test]
+    fn record_and_save_config_on_the_verbs_kubectl_gives_them() {
+        let has = |v: &Verb, f: &str| v.flags.iter().any(|g| g.long == f);
+        let record =
+            ["apply", "create", "run", "replace", "scale", "set", "patch", "label", "annotate", "expose", "autoscale"];
+        let save = ["create", "run", "replace", "expose", "autoscale"];
+        for v in VERBS {
+            assert_eq!(has(v, "record"), record.contains(&v.name), "--record on {}", v.name);
+            assert_eq!(has(v, "save-config"), save.contains(&v.name), "--save-config on {}", v.name);
         }
     }
 

@@ -1198,6 +1198,7 @@ mod tests {
             host_ports: vec![],
             cpu_request_set: true,
             memory_request_set: true,
+            env: Vec::new(),
         };
         let labels = BTreeMap::from([("app".to_string(), app.to_string())]);
         Pod::new(

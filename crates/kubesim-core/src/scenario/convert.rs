@@ -188,6 +188,7 @@ fn container(c: &mut Checker, path: &str, k: &core::Container, init: bool) -> Co
             .collect(),
         cpu_request_set: request_given(k, "cpu"),
         memory_request_set: request_given(k, "memory"),
+        env: k.env.iter().flatten().map(|e| (e.name.clone(), e.value.clone().unwrap_or_default())).collect(),
     }
 }
 

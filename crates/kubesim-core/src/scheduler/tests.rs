@@ -37,6 +37,7 @@ fn container(cpu_millis: i64, memory_bytes: i64) -> ContainerSpec {
         host_ports: vec![],
         cpu_request_set: true,
         memory_request_set: true,
+        env: Vec::new(),
     }
 }
 

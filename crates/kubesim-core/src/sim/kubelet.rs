@@ -387,6 +387,46 @@ impl Sim<'_> {
         self.schedule_step(pod, now + wait, Step::Restart { index, exited: now });
     }
 
+    /// A pod's images changed in place (`kubectl set image pod/...`, a patch): the kubelet
+    /// kills each running container whose image changed (`Killing`: "Container NAME
+    /// definition changed, will be restarted") and starts it again at once with the new image
+    /// (kubesim's model: no pull time and no back-off), so it counts a restart and is not
+    /// ready until its readiness probe passes again. A container not running yet starts with
+    /// the new image when its turn comes.
+    pub(crate) fn change_pod_images(&mut self, pod: PodId, spec: std::sync::Arc<crate::model::spec::PodSpec>) {
+        let old = std::mem::replace(&mut self.ctx.store.pods[pod].spec, spec);
+        let now = self.ctx.kernel.now();
+        let inits = old.init_containers.len();
+        for (slot, (o, n)) in old.containers.iter().zip(&self.ctx.store.pods[pod].spec.containers.clone()).enumerate() {
+            let running =
+                self.ctx.store.pods[pod].containers.get(slot).is_some_and(|c| c.state == ContainerState::Running);
+            if o.image == n.image || !running {
+                continue;
+            }
+            if slot == SERVING_SLOT {
+                self.traffic.server_stopped(&mut self.ctx, pod);
+            }
+            let cs = &mut self.ctx.store.pods[pod].containers[slot];
+            cs.ready = false;
+            cs.started_at = None;
+            cs.hangs_at = None;
+            // The kubelet's back-off is keyed by the container's spec hash (getStableKey): a
+            // changed container starts a series of its own.
+            cs.backoff = None;
+            let object = self.ctx.pod_object(pod);
+            self.ctx.recorder.normal(
+                now,
+                "Killing",
+                object,
+                format!("Container {} definition changed, will be restarted", n.name),
+            );
+            self.update_pod_ready(pod);
+            self.pod_changed(pod);
+            let index = u16::try_from(inits + slot).unwrap_or(u16::MAX);
+            self.schedule_step(pod, now, Step::Restart { index, exited: now });
+        }
+    }
+
     /// doBackOff let the container start (`Backoff.Next`): its image is on the node.
     fn restart_container(&mut self, pod: PodId, index: u16, exited: SimTime) {
         let Some(slot) = self.app_slot(pod, index) else { return };

@@ -113,6 +113,19 @@ impl Sim<'_> {
         match &obj.spec {
             ObjectSpec::Deployment { spec, .. } => {
                 if let Some(d) = self.ctx.store.find_deployment(ns, name) {
+                    // apps/v1: pkg/apis/apps/validation/validation.go `ValidateDeploymentUpdate`
+                    // (`ValidateImmutableField` of spec.selector; field.Error prints the new
+                    // value with %#v).
+                    if self.ctx.store.deployments[d].spec.selector != spec.selector {
+                        return Err(ApiError::invalid(
+                            "Deployment",
+                            name,
+                            format!(
+                                "spec.selector: Invalid value: {}: field is immutable",
+                                go_selector(&spec.selector)
+                            ),
+                        ));
+                    }
                     self.update_deployment_spec(d, spec.clone());
                 }
             }
@@ -130,6 +143,20 @@ impl Sim<'_> {
             }
             ObjectSpec::Pod { spec, .. } => {
                 if let Some(p) = self.ctx.store.find_pod(ns, name) {
+                    // pkg/apis/core/validation/validation.go `ValidatePodUpdate`: only the
+                    // images (and fields kubesim does not change here) may differ.
+                    let old = &self.ctx.store.pods[p].spec;
+                    let mut same_images = (**spec).clone();
+                    for (c, o) in same_images.containers.iter_mut().zip(&old.containers) {
+                        c.image.clone_from(&o.image);
+                    }
+                    for (c, o) in same_images.init_containers.iter_mut().zip(&old.init_containers) {
+                        c.image.clone_from(&o.image);
+                    }
+                    if same_images == **old && *old != *spec {
+                        self.change_pod_images(p, spec.clone());
+                        return Ok(());
+                    }
                     if self.ctx.store.pods[p].spec != *spec {
                         return Err(ApiError::invalid(
                             "Pod",
@@ -635,6 +662,36 @@ pub(super) fn deletion_cost(annotations: &crate::model::spec::Labels) -> i32 {
 /// `deployments.apps "web"` as the API server names a resource in errors: the plural
 /// resource and its group (`ingresses.networking.k8s.io`, `poddisruptionbudgets.policy`,
 /// `pods`), from the kinds table.
+/// A label selector as Go's `%#v` prints a `v1.LabelSelector` (in the API server's
+/// `field is immutable` message).
+fn go_selector(s: &crate::model::spec::Selector) -> String {
+    let labels: Vec<String> = s.match_labels.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
+    let exprs = if s.match_expressions.is_empty() {
+        "[]v1.LabelSelectorRequirement(nil)".to_string()
+    } else {
+        let e: Vec<String> = s
+            .match_expressions
+            .iter()
+            .map(|r| {
+                let values: Vec<String> = r.values.iter().map(|v| format!("{v:?}")).collect();
+                format!(
+                    "v1.LabelSelectorRequirement{{Key:{:?}, Operator:\"{:?}\", Values:[]string{{{}}}}}",
+                    r.key,
+                    r.operator,
+                    values.join(", ")
+                )
+            })
+            .collect();
+        format!("[]v1.LabelSelectorRequirement{{{}}}", e.join(", "))
+    };
+    let ml = if labels.is_empty() {
+        "map[string]string(nil)".to_string()
+    } else {
+        format!("map[string]string{{{}}}", labels.join(", "))
+    };
+    format!("v1.LabelSelector{{MatchLabels:{ml}, MatchExpressions:{exprs}}}")
+}
+
 pub fn resource_phrase(id: &ObjectRef) -> String {
     format!("{} \"{}\"", crate::scenario::kinds::info(id.kind).group_resource, id.name)
 }
@@ -665,5 +722,34 @@ mod tests {
         assert_eq!(phrase(Kind::PriorityClass, "high"), "priorityclasses.scheduling.k8s.io \"high\"");
         assert_eq!(phrase(Kind::Pod, "p"), "pods \"p\"");
         assert_eq!(phrase(Kind::Rollout, "r"), "rollouts.argoproj.io \"r\"");
+    }
+}
+
+#[cfg(test)]
+mod immutable_tests {
+    use super::go_selector;
+    use crate::model::spec::{Selector, SelectorOperator, SelectorRequirement};
+
+    /// As the API server prints the new selector in `field is immutable` (`field.Error`'s
+    /// `%#v` of a `v1.LabelSelector`).
+    #[test]
+    fn selectors_print_as_go_does() {
+        let s = Selector { match_labels: [("app".to_string(), "web2".to_string())].into(), match_expressions: vec![] };
+        assert_eq!(
+            go_selector(&s),
+            r#"v1.LabelSelector{MatchLabels:map[string]string{"app":"web2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}"#
+        );
+        let s = Selector {
+            match_labels: Default::default(),
+            match_expressions: vec![SelectorRequirement {
+                key: "tier".into(),
+                operator: SelectorOperator::In,
+                values: vec!["a".into(), "b".into()],
+            }],
+        };
+        assert_eq!(
+            go_selector(&s),
+            r#"v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:"tier", Operator:"In", Values:[]string{"a", "b"}}}}"#
+        );
     }
 }

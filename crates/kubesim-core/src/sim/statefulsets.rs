@@ -55,7 +55,9 @@ impl Sim<'_> {
     /// update revision; the selector may not change.
     pub(crate) fn update_stateful_set(&mut self, id: StatefulSetId, spec: &StatefulSetSpec) -> Result<(), ApiError> {
         let set = &mut self.ctx.store.stateful_sets[id];
-        if set.spec.selector != spec.selector {
+        // pkg/apis/apps/validation/validation.go `ValidateStatefulSetUpdate`: of the fields
+        // kubesim keeps, only replicas, template, updateStrategy and minReadySeconds may change.
+        if set.spec.selector != spec.selector || set.spec.ordered != spec.ordered {
             return Err(ApiError::invalid(
                 "StatefulSet",
                 &set.name,

@@ -64,7 +64,7 @@ pub enum PullPolicy {
     Never,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ContainerSpec {
     pub name: String,
     pub image: String,
@@ -79,6 +79,33 @@ pub struct ContainerSpec {
     /// only a missing request gets the scheduler's non-zero default when scoring).
     pub cpu_request_set: bool,
     pub memory_request_set: bool,
+    /// `env`: each variable's name and value (`valueFrom` kept as empty), as manifests,
+    /// `kubectl set env` and `kubectl patch` write them. Nothing runs in a container, so they
+    /// matter only as part of the template: a change is a new revision.
+    pub env: Vec<(String, String)>,
+}
+
+/// As `derive(Debug)` would print it, but without `env` when it is empty: the pod template
+/// hash is a hash of this text (`controllers/deployment/util.rs`), and templates without
+/// variables keep the names they had before kubesim kept `env`.
+impl std::fmt::Debug for ContainerSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("ContainerSpec");
+        d.field("name", &self.name)
+            .field("image", &self.image)
+            .field("pull_policy", &self.pull_policy)
+            .field("requests", &self.requests)
+            .field("limits", &self.limits)
+            .field("readiness", &self.readiness)
+            .field("liveness", &self.liveness)
+            .field("host_ports", &self.host_ports)
+            .field("cpu_request_set", &self.cpu_request_set)
+            .field("memory_request_set", &self.memory_request_set);
+        if !self.env.is_empty() {
+            d.field("env", &self.env);
+        }
+        d.finish()
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
