@@ -304,12 +304,8 @@ fn base64(bytes: &[u8]) -> String {
 
 /// The generated object checked as a manifest and recorded; the command is its `create`.
 pub(super) fn check(c: &mut Check) -> Option<KubectlCommand> {
-    let manifests = match manifests(&c.args) {
-        Ok(m) => m,
-        Err(e) => return c.fail(format!("error: {}", e.message), e.help),
-    };
-    let objects = generate::objects(c, manifests)?;
-    Some(KubectlCommand::Create { objects })
+    let made = manifests(&c.args);
+    generate::create(c, made)
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@ use super::apply::files_objects;
 use super::grammar::{label_selector, resource, Args, Flag, FILENAME, RECURSIVE};
 use super::{err, misrouted, Check, Failure, KError, KubectlCommand};
 use crate::model::spec::{Kind, Labels, ObjectRef, ObjectSpec, Selector};
-use crate::scenario::registry::not_found;
 use crate::sim::Sim;
 
 pub(super) const FLAGS: &[Flag] = &[
@@ -222,8 +221,7 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
     }
     for t in &targets {
         if c.reg.objects.remove(t).is_none() && !options.ignore_not_found && !controller_pod(c, t) {
-            let help = c.run_pod_help(t);
-            return c.fail(format!("Error from server (NotFound): {}", not_found(t)), help);
+            return c.missing(t);
         }
     }
     Some(KubectlCommand::Delete { targets, options })

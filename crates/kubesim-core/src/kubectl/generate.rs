@@ -5,7 +5,7 @@
 //! object and the same object written by hand are one and the same thing to the simulation.
 
 use super::grammar::Args;
-use super::{Check, KError};
+use super::{Check, KError, KubectlCommand};
 use crate::model::spec::Object;
 use crate::scenario::diagnostic::Report;
 use crate::scenario::manifest;
@@ -89,6 +89,18 @@ pub(super) fn container_name(image: &str) -> String {
         name = format!("{}-{suffix}", name.replace(['_', '.'], "-"));
     }
     name
+}
+
+/// The command of a line that makes objects as kubectl's generators do (`run`, `create
+/// KIND NAME`): kubectl's error when the line's flags make nothing, else the generated
+/// objects, checked as manifests, created.
+pub(super) fn create(c: &mut Check, made: Result<Vec<Value>, KError>) -> Option<KubectlCommand> {
+    let manifests = match made {
+        Ok(m) => m,
+        Err(e) => return c.fail(format!("error: {}", e.message), e.help),
+    };
+    let objects = objects(c, manifests)?;
+    Some(KubectlCommand::Create { objects })
 }
 
 /// The generated manifests as objects: each checked as a manifest (its problems reported at

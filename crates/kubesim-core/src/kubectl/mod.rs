@@ -712,7 +712,7 @@ mod tests {
         assert_eq!(e.help.as_deref(), Some("did you mean `scale`?"));
         assert_eq!(
             e.message,
-            "unknown command \"scael\" for \"kubectl\" (kubesim supports apply, create, run, replace, delete, scale, set, rollout, cordon, uncordon, drain, taint, label, annotate, expose, autoscale, argo, get, describe, wait, cluster-info)"
+            "unknown command \"scael\" for \"kubectl\" (kubesim supports apply, create, run, replace, delete, scale, set, patch, rollout, cordon, uncordon, drain, taint, label, annotate, expose, autoscale, argo, get, describe, wait, cluster-info)"
         );
         let ns = |line: &str| parse_line(line).unwrap().args.value("namespace");
         assert_eq!(ns("kubectl --namespace=prod scale deployment/web --replicas=1").as_deref(), Some("prod"));

@@ -208,12 +208,8 @@ fn valid_reference(image: &str) -> bool {
 /// The Pod checked as a manifest and recorded; the command is its `create`.
 pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCommand> {
     let KubectlCommand::Create { .. } = command else { return misrouted("run", &command) };
-    let manifests = match manifests(&c.args) {
-        Ok(m) => m,
-        Err(e) => return c.fail(format!("error: {}", e.message), e.help),
-    };
-    let objects = generate::objects(c, manifests)?;
-    Some(KubectlCommand::Create { objects })
+    let made = manifests(&c.args);
+    generate::create(c, made)
 }
 
 #[cfg(test)]

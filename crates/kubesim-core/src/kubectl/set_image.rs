@@ -69,7 +69,7 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
     }
     let KubectlCommand::SetImage { target, images, .. } = &command else { return misrouted("set", &command) };
     let Some(obj) = c.reg.objects.get(target) else {
-        return c.not_found(crate::scenario::registry::not_found(target));
+        return c.missing(target);
     };
     let template = match &obj.spec {
         ObjectSpec::Deployment { spec, .. } => Some(&spec.template),
