@@ -90,10 +90,7 @@ pub(super) fn effect(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
 
 /// The Rollout's row in the store.
 fn rollout_id(sim: &Sim, target: &ObjectRef) -> Result<DeployId, ApiError> {
-    sim.ctx
-        .store
-        .find_rollout(&target.namespace, &target.name)
-        .ok_or_else(|| ApiError::not_found(format!("rollouts.argoproj.io \"{}\"", target.name)))
+    sim.ctx.store.find_rollout(&target.namespace, &target.name).ok_or_else(|| not_found(target))
 }
 
 fn status_mut<'s>(sim: &'s mut Sim, d: DeployId) -> Option<&'s mut RolloutStatus> {

@@ -290,7 +290,10 @@ fn describe(v: &View, ns: &str, target: &ObjectRef) -> String {
         Kind::Deployment => printers::describe_deployment(v, ns, name),
         _ => printers::describe_node(v, name),
     };
-    let resource = printers::Resource::of(target.kind).expect("describe takes pods, deployments and nodes");
+    // `parse_describe` lets only pods, deployments and nodes through.
+    let Some(resource) = printers::Resource::of(target.kind) else {
+        return format!("error: kubesim describes pods, deployments and nodes, not {}\n", target.kind.resource());
+    };
     let q = Query { namespace: ns, all_namespaces: false, selector: None, names: &[], wide: false };
     let (_, rows) = printers::rows(v, resource, &q);
     if rows.iter().any(|(_, name, _)| *name == target.name) {

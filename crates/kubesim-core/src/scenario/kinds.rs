@@ -185,6 +185,12 @@ pub(crate) fn builtin_kind_names() -> impl Iterator<Item = &'static str> {
     BUILTIN_GROUPS.iter().flat_map(|(_, kinds)| kinds.iter().copied())
 }
 
+/// `deployments.apps "web"`, as the API server names an object in its errors: the plural
+/// resource and its group, then the name.
+pub(crate) fn resource_phrase(id: &crate::model::spec::ObjectRef) -> String {
+    format!("{} \"{}\"", info(id.kind).group_resource, id.name)
+}
+
 pub(crate) fn info(kind: Kind) -> &'static KindInfo {
     KINDS.iter().find(|i| i.kind == kind).unwrap_or(&KINDS[0])
 }

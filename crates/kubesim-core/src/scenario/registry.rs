@@ -36,7 +36,7 @@ pub(crate) struct ServiceRef {
 
 /// kubectl's `deployments.apps "web" not found`.
 pub(crate) fn not_found(id: &ObjectRef) -> String {
-    format!("{} \"{}\" not found", kinds::info(id.kind).group_resource, id.name)
+    format!("{} not found", kinds::resource_phrase(id))
 }
 
 impl Registry {
@@ -62,7 +62,7 @@ impl Registry {
         for p in parsed {
             let id = &p.object.id;
             if !seen.insert(id.clone()) {
-                let msg = format!("{} \"{}\" already exists", kinds::info(id.kind).group_resource, id.name);
+                let msg = format!("{} already exists", kinds::resource_phrase(id));
                 r.push(p.loc.error(&name_path, Anchor::Value, msg));
                 continue;
             }

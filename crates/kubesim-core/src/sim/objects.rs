@@ -693,7 +693,7 @@ fn go_selector(s: &crate::model::spec::Selector) -> String {
 }
 
 pub fn resource_phrase(id: &ObjectRef) -> String {
-    format!("{} \"{}\"", crate::scenario::kinds::info(id.kind).group_resource, id.name)
+    crate::scenario::kinds::resource_phrase(id)
 }
 
 pub fn not_found(id: &ObjectRef) -> ApiError {
