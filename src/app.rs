@@ -80,12 +80,10 @@ fn load_all(paths: &[PathBuf], overrides: &[String]) -> Option<Vec<Scenario>> {
     let mut scenarios = Vec::new();
     let mut failed = false;
     for path in paths {
-        let loaded = if scenario::is_manifest_file(path, &Disk) {
+        let (input, loaded) = scenario::load_path(path, overrides, &Disk);
+        if input == scenario::Input::Manifests {
             errln!("note: {}: {}", path.display(), scenario::MANIFEST_ASSUMPTIONS);
-            scenario::load_manifest_file(path, overrides, &Disk)
-        } else {
-            files::load_file(path, overrides)
-        };
+        }
         match loaded {
             Ok(loaded) => {
                 print_diagnostics(&loaded.warnings);
@@ -134,12 +132,8 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
 fn validate(args: ValidateArgs) -> u8 {
     let mut code = EXIT_OK;
     for path in &args.scenarios {
-        let manifests = scenario::is_manifest_file(path, &Disk);
-        let loaded = if manifests {
-            scenario::load_manifest_file(path, &args.set, &Disk)
-        } else {
-            files::load_file(path, &args.set)
-        };
+        let (input, loaded) = scenario::load_path(path, &args.set, &Disk);
+        let manifests = input == scenario::Input::Manifests;
         match loaded {
             Ok(l) => {
                 print_diagnostics(&l.warnings);

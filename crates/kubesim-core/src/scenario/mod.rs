@@ -84,15 +84,37 @@ pub fn parse_kubectl_line(line: &str) -> Result<(), String> {
 /// a mapping with `apiVersion` and `kind` (like `deploy/kubernetes/sweep-job.yaml`), or it
 /// is a folder (of manifest files, or with a kustomization).
 pub fn is_manifest_file(path: &Path, files: &dyn Files) -> bool {
-    if files.is_dir(path) {
-        return true;
-    }
-    let Ok(src) = source::read(files, path, path) else { return false };
-    let Ok(docs) = source::documents(&src) else { return false };
+    files.is_dir(path) || source::read(files, path, path).is_ok_and(|src| holds_manifests(&src))
+}
+
+/// Whether the file's first document is a Kubernetes object rather than a scenario.
+fn holds_manifests(src: &Source) -> bool {
+    let Ok(docs) = source::documents(src) else { return false };
     docs.iter()
         .find(|d| !d.is_null())
         .and_then(Value::as_mapping)
         .is_some_and(|m| m.contains_key("apiVersion") && m.contains_key("kind") && !m.contains_key("objects"))
+}
+
+/// What a path given on the command line held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    Scenario,
+    /// Kubernetes manifests, loaded as a scenario on the defaults (`MANIFEST_ASSUMPTIONS`).
+    Manifests,
+}
+
+/// Loads `path` as `run` and `validate` take it: a scenario file, or a file or folder of
+/// manifests (`load_manifest_file`). A scenario file is read once.
+pub fn load_path(path: &Path, sets: &[String], files: &dyn Files) -> (Input, Result<Loaded, Vec<Diagnostic>>) {
+    if files.is_dir(path) {
+        return (Input::Manifests, load_manifest_file(path, sets, files));
+    }
+    match source::read(files, path, path) {
+        Err(d) => (Input::Scenario, Err(vec![d])),
+        Ok(src) if holds_manifests(&src) => (Input::Manifests, load_manifest_file(path, sets, files)),
+        Ok(src) => (Input::Scenario, load_source(src, sets, true, files)),
+    }
 }
 
 /// Loads a file (or folder) of Kubernetes manifests as a scenario that includes it, named

@@ -137,14 +137,14 @@ impl Scheduler {
         let keys = crate::scheduler::cycle::spread_keys(&p.spec, owner.is_some() || defaults.is_some());
         self.profile.topology.ensure(&ctx.store, keys.iter().map(String::as_str));
         let defaults = defaults.map(|d| {
-            let counts = match d {
-                DefaultSelector::Owner(o, _) => self.profile.owner_spread.get(&ctx.store, &self.profile.topology, o),
-                DefaultSelector::Services(ref selector) => {
-                    owner_spread::selector_counts(&ctx.store, &self.profile.topology, &p.namespace, selector)
+            let (counts, selector) = match d {
+                DefaultSelector::Owner(o, selector) => {
+                    (self.profile.owner_spread.get(&ctx.store, &self.profile.topology, o), selector)
                 }
-            };
-            let selector = match d {
-                DefaultSelector::Owner(_, selector) | DefaultSelector::Services(selector) => selector,
+                DefaultSelector::Services(selector) => {
+                    let topology = &self.profile.topology;
+                    (owner_spread::selector_counts(&ctx.store, topology, &p.namespace, &selector), selector)
+                }
             };
             crate::scheduler::cycle::DefaultSpread { selector, counts }
         });
