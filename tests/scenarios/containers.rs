@@ -5,7 +5,7 @@
 //! The loader does not read the new image keys yet: each test loads YAML and sets them on
 //! the scenario's images in code.
 
-use crate::support::{find_file, load_text, object_events, secs};
+use crate::support::{find_file, load_text, object_events, pods_csv, secs, write_outputs};
 use kubesim::engine::SimDuration;
 use kubesim::kubelet::Exit;
 use kubesim::model::spec::{ImageBehavior, ObjectSpec, RestartPolicy};
@@ -13,7 +13,6 @@ use kubesim::model::store::{ContainerState, PodId, PodPhase};
 use kubesim::sim::Outcome;
 use kubesim::traffic::ServiceTime;
 use kubesim::Scenario;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const MI: i64 = 1024 * 1024;
@@ -61,22 +60,6 @@ fn waits(o: &Outcome, pod: &str) -> Vec<f64> {
         .iter()
         .filter_map(|b| started.iter().find(|s| *s >= b).map(|s| ((s - b) * 1000.0).round() / 1000.0))
         .collect()
-}
-
-/// The run's files, written to a temporary folder.
-fn write(s: &Scenario, o: &Outcome) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let info = kubesim::output::RunInfo { wall_time_s: 0.0, threads: 1, chart_threads: 1, sweep_hash: None };
-    kubesim::files::write_run(dir.path(), s, o, &info).expect("outputs written");
-    dir
-}
-
-/// pods.csv as written: one map of column to value per pod.
-fn pods_csv(s: &Scenario, o: &Outcome) -> Vec<BTreeMap<String, String>> {
-    let dir = write(s, o);
-    let mut r = csv::Reader::from_path(find_file(dir.path(), "pods.csv")).expect("pods.csv readable");
-    let header: Vec<String> = r.headers().expect("header").iter().map(str::to_string).collect();
-    r.records().map(|row| header.iter().cloned().zip(row.expect("row").iter().map(str::to_string)).collect()).collect()
 }
 
 #[test]
@@ -347,7 +330,7 @@ objects:
         "{:?}",
         pods.iter().map(|p| p.restarts()).collect::<Vec<_>>()
     );
-    let dir = write(&s, &o);
+    let dir = write_outputs(&s, &o);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(find_file(dir.path(), "summary.json")).expect("summary.json"))
             .expect("json");

@@ -207,3 +207,19 @@ pub fn realworld_from(var: Option<std::ffi::OsString>) -> PathBuf {
     );
     dir
 }
+
+/// The run's files, written to a temporary folder.
+pub fn write_outputs(s: &Scenario, o: &Outcome) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let info = kubesim::output::RunInfo { wall_time_s: 0.0, threads: 1, chart_threads: 1, sweep_hash: None };
+    kubesim::files::write_run(dir.path(), s, o, &info).expect("outputs written");
+    dir
+}
+
+/// pods.csv as written: one map of column to value per pod.
+pub fn pods_csv(s: &Scenario, o: &Outcome) -> Vec<BTreeMap<String, String>> {
+    let dir = write_outputs(s, o);
+    let mut r = csv::Reader::from_path(find_file(dir.path(), "pods.csv")).expect("pods.csv readable");
+    let header: Vec<String> = r.headers().expect("header").iter().map(str::to_string).collect();
+    r.records().map(|row| header.iter().cloned().zip(row.expect("row").iter().map(str::to_string)).collect()).collect()
+}

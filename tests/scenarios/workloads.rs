@@ -92,6 +92,28 @@ fn an_indexed_job_completes_every_index_once_never_running_more_than_its_paralle
 }
 
 #[test]
+fn pods_csv_shows_a_jobs_parallelism_through_started_s_and_finished_s() {
+    // A user reading pods.csv (not the store) sees at most `parallelism` pods between their
+    // `started_s` and `finished_s` at any moment, and each pod finished its 30 s of work.
+    let spec = "      completions: 6\n      parallelism: 2";
+    let text = job_scenario("10m", &job("batch", spec, "work:1", "Never"));
+    let s = crate::support::load_text(&text);
+    let o = kubesim::simulate(&s, None);
+    let rows: Vec<_> = crate::support::pods_csv(&s, &o).into_iter().filter(|r| r["owner"] == "job/batch").collect();
+    assert_eq!(rows.len(), 6);
+    let field = |r: &std::collections::BTreeMap<String, String>, c: &str| -> f64 {
+        r[c].parse().unwrap_or_else(|_| panic!("{c} of {} is a time: {:?}", r["pod"], r[c]))
+    };
+    let spans: Vec<(f64, f64)> = rows.iter().map(|r| (field(r, "started_s"), field(r, "finished_s"))).collect();
+    for (r, (start, end)) in rows.iter().zip(&spans) {
+        assert_eq!(r["phase"], "Succeeded");
+        assert!((end - start - 30.0).abs() < 0.001, "{} ran 30s: {start}..{end}", r["pod"]);
+    }
+    let most = spans.iter().map(|&(t, _)| spans.iter().filter(|&&(s, e)| s <= t && t < e).count()).max();
+    assert_eq!(most, Some(2), "parallelism 2, read from pods.csv");
+}
+
+#[test]
 fn a_failing_job_backs_off_10s_then_20s_and_stops_at_its_backoff_limit() {
     let o = run_text(&job_scenario("5m", &job("flaky", "      backoffLimit: 2", "crash:1", "Never")));
     let pods = owned(&o, "job/flaky");

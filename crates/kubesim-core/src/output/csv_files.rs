@@ -77,6 +77,7 @@ pub fn pods<W: io::Write>(outcome: &Outcome, out: W) -> io::Result<()> {
         "scheduled_s",
         "started_s",
         "ready_s",
+        "finished_s",
         "terminating_s",
         "deleted_s",
         "phase",
@@ -101,7 +102,7 @@ pub fn pods<W: io::Write>(outcome: &Outcome, out: W) -> io::Result<()> {
         w.write_field(buf.as_bytes())?;
         w.write_field(p.spec.containers.first().map_or("", |c| c.image.as_str()))?;
         w.write_field(p.node.map_or("", |n| store.nodes()[n].name.as_str()))?;
-        for t in [Some(p.created), p.scheduled, p.started, p.first_ready, p.terminating, p.deleted] {
+        for t in [Some(p.created), p.scheduled, p.started, p.first_ready, p.finished, p.terminating, p.deleted] {
             time_field(&mut w, &mut buf, t)?;
         }
         w.write_field(p.phase.as_str())?;
