@@ -571,3 +571,50 @@ fn set_resources_on_a_container_that_is_not_there_is_kubectls_error_and_set_env_
     assert!(kubectl_errors(&o).is_empty());
     assert_eq!(web_replica_sets(&o).len(), 1, "nothing changed");
 }
+
+/// The names of the live pods of a run of `web(3)` on `scenario`'s cluster: kubesim draws a
+/// ReplicaSet's pod names from the seed, so the same scenario names the same pods again, and
+/// a user can write a name read in pods.csv into the timeline.
+fn web_pod_names(timeline: &str) -> Vec<String> {
+    let o = run_text(&scenario(&web(3), timeline));
+    live_pods(&o).iter().map(|p| p.name.clone()).collect()
+}
+
+#[test]
+fn a_pod_deletion_cost_annotated_on_a_deployments_pod_keeps_it_through_a_scale_down() {
+    // pkg/controller/replicaset/replica_set.go getPodsToDelete ranks by
+    // controller.kubernetes.io/pod-deletion-cost (lower goes first) before colocation and
+    // age (pkg/controller/controller_utils.go ActivePodsWithRanks.Less).
+    let scale = "  - {at: 2m, run: kubectl scale deployment web --replicas=1}";
+    let unannotated = web_pod_names(scale);
+    assert_eq!(unannotated.len(), 1);
+    let names = web_pod_names("  - {at: 1m, run: kubectl get pods}");
+    let keep = names.iter().find(|n| **n != unannotated[0]).expect("a pod the scale-down deletes without the annotation");
+    let timeline = format!(
+        "  - {{at: 1m, run: kubectl annotate pod {keep} controller.kubernetes.io/pod-deletion-cost=100}}\n{scale}"
+    );
+    let o = run_text(&scenario(&web(3), &timeline));
+    assert!(kubectl_errors(&o).is_empty(), "{:?}", kubectl_errors(&o));
+    let kept: Vec<_> = live_pods(&o).iter().map(|p| p.name.clone()).collect();
+    assert_eq!(kept, vec![keep.clone()], "the costly pod is the one kept");
+}
+
+#[test]
+fn deleting_a_deployments_pod_by_the_name_it_had_is_replaced_and_a_wrong_name_is_not_found_when_it_runs() {
+    let names = web_pod_names("  - {at: 1m, run: kubectl get pods}");
+    let timeline = format!(
+        "  - {{at: 1m, run: kubectl delete pod {}}}\n  - {{at: 1m, run: kubectl delete pod web-5d4f8c6b9d-zzzzz}}",
+        names[0]
+    );
+    let o = run_text(&scenario(&web(3), &timeline));
+    let deleted = o.store.pods.iter().find(|p| p.name == names[0]).expect("the named pod");
+    assert_eq!(deleted.terminating.map(|t| t.as_secs_f64()), Some(60.0));
+    assert_eq!(live_pods(&o).len(), 3, "its ReplicaSet replaced it");
+    assert_eq!(
+        kubectl_errors(&o),
+        vec!["kubectl delete pod web-5d4f8c6b9d-zzzzz: Error from server (NotFound): pods \"web-5d4f8c6b9d-zzzzz\" not found"]
+    );
+    // A name no controller of the scenario could give is still refused at load.
+    let text = scenario(&web(3), "  - {at: 1m, run: kubectl delete pod api-5d4f8c6b9d-zzzzz}");
+    assert!(load_errors(&text).contains("pods \"api-5d4f8c6b9d-zzzzz\" not found"), "{}", load_errors(&text));
+}

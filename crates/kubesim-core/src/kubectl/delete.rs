@@ -220,23 +220,11 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
         return Some(KubectlCommand::Delete { targets, options });
     }
     for t in &targets {
-        if c.reg.objects.remove(t).is_none() && !options.ignore_not_found && !controller_pod(c, t) {
+        if c.reg.objects.remove(t).is_none() && !options.ignore_not_found && !c.controller_pod(t) {
             return c.missing(t);
         }
     }
     Some(KubectlCommand::Delete { targets, options })
-}
-
-/// A pod a StatefulSet of the registry names `NAME-ORDINAL` (ordinal below its replicas):
-/// it exists when the line runs, unlike the random names of a ReplicaSet's pods.
-fn controller_pod(c: &Check, t: &ObjectRef) -> bool {
-    if t.kind != Kind::Pod {
-        return false;
-    }
-    let Some((set, ordinal)) = t.name.rsplit_once('-') else { return false };
-    let Ok(ordinal) = ordinal.parse::<i32>() else { return false };
-    let id = ObjectRef { kind: Kind::StatefulSet, namespace: t.namespace.clone(), name: set.to_string() };
-    matches!(c.reg.objects.get(&id).map(|o| &o.spec), Some(ObjectSpec::StatefulSet { spec, .. }) if ordinal < spec.replicas)
 }
 
 pub(super) fn delete(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {

@@ -577,6 +577,48 @@ impl Check<'_> {
         found
     }
 
+    /// Whether `target` names a pod that a controller of the registry may have made by the
+    /// time the line runs, so that its absence is kubectl's NotFound at that moment (an
+    /// event), not a load error: a StatefulSet's `NAME-ORDINAL` below its replicas, or a
+    /// name of the shape the ReplicaSet, Job and DaemonSet controllers generate (the owner's
+    /// name, `-`, five characters of the API server's generateName alphabet; a Deployment's
+    /// or Rollout's pods with their pod-template-hash between, an Indexed Job's with their
+    /// index), which kubesim draws from the run's seed, so a name read in an earlier run's
+    /// pods.csv names the same pod again.
+    pub fn controller_pod(&self, target: &ObjectRef) -> bool {
+        use crate::controllers::deployment::util::SAFE_ALPHANUMS;
+        use crate::model::spec::ObjectSpec;
+        if target.kind != Kind::Pod {
+            return false;
+        }
+        let owner = |kind: Kind, name: &str| {
+            let id = ObjectRef { kind, namespace: target.namespace.clone(), name: name.to_string() };
+            self.reg.objects.get(&id).map(|o| &o.spec)
+        };
+        let Some((prefix, last)) = target.name.rsplit_once('-') else { return false };
+        if let Ok(ordinal) = last.parse::<i32>() {
+            if matches!(owner(Kind::StatefulSet, prefix), Some(ObjectSpec::StatefulSet { spec, .. }) if ordinal < spec.replicas)
+            {
+                return true;
+            }
+        }
+        let generated = |word: &str, len: std::ops::RangeInclusive<usize>| {
+            len.contains(&word.len()) && word.bytes().all(|b| SAFE_ALPHANUMS.contains(&b))
+        };
+        if !generated(last, 5..=5) {
+            return false;
+        }
+        let direct = [Kind::ReplicaSet, Kind::ReplicationController, Kind::Job, Kind::DaemonSet];
+        if direct.iter().any(|&k| owner(k, prefix).is_some()) {
+            return true;
+        }
+        let Some((base, middle)) = prefix.rsplit_once('-') else { return false };
+        let hashed = generated(middle, 1..=10)
+            && [Kind::Deployment, Kind::Rollout].iter().any(|&k| owner(k, base).is_some());
+        let indexed = middle.parse::<u32>().is_ok() && owner(Kind::Job, base).is_some();
+        hashed || indexed
+    }
+
     /// kubectl's NotFound for `target`, said only if the scenario does not hold the object
     /// with errors of its own (one bad object gives one error).
     pub fn missing(&mut self, target: &ObjectRef) -> Option<KubectlCommand> {
