@@ -55,7 +55,7 @@ pub fn main(cli: Cli) -> u8 {
 
 /// Runs the scenario with narration (writing nothing) and prints one object's story.
 fn explain(args: ExplainArgs) -> u8 {
-    let Some(mut scenarios) = load_all(std::slice::from_ref(&args.scenario), &args.set) else {
+    let Some(mut scenarios) = load_all(std::slice::from_ref(&args.scenario), &args.set, args.recursive) else {
         return EXIT_INVALID;
     };
     let Some(mut s) = scenarios.pop() else { return EXIT_INVALID };
@@ -76,11 +76,11 @@ fn explain(args: ExplainArgs) -> u8 {
 }
 
 /// Loads every file; prints every problem. None if any file has an error.
-fn load_all(paths: &[PathBuf], overrides: &[String]) -> Option<Vec<Scenario>> {
+fn load_all(paths: &[PathBuf], overrides: &[String], recursive: bool) -> Option<Vec<Scenario>> {
     let mut scenarios = Vec::new();
     let mut failed = false;
     for path in paths {
-        let (input, loaded) = scenario::load_path(path, overrides, &Disk);
+        let (input, loaded) = scenario::load_path(path, overrides, recursive, &Disk);
         if input == scenario::Input::Manifests {
             errln!("note: {}: {}", path.display(), scenario::MANIFEST_ASSUMPTIONS);
         }
@@ -132,7 +132,7 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
 fn validate(args: ValidateArgs) -> u8 {
     let mut code = EXIT_OK;
     for path in &args.scenarios {
-        let (input, loaded) = scenario::load_path(path, &args.set, &Disk);
+        let (input, loaded) = scenario::load_path(path, &args.set, args.recursive, &Disk);
         let manifests = input == scenario::Input::Manifests;
         match loaded {
             Ok(l) => {
@@ -164,7 +164,7 @@ fn validate(args: ValidateArgs) -> u8 {
 
 fn run(args: RunArgs) -> u8 {
     let interrupt = install_interrupt();
-    let Some(mut scenarios) = load_all(&args.scenarios, &args.set) else {
+    let Some(mut scenarios) = load_all(&args.scenarios, &args.set, args.recursive) else {
         return EXIT_INVALID;
     };
     if let Some(seed) = args.seed {

@@ -47,6 +47,9 @@ pub struct ExplainArgs {
     /// Override a field: `deployment/web.spec.replicas=20`, `duration=30m`
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Read the sub-folders of a folder of manifests too, as `kubectl apply -R -f DIR` does
+    #[arg(long, short = 'R')]
+    pub recursive: bool,
 }
 
 #[derive(Args, Debug)]
@@ -124,6 +127,9 @@ pub struct RunArgs {
     /// Stop any run after N events (exit 1) instead of letting a runaway scenario run on
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_events: Option<u64>,
+    /// Read the sub-folders of a folder of manifests too, as `kubectl apply -R -f DIR` does
+    #[arg(long, short = 'R')]
+    pub recursive: bool,
 }
 
 fn parse_interval(s: &str) -> Result<crate::engine::SimDuration, String> {
@@ -142,4 +148,7 @@ pub struct ValidateArgs {
     /// Check with these overrides applied
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Read the sub-folders of a folder of manifests too, as `kubectl apply -R -f DIR` does
+    #[arg(long, short = 'R')]
+    pub recursive: bool,
 }

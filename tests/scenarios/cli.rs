@@ -219,6 +219,42 @@ fn validate_takes_a_folder_of_manifests_and_a_json_list() {
     assert!(stderr.contains("not simulated (accepted, no effect): Role (1)"), "{stderr}");
 }
 
+/// A folder whose manifests are in sub-folders: without -R it is an error that names the
+/// folder alone (no line of a scenario the user never wrote) and says how to read them; with
+/// -R (as `kubectl apply -R -f`) they load, and `include:` says it with `recursive: true`.
+#[test]
+fn a_folder_of_sub_folders_needs_recursive_and_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let k8s = dir.path().join("k8s");
+    for (sub, name) in [("web", "web"), ("api", "api")] {
+        std::fs::create_dir_all(k8s.join(sub)).expect("mkdir");
+        std::fs::write(
+            k8s.join(sub).join("pod.yaml"),
+            format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec: {{containers: [{{name: a, image: nginx}}]}}\n"),
+        )
+        .expect("write");
+    }
+    let output = kubesim(&["validate"]).arg(&k8s).output().expect("kubesim runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let expected = format!("error: {}: no manifest files (.yaml, .yml, .json) in the folder", k8s.display());
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert!(stderr.contains("its sub-folders are read with -R (`kubesim run -R DIR`"), "{stderr}");
+    assert!(!stderr.contains(" | "), "no source line of kubesim's own scenario: {stderr}");
+    for flag in ["-R", "--recursive"] {
+        let output = kubesim(&["validate", flag]).arg(&k8s).output().expect("kubesim runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(stdout.contains(": ok (Kubernetes manifests, 2 objects)"), "{stdout}");
+    }
+    let scenario = dir.path().join("s.yaml");
+    std::fs::write(&scenario, "name: s\ninclude: [{path: k8s, recursive: true}]\n").expect("write");
+    let output = kubesim(&["run", "-q", "--out"]).arg(dir.path().join("out")).arg(&scenario).output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let pods = std::fs::read_to_string(dir.path().join("out/s/pods.csv")).expect("pods.csv");
+    assert_eq!(pods.lines().count(), 3, "both pods ran: {pods}");
+}
+
 /// A URL where a file is expected is refused with what to do, not "file not found".
 #[test]
 fn a_url_on_the_command_line_says_to_download_it() {

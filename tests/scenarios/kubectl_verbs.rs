@@ -589,7 +589,8 @@ fn a_pod_deletion_cost_annotated_on_a_deployments_pod_keeps_it_through_a_scale_d
     let unannotated = web_pod_names(scale);
     assert_eq!(unannotated.len(), 1);
     let names = web_pod_names("  - {at: 1m, run: kubectl get pods}");
-    let keep = names.iter().find(|n| **n != unannotated[0]).expect("a pod the scale-down deletes without the annotation");
+    let keep =
+        names.iter().find(|n| **n != unannotated[0]).expect("a pod the scale-down deletes without the annotation");
     let timeline = format!(
         "  - {{at: 1m, run: kubectl annotate pod {keep} controller.kubernetes.io/pod-deletion-cost=100}}\n{scale}"
     );

@@ -613,8 +613,8 @@ impl Check<'_> {
             return true;
         }
         let Some((base, middle)) = prefix.rsplit_once('-') else { return false };
-        let hashed = generated(middle, 1..=10)
-            && [Kind::Deployment, Kind::Rollout].iter().any(|&k| owner(k, base).is_some());
+        let hashed =
+            generated(middle, 1..=10) && [Kind::Deployment, Kind::Rollout].iter().any(|&k| owner(k, base).is_some());
         let indexed = middle.parse::<u32>().is_ok() && owner(Kind::Job, base).is_some();
         hashed || indexed
     }

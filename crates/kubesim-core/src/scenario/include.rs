@@ -96,7 +96,11 @@ impl Loader<'_> {
                 let msg = format!(
                     "{what}: no manifest files (.yaml, .yml, .json) in the folder (resolved to {}){}",
                     abs.display(),
-                    if recursive { "" } else { "; its sub-folders are read with -R" }
+                    if recursive {
+                        ""
+                    } else {
+                        "; its sub-folders are read with -R (`kubesim run -R DIR`, `kubectl apply -R -f DIR`; in `include:`, `{path: DIR, recursive: true}`)"
+                    }
                 );
                 r.push(at.loc.error(&at.path, Anchor::Value, msg));
             }

@@ -106,13 +106,18 @@ pub enum Input {
 
 /// Loads `path` as `run` and `validate` take it: a scenario file, or a file or folder of
 /// manifests (`load_manifest_file`). A scenario file is read once.
-pub fn load_path(path: &Path, sets: &[String], files: &dyn Files) -> (Input, Result<Loaded, Vec<Diagnostic>>) {
+pub fn load_path(
+    path: &Path,
+    sets: &[String],
+    recursive: bool,
+    files: &dyn Files,
+) -> (Input, Result<Loaded, Vec<Diagnostic>>) {
     if files.is_dir(path) {
-        return (Input::Manifests, load_manifest_file(path, sets, files));
+        return (Input::Manifests, load_manifest_file(path, sets, recursive, files));
     }
     match source::read(files, path, path) {
         Err(d) => (Input::Scenario, Err(vec![d])),
-        Ok(src) if holds_manifests(&src) => (Input::Manifests, load_manifest_file(path, sets, files)),
+        Ok(src) if holds_manifests(&src) => (Input::Manifests, load_manifest_file(path, sets, recursive, files)),
         Ok(src) => (Input::Scenario, load_source(src, sets, true, files)),
     }
 }
@@ -120,13 +125,38 @@ pub fn load_path(path: &Path, sets: &[String], files: &dyn Files) -> (Input, Res
 /// Loads a file (or folder) of Kubernetes manifests as a scenario that includes it, named
 /// after it, on the default cluster for the default duration (`MANIFEST_ASSUMPTIONS`), with
 /// `sets` applied (`--set duration=1h` works): every object is checked as in a scenario.
-pub fn load_manifest_file(path: &Path, sets: &[String], files: &dyn Files) -> Result<Loaded, Vec<Diagnostic>> {
+/// `recursive` (`-R`) reads a folder's sub-folders too.
+pub fn load_manifest_file(
+    path: &Path,
+    sets: &[String],
+    recursive: bool,
+    files: &dyn Files,
+) -> Result<Loaded, Vec<Diagnostic>> {
     let file = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
     let stem = path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy();
     let stem = validate::folder_name(&stem, config::MAX_NAME_BYTES);
     let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
-    let text = format!("name: {}\ninclude: [{}]\n", quoted(&stem), quoted(&file));
-    load_str(path, &text, sets, files)
+    let name_line = format!("name: {}", quoted(&stem));
+    let include_line = format!("include: [{{path: {}, recursive: {recursive}}}]", quoted(&file));
+    let text = format!("{name_line}\n{include_line}\n");
+    // The scenario above is kubesim's, not the user's: a problem placed on one of its lines
+    // (the folder has no manifest files, the name is not allowed) names the path alone.
+    let unplace = |mut d: Diagnostic| {
+        if d.file == path && d.source_line.as_deref().is_some_and(|l| l == name_line || l == include_line) {
+            (d.line, d.column, d.source_line) = (None, None, None);
+            if let Some(rest) = d.message.strip_prefix(&format!("include: {file}: ")) {
+                d.message = rest.to_string();
+            }
+        }
+        d
+    };
+    match load_str(path, &text, sets, files) {
+        Ok(mut loaded) => {
+            loaded.warnings = loaded.warnings.into_iter().map(unplace).collect();
+            Ok(loaded)
+        }
+        Err(diagnostics) => Err(diagnostics.into_iter().map(unplace).collect()),
+    }
 }
 
 /// What `kubesim run MANIFEST` assumes, said when it runs one.
@@ -300,10 +330,30 @@ fn initial_manifests(top: &Node, loc: &Loc, loader: &Loader, r: &mut Report) -> 
         vec![]
     };
     for f in files {
-        let Some(rel) = f.string(r) else { continue };
-        out.extend(loader.manifest_file(&rel, false, &f, &format!("include: {rel}"), r).unwrap_or_default());
+        let Some((rel, recursive)) = include_entry(&f, r) else { continue };
+        out.extend(loader.manifest_file(&rel, recursive, &f, &format!("include: {rel}"), r).unwrap_or_default());
     }
     out
+}
+
+/// One `include:` entry: a path, or `{path: DIR, recursive: true}` to read a folder's
+/// sub-folders too, as `kubectl apply -R -f DIR` does.
+fn include_entry(f: &Node, r: &mut Report) -> Option<(String, bool)> {
+    if !f.v.is_mapping() {
+        return f.string(r).map(|rel| (rel, false));
+    }
+    if !f.check_keys(r, &["path", "recursive"], "an include entry") {
+        return None;
+    }
+    let Some(path) = f.get("path") else {
+        f.error(r, "an include entry needs `path`: the file or folder to read", None);
+        return None;
+    };
+    let recursive = match f.get("recursive") {
+        Some(n) => n.boolean(r)?,
+        None => false,
+    };
+    Some((path.string(r)?, recursive))
 }
 
 #[cfg(test)]

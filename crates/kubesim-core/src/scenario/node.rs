@@ -103,6 +103,16 @@ impl<'a> Node<'a> {
         }
     }
 
+    pub fn boolean(&self, r: &mut Report) -> Option<bool> {
+        match self.v {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.error(r, format!("expected true or false, found {}", describe(other)), None);
+                None
+            }
+        }
+    }
+
     pub fn uint(&self, r: &mut Report, what: &str) -> Option<u64> {
         match self.v.as_u64() {
             Some(n) => Some(n),

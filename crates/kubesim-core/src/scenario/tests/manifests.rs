@@ -137,7 +137,10 @@ fn json_objects_and_lists_load_as_yaml_does() {
     assert_eq!(d[0].message, "deployment/j: unknown field \"spec.template.spec.containers[0].imag\"");
     assert_eq!((d[0].line, d[0].column), (Some(3), Some(94)));
     assert!(is_manifest_file(Path::new("dir/list.json"), &files));
-    assert_eq!(load_manifest_file(Path::new("dir/one.json"), &[], &files).map(|l| l.scenario.objects.len()), Ok(1));
+    assert_eq!(
+        load_manifest_file(Path::new("dir/one.json"), &[], false, &files).map(|l| l.scenario.objects.len()),
+        Ok(1)
+    );
 }
 
 #[test]
@@ -267,10 +270,10 @@ fn a_scenario_may_start_empty_and_create_everything_on_its_timeline() {
 fn a_manifest_file_is_a_scenario_named_after_it_with_overrides() {
     let mut files = MemoryFiles::default();
     files.insert("dir/web.yaml", dep_doc("web"));
-    let l = load_manifest_file(Path::new("dir/web.yaml"), &["duration=2m".to_string()], &files).expect("loads");
+    let l = load_manifest_file(Path::new("dir/web.yaml"), &["duration=2m".to_string()], false, &files).expect("loads");
     assert_eq!(l.scenario.name, "web");
     assert_eq!(l.scenario.duration, crate::engine::SimDuration::from_secs(120));
     assert_eq!(l.scenario.nodes.iter().map(|g| g.count).sum::<u32>(), 3);
-    let l = load_manifest_file(Path::new("dir/web.yaml"), &[], &files).expect("loads");
+    let l = load_manifest_file(Path::new("dir/web.yaml"), &[], false, &files).expect("loads");
     assert_eq!(l.scenario.duration, crate::engine::SimDuration::from_secs(600), "the default 10m");
 }
