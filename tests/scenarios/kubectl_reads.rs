@@ -148,6 +148,46 @@ fn get_takes_namespaces_selectors_names_and_several_kinds() {
 }
 
 #[test]
+fn get_events_lists_the_namespaces_events_by_object_with_repeats_folded() {
+    // printers.go eventColumnDefinitions (LAST SEEN, TYPE, REASON, OBJECT, MESSAGE; wide adds
+    // SUBOBJECT, SOURCE, FIRST SEEN, COUNT, NAME); client-go's EventCorrelator folds repeats;
+    // the API server lists events by name, `OBJECT-NAME.<time>`.
+    let timeline = "  - {at: 1s, run: kubectl create namespace shop}
+  - {at: 2s, run: kubectl create deployment web --image=nginx -n shop}
+  - {at: 3s, run: kubectl run crasher --image=crash:1}
+  - {at: 2m, run: kubectl get events}
+  - {at: 2m, run: kubectl get events -n shop -o wide}
+  - {at: 2m, run: kubectl get ev -A}
+";
+    let text = scenario("3m", timeline).replace("timeline:", "images:\n  crash:1: {crashAfter: 5s}\ntimeline:");
+    let o = run_text(&text);
+    let s = sections(o.kubectl_log.as_deref().expect("kubectl.log"));
+    let default = &s[0].1;
+    let head: Vec<&str> = default.lines().next().expect("a header").split_whitespace().collect();
+    assert_eq!(head, ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+    assert!(default.lines().skip(1).all(|l| l.contains("pod/crasher")), "only default's events: {default}");
+    let backoff = default.lines().find(|l| l.contains("BackOff")).expect("the crash loop's back-off");
+    assert!(backoff.contains("Warning") && backoff.contains("Back-off restarting failed container"), "{backoff}");
+    assert_eq!(default.lines().filter(|l| l.contains("BackOff")).count(), 1, "repeats folded: {default}");
+    let wide = &s[1].1;
+    assert!(wide.starts_with("LAST SEEN   TYPE     REASON              OBJECT"), "{wide}");
+    assert!(wide.lines().next().is_some_and(|h| h.ends_with("FIRST SEEN   COUNT   NAME")), "{wide}");
+    assert!(wide.contains("deployment/web") && !wide.contains("crasher"), "{wide}");
+    let scaled = wide.lines().find(|l| l.contains("ScalingReplicaSet")).expect("the deployment's event");
+    // Created 10 ms after the line at 2 s: 2.01 s is 0x77ce2a80 ns.
+    assert!(scaled.contains(" 117s ") && scaled.ends_with("  1       web.0000000077ce2a80"), "{scaled}");
+    let all = &s[2].1;
+    assert!(all.starts_with("NAMESPACE   LAST SEEN"), "{all}");
+    assert!(all.contains("\nshop        ") && all.contains("\ndefault     "), "{all}");
+    // The rows come by object name, then time, as the API server lists them.
+    let objects: Vec<&str> = all.lines().skip(1).map(|l| l.split_whitespace().nth(4).unwrap_or("")).collect();
+    let names: Vec<&str> = objects.iter().map(|o| o.split_once('/').map_or(*o, |(_, n)| n)).collect();
+    let mut by_name = names.clone();
+    by_name.sort_by_key(|n| format!("{n}."));
+    assert_eq!(names, by_name, "{all}");
+}
+
+#[test]
 fn describe_pod_and_errors() {
     let timeline = "  - {at: 1s, run: kubectl create deployment web --image=nginx}
   - {at: 1m, run: kubectl describe pod web}

@@ -51,6 +51,7 @@ pub(crate) enum Resource {
     Jobs,
     Nodes,
     Namespaces,
+    Events,
 }
 
 impl Resource {
@@ -99,6 +100,7 @@ impl Resource {
             Resource::Jobs => "jobs.batch",
             Resource::Nodes => "nodes",
             Resource::Namespaces => "namespaces",
+            Resource::Events => "events",
         }
     }
 
@@ -116,11 +118,18 @@ impl Resource {
             Resource::Jobs => "job.batch",
             Resource::Nodes => "node",
             Resource::Namespaces => "namespace",
+            Resource::Events => "event",
         }
     }
 
     pub fn namespaced(self) -> bool {
         !matches!(self, Resource::Nodes | Resource::Namespaces)
+    }
+
+    /// Whether the table starts with NAME: an event's row is its object and message
+    /// (printers.go `eventColumnDefinitions` puts the name among the wide columns).
+    fn named(self) -> bool {
+        self != Resource::Events
     }
 }
 
@@ -404,9 +413,76 @@ pub(crate) fn rows(v: &View, r: Resource, q: &Query) -> (Vec<&'static str>, Vec<
             }
             vec!["STATUS", "AGE"]
         }
+        Resource::Events => {
+            out = event_rows(v, q);
+            wide(vec!["LAST SEEN", "TYPE", "REASON", "OBJECT"], q.wide, &["SUBOBJECT", "SOURCE"])
+                .into_iter()
+                .chain(["MESSAGE"])
+                .chain(if q.wide { vec!["FIRST SEEN", "COUNT", "NAME"] } else { vec![] })
+                .collect()
+        }
     };
     out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
     (header, out)
+}
+
+/// `get events`: the events recorded so far in the namespace (a node's in `default`, as
+/// the kubelet and the node controllers record them), the repeats of one event (same
+/// object, type, reason and message) folded into one row with its count and its first and
+/// last time, as client-go's `EventCorrelator` folds them. Each row's name is the API
+/// server's (`OBJECT-NAME.` and the first time), by which it lists them: by object name,
+/// then first time. kubesim records no source component or sub-object (`<none>`... as
+/// kubectl prints an empty one).
+fn event_rows(v: &View, q: &Query) -> Vec<Row> {
+    struct Folded {
+        first: SimTime,
+        last: SimTime,
+        count: u32,
+    }
+    let mut folded: BTreeMap<(String, String, &str, &str, &str, &str), Folded> = BTreeMap::new();
+    let mut order: Vec<(String, String, &str, &str, &str, &str)> = Vec::new();
+    for e in v.recorder.records.iter().filter(|e| e.time <= v.now) {
+        let (kind, rest) = e.object.split_once('/').unwrap_or(("", e.object.as_str()));
+        let (namespace, name) = rest.split_once(':').unwrap_or(("default", rest));
+        if !(q.all_namespaces || namespace == q.namespace) || q.selector.is_some_and(|s| !s.matches(&Labels::new())) {
+            continue;
+        }
+        let key = (namespace.to_string(), name.to_string(), kind, e.kind.as_str(), e.reason, e.message.as_str());
+        match folded.get_mut(&key) {
+            Some(f) => {
+                f.last = e.time;
+                f.count += 1;
+            }
+            None => {
+                folded.insert(key.clone(), Folded { first: e.time, last: e.time, count: 1 });
+                order.push(key);
+            }
+        }
+    }
+    let ago = |t: SimTime| human_duration(v.now.since(t));
+    order
+        .into_iter()
+        .filter_map(|key| {
+            let f = folded.get(&key)?;
+            let (namespace, name, kind, kind_of_event, reason, message) = key;
+            // client-go's recorder names an event `NAME.%x` of its time in Unix nanoseconds:
+            // sixteen hex digits today, so that names sort by time; kubesim's are the
+            // virtual time's nanoseconds, padded to sixteen digits to sort the same way.
+            let event_name = format!("{name}.{:016x}", f.first.as_micros() * 1_000);
+            if !(q.names.is_empty() || q.names.contains(&event_name)) {
+                return None;
+            }
+            let mut cells = vec![ago(f.last), kind_of_event.to_string(), reason.to_string(), format!("{kind}/{name}")];
+            if q.wide {
+                cells.extend(["".to_string(), "".to_string()]);
+            }
+            cells.push(message.to_string());
+            if q.wide {
+                cells.extend([ago(f.first), f.count.to_string(), event_name.clone()]);
+            }
+            Some((namespace, event_name, cells))
+        })
+        .collect()
 }
 
 fn wide(mut h: Vec<&'static str>, wide: bool, more: &[&'static str]) -> Vec<&'static str> {
@@ -431,7 +507,9 @@ pub(crate) fn get(v: &View, resources: &[Resource], q: &Query, prefixed: bool) -
         if ns_column {
             head.push("NAMESPACE");
         }
-        head.push("NAME");
+        if r.named() {
+            head.push("NAME");
+        }
         head.extend(header);
         let body = rows
             .into_iter()
@@ -440,7 +518,9 @@ pub(crate) fn get(v: &View, resources: &[Resource], q: &Query, prefixed: bool) -
                 if ns_column {
                     row.push(ns);
                 }
-                row.push(if prefixed { format!("{}/{name}", r.prefix()) } else { name });
+                if r.named() {
+                    row.push(if prefixed { format!("{}/{name}", r.prefix()) } else { name });
+                }
                 row.extend(cells);
                 row
             })

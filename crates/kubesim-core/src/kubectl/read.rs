@@ -84,12 +84,16 @@ fn resources(word: &str) -> Result<Vec<Resource>, KError> {
             out.push(Resource::Namespaces);
             continue;
         }
+        if matches!(w, "events" | "event" | "ev" | "events.events.k8s.io") {
+            out.push(Resource::Events);
+            continue;
+        }
         let kind = resource(w)?.kind;
         match Resource::of(kind) {
             Some(r) => out.push(r),
             None => {
                 return err(
-                    format!("kubesim prints `get` for pods, deployments, replicasets, replicationcontrollers, services, nodes, namespaces, horizontalpodautoscalers, jobs, daemonsets and statefulsets, not {}", kind.resource()),
+                    format!("kubesim prints `get` for pods, deployments, replicasets, replicationcontrollers, services, nodes, namespaces, horizontalpodautoscalers, jobs, daemonsets, statefulsets and events, not {}", kind.resource()),
                     None,
                 )
             }
