@@ -231,6 +231,40 @@ fn label_a_pod_and_the_service_that_selects_the_new_label_gets_it_as_endpoint() 
 }
 
 #[test]
+fn label_and_annotate_all_or_by_selector_reach_the_pods_controllers_made() {
+    // kubectl label.go / annotate.go: `--all` and `-l` pick the kind's objects in the
+    // namespace when the command runs; `--overwrite` is checked per object.
+    let objects = format!(
+        "{}
+  - {{apiVersion: v1, kind: Service, metadata: {{name: front}}, spec: {{selector: {{tier: front}}, ports: [{{port: 80}}]}}}}",
+        web(3)
+    );
+    let timeline = "  - {at: 1m, run: kubectl label pods --all tier=front}
+  - {at: 2m, run: kubectl label pods -l app=web tier=back}
+  - {at: 2m, run: kubectl annotate pods -l app=web controller.kubernetes.io/pod-deletion-cost=5}";
+    let o = run_text(&scenario(&objects, timeline));
+    let pods = live_pods(&o);
+    assert_eq!(pods.len(), 3);
+    assert!(pods.iter().all(|p| p.labels.get("tier").map(String::as_str) == Some("front")), "first label kept");
+    assert!(pods.iter().all(|p| p.deletion_cost == 5), "annotated by selector");
+    // The second label needed --overwrite: kubectl's error for each pod.
+    let errors = kubectl_errors(&o);
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(
+        errors.iter().all(|e| e.ends_with("'tier' already has a value (front), and --overwrite is false")),
+        "{errors:?}"
+    );
+    let endpoints = crate::support::column(&o, "service/front/endpoints");
+    assert_eq!(endpoints.last().and_then(|(_, v)| *v), Some(3.0), "the Service selects the labelled pods");
+    let o = run_text(&scenario(&objects, "  - {at: 1m, run: kubectl label pods -l app=web tier=front}\n  - {at: 2m, run: kubectl label pods -l app=web tier=back --overwrite}"));
+    assert!(live_pods(&o).iter().all(|p| p.labels.get("tier").map(String::as_str) == Some("back")));
+    assert!(load_errors(&scenario(&objects, "  - {at: 1m, run: kubectl label pods web --all tier=x}"))
+        .contains("name cannot be provided when a selector is specified"));
+    assert!(load_errors(&scenario(&objects, "  - {at: 1m, run: kubectl label nodes --all tier=x}"))
+        .contains("kubesim labels nodes one per line"));
+}
+
+#[test]
 fn annotate_a_deployment_with_a_change_cause() {
     let o = run_text(&scenario(
         &web(1),

@@ -3,10 +3,11 @@
 //! `staging/src/k8s.io/kubectl/pkg/cmd/label/label.go`, `LabelOptions.Complete`, `Validate`,
 //! `parseLabels` and `labelFunc`.
 
-use super::grammar::{resource, Args};
+use super::delete::Selection;
+use super::grammar::{resource, Args, Flag};
 use super::nodes::{find_node, node_name, node_ref, one_node_only};
 use super::{err, misrouted, refused, Failure, KError, KubectlCommand};
-use crate::model::spec::{Kind, ObjectSpec};
+use crate::model::spec::{Kind, ObjectRef, ObjectSpec};
 use crate::scenario::validate;
 use crate::sim::{ApiError, Sim};
 
@@ -29,7 +30,7 @@ fn parse_object(args: &Args, annotate: bool) -> Result<KubectlCommand, KError> {
     if resources.is_empty() {
         return err("one or more resources must be specified as <resource> <name> or <resource>/<name>", None);
     }
-    let target = super::grammar::one_target(&args.with_positional(resources.to_vec()))?;
+    let (target, select) = targets(args, resources)?;
     if pairs.is_empty() {
         return err(format!("at least one {what} update is required"), None);
     }
@@ -78,15 +79,67 @@ fn parse_object(args: &Args, annotate: bool) -> Result<KubectlCommand, KError> {
             None,
         );
     }
-    Ok(KubectlCommand::Metadata { target, set, remove, overwrite: args.on("overwrite"), annotate })
+    Ok(KubectlCommand::Metadata { target, set, remove, overwrite: args.on("overwrite"), annotate, select })
+}
+
+/// `--all` and `-l`: the flags of `label` and `annotate` that pick objects by kind.
+pub(super) const ALL: Flag = Flag::boolean("all");
+pub(super) const SELECTOR: Flag = Flag::value("selector").short('l');
+
+/// The object named, or with `--all` / `-l` the kind whose objects the line finds when it
+/// runs (kubectl's `LabelOptions.Validate`: not both; no name with either).
+fn targets(args: &Args, resources: &[String]) -> Result<(ObjectRef, Option<Selection>), KError> {
+    let all = args.on("all");
+    let selector = args.value("selector").filter(|s| !s.is_empty());
+    if all && selector.is_some() {
+        return err("cannot set --all and --selector at the same time", None);
+    }
+    if !all && selector.is_none() {
+        return Ok((super::grammar::one_target(&args.with_positional(resources.to_vec()))?, None));
+    }
+    let [word] = resources else {
+        return err("name cannot be provided when a selector is specified", None);
+    };
+    if word.contains('/') {
+        return err("name cannot be provided when a selector is specified", None);
+    }
+    let kind = resource(word)?.kind;
+    let target = args.object(kind, "");
+    let selector = selector.as_deref().map(super::grammar::label_selector).transpose()?;
+    let select = Selection { kind, namespace: target.namespace.clone(), selector };
+    Ok((target, Some(select)))
 }
 
 /// The object must exist; a key with another value needs `--overwrite` (kubectl's
-/// `validateNoOverwrites`); the registry's copy follows, for the lines after.
+/// `validateNoOverwrites`); the registry's copy follows, for the lines after. With `--all`
+/// or `-l`, the registry's objects that match change too; the `--overwrite` rule is kubectl's
+/// error when the line runs, per object.
 pub(super) fn check_object(command: KubectlCommand, c: &mut super::Check) -> Option<KubectlCommand> {
-    let KubectlCommand::Metadata { target, set, remove, overwrite, annotate } = &command else {
+    let KubectlCommand::Metadata { target, set, remove, overwrite, annotate, select } = &command else {
         return super::nodes::check(command, c);
     };
+    if let Some(Selection { kind, namespace, selector }) = select {
+        if *annotate {
+            return Some(command);
+        }
+        for (id, obj) in c.reg.objects.iter_mut() {
+            if id.kind != *kind || id.namespace != *namespace {
+                continue;
+            }
+            let Some(labels) = super::delete::spec_labels_mut(&mut obj.spec) else { continue };
+            if selector.as_ref().is_none_or(|s| s.matches(labels)) {
+                for k in remove {
+                    labels.remove(k);
+                }
+                for (k, v) in set {
+                    if *overwrite || !labels.contains_key(k) {
+                        labels.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        return Some(command);
+    }
     if c.controller_pod(target) && !c.reg.objects.contains_key(target) {
         // A controller's pod: it is looked for when the line runs.
         return Some(command);
@@ -120,10 +173,14 @@ pub(super) fn check_object(command: KubectlCommand, c: &mut super::Check) -> Opt
 /// Writes the labels (or, for a pod, the deletion cost among the annotations: the one
 /// annotation kubesim reads after creation).
 pub(super) fn effect_object(sim: &mut Sim, command: &KubectlCommand) -> Vec<Failure> {
-    let KubectlCommand::Metadata { target, set, remove, overwrite, annotate } = command else {
+    let KubectlCommand::Metadata { target, set, remove, overwrite, annotate, select } = command else {
         return effect(sim, command);
     };
-    refused(target, sim.edit_metadata(target, set, remove, *overwrite, *annotate)).into_iter().collect()
+    let targets = match select {
+        Some(Selection { kind, namespace, selector }) => sim.object_refs(*kind, namespace, selector.as_ref()),
+        None => vec![target.clone()],
+    };
+    targets.iter().filter_map(|t| refused(t, sim.edit_metadata(t, set, remove, *overwrite, *annotate))).collect()
 }
 
 /// The resource words first, then the label changes, as `LabelOptions.Complete` splits them.
@@ -138,6 +195,12 @@ pub(super) fn parse(args: &Args) -> Result<KubectlCommand, KError> {
     };
     if !on_node {
         return parse_object(args, false);
+    }
+    if args.on("all") || args.value("selector").is_some() {
+        return err(
+            "kubesim labels nodes one per line: name the node (`kubectl label nodes NODE key=value`)",
+            Some("--all and -l pick pods, deployments and the other objects; a node group's labels are in `cluster.nodes`".into()),
+        );
     }
     let mut resources = Vec::new();
     let mut pairs = Vec::new();
@@ -303,6 +366,7 @@ mod tests {
                 remove: vec![],
                 overwrite: false,
                 annotate: false,
+                select: None,
             }
         );
         assert_eq!(
@@ -313,6 +377,7 @@ mod tests {
                 remove: vec![],
                 overwrite: false,
                 annotate: true,
+                select: None,
             }
         );
         assert_eq!(error("kubectl label deploy web").message, "at least one label update is required");

@@ -169,11 +169,15 @@ pub enum KubectlCommand {
     },
     /// `label KIND NAME k=v k-` on an object other than a node, or `annotate KIND NAME ...`.
     Metadata {
+        /// With `select`, only its kind and namespace count: the objects are found when the
+        /// line runs.
         target: ObjectRef,
         set: Vec<(String, String)>,
         remove: Vec<String>,
         overwrite: bool,
         annotate: bool,
+        /// `--all` or `-l SELECTOR`.
+        select: Option<delete::Selection>,
     },
     /// `expose deployment NAME --port=P [--target-port=T] [--type=T] [--name=N]`.
     Expose(ExposeSpec),
@@ -210,7 +214,8 @@ impl KubectlCommand {
             | KubectlCommand::Label { node, .. } => vec![format!("node/{node}")],
             KubectlCommand::Drain(d) => vec![format!("node/{}", d.node)],
             KubectlCommand::Expose(e) => vec![e.target.to_string()],
-            KubectlCommand::Metadata { target, .. } => vec![target.to_string()],
+            KubectlCommand::Metadata { target, select: None, .. } => vec![target.to_string()],
+            KubectlCommand::Metadata { select: Some(_), .. } => Vec::new(),
             KubectlCommand::Read(_) => Vec::new(),
             // `kubectl argo rollouts` lines name no object, not even their Rollout (as they always have).
             KubectlCommand::ArgoPromote { .. }
@@ -378,7 +383,7 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "label",
-        flags: &[Flag::boolean("overwrite"), generate::RECORD],
+        flags: &[Flag::boolean("overwrite"), generate::RECORD, label::ALL, label::SELECTOR],
         example: "kubectl label nodes worker-1 disk=ssd",
         parse: label::parse,
         check: label::check_object,
@@ -386,7 +391,7 @@ pub(crate) const VERBS: &[Verb] = &[
     },
     Verb {
         name: "annotate",
-        flags: &[Flag::boolean("overwrite"), generate::RECORD],
+        flags: &[Flag::boolean("overwrite"), generate::RECORD, label::ALL, label::SELECTOR],
         example: "kubectl annotate deployment web kubernetes.io/change-cause=v2",
         parse: label::parse_annotate,
         check: label::check_object,
