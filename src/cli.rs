@@ -38,7 +38,7 @@ pub struct ExplainArgs {
     #[arg(value_name = "SCENARIO.yaml")]
     pub scenario: PathBuf,
     /// The object: deployment/NAME, pod/NAME, node/NAME, service/NAME, replicaset/NAME,
-    /// job/NAME, daemonset/NAME or statefulset/NAME
+    /// job/NAME, daemonset/NAME, statefulset/NAME, rollout/NAME, hpa/NAME or ingress/NAME
     #[arg(long, value_name = "KIND/NAME")]
     pub object: String,
     /// Override the scenario's seed

@@ -108,6 +108,32 @@ fn explain_deployment_tells_the_rollout_and_then_the_scale_up() {
 }
 
 #[test]
+fn explain_tells_a_rollout_an_hpa_and_an_ingress() {
+    let (scenario, outcome) = run_narrated("scenarios/argo-canary.yaml");
+    let story = kubesim::explain::story(&scenario, &outcome, "rollout/api").expect("a story");
+    assert!(story.starts_with("rollout/api in scenario argo-canary"), "{story}");
+    assert!(story.contains("\n  replicas 10, strategy canary, 5 steps\n"), "{story}");
+    assert!(story.contains("\n  at the end: Healthy, step 5"), "{story}");
+    assert!(story.contains("event Normal RolloutUpdated rollout/api: Rollout updated to revision 2"), "{story}");
+    assert!(story.contains("timeline: kubectl argo rollouts set image api"), "{story}");
+    let err =
+        kubesim::explain::story(&scenario, &outcome, "deployment/api").expect_err("a Rollout is not a Deployment");
+    assert!(err.contains("the run has no deployment at all"), "{err}");
+
+    let (scenario, outcome) = run_narrated("scenarios/hpa-traffic-step.yaml");
+    let story = kubesim::explain::story(&scenario, &outcome, "hpa/web").expect("a story");
+    assert!(story.contains("\n  scales deployment/web between 2 and 30 replicas on 1 metric\n"), "{story}");
+    let rescales = story.matches("SuccessfulRescale horizontalpodautoscaler/web").count();
+    assert_eq!(rescales, events(&outcome, "SuccessfulRescale").len(), "every rescale: {story}");
+    assert!(rescales >= 2, "{story}");
+
+    let (scenario, outcome) = run_narrated("scenarios/canary-ingress.yaml");
+    let story = kubesim::explain::story(&scenario, &outcome, "ingress/shop-canary").expect("a story");
+    assert!(story.contains("\n  routes: shop.example.com/ -> service/shop-canary\n"), "{story}");
+    assert!(story.contains("\n  ingress-nginx canary: weight "), "{story}");
+}
+
+#[test]
 fn explain_a_pending_pod_gives_the_scheduler_reasons_node_by_node() {
     let (scenario, outcome) = run_narrated("scenarios/scheduling-and-preemption.yaml");
     let pending = outcome

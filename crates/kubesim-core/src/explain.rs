@@ -11,7 +11,7 @@ use crate::sim::Outcome;
 use std::fmt::Write;
 
 /// The kinds `explain` can tell about.
-const EXPLAINABLE: [Kind; 8] = [
+const EXPLAINABLE: [Kind; 11] = [
     Kind::Deployment,
     Kind::ReplicaSet,
     Kind::Pod,
@@ -20,6 +20,9 @@ const EXPLAINABLE: [Kind; 8] = [
     Kind::Job,
     Kind::DaemonSet,
     Kind::StatefulSet,
+    Kind::Rollout,
+    Kind::HorizontalPodAutoscaler,
+    Kind::Ingress,
 ];
 
 /// One object of the run: how events and narration name it, and what else belongs to its
@@ -123,6 +126,9 @@ fn find_subject(scenario: &Scenario, outcome: &Outcome, object: &str) -> Result<
             pod_facts(store, &namespace, name, &mut subject);
         }
         Kind::Node => node_facts(store, name, &mut subject),
+        Kind::Rollout => rollout_facts(store, &namespace, name, &mut subject),
+        Kind::HorizontalPodAutoscaler => hpa_facts(store, &namespace, name, &mut subject),
+        Kind::Ingress => ingress_facts(scenario, &namespace, name, &mut subject),
         _ => {}
     }
     Ok(subject)
@@ -131,7 +137,14 @@ fn find_subject(scenario: &Scenario, outcome: &Outcome, object: &str) -> Result<
 /// Every (namespace, name) of `kind` the run had, gone ones included, in a stable order.
 fn names_of(scenario: &Scenario, store: &Store, kind: Kind) -> Vec<(String, String)> {
     let pairs: Vec<(String, String)> = match kind {
-        Kind::Deployment => store.deployments.iter().map(|d| (d.namespace.clone(), d.name.clone())).collect(),
+        Kind::Deployment | Kind::Rollout => store
+            .deployments
+            .iter()
+            .filter(|d| d.kind() == kind)
+            .map(|d| (d.namespace.clone(), d.name.clone()))
+            .collect(),
+        Kind::HorizontalPodAutoscaler => store.hpas.iter().map(|h| (h.namespace.clone(), h.name.clone())).collect(),
+        Kind::Ingress => crate::metrics::object_keys(scenario, Kind::Ingress),
         Kind::ReplicaSet => store.replica_sets.iter().map(|r| (r.namespace.clone(), r.name.clone())).collect(),
         Kind::Pod => store.pods.iter().map(|p| (p.namespace.clone(), p.name.clone())).collect(),
         Kind::Node => store.nodes().iter().map(|n| (String::new(), n.name.clone())).collect(),
@@ -163,10 +176,11 @@ fn unknown(kind: Kind, name: &str, names: &[(String, String)]) -> String {
     message
 }
 
-fn deployment_facts(store: &Store, namespace: &str, name: &str, subject: &mut Subject) {
-    let found = store.deployments.iter().position(|d| d.namespace == namespace && d.name == name);
-    let Some(d) = found.map(DeployId::from_index) else { return };
-    let dep = &store.deployments[d];
+/// The Deployment or Rollout row of that name, and its ReplicaSets (as related keys and as
+/// a fact line's words).
+fn workload(store: &Store, kind: Kind, namespace: &str, name: &str, subject: &mut Subject) -> Option<DeployId> {
+    let found = store.deployments.iter().position(|d| d.kind() == kind && d.namespace == namespace && d.name == name);
+    let d = found.map(DeployId::from_index)?;
     let mut replica_sets = Vec::new();
     for rs in store.replica_sets.iter().filter(|r| r.owner == Some(d)) {
         subject.related.push(
@@ -175,6 +189,13 @@ fn deployment_facts(store: &Store, namespace: &str, name: &str, subject: &mut Su
         let gone = if rs.deleted { ", deleted" } else { "" };
         replica_sets.push(format!("{} (revision {}, {} replicas{gone})", rs.name, rs.revision, rs.replicas));
     }
+    subject.facts.push(format!("ReplicaSets: {}", replica_sets.join(", ")));
+    Some(d)
+}
+
+fn deployment_facts(store: &Store, namespace: &str, name: &str, subject: &mut Subject) {
+    let Some(d) = workload(store, Kind::Deployment, namespace, name, subject) else { return };
+    let dep = &store.deployments[d];
     let strategy = match &dep.spec.strategy {
         crate::model::spec::DeploymentStrategy::Recreate => "Recreate".to_string(),
         crate::model::spec::DeploymentStrategy::RollingUpdate { max_surge, max_unavailable } => {
@@ -186,11 +207,10 @@ fn deployment_facts(store: &Store, namespace: &str, name: &str, subject: &mut Su
             )
         }
     };
-    subject.facts.push(format!(
-        "replicas {}, strategy {strategy}, minReadySeconds {}",
-        dep.spec.replicas, dep.spec.min_ready_seconds
-    ));
-    subject.facts.push(format!("ReplicaSets: {}", replica_sets.join(", ")));
+    subject.facts.insert(
+        0,
+        format!("replicas {}, strategy {strategy}, minReadySeconds {}", dep.spec.replicas, dep.spec.min_ready_seconds),
+    );
     let s = &dep.status;
     subject.facts.push(format!("at the end: {} ready, {} up to date, {} available", s.ready, s.updated, s.available));
 }
@@ -216,6 +236,73 @@ fn pod_facts(store: &Store, namespace: &str, name: &str, subject: &mut Subject) 
     };
     subject.facts.push(format!("owner {owner}, revision {}", p.revision));
     subject.facts.push(format!("at the end: {state}, on {node}, {} restarts", p.max_container_restarts()));
+}
+
+/// An Argo Rollout: its strategy, its ReplicaSets, and where its update stood at the end.
+fn rollout_facts(store: &Store, namespace: &str, name: &str, subject: &mut Subject) {
+    let Some(d) = workload(store, Kind::Rollout, namespace, name, subject) else { return };
+    let dep = &store.deployments[d];
+    let Some(state) = &dep.rollout else { return };
+    let strategy = match &state.strategy {
+        crate::model::spec::RolloutStrategy::Canary(c) => format!("canary, {} steps", c.steps.len()),
+        crate::model::spec::RolloutStrategy::BlueGreen(_) => "blue-green".to_string(),
+    };
+    subject.facts.insert(0, format!("replicas {}, strategy {strategy}", dep.spec.replicas));
+    let st = &state.status;
+    let weight = st.weight.map_or(String::new(), |w| format!(", canary weight {w}"));
+    let aborted = if st.abort { ", aborted" } else { "" };
+    subject.facts.push(format!("at the end: {}{aborted}, step {}{weight}", st.phase.as_str(), st.step_index));
+}
+
+/// A HorizontalPodAutoscaler: what it scales, between which bounds, and its last sync.
+fn hpa_facts(store: &Store, namespace: &str, name: &str, subject: &mut Subject) {
+    let Some(h) = store.hpas.iter().rev().find(|h| h.namespace == namespace && h.name == name) else { return };
+    let spec = &h.spec;
+    subject.facts.push(format!(
+        "scales {}/{} between {} and {} replicas on {} metric{}",
+        spec.target.kind.resource(),
+        spec.target.name,
+        spec.min_replicas,
+        spec.max_replicas,
+        spec.metrics.len(),
+        if spec.metrics.len() == 1 { "" } else { "s" }
+    ));
+    let s = &h.status;
+    let replicas = |r: Option<i32>| r.map_or_else(|| "unknown".to_string(), |n| n.to_string());
+    let last = s.last_scale_time.map_or_else(|| "never scaled".to_string(), |t| format!("last scaled at {}", clock(t)));
+    subject.facts.push(format!(
+        "at the end: {} current, {} desired replicas, {last}",
+        replicas(s.current_replicas),
+        replicas(s.desired_replicas)
+    ));
+}
+
+/// An Ingress: its rules' backends as the scenario wrote them (the last one applied), and
+/// its ingress-nginx canary annotations.
+fn ingress_facts(scenario: &Scenario, namespace: &str, name: &str, subject: &mut Subject) {
+    use crate::model::spec::{Action, KubectlCommand, ObjectSpec};
+    let timeline = scenario.timeline.iter().flat_map(|e| match &e.action {
+        Action::Kubectl(KubectlCommand::Apply { objects } | KubectlCommand::Create { objects }) => objects.as_slice(),
+        _ => &[],
+    });
+    let spec = scenario.objects.iter().chain(timeline).rev().find_map(|o| match &o.spec {
+        ObjectSpec::Ingress { spec, .. } if o.id.namespace == namespace && o.id.name == name => Some(spec),
+        _ => None,
+    });
+    let Some(spec) = spec else { return };
+    let mut routes = Vec::new();
+    if let Some(b) = &spec.default_backend {
+        routes.push(format!("default -> service/{}", b.service));
+    }
+    for rule in &spec.rules {
+        for p in &rule.paths {
+            routes.push(format!("{}{} -> service/{}", rule.host.as_deref().unwrap_or("*"), p.path, p.backend.service));
+        }
+    }
+    subject.facts.push(format!("routes: {}", if routes.is_empty() { "none".to_string() } else { routes.join(", ") }));
+    if let Some(c) = &spec.canary {
+        subject.facts.push(format!("ingress-nginx canary: weight {} of {}", c.weight, c.weight_total.max(100)));
+    }
 }
 
 fn node_facts(store: &Store, name: &str, subject: &mut Subject) {

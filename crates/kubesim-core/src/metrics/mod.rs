@@ -98,6 +98,13 @@ impl Metrics {
 /// Every Service the scenario can create, `(namespace, name)` in order of appearance: its
 /// objects, then what the timeline applies, creates or exposes.
 pub fn service_keys(scenario: &Scenario) -> Vec<(String, String)> {
+    object_keys(scenario, Kind::Service)
+}
+
+/// Every object of `kind` the scenario can create, `(namespace, name)` in order of
+/// appearance: its objects, then what the timeline applies or creates (and, for Services,
+/// exposes).
+pub fn object_keys(scenario: &Scenario, kind: Kind) -> Vec<(String, String)> {
     let mut keys: Vec<(String, String)> = Vec::new();
     let mut add = |ns: &str, name: &str| {
         let key = (ns.to_string(), name.to_string());
@@ -105,19 +112,17 @@ pub fn service_keys(scenario: &Scenario) -> Vec<(String, String)> {
             keys.push(key);
         }
     };
-    for obj in &scenario.objects {
-        if matches!(obj.spec, ObjectSpec::Service { .. }) {
-            add(&obj.id.namespace, &obj.id.name);
-        }
+    for obj in scenario.objects.iter().filter(|o| o.id.kind == kind) {
+        add(&obj.id.namespace, &obj.id.name);
     }
     for entry in &scenario.timeline {
         match &entry.action {
             Action::Kubectl(KubectlCommand::Apply { objects } | KubectlCommand::Create { objects }) => {
-                for obj in objects.iter().filter(|o| matches!(o.spec, ObjectSpec::Service { .. })) {
+                for obj in objects.iter().filter(|o| o.id.kind == kind) {
                     add(&obj.id.namespace, &obj.id.name);
                 }
             }
-            Action::Kubectl(KubectlCommand::Expose(e)) => add(&e.target.namespace, &e.service),
+            Action::Kubectl(KubectlCommand::Expose(e)) if kind == Kind::Service => add(&e.target.namespace, &e.service),
             _ => {}
         }
     }
