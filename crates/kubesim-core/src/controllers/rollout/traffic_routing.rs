@@ -41,7 +41,13 @@ pub(super) fn set_traffic_weight(spec: &CanarySpec, new: &RsView, d: &mut Decisi
 /// The generated canary Ingress's name (utils/ingress/ingress.go `GetCanaryIngressName`):
 /// `<rollout>-<stableIngress>-canary`.
 pub fn canary_ingress_name(rollout: &str, stable_ingress: &str) -> String {
-    format!("{rollout}-{stable_ingress}-canary")
+    // utils/ingress GetCanaryIngressName: names are limited to 253 characters, so the
+    // `ROLLOUT-STABLE` prefix is cut to leave room for the suffix (names are ASCII, so a
+    // byte cut is a character cut).
+    const SUFFIX: &str = "-canary";
+    let mut prefix = format!("{rollout}-{stable_ingress}");
+    prefix.truncate(253 - SUFFIX.len());
+    prefix + SUFFIX
 }
 
 /// The ingress-nginx annotations Argo writes on its canary Ingress: a canary split by
@@ -89,6 +95,9 @@ mod tests {
         };
         let c = canary_ingress(&stable, "web-stable", "web-canary", 20);
         assert_eq!(canary_ingress_name("web", "web-ingress"), "web-web-ingress-canary");
+        let long = canary_ingress_name(&"r".repeat(200), &"s".repeat(100));
+        assert_eq!(long.len(), 253);
+        assert!(long.starts_with(&format!("{}-sss", "r".repeat(200))) && long.ends_with("s-canary"), "{long}");
         assert_eq!(c.default_backend, Some(backend("web-canary")));
         let services: Vec<_> = c.rules[0].paths.iter().map(|p| p.backend.service.as_str()).collect();
         assert_eq!(services, ["web-canary", "other"]);
