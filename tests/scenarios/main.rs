@@ -11,6 +11,7 @@
 //! - `scheduling`: where pods land and why they wait, in kube-scheduler's words.
 //! - `containers`: crashes, hangs, OOM kills, restartPolicy and CrashLoopBackOff.
 //! - `workloads`: Jobs, DaemonSets and StatefulSets.
+//! - `storage`: PersistentVolumeClaims, PersistentVolumes and StorageClasses as scheduling and the kubelet see them.
 //! - `hpa`: HorizontalPodAutoscalers driven by traffic, `kubectl autoscale`.
 //! - `traffic`: Services, Ingress and requests: availability and latency as users feel them.
 //! - `failures`: nodes die, zones are lost, operators drain, and Kubernetes heals.
@@ -45,6 +46,7 @@ mod realworld;
 mod report;
 mod rollouts;
 mod scheduling;
+mod storage;
 mod support;
 mod sweep;
 mod traffic;

@@ -115,7 +115,7 @@ fn every_real_world_folder_loads_and_its_deployments_become_available() {
     let root = realworld();
     let cases = cases(&root);
     assert!(cases.len() >= 8, "expected the real-world folders, found {} cases", cases.len());
-    let mut workloads = 0;
+    let (mut workloads, mut claims) = (0, 0);
     for case in &cases {
         let text = scenario_text(&case.include);
         let loaded = kubesim::load_str(&case.dir.join("realworld-test.yaml"), &text, &[]).unwrap_or_else(|d| {
@@ -124,15 +124,31 @@ fn every_real_world_folder_loads_and_its_deployments_become_available() {
         let not_simulated = loaded.warnings.iter().filter(|w| w.message.starts_with("not simulated")).count();
         assert!(not_simulated <= 1, "{}: {not_simulated} not-simulated warnings", case.name);
         let outcome = kubesim::simulate(&loaded.scenario, None);
+        // Pods that use PersistentVolumeClaims (WordPress's MySQL, the StatefulSets'
+        // volumeClaimTemplates) start once their claims are bound to provisioned volumes.
+        for p in outcome.store.pods.iter().filter(|p| !p.spec.claims.is_empty() && p.started.is_some()) {
+            for name in &p.spec.claims {
+                let key = kubesim::model::store::namespaced_key(&p.namespace, name);
+                let claim = outcome.store.claims.find(&key).map(|c| &outcome.store.claims[c]);
+                assert_eq!(claim.map(|c| c.phase()), Some("Bound"), "{}: pod {} claim {name}", case.name, p.name);
+                let bound_at = claim.and_then(|c| c.volume).map(|v| outcome.store.volumes[v].created);
+                assert!(
+                    bound_at.is_some_and(|t| p.started.is_some_and(|s| t <= s)),
+                    "{}: {} started first",
+                    case.name,
+                    p.name
+                );
+                claims += 1;
+            }
+        }
         for (workload, desired, available) in workloads_at_end(&outcome) {
-            // No known gap: volumes, PersistentVolumeClaims and the like are accepted and
-            // not simulated, so pods that name them start as others do.
             assert!(desired.is_some_and(|d| d >= 1.0), "{}: {workload} desired {desired:?}", case.name);
             assert_eq!(available, desired, "{}: {workload} ends with every replica available", case.name);
             workloads += 1;
         }
     }
     assert!(workloads >= 20, "the folders hold dozens of Deployments; checked {workloads}");
+    assert!(claims >= 3, "WordPress and the StatefulSets use claims; checked {claims}");
 }
 
 #[test]

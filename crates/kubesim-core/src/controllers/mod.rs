@@ -8,6 +8,7 @@ pub mod endpoints;
 pub mod hpa;
 pub mod job;
 pub mod node_lifecycle;
+pub mod persistentvolume;
 pub mod replicaset;
 pub mod rollout;
 pub mod statefulset;

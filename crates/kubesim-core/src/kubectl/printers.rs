@@ -52,6 +52,9 @@ pub(crate) enum Resource {
     Nodes,
     Namespaces,
     Events,
+    Claims,
+    Volumes,
+    StorageClasses,
 }
 
 impl Resource {
@@ -82,6 +85,9 @@ impl Resource {
             Kind::Job => Resource::Jobs,
             Kind::Node => Resource::Nodes,
             Kind::Namespace => Resource::Namespaces,
+            Kind::PersistentVolumeClaim => Resource::Claims,
+            Kind::PersistentVolume => Resource::Volumes,
+            Kind::StorageClass => Resource::StorageClasses,
             _ => return None,
         })
     }
@@ -101,6 +107,9 @@ impl Resource {
             Resource::Nodes => "nodes",
             Resource::Namespaces => "namespaces",
             Resource::Events => "events",
+            Resource::Claims => "persistentvolumeclaims",
+            Resource::Volumes => "persistentvolumes",
+            Resource::StorageClasses => "storageclasses.storage.k8s.io",
         }
     }
 
@@ -119,11 +128,14 @@ impl Resource {
             Resource::Nodes => "node",
             Resource::Namespaces => "namespace",
             Resource::Events => "event",
+            Resource::Claims => "persistentvolumeclaim",
+            Resource::Volumes => "persistentvolume",
+            Resource::StorageClasses => "storageclass.storage.k8s.io",
         }
     }
 
     pub fn namespaced(self) -> bool {
-        !matches!(self, Resource::Nodes | Resource::Namespaces)
+        !matches!(self, Resource::Nodes | Resource::Namespaces | Resource::Volumes | Resource::StorageClasses)
     }
 
     /// Whether the table starts with NAME: an event's row is its object and message
@@ -413,6 +425,80 @@ pub(crate) fn rows(v: &View, r: Resource, q: &Query) -> (Vec<&'static str>, Vec<
             }
             vec!["STATUS", "AGE"]
         }
+        // printers.go printPersistentVolumeClaim
+        Resource::Claims => {
+            for c in v.store.claims.iter() {
+                if c.deleted || !q.wants(&c.namespace, &c.name, &c.labels) {
+                    continue;
+                }
+                let volume = c.volume.map(|id| &v.store.volumes[id]);
+                let cells = vec![
+                    c.phase().to_string(),
+                    volume.map_or(String::new(), |pv| pv.name.clone()),
+                    volume.map_or(String::new(), |pv| bytes(pv.spec.capacity_bytes)),
+                    volume.map_or(String::new(), |pv| access_modes(&pv.spec.access_modes)),
+                    c.spec.storage_class.clone().unwrap_or_default(),
+                    "<unset>".into(),
+                    age(c.created),
+                ];
+                out.push((c.namespace.clone(), c.name.clone(), cells));
+            }
+            vec!["STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "VOLUMEATTRIBUTESCLASS", "AGE"]
+        }
+        // printers.go printPersistentVolume
+        Resource::Volumes => {
+            for pv in v.store.volumes.iter() {
+                if pv.deleted || !q.wants("", &pv.name, &pv.labels) {
+                    continue;
+                }
+                let claim = pv
+                    .claim
+                    .map(|c| &v.store.claims[c])
+                    .map_or(String::new(), |c| format!("{}/{}", c.namespace, c.name));
+                let cells = vec![
+                    bytes(pv.spec.capacity_bytes),
+                    access_modes(&pv.spec.access_modes),
+                    if pv.spec.reclaim_delete { "Delete" } else { "Retain" }.to_string(),
+                    pv.phase().to_string(),
+                    claim,
+                    pv.spec.storage_class.clone(),
+                    "<unset>".into(),
+                    String::new(),
+                    age(pv.created),
+                ];
+                out.push((String::new(), pv.name.clone(), cells));
+            }
+            vec![
+                "CAPACITY",
+                "ACCESS MODES",
+                "RECLAIM POLICY",
+                "STATUS",
+                "CLAIM",
+                "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
+                "REASON",
+                "AGE",
+            ]
+        }
+        // printers.go printStorageClass: the default one's name followed by ` (default)`.
+        Resource::StorageClasses => {
+            for (name, sc) in &v.store.storage_classes {
+                if !q.wants("", name, &Labels::new()) {
+                    continue;
+                }
+                let shown = if sc.is_default { format!("{name} (default)") } else { name.clone() };
+                let id = ObjectRef { kind: Kind::StorageClass, namespace: String::new(), name: name.clone() };
+                let cells = vec![
+                    sc.provisioner.clone(),
+                    if sc.reclaim_delete { "Delete" } else { "Retain" }.to_string(),
+                    sc.binding_mode.as_str().to_string(),
+                    "false".into(),
+                    age(v.created.get(&id).copied().unwrap_or(SimTime::ZERO)),
+                ];
+                out.push((String::new(), shown, cells));
+            }
+            vec!["PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"]
+        }
         Resource::Events => {
             out = event_rows(v, q);
             wide(vec!["LAST SEEN", "TYPE", "REASON", "OBJECT"], q.wide, &["SUBOBJECT", "SOURCE"])
@@ -424,6 +510,32 @@ pub(crate) fn rows(v: &View, r: Resource, q: &Query) -> (Vec<&'static str>, Vec<
     };
     out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
     (header, out)
+}
+
+/// A byte count as a `resource.Quantity` prints it: `1Gi`, `500Mi`, `5G`, `1000`.
+fn bytes(n: i64) -> String {
+    const BINARY: [(&str, i64); 5] =
+        [("Pi", 1 << 50), ("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)];
+    const DECIMAL: [(&str, i64); 5] =
+        [("P", 1_000_000_000_000_000), ("T", 1_000_000_000_000), ("G", 1_000_000_000), ("M", 1_000_000), ("k", 1_000)];
+    for (suffix, unit) in BINARY.iter().chain(DECIMAL.iter()) {
+        if n != 0 && n % unit == 0 {
+            return format!("{}{suffix}", n / unit);
+        }
+    }
+    n.to_string()
+}
+
+/// `GetAccessModesAsString`: RWO, ROX, RWX, RWOP, comma-separated.
+fn access_modes(modes: &[String]) -> String {
+    let short = |m: &str| match m {
+        "ReadWriteOnce" => "RWO",
+        "ReadOnlyMany" => "ROX",
+        "ReadWriteMany" => "RWX",
+        "ReadWriteOncePod" => "RWOP",
+        _ => "",
+    };
+    modes.iter().map(|m| short(m)).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(",")
 }
 
 /// `get events`: the events recorded so far in the namespace (a node's in `default`, as

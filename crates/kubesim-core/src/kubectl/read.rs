@@ -93,7 +93,7 @@ fn resources(word: &str) -> Result<Vec<Resource>, KError> {
             Some(r) => out.push(r),
             None => {
                 return err(
-                    format!("kubesim prints `get` for pods, deployments, replicasets, replicationcontrollers, services, nodes, namespaces, horizontalpodautoscalers, jobs, daemonsets, statefulsets and events, not {}", kind.resource()),
+                    format!("kubesim prints `get` for pods, deployments, replicasets, replicationcontrollers, services, nodes, namespaces, horizontalpodautoscalers, jobs, daemonsets, statefulsets, persistentvolumeclaims, persistentvolumes, storageclasses and events, not {}", kind.resource()),
                     None,
                 )
             }

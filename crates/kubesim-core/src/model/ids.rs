@@ -84,6 +84,10 @@ ids! {
     SvcId;
     /// An Ingress: its row in the network's ingresses.
     IngressId;
+    /// A PersistentVolumeClaim: its row in `Store::claims`.
+    ClaimId;
+    /// A PersistentVolume: its row in `Store::volumes`.
+    VolumeId;
 }
 
 #[cfg(test)]

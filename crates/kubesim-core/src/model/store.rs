@@ -11,7 +11,7 @@ use crate::engine::{SimDuration, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-pub use super::ids::{DaemonSetId, DeployId, HpaId, JobId, NodeId, PodId, RsId, StatefulSetId};
+pub use super::ids::{ClaimId, DaemonSetId, DeployId, HpaId, JobId, NodeId, PodId, RsId, StatefulSetId, VolumeId};
 
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -533,6 +533,73 @@ pub struct Pdb {
     pub max_unavailable: Option<super::spec::IntOrPercent>,
 }
 
+/// A PersistentVolumeClaim and its status.
+#[derive(Clone, Debug)]
+pub struct Claim {
+    pub namespace: String,
+    pub name: String,
+    pub labels: super::spec::Labels,
+    /// With the default class filled in when it was made (as the DefaultStorageClass
+    /// admission plugin does); None when there was no default class.
+    pub spec: super::spec::ClaimSpec,
+    /// The volume it is bound to (`spec.volumeName` once bound; status `Bound`).
+    pub volume: Option<VolumeId>,
+    /// `volume.kubernetes.io/selected-node`: the node the scheduler chose for a pod that
+    /// uses it (WaitForFirstConsumer).
+    pub selected_node: Option<NodeId>,
+    /// A volume is being provisioned for it (done at this time).
+    pub provisioning_until: Option<SimTime>,
+    /// A StatefulSet made it from a template (its retention policy applies).
+    pub stateful_set: Option<StatefulSetId>,
+    pub created: SimTime,
+    pub deleted: bool,
+    /// The reason of the last event said about it (said once until its state changes).
+    pub said: &'static str,
+}
+
+impl Claim {
+    /// `status.phase`.
+    pub fn phase(&self) -> &'static str {
+        if self.volume.is_some() {
+            "Bound"
+        } else {
+            "Pending"
+        }
+    }
+}
+
+/// A PersistentVolume and its status.
+#[derive(Clone, Debug)]
+pub struct Volume {
+    pub name: String,
+    pub labels: super::spec::Labels,
+    pub spec: super::spec::VolumeSpec,
+    /// The claim bound to it (`claimRef`; status `Bound`).
+    pub claim: Option<ClaimId>,
+    /// Its claim went away and it is not reclaimed (status `Released`).
+    pub released: bool,
+    pub created: SimTime,
+    pub deleted: bool,
+}
+
+impl Volume {
+    /// `status.phase`.
+    pub fn phase(&self) -> &'static str {
+        match (self.claim, self.released) {
+            (Some(_), _) => "Bound",
+            (None, true) => "Released",
+            (None, false) => "Available",
+        }
+    }
+}
+
+impl Row for Volume {
+    type Key = String;
+    fn key(&self) -> String {
+        self.name.clone()
+    }
+}
+
 /// A HorizontalPodAutoscaler and its status.
 #[derive(Clone, Debug)]
 pub struct Hpa {
@@ -573,6 +640,10 @@ pub struct Store {
     pub daemon_sets: Table<DaemonSetId, DaemonSet>,
     pub stateful_sets: Table<StatefulSetId, StatefulSet>,
     pub hpas: Table<HpaId, Hpa>,
+    pub claims: Table<ClaimId, Claim>,
+    pub volumes: Table<VolumeId, Volume>,
+    /// StorageClasses by name.
+    pub storage_classes: BTreeMap<String, super::spec::StorageClassSpec>,
     pub namespaces: BTreeSet<String>,
     /// Pods bound to a node and not gone, by (namespace, label key, label value): how the
     /// scheduler finds the pods a selector matches without scanning them all.
@@ -613,7 +684,7 @@ macro_rules! namespaced_rows {
     )*};
 }
 pub(crate) use namespaced_rows;
-namespaced_rows!(Pod, Job, DaemonSet, StatefulSet, Hpa);
+namespaced_rows!(Pod, Job, DaemonSet, StatefulSet, Hpa, Claim);
 
 /// The name of a namespaced object (`namespace`, `name`) in its table.
 pub fn namespaced_key(namespace: &str, name: &str) -> NamespacedKey {

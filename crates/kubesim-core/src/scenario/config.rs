@@ -83,9 +83,10 @@ pub(crate) fn header(root: &Node, default_name: &str, r: &mut Report) -> Header 
     }
     let cluster = root.get("cluster");
     if let Some(c) = &cluster {
-        c.check_keys(r, &["nodes", "controlPlane", "scheduler", "kubeProxy"], "cluster");
+        c.check_keys(r, &["nodes", "controlPlane", "scheduler", "kubeProxy", "storage"], "cluster");
     }
     let mut control_plane = control_plane(cluster.as_ref().and_then(|c| c.get("controlPlane")), r);
+    storage(cluster.as_ref().and_then(|c| c.get("storage")), &mut control_plane, r);
     if let Some(mode) = kube_proxy(cluster.as_ref().and_then(|c| c.get("kubeProxy")), r) {
         control_plane.proxy_mode = mode;
     }
@@ -300,6 +301,26 @@ fn check_unique_node_names(nodes: &Node, groups: &[NodeGroup], r: &mut Report) {
                 nodes.error(r, format!("nodes \"{n}\" already exists: two node groups make a node of that name"), None);
                 return;
             }
+        }
+    }
+}
+
+/// `cluster.storage`: `provisioningTime` (every class), and `classes: {NAME: {provisioningTime}}`.
+fn storage(node: Option<Node>, out: &mut ControlPlane, r: &mut Report) {
+    let Some(node) = node.filter(|n| !n.v.is_null()) else { return };
+    if !node.check_keys(r, &["provisioningTime", "classes"], "cluster.storage") {
+        return;
+    }
+    if let Some(d) = node.get("provisioningTime").and_then(|n| n.duration(r)) {
+        out.provisioning = d;
+    }
+    let Some(classes) = node.get("classes") else { return };
+    for (name, class) in classes.entries(r) {
+        if !class.check_keys(r, &["provisioningTime"], "a StorageClass's storage settings") {
+            continue;
+        }
+        if let Some(d) = class.get("provisioningTime").and_then(|n| n.duration(r)) {
+            out.class_provisioning.insert(name, d);
         }
     }
 }

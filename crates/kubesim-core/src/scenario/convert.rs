@@ -272,6 +272,7 @@ pub(crate) fn pod_spec(
             _ => RestartPolicy::Always,
         },
         has_empty_dir: s.volumes.iter().flatten().any(|v| v.empty_dir.is_some()),
+        claims: super::storage::pod_claims(s),
         termination_grace: SimDuration::from_secs(
             s.termination_grace_period_seconds.map_or(30, |g| u64::try_from(g).unwrap_or(0)),
         ),

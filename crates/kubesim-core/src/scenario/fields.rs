@@ -373,6 +373,8 @@ impl Ty {
                 "updateStrategy",
                 "minReadySeconds",
                 "revisionHistoryLimit",
+                "volumeClaimTemplates",
+                "persistentVolumeClaimRetentionPolicy",
             ],
             Ty::ObjectMeta => &["name", "namespace", "labels", "annotations", "generateName"],
             Ty::DeploymentSpec => &[
@@ -400,6 +402,7 @@ impl Ty {
                 "preemptionPolicy",
                 "affinity",
                 "topologySpreadConstraints",
+                "volumes",
             ],
             // Walked into, to find `namespaceSelector` below.
             Ty::Affinity | Ty::PodAffinity | Ty::WeightedPodAffinityTerm => self.fields(),
@@ -489,10 +492,10 @@ mod tests {
     #[test]
     fn lists_fields_not_simulated() {
         let v: serde_yaml::Value = serde_yaml::from_str(
-            "spec:\n  replicas: 2\n  template:\n    spec:\n      volumes: []\n      containers:\n      - name: a\n        env: []\n",
+            "spec:\n  replicas: 2\n  template:\n    spec:\n      dnsPolicy: ClusterFirst\n      containers:\n      - name: a\n        env: []\n",
         )
         .unwrap();
         let paths: Vec<String> = not_simulated(Ty::Deployment, &v).iter().map(|p| p.to_string()).collect();
-        assert_eq!(paths, ["spec.template.spec.volumes", "spec.template.spec.containers[0].env"]);
+        assert_eq!(paths, ["spec.template.spec.dnsPolicy", "spec.template.spec.containers[0].env"]);
     }
 }

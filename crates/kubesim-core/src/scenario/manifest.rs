@@ -270,6 +270,9 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
         Kind::Job => job(strict(c, v, Ty::Job)?, c),
         Kind::PodDisruptionBudget => pdb(strict(c, v, Ty::OtherKind)?, c),
         Kind::PriorityClass => priority_class(strict(c, v, Ty::OtherKind)?, c),
+        Kind::PersistentVolumeClaim => super::storage::claim(strict(c, v, Ty::OtherKind)?, c),
+        Kind::PersistentVolume => super::storage::volume(strict(c, v, Ty::OtherKind)?, c),
+        Kind::StorageClass => super::storage::storage_class(strict(c, v, Ty::OtherKind)?, c),
         Kind::Node | Kind::Rollout | Kind::Ingress | Kind::HorizontalPodAutoscaler => untyped(c, v),
     }
 }
@@ -546,6 +549,7 @@ fn stateful_set(ss: apps::StatefulSet, c: &mut Checker) -> Option<Typed> {
         }
     };
     let replicas = s.replicas.unwrap_or(1);
+    let (claim_templates, claim_retention) = super::storage::claim_templates(c, s);
     let spec = spec::StatefulSetSpec {
         replicas,
         selector: convert::selector(&s.selector),
@@ -553,6 +557,8 @@ fn stateful_set(ss: apps::StatefulSet, c: &mut Checker) -> Option<Typed> {
         ordered,
         rolling_partition,
         min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
+        claim_templates,
+        claim_retention,
     };
     let (labels, _) = labels_annotations(&ss.metadata);
     Some((ObjectSpec::StatefulSet { labels, spec }, ss.metadata, pods(replicas)))

@@ -27,6 +27,7 @@ mod rollout;
 mod scheduling;
 mod shape;
 mod source;
+mod storage;
 pub mod suggest;
 mod sweep;
 pub(crate) mod timeline;

@@ -86,7 +86,7 @@ fn weight(c: &mut Checker, path: &str, w: i32) {
 }
 
 /// A NodeSelectorTerm: label expressions and `metadata.name` field expressions.
-fn node_term(c: &mut Checker, path: &str, t: &core::NodeSelectorTerm) -> NodeSelectorTerm {
+pub(crate) fn node_term(c: &mut Checker, path: &str, t: &core::NodeSelectorTerm) -> NodeSelectorTerm {
     let exprs = t.match_expressions.iter().flatten().enumerate();
     let match_expressions =
         exprs.filter_map(|(i, r)| node_requirement(c, &format!("{path}.matchExpressions[{i}]"), r)).collect();

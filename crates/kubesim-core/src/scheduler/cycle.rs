@@ -103,6 +103,8 @@ pub struct PodContext<'a> {
     /// PreScore of PodTopologySpread: log(domains + 2) per soft constraint, over the
     /// feasible nodes (set by the profile before scoring).
     pub spread_weights: Vec<f64>,
+    /// The pod's PersistentVolumeClaims, for VolumeBinding (empty without claims).
+    pub volumes: super::plugins::volume_binding::VolumeNeeds,
 }
 
 impl<'a> PodContext<'a> {
@@ -125,6 +127,7 @@ impl<'a> PodContext<'a> {
             total_nodes: 0,
             image_size: Vec::new(),
             spread_weights: Vec::new(),
+            volumes: Default::default(),
         }
     }
 
@@ -146,6 +149,7 @@ impl<'a> PodContext<'a> {
         ctx.namespace = &p.namespace;
         ctx.now = now;
         ctx.total_nodes = store.nodes().len();
+        ctx.volumes = super::plugins::volume_binding::VolumeNeeds::of(store, &p.namespace, &spec.claims);
         let images: Vec<&str> =
             spec.init_containers.iter().chain(spec.containers.iter()).map(|c| c.image.as_str()).collect();
         ctx.image_nodes = images.iter().map(|i| (i.to_string(), store.nodes_with_image(i))).collect();

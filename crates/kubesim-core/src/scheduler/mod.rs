@@ -118,6 +118,7 @@ impl Profile {
                 Box::new(node_affinity::NodeAffinity),
                 Box::new(node_ports::NodePorts),
                 Box::new(node_resources_fit::NodeResourcesFit),
+                Box::new(volume_binding::VolumeBinding),
                 Box::new(pod_topology_spread::PodTopologySpread),
                 Box::new(inter_pod_affinity::InterPodAffinity),
             ],
@@ -223,12 +224,18 @@ impl Profile {
         nominations: &Nominations,
         rng: &mut Stream,
     ) -> Result<NodeId, FitError> {
+        if let Some(why) = &pod.volumes.rejected {
+            // PreFilter: the framework gives every node the plugin's status.
+            let unfit = Unfit::unresolvable(why.clone());
+            let failures = (0..nodes.len()).map(|i| (NodeId::from_index(i), unfit.clone())).collect();
+            return Err(FitError { nodes: nodes.len(), failures, pre_filter: Some(why.clone()), post_filter: None });
+        }
         let filtered = self.find_feasible(pod, nodes, fit, nominations);
         if let Some(kept) = &mut self.last_feasible {
             kept.clone_from(&filtered.feasible);
         }
         match filtered.feasible.len() {
-            0 => Err(FitError { nodes: nodes.len(), failures: filtered.failures, post_filter: None }),
+            0 => Err(FitError { nodes: nodes.len(), failures: filtered.failures, pre_filter: None, post_filter: None }),
             1 => Ok(filtered.feasible[0]),
             _ => Ok(self.select_host(pod, nodes, fit, &filtered.feasible, rng)),
         }
@@ -304,6 +311,9 @@ impl Profile {
 pub struct FitError {
     pub nodes: usize,
     pub failures: BTreeMap<NodeId, Unfit>,
+    /// A PreFilter plugin's rejection (every node then has it in `failures`): the message
+    /// says it once instead of counting the nodes (FitError.Error's PreFilterMsg).
+    pub pre_filter: Option<String>,
     /// What preemption said (its status message), if it ran.
     pub post_filter: Option<String>,
 }
@@ -327,7 +337,10 @@ impl FitError {
         if self.nodes == 0 {
             return "no nodes available to schedule pods".to_string();
         }
-        let reasons = histogram(self.failures.values().flat_map(|f| f.reasons.iter().map(String::as_str)));
+        let reasons = match &self.pre_filter {
+            Some(message) => message.clone(),
+            None => histogram(self.failures.values().flat_map(|f| f.reasons.iter().map(String::as_str))),
+        };
         let mut msg = format!("0/{} nodes are available: {reasons}.", self.nodes);
         if let Some(post) = self.post_filter.as_deref().filter(|p| !p.is_empty()) {
             msg.push(' ');

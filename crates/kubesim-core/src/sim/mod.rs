@@ -17,6 +17,7 @@ mod rollouts;
 mod scheduling;
 pub(crate) mod services;
 mod statefulsets;
+mod storage;
 mod timeline;
 mod traffic;
 
@@ -52,6 +53,7 @@ pub enum Event {
     Network(NetworkEvent),
     Traffic(TrafficEvent),
     NodeLifecycle(NodeEvent),
+    Storage(storage::StorageEvent),
     /// Observers sample the cluster.
     Sample,
 }
@@ -83,6 +85,7 @@ pub struct Sim<'s> {
     traffic: traffic::Traffic,
     metrics_server: hpa::MetricsServer,
     hpa_controller: hpa::HorizontalController,
+    storage: storage::Storage,
     /// Deployments whose pods changed in the current event, for the observers.
     dirty: BTreeSet<DeployId>,
     progress: Option<&'s AtomicU64>,
@@ -180,6 +183,7 @@ impl<'s> Sim<'s> {
             traffic: traffic::Traffic::new(&scenario.traffic, seed),
             metrics_server: hpa::MetricsServer::default(),
             hpa_controller: hpa::HorizontalController::default(),
+            storage: storage::Storage::default(),
             dirty: BTreeSet::new(),
             progress: None,
             stop: None,
@@ -235,6 +239,7 @@ impl<'s> Sim<'s> {
     /// Runs the scenario to its end.
     pub fn run(mut self) -> Outcome {
         self.create_nodes();
+        self.install_builtin_storage_class();
         self.start_node_lifecycle();
         let objects = self.ctx.scenario.objects.clone();
         for obj in &objects {
@@ -360,6 +365,7 @@ impl<'s> Sim<'s> {
             Event::Network(e) => self.net.handle(&mut self.ctx, e),
             Event::Traffic(e) => self.traffic.handle(&mut self.ctx, &mut self.net, &self.nodes, e),
             Event::NodeLifecycle(e) => self.handle_node_lifecycle(e),
+            Event::Storage(e) => self.handle_storage(e),
             Event::Sample => self.sample(),
         }
     }

@@ -5,6 +5,7 @@ use super::{Event, Sim};
 use crate::controllers::deployment::util::pod_template_hash;
 use crate::engine::SimDuration;
 use crate::model::spec::{Kind, Object, ObjectRef, ObjectSpec, ReplicaSetSpec};
+use crate::model::store::namespaced_key;
 use crate::model::store::{
     ContainerState, ContainerStatus, Deployment, DeploymentStatus, Node, NodeId, NonZero, Pod, PodOwner, PodPhase,
     ReplicaSet, RsKind,
@@ -99,6 +100,11 @@ impl Sim<'_> {
             ObjectSpec::StatefulSet { labels, spec } => self.create_stateful_set(ns, name, labels, spec),
             ObjectSpec::HorizontalPodAutoscaler { spec } => self.create_hpa(ns, name, spec),
             ObjectSpec::Rollout { labels, spec } => self.create_rollout(ns, name, labels, spec),
+            ObjectSpec::PersistentVolumeClaim { labels, spec } => {
+                self.create_claim(ns, name, labels, spec, None);
+            }
+            ObjectSpec::PersistentVolume { labels, spec } => self.create_volume(name, labels, spec),
+            ObjectSpec::StorageClass(spec) => self.create_storage_class(name, spec),
             ObjectSpec::PriorityClass { .. } | ObjectSpec::NotSimulated => {}
         }
         Ok(())
@@ -166,9 +172,14 @@ impl Sim<'_> {
                     }
                 }
             }
+            // Storage objects: kubesim simulates none of the fields the API lets change
+            // (a claim's size grows only with volume expansion, which kubesim does not model).
             ObjectSpec::Namespace
             | ObjectSpec::PriorityClass { .. }
             | ObjectSpec::PodDisruptionBudget { .. }
+            | ObjectSpec::PersistentVolumeClaim { .. }
+            | ObjectSpec::PersistentVolume { .. }
+            | ObjectSpec::StorageClass(_)
             | ObjectSpec::NotSimulated => {}
             ObjectSpec::Service { labels, spec } => {
                 if let Some(svc) = self.net.find_service(ns, name) {
@@ -257,6 +268,9 @@ impl Sim<'_> {
             Kind::HorizontalPodAutoscaler => self.ctx.store.find_hpa(ns, name).is_some(),
             Kind::PodDisruptionBudget => self.ctx.store.pdbs.iter().any(|p| p.namespace == ns && p.name == name),
             Kind::Service | Kind::Ingress => self.net.exists(id),
+            Kind::PersistentVolumeClaim => self.ctx.store.claims.find(&namespaced_key(ns, name)).is_some(),
+            Kind::PersistentVolume => self.ctx.store.volumes.find(&name.to_string()).is_some(),
+            Kind::StorageClass => self.ctx.store.storage_classes.contains_key(name),
             // Never kept as objects: Node manifests are refused at load (nodes come from
             // `cluster.nodes`), PriorityClasses are resolved at load, the rest are not simulated.
             Kind::Node | Kind::PriorityClass | Kind::ConfigMap | Kind::Secret | Kind::ServiceAccount => false,
@@ -405,6 +419,17 @@ impl Sim<'_> {
                 self.net.delete_ingress(i);
             }
             Kind::Namespace if !self.ctx.store.namespaces.remove(name) => return Err(not_found(id)),
+            Kind::PersistentVolumeClaim => {
+                let c = self.ctx.store.claims.find(&namespaced_key(ns, name)).ok_or_else(|| not_found(id))?;
+                self.delete_claim(c);
+            }
+            Kind::PersistentVolume => {
+                let v = self.ctx.store.volumes.find(&name.to_string()).ok_or_else(|| not_found(id))?;
+                self.delete_volume(v);
+            }
+            Kind::StorageClass => {
+                self.ctx.store.storage_classes.remove(name).ok_or_else(|| not_found(id))?;
+            }
             _ => {}
         }
         Ok(())

@@ -58,6 +58,8 @@ impl Component {
             Event::Network(_) => Component::Services,
             Event::Traffic(_) => Component::Traffic,
             Event::NodeLifecycle(_) => Component::NodeLifecycle,
+            // The PV controller and the provisioners run beside the controllers.
+            Event::Storage(_) => Component::Controllers,
             Event::Sample => Component::Sampling,
         }
     }

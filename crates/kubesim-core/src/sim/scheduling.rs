@@ -320,7 +320,11 @@ impl Sim<'_> {
             self.ctx.recorder.normal(now, "Scheduled", object, message);
             self.ctx.metrics.pod_scheduled(&self.ctx.store, pod, now);
         }
-        self.ctx.kernel.schedule_in(self.ctx.latency(), Event::Kubelet(pod, generation, Step::Admit));
+        // The kubelet mounts the pod's volumes before anything starts: it waits for
+        // claims still being bound or provisioned (storage.rs starts it when they are).
+        if self.volumes_for_node(pod, node) {
+            self.ctx.kernel.schedule_in(self.ctx.latency(), Event::Kubelet(pod, generation, Step::Admit));
+        }
         self.pod_changed(pod);
         self.taint_manager_pod_bound(pod, node);
     }

@@ -123,9 +123,18 @@ impl Sim<'_> {
         let set_name = set.name.clone();
         let object =
             ObjectRef { kind: Kind::StatefulSet, namespace: set.namespace.clone(), name: set_name.clone() }.to_string();
+        let (replicas, delete_scaled_claims) = (set.spec.replicas, set.spec.claim_retention.delete_when_scaled);
         for pod in sync.delete {
             let name = self.ctx.store.pods[pod].name.clone();
             self.delete_pod(pod);
+            // whenScaled: Delete (the claims of an ordinal scaled away go with its pod).
+            let ordinal = self.ctx.store.stateful_sets[id].pods.iter().find(|(_, &p)| p == pod).map(|(&o, _)| o);
+            let ordinal = ordinal.or_else(|| name.rsplit_once('-').and_then(|(_, o)| o.parse().ok()));
+            if let Some(o) = ordinal.filter(|&o| delete_scaled_claims && o >= replicas) {
+                for c in self.set_claims(id, Some(o)) {
+                    self.delete_claim(c);
+                }
+            }
             let message = format!("delete Pod {name} in StatefulSet {set_name} successful");
             self.ctx.recorder.normal(now, "SuccessfulDelete", object.clone(), message);
         }
@@ -154,22 +163,74 @@ impl Sim<'_> {
         labels.insert(REVISION_HASH.to_string(), revision.name.clone());
         labels.insert("statefulset.kubernetes.io/pod-name".to_string(), name.clone());
         labels.insert(POD_INDEX.to_string(), ordinal.to_string());
-        let spec = Arc::new(revision.template.spec.clone());
+        let mut spec = revision.template.spec.clone();
         let cost = super::objects::deletion_cost(&revision.template.annotations);
         let number = revision.revision;
-        let pod = self.create_pod(&ns, &name, labels, cost, spec, Some(PodOwner::StatefulSet(id)), number);
+        for claim in self.create_set_claims(id, ordinal, &name) {
+            if !spec.claims.contains(&claim) {
+                spec.claims.push(claim);
+            }
+        }
+        let pod = self.create_pod(&ns, &name, labels, cost, Arc::new(spec), Some(PodOwner::StatefulSet(id)), number);
         if self.ctx.store.pods[pod].deleted.is_none() {
             self.ctx.store.stateful_sets[id].pods.insert(ordinal, pod);
         }
         name
     }
 
-    /// `kubectl delete statefulset/NAME`: the set and its pods.
+    /// The claims of the pod of `ordinal` (`TEMPLATE-SET-ORDINAL`), made when missing
+    /// (stateful_pod_control.go `createPersistentVolumeClaims`), with the template's labels
+    /// and the set's selector; their names, for the pod's volumes (`updateStorage`).
+    fn create_set_claims(&mut self, id: StatefulSetId, ordinal: i32, pod_name: &str) -> Vec<String> {
+        let set = &self.ctx.store.stateful_sets[id];
+        let (ns, set_name) = (set.namespace.clone(), set.name.clone());
+        let templates = set.spec.claim_templates.clone();
+        let selector_labels = set.spec.selector.match_labels.clone();
+        let mut names = Vec::new();
+        for t in templates {
+            let name = format!("{}-{set_name}-{ordinal}", t.name);
+            let key = crate::model::store::namespaced_key(&ns, &name);
+            if self.ctx.store.claims.find(&key).is_none() {
+                let mut labels = t.labels.clone();
+                labels.extend(selector_labels.clone());
+                self.create_claim(&ns, &name, &labels, &t.spec, Some(id));
+                let object = ObjectRef { kind: Kind::StatefulSet, namespace: ns.clone(), name: set_name.clone() };
+                let message = format!("create Claim {name} Pod {pod_name} in StatefulSet {set_name} success");
+                self.ctx.recorder.normal(self.ctx.kernel.now(), "SuccessfulCreate", object.to_string(), message);
+            }
+            names.push(name);
+        }
+        names
+    }
+
+    /// The claims the set made for `ordinal`, or for every ordinal (None).
+    fn set_claims(&self, id: StatefulSetId, ordinal: Option<i32>) -> Vec<crate::model::store::ClaimId> {
+        let set = &self.ctx.store.stateful_sets[id];
+        let suffix = ordinal.map(|o| format!("-{}-{o}", set.name));
+        self.ctx
+            .store
+            .claims
+            .live()
+            .filter(|&c| {
+                let claim = &self.ctx.store.claims[c];
+                claim.stateful_set == Some(id) && suffix.as_ref().is_none_or(|s| claim.name.ends_with(s.as_str()))
+            })
+            .collect()
+    }
+
+    /// `kubectl delete statefulset/NAME`: the set and its pods; its claims stay unless its
+    /// `persistentVolumeClaimRetentionPolicy.whenDeleted` is Delete.
     pub(super) fn delete_stateful_set(&mut self, id: StatefulSetId) {
         let pods: Vec<_> = self.ctx.store.stateful_sets[id].pods.values().copied().collect();
+        let delete_claims = self.ctx.store.stateful_sets[id].spec.claim_retention.delete_when_deleted;
         self.ctx.store.remove_stateful_set(id);
         for p in pods {
             self.delete_pod(p);
+        }
+        if delete_claims {
+            for c in self.set_claims(id, None) {
+                self.delete_claim(c);
+            }
         }
     }
 }

@@ -78,6 +78,17 @@ pub struct ControlPlane {
     /// metrics-server: how often it scrapes the kubelets, and so the window over which a
     /// pod's CPU use is averaged (`--metric-resolution`, 15s).
     pub metrics_resolution: SimDuration,
+    /// `cluster.storage.provisioningTime`: how long a provisioner takes to make a volume
+    /// (5s), and per StorageClass (`cluster.storage.classes.NAME.provisioningTime`).
+    pub provisioning: SimDuration,
+    pub class_provisioning: std::collections::BTreeMap<String, SimDuration>,
+}
+
+impl ControlPlane {
+    /// How long provisioning a volume of `class` takes.
+    pub fn provisioning_time(&self, class: &str) -> SimDuration {
+        self.class_provisioning.get(class).copied().unwrap_or(self.provisioning)
+    }
 }
 
 impl Default for ControlPlane {
@@ -104,6 +115,8 @@ impl Default for ControlPlane {
             hpa_cpu_initialization_period: SimDuration::from_secs(300),
             hpa_initial_readiness_delay: SimDuration::from_secs(30),
             metrics_resolution: SimDuration::from_secs(15),
+            provisioning: SimDuration::from_secs(5),
+            class_provisioning: std::collections::BTreeMap::new(),
         }
     }
 }

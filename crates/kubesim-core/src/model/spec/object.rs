@@ -1,8 +1,9 @@
 //! Object identity (kind, namespace, name) and the converted objects of a scenario.
 
 use super::{
-    DaemonSetSpec, DeploymentSpec, HpaSpec, IngressSpec, IntOrPercent, JobSpec, Labels, PodSpec, PreemptionPolicy,
-    ReplicaSetSpec, RolloutSpec, Selector, ServiceSpec, StatefulSetSpec,
+    ClaimSpec, DaemonSetSpec, DeploymentSpec, HpaSpec, IngressSpec, IntOrPercent, JobSpec, Labels, PodSpec,
+    PreemptionPolicy, ReplicaSetSpec, RolloutSpec, Selector, ServiceSpec, StatefulSetSpec, StorageClassSpec,
+    VolumeSpec,
 };
 use std::sync::Arc;
 
@@ -48,6 +49,9 @@ pub enum Kind {
     Secret,
     ServiceAccount,
     Rollout,
+    PersistentVolumeClaim,
+    PersistentVolume,
+    StorageClass,
 }
 
 impl Kind {
@@ -72,11 +76,17 @@ impl Kind {
             Kind::Secret => "secret",
             Kind::ServiceAccount => "serviceaccount",
             Kind::Rollout => "rollout",
+            Kind::PersistentVolumeClaim => "persistentvolumeclaim",
+            Kind::PersistentVolume => "persistentvolume",
+            Kind::StorageClass => "storageclass",
         }
     }
 
     pub fn namespaced(self) -> bool {
-        !matches!(self, Kind::Namespace | Kind::Node | Kind::PriorityClass)
+        !matches!(
+            self,
+            Kind::Namespace | Kind::Node | Kind::PriorityClass | Kind::PersistentVolume | Kind::StorageClass
+        )
     }
 }
 
@@ -140,6 +150,15 @@ pub enum ObjectSpec {
         labels: Labels,
         spec: RolloutSpec,
     },
+    PersistentVolumeClaim {
+        labels: Labels,
+        spec: ClaimSpec,
+    },
+    PersistentVolume {
+        labels: Labels,
+        spec: VolumeSpec,
+    },
+    StorageClass(StorageClassSpec),
     /// A kind that is parsed and validated but not simulated yet (listed in a warning).
     NotSimulated,
 }

@@ -117,7 +117,7 @@ pub enum RestartPolicy {
 }
 
 /// What the model needs of a pod's spec.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct PodSpec {
     pub containers: Vec<ContainerSpec>,
     pub init_containers: Vec<ContainerSpec>,
@@ -135,6 +135,36 @@ pub struct PodSpec {
     pub topology_spread: Vec<TopologySpreadConstraint>,
     /// The pod has an `emptyDir` volume (kubectl drain needs `--delete-emptydir-data`).
     pub has_empty_dir: bool,
+    /// The PersistentVolumeClaims its volumes name (`persistentVolumeClaim.claimName`), in
+    /// the pod's namespace: the pod is scheduled only where they can be, and its containers
+    /// start only once they are bound.
+    pub claims: Vec<String>,
+}
+
+/// As `derive(Debug)` would print it, but without `claims` when there are none: the pod
+/// template hash is a hash of this text (`controllers/deployment/util.rs`), and templates
+/// without claims keep the names they had before kubesim read them.
+impl std::fmt::Debug for PodSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("PodSpec");
+        d.field("containers", &self.containers)
+            .field("init_containers", &self.init_containers)
+            .field("restart_policy", &self.restart_policy)
+            .field("termination_grace", &self.termination_grace)
+            .field("node_selector", &self.node_selector)
+            .field("node_name", &self.node_name)
+            .field("tolerations", &self.tolerations)
+            .field("priority_class_name", &self.priority_class_name)
+            .field("priority", &self.priority)
+            .field("preemption_policy", &self.preemption_policy)
+            .field("affinity", &self.affinity)
+            .field("topology_spread", &self.topology_spread)
+            .field("has_empty_dir", &self.has_empty_dir);
+        if !self.claims.is_empty() {
+            d.field("claims", &self.claims);
+        }
+        d.finish()
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -76,4 +76,8 @@ pub struct StatefulSetSpec {
     /// `updateStrategy` RollingUpdate with this `partition` (default 0); None: OnDelete.
     pub rolling_partition: Option<i32>,
     pub min_ready_seconds: i32,
+    /// `volumeClaimTemplates`: a claim per pod, `TEMPLATE-NAME-ORDINAL`.
+    pub claim_templates: Vec<super::ClaimTemplate>,
+    /// `persistentVolumeClaimRetentionPolicy`.
+    pub claim_retention: super::ClaimRetention,
 }
