@@ -222,3 +222,36 @@ fn the_hpa_counts_every_pod_its_targets_selector_matches_a_bare_pod_included() {
     let stray = o.store.find_pod("default", "stray").expect("the bare pod");
     assert!(o.store.pods[stray].owner.is_none());
 }
+
+#[test]
+fn describe_hpa_shows_the_conditions_as_the_traffic_step_goes() {
+    // describe.go HorizontalPodAutoscalerDescriber; the conditions as horizontal.go sets them:
+    // before metrics-server's first samples ScalingActive is False (FailedGetResourceMetric),
+    // then ValidMetricFound; after the step the rescale is ScalingLimited False.
+    let example =
+        std::fs::read_to_string(crate::support::repo_path("scenarios/hpa-traffic-step.yaml")).expect("the example");
+    assert!(!example.contains("\ntimeline:"), "the example has no timeline of its own");
+    let text = format!(
+        "{example}\ntimeline:\n  - {{at: 30s, run: kubectl describe hpa web}}\n  - {{at: 6m, run: kubectl describe hpa web}}\n"
+    );
+    let o = run_text(&text);
+    let log = o.kubectl_log.expect("kubectl.log");
+    let (early, late) = log.split_once("# t=360.000s").expect("two sections");
+    assert!(early.contains("\nReference:                                             Deployment/web\n"), "{early}");
+    assert!(
+        early.contains("  ScalingActive  False   FailedGetResourceMetric  the HPA was unable to compute the replica count: failed to get cpu utilization"),
+        "{early}"
+    );
+    assert!(late.contains("  ScalingActive   True    ValidMetricFound    the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)\n"), "{late}");
+    assert!(
+        late.contains(
+            "  ScalingLimited  False   DesiredWithinRange  the desired count is within the acceptable range\n"
+        ),
+        "{late}"
+    );
+    assert!(
+        late.contains("\nDeployment pods:                                       16 current / 16 desired\n"),
+        "{late}"
+    );
+    assert!(late.contains("SuccessfulRescale             44s    horizontal-pod-autoscaler  New size: 16"), "{late}");
+}

@@ -1055,6 +1055,79 @@ pub(crate) fn describe_deployment(v: &View, namespace: &str, name: &str) -> Stri
     out
 }
 
+/// `describe hpa NAME` (describe.go `HorizontalPodAutoscalerDescriber`, autoscaling/v2):
+/// Name, Namespace, Reference, Metrics (current / target), Min and Max replicas, the target's
+/// pods current / desired, Conditions (AbleToScale, ScalingActive, ScalingLimited with their
+/// reasons and messages), Events.
+pub(crate) fn describe_hpa(v: &View, namespace: &str, name: &str) -> String {
+    let Some(id) = v.store.find_hpa(namespace, name) else {
+        return format!("Error from server (NotFound): horizontalpodautoscalers.autoscaling \"{name}\" not found\n");
+    };
+    let h = &v.store.hpas[id];
+    let current = |i: usize| h.status.current_metrics.get(i).copied().flatten();
+    let metrics: Vec<(String, String)> = h
+        .spec
+        .metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| match m {
+            HpaMetric::Resource { resource, target: ResourceTarget::Utilization(t) } => (
+                format!("resource {} on pods  (as a percentage of request)", resource.name()),
+                format!("{} / {t}%", current(i).map_or_else(|| "<unknown>".into(), |c| format!("{c}%"))),
+            ),
+            HpaMetric::Resource { resource, target: ResourceTarget::AverageValue(t) } => (
+                format!("resource {} on pods", resource.name()),
+                format!("{} / {}", current(i).map_or_else(|| "<unknown>".into(), quantity), quantity(*t)),
+            ),
+            HpaMetric::Pods { name, average_milli } => (
+                format!("\"{name}\" on pods"),
+                format!("{} / {}", current(i).map_or_else(|| "<unknown>".into(), quantity), quantity(*average_milli)),
+            ),
+        })
+        .collect();
+    let kind = go_kind(h.spec.target.kind);
+    let replicas = |r: Option<i32>| r.unwrap_or(0);
+    let mut items: Vec<(String, String)> = vec![
+        ("Name:".into(), h.name.clone()),
+        ("Namespace:".into(), h.namespace.clone()),
+        ("Reference:".into(), format!("{kind}/{}", h.spec.target.name)),
+        ("Metrics:".into(), "( current / target )".into()),
+    ];
+    items.extend(metrics.into_iter().map(|(k, v)| (format!("  {k}:"), v)));
+    items.extend([
+        ("Min replicas:".into(), h.spec.min_replicas.to_string()),
+        ("Max replicas:".into(), h.spec.max_replicas.to_string()),
+        (
+            format!("{kind} pods:"),
+            format!(
+                "{} current / {} desired",
+                replicas(h.status.current_replicas),
+                replicas(h.status.desired_replicas)
+            ),
+        ),
+    ]);
+    // One tabwriter block: the metrics' lines align with the fields.
+    let width = items.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 2;
+    let mut out: String = items.iter().map(|(k, v)| format!("{k}{}{v}\n", " ".repeat(width - k.len()))).collect();
+    if h.status.conditions.is_empty() {
+        out.push_str("Conditions:  <none>\n");
+    } else {
+        let mut rows = vec![["----", "------", "------", "-------"].map(String::from).to_vec()];
+        for c in &h.status.conditions {
+            let status = if c.status { "True" } else { "False" };
+            rows.push(vec![c.kind.into(), status.into(), c.reason.into(), c.message.clone()]);
+        }
+        out.push_str("Conditions:\n");
+        for line in tabbed(&["Type", "Status", "Reason", "Message"], rows, 2).lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    let object =
+        ObjectRef { kind: Kind::HorizontalPodAutoscaler, namespace: namespace.to_string(), name: name.to_string() };
+    out.push_str(&events(v, &object.to_string()));
+    out
+}
+
 /// `describe node NAME` (describe.go `describeNode`): Name, Roles, Labels, Taints,
 /// Unschedulable, Conditions (Ready), Capacity/Allocatable figures kubesim keeps,
 /// Non-terminated Pods, Events.

@@ -169,9 +169,12 @@ pub(super) fn parse_get(args: &Args) -> Result<KubectlCommand, KError> {
 
 pub(super) fn parse_describe(args: &Args) -> Result<KubectlCommand, KError> {
     let target = one_target(args)?;
-    if !matches!(target.kind, Kind::Pod | Kind::Deployment | Kind::Node) {
+    if !matches!(target.kind, Kind::Pod | Kind::Deployment | Kind::Node | Kind::HorizontalPodAutoscaler) {
         return err(
-            format!("kubesim describes pods, deployments and nodes, not {}", target.kind.resource()),
+            format!(
+                "kubesim describes pods, deployments, horizontalpodautoscalers and nodes, not {}",
+                target.kind.resource()
+            ),
             Some("`kubectl get` prints the other kinds".into()),
         );
     }
@@ -292,11 +295,15 @@ fn describe(v: &View, ns: &str, target: &ObjectRef) -> String {
     let one = |name: &str| match target.kind {
         Kind::Pod => printers::describe_pod(v, ns, name),
         Kind::Deployment => printers::describe_deployment(v, ns, name),
+        Kind::HorizontalPodAutoscaler => printers::describe_hpa(v, ns, name),
         _ => printers::describe_node(v, name),
     };
-    // `parse_describe` lets only pods, deployments and nodes through.
+    // `parse_describe` lets only pods, deployments, HPAs and nodes through.
     let Some(resource) = printers::Resource::of(target.kind) else {
-        return format!("error: kubesim describes pods, deployments and nodes, not {}\n", target.kind.resource());
+        return format!(
+            "error: kubesim describes pods, deployments, horizontalpodautoscalers and nodes, not {}\n",
+            target.kind.resource()
+        );
     };
     let q = Query { namespace: ns, all_namespaces: false, selector: None, names: &[], wide: false };
     let (_, rows) = printers::rows(v, resource, &q);

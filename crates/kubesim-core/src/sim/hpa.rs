@@ -232,7 +232,12 @@ impl Sim<'_> {
         let object = object.to_string();
         let (current, pods) = match self.scale_target(&ns, &spec) {
             Ok(t) => t,
-            Err(e) => return self.hpa_warnings(id, &object, vec![("FailedGetScale", e)]),
+            Err(e) => {
+                let message = format!("the HPA controller was unable to get the target's current scale: {e}");
+                let failed = hpa::Condition { kind: "AbleToScale", status: false, reason: "FailedGetScale", message };
+                set_conditions(&mut self.ctx.store.hpas[id].status.conditions, &[failed], now);
+                return self.hpa_warnings(id, &object, vec![("FailedGetScale", e)]);
+            }
         };
         let per_metric: Vec<Vec<PodSample>> =
             spec.metrics.iter().map(|m| pods.iter().map(|&p| self.pod_sample(p, m, now)).collect()).collect();
@@ -258,6 +263,7 @@ impl Sim<'_> {
         if d.rescale {
             h.status.last_scale_time = Some(now);
         }
+        set_conditions(&mut h.status.conditions, &d.conditions, now);
         self.hpa_warnings(id, &object, d.warnings);
         if d.rescale {
             let target = ObjectRef { kind: spec.target.kind, namespace: ns, name: spec.target.name.clone() };
@@ -269,6 +275,10 @@ impl Sim<'_> {
                 Err(e) => {
                     let message = format!("New size: {}; reason: {}; error: {e}", d.desired, d.reason);
                     self.ctx.recorder.warning(now, "FailedRescale", object, message);
+                    let message = format!("the HPA controller was unable to update the target scale: {e}");
+                    let failed =
+                        hpa::Condition { kind: "AbleToScale", status: false, reason: "FailedUpdateScale", message };
+                    set_conditions(&mut self.ctx.store.hpas[id].status.conditions, &[failed], now);
                 }
             }
         }
@@ -284,5 +294,27 @@ impl Sim<'_> {
             }
         }
         self.hpa_controller.last_warnings[id.index()] = warnings;
+    }
+}
+
+/// horizontal.go `setCondition`: each condition replaces the one of its type, keeping the
+/// transition time when the status did not change.
+fn set_conditions(status: &mut Vec<crate::model::store::HpaCondition>, set: &[hpa::Condition], now: SimTime) {
+    for c in set {
+        match status.iter_mut().find(|s| s.kind == c.kind) {
+            Some(s) => {
+                if s.status != c.status {
+                    s.last_transition = now;
+                }
+                (s.status, s.reason, s.message) = (c.status, c.reason, c.message.clone());
+            }
+            None => status.push(crate::model::store::HpaCondition {
+                kind: c.kind,
+                status: c.status,
+                reason: c.reason,
+                message: c.message.clone(),
+                last_transition: now,
+            }),
+        }
     }
 }

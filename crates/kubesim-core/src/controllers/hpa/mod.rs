@@ -57,6 +57,35 @@ pub struct HpaDecision {
     pub measured: Vec<Option<Proposal>>,
     /// Why normalisation changed the recommendation (ScalingLimited), when it did.
     pub limited_by: Option<&'static str>,
+    /// The status conditions this sync set, in the order it set them (a later one of a type
+    /// replaces an earlier one); the conditions it did not touch keep their last value.
+    pub conditions: Vec<Condition>,
+}
+
+/// One of the HPA's status conditions (`AbleToScale`, `ScalingActive`, `ScalingLimited`), as
+/// horizontal.go's `setCondition` writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Condition {
+    pub kind: &'static str,
+    pub status: bool,
+    pub reason: &'static str,
+    pub message: String,
+}
+
+fn condition(kind: &'static str, status: bool, reason: &'static str, message: impl Into<String>) -> Condition {
+    Condition { kind, status, reason, message: message.into() }
+}
+
+/// ScalingLimited's message for each reason (convertDesiredReplicasWithRules and
+/// convertDesiredReplicasWithBehaviorRate).
+fn limited_message(reason: &str) -> &'static str {
+    match reason {
+        "TooFewReplicas" => "the desired replica count is less than the minimum replica count",
+        "TooManyReplicas" => "the desired replica count is more than the maximum replica count",
+        "ScaleUpLimit" => "the desired replica count is increasing faster than the maximum scale rate",
+        "ScaleDownLimit" => "the desired replica count is decreasing faster than the maximum scale rate",
+        _ => "the desired count is within the acceptable range",
+    }
 }
 
 /// The metric's name in the rescale reason, and the reason of its failure event.
@@ -119,9 +148,21 @@ pub fn reconcile(input: &HpaInput, m: &mut HpaMemory) -> HpaDecision {
         warnings: Vec::new(),
         measured: vec![None; spec.metrics.len()],
         limited_by: None,
+        conditions: vec![condition(
+            "AbleToScale",
+            true,
+            "SucceededGetScale",
+            "the HPA controller was able to get the target's current scale",
+        )],
     };
     if current == 0 && min != 0 {
-        // ScalingDisabled: the target was scaled to zero by hand.
+        // The target was scaled to zero by hand.
+        d.conditions.push(condition(
+            "ScalingActive",
+            false,
+            "ScalingDisabled",
+            "scaling is disabled since the replica count of the target is zero",
+        ));
         return d;
     }
     if current > spec.max_replicas {
@@ -133,6 +174,8 @@ pub fn reconcile(input: &HpaInput, m: &mut HpaMemory) -> HpaDecision {
     } else {
         let mut proposed: Option<(i32, String)> = None;
         let mut invalid: Vec<String> = Vec::new();
+        // computeReplicasForMetrics: the first invalid metric's condition.
+        let mut first_failure: Option<Condition> = None;
         for (i, metric) in spec.metrics.iter().enumerate() {
             let pods = input.pods_per_metric.get(i).map(Vec::as_slice).unwrap_or(&[]);
             let (name, failure) = metric_words(metric);
@@ -144,6 +187,8 @@ pub fn reconcile(input: &HpaInput, m: &mut HpaMemory) -> HpaDecision {
                     }
                 }
                 Err((event, wrapped)) => {
+                    let message = format!("the HPA was unable to compute the replica count: {event}");
+                    first_failure.get_or_insert_with(|| condition("ScalingActive", false, failure, message));
                     d.warnings.push((failure, event));
                     invalid.push(wrapped);
                 }
@@ -158,9 +203,16 @@ pub fn reconcile(input: &HpaInput, m: &mut HpaMemory) -> HpaDecision {
                 invalid[0]
             );
             d.warnings.push(("FailedComputeMetricsReplicas", message));
+            d.conditions.extend(first_failure);
             return d;
         }
         let (replicas, metric) = proposed.unwrap_or((0, String::new()));
+        d.conditions.push(condition(
+            "ScalingActive",
+            true,
+            "ValidMetricFound",
+            format!("the HPA was able to successfully calculate a replica count from {metric}"),
+        ));
         let desired = replicas.max(0);
         if desired > current {
             d.reason = format!("{metric} above target");
@@ -172,11 +224,17 @@ pub fn reconcile(input: &HpaInput, m: &mut HpaMemory) -> HpaDecision {
         } else {
             normalize_legacy(spec, m, current, desired, min, input.params, input.now)
         };
-        d.limited_by = (n.limited_by != "DesiredWithinRange").then_some(n.limited_by);
+        let (reason, message) = n.stabilized.unwrap_or(("ReadyForNewScale", "recommended size matches current size"));
+        d.conditions.push(condition("AbleToScale", true, reason, message));
+        let limited = n.limited_by != "DesiredWithinRange";
+        d.conditions.push(condition("ScalingLimited", limited, n.limited_by, limited_message(n.limited_by)));
+        d.limited_by = limited.then_some(n.limited_by);
         d.desired = n.replicas;
     }
     d.rescale = d.desired != current;
     if d.rescale {
+        let message = format!("the HPA controller was able to update the target scale to {}", d.desired);
+        d.conditions.push(condition("AbleToScale", true, "SucceededRescale", message));
         store_scale_event(spec, m, current, d.desired, input.now);
     } else {
         d.desired = current;

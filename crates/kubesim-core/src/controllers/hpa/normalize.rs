@@ -134,7 +134,19 @@ fn rate_limit(current: i32, m: &HpaMemory, rules: &ScalingRules, up: bool, now: 
 pub struct Normalized {
     pub replicas: i32,
     pub limited_by: &'static str,
+    /// When stabilisation changed the recommendation: the AbleToScale condition's reason
+    /// and message (`ScaleDownStabilized`, `ScaleUpStabilized`).
+    pub stabilized: Option<(&'static str, &'static str)>,
 }
+
+const DOWN_STABILIZED: (&str, &str) = (
+    "ScaleDownStabilized",
+    "recent recommendations were higher than current one, applying the highest recent recommendation",
+);
+const UP_STABILIZED: (&str, &str) = (
+    "ScaleUpStabilized",
+    "recent recommendations were lower than current one, applying the lowest recent recommendation",
+);
 
 /// normalizeDesiredReplicas (no `behavior`): stabilised over the downscale window, then
 /// held within [minReplicas, min(maxReplicas, max(2 x current, 4))].
@@ -148,6 +160,7 @@ pub(super) fn normalize_legacy(
     now: SimTime,
 ) -> Normalized {
     let stabilized = stabilize(m, desired, p.downscale_stabilization, now);
+    let stab = (stabilized != desired).then_some(DOWN_STABILIZED);
     let scale_up_limit = (2 * i64::from(current)).max(4).min(i64::from(i32::MAX)) as i32;
     let (max, why) = if spec.max_replicas > scale_up_limit {
         (scale_up_limit, "ScaleUpLimit")
@@ -155,12 +168,12 @@ pub(super) fn normalize_legacy(
         (spec.max_replicas, "TooManyReplicas")
     };
     if stabilized < min {
-        return Normalized { replicas: min, limited_by: "TooFewReplicas" };
+        return Normalized { replicas: min, limited_by: "TooFewReplicas", stabilized: stab };
     }
     if stabilized > max {
-        return Normalized { replicas: max, limited_by: why };
+        return Normalized { replicas: max, limited_by: why, stabilized: stab };
     }
-    Normalized { replicas: stabilized, limited_by: "DesiredWithinRange" }
+    Normalized { replicas: stabilized, limited_by: "DesiredWithinRange", stabilized: stab }
 }
 
 /// normalizeDesiredReplicasWithBehaviors: stabilised, then rate-limited by the policies.
@@ -176,22 +189,25 @@ pub(super) fn normalize_with_behaviors(
     let Some(b) = &spec.behavior else { return normalize_legacy(spec, m, current, desired, min, p, now) };
     let up_window = secs(b.scale_up.stabilization_window_seconds.unwrap_or(0));
     let down_window = b.scale_down.stabilization_window_seconds.map_or(p.downscale_stabilization, secs);
+    let recommended = desired;
     let desired = stabilize_with_behaviors(m, current, desired, up_window, down_window, now);
+    // stabilizeRecommendationWithBehaviors names the window by the recommendation's side.
+    let stab = (desired != recommended).then_some(if recommended >= current { UP_STABILIZED } else { DOWN_STABILIZED });
     if desired > current {
         let limit = rate_limit(current, m, &b.scale_up, true, now).max(current);
         let (max, why) =
             if spec.max_replicas > limit { (limit, "ScaleUpLimit") } else { (spec.max_replicas, "TooManyReplicas") };
         if desired > max {
-            return Normalized { replicas: max, limited_by: why };
+            return Normalized { replicas: max, limited_by: why, stabilized: stab };
         }
     } else if desired < current {
         let limit = rate_limit(current, m, &b.scale_down, false, now).min(current);
         let (min, why) = if min < limit { (limit, "ScaleDownLimit") } else { (min, "TooFewReplicas") };
         if desired < min {
-            return Normalized { replicas: min, limited_by: why };
+            return Normalized { replicas: min, limited_by: why, stabilized: stab };
         }
     }
-    Normalized { replicas: desired, limited_by: "DesiredWithinRange" }
+    Normalized { replicas: desired, limited_by: "DesiredWithinRange", stabilized: stab }
 }
 
 /// storeScaleEvent: remembered only with `behavior`, replacing an event older than the

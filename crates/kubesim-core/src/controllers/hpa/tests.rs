@@ -250,7 +250,7 @@ fn scale_up_rate_policies() {
     // horizontal_test.go TestScalingWithRules, "scaleUp with default behavior": 10 -> 50
     // is held to 20 (max of +100% and +4 pods).
     let n = normalize(&spec(1, 1000, Some(defaults())), &mut HpaMemory::default(), 10, 50, NOW);
-    assert_eq!(n, Normalized { replicas: 20, limited_by: "ScaleUpLimit" });
+    assert_eq!(n, Normalized { replicas: 20, limited_by: "ScaleUpLimit", stabilized: None });
     // ... "scaleUp with pods policy larger than percent policy".
     let b = HpaBehavior { scale_up: rules(&[(Pods, 100, 60), (Percent, 100, 60)], Some(0)), ..defaults() };
     let n = normalize(&spec(1, 1000, Some(b)), &mut HpaMemory::default(), 10, 500, NOW);
@@ -264,7 +264,7 @@ fn scale_up_rate_policies() {
     assert_eq!(n.replicas, 6);
     // maxReplicas caps it.
     let n = normalize(&spec(1, 15, Some(defaults())), &mut HpaMemory::default(), 10, 50, NOW);
-    assert_eq!(n, Normalized { replicas: 15, limited_by: "TooManyReplicas" });
+    assert_eq!(n, Normalized { replicas: 15, limited_by: "TooManyReplicas", stabilized: None });
 }
 
 #[test]
@@ -309,7 +309,7 @@ fn legacy_scale_up_limit() {
     let s = spec(1, 100, None);
     assert_eq!(normalize_legacy(&s, &mut HpaMemory::default(), 1, 10, 1, &params(), NOW).replicas, 4);
     let n = normalize_legacy(&s, &mut HpaMemory::default(), 10, 50, 1, &params(), NOW);
-    assert_eq!(n, Normalized { replicas: 20, limited_by: "ScaleUpLimit" });
+    assert_eq!(n, Normalized { replicas: 20, limited_by: "ScaleUpLimit", stabilized: None });
 }
 
 #[test]
@@ -371,4 +371,65 @@ fn reconcile_reports_metric_failures() {
             ("FailedComputeMetricsReplicas", "invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource metric value: failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API".to_string()),
         ]
     );
+}
+
+/// The kind, status and reason of each condition a sync set, in order.
+fn conditions(d: &HpaDecision) -> Vec<(&'static str, bool, &'static str)> {
+    d.conditions.iter().map(|c| (c.kind, c.status, c.reason)).collect()
+}
+
+#[test]
+fn reconcile_sets_the_status_conditions_as_horizontal_go_does() {
+    // horizontal.go reconcileAutoscaler / computeReplicasForMetrics / normalizeDesiredReplicas*
+    // (and the conditions its TestScaleUp / TestScaleDownStabilization-style cases expect).
+    let p = params();
+    // Three pods at 100% of a 50% target: 6, within the default behaviour's rate.
+    let s = spec(1, 100, Some(defaults()));
+    let ps = vec![pods(&[1000, 1000, 1000])];
+    let d = reconcile(&input(&s, 3, &ps, &p), &mut HpaMemory::default());
+    assert_eq!(
+        conditions(&d),
+        [
+            ("AbleToScale", true, "SucceededGetScale"),
+            ("ScalingActive", true, "ValidMetricFound"),
+            ("AbleToScale", true, "ReadyForNewScale"),
+            ("ScalingLimited", false, "DesiredWithinRange"),
+            ("AbleToScale", true, "SucceededRescale"),
+        ]
+    );
+    assert_eq!(d.conditions[1].message, "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)");
+    assert_eq!(
+        d.conditions[4].message,
+        format!("the HPA controller was able to update the target scale to {}", d.desired)
+    );
+    // maxReplicas caps a scale-up: ScalingLimited True TooManyReplicas.
+    let d = reconcile(&input(&spec(1, 4, None), 3, &ps, &p), &mut HpaMemory::default());
+    assert_eq!(d.desired, 4);
+    let limited = d.conditions.iter().find(|c| c.kind == "ScalingLimited").expect("ScalingLimited");
+    assert_eq!((limited.status, limited.reason), (true, "TooManyReplicas"));
+    assert_eq!(limited.message, "the desired replica count is more than the maximum replica count");
+    // Load falls within the stabilisation window: ScaleDownStabilized, no rescale.
+    let mut m = HpaMemory::default();
+    let high = vec![pods(&[500, 500, 500, 500])];
+    reconcile(&input(&spec(1, 100, None), 4, &high, &p), &mut m);
+    let low = vec![pods(&[100, 100, 100, 100])];
+    let d = reconcile(&input(&spec(1, 100, None), 4, &low, &p), &mut m);
+    assert!(!d.rescale);
+    let able = d.conditions.iter().rev().find(|c| c.kind == "AbleToScale").expect("AbleToScale");
+    assert_eq!(able.reason, "ScaleDownStabilized");
+    assert_eq!(
+        able.message,
+        "recent recommendations were higher than current one, applying the highest recent recommendation"
+    );
+    // No metrics: ScalingActive False with the metric's failure reason.
+    let none = vec![vec![pod(1000, None)]];
+    let d = reconcile(&input(&spec(1, 10, None), 1, &none, &p), &mut HpaMemory::default());
+    let active = d.conditions.iter().find(|c| c.kind == "ScalingActive").expect("ScalingActive");
+    assert_eq!((active.status, active.reason), (false, "FailedGetResourceMetric"));
+    assert!(active
+        .message
+        .starts_with("the HPA was unable to compute the replica count: failed to get cpu utilization"));
+    // Scaled to zero by hand: ScalingDisabled.
+    let d = reconcile(&input(&spec(1, 10, None), 0, &none, &p), &mut HpaMemory::default());
+    assert_eq!(conditions(&d)[1], ("ScalingActive", false, "ScalingDisabled"));
 }
