@@ -466,3 +466,48 @@ timeline:
     assert!(work.iter().all(|p| p.terminating.is_some_and(|t| (120.0..120.1).contains(&secs(t)))));
     assert!(o.store.jobs[JobId(0)].deleted);
 }
+
+/// The most pods of the set not Ready at once between `from` and the run's end: pods that
+/// were Ready before `from`, gone (or not Ready yet) at a change point, count as unavailable.
+fn most_unready_during_update(o: &Outcome, set: &str, replicas: usize, from: f64) -> usize {
+    let pods = owned(o, set);
+    let mut times: Vec<SimTime> = pods.iter().flat_map(|p| [p.terminating, p.first_ready]).flatten().collect();
+    times.retain(|t| t.as_secs_f64() >= from);
+    times.sort_unstable();
+    times
+        .iter()
+        .map(|&t| {
+            let ready = pods
+                .iter()
+                .filter(|p| p.first_ready.is_some_and(|r| r <= t) && p.terminating.is_none_or(|g| g > t))
+                .count();
+            replicas.saturating_sub(ready)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_stateful_sets_max_unavailable_updates_two_pods_at_a_time_and_min_ready_seconds_paces_it() {
+    // stateful_set_control.go updateStatefulSetAfterInvariantEstablished (MaxUnavailableStatefulSet,
+    // beta and on by default since Kubernetes 1.35): with maxUnavailable 2, two outdated pods
+    // go at once; without it, one. Parallel management, no partition, 6 replicas.
+    let base = STATEFUL
+        .replace("replicas: 4", "replicas: 6\n      podManagementPolicy: Parallel")
+        .replace("  - {at: 5m, run: kubectl scale statefulset/web --replicas=2}\n", "");
+    let one = base.replace("{partition: 2}", "{partition: 0}");
+    let two = base.replace("{partition: 2}", "{partition: 0, maxUnavailable: 2}");
+    let (o1, o2) = (run_text(&one), run_text(&two));
+    assert_eq!(most_unready_during_update(&o1, "statefulset/web", 6, 120.0), 1);
+    assert_eq!(most_unready_during_update(&o2, "statefulset/web", 6, 120.0), 2);
+    let done = |o: &Outcome| {
+        owned(o, "statefulset/web").iter().filter_map(|p| p.first_ready).map(|t| t.as_secs_f64()).fold(0.0, f64::max)
+    };
+    assert!(done(&o2) < done(&o1) - 10.0, "two at a time finishes sooner: {} vs {}", done(&o2), done(&o1));
+    // minReadySeconds: a replaced pod counts as available (and the next goes) 20s after Ready.
+    let paced = one.replace("replicas: 6\n", "replicas: 6\n      minReadySeconds: 20\n");
+    let o3 = run_text(&paced);
+    let deleted = events(&o3, "statefulset/web", "SuccessfulDelete");
+    let gaps: Vec<f64> = deleted.windows(2).map(|w| w[1].0 - w[0].0).collect();
+    assert!(gaps.iter().all(|g| *g >= 20.0), "each next pod waits minReadySeconds: {gaps:?}");
+}

@@ -38,6 +38,8 @@ pub struct SetRules {
     pub ordered: bool,
     /// RollingUpdate with this partition; None: OnDelete.
     pub rolling_partition: Option<i32>,
+    /// `maxUnavailable` resolved against the replicas (at least 1), when the set gives it.
+    pub max_unavailable: Option<i32>,
 }
 
 /// A pod to create: its ordinal and whether it gets the update revision (else the
@@ -110,6 +112,23 @@ pub fn reconcile(rules: &SetRules, pods: &[SetPod]) -> SetSync {
         return sync;
     }
     let Some(partition) = rules.rolling_partition else { return sync };
+    if let Some(max_unavailable) = rules.max_unavailable {
+        // updateStatefulSetAfterInvariantEstablished (MaxUnavailableStatefulSet): every
+        // unhealthy replica counts against maxUnavailable; the rest of the budget deletes
+        // outdated pods from the highest ordinal down to the partition.
+        let unavailable = pods.iter().filter(|p| p.ordinal < replicas && !p.healthy()).count() as i32;
+        let mut budget = max_unavailable - unavailable;
+        for ordinal in (partition.max(0)..replicas).rev() {
+            if budget <= 0 {
+                break;
+            }
+            if let Some(p) = at(ordinal).filter(|p| !p.updated && !p.terminating) {
+                sync.delete.push(p.id);
+                budget -= 1;
+            }
+        }
+        return sync;
+    }
     // One pod at a time, from the highest ordinal down to the partition.
     for ordinal in (partition.max(0)..replicas).rev() {
         let Some(p) = at(ordinal) else { return sync };
@@ -152,7 +171,8 @@ mod tests {
         }
     }
 
-    const ORDERED: SetRules = SetRules { replicas: 4, ordered: true, rolling_partition: Some(0) };
+    const ORDERED: SetRules =
+        SetRules { replicas: 4, ordered: true, rolling_partition: Some(0), max_unavailable: None };
 
     #[test]
     fn ordered_ready_creates_one_at_a_time_after_the_previous_is_ready() {
@@ -167,7 +187,7 @@ mod tests {
 
     #[test]
     fn parallel_creates_every_missing_ordinal_at_once() {
-        let rules = SetRules { replicas: 4, ordered: false, rolling_partition: Some(0) };
+        let rules = SetRules { replicas: 4, ordered: false, rolling_partition: Some(0), max_unavailable: None };
         let ordinals: Vec<i32> = reconcile(&rules, &[pod(1, true)]).create.iter().map(|n| n.ordinal).collect();
         assert_eq!(ordinals, vec![0, 2, 3]);
     }
@@ -209,5 +229,24 @@ mod tests {
         assert_eq!(reconcile(&rules, &old), SetSync { status: status(&old), ..SetSync::default() });
         let created = reconcile(&rules, &old[..3]).create;
         assert_eq!(created, vec![NewPod { ordinal: 3, update_revision: true }]);
+    }
+
+    #[test]
+    fn max_unavailable_deletes_up_to_its_budget_less_the_unhealthy_replicas() {
+        // stateful_set_control.go updateStatefulSetAfterInvariantEstablished: maxUnavailable 2
+        // deletes the two highest outdated pods; an unhealthy replica (anywhere) takes one
+        // of the two; two unhealthy ones stop the update.
+        let rules = SetRules { max_unavailable: Some(2), ..ORDERED };
+        let old = [pod(0, false), pod(1, false), pod(2, false), pod(3, false)];
+        assert_eq!(reconcile(&rules, &old).delete, vec![PodId(103), PodId(102)]);
+        let mut one_down = old;
+        one_down[0].running_and_ready = false;
+        assert_eq!(reconcile(&SetRules { ordered: false, ..rules }, &one_down).delete, vec![PodId(103)]);
+        let mut two_down = one_down;
+        two_down[1].running_and_ready = false;
+        assert!(reconcile(&SetRules { ordered: false, ..rules }, &two_down).delete.is_empty());
+        // The partition still bounds it.
+        let partitioned = SetRules { rolling_partition: Some(3), ..rules };
+        assert_eq!(reconcile(&partitioned, &old).delete, vec![PodId(103)]);
     }
 }

@@ -548,6 +548,22 @@ fn stateful_set(ss: apps::StatefulSet, c: &mut Checker) -> Option<Typed> {
             None
         }
     };
+    // ValidateStatefulSetUpdateStrategy: a positive int or percent, not 0, at most 100%.
+    let path = "spec.updateStrategy.rollingUpdate.maxUnavailable";
+    let max_unavailable = rolling.and_then(|r| r.max_unavailable.as_ref()).and_then(|v| {
+        let parsed = validate::int_or_percent(c, path, v)?;
+        match parsed {
+            spec::IntOrPercent::Int(0) | spec::IntOrPercent::Percent(0) => {
+                c.invalid(path, 0, "cannot be 0");
+                None
+            }
+            spec::IntOrPercent::Percent(p) if p > 100 => {
+                c.invalid(path, format!("\"{p}%\""), "must not be greater than 100%");
+                None
+            }
+            ok => Some(ok),
+        }
+    });
     let replicas = s.replicas.unwrap_or(1);
     let (claim_templates, claim_retention) = super::storage::claim_templates(c, s);
     let spec = spec::StatefulSetSpec {
@@ -557,6 +573,7 @@ fn stateful_set(ss: apps::StatefulSet, c: &mut Checker) -> Option<Typed> {
         ordered,
         rolling_partition,
         min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
+        max_unavailable,
         claim_templates,
         claim_retention,
     };

@@ -114,10 +114,17 @@ impl Sim<'_> {
             .map(|t| t + SimDuration::from_secs(u64::try_from(min_ready).unwrap_or(0)))
             .filter(|&t| t > now)
             .min();
+        // getStatefulSetMaxUnavailable: scaled down, at least 1.
+        let max_unavailable = set
+            .spec
+            .max_unavailable
+            .as_ref()
+            .map(|m| crate::controllers::deployment::util::resolve(m, set.spec.replicas.max(0), false).max(1));
         let rules = SetRules {
             replicas: set.spec.replicas,
             ordered: set.spec.ordered,
             rolling_partition: set.spec.rolling_partition,
+            max_unavailable,
         };
         let sync = statefulset::reconcile(&rules, &pods);
         let set_name = set.name.clone();

@@ -76,6 +76,9 @@ pub struct StatefulSetSpec {
     /// `updateStrategy` RollingUpdate with this `partition` (default 0); None: OnDelete.
     pub rolling_partition: Option<i32>,
     pub min_ready_seconds: i32,
+    /// `updateStrategy.rollingUpdate.maxUnavailable` when given (Kubernetes 1.35's
+    /// MaxUnavailableStatefulSet, beta and on by default); None: one pod at a time, as before.
+    pub max_unavailable: Option<super::IntOrPercent>,
     /// `volumeClaimTemplates`: a claim per pod, `TEMPLATE-NAME-ORDINAL`.
     pub claim_templates: Vec<super::ClaimTemplate>,
     /// `persistentVolumeClaimRetentionPolicy`.
