@@ -1113,7 +1113,7 @@ pub(crate) fn describe_hpa(v: &View, namespace: &str, name: &str) -> String {
         out.push_str("Conditions:  <none>\n");
     } else {
         let mut rows = vec![["----", "------", "------", "-------"].map(String::from).to_vec()];
-        for c in &h.status.conditions {
+        for (c, _) in &h.status.conditions {
             let status = if c.status { "True" } else { "False" };
             rows.push(vec![c.kind.into(), status.into(), c.reason.into(), c.message.clone()]);
         }

@@ -620,20 +620,18 @@ pub struct HpaStatus {
     /// value (thousandths) measured at the last sync, None when it could not be.
     pub current_metrics: Vec<Option<i64>>,
     pub last_scale_time: Option<SimTime>,
-    /// `AbleToScale`, `ScalingActive`, `ScalingLimited` as last set: (type, status,
-    /// reason, message, lastTransitionTime), in the order first set.
-    pub conditions: Vec<HpaCondition>,
+    /// `AbleToScale`, `ScalingActive`, `ScalingLimited` as last set, each with its
+    /// lastTransitionTime (kept while the status stays the same), in the order first set.
+    pub conditions: Vec<(HpaCondition, SimTime)>,
 }
 
-/// One HPA status condition.
+/// One of the HPA's status conditions, as horizontal.go's `setCondition` writes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HpaCondition {
     pub kind: &'static str,
     pub status: bool,
     pub reason: &'static str,
     pub message: String,
-    /// When its status last changed (setCondition keeps it while the status is the same).
-    pub last_transition: SimTime,
 }
 
 /// The whole cluster.

@@ -299,22 +299,16 @@ impl Sim<'_> {
 
 /// horizontal.go `setCondition`: each condition replaces the one of its type, keeping the
 /// transition time when the status did not change.
-fn set_conditions(status: &mut Vec<crate::model::store::HpaCondition>, set: &[hpa::Condition], now: SimTime) {
+fn set_conditions(status: &mut Vec<(hpa::Condition, SimTime)>, set: &[hpa::Condition], now: SimTime) {
     for c in set {
-        match status.iter_mut().find(|s| s.kind == c.kind) {
-            Some(s) => {
+        match status.iter_mut().find(|(s, _)| s.kind == c.kind) {
+            Some((s, since)) => {
                 if s.status != c.status {
-                    s.last_transition = now;
+                    *since = now;
                 }
-                (s.status, s.reason, s.message) = (c.status, c.reason, c.message.clone());
+                *s = c.clone();
             }
-            None => status.push(crate::model::store::HpaCondition {
-                kind: c.kind,
-                status: c.status,
-                reason: c.reason,
-                message: c.message.clone(),
-                last_transition: now,
-            }),
+            None => status.push((c.clone(), now)),
         }
     }
 }

@@ -62,15 +62,8 @@ pub struct HpaDecision {
     pub conditions: Vec<Condition>,
 }
 
-/// One of the HPA's status conditions (`AbleToScale`, `ScalingActive`, `ScalingLimited`), as
-/// horizontal.go's `setCondition` writes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Condition {
-    pub kind: &'static str,
-    pub status: bool,
-    pub reason: &'static str,
-    pub message: String,
-}
+/// The status conditions (`AbleToScale`, `ScalingActive`, `ScalingLimited`).
+pub use crate::model::store::HpaCondition as Condition;
 
 fn condition(kind: &'static str, status: bool, reason: &'static str, message: impl Into<String>) -> Condition {
     Condition { kind, status, reason, message: message.into() }
