@@ -9,6 +9,7 @@
 //! - `bad_input`: every malformed scenario gets a clear, positioned error.
 //! - `pods`: scheduling, pulls, probes, restarts and termination, as `kubectl describe pod` tells them.
 //! - `scheduling`: where pods land and why they wait, in kube-scheduler's words.
+//! - `images`: image pulls that fail (ErrImagePull, ImagePullBackOff) and apps that answer with errors.
 //! - `containers`: crashes, hangs, OOM kills, restartPolicy and CrashLoopBackOff.
 //! - `workloads`: Jobs, DaemonSets and StatefulSets.
 //! - `hpa`: HorizontalPodAutoscalers driven by traffic, `kubectl autoscale`.
@@ -35,6 +36,7 @@ mod deployments;
 mod determinism;
 mod failures;
 mod hpa;
+mod images;
 mod interrupt;
 mod kubectl_reads;
 mod kubectl_verbs;

@@ -41,6 +41,45 @@ pub struct ImageBehavior {
     pub cpu_per_request_nanos: i64,
     /// `cpuIdle`: CPU the container uses with no requests, in nanocores (`5m`).
     pub cpu_idle_nanos: i64,
+    /// `pullError`: every pull of the image fails so (the image does not exist, or the
+    /// registry refuses the node).
+    pub pull_error: Option<PullError>,
+    /// `pullFailure`: the probability that one pull fails (a transient registry or network
+    /// error), drawn from its own stream.
+    pub pull_failure: f64,
+    /// `errorRate`: the share of served requests the app answers with an HTTP 5xx.
+    pub error_rate: f64,
+}
+
+/// Why every pull of an image fails (`pullError`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PullError {
+    /// `missing`: the registry has no such image or tag (NotFound).
+    Missing,
+    /// `unauthorized`: the registry refuses the pull (no or wrong imagePullSecrets).
+    Unauthorized,
+}
+
+impl PullError {
+    pub const NAMES: [&'static str; 2] = ["missing", "unauthorized"];
+
+    /// The container runtime's error as the kubelet's `Failed` event quotes it (containerd's
+    /// words through the CRI).
+    pub fn message(self, image: &str) -> String {
+        match self {
+            PullError::Missing => format!(
+                "rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"
+            ),
+            PullError::Unauthorized => format!(
+                "rpc error: code = Unknown desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
+            ),
+        }
+    }
+}
+
+/// The runtime's words for a pull that failed by chance (`pullFailure`).
+pub fn transient_pull_error(image: &str) -> String {
+    format!("rpc error: code = Unknown desc = failed to pull and unpack image \"{image}\": failed to copy: read tcp: i/o timeout")
 }
 
 impl Default for ImageBehavior {
@@ -62,6 +101,9 @@ impl Default for ImageBehavior {
             run_for: None,
             cpu_per_request_nanos: 0,
             cpu_idle_nanos: 0,
+            pull_error: None,
+            pull_failure: 0.0,
+            error_rate: 0.0,
         }
     }
 }
