@@ -119,3 +119,62 @@ fn pulls_that_fail_by_chance_are_retried_and_the_rollout_finishes() {
         o.store.pods.iter().filter(|p| !p.is_gone() && p.is_ready() && p.spec.containers[0].image == "app:2").count();
     assert_eq!(ready_new, 4);
 }
+
+/// Two Deployments behind their own Services, one running an image that answers 5% of its
+/// requests with an error (`errorRate: 0.05`): the errors are failed requests in
+/// availability, in that Service's figures, under `http_5xx` in the failure reasons, and by
+/// image in `http_5xx_by_image`; the healthy Service has none.
+#[test]
+fn an_image_with_an_error_rate_fails_that_share_of_its_requests() {
+    let text = "
+name: errors
+seed: 3
+duration: 130s
+images:
+  good:1: {pull: 1s, start: 0s}
+  bad:1: {pull: 1s, start: 0s, errorRate: 0.05}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: good}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: good}}
+      template:
+        metadata: {labels: {app: good}}
+        spec: {containers: [{name: app, image: 'good:1'}]}
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: bad}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: bad}}
+      template:
+        metadata: {labels: {app: bad}}
+        spec: {containers: [{name: app, image: 'bad:1'}]}
+  - {apiVersion: v1, kind: Service, metadata: {name: good}, spec: {selector: {app: good}, ports: [{port: 80}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: bad}, spec: {selector: {app: bad}, ports: [{port: 80}]}}
+traffic:
+  - {target: service/good, rate: {steps: [{at: 10s, rate: 100/s}, {at: 120s, rate: 0/s}]}}
+  - {target: service/bad, rate: {steps: [{at: 10s, rate: 100/s}, {at: 120s, rate: 0/s}]}}
+";
+    let s = crate::support::load_text(text);
+    let o = run_text(text);
+    let t = &o.metrics.traffic;
+    let svc = |name: &str| t.services.iter().find(|s| s.name == name).expect("service").run.clone();
+    let (good, bad) = (svc("good"), svc("bad"));
+    assert_eq!(good.errors, 0);
+    let share = bad.errors as f64 / bad.requests as f64;
+    assert!((0.04..0.06).contains(&share), "{} of {} failed", bad.errors, bad.requests);
+    assert_eq!(t.failures.get(&kubesim::metrics::traffic::Failure::Http5xx).copied(), Some(bad.errors));
+    let dir = crate::support::write_outputs(&s, &o);
+    let summary: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(crate::support::find_file(dir.path(), "summary.json")).expect("summary.json"),
+    )
+    .expect("json");
+    assert_eq!(summary["requests_failed_by_reason"]["http_5xx"], serde_json::json!(bad.errors));
+    assert_eq!(summary["http_5xx_by_image"]["bad:1"], serde_json::json!(bad.errors));
+    assert_eq!(summary["services"]["bad"]["errors"], serde_json::json!(bad.errors));
+    let availability = summary["availability"].as_f64().expect("availability");
+    assert!((0.97..0.985).contains(&availability), "availability {availability}");
+}

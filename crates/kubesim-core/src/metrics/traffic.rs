@@ -23,10 +23,13 @@ pub enum Failure {
     Timeout,
     /// The pod was killed (crash, SIGKILL at the grace period) while it held the request.
     PodKilled,
+    /// The app served the request and answered with an error (HTTP 5xx: its image's
+    /// `errorRate`).
+    Http5xx,
 }
 
 impl Failure {
-    pub const ALL: [Failure; 7] = [
+    pub const ALL: [Failure; 8] = [
         Failure::NoRoute,
         Failure::NoService,
         Failure::NoEndpoints,
@@ -34,6 +37,7 @@ impl Failure {
         Failure::QueueFull,
         Failure::Timeout,
         Failure::PodKilled,
+        Failure::Http5xx,
     ];
 
     /// The key in summary.json's `requests_failed_by_reason`.
@@ -46,6 +50,7 @@ impl Failure {
             Failure::QueueFull => "queue_full",
             Failure::Timeout => "timeout",
             Failure::PodKilled => "pod_killed",
+            Failure::Http5xx => "http_5xx",
         }
     }
 }
@@ -111,6 +116,9 @@ pub struct TrafficMetrics {
     /// there).
     pub total: RequestStats,
     pub failures: BTreeMap<Failure, u64>,
+    /// Requests answered with an error (`errorRate`), by the image of the pod that answered:
+    /// which version of an app is bad.
+    pub errors_by_image: BTreeMap<String, u64>,
     /// Whether the scenario sends traffic at all (summary fields are absent otherwise).
     pub has_traffic: bool,
     /// Requests held by pods (served or queued) now, and its integral over time in
