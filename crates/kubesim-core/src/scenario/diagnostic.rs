@@ -142,6 +142,8 @@ pub(crate) struct Report {
     /// Objects written with errors (reported at the object): lines and fields that name one
     /// report nothing more, so one bad object gives one error, not a "not found" per use.
     pub broken: BTreeSet<crate::model::spec::ObjectRef>,
+    /// Argo Rollouts' AnalysisTemplates and ClusterAnalysisTemplates read, in file order.
+    pub analysis_templates: Vec<crate::model::spec::AnalysisTemplate>,
 }
 
 impl Report {

@@ -3,6 +3,7 @@
 //! Every problem found is reported (not only the first), each with its file, line and
 //! column, in the words Kubernetes and kubectl use.
 
+mod analysis;
 mod checker;
 mod config;
 mod convert;
@@ -186,6 +187,7 @@ fn load_source(
         traffic,
         faults,
         sweep,
+        analysis_templates: std::mem::take(&mut r.analysis_templates),
     };
     let variants = match &scenario.sweep {
         Some(spec) if with_variants => load_variants(&src, sets, &top, spec, files, &mut r),

@@ -389,6 +389,7 @@ impl Traffic {
         }
         open.done = true;
         let service = service.or(open.service).map(|s| s as usize);
+        ctx.metrics.traffic.windowed(service, now, outcome.is_err());
         match outcome {
             Ok(sent_at) => ctx.metrics.traffic.success(service, now.since(sent_at)),
             Err(why) => ctx.metrics.traffic.failure(service, why),
@@ -458,6 +459,7 @@ impl Traffic {
         let mut pods: Vec<PodId> = Vec::new();
         for (_, open) in &expired {
             let service = open.service.map(|s| s as usize);
+            ctx.metrics.traffic.windowed(service, now, true);
             ctx.metrics.traffic.failure(service, Failure::Timeout);
             if open.pod != NO_POD {
                 pods.push(open.pod);
