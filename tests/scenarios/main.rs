@@ -3,6 +3,7 @@
 //!
 //! - `rollouts`: the Deployment strategies keep their promises (surge, availability, order).
 //! - `deployments`: pause and resume, progress deadline, undo errors, old ReplicaSets cleaned up.
+//! - `analysis`: Argo Rollouts analysis: AnalysisTemplates answered from the simulated traffic, aborting a bad canary.
 //! - `argo`: Argo Rollouts canary steps and shares, nginx canary weights, abort / retry, blue-green.
 //! - `determinism`: same scenario and seed, byte-identical files, whatever `--jobs` is.
 //! - `cli`: exit codes, messages and the absence of output on bad input.
@@ -28,6 +29,7 @@
 //!
 //! `support` holds the helpers several modules share.
 
+mod analysis;
 mod argo;
 mod bad_input;
 mod cli;

@@ -154,7 +154,11 @@ fn start(
     };
     match run_metrics(a, view.analysis, &stable, &new.hash) {
         Ok(metrics) => {
-            let run = AnalysisRun::start(name, kind, new.hash.clone(), view.now, metrics);
+            let mut run = AnalysisRun::start(name, kind, new.hash.clone(), view.now, metrics);
+            // The Rollout records the new run as Running (its next sync sees the analysis
+            // controller's first reconcile).
+            run.seen_by_rollout = Some(Phase::Running);
+            status_change(d, &run, None);
             d.status.analysis_runs.push(run);
             Some(d.status.analysis_runs.len() - 1)
         }
