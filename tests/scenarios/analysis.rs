@@ -211,3 +211,59 @@ fn background_analysis_on_the_canary_ingress_aborts_a_bad_canary_during_its_step
     assert!(measured.len() >= 3, "{measured:?}");
     assert!(messages(&good, "AnalysisRunSuccessful").iter().any(|(_, o, _)| o.starts_with("analysisrun/")));
 }
+
+/// The first error of a scenario that must not load, as `file:line:col: message`.
+fn load_error(text: &str) -> String {
+    match kubesim::load_str(std::path::Path::new("inline.yaml"), text, &[]) {
+        Ok(_) => panic!("loaded, but it should not"),
+        Err(d) => d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
+    }
+}
+
+/// What kubesim cannot answer is refused at load, at its place, saying what it understands:
+/// a query of another shape, a condition outside the subset, a template that is not there,
+/// an argument without a value, a provider kubesim does not simulate.
+#[test]
+fn analysis_that_kubesim_cannot_answer_is_refused_at_load_with_what_it_understands() {
+    let latency = TEMPLATE.replace(
+        "sum(irate(\n                  istio_requests_total{reporter=\"source\",destination_service=~\"{{args.service-name}}\",response_code!~\"5.*\"}[1m]\n                )) /",
+        "histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket[1m])) by (le)) /",
+    );
+    assert_ne!(latency, TEMPLATE);
+    let e = load_error(&canary("", "", STEP, &latency));
+    assert!(e.contains("inline.yaml:") && e.contains("analysistemplate/success-rate: spec.metrics[0].provider.prometheus.query: Invalid value: kubesim cannot answer"), "{e}");
+    assert!(e.contains("istio_requests_total") && e.contains("nginx_ingress_controller_requests") && e.contains("`kubesim` provider"), "{e}");
+    assert!(!e.contains("Not found"), "a broken template is reported once: {e}");
+    let e = load_error(&canary("", "", STEP, &TEMPLATE.replace("result[0] >= 0.99", "result[0] in [1, 2]")));
+    assert!(e.contains("spec.metrics[0].successCondition: Invalid value"), "{e}");
+    let e = load_error(&canary("", "", STEP, ""));
+    assert!(e.contains("rollout/shop: spec.strategy.canary.steps[2].analysis.templates[0].templateName: Not found: analysistemplate.argoproj.io \"success-rate\" in namespace \"default\""), "{e}");
+    let no_arg = STEP.replace("\n                args: [{name: service-name, value: shop-canary.default.svc.cluster.local}]", "");
+    let e = load_error(&canary("", "", &no_arg, TEMPLATE));
+    assert!(e.contains("args.service-name of analysistemplate \"success-rate\" was not resolved"), "{e}");
+    let web = TEMPLATE.replace("prometheus:\n              address: http://prometheus.example.com:9090\n              query: |", "web:\n              url: |");
+    let e = load_error(&canary("", "", STEP, &web));
+    assert!(e.contains("spec.metrics[0].provider.web: not simulated by kubesim"), "{e}");
+}
+
+/// The kubesim provider names the figure directly.
+#[test]
+fn the_kubesim_provider_measures_a_service_success_rate() {
+    let template = r#"
+  - apiVersion: argoproj.io/v1alpha1
+    kind: AnalysisTemplate
+    metadata: {name: success-rate}
+    spec:
+      args: [{name: service-name}]
+      metrics:
+        - name: success-rate
+          successCondition: result[0] >= 0.99
+          provider:
+            kubesim: {metric: successRate, service: "{{args.service-name}}", window: 1m}
+"#;
+    let step = STEP.replace("shop-canary.default.svc.cluster.local", "shop-canary");
+    let bad = run_text(&canary(", errorRate: 0.05", "", &step, template));
+    assert_eq!(events(&bad, "RolloutAborted").len(), 1);
+    let good = run_text(&canary("", "", &step, template));
+    assert_eq!(events(&good, "RolloutCompleted").len(), 1);
+}

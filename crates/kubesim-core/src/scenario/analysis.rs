@@ -153,14 +153,15 @@ pub(crate) fn parse(value: &Value, loc: &Loc, default_ns: Option<&str>, report: 
             metrics.push(metric);
         }
     }
-    if c.errors > 0 {
-        return;
-    }
     let namespace = if cluster {
         None
     } else {
         Some(t.metadata.namespace.clone().or(default_ns.map(str::to_string)).unwrap_or_else(|| "default".into()))
     };
+    if c.errors > 0 {
+        report.broken_analysis_templates.push((namespace, t.metadata.name.clone().unwrap_or_default()));
+        return;
+    }
     let template = AnalysisTemplate { namespace, name: t.metadata.name.clone().unwrap_or_default(), args, metrics };
     let list = &mut report.analysis_templates;
     list.retain(|x| !(x.namespace == template.namespace && x.name == template.name));
@@ -312,5 +313,65 @@ fn provider(c: &mut Checker, path: &str, p: Option<&argo::Provider>, args: &[Tem
             c.field(path, "Invalid value: give one provider: prometheus (with a query) or kubesim");
             None
         }
+    }
+}
+
+/// Every template a Rollout names exists among the scenario's objects (an AnalysisTemplate
+/// in the Rollout's namespace, a ClusterAnalysisTemplate with `clusterScope: true`), and
+/// every argument of those templates without a default gets a value from the Rollout:
+/// otherwise Argo could not create the run (`getAnalysisTemplatesFromRefs`,
+/// `ResolveArgs`), so kubesim says so at load.
+pub(crate) fn check_refs(parsed: &[super::manifest::Parsed], report: &mut Report) {
+    use crate::model::spec::{CanaryStep, ObjectSpec, RolloutStrategy};
+    let mut problems = Vec::new();
+    for p in parsed {
+        let ObjectSpec::Rollout { spec, .. } = &p.object.spec else { continue };
+        let RolloutStrategy::Canary(canary) = &spec.strategy else { continue };
+        let mut uses: Vec<(String, &crate::model::spec::RolloutAnalysis)> = Vec::new();
+        if let Some(a) = &canary.analysis {
+            uses.push(("spec.strategy.canary.analysis".into(), a));
+        }
+        for (i, step) in canary.steps.iter().enumerate() {
+            if let CanaryStep::Analysis(a) = step {
+                uses.push((format!("spec.strategy.canary.steps[{i}].analysis"), a));
+            }
+        }
+        for (path, a) in uses {
+            for (j, r) in a.templates.iter().enumerate() {
+                let namespace = (!r.cluster_scope).then_some(p.object.id.namespace.as_str());
+                let found = report.analysis_templates.iter().find(|t| t.name == r.name && t.namespace.as_deref() == namespace);
+                let at = format!("{path}.templates[{j}].templateName");
+                let broken = report.broken_analysis_templates.iter().any(|(n, name)| *name == r.name && n.as_deref() == namespace);
+                if broken {
+                    continue;
+                }
+                let Some(t) = found else {
+                    let kind = if r.cluster_scope { "clusteranalysistemplate" } else { "analysistemplate" };
+                    let msg = format!(
+                        "rollout/{}: {at}: Not found: {kind}.argoproj.io \"{}\"{}",
+                        p.object.id.name,
+                        r.name,
+                        namespace.map(|n| format!(" in namespace \"{n}\"")).unwrap_or_default()
+                    );
+                    let help = "give the AnalysisTemplate among the scenario's objects (`clusterScope: true` names a ClusterAnalysisTemplate)";
+                    problems.push((p.loc.clone(), at, msg, Some(help.to_string())));
+                    continue;
+                };
+                for arg in t.args.iter().filter(|x| x.value.is_none()) {
+                    if !a.args.iter().any(|(n, _)| *n == arg.name) {
+                        let msg = format!(
+                            "rollout/{}: {path}.args: Required value: args.{} of {} \"{}\" was not resolved",
+                            p.object.id.name, arg.name, if r.cluster_scope { "clusteranalysistemplate" } else { "analysistemplate" }, r.name
+                        );
+                        problems.push((p.loc.clone(), format!("{path}.args"), msg, None));
+                    }
+                }
+            }
+        }
+    }
+    for (loc, at, msg, help) in problems {
+        let yp = super::positions::YPath::parse(&at).unwrap_or_default();
+        let d = loc.error(&yp, super::positions::Anchor::Value, msg).with_help(help);
+        report.push(d);
     }
 }

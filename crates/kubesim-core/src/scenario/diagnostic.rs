@@ -144,6 +144,9 @@ pub(crate) struct Report {
     pub broken: BTreeSet<crate::model::spec::ObjectRef>,
     /// Argo Rollouts' AnalysisTemplates and ClusterAnalysisTemplates read, in file order.
     pub analysis_templates: Vec<crate::model::spec::AnalysisTemplate>,
+    /// Templates written with errors (namespace, None for cluster templates; name): a
+    /// Rollout that names one reports nothing more.
+    pub broken_analysis_templates: Vec<(Option<String>, String)>,
 }
 
 impl Report {

@@ -161,6 +161,7 @@ fn load_source(
         overrides::apply_objects(&mut refs, &ovs, &src.path, &mut r);
     }
     let mut parsed: Vec<_> = manifests.iter().filter_map(|(l, v)| manifest::parse(v, l, None, &mut r)).collect();
+    analysis::check_refs(&parsed, &mut r);
     let mut reg = registry::Registry::default();
     priority::resolve(&mut parsed, &reg, true, &mut r);
     let objects = reg.add_initial(parsed, &mut r);
