@@ -128,10 +128,16 @@ fn a_canary_that_answers_five_percent_errors_is_aborted_by_its_first_analysis_ru
     let run_failed = runs.iter().find(|(_, object, _)| object.starts_with("analysisrun/")).expect("the run failed");
     assert!(run_failed.1.starts_with("analysisrun/shop-") && run_failed.1.ends_with("-2-2"), "{runs:?}");
     let rollout_side = runs.iter().find(|(_, object, _)| *object == "rollout/shop").expect("the Rollout saw it");
-    assert!(rollout_side.2.starts_with("Step Analysis Run 'shop-") && rollout_side.2.ends_with("Status New: 'Failed' Previous: 'Running'"), "{}", rollout_side.2);
+    assert!(
+        rollout_side.2.starts_with("Step Analysis Run 'shop-")
+            && rollout_side.2.ends_with("Status New: 'Failed' Previous: 'Running'"),
+        "{}",
+        rollout_side.2
+    );
     let measured = messages(&o, "MeasurementCompleted");
     assert_eq!(measured.len(), 1, "one measurement: {measured:?}");
-    let value: f64 = measured[0].2.rsplit('[').next().and_then(|v| v.trim_end_matches(']').parse().ok()).expect("a value");
+    let value: f64 =
+        measured[0].2.rsplit('[').next().and_then(|v| v.trim_end_matches(']').parse().ok()).expect("a value");
     assert!((0.93..0.97).contains(&value), "success rate {value}");
     let aborted = messages(&o, "RolloutAborted");
     assert_eq!(aborted.len(), 1);
@@ -149,7 +155,8 @@ fn a_canary_that_answers_five_percent_errors_is_aborted_by_its_first_analysis_ru
     let zero = events(&o, "TrafficWeightUpdated").iter().find(|e| e.message.contains("to 0")).map(|e| secs(e.time));
     assert!(zero.is_some_and(|t| t >= aborted[0].0), "weight back to 0 after the abort: {zero:?}");
     assert!(o.metrics.traffic.failures.get(&Failure::Http5xx).copied().unwrap_or(0) > 0);
-    let canary_pods = o.store.pods.iter().filter(|p| !p.is_gone() && p.spec.containers[0].image == "example/shop:2").count();
+    let canary_pods =
+        o.store.pods.iter().filter(|p| !p.is_gone() && p.spec.containers[0].image == "example/shop:2").count();
     assert_eq!(canary_pods, 0, "the canary is scaled down after the abort");
 }
 
@@ -232,16 +239,25 @@ fn analysis_that_kubesim_cannot_answer_is_refused_at_load_with_what_it_understan
     assert_ne!(latency, TEMPLATE);
     let e = load_error(&canary("", "", STEP, &latency));
     assert!(e.contains("inline.yaml:") && e.contains("analysistemplate/success-rate: spec.metrics[0].provider.prometheus.query: Invalid value: kubesim cannot answer"), "{e}");
-    assert!(e.contains("istio_requests_total") && e.contains("nginx_ingress_controller_requests") && e.contains("`kubesim` provider"), "{e}");
+    assert!(
+        e.contains("istio_requests_total")
+            && e.contains("nginx_ingress_controller_requests")
+            && e.contains("`kubesim` provider"),
+        "{e}"
+    );
     assert!(!e.contains("Not found"), "a broken template is reported once: {e}");
     let e = load_error(&canary("", "", STEP, &TEMPLATE.replace("result[0] >= 0.99", "result[0] in [1, 2]")));
     assert!(e.contains("spec.metrics[0].successCondition: Invalid value"), "{e}");
     let e = load_error(&canary("", "", STEP, ""));
     assert!(e.contains("rollout/shop: spec.strategy.canary.steps[2].analysis.templates[0].templateName: Not found: analysistemplate.argoproj.io \"success-rate\" in namespace \"default\""), "{e}");
-    let no_arg = STEP.replace("\n                args: [{name: service-name, value: shop-canary.default.svc.cluster.local}]", "");
+    let no_arg = STEP
+        .replace("\n                args: [{name: service-name, value: shop-canary.default.svc.cluster.local}]", "");
     let e = load_error(&canary("", "", &no_arg, TEMPLATE));
     assert!(e.contains("args.service-name of analysistemplate \"success-rate\" was not resolved"), "{e}");
-    let web = TEMPLATE.replace("prometheus:\n              address: http://prometheus.example.com:9090\n              query: |", "web:\n              url: |");
+    let web = TEMPLATE.replace(
+        "prometheus:\n              address: http://prometheus.example.com:9090\n              query: |",
+        "web:\n              url: |",
+    );
     let e = load_error(&canary("", "", STEP, &web));
     assert!(e.contains("spec.metrics[0].provider.web: not simulated by kubesim"), "{e}");
 }

@@ -90,7 +90,10 @@ fn a_rollout_to_a_missing_image_stalls_in_image_pull_back_off_until_its_progress
         .filter(|r| pods.iter().any(|p| p.ends_with(r["pod"].as_str())))
         .map(|r| r["reason"].as_str())
         .collect();
-    assert!(!reasons.is_empty() && reasons.iter().all(|r| *r == "ImagePullBackOff" || *r == "ErrImagePull"), "{reasons:?}");
+    assert!(
+        !reasons.is_empty() && reasons.iter().all(|r| *r == "ImagePullBackOff" || *r == "ErrImagePull"),
+        "{reasons:?}"
+    );
 }
 
 /// `kubectl get pods` shows the waiting reason in STATUS (printers.go printPod).

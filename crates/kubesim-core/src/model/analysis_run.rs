@@ -103,4 +103,3 @@ pub struct AnalysisRun {
     /// the Rollout's events on a change.
     pub seen_by_rollout: Option<Phase>,
 }
-

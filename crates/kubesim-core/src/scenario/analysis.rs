@@ -214,7 +214,8 @@ fn metric(c: &mut Checker, path: &str, m: &argo::Metric, args: &[TemplateArg]) -
     let failure_limit = int(c, &format!("{path}.failureLimit"), m.failure_limit.as_ref(), 0)?;
     let inconclusive_limit = int(c, &format!("{path}.inconclusiveLimit"), m.inconclusive_limit.as_ref(), 0)?;
     // defaults.DefaultConsecutiveErrorLimit.
-    let consecutive_error_limit = int(c, &format!("{path}.consecutiveErrorLimit"), m.consecutive_error_limit.as_ref(), 4)?;
+    let consecutive_error_limit =
+        int(c, &format!("{path}.consecutiveErrorLimit"), m.consecutive_error_limit.as_ref(), 4)?;
     // utils/analysis/helpers.go ValidateMetric.
     if let Some(n) = count {
         if n < 0 {
@@ -339,9 +340,13 @@ pub(crate) fn check_refs(parsed: &[super::manifest::Parsed], report: &mut Report
         for (path, a) in uses {
             for (j, r) in a.templates.iter().enumerate() {
                 let namespace = (!r.cluster_scope).then_some(p.object.id.namespace.as_str());
-                let found = report.analysis_templates.iter().find(|t| t.name == r.name && t.namespace.as_deref() == namespace);
+                let found =
+                    report.analysis_templates.iter().find(|t| t.name == r.name && t.namespace.as_deref() == namespace);
                 let at = format!("{path}.templates[{j}].templateName");
-                let broken = report.broken_analysis_templates.iter().any(|(n, name)| *name == r.name && n.as_deref() == namespace);
+                let broken = report
+                    .broken_analysis_templates
+                    .iter()
+                    .any(|(n, name)| *name == r.name && n.as_deref() == namespace);
                 if broken {
                     continue;
                 }
@@ -361,7 +366,10 @@ pub(crate) fn check_refs(parsed: &[super::manifest::Parsed], report: &mut Report
                     if !a.args.iter().any(|(n, _)| *n == arg.name) {
                         let msg = format!(
                             "rollout/{}: {path}.args: Required value: args.{} of {} \"{}\" was not resolved",
-                            p.object.id.name, arg.name, if r.cluster_scope { "clusteranalysistemplate" } else { "analysistemplate" }, r.name
+                            p.object.id.name,
+                            arg.name,
+                            if r.cluster_scope { "clusteranalysistemplate" } else { "analysistemplate" },
+                            r.name
                         );
                         problems.push((p.loc.clone(), format!("{path}.args"), msg, None));
                     }

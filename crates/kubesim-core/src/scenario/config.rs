@@ -554,7 +554,9 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
             Some("missing") => out.pull_error = Some(PullError::Missing),
             Some("unauthorized") => out.pull_error = Some(PullError::Unauthorized),
             Some(other) => {
-                let msg = format!("pullError: Unsupported value: \"{other}\": supported values: \"missing\", \"unauthorized\"");
+                let msg = format!(
+                    "pullError: Unsupported value: \"{other}\": supported values: \"missing\", \"unauthorized\""
+                );
                 n.error(r, msg, super::suggest::did_you_mean(other, PullError::NAMES));
             }
             None => {}

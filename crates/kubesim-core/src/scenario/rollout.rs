@@ -13,8 +13,8 @@ use super::positions::{Anchor, YPath};
 use super::{convert, validate};
 use crate::engine::SimDuration;
 use crate::model::spec::{
-    AnalysisTemplateRef, ArgValue, BlueGreenSpec, CanarySpec, CanaryStep, DeploymentSpec, DeploymentStrategy, ObjectSpec,
-    RolloutAnalysis, RolloutSpec, RolloutStrategy,
+    AnalysisTemplateRef, ArgValue, BlueGreenSpec, CanarySpec, CanaryStep, DeploymentSpec, DeploymentStrategy,
+    ObjectSpec, RolloutAnalysis, RolloutSpec, RolloutStrategy,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_yaml::Value;

@@ -18,9 +18,9 @@
 use super::{Event, Sim};
 use crate::engine::{SimDuration, SimTime};
 use crate::kubelet::{
-    app_answers, back_off_wait, failed_pull_duration, finished_phase, first_probe, image_pull_retry_at,
-    next_back_off, next_image_back_off, over_memory_limit, plan_pull, probe_tick_at_or_after, restarts_after, Exit,
-    PullPlan, OOM_AFTER_START, RELIST_PERIOD,
+    app_answers, back_off_wait, failed_pull_duration, finished_phase, first_probe, image_pull_retry_at, next_back_off,
+    next_image_back_off, over_memory_limit, plan_pull, probe_tick_at_or_after, restarts_after, Exit, PullPlan,
+    OOM_AFTER_START, RELIST_PERIOD,
 };
 use crate::model::events::go_duration;
 use crate::model::spec::ContainerSpec;

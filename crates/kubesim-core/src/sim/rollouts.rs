@@ -7,13 +7,13 @@
 //! write a Rollout's status are in `kubectl/argo.rs`.
 
 use super::{ControllerEvent, Event, Sim};
+use crate::controllers::deployment::util::pod_template_hash;
 use crate::controllers::rollout::analysis::rollout::AnalysisEnv;
 use crate::controllers::rollout::analysis::MetricSource;
+use crate::controllers::rollout::{self, traffic_routing, Action, RolloutView, RsView, HASH_LABEL};
 use crate::engine::SimTime;
 use crate::metrics::traffic::TrafficMetrics;
 use crate::model::spec::{AnalysisTemplate, AnalysisTemplateRef, Figure, Query, Target};
-use crate::controllers::deployment::util::pod_template_hash;
-use crate::controllers::rollout::{self, traffic_routing, Action, RolloutView, RsView, HASH_LABEL};
 use crate::model::spec::{Labels, RolloutSpec, RolloutStrategy, Selector};
 use crate::model::store::{
     template_with_label, DeployId, Deployment, DeploymentStatus, ReplicaSet, RolloutState, RsKind,
@@ -285,7 +285,8 @@ impl SimAnalysis<'_> {
         let names: Vec<String> = match target {
             Target::Service { .. } => vec![name.to_string()],
             Target::Ingress { .. } => {
-                let i = self.net.find_ingress(namespace, name).ok_or_else(|| format!("ingress \"{name}\" not found"))?;
+                let i =
+                    self.net.find_ingress(namespace, name).ok_or_else(|| format!("ingress \"{name}\" not found"))?;
                 let spec = &self.net.ingresses[i].spec;
                 let mut out: Vec<String> = spec.default_backend.iter().map(|b| b.service.clone()).collect();
                 for rule in &spec.rules {

@@ -482,7 +482,8 @@ impl Traffic {
         let now = ctx.kernel.now();
         let behavior = ctx.image(image);
         let config = ServerConfig { concurrency: behavior.concurrency, queue_capacity: behavior.queue as usize };
-        let (service_time, ready_after, error_rate) = (behavior.service_time, behavior.ready_after, behavior.error_rate);
+        let (service_time, ready_after, error_rate) =
+            (behavior.service_time, behavior.ready_after, behavior.error_rate);
         let error_image = match self.error_images.iter().position(|(name, _)| name == image) {
             _ if error_rate <= 0.0 => 0,
             Some(i) => i,

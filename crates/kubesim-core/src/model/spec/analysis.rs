@@ -59,7 +59,9 @@ pub struct AnalysisTemplateRef {
 pub enum ArgValue {
     Value(String),
     /// `valueFrom.podTemplateHashValue: Latest` (the canary's hash) or `Stable`.
-    PodTemplateHash { latest: bool },
+    PodTemplateHash {
+        latest: bool,
+    },
 }
 
 /// `strategy.canary.analysis` (with `startingStep`) or a step's `analysis`.
@@ -98,4 +100,3 @@ pub struct Query {
     pub target: Target,
     pub window: SimDuration,
 }
-

@@ -61,7 +61,8 @@ enum Tok {
 }
 
 fn tokens(text: &str) -> Result<Vec<Tok>, String> {
-    const SYMS: [&str; 17] = ["<=", ">=", "==", "!=", "&&", "||", "<", ">", "!", "(", ")", "[", "]", "+", "-", "*", "/"];
+    const SYMS: [&str; 17] =
+        ["<=", ">=", "==", "!=", "&&", "||", "<", ">", "!", "(", ")", "[", "]", "+", "-", "*", "/"];
     let mut out = Vec::new();
     let b = text.as_bytes();
     let mut i = 0;
@@ -103,7 +104,9 @@ impl Parser {
     }
 
     fn eat(&mut self, sym: &str) -> bool {
-        if matches!(self.peek(), Some(Tok::Sym(s)) if *s == sym) || matches!(self.peek(), Some(Tok::Ident(w)) if w == sym) {
+        if matches!(self.peek(), Some(Tok::Sym(s)) if *s == sym)
+            || matches!(self.peek(), Some(Tok::Ident(w)) if w == sym)
+        {
             self.at += 1;
             true
         } else {

@@ -46,7 +46,11 @@ pub fn format_float(x: f64) -> String {
     if x.is_nan() {
         "NaN".into()
     } else if x.is_infinite() {
-        if x > 0.0 { "+Inf".into() } else { "-Inf".into() }
+        if x > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
     } else {
         format!("{x}")
     }
@@ -111,7 +115,10 @@ fn failure_inconclusive_or_error(r: &MetricResult) -> Option<(Phase, String)> {
     if r.consecutive_error as i64 > i64::from(m.consecutive_error_limit) {
         out = Some((
             Phase::Error,
-            format!("consecutiveErrors ({}) > consecutiveErrorLimit ({})", r.consecutive_error, m.consecutive_error_limit),
+            format!(
+                "consecutiveErrors ({}) > consecutiveErrorLimit ({})",
+                r.consecutive_error, m.consecutive_error_limit
+            ),
         ));
     }
     out
@@ -278,11 +285,8 @@ impl AnalysisRun {
                 });
             }
         }
-        let next = if self.phase.completed() {
-            None
-        } else {
-            self.metrics.iter().filter_map(|r| next_due(r, started)).min()
-        };
+        let next =
+            if self.phase.completed() { None } else { self.metrics.iter().filter_map(|r| next_due(r, started)).min() };
         (events, next)
     }
 }

@@ -111,7 +111,9 @@ pub fn parse_promql(query: &str) -> Result<Query, String> {
     let figure = match num_codes {
         Codes::NotErrors => Figure::SuccessRate,
         Codes::Errors => Figure::ErrorRate,
-        Codes::All => return Err(format!("kubesim cannot answer this query: the numerator selects no status codes; {SHAPES}")),
+        Codes::All => {
+            return Err(format!("kubesim cannot answer this query: the numerator selects no status codes; {SHAPES}"))
+        }
     };
     Ok(Query { figure, target: num_target, window: num.window })
 }
@@ -190,7 +192,8 @@ fn side(s: &str) -> Result<Selector, String> {
     let close = matching_close(inner, open).ok_or_else(shape)?;
     let metric = inner[..open].to_string();
     let range = inner[close + 1..].strip_prefix('[').and_then(|r| r.strip_suffix(']')).ok_or_else(shape)?;
-    let window = prometheus_duration(range).ok_or_else(|| format!("`[{range}]` is not a Prometheus range like [5m]"))?;
+    let window =
+        prometheus_duration(range).ok_or_else(|| format!("`[{range}]` is not a Prometheus range like [5m]"))?;
     let mut matchers = Vec::new();
     for m in split_top(&inner[open + 1..close], ',').into_iter().filter(|m| !m.is_empty()) {
         let op_at = m.find(['=', '!']).ok_or_else(shape)?;
@@ -204,7 +207,20 @@ fn side(s: &str) -> Result<Selector, String> {
 
 /// A pattern that selects the 5xx codes (or 4xx and 5xx, which kubesim's failures all are).
 fn selects_errors(pattern: &str) -> bool {
-    matches!(pattern, "5.*" | "5.." | "5\\\\d\\\\d" | "5\\d\\d" | "5xx" | "[4-5].*" | "[45].*" | "[4-5].." | "[45].." | "4.*|5.*" | "5.*|4.*")
+    matches!(
+        pattern,
+        "5.*"
+            | "5.."
+            | "5\\\\d\\\\d"
+            | "5\\d\\d"
+            | "5xx"
+            | "[4-5].*"
+            | "[45].*"
+            | "[4-5].."
+            | "[45].."
+            | "4.*|5.*"
+            | "5.*|4.*"
+    )
 }
 
 fn classify(sel: &Selector) -> Result<(Target, Codes), String> {
@@ -220,7 +236,8 @@ fn classify(sel: &Selector) -> Result<(Target, Codes), String> {
             let mut parts = value.split('.');
             let name = parts.next().unwrap_or_default().to_string();
             let namespace = parts.next().map(str::to_string);
-            target = Some(if ingress { Target::Ingress { name, namespace } } else { Target::Service { name, namespace } });
+            target =
+                Some(if ingress { Target::Ingress { name, namespace } } else { Target::Service { name, namespace } });
         } else if label == code_label {
             codes = match op.as_str() {
                 "!~" if selects_errors(value) => Codes::NotErrors,
@@ -235,17 +252,27 @@ fn classify(sel: &Selector) -> Result<(Target, Codes), String> {
         // Other labels (reporter, namespace, ...) narrow nothing kubesim counts.
     }
     let target = target.ok_or_else(|| {
-        format!("the query names no {}: kubesim needs the Service or Ingress whose requests it counts", target_label.join(" or "))
+        format!(
+            "the query names no {}: kubesim needs the Service or Ingress whose requests it counts",
+            target_label.join(" or ")
+        )
     })?;
     Ok((target, codes))
 }
 
 /// The `kubesim` provider: `metric` (successRate, errorRate), `service` or `ingress`, `window`.
-pub fn kubesim_query(metric: &str, service: Option<&str>, ingress: Option<&str>, window: SimDuration) -> Result<Query, String> {
+pub fn kubesim_query(
+    metric: &str,
+    service: Option<&str>,
+    ingress: Option<&str>,
+    window: SimDuration,
+) -> Result<Query, String> {
     let figure = match metric {
         "successRate" => Figure::SuccessRate,
         "errorRate" => Figure::ErrorRate,
-        other => return Err(format!("Unsupported value: \"{other}\": supported values: \"successRate\", \"errorRate\"")),
+        other => {
+            return Err(format!("Unsupported value: \"{other}\": supported values: \"successRate\", \"errorRate\""))
+        }
     };
     let target = match (service, ingress) {
         (Some(s), None) => Target::Service { name: s.to_string(), namespace: None },

@@ -45,10 +45,9 @@ pub fn run_metrics(
     let mut metrics = Vec::new();
     for r in &a.templates {
         let kind = if r.cluster_scope { "clusteranalysistemplate" } else { "analysistemplate" };
-        let t = env
-            .template(r)
-            .ok_or_else(|| format!("{kind}.argoproj.io \"{}\" not found", r.name))?;
-        let mut args: Vec<(String, Option<String>)> = t.args.iter().map(|x| (x.name.clone(), x.value.clone())).collect();
+        let t = env.template(r).ok_or_else(|| format!("{kind}.argoproj.io \"{}\" not found", r.name))?;
+        let mut args: Vec<(String, Option<String>)> =
+            t.args.iter().map(|x| (x.name.clone(), x.value.clone())).collect();
         for (name, value) in &a.args {
             let v = match value {
                 ArgValue::Value(v) => v.clone(),
@@ -95,7 +94,12 @@ pub fn run_metrics(
 
 fn run_events(d: &mut Decision, run: &str, events: Vec<RunEvent>) {
     for e in events {
-        d.actions.push(Action::RunEvent { run: run.to_string(), reason: e.reason, message: e.message, warning: e.warning });
+        d.actions.push(Action::RunEvent {
+            run: run.to_string(),
+            reason: e.reason,
+            message: e.message,
+            warning: e.warning,
+        });
     }
 }
 
@@ -140,13 +144,7 @@ fn terminate(d: &mut Decision, index: Option<usize>, view: &RolloutView) {
 
 /// Starts a run; a template that is missing or an argument without a value is Argo's
 /// failure to create it: a warning on the Rollout, and no run.
-fn start(
-    d: &mut Decision,
-    view: &RolloutView,
-    new: &RsView,
-    a: &RolloutAnalysis,
-    kind: RunKind,
-) -> Option<usize> {
+fn start(d: &mut Decision, view: &RolloutView, new: &RsView, a: &RolloutAnalysis, kind: RunKind) -> Option<usize> {
     let stable = d.status.stable_hash.clone().unwrap_or_default();
     let name = match kind {
         RunKind::Step(i) => format!("{}-{}-{}-{i}", view.name, new.hash, new.revision),
@@ -213,7 +211,8 @@ pub fn reconcile_canary(view: &RolloutView, spec: &CanarySpec, new: &RsView, d: 
     }
     // The background run.
     if let Some(bg) = spec.analysis.as_ref() {
-        if index >= bg.starting_step.unwrap_or(0) && current(d, d.status.background_run, RunKind::Background).is_none() {
+        if index >= bg.starting_step.unwrap_or(0) && current(d, d.status.background_run, RunKind::Background).is_none()
+        {
             let started = start(d, view, new, bg, RunKind::Background);
             if started.is_some() {
                 d.status.background_run = started;

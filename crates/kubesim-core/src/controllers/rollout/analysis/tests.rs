@@ -57,7 +57,13 @@ fn drive(run: &mut AnalysisRun, values: Vec<f64>) -> Vec<u64> {
 #[test]
 fn a_failed_measurement_fails_the_run_when_failure_limit_is_zero() {
     // failureLimit defaults to 0: failed (1) > failureLimit (0).
-    let mut run = AnalysisRun::start("web-abc-2-1".into(), RunKind::Step(1), "abc".into(), at(0), vec![metric(Some(60), Some(5), 0)]);
+    let mut run = AnalysisRun::start(
+        "web-abc-2-1".into(),
+        RunKind::Step(1),
+        "abc".into(),
+        at(0),
+        vec![metric(Some(60), Some(5), 0)],
+    );
     let times = drive(&mut run, vec![0.95]);
     assert_eq!(times, vec![0]);
     assert_eq!(run.phase, Phase::Failed);
@@ -66,7 +72,8 @@ fn a_failed_measurement_fails_the_run_when_failure_limit_is_zero() {
 
 #[test]
 fn measurements_run_every_interval_up_to_count() {
-    let mut run = AnalysisRun::start("r".into(), RunKind::Step(0), "h".into(), at(10), vec![metric(Some(60), Some(3), 0)]);
+    let mut run =
+        AnalysisRun::start("r".into(), RunKind::Step(0), "h".into(), at(10), vec![metric(Some(60), Some(3), 0)]);
     let times = drive(&mut run, vec![1.0, 0.999, 0.995]);
     assert_eq!(times, vec![10, 70, 130]);
     assert_eq!(run.phase, Phase::Successful);
@@ -74,10 +81,12 @@ fn measurements_run_every_interval_up_to_count() {
 
 #[test]
 fn failures_up_to_the_limit_are_tolerated() {
-    let mut run = AnalysisRun::start("r".into(), RunKind::Step(0), "h".into(), at(0), vec![metric(Some(30), Some(4), 2)]);
+    let mut run =
+        AnalysisRun::start("r".into(), RunKind::Step(0), "h".into(), at(0), vec![metric(Some(30), Some(4), 2)]);
     drive(&mut run, vec![0.5, 1.0, 0.5, 1.0]);
     assert_eq!(run.phase, Phase::Successful, "2 failures, failureLimit 2");
-    let mut run = AnalysisRun::start("r".into(), RunKind::Step(0), "h".into(), at(0), vec![metric(Some(30), Some(4), 2)]);
+    let mut run =
+        AnalysisRun::start("r".into(), RunKind::Step(0), "h".into(), at(0), vec![metric(Some(30), Some(4), 2)]);
     let times = drive(&mut run, vec![0.5, 0.5, 0.5, 1.0]);
     assert_eq!(times, vec![0, 30, 60], "the third failure ends the run");
     assert_eq!(run.phase, Phase::Failed);
@@ -87,7 +96,8 @@ fn failures_up_to_the_limit_are_tolerated() {
 fn an_empty_result_is_an_error_retried_every_ten_seconds_until_the_consecutive_error_limit() {
     // result[0] of an empty vector: the measurement is an Error; DefaultErrorRetryInterval
     // (10s) between them; consecutiveErrors (5) > consecutiveErrorLimit (4) ends it.
-    let mut run = AnalysisRun::start("r".into(), RunKind::Background, "h".into(), at(0), vec![metric(Some(60), None, 0)]);
+    let mut run =
+        AnalysisRun::start("r".into(), RunKind::Background, "h".into(), at(0), vec![metric(Some(60), None, 0)]);
     let times = drive(&mut run, vec![]);
     assert_eq!(times, vec![0, 10, 20, 30, 40]);
     assert_eq!(run.phase, Phase::Error);
@@ -96,7 +106,8 @@ fn an_empty_result_is_an_error_retried_every_ten_seconds_until_the_consecutive_e
 
 #[test]
 fn an_indefinite_background_run_ends_successful_when_terminated() {
-    let mut run = AnalysisRun::start("r".into(), RunKind::Background, "h".into(), at(0), vec![metric(Some(60), None, 0)]);
+    let mut run =
+        AnalysisRun::start("r".into(), RunKind::Background, "h".into(), at(0), vec![metric(Some(60), None, 0)]);
     let src = Values(RefCell::new(vec![1.0, 1.0]));
     let (_, next) = run.reconcile(at(0), &src);
     assert_eq!(next, Some(at(60)));
