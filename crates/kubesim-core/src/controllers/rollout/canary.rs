@@ -142,8 +142,7 @@ fn advance_step(view: &RolloutView, spec: &CanarySpec, d: &mut Decision, at_desi
         CanaryStep::SetWeight(_) | CanaryStep::SetCanaryScale { .. } => at_desired,
         // An Inconclusive run pauses the Rollout; `promote` releases the pause and skips the step.
         CanaryStep::Analysis(_) => {
-            super::analysis::rollout::step_succeeded(d, index, view.template_hash)
-                || d.status.pause == Pause::Released
+            super::analysis::rollout::step_succeeded(d, index, view.template_hash) || d.status.pause == Pause::Released
         }
     };
     if completed {
