@@ -84,7 +84,8 @@ const CASES: &[(&str, &str, Option<usize>)] = &[
     ("hpa-external-metric.yaml", "horizontalpodautoscaler/web: spec.metrics[0].type: Unsupported value: \"External\": not supported by kubesim yet", Some(19)),
     ("hpa-unknown-pods-metric.yaml", "spec.metrics[0].pods.metric.name: Unsupported value: \"requests_per_secnd\": kubesim computes only the request rate per pod", Some(20)),
     ("hpa-misspelt-field.yaml", "horizontalpodautoscaler/web: unknown field \"spec.minReplica\"", Some(18)),
-    ("rollout-analysis-step.yaml", "rollout/web: spec.strategy.canary.steps[1].analysis: not simulated by kubesim", Some(16)),
+    // The analysis step is simulated; the template it names must be among the objects.
+    ("rollout-analysis-step.yaml", "rollout/web: spec.strategy.canary.steps[1].analysis.templates[0].templateName: Not found: analysistemplate.argoproj.io \"success-rate\" in namespace \"default\"", Some(16)),
     ("rollout-istio-routing.yaml", "rollout/web: spec.strategy.canary.trafficRouting.istio: not simulated by kubesim", Some(17)),
     ("rollout-canary-scale-without-routing.yaml", "rollout/web: spec.strategy.canary.steps: Invalid value: SetCanaryScale requires TrafficRouting to be set", Some(15)),
     ("argo-promote-unknown-rollout.yaml", "`kubectl argo rollouts promote wbe`: Error from server (NotFound): rollouts.argoproj.io \"wbe\" not found", Some(16)),

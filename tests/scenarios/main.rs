@@ -3,12 +3,14 @@
 //!
 //! - `rollouts`: the Deployment strategies keep their promises (surge, availability, order).
 //! - `deployments`: pause and resume, progress deadline, undo errors, old ReplicaSets cleaned up.
+//! - `analysis`: Argo Rollouts analysis: AnalysisTemplates answered from the simulated traffic, aborting a bad canary.
 //! - `argo`: Argo Rollouts canary steps and shares, nginx canary weights, abort / retry, blue-green.
 //! - `determinism`: same scenario and seed, byte-identical files, whatever `--jobs` is.
 //! - `cli`: exit codes, messages and the absence of output on bad input.
 //! - `bad_input`: every malformed scenario gets a clear, positioned error.
 //! - `pods`: scheduling, pulls, probes, restarts and termination, as `kubectl describe pod` tells them.
 //! - `scheduling`: where pods land and why they wait, in kube-scheduler's words.
+//! - `images`: image pulls that fail (ErrImagePull, ImagePullBackOff) and apps that answer with errors.
 //! - `containers`: crashes, hangs, OOM kills, restartPolicy and CrashLoopBackOff.
 //! - `workloads`: Jobs, DaemonSets and StatefulSets.
 //! - `storage`: PersistentVolumeClaims, PersistentVolumes and StorageClasses as scheduling and the kubelet see them.
@@ -28,6 +30,7 @@
 //!
 //! `support` holds the helpers several modules share.
 
+mod analysis;
 mod argo;
 mod bad_input;
 mod cli;
@@ -36,6 +39,7 @@ mod deployments;
 mod determinism;
 mod failures;
 mod hpa;
+mod images;
 mod interrupt;
 mod kubectl_reads;
 mod kubectl_verbs;

@@ -24,6 +24,11 @@ pub enum Purpose {
     Routing = 6,
     /// Each request's service time, drawn at arrival (one stream per traffic source).
     ServiceTimes = 7,
+    /// Whether an image pull fails (an image's `pullFailure`).
+    ImagePulls = 8,
+    /// Whether an app answers a request with an error (an image's `errorRate`; one stream
+    /// per traffic source).
+    AppErrors = 9,
 }
 
 /// A deterministic random stream for one purpose.

@@ -110,6 +110,46 @@ pub enum PullPlan {
     AwaitPull { until: SimTime },
 }
 
+/// The image pull back-off: kubelet.go `NewMainKubelet` builds `imageBackOff` with
+/// `flowcontrol.NewBackOff(backOffPeriod, MaxContainerBackOff)`, 10s doubling to 300s.
+pub const IMAGE_BACKOFF_INITIAL: SimDuration = SimDuration::from_secs(10);
+pub const IMAGE_BACKOFF_MAX: SimDuration = SimDuration::from_secs(300);
+
+/// `Backoff.Next(key, now)` after a failed pull (images/image_manager.go
+/// `EnsureImageExists`): a new entry starts at 10s, an existing one doubles up to 300s; an
+/// entry idle for more than twice the maximum (client-go backoff.go's default `hasExpired`)
+/// starts again.
+pub fn next_image_back_off(entry: Option<BackOffEntry>, now: SimTime) -> BackOffEntry {
+    let expired = |e: &BackOffEntry| now.since(e.last_update) > SimDuration(IMAGE_BACKOFF_MAX.0.saturating_mul(2));
+    let window = match entry {
+        Some(e) if !expired(&e) => SimDuration(e.window.0.saturating_mul(2).min(IMAGE_BACKOFF_MAX.0)),
+        _ => IMAGE_BACKOFF_INITIAL,
+    };
+    BackOffEntry { window, last_update: now }
+}
+
+/// When the next pull may run: `IsInBackOffSinceUpdate` holds while less than the window has
+/// passed since the failure, so the kubelet's first sync at or after `last_update + window`
+/// pulls again (kubesim syncs the pod exactly then).
+pub fn image_pull_retry_at(entry: BackOffEntry) -> SimTime {
+    entry.last_update + entry.window
+}
+
+/// The kubelet's next look at a pod after a sync failed: PLEG's relist period
+/// (pleg/generic.go, `genericPlegRelistPeriod`, 1s). The sync after a failed pull finds the
+/// image in back-off (`ImagePullBackOff`).
+pub const RELIST_PERIOD: SimDuration = SimDuration::from_secs(1);
+
+/// How long a pull takes to fail: the registry's answer (a round trip like a digest check)
+/// when the image is missing or refused; the whole `pull` time for a transient failure.
+pub fn failed_pull_duration(permanent: bool, pull: SimDuration) -> SimDuration {
+    if permanent {
+        pull.min(DIGEST_CHECK)
+    } else {
+        pull
+    }
+}
+
 /// A registry round trip for `imagePullPolicy: Always` when the layers are cached.
 pub const DIGEST_CHECK: SimDuration = SimDuration::from_millis(500);
 
@@ -216,6 +256,24 @@ mod tests {
         assert!(!over_memory_limit(Some(300 * mi), 0));
         assert!(!over_memory_limit(None, 256 * mi));
         assert!(!over_memory_limit(Some(256 * mi), 256 * mi));
+    }
+
+    /// image_manager.go: each failed pull calls Next; the kubelet pulls again once the
+    /// window has passed: waits of 10, 20, 40 ... 300 s (flowcontrol.NewBackOff(10s, 300s)).
+    #[test]
+    fn failed_pulls_back_off_from_ten_seconds_doubling_to_five_minutes() {
+        let (mut entry, mut now, mut waits) = (None, SimTime::ZERO, Vec::new());
+        for _ in 0..7 {
+            let e = next_image_back_off(entry, now);
+            let retry = image_pull_retry_at(e);
+            waits.push(retry.since(now).as_millis() / 1000);
+            now = retry + SimDuration::from_millis(500);
+            entry = Some(e);
+        }
+        assert_eq!(waits, vec![10, 20, 40, 80, 160, 300, 300]);
+        // Idle for more than 600s, the entry starts again.
+        let e = BackOffEntry { window: IMAGE_BACKOFF_MAX, last_update: SimTime::ZERO };
+        assert_eq!(next_image_back_off(Some(e), SimTime(601_000_000)).window, IMAGE_BACKOFF_INITIAL);
     }
 
     #[test]

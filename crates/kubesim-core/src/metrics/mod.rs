@@ -36,10 +36,14 @@ impl Metrics {
         let services = service_keys(scenario);
         let service_columns: Vec<String> =
             services.iter().map(|(ns, name)| timeseries::column_name(ns, name)).collect();
+        let mut traffic = TrafficMetrics::new(&service_columns, !scenario.traffic.is_empty());
+        if !scenario.analysis_templates.is_empty() {
+            traffic.keep_windows();
+        }
         Metrics {
             timeseries: TimeSeries::new(&deployment_keys(scenario), &service_columns, &hpa_keys(scenario)),
             recovery: recovery::RecoveryTracker::default(),
-            traffic: TrafficMetrics::new(&service_columns, !scenario.traffic.is_empty()),
+            traffic,
             rollouts: RolloutTracker::default(),
             scheduling_latency_us: Vec::new(),
             pods_unschedulable_max: 0,

@@ -23,10 +23,13 @@ pub enum Failure {
     Timeout,
     /// The pod was killed (crash, SIGKILL at the grace period) while it held the request.
     PodKilled,
+    /// The app served the request and answered with an error (HTTP 5xx: its image's
+    /// `errorRate`).
+    Http5xx,
 }
 
 impl Failure {
-    pub const ALL: [Failure; 7] = [
+    pub const ALL: [Failure; 8] = [
         Failure::NoRoute,
         Failure::NoService,
         Failure::NoEndpoints,
@@ -34,6 +37,7 @@ impl Failure {
         Failure::QueueFull,
         Failure::Timeout,
         Failure::PodKilled,
+        Failure::Http5xx,
     ];
 
     /// The key in summary.json's `requests_failed_by_reason`.
@@ -46,6 +50,7 @@ impl Failure {
             Failure::QueueFull => "queue_full",
             Failure::Timeout => "timeout",
             Failure::PodKilled => "pod_killed",
+            Failure::Http5xx => "http_5xx",
         }
     }
 }
@@ -111,6 +116,13 @@ pub struct TrafficMetrics {
     /// there).
     pub total: RequestStats,
     pub failures: BTreeMap<Failure, u64>,
+    /// Per Service, requests and failures per second of completion over the last
+    /// [`WINDOW_RETENTION`], kept only when the scenario has analysis templates (their
+    /// queries ask for a Service's success rate over a window): (second, requests, failed).
+    pub windows: Option<Vec<std::collections::VecDeque<(u64, u32, u32)>>>,
+    /// Requests answered with an error (`errorRate`), by the image of the pod that answered:
+    /// which version of an app is bad.
+    pub errors_by_image: BTreeMap<String, u64>,
     /// Whether the scenario sends traffic at all (summary fields are absent otherwise).
     pub has_traffic: bool,
     /// Requests held by pods (served or queued) now, and its integral over time in
@@ -120,7 +132,45 @@ pub struct TrafficMetrics {
     held_since: SimTime,
 }
 
+/// How far back the per-second counts for analysis go: the longest window a query can ask.
+pub const WINDOW_RETENTION: SimDuration = SimDuration::from_secs(3600);
+
 impl TrafficMetrics {
+    /// Keeps per-second counts per Service for analysis queries.
+    pub fn keep_windows(&mut self) {
+        self.windows = Some(vec![std::collections::VecDeque::new(); self.services.len()]);
+    }
+
+    /// A request of `service` ended at `now` (`failed` or not): counted in its second.
+    pub fn windowed(&mut self, service: Option<usize>, now: SimTime, failed: bool) {
+        let Some(w) = self.windows.as_mut().and_then(|w| w.get_mut(service?)) else { return };
+        let second = now.as_micros() / 1_000_000;
+        match w.back_mut() {
+            Some(last) if last.0 == second => {
+                last.1 += 1;
+                last.2 += u32::from(failed);
+            }
+            _ => w.push_back((second, 1, u32::from(failed))),
+        }
+        let oldest = second.saturating_sub(WINDOW_RETENTION.as_micros() / 1_000_000);
+        while w.front().is_some_and(|f| f.0 < oldest) {
+            w.pop_front();
+        }
+    }
+
+    /// Requests of `service` that ended in the `window` up to `now` (whole seconds: those
+    /// of the seconds that began after `now - window`), and how many failed.
+    pub fn in_window(&self, service: usize, now: SimTime, window: SimDuration) -> (u64, u64) {
+        let Some(w) = self.windows.as_ref().and_then(|w| w.get(service)) else { return (0, 0) };
+        let from = now.as_micros().saturating_sub(window.as_micros()) / 1_000_000;
+        let to = now.as_micros() / 1_000_000;
+        w.iter()
+            .rev()
+            .take_while(|e| e.0 >= from)
+            .filter(|e| e.0 <= to)
+            .fold((0, 0), |(r, f), e| (r + u64::from(e.1), f + u64::from(e.2)))
+    }
+
     /// `names`: the column name of every Service the run can have, in column order.
     pub fn new(names: &[String], has_traffic: bool) -> Self {
         TrafficMetrics {

@@ -65,6 +65,12 @@ pub struct RolloutStatus {
     /// ReplicaSet hash -> when it may be scaled down (`scale-down-deadline` annotation).
     pub scale_down_at: BTreeMap<String, SimTime>,
     pub phase: Phase,
+    /// Every AnalysisRun the Rollout made, oldest first (Argo keeps them as objects).
+    pub analysis_runs: Vec<crate::model::analysis_run::AnalysisRun>,
+    /// `currentStepAnalysisRunStatus` and `currentBackgroundAnalysisRunStatus`: indexes
+    /// into `analysis_runs`.
+    pub step_run: Option<usize>,
+    pub background_run: Option<usize>,
 }
 
 // batch/v1 Job.

@@ -185,6 +185,9 @@ pub struct ContainerStatus {
     pub last_exit: Option<Exit>,
     /// When the running app hangs (`livenessFailAfter`, drawn at each start).
     pub hangs_at: Option<SimTime>,
+    /// The kubelet's image pull back-off entry for this container's image (image_manager.go
+    /// keys it by pod UID and image): None until a pull of it failed.
+    pub pull_backoff: Option<BackOffEntry>,
 }
 
 /// A container's entry in the kubelet's crash-loop back-off (client-go util/flowcontrol

@@ -123,6 +123,12 @@ fn insert_traffic(f: &mut Map<String, Value>, outcome: &Outcome) {
         f.insert("latency_p99_ms".into(), latency_ms(total.p99_ms()));
         let reasons: Map<String, Value> = t.failures.iter().map(|(why, n)| (why.key().to_string(), json!(n))).collect();
         f.insert("requests_failed_by_reason".into(), Value::Object(reasons));
+        if !t.errors_by_image.is_empty() {
+            // Present only when some app answered with an error (an image's `errorRate`).
+            let by_image: Map<String, Value> =
+                t.errors_by_image.iter().map(|(image, n)| (image.clone(), json!(n))).collect();
+            f.insert("http_5xx_by_image".into(), Value::Object(by_image));
+        }
     }
     if t.services.is_empty() {
         return;

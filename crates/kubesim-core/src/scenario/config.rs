@@ -7,7 +7,7 @@ use super::source::Loc;
 use super::validate::{is_dns_subdomain, MAX_REPLICAS};
 use crate::engine::SimDuration;
 use crate::model::spec::{
-    ControlPlane, ImageBehavior, Labels, NodeGroup, Resources, ScoringStrategy, Taint, TaintEffect,
+    ControlPlane, ImageBehavior, Labels, NodeGroup, PullError, Resources, ScoringStrategy, Taint, TaintEffect,
 };
 use crate::traffic::{ProxyMode, ServiceTime};
 use std::collections::BTreeMap;
@@ -501,6 +501,9 @@ const IMAGE_KEYS: &[&str] = &[
     "runFor",
     "cpuPerRequest",
     "cpuIdle",
+    "pullError",
+    "pullFailure",
+    "errorRate",
 ];
 
 fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior> {
@@ -554,10 +557,29 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
             }
         }
     }
-    if let Some(n) = b.get("crashOnStart") {
-        match n.float(r) {
-            Some(p) if (0.0..=1.0).contains(&p) => out.crash_on_start = p,
-            Some(p) => n.error(r, format!("{p} is not a probability: expected a number from 0 to 1"), None),
+    for (key, field) in [
+        ("crashOnStart", &mut out.crash_on_start),
+        ("pullFailure", &mut out.pull_failure),
+        ("errorRate", &mut out.error_rate),
+    ] {
+        if let Some(n) = b.get(key) {
+            match n.float(r) {
+                Some(p) if (0.0..=1.0).contains(&p) => *field = p,
+                Some(p) => n.error(r, format!("{p} is not a probability: expected a number from 0 to 1"), None),
+                None => {}
+            }
+        }
+    }
+    if let Some(n) = b.get("pullError") {
+        match n.string(r).as_deref() {
+            Some("missing") => out.pull_error = Some(PullError::Missing),
+            Some("unauthorized") => out.pull_error = Some(PullError::Unauthorized),
+            Some(other) => {
+                let msg = format!(
+                    "pullError: Unsupported value: \"{other}\": supported values: \"missing\", \"unauthorized\""
+                );
+                n.error(r, msg, super::suggest::did_you_mean(other, PullError::NAMES));
+            }
             None => {}
         }
     }

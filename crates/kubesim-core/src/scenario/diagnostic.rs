@@ -142,6 +142,11 @@ pub(crate) struct Report {
     /// Objects written with errors (reported at the object): lines and fields that name one
     /// report nothing more, so one bad object gives one error, not a "not found" per use.
     pub broken: BTreeSet<crate::model::spec::ObjectRef>,
+    /// Argo Rollouts' AnalysisTemplates and ClusterAnalysisTemplates read, in file order.
+    pub analysis_templates: Vec<crate::model::spec::AnalysisTemplate>,
+    /// Templates written with errors (namespace, None for cluster templates; name): a
+    /// Rollout that names one reports nothing more.
+    pub broken_analysis_templates: Vec<(Option<String>, String)>,
 }
 
 impl Report {

@@ -51,6 +51,12 @@ pub(crate) fn pod_spec_path(kind: Kind) -> Option<&'static str> {
 pub(crate) fn parse(value: &Value, loc: &Loc, default_ns: Option<&str>, report: &mut Report) -> Option<Parsed> {
     let info = match kind_of(value, loc, report)? {
         Found::Known(info) => info,
+        Found::Other(kind)
+            if kind == "AnalysisTemplate.argoproj.io" || kind == "ClusterAnalysisTemplate.argoproj.io" =>
+        {
+            super::analysis::parse(value, loc, default_ns, report, kind.starts_with("Cluster"));
+            return None;
+        }
         Found::Other(kind) => {
             other_kind(value, loc, kind, default_ns, report);
             return None;

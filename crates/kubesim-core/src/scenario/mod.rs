@@ -3,6 +3,7 @@
 //! Every problem found is reported (not only the first), each with its file, line and
 //! column, in the words Kubernetes and kubectl use.
 
+mod analysis;
 mod checker;
 mod config;
 mod convert;
@@ -191,6 +192,7 @@ fn load_source(
         overrides::apply_objects(&mut refs, &ovs, &src.path, &mut r);
     }
     let mut parsed: Vec<_> = manifests.iter().filter_map(|(l, v)| manifest::parse(v, l, None, &mut r)).collect();
+    analysis::check_refs(&parsed, &mut r);
     let mut reg = registry::Registry::default();
     priority::resolve(&mut parsed, &reg, true, &mut r);
     let objects = reg.add_initial(parsed, &mut r);
@@ -217,6 +219,7 @@ fn load_source(
         traffic,
         faults,
         sweep,
+        analysis_templates: std::mem::take(&mut r.analysis_templates),
     };
     let variants = match &scenario.sweep {
         Some(spec) if with_variants => load_variants(&src, sets, &top, spec, files, &mut r),

@@ -2,7 +2,7 @@
 //! with the serde structs of [`argo`] (unknown fields found by `serde_ignored`, as for the
 //! typed kinds, each placed at its file:line:col), checked as Argo's validation does
 //! (pkg/apis/rollouts/validation), and converted to a [`RolloutSpec`]. What kubesim does not
-//! simulate (analysis, experiments, traffic routers other than ingress-nginx, anti-affinity,
+//! simulate (blue-green analysis, experiments, traffic routers other than ingress-nginx, anti-affinity,
 //! ephemeral metadata, ...) is refused with an exit-2 error at its place, never ignored.
 
 use super::checker::Checker;
@@ -13,7 +13,8 @@ use super::positions::{Anchor, YPath};
 use super::{convert, validate};
 use crate::engine::SimDuration;
 use crate::model::spec::{
-    BlueGreenSpec, CanarySpec, CanaryStep, DeploymentSpec, DeploymentStrategy, ObjectSpec, RolloutSpec, RolloutStrategy,
+    AnalysisTemplateRef, ArgValue, BlueGreenSpec, CanarySpec, CanaryStep, DeploymentSpec, DeploymentStrategy,
+    ObjectSpec, RolloutAnalysis, RolloutSpec, RolloutStrategy,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_yaml::Value;
@@ -75,7 +76,7 @@ pub(crate) mod argo {
         pub traffic_routing: Option<TrafficRouting>,
         pub max_surge: Option<IntOrString>,
         pub max_unavailable: Option<IntOrString>,
-        pub analysis: Option<Value>,
+        pub analysis: Option<Analysis>,
         pub anti_affinity: Option<Value>,
         pub canary_metadata: Option<Value>,
         pub stable_metadata: Option<Value>,
@@ -95,11 +96,45 @@ pub(crate) mod argo {
         pub set_weight: Option<i32>,
         pub pause: Option<Pause>,
         pub set_canary_scale: Option<SetCanaryScale>,
-        pub analysis: Option<Value>,
+        pub analysis: Option<Analysis>,
         pub experiment: Option<Value>,
         pub set_header_route: Option<Value>,
         pub set_mirror_route: Option<Value>,
         pub plugin: Option<Value>,
+    }
+
+    /// `RolloutAnalysis` (with `startingStep` for the background analysis).
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(crate) struct Analysis {
+        pub templates: Option<Vec<TemplateRef>>,
+        pub args: Option<Vec<AnalysisArg>>,
+        pub starting_step: Option<i32>,
+        pub dry_run: Option<Value>,
+        pub measurement_retention: Option<Value>,
+        pub analysis_run_metadata: Option<Value>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(crate) struct TemplateRef {
+        pub template_name: Option<String>,
+        pub cluster_scope: Option<bool>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(crate) struct AnalysisArg {
+        pub name: Option<String>,
+        pub value: Option<String>,
+        pub value_from: Option<ArgValueFrom>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(crate) struct ArgValueFrom {
+        pub pod_template_hash_value: Option<String>,
+        pub field_ref: Option<Value>,
     }
 
     #[derive(Deserialize)]
@@ -225,7 +260,7 @@ pub(crate) fn parse(c: &mut Checker, v: &Value) -> Option<Typed> {
 /// `path: not simulated by kubesim`, an error: a Rollout that relies on it would behave
 /// differently than kubesim can show.
 fn not_simulated(c: &mut Checker, path: &str, help: &str) {
-    c.field_help(path, "not simulated by kubesim (Argo Rollouts support covers canary steps setWeight, pause and setCanaryScale, trafficRouting.nginx.stableIngress, and blue-green services and promotion)", Some(help.to_string()));
+    c.field_help(path, "not simulated by kubesim (Argo Rollouts support covers canary steps setWeight, pause, setCanaryScale and analysis, background analysis, trafficRouting.nginx.stableIngress, and blue-green services and promotion)", Some(help.to_string()));
 }
 
 fn refuse_spec_fields(c: &mut Checker, s: &argo::RolloutSpec) {
@@ -271,7 +306,6 @@ fn canary_spec(c: &mut Checker, canary: &argo::Canary) -> Option<CanarySpec> {
     let base = "spec.strategy.canary";
     let remove = "remove it to simulate the rest of the Rollout";
     let given = [
-        ("analysis", canary.analysis.is_some()),
         ("antiAffinity", canary.anti_affinity.is_some()),
         ("canaryMetadata", canary.canary_metadata.is_some()),
         ("stableMetadata", canary.stable_metadata.is_some()),
@@ -293,6 +327,10 @@ fn canary_spec(c: &mut Checker, canary: &argo::Canary) -> Option<CanarySpec> {
             steps.push(s);
         }
     }
+    let analysis = match canary.analysis.as_ref() {
+        Some(a) => Some(rollout_analysis(c, &format!("{base}.analysis"), a, true)?),
+        None => None,
+    };
     let stable_ingress = traffic_routing(c, canary);
     let routed = canary.traffic_routing.is_some();
     if routed && (canary.canary_service.is_none() || canary.stable_service.is_none()) {
@@ -333,7 +371,71 @@ fn canary_spec(c: &mut Checker, canary: &argo::Canary) -> Option<CanarySpec> {
         stable_service: canary.stable_service.clone(),
         stable_ingress,
         scale_down_delay_seconds: canary.scale_down_delay_seconds.unwrap_or(30).max(0),
+        analysis,
     })
+}
+
+/// A Rollout's `analysis` (a step's, or the background one with `startingStep`):
+/// templates by name (`clusterScope` for ClusterAnalysisTemplates), args with a value or
+/// `valueFrom.podTemplateHashValue` (Latest, Stable).
+fn rollout_analysis(c: &mut Checker, path: &str, a: &argo::Analysis, background: bool) -> Option<RolloutAnalysis> {
+    let remove = "remove it to simulate the rest of the analysis";
+    for (field, present) in [
+        ("dryRun", a.dry_run.is_some()),
+        ("measurementRetention", a.measurement_retention.is_some()),
+        ("analysisRunMetadata", a.analysis_run_metadata.is_some()),
+        ("startingStep", a.starting_step.is_some() && !background),
+    ] {
+        if present {
+            not_simulated(c, &format!("{path}.{field}"), remove);
+        }
+    }
+    let mut templates = Vec::new();
+    for (i, t) in a.templates.iter().flatten().enumerate() {
+        match t.template_name.clone().filter(|n| !n.is_empty()) {
+            Some(name) => templates.push(AnalysisTemplateRef { name, cluster_scope: t.cluster_scope == Some(true) }),
+            None => c.required(&format!("{path}.templates[{i}].templateName")),
+        }
+    }
+    if templates.is_empty() {
+        c.field(&format!("{path}.templates"), "Required value: at least one template");
+    }
+    let mut args = Vec::new();
+    for (i, arg) in a.args.iter().flatten().enumerate() {
+        let at = format!("{path}.args[{i}]");
+        let Some(name) = arg.name.clone().filter(|n| !n.is_empty()) else {
+            c.required(&format!("{at}.name"));
+            continue;
+        };
+        let value = match (arg.value.as_ref(), arg.value_from.as_ref()) {
+            (Some(v), None) => ArgValue::Value(v.clone()),
+            (None, Some(from)) => {
+                if from.field_ref.is_some() {
+                    not_simulated(c, &format!("{at}.valueFrom.fieldRef"), "give the value in `value`");
+                    continue;
+                }
+                match from.pod_template_hash_value.as_deref() {
+                    Some("Latest") => ArgValue::PodTemplateHash { latest: true },
+                    Some("Stable") => ArgValue::PodTemplateHash { latest: false },
+                    Some(other) => {
+                        c.unsupported(&format!("{at}.valueFrom.podTemplateHashValue"), other, &["Latest", "Stable"]);
+                        continue;
+                    }
+                    None => {
+                        c.required(&format!("{at}.valueFrom.podTemplateHashValue"));
+                        continue;
+                    }
+                }
+            }
+            _ => {
+                c.field(&at, "Invalid value: give one of value or valueFrom");
+                continue;
+            }
+        };
+        args.push((name, value));
+    }
+    let starting_step = a.starting_step.map(|s| usize::try_from(s.max(0)).unwrap_or(0));
+    Some(RolloutAnalysis { templates, args, starting_step })
 }
 
 /// maxSurge / maxUnavailable, default 25%; a percentage above 100 is invalid.
@@ -367,7 +469,6 @@ fn canary_step(c: &mut Checker, path: &str, step: &argo::Step) -> Option<CanaryS
         return None;
     }
     let unsupported = [
-        ("analysis", step.analysis.is_some()),
         ("experiment", step.experiment.is_some()),
         ("setHeaderRoute", step.set_header_route.is_some()),
         ("setMirrorRoute", step.set_mirror_route.is_some()),
@@ -376,6 +477,9 @@ fn canary_step(c: &mut Checker, path: &str, step: &argo::Step) -> Option<CanaryS
     if let Some((name, _)) = unsupported.iter().find(|(_, present)| *present) {
         not_simulated(c, &format!("{path}.{name}"), "replace the step with a pause, or remove it");
         return None;
+    }
+    if let Some(a) = step.analysis.as_ref() {
+        return rollout_analysis(c, &format!("{path}.analysis"), a, false).map(CanaryStep::Analysis);
     }
     if let Some(w) = step.set_weight {
         if !(0..=100).contains(&w) {

@@ -18,8 +18,9 @@
 use super::{Event, Sim};
 use crate::engine::{SimDuration, SimTime};
 use crate::kubelet::{
-    app_answers, back_off_wait, finished_phase, first_probe, next_back_off, over_memory_limit, plan_pull,
-    probe_tick_at_or_after, restarts_after, Exit, PullPlan, OOM_AFTER_START,
+    app_answers, back_off_wait, failed_pull_duration, finished_phase, first_probe, image_pull_retry_at, next_back_off,
+    next_image_back_off, over_memory_limit, plan_pull, probe_tick_at_or_after, restarts_after, Exit, PullPlan,
+    OOM_AFTER_START, RELIST_PERIOD,
 };
 use crate::model::events::go_duration;
 use crate::model::spec::ContainerSpec;
@@ -72,6 +73,20 @@ pub enum Step {
         index: u16,
         first: bool,
     },
+    /// The pull of container `index`'s image failed (`transient`: by `pullFailure`'s draw,
+    /// else by the image's `pullError`).
+    PullFailed {
+        index: u16,
+        transient: bool,
+    },
+    /// The kubelet's next sync finds the image in back-off: `ImagePullBackOff`.
+    PullBackOff {
+        index: u16,
+    },
+    /// The image back-off is over: the kubelet pulls again.
+    PullAgain {
+        index: u16,
+    },
     /// A probe; `count` is the run of successes (readiness) or failures (liveness) so far,
     /// `restarts` the container's restart count when it was scheduled.
     Probe {
@@ -119,6 +134,9 @@ impl Sim<'_> {
                 self.image_ready(pod, index, pulled_since, pull, first)
             }
             Step::Started { index, first } => self.container_started(pod, index, first),
+            Step::PullFailed { index, transient } => self.pull_failed(pod, index, transient),
+            Step::PullBackOff { index } => self.pull_back_off(pod, index),
+            Step::PullAgain { index } => self.begin_container(pod, index),
             Step::Probe { index, kind, count, restarts } => self.probe(pod, index, kind, count, restarts),
             Step::Restart { index, exited } => self.restart_container(pod, index, exited),
             Step::Exit { index, restarts, cause } => {
@@ -188,6 +206,13 @@ impl Sim<'_> {
                     Step::ImageReady { index, pulled_since: Some(now), pull: SimDuration::ZERO, first: true },
                 );
             }
+            PullPlan::Pull { .. } if self.pull_fails(&image) => {
+                let behavior = self.ctx.image(&image);
+                let transient = behavior.pull_error.is_none();
+                let fails_at = now + failed_pull_duration(!transient, behavior.pull);
+                self.ctx.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
+                self.schedule_step(pod, fails_at, Step::PullFailed { index, transient });
+            }
             PullPlan::Pull { duration } => {
                 let done = self.ctx.store.start_pull(node, &image, duration, now);
                 self.ctx.recorder.normal(now, "Pulling", object, format!("Pulling image \"{image}\""));
@@ -198,6 +223,65 @@ impl Sim<'_> {
                 );
             }
         }
+    }
+
+    /// Whether this pull of `image` fails: always with a `pullError`, else by a draw from the
+    /// pulls' own stream when the image has a `pullFailure` (no draw without one).
+    fn pull_fails(&mut self, image: &str) -> bool {
+        let behavior = self.ctx.image(image);
+        let (permanent, p) = (behavior.pull_error.is_some(), behavior.pull_failure);
+        permanent || self.pulls.chance(p)
+    }
+
+    /// images/image_manager.go `EnsureImageExists` after a failed pull: the `Failed` event
+    /// with the runtime's error, `Backoff.Next`, and kuberuntime_container.go `startContainer`'s
+    /// `Failed` "Error: ErrImagePull"; the container waits with reason ErrImagePull. The
+    /// next sync (a PLEG relist later) finds the image in back-off, and the kubelet pulls
+    /// again when the back-off window has passed.
+    fn pull_failed(&mut self, pod: PodId, index: u16, transient: bool) {
+        let Some(c) = self.container(pod, index) else { return };
+        let image = c.image.clone();
+        let now = self.ctx.kernel.now();
+        let error = match self.ctx.image(&image).pull_error {
+            Some(e) if !transient => e.message(&image),
+            _ => crate::model::spec::transient_pull_error(&image),
+        };
+        let object = self.ctx.pod_object(pod);
+        self.ctx.recorder.warning(now, "Failed", object.clone(), format!("Failed to pull image \"{image}\": {error}"));
+        self.ctx.recorder.warning(now, "Failed", object, "Error: ErrImagePull".into());
+        let entry = {
+            let slot = self.app_slot(pod, index);
+            let cs = slot.and_then(|s| self.ctx.store.pods[pod].containers.get_mut(s));
+            match cs {
+                Some(cs) => {
+                    let e = next_image_back_off(cs.pull_backoff, now);
+                    cs.pull_backoff = Some(e);
+                    e
+                }
+                // An init container's entry is not kept on the pod: it starts afresh.
+                None => next_image_back_off(None, now),
+            }
+        };
+        self.set_waiting(pod, index, "ErrImagePull");
+        self.pod_changed(pod);
+        let retry = image_pull_retry_at(entry);
+        if now + RELIST_PERIOD < retry {
+            self.schedule_step(pod, now + RELIST_PERIOD, Step::PullBackOff { index });
+        }
+        self.schedule_step(pod, retry, Step::PullAgain { index });
+    }
+
+    /// A sync while the image is in back-off: `BackOff` "Back-off pulling image", and
+    /// startContainer's `Failed` "Error: ImagePullBackOff".
+    fn pull_back_off(&mut self, pod: PodId, index: u16) {
+        let Some(c) = self.container(pod, index) else { return };
+        let image = c.image.clone();
+        let now = self.ctx.kernel.now();
+        let object = self.ctx.pod_object(pod);
+        self.ctx.recorder.normal(now, "BackOff", object.clone(), format!("Back-off pulling image \"{image}\""));
+        self.ctx.recorder.warning(now, "Failed", object, "Error: ImagePullBackOff".into());
+        self.set_waiting(pod, index, "ImagePullBackOff");
+        self.pod_changed(pod);
     }
 
     fn set_waiting(&mut self, pod: PodId, index: u16, reason: &'static str) {

@@ -76,6 +76,8 @@ pub struct Sim<'s> {
     pub ctx: Context<'s>,
     names: Stream,
     containers: Stream,
+    /// Image pulls that fail by chance (`pullFailure`).
+    pulls: Stream,
     pub(crate) scheduler: scheduling::Scheduler,
     /// The workload controllers' work queues.
     sync_queues: SyncQueues,
@@ -169,6 +171,7 @@ impl<'s> Sim<'s> {
             },
             names: Stream::new(seed, Purpose::Names),
             containers: Stream::new(seed, Purpose::Containers),
+            pulls: Stream::new(seed, Purpose::ImagePulls),
             scheduler: scheduling::Scheduler {
                 queue: SchedulingQueue::default(),
                 nominations: Nominations::default(),

@@ -314,6 +314,7 @@ impl Sim<'_> {
                 backoff: None,
                 last_exit: None,
                 hangs_at: None,
+                pull_backoff: None,
             })
             .collect();
         let node_name = spec.node_name.clone();

@@ -8,7 +8,12 @@
 
 use super::{ControllerEvent, Event, Sim};
 use crate::controllers::deployment::util::pod_template_hash;
+use crate::controllers::rollout::analysis::rollout::AnalysisEnv;
+use crate::controllers::rollout::analysis::MetricSource;
 use crate::controllers::rollout::{self, traffic_routing, Action, RolloutView, RsView, HASH_LABEL};
+use crate::engine::SimTime;
+use crate::metrics::traffic::TrafficMetrics;
+use crate::model::spec::{AnalysisTemplate, AnalysisTemplateRef, Figure, Query, Target};
 use crate::model::spec::{Labels, RolloutSpec, RolloutStrategy, Selector};
 use crate::model::store::{
     template_with_label, DeployId, Deployment, DeploymentStatus, ReplicaSet, RolloutState, RsKind,
@@ -78,6 +83,12 @@ impl Sim<'_> {
                 }
             })
             .collect();
+        let env = SimAnalysis {
+            namespace: &dep.namespace,
+            templates: &self.ctx.scenario.analysis_templates,
+            traffic: &self.ctx.metrics.traffic,
+            net: &self.net,
+        };
         let view = RolloutView {
             name: &dep.name,
             replicas: dep.spec.replicas,
@@ -85,6 +96,7 @@ impl Sim<'_> {
             strategy: &state.strategy,
             replica_sets,
             now,
+            analysis: &env,
         };
         let decision = rollout::reconcile(&view, &state.status, self.ctx.latency());
         let strategy = state.strategy.clone();
@@ -126,6 +138,22 @@ impl Sim<'_> {
                 }
             }
             Action::Event { reason, message } => self.ctx.recorder.normal(now, reason, object, message),
+            Action::RolloutEvent { reason, message, warning: true } => {
+                self.ctx.recorder.warning(now, reason, object, message)
+            }
+            Action::RolloutEvent { reason, message, warning: false } => {
+                self.ctx.recorder.normal(now, reason, object, message)
+            }
+            Action::RunEvent { run, reason, message, warning } => {
+                // `analysisrun/NAME` (`analysisrun/ns:NAME` outside the default namespace).
+                let dep = &self.ctx.store.deployments[d];
+                let run_ref = object.replacen("rollout/", "analysisrun/", 1).replacen(&dep.name, &run, 1);
+                if warning {
+                    self.ctx.recorder.warning(now, reason, run_ref, message);
+                } else {
+                    self.ctx.recorder.normal(now, reason, run_ref, message);
+                }
+            }
         }
     }
 
@@ -233,5 +261,70 @@ impl Sim<'_> {
         for rs in rss {
             self.delete_replica_set(rs);
         }
+    }
+}
+
+/// The analysis's view of the simulation: the scenario's templates, and the requests the
+/// traffic metrics counted per Service in the last seconds.
+struct SimAnalysis<'a> {
+    namespace: &'a str,
+    templates: &'a [AnalysisTemplate],
+    traffic: &'a TrafficMetrics,
+    net: &'a super::services::Network,
+}
+
+impl SimAnalysis<'_> {
+    /// The Services whose requests a target counts: the Service, or those an Ingress's
+    /// rules and default backend name.
+    fn services(&self, target: &Target) -> Result<Vec<usize>, String> {
+        let (name, namespace) = match target {
+            Target::Service { name, namespace } | Target::Ingress { name, namespace } => {
+                (name.as_str(), namespace.as_deref().unwrap_or(self.namespace))
+            }
+        };
+        let names: Vec<String> = match target {
+            Target::Service { .. } => vec![name.to_string()],
+            Target::Ingress { .. } => {
+                let i =
+                    self.net.find_ingress(namespace, name).ok_or_else(|| format!("ingress \"{name}\" not found"))?;
+                let spec = &self.net.ingresses[i].spec;
+                let mut out: Vec<String> = spec.default_backend.iter().map(|b| b.service.clone()).collect();
+                for rule in &spec.rules {
+                    out.extend(rule.paths.iter().map(|p| p.backend.service.clone()));
+                }
+                out.sort();
+                out.dedup();
+                out
+            }
+        };
+        Ok(names
+            .iter()
+            .filter_map(|n| self.net.find_service(namespace, n))
+            .filter_map(|s| self.net.services[s].stats.map(|i| i as usize))
+            .collect())
+    }
+}
+
+impl MetricSource for SimAnalysis<'_> {
+    fn measure(&self, query: &Query, now: SimTime) -> Result<Vec<f64>, String> {
+        let (mut requests, mut failed) = (0u64, 0u64);
+        for s in self.services(&query.target)? {
+            let (r, f) = self.traffic.in_window(s, now, query.window);
+            requests += r;
+            failed += f;
+        }
+        // 0/0 is NaN, as Prometheus divides two zero rates.
+        let value = match query.figure {
+            Figure::SuccessRate => (requests - failed) as f64 / requests as f64,
+            Figure::ErrorRate => failed as f64 / requests as f64,
+        };
+        Ok(vec![value])
+    }
+}
+
+impl AnalysisEnv for SimAnalysis<'_> {
+    fn template(&self, r: &AnalysisTemplateRef) -> Option<&AnalysisTemplate> {
+        let namespace = (!r.cluster_scope).then_some(self.namespace);
+        self.templates.iter().find(|t| t.name == r.name && t.namespace.as_deref() == namespace)
     }
 }

@@ -115,6 +115,9 @@ pub(super) struct Source {
     arrival_stream: Stream,
     routing: Stream,
     service_times: Stream,
+    /// Whether the app answers a served request with an error (`errorRate`): drawn only for
+    /// pods whose image has one, so other runs draw nothing from it.
+    app_errors: Stream,
     next_seq: u64,
     /// Requests from `base_seq` on, in arrival order, until their deadline passes.
     window: VecDeque<Open>,
@@ -138,6 +141,9 @@ pub(super) struct PodServer {
     hangs_at: SimTime,
     /// The image's service time, as an index into `Traffic::service_times`.
     service_time: u32,
+    /// The image and its `errorRate`, as an index into `Traffic::error_images` (0: the app
+    /// answers no request with an error).
+    error_image: u32,
 }
 
 /// What one pod's id indexes: its server while the app runs, and what it has served. Kept
@@ -163,6 +169,8 @@ pub(super) struct Traffic {
     servers: Vec<ServerSlot>,
     /// The service times of the images that serve, each once (a few entries).
     service_times: Vec<ServiceTime>,
+    /// The images with an `errorRate` that serve, each once, after a placeholder at 0.
+    error_images: Vec<(String, f64)>,
 }
 
 impl Traffic {
@@ -176,6 +184,7 @@ impl Traffic {
                 arrival_stream: Stream::indexed(seed, Purpose::Traffic, i as u64),
                 routing: Stream::indexed(seed, Purpose::Routing, i as u64),
                 service_times: Stream::indexed(seed, Purpose::ServiceTimes, i as u64),
+                app_errors: Stream::indexed(seed, Purpose::AppErrors, i as u64),
                 next_seq: 0,
                 window: VecDeque::new(),
                 base_seq: 0,
@@ -185,7 +194,7 @@ impl Traffic {
                 ahead: Lookahead::default(),
             })
             .collect();
-        Traffic { sources, servers: Vec::new(), service_times: Vec::new() }
+        Traffic { sources, servers: Vec::new(), service_times: Vec::new(), error_images: vec![(String::new(), 0.0)] }
     }
 
     /// Requests the pod's app has finished serving so far (timed out or not).
@@ -380,6 +389,7 @@ impl Traffic {
         }
         open.done = true;
         let service = service.or(open.service).map(|s| s as usize);
+        ctx.metrics.traffic.windowed(service, now, outcome.is_err());
         match outcome {
             Ok(sent_at) => ctx.metrics.traffic.success(service, now.since(sent_at)),
             Err(why) => ctx.metrics.traffic.failure(service, why),
@@ -391,6 +401,7 @@ impl Traffic {
         let Some(slot) = self.servers.get_mut(pod.index()) else { return };
         let Some(ps) = slot.live.as_mut() else { return };
         let Some(c) = ps.server.complete(id, now) else { return };
+        let error_image = ps.error_image as usize;
         slot.served += 1;
         ctx.metrics.traffic.held_changed(now, -1);
         if let Some((next, done_at)) = c.started {
@@ -401,7 +412,16 @@ impl Traffic {
         // longer in its source's window was counted already (timed out).
         let timeout = self.sources[(id >> SEQ_BITS) as usize].spec.timeout;
         let Some(open) = self.open_mut(id) else { return };
-        let outcome = if now >= open.sent_at + timeout { Err(Failure::Timeout) } else { Ok(open.sent_at) };
+        let (sent_at, done) = (open.sent_at, open.done);
+        let mut outcome = if now >= sent_at + timeout { Err(Failure::Timeout) } else { Ok(sent_at) };
+        if error_image != 0 && outcome.is_ok() && !done {
+            // The app served it (it took its service time) and answered with an error.
+            let (image, rate) = &self.error_images[error_image];
+            if self.sources[(id >> SEQ_BITS) as usize].app_errors.chance(*rate) {
+                outcome = Err(Failure::Http5xx);
+                *ctx.metrics.traffic.errors_by_image.entry(image.clone()).or_insert(0) += 1;
+            }
+        }
         self.finish(ctx, id, None, outcome);
     }
 
@@ -439,6 +459,7 @@ impl Traffic {
         let mut pods: Vec<PodId> = Vec::new();
         for (_, open) in &expired {
             let service = open.service.map(|s| s as usize);
+            ctx.metrics.traffic.windowed(service, now, true);
             ctx.metrics.traffic.failure(service, Failure::Timeout);
             if open.pod != NO_POD {
                 pods.push(open.pod);
@@ -461,7 +482,16 @@ impl Traffic {
         let now = ctx.kernel.now();
         let behavior = ctx.image(image);
         let config = ServerConfig { concurrency: behavior.concurrency, queue_capacity: behavior.queue as usize };
-        let (service_time, ready_after) = (behavior.service_time, behavior.ready_after);
+        let (service_time, ready_after, error_rate) =
+            (behavior.service_time, behavior.ready_after, behavior.error_rate);
+        let error_image = match self.error_images.iter().position(|(name, _)| name == image) {
+            _ if error_rate <= 0.0 => 0,
+            Some(i) => i,
+            None => {
+                self.error_images.push((image.to_string(), error_rate));
+                self.error_images.len() - 1
+            }
+        };
         let times = &mut self.service_times;
         let index = times.iter().position(|t| *t == service_time).unwrap_or_else(|| {
             times.push(service_time);
@@ -472,6 +502,7 @@ impl Traffic {
             answers_from: now + ready_after,
             hangs_at: SimTime::MAX,
             service_time: index as u32,
+            error_image: error_image as u32,
         };
         if let Some(old) = self.server_slot(pod).replace(ps) {
             self.fail_held(ctx, old.server);

@@ -32,6 +32,7 @@ pub(super) fn rollout_canary(
     others.sort_by_key(|r| std::cmp::Reverse(r.revision));
     let routed = spec.stable_ingress.is_some();
     let promoted = stable.is_none();
+    super::analysis::rollout::reconcile_canary(view, spec, new, d, promoted);
     select_service(d, spec.canary_service.as_ref(), &new.hash);
     select_service(d, spec.stable_service.as_ref(), &stable_hash);
     let (surge, unavailable) = fenceposts(&spec.max_surge, &spec.max_unavailable, view.replicas);
@@ -139,6 +140,10 @@ fn advance_step(view: &RolloutView, spec: &CanarySpec, d: &mut Decision, at_desi
             }
         }
         CanaryStep::SetWeight(_) | CanaryStep::SetCanaryScale { .. } => at_desired,
+        // An Inconclusive run pauses the Rollout; `promote` releases the pause and skips the step.
+        CanaryStep::Analysis(_) => {
+            super::analysis::rollout::step_succeeded(d, index, view.template_hash) || d.status.pause == Pause::Released
+        }
     };
     if completed {
         d.status.step_index += 1;
@@ -193,5 +198,10 @@ pub fn step_string(step: &CanaryStep) -> String {
             "setCanaryScale{matchTrafficWeight: true}".into()
         }
         CanaryStep::SetCanaryScale { replicas, .. } => format!("setCanaryScale{{replicas: {}}}", replicas.unwrap_or(0)),
+        // rolloututil.CanaryStepString: "analysis: " and the templates' names.
+        CanaryStep::Analysis(a) => {
+            let names: Vec<&str> = a.templates.iter().map(|t| t.name.as_str()).collect();
+            format!("analysis: {}", names.join(","))
+        }
     }
 }

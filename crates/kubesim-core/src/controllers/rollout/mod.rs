@@ -13,6 +13,7 @@
 //! - [`traffic_routing`]: the weight of the ingress-nginx canary Ingress.
 //! - [`bluegreen`]: the blue-green strategy.
 
+pub mod analysis;
 pub mod bluegreen;
 pub mod canary;
 pub mod replica_counts;
@@ -51,6 +52,8 @@ pub struct RolloutView<'a> {
     pub strategy: &'a RolloutStrategy,
     pub replica_sets: Vec<RsView>,
     pub now: SimTime,
+    /// The analysis templates and the traffic's figures.
+    pub analysis: &'a dyn analysis::rollout::AnalysisEnv,
 }
 
 /// A write the glue makes.
@@ -82,6 +85,19 @@ pub enum Action {
         reason: &'static str,
         message: String,
     },
+    /// An event on the Rollout that may be a warning (analysis, an abort).
+    RolloutEvent {
+        reason: &'static str,
+        message: String,
+        warning: bool,
+    },
+    /// An event on an AnalysisRun (`analysisrun/NAME`).
+    RunEvent {
+        run: String,
+        reason: &'static str,
+        message: String,
+        warning: bool,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -97,7 +113,7 @@ impl Decision {
         self.actions.push(Action::Event { reason, message });
     }
 
-    fn requeue(&mut self, at: SimTime) {
+    pub(crate) fn requeue(&mut self, at: SimTime) {
         self.requeue_at = Some(self.requeue_at.map_or(at, |t| t.min(at)));
     }
 }
@@ -138,6 +154,15 @@ fn template_changed(view: &RolloutView, d: &mut Decision) {
     st.abort = false;
     st.aborted_at = None;
     st.promote_full = false;
+    // The previous update's runs are cancelled (`cancelAnalysisRuns`): a run no metric of
+    // which failed ends Successful, as a terminated run does.
+    for run in st.analysis_runs.iter_mut().filter(|r| !r.phase.completed()) {
+        run.terminate = true;
+        let failed = run.metrics.iter().any(|m| m.phase == analysis::Phase::Failed);
+        run.phase = if failed { analysis::Phase::Failed } else { analysis::Phase::Successful };
+    }
+    st.step_run = None;
+    st.background_run = None;
     let newest = view.replica_sets.iter().map(|r| r.revision).max().unwrap_or(0);
     let mut revision = newest + 1;
     if let Some(rs) = view.replica_sets.iter().find(|r| r.hash == view.template_hash) {

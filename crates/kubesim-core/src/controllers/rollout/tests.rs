@@ -352,6 +352,7 @@ fn canary_spec(steps: Vec<CanaryStep>) -> RolloutStrategy {
         stable_service: None,
         stable_ingress: None,
         scale_down_delay_seconds: 30,
+        analysis: None,
     })
 }
 
@@ -371,6 +372,7 @@ fn initial_deploy_skips_the_steps_and_an_update_starts_them() {
         replicas: 10,
         template_hash: "a",
         strategy: &strategy,
+        analysis: &super::analysis::rollout::NoAnalysis,
         replica_sets: vec![],
         now: SimTime::ZERO,
     };
@@ -401,6 +403,7 @@ fn pause_without_duration_waits_for_promote() {
         replicas: 10,
         template_hash: "b",
         strategy: &strategy,
+        analysis: &super::analysis::rollout::NoAnalysis,
         replica_sets: vec![rs(RsId(0), "a", 1, 8, 8), rs(RsId(1), "b", 2, 2, 2)],
         now: SimTime::ZERO + SimDuration::from_secs(5),
     };

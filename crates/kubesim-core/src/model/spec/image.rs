@@ -4,7 +4,7 @@ use super::{ServiceTime, DEFAULT_QUEUE_CAPACITY};
 use crate::engine::SimDuration;
 
 /// How one container image behaves: what a manifest cannot say.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ImageBehavior {
     /// Time to pull the image onto a node (serialised per node).
     pub pull: SimDuration,
@@ -41,6 +41,79 @@ pub struct ImageBehavior {
     pub cpu_per_request_nanos: i64,
     /// `cpuIdle`: CPU the container uses with no requests, in nanocores (`5m`).
     pub cpu_idle_nanos: i64,
+    /// `pullError`: every pull of the image fails so (the image does not exist, or the
+    /// registry refuses the node).
+    pub pull_error: Option<PullError>,
+    /// `pullFailure`: the probability that one pull fails (a transient registry or network
+    /// error), drawn from its own stream.
+    pub pull_failure: f64,
+    /// `errorRate`: the share of served requests the app answers with an HTTP 5xx.
+    pub error_rate: f64,
+}
+
+/// Why every pull of an image fails (`pullError`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PullError {
+    /// `missing`: the registry has no such image or tag (NotFound).
+    Missing,
+    /// `unauthorized`: the registry refuses the pull (no or wrong imagePullSecrets).
+    Unauthorized,
+}
+
+impl PullError {
+    pub const NAMES: [&'static str; 2] = ["missing", "unauthorized"];
+
+    /// The container runtime's error as the kubelet's `Failed` event quotes it (containerd's
+    /// words through the CRI).
+    pub fn message(self, image: &str) -> String {
+        match self {
+            PullError::Missing => format!(
+                "rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"
+            ),
+            PullError::Unauthorized => format!(
+                "rpc error: code = Unknown desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
+            ),
+        }
+    }
+}
+
+/// The runtime's words for a pull that failed by chance (`pullFailure`).
+pub fn transient_pull_error(image: &str) -> String {
+    format!("rpc error: code = Unknown desc = failed to pull and unpack image \"{image}\": failed to copy: read tcp: i/o timeout")
+}
+
+/// As derived, except that the fields added for image pull failures and error answers are
+/// printed only when set: the sweep's content hash is taken over this text, so a scenario
+/// that does not use them keeps its hash.
+impl std::fmt::Debug for ImageBehavior {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("ImageBehavior");
+        d.field("pull", &self.pull)
+            .field("start", &self.start)
+            .field("ready_after", &self.ready_after)
+            .field("stop", &self.stop)
+            .field("crash_on_start", &self.crash_on_start)
+            .field("concurrency", &self.concurrency)
+            .field("queue", &self.queue)
+            .field("service_time", &self.service_time)
+            .field("size_bytes", &self.size_bytes)
+            .field("crash_after", &self.crash_after)
+            .field("liveness_fail_after", &self.liveness_fail_after)
+            .field("memory_usage_bytes", &self.memory_usage_bytes)
+            .field("run_for", &self.run_for)
+            .field("cpu_per_request_nanos", &self.cpu_per_request_nanos)
+            .field("cpu_idle_nanos", &self.cpu_idle_nanos);
+        if self.pull_error.is_some() {
+            d.field("pull_error", &self.pull_error);
+        }
+        if self.pull_failure != 0.0 {
+            d.field("pull_failure", &self.pull_failure);
+        }
+        if self.error_rate != 0.0 {
+            d.field("error_rate", &self.error_rate);
+        }
+        d.finish()
+    }
 }
 
 impl Default for ImageBehavior {
@@ -62,6 +135,9 @@ impl Default for ImageBehavior {
             run_for: None,
             cpu_per_request_nanos: 0,
             cpu_idle_nanos: 0,
+            pull_error: None,
+            pull_failure: 0.0,
+            error_rate: 0.0,
         }
     }
 }

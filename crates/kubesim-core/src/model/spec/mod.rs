@@ -5,6 +5,7 @@
 //! optional-everything API types. One file per domain; every type is re-exported here, so
 //! `crate::model::spec::X` names each of them.
 
+mod analysis;
 mod autoscaling;
 mod cluster;
 mod faults;
@@ -20,6 +21,7 @@ mod timeline;
 mod traffic;
 mod workloads;
 
+pub use analysis::*;
 pub use autoscaling::*;
 pub use cluster::*;
 pub use faults::*;

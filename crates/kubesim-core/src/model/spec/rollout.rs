@@ -1,7 +1,7 @@
 //! Argo Rollouts' `Rollout` (argoproj.io/v1alpha1): a Deployment-shaped workload with a
 //! canary or blue-green strategy.
 
-use super::{DeploymentSpec, IntOrPercent};
+use super::{DeploymentSpec, IntOrPercent, RolloutAnalysis};
 use crate::engine::SimDuration;
 
 /// An Argo Rollouts `Rollout` (argoproj.io/v1alpha1): a Deployment-shaped workload
@@ -19,7 +19,7 @@ pub enum RolloutStrategy {
 }
 
 /// `spec.strategy.canary`, with Argo's defaults applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct CanarySpec {
     pub steps: Vec<CanaryStep>,
     /// Default 25% / 25% (Argo's defaults.DefaultMaxSurge and DefaultMaxUnavailable).
@@ -31,6 +31,27 @@ pub struct CanarySpec {
     pub stable_ingress: Option<String>,
     /// Seconds the old stable stays scaled up after a traffic-routed promotion (default 30).
     pub scale_down_delay_seconds: i32,
+    /// `analysis`: the background analysis run during an update.
+    pub analysis: Option<RolloutAnalysis>,
+}
+
+/// As derived, with `analysis` printed only when set (the sweep's content hash is taken
+/// over this text: a Rollout without analysis keeps its hash).
+impl std::fmt::Debug for CanarySpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("CanarySpec");
+        d.field("steps", &self.steps)
+            .field("max_surge", &self.max_surge)
+            .field("max_unavailable", &self.max_unavailable)
+            .field("canary_service", &self.canary_service)
+            .field("stable_service", &self.stable_service)
+            .field("stable_ingress", &self.stable_ingress)
+            .field("scale_down_delay_seconds", &self.scale_down_delay_seconds);
+        if self.analysis.is_some() {
+            d.field("analysis", &self.analysis);
+        }
+        d.finish()
+    }
 }
 
 /// One canary step.
@@ -45,6 +66,8 @@ pub enum CanaryStep {
         weight: Option<i32>,
         match_traffic_weight: bool,
     },
+    /// `analysis: {templates: [...], args: [...]}`: the step completes when its run succeeds.
+    Analysis(RolloutAnalysis),
 }
 
 /// `spec.strategy.blueGreen`, with Argo's defaults applied.

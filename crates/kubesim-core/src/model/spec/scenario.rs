@@ -1,11 +1,14 @@
 //! A validated scenario, ready to run, and its `sweep:` section.
 
-use super::{ControlPlane, FaultsSpec, ImageBehavior, NodeGroup, Object, ScoringStrategy, TimelineEntry, TrafficSpec};
+use super::{
+    AnalysisTemplate, ControlPlane, FaultsSpec, ImageBehavior, NodeGroup, Object, ScoringStrategy, TimelineEntry,
+    TrafficSpec,
+};
 use crate::engine::SimDuration;
 use std::collections::BTreeMap;
 
 /// A validated scenario, ready to run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Scenario {
     pub name: String,
     pub description: String,
@@ -25,6 +28,34 @@ pub struct Scenario {
     pub faults: FaultsSpec,
     /// The `sweep:` section (variants x seeds), for `kubesim sweep`; `kubesim run` ignores it.
     pub sweep: Option<SweepSpec>,
+    /// Argo Rollouts' AnalysisTemplates and ClusterAnalysisTemplates among the objects.
+    pub analysis_templates: Vec<AnalysisTemplate>,
+}
+
+/// As derived, with `analysis_templates` printed only when there are some (the sweep's
+/// content hash is taken over this text: a scenario without them keeps its hash).
+impl std::fmt::Debug for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Scenario");
+        d.field("name", &self.name)
+            .field("description", &self.description)
+            .field("seed", &self.seed)
+            .field("duration", &self.duration)
+            .field("sample", &self.sample)
+            .field("nodes", &self.nodes)
+            .field("control_plane", &self.control_plane)
+            .field("scoring", &self.scoring)
+            .field("images", &self.images)
+            .field("objects", &self.objects)
+            .field("timeline", &self.timeline)
+            .field("traffic", &self.traffic)
+            .field("faults", &self.faults)
+            .field("sweep", &self.sweep);
+        if !self.analysis_templates.is_empty() {
+            d.field("analysis_templates", &self.analysis_templates);
+        }
+        d.finish()
+    }
 }
 
 /// The `sweep:` section: every variant runs with every seed.
