@@ -11,7 +11,7 @@ use crate::engine::{SimDuration, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-pub use super::ids::{DaemonSetId, DeployId, HpaId, JobId, NodeId, PodId, RsId, StatefulSetId};
+pub use super::ids::{CronJobId, DaemonSetId, DeployId, HpaId, JobId, NodeId, PodId, RsId, StatefulSetId};
 
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -474,6 +474,25 @@ pub struct Job {
     pub status: super::status::JobStatus,
     pub created: SimTime,
     pub deleted: bool,
+    /// The CronJob that created it (its controllerRef), if any.
+    pub owner: Option<CronJobId>,
+}
+
+/// A batch/v1 CronJob.
+#[derive(Clone, Debug)]
+pub struct CronJob {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: super::spec::CronJobSpec,
+    pub status: super::status::CronJobStatus,
+    /// The Jobs it owns and that are not deleted, in creation order.
+    pub jobs: BTreeSet<JobId>,
+    pub created: SimTime,
+    pub deleted: bool,
+    /// When the controller's queue will hand it out again for its next schedule time
+    /// (`AddAfter` of the sync's `requeueAfter`; the earliest wins).
+    pub wakeup: Option<SimTime>,
 }
 
 /// An apps/v1 DaemonSet.
@@ -570,6 +589,7 @@ pub struct Store {
     /// the two kinds have separate names).
     pub deployments: Table<DeployId, Deployment>,
     pub jobs: Table<JobId, Job>,
+    pub cron_jobs: Table<CronJobId, CronJob>,
     pub daemon_sets: Table<DaemonSetId, DaemonSet>,
     pub stateful_sets: Table<StatefulSetId, StatefulSet>,
     pub hpas: Table<HpaId, Hpa>,
@@ -613,7 +633,7 @@ macro_rules! namespaced_rows {
     )*};
 }
 pub(crate) use namespaced_rows;
-namespaced_rows!(Pod, Job, DaemonSet, StatefulSet, Hpa);
+namespaced_rows!(Pod, Job, CronJob, DaemonSet, StatefulSet, Hpa);
 
 /// The name of a namespaced object (`namespace`, `name`) in its table.
 pub fn namespaced_key(namespace: &str, name: &str) -> NamespacedKey {
@@ -706,6 +726,27 @@ impl Store {
     pub fn remove_job(&mut self, id: JobId) {
         self.jobs[id].deleted = true;
         self.jobs.forget_name(id);
+    }
+
+    pub fn find_cron_job(&self, namespace: &str, name: &str) -> Option<CronJobId> {
+        self.cron_jobs.find(&namespaced(namespace, name))
+    }
+
+    pub fn add_cron_job(&mut self, cj: CronJob) -> CronJobId {
+        self.cron_jobs.add(cj)
+    }
+
+    /// Removes a CronJob from its index (its row stays for the record).
+    pub fn remove_cron_job(&mut self, id: CronJobId) {
+        self.cron_jobs[id].deleted = true;
+        self.cron_jobs.forget_name(id);
+    }
+
+    /// `--cascade=orphan` of a CronJob: its Jobs stay, without owner.
+    pub fn orphan_jobs_of_cron_job(&mut self, id: CronJobId) {
+        for j in std::mem::take(&mut self.cron_jobs[id].jobs) {
+            self.jobs[j].owner = None;
+        }
     }
 
     pub fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<DaemonSetId> {

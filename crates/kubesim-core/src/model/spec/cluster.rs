@@ -78,7 +78,14 @@ pub struct ControlPlane {
     /// metrics-server: how often it scrapes the kubelets, and so the window over which a
     /// pod's CPU use is averaged (`--metric-resolution`, 15s).
     pub metrics_resolution: SimDuration,
+    /// `cluster.startTime`: the wall-clock instant of virtual time 0, in Unix microseconds
+    /// (CronJob schedules run on it; outputs keep virtual seconds).
+    pub start_time: i64,
 }
+
+/// The default `cluster.startTime`: 2025-01-01T00:00:00Z, a fixed instant (never the
+/// machine's clock), in Unix microseconds.
+pub const DEFAULT_START_TIME: i64 = 1_735_689_600_000_000;
 
 impl Default for ControlPlane {
     fn default() -> Self {
@@ -104,6 +111,7 @@ impl Default for ControlPlane {
             hpa_cpu_initialization_period: SimDuration::from_secs(300),
             hpa_initial_readiness_delay: SimDuration::from_secs(30),
             metrics_resolution: SimDuration::from_secs(15),
+            start_time: DEFAULT_START_TIME,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Object identity (kind, namespace, name) and the converted objects of a scenario.
 
 use super::{
-    DaemonSetSpec, DeploymentSpec, HpaSpec, IngressSpec, IntOrPercent, JobSpec, Labels, PodSpec, PreemptionPolicy,
+    CronJobSpec, DaemonSetSpec, DeploymentSpec, HpaSpec, IngressSpec, IntOrPercent, JobSpec, Labels, PodSpec, PreemptionPolicy,
     ReplicaSetSpec, RolloutSpec, Selector, ServiceSpec, StatefulSetSpec,
 };
 use std::sync::Arc;
@@ -41,6 +41,7 @@ pub enum Kind {
     DaemonSet,
     StatefulSet,
     Job,
+    CronJob,
     HorizontalPodAutoscaler,
     PodDisruptionBudget,
     PriorityClass,
@@ -65,6 +66,7 @@ impl Kind {
             Kind::DaemonSet => "daemonset",
             Kind::StatefulSet => "statefulset",
             Kind::Job => "job",
+            Kind::CronJob => "cronjob",
             Kind::HorizontalPodAutoscaler => "horizontalpodautoscaler",
             Kind::PodDisruptionBudget => "poddisruptionbudget",
             Kind::PriorityClass => "priorityclass",
@@ -105,6 +107,10 @@ pub enum ObjectSpec {
     Job {
         labels: Labels,
         spec: JobSpec,
+    },
+    CronJob {
+        labels: Labels,
+        spec: CronJobSpec,
     },
     DaemonSet {
         labels: Labels,
