@@ -11,6 +11,7 @@
 //! - `scheduling`: where pods land and why they wait, in kube-scheduler's words.
 //! - `containers`: crashes, hangs, OOM kills, restartPolicy and CrashLoopBackOff.
 //! - `workloads`: Jobs, DaemonSets and StatefulSets.
+//! - `cronjob`: CronJobs: schedules, time zones, concurrency policies, history limits.
 //! - `hpa`: HorizontalPodAutoscalers driven by traffic, `kubectl autoscale`.
 //! - `traffic`: Services, Ingress and requests: availability and latency as users feel them.
 //! - `failures`: nodes die, zones are lost, operators drain, and Kubernetes heals.
@@ -31,6 +32,7 @@ mod argo;
 mod bad_input;
 mod cli;
 mod containers;
+mod cronjob;
 mod deployments;
 mod determinism;
 mod failures;

@@ -254,7 +254,11 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
     }
     if info.kind == Kind::CronJob {
         // batch/v1beta1 has batch/v1's fields (but timeZone): both are read as batch/v1.
-        return cron_job(strict(c, v, Ty::CronJob)?, c);
+        let mut v1 = v.clone();
+        if let Some(m) = v1.as_mapping_mut() {
+            m.insert("apiVersion".into(), "batch/v1".into());
+        }
+        return cron_job(strict(c, &v1, Ty::CronJob)?, c);
     }
     if !info.typed || api != info.api_versions.first().copied().unwrap_or("") {
         return untyped(c, v);

@@ -284,3 +284,175 @@ fn cleanup_finished(rules: &CronJobRules, jobs: &[ChildJob], sync: &mut CronJobS
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: i64 = 60;
+    const HOUR: i64 = 3_600;
+    const DAY: i64 = 24 * HOUR;
+
+    /// utils_test.go `topOfTheHour`: 2016-05-19T10:00:00Z (a Thursday), in seconds.
+    fn top() -> i64 {
+        "2016-05-19T10:00:00Z".parse::<jiff::Timestamp>().expect("ts").as_second()
+    }
+
+    struct Case {
+        schedule: &'static str,
+        created: i64,
+        last: Option<i64>,
+        sds: Option<i64>,
+    }
+
+    impl Case {
+        fn new(schedule: &'static str) -> Self {
+            Case { schedule, created: top(), last: None, sds: None }
+        }
+        fn most_recent(&self, now: i64, with_deadline: bool) -> Result<(i64, Option<i64>, Missed), String> {
+            let s = schedule::parse(self.schedule).expect("parses");
+            let rules = self.rules(&s);
+            let status = CronJobStatus { last_schedule: self.last, ..Default::default() };
+            most_recent(&rules, self.created, &status, now * SECOND, with_deadline)
+        }
+        fn next_sync(&self, now: i64) -> i64 {
+            let s = schedule::parse(self.schedule).expect("parses");
+            let rules = self.rules(&s);
+            let status = CronJobStatus { last_schedule: self.last, ..Default::default() };
+            next_sync(&rules, self.created, &status, now * SECOND).expect("a next time") - now * SECOND
+        }
+        fn rules<'a>(&'a self, s: &'a Schedule) -> CronJobRules<'a> {
+            CronJobRules {
+                name: "mycronjob",
+                schedule_text: self.schedule,
+                schedule: s,
+                time_zone: &TimeZone::UTC,
+                starting_deadline_seconds: self.sds,
+                concurrency_policy: ConcurrencyPolicy::Allow,
+                suspend: false,
+                successful_jobs_history_limit: 3,
+                failed_jobs_history_limit: 1,
+            }
+        }
+    }
+
+    /// pkg/controller/cronjob/utils_test.go `TestMostRecentScheduleTime`, case by case.
+    #[test]
+    fn most_recent_schedule_time_as_kubernetes_computes_it() {
+        let t = top();
+        let hourly = Case::new("0 * * * *");
+        // now before next schedule
+        assert_eq!(hourly.most_recent(t + 30, false), Ok((t * SECOND, None, Missed::None)));
+        // now just after next schedule
+        assert_eq!(hourly.most_recent(t + 61 * MINUTE, false), Ok((t * SECOND, Some(t + HOUR), Missed::None)));
+        // missed 5 schedules
+        let c = Case { created: t + 10, ..Case::new("0 * * * *") };
+        assert_eq!(c.most_recent(t + 301 * MINUTE, false), Ok(((t + 10) * SECOND, Some(t + 300 * MINUTE), Missed::Few)));
+        // complex schedule
+        let c = Case { last: Some(t + 30 * MINUTE), ..Case::new("30 6-16/4 * * 1-5") };
+        let got = c.most_recent(t + DAY + 31 * MINUTE, false);
+        assert_eq!(got, Ok(((t + 30 * MINUTE) * SECOND, Some(t + DAY + 30 * MINUTE), Missed::Few)));
+        // another complex schedule: the estimate lands past Friday's last run (Kubernetes' quirk)
+        let c = Case { last: Some(t + 30 * MINUTE), ..Case::new("30 10,11,12 * * 1-5") };
+        assert_eq!(c.most_recent(t + 30 * HOUR + 30 * MINUTE, false), Ok(((t + 30 * MINUTE) * SECOND, None, Missed::Few)));
+        // complex schedule with longer diff between executions
+        let c = Case { last: Some(t + 30 * MINUTE), ..Case::new("30 6-16/4 * * 1-5") };
+        let got = c.most_recent(t + 96 * HOUR + 31 * MINUTE, false);
+        assert_eq!(got, Ok(((t + 30 * MINUTE) * SECOND, Some(t + 96 * HOUR + 30 * MINUTE), Missed::Few)));
+        // complex schedule with shorter diff between executions
+        let c = Case::new("30 6-16/4 * * 1-5");
+        assert_eq!(c.most_recent(t + DAY + 31 * MINUTE, false), Ok((t * SECOND, Some(t + DAY + 30 * MINUTE), Missed::Few)));
+        // @every schedule: more than 100 missed
+        let c = Case { created: t - 59 * MINUTE, last: Some(t + MINUTE), sds: Some(10), ..Case::new("@every 1h") };
+        let got = c.most_recent(t + 7 * DAY, false);
+        assert_eq!(got, Ok(((t + MINUTE) * SECOND, Some(t + 6 * DAY + 23 * HOUR + MINUTE), Missed::Many)));
+        // rogue cronjob: February 31st never comes
+        let c = Case { created: t + 10, ..Case::new("59 23 31 2 *") };
+        assert!(c.most_recent(t + HOUR, false).is_err());
+        // earliestTime being CreationTimestamp and LastScheduleTime
+        let c = Case { last: Some(t), ..Case::new("0 * * * *") };
+        assert_eq!(c.most_recent(t + 30, false), Ok((t * SECOND, None, Missed::None)));
+        // earliestTime being LastScheduleTime (and within StartingDeadlineSeconds)
+        for sds in [None, Some(60)] {
+            let c = Case { last: Some(t + 30 * MINUTE), sds, ..Case::new("*/5 * * * *") };
+            assert_eq!(c.most_recent(t + 31 * MINUTE, false), Ok(((t + 30 * MINUTE) * SECOND, None, Missed::None)));
+        }
+        // earliestTime being LastScheduleTime (outside StartingDeadlineSeconds)
+        let c = Case { last: Some(t + 30 * MINUTE), sds: Some(60), ..Case::new("*/5 * * * *") };
+        assert_eq!(c.most_recent(t + 32 * MINUTE, true), Ok(((t + 31 * MINUTE) * SECOND, None, Missed::None)));
+    }
+
+    /// utils_test.go `TestNextScheduleTimeDuration`.
+    #[test]
+    fn next_sync_as_kubernetes_requeues() {
+        let t = top();
+        let delta = NEXT_SCHEDULE_DELTA_MICROS;
+        // complex schedule skipping weekend
+        let c = Case { last: Some(t + 30 * MINUTE), ..Case::new("30 6-16/4 * * 1-5") };
+        assert_eq!(c.next_sync(t + DAY + 31 * MINUTE), (3 * HOUR + 59 * MINUTE) * SECOND + delta);
+        // another complex schedule skipping weekend
+        let c = Case { last: Some(t + 30 * MINUTE), ..Case::new("30 10,11,12 * * 1-5") };
+        assert_eq!(c.next_sync(t + 30 * HOUR + 30 * MINUTE), 66 * HOUR * SECOND + delta);
+        // once a week cronjob, missed two runs
+        let c = Case { last: Some(t + 2 * HOUR), ..Case::new("0 12 * * 4") };
+        assert_eq!(c.next_sync(t + 19 * DAY + HOUR + 30 * MINUTE), (48 * HOUR + 30 * MINUTE) * SECOND + delta);
+        // no previous run of a cronjob
+        let c = Case::new("0 12 * * 5");
+        assert_eq!(c.next_sync(t + 6 * HOUR), 20 * HOUR * SECOND + delta);
+    }
+
+    fn job(id: u32, name: &str, start: i64, finished: Option<JobOutcome>) -> ChildJob {
+        ChildJob {
+            id: JobId(id),
+            name: name.into(),
+            start_time: Some(start * SECOND),
+            finished: finished.map(|o| (o, (start + 10) * SECOND)),
+        }
+    }
+
+    /// cronjob_controllerv2.go `syncCronJob`: a finished active Job is seen once, the
+    /// history limit deletes the oldest (cronjob_controllerv2_test.go `TestControllerV2CleanupFinishedJobs`
+    /// orders by start time), and a schedule time under Forbid waits for the active Job.
+    #[test]
+    fn a_sync_sees_completions_cleans_up_history_and_forbids_overlap() {
+        let t = top();
+        let s = schedule::parse("*/1 * * * *").expect("parses");
+        let c = Case::new("*/1 * * * *");
+        let mut rules = c.rules(&s);
+        rules.successful_jobs_history_limit = 1;
+        let jobs = [
+            job(1, "mycronjob-1", t + 60, Some(JobOutcome::Complete)),
+            job(0, "mycronjob-0", t, Some(JobOutcome::Complete)),
+            job(2, "mycronjob-2", t + 120, None),
+        ];
+        let status = CronJobStatus {
+            active: vec![(JobId(1), "mycronjob-1".into()), (JobId(2), "mycronjob-2".into())],
+            last_schedule: Some(t + 120),
+            last_successful: None,
+        };
+        let sync = reconcile(&rules, t, &status, &jobs, (t + 150) * SECOND);
+        let said: Vec<String> = sync.events.iter().map(|e| format!("{}: {}", e.reason, e.message)).collect();
+        assert_eq!(
+            said,
+            [
+                "SuccessfulDelete: Deleted job mycronjob-0",
+                "SawCompletedJob: Saw completed job: mycronjob-1, condition: Complete",
+            ]
+        );
+        assert_eq!(sync.delete, [JobId(0)]);
+        assert_eq!(sync.status.active, [(JobId(2), "mycronjob-2".to_string())]);
+        assert_eq!(sync.status.last_successful, Some((t + 70) * SECOND));
+        assert_eq!(sync.requeue_at, Some((t + 180) * SECOND + NEXT_SCHEDULE_DELTA_MICROS));
+        // At the next minute, Forbid keeps the active Job and skips the run.
+        rules.concurrency_policy = ConcurrencyPolicy::Forbid;
+        let sync = reconcile(&rules, t, &sync.status, &jobs[2..], (t + 180) * SECOND + NEXT_SCHEDULE_DELTA_MICROS);
+        assert_eq!(sync.create, None);
+        assert_eq!(sync.events[0].reason, "JobAlreadyActive");
+        // Replace deletes it and starts the minute's Job, named by the minute.
+        rules.concurrency_policy = ConcurrencyPolicy::Replace;
+        let sync = reconcile(&rules, t, &sync.status, &jobs[2..], (t + 180) * SECOND + NEXT_SCHEDULE_DELTA_MICROS);
+        assert_eq!(sync.delete, [JobId(2)]);
+        assert_eq!(sync.create, Some(NewJob { name: format!("mycronjob-{}", (t + 180) / 60), scheduled: t + 180 }));
+        assert_eq!(job_name("hello", 1_735_689_660), "hello-28928161");
+    }
+}
