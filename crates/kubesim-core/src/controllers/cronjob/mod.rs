@@ -291,6 +291,7 @@ mod tests {
 
     const MINUTE: i64 = 60;
     const HOUR: i64 = 3_600;
+    static UTC: TimeZone = TimeZone::UTC;
     const DAY: i64 = 24 * HOUR;
 
     /// utils_test.go `topOfTheHour`: 2016-05-19T10:00:00Z (a Thursday), in seconds.
@@ -326,7 +327,7 @@ mod tests {
                 name: "mycronjob",
                 schedule_text: self.schedule,
                 schedule: s,
-                time_zone: &TimeZone::UTC,
+                time_zone: &UTC,
                 starting_deadline_seconds: self.sds,
                 concurrency_policy: ConcurrencyPolicy::Allow,
                 suspend: false,
