@@ -197,3 +197,21 @@ fn deleting_a_cronjob_deletes_its_jobs() {
     assert!(o.store.pods.iter().all(|p| p.terminating.is_some() || p.is_gone()));
     assert_eq!(events(&o, "hello", "SuccessfulCreate").len(), 2, "none after the delete");
 }
+
+/// `kubectl get cronjobs` (printCronJob's columns): LAST SCHEDULE is the age of the last
+/// schedule time, ACTIVE the Jobs still running.
+#[test]
+fn kubectl_get_cronjobs_prints_kubectls_columns() {
+    let text = format!(
+        "{}timeline:\n  - {{at: 150s, run: kubectl get cronjobs}}\n  - {{at: 150s, run: kubectl get cj hello -o wide}}\n",
+        scenario("3m", "", "      schedule: '*/1 * * * *'\n      timeZone: Etc/UTC", "slow:1")
+    );
+    let o = run_text(&text);
+    let log = o.kubectl_log.expect("kubectl.log");
+    let expected = "\
+NAME    SCHEDULE      TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE
+hello   */1 * * * *   Etc/UTC    False     2        30s             2m30s
+";
+    assert!(log.contains(expected), "{log}");
+    assert!(log.contains("CONTAINERS   IMAGES   SELECTOR"), "{log}");
+}
