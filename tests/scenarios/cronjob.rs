@@ -215,3 +215,17 @@ hello   */1 * * * *   Etc/UTC    False     2        30s             2m30s
     assert!(log.contains(expected), "{log}");
     assert!(log.contains("CONTAINERS   IMAGES   SELECTOR"), "{log}");
 }
+
+/// `kubesim explain cronjob/hello`: its events and its Jobs' in order, and what it is.
+#[test]
+fn explain_cronjob_tells_its_jobs() {
+    let scenario = crate::support::load_text(&scenario("2m30s", "", "      schedule: '*/1 * * * *'", "quick:1"));
+    let observe = kubesim::Observe { narrate: true, ..kubesim::Observe::default() };
+    let outcome = kubesim::simulate_observed(&scenario, None, observe);
+    let story = kubesim::explain::story(&scenario, &outcome, "cronjob/hello").expect("a story");
+    let first = format!("event Normal SuccessfulCreate cronjob/hello: Created job {}", job_name("hello", 1));
+    let completed = format!("job/{}: Job completed", job_name("hello", 1));
+    let (a, b) = (story.find(&first), story.find(&completed));
+    assert!(a.is_some() && b.is_some() && a < b, "{story}");
+    assert!(story.contains("schedule \"*/1 * * * *\" (UTC), concurrencyPolicy Allow"), "{story}");
+}
