@@ -229,3 +229,38 @@ fn explain_cronjob_tells_its_jobs() {
     assert!(a.is_some() && b.is_some() && a < b, "{story}");
     assert!(story.contains("schedule \"*/1 * * * *\" (UTC), concurrencyPolicy Allow"), "{story}");
 }
+
+/// What the API server refuses (validateCronJobSpec, validateScheduleFormat with robfig's
+/// messages, validateTimeZone), each at its line, and a bad `cluster.startTime`.
+#[test]
+fn bad_cronjobs_are_refused_where_they_are_written() {
+    let errors = |cluster_extra: &str, spec: &str| -> Vec<String> {
+        let text = scenario("2m", cluster_extra, spec, "quick:1");
+        match kubesim::load_str(std::path::Path::new("inline.yaml"), &text, &[]) {
+            Ok(_) => Vec::new(),
+            Err(d) => d.iter().map(|d| d.to_string()).collect(),
+        }
+    };
+    let one = |cluster_extra: &str, spec: &str, needle: &str| {
+        let e = errors(cluster_extra, spec);
+        assert!(e.iter().any(|m| m.contains(needle)), "{needle:?} not in {e:?}");
+    };
+    one(
+        "",
+        "      schedule: '61 * * * *'",
+        "error: inline.yaml:14:17: cronjob/hello: spec.schedule: Invalid value: \"61 * * * *\": end of range (61) above maximum (59): 61",
+    );
+    one("", "      schedule: '* * * *'", "expected exactly 5 fields, found 4: [* * * *]");
+    one("", "      schedule: 'CRON_TZ=UTC * * * * *'", "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
+    one(
+        "",
+        "      schedule: '@daily'\n      timeZone: Europe/Pariss",
+        "spec.timeZone: Invalid value: \"Europe/Pariss\": unknown time zone Europe/Pariss",
+    );
+    one("", "      schedule: '@daily'\n      concurrencyPolicy: Never", "Unsupported value: \"Never\"");
+    one("", "      schedule: '@daily'\n      startingDeadlineSeconds: -1", "must be greater than or equal to 0");
+    one("  startTime: yesterday", "      schedule: '@daily'", "invalid startTime \"yesterday\"");
+    // Descriptors and `@every` are what robfig's standard parser takes.
+    assert!(errors("", "      schedule: '@every 90s'").is_empty());
+    assert!(errors("", "      schedule: '0 9 * * mon-fri'").is_empty());
+}
