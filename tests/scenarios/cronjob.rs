@@ -67,7 +67,10 @@ fn every_minute_makes_a_job_named_by_its_minute_and_keeps_the_last_three() {
     assert_eq!(seen.len(), 5, "{seen:?}");
     assert_eq!(seen[0].1, format!("Saw completed job: {}, condition: Complete", job_name("hello", 1)));
     let deleted: Vec<String> = events(&o, "hello", "SuccessfulDelete").into_iter().map(|(_, m)| m).collect();
-    assert_eq!(deleted, [format!("Deleted job {}", job_name("hello", 1)), format!("Deleted job {}", job_name("hello", 2))]);
+    assert_eq!(
+        deleted,
+        [format!("Deleted job {}", job_name("hello", 1)), format!("Deleted job {}", job_name("hello", 2))]
+    );
     assert_eq!(jobs_left(&o), (3..=5).map(|k| job_name("hello", k)).collect::<Vec<_>>());
     // Each Job ran its pod to completion through the Job controller.
     for j in o.store.jobs.iter().filter(|j| !j.deleted) {
@@ -101,7 +104,10 @@ fn replace_deletes_the_running_job_for_the_new_one() {
     let deleted = events(&o, "hello", "SuccessfulDelete");
     assert_eq!(
         deleted,
-        [(120.1, format!("Deleted job {}", job_name("hello", 1))), (180.1, format!("Deleted job {}", job_name("hello", 2)))]
+        [
+            (120.1, format!("Deleted job {}", job_name("hello", 1))),
+            (180.1, format!("Deleted job {}", job_name("hello", 2)))
+        ]
     );
     assert_eq!(events(&o, "hello", "SuccessfulCreate").len(), 3);
     assert_eq!(jobs_left(&o), [job_name("hello", 3)]);
@@ -125,7 +131,8 @@ fn allow_lets_jobs_overlap() {
 /// missed 2m is beyond the deadline and is dropped: the next Job is at 3m.
 #[test]
 fn suspend_then_resume_and_the_starting_deadline() {
-    let resume = "timeline:\n  - {at: 150s, run: 'kubectl patch cronjob hello -p \"{\\\"spec\\\":{\\\"suspend\\\":false}}\"'}";
+    let resume =
+        "timeline:\n  - {at: 150s, run: 'kubectl patch cronjob hello -p \"{\\\"spec\\\":{\\\"suspend\\\":false}}\"'}";
     let text = |extra: &str| {
         let spec = format!("      schedule: '*/1 * * * *'\n      suspend: true{extra}");
         format!("{}{resume}\n", scenario("3m30s", "", &spec, "quick:1"))
@@ -134,7 +141,10 @@ fn suspend_then_resume_and_the_starting_deadline() {
     let created = events(&o, "hello", "SuccessfulCreate");
     assert_eq!(
         created,
-        [(150.01, format!("Created job {}", job_name("hello", 2))), (180.1, format!("Created job {}", job_name("hello", 3)))]
+        [
+            (150.01, format!("Created job {}", job_name("hello", 2))),
+            (180.1, format!("Created job {}", job_name("hello", 3)))
+        ]
     );
     let o = run_text(&text("\n      startingDeadlineSeconds: 10"));
     let created = events(&o, "hello", "SuccessfulCreate");
@@ -251,7 +261,11 @@ fn bad_cronjobs_are_refused_where_they_are_written() {
         "error: inline.yaml:14:17: cronjob/hello: spec.schedule: Invalid value: \"61 * * * *\": end of range (61) above maximum (59): 61",
     );
     one("", "      schedule: '* * * *'", "expected exactly 5 fields, found 4: [* * * *]");
-    one("", "      schedule: 'CRON_TZ=UTC * * * * *'", "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
+    one(
+        "",
+        "      schedule: 'CRON_TZ=UTC * * * * *'",
+        "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+    );
     one(
         "",
         "      schedule: '@daily'\n      timeZone: Europe/Pariss",

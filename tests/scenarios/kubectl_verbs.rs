@@ -300,7 +300,8 @@ fn the_introductions_kubectl_lines_that_change_the_cluster() {
         }),
         ("kubectl create cronjob hello --image=busybox:1.28 --schedule=\"*/1 * * * *\" -- echo hello", vec![], |o| {
             // A simulated CronJob: it has made a Job for a minute since.
-            o.store.find_cron_job("default", "hello").is_some() && o.store.jobs.iter().any(|j| j.name.starts_with("hello-"))
+            o.store.find_cron_job("default", "hello").is_some()
+                && o.store.jobs.iter().any(|j| j.name.starts_with("hello-"))
         }),
         ("kubectl create namespace staging", vec![], |o| o.store.namespaces.contains("staging")),
         // After the patch the Deployment has 4 ready pods.

@@ -173,7 +173,9 @@ fn cron_job_facts(store: &Store, namespace: &str, name: &str, subject: &mut Subj
     let c = &store.cron_jobs[cj];
     let mut jobs = Vec::new();
     for j in store.jobs.iter().filter(|j| j.owner == Some(cj)) {
-        subject.related.push(ObjectRef { kind: Kind::Job, namespace: j.namespace.clone(), name: j.name.clone() }.to_string());
+        subject
+            .related
+            .push(ObjectRef { kind: Kind::Job, namespace: j.namespace.clone(), name: j.name.clone() }.to_string());
         jobs.push(format!("{}{}", j.name, if j.deleted { " (deleted)" } else { "" }));
     }
     let zone = c.spec.time_zone.as_deref().unwrap_or("UTC");

@@ -384,7 +384,9 @@ impl Reader {
             match m.get(key) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(t)) => Ok(Some(t.clone())),
-                Some(other) => Err(format!("json: cannot unmarshal {other} into Go struct field spec.{key} of type string")),
+                Some(other) => {
+                    Err(format!("json: cannot unmarshal {other} into Go struct field spec.{key} of type string"))
+                }
             }
         };
         let schedule = text("schedule")?.unwrap_or_default();
@@ -408,7 +410,9 @@ impl Reader {
         s.suspend = match m.get("suspend") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
-            Some(other) => return Err(format!("json: cannot unmarshal {other} into Go struct field spec.suspend of type bool")),
+            Some(other) => {
+                return Err(format!("json: cannot unmarshal {other} into Go struct field spec.suspend of type bool"))
+            }
         };
         s.concurrency_policy = match text("concurrencyPolicy")?.as_deref() {
             None | Some("") | Some("Allow") => ConcurrencyPolicy::Allow,

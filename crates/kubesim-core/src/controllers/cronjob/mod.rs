@@ -348,21 +348,30 @@ mod tests {
         assert_eq!(hourly.most_recent(t + 61 * MINUTE, false), Ok((t * SECOND, Some(t + HOUR), Missed::None)));
         // missed 5 schedules
         let c = Case { created: t + 10, ..Case::new("0 * * * *") };
-        assert_eq!(c.most_recent(t + 301 * MINUTE, false), Ok(((t + 10) * SECOND, Some(t + 300 * MINUTE), Missed::Few)));
+        assert_eq!(
+            c.most_recent(t + 301 * MINUTE, false),
+            Ok(((t + 10) * SECOND, Some(t + 300 * MINUTE), Missed::Few))
+        );
         // complex schedule
         let c = Case { last: Some(t + 30 * MINUTE), ..Case::new("30 6-16/4 * * 1-5") };
         let got = c.most_recent(t + DAY + 31 * MINUTE, false);
         assert_eq!(got, Ok(((t + 30 * MINUTE) * SECOND, Some(t + DAY + 30 * MINUTE), Missed::Few)));
         // another complex schedule: the estimate lands past Friday's last run (Kubernetes' quirk)
         let c = Case { last: Some(t + 30 * MINUTE), ..Case::new("30 10,11,12 * * 1-5") };
-        assert_eq!(c.most_recent(t + 30 * HOUR + 30 * MINUTE, false), Ok(((t + 30 * MINUTE) * SECOND, None, Missed::Few)));
+        assert_eq!(
+            c.most_recent(t + 30 * HOUR + 30 * MINUTE, false),
+            Ok(((t + 30 * MINUTE) * SECOND, None, Missed::Few))
+        );
         // complex schedule with longer diff between executions
         let c = Case { last: Some(t + 30 * MINUTE), ..Case::new("30 6-16/4 * * 1-5") };
         let got = c.most_recent(t + 96 * HOUR + 31 * MINUTE, false);
         assert_eq!(got, Ok(((t + 30 * MINUTE) * SECOND, Some(t + 96 * HOUR + 30 * MINUTE), Missed::Few)));
         // complex schedule with shorter diff between executions
         let c = Case::new("30 6-16/4 * * 1-5");
-        assert_eq!(c.most_recent(t + DAY + 31 * MINUTE, false), Ok((t * SECOND, Some(t + DAY + 30 * MINUTE), Missed::Few)));
+        assert_eq!(
+            c.most_recent(t + DAY + 31 * MINUTE, false),
+            Ok((t * SECOND, Some(t + DAY + 30 * MINUTE), Missed::Few))
+        );
         // @every schedule: more than 100 missed
         let c = Case { created: t - 59 * MINUTE, last: Some(t + MINUTE), sds: Some(10), ..Case::new("@every 1h") };
         let got = c.most_recent(t + 7 * DAY, false);

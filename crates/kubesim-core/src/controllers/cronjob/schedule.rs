@@ -176,9 +176,9 @@ fn must_parse_int(expr: &str) -> Result<u32, String> {
     if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
         return Err(format!("failed to parse int from {expr}: strconv.Atoi: parsing \"{expr}\": invalid syntax"));
     }
-    let n: i64 = digits
-        .parse()
-        .map_err(|_| format!("failed to parse int from {expr}: strconv.Atoi: parsing \"{expr}\": value out of range"))?;
+    let n: i64 = digits.parse().map_err(|_| {
+        format!("failed to parse int from {expr}: strconv.Atoi: parsing \"{expr}\": value out of range")
+    })?;
     let n = if expr.starts_with('-') { -n } else { n };
     if n < 0 {
         return Err(format!("negative number ({n}) not allowed: {expr}"));
@@ -305,8 +305,14 @@ mod tests {
         assert_eq!(range("*/1", &MINUTES), Ok(bits(0, 59, 1) | STAR));
         assert_eq!(range("5/15", &MINUTES), Ok(1 << 5 | 1 << 20 | 1 << 35 | 1 << 50));
         assert_eq!(range("5--5", &MINUTES), Err("too many hyphens: 5--5".into()));
-        assert_eq!(range("jan-x", &MONTHS), Err("failed to parse int from x: strconv.Atoi: parsing \"x\": invalid syntax".into()));
-        assert_eq!(range("2-x", &MONTHS), Err("failed to parse int from x: strconv.Atoi: parsing \"x\": invalid syntax".into()));
+        assert_eq!(
+            range("jan-x", &MONTHS),
+            Err("failed to parse int from x: strconv.Atoi: parsing \"x\": invalid syntax".into())
+        );
+        assert_eq!(
+            range("2-x", &MONTHS),
+            Err("failed to parse int from x: strconv.Atoi: parsing \"x\": invalid syntax".into())
+        );
         assert_eq!(range("*/-12", &MONTHS), Err("negative number (-12) not allowed: -12".into()));
         assert_eq!(range("*//2", &MONTHS), Err("too many slashes: *//2".into()));
         assert_eq!(range("1", &DOM), Ok(1 << 1));
@@ -336,7 +342,10 @@ mod tests {
         );
         assert_eq!(parse("@every 5m"), Ok(Schedule::Every { seconds: 300 }));
         assert_eq!(parse("@every 500ms"), Ok(Schedule::Every { seconds: 1 }));
-        assert_eq!(parse("5 j * * *"), Err("failed to parse int from j: strconv.Atoi: parsing \"j\": invalid syntax".into()));
+        assert_eq!(
+            parse("5 j * * *"),
+            Err("failed to parse int from j: strconv.Atoi: parsing \"j\": invalid syntax".into())
+        );
         assert_eq!(parse("* * * *"), Err("expected exactly 5 fields, found 4: [* * * *]".into()));
         assert_eq!(parse("0 * * * * *"), Err("expected exactly 5 fields, found 6: [0 * * * * *]".into()));
         assert_eq!(parse(""), Err("empty spec string".into()));
@@ -368,9 +377,17 @@ mod tests {
         assert_eq!(next("0 0 1,15 * Mon", "2012-07-15T00:00:01Z"), "2012-07-16T00:00:00Z");
         assert_eq!(next("0 0 * * Mon", "2012-07-09T00:00:01Z"), "2012-07-16T00:00:00Z");
         // Unsatisfiable within five years: the zero time.
-        assert_eq!(parse("0 0 30 Feb ?").expect("parses").next(unix("2012-07-09T14:45:00Z") * 1_000_000, &TimeZone::UTC), None);
+        assert_eq!(
+            parse("0 0 30 Feb ?").expect("parses").next(unix("2012-07-09T14:45:00Z") * 1_000_000, &TimeZone::UTC),
+            None
+        );
         // @every: from the whole second.
-        assert_eq!(parse("@every 90s").expect("parses").next(unix("2012-07-09T14:45:00Z") * 1_000_000 + 500_000, &TimeZone::UTC), Some(unix("2012-07-09T14:46:30Z")));
+        assert_eq!(
+            parse("@every 90s")
+                .expect("parses")
+                .next(unix("2012-07-09T14:45:00Z") * 1_000_000 + 500_000, &TimeZone::UTC),
+            Some(unix("2012-07-09T14:46:30Z"))
+        );
     }
 
     /// robfig/cron v3 spec_test.go `TestNext`'s time zone cases: local wall-clock fields,

@@ -1,8 +1,8 @@
 //! Object identity (kind, namespace, name) and the converted objects of a scenario.
 
 use super::{
-    CronJobSpec, DaemonSetSpec, DeploymentSpec, HpaSpec, IngressSpec, IntOrPercent, JobSpec, Labels, PodSpec, PreemptionPolicy,
-    ReplicaSetSpec, RolloutSpec, Selector, ServiceSpec, StatefulSetSpec,
+    CronJobSpec, DaemonSetSpec, DeploymentSpec, HpaSpec, IngressSpec, IntOrPercent, JobSpec, Labels, PodSpec,
+    PreemptionPolicy, ReplicaSetSpec, RolloutSpec, Selector, ServiceSpec, StatefulSetSpec,
 };
 use std::sync::Arc;
 
