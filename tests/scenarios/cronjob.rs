@@ -278,3 +278,20 @@ fn bad_cronjobs_are_refused_where_they_are_written() {
     assert!(errors("", "      schedule: '@every 90s'").is_empty());
     assert!(errors("", "      schedule: '0 9 * * mon-fri'").is_empty());
 }
+
+/// `kubectl set image cronjob/hello`: the jobTemplate changes, so the Jobs made after it run
+/// the new image; those made before keep theirs.
+#[test]
+fn set_image_on_a_cronjob_reaches_the_next_jobs() {
+    let text = format!(
+        "{}timeline:\n  - {{at: 90s, run: kubectl set image cronjob/hello hello=slow:1}}\n",
+        scenario("2m30s", "", "      schedule: '*/1 * * * *'", "quick:1")
+    );
+    let o = run_text(&text);
+    let image = |job: &str| {
+        let j = o.store.find_job("default", job).expect("the job");
+        o.store.jobs[j].spec.template.spec.containers[0].image.clone()
+    };
+    assert_eq!(image(&job_name("hello", 1)), "quick:1");
+    assert_eq!(image(&job_name("hello", 2)), "slow:1");
+}
