@@ -14,6 +14,7 @@
 //! - `containers`: crashes, hangs, OOM kills, restartPolicy and CrashLoopBackOff.
 //! - `workloads`: Jobs, DaemonSets and StatefulSets.
 //! - `storage`: PersistentVolumeClaims, PersistentVolumes and StorageClasses as scheduling and the kubelet see them.
+//! - `cronjob`: CronJobs: schedules, time zones, concurrency policies, history limits.
 //! - `hpa`: HorizontalPodAutoscalers driven by traffic, `kubectl autoscale`.
 //! - `traffic`: Services, Ingress and requests: availability and latency as users feel them.
 //! - `failures`: nodes die, zones are lost, operators drain, and Kubernetes heals.
@@ -35,6 +36,7 @@ mod argo;
 mod bad_input;
 mod cli;
 mod containers;
+mod cronjob;
 mod deployments;
 mod determinism;
 mod failures;

@@ -11,13 +11,14 @@ use crate::sim::Outcome;
 use std::fmt::Write;
 
 /// The kinds `explain` can tell about.
-const EXPLAINABLE: [Kind; 11] = [
+const EXPLAINABLE: [Kind; 12] = [
     Kind::Deployment,
     Kind::ReplicaSet,
     Kind::Pod,
     Kind::Node,
     Kind::Service,
     Kind::Job,
+    Kind::CronJob,
     Kind::DaemonSet,
     Kind::StatefulSet,
     Kind::Rollout,
@@ -129,6 +130,7 @@ fn find_subject(scenario: &Scenario, outcome: &Outcome, object: &str) -> Result<
         Kind::Rollout => rollout_facts(store, &namespace, name, &mut subject),
         Kind::HorizontalPodAutoscaler => hpa_facts(store, &namespace, name, &mut subject),
         Kind::Ingress => ingress_facts(scenario, &namespace, name, &mut subject),
+        Kind::CronJob => cron_job_facts(store, &namespace, name, &mut subject),
         _ => {}
     }
     Ok(subject)
@@ -150,6 +152,7 @@ fn names_of(scenario: &Scenario, store: &Store, kind: Kind) -> Vec<(String, Stri
         Kind::Node => store.nodes().iter().map(|n| (String::new(), n.name.clone())).collect(),
         Kind::Service => crate::metrics::service_keys(scenario),
         Kind::Job => store.jobs.iter().map(|j| (j.namespace.clone(), j.name.clone())).collect(),
+        Kind::CronJob => store.cron_jobs.iter().map(|c| (c.namespace.clone(), c.name.clone())).collect(),
         Kind::DaemonSet => store.daemon_sets.iter().map(|d| (d.namespace.clone(), d.name.clone())).collect(),
         Kind::StatefulSet => store.stateful_sets.iter().map(|s| (s.namespace.clone(), s.name.clone())).collect(),
         _ => Vec::new(),
@@ -174,6 +177,32 @@ fn unknown(kind: Kind, name: &str, names: &[(String, String)]) -> String {
         message.push_str(" (pod names come from the run: see pods.csv, or --narrate's narration.log)");
     }
     message
+}
+
+/// A CronJob's story includes its Jobs' (each made at a schedule time).
+fn cron_job_facts(store: &Store, namespace: &str, name: &str, subject: &mut Subject) {
+    let found = store.cron_jobs.iter().position(|c| c.namespace == namespace && c.name == name);
+    let Some(cj) = found.map(crate::model::store::CronJobId::from_index) else { return };
+    let c = &store.cron_jobs[cj];
+    let mut jobs = Vec::new();
+    for j in store.jobs.iter().filter(|j| j.owner == Some(cj)) {
+        subject
+            .related
+            .push(ObjectRef { kind: Kind::Job, namespace: j.namespace.clone(), name: j.name.clone() }.to_string());
+        jobs.push(format!("{}{}", j.name, if j.deleted { " (deleted)" } else { "" }));
+    }
+    let zone = c.spec.time_zone.as_deref().unwrap_or("UTC");
+    subject.facts.push(format!(
+        "schedule {:?} ({zone}), concurrencyPolicy {}, suspend {}, history limits {} succeeded / {} failed",
+        c.spec.schedule,
+        c.spec.concurrency_policy.as_str(),
+        c.spec.suspend,
+        c.spec.successful_jobs_history_limit,
+        c.spec.failed_jobs_history_limit
+    ));
+    if !jobs.is_empty() {
+        subject.facts.push(format!("jobs: {}", jobs.join(", ")));
+    }
 }
 
 /// The Deployment or Rollout row of that name, and its ReplicaSets (as related keys and as

@@ -1,7 +1,7 @@
 //! `kubectl create SUBCOMMAND NAME ...`: the objects kubectl's generators make
 //! (`staging/src/k8s.io/kubectl/pkg/cmd/create/`): `deployment` (`create_deployment.go`,
 //! `createDeployment` and `buildPodSpec`), `job` (`create_job.go`, `createJob`), `cronjob`
-//! (`create_cronjob.go`, `createCronJob`: accepted and listed as not simulated), `namespace`
+//! (`create_cronjob.go`, `createCronJob`: a simulated CronJob), `namespace`
 //! (`create_namespace.go`), `service clusterip|nodeport|loadbalancer` (`create_service.go`,
 //! `createService`), `configmap` (`create_configmap.go`) and `secret generic`
 //! (`create_secret.go`): those two are kept as objects of kinds kubesim does not simulate.
@@ -183,7 +183,7 @@ fn job(args: &Args, name: &str) -> Result<Value, KError> {
     }))
 }
 
-/// `createCronJob` (kubesim does not simulate CronJobs: the object is listed as not simulated).
+/// `createCronJob`: one container named NAME, `restartPolicy` from `--restart` (OnFailure).
 fn cronjob(args: &Args, name: &str) -> Result<Value, KError> {
     let image = required_image(args)?.remove(0);
     let Some(schedule) = args.value("schedule").filter(|s| !s.is_empty()) else {

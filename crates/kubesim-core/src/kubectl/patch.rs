@@ -119,6 +119,7 @@ fn labels(o: &Object) -> crate::model::spec::Labels {
         | ObjectSpec::StatefulSet { labels, .. }
         | ObjectSpec::DaemonSet { labels, .. }
         | ObjectSpec::Job { labels, .. }
+        | ObjectSpec::CronJob { labels, .. }
         | ObjectSpec::Pod { labels, .. }
         | ObjectSpec::Service { labels, .. } => labels.clone(),
         _ => Default::default(),

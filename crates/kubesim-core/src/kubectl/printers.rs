@@ -1,7 +1,7 @@
 //! What the read-only verbs print, in kubectl's columns: the table printers of
 //! `pkg/printers/internalversion/printers.go` (`printPod`, `printDeployment`,
 //! `printReplicaSet`, `printService`, `printNode`, `printHorizontalPodAutoscaler`,
-//! `printJob`, `printDaemonSet`, `printStatefulSet`), the describers of
+//! `printJob`, `printCronJob`, `printDaemonSet`, `printStatefulSet`), the describers of
 //! `staging/src/k8s.io/kubectl/pkg/describe/describe.go` (a subset of their sections), and the
 //! messages of `rollout status` (`polymorphichelpers/rollout_status.go`
 //! `DeploymentStatusViewer.Status`), `rollout history` (`polymorphichelpers/history.go`
@@ -33,6 +33,8 @@ pub(crate) struct View<'a> {
     pub net: &'a Network,
     pub recorder: &'a Recorder,
     pub now: SimTime,
+    /// `cluster.startTime`: the wall clock (Unix microseconds) of virtual time 0.
+    pub start_time: i64,
     /// When each object the store keeps no creation time for was created.
     pub created: &'a BTreeMap<ObjectRef, SimTime>,
 }
@@ -48,6 +50,7 @@ pub(crate) enum Resource {
     ReplicaSets,
     StatefulSets,
     Hpas,
+    CronJobs,
     Jobs,
     Nodes,
     Namespaces,
@@ -60,7 +63,7 @@ pub(crate) enum Resource {
 impl Resource {
     /// `get all`'s kinds, in kubectl's order (the `all` category's resources as the API
     /// server lists them).
-    pub const ALL: [Resource; 9] = [
+    pub const ALL: [Resource; 10] = [
         Resource::Pods,
         Resource::ReplicationControllers,
         Resource::Services,
@@ -69,6 +72,7 @@ impl Resource {
         Resource::ReplicaSets,
         Resource::StatefulSets,
         Resource::Hpas,
+        Resource::CronJobs,
         Resource::Jobs,
     ];
 
@@ -83,6 +87,7 @@ impl Resource {
             Kind::StatefulSet => Resource::StatefulSets,
             Kind::HorizontalPodAutoscaler => Resource::Hpas,
             Kind::Job => Resource::Jobs,
+            Kind::CronJob => Resource::CronJobs,
             Kind::Node => Resource::Nodes,
             Kind::Namespace => Resource::Namespaces,
             Kind::PersistentVolumeClaim => Resource::Claims,
@@ -104,6 +109,7 @@ impl Resource {
             Resource::StatefulSets => "statefulsets.apps",
             Resource::Hpas => "horizontalpodautoscalers.autoscaling",
             Resource::Jobs => "jobs.batch",
+            Resource::CronJobs => "cronjobs.batch",
             Resource::Nodes => "nodes",
             Resource::Namespaces => "namespaces",
             Resource::Events => "events",
@@ -125,6 +131,7 @@ impl Resource {
             Resource::StatefulSets => "statefulset.apps",
             Resource::Hpas => "horizontalpodautoscaler.autoscaling",
             Resource::Jobs => "job.batch",
+            Resource::CronJobs => "cronjob.batch",
             Resource::Nodes => "node",
             Resource::Namespaces => "namespace",
             Resource::Events => "event",
@@ -374,6 +381,37 @@ pub(crate) fn rows(v: &View, r: Resource, q: &Query) -> (Vec<&'static str>, Vec<
                 out.push((j.namespace.clone(), j.name.clone(), cells));
             }
             wide(vec!["STATUS", "COMPLETIONS", "DURATION", "AGE"], q.wide, &["CONTAINERS", "IMAGES", "SELECTOR"])
+        }
+        // printers.go printCronJob
+        Resource::CronJobs => {
+            for c in v.store.cron_jobs.iter() {
+                if c.deleted || !q.wants(&c.namespace, &c.name, &c.labels) {
+                    continue;
+                }
+                let last = c.status.last_schedule.map_or_else(
+                    || "<none>".to_string(),
+                    |t| age(SimTime(u64::try_from(t * 1_000_000 - v.start_time).unwrap_or(0))),
+                );
+                let mut cells = vec![
+                    c.spec.schedule.clone(),
+                    c.spec.time_zone.clone().unwrap_or_else(|| "<none>".into()),
+                    if c.spec.suspend { "True" } else { "False" }.to_string(),
+                    c.status.active.len().to_string(),
+                    last,
+                    age(c.created),
+                ];
+                if q.wide {
+                    cells.extend(containers(&c.spec.job.template.spec.containers));
+                    // A CronJob's jobTemplate has no selector (it is generated per Job).
+                    cells.push("<none>".into());
+                }
+                out.push((c.namespace.clone(), c.name.clone(), cells));
+            }
+            wide(
+                vec!["SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
+                q.wide,
+                &["CONTAINERS", "IMAGES", "SELECTOR"],
+            )
         }
         // printers.go printDaemonSet
         Resource::DaemonSets => {

@@ -78,6 +78,7 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
         ObjectSpec::Rollout { spec, .. } => Some(&spec.workload.template),
         ObjectSpec::ReplicaSet { spec, .. } | ObjectSpec::ReplicationController { spec, .. } => Some(&spec.template),
         ObjectSpec::Job { spec, .. } => Some(&spec.template),
+        ObjectSpec::CronJob { spec, .. } => Some(&spec.job.template),
         _ => None,
     };
     let pod = match &obj.spec {
@@ -115,7 +116,7 @@ fn set_image(
     cause: Option<&str>,
 ) -> Result<(), ApiError> {
     let (ns, name) = (target.namespace.as_str(), target.name.as_str());
-    if matches!(target.kind, Kind::Pod | Kind::ReplicaSet | Kind::ReplicationController | Kind::Job) {
+    if matches!(target.kind, Kind::Pod | Kind::ReplicaSet | Kind::ReplicationController | Kind::Job | Kind::CronJob) {
         // Through `patch`'s path: a ReplicaSet's new template reaches only the pods it creates
         // from now on, a Job's is refused (immutable), a Pod's images change in place.
         return super::patch::write(sim, target, cause, |v| {

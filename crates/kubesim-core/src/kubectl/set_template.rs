@@ -4,7 +4,7 @@
 //! and `Run`; `set_env.go`, `EnvOptions.RunEnv`), on the kinds `polymorphichelpers/
 //! updatepodspec.go` `updatePodSpecForObject` knows that kubesim simulates: Pods,
 //! ReplicationControllers, Deployments, DaemonSets, ReplicaSets, StatefulSets and Jobs
-//! (CronJobs are not simulated). The pod template is edited as JSON and written through
+//! (and CronJobs, whose jobTemplate's pod template it edits). The pod template is edited as JSON and written through
 //! `patch.rs`'s path: a Deployment rolls out; a Job's template is immutable (the API server's
 //! error); a Pod's spec other than images is too.
 
@@ -139,7 +139,11 @@ pub(super) fn for_containers(
     mut f: impl FnMut(&mut serde_json::Map<String, Value>),
 ) -> (Value, bool) {
     let mut v = v.clone();
-    let spec = if kind == Kind::Pod { &mut v["spec"] } else { &mut v["spec"]["template"]["spec"] };
+    let spec = match kind {
+        Kind::Pod => &mut v["spec"],
+        Kind::CronJob => &mut v["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+        _ => &mut v["spec"]["template"]["spec"],
+    };
     let mut found = false;
     for key in if init { &["containers", "initContainers"][..] } else { &["containers"][..] } {
         if let Some(list) = spec.get_mut(*key).and_then(Value::as_array_mut) {

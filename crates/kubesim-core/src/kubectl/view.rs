@@ -7,7 +7,9 @@
 //! The fields: `metadata.labels`; `spec.replicas`, `spec.selector`, `spec.template.metadata.
 //! {labels,annotations}`, the template's containers and init containers (`name`, `image`,
 //! `resources.requests|limits` for cpu and memory, `env` name/value) of the workloads; a Pod's
-//! `metadata.labels` and containers; a Service's `spec.type`, `spec.selector`, `spec.ports`.
+//! `metadata.labels` and containers; a Service's `spec.type`, `spec.selector`, `spec.ports`; a
+//! CronJob's schedule, time zone, suspend, concurrency policy, starting deadline, history
+//! limits and `spec.jobTemplate` (its labels, parallelism, completions and pod template).
 //! Any other field of a patch is refused (kubesim would silently ignore it otherwise).
 
 use crate::model::spec::{
@@ -30,6 +32,7 @@ pub(super) fn editable(kind: Kind) -> bool {
             | Kind::StatefulSet
             | Kind::DaemonSet
             | Kind::Job
+            | Kind::CronJob
             | Kind::Pod
             | Kind::Service
     )
@@ -70,6 +73,10 @@ pub(super) fn current(sim: &Sim, id: &ObjectRef) -> Option<Object> {
         Kind::Job => {
             let j = &st.jobs[st.find_job(ns, name)?];
             ObjectSpec::Job { labels: j.labels.clone(), spec: j.spec.clone() }
+        }
+        Kind::CronJob => {
+            let c = &st.cron_jobs[st.find_cron_job(ns, name)?];
+            ObjectSpec::CronJob { labels: c.labels.clone(), spec: c.spec.clone() }
         }
         Kind::Pod => {
             let p = &st.pods[st.find_pod(ns, name)?];
@@ -177,6 +184,27 @@ pub(super) fn to_json(o: &Object) -> Value {
             }
             (l, m)
         }
+        ObjectSpec::CronJob { labels: l, spec: s } => {
+            let mut job = json!({"template": template(&s.job.template), "parallelism": s.job.parallelism});
+            if let Some(c) = s.job.completions {
+                job["completions"] = json!(c);
+            }
+            let mut m = json!({
+                "schedule": s.schedule,
+                "suspend": s.suspend,
+                "concurrencyPolicy": s.concurrency_policy.as_str(),
+                "successfulJobsHistoryLimit": s.successful_jobs_history_limit,
+                "failedJobsHistoryLimit": s.failed_jobs_history_limit,
+                "jobTemplate": {"metadata": {"labels": labels(&s.job_labels)}, "spec": job},
+            });
+            if let Some(d) = s.starting_deadline_seconds {
+                m["startingDeadlineSeconds"] = json!(d);
+            }
+            if let Some(tz) = &s.time_zone {
+                m["timeZone"] = json!(tz);
+            }
+            (l, m)
+        }
         ObjectSpec::Pod { labels: l, spec: s, .. } => (l, pod_spec(s)),
         ObjectSpec::Service { labels: l, spec: s } => {
             let ports: Vec<Value> = s
@@ -260,6 +288,10 @@ pub(super) fn from_json(old: &Object, v: &Value) -> Result<Object, ReadError> {
             s.parallelism = r.int(m.get("parallelism"), "spec.parallelism")?.unwrap_or(1);
             s.completions = r.int(m.get("completions"), "spec.completions")?;
         }
+        ObjectSpec::CronJob { labels: l, spec: s } => {
+            *l = new_labels;
+            r.cron_job(spec, s)?;
+        }
         ObjectSpec::Pod { labels: l, spec: s, .. } => {
             *l = new_labels;
             let mut ps = (**s).clone();
@@ -331,6 +363,90 @@ impl Reader {
                 .ok_or_else(|| format!("{path}: Invalid value: {n}: must be a 32-bit integer")),
             Some(other) => Err(format!("json: cannot unmarshal {other} into Go struct field {path} of type int32")),
         }
+    }
+
+    /// A CronJob's spec, checked as `validateCronJobSpec` checks it.
+    fn cron_job(&mut self, v: &Value, s: &mut crate::model::spec::CronJobSpec) -> Result<(), ReadError> {
+        use crate::controllers::cronjob::schedule;
+        use crate::model::spec::ConcurrencyPolicy;
+        let known = [
+            "schedule",
+            "timeZone",
+            "suspend",
+            "concurrencyPolicy",
+            "startingDeadlineSeconds",
+            "successfulJobsHistoryLimit",
+            "failedJobsHistoryLimit",
+            "jobTemplate",
+        ];
+        let m = self.map(v, "spec", &known)?;
+        let text = |key: &str| -> Result<Option<String>, ReadError> {
+            match m.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(t)) => Ok(Some(t.clone())),
+                Some(other) => {
+                    Err(format!("json: cannot unmarshal {other} into Go struct field spec.{key} of type string"))
+                }
+            }
+        };
+        let schedule = text("schedule")?.unwrap_or_default();
+        if schedule.is_empty() {
+            return Err("spec.schedule: Required value".into());
+        }
+        if schedule.contains("TZ") {
+            return Err(format!(
+                "spec.schedule: Invalid value: {schedule:?}: cannot use TZ or CRON_TZ in schedule, use timeZone field instead"
+            ));
+        }
+        schedule::parse(&schedule).map_err(|e| format!("spec.schedule: Invalid value: {schedule:?}: {e}"))?;
+        s.schedule = schedule;
+        s.time_zone = text("timeZone")?;
+        if let Some(tz) = &s.time_zone {
+            if tz.is_empty() || tz.eq_ignore_ascii_case("Local") {
+                return Err(format!("spec.timeZone: Invalid value: {tz:?}: must be an explicit IANA time zone name"));
+            }
+            schedule::time_zone(tz).map_err(|e| format!("spec.timeZone: Invalid value: {tz:?}: {e}"))?;
+        }
+        s.suspend = match m.get("suspend") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(format!("json: cannot unmarshal {other} into Go struct field spec.suspend of type bool"))
+            }
+        };
+        s.concurrency_policy = match text("concurrencyPolicy")?.as_deref() {
+            None | Some("") | Some("Allow") => ConcurrencyPolicy::Allow,
+            Some("Forbid") => ConcurrencyPolicy::Forbid,
+            Some("Replace") => ConcurrencyPolicy::Replace,
+            Some(other) => {
+                return Err(format!(
+                    "spec.concurrencyPolicy: Unsupported value: \"{other}\": supported values: \"Allow\", \"Forbid\", \"Replace\""
+                ))
+            }
+        };
+        let nonnegative = |r: &mut Self, key: &str, default: Option<i32>| -> Result<Option<i32>, ReadError> {
+            let path = format!("spec.{key}");
+            let n = r.int(m.get(key), &path)?.or(default);
+            match n {
+                Some(n) if n < 0 => Err(format!("{path}: Invalid value: {n}: must be greater than or equal to 0")),
+                n => Ok(n),
+            }
+        };
+        s.starting_deadline_seconds = nonnegative(self, "startingDeadlineSeconds", None)?.map(i64::from);
+        s.successful_jobs_history_limit = nonnegative(self, "successfulJobsHistoryLimit", Some(3))?.unwrap_or(3);
+        s.failed_jobs_history_limit = nonnegative(self, "failedJobsHistoryLimit", Some(1))?.unwrap_or(1);
+        let jt = self.map(m.get("jobTemplate").unwrap_or(&Value::Null), "spec.jobTemplate", &["metadata", "spec"])?;
+        let meta = self.map(jt.get("metadata").unwrap_or(&Value::Null), "spec.jobTemplate.metadata", &["labels"])?;
+        s.job_labels = self.labels(meta.get("labels"), "spec.jobTemplate.metadata.labels")?;
+        let js = self.map(
+            jt.get("spec").unwrap_or(&Value::Null),
+            "spec.jobTemplate.spec",
+            &["template", "parallelism", "completions"],
+        )?;
+        s.job.template = Arc::new(self.template(js.get("template"), &s.job.template)?);
+        s.job.parallelism = self.int(js.get("parallelism"), "spec.jobTemplate.spec.parallelism")?.unwrap_or(1);
+        s.job.completions = self.int(js.get("completions"), "spec.jobTemplate.spec.completions")?;
+        Ok(())
     }
 
     fn replicas(&mut self, v: Option<&Value>) -> Result<i32, ReadError> {

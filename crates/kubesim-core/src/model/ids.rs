@@ -74,6 +74,8 @@ ids! {
     DeployId;
     /// A Job: its row in `Store::jobs`.
     JobId;
+    /// A CronJob: its row in `Store::cron_jobs`.
+    CronJobId;
     /// A DaemonSet: its row in `Store::daemonsets`.
     DaemonSetId;
     /// A StatefulSet: its row in `Store::statefulsets`.

@@ -109,6 +109,18 @@ impl JobOutcome {
     }
 }
 
+/// `status` of a batch/v1 CronJob.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CronJobStatus {
+    /// `status.active`, in the order the Jobs were added: each Job and its name.
+    pub active: Vec<(super::ids::JobId, String)>,
+    /// `status.lastScheduleTime` (Unix seconds).
+    pub last_schedule: Option<i64>,
+    /// `status.lastSuccessfulTime`: the latest completion time of a Job it owns (Unix
+    /// microseconds).
+    pub last_successful: Option<i64>,
+}
+
 /// The Job's status, kept between syncs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JobStatus {

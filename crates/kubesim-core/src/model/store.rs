@@ -11,7 +11,9 @@ use crate::engine::{SimDuration, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-pub use super::ids::{ClaimId, DaemonSetId, DeployId, HpaId, JobId, NodeId, PodId, RsId, StatefulSetId, VolumeId};
+pub use super::ids::{
+    ClaimId, CronJobId, DaemonSetId, DeployId, HpaId, JobId, NodeId, PodId, RsId, StatefulSetId, VolumeId,
+};
 
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -477,6 +479,25 @@ pub struct Job {
     pub status: super::status::JobStatus,
     pub created: SimTime,
     pub deleted: bool,
+    /// The CronJob that created it (its controllerRef), if any.
+    pub owner: Option<CronJobId>,
+}
+
+/// A batch/v1 CronJob.
+#[derive(Clone, Debug)]
+pub struct CronJob {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: super::spec::CronJobSpec,
+    pub status: super::status::CronJobStatus,
+    /// The Jobs it owns and that are not deleted, in creation order.
+    pub jobs: BTreeSet<JobId>,
+    pub created: SimTime,
+    pub deleted: bool,
+    /// When the controller's queue will hand it out again for its next schedule time
+    /// (`AddAfter` of the sync's `requeueAfter`; the earliest wins).
+    pub wakeup: Option<SimTime>,
 }
 
 /// An apps/v1 DaemonSet.
@@ -652,6 +673,7 @@ pub struct Store {
     /// the two kinds have separate names).
     pub deployments: Table<DeployId, Deployment>,
     pub jobs: Table<JobId, Job>,
+    pub cron_jobs: Table<CronJobId, CronJob>,
     pub daemon_sets: Table<DaemonSetId, DaemonSet>,
     pub stateful_sets: Table<StatefulSetId, StatefulSet>,
     pub hpas: Table<HpaId, Hpa>,
@@ -699,7 +721,7 @@ macro_rules! namespaced_rows {
     )*};
 }
 pub(crate) use namespaced_rows;
-namespaced_rows!(Pod, Job, DaemonSet, StatefulSet, Hpa, Claim);
+namespaced_rows!(Pod, Job, CronJob, DaemonSet, StatefulSet, Hpa, Claim);
 
 /// The name of a namespaced object (`namespace`, `name`) in its table.
 pub fn namespaced_key(namespace: &str, name: &str) -> NamespacedKey {
@@ -792,6 +814,27 @@ impl Store {
     pub fn remove_job(&mut self, id: JobId) {
         self.jobs[id].deleted = true;
         self.jobs.forget_name(id);
+    }
+
+    pub fn find_cron_job(&self, namespace: &str, name: &str) -> Option<CronJobId> {
+        self.cron_jobs.find(&namespaced(namespace, name))
+    }
+
+    pub fn add_cron_job(&mut self, cj: CronJob) -> CronJobId {
+        self.cron_jobs.add(cj)
+    }
+
+    /// Removes a CronJob from its index (its row stays for the record).
+    pub fn remove_cron_job(&mut self, id: CronJobId) {
+        self.cron_jobs[id].deleted = true;
+        self.cron_jobs.forget_name(id);
+    }
+
+    /// `--cascade=orphan` of a CronJob: its Jobs stay, without owner.
+    pub fn orphan_jobs_of_cron_job(&mut self, id: CronJobId) {
+        for j in std::mem::take(&mut self.cron_jobs[id].jobs) {
+            self.jobs[j].owner = None;
+        }
     }
 
     pub fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<DaemonSetId> {

@@ -83,10 +83,13 @@ pub(crate) fn header(root: &Node, default_name: &str, r: &mut Report) -> Header 
     }
     let cluster = root.get("cluster");
     if let Some(c) = &cluster {
-        c.check_keys(r, &["nodes", "controlPlane", "scheduler", "kubeProxy", "storage"], "cluster");
+        c.check_keys(r, &["nodes", "controlPlane", "scheduler", "kubeProxy", "storage", "startTime"], "cluster");
     }
     let mut control_plane = control_plane(cluster.as_ref().and_then(|c| c.get("controlPlane")), r);
     storage(cluster.as_ref().and_then(|c| c.get("storage")), &mut control_plane, r);
+    if let Some(t) = start_time(cluster.as_ref().and_then(|c| c.get("startTime")), r) {
+        control_plane.start_time = t;
+    }
     if let Some(mode) = kube_proxy(cluster.as_ref().and_then(|c| c.get("kubeProxy")), r) {
         control_plane.proxy_mode = mode;
     }
@@ -439,6 +442,22 @@ fn control_plane(cp: Option<Node>, r: &mut Report) -> ControlPlane {
         }
     }
     out
+}
+
+/// `cluster.startTime: 2025-01-01T00:00:00Z`: an RFC 3339 instant (Unix microseconds).
+fn start_time(t: Option<Node>, r: &mut Report) -> Option<i64> {
+    let t = t.filter(|t| !t.v.is_null())?;
+    let text = t.string(r)?;
+    match text.parse::<jiff::Timestamp>() {
+        Ok(ts) if ts.subsec_nanosecond() % 1_000 == 0 => Some(ts.as_microsecond()),
+        _ => {
+            let msg = format!(
+                "invalid startTime \"{text}\": expected an RFC 3339 instant with its offset, like 2025-01-01T00:00:00Z"
+            );
+            t.error(r, msg, None);
+            None
+        }
+    }
 }
 
 /// `cluster.kubeProxy: {mode: iptables | ipvs}`.

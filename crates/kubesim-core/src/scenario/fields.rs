@@ -41,6 +41,9 @@ pub(crate) enum Ty {
     StatefulSetSpec,
     Job,
     JobSpec,
+    CronJob,
+    CronJobSpec,
+    JobTemplate,
     Affinity,
     NodeAffinity,
     NodeSelector,
@@ -112,6 +115,9 @@ const ALL: &[Ty] = &[
     Ty::StatefulSetSpec,
     Ty::Job,
     Ty::JobSpec,
+    Ty::CronJob,
+    Ty::CronJobSpec,
+    Ty::JobTemplate,
     Ty::Affinity,
     Ty::NodeAffinity,
     Ty::NodeSelector,
@@ -214,6 +220,9 @@ impl Ty {
             Ty::StatefulSetSpec => fields_of::<apps::StatefulSetSpec>(),
             Ty::Job => fields_of::<batch::Job>(),
             Ty::JobSpec => fields_of::<batch::JobSpec>(),
+            Ty::CronJob => fields_of::<batch::CronJob>(),
+            Ty::CronJobSpec => fields_of::<batch::CronJobSpec>(),
+            Ty::JobTemplate => fields_of::<batch::JobTemplateSpec>(),
             Ty::Affinity => fields_of::<core::Affinity>(),
             Ty::NodeAffinity => fields_of::<core::NodeAffinity>(),
             Ty::NodeSelector => fields_of::<core::NodeSelector>(),
@@ -261,7 +270,10 @@ impl Ty {
     pub fn child(self, key: &str) -> Option<Ty> {
         use Ty::*;
         Some(match (self, key) {
-            (_, "metadata") if self.is_kind() || self == PodTemplate => ObjectMeta,
+            (_, "metadata") if self.is_kind() || self == PodTemplate || self == JobTemplate => ObjectMeta,
+            (CronJob, "spec") => CronJobSpec,
+            (CronJobSpec, "jobTemplate") => JobTemplate,
+            (JobTemplate, "spec") => JobSpec,
             (Deployment, "spec") => DeploymentSpec,
             (ReplicaSet, "spec") => ReplicaSetSpec,
             (ReplicationController, "spec") => RcSpec,
@@ -330,6 +342,7 @@ impl Ty {
                 | Ty::ReplicaSet
                 | Ty::ReplicationController
                 | Ty::Job
+                | Ty::CronJob
                 | Ty::DaemonSet
                 | Ty::StatefulSet
                 | Ty::Pod
@@ -350,8 +363,20 @@ impl Ty {
             | Ty::ReplicationController
             | Ty::Pod
             | Ty::Job
+            | Ty::CronJob
             | Ty::DaemonSet
             | Ty::StatefulSet => &["apiVersion", "kind", "metadata", "spec"],
+            Ty::CronJobSpec => &[
+                "schedule",
+                "timeZone",
+                "startingDeadlineSeconds",
+                "concurrencyPolicy",
+                "suspend",
+                "jobTemplate",
+                "successfulJobsHistoryLimit",
+                "failedJobsHistoryLimit",
+            ],
+            Ty::JobTemplate => &["metadata", "spec"],
             Ty::JobSpec => &[
                 "template",
                 "completions",

@@ -59,6 +59,9 @@ pub(crate) const KINDS: &[KindInfo] = &[
     k(Kind::DaemonSet, "DaemonSet", &["apps/v1"], "daemonsets", "daemonsets.apps", &["ds"], true),
     k(Kind::StatefulSet, "StatefulSet", &["apps/v1"], "statefulsets", "statefulsets.apps", &["sts"], true),
     k(Kind::Job, "Job", &["batch/v1"], "jobs", "jobs.batch", &[], true),
+    // batch/v1beta1 (no longer served since 1.25, still in published examples) has the same
+    // fields but timeZone: it is read as batch/v1.
+    k(Kind::CronJob, "CronJob", &["batch/v1", "batch/v1beta1"], "cronjobs", "cronjobs.batch", &["cj"], true),
     k(
         Kind::HorizontalPodAutoscaler,
         "HorizontalPodAutoscaler",

@@ -43,6 +43,7 @@ pub(crate) fn pod_spec_path(kind: Kind) -> Option<&'static str> {
         | Kind::Job
         | Kind::DaemonSet
         | Kind::StatefulSet => Some("spec.template.spec"),
+        Kind::CronJob => Some("spec.jobTemplate.spec.template.spec"),
         _ => None,
     }
 }
@@ -257,6 +258,14 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
     if info.kind == Kind::Rollout {
         return super::rollout::parse(c, v);
     }
+    if info.kind == Kind::CronJob {
+        // batch/v1beta1 has batch/v1's fields (but timeZone): both are read as batch/v1.
+        let mut v1 = v.clone();
+        if let Some(m) = v1.as_mapping_mut() {
+            m.insert("apiVersion".into(), "batch/v1".into());
+        }
+        return cron_job(strict(c, &v1, Ty::CronJob)?, c);
+    }
     if !info.typed || api != info.api_versions.first().copied().unwrap_or("") {
         return untyped(c, v);
     }
@@ -274,6 +283,7 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
         Kind::DaemonSet => daemon_set(strict(c, v, Ty::DaemonSet)?, c),
         Kind::StatefulSet => stateful_set(strict(c, v, Ty::StatefulSet)?, c),
         Kind::Job => job(strict(c, v, Ty::Job)?, c),
+        Kind::CronJob => cron_job(strict(c, v, Ty::CronJob)?, c),
         Kind::PodDisruptionBudget => pdb(strict(c, v, Ty::OtherKind)?, c),
         Kind::PriorityClass => priority_class(strict(c, v, Ty::OtherKind)?, c),
         Kind::PersistentVolumeClaim => super::storage::claim(strict(c, v, Ty::OtherKind)?, c),
@@ -450,6 +460,14 @@ fn job(j: k8s_openapi::api::batch::v1::Job, c: &mut Checker) -> Option<Typed> {
         c.required("spec");
         return None;
     };
+    let (spec, desired) = job_spec(c, s);
+    let (labels, _) = labels_annotations(&j.metadata);
+    Some((ObjectSpec::Job { labels, spec }, j.metadata, desired))
+}
+
+/// A Job's spec (validateJobSpec) and the pods it asks for at once; a CronJob's
+/// `jobTemplate.spec` too, with `c` placed at the template.
+fn job_spec(c: &mut Checker, s: &k8s_openapi::api::batch::v1::JobSpec) -> (spec::JobSpec, u64) {
     c.nonnegative("spec.parallelism", s.parallelism.map(i64::from));
     c.nonnegative("spec.completions", s.completions.map(i64::from));
     c.nonnegative("spec.backoffLimit", s.backoff_limit.map(i64::from));
@@ -485,9 +503,105 @@ fn job(j: k8s_openapi::api::batch::v1::Job, c: &mut Checker) -> Option<Typed> {
         active_deadline_seconds: s.active_deadline_seconds,
         ttl_seconds_after_finished: s.ttl_seconds_after_finished,
     };
-    let (labels, _) = labels_annotations(&j.metadata);
-    let desired = pods(s.completions.unwrap_or(parallelism).max(parallelism));
-    Some((ObjectSpec::Job { labels, spec }, j.metadata, desired))
+    (spec, pods(s.completions.unwrap_or(parallelism).max(parallelism)))
+}
+
+/// The longest CronJob name: its Jobs add an 11-character `-<minutes>` suffix and a Job's
+/// name is a 63-character label (ValidateCronJobCreate).
+const MAX_CRON_JOB_NAME: usize = 52;
+
+/// batch/v1 CronJob (ValidateCronJobCreate, validateCronJobSpec, validateScheduleFormat,
+/// validateTimeZone, ValidateJobTemplateSpec), with its defaults (SetDefaults_CronJob:
+/// concurrencyPolicy Allow, suspend false, successfulJobsHistoryLimit 3,
+/// failedJobsHistoryLimit 1). The schedule is read by the parser the controller uses.
+fn cron_job(cj: k8s_openapi::api::batch::v1::CronJob, c: &mut Checker) -> Option<Typed> {
+    use crate::controllers::cronjob::schedule;
+    validate::check_meta(c, &cj.metadata, false);
+    let name = cj.metadata.name.as_deref().unwrap_or("");
+    if name.len() > MAX_CRON_JOB_NAME {
+        c.invalid("metadata.name", format!("\"{name}\""), "must be no more than 52 characters");
+    }
+    let Some(s) = cj.spec.as_ref() else {
+        c.required("spec");
+        return None;
+    };
+    let shown = format!("{:?}", s.schedule);
+    if s.schedule.is_empty() {
+        c.required("spec.schedule");
+    } else {
+        // robfig reads a `TZ=` / `CRON_TZ=` prefix itself; the rest must parse.
+        let rest = match s.schedule.split_once(char::is_whitespace) {
+            Some((tz, rest)) if tz.starts_with("TZ=") || tz.starts_with("CRON_TZ=") => rest,
+            _ => s.schedule.as_str(),
+        };
+        if let Err(e) = schedule::parse(rest) {
+            c.invalid("spec.schedule", &shown, &e);
+        }
+        if s.schedule.contains("TZ") {
+            c.invalid("spec.schedule", &shown, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
+        }
+    }
+    c.nonnegative("spec.startingDeadlineSeconds", s.starting_deadline_seconds);
+    if let Some(tz) = &s.time_zone {
+        let shown = format!("{tz:?}");
+        if tz.is_empty() {
+            c.invalid("spec.timeZone", shown, "timeZone must be nil or non-empty string");
+        } else if tz.eq_ignore_ascii_case("Local") {
+            c.invalid(
+                "spec.timeZone",
+                shown,
+                "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones",
+            );
+        } else if let Err(e) = schedule::time_zone(tz) {
+            c.invalid("spec.timeZone", shown, &e);
+        }
+    }
+    let concurrency_policy = match s.concurrency_policy.as_deref() {
+        None | Some("") | Some("Allow") => spec::ConcurrencyPolicy::Allow,
+        Some("Forbid") => spec::ConcurrencyPolicy::Forbid,
+        Some("Replace") => spec::ConcurrencyPolicy::Replace,
+        Some(other) => {
+            c.unsupported("spec.concurrencyPolicy", other, &["Allow", "Forbid", "Replace"]);
+            spec::ConcurrencyPolicy::Allow
+        }
+    };
+    c.nonnegative("spec.successfulJobsHistoryLimit", s.successful_jobs_history_limit.map(i64::from));
+    c.nonnegative("spec.failedJobsHistoryLimit", s.failed_jobs_history_limit.map(i64::from));
+    let template = &s.job_template;
+    let Some(job) = template.spec.as_ref() else {
+        c.required("spec.jobTemplate.spec");
+        return None;
+    };
+    let (job, desired) = {
+        // The template's problems are placed in it, and say where they are.
+        let loc = c.loc.sub(&YPath::root().key("spec").key("jobTemplate"));
+        let mut sub = Checker::new(&loc, format!("{}: spec.jobTemplate", c.label), c.report);
+        if job.selector.is_some() {
+            sub.field("spec.selector", "Invalid value: `selector` will be auto-generated");
+        }
+        if job.manual_selector == Some(true) {
+            sub.unsupported("spec.manualSelector", "true", &["nil", "false"]);
+        }
+        let out = job_spec(&mut sub, job);
+        c.errors += sub.errors;
+        out
+    };
+    let (job_labels, job_annotations) = template.metadata.as_ref().map(labels_annotations).unwrap_or_default();
+    validate::check_labels(c, "spec.jobTemplate.metadata.labels", Some(&job_labels));
+    let spec = spec::CronJobSpec {
+        schedule: s.schedule.clone(),
+        time_zone: s.time_zone.clone(),
+        starting_deadline_seconds: s.starting_deadline_seconds,
+        concurrency_policy,
+        suspend: s.suspend.unwrap_or(false),
+        successful_jobs_history_limit: s.successful_jobs_history_limit.unwrap_or(3),
+        failed_jobs_history_limit: s.failed_jobs_history_limit.unwrap_or(1),
+        job_labels,
+        job_annotations,
+        job,
+    };
+    let (labels, _) = labels_annotations(&cj.metadata);
+    Some((ObjectSpec::CronJob { labels, spec }, cj.metadata, desired))
 }
 
 /// apps/v1 DaemonSet (ValidateDaemonSetSpec): RollingUpdate maxUnavailable 1 / maxSurge 0
@@ -720,6 +834,7 @@ fn warn_not_simulated(c: &mut Checker, info: &KindInfo, v: &Value) {
         Kind::ReplicationController => Ty::ReplicationController,
         Kind::Pod => Ty::Pod,
         Kind::Job => Ty::Job,
+        Kind::CronJob => Ty::CronJob,
         Kind::DaemonSet => Ty::DaemonSet,
         Kind::StatefulSet => Ty::StatefulSet,
         Kind::PodDisruptionBudget => {

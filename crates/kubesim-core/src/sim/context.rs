@@ -6,7 +6,7 @@ use crate::engine::{Kernel, SimDuration, SimTime};
 use crate::metrics::Metrics;
 use crate::model::events::Recorder;
 use crate::model::spec::{ImageBehavior, Kind, ObjectRef, Scenario};
-use crate::model::store::{DaemonSetId, DeployId, JobId, NodeId, PodId, RsId, RsKind, Store};
+use crate::model::store::{CronJobId, DaemonSetId, DeployId, JobId, NodeId, PodId, RsId, RsKind, Store};
 
 /// What the components share, as Kubernetes' components share the API server: the clock and
 /// its event queue, the API objects, the events recorded, the observers' metrics, the
@@ -85,6 +85,11 @@ impl Context<'_> {
     pub fn job_ref(&self, j: JobId) -> String {
         let job = &self.store.jobs[j];
         object_ref(Kind::Job, &job.namespace, &job.name)
+    }
+
+    pub fn cron_job_ref(&self, cj: CronJobId) -> String {
+        let c = &self.store.cron_jobs[cj];
+        object_ref(Kind::CronJob, &c.namespace, &c.name)
     }
 
     pub fn daemon_set_ref(&self, id: DaemonSetId) -> String {

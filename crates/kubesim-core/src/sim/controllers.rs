@@ -7,7 +7,7 @@ use crate::controllers::deployment::{reconcile, Action, DeploymentView, RsRef, R
 use crate::controllers::replicaset::{self, PodInfo};
 use crate::model::spec::Selector;
 use crate::model::store::{
-    template_with_hash, DaemonSetId, DeployId, DeploymentStatus, HpaId, JobId, NodeId, PodOwner, PodPhase,
+    template_with_hash, CronJobId, DaemonSetId, DeployId, DeploymentStatus, HpaId, JobId, NodeId, PodOwner, PodPhase,
     ProgressReason, ReplicaSet, RsId, RsKind, StatefulSetId,
 };
 use std::collections::BTreeMap;
@@ -21,6 +21,10 @@ pub enum ControllerEvent {
     SyncRollout(DeployId),
     SyncReplicaSet(RsId),
     SyncJob(JobId),
+    SyncCronJob(CronJobId),
+    /// The CronJob controller's queue hands a CronJob out at its next schedule time
+    /// (stale when an earlier wake-up replaced it).
+    CronJobWakeup(CronJobId),
     SyncDaemonSet(DaemonSetId),
     SyncStatefulSet(StatefulSetId),
     /// The HPA controller's periodic sync of one HPA.
@@ -49,6 +53,11 @@ impl Sim<'_> {
                 self.sync_queues.jobs.take(j);
                 self.sync_job(j);
             }
+            ControllerEvent::SyncCronJob(cj) => {
+                self.sync_queues.cron_jobs.take(cj);
+                self.sync_cron_job(cj);
+            }
+            ControllerEvent::CronJobWakeup(cj) => self.cron_job_wakeup(cj),
             ControllerEvent::SyncDaemonSet(ds) => {
                 self.sync_queues.daemon_sets.take(ds);
                 self.sync_daemon_set(ds);

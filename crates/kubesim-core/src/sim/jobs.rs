@@ -45,7 +45,7 @@ fn rules(spec: &JobSpec) -> JobRules {
 }
 
 impl Sim<'_> {
-    pub(super) fn create_job(&mut self, ns: &str, name: &str, labels: &Labels, spec: &JobSpec) {
+    pub(super) fn create_job(&mut self, ns: &str, name: &str, labels: &Labels, spec: &JobSpec) -> JobId {
         let id = self.ctx.store.add_job(Job {
             namespace: ns.to_string(),
             name: name.to_string(),
@@ -56,8 +56,10 @@ impl Sim<'_> {
             status: Default::default(),
             created: self.ctx.kernel.now(),
             deleted: false,
+            owner: None,
         });
         self.enqueue_job(id);
+        id
     }
 
     /// `kubectl apply` of an existing Job: the template and completions are immutable;
@@ -93,6 +95,8 @@ impl Sim<'_> {
         let pods: Vec<JobPod> = job.pods.iter().map(|&id| job_pod(id, &self.ctx.store.pods[id])).collect();
         let job_rules = rules(&job.spec);
         let sync = job::reconcile(&job_rules, &job.status, &pods, now);
+        let started = job.status.start_time.is_none() && sync.status.start_time.is_some();
+        let owner = job.owner;
         if self.ctx.narrating() {
             self.ctx.narrate_job_sync(j, &job_rules, &sync);
         }
@@ -107,6 +111,10 @@ impl Sim<'_> {
             self.ctx.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
         }
         self.ctx.store.jobs[j].status = sync.status;
+        // The CronJob controller's informer sees its Job's status change (updateJob).
+        if let Some(cj) = owner.filter(|_| started || sync.finished_now.is_some()) {
+            self.enqueue_cron_job(cj);
+        }
         match sync.finished_now {
             Some(JobOutcome::Complete) => self.ctx.recorder.normal(now, "Completed", object, "Job completed".into()),
             Some(outcome) => self.ctx.recorder.warning(now, outcome.reason(), object, outcome.message().into()),
@@ -160,6 +168,11 @@ impl Sim<'_> {
     pub(super) fn delete_job(&mut self, j: JobId) {
         let pods: Vec<_> = self.ctx.store.jobs[j].pods.iter().copied().collect();
         self.ctx.store.remove_job(j);
+        // The CronJob controller's informer sees its Job go (deleteJob).
+        if let Some(cj) = self.ctx.store.jobs[j].owner {
+            self.ctx.store.cron_jobs[cj].jobs.remove(&j);
+            self.enqueue_cron_job(cj);
+        }
         for p in pods {
             self.delete_pod(p);
         }

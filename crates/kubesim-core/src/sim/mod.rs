@@ -4,6 +4,7 @@
 
 mod context;
 mod controllers;
+mod cronjobs;
 mod daemonsets;
 mod drain;
 mod hpa;
@@ -25,7 +26,7 @@ use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream, WorkQueue};
 use crate::metrics::Metrics;
 use crate::model::events::Recorder;
 use crate::model::spec::{ImageBehavior, Scenario};
-use crate::model::store::{DaemonSetId, DeployId, JobId, PodId, PodOwner, RsId, StatefulSetId, Store};
+use crate::model::store::{CronJobId, DaemonSetId, DeployId, JobId, PodId, PodOwner, RsId, StatefulSetId, Store};
 use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -66,6 +67,7 @@ struct SyncQueues {
     deployments: WorkQueue<DeployId>,
     replica_sets: WorkQueue<RsId>,
     jobs: WorkQueue<JobId>,
+    cron_jobs: WorkQueue<CronJobId>,
     daemon_sets: WorkQueue<DaemonSetId>,
     stateful_sets: WorkQueue<StatefulSetId>,
 }

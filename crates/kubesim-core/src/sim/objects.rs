@@ -95,7 +95,10 @@ impl Sim<'_> {
             }
             ObjectSpec::Service { labels, spec } => self.net.create_service(&mut self.ctx, ns, name, labels, spec),
             ObjectSpec::Ingress { spec, .. } => self.net.create_ingress(ns, name, spec),
-            ObjectSpec::Job { labels, spec } => self.create_job(ns, name, labels, spec),
+            ObjectSpec::Job { labels, spec } => {
+                self.create_job(ns, name, labels, spec);
+            }
+            ObjectSpec::CronJob { labels, spec } => self.create_cron_job(ns, name, labels, spec),
             ObjectSpec::DaemonSet { labels, spec } => self.create_daemon_set(ns, name, labels, spec),
             ObjectSpec::StatefulSet { labels, spec } => self.create_stateful_set(ns, name, labels, spec),
             ObjectSpec::HorizontalPodAutoscaler { spec } => self.create_hpa(ns, name, spec),
@@ -196,6 +199,12 @@ impl Sim<'_> {
                     return self.apply_job(j, spec);
                 }
             }
+            ObjectSpec::CronJob { labels, spec } => {
+                if let Some(cj) = self.ctx.store.find_cron_job(ns, name) {
+                    self.ctx.store.cron_jobs[cj].labels = labels.clone();
+                    return self.apply_cron_job(cj, spec);
+                }
+            }
             ObjectSpec::DaemonSet { spec, .. } => {
                 if let Some(ds) = self.ctx.store.find_daemon_set(ns, name) {
                     return self.apply_daemon_set(ds, spec);
@@ -263,6 +272,7 @@ impl Sim<'_> {
             Kind::Deployment => self.ctx.store.find_deployment(ns, name).is_some(),
             Kind::Rollout => self.ctx.store.find_rollout(ns, name).is_some(),
             Kind::Job => self.ctx.store.find_job(ns, name).is_some(),
+            Kind::CronJob => self.ctx.store.find_cron_job(ns, name).is_some(),
             Kind::DaemonSet => self.ctx.store.find_daemon_set(ns, name).is_some(),
             Kind::StatefulSet => self.ctx.store.find_stateful_set(ns, name).is_some(),
             Kind::HorizontalPodAutoscaler => self.ctx.store.find_hpa(ns, name).is_some(),
@@ -399,6 +409,10 @@ impl Sim<'_> {
                 let j = self.ctx.store.find_job(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_job(j);
             }
+            Kind::CronJob => {
+                let cj = self.ctx.store.find_cron_job(ns, name).ok_or_else(|| not_found(id))?;
+                self.delete_cron_job(cj);
+            }
             Kind::DaemonSet => {
                 let ds = self.ctx.store.find_daemon_set(ns, name).ok_or_else(|| not_found(id))?;
                 self.delete_daemon_set(ds);
@@ -465,6 +479,7 @@ impl Sim<'_> {
                     .map(|d| (d.name.as_str(), &d.labels)),
             ),
             Kind::Job => candidates.extend(store.jobs.iter().map(|j| (j.name.as_str(), &j.labels))),
+            Kind::CronJob => candidates.extend(store.cron_jobs.iter().map(|c| (c.name.as_str(), &c.labels))),
             Kind::DaemonSet => candidates.extend(store.daemon_sets.iter().map(|d| (d.name.as_str(), &d.labels))),
             Kind::StatefulSet => candidates.extend(store.stateful_sets.iter().map(|s| (s.name.as_str(), &s.labels))),
             Kind::HorizontalPodAutoscaler => candidates.extend(store.hpas.iter().map(|h| (h.name.as_str(), &empty))),
@@ -528,6 +543,16 @@ impl Sim<'_> {
                 let j = self.ctx.store.find_job(ns, name).ok_or_else(|| not_found(id))?;
                 self.ctx.store.orphan_pods_of_job(j);
                 self.ctx.store.remove_job(j);
+                if let Some(cj) = self.ctx.store.jobs[j].owner {
+                    self.ctx.store.cron_jobs[cj].jobs.remove(&j);
+                    self.enqueue_cron_job(cj);
+                }
+            }
+            Kind::CronJob => {
+                // Its Jobs stay, without owner (nothing adopts them in kubesim).
+                let cj = self.ctx.store.find_cron_job(ns, name).ok_or_else(|| not_found(id))?;
+                self.ctx.store.orphan_jobs_of_cron_job(cj);
+                self.ctx.store.remove_cron_job(cj);
             }
             Kind::DaemonSet => {
                 let ds = self.ctx.store.find_daemon_set(ns, name).ok_or_else(|| not_found(id))?;
@@ -618,6 +643,10 @@ impl Sim<'_> {
             Kind::Job => {
                 let j = store.find_job(ns, name).ok_or_else(|| not_found(id))?;
                 edit(&mut store.jobs[j].labels)?;
+            }
+            Kind::CronJob => {
+                let cj = store.find_cron_job(ns, name).ok_or_else(|| not_found(id))?;
+                edit(&mut store.cron_jobs[cj].labels)?;
             }
             Kind::DaemonSet => {
                 let ds = store.find_daemon_set(ns, name).ok_or_else(|| not_found(id))?;

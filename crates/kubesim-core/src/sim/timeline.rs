@@ -63,6 +63,7 @@ impl Sim<'_> {
             net: &self.net,
             recorder: &self.ctx.recorder,
             now: self.ctx.kernel.now(),
+            start_time: self.ctx.scenario.control_plane.start_time,
             created: self.kubectl_log.as_ref().map_or(&empty, |l| &l.created),
         };
         f(&view)

@@ -29,7 +29,7 @@ pub struct NodeGroup {
 }
 
 /// Timings of the control plane and kubelets (Kubernetes' defaults unless overridden).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ControlPlane {
     /// Latency of an API write reaching the watchers.
     pub api_latency: SimDuration,
@@ -78,6 +78,9 @@ pub struct ControlPlane {
     /// metrics-server: how often it scrapes the kubelets, and so the window over which a
     /// pod's CPU use is averaged (`--metric-resolution`, 15s).
     pub metrics_resolution: SimDuration,
+    /// `cluster.startTime`: the wall-clock instant of virtual time 0, in Unix microseconds
+    /// (CronJob schedules run on it; outputs keep virtual seconds).
+    pub start_time: i64,
     /// `cluster.storage.provisioningTime`: how long a provisioner takes to make a volume
     /// (5s), and per StorageClass (`cluster.storage.classes.NAME.provisioningTime`).
     pub provisioning: SimDuration,
@@ -90,6 +93,75 @@ impl ControlPlane {
         self.class_provisioning.get(class).copied().unwrap_or(self.provisioning)
     }
 }
+
+/// As `#[derive(Debug)]` would print it, but `start_time` and the storage provisioning times
+/// only when they are not the defaults:
+/// a sweep's hash is taken over the scenario's Debug text, and a scenario that does not set
+/// `cluster.startTime` keeps the hash it had before the field existed. Every field is named
+/// here, so a new one cannot be forgotten.
+impl std::fmt::Debug for ControlPlane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ControlPlane {
+            api_latency,
+            node_monitor_grace_period,
+            default_toleration_seconds,
+            pod_max_in_unschedulable_pods_duration,
+            pod_initial_backoff,
+            pod_max_backoff,
+            sandbox_creation,
+            endpoint_propagation,
+            proxy_mode,
+            node_status_update_frequency,
+            node_monitor_period,
+            node_eviction_rate,
+            secondary_node_eviction_rate,
+            large_cluster_size_threshold,
+            unhealthy_zone_threshold,
+            hpa_sync_period,
+            hpa_tolerance,
+            hpa_downscale_stabilization,
+            hpa_cpu_initialization_period,
+            hpa_initial_readiness_delay,
+            metrics_resolution,
+            start_time,
+            provisioning,
+            class_provisioning,
+        } = self;
+        let mut d = f.debug_struct("ControlPlane");
+        d.field("api_latency", api_latency);
+        d.field("node_monitor_grace_period", node_monitor_grace_period);
+        d.field("default_toleration_seconds", default_toleration_seconds);
+        d.field("pod_max_in_unschedulable_pods_duration", pod_max_in_unschedulable_pods_duration);
+        d.field("pod_initial_backoff", pod_initial_backoff);
+        d.field("pod_max_backoff", pod_max_backoff);
+        d.field("sandbox_creation", sandbox_creation);
+        d.field("endpoint_propagation", endpoint_propagation);
+        d.field("proxy_mode", proxy_mode);
+        d.field("node_status_update_frequency", node_status_update_frequency);
+        d.field("node_monitor_period", node_monitor_period);
+        d.field("node_eviction_rate", node_eviction_rate);
+        d.field("secondary_node_eviction_rate", secondary_node_eviction_rate);
+        d.field("large_cluster_size_threshold", large_cluster_size_threshold);
+        d.field("unhealthy_zone_threshold", unhealthy_zone_threshold);
+        d.field("hpa_sync_period", hpa_sync_period);
+        d.field("hpa_tolerance", hpa_tolerance);
+        d.field("hpa_downscale_stabilization", hpa_downscale_stabilization);
+        d.field("hpa_cpu_initialization_period", hpa_cpu_initialization_period);
+        d.field("hpa_initial_readiness_delay", hpa_initial_readiness_delay);
+        d.field("metrics_resolution", metrics_resolution);
+        if *start_time != DEFAULT_START_TIME {
+            d.field("start_time", start_time);
+        }
+        if *provisioning != SimDuration::from_secs(5) || !class_provisioning.is_empty() {
+            d.field("provisioning", provisioning).field("class_provisioning", class_provisioning);
+        }
+        d.finish()
+    }
+}
+
+/// The default `cluster.startTime`: 2025-01-01T00:00:00Z, a fixed instant (never the
+/// machine's clock), in Unix microseconds.
+pub const DEFAULT_START_TIME: i64 = 1_735_689_600_000_000;
 
 impl Default for ControlPlane {
     fn default() -> Self {
@@ -117,6 +189,7 @@ impl Default for ControlPlane {
             metrics_resolution: SimDuration::from_secs(15),
             provisioning: SimDuration::from_secs(5),
             class_provisioning: std::collections::BTreeMap::new(),
+            start_time: DEFAULT_START_TIME,
         }
     }
 }
@@ -128,4 +201,19 @@ pub enum ScoringStrategy {
     LeastAllocated,
     MostAllocated,
     RequestedToCapacityRatio,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sweep hash is taken over Debug text: the default start time is not in it.
+    #[test]
+    fn the_default_start_time_is_not_in_the_debug_text() {
+        let default = ControlPlane::default();
+        assert!(!format!("{default:?}").contains("start_time"));
+        assert!(format!("{default:?}").starts_with("ControlPlane { api_latency: "));
+        let later = ControlPlane { start_time: DEFAULT_START_TIME + 1, ..ControlPlane::default() };
+        assert!(format!("{later:?}").ends_with(", start_time: 1735689600000001 }"));
+    }
 }

@@ -1,8 +1,8 @@
 //! Object identity (kind, namespace, name) and the converted objects of a scenario.
 
 use super::{
-    ClaimSpec, DaemonSetSpec, DeploymentSpec, HpaSpec, IngressSpec, IntOrPercent, JobSpec, Labels, PodSpec,
-    PreemptionPolicy, ReplicaSetSpec, RolloutSpec, Selector, ServiceSpec, StatefulSetSpec, StorageClassSpec,
+    ClaimSpec, CronJobSpec, DaemonSetSpec, DeploymentSpec, HpaSpec, IngressSpec, IntOrPercent, JobSpec, Labels,
+    PodSpec, PreemptionPolicy, ReplicaSetSpec, RolloutSpec, Selector, ServiceSpec, StatefulSetSpec, StorageClassSpec,
     VolumeSpec,
 };
 use std::sync::Arc;
@@ -42,6 +42,7 @@ pub enum Kind {
     DaemonSet,
     StatefulSet,
     Job,
+    CronJob,
     HorizontalPodAutoscaler,
     PodDisruptionBudget,
     PriorityClass,
@@ -69,6 +70,7 @@ impl Kind {
             Kind::DaemonSet => "daemonset",
             Kind::StatefulSet => "statefulset",
             Kind::Job => "job",
+            Kind::CronJob => "cronjob",
             Kind::HorizontalPodAutoscaler => "horizontalpodautoscaler",
             Kind::PodDisruptionBudget => "poddisruptionbudget",
             Kind::PriorityClass => "priorityclass",
@@ -115,6 +117,10 @@ pub enum ObjectSpec {
     Job {
         labels: Labels,
         spec: JobSpec,
+    },
+    CronJob {
+        labels: Labels,
+        spec: CronJobSpec,
     },
     DaemonSet {
         labels: Labels,

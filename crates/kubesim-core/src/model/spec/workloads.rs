@@ -1,7 +1,7 @@
 //! The workloads that own pods: Deployment, ReplicaSet (and ReplicationController), Job,
-//! DaemonSet and StatefulSet, with Kubernetes' defaults applied (apps/v1, batch/v1).
+//! CronJob, DaemonSet and StatefulSet, with Kubernetes' defaults applied (apps/v1, batch/v1).
 
-use super::{IntOrPercent, PodTemplate, Selector};
+use super::{IntOrPercent, Labels, PodTemplate, Selector};
 use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +45,50 @@ pub struct JobSpec {
     pub indexed: bool,
     pub active_deadline_seconds: Option<i64>,
     pub ttl_seconds_after_finished: Option<i32>,
+}
+
+/// `spec.concurrencyPolicy` of a CronJob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConcurrencyPolicy {
+    /// The default: Jobs may run at the same time.
+    Allow,
+    /// A schedule time is skipped while a Job is still active.
+    Forbid,
+    /// The active Jobs are deleted and replaced by the new one.
+    Replace,
+}
+
+impl ConcurrencyPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConcurrencyPolicy::Allow => "Allow",
+            ConcurrencyPolicy::Forbid => "Forbid",
+            ConcurrencyPolicy::Replace => "Replace",
+        }
+    }
+}
+
+/// A batch/v1 CronJob, with Kubernetes' defaults applied (SetDefaults_CronJobSpec).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CronJobSpec {
+    /// `spec.schedule` as written (checked at load by the same parser the controller uses).
+    pub schedule: String,
+    /// `spec.timeZone`: an IANA name; None is the controller manager's zone (UTC here).
+    pub time_zone: Option<String>,
+    pub starting_deadline_seconds: Option<i64>,
+    /// Default Allow.
+    pub concurrency_policy: ConcurrencyPolicy,
+    /// Default false.
+    pub suspend: bool,
+    /// Default 3.
+    pub successful_jobs_history_limit: i32,
+    /// Default 1.
+    pub failed_jobs_history_limit: i32,
+    /// `spec.jobTemplate.metadata`: copied onto every Job it creates.
+    pub job_labels: Labels,
+    pub job_annotations: Labels,
+    /// `spec.jobTemplate.spec`.
+    pub job: JobSpec,
 }
 
 /// How a DaemonSet replaces its pods when the template changes.

@@ -54,14 +54,15 @@ fn several_kinds_are_counted_once_each_sorted() {
         "{apiVersion: networking.istio.io/v1beta1, kind: VirtualService, metadata: {name: v}, spec: {hosts: [x]}}",
         "{apiVersion: gateway.networking.k8s.io/v1, kind: HTTPRoute, metadata: {name: h, namespace: default}}",
         "{apiVersion: example.com/v1, kind: Widget, metadata: {name: w}, anything: {goes: here}}",
-        "{apiVersion: batch/v1, kind: CronJob, metadata: {name: cj}, spec: {}}",
+        "{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: np}}",
     ];
     let text: String = objects.iter().map(|o| format!("  - {o}\n")).collect();
     let l = ok(&format!("{DEP}{text}"));
     assert_eq!(
         not_simulated(&l),
-        ["not simulated (accepted, no effect): ClusterRole (3), ConfigMap (1), CronJob (1), \
-          HTTPRoute.gateway.networking.k8s.io (1), VirtualService.networking.istio.io (1), Widget.example.com (1)"]
+        ["not simulated (accepted, no effect): ClusterRole (3), ConfigMap (1), \
+          HTTPRoute.gateway.networking.k8s.io (1), NetworkPolicy (1), VirtualService.networking.istio.io (1), \
+          Widget.example.com (1)"]
     );
     assert!(ok(DEP).warnings.iter().all(|w| !w.message.starts_with("not simulated")), "no such kinds, no warning");
 }
