@@ -113,6 +113,16 @@ impl<'a> Node<'a> {
         }
     }
 
+    pub fn boolean(&self, r: &mut Report) -> Option<bool> {
+        match self.v {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.error(r, format!("expected true or false, found {}", describe(other)), None);
+                None
+            }
+        }
+    }
+
     pub fn float(&self, r: &mut Report) -> Option<f64> {
         match self.v.as_f64() {
             Some(n) => Some(n),

@@ -6,7 +6,7 @@ use crate::controllers::deployment::util::pod_template_hash;
 use crate::engine::SimDuration;
 use crate::model::spec::{Kind, Object, ObjectRef, ObjectSpec, ReplicaSetSpec};
 use crate::model::store::{
-    ContainerState, ContainerStatus, Deployment, DeploymentStatus, Node, NodeId, NonZero, Pod, PodOwner, PodPhase,
+    ContainerStatus, Deployment, DeploymentStatus, Node, NodeId, NonZero, Pod, PodOwner, PodPhase,
     ReplicaSet, RsKind,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -289,24 +289,15 @@ impl Sim<'_> {
         revision: i64,
     ) -> crate::model::store::PodId {
         let now = self.ctx.kernel.now();
-        let containers = spec
-            .containers
-            .iter()
-            .map(|_| ContainerStatus {
-                state: ContainerState::Waiting("ContainerCreating"),
-                started_at: None,
-                ready: false,
-                restarts: 0,
-                backoff: None,
-                last_exit: None,
-                hangs_at: None,
-            })
-            .collect();
+        let containers = spec.containers.iter().map(|_| ContainerStatus::waiting("ContainerCreating")).collect();
+        let init_containers =
+            spec.init_containers.iter().map(|_| ContainerStatus::waiting("PodInitializing")).collect();
         let node_name = spec.node_name.clone();
         let id = self.ctx.store.add_pod(Pod {
             deletion_cost,
             revision,
             containers,
+            init_containers,
             ..Pod::new(ns, name, labels, spec, owner, now)
         });
         match node_name.and_then(|n| self.ctx.store.find_node(&n)) {

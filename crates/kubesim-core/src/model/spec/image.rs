@@ -41,6 +41,13 @@ pub struct ImageBehavior {
     pub cpu_per_request_nanos: i64,
     /// `cpuIdle`: CPU the container uses with no requests, in nanocores (`5m`).
     pub cpu_idle_nanos: i64,
+    /// `postStart`: how long an `exec` or `httpGet` postStart hook of this image runs.
+    pub post_start: SimDuration,
+    /// `preStop`: how long an `exec` or `httpGet` preStop hook of this image runs.
+    pub pre_stop: SimDuration,
+    /// `hooksFail`: this image's `exec` and `httpGet` hooks fail (the command exits 1, the
+    /// endpoint answers 500) when their time is up.
+    pub hooks_fail: bool,
 }
 
 impl Default for ImageBehavior {
@@ -62,6 +69,9 @@ impl Default for ImageBehavior {
             run_for: None,
             cpu_per_request_nanos: 0,
             cpu_idle_nanos: 0,
+            post_start: SimDuration::ZERO,
+            pre_stop: SimDuration::ZERO,
+            hooks_fail: false,
         }
     }
 }
