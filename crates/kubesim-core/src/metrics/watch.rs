@@ -90,39 +90,43 @@ pub(crate) fn columns(p: &Pod) -> (String, String, u32) {
         }
         break;
     }
+    let status = match init_reason {
+        Some(r) => r,
+        None => {
+            restarts = sidecar_restarts;
+            let mut reason = None;
+            let mut has_running = false;
+            for c in p.containers.iter().rev() {
+                restarts += c.restarts;
+                match c.state {
+                    ContainerState::Waiting(r) | ContainerState::Terminated(r) => reason = Some(r),
+                    ContainerState::Running if c.ready => {
+                        has_running = true;
+                        ready += 1;
+                    }
+                    ContainerState::Running => {}
+                }
+            }
+            match reason {
+                Some("Completed") if has_running && p.is_ready() => "Running",
+                Some("Completed") if has_running => "NotReady",
+                Some(r) => r,
+                None => match p.phase {
+                    PodPhase::Pending => "Pending",
+                    PodPhase::Running => "Running",
+                    PodPhase::Succeeded => "Completed",
+                    PodPhase::Failed => "Error",
+                },
+            }
+            .to_string()
+        }
+    };
     let status = if p.terminating.is_some() {
         "Terminating".to_string()
     } else if p.node.is_none() {
         "Pending".to_string()
-    } else if let Some(r) = init_reason {
-        r
     } else {
-        restarts = sidecar_restarts;
-        let mut reason = None;
-        let mut has_running = false;
-        for c in p.containers.iter().rev() {
-            restarts += c.restarts;
-            match c.state {
-                ContainerState::Waiting(r) | ContainerState::Terminated(r) => reason = Some(r),
-                ContainerState::Running if c.ready => {
-                    has_running = true;
-                    ready += 1;
-                }
-                ContainerState::Running => {}
-            }
-        }
-        match reason {
-            Some("Completed") if has_running && p.is_ready() => "Running",
-            Some("Completed") if has_running => "NotReady",
-            Some(r) => r,
-            None => match p.phase {
-                PodPhase::Pending => "Pending",
-                PodPhase::Running => "Running",
-                PodPhase::Succeeded => "Completed",
-                PodPhase::Failed => "Error",
-            },
-        }
-        .to_string()
+        status
     };
     (format!("{ready}/{total}"), status, restarts)
 }
