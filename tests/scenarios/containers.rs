@@ -412,8 +412,7 @@ fn a_startup_probe_covers_a_slow_start_that_the_liveness_probe_alone_would_kill(
     let pod = &o.store.pods[PodId(0)];
     assert_eq!(pod.restarts(), 0);
     assert!(object_events(&o, "pod/app", "Killing").is_empty());
-    let unhealthy: Vec<&str> =
-        object_events(&o, "pod/app", "Unhealthy").iter().map(|e| e.message.as_str()).collect();
+    let unhealthy: Vec<&str> = object_events(&o, "pod/app", "Unhealthy").iter().map(|e| e.message.as_str()).collect();
     // Six failures (0 to 50s), then the probe at 60s succeeds; no liveness probe failed.
     assert_eq!(unhealthy, vec!["Startup probe failed: connection refused"; 6]);
     // Without a readiness probe it is Ready as soon as it has started (prober_manager.go
@@ -471,9 +470,9 @@ fn post_start_delays_running_and_ready_and_a_failing_one_kills_the_container() {
     let failed = object_events(&o, "pod/app", "FailedPostStartHook");
     assert!(failed.len() >= 3, "{failed:?}");
     assert!(
-        failed[0].message.starts_with(
-            "Exec lifecycle hook ([sh -c warm-cache]) for Container \"app\" in Pod \"app_default("
-        ),
+        failed[0]
+            .message
+            .starts_with("Exec lifecycle hook ([sh -c warm-cache]) for Container \"app\" in Pod \"app_default("),
         "{}",
         failed[0].message
     );

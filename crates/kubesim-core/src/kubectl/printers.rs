@@ -162,12 +162,7 @@ pub(crate) fn rows(v: &View, r: Resource, q: &Query) -> (Vec<&'static str>, Vec<
                     continue;
                 }
                 let (ready, status, restarts) = pod_columns(p);
-                let mut cells = vec![
-                    ready,
-                    status,
-                    restarts.to_string(),
-                    age(p.created),
-                ];
+                let mut cells = vec![ready, status, restarts.to_string(), age(p.created)];
                 if q.wide {
                     let node = p.node.map(|n| v.store.nodes()[n].name.clone());
                     cells.push(if node.is_some() { pod_ip(i) } else { "<none>".into() });

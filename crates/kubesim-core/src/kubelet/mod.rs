@@ -136,7 +136,8 @@ pub struct StopPlan {
 /// raised to 2 s), as it did before it simulated hooks.
 pub fn plan_termination(grace: SimDuration, containers: &[Stopping]) -> Vec<StopPlan> {
     let ordered = containers.iter().any(|c| c.sidecar);
-    let mut plans = vec![StopPlan { sigterm: SimDuration::ZERO, exit: SimDuration::ZERO, killed: false }; containers.len()];
+    let mut plans =
+        vec![StopPlan { sigterm: SimDuration::ZERO, exit: SimDuration::ZERO, killed: false }; containers.len()];
     let kill = |c: &Stopping, after: SimDuration| -> (SimDuration, SimDuration) {
         match c.pre_stop.filter(|_| grace > SimDuration::ZERO) {
             Some(hook) => {
@@ -302,17 +303,11 @@ mod tests {
     fn a_pre_stop_hook_runs_inside_the_grace_period() {
         // A 5 s sleep, then SIGTERM; a 1 s exit: the container is gone 6 s after the kill.
         let web = Stopping { pre_stop: Some(secs(5)), stop: secs(1), sidecar: false };
-        assert_eq!(
-            plan_termination(secs(30), &[web]),
-            [StopPlan { sigterm: secs(5), exit: secs(6), killed: false }]
-        );
+        assert_eq!(plan_termination(secs(30), &[web]), [StopPlan { sigterm: secs(5), exit: secs(6), killed: false }]);
         // A hook longer than the grace is cut at the grace; killContainer still gives the
         // runtime minimumGracePeriodInSeconds (2 s) before SIGKILL.
         let slow = Stopping { pre_stop: Some(secs(45)), stop: secs(10), sidecar: false };
-        assert_eq!(
-            plan_termination(secs(30), &[slow]),
-            [StopPlan { sigterm: secs(30), exit: secs(32), killed: true }]
-        );
+        assert_eq!(plan_termination(secs(30), &[slow]), [StopPlan { sigterm: secs(30), exit: secs(32), killed: true }]);
         // executePreStopHook's seconds are whole: 5.5 s of hook leaves 25 s, not 24.5 s.
         let half = Stopping { pre_stop: Some(SimDuration::from_millis(5_500)), stop: secs(60), sidecar: false };
         assert_eq!(plan_termination(secs(30), &[half])[0].exit, SimDuration::from_millis(30_500));

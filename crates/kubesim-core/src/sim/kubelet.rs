@@ -134,7 +134,12 @@ pub enum Step {
 /// How long a hook's handler runs, and whether it fails, for a container of `image`.
 /// `answers`: whether the app answers HTTP now (an `httpGet` to an app that does not is
 /// refused at once).
-fn hook_outcome(handler: &LifecycleHandler, image: &crate::model::spec::ImageBehavior, pre_stop: bool, answers: bool) -> (SimDuration, bool) {
+fn hook_outcome(
+    handler: &LifecycleHandler,
+    image: &crate::model::spec::ImageBehavior,
+    pre_stop: bool,
+    answers: bool,
+) -> (SimDuration, bool) {
     let time = if pre_stop { image.pre_stop } else { image.post_start };
     match handler {
         LifecycleHandler::Sleep(d) => (*d, false),
@@ -359,7 +364,11 @@ impl Sim<'_> {
             self.traffic.server_hangs_at(pod, hangs_at);
         }
         if over_memory_limit(behavior.memory_usage_bytes, c.limits.memory_bytes) {
-            self.schedule_step(pod, now + OOM_AFTER_START, Step::Exit { index, restarts, cause: ExitCause::OutOfMemory });
+            self.schedule_step(
+                pod,
+                now + OOM_AFTER_START,
+                Step::Exit { index, restarts, cause: ExitCause::OutOfMemory },
+            );
         }
         if let Some(d) = crash_in {
             self.schedule_step(pod, now + d, Step::Exit { index, restarts, cause: ExitCause::Crash });
@@ -405,9 +414,15 @@ impl Sim<'_> {
         let now = self.ctx.kernel.now();
         let p = &self.ctx.store.pods[pod];
         let pod_name = format!("{}_{}({})", p.name, p.namespace, super::scheduling::pod_uid(pod));
-        let answers = cs.started_at.is_some_and(|t| app_answers(t, self.ctx.image(&c.image).ready_after, cs.hangs_at, t));
+        let answers =
+            cs.started_at.is_some_and(|t| app_answers(t, self.ctx.image(&c.image).ready_after, cs.hangs_at, t));
         let object = self.ctx.pod_object(pod);
-        self.ctx.recorder.warning(now, "FailedPostStartHook", object.clone(), hook_failure(hook, &c.name, &pod_name, answers));
+        self.ctx.recorder.warning(
+            now,
+            "FailedPostStartHook",
+            object.clone(),
+            hook_failure(hook, &c.name, &pod_name, answers),
+        );
         self.ctx.recorder.normal(now, "Killing", object, "FailedPostStartHook".to_string());
         self.container_exited(pod, index, Exit::KILLED);
         if first && self.app_slot(pod, index).is_some() {

@@ -6,8 +6,7 @@ use crate::controllers::deployment::util::pod_template_hash;
 use crate::engine::SimDuration;
 use crate::model::spec::{Kind, Object, ObjectRef, ObjectSpec, ReplicaSetSpec};
 use crate::model::store::{
-    ContainerStatus, Deployment, DeploymentStatus, Node, NodeId, NonZero, Pod, PodOwner, PodPhase,
-    ReplicaSet, RsKind,
+    ContainerStatus, Deployment, DeploymentStatus, Node, NodeId, NonZero, Pod, PodOwner, PodPhase, ReplicaSet, RsKind,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
