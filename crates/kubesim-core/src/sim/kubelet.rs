@@ -444,6 +444,11 @@ impl Sim<'_> {
             p.phase = PodPhase::Running;
             p.reason.clear();
         }
+        if slot.is_none() && !c.sidecar {
+            // A plain init container has no probes (validation): it runs to its `runFor`.
+            self.pod_changed(pod);
+            return;
+        }
         match &c.startup {
             Some(probe) => {
                 let at = first_probe(probe, started);
