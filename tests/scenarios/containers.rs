@@ -420,6 +420,15 @@ fn a_startup_probe_covers_a_slow_start_that_the_liveness_probe_alone_would_kill(
     let started = times(&o, "app", "Started")[0];
     let ready = secs(pod.first_ready.expect("ready"));
     assert!((ready - started - 60.0).abs() < 1e-6, "started {started}, ready {ready}");
+    // A readiness probe runs at once when the container has started (UpdatePodStatus
+    // triggers it), not at its next 10s tick.
+    let with_readiness =
+        format!("{covered}\n          readinessProbe: {{httpGet: {{path: /ready, port: 80}}, periodSeconds: 10, initialDelaySeconds: 5}}");
+    let o = kubesim::simulate(&lifecycle_pod("3m", SLOW_STARTER, &with_readiness, ""), None);
+    let started = times(&o, "app", "Started")[0];
+    let ready = secs(o.store.pods[PodId(0)].first_ready.expect("ready"));
+    assert!((ready - started - 60.0).abs() < 1e-6, "started {started}, ready {ready}");
+    assert!(object_events(&o, "pod/app", "Unhealthy").iter().all(|e| e.message.starts_with("Startup")));
 }
 
 #[test]
@@ -568,4 +577,19 @@ fn a_sidecar_starts_before_the_app_and_stops_after_it() {
     let pod = &o.store.pods[PodId(0)];
     let took = pod.finished.expect("stopped").since(pod.terminating.expect("deleted")).as_secs_f64();
     assert!((took - 4.01).abs() < 1e-6, "{took}");
+}
+
+#[test]
+fn a_pod_that_runs_to_completion_stops_its_sidecar_with_it() {
+    // KEP-753: sidecars do not keep a finished pod running; the pod's phase comes from its
+    // app containers. A Job-like pod: the app works 5s and exits 0.
+    let images = "  proxy:1: {pull: 1s, start: 0s}\n  batch:1: {pull: 1s, start: 0s, runFor: 5s}";
+    let spec = "      restartPolicy: Never\n      initContainers:\n        - {name: proxy, image: 'proxy:1', restartPolicy: Always}\n      containers:\n        - {name: work, image: 'batch:1'}";
+    let o = kubesim::simulate(&lifecycle_pod("1m", images, spec, ""), None);
+    let pod = &o.store.pods[PodId(0)];
+    assert_eq!(pod.phase, PodPhase::Succeeded);
+    let work_started = object_events(&o, "pod/app", "Started")[1].time;
+    assert_eq!(pod.finished.expect("finished").since(work_started), SimDuration::from_secs(5));
+    assert_eq!(pod.init_containers[0].state, ContainerState::Terminated("Completed"));
+    assert_eq!(pod.restarts(), 0);
 }
