@@ -131,6 +131,14 @@ pub enum Step {
     Gone,
 }
 
+/// What `stop_pod` needs of a running container.
+struct Stopped {
+    name: String,
+    image: String,
+    pre_stop: Option<LifecycleHandler>,
+    sidecar: bool,
+}
+
 /// How long a hook's handler runs, and whether it fails, for a container of `image`.
 /// `answers`: whether the app answers HTTP now (an `httpGet` to an app that does not is
 /// refused at once).
@@ -433,7 +441,9 @@ impl Sim<'_> {
     /// The kubelet reports the container Running: its probes begin (the startupProbe first,
     /// if any), and the next container may start.
     fn container_running(&mut self, pod: PodId, index: u16, first: bool) {
-        let Some(c) = self.container(pod, index).cloned() else { return };
+        let Some((startup, sidecar)) = self.container(pod, index).map(|c| (c.startup.clone(), c.sidecar)) else {
+            return;
+        };
         let slot = self.app_slot(pod, index);
         let p = &mut self.ctx.store.pods[pod];
         let Some(cs) = p.container_status_mut(usize::from(index)) else { return };
@@ -444,12 +454,12 @@ impl Sim<'_> {
             p.phase = PodPhase::Running;
             p.reason.clear();
         }
-        if slot.is_none() && !c.sidecar {
+        if slot.is_none() && !sidecar {
             // A plain init container has no probes (validation): it runs to its `runFor`.
             self.pod_changed(pod);
             return;
         }
-        match &c.startup {
+        match &startup {
             Some(probe) => {
                 let at = first_probe(probe, started);
                 self.schedule_step(pod, at, Step::Probe { index, kind: ProbeKind::Startup, count: 0, restarts });
@@ -467,23 +477,27 @@ impl Sim<'_> {
     /// `UpdatePodStatus` triggers it), the liveness probe at its next tick; a sidecar lets
     /// the next container start (kuberuntime_manager.go `computeInitContainerActions`).
     fn container_started_up(&mut self, pod: PodId, index: u16, started: SimTime, restarts: u32) {
-        let Some(c) = self.container(pod, index).cloned() else { return };
+        let Some((readiness, liveness, sidecar)) =
+            self.container(pod, index).map(|c| (c.readiness.clone(), c.liveness.clone(), c.sidecar))
+        else {
+            return;
+        };
         let now = self.ctx.kernel.now();
         if let Some(cs) = self.ctx.store.pods[pod].container_status_mut(usize::from(index)) {
             cs.started = true;
         }
-        match &c.readiness {
+        match &readiness {
             Some(probe) => {
                 let at = first_probe(probe, started).max(now);
                 self.schedule_step(pod, at, Step::Probe { index, kind: ProbeKind::Readiness, count: 0, restarts });
             }
             None => self.set_container_ready(pod, index, true),
         }
-        if let Some(probe) = &c.liveness {
+        if let Some(probe) = &liveness {
             let at = probe_tick_at_or_after(first_probe(probe, started), probe.period, now);
             self.schedule_step(pod, at, Step::Probe { index, kind: ProbeKind::Liveness, count: 0, restarts });
         }
-        if c.sidecar && self.ctx.store.pods[pod].begun <= index + 1 {
+        if sidecar && self.ctx.store.pods[pod].begun <= index + 1 {
             self.begin_container(pod, index + 1);
         }
     }
@@ -795,7 +809,7 @@ impl Sim<'_> {
         let grace = p.grace_override.unwrap_or(p.spec.termination_grace);
         let inits = p.spec.init_containers.len();
         // App containers first, then sidecars, each with its combined index.
-        let running: Vec<(u16, ContainerSpec)> = p
+        let running: Vec<(u16, Stopped)> = p
             .spec
             .containers
             .iter()
@@ -804,7 +818,15 @@ impl Sim<'_> {
             .map(|(i, cs)| (inits + i, cs))
             .chain(p.spec.init_containers.iter().zip(&p.init_containers).enumerate().filter(|(_, (c, _))| c.sidecar))
             .filter(|(_, (_, s))| s.process_running())
-            .map(|(i, (c, _))| (u16::try_from(i).unwrap_or(u16::MAX), c.clone()))
+            .map(|(i, (c, _))| {
+                let stopped = Stopped {
+                    name: c.name.clone(),
+                    image: c.image.clone(),
+                    pre_stop: c.lifecycle.pre_stop.clone(),
+                    sidecar: c.sidecar,
+                };
+                (u16::try_from(i).unwrap_or(u16::MAX), stopped)
+            })
             .collect();
         let object = self.ctx.pod_object(pod);
         let mut stopping = Vec::with_capacity(running.len());
@@ -816,7 +838,7 @@ impl Sim<'_> {
                 .container_status(usize::from(*index))
                 .and_then(|cs| cs.started_at.map(|t| app_answers(t, behavior.ready_after, cs.hangs_at, now)))
                 .unwrap_or(false);
-            let hook = c.lifecycle.pre_stop.as_ref().map(|h| hook_outcome(h, behavior, true, answers));
+            let hook = c.pre_stop.as_ref().map(|h| hook_outcome(h, behavior, true, answers));
             // A hook that fails within the grace period says so (executePreStopHook).
             if let Some((takes, true)) = hook.filter(|(takes, _)| grace > SimDuration::ZERO && *takes <= grace) {
                 failures.push((now + takes, *index));
