@@ -4,7 +4,7 @@ use super::{ServiceTime, DEFAULT_QUEUE_CAPACITY};
 use crate::engine::SimDuration;
 
 /// How one container image behaves: what a manifest cannot say.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ImageBehavior {
     /// Time to pull the image onto a node (serialised per node).
     pub pull: SimDuration,
@@ -73,5 +73,39 @@ impl Default for ImageBehavior {
             pre_stop: SimDuration::ZERO,
             hooks_fail: false,
         }
+    }
+}
+
+/// As `derive(Debug)` would print it, but without the hook fields when they are at their
+/// defaults: a sweep's content hash is a hash of the loaded scenario's text
+/// (`sweep/mod.rs`), and scenarios that do not use hooks keep the hash they had before.
+impl std::fmt::Debug for ImageBehavior {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("ImageBehavior");
+        d.field("pull", &self.pull)
+            .field("start", &self.start)
+            .field("ready_after", &self.ready_after)
+            .field("stop", &self.stop)
+            .field("crash_on_start", &self.crash_on_start)
+            .field("concurrency", &self.concurrency)
+            .field("queue", &self.queue)
+            .field("service_time", &self.service_time)
+            .field("size_bytes", &self.size_bytes)
+            .field("crash_after", &self.crash_after)
+            .field("liveness_fail_after", &self.liveness_fail_after)
+            .field("memory_usage_bytes", &self.memory_usage_bytes)
+            .field("run_for", &self.run_for)
+            .field("cpu_per_request_nanos", &self.cpu_per_request_nanos)
+            .field("cpu_idle_nanos", &self.cpu_idle_nanos);
+        if self.post_start != SimDuration::ZERO {
+            d.field("post_start", &self.post_start);
+        }
+        if self.pre_stop != SimDuration::ZERO {
+            d.field("pre_stop", &self.pre_stop);
+        }
+        if self.hooks_fail {
+            d.field("hooks_fail", &self.hooks_fail);
+        }
+        d.finish()
     }
 }
