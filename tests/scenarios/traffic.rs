@@ -455,3 +455,108 @@ traffic:
     assert!((440.0..540.0).contains(&timeouts), "{:?}", o.metrics.traffic.failures);
     assert_eq!(o.metrics.traffic.total.errors as f64, timeouts);
 }
+
+#[test]
+fn a_pre_stop_sleep_keeps_a_rolling_update_error_free_where_without_it_requests_fail() {
+    // The standard fix for errors during rollouts: the kubelet runs the preStop hook before
+    // SIGTERM (kuberuntime_container.go killContainer, executePreStopHook), inside the 30s
+    // default grace period (terminationGracePeriodSeconds), so the app keeps serving what the
+    // proxies still send it until the EndpointSlice change reaches them (1s here). Without
+    // it SIGTERM comes at once and the draining app refuses those requests.
+    let base = "
+name: prestop
+seed: 5
+duration: 150s
+cluster:
+  nodes: [{name: node, count: 2, capacity: {cpu: '8', memory: 16Gi, pods: 110}}]
+images:
+  web:1: {pull: 2s, start: 1s}
+  web:2: {pull: 2s, start: 1s}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 4
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers:
+            - name: web
+              image: 'web:1'
+              readinessProbe: {httpGet: {path: /ready, port: 80}, periodSeconds: 2}
+HOOK
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: web}
+    spec: {selector: {app: web}, ports: [{port: 80}]}
+traffic:
+  - target: service/web
+    rate: {steps: [{at: 10s, rate: 200/s}]}
+timeline:
+  - at: 40s
+    run: kubectl set image deployment/web web=web:2
+";
+    let without = run_text(&base.replace("HOOK\n", ""));
+    let t = &without.metrics.traffic;
+    let refused = failures(&without, Failure::ConnectionRefused);
+    assert!(refused > 50, "{:?}", t.failures);
+    assert_eq!(t.total.errors, refused, "every failure is a request sent to a pod on its way out");
+    let hook = "              lifecycle: {preStop: {sleep: {seconds: 5}}}\n";
+    let with = run_text(&base.replace("HOOK\n", hook));
+    let t = &with.metrics.traffic;
+    assert_eq!(t.total.errors, 0, "{:?}", t.failures);
+    assert_eq!(t.total.requests, without.metrics.traffic.total.requests, "the same requests");
+    // The old pods took 5s longer to go: the sleep, then the 1s exit.
+    let gone = |o: &Outcome| -> Vec<f64> {
+        o.store
+            .pods
+            .iter()
+            .filter(|p| p.revision == 1)
+            .filter_map(|p| Some(p.finished?.since(p.terminating?).as_secs_f64()))
+            .collect()
+    };
+    assert!(gone(&without).iter().all(|d| (d - 1.01).abs() < 1e-6), "{:?}", gone(&without));
+    assert!(gone(&with).iter().all(|d| (d - 6.01).abs() < 1e-6), "{:?}", gone(&with));
+}
+
+#[test]
+fn a_pre_stop_hook_longer_than_the_grace_period_is_cut_and_the_app_gets_two_more_seconds() {
+    // killContainer: the hook runs for at most the grace period; what remains, at least
+    // minimumGracePeriodInSeconds (2s), is the runtime's stop timeout. An exec hook of 60s
+    // and 10s of grace: SIGTERM at 10s, SIGKILL at 12s for an app that needs 5s to exit.
+    let base = "
+duration: 60s
+cluster: {nodes: [{name: node, capacity: {cpu: '4', memory: 8Gi}}]}
+images:
+  web:1: {pull: 1s, start: 0s, stop: 5s, preStop: 60s}
+objects:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: web}
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+        - name: web
+          image: 'web:1'
+          lifecycle: {preStop: {exec: {command: [drain.sh]}}}
+timeline:
+  - {at: 20s, run: kubectl delete pod web}
+";
+    let o = run_text(base);
+    let p = &o.store.pods[kubesim::model::store::PodId(0)];
+    let took = p.finished.expect("stopped").since(p.terminating.expect("deleted")).as_secs_f64();
+    assert!((took - 12.01).abs() < 1e-6, "{took}");
+    assert_eq!(p.phase, kubesim::model::store::PodPhase::Failed, "killed");
+    assert!(o.recorder.records.iter().all(|e| e.reason != "FailedPreStopHook"), "an unfinished hook says nothing");
+    // A hook that fails in time says FailedPreStopHook, and the stop goes on.
+    let o = run_text(&base.replace("preStop: 60s}", "preStop: 3s, hooksFail: true}"));
+    let failed: Vec<_> = o.recorder.records.iter().filter(|e| e.reason == "FailedPreStopHook").collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].message, "PreStopHook failed");
+    assert!((failed[0].time.as_secs_f64() - 23.01).abs() < 1e-6);
+    let p = &o.store.pods[kubesim::model::store::PodId(0)];
+    // 3s of hook leave 7s, enough for the 5s exit.
+    assert!((p.finished.expect("stopped").since(p.terminating.expect("deleted")).as_secs_f64() - 8.01).abs() < 1e-6);
+}

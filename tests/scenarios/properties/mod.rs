@@ -326,6 +326,9 @@ fn deployment(name: &str, d: &DepGen) -> Object {
         cpu_request_set: true,
         memory_request_set: true,
         env: Vec::new(),
+        startup: None,
+        lifecycle: Default::default(),
+        sidecar: false,
     };
     let template = PodTemplate {
         labels: labels.clone(),

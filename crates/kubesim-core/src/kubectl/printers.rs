@@ -14,7 +14,7 @@
 //! its id, every node's VERSION `v1.33.0`.
 
 use crate::engine::SimTime;
-use crate::metrics::watch::{human_duration, status as pod_status};
+use crate::metrics::watch::{columns as pod_columns, human_duration};
 use crate::model::events::{EventRecord, Recorder};
 use crate::model::spec::{HpaMetric, Kind, Labels, ObjectRef, ResourceTarget, Selector, SelectorOperator, ServiceType};
 use crate::model::status::JobOutcome;
@@ -189,13 +189,8 @@ pub(crate) fn rows(v: &View, r: Resource, q: &Query) -> (Vec<&'static str>, Vec<
                 if p.is_gone() || !q.wants(&p.namespace, &p.name, &p.labels) {
                     continue;
                 }
-                let ready = p.containers.iter().filter(|c| c.ready).count();
-                let mut cells = vec![
-                    format!("{ready}/{}", p.containers.len()),
-                    pod_status(p).to_string(),
-                    p.restarts().to_string(),
-                    age(p.created),
-                ];
+                let (ready, status, restarts) = pod_columns(p);
+                let mut cells = vec![ready, status, restarts.to_string(), age(p.created)];
                 if q.wide {
                     let node = p.node.map(|n| v.store.nodes()[n].name.clone());
                     cells.push(if node.is_some() { pod_ip(i) } else { "<none>".into() });
@@ -1004,6 +999,19 @@ pub(crate) fn describe_pod(v: &View, namespace: &str, name: &str) -> String {
         top.push(("Controlled By", vec![by]));
     }
     let mut out = fields("", &top);
+    let container = |spec: &crate::model::spec::ContainerSpec, c: &crate::model::store::ContainerStatus| {
+        let mut items = vec![("Image", vec![spec.image.clone()])];
+        items.extend(container_state(c));
+        items.push(("Ready", vec![if c.ready { "True" } else { "False" }.into()]));
+        items.push(("Restart Count", vec![c.restarts.to_string()]));
+        format!("  {}:\n{}", spec.name, fields("    ", &items))
+    };
+    if !p.spec.init_containers.is_empty() {
+        out.push_str("Init Containers:\n");
+        for (spec, c) in p.spec.init_containers.iter().zip(&p.init_containers) {
+            out.push_str(&container(spec, c));
+        }
+    }
     out.push_str("Containers:\n");
     for (spec, c) in p.spec.containers.iter().zip(&p.containers) {
         out.push_str(&format!("  {}:\n", spec.name));
@@ -1015,8 +1023,11 @@ pub(crate) fn describe_pod(v: &View, namespace: &str, name: &str) -> String {
     }
     let b = |x: bool| if x { "True" } else { "False" }.to_string();
     let ready = p.is_ready();
+    // Initialized: every init container finished (every sidecar started), so the kubelet
+    // has begun the app containers.
+    let initialized = p.spec.init_containers.is_empty() || usize::from(p.begun) > p.spec.init_containers.len();
     let conditions = vec![
-        vec!["Initialized".into(), b(p.node.is_some())],
+        vec!["Initialized".into(), b(p.node.is_some() && initialized)],
         vec!["Ready".into(), b(ready)],
         vec!["ContainersReady".into(), b(ready)],
         vec!["PodScheduled".into(), b(p.node.is_some())],

@@ -95,6 +95,83 @@ pub fn over_memory_limit(usage: Option<i64>, limit: i64) -> bool {
     usage.is_some_and(|u| limit > 0 && u > limit)
 }
 
+/// kuberuntime_container.go `minimumGracePeriodInSeconds`: killContainer never gives the
+/// runtime less than 2 s to stop a container, even after a preStop hook used up the grace.
+pub const MINIMUM_GRACE: SimDuration = SimDuration::from_secs(2);
+
+/// Whole seconds of `d`, as the kubelet counts time spent against the grace period
+/// (`executePreStopHook` returns `int64(...Seconds())`, `waitForTurn`'s wait is truncated).
+fn whole_seconds(d: SimDuration) -> SimDuration {
+    SimDuration::from_secs(d.as_micros() / 1_000_000)
+}
+
+/// A running container the kubelet stops, as `killContainer` sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stopping {
+    /// Its preStop hook's duration (None: no hook).
+    pub pre_stop: Option<SimDuration>,
+    /// How long its process takes to exit after SIGTERM (the image's `stop`).
+    pub stop: SimDuration,
+    /// A sidecar (restartable init container), stopped after the app containers.
+    pub sidecar: bool,
+}
+
+/// When a stopped container gets SIGTERM and exits, counted from the start of the kill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StopPlan {
+    pub sigterm: SimDuration,
+    pub exit: SimDuration,
+    /// Still running at the end of its grace: SIGKILL.
+    pub killed: bool,
+}
+
+/// kuberuntime_container.go `killContainer` for each running container of a pod being
+/// deleted with `grace`, `containers` in the order given (app containers, then sidecars in
+/// spec order): the preStop hook runs first, for at most the grace period
+/// (`executePreStopHook`), and its whole seconds come off the grace; a sidecar then waits for
+/// its turn (termination_ordering.go: every app container and every later sidecar has
+/// exited) for at most what remains, and the wait's whole seconds come off too; what is left,
+/// at least `minimumGracePeriodInSeconds` (2 s), is the runtime's StopContainer timeout.
+/// Without a hook or a sidecar, kubesim gives the grace as it is (a grace of 0 or 1 s is not
+/// raised to 2 s), as it did before it simulated hooks.
+pub fn plan_termination(grace: SimDuration, containers: &[Stopping]) -> Vec<StopPlan> {
+    let ordered = containers.iter().any(|c| c.sidecar);
+    let mut plans =
+        vec![StopPlan { sigterm: SimDuration::ZERO, exit: SimDuration::ZERO, killed: false }; containers.len()];
+    let kill = |c: &Stopping, after: SimDuration| -> (SimDuration, SimDuration) {
+        match c.pre_stop.filter(|_| grace > SimDuration::ZERO) {
+            Some(hook) => {
+                let ran = hook.min(grace);
+                (ran, grace.saturating_sub(whole_seconds(ran)))
+            }
+            None => (after, grace),
+        }
+    };
+    let finish = |c: &Stopping, at: SimDuration, remaining: SimDuration| {
+        let remaining = if c.pre_stop.is_some() || ordered { remaining.max(MINIMUM_GRACE) } else { remaining };
+        StopPlan { sigterm: at, exit: at + c.stop.min(remaining), killed: c.stop > remaining }
+    };
+    let mut mains_done = SimDuration::ZERO;
+    for (i, c) in containers.iter().enumerate().filter(|(_, c)| !c.sidecar) {
+        let (at, remaining) = kill(c, SimDuration::ZERO);
+        plans[i] = finish(c, at, remaining);
+        mains_done = mains_done.max(plans[i].exit);
+    }
+    // Sidecars in reverse order: each waits for the app containers and the sidecars after it.
+    let mut done = mains_done;
+    for (i, c) in containers.iter().enumerate().rev().filter(|(_, c)| c.sidecar) {
+        let (mut at, mut remaining) = kill(c, SimDuration::ZERO);
+        if remaining > SimDuration::ZERO {
+            let turn = done.max(at).min(at + remaining);
+            remaining = remaining.saturating_sub(whole_seconds(turn.saturating_sub(at)));
+            at = turn;
+        }
+        plans[i] = finish(c, at, remaining);
+        done = done.max(plans[i].exit);
+    }
+    plans
+}
+
 /// What a pull request for an image does on a node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PullPlan {
@@ -274,6 +351,50 @@ mod tests {
         // Idle for more than 600s, the entry starts again.
         let e = BackOffEntry { window: IMAGE_BACKOFF_MAX, last_update: SimTime::ZERO };
         assert_eq!(next_image_back_off(Some(e), SimTime(601_000_000)).window, IMAGE_BACKOFF_INITIAL);
+    }
+
+    fn secs(s: u64) -> SimDuration {
+        SimDuration::from_secs(s)
+    }
+
+    #[test]
+    fn a_pre_stop_hook_runs_inside_the_grace_period() {
+        // A 5 s sleep, then SIGTERM; a 1 s exit: the container is gone 6 s after the kill.
+        let web = Stopping { pre_stop: Some(secs(5)), stop: secs(1), sidecar: false };
+        assert_eq!(plan_termination(secs(30), &[web]), [StopPlan { sigterm: secs(5), exit: secs(6), killed: false }]);
+        // A hook longer than the grace is cut at the grace; killContainer still gives the
+        // runtime minimumGracePeriodInSeconds (2 s) before SIGKILL.
+        let slow = Stopping { pre_stop: Some(secs(45)), stop: secs(10), sidecar: false };
+        assert_eq!(plan_termination(secs(30), &[slow]), [StopPlan { sigterm: secs(30), exit: secs(32), killed: true }]);
+        // executePreStopHook's seconds are whole: 5.5 s of hook leaves 25 s, not 24.5 s.
+        let half = Stopping { pre_stop: Some(SimDuration::from_millis(5_500)), stop: secs(60), sidecar: false };
+        assert_eq!(plan_termination(secs(30), &[half])[0].exit, SimDuration::from_millis(30_500));
+    }
+
+    #[test]
+    fn without_hooks_or_sidecars_the_grace_is_what_it_was() {
+        let app = Stopping { pre_stop: None, stop: secs(3), sidecar: false };
+        assert_eq!(plan_termination(secs(30), &[app])[0], StopPlan { sigterm: secs(0), exit: secs(3), killed: false });
+        assert_eq!(plan_termination(secs(0), &[app])[0], StopPlan { sigterm: secs(0), exit: secs(0), killed: true });
+    }
+
+    #[test]
+    fn sidecars_stop_after_the_app_in_reverse_order() {
+        // termination_ordering.go: a sidecar waits for every app container and every later
+        // sidecar before its SIGTERM.
+        let app = Stopping { pre_stop: None, stop: secs(4), sidecar: false };
+        let first = Stopping { pre_stop: None, stop: secs(1), sidecar: true };
+        let second = Stopping { pre_stop: None, stop: secs(2), sidecar: true };
+        let plans = plan_termination(secs(30), &[app, first, second]);
+        assert_eq!(plans[0], StopPlan { sigterm: secs(0), exit: secs(4), killed: false });
+        assert_eq!(plans[2], StopPlan { sigterm: secs(4), exit: secs(6), killed: false });
+        assert_eq!(plans[1], StopPlan { sigterm: secs(6), exit: secs(7), killed: false });
+        // The wait counts against the sidecar's grace: 10 s of grace, an app that takes 9 s,
+        // leaves the sidecar the 2 s minimum.
+        let slow_app = Stopping { pre_stop: None, stop: secs(9), sidecar: false };
+        let sidecar = Stopping { pre_stop: None, stop: secs(5), sidecar: true };
+        let plans = plan_termination(secs(10), &[slow_app, sidecar]);
+        assert_eq!(plans[1], StopPlan { sigterm: secs(9), exit: secs(11), killed: true });
     }
 
     #[test]

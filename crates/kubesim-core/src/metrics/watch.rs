@@ -34,12 +34,12 @@ pub fn snapshot(store: &Store, now: SimTime) -> String {
         .iter()
         .filter(|p| !p.is_gone())
         .map(|p| {
-            let ready = p.containers.iter().filter(|c| c.ready).count();
+            let (ready, status, restarts) = columns(p);
             vec![
                 p.name.clone(),
-                format!("{ready}/{}", p.containers.len()),
-                status(p).to_string(),
-                p.restarts().to_string(),
+                ready,
+                status,
+                restarts.to_string(),
                 human_duration(now.since(p.created)),
                 p.node.map_or_else(|| "<none>".to_string(), |n| store.nodes()[n].name.clone()),
             ]
@@ -53,38 +53,82 @@ pub fn snapshot(store: &Store, now: SimTime) -> String {
     out
 }
 
-/// The STATUS column as kubectl prints it (pkg/printers/internalversion printers.go
-/// `printPod`): Terminating while being deleted; else the waiting or terminated reason of
-/// the first container that has one (a container that exited and starts again at once
-/// shows its exit's reason, `Error`, until it runs), `Completed` reading `Running` (or
-/// `NotReady`) while another container runs ready; else the phase.
-pub(crate) fn status(p: &Pod) -> &str {
-    if p.terminating.is_some() {
-        return "Terminating";
-    }
-    if p.node.is_none() {
-        return "Pending";
-    }
-    let mut reason = None;
-    let mut has_running = false;
-    for c in p.containers.iter().rev() {
-        match c.state {
-            ContainerState::Waiting(r) | ContainerState::Terminated(r) => reason = Some(r),
-            ContainerState::Running if c.ready => has_running = true,
-            ContainerState::Running => {}
+/// The READY, STATUS and RESTARTS columns as kubectl prints them (pkg/printers/internalversion
+/// printers.go `printPod`). STATUS: Terminating while being deleted; while an init container
+/// has not finished, `Init:` and its waiting or terminated reason, or `Init:N/M` (a sidecar
+/// counts as finished once started); else the waiting or terminated reason of the first
+/// container that has one (a container that exited and starts again at once shows its exit's
+/// reason, `Error`, until it runs), `Completed` reading `Running` (or `NotReady`) while
+/// another container runs ready; else the phase. READY and RESTARTS count the sidecars with
+/// the app containers; RESTARTS counts the init containers while they run.
+pub(crate) fn columns(p: &Pod) -> (String, String, u32) {
+    let sidecars = p.spec.init_containers.iter().filter(|c| c.sidecar).count();
+    let total = p.containers.len() + sidecars;
+    let mut ready = 0;
+    let mut restarts = 0;
+    let mut sidecar_restarts = 0;
+    let mut init_reason: Option<String> = None;
+    let inits = p.init_containers.len();
+    for (i, (spec, c)) in p.spec.init_containers.iter().zip(&p.init_containers).enumerate() {
+        restarts += c.restarts;
+        if spec.sidecar {
+            sidecar_restarts += c.restarts;
         }
+        match &c.state {
+            ContainerState::Terminated(_) if c.last_exit.is_some_and(|e| !e.failed()) && !spec.sidecar => continue,
+            _ if spec.sidecar && c.started => {
+                if c.ready {
+                    ready += 1;
+                }
+                continue;
+            }
+            ContainerState::Terminated(r) => init_reason = Some(format!("Init:{r}")),
+            ContainerState::Waiting(r) if !r.is_empty() && *r != "PodInitializing" => {
+                init_reason = Some(format!("Init:{r}"))
+            }
+            _ => init_reason = Some(format!("Init:{i}/{inits}")),
+        }
+        break;
     }
-    match reason {
-        Some("Completed") if has_running && p.is_ready() => "Running",
-        Some("Completed") if has_running => "NotReady",
+    let status = match init_reason {
         Some(r) => r,
-        None => match p.phase {
-            PodPhase::Pending => "Pending",
-            PodPhase::Running => "Running",
-            PodPhase::Succeeded => "Completed",
-            PodPhase::Failed => "Error",
-        },
-    }
+        None => {
+            restarts = sidecar_restarts;
+            let mut reason = None;
+            let mut has_running = false;
+            for c in p.containers.iter().rev() {
+                restarts += c.restarts;
+                match c.state {
+                    ContainerState::Waiting(r) | ContainerState::Terminated(r) => reason = Some(r),
+                    ContainerState::Running if c.ready => {
+                        has_running = true;
+                        ready += 1;
+                    }
+                    ContainerState::Running => {}
+                }
+            }
+            match reason {
+                Some("Completed") if has_running && p.is_ready() => "Running",
+                Some("Completed") if has_running => "NotReady",
+                Some(r) => r,
+                None => match p.phase {
+                    PodPhase::Pending => "Pending",
+                    PodPhase::Running => "Running",
+                    PodPhase::Succeeded => "Completed",
+                    PodPhase::Failed => "Error",
+                },
+            }
+            .to_string()
+        }
+    };
+    let status = if p.terminating.is_some() {
+        "Terminating".to_string()
+    } else if p.node.is_none() {
+        "Pending".to_string()
+    } else {
+        status
+    };
+    (format!("{ready}/{total}"), status, restarts)
 }
 
 /// Columns padded as kubectl's tabwriter does: each as wide as its widest cell, three spaces

@@ -190,6 +190,35 @@ pub struct ContainerStatus {
     /// The kubelet's image pull back-off entry for this container's image (image_manager.go
     /// keys it by pod UID and image): None until a pull of it failed.
     pub pull_backoff: Option<BackOffEntry>,
+    /// `started`: the container runs and its startupProbe, if any, has succeeded (liveness
+    /// and readiness probes wait for it; the next init container waits for a sidecar's).
+    pub started: bool,
+    /// Its postStart hook is running: the process runs, but the kubelet, blocked in
+    /// startContainer, has not reported it Running.
+    pub in_post_start: bool,
+}
+
+impl ContainerStatus {
+    /// A container that has not run yet, waiting for `reason`.
+    pub fn waiting(reason: &'static str) -> ContainerStatus {
+        ContainerStatus {
+            state: ContainerState::Waiting(reason),
+            started_at: None,
+            ready: false,
+            restarts: 0,
+            backoff: None,
+            last_exit: None,
+            hangs_at: None,
+            started: false,
+            in_post_start: false,
+            pull_backoff: None,
+        }
+    }
+
+    /// The process is up: Running, or in its postStart hook.
+    pub fn process_running(&self) -> bool {
+        self.state == ContainerState::Running || self.in_post_start
+    }
 }
 
 /// A container's entry in the kubelet's crash-loop back-off (client-go util/flowcontrol
@@ -250,12 +279,17 @@ pub struct Pod {
     pub grace_override: Option<crate::engine::SimDuration>,
     pub deleted: Option<SimTime>,
     pub containers: Vec<ContainerStatus>,
+    /// The init containers' statuses (`status.initContainerStatuses`), in spec order.
+    pub init_containers: Vec<ContainerStatus>,
     /// Last status reason worth reporting (`CrashLoopBackOff`, `Unschedulable`, ...).
     pub reason: String,
     /// Set by preemption: the node the pod waits for (`status.nominatedNodeName`).
     pub nominated_node: Option<NodeId>,
     /// Bumped whenever the kubelet's plan for this pod changes; stale timers carry an old one.
     pub generation: u32,
+    /// How many of its containers (init containers first) the kubelet has begun to start
+    /// since it made the sandbox: a sidecar started again does not start the next twice.
+    pub begun: u16,
 }
 
 impl Pod {
@@ -288,9 +322,11 @@ impl Pod {
             grace_override: None,
             deleted: None,
             containers: Vec::new(),
+            init_containers: Vec::new(),
             reason: String::new(),
             nominated_node: None,
             generation: 0,
+            begun: 0,
         }
     }
 
@@ -313,8 +349,32 @@ impl Pod {
         }
     }
 
+    /// Restarts of every container, init containers included (kubectl's RESTARTS column).
     pub fn restarts(&self) -> u32 {
-        self.containers.iter().map(|c| c.restarts).sum()
+        self.containers.iter().chain(&self.init_containers).map(|c| c.restarts).sum()
+    }
+
+    /// The status of container `index`, counting init containers first, then app containers.
+    pub fn container_status(&self, index: usize) -> Option<&ContainerStatus> {
+        match index.checked_sub(self.init_containers.len()) {
+            None => self.init_containers.get(index),
+            Some(i) => self.containers.get(i),
+        }
+    }
+
+    pub fn container_status_mut(&mut self, index: usize) -> Option<&mut ContainerStatus> {
+        match index.checked_sub(self.init_containers.len()) {
+            None => self.init_containers.get_mut(index),
+            Some(i) => self.containers.get_mut(i),
+        }
+    }
+
+    /// Every container the pod's Ready condition waits for: the app containers and the
+    /// sidecars (KEP-753: restartable init containers count in ContainersReady).
+    pub fn containers_ready(&self) -> bool {
+        !self.containers.is_empty()
+            && self.containers.iter().all(|c| c.ready)
+            && self.spec.init_containers.iter().zip(&self.init_containers).all(|(c, s)| !c.sidecar || s.ready)
     }
 
     pub fn max_container_restarts(&self) -> u32 {
@@ -1328,6 +1388,9 @@ mod tests {
             cpu_request_set: true,
             memory_request_set: true,
             env: Vec::new(),
+            startup: None,
+            lifecycle: Default::default(),
+            sidecar: false,
         };
         let labels = BTreeMap::from([("app".to_string(), app.to_string())]);
         Pod::new(

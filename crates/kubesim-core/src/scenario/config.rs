@@ -523,6 +523,9 @@ const IMAGE_KEYS: &[&str] = &[
     "pullError",
     "pullFailure",
     "errorRate",
+    "postStart",
+    "preStop",
+    "hooksFail",
 ];
 
 fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior> {
@@ -552,6 +555,13 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
     out.start = d("start", r).unwrap_or(out.start);
     out.ready_after = d("readyAfter", r).unwrap_or(out.ready_after);
     out.stop = d("stop", r).unwrap_or(out.stop);
+    out.post_start = d("postStart", r).unwrap_or(out.post_start);
+    out.pre_stop = d("preStop", r).unwrap_or(out.pre_stop);
+    if let Some(n) = b.get("hooksFail") {
+        if let Some(v) = n.boolean(r) {
+            out.hooks_fail = v;
+        }
+    }
     if let Some(t) = b.get("serviceTime").and_then(|n| service_time(&n, r)) {
         out.service_time = t;
     }

@@ -160,17 +160,37 @@ fn probe(c: &mut Checker, path: &str, p: Option<&core::Probe>, liveness: bool) -
     })
 }
 
-fn container(c: &mut Checker, path: &str, k: &core::Container, init: bool) -> ContainerSpec {
+fn container(c: &mut Checker, path: &str, k: &core::Container, init: bool, grace: Option<i64>) -> ContainerSpec {
     let image = k.image.clone().unwrap_or_default();
     let (requests, limits) = resources(c, path, k.resources.as_ref());
-    if init && k.readiness_probe.is_some() {
-        c.field(&format!("{path}.readinessProbe"), "Forbidden: may not be set for init containers");
-    }
-    if init && k.liveness_probe.is_some() {
-        c.field(
-            &format!("{path}.livenessProbe"),
-            "Forbidden: may not be set for init containers without restartPolicy=Always",
-        );
+    // pkg/apis/core/validation validation.go validateInitContainers / validateContainers:
+    // an init container's `restartPolicy` may only be Always (a sidecar), an app container's
+    // none; probes and hooks are for app containers and sidecars only.
+    let sidecar = match (init, k.restart_policy.as_deref()) {
+        (_, None) => false,
+        (true, Some("Always")) => true,
+        (true, Some(other)) => {
+            c.unsupported(&format!("{path}.restartPolicy"), other, &["Always"]);
+            false
+        }
+        (false, Some(_)) => {
+            c.field(&format!("{path}.restartPolicy"), "Forbidden: may not be set for non-init containers");
+            false
+        }
+    };
+    if init && !sidecar {
+        let set = [
+            ("lifecycle", k.lifecycle.is_some()),
+            ("livenessProbe", k.liveness_probe.is_some()),
+            ("readinessProbe", k.readiness_probe.is_some()),
+            ("startupProbe", k.startup_probe.is_some()),
+        ];
+        for (field, _) in set.iter().filter(|(_, present)| *present) {
+            c.field(
+                &format!("{path}.{field}"),
+                "Forbidden: may not be set for init containers without restartPolicy=Always",
+            );
+        }
     }
     ContainerSpec {
         name: k.name.clone(),
@@ -180,6 +200,10 @@ fn container(c: &mut Checker, path: &str, k: &core::Container, init: bool) -> Co
         limits,
         readiness: probe(c, &format!("{path}.readinessProbe"), k.readiness_probe.as_ref(), false),
         liveness: probe(c, &format!("{path}.livenessProbe"), k.liveness_probe.as_ref(), true),
+        // validateStartupProbe: successThreshold must be 1, as for liveness.
+        startup: probe(c, &format!("{path}.startupProbe"), k.startup_probe.as_ref(), true),
+        lifecycle: lifecycle(c, &format!("{path}.lifecycle"), k.lifecycle.as_ref(), grace),
+        sidecar,
         host_ports: k
             .ports
             .iter()
@@ -189,6 +213,46 @@ fn container(c: &mut Checker, path: &str, k: &core::Container, init: bool) -> Co
         cpu_request_set: request_given(k, "cpu"),
         memory_request_set: request_given(k, "memory"),
         env: k.env.iter().flatten().map(|e| (e.name.clone(), e.value.clone().unwrap_or_default())).collect(),
+    }
+}
+
+/// `lifecycle.postStart` / `preStop`, checked as validation.go `validateLifecycle` and
+/// `validateHandler` check them: exactly one handler; a `sleep` from 0 to the pod's
+/// terminationGracePeriodSeconds (`validateSleepAction`, with PodLifecycleSleepActionAllowZero
+/// on, as in 1.33).
+fn lifecycle(c: &mut Checker, path: &str, l: Option<&core::Lifecycle>, grace: Option<i64>) -> spec::Lifecycle {
+    let Some(l) = l else { return spec::Lifecycle::default() };
+    let hook = |c: &mut Checker, name: &str, h: Option<&core::LifecycleHandler>| {
+        let h = h?;
+        let p = format!("{path}.{name}");
+        let set = [h.exec.is_some(), h.http_get.is_some(), h.tcp_socket.is_some(), h.sleep.is_some()];
+        match set.iter().filter(|s| **s).count() {
+            0 => c.field(&p, "Required value: must specify a handler type"),
+            1 => {}
+            _ => c.field(&p, "Forbidden: may not specify more than 1 handler type"),
+        }
+        if let Some(e) = &h.exec {
+            return Some(spec::LifecycleHandler::Exec(e.command.clone().unwrap_or_default()));
+        }
+        if let Some(g) = &h.http_get {
+            return Some(spec::LifecycleHandler::HttpGet(g.path.clone().unwrap_or_default()));
+        }
+        if let Some(s) = &h.sleep {
+            let grace = grace.unwrap_or(30);
+            if s.seconds < 0 || s.seconds > grace {
+                c.invalid(
+                    &format!("{p}.sleep.seconds"),
+                    s.seconds,
+                    &format!("must be non-negative and less than terminationGracePeriodSeconds ({grace})"),
+                );
+            }
+            return Some(spec::LifecycleHandler::Sleep(SimDuration::from_secs(u64::try_from(s.seconds).unwrap_or(0))));
+        }
+        h.tcp_socket.as_ref().map(|_| spec::LifecycleHandler::TcpSocket)
+    };
+    spec::Lifecycle {
+        post_start: hook(c, "postStart", l.post_start.as_ref()),
+        pre_stop: hook(c, "preStop", l.pre_stop.as_ref()),
     }
 }
 
@@ -237,8 +301,9 @@ pub(crate) fn pod_spec(
     validate::check_container_names(c, prefix, s);
     validate::check_restart_policy(c, &format!("{prefix}.restartPolicy"), s.restart_policy.as_deref(), restart);
     c.nonnegative(&format!("{prefix}.terminationGracePeriodSeconds"), s.termination_grace_period_seconds);
+    let grace = s.termination_grace_period_seconds;
     let list = |c: &mut Checker, name: &str, ks: &[core::Container], init: bool| -> Vec<ContainerSpec> {
-        ks.iter().enumerate().map(|(i, k)| container(c, &format!("{prefix}.{name}[{i}]"), k, init)).collect()
+        ks.iter().enumerate().map(|(i, k)| container(c, &format!("{prefix}.{name}[{i}]"), k, init, grace)).collect()
     };
     let containers = list(c, "containers", &s.containers, false);
     let init_containers = list(c, "initContainers", s.init_containers.as_deref().unwrap_or(&[]), true);

@@ -28,6 +28,7 @@ pub(crate) enum Ty {
     PodSpec,
     Container,
     Probe,
+    Lifecycle,
     Resources,
     ContainerPort,
     Toleration,
@@ -102,6 +103,7 @@ const ALL: &[Ty] = &[
     Ty::PodSpec,
     Ty::Container,
     Ty::Probe,
+    Ty::Lifecycle,
     Ty::Resources,
     Ty::ContainerPort,
     Ty::Toleration,
@@ -207,6 +209,7 @@ impl Ty {
             Ty::PodSpec => fields_of::<core::PodSpec>(),
             Ty::Container => fields_of::<core::Container>(),
             Ty::Probe => fields_of::<core::Probe>(),
+            Ty::Lifecycle => fields_of::<core::Lifecycle>(),
             Ty::Resources => fields_of::<core::ResourceRequirements>(),
             Ty::ContainerPort => fields_of::<core::ContainerPort>(),
             Ty::Toleration => fields_of::<core::Toleration>(),
@@ -291,6 +294,7 @@ impl Ty {
             (PodSpec, "tolerations") => Toleration,
             (Container, "readinessProbe" | "livenessProbe" | "startupProbe") => Probe,
             (Container, "resources") => Resources,
+            (Container, "lifecycle") => Lifecycle,
             (Container, "ports") => ContainerPort,
             (Probe, "httpGet") => HttpGet,
             (LabelSelector, "matchExpressions") => SelectorRequirement,
@@ -434,9 +438,20 @@ impl Ty {
             Ty::PodAffinityTerm => {
                 &["labelSelector", "namespaces", "topologyKey", "matchLabelKeys", "mismatchLabelKeys"]
             }
-            Ty::Container => {
-                &["name", "image", "imagePullPolicy", "resources", "readinessProbe", "livenessProbe", "ports"]
-            }
+            Ty::Container => &[
+                "name",
+                "image",
+                "imagePullPolicy",
+                "resources",
+                "readinessProbe",
+                "livenessProbe",
+                "startupProbe",
+                "lifecycle",
+                "restartPolicy",
+                "ports",
+            ],
+            // `stopSignal` is not simulated: every container stops on SIGTERM.
+            Ty::Lifecycle => &["postStart", "preStop"],
             Ty::Resources => &["limits", "requests"],
             _ => return None,
         })

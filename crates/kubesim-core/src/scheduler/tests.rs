@@ -38,6 +38,9 @@ fn container(cpu_millis: i64, memory_bytes: i64) -> ContainerSpec {
         cpu_request_set: true,
         memory_request_set: true,
         env: Vec::new(),
+        startup: None,
+        lifecycle: Default::default(),
+        sidecar: false,
     }
 }
 

@@ -336,10 +336,18 @@ impl Context<'_> {
 
     /// The kubelet will restart a container that exited: at once (`wait` zero: no back-off
     /// before the first restart, or after 10 minutes up), or after the CrashLoopBackOff wait.
-    pub(super) fn narrate_backoff(&mut self, pod: PodId, slot: usize, exit: Exit, ran: SimDuration, wait: SimDuration) {
+    pub(super) fn narrate_backoff(
+        &mut self,
+        pod: PodId,
+        index: usize,
+        exit: Exit,
+        ran: SimDuration,
+        wait: SimDuration,
+    ) {
         let p = &self.store.pods[pod];
         let node = p.node.map_or_else(|| "?".to_string(), |n| self.store.nodes()[n].name.clone());
-        let (container, restarts) = (&p.spec.containers[slot].name, p.containers[slot].restarts);
+        let container = p.spec.container_at(index).map_or("?", |c| c.name.as_str());
+        let restarts = p.container_status(index).map_or(0, |c| c.restarts);
         let when = if wait == SimDuration::ZERO {
             "at once (not in back-off".to_string()
         } else {

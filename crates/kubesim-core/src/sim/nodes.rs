@@ -680,13 +680,16 @@ impl Sim<'_> {
         }
         if crashed {
             // Everything starts again from the sandbox; containers that ran count a restart.
-            for c in &mut p.containers {
-                if c.state == ContainerState::Running {
+            let inits = p.init_containers.iter_mut().map(|c| (c, "PodInitializing"));
+            for (c, waiting) in p.containers.iter_mut().map(|c| (c, "ContainerCreating")).chain(inits) {
+                if c.process_running() {
                     c.restarts += 1;
                 }
-                c.state = ContainerState::Waiting("ContainerCreating");
+                c.state = ContainerState::Waiting(waiting);
                 c.started_at = None;
                 c.ready = false;
+                c.started = false;
+                c.in_post_start = false;
                 // The restarted kubelet's crash-loop back-off is new (NewMainKubelet): it
                 // kept the old one in memory.
                 c.backoff = None;
@@ -699,7 +702,7 @@ impl Sim<'_> {
         } else {
             // Reconnected: its timers ran all along; its next status post says what its
             // probes say (Ready again if every container is).
-            let ready = !p.containers.is_empty() && p.containers.iter().all(|c| c.ready);
+            let ready = p.containers_ready();
             if ready && p.ready_since.is_none() {
                 p.ready_since = Some(now);
                 p.first_ready.get_or_insert(now);

@@ -7,8 +7,7 @@ use crate::engine::SimDuration;
 use crate::model::spec::{Kind, Object, ObjectRef, ObjectSpec, ReplicaSetSpec};
 use crate::model::store::namespaced_key;
 use crate::model::store::{
-    ContainerState, ContainerStatus, Deployment, DeploymentStatus, Node, NodeId, NonZero, Pod, PodOwner, PodPhase,
-    ReplicaSet, RsKind,
+    ContainerStatus, Deployment, DeploymentStatus, Node, NodeId, NonZero, Pod, PodOwner, PodPhase, ReplicaSet, RsKind,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -313,25 +312,15 @@ impl Sim<'_> {
         revision: i64,
     ) -> crate::model::store::PodId {
         let now = self.ctx.kernel.now();
-        let containers = spec
-            .containers
-            .iter()
-            .map(|_| ContainerStatus {
-                state: ContainerState::Waiting("ContainerCreating"),
-                started_at: None,
-                ready: false,
-                restarts: 0,
-                backoff: None,
-                last_exit: None,
-                hangs_at: None,
-                pull_backoff: None,
-            })
-            .collect();
+        let containers = spec.containers.iter().map(|_| ContainerStatus::waiting("ContainerCreating")).collect();
+        let init_containers =
+            spec.init_containers.iter().map(|_| ContainerStatus::waiting("PodInitializing")).collect();
         let node_name = spec.node_name.clone();
         let id = self.ctx.store.add_pod(Pod {
             deletion_cost,
             revision,
             containers,
+            init_containers,
             ..Pod::new(ns, name, labels, spec, owner, now)
         });
         match node_name.and_then(|n| self.ctx.store.find_node(&n)) {

@@ -49,6 +49,13 @@ pub struct ImageBehavior {
     pub pull_failure: f64,
     /// `errorRate`: the share of served requests the app answers with an HTTP 5xx.
     pub error_rate: f64,
+    /// `postStart`: how long an `exec` or `httpGet` postStart hook of this image runs.
+    pub post_start: SimDuration,
+    /// `preStop`: how long an `exec` or `httpGet` preStop hook of this image runs.
+    pub pre_stop: SimDuration,
+    /// `hooksFail`: this image's `exec` and `httpGet` hooks fail (the command exits 1, the
+    /// endpoint answers 500) when their time is up.
+    pub hooks_fail: bool,
 }
 
 /// Why every pull of an image fails (`pullError`).
@@ -82,40 +89,6 @@ pub fn transient_pull_error(image: &str) -> String {
     format!("rpc error: code = Unknown desc = failed to pull and unpack image \"{image}\": failed to copy: read tcp: i/o timeout")
 }
 
-/// As derived, except that the fields added for image pull failures and error answers are
-/// printed only when set: the sweep's content hash is taken over this text, so a scenario
-/// that does not use them keeps its hash.
-impl std::fmt::Debug for ImageBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut d = f.debug_struct("ImageBehavior");
-        d.field("pull", &self.pull)
-            .field("start", &self.start)
-            .field("ready_after", &self.ready_after)
-            .field("stop", &self.stop)
-            .field("crash_on_start", &self.crash_on_start)
-            .field("concurrency", &self.concurrency)
-            .field("queue", &self.queue)
-            .field("service_time", &self.service_time)
-            .field("size_bytes", &self.size_bytes)
-            .field("crash_after", &self.crash_after)
-            .field("liveness_fail_after", &self.liveness_fail_after)
-            .field("memory_usage_bytes", &self.memory_usage_bytes)
-            .field("run_for", &self.run_for)
-            .field("cpu_per_request_nanos", &self.cpu_per_request_nanos)
-            .field("cpu_idle_nanos", &self.cpu_idle_nanos);
-        if self.pull_error.is_some() {
-            d.field("pull_error", &self.pull_error);
-        }
-        if self.pull_failure != 0.0 {
-            d.field("pull_failure", &self.pull_failure);
-        }
-        if self.error_rate != 0.0 {
-            d.field("error_rate", &self.error_rate);
-        }
-        d.finish()
-    }
-}
-
 impl Default for ImageBehavior {
     /// Defaults for an image the scenario does not list (documented in the README).
     fn default() -> Self {
@@ -138,6 +111,52 @@ impl Default for ImageBehavior {
             pull_error: None,
             pull_failure: 0.0,
             error_rate: 0.0,
+            post_start: SimDuration::ZERO,
+            pre_stop: SimDuration::ZERO,
+            hooks_fail: false,
         }
+    }
+}
+
+/// As `derive(Debug)` would print it, but without the hook, pull-failure and error-answer
+/// fields when they are at their defaults: a sweep's content hash is a hash of the loaded scenario's text
+/// (`sweep/mod.rs`), and scenarios that do not use hooks keep the hash they had before.
+impl std::fmt::Debug for ImageBehavior {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("ImageBehavior");
+        d.field("pull", &self.pull)
+            .field("start", &self.start)
+            .field("ready_after", &self.ready_after)
+            .field("stop", &self.stop)
+            .field("crash_on_start", &self.crash_on_start)
+            .field("concurrency", &self.concurrency)
+            .field("queue", &self.queue)
+            .field("service_time", &self.service_time)
+            .field("size_bytes", &self.size_bytes)
+            .field("crash_after", &self.crash_after)
+            .field("liveness_fail_after", &self.liveness_fail_after)
+            .field("memory_usage_bytes", &self.memory_usage_bytes)
+            .field("run_for", &self.run_for)
+            .field("cpu_per_request_nanos", &self.cpu_per_request_nanos)
+            .field("cpu_idle_nanos", &self.cpu_idle_nanos);
+        if self.post_start != SimDuration::ZERO {
+            d.field("post_start", &self.post_start);
+        }
+        if self.pre_stop != SimDuration::ZERO {
+            d.field("pre_stop", &self.pre_stop);
+        }
+        if self.hooks_fail {
+            d.field("hooks_fail", &self.hooks_fail);
+        }
+        if self.pull_error.is_some() {
+            d.field("pull_error", &self.pull_error);
+        }
+        if self.pull_failure != 0.0 {
+            d.field("pull_failure", &self.pull_failure);
+        }
+        if self.error_rate != 0.0 {
+            d.field("error_rate", &self.error_rate);
+        }
+        d.finish()
     }
 }

@@ -57,6 +57,35 @@ impl Default for Probe {
     }
 }
 
+/// A lifecycle hook's action (core/v1 `LifecycleHandler`): what the kubelet runs after a
+/// container starts (`postStart`) or before it stops it (`preStop`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LifecycleHandler {
+    /// `exec.command`: runs for the image's `postStart` / `preStop` time.
+    Exec(Vec<String>),
+    /// `httpGet.path`: a request to the app, which takes the image's `postStart` / `preStop`
+    /// time and fails if the app does not answer then.
+    HttpGet(String),
+    /// `sleep.seconds` (PodLifecycleSleepAction, Kubernetes 1.29+).
+    Sleep(SimDuration),
+    /// `tcpSocket`: the API accepts it for compatibility; the kubelet cannot run it
+    /// (pkg/kubelet/lifecycle/handlers.go `Run`: "invalid handler"), so it always fails.
+    TcpSocket,
+}
+
+/// `lifecycle`: the container's hooks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub post_start: Option<LifecycleHandler>,
+    pub pre_stop: Option<LifecycleHandler>,
+}
+
+impl Lifecycle {
+    pub fn is_empty(&self) -> bool {
+        self.post_start.is_none() && self.pre_stop.is_none()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PullPolicy {
     Always,
@@ -73,6 +102,13 @@ pub struct ContainerSpec {
     pub limits: Resources,
     pub readiness: Option<Probe>,
     pub liveness: Option<Probe>,
+    /// `startupProbe`: liveness and readiness wait until it succeeds; its failures kill.
+    pub startup: Option<Probe>,
+    /// `lifecycle.postStart` / `lifecycle.preStop`.
+    pub lifecycle: Lifecycle,
+    /// An init container with `restartPolicy: Always`: a native sidecar (KEP-753), which
+    /// keeps running beside the app containers and stops after them.
+    pub sidecar: bool,
     /// `containerPort`s that are also `hostPort`s (for the NodePorts filter).
     pub host_ports: Vec<u16>,
     /// Whether `requests.cpu` / `requests.memory` were given (an explicit 0 is not missing:
@@ -85,9 +121,10 @@ pub struct ContainerSpec {
     pub env: Vec<(String, String)>,
 }
 
-/// As `derive(Debug)` would print it, but without `env` when it is empty: the pod template
-/// hash is a hash of this text (`controllers/deployment/util.rs`), and templates without
-/// variables keep the names they had before kubesim kept `env`.
+/// As `derive(Debug)` would print it, but without `env`, `startup`, `lifecycle` and
+/// `sidecar` when they are empty: the pod template hash is a hash of this text
+/// (`controllers/deployment/util.rs`), and templates without them keep the names they had
+/// before kubesim kept them.
 impl std::fmt::Debug for ContainerSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ContainerSpec");
@@ -103,6 +140,15 @@ impl std::fmt::Debug for ContainerSpec {
             .field("memory_request_set", &self.memory_request_set);
         if !self.env.is_empty() {
             d.field("env", &self.env);
+        }
+        if self.startup.is_some() {
+            d.field("startup", &self.startup);
+        }
+        if !self.lifecycle.is_empty() {
+            d.field("lifecycle", &self.lifecycle);
+        }
+        if self.sidecar {
+            d.field("sidecar", &self.sidecar);
         }
         d.finish()
     }
@@ -264,6 +310,15 @@ pub struct TopologySpreadConstraint {
 }
 
 impl PodSpec {
+    /// Container `index`, counting init containers first, then app containers (the
+    /// kubelet's timers carry this index).
+    pub fn container_at(&self, index: usize) -> Option<&ContainerSpec> {
+        match index.checked_sub(self.init_containers.len()) {
+            None => self.init_containers.get(index),
+            Some(i) => self.containers.get(i),
+        }
+    }
+
     /// The pod's effective request: the sum over app containers, or the largest init
     /// container's if that is larger (per resource), as the scheduler computes it.
     pub fn requests(&self) -> Resources {

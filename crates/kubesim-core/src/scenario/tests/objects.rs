@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::engine::SimDuration;
-use crate::model::spec::{DeploymentStrategy, IntOrPercent, Kind, ObjectSpec, PullPolicy, RestartPolicy};
+use crate::model::spec::{
+    DeploymentStrategy, IntOrPercent, Kind, LifecycleHandler, ObjectSpec, PullPolicy, RestartPolicy,
+};
 
 #[test]
 fn defaults_of_the_scenario_and_of_kubernetes() {
@@ -147,4 +149,99 @@ fn namespaces_must_exist_and_names_be_unique_per_namespace() {
     assert_eq!(l.scenario.objects.len(), 3);
     assert_eq!(l.scenario.objects[0].id.namespace, "prod");
     assert_eq!(l.scenario.objects[1].id.kind, Kind::Namespace);
+}
+
+#[test]
+fn lifecycle_fields_load_and_are_simulated() {
+    // A sidecar with a startup probe, an app container with both hooks and a startup probe.
+    let text = DEP.replace(
+        "containers: [{name: web, image: nginx}]",
+        "initContainers:
+          - {name: proxy, image: envoy, restartPolicy: Always, startupProbe: {tcpSocket: {port: 15000}}}
+          - {name: migrate, image: migrate}
+          containers:
+          - name: web
+            image: nginx
+            startupProbe: {httpGet: {path: /, port: 80}, failureThreshold: 30}
+            lifecycle:
+              postStart: {exec: {command: [warm]}}
+              preStop: {sleep: {seconds: 5}}",
+    );
+    let l = ok(&text);
+    let spec = &deployment(&l).template.spec;
+    assert!(spec.init_containers[0].sidecar && !spec.init_containers[1].sidecar);
+    let web = &spec.containers[0];
+    assert_eq!(web.startup.as_ref().map(|p| p.failure_threshold), Some(30));
+    assert_eq!(web.lifecycle.pre_stop, Some(LifecycleHandler::Sleep(SimDuration::from_secs(5))));
+    assert_eq!(web.lifecycle.post_start, Some(LifecycleHandler::Exec(vec!["warm".into()])));
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    // `stopSignal` is the one lifecycle field not simulated.
+    let l = ok(&text.replace(
+        "preStop: {sleep: {seconds: 5}}",
+        "preStop: {sleep: {seconds: 5}}\n              stopSignal: SIGUSR1",
+    ));
+    let w: Vec<&str> = l.warnings.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        w.len() == 1 && w[0].ends_with("not simulated: spec.template.spec.containers[0].lifecycle.stopSignal"),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn lifecycle_validation_follows_kubernetes() {
+    // pkg/apis/core/validation validation.go: validateSleepAction, validateHandler,
+    // validateInitContainers, validateContainers.
+    let cases: &[(&str, &str)] = &[
+        (
+            "{name: web, image: nginx, lifecycle: {preStop: {sleep: {seconds: 40}}}}",
+            "lifecycle.preStop.sleep.seconds: Invalid value: 40: must be non-negative and less than terminationGracePeriodSeconds (30)",
+        ),
+        ("{name: web, image: nginx, lifecycle: {postStart: {}}}", "lifecycle.postStart: Required value: must specify a handler type"),
+        (
+            "{name: web, image: nginx, lifecycle: {preStop: {exec: {command: [x]}, sleep: {seconds: 1}}}}",
+            "lifecycle.preStop: Forbidden: may not specify more than 1 handler type",
+        ),
+        ("{name: web, image: nginx, restartPolicy: Always}", "containers[0].restartPolicy: Forbidden: may not be set for non-init containers"),
+        (
+            "{name: web, image: nginx, startupProbe: {exec: {command: [x]}, successThreshold: 2}}",
+            "startupProbe.successThreshold: Invalid value: 2: must be 1",
+        ),
+    ];
+    for (container, phrase) in cases {
+        let text = DEP.replace("{name: web, image: nginx}", container);
+        let e = errors(&text);
+        assert!(e.iter().any(|m| m.contains(phrase)), "{phrase}: {e:?}");
+    }
+    let init = |c: &str| {
+        DEP.replace(
+            "containers: [{name: web, image: nginx}]",
+            &format!("initContainers: [{c}]\n          containers: [{{name: web, image: nginx}}]"),
+        )
+    };
+    let e = errors(&init("{name: i, image: x, lifecycle: {preStop: {sleep: {seconds: 1}}}}"));
+    assert!(
+        e.iter().any(|m| m.contains(
+            "initContainers[0].lifecycle: Forbidden: may not be set for init containers without restartPolicy=Always"
+        )),
+        "{e:?}"
+    );
+    let e = errors(&init("{name: i, image: x, restartPolicy: Never}"));
+    assert!(
+        e.iter().any(|m| m
+            .contains("initContainers[0].restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"")),
+        "{e:?}"
+    );
+    // A longer grace allows a longer sleep.
+    ok(&DEP.replace("containers: [{name: web, image: nginx}]", "terminationGracePeriodSeconds: 60\n          containers: [{name: web, image: nginx, lifecycle: {preStop: {sleep: {seconds: 40}}}}]"));
+}
+
+#[test]
+fn images_say_how_long_their_hooks_take() {
+    let l = ok(&format!("{DEP}images:\n  nginx: {{postStart: 2s, preStop: 5s, hooksFail: true}}\n"));
+    let i = &l.scenario.images["nginx"];
+    assert_eq!((i.post_start, i.pre_stop, i.hooks_fail), (SimDuration::from_secs(2), SimDuration::from_secs(5), true));
+    let d = crate::model::spec::ImageBehavior::default();
+    assert_eq!((d.post_start, d.pre_stop, d.hooks_fail), (SimDuration::ZERO, SimDuration::ZERO, false));
+    let e = errors(&format!("{DEP}images:\n  nginx: {{hooksFail: yes please}}\n"));
+    assert!(e.iter().any(|m| m.contains("images.nginx.hooksFail: expected true or false, found a string")), "{e:?}");
 }
