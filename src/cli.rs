@@ -47,6 +47,10 @@ pub struct ExplainArgs {
     /// Override a field: `deployment/web.spec.replicas=20`, `duration=30m`
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Refuse, before running, a scenario whose run would hold more than this in memory
+    /// (estimated at load: time-series samples, pods, nodes, open requests), e.g. 16GiB
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_budget)]
+    pub memory_budget: u64,
 }
 
 #[derive(Args, Debug)]
@@ -74,6 +78,10 @@ pub struct SweepArgs {
     /// Stop any run after N events (exit 1) instead of letting a runaway scenario run on
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_events: Option<u64>,
+    /// Refuse, before running, a scenario whose run would hold more than this in memory
+    /// (estimated at load: time-series samples, pods, nodes, open requests), e.g. 16GiB
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_budget)]
+    pub memory_budget: u64,
     /// No progress bar and no summary lines
     #[arg(long, short)]
     pub quiet: bool,
@@ -124,6 +132,14 @@ pub struct RunArgs {
     /// Stop any run after N events (exit 1) instead of letting a runaway scenario run on
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_events: Option<u64>,
+    /// Refuse, before running, a scenario whose run would hold more than this in memory
+    /// (estimated at load: time-series samples, pods, nodes, open requests), e.g. 16GiB
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_budget)]
+    pub memory_budget: u64,
+}
+
+fn parse_budget(s: &str) -> Result<u64, String> {
+    crate::scenario::memory::parse_budget(s)
 }
 
 fn parse_interval(s: &str) -> Result<crate::engine::SimDuration, String> {
@@ -142,4 +158,8 @@ pub struct ValidateArgs {
     /// Check with these overrides applied
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Refuse, before running, a scenario whose run would hold more than this in memory
+    /// (estimated at load: time-series samples, pods, nodes, open requests), e.g. 16GiB
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_budget)]
+    pub memory_budget: u64,
 }

@@ -14,7 +14,7 @@ pub use shard::{
     manifest_json as shard_manifest, merge, read_manifests, select_shard, Manifest, MergeError, Shard, ShardSource,
 };
 
-use crate::files::{write_run, DiskSink};
+use crate::files::DiskSink;
 use kubesim_core::output::{summary_json, RunInfo, Summary};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -97,8 +97,11 @@ fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> Run
     let wall = started.elapsed().as_secs_f64();
     let info =
         RunInfo { wall_time_s: wall, threads: opts.threads, chart_threads: 1, sweep_hash: Some(sweep.hash.clone()) };
-    match write_run(&dir, &s, &outcome, &info) {
+    match crate::files::write_run_stoppable(&dir, &s, &outcome, &info, opts.control.stop) {
         Ok(_) => RunEnd::Written(summary_json(&Summary::new(&s, &outcome))),
+        Err(_) if opts.control.stop.is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed)) => {
+            RunEnd::Interrupted
+        }
         Err(e) => RunEnd::Failed(format!("{}: cannot write output: {e}", dir.display())),
     }
 }

@@ -16,6 +16,7 @@ mod include;
 pub(crate) mod kinds;
 mod limits;
 pub(crate) mod manifest;
+pub mod memory;
 mod network;
 pub(crate) mod node;
 mod overrides;
@@ -57,6 +58,9 @@ pub struct Loaded {
     /// With a `sweep:` section: the scenario with each variant's `set:` applied, in the
     /// section's order (the seed is the scenario's; a sweep sets its own).
     pub variants: Vec<Scenario>,
+    /// What a run will hold in memory (the largest of the variants' for a sweep), for the
+    /// caller to hold against its budget (`--memory-budget`) before running anything.
+    pub estimate: memory::Estimate,
 }
 
 /// Loads and validates one scenario file read from `files`, as are the files it names;
@@ -187,14 +191,15 @@ fn load_source(
         faults,
         sweep,
     };
+    let mut estimate = memory::Estimate::of(&scenario, reg.desired_pods);
     let variants = match &scenario.sweep {
-        Some(spec) if with_variants => load_variants(&src, sets, &top, spec, files, &mut r),
+        Some(spec) if with_variants => load_variants(&src, sets, &top, spec, files, &mut r, &mut estimate),
         _ => Vec::new(),
     };
     if r.has_errors() {
         return Err(r.into_sorted());
     }
-    Ok(Loaded { scenario, warnings: r.diags, variants })
+    Ok(Loaded { scenario, warnings: r.diags, variants, estimate })
 }
 
 /// Loads the scenario once per sweep variant, with the variant's `set:` after `sets`. A
@@ -207,13 +212,17 @@ fn load_variants(
     spec: &SweepSpec,
     files: &dyn Files,
     r: &mut Report,
+    estimate: &mut memory::Estimate,
 ) -> Vec<Scenario> {
     let mut out = Vec::new();
     let items = top.get("sweep").and_then(|s| s.get("variants")).map(|v| v.items()).unwrap_or_default();
     for (variant, item) in spec.variants.iter().zip(&items) {
         let with = |extra: &[String]| -> Vec<String> { sets.iter().chain(extra).cloned().collect() };
         match load_source(Rc::clone(src), &with(&variant.set_args()), false, files) {
-            Ok(loaded) => out.push(loaded.scenario),
+            Ok(loaded) => {
+                *estimate = estimate.max(loaded.estimate);
+                out.push(loaded.scenario);
+            }
             Err(diags) => {
                 let set = item.get("set").unwrap_or_else(|| item.clone());
                 let mut placed = false;
