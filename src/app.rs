@@ -260,6 +260,38 @@ fn run(args: RunArgs) -> u8 {
     code
 }
 
+/// The command that finishes an interrupted sweep: the same file, folder and shard, with
+/// `--resume`.
+fn resume_command(args: &SweepArgs, shard: Option<crate::sweep::Shard>) -> String {
+    let mut words = vec!["kubesim".to_string(), "sweep".into(), shell_word(&args.scenario.to_string_lossy())];
+    words.extend(["--out".into(), shell_word(&args.out.to_string_lossy())]);
+    if let Some(s) = shard {
+        words.extend(["--shard".into(), s.to_string()]);
+    }
+    words.push("--resume".into());
+    words.join(" ")
+}
+
+/// `word` as one shell word: as it is when it holds only safe characters, else in single
+/// quotes.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Makes `dir` and checks that a file can be made in it (and removes that file).
+fn check_writable(dir: &std::path::Path) -> Result<(), String> {
+    let probe = dir.join(format!(".kubesim-write-check.tmp-{}", std::process::id()));
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| format!("cannot write into {}: {e}; nothing was simulated", dir.display()))
+}
+
 /// The handlers for Ctrl-C and SIGTERM, in the loading phase (a signal exits at once with
 /// 130 / 143 until `Interrupt::loaded`); without them (an error) a signal ends the process.
 fn install_interrupt() -> crate::interrupt::Interrupt {
@@ -393,6 +425,11 @@ fn sweep(args: SweepArgs) -> u8 {
         errln!("shard {s} (from {source}): {} of the sweep's {} runs", keys.len(), all.len());
     }
     interrupt.loaded();
+    // A folder that cannot be written fails now, not after hours of simulation.
+    if let Err(e) = check_writable(&args.out.join(&sweep.name)) {
+        errln!("error: {e}");
+        return EXIT_FAILURE;
+    }
     let threads = args.jobs.map_or_else(rayon::current_num_threads, |j| j as usize).min(keys.len().max(1));
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool,
@@ -420,11 +457,11 @@ fn sweep(args: SweepArgs) -> u8 {
         let done = ends.iter().filter(|e| e.summary().is_some()).count();
         errln!(
             "interrupted by {}: {done} of {} runs finished ({}); the others wrote nothing. \
-             `kubesim sweep {} --resume` runs the rest and writes the comparison",
+             `{}` runs the rest and writes the comparison",
             interrupt.signal_name(),
             keys.len(),
             crate::sweep::finished_runs(&sweep, &keys, &ends),
-            args.scenario.display()
+            resume_command(&args, shard.map(|(s, _)| s))
         );
         return interrupt.exit_code();
     }

@@ -284,15 +284,21 @@ pub fn write_run_stoppable(
     Ok(written.into_iter().filter_map(|p| p.strip_prefix(&staging).ok().map(|rel| dir.join(rel))).collect())
 }
 
-/// Removes `.NAME.tmp-*` and `.NAME.old-*` folders in `parent`: what killed runs of `NAME`
-/// left behind.
+/// Removes `.NAME.tmp-*` and `.NAME.old-*` folders (and files) in `parent`, and kubesim's
+/// temporary files in `parent/NAME` itself: what killed runs of `NAME` left behind.
 fn remove_stale_staging(parent: &Path, name: &str) {
+    crate::sweep::remove_temp_files(&parent.join(name));
     let Ok(entries) = fs::read_dir(parent) else { return };
     let (tmp, old) = (format!(".{name}.tmp-"), format!(".{name}.old-"));
     for entry in entries.flatten() {
         let stale = entry.file_name().to_str().is_some_and(|n| n.starts_with(&tmp) || n.starts_with(&old));
-        if stale && entry.path().is_dir() {
-            let _ = fs::remove_dir_all(entry.path());
+        // A folder (a killed run's staging or replaced folder) or a file (what a killed
+        // kubesim of an earlier version left: it wrote `.NAME.tmp-PID` files in place).
+        let path = entry.path();
+        if stale && path.is_dir() {
+            let _ = fs::remove_dir_all(&path);
+        } else if stale && path.is_file() {
+            let _ = fs::remove_file(&path);
         }
     }
 }

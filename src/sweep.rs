@@ -109,6 +109,8 @@ fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> Run
 /// Writes `comparison.csv`, `comparison.json`, the charts and report.html into the sweep's
 /// folder.
 pub fn write_comparison(sweep_dir: &Path, c: &Comparison) -> std::io::Result<Vec<PathBuf>> {
+    // What a killed merge or sweep left of the comparison's files.
+    remove_temp_files(sweep_dir);
     let mut sink = DiskSink::new(sweep_dir, 1)?;
     kubesim_core::output::write_comparison(&mut sink, c)?;
     Ok(sink.written)

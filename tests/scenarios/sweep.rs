@@ -198,3 +198,36 @@ fn the_kubernetes_job_manifests_validate() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("job.yaml:") && stderr.contains("did you mean `completionMode`?"), "{stderr}");
 }
+
+#[test]
+fn a_slurm_task_below_the_array_minimum_is_an_error_not_shard_0() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = sweep_example(tmp.path(), 2);
+    let output = kubesim(&["sweep", arg(&file), "--out", arg(tmp.path())])
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("SLURM_ARRAY_TASK_MIN", "4")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("SLURM_ARRAY_TASK_ID=2 is below SLURM_ARRAY_TASK_MIN=4"), "{stderr}");
+    assert!(!tmp.path().join("sweep-max-surge").exists(), "nothing run");
+}
+
+#[test]
+fn a_sweep_into_a_folder_it_cannot_write_fails_before_simulating() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = sweep_example(tmp.path(), 30);
+    // A file where the output folder should be: no folder can be made there (this holds for
+    // root too, which a read-only permission would not stop).
+    let out = tmp.path().join("out");
+    std::fs::write(&out, "not a folder").expect("write");
+    let started = std::time::Instant::now();
+    let output = kubesim_output(&["sweep", arg(&file), "--out", arg(&out)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write into") && stderr.contains("nothing was simulated"), "{stderr}");
+    // 30 seeds x 3 variants take minutes in a debug build; refusing takes a moment.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+}

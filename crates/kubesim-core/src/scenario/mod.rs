@@ -157,7 +157,8 @@ fn load_source(
     let sweep = sweep::sweep(top.get("sweep"), &mut r);
     let stem = src.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
     let header = config::header(&top, &stem, &mut r);
-    let loader = Loader { dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default(), files };
+    let loader =
+        Loader { dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default(), files, cache: Default::default() };
     let mut manifests = initial_manifests(&top, &loc, &loader, &mut r);
     {
         let mut refs: Vec<&mut Value> = manifests.iter_mut().map(|(_, v)| v).collect();
@@ -298,6 +299,14 @@ fn initial_manifests(top: &Node, loc: &Loc, loader: &Loader, r: &mut Report) -> 
     if let Some(objs) = objects.filter(|o| o.expect_seq(r, "Kubernetes objects")) {
         for item in objs.items() {
             include::flatten(loc.sub(&item.path), item.v.clone(), &mut out, r);
+            if out.len() > limits::MAX_OBJECTS_PER_FILE {
+                let msg = format!(
+                    "objects: more than {} objects, kubesim's limit for a file (each is checked and simulated)",
+                    limits::MAX_OBJECTS_PER_FILE
+                );
+                objs.error(r, msg, None);
+                return out;
+            }
         }
     }
     let Some(include) = include else { return out };
