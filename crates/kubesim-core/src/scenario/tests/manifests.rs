@@ -279,7 +279,7 @@ fn a_manifest_file_is_a_scenario_named_after_it_with_overrides() {
 #[derive(Default)]
 struct CountingFiles {
     inner: MemoryFiles,
-    reads: std::cell::RefCell<std::collections::BTreeMap<PathBuf, usize>>,
+    reads: std::cell::RefCell<std::collections::BTreeMap<std::path::PathBuf, usize>>,
 }
 
 impl Files for CountingFiles {
@@ -293,7 +293,7 @@ impl Files for CountingFiles {
         *self.reads.borrow_mut().entry(path.to_path_buf()).or_insert(0) += 1;
         self.inner.read(path, cap)
     }
-    fn list_dir(&self, path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    fn list_dir(&self, path: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
         self.inner.list_dir(path)
     }
 }
