@@ -327,7 +327,12 @@ fn run_one(
     let started = Instant::now();
     let outcome = crate::simulate_controlled(s, Some(done_us), observe, control);
     match outcome.stopped {
-        Some(crate::Stopped::Interrupted) => return RunResult::Interrupted,
+        Some(crate::Stopped::Interrupted) => {
+            // The process ends soon: freeing a million pods one by one would take seconds of
+            // the grace period a signal leaves, and returns nothing the exit does not.
+            std::mem::forget(outcome);
+            return RunResult::Interrupted;
+        }
         Some(why) => return RunResult::Failed(format!("{}: {why}", s.name)),
         None => {}
     }
@@ -336,6 +341,7 @@ fn run_one(
     let info = RunInfo { wall_time_s: wall, threads, chart_threads, sweep_hash: None };
     if let Err(e) = files::write_run_stoppable(&dir, s, &outcome, &info, control.stop) {
         if control.stop.is_some_and(|f| f.load(Ordering::Relaxed)) {
+            std::mem::forget(outcome);
             return RunResult::Interrupted;
         }
         return RunResult::Failed(format!("{}: cannot write output: {e}", dir.display()));

@@ -90,7 +90,11 @@ fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> Run
     let started = Instant::now();
     let outcome = kubesim_core::simulate_controlled(&s, None, kubesim_core::Observe::default(), opts.control);
     match outcome.stopped {
-        Some(kubesim_core::Stopped::Interrupted) => return RunEnd::Interrupted,
+        Some(kubesim_core::Stopped::Interrupted) => {
+            // As `run` does: the process ends soon, so a huge outcome is not freed piece by piece.
+            std::mem::forget(outcome);
+            return RunEnd::Interrupted;
+        }
         Some(why) => return RunEnd::Failed(format!("{}: {why}", dir.display())),
         None => {}
     }
@@ -100,6 +104,7 @@ fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> Run
     match crate::files::write_run_stoppable(&dir, &s, &outcome, &info, opts.control.stop) {
         Ok(_) => RunEnd::Written(summary_json(&Summary::new(&s, &outcome))),
         Err(_) if opts.control.stop.is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed)) => {
+            std::mem::forget(outcome);
             RunEnd::Interrupted
         }
         Err(e) => RunEnd::Failed(format!("{}: cannot write output: {e}", dir.display())),
