@@ -76,6 +76,8 @@ fn a_sweep_killed_with_sigterm_resumes_to_the_files_of_an_uninterrupted_sweep() 
     assert_eq!(output.status.code(), Some(143), "exit code after SIGTERM; stderr:\n{stderr}");
     assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
     assert!(stderr.contains("--resume"), "says how to finish: {stderr}");
+    let resume = format!("`kubesim sweep {} --out {} --resume`", file.display(), cut.display());
+    assert!(stderr.contains(&resume), "the command to finish names the folder: {stderr}");
     let after_kill = files(&cut);
     assert!(after_kill.keys().all(|p| !p.to_string_lossy().contains(".tmp-")), "temporary files left");
     let runs_done = after_kill.keys().filter(|p| p.ends_with("run.json")).count();

@@ -144,6 +144,20 @@ fn jobs_and_shards_do_not_change_the_output() {
     let stderr = String::from_utf8_lossy(&doubled.stderr);
     assert_eq!(doubled.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("shard 3 of 4 is there twice"), "{stderr}");
+
+    // A run folder holding another seed's summary (folders mixed) is named with its shard's
+    // folder, not averaged in.
+    let mut summaries: Vec<PathBuf> =
+        crate::support::file_paths(&a.join(NAME)).into_iter().filter(|p| p.ends_with("summary.json")).collect();
+    summaries.sort();
+    let seed_of = |p: &PathBuf| p.parent().and_then(|d| d.file_name()).map(|n| n.to_os_string());
+    let other = summaries.iter().find(|p| seed_of(p) != seed_of(&summaries[0])).expect("two seeds in shards 0 and 1");
+    let (from, to) = (a.join(NAME).join(&summaries[0]), a.join(NAME).join(other));
+    std::fs::copy(&from, &to).expect("copy");
+    let mixed = kubesim_output(&["merge", arg(&a), arg(&b), "--quiet"]);
+    let stderr = String::from_utf8_lossy(&mixed.stderr);
+    assert_eq!(mixed.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("{}: the summary of seed", to.display())), "{stderr}");
 }
 
 #[test]
