@@ -2,7 +2,7 @@
 //! messages, exit codes (0 success, 1 simulation or I/O failure, 2 invalid input).
 
 use crate::cli::{Cli, Command, ExplainArgs, MergeArgs, RunArgs, SweepArgs, ValidateArgs};
-use crate::files::{self, write_run, Disk};
+use crate::files::{self, Disk};
 use crate::model::spec::Scenario;
 use crate::output::RunInfo;
 use crate::scenario::{self, Diagnostic};
@@ -55,7 +55,11 @@ pub fn main(cli: Cli) -> u8 {
 
 /// Runs the scenario with narration (writing nothing) and prints one object's story.
 fn explain(args: ExplainArgs) -> u8 {
-    let Some(mut scenarios) = load_all(std::slice::from_ref(&args.scenario), &args.set, args.recursive) else {
+    // Writes nothing: a signal ends it at once throughout (the interrupt is never `loaded`).
+    let _interrupt = install_interrupt();
+    let Some(mut scenarios) =
+        load_all(std::slice::from_ref(&args.scenario), &args.set, args.recursive, args.memory_budget)
+    else {
         return EXIT_INVALID;
     };
     let Some(mut s) = scenarios.pop() else { return EXIT_INVALID };
@@ -75,8 +79,9 @@ fn explain(args: ExplainArgs) -> u8 {
     }
 }
 
-/// Loads every file; prints every problem. None if any file has an error.
-fn load_all(paths: &[PathBuf], overrides: &[String], recursive: bool) -> Option<Vec<Scenario>> {
+/// Loads every file; prints every problem. None if any file has an error or a run of it would
+/// hold more than `budget` bytes.
+fn load_all(paths: &[PathBuf], overrides: &[String], recursive: bool, budget: u64) -> Option<Vec<Scenario>> {
     let mut scenarios = Vec::new();
     let mut failed = false;
     for path in paths {
@@ -87,6 +92,9 @@ fn load_all(paths: &[PathBuf], overrides: &[String], recursive: bool) -> Option<
         match loaded {
             Ok(loaded) => {
                 print_diagnostics(&loaded.warnings);
+                if over_budget(path, &loaded, budget) {
+                    failed = true;
+                }
                 scenarios.push(loaded.scenario);
             }
             Err(diagnostics) => {
@@ -96,6 +104,13 @@ fn load_all(paths: &[PathBuf], overrides: &[String], recursive: bool) -> Option<
         }
     }
     (!failed).then_some(scenarios)
+}
+
+/// Says so (an error) when a run of `loaded` would hold more than `budget` bytes.
+fn over_budget(path: &std::path::Path, loaded: &scenario::Loaded, budget: u64) -> bool {
+    let Some(message) = loaded.estimate.check(budget) else { return false };
+    errln!("error: {}: {message}", path.display());
+    true
 }
 
 /// At most this many errors, and as many warnings, are printed per file, as compilers do;
@@ -130,11 +145,17 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
 
 /// Checks scenario files, and files of Kubernetes manifests (each object as in a scenario).
 fn validate(args: ValidateArgs) -> u8 {
+    // Writes nothing: a signal ends it at once throughout (the interrupt is never `loaded`).
+    let _interrupt = install_interrupt();
     let mut code = EXIT_OK;
     for path in &args.scenarios {
         let (input, loaded) = scenario::load_path(path, &args.set, args.recursive, &Disk);
         let manifests = input == scenario::Input::Manifests;
         match loaded {
+            Ok(l) if over_budget(path, &l, args.memory_budget) => {
+                print_diagnostics(&l.warnings);
+                code = EXIT_INVALID;
+            }
             Ok(l) => {
                 print_diagnostics(&l.warnings);
                 let s = &l.scenario;
@@ -164,7 +185,7 @@ fn validate(args: ValidateArgs) -> u8 {
 
 fn run(args: RunArgs) -> u8 {
     let interrupt = install_interrupt();
-    let Some(mut scenarios) = load_all(&args.scenarios, &args.set, args.recursive) else {
+    let Some(mut scenarios) = load_all(&args.scenarios, &args.set, args.recursive, args.memory_budget) else {
         return EXIT_INVALID;
     };
     if let Some(seed) = args.seed {
@@ -180,6 +201,7 @@ fn run(args: RunArgs) -> u8 {
         );
         return EXIT_INVALID;
     }
+    interrupt.loaded();
     let jobs = args.jobs.map_or_else(rayon::current_num_threads, |j| j as usize);
     let threads = jobs.min(scenarios.len().max(1));
     // The threads no scenario takes draw charts: a lone scenario's charts are drawn side by side.
@@ -240,7 +262,40 @@ fn run(args: RunArgs) -> u8 {
     code
 }
 
-/// The handlers for Ctrl-C and SIGTERM; without them (an error) a signal ends the process.
+/// The command that finishes an interrupted sweep: the same file, folder and shard, with
+/// `--resume`.
+fn resume_command(args: &SweepArgs, shard: Option<crate::sweep::Shard>) -> String {
+    let mut words = vec!["kubesim".to_string(), "sweep".into(), shell_word(&args.scenario.to_string_lossy())];
+    words.extend(["--out".into(), shell_word(&args.out.to_string_lossy())]);
+    if let Some(s) = shard {
+        words.extend(["--shard".into(), s.to_string()]);
+    }
+    words.push("--resume".into());
+    words.join(" ")
+}
+
+/// `word` as one shell word: as it is when it holds only safe characters, else in single
+/// quotes.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Makes `dir` and checks that a file can be made in it (and removes that file).
+fn check_writable(dir: &std::path::Path) -> Result<(), String> {
+    let probe = dir.join(format!(".kubesim-write-check.tmp-{}", std::process::id()));
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| format!("cannot write into {}: {e}; nothing was simulated", dir.display()))
+}
+
+/// The handlers for Ctrl-C and SIGTERM, in the loading phase (a signal exits at once with
+/// 130 / 143 until `Interrupt::loaded`); without them (an error) a signal ends the process.
 fn install_interrupt() -> crate::interrupt::Interrupt {
     crate::interrupt::Interrupt::install().unwrap_or_else(|e| {
         errln!("warning: cannot handle Ctrl-C / SIGTERM ({e}): an interrupt will end the process at once");
@@ -274,14 +329,23 @@ fn run_one(
     let started = Instant::now();
     let outcome = crate::simulate_controlled(s, Some(done_us), observe, control);
     match outcome.stopped {
-        Some(crate::Stopped::Interrupted) => return RunResult::Interrupted,
+        Some(crate::Stopped::Interrupted) => {
+            // The process ends soon: freeing a million pods one by one would take seconds of
+            // the grace period a signal leaves, and returns nothing the exit does not.
+            std::mem::forget(outcome);
+            return RunResult::Interrupted;
+        }
         Some(why) => return RunResult::Failed(format!("{}: {why}", s.name)),
         None => {}
     }
     let wall = started.elapsed().as_secs_f64();
     let dir = out.join(&s.name);
     let info = RunInfo { wall_time_s: wall, threads, chart_threads, sweep_hash: None };
-    if let Err(e) = write_run(&dir, s, &outcome, &info) {
+    if let Err(e) = files::write_run_stoppable(&dir, s, &outcome, &info, control.stop) {
+        if control.stop.is_some_and(|f| f.load(Ordering::Relaxed)) {
+            std::mem::forget(outcome);
+            return RunResult::Interrupted;
+        }
         return RunResult::Failed(format!("{}: cannot write output: {e}", dir.display()));
     }
     let line = format!(
@@ -346,6 +410,9 @@ fn sweep(args: SweepArgs) -> u8 {
         }
     };
     print_diagnostics(&loaded.warnings);
+    if over_budget(&args.scenario, &loaded, args.memory_budget) {
+        return EXIT_INVALID;
+    }
     let Some(sweep) = Sweep::new(&loaded) else {
         errln!(
             "error: {}: the scenario has no `sweep:` section: add one with `seeds` and `variants` (see README, Sweeps), or use `kubesim run`",
@@ -364,6 +431,12 @@ fn sweep(args: SweepArgs) -> u8 {
     let keys = shard.map_or_else(|| all.clone(), |(s, _)| s.select(&all));
     if let (Some((s, source)), false) = (shard, args.quiet) {
         errln!("shard {s} (from {source}): {} of the sweep's {} runs", keys.len(), all.len());
+    }
+    interrupt.loaded();
+    // A folder that cannot be written fails now, not after hours of simulation.
+    if let Err(e) = check_writable(&args.out.join(&sweep.name)) {
+        errln!("error: {e}");
+        return EXIT_FAILURE;
     }
     let threads = args.jobs.map_or_else(rayon::current_num_threads, |j| j as usize).min(keys.len().max(1));
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
@@ -392,11 +465,11 @@ fn sweep(args: SweepArgs) -> u8 {
         let done = ends.iter().filter(|e| e.summary().is_some()).count();
         errln!(
             "interrupted by {}: {done} of {} runs finished ({}); the others wrote nothing. \
-             `kubesim sweep {} --resume` runs the rest and writes the comparison",
+             `{}` runs the rest and writes the comparison",
             interrupt.signal_name(),
             keys.len(),
             crate::sweep::finished_runs(&sweep, &keys, &ends),
-            args.scenario.display()
+            resume_command(&args, shard.map(|(s, _)| s))
         );
         return interrupt.exit_code();
     }

@@ -50,6 +50,10 @@ pub struct ExplainArgs {
     /// Read the sub-folders of a folder of manifests too, as `kubectl apply -R -f DIR` does
     #[arg(long, short = 'R')]
     pub recursive: bool,
+    /// Refuse, before running, a scenario whose run would hold more than this in memory
+    /// (estimated at load: time-series samples, pods, nodes, open requests), e.g. 16GiB
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_budget)]
+    pub memory_budget: u64,
 }
 
 #[derive(Args, Debug)]
@@ -77,6 +81,10 @@ pub struct SweepArgs {
     /// Stop any run after N events (exit 1) instead of letting a runaway scenario run on
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_events: Option<u64>,
+    /// Refuse, before running, a scenario whose run would hold more than this in memory
+    /// (estimated at load: time-series samples, pods, nodes, open requests), e.g. 16GiB
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_budget)]
+    pub memory_budget: u64,
     /// No progress bar and no summary lines
     #[arg(long, short)]
     pub quiet: bool,
@@ -130,6 +138,14 @@ pub struct RunArgs {
     /// Read the sub-folders of a folder of manifests too, as `kubectl apply -R -f DIR` does
     #[arg(long, short = 'R')]
     pub recursive: bool,
+    /// Refuse, before running, a scenario whose run would hold more than this in memory
+    /// (estimated at load: time-series samples, pods, nodes, open requests), e.g. 16GiB
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_budget)]
+    pub memory_budget: u64,
+}
+
+fn parse_budget(s: &str) -> Result<u64, String> {
+    crate::scenario::memory::parse_budget(s)
 }
 
 fn parse_interval(s: &str) -> Result<crate::engine::SimDuration, String> {
@@ -151,4 +167,8 @@ pub struct ValidateArgs {
     /// Read the sub-folders of a folder of manifests too, as `kubectl apply -R -f DIR` does
     #[arg(long, short = 'R')]
     pub recursive: bool,
+    /// Refuse, before running, a scenario whose run would hold more than this in memory
+    /// (estimated at load: time-series samples, pods, nodes, open requests), e.g. 16GiB
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_budget)]
+    pub memory_budget: u64,
 }

@@ -7,6 +7,7 @@ use kubesim_core::{Outcome, Scenario};
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -122,29 +123,61 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut fs::File) -> io::Re
 
 /// A run's folder as a `RunSink`: each file written atomically, charts drawn on up to
 /// `chart_threads` threads of their own; remembers the paths written.
-pub struct DiskSink {
+pub struct DiskSink<'a> {
     dir: PathBuf,
     chart_threads: usize,
     started: Instant,
+    /// The stop flag (Ctrl-C / SIGTERM): every write fails once it is set.
+    stop: Option<&'a AtomicBool>,
     pub written: Vec<PathBuf>,
 }
 
-impl DiskSink {
+impl<'a> DiskSink<'a> {
     /// Writes into `dir` (made if missing).
     pub fn new(dir: &Path, chart_threads: usize) -> io::Result<Self> {
         fs::create_dir_all(dir)?;
-        Ok(DiskSink { dir: dir.to_path_buf(), chart_threads, started: Instant::now(), written: Vec::new() })
+        Ok(DiskSink { dir: dir.to_path_buf(), chart_threads, started: Instant::now(), stop: None, written: Vec::new() })
+    }
+
+    /// Fails every write once `stop` is set, so that a signal stops a long write (a pods.csv
+    /// of a million pods) within one buffer's worth of work.
+    pub fn with_stop(mut self, stop: Option<&'a AtomicBool>) -> Self {
+        self.stop = stop;
+        self
     }
 }
 
-impl RunSink for DiskSink {
+/// A writer that fails once the stop flag is set (an `Other` error, not `Interrupted`, which
+/// `write_all` would retry for ever).
+struct StopWriter<'w, 'a> {
+    inner: &'w mut dyn Write,
+    stop: &'a AtomicBool,
+}
+
+impl Write for StopWriter<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(io::Error::other("interrupted"));
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl RunSink for DiskSink<'_> {
     fn file(&mut self, name: &str, fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
         let path = self.dir.join(name);
         let result = (|| {
             if let Some(parent) = path.parent().filter(|p| *p != self.dir) {
                 fs::create_dir_all(parent)?;
             }
-            write_atomic_with(&path, |f| fill(f))
+            match self.stop {
+                Some(stop) => write_atomic_with(&path, |f| fill(&mut StopWriter { inner: f, stop })),
+                None => write_atomic_with(&path, |f| fill(f)),
+            }
         })();
         // The message names the file that failed (a full disk shows on one file).
         result.map_err(|e| io::Error::new(e.kind(), format!("{name}: {e}")))?;
@@ -201,6 +234,17 @@ fn draw_charts<C: charts::Drawable + Sync>(list: &[C], threads: usize) -> Result
 /// removed. Staging and replaced folders left by killed runs (`.NAME.tmp-*`, `.NAME.old-*`)
 /// are removed first. Whatever else was in `dir` goes with the earlier run.
 pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunInfo) -> io::Result<Vec<PathBuf>> {
+    write_run_stoppable(dir, scenario, outcome, info, None)
+}
+
+/// `write_run` that gives up (an error; the earlier folder kept) once `stop` is set.
+pub fn write_run_stoppable(
+    dir: &Path,
+    scenario: &Scenario,
+    outcome: &Outcome,
+    info: &RunInfo,
+    stop: Option<&AtomicBool>,
+) -> io::Result<Vec<PathBuf>> {
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("run").to_string();
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(parent)?;
@@ -208,7 +252,7 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
     let pid = std::process::id();
     let staging = parent.join(format!(".{name}.tmp-{pid}"));
     let written = (|| {
-        let mut sink = DiskSink::new(&staging, info.chart_threads)?;
+        let mut sink = DiskSink::new(&staging, info.chart_threads)?.with_stop(stop);
         output::write_run(&mut sink, scenario, outcome, info)?;
         Ok::<_, io::Error>(sink.written)
     })();
@@ -240,15 +284,21 @@ pub fn write_run(dir: &Path, scenario: &Scenario, outcome: &Outcome, info: &RunI
     Ok(written.into_iter().filter_map(|p| p.strip_prefix(&staging).ok().map(|rel| dir.join(rel))).collect())
 }
 
-/// Removes `.NAME.tmp-*` and `.NAME.old-*` folders in `parent`: what killed runs of `NAME`
-/// left behind.
+/// Removes `.NAME.tmp-*` and `.NAME.old-*` folders (and files) in `parent`, and kubesim's
+/// temporary files in `parent/NAME` itself: what killed runs of `NAME` left behind.
 fn remove_stale_staging(parent: &Path, name: &str) {
+    crate::sweep::remove_temp_files(&parent.join(name));
     let Ok(entries) = fs::read_dir(parent) else { return };
     let (tmp, old) = (format!(".{name}.tmp-"), format!(".{name}.old-"));
     for entry in entries.flatten() {
         let stale = entry.file_name().to_str().is_some_and(|n| n.starts_with(&tmp) || n.starts_with(&old));
-        if stale && entry.path().is_dir() {
-            let _ = fs::remove_dir_all(entry.path());
+        // A folder (a killed run's staging or replaced folder) or a file (what a killed
+        // kubesim of an earlier version left: it wrote `.NAME.tmp-PID` files in place).
+        let path = entry.path();
+        if stale && path.is_dir() {
+            let _ = fs::remove_dir_all(&path);
+        } else if stale && path.is_file() {
+            let _ = fs::remove_file(&path);
         }
     }
 }

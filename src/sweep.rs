@@ -14,7 +14,7 @@ pub use shard::{
     manifest_json as shard_manifest, merge, read_manifests, select_shard, Manifest, MergeError, Shard, ShardSource,
 };
 
-use crate::files::{write_run, DiskSink};
+use crate::files::DiskSink;
 use kubesim_core::output::{summary_json, RunInfo, Summary};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -90,15 +90,23 @@ fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> Run
     let started = Instant::now();
     let outcome = kubesim_core::simulate_controlled(&s, None, kubesim_core::Observe::default(), opts.control);
     match outcome.stopped {
-        Some(kubesim_core::Stopped::Interrupted) => return RunEnd::Interrupted,
+        Some(kubesim_core::Stopped::Interrupted) => {
+            // As `run` does: the process ends soon, so a huge outcome is not freed piece by piece.
+            std::mem::forget(outcome);
+            return RunEnd::Interrupted;
+        }
         Some(why) => return RunEnd::Failed(format!("{}: {why}", dir.display())),
         None => {}
     }
     let wall = started.elapsed().as_secs_f64();
     let info =
         RunInfo { wall_time_s: wall, threads: opts.threads, chart_threads: 1, sweep_hash: Some(sweep.hash.clone()) };
-    match write_run(&dir, &s, &outcome, &info) {
+    match crate::files::write_run_stoppable(&dir, &s, &outcome, &info, opts.control.stop) {
         Ok(_) => RunEnd::Written(summary_json(&Summary::new(&s, &outcome))),
+        Err(_) if opts.control.stop.is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed)) => {
+            std::mem::forget(outcome);
+            RunEnd::Interrupted
+        }
         Err(e) => RunEnd::Failed(format!("{}: cannot write output: {e}", dir.display())),
     }
 }
@@ -106,6 +114,8 @@ fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> Run
 /// Writes `comparison.csv`, `comparison.json`, the charts and report.html into the sweep's
 /// folder.
 pub fn write_comparison(sweep_dir: &Path, c: &Comparison) -> std::io::Result<Vec<PathBuf>> {
+    // What a killed merge or sweep left of the comparison's files.
+    remove_temp_files(sweep_dir);
     let mut sink = DiskSink::new(sweep_dir, 1)?;
     kubesim_core::output::write_comparison(&mut sink, c)?;
     Ok(sink.written)

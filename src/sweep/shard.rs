@@ -127,7 +127,12 @@ pub fn select_shard(
         let Some(n) = count.or(number("SLURM_ARRAY_TASK_COUNT")?) else {
             return Err(format!("SLURM_ARRAY_TASK_ID={id} is set, but not the number of shards: pass --shards N"));
         };
-        return make(id.saturating_sub(min), n, ShardSource::SlurmArray);
+        let Some(k) = id.checked_sub(min) else {
+            return Err(format!(
+                "SLURM_ARRAY_TASK_ID={id} is below SLURM_ARRAY_TASK_MIN={min}: Slurm numbers an array's tasks from its minimum; check the job's --array range"
+            ));
+        };
+        return make(k, n, ShardSource::SlurmArray);
     }
     match count {
         Some(n) => Err(format!(
@@ -362,14 +367,41 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(Manifest, Comparison), MergeError> {
                     "no shard ran variant \"{name}\" with seed {seed}: the manifests do not cover the sweep"
                 )));
             };
-            runs.push(
-                std::fs::read(path).map_err(|e| MergeError::Io(format!("{}: cannot read: {e}", path.display())))?,
-            );
+            let bytes =
+                std::fs::read(path).map_err(|e| MergeError::Io(format!("{}: cannot read: {e}", path.display())))?;
+            check_summary(path, &bytes, &first.scenario, *seed).map_err(MergeError::Invalid)?;
+            runs.push(bytes);
         }
         summaries.push(runs);
     }
     let c = comparison(&first.scenario, &first.seeds, &first.variants, &summaries).map_err(MergeError::Invalid)?;
     Ok((first, c))
+}
+
+/// Checks that the summary at `path` (in its shard's folder) is a summary of `scenario` with
+/// `seed`, the run its folder names: a folder copied into the wrong place, or another sweep's,
+/// would otherwise be averaged in silently.
+fn check_summary(path: &Path, bytes: &[u8], scenario: &str, seed: u64) -> Result<(), String> {
+    let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(bytes) else {
+        return Err(format!("{}: not a run's summary (a JSON object); rerun that shard", path.display()));
+    };
+    let named = m.get("scenario").and_then(Value::as_str);
+    if named != Some(scenario) {
+        return Err(format!(
+            "{}: the summary of scenario {}, not \"{scenario}\": this folder holds another sweep's run",
+            path.display(),
+            named.map_or("(none)".to_string(), |n| format!("\"{n}\""))
+        ));
+    }
+    let named_seed = m.get("seed").and_then(Value::as_u64);
+    if named_seed != Some(seed) {
+        return Err(format!(
+            "{}: the summary of seed {}, but its folder is seed-{seed}: the run folders were mixed; rerun that shard",
+            path.display(),
+            named_seed.map_or("(none)".to_string(), |n| n.to_string())
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -418,6 +450,9 @@ mod tests {
         let slurm =
             env(&[("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "4"), ("SLURM_ARRAY_TASK_COUNT", "4")]);
         assert_eq!(select_shard(None, None, slurm), Ok(Some((s(1, 4), ShardSource::SlurmArray))));
+        let below =
+            env(&[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_MIN", "4"), ("SLURM_ARRAY_TASK_COUNT", "4")]);
+        assert!(select_shard(None, None, below).unwrap_err().contains("below SLURM_ARRAY_TASK_MIN=4"));
         assert!(select_shard(None, Some(4), env(&[])).unwrap_err().contains("which one?"));
         assert!(select_shard(Some(s(0, 2)), Some(4), env(&[])).is_err());
     }
@@ -426,6 +461,18 @@ mod tests {
         let v = json!({"scenario": "s", "scenario_hash": "h", "kubesim_version": "v", "shard": shard,
             "shards": shards, "seeds": [1], "variants": [{"name": "a", "set": []}], "runs": [{"variant": "a", "seed": 1}]});
         serde_json::to_vec(&v).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_summary_must_name_the_scenario_and_seed_of_its_folder() {
+        let p = Path::new("shard-a/web/seed-3/summary.json");
+        assert_eq!(check_summary(p, br#"{"scenario": "s", "seed": 3}"#, "s", 3), Ok(()));
+        let e = check_summary(p, br#"{"scenario": "s", "seed": 4}"#, "s", 3).unwrap_err();
+        assert!(e.starts_with("shard-a/web/seed-3/summary.json: the summary of seed 4"), "{e}");
+        let e = check_summary(p, br#"{"scenario": "t", "seed": 3}"#, "s", 3).unwrap_err();
+        assert!(e.contains("scenario \"t\", not \"s\""), "{e}");
+        let e = check_summary(p, b"[1]", "s", 3).unwrap_err();
+        assert!(e.starts_with("shard-a/web/seed-3/summary.json: not a run's summary"), "{e}");
     }
 
     #[test]

@@ -392,3 +392,69 @@ fn a_run_that_fails_to_write_leaves_the_earlier_run_whole() {
     assert!(after.contains_key(&key("summary.json")));
     assert_ne!(after.get(&key("summary.json")), before.get(&key("summary.json")), "the seed-2 run's figures");
 }
+
+#[test]
+fn a_run_that_would_exhaust_memory_is_refused_at_load_with_the_fields_to_change() {
+    // issue 21: `sample: 1ms` over 720h is 2.6 billion samples of the time series.
+    let file = repo_path("scenarios/nginx-rolling-update.yaml");
+    let started = std::time::Instant::now();
+    let out = tempfile::tempdir().expect("temp dir");
+    let output =
+        kubesim(&["run", arg(&file), "--set", "duration=720h", "--set", "sample=1ms", "--out", arg(out.path())])
+            .output()
+            .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("more than the budget of 4.0 GiB (--memory-budget)"), "{stderr}");
+    assert!(stderr.contains("2,592,000,001 samples") && stderr.contains("`sample`"), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(std::fs::read_dir(out.path()).expect("dir").next().is_none(), "nothing written");
+    // The flag moves the budget: the same scenario within a smaller one is refused, and
+    // validate says so too.
+    let small = kubesim(&["validate", arg(&file), "--memory-budget", "10KiB"]).output().expect("runs");
+    assert_eq!(small.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&small.stderr).contains("budget of 10.0 KiB"));
+    let bad = kubesim(&["validate", arg(&file), "--memory-budget", "lots"]).output().expect("runs");
+    assert_eq!(bad.status.code(), Some(2), "clap refuses a size it cannot read");
+}
+
+#[test]
+fn every_shipped_scenario_fits_the_default_memory_budget() {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in ["scenarios", "scenarios/bench"] {
+        for entry in std::fs::read_dir(repo_path(dir)).expect("dir").flatten() {
+            if entry.path().extension().is_some_and(|e| e == "yaml") {
+                files.push(entry.path());
+            }
+        }
+    }
+    assert!(files.len() > 10);
+    for f in files {
+        let output = kubesim(&["validate", arg(&f)]).output().expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{}: {}", f.display(), String::from_utf8_lossy(&output.stderr));
+    }
+}
+
+#[test]
+fn run_removes_what_its_earlier_killed_runs_left_in_the_folder_it_writes() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let file = repo_path("scenarios/nginx-rolling-update.yaml");
+    let dir = out.path().join("nginx-rolling-update");
+    std::fs::create_dir_all(dir.join("charts")).expect("mkdir");
+    // What killed runs leave: files in place (older versions), a staging folder, a file beside.
+    let stale = [
+        dir.join(".summary.json.tmp-999999"),
+        dir.join("charts/.ready.tmp-999999.png"),
+        out.path().join(".nginx-rolling-update.tmp-999998"),
+    ];
+    for p in &stale {
+        std::fs::write(p, "half").expect("write");
+    }
+    std::fs::create_dir_all(out.path().join(".nginx-rolling-update.tmp-999997")).expect("mkdir");
+    let output = kubesim(&["run", arg(&file), "--out", arg(out.path()), "--quiet"]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    for p in stale.iter().chain([&out.path().join(".nginx-rolling-update.tmp-999997")]) {
+        assert!(!p.exists(), "{} left", p.display());
+    }
+    assert!(dir.join("summary.json").is_file());
+}

@@ -76,6 +76,8 @@ fn a_sweep_killed_with_sigterm_resumes_to_the_files_of_an_uninterrupted_sweep() 
     assert_eq!(output.status.code(), Some(143), "exit code after SIGTERM; stderr:\n{stderr}");
     assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
     assert!(stderr.contains("--resume"), "says how to finish: {stderr}");
+    let resume = format!("`kubesim sweep {} --out {} --resume`", file.display(), cut.display());
+    assert!(stderr.contains(&resume), "the command to finish names the folder: {stderr}");
     let after_kill = files(&cut);
     assert!(after_kill.keys().all(|p| !p.to_string_lossy().contains(".tmp-")), "temporary files left");
     let runs_done = after_kill.keys().filter(|p| p.ends_with("run.json")).count();
@@ -150,4 +152,86 @@ fn a_max_events_guard_that_is_not_reached_changes_nothing() {
     for (path, bytes) in fa.iter().filter(|(p, _)| !p.ends_with("run.json")) {
         assert!(bytes == &fb[path], "{} differs", path.display());
     }
+}
+
+/// A Deployment of `replicas` pods on two small nodes: almost all stay Pending, so a run is
+/// many long events (issue 21's million-replica case, smaller).
+fn crowded(replicas: u32) -> String {
+    format!(
+        "name: crowded\nduration: 1h\ncluster:\n  nodes:\n    - {{name: n, count: 2, capacity: {{cpu: \"4\", memory: 16Gi, pods: 110}}}}\n\
+         objects:\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {{name: web}}\n    spec:\n      replicas: {replicas}\n\
+         \x20     selector: {{matchLabels: {{app: web}}}}\n      template:\n        metadata: {{labels: {{app: web}}}}\n\
+         \x20       spec:\n          containers: [{{name: web, image: nginx, resources: {{requests: {{cpu: 10m}}}}}}]\n"
+    )
+}
+
+/// Sends `signal` once `after` has passed and returns the output and how long the process
+/// took to end after the signal.
+fn signal_after(child: Child, after: Duration, signal: libc::c_int) -> (Output, Duration) {
+    std::thread::sleep(after);
+    send(&child, signal);
+    let sent = Instant::now();
+    let output = finish(child);
+    (output, sent.elapsed())
+}
+
+#[test]
+fn sigterm_during_a_long_load_exits_143_at_once_not_2_after_every_error() {
+    // 20,000 invalid objects (issue 21): loading and checking them takes longer than the
+    // signal waits in a debug build, and the signal must not wait for the errors.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("many-errors.yaml");
+    let mut text = String::from("name: many-errors\nobjects:\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "  - {{apiVersion: apps/v1, kind: Deployment, metadata: {{name: d{i}}}, spec: {{replicas: -1, selector: {{matchLabels: {{a: b}}}}, template: {{metadata: {{labels: {{a: b}}}}, spec: {{containers: [{{name: c, image: i}}]}}}}}}}}\n"
+        ));
+    }
+    std::fs::write(&path, text).expect("write");
+    let out = tmp.path().join("out");
+    let child = kubesim(&["run", arg(&path), "--out", arg(&out)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kubesim starts");
+    let (output, took) = signal_after(child, Duration::from_millis(300), libc::SIGTERM);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "exit code after SIGTERM during the load; stderr:\n{stderr}");
+    assert!(took < Duration::from_secs(5), "took {took:?} to stop");
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
+fn sigterm_during_a_run_of_long_events_exits_143_promptly() {
+    // 200,000 replicas on two nodes: every event of the ReplicaSet and the scheduler is over
+    // a huge pool of Pending pods; the flag is looked at before every event (not every 4,096).
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("crowded.yaml");
+    std::fs::write(&path, crowded(200_000)).expect("write");
+    let out = tmp.path().join("out");
+    let child = kubesim(&["run", arg(&path), "--out", arg(&out)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kubesim starts");
+    let (output, took) = signal_after(child, Duration::from_secs(3), libc::SIGTERM);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "exit code after SIGTERM; stderr:\n{stderr}");
+    assert!(stderr.contains("abandoned (nothing written): crowded"), "stopped in the run, not the load: {stderr}");
+    assert!(took < Duration::from_secs(5), "took {took:?} to stop");
+    assert!(!out.exists() || files(&out).is_empty(), "wrote {:?}", files(&out).keys().collect::<Vec<_>>());
+}
+
+#[test]
+fn a_write_stopped_by_the_flag_keeps_the_earlier_folder_and_leaves_no_staging() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (s, outcome) = crate::support::run("scenarios/nginx-rolling-update.yaml", &[]);
+    let dir = tmp.path().join(&s.name);
+    let info = kubesim::output::RunInfo::default();
+    kubesim::files::write_run(&dir, &s, &outcome, &info).expect("the first run is written");
+    let before = files(tmp.path());
+    let stop = std::sync::atomic::AtomicBool::new(true);
+    let result = kubesim::files::write_run_stoppable(&dir, &s, &outcome, &info, Some(&stop));
+    assert!(result.is_err(), "a set flag stops the write");
+    assert_eq!(files(tmp.path()), before, "the earlier run's folder as it was, nothing beside it");
 }

@@ -144,6 +144,20 @@ fn jobs_and_shards_do_not_change_the_output() {
     let stderr = String::from_utf8_lossy(&doubled.stderr);
     assert_eq!(doubled.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("shard 3 of 4 is there twice"), "{stderr}");
+
+    // A run folder holding another seed's summary (folders mixed) is named with its shard's
+    // folder, not averaged in.
+    let mut summaries: Vec<PathBuf> =
+        crate::support::file_paths(&a.join(NAME)).into_iter().filter(|p| p.ends_with("summary.json")).collect();
+    summaries.sort();
+    let seed_of = |p: &PathBuf| p.parent().and_then(|d| d.file_name()).map(|n| n.to_os_string());
+    let other = summaries.iter().find(|p| seed_of(p) != seed_of(&summaries[0])).expect("two seeds in shards 0 and 1");
+    let (from, to) = (a.join(NAME).join(&summaries[0]), a.join(NAME).join(other));
+    std::fs::copy(&from, &to).expect("copy");
+    let mixed = kubesim_output(&["merge", arg(&a), arg(&b), "--quiet"]);
+    let stderr = String::from_utf8_lossy(&mixed.stderr);
+    assert_eq!(mixed.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("{}: the summary of seed", to.display())), "{stderr}");
 }
 
 #[test]
@@ -197,4 +211,37 @@ fn the_kubernetes_job_manifests_validate() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("job.yaml:") && stderr.contains("did you mean `completionMode`?"), "{stderr}");
+}
+
+#[test]
+fn a_slurm_task_below_the_array_minimum_is_an_error_not_shard_0() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = sweep_example(tmp.path(), 2);
+    let output = kubesim(&["sweep", arg(&file), "--out", arg(tmp.path())])
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("SLURM_ARRAY_TASK_MIN", "4")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("SLURM_ARRAY_TASK_ID=2 is below SLURM_ARRAY_TASK_MIN=4"), "{stderr}");
+    assert!(!tmp.path().join("sweep-max-surge").exists(), "nothing run");
+}
+
+#[test]
+fn a_sweep_into_a_folder_it_cannot_write_fails_before_simulating() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = sweep_example(tmp.path(), 30);
+    // A file where the output folder should be: no folder can be made there (this holds for
+    // root too, which a read-only permission would not stop).
+    let out = tmp.path().join("out");
+    std::fs::write(&out, "not a folder").expect("write");
+    let started = std::time::Instant::now();
+    let output = kubesim_output(&["sweep", arg(&file), "--out", arg(&out)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write into") && stderr.contains("nothing was simulated"), "{stderr}");
+    // 30 seeds x 3 variants take minutes in a debug build; refusing takes a moment.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
 }

@@ -58,6 +58,25 @@ pub fn reconcile(replicas: i32, min_ready_seconds: i32, pods: &[PodInfo], now: S
     decision
 }
 
+/// `reconcile` from counts alone, for the common case where it needs no pod: no more active
+/// pods than `replicas` (nothing to rank for deletion) and no minReadySeconds (a ready pod
+/// is available at once, so nothing waits on the clock). Then the decision depends only on
+/// how many pods are active and how many of them are ready, which the caller keeps pod by
+/// pod, as the controller's informer cache does, so that a sync of a ReplicaSet of a million
+/// Pending pods costs O(1) and not a walk over them. None when the case does not hold.
+pub fn reconcile_counts(replicas: i32, min_ready_seconds: i32, active: usize, ready: usize) -> Option<Decision> {
+    let wanted = replicas.max(0) as usize;
+    if min_ready_seconds > 0 || active > wanted {
+        return None;
+    }
+    let (replicas, ready) = (i32::try_from(active).ok()?, i32::try_from(ready).ok()?);
+    Some(Decision {
+        create: (wanted - active).min(BURST_REPLICAS),
+        status: RsStatus { replicas, ready, available: ready },
+        ..Decision::default()
+    })
+}
+
 fn status(active: &[&PodInfo], min_ready_seconds: i32, now: SimTime) -> RsStatus {
     let min_ready = min_ready_micros(min_ready_seconds);
     let ready = active.iter().filter(|p| p.ready_since.is_some()).count() as i32;
@@ -253,6 +272,28 @@ mod tests {
         assert_eq!(deletion_reason(&pod(PodId(0)), &pod(PodId(0)), NOW), None);
         let d = reconcile(1, 0, &[pod(PodId(0)), fresh], NOW);
         assert_eq!((d.delete, d.first_kept), (vec![PodId(1)], Some(PodId(0))));
+    }
+
+    #[test]
+    fn the_decision_from_counts_is_the_decision_from_the_pods() {
+        let now = SimTime(50_000_000);
+        let mut pods: Vec<PodInfo> =
+            (0..7).map(|i| PodInfo { ready_since: None, ..pod(PodId::from_index(i)) }).collect();
+        pods[1].ready_since = Some(SimTime(10_000_000));
+        pods[2].ready_since = Some(now);
+        pods[3].active = false;
+        pods[4].active = false;
+        pods[4].ready_since = Some(SimTime(1));
+        for replicas in [0, 4, 5, 6, 900] {
+            let full = reconcile(replicas, 0, &pods, now);
+            let counted = reconcile_counts(replicas, 0, 5, 2);
+            if replicas >= 5 {
+                assert_eq!(counted, Some(full), "replicas {replicas}");
+            } else {
+                assert_eq!(counted, None, "deletions need the pods ranked (replicas {replicas})");
+            }
+        }
+        assert_eq!(reconcile_counts(10, 5, 5, 2), None, "minReadySeconds needs the ready times");
     }
 
     #[test]

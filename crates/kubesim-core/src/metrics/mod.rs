@@ -99,6 +99,15 @@ impl Metrics {
     }
 }
 
+/// The time series' columns of a run of `scenario` (known before it runs), and the
+/// Deployments and Rollouts among them: what the memory estimate at load counts.
+pub fn series_counts(scenario: &Scenario) -> (usize, usize) {
+    let deployments = deployment_keys(scenario);
+    let services = service_keys(scenario);
+    let columns = 4 * deployments.len() + 5 * services.len() + 3 * hpa_keys(scenario).len() + 5;
+    (columns, deployments.len())
+}
+
 /// Every Service the scenario can create, `(namespace, name)` in order of appearance: its
 /// objects, then what the timeline applies, creates or exposes.
 pub fn service_keys(scenario: &Scenario) -> Vec<(String, String)> {

@@ -96,6 +96,13 @@ impl PodTally {
         }
     }
 
+    /// A ReplicaSet's active pods and active Ready pods, as the ReplicaSet controller's
+    /// informer would count them (`sim::controllers`' sync reads them instead of every pod).
+    pub fn replica_set_active_ready(&self, rs: RsId) -> (usize, usize) {
+        let c = self.replica_set(rs);
+        (usize::try_from(c.active).unwrap_or(0), usize::try_from(c.ready).unwrap_or(0))
+    }
+
     fn replica_set(&self, rs: RsId) -> RsCounts {
         self.by_replica_set.get(rs.index()).copied().unwrap_or_default()
     }

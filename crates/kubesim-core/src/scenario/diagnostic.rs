@@ -77,26 +77,51 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{label}: {}", self.file.display())?;
+        write!(f, "{label}: {}", escape_controls(&self.file.display().to_string(), false))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
             if let Some(col) = self.column {
                 write!(f, ":{col}")?;
             }
         }
-        write!(f, ": {}", shorten(&self.message, MAX_MESSAGE_CHARS))?;
+        write!(f, ": {}", escape_controls(&shorten(&self.message, MAX_MESSAGE_CHARS), true))?;
         if let (Some(line), Some(src)) = (self.line, &self.source_line) {
             let width = line.to_string().len();
             let (src, col) = excerpt(src, self.column.unwrap_or(1).max(1));
-            let pad: String = src.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-            write!(f, "\n{line:>width$} | {src}\n{:>width$} | {pad}^", "")?;
+            let before: String = src.chars().take(col - 1).collect();
+            let pad: String =
+                escape_controls(&before, false).chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            write!(f, "\n{line:>width$} | {}\n{:>width$} | {pad}^", escape_controls(&src, false), "")?;
         }
         if let Some(help) = &self.help {
             let width = self.line.map_or(1, |l| l.to_string().len());
-            write!(f, "\n{:>width$} = help: {help}", "")?;
+            write!(f, "\n{:>width$} = help: {}", "", escape_controls(help, true))?;
         }
         Ok(())
     }
+}
+
+/// `text` with the characters that would act on a terminal instead of showing (ESC, NUL
+/// and the other control characters, bidirectional overrides and isolates) written as
+/// `\u{1b}`, so that a value quoted from an input cannot recolour, erase or reorder what is
+/// printed. Tabs stay; newlines stay where `keep_newlines` (kubesim's own multi-line help).
+pub fn escape_controls(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+    let acts = |c: char| {
+        (c.is_control() && c != '\t' && !(keep_newlines && c == '\n'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+    };
+    if !text.chars().any(acts) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if acts(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// The longest message shown whole: a message quoting a huge value is cut in the middle.
@@ -199,6 +224,22 @@ mod tests {
             d.to_string(),
             "error: s.yaml:2:3: unknown field `replcas`\n2 |   replcas: 3\n  |   ^\n  = help: did you mean `replicas`?"
         );
+    }
+
+    #[test]
+    fn control_characters_of_the_input_are_escaped_and_the_caret_still_points() {
+        // ESC (a colour), NUL, a bidi override: echoed as escapes, not acted on.
+        let d = Diagnostic::error(Path::new("s.yaml"), "Invalid value: \"a\u{1b}[31mb\0c\u{202e}d\"").at(
+            1,
+            11,
+            "name: \"a\u{1b}x\": 1\n",
+        );
+        let text = d.to_string();
+        assert!(!text.contains('\u{1b}') && !text.contains('\0') && !text.contains('\u{202e}'), "{text:?}");
+        assert!(text.contains("a\\u{1b}[31mb\\u{0}c\\u{202e}d"), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        let (src, caret) = (lines[1], lines[2]);
+        assert_eq!(caret.find('^').map(|i| &src[i..]), Some("\": 1"), "{text}");
     }
 
     #[test]

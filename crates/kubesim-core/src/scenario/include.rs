@@ -16,7 +16,14 @@ use std::path::{Component, Path, PathBuf};
 pub(crate) struct Loader<'f> {
     pub dir: PathBuf,
     pub files: &'f dyn Files,
+    /// Each file's documents (None when it could not be read or parsed) and the diagnostics
+    /// reading it gave, by path: a file that 200 timeline lines apply is read and parsed once
+    /// per load (issue 21), its diagnostics repeated at each use as before.
+    pub cache: std::cell::RefCell<std::collections::BTreeMap<PathBuf, CachedFile>>,
 }
+
+/// What reading one file gave: its documents, and the diagnostics pushed meanwhile.
+pub(crate) type CachedFile = (Option<Vec<(Loc, Value)>>, Vec<crate::scenario::Diagnostic>);
 
 /// The names of a kustomization file, in kustomize's order of preference.
 const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -123,11 +130,33 @@ impl Loader<'_> {
 
     /// The objects of one file, each with its place.
     fn documents(&self, path: &Path, r: &mut Report) -> Option<Vec<(Loc, Value)>> {
+        let key = normalize(path);
+        if let Some((docs, diags)) = self.cache.borrow().get(&key) {
+            r.diags.extend(diags.iter().cloned());
+            return docs.clone();
+        }
+        let before = r.diags.len();
+        let docs = self.read_documents(path, r);
+        let diags = r.diags[before..].to_vec();
+        self.cache.borrow_mut().insert(key, (docs.clone(), diags));
+        docs
+    }
+
+    fn read_documents(&self, path: &Path, r: &mut Report) -> Option<Vec<(Loc, Value)>> {
         let src = source::read(self.files, path, path).map_err(|d| r.push(d)).ok()?;
         let docs = source::documents(&src).map_err(|d| r.push(d)).ok()?;
         let mut out = Vec::new();
         for (i, v) in docs.into_iter().enumerate().filter(|(_, v)| !v.is_null()) {
             flatten(Loc::new(&src, i, YPath::root()), v, &mut out, r);
+            if out.len() > super::limits::MAX_OBJECTS_PER_FILE {
+                let msg = format!(
+                    "the file holds more than {} objects, kubesim's limit (each is checked and simulated): split \
+                     it, or simulate fewer, larger workloads",
+                    super::limits::MAX_OBJECTS_PER_FILE
+                );
+                r.push(Diagnostic::error(path, msg));
+                return None;
+            }
         }
         Some(out)
     }

@@ -8,6 +8,11 @@
 /// Entries of `timeline:` (each is a scheduled event and a parsed command).
 pub(crate) const MAX_TIMELINE_ENTRIES: usize = 100_000;
 
+/// Objects in one input file (its documents, `kind: List` items counted one by one): with the
+/// 64 MiB cap on bytes, this bounds what checking a file costs (each object is parsed,
+/// validated and converted: about 40 KB and a millisecond each at worst).
+pub(crate) const MAX_OBJECTS_PER_FILE: usize = 100_000;
+
 /// Requests the traffic sources are expected to send over the run, all sources together
 /// (the rate integrated over the duration): beyond this a run takes hours.
 pub(crate) const MAX_REQUESTS: f64 = 10_000_000_000.0;
@@ -35,6 +40,7 @@ mod tests {
             ("desired pods", MAX_TOTAL_PODS),
             ("replicas", u64::try_from(MAX_REPLICAS).unwrap_or(0)),
             ("timeline entries", MAX_TIMELINE_ENTRIES as u64),
+            ("objects per file", MAX_OBJECTS_PER_FILE as u64),
             ("requests", MAX_REQUESTS as u64),
             ("open requests", MAX_OPEN_REQUESTS as u64),
         ] {

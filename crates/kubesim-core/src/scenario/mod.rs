@@ -17,6 +17,7 @@ mod include;
 pub(crate) mod kinds;
 mod limits;
 pub(crate) mod manifest;
+pub mod memory;
 mod network;
 pub(crate) mod node;
 mod overrides;
@@ -59,6 +60,9 @@ pub struct Loaded {
     /// With a `sweep:` section: the scenario with each variant's `set:` applied, in the
     /// section's order (the seed is the scenario's; a sweep sets its own).
     pub variants: Vec<Scenario>,
+    /// What a run will hold in memory (the largest of the variants' for a sweep), for the
+    /// caller to hold against its budget (`--memory-budget`) before running anything.
+    pub estimate: memory::Estimate,
 }
 
 /// Loads and validates one scenario file read from `files`, as are the files it names;
@@ -185,7 +189,8 @@ fn load_source(
     let sweep = sweep::sweep(top.get("sweep"), &mut r);
     let stem = src.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
     let header = config::header(&top, &stem, &mut r);
-    let loader = Loader { dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default(), files };
+    let loader =
+        Loader { dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default(), files, cache: Default::default() };
     let mut manifests = initial_manifests(&top, &loc, &loader, &mut r);
     {
         let mut refs: Vec<&mut Value> = manifests.iter_mut().map(|(_, v)| v).collect();
@@ -221,14 +226,15 @@ fn load_source(
         sweep,
         analysis_templates: std::mem::take(&mut r.analysis_templates),
     };
+    let mut estimate = memory::Estimate::of(&scenario, reg.desired_pods);
     let variants = match &scenario.sweep {
-        Some(spec) if with_variants => load_variants(&src, sets, &top, spec, files, &mut r),
+        Some(spec) if with_variants => load_variants(&src, sets, &top, spec, files, &mut r, &mut estimate),
         _ => Vec::new(),
     };
     if r.has_errors() {
         return Err(r.into_sorted());
     }
-    Ok(Loaded { scenario, warnings: r.diags, variants })
+    Ok(Loaded { scenario, warnings: r.diags, variants, estimate })
 }
 
 /// Loads the scenario once per sweep variant, with the variant's `set:` after `sets`. A
@@ -241,13 +247,17 @@ fn load_variants(
     spec: &SweepSpec,
     files: &dyn Files,
     r: &mut Report,
+    estimate: &mut memory::Estimate,
 ) -> Vec<Scenario> {
     let mut out = Vec::new();
     let items = top.get("sweep").and_then(|s| s.get("variants")).map(|v| v.items()).unwrap_or_default();
     for (variant, item) in spec.variants.iter().zip(&items) {
         let with = |extra: &[String]| -> Vec<String> { sets.iter().chain(extra).cloned().collect() };
         match load_source(Rc::clone(src), &with(&variant.set_args()), false, files) {
-            Ok(loaded) => out.push(loaded.scenario),
+            Ok(loaded) => {
+                *estimate = estimate.max(loaded.estimate);
+                out.push(loaded.scenario);
+            }
             Err(diags) => {
                 let set = item.get("set").unwrap_or_else(|| item.clone());
                 let mut placed = false;
@@ -323,6 +333,14 @@ fn initial_manifests(top: &Node, loc: &Loc, loader: &Loader, r: &mut Report) -> 
     if let Some(objs) = objects.filter(|o| o.expect_seq(r, "Kubernetes objects")) {
         for item in objs.items() {
             include::flatten(loc.sub(&item.path), item.v.clone(), &mut out, r);
+            if out.len() > limits::MAX_OBJECTS_PER_FILE {
+                let msg = format!(
+                    "objects: more than {} objects, kubesim's limit for a file (each is checked and simulated)",
+                    limits::MAX_OBJECTS_PER_FILE
+                );
+                objs.error(r, msg, None);
+                return out;
+            }
         }
     }
     let Some(include) = include else { return out };

@@ -283,6 +283,23 @@ impl Sim<'_> {
         }
         let now = self.ctx.kernel.now();
         let r = &self.ctx.store.replica_sets[rs];
+        // Most syncs need only counts (no deletion to rank, no minReadySeconds, no narration,
+        // which names pods): kept pod by pod in the tally, so a sync of a ReplicaSet with a
+        // million Pending pods is not a walk over them (issue 21).
+        let (active, ready) = self.ctx.metrics.tally.replica_set_active_ready(rs);
+        let counted = (!self.ctx.narrating())
+            .then(|| replicaset::reconcile_counts(r.replicas, r.min_ready_seconds, active, ready))
+            .flatten();
+        if let Some(decision) = counted {
+            #[cfg(debug_assertions)]
+            {
+                let scanned = r.pods.iter().map(|&p| &self.ctx.store.pods[p]).filter(|p| p.is_active());
+                let (a, ready_scanned) = scanned.fold((0, 0), |(a, rd), p| (a + 1, rd + usize::from(p.is_ready())));
+                assert_eq!((active, ready), (a, ready_scanned), "the tally of {} drifted from its pods", r.name);
+            }
+            self.carry_out_replica_set_sync(rs, decision, now);
+            return;
+        }
         let mut pods: Vec<PodInfo> = r
             .pods
             .iter()
@@ -317,6 +334,11 @@ impl Sim<'_> {
         if self.ctx.narrating() {
             self.ctx.narrate_replica_set_sync(rs, &pods, &decision);
         }
+        self.carry_out_replica_set_sync(rs, decision, now);
+    }
+
+    /// Creates and deletes the pods `decision` says, then records its status.
+    fn carry_out_replica_set_sync(&mut self, rs: RsId, decision: replicaset::Decision, now: crate::engine::SimTime) {
         let object = self.ctx.rs_ref(rs);
         for batch in replicaset::slow_start_batches(decision.create) {
             for _ in 0..batch {

@@ -154,7 +154,7 @@ impl std::fmt::Display for Stopped {
     }
 }
 
-/// How often (in events) the loop reports progress and looks at the stop flag.
+/// How often (in events) the loop reports progress.
 const CHECK_EVERY_EVENTS: u64 = 4096;
 
 impl<'s> Sim<'s> {
@@ -214,8 +214,8 @@ impl<'s> Sim<'s> {
         self
     }
 
-    /// Abandons the run soon after `stop` becomes true (checked every few thousand events,
-    /// so a run that completes is not changed by it).
+    /// Abandons the run soon after `stop` becomes true (checked before each event, so a run
+    /// that completes is not changed by it).
     pub fn with_stop(mut self, stop: Option<&'s AtomicBool>) -> Self {
         self.stop = stop;
         self
@@ -305,11 +305,12 @@ impl<'s> Sim<'s> {
         self.into_outcome(None)
     }
 
-    /// Whether to end the run before the next event: the stop flag (looked at every
-    /// `CHECK_EVERY_EVENTS`), or `--max-events` reached with an event still due.
+    /// Whether to end the run before the next event: the stop flag (looked at before every
+    /// event, a relaxed load, so that a signal acts within one event's work however long
+    /// events are), or `--max-events` reached with an event still due.
     fn should_stop(&self) -> Option<Stopped> {
         let processed = self.ctx.kernel.processed();
-        if processed.is_multiple_of(CHECK_EVERY_EVENTS) && self.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+        if self.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             return Some(Stopped::Interrupted);
         }
         let limit = self.max_events.filter(|&m| processed >= m)?;

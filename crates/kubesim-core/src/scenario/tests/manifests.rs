@@ -278,3 +278,57 @@ fn a_manifest_file_is_a_scenario_named_after_it_with_overrides() {
     let l = load_manifest_file(Path::new("dir/web.yaml"), &[], false, &files).expect("loads");
     assert_eq!(l.scenario.duration, crate::engine::SimDuration::from_secs(600), "the default 10m");
 }
+
+/// `MemoryFiles` that counts the reads of each file.
+#[derive(Default)]
+struct CountingFiles {
+    inner: MemoryFiles,
+    reads: std::cell::RefCell<std::collections::BTreeMap<std::path::PathBuf, usize>>,
+}
+
+impl Files for CountingFiles {
+    fn is_file(&self, path: &Path) -> bool {
+        self.inner.is_file(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.inner.is_dir(path)
+    }
+    fn read(&self, path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+        *self.reads.borrow_mut().entry(path.to_path_buf()).or_insert(0) += 1;
+        self.inner.read(path, cap)
+    }
+    fn list_dir(&self, path: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+        self.inner.list_dir(path)
+    }
+}
+
+#[test]
+fn a_file_applied_by_many_timeline_lines_is_read_once_and_its_errors_repeat_at_each() {
+    // issue 21: 200 `apply -f` of one 10 MB file read and parsed it 200 times.
+    let mut files = CountingFiles::default();
+    files.inner.insert("dir/web.yaml", dep_doc("web"));
+    files.inner.insert("dir/bad.yaml", "kind: [\n");
+    let lines: String =
+        (0..200).map(|i| format!("  - {{at: {}s, run: 'kubectl apply -f web.yaml'}}\n", i + 1)).collect();
+    let l = load_str(Path::new("dir/s.yaml"), &format!("objects: []\ntimeline:\n{lines}"), &[], &files)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(l.scenario.timeline.len(), 200);
+    assert!(l
+        .scenario
+        .timeline
+        .iter()
+        .all(|e| matches!(e.kubectl(), Some(KubectlCommand::Apply { objects }) if objects.len() == 1)));
+    assert_eq!(files.reads.borrow().get(Path::new("dir/web.yaml")), Some(&1), "read once");
+    let text = "objects: []\ntimeline:\n  - {at: 1s, run: 'kubectl apply -f bad.yaml'}\n  - {at: 2s, run: 'kubectl apply -f bad.yaml'}\n";
+    let e = load_str(Path::new("dir/s.yaml"), text, &[], &files).unwrap_err();
+    assert_eq!(e.iter().filter(|d| d.file == Path::new("dir/bad.yaml")).count(), 2, "{e:?}");
+}
+
+#[test]
+fn a_file_of_more_objects_than_the_cap_is_refused_naming_the_cap() {
+    let mut files = MemoryFiles::default();
+    let doc = "{apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n---\n";
+    files.insert("dir/many.yaml", doc.repeat(crate::scenario::limits::MAX_OBJECTS_PER_FILE + 1));
+    let e = load_in(&files, "include: [many.yaml]\n").unwrap_err();
+    assert!(e[0].message.contains("more than 100000 objects, kubesim's limit"), "{}", e[0].message);
+}
