@@ -283,3 +283,16 @@ fn the_kubesim_provider_measures_a_service_success_rate() {
     let good = run_text(&canary("", "", &step, template));
     assert_eq!(events(&good, "RolloutCompleted").len(), 1);
 }
+
+/// The example a user starts from (scenarios/canary-analysis.yaml) does what the README says.
+#[test]
+fn the_canary_analysis_example_aborts_its_bad_version_as_the_readme_says() {
+    let (_, o) = crate::support::run("scenarios/canary-analysis.yaml", &[]);
+    let aborted = messages(&o, "RolloutAborted");
+    assert_eq!(aborted.len(), 1, "{aborted:?}");
+    assert!((aborted[0].0 - 185.59).abs() < 1e-6, "{aborted:?}");
+    let t = &o.metrics.traffic;
+    assert_eq!(t.failures.get(&Failure::Http5xx).copied(), Some(227));
+    assert_eq!(t.errors_by_image.get("example/shop:2").copied(), Some(227), "every error is the bad version's");
+    assert_eq!(t.total.requests, 89_766);
+}
