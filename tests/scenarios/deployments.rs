@@ -6,29 +6,7 @@ use kubesim::engine::SimTime;
 use kubesim::sim::Outcome;
 
 fn deployment(extra_spec: &str, timeline: &str, images: &str) -> String {
-    format!(
-        "duration: 10m
-images:
-  app:1: {{pull: 1s, start: 1s}}
-  {images}
-objects:
-  - apiVersion: apps/v1
-    kind: Deployment
-    metadata: {{name: app}}
-    spec:
-      replicas: 4
-      {extra_spec}
-      selector: {{matchLabels: {{app: app}}}}
-      template:
-        metadata: {{labels: {{app: app}}}}
-        spec:
-          containers:
-            - name: app
-              image: 'app:1'
-              readinessProbe: {{httpGet: {{path: /, port: 80}}, periodSeconds: 1}}
-timeline:
-{timeline}"
-    )
+    crate::support::app_deployment("10m", extra_spec, timeline, images)
 }
 
 fn scaling_times(o: &Outcome) -> Vec<f64> {

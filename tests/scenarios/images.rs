@@ -6,29 +6,7 @@ use crate::support::{events, object_events, pods_csv, run_text, secs};
 use kubesim::sim::Outcome;
 
 fn deployment(images: &str, timeline: &str, extra: &str) -> String {
-    format!(
-        "duration: 15m
-images:
-  app:1: {{pull: 1s, start: 1s}}
-  {images}
-objects:
-  - apiVersion: apps/v1
-    kind: Deployment
-    metadata: {{name: app}}
-    spec:
-      replicas: 4
-      {extra}
-      selector: {{matchLabels: {{app: app}}}}
-      template:
-        metadata: {{labels: {{app: app}}}}
-        spec:
-          containers:
-            - name: app
-              image: 'app:1'
-              readinessProbe: {{httpGet: {{path: /, port: 80}}, periodSeconds: 1}}
-timeline:
-{timeline}"
-    )
+    crate::support::app_deployment("15m", extra, timeline, images)
 }
 
 /// The pods of the new template (`app:2`), by name.

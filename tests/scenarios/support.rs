@@ -223,3 +223,32 @@ pub fn pods_csv(s: &Scenario, o: &Outcome) -> Vec<BTreeMap<String, String>> {
     let header: Vec<String> = r.headers().expect("header").iter().map(str::to_string).collect();
     r.records().map(|row| header.iter().cloned().zip(row.expect("row").iter().map(str::to_string)).collect()).collect()
 }
+
+/// A Deployment `app` of 4 pods of `app:1` (a readiness probe every second) for `duration`,
+/// with `extra_spec` added to its spec, `images` added to the `images:` section and the
+/// timeline `timeline`.
+pub fn app_deployment(duration: &str, extra_spec: &str, timeline: &str, images: &str) -> String {
+    format!(
+        "duration: {duration}
+images:
+  app:1: {{pull: 1s, start: 1s}}
+  {images}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: app}}
+    spec:
+      replicas: 4
+      {extra_spec}
+      selector: {{matchLabels: {{app: app}}}}
+      template:
+        metadata: {{labels: {{app: app}}}}
+        spec:
+          containers:
+            - name: app
+              image: 'app:1'
+              readinessProbe: {{httpGet: {{path: /, port: 80}}, periodSeconds: 1}}
+timeline:
+{timeline}"
+    )
+}
