@@ -560,3 +560,80 @@ timeline:
     // 3s of hook leave 7s, enough for the 5s exit.
     assert!((p.finished.expect("stopped").since(p.terminating.expect("deleted")).as_secs_f64() - 8.01).abs() < 1e-6);
 }
+
+/// A Deployment `web` of 6 pods behind Service `web` (with `affinity` added to its spec),
+/// and a source of 50 requests/s from `clients` clients straight to the Service.
+fn affinity_scenario(affinity: &str, clients: u32, timeline: &str) -> String {
+    affinity_at_rate(affinity, clients, "50/s", timeline)
+}
+
+fn affinity_at_rate(affinity: &str, clients: u32, rate: &str, timeline: &str) -> String {
+    format!(
+        "duration: 3m
+cluster: {{nodes: [{{name: worker, count: 3, capacity: {{cpu: '8', memory: 16Gi}}}}]}}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: web}}
+    spec:
+      replicas: 6
+      selector: {{matchLabels: {{app: web}}}}
+      template:
+        metadata: {{labels: {{app: web}}}}
+        spec: {{containers: [{{name: web, image: nginx}}]}}
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: web}}
+    spec:
+      selector: {{app: web}}
+      ports: [{{port: 80}}]
+{affinity}
+traffic:
+  - {{target: service/web, rate: {{steps: [{{at: 30s, rate: {rate}}}]}}, clients: {clients}}}
+timeline: {timeline}
+"
+    )
+}
+
+/// How many pods took at least one request.
+fn pods_that_served(o: &Outcome) -> usize {
+    o.requests_by_pod.iter().filter(|&&n| n > 0).count()
+}
+
+#[test]
+fn session_affinity_client_ip_keeps_each_client_on_one_pod() {
+    // kube-proxy (pkg/proxy/iptables proxier.go): with sessionAffinity ClientIP a client's
+    // requests go to the endpoint it used last (the `recent` match, timeout 10800s by
+    // default), so 2 clients reach at most 2 of the 6 pods; without it, every pod serves.
+    let sticky = "      sessionAffinity: ClientIP";
+    let o = run_text(&affinity_scenario(sticky, 2, "[]"));
+    assert!((1..=2).contains(&pods_that_served(&o)), "{:?}", o.requests_by_pod);
+    let o = run_text(&affinity_scenario("", 2, "[]"));
+    assert_eq!(pods_that_served(&o), 6, "{:?}", o.requests_by_pod);
+    // 3 clients sending 1 request/s between them: each client's requests are 3s apart on
+    // average. With the default timeout they stay on at most 3 pods; with a 1s timeout the
+    // client's entry has expired by its next request, and the clients wander over all 6.
+    let o = run_text(&affinity_at_rate(sticky, 3, "1/s", "[]"));
+    assert!(pods_that_served(&o) <= 3, "{:?}", o.requests_by_pod);
+    let short = "      sessionAffinity: ClientIP\n      sessionAffinityConfig: {clientIP: {timeoutSeconds: 1}}";
+    let o = run_text(&affinity_at_rate(short, 3, "1/s", "[]"));
+    assert_eq!(pods_that_served(&o), 6, "{:?}", o.requests_by_pod);
+    // The client's pod is deleted: its requests find another one (no failures but the
+    // second before the proxies learn of it).
+    let o = run_text(&affinity_scenario(sticky, 1, "[{at: 1m, run: kubectl delete pods -l app=web}]"));
+    assert!(pods_that_served(&o) >= 2, "re-pinned after the deletion: {:?}", o.requests_by_pod);
+}
+
+#[test]
+fn session_affinity_is_checked_as_the_api_server_checks_it() {
+    let bad = "      sessionAffinity: ClientIP\n      sessionAffinityConfig: {clientIP: {timeoutSeconds: 0}}";
+    let text = affinity_scenario(bad, 2, "[]");
+    let errors = match kubesim::load_str(std::path::Path::new("inline.yaml"), &text, &[]) {
+        Ok(_) => panic!("should not load"),
+        Err(d) => d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
+    };
+    assert!(
+        errors.contains("spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 0: must be greater than 0 and less than 86400"),
+        "{errors}"
+    );
+}

@@ -54,6 +54,7 @@ objects:
                 service_type: ServiceType::ClusterIP,
                 selector: Some(selector),
                 ports: vec![ServicePort { name: None, port: 80, target_port: TargetPort::Number(80) }],
+                session_affinity: None,
             },
         },
     });
@@ -67,6 +68,7 @@ objects:
         arrival: ArrivalProcess::Poisson,
         timeout: SimDuration::from_secs(1),
         canary: Default::default(),
+        clients: kubesim_core::model::spec::DEFAULT_CLIENTS,
     });
     s
 }

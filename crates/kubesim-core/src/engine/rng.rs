@@ -29,6 +29,9 @@ pub enum Purpose {
     /// Whether an app answers a request with an error (an image's `errorRate`; one stream
     /// per traffic source).
     AppErrors = 9,
+    /// Which of its clients sends a request (a traffic source's `clients`, drawn only for
+    /// Services with `sessionAffinity: ClientIP`; one stream per traffic source).
+    ClientIps = 10,
 }
 
 /// A deterministic random stream for one purpose.

@@ -202,7 +202,12 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
         let target_port = target_port(&c.args, &e.service).ok().flatten();
         e.ports = service_ports(numbers, target_port);
     }
-    let spec = ServiceSpec { service_type: e.service_type, selector: Some(effective), ports: e.ports.clone() };
+    let spec = ServiceSpec {
+        service_type: e.service_type,
+        selector: Some(effective),
+        ports: e.ports.clone(),
+        session_affinity: None,
+    };
     c.reg.insert(Object { id: svc, spec: ObjectSpec::Service { labels: Labels::new(), spec } });
     Some(KubectlCommand::Expose(e))
 }
@@ -268,6 +273,7 @@ fn expose(sim: &mut Sim, e: &ExposeSpec) -> Result<(), ApiError> {
         service_type: e.service_type,
         selector: Some(e.selector.clone().unwrap_or(selector)),
         ports: e.ports.clone(),
+        session_affinity: None,
     };
     let id = ObjectRef { kind: Kind::Service, namespace: ns.to_string(), name: e.service.clone() };
     let obj = Object { id, spec: ObjectSpec::Service { labels, spec } };

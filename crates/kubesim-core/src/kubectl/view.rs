@@ -226,6 +226,10 @@ pub(super) fn to_json(o: &Object) -> Value {
             if let Some(sel) = &s.selector {
                 m["selector"] = labels(sel);
             }
+            if let Some(timeout) = s.session_affinity {
+                m["sessionAffinity"] = json!("ClientIP");
+                m["sessionAffinityConfig"] = json!({"clientIP": {"timeoutSeconds": timeout.as_micros() / 1_000_000}});
+            }
             (l, m)
         }
         _ => return Value::Null,
@@ -596,7 +600,7 @@ impl Reader {
     }
 
     fn service(&mut self, v: &Value) -> Result<ServiceSpec, ReadError> {
-        let m = self.map(v, "spec", &["type", "selector", "ports"])?;
+        let m = self.map(v, "spec", &["type", "selector", "ports", "sessionAffinity", "sessionAffinityConfig"])?;
         let service_type = match m.get("type").and_then(Value::as_str).unwrap_or("ClusterIP") {
             "ClusterIP" => ServiceType::ClusterIP,
             "NodePort" => ServiceType::NodePort,
@@ -635,7 +639,27 @@ impl Reader {
         if ports.len() > 1 && ports.iter().any(|p| p.name.is_none()) {
             return Err("spec.ports[1].name: Required value".into());
         }
-        Ok(ServiceSpec { service_type, selector, ports })
+        let session_affinity = match m.get("sessionAffinity").and_then(Value::as_str).unwrap_or("None") {
+            "None" => None,
+            "ClientIP" => {
+                let seconds = m
+                    .get("sessionAffinityConfig")
+                    .and_then(|c| c.get("clientIP"))
+                    .and_then(|c| c.get("timeoutSeconds"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(10800);
+                if !(1..=86400).contains(&seconds) {
+                    return Err(format!("spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: {seconds}: must be greater than 0 and less than 86400"));
+                }
+                Some(crate::engine::SimDuration::from_secs(seconds))
+            }
+            other => {
+                return Err(format!(
+                    "spec.sessionAffinity: Unsupported value: \"{other}\": supported values: \"ClientIP\", \"None\""
+                ))
+            }
+        };
+        Ok(ServiceSpec { service_type, selector, ports, session_affinity })
     }
 }
 

@@ -156,9 +156,50 @@ pub(crate) fn service(s: core::Service, c: &mut Checker) -> Option<Typed> {
     }
     validate::check_labels(c, "spec.selector", sp.selector.as_ref());
     let selector = sp.selector.clone().filter(|m| !m.is_empty());
+    let session_affinity = session_affinity(c, sp, service_type);
     let labels = s.metadata.labels.clone().unwrap_or_default();
-    let spec = ServiceSpec { service_type, selector, ports };
+    let spec = ServiceSpec { service_type, selector, ports, session_affinity };
     Some((ObjectSpec::Service { labels, spec }, s.metadata, 0))
+}
+
+/// `sessionAffinity` and its ClientIP timeout, checked as ValidateService checks them
+/// (pkg/apis/core/validation: `validateClientIPAffinityConfig`; the default timeout is
+/// `DefaultClientIPServiceAffinitySeconds`, 10800).
+fn session_affinity(
+    c: &mut Checker,
+    sp: &core::ServiceSpec,
+    service_type: ServiceType,
+) -> Option<crate::engine::SimDuration> {
+    const MAX_SECONDS: i32 = 86400;
+    let config = sp.session_affinity_config.as_ref();
+    match sp.session_affinity.as_deref() {
+        None | Some("None") => {
+            if config.is_some() {
+                c.field("spec.sessionAffinityConfig", "Invalid value: must not be set when session affinity is None");
+            }
+            None
+        }
+        Some("ClientIP") if service_type == ServiceType::ExternalName => {
+            c.field("spec.sessionAffinity", "Unsupported value: \"ClientIP\": supported values: \"None\"");
+            None
+        }
+        Some("ClientIP") => {
+            let seconds = config.and_then(|c| c.client_ip.as_ref()).and_then(|ip| ip.timeout_seconds).unwrap_or(10800);
+            if !(1..=MAX_SECONDS).contains(&seconds) {
+                c.invalid(
+                    "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
+                    seconds,
+                    &format!("must be greater than 0 and less than {MAX_SECONDS}"),
+                );
+                return None;
+            }
+            Some(crate::engine::SimDuration::from_secs(u64::try_from(seconds).unwrap_or(10800)))
+        }
+        Some(other) => {
+            c.unsupported("spec.sessionAffinity", other, &["ClientIP", "None"]);
+            None
+        }
+    }
 }
 
 /// An Ingress of any accepted apiVersion.

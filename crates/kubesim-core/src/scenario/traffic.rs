@@ -22,6 +22,7 @@ const KEYS: &[&str] = &[
     "canaryHeaderValue",
     "canaryCookieShare",
     "canaryCookieValue",
+    "clients",
 ];
 const RATE_HELP: &str = "a rate is requests per second, minute or hour, like 200/s, 1200/m or 0.5/s; or a mapping with `steps` or `diurnal`";
 /// The highest rate a source may ask for.
@@ -176,6 +177,16 @@ fn entry(e: &Node, reg: &Registry, r: &mut Report) -> Option<TrafficSpec> {
         None => Some("always".to_string()),
         Some(n) => n.string(r),
     };
+    let clients = match e.get("clients") {
+        None => Some(crate::model::spec::DEFAULT_CLIENTS),
+        Some(n) => n.uint(r, "a number of clients").and_then(|c| match u32::try_from(c) {
+            Ok(c) if (1..=1_000_000).contains(&c) => Some(c),
+            _ => {
+                n.error(r, format!("{c} clients: expected from 1 to 1000000"), None);
+                None
+            }
+        }),
+    };
     let header_value = value("canaryHeaderValue", r);
     let cookie_value = value("canaryCookieValue", r);
     Some(TrafficSpec {
@@ -191,6 +202,7 @@ fn entry(e: &Node, reg: &Registry, r: &mut Report) -> Option<TrafficSpec> {
             cookie_share: cookie_share?,
             cookie_value: cookie_value?,
         },
+        clients: clients?,
     })
 }
 

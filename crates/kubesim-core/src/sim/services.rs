@@ -59,6 +59,9 @@ pub struct ServiceState {
     pub proxy: Balancer,
     /// ingress-nginx's balancing of this Service as a backend (round robin).
     pub ingress: Balancer,
+    /// `sessionAffinity: ClientIP`: each client's endpoint and when it was last seen, by
+    /// client (its traffic source and its number there).
+    pub affinity: std::collections::BTreeMap<u64, (PodId, crate::engine::SimTime)>,
 }
 
 pub struct IngressState {
@@ -193,6 +196,7 @@ impl Network {
             proxy_view: Vec::new(),
             proxy: Balancer::new(balancing),
             ingress: Balancer::new(Balancing::RoundRobin),
+            affinity: std::collections::BTreeMap::new(),
         });
         self.select_members(ctx, id);
         self.version += 1;

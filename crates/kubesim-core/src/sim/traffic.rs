@@ -118,6 +118,8 @@ pub(super) struct Source {
     /// Whether the app answers a served request with an error (`errorRate`): drawn only for
     /// pods whose image has one, so other runs draw nothing from it.
     app_errors: Stream,
+    /// Which client sends each request: drawn only for Services with session affinity.
+    clients: Stream,
     next_seq: u64,
     /// Requests from `base_seq` on, in arrival order, until their deadline passes.
     window: VecDeque<Open>,
@@ -185,6 +187,7 @@ impl Traffic {
                 routing: Stream::indexed(seed, Purpose::Routing, i as u64),
                 service_times: Stream::indexed(seed, Purpose::ServiceTimes, i as u64),
                 app_errors: Stream::indexed(seed, Purpose::AppErrors, i as u64),
+                clients: Stream::indexed(seed, Purpose::ClientIps, i as u64),
                 next_seq: 0,
                 window: VecDeque::new(),
                 base_seq: 0,
@@ -291,11 +294,25 @@ impl Traffic {
         let stats = service.stats;
         let s = &mut self.sources[source as usize];
         let balancer = if via_ingress { &mut service.ingress } else { &mut service.proxy };
-        let Some(pod) = balancer.pick(&service.proxy_view, &mut s.routing) else {
+        // sessionAffinity: ClientIP (kube-proxy only: ingress-nginx balances the endpoints
+        // itself): the client's endpoint of its last request, while it is still an endpoint
+        // and the client was seen within the timeout (iptables' `recent` match, refreshed by
+        // every request).
+        let affinity = service.spec.session_affinity.filter(|_| !via_ingress);
+        let client = affinity.map(|_| (u64::from(source) << 32) | s.clients.below(s.spec.clients as usize) as u64);
+        let kept = client.and_then(|c| service.affinity.get(&c)).and_then(|&(pod, last)| {
+            let fresh = affinity.is_some_and(|timeout| now.since(last) < timeout);
+            (fresh && service.proxy_view.contains(&pod)).then_some(pod)
+        });
+        let Some(pod) = kept.or_else(|| balancer.pick(&service.proxy_view, &mut s.routing)) else {
             return self.finish(ctx, id, stats, Err(Failure::NoEndpoints));
         };
-        if split {
-            // A canary split drew too: the guesses (one draw per pick) no longer line up.
+        if let Some(c) = client {
+            service.affinity.insert(c, (pod, now));
+        }
+        if split || affinity.is_some() {
+            // A canary split drew too, or affinity skipped a draw: the guesses (one draw per
+            // pick) no longer line up.
             s.ahead.endpoints = 0;
         } else {
             s.picks += 1;

@@ -30,13 +30,31 @@ pub struct ServicePort {
     pub target_port: TargetPort,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ServiceSpec {
     pub service_type: ServiceType,
     /// `spec.selector`; None for a Service without a selector (its endpoints are managed by
     /// hand, so in kubesim it has none).
     pub selector: Option<Labels>,
     pub ports: Vec<ServicePort>,
+    /// `sessionAffinity: ClientIP`, with `sessionAffinityConfig.clientIP.timeoutSeconds`
+    /// (default 10800): kube-proxy sends a client's requests to the endpoint it used last,
+    /// while that endpoint lasts and the client was seen within the timeout. None: `None`.
+    pub session_affinity: Option<crate::engine::SimDuration>,
+}
+
+/// As `derive(Debug)` would print it, but without `session_affinity` when it is None: a
+/// sweep's hash is taken over the scenario's Debug text, and Services without affinity keep
+/// the hash they had before kubesim read it.
+impl std::fmt::Debug for ServiceSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("ServiceSpec");
+        d.field("service_type", &self.service_type).field("selector", &self.selector).field("ports", &self.ports);
+        if let Some(timeout) = &self.session_affinity {
+            d.field("session_affinity", timeout);
+        }
+        d.finish()
+    }
 }
 
 /// An Ingress path's `pathType`.

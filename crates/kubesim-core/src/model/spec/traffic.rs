@@ -17,7 +17,7 @@ pub enum TrafficTarget {
 }
 
 /// One `traffic:` entry.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct TrafficSpec {
     pub target: TrafficTarget,
     /// Request path (default `/`).
@@ -31,6 +31,31 @@ pub struct TrafficSpec {
     pub timeout: SimDuration,
     /// What share of the requests carry the canary header and cookie, and their values.
     pub canary: CanaryRequests,
+    /// `clients`: how many client addresses the requests come from, each request from one
+    /// drawn at random (read only by Services with `sessionAffinity: ClientIP`; default 100).
+    pub clients: u32,
+}
+
+/// The default number of clients of a traffic source.
+pub const DEFAULT_CLIENTS: u32 = 100;
+
+/// As `derive(Debug)` would print it, but without `clients` at its default: a sweep's hash
+/// is taken over the scenario's Debug text.
+impl std::fmt::Debug for TrafficSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("TrafficSpec");
+        d.field("target", &self.target)
+            .field("path", &self.path)
+            .field("host", &self.host)
+            .field("rate", &self.rate)
+            .field("arrival", &self.arrival)
+            .field("timeout", &self.timeout)
+            .field("canary", &self.canary);
+        if self.clients != DEFAULT_CLIENTS {
+            d.field("clients", &self.clients);
+        }
+        d.finish()
+    }
 }
 
 /// The canary header and cookie of a source's requests, for an ingress-nginx canary's
