@@ -116,7 +116,7 @@ fn every_real_world_folder_loads_and_its_deployments_become_available() {
     let root = realworld();
     let cases = cases(&root);
     assert!(cases.len() >= 8, "expected the real-world folders, found {} cases", cases.len());
-    let (mut workloads, mut claims) = (0, 0);
+    let (mut workloads, mut claims, mut cron_jobs, mut hpas) = (0, 0, 0, 0);
     for case in &cases {
         let text = scenario_text(&case.include);
         let loaded = kubesim::load_str(&case.dir.join("realworld-test.yaml"), &text, &[]).unwrap_or_else(|d| {
@@ -142,6 +142,28 @@ fn every_real_world_folder_loads_and_its_deployments_become_available() {
                 claims += 1;
             }
         }
+        // The CronJob (every minute) has made its Jobs within the 3 minutes, and they ran.
+        for cj in outcome.store.cron_jobs.iter() {
+            let made = outcome
+                .store
+                .jobs
+                .iter()
+                .filter(|j| j.owner.is_some_and(|o| outcome.store.cron_jobs[o].name == cj.name))
+                .count();
+            assert!(made >= 2, "{}: cronjob/{} made {made} Jobs", case.name, cj.name);
+            cron_jobs += 1;
+        }
+        // An HPA whose target is in the same scenario has synced: it knows its target's
+        // replicas and wants at least its minimum (the website's php-apache HPA file, alone,
+        // has no target: FailedGetScale, as in a cluster).
+        let has_target = |h: &&kubesim::model::store::Hpa| {
+            outcome.store.deployments.iter().any(|d| d.namespace == h.namespace && d.name == h.spec.target.name)
+        };
+        for h in outcome.store.hpas.iter().filter(has_target) {
+            let desired = h.status.desired_replicas.unwrap_or(0);
+            assert!(desired >= h.spec.min_replicas, "{}: hpa/{} desired {desired}", case.name, h.name);
+            hpas += 1;
+        }
         for (workload, desired, available) in workloads_at_end(&outcome) {
             assert!(desired.is_some_and(|d| d >= 1.0), "{}: {workload} desired {desired:?}", case.name);
             assert_eq!(available, desired, "{}: {workload} ends with every replica available", case.name);
@@ -150,6 +172,7 @@ fn every_real_world_folder_loads_and_its_deployments_become_available() {
     }
     assert!(workloads >= 20, "the folders hold dozens of Deployments; checked {workloads}");
     assert!(claims >= 3, "WordPress and the StatefulSets use claims; checked {claims}");
+    assert!(cron_jobs >= 1 && hpas >= 1, "the website's CronJob and podinfo's HPA: {cron_jobs} and {hpas}");
 }
 
 #[test]
