@@ -295,3 +295,33 @@ fn set_image_on_a_cronjob_reaches_the_next_jobs() {
     assert_eq!(image(&job_name("hello", 1)), "quick:1");
     assert_eq!(image(&job_name("hello", 2)), "slow:1");
 }
+
+/// `kubectl describe cronjob` (describe.go describeCronJob): the schedule, the policy, the
+/// history limits, the last schedule time on `cluster.startTime`'s clock, the active Job.
+#[test]
+fn kubectl_describe_cronjob_prints_its_schedule_last_run_and_active_job() {
+    let text = "duration: 2m30s
+timeline:
+  - {at: 10s, run: 'kubectl create cronjob hello --image=busybox:1.28 --schedule=\"*/1 * * * *\" -- echo hello'}
+  - {at: 130s, run: kubectl describe cronjob hello}
+";
+    let o = run_text(text);
+    let log = o.kubectl_log.expect("kubectl.log");
+    for line in [
+        "Name:                          hello\n",
+        "Schedule:                      */1 * * * *\n",
+        "Concurrency Policy:            Allow\n",
+        "Suspend:                       False\n",
+        "Successful Job History Limit:  3\n",
+        "Starting Deadline Seconds:     <unset>\n",
+        "   hello:\n    Image:  busybox:1.28\n",
+        // cluster.startTime's default, 2025-01-01T00:00:00Z, plus the run at 120s.
+        "Last Schedule Time:  Wed, 01 Jan 2025 00:02:00 +0000\n",
+    ] {
+        assert!(log.contains(line), "{line:?} in\n{log}");
+    }
+    assert!(
+        log.contains(&format!("Active Jobs:         {}, {}\n", job_name("hello", 1), job_name("hello", 2))),
+        "{log}"
+    );
+}

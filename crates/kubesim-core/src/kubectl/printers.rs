@@ -1177,6 +1177,56 @@ pub(crate) fn describe_hpa(v: &View, namespace: &str, name: &str) -> String {
     out
 }
 
+/// `describe cronjob NAME` (describe.go `describeCronJob` and `describeJobTemplate`): Name,
+/// Namespace, Labels, Schedule, Concurrency Policy, Suspend, the history limits, Starting
+/// Deadline Seconds, the Job template's Parallelism, Completions and containers, Last
+/// Schedule Time (RFC 1123 on `cluster.startTime`'s clock), Active Jobs, Events.
+pub(crate) fn describe_cron_job(v: &View, namespace: &str, name: &str) -> String {
+    let Some(id) = v.store.find_cron_job(namespace, name) else {
+        return format!("Error from server (NotFound): cronjobs.batch \"{name}\" not found\n");
+    };
+    let c = &v.store.cron_jobs[id];
+    let spec = &c.spec;
+    let unset = || "<unset>".to_string();
+    let last =
+        c.status.last_schedule.and_then(|secs| jiff::Timestamp::from_second(secs).ok()).map_or_else(unset, |t| {
+            t.to_zoned(jiff::tz::TimeZone::UTC).strftime("%a, %d %b %Y %H:%M:%S %z").to_string()
+        });
+    let active: Vec<String> = c.status.active.iter().map(|(_, n)| n.clone()).collect();
+    let mut out = fields(
+        "",
+        &[
+            ("Name", vec![c.name.clone()]),
+            ("Namespace", vec![c.namespace.clone()]),
+            ("Labels", label_lines(&c.labels)),
+            ("Schedule", vec![spec.schedule.clone()]),
+            ("Concurrency Policy", vec![spec.concurrency_policy.as_str().to_string()]),
+            ("Suspend", vec![if spec.suspend { "True" } else { "False" }.to_string()]),
+            ("Successful Job History Limit", vec![spec.successful_jobs_history_limit.to_string()]),
+            ("Failed Job History Limit", vec![spec.failed_jobs_history_limit.to_string()]),
+            ("Starting Deadline Seconds", vec![spec.starting_deadline_seconds.map_or_else(unset, |d| format!("{d}s"))]),
+            ("Parallelism", vec![spec.job.parallelism.to_string()]),
+            ("Completions", vec![spec.job.completions.map_or_else(unset, |n| n.to_string())]),
+        ],
+    );
+    out.push_str("Pod Template:\n");
+    out.push_str(&fields("  ", &[("Labels", label_lines(&spec.job.template.labels))]));
+    out.push_str("  Containers:\n");
+    for ct in &spec.job.template.spec.containers {
+        out.push_str(&format!("   {}:\n", ct.name));
+        out.push_str(&fields("    ", &[("Image", vec![ct.image.clone()])]));
+    }
+    out.push_str(&fields(
+        "",
+        &[
+            ("Last Schedule Time", vec![last]),
+            ("Active Jobs", if active.is_empty() { vec!["<none>".into()] } else { vec![active.join(", ")] }),
+        ],
+    ));
+    out.push_str(&events(v, &format!("cronjob/{name}")));
+    out
+}
+
 /// `describe node NAME` (describe.go `describeNode`): Name, Roles, Labels, Taints,
 /// Unschedulable, Conditions (Ready), Capacity/Allocatable figures kubesim keeps,
 /// Non-terminated Pods, Events.

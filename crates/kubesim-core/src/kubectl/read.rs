@@ -169,10 +169,11 @@ pub(super) fn parse_get(args: &Args) -> Result<KubectlCommand, KError> {
 
 pub(super) fn parse_describe(args: &Args) -> Result<KubectlCommand, KError> {
     let target = one_target(args)?;
-    if !matches!(target.kind, Kind::Pod | Kind::Deployment | Kind::Node | Kind::HorizontalPodAutoscaler) {
+    if !matches!(target.kind, Kind::Pod | Kind::Deployment | Kind::Node | Kind::HorizontalPodAutoscaler | Kind::CronJob)
+    {
         return err(
             format!(
-                "kubesim describes pods, deployments, horizontalpodautoscalers and nodes, not {}",
+                "kubesim describes pods, deployments, horizontalpodautoscalers, cronjobs and nodes, not {}",
                 target.kind.resource()
             ),
             Some("`kubectl get` prints the other kinds".into()),
@@ -296,12 +297,13 @@ fn describe(v: &View, ns: &str, target: &ObjectRef) -> String {
         Kind::Pod => printers::describe_pod(v, ns, name),
         Kind::Deployment => printers::describe_deployment(v, ns, name),
         Kind::HorizontalPodAutoscaler => printers::describe_hpa(v, ns, name),
+        Kind::CronJob => printers::describe_cron_job(v, ns, name),
         _ => printers::describe_node(v, name),
     };
     // `parse_describe` lets only pods, deployments, HPAs and nodes through.
     let Some(resource) = printers::Resource::of(target.kind) else {
         return format!(
-            "error: kubesim describes pods, deployments, horizontalpodautoscalers and nodes, not {}\n",
+            "error: kubesim describes pods, deployments, horizontalpodautoscalers, cronjobs and nodes, not {}\n",
             target.kind.resource()
         );
     };
