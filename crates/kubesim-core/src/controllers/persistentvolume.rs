@@ -141,19 +141,6 @@ pub fn pod_volumes(store: &Store, namespace: &str, claims: &[String]) -> PodVolu
     out
 }
 
-/// The VolumeBinding filter's reasons on one node (FindPodVolumes): none when it fits.
-pub fn node_conflicts(store: &Store, volumes: &PodVolumes, node: &Node) -> Option<&'static str> {
-    if volumes.bound.iter().any(|&v| !reachable(&store.volumes[v], node)) {
-        return Some(NODE_CONFLICT);
-    }
-    let unbindable = volumes.unbound.iter().any(|&c| {
-        let claim = &store.claims[c];
-        let provisions = class_of(store, claim).is_some_and(|k| k.provisioner != NO_PROVISIONER);
-        !provisions && best_volume(store, c, Some(node)).is_none()
-    });
-    unbindable.then_some(BIND_CONFLICT)
-}
-
 /// volumebinding's ErrReasonNodeConflict.
 pub const NODE_CONFLICT: &str = "node(s) had volume node affinity conflict";
 /// volumebinding's ErrReasonBindConflict.

@@ -274,7 +274,7 @@ fn data(args: &Args, sub: &str, kind_word: Option<&str>, name: &str) -> Result<V
         let Some((k, v)) = lit.split_once('=') else {
             return err(format!("invalid literal source {lit}, expected key=value"), None);
         };
-        let v = if sub == "secret" { base64(v.as_bytes()) } else { v.to_string() };
+        let v = if sub == "secret" { crate::output::report::base64(v.as_bytes()) } else { v.to_string() };
         data.insert(k.to_string(), Value::String(v));
     }
     let (api, kind) = if sub == "secret" { ("v1", "Secret") } else { ("v1", "ConfigMap") };
@@ -283,23 +283,6 @@ fn data(args: &Args, sub: &str, kind_word: Option<&str>, name: &str) -> Result<V
         m["type"] = json!("Opaque");
     }
     Ok(m)
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// The generated object checked as a manifest and recorded; the command is its `create`.
@@ -312,6 +295,7 @@ pub(super) fn check(c: &mut Check) -> Option<KubectlCommand> {
 mod tests {
     use super::super::parse_line;
     use super::*;
+    use crate::output::report::base64;
 
     fn one(line: &str) -> Value {
         manifests(&parse_line(line).unwrap().args).unwrap().remove(0)

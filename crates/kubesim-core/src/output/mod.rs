@@ -3,7 +3,7 @@
 
 pub mod charts;
 pub mod csv_files;
-mod report;
+pub(crate) mod report;
 mod summary;
 mod sweep_report;
 

@@ -307,8 +307,8 @@ fn data(outcome: &Outcome) -> (Value, Cut) {
     (value, cut)
 }
 
-/// `12,345`.
-fn thousands(n: usize) -> String {
+/// `1,234,567`.
+pub(crate) fn thousands(n: impl std::fmt::Display) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -342,7 +342,7 @@ pub(super) fn escape(s: &str) -> String {
 }
 
 /// Standard base64 with padding (for the inline PNGs).
-pub(super) fn base64(bytes: &[u8]) -> String {
+pub(crate) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

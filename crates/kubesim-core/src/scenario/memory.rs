@@ -106,7 +106,7 @@ impl Estimate {
             parts.push(format!(
                 "the time series {} ({} samples x {} series: lengthen `sample` or shorten `duration`)",
                 Bytes(self.timeseries_bytes()),
-                group(self.samples),
+                crate::output::report::thousands(self.samples),
                 self.series
             ));
         }
@@ -114,18 +114,21 @@ impl Estimate {
             parts.push(format!(
                 "pods {} ({} pods: lower `spec.replicas` or the timeline's scale)",
                 Bytes(self.pod_bytes()),
-                group(self.pods)
+                crate::output::report::thousands(self.pods)
             ));
         }
         if big(self.request_bytes()) {
             parts.push(format!(
                 "open requests {} ({} at once: lower `traffic[i].rate` or `timeout`)",
                 Bytes(self.request_bytes()),
-                group(self.open_requests)
+                crate::output::report::thousands(self.open_requests)
             ));
         }
         if parts.is_empty() {
-            parts.push(format!("{} nodes: lower `cluster.nodes[i].count`", group(self.nodes)));
+            parts.push(format!(
+                "{} nodes: lower `cluster.nodes[i].count`",
+                crate::output::report::thousands(self.nodes)
+            ));
         }
         Some(format!(
             "a run of this scenario would hold about {} in memory, more than the budget of {} (--memory-budget): {}",
@@ -134,19 +137,6 @@ impl Estimate {
             parts.join("; ")
         ))
     }
-}
-
-/// `1,234,567`.
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A byte count as `3.2 GiB`.

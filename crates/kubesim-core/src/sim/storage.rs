@@ -62,10 +62,7 @@ impl Sim<'_> {
     pub(super) fn create_storage_class(&mut self, name: &str, spec: &StorageClassSpec) {
         self.ctx.store.storage_classes.insert(name.to_string(), spec.clone());
         // Claims waiting for a class that was missing may provision now.
-        let waiting: Vec<ClaimId> = self.ctx.store.claims.live().collect();
-        for c in waiting {
-            self.sync_claim(c);
-        }
+        self.sync_all_claims();
     }
 
     pub(super) fn create_claim(
@@ -101,10 +98,7 @@ impl Sim<'_> {
 
     pub(super) fn create_volume(&mut self, name: &str, labels: &Labels, spec: &VolumeSpec) {
         self.add_volume(name, labels.clone(), spec.clone());
-        let waiting: Vec<ClaimId> = self.ctx.store.claims.live().collect();
-        for c in waiting {
-            self.sync_claim(c);
-        }
+        self.sync_all_claims();
         // Pods waiting for a volume their node can reach may fit now.
         self.scheduler.cluster_changed(&mut self.ctx);
     }
@@ -144,6 +138,14 @@ impl Sim<'_> {
             self.ctx.recorder.warning(now, reason, object, message);
         } else {
             self.ctx.recorder.normal(now, reason, object, message);
+        }
+    }
+
+    /// Every claim's sync (a class or a volume came that may bind them).
+    fn sync_all_claims(&mut self) {
+        let claims: Vec<ClaimId> = self.ctx.store.claims.live().collect();
+        for c in claims {
+            self.sync_claim(c);
         }
     }
 
@@ -283,8 +285,7 @@ impl Sim<'_> {
             let volume = &mut self.ctx.store.volumes[v];
             volume.claim = None;
             if volume.spec.reclaim_delete {
-                volume.deleted = true;
-                self.ctx.store.volumes.forget_name(v);
+                self.delete_volume(v);
             } else {
                 volume.released = true;
             }

@@ -436,7 +436,13 @@ impl Traffic {
             let (image, rate) = &self.error_images[error_image];
             if self.sources[(id >> SEQ_BITS) as usize].app_errors.chance(*rate) {
                 outcome = Err(Failure::Http5xx);
-                *ctx.metrics.traffic.errors_by_image.entry(image.clone()).or_insert(0) += 1;
+                let counts = &mut ctx.metrics.traffic.errors_by_image;
+                match counts.get_mut(image.as_str()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        counts.insert(image.clone(), 1);
+                    }
+                }
             }
         }
         self.finish(ctx, id, None, outcome);
@@ -501,13 +507,14 @@ impl Traffic {
         let config = ServerConfig { concurrency: behavior.concurrency, queue_capacity: behavior.queue as usize };
         let (service_time, ready_after, error_rate) =
             (behavior.service_time, behavior.ready_after, behavior.error_rate);
-        let error_image = match self.error_images.iter().position(|(name, _)| name == image) {
-            _ if error_rate <= 0.0 => 0,
-            Some(i) => i,
-            None => {
+        // Looked up only for an image that answers errors: most servers skip the scan.
+        let error_image = if error_rate <= 0.0 {
+            0
+        } else {
+            self.error_images.iter().position(|(name, _)| name == image).unwrap_or_else(|| {
                 self.error_images.push((image.to_string(), error_rate));
                 self.error_images.len() - 1
-            }
+            })
         };
         let times = &mut self.service_times;
         let index = times.iter().position(|t| *t == service_time).unwrap_or_else(|| {
