@@ -34,6 +34,7 @@
 mod analysis;
 mod argo;
 mod bad_input;
+mod bluegreen_analysis;
 mod cli;
 mod containers;
 mod cronjob;

@@ -84,15 +84,21 @@ pub enum RunKind {
     Step(usize),
     /// `strategy.canary.analysis`.
     Background,
+    /// `strategy.blueGreen.prePromotionAnalysis`: before the active Service switches.
+    PrePromotion,
+    /// `strategy.blueGreen.postPromotionAnalysis`: after the switch, before the new
+    /// ReplicaSet becomes stable.
+    PostPromotion,
 }
 
 /// An AnalysisRun.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnalysisRun {
-    /// `<rollout>-<hash>-<revision>` (`-<step>` for a step's run).
+    /// `<rollout>-<hash>-<revision>` (`-<step>` for a step's run, `-pre`/`-post` for
+    /// blue-green's).
     pub name: String,
     pub kind: RunKind,
-    /// The canary template's hash it analyses.
+    /// The template's hash it analyses (the canary's, or blue-green's new ReplicaSet's).
     pub hash: String,
     pub started: SimTime,
     pub phase: Phase,

@@ -71,6 +71,9 @@ pub struct RolloutStatus {
     /// into `analysis_runs`.
     pub step_run: Option<usize>,
     pub background_run: Option<usize>,
+    /// Blue-green's `prePromotionAnalysisRunStatus` and `postPromotionAnalysisRunStatus`.
+    pub pre_promotion_run: Option<usize>,
+    pub post_promotion_run: Option<usize>,
 }
 
 // batch/v1 Job.

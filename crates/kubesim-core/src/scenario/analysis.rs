@@ -327,14 +327,25 @@ pub(crate) fn check_refs(parsed: &[super::manifest::Parsed], report: &mut Report
     let mut problems = Vec::new();
     for p in parsed {
         let ObjectSpec::Rollout { spec, .. } = &p.object.spec else { continue };
-        let RolloutStrategy::Canary(canary) = &spec.strategy else { continue };
         let mut uses: Vec<(String, &crate::model::spec::RolloutAnalysis)> = Vec::new();
-        if let Some(a) = &canary.analysis {
-            uses.push(("spec.strategy.canary.analysis".into(), a));
-        }
-        for (i, step) in canary.steps.iter().enumerate() {
-            if let CanaryStep::Analysis(a) = step {
-                uses.push((format!("spec.strategy.canary.steps[{i}].analysis"), a));
+        match &spec.strategy {
+            RolloutStrategy::Canary(canary) => {
+                if let Some(a) = &canary.analysis {
+                    uses.push(("spec.strategy.canary.analysis".into(), a));
+                }
+                for (i, step) in canary.steps.iter().enumerate() {
+                    if let CanaryStep::Analysis(a) = step {
+                        uses.push((format!("spec.strategy.canary.steps[{i}].analysis"), a));
+                    }
+                }
+            }
+            RolloutStrategy::BlueGreen(bg) => {
+                if let Some(a) = &bg.pre_promotion_analysis {
+                    uses.push(("spec.strategy.blueGreen.prePromotionAnalysis".into(), a));
+                }
+                if let Some(a) = &bg.post_promotion_analysis {
+                    uses.push(("spec.strategy.blueGreen.postPromotionAnalysis".into(), a));
+                }
             }
         }
         for (path, a) in uses {

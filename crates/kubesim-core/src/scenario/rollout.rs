@@ -2,7 +2,7 @@
 //! with the serde structs of [`argo`] (unknown fields found by `serde_ignored`, as for the
 //! typed kinds, each placed at its file:line:col), checked as Argo's validation does
 //! (pkg/apis/rollouts/validation), and converted to a [`RolloutSpec`]. What kubesim does not
-//! simulate (blue-green analysis, experiments, traffic routers other than ingress-nginx, anti-affinity,
+//! simulate (experiments, traffic routers other than ingress-nginx, anti-affinity,
 //! ephemeral metadata, ...) is refused with an exit-2 error at its place, never ignored.
 
 use super::checker::Checker;
@@ -192,8 +192,8 @@ pub(crate) mod argo {
         pub scale_down_delay_revision_limit: Option<i32>,
         pub preview_replica_count: Option<i32>,
         pub max_unavailable: Option<IntOrString>,
-        pub pre_promotion_analysis: Option<Value>,
-        pub post_promotion_analysis: Option<Value>,
+        pub pre_promotion_analysis: Option<Analysis>,
+        pub post_promotion_analysis: Option<Analysis>,
         pub anti_affinity: Option<Value>,
         pub preview_metadata: Option<Value>,
         pub active_metadata: Option<Value>,
@@ -260,7 +260,7 @@ pub(crate) fn parse(c: &mut Checker, v: &Value) -> Option<Typed> {
 /// `path: not simulated by kubesim`, an error: a Rollout that relies on it would behave
 /// differently than kubesim can show.
 fn not_simulated(c: &mut Checker, path: &str, help: &str) {
-    c.field_help(path, "not simulated by kubesim (Argo Rollouts support covers canary steps setWeight, pause, setCanaryScale and analysis, background analysis, trafficRouting.nginx.stableIngress, and blue-green services and promotion)", Some(help.to_string()));
+    c.field_help(path, "not simulated by kubesim (Argo Rollouts support covers canary steps setWeight, pause, setCanaryScale and analysis, background analysis, trafficRouting.nginx.stableIngress, and blue-green services, promotion and pre/post-promotion analysis)", Some(help.to_string()));
 }
 
 fn refuse_spec_fields(c: &mut Checker, s: &argo::RolloutSpec) {
@@ -586,8 +586,6 @@ fn blue_green_spec(c: &mut Checker, bg: &argo::BlueGreen) -> Option<BlueGreenSpe
         ("scaleDownDelayRevisionLimit", bg.scale_down_delay_revision_limit.is_some()),
         ("previewReplicaCount", bg.preview_replica_count.is_some()),
         ("maxUnavailable", bg.max_unavailable.is_some()),
-        ("prePromotionAnalysis", bg.pre_promotion_analysis.is_some()),
-        ("postPromotionAnalysis", bg.post_promotion_analysis.is_some()),
         ("antiAffinity", bg.anti_affinity.is_some()),
         ("previewMetadata", bg.preview_metadata.is_some()),
         ("activeMetadata", bg.active_metadata.is_some()),
@@ -610,11 +608,20 @@ fn blue_green_spec(c: &mut Checker, bg: &argo::BlueGreen) -> Option<BlueGreenSpe
     }
     c.nonnegative(&format!("{base}.autoPromotionSeconds"), bg.auto_promotion_seconds.map(i64::from));
     c.nonnegative(&format!("{base}.scaleDownDelaySeconds"), bg.scale_down_delay_seconds.map(i64::from));
+    let analysis = |c: &mut Checker, field: &str, a: Option<&argo::Analysis>| match a {
+        Some(a) => rollout_analysis(c, &format!("{base}.{field}"), a, false).map(Some),
+        None => Some(None),
+    };
+    let pre_promotion_analysis = analysis(c, "prePromotionAnalysis", bg.pre_promotion_analysis.as_ref())?;
+    let post_promotion_analysis = analysis(c, "postPromotionAnalysis", bg.post_promotion_analysis.as_ref())?;
     Some(BlueGreenSpec {
         active_service: active?,
         preview_service: bg.preview_service.clone().filter(|p| !p.is_empty()),
         auto_promotion_enabled: bg.auto_promotion_enabled.unwrap_or(true),
         auto_promotion_seconds: bg.auto_promotion_seconds.unwrap_or(0).max(0),
         scale_down_delay_seconds: bg.scale_down_delay_seconds.unwrap_or(30).max(0),
+        scale_down_delay_given: bg.scale_down_delay_seconds.is_some(),
+        pre_promotion_analysis,
+        post_promotion_analysis,
     })
 }

@@ -2,6 +2,8 @@
 //! full size behind the preview Service, the pause, the switch of the active Service, and
 //! the previous active ReplicaSet scaled down after its delay.
 
+use super::analysis::rollout::{self as analysis, Gate};
+use super::analysis::RunKind;
 use super::{abort_delay_running, phase, scale, select_service, Decision, Pause, RolloutView, RsView};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::spec::BlueGreenSpec;
@@ -23,6 +25,24 @@ pub(super) fn rollout_blue_green(
         d.status.active_hash = Some(new.hash.clone());
         d.status.stable_hash = Some(new.hash.clone());
     }
+    let stable = d.status.stable_hash.clone().unwrap_or_default();
+    if d.status.abort && d.status.active_hash.as_deref() != Some(stable.as_str()) {
+        // `reconcileActiveService`: an aborted update sends the active Service back to the
+        // stable ReplicaSet (after a failed post-promotion analysis).
+        let from = d.status.active_hash.replace(stable.clone()).unwrap_or_default();
+        let message = format!("Switched selector for service '{}' from '{from}' to '{stable}'", spec.active_service);
+        d.event("SwitchService", message);
+    }
+    let has_analysis = spec.pre_promotion_analysis.is_some() || spec.post_promotion_analysis.is_some();
+    if has_analysis && (d.status.abort || d.status.promote_full || stable == new.hash) {
+        // `reconcileAnalysisRuns`: runs are cancelled once aborted or fully promoted.
+        analysis::terminate_blue_green(d, view);
+        if d.status.abort {
+            // A retry starts the analysis afresh.
+            d.status.pre_promotion_run = None;
+            d.status.post_promotion_run = None;
+        }
+    }
     let active = d.status.active_hash.clone().unwrap_or_default();
     let aborted = d.status.abort && new.hash != active;
     select_service(d, spec.preview_service.as_ref(), if aborted { &active } else { &new.hash });
@@ -40,17 +60,28 @@ pub(super) fn rollout_blue_green(
         return;
     }
     let ready = new.replicas == view.replicas && new.available == view.replicas;
-    if new.hash != active && !aborted && ready && blue_green_pause_over(spec, d, now) {
+    if new.hash != active
+        && !aborted
+        && ready
+        && pre_promotion_passed(view, spec, new, d)
+        && blue_green_pause_over(spec, d, now)
+    {
         d.status.active_hash = Some(new.hash.clone());
-        d.status.stable_hash = Some(new.hash.clone());
         d.status.pause = Pause::None;
         d.status.promote_full = false;
         select_service(d, Some(&spec.active_service), &new.hash);
         let message =
             format!("Switched selector for service '{}' from '{active}' to '{}'", spec.active_service, new.hash);
         d.event("SwitchService", message);
+        d.requeue(now + latency);
+    }
+    let active = d.status.active_hash.clone().unwrap_or_default();
+    if active == new.hash && stable != new.hash && !d.status.abort && post_promotion_passed(view, spec, new, d) {
+        // `shouldFullPromote`: "Completed blue-green update" makes the active ReplicaSet
+        // stable; the previous one gets its scale-down deadline.
+        d.status.stable_hash = Some(new.hash.clone());
         let at = now + SimDuration::from_secs(u64::try_from(spec.scale_down_delay_seconds).unwrap_or(0));
-        d.status.scale_down_at.insert(active.clone(), at);
+        d.status.scale_down_at.insert(stable.clone(), at);
         let message = format!(
             "Rollout completed update to revision {} ({}): Completed blue-green update",
             new.revision, new.hash
@@ -58,8 +89,16 @@ pub(super) fn rollout_blue_green(
         d.event("RolloutCompleted", message);
         d.requeue(now + latency);
     }
-    let active = d.status.active_hash.clone().unwrap_or_default();
-    for rs in view.replica_sets.iter().filter(|r| r.hash != new.hash && r.hash != active && r.replicas > 0) {
+    let stable = d.status.stable_hash.clone().unwrap_or_default();
+    // `scaleDownOldReplicaSetsForBlueGreen`: with a post-promotion analysis and no
+    // scaleDownDelaySeconds, nothing older is scaled down until the analysis succeeded.
+    let held = spec.post_promotion_analysis.is_some()
+        && !spec.scale_down_delay_given
+        && stable != new.hash
+        && active == new.hash;
+    // `isReplicaSetReferenced`: the new, the active and the stable ReplicaSets keep their pods.
+    let others = view.replica_sets.iter().filter(|r| r.hash != new.hash && r.hash != active && r.hash != stable);
+    for rs in others.filter(|r| r.replicas > 0 && !held) {
         match d.status.scale_down_at.get(&rs.hash).copied() {
             Some(at) if now < at => d.requeue(at),
             _ => {
@@ -70,6 +109,27 @@ pub(super) fn rollout_blue_green(
         }
     }
     d.status.phase = phase(view, new, &view.replica_sets, d);
+}
+
+/// `completedPrePromotionAnalysis`: the new ReplicaSet, saturated and not yet active, may
+/// switch once its pre-promotion run succeeded (`reconcileBlueGreenPause` does not even
+/// start the pause before).
+fn pre_promotion_passed(view: &RolloutView, spec: &BlueGreenSpec, new: &RsView, d: &mut Decision) -> bool {
+    match spec.pre_promotion_analysis.as_ref() {
+        None => true,
+        Some(_) if d.status.promote_full => true,
+        Some(a) => analysis::blue_green_gate(d, view, new, a, RunKind::PrePromotion) == Gate::Passed,
+    }
+}
+
+/// The post-promotion run, once the active Service selects the new ReplicaSet, must succeed
+/// before it becomes stable (`shouldFullPromote`).
+fn post_promotion_passed(view: &RolloutView, spec: &BlueGreenSpec, new: &RsView, d: &mut Decision) -> bool {
+    match spec.post_promotion_analysis.as_ref() {
+        None => true,
+        Some(_) if d.status.promote_full => true,
+        Some(a) => analysis::blue_green_gate(d, view, new, a, RunKind::PostPromotion) == Gate::Passed,
+    }
 }
 
 /// `reconcileBlueGreenPause`: whether the new ReplicaSet, all available, may become active.

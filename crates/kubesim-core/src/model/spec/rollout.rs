@@ -71,7 +71,7 @@ pub enum CanaryStep {
 }
 
 /// `spec.strategy.blueGreen`, with Argo's defaults applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct BlueGreenSpec {
     pub active_service: String,
     pub preview_service: Option<String>,
@@ -81,4 +81,33 @@ pub struct BlueGreenSpec {
     pub auto_promotion_seconds: i32,
     /// Default 30.
     pub scale_down_delay_seconds: i32,
+    /// Whether `scaleDownDelaySeconds` was given: without it, older ReplicaSets wait for a
+    /// post-promotion analysis to succeed (`scaleDownOldReplicaSetsForBlueGreen`).
+    pub scale_down_delay_given: bool,
+    /// `prePromotionAnalysis`: must succeed before the active Service switches.
+    pub pre_promotion_analysis: Option<RolloutAnalysis>,
+    /// `postPromotionAnalysis`: must succeed, after the switch, before the new ReplicaSet
+    /// becomes stable and the previous one is scaled down.
+    pub post_promotion_analysis: Option<RolloutAnalysis>,
+}
+
+/// Written by hand so that a spec without analysis prints (and hashes, for sweeps) as it
+/// did before blue-green analysis existed.
+impl std::fmt::Debug for BlueGreenSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("BlueGreenSpec");
+        d.field("active_service", &self.active_service)
+            .field("preview_service", &self.preview_service)
+            .field("auto_promotion_enabled", &self.auto_promotion_enabled)
+            .field("auto_promotion_seconds", &self.auto_promotion_seconds)
+            .field("scale_down_delay_seconds", &self.scale_down_delay_seconds);
+        if self.pre_promotion_analysis.is_some() {
+            d.field("pre_promotion_analysis", &self.pre_promotion_analysis);
+        }
+        if self.post_promotion_analysis.is_some() {
+            d.field("scale_down_delay_given", &self.scale_down_delay_given);
+            d.field("post_promotion_analysis", &self.post_promotion_analysis);
+        }
+        d.finish()
+    }
 }

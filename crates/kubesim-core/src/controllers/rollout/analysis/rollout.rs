@@ -1,11 +1,11 @@
-//! The Rollout's side of analysis (rollout/analysis.go `reconcileAnalysisRuns`, canary
-//! only): a step's `analysis` starts a run when the step is reached
+//! The Rollout's side of analysis (rollout/analysis.go `reconcileAnalysisRuns`): a step's `analysis` starts a run when the step is reached
 //! (`reconcileStepBasedAnalysisRun`), `strategy.canary.analysis` a background run once the
 //! update passes `startingStep` (`reconcileBackgroundAnalysisRun`); a Failed or Error run
 //! aborts the update (`AddAbort` with the run's message), an Inconclusive one pauses it
 //! (`InconclusiveAnalysisRun`); runs are terminated when the update is aborted or fully
 //! promoted (`cancelAnalysisRuns`). The step completes when its run is Successful
-//! (canary.go `completedCurrentCanaryStep`).
+//! (canary.go `completedCurrentCanaryStep`). Blue-green's pre- and post-promotion runs are
+//! [`blue_green_gate`]s that the blue-green sync waits on.
 
 use super::query::{self, Query};
 use super::{run_reason, AnalysisRun, Metric, MetricSource, Phase, RunEvent, RunKind};
@@ -108,6 +108,8 @@ fn type_label(kind: RunKind) -> &'static str {
     match kind {
         RunKind::Step(_) => "Step",
         RunKind::Background => "Background",
+        RunKind::PrePromotion => "PrePromotion",
+        RunKind::PostPromotion => "PostPromotion",
     }
 }
 
@@ -149,6 +151,20 @@ fn start(d: &mut Decision, view: &RolloutView, new: &RsView, a: &RolloutAnalysis
     let name = match kind {
         RunKind::Step(i) => format!("{}-{}-{}-{i}", view.name, new.hash, new.revision),
         RunKind::Background => format!("{}-{}-{}", view.name, new.hash, new.revision),
+        RunKind::PrePromotion => format!("{}-{}-{}-pre", view.name, new.hash, new.revision),
+        RunKind::PostPromotion => format!("{}-{}-{}-post", view.name, new.hash, new.revision),
+    };
+    // analysisutil `CreateWithCollisionCounter`: a name already taken (a run started again
+    // after a retry) gets ".1", ".2", ...
+    let taken = |n: &str| d.status.analysis_runs.iter().any(|r| r.name == n);
+    let name = if taken(&name) {
+        let mut n = 1;
+        while taken(&format!("{name}.{n}")) {
+            n += 1;
+        }
+        format!("{name}.{n}")
+    } else {
+        name
     };
     match run_metrics(a, view.analysis, &stable, &new.hash) {
         Ok(metrics) => {
@@ -220,36 +236,117 @@ pub fn reconcile_canary(view: &RolloutView, spec: &CanarySpec, new: &RsView, d: 
         }
     }
     for slot in [d.status.step_run, d.status.background_run] {
-        let Some(i) = slot else { continue };
-        let Some(run) = d.status.analysis_runs.get_mut(i) else { continue };
-        if run.hash != new.hash || run.phase.completed() {
-            continue;
-        }
-        let (events, next) = run.reconcile(view.now, view.analysis);
-        let previous = run.seen_by_rollout.replace(run.phase);
-        let run = run.clone();
-        run_events(d, &run.name, events);
-        if previous != Some(run.phase) {
-            status_change(d, &run, previous);
-        }
-        if let Some(at) = next {
-            d.requeue(at);
-        }
+        let Some(run) = advance(d, view, new, slot) else { continue };
         match run.phase {
             Phase::Failed | Phase::Error => abort(d, view, new, &run.message),
-            Phase::Inconclusive if d.status.pause == Pause::None => {
-                d.status.pause = Pause::Since(view.now);
-                d.actions.push(Action::Event {
-                    reason: "RolloutPaused",
-                    message: "Rollout is paused (InconclusiveAnalysisRun)".into(),
-                });
-            }
+            Phase::Inconclusive => pause_inconclusive(d, view),
             _ => {}
         }
         if d.status.abort {
             break;
         }
     }
+}
+
+/// The analysis controller's reconcile of the run in `slot` when it analyses the current
+/// template and is not over: its measurements, its events, and the Rollout's event when its
+/// phase changed (`emitAnalysisRunStatusChanges`). Returns the run as it now is.
+fn advance(d: &mut Decision, view: &RolloutView, new: &RsView, slot: Option<usize>) -> Option<AnalysisRun> {
+    let run = d.status.analysis_runs.get_mut(slot?)?;
+    if run.hash != new.hash || run.phase.completed() {
+        return None;
+    }
+    let (events, next) = run.reconcile(view.now, view.analysis);
+    let previous = run.seen_by_rollout.replace(run.phase);
+    let run = run.clone();
+    run_events(d, &run.name, events);
+    if previous != Some(run.phase) {
+        status_change(d, &run, previous);
+    }
+    if let Some(at) = next {
+        d.requeue(at);
+    }
+    Some(run)
+}
+
+/// An Inconclusive run pauses the Rollout (`PauseReasonInconclusiveAnalysis`) until promoted.
+fn pause_inconclusive(d: &mut Decision, view: &RolloutView) {
+    if d.status.pause == Pause::None {
+        d.status.pause = Pause::Since(view.now);
+        d.actions.push(Action::Event {
+            reason: "RolloutPaused",
+            message: "Rollout is paused (InconclusiveAnalysisRun)".into(),
+        });
+    }
+}
+
+/// Where blue-green stands with one of its analyses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gate {
+    /// No such analysis, or its run succeeded (or was promoted past when Inconclusive).
+    Passed,
+    /// The run is under way (or paused Inconclusive, or could not be created).
+    Waiting,
+    /// The run failed: the update is aborted.
+    Aborted,
+}
+
+/// Blue-green's pre- or post-promotion analysis for the new ReplicaSet (rollout/analysis.go
+/// `reconcilePrePromotionAnalysisRun`, `reconcilePostPromotionAnalysisRun`): the run
+/// `<rollout>-<hash>-<revision>-pre` (or `-post`) is started once, reconciled on each sync,
+/// and its outcome applied as `setPauseOrAbortForBlueGreen` does: Failed or Error aborts
+/// ("Blue/green pre-promotion analysis phase error/failed: ..."), Inconclusive pauses.
+/// The caller asks only when the run may start (`skipPrePromotionAnalysisRun`: the new
+/// ReplicaSet is saturated and not active; `skipPostPromotionAnalysisRun`: it is active
+/// and not yet stable).
+pub fn blue_green_gate(d: &mut Decision, view: &RolloutView, new: &RsView, a: &RolloutAnalysis, kind: RunKind) -> Gate {
+    let slot = match kind {
+        RunKind::PostPromotion => d.status.post_promotion_run,
+        _ => d.status.pre_promotion_run,
+    };
+    let current = slot.filter(|&i| d.status.analysis_runs.get(i).is_some_and(|r| r.kind == kind && r.hash == new.hash));
+    let slot = match current {
+        Some(i) => Some(i),
+        None => {
+            let started = start(d, view, new, a, kind);
+            match kind {
+                RunKind::PostPromotion => d.status.post_promotion_run = started,
+                _ => d.status.pre_promotion_run = started,
+            }
+            started
+        }
+    };
+    let Some(i) = slot else { return Gate::Waiting };
+    let run = advance(d, view, new, Some(i)).or_else(|| d.status.analysis_runs.get(i).cloned());
+    let Some(run) = run else { return Gate::Waiting };
+    match run.phase {
+        Phase::Successful => Gate::Passed,
+        Phase::Failed | Phase::Error => {
+            let stage = if kind == RunKind::PostPromotion { "post" } else { "pre" };
+            let mut message = format!("Blue/green {stage}-promotion analysis phase error/failed");
+            if !run.message.is_empty() {
+                message += &format!(": {}", run.message);
+            }
+            abort(d, view, new, &message);
+            Gate::Aborted
+        }
+        // kubesim's simplification, as for a canary step: `promote` past an Inconclusive
+        // run lets the update go on.
+        Phase::Inconclusive if d.status.pause == Pause::Released => Gate::Passed,
+        Phase::Inconclusive => {
+            pause_inconclusive(d, view);
+            Gate::Waiting
+        }
+        Phase::Running | Phase::Pending => Gate::Waiting,
+    }
+}
+
+/// Ends blue-green's runs (`cancelAnalysisRuns` when the update is aborted, fully promoted
+/// or promoted in full).
+pub fn terminate_blue_green(d: &mut Decision, view: &RolloutView) {
+    let (pre, post) = (d.status.pre_promotion_run, d.status.post_promotion_run);
+    terminate(d, pre, view);
+    terminate(d, post, view);
 }
 
 fn is_analysis(s: &CanaryStep) -> bool {
