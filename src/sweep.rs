@@ -99,8 +99,13 @@ fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> Run
         None => {}
     }
     let wall = started.elapsed().as_secs_f64();
-    let info =
-        RunInfo { wall_time_s: wall, threads: opts.threads, chart_threads: 1, sweep_hash: Some(sweep.hash.clone()) };
+    let info = RunInfo {
+        wall_time_s: wall,
+        threads: opts.threads,
+        chart_threads: 1,
+        sweep_hash: Some(sweep.hash.clone()),
+        variant: Some(sweep.variants[key.variant].name.clone()),
+    };
     match crate::files::write_run_stoppable(&dir, &s, &outcome, &info, opts.control.stop) {
         Ok(_) => RunEnd::Written(summary_json(&Summary::new(&s, &outcome))),
         Err(_) if opts.control.stop.is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed)) => {

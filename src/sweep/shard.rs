@@ -370,6 +370,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(Manifest, Comparison), MergeError> {
             let bytes =
                 std::fs::read(path).map_err(|e| MergeError::Io(format!("{}: cannot read: {e}", path.display())))?;
             check_summary(path, &bytes, &first.scenario, *seed).map_err(MergeError::Invalid)?;
+            check_run_record(path, &first.hash, name)?;
             runs.push(bytes);
         }
         summaries.push(runs);
@@ -400,6 +401,47 @@ fn check_summary(path: &Path, bytes: &[u8], scenario: &str, seed: u64) -> Result
             path.display(),
             named_seed.map_or("(none)".to_string(), |n| n.to_string())
         ));
+    }
+    Ok(())
+}
+
+/// Checks the run's `run.json` (written last, so its absence means the run did not finish)
+/// beside the summary at `path`: it must be a run of this sweep (its hash) and of the
+/// variant its folder names, or a folder was copied into the wrong place.
+fn check_run_record(path: &Path, sweep_hash: &str, variant: &str) -> Result<(), MergeError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let record = dir.join(kubesim_core::output::RUN_MARKER);
+    let bytes = match std::fs::read(&record) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(MergeError::Invalid(format!(
+                "{}: missing: the run did not finish; rerun that shard (`kubesim sweep ... --resume` keeps its finished runs)",
+                record.display()
+            )))
+        }
+        Err(e) => return Err(MergeError::Io(format!("{}: cannot read: {e}", record.display()))),
+    };
+    let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Err(MergeError::Invalid(format!(
+            "{}: not a run's record (a JSON object); rerun that shard",
+            record.display()
+        )));
+    };
+    let hash = m.get("sweep_hash").and_then(Value::as_str);
+    if hash != Some(sweep_hash) {
+        return Err(MergeError::Invalid(format!(
+            "{}: a run of sweep {}, not {sweep_hash}: this folder holds another sweep's run",
+            record.display(),
+            hash.unwrap_or("(none)")
+        )));
+    }
+    let named = m.get("variant").and_then(Value::as_str);
+    if named != Some(variant) {
+        return Err(MergeError::Invalid(format!(
+            "{}: a run of variant {}, but its folder is variant \"{variant}\": the run folders were mixed; rerun that shard",
+            record.display(),
+            named.map_or("(none)".to_string(), |n| format!("\"{n}\""))
+        )));
     }
     Ok(())
 }

@@ -153,11 +153,50 @@ fn jobs_and_shards_do_not_change_the_output() {
     let seed_of = |p: &PathBuf| p.parent().and_then(|d| d.file_name()).map(|n| n.to_os_string());
     let other = summaries.iter().find(|p| seed_of(p) != seed_of(&summaries[0])).expect("two seeds in shards 0 and 1");
     let (from, to) = (a.join(NAME).join(&summaries[0]), a.join(NAME).join(other));
+    let kept = std::fs::read(&to).expect("read");
     std::fs::copy(&from, &to).expect("copy");
     let mixed = kubesim_output(&["merge", arg(&a), arg(&b), "--quiet"]);
     let stderr = String::from_utf8_lossy(&mixed.stderr);
     assert_eq!(mixed.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(&format!("{}: the summary of seed", to.display())), "{stderr}");
+    std::fs::write(&to, kept).expect("restore");
+
+    // Another variant's run of the same seed (summary and run.json) copied into a folder: its
+    // run.json names its variant, so the mix is found.
+    let variant_of =
+        |p: &PathBuf| p.parent().and_then(Path::parent).and_then(Path::file_name).map(|n| n.to_os_string());
+    let mut all: Vec<PathBuf> = [&a, &b]
+        .iter()
+        .flat_map(|d| crate::support::file_paths(&d.join(NAME)).into_iter().map(move |p| d.join(NAME).join(p)))
+        .filter(|p| p.ends_with("summary.json"))
+        .collect();
+    all.sort();
+    let same_seed = all
+        .iter()
+        .find(|p| seed_of(p) == seed_of(&all[0]) && variant_of(p) != variant_of(&all[0]))
+        .expect("one seed in two variants");
+    let (from_dir, to_dir) =
+        (all[0].parent().expect("dir").to_path_buf(), same_seed.parent().expect("dir").to_path_buf());
+    let kept_record = std::fs::read(to_dir.join("run.json")).expect("read");
+    for f in ["summary.json", "run.json"] {
+        std::fs::copy(from_dir.join(f), to_dir.join(f)).expect("copy");
+    }
+    let mixed = kubesim_output(&["merge", arg(&a), arg(&b), "--quiet"]);
+    let stderr = String::from_utf8_lossy(&mixed.stderr);
+    assert_eq!(mixed.status.code(), Some(2), "{stderr}");
+    let variant = to_dir.parent().and_then(Path::file_name).and_then(|n| n.to_str()).expect("variant").to_string();
+    assert!(
+        stderr.contains(&format!("{}: a run of variant", to_dir.join("run.json").display()))
+            && stderr.contains(&format!("but its folder is variant \"{variant}\"")),
+        "{stderr}"
+    );
+    // A run without its run.json did not finish: merge says so, not a wrong average.
+    std::fs::remove_file(to_dir.join("run.json")).expect("remove");
+    let unfinished = kubesim_output(&["merge", arg(&a), arg(&b), "--quiet"]);
+    let stderr = String::from_utf8_lossy(&unfinished.stderr);
+    assert_eq!(unfinished.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("run.json: missing: the run did not finish"), "{stderr}");
+    std::fs::write(to_dir.join("run.json"), kept_record).expect("restore");
 }
 
 #[test]

@@ -27,6 +27,8 @@ pub struct RunInfo {
     /// A sweep's run: the sweep's hash (`Sweep::hash`), which `sweep --resume` checks so that
     /// it never keeps a run of another version of the scenario.
     pub sweep_hash: Option<String>,
+    /// A sweep's run: its variant, which `merge` checks against the run's folder.
+    pub variant: Option<String>,
 }
 
 /// The file a run writes last: its presence says every other file of the run is complete.

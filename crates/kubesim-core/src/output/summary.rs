@@ -210,6 +210,9 @@ pub fn run_json(summary: &Summary, outcome: &Outcome, info: &RunInfo, output_s: 
     if let (Some(hash), Some(fields)) = (&info.sweep_hash, v.as_object_mut()) {
         fields.insert("sweep_hash".into(), json!(hash));
     }
+    if let (Some(variant), Some(fields)) = (&info.variant, v.as_object_mut()) {
+        fields.insert("variant".into(), json!(variant));
+    }
     if let (Some(profile), Some(fields)) = (&outcome.wall_profile, v.as_object_mut()) {
         let mut components = serde_json::Map::new();
         for (name, seconds, events) in profile.rows() {
