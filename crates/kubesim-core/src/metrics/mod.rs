@@ -118,13 +118,8 @@ pub fn service_keys(scenario: &Scenario) -> Vec<(String, String)> {
 /// appearance: its objects, then what the timeline applies or creates (and, for Services,
 /// exposes).
 pub fn object_keys(scenario: &Scenario, kind: Kind) -> Vec<(String, String)> {
-    let mut keys: Vec<(String, String)> = Vec::new();
-    let mut add = |ns: &str, name: &str| {
-        let key = (ns.to_string(), name.to_string());
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
-    };
+    let mut keys = FirstSeen::default();
+    let mut add = |ns: &str, name: &str| keys.add((ns.to_string(), name.to_string()));
     for obj in scenario.objects.iter().filter(|o| o.id.kind == kind) {
         add(&obj.id.namespace, &obj.id.name);
     }
@@ -139,49 +134,64 @@ pub fn object_keys(scenario: &Scenario, kind: Kind) -> Vec<(String, String)> {
             _ => {}
         }
     }
-    keys
+    keys.order
+}
+
+/// Keys in the order they were first added, each once. Membership is a set's, so that a
+/// scenario of 100,000 objects is not compared pairwise at load.
+struct FirstSeen<K> {
+    order: Vec<K>,
+    seen: std::collections::BTreeSet<K>,
+}
+
+impl<K> Default for FirstSeen<K> {
+    fn default() -> Self {
+        FirstSeen { order: Vec::new(), seen: std::collections::BTreeSet::new() }
+    }
+}
+
+impl<K: Ord + Clone> FirstSeen<K> {
+    fn add(&mut self, key: K) {
+        if self.seen.insert(key.clone()) {
+            self.order.push(key);
+        }
+    }
+}
+
+/// The scenario's objects, then those the timeline applies or creates, in order.
+fn every_object(scenario: &Scenario) -> impl Iterator<Item = &crate::model::spec::Object> {
+    let timeline_objects = scenario.timeline.iter().flat_map(|e| match &e.action {
+        Action::Kubectl(KubectlCommand::Apply { objects } | KubectlCommand::Create { objects }) => objects.as_slice(),
+        _ => &[],
+    });
+    scenario.objects.iter().chain(timeline_objects)
 }
 
 /// Kind, namespace and name of every Deployment and Argo Rollout the run can have, in a
 /// stable order (Deployments first), so that the time-series columns are known before the run
 /// starts.
 fn deployment_keys(scenario: &Scenario) -> Vec<(Kind, String, String)> {
-    let mut keys = Vec::new();
-    let timeline_objects = scenario.timeline.iter().flat_map(|e| match &e.action {
-        Action::Kubectl(KubectlCommand::Apply { objects } | KubectlCommand::Create { objects }) => objects.as_slice(),
-        _ => &[],
-    });
-    let objects: Vec<&crate::model::spec::Object> = scenario.objects.iter().chain(timeline_objects).collect();
+    let mut keys = FirstSeen::default();
     for kind in [Kind::Deployment, Kind::Rollout] {
-        for obj in &objects {
+        for obj in every_object(scenario) {
             let workload = matches!(obj.spec, ObjectSpec::Deployment { .. } | ObjectSpec::Rollout { .. });
             if obj.id.kind == kind && workload {
-                let key = (kind, obj.id.namespace.clone(), obj.id.name.clone());
-                if !keys.contains(&key) {
-                    keys.push(key);
-                }
+                keys.add((kind, obj.id.namespace.clone(), obj.id.name.clone()));
             }
         }
     }
-    keys
+    keys.order
 }
 
 /// `namespace/name` of every HPA the run can have (objects, then the timeline's), in order.
 fn hpa_keys(scenario: &Scenario) -> Vec<(String, String)> {
-    let mut keys = Vec::new();
-    let timeline_objects = scenario.timeline.iter().flat_map(|e| match &e.action {
-        Action::Kubectl(KubectlCommand::Apply { objects } | KubectlCommand::Create { objects }) => objects.as_slice(),
-        _ => &[],
-    });
-    for obj in scenario.objects.iter().chain(timeline_objects) {
+    let mut keys = FirstSeen::default();
+    for obj in every_object(scenario) {
         if matches!(obj.spec, ObjectSpec::HorizontalPodAutoscaler { .. }) {
-            let key = (obj.id.namespace.clone(), obj.id.name.clone());
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
+            keys.add((obj.id.namespace.clone(), obj.id.name.clone()));
         }
     }
-    keys
+    keys.order
 }
 
 /// The nearest-rank percentile of sorted values.

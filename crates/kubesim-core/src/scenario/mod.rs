@@ -90,12 +90,12 @@ pub fn parse_kubectl_line(line: &str) -> Result<(), String> {
 /// a mapping with `apiVersion` and `kind` (like `deploy/kubernetes/sweep-job.yaml`), or it
 /// is a folder (of manifest files, or with a kustomization).
 pub fn is_manifest_file(path: &Path, files: &dyn Files) -> bool {
-    files.is_dir(path) || source::read(files, path, path).is_ok_and(|src| holds_manifests(&src))
+    files.is_dir(path)
+        || source::read(files, path, path).is_ok_and(|src| source::documents(&src).is_ok_and(|d| holds_manifests(&d)))
 }
 
 /// Whether the file's first document is a Kubernetes object rather than a scenario.
-fn holds_manifests(src: &Source) -> bool {
-    let Ok(docs) = source::documents(src) else { return false };
+fn holds_manifests(docs: &[Value]) -> bool {
     docs.iter()
         .find(|d| !d.is_null())
         .and_then(Value::as_mapping)
@@ -121,10 +121,13 @@ pub fn load_path(
     if files.is_dir(path) {
         return (Input::Manifests, load_manifest_file(path, sets, recursive, files));
     }
-    match source::read(files, path, path) {
+    // The file is parsed once: what it holds is read from the documents the scenario is
+    // then loaded from.
+    let docs = source::read(files, path, path).and_then(|src| Ok((source::documents(&src)?, src)));
+    match docs {
         Err(d) => (Input::Scenario, Err(vec![d])),
-        Ok(src) if holds_manifests(&src) => (Input::Manifests, load_manifest_file(path, sets, recursive, files)),
-        Ok(src) => (Input::Scenario, load_source(src, sets, true, files)),
+        Ok((docs, _)) if holds_manifests(&docs) => (Input::Manifests, load_manifest_file(path, sets, recursive, files)),
+        Ok((docs, src)) => (Input::Scenario, load_documents(src, docs, sets, true, files)),
     }
 }
 
@@ -179,8 +182,23 @@ fn load_source(
     with_variants: bool,
     files: &dyn Files,
 ) -> Result<Loaded, Vec<Diagnostic>> {
+    let docs = source::documents(&src).map_err(|d| vec![d])?;
+    load_documents(src, docs, sets, with_variants, files)
+}
+
+/// [`load_source`] of the file's documents, parsed already. A sweep's variants are loaded
+/// from a copy of them (a copy costs a fraction of parsing the file again per variant).
+fn load_documents(
+    src: Rc<Source>,
+    docs: Vec<Value>,
+    sets: &[String],
+    with_variants: bool,
+    files: &dyn Files,
+) -> Result<Loaded, Vec<Diagnostic>> {
     let mut r = Report::default();
-    let mut root = scenario_root(&src).map_err(|d| vec![d])?;
+    let has_sweep = docs.first().and_then(Value::as_mapping).is_some_and(|m| m.contains_key("sweep"));
+    let pristine = (with_variants && has_sweep).then(|| docs.clone());
+    let mut root = scenario_root(&src, docs).map_err(|d| vec![d])?;
     let ovs = overrides::parse_all(sets, &src.path, &mut r);
     overrides::apply_scenario(&mut root, &ovs, &src.path, &mut r);
     let loc = Loc::new(&src, 0, YPath::root());
@@ -228,7 +246,10 @@ fn load_source(
     };
     let mut estimate = memory::Estimate::of(&scenario, reg.desired_pods);
     let variants = match &scenario.sweep {
-        Some(spec) if with_variants => load_variants(&src, sets, &top, spec, files, &mut r, &mut estimate),
+        Some(spec) if with_variants => {
+            let docs = pristine.unwrap_or_default();
+            load_variants(&src, &docs, sets, &top, spec, files, &mut r, &mut estimate)
+        }
         _ => Vec::new(),
     };
     if r.has_errors() {
@@ -240,8 +261,10 @@ fn load_source(
 /// Loads the scenario once per sweep variant, with the variant's `set:` after `sets`. A
 /// variant that does not load is reported at its `set:` entry (or at `set:` when only the
 /// entries together fail), with the problem the loader found.
+#[allow(clippy::too_many_arguments)]
 fn load_variants(
     src: &Rc<Source>,
+    docs: &[Value],
     sets: &[String],
     top: &Node,
     spec: &SweepSpec,
@@ -253,7 +276,8 @@ fn load_variants(
     let items = top.get("sweep").and_then(|s| s.get("variants")).map(|v| v.items()).unwrap_or_default();
     for (variant, item) in spec.variants.iter().zip(&items) {
         let with = |extra: &[String]| -> Vec<String> { sets.iter().chain(extra).cloned().collect() };
-        match load_source(Rc::clone(src), &with(&variant.set_args()), false, files) {
+        let load = |sets: &[String]| load_documents(Rc::clone(src), docs.to_vec(), sets, false, files);
+        match load(&with(&variant.set_args())) {
             Ok(loaded) => {
                 *estimate = estimate.max(loaded.estimate);
                 out.push(loaded.scenario);
@@ -262,7 +286,7 @@ fn load_variants(
                 let set = item.get("set").unwrap_or_else(|| item.clone());
                 let mut placed = false;
                 for (arg, (path, _)) in variant.set_args().iter().zip(&variant.set) {
-                    let Err(diags) = load_source(Rc::clone(src), &with(std::slice::from_ref(arg)), false, files) else {
+                    let Err(diags) = load(&with(std::slice::from_ref(arg))) else {
                         continue;
                     };
                     let at = set.get(path).unwrap_or_else(|| set.clone());
@@ -289,8 +313,7 @@ fn report_variant_errors(at: &Node, variant: &str, arg: &str, diags: &[Diagnosti
 
 /// The scenario file's single document, which must be a mapping.
 #[allow(clippy::result_large_err)]
-fn scenario_root(src: &Rc<Source>) -> Result<Value, Diagnostic> {
-    let mut docs = source::documents(src)?;
+fn scenario_root(src: &Rc<Source>, mut docs: Vec<Value>) -> Result<Value, Diagnostic> {
     let empty = "the scenario is empty: expected a mapping with at least `objects`";
     if docs.len() > 1 && docs.iter().skip(1).any(|d| !d.is_null()) {
         let loc = Loc::new(src, 1, YPath::root());

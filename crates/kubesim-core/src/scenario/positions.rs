@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::BuildHasherDefault;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
@@ -100,16 +101,33 @@ pub enum Anchor {
     Value,
 }
 
+/// A node's marks: 1-based (line, column) of its key (when a mapping names it) and of its
+/// value. u32 keeps the index small: a file is at most 64 MiB.
 #[derive(Clone, Copy, Debug)]
 struct Pos {
-    key: Option<(usize, usize)>,
-    value: (usize, usize),
+    key: Option<(u32, u32)>,
+    value: (u32, u32),
 }
 
-/// (document, path) -> 1-based (line, column).
+/// One step from a node to a child: a key (interned) or an index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Step {
+    Key(u32),
+    Index(u32),
+}
+
+/// (document, path) -> 1-based (line, column), as a tree: each node is a number, its
+/// children are found by (parent, step), and keys are interned. A node costs a few dozen
+/// bytes whatever its depth (a path per node made the index the largest part of loading
+/// 100,000 objects).
 #[derive(Debug, Default)]
 pub struct PosIndex {
-    map: HashMap<(usize, YPath), Pos>,
+    /// Every node's marks, by node number.
+    nodes: Vec<Pos>,
+    /// Each document's root node.
+    roots: Vec<u32>,
+    children: HashMap<(u32, Step), u32, BuildHasherDefault<WordHasher>>,
+    keys: HashMap<String, u32, BuildHasherDefault<WordHasher>>,
 }
 
 impl PosIndex {
@@ -118,98 +136,166 @@ impl PosIndex {
         let mut b = Builder::default();
         let mut parser = Parser::new_from_str(text);
         let _ = parser.load(&mut b, true);
-        PosIndex { map: b.map }
+        b.index
     }
 
     /// The place of `path` in document `doc`, or of its nearest indexed ancestor.
     pub fn locate(&self, doc: usize, path: &YPath, anchor: Anchor) -> Option<(usize, usize)> {
-        let mut p = path.clone();
-        loop {
-            if let Some(pos) = self.map.get(&(doc, p.clone())) {
-                return Some(match anchor {
-                    Anchor::Key => pos.key.unwrap_or(pos.value),
-                    Anchor::Value => pos.value,
-                });
+        let mut node = *self.roots.get(doc).filter(|&&r| r != NO_NODE)?;
+        for seg in &path.0 {
+            let step = match seg {
+                Seg::Key(k) => self.keys.get(k.as_str()).map(|&k| Step::Key(k)),
+                Seg::Index(i) => u32::try_from(*i).ok().map(Step::Index),
+            };
+            match step.and_then(|s| self.children.get(&(node, s))) {
+                Some(&child) => node = child,
+                None => break,
             }
-            p.0.pop()?;
         }
+        let pos = self.nodes.get(node as usize)?;
+        let (line, column) = match anchor {
+            Anchor::Key => pos.key.unwrap_or(pos.value),
+            Anchor::Value => pos.value,
+        };
+        Some((line as usize, column as usize))
+    }
+
+    fn intern(&mut self, key: &str) -> u32 {
+        if let Some(&k) = self.keys.get(key) {
+            return k;
+        }
+        let k = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        self.keys.insert(key.to_string(), k);
+        k
+    }
+
+    /// Adds the node reached from `parent` by `step` (without: a node no step reaches),
+    /// unless it is there already (the first place wins, as for a duplicate key); returns it.
+    fn add(&mut self, parent: Option<(u32, Step)>, pos: Pos) -> u32 {
+        let next = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
+        let node = match parent {
+            Some(edge) => *self.children.entry(edge).or_insert(next),
+            None => next,
+        };
+        if node == next {
+            self.nodes.push(pos);
+        }
+        node
+    }
+}
+
+/// A document whose root has not started.
+const NO_NODE: u32 = u32::MAX;
+
+/// A fast hasher for the index's small keys (numbers and short strings). What it hashes is
+/// only looked up, never iterated, so its values cannot reach an output.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // rustc's FxHasher step: rotate, mix in, multiply by a large odd constant.
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
     }
 }
 
 enum Frame {
     /// The pending key (and its mark) awaiting its value.
-    Map(Option<(String, (usize, usize))>),
-    Seq(usize),
+    Map(Option<(String, (u32, u32))>),
+    Seq(u32),
 }
 
 #[derive(Default)]
 struct Builder {
-    doc: Option<usize>,
-    /// Open containers, each with whether it added a segment to `path` and whether it is a key.
-    stack: Vec<(Frame, bool, bool)>,
-    path: YPath,
-    map: HashMap<(usize, YPath), Pos>,
+    /// Open containers: the frame, its node, and whether it is a (complex) key.
+    stack: Vec<(Frame, u32, bool)>,
+    index: PosIndex,
 }
 
-fn mark_pos(m: &Marker) -> (usize, usize) {
-    (m.line(), m.col() + 1)
+fn mark_pos(m: &Marker) -> (u32, u32) {
+    let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    (clamp(m.line()), clamp(m.col().saturating_add(1)))
 }
 
 impl Builder {
-    /// Handles the start of a node; returns the path segment when it is a value.
-    fn node_start(&mut self, mark: (usize, usize), scalar: Option<&str>) -> Option<Seg> {
-        let doc = self.doc.unwrap_or(0);
-        let (seg, key) = match self.stack.last_mut().map(|(f, _, _)| f) {
+    /// Handles the start of a node; returns its number when it is a value (not a key).
+    fn node_start(&mut self, mark: (u32, u32), scalar: Option<&str>) -> Option<u32> {
+        let (edge, key) = match self.stack.last_mut() {
             None => (None, None),
-            Some(Frame::Seq(i)) => (Some(Seg::Index(*i)), None),
-            Some(Frame::Map(pending @ None)) => {
+            Some((Frame::Seq(i), parent, _)) => (Some((*parent, Step::Index(*i))), None),
+            Some((Frame::Map(pending @ None), _, _)) => {
                 let k = scalar.unwrap_or("<complex key>").to_string();
                 *pending = Some((k, mark));
                 return None;
             }
-            Some(Frame::Map(Some((k, km)))) => (Some(Seg::Key(k.clone())), Some(*km)),
-        };
-        let path = match &seg {
-            Some(s) => {
-                let mut p = self.path.clone();
-                p.0.push(s.clone());
-                p
+            Some((Frame::Map(Some((k, km))), parent, _)) => {
+                // The key is not read again: the value's end clears it (`node_done`).
+                let (parent, km, k) = (*parent, *km, std::mem::take(k));
+                (Some((parent, Step::Key(self.index.intern(&k)))), Some(km))
             }
-            None => self.path.clone(),
         };
-        self.map.entry((doc, path)).or_insert(Pos { key, value: mark });
-        seg
+        let pos = Pos { key, value: mark };
+        match edge {
+            Some(edge) => Some(self.index.add(Some(edge), pos)),
+            // A document's root.
+            None => {
+                let root = self.index.add(None, pos);
+                if let Some(slot) = self.index.roots.last_mut().filter(|r| **r == NO_NODE) {
+                    *slot = root;
+                }
+                Some(root)
+            }
+        }
     }
 
     /// A node (scalar or finished container) is complete in its parent.
     fn node_done(&mut self) {
         match self.stack.last_mut().map(|(f, _, _)| f) {
-            Some(Frame::Seq(i)) => *i += 1,
+            Some(Frame::Seq(i)) => *i = i.saturating_add(1),
             Some(Frame::Map(pending)) => *pending = None,
             None => {}
         }
     }
 
-    fn container_start(&mut self, mark: (usize, usize), frame: Frame) {
+    fn container_start(&mut self, mark: (u32, u32), frame: Frame) {
         let is_key = matches!(self.stack.last(), Some((Frame::Map(None), _, _)));
-        let seg = match self.node_start(mark, None) {
-            // A complex key: what is inside it is indexed under a placeholder.
-            None if is_key => Some(Seg::Key("<complex key>".into())),
-            other => other,
+        let node = match self.node_start(mark, None) {
+            Some(node) => node,
+            // A complex key (`? [a, b]`): what is inside it gets a node no path reaches;
+            // its value is found under the key `<complex key>`.
+            None => self.index.add(None, Pos { key: None, value: mark }),
         };
-        self.stack.push((frame, seg.is_some(), is_key));
-        if let Some(s) = seg {
-            self.path.0.push(s);
-        }
+        self.stack.push((frame, node, is_key));
     }
 
     fn container_end(&mut self) {
-        let Some((_, pushed, is_key)) = self.stack.pop() else {
+        let Some((_, _, is_key)) = self.stack.pop() else {
             return;
         };
-        if pushed {
-            self.path.0.pop();
-        }
         if !is_key {
             self.node_done();
         }
@@ -221,9 +307,10 @@ impl MarkedEventReceiver for Builder {
         let m = mark_pos(&mark);
         match ev {
             Event::DocumentStart => {
-                self.doc = Some(self.doc.map_or(0, |d| d + 1));
                 self.stack.clear();
-                self.path = YPath::root();
+                // Its root is set by its first node (a document cut by a syntax error keeps
+                // the nodes before the error).
+                self.index.roots.push(NO_NODE);
             }
             Event::Scalar(s, ..) => {
                 let is_value = self.node_start(m, Some(&s)).is_some();
