@@ -123,8 +123,8 @@ pub fn load_path(
     }
     // The file is parsed once: what it holds is read from the documents the scenario is
     // then loaded from.
-    let docs = source::read(files, path, path).and_then(|src| Ok((source::documents(&src)?, src)));
-    match docs {
+    let parsed = source::read(files, path, path).and_then(|src| source::documents(&src).map(|docs| (docs, src)));
+    match parsed {
         Err(d) => (Input::Scenario, Err(vec![d])),
         Ok((docs, _)) if holds_manifests(&docs) => (Input::Manifests, load_manifest_file(path, sets, recursive, files)),
         Ok((docs, src)) => (Input::Scenario, load_documents(src, docs, sets, true, files)),
