@@ -123,11 +123,14 @@ pub fn load_path(
     }
     // The file is parsed once: what it holds is read from the documents the scenario is
     // then loaded from.
-    let parsed = source::read(files, path, path).and_then(|src| source::documents(&src).map(|docs| (docs, src)));
-    match parsed {
+    let src = match source::read(files, path, path) {
+        Ok(src) => src,
+        Err(d) => return (Input::Scenario, Err(vec![d])),
+    };
+    match source::documents(&src) {
         Err(d) => (Input::Scenario, Err(vec![d])),
-        Ok((docs, _)) if holds_manifests(&docs) => (Input::Manifests, load_manifest_file(path, sets, recursive, files)),
-        Ok((docs, src)) => (Input::Scenario, load_documents(src, docs, sets, true, files)),
+        Ok(docs) if holds_manifests(&docs) => (Input::Manifests, load_manifest_file(path, sets, recursive, files)),
+        Ok(docs) => (Input::Scenario, load_documents(src, docs, sets, true, files)),
     }
 }
 
