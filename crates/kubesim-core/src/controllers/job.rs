@@ -400,9 +400,10 @@ fn manage(rules: &JobRules, status: &JobStatus, pods: &[JobPod], active: &[&JobP
                     soonest = Some(soonest.map_or(wait, |s| s.min(wait)));
                 }
             }
-            if ready.is_empty() {
-                sync.requeue_at = soonest.map(|w| now + w);
-            }
+            // Kubernetes requeues only when no index is ready, relying on its pods' status
+            // updates to sync again; kubesim's pods change less often, so the earliest
+            // waiting index always gets its sync.
+            sync.requeue_at = soonest.map(|w| now + w);
             sync.create = ready;
         } else {
             sync.create = pending.map(Some).collect();
@@ -578,5 +579,69 @@ mod tests {
         // Index 0 is done already; index 2 still runs: only one is wanted.
         let sync = reconcile(&r, &status, &[active(PodId(5), Some(0)), active(PodId(6), Some(2))], s(1));
         assert_eq!(sync.delete, vec![PodId(5)]);
+    }
+
+    // job_controller_test.go TestSyncJob "suspending a job with satisfied expectations" and
+    // "resuming a suspended job": the active pods go (not counted as failed), the condition
+    // and its event, then startTime reset at the resume.
+    #[test]
+    fn suspending_deletes_the_active_pods_and_resuming_restarts_the_clock() {
+        let mut r = rules(Some(4), 2, false);
+        r.suspend = true;
+        let created_suspended = reconcile(&r, &JobStatus::default(), &[], s(0));
+        assert_eq!(created_suspended.status.start_time, None);
+        assert_eq!(created_suspended.suspended_now, Some(true));
+        assert!(created_suspended.create.is_empty());
+        let running = JobStatus { start_time: Some(s(0)), ..JobStatus::default() };
+        let pods = [active(PodId(0), None), active(PodId(1), None)];
+        let sync = reconcile(&r, &running, &pods, s(10));
+        assert_eq!(sync.delete, vec![PodId(0), PodId(1)]);
+        assert_eq!((sync.status.active, sync.suspended_now, sync.status.suspended), (0, Some(true), Some(true)));
+        // The deleted pods finish later; they are not failures.
+        let gone = [done(PodId(0), None, false, 12), done(PodId(1), None, false, 12)];
+        let still = reconcile(&r, &sync.status, &gone, s(20));
+        assert_eq!((still.status.failed, still.suspended_now), (0, None));
+        r.suspend = false;
+        let resumed = reconcile(&r, &still.status, &gone, s(40));
+        assert_eq!(resumed.suspended_now, Some(false));
+        assert_eq!(resumed.status.start_time, Some(s(40)));
+        assert_eq!(resumed.create.len(), 2);
+    }
+
+    // TestSyncJobWithJobBackoffLimitPerIndex and backoff_utils_test.go: index 0 waits its own
+    // 10s back-off while index 1 runs; its second failure (backoffLimitPerIndex 1) fails it.
+    #[test]
+    fn an_index_backs_off_on_its_own_and_fails_past_its_limit() {
+        let mut r = rules(Some(2), 2, true);
+        r.backoff_limit_per_index = Some(1);
+        r.backoff_limit = i32::MAX;
+        let pods = vec![done(PodId(0), Some(0), false, 10), active(PodId(1), Some(1))];
+        let sync = reconcile(&r, &JobStatus::default(), &pods, s(10));
+        assert!(sync.create.is_empty() && sync.status.failed_indexes.is_empty());
+        assert_eq!(sync.requeue_at, Some(s(20)));
+        let sync = reconcile(&r, &sync.status, &pods, s(20));
+        assert_eq!(sync.create, vec![Some(0)]);
+        let pods =
+            vec![done(PodId(0), Some(0), false, 10), active(PodId(1), Some(1)), done(PodId(2), Some(0), false, 40)];
+        let sync = reconcile(&r, &sync.status, &pods, s(40));
+        assert_eq!(sync.status.failed_indexes, BTreeSet::from([0]));
+        assert!(sync.create.is_empty(), "a failed index is not retried");
+        let pods = vec![
+            done(PodId(0), Some(0), false, 10),
+            done(PodId(1), Some(1), true, 50),
+            done(PodId(2), Some(0), false, 40),
+        ];
+        assert_eq!(reconcile(&r, &sync.status, &pods, s(50)).finished_now, Some(JobOutcome::FailedIndexes));
+    }
+
+    // TestSyncJobWithPodReplacementPolicy: with Failed a terminating pod keeps its place.
+    #[test]
+    fn a_terminating_pod_is_replaced_only_with_terminating_or_failed() {
+        let mut r = rules(Some(3), 2, false);
+        let pods = [JobPod { state: JobPodState::Terminating, ..active(PodId(0), None) }, active(PodId(1), None)];
+        assert_eq!(reconcile(&r, &JobStatus::default(), &pods, s(1)).create.len(), 1);
+        r.replace_only_failed = true;
+        let sync = reconcile(&r, &JobStatus::default(), &pods, s(1));
+        assert_eq!((sync.create.len(), sync.status.terminating), (0, 1));
     }
 }
