@@ -44,6 +44,7 @@ mod failures;
 mod hpa;
 mod images;
 mod interrupt;
+mod job_policies;
 mod kubectl_reads;
 mod kubectl_verbs;
 mod narration;

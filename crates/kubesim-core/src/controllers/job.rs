@@ -6,8 +6,13 @@
 //! into the Job's status (`succeeded`, `failed`, `completedIndexes`), so the count survives
 //! the pod's removal; the glue keeps a Job's pods, gone ones included, for that reason.
 
+mod pod_failure_policy;
+mod success_policy;
+
+pub use self::pod_failure_policy::FailJobCause;
 use crate::engine::{SimDuration, SimTime};
-pub use crate::model::status::{JobOutcome, JobStatus};
+use crate::model::spec::{PodFailureAction, PodFailurePolicyRule, SuccessPolicyRule};
+pub use crate::model::status::{IndexFailures, JobOutcome, JobStatus};
 use crate::model::store::PodId;
 use std::collections::BTreeSet;
 
@@ -32,6 +37,14 @@ pub struct JobRules {
     pub ttl_seconds_after_finished: Option<i32>,
     /// `restartPolicy: OnFailure`: container restarts count towards the backoff limit.
     pub restart_on_failure: bool,
+    /// `suspend`: no pods; the active ones are deleted.
+    pub suspend: bool,
+    pub pod_failure_policy: Vec<PodFailurePolicyRule>,
+    pub backoff_limit_per_index: Option<i32>,
+    pub max_failed_indexes: Option<i32>,
+    pub success_policy: Vec<SuccessPolicyRule>,
+    /// `podReplacementPolicy: Failed`: terminating pods are not replaced until they finish.
+    pub replace_only_failed: bool,
 }
 
 /// Where one of the Job's pods stands.
@@ -57,6 +70,18 @@ pub struct JobPod {
     pub state: JobPodState,
     /// Container restarts (counted against the backoff limit with OnFailure).
     pub restarts: u32,
+    /// Its terminated containers' names and exit codes, app containers first, then init
+    /// containers (as `status.containerStatuses` and `initContainerStatuses`).
+    pub exits: Vec<(String, i32)>,
+    /// It has the condition `DisruptionTarget` True (preempted, evicted, taint-evicted).
+    pub disruption_target: bool,
+}
+
+impl JobPod {
+    /// The pod's conditions a podFailurePolicy can match: (type, status).
+    pub fn conditions(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        self.disruption_target.then_some(("DisruptionTarget", "True")).into_iter()
+    }
 }
 
 /// What one sync decides.
@@ -72,6 +97,10 @@ pub struct JobSync {
     pub requeue_at: Option<SimTime>,
     /// ttlSecondsAfterFinished ran out: the Job (and its pods) should be deleted.
     pub delete_job: bool,
+    /// The Suspended condition changed in this sync: true suspended, false resumed.
+    pub suspended_now: Option<bool>,
+    /// A failed pod matched a FailJob rule: the pod and why (the glue writes the message).
+    pub fail_job: Option<(PodId, FailJobCause)>,
 }
 
 /// The wait before creating pods after `failures` consecutive failures, the last at
@@ -119,16 +148,41 @@ pub fn reconcile(rules: &JobRules, previous: &JobStatus, pods: &[JobPod], now: S
         sync.status = status;
         return sync;
     }
-    let start = *status.start_time.get_or_insert(now);
-    count_finished(rules, &mut status, pods);
+    // StartTime is set only while not suspended; a resumed Job starts again now (its
+    // activeDeadlineSeconds counts the time it is continuously active).
+    let resuming = !rules.suspend && status.suspended == Some(true);
+    if resuming {
+        status.start_time = Some(now);
+    }
+    let start = if rules.suspend { status.start_time } else { Some(*status.start_time.get_or_insert(now)) };
+    sync.fail_job = count_finished(rules, &mut status, pods);
     let active: Vec<&JobPod> = pods.iter().filter(|p| matches!(p.state, JobPodState::Active { .. })).collect();
     status.active = active.len() as i32;
     status.ready = active.iter().filter(|p| matches!(p.state, JobPodState::Active { ready: true, .. })).count() as i32;
-    let deadline = rules.active_deadline_seconds.map(|s| start + SimDuration::from_secs(u64::try_from(s).unwrap_or(0)));
-    let outcome = if status.failed > rules.backoff_limit || past_backoff_limit_on_failure(rules, &active) {
+    status.terminating = pods.iter().filter(|p| p.state == JobPodState::Terminating).count() as i32;
+    // pastActiveDeadline: never while suspended.
+    let deadline = rules
+        .active_deadline_seconds
+        .filter(|_| !rules.suspend)
+        .and_then(|s| Some(start? + SimDuration::from_secs(u64::try_from(s).unwrap_or(0))));
+    let per_index = rules.indexed && rules.backoff_limit_per_index.is_some();
+    let completions = rules.completions.unwrap_or(0);
+    let outcome = if sync.fail_job.is_some() {
+        Some(JobOutcome::PodFailurePolicy)
+    } else if status.failed > rules.backoff_limit || past_backoff_limit_on_failure(rules, &active) {
         Some(JobOutcome::BackoffLimitExceeded)
     } else if deadline.is_some_and(|d| now >= d) {
         Some(JobOutcome::DeadlineExceeded)
+    } else if per_index && rules.max_failed_indexes.is_some_and(|m| status.failed_indexes.len() as i64 > i64::from(m)) {
+        Some(JobOutcome::MaxFailedIndexesExceeded)
+    } else if per_index
+        && !status.failed_indexes.is_empty()
+        && (status.failed_indexes.len() + status.completed_indexes.len()) as i64 >= i64::from(completions)
+    {
+        Some(JobOutcome::FailedIndexes)
+    } else if let Some(msg) = success_policy::match_success_policy(&rules.success_policy, &status.completed_indexes) {
+        status.message = Some(msg);
+        Some(JobOutcome::SuccessPolicy)
     } else {
         None
     };
@@ -144,7 +198,24 @@ pub fn reconcile(rules: &JobRules, previous: &JobStatus, pods: &[JobPod], now: S
     if complete {
         return finish(rules, status, sync, JobOutcome::Complete, now);
     }
-    manage(rules, &status, pods, &active, now, &mut sync);
+    if rules.suspend {
+        // manageJob: a suspended Job's active pods are deleted, their tracking finalizers
+        // removed first (deleteJobPods), so they are never counted as failed.
+        sync.delete = active.iter().map(|p| p.id).take(MAX_POD_CREATE_DELETE_PER_SYNC).collect();
+        status.counted.extend(sync.delete.iter().copied());
+        status.active -= sync.delete.len() as i32;
+        status.ready = 0;
+        if status.suspended != Some(true) {
+            status.suspended = Some(true);
+            sync.suspended_now = Some(true);
+        }
+    } else {
+        manage(rules, &status, pods, &active, now, &mut sync);
+        if resuming {
+            status.suspended = Some(false);
+            sync.suspended_now = Some(false);
+        }
+    }
     sync.requeue_at = min_time(sync.requeue_at, deadline);
     sync.status = status;
     sync
@@ -171,10 +242,14 @@ fn min_time(a: Option<SimTime>, b: Option<SimTime>) -> Option<SimTime> {
 }
 
 /// Counts pods that finished since the last sync, and updates the back-off record as
-/// newBackoffRecord does: a success clears it, failures after the last success add up.
-fn count_finished(rules: &JobRules, status: &mut JobStatus, pods: &[JobPod]) {
+/// newBackoffRecord does: a success clears it, failures after the last success add up. A
+/// failure the pod failure policy ignores is not counted; with backoffLimitPerIndex each
+/// index keeps its own count and fails past its limit (isIndexFailed). Returns the first
+/// failed pod that matched a FailJob rule (getFailJobMessage).
+fn count_finished(rules: &JobRules, status: &mut JobStatus, pods: &[JobPod]) -> Option<(PodId, FailJobCause)> {
     let mut new_succeeded: Vec<SimTime> = Vec::new();
     let mut new_failed: Vec<SimTime> = Vec::new();
+    let mut fail_job = None;
     for p in pods {
         let Some((ok, at)) = finish_time(p.state) else { continue };
         if !status.counted.insert(p.id) {
@@ -193,7 +268,20 @@ fn count_finished(rules: &JobRules, status: &mut JobStatus, pods: &[JobPod]) {
             }
         } else {
             new_failed.push(at);
-            status.failed += 1;
+            let matched = pod_failure_policy::match_rules(&rules.pod_failure_policy, p);
+            let action = matched.as_ref().map(|m| m.0);
+            if let Some((_, Some(cause))) = matched {
+                fail_job.get_or_insert((p.id, cause));
+            }
+            let counts = action != Some(PodFailureAction::Ignore);
+            if counts {
+                status.failed += 1;
+            }
+            if let (Some(limit), Some(i)) = (rules.backoff_limit_per_index.filter(|_| rules.indexed), p.index) {
+                if (0..rules.completions.unwrap_or(0)).contains(&i) {
+                    count_index_failure(status, i, limit, action, counts, at);
+                }
+            }
         }
     }
     new_failed.sort_unstable();
@@ -209,6 +297,31 @@ fn count_finished(rules: &JobRules, status: &mut JobStatus, pods: &[JobPod]) {
             status.failures_after_last_success = after.len() as i32;
             status.last_failure = after.last().copied();
         }
+    }
+    fail_job
+}
+
+/// isIndexFailed and getNewIndexFailureCounts (indexed_job_utils.go): a FailIndex rule
+/// fails the index at once; a counted failure fails it when the index had already failed
+/// `backoffLimitPerIndex` times.
+fn count_index_failure(
+    status: &mut JobStatus,
+    index: i32,
+    limit: i32,
+    action: Option<PodFailureAction>,
+    counts: bool,
+    at: SimTime,
+) {
+    let record = status.index_failures.entry(index).or_insert(IndexFailures { counted: 0, ignored: 0, last: at });
+    let failed = action == Some(PodFailureAction::FailIndex) || (counts && record.counted >= limit);
+    if counts {
+        record.counted += 1;
+    } else {
+        record.ignored += 1;
+    }
+    record.last = record.last.max(at);
+    if failed && !status.completed_indexes.contains(&index) {
+        status.failed_indexes.insert(index);
     }
 }
 
@@ -240,26 +353,61 @@ fn manage(rules: &JobRules, status: &JobStatus, pods: &[JobPod], active: &[&JobP
         sync.delete = excess_pods(rules, status, active, (active_count - want_active) as usize);
         return;
     }
-    let missing = (want_active - active_count) as usize;
+    // podReplacementPolicy Failed: a terminating pod still holds its place.
+    let terminating = if rules.replace_only_failed { status.terminating } else { 0 };
+    let missing = (want_active - terminating - active_count).max(0) as usize;
     if missing == 0 {
         return;
     }
-    let wait = remaining_backoff(status.failures_after_last_success, status.last_failure, now);
-    if wait > SimDuration::ZERO {
-        sync.requeue_at = Some(now + wait);
-        return;
+    let per_index = rules.indexed && rules.backoff_limit_per_index.is_some();
+    if !per_index {
+        let wait = remaining_backoff(status.failures_after_last_success, status.last_failure, now);
+        if wait > SimDuration::ZERO {
+            sync.requeue_at = Some(now + wait);
+            return;
+        }
     }
     let missing = missing.min(MAX_POD_CREATE_DELETE_PER_SYNC);
     if rules.indexed {
         let completions = rules.completions.unwrap_or(0);
-        let busy: BTreeSet<i32> =
-            pods.iter().filter(|p| matches!(p.state, JobPodState::Active { .. })).filter_map(|p| p.index).collect();
-        // firstPendingIndexes: the lowest indexes neither completed nor running.
-        sync.create = (0..completions)
-            .filter(|i| !status.completed_indexes.contains(i) && !busy.contains(i))
-            .take(missing)
-            .map(Some)
+        let busy: BTreeSet<i32> = pods
+            .iter()
+            .filter(|p| {
+                matches!(p.state, JobPodState::Active { .. })
+                    || (rules.replace_only_failed && p.state == JobPodState::Terminating)
+            })
+            .filter_map(|p| p.index)
             .collect();
+        // firstPendingIndexes: the lowest indexes neither completed, failed nor running.
+        let pending = (0..completions)
+            .filter(|i| {
+                !status.completed_indexes.contains(i) && !status.failed_indexes.contains(i) && !busy.contains(i)
+            })
+            .take(missing);
+        if per_index {
+            // getPodCreationInfoForIndependentIndexes: each index waits out its own back-off
+            // (getRemainingTimePerIndex: its failures, counted and ignored, since its last).
+            let mut soonest: Option<SimDuration> = None;
+            let mut ready = Vec::new();
+            for i in pending {
+                let wait = status
+                    .index_failures
+                    .get(&i)
+                    .map_or(SimDuration::ZERO, |f| remaining_backoff(f.counted + f.ignored, Some(f.last), now));
+                if wait == SimDuration::ZERO {
+                    ready.push(Some(i));
+                } else {
+                    soonest = Some(soonest.map_or(wait, |s| s.min(wait)));
+                }
+            }
+            // Kubernetes requeues only when no index is ready, relying on its pods' status
+            // updates to sync again; kubesim's pods change less often, so the earliest
+            // waiting index always gets its sync.
+            sync.requeue_at = soonest.map(|w| now + w);
+            sync.create = ready;
+        } else {
+            sync.create = pending.map(Some).collect();
+        }
     } else {
         sync.create = vec![None; missing];
     }
@@ -299,16 +447,29 @@ mod tests {
             active_deadline_seconds: None,
             ttl_seconds_after_finished: None,
             restart_on_failure: false,
+            suspend: false,
+            pod_failure_policy: Vec::new(),
+            backoff_limit_per_index: None,
+            max_failed_indexes: None,
+            success_policy: Vec::new(),
+            replace_only_failed: false,
         }
     }
 
     fn active(id: PodId, index: Option<i32>) -> JobPod {
-        JobPod { id, index, state: JobPodState::Active { ready: true, pending: false }, restarts: 0 }
+        JobPod {
+            id,
+            index,
+            state: JobPodState::Active { ready: true, pending: false },
+            restarts: 0,
+            exits: Vec::new(),
+            disruption_target: false,
+        }
     }
 
     fn done(id: PodId, index: Option<i32>, ok: bool, at: u64) -> JobPod {
         let state = if ok { JobPodState::Succeeded(s(at)) } else { JobPodState::Failed(s(at)) };
-        JobPod { id, index, state, restarts: 0 }
+        JobPod { id, index, state, restarts: 0, exits: Vec::new(), disruption_target: false }
     }
 
     #[test]
@@ -418,5 +579,69 @@ mod tests {
         // Index 0 is done already; index 2 still runs: only one is wanted.
         let sync = reconcile(&r, &status, &[active(PodId(5), Some(0)), active(PodId(6), Some(2))], s(1));
         assert_eq!(sync.delete, vec![PodId(5)]);
+    }
+
+    // job_controller_test.go TestSyncJob "suspending a job with satisfied expectations" and
+    // "resuming a suspended job": the active pods go (not counted as failed), the condition
+    // and its event, then startTime reset at the resume.
+    #[test]
+    fn suspending_deletes_the_active_pods_and_resuming_restarts_the_clock() {
+        let mut r = rules(Some(4), 2, false);
+        r.suspend = true;
+        let created_suspended = reconcile(&r, &JobStatus::default(), &[], s(0));
+        assert_eq!(created_suspended.status.start_time, None);
+        assert_eq!(created_suspended.suspended_now, Some(true));
+        assert!(created_suspended.create.is_empty());
+        let running = JobStatus { start_time: Some(s(0)), ..JobStatus::default() };
+        let pods = [active(PodId(0), None), active(PodId(1), None)];
+        let sync = reconcile(&r, &running, &pods, s(10));
+        assert_eq!(sync.delete, vec![PodId(0), PodId(1)]);
+        assert_eq!((sync.status.active, sync.suspended_now, sync.status.suspended), (0, Some(true), Some(true)));
+        // The deleted pods finish later; they are not failures.
+        let gone = [done(PodId(0), None, false, 12), done(PodId(1), None, false, 12)];
+        let still = reconcile(&r, &sync.status, &gone, s(20));
+        assert_eq!((still.status.failed, still.suspended_now), (0, None));
+        r.suspend = false;
+        let resumed = reconcile(&r, &still.status, &gone, s(40));
+        assert_eq!(resumed.suspended_now, Some(false));
+        assert_eq!(resumed.status.start_time, Some(s(40)));
+        assert_eq!(resumed.create.len(), 2);
+    }
+
+    // TestSyncJobWithJobBackoffLimitPerIndex and backoff_utils_test.go: index 0 waits its own
+    // 10s back-off while index 1 runs; its second failure (backoffLimitPerIndex 1) fails it.
+    #[test]
+    fn an_index_backs_off_on_its_own_and_fails_past_its_limit() {
+        let mut r = rules(Some(2), 2, true);
+        r.backoff_limit_per_index = Some(1);
+        r.backoff_limit = i32::MAX;
+        let pods = vec![done(PodId(0), Some(0), false, 10), active(PodId(1), Some(1))];
+        let sync = reconcile(&r, &JobStatus::default(), &pods, s(10));
+        assert!(sync.create.is_empty() && sync.status.failed_indexes.is_empty());
+        assert_eq!(sync.requeue_at, Some(s(20)));
+        let sync = reconcile(&r, &sync.status, &pods, s(20));
+        assert_eq!(sync.create, vec![Some(0)]);
+        let pods =
+            vec![done(PodId(0), Some(0), false, 10), active(PodId(1), Some(1)), done(PodId(2), Some(0), false, 40)];
+        let sync = reconcile(&r, &sync.status, &pods, s(40));
+        assert_eq!(sync.status.failed_indexes, BTreeSet::from([0]));
+        assert!(sync.create.is_empty(), "a failed index is not retried");
+        let pods = vec![
+            done(PodId(0), Some(0), false, 10),
+            done(PodId(1), Some(1), true, 50),
+            done(PodId(2), Some(0), false, 40),
+        ];
+        assert_eq!(reconcile(&r, &sync.status, &pods, s(50)).finished_now, Some(JobOutcome::FailedIndexes));
+    }
+
+    // TestSyncJobWithPodReplacementPolicy: with Failed a terminating pod keeps its place.
+    #[test]
+    fn a_terminating_pod_is_replaced_only_with_terminating_or_failed() {
+        let mut r = rules(Some(3), 2, false);
+        let pods = [JobPod { state: JobPodState::Terminating, ..active(PodId(0), None) }, active(PodId(1), None)];
+        assert_eq!(reconcile(&r, &JobStatus::default(), &pods, s(1)).create.len(), 1);
+        r.replace_only_failed = true;
+        let sync = reconcile(&r, &JobStatus::default(), &pods, s(1));
+        assert_eq!((sync.create.len(), sync.status.terminating), (0, 1));
     }
 }

@@ -17,7 +17,6 @@ use crate::engine::SimTime;
 use crate::metrics::watch::{columns as pod_columns, human_duration};
 use crate::model::events::{EventRecord, Recorder};
 use crate::model::spec::{HpaMetric, Kind, Labels, ObjectRef, ResourceTarget, Selector, SelectorOperator, ServiceType};
-use crate::model::status::JobOutcome;
 use crate::model::store::{ContainerState, DeployId, Pod, PodOwner, ProgressReason, RsKind, Store};
 use crate::sim::services::Network;
 use std::collections::BTreeMap;
@@ -361,9 +360,11 @@ pub(crate) fn rows(v: &View, r: Resource, q: &Query) -> (Vec<&'static str>, Vec<
                     (Some(start), None) => human_duration(now.since(start)),
                     (Some(start), Some((_, end))) => human_duration(end.since(start)),
                 };
+                // printJob: Complete, Failed, then Suspended, else Running.
                 let status = match s.finished {
-                    Some((JobOutcome::Complete, _)) => "Complete",
+                    Some((o, _)) if !o.failed() => "Complete",
                     Some(_) => "Failed",
+                    None if s.suspended == Some(true) => "Suspended",
                     None => "Running",
                 }
                 .to_string();
@@ -916,7 +917,14 @@ fn source(e: &EventRecord) -> String {
         "SuccessfulCreate" | "SuccessfulDelete" | "FailedCreate" if e.object.starts_with("job/") => "job-controller",
         "SuccessfulCreate" | "SuccessfulDelete" | "FailedCreate" => "replicaset-controller",
         "SuccessfulRescale" | "FailedGetResourceMetric" | "FailedComputeMetricsReplicas" => "horizontal-pod-autoscaler",
-        "Completed" | "BackoffLimitExceeded" | "DeadlineExceeded" => "job-controller",
+        "Completed"
+        | "BackoffLimitExceeded"
+        | "DeadlineExceeded"
+        | "PodFailurePolicy"
+        | "FailedIndexes"
+        | "MaxFailedIndexesExceeded"
+        | "Suspended"
+        | "Resumed" => "job-controller",
         "KubectlError" => "kubectl",
         "NodeNotReady" | "NodeReady" | "RegisteredNode" | "TaintManagerEviction" => "node-controller",
         _ => "kubelet",

@@ -8,7 +8,7 @@
 //! {labels,annotations}`, the template's containers and init containers (`name`, `image`,
 //! `resources.requests|limits` for cpu and memory, `env` name/value) of the workloads; a Pod's
 //! `metadata.labels` and containers; a Service's `spec.type`, `spec.selector`, `spec.ports`; a
-//! CronJob's schedule, time zone, suspend, concurrency policy, starting deadline, history
+//! Job's `spec.suspend`; a CronJob's schedule, time zone, suspend, concurrency policy, starting deadline, history
 //! limits and `spec.jobTemplate` (its labels, parallelism, completions and pod template).
 //! Any other field of a patch is refused (kubesim would silently ignore it otherwise).
 
@@ -178,7 +178,7 @@ pub(super) fn to_json(o: &Object) -> Value {
             (l, json!({"selector": selector(&s.selector), "template": template(&s.template)}))
         }
         ObjectSpec::Job { labels: l, spec: s } => {
-            let mut m = json!({"template": template(&s.template), "parallelism": s.parallelism});
+            let mut m = json!({"template": template(&s.template), "parallelism": s.parallelism, "suspend": s.suspend});
             if let Some(c) = s.completions {
                 m["completions"] = json!(c);
             }
@@ -287,10 +287,19 @@ pub(super) fn from_json(old: &Object, v: &Value) -> Result<Object, ReadError> {
         }
         ObjectSpec::Job { labels: l, spec: s } => {
             *l = new_labels;
-            let m = r.map(spec, "spec", &["template", "parallelism", "completions"])?;
+            let m = r.map(spec, "spec", &["template", "parallelism", "completions", "suspend"])?;
             s.template = Arc::new(r.template(m.get("template"), &s.template)?);
             s.parallelism = r.int(m.get("parallelism"), "spec.parallelism")?.unwrap_or(1);
             s.completions = r.int(m.get("completions"), "spec.completions")?;
+            s.suspend = match m.get("suspend") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) => *b,
+                Some(other) => {
+                    return Err(format!(
+                        "json: cannot unmarshal {other} into Go struct field spec.suspend of type bool"
+                    ))
+                }
+            };
         }
         ObjectSpec::CronJob { labels: l, spec: s } => {
             *l = new_labels;

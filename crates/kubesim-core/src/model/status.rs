@@ -86,6 +86,14 @@ pub enum JobOutcome {
     BackoffLimitExceeded,
     /// `DeadlineExceeded` (activeDeadlineSeconds).
     DeadlineExceeded,
+    /// `PodFailurePolicy`: a failed pod matched a FailJob rule (the message says which).
+    PodFailurePolicy,
+    /// `FailedIndexes`: every index finished and some failed (backoffLimitPerIndex).
+    FailedIndexes,
+    /// `MaxFailedIndexesExceeded`: more indexes failed than maxFailedIndexes.
+    MaxFailedIndexesExceeded,
+    /// Complete by a `successPolicy` rule (reason `SuccessPolicy`, the message says which).
+    SuccessPolicy,
 }
 
 impl JobOutcome {
@@ -95,20 +103,28 @@ impl JobOutcome {
             JobOutcome::Complete => "Completed",
             JobOutcome::BackoffLimitExceeded => "BackoffLimitExceeded",
             JobOutcome::DeadlineExceeded => "DeadlineExceeded",
+            JobOutcome::PodFailurePolicy => "PodFailurePolicy",
+            JobOutcome::FailedIndexes => "FailedIndexes",
+            JobOutcome::MaxFailedIndexesExceeded => "MaxFailedIndexesExceeded",
+            JobOutcome::SuccessPolicy => "Completed",
         }
     }
 
-    /// The event's message, in the job controller's words.
+    /// The event's message, in the job controller's words (`JobStatus::message` has the
+    /// words of the rule a PodFailurePolicy or SuccessPolicy outcome matched).
     pub fn message(self) -> &'static str {
         match self {
-            JobOutcome::Complete => "Job completed",
+            JobOutcome::Complete | JobOutcome::SuccessPolicy => "Job completed",
+            JobOutcome::PodFailurePolicy => "Job failed by its pod failure policy",
+            JobOutcome::FailedIndexes => "Job has failed indexes",
+            JobOutcome::MaxFailedIndexesExceeded => "Job has exceeded the specified maximal number of failed indexes",
             JobOutcome::BackoffLimitExceeded => "Job has reached the specified backoff limit",
             JobOutcome::DeadlineExceeded => "Job was active longer than specified deadline",
         }
     }
 
     pub fn failed(self) -> bool {
-        self != JobOutcome::Complete
+        !matches!(self, JobOutcome::Complete | JobOutcome::SuccessPolicy)
     }
 }
 
@@ -140,8 +156,31 @@ pub struct JobStatus {
     pub last_failure: Option<SimTime>,
     /// Set once the Job is complete or failed, with when.
     pub finished: Option<(JobOutcome, SimTime)>,
+    /// The finished condition's message when it names a rule (PodFailurePolicy's
+    /// "Container main for pod default/x failed with exit code 42 matching FailJob rule at
+    /// index 0", SuccessPolicy's "Matched rules at index 0").
+    pub message: Option<String>,
     /// Pods already counted into `succeeded` / `failed`.
     pub counted: BTreeSet<PodId>,
+    /// The `Suspended` condition: None before the Job was ever suspended, then true while
+    /// suspended (reason JobSuspended), false once resumed (reason JobResumed).
+    pub suspended: Option<bool>,
+    /// `status.terminating`: pods being deleted that have not finished.
+    pub terminating: i32,
+    /// `status.failedIndexes` (with backoffLimitPerIndex).
+    pub failed_indexes: BTreeSet<i32>,
+    /// Per index, its pods' failures so far (counted, ignored) and when the last one
+    /// finished: what Kubernetes carries from pod to pod in the annotations
+    /// `batch.kubernetes.io/job-index-failure-count` and `job-index-ignored-failure-count`.
+    pub index_failures: BTreeMap<i32, IndexFailures>,
+}
+
+/// The failures of one completion index (backoffLimitPerIndex).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexFailures {
+    pub counted: i32,
+    pub ignored: i32,
+    pub last: SimTime,
 }
 
 // apps/v1 DaemonSet.

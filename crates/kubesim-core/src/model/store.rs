@@ -273,6 +273,10 @@ pub struct Pod {
     /// First time the pod became Ready.
     pub first_ready: Option<SimTime>,
     pub terminating: Option<SimTime>,
+    /// The reason of its `DisruptionTarget` condition, set when the scheduler preempts it
+    /// (`PreemptionByScheduler`), a drain evicts it (`EvictionByEvictionAPI`) or the taint
+    /// manager deletes it (`DeletionByTaintManager`); None: no such condition.
+    pub disruption: Option<&'static str>,
     /// When the pod reached Succeeded or Failed (its containers stopped for good).
     pub finished: Option<SimTime>,
     /// A deletion's grace period when it differs from the spec's (`--grace-period`).
@@ -318,6 +322,7 @@ impl Pod {
             ready_since: None,
             first_ready: None,
             terminating: None,
+            disruption: None,
             finished: None,
             grace_override: None,
             deleted: None,

@@ -83,8 +83,10 @@ fn insert_jobs(f: &mut Map<String, Value>, outcome: &Outcome) {
         let status = &j.status;
         let finished = status.finished.map(|(_, t)| t);
         let duration = status.start_time.zip(finished).map(|(s, e)| e.since(s).as_secs_f64());
-        if let (Some(d), Some((crate::controllers::job::JobOutcome::Complete, _))) = (duration, status.finished) {
-            durations.push(d);
+        if let (Some(d), Some((o, _))) = (duration, status.finished) {
+            if !o.failed() {
+                durations.push(d);
+            }
         }
         let key = crate::metrics::timeseries::column_name(&j.namespace, &j.name);
         let v = json!({

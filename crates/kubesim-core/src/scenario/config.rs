@@ -526,6 +526,7 @@ const IMAGE_KEYS: &[&str] = &[
     "postStart",
     "preStop",
     "hooksFail",
+    "exitCode",
 ];
 
 fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior> {
@@ -560,6 +561,14 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
     if let Some(n) = b.get("hooksFail") {
         if let Some(v) = n.boolean(r) {
             out.hooks_fail = v;
+        }
+    }
+    if let Some(n) = b.get("exitCode") {
+        // A process's exit status is one byte; 0 is success, not a failure.
+        match n.uint(r, "an exit code from 1 to 255") {
+            Some(c @ 1..=255) => out.exit_code = c as i32,
+            Some(c) => n.error(r, format!("{c} is not a failure's exit code: expected 1 to 255"), None),
+            None => {}
         }
     }
     if let Some(t) = b.get("serviceTime").and_then(|n| service_time(&n, r)) {

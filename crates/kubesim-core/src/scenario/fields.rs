@@ -391,6 +391,12 @@ impl Ty {
                 "ttlSecondsAfterFinished",
                 "selector",
                 "manualSelector",
+                "suspend",
+                "podFailurePolicy",
+                "backoffLimitPerIndex",
+                "maxFailedIndexes",
+                "successPolicy",
+                "podReplacementPolicy",
             ],
             Ty::DaemonSetSpec => &["selector", "template", "updateStrategy", "minReadySeconds", "revisionHistoryLimit"],
             Ty::StatefulSetSpec => &[

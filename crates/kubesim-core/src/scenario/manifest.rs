@@ -8,7 +8,7 @@ use super::kinds::{self, KindInfo};
 use super::positions::{Anchor, Seg, YPath};
 use super::source::Loc;
 use super::suggest::did_you_mean;
-use super::{convert, validate};
+use super::{convert, job_policies, validate};
 use crate::model::spec::{self, Kind, Object, ObjectRef, ObjectSpec};
 use k8s_openapi::api::{apps::v1 as apps, core::v1 as core};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -494,14 +494,22 @@ fn job_spec(c: &mut Checker, s: &k8s_openapi::api::batch::v1::JobSpec) -> (spec:
         }
     }
     let parallelism = s.parallelism.unwrap_or(1);
+    let policies = job_policies::check(c, s, indexed, &template);
     let spec = spec::JobSpec {
         template,
         completions: s.completions,
         parallelism,
-        backoff_limit: s.backoff_limit.unwrap_or(6),
+        // SetDefaults_Job: with backoffLimitPerIndex the global limit is MaxInt32.
+        backoff_limit: s.backoff_limit.unwrap_or(if s.backoff_limit_per_index.is_some() { i32::MAX } else { 6 }),
         indexed,
         active_deadline_seconds: s.active_deadline_seconds,
         ttl_seconds_after_finished: s.ttl_seconds_after_finished,
+        suspend: s.suspend.unwrap_or(false),
+        pod_failure_policy: policies.pod_failure_policy,
+        backoff_limit_per_index: s.backoff_limit_per_index,
+        max_failed_indexes: s.max_failed_indexes,
+        success_policy: policies.success_policy,
+        replace_only_failed: policies.replace_only_failed,
     };
     (spec, pods(s.completions.unwrap_or(parallelism).max(parallelism)))
 }

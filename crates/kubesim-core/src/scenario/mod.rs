@@ -14,6 +14,7 @@ mod fields;
 pub mod files;
 mod hpa;
 mod include;
+mod job_policies;
 pub(crate) mod kinds;
 mod limits;
 pub(crate) mod manifest;

@@ -163,6 +163,7 @@ impl Sim<'_> {
             self.ctx.recorder.normal(now, "Drain", node_object.clone(), format!("evicting pod {name}"));
             self.ctx.metrics.pods_evicted += 1;
             let grace = self.drains[index as usize].grace;
+            self.ctx.store.pods[pod].disruption.get_or_insert("EvictionByEvictionAPI");
             self.delete_pod_with_grace(pod, grace);
             self.drains[index as usize].evicted.push(pod);
         }

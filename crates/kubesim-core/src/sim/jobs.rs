@@ -6,7 +6,7 @@ use super::{ControllerEvent, Event, Sim};
 use crate::controllers::deployment::util::SAFE_ALPHANUMS;
 use crate::controllers::job::{self, JobOutcome, JobPod, JobPodState, JobRules};
 use crate::model::spec::{JobSpec, Labels, RestartPolicy};
-use crate::model::store::{Job, JobId, Pod, PodId, PodOwner, PodPhase};
+use crate::model::store::{ContainerState, Job, JobId, Pod, PodId, PodOwner, PodPhase};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -29,7 +29,33 @@ fn job_pod(id: PodId, p: &Pod) -> JobPod {
         }
     };
     let index = p.labels.get(COMPLETION_INDEX).and_then(|i| i.parse().ok());
-    JobPod { id, index, state, restarts: p.restarts() }
+    JobPod { id, index, state, restarts: p.restarts(), exits: exit_codes(p), disruption_target: p.disruption.is_some() }
+}
+
+/// The exit codes of a pod's terminated containers, app containers first, then init
+/// containers (what a podFailurePolicy's `onExitCodes` reads). A container the kubelet
+/// stopped has no exit of its own: killed at the grace period it is 137 (SIGKILL), having
+/// exited on SIGTERM 0 (kubesim's apps exit cleanly).
+fn exit_codes(p: &Pod) -> Vec<(String, i32)> {
+    if p.finished.is_none() && p.deleted.is_none() {
+        return Vec::new();
+    }
+    let specs = p.spec.containers.iter().chain(p.spec.init_containers.iter());
+    let statuses = p.containers.iter().chain(p.init_containers.iter());
+    specs
+        .zip(statuses)
+        .filter_map(|(spec, s)| match s.state {
+            ContainerState::Terminated(reason) => {
+                let code = match s.last_exit {
+                    Some(e) if e.reason == reason => e.code,
+                    _ if reason == "Error" => 137,
+                    _ => 0,
+                };
+                Some((spec.name.clone(), code))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn rules(spec: &JobSpec) -> JobRules {
@@ -41,6 +67,12 @@ fn rules(spec: &JobSpec) -> JobRules {
         active_deadline_seconds: spec.active_deadline_seconds,
         ttl_seconds_after_finished: spec.ttl_seconds_after_finished,
         restart_on_failure: spec.template.spec.restart_policy == RestartPolicy::OnFailure,
+        suspend: spec.suspend,
+        pod_failure_policy: spec.pod_failure_policy.clone(),
+        backoff_limit_per_index: spec.backoff_limit_per_index,
+        max_failed_indexes: spec.max_failed_indexes,
+        success_policy: spec.success_policy.clone(),
+        replace_only_failed: spec.replace_only_failed,
     }
 }
 
@@ -62,12 +94,22 @@ impl Sim<'_> {
         id
     }
 
-    /// `kubectl apply` of an existing Job: the template and completions are immutable;
-    /// parallelism, the deadline, the backoff limit and the time to live may change.
+    /// `kubectl apply` of an existing Job: the template, completions, completion mode,
+    /// pod failure policy, per-index back-off limit and success policy are immutable
+    /// (ValidateJobSpecUpdate); parallelism, suspend, the deadline, the backoff limit and the
+    /// time to live may change.
     pub(super) fn apply_job(&mut self, j: JobId, spec: &JobSpec) -> Result<(), ApiError> {
         let job = &mut self.ctx.store.jobs[j];
-        if job.spec.template != spec.template || job.spec.completions != spec.completions {
-            let field = if job.spec.template != spec.template { "spec.template" } else { "spec.completions" };
+        let old = &job.spec;
+        let immutable = [
+            ("spec.template", old.template != spec.template),
+            ("spec.completions", old.completions != spec.completions),
+            ("spec.completionMode", old.indexed != spec.indexed),
+            ("spec.podFailurePolicy", old.pod_failure_policy != spec.pod_failure_policy),
+            ("spec.backoffLimitPerIndex", old.backoff_limit_per_index != spec.backoff_limit_per_index),
+            ("spec.successPolicy", old.success_policy != spec.success_policy),
+        ];
+        if let Some((field, _)) = immutable.iter().find(|(_, changed)| *changed) {
             return Err(ApiError::invalid("Job", &job.name, format!("{field}: Invalid value: field is immutable")));
         }
         job.spec = spec.clone();
@@ -94,7 +136,11 @@ impl Sim<'_> {
         let now = self.ctx.kernel.now();
         let pods: Vec<JobPod> = job.pods.iter().map(|&id| job_pod(id, &self.ctx.store.pods[id])).collect();
         let job_rules = rules(&job.spec);
-        let sync = job::reconcile(&job_rules, &job.status, &pods, now);
+        let mut sync = job::reconcile(&job_rules, &job.status, &pods, now);
+        if let Some((pod, cause)) = &sync.fail_job {
+            let p = &self.ctx.store.pods[*pod];
+            sync.status.message = Some(cause.message(&p.namespace, &p.name));
+        }
         let started = job.status.start_time.is_none() && sync.status.start_time.is_some();
         let owner = job.owner;
         if self.ctx.narrating() {
@@ -110,13 +156,23 @@ impl Sim<'_> {
             let name = self.create_job_pod(j, *index);
             self.ctx.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
         }
+        match sync.suspended_now {
+            Some(true) => self.ctx.recorder.normal(now, "Suspended", object.clone(), "Job suspended".into()),
+            Some(false) => self.ctx.recorder.normal(now, "Resumed", object.clone(), "Job resumed".into()),
+            None => {}
+        }
+        let message = sync.status.message.clone();
         self.ctx.store.jobs[j].status = sync.status;
         // The CronJob controller's informer sees its Job's status change (updateJob).
         if let Some(cj) = owner.filter(|_| started || sync.finished_now.is_some()) {
             self.enqueue_cron_job(cj);
         }
         match sync.finished_now {
-            Some(JobOutcome::Complete) => self.ctx.recorder.normal(now, "Completed", object, "Job completed".into()),
+            Some(o) if !o.failed() => self.ctx.recorder.normal(now, "Completed", object, "Job completed".into()),
+            Some(JobOutcome::PodFailurePolicy) => {
+                let text = message.unwrap_or_else(|| JobOutcome::PodFailurePolicy.message().into());
+                self.ctx.recorder.warning(now, JobOutcome::PodFailurePolicy.reason(), object, text);
+            }
             Some(outcome) => self.ctx.recorder.warning(now, outcome.reason(), object, outcome.message().into()),
             None => {}
         }

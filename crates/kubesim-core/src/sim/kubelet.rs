@@ -53,9 +53,10 @@ pub enum ExitCause {
 }
 
 impl ExitCause {
-    fn exit(self) -> Exit {
+    /// How the process ends, with the image's `exitCode` for a failure.
+    fn exit(self, exit_code: i32) -> Exit {
         match self {
-            ExitCause::Crash => Exit::ERROR,
+            ExitCause::Crash => Exit { code: exit_code, ..Exit::ERROR },
             ExitCause::OutOfMemory => Exit::OOM_KILLED,
             ExitCause::WorkDone => Exit::COMPLETED,
         }
@@ -225,7 +226,8 @@ impl Sim<'_> {
             Step::Exit { index, restarts, cause } => {
                 let Some(cs) = self.ctx.store.pods[pod].container_status(usize::from(index)) else { return };
                 if cs.restarts == restarts && cs.process_running() {
-                    self.container_exited(pod, index, cause.exit());
+                    let code = self.container(pod, index).map_or(1, |c| self.ctx.image(&c.image).exit_code);
+                    self.container_exited(pod, index, cause.exit(code));
                 }
             }
             // A cut-off kubelet never heard of the deletion; it stops the pod on reconnecting.
@@ -418,7 +420,7 @@ impl Sim<'_> {
         let plain_init = slot.is_none() && !c.sidecar;
         let behavior = self.ctx.image(&c.image).clone();
         if self.containers.chance(behavior.crash_on_start) {
-            self.container_exited(pod, index, Exit::ERROR);
+            self.container_exited(pod, index, Exit { code: behavior.exit_code, ..Exit::ERROR });
             if first && slot.is_some() {
                 self.begin_container(pod, index + 1);
             }

@@ -195,6 +195,27 @@ impl Context<'_> {
                 "{object}: failed: active longer than activeDeadlineSeconds {}s ({counts})",
                 rules.active_deadline_seconds.unwrap_or_default()
             )),
+            Some(JobOutcome::PodFailurePolicy) => {
+                lines.push(format!("{object}: failed: {} ({counts})", st.message.as_deref().unwrap_or_default()))
+            }
+            Some(JobOutcome::FailedIndexes) => lines.push(format!(
+                "{object}: failed: every index finished and {} failed ({counts})",
+                st.failed_indexes.len()
+            )),
+            Some(JobOutcome::MaxFailedIndexesExceeded) => lines.push(format!(
+                "{object}: failed: {} failed indexes exceed maxFailedIndexes {} ({counts})",
+                st.failed_indexes.len(),
+                rules.max_failed_indexes.unwrap_or_default()
+            )),
+            Some(JobOutcome::SuccessPolicy) => lines.push(format!(
+                "{object}: complete by its successPolicy: {} ({counts})",
+                st.message.as_deref().unwrap_or_default()
+            )),
+            None => {}
+        }
+        match sync.suspended_now {
+            Some(true) => lines.push(format!("{object}: suspended, so it runs no pods")),
+            Some(false) => lines.push(format!("{object}: resumed: its start time is now")),
             None => {}
         }
         for text in lines {

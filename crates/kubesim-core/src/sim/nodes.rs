@@ -632,6 +632,7 @@ impl Sim<'_> {
         }
         self.ctx.recorder.normal(now, "TaintManagerEviction", object, message);
         self.ctx.metrics.pods_evicted += 1;
+        self.ctx.store.pods[pod].disruption.get_or_insert("DeletionByTaintManager");
         self.delete_pod(pod);
     }
 

@@ -297,6 +297,7 @@ impl Sim<'_> {
         for &victim in &c.victims {
             let object = self.ctx.pod_object(victim);
             self.ctx.recorder.normal(now, "Preempted", object, format!("Preempted by pod {uid} on node {node_name}"));
+            self.ctx.store.pods[victim].disruption.get_or_insert("PreemptionByScheduler");
             self.delete_pod(victim);
             self.ctx.metrics.pods_preempted += 1;
         }

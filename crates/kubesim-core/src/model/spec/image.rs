@@ -56,6 +56,10 @@ pub struct ImageBehavior {
     /// `hooksFail`: this image's `exec` and `httpGet` hooks fail (the command exits 1, the
     /// endpoint answers 500) when their time is up.
     pub hooks_fail: bool,
+    /// `exitCode`: the code the process exits with when it fails on its own (`crashAfter`,
+    /// `crashOnStart`, a random container fault); default 1. A Job's `podFailurePolicy`
+    /// matches it.
+    pub exit_code: i32,
 }
 
 /// Why every pull of an image fails (`pullError`).
@@ -114,12 +118,13 @@ impl Default for ImageBehavior {
             post_start: SimDuration::ZERO,
             pre_stop: SimDuration::ZERO,
             hooks_fail: false,
+            exit_code: 1,
         }
     }
 }
 
-/// As `derive(Debug)` would print it, but without the hook, pull-failure and error-answer
-/// fields when they are at their defaults: a sweep's content hash is a hash of the loaded scenario's text
+/// As `derive(Debug)` would print it, but without the hook, pull-failure, error-answer and
+/// exit-code fields when they are at their defaults: a sweep's content hash is a hash of the loaded scenario's text
 /// (`sweep/mod.rs`), and scenarios that do not use hooks keep the hash they had before.
 impl std::fmt::Debug for ImageBehavior {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -156,6 +161,9 @@ impl std::fmt::Debug for ImageBehavior {
         }
         if self.error_rate != 0.0 {
             d.field("error_rate", &self.error_rate);
+        }
+        if self.exit_code != 1 {
+            d.field("exit_code", &self.exit_code);
         }
         d.finish()
     }

@@ -32,7 +32,7 @@ pub struct ReplicaSetSpec {
 }
 
 /// A batch/v1 Job, with Kubernetes' defaults applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct JobSpec {
     pub template: Arc<PodTemplate>,
     /// None: a work queue (done when any pod succeeds).
@@ -45,6 +45,105 @@ pub struct JobSpec {
     pub indexed: bool,
     pub active_deadline_seconds: Option<i64>,
     pub ttl_seconds_after_finished: Option<i32>,
+    /// `suspend`: no pods run; suspending deletes the active ones. Default false.
+    pub suspend: bool,
+    /// `podFailurePolicy.rules`, in order (empty: no policy).
+    pub pod_failure_policy: Vec<PodFailurePolicyRule>,
+    /// `backoffLimitPerIndex` (Indexed Jobs).
+    pub backoff_limit_per_index: Option<i32>,
+    /// `maxFailedIndexes` (with `backoffLimitPerIndex`).
+    pub max_failed_indexes: Option<i32>,
+    /// `successPolicy.rules` (Indexed Jobs; empty: no policy).
+    pub success_policy: Vec<SuccessPolicyRule>,
+    /// `podReplacementPolicy: Failed`: a pod is replaced only once it has finished
+    /// (default TerminatingOrFailed, Failed when a podFailurePolicy is set).
+    pub replace_only_failed: bool,
+}
+
+/// As `derive(Debug)` would print it, without the fields of suspend, the pod failure and
+/// success policies, per-index back-off and pod replacement when they are at their defaults:
+/// a sweep's content hash is a hash of the loaded scenario's text (`sweep/mod.rs`), and
+/// scenarios that do not use them keep the hash they had before.
+impl std::fmt::Debug for JobSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("JobSpec");
+        d.field("template", &self.template)
+            .field("completions", &self.completions)
+            .field("parallelism", &self.parallelism)
+            .field("backoff_limit", &self.backoff_limit)
+            .field("indexed", &self.indexed)
+            .field("active_deadline_seconds", &self.active_deadline_seconds)
+            .field("ttl_seconds_after_finished", &self.ttl_seconds_after_finished);
+        if self.suspend {
+            d.field("suspend", &self.suspend);
+        }
+        if !self.pod_failure_policy.is_empty() {
+            d.field("pod_failure_policy", &self.pod_failure_policy);
+        }
+        if self.backoff_limit_per_index.is_some() {
+            d.field("backoff_limit_per_index", &self.backoff_limit_per_index);
+        }
+        if self.max_failed_indexes.is_some() {
+            d.field("max_failed_indexes", &self.max_failed_indexes);
+        }
+        if !self.success_policy.is_empty() {
+            d.field("success_policy", &self.success_policy);
+        }
+        if self.replace_only_failed {
+            d.field("replace_only_failed", &self.replace_only_failed);
+        }
+        d.finish()
+    }
+}
+
+/// What a `podFailurePolicy` rule does with a failed pod it matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodFailureAction {
+    /// The Job fails at once (reason PodFailurePolicy).
+    FailJob,
+    /// The failure is not counted towards the backoff limits.
+    Ignore,
+    /// The failure is counted as any other (the default without a matching rule).
+    Count,
+    /// The pod's index fails at once (with `backoffLimitPerIndex`).
+    FailIndex,
+}
+
+impl PodFailureAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodFailureAction::FailJob => "FailJob",
+            PodFailureAction::Ignore => "Ignore",
+            PodFailureAction::Count => "Count",
+            PodFailureAction::FailIndex => "FailIndex",
+        }
+    }
+}
+
+/// What a `podFailurePolicy` rule matches: exit codes, or pod conditions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PodFailureMatch {
+    /// `onExitCodes`: a terminated container (of `container`, or any) whose non-zero exit
+    /// code is (`in_values`) or is not among `values`.
+    ExitCodes { container: Option<String>, in_values: bool, values: Vec<i32> },
+    /// `onPodConditions`: the pod has one of these conditions (type, status True / False).
+    PodConditions(Vec<(String, String)>),
+}
+
+/// One rule of a Job's `podFailurePolicy`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodFailurePolicyRule {
+    pub action: PodFailureAction,
+    pub on: PodFailureMatch,
+}
+
+/// One rule of a Job's `successPolicy`: the Job has succeeded once these indexes (all of
+/// them, or `succeeded_count` of them) or, without indexes, this many indexes succeeded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SuccessPolicyRule {
+    /// `succeededIndexes` as written (`0-2,5`), parsed to sorted ranges.
+    pub succeeded_indexes: Option<Vec<(i32, i32)>>,
+    pub succeeded_count: Option<i32>,
 }
 
 /// `spec.concurrencyPolicy` of a CronJob.
