@@ -32,7 +32,8 @@ pub(crate) fn externals(n: Option<Node>, r: &mut Report) -> BTreeMap<String, Ext
     for (name, e) in n.entries(r) {
         let host = host_name(&name);
         if !is_dns_subdomain(&host) {
-            let help = Some(format!("a host name like `api.example.com`, as a Service's `spec.externalName` gives it"));
+            let help =
+                Some("a host name like `api.example.com`, as a Service's `spec.externalName` gives it".to_string());
             e.report(r, Anchor::Key, format!("Invalid value: \"{name}\": {SUBDOMAIN_MSG}"), help);
             continue;
         }
