@@ -6,9 +6,10 @@ use super::config::service_time;
 use super::diagnostic::Report;
 use super::node::{describe, Node};
 use super::positions::Anchor;
+use super::suggest::did_you_mean;
 use super::validate::{is_dns_subdomain, SUBDOMAIN_MSG};
 use crate::engine::SimTime;
-use crate::model::spec::ExternalHost;
+use crate::model::spec::{Action, ExternalHost, KubectlCommand, Object, ObjectSpec, TimelineEntry};
 use std::collections::BTreeMap;
 
 const KEYS: &[&str] = &["serviceTime", "latency", "errorRate", "availability", "down", "concurrency", "queue"];
@@ -42,6 +43,33 @@ pub(crate) fn externals(n: Option<Node>, r: &mut Report) -> BTreeMap<String, Ext
         }
     }
     out
+}
+
+/// Warns of each `externals:` host that no ExternalName Service of the scenario names (its
+/// objects, and what its timeline applies or creates): most likely a typo, which would leave
+/// the Service's host at the defaults.
+pub(crate) fn warn_unnamed(n: Option<Node>, objects: &[Object], timeline: &[TimelineEntry], r: &mut Report) {
+    let Some(n) = n.filter(|n| n.v.is_mapping()) else { return };
+    let from_timeline = timeline.iter().flat_map(|e| match &e.action {
+        Action::Kubectl(KubectlCommand::Apply { objects } | KubectlCommand::Create { objects }) => objects.as_slice(),
+        _ => &[],
+    });
+    let named: Vec<&str> = objects
+        .iter()
+        .chain(from_timeline)
+        .filter_map(|o| match &o.spec {
+            ObjectSpec::Service { spec, .. } => spec.external_name.as_deref(),
+            _ => None,
+        })
+        .collect();
+    for (name, e) in n.entries(r) {
+        let host = host_name(&name);
+        if !is_dns_subdomain(&host) || named.contains(&host.as_str()) {
+            continue;
+        }
+        let hint = did_you_mean(&host, named.iter().copied()).map_or(String::new(), |h| format!(" ({h})"));
+        e.warn(r, format!("no ExternalName Service names the host \"{host}\", so this entry is not used{hint}"));
+    }
 }
 
 /// A host's name as DNS compares it: a trailing dot (a fully qualified name) changes nothing.

@@ -346,3 +346,16 @@ fn externals_convert_with_their_defaults_and_refuse_what_is_wrong() {
         assert!(e.iter().any(|m| m.contains(want)), "{externals}: {e:?}");
     }
 }
+
+#[test]
+fn an_externals_host_no_service_names_is_a_warning_with_the_closest_name() {
+    let ext = "{apiVersion: v1, kind: Service, metadata: {name: pay}, spec: {type: ExternalName, externalName: api.stripe.com}}";
+    let l = ok(&format!("{}externals:\n  api.stripe.com: {{}}\n  api.strpe.com: {{latency: 5ms}}\n", with(ext)));
+    let warnings: Vec<String> = l.warnings.iter().map(|d| d.to_string()).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("no ExternalName Service names the host \"api.strpe.com\"")
+            && warnings[0].contains("did you mean `api.stripe.com`?"),
+        "{warnings:?}"
+    );
+}
