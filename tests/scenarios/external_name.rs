@@ -205,3 +205,21 @@ fn bad_externals_input_is_a_positioned_error_and_exit_2() {
     assert!(stderr.contains("bad-externals.yaml:17:"), "{stderr}");
     assert!(stderr.contains("a unit is required"), "{stderr}");
 }
+
+#[test]
+fn the_external_api_example_loses_only_its_payments_during_the_providers_outage() {
+    let (_, o) = crate::support::run("scenarios/external-api.yaml", &[]);
+    let t = &o.metrics.traffic;
+    let unreachable = failures(&o, Failure::ExternalUnreachable) as f64;
+    // 10 requests a second (Poisson) for the 120 s of the outage: within 4 sigma of 1,200.
+    assert!((unreachable - 1_200.0).abs() < 4.0 * 1_200.0f64.sqrt(), "{unreachable}: {:?}", t.failures);
+    assert_eq!(t.total.errors, unreachable as u64 + failures(&o, Failure::Http5xx), "{:?}", t.failures);
+    let shop = t.services.iter().find(|s| s.name == "shop").expect("shop");
+    assert_eq!(shop.run.errors, 0, "the shop's own pages are untouched");
+    // Payments' errors beyond the odd 5xx (errorRate 0.002) all come between 6m and 8m.
+    for (at, _, errors, _) in samples(&o, "payments") {
+        let down = at > 360.0 && at <= 480.0;
+        assert!(down || errors <= 2.0, "{errors} errors at {at}s");
+        assert!(!down || errors >= 20.0, "only {errors} errors at {at}s, in the outage");
+    }
+}
