@@ -14,7 +14,7 @@ const FILES: [&str; 9] = [
     "charts/allocation.svg",
     "charts/allocation.png",
 ];
-const SCENARIOS: [&str; 9] = [
+const SCENARIOS: [&str; 10] = [
     "scenarios/nginx-rolling-update.yaml",
     "scenarios/rolling-update-default.yaml",
     "scenarios/recreate.yaml",
@@ -24,6 +24,7 @@ const SCENARIOS: [&str; 9] = [
     "scenarios/hpa-traffic-step.yaml",
     "scenarios/argo-canary.yaml",
     "scenarios/argo-blue-green.yaml",
+    "scenarios/external-api.yaml",
 ];
 
 fn run_all(out: &Path, jobs: &str) {

@@ -17,6 +17,7 @@
 //! - `cronjob`: CronJobs: schedules, time zones, concurrency policies, history limits.
 //! - `hpa`: HorizontalPodAutoscalers driven by traffic, `kubectl autoscale`.
 //! - `traffic`: Services, Ingress and requests: availability and latency as users feel them.
+//! - `external_name`: ExternalName Services: requests that leave the cluster for an `externals:` host.
 //! - `failures`: nodes die, zones are lost, operators drain, and Kubernetes heals.
 //! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
 //! - `interrupt`: SIGTERM / SIGINT stop cleanly, `sweep --resume`, `--max-events`.
@@ -40,6 +41,7 @@ mod containers;
 mod cronjob;
 mod deployments;
 mod determinism;
+mod external_name;
 mod failures;
 mod hpa;
 mod images;

@@ -55,6 +55,7 @@ objects:
                 selector: Some(selector),
                 ports: vec![ServicePort { name: None, port: 80, target_port: TargetPort::Number(80) }],
                 session_affinity: None,
+                external_name: None,
             },
         },
     });

@@ -130,6 +130,7 @@ fn find_subject(scenario: &Scenario, outcome: &Outcome, object: &str) -> Result<
         Kind::Rollout => rollout_facts(store, &namespace, name, &mut subject),
         Kind::HorizontalPodAutoscaler => hpa_facts(store, &namespace, name, &mut subject),
         Kind::Ingress => ingress_facts(scenario, &namespace, name, &mut subject),
+        Kind::Service => service_facts(scenario, &namespace, name, &mut subject),
         Kind::CronJob => cron_job_facts(store, &namespace, name, &mut subject),
         _ => {}
     }
@@ -306,16 +307,74 @@ fn hpa_facts(store: &Store, namespace: &str, name: &str, subject: &mut Subject) 
     ));
 }
 
-/// An Ingress: its rules' backends as the scenario wrote them (the last one applied), and
-/// its ingress-nginx canary annotations.
-fn ingress_facts(scenario: &Scenario, namespace: &str, name: &str, subject: &mut Subject) {
-    use crate::model::spec::{Action, KubectlCommand, ObjectSpec};
+/// The last spec the scenario gives an object (its objects, then what the timeline applies or
+/// creates), by `pick`.
+fn last_spec<'s, T>(
+    scenario: &'s Scenario,
+    namespace: &str,
+    name: &str,
+    pick: impl Fn(&'s crate::model::spec::ObjectSpec) -> Option<&'s T>,
+) -> Option<&'s T> {
+    use crate::model::spec::{Action, KubectlCommand};
     let timeline = scenario.timeline.iter().flat_map(|e| match &e.action {
         Action::Kubectl(KubectlCommand::Apply { objects } | KubectlCommand::Create { objects }) => objects.as_slice(),
         _ => &[],
     });
-    let spec = scenario.objects.iter().chain(timeline).rev().find_map(|o| match &o.spec {
-        ObjectSpec::Ingress { spec, .. } if o.id.namespace == namespace && o.id.name == name => Some(spec),
+    scenario
+        .objects
+        .iter()
+        .chain(timeline)
+        .rev()
+        .filter(|o| o.id.namespace == namespace && o.id.name == name)
+        .find_map(|o| pick(&o.spec))
+}
+
+/// A Service: for an ExternalName Service, where its requests go (the external host and how
+/// the scenario's `externals:` makes it behave).
+fn service_facts(scenario: &Scenario, namespace: &str, name: &str, subject: &mut Subject) {
+    use crate::model::spec::{ExternalHost, ObjectSpec, ServiceTime};
+    let spec = last_spec(scenario, namespace, name, |s| match s {
+        ObjectSpec::Service { spec, .. } => Some(spec),
+        _ => None,
+    });
+    let Some(host) = spec.and_then(|s| s.external_name.as_deref()) else { return };
+    let listed = scenario.externals.get(host);
+    let h = listed.cloned().unwrap_or_else(ExternalHost::default);
+    let time = match h.service_time {
+        ServiceTime::Fixed(d) => d.to_string(),
+        ServiceTime::Exponential { mean } => format!("exponential, mean {mean}"),
+        ServiceTime::LogNormal(l) => format!("lognormal, p50 {} p99 {}", l.p50(), l.p99()),
+    };
+    subject.facts.push(format!(
+        "type ExternalName: cluster DNS answers with a CNAME to {host}, so its requests leave the cluster for that \
+         host (no endpoints, no kube-proxy)"
+    ));
+    let mut behaviour = vec![format!("service time {time}")];
+    if h.latency != crate::engine::SimDuration::ZERO {
+        behaviour.push(format!("network round trip {}", h.latency));
+    }
+    if h.availability < 1.0 {
+        behaviour.push(format!("reached with probability {}", h.availability));
+    }
+    if h.error_rate > 0.0 {
+        behaviour.push(format!("{}% of answers HTTP 5xx", h.error_rate * 100.0));
+    }
+    if let Some(c) = h.concurrency {
+        behaviour.push(format!("{c} requests at once"));
+    }
+    for (from, to) in &h.down {
+        behaviour.push(format!("down from {} to {}", clock(*from), clock(*to)));
+    }
+    let source = if listed.is_some() { "`externals:`" } else { "not in `externals:`: the default, always up" };
+    subject.facts.push(format!("{host} ({source}): {}", behaviour.join(", ")));
+}
+
+/// An Ingress: its rules' backends as the scenario wrote them (the last one applied), and
+/// its ingress-nginx canary annotations.
+fn ingress_facts(scenario: &Scenario, namespace: &str, name: &str, subject: &mut Subject) {
+    use crate::model::spec::ObjectSpec;
+    let spec = last_spec(scenario, namespace, name, |s| match s {
+        ObjectSpec::Ingress { spec, .. } => Some(spec),
         _ => None,
     });
     let Some(spec) = spec else { return };

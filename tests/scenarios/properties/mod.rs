@@ -253,6 +253,7 @@ impl Case {
             traffic: Vec::new(),
             faults: Default::default(),
             sweep: None,
+            externals: Default::default(),
             analysis_templates: Vec::new(),
         }
     }

@@ -32,6 +32,9 @@ pub enum Purpose {
     /// Which of its clients sends a request (a traffic source's `clients`, drawn only for
     /// Services with `sessionAffinity: ClientIP`; one stream per traffic source).
     ClientIps = 10,
+    /// Whether an external host is reached and answers with an error (its `availability`
+    /// and `errorRate`; one stream per traffic source).
+    ExternalHosts = 11,
 }
 
 /// A deterministic random stream for one purpose.

@@ -2,8 +2,8 @@
 //! (`staging/src/k8s.io/kubectl/pkg/cmd/create/`): `deployment` (`create_deployment.go`,
 //! `createDeployment` and `buildPodSpec`), `job` (`create_job.go`, `createJob`), `cronjob`
 //! (`create_cronjob.go`, `createCronJob`: a simulated CronJob), `namespace`
-//! (`create_namespace.go`), `service clusterip|nodeport|loadbalancer` (`create_service.go`,
-//! `createService`), `configmap` (`create_configmap.go`) and `secret generic`
+//! (`create_namespace.go`), `service clusterip|nodeport|loadbalancer|externalname`
+//! (`create_service.go`, `createService` and `Validate`), `configmap` (`create_configmap.go`) and `secret generic`
 //! (`create_secret.go`): those two are kept as objects of kinds kubesim does not simulate.
 //! `create -f FILE` is in `apply.rs`.
 
@@ -23,6 +23,7 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag::value("tcp"),
     Flag::value("node-port"),
     Flag::value("clusterip"),
+    Flag::value("external-name"),
     Flag::value("from-literal"),
     Flag::value("schedule"),
     Flag::value("restart"),
@@ -38,7 +39,7 @@ fn own_flags(sub: &str) -> &'static [&'static str] {
         "deployment" => &["image", "replicas", "port"],
         "job" => &["image"],
         "cronjob" => &["image", "schedule", "restart"],
-        "service" => &["tcp", "node-port", "clusterip"],
+        "service" => &["tcp", "node-port", "clusterip", "external-name"],
         "configmap" | "secret" => &["from-literal"],
         _ => &[],
     }
@@ -83,7 +84,8 @@ pub(super) fn manifests(args: &Args) -> Result<Vec<Value>, KError> {
     let kind_word = match sub {
         "service" | "secret" => {
             if rest.is_empty() {
-                let types = if sub == "service" { "clusterip, nodeport, loadbalancer" } else { "generic" };
+                let types =
+                    if sub == "service" { "clusterip, nodeport, loadbalancer, externalname" } else { "generic" };
                 return err(format!("kubesim supports `kubectl create {sub}` of type {types}: name one"), None);
             }
             Some(rest.remove(0))
@@ -215,24 +217,48 @@ fn cronjob(args: &Args, name: &str) -> Result<Value, KError> {
 }
 
 /// `createService`: labels and selector `app=NAME`; each `--tcp=port[:targetPort]` a port
-/// named `port-targetPort`.
+/// named `port-targetPort`; `externalname`'s `--external-name` (required, a DNS-1123
+/// subdomain: `ServiceOptions.Validate`) and its ports optional.
 fn service(args: &Args, kind: &str, name: &str) -> Result<Value, KError> {
+    const TYPES: [&str; 4] = ["clusterip", "nodeport", "loadbalancer", "externalname"];
     let service_type = match kind {
         "clusterip" => "ClusterIP",
         "nodeport" => "NodePort",
         "loadbalancer" => "LoadBalancer",
-        "externalname" => return err("kubesim does not simulate ExternalName Services (they select no pods)", None),
+        "externalname" => "ExternalName",
         other => {
             return err(
                 format!("unknown command \"{other}\" for \"kubectl create service\""),
-                did_you_mean(other, ["clusterip", "nodeport", "loadbalancer"]),
+                did_you_mean(other, TYPES),
             )
         }
     };
+    // Each type's command has its own flags (NewCmdCreateService*): cobra refuses the others.
+    let own: &[&str] = match service_type {
+        "ClusterIP" => &["tcp", "clusterip"],
+        "NodePort" => &["tcp", "node-port"],
+        "LoadBalancer" => &["tcp"],
+        _ => &["tcp", "external-name"],
+    };
+    if let Some((flag, _)) =
+        args.flags.iter().find(|(f, _)| own_flags("service").contains(&f.as_str()) && !own.contains(&f.as_str()))
+    {
+        return err(format!("unknown flag: --{flag} (for `kubectl create service {kind}`)"), None);
+    }
+    let external_name = args.value("external-name");
+    if service_type == "ExternalName" {
+        match external_name.as_deref() {
+            None => return err("required flag(s) \"external-name\" not set", None),
+            Some(host) if !crate::scenario::validate::is_dns_subdomain(host) => {
+                return err(format!("invalid service external name {host}"), None)
+            }
+            Some(_) => {}
+        }
+    }
     let headless = args.value("clusterip").as_deref() == Some("None");
     let tcp: Vec<String> =
         args.values("tcp").iter().flat_map(|v| v.split(',')).filter(|s| !s.is_empty()).map(str::to_string).collect();
-    if tcp.is_empty() && !headless {
+    if tcp.is_empty() && !headless && service_type != "ExternalName" {
         return err("at least one tcp port specifier must be provided", None);
     }
     let mut ports = Vec::new();
@@ -255,6 +281,9 @@ fn service(args: &Args, kind: &str, name: &str) -> Result<Value, KError> {
     let mut spec = json!({"type": service_type, "selector": labels, "ports": ports});
     if headless {
         spec["clusterIP"] = json!("None");
+    }
+    if let (Some(host), "ExternalName") = (external_name, service_type) {
+        spec["externalName"] = json!(host);
     }
     Ok(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "labels": labels}, "spec": spec}))
 }
@@ -361,5 +390,26 @@ mod tests {
         assert_eq!(base64(b"abc"), "YWJj");
         assert!(error("kubectl create secret tls x").contains("create secret generic"));
         assert!(error("kubectl create deploymnt x --image=a").starts_with("unknown command \"deploymnt\""));
+    }
+
+    /// create_service.go: `NewCmdCreateServiceExternalName` (`--external-name` required, `--tcp`
+    /// optional), `ServiceOptions.Validate` and `createService`; the messages are kubectl's.
+    #[test]
+    fn create_service_externalname_as_kubectl_makes_it() {
+        let s = one("kubectl create service externalname payments --external-name api.stripe.com");
+        assert_eq!(s["spec"]["type"], "ExternalName");
+        assert_eq!(s["spec"]["externalName"], "api.stripe.com");
+        assert_eq!(s["spec"]["selector"], json!({"app": "payments"}));
+        assert_eq!(s["spec"]["ports"], json!([]));
+        let s = one("kubectl create service externalname db --external-name=db.example.com --tcp=5432");
+        assert_eq!(s["spec"]["ports"][0]["port"], 5432);
+        assert_eq!(error("kubectl create service externalname payments"), "required flag(s) \"external-name\" not set");
+        assert_eq!(
+            error("kubectl create service externalname p --external-name=@oi:test"),
+            "invalid service external name @oi:test"
+        );
+        assert!(error("kubectl create service clusterip web --tcp=80 --external-name=a.b").starts_with("unknown flag"));
+        assert!(error("kubectl create service externalname p --external-name=a.b --node-port=3")
+            .starts_with("unknown flag"));
     }
 }

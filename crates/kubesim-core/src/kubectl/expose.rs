@@ -207,6 +207,7 @@ pub(super) fn check(command: KubectlCommand, c: &mut Check) -> Option<KubectlCom
         selector: Some(effective),
         ports: e.ports.clone(),
         session_affinity: None,
+        external_name: None,
     };
     c.reg.insert(Object { id: svc, spec: ObjectSpec::Service { labels: Labels::new(), spec } });
     Some(KubectlCommand::Expose(e))
@@ -274,6 +275,7 @@ fn expose(sim: &mut Sim, e: &ExposeSpec) -> Result<(), ApiError> {
         selector: Some(e.selector.clone().unwrap_or(selector)),
         ports: e.ports.clone(),
         session_affinity: None,
+        external_name: None,
     };
     let id = ObjectRef { kind: Kind::Service, namespace: ns.to_string(), name: e.service.clone() };
     let obj = Object { id, spec: ObjectSpec::Service { labels, spec } };

@@ -263,11 +263,12 @@ pub(crate) fn rows(v: &View, r: Resource, q: &Query) -> (Vec<&'static str>, Vec<
                 if s.deleted || !q.wants(&s.namespace, &s.name, &s.labels) {
                     continue;
                 }
+                // getServiceExternalIP: an ExternalName Service's is its external name.
                 let (ty, external) = match s.spec.service_type {
                     ServiceType::ClusterIP => ("ClusterIP", "<none>"),
                     ServiceType::NodePort => ("NodePort", "<none>"),
                     ServiceType::LoadBalancer => ("LoadBalancer", "<pending>"),
-                    ServiceType::ExternalName => ("ExternalName", ""),
+                    ServiceType::ExternalName => ("ExternalName", s.spec.external_name.as_deref().unwrap_or_default()),
                 };
                 let node_ports = !matches!(s.spec.service_type, ServiceType::ClusterIP | ServiceType::ExternalName);
                 let ports: Vec<String> = s

@@ -226,6 +226,9 @@ pub(super) fn to_json(o: &Object) -> Value {
             if let Some(sel) = &s.selector {
                 m["selector"] = labels(sel);
             }
+            if let Some(host) = &s.external_name {
+                m["externalName"] = json!(host);
+            }
             if let Some(timeout) = s.session_affinity {
                 m["sessionAffinity"] = json!("ClientIP");
                 m["sessionAffinityConfig"] = json!({"clientIP": {"timeoutSeconds": timeout.as_micros() / 1_000_000}});
@@ -609,7 +612,11 @@ impl Reader {
     }
 
     fn service(&mut self, v: &Value) -> Result<ServiceSpec, ReadError> {
-        let m = self.map(v, "spec", &["type", "selector", "ports", "sessionAffinity", "sessionAffinityConfig"])?;
+        let m = self.map(
+            v,
+            "spec",
+            &["type", "selector", "ports", "sessionAffinity", "sessionAffinityConfig", "externalName"],
+        )?;
         let service_type = match m.get("type").and_then(Value::as_str).unwrap_or("ClusterIP") {
             "ClusterIP" => ServiceType::ClusterIP,
             "NodePort" => ServiceType::NodePort,
@@ -668,7 +675,23 @@ impl Reader {
                 ))
             }
         };
-        Ok(ServiceSpec { service_type, selector, ports, session_affinity })
+        // ValidateService: an ExternalName Service's externalName (its trailing dot trimmed)
+        // is a DNS-1123 subdomain; the other types ignore the field here.
+        let external_name = match (service_type, m.get("externalName").and_then(Value::as_str)) {
+            (ServiceType::ExternalName, Some(host)) if !host.trim_end_matches('.').is_empty() => {
+                let host = host.strip_suffix('.').unwrap_or(host);
+                if !crate::scenario::validate::is_dns_subdomain(host) {
+                    return Err(format!(
+                        "spec.externalName: Invalid value: \"{host}\": {}",
+                        crate::scenario::validate::SUBDOMAIN_MSG
+                    ));
+                }
+                Some(host.to_string())
+            }
+            (ServiceType::ExternalName, _) => return Err("spec.externalName: Required value".into()),
+            _ => None,
+        };
+        Ok(ServiceSpec { service_type, selector, ports, session_affinity, external_name })
     }
 }
 

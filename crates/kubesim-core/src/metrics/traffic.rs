@@ -26,10 +26,13 @@ pub enum Failure {
     /// The app served the request and answered with an error (HTTP 5xx: its image's
     /// `errorRate`).
     Http5xx,
+    /// An ExternalName Service's external host could not be reached (its `down` windows or
+    /// `availability` in the scenario's `externals:`).
+    ExternalUnreachable,
 }
 
 impl Failure {
-    pub const ALL: [Failure; 8] = [
+    pub const ALL: [Failure; 9] = [
         Failure::NoRoute,
         Failure::NoService,
         Failure::NoEndpoints,
@@ -38,6 +41,7 @@ impl Failure {
         Failure::Timeout,
         Failure::PodKilled,
         Failure::Http5xx,
+        Failure::ExternalUnreachable,
     ];
 
     /// The key in summary.json's `requests_failed_by_reason`.
@@ -51,6 +55,7 @@ impl Failure {
             Failure::Timeout => "timeout",
             Failure::PodKilled => "pod_killed",
             Failure::Http5xx => "http_5xx",
+            Failure::ExternalUnreachable => "external_unreachable",
         }
     }
 }

@@ -20,6 +20,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "sample",
     "cluster",
     "images",
+    "externals",
     "objects",
     "include",
     "timeline",
@@ -690,7 +691,7 @@ fn bytes(n: &Node, key: &str, expected: &str, r: &mut Report) -> Option<i64> {
 
 /// `serviceTime`: a duration (fixed), or `{fixed: D}`, `{exponential: MEAN}`,
 /// `{lognormal: {p50: D, p99: D}}`.
-fn service_time(n: &Node, r: &mut Report) -> Option<ServiceTime> {
+pub(crate) fn service_time(n: &Node, r: &mut Report) -> Option<ServiceTime> {
     if !n.v.is_mapping() {
         return n.duration(r).map(ServiceTime::fixed);
     }

@@ -9,6 +9,7 @@ mod config;
 mod convert;
 pub mod diagnostic;
 pub mod duration;
+mod externals;
 mod faults;
 mod fields;
 pub mod files;
@@ -226,6 +227,8 @@ fn load_documents(
     let timeline = timeline::timeline(top.get("timeline"), &loader, &mut reg, &header.nodes, header.duration, &mut r);
     let traffic = traffic::traffic(top.get("traffic"), &reg, header.duration, &mut r);
     let faults = faults::faults(top.get("faults"), &header.nodes, &mut r);
+    let externals = externals::externals(top.get("externals"), &mut r);
+    externals::warn_unnamed(top.get("externals"), &objects, &timeline, &mut r);
     reg.warn_missing_backends(&mut r);
     r.warn_not_simulated(&src.path);
     if r.has_errors() {
@@ -241,6 +244,7 @@ fn load_documents(
         control_plane: header.control_plane,
         scoring: header.scoring,
         images: header.images,
+        externals,
         objects,
         timeline,
         traffic,

@@ -109,9 +109,21 @@ pub(crate) fn service(s: core::Service, c: &mut Checker) -> Option<Typed> {
             ServiceType::ClusterIP
         }
     };
-    if service_type == ServiceType::ExternalName && sp.external_name.as_deref().is_none_or(str::is_empty) {
-        c.required("spec.externalName");
-    }
+    // ValidateService (pkg/apis/core/validation/validation.go): the name with its trailing dot
+    // trimmed is required and a DNS-1123 subdomain.
+    let external_name = match sp.external_name.as_deref().map(|h| h.strip_suffix('.').unwrap_or(h)) {
+        _ if service_type != ServiceType::ExternalName => None,
+        None | Some("") => {
+            c.required("spec.externalName");
+            None
+        }
+        Some(host) => {
+            if !validate::is_dns_subdomain(host) {
+                c.invalid("spec.externalName", format!("\"{host}\""), validate::SUBDOMAIN_MSG);
+            }
+            Some(host.to_string())
+        }
+    };
     let given = sp.ports.as_deref().unwrap_or(&[]);
     if given.is_empty() && service_type != ServiceType::ExternalName {
         c.required("spec.ports");
@@ -158,7 +170,7 @@ pub(crate) fn service(s: core::Service, c: &mut Checker) -> Option<Typed> {
     let selector = sp.selector.clone().filter(|m| !m.is_empty());
     let session_affinity = session_affinity(c, sp, service_type);
     let labels = s.metadata.labels.clone().unwrap_or_default();
-    let spec = ServiceSpec { service_type, selector, ports, session_affinity };
+    let spec = ServiceSpec { service_type, selector, ports, session_affinity, external_name };
     Some((ObjectSpec::Service { labels, spec }, s.metadata, 0))
 }
 

@@ -341,7 +341,9 @@ impl Network {
         let store = &ctx.store;
         self.endpoints_queue.take(svc);
         let s = &mut self.services[svc];
-        if s.deleted {
+        // An ExternalName Service receives no endpoints, selector or not (the EndpointSlice
+        // controller's syncService, pkg/controller/endpointslice/endpointslice_controller.go).
+        if s.deleted || s.spec.service_type == crate::model::spec::ServiceType::ExternalName {
             return;
         }
         let gone: Vec<PodId> = s.members.iter().copied().filter(|&p| store.pods[p].is_gone()).collect();

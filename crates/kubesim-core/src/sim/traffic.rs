@@ -2,6 +2,11 @@
 //! pods' servers, and every request ends exactly once, as a success with its latency or as
 //! a failure with its reason (see `src/traffic/mod.rs` for the engine's own rules).
 //!
+//! A request to an ExternalName Service leaves the cluster: no endpoints, no kube-proxy; the
+//! external host it names (the scenario's `externals:`) decides its fate and its latency
+//! (`traffic/external.rs`), drawing from a fourth stream of its source only when the host has
+//! an `availability` or an `errorRate`.
+//!
 //! Per source, three random streams: arrivals, routing, and one service-time quantile per
 //! request drawn at arrival, so that every variant of a sweep sees the same requests asking
 //! for the same share of work. Timeouts need no event per request: deadlines of one source
@@ -13,8 +18,9 @@ use super::services::SvcId;
 use super::{Context, Event};
 use crate::engine::{Purpose, SimDuration, SimTime, Stream};
 use crate::metrics::traffic::Failure;
-use crate::model::spec::{TrafficSpec, TrafficTarget};
+use crate::model::spec::{ExternalHost, ServiceType, TrafficSpec, TrafficTarget};
 use crate::model::store::PodId;
+use crate::traffic::external::Status;
 use crate::traffic::ingress::route;
 use crate::traffic::{
     Admission, Arrivals, Backend, CanarySplit, Rejection, Request, RequestId, Server, ServerConfig, ServiceTime,
@@ -30,6 +36,8 @@ pub enum TrafficEvent {
     Done(PodId, crate::traffic::RequestId),
     /// A traffic source's requests past their deadline time out.
     Timeouts(u32),
+    /// An external host (an index into `Traffic::external_hosts`) answered a request.
+    ExternalDone(u32, crate::traffic::RequestId),
 }
 
 impl Traffic {
@@ -40,6 +48,7 @@ impl Traffic {
             TrafficEvent::Arrival(source) => self.request_arrival(ctx, net, nodes, source),
             TrafficEvent::Done(pod, id) => self.request_done(ctx, pod, id),
             TrafficEvent::Timeouts(source) => self.request_timeouts(ctx, source),
+            TrafficEvent::ExternalDone(host, id) => self.external_done(ctx, host, id),
         }
     }
 }
@@ -85,6 +94,8 @@ struct Open {
     pod: PodId,
     service: Option<u32>,
     done: bool,
+    /// Sent to an external host that will answer it with an HTTP 5xx.
+    external_error: bool,
 }
 
 /// How many of a source's picks are guessed at once (one copy of the routing stream each
@@ -120,6 +131,9 @@ pub(super) struct Source {
     app_errors: Stream,
     /// Which client sends each request: drawn only for Services with session affinity.
     clients: Stream,
+    /// Whether an external host is reached and answers with an error: drawn only for hosts
+    /// with an `availability` or an `errorRate`.
+    externals: Stream,
     next_seq: u64,
     /// Requests from `base_seq` on, in arrival order, until their deadline passes.
     window: VecDeque<Open>,
@@ -173,6 +187,15 @@ pub(super) struct Traffic {
     service_times: Vec<ServiceTime>,
     /// The images with an `errorRate` that serve, each once, after a placeholder at 0.
     error_images: Vec<(String, f64)>,
+    /// The external hosts requests went to, in order of their first request.
+    external_hosts: Vec<ExternalServer>,
+}
+
+/// An external host as the traffic sees it: its behaviour and, with a `concurrency`, its queue.
+struct ExternalServer {
+    name: String,
+    host: ExternalHost,
+    server: Option<Server>,
 }
 
 impl Traffic {
@@ -188,6 +211,7 @@ impl Traffic {
                 service_times: Stream::indexed(seed, Purpose::ServiceTimes, i as u64),
                 app_errors: Stream::indexed(seed, Purpose::AppErrors, i as u64),
                 clients: Stream::indexed(seed, Purpose::ClientIps, i as u64),
+                externals: Stream::indexed(seed, Purpose::ExternalHosts, i as u64),
                 next_seq: 0,
                 window: VecDeque::new(),
                 base_seq: 0,
@@ -197,7 +221,13 @@ impl Traffic {
                 ahead: Lookahead::default(),
             })
             .collect();
-        Traffic { sources, servers: Vec::new(), service_times: Vec::new(), error_images: vec![(String::new(), 0.0)] }
+        Traffic {
+            sources,
+            servers: Vec::new(),
+            service_times: Vec::new(),
+            error_images: vec![(String::new(), 0.0)],
+            external_hosts: Vec::new(),
+        }
     }
 
     /// Requests the pod's app has finished serving so far (timed out or not).
@@ -246,7 +276,7 @@ impl Traffic {
         let quantile = s.service_times.unit();
         let seq = s.next_seq;
         s.next_seq += 1;
-        s.window.push_back(Open { sent_at: now, pod: NO_POD, service: None, done: false });
+        s.window.push_back(Open { sent_at: now, pod: NO_POD, service: None, done: false, external_error: false });
         let id = (u64::from(source) << SEQ_BITS) | seq;
         if !s.timer_pending {
             s.timer_pending = true;
@@ -292,6 +322,14 @@ impl Traffic {
         let now = ctx.kernel.now();
         let service = &mut net.services[svc];
         let stats = service.stats;
+        if service.spec.service_type == ServiceType::ExternalName {
+            // kube-dns answers with a CNAME to the external name: the client connects to that
+            // host, past the Service's endpoints and kube-proxy (which ignores ExternalName
+            // Services: pkg/proxy/servicechangetracker.go), and ingress-nginx proxies to it.
+            let host = service.spec.external_name.as_deref().unwrap_or_default();
+            let host = self.external_host(ctx, host);
+            return self.send_external(ctx, source, id, stats, host, quantile);
+        }
         let s = &mut self.sources[source as usize];
         let balancer = if via_ingress { &mut service.ingress } else { &mut service.proxy };
         // sessionAffinity: ClientIP (kube-proxy only: ingress-nginx balances the endpoints
@@ -380,6 +418,79 @@ impl Traffic {
             Admission::Rejected(Rejection::QueueFull) => self.finish(ctx, id, stats, Err(Failure::QueueFull)),
             Admission::Rejected(Rejection::Draining) => self.finish(ctx, id, stats, Err(Failure::ConnectionRefused)),
         }
+    }
+
+    /// The index of the external host `name` in `external_hosts`, added at its first request
+    /// with its `externals:` behaviour (or the default).
+    fn external_host(&mut self, ctx: &Context, name: &str) -> u32 {
+        let hosts = &mut self.external_hosts;
+        let index = hosts.iter().position(|h| h.name == name).unwrap_or_else(|| {
+            let host = ctx.scenario.externals.get(name).cloned().unwrap_or_default();
+            let server = host.server_config().map(Server::new);
+            hosts.push(ExternalServer { name: name.to_string(), host, server });
+            hosts.len() - 1
+        });
+        index as u32
+    }
+
+    /// A request leaves the cluster for an external host: the host decides whether it is
+    /// reached, how long its answer takes and whether it is an error; a host with a
+    /// `concurrency` queues it first (its round trip holds a connection as its service does).
+    fn send_external(
+        &mut self,
+        ctx: &mut Context,
+        source: u32,
+        id: RequestId,
+        stats: Option<u32>,
+        host: u32,
+        quantile: f64,
+    ) {
+        let now = ctx.kernel.now();
+        let s = &mut self.sources[source as usize];
+        let deadline = now + s.spec.timeout;
+        let external = &mut self.external_hosts[host as usize];
+        let outcome = external.host.serve(now, quantile, &mut s.externals);
+        if outcome.status == Status::Unreachable {
+            return self.finish(ctx, id, stats, Err(Failure::ExternalUnreachable));
+        }
+        let done_at = match &mut external.server {
+            None => Some(now + outcome.latency),
+            Some(server) => match server.arrive(Request { id, sent_at: now, deadline }, now, outcome.latency) {
+                Admission::Started { done_at } => Some(done_at),
+                Admission::Queued => None,
+                // An external host's queue never drains, so only a full queue refuses.
+                Admission::Rejected(_) => return self.finish(ctx, id, stats, Err(Failure::QueueFull)),
+            },
+        };
+        if let Some(at) = done_at {
+            ctx.kernel.schedule_at(at, Event::Traffic(TrafficEvent::ExternalDone(host, id)));
+        }
+        if let Some(open) = self.open_mut(id) {
+            open.service = stats;
+            open.external_error = outcome.status == Status::ServerError;
+        }
+    }
+
+    /// An external host answered: a success, or its HTTP 5xx, unless the client gave up
+    /// first. A host with a queue starts its next request.
+    fn external_done(&mut self, ctx: &mut Context, host: u32, id: RequestId) {
+        let now = ctx.kernel.now();
+        if let Some(server) = &mut self.external_hosts[host as usize].server {
+            let Some(c) = server.complete(id, now) else { return };
+            if let Some((next, done_at)) = c.started {
+                ctx.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::ExternalDone(host, next.id)));
+            }
+        }
+        let timeout = self.sources[(id >> SEQ_BITS) as usize].spec.timeout;
+        let Some(open) = self.open_mut(id) else { return };
+        let outcome = if now >= open.sent_at + timeout {
+            Err(Failure::Timeout)
+        } else if open.external_error {
+            Err(Failure::Http5xx)
+        } else {
+            Ok(open.sent_at)
+        };
+        self.finish(ctx, id, None, outcome);
     }
 
     fn open_mut(&mut self, id: RequestId) -> Option<&mut Open> {
@@ -496,6 +607,12 @@ impl Traffic {
             if let Some(ps) = self.server(pod) {
                 let dropped = ps.server.drop_expired(now).len();
                 ctx.metrics.traffic.held_changed(now, -(dropped as i64));
+            }
+        }
+        if !expired.is_empty() {
+            // So do those queued at an external host (few hosts; held outside the cluster).
+            for server in self.external_hosts.iter_mut().filter_map(|h| h.server.as_mut()) {
+                server.drop_expired(now);
             }
         }
     }

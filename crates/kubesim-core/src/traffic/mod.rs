@@ -11,6 +11,8 @@
 //!   the split of each request (by header share, then by weight).
 //! - [`server`]: one pod's workers and bounded queue: arrive, complete, kill, drain.
 //! - [`distribution`]: service times (fixed, exponential, lognormal from p50 / p99).
+//! - [`external`]: a host outside the cluster (an ExternalName Service's): reachable or
+//!   not, its answer's time and status (`ExternalHost::serve`).
 //! - [`histogram`]: latencies in log-linear buckets, percentiles within 1%.
 //! - [`latencies`]: a span's latencies as values while few, as a histogram beyond (the
 //!   same percentiles either way).
@@ -56,6 +58,7 @@
 pub mod arrivals;
 pub mod balancer;
 pub mod distribution;
+pub mod external;
 pub mod histogram;
 pub mod ingress;
 pub mod latencies;

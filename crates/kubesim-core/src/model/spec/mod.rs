@@ -8,6 +8,7 @@
 mod analysis;
 mod autoscaling;
 mod cluster;
+mod external;
 mod faults;
 mod image;
 mod meta;
@@ -24,6 +25,7 @@ mod workloads;
 pub use analysis::*;
 pub use autoscaling::*;
 pub use cluster::*;
+pub use external::*;
 pub use faults::*;
 pub use image::*;
 pub use meta::*;

@@ -3,15 +3,17 @@
 
 use super::Labels;
 
-/// `spec.type` of a Service. All share one data path in the model: kube-proxy balancing
-/// over the Service's endpoints.
+/// `spec.type` of a Service. ClusterIP, NodePort and LoadBalancer share one data path in the
+/// model: kube-proxy balancing over the Service's endpoints.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ServiceType {
     #[default]
     ClusterIP,
     NodePort,
     LoadBalancer,
-    /// An ExternalName Service has no endpoints; traffic to it fails.
+    /// An ExternalName Service has no endpoints and no proxy rules: cluster DNS answers its
+    /// name with a CNAME to `spec.externalName`, so its requests leave the cluster for that
+    /// host (`traffic/external.rs`; the host's behaviour is the scenario's `externals:`).
     ExternalName,
 }
 
@@ -41,9 +43,13 @@ pub struct ServiceSpec {
     /// (default 10800): kube-proxy sends a client's requests to the endpoint it used last,
     /// while that endpoint lasts and the client was seen within the timeout. None: `None`.
     pub session_affinity: Option<crate::engine::SimDuration>,
+    /// `spec.externalName` of an ExternalName Service, without a trailing dot; None for the
+    /// other types.
+    pub external_name: Option<String>,
 }
 
-/// As `derive(Debug)` would print it, but without `session_affinity` when it is None: a
+/// As `derive(Debug)` would print it, but without `session_affinity` and `external_name` when
+/// they are None: a
 /// sweep's hash is taken over the scenario's Debug text, and Services without affinity keep
 /// the hash they had before kubesim read it.
 impl std::fmt::Debug for ServiceSpec {
@@ -52,6 +58,9 @@ impl std::fmt::Debug for ServiceSpec {
         d.field("service_type", &self.service_type).field("selector", &self.selector).field("ports", &self.ports);
         if let Some(timeout) = &self.session_affinity {
             d.field("session_affinity", timeout);
+        }
+        if let Some(host) = &self.external_name {
+            d.field("external_name", host);
         }
         d.finish()
     }

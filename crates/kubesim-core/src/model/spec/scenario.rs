@@ -1,8 +1,8 @@
 //! A validated scenario, ready to run, and its `sweep:` section.
 
 use super::{
-    AnalysisTemplate, ControlPlane, FaultsSpec, ImageBehavior, NodeGroup, Object, ScoringStrategy, TimelineEntry,
-    TrafficSpec,
+    AnalysisTemplate, ControlPlane, ExternalHost, FaultsSpec, ImageBehavior, NodeGroup, Object, ScoringStrategy,
+    TimelineEntry, TrafficSpec,
 };
 use crate::engine::SimDuration;
 use std::collections::BTreeMap;
@@ -20,6 +20,9 @@ pub struct Scenario {
     pub scoring: ScoringStrategy,
     /// Image name (as written in manifests) -> behaviour. Unlisted images use the default.
     pub images: BTreeMap<String, ImageBehavior>,
+    /// External host (DNS name, without a trailing dot) -> behaviour (`externals:`). Unlisted
+    /// hosts use the default.
+    pub externals: BTreeMap<String, ExternalHost>,
     pub objects: Vec<Object>,
     pub timeline: Vec<TimelineEntry>,
     /// The `traffic:` sources, in file order.
@@ -32,7 +35,7 @@ pub struct Scenario {
     pub analysis_templates: Vec<AnalysisTemplate>,
 }
 
-/// As derived, with `analysis_templates` printed only when there are some (the sweep's
+/// As derived, with `externals` and `analysis_templates` printed only when there are some (the sweep's
 /// content hash is taken over this text: a scenario without them keeps its hash).
 impl std::fmt::Debug for Scenario {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -51,6 +54,9 @@ impl std::fmt::Debug for Scenario {
             .field("traffic", &self.traffic)
             .field("faults", &self.faults)
             .field("sweep", &self.sweep);
+        if !self.externals.is_empty() {
+            d.field("externals", &self.externals);
+        }
         if !self.analysis_templates.is_empty() {
             d.field("analysis_templates", &self.analysis_templates);
         }

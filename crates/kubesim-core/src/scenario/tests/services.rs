@@ -46,6 +46,8 @@ fn services_convert_with_the_api_servers_defaults() {
     assert_eq!(api.ports[0].target_port, TargetPort::Name("http".into()));
     assert_eq!(api.ports[1].target_port, TargetPort::Number(9001));
     assert_eq!(service(&l, "ext").service_type, ServiceType::ExternalName);
+    assert_eq!(service(&l, "ext").external_name.as_deref(), Some("example.com"));
+    assert_eq!(web.external_name, None);
     assert!(l.warnings.is_empty(), "{:?}", l.warnings);
 }
 
@@ -67,6 +69,11 @@ fn service_validation_in_the_api_servers_words() {
         ),
         ("{type: Headless, ports: [{port: 80}]}", "spec.type: Unsupported value: \"Headless\""),
         ("{type: ExternalName}", "spec.externalName: Required value"),
+        ("{type: ExternalName, externalName: .}", "spec.externalName: Required value"),
+        (
+            "{type: ExternalName, externalName: Example_Com}",
+            "spec.externalName: Invalid value: \"Example_Com\": a lowercase RFC 1123 subdomain",
+        ),
     ];
     for (spec, want) in cases {
         let e = errors(&svc(spec));
@@ -302,4 +309,53 @@ fn expose_errors() {
         "{DEP}timeline:\n  - {{at: 1m, run: kubectl expose deployment web --port=80}}\n  - {{at: 2m, run: kubectl expose deployment web --port=81}}\n"
     );
     assert!(errors(&text)[0].contains("Error from server (AlreadyExists): services \"web\" already exists"));
+}
+
+#[test]
+fn externals_convert_with_their_defaults_and_refuse_what_is_wrong() {
+    use crate::engine::SimTime;
+    use crate::model::spec::ExternalHost;
+    use crate::traffic::ServiceTime;
+    let l = ok(&format!(
+        "{}externals:\n  api.stripe.com.: {{serviceTime: {{lognormal: {{p50: 80ms, p99: 400ms}}}}, latency: 20ms, errorRate: 0.01, down: [{{from: 10m, to: 15m}}]}}\n  geo.example.com: {{availability: 0.999, concurrency: 20, queue: 0}}\n  quiet.example.com:\n",
+        with(SVC)
+    ));
+    let x = &l.scenario.externals;
+    assert_eq!(x.keys().collect::<Vec<_>>(), ["api.stripe.com", "geo.example.com", "quiet.example.com"]);
+    let stripe = &x["api.stripe.com"];
+    assert_eq!(
+        stripe.service_time,
+        ServiceTime::lognormal(SimDuration::from_millis(80), SimDuration::from_millis(400)).unwrap()
+    );
+    assert_eq!((stripe.latency, stripe.error_rate, stripe.availability), (SimDuration::from_millis(20), 0.01, 1.0));
+    let at = |m: u64| SimTime::ZERO + SimDuration::from_secs(60 * m);
+    assert_eq!(stripe.down, [(at(10), at(15))]);
+    assert_eq!((x["geo.example.com"].concurrency, x["geo.example.com"].queue), (Some(20), Some(0)));
+    assert_eq!(x["quiet.example.com"], ExternalHost::default(), "an empty entry is the default host");
+    let cases: &[(&str, &str)] = &[
+        ("[api.stripe.com]", "externals: expected a mapping from an external host's DNS name"),
+        ("{a.b: {serviceTime: {gaussian: 1s}}}", "unknown field `gaussian` in a service time"),
+        ("{a.b: {errorRate: -0.1}}", "-0.1 is not a probability"),
+        ("{a.b: {concurrency: 0}}", "expected a concurrency of at least 1"),
+        ("{a.b: {down: {from: 1m, to: 2m}}}", "expected outage windows like `[{from: 10m, to: 15m}]` (a list)"),
+        ("{a.b: {down: [{from: 1m}]}}", "to: Required value"),
+        ("{a.b: {down: [{from: 1m, to: 2m, every: 1h}]}}", "unknown field `every` in an outage window"),
+    ];
+    for (externals, want) in cases {
+        let e = errors(&format!("{}externals: {externals}\n", with(SVC)));
+        assert!(e.iter().any(|m| m.contains(want)), "{externals}: {e:?}");
+    }
+}
+
+#[test]
+fn an_externals_host_no_service_names_is_a_warning_with_the_closest_name() {
+    let ext = "{apiVersion: v1, kind: Service, metadata: {name: pay}, spec: {type: ExternalName, externalName: api.stripe.com}}";
+    let l = ok(&format!("{}externals:\n  api.stripe.com: {{}}\n  api.strpe.com: {{latency: 5ms}}\n", with(ext)));
+    let warnings: Vec<String> = l.warnings.iter().map(|d| d.to_string()).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("no ExternalName Service names the host \"api.strpe.com\"")
+            && warnings[0].contains("did you mean `api.stripe.com`?"),
+        "{warnings:?}"
+    );
 }
