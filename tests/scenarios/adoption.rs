@@ -236,3 +236,77 @@ spec:
     assert!(o.store.pods.iter().all(|p| p.owner == Some(PodOwner::ReplicaSet(web))));
     assert_eq!(running(&o), 3);
 }
+
+/// A StatefulSet deleted with `--cascade=orphan` and created again adopts its pods by name
+/// (stateful_set.go `getPodsForStatefulSet`: `ClaimPods` filtered by `isMemberOf`, the
+/// `<set>-<ordinal>` name): web-0, web-1 and web-2 keep running and no pod is created.
+#[test]
+fn a_stateful_set_deleted_with_cascade_orphan_and_created_again_adopts_its_pods() {
+    let set = "apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  replicas: 3
+  serviceName: web
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: db, image: 'nginx:1.25'}]
+";
+    let timeline = "  - {at: 0s, run: kubectl create -f set.yaml}
+  - {at: 1m, run: kubectl delete statefulset web --cascade=orphan}
+  - {at: 2m, run: kubectl create -f set.yaml}
+  - {at: 3m, run: kubectl scale statefulset web --replicas=2}";
+    let o = run_with_files("orphan-set", &[("set.yaml", set)], &scenario("[]", timeline));
+    let names: Vec<&str> = o.store.pods.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["web-0", "web-1", "web-2"], "no pod made twice");
+    assert_eq!(object_events(&o, "statefulset/web", "SuccessfulCreate").len(), 3, "the first three only");
+    let web = o.store.find_stateful_set("default", "web").unwrap();
+    let deleted = object_events(&o, "statefulset/web", "SuccessfulDelete");
+    assert_eq!(deleted.len(), 1, "scaled to 2, the highest ordinal goes");
+    assert!(deleted[0].message.contains("web-2"), "{}", deleted[0].message);
+    assert_eq!(o.store.stateful_sets[web].pods.len(), 2);
+    assert_eq!(running(&o), 2);
+}
+
+/// A DaemonSet deleted with `--cascade=orphan` and created again adopts the pod on each node
+/// (daemon_controller.go `getDaemonPods` → `ClaimPods`, then `getNodesToDaemonPods` by the
+/// pod's node): one pod per node, none created again.
+#[test]
+fn a_daemon_set_deleted_with_cascade_orphan_and_created_again_adopts_its_pods() {
+    let ds = "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: agent, image: 'nginx:1.25'}]
+";
+    let timeline = "  - {at: 0s, run: kubectl create -f ds.yaml}
+  - {at: 1m, run: kubectl delete daemonset agent --cascade=orphan}
+  - {at: 2m, run: kubectl create -f ds.yaml}";
+    let o = run_with_files("orphan-ds", &[("ds.yaml", ds)], &scenario("[]", timeline));
+    assert_eq!(o.store.pods.len(), 2, "one per node, made once");
+    assert_eq!(object_events(&o, "daemonset/agent", "SuccessfulCreate").len(), 2);
+    let agent = o.store.find_daemon_set("default", "agent").unwrap();
+    assert!(o.store.pods.iter().all(|p| p.owner == Some(PodOwner::DaemonSet(agent))));
+    assert_eq!(running(&o), 2);
+}
+
+/// `--narrate` says who adopted and released which pod (Kubernetes records no event for
+/// either: the ReplicaSet controller only logs them).
+#[test]
+fn narration_says_adopted_and_released() {
+    let scenario = super::support::load_text(&scenario(
+        &format!("{LONE}{}", replica_set(3)),
+        "  - {at: 1m, run: kubectl label pod lone app-}",
+    ));
+    let o = kubesim::simulate_observed(&scenario, None, kubesim::Observe { narrate: true, ..Default::default() });
+    let log = o.narration.as_ref().expect("narrated").log();
+    assert!(log.contains("replicaset/web: adopts the orphan pod lone, whose labels its selector matches"), "{log}");
+    assert!(log.contains("replicaset/web: releases pod lone, whose labels its selector no longer matches"), "{log}");
+    assert!(events(&o, "SuccessfulCreate").iter().all(|e| !e.message.contains("lone")));
+}

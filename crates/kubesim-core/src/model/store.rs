@@ -1046,12 +1046,33 @@ impl Store {
     /// A ReplicaSet adopts an orphan pod (controller_ref_manager.go `AdoptPod`): the pod's
     /// controllerRef names it. Nothing happens to a pod that has a controller.
     pub fn adopt_pod(&mut self, pod: PodId, rs: RsId) {
-        if self.pods[pod].owner.is_some() {
-            return;
+        if self.take_orphan(pod, PodOwner::ReplicaSet(rs)) {
+            self.replica_sets[rs].pods.insert(pod);
         }
-        self.pods[pod].owner = Some(PodOwner::ReplicaSet(rs));
-        self.replica_sets[rs].pods.insert(pod);
+    }
+
+    /// A DaemonSet adopts an orphan pod, its daemon pod on `node`.
+    pub fn adopt_daemon_pod(&mut self, pod: PodId, ds: DaemonSetId, node: NodeId) {
+        if self.take_orphan(pod, PodOwner::DaemonSet(ds)) {
+            self.daemon_sets[ds].pods.insert(pod, node);
+        }
+    }
+
+    /// A StatefulSet adopts an orphan pod, its pod of `ordinal`.
+    pub fn adopt_set_pod(&mut self, pod: PodId, ss: StatefulSetId, ordinal: i32) {
+        if self.take_orphan(pod, PodOwner::StatefulSet(ss)) {
+            self.stateful_sets[ss].pods.insert(ordinal, pod);
+        }
+    }
+
+    /// Sets an orphan's controller; false (nothing done) when it has one.
+    fn take_orphan(&mut self, pod: PodId, owner: PodOwner) -> bool {
+        if self.pods[pod].owner.is_some() {
+            return false;
+        }
+        self.pods[pod].owner = Some(owner);
         self.orphans.remove(&pod);
+        true
     }
 
     /// A controller releases its pod (`ReleasePod`): the pod stays, without controller.

@@ -1,6 +1,7 @@
-//! Adoption and release: the claims the ReplicaSet controller makes over pods and the
-//! Deployment controller over ReplicaSets (pkg/controller/controller_ref_manager.go
-//! `ClaimPods`, `ClaimReplicaSets`; the rule is `controllers/controller_ref.rs`).
+//! Adoption and release: the claims the ReplicaSet, DaemonSet and StatefulSet controllers
+//! make over pods and the Deployment controller over ReplicaSets
+//! (pkg/controller/controller_ref_manager.go `ClaimPods`, `ClaimReplicaSets`; the rule is
+//! `controllers/controller_ref.rs`).
 //!
 //! A claim costs nothing when there is nothing to claim: orphans are kept in the store as they
 //! appear (bare pods, `--cascade=orphan`, released pods), and a pod whose labels changed is
@@ -9,7 +10,8 @@
 
 use super::Sim;
 use crate::controllers::controller_ref::{claim, Claim, Ownership};
-use crate::model::store::{DeployId, PodId, PodOwner, RsId, RsKind};
+use crate::model::spec::{Kind, ObjectRef, Selector};
+use crate::model::store::{DaemonSetId, DeployId, PodId, PodOwner, RsId, RsKind, StatefulSetId, Store};
 
 impl Sim<'_> {
     /// The ReplicaSet controller's claim at the start of its sync (replica_set.go
@@ -38,40 +40,84 @@ impl Sim<'_> {
                 }
             }
         }
-        if self.ctx.store.orphans().is_empty() {
-            return;
+        let r = &self.ctx.store.replica_sets[rs];
+        let (namespace, selector) = (r.namespace.clone(), r.selector.clone());
+        for p in self.matching_orphans(&namespace, &selector) {
+            let revision = self.ctx.store.replica_sets[rs].revision;
+            self.adopt(p, PodOwner::ReplicaSet(rs), |store| {
+                store.adopt_pod(p, rs);
+                // It counts in the ReplicaSet's revision (the charts' ready pods by revision).
+                store.pods[p].revision = revision;
+            });
         }
-        let orphans: Vec<PodId> = self.ctx.store.orphans().iter().copied().collect();
-        for p in orphans {
-            let (pod, r) = (&self.ctx.store.pods[p], &self.ctx.store.replica_sets[rs]);
-            if !pod.is_active() {
-                // Finished or terminating for good: no controller adopts it any more.
-                self.ctx.store.forget_orphan(p);
-                continue;
-            }
-            if pod.namespace != r.namespace {
-                continue;
-            }
-            let matches = r.selector.matches(&pod.labels);
-            if claim(Ownership::Orphan, matches, false, pod.terminating.is_some()) == Claim::Adopt {
-                self.adopt_pod(p, rs);
+    }
+
+    /// The DaemonSet controller's claim (daemon_controller.go `getDaemonPods` →
+    /// `ClaimPods`): an orphan is adopted as the daemon pod of the node it runs on or names
+    /// (`util.GetTargetNodeName`); one with neither is left alone.
+    pub(super) fn claim_daemon_pods(&mut self, ds: DaemonSetId) {
+        let d = &self.ctx.store.daemon_sets[ds];
+        let (namespace, selector) = (d.namespace.clone(), d.spec.selector.clone());
+        for p in self.matching_orphans(&namespace, &selector) {
+            let pod = &self.ctx.store.pods[p];
+            let named = pod.spec.node_name.as_deref().and_then(|n| self.ctx.store.find_node(n));
+            if let Some(node) = pod.node.or(named) {
+                self.adopt(p, PodOwner::DaemonSet(ds), |store| store.adopt_daemon_pod(p, ds, node));
             }
         }
     }
 
-    /// `AdoptPod`: the pod's controllerRef names `rs`; its counts move to the ReplicaSet's
-    /// (the tally, the scheduler's spreading counts) and it joins the ReplicaSet's revision.
-    fn adopt_pod(&mut self, pod: PodId, rs: RsId) {
+    /// The StatefulSet controller's claim (stateful_set.go `getPodsForStatefulSet`:
+    /// `ClaimPods` filtered by `isMemberOf`): an orphan is adopted only when its name is
+    /// `<set>-<ordinal>` and the set has no pod of that ordinal.
+    pub(super) fn claim_set_pods(&mut self, ss: StatefulSetId) {
+        let set = &self.ctx.store.stateful_sets[ss];
+        let (namespace, selector, name) = (set.namespace.clone(), set.spec.selector.clone(), set.name.clone());
+        for p in self.matching_orphans(&namespace, &selector) {
+            let ordinal = set_ordinal(&self.ctx.store.pods[p].name, &name);
+            if let Some(o) = ordinal.filter(|o| !self.ctx.store.stateful_sets[ss].pods.contains_key(o)) {
+                self.adopt(p, PodOwner::StatefulSet(ss), |store| store.adopt_set_pod(p, ss, o));
+            }
+        }
+    }
+
+    /// The active orphans of `namespace` that `selector` matches, oldest first (none, at no
+    /// cost, when there is no orphan). Orphans found finished or terminating are forgotten:
+    /// the controllers claim only active pods (`controller.FilterActivePods`), and a pod
+    /// never becomes active again.
+    fn matching_orphans(&mut self, namespace: &str, selector: &Selector) -> Vec<PodId> {
+        if self.ctx.store.orphans().is_empty() {
+            return Vec::new();
+        }
+        let (mut matching, mut inactive) = (Vec::new(), Vec::new());
+        for &p in self.ctx.store.orphans() {
+            let pod = &self.ctx.store.pods[p];
+            if !pod.is_active() {
+                inactive.push(p);
+            } else if pod.namespace == namespace
+                && claim(Ownership::Orphan, selector.matches(&pod.labels), false, pod.terminating.is_some())
+                    == Claim::Adopt
+            {
+                matching.push(p);
+            }
+        }
+        for p in inactive {
+            self.ctx.store.forget_orphan(p);
+        }
+        matching
+    }
+
+    /// `AdoptPod`: `write` makes the pod `owner`'s; its counts move to the owner's (the
+    /// tally, the scheduler's spreading counts) and the owner hears of the change.
+    fn adopt(&mut self, pod: PodId, owner: PodOwner, write: impl FnOnce(&mut Store)) {
         self.ctx.metrics.tally.pod_leaving_owner(&self.ctx.store, pod);
-        self.ctx.store.adopt_pod(pod, rs);
-        self.ctx.store.pods[pod].revision = self.ctx.store.replica_sets[rs].revision;
+        write(&mut self.ctx.store);
         let p = &self.ctx.store.pods[pod];
         if let (Some(node), true) = (p.node, p.is_active()) {
-            let owner = Some(PodOwner::ReplicaSet(rs));
-            self.scheduler.profile.owner_spread.pod_counted(&self.scheduler.profile.topology, owner, node, 1);
+            self.scheduler.profile.owner_spread.pod_counted(&self.scheduler.profile.topology, Some(owner), node, 1);
         }
         if self.ctx.narrating() {
-            let (object, pod_object) = (self.ctx.rs_ref(rs), self.ctx.pod_object(pod));
+            let (object, pod_object) = (self.owner_ref(owner), self.ctx.pod_object(pod));
             let text = format!(
                 "{object}: adopts the orphan pod {}, whose labels its selector matches",
                 self.ctx.store.pods[pod].name
@@ -79,6 +125,19 @@ impl Sim<'_> {
             self.ctx.narrate(vec![object, pod_object], text);
         }
         self.pod_changed(pod);
+    }
+
+    /// `KIND/NAME` of a pod's controller, as narration names it.
+    fn owner_ref(&self, owner: PodOwner) -> String {
+        match owner {
+            PodOwner::ReplicaSet(rs) => self.ctx.rs_ref(rs),
+            PodOwner::DaemonSet(ds) => self.ctx.daemon_set_ref(ds),
+            PodOwner::Job(j) => self.ctx.job_ref(j),
+            PodOwner::StatefulSet(ss) => {
+                let s = &self.ctx.store.stateful_sets[ss];
+                ObjectRef { kind: Kind::StatefulSet, namespace: s.namespace.clone(), name: s.name.clone() }.to_string()
+            }
+        }
     }
 
     /// `ReleasePod`: the pod keeps running without controller (a Service that selects it
@@ -104,9 +163,10 @@ impl Sim<'_> {
         self.orphan_appeared(pod);
     }
 
-    /// A pod without controller appeared or its labels changed: the ReplicaSet controller's
-    /// pod handlers (replica_set.go `addPod`, `updatePod`: "it's an orphan ... sync all
-    /// matching controllers") queue every ReplicaSet of its namespace whose selector matches.
+    /// A pod without controller appeared or its labels changed: the controllers' pod
+    /// handlers (replica_set.go `addPod`, `updatePod`: "it's an orphan ... sync all matching
+    /// controllers"; the DaemonSet's and StatefulSet's alike) queue every ReplicaSet,
+    /// DaemonSet and StatefulSet of its namespace whose selector matches.
     pub(super) fn orphan_appeared(&mut self, pod: PodId) {
         let p = &self.ctx.store.pods[pod];
         if p.owner.is_some() || !p.is_active() {
@@ -122,8 +182,35 @@ impl Sim<'_> {
                 !r.deleted && r.namespace == p.namespace && r.selector.matches(&p.labels)
             })
             .collect();
+        let p = &self.ctx.store.pods[pod];
+        let daemon_sets: Vec<DaemonSetId> = self
+            .ctx
+            .store
+            .daemon_sets
+            .ids()
+            .filter(|&ds| {
+                let d = &self.ctx.store.daemon_sets[ds];
+                !d.deleted && d.namespace == p.namespace && d.spec.selector.matches(&p.labels)
+            })
+            .collect();
+        let stateful_sets: Vec<StatefulSetId> = self
+            .ctx
+            .store
+            .stateful_sets
+            .ids()
+            .filter(|&ss| {
+                let s = &self.ctx.store.stateful_sets[ss];
+                !s.deleted && s.namespace == p.namespace && s.spec.selector.matches(&p.labels)
+            })
+            .collect();
         for rs in matching {
             self.enqueue_rs(rs);
+        }
+        for ds in daemon_sets {
+            self.enqueue_daemon_set(ds);
+        }
+        for ss in stateful_sets {
+            self.enqueue_stateful_set(ss);
         }
     }
 
@@ -138,7 +225,8 @@ impl Sim<'_> {
                     self.sync_queues.relabelled.insert(pod);
                 }
             }
-            // Their controllers' claims are not simulated (README: simplifications).
+            // Releases by DaemonSets and StatefulSets and Jobs' claims are not simulated
+            // (README: simplifications): the pod stays its controller's.
             Some(PodOwner::Job(_) | PodOwner::DaemonSet(_) | PodOwner::StatefulSet(_)) => {}
         }
     }
@@ -215,5 +303,32 @@ impl Sim<'_> {
             }
             self.enqueue_rs(rs);
         }
+    }
+}
+
+/// The ordinal of a pod named `<set>-<ordinal>` (stateful_set_utils.go
+/// `getParentNameAndOrdinal`, `isMemberOf`); None for a pod of another name.
+fn set_ordinal(pod: &str, set: &str) -> Option<i32> {
+    let (parent, ordinal) = pod.rsplit_once('-')?;
+    if parent != set || ordinal.is_empty() || !ordinal.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    ordinal.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::set_ordinal;
+
+    /// stateful_set_utils_test.go `TestIsMemberOf` / `TestGetParentNameAndOrdinal`.
+    #[test]
+    fn a_set_s_members_are_named_set_dash_ordinal() {
+        assert_eq!(set_ordinal("web-0", "web"), Some(0));
+        assert_eq!(set_ordinal("web-12", "web"), Some(12));
+        assert_eq!(set_ordinal("web-a-3", "web-a"), Some(3));
+        assert_eq!(set_ordinal("web-a-3", "web"), None, "another set's pod");
+        assert_eq!(set_ordinal("web-x", "web"), None);
+        assert_eq!(set_ordinal("web-", "web"), None);
+        assert_eq!(set_ordinal("web", "web"), None);
     }
 }
