@@ -1,6 +1,7 @@
 //! Scenario-level tests: each module runs real scenario files and asserts on what a user
 //! would see in the outputs.
 //!
+//! - `adoption`: ReplicaSets adopt matching orphans and release relabelled pods; `--cascade=orphan` and back.
 //! - `rollouts`: the Deployment strategies keep their promises (surge, availability, order).
 //! - `deployments`: pause and resume, progress deadline, undo errors, old ReplicaSets cleaned up.
 //! - `analysis`: Argo Rollouts analysis: AnalysisTemplates answered from the simulated traffic, aborting a bad canary.
@@ -32,6 +33,7 @@
 //!
 //! `support` holds the helpers several modules share.
 
+mod adoption;
 mod analysis;
 mod argo;
 mod bad_input;

@@ -756,6 +756,13 @@ pub struct Store {
     image_nodes: BTreeMap<String, u32>,
     /// Bumped whenever a node is added or its labels change (caches keyed on labels check it).
     node_labels_version: u64,
+    /// Pods without a controller, not gone: what a controller may adopt (those found finished
+    /// or terminating are dropped by `forget_orphan`, as no controller adopts them). Empty in
+    /// most runs, so a ReplicaSet's sync looks for orphans at no cost.
+    orphans: BTreeSet<PodId>,
+    /// ReplicaSets (not ReplicationControllers) without a Deployment, not deleted: what a
+    /// Deployment may adopt.
+    unowned_replica_sets: BTreeSet<RsId>,
 }
 
 /// ReplicaSets and ReplicationControllers have separate name spaces.
@@ -836,6 +843,9 @@ impl Store {
     pub fn orphan_replica_sets(&mut self, id: DeployId) {
         for rs in std::mem::take(&mut self.deployments[id].replica_sets) {
             self.replica_sets[rs].owner = None;
+            if self.replica_sets[rs].kind == RsKind::ReplicaSet {
+                self.unowned_replica_sets.insert(rs);
+            }
         }
     }
 
@@ -843,6 +853,9 @@ impl Store {
     pub fn orphan_pods_of_replica_set(&mut self, id: RsId) {
         for p in std::mem::take(&mut self.replica_sets[id].pods) {
             self.pods[p].owner = None;
+            if self.pods[p].deleted.is_none() {
+                self.orphans.insert(p);
+            }
         }
     }
 
@@ -850,6 +863,9 @@ impl Store {
     pub fn orphan_pods_of_job(&mut self, id: JobId) {
         for p in std::mem::take(&mut self.jobs[id].pods) {
             self.pods[p].owner = None;
+            if self.pods[p].deleted.is_none() {
+                self.orphans.insert(p);
+            }
         }
     }
 
@@ -857,6 +873,9 @@ impl Store {
     pub fn orphan_pods_of_daemon_set(&mut self, id: DaemonSetId) {
         for p in std::mem::take(&mut self.daemon_sets[id].pods).into_keys() {
             self.pods[p].owner = None;
+            if self.pods[p].deleted.is_none() {
+                self.orphans.insert(p);
+            }
         }
     }
 
@@ -864,6 +883,9 @@ impl Store {
     pub fn orphan_pods_of_stateful_set(&mut self, id: StatefulSetId) {
         for p in std::mem::take(&mut self.stateful_sets[id].pods).into_values() {
             self.pods[p].owner = None;
+            if self.pods[p].deleted.is_none() {
+                self.orphans.insert(p);
+            }
         }
     }
 
@@ -974,15 +996,24 @@ impl Store {
                 self.jobs[job].pods.insert(id);
             }
             // Their glue records the pod with its node or ordinal.
-            Some(PodOwner::DaemonSet(_) | PodOwner::StatefulSet(_)) | None => {}
+            Some(PodOwner::DaemonSet(_) | PodOwner::StatefulSet(_)) => {}
+            None => {
+                self.orphans.insert(id);
+            }
         }
         self.pods.add(pod)
     }
 
     pub fn add_replica_set(&mut self, rs: ReplicaSet) -> RsId {
         let id = RsId::from_index(self.replica_sets.len());
-        if let Some(d) = rs.owner {
-            self.deployments[d].replica_sets.insert(id);
+        match rs.owner {
+            Some(d) => {
+                self.deployments[d].replica_sets.insert(id);
+            }
+            None if rs.kind == RsKind::ReplicaSet => {
+                self.unowned_replica_sets.insert(id);
+            }
+            None => {}
         }
         self.replica_sets.add(rs)
     }
@@ -999,6 +1030,86 @@ impl Store {
             self.deployments[d].replica_sets.remove(&id);
         }
         self.replica_sets.forget_name(id);
+        self.unowned_replica_sets.remove(&id);
+    }
+
+    /// Pods without a controller and not gone (some may be finished or terminating).
+    pub fn orphans(&self) -> &BTreeSet<PodId> {
+        &self.orphans
+    }
+
+    /// An orphan no controller will adopt (it finished or is terminating, which it stays).
+    pub fn forget_orphan(&mut self, pod: PodId) {
+        self.orphans.remove(&pod);
+    }
+
+    /// ReplicaSets without a Deployment, not deleted.
+    pub fn unowned_replica_sets(&self) -> &BTreeSet<RsId> {
+        &self.unowned_replica_sets
+    }
+
+    /// A ReplicaSet adopts an orphan pod (controller_ref_manager.go `AdoptPod`): the pod's
+    /// controllerRef names it. Nothing happens to a pod that has a controller.
+    pub fn adopt_pod(&mut self, pod: PodId, rs: RsId) {
+        if self.take_orphan(pod, PodOwner::ReplicaSet(rs)) {
+            self.replica_sets[rs].pods.insert(pod);
+        }
+    }
+
+    /// A DaemonSet adopts an orphan pod, its daemon pod on `node`.
+    pub fn adopt_daemon_pod(&mut self, pod: PodId, ds: DaemonSetId, node: NodeId) {
+        if self.take_orphan(pod, PodOwner::DaemonSet(ds)) {
+            self.daemon_sets[ds].pods.insert(pod, node);
+        }
+    }
+
+    /// A StatefulSet adopts an orphan pod, its pod of `ordinal`.
+    pub fn adopt_set_pod(&mut self, pod: PodId, ss: StatefulSetId, ordinal: i32) {
+        if self.take_orphan(pod, PodOwner::StatefulSet(ss)) {
+            self.stateful_sets[ss].pods.insert(ordinal, pod);
+        }
+    }
+
+    /// Sets an orphan's controller; false (nothing done) when it has one.
+    fn take_orphan(&mut self, pod: PodId, owner: PodOwner) -> bool {
+        if self.pods[pod].owner.is_some() {
+            return false;
+        }
+        self.pods[pod].owner = Some(owner);
+        self.orphans.remove(&pod);
+        true
+    }
+
+    /// A controller releases its pod (`ReleasePod`): the pod stays, without controller.
+    pub fn release_pod(&mut self, pod: PodId) {
+        match self.pods[pod].owner.take() {
+            Some(PodOwner::ReplicaSet(rs)) => {
+                self.replica_sets[rs].pods.remove(&pod);
+            }
+            Some(PodOwner::Job(j)) => {
+                self.jobs[j].pods.remove(&pod);
+            }
+            Some(PodOwner::DaemonSet(ds)) => {
+                self.daemon_sets[ds].pods.remove(&pod);
+            }
+            Some(PodOwner::StatefulSet(ss)) => {
+                self.stateful_sets[ss].pods.retain(|_, p| *p != pod);
+            }
+            None => {}
+        }
+        if self.pods[pod].deleted.is_none() {
+            self.orphans.insert(pod);
+        }
+    }
+
+    /// A Deployment adopts an orphan ReplicaSet (`AdoptReplicaSet`).
+    pub fn adopt_replica_set(&mut self, rs: RsId, d: DeployId) {
+        if self.replica_sets[rs].owner.is_some() {
+            return;
+        }
+        self.replica_sets[rs].owner = Some(d);
+        self.deployments[d].replica_sets.insert(rs);
+        self.unowned_replica_sets.remove(&rs);
     }
 
     /// `kubectl label pod`: a pod's labels, with the label index kept current.
@@ -1044,6 +1155,7 @@ impl Store {
         let requests = p.spec.requests();
         let nonzero = NonZero::of(&p.spec);
         self.pods.forget_name(pod);
+        self.orphans.remove(&pod);
         if node.is_some() {
             self.index_bound(pod, false);
         }

@@ -105,6 +105,7 @@ impl Sim<'_> {
         if self.ctx.store.deployments[d].deleted {
             return;
         }
+        self.claim_replica_sets(d);
         let views = self.rs_views(d);
         let dep = &self.ctx.store.deployments[d];
         let view = DeploymentView {
@@ -281,6 +282,7 @@ impl Sim<'_> {
         if self.ctx.store.replica_sets[rs].deleted {
             return;
         }
+        self.claim_pods(rs);
         let now = self.ctx.kernel.now();
         let r = &self.ctx.store.replica_sets[rs];
         // Most syncs need only counts (no deletion to rank, no minReadySeconds, no narration,

@@ -73,6 +73,9 @@ impl Sim<'_> {
     }
 
     pub(super) fn sync_daemon_set(&mut self, id: DaemonSetId) {
+        if !self.ctx.store.daemon_sets[id].deleted {
+            self.claim_daemon_pods(id);
+        }
         let ds = &self.ctx.store.daemon_sets[id];
         if ds.deleted {
             return;

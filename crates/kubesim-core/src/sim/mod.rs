@@ -2,6 +2,7 @@
 //! scheduler and the kubelets. Components react to events and write to the store; the
 //! writes wake the components that watch them after the API latency, as informers do.
 
+mod adoption;
 mod context;
 mod controllers;
 mod cronjobs;
@@ -70,6 +71,9 @@ struct SyncQueues {
     cron_jobs: WorkQueue<CronJobId>,
     daemon_sets: WorkQueue<DaemonSetId>,
     stateful_sets: WorkQueue<StatefulSetId>,
+    /// Pods whose labels changed so that their ReplicaSet's selector no longer matches them:
+    /// the ReplicaSet releases them at its next sync (`adoption.rs`).
+    relabelled: BTreeSet<PodId>,
 }
 
 /// The running simulation of one scenario.

@@ -297,6 +297,7 @@ impl Sim<'_> {
         let rs = ReplicaSet::from_spec(kind, ns, name, labels.clone(), spec, self.ctx.kernel.now());
         let id = self.ctx.store.add_replica_set(rs);
         self.enqueue_rs(id);
+        self.replica_set_orphaned(id);
     }
 
     /// Creates a pod; one without `nodeName` joins the scheduling queue.
@@ -330,6 +331,9 @@ impl Sim<'_> {
         }
         self.net.pod_created_for_services(&self.ctx.store, id);
         self.pod_changed(id);
+        if owner.is_none() {
+            self.orphan_appeared(id);
+        }
         id
     }
 
@@ -491,7 +495,7 @@ impl Sim<'_> {
 
     /// `kubectl delete` with its flags: a pod's grace period (`--grace-period`, `--now`,
     /// `--force`), and `--cascade=orphan`, which leaves what the object owned in place,
-    /// without owner (nothing adopts orphans in kubesim).
+    /// without owner, for a controller whose selector matches to adopt (`adoption.rs`).
     pub(crate) fn delete_object_with(
         &mut self,
         id: &ObjectRef,
@@ -511,6 +515,18 @@ impl Sim<'_> {
         for &p in &pods {
             self.ctx.metrics.tally.pod_leaving_owner(&self.ctx.store, p);
         }
+        // Pods that lose their controller leave its spreading counts (a Deployment's pods
+        // keep their ReplicaSet).
+        if !matches!(id.kind, Kind::Deployment | Kind::Rollout) {
+            for &p in &pods {
+                let pod = &self.ctx.store.pods[p];
+                if let (Some(node), true) = (pod.node, pod.is_active()) {
+                    let (profile, owner) = (&mut self.scheduler.profile, pod.owner);
+                    profile.owner_spread.pod_counted(&profile.topology, owner, node, -1);
+                }
+            }
+        }
+        let mut orphaned_replica_sets = Vec::new();
         match id.kind {
             Kind::Deployment | Kind::Rollout => {
                 let d = if id.kind == Kind::Deployment {
@@ -519,6 +535,7 @@ impl Sim<'_> {
                     self.ctx.store.find_rollout(ns, name)
                 }
                 .ok_or_else(|| not_found(id))?;
+                orphaned_replica_sets.extend(self.ctx.store.deployments[d].replica_sets.iter().copied());
                 self.ctx.store.remove_deployment(d);
                 self.ctx.store.orphan_replica_sets(d);
             }
@@ -558,13 +575,21 @@ impl Sim<'_> {
         for &p in &pods {
             self.ctx.metrics.pod_changed(&self.ctx.store, p);
         }
+        // The garbage collector's patches reach the controllers: matching ReplicaSets hear of
+        // the new orphan pods, matching Deployments of the orphan ReplicaSets.
+        for &p in &pods {
+            self.orphan_appeared(p);
+        }
+        for rs in orphaned_replica_sets {
+            self.replica_set_orphaned(rs);
+        }
         Ok(())
     }
 
     /// `kubectl label` (on an object) and `kubectl annotate`: a key with another value needs
     /// `--overwrite` (kubectl's `validateNoOverwrites`). A pod's new labels change which
-    /// Services select it (their endpoints follow); its owner stays its owner (kubesim's
-    /// ReplicaSets neither release nor adopt pods by labels). Annotations are kept only where
+    /// Services select it (their endpoints follow); a ReplicaSet whose selector no longer
+    /// matches it releases it, one that now matches an orphan adopts it (`adoption.rs`). Annotations are kept only where
     /// kubesim reads them: a pod's `controller.kubernetes.io/pod-deletion-cost`.
     pub(crate) fn edit_metadata(
         &mut self,
@@ -615,6 +640,7 @@ impl Sim<'_> {
                 store.edit_pod_labels(p, |l| *l = labels);
                 self.net.pod_relabelled(&mut self.ctx, p);
                 self.pod_changed(p);
+                self.pod_relabelled_for_owners(p);
             }
             Kind::Deployment | Kind::Rollout => {
                 let d = if id.kind == Kind::Deployment {

@@ -81,6 +81,9 @@ impl Sim<'_> {
     }
 
     pub(super) fn sync_stateful_set(&mut self, id: StatefulSetId) {
+        if !self.ctx.store.stateful_sets[id].deleted {
+            self.claim_set_pods(id);
+        }
         let set = &self.ctx.store.stateful_sets[id];
         if set.deleted {
             return;
