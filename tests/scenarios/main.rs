@@ -50,6 +50,7 @@ mod pods;
 mod properties;
 mod realworld;
 mod report;
+mod resource_quota;
 mod rollouts;
 mod scheduling;
 mod storage;

@@ -2,6 +2,7 @@
 //! scheduler and the kubelets. Components react to events and write to the store; the
 //! writes wake the components that watch them after the API latency, as informers do.
 
+mod admission;
 mod context;
 mod controllers;
 mod cronjobs;
@@ -70,6 +71,9 @@ struct SyncQueues {
     cron_jobs: WorkQueue<CronJobId>,
     daemon_sets: WorkQueue<DaemonSetId>,
     stateful_sets: WorkQueue<StatefulSetId>,
+    /// The ReplicaSet queue's rate limiter: each ReplicaSet's syncs failed in a row (a create
+    /// refused by admission), for its exponential back-off.
+    rs_failures: std::collections::BTreeMap<RsId, u32>,
 }
 
 /// The running simulation of one scenario.
