@@ -187,3 +187,70 @@ fn a_pod_over_a_limitrange_max_is_refused() {
     );
     assert!(live_web_pods(&o).is_empty());
 }
+
+/// A Job under `pods: 2` with 3 to run at once: two pods, a FailedCreate for the third
+/// (controller_utils.go createPods), and the third created once a pod has Succeeded (a
+/// finished pod no longer counts: pods.go QuotaV1Pod), on the Job queue's back-off (1 s
+/// doubling to 1 min, job_controller.go DefaultJobApiBackOff).
+#[test]
+fn a_job_waits_for_quota_freed_by_its_finished_pods() {
+    let text = "
+duration: 3m
+cluster: {nodes: [{name: worker, capacity: {cpu: '4', memory: 8Gi}}]}
+images:
+  quick:1: {pull: 1s, start: 0s, runFor: 10s}
+objects:
+  - apiVersion: v1
+    kind: ResourceQuota
+    metadata: {name: compute}
+    spec: {hard: {pods: '2'}}
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {name: steps}
+    spec:
+      completions: 3
+      parallelism: 3
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: step, image: 'quick:1'}]
+";
+    let o = run_text(text);
+    let refused = object_events(&o, "job/steps", "FailedCreate");
+    assert!(!refused.is_empty());
+    assert!(refused[0].message.starts_with("Error creating: pods \"steps-"), "{}", refused[0].message);
+    assert!(
+        refused[0]
+            .message
+            .ends_with("\" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=2, limited: pods=2"),
+        "{}",
+        refused[0].message
+    );
+    assert_eq!(object_events(&o, "job/steps", "SuccessfulCreate").len(), 3);
+    assert_eq!(object_events(&o, "job/steps", "Completed").len(), 1);
+}
+
+/// A StatefulSet's refused pod: stateful_pod_control.go's `create Pod NAME in StatefulSet
+/// SET failed error: ...`, with the pod's own name.
+#[test]
+fn a_statefulset_pod_refused_by_quota_says_so_in_the_sets_words() {
+    let set = "
+  - apiVersion: apps/v1
+    kind: StatefulSet
+    metadata: {name: db}
+    spec:
+      replicas: 3
+      serviceName: db
+      selector: {matchLabels: {app: db}}
+      template:
+        metadata: {labels: {app: db}}
+        spec: {containers: [{name: db, image: 'nginx:1.25'}]}";
+    let o = run_text(&scenario(&format!("{}{set}", quota("{pods: '2'}")), "[]"));
+    let refused = object_events(&o, "statefulset/db", "FailedCreate");
+    assert_eq!(
+        refused[0].message,
+        "create Pod db-2 in StatefulSet db failed error: pods \"db-2\" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=2, limited: pods=2"
+    );
+    let live = o.store.pods.iter().filter(|p| p.deleted.is_none()).count();
+    assert_eq!(live, 2);
+}

@@ -386,15 +386,10 @@ impl Sim<'_> {
     /// to 1000 s); one that succeeded is forgotten (its back-off starts over).
     fn replica_set_sync_ended(&mut self, rs: RsId, failed: bool) {
         if !failed {
-            if !self.sync_queues.rs_failures.is_empty() {
-                self.sync_queues.rs_failures.remove(&rs);
-            }
+            self.sync_queues.rs_backoff.forget(rs);
             return;
         }
-        let failures = self.sync_queues.rs_failures.entry(rs).or_insert(0);
-        let delay = crate::engine::SimDuration::from_millis(5u64.saturating_mul(1u64 << (*failures).min(20)))
-            .min(crate::engine::SimDuration::from_secs(1000));
-        *failures += 1;
+        let delay = self.sync_queues.rs_backoff.when(rs);
         let sync = |rs| Event::Controller(ControllerEvent::SyncReplicaSet(rs));
         self.sync_queues.replica_sets.add_after(rs, delay, &mut self.ctx.kernel, sync);
     }

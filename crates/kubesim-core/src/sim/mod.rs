@@ -23,7 +23,7 @@ mod storage;
 mod timeline;
 mod traffic;
 
-use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream, WorkQueue};
+use crate::engine::{ExponentialBackoff, Kernel, Purpose, SimDuration, SimTime, Stream, WorkQueue};
 use crate::metrics::Metrics;
 use crate::model::events::Recorder;
 use crate::model::spec::{ImageBehavior, Scenario};
@@ -62,7 +62,6 @@ pub enum Event {
 
 /// The workload controllers' work queues: each object's sync waits in its controller's
 /// queue at most once, after the API latency (the informer's delay).
-#[derive(Default)]
 struct SyncQueues {
     /// Deployments and Argo Rollouts (rows of one table).
     deployments: WorkQueue<DeployId>,
@@ -71,9 +70,30 @@ struct SyncQueues {
     cron_jobs: WorkQueue<CronJobId>,
     daemon_sets: WorkQueue<DaemonSetId>,
     stateful_sets: WorkQueue<StatefulSetId>,
-    /// The ReplicaSet queue's rate limiter: each ReplicaSet's syncs failed in a row (a create
-    /// refused by admission), for its exponential back-off.
-    rs_failures: std::collections::BTreeMap<RsId, u32>,
+    /// The queues' rate limiters, for syncs that failed (a pod's create refused by
+    /// admission): each key's back-off, forgotten when its sync succeeds.
+    rs_backoff: ExponentialBackoff<RsId>,
+    job_backoff: ExponentialBackoff<JobId>,
+    ds_backoff: ExponentialBackoff<DaemonSetId>,
+    ss_backoff: ExponentialBackoff<StatefulSetId>,
+}
+
+impl Default for SyncQueues {
+    fn default() -> Self {
+        SyncQueues {
+            deployments: WorkQueue::default(),
+            replica_sets: WorkQueue::default(),
+            jobs: WorkQueue::default(),
+            cron_jobs: WorkQueue::default(),
+            daemon_sets: WorkQueue::default(),
+            stateful_sets: WorkQueue::default(),
+            rs_backoff: ExponentialBackoff::controller_default(),
+            // job_controller.go: DefaultJobApiBackOff (1 s) to MaxJobApiBackOff (1 min).
+            job_backoff: ExponentialBackoff::new(SimDuration::from_secs(1), SimDuration::from_secs(60)),
+            ds_backoff: ExponentialBackoff::controller_default(),
+            ss_backoff: ExponentialBackoff::controller_default(),
+        }
+    }
 }
 
 /// The running simulation of one scenario.
