@@ -254,3 +254,26 @@ fn a_statefulset_pod_refused_by_quota_says_so_in_the_sets_words() {
     let live = o.store.pods.iter().filter(|p| p.deleted.is_none()).count();
     assert_eq!(live, 2);
 }
+
+/// `kubectl create quota`, `get resourcequota` (printResourceQuota: `RESOURCE: USED/HARD`,
+/// limits.* under LIMIT), `describe resourcequota` (describeQuota), `get limitrange`
+/// (printLimitRange's CREATED AT), and `delete resourcequota`: the ReplicaSet's next retry
+/// creates the rest.
+#[test]
+fn quotas_are_created_read_and_deleted_with_kubectl() {
+    let timeline = "
+  - {at: 0s, run: 'kubectl create quota compute --hard=pods=2,limits.cpu=4'}
+  - {at: 20s, run: kubectl get resourcequota}
+  - {at: 21s, run: kubectl describe quota compute}
+  - {at: 22s, run: kubectl get limitrange}
+  - {at: 30s, run: kubectl delete resourcequota compute}";
+    let o = run_text(&scenario(&format!("{LIMIT_RANGE}{}", deployment(3, "")), timeline));
+    let log = o.kubectl_log.as_deref().expect("kubectl.log");
+    let get = "NAME      AGE   REQUEST     LIMIT\ncompute   20s   pods: 2/2   limits.cpu: 2/4\n";
+    assert!(log.contains(get), "{log}");
+    let describe =
+        "Name:       compute\nNamespace:  default\nResource    Used  Hard\n--------    ----  ----\nlimits.cpu  2     4\npods        2     2\n";
+    assert!(log.contains(describe), "{log}");
+    assert!(log.contains("NAME       CREATED AT\ndefaults   "), "{log}");
+    assert_eq!(live_web_pods(&o).len(), 3, "created after the quota went");
+}

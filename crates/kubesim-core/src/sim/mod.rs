@@ -32,6 +32,7 @@ use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+pub(crate) use admission::quota_used;
 pub use context::Context;
 pub use controllers::ControllerEvent;
 pub use kubelet::Step;
