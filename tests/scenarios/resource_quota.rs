@@ -277,3 +277,47 @@ fn quotas_are_created_read_and_deleted_with_kubectl() {
     assert!(log.contains("NAME       CREATED AT\ndefaults   "), "{log}");
     assert_eq!(live_web_pods(&o).len(), 3, "created after the quota went");
 }
+
+/// At load: a quota's scopes and the resources of other kinds are named in warnings (the
+/// quota still counts pods); a LimitRange item of an unknown type or with min above max is
+/// the API server's validation error, at its line.
+#[test]
+fn what_is_not_simulated_is_said_and_bad_policies_are_refused_at_their_line() {
+    let scoped = "
+  - apiVersion: v1
+    kind: ResourceQuota
+    metadata: {name: compute}
+    spec:
+      hard: {pods: '3', services: '2'}
+      scopes: [NotBestEffort]";
+    let text = scenario(&format!("{scoped}{}", deployment(1, "")), "[]");
+    let loaded = kubesim::load_str(std::path::Path::new("inline.yaml"), &text, &[]).unwrap_or_else(|d| panic!("{d:?}"));
+    let warnings: Vec<String> = loaded.warnings.iter().map(|d| d.to_string()).collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("resourcequota/compute: spec.hard: services not simulated")),
+        "{warnings:?}"
+    );
+    assert!(warnings.iter().any(|w| w.contains("resourcequota/compute: spec.scopes is not simulated")), "{warnings:?}");
+    let bad = "
+  - apiVersion: v1
+    kind: LimitRange
+    metadata: {name: bad}
+    spec:
+      limits:
+        - {type: Containers, max: {cpu: '1'}}
+        - {type: Container, min: {cpu: '2'}, max: {cpu: '1'}}";
+    let text = scenario(bad, "[]");
+    let errors = match kubesim::load_str(std::path::Path::new("inline.yaml"), &text, &[]) {
+        Ok(_) => panic!("a bad LimitRange loads"),
+        Err(d) => d.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
+    };
+    assert!(
+        errors.contains("spec.limits[0].type: Unsupported value: \"Containers\": supported values: \"Container\", \"PersistentVolumeClaim\", \"Pod\""),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("spec.limits[1].min[cpu]: Invalid value: \"2\": min value 2 is greater than max value 1"),
+        "{errors}"
+    );
+    assert!(errors.contains("inline.yaml:"), "{errors}");
+}

@@ -114,6 +114,19 @@ pub(crate) fn resource_quota(q: core::ResourceQuota, c: &mut Checker) -> Option<
     validate::check_meta(c, &q.metadata, true);
     let spec = q.spec.as_ref();
     let hard = amounts(c, "spec.hard", spec.and_then(|s| s.hard.as_ref()), false);
+    // Resources of `hard` that only other kinds use (services, configmaps, claims, ...):
+    // kubesim's admission counts pods only.
+    let other: Vec<&str> = hard
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !crate::admission::resource_quota::POD_RESOURCES.contains(k))
+        .collect();
+    if !other.is_empty() {
+        let msg =
+            format!("{}: spec.hard: {} not simulated: kubesim's quota counts pods only", c.label, other.join(", "));
+        let d = c.loc.warning(&YPath::root().key("spec").key("hard"), Anchor::Key, msg);
+        c.report.push(d);
+    }
     let scoped = spec.is_some_and(|s| s.scopes.as_ref().is_some_and(|v| !v.is_empty()) || s.scope_selector.is_some());
     if scoped {
         let field = if spec.is_some_and(|s| s.scopes.as_ref().is_some_and(|v| !v.is_empty())) {
