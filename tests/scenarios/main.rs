@@ -56,6 +56,7 @@ mod pods;
 mod properties;
 mod realworld;
 mod report;
+mod resource_quota;
 mod rollouts;
 mod scheduling;
 mod storage;

@@ -11,6 +11,7 @@
 //! supplies, `--profile`'s clock is a [`WallClock`] the caller supplies, and the stop flag
 //! is an atomic the caller sets. The `kubesim` crate is the command line around it.
 
+pub mod admission;
 pub mod controllers;
 pub mod engine;
 pub mod explain;

@@ -10,7 +10,7 @@ pub mod workqueue;
 pub use queue::EventQueue;
 pub use rng::{Purpose, Stream};
 pub use time::{SimDuration, SimTime};
-pub use workqueue::{QueueKey, WorkQueue};
+pub use workqueue::{ExponentialBackoff, QueueKey, WorkQueue};
 
 /// The clock and the queue of future events. `step` pops the next event and moves the
 /// clock to it; the clock never goes backwards.

@@ -77,6 +77,46 @@ impl<K: QueueKey> WorkQueue<K> {
     }
 }
 
+/// A work queue's per-key rate limiter for failed syncs, as client-go's
+/// `ItemExponentialFailureRateLimiter` (default_rate_limiters.go): the n-th failure in a row
+/// waits `base` x 2^(n-1), at most `max`; `forget` after a sync that succeeded starts over.
+/// (DefaultControllerRateLimiter also has a 10 qps bucket shared by all keys, which a
+/// handful of failing keys never reaches.)
+#[derive(Clone, Debug)]
+pub struct ExponentialBackoff<K> {
+    base: SimDuration,
+    max: SimDuration,
+    /// By key: failures in a row. Empty while nothing fails.
+    failures: std::collections::BTreeMap<usize, u32>,
+    key: PhantomData<fn(K)>,
+}
+
+impl<K: QueueKey> ExponentialBackoff<K> {
+    pub fn new(base: SimDuration, max: SimDuration) -> Self {
+        ExponentialBackoff { base, max, failures: std::collections::BTreeMap::new(), key: PhantomData }
+    }
+
+    /// client-go's DefaultControllerRateLimiter per key: 5 ms doubling to 1000 s.
+    pub fn controller_default() -> Self {
+        Self::new(SimDuration::from_millis(5), SimDuration::from_secs(1000))
+    }
+
+    /// `When`: the delay before the failed key's next sync, counting this failure.
+    pub fn when(&mut self, key: K) -> SimDuration {
+        let n = self.failures.entry(key.index()).or_insert(0);
+        let exp = (*n).min(40);
+        *n += 1;
+        SimDuration(self.base.as_micros().saturating_mul(1u64 << exp)).min(self.max)
+    }
+
+    /// `Forget`: the key's sync succeeded.
+    pub fn forget(&mut self, key: K) {
+        if !self.failures.is_empty() {
+            self.failures.remove(&key.index());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +136,21 @@ mod tests {
         assert!(!queue.is_waiting(3) && queue.is_waiting(1));
         assert!(queue.add_after(3, delay, &mut kernel, |k| k), "a change after the sync began waits again");
         assert_eq!(kernel.pending(), 2);
+    }
+
+    /// ItemExponentialFailureRateLimiter: 5 ms, 10 ms, 20 ms, ... capped; Forget resets.
+    #[test]
+    fn failures_back_off_exponentially_until_forgotten() {
+        let mut b: ExponentialBackoff<u32> = ExponentialBackoff::controller_default();
+        let delays: Vec<u64> = (0..4).map(|_| b.when(7).as_micros()).collect();
+        assert_eq!(delays, [5_000, 10_000, 20_000, 40_000]);
+        assert_eq!(b.when(8).as_micros(), 5_000, "per key");
+        for _ in 0..30 {
+            b.when(7);
+        }
+        assert_eq!(b.when(7), SimDuration::from_secs(1000));
+        b.forget(7);
+        assert_eq!(b.when(7).as_micros(), 5_000);
     }
 
     #[test]

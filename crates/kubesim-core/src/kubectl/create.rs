@@ -4,7 +4,8 @@
 //! (`create_cronjob.go`, `createCronJob`: a simulated CronJob), `namespace`
 //! (`create_namespace.go`), `service clusterip|nodeport|loadbalancer|externalname`
 //! (`create_service.go`, `createService` and `Validate`), `configmap` (`create_configmap.go`) and `secret generic`
-//! (`create_secret.go`): those two are kept as objects of kinds kubesim does not simulate.
+//! (`create_secret.go`): those two are kept as objects of kinds kubesim does not simulate;
+//! `quota` (`create_quota.go`: `--hard`, a simulated ResourceQuota).
 //! `create -f FILE` is in `apply.rs`.
 
 use super::generate::{self, annotate_record, change_cause, container_name};
@@ -27,11 +28,12 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag::value("from-literal"),
     Flag::value("schedule"),
     Flag::value("restart"),
+    Flag::value("hard"),
     generate::RECORD,
     generate::SAVE_CONFIG,
 ];
 
-const SUBCOMMANDS: &[&str] = &["deployment", "job", "cronjob", "namespace", "service", "configmap", "secret"];
+const SUBCOMMANDS: &[&str] = &["deployment", "job", "cronjob", "namespace", "service", "configmap", "secret", "quota"];
 
 /// The flags each sub-command takes, beyond `--record`, `--save-config` and `-n`.
 fn own_flags(sub: &str) -> &'static [&'static str] {
@@ -41,6 +43,7 @@ fn own_flags(sub: &str) -> &'static [&'static str] {
         "cronjob" => &["image", "schedule", "restart"],
         "service" => &["tcp", "node-port", "clusterip", "external-name"],
         "configmap" | "secret" => &["from-literal"],
+        "quota" => &["hard"],
         _ => &[],
     }
 }
@@ -55,6 +58,7 @@ fn subcommand(word: &str) -> Option<&'static str> {
         "service" | "svc" => "service",
         "configmap" | "cm" => "configmap",
         "secret" => "secret",
+        "quota" | "resourcequota" => "quota",
         _ => return None,
     })
 }
@@ -106,10 +110,26 @@ pub(super) fn manifests(args: &Args) -> Result<Vec<Value>, KError> {
         "cronjob" => cronjob(args, &name)?,
         "namespace" => json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
         "service" => service(args, kind_word.unwrap_or_default(), &name)?,
+        "quota" => quota(args, &name)?,
         _ => data(args, sub, kind_word, &name)?,
     };
     annotate_record(&mut m, change_cause(&format!("create {sub}"), args));
     Ok(vec![m])
+}
+
+/// create_quota.go: `--hard=RESOURCE=QUANTITY,...` as `spec.hard` (populateResourceListV1;
+/// the quantities are checked as a manifest's are).
+fn quota(args: &Args, name: &str) -> Result<Value, KError> {
+    let mut hard = Map::new();
+    for statement in args.value("hard").iter().flat_map(|h| h.split(',')).filter(|s| !s.is_empty()) {
+        match statement.split('=').collect::<Vec<_>>().as_slice() {
+            [k, v] => {
+                hard.insert((*k).to_string(), json!(v));
+            }
+            _ => return err(format!("Invalid argument syntax {statement}, expected <resource>=<value>"), None),
+        }
+    }
+    Ok(json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": name}, "spec": {"hard": hard}}))
 }
 
 fn required_image(args: &Args) -> Result<Vec<String>, KError> {

@@ -13,6 +13,7 @@
 //! node port `30000 + FNV-1a(namespace/name/port) % 2768`, a bound pod's IP `10.244.N.M` from
 //! its id, every node's VERSION `v1.33.0`.
 
+use crate::admission::amount_string;
 use crate::engine::SimTime;
 use crate::metrics::watch::{columns as pod_columns, human_duration};
 use crate::model::events::{EventRecord, Recorder};
@@ -57,6 +58,8 @@ pub(crate) enum Resource {
     Claims,
     Volumes,
     StorageClasses,
+    Quotas,
+    LimitRanges,
 }
 
 impl Resource {
@@ -92,6 +95,8 @@ impl Resource {
             Kind::PersistentVolumeClaim => Resource::Claims,
             Kind::PersistentVolume => Resource::Volumes,
             Kind::StorageClass => Resource::StorageClasses,
+            Kind::ResourceQuota => Resource::Quotas,
+            Kind::LimitRange => Resource::LimitRanges,
             _ => return None,
         })
     }
@@ -115,6 +120,8 @@ impl Resource {
             Resource::Claims => "persistentvolumeclaims",
             Resource::Volumes => "persistentvolumes",
             Resource::StorageClasses => "storageclasses.storage.k8s.io",
+            Resource::Quotas => "resourcequotas",
+            Resource::LimitRanges => "limitranges",
         }
     }
 
@@ -137,6 +144,8 @@ impl Resource {
             Resource::Claims => "persistentvolumeclaim",
             Resource::Volumes => "persistentvolume",
             Resource::StorageClasses => "storageclass.storage.k8s.io",
+            Resource::Quotas => "resourcequota",
+            Resource::LimitRanges => "limitrange",
         }
     }
 
@@ -534,6 +543,38 @@ pub(crate) fn rows(v: &View, r: Resource, q: &Query) -> (Vec<&'static str>, Vec<
             }
             vec!["PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"]
         }
+        // printers.go printResourceQuota: `RESOURCE: USED/HARD` in name order, the limits.*
+        // ones under LIMIT, the others under REQUEST.
+        Resource::Quotas => {
+            for ((ns, name), quota) in &v.store.quotas {
+                if !q.wants(ns, name, &Labels::new()) {
+                    continue;
+                }
+                let used = crate::sim::quota_used(v.store, ns, &quota.spec.hard);
+                let (mut request, mut limit) = (Vec::new(), Vec::new());
+                for (k, hard) in &quota.spec.hard {
+                    let u = used.get(k).copied().unwrap_or(0);
+                    let cell = format!("{k}: {}/{}", amount_string(k, u), amount_string(k, *hard));
+                    if k.split('.').next() == Some("limits") && k.contains('.') {
+                        limit.push(cell);
+                    } else {
+                        request.push(cell);
+                    }
+                }
+                out.push((ns.clone(), name.clone(), vec![age(quota.created), request.join(", "), limit.join(", ")]));
+            }
+            vec!["AGE", "REQUEST", "LIMIT"]
+        }
+        // printers.go printLimitRange: the creation time in RFC 3339 (UTC).
+        Resource::LimitRanges => {
+            for ((ns, name), lr) in &v.store.limit_ranges {
+                if !q.wants(ns, name, &Labels::new()) {
+                    continue;
+                }
+                out.push((ns.clone(), name.clone(), vec![wall_time(v, lr.created)]));
+            }
+            vec!["CREATED AT"]
+        }
         Resource::Events => {
             out = event_rows(v, q);
             wide(vec!["LAST SEEN", "TYPE", "REASON", "OBJECT"], q.wide, &["SUBOBJECT", "SOURCE"])
@@ -545,6 +586,31 @@ pub(crate) fn rows(v: &View, r: Resource, q: &Query) -> (Vec<&'static str>, Vec<
     };
     out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
     (header, out)
+}
+
+/// A virtual time on the wall clock of `cluster.startTime`, in RFC 3339 (UTC).
+fn wall_time(v: &View, t: SimTime) -> String {
+    let micros = v.start_time.saturating_add(i64::try_from(t.as_micros()).unwrap_or(i64::MAX));
+    jiff::Timestamp::from_microsecond(micros)
+        .map(|ts| ts.to_zoned(jiff::tz::TimeZone::UTC).strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// `describe resourcequota NAME` (describe.go `describeQuota`): Name, Namespace, then each
+/// resource's used and hard amounts in name order. No events: the quota describer has none.
+pub(crate) fn describe_quota(v: &View, namespace: &str, name: &str) -> String {
+    let Some(quota) = v.store.quotas.get(&(namespace.to_string(), name.to_string())) else {
+        return format!("Error from server (NotFound): resourcequotas \"{name}\" not found\n");
+    };
+    let used = crate::sim::quota_used(v.store, namespace, &quota.spec.hard);
+    let mut out = fields("", &[("Name", vec![name.to_string()]), ("Namespace", vec![namespace.to_string()])]);
+    let rows: Vec<Vec<String>> = std::iter::once(vec!["--------".to_string(), "----".into(), "----".into()])
+        .chain(quota.spec.hard.iter().map(|(k, hard)| {
+            vec![k.clone(), amount_string(k, used.get(k).copied().unwrap_or(0)), amount_string(k, *hard)]
+        }))
+        .collect();
+    out.push_str(&tabbed(&["Resource", "Used", "Hard"], rows, 2));
+    out
 }
 
 /// A byte count as a `resource.Quantity` prints it: `1Gi`, `500Mi`, `5G`, `1000`.

@@ -93,7 +93,7 @@ fn resources(word: &str) -> Result<Vec<Resource>, KError> {
             Some(r) => out.push(r),
             None => {
                 return err(
-                    format!("kubesim prints `get` for pods, deployments, replicasets, replicationcontrollers, services, nodes, namespaces, horizontalpodautoscalers, jobs, daemonsets, statefulsets, persistentvolumeclaims, persistentvolumes, storageclasses and events, not {}", kind.resource()),
+                    format!("kubesim prints `get` for pods, deployments, replicasets, replicationcontrollers, services, nodes, namespaces, horizontalpodautoscalers, jobs, daemonsets, statefulsets, persistentvolumeclaims, persistentvolumes, storageclasses, resourcequotas, limitranges and events, not {}", kind.resource()),
                     None,
                 )
             }
@@ -169,11 +169,13 @@ pub(super) fn parse_get(args: &Args) -> Result<KubectlCommand, KError> {
 
 pub(super) fn parse_describe(args: &Args) -> Result<KubectlCommand, KError> {
     let target = one_target(args)?;
-    if !matches!(target.kind, Kind::Pod | Kind::Deployment | Kind::Node | Kind::HorizontalPodAutoscaler | Kind::CronJob)
-    {
+    if !matches!(
+        target.kind,
+        Kind::Pod | Kind::Deployment | Kind::Node | Kind::HorizontalPodAutoscaler | Kind::CronJob | Kind::ResourceQuota
+    ) {
         return err(
             format!(
-                "kubesim describes pods, deployments, horizontalpodautoscalers, cronjobs and nodes, not {}",
+                "kubesim describes pods, deployments, horizontalpodautoscalers, cronjobs, resourcequotas and nodes, not {}",
                 target.kind.resource()
             ),
             Some("`kubectl get` prints the other kinds".into()),
@@ -298,6 +300,7 @@ fn describe(v: &View, ns: &str, target: &ObjectRef) -> String {
         Kind::Deployment => printers::describe_deployment(v, ns, name),
         Kind::HorizontalPodAutoscaler => printers::describe_hpa(v, ns, name),
         Kind::CronJob => printers::describe_cron_job(v, ns, name),
+        Kind::ResourceQuota => printers::describe_quota(v, ns, name),
         _ => printers::describe_node(v, name),
     };
     // `parse_describe` lets only pods, deployments, HPAs and nodes through.

@@ -20,6 +20,9 @@ pub enum ApiError {
     /// `Operation cannot be fulfilled on ...`: an update lost a race (kubesim's writes never
     /// race, so nothing makes one yet; here so that the reasons are complete).
     Conflict { message: String },
+    /// An admission plugin refused: `Error from server (Forbidden): pods "web-x" is
+    /// forbidden: exceeded quota: ...`; `message` is the Status message (from `pods`).
+    Forbidden { message: String },
     /// kubectl refused before sending anything: `error: ...` (the message after `error: `).
     Kubectl { message: String },
 }
@@ -37,6 +40,21 @@ impl ApiError {
         ApiError::Invalid { kind, name: name.into(), causes: causes.into() }
     }
 
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::Forbidden { message: message.into() }
+    }
+
+    /// The Status message a client's error carries (what a controller's `Error creating: %v`
+    /// event prints): the text after kubectl's `Error from server (Reason): `.
+    pub fn status_message(&self) -> String {
+        match self {
+            ApiError::Forbidden { message } => message.clone(),
+            ApiError::NotFound { resource } => format!("{resource} not found"),
+            ApiError::AlreadyExists { resource } => format!("{resource} already exists"),
+            ApiError::Invalid { .. } | ApiError::Conflict { .. } | ApiError::Kubectl { .. } => self.to_string(),
+        }
+    }
+
     pub fn kubectl(message: impl Into<String>) -> Self {
         ApiError::Kubectl { message: message.into() }
     }
@@ -48,6 +66,7 @@ impl ApiError {
             ApiError::AlreadyExists { .. } => Some("AlreadyExists"),
             ApiError::Invalid { .. } => Some("Invalid"),
             ApiError::Conflict { .. } => Some("Conflict"),
+            ApiError::Forbidden { .. } => Some("Forbidden"),
             ApiError::Kubectl { .. } => None,
         }
     }
@@ -62,6 +81,7 @@ impl fmt::Display for ApiError {
             }
             ApiError::Invalid { kind, name, causes } => write!(f, "The {kind} \"{name}\" is invalid: {causes}"),
             ApiError::Conflict { message } => write!(f, "Error from server (Conflict): {message}"),
+            ApiError::Forbidden { message } => write!(f, "Error from server (Forbidden): {message}"),
             ApiError::Kubectl { message } => write!(f, "error: {message}"),
         }
     }

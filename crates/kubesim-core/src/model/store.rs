@@ -723,6 +723,14 @@ pub struct HpaCondition {
     pub message: String,
 }
 
+/// A namespace's admission policy (a LimitRange or a ResourceQuota) and when it was created
+/// (`kubectl get`'s AGE).
+#[derive(Clone, Debug)]
+pub struct Policy<T> {
+    pub spec: T,
+    pub created: SimTime,
+}
+
 /// The whole cluster.
 #[derive(Default)]
 pub struct Store {
@@ -746,6 +754,10 @@ pub struct Store {
     pub volumes: Table<VolumeId, Volume>,
     /// StorageClasses by name.
     pub storage_classes: BTreeMap<String, super::spec::StorageClassSpec>,
+    /// LimitRanges by (namespace, name): the LimitRanger admission plugin reads them.
+    pub limit_ranges: BTreeMap<(String, String), Policy<super::spec::LimitRangeSpec>>,
+    /// ResourceQuotas by (namespace, name): the ResourceQuota admission plugin reads them.
+    pub quotas: BTreeMap<(String, String), Policy<super::spec::QuotaSpec>>,
     pub namespaces: BTreeSet<String>,
     /// Pods bound to a node and not gone, by (namespace, label key, label value): how the
     /// scheduler finds the pods a selector matches without scanning them all.

@@ -108,6 +108,8 @@ pub(crate) const KINDS: &[KindInfo] = &[
         &["sc"],
         true,
     ),
+    k(Kind::LimitRange, "LimitRange", &["v1"], "limitranges", "limitranges", &["limits"], true),
+    k(Kind::ResourceQuota, "ResourceQuota", &["v1"], "resourcequotas", "resourcequotas", &["quota"], true),
     k(Kind::ConfigMap, "ConfigMap", &["v1"], "configmaps", "configmaps", &["cm"], false),
     k(Kind::Secret, "Secret", &["v1"], "secrets", "secrets", &[], false),
     k(Kind::ServiceAccount, "ServiceAccount", &["v1"], "serviceaccounts", "serviceaccounts", &["sa"], false),

@@ -289,6 +289,8 @@ fn typed(c: &mut Checker, info: &KindInfo, v: &Value) -> Option<Typed> {
         Kind::PersistentVolumeClaim => super::storage::claim(strict(c, v, Ty::OtherKind)?, c),
         Kind::PersistentVolume => super::storage::volume(strict(c, v, Ty::OtherKind)?, c),
         Kind::StorageClass => super::storage::storage_class(strict(c, v, Ty::OtherKind)?, c),
+        Kind::LimitRange => super::policy::limit_range(strict(c, v, Ty::OtherKind)?, c),
+        Kind::ResourceQuota => super::policy::resource_quota(strict(c, v, Ty::OtherKind)?, c),
         Kind::Node | Kind::Rollout | Kind::Ingress | Kind::HorizontalPodAutoscaler => untyped(c, v),
     }
 }

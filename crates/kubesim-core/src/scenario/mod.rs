@@ -23,6 +23,7 @@ pub mod memory;
 mod network;
 pub(crate) mod node;
 mod overrides;
+mod policy;
 pub mod positions;
 pub(crate) mod priority;
 pub mod quantity;

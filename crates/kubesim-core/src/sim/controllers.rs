@@ -342,10 +342,27 @@ impl Sim<'_> {
     /// Creates and deletes the pods `decision` says, then records its status.
     fn carry_out_replica_set_sync(&mut self, rs: RsId, decision: replicaset::Decision, now: crate::engine::SimTime) {
         let object = self.ctx.rs_ref(rs);
+        let mut failed = false;
         for batch in replicaset::slow_start_batches(decision.create) {
             for _ in 0..batch {
-                let name = self.create_owned_pod(rs);
-                self.ctx.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
+                match self.create_owned_pod(rs) {
+                    Ok(name) => self.ctx.recorder.normal(
+                        now,
+                        "SuccessfulCreate",
+                        object.clone(),
+                        format!("Created pod: {name}"),
+                    ),
+                    // controller_utils.go createPods: the API server's refusal as a Warning.
+                    Err(e) => {
+                        failed = true;
+                        let message = format!("Error creating: {}", e.status_message());
+                        self.ctx.recorder.warning(now, "FailedCreate", object.clone(), message);
+                    }
+                }
+            }
+            // slowStartBatch: a batch with a failed create is the last one.
+            if failed {
+                break;
             }
         }
         for pod in decision.delete {
@@ -363,10 +380,25 @@ impl Sim<'_> {
         if let Some(at) = decision.recheck_at {
             self.ctx.kernel.schedule_at(at, Event::Controller(ControllerEvent::SyncReplicaSet(rs)));
         }
+        self.replica_set_sync_ended(rs, failed);
     }
 
-    /// A pod from the ReplicaSet's template, named `<rs>-<5 random characters>`.
-    fn create_owned_pod(&mut self, rs: RsId) -> String {
+    /// processNextWorkItem: a sync that failed is requeued with the queue's rate limiter
+    /// (client-go DefaultControllerRateLimiter's per-item exponential back-off, 5 ms doubling
+    /// to 1000 s); one that succeeded is forgotten (its back-off starts over).
+    fn replica_set_sync_ended(&mut self, rs: RsId, failed: bool) {
+        if !failed {
+            self.sync_queues.rs_backoff.forget(rs);
+            return;
+        }
+        let delay = self.sync_queues.rs_backoff.when(rs);
+        let sync = |rs| Event::Controller(ControllerEvent::SyncReplicaSet(rs));
+        self.sync_queues.replica_sets.add_after(rs, delay, &mut self.ctx.kernel, sync);
+    }
+
+    /// A pod from the ReplicaSet's template, named `<rs>-<5 random characters>`, through
+    /// admission (which may refuse it).
+    fn create_owned_pod(&mut self, rs: RsId) -> Result<String, super::ApiError> {
         let r = &self.ctx.store.replica_sets[rs];
         let (ns, prefix, template, revision) = (r.namespace.clone(), r.name.clone(), r.template.clone(), r.revision);
         let spec = r.pod_spec.clone();
@@ -378,8 +410,9 @@ impl Sim<'_> {
                 break candidate;
             }
         };
+        let spec = self.admit_pod(&ns, &name, spec)?;
         let cost = super::objects::deletion_cost(&template.annotations);
         self.create_pod(&ns, &name, template.labels.clone(), cost, spec, Some(PodOwner::ReplicaSet(rs)), revision);
-        name
+        Ok(name)
     }
 }

@@ -131,9 +131,36 @@ impl Sim<'_> {
             self.delete_pod(pod);
             self.ctx.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
         }
-        for node in sync.create_on {
-            let name = self.create_daemon_pod(id, node);
-            self.ctx.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
+        // syncNodes: creates in slow-start batches; a refused create (admission) is a
+        // FailedCreate, ends the batches, and the DaemonSet is requeued on its back-off.
+        let mut failed = false;
+        let mut creates = sync.create_on.iter();
+        for batch in crate::controllers::replicaset::slow_start_batches(sync.create_on.len()) {
+            for &node in creates.by_ref().take(batch) {
+                match self.create_daemon_pod(id, node) {
+                    Ok(name) => self.ctx.recorder.normal(
+                        now,
+                        "SuccessfulCreate",
+                        object.clone(),
+                        format!("Created pod: {name}"),
+                    ),
+                    Err(e) => {
+                        failed = true;
+                        let message = format!("Error creating: {}", e.status_message());
+                        self.ctx.recorder.warning(now, "FailedCreate", object.clone(), message);
+                    }
+                }
+            }
+            if failed {
+                break;
+            }
+        }
+        if failed {
+            let delay = self.sync_queues.ds_backoff.when(id);
+            let sync = |k| Event::Controller(ControllerEvent::SyncDaemonSet(k));
+            self.sync_queues.daemon_sets.add_after(id, delay, &mut self.ctx.kernel, sync);
+        } else {
+            self.sync_queues.ds_backoff.forget(id);
         }
         self.ctx.store.daemon_sets[id].status = sync.status;
         if let Some(at) = recheck {
@@ -143,7 +170,7 @@ impl Sim<'_> {
 
     /// A daemon pod for `node`: the template with the daemon tolerations, the
     /// controller-revision-hash label and a required node affinity to that node.
-    fn create_daemon_pod(&mut self, id: DaemonSetId, node: NodeId) -> String {
+    fn create_daemon_pod(&mut self, id: DaemonSetId, node: NodeId) -> Result<String, super::ApiError> {
         let ds = &self.ctx.store.daemon_sets[id];
         let (ns, prefix, revision) = (ds.namespace.clone(), ds.name.clone(), ds.revision);
         let mut labels = ds.spec.template.labels.clone();
@@ -153,11 +180,12 @@ impl Sim<'_> {
         let spec = Arc::new(pod_spec_for_node(&ds.pod_spec, &node_name));
         let cost = super::objects::deletion_cost(&ds.spec.template.annotations);
         let name = self.unique_pod_name(&ns, &prefix);
+        let spec = self.admit_pod(&ns, &name, spec)?;
         let pod = self.create_pod(&ns, &name, labels, cost, spec, Some(PodOwner::DaemonSet(id)), revision);
         if self.ctx.store.pods[pod].deleted.is_none() {
             self.ctx.store.daemon_sets[id].pods.insert(pod, node);
         }
-        name
+        Ok(name)
     }
 
     /// `kubectl delete daemonset/NAME`: the DaemonSet and its pods.

@@ -152,9 +152,36 @@ impl Sim<'_> {
             self.delete_pod(*pod);
             self.ctx.recorder.normal(now, "SuccessfulDelete", object.clone(), format!("Deleted pod: {name}"));
         }
-        for index in &sync.create {
-            let name = self.create_job_pod(j, *index);
-            self.ctx.recorder.normal(now, "SuccessfulCreate", object.clone(), format!("Created pod: {name}"));
+        // manageJob: creates in slow-start batches; a refused create (admission) is a
+        // FailedCreate, ends the batches, and the Job is requeued on its back-off.
+        let mut failed = false;
+        let mut creates = sync.create.iter();
+        for batch in crate::controllers::replicaset::slow_start_batches(sync.create.len()) {
+            for index in creates.by_ref().take(batch) {
+                match self.create_job_pod(j, *index) {
+                    Ok(name) => self.ctx.recorder.normal(
+                        now,
+                        "SuccessfulCreate",
+                        object.clone(),
+                        format!("Created pod: {name}"),
+                    ),
+                    Err(e) => {
+                        failed = true;
+                        let message = format!("Error creating: {}", e.status_message());
+                        self.ctx.recorder.warning(now, "FailedCreate", object.clone(), message);
+                    }
+                }
+            }
+            if failed {
+                break;
+            }
+        }
+        if failed {
+            let delay = self.sync_queues.job_backoff.when(j);
+            let sync = |j| Event::Controller(ControllerEvent::SyncJob(j));
+            self.sync_queues.jobs.add_after(j, delay, &mut self.ctx.kernel, sync);
+        } else {
+            self.sync_queues.job_backoff.forget(j);
         }
         match sync.suspended_now {
             Some(true) => self.ctx.recorder.normal(now, "Suspended", object.clone(), "Job suspended".into()),
@@ -187,7 +214,7 @@ impl Sim<'_> {
 
     /// A pod from the Job's template: `<job>-<5 random>`, or `<job>-<index>-<5 random>` for
     /// an Indexed Job, whose pods carry their completion index.
-    fn create_job_pod(&mut self, j: JobId, index: Option<i32>) -> String {
+    fn create_job_pod(&mut self, j: JobId, index: Option<i32>) -> Result<String, super::ApiError> {
         let job = &self.ctx.store.jobs[j];
         let (ns, job_name) = (job.namespace.clone(), job.name.clone());
         let prefix = match index {
@@ -204,8 +231,9 @@ impl Sim<'_> {
         let cost = super::objects::deletion_cost(&job.spec.template.annotations);
         let spec = job.pod_spec.clone();
         let name = self.unique_pod_name(&ns, &prefix);
+        let spec = self.admit_pod(&ns, &name, spec)?;
         self.create_pod(&ns, &name, labels, cost, spec, Some(PodOwner::Job(j)), 0);
-        name
+        Ok(name)
     }
 
     /// `<prefix>-<5 random characters>`, not taken in the namespace (generateName).

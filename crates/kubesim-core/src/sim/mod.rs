@@ -2,6 +2,7 @@
 //! scheduler and the kubelets. Components react to events and write to the store; the
 //! writes wake the components that watch them after the API latency, as informers do.
 
+mod admission;
 mod adoption;
 mod context;
 mod controllers;
@@ -23,7 +24,7 @@ mod storage;
 mod timeline;
 mod traffic;
 
-use crate::engine::{Kernel, Purpose, SimDuration, SimTime, Stream, WorkQueue};
+use crate::engine::{ExponentialBackoff, Kernel, Purpose, SimDuration, SimTime, Stream, WorkQueue};
 use crate::metrics::Metrics;
 use crate::model::events::Recorder;
 use crate::model::spec::{ImageBehavior, Scenario};
@@ -32,6 +33,7 @@ use crate::scheduler::{Nominations, Profile, SchedulingQueue};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+pub(crate) use admission::quota_used;
 pub use context::Context;
 pub use controllers::ControllerEvent;
 pub use kubelet::Step;
@@ -62,7 +64,6 @@ pub enum Event {
 
 /// The workload controllers' work queues: each object's sync waits in its controller's
 /// queue at most once, after the API latency (the informer's delay).
-#[derive(Default)]
 struct SyncQueues {
     /// Deployments and Argo Rollouts (rows of one table).
     deployments: WorkQueue<DeployId>,
@@ -74,6 +75,31 @@ struct SyncQueues {
     /// Pods whose labels changed so that their ReplicaSet's selector no longer matches them:
     /// the ReplicaSet releases them at its next sync (`adoption.rs`).
     relabelled: BTreeSet<PodId>,
+    /// The queues' rate limiters, for syncs that failed (a pod's create refused by
+    /// admission): each key's back-off, forgotten when its sync succeeds.
+    rs_backoff: ExponentialBackoff<RsId>,
+    job_backoff: ExponentialBackoff<JobId>,
+    ds_backoff: ExponentialBackoff<DaemonSetId>,
+    ss_backoff: ExponentialBackoff<StatefulSetId>,
+}
+
+impl Default for SyncQueues {
+    fn default() -> Self {
+        SyncQueues {
+            deployments: WorkQueue::default(),
+            replica_sets: WorkQueue::default(),
+            jobs: WorkQueue::default(),
+            cron_jobs: WorkQueue::default(),
+            daemon_sets: WorkQueue::default(),
+            stateful_sets: WorkQueue::default(),
+            rs_backoff: ExponentialBackoff::controller_default(),
+            // job_controller.go: DefaultJobApiBackOff (1 s) to MaxJobApiBackOff (1 min).
+            job_backoff: ExponentialBackoff::new(SimDuration::from_secs(1), SimDuration::from_secs(60)),
+            ds_backoff: ExponentialBackoff::controller_default(),
+            ss_backoff: ExponentialBackoff::controller_default(),
+            relabelled: BTreeSet::new(),
+        }
+    }
 }
 
 /// The running simulation of one scenario.

@@ -50,6 +50,12 @@ impl Sim<'_> {
         }
         let ns = obj.id.namespace.as_str();
         let name = obj.id.name.as_str();
+        // A pod goes through admission first (LimitRanger, ResourceQuota): refused, it is
+        // never created.
+        let admitted = match &obj.spec {
+            ObjectSpec::Pod { spec, .. } => Some(self.admit_pod(ns, name, spec.clone())?),
+            _ => None,
+        };
         self.created(&obj.id);
         match &obj.spec {
             ObjectSpec::Namespace => {
@@ -57,7 +63,8 @@ impl Sim<'_> {
             }
             ObjectSpec::Pod { labels, annotations, spec } => {
                 let cost = deletion_cost(annotations);
-                self.create_pod(ns, name, labels.clone(), cost, spec.clone(), None, 0);
+                let spec = admitted.unwrap_or_else(|| spec.clone());
+                self.create_pod(ns, name, labels.clone(), cost, spec, None, 0);
             }
             ObjectSpec::ReplicaSet { labels, spec } => {
                 self.create_standalone_rs(RsKind::ReplicaSet, ns, name, labels, spec)
@@ -107,6 +114,8 @@ impl Sim<'_> {
             }
             ObjectSpec::PersistentVolume { labels, spec } => self.create_volume(name, labels, spec),
             ObjectSpec::StorageClass(spec) => self.create_storage_class(name, spec),
+            ObjectSpec::LimitRange(spec) => self.put_limit_range(ns, name, spec),
+            ObjectSpec::ResourceQuota(spec) => self.put_quota(ns, name, spec),
             ObjectSpec::PriorityClass { .. } | ObjectSpec::NotSimulated => {}
         }
         Ok(())
@@ -183,6 +192,8 @@ impl Sim<'_> {
             | ObjectSpec::PersistentVolume { .. }
             | ObjectSpec::StorageClass(_)
             | ObjectSpec::NotSimulated => {}
+            ObjectSpec::LimitRange(spec) => self.put_limit_range(ns, name, spec),
+            ObjectSpec::ResourceQuota(spec) => self.put_quota(ns, name, spec),
             ObjectSpec::Service { labels, spec } => {
                 if let Some(svc) = self.net.find_service(ns, name) {
                     self.net.apply_service(&mut self.ctx, svc, labels, spec);
@@ -280,6 +291,8 @@ impl Sim<'_> {
             Kind::PersistentVolumeClaim => self.ctx.store.claims.find(&namespaced_key(ns, name)).is_some(),
             Kind::PersistentVolume => self.ctx.store.volumes.find(&name.to_string()).is_some(),
             Kind::StorageClass => self.ctx.store.storage_classes.contains_key(name),
+            Kind::LimitRange => self.ctx.store.limit_ranges.contains_key(&(ns.to_string(), name.to_string())),
+            Kind::ResourceQuota => self.ctx.store.quotas.contains_key(&(ns.to_string(), name.to_string())),
             // Never kept as objects: Node manifests are refused at load (nodes come from
             // `cluster.nodes`), PriorityClasses are resolved at load, the rest are not simulated.
             Kind::Node | Kind::PriorityClass | Kind::ConfigMap | Kind::Secret | Kind::ServiceAccount => false,
@@ -438,6 +451,12 @@ impl Sim<'_> {
             Kind::StorageClass => {
                 self.ctx.store.storage_classes.remove(name).ok_or_else(|| not_found(id))?;
             }
+            Kind::LimitRange => {
+                self.ctx.store.limit_ranges.remove(&(ns.to_string(), name.to_string())).ok_or_else(|| not_found(id))?;
+            }
+            Kind::ResourceQuota => {
+                self.ctx.store.quotas.remove(&(ns.to_string(), name.to_string())).ok_or_else(|| not_found(id))?;
+            }
             _ => {}
         }
         Ok(())
@@ -479,6 +498,8 @@ impl Sim<'_> {
             Kind::Service => candidates.extend(self.net.services.iter().map(|s| (s.name.as_str(), &s.labels))),
             Kind::Ingress => candidates.extend(self.net.ingresses.iter().map(|i| (i.name.as_str(), &empty))),
             Kind::PodDisruptionBudget => candidates.extend(store.pdbs.iter().map(|p| (p.name.as_str(), &empty))),
+            Kind::LimitRange => candidates.extend(store.limit_ranges.keys().map(|(_, n)| (n.as_str(), &empty))),
+            Kind::ResourceQuota => candidates.extend(store.quotas.keys().map(|(_, n)| (n.as_str(), &empty))),
             _ => {}
         }
         let names: BTreeSet<&str> = candidates

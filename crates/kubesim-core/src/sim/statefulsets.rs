@@ -148,10 +148,30 @@ impl Sim<'_> {
             let message = format!("delete Pod {name} in StatefulSet {set_name} successful");
             self.ctx.recorder.normal(now, "SuccessfulDelete", object.clone(), message);
         }
+        let mut failed = false;
         for new in sync.create {
-            let name = self.create_set_pod(id, new.ordinal, new.update_revision);
-            let message = format!("create Pod {name} in StatefulSet {set_name} successful");
-            self.ctx.recorder.normal(now, "SuccessfulCreate", object.clone(), message);
+            match self.create_set_pod(id, new.ordinal, new.update_revision) {
+                Ok(name) => {
+                    let message = format!("create Pod {name} in StatefulSet {set_name} successful");
+                    self.ctx.recorder.normal(now, "SuccessfulCreate", object.clone(), message);
+                }
+                // stateful_pod_control.go recordPodEvent: the refusal as a Warning; the
+                // sync ends there and the set is requeued on its back-off.
+                Err((name, e)) => {
+                    let message =
+                        format!("create Pod {name} in StatefulSet {set_name} failed error: {}", e.status_message());
+                    self.ctx.recorder.warning(now, "FailedCreate", object.clone(), message);
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        if failed {
+            let delay = self.sync_queues.ss_backoff.when(id);
+            let sync = |k| Event::Controller(ControllerEvent::SyncStatefulSet(k));
+            self.sync_queues.stateful_sets.add_after(id, delay, &mut self.ctx.kernel, sync);
+        } else {
+            self.sync_queues.ss_backoff.forget(id);
         }
         let set = &mut self.ctx.store.stateful_sets[id];
         set.status = sync.status;
@@ -164,7 +184,12 @@ impl Sim<'_> {
     }
 
     /// The pod of `ordinal`: `<set>-<ordinal>`, from the update or the current revision.
-    fn create_set_pod(&mut self, id: StatefulSetId, ordinal: i32, update_revision: bool) -> String {
+    fn create_set_pod(
+        &mut self,
+        id: StatefulSetId,
+        ordinal: i32,
+        update_revision: bool,
+    ) -> Result<String, (String, ApiError)> {
         let set = &self.ctx.store.stateful_sets[id];
         let revision = &set.revisions[if update_revision { set.update } else { set.current }];
         let name = format!("{}-{ordinal}", set.name);
@@ -181,11 +206,15 @@ impl Sim<'_> {
                 spec.claims.push(claim);
             }
         }
-        let pod = self.create_pod(&ns, &name, labels, cost, Arc::new(spec), Some(PodOwner::StatefulSet(id)), number);
+        let spec = match self.admit_pod(&ns, &name, Arc::new(spec)) {
+            Ok(spec) => spec,
+            Err(e) => return Err((name, e)),
+        };
+        let pod = self.create_pod(&ns, &name, labels, cost, spec, Some(PodOwner::StatefulSet(id)), number);
         if self.ctx.store.pods[pod].deleted.is_none() {
             self.ctx.store.stateful_sets[id].pods.insert(ordinal, pod);
         }
-        name
+        Ok(name)
     }
 
     /// The claims of the pod of `ordinal` (`TEMPLATE-SET-ORDINAL`), made when missing

@@ -2,8 +2,8 @@
 
 use super::{
     ClaimSpec, CronJobSpec, DaemonSetSpec, DeploymentSpec, HpaSpec, IngressSpec, IntOrPercent, JobSpec, Labels,
-    PodSpec, PreemptionPolicy, ReplicaSetSpec, RolloutSpec, Selector, ServiceSpec, StatefulSetSpec, StorageClassSpec,
-    VolumeSpec,
+    LimitRangeSpec, PodSpec, PreemptionPolicy, QuotaSpec, ReplicaSetSpec, RolloutSpec, Selector, ServiceSpec,
+    StatefulSetSpec, StorageClassSpec, VolumeSpec,
 };
 use std::sync::Arc;
 
@@ -53,6 +53,8 @@ pub enum Kind {
     PersistentVolumeClaim,
     PersistentVolume,
     StorageClass,
+    LimitRange,
+    ResourceQuota,
 }
 
 impl Kind {
@@ -81,6 +83,8 @@ impl Kind {
             Kind::PersistentVolumeClaim => "persistentvolumeclaim",
             Kind::PersistentVolume => "persistentvolume",
             Kind::StorageClass => "storageclass",
+            Kind::LimitRange => "limitrange",
+            Kind::ResourceQuota => "resourcequota",
         }
     }
 
@@ -165,6 +169,8 @@ pub enum ObjectSpec {
         spec: VolumeSpec,
     },
     StorageClass(StorageClassSpec),
+    LimitRange(LimitRangeSpec),
+    ResourceQuota(QuotaSpec),
     /// A kind that is parsed and validated but not simulated yet (listed in a warning).
     NotSimulated,
 }
