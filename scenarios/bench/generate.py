@@ -8,8 +8,15 @@ node fails every 30 days on average and is repaired in 30 minutes), and two roll
 (`kubectl rollout restart`) over a simulated day, sampled every minute.
 
     python3 scenarios/bench/generate.py        # rewrites the three files
+
+With `--load N FILE` it writes instead a scenario of N Deployments (0 replicas, a probe and
+requests each) to FILE, to measure what loading costs per object (`kubesim validate FILE`);
+such files are big (20,000 Deployments: 10.8 MB) and are not kept in the repository.
+
+    python3 scenarios/bench/generate.py --load 20000 /tmp/load-20000.yaml
 """
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -81,7 +88,41 @@ objects:
     return "".join(out)
 
 
+def load_scenario(count: int) -> str:
+    out = [f"""name: load-{count}
+duration: 1m
+cluster:
+  nodes:
+    - {{name: worker, count: 2, capacity: {{cpu: "64", memory: 256Gi, pods: 110}}}}
+objects:
+"""]
+    for i in range(count):
+        out.append(f"""  - apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: web-{i}
+      labels: {{app: web-{i}, tier: frontend}}
+    spec:
+      replicas: 0
+      selector: {{matchLabels: {{app: web-{i}}}}}
+      template:
+        metadata: {{labels: {{app: web-{i}}}}}
+        spec:
+          containers:
+            - name: web
+              image: nginx:1.25
+              ports: [{{containerPort: 80}}]
+              resources: {{requests: {{cpu: 100m, memory: 64Mi}}}}
+              readinessProbe: {{httpGet: {{path: /, port: 80}}, periodSeconds: 5}}
+""")
+    return "".join(out)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--load":
+        with open(sys.argv[3], "w") as f:
+            f.write(load_scenario(int(sys.argv[2])))
+        sys.exit(0)
     for n in (100, 1000, 5000):
         with open(os.path.join(HERE, f"day-{n}.yaml"), "w") as f:
             f.write(scenario(n))
