@@ -339,32 +339,49 @@ impl Sim<'_> {
         self.carry_out_replica_set_sync(rs, decision, now);
     }
 
-    /// Creates and deletes the pods `decision` says, then records its status.
-    fn carry_out_replica_set_sync(&mut self, rs: RsId, decision: replicaset::Decision, now: crate::engine::SimTime) {
-        let object = self.ctx.rs_ref(rs);
-        let mut failed = false;
-        for batch in replicaset::slow_start_batches(decision.create) {
+    /// replica_set.go `slowStartBatch` with controller_utils.go `createPods`' events: `count`
+    /// creates in batches of 1, 2, 4, ...; each one's `SuccessfulCreate` "Created pod: NAME",
+    /// or the API server's refusal as a `FailedCreate` "Error creating: ..." warning, which
+    /// makes its batch the last. Says whether a create was refused (the caller requeues the
+    /// object on its back-off). `create` makes the i-th pod.
+    pub(super) fn create_in_slow_start_batches(
+        &mut self,
+        count: usize,
+        object: &str,
+        now: crate::engine::SimTime,
+        mut create: impl FnMut(&mut Self, usize) -> Result<String, super::ApiError>,
+    ) -> bool {
+        let mut next = 0;
+        for batch in replicaset::slow_start_batches(count) {
+            let mut failed = false;
             for _ in 0..batch {
-                match self.create_owned_pod(rs) {
+                match create(self, next) {
                     Ok(name) => self.ctx.recorder.normal(
                         now,
                         "SuccessfulCreate",
-                        object.clone(),
+                        object.to_string(),
                         format!("Created pod: {name}"),
                     ),
-                    // controller_utils.go createPods: the API server's refusal as a Warning.
                     Err(e) => {
                         failed = true;
                         let message = format!("Error creating: {}", e.status_message());
-                        self.ctx.recorder.warning(now, "FailedCreate", object.clone(), message);
+                        self.ctx.recorder.warning(now, "FailedCreate", object.to_string(), message);
                     }
                 }
+                next += 1;
             }
-            // slowStartBatch: a batch with a failed create is the last one.
             if failed {
-                break;
+                return true;
             }
         }
+        false
+    }
+
+    /// Creates and deletes the pods `decision` says, then records its status.
+    fn carry_out_replica_set_sync(&mut self, rs: RsId, decision: replicaset::Decision, now: crate::engine::SimTime) {
+        let object = self.ctx.rs_ref(rs);
+        let failed =
+            self.create_in_slow_start_batches(decision.create, &object, now, |sim, _| sim.create_owned_pod(rs));
         for pod in decision.delete {
             let name = self.ctx.store.pods[pod].name.clone();
             self.delete_pod(pod);

@@ -133,28 +133,9 @@ impl Sim<'_> {
         }
         // syncNodes: creates in slow-start batches; a refused create (admission) is a
         // FailedCreate, ends the batches, and the DaemonSet is requeued on its back-off.
-        let mut failed = false;
-        let mut creates = sync.create_on.iter();
-        for batch in crate::controllers::replicaset::slow_start_batches(sync.create_on.len()) {
-            for &node in creates.by_ref().take(batch) {
-                match self.create_daemon_pod(id, node) {
-                    Ok(name) => self.ctx.recorder.normal(
-                        now,
-                        "SuccessfulCreate",
-                        object.clone(),
-                        format!("Created pod: {name}"),
-                    ),
-                    Err(e) => {
-                        failed = true;
-                        let message = format!("Error creating: {}", e.status_message());
-                        self.ctx.recorder.warning(now, "FailedCreate", object.clone(), message);
-                    }
-                }
-            }
-            if failed {
-                break;
-            }
-        }
+        let nodes = &sync.create_on;
+        let failed =
+            self.create_in_slow_start_batches(nodes.len(), &object, now, |sim, i| sim.create_daemon_pod(id, nodes[i]));
         if failed {
             let delay = self.sync_queues.ds_backoff.when(id);
             let sync = |k| Event::Controller(ControllerEvent::SyncDaemonSet(k));

@@ -154,28 +154,9 @@ impl Sim<'_> {
         }
         // manageJob: creates in slow-start batches; a refused create (admission) is a
         // FailedCreate, ends the batches, and the Job is requeued on its back-off.
-        let mut failed = false;
-        let mut creates = sync.create.iter();
-        for batch in crate::controllers::replicaset::slow_start_batches(sync.create.len()) {
-            for index in creates.by_ref().take(batch) {
-                match self.create_job_pod(j, *index) {
-                    Ok(name) => self.ctx.recorder.normal(
-                        now,
-                        "SuccessfulCreate",
-                        object.clone(),
-                        format!("Created pod: {name}"),
-                    ),
-                    Err(e) => {
-                        failed = true;
-                        let message = format!("Error creating: {}", e.status_message());
-                        self.ctx.recorder.warning(now, "FailedCreate", object.clone(), message);
-                    }
-                }
-            }
-            if failed {
-                break;
-            }
-        }
+        let indexes = &sync.create;
+        let failed =
+            self.create_in_slow_start_batches(indexes.len(), &object, now, |sim, i| sim.create_job_pod(j, indexes[i]));
         if failed {
             let delay = self.sync_queues.job_backoff.when(j);
             let sync = |j| Event::Controller(ControllerEvent::SyncJob(j));
