@@ -196,3 +196,17 @@ fn a_missing_pre_promotion_template_is_refused_at_load() {
         "{err}"
     );
 }
+
+/// The example does what its comment and the README say: aborted at 95.6s by its
+/// pre-promotion run, no user request meets v2.
+#[test]
+fn the_blue_green_analysis_example_stops_its_bad_version_as_the_readme_says() {
+    let (_, o) = crate::support::run("scenarios/argo-blue-green-analysis.yaml", &[]);
+    let aborted = messages(&o, "RolloutAborted");
+    assert_eq!(aborted.len(), 1);
+    assert!((aborted[0].0 - 95.57).abs() < 0.01, "{}", aborted[0].0);
+    assert!(events(&o, "SwitchService").is_empty());
+    let active = o.metrics.traffic.services.iter().find(|s| s.name == "shop-active").expect("active");
+    assert_eq!((active.run.requests, active.run.errors), (54_078, 0));
+    assert_eq!(o.metrics.traffic.errors_by_image.get("example/shop:2"), Some(&86));
+}

@@ -14,7 +14,7 @@ const FILES: [&str; 9] = [
     "charts/allocation.svg",
     "charts/allocation.png",
 ];
-const SCENARIOS: [&str; 10] = [
+const SCENARIOS: [&str; 11] = [
     "scenarios/nginx-rolling-update.yaml",
     "scenarios/rolling-update-default.yaml",
     "scenarios/recreate.yaml",
@@ -25,6 +25,7 @@ const SCENARIOS: [&str; 10] = [
     "scenarios/argo-canary.yaml",
     "scenarios/argo-blue-green.yaml",
     "scenarios/external-api.yaml",
+    "scenarios/argo-blue-green-analysis.yaml",
 ];
 
 fn run_all(out: &Path, jobs: &str) {
