@@ -187,20 +187,19 @@ pub enum PullPlan {
     AwaitPull { until: SimTime },
 }
 
-/// The image pull back-off: kubelet.go `NewMainKubelet` builds `imageBackOff` with
-/// `flowcontrol.NewBackOff(backOffPeriod, MaxContainerBackOff)`, 10s doubling to 300s.
-pub const IMAGE_BACKOFF_INITIAL: SimDuration = SimDuration::from_secs(10);
-pub const IMAGE_BACKOFF_MAX: SimDuration = SimDuration::from_secs(300);
+// The image pull back-off: kubelet.go `NewMainKubelet` builds `imageBackOff` with
+// `flowcontrol.NewBackOff(backOffPeriod, MaxContainerBackOff)`, the container back-off's own
+// period and cap: BACKOFF_INITIAL (10s) doubling to BACKOFF_MAX (300s).
 
 /// `Backoff.Next(key, now)` after a failed pull (images/image_manager.go
 /// `EnsureImageExists`): a new entry starts at 10s, an existing one doubles up to 300s; an
 /// entry idle for more than twice the maximum (client-go backoff.go's default `hasExpired`)
 /// starts again.
 pub fn next_image_back_off(entry: Option<BackOffEntry>, now: SimTime) -> BackOffEntry {
-    let expired = |e: &BackOffEntry| now.since(e.last_update) > SimDuration(IMAGE_BACKOFF_MAX.0.saturating_mul(2));
+    let expired = |e: &BackOffEntry| now.since(e.last_update) > SimDuration(BACKOFF_MAX.0.saturating_mul(2));
     let window = match entry {
-        Some(e) if !expired(&e) => SimDuration(e.window.0.saturating_mul(2).min(IMAGE_BACKOFF_MAX.0)),
-        _ => IMAGE_BACKOFF_INITIAL,
+        Some(e) if !expired(&e) => SimDuration(e.window.0.saturating_mul(2).min(BACKOFF_MAX.0)),
+        _ => BACKOFF_INITIAL,
     };
     BackOffEntry { window, last_update: now }
 }
@@ -349,8 +348,8 @@ mod tests {
         }
         assert_eq!(waits, vec![10, 20, 40, 80, 160, 300, 300]);
         // Idle for more than 600s, the entry starts again.
-        let e = BackOffEntry { window: IMAGE_BACKOFF_MAX, last_update: SimTime::ZERO };
-        assert_eq!(next_image_back_off(Some(e), SimTime(601_000_000)).window, IMAGE_BACKOFF_INITIAL);
+        let e = BackOffEntry { window: BACKOFF_MAX, last_update: SimTime::ZERO };
+        assert_eq!(next_image_back_off(Some(e), SimTime(601_000_000)).window, BACKOFF_INITIAL);
     }
 
     fn secs(s: u64) -> SimDuration {

@@ -128,10 +128,9 @@ pub enum Step {
         cause: ExitCause,
     },
     Stop,
-    /// A stopping container's preStop hook failed (`FailedPreStopHook`).
-    PreStopFailed {
-        index: u16,
-    },
+    /// A stopping container's preStop hook failed (`FailedPreStopHook`, on the pod: which
+    /// container is not in kubesim's events).
+    PreStopFailed,
     /// A stopping container gets SIGTERM, its preStop hook done (or its turn come).
     Sigterm {
         index: u16,
@@ -233,13 +232,12 @@ impl Sim<'_> {
             // A cut-off kubelet never heard of the deletion; it stops the pod on reconnecting.
             Step::Stop if !self.ctx.store.pods[pod].node.is_none_or(|n| self.nodes.kubelet_connected(n)) => {}
             Step::Stop => self.stop_pod(pod),
-            Step::PreStopFailed { index } => {
+            Step::PreStopFailed => {
                 let now = self.ctx.kernel.now();
                 let object = self.ctx.pod_object(pod);
                 // kuberuntime_container.go executePreStopHook: the message is fixed, so that
                 // secrets in the hook's output never reach an event.
                 self.ctx.recorder.warning(now, "FailedPreStopHook", object, "PreStopHook failed".to_string());
-                let _ = index;
             }
             Step::Sigterm { index } => {
                 if self.app_slot(pod, index) == Some(SERVING_SLOT) {
@@ -922,14 +920,14 @@ impl Sim<'_> {
             let hook = c.pre_stop.as_ref().map(|h| hook_outcome(h, behavior, true, answers));
             // A hook that fails within the grace period says so (executePreStopHook).
             if let Some((takes, true)) = hook.filter(|(takes, _)| grace > SimDuration::ZERO && *takes <= grace) {
-                failures.push((now + takes, *index));
+                failures.push(now + takes);
             }
             stopping.push(Stopping { pre_stop: hook.map(|(takes, _)| takes), stop: behavior.stop, sidecar: c.sidecar });
         }
         let plans = plan_termination(grace, &stopping);
         let staged = stopping.iter().any(|s| s.pre_stop.is_some() || s.sidecar);
-        for (at, index) in failures {
-            self.schedule_step(pod, at, Step::PreStopFailed { index });
+        for at in failures {
+            self.schedule_step(pod, at, Step::PreStopFailed);
         }
         let mut end = SimDuration::ZERO;
         let mut killed = false;
