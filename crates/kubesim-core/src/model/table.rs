@@ -51,6 +51,12 @@ impl<I: RowId, T: Row> Table<I, T> {
         self.by_name.values().copied()
     }
 
+    /// The live rows whose keys fall in `range`, in name order (a namespace's objects, for
+    /// tables keyed by (namespace, name)).
+    pub fn live_in<R: std::ops::RangeBounds<T::Key>>(&self, range: R) -> impl Iterator<Item = I> + '_ {
+        self.by_name.range(range).map(|(_, &id)| id)
+    }
+
     /// The live object named `key`.
     pub fn find(&self, key: &T::Key) -> Option<I> {
         self.by_name.get(key).copied()

@@ -22,12 +22,16 @@ fn in_namespace<'a, T>(
 }
 
 /// The quota controller's `status.used` of a quota: the namespace's pods now (a pod counts
-/// until it is gone from the API, its compute resources until it finished).
+/// until it is gone from the API, its compute resources until it finished). Read from the
+/// pods' name index, which holds exactly the pods still in the API, so a create costs the
+/// namespace's live pods, not every pod the run ever made.
 pub(crate) fn quota_used(store: &Store, namespace: &str, hard: &Amounts) -> Amounts {
+    let from = (namespace.to_string(), String::new());
     let pods = store
         .pods
-        .iter()
-        .filter(|p| p.namespace == namespace && p.deleted.is_none())
+        .live_in(from..)
+        .map(|id| &store.pods[id])
+        .take_while(|p| p.namespace == namespace)
         .map(|p| (&*p.spec, !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed)));
     resource_quota::used(hard, pods)
 }

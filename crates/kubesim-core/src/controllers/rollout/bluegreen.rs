@@ -6,7 +6,7 @@ use super::analysis::rollout::{self as analysis, Gate};
 use super::analysis::RunKind;
 use super::{abort_delay_running, phase, scale, select_service, Decision, Pause, RolloutView, RsView};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::spec::BlueGreenSpec;
+use crate::model::spec::{BlueGreenSpec, RolloutAnalysis};
 
 /// Blue-green (rollout/bluegreen.go): the new ReplicaSet scales to full size behind the
 /// preview Service; once all its pods are available (and after the pause, when
@@ -63,7 +63,7 @@ pub(super) fn rollout_blue_green(
     if new.hash != active
         && !aborted
         && ready
-        && pre_promotion_passed(view, spec, new, d)
+        && analysis_passed(view, spec.pre_promotion_analysis.as_ref(), new, d, RunKind::PrePromotion)
         && blue_green_pause_over(spec, d, now)
     {
         d.status.active_hash = Some(new.hash.clone());
@@ -76,7 +76,11 @@ pub(super) fn rollout_blue_green(
         d.requeue(now + latency);
     }
     let active = d.status.active_hash.clone().unwrap_or_default();
-    if active == new.hash && stable != new.hash && !d.status.abort && post_promotion_passed(view, spec, new, d) {
+    if active == new.hash
+        && stable != new.hash
+        && !d.status.abort
+        && analysis_passed(view, spec.post_promotion_analysis.as_ref(), new, d, RunKind::PostPromotion)
+    {
         // `shouldFullPromote`: "Completed blue-green update" makes the active ReplicaSet
         // stable; the previous one gets its scale-down deadline.
         d.status.stable_hash = Some(new.hash.clone());
@@ -111,24 +115,23 @@ pub(super) fn rollout_blue_green(
     d.status.phase = phase(view, new, &view.replica_sets, d);
 }
 
-/// `completedPrePromotionAnalysis`: the new ReplicaSet, saturated and not yet active, may
-/// switch once its pre-promotion run succeeded (`reconcileBlueGreenPause` does not even
-/// start the pause before).
-fn pre_promotion_passed(view: &RolloutView, spec: &BlueGreenSpec, new: &RsView, d: &mut Decision) -> bool {
-    match spec.pre_promotion_analysis.as_ref() {
+/// Whether blue-green's pre- or post-promotion analysis lets the update go on: no such
+/// analysis, a full promotion, or its run succeeded. Pre-promotion (`kind` PrePromotion) is
+/// asked while the new ReplicaSet, saturated, is not yet active: the pause does not even
+/// start before it succeeded (`completedPrePromotionAnalysis`, `reconcileBlueGreenPause`).
+/// Post-promotion is asked once the active Service selects the new ReplicaSet, which becomes
+/// stable only after it succeeded (`shouldFullPromote`).
+fn analysis_passed(
+    view: &RolloutView,
+    analysis: Option<&RolloutAnalysis>,
+    new: &RsView,
+    d: &mut Decision,
+    kind: RunKind,
+) -> bool {
+    match analysis {
         None => true,
         Some(_) if d.status.promote_full => true,
-        Some(a) => analysis::blue_green_gate(d, view, new, a, RunKind::PrePromotion) == Gate::Passed,
-    }
-}
-
-/// The post-promotion run, once the active Service selects the new ReplicaSet, must succeed
-/// before it becomes stable (`shouldFullPromote`).
-fn post_promotion_passed(view: &RolloutView, spec: &BlueGreenSpec, new: &RsView, d: &mut Decision) -> bool {
-    match spec.post_promotion_analysis.as_ref() {
-        None => true,
-        Some(_) if d.status.promote_full => true,
-        Some(a) => analysis::blue_green_gate(d, view, new, a, RunKind::PostPromotion) == Gate::Passed,
+        Some(a) => analysis::blue_green_gate(d, view, new, a, kind) == Gate::Passed,
     }
 }
 
