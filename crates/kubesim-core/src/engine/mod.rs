@@ -8,7 +8,7 @@ pub mod time;
 pub mod workqueue;
 
 pub use queue::EventQueue;
-pub use rng::{Purpose, Stream};
+pub use rng::{mix, Draws, Purpose, Random, Stream};
 pub use time::{SimDuration, SimTime};
 pub use workqueue::{ExponentialBackoff, QueueKey, WorkQueue};
 

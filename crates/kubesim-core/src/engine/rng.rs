@@ -35,6 +35,73 @@ pub enum Purpose {
     /// Whether an external host is reached and answers with an error (its `availability`
     /// and `errorRate`; one stream per traffic source).
     ExternalHosts = 11,
+    /// Which endpoint a call from one Service to another goes to (one stream per edge lane).
+    CallRouting = 12,
+    /// When a pod's background tasks come (an image's `background:`; one stream per pod).
+    Background = 13,
+}
+
+/// What a decision draws from: a [`Stream`], or a request's own [`Draws`].
+pub trait Random {
+    /// A uniform float in `[0, 1)`.
+    fn unit(&mut self) -> f64;
+
+    /// A uniform integer in `0..n` (`n` > 0).
+    fn below(&mut self, n: usize) -> usize;
+
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        p > 0.0 && self.unit() < p
+    }
+}
+
+impl Random for Stream {
+    fn unit(&mut self) -> f64 {
+        Stream::unit(self)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        Stream::below(self, n)
+    }
+}
+
+/// SplitMix64's finaliser of `a` combined with `b`: a well-spread 64-bit key for a pair.
+pub fn mix(a: u64, b: u64) -> u64 {
+    let mut z = a ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A request's own random numbers: a SplitMix64 sequence from a key derived from the request
+/// (its source and number, then its place in the call tree). Whatever the timing, the same
+/// request draws the same numbers, so every variant of a sweep sees the same calls made, the
+/// same service times and the same error answers (common random numbers), and drawing costs
+/// no shared state.
+#[derive(Clone, Copy, Debug)]
+pub struct Draws(u64);
+
+impl Draws {
+    pub fn new(key: u64) -> Self {
+        Draws(key)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        mix(self.0, 0)
+    }
+}
+
+impl Random for Draws {
+    fn unit(&mut self) -> f64 {
+        // 53 random bits, as rand's `random::<f64>()` takes them.
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        // Lemire's multiply-shift: unbiased enough for n far below 2^64.
+        ((u128::from(self.next_u64()) * n.max(1) as u128) >> 64) as usize
+    }
 }
 
 /// A deterministic random stream for one purpose.
@@ -80,6 +147,23 @@ impl Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn draws_are_a_function_of_their_key_and_spread_evenly() {
+        let take = |key| {
+            let mut d = Draws::new(key);
+            (0..5).map(|_| d.below(1000)).collect::<Vec<_>>()
+        };
+        assert_eq!(take(mix(7, 1)), take(mix(7, 1)));
+        assert_ne!(take(mix(7, 1)), take(mix(7, 2)));
+        let mut d = Draws::new(99);
+        let n = 200_000;
+        let below_tenth = (0..n).filter(|_| d.unit() < 0.1).count();
+        assert!((19_000..21_000).contains(&below_tenth), "{below_tenth} of {n} under 0.1");
+        let mut counts = [0u32; 4];
+        (0..40_000).for_each(|_| counts[d.below(4)] += 1);
+        assert!(counts.iter().all(|&c| (9_500..10_500).contains(&c)), "{counts:?}");
+    }
 
     #[test]
     fn a_lookahead_draws_what_the_stream_draws_next_and_leaves_it_alone() {

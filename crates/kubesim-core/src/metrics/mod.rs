@@ -1,6 +1,7 @@
 //! Observers: they read the store after events and record what users measure. They never
 //! change the simulation.
 
+pub mod calls;
 pub mod narration;
 pub mod recovery;
 pub mod rollouts;
@@ -37,11 +38,18 @@ impl Metrics {
         let service_columns: Vec<String> =
             services.iter().map(|(ns, name)| timeseries::column_name(ns, name)).collect();
         let mut traffic = TrafficMetrics::new(&service_columns, !scenario.traffic.is_empty());
+        let (edges, background) = call_keys(scenario);
+        traffic.calls = calls::CallMetrics::new(&edges, &background);
         if !scenario.analysis_templates.is_empty() {
             traffic.keep_windows();
         }
         Metrics {
-            timeseries: TimeSeries::new(&deployment_keys(scenario), &service_columns, &hpa_keys(scenario)),
+            timeseries: TimeSeries::new(
+                &deployment_keys(scenario),
+                &service_columns,
+                &traffic.calls,
+                &hpa_keys(scenario),
+            ),
             recovery: recovery::RecoveryTracker::default(),
             traffic,
             rollouts: RolloutTracker::default(),
@@ -94,7 +102,7 @@ impl Metrics {
             panic!("the pod tally drifted from a recount at {}: {drift}", now.secs_millis());
         }
         self.traffic.sort_intervals();
-        self.timeseries.sample(store, now, &self.traffic.services, &self.tally);
+        self.timeseries.sample(store, now, &self.traffic.services, &self.traffic.calls, &self.tally);
         self.traffic.close_interval();
     }
 }
@@ -104,7 +112,13 @@ impl Metrics {
 pub fn series_counts(scenario: &Scenario) -> (usize, usize) {
     let deployments = deployment_keys(scenario);
     let services = service_keys(scenario);
-    let columns = 4 * deployments.len() + 5 * services.len() + 3 * hpa_keys(scenario).len() + 5;
+    let (edges, background) = call_keys(scenario);
+    let columns = 4 * deployments.len()
+        + 5 * services.len()
+        + timeseries::EDGE_SERIES.len() * edges.len()
+        + timeseries::BACKGROUND_SERIES.len() * background.len()
+        + 3 * hpa_keys(scenario).len()
+        + 5;
     (columns, deployments.len())
 }
 
@@ -181,6 +195,42 @@ fn deployment_keys(scenario: &Scenario) -> Vec<(Kind, String, String)> {
         }
     }
     keys.order
+}
+
+/// The call graph's edges the scenario's objects make (caller workload, callee Service or
+/// host, as columns name them) and the workloads with background work, in order of
+/// appearance: a workload whose serving container's image has `calls` or `background`.
+/// Pods that no object of the scenario describes (a CronJob's) still call; their edges are
+/// in summary.json but not in the time series.
+pub fn call_keys(scenario: &Scenario) -> (Vec<(String, String)>, Vec<String>) {
+    let (mut edges, mut background) = (FirstSeen::default(), FirstSeen::default());
+    for obj in every_object(scenario) {
+        let Some(image) = obj.spec.pod_spec().and_then(|p| p.containers.first()).map(|c| c.image.as_str()) else {
+            continue;
+        };
+        let Some(behavior) = scenario.images.get(image) else { continue };
+        let caller = timeseries::column_name(&obj.id.namespace, &obj.id.name);
+        if let Some(plan) = &behavior.calls {
+            for call in &plan.calls {
+                edges.add((caller.clone(), callee_name(&call.target, &obj.id.namespace)));
+            }
+        }
+        if behavior.background.is_some() {
+            background.add(caller);
+        }
+    }
+    (edges.order, background.order)
+}
+
+/// How a call's target is named in an edge: a Service's column name (its namespace: the
+/// call's, or the caller's own), or the external host.
+pub fn callee_name(target: &crate::model::spec::CallTarget, caller_namespace: &str) -> String {
+    match target {
+        crate::model::spec::CallTarget::Service { namespace, name } => {
+            timeseries::column_name(namespace.as_deref().unwrap_or(caller_namespace), name)
+        }
+        crate::model::spec::CallTarget::External { host } => host.clone(),
+    }
 }
 
 /// `namespace/name` of every HPA the run can have (objects, then the timeline's), in order.

@@ -1,5 +1,6 @@
 //! The time series: one row per sample, one column per `KIND/NAME/SERIES`.
 
+use super::calls::CallMetrics;
 use super::rollouts::pod_counts_visiting;
 use super::tally::PodTally;
 use super::traffic::ServiceStats;
@@ -17,6 +18,9 @@ pub struct TimeSeries {
     /// keys built and compared) only when it was not there or has been deleted.
     found: Vec<Option<crate::model::store::DeployId>>,
     services: usize,
+    /// How many edges and background workloads have columns.
+    edges: usize,
+    background: usize,
     /// (namespace, name) of each tracked HorizontalPodAutoscaler, in column order.
     hpas: Vec<(String, String)>,
     /// Per sample: the time and one value per column (None where it does not apply yet).
@@ -30,6 +34,10 @@ const DEPLOYMENT_SERIES: [&str; 4] = ["desired", "ready", "available", "updated"
 /// Per HPA: its status at its last sync (`kubectl get hpa`'s REPLICAS and TARGETS).
 pub const HPA_SERIES: [&str; 3] = ["current_replicas", "desired_replicas", "cpu_utilization"];
 const SERVICE_SERIES: [&str; 5] = ["endpoints", "requests", "errors", "latency_p50_ms", "latency_p99_ms"];
+/// Per edge of the call graph: attempts, failed attempts, retries and latency.
+pub const EDGE_SERIES: [&str; 5] = ["requests", "errors", "retries", "latency_p50_ms", "latency_p99_ms"];
+/// Per workload with background work: its tasks.
+pub const BACKGROUND_SERIES: [&str; 4] = ["tasks", "errors", "latency_p50_ms", "latency_p99_ms"];
 const CLUSTER_SERIES: [&str; 5] =
     ["pods_pending", "pods_running", "nodes_ready", "cpu_requested_frac", "memory_requested_frac"];
 
@@ -51,7 +59,12 @@ pub fn write_column_name(out: &mut String, namespace: &str, name: &str) {
 
 impl TimeSeries {
     /// `services`: column names (`web`, `ns:web`) of the Services, in the traffic metrics' order.
-    pub fn new(deployments: &[(Kind, String, String)], services: &[String], hpas: &[(String, String)]) -> Self {
+    pub fn new(
+        deployments: &[(Kind, String, String)],
+        services: &[String],
+        calls: &CallMetrics,
+        hpas: &[(String, String)],
+    ) -> Self {
         let mut columns = Vec::new();
         for (kind, ns, name) in deployments {
             for s in DEPLOYMENT_SERIES {
@@ -61,6 +74,16 @@ impl TimeSeries {
         for name in services {
             for s in SERVICE_SERIES {
                 columns.push(format!("service/{name}/{s}"));
+            }
+        }
+        for e in calls.edges.iter().take(calls.edge_columns) {
+            for s in EDGE_SERIES {
+                columns.push(format!("edge/{}/{}/{s}", e.caller, e.callee));
+            }
+        }
+        for b in calls.background.iter().take(calls.background_columns) {
+            for s in BACKGROUND_SERIES {
+                columns.push(format!("background/{}/{s}", b.caller));
             }
         }
         for (ns, name) in hpas {
@@ -76,6 +99,8 @@ impl TimeSeries {
             deployments: deployments.to_vec(),
             found: vec![None; deployments.len()],
             services: services.len(),
+            edges: calls.edge_columns,
+            background: calls.background_columns,
             hpas: hpas.to_vec(),
             rows: Vec::new(),
             ready_by_revision: vec![BTreeMap::new(); deployments.len()],
@@ -100,7 +125,14 @@ impl TimeSeries {
     }
 
     /// One row; `services` are the traffic figures, whose intervals end now.
-    pub fn sample(&mut self, store: &Store, now: SimTime, services: &[ServiceStats], tally: &PodTally) {
+    pub fn sample(
+        &mut self,
+        store: &Store,
+        now: SimTime,
+        services: &[ServiceStats],
+        calls: &CallMetrics,
+        tally: &PodTally,
+    ) {
         let mut row = Vec::with_capacity(self.columns.len());
         for i in 0..self.deployments.len() {
             let (kind, ns, name) = &self.deployments[i];
@@ -143,6 +175,20 @@ impl TimeSeries {
                 i.p50_ms(),
                 i.p99_ms(),
             ]);
+        }
+        for e in calls.edges.iter().take(self.edges) {
+            let i = &e.interval;
+            row.extend([
+                Some(i.requests as f64),
+                Some(i.errors as f64),
+                Some(e.interval_retries as f64),
+                i.p50_ms(),
+                i.p99_ms(),
+            ]);
+        }
+        for b in calls.background.iter().take(self.background) {
+            let i = &b.interval;
+            row.extend([Some(i.requests as f64), Some(i.errors as f64), i.p50_ms(), i.p99_ms()]);
         }
         for (ns, name) in &self.hpas {
             match store.find_hpa(ns, name).map(|h| &store.hpas[h]) {

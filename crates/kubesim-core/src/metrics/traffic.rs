@@ -29,10 +29,16 @@ pub enum Failure {
     /// An ExternalName Service's external host could not be reached (its `down` windows or
     /// `availability` in the scenario's `externals:`).
     ExternalUnreachable,
+    /// The app answered with an error because a call it needed failed (after its retries;
+    /// the call's `onFailure: fail`).
+    DependencyFailed,
+    /// A call was not made: the request had passed through more calls in a chain than
+    /// kubesim follows (a loop in the call graph).
+    CallDepthExceeded,
 }
 
 impl Failure {
-    pub const ALL: [Failure; 9] = [
+    pub const ALL: [Failure; 11] = [
         Failure::NoRoute,
         Failure::NoService,
         Failure::NoEndpoints,
@@ -42,6 +48,8 @@ impl Failure {
         Failure::PodKilled,
         Failure::Http5xx,
         Failure::ExternalUnreachable,
+        Failure::DependencyFailed,
+        Failure::CallDepthExceeded,
     ];
 
     /// The key in summary.json's `requests_failed_by_reason`.
@@ -56,6 +64,8 @@ impl Failure {
             Failure::PodKilled => "pod_killed",
             Failure::Http5xx => "http_5xx",
             Failure::ExternalUnreachable => "external_unreachable",
+            Failure::DependencyFailed => "dependency_failed",
+            Failure::CallDepthExceeded => "call_depth_exceeded",
         }
     }
 }
@@ -70,12 +80,12 @@ pub struct RequestStats {
 }
 
 impl RequestStats {
-    fn success(&mut self, latency: SimDuration) {
+    pub(crate) fn success(&mut self, latency: SimDuration) {
         self.requests += 1;
         self.latency.record_duration(latency);
     }
 
-    fn failure(&mut self) {
+    pub(crate) fn failure(&mut self) {
         self.requests += 1;
         self.errors += 1;
     }
@@ -130,6 +140,8 @@ pub struct TrafficMetrics {
     pub errors_by_image: BTreeMap<String, u64>,
     /// Whether the scenario sends traffic at all (summary fields are absent otherwise).
     pub has_traffic: bool,
+    /// Calls between Services and background tasks (`images:` `calls` and `background`).
+    pub calls: super::calls::CallMetrics,
     /// Requests held by pods (served or queued) now, and its integral over time in
     /// request-microseconds: the L of Little's law.
     held: u64,
@@ -203,6 +215,7 @@ impl TrafficMetrics {
     /// sample copies nothing.
     pub fn sort_intervals(&mut self) {
         self.services.iter_mut().for_each(|s| s.interval.latency.sort());
+        self.calls.sort_intervals();
     }
 
     /// Ends a sample interval: its latencies join the run's (in order: the run's histogram
@@ -215,6 +228,7 @@ impl TrafficMetrics {
             }
             s.interval.reset();
         }
+        self.calls.close_interval();
     }
 
     pub fn failure(&mut self, service: Option<usize>, why: Failure) {

@@ -151,6 +151,55 @@ fn insert_traffic(f: &mut Map<String, Value>, outcome: &Outcome) {
         })
         .collect();
     f.insert("services".into(), Value::Object(services));
+    insert_calls(f, outcome);
+}
+
+/// The call graph's edges and background work, when the scenario's images call or work.
+fn insert_calls(f: &mut Map<String, Value>, outcome: &Outcome) {
+    let calls = &outcome.metrics.traffic.calls;
+    let reasons = |failures: &std::collections::BTreeMap<crate::metrics::traffic::Failure, u64>| -> Value {
+        Value::Object(failures.iter().map(|(why, n)| (why.key().to_string(), json!(n))).collect())
+    };
+    let end = outcome.end;
+    if !calls.edges.is_empty() {
+        let edges: Vec<Value> = calls
+            .edges
+            .iter()
+            .map(|e| {
+                json!({
+                    "caller": e.caller,
+                    "callee": e.callee,
+                    "requests": e.run.requests,
+                    "errors": e.run.errors,
+                    "errors_by_reason": reasons(&e.failures),
+                    "retries": e.retries,
+                    "degraded": e.degraded,
+                    "latency_p50_ms": latency_ms(e.run.p50_ms()),
+                    "latency_p99_ms": latency_ms(e.run.p99_ms()),
+                    "mean_open_ms": latency_ms(e.mean_open_ms()),
+                    "mean_in_flight": (e.mean_open(end) * 1e6).round() / 1e6,
+                })
+            })
+            .collect();
+        f.insert("edges".into(), Value::Array(edges));
+    }
+    if !calls.background.is_empty() {
+        let background: Map<String, Value> = calls
+            .background
+            .iter()
+            .map(|b| {
+                let v = json!({
+                    "tasks": b.run.requests,
+                    "errors": b.run.errors,
+                    "errors_by_reason": reasons(&b.failures),
+                    "latency_p50_ms": latency_ms(b.run.p50_ms()),
+                    "latency_p99_ms": latency_ms(b.run.p99_ms()),
+                });
+                (b.caller.clone(), v)
+            })
+            .collect();
+        f.insert("background".into(), Value::Object(background));
+    }
 }
 
 fn insert_rollouts(f: &mut Map<String, Value>, outcome: &Outcome) {

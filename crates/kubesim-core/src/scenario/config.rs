@@ -528,6 +528,8 @@ const IMAGE_KEYS: &[&str] = &[
     "preStop",
     "hooksFail",
     "exitCode",
+    "calls",
+    "background",
 ];
 
 fn images(imgs: Option<Node>, r: &mut Report) -> BTreeMap<String, ImageBehavior> {
@@ -634,6 +636,8 @@ fn image(b: &Node, r: &mut Report) -> Option<ImageBehavior> {
             out.size_bytes = size;
         }
     }
+    out.calls = b.get("calls").and_then(|n| super::calls::calls(&n, r));
+    out.background = b.get("background").and_then(|n| super::calls::background(&n, r));
     Some(out)
 }
 

@@ -4,6 +4,7 @@
 //! column, in the words Kubernetes and kubectl use.
 
 mod analysis;
+mod calls;
 mod checker;
 mod config;
 mod convert;

@@ -135,19 +135,7 @@ fn entry(e: &Node, reg: &Registry, r: &mut Report) -> Option<TrafficSpec> {
     };
     let arrival = match e.get("arrival") {
         None => Some(ArrivalProcess::Poisson),
-        Some(n) => match n.string(r)?.as_str() {
-            "poisson" => Some(ArrivalProcess::Poisson),
-            "constant" => Some(ArrivalProcess::Constant),
-            other => {
-                let help = did_you_mean(other, ["poisson", "constant"]);
-                n.error(
-                    r,
-                    format!("Unsupported value: \"{other}\": supported values: \"constant\", \"poisson\""),
-                    help,
-                );
-                None
-            }
-        },
+        Some(n) => arrival_process(&n, r),
     };
     let timeout = match e.get("timeout") {
         None => Some(SimDuration::from_secs(30)),
@@ -244,7 +232,7 @@ fn target(n: &Node, namespace: &str, reg: &Registry, r: &mut Report) -> Option<T
 }
 
 /// `200/s`, or `{steps: [...]}`, or `{diurnal: {...}}`.
-fn rate_profile(n: &Node, r: &mut Report) -> Option<RateProfile> {
+pub(crate) fn rate_profile(n: &Node, r: &mut Report) -> Option<RateProfile> {
     if !n.v.is_mapping() {
         return rate(n, r).map(RateProfile::constant);
     }
@@ -388,6 +376,19 @@ pub(crate) fn parse_rate(text: &str) -> Result<Rate, String> {
     }
     // At most 1e9 * 3600 * 1e6 µs: within u64.
     Ok(Rate::per(mantissa, SimDuration(scale * unit_secs * 1_000_000)))
+}
+
+/// `arrival: poisson` or `constant`.
+pub(crate) fn arrival_process(n: &Node, r: &mut Report) -> Option<ArrivalProcess> {
+    match n.string(r)?.as_str() {
+        "poisson" => Some(ArrivalProcess::Poisson),
+        "constant" => Some(ArrivalProcess::Constant),
+        other => {
+            let help = did_you_mean(other, ["poisson", "constant"]);
+            n.error(r, format!("Unsupported value: \"{other}\": supported values: \"constant\", \"poisson\""), help);
+            None
+        }
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use super::nodes::NodeLifecycle;
 use super::services::Network;
 use super::services::SvcId;
 use super::{Context, Event};
-use crate::engine::{Purpose, SimDuration, SimTime, Stream};
+use crate::engine::{Purpose, Random, SimDuration, SimTime, Stream};
 use crate::metrics::traffic::Failure;
 use crate::model::spec::{ExternalHost, ServiceType, TrafficSpec, TrafficTarget};
 use crate::model::store::PodId;
@@ -26,6 +26,8 @@ use crate::traffic::{
     Admission, Arrivals, Backend, CanarySplit, Rejection, Request, RequestId, Server, ServerConfig, ServiceTime,
 };
 use std::collections::VecDeque;
+
+mod calls;
 
 /// The traffic's events.
 #[derive(Clone, Debug)]
@@ -38,6 +40,15 @@ pub enum TrafficEvent {
     Timeouts(u32),
     /// An external host (an index into `Traffic::external_hosts`) answered a request.
     ExternalDone(u32, crate::traffic::RequestId),
+    /// A lane of calls' attempts past their deadline time out (`sim/calls.rs`).
+    CallTimeouts(u32),
+    /// A call's attempt failed when it was sent (handled as its own event, so that what the
+    /// failure sets off never runs inside the sending).
+    CallFailed(crate::traffic::RequestId, Failure),
+    /// A call's retry is due after its back-off (a key of the call graph's pending retries).
+    Retry(u64),
+    /// A pod's background loop runs its next task.
+    Task(u32),
 }
 
 impl Traffic {
@@ -46,15 +57,19 @@ impl Traffic {
     pub(super) fn handle(&mut self, ctx: &mut Context, net: &mut Network, nodes: &NodeLifecycle, event: TrafficEvent) {
         match event {
             TrafficEvent::Arrival(source) => self.request_arrival(ctx, net, nodes, source),
-            TrafficEvent::Done(pod, id) => self.request_done(ctx, pod, id),
+            TrafficEvent::Done(pod, id) => self.request_done(ctx, net, nodes, pod, id),
             TrafficEvent::Timeouts(source) => self.request_timeouts(ctx, source),
-            TrafficEvent::ExternalDone(host, id) => self.external_done(ctx, host, id),
+            TrafficEvent::ExternalDone(host, id) => self.external_done(ctx, net, nodes, host, id),
+            TrafficEvent::CallTimeouts(lane) => self.lane_timeouts(ctx, net, nodes, lane),
+            TrafficEvent::CallFailed(id, why) => self.attempt_over(ctx, net, nodes, id, Err(why)),
+            TrafficEvent::Retry(key) => self.retry(ctx, net, nodes, key),
+            TrafficEvent::Task(background) => self.background_task(ctx, net, nodes, background),
         }
     }
 }
 
 /// Request ids: the source in the high bits, its own sequence number below.
-const SEQ_BITS: u32 = 40;
+pub(super) const SEQ_BITS: u32 = 40;
 const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
 const NO_POD: PodId = PodId(u32::MAX);
 /// A source's timeout timer fires at most once per millisecond of virtual time, however
@@ -157,9 +172,40 @@ pub(super) struct PodServer {
     hangs_at: SimTime,
     /// The image's service time, as an index into `Traffic::service_times`.
     service_time: u32,
-    /// The image and its `errorRate`, as an index into `Traffic::error_images` (0: the app
-    /// answers no request with an error).
-    error_image: u32,
+    /// What the app does beyond serving, as an index into `Traffic::behaviours` (0: it answers
+    /// no request with an error and calls nothing).
+    behaviour: u32,
+}
+
+/// Who sent a request, by its id: a traffic source, a call of a pod's app, or a pod's own
+/// background task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RequestKind {
+    Source,
+    Call,
+    Task,
+}
+
+impl RequestKind {
+    pub(super) fn of(id: RequestId) -> Self {
+        if id & calls::CALL_BIT != 0 {
+            RequestKind::Call
+        } else if id & calls::TASK_BIT != 0 {
+            RequestKind::Task
+        } else {
+            RequestKind::Source
+        }
+    }
+}
+
+/// What became of a request delivered to a pod.
+pub(super) enum Delivery {
+    /// A worker or the queue has it.
+    Held,
+    /// The app is hung or its node has crashed: no answer will come.
+    Lost,
+    /// Refused at once.
+    Refused(Failure),
 }
 
 /// What one pod's id indexes: its server while the app runs, and what it has served. Kept
@@ -185,17 +231,65 @@ pub(super) struct Traffic {
     servers: Vec<ServerSlot>,
     /// The service times of the images that serve, each once (a few entries).
     service_times: Vec<ServiceTime>,
-    /// The images with an `errorRate` that serve, each once, after a placeholder at 0.
-    error_images: Vec<(String, f64)>,
+    /// The (image, caller) pairs whose app answers errors (an `errorRate`) or calls others,
+    /// each once, after a placeholder at 0 for the apps that do neither.
+    behaviours: Vec<Behaviour>,
+    behaviour_index: std::collections::BTreeMap<(String, String), u32>,
+    /// Calls between Services and background work (`sim/calls.rs`).
+    pub(super) calls: calls::CallGraph,
     /// The external hosts requests went to, in order of their first request.
-    external_hosts: Vec<ExternalServer>,
+    pub(super) external_hosts: Vec<ExternalServer>,
+}
+
+/// What a serving app does beyond its service time: answer a share of requests with an
+/// error, and call other Services for each request (as `caller`, an index into the call
+/// graph's callers).
+#[derive(Default)]
+pub(super) struct Behaviour {
+    pub(super) image: String,
+    pub(super) error_rate: f64,
+    pub(super) caller: Option<u32>,
 }
 
 /// An external host as the traffic sees it: its behaviour and, with a `concurrency`, its queue.
-struct ExternalServer {
+pub(super) struct ExternalServer {
     name: String,
     host: ExternalHost,
     server: Option<Server>,
+}
+
+impl ExternalServer {
+    /// A request (`host` is this host's index) leaves the cluster for this host at its time:
+    /// the host decides whether it is reached, how long its answer takes and whether it is an
+    /// error (drawing from `rng`); a host with a `concurrency` queues it first (its round trip
+    /// holds a connection as its service does). Its answer comes as an `ExternalDone` event.
+    pub(super) fn reach(
+        &mut self,
+        ctx: &mut Context,
+        host: u32,
+        request: Request,
+        quantile: f64,
+        rng: &mut impl crate::engine::Random,
+    ) -> Result<Status, Failure> {
+        let now = ctx.kernel.now();
+        let outcome = self.host.serve(now, quantile, rng);
+        if outcome.status == Status::Unreachable {
+            return Err(Failure::ExternalUnreachable);
+        }
+        let done_at = match &mut self.server {
+            None => Some(now + outcome.latency),
+            Some(server) => match server.arrive(request, now, outcome.latency) {
+                Admission::Started { done_at } => Some(done_at),
+                Admission::Queued => None,
+                // An external host's queue never drains, so only a full queue refuses.
+                Admission::Rejected(_) => return Err(Failure::QueueFull),
+            },
+        };
+        if let Some(at) = done_at {
+            ctx.kernel.schedule_at(at, Event::Traffic(TrafficEvent::ExternalDone(host, request.id)));
+        }
+        Ok(outcome.status)
+    }
 }
 
 impl Traffic {
@@ -225,7 +319,9 @@ impl Traffic {
             sources,
             servers: Vec::new(),
             service_times: Vec::new(),
-            error_images: vec![(String::new(), 0.0)],
+            behaviours: vec![Behaviour::default()],
+            behaviour_index: std::collections::BTreeMap::new(),
+            calls: calls::CallGraph::new(seed),
             external_hosts: Vec::new(),
         }
     }
@@ -375,6 +471,30 @@ impl Traffic {
             }
         }
         let timeout = self.sources[source as usize].spec.timeout;
+        let request = Request { id, sent_at: now, deadline: now + timeout };
+        match self.deliver(ctx, net, nodes, pod, request, quantile) {
+            Delivery::Held => self.hold(ctx, id, pod, stats),
+            Delivery::Lost => {
+                if let Some(open) = self.open_mut(id) {
+                    open.service = stats;
+                }
+            }
+            Delivery::Refused(why) => self.finish(ctx, id, stats, Err(why)),
+        }
+    }
+
+    /// A request reaches `pod` (a traffic source's or a call's): the app takes it (a worker or
+    /// its queue), refuses it, or, hung or on a crashed node, never answers.
+    pub(super) fn deliver(
+        &mut self,
+        ctx: &mut Context,
+        net: &mut Network,
+        nodes: &NodeLifecycle,
+        pod: PodId,
+        request: Request,
+        quantile: f64,
+    ) -> Delivery {
+        let now = ctx.kernel.now();
         // A crashed node, or a hung app, answers nothing: the client waits for its timeout.
         // A node's crash takes its pods' servers away, so a pod with a server is on a live
         // node, and its server knows when the app hangs: the pod itself is looked at (a cache
@@ -395,34 +515,29 @@ impl Traffic {
             }
         };
         if black_hole {
-            if let Some(open) = self.open_mut(id) {
-                open.service = stats;
-            }
-            return;
+            return Delivery::Lost;
         }
-        let traffic = &mut *self;
-        let Some(ps) = traffic.servers.get_mut(pod.index()).and_then(|s| s.live.as_mut()) else {
-            return self.finish(ctx, id, stats, Err(Failure::ConnectionRefused));
+        let Some(ps) = self.servers.get_mut(pod.index()).and_then(|s| s.live.as_mut()) else {
+            return Delivery::Refused(Failure::ConnectionRefused);
         };
         if now < ps.answers_from {
-            return self.finish(ctx, id, stats, Err(Failure::ConnectionRefused));
+            return Delivery::Refused(Failure::ConnectionRefused);
         }
-        let work = traffic.service_times[ps.service_time as usize].at_quantile(quantile);
-        let request = Request { id, sent_at: now, deadline: now + timeout };
+        let work = self.service_times[ps.service_time as usize].at_quantile(quantile);
         match ps.server.arrive(request, now, work) {
             Admission::Started { done_at } => {
-                ctx.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::Done(pod, id)));
-                self.hold(ctx, id, pod, stats);
+                self.started_at_pod(ctx, net, nodes, pod, request.id, done_at);
+                Delivery::Held
             }
-            Admission::Queued => self.hold(ctx, id, pod, stats),
-            Admission::Rejected(Rejection::QueueFull) => self.finish(ctx, id, stats, Err(Failure::QueueFull)),
-            Admission::Rejected(Rejection::Draining) => self.finish(ctx, id, stats, Err(Failure::ConnectionRefused)),
+            Admission::Queued => Delivery::Held,
+            Admission::Rejected(Rejection::QueueFull) => Delivery::Refused(Failure::QueueFull),
+            Admission::Rejected(Rejection::Draining) => Delivery::Refused(Failure::ConnectionRefused),
         }
     }
 
     /// The index of the external host `name` in `external_hosts`, added at its first request
     /// with its `externals:` behaviour (or the default).
-    fn external_host(&mut self, ctx: &Context, name: &str) -> u32 {
+    pub(super) fn external_host(&mut self, ctx: &Context, name: &str) -> u32 {
         let hosts = &mut self.external_hosts;
         let index = hosts.iter().position(|h| h.name == name).unwrap_or_else(|| {
             let host = ctx.scenario.externals.get(name).cloned().unwrap_or_default();
@@ -447,39 +562,32 @@ impl Traffic {
     ) {
         let now = ctx.kernel.now();
         let s = &mut self.sources[source as usize];
-        let deadline = now + s.spec.timeout;
+        let request = Request { id, sent_at: now, deadline: now + s.spec.timeout };
         let external = &mut self.external_hosts[host as usize];
-        let outcome = external.host.serve(now, quantile, &mut s.externals);
-        if outcome.status == Status::Unreachable {
-            return self.finish(ctx, id, stats, Err(Failure::ExternalUnreachable));
-        }
-        let done_at = match &mut external.server {
-            None => Some(now + outcome.latency),
-            Some(server) => match server.arrive(Request { id, sent_at: now, deadline }, now, outcome.latency) {
-                Admission::Started { done_at } => Some(done_at),
-                Admission::Queued => None,
-                // An external host's queue never drains, so only a full queue refuses.
-                Admission::Rejected(_) => return self.finish(ctx, id, stats, Err(Failure::QueueFull)),
-            },
-        };
-        if let Some(at) = done_at {
-            ctx.kernel.schedule_at(at, Event::Traffic(TrafficEvent::ExternalDone(host, id)));
-        }
-        if let Some(open) = self.open_mut(id) {
-            open.service = stats;
-            open.external_error = outcome.status == Status::ServerError;
+        match external.reach(ctx, host, request, quantile, &mut s.externals) {
+            Err(why) => self.finish(ctx, id, stats, Err(why)),
+            Ok(status) => {
+                if let Some(open) = self.open_mut(id) {
+                    open.service = stats;
+                    open.external_error = status == Status::ServerError;
+                }
+            }
         }
     }
 
     /// An external host answered: a success, or its HTTP 5xx, unless the client gave up
     /// first. A host with a queue starts its next request.
-    fn external_done(&mut self, ctx: &mut Context, host: u32, id: RequestId) {
+    fn external_done(&mut self, ctx: &mut Context, net: &mut Network, nodes: &NodeLifecycle, host: u32, id: RequestId) {
         let now = ctx.kernel.now();
         if let Some(server) = &mut self.external_hosts[host as usize].server {
             let Some(c) = server.complete(id, now) else { return };
             if let Some((next, done_at)) = c.started {
                 ctx.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::ExternalDone(host, next.id)));
             }
+        }
+        if RequestKind::of(id) == RequestKind::Call {
+            let outcome = if self.calls.external_error(id) { Err(Failure::Http5xx) } else { Ok(()) };
+            return self.attempt_over(ctx, net, nodes, id, outcome);
         }
         let timeout = self.sources[(id >> SEQ_BITS) as usize].spec.timeout;
         let Some(open) = self.open_mut(id) else { return };
@@ -524,39 +632,89 @@ impl Traffic {
         }
     }
 
-    pub(super) fn request_done(&mut self, ctx: &mut Context, pod: PodId, id: RequestId) {
-        let now = ctx.kernel.now();
-        let Some(slot) = self.servers.get_mut(pod.index()) else { return };
-        let Some(ps) = slot.live.as_mut() else { return };
-        let Some(c) = ps.server.complete(id, now) else { return };
-        let error_image = ps.error_image as usize;
-        slot.served += 1;
-        ctx.metrics.traffic.held_changed(now, -1);
-        if let Some((next, done_at)) = c.started {
-            ctx.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::Done(pod, next.id)));
+    /// A pod's app finished serving a request: its worker takes the next one, and the request
+    /// is answered (with an error, at the image's `errorRate`).
+    pub(super) fn request_done(
+        &mut self,
+        ctx: &mut Context,
+        net: &mut Network,
+        nodes: &NodeLifecycle,
+        pod: PodId,
+        id: RequestId,
+    ) {
+        let Some(behaviour) = self.complete_at_pod(ctx, net, nodes, pod, id) else { return };
+        match RequestKind::of(id) {
+            RequestKind::Source => self.source_answered(ctx, id, behaviour),
+            RequestKind::Call => {
+                let b = &self.behaviours[behaviour as usize];
+                let outcome = if b.error_rate > 0.0 && self.calls.error_draws(id).chance(b.error_rate) {
+                    count_error(&mut ctx.metrics.traffic.errors_by_image, &b.image);
+                    Err(Failure::Http5xx)
+                } else {
+                    Ok(())
+                };
+                self.attempt_over(ctx, net, nodes, id, outcome)
+            }
+            RequestKind::Task => self.task_over(ctx, id, Ok(())),
         }
+    }
+
+    /// The request `id` leaves `pod`'s worker now (served, or answered early with an error): the
+    /// worker takes the next request of the queue. The app's behaviour index, or None when the
+    /// pod no longer holds the request (a stale event).
+    pub(super) fn complete_at_pod(
+        &mut self,
+        ctx: &mut Context,
+        net: &mut Network,
+        nodes: &NodeLifecycle,
+        pod: PodId,
+        id: RequestId,
+    ) -> Option<u32> {
+        let now = ctx.kernel.now();
+        let slot = self.servers.get_mut(pod.index())?;
+        let ps = slot.live.as_mut()?;
+        let c = ps.server.complete(id, now)?;
+        let behaviour = ps.behaviour;
+        slot.served += 1;
+        if RequestKind::of(id) == RequestKind::Source {
+            ctx.metrics.traffic.held_changed(now, -1);
+        }
+        if let Some((next, done_at)) = c.started {
+            self.started_at_pod(ctx, net, nodes, pod, next.id, done_at);
+        }
+        Some(behaviour)
+    }
+
+    /// A traffic source's request was served by a pod whose app has `behaviour`.
+    fn source_answered(&mut self, ctx: &mut Context, id: RequestId, behaviour: u32) {
+        let now = ctx.kernel.now();
         // The client's deadline is its source's timeout after it sent the request; at the
         // deadline itself the client has given up (as the timer judges it too). A request no
         // longer in its source's window was counted already (timed out).
-        let timeout = self.sources[(id >> SEQ_BITS) as usize].spec.timeout;
+        let source = (id >> SEQ_BITS) as usize;
+        let timeout = self.sources[source].spec.timeout;
         let Some(open) = self.open_mut(id) else { return };
         let (sent_at, done) = (open.sent_at, open.done);
         let mut outcome = if now >= sent_at + timeout { Err(Failure::Timeout) } else { Ok(sent_at) };
-        if error_image != 0 && outcome.is_ok() && !done {
-            // The app served it (it took its service time) and answered with an error.
-            let (image, rate) = &self.error_images[error_image];
-            if self.sources[(id >> SEQ_BITS) as usize].app_errors.chance(*rate) {
+        if outcome.is_ok() && !done {
+            // The app served it (it took its service time) and may answer with an error.
+            let b = &self.behaviours[behaviour as usize];
+            if b.error_rate > 0.0 && self.sources[source].app_errors.chance(b.error_rate) {
                 outcome = Err(Failure::Http5xx);
-                let counts = &mut ctx.metrics.traffic.errors_by_image;
-                match counts.get_mut(image.as_str()) {
-                    Some(n) => *n += 1,
-                    None => {
-                        counts.insert(image.clone(), 1);
-                    }
-                }
+                count_error(&mut ctx.metrics.traffic.errors_by_image, &b.image);
             }
         }
         self.finish(ctx, id, None, outcome);
+    }
+
+    /// A traffic source's request failed at the pod that held it for `why` (its app's call
+    /// failed), unless its client had given up already.
+    pub(super) fn source_failed(&mut self, ctx: &mut Context, id: RequestId, why: Failure) {
+        let now = ctx.kernel.now();
+        let timeout = self.sources[(id >> SEQ_BITS) as usize].spec.timeout;
+        let Some(open) = self.open_mut(id) else { return };
+        let why = if now >= open.sent_at + timeout { Failure::Timeout } else { why };
+        self.finish(ctx, id, None, Err(why));
     }
 
     /// One source's timer: every open request past its deadline fails.
@@ -603,16 +761,24 @@ impl Traffic {
         // by their own source's timer).
         pods.sort_unstable();
         pods.dedup();
-        for pod in pods {
-            if let Some(ps) = self.server(pod) {
-                let dropped = ps.server.drop_expired(now).len();
-                ctx.metrics.traffic.held_changed(now, -(dropped as i64));
-            }
-        }
+        self.drop_expired_at(ctx, pods);
         if !expired.is_empty() {
             // So do those queued at an external host (few hosts; held outside the cluster).
             for server in self.external_hosts.iter_mut().filter_map(|h| h.server.as_mut()) {
                 server.drop_expired(now);
+            }
+        }
+    }
+
+    /// Queued requests past their deadline leave the queues of `pods` (sorted, each once):
+    /// their clients have gone, and each one's outcome is counted by its own timer.
+    pub(super) fn drop_expired_at(&mut self, ctx: &mut Context, pods: Vec<PodId>) {
+        let now = ctx.kernel.now();
+        for pod in pods {
+            if let Some(ps) = self.server(pod) {
+                let dropped = ps.server.drop_expired(now);
+                let held = dropped.iter().filter(|r| RequestKind::of(r.id) == RequestKind::Source).count();
+                ctx.metrics.traffic.held_changed(now, -(held as i64));
             }
         }
     }
@@ -624,14 +790,22 @@ impl Traffic {
         let config = ServerConfig { concurrency: behavior.concurrency, queue_capacity: behavior.queue as usize };
         let (service_time, ready_after, error_rate) =
             (behavior.service_time, behavior.ready_after, behavior.error_rate);
-        // Looked up only for an image that answers errors: most servers skip the scan.
-        let error_image = if error_rate <= 0.0 {
+        let (has_calls, has_background) = (behavior.calls.is_some(), behavior.background.is_some());
+        // Looked up only for an app that answers errors or calls others: most servers skip it.
+        let behaviour = if error_rate <= 0.0 && !has_calls && !has_background {
             0
         } else {
-            self.error_images.iter().position(|(name, _)| name == image).unwrap_or_else(|| {
-                self.error_images.push((image.to_string(), error_rate));
-                self.error_images.len() - 1
-            })
+            let caller = if has_calls || has_background { calls::caller_name(ctx, pod) } else { String::new() };
+            match self.behaviour_index.get(&(image.to_string(), caller.clone())) {
+                Some(&b) => b,
+                None => {
+                    let index = self.caller_entry(ctx, &caller, pod, image);
+                    self.behaviours.push(Behaviour { image: image.to_string(), error_rate, caller: index });
+                    let b = (self.behaviours.len() - 1) as u32;
+                    self.behaviour_index.insert((image.to_string(), caller), b);
+                    b
+                }
+            }
         };
         let times = &mut self.service_times;
         let index = times.iter().position(|t| *t == service_time).unwrap_or_else(|| {
@@ -643,10 +817,13 @@ impl Traffic {
             answers_from: now + ready_after,
             hangs_at: SimTime::MAX,
             service_time: index as u32,
-            error_image: error_image as u32,
+            behaviour,
         };
         if let Some(old) = self.server_slot(pod).replace(ps) {
             self.fail_held(ctx, old.server);
+        }
+        if let Some(caller) = self.behaviours[behaviour as usize].caller {
+            self.calls.start_background(ctx, pod, caller);
         }
     }
 
@@ -665,17 +842,23 @@ impl Traffic {
     }
 
     /// The pod's node crashed: the app is gone without a word, so what it held ends as
-    /// timeouts at the clients.
+    /// timeouts at the clients (its background tasks fail).
     pub(super) fn server_lost(&mut self, ctx: &mut Context, pod: PodId) {
+        self.calls.stop_background(pod);
         if let Some(mut ps) = self.take_server(pod) {
             let now = ctx.kernel.now();
             let lost = ps.server.kill(now);
-            ctx.metrics.traffic.held_changed(now, -(lost.len() as i64));
+            let held = lost.iter().filter(|&&id| RequestKind::of(id) == RequestKind::Source).count();
+            ctx.metrics.traffic.held_changed(now, -(held as i64));
+            for id in lost.into_iter().filter(|&id| RequestKind::of(id) == RequestKind::Task) {
+                self.task_over(ctx, id, Err(Failure::PodKilled));
+            }
         }
     }
 
     /// The app exited or was killed: whatever it still holds fails.
     pub(super) fn server_stopped(&mut self, ctx: &mut Context, pod: PodId) {
+        self.calls.stop_background(pod);
         if let Some(ps) = self.take_server(pod) {
             self.fail_held(ctx, ps.server);
         }
@@ -684,9 +867,28 @@ impl Traffic {
     fn fail_held(&mut self, ctx: &mut Context, mut server: Server) {
         let now = ctx.kernel.now();
         let lost = server.kill(now);
-        ctx.metrics.traffic.held_changed(now, -(lost.len() as i64));
+        let held = lost.iter().filter(|&&id| RequestKind::of(id) == RequestKind::Source).count();
+        ctx.metrics.traffic.held_changed(now, -(held as i64));
         for id in lost {
-            self.finish(ctx, id, None, Err(Failure::PodKilled));
+            match RequestKind::of(id) {
+                RequestKind::Source => self.finish(ctx, id, None, Err(Failure::PodKilled)),
+                // Its caller hears of it as an event of its own (what it sets off may send).
+                RequestKind::Call => {
+                    let event = Event::Traffic(TrafficEvent::CallFailed(id, Failure::PodKilled));
+                    ctx.kernel.schedule_at(now, event);
+                }
+                RequestKind::Task => self.task_over(ctx, id, Err(Failure::PodKilled)),
+            }
+        }
+    }
+}
+
+/// One more request answered with an error by `image` (a key allocated only at its first).
+fn count_error(counts: &mut std::collections::BTreeMap<String, u64>, image: &str) {
+    match counts.get_mut(image) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(image.to_string(), 1);
         }
     }
 }

@@ -10,7 +10,7 @@
 //! the caller holds a [`Server`](super::Server) for it, sized by [`ExternalHost::server_config`],
 //! and passes it the outcome's latency as the work.
 
-use crate::engine::{SimDuration, SimTime, Stream};
+use crate::engine::{Random, SimDuration, SimTime};
 // Plain data, defined with the specs that hold it (model/spec/external.rs); its behaviour is here.
 pub use crate::model::spec::{ExternalHost, DEFAULT_EXTERNAL_SERVICE_TIME};
 
@@ -46,7 +46,7 @@ impl ExternalHost {
     /// wherever it goes); reachability (`availability`) and the error answer (`errorRate`)
     /// are drawn from `rng`, each only when the host has one, so a host at its defaults
     /// draws nothing.
-    pub fn serve(&self, now: SimTime, quantile: f64, rng: &mut Stream) -> Outcome {
+    pub fn serve(&self, now: SimTime, quantile: f64, rng: &mut impl Random) -> Outcome {
         let unreachable = Outcome { latency: SimDuration::ZERO, status: Status::Unreachable };
         if self.is_down(now) {
             return unreachable;
@@ -72,7 +72,7 @@ impl ExternalHost {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Purpose;
+    use crate::engine::{Purpose, Stream};
     use crate::traffic::ServiceTime;
 
     fn at(secs: u64) -> SimTime {

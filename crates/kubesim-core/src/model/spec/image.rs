@@ -60,6 +60,10 @@ pub struct ImageBehavior {
     /// `crashOnStart`, a random container fault); default 1. A Job's `podFailurePolicy`
     /// matches it.
     pub exit_code: i32,
+    /// `calls`: what a request this image serves calls before it answers (None: nothing).
+    pub calls: Option<std::sync::Arc<super::CallPlan>>,
+    /// `background`: tasks each pod of the image runs without incoming requests.
+    pub background: Option<super::Background>,
 }
 
 /// Why every pull of an image fails (`pullError`).
@@ -119,6 +123,8 @@ impl Default for ImageBehavior {
             pre_stop: SimDuration::ZERO,
             hooks_fail: false,
             exit_code: 1,
+            calls: None,
+            background: None,
         }
     }
 }
@@ -164,6 +170,12 @@ impl std::fmt::Debug for ImageBehavior {
         }
         if self.exit_code != 1 {
             d.field("exit_code", &self.exit_code);
+        }
+        if let Some(calls) = &self.calls {
+            d.field("calls", calls);
+        }
+        if let Some(background) = &self.background {
+            d.field("background", background);
         }
         d.finish()
     }

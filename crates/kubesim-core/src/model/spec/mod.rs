@@ -7,6 +7,7 @@
 
 mod analysis;
 mod autoscaling;
+mod calls;
 mod cluster;
 mod external;
 mod faults;
@@ -25,6 +26,7 @@ mod workloads;
 
 pub use analysis::*;
 pub use autoscaling::*;
+pub use calls::*;
 pub use cluster::*;
 pub use external::*;
 pub use faults::*;

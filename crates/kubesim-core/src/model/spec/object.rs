@@ -96,6 +96,23 @@ impl Kind {
     }
 }
 
+impl ObjectSpec {
+    /// The pod spec of a pod, or of the template of a workload that makes pods (a CronJob's
+    /// Jobs are named at run time, so it has none here).
+    pub fn pod_spec(&self) -> Option<&PodSpec> {
+        Some(match self {
+            ObjectSpec::Pod { spec, .. } => spec,
+            ObjectSpec::Deployment { spec, .. } => &spec.template.spec,
+            ObjectSpec::Rollout { spec, .. } => &spec.workload.template.spec,
+            ObjectSpec::ReplicaSet { spec, .. } | ObjectSpec::ReplicationController { spec, .. } => &spec.template.spec,
+            ObjectSpec::Job { spec, .. } => &spec.template.spec,
+            ObjectSpec::DaemonSet { spec, .. } => &spec.template.spec,
+            ObjectSpec::StatefulSet { spec, .. } => &spec.template.spec,
+            _ => return None,
+        })
+    }
+}
+
 /// One Kubernetes object from the scenario, converted.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ObjectSpec {
