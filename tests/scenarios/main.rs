@@ -38,6 +38,7 @@ mod analysis;
 mod argo;
 mod bad_input;
 mod bluegreen_analysis;
+mod calls;
 mod cli;
 mod containers;
 mod cronjob;
