@@ -12,6 +12,7 @@
 //! each cut said on the page. Small runs are under every cap and embed everything.
 
 mod caps;
+mod service_graph;
 
 use super::summary::Summary;
 use crate::model::events::EventType;
@@ -47,6 +48,13 @@ pub fn run_report(
         escape(f.get("kubesim_version").and_then(Value::as_str).unwrap_or("")),
     );
     headline(&mut html, summary);
+    if let Some(svg) = service_graph::service_graph(outcome) {
+        html.push_str(
+            "<h2>Service graph</h2>\n<p class=\"hint\">Who calls whom over the run: the traffic sources (clients), the workloads whose apps call, and the Services and hosts they call. Each arrow gives its requests per second (a call's retries included) and the share that failed; green under 0.1%, amber under 5%, red from 5%. A box takes the colour of what reached it.</p>\n<div class=\"graph\">\n",
+        );
+        html.push_str(&svg);
+        html.push_str("</div>\n");
+    }
     if !charts.is_empty() {
         html.push_str("<h2>Charts</h2>\n");
         let sizes: Vec<usize> = charts.iter().map(|(_, _, png)| png.len()).collect();
@@ -144,7 +152,13 @@ fn headline(html: &mut String, summary: &Summary) {
         }
     }
     html.push_str("</table>\n");
-    for (key, title) in [("rollouts", "Rollouts"), ("recoveries", "Recoveries"), ("services", "Services")] {
+    for (key, title) in [
+        ("rollouts", "Rollouts"),
+        ("recoveries", "Recoveries"),
+        ("services", "Services"),
+        ("edges", "Calls (caller → callee)"),
+        ("background", "Background work"),
+    ] {
         let rows: Vec<(String, &serde_json::Map<String, Value>)> = match summary.fields.get(key) {
             Some(Value::Array(list)) => {
                 list.iter().filter_map(Value::as_object).enumerate().map(|(i, o)| ((i + 1).to_string(), o)).collect()

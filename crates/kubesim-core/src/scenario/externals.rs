@@ -46,13 +46,25 @@ pub(crate) fn externals(n: Option<Node>, r: &mut Report) -> BTreeMap<String, Ext
 }
 
 /// Warns of each `externals:` host that no ExternalName Service of the scenario names (its
-/// objects, and what its timeline applies or creates): most likely a typo, which would leave
-/// the Service's host at the defaults.
-pub(crate) fn warn_unnamed(n: Option<Node>, objects: &[Object], timeline: &[TimelineEntry], r: &mut Report) {
+/// objects, and what its timeline applies or creates) and no image's call names (`host:`):
+/// most likely a typo, which would leave the host at the defaults.
+pub(crate) fn warn_unnamed(
+    n: Option<Node>,
+    objects: &[Object],
+    timeline: &[TimelineEntry],
+    images: &BTreeMap<String, crate::model::spec::ImageBehavior>,
+    r: &mut Report,
+) {
     let Some(n) = n.filter(|n| n.v.is_mapping()) else { return };
     let from_timeline = timeline.iter().flat_map(|e| match &e.action {
         Action::Kubectl(KubectlCommand::Apply { objects } | KubectlCommand::Create { objects }) => objects.as_slice(),
         _ => &[],
+    });
+    let called = images.values().filter_map(|i| i.calls.as_deref()).flat_map(|plan| {
+        plan.calls.iter().filter_map(|c| match &c.target {
+            crate::model::spec::CallTarget::External { host } => Some(host.as_str()),
+            crate::model::spec::CallTarget::Service { .. } => None,
+        })
     });
     let named: Vec<&str> = objects
         .iter()
@@ -61,6 +73,7 @@ pub(crate) fn warn_unnamed(n: Option<Node>, objects: &[Object], timeline: &[Time
             ObjectSpec::Service { spec, .. } => spec.external_name.as_deref(),
             _ => None,
         })
+        .chain(called)
         .collect();
     for (name, e) in n.entries(r) {
         let host = host_name(&name);

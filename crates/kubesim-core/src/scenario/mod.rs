@@ -230,7 +230,7 @@ fn load_documents(
     let traffic = traffic::traffic(top.get("traffic"), &reg, header.duration, &mut r);
     let faults = faults::faults(top.get("faults"), &header.nodes, &mut r);
     let externals = externals::externals(top.get("externals"), &mut r);
-    externals::warn_unnamed(top.get("externals"), &objects, &timeline, &mut r);
+    externals::warn_unnamed(top.get("externals"), &objects, &timeline, &header.images, &mut r);
     reg.warn_missing_backends(&mut r);
     r.warn_not_simulated(&src.path);
     if r.has_errors() {
