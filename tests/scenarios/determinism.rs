@@ -14,7 +14,7 @@ const FILES: [&str; 9] = [
     "charts/allocation.svg",
     "charts/allocation.png",
 ];
-const SCENARIOS: [&str; 11] = [
+const SCENARIOS: [&str; 13] = [
     "scenarios/nginx-rolling-update.yaml",
     "scenarios/rolling-update-default.yaml",
     "scenarios/recreate.yaml",
@@ -26,6 +26,8 @@ const SCENARIOS: [&str; 11] = [
     "scenarios/argo-blue-green.yaml",
     "scenarios/external-api.yaml",
     "scenarios/argo-blue-green-analysis.yaml",
+    "scenarios/voting-app.yaml",
+    "scenarios/online-boutique.yaml",
 ];
 
 fn run_all(out: &Path, jobs: &str) {
@@ -45,7 +47,9 @@ fn output_is_byte_identical_across_runs_and_jobs() {
     run_all(&a, "1");
     run_all(&b, "2");
     run_all(&c, "2");
-    for name in ["nginx-rolling-update", "rolling-update-default", "recreate", "node-failure", "canary-ingress"] {
+    let names = ["nginx-rolling-update", "rolling-update-default", "recreate", "node-failure", "canary-ingress"];
+    // The call graphs: calls on several threads' runs, background loops, retries.
+    for name in names.into_iter().chain(["voting-app", "online-boutique"]) {
         for file in FILES {
             let read = |root: &Path| std::fs::read(root.join(name).join(file)).expect("output file exists");
             let first = read(&a);
