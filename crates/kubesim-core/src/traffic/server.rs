@@ -121,6 +121,11 @@ impl Server {
         1 + self.overflow.as_ref().map_or(0, |o| o.in_flight.len())
     }
 
+    /// Whether the server is shutting down gracefully (it takes nothing new).
+    pub fn is_draining(&self) -> bool {
+        self.draining
+    }
+
     /// Whether a worker has the request `id` now (taken, not yet completed).
     pub fn is_serving(&self, id: RequestId) -> bool {
         id != NONE && (self.first == id || self.overflow.as_ref().is_some_and(|o| o.in_flight.contains(&id)))

@@ -385,7 +385,12 @@ impl Traffic {
             RequestKind::Source => (mix(self.calls.seed ^ SALT_SOURCE, id), 0),
             RequestKind::Call => match self.calls.attempt(id) {
                 Some(a) => (a.key(), a.depth.saturating_add(1)),
-                None => (mix(self.calls.seed, id), MAX_CALL_DEPTH),
+                None => {
+                    // Its caller gave up before a worker took it: the app works it without
+                    // calling anyone for an answer no one waits for.
+                    ctx.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::Done(pod, id)));
+                    return;
+                }
             },
             RequestKind::Task => {
                 let seed = self.calls.tasks.get_mut(id & !TASK_BIT).map_or(0, |t| t.seed);
@@ -726,9 +731,9 @@ impl Traffic {
             .servers
             .get(pod.index())
             .and_then(|s| s.live.as_ref())
-            .is_some_and(|ps| now >= ps.answers_from && ps.hangs_at > now);
+            .is_some_and(|ps| now >= ps.answers_from && ps.hangs_at > now && !ps.server.is_draining());
         if !answers {
-            // An app not up yet, or hung, does no work of its own.
+            // An app not up yet, hung, or shutting down (SIGTERM) does no work of its own.
             return;
         }
         let key = self.calls.tasks.insert(Task { sent_at: now, stats, seed });
