@@ -439,7 +439,11 @@ fn a_stateful_pod_relabelled_out_of_its_set_is_released_and_its_name_made_again_
     assert_eq!(o.store.stateful_sets[web].pods.len(), 2);
 
     let timeline = format!("{timeline}\n  - {{at: 90s, run: kubectl delete pod web-0}}");
-    let o = run_with_files("relabel-set-delete", &[("set.yaml", WEB_SET)], &scenario("[]", &timeline).replace("duration: 4m", "duration: 6m"));
+    let o = run_with_files(
+        "relabel-set-delete",
+        &[("set.yaml", WEB_SET)],
+        &scenario("[]", &timeline).replace("duration: 4m", "duration: 6m"),
+    );
     let web = o.store.find_stateful_set("default", "web").unwrap();
     let web0 = o.store.find_pod("default", "web-0").expect("made again");
     assert_eq!(o.store.pods[web0].owner, Some(PodOwner::StatefulSet(web)));
@@ -449,7 +453,8 @@ fn a_stateful_pod_relabelled_out_of_its_set_is_released_and_its_name_made_again_
         .map(|e| super::support::secs(e.time))
         .collect();
     assert_eq!(created.len(), 2, "{created:?}");
-    let gone = super::support::secs(o.store.pods[kubesim::model::store::PodId(0)].deleted.expect("the released pod is gone"));
+    let gone =
+        super::support::secs(o.store.pods[kubesim::model::store::PodId(0)].deleted.expect("the released pod is gone"));
     assert!(gone > 90.0 && created[1] >= gone, "only once the released pod is gone ({gone}s): {created:?}");
     assert_eq!(running(&o), 3);
 }
@@ -578,7 +583,8 @@ fn a_job_pod_relabelled_out_of_its_selector_is_released_and_replaced() {
         "  - {at: 1m, run: kubectl label pods -l app=batch app=released --overwrite}",
     ));
     let crunch = o.store.find_job("default", "crunch").unwrap();
-    let released: Vec<_> = o.store.pods.iter().filter(|p| p.labels.get("app").map(String::as_str) == Some("released")).collect();
+    let released: Vec<_> =
+        o.store.pods.iter().filter(|p| p.labels.get("app").map(String::as_str) == Some("released")).collect();
     assert_eq!(released.len(), 1);
     assert_eq!(released[0].owner, None);
     assert_eq!(released[0].phase, PodPhase::Succeeded, "it ran to its end without owner");

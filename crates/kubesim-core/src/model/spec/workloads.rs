@@ -67,7 +67,7 @@ pub struct JobSpec {
 }
 
 /// As `derive(Debug)` would print it, without the fields of suspend, the pod failure and
-/// success policies, per-index back-off and pod replacement when they are at their defaults:
+/// success policies, per-index back-off, pod replacement and the selector when they are at their defaults:
 /// a sweep's content hash is a hash of the loaded scenario's text (`sweep/mod.rs`), and
 /// scenarios that do not use them keep the hash they had before.
 impl std::fmt::Debug for JobSpec {
