@@ -310,3 +310,322 @@ fn narration_says_adopted_and_released() {
     assert!(log.contains("replicaset/web: releases pod lone, whose labels its selector no longer matches"), "{log}");
     assert!(events(&o, "SuccessfulCreate").iter().all(|e| !e.message.contains("lone")));
 }
+
+/// The test cluster with images that finish: `work:1` exits 0 after 30s, `long:1` after 3m.
+fn finishing_scenario(duration: &str, objects: &str, timeline: &str) -> String {
+    format!(
+        "duration: {duration}
+cluster:
+  nodes:
+    - {{name: worker, count: 2, capacity: {{cpu: '4', memory: 8Gi, pods: 110}}}}
+images:
+  work:1: {{pull: 1s, start: 0s, runFor: 30s}}
+  long:1: {{pull: 1s, start: 0s, runFor: 3m}}
+objects: {objects}
+timeline:
+{timeline}"
+    )
+}
+
+const AGENT_DS: &str = "
+  - apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: agent}
+    spec:
+      selector: {matchLabels: {app: agent}}
+      template:
+        metadata: {labels: {app: agent}}
+        spec:
+          containers: [{name: agent, image: 'nginx:1.25'}]";
+
+fn node_of(o: &Outcome, pod: &kubesim::model::store::Pod) -> String {
+    o.store.nodes()[pod.node.expect("bound")].name.clone()
+}
+
+/// daemon_controller.go `getDaemonPods` → `ClaimPods` → `ReleasePod`: the agent pod on
+/// worker-1 relabelled out of the selector is released, keeps running there without
+/// owner, and the DaemonSet makes a new pod for worker-1 (`podsShouldBeOnNode`: the node
+/// has no daemon pod).
+#[test]
+fn a_daemon_pod_relabelled_out_of_its_daemon_set_is_released_and_its_node_gets_a_new_one() {
+    // The pod names come from the run's seed: find the one on worker-1 first.
+    let first = run_text(&finishing_scenario("4m", AGENT_DS, "  []"));
+    let on_worker_1 = live_pods(&first).into_iter().find(|p| node_of(&first, p) == "worker-1").unwrap().name.clone();
+    let o = run_text(&finishing_scenario(
+        "4m",
+        AGENT_DS,
+        &format!("  - {{at: 1m, run: kubectl label pod {on_worker_1} app=released --overwrite}}"),
+    ));
+    let agent = o.store.find_daemon_set("default", "agent").unwrap();
+    assert_eq!(pod_owner(&o, &on_worker_1), None, "released");
+    let released = &o.store.pods[o.store.find_pod("default", &on_worker_1).unwrap()];
+    assert_eq!((released.phase, node_of(&o, released).as_str()), (PodPhase::Running, "worker-1"), "keeps running");
+    let owned: Vec<String> = live_pods(&o)
+        .into_iter()
+        .filter(|p| p.owner == Some(PodOwner::DaemonSet(agent)))
+        .map(|p| node_of(&o, p))
+        .collect();
+    assert_eq!(owned.len(), 2, "one daemon pod per node again");
+    assert!(owned.contains(&"worker-1".to_string()) && owned.contains(&"worker-2".to_string()));
+    assert_eq!(object_events(&o, "daemonset/agent", "SuccessfulCreate").len(), 3, "two, then worker-1's new pod");
+    assert_eq!(running(&o), 3);
+    assert!(events(&o, "SuccessfulDelete").is_empty(), "the released pod is not deleted");
+}
+
+/// `ClaimPods`' adopt check: "Ignore if the object is being deleted". A bare agent pod on
+/// each node deleted with a long grace period just before the DaemonSet is created is not
+/// adopted: the DaemonSet makes its own pod on both nodes.
+#[test]
+fn a_daemon_set_does_not_adopt_a_pod_being_deleted() {
+    let bare = |node: &str| {
+        format!(
+            "
+  - apiVersion: v1
+    kind: Pod
+    metadata: {{name: old-{node}, labels: {{app: agent}}}}
+    spec:
+      nodeName: {node}
+      terminationGracePeriodSeconds: 120
+      containers: [{{name: agent, image: 'nginx:1.25'}}]"
+        )
+    };
+    let ds = "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: agent, image: 'nginx:1.25'}]
+";
+    let timeline = "  - {at: 1m, run: kubectl delete pod old-worker-1 old-worker-2 --wait=false}
+  - {at: 70s, run: kubectl create -f ds.yaml}";
+    let objects = format!("{}{}", bare("worker-1"), bare("worker-2"));
+    let o = run_with_files("deleting-ds", &[("ds.yaml", ds)], &finishing_scenario("4m", &objects, timeline));
+    assert_eq!(object_events(&o, "daemonset/agent", "SuccessfulCreate").len(), 2, "a pod of its own on each node");
+    assert_eq!(o.store.find_pod("default", "old-worker-1"), None, "gone, never adopted");
+}
+
+const WEB_SET: &str = "apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  replicas: 3
+  serviceName: web
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: db, image: 'nginx:1.25'}]
+";
+
+/// stateful_set.go `getPodsForStatefulSet` → `ClaimPods` → `ReleasePod`: web-0 relabelled
+/// out of the selector is released and keeps running; the set's re-creation of web-0 meets
+/// AlreadyExists (the released pod keeps the name), which stateful_pod_control.go
+/// `CreateStatefulPod` sinks without an event, and is retried on the set's back-off. Once
+/// the released pod is deleted, the retry creates web-0 again.
+#[test]
+fn a_stateful_pod_relabelled_out_of_its_set_is_released_and_its_name_made_again_once_free() {
+    let timeline = "  - {at: 0s, run: kubectl create -f set.yaml}
+  - {at: 1m, run: kubectl label pod web-0 app=released --overwrite}";
+    let o = run_with_files("relabel-set", &[("set.yaml", WEB_SET)], &scenario("[]", timeline));
+    assert_eq!(pod_owner(&o, "web-0"), None, "released");
+    let names: Vec<&str> = o.store.pods.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["web-0", "web-1", "web-2"], "no second web-0 while the released one exists");
+    assert_eq!(running(&o), 3, "the released pod keeps running beside web-1 and web-2");
+    assert!(events(&o, "FailedCreate").is_empty(), "AlreadyExists is sunk without an event");
+    let web = o.store.find_stateful_set("default", "web").unwrap();
+    assert_eq!(o.store.stateful_sets[web].pods.len(), 2);
+
+    let timeline = format!("{timeline}\n  - {{at: 90s, run: kubectl delete pod web-0}}");
+    let o = run_with_files(
+        "relabel-set-delete",
+        &[("set.yaml", WEB_SET)],
+        &scenario("[]", &timeline).replace("duration: 4m", "duration: 6m"),
+    );
+    let web = o.store.find_stateful_set("default", "web").unwrap();
+    let web0 = o.store.find_pod("default", "web-0").expect("made again");
+    assert_eq!(o.store.pods[web0].owner, Some(PodOwner::StatefulSet(web)));
+    let created: Vec<f64> = object_events(&o, "statefulset/web", "SuccessfulCreate")
+        .iter()
+        .filter(|e| e.message == "create Pod web-0 in StatefulSet web successful")
+        .map(|e| super::support::secs(e.time))
+        .collect();
+    assert_eq!(created.len(), 2, "{created:?}");
+    let gone =
+        super::support::secs(o.store.pods[kubesim::model::store::PodId(0)].deleted.expect("the released pod is gone"));
+    assert!(gone > 90.0 && created[1] >= gone, "only once the released pod is gone ({gone}s): {created:?}");
+    assert_eq!(running(&o), 3);
+}
+
+/// A StatefulSet claims finished pods too (`getPodsForStatefulSet` lists every pod): a bare
+/// `web-0` that has completed is adopted (`isMemberOf`), and the set replaces it as it does a
+/// failed or succeeded pod of its own (stateful_set_control.go: `isFailed || isSucceeded` →
+/// delete, then create).
+#[test]
+fn a_stateful_set_adopts_a_finished_pod_of_its_name_and_replaces_it() {
+    let bare = "
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: web-0, labels: {app: web}}
+    spec:
+      restartPolicy: Never
+      containers: [{name: db, image: 'work:1'}]";
+    let set = WEB_SET.replace("replicas: 3", "replicas: 1").replace("'nginx:1.25'", "'long:1'");
+    let timeline = "  - {at: 1m, run: kubectl create -f set.yaml}";
+    let o = run_with_files("finished-set", &[("set.yaml", &set)], &finishing_scenario("4m", bare, timeline));
+    let deleted = object_events(&o, "statefulset/web", "SuccessfulDelete");
+    assert_eq!(deleted.len(), 1, "the adopted finished web-0 is deleted");
+    assert!(deleted[0].message.contains("web-0"));
+    let created = object_events(&o, "statefulset/web", "SuccessfulCreate");
+    assert_eq!(created.len(), 1, "then made again");
+    let web = o.store.find_stateful_set("default", "web").unwrap();
+    assert_eq!(pod_owner(&o, "web-0"), Some(PodOwner::StatefulSet(web)));
+}
+
+/// A Job with `manualSelector: true` (job_controller.go `getPodsForJob` → `ClaimPods`) adopts
+/// the finished orphan its selector matches and counts its success: of two completions, one
+/// is the bare pod's, so the Job creates one pod.
+#[test]
+fn a_job_with_manual_selector_adopts_a_finished_orphan_and_counts_its_success() {
+    let bare = "
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: early, labels: {app: batch}}
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: 'work:1'}]";
+    let job = "apiVersion: batch/v1
+kind: Job
+metadata: {name: crunch}
+spec:
+  completions: 2
+  manualSelector: true
+  selector: {matchLabels: {app: batch}}
+  template:
+    metadata: {labels: {app: batch}}
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: 'work:1'}]
+";
+    let timeline = "  - {at: 1m, run: kubectl create -f job.yaml}";
+    let o = run_with_files("manual-job", &[("job.yaml", job)], &finishing_scenario("4m", bare, timeline));
+    let crunch = o.store.find_job("default", "crunch").unwrap();
+    assert_eq!(pod_owner(&o, "early"), Some(PodOwner::Job(crunch)));
+    assert_eq!(object_events(&o, "job/crunch", "SuccessfulCreate").len(), 1, "one pod for the second completion");
+    assert_eq!(o.store.jobs[crunch].status.succeeded, 2);
+    assert_eq!(object_events(&o, "job/crunch", "Completed").len(), 1);
+}
+
+/// Without `manualSelector` the API server generates the selector
+/// (strategy.go `generateSelector`): the pods carry `controller-uid` and
+/// `batch.kubernetes.io/controller-uid` = the Job's UID and the job-name labels, the Job
+/// selects the UID, and a bare pod with the template's labels is not adopted.
+#[test]
+fn a_job_selects_its_generated_controller_uid_and_adopts_no_bare_pod() {
+    let bare = "
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: early, labels: {app: batch}}
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: 'work:1'}]
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {name: crunch}
+    spec:
+      template:
+        metadata: {labels: {app: batch}}
+        spec:
+          restartPolicy: Never
+          containers: [{name: work, image: 'work:1'}]";
+    let o = run_text(&finishing_scenario("2m", bare, "  - {at: 1m, run: kubectl get jobs -o wide}"));
+    let crunch = o.store.find_job("default", "crunch").unwrap();
+    let job = &o.store.jobs[crunch];
+    assert_eq!(pod_owner(&o, "early"), None);
+    let uid = &job.uid;
+    assert_eq!(job.selector.match_labels.get("batch.kubernetes.io/controller-uid"), Some(uid));
+    let pod = o.store.pods.iter().find(|p| p.owner == Some(PodOwner::Job(crunch))).unwrap();
+    for (k, v) in [
+        ("batch.kubernetes.io/controller-uid", uid.as_str()),
+        ("controller-uid", uid.as_str()),
+        ("batch.kubernetes.io/job-name", "crunch"),
+        ("job-name", "crunch"),
+        ("app", "batch"),
+    ] {
+        assert_eq!(pod.labels.get(k).map(String::as_str), Some(v), "{k}");
+    }
+    let log = o.kubectl_log.as_deref().unwrap_or_default();
+    assert!(log.contains(&format!("batch.kubernetes.io/controller-uid={uid}")), "{log}");
+}
+
+/// A Job's pod relabelled out of its selector is released (`ClaimPods` → `ReleasePod`, which
+/// also removes the tracking finalizer): it keeps running without owner and its success is
+/// not counted; the Job creates a replacement and completes with it.
+#[test]
+fn a_job_pod_relabelled_out_of_its_selector_is_released_and_replaced() {
+    let job = "
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {name: crunch}
+    spec:
+      manualSelector: true
+      selector: {matchLabels: {app: batch}}
+      template:
+        metadata: {labels: {app: batch}}
+        spec:
+          restartPolicy: Never
+          containers: [{name: work, image: 'long:1'}]";
+    let o = run_text(&finishing_scenario(
+        "8m",
+        job,
+        "  - {at: 1m, run: kubectl label pods -l app=batch app=released --overwrite}",
+    ));
+    let crunch = o.store.find_job("default", "crunch").unwrap();
+    let released: Vec<_> =
+        o.store.pods.iter().filter(|p| p.labels.get("app").map(String::as_str) == Some("released")).collect();
+    assert_eq!(released.len(), 1);
+    assert_eq!(released[0].owner, None);
+    assert_eq!(released[0].phase, PodPhase::Succeeded, "it ran to its end without owner");
+    assert_eq!(object_events(&o, "job/crunch", "SuccessfulCreate").len(), 2, "the first pod, then its replacement");
+    assert_eq!(o.store.jobs[crunch].status.succeeded, 1, "the released pod's success is not the Job's");
+    assert_eq!(object_events(&o, "job/crunch", "Completed").len(), 1);
+}
+
+/// The API server's validation of a Job's selector (validation.go `ValidateJobSpec`,
+/// `ValidateGeneratedSelector`).
+#[test]
+fn a_job_selector_is_validated_as_the_api_server_does() {
+    let job = |spec: &str| {
+        format!(
+            "duration: 1m
+cluster: {{nodes: [{{name: worker, count: 1}}]}}
+objects:
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {{name: crunch}}
+    spec:
+{spec}
+      template:
+        metadata: {{labels: {{app: batch}}}}
+        spec:
+          restartPolicy: Never
+          containers: [{{name: work, image: 'nginx:1.25'}}]
+"
+        )
+    };
+    let first_error = |text: &str| match kubesim::load_str(std::path::Path::new("inline.yaml"), text, &[]) {
+        Ok(_) => panic!("should be refused"),
+        Err(d) => d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
+    };
+    let e = first_error(&job("      manualSelector: true"));
+    assert!(e.contains("spec.selector: Required value"), "{e}");
+    let e = first_error(&job("      manualSelector: true\n      selector: {matchLabels: {app: other}}"));
+    assert!(e.contains("spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"batch\"}: `selector` does not match template `labels`"), "{e}");
+    let e = first_error(&job("      selector: {matchLabels: {app: batch}}"));
+    assert!(e.contains("spec.selector: Invalid value: `selector` not auto-generated"), "{e}");
+    assert!(e.contains("inline.yaml:"), "names the file: {e}");
+    // A selector of the generated labels is accepted without manualSelector.
+    super::support::load_text(&job("      selector: {matchLabels: {job-name: crunch}}"));
+}

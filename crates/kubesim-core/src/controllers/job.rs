@@ -7,6 +7,7 @@
 //! the pod's removal; the glue keeps a Job's pods, gone ones included, for that reason.
 
 mod pod_failure_policy;
+pub mod selector;
 mod success_policy;
 
 pub use self::pod_failure_policy::FailJobCause;

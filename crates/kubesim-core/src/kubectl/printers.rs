@@ -381,8 +381,7 @@ pub(crate) fn rows(v: &View, r: Resource, q: &Query) -> (Vec<&'static str>, Vec<
                 let mut cells = vec![status, completions, duration, age(j.created)];
                 if q.wide {
                     cells.extend(containers(&j.pod_spec.containers));
-                    // kubesim has no object UIDs for the controller-uid selector.
-                    cells.push("<none>".into());
+                    cells.push(selector_string(&j.selector));
                 }
                 out.push((j.namespace.clone(), j.name.clone(), cells));
             }

@@ -546,6 +546,11 @@ pub struct Job {
     pub deleted: bool,
     /// The CronJob that created it (its controllerRef), if any.
     pub owner: Option<CronJobId>,
+    /// Its UID (derived from its row: the same on every run), in the generated selector.
+    pub uid: String,
+    /// The pods it claims: `batch.kubernetes.io/controller-uid=<uid>` unless
+    /// `manualSelector: true` (strategy.go `generateSelector`), else the user's selector.
+    pub selector: super::spec::Selector,
 }
 
 /// A batch/v1 CronJob.
@@ -768,10 +773,14 @@ pub struct Store {
     image_nodes: BTreeMap<String, u32>,
     /// Bumped whenever a node is added or its labels change (caches keyed on labels check it).
     node_labels_version: u64,
-    /// Pods without a controller, not gone: what a controller may adopt (those found finished
-    /// or terminating are dropped by `forget_orphan`, as no controller adopts them). Empty in
-    /// most runs, so a ReplicaSet's sync looks for orphans at no cost.
+    /// Pods without a controller, not gone: what a controller may adopt (those found
+    /// terminating are dropped by `forget_orphan`, as no controller adopts them; those found
+    /// finished move to `finished_orphans`). Empty in most runs, so a ReplicaSet's sync looks
+    /// for orphans at no cost.
     orphans: BTreeSet<PodId>,
+    /// Orphans found finished: the ReplicaSet controller claims only active pods, the
+    /// DaemonSet, StatefulSet and Job controllers finished ones too.
+    finished_orphans: BTreeSet<PodId>,
     /// ReplicaSets (not ReplicationControllers) without a Deployment, not deleted: what a
     /// Deployment may adopt.
     unowned_replica_sets: BTreeSet<RsId>,
@@ -1050,9 +1059,22 @@ impl Store {
         &self.orphans
     }
 
-    /// An orphan no controller will adopt (it finished or is terminating, which it stays).
+    /// Orphans found finished (see `orphans`).
+    pub fn finished_orphans(&self) -> &BTreeSet<PodId> {
+        &self.finished_orphans
+    }
+
+    /// An orphan no controller will adopt (it is terminating, which it stays).
     pub fn forget_orphan(&mut self, pod: PodId) {
         self.orphans.remove(&pod);
+        self.finished_orphans.remove(&pod);
+    }
+
+    /// An orphan found finished: only the controllers that claim finished pods look at it.
+    pub fn orphan_finished(&mut self, pod: PodId) {
+        if self.orphans.remove(&pod) {
+            self.finished_orphans.insert(pod);
+        }
     }
 
     /// ReplicaSets without a Deployment, not deleted.
@@ -1075,6 +1097,14 @@ impl Store {
         }
     }
 
+    /// A Job adopts an orphan pod (job_controller.go `getPodsForJob`: with its tracking
+    /// finalizer, so a finished one is counted).
+    pub fn adopt_job_pod(&mut self, pod: PodId, job: JobId) {
+        if self.take_orphan(pod, PodOwner::Job(job)) {
+            self.jobs[job].pods.insert(pod);
+        }
+    }
+
     /// A StatefulSet adopts an orphan pod, its pod of `ordinal`.
     pub fn adopt_set_pod(&mut self, pod: PodId, ss: StatefulSetId, ordinal: i32) {
         if self.take_orphan(pod, PodOwner::StatefulSet(ss)) {
@@ -1089,6 +1119,7 @@ impl Store {
         }
         self.pods[pod].owner = Some(owner);
         self.orphans.remove(&pod);
+        self.finished_orphans.remove(&pod);
         true
     }
 
@@ -1168,6 +1199,7 @@ impl Store {
         let nonzero = NonZero::of(&p.spec);
         self.pods.forget_name(pod);
         self.orphans.remove(&pod);
+        self.finished_orphans.remove(&pod);
         if node.is_some() {
             self.index_bound(pod, false);
         }

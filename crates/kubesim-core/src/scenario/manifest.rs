@@ -462,9 +462,59 @@ fn job(j: k8s_openapi::api::batch::v1::Job, c: &mut Checker) -> Option<Typed> {
         c.required("spec");
         return None;
     };
-    let (spec, desired) = job_spec(c, s);
+    let (mut spec, desired) = job_spec(c, s);
+    let name = j.metadata.name.as_deref().unwrap_or("");
+    spec.manual_selector = s.manual_selector == Some(true);
+    spec.selector = job_selector(c, s, name, &spec.template.labels);
     let (labels, _) = labels_annotations(&j.metadata);
     Some((ObjectSpec::Job { labels, spec }, j.metadata, desired))
+}
+
+/// A Job's `selector` and `manualSelector` (validation.go `ValidateJobSpec`,
+/// `ValidateGeneratedSelector`; strategy.go `generateSelector`): with `manualSelector: true`
+/// the selector is required and must match the template's labels; without it a selector
+/// must select the labels the server generates, and the template may not give the UID
+/// labels or another name. The user's selector, if valid.
+fn job_selector(
+    c: &mut Checker,
+    s: &k8s_openapi::api::batch::v1::JobSpec,
+    name: &str,
+    template: &std::collections::BTreeMap<String, String>,
+) -> Option<spec::Selector> {
+    use crate::controllers::job::selector::{
+        generated_labels, selects_generated_labels, CONTROLLER_UID_LABELS, JOB_NAME_LABELS,
+    };
+    let manual = s.manual_selector == Some(true);
+    // The UID is given at creation: no selector or template label written beforehand can
+    // name it ("<uid>" stands for it).
+    const UID: &str = "<uid>";
+    if !manual {
+        // ValidateHasLabel over the template generateSelector completed.
+        let expected = generated_labels(&Default::default(), name, UID);
+        for key in JOB_NAME_LABELS.iter().chain(CONTROLLER_UID_LABELS.iter()) {
+            let want = expected.get(*key).map_or("", String::as_str);
+            if template.get(*key).is_some_and(|v| v != want || CONTROLLER_UID_LABELS.contains(key)) {
+                let path = format!("spec.template.metadata.labels[{key}]");
+                c.invalid(&path, validate::go_map(template), &format!("must be '{want}'"));
+            }
+        }
+    }
+    let Some(sel) = s.selector.as_ref() else {
+        if manual {
+            c.required("spec.selector");
+        }
+        return None;
+    };
+    let errors = c.errors;
+    validate::check_label_selector(c, "spec.selector", sel);
+    let selector = convert::selector(sel);
+    if manual && !selector.matches(template) {
+        let labels = validate::go_map(template);
+        c.invalid("spec.template.metadata.labels", labels, "`selector` does not match template `labels`");
+    } else if !manual && !selects_generated_labels(&selector, name, UID) {
+        c.field("spec.selector", "Invalid value: `selector` not auto-generated");
+    }
+    (c.errors == errors).then_some(selector)
 }
 
 /// A Job's spec (validateJobSpec) and the pods it asks for at once; a CronJob's
@@ -512,6 +562,9 @@ fn job_spec(c: &mut Checker, s: &k8s_openapi::api::batch::v1::JobSpec) -> (spec:
         max_failed_indexes: s.max_failed_indexes,
         success_policy: policies.success_policy,
         replace_only_failed: policies.replace_only_failed,
+        // A Job's own (`job`); a CronJob's template may not have them.
+        selector: None,
+        manual_selector: false,
     };
     (spec, pods(s.completions.unwrap_or(parallelism).max(parallelism)))
 }

@@ -4,6 +4,7 @@
 use super::objects::ApiError;
 use super::{ControllerEvent, Event, Sim};
 use crate::controllers::deployment::util::SAFE_ALPHANUMS;
+use crate::controllers::job::selector::{generated_labels, generated_selector};
 use crate::controllers::job::{self, JobOutcome, JobPod, JobPodState, JobRules};
 use crate::model::spec::{JobSpec, Labels, RestartPolicy};
 use crate::model::store::{ContainerState, Job, JobId, Pod, PodId, PodOwner, PodPhase};
@@ -12,8 +13,11 @@ use std::sync::Arc;
 
 /// The label (and, in Kubernetes, annotation) that carries an Indexed Job pod's index.
 pub const COMPLETION_INDEX: &str = "batch.kubernetes.io/job-completion-index";
-/// Labels the job controller puts on every pod of a Job.
-const JOB_NAME_LABELS: [&str; 2] = ["batch.kubernetes.io/job-name", "job-name"];
+
+/// A Job's UID: derived from its row, in a range of seeds no pod or volume uses.
+pub(super) fn job_uid(j: JobId) -> String {
+    super::scheduling::uid_from((1 << 32) | u64::from(j.0))
+}
 
 /// The job controller's view of one of its pods.
 fn job_pod(id: PodId, p: &Pod) -> JobPod {
@@ -78,6 +82,11 @@ fn rules(spec: &JobSpec) -> JobRules {
 
 impl Sim<'_> {
     pub(super) fn create_job(&mut self, ns: &str, name: &str, labels: &Labels, spec: &JobSpec) -> JobId {
+        let uid = job_uid(JobId::from_index(self.ctx.store.jobs.len()));
+        let selector = match (&spec.selector, spec.manual_selector) {
+            (Some(s), true) => s.clone(),
+            (user, _) => generated_selector(user.as_ref(), &uid),
+        };
         let id = self.ctx.store.add_job(Job {
             namespace: ns.to_string(),
             name: name.to_string(),
@@ -89,6 +98,8 @@ impl Sim<'_> {
             created: self.ctx.kernel.now(),
             deleted: false,
             owner: None,
+            uid,
+            selector,
         });
         self.enqueue_job(id);
         id
@@ -108,6 +119,7 @@ impl Sim<'_> {
             ("spec.podFailurePolicy", old.pod_failure_policy != spec.pod_failure_policy),
             ("spec.backoffLimitPerIndex", old.backoff_limit_per_index != spec.backoff_limit_per_index),
             ("spec.successPolicy", old.success_policy != spec.success_policy),
+            ("spec.selector", (&old.selector, old.manual_selector) != (&spec.selector, spec.manual_selector)),
         ];
         if let Some((field, _)) = immutable.iter().find(|(_, changed)| *changed) {
             return Err(ApiError::invalid("Job", &job.name, format!("{field}: Invalid value: field is immutable")));
@@ -129,10 +141,12 @@ impl Sim<'_> {
     }
 
     pub(super) fn sync_job(&mut self, j: JobId) {
-        let job = &self.ctx.store.jobs[j];
-        if job.deleted {
+        if self.ctx.store.jobs[j].deleted {
             return;
         }
+        // getPodsForJob: the claim before anything is counted.
+        self.claim_job_pods(j);
+        let job = &self.ctx.store.jobs[j];
         let now = self.ctx.kernel.now();
         let pods: Vec<JobPod> = job.pods.iter().map(|&id| job_pod(id, &self.ctx.store.pods[id])).collect();
         let job_rules = rules(&job.spec);
@@ -202,10 +216,12 @@ impl Sim<'_> {
             Some(i) => format!("{job_name}-{i}"),
             None => job_name.clone(),
         };
-        let mut labels = job.spec.template.labels.clone();
-        for key in JOB_NAME_LABELS {
-            labels.insert(key.to_string(), job_name.clone());
-        }
+        // The template's labels, completed by generateSelector unless manualSelector.
+        let mut labels = if job.spec.manual_selector {
+            job.spec.template.labels.clone()
+        } else {
+            generated_labels(&job.spec.template.labels, &job_name, &job.uid)
+        };
         if let Some(i) = index {
             labels.insert(COMPLETION_INDEX.to_string(), i.to_string());
         }

@@ -36,7 +36,13 @@ pub(crate) struct Scheduler {
 /// A UID-shaped identifier for a pod, derived from its id (no random draw), for messages
 /// that name a pod's UID as Kubernetes does.
 pub fn pod_uid(pod: PodId) -> String {
-    let mut x = u64::from(pod.0).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    uid_from(u64::from(pod.0))
+}
+
+/// A UID-shaped identifier derived from `seed` (splitmix64, no random draw): the same on
+/// every run. Pods use their row (below 2^32), other objects seeds of their own range.
+pub fn uid_from(seed: u64) -> String {
+    let mut x = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut next = || {
         x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = x;

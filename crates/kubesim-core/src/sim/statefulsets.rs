@@ -155,8 +155,15 @@ impl Sim<'_> {
                     let message = format!("create Pod {name} in StatefulSet {set_name} successful");
                     self.ctx.recorder.normal(now, "SuccessfulCreate", object.clone(), message);
                 }
-                // stateful_pod_control.go recordPodEvent: the refusal as a Warning; the
-                // sync ends there and the set is requeued on its back-off.
+                // stateful_pod_control.go CreateStatefulPod: "sink already exists errors"
+                // (a pod released by the set keeps its name): no event, but the sync fails
+                // and the set is requeued on its back-off until the name is free.
+                Err((_, ApiError::AlreadyExists { .. })) => {
+                    failed = true;
+                    break;
+                }
+                // recordPodEvent: the refusal as a Warning; the sync ends there and the set
+                // is requeued on its back-off.
                 Err((name, e)) => {
                     let message =
                         format!("create Pod {name} in StatefulSet {set_name} failed error: {}", e.status_message());
@@ -205,6 +212,10 @@ impl Sim<'_> {
             if !spec.claims.contains(&claim) {
                 spec.claims.push(claim);
             }
+        }
+        // The API server refuses a second pod of the name (a pod the set released keeps it).
+        if self.ctx.store.find_pod(&ns, &name).is_some() {
+            return Err((name.clone(), ApiError::already_exists(format!("pods \"{name}\""))));
         }
         let spec = match self.admit_pod(&ns, &name, Arc::new(spec)) {
             Ok(spec) => spec,

@@ -58,10 +58,16 @@ pub struct JobSpec {
     /// `podReplacementPolicy: Failed`: a pod is replaced only once it has finished
     /// (default TerminatingOrFailed, Failed when a podFailurePolicy is set).
     pub replace_only_failed: bool,
+    /// `spec.selector`: the user's selector, kept only with `manualSelector: true` (without
+    /// it the API server generates the Job's own `controller-uid` selector; a user selector
+    /// there must select the generated labels, and adds to the generated one).
+    pub selector: Option<Selector>,
+    /// `manualSelector: true`: `selector` is the Job's, and may match pods it did not make.
+    pub manual_selector: bool,
 }
 
 /// As `derive(Debug)` would print it, without the fields of suspend, the pod failure and
-/// success policies, per-index back-off and pod replacement when they are at their defaults:
+/// success policies, per-index back-off, pod replacement and the selector when they are at their defaults:
 /// a sweep's content hash is a hash of the loaded scenario's text (`sweep/mod.rs`), and
 /// scenarios that do not use them keep the hash they had before.
 impl std::fmt::Debug for JobSpec {
@@ -91,6 +97,12 @@ impl std::fmt::Debug for JobSpec {
         }
         if self.replace_only_failed {
             d.field("replace_only_failed", &self.replace_only_failed);
+        }
+        if self.selector.is_some() {
+            d.field("selector", &self.selector);
+        }
+        if self.manual_selector {
+            d.field("manual_selector", &self.manual_selector);
         }
         d.finish()
     }
