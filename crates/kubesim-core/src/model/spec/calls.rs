@@ -123,3 +123,31 @@ pub struct Background {
     /// `arrival` (default poisson).
     pub arrival: ArrivalProcess,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prefix_matches_whole_path_elements_as_an_ingress_prefix_does() {
+        assert!(path_has_prefix("/cart", "/cart"));
+        assert!(path_has_prefix("/cart/checkout", "/cart"));
+        assert!(path_has_prefix("/cart/checkout", "/cart/"));
+        assert!(!path_has_prefix("/carts", "/cart"));
+        assert!(path_has_prefix("/anything", "/"));
+        assert!(path_has_prefix("/", "/"));
+    }
+
+    #[test]
+    fn a_request_takes_the_route_of_its_longest_prefix() {
+        let plan = CallPlan {
+            calls: Vec::new(),
+            routes: vec![("/cart/checkout".into(), vec![]), ("/cart".into(), vec![vec![0]]), ("/".into(), vec![])],
+        };
+        assert_eq!(plan.route("/cart/checkout/now"), Some(0));
+        assert_eq!(plan.route("/cart"), Some(1));
+        assert_eq!(plan.route("/product/1"), Some(2));
+        let no_root = CallPlan { calls: Vec::new(), routes: vec![("/cart".into(), vec![])] };
+        assert_eq!(no_root.route("/product"), None, "a path no prefix matches makes no call");
+    }
+}

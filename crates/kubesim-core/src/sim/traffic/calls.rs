@@ -417,17 +417,21 @@ impl Traffic {
     fn run_stage(&mut self, ctx: &mut Context, net: &mut Network, nodes: &NodeLifecycle, key: u64) {
         loop {
             let Some(&mut job) = self.calls.jobs.get_mut(key) else { return };
-            let plan = Arc::clone(&self.calls.callers[job.caller as usize].plan);
-            let Some(stage) = plan.routes[usize::from(job.route)].1.get(usize::from(job.stage)) else {
+            let (route, stage) = (usize::from(job.route), usize::from(job.stage));
+            let plan = &self.calls.callers[job.caller as usize].plan;
+            let Some(calls) = plan.routes[route].1.get(stage).map(Vec::len) else {
                 self.calls.jobs.remove(key);
                 let at = ctx.kernel.now() + job.work;
                 ctx.kernel.schedule_at(at, Event::Traffic(TrafficEvent::Done(job.pod, job.request)));
                 return;
             };
             let mut sent = 0u16;
-            for (i, &call) in stage.iter().enumerate() {
-                let seed = mix(job.seed, (u64::from(job.stage) << 16) | i as u64);
+            for i in 0..calls {
+                // Looked up anew each time: sending may add callers (a callee's first server).
+                let plan = &self.calls.callers[job.caller as usize].plan;
+                let call = plan.routes[route].1[stage][i];
                 let probability = plan.calls[usize::from(call)].probability;
+                let seed = mix(job.seed, ((stage as u64) << 16) | i as u64);
                 // A call made always draws nothing.
                 if probability < 1.0 && !Draws::new(seed).chance(probability) {
                     continue;
@@ -774,5 +778,23 @@ impl CallGraph {
         if let Some(old) = self.loop_of.insert(pod.index() as u32, index) {
             self.loops[old as usize].alive = false;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_removed_key_never_finds_the_entry_that_took_its_place() {
+        let mut slab: Slab<&str> = Slab::default();
+        let a = slab.insert("a");
+        assert_eq!(slab.remove(a), Some("a"));
+        let b = slab.insert("b");
+        assert_eq!(b & 0xFFFF_FFFF, a & 0xFFFF_FFFF, "the slot is reused");
+        assert_eq!(slab.get_mut(a), None, "the old key is stale");
+        assert_eq!(slab.remove(a), None);
+        assert_eq!(slab.peek(b), Some(&"b"));
+        assert_eq!(b & (CALL_BIT | TASK_BIT), 0, "keys stay clear of the kind bits");
     }
 }
