@@ -281,6 +281,13 @@ fn boutique_pages_fail_while_the_only_catalogue_pod_is_replaced_and_two_replicas
     let lost = after_rollout_errors(&one);
     // About the seconds the new pod takes to be ready (pull, start, readyAfter) at 100 pages/s.
     assert!(lost > 300.0, "{lost} pages failed during the rollout");
+    // Every page needs the catalogue: each entry point (traffic source) lost some.
+    let entries = one.metrics.traffic.calls.entries.as_ref().expect("entry points kept with calls");
+    assert_eq!(entries.len(), 4);
+    for e in entries {
+        assert!(e.failures.get(&Failure::DependencyFailed).copied().unwrap_or(0) > 10, "{}: {:?}", e.name, e.failures);
+    }
+    assert_eq!(entries.iter().map(|e| e.run.requests).sum::<u64>(), one.metrics.traffic.total.requests);
     let catalogue = edge(&one, "frontend", "productcatalogservice");
     assert!(catalogue.failures.get(&Failure::NoEndpoints).copied().unwrap_or(0) > 100);
     let mut two_replicas = unavailable_1.to_vec();

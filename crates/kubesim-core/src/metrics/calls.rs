@@ -106,6 +106,28 @@ impl TaskStats {
     }
 }
 
+/// One traffic source's requests (an entry point of the call graph): its end-to-end figures,
+/// the calls below included.
+#[derive(Clone, Debug, Default)]
+pub struct EntryStats {
+    /// `service/frontend /cart` (the target and the path).
+    pub name: String,
+    pub run: RequestStats,
+    pub failures: BTreeMap<Failure, u64>,
+}
+
+impl EntryStats {
+    pub fn ended(&mut self, outcome: Result<SimDuration, Failure>) {
+        match outcome {
+            Ok(latency) => self.run.success(latency),
+            Err(why) => {
+                self.run.failure();
+                *self.failures.entry(why).or_insert(0) += 1;
+            }
+        }
+    }
+}
+
 /// Every edge and every workload with background work, in the order the time-series columns
 /// name them (those the scenario's objects let the loader foresee), then as they appear.
 #[derive(Clone, Debug, Default)]
@@ -115,6 +137,9 @@ pub struct CallMetrics {
     /// How many of each have time-series columns.
     pub edge_columns: usize,
     pub background_columns: usize,
+    /// Per traffic source, when the scenario's images make calls (None otherwise: nothing is
+    /// kept and summary.json has no `entry_points`).
+    pub entries: Option<Vec<EntryStats>>,
 }
 
 impl CallMetrics {
@@ -131,6 +156,7 @@ impl CallMetrics {
             background: background.iter().map(|c| TaskStats { caller: c.clone(), ..TaskStats::default() }).collect(),
             edge_columns: edges.len(),
             background_columns: background.len(),
+            entries: None,
         }
     }
 

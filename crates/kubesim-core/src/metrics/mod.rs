@@ -40,6 +40,16 @@ impl Metrics {
         let mut traffic = TrafficMetrics::new(&service_columns, !scenario.traffic.is_empty());
         let (edges, background) = call_keys(scenario);
         traffic.calls = calls::CallMetrics::new(&edges, &background);
+        if scenario.images.values().any(|i| i.calls.is_some()) {
+            traffic.calls.entries = Some(
+                scenario
+                    .traffic
+                    .iter()
+                    .map(entry_name)
+                    .map(|name| calls::EntryStats { name, ..Default::default() })
+                    .collect(),
+            );
+        }
         if !scenario.analysis_templates.is_empty() {
             traffic.keep_windows();
         }
@@ -220,6 +230,16 @@ pub fn call_keys(scenario: &Scenario) -> (Vec<(String, String)>, Vec<String>) {
         }
     }
     (edges.order, background.order)
+}
+
+/// How a traffic source is named among the entry points: `service/frontend /cart`.
+fn entry_name(spec: &crate::model::spec::TrafficSpec) -> String {
+    let (kind, namespace, name) = match &spec.target {
+        crate::model::spec::TrafficTarget::Service { namespace, name } => ("service", namespace, name),
+        crate::model::spec::TrafficTarget::Ingress { namespace, name } => ("ingress", namespace, name),
+    };
+    let host = spec.host.as_deref().map_or(String::new(), |h| format!(" {h}"));
+    format!("{kind}/{}{host} {}", timeseries::column_name(namespace, name), spec.path)
 }
 
 /// How a call's target is named in an edge: a Service's column name (its namespace: the

@@ -183,6 +183,22 @@ fn insert_calls(f: &mut Map<String, Value>, outcome: &Outcome) {
             .collect();
         f.insert("edges".into(), Value::Array(edges));
     }
+    if let Some(entries) = &calls.entries {
+        // Each traffic source's requests end to end (a name twice: the second source's gets `#2`).
+        let mut out = Map::new();
+        for (i, e) in entries.iter().enumerate() {
+            let key = if out.contains_key(&e.name) { format!("{} #{}", e.name, i + 1) } else { e.name.clone() };
+            let v = json!({
+                "requests": e.run.requests,
+                "errors": e.run.errors,
+                "errors_by_reason": reasons(&e.failures),
+                "latency_p50_ms": latency_ms(e.run.p50_ms()),
+                "latency_p99_ms": latency_ms(e.run.p99_ms()),
+            });
+            out.insert(key, v);
+        }
+        f.insert("entry_points".into(), Value::Object(out));
+    }
     if !calls.background.is_empty() {
         let background: Map<String, Value> = calls
             .background

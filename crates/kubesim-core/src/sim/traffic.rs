@@ -630,6 +630,9 @@ impl Traffic {
             Ok(sent_at) => ctx.metrics.traffic.success(service, now.since(sent_at)),
             Err(why) => ctx.metrics.traffic.failure(service, why),
         }
+        if let Some(entries) = ctx.metrics.traffic.calls.entries.as_mut() {
+            entries[(id >> SEQ_BITS) as usize].ended(outcome.map(|sent_at| now.since(sent_at)));
+        }
     }
 
     /// A pod's app finished serving a request: its worker takes the next one, and the request
@@ -753,6 +756,9 @@ impl Traffic {
             let service = open.service.map(|s| s as usize);
             ctx.metrics.traffic.windowed(service, now, true);
             ctx.metrics.traffic.failure(service, Failure::Timeout);
+            if let Some(entries) = ctx.metrics.traffic.calls.entries.as_mut() {
+                entries[source as usize].ended(Err(Failure::Timeout));
+            }
             if open.pod != NO_POD {
                 pods.push(open.pod);
             }
