@@ -105,6 +105,7 @@ pub(super) fn service_graph(outcome: &Outcome) -> Option<String> {
     );
     // Incoming errors per box, for its colour.
     let mut incoming = vec![(0u64, 0u64); names.len()];
+    let mut labelled = vec![0u32; names.len()];
     for a in &arrows {
         let (x1, y1) = at(a.from);
         let (x2, y2) = at(a.to);
@@ -137,12 +138,16 @@ pub(super) fn service_graph(outcome: &Outcome) -> Option<String> {
                 escape(&names[a.from]),
                 escape(&names[a.to])
             );
-            // The label just before the arrow's head, where the arrows into a column part.
+            // The label near the arrow's head, where the arrows into a column part; the
+            // arrows into one box put theirs further back along the line, one after another.
+            let back = 0.95 - 0.3 * f64::from(labelled[a.to].min(2));
+            labelled[a.to] += 1;
+            let along = |from: u32, to: u32| (f64::from(from) + (f64::from(to) - f64::from(from)) * back).round();
             let _ = writeln!(
                 svg,
                 "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"{colour}\" font-size=\"10\">{label}</text>",
-                x2.saturating_sub(10),
-                y2.saturating_sub(5)
+                along(x1, x2) - 4.0,
+                along(y1, y2) - 5.0
             );
         }
         incoming[a.to].0 += a.requests;
