@@ -337,3 +337,24 @@ fn bad_calls_are_refused_with_their_place() {
         "",
     ));
 }
+
+#[test]
+fn the_report_draws_the_service_graph_with_each_call_and_its_health() {
+    let (s, o) = run("scenarios/voting-app.yaml", &[]);
+    let dir = crate::support::write_outputs(&s, &o);
+    let page = std::fs::read_to_string(crate::support::find_file(dir.path(), "report.html")).expect("report.html");
+    let graph = &page[page.find("<svg id=\"service-graph\"").expect("a service graph")..];
+    let graph = &graph[..graph.find("</svg>").expect("closed")];
+    for name in ["clients", "vote", "result", "worker", "redis", "db"] {
+        assert!(graph.contains(&format!(">{name}</text></g>")), "a box for {name}");
+    }
+    // vote -> redis lost a third of its attempts or more: red; result -> db: amber (degraded).
+    assert!(graph.contains("stroke=\"#c62828\" stroke-width=\"2\" marker-end=\"url(#arrow)\"><title>vote → redis"));
+    assert!(graph.contains("<title>result → db"));
+    assert!(page.contains("<h3>Calls (caller → callee)</h3>"));
+    // A run without calls draws none.
+    let (s, o) = run("scenarios/recreate.yaml", &[]);
+    let dir = crate::support::write_outputs(&s, &o);
+    let page = std::fs::read_to_string(crate::support::find_file(dir.path(), "report.html")).expect("report.html");
+    assert!(!page.contains("service-graph"));
+}
