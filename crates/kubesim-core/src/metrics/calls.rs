@@ -26,20 +26,18 @@ pub struct EdgeStats {
     /// Every finished attempt's time open, and the integral of attempts open over time: the
     /// W and L of Little's law for the edge.
     open_time_us: u128,
-    open: u64,
-    open_integral: u128,
-    open_since: SimTime,
+    open: super::traffic::Occupancy,
 }
 
 impl EdgeStats {
     /// An attempt was sent at `now`.
     pub fn sent(&mut self, now: SimTime) {
-        self.open_changed(now, 1);
+        self.open.change(now, 1);
     }
 
     /// An attempt sent at `sent_at` ended at `now`.
     pub fn ended(&mut self, sent_at: SimTime, now: SimTime, outcome: Result<(), Failure>, retry: bool) {
-        self.open_changed(now, -1);
+        self.open.change(now, -1);
         self.open_time_us += u128::from(now.since(sent_at).as_micros());
         match outcome {
             Ok(()) => {
@@ -58,20 +56,9 @@ impl EdgeStats {
         }
     }
 
-    fn open_changed(&mut self, now: SimTime, delta: i64) {
-        self.open_integral += u128::from(self.open) * u128::from(now.since(self.open_since).as_micros());
-        self.open_since = now;
-        self.open = self.open.saturating_add_signed(delta);
-    }
-
     /// The time-average number of attempts open from the start to `until`.
     pub fn mean_open(&self, until: SimTime) -> f64 {
-        let integral =
-            self.open_integral + u128::from(self.open) * u128::from(until.since(self.open_since).as_micros());
-        if until.as_micros() == 0 {
-            return 0.0;
-        }
-        integral as f64 / until.as_micros() as f64
+        self.open.mean(until)
     }
 
     /// The mean time an ended attempt was open (successes and failures), in milliseconds.

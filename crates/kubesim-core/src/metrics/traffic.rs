@@ -142,11 +142,36 @@ pub struct TrafficMetrics {
     pub has_traffic: bool,
     /// Calls between Services and background tasks (`images:` `calls` and `background`).
     pub calls: super::calls::CallMetrics,
-    /// Requests held by pods (served or queued) now, and its integral over time in
-    /// request-microseconds: the L of Little's law.
-    held: u64,
-    held_integral: u128,
-    held_since: SimTime,
+    /// Requests held by pods (served or queued): the L of Little's law.
+    held: Occupancy,
+}
+
+/// How many things are in some place over time (requests held by pods, calls open on an
+/// edge): the count now and its integral, for the time-average that is Little's L.
+#[derive(Clone, Debug, Default)]
+pub struct Occupancy {
+    count: u64,
+    /// The count's integral over time, in thing-microseconds, up to `since`.
+    integral: u128,
+    since: SimTime,
+}
+
+impl Occupancy {
+    /// `delta` things came (positive) or left (negative) at `now`.
+    pub fn change(&mut self, now: SimTime, delta: i64) {
+        self.integral += u128::from(self.count) * u128::from(now.since(self.since).as_micros());
+        self.since = now;
+        self.count = self.count.saturating_add_signed(delta);
+    }
+
+    /// The time-average count from the start to `until`.
+    pub fn mean(&self, until: SimTime) -> f64 {
+        let integral = self.integral + u128::from(self.count) * u128::from(until.since(self.since).as_micros());
+        if until.as_micros() == 0 {
+            return 0.0;
+        }
+        integral as f64 / until.as_micros() as f64
+    }
 }
 
 /// How far back the per-second counts for analysis go: the longest window a query can ask.
@@ -242,19 +267,12 @@ impl TrafficMetrics {
 
     /// `delta` requests entered (positive) or left (negative) the pods' servers at `now`.
     pub fn held_changed(&mut self, now: SimTime, delta: i64) {
-        self.held_integral += u128::from(self.held) * u128::from(now.since(self.held_since).as_micros());
-        self.held_since = now;
-        self.held = self.held.saturating_add_signed(delta);
+        self.held.change(now, delta);
     }
 
     /// The time-average number of requests held by pods from the start to `until`.
     pub fn mean_held(&self, until: SimTime) -> f64 {
-        let integral =
-            self.held_integral + u128::from(self.held) * u128::from(until.since(self.held_since).as_micros());
-        if until.as_micros() == 0 {
-            return 0.0;
-        }
-        integral as f64 / until.as_micros() as f64
+        self.held.mean(until)
     }
 
     /// The EndpointSlice controller wrote `count` endpoints for `service` at `now`.
