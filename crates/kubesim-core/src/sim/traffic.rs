@@ -724,35 +724,13 @@ impl Traffic {
     pub(super) fn request_timeouts(&mut self, ctx: &mut Context, source: u32) {
         let now = ctx.kernel.now();
         let s = &mut self.sources[source as usize];
-        let timeout = s.spec.timeout;
-        let mut expired: Vec<(RequestId, Open)> = Vec::new();
-        while let Some(front) = s.window.front() {
-            if front.sent_at + timeout > now {
-                break;
-            }
-            let id = (u64::from(source) << SEQ_BITS) | s.base_seq;
-            if let Some(open) = s.window.pop_front() {
-                if !open.done {
-                    expired.push((id, open));
-                }
-            }
-            s.base_seq += 1;
-        }
-        // Requests already answered need no timer: the next one is for the first request still
-        // open (its deadline, or a millisecond on), not for each answered request in turn.
-        while s.window.front().is_some_and(|front| front.done) {
-            s.window.pop_front();
-            s.base_seq += 1;
-        }
-        match s.window.front() {
-            Some(front) => {
-                let at = (front.sent_at + timeout).max(now + TIMER_STEP);
-                ctx.kernel.schedule_at(at, Event::Traffic(TrafficEvent::Timeouts(source)));
-            }
+        let (expired, next) = expire(&mut s.window, &mut s.base_seq, now, s.spec.timeout);
+        match next {
+            Some(at) => ctx.kernel.schedule_at(at, Event::Traffic(TrafficEvent::Timeouts(source))),
             None => s.timer_pending = false,
         }
         let mut pods: Vec<PodId> = Vec::new();
-        for (_, open) in &expired {
+        for open in &expired {
             let service = open.service.map(|s| s as usize);
             ctx.metrics.traffic.windowed(service, now, true);
             ctx.metrics.traffic.failure(service, Failure::Timeout);
@@ -887,6 +865,53 @@ impl Traffic {
             }
         }
     }
+}
+
+/// What a window of open requests holds: each sent at a time, answered or not.
+pub(super) trait OpenRequest {
+    fn sent_at(&self) -> SimTime;
+    fn done(&self) -> bool;
+}
+
+impl OpenRequest for Open {
+    fn sent_at(&self) -> SimTime {
+        self.sent_at
+    }
+
+    fn done(&self) -> bool {
+        self.done
+    }
+}
+
+/// A window of open requests of one timeout, in sending order (so in deadline order), the
+/// first numbered `base_seq`: pops those past their deadline at `now` (returning the ones not
+/// answered: they time out), then the answered ones at the front, which need no timer. Returns
+/// when the window's timer fires next: the first open request's deadline, or a millisecond on
+/// (`TIMER_STEP`); None when the window is empty.
+pub(super) fn expire<T: OpenRequest>(
+    window: &mut VecDeque<T>,
+    base_seq: &mut u64,
+    now: SimTime,
+    timeout: SimDuration,
+) -> (Vec<T>, Option<SimTime>) {
+    let mut expired = Vec::new();
+    while let Some(front) = window.front() {
+        if front.sent_at() + timeout > now {
+            break;
+        }
+        if let Some(open) = window.pop_front() {
+            if !open.done() {
+                expired.push(open);
+            }
+        }
+        *base_seq += 1;
+    }
+    while window.front().is_some_and(|front| front.done()) {
+        window.pop_front();
+        *base_seq += 1;
+    }
+    let next = window.front().map(|front| (front.sent_at() + timeout).max(now + TIMER_STEP));
+    (expired, next)
 }
 
 /// One more request answered with an error by `image` (a key allocated only at its first).

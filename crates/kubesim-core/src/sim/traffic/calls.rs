@@ -47,8 +47,6 @@ const MAX_LANES: usize = 1 << 22;
 /// How deep a chain of calls is followed (a request calling a Service whose app calls another
 /// ...): deeper, the call fails with `call_depth_exceeded` (a loop in the call graph).
 pub(crate) const MAX_CALL_DEPTH: u8 = 16;
-/// A lane's timer fires at most once per millisecond (as a traffic source's does).
-const TIMER_STEP: SimDuration = SimDuration::from_millis(1);
 /// Salts that keep the keys of different decisions apart.
 const SALT_SOURCE: u64 = 0x6361_6c6c_7372_6301;
 const SALT_TASK: u64 = 0x6361_6c6c_7461_736b;
@@ -159,6 +157,16 @@ struct Attempt {
     done: bool,
     /// Sent to an external host that will answer it with an HTTP 5xx.
     external_error: bool,
+}
+
+impl super::OpenRequest for Attempt {
+    fn sent_at(&self) -> SimTime {
+        self.sent_at
+    }
+
+    fn done(&self) -> bool {
+        self.done
+    }
 }
 
 impl Attempt {
@@ -683,28 +691,9 @@ impl Traffic {
     pub(super) fn lane_timeouts(&mut self, ctx: &mut Context, net: &mut Network, nodes: &NodeLifecycle, lane: u32) {
         let now = ctx.kernel.now();
         let Some(l) = self.calls.lanes.get_mut(lane as usize) else { return };
-        let timeout = l.timeout;
-        let mut expired: Vec<Attempt> = Vec::new();
-        while let Some(front) = l.window.front() {
-            if front.sent_at + timeout > now {
-                break;
-            }
-            if let Some(a) = l.window.pop_front() {
-                if !a.done {
-                    expired.push(a);
-                }
-            }
-            l.base_seq += 1;
-        }
-        while l.window.front().is_some_and(|front| front.done) {
-            l.window.pop_front();
-            l.base_seq += 1;
-        }
-        match l.window.front() {
-            Some(front) => {
-                let at = (front.sent_at + timeout).max(now + TIMER_STEP);
-                ctx.kernel.schedule_at(at, Event::Traffic(TrafficEvent::CallTimeouts(lane)));
-            }
+        let (expired, next) = super::expire(&mut l.window, &mut l.base_seq, now, l.timeout);
+        match next {
+            Some(at) => ctx.kernel.schedule_at(at, Event::Traffic(TrafficEvent::CallTimeouts(lane))),
             None => l.timer_pending = false,
         }
         // Queued attempts whose callers left give up their place at the callee pods.
