@@ -5,6 +5,10 @@
 //! requests, each an arrival, a kube-proxy pick, a server admission and a completion, counted
 //! once. The loop times `simulate` only; throughput is the requests the run counted.
 //!
+//! `calls`: the same, with each request calling a second Service of ten pods once before it
+//! answers (10,000 requests/s for 60 s: 600,000 requests and 600,000 calls), so that the cost
+//! of a call can be set beside the cost of a request.
+//!
 //!   cargo bench --bench traffic
 //!
 //! Figures: benches/RESULTS.md.
@@ -87,5 +91,63 @@ fn traffic(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, traffic);
+/// Ten `front` pods calling ten `back` pods once per request.
+fn calls_scenario() -> kubesim_core::Scenario {
+    let deployment = |name: &str| {
+        format!(
+            "
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: {name}}}
+    spec:
+      replicas: 10
+      selector: {{matchLabels: {{app: {name}}}}}
+      template:
+        metadata: {{labels: {{app: {name}}}}}
+        spec:
+          containers: [{{name: {name}, image: '{name}:1', resources: {{requests: {{cpu: 100m, memory: 128Mi}}}}}}]
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: {name}}}
+    spec: {{selector: {{app: {name}}}, ports: [{{port: 80}}]}}"
+        )
+    };
+    let text = format!(
+        "name: calls
+duration: 65s
+cluster:
+  nodes:
+    - {{name: node, count: 4, capacity: {{cpu: '32', memory: 128Gi, pods: 110}}}}
+images:
+  front:1: {{pull: 1s, start: 0s, concurrency: 100, serviceTime: {{exponential: 5ms}}, calls: [{{service: back, timeout: 1s}}]}}
+  back:1: {{pull: 1s, start: 0s, concurrency: 100, serviceTime: {{exponential: 5ms}}}}
+objects:{}{}
+traffic:
+  - {{target: service/front, rate: {{steps: [{{at: 5s, rate: 10000/s}}]}}, timeout: 2s}}
+",
+        deployment("front"),
+        deployment("back")
+    );
+    match kubesim_core::load_str(Path::new("calls.yaml"), &text, &[], &kubesim_core::NoFiles) {
+        Ok(l) => l.scenario,
+        Err(d) => panic!("{d:?}"),
+    }
+}
+
+fn calls(c: &mut Criterion) {
+    let s = calls_scenario();
+    let outcome = kubesim_core::simulate(&s, None);
+    let t = &outcome.metrics.traffic;
+    let calls: u64 = t.calls.edges.iter().map(|e| e.run.requests).sum();
+    assert!(t.total.requests > 10_000 * 59, "about 600,000 requests, got {}", t.total.requests);
+    assert_eq!(t.total.errors, 0, "no request fails: {:?}", t.failures);
+    assert_eq!(calls, t.total.requests, "one call per request");
+    let mut group = c.benchmark_group("traffic");
+    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
+    group.throughput(Throughput::Elements(t.total.requests + calls));
+    group.bench_function("requests_and_calls_10k_per_s", |b| b.iter(|| kubesim_core::simulate(&s, None)));
+    group.finish();
+}
+
+criterion_group!(benches, traffic, calls);
 criterion_main!(benches);
