@@ -23,6 +23,9 @@ pub struct RecoveryTracker {
     down: Vec<bool>,
     /// Deployments short of their desired available pods, while a recovery is open.
     short: BTreeSet<DeployId>,
+    /// The first recovery still open: all close together, so the open ones are
+    /// `recoveries[first_open..]` and no event walks the run's past failures.
+    first_open: usize,
 }
 
 impl RecoveryTracker {
@@ -31,7 +34,7 @@ impl RecoveryTracker {
     }
 
     fn open(&self) -> bool {
-        self.recoveries.iter().any(|r| r.recovered.is_none())
+        self.first_open < self.recoveries.len()
     }
 
     /// A node failed, or came back (`down` now; the tally already knows): every Deployment is
@@ -68,9 +71,10 @@ impl RecoveryTracker {
 
     fn close_if_whole(&mut self, now: SimTime) {
         if self.short.is_empty() {
-            for r in self.recoveries.iter_mut().filter(|r| r.recovered.is_none()) {
+            for r in &mut self.recoveries[self.first_open..] {
                 r.recovered = Some(now);
             }
+            self.first_open = self.recoveries.len();
         }
     }
 
