@@ -340,7 +340,7 @@ fn run_one(
     }
     let wall = started.elapsed().as_secs_f64();
     let dir = out.join(&s.name);
-    let info = RunInfo { wall_time_s: wall, threads, chart_threads, sweep_hash: None, variant: None };
+    let info = RunInfo { wall_time_s: wall, threads, chart_threads, sweep_hash: None, variant: None, no_charts: false };
     if let Err(e) = files::write_run_stoppable(&dir, s, &outcome, &info, control.stop) {
         if control.stop.is_some_and(|f| f.load(Ordering::Relaxed)) {
             std::mem::forget(outcome);
@@ -451,6 +451,7 @@ fn sweep(args: SweepArgs) -> u8 {
     let opts = crate::sweep::RunOptions {
         threads,
         resume: args.resume,
+        run_charts: args.run_charts,
         control: crate::Control { stop: Some(interrupt.flag()), max_events: args.max_events },
     };
     let ends = pool.install(|| crate::sweep::run_all(&sweep, &keys, &args.out, &opts, &|| bar.inc(1)));

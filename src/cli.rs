@@ -78,6 +78,10 @@ pub struct SweepArgs {
     /// same scenario), run the rest, and write the comparison
     #[arg(long)]
     pub resume: bool,
+    /// Also draw each run's charts and write its report.html (off by default: the sweep's
+    /// comparison, charts and report.html are always written; a run's data files too)
+    #[arg(long)]
+    pub run_charts: bool,
     /// Stop any run after N events (exit 1) instead of letting a runaway scenario run on
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_events: Option<u64>,

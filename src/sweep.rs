@@ -27,6 +27,9 @@ pub struct RunOptions<'a> {
     pub threads: usize,
     /// `--resume`: keep the runs already complete on disk.
     pub resume: bool,
+    /// `--run-charts`: each run's charts and report.html too (a sweep's own comparison,
+    /// charts and report are always written).
+    pub run_charts: bool,
     /// Ctrl-C / SIGTERM and `--max-events`.
     pub control: kubesim_core::Control<'a>,
 }
@@ -78,7 +81,7 @@ pub fn run_all(
 fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> RunEnd {
     let dir = sweep.run_dir(out, key);
     if opts.resume {
-        if let Some(summary) = complete_run(&dir, &sweep.hash, key.seed) {
+        if let Some(summary) = complete_run(&dir, &sweep.hash, key.seed, opts.run_charts) {
             return RunEnd::Kept(summary);
         }
         remove_temp_files(&dir);
@@ -105,6 +108,7 @@ fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> Run
         chart_threads: 1,
         sweep_hash: Some(sweep.hash.clone()),
         variant: Some(sweep.variants[key.variant].name.clone()),
+        no_charts: !opts.run_charts,
     };
     match crate::files::write_run_stoppable(&dir, &s, &outcome, &info, opts.control.stop) {
         Ok(_) => RunEnd::Written(summary_json(&Summary::new(&s, &outcome))),

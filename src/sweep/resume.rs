@@ -12,10 +12,11 @@ use std::path::Path;
 
 /// The files every run writes besides run.json (charts depend on the run and are covered
 /// by run.json being written after them).
-const RUN_FILES: &[&str] = &["summary.json", "timeseries.csv", "pods.csv", "events.csv", "report.html"];
+const RUN_FILES: &[&str] = &["summary.json", "timeseries.csv", "pods.csv", "events.csv"];
 
-/// The run's summary.json bytes if the run in `dir` is complete for the sweep `sweep_hash`.
-pub fn complete_run(dir: &Path, sweep_hash: &str, seed: u64) -> Option<Vec<u8>> {
+/// The run's summary.json bytes if the run in `dir` is complete for the sweep `sweep_hash`
+/// (with its report.html when `with_report`: `--run-charts`).
+pub fn complete_run(dir: &Path, sweep_hash: &str, seed: u64, with_report: bool) -> Option<Vec<u8>> {
     let run: serde_json::Value = serde_json::from_slice(&fs::read(dir.join(RUN_MARKER)).ok()?).ok()?;
     if run.get("sweep_hash")?.as_str()? != sweep_hash || run.get("kubesim_version")?.as_str()? != VERSION {
         return None;
@@ -25,7 +26,8 @@ pub fn complete_run(dir: &Path, sweep_hash: &str, seed: u64) -> Option<Vec<u8>> 
     if parsed.get("seed")?.as_u64()? != seed {
         return None;
     }
-    RUN_FILES.iter().all(|f| dir.join(f).is_file()).then_some(summary)
+    let report = with_report.then_some("report.html");
+    RUN_FILES.iter().chain(&report).all(|f| dir.join(f).is_file()).then_some(summary)
 }
 
 /// Whether `name` is one of kubesim's temporary files (`.NAME.tmp-PID`, `.STEM.tmp-PID.png`).
@@ -67,17 +69,20 @@ mod tests {
         for f in RUN_FILES {
             fs::write(d.join(f), "{\"seed\": 3}").expect("write");
         }
-        assert_eq!(complete_run(d, "abc", 3), None, "no run.json");
+        assert_eq!(complete_run(d, "abc", 3, false), None, "no run.json");
         let run = format!("{{\"sweep_hash\": \"abc\", \"kubesim_version\": \"{VERSION}\"}}");
         fs::write(d.join(RUN_MARKER), &run).expect("write");
-        assert!(complete_run(d, "abc", 3).is_some());
-        assert_eq!(complete_run(d, "abd", 3), None, "another sweep");
-        assert_eq!(complete_run(d, "abc", 4), None, "another seed");
+        assert!(complete_run(d, "abc", 3, false).is_some());
+        assert_eq!(complete_run(d, "abc", 3, true), None, "--run-charts wants the run's report.html");
+        fs::write(d.join("report.html"), "<html>").expect("write");
+        assert!(complete_run(d, "abc", 3, true).is_some());
+        assert_eq!(complete_run(d, "abd", 3, false), None, "another sweep");
+        assert_eq!(complete_run(d, "abc", 4, false), None, "another seed");
         fs::write(d.join(RUN_MARKER), &run[..run.len() - 3]).expect("write");
-        assert_eq!(complete_run(d, "abc", 3), None, "half a run.json");
+        assert_eq!(complete_run(d, "abc", 3, false), None, "half a run.json");
         fs::write(d.join(RUN_MARKER), &run).expect("write");
         fs::remove_file(d.join("pods.csv")).expect("rm");
-        assert_eq!(complete_run(d, "abc", 3), None, "a file missing");
+        assert_eq!(complete_run(d, "abc", 3, false), None, "a file missing");
         fs::write(d.join(".pods.csv.tmp-77"), "half").expect("write");
         assert_eq!(remove_temp_files(d), 1);
     }

@@ -68,6 +68,16 @@ fn run_writes_every_file() {
     }
     let png = std::fs::read(out.path().join("recreate/charts/pods.png")).expect("png");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a real PNG");
+    // Every chart keeps within a palette (IHDR's colour type, byte 25, is 3: indexed): its
+    // antialiased edges take 16 opacities, not plotters' 256 (before, five of recreate's six
+    // charts had 261 to 298 colours and were stored as RGB, twice the bytes).
+    for entry in std::fs::read_dir(out.path().join("recreate/charts")).expect("charts") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "png") {
+            let png = std::fs::read(&path).expect("png");
+            assert_eq!(png[25], 3, "{} is not stored with a palette", path.display());
+        }
+    }
     let leftovers: Vec<_> = ["recreate", "recreate/charts"]
         .iter()
         .flat_map(|d| std::fs::read_dir(out.path().join(d)).expect("dir").filter_map(|e| e.ok()))

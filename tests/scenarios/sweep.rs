@@ -59,22 +59,35 @@ fn more_surge_rolls_out_faster_and_runs_equal_kubesim_run() {
         assert!(root.join(file).is_file(), "{file} missing");
     }
     // The sweep's report: the comparison with the paired differences, the charts inline,
-    // links to each run's own report.
+    // links to each run's folder.
     let report = std::fs::read_to_string(root.join("report.html")).expect("the sweep's report.html");
     assert!(report.contains("<table class=\"figures\" id=\"comparison\">"));
     assert!(report.contains("<tr><th>rollout_duration_s</th>") && report.contains("<span class=\"differs\">Δ -"));
     assert!(report.contains("src=\"data:image/png;base64,"));
-    assert!(report.contains("<a href=\"surge-25pct/seed-2/report.html\">2</a>"));
-    assert!(root.join("surge-25pct/seed-2/report.html").is_file());
-    // A run of the sweep is `kubesim run --set ... --seed N`, byte for byte.
+    assert!(report.contains("<a href=\"surge-25pct/seed-2/\">2</a>"));
+    // A run of the sweep is `kubesim run --set ... --seed N`: its data files byte for byte;
+    // its charts and report.html only with --run-charts.
     let alone = dir.path().join("alone");
     let set = "deployment/web.spec.strategy.rollingUpdate.maxSurge=25%";
     ok(&kubesim_output(&["run", arg(&scenario), "--quiet", "--set", set, "--seed", "2", "--out", arg(&alone)]));
-    let run = files_but_run_json(&root.join("surge-25pct/seed-2"));
-    assert!(run.len() >= 10, "{:?}", run.keys());
+    let whole_run = files_but_run_json(&alone.join(NAME));
+    assert!(whole_run.len() >= 10, "{:?}", whole_run.keys());
+    let data_files: BTreeMap<PathBuf, Vec<u8>> = whole_run
+        .iter()
+        .filter(|(p, _)| !p.starts_with("charts") && !p.ends_with("report.html"))
+        .map(|(p, b)| (p.clone(), b.clone()))
+        .collect();
+    let names: Vec<String> = data_files.keys().map(|p| p.display().to_string()).collect();
+    assert_eq!(names, ["events.csv", "pods.csv", "summary.json", "timeseries.csv"]);
     assert!(
-        run == files_but_run_json(&alone.join(NAME)),
-        "surge-25pct/seed-2 differs from kubesim run --set {set} --seed 2"
+        files_but_run_json(&root.join("surge-25pct/seed-2")) == data_files,
+        "surge-25pct/seed-2 differs from kubesim run --set {set} --seed 2, or has charts without --run-charts"
+    );
+    let charted = dir.path().join("charted");
+    sweep(&scenario, &charted, &["--jobs", "2", "--run-charts"]);
+    assert!(
+        files_but_run_json(&charted.join(NAME).join("surge-25pct/seed-2")) == whole_run,
+        "with --run-charts, surge-25pct/seed-2 differs from kubesim run --set {set} --seed 2"
     );
 }
 

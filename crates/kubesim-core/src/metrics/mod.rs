@@ -12,7 +12,7 @@ pub mod watch;
 
 use crate::engine::SimTime;
 use crate::model::spec::{Action, Kind, KubectlCommand, ObjectSpec, Scenario};
-use crate::model::store::{DeployId, PodId, Store};
+use crate::model::store::{DeployId, NodeId, PodId, Store};
 pub use rollouts::{Rollout, RolloutTracker};
 pub use timeseries::TimeSeries;
 pub use traffic::TrafficMetrics;
@@ -93,8 +93,10 @@ impl Metrics {
         self.recovery.fault_started(what, now);
     }
 
-    pub fn nodes_down_changed(&mut self, store: &Store, down: Vec<bool>, now: SimTime) {
-        self.recovery.nodes_down_changed(store, &self.tally, down, now);
+    /// A node failed or came back (crashed or cut off, or neither): down now or not.
+    pub fn node_down_changed(&mut self, store: &Store, node: NodeId, down: bool, now: SimTime) {
+        self.tally.node_down_changed(store, node, down);
+        self.recovery.node_down_changed(store, &self.tally, node, down, now);
     }
 
     pub fn pod_scheduled(&mut self, store: &Store, pod: PodId, now: SimTime) {

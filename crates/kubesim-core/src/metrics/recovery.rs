@@ -21,10 +21,11 @@ pub struct RecoveryTracker {
     pub recoveries: Vec<Recovery>,
     /// By node id: down now.
     down: Vec<bool>,
-    /// The nodes down now, in id order.
-    down_nodes: Vec<NodeId>,
     /// Deployments short of their desired available pods, while a recovery is open.
     short: BTreeSet<DeployId>,
+    /// The first recovery still open: all close together, so the open ones are
+    /// `recoveries[first_open..]` and no event walks the run's past failures.
+    first_open: usize,
 }
 
 impl RecoveryTracker {
@@ -33,13 +34,16 @@ impl RecoveryTracker {
     }
 
     fn open(&self) -> bool {
-        self.recoveries.iter().any(|r| r.recovered.is_none())
+        self.first_open < self.recoveries.len()
     }
 
-    /// Which nodes are down changed: every Deployment is looked at again.
-    pub fn nodes_down_changed(&mut self, store: &Store, tally: &PodTally, down: Vec<bool>, now: SimTime) {
-        self.down_nodes = (0..down.len()).filter(|&n| down[n]).map(NodeId::from_index).collect();
-        self.down = down;
+    /// A node failed, or came back (`down` now; the tally already knows): every Deployment is
+    /// looked at again, each in O(its ReplicaSets).
+    pub fn node_down_changed(&mut self, store: &Store, tally: &PodTally, node: NodeId, down: bool, now: SimTime) {
+        if self.down.len() <= node.index() {
+            self.down.resize(node.index() + 1, false);
+        }
+        self.down[node.index()] = down;
         if !self.open() {
             return;
         }
@@ -67,15 +71,16 @@ impl RecoveryTracker {
 
     fn close_if_whole(&mut self, now: SimTime) {
         if self.short.is_empty() {
-            for r in self.recoveries.iter_mut().filter(|r| r.recovered.is_none()) {
+            for r in &mut self.recoveries[self.first_open..] {
                 r.recovered = Some(now);
             }
+            self.first_open = self.recoveries.len();
         }
     }
 
     /// Available pods on nodes that are up reach the desired replicas. With minReadySeconds
-    /// 0, that is the tallied available pods less those on the (few) nodes down, instead of
-    /// a walk over the Deployment's pods.
+    /// 0, that is the tallied available pods less the tallied Ready ones on nodes that are
+    /// down, instead of a walk over the Deployment's pods or the down nodes' pods.
     fn whole(&self, store: &Store, tally: &PodTally, d: DeployId, now: SimTime) -> bool {
         let dep = &store.deployments[d];
         if dep.deleted {
@@ -84,17 +89,7 @@ impl RecoveryTracker {
         let Some(counts) = tally.deployment_counts(store, d) else {
             return self.whole_by_walking(store, d, now);
         };
-        let mut on_down_nodes = 0;
-        for &n in &self.down_nodes {
-            for &p in &store.nodes()[n].pods {
-                let pod = &store.pods[p];
-                let of_d = match pod.owner {
-                    Some(PodOwner::ReplicaSet(rs)) => store.replica_sets[rs].owner == Some(d),
-                    _ => false,
-                };
-                on_down_nodes += i32::from(of_d && pod.is_active() && pod.is_ready());
-            }
-        }
+        let on_down_nodes = tally.deployment_ready_on_down_nodes(store, d);
         let whole = counts.available - on_down_nodes >= dep.spec.replicas;
         debug_assert_eq!(whole, self.whole_by_walking(store, d, now), "recovery: tally and walk disagree");
         whole

@@ -2,6 +2,7 @@
 //! `assets/fonts/` (no system fonts needed); the SVGs name the font family and let the viewer
 //! draw the text.
 
+use super::bitmap::{encode_png, FewColours};
 use crate::sim::Outcome;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -160,74 +161,15 @@ impl Drawable for Chart {
 /// Draws one picture twice, as SVG and as PNG.
 fn render_with(
     svg_draw: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
-    png_draw: impl FnOnce(DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
+    png_draw: impl FnOnce(DrawingArea<FewColours, Shift>) -> Result<(), String>,
 ) -> Result<Rendered, String> {
     register_font();
     let mut svg = String::new();
     svg_draw(SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area())?;
     let mut rgb = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
-    png_draw(BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area())?;
+    png_draw(FewColours(BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT))).into_drawing_area())?;
     let png = encode_png(&rgb, (WIDTH, HEIGHT))?;
     Ok(Rendered { svg, png })
-}
-
-/// A picture's PNG, pixel for pixel: indexed colour when it has at most 256 colours (a chart's
-/// lines, text and their antialiasing usually do), RGB otherwise. About a quarter of the bytes
-/// of plotters' own encoder, so that a report can carry every chart inline.
-fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Default);
-    let indexed = palette_indexes(rgb);
-    let data = match &indexed {
-        Some((palette, indexes)) => {
-            encoder.set_color(png::ColorType::Indexed);
-            encoder.set_palette(palette.clone());
-            encoder.set_filter(png::FilterType::NoFilter);
-            indexes.as_slice()
-        }
-        None => {
-            encoder.set_color(png::ColorType::Rgb);
-            encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
-            rgb
-        }
-    };
-    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
-    writer.write_image_data(data).map_err(|e| e.to_string())?;
-    writer.finish().map_err(|e| e.to_string())?;
-    Ok(out)
-}
-
-/// The palette (colours in order of first appearance, so the same picture gives the same
-/// file) and each pixel's index into it; `None` beyond 256 colours.
-fn palette_indexes(rgb: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
-    let mut index_of: std::collections::HashMap<[u8; 3], u8> = std::collections::HashMap::new();
-    let mut palette = Vec::new();
-    let mut indexes = Vec::with_capacity(rgb.len() / 3);
-    let mut last: Option<([u8; 3], u8)> = None;
-    for px in rgb.chunks_exact(3) {
-        let color = [px[0], px[1], px[2]];
-        let index = match last {
-            Some((c, i)) if c == color => i,
-            _ => {
-                let next = index_of.len();
-                let i = match index_of.get(&color) {
-                    Some(&i) => i,
-                    None => {
-                        let i = u8::try_from(next).ok()?;
-                        index_of.insert(color, i);
-                        palette.extend_from_slice(&color);
-                        i
-                    }
-                };
-                last = Some((color, i));
-                i
-            }
-        };
-        indexes.push(index);
-    }
-    Some((palette, indexes))
 }
 
 /// One variant of a sweep chart: its runs' values (in seed order), their mean and 95% CI.
@@ -537,7 +479,8 @@ mod tests {
         };
         register_font();
         let mut rgb = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
-        draw(BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area(), &chart).expect("drawn");
+        draw(FewColours(BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT))).into_drawing_area(), &chart)
+            .expect("drawn");
         let png = encode_png(&rgb, (WIDTH, HEIGHT)).expect("encoded");
         let (color, pixels) = decode(&png);
         assert_eq!(color, png::ColorType::Indexed, "a chart has few colours");

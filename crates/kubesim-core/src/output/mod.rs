@@ -1,6 +1,7 @@
 //! Writers: each of a run's files (and a sweep's) into memory or a `std::io::Write` sink.
 //! Where they go (a folder, atomically) is the caller's: the command line's `files`.
 
+mod bitmap;
 pub mod charts;
 pub mod csv_files;
 pub(crate) mod report;
@@ -29,6 +30,9 @@ pub struct RunInfo {
     pub sweep_hash: Option<String>,
     /// A sweep's run: its variant, which `merge` checks against the run's folder.
     pub variant: Option<String>,
+    /// No `charts/` and no `report.html`: a sweep's run without `--run-charts`, whose
+    /// figures the sweep's own comparison, charts and report show.
+    pub no_charts: bool,
 }
 
 /// The file a run writes last: its presence says every other file of the run is complete.
@@ -100,8 +104,10 @@ pub fn write_run<S: RunSink>(sink: &mut S, scenario: &Scenario, outcome: &Outcom
     sink.file("timeseries.csv", &mut |w| csv_files::timeseries(outcome, w))?;
     sink.file("pods.csv", &mut |w| csv_files::pods(outcome, w))?;
     sink.file("events.csv", &mut |w| csv_files::events(outcome, w))?;
-    let pngs = sink.charts(&charts::run_charts(outcome))?;
-    sink.bytes("report.html", &run_report(scenario, &summary, outcome, &pngs))?;
+    if !info.no_charts {
+        let pngs = sink.charts(&charts::run_charts(outcome))?;
+        sink.bytes("report.html", &run_report(scenario, &summary, outcome, &pngs))?;
+    }
     if let Some(narrator) = &outcome.narration {
         sink.bytes("narration.log", narrator.log().as_bytes())?;
     }
@@ -168,5 +174,12 @@ mod tests {
         assert!(!sink.1.files.contains_key("narration.log"), "no narration without --narrate");
         let pods = String::from_utf8_lossy(&sink.1.files["pods.csv"]).lines().count();
         assert_eq!(pods, 3, "a header and the two pods");
+
+        // A sweep's run without --run-charts: the same data files, no charts, no report.
+        let mut bare = Ordered::default();
+        write_run(&mut bare, &loaded.scenario, &outcome, &RunInfo { no_charts: true, ..RunInfo::default() })
+            .expect("written");
+        assert_eq!(bare.0, ["summary.json", "timeseries.csv", "pods.csv", "events.csv", RUN_MARKER]);
+        assert_eq!(bare.1.files["events.csv"], sink.1.files["events.csv"]);
     }
 }

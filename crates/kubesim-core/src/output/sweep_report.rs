@@ -115,14 +115,16 @@ fn comparison_table(html: &mut String, variants: &[Value], baseline: &str) {
     html.push_str("</table>\n");
 }
 
-/// Links to each run's report.html, by variant.
+/// Links to each run's folder, by variant (its data files; its report.html too when the
+/// sweep ran with `--run-charts`, which the comparison does not know: a merge of shards
+/// writes the same page).
 fn run_links(html: &mut String, variants: &[Value], seeds: &[u64]) {
     html.push_str("<h2>Runs</h2>\n<table class=\"figures\" id=\"runs\">\n");
     for v in variants {
         let name = v.get("variant").and_then(Value::as_str).unwrap_or("");
         let _ = write!(html, "<tr><th>{}</th><td>", escape(name));
         let links: Vec<String> =
-            seeds.iter().map(|s| format!("<a href=\"{0}/seed-{s}/report.html\">{s}</a>", escape(name))).collect();
+            seeds.iter().map(|s| format!("<a href=\"{0}/seed-{s}/\">{s}</a>", escape(name))).collect();
         let _ = write!(html, "seed {}", links.join(" "));
         html.push_str("</td></tr>\n");
     }
@@ -187,7 +189,7 @@ mod tests {
             {"variant":"b","set":["x=2"],"runs":2,"figures":[{"figure":"rollout_duration_s","mean":29.8,"ci95_low":26.6,"ci95_high":33.1,"diff_mean":-80.3,"diff_ci95_low":-85.0,"diff_ci95_high":-75.6}]}]}"#;
         let page = String::from_utf8(sweep_report(json, &[("c".into(), "C".into(), vec![1, 2, 3])])).expect("utf-8");
         assert!(page.contains("<tr><th>rollout_duration_s</th><td>110.1 [103.8, 116.5]</td><td>29.80 [26.60, 33.10]<br><span class=\"differs\">Δ -80.30 [-85.00, -75.60]</span></td></tr>"), "{page}");
-        assert!(page.contains("<a href=\"b/seed-2/report.html\">2</a>"));
+        assert!(page.contains("<a href=\"b/seed-2/\">2</a>"));
         assert!(page.contains("src=\"data:image/png;base64,AQID\""));
         assert!(!page.contains("http"), "no network");
     }

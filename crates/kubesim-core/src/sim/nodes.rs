@@ -82,6 +82,9 @@ struct Zone {
     /// Its nodes (with the zone label's value, or none): the zone size the eviction rate
     /// compares with `largeClusterSizeThreshold`.
     nodes: usize,
+    /// Its nodes the controller has marked NotReady, kept as they change (`set_not_ready`),
+    /// so the zone's health costs no walk over the nodes.
+    not_ready: usize,
     /// Nodes waiting for their NoExecute taint, in the order they went NotReady.
     queue: VecDeque<NodeId>,
     /// The rate limiter's next free slot (token bucket of burst 1).
@@ -188,17 +191,19 @@ impl NodeLifecycle {
         soonest
     }
 
-    /// Each zone's health (the node lifecycle controller's ComputeZoneState).
+    /// Each zone's health (the node lifecycle controller's ComputeZoneState), from its counts.
     fn zone_states(&self, cp: &ControlPlane) -> Vec<crate::controllers::node_lifecycle::ZoneState> {
-        let mut counts = vec![(0usize, 0usize); self.zones.len()];
-        for h in &self.health {
-            if h.not_ready {
-                counts[h.zone].1 += 1;
-            } else {
-                counts[h.zone].0 += 1;
-            }
+        self.zones.iter().map(|z| zone_state(z.nodes - z.not_ready, z.not_ready, cp)).collect()
+    }
+
+    /// The controller marks `node` NotReady, or Ready again; its zone's count follows.
+    fn set_not_ready(&mut self, node: NodeId, not_ready: bool) {
+        let h = &mut self.health[node.index()];
+        if h.not_ready != not_ready {
+            h.not_ready = not_ready;
+            let zone = &mut self.zones[h.zone];
+            zone.not_ready = if not_ready { zone.not_ready + 1 } else { zone.not_ready - 1 };
         }
-        counts.into_iter().map(|(r, nr)| zone_state(r, nr, cp)).collect()
     }
 }
 
@@ -330,7 +335,8 @@ impl Sim<'_> {
         if kind != NodeFaultKind::Recover {
             self.ctx.metrics.fault_started(what, now);
         }
-        self.recount_down_nodes();
+        let down = self.nodes.health[node.index()].is_down();
+        self.ctx.metrics.node_down_changed(&self.ctx.store, node, down, now);
     }
 
     /// The kubelet stops posting status: crashed (its containers die with it) or cut off
@@ -398,7 +404,7 @@ impl Sim<'_> {
             return;
         }
         let now = self.ctx.kernel.now();
-        self.nodes.health[node.index()].not_ready = true;
+        self.nodes.set_not_ready(node, true);
         let name = self.ctx.store.nodes()[node].name.clone();
         self.ctx.store.set_node_ready(node, false);
         if self.ctx.narrating() {
@@ -719,8 +725,8 @@ impl Sim<'_> {
         if h.epoch != epoch || h.is_down() || !h.not_ready {
             return;
         }
-        h.not_ready = false;
         h.no_execute = false;
+        self.nodes.set_not_ready(node, false);
         let now = self.ctx.kernel.now();
         let before = no_execute_taints(&self.ctx.store.nodes()[node].taints);
         let name = self.ctx.store.edit_node(node, |n| {
@@ -743,12 +749,6 @@ impl Sim<'_> {
         }
         self.scheduler.cluster_changed(&mut self.ctx);
         self.process_zones();
-    }
-
-    /// Tells the observers which nodes are down (their pods do not count as available).
-    fn recount_down_nodes(&mut self) {
-        let down: Vec<bool> = self.nodes.health.iter().map(NodeHealth::is_down).collect();
-        self.ctx.metrics.nodes_down_changed(&self.ctx.store, down, self.ctx.kernel.now());
     }
 }
 
