@@ -8,6 +8,7 @@
 //! - `argo`: Argo Rollouts canary steps and shares, nginx canary weights, abort / retry, blue-green.
 //! - `determinism`: same scenario and seed, byte-identical files, whatever `--jobs` is.
 //! - `cli`: exit codes, messages and the absence of output on bad input.
+//! - `cli_conventions`: `version`, completions, the man page, examples in `--help`, colours and `NO_COLOR`, `--output json`.
 //! - `bad_input`: every malformed scenario gets a clear, positioned error.
 //! - `pods`: scheduling, pulls, probes, restarts and termination, as `kubectl describe pod` tells them.
 //! - `scheduling`: where pods land and why they wait, in kube-scheduler's words.
@@ -39,6 +40,7 @@ mod argo;
 mod bad_input;
 mod bluegreen_analysis;
 mod cli;
+mod cli_conventions;
 mod containers;
 mod cronjob;
 mod deployments;
