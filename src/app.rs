@@ -267,7 +267,15 @@ fn run(args: RunArgs) -> u8 {
                     profile: args.profile.then_some(files::wall_clock as kubesim_core::WallClock),
                 };
                 let control = crate::Control { stop: Some(interrupt.flag()), max_events: args.max_events };
-                run_one(s, &args.out, (threads, chart_threads), &progress.done_us[i], observe, control, json)
+                run_one(
+                    s,
+                    &args.out,
+                    (threads, chart_threads),
+                    &progress.done_us[i],
+                    observe,
+                    control,
+                    (json, args.openmetrics),
+                )
             })
             .collect()
     });
@@ -365,7 +373,7 @@ fn run_one(
     done_us: &AtomicU64,
     observe: crate::Observe,
     control: crate::Control<'_>,
-    json: bool,
+    (json, openmetrics): (bool, bool),
 ) -> RunResult {
     if control.stop.is_some_and(|f| f.load(Ordering::Relaxed)) {
         return RunResult::Interrupted;
@@ -384,7 +392,7 @@ fn run_one(
     }
     let wall = started.elapsed().as_secs_f64();
     let dir = out.join(&s.name);
-    let info = RunInfo { wall_time_s: wall, threads, chart_threads, sweep_hash: None, variant: None };
+    let info = RunInfo { wall_time_s: wall, threads, chart_threads, sweep_hash: None, variant: None, openmetrics };
     if let Err(e) = files::write_run_stoppable(&dir, s, &outcome, &info, control.stop) {
         if control.stop.is_some_and(|f| f.load(Ordering::Relaxed)) {
             std::mem::forget(outcome);
@@ -500,6 +508,7 @@ fn sweep(args: SweepArgs) -> u8 {
     let opts = crate::sweep::RunOptions {
         threads,
         resume: args.resume,
+        openmetrics: args.openmetrics,
         control: crate::Control { stop: Some(interrupt.flag()), max_events: args.max_events },
     };
     let ends = pool.install(|| crate::sweep::run_all(&sweep, &keys, &args.out, &opts, &|| bar.inc(1)));

@@ -170,6 +170,10 @@ pub struct SweepArgs {
     /// No progress bar and no summary lines
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write timeseries.openmetrics.txt: the time series in the OpenMetrics text format,
+    /// for `promtool tsdb create-blocks-from openmetrics` (Prometheus, Grafana)
+    #[arg(long)]
+    pub openmetrics: bool,
     /// `json`: each run's summary on stdout as one line of JSON, and nothing else there
     #[arg(long, short, value_enum, default_value_t = OutputFormat::Text, value_name = "FORMAT")]
     pub output: OutputFormat,
@@ -209,6 +213,10 @@ pub struct RunArgs {
     /// No progress bar and no summary lines
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write timeseries.openmetrics.txt: the time series in the OpenMetrics text format,
+    /// for `promtool tsdb create-blocks-from openmetrics` (Prometheus, Grafana)
+    #[arg(long)]
+    pub openmetrics: bool,
     /// `json`: each run's summary on stdout as one line of JSON, and nothing else there
     #[arg(long, short, value_enum, default_value_t = OutputFormat::Text, value_name = "FORMAT")]
     pub output: OutputFormat,

@@ -27,6 +27,8 @@ pub struct RunOptions<'a> {
     pub threads: usize,
     /// `--resume`: keep the runs already complete on disk.
     pub resume: bool,
+    /// `--openmetrics`: each run also writes timeseries.openmetrics.txt.
+    pub openmetrics: bool,
     /// Ctrl-C / SIGTERM and `--max-events`.
     pub control: kubesim_core::Control<'a>,
 }
@@ -105,6 +107,7 @@ fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> Run
         chart_threads: 1,
         sweep_hash: Some(sweep.hash.clone()),
         variant: Some(sweep.variants[key.variant].name.clone()),
+        openmetrics: opts.openmetrics,
     };
     match crate::files::write_run_stoppable(&dir, &s, &outcome, &info, opts.control.stop) {
         Ok(_) => RunEnd::Written(summary_json(&Summary::new(&s, &outcome))),

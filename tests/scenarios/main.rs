@@ -6,6 +6,7 @@
 //! - `deployments`: pause and resume, progress deadline, undo errors, old ReplicaSets cleaned up.
 //! - `analysis`: Argo Rollouts analysis: AnalysisTemplates answered from the simulated traffic, aborting a bad canary.
 //! - `argo`: Argo Rollouts canary steps and shares, nginx canary weights, abort / retry, blue-green.
+//! - `data_out`: timeseries-long.csv and `--openmetrics`' file say what timeseries.csv says, as pandas and Prometheus want it.
 //! - `determinism`: same scenario and seed, byte-identical files, whatever `--jobs` is.
 //! - `cli`: exit codes, messages and the absence of output on bad input.
 //! - `cli_conventions`: `version`, completions, the man page, examples in `--help`, colours and `NO_COLOR`, `--output json`.
@@ -43,6 +44,7 @@ mod cli;
 mod cli_conventions;
 mod containers;
 mod cronjob;
+mod data_out;
 mod deployments;
 mod determinism;
 mod external_name;

@@ -211,8 +211,14 @@ pub fn realworld_from(var: Option<std::ffi::OsString>) -> PathBuf {
 /// The run's files, written to a temporary folder.
 pub fn write_outputs(s: &Scenario, o: &Outcome) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let info =
-        kubesim::output::RunInfo { wall_time_s: 0.0, threads: 1, chart_threads: 1, sweep_hash: None, variant: None };
+    let info = kubesim::output::RunInfo {
+        wall_time_s: 0.0,
+        threads: 1,
+        chart_threads: 1,
+        sweep_hash: None,
+        variant: None,
+        openmetrics: false,
+    };
     kubesim::files::write_run(dir.path(), s, o, &info).expect("outputs written");
     dir
 }
