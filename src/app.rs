@@ -401,9 +401,16 @@ fn run_one(
         return RunResult::Failed(format!("{}: cannot write output: {e}", dir.display()));
     }
     if json {
-        let summary = crate::output::summary_json(&crate::output::Summary::new(s, &outcome));
-        let line = String::from_utf8_lossy(&crate::json_lines::one_line(&summary)).into_owned();
-        return RunResult::Written { line, watched: outcome.watch_log };
+        // The file just written, rather than the summary computed again (its percentiles sort
+        // every latency of the run).
+        let path = dir.join("summary.json");
+        return match std::fs::read(&path) {
+            Ok(summary) => RunResult::Written {
+                line: String::from_utf8_lossy(&crate::json_lines::one_line(&summary)).into_owned(),
+                watched: outcome.watch_log,
+            },
+            Err(e) => RunResult::Failed(format!("{}: cannot read: {e}", path.display())),
+        };
     }
     let line = format!(
         "{}: simulated {} in {:.2}s ({} events, {} pods) -> {}",
