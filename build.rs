@@ -14,12 +14,14 @@ fn main() {
     let version = env!("CARGO_PKG_VERSION");
     let commit = git(&["rev-parse", "--short=12", "HEAD"]);
     // Rebuild when HEAD moves: HEAD itself (a checkout) and the branch it names (a commit),
-    // in this worktree's git folder and the repository's common one.
+    // in this worktree's git folder and the repository's common one. Only files that exist:
+    // cargo reruns a build script on every build while a file it watches is missing.
+    let branch = git(&["symbolic-ref", "-q", "HEAD"]);
     for dir in [git(&["rev-parse", "--git-dir"]), git(&["rev-parse", "--git-common-dir"])].into_iter().flatten() {
-        println!("cargo:rerun-if-changed={dir}/HEAD");
-        println!("cargo:rerun-if-changed={dir}/packed-refs");
-        if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            println!("cargo:rerun-if-changed={dir}/{branch}");
+        let dir = std::path::Path::new(&dir);
+        let files = [Some("HEAD"), Some("packed-refs"), branch.as_deref()];
+        for file in files.into_iter().flatten().map(|f| dir.join(f)).filter(|p| p.is_file()) {
+            println!("cargo:rerun-if-changed={}", file.display());
         }
     }
     println!("cargo:rerun-if-changed=build.rs");
