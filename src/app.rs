@@ -1,7 +1,7 @@
 //! What each subcommand does, for the binary: loading, running in parallel, progress,
 //! messages, exit codes (0 success, 1 simulation or I/O failure, 2 invalid input).
 
-use crate::cli::{Cli, Command, ExplainArgs, MergeArgs, RunArgs, SweepArgs, ValidateArgs};
+use crate::cli::{Cli, Command, ExplainArgs, ManArgs, MergeArgs, OutputFormat, RunArgs, SweepArgs, ValidateArgs};
 use crate::files::{self, Disk};
 use crate::model::spec::Scenario;
 use crate::output::RunInfo;
@@ -32,10 +32,12 @@ macro_rules! outln {
         let _ = writeln!(std::io::stdout(), $($t)*);
     }};
 }
+// A message on stderr, its `error:` / `warning:` label coloured on a terminal (`terminal`).
 macro_rules! errln {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($t)*);
+        let text = format!($($t)*);
+        let _ = writeln!(std::io::stderr(), "{}", crate::terminal::paint(&text, crate::terminal::stderr_colours()));
     }};
 }
 
@@ -50,6 +52,41 @@ pub fn main(cli: Cli) -> u8 {
         Command::Merge(args) => merge(args),
         Command::Validate(args) => validate(args),
         Command::Explain(args) => explain(args),
+        Command::Version => {
+            outln!("kubesim {}", crate::cli::VERSION);
+            EXIT_OK
+        }
+        Command::Completion(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "kubesim", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
+            EXIT_OK
+        }
+        Command::Man(args) => man(args),
+    }
+}
+
+/// `kubesim man`: kubesim(1) on stdout, or every page into `--out DIR`.
+fn man(args: ManArgs) -> u8 {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let written = match &args.out {
+        Some(dir) => std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(cmd, dir)),
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut page).map(|()| out!("{}", String::from_utf8_lossy(&page)))
+        }
+    };
+    match (written, &args.out) {
+        (Ok(()), _) => EXIT_OK,
+        (Err(e), Some(dir)) => {
+            errln!("error: {}: cannot write the man pages: {e}", dir.display());
+            EXIT_FAILURE
+        }
+        (Err(e), None) => {
+            errln!("error: cannot render the man page: {e}");
+            EXIT_FAILURE
+        }
     }
 }
 
@@ -185,6 +222,11 @@ fn validate(args: ValidateArgs) -> u8 {
 
 fn run(args: RunArgs) -> u8 {
     let interrupt = install_interrupt();
+    let json = args.output == OutputFormat::Json;
+    if json && args.watch.is_some() {
+        errln!("error: --watch prints tables on stdout, where --output json prints only JSON: use one of them");
+        return EXIT_INVALID;
+    }
     let Some(mut scenarios) = load_all(&args.scenarios, &args.set, args.recursive, args.memory_budget) else {
         return EXIT_INVALID;
     };
@@ -225,7 +267,15 @@ fn run(args: RunArgs) -> u8 {
                     profile: args.profile.then_some(files::wall_clock as kubesim_core::WallClock),
                 };
                 let control = crate::Control { stop: Some(interrupt.flag()), max_events: args.max_events };
-                run_one(s, &args.out, (threads, chart_threads), &progress.done_us[i], observe, control)
+                run_one(
+                    s,
+                    &args.out,
+                    (threads, chart_threads),
+                    &progress.done_us[i],
+                    observe,
+                    control,
+                    (json, args.openmetrics),
+                )
             })
             .collect()
     });
@@ -237,7 +287,7 @@ fn run(args: RunArgs) -> u8 {
             RunResult::Written { line, watched } => {
                 // The snapshots of each scenario in turn (runs in parallel, printed in order).
                 out!("{watched}");
-                if !args.quiet {
+                if json || !args.quiet {
                     outln!("{line}");
                 }
                 finished.push(s.name.as_str());
@@ -305,7 +355,8 @@ fn install_interrupt() -> crate::interrupt::Interrupt {
 
 /// How one scenario of `kubesim run` ended.
 enum RunResult {
-    /// Run and written: the line to print, the `--watch` snapshots.
+    /// Run and written: the line to print (the summary as JSON with `--output json`), the
+    /// `--watch` snapshots.
     Written {
         line: String,
         watched: String,
@@ -322,6 +373,7 @@ fn run_one(
     done_us: &AtomicU64,
     observe: crate::Observe,
     control: crate::Control<'_>,
+    (json, openmetrics): (bool, bool),
 ) -> RunResult {
     if control.stop.is_some_and(|f| f.load(Ordering::Relaxed)) {
         return RunResult::Interrupted;
@@ -340,13 +392,25 @@ fn run_one(
     }
     let wall = started.elapsed().as_secs_f64();
     let dir = out.join(&s.name);
-    let info = RunInfo { wall_time_s: wall, threads, chart_threads, sweep_hash: None, variant: None, no_charts: false };
+    let info = RunInfo { wall_time_s: wall, threads, chart_threads, sweep_hash: None, variant: None, no_charts: false, openmetrics };
     if let Err(e) = files::write_run_stoppable(&dir, s, &outcome, &info, control.stop) {
         if control.stop.is_some_and(|f| f.load(Ordering::Relaxed)) {
             std::mem::forget(outcome);
             return RunResult::Interrupted;
         }
         return RunResult::Failed(format!("{}: cannot write output: {e}", dir.display()));
+    }
+    if json {
+        // The file just written, rather than the summary computed again (its percentiles sort
+        // every latency of the run).
+        let path = dir.join("summary.json");
+        return match std::fs::read(&path) {
+            Ok(summary) => RunResult::Written {
+                line: String::from_utf8_lossy(&crate::json_lines::one_line(&summary)).into_owned(),
+                watched: outcome.watch_log,
+            },
+            Err(e) => RunResult::Failed(format!("{}: cannot read: {e}", path.display())),
+        };
     }
     let line = format!(
         "{}: simulated {} in {:.2}s ({} events, {} pods) -> {}",
@@ -452,6 +516,7 @@ fn sweep(args: SweepArgs) -> u8 {
         threads,
         resume: args.resume,
         run_charts: args.run_charts,
+        openmetrics: args.openmetrics,
         control: crate::Control { stop: Some(interrupt.flag()), max_events: args.max_events },
     };
     let ends = pool.install(|| crate::sweep::run_all(&sweep, &keys, &args.out, &opts, &|| bar.inc(1)));
@@ -484,6 +549,17 @@ fn sweep(args: SweepArgs) -> u8 {
         let kept = ends.iter().filter(|e| matches!(e, RunEnd::Kept(_))).count();
         errln!("resumed: {kept} of {} runs were complete and kept, {} run now", keys.len(), keys.len() - kept);
     }
+    let json = args.output == OutputFormat::Json;
+    if json {
+        for (key, end) in keys.iter().zip(&ends) {
+            if let Some(summary) = end.summary() {
+                let line = crate::json_lines::with_variant(summary, &sweep.variants[key.variant].name);
+                outln!("{}", String::from_utf8_lossy(&line));
+            }
+        }
+    }
+    // The lines for people: not with --quiet, and not among JSON lines.
+    let text = !args.quiet && !json;
     let summaries: Vec<Vec<u8>> = ends.iter().filter_map(|e| e.summary().map(<[u8]>::to_vec)).collect();
     let wall = started.elapsed().as_secs_f64();
     if let Some((s, _)) = shard {
@@ -492,14 +568,14 @@ fn sweep(args: SweepArgs) -> u8 {
             errln!("error: {}: cannot write: {e}", path.display());
             return EXIT_FAILURE;
         }
-        if !args.quiet {
+        if text {
             outln!("{}: shard {s}: {} runs in {wall:.2}s -> {}", sweep.name, keys.len(), path.display());
         }
         return EXIT_OK;
     }
     let per_variant: Vec<Vec<Vec<u8>>> = summaries.chunks(sweep.seeds.len().max(1)).map(<[Vec<u8>]>::to_vec).collect();
-    let code = write_comparison(&dir, &sweep.name, &sweep.seeds, &sweep.variant_sets(), &per_variant, args.quiet);
-    if code == EXIT_OK && !args.quiet {
+    let code = write_comparison(&dir, &sweep.name, &sweep.seeds, &sweep.variant_sets(), &per_variant, !text);
+    if code == EXIT_OK && text {
         outln!(
             "{}: {} runs ({} variants x {} seeds) in {wall:.2}s on {threads} threads -> {}",
             sweep.name,

@@ -1,12 +1,54 @@
 //! The command line (clap).
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+
+/// kubesim's version and, when it was built from a git checkout, the commit (`0.1.0 (commit
+/// 0123456789ab)`): what `kubesim version` and `kubesim --version` print. The build script
+/// sets it; without it (a build that skips build.rs) the package version alone.
+pub const VERSION: &str = match option_env!("KUBESIM_VERSION") {
+    Some(v) => v,
+    None => env!("CARGO_PKG_VERSION"),
+};
+
+/// The git commit kubesim was built from (12 hex digits), empty outside a git checkout.
+pub const GIT_COMMIT: &str = match option_env!("KUBESIM_GIT_COMMIT") {
+    Some(c) => c,
+    None => "",
+};
+
+const EXAMPLES: &str = "\
+Examples:
+  kubesim run scenarios/nginx-rolling-update.yaml        # outputs in output/nginx-rolling-update/
+  kubesim run scenarios/*.yaml --seed 7 --out /tmp/runs  # several scenarios in parallel
+  kubesim run x.yaml --set deployment/web.spec.replicas=20 --set duration=30m
+  kubesim run x.yaml --output json --quiet | jq .pods_created
+  kubesim validate deploy.yaml                           # a scenario, or plain Kubernetes manifests
+  kubesim explain scenarios/nginx-rolling-update.yaml --object deployment/nginx-dep
+  kubesim sweep scenarios/sweep-max-surge.yaml           # every variant x every seed, compared
+  kubesim completion bash > ~/.local/share/bash-completion/completions/kubesim
+  kubesim man | man -l -";
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  kubesim run scenarios/nginx-rolling-update.yaml
+  kubesim run scenarios/*.yaml --jobs 2 --out /tmp/runs --quiet
+  kubesim run x.yaml --seed 7 --set deployment/web.spec.replicas=20 --set duration=30m
+  kubesim run x.yaml --watch 10s    # kubectl get deploy,pods every 10s of virtual time
+  kubesim run x.yaml --output json  # each run's summary.json as one line on stdout";
+
+const SWEEP_EXAMPLES: &str = "\
+Examples:
+  kubesim sweep scenarios/sweep-max-surge.yaml
+  kubesim sweep scenarios/sweep-max-surge.yaml --resume     # after an interrupted sweep
+  kubesim sweep scenarios/sweep-max-surge.yaml --shard 0/4  # a quarter of it, then `kubesim merge`
+  kubesim sweep scenarios/sweep-max-surge.yaml --output json | jq -c '{variant, seed, pods_created}'";
 
 #[derive(Parser, Debug)]
 #[command(
     name = "kubesim",
-    version,
+    version = VERSION,
+    after_help = EXAMPLES,
     about = "A deterministic discrete-event simulator of a Kubernetes cluster",
     long_about = "kubesim runs scenario files (nodes, Kubernetes manifests, kubectl commands on a timeline) on a \
                   virtual clock and reports what the cluster did: pods, events, rollouts, time series.\n\n\
@@ -30,6 +72,45 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Run a scenario and tell the story of one object: each decision about it and its events
     Explain(ExplainArgs),
+    /// Print kubesim's version and the git commit it was built from
+    Version,
+    /// Print a shell completion script: `source <(kubesim completion bash)`
+    #[command(after_help = COMPLETION_HELP)]
+    Completion(CompletionArgs),
+    /// Print kubesim's man page (roff), or write one page per subcommand into a folder
+    #[command(after_help = "Examples:\n  kubesim man | man -l -\n  kubesim man --out /usr/local/share/man/man1")]
+    Man(ManArgs),
+}
+
+const COMPLETION_HELP: &str = "\
+Examples:
+  source <(kubesim completion bash)  # this shell only
+  kubesim completion bash > ~/.local/share/bash-completion/completions/kubesim
+  kubesim completion zsh > \"${fpath[1]}/_kubesim\"
+  kubesim completion fish > ~/.config/fish/completions/kubesim.fish";
+
+#[derive(Args, Debug)]
+pub struct CompletionArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write kubesim.1 and kubesim-SUBCOMMAND.1 into this folder instead of printing kubesim.1
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// What `run` and `sweep` print on stdout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A line per run for people (and `--watch`'s tables)
+    #[default]
+    Text,
+    /// Each run's summary.json as one line of JSON (JSON Lines), nothing else
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -57,6 +138,7 @@ pub struct ExplainArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = SWEEP_EXAMPLES)]
 pub struct SweepArgs {
     /// A scenario file with a `sweep:` section
     #[arg(value_name = "SCENARIO.yaml")]
@@ -92,6 +174,13 @@ pub struct SweepArgs {
     /// No progress bar and no summary lines
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write timeseries.openmetrics.txt: the time series in the OpenMetrics text format,
+    /// for `promtool tsdb create-blocks-from openmetrics` (Prometheus, Grafana)
+    #[arg(long)]
+    pub openmetrics: bool,
+    /// `json`: each run's summary on stdout as one line of JSON, and nothing else there
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Text, value_name = "FORMAT")]
+    pub output: OutputFormat,
 }
 
 #[derive(Args, Debug)]
@@ -108,6 +197,7 @@ pub struct MergeArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = RUN_EXAMPLES)]
 pub struct RunArgs {
     /// Scenario files (run in parallel)
     #[arg(required = true, value_name = "SCENARIO.yaml")]
@@ -127,6 +217,13 @@ pub struct RunArgs {
     /// No progress bar and no summary lines
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write timeseries.openmetrics.txt: the time series in the OpenMetrics text format,
+    /// for `promtool tsdb create-blocks-from openmetrics` (Prometheus, Grafana)
+    #[arg(long)]
+    pub openmetrics: bool,
+    /// `json`: each run's summary on stdout as one line of JSON, and nothing else there
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Text, value_name = "FORMAT")]
+    pub output: OutputFormat,
     /// Print `kubectl get deploy,pods`-style tables every INTERVAL of virtual time (e.g. 10s)
     #[arg(long, value_name = "INTERVAL", value_parser = parse_interval)]
     pub watch: Option<crate::engine::SimDuration>,

@@ -7,7 +7,9 @@ pub mod app;
 pub mod cli;
 pub mod files;
 pub mod interrupt;
+pub mod json_lines;
 pub mod sweep;
+pub mod terminal;
 
 pub use files::{load_file, load_str};
 pub use kubesim_core::{

@@ -30,6 +30,8 @@ pub struct RunOptions<'a> {
     /// `--run-charts`: each run's charts and report.html too (a sweep's own comparison,
     /// charts and report are always written).
     pub run_charts: bool,
+    /// `--openmetrics`: each run also writes timeseries.openmetrics.txt.
+    pub openmetrics: bool,
     /// Ctrl-C / SIGTERM and `--max-events`.
     pub control: kubesim_core::Control<'a>,
 }
@@ -109,6 +111,7 @@ fn run_one(sweep: &Sweep, key: RunKey, out: &Path, opts: &RunOptions<'_>) -> Run
         sweep_hash: Some(sweep.hash.clone()),
         variant: Some(sweep.variants[key.variant].name.clone()),
         no_charts: !opts.run_charts,
+        openmetrics: opts.openmetrics,
     };
     match crate::files::write_run_stoppable(&dir, &s, &outcome, &info, opts.control.stop) {
         Ok(_) => RunEnd::Written(summary_json(&Summary::new(&s, &outcome))),

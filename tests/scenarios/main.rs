@@ -6,8 +6,10 @@
 //! - `deployments`: pause and resume, progress deadline, undo errors, old ReplicaSets cleaned up.
 //! - `analysis`: Argo Rollouts analysis: AnalysisTemplates answered from the simulated traffic, aborting a bad canary.
 //! - `argo`: Argo Rollouts canary steps and shares, nginx canary weights, abort / retry, blue-green.
+//! - `data_out`: timeseries-long.csv and `--openmetrics`' file say what timeseries.csv says, as pandas and Prometheus want it.
 //! - `determinism`: same scenario and seed, byte-identical files, whatever `--jobs` is.
 //! - `cli`: exit codes, messages and the absence of output on bad input.
+//! - `cli_conventions`: `version`, completions, the man page, examples in `--help`, colours and `NO_COLOR`, `--output json`.
 //! - `bad_input`: every malformed scenario gets a clear, positioned error.
 //! - `pods`: scheduling, pulls, probes, restarts and termination, as `kubectl describe pod` tells them.
 //! - `scheduling`: where pods land and why they wait, in kube-scheduler's words.
@@ -40,8 +42,10 @@ mod bad_input;
 mod bluegreen_analysis;
 mod calls;
 mod cli;
+mod cli_conventions;
 mod containers;
 mod cronjob;
+mod data_out;
 mod deployments;
 mod determinism;
 mod external_name;

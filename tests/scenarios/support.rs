@@ -218,6 +218,7 @@ pub fn write_outputs(s: &Scenario, o: &Outcome) -> tempfile::TempDir {
         sweep_hash: None,
         variant: None,
         no_charts: false,
+        openmetrics: false,
     };
     kubesim::files::write_run(dir.path(), s, o, &info).expect("outputs written");
     dir

@@ -11,7 +11,7 @@ use std::io;
 /// The CSV writer's own buffer: large enough that the file sees few, large writes.
 const BUFFER: usize = 1 << 16;
 
-fn writer<W: io::Write>(out: W) -> csv::Writer<W> {
+pub(crate) fn writer<W: io::Write>(out: W) -> csv::Writer<W> {
     csv::WriterBuilder::new().buffer_capacity(BUFFER).from_writer(out)
 }
 
@@ -29,7 +29,7 @@ fn time_field<W: io::Write>(w: &mut csv::Writer<W>, buf: &mut String, t: Option<
 }
 
 /// A sample value: integers as integers, fractions to four places.
-fn value(buf: &mut String, v: Option<f64>) {
+pub(crate) fn value(buf: &mut String, v: Option<f64>) {
     match v {
         None => {}
         Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => {

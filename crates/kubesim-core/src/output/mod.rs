@@ -7,6 +7,7 @@ pub mod csv_files;
 pub(crate) mod report;
 mod summary;
 mod sweep_report;
+pub mod tidy;
 
 pub use report::run_report;
 pub use summary::{run_json, summary_json, Summary, VERSION};
@@ -33,6 +34,9 @@ pub struct RunInfo {
     /// No `charts/` and no `report.html`: a sweep's run without `--run-charts`, whose
     /// figures the sweep's own comparison, charts and report show.
     pub no_charts: bool,
+    /// `--openmetrics`: also write timeseries.openmetrics.txt (several times the size of
+    /// timeseries.csv, as every sample repeats its labels, so only on request).
+    pub openmetrics: bool,
 }
 
 /// The file a run writes last: its presence says every other file of the run is complete.
@@ -102,6 +106,10 @@ pub fn write_run<S: RunSink>(sink: &mut S, scenario: &Scenario, outcome: &Outcom
     let summary = Summary::new(scenario, outcome);
     sink.bytes("summary.json", &summary_json(&summary))?;
     sink.file("timeseries.csv", &mut |w| csv_files::timeseries(outcome, w))?;
+    sink.file("timeseries-long.csv", &mut |w| tidy::timeseries_long(outcome, w))?;
+    if info.openmetrics {
+        sink.file(tidy::OPENMETRICS_FILE, &mut |w| tidy::timeseries_openmetrics(&scenario.name, outcome, w))?;
+    }
     sink.file("pods.csv", &mut |w| csv_files::pods(outcome, w))?;
     sink.file("events.csv", &mut |w| csv_files::events(outcome, w))?;
     if !info.no_charts {
