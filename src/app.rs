@@ -392,7 +392,15 @@ fn run_one(
     }
     let wall = started.elapsed().as_secs_f64();
     let dir = out.join(&s.name);
-    let info = RunInfo { wall_time_s: wall, threads, chart_threads, sweep_hash: None, variant: None, no_charts: false, openmetrics };
+    let info = RunInfo {
+        wall_time_s: wall,
+        threads,
+        chart_threads,
+        sweep_hash: None,
+        variant: None,
+        no_charts: false,
+        openmetrics,
+    };
     if let Err(e) = files::write_run_stoppable(&dir, s, &outcome, &info, control.stop) {
         if control.stop.is_some_and(|f| f.load(Ordering::Relaxed)) {
             std::mem::forget(outcome);

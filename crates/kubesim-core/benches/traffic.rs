@@ -143,7 +143,11 @@ fn calls(c: &mut Criterion) {
     assert_eq!(t.total.errors, 0, "no request fails: {:?}", t.failures);
     // One call per request; the calls of the last requests answered after the run's end are
     // counted, those requests not.
-    assert!(calls.abs_diff(t.total.requests) < t.total.requests / 1000, "{calls} calls for {} requests", t.total.requests);
+    assert!(
+        calls.abs_diff(t.total.requests) < t.total.requests / 1000,
+        "{calls} calls for {} requests",
+        t.total.requests
+    );
     let mut group = c.benchmark_group("traffic");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
     group.throughput(Throughput::Elements(t.total.requests + calls));
