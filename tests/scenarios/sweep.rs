@@ -78,7 +78,7 @@ fn more_surge_rolls_out_faster_and_runs_equal_kubesim_run() {
         .map(|(p, b)| (p.clone(), b.clone()))
         .collect();
     let names: Vec<String> = data_files.keys().map(|p| p.display().to_string()).collect();
-    assert_eq!(names, ["events.csv", "pods.csv", "summary.json", "timeseries.csv"]);
+    assert_eq!(names, ["events.csv", "pods.csv", "summary.json", "timeseries-long.csv", "timeseries.csv"]);
     assert!(
         files_but_run_json(&root.join("surge-25pct/seed-2")) == data_files,
         "surge-25pct/seed-2 differs from kubesim run --set {set} --seed 2, or has charts without --run-charts"
