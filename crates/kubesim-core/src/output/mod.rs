@@ -187,7 +187,10 @@ mod tests {
         let mut bare = Ordered::default();
         write_run(&mut bare, &loaded.scenario, &outcome, &RunInfo { no_charts: true, ..RunInfo::default() })
             .expect("written");
-        assert_eq!(bare.0, ["summary.json", "timeseries.csv", "timeseries-long.csv", "pods.csv", "events.csv", RUN_MARKER]);
+        assert_eq!(
+            bare.0,
+            ["summary.json", "timeseries.csv", "timeseries-long.csv", "pods.csv", "events.csv", RUN_MARKER]
+        );
         assert_eq!(bare.1.files["events.csv"], sink.1.files["events.csv"]);
     }
 }

@@ -239,6 +239,8 @@ pub(super) struct Traffic {
     pub(super) calls: calls::CallGraph,
     /// The external hosts requests went to, in order of their first request.
     pub(super) external_hosts: Vec<ExternalServer>,
+    /// The number of the last server started (`Server::tag`).
+    server_tags: u32,
 }
 
 /// What a serving app does beyond its service time: answer a share of requests with an
@@ -323,6 +325,7 @@ impl Traffic {
             behaviour_index: std::collections::BTreeMap::new(),
             calls: calls::CallGraph::new(seed),
             external_hosts: Vec::new(),
+            server_tags: 0,
         }
     }
 
@@ -796,8 +799,11 @@ impl Traffic {
             times.push(service_time);
             times.len() - 1
         });
+        // Each server its own number: a job of the calls knows its request is still worked
+        // while its pod's server carries the number the job was given.
+        self.server_tags = self.server_tags.wrapping_add(1);
         let ps = PodServer {
-            server: Server::new(config),
+            server: Server::new(config).with_tag(self.server_tags),
             answers_from: now + ready_after,
             hangs_at: SimTime::MAX,
             service_time: index as u32,

@@ -95,6 +95,9 @@ pub struct Server {
     /// `ServerConfig::queue_capacity`, at most `u32::MAX` (more than a run can hold).
     queue_capacity: u32,
     draining: bool,
+    /// The caller's number for this server (`with_tag`), so that the caller can tell whether
+    /// a server is still the one it gave a request to (in what would be padding: no bigger).
+    tag: u32,
 }
 
 impl Server {
@@ -106,7 +109,18 @@ impl Server {
             concurrency: config.concurrency.max(1),
             queue_capacity: u32::try_from(config.queue_capacity).unwrap_or(u32::MAX),
             draining: false,
+            tag: 0,
         }
+    }
+
+    /// The same server, numbered `tag` by its caller.
+    pub fn with_tag(mut self, tag: u32) -> Self {
+        self.tag = tag;
+        self
+    }
+
+    pub fn tag(&self) -> u32 {
+        self.tag
     }
 
     pub fn config(&self) -> ServerConfig {

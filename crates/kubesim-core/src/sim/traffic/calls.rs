@@ -179,6 +179,9 @@ impl Attempt {
 #[derive(Clone, Copy, Debug)]
 struct Job {
     pod: PodId,
+    /// The tag of the pod's server that took the request: while the pod's server carries it,
+    /// the request is being worked (a killed or restarted app's server is another).
+    server: u32,
     request: RequestId,
     /// The app's own service time, worked once the calls are done.
     work: SimDuration,
@@ -405,8 +408,10 @@ impl Traffic {
                 (seed, 0)
             }
         };
+        let server = self.servers.get(pod.index()).and_then(|s| s.live.as_ref()).map_or(0, |ps| ps.server.tag());
         let job = Job {
             pod,
+            server,
             request: id,
             work: done_at.since(now),
             caller,
@@ -641,7 +646,16 @@ impl Traffic {
             .servers
             .get(job.pod.index())
             .and_then(|s| s.live.as_ref())
-            .is_some_and(|ps| ps.server.is_serving(job.request));
+            .is_some_and(|ps| ps.server.tag() == job.server);
+        // A job ends before its request leaves the worker (answered or failed), and only a
+        // kill takes a request in flight away, with its server: the tag says it all.
+        debug_assert_eq!(
+            serving,
+            self.servers
+                .get(job.pod.index())
+                .and_then(|s| s.live.as_ref())
+                .is_some_and(|ps| ps.server.is_serving(job.request))
+        );
         if !serving {
             self.calls.jobs.remove(key);
             return None;
