@@ -84,7 +84,11 @@ where
         .map_err(err)?;
     let fraction = chart.y_max.is_some_and(|m| m <= 1.0);
     let y_format = move |v: &f64| if fraction { format!("{v:.1}") } else { format!("{v:.0}") };
+    // Counts up to 10 get one tick per whole number: plotters' default ten ticks over 0..2 would
+    // print 0, 0, 0, 1, 1, 1, ... once rounded to whole pods. Above 10, its default (ten).
+    let y_ticks = if !fraction && y_max <= 10.0 { y_max as usize + 1 } else { 10 };
     ctx.configure_mesh()
+        .y_labels(y_ticks)
         .x_desc("virtual time (s)")
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&y_format)
@@ -486,6 +490,27 @@ mod tests {
         assert_eq!(color, png::ColorType::Indexed, "a chart has few colours");
         assert!(pixels == rgb, "the PNG holds exactly the pixels drawn");
         assert!(png.len() < 60_000, "a chart's PNG is {} bytes", png.len());
+    }
+
+    #[test]
+    fn a_count_up_to_two_is_labelled_zero_one_two() {
+        let chart = Chart {
+            file_stem: "t".into(),
+            title: "ready pods".into(),
+            y_label: "pods".into(),
+            series: vec![Series { label: "ready".into(), points: vec![(0.0, 0.0), (60.0, 1.0)], dashed: false }],
+            y_max: None,
+            markers: vec![],
+        };
+        let mut svg = String::new();
+        draw(plotters::backend::SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area(), &chart)
+            .expect("drawn");
+        let labels: Vec<&str> = svg
+            .split("text-anchor=\"end\"")
+            .skip(1)
+            .filter_map(|t| t.split('>').nth(1).and_then(|x| x.split('<').next()).map(str::trim))
+            .collect();
+        assert_eq!(labels, ["0", "1", "2"], "one tick per whole pod, not 0 0 0 1 1 ...");
     }
 
     #[test]
