@@ -100,7 +100,7 @@ fn comparison_table(html: &mut String, variants: &[Value], baseline: &str) {
                 let excludes_zero = match (number(f, "diff_ci95_low"), number(f, "diff_ci95_high")) {
                     (Some(lo), Some(hi)) => lo > 0.0 || hi < 0.0,
                     _ => false,
-                };
+                } && !crate::sweep::NOT_RESULTS.contains(&name);
                 let class = if excludes_zero { " class=\"differs\"" } else { "" };
                 let _ = write!(
                     html,
@@ -185,11 +185,15 @@ mod tests {
     #[test]
     fn the_page_has_the_table_the_differences_and_the_links() {
         let json = br#"{"scenario":"s","kubesim_version":"0","seeds":[1,2],"baseline":"a","variants":[
-            {"variant":"a","set":["x=1"],"runs":2,"figures":[{"figure":"rollout_duration_s","mean":110.1,"ci95_low":103.8,"ci95_high":116.5,"diff_mean":null,"diff_ci95_low":null,"diff_ci95_high":null}]},
-            {"variant":"b","set":["x=2"],"runs":2,"figures":[{"figure":"rollout_duration_s","mean":29.8,"ci95_low":26.6,"ci95_high":33.1,"diff_mean":-80.3,"diff_ci95_low":-85.0,"diff_ci95_high":-75.6}]}]}"#;
+            {"variant":"a","set":["x=1"],"runs":2,"figures":[{"figure":"rollout_duration_s","mean":110.1,"ci95_low":103.8,"ci95_high":116.5,"diff_mean":null,"diff_ci95_low":null,"diff_ci95_high":null},{"figure":"events_processed","mean":1000,"ci95_low":900,"ci95_high":1100,"diff_mean":null,"diff_ci95_low":null,"diff_ci95_high":null}]},
+            {"variant":"b","set":["x=2"],"runs":2,"figures":[{"figure":"rollout_duration_s","mean":29.8,"ci95_low":26.6,"ci95_high":33.1,"diff_mean":-80.3,"diff_ci95_low":-85.0,"diff_ci95_high":-75.6},{"figure":"events_processed","mean":900,"ci95_low":800,"ci95_high":1000,"diff_mean":-100,"diff_ci95_low":-150,"diff_ci95_high":-50}]}]}"#;
         let page = String::from_utf8(sweep_report(json, &[("c".into(), "C".into(), vec![1, 2, 3])])).expect("utf-8");
         assert!(page.contains("<tr><th>rollout_duration_s</th><td>110.1 [103.8, 116.5]</td><td>29.80 [26.60, 33.10]<br><span class=\"differs\">Δ -80.30 [-85.00, -75.60]</span></td></tr>"), "{page}");
         assert!(page.contains("<a href=\"b/seed-2/\">2</a>"));
+        assert!(
+            page.contains("<span>Δ -100.0 [-150.0, -50.00]</span>"),
+            "events processed differ, but are no result: {page}"
+        );
         assert!(page.contains("src=\"data:image/png;base64,AQID\""));
         assert!(!page.contains("http"), "no network");
     }

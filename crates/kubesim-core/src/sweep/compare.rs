@@ -39,6 +39,10 @@ pub struct Comparison {
     pub charts: Vec<SweepChart>,
 }
 
+/// Figures of summary.json that describe the simulation, not the system it simulates: neither
+/// charted nor highlighted as a difference between variants.
+pub const NOT_RESULTS: &[&str] = &["events_processed"];
+
 /// Compares the variants from their runs' summary.json bytes: `summaries[v][i]` is variant
 /// `v` with `seeds[i]`. Errors name the run whose summary is not a JSON object.
 pub fn comparison(
@@ -74,9 +78,17 @@ pub fn comparison(
             .collect();
         table.push(row);
     }
+    // A figure that is the same in every run says nothing about the variants, and one that
+    // describes the simulation rather than the system (events processed) is no result: no
+    // chart for either (the table and comparison.csv keep them).
+    let same_everywhere = |f: &str| {
+        let all: Vec<f64> = (0..variants.len()).flat_map(|v| values(v, f)).collect();
+        all.windows(2).all(|w| w[0].to_bits() == w[1].to_bits())
+    };
     let charts = figures
         .iter()
         .enumerate()
+        .filter(|(_, f)| !NOT_RESULTS.contains(&f.as_str()) && !same_everywhere(f))
         .map(|(i, f)| chart(name, seeds.len(), f, variants, &table, i, |v| values(v, f)))
         .collect();
     Ok(Comparison {
@@ -257,6 +269,24 @@ mod tests {
     fn summary(pairs: &[(&str, f64)]) -> Vec<u8> {
         let m: Map<String, Value> = pairs.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
         serde_json::to_vec(&Value::Object(m)).unwrap()
+    }
+
+    #[test]
+    fn figures_the_same_in_every_run_and_events_processed_get_no_chart() {
+        let variants = vec![("a".to_string(), vec![]), ("b".to_string(), vec!["x=1".to_string()])];
+        let run =
+            |d: f64, e: f64| summary(&[("rollout_duration_s", d), ("pods_evicted", 0.0), ("events_processed", e)]);
+        let c = comparison(
+            "s",
+            &[1, 2],
+            &variants,
+            &[vec![run(10.0, 5.0), run(20.0, 6.0)], vec![run(12.0, 7.0), run(23.0, 9.0)]],
+        )
+        .unwrap();
+        let charted: Vec<&str> = c.charts.iter().map(|ch| ch.file_stem.as_str()).collect();
+        assert_eq!(charted, ["rollout-duration-s"], "pods_evicted is 0 everywhere; events_processed is no result");
+        let text = String::from_utf8(c.csv).unwrap();
+        assert!(text.contains("pods_evicted_mean") && text.contains("events_processed_mean"), "the table keeps both");
     }
 
     #[test]

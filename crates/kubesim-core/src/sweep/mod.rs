@@ -10,7 +10,7 @@
 mod compare;
 pub mod stats;
 
-pub use compare::{comparison, Comparison};
+pub use compare::{comparison, Comparison, NOT_RESULTS};
 
 use crate::engine::hash::Fnv;
 use crate::model::spec::Scenario;
