@@ -7,6 +7,30 @@ use super::traffic::{Failure, RequestStats};
 use crate::engine::{SimDuration, SimTime};
 use std::collections::BTreeMap;
 
+/// One request (an attempt, a task) ended: counted in `run`, its latency kept in `interval`
+/// (folded into `run` at each sample) or, without one, in `run`; a failure by its reason.
+fn count(
+    run: &mut RequestStats,
+    interval: Option<&mut RequestStats>,
+    failures: &mut BTreeMap<Failure, u64>,
+    outcome: Result<SimDuration, Failure>,
+) {
+    match (outcome, interval) {
+        (Ok(latency), Some(interval)) => {
+            run.requests += 1;
+            interval.success(latency);
+        }
+        (Ok(latency), None) => run.success(latency),
+        (Err(why), interval) => {
+            run.failure();
+            if let Some(interval) = interval {
+                interval.failure();
+            }
+            *failures.entry(why).or_insert(0) += 1;
+        }
+    }
+}
+
 /// One edge: `caller` (a workload, `vote` or `ns:vote`) calling `callee` (a Service,
 /// `redis` or `ns:redis`, or an external host).
 #[derive(Clone, Debug, Default)]
@@ -39,17 +63,8 @@ impl EdgeStats {
     pub fn ended(&mut self, sent_at: SimTime, now: SimTime, outcome: Result<(), Failure>, retry: bool) {
         self.open.change(now, -1);
         self.open_time_us += u128::from(now.since(sent_at).as_micros());
-        match outcome {
-            Ok(()) => {
-                self.run.requests += 1;
-                self.interval.success(now.since(sent_at));
-            }
-            Err(why) => {
-                self.run.failure();
-                self.interval.failure();
-                *self.failures.entry(why).or_insert(0) += 1;
-            }
-        }
+        let outcome = outcome.map(|()| now.since(sent_at));
+        count(&mut self.run, Some(&mut self.interval), &mut self.failures, outcome);
         if retry {
             self.retries += 1;
             self.interval_retries += 1;
@@ -79,17 +94,7 @@ pub struct TaskStats {
 
 impl TaskStats {
     pub fn ended(&mut self, latency: SimDuration, outcome: Result<(), Failure>) {
-        match outcome {
-            Ok(()) => {
-                self.run.requests += 1;
-                self.interval.success(latency);
-            }
-            Err(why) => {
-                self.run.failure();
-                self.interval.failure();
-                *self.failures.entry(why).or_insert(0) += 1;
-            }
-        }
+        count(&mut self.run, Some(&mut self.interval), &mut self.failures, outcome.map(|()| latency));
     }
 }
 
@@ -105,13 +110,7 @@ pub struct EntryStats {
 
 impl EntryStats {
     pub fn ended(&mut self, outcome: Result<SimDuration, Failure>) {
-        match outcome {
-            Ok(latency) => self.run.success(latency),
-            Err(why) => {
-                self.run.failure();
-                *self.failures.entry(why).or_insert(0) += 1;
-            }
-        }
+        count(&mut self.run, None, &mut self.failures, outcome);
     }
 }
 

@@ -527,9 +527,10 @@ impl Traffic {
             return Delivery::Refused(Failure::ConnectionRefused);
         }
         let work = self.service_times[ps.service_time as usize].at_quantile(quantile);
+        let behaviour = ps.behaviour;
         match ps.server.arrive(request, now, work) {
             Admission::Started { done_at } => {
-                self.started_at_pod(ctx, net, nodes, pod, request.id, done_at);
+                self.started_at_pod(ctx, net, nodes, pod, request.id, done_at, behaviour);
                 Delivery::Held
             }
             Admission::Queued => Delivery::Held,
@@ -686,7 +687,7 @@ impl Traffic {
             ctx.metrics.traffic.held_changed(now, -1);
         }
         if let Some((next, done_at)) = c.started {
-            self.started_at_pod(ctx, net, nodes, pod, next.id, done_at);
+            self.started_at_pod(ctx, net, nodes, pod, next.id, done_at, behaviour);
         }
         Some(behaviour)
     }
@@ -862,11 +863,7 @@ impl Traffic {
         for id in lost {
             match RequestKind::of(id) {
                 RequestKind::Source => self.finish(ctx, id, None, Err(Failure::PodKilled)),
-                // Its caller hears of it as an event of its own (what it sets off may send).
-                RequestKind::Call => {
-                    let event = Event::Traffic(TrafficEvent::CallFailed(id, Failure::PodKilled));
-                    ctx.kernel.schedule_at(now, event);
-                }
+                RequestKind::Call => calls::fail_call(ctx, id, Failure::PodKilled),
                 RequestKind::Task => self.task_over(ctx, id, Err(Failure::PodKilled)),
             }
         }

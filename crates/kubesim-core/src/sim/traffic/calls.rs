@@ -235,6 +235,14 @@ pub(in crate::sim) struct CallGraph {
     loop_of: HashMap<u32, u32>,
 }
 
+/// The call attempt `id` failed now: its caller hears of it as an event of its own, so that
+/// what the failure sets off (a retry, the caller's answer, the next request's calls) never
+/// runs inside the sending or the kill that caused it.
+pub(super) fn fail_call(ctx: &mut Context, id: RequestId, why: Failure) {
+    let now = ctx.kernel.now();
+    ctx.kernel.schedule_at(now, Event::Traffic(TrafficEvent::CallFailed(id, why)));
+}
+
 /// The workload a pod belongs to, as columns name it: its Deployment (or Rollout,
 /// StatefulSet, DaemonSet, ReplicaSet, Job), or the pod itself when it has no owner.
 pub(in crate::sim) fn caller_name(ctx: &Context, pod: PodId) -> String {
@@ -283,10 +291,21 @@ impl CallGraph {
         &self.callers[job.caller as usize].plan.calls[usize::from(a.call)].path
     }
 
+    /// The lane and the place in its window of the call attempt `id`.
+    fn place(&self, id: RequestId) -> Option<(usize, usize)> {
+        let lane = ((id & !CALL_BIT) >> LANE_SHIFT) as usize;
+        let offset = (id & SEQ_MASK).checked_sub(self.lanes.get(lane)?.base_seq)?;
+        Some((lane, offset as usize))
+    }
+
     fn attempt(&mut self, id: RequestId) -> Option<&mut Attempt> {
-        let lane = self.lanes.get_mut(((id & !CALL_BIT) >> LANE_SHIFT) as usize)?;
-        let offset = (id & SEQ_MASK).checked_sub(lane.base_seq)?;
-        lane.window.get_mut(offset as usize)
+        let (lane, offset) = self.place(id)?;
+        self.lanes[lane].window.get_mut(offset)
+    }
+
+    fn attempt_ref(&self, id: RequestId) -> Option<&Attempt> {
+        let (lane, offset) = self.place(id)?;
+        self.lanes[lane].window.get(offset)
     }
 
     /// The pod's background loop stops (its app is gone).
@@ -355,7 +374,9 @@ impl Traffic {
         Some((self.calls.callers.len() - 1) as u32)
     }
 
-    /// A worker of `pod` took request `id` at `now`; without calls it answers at `done_at`.
+    /// A worker of `pod`, whose app has `behaviour`, took request `id` at `now`; without calls
+    /// it answers at `done_at`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn started_at_pod(
         &mut self,
         ctx: &mut Context,
@@ -364,50 +385,31 @@ impl Traffic {
         pod: PodId,
         id: RequestId,
         done_at: SimTime,
+        behaviour: u32,
     ) {
-        let caller = self
-            .servers
-            .get(pod.index())
-            .and_then(|s| s.live.as_ref())
-            .and_then(|ps| self.behaviours[ps.behaviour as usize].caller);
-        // The request's path picks the calls it makes: a source's `path`, a call's `path`.
-        let route = caller.and_then(|c| {
-            let plan = &self.calls.callers[c as usize].plan;
-            let path = match RequestKind::of(id) {
-                RequestKind::Source => self.sources[(id >> super::SEQ_BITS) as usize].spec.path.as_str(),
-                RequestKind::Call => {
-                    let lane = &self.calls.lanes[((id & !CALL_BIT) >> LANE_SHIFT) as usize];
-                    let offset = (id & SEQ_MASK).checked_sub(lane.base_seq);
-                    match offset.and_then(|o| lane.window.get(o as usize)) {
-                        Some(a) => self.calls.path_of(a),
-                        None => "/",
-                    }
-                }
-                RequestKind::Task => "/",
-            };
-            plan.route(path).filter(|&r| !plan.routes[r].1.is_empty())
-        });
-        let (Some(caller), Some(route)) = (caller, route) else {
-            ctx.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::Done(pod, id)));
-            return;
+        let answer_at_done =
+            |ctx: &mut Context| ctx.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::Done(pod, id)));
+        let Some(caller) = self.behaviours[behaviour as usize].caller else { return answer_at_done(ctx) };
+        // Where the request comes from: its path (which calls it makes: a source's `path`, a
+        // call's `path`), its key and how deep in a chain of calls it is.
+        let (path, seed, depth) = match RequestKind::of(id) {
+            RequestKind::Source => {
+                let path = self.sources[(id >> super::SEQ_BITS) as usize].spec.path.as_str();
+                (path, mix(self.calls.seed ^ SALT_SOURCE, id), 0)
+            }
+            RequestKind::Call => match self.calls.attempt_ref(id) {
+                Some(a) => (self.calls.path_of(a), a.key(), a.depth.saturating_add(1)),
+                // Its caller gave up before a worker took it: the app works it without calling
+                // anyone for an answer no one waits for.
+                None => return answer_at_done(ctx),
+            },
+            RequestKind::Task => ("/", self.calls.tasks.peek(id & !TASK_BIT).map_or(0, |t| t.seed), 0),
+        };
+        let plan = &self.calls.callers[caller as usize].plan;
+        let Some(route) = plan.route(path).filter(|&r| !plan.routes[r].1.is_empty()) else {
+            return answer_at_done(ctx);
         };
         let now = ctx.kernel.now();
-        let (seed, depth) = match RequestKind::of(id) {
-            RequestKind::Source => (mix(self.calls.seed ^ SALT_SOURCE, id), 0),
-            RequestKind::Call => match self.calls.attempt(id) {
-                Some(a) => (a.key(), a.depth.saturating_add(1)),
-                None => {
-                    // Its caller gave up before a worker took it: the app works it without
-                    // calling anyone for an answer no one waits for.
-                    ctx.kernel.schedule_at(done_at, Event::Traffic(TrafficEvent::Done(pod, id)));
-                    return;
-                }
-            },
-            RequestKind::Task => {
-                let seed = self.calls.tasks.get_mut(id & !TASK_BIT).map_or(0, |t| t.seed);
-                (seed, 0)
-            }
-        };
         let server = self.servers.get(pod.index()).and_then(|s| s.live.as_ref()).map_or(0, |ps| ps.server.tag());
         let job = Job {
             pod,
@@ -494,8 +496,7 @@ impl Traffic {
             ctx.kernel.schedule_at(deadline, Event::Traffic(TrafficEvent::CallTimeouts(lane_index)));
         }
         ctx.metrics.traffic.calls.edges[lane.edge].sent(now);
-        let fail =
-            |ctx: &mut Context, why| ctx.kernel.schedule_at(now, Event::Traffic(TrafficEvent::CallFailed(id, why)));
+        let fail = |ctx: &mut Context, why| fail_call(ctx, id, why);
         if depth >= MAX_CALL_DEPTH {
             return fail(ctx, Failure::CallDepthExceeded);
         }
@@ -550,14 +551,13 @@ impl Traffic {
         quantile: f64,
         draws: &mut Draws,
     ) {
-        let now = ctx.kernel.now();
         match self.external_hosts[host as usize].reach(ctx, host, request, quantile, draws) {
             Ok(status) => {
                 if let Some(a) = self.calls.attempt(id) {
                     a.external_error = status == crate::traffic::external::Status::ServerError;
                 }
             }
-            Err(why) => ctx.kernel.schedule_at(now, Event::Traffic(TrafficEvent::CallFailed(id, why))),
+            Err(why) => fail_call(ctx, id, why),
         }
     }
 
