@@ -42,7 +42,8 @@ pub(super) const CALL_BIT: u64 = 1 << 63;
 pub(super) const TASK_BIT: u64 = 1 << 62;
 const LANE_SHIFT: u32 = 40;
 const SEQ_MASK: u64 = (1 << LANE_SHIFT) - 1;
-/// Lanes beyond this many are not made (their calls fail as if the Service did not exist).
+/// The most lanes a run makes (a lane's number must fit a call id above `LANE_SHIFT`): an app
+/// whose calls would need more makes no call (far beyond any scenario the loader accepts).
 const MAX_LANES: usize = 1 << 22;
 /// How deep a chain of calls is followed (a request calling a Service whose app calls another
 /// ...): deeper, the call fails with `call_depth_exceeded` (a loop in the call graph).
@@ -333,6 +334,9 @@ impl Traffic {
         };
         let background = behavior.background.clone();
         let namespace = ctx.store.pods[pod].namespace.clone();
+        if self.calls.lanes.len() + plan.calls.len() > MAX_LANES {
+            return None;
+        }
         let mut lanes = Vec::with_capacity(plan.calls.len());
         for call in &plan.calls {
             let callee = crate::metrics::callee_name(&call.target, &namespace);
@@ -348,22 +352,20 @@ impl Traffic {
                         },
                         CallTarget::External { host } => LaneTarget::External(self.external_host(ctx, host)),
                     };
-                    let index = self.calls.lanes.len().min(MAX_LANES - 1) as u32;
-                    if self.calls.lanes.len() < MAX_LANES {
-                        self.calls.lanes.push(Lane {
-                            edge,
-                            target,
-                            timeout: call.timeout,
-                            routing: Stream::indexed(self.calls.seed, Purpose::CallRouting, u64::from(index)),
-                            window: VecDeque::new(),
-                            base_seq: 0,
-                            timer_pending: false,
-                            route: None,
-                            active: 0,
-                            active_retries: 0,
-                        });
-                        self.calls.lane_index.insert(key, index);
-                    }
+                    let index = self.calls.lanes.len() as u32;
+                    self.calls.lanes.push(Lane {
+                        edge,
+                        target,
+                        timeout: call.timeout,
+                        routing: Stream::indexed(self.calls.seed, Purpose::CallRouting, u64::from(index)),
+                        window: VecDeque::new(),
+                        base_seq: 0,
+                        timer_pending: false,
+                        route: None,
+                        active: 0,
+                        active_retries: 0,
+                    });
+                    self.calls.lane_index.insert(key, index);
                     index
                 }
             };
