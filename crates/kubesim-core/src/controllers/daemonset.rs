@@ -372,6 +372,7 @@ mod tests {
             pods: Default::default(),
             images: Default::default(),
             puller_free_at: crate::engine::SimTime::ZERO,
+            removed: false,
         };
         assert_eq!(placement(&spec, &n), Placement { should_run: true, should_continue_running: true });
         n.taints.push(Taint { key: "gpu".into(), value: "true".into(), effect: TaintEffect::NoSchedule });

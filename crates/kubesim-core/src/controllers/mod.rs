@@ -1,6 +1,7 @@
 //! Controllers: one file (or folder) per controller, each a pure reconcile over observed
 //! state that returns the writes to make.
 
+pub mod cluster_autoscaler;
 pub mod controller_ref;
 pub mod cronjob;
 pub mod daemonset;

@@ -39,6 +39,10 @@ pub enum Purpose {
     CallRouting = 12,
     /// When a pod's background tasks come (an image's `background:`; one stream per pod).
     Background = 13,
+    /// The Cluster Autoscaler's random expander and its tie-breaks.
+    Autoscaling = 14,
+    /// When a spot pool's nodes get their interruption notice (one stream per node group).
+    SpotInterruptions = 15,
 }
 
 /// What a decision draws from: a [`Stream`], or a request's own [`Draws`].

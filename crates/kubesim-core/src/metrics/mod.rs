@@ -3,6 +3,7 @@
 
 pub mod calls;
 pub mod narration;
+pub mod node_pools;
 pub mod recovery;
 pub mod rollouts;
 pub mod tally;
@@ -32,6 +33,16 @@ pub struct Metrics {
     pub tally: tally::PodTally,
 }
 
+/// The node groups with columns in the time series: every group, when the scenario prices
+/// or autoscales nodes; none otherwise.
+pub fn node_pool_keys(scenario: &Scenario) -> Vec<String> {
+    if scenario.prices_or_scales_nodes() {
+        scenario.nodes.iter().map(|g| g.name.clone()).collect()
+    } else {
+        Vec::new()
+    }
+}
+
 impl Metrics {
     pub fn new(scenario: &Scenario) -> Self {
         let services = service_keys(scenario);
@@ -59,6 +70,7 @@ impl Metrics {
                 &service_columns,
                 &traffic.calls,
                 &hpa_keys(scenario),
+                &node_pool_keys(scenario),
             ),
             recovery: recovery::RecoveryTracker::default(),
             traffic,

@@ -38,6 +38,9 @@ const SERVICE_SERIES: [&str; 5] = ["endpoints", "requests", "errors", "latency_p
 pub const EDGE_SERIES: [&str; 5] = ["requests", "errors", "retries", "latency_p50_ms", "latency_p99_ms"];
 /// Per workload with background work: its tasks.
 pub const BACKGROUND_SERIES: [&str; 4] = ["tasks", "errors", "latency_p50_ms", "latency_p99_ms"];
+/// Per node group, when the scenario prices or autoscales nodes: nodes in the API, nodes
+/// starting, and what the group costs per hour now.
+pub const NODEPOOL_SERIES: [&str; 3] = ["nodes", "starting", "cost_per_hour"];
 const CLUSTER_SERIES: [&str; 5] =
     ["pods_pending", "pods_running", "nodes_ready", "cpu_requested_frac", "memory_requested_frac"];
 
@@ -64,6 +67,7 @@ impl TimeSeries {
         services: &[String],
         calls: &CallMetrics,
         hpas: &[(String, String)],
+        node_pools: &[String],
     ) -> Self {
         let mut columns = Vec::new();
         for (kind, ns, name) in deployments {
@@ -94,6 +98,11 @@ impl TimeSeries {
         for s in CLUSTER_SERIES {
             columns.push(format!("cluster/all/{s}"));
         }
+        for name in node_pools {
+            for s in NODEPOOL_SERIES {
+                columns.push(format!("nodepool/{name}/{s}"));
+            }
+        }
         TimeSeries {
             columns,
             deployments: deployments.to_vec(),
@@ -121,6 +130,13 @@ impl TimeSeries {
         }
         for values in series.values_mut() {
             values.resize(sample + 1, 0);
+        }
+    }
+
+    /// Appends the node groups' figures to the last row (`NODEPOOL_SERIES` per group).
+    pub fn extend_last_row(&mut self, values: impl IntoIterator<Item = f64>) {
+        if let Some((_, row)) = self.rows.last_mut() {
+            row.extend(values.into_iter().map(Some));
         }
     }
 
@@ -215,7 +231,7 @@ impl TimeSeries {
         let (pending, running) = (tally.pending, tally.running);
         let nodes_ready = store.nodes().iter().filter(|n| n.ready).count();
         let (mut cpu, mut cpu_cap, mut mem, mut mem_cap) = (0i64, 0i64, 0i64, 0i64);
-        for n in store.nodes() {
+        for n in store.nodes().iter().filter(|n| !n.removed) {
             cpu += n.requested.cpu_millis;
             cpu_cap += n.allocatable.cpu_millis;
             mem += n.requested.memory_bytes;

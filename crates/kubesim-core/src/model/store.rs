@@ -38,6 +38,24 @@ pub struct Node {
     pub images: BTreeMap<String, SimTime>,
     /// Pulls are serialised: the time the image puller is free again.
     pub puller_free_at: SimTime,
+    /// Deleted from the API (scaled down, interrupted): its row stays, as ids are never
+    /// reused, but nothing schedules, counts or looks it up by name (`Store::remove_node`).
+    pub removed: bool,
+}
+
+impl Node {
+    /// Puts `pod` on this node as `Store::bind` would (requests, a pod slot, host ports), on
+    /// a copy the store does not keep: the autoscalers' what-ifs (a new node from a pool's
+    /// template, a pod moved off a node to be removed).
+    pub fn place_copy(&mut self, pod: PodId, spec: &super::spec::PodSpec) {
+        if self.pods.insert(pod) {
+            add_resources(&mut self.requested, &spec.requests(), 1);
+            self.requested_nonzero.add(NonZero::of(spec), 1);
+            for port in spec.containers.iter().flat_map(|c| c.host_ports.iter()) {
+                *self.host_ports.entry(*port).or_insert(0) += 1;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -65,6 +83,7 @@ impl Node {
             pods: BTreeSet::new(),
             images: BTreeMap::new(),
             puller_free_at: SimTime::ZERO,
+            removed: false,
         }
     }
 }
@@ -259,6 +278,8 @@ pub struct Pod {
     pub name: String,
     pub labels: Labels,
     pub deletion_cost: i32,
+    /// `cluster-autoscaler.kubernetes.io/safe-to-evict`: "true" or "false" (None: absent).
+    pub safe_to_evict: Option<bool>,
     pub spec: Arc<PodSpec>,
     pub owner: Option<PodOwner>,
     /// Revision of the owning Deployment's ReplicaSet when the pod was created.
@@ -311,6 +332,7 @@ impl Pod {
             name: name.to_string(),
             labels,
             deletion_cost: 0,
+            safe_to_evict: None,
             spec,
             owner,
             revision: 0,
@@ -773,6 +795,8 @@ pub struct Store {
     image_nodes: BTreeMap<String, u32>,
     /// Bumped whenever a node is added or its labels change (caches keyed on labels check it).
     node_labels_version: u64,
+    /// Nodes removed from the API (`remove_node`).
+    removed_nodes: usize,
     /// Pods without a controller, not gone: what a controller may adopt (those found
     /// terminating are dropped by `forget_orphan`, as no controller adopts them; those found
     /// finished move to `finished_orphans`). Empty in most runs, so a ReplicaSet's sync looks
@@ -996,7 +1020,7 @@ impl Store {
     }
 
     pub fn find_node(&self, name: &str) -> Option<NodeId> {
-        self.nodes.find(&name.to_string())
+        self.nodes.find(&name.to_string()).filter(|&n| !self.nodes[n].removed)
     }
 
     pub fn add_node(&mut self, mut node: Node) -> NodeId {
@@ -1005,6 +1029,25 @@ impl Store {
         let id = self.nodes.add(node);
         self.node_labels_version += 1;
         id
+    }
+
+    /// Deletes a node from the API (its pods must be gone first): cordoned, NotReady and
+    /// marked removed, so the scheduler, the topology indexes and lookups by name pass it by.
+    pub fn remove_node(&mut self, node: NodeId) {
+        debug_assert!(self.nodes[node].pods.is_empty(), "a node is removed after its pods");
+        self.edit_node(node, |n| {
+            n.removed = true;
+            n.unschedulable = true;
+            n.ready = false;
+        });
+        self.removed_nodes += 1;
+        self.node_labels_version += 1;
+    }
+
+    /// How many nodes were removed (none in most runs: the scheduler then has nothing to
+    /// leave out of its messages).
+    pub fn removed_nodes(&self) -> usize {
+        self.removed_nodes
     }
 
     pub fn add_pod(&mut self, pod: Pod) -> PodId {

@@ -40,6 +40,7 @@ impl Summary {
         insert_traffic(&mut f, outcome);
         insert_recoveries(&mut f, outcome);
         insert_jobs(&mut f, outcome);
+        insert_node_pools(&mut f, outcome);
         Summary { fields: f }
     }
 }
@@ -105,6 +106,57 @@ fn insert_jobs(f: &mut Map<String, Value>, outcome: &Outcome) {
         f.insert("job_duration_s".into(), json!((mean * 1000.0).round() / 1000.0));
     }
     f.insert("jobs".into(), Value::Object(by_name));
+}
+
+/// Dollars to a hundredth of a cent.
+fn dollars(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// What the nodes cost and how long pods waited for capacity, when the scenario prices or
+/// scales nodes: flat figures a sweep compares, and `node_pools` per group.
+fn insert_node_pools(f: &mut Map<String, Value>, outcome: &Outcome) {
+    let Some(p) = &outcome.node_pools else { return };
+    let hours = outcome.end.as_secs_f64() / 3600.0;
+    let cost = p.cost();
+    f.insert("cost_dollars".into(), json!(dollars(cost)));
+    f.insert("cost_per_hour_dollars".into(), json!(if hours > 0.0 { dollars(cost / hours) } else { 0.0 }));
+    f.insert("node_hours".into(), json!((p.node_hours() * 1000.0).round() / 1000.0));
+    f.insert("nodes_peak".into(), json!(p.groups.iter().map(|g| g.nodes_peak).sum::<u32>()));
+    f.insert("scale_ups".into(), json!(p.groups.iter().map(|g| g.scale_ups).sum::<u32>()));
+    f.insert("scale_downs".into(), json!(p.scale_downs));
+    f.insert("spot_interruptions".into(), json!(p.groups.iter().map(|g| g.spot_interruptions).sum::<u32>()));
+    f.insert("autoscaler_evictions".into(), json!(p.evictions));
+    f.insert("pods_waited_for_capacity".into(), json!(p.waited_us.len()));
+    f.insert("pods_still_waiting_for_capacity".into(), json!(p.still_waiting));
+    let secs = |q: f64| percentile(&p.waited_us, q).map_or(0.0, |us| (us as f64 / 1000.0).round() / 1000.0);
+    f.insert("pending_for_capacity_p50_s".into(), json!(secs(50.0)));
+    f.insert("pending_for_capacity_p99_s".into(), json!(secs(99.0)));
+    f.insert("pending_for_capacity_max_s".into(), json!(secs(100.0)));
+    let groups: Map<String, Value> = p
+        .groups
+        .iter()
+        .map(|g| {
+            let v = json!({
+                "instance_type": g.instance_type,
+                "capacity_type": g.capacity_type,
+                "price_per_hour": g.price_per_hour,
+                "min": g.bounds.map(|b| b.0),
+                "max": g.bounds.map(|b| b.1),
+                "nodes_start": g.nodes_start,
+                "nodes_end": g.nodes_end,
+                "nodes_peak": g.nodes_peak,
+                "node_hours": (g.node_hours * 1000.0).round() / 1000.0,
+                "cost_dollars": dollars(g.cost),
+                "scale_ups": g.scale_ups,
+                "nodes_added": g.nodes_added,
+                "nodes_removed": g.nodes_removed,
+                "spot_interruptions": g.spot_interruptions,
+            });
+            (g.name.clone(), v)
+        })
+        .collect();
+    f.insert("node_pools".into(), Value::Object(groups));
 }
 
 /// A latency in milliseconds to the microsecond.

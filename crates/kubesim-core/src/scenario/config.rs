@@ -45,6 +45,7 @@ pub(crate) struct Header {
     pub control_plane: ControlPlane,
     pub scoring: ScoringStrategy,
     pub images: BTreeMap<String, ImageBehavior>,
+    pub autoscaler: Option<crate::model::spec::NodeAutoscaler>,
 }
 
 pub(crate) fn header(root: &Node, default_name: &str, r: &mut Report) -> Header {
@@ -84,7 +85,11 @@ pub(crate) fn header(root: &Node, default_name: &str, r: &mut Report) -> Header 
     }
     let cluster = root.get("cluster");
     if let Some(c) = &cluster {
-        c.check_keys(r, &["nodes", "controlPlane", "scheduler", "kubeProxy", "storage", "startTime"], "cluster");
+        c.check_keys(
+            r,
+            &["nodes", "autoscaler", "controlPlane", "scheduler", "kubeProxy", "storage", "startTime"],
+            "cluster",
+        );
     }
     let mut control_plane = control_plane(cluster.as_ref().and_then(|c| c.get("controlPlane")), r);
     storage(cluster.as_ref().and_then(|c| c.get("storage")), &mut control_plane, r);
@@ -94,16 +99,24 @@ pub(crate) fn header(root: &Node, default_name: &str, r: &mut Report) -> Header 
     if let Some(mode) = kube_proxy(cluster.as_ref().and_then(|c| c.get("kubeProxy")), r) {
         control_plane.proxy_mode = mode;
     }
+    let nodes = node_groups(cluster.as_ref().and_then(|c| c.get("nodes")), r);
+    let autoscaler = super::node_pools::autoscaler(cluster.as_ref().and_then(|c| c.get("autoscaler")), &nodes, r);
+    if autoscaler.is_none() && nodes.iter().any(NodeGroup::is_pool) {
+        if let Some(n) = cluster.as_ref().and_then(|c| c.get("nodes")) {
+            n.warn(r, "node groups with `min` and `max` but no `cluster.autoscaler`: each keeps its count");
+        }
+    }
     Header {
         name,
         description: root.get("description").and_then(|d| d.string(r)).unwrap_or_default(),
         seed: root.get("seed").and_then(|s| s.uint(r, "a seed")).unwrap_or(1),
         duration,
         sample,
-        nodes: node_groups(cluster.as_ref().and_then(|c| c.get("nodes")), r),
+        nodes,
         control_plane,
         scoring: scoring(cluster.as_ref().and_then(|c| c.get("scheduler")), r),
         images: images(root.get("images"), r),
+        autoscaler,
     }
 }
 
@@ -115,6 +128,7 @@ fn node_groups(nodes: Option<Node>, r: &mut Report) -> Vec<NodeGroup> {
             capacity: default_capacity(),
             labels: Labels::new(),
             taints: vec![],
+            economics: Default::default(),
         }];
     };
     if !nodes.expect_seq(r, "node groups") {
@@ -141,7 +155,11 @@ fn default_capacity() -> Resources {
 }
 
 fn node_group(g: &Node, r: &mut Report) -> Option<NodeGroup> {
-    if !g.check_keys(r, &["name", "count", "capacity", "labels", "taints"], "a node group") {
+    let keys: Vec<&str> = ["name", "count", "capacity", "labels", "taints"]
+        .into_iter()
+        .chain(super::node_pools::POOL_KEYS.iter().copied())
+        .collect();
+    if !g.check_keys(r, &keys, "a node group") {
         return None;
     }
     let name = g.get("name").and_then(|n| n.string(r)).unwrap_or_else(|| "worker".into());
@@ -150,28 +168,35 @@ fn node_group(g: &Node, r: &mut Report) -> Option<NodeGroup> {
             n.error(r, format!("invalid node name \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'"), None);
         }
     }
-    let count = match g.get("count") {
-        None => 1,
+    let given = match g.get("count") {
+        None => None,
         Some(c) => {
             let n = c.uint(r, "a node count")?;
             if n > MAX_NODES {
                 c.error(r, format!("{n} is more than kubesim's limit of {MAX_NODES} nodes"), None);
                 return None;
             }
-            u32::try_from(n).ok()?
+            Some(u32::try_from(n).ok()?)
         }
     };
+    let pool = super::node_pools::pool_fields(g, g.get("capacity").is_some(), given, r);
+    // A pool starts at its minimum unless its count says otherwise.
+    let count = given.unwrap_or_else(|| pool.economics.bounds.map_or(1, |b| b.min));
+    let mut labels = g.get("labels").map(|l| string_map(&l, r, "labels")).unwrap_or_default();
+    super::node_pools::pool_labels(&pool.economics, &mut labels);
     Some(NodeGroup {
         name,
         count,
-        capacity: capacity(g.get("capacity"), r),
-        labels: g.get("labels").map(|l| string_map(&l, r, "labels")).unwrap_or_default(),
+        capacity: capacity(g.get("capacity"), pool.catalogue_capacity, r),
+        labels,
         taints: g.get("taints").map(|t| taints(&t, r)).unwrap_or_default(),
+        economics: pool.economics,
     })
 }
 
-fn capacity(c: Option<Node>, r: &mut Report) -> Resources {
-    let mut cap = default_capacity();
+/// The group's `capacity:` over its instance type's allocatable (or the default node's).
+fn capacity(c: Option<Node>, base: Option<Resources>, r: &mut Report) -> Resources {
+    let mut cap = base.unwrap_or_else(default_capacity);
     let Some(c) = c.filter(|c| !c.v.is_null()) else {
         return cap;
     };
@@ -295,14 +320,29 @@ fn taints(t: &Node, r: &mut Report) -> Vec<Taint> {
 fn check_unique_node_names(nodes: &Node, groups: &[NodeGroup], r: &mut Report) {
     let mut seen = std::collections::BTreeSet::new();
     for g in groups {
-        let names: Vec<String> = if g.count == 1 {
-            vec![g.name.clone()]
-        } else {
-            (1..=g.count).map(|i| format!("{}-{i}", g.name)).collect()
-        };
+        let names: Vec<String> = (1..=g.count).map(|i| g.node_name(i)).collect();
         for n in names {
             if !seen.insert(n.clone()) {
                 nodes.error(r, format!("nodes \"{n}\" already exists: two node groups make a node of that name"), None);
+                return;
+            }
+        }
+    }
+    // A pool's new nodes go on counting (`pool-4`, `pool-5`, ...): no other group's node may
+    // be named so.
+    for pool in groups.iter().filter(|g| g.is_pool()) {
+        let prefix = format!("{}-", pool.name);
+        let taken = groups.iter().filter(|g| g.name != pool.name).flat_map(|g| (1..=g.count).map(|i| g.node_name(i)));
+        for name in taken {
+            if name.strip_prefix(&prefix).is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit())) {
+                nodes.error(
+                    r,
+                    format!(
+                        "node \"{name}\" is named like the nodes pool \"{}\" adds: rename one of the groups",
+                        pool.name
+                    ),
+                    None,
+                );
                 return;
             }
         }

@@ -23,6 +23,7 @@ pub(crate) mod manifest;
 pub mod memory;
 mod network;
 pub(crate) mod node;
+pub(crate) mod node_pools;
 mod overrides;
 mod policy;
 pub mod positions;
@@ -253,6 +254,7 @@ fn load_documents(
         faults,
         sweep,
         analysis_templates: std::mem::take(&mut r.analysis_templates),
+        autoscaler: header.autoscaler,
     };
     let mut estimate = memory::Estimate::of(&scenario, reg.desired_pods);
     let variants = match &scenario.sweep {

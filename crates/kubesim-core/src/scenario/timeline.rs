@@ -165,12 +165,10 @@ pub(crate) fn node_help(groups: &[NodeGroup], name: &str) -> String {
     let ranges: Vec<String> = groups
         .iter()
         .filter(|g| g.count > 0)
-        .map(|g| if g.count == 1 { g.name.clone() } else { format!("{}-1 .. {}-{}", g.name, g.name, g.count) })
+        .map(|g| if g.numbered() { format!("{}-1 .. {}-{}", g.name, g.name, g.count) } else { g.name.clone() })
         .collect();
     let small = groups.iter().map(|g| u64::from(g.count)).sum::<u64>() <= 1000;
-    let names = groups.iter().filter(|_| small).flat_map(|g| {
-        (1..=g.count).map(move |i| if g.count == 1 { g.name.clone() } else { format!("{}-{i}", g.name) })
-    });
+    let names = groups.iter().filter(|_| small).flat_map(|g| (1..=g.count).map(move |i| g.node_name(i)));
     let names: Vec<String> = names.collect();
     // `worker-4` of a group of 3: the range says more than the closest name would.
     let out_of_range = groups.iter().any(|g| {
@@ -190,7 +188,7 @@ pub(crate) fn node_help(groups: &[NodeGroup], name: &str) -> String {
 pub(crate) fn node_exists(groups: &[NodeGroup], name: &str) -> bool {
     groups.iter().any(|g| match g.count {
         0 => false,
-        1 => g.name == name,
+        1 if !g.numbered() => g.name == name,
         n => name
             .strip_prefix(g.name.as_str())
             .and_then(|s| s.strip_prefix('-'))

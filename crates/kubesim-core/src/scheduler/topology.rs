@@ -21,7 +21,12 @@ pub struct TopologyIndex {
 
 impl TopologyIndex {
     fn build(store: &Store, key: &str) -> Self {
-        let raw: Vec<Option<&str>> = store.nodes().iter().map(|n| n.labels.get(key).map(String::as_str)).collect();
+        // A removed node is in no domain.
+        let raw: Vec<Option<&str>> = store
+            .nodes()
+            .iter()
+            .map(|n| if n.removed { None } else { n.labels.get(key).map(String::as_str) })
+            .collect();
         // Values are numbered in the order nodes first show them. Sorting the nodes by a hash
         // of their value (then id) puts the nodes of each value together, with the first
         // first: far cheaper than a map from value to number when every node has a value of
@@ -119,6 +124,7 @@ mod tests {
                 pods: Default::default(),
                 images: Default::default(),
                 puller_free_at: crate::engine::SimTime::ZERO,
+                removed: false,
             });
         }
         let index = TopologyIndex::build(&store, "zone");

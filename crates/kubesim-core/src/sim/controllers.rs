@@ -428,7 +428,7 @@ impl Sim<'_> {
             }
         };
         let spec = self.admit_pod(&ns, &name, spec)?;
-        let cost = super::objects::deletion_cost(&template.annotations);
+        let cost = super::objects::pod_annotations(&template.annotations);
         self.create_pod(&ns, &name, template.labels.clone(), cost, spec, Some(PodOwner::ReplicaSet(rs)), revision);
         Ok(name)
     }

@@ -86,6 +86,7 @@ impl Sim<'_> {
             .store
             .nodes()
             .iter()
+            .filter(|n| !n.removed)
             .map(|n| DaemonNode { id: n.id, placement: placement(&ds.pod_spec, n) })
             .collect();
         let min_ready = ds.spec.min_ready_seconds;
@@ -159,7 +160,7 @@ impl Sim<'_> {
         labels.insert("pod-template-generation".to_string(), revision.to_string());
         let node_name = self.ctx.store.nodes()[node].name.clone();
         let spec = Arc::new(pod_spec_for_node(&ds.pod_spec, &node_name));
-        let cost = super::objects::deletion_cost(&ds.spec.template.annotations);
+        let cost = super::objects::pod_annotations(&ds.spec.template.annotations);
         let name = self.unique_pod_name(&ns, &prefix);
         let spec = self.admit_pod(&ns, &name, spec)?;
         let pod = self.create_pod(&ns, &name, labels, cost, spec, Some(PodOwner::DaemonSet(id)), revision);

@@ -180,7 +180,7 @@ impl Sim<'_> {
     }
 
     /// Whether a PodDisruptionBudget covering `pod` allows no disruption now.
-    fn blocked_by_budget(&self, pod: PodId) -> bool {
+    pub(super) fn blocked_by_budget(&self, pod: PodId) -> bool {
         let p = &self.ctx.store.pods[pod];
         self.ctx
             .store

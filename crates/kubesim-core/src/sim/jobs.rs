@@ -225,7 +225,7 @@ impl Sim<'_> {
         if let Some(i) = index {
             labels.insert(COMPLETION_INDEX.to_string(), i.to_string());
         }
-        let cost = super::objects::deletion_cost(&job.spec.template.annotations);
+        let cost = super::objects::pod_annotations(&job.spec.template.annotations);
         let spec = job.pod_spec.clone();
         let name = self.unique_pod_name(&ns, &prefix);
         let spec = self.admit_pod(&ns, &name, spec)?;

@@ -4,6 +4,7 @@
 
 mod admission;
 mod adoption;
+mod cluster_autoscaler;
 mod context;
 mod controllers;
 mod cronjobs;
@@ -13,6 +14,7 @@ mod hpa;
 mod jobs;
 mod kubelet;
 mod narration;
+mod node_pools;
 mod nodes;
 mod objects;
 pub mod profile;
@@ -58,6 +60,8 @@ pub enum Event {
     Traffic(TrafficEvent),
     NodeLifecycle(NodeEvent),
     Storage(storage::StorageEvent),
+    /// Node pools: nodes starting, the Cluster Autoscaler's loop, spot interruptions.
+    Pools(node_pools::PoolEvent),
     /// Observers sample the cluster.
     Sample,
 }
@@ -116,6 +120,10 @@ pub struct Sim<'s> {
     pub(crate) net: services::Network,
     nodes: nodes::NodeLifecycle,
     drains: Vec<drain::Drain>,
+    /// Node groups' sizes, costs and spot interruptions.
+    pools: node_pools::NodePools,
+    /// The Cluster Autoscaler, when `cluster.autoscaler` names it.
+    autoscaler: Option<cluster_autoscaler::ClusterAutoscaler>,
     traffic: traffic::Traffic,
     metrics_server: hpa::MetricsServer,
     hpa_controller: hpa::HorizontalController,
@@ -158,6 +166,9 @@ pub struct Outcome {
     /// Requests each pod took (served or queued), by pod id: how traffic split between
     /// revisions (a canary's share).
     pub requests_by_pod: Vec<u64>,
+    /// What the node groups cost and did (None when the scenario neither prices nor scales
+    /// nodes).
+    pub node_pools: Option<crate::metrics::node_pools::PoolFigures>,
 }
 
 /// Why a run ended before its duration.
@@ -214,6 +225,8 @@ impl<'s> Sim<'s> {
             sync_queues: SyncQueues::default(),
             nodes: nodes::NodeLifecycle::default(),
             drains: Vec::new(),
+            pools: node_pools::NodePools::new(scenario),
+            autoscaler: None,
             net: services::Network::new(&crate::metrics::service_keys(scenario)),
             traffic: traffic::Traffic::new(&scenario.traffic, seed),
             metrics_server: hpa::MetricsServer::default(),
@@ -276,6 +289,7 @@ impl<'s> Sim<'s> {
         self.create_nodes();
         self.install_builtin_storage_class();
         self.start_node_lifecycle();
+        self.start_node_pools();
         let objects = self.ctx.scenario.objects.clone();
         for obj in &objects {
             if let Err(e) = self.create_object(obj) {
@@ -352,7 +366,9 @@ impl<'s> Sim<'s> {
         let end = self.ctx.end;
         let requests_by_pod =
             (0..self.ctx.store.pods.len()).map(|p| self.traffic.served(PodId::from_index(p))).collect();
+        let node_pools = self.pools.figures(self.ctx.scenario, end);
         Outcome {
+            node_pools,
             requests_by_pod,
             stopped,
             events_processed: self.ctx.kernel.processed(),
@@ -402,6 +418,7 @@ impl<'s> Sim<'s> {
             Event::Traffic(e) => self.traffic.handle(&mut self.ctx, &mut self.net, &self.nodes, e),
             Event::NodeLifecycle(e) => self.handle_node_lifecycle(e),
             Event::Storage(e) => self.handle_storage(e),
+            Event::Pools(e) => self.handle_pools(e),
             Event::Sample => self.sample(),
         }
     }
@@ -410,6 +427,10 @@ impl<'s> Sim<'s> {
     fn sample(&mut self) {
         let now = self.ctx.kernel.now();
         self.ctx.metrics.sample(&self.ctx.store, now);
+        if self.pools.active {
+            let values = self.pools.sample(self.ctx.scenario);
+            self.ctx.metrics.timeseries.extend_last_row(values);
+        }
         let next = now + self.ctx.scenario.sample.max(SimDuration::from_millis(1));
         if next <= self.ctx.end {
             self.ctx.kernel.schedule_at(next, Event::Sample);
@@ -474,6 +495,7 @@ impl<'s> Sim<'s> {
     /// Recreate Deployments (deletePod): the new ReplicaSet waits for the last old pod.
     fn pod_deleted(&mut self, pod: PodId) {
         self.pod_changed(pod);
+        self.pod_no_longer_waits(pod, false);
         self.taint_manager_pod_gone(pod);
         if let Some(PodOwner::ReplicaSet(rs)) = self.ctx.store.pods[pod].owner {
             if let Some(d) = self.ctx.store.replica_sets[rs].owner {

@@ -142,6 +142,8 @@ pub(crate) enum TaintedBy {
 pub(super) struct NodeLifecycle {
     pub health: Vec<NodeHealth>,
     zones: Vec<Zone>,
+    /// Each zone's label value, by zone index (nodes added later find theirs).
+    zone_names: Vec<String>,
     /// The taint manager's scheduled evictions, by pod.
     evictions: BTreeMap<PodId, ScheduledEviction>,
     /// The token of the next scheduled eviction.
@@ -258,6 +260,7 @@ impl Sim<'_> {
             });
         }
         self.nodes.zones = zone_sizes.into_iter().map(|nodes| Zone { nodes, ..Zone::default() }).collect();
+        self.nodes.zone_names = zone_names;
         let seed = self.ctx.scenario.seed;
         for (p, process) in self.ctx.scenario.faults.nodes.iter().enumerate() {
             for node in group_nodes(self.ctx.scenario, process.group.as_deref()) {
@@ -270,6 +273,51 @@ impl Sim<'_> {
                 }
             }
         }
+    }
+
+    /// A node joined the cluster after the start (a pool's scale-up), Ready and posting
+    /// status from now.
+    pub(super) fn node_registered(&mut self, node: NodeId) {
+        let now = self.ctx.kernel.now();
+        let zone = self.ctx.store.nodes()[node].labels.get(ZONE_LABEL).cloned().unwrap_or_default();
+        let lifecycle = &mut self.nodes;
+        let z = match lifecycle.zone_names.iter().position(|x| *x == zone) {
+            Some(z) => z,
+            None => {
+                lifecycle.zone_names.push(zone);
+                lifecycle.zones.push(Zone::default());
+                lifecycle.zone_names.len() - 1
+            }
+        };
+        lifecycle.zones[z].nodes += 1;
+        debug_assert_eq!(lifecycle.health.len(), node.index(), "nodes register in id order");
+        lifecycle.health.push(NodeHealth {
+            kubelet_up: true,
+            connected: true,
+            heartbeats_since: now,
+            last_heartbeat: now,
+            not_ready: false,
+            epoch: 0,
+            no_execute: false,
+            zone: z,
+        });
+    }
+
+    /// A node left the API: its kubelet is gone with it, stale ticks find a new epoch, and
+    /// its zone no longer counts it.
+    pub(super) fn node_unregistered(&mut self, node: NodeId) {
+        let lifecycle = &mut self.nodes;
+        let Some(h) = lifecycle.health.get_mut(node.index()) else { return };
+        h.kubelet_up = false;
+        h.connected = false;
+        h.epoch += 1;
+        let zone = &mut lifecycle.zones[h.zone];
+        zone.nodes = zone.nodes.saturating_sub(1);
+        if h.not_ready {
+            h.not_ready = false;
+            zone.not_ready = zone.not_ready.saturating_sub(1);
+        }
+        zone.queue.retain(|&n| n != node);
     }
 
     /// A random fault fires: the node fails, or comes back; the next one is drawn from the

@@ -19,26 +19,7 @@ impl Sim<'_> {
         let groups = self.ctx.scenario.nodes.clone();
         for group in &groups {
             for i in 1..=group.count {
-                let name = if group.count > 1 { format!("{}-{i}", group.name) } else { group.name.clone() };
-                let mut labels = group.labels.clone();
-                labels.insert("kubernetes.io/hostname".into(), name.clone());
-                labels.entry("kubernetes.io/os".into()).or_insert_with(|| "linux".into());
-                labels.entry("kubernetes.io/arch".into()).or_insert_with(|| "amd64".into());
-                self.ctx.store.add_node(Node {
-                    id: NodeId(0),
-                    name,
-                    labels,
-                    taints: group.taints.clone(),
-                    unschedulable: false,
-                    ready: true,
-                    allocatable: group.capacity.clone(),
-                    requested: Default::default(),
-                    requested_nonzero: NonZero::default(),
-                    host_ports: BTreeMap::new(),
-                    pods: BTreeSet::new(),
-                    images: BTreeMap::new(),
-                    puller_free_at: crate::engine::SimTime::ZERO,
-                });
+                self.ctx.store.add_node(new_node(group, group.node_name(i)));
             }
         }
     }
@@ -62,9 +43,9 @@ impl Sim<'_> {
                 self.ctx.store.namespaces.insert(name.to_string());
             }
             ObjectSpec::Pod { labels, annotations, spec } => {
-                let cost = deletion_cost(annotations);
+                let annotated = pod_annotations(annotations);
                 let spec = admitted.unwrap_or_else(|| spec.clone());
-                self.create_pod(ns, name, labels.clone(), cost, spec, None, 0);
+                self.create_pod(ns, name, labels.clone(), annotated, spec, None, 0);
             }
             ObjectSpec::ReplicaSet { labels, spec } => {
                 self.create_standalone_rs(RsKind::ReplicaSet, ns, name, labels, spec)
@@ -320,7 +301,7 @@ impl Sim<'_> {
         ns: &str,
         name: &str,
         labels: crate::model::spec::Labels,
-        deletion_cost: i32,
+        annotated: PodAnnotations,
         spec: Arc<crate::model::spec::PodSpec>,
         owner: Option<PodOwner>,
         revision: i64,
@@ -331,7 +312,8 @@ impl Sim<'_> {
             spec.init_containers.iter().map(|_| ContainerStatus::waiting("PodInitializing")).collect();
         let node_name = spec.node_name.clone();
         let id = self.ctx.store.add_pod(Pod {
-            deletion_cost,
+            deletion_cost: annotated.deletion_cost,
+            safe_to_evict: annotated.safe_to_evict,
             revision,
             containers,
             init_containers,
@@ -745,9 +727,52 @@ impl Sim<'_> {
     }
 }
 
-/// `controller.kubernetes.io/pod-deletion-cost`, 0 when absent or not a number.
-pub(super) fn deletion_cost(annotations: &crate::model::spec::Labels) -> i32 {
-    annotations.get("controller.kubernetes.io/pod-deletion-cost").and_then(|v| v.parse().ok()).unwrap_or(0)
+/// A node of `group` named `name`, Ready and empty, with the labels every kubelet sets.
+pub(super) fn new_node(group: &crate::model::spec::NodeGroup, name: String) -> Node {
+    let mut labels = group.labels.clone();
+    labels.insert("kubernetes.io/hostname".into(), name.clone());
+    labels.entry("kubernetes.io/os".into()).or_insert_with(|| "linux".into());
+    labels.entry("kubernetes.io/arch".into()).or_insert_with(|| "amd64".into());
+    Node {
+        id: NodeId(0),
+        name,
+        labels,
+        taints: group.taints.clone(),
+        unschedulable: false,
+        ready: true,
+        allocatable: group.capacity.clone(),
+        requested: Default::default(),
+        requested_nonzero: NonZero::default(),
+        host_ports: BTreeMap::new(),
+        pods: BTreeSet::new(),
+        images: BTreeMap::new(),
+        puller_free_at: crate::engine::SimTime::ZERO,
+        removed: false,
+    }
+}
+
+/// The annotations a pod's row keeps.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct PodAnnotations {
+    /// `controller.kubernetes.io/pod-deletion-cost`, 0 when absent or not a number.
+    pub deletion_cost: i32,
+    /// `cluster-autoscaler.kubernetes.io/safe-to-evict`: "true" or "false", as the Cluster
+    /// Autoscaler reads it (drainability/rules/safetoevict).
+    pub safe_to_evict: Option<bool>,
+}
+
+pub(super) fn pod_annotations(annotations: &crate::model::spec::Labels) -> PodAnnotations {
+    PodAnnotations {
+        deletion_cost: annotations
+            .get("controller.kubernetes.io/pod-deletion-cost")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        safe_to_evict: match annotations.get("cluster-autoscaler.kubernetes.io/safe-to-evict").map(String::as_str) {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        },
+    }
 }
 
 /// `deployments.apps "web"` as the API server names a resource in errors: the plural

@@ -60,6 +60,8 @@ impl Component {
             Event::NodeLifecycle(_) => Component::NodeLifecycle,
             // The PV controller and the provisioners run beside the controllers.
             Event::Storage(_) => Component::Controllers,
+            // Node pools and their autoscaler run beside the node lifecycle controller.
+            Event::Pools(_) => Component::NodeLifecycle,
             Event::Sample => Component::Sampling,
         }
     }

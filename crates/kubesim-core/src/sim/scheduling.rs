@@ -178,6 +178,11 @@ impl Scheduler {
                 Decision::Bind { pod, node, choice }
             }
             Err(mut fit) => {
+                if ctx.store.removed_nodes() > 0 {
+                    // Nodes deleted from the API are not in the scheduler's snapshot.
+                    fit.failures.retain(|&n, _| !nodes[n].removed);
+                    fit.nodes -= ctx.store.removed_nodes();
+                }
                 let outcome = preemption::preempt(&self.profile, &ctx.store, &self.nominations, &pod_ctx, &fit);
                 let preemption = match outcome {
                     preemption::Outcome::Failed(message) => {
@@ -290,6 +295,7 @@ impl Sim<'_> {
                         self.preempt_for(pod, candidate);
                     }
                     self.scheduler.unschedulable(&mut self.ctx, pod, fit.message());
+                    self.pod_waits_for_capacity(pod);
                 }
             }
         }
@@ -315,6 +321,7 @@ impl Sim<'_> {
         let now = self.ctx.kernel.now();
         self.scheduler.bound(&mut self.ctx, pod, node);
         self.ctx.store.bind(pod, node, now);
+        self.pod_no_longer_waits(pod, true);
         let p = &mut self.ctx.store.pods[pod];
         p.reason.clear();
         p.nominated_node = None;

@@ -206,7 +206,7 @@ impl Sim<'_> {
         labels.insert("statefulset.kubernetes.io/pod-name".to_string(), name.clone());
         labels.insert(POD_INDEX.to_string(), ordinal.to_string());
         let mut spec = revision.template.spec.clone();
-        let cost = super::objects::deletion_cost(&revision.template.annotations);
+        let cost = super::objects::pod_annotations(&revision.template.annotations);
         let number = revision.revision;
         for claim in self.create_set_claims(id, ordinal, &name) {
             if !spec.claims.contains(&claim) {

@@ -18,14 +18,56 @@ pub struct Taint {
     pub effect: TaintEffect,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct NodeGroup {
     /// Node name, or the prefix of `name-1 .. name-N` when `count` > 1.
     pub name: String,
+    /// The nodes it starts with.
     pub count: u32,
     pub capacity: Resources,
     pub labels: Labels,
     pub taints: Vec<Taint>,
+    /// Its instance type, price, capacity type and autoscaling bounds.
+    pub economics: super::NodeEconomics,
+}
+
+impl NodeGroup {
+    /// Whether the node autoscaler resizes this group.
+    pub fn is_pool(&self) -> bool {
+        self.economics.bounds.is_some()
+    }
+
+    /// Whether its nodes are named `name-1 .. name-N` (more than one node, or a pool, whose
+    /// new nodes go on counting), rather than `name`.
+    pub fn numbered(&self) -> bool {
+        self.count > 1 || self.is_pool()
+    }
+
+    /// The name of its `i`-th node (from 1).
+    pub fn node_name(&self, i: u32) -> String {
+        if self.numbered() {
+            format!("{}-{i}", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
+/// As derived, with `economics` only when it is not the default: a sweep's hash is taken over
+/// the scenario's Debug text, and a scenario without prices or pools keeps its hash.
+impl std::fmt::Debug for NodeGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("NodeGroup");
+        d.field("name", &self.name)
+            .field("count", &self.count)
+            .field("capacity", &self.capacity)
+            .field("labels", &self.labels)
+            .field("taints", &self.taints);
+        if self.economics != super::NodeEconomics::default() {
+            d.field("economics", &self.economics);
+        }
+        d.finish()
+    }
 }
 
 /// Timings of the control plane and kubelets (Kubernetes' defaults unless overridden).

@@ -33,6 +33,8 @@ pub struct Scenario {
     pub sweep: Option<SweepSpec>,
     /// Argo Rollouts' AnalysisTemplates and ClusterAnalysisTemplates among the objects.
     pub analysis_templates: Vec<AnalysisTemplate>,
+    /// `cluster.autoscaler`: the node autoscaler, if any.
+    pub autoscaler: Option<super::NodeAutoscaler>,
 }
 
 /// As derived, with `externals` and `analysis_templates` printed only when there are some (the sweep's
@@ -60,7 +62,19 @@ impl std::fmt::Debug for Scenario {
         if !self.analysis_templates.is_empty() {
             d.field("analysis_templates", &self.analysis_templates);
         }
+        if let Some(a) = &self.autoscaler {
+            d.field("autoscaler", a);
+        }
         d.finish()
+    }
+}
+
+impl Scenario {
+    /// Whether node groups have prices, capacity types or bounds, or an autoscaler runs:
+    /// then the node pools' figures are kept and written (not otherwise, so other runs keep
+    /// their files).
+    pub fn prices_or_scales_nodes(&self) -> bool {
+        self.autoscaler.is_some() || self.nodes.iter().any(|g| g.economics != super::NodeEconomics::default())
     }
 }
 

@@ -24,6 +24,11 @@ impl FilterPlugin for NodeUnschedulable {
         if !node.unschedulable {
             return Ok(());
         }
+        if node.removed {
+            // Deleted from the API: no toleration brings a pod there (the scheduler's
+            // message leaves removed nodes out).
+            return Err(Unfit::unresolvable(REASON.to_string()));
+        }
         cordoned(pod)
     }
 }
