@@ -21,6 +21,7 @@
 //! - `hpa`: HorizontalPodAutoscalers driven by traffic, `kubectl autoscale`.
 //! - `traffic`: Services, Ingress and requests: availability and latency as users feel them.
 //! - `external_name`: ExternalName Services: requests that leave the cluster for an `externals:` host.
+//! - `node_autoscaling`: node pools, the Cluster Autoscaler's scale-up and scale-down, spot interruptions, cost.
 //! - `failures`: nodes die, zones are lost, operators drain, and Kubernetes heals.
 //! - `sweep`: variants x seeds, the comparison, shards and their merge, as separate processes.
 //! - `interrupt`: SIGTERM / SIGINT stop cleanly, `sweep --resume`, `--max-events`.
@@ -57,6 +58,7 @@ mod job_policies;
 mod kubectl_reads;
 mod kubectl_verbs;
 mod narration;
+mod node_autoscaling;
 mod pods;
 mod properties;
 mod realworld;

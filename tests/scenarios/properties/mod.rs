@@ -161,6 +161,7 @@ impl Case {
                 },
                 labels: BTreeMap::new(),
                 taints: Vec::new(),
+                economics: Default::default(),
             })
             .collect();
         let mut used: Vec<Image> = self.deps.iter().map(|d| d.image).collect();
@@ -255,6 +256,7 @@ impl Case {
             sweep: None,
             externals: Default::default(),
             analysis_templates: Vec::new(),
+            autoscaler: None,
         }
     }
 

@@ -98,7 +98,14 @@ pub fn first_fit(
     leaving: &dyn Fn(NodeId) -> bool,
     taken: &mut BTreeMap<NodeId, Node>,
 ) -> Option<NodeId> {
-    let ctx = pod_context(store, pod);
+    // The pod as it would be recreated elsewhere: without the node it is bound to
+    // (the simulator schedules a copy with its nodeName cleared).
+    let unbound;
+    let mut ctx = pod_context(store, pod);
+    if ctx.spec.node_name.is_some() {
+        unbound = crate::model::spec::PodSpec { node_name: None, ..ctx.spec.clone() };
+        ctx.spec = &unbound;
+    }
     let want = &ctx.requests;
     let short = |w: i64, free: i64| w > 0 && w > free;
     for (i, (node, row)) in store.nodes().iter().zip(store.node_fit()).enumerate() {
