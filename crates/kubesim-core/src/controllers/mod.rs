@@ -10,6 +10,7 @@ pub mod disruption;
 pub mod endpoints;
 pub mod hpa;
 pub mod job;
+pub mod karpenter;
 pub mod node_lifecycle;
 pub mod persistentvolume;
 pub mod replicaset;

@@ -6,14 +6,14 @@ use super::node::{describe, Node};
 use super::suggest::did_you_mean;
 use crate::model::instance_types;
 use crate::model::spec::{
-    CapacityType, ClusterAutoscalerSpec, Expander, Labels, NodeAutoscaler, NodeEconomics, NodeGroup, PoolBounds,
-    Resources, DEFAULT_NODE_STARTUP,
+    CapacityType, ClusterAutoscalerSpec, ConsolidationPolicy, Expander, KarpenterSpec, Labels, NodeAutoscaler,
+    NodeEconomics, NodeGroup, PoolBounds, Resources,
 };
 use serde_yaml::Value;
 
 /// The keys of a node group that this file reads.
 pub(crate) const POOL_KEYS: &[&str] =
-    &["instanceType", "capacityType", "price", "min", "max", "startupTime", "interruptions", "priority"];
+    &["instanceType", "instanceTypes", "capacityType", "price", "min", "max", "startupTime", "interruptions", "priority"];
 
 /// The label Kubernetes and every cloud put the instance type in.
 pub const INSTANCE_TYPE_LABEL: &str = "node.kubernetes.io/instance-type";
@@ -29,7 +29,7 @@ pub(crate) struct PoolFields {
 
 /// Reads the pool keys of node group `g` (whose count is `count`, None when not given).
 pub(crate) fn pool_fields(g: &Node, has_capacity: bool, count: Option<u32>, r: &mut Report) -> PoolFields {
-    let mut e = NodeEconomics { startup: DEFAULT_NODE_STARTUP, ..NodeEconomics::default() };
+    let mut e = NodeEconomics::default();
     let mut catalogue_capacity = None;
     let mut catalogue_price = None;
     if let Some(t) = g.get("capacityType") {
@@ -44,8 +44,34 @@ pub(crate) fn pool_fields(g: &Node, has_capacity: bool, count: Option<u32>, r: &
             None => {}
         }
     }
-    if let Some(t) = g.get("instanceType") {
-        if let Some(name) = t.string(r) {
+    if let Some(list) = g.get("instanceTypes") {
+        if list.expect_seq(r, "instance types") {
+            for item in list.items() {
+                let Some(name) = item.string(r) else { continue };
+                if instance_types::find(&name).is_none() {
+                    let names = instance_types::CATALOGUE.iter().map(|t| t.name);
+                    let help = did_you_mean(&name, names).or_else(|| {
+                        Some("Karpenter's choices must be in kubesim's catalogue (README: Node pools)".into())
+                    });
+                    item.error(r, format!("unknown instance type \"{name}\""), help);
+                } else if !e.instance_types.contains(&name) {
+                    e.instance_types.push(name);
+                }
+            }
+            if list.items().is_empty() {
+                list.error(r, "instanceTypes: at least one instance type", None);
+            }
+        }
+    }
+    // A pool that lists only Karpenter's choices starts (and is templated for the Cluster
+    // Autoscaler) with the first.
+    let named = g.get("instanceType").and_then(|t| t.string(r).map(|n| (t, n)));
+    let named = named.or_else(|| {
+        let first = e.instance_types.first()?.clone();
+        g.get("instanceTypes").map(|t| (t, first))
+    });
+    if let Some((t, name)) = named {
+        {
             match instance_types::find(&name) {
                 Some(entry) => {
                     catalogue_capacity = Some(entry.allocatable());
@@ -85,8 +111,6 @@ pub(crate) fn pool_fields(g: &Node, has_capacity: bool, count: Option<u32>, r: &
             let (lo, hi) = (u32::try_from(lo).unwrap_or(u32::MAX), u32::try_from(hi).unwrap_or(u32::MAX));
             if hi < lo {
                 max_node.error(r, format!("max ({hi}) is less than min ({lo})"), None);
-            } else if hi == 0 {
-                max_node.error(r, "max must be at least 1", None);
             } else if hi as u64 > super::config::MAX_NODES {
                 max_node.error(
                     r,
@@ -171,7 +195,13 @@ fn per_hour(n: &Node, r: &mut Report) -> Option<f64> {
     parsed
 }
 
-/// `cluster.autoscaler`: `type: cluster-autoscaler` and its flags in camelCase.
+/// Karpenter's keys (its settings and a NodePool's disruption fields).
+const KARPENTER_KEYS: &[&str] =
+    &["batchIdleDuration", "batchMaxDuration", "consolidationPolicy", "consolidateAfter", "expireAfter", "disruptionBudget"];
+
+/// `cluster.autoscaler`: `type: cluster-autoscaler` and its flags in camelCase, or
+/// `type: karpenter` and its settings. Either reads only its own keys, and the other's are
+/// allowed, so one section serves a sweep that switches `type`.
 pub(crate) fn autoscaler(n: Option<Node>, groups: &[NodeGroup], r: &mut Report) -> Option<NodeAutoscaler> {
     const KEYS: &[&str] = &[
         "type",
@@ -191,21 +221,24 @@ pub(crate) fn autoscaler(n: Option<Node>, groups: &[NodeGroup], r: &mut Report) 
         "skipNodesWithSystemPods",
     ];
     let n = n.filter(|n| !n.v.is_null())?;
-    if !n.check_keys(r, KEYS, "cluster.autoscaler") {
+    let all: Vec<&str> = KEYS.iter().chain(KARPENTER_KEYS).copied().collect();
+    if !n.check_keys(r, &all, "cluster.autoscaler") {
         return None;
     }
+    const TYPES: [&str; 2] = ["cluster-autoscaler", "karpenter"];
     match n.get("type").and_then(|t| t.string(r).map(|s| (t, s))) {
         Some((_, t)) if t == "cluster-autoscaler" => {}
+        Some((_, t)) if t == "karpenter" => return karpenter(&n, groups, r),
         Some((at, other)) => {
             at.error(
                 r,
-                format!("Unsupported value: \"{other}\": supported values: \"cluster-autoscaler\""),
-                did_you_mean(&other, ["cluster-autoscaler"]),
+                format!("Unsupported value: \"{other}\": supported values: \"cluster-autoscaler\", \"karpenter\""),
+                did_you_mean(&other, TYPES),
             );
             return None;
         }
         None => {
-            n.error(r, "type: Required value: the node autoscaler (`cluster-autoscaler`)", None);
+            n.error(r, "type: Required value: the node autoscaler (`cluster-autoscaler` or `karpenter`)", None);
             return None;
         }
     }
@@ -268,4 +301,71 @@ pub(crate) fn autoscaler(n: Option<Node>, groups: &[NodeGroup], r: &mut Report) 
         n.warn(r, "no node group has `min` and `max`: the autoscaler has no pool to resize");
     }
     Some(NodeAutoscaler::ClusterAutoscaler(ca))
+}
+
+/// `type: karpenter`: its batching and its NodePools' disruption settings (one for every
+/// pool: kubesim's pools are Karpenter's NodePools).
+fn karpenter(n: &Node, groups: &[NodeGroup], r: &mut Report) -> Option<NodeAutoscaler> {
+    let mut k = KarpenterSpec::default();
+    let duration = |key: &str, out: &mut crate::engine::SimDuration, r: &mut Report| {
+        if let Some(d) = n.get(key).and_then(|d| d.duration(r)) {
+            *out = d;
+        }
+    };
+    duration("batchIdleDuration", &mut k.batch_idle, r);
+    duration("batchMaxDuration", &mut k.batch_max, r);
+    duration("consolidateAfter", &mut k.consolidate_after, r);
+    if let Some(p) = n.get("consolidationPolicy") {
+        match p.string(r).as_deref() {
+            Some("WhenEmpty") => k.consolidation_policy = ConsolidationPolicy::WhenEmpty,
+            Some("WhenEmptyOrUnderutilized") => k.consolidation_policy = ConsolidationPolicy::WhenEmptyOrUnderutilized,
+            Some(other) => p.error(
+                r,
+                format!("Unsupported value: \"{other}\": supported values: \"WhenEmpty\", \"WhenEmptyOrUnderutilized\""),
+                did_you_mean(other, ["WhenEmpty", "WhenEmptyOrUnderutilized"]),
+            ),
+            None => {}
+        }
+    }
+    if let Some(e) = n.get("expireAfter") {
+        if e.v.as_str() == Some("Never") {
+            k.expire_after = None;
+        } else if let Some(d) = e.duration(r) {
+            k.expire_after = Some(d);
+        }
+    }
+    if let Some(b) = n.get("disruptionBudget") {
+        let text = match b.v {
+            Value::Number(x) => x.to_string(),
+            Value::String(s) => s.clone(),
+            other => {
+                b.error(r, format!("expected a node count or a percentage like 10%, found {}", describe(other)), None);
+                String::new()
+            }
+        };
+        if !text.is_empty() {
+            match parse_int_or_percent(&text) {
+                Some(v) => k.budget_nodes = v,
+                None => b.error(r, format!("invalid budget \"{text}\": a node count or a percentage like 10%"), None),
+            }
+        }
+    }
+    if k.batch_idle > k.batch_max {
+        if let Some(b) = n.get("batchIdleDuration") {
+            b.error(r, format!("batchIdleDuration ({}) is longer than batchMaxDuration ({})", k.batch_idle, k.batch_max), None);
+        }
+    }
+    if !groups.iter().any(NodeGroup::is_pool) {
+        n.warn(r, "no node group has `min` and `max`: Karpenter has no NodePool to launch nodes from");
+    }
+    Some(NodeAutoscaler::Karpenter(k))
+}
+
+/// `3` or `10%`.
+fn parse_int_or_percent(text: &str) -> Option<crate::model::spec::IntOrPercent> {
+    use crate::model::spec::IntOrPercent;
+    match text.strip_suffix('%') {
+        Some(p) => p.parse::<i32>().ok().filter(|p| (0..=100).contains(p)).map(IntOrPercent::Percent),
+        None => text.parse::<i32>().ok().filter(|n| *n >= 0).map(IntOrPercent::Int),
+    }
 }

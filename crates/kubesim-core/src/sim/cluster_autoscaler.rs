@@ -151,11 +151,11 @@ impl Sim<'_> {
         // Nodes already starting take what they can next (the upcoming nodes the
         // orchestrator puts in its snapshot).
         for pool in &pools {
-            let starting = self.pools.groups[pool.group].starting.len();
-            if starting == 0 || rest.is_empty() {
+            let starting = &self.pools.groups[pool.group].starting;
+            if starting.is_empty() || rest.is_empty() {
                 continue;
             }
-            let mut upcoming: Vec<Node> = vec![pool.template.clone(); starting];
+            let mut upcoming: Vec<Node> = vec![pool.template.clone(); starting.len()];
             let (placed, _) =
                 scale_up::binpack(&ca.profile, &self.ctx.store, &pool.template, &mut upcoming, &rest, None);
             rest.retain(|p| !placed.contains(p));
@@ -239,7 +239,7 @@ impl Sim<'_> {
             if scale_down::utilization(store, n) >= spec.scale_down_utilization_threshold {
                 continue;
             }
-            let Ok(pods) = scale_down::pods_to_move(store, &spec, n, &budget_allows) else { continue };
+            let Ok(pods) = scale_down::pods_to_move(store, scale_down::Drainability::cluster_autoscaler(&spec), n, &budget_allows) else { continue };
             if !pods.is_empty() {
                 if non_empty_checked >= NON_EMPTY_CANDIDATES {
                     continue;
@@ -333,7 +333,12 @@ impl Sim<'_> {
             );
         }
         let budget_allows = |_: PodId| true;
-        let pods = scale_down::pods_to_move(&self.ctx.store, spec, &self.ctx.store.nodes()[node], &budget_allows)
+        let pods = scale_down::pods_to_move(
+            &self.ctx.store,
+            scale_down::Drainability::cluster_autoscaler(spec),
+            &self.ctx.store.nodes()[node],
+            &budget_allows,
+        )
             .unwrap_or_default();
         let drain = Drain {
             pending: pods,

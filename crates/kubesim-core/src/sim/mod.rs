@@ -12,6 +12,7 @@ mod daemonsets;
 mod drain;
 mod hpa;
 mod jobs;
+mod karpenter;
 mod kubelet;
 mod narration;
 mod node_pools;
@@ -124,6 +125,8 @@ pub struct Sim<'s> {
     pools: node_pools::NodePools,
     /// The Cluster Autoscaler, when `cluster.autoscaler` names it.
     autoscaler: Option<cluster_autoscaler::ClusterAutoscaler>,
+    /// Karpenter, when `cluster.autoscaler` names it.
+    karpenter: Option<karpenter::Karpenter>,
     traffic: traffic::Traffic,
     metrics_server: hpa::MetricsServer,
     hpa_controller: hpa::HorizontalController,
@@ -227,6 +230,7 @@ impl<'s> Sim<'s> {
             drains: Vec::new(),
             pools: node_pools::NodePools::new(scenario),
             autoscaler: None,
+            karpenter: None,
             net: services::Network::new(&crate::metrics::service_keys(scenario)),
             traffic: traffic::Traffic::new(&scenario.traffic, seed),
             metrics_server: hpa::MetricsServer::default(),
@@ -428,7 +432,7 @@ impl<'s> Sim<'s> {
         let now = self.ctx.kernel.now();
         self.ctx.metrics.sample(&self.ctx.store, now);
         if self.pools.active {
-            let values = self.pools.sample(self.ctx.scenario);
+            let values = self.pools.sample();
             self.ctx.metrics.timeseries.extend_last_row(values);
         }
         let next = now + self.ctx.scenario.sample.max(SimDuration::from_millis(1));

@@ -7,6 +7,7 @@
 
 use super::{Event, Sim};
 use crate::engine::{Purpose, SimDuration, SimTime, Stream};
+use crate::model::instance_types::InstanceType;
 use crate::model::spec::{CapacityType, DrainSpec, NodeGroup, Scenario};
 use crate::model::store::{NodeId, PodId, PodPhase};
 use std::collections::BTreeMap;
@@ -14,8 +15,8 @@ use std::collections::BTreeMap;
 /// The node pools' own events.
 #[derive(Clone, Debug)]
 pub enum PoolEvent {
-    /// A node asked for at scale-up is Ready (group, its ordinal, when it was asked for).
-    NodeStarted(u32, u32, SimTime),
+    /// A node asked for at scale-up is Ready (group, its ordinal).
+    NodeStarted(u32, u32),
     /// The Cluster Autoscaler's loop.
     Scan,
     /// A scale-down's drain is looked at again (the node).
@@ -24,11 +25,25 @@ pub enum PoolEvent {
     SpotNotice(u32),
     /// Two minutes after the notice: the instance is gone.
     SpotTerminated(NodeId),
+    /// Karpenter's batch window may close.
+    KarpenterBatch,
+    /// Karpenter's disruption controller's poll.
+    Disruption,
 }
 
 /// How long a spot instance has between the interruption notice and its end (AWS's
 /// two-minute warning; GCP and Azure give 30 s, a simplification).
 pub const SPOT_NOTICE: SimDuration = SimDuration::from_secs(120);
+
+/// A node asked for and not Ready yet.
+#[derive(Clone, Debug)]
+pub struct Starting {
+    pub ordinal: u32,
+    pub asked: SimTime,
+    /// Its instance type (Karpenter's choice; None: the group's own).
+    pub instance: Option<&'static InstanceType>,
+    pub price_per_hour: f64,
+}
 
 /// What one node group has done.
 #[derive(Clone, Debug, Default)]
@@ -37,8 +52,8 @@ pub struct GroupState {
     pub next_ordinal: u32,
     /// Its nodes in the API, oldest first.
     pub nodes: Vec<NodeId>,
-    /// Nodes asked for and not Ready yet: when each was asked for.
-    pub starting: Vec<SimTime>,
+    /// Nodes asked for and not Ready yet.
+    pub starting: Vec<Starting>,
     pub scale_ups: u32,
     pub nodes_added: u32,
     pub nodes_removed: u32,
@@ -60,9 +75,10 @@ pub struct NodePools {
     /// Prices, pools or an autoscaler are in the scenario.
     pub active: bool,
     pub groups: Vec<GroupState>,
-    /// Per node (by index): its group, and when it was launched (asked for).
+    /// Per node (by index): its group, when it was launched (asked for), and its price.
     node_group: Vec<u32>,
     launched: Vec<SimTime>,
+    price: Vec<f64>,
     /// When it was removed (billing ends).
     gone: Vec<Option<SimTime>>,
     /// Per group: its spot interruptions' stream (None without interruptions).
@@ -88,15 +104,32 @@ impl NodePools {
         self.node_group.get(node.index()).map_or(0, |&g| g as usize)
     }
 
-    fn record_node(&mut self, node: NodeId, group: usize, launched: SimTime) {
+    /// When `node` was launched (asked for).
+    pub fn launched_at(&self, node: NodeId) -> SimTime {
+        self.launched.get(node.index()).copied().unwrap_or(SimTime::ZERO)
+    }
+
+    /// Whether `node` is under a spot interruption notice.
+    pub fn is_interrupted(&self, node: NodeId) -> bool {
+        self.interrupted.contains(&node)
+    }
+
+    /// The price per hour of `node`.
+    pub fn price_of(&self, node: NodeId) -> f64 {
+        self.price.get(node.index()).copied().unwrap_or(0.0)
+    }
+
+    fn record_node(&mut self, node: NodeId, group: usize, launched: SimTime, price: f64) {
         let i = node.index();
         if self.node_group.len() <= i {
             self.node_group.resize(i + 1, 0);
             self.launched.resize(i + 1, SimTime::ZERO);
+            self.price.resize(i + 1, 0.0);
             self.gone.resize(i + 1, None);
         }
         self.node_group[i] = group as u32;
         self.launched[i] = launched;
+        self.price[i] = price;
         let g = &mut self.groups[group];
         g.nodes.push(node);
         g.peak = g.peak.max(g.target());
@@ -108,7 +141,7 @@ impl NodePools {
         if !self.active {
             return None;
         }
-        let bill = self.bill(scenario, end);
+        let bill = self.bill(end);
         let groups = self
             .groups
             .iter()
@@ -144,28 +177,33 @@ impl NodePools {
 
     /// Node-hours and dollars per group up to `end` (nodes still starting at the end are
     /// billed from when they were asked for).
-    fn bill(&self, scenario: &Scenario, end: SimTime) -> Vec<(f64, f64)> {
+    fn bill(&self, end: SimTime) -> Vec<(f64, f64)> {
         let mut out = vec![(0.0, 0.0); self.groups.len()];
         let hours = |from: SimTime, to: SimTime| to.since(from).as_secs_f64() / 3600.0;
         for (i, &g) in self.node_group.iter().enumerate() {
             let h = hours(self.launched[i], self.gone[i].unwrap_or(end).min(end));
             out[g as usize].0 += h;
+            out[g as usize].1 += h * self.price[i];
         }
         for (g, state) in self.groups.iter().enumerate() {
-            out[g].0 += state.starting.iter().map(|&asked| hours(asked, end)).sum::<f64>();
-            out[g].1 = out[g].0 * scenario.nodes[g].economics.price_per_hour;
+            for s in &state.starting {
+                let h = hours(s.asked, end);
+                out[g].0 += h;
+                out[g].1 += h * s.price_per_hour;
+            }
         }
         out
     }
 
     /// The time series' values now: per group, its nodes, those starting, and its cost per
     /// hour (starting nodes are billed).
-    pub fn sample(&self, scenario: &Scenario) -> Vec<f64> {
+    pub fn sample(&self) -> Vec<f64> {
         let mut out = Vec::with_capacity(self.groups.len() * 3);
-        for (g, spec) in self.groups.iter().zip(&scenario.nodes) {
+        for g in &self.groups {
             out.push(g.nodes.len() as f64);
             out.push(g.starting.len() as f64);
-            out.push(f64::from(g.target()) * spec.economics.price_per_hour);
+            let running: f64 = g.nodes.iter().map(|&n| self.price_of(n)).sum();
+            out.push(running + g.starting.iter().map(|s| s.price_per_hour).sum::<f64>());
         }
         out
     }
@@ -174,9 +212,12 @@ impl NodePools {
 impl Sim<'_> {
     pub(super) fn handle_pools(&mut self, event: PoolEvent) {
         match event {
-            PoolEvent::NodeStarted(group, ordinal, asked) => self.pool_node_started(group as usize, ordinal, asked),
+            PoolEvent::NodeStarted(group, ordinal) => self.pool_node_started(group as usize, ordinal),
             PoolEvent::Scan => self.autoscaler_scan(),
+            PoolEvent::DrainCheck(node) if self.karpenter.is_some() => self.karpenter_drain_check(node),
             PoolEvent::DrainCheck(node) => self.scale_down_drain_check(node),
+            PoolEvent::KarpenterBatch => self.karpenter_batch_timer(),
+            PoolEvent::Disruption => self.karpenter_disruption(),
             PoolEvent::SpotNotice(group) => self.spot_notice(group as usize),
             PoolEvent::SpotTerminated(node) => self.spot_terminated(node),
         }
@@ -194,7 +235,7 @@ impl Sim<'_> {
         let mut next = 0u32;
         for (gi, g) in scenario.nodes.iter().enumerate() {
             for _ in 0..g.count {
-                self.pools.record_node(NodeId(next), gi, SimTime::ZERO);
+                self.pools.record_node(NodeId(next), gi, SimTime::ZERO, g.economics.price_per_hour);
                 next += 1;
             }
         }
@@ -211,34 +252,49 @@ impl Sim<'_> {
             self.schedule_spot_notice(gi);
         }
         self.start_cluster_autoscaler();
+        self.start_karpenter();
     }
 
-    /// A pool asks the cloud for `n` nodes: each is Ready after the group's startup time.
+    /// A pool asks the cloud for `n` nodes of its own type: each is Ready after the
+    /// group's startup time.
     pub(super) fn add_pool_nodes(&mut self, group: usize, n: u32) {
-        let now = self.ctx.kernel.now();
-        let startup = self.ctx.scenario.nodes[group].economics.startup;
         for _ in 0..n {
-            let g = &mut self.pools.groups[group];
-            let ordinal = g.next_ordinal;
-            g.next_ordinal += 1;
-            g.starting.push(now);
-            g.nodes_added += 1;
-            g.peak = g.peak.max(g.target());
-            let event = PoolEvent::NodeStarted(group as u32, ordinal, now);
-            self.ctx.kernel.schedule_at(now + startup, Event::Pools(event));
+            self.launch_node(group, None);
         }
+    }
+
+    /// A pool asks the cloud for one node, of `instance` (Karpenter's choice) or the
+    /// group's own type; returns its name.
+    pub(super) fn launch_node(&mut self, group: usize, instance: Option<&'static InstanceType>) -> String {
+        let now = self.ctx.kernel.now();
+        let spec = &self.ctx.scenario.nodes[group];
+        let startup = spec.economics.startup;
+        let price_per_hour = match instance {
+            Some(t) if spec.economics.instance_types.len() > 1 => t.price(spec.economics.capacity_type),
+            _ => spec.economics.price_per_hour,
+        };
+        let g = &mut self.pools.groups[group];
+        let ordinal = g.next_ordinal;
+        g.next_ordinal += 1;
+        g.starting.push(Starting { ordinal, asked: now, instance, price_per_hour });
+        g.nodes_added += 1;
+        g.peak = g.peak.max(g.target());
+        let event = PoolEvent::NodeStarted(group as u32, ordinal);
+        self.ctx.kernel.schedule_at(now + startup, Event::Pools(event));
+        spec.node_name(ordinal)
     }
 
     /// A new node registers, Ready: the scheduler, the DaemonSets and the node lifecycle
     /// controller see it.
-    fn pool_node_started(&mut self, group: usize, ordinal: u32, asked: SimTime) {
+    fn pool_node_started(&mut self, group: usize, ordinal: u32) {
         let now = self.ctx.kernel.now();
         let g = &mut self.pools.groups[group];
-        let Some(i) = g.starting.iter().position(|&t| t == asked) else { return };
-        g.starting.remove(i);
+        let Some(i) = g.starting.iter().position(|s| s.ordinal == ordinal) else { return };
+        let started = g.starting.remove(i);
+        let asked = started.asked;
         let spec: &NodeGroup = &self.ctx.scenario.nodes[group];
-        let node = self.ctx.store.add_node(super::objects::new_node(spec, spec.node_name(ordinal)));
-        self.pools.record_node(node, group, asked);
+        let node = self.ctx.store.add_node(pool_node(spec, spec.node_name(ordinal), started.instance));
+        self.pools.record_node(node, group, asked, started.price_per_hour);
         self.node_registered(node);
         let name = self.ctx.store.nodes()[node].name.clone();
         self.ctx.recorder.normal(
@@ -290,6 +346,7 @@ impl Sim<'_> {
             format!("Node {name} event: Removing Node {name} from Controller"),
         );
         self.autoscaler_node_removed(node);
+        self.karpenter_node_removed(node);
     }
 
     /// PodGC deletes a pod whose node is gone: Failed with the DisruptionTarget condition
@@ -402,6 +459,7 @@ impl Sim<'_> {
         if self.pools.active {
             let now = self.ctx.kernel.now();
             self.pools.waiting.entry(pod).or_insert(now);
+            self.karpenter_pod_pending();
         }
     }
 
@@ -414,6 +472,18 @@ impl Sim<'_> {
             }
         }
     }
+}
+
+/// A node of `group` named `name`, of `instance` when Karpenter chose one: its allocatable
+/// and instance-type label are that type's.
+pub(super) fn pool_node(group: &NodeGroup, name: String, instance: Option<&InstanceType>) -> crate::model::store::Node {
+    let mut node = super::objects::new_node(group, name);
+    if let Some(t) = instance {
+        node.allocatable = t.allocatable();
+        node.labels.insert(crate::scenario::node_pools::INSTANCE_TYPE_LABEL.into(), t.name.into());
+        node.labels.insert("kubernetes.io/arch".into(), t.arch.into());
+    }
+    node
 }
 
 /// The slots a spot group's interruptions are aimed at: its maximum (a fixed group's count).

@@ -32,14 +32,40 @@ pub fn utilization(store: &Store, node: &Node) -> f64 {
     share(cpu, node.allocatable.cpu_millis).max(share(mem, node.allocatable.memory_bytes))
 }
 
+/// Which pods keep a node from being drained.
+#[derive(Clone, Copy, Debug)]
+pub struct Drainability {
+    /// A pod without a controller blocks (the Cluster Autoscaler; Karpenter evicts it).
+    pub unreplicated_blocks: bool,
+    pub skip_nodes_with_local_storage: bool,
+    pub skip_nodes_with_system_pods: bool,
+}
+
+impl Drainability {
+    /// The Cluster Autoscaler's rules with its flags.
+    pub fn cluster_autoscaler(spec: &ClusterAutoscalerSpec) -> Self {
+        Drainability {
+            unreplicated_blocks: true,
+            skip_nodes_with_local_storage: spec.skip_nodes_with_local_storage,
+            skip_nodes_with_system_pods: spec.skip_nodes_with_system_pods,
+        }
+    }
+
+    /// Karpenter's: only `karpenter.sh/do-not-disrupt` (read from safe-to-evict "false" as
+    /// well, a simplification) and PodDisruptionBudgets stop it.
+    pub const KARPENTER: Drainability =
+        Drainability { unreplicated_blocks: false, skip_nodes_with_local_storage: false, skip_nodes_with_system_pods: false };
+}
+
 /// The pods that would have to move off `node`, or the first pod that blocks the move
 /// (drain.GetPodsToMove with the default drainability rules).
 pub fn pods_to_move(
     store: &Store,
-    spec: &ClusterAutoscalerSpec,
+    rules: Drainability,
     node: &Node,
     budget_allows: &dyn Fn(PodId) -> bool,
 ) -> Result<Vec<PodId>, String> {
+    let spec = rules;
     let mut out = Vec::new();
     for &pod in &node.pods {
         let p = &store.pods[pod];
@@ -54,7 +80,7 @@ pub fn pods_to_move(
             Some(false) => return Err(format!("pod annotated as not safe to evict present: {name}")),
             Some(true) => {}
             None => {
-                if p.owner.is_none() {
+                if p.owner.is_none() && spec.unreplicated_blocks {
                     return Err(format!("pod {name} is not replicated"));
                 }
                 if spec.skip_nodes_with_system_pods && p.namespace == "kube-system" && !has_budget(store, pod) {

@@ -22,8 +22,9 @@ impl CapacityType {
     }
 }
 
-/// What a node group costs and how its nodes come and go, beyond its count.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// What a node group costs and how its nodes come and go, beyond its count. The default is
+/// a plain group: no type, no price, on demand, fixed.
+#[derive(Clone, Debug, PartialEq)]
 pub struct NodeEconomics {
     /// The instance type (`node.kubernetes.io/instance-type`), from the catalogue or named.
     pub instance_type: Option<String>,
@@ -38,8 +39,28 @@ pub struct NodeEconomics {
     /// Spot interruptions per node per hour (`interruptions: 1/day`): each comes with the
     /// two-minute notice.
     pub interruptions_per_node_hour: f64,
-    /// The priority expander's priority of this pool (higher first).
+    /// The priority expander's priority of this pool (higher first); Karpenter's NodePool
+    /// `weight`.
     pub priority: i32,
+    /// Karpenter's choices for this pool (`instanceTypes:`, the NodePool's
+    /// `node.kubernetes.io/instance-type In [...]` requirement); empty: `instance_type`
+    /// alone. The Cluster Autoscaler's node group has the one `instance_type`.
+    pub instance_types: Vec<String>,
+}
+
+impl Default for NodeEconomics {
+    fn default() -> Self {
+        NodeEconomics {
+            instance_type: None,
+            price_per_hour: 0.0,
+            capacity_type: CapacityType::OnDemand,
+            bounds: None,
+            startup: DEFAULT_NODE_STARTUP,
+            interruptions_per_node_hour: 0.0,
+            priority: 0,
+            instance_types: Vec::new(),
+        }
+    }
 }
 
 /// An autoscaled pool's bounds.
@@ -133,8 +154,47 @@ impl Default for ClusterAutoscalerSpec {
     }
 }
 
+/// When Karpenter consolidates (a NodePool's `disruption.consolidationPolicy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ConsolidationPolicy {
+    WhenEmpty,
+    #[default]
+    WhenEmptyOrUnderutilized,
+}
+
+/// Karpenter's settings, with its defaults (kubernetes-sigs/karpenter: the controller's
+/// BATCH_IDLE_DURATION and BATCH_MAX_DURATION, and the v1 NodePool's disruption fields).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KarpenterSpec {
+    /// `batchIdleDuration` (1s): the batch closes after this long without a new pending pod.
+    pub batch_idle: SimDuration,
+    /// `batchMaxDuration` (10s): ... or this long after it opened.
+    pub batch_max: SimDuration,
+    pub consolidation_policy: ConsolidationPolicy,
+    /// `consolidateAfter` (0s): a node is considered after no pod came or went on it for this long.
+    pub consolidate_after: SimDuration,
+    /// `expireAfter` (720h): nodes older than this are replaced (None: `Never`).
+    pub expire_after: Option<SimDuration>,
+    /// `budgets: [{nodes: "10%"}]`: how many of a pool's nodes may be disrupted at once.
+    pub budget_nodes: super::IntOrPercent,
+}
+
+impl Default for KarpenterSpec {
+    fn default() -> Self {
+        KarpenterSpec {
+            batch_idle: SimDuration::from_secs(1),
+            batch_max: SimDuration::from_secs(10),
+            consolidation_policy: ConsolidationPolicy::WhenEmptyOrUnderutilized,
+            consolidate_after: SimDuration::ZERO,
+            expire_after: Some(SimDuration::from_secs(720 * 3600)),
+            budget_nodes: super::IntOrPercent::Percent(10),
+        }
+    }
+}
+
 /// `cluster.autoscaler`: which node autoscaler runs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeAutoscaler {
     ClusterAutoscaler(ClusterAutoscalerSpec),
+    Karpenter(KarpenterSpec),
 }
