@@ -14,7 +14,7 @@ const FILES: [&str; 9] = [
     "charts/allocation.svg",
     "charts/allocation.png",
 ];
-const SCENARIOS: [&str; 13] = [
+const SCENARIOS: [&str; 14] = [
     "scenarios/nginx-rolling-update.yaml",
     "scenarios/rolling-update-default.yaml",
     "scenarios/recreate.yaml",
@@ -28,6 +28,7 @@ const SCENARIOS: [&str; 13] = [
     "scenarios/argo-blue-green-analysis.yaml",
     "scenarios/voting-app.yaml",
     "scenarios/online-boutique.yaml",
+    "scenarios/autoscaling-rollout.yaml",
 ];
 
 fn run_all(out: &Path, jobs: &str) {
@@ -48,8 +49,9 @@ fn output_is_byte_identical_across_runs_and_jobs() {
     run_all(&b, "2");
     run_all(&c, "2");
     let names = ["nginx-rolling-update", "rolling-update-default", "recreate", "node-failure", "canary-ingress"];
-    // The call graphs: calls on several threads' runs, background loops, retries.
-    for name in names.into_iter().chain(["voting-app", "online-boutique"]) {
+    // The call graphs: calls on several threads' runs, background loops, retries; node
+    // autoscaling: nodes added and removed mid-run.
+    for name in names.into_iter().chain(["voting-app", "online-boutique", "autoscaling-rollout"]) {
         for file in FILES {
             let read = |root: &Path| std::fs::read(root.join(name).join(file)).expect("output file exists");
             let first = read(&a);

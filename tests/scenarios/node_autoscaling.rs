@@ -323,3 +323,83 @@ fn bad_pool_input_is_a_positioned_error() {
     check("{name: a, min: 1, max: 2}", "  autoscaler: {type: karpenterr}", "Unsupported value: \"karpenterr\"");
     check("{name: a, min: 1, max: 2}", "  autoscaler: {expander: price}", "type: Required value");
 }
+
+/// Karpenter's solve on a hand-checked case: a NodePool offering m5.large ($0.096/h, 1930m),
+/// m5.xlarge ($0.192/h, 3920m) and c5.xlarge ($0.17/h, 3920m). A pending 3000m pod fits
+/// only the xlarge types and gets the cheaper c5.xlarge; two pending 900m pods fit one
+/// m5.large together, the cheapest (scheduler.go `Solve`, the NodeClaim launched with the
+/// cheapest of its instance types).
+#[test]
+fn karpenter_launches_the_cheapest_instance_type_that_fits_the_batch() {
+    let launched = |replicas: u32, cpu: &str| {
+        let text = format!(
+            "
+name: karpenter
+seed: 2
+duration: 3m
+cluster:
+  nodes:
+    - {{name: small, count: 1, capacity: {{cpu: 500m, memory: 1Gi}}}}
+    - {{name: pool, instanceTypes: [m5.large, m5.xlarge, c5.xlarge], min: 0, max: 10}}
+  autoscaler: {{type: karpenter}}
+objects:{}
+",
+            deployment("web", replicas, cpu, "")
+        );
+        let scenario = crate::support::load_text(&text);
+        let o = kubesim::simulate(&scenario, None);
+        let types: Vec<String> = o
+            .store
+            .nodes()
+            .iter()
+            .filter(|n| n.name.starts_with("pool-"))
+            .map(|n| n.labels["node.kubernetes.io/instance-type"].clone())
+            .collect();
+        let nominated: Vec<String> = events(&o, "Nominated").iter().map(|e| e.message.clone()).collect();
+        (types, nominated, summary(&o, &scenario))
+    };
+    let (types, nominated, s) = launched(1, "3000m");
+    assert_eq!(types, ["c5.xlarge"]);
+    assert_eq!(nominated, ["Pod should schedule on: nodeclaim/pool-1"]);
+    // Billed at the type's price: 3 minutes less the batch and the pod's wait.
+    let cost = s["node_pools"]["pool"]["cost_dollars"].as_f64().unwrap();
+    let hours = s["node_pools"]["pool"]["node_hours"].as_f64().unwrap();
+    assert!((cost - hours * 0.17).abs() < 1e-4, "{cost} for {hours} node-hours");
+    let (types, nominated, _) = launched(2, "900m");
+    assert_eq!(types, ["m5.large"], "two 900m pods on one m5.large");
+    assert_eq!(nominated.len(), 2);
+    // The batch: nominated one second (batchIdleDuration) after the pods failed.
+}
+
+/// Karpenter's disruption: when the load goes, an empty node is deleted ("Empty") and an
+/// underused one whose pods fit elsewhere is consolidated ("Underutilized"), each 15s after
+/// the decision (validation), with evictions and the node's removal.
+#[test]
+fn karpenter_consolidates_empty_and_underused_nodes() {
+    let text = format!(
+        "
+name: consolidation
+seed: 5
+duration: 10m
+sample: 10s
+cluster:
+  nodes:
+    - {{name: pool, instanceType: m5.large, min: 0, max: 10}}
+  autoscaler: {{type: karpenter}}
+objects:{}
+timeline:
+  - at: 4m
+    run: kubectl scale deployment/web --replicas=1
+",
+        deployment("web", 6, "800m", "")
+    );
+    let o = run_text(&text);
+    let launched = events(&o, "RegisteredNode").len();
+    assert_eq!(launched, 3, "six 800m pods need three m5.large (two each)");
+    let disrupted: Vec<&str> = events(&o, "DisruptionTerminating").iter().map(|e| e.message.as_str()).collect();
+    assert!(disrupted.contains(&"Disrupting Node: Empty"), "{disrupted:?}");
+    let nodes = column(&o, "nodepool/pool/nodes");
+    assert_eq!(nodes.last().and_then(|(_, v)| *v), Some(1.0), "one node left for the one pod");
+    let first = events(&o, "DisruptionTerminating")[0].time.as_secs_f64();
+    assert!(first >= 240.0 + 15.0, "not before the 15s validation after the scale-down: {first}");
+}

@@ -18,6 +18,8 @@
 //! - `determinism`: the same scenario twice, the same pods and events.
 //! - `events`: time order, of the recorded events and of the kernel's queue.
 //! - `traffic`: every request counted once.
+//! - `autoscaling`: node autoscalers ask only for pods a template takes, keep pools within
+//!   their bounds and never evict below a PodDisruptionBudget.
 
 use kubesim::engine::{SimDuration, SimTime};
 use kubesim::model::spec::{
@@ -32,6 +34,7 @@ use proptest::test_runner::TestCaseError;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+mod autoscaling;
 mod determinism;
 mod events;
 mod rollouts;

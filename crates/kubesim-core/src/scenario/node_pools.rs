@@ -12,8 +12,17 @@ use crate::model::spec::{
 use serde_yaml::Value;
 
 /// The keys of a node group that this file reads.
-pub(crate) const POOL_KEYS: &[&str] =
-    &["instanceType", "instanceTypes", "capacityType", "price", "min", "max", "startupTime", "interruptions", "priority"];
+pub(crate) const POOL_KEYS: &[&str] = &[
+    "instanceType",
+    "instanceTypes",
+    "capacityType",
+    "price",
+    "min",
+    "max",
+    "startupTime",
+    "interruptions",
+    "priority",
+];
 
 /// The label Kubernetes and every cloud put the instance type in.
 pub const INSTANCE_TYPE_LABEL: &str = "node.kubernetes.io/instance-type";
@@ -196,8 +205,14 @@ fn per_hour(n: &Node, r: &mut Report) -> Option<f64> {
 }
 
 /// Karpenter's keys (its settings and a NodePool's disruption fields).
-const KARPENTER_KEYS: &[&str] =
-    &["batchIdleDuration", "batchMaxDuration", "consolidationPolicy", "consolidateAfter", "expireAfter", "disruptionBudget"];
+const KARPENTER_KEYS: &[&str] = &[
+    "batchIdleDuration",
+    "batchMaxDuration",
+    "consolidationPolicy",
+    "consolidateAfter",
+    "expireAfter",
+    "disruptionBudget",
+];
 
 /// `cluster.autoscaler`: `type: cluster-autoscaler` and its flags in camelCase, or
 /// `type: karpenter` and its settings. Either reads only its own keys, and the other's are
@@ -321,7 +336,9 @@ fn karpenter(n: &Node, groups: &[NodeGroup], r: &mut Report) -> Option<NodeAutos
             Some("WhenEmptyOrUnderutilized") => k.consolidation_policy = ConsolidationPolicy::WhenEmptyOrUnderutilized,
             Some(other) => p.error(
                 r,
-                format!("Unsupported value: \"{other}\": supported values: \"WhenEmpty\", \"WhenEmptyOrUnderutilized\""),
+                format!(
+                    "Unsupported value: \"{other}\": supported values: \"WhenEmpty\", \"WhenEmptyOrUnderutilized\""
+                ),
                 did_you_mean(other, ["WhenEmpty", "WhenEmptyOrUnderutilized"]),
             ),
             None => {}
@@ -352,7 +369,11 @@ fn karpenter(n: &Node, groups: &[NodeGroup], r: &mut Report) -> Option<NodeAutos
     }
     if k.batch_idle > k.batch_max {
         if let Some(b) = n.get("batchIdleDuration") {
-            b.error(r, format!("batchIdleDuration ({}) is longer than batchMaxDuration ({})", k.batch_idle, k.batch_max), None);
+            b.error(
+                r,
+                format!("batchIdleDuration ({}) is longer than batchMaxDuration ({})", k.batch_idle, k.batch_max),
+                None,
+            );
         }
     }
     if !groups.iter().any(NodeGroup::is_pool) {

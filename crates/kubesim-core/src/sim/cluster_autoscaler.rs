@@ -239,7 +239,11 @@ impl Sim<'_> {
             if scale_down::utilization(store, n) >= spec.scale_down_utilization_threshold {
                 continue;
             }
-            let Ok(pods) = scale_down::pods_to_move(store, scale_down::Drainability::cluster_autoscaler(&spec), n, &budget_allows) else { continue };
+            let Ok(pods) =
+                scale_down::pods_to_move(store, scale_down::Drainability::cluster_autoscaler(&spec), n, &budget_allows)
+            else {
+                continue;
+            };
             if !pods.is_empty() {
                 if non_empty_checked >= NON_EMPTY_CANDIDATES {
                     continue;
@@ -339,7 +343,7 @@ impl Sim<'_> {
             &self.ctx.store.nodes()[node],
             &budget_allows,
         )
-            .unwrap_or_default();
+        .unwrap_or_default();
         let drain = Drain {
             pending: pods,
             evicted: Vec::new(),

@@ -37,6 +37,8 @@ const CANDIDATES_PER_POLL: usize = 20;
 /// What a consolidation would do with a node.
 #[derive(Clone, Debug, PartialEq)]
 enum Command {
+    /// Delete these empty nodes (emptiness).
+    Empty(Vec<NodeId>),
     /// Delete it: its pods fit on the other nodes.
     Delete,
     /// Replace it with one node of the offering (cheaper).
@@ -48,7 +50,8 @@ pub(super) struct Karpenter {
     profile: Profile,
     /// The open batch: when it opened and when the last pending pod came.
     batch: Option<(SimTime, SimTime)>,
-    /// The decision waiting for its validation: the node, what, since when.
+    /// The decision waiting for its validation: the node (the first, for emptiness), what,
+    /// since when.
     pending: Option<(NodeId, Command, SimTime)>,
     /// Nodes being disrupted.
     disrupting: BTreeMap<NodeId, Disruption>,
@@ -120,7 +123,8 @@ impl Sim<'_> {
                 e.instance_types.iter().map(|t| instance_types::find(t)).collect()
             };
             for t in types {
-                let mut template = pool_node(g, format!("template-node-for-{}", g.name), t.filter(|_| e.instance_types.len() > 1));
+                let mut template =
+                    pool_node(g, format!("template-node-for-{}", g.name), t.filter(|_| e.instance_types.len() > 1));
                 for ds in self.ctx.store.daemon_sets.iter().filter(|d| !d.deleted) {
                     if crate::controllers::daemonset::placement(&ds.pod_spec, &template).should_run {
                         add_resources(&mut template.requested, &ds.pod_spec.requests(), 1);
@@ -130,7 +134,13 @@ impl Sim<'_> {
                     Some(t) if e.instance_types.len() > 1 => t.price(e.capacity_type),
                     _ => e.price_per_hour,
                 };
-                out.push(Offering { group, instance: t.filter(|_| e.instance_types.len() > 1), price_per_hour, weight: e.priority, template });
+                out.push(Offering {
+                    group,
+                    instance: t.filter(|_| e.instance_types.len() > 1),
+                    price_per_hour,
+                    weight: e.priority,
+                    template,
+                });
             }
         }
         out
@@ -148,8 +158,11 @@ impl Sim<'_> {
                 let Some(b) = g.economics.bounds else { return 0 };
                 let limit = i64::from(b.max) * g.capacity.cpu_millis;
                 let running: i64 = s.nodes.iter().map(|&n| self.ctx.store.nodes()[n].allocatable.cpu_millis).sum();
-                let starting: i64 =
-                    s.starting.iter().map(|st| st.instance.map_or(g.capacity.cpu_millis, |t| t.allocatable().cpu_millis)).sum();
+                let starting: i64 = s
+                    .starting
+                    .iter()
+                    .map(|st| st.instance.map_or(g.capacity.cpu_millis, |t| t.allocatable().cpu_millis))
+                    .sum();
                 limit - running - starting
             })
             .collect()
@@ -170,8 +183,10 @@ impl Sim<'_> {
             .collect();
         let mut taken = BTreeMap::new();
         let leaving = |n: NodeId| k.disrupting.contains_key(&n);
-        let mut rest: Vec<PodId> =
-            waiting.into_iter().filter(|&p| scale_down::first_fit(&k.profile, store, p, &leaving, &mut taken).is_none()).collect();
+        let mut rest: Vec<PodId> = waiting
+            .into_iter()
+            .filter(|&p| scale_down::first_fit(&k.profile, store, p, &leaving, &mut taken).is_none())
+            .collect();
         // The nodes launching take what they can (in-flight NodeClaims are in the solve).
         for (group, g) in self.pools.groups.iter().enumerate() {
             if g.starting.is_empty() || rest.is_empty() {
@@ -206,7 +221,10 @@ impl Sim<'_> {
                 self.ctx.recorder.normal(now, "Nominated", object, message.clone());
             }
             if self.ctx.narrating() {
-                let t = o.instance.map_or_else(|| self.ctx.scenario.nodes[claim.group].economics.instance_type.clone().unwrap_or_default(), |t| t.name.to_string());
+                let t = o.instance.map_or_else(
+                    || self.ctx.scenario.nodes[claim.group].economics.instance_type.clone().unwrap_or_default(),
+                    |t| t.name.to_string(),
+                );
                 self.ctx.narrate(
                     vec![format!("nodeclaim/{name}")],
                     format!(
@@ -219,7 +237,8 @@ impl Sim<'_> {
             }
         }
         for pod in failed {
-            let at_limit = room.iter().zip(&self.ctx.scenario.nodes).any(|(&r, g)| g.is_pool() && r < g.capacity.cpu_millis);
+            let at_limit =
+                room.iter().zip(&self.ctx.scenario.nodes).any(|(&r, g)| g.is_pool() && r < g.capacity.cpu_millis);
             let message = if at_limit {
                 "Failed to schedule pod, all available instance types exceed limits for nodepool".to_string()
             } else {
@@ -258,19 +277,25 @@ impl Sim<'_> {
                 return;
             }
         }
-        // Emptiness: nodes with nothing but DaemonSet pods, within each pool's budget and min.
+        // Emptiness: nodes with nothing but DaemonSet pods, within each pool's budget and min
+        // (validated like every consolidation decision).
         let mut allowed = self.budgets(&spec);
-        let empty: Vec<NodeId> = self.pool_nodes().into_iter().filter(|&n| self.holds_no_workload(n)).collect();
-        let mut acted = false;
-        for n in empty {
+        let mut empty = Vec::new();
+        for n in self.pool_nodes().into_iter().filter(|&n| self.holds_no_workload(n)) {
             let g = self.pools.group_of(n);
             if allowed[g] > 0 {
                 allowed[g] -= 1;
-                self.start_disruption(n, "Empty", None);
-                acted = true;
+                empty.push(n);
             }
         }
-        if acted || spec.consolidation_policy == ConsolidationPolicy::WhenEmpty {
+        if let Some(&first) = empty.first() {
+            self.validate_then(first, Command::Empty(empty), &[], spec.consolidate_after);
+            return;
+        }
+        if spec.consolidation_policy == ConsolidationPolicy::WhenEmpty {
+            if let Some(k) = self.karpenter.as_mut() {
+                k.pending = None;
+            }
             return;
         }
         // Single-node consolidation: the first candidate (fewest pods first) whose pods fit
@@ -284,7 +309,9 @@ impl Sim<'_> {
         for &node in candidates.iter().take(CANDIDATES_PER_POLL) {
             let store = &self.ctx.store;
             let budget_allows = |pod: PodId| !self.blocked_by_budget(pod);
-            let Ok(pods) = scale_down::pods_to_move(store, Drainability::KARPENTER, &store.nodes()[node], &budget_allows) else {
+            let Ok(pods) =
+                scale_down::pods_to_move(store, Drainability::KARPENTER, &store.nodes()[node], &budget_allows)
+            else {
                 continue;
             };
             let leaving = |n: NodeId| n == node || k.disrupting.contains_key(&n);
@@ -310,17 +337,35 @@ impl Sim<'_> {
             k.pending = None;
             return;
         };
-        let wait = VALIDATION.max(spec.consolidate_after);
+        self.validate_then(node, command, &offerings, spec.consolidate_after);
+    }
+
+    /// Carries a decision out if the same one was made at least the validation period ago
+    /// (and `consolidateAfter`), otherwise remembers it.
+    fn validate_then(&mut self, node: NodeId, command: Command, offerings: &[Offering], after: SimDuration) {
+        let now = self.ctx.kernel.now();
+        let Some(k) = self.karpenter.as_mut() else { return };
+        let wait = VALIDATION.max(after);
         match &k.pending {
             Some((n, c, since)) if *n == node && *c == command && *since + wait <= now => {
                 k.pending = None;
                 match command {
+                    Command::Empty(nodes) => {
+                        for n in nodes {
+                            self.start_disruption(n, "Empty", None);
+                        }
+                    }
                     Command::Delete => self.start_disruption(node, "Underutilized", None),
                     Command::Replace(o) => {
                         let offering = &offerings[o];
                         let name = self.launch_node(offering.group, offering.instance);
                         let object = self.ctx.node_ref(node);
-                        self.ctx.recorder.normal(now, "DisruptionLaunching", object, "Launching NodeClaim: Underutilized".into());
+                        self.ctx.recorder.normal(
+                            now,
+                            "DisruptionLaunching",
+                            object,
+                            "Launching NodeClaim: Underutilized".into(),
+                        );
                         self.start_disruption(node, "Underutilized", Some(name));
                     }
                 }
@@ -381,7 +426,8 @@ impl Sim<'_> {
     /// evicted, then deleted.
     fn start_disruption(&mut self, node: NodeId, reason: &'static str, replacement: Option<String>) {
         let Some(k) = self.karpenter.as_mut() else { return };
-        k.disrupting.insert(node, Disruption { reason, replacement, started: false, pending: Vec::new(), evicted: Vec::new() });
+        k.disrupting
+            .insert(node, Disruption { reason, replacement, started: false, pending: Vec::new(), evicted: Vec::new() });
         self.pools.scale_downs += 1;
         self.karpenter_drain_check(node);
     }
@@ -409,7 +455,12 @@ impl Sim<'_> {
             self.ctx.store.edit_node(node, |n| {
                 n.taints.push(Taint { key: DISRUPTED.into(), value: String::new(), effect: TaintEffect::NoSchedule });
             });
-            self.ctx.recorder.normal(now, "DisruptionTerminating", format!("node/{name}"), format!("Disrupting Node: {}", d.reason));
+            self.ctx.recorder.normal(
+                now,
+                "DisruptionTerminating",
+                format!("node/{name}"),
+                format!("Disrupting Node: {}", d.reason),
+            );
             if self.ctx.narrating() {
                 let why = match d.reason {
                     "Empty" => "it runs nothing but DaemonSet pods".to_string(),
@@ -419,11 +470,19 @@ impl Sim<'_> {
                         None => "its pods fit on the other nodes".to_string(),
                     },
                 };
-                self.ctx.narrate(vec![format!("node/{name}")], format!("karpenter: disrupting node {name} ({}): {why}", d.reason));
+                self.ctx.narrate(
+                    vec![format!("node/{name}")],
+                    format!("karpenter: disrupting node {name} ({}): {why}", d.reason),
+                );
             }
             let budget_allows = |_: PodId| true;
-            d.pending = scale_down::pods_to_move(&self.ctx.store, Drainability::KARPENTER, &self.ctx.store.nodes()[node], &budget_allows)
-                .unwrap_or_default();
+            d.pending = scale_down::pods_to_move(
+                &self.ctx.store,
+                Drainability::KARPENTER,
+                &self.ctx.store.nodes()[node],
+                &budget_allows,
+            )
+            .unwrap_or_default();
         }
         let mut still = Vec::new();
         for pod in std::mem::take(&mut d.pending) {

@@ -53,8 +53,11 @@ impl Drainability {
 
     /// Karpenter's: only `karpenter.sh/do-not-disrupt` (read from safe-to-evict "false" as
     /// well, a simplification) and PodDisruptionBudgets stop it.
-    pub const KARPENTER: Drainability =
-        Drainability { unreplicated_blocks: false, skip_nodes_with_local_storage: false, skip_nodes_with_system_pods: false };
+    pub const KARPENTER: Drainability = Drainability {
+        unreplicated_blocks: false,
+        skip_nodes_with_local_storage: false,
+        skip_nodes_with_system_pods: false,
+    };
 }
 
 /// The pods that would have to move off `node`, or the first pod that blocks the move
