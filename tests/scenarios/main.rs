@@ -63,6 +63,7 @@ mod realworld;
 mod report;
 mod resource_quota;
 mod rollouts;
+mod scheduler_config;
 mod scheduling;
 mod storage;
 mod support;
