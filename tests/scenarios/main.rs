@@ -57,6 +57,7 @@ mod job_policies;
 mod kubectl_reads;
 mod kubectl_verbs;
 mod narration;
+mod perf_config;
 mod pods;
 mod properties;
 mod realworld;

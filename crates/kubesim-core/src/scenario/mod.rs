@@ -33,7 +33,7 @@ mod rollout;
 mod scheduler_config;
 mod scheduling;
 mod shape;
-mod source;
+pub(crate) mod source;
 mod storage;
 pub mod suggest;
 mod sweep;
