@@ -145,7 +145,8 @@ fn perf_config(args: PerfConfigArgs) -> u8 {
                 continue;
             }
         };
-        let observe = crate::Observe { profile: Some(files::wall_clock as kubesim_core::WallClock), ..Default::default() };
+        let observe =
+            crate::Observe { profile: Some(files::wall_clock as kubesim_core::WallClock), ..Default::default() };
         let started = files::wall_clock();
         let outcome = crate::simulate_observed(&planned.scenario, None, observe);
         let wall = (files::wall_clock() - started).as_secs_f64();

@@ -121,7 +121,12 @@ fn the_command_prints_each_workload_and_writes_the_summary() {
     let o = kubesim_output(&["perf-config", config.to_str().expect("utf-8"), "--out", out.to_str().expect("utf-8")]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("SchedulingBasic/50Nodes: 100/100 measured pods scheduled on 50 nodes; SchedulingThroughput Average 100.0"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "SchedulingBasic/50Nodes: 100/100 measured pods scheduled on 50 nodes; SchedulingThroughput Average 100.0"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("threshold 100; kubesim schedules"), "{stdout}");
     let csv = std::fs::read_to_string(out.join("perf-config.csv")).expect("written");
     assert!(csv.contains("\nSchedulingBasic/50Nodes,ran,50,100,100,100.0,100.0,100.0,100.0,100.0,100,"), "{csv}");

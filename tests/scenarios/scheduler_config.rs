@@ -23,9 +23,8 @@ fn nodes_of(o: &Outcome, prefix: &str) -> BTreeMap<String, usize> {
 /// the scenario: the scenario or the loader's messages, one per line.
 fn load_with(config: &str, objects: &str, nodes: &str) -> Result<(kubesim::Scenario, String), String> {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let scenario = format!(
-        "duration: 1m\ncluster:\n  nodes: {nodes}\n  scheduler:\n    config: sched.yaml\nobjects:\n{objects}"
-    );
+    let scenario =
+        format!("duration: 1m\ncluster:\n  nodes: {nodes}\n  scheduler:\n    config: sched.yaml\nobjects:\n{objects}");
     std::fs::write(dir.path().join("scenario.yaml"), scenario).expect("written");
     std::fs::write(dir.path().join("sched.yaml"), config).expect("written");
     let text = |d: &[kubesim::Diagnostic]| d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n");
@@ -107,12 +106,12 @@ fn a_requested_to_capacity_ratio_shape_decides_where_pods_go() {
 "
     );
     let objects = deployment("job", 6, "default-scheduler", "500m");
-    let (s, _) = load_with(&config, &objects, "[{name: worker, count: 3, capacity: {cpu: '4', memory: 16Gi}}]")
-        .expect("loads");
+    let (s, _) =
+        load_with(&config, &objects, "[{name: worker, count: 3, capacity: {cpu: '4', memory: 16Gi}}]").expect("loads");
     let o = kubesim::simulate(&s, None);
     assert_eq!(nodes_of(&o, "job-").values().copied().collect::<Vec<_>>(), vec![6], "packed on one node");
-    let (s, _) = load_with(HEADER, &objects, "[{name: worker, count: 3, capacity: {cpu: '4', memory: 16Gi}}]")
-        .expect("loads");
+    let (s, _) =
+        load_with(HEADER, &objects, "[{name: worker, count: 3, capacity: {cpu: '4', memory: 16Gi}}]").expect("loads");
     let o = kubesim::simulate(&s, None);
     assert_eq!(nodes_of(&o, "job-").len(), 3, "the default profile spreads them");
 }
@@ -150,7 +149,9 @@ fn added_affinity_confines_the_profiles_pods_and_says_so() {
 /// message has no `preemption:` part.
 #[test]
 fn disabling_default_preemption_leaves_lower_priority_pods_alone() {
-    let config = format!("{HEADER}profiles:\n  - plugins:\n      postFilter:\n        disabled: [{{name: DefaultPreemption}}]\n");
+    let config = format!(
+        "{HEADER}profiles:\n  - plugins:\n      postFilter:\n        disabled: [{{name: DefaultPreemption}}]\n"
+    );
     // The urgent pod comes once the low-priority pods are running (its Deployment is
     // scaled up at 10s).
     let urgent = deployment("urgent", 0, "default-scheduler", "3")
@@ -199,28 +200,39 @@ fn invalid_configurations_are_refused_with_kubernetes_messages_at_their_place() 
     let e = errors(&format!(
         "{HEADER}profiles:\n  - pluginConfig:\n      - name: PodTopologySpread\n        args:\n          defaultConstraints: [{{maxSkew: 0, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway}}]\n"
     ));
-    assert!(e.contains("args.defaultingType: Invalid value: \"System\": when .defaultConstraints are not empty"), "{e}");
+    assert!(
+        e.contains("args.defaultingType: Invalid value: \"System\": when .defaultConstraints are not empty"),
+        "{e}"
+    );
     assert!(e.contains("args.defaultConstraints[0].maxSkew: Invalid value: 0: not in valid range (0, inf)"), "{e}");
 }
 
 /// Plugins kubesim does not have are refused by name; an unknown name gets a suggestion.
 #[test]
 fn unknown_and_unsimulated_plugins_are_refused_by_name() {
-    let e = errors(&format!("{HEADER}profiles:\n  - plugins:\n      score:\n        enabled: [{{name: NodeResourcesFitt, weight: 2}}]\n"));
+    let e = errors(&format!(
+        "{HEADER}profiles:\n  - plugins:\n      score:\n        enabled: [{{name: NodeResourcesFitt, weight: 2}}]\n"
+    ));
     assert!(
         e.contains("sched.yaml:6:26: profiles[0].plugins.score.enabled[0].name: score plugin \"NodeResourcesFitt\" does not exist"),
         "{e}"
     );
     assert!(e.contains("did you mean `NodeResourcesFit`?"), "{e}");
-    let e = errors(&format!("{HEADER}profiles:\n  - plugins:\n      multiPoint:\n        enabled: [{{name: DynamicResources}}]\n"));
+    let e = errors(&format!(
+        "{HEADER}profiles:\n  - plugins:\n      multiPoint:\n        enabled: [{{name: DynamicResources}}]\n"
+    ));
     assert!(e.contains("plugin \"DynamicResources\" is not simulated by kubesim"), "{e}");
-    let e = errors(&format!("{HEADER}profiles:\n  - plugins:\n      filter:\n        enabled: [{{name: ImageLocality}}]\n"));
+    let e = errors(&format!(
+        "{HEADER}profiles:\n  - plugins:\n      filter:\n        enabled: [{{name: ImageLocality}}]\n"
+    ));
     assert!(e.contains("plugin \"ImageLocality\" does not extend FilterPlugin plugin"), "{e}");
     let e = errors(&format!("{HEADER}extenders: [{{urlPrefix: 'http://x'}}]\n"));
     assert!(e.contains("extenders are not simulated"), "{e}");
     let e = errors("apiVersion: kubescheduler.config.k8s.io/v1beta3\nkind: KubeSchedulerConfiguration\n");
     assert!(
-        e.contains("no kind \"KubeSchedulerConfiguration\" is registered for version \"kubescheduler.config.k8s.io/v1beta3\""),
+        e.contains(
+            "no kind \"KubeSchedulerConfiguration\" is registered for version \"kubescheduler.config.k8s.io/v1beta3\""
+        ),
         "{e}"
     );
 }
@@ -231,7 +243,8 @@ fn unknown_and_unsimulated_plugins_are_refused_by_name() {
 fn the_short_keys_and_a_missing_file_are_refused() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("s.yaml");
-    std::fs::write(&path, "cluster: {scheduler: {config: nope.yaml, scoring: MostAllocated}}\nobjects: []\n").expect("written");
+    std::fs::write(&path, "cluster: {scheduler: {config: nope.yaml, scoring: MostAllocated}}\nobjects: []\n")
+        .expect("written");
     let e = match kubesim::load_file(&path, &[]) {
         Ok(_) => panic!("refused"),
         Err(d) => d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
@@ -267,4 +280,21 @@ fn multi_point_disabled_star_keeps_only_the_plugins_named() {
     assert!(!profile.preemption);
     let o = kubesim::simulate(&s, None);
     assert_eq!(nodes_of(&o, "job-").values().copied().collect::<Vec<_>>(), vec![4]);
+}
+
+/// The default configuration spelled out as a file schedules exactly as the built-in
+/// default profile: the same events (every Scheduled, FailedScheduling and Preempted) in the
+/// same order, on the preemption example.
+#[test]
+fn the_default_configuration_file_schedules_as_the_built_in_default() {
+    let scenario = "scenarios/scheduling-and-preemption.yaml";
+    let (_, built_in) = run(scenario, &[]);
+    let (s, from_file) = run(scenario, &["cluster.scheduler.config=scheduler/default.yaml"]);
+    let profile = &s.scheduler_config.as_ref().expect("configured").profiles[0];
+    assert_eq!(profile.scheduler_name, "default-scheduler");
+    let events = |o: &Outcome| -> Vec<String> {
+        o.recorder.records.iter().map(|e| format!("{:?} {} {} {}", e.time, e.reason, e.object, e.message)).collect()
+    };
+    assert!(events(&built_in).len() > 20);
+    assert_eq!(events(&built_in), events(&from_file));
 }

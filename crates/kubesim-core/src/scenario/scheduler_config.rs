@@ -13,11 +13,11 @@ use super::node::{describe, Node};
 use super::positions::{Anchor, YPath};
 use super::source::{self, Loc};
 use super::suggest::did_you_mean;
+use crate::engine::SimDuration;
 use crate::model::spec::{
     AddedAffinity, ControlPlane, FitScoring, InclusionPolicy, SchedulerConfig, SchedulerProfile, ScoringStrategy,
     Selector, TopologySpreadConstraint, WhenUnsatisfiable,
 };
-use crate::engine::SimDuration;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -25,7 +25,7 @@ pub(crate) const API_VERSION: &str = "kubescheduler.config.k8s.io/v1";
 const KIND: &str = "KubeSchedulerConfiguration";
 /// The configuration's label in messages (Checker's prefix).
 const LABEL: &str = "KubeSchedulerConfiguration";
-pub(crate) const DEFAULT_SCHEDULER_NAME: &str = "default-scheduler";
+pub(crate) use crate::model::spec::DEFAULT_SCHEDULER_NAME;
 
 const TOP_KEYS: &[&str] = &[
     "apiVersion",
@@ -146,7 +146,12 @@ struct PluginSet<'a> {
 
 /// Reads `cluster.scheduler.config` (a path relative to the scenario's folder) and sets the
 /// back-off of `cp` from it. None when there is no such key or the file has errors (reported).
-pub(crate) fn load(at: Option<Node>, loader: &Loader, cp: &mut ControlPlane, r: &mut Report) -> Option<SchedulerConfig> {
+pub(crate) fn load(
+    at: Option<Node>,
+    loader: &Loader,
+    cp: &mut ControlPlane,
+    r: &mut Report,
+) -> Option<SchedulerConfig> {
     let at = at?;
     let name = at.string(r)?;
     let path = loader.dir.join(&name);
@@ -399,8 +404,10 @@ fn plugins(n: Option<Node>, prefix: &str, out: &mut SchedulerProfile, c: &mut Ch
     if c.report.error_count() > errors {
         return;
     }
-    let defaults: Vec<Plugin> =
-        DEFAULT_MULTI_POINT.iter().map(|(name, weight)| Plugin { name: name.to_string(), weight: *weight, at: None }).collect();
+    let defaults: Vec<Plugin> = DEFAULT_MULTI_POINT
+        .iter()
+        .map(|(name, weight)| Plugin { name: name.to_string(), weight: *weight, at: None })
+        .collect();
     let get = |point: &str| sets.iter().find(|(p, _)| *p == point).map(|(_, s)| s.clone()).unwrap_or_default();
     let (multi, _) = merge(&defaults, &get("multiPoint"));
     let mut expanded: Vec<(&str, Vec<Plugin>)> = Vec::new();
@@ -447,9 +454,17 @@ fn plugins(n: Option<Node>, prefix: &str, out: &mut SchedulerProfile, c: &mut Ch
         expanded.push((point, list));
     }
     let names = |point: &str| -> Vec<String> {
-        expanded.iter().find(|(p, _)| *p == point).map(|(_, l)| l.iter().map(|p| p.name.clone()).collect()).unwrap_or_default()
+        expanded
+            .iter()
+            .find(|(p, _)| *p == point)
+            .map(|(_, l)| l.iter().map(|p| p.name.clone()).collect())
+            .unwrap_or_default()
     };
-    let at = n.clone().unwrap_or_else(|| Node { loc: c.loc, path: YPath::parse(prefix).unwrap_or_default(), v: &serde_yaml::Value::Null });
+    let at = n.clone().unwrap_or_else(|| Node {
+        loc: c.loc,
+        path: YPath::parse(prefix).unwrap_or_default(),
+        v: &serde_yaml::Value::Null,
+    });
     // kubesim runs a plugin's PreFilter with its Filter and its PreScore with its Score.
     for (pre, main) in [("preFilter", "filter"), ("preScore", "score")] {
         let (pre_names, main_names) = (names(pre), names(main));
@@ -470,7 +485,12 @@ fn plugins(n: Option<Node>, prefix: &str, out: &mut SchedulerProfile, c: &mut Ch
         at.report(c.report, Anchor::Key, msg, None);
     }
     if names("bind").first().map(String::as_str) != Some("DefaultBinder") {
-        at.report(c.report, Anchor::Key, "bind: kubesim binds with DefaultBinder: it must be the first bind plugin", None);
+        at.report(
+            c.report,
+            Anchor::Key,
+            "bind: kubesim binds with DefaultBinder: it must be the first bind plugin",
+            None,
+        );
     }
     out.filters = names("filter").into_iter().filter(|n| !PASSING_FILTERS.contains(&n.as_str())).collect();
     out.preemption = names("postFilter").iter().any(|n| n == "DefaultPreemption");
@@ -615,7 +635,11 @@ fn fit_args(a: &Node, path: &str, c: &mut Checker) -> FitScoring {
         "MostAllocated" => ScoringStrategy::MostAllocated,
         "RequestedToCapacityRatio" => ScoringStrategy::RequestedToCapacityRatio,
         other => {
-            c.unsupported(&format!("{sp}.type"), other, &["LeastAllocated", "MostAllocated", "RequestedToCapacityRatio"]);
+            c.unsupported(
+                &format!("{sp}.type"),
+                other,
+                &["LeastAllocated", "MostAllocated", "RequestedToCapacityRatio"],
+            );
             ScoringStrategy::LeastAllocated
         }
     };
@@ -703,7 +727,15 @@ fn spread_args(a: &Node, path: &str, c: &mut Checker) -> Option<Vec<TopologySpre
     let mut out: Vec<TopologySpreadConstraint> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = format!("{path}.defaultConstraints[{i}]");
-        let known = ["maxSkew", "topologyKey", "whenUnsatisfiable", "labelSelector", "minDomains", "nodeAffinityPolicy", "nodeTaintsPolicy"];
+        let known = [
+            "maxSkew",
+            "topologyKey",
+            "whenUnsatisfiable",
+            "labelSelector",
+            "minDomains",
+            "nodeAffinityPolicy",
+            "nodeTaintsPolicy",
+        ];
         if !item.check_keys(c.report, &known, "a default constraint") {
             continue;
         }
@@ -740,7 +772,11 @@ fn spread_args(a: &Node, path: &str, c: &mut Checker) -> Option<Vec<TopologySpre
             c.field(&p, format!("Duplicate value: \"{{{key}, {when_text}}}\""));
         }
         let min_domains = item.get("minDomains").and_then(|m| integer(&m, c.report)).map(|m| m as i32);
-        let policy = |k: &str, default: InclusionPolicy, c: &mut Checker| match item.get(k).and_then(|v| v.string(c.report)).as_deref() {
+        let policy = |k: &str, default: InclusionPolicy, c: &mut Checker| match item
+            .get(k)
+            .and_then(|v| v.string(c.report))
+            .as_deref()
+        {
             None => default,
             Some("Honor") => InclusionPolicy::Honor,
             Some("Ignore") => InclusionPolicy::Ignore,
@@ -772,7 +808,12 @@ fn inter_pod_affinity_args(a: &Node, path: &str, c: &mut Checker) -> i64 {
     }
     if let Some(n) = a.get("ignorePreferredTermsOfExistingPods") {
         if n.boolean(c.report) == Some(true) {
-            n.report(c.report, Anchor::Key, "not simulated by kubesim: existing pods' preferred terms always count", None);
+            n.report(
+                c.report,
+                Anchor::Key,
+                "not simulated by kubesim: existing pods' preferred terms always count",
+                None,
+            );
         }
     }
     let w = a.get("hardPodAffinityWeight").and_then(|w| integer(&w, c.report)).unwrap_or(1);
@@ -847,7 +888,12 @@ fn balanced_allocation_args(a: &Node, path: &str, c: &mut Checker) {
     }
     if !names.is_empty() && names != ["cpu", "memory"] {
         let at = a.get("resources").unwrap_or_else(|| a.clone());
-        at.report(c.report, Anchor::Key, "not simulated by kubesim: balanced allocation over cpu and memory only", None);
+        at.report(
+            c.report,
+            Anchor::Key,
+            "not simulated by kubesim: balanced allocation over cpu and memory only",
+            None,
+        );
     }
 }
 
@@ -880,11 +926,20 @@ fn volume_binding_args(a: &Node, path: &str, c: &mut Checker) {
     }
     if let Some(t) = a.get("bindTimeoutSeconds").and_then(|n| integer(&n, c.report)) {
         if t < 0 {
-            c.invalid(&format!("{path}.bindTimeoutSeconds"), t, "invalid BindTimeoutSeconds, should not be a negative value");
+            c.invalid(
+                &format!("{path}.bindTimeoutSeconds"),
+                t,
+                "invalid BindTimeoutSeconds, should not be a negative value",
+            );
         }
     }
     if let Some(s) = a.get("shape") {
-        s.report(c.report, Anchor::Key, "not simulated by kubesim: volume capacity scoring (StorageCapacityScoring)", None);
+        s.report(
+            c.report,
+            Anchor::Key,
+            "not simulated by kubesim: volume capacity scoring (StorageCapacityScoring)",
+            None,
+        );
     }
 }
 

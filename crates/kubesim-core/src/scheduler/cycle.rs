@@ -181,14 +181,10 @@ impl<'a> PodContext<'a> {
             // PodTopologySpreadArgs `defaultingType: List`: the listed constraints over the
             // pod's default selector, counted as the pod's own constraints are
             // (buildDefaultConstraints; every node must carry every key).
-            let with_selector = |c: &TopologySpreadConstraint| TopologySpreadConstraint {
-                selector: d.selector.clone(),
-                ..c.clone()
-            };
-            let (hard, soft): (Vec<_>, Vec<_>) = list
-                .iter()
-                .map(with_selector)
-                .partition(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule);
+            let with_selector =
+                |c: &TopologySpreadConstraint| TopologySpreadConstraint { selector: d.selector.clone(), ..c.clone() };
+            let (hard, soft): (Vec<_>, Vec<_>) =
+                list.iter().map(with_selector).partition(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule);
             let hard_keys: Vec<String> = hard.iter().map(|c| c.topology_key.clone()).collect();
             let soft_keys: Vec<String> = soft.iter().map(|c| c.topology_key.clone()).collect();
             ctx.spread_hard =

@@ -12,7 +12,7 @@ pub mod score_breakdown;
 pub mod topology;
 
 use crate::engine::Stream;
-use crate::model::spec::{SchedulerConfig, SchedulerProfile, ScoringStrategy};
+use crate::model::spec::{SchedulerConfig, SchedulerProfile, ScoringStrategy, DEFAULT_SCHEDULER_NAME};
 use crate::model::store::{add_resources, Node, NodeFit, NodeId, PodId};
 use plugins::{FilterPlugin, PodContext, ScorePlugin, Unfit};
 use std::borrow::Cow;
@@ -138,10 +138,13 @@ impl Framework {
                 Box::new(pod_topology_spread::PodTopologySpread),
                 Box::new(inter_pod_affinity::InterPodAffinity),
             ],
-            scores: scores.into_iter().map(|p| {
-                let w = p.weight();
-                (p, w)
-            }).collect(),
+            scores: scores
+                .into_iter()
+                .map(|p| {
+                    let w = p.weight();
+                    (p, w)
+                })
+                .collect(),
             scoring,
             fused: true,
             preemption: true,
@@ -223,9 +226,6 @@ impl Framework {
         self.scoring
     }
 }
-
-/// The pod's scheduler when it names none (v1.DefaultSchedulerName).
-pub const DEFAULT_SCHEDULER_NAME: &str = "default-scheduler";
 
 /// The scheduler's profiles and the caches they share: the topology index and the system
 /// default spreading counts per owner. One profile schedules each pod: the one its

@@ -100,7 +100,8 @@ impl Files for Overlay<'_> {
 pub fn plan(path: &Path, only: Option<&str>, files: &dyn Files) -> Result<Vec<Workload>, Vec<Diagnostic>> {
     let src = source::read(files, path, path).map_err(|d| vec![d])?;
     let docs = source::documents(&src).map_err(|d| vec![d])?;
-    let doc = docs.iter().position(|d| !d.is_null()).ok_or_else(|| vec![Diagnostic::error(path, "the file is empty")])?;
+    let doc =
+        docs.iter().position(|d| !d.is_null()).ok_or_else(|| vec![Diagnostic::error(path, "the file is empty")])?;
     let loc = Loc::new(&src, doc, YPath::root());
     let root = Node::root(&loc, &docs[doc]);
     let mut r = Diagnostics::default();
@@ -142,7 +143,10 @@ pub fn plan(path: &Path, only: Option<&str>, files: &dyn Files) -> Result<Vec<Wo
     }
     if out.is_empty() {
         if let Some(o) = only {
-            return Err(vec![Diagnostic::error(path, format!("no workload named \"{o}\" (name it as WORKLOAD or TESTCASE/WORKLOAD)"))]);
+            return Err(vec![Diagnostic::error(
+                path,
+                format!("no workload named \"{o}\" (name it as WORKLOAD or TESTCASE/WORKLOAD)"),
+            )]);
         }
     }
     Ok(out)
@@ -183,8 +187,10 @@ fn get<'v>(v: &'v Value, path: &[&str]) -> Option<&'v Value> {
 /// scheduler_perf's node when no template is given (test/utils/runners.go's base node):
 /// 110 pods, 4 cpu, 32Gi memory.
 fn default_node() -> Value {
-    serde_yaml::from_str("metadata: {generateName: sample-node-}\nstatus: {capacity: {pods: '110', cpu: '4', memory: 32Gi}}")
-        .unwrap_or(Value::Null)
+    serde_yaml::from_str(
+        "metadata: {generateName: sample-node-}\nstatus: {capacity: {pods: '110', cpu: '4', memory: 32Gi}}",
+    )
+    .unwrap_or(Value::Null)
 }
 
 /// scheduler_perf's pod when no template is given (test/utils/runners.go `MakePodSpec`):
@@ -217,7 +223,14 @@ struct Builder {
     any_pods: bool,
 }
 
-fn plan_workload(case: &Node, w: &Node, case_name: &str, name: &str, dir: &Path, files: &dyn Files) -> Result<Planned, String> {
+fn plan_workload(
+    case: &Node,
+    w: &Node,
+    case_name: &str,
+    name: &str,
+    dir: &Path,
+    files: &dyn Files,
+) -> Result<Planned, String> {
     for (what, n) in [("test case", case.get("featureGates")), ("workload", w.get("featureGates"))] {
         if let Some(gates) = n.and_then(|g| g.v.as_mapping().cloned()).filter(|m| !m.is_empty()) {
             let names: Vec<String> = gates.keys().filter_map(|k| k.as_str().map(str::to_string)).collect();
@@ -255,18 +268,22 @@ fn plan_workload(case: &Node, w: &Node, case_name: &str, name: &str, dir: &Path,
                 }
             }
             "createPods" => {
-                let template = op.get("podTemplatePath").and_then(|p| p.v.as_str().map(str::to_string)).or(default_template.clone());
+                let template = op
+                    .get("podTemplatePath")
+                    .and_then(|p| p.v.as_str().map(str::to_string))
+                    .or(default_template.clone());
                 create_pods(&mut b, op, index, params.as_ref(), template.as_deref(), dir, files, &gen_dir)?;
             }
             "deletePods" => {
                 refuse_fields(op, "deletePods", &["deletePodsPerSecond"])?;
-                let ns = op.get("namespace").and_then(|p| p.v.as_str().map(str::to_string)).ok_or("deletePods: `namespace` is required")?;
+                let ns = op
+                    .get("namespace")
+                    .and_then(|p| p.v.as_str().map(str::to_string))
+                    .ok_or("deletePods: `namespace` is required")?;
                 let selector = match op.get("labelSelector").and_then(|s| s.v.as_mapping().cloned()) {
                     Some(m) => {
-                        let parts: Vec<String> = m
-                            .iter()
-                            .filter_map(|(k, v)| Some(format!("{}={}", k.as_str()?, v.as_str()?)))
-                            .collect();
+                        let parts: Vec<String> =
+                            m.iter().filter_map(|(k, v)| Some(format!("{}={}", k.as_str()?, v.as_str()?))).collect();
                         format!("-l {}", parts.join(","))
                     }
                     None => "--all".to_string(),
@@ -315,7 +332,13 @@ fn refuse_fields(op: &Node, opcode: &str, fields: &[&str]) -> Result<(), String>
     }
 }
 
-fn create_nodes(b: &mut Builder, op: &Node, params: Option<&Node>, dir: &Path, files: &dyn Files) -> Result<(), String> {
+fn create_nodes(
+    b: &mut Builder,
+    op: &Node,
+    params: Option<&Node>,
+    dir: &Path,
+    files: &dyn Files,
+) -> Result<(), String> {
     refuse_fields(op, "createNodes", &["nodeAllocatableStrategy"])?;
     if b.any_pods {
         return Err("createNodes after pods: kubesim's nodes are all there from the start".into());
@@ -332,7 +355,8 @@ fn create_nodes(b: &mut Builder, op: &Node, params: Option<&Node>, dir: &Path, f
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| "node".into());
     let prefix = format!("{prefix}-{}", b.nodes.len());
-    let capacity = get(&template, &["status", "allocatable"]).or_else(|| get(&template, &["status", "capacity"])).cloned();
+    let capacity =
+        get(&template, &["status", "allocatable"]).or_else(|| get(&template, &["status", "capacity"])).cloned();
     let labels = get(&template, &["metadata", "labels"]).cloned().unwrap_or(Value::Mapping(Mapping::new()));
     let taints = get(&template, &["spec", "taints"]).cloned();
     let group = |name: String, count: u64, extra: Option<(String, String)>| {
@@ -353,8 +377,14 @@ fn create_nodes(b: &mut Builder, op: &Node, params: Option<&Node>, dir: &Path, f
         Value::Mapping(g)
     };
     if let Some(s) = op.get("labelNodePrepareStrategy") {
-        let key = s.get("labelKey").and_then(|k| k.v.as_str().map(str::to_string)).ok_or("labelNodePrepareStrategy: `labelKey` is required")?;
-        let values: Vec<String> = s.get("labelValues").map(|v| v.items().iter().filter_map(|i| i.v.as_str().map(str::to_string)).collect()).unwrap_or_default();
+        let key = s
+            .get("labelKey")
+            .and_then(|k| k.v.as_str().map(str::to_string))
+            .ok_or("labelNodePrepareStrategy: `labelKey` is required")?;
+        let values: Vec<String> = s
+            .get("labelValues")
+            .map(|v| v.items().iter().filter_map(|i| i.v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
         if values.is_empty() {
             return Err("labelNodePrepareStrategy: `labelValues` is required".into());
         }
@@ -368,7 +398,10 @@ fn create_nodes(b: &mut Builder, op: &Node, params: Option<&Node>, dir: &Path, f
             }
         }
     } else if let Some(s) = op.get("uniqueNodeLabelStrategy") {
-        let key = s.get("labelKey").and_then(|k| k.v.as_str().map(str::to_string)).ok_or("uniqueNodeLabelStrategy: `labelKey` is required")?;
+        let key = s
+            .get("labelKey")
+            .and_then(|k| k.v.as_str().map(str::to_string))
+            .ok_or("uniqueNodeLabelStrategy: `labelKey` is required")?;
         for i in 0..n {
             let name = format!("{prefix}-{i}");
             b.nodes.push(group(name.clone(), 1, Some((key.clone(), name))));
@@ -394,7 +427,13 @@ fn create_pods(
     refuse_fields(
         op,
         "createPods",
-        &["persistentVolumeTemplatePath", "persistentVolumeClaimTemplatePath", "steadyState", "duration", "durationParam"],
+        &[
+            "persistentVolumeTemplatePath",
+            "persistentVolumeClaimTemplatePath",
+            "steadyState",
+            "duration",
+            "durationParam",
+        ],
     )?;
     b.any_pods = true;
     let n = count(op, params, "count")?;
@@ -406,7 +445,10 @@ fn create_pods(
         return Err("createPods: pods with volumes are not simulated by kubesim's scheduler_perf runs".into());
     }
     // scheduler_perf's createPods: the op's namespace, else `namespace-<opIndex>`.
-    let ns = op.get("namespace").and_then(|p| p.v.as_str().map(str::to_string)).unwrap_or_else(|| format!("namespace-{index}"));
+    let ns = op
+        .get("namespace")
+        .and_then(|p| p.v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("namespace-{index}"));
     b.namespaces.insert(ns.clone());
     let prefix = get(&template, &["metadata", "generateName"])
         .or_else(|| get(&template, &["metadata", "name"]))

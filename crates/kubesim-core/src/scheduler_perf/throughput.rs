@@ -25,8 +25,7 @@ const SAMPLE: SimDuration = SimDuration::from_secs(1);
 /// `start`; None when no pod was scheduled.
 pub fn scheduling_throughput(start: SimTime, times: &[SimTime]) -> Option<Throughput> {
     let step = SAMPLE.as_micros();
-    let windows: Vec<u64> =
-        times.iter().map(|t| t.as_micros().saturating_sub(start.as_micros()) / step).collect();
+    let windows: Vec<u64> = times.iter().map(|t| t.as_micros().saturating_sub(start.as_micros()) / step).collect();
     let last = *windows.iter().max()?;
     let mut per_window = vec![0u64; usize::try_from(last + 1).ok()?];
     for w in windows {

@@ -4,6 +4,9 @@
 
 use super::{NodeSelectorTerm, PreferredSchedulingTerm, ScoringStrategy, TopologySpreadConstraint};
 
+/// The scheduler a pod names when it names none (v1.DefaultSchedulerName).
+pub const DEFAULT_SCHEDULER_NAME: &str = "default-scheduler";
+
 /// `cluster.scheduler.config`: the scheduler's profiles, in file order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchedulerConfig {

@@ -3,8 +3,8 @@
 
 use super::{default_normalize, FilterPlugin, PodContext, ScorePlugin, Unfit};
 use crate::model::spec::{AddedAffinity, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm, PodSpec};
-use std::sync::Arc;
 use crate::model::store::Node;
+use std::sync::Arc;
 
 pub const REASON: &str = "node(s) didn't match Pod's node affinity/selector";
 

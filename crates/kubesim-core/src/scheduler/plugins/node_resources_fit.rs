@@ -160,9 +160,7 @@ impl ConfiguredFitScore {
     fn allocation(pod: &PodContext<'_>, node: &Node, resource: &str) -> (i64, i64) {
         match resource {
             "cpu" => (node.allocatable.cpu_millis, node.requested_nonzero.cpu_millis + pod.nonzero.cpu_millis),
-            "memory" => {
-                (node.allocatable.memory_bytes, node.requested_nonzero.memory_bytes + pod.nonzero.memory_bytes)
-            }
+            "memory" => (node.allocatable.memory_bytes, node.requested_nonzero.memory_bytes + pod.nonzero.memory_bytes),
             "ephemeral-storage" => (
                 node.allocatable.ephemeral_storage_bytes,
                 node.requested.ephemeral_storage_bytes + pod.requests.ephemeral_storage_bytes,
