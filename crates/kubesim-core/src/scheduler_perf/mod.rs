@@ -296,7 +296,7 @@ fn plan_workload(
                     Some(text) => crate::scenario::parse_duration(&text).map_err(|e| format!("sleep: {e}"))?,
                     None => return Err("sleep: `duration` is required".into()),
                 };
-                b.at = b.at + secs;
+                b.at += secs;
             }
             _ => {}
         }
@@ -321,7 +321,7 @@ impl Builder {
         m.insert("at".into(), format!("{}ms", self.at.as_micros() / 1000).into());
         m.insert("run".into(), line.into());
         self.timeline.push(Value::Mapping(m));
-        self.at = self.at + OP_STEP;
+        self.at += OP_STEP;
     }
 }
 
