@@ -45,6 +45,23 @@ fn small_suite(dir: &Path) -> std::path::PathBuf {
     params: {initNodes: 50, initPods: 60, measurePods: 100}
   - name: TooFull
     params: {initNodes: 2, initPods: 10, measurePods: 10}
+- name: Collecting
+  defaultPodTemplatePath: templates/pod.yaml
+  workloadTemplate:
+  - opcode: createNodes
+    count: 10
+  - opcode: createPods
+    count: 5
+  - opcode: startCollectingMetrics
+  - opcode: createPods
+    count: 7
+  - opcode: createPods
+    count: 3
+  - opcode: stopCollectingMetrics
+  - opcode: createPods
+    count: 4
+  workloads:
+  - name: 10Nodes
 ",
     )
     .expect("written");
@@ -134,4 +151,16 @@ fn the_command_prints_each_workload_and_writes_the_summary() {
     let bad = kubesim_output(&["perf-config", config.to_str().expect("utf-8"), "--workload", "Nope"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no workload named \"Nope\""));
+}
+
+/// startCollectingMetrics / stopCollectingMetrics: the pods of the ops between them are the
+/// measured ones (7 + 3 of 19).
+#[test]
+fn the_pods_between_start_and_stop_collecting_are_measured() {
+    let dir = tempfile::tempdir().expect("folder");
+    let config = small_suite(dir.path());
+    let p = planned(&config, Some("Collecting/10Nodes")).pop().expect("one").plan.expect("runs");
+    let r = Report::of(&p, &kubesim::simulate(&p.scenario, None));
+    assert_eq!((r.measured, r.measured_scheduled, r.scheduled_all), (10, 10, 19));
+    assert_eq!(r.throughput.expect("measured").samples, vec![7.0, 3.0], "one op a second");
 }

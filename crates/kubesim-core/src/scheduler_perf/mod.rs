@@ -45,7 +45,16 @@ const CASE_KEYS: &[&str] = &[
 const WORKLOAD_KEYS: &[&str] = &["name", "labels", "params", "threshold", "featureGates", "thresholdMetricSelector"];
 
 /// The opcodes of scheduler_perf.go that kubesim runs.
-const MODELLED: &[&str] = &["createNodes", "createNamespaces", "createPods", "barrier", "sleep", "deletePods"];
+const MODELLED: &[&str] = &[
+    "createNodes",
+    "createNamespaces",
+    "createPods",
+    "barrier",
+    "sleep",
+    "deletePods",
+    "startCollectingMetrics",
+    "stopCollectingMetrics",
+];
 
 /// One workload of one test case: its scenario, or why kubesim refuses it.
 pub struct Workload {
@@ -221,6 +230,8 @@ struct Builder {
     measure_start: Option<SimTime>,
     at: SimTime,
     any_pods: bool,
+    /// Between startCollectingMetrics and stopCollectingMetrics.
+    collecting: bool,
 }
 
 fn plan_workload(
@@ -249,6 +260,7 @@ fn plan_workload(
         measure_start: None,
         at: SimTime::ZERO,
         any_pods: false,
+        collecting: false,
     };
     let ops = case.get("workloadTemplate").map(|t| t.items()).unwrap_or_default();
     // The generated manifests' folder, relative to the config (and the scenario made of it).
@@ -290,6 +302,13 @@ fn plan_workload(
                 };
                 b.at_step(format!("kubectl delete pods -n {ns} {selector}"));
             }
+            // The pods of the createPods ops in between are measured (scheduler_perf.go
+            // `startCollectingMetricsOp`), as those of a `collectMetrics` op are.
+            "startCollectingMetrics" => {
+                b.collecting = true;
+                b.measure_start.get_or_insert(b.at);
+            }
+            "stopCollectingMetrics" => b.collecting = false,
             "barrier" => {}
             "sleep" => {
                 let secs = match op.get("duration").and_then(|d| d.v.as_str().map(str::to_string)) {
@@ -456,7 +475,7 @@ fn create_pods(
         .map(dns)
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| "pod".into());
-    let collect = op.get("collectMetrics").and_then(|c| c.v.as_bool()).unwrap_or(false);
+    let collect = b.collecting || op.get("collectMetrics").and_then(|c| c.v.as_bool()).unwrap_or(false);
     let mut docs = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
     for i in 0..n {
         let mut pod = template.clone();
