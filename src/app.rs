@@ -1,7 +1,9 @@
 //! What each subcommand does, for the binary: loading, running in parallel, progress,
 //! messages, exit codes (0 success, 1 simulation or I/O failure, 2 invalid input).
 
-use crate::cli::{Cli, Command, ExplainArgs, ManArgs, MergeArgs, OutputFormat, RunArgs, SweepArgs, ValidateArgs};
+use crate::cli::{
+    Cli, Command, ExplainArgs, ManArgs, MergeArgs, OutputFormat, PerfConfigArgs, RunArgs, SweepArgs, ValidateArgs,
+};
 use crate::files::{self, Disk};
 use crate::model::spec::Scenario;
 use crate::output::RunInfo;
@@ -52,6 +54,7 @@ pub fn main(cli: Cli) -> u8 {
         Command::Merge(args) => merge(args),
         Command::Validate(args) => validate(args),
         Command::Explain(args) => explain(args),
+        Command::PerfConfig(args) => perf_config(args),
         Command::Version => {
             outln!("kubesim {}", crate::cli::VERSION);
             EXIT_OK
@@ -113,6 +116,93 @@ fn explain(args: ExplainArgs) -> u8 {
             errln!("error: {message}");
             EXIT_INVALID
         }
+    }
+}
+
+/// `perf-config`: plans every workload of the file, runs those kubesim models one after the
+/// other (each a deterministic run; the wall clock only times the scheduler's work, for the
+/// rate printed beside the simulated throughput) and prints a line per workload.
+fn perf_config(args: PerfConfigArgs) -> u8 {
+    use kubesim_core::scheduler_perf;
+    let _interrupt = install_interrupt();
+    let workloads = match scheduler_perf::plan(&args.file, args.workload.as_deref(), &Disk) {
+        Ok(w) => w,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics);
+            return EXIT_INVALID;
+        }
+    };
+    let mut summary = String::from(
+        "workload,status,nodes,measured_pods,measured_scheduled,sim_average,sim_perc50,sim_perc90,sim_perc95,sim_perc99,threshold,nodes_used,max_pods_per_node,reason\n",
+    );
+    for w in workloads {
+        let planned = match w.plan {
+            Ok(p) => p,
+            Err(reason) => {
+                let first = reason.lines().next().unwrap_or_default().to_string();
+                outln!("{}: refused: {first}", w.name);
+                summary.push_str(&format!("{},refused,,,,,,,,,,,,{}\n", w.name, csv_field(&first)));
+                continue;
+            }
+        };
+        let observe =
+            crate::Observe { profile: Some(files::wall_clock as kubesim_core::WallClock), ..Default::default() };
+        let started = files::wall_clock();
+        let outcome = crate::simulate_observed(&planned.scenario, None, observe);
+        let wall = (files::wall_clock() - started).as_secs_f64();
+        let report = scheduler_perf::Report::of(&planned, &outcome);
+        let scheduler_wall = outcome
+            .wall_profile
+            .as_ref()
+            .and_then(|p| p.rows().find(|r| r.0 == "scheduler").map(|r| r.1))
+            .unwrap_or(0.0);
+        let rate = if scheduler_wall > 0.0 { report.scheduled_all as f64 / scheduler_wall } else { 0.0 };
+        let sim = match &report.throughput {
+            Some(t) => format!(
+                "SchedulingThroughput Average {:.1} Perc50 {:.1} Perc90 {:.1} Perc95 {:.1} Perc99 {:.1} pods/s (virtual)",
+                t.average, t.perc50, t.perc90, t.perc95, t.perc99
+            ),
+            None => "no measured pod scheduled".to_string(),
+        };
+        let threshold = w.threshold.map(|t| format!(", threshold {t}")).unwrap_or_default();
+        outln!(
+            "{}: {}/{} measured pods scheduled on {} nodes; {sim}{threshold}; kubesim schedules {:.0} pods/s of wall time ({} pods in {:.3} s of scheduler work, run {:.3} s)",
+            w.name,
+            report.measured_scheduled,
+            report.measured,
+            report.nodes,
+            rate,
+            report.scheduled_all,
+            scheduler_wall,
+            wall
+        );
+        summary.push_str(&report.csv_row(&w.name, w.threshold));
+        if let Some(dir) = &args.out {
+            let folder = dir.join(&w.name);
+            let written = std::fs::create_dir_all(&folder)
+                .and_then(|()| std::fs::write(folder.join("placements.csv"), report.placements_csv(&outcome)));
+            if let Err(e) = written {
+                errln!("error: {}: {e}", folder.display());
+                return EXIT_FAILURE;
+            }
+        }
+    }
+    if let Some(dir) = &args.out {
+        let written = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(dir.join("perf-config.csv"), &summary));
+        if let Err(e) = written {
+            errln!("error: {}: {e}", dir.display());
+            return EXIT_FAILURE;
+        }
+    }
+    EXIT_OK
+}
+
+/// A CSV field, quoted when it needs to be.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
     }
 }
 

@@ -72,6 +72,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Run a scenario and tell the story of one object: each decision about it and its events
     Explain(ExplainArgs),
+    /// Run the workloads of a scheduler_perf performance-config.yaml and report their
+    /// scheduling throughput and placements
+    #[command(name = "perf-config", after_help = PERF_EXAMPLES)]
+    PerfConfig(PerfConfigArgs),
     /// Print kubesim's version and the git commit it was built from
     Version,
     /// Print a shell completion script: `source <(kubesim completion bash)`
@@ -111,6 +115,25 @@ pub enum OutputFormat {
     Text,
     /// Each run's summary.json as one line of JSON (JSON Lines), nothing else
     Json,
+}
+
+const PERF_EXAMPLES: &str = "\
+Examples:
+  kubesim perf-config perf/performance-config.yaml                      # every workload
+  kubesim perf-config perf/performance-config.yaml --workload SchedulingBasic/500Nodes
+  kubesim perf-config perf/performance-config.yaml --out /tmp/perf      # placements.csv per workload";
+
+#[derive(Args, Debug)]
+pub struct PerfConfigArgs {
+    /// A scheduler_perf performance-config.yaml (its templates are read relative to it)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Run only this workload: NAME or TESTCASE/NAME
+    #[arg(long, value_name = "NAME")]
+    pub workload: Option<String>,
+    /// Write OUT/<TestCase>/<Workload>/placements.csv and OUT/perf-config.csv
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -13,6 +13,6 @@ pub mod terminal;
 
 pub use files::{load_file, load_str};
 pub use kubesim_core::{
-    controllers, engine, explain, kubelet, metrics, model, output, scenario, scheduler, sim, simulate,
+    controllers, engine, explain, kubelet, metrics, model, output, scenario, scheduler, scheduler_perf, sim, simulate,
     simulate_controlled, simulate_observed, traffic, Control, Diagnostic, Loaded, Observe, Outcome, Scenario, Stopped,
 };

@@ -22,6 +22,7 @@ pub mod model;
 pub mod output;
 pub mod scenario;
 pub mod scheduler;
+pub mod scheduler_perf;
 pub mod sim;
 pub mod sweep;
 pub mod traffic;

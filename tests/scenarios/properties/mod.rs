@@ -251,6 +251,7 @@ impl Case {
             nodes,
             control_plane: ControlPlane::default(),
             scoring: ScoringStrategy::LeastAllocated,
+            scheduler_config: None,
             images,
             objects,
             timeline,

@@ -523,7 +523,21 @@ fn scoring(s: Option<Node>, r: &mut Report) -> ScoringStrategy {
     let Some(s) = s else {
         return ScoringStrategy::default();
     };
-    s.check_keys(r, &["profile", "scoring"], "cluster.scheduler");
+    s.check_keys(r, &["profile", "scoring", "config"], "cluster.scheduler");
+    if s.get("config").is_some() {
+        // The configuration file says it all (scheduler_config.rs); the short keys would
+        // contradict it.
+        for key in ["profile", "scoring"] {
+            if let Some(k) = s.get(key) {
+                let msg = format!(
+                    "`{key}` cannot be given with `config`: set it in the KubeSchedulerConfiguration (profiles, \
+                     NodeResourcesFit's scoringStrategy)"
+                );
+                k.report(r, super::positions::Anchor::Key, msg, None);
+            }
+        }
+        return ScoringStrategy::default();
+    }
     if let Some(p) = s.get("profile") {
         if let Some(name) = p.string(r).filter(|n| n != "default") {
             p.error(r, format!("Unsupported value: \"{name}\": supported values: \"default\""), None);

@@ -350,6 +350,10 @@ pub(crate) fn pod_spec(
         preemption_policy,
         affinity,
         topology_spread,
+        scheduler_name: s
+            .scheduler_name
+            .clone()
+            .filter(|n| !n.is_empty() && n != super::scheduler_config::DEFAULT_SCHEDULER_NAME),
     }
 }
 

@@ -438,6 +438,7 @@ impl Ty {
                 "affinity",
                 "topologySpreadConstraints",
                 "volumes",
+                "schedulerName",
             ],
             // Walked into, to find `namespaceSelector` below.
             Ty::Affinity | Ty::PodAffinity | Ty::WeightedPodAffinityTerm => self.fields(),

@@ -31,9 +31,10 @@ pub(crate) mod priority;
 pub mod quantity;
 pub(crate) mod registry;
 mod rollout;
+mod scheduler_config;
 mod scheduling;
 mod shape;
-mod source;
+pub(crate) mod source;
 mod storage;
 pub mod suggest;
 mod sweep;
@@ -214,9 +215,11 @@ fn load_documents(
     top.check_keys(&mut r, config::TOP_KEYS, "the scenario");
     let sweep = sweep::sweep(top.get("sweep"), &mut r);
     let stem = src.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
-    let header = config::header(&top, &stem, &mut r);
+    let mut header = config::header(&top, &stem, &mut r);
     let loader =
         Loader { dir: src.path.parent().map(Path::to_path_buf).unwrap_or_default(), files, cache: Default::default() };
+    let config_at = top.get("cluster").and_then(|c| c.get("scheduler")).and_then(|s| s.get("config"));
+    let scheduler_config = scheduler_config::load(config_at, &loader, &mut header.control_plane, &mut r);
     let mut manifests = initial_manifests(&top, &loc, &loader, &mut r);
     {
         let mut refs: Vec<&mut Value> = manifests.iter_mut().map(|(_, v)| v).collect();
@@ -246,6 +249,7 @@ fn load_documents(
         nodes: header.nodes,
         control_plane: header.control_plane,
         scoring: header.scoring,
+        scheduler_config,
         images: header.images,
         externals,
         objects,
@@ -256,6 +260,7 @@ fn load_documents(
         analysis_templates: std::mem::take(&mut r.analysis_templates),
         autoscaler: header.autoscaler,
     };
+    scheduler_config::warn_unscheduled(&scenario, &src.path, &mut r);
     let mut estimate = memory::Estimate::of(&scenario, reg.desired_pods);
     let variants = match &scenario.sweep {
         Some(spec) if with_variants => {

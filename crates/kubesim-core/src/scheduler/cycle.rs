@@ -141,6 +141,20 @@ impl<'a> PodContext<'a> {
         image_size: &dyn Fn(&str) -> i64,
         now: SimTime,
     ) -> Self {
+        Self::prepare_with(store, topology, pod, defaults, &ProfileArgs::DEFAULT, image_size, now)
+    }
+
+    /// `prepare` with a profile's plugin arguments (its default spreading constraints and
+    /// hard pod affinity weight).
+    pub fn prepare_with(
+        store: &'a Store,
+        topology: &TopologyCache,
+        pod: PodId,
+        defaults: Option<DefaultSpread>,
+        args: &ProfileArgs<'_>,
+        image_size: &dyn Fn(&str) -> i64,
+        now: SimTime,
+    ) -> Self {
         let p = &store.pods[pod];
         let spec: &PodSpec = &p.spec;
         let mut ctx = PodContext::new(spec);
@@ -163,8 +177,22 @@ impl<'a> PodContext<'a> {
         let hard_keys: Vec<String> = hard.iter().map(|c| c.topology_key.clone()).collect();
         ctx.spread_hard =
             hard.into_iter().map(|c| spread_counts(store, topology, &mut matching, &ctx, c, &hard_keys)).collect();
-        if spec.topology_spread.is_empty() {
-            if let Some(d) = defaults {
+        if let (true, Some(list), Some(d)) = (spec.topology_spread.is_empty(), args.spread_defaults, &defaults) {
+            // PodTopologySpreadArgs `defaultingType: List`: the listed constraints over the
+            // pod's default selector, counted as the pod's own constraints are
+            // (buildDefaultConstraints; every node must carry every key).
+            let with_selector =
+                |c: &TopologySpreadConstraint| TopologySpreadConstraint { selector: d.selector.clone(), ..c.clone() };
+            let (hard, soft): (Vec<_>, Vec<_>) =
+                list.iter().map(with_selector).partition(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule);
+            let hard_keys: Vec<String> = hard.iter().map(|c| c.topology_key.clone()).collect();
+            let soft_keys: Vec<String> = soft.iter().map(|c| c.topology_key.clone()).collect();
+            ctx.spread_hard =
+                hard.into_iter().map(|c| spread_counts(store, topology, &mut matching, &ctx, c, &hard_keys)).collect();
+            ctx.spread_soft =
+                soft.into_iter().map(|c| spread_counts(store, topology, &mut matching, &ctx, c, &soft_keys)).collect();
+        } else if spec.topology_spread.is_empty() {
+            if let Some(d) = defaults.filter(|_| args.spread_defaults.is_none()) {
                 // System defaults do not require every key: nodes without a zone still spread
                 // by hostname. The pod matches its default selector, so it counts itself.
                 ctx.spread_system_default = true;
@@ -183,7 +211,7 @@ impl<'a> PodContext<'a> {
             ctx.spread_soft =
                 soft.into_iter().map(|c| spread_counts(store, topology, &mut matching, &ctx, c, &soft_keys)).collect();
         }
-        ctx.affinity = affinity_counts(store, &ctx);
+        ctx.affinity = affinity_counts(store, &ctx, args.hard_pod_affinity_weight);
         ctx
     }
 
@@ -195,6 +223,18 @@ impl<'a> PodContext<'a> {
             term.namespaces.clone()
         }
     }
+}
+
+/// What a profile's plugin arguments change in the cycle state.
+pub struct ProfileArgs<'p> {
+    /// PodTopologySpreadArgs with `defaultingType: List` (None: the system defaults).
+    pub spread_defaults: Option<&'p [TopologySpreadConstraint]>,
+    /// InterPodAffinityArgs.hardPodAffinityWeight.
+    pub hard_pod_affinity_weight: i64,
+}
+
+impl ProfileArgs<'static> {
+    pub const DEFAULT: Self = ProfileArgs { spread_defaults: None, hard_pod_affinity_weight: 1 };
 }
 
 /// The system default spreading counts of a pod: the pods of `DefaultSelector` (its
@@ -271,9 +311,17 @@ impl MatchCache {
 
 /// The topology keys a pod's spreading needs indexed.
 pub fn spread_keys(spec: &PodSpec, system_default: bool) -> Vec<String> {
+    spread_keys_with(spec, system_default, None)
+}
+
+/// `spread_keys` with a profile's default constraints (`defaultingType: List`).
+pub fn spread_keys_with(spec: &PodSpec, defaults: bool, list: Option<&[TopologySpreadConstraint]>) -> Vec<String> {
     let mut keys: Vec<String> = spec.topology_spread.iter().map(|c| c.topology_key.clone()).collect();
-    if spec.topology_spread.is_empty() && system_default {
-        keys.extend([HOSTNAME.to_string(), ZONE.to_string()]);
+    if spec.topology_spread.is_empty() && defaults {
+        match list {
+            Some(list) => keys.extend(list.iter().map(|c| c.topology_key.clone())),
+            None => keys.extend([HOSTNAME.to_string(), ZONE.to_string()]),
+        }
     }
     keys
 }
@@ -333,7 +381,7 @@ fn pair(store: &Store, node: NodeId, key: &str) -> Option<(String, String)> {
 }
 
 /// The inter-pod affinity counts (PreFilter and PreScore of InterPodAffinity).
-fn affinity_counts(store: &Store, ctx: &PodContext<'_>) -> AffinityCounts {
+fn affinity_counts(store: &Store, ctx: &PodContext<'_>, hard_pod_affinity_weight: i64) -> AffinityCounts {
     let mut out = AffinityCounts::default();
     let a = &ctx.spec.affinity;
     let count_term = |term: &PodAffinityTerm, map: &mut BTreeMap<(String, String), i64>, weight: i64| {
@@ -381,10 +429,13 @@ fn affinity_counts(store: &Store, ctx: &PodContext<'_>) -> AffinityCounts {
                 *out.existing_anti_affinity.entry(p).or_insert(0) += 1;
             }
         }
-        // hardPodAffinityWeight 1 for the existing pods' required affinity.
-        for term in oa.pod_affinity_required.iter().filter(|t| matches(t)) {
-            if let Some(p) = pair(store, n, &term.topology_key) {
-                *out.preferred.entry(p).or_insert(0) += 1;
+        // The existing pods' required affinity counts with hardPodAffinityWeight (1), none
+        // when it is 0 (scoring.go `processExistingPod`).
+        if hard_pod_affinity_weight > 0 {
+            for term in oa.pod_affinity_required.iter().filter(|t| matches(t)) {
+                if let Some(p) = pair(store, n, &term.topology_key) {
+                    *out.preferred.entry(p).or_insert(0) += hard_pod_affinity_weight;
+                }
             }
         }
         for w in oa.pod_affinity_preferred.iter().filter(|w| matches(&w.term)) {

@@ -12,7 +12,7 @@ pub mod score_breakdown;
 pub mod topology;
 
 use crate::engine::Stream;
-use crate::model::spec::ScoringStrategy;
+use crate::model::spec::{SchedulerConfig, SchedulerProfile, ScoringStrategy, DEFAULT_SCHEDULER_NAME};
 use crate::model::store::{add_resources, Node, NodeFit, NodeId, PodId};
 use plugins::{FilterPlugin, PodContext, ScorePlugin, Unfit};
 use std::borrow::Cow;
@@ -29,10 +29,19 @@ const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
 /// (numFeasibleNodesToFind with the adaptive percentageOfNodesToScore): all under 100
 /// nodes, else `max(5, 50 - nodes/125)` % of them, at least 100.
 pub fn num_feasible_nodes_to_find(all: usize) -> usize {
+    num_feasible_nodes_with(all, None)
+}
+
+/// numFeasibleNodesToFind with a profile's `percentageOfNodesToScore` (None or 0: the
+/// adaptive percentage; 100 or more: every node).
+pub fn num_feasible_nodes_with(all: usize, percentage: Option<u32>) -> usize {
     if all < MIN_FEASIBLE_NODES_TO_FIND {
         return all;
     }
-    let percentage = 50usize.saturating_sub(all / 125).max(MIN_FEASIBLE_NODES_PERCENTAGE);
+    let percentage = match percentage.filter(|&p| p != 0) {
+        Some(p) => (p as usize).min(100),
+        None => 50usize.saturating_sub(all / 125).max(MIN_FEASIBLE_NODES_PERCENTAGE),
+    };
     (all * percentage / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
 }
 
@@ -82,10 +91,149 @@ impl Nominations {
     }
 }
 
-/// The filter and score plugins of the default profile, in Kubernetes' order.
-pub struct Profile {
+/// One scheduling profile (a framework, in kube-scheduler's words): the filter and score
+/// plugins with their weights and arguments, answering to the pods that name its
+/// `schedulerName`.
+pub struct Framework {
+    pub scheduler_name: String,
     filters: Vec<Box<dyn FilterPlugin>>,
-    scores: Vec<Box<dyn ScorePlugin>>,
+    scores: Vec<(Box<dyn ScorePlugin>, i64)>,
+    scoring: ScoringStrategy,
+    /// The plugins, weights and arguments are the default profile's (with a plain
+    /// strategy), so `fused::scores` computes their totals.
+    fused: bool,
+    /// DefaultPreemption is enabled (PostFilter).
+    pub preemption: bool,
+    percentage_of_nodes_to_score: Option<u32>,
+    /// PodTopologySpreadArgs with `defaultingType: List`: the default constraints (None:
+    /// the system defaults).
+    pub spread_defaults: Option<Vec<crate::model::spec::TopologySpreadConstraint>>,
+    /// InterPodAffinityArgs.hardPodAffinityWeight.
+    pub hard_pod_affinity_weight: i64,
+}
+
+impl Framework {
+    /// The default profile, with the short key's scoring strategy.
+    pub fn default_framework(scoring: ScoringStrategy) -> Self {
+        use plugins::*;
+        let scores: Vec<Box<dyn ScorePlugin>> = vec![
+            Box::new(taint_toleration::TaintTolerationScore),
+            Box::new(node_affinity::NodeAffinityScore),
+            Box::new(node_resources_fit::ResourceFitScore(scoring)),
+            Box::new(pod_topology_spread::PodTopologySpreadScore),
+            Box::new(inter_pod_affinity::InterPodAffinityScore),
+            Box::new(balanced_allocation::BalancedAllocation),
+            Box::new(image_locality::ImageLocality),
+        ];
+        Framework {
+            scheduler_name: DEFAULT_SCHEDULER_NAME.to_string(),
+            filters: vec![
+                Box::new(node_unschedulable::NodeUnschedulable),
+                Box::new(node_name::NodeName),
+                Box::new(taint_toleration::TaintToleration),
+                Box::new(node_affinity::NodeAffinity),
+                Box::new(node_ports::NodePorts),
+                Box::new(node_resources_fit::NodeResourcesFit),
+                Box::new(volume_binding::VolumeBinding),
+                Box::new(pod_topology_spread::PodTopologySpread),
+                Box::new(inter_pod_affinity::InterPodAffinity),
+            ],
+            scores: scores
+                .into_iter()
+                .map(|p| {
+                    let w = p.weight();
+                    (p, w)
+                })
+                .collect(),
+            scoring,
+            fused: true,
+            preemption: true,
+            percentage_of_nodes_to_score: None,
+            spread_defaults: None,
+            hard_pod_affinity_weight: 1,
+        }
+    }
+
+    /// A profile of a KubeSchedulerConfiguration (checked at load: every name is one of
+    /// kubesim's plugins).
+    pub fn from_profile(p: &SchedulerProfile) -> Self {
+        use plugins::*;
+        let added = p.added_affinity.clone().map(std::sync::Arc::new);
+        let filters: Vec<Box<dyn FilterPlugin>> = p
+            .filters
+            .iter()
+            .filter_map(|name| -> Option<Box<dyn FilterPlugin>> {
+                Some(match name.as_str() {
+                    "NodeUnschedulable" => Box::new(node_unschedulable::NodeUnschedulable),
+                    "NodeName" => Box::new(node_name::NodeName),
+                    "TaintToleration" => Box::new(taint_toleration::TaintToleration),
+                    "NodeAffinity" => match &added {
+                        Some(a) => Box::new(node_affinity::NodeAffinityAdded(a.clone())),
+                        None => Box::new(node_affinity::NodeAffinity),
+                    },
+                    "NodePorts" => Box::new(node_ports::NodePorts),
+                    "NodeResourcesFit" => Box::new(node_resources_fit::NodeResourcesFit),
+                    "VolumeBinding" => Box::new(volume_binding::VolumeBinding),
+                    "PodTopologySpread" => Box::new(pod_topology_spread::PodTopologySpread),
+                    "InterPodAffinity" => Box::new(inter_pod_affinity::InterPodAffinity),
+                    _ => return None,
+                })
+            })
+            .collect();
+        let plain = p.fit.plain_strategy();
+        let scores: Vec<(Box<dyn ScorePlugin>, i64)> = p
+            .scores
+            .iter()
+            .filter_map(|(name, weight)| -> Option<(Box<dyn ScorePlugin>, i64)> {
+                let plugin: Box<dyn ScorePlugin> = match name.as_str() {
+                    "TaintToleration" => Box::new(taint_toleration::TaintTolerationScore),
+                    "NodeAffinity" => match &added {
+                        Some(a) => Box::new(node_affinity::NodeAffinityAddedScore(a.clone())),
+                        None => Box::new(node_affinity::NodeAffinityScore),
+                    },
+                    "NodeResourcesFit" => match plain {
+                        Some(strategy) => Box::new(node_resources_fit::ResourceFitScore(strategy)),
+                        None => Box::new(node_resources_fit::ConfiguredFitScore(p.fit.clone())),
+                    },
+                    "PodTopologySpread" => Box::new(pod_topology_spread::PodTopologySpreadScore),
+                    "InterPodAffinity" => Box::new(inter_pod_affinity::InterPodAffinityScore),
+                    "NodeResourcesBalancedAllocation" => Box::new(balanced_allocation::BalancedAllocation),
+                    "ImageLocality" => Box::new(image_locality::ImageLocality),
+                    _ => return None,
+                };
+                Some((plugin, *weight))
+            })
+            .collect();
+        let default_filters = crate::model::spec::DEFAULT_FILTERS.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let default_scores: Vec<(String, i64)> =
+            crate::model::spec::DEFAULT_SCORES.iter().map(|(s, w)| (s.to_string(), *w)).collect();
+        let fused = plain.is_some() && added.is_none() && p.filters == default_filters && p.scores == default_scores;
+        Framework {
+            scheduler_name: p.scheduler_name.clone(),
+            filters,
+            scores,
+            scoring: plain.unwrap_or(p.fit.strategy),
+            fused,
+            preemption: p.preemption,
+            percentage_of_nodes_to_score: p.percentage_of_nodes_to_score,
+            spread_defaults: p.spread_defaults.clone(),
+            hard_pod_affinity_weight: p.hard_pod_affinity_weight,
+        }
+    }
+
+    /// The NodeResourcesFit strategy type, for narration.
+    pub fn scoring(&self) -> ScoringStrategy {
+        self.scoring
+    }
+}
+
+/// The scheduler's profiles and the caches they share: the topology index and the system
+/// default spreading counts per owner. One profile schedules each pod: the one its
+/// `schedulerName` names (`select`).
+pub struct Profile {
+    frameworks: Vec<Framework>,
+    /// The framework of the pod being scheduled.
+    active: usize,
     /// Topology domains by index, rebuilt when node labels change.
     pub topology: topology::TopologyCache,
     /// The system default spreading counts per owner, kept current by the simulation.
@@ -96,7 +244,6 @@ pub struct Profile {
     raw_scores: Vec<i64>,
     /// Scratch space for the one-pass scores of the common case.
     fused_scores: fused::ScoreBuffers,
-    scoring: ScoringStrategy,
     /// When Some (narration), each attempt leaves its feasible nodes here.
     pub last_feasible: Option<Vec<NodeId>>,
 }
@@ -109,41 +256,58 @@ pub struct Filtered {
 
 impl Profile {
     pub fn default_profile(scoring: ScoringStrategy) -> Self {
-        use plugins::*;
+        Self::with_frameworks(vec![Framework::default_framework(scoring)])
+    }
+
+    /// The scenario's scheduler: the configuration's profiles, or the default profile with
+    /// the short key's strategy.
+    pub fn for_scenario(scoring: ScoringStrategy, config: Option<&SchedulerConfig>) -> Self {
+        match config {
+            Some(c) => Self::with_frameworks(c.profiles.iter().map(Framework::from_profile).collect()),
+            None => Self::default_profile(scoring),
+        }
+    }
+
+    fn with_frameworks(frameworks: Vec<Framework>) -> Self {
         Profile {
-            filters: vec![
-                Box::new(node_unschedulable::NodeUnschedulable),
-                Box::new(node_name::NodeName),
-                Box::new(taint_toleration::TaintToleration),
-                Box::new(node_affinity::NodeAffinity),
-                Box::new(node_ports::NodePorts),
-                Box::new(node_resources_fit::NodeResourcesFit),
-                Box::new(volume_binding::VolumeBinding),
-                Box::new(pod_topology_spread::PodTopologySpread),
-                Box::new(inter_pod_affinity::InterPodAffinity),
-            ],
-            scores: vec![
-                Box::new(taint_toleration::TaintTolerationScore),
-                Box::new(node_affinity::NodeAffinityScore),
-                Box::new(node_resources_fit::ResourceFitScore(scoring)),
-                Box::new(pod_topology_spread::PodTopologySpreadScore),
-                Box::new(inter_pod_affinity::InterPodAffinityScore),
-                Box::new(balanced_allocation::BalancedAllocation),
-                Box::new(image_locality::ImageLocality),
-            ],
+            frameworks,
+            active: 0,
             topology: topology::TopologyCache::default(),
             owner_spread: owner_spread::OwnerSpread::default(),
             next_start: 0,
             raw_scores: Vec::new(),
             fused_scores: fused::ScoreBuffers::default(),
-            scoring,
             last_feasible: None,
         }
     }
 
+    /// Whether some profile answers to `scheduler_name` (None: the default scheduler's).
+    pub fn handles(&self, scheduler_name: Option<&str>) -> bool {
+        let name = scheduler_name.unwrap_or(DEFAULT_SCHEDULER_NAME);
+        self.frameworks.iter().any(|f| f.scheduler_name == name)
+    }
+
+    /// Makes the profile a pod names the one that schedules it (frameworkForPod); false
+    /// when none answers to that name.
+    pub fn select(&mut self, scheduler_name: Option<&str>) -> bool {
+        let name = scheduler_name.unwrap_or(DEFAULT_SCHEDULER_NAME);
+        match self.frameworks.iter().position(|f| f.scheduler_name == name) {
+            Some(i) => {
+                self.active = i;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The profile of the pod being scheduled.
+    pub fn framework(&self) -> &Framework {
+        &self.frameworks[self.active]
+    }
+
     /// Runs every filter on one node (stopping at the first that fails, as the framework does).
     pub fn filter_node(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
-        self.filters.iter().try_for_each(|f| f.filter(pod, node))
+        self.framework().filters.iter().try_for_each(|f| f.filter(pod, node))
     }
 
     /// findNodesThatPassFilters: from the round-robin start, until enough feasible nodes are
@@ -157,14 +321,16 @@ impl Profile {
         nominations: &Nominations,
     ) -> Filtered {
         let all = nodes.len();
-        let wanted = num_feasible_nodes_to_find(all);
+        let wanted = num_feasible_nodes_with(all, self.framework().percentage_of_nodes_to_score);
         let mut out = Filtered { feasible: Vec::with_capacity(wanted), failures: BTreeMap::new() };
         if all == 0 {
             return out;
         }
         // PreFilter: filters that pass every node for this pod are not asked node by node.
         // Those left keep their order, so a node's first failure is the same.
-        let active: Vec<&dyn FilterPlugin> = self.filters.iter().map(|f| f.as_ref()).filter(|f| !f.skip(pod)).collect();
+        let framework = &self.frameworks[self.active];
+        let active: Vec<&dyn FilterPlugin> =
+            framework.filters.iter().map(|f| f.as_ref()).filter(|f| !f.skip(pod)).collect();
         let mut index = self.next_start % all;
         let mut processed = 0;
         if nominations.is_empty() && fit.len() == all && pod.requests.extended.is_empty() {
@@ -247,13 +413,13 @@ impl Profile {
         let mut total = vec![0i64; feasible.len()];
         // One buffer of raw scores, reused by every plugin and every attempt.
         let raw = &mut self.raw_scores;
-        for plugin in &self.scores {
+        for (plugin, weight) in &self.frameworks[self.active].scores {
             if !plugin.applies(pod) {
                 continue;
             }
             plugin.score_all(pod, nodes, feasible, raw);
             plugin.normalize(pod, raw);
-            let weight = plugin.weight();
+            let weight = *weight;
             for (t, s) in total.iter_mut().zip(raw.iter()) {
                 *t += weight * s;
             }
@@ -264,7 +430,8 @@ impl Profile {
     /// Whether every score plugin that has something to say for this pod is one that
     /// `fused::scores` computes.
     fn fused_scoring_applies(&self, pod: &PodContext<'_>) -> bool {
-        self.scores.iter().all(|p| p.fusable() || !p.applies(pod))
+        let framework = self.framework();
+        framework.fused && framework.scores.iter().all(|(p, _)| p.fusable() || !p.applies(pod))
     }
 
     /// selectHost: the highest total; ties broken uniformly at random from the scheduling
@@ -280,7 +447,7 @@ impl Profile {
         let totals = if fit.len() == nodes.len() && self.fused_scoring_applies(pod) {
             pod.spread_weights = plugins::pod_topology_spread::normalizing_weights(pod, feasible);
             let mut buffers = std::mem::take(&mut self.fused_scores);
-            fused::scores(self.scoring, pod, nodes, fit, feasible, &mut buffers);
+            fused::scores(self.framework().scoring, pod, nodes, fit, feasible, &mut buffers);
             let totals = std::mem::take(&mut buffers.total);
             self.fused_scores = buffers;
             debug_assert_eq!(totals, self.scores(pod, nodes, feasible), "the one-pass scores are the plugins' scores");

@@ -40,13 +40,13 @@ impl Profile {
         let mut totals = vec![0i64; feasible.len()];
         let mut plugins = Vec::new();
         let raw = &mut self.raw_scores;
-        for plugin in &self.scores {
+        for (plugin, weight) in &self.frameworks[self.active].scores {
             if !plugin.applies(pod) {
                 continue;
             }
             plugin.score_all(pod, nodes, feasible, raw);
             plugin.normalize(pod, raw);
-            let weight = plugin.weight();
+            let weight = *weight;
             let weighted: Vec<i64> = raw.iter().map(|s| weight * s).collect();
             for (t, s) in totals.iter_mut().zip(&weighted) {
                 *t += s;

@@ -191,6 +191,13 @@ fn nodes_to_score_follow_the_adaptive_percentage() {
     assert_eq!(num_feasible_nodes_to_find(1_000), 420);
     assert_eq!(num_feasible_nodes_to_find(5_000), 500);
     assert_eq!(num_feasible_nodes_to_find(6_000), 300);
+    // A profile's percentageOfNodesToScore (schedule_one.go numFeasibleNodesToFind): 0 is
+    // the adaptive one, at least 100 nodes, 100 % and more is every node.
+    assert_eq!(super::num_feasible_nodes_with(5_000, Some(0)), 500);
+    assert_eq!(super::num_feasible_nodes_with(5_000, Some(30)), 1_500);
+    assert_eq!(super::num_feasible_nodes_with(200, Some(10)), 100);
+    assert_eq!(super::num_feasible_nodes_with(5_000, Some(100)), 5_000);
+    assert_eq!(super::num_feasible_nodes_with(50, Some(10)), 50);
 }
 
 #[test]

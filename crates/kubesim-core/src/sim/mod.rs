@@ -221,7 +221,7 @@ impl<'s> Sim<'s> {
             scheduler: scheduling::Scheduler {
                 queue: SchedulingQueue::default(),
                 nominations: Nominations::default(),
-                profile: Profile::default_profile(scenario.scoring),
+                profile: Profile::for_scenario(scenario.scoring, scenario.scheduler_config.as_ref()),
                 random: Stream::new(seed, Purpose::Scheduling),
                 cycle: WorkQueue::default(),
             },

@@ -109,6 +109,11 @@ fn default_selector(ctx: &Context, net: &Network, pod: PodId) -> Option<DefaultS
 impl Scheduler {
     /// A new pod without a node: the scheduler's informer sees it after the API latency.
     pub(super) fn enqueue(&mut self, ctx: &mut Context, pod: PodId) {
+        // A pod that names a scheduler no profile answers to is no scheduler's: it waits,
+        // Pending, with no event (the informer's responsibleForPod filter).
+        if !self.profile.handles(ctx.store.pods[pod].spec.scheduler_name.as_deref()) {
+            return;
+        }
         let priority = ctx.store.pods[pod].spec.priority;
         self.queue.push_active(pod, priority);
         self.ensure_cycle(ctx, ctx.latency());
@@ -138,12 +143,19 @@ impl Scheduler {
         let default_size = ctx.default_image.size_bytes;
         let size = |image: &str| images.get(image).map_or(default_size, |b| b.size_bytes);
         let p = &ctx.store.pods[pod];
+        self.profile.select(p.spec.scheduler_name.as_deref());
         let owner = p.owner;
         let defaults = if p.spec.topology_spread.is_empty() { default_selector(ctx, net, pod) } else { None };
-        let keys = crate::scheduler::cycle::spread_keys(&p.spec, owner.is_some() || defaults.is_some());
+        let list = self.profile.framework().spread_defaults.clone();
+        let keys =
+            crate::scheduler::cycle::spread_keys_with(&p.spec, owner.is_some() || defaults.is_some(), list.as_deref());
         self.profile.topology.ensure(&ctx.store, keys.iter().map(String::as_str));
         let defaults = defaults.map(|d| {
             let (counts, selector) = match d {
+                // A profile's List of default constraints counts from the selector alone.
+                DefaultSelector::Owner(_, selector) | DefaultSelector::Services(selector) if list.is_some() => {
+                    (Default::default(), selector)
+                }
                 DefaultSelector::Owner(o, selector) => {
                     (self.profile.owner_spread.get(&ctx.store, &self.profile.topology, o), selector)
                 }
@@ -154,7 +166,12 @@ impl Scheduler {
             };
             crate::scheduler::cycle::DefaultSpread { selector, counts }
         });
-        let mut pod_ctx = PodContext::prepare(&ctx.store, &self.profile.topology, pod, defaults, &size, now);
+        let args = crate::scheduler::cycle::ProfileArgs {
+            spread_defaults: list.as_deref(),
+            hard_pod_affinity_weight: self.profile.framework().hard_pod_affinity_weight,
+        };
+        let mut pod_ctx =
+            PodContext::prepare_with(&ctx.store, &self.profile.topology, pod, defaults, &args, &size, now);
         // A pod nominated by an earlier preemption tries its node first.
         if let Some(nominated) = ctx.store.pods[pod].nominated_node {
             let node = &ctx.store.nodes()[nominated];
@@ -166,16 +183,21 @@ impl Scheduler {
         let (nodes, fit) = (&ctx.store.nodes(), &ctx.store.node_fit());
         match self.profile.schedule(&mut pod_ctx, nodes, fit, &self.nominations, &mut self.random) {
             Ok(node) => {
+                let scoring = self.profile.framework().scoring();
                 let choice = ctx.narrating().then(|| {
                     super::narration::scheduling_choice(
                         &mut self.profile,
                         &mut pod_ctx,
                         ctx.store.nodes(),
                         node,
-                        ctx.scenario.scoring,
+                        scoring,
                     )
                 });
                 Decision::Bind { pod, node, choice }
+            }
+            Err(fit) if !self.profile.framework().preemption => {
+                // No PostFilter plugin: the message has no `preemption:` part.
+                Decision::Unschedulable { pod, fit, preemption: None }
             }
             Err(mut fit) => {
                 if ctx.store.removed_nodes() > 0 {

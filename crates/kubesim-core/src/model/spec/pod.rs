@@ -185,9 +185,13 @@ pub struct PodSpec {
     /// the pod's namespace: the pod is scheduled only where they can be, and its containers
     /// start only once they are bound.
     pub claims: Vec<String>,
+    /// `spec.schedulerName` when it is not `default-scheduler`: the scheduler profile that
+    /// schedules the pod (None: the default scheduler's).
+    pub scheduler_name: Option<String>,
 }
 
-/// As `derive(Debug)` would print it, but without `claims` when there are none: the pod
+/// As `derive(Debug)` would print it, but without `claims` when there are none and
+/// `scheduler_name` when it is the default: the pod
 /// template hash is a hash of this text (`controllers/deployment/util.rs`), and templates
 /// without claims keep the names they had before kubesim read them.
 impl std::fmt::Debug for PodSpec {
@@ -208,6 +212,9 @@ impl std::fmt::Debug for PodSpec {
             .field("has_empty_dir", &self.has_empty_dir);
         if !self.claims.is_empty() {
             d.field("claims", &self.claims);
+        }
+        if let Some(name) = &self.scheduler_name {
+            d.field("scheduler_name", name);
         }
         d.finish()
     }

@@ -1,8 +1,8 @@
 //! A validated scenario, ready to run, and its `sweep:` section.
 
 use super::{
-    AnalysisTemplate, ControlPlane, ExternalHost, FaultsSpec, ImageBehavior, NodeGroup, Object, ScoringStrategy,
-    TimelineEntry, TrafficSpec,
+    AnalysisTemplate, ControlPlane, ExternalHost, FaultsSpec, ImageBehavior, NodeGroup, Object, SchedulerConfig,
+    ScoringStrategy, TimelineEntry, TrafficSpec,
 };
 use crate::engine::SimDuration;
 use std::collections::BTreeMap;
@@ -18,6 +18,9 @@ pub struct Scenario {
     pub nodes: Vec<NodeGroup>,
     pub control_plane: ControlPlane,
     pub scoring: ScoringStrategy,
+    /// `cluster.scheduler.config`: the KubeSchedulerConfiguration's profiles (None: the
+    /// default profile with `scoring`).
+    pub scheduler_config: Option<SchedulerConfig>,
     /// Image name (as written in manifests) -> behaviour. Unlisted images use the default.
     pub images: BTreeMap<String, ImageBehavior>,
     /// External host (DNS name, without a trailing dot) -> behaviour (`externals:`). Unlisted
@@ -37,7 +40,7 @@ pub struct Scenario {
     pub autoscaler: Option<super::NodeAutoscaler>,
 }
 
-/// As derived, with `externals` and `analysis_templates` printed only when there are some (the sweep's
+/// As derived, with `externals`, `analysis_templates` and `scheduler_config` printed only when there are some (the sweep's
 /// content hash is taken over this text: a scenario without them keeps its hash).
 impl std::fmt::Debug for Scenario {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,6 +67,9 @@ impl std::fmt::Debug for Scenario {
         }
         if let Some(a) = &self.autoscaler {
             d.field("autoscaler", a);
+        }
+        if let Some(config) = &self.scheduler_config {
+            d.field("scheduler_config", config);
         }
         d.finish()
     }

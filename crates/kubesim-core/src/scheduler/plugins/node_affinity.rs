@@ -2,8 +2,9 @@
 //! (Filter); the preferred terms add their weights (Score).
 
 use super::{default_normalize, FilterPlugin, PodContext, ScorePlugin, Unfit};
-use crate::model::spec::{NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm, PodSpec};
+use crate::model::spec::{AddedAffinity, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm, PodSpec};
 use crate::model::store::Node;
+use std::sync::Arc;
 
 pub const REASON: &str = "node(s) didn't match Pod's node affinity/selector";
 
@@ -94,6 +95,60 @@ impl ScorePlugin for NodeAffinityScore {
             .filter(|p| term_matches(&p.preference, node))
             .map(|p| i64::from(p.weight))
             .sum()
+    }
+
+    fn normalize(&self, _pod: &PodContext<'_>, scores: &mut [i64]) {
+        default_normalize(scores, false);
+    }
+}
+
+/// A node that the profile's `addedAffinity` required terms do not admit (ErrReasonEnforced).
+pub const REASON_ENFORCED: &str = "node(s) didn't match scheduler-enforced node affinity";
+
+/// NodeAffinity with NodeAffinityArgs.addedAffinity: every pod of the profile must also
+/// match the added required terms (node_affinity.go `Filter`: the added selector first).
+pub struct NodeAffinityAdded(pub Arc<AddedAffinity>);
+
+impl FilterPlugin for NodeAffinityAdded {
+    fn name(&self) -> &'static str {
+        "NodeAffinity"
+    }
+
+    fn filter(&self, pod: &PodContext<'_>, node: &Node) -> Result<(), Unfit> {
+        if let Some(terms) = &self.0.required {
+            if !terms.iter().any(|t| term_matches(t, node)) {
+                return Err(Unfit::unresolvable(REASON_ENFORCED));
+            }
+        }
+        NodeAffinity.filter(pod, node)
+    }
+
+    fn skip(&self, pod: &PodContext<'_>) -> bool {
+        self.0.required.is_none() && NodeAffinity.skip(pod)
+    }
+}
+
+/// The preferred terms' weights with the profile's added preferred terms (node_affinity.go
+/// `Score`: the added terms' score plus the pod's).
+pub struct NodeAffinityAddedScore(pub Arc<AddedAffinity>);
+
+impl ScorePlugin for NodeAffinityAddedScore {
+    fn name(&self) -> &'static str {
+        "NodeAffinity"
+    }
+
+    fn weight(&self) -> i64 {
+        2
+    }
+
+    fn applies(&self, pod: &PodContext<'_>) -> bool {
+        !self.0.preferred.is_empty() || NodeAffinityScore.applies(pod)
+    }
+
+    fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
+        let added: i64 =
+            self.0.preferred.iter().filter(|p| term_matches(&p.preference, node)).map(|p| i64::from(p.weight)).sum();
+        added + NodeAffinityScore.score(pod, node)
     }
 
     fn normalize(&self, _pod: &PodContext<'_>, scores: &mut [i64]) {

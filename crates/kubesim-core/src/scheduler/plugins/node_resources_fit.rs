@@ -3,7 +3,7 @@
 //! not just the first. Also the LeastAllocated / MostAllocated scores.
 
 use super::{FilterPlugin, PodContext, ScorePlugin, Unfit, MAX_NODE_SCORE};
-use crate::model::spec::ScoringStrategy;
+use crate::model::spec::{FitScoring, ScoringStrategy};
 use crate::model::store::Node;
 
 pub const TOO_MANY_PODS: &str = "Too many pods";
@@ -128,4 +128,116 @@ pub fn resource_fit_score(strategy: ScoringStrategy, cpu: (i64, i64), memory: (i
         ScoringStrategy::MostAllocated | ScoringStrategy::RequestedToCapacityRatio => most_requested(req, cap),
     };
     (per_resource(cpu) + per_resource(memory)) / 2
+}
+
+/// The resource-fit score of a KubeSchedulerConfiguration's NodeResourcesFitArgs: its
+/// strategy over its resources and weights (resource_allocation.go `score`,
+/// least_allocated.go, most_allocated.go, requested_to_capacity_ratio.go). Not fused: the
+/// plain cpu-and-memory strategies keep `ResourceFitScore`.
+pub struct ConfiguredFitScore(pub FitScoring);
+
+/// framework.MaxNodeScore / config.MaxCustomPriorityScore: a shape's scores (0-10) scaled.
+const SHAPE_SCALE: i64 = MAX_NODE_SCORE / 10;
+
+/// helper.BuildBrokenLinearFunction over the shape (utilization, score already scaled).
+fn broken_linear(shape: &[(i64, i64)], p: i64) -> i64 {
+    for (i, &(u, s)) in shape.iter().enumerate() {
+        if p <= u {
+            if i == 0 {
+                return s;
+            }
+            let (pu, ps) = shape[i - 1];
+            return ps + (s - ps) * (p - pu) / (u - pu);
+        }
+    }
+    shape.last().map_or(0, |&(_, s)| s)
+}
+
+impl ConfiguredFitScore {
+    /// calculateResourceAllocatableRequest: (allocatable, requested with the pod) of one
+    /// resource; cpu and memory with the non-zero defaults; (0, 0) for an extended resource
+    /// the pod does not ask for.
+    fn allocation(pod: &PodContext<'_>, node: &Node, resource: &str) -> (i64, i64) {
+        match resource {
+            "cpu" => (node.allocatable.cpu_millis, node.requested_nonzero.cpu_millis + pod.nonzero.cpu_millis),
+            "memory" => (node.allocatable.memory_bytes, node.requested_nonzero.memory_bytes + pod.nonzero.memory_bytes),
+            "ephemeral-storage" => (
+                node.allocatable.ephemeral_storage_bytes,
+                node.requested.ephemeral_storage_bytes + pod.requests.ephemeral_storage_bytes,
+            ),
+            other => {
+                let want = pod.requests.extended.get(other).copied().unwrap_or(0);
+                match node.allocatable.extended.get(other) {
+                    Some(&alloc) if want > 0 => {
+                        (alloc, node.requested.extended.get(other).copied().unwrap_or(0) + want)
+                    }
+                    _ => (0, 0),
+                }
+            }
+        }
+    }
+}
+
+impl ScorePlugin for ConfiguredFitScore {
+    fn name(&self) -> &'static str {
+        "NodeResourcesFit"
+    }
+
+    fn weight(&self) -> i64 {
+        1
+    }
+
+    fn score(&self, pod: &PodContext<'_>, node: &Node) -> i64 {
+        let shape: Vec<(i64, i64)> = self.0.shape.iter().map(|&(u, s)| (u, s * SHAPE_SCALE)).collect();
+        let (mut total, mut weights) = (0i64, 0i64);
+        for (resource, weight) in &self.0.resources {
+            let (alloc, requested) = Self::allocation(pod, node, resource);
+            if alloc == 0 {
+                continue;
+            }
+            let score = match self.0.strategy {
+                ScoringStrategy::LeastAllocated => least_requested(requested, alloc),
+                ScoringStrategy::MostAllocated => most_requested(requested, alloc),
+                ScoringStrategy::RequestedToCapacityRatio => {
+                    let utilization = if requested > alloc { 100 } else { requested * 100 / alloc };
+                    let score = broken_linear(&shape, utilization);
+                    // Only resources that score count (buildRequestedToCapacityRatioScorerFunction).
+                    if score <= 0 {
+                        continue;
+                    }
+                    score
+                }
+            };
+            total += score * weight;
+            weights += weight;
+        }
+        if weights == 0 {
+            return 0;
+        }
+        if self.0.strategy == ScoringStrategy::RequestedToCapacityRatio {
+            // math.Round(nodeScore / weightSum), half away from zero.
+            (total * 2 + weights) / (weights * 2)
+        } else {
+            total / weights
+        }
+    }
+}
+
+#[cfg(test)]
+mod configured_tests {
+    use super::*;
+
+    /// requested_to_capacity_ratio_test.go's shape {0: 10, 100: 0} (scaled by 10): the
+    /// broken line and its ends.
+    #[test]
+    fn the_broken_line_interpolates_between_points() {
+        let shape = [(0, 100), (100, 0)];
+        assert_eq!(broken_linear(&shape, 0), 100);
+        assert_eq!(broken_linear(&shape, 30), 70);
+        assert_eq!(broken_linear(&shape, 100), 0);
+        let steps = [(10, 20), (50, 60)];
+        assert_eq!(broken_linear(&steps, 5), 20, "below the first point: its score");
+        assert_eq!(broken_linear(&steps, 30), 40);
+        assert_eq!(broken_linear(&steps, 90), 60, "past the last point: its score");
+    }
 }
