@@ -61,7 +61,7 @@ pub fn run_report(
         html.push_str("</div>\n");
     }
     if !charts.is_empty() {
-        html.push_str("<h2>Charts</h2>\n<p class=\"hint\">The dotted lines over each chart mark the timeline's commands (blue), faults (red) and node failures (orange); point at one to read it, click it to see the cluster at that moment in the replay.</p>\n");
+        html.push_str("<h2>Charts</h2>\n<p class=\"hint\">The lines over each chart mark the timeline's kubectl commands (blue), faults (red) and recoveries (green), and the moments a node went NotReady (orange); point at one to read it, click it to see the cluster at that moment in the replay.</p>\n");
         let sizes: Vec<usize> = charts.iter().map(|(_, _, png)| png.len()).collect();
         let cluster: Vec<bool> =
             charts.iter().map(|(stem, _, _)| matches!(stem.as_str(), "pods" | "allocation")).collect();

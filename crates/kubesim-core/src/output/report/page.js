@@ -257,6 +257,30 @@
       legend.appendChild(s);
     });
 
+    // What a chip's shape says.
+    var shapes = el('span', 'shapes');
+    [['', 'Ready'], ['notready', 'running, not Ready'], ['creating', 'being created'], ['pending', 'waiting for a node'],
+      ['terminating', 'terminating'], ['done', 'finished'], ['restarted', 'restarted']].forEach(function (k) {
+      var s = el('span');
+      var c = el('span', 'chip ' + k[0]);
+      c.style.setProperty('--c', '#555');
+      s.appendChild(c);
+      s.appendChild(document.createTextNode(' ' + k[1]));
+      shapes.appendChild(s);
+    });
+    legend.appendChild(shapes);
+    var kinds = {};
+    replay.marks.forEach(function (m) { kinds[m[1]] = true; });
+    var markKey = el('span', 'shapes');
+    [['kubectl', 'kubectl command'], ['fault', 'fault'], ['recover', 'recovery'], ['node', 'node NotReady']].forEach(function (k) {
+      if (!kinds[k[0]]) return;
+      var s = el('span');
+      s.appendChild(el('i', 'm-' + k[0]));
+      s.appendChild(document.createTextNode(k[1]));
+      markKey.appendChild(s);
+    });
+    if (markKey.childNodes.length) legend.appendChild(markKey);
+
     var selected = null;
     var current = 0;
     function chip(p, t, down) {
@@ -371,7 +395,7 @@
     // The marks on the scrubber's track.
     var marks = document.getElementById('r-marks');
     replay.marks.forEach(function (m) {
-      var mk = el('span', 'mark ' + m[1]);
+      var mk = el('span', 'mark m-' + m[1]);
       mk.style.left = (end > 0 ? m[0] / end * 100 : 0) + '%';
       mk.title = clock(m[0]) + ' ' + m[2];
       mk.addEventListener('click', function () { seek(m[0]); });
@@ -546,7 +570,7 @@
       var layer = el('div', 'chart-marks');
       marks.forEach(function (m) {
         if (m[0] > data.chart_end) return;
-        var line = el('span', 'cmark ' + m[1]);
+        var line = el('span', 'cmark m-' + m[1]);
         line.style.left = ((72 + m[0] / data.chart_end * 871) / 960 * 100) + '%';
         line.title = clock(m[0]) + ' ' + m[2];
         line.addEventListener('click', function () { seekTo(m[0], true); });
