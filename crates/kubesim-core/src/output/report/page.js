@@ -210,6 +210,9 @@
         else if (c[1] === 'uncordon') s.cordoned = false;
         else if (c[1] === 'taints') s.taints = c[2];
       });
+      // While NotReady the node lifecycle controller keeps its unreachable taints on the node
+      // (controllers/node_lifecycle.rs; the NoExecute one once its zone's eviction rate allows).
+      if (!s.ready) s.taints = s.taints.concat(['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute']);
       return s;
     }
     // kubectl's STATUS column at t (printers.go printPod, as far as the replay knows it).
@@ -537,13 +540,15 @@
       seek(before.length ? before[before.length - 1] : 0);
     });
     var playing = false, last = 0;
+    // At most ten frames a second: a large run's view has thousands of chips to redraw.
     function frame(now) {
       if (!playing) return;
-      var dt = (now - last) / 1000;
-      last = now;
-      var t = current + dt * Number(speed.value);
-      if (t >= end) { render(end); stop(); return; }
-      render(t);
+      if (now - last >= 100) {
+        var t = current + (now - last) / 1000 * Number(speed.value);
+        last = now;
+        if (t >= end) { render(end); stop(); return; }
+        render(t);
+      }
       requestAnimationFrame(frame);
     }
     function stop() { playing = false; playButton.textContent = '▶ play'; }
