@@ -255,6 +255,11 @@ fn headline(html: &mut String, summary: &Summary) {
 /// A headline figure: its key, its value with its unit, and what it means.
 fn figure_row(html: &mut String, key: &str, value: &str) {
     let (unit, why) = figures::describe(key).unwrap_or(("", ""));
+    // "1 pod", not "1 pods".
+    let unit = match unit.strip_suffix('s') {
+        Some(one) if value == "1" && !one.is_empty() && one != "m" => one,
+        _ => unit,
+    };
     let unit =
         if unit.is_empty() || value == "–" { String::new() } else { format!(" <span class=\"unit\">{unit}</span>") };
     let _ = writeln!(

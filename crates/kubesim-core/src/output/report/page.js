@@ -244,7 +244,7 @@
 
     // The legend: one swatch per owner and revision that has pods.
     var legend = document.getElementById('r-legend');
-    var seen = {};
+    var seen = {}, swatches = [];
     pods.forEach(function (p) {
       var key = p[P.owner] + '/' + p[P.rev];
       if (seen[key]) return;
@@ -257,8 +257,16 @@
         s.className = 'owner clickable';
         s.addEventListener('click', function () { select('owner', p[P.owner]); });
       }
-      legend.appendChild(s);
+      swatches.push(s);
     });
+    // A large run's hundreds of owners fold away, to be opened on demand.
+    var owners = legend;
+    if (swatches.length > 24) {
+      owners = el('details', 'many');
+      owners.appendChild(el('summary', null, swatches.length + ' owners and revisions (colours; click one to see its life)'));
+      legend.appendChild(owners);
+    }
+    swatches.forEach(function (s) { owners.appendChild(s); });
 
     // What a chip's shape says.
     var shapes = el('span', 'shapes');
@@ -286,6 +294,7 @@
 
     var selected = null;
     var current = 0;
+    var servicesOpen = false;
     function chip(p, t, down) {
       var c = el('span', 'chip');
       var st = status(p, t);
@@ -352,16 +361,28 @@
       if (replay.services.length) {
         var svc = el('div', 'services');
         svc.appendChild(el('div', 'node-name', 'Services (ready endpoints)'));
+        // Many Services: those without an endpoint stay in sight, the others fold away.
+        var many = replay.services.length > 24;
+        var fold = many ? el('details', 'many') : svc;
+        var empty = 0;
         replay.services.forEach(function (s, i) {
           var count = 0;
           for (var k = 0; k < s[1].length && s[1][k] <= t; k += 2) count = s[1][k + 1];
+          if (count === 0) empty++;
           var b = el('span', 'svc' + (count === 0 ? ' empty' : '') +
             (selected && selected.kind === 'service' && selected.id === i ? ' selected' : ''), 'service/' + s[0] + ': ' + count);
           b.dataset.service = s[0];
           b.dataset.endpoints = String(count);
           b.addEventListener('click', function () { select('service', i); });
-          svc.appendChild(b);
+          (count === 0 || !many ? svc : fold).appendChild(b);
         });
+        if (many) {
+          fold.open = servicesOpen;
+          fold.addEventListener('toggle', function () { servicesOpen = fold.open; });
+          fold.insertBefore(el('summary', null, (replay.services.length - empty) + ' Services with endpoints' +
+            (empty ? ' (' + empty + ' without, shown in red)' : '')), fold.firstChild);
+          svc.appendChild(fold);
+        }
         frag.appendChild(svc);
       }
       cluster.textContent = '';
@@ -591,10 +612,12 @@
     if (!box) return;
     var lines = replay.narration || [];
     var groups = [], byKey = {};
+    // A line about several objects (a ReplicaSet deleting a pod) is in each one's fold.
     lines.forEach(function (l) {
-      var key = l[2].length ? l[2][0] : l[1].split(':')[0];
-      if (!byKey[key]) { byKey[key] = { key: key, lines: [] }; groups.push(byKey[key]); }
-      byKey[key].lines.push(l);
+      (l[2].length ? l[2] : [l[1].split(':')[0]]).forEach(function (key) {
+        if (!byKey[key]) { byKey[key] = { key: key, lines: [] }; groups.push(byKey[key]); }
+        byKey[key].lines.push(l);
+      });
     });
     var order = { deployment: 0, rollout: 0, replicaset: 1, service: 2, node: 3, pod: 4 };
     function rank(k) { var kind = k.split('/')[0]; return kind in order ? order[kind] : 5; }
@@ -635,7 +658,7 @@
         part.d.hidden = any === 0;
         part.d.open = !!q && any > 0;
       });
-      count.textContent = q ? hits + ' of ' + lines.length + ' lines match' : groups.length + ' objects, ' + lines.length + ' lines';
+      count.textContent = q ? hits + ' lines match (a line about several objects counts in each)' : groups.length + ' objects, ' + lines.length + ' lines';
     }
     search.addEventListener('input', apply);
     apply();
