@@ -381,3 +381,44 @@ fn headline_figures_have_units_and_a_run_without_narrate_says_so() {
     let times: Vec<f64> = marks.iter().filter_map(|m| m[0].as_f64()).collect();
     assert_eq!(times, [60.0, 240.0]);
 }
+
+/// The replay follows the timeline's cordon, uncordon and taint commands on each node, as
+/// the commands did them (kubectl taint.go updateTaints: a removal of a taint the node does not
+/// have is refused and changes nothing).
+#[test]
+fn the_replay_follows_the_timelines_cordons_and_taints() {
+    let text = r#"
+name: taints
+duration: 1m
+cluster:
+  nodes:
+    - {name: node, count: 2, capacity: {cpu: "4", memory: 8Gi, pods: 110}, taints: [{key: gpu, value: "true", effect: NoSchedule}]}
+objects: []
+timeline:
+  - {at: 10s, run: "kubectl taint nodes node-1 dedicated=db:NoSchedule"}
+  - {at: 20s, run: "kubectl cordon node-2"}
+  - {at: 30s, run: "kubectl taint nodes node-1 gpu:NoSchedule-"}
+  - {at: 35s, run: "kubectl taint nodes node-1 missing-"}
+  - {at: 40s, run: "kubectl uncordon node-2"}
+"#;
+    let scenario = crate::support::load_text(text);
+    let outcome = kubesim::simulate(&scenario, None);
+    let dir = crate::support::write_outputs(&scenario, &outcome);
+    let html = std::fs::read_to_string(crate::support::find_file(dir.path(), "report.html")).expect("report.html");
+    let replay = page_data(&html)["replay"].clone();
+    assert_eq!(
+        replay["nodes"],
+        serde_json::json!([["node-1", ["gpu=true:NoSchedule"]], ["node-2", ["gpu=true:NoSchedule"]]])
+    );
+    assert_eq!(
+        replay["node_changes"],
+        serde_json::json!([
+            [10.0, 0, "taints", ["gpu=true:NoSchedule", "dedicated=db:NoSchedule"]],
+            [20.0, 1, "cordon", null],
+            [30.0, 0, "taints", ["dedicated=db:NoSchedule"]],
+            [40.0, 1, "uncordon", null],
+        ])
+    );
+    let marks: Vec<&str> = replay["marks"].as_array().expect("marks").iter().filter_map(|m| m[2].as_str()).collect();
+    assert_eq!(marks.len(), 5, "every command is marked, the refused one too: {marks:?}");
+}
