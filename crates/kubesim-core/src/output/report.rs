@@ -52,7 +52,6 @@ pub fn run_report(
     headline(&mut html, summary);
     let (data, cut) = data(scenario, outcome);
     replay_section(&mut html, &cut.replay);
-    narration_section(&mut html, outcome, &cut.replay);
     if let Some(svg) = service_graph::service_graph(outcome) {
         html.push_str(
             "<h2>Service graph</h2>\n<p class=\"hint\">Who calls whom over the run: the traffic sources (clients), the workloads whose apps call, and the Services and hosts they call. Each arrow gives its requests per second (a call's retries included) and the share that failed; green under 0.1%, amber under 5%, red from 5%. A box takes the colour of what reached it.</p>\n<div class=\"graph\">\n",
@@ -116,6 +115,7 @@ pub fn run_report(
     html.push_str(
         "<div id=\"timeline-legend\" class=\"legend\"></div>\n<canvas id=\"timeline\" width=\"1200\" height=\"200\"></canvas>\n",
     );
+    narration_section(&mut html, outcome, &cut.replay);
     html.push_str("<h2>Events</h2>\n");
     if let Some((shown, total)) = cut.events {
         let _ = writeln!(
@@ -140,7 +140,7 @@ pub fn run_report(
 /// `kubectl get pods` would print, and the panel that tells the life of what is clicked.
 fn replay_section(html: &mut String, cut: &replay::ReplayCut) {
     html.push_str(
-        "<h2>Replay</h2>\n<p class=\"hint\">The cluster at any moment of the run: move the slider, or press play. Nodes are boxes, pods the chips inside them, coloured by owner (a lighter shade for each newer revision); a solid chip is Ready, a hollow one running but not Ready, a dashed one being created, a faded one terminating; pods no node has taken wait on the left. Click a pod, a node, a Deployment or a Service to see its life and filter the events to it. The marks on the slider are the timeline's commands and faults.</p>\n",
+        "<h2>Replay</h2>\n<p class=\"hint\">The cluster at any moment of the run (it opens just before the timeline's first command): move the slider, or press play. Nodes are boxes, pods the chips inside them, coloured by owner (a lighter shade for each newer revision); a solid chip is Ready, a hollow one running but not Ready, a dashed one being created, a faded one terminating; pods no node has taken wait on the left. Click a pod, a node, a Deployment or a Service to see its life and filter the events to it. The marks on the slider are the timeline's commands and faults.</p>\n",
     );
     if cut.any() {
         let mut parts = Vec::new();

@@ -582,7 +582,10 @@
       requestAnimationFrame(frame);
     });
     window.kubesimReplay = { seek: seek, select: select, time: function () { return current; } };
-    render(0);
+    // The page opens on a cluster that has settled: just before the timeline's first command
+    // or fault (or at the end when it has none), rather than on the empty cluster of time 0.
+    var first = replay.marks.filter(function (m) { return m[0] > 0; })[0];
+    render(first ? Math.max(0, first[0] - 0.001) : end);
   }
 
   /// Every timeline command and fault over every chart: dotted lines at its time over the
