@@ -176,6 +176,18 @@ fn a_large_run_has_a_light_page_with_every_warning_and_every_reason() {
     assert!(pods.iter().all(|p| p[0].as_u64().is_some_and(|n| (n as usize) < nodes.len())));
     let note = format!("showing {} of 70 nodes and {} of ", nodes.len(), thousands(pods.len()));
     assert!(html.contains(&note), "the page should say \"{note}...\"");
+    // The replay shows the timeline's nodes and pods, and the pods no node took (the one
+    // too big for any), with the failed node's NotReady.
+    let replay = &data["replay"];
+    let replay_nodes: Vec<&str> =
+        replay["nodes"].as_array().expect("nodes").iter().filter_map(|n| n[0].as_str()).collect();
+    assert_eq!(replay_nodes, nodes);
+    let replay_pods = replay["pods"].as_array().expect("replay pods");
+    let unbound = replay_pods.iter().filter(|p| p[3] == -1).count();
+    assert!(unbound >= 1 && replay_pods.len() == pods.len() + unbound, "{} pods, {unbound} unbound", replay_pods.len());
+    assert!(replay_pods.iter().any(|p| p[0] == "too-big" && p[3] == -1 && p[5].is_null()));
+    let changes = replay["node_changes"].as_array().expect("node changes");
+    assert!(changes.iter().any(|c| c[1] == failed && c[2] == "NotReady"));
 
     // Same page with another --jobs.
     run(&scenario, &dir.path().join("b"), "2");
@@ -242,4 +254,171 @@ fn a_run_with_the_most_charts_still_embeds_every_one() {
     assert!(!html.contains("id=\"charts-cap\"") && !html.contains("not embedded"));
     let bytes: u64 = pngs.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum();
     assert!(bytes < 3 << 20, "50 charts take {bytes} bytes of PNG");
+}
+
+/// pods.csv's rows as maps of column to field.
+fn pods_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).expect("pods.csv");
+    let head = reader.headers().expect("a header").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("a row");
+            head.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect()
+}
+
+/// A run's folder after `kubesim run --narrate`.
+fn run_narrated(scenario: &str, out: &Path) -> std::path::PathBuf {
+    let output = kubesim(&["run"])
+        .arg(repo_path(scenario))
+        .args(["--quiet", "--narrate", "--out"])
+        .arg(out)
+        .output()
+        .expect("kubesim runs");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let name = Path::new(scenario).file_stem().expect("a name").to_string_lossy().to_string();
+    out.join(name)
+}
+
+/// The replay of scenarios/node-failure.yaml: worker-2 crashes at 1m (the node lifecycle
+/// controller sees it NotReady at 1m55s: node-monitor-grace-period 40s after its last status,
+/// plus the monitor's 5s period, pkg/controller/nodelifecycle), comes back at 9m; worker-1 is
+/// drained at 11m. The page holds every pod with pods.csv's times, the node changes in order,
+/// the Service's endpoint count as it changed, and the timeline's marks.
+#[test]
+fn the_replay_holds_every_pod_node_change_and_mark_of_a_small_run() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let run_dir = run_narrated("scenarios/node-failure.yaml", out.path());
+    let html = std::fs::read_to_string(run_dir.join("report.html")).expect("report.html");
+    let data = page_data(&html);
+    let replay = &data["replay"];
+    let csv = pods_csv(&run_dir.join("pods.csv"));
+    let pods = replay["pods"].as_array().expect("pods");
+    assert_eq!(pods.len(), csv.len(), "every pod of pods.csv is in the replay");
+    let nodes: Vec<&str> = replay["nodes"].as_array().expect("nodes").iter().filter_map(|n| n[0].as_str()).collect();
+    assert_eq!(nodes, ["worker-1", "worker-2", "worker-3"]);
+    let time = |v: &Value| v.as_f64().map(|t| format!("{t:.3}")).unwrap_or_default();
+    for (p, row) in pods.iter().zip(&csv) {
+        assert_eq!(p[0].as_str(), Some(row["pod"].as_str()));
+        let node = p[3].as_i64().and_then(|i| usize::try_from(i).ok()).and_then(|i| nodes.get(i).copied());
+        assert_eq!(node.unwrap_or(""), row["node"]);
+        for (k, column) in [(4, "created_s"), (5, "scheduled_s"), (6, "started_s"), (7, "ready_s")] {
+            assert_eq!(time(&p[k]), row[column], "{} {column}", row["pod"]);
+        }
+        for (k, column) in [(8, "terminating_s"), (9, "finished_s"), (10, "deleted_s")] {
+            assert_eq!(time(&p[k]), row[column], "{} {column}", row["pod"]);
+        }
+        assert_eq!(p[11].as_str(), Some(row["phase"].as_str()));
+        assert_eq!(p[13].as_array().map(Vec::len), row["restarts"].parse::<usize>().ok());
+    }
+    let changes: Vec<(f64, &str, &str)> = replay["node_changes"]
+        .as_array()
+        .expect("node changes")
+        .iter()
+        .map(|c| {
+            (c[0].as_f64().unwrap_or(-1.0), nodes[c[1].as_u64().unwrap_or(0) as usize], c[2].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(changes, [(115.0, "worker-2", "NotReady"), (545.0, "worker-2", "Ready"), (660.0, "worker-1", "cordon")]);
+    let marks: Vec<(f64, &str, &str)> = replay["marks"]
+        .as_array()
+        .expect("marks")
+        .iter()
+        .map(|m| (m[0].as_f64().unwrap_or(-1.0), m[1].as_str().unwrap_or(""), m[2].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            (60.0, "fault", "fail: node/worker-2"),
+            (115.0, "node", "node/worker-2 NotReady"),
+            (540.0, "recover", "recover: node/worker-2"),
+            (660.0, "kubectl", "kubectl drain worker-1 --ignore-daemonsets"),
+        ]
+    );
+    // The Service's endpoints: each change of timeseries.csv's column, and only the changes.
+    let mut reader = csv::Reader::from_path(run_dir.join("timeseries.csv")).expect("timeseries.csv");
+    let column = reader.headers().expect("header").iter().position(|h| h == "service/web/endpoints").expect("column");
+    let mut want = Vec::new();
+    for r in reader.records() {
+        let r = r.expect("a row");
+        let v: f64 = r[column].parse().expect("a count");
+        if want.last().is_none_or(|&(_, last)| last != v) {
+            want.push((r[0].parse::<f64>().expect("a time"), v));
+        }
+    }
+    let steps = replay["services"][0][1].as_array().expect("steps");
+    let got: Vec<(f64, f64)> =
+        steps.chunks(2).map(|c| (c[0].as_f64().unwrap_or(-1.0), c[1].as_f64().unwrap_or(-1.0))).collect();
+    assert_eq!(replay["services"][0][0].as_str(), Some("web"));
+    assert_eq!(got, want);
+    assert!(got.iter().any(|&(_, n)| n < 6.0), "worker-2's pods left the endpoints while it was NotReady");
+    // The narration is in the page, every line of narration.log.
+    let log = std::fs::read_to_string(run_dir.join("narration.log")).expect("narration.log");
+    let lines = replay["narration"].as_array().expect("narration");
+    assert_eq!(lines.len(), log.lines().count());
+    assert!(lines.iter().all(|l| log.contains(l[1].as_str().unwrap_or("?"))));
+    assert!(!html.contains("id=\"narration-off\"") && !html.contains("id=\"replay-cap\""));
+}
+
+/// The headline figures say their units and what they mean; a run without --narrate says how
+/// to get the narration instead of showing none.
+#[test]
+fn headline_figures_have_units_and_a_run_without_narrate_says_so() {
+    let out = tempfile::tempdir().expect("temp dir");
+    run(&repo_path("scenarios/nginx-rolling-update.yaml"), out.path(), "1");
+    let html = std::fs::read_to_string(out.path().join("nginx-rolling-update/report.html")).expect("report.html");
+    assert!(html.contains(
+        "<tr><th>availability</th><td>0.997135 <span class=\"unit\">fraction</span></td><td class=\"why\">share of the requests that succeeded (1 = none failed)</td></tr>"
+    ));
+    assert!(html.contains("<tr><th>rollout_duration_s</th><td>54.74 <span class=\"unit\">s</span></td>"));
+    assert!(html.contains("id=\"narration-off\""), "the page says the run had no --narrate");
+    let data = page_data(&html);
+    assert!(data["replay"]["narration"].is_null());
+    // The two timeline commands are marked, at their times.
+    let marks = data["replay"]["marks"].as_array().expect("marks");
+    let times: Vec<f64> = marks.iter().filter_map(|m| m[0].as_f64()).collect();
+    assert_eq!(times, [60.0, 240.0]);
+}
+
+/// The replay follows the timeline's cordon, uncordon and taint commands on each node, as
+/// the commands did them (kubectl taint.go updateTaints: a removal of a taint the node does not
+/// have is refused and changes nothing).
+#[test]
+fn the_replay_follows_the_timelines_cordons_and_taints() {
+    let text = r#"
+name: taints
+duration: 1m
+cluster:
+  nodes:
+    - {name: node, count: 2, capacity: {cpu: "4", memory: 8Gi, pods: 110}, taints: [{key: gpu, value: "true", effect: NoSchedule}]}
+objects: []
+timeline:
+  - {at: 10s, run: "kubectl taint nodes node-1 dedicated=db:NoSchedule"}
+  - {at: 20s, run: "kubectl cordon node-2"}
+  - {at: 30s, run: "kubectl taint nodes node-1 gpu:NoSchedule-"}
+  - {at: 35s, run: "kubectl taint nodes node-1 missing-"}
+  - {at: 40s, run: "kubectl uncordon node-2"}
+"#;
+    let scenario = crate::support::load_text(text);
+    let outcome = kubesim::simulate(&scenario, None);
+    let dir = crate::support::write_outputs(&scenario, &outcome);
+    let html = std::fs::read_to_string(crate::support::find_file(dir.path(), "report.html")).expect("report.html");
+    let replay = page_data(&html)["replay"].clone();
+    assert_eq!(
+        replay["nodes"],
+        serde_json::json!([["node-1", ["gpu=true:NoSchedule"]], ["node-2", ["gpu=true:NoSchedule"]]])
+    );
+    assert_eq!(
+        replay["node_changes"],
+        serde_json::json!([
+            [10.0, 0, "taints", ["gpu=true:NoSchedule", "dedicated=db:NoSchedule"]],
+            [20.0, 1, "cordon", null],
+            [30.0, 0, "taints", ["dedicated=db:NoSchedule"]],
+            [40.0, 1, "uncordon", null],
+        ])
+    );
+    let marks: Vec<&str> = replay["marks"].as_array().expect("marks").iter().filter_map(|m| m[2].as_str()).collect();
+    assert_eq!(marks.len(), 5, "every command is marked, the refused one too: {marks:?}");
 }

@@ -49,6 +49,7 @@ pub(crate) use printers::View;
 pub use read::{Read, ReadSpec};
 pub(crate) use scale::scale;
 pub use set_template::TemplateEdit;
+pub(crate) use taint::edit_taints;
 
 use crate::model::spec::{Kind, NodeGroup, Object, ObjectRef, PodTemplate, Taint, TaintEffect};
 use crate::model::store::DeployId;

@@ -169,8 +169,9 @@ fn taint_node(
 }
 
 /// The edit of one node's taints: removals first (each must exist), then additions, which
-/// replace a taint of the same key and effect only with `--overwrite` (`updateTaints`).
-fn edit_taints(
+/// replace a taint of the same key and effect only with `--overwrite` (`updateTaints`). The
+/// report's replay replays the timeline's taints with it.
+pub(crate) fn edit_taints(
     taints: &mut Vec<Taint>,
     node: &str,
     add: &[Taint],

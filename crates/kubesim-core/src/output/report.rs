@@ -12,6 +12,8 @@
 //! each cut said on the page. Small runs are under every cap and embed everything.
 
 mod caps;
+mod figures;
+mod replay;
 mod service_graph;
 
 use super::summary::Summary;
@@ -48,6 +50,8 @@ pub fn run_report(
         escape(f.get("kubesim_version").and_then(Value::as_str).unwrap_or("")),
     );
     headline(&mut html, summary);
+    let (data, cut) = data(scenario, outcome);
+    replay_section(&mut html, &cut.replay);
     if let Some(svg) = service_graph::service_graph(outcome) {
         html.push_str(
             "<h2>Service graph</h2>\n<p class=\"hint\">Who calls whom over the run: the traffic sources (clients), the workloads whose apps call, and the Services and hosts they call. Each arrow gives its requests per second (a call's retries included) and the share that failed; green under 0.1%, amber under 5%, red from 5%. A box takes the colour of what reached it.</p>\n<div class=\"graph\">\n",
@@ -56,7 +60,7 @@ pub fn run_report(
         html.push_str("</div>\n");
     }
     if !charts.is_empty() {
-        html.push_str("<h2>Charts</h2>\n");
+        html.push_str("<h2>Charts</h2>\n<p class=\"hint\">The lines over each chart mark the timeline's kubectl commands (blue), faults (red) and recoveries (green), and the moments a node went NotReady (orange); point at one to read it, click it to see the cluster at that moment in the replay.</p>\n");
         let sizes: Vec<usize> = charts.iter().map(|(_, _, png)| png.len()).collect();
         let cluster: Vec<bool> =
             charts.iter().map(|(stem, _, _)| matches!(stem.as_str(), "pods" | "allocation")).collect();
@@ -77,7 +81,7 @@ pub fn run_report(
             if inline {
                 let _ = writeln!(
                     html,
-                    "<figure><img alt=\"{}\" src=\"data:image/png;base64,{}\" width=\"960\" height=\"540\"><figcaption>{} (charts/{}.svg)</figcaption></figure>",
+                    "<figure><div class=\"frame\"><img alt=\"{}\" src=\"data:image/png;base64,{}\" width=\"960\" height=\"540\"></div><figcaption>{} (charts/{}.svg)</figcaption></figure>",
                     escape(title),
                     base64(png),
                     escape(title),
@@ -86,7 +90,7 @@ pub fn run_report(
             } else {
                 let _ = writeln!(
                     html,
-                    "<figure><img alt=\"{0}\" src=\"charts/{1}.png\" loading=\"lazy\" width=\"960\" height=\"540\"><figcaption>{0} (charts/{1}.svg; not embedded)</figcaption></figure>",
+                    "<figure><div class=\"frame\"><img alt=\"{0}\" src=\"charts/{1}.png\" loading=\"lazy\" width=\"960\" height=\"540\"></div><figcaption>{0} (charts/{1}.svg; not embedded)</figcaption></figure>",
                     escape(title),
                     escape(stem)
                 );
@@ -94,7 +98,6 @@ pub fn run_report(
         }
         html.push_str("</div>\n");
     }
-    let (data, cut) = data(outcome);
     html.push_str(
         "<h2>Pods per node</h2>\n<p class=\"hint\">Each bar is a pod from scheduling to deletion, coloured by revision; hatched while terminating, outlined in red when it restarted. Red bands: the node was NotReady.</p>\n",
     );
@@ -112,6 +115,7 @@ pub fn run_report(
     html.push_str(
         "<div id=\"timeline-legend\" class=\"legend\"></div>\n<canvas id=\"timeline\" width=\"1200\" height=\"200\"></canvas>\n",
     );
+    narration_section(&mut html, outcome, &cut.replay);
     html.push_str("<h2>Events</h2>\n");
     if let Some((shown, total)) = cut.events {
         let _ = writeln!(
@@ -132,21 +136,83 @@ pub fn run_report(
     html.into_bytes()
 }
 
+/// The replay: a time scrubber with its controls and marks, the cluster view, what
+/// `kubectl get pods` would print, and the panel that tells the life of what is clicked.
+fn replay_section(html: &mut String, cut: &replay::ReplayCut) {
+    html.push_str(
+        "<h2>Replay</h2>\n<p class=\"hint\">The cluster at any moment of the run (it opens just before the timeline's first command): move the slider, or press play. Nodes are boxes, pods the chips inside them, coloured by owner (a lighter shade for each newer revision); a solid chip is Ready, a hollow one running but not Ready, a dashed one being created, a faded one terminating; pods no node has taken wait on the left. Click a pod, a node, a Deployment or a Service to see its life and filter the events to it. The marks on the slider are the timeline's commands and faults.</p>\n",
+    );
+    if cut.any() {
+        let mut parts = Vec::new();
+        if cut.pending_shown < cut.pending_total {
+            parts.push(format!(
+                "{} of the {} pods no node ever took",
+                thousands(cut.pending_shown),
+                thousands(cut.pending_total)
+            ));
+        }
+        if cut.narration_shown < cut.narration_total {
+            parts.push(format!(
+                "the first {} of {} narration lines (narration.log has them all)",
+                thousands(cut.narration_shown),
+                thousands(cut.narration_total)
+            ));
+        }
+        if cut.marks_total > replay::MAX_MARKS {
+            parts.push(format!("the first {} of {} marks", replay::MAX_MARKS, thousands(cut.marks_total)));
+        }
+        let _ = writeln!(html, "<p class=\"hint\" id=\"replay-cap\">The replay holds {}.</p>", parts.join(", "));
+    }
+    html.push_str(concat!(
+        "<div id=\"replay\">\n",
+        "<div class=\"controls\"><button id=\"r-play\" title=\"play / pause\">▶ play</button> ",
+        "<button id=\"r-back\" title=\"to the previous change\">◀ step</button> ",
+        "<button id=\"r-step\" title=\"to the next change\">step ▶</button> ",
+        "<label>speed <select id=\"r-speed\"><option value=\"1\">1×</option><option value=\"5\">5×</option>",
+        "<option value=\"10\" selected>10×</option><option value=\"30\">30×</option><option value=\"60\">60×</option>",
+        "<option value=\"600\">600×</option></select></label> <span id=\"r-time\" class=\"clock\"></span></div>\n",
+        "<div class=\"track\"><input type=\"range\" id=\"r-scrub\" min=\"0\" max=\"0\" value=\"0\" step=\"10\" aria-label=\"virtual time\"><div id=\"r-marks\" class=\"marks\"></div></div>\n",
+        "<div id=\"r-legend\" class=\"legend\"></div>\n",
+        "<div class=\"replay-body\"><div id=\"r-cluster\"></div>",
+        "<div id=\"r-side\"><div class=\"kubectl-title\">$ kubectl get pods</div><pre id=\"r-kubectl\"></pre></div></div>\n",
+        "<div id=\"r-detail\" hidden></div>\n</div>\n",
+    ));
+}
+
+/// The narration, folded by object and searchable; or how to get it.
+fn narration_section(html: &mut String, outcome: &Outcome, cut: &replay::ReplayCut) {
+    html.push_str("<h2>Narration</h2>\n");
+    if outcome.narration.is_none() {
+        html.push_str(
+            "<p class=\"hint\" id=\"narration-off\">This run was made without <code>--narrate</code>, so the page has no narration: run it again with <code>kubesim run --narrate</code> to read each controller's decisions and their reasons here (why each pod was created, where the scheduler put it and with which scores, why it was deleted).</p>\n",
+        );
+        return;
+    }
+    let _ = writeln!(
+        html,
+        "<p class=\"hint\">Each decision of the run's controllers and its reason ({} lines, narration.log), folded by the object it is about; search to open the lines that mention a word.</p>",
+        thousands(cut.narration_total)
+    );
+    html.push_str(
+        "<div class=\"filters\"><label>search <input id=\"n-search\" placeholder=\"a pod, a node, a word\"></label> <span id=\"n-count\"></span></div>\n<div id=\"narration\"></div>\n",
+    );
+}
+
 /// The headline figures: every number of summary.json, and the per-rollout and per-Service
 /// tables.
 fn headline(html: &mut String, summary: &Summary) {
-    html.push_str("<h2>Headline figures</h2>\n<table class=\"figures\" id=\"figures\">\n");
+    html.push_str("<h2>Headline figures</h2>\n<table class=\"figures\" id=\"figures\">\n<tr><th>figure</th><th>value</th><th>what it means</th></tr>\n");
     for (k, v) in &summary.fields {
         if matches!(k.as_str(), "scenario" | "description" | "kubesim_version") {
             continue;
         }
         match v {
             Value::Number(_) | Value::String(_) | Value::Bool(_) => {
-                let _ = writeln!(html, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&plain(v)));
+                figure_row(html, k, &plain(v));
             }
             Value::Object(map) if map.values().all(|x| !x.is_object() && !x.is_array()) => {
                 let parts: Vec<String> = map.iter().map(|(a, b)| format!("{a}: {}", plain(b))).collect();
-                let _ = writeln!(html, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&parts.join(", ")));
+                figure_row(html, k, &parts.join(", "));
             }
             _ => {}
         }
@@ -186,6 +252,25 @@ fn headline(html: &mut String, summary: &Summary) {
     }
 }
 
+/// A headline figure: its key, its value with its unit, and what it means.
+fn figure_row(html: &mut String, key: &str, value: &str) {
+    let (unit, why) = figures::describe(key).unwrap_or(("", ""));
+    // "1 pod", not "1 pods".
+    let unit = match unit.strip_suffix('s') {
+        Some(one) if value == "1" && !one.is_empty() && one != "m" => one,
+        _ => unit,
+    };
+    let unit =
+        if unit.is_empty() || value == "–" { String::new() } else { format!(" <span class=\"unit\">{unit}</span>") };
+    let _ = writeln!(
+        html,
+        "<tr><th>{}</th><td>{}{unit}</td><td class=\"why\">{}</td></tr>",
+        escape(key),
+        escape(value),
+        escape(why)
+    );
+}
+
 fn plain(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -199,6 +284,7 @@ struct Cut {
     /// Events embedded and in the run.
     events: Option<(usize, usize)>,
     timeline: Option<TimelineCut>,
+    replay: replay::ReplayCut,
 }
 
 struct TimelineCut {
@@ -210,7 +296,7 @@ struct TimelineCut {
 
 /// The page's data: nodes, pods as bars, node NotReady spans, events; each bounded by
 /// `caps`.
-fn data(outcome: &Outcome) -> (Value, Cut) {
+fn data(scenario: &crate::model::spec::Scenario, outcome: &Outcome) -> (Value, Cut) {
     let store = &outcome.store;
     let end = outcome.end.as_secs_f64();
     let ms = |t: crate::engine::SimTime| (t.as_micros() / 1000) as f64 / 1000.0;
@@ -272,12 +358,16 @@ fn data(outcome: &Outcome) -> (Value, Cut) {
             chosen.iter().filter_map(|&(n, _)| store.nodes().get(n).map(|node| node.name.clone())).collect()
         }
     };
+    let node_position: Vec<Option<usize>> = lane.iter().map(|l| l.map(|(position, _)| position)).collect();
+    let mut kept = vec![false; store.pods.len()];
     let pods: Vec<Value> = store
         .pods
         .iter()
-        .filter_map(|p| {
+        .enumerate()
+        .filter_map(|(i, p)| {
             let (node, left) = lane.get_mut(p.node?.index())?.as_mut()?;
             *left = left.checked_sub(1)?;
+            kept[i] = true;
             let from = ms(p.scheduled.unwrap_or(p.created));
             let to = p.deleted.map_or(end, ms);
             let terminating = p.terminating.map(ms);
@@ -309,9 +399,16 @@ fn data(outcome: &Outcome) -> (Value, Cut) {
             json!([ms(e.time), kind, e.reason, e.object, e.message])
         })
         .collect();
-    let cut = Cut { events: (events.len() < records.len()).then_some((events.len(), records.len())), timeline };
+    let (replay, replay_cut) = replay::replay(scenario, outcome, &node_position, &kept);
+    let cut = Cut {
+        events: (events.len() < records.len()).then_some((events.len(), records.len())),
+        timeline,
+        replay: replay_cut,
+    };
     let value = json!({
+        "replay": replay,
         "end": end,
+        "chart_end": outcome.metrics.timeseries.rows.last().map_or(end, |(t, _)| t.as_secs_f64()).max(1.0),
         "nodes": names,
         "pods": pods,
         "down": down,
@@ -373,138 +470,9 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;max-width:1240px;color:#222;padding:0 12px}\
-h1{margin-bottom:4px}.meta,.hint,.description{color:#555}.figures{border-collapse:collapse;margin:8px 0 16px}\
-.figures th,.figures td{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:14px}.figures th{background:#f6f6f6;font-weight:600}\
-.charts{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;flex:1 1 560px;max-width:610px}figure img{width:100%;height:auto;border:1px solid #eee}\
-figcaption{font-size:13px;color:#555}canvas{border:1px solid #ddd;max-width:100%}.legend span{display:inline-block;margin-right:14px;font-size:13px}\
-.legend i{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle}\
-#events{border-collapse:collapse;width:100%;font-size:13px}#events th,#events td{border-bottom:1px solid #eee;padding:2px 6px;text-align:left;vertical-align:top}\
-#events tr.warning td{color:#a40000}.filters{margin:8px 0}.status{color:#999;font-size:12px}.errors{color:#a40000}";
-
-const SCRIPT: &str = r#"
-(function () {
-  var errors = document.getElementById('render-errors');
-  function fail(msg) { var li = document.createElement('li'); li.textContent = msg; errors.appendChild(li); }
-  window.addEventListener('error', function (e) { fail(String(e.message)); });
-  var consoleError = console.error;
-  console.error = function () { fail(Array.prototype.join.call(arguments, ' ')); consoleError.apply(console, arguments); };
-  try {
-    var data = JSON.parse(document.getElementById('data').textContent);
-    var palette = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442', '#000000'];
-    function color(rev) { return rev > 0 ? palette[(rev - 1) % palette.length] : '#888888'; }
-    // Pods per node.
-    var canvas = document.getElementById('timeline');
-    var rowH = 18, left = 110, right = 10, top = 10, axis = 24;
-    var n = data.nodes.length;
-    var lanes = [];
-    // Pods that overlap on a node go in separate lanes.
-    var byNode = data.nodes.map(function () { return []; });
-    data.pods.forEach(function (p) { byNode[p[0]].push(p); });
-    var laneOf = [], nodeTop = [], y = top;
-    byNode.forEach(function (pods, i) {
-      pods.sort(function (a, b) { return a[1] - b[1]; });
-      var ends = [];
-      pods.forEach(function (p) {
-        var lane = ends.findIndex(function (e) { return e <= p[1]; });
-        if (lane < 0) { lane = ends.length; ends.push(0); }
-        ends[lane] = p[2];
-        p.lane = lane;
-      });
-      nodeTop.push(y);
-      lanes.push(Math.max(1, ends.length));
-      y += Math.max(1, Math.min(ends.length, 12)) * 8 + 10;
-    });
-    canvas.height = y + axis;
-    var ctx = canvas.getContext('2d');
-    var width = canvas.width - left - right;
-    function x(t) { return left + (data.end > 0 ? t / data.end : 0) * width; }
-    ctx.font = '12px sans-serif';
-    ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, canvas.width, canvas.height);
-    data.down.forEach(function (d) {
-      var h = Math.min(lanes[d[0]], 12) * 8 + 6;
-      ctx.fillStyle = 'rgba(213,0,0,0.15)';
-      ctx.fillRect(x(d[1]), nodeTop[d[0]] - 2, Math.max(1, x(d[2]) - x(d[1])), h);
-    });
-    var revisions = {};
-    byNode.forEach(function (pods, i) {
-      ctx.fillStyle = '#333';
-      ctx.fillText(data.nodes[i], 4, nodeTop[i] + 9);
-      var laneH = lanes[i] > 12 ? 96 / lanes[i] : 8;
-      pods.forEach(function (p) {
-        var y0 = nodeTop[i] + p.lane * laneH, h = Math.max(1, laneH - 1);
-        var x0 = x(p[1]), x1 = x(p[4] !== null ? p[4] : p[2]);
-        revisions[p[3]] = true;
-        ctx.fillStyle = color(p[3]);
-        ctx.fillRect(x0, y0, Math.max(1, x1 - x0), h);
-        if (p[4] !== null) {
-          ctx.globalAlpha = 0.35;
-          ctx.fillRect(x1, y0, Math.max(1, x(p[2]) - x1), h);
-          ctx.globalAlpha = 1;
-        }
-        if (p[5] > 0) { ctx.strokeStyle = '#d50000'; ctx.strokeRect(x0, y0, Math.max(1, x(p[2]) - x0), h); }
-      });
-    });
-    ctx.strokeStyle = '#999'; ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(left + width, y); ctx.stroke();
-    ctx.fillStyle = '#333';
-    for (var k = 0; k <= 10; k++) {
-      var t = data.end * k / 10;
-      ctx.fillText(t.toFixed(0) + 's', x(t) - 10, y + 16);
-    }
-    var legend = document.getElementById('timeline-legend');
-    Object.keys(revisions).sort(function (a, b) { return a - b; }).forEach(function (r) {
-      var s = document.createElement('span');
-      var i = document.createElement('i');
-      i.style.background = color(Number(r));
-      s.appendChild(i);
-      s.appendChild(document.createTextNode(Number(r) > 0 ? 'revision ' + r : 'no revision'));
-      legend.appendChild(s);
-    });
-    // Events: filtered, a page at a time.
-    var tbody = document.querySelector('#events tbody');
-    var objectInput = document.getElementById('f-object');
-    var reasonSelect = document.getElementById('f-reason');
-    var count = document.getElementById('f-count');
-    var more = document.getElementById('more');
-    var reasons = {};
-    data.events.forEach(function (e) { reasons[e[2]] = true; });
-    Object.keys(reasons).sort().forEach(function (r) {
-      var o = document.createElement('option'); o.value = r; o.textContent = r; reasonSelect.appendChild(o);
-    });
-    var shown = 0, matches = [];
-    function row(e) {
-      var tr = document.createElement('tr');
-      if (e[1] === 1) tr.className = 'warning';
-      [e[0].toFixed(3), e[1] === 1 ? 'Warning' : 'Normal', e[2], e[3], e[4]].forEach(function (v) {
-        var td = document.createElement('td'); td.textContent = v; tr.appendChild(td);
-      });
-      return tr;
-    }
-    function page() {
-      var frag = document.createDocumentFragment();
-      var stop = Math.min(matches.length, shown + 200);
-      for (; shown < stop; shown++) frag.appendChild(row(matches[shown]));
-      tbody.appendChild(frag);
-      more.hidden = shown >= matches.length;
-      var total = data.events_total > data.events.length ? ' on this page; ' + data.events_total + ' in events.csv' : '';
-      count.textContent = 'showing ' + shown + ' of ' + matches.length + ' events' + total;
-    }
-    function filter() {
-      var o = objectInput.value.trim(), r = reasonSelect.value;
-      matches = data.events.filter(function (e) { return (!o || e[3].indexOf(o) >= 0) && (!r || e[2] === r); });
-      tbody.textContent = ''; shown = 0; page();
-    }
-    objectInput.addEventListener('input', filter);
-    reasonSelect.addEventListener('change', filter);
-    more.addEventListener('click', page);
-    filter();
-    document.getElementById('render-status').textContent = 'ok';
-  } catch (e) {
-    fail(String(e && e.stack || e));
-    document.getElementById('render-status').textContent = 'failed';
-  }
-})();
-"#;
+/// The page's style and script, kept as files of their own.
+const STYLE: &str = include_str!("report/page.css");
+const SCRIPT: &str = include_str!("report/page.js");
 
 #[cfg(test)]
 mod tests {
