@@ -21,9 +21,10 @@ test -n "$version" || { echo "build-web: no wasm-bindgen in Cargo.lock" >&2; exi
 
 if ! "$tools/bin/wasm-bindgen" --version 2>/dev/null | grep -qx "wasm-bindgen $version"; then
   echo "== installing wasm-bindgen-cli $version into .tools/ (once)"
-  # Without --locked: the CLI's own lock file names a webpki-roots release that some
-  # crates.io mirrors lack; cargo then takes the newest compatible versions.
-  cargo install wasm-bindgen-cli --version "$version" --root "$tools" --quiet
+  # No default features: they are the TLS of its test runner's downloads, which the page
+  # does not need. Without --locked: the CLI's own lock file names a webpki-roots release
+  # that some crates.io mirrors lack; cargo then takes the newest compatible versions.
+  cargo install wasm-bindgen-cli --version "$version" --no-default-features --root "$tools" --quiet
 fi
 
 echo "== kubesim-wasm for wasm32-unknown-unknown (release)"
@@ -32,7 +33,7 @@ cargo build -p kubesim-wasm --target wasm32-unknown-unknown --release --quiet
 
 rm -rf "$dist"
 mkdir -p "$dist/pkg"
-"$tools/bin/wasm-bindgen" --target web --no-typescript --out-dir "$dist/pkg" \
+"$tools/bin/wasm-bindgen" --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$dist/pkg" \
   "$target_dir/wasm32-unknown-unknown/release/kubesim_wasm.wasm"
 cp web/index.html web/playground.css web/playground.js "$dist/"
 

@@ -17,7 +17,7 @@ let urls = []; // blob URLs of the last run, revoked at the next
 const FIGURES = [
   ["availability", "availability", (v) => `${(v * 100).toFixed(2)} %`, "the share of requests that succeeded"],
   ["requests_total", "requests", count, "sent by the scenario's traffic"],
-  ["requests_failed", "failed requests", count, "summary.json's requests_failed_by_reason says why"],
+  ["requests_failed", "failed requests", count, "none failed"],
   ["latency_p50_ms", "median latency", (v) => `${v} ms`, "half of the successful requests took less"],
   ["latency_p99_ms", "p99 latency", (v) => `${v} ms`, "99 successful requests in 100 took less"],
   ["service_unavailable_s", "Service down", (v) => `${v} s`, "time with no endpoint, summed over the Services"],
@@ -162,11 +162,40 @@ function safePanic() {
   }
 }
 
+// kubesim's messages, each `file:line:column` a link to that place in the editor.
 function showMessages(text, ok) {
   const box = $("messages");
   box.hidden = text === "";
-  box.textContent = text;
   box.className = ok ? "warnings" : "errors";
+  box.replaceChildren();
+  for (const line of text.split("\n")) {
+    const m = line.match(/^((?:error|warning|note): )(.+?):(\d+):(\d+)(: .*)$/);
+    if (m && current && (m[2] === current.path || m[2] in current.files)) {
+      const [, label, file, row, column, rest] = m;
+      const link = el("a", { href: "#", title: "show this place in the editor", onclick: (e) => {
+        e.preventDefault();
+        goTo(file, Number(row), Number(column));
+      } }, `${file}:${row}:${column}`);
+      box.append(label, link, rest, "\n");
+    } else {
+      box.append(line, "\n");
+    }
+  }
+}
+
+// Shows `file` in the editor with its line `row` selected from `column` on.
+function goTo(file, row, column) {
+  saveEditor();
+  activeTab = file === current.path ? null : file;
+  renderTabs();
+  const editor = $("editor");
+  const lines = editor.value.split("\n");
+  const start = lines.slice(0, row - 1).reduce((n, l) => n + l.length + 1, 0);
+  const end = start + (lines[row - 1] ?? "").length;
+  editor.focus();
+  editor.setSelectionRange(Math.min(start + column - 1, end), end);
+  const lineHeight = parseFloat(getComputedStyle(editor).lineHeight) || 19;
+  editor.scrollTop = Math.max(0, (row - 4) * lineHeight);
 }
 
 function show(result, ms) {
@@ -177,6 +206,7 @@ function show(result, ms) {
     $("figures").replaceChildren();
     $("downloads").replaceChildren();
     $("report-section").hidden = true;
+    $("narration-section").hidden = true;
     setState("failed", "The scenario has errors: see the messages.");
     return;
   }
@@ -185,11 +215,32 @@ function show(result, ms) {
   const summary = JSON.parse(text("summary.json"));
   showFigures(summary);
   showDownloads(result.names, files);
+  showNarration(files["narration.log"] ? text("narration.log") : "");
   const report = blobUrl(files["report.html"], "text/html");
   $("report").src = report;
   $("report-open").href = report;
   $("report-section").hidden = false;
   setState("done", `Simulated ${summary.sim_time_s} s of "${summary.scenario}" (seed ${summary.seed}) in ${Math.round(ms)} ms.`);
+}
+
+// At most this many narration lines are shown at once (a large run has many more; the
+// filter and the downloaded narration.log have them all).
+const NARRATION_SHOWN = 3000;
+let narration = [];
+
+function showNarration(log) {
+  narration = log === "" ? [] : log.replace(/\n$/, "").split("\n");
+  $("narration-section").hidden = narration.length === 0;
+  filterNarration();
+}
+
+function filterNarration() {
+  const needle = $("narration-filter").value.trim().toLowerCase();
+  const lines = needle === "" ? narration : narration.filter((l) => l.toLowerCase().includes(needle));
+  const shown = lines.slice(0, NARRATION_SHOWN);
+  $("narration").textContent = shown.join("\n");
+  const of = needle === "" ? `${count(narration.length)} lines` : `${count(lines.length)} of ${count(narration.length)} lines`;
+  $("narration-count").textContent = lines.length > shown.length ? `${of}, the first ${count(shown.length)} shown` : of;
 }
 
 function blobUrl(bytes, type) {
@@ -199,12 +250,15 @@ function blobUrl(bytes, type) {
 }
 
 function showFigures(summary) {
+  const reasons = Object.entries(summary.requests_failed_by_reason || {});
+  const meaning = (key, fixed) =>
+    key === "requests_failed" && reasons.length > 0 ? reasons.map(([why, n]) => `${why}: ${count(n)}`).join(", ") : fixed;
   const cards = FIGURES.filter(([key]) => summary[key] !== undefined && summary[key] !== null).map(
-    ([key, label, format, meaning]) =>
+    ([key, label, format, text]) =>
       el("div", { class: "figure", title: key },
         el("div", { class: "value" }, format(summary[key])),
         el("div", { class: "label" }, label),
-        el("div", { class: "meaning" }, meaning)),
+        el("div", { class: "meaning" }, meaning(key, text))),
   );
   $("figures").replaceChildren(
     el("h2", {}, "What happened"),
@@ -241,6 +295,7 @@ async function main() {
   select.addEventListener("change", () => showExample(select.value));
   if (examples.length > 0) showExample(examples[0].path);
   $("run").addEventListener("click", runNow);
+  $("narration-filter").addEventListener("input", filterNarration);
   $("editor").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();

@@ -129,7 +129,10 @@ try {
   // The report's script marks #render-status "ok" once drawn (as .ci/browser-test checks).
   await frame.locator("#render-status", { hasText: "ok" }).waitFor({ timeout: 30_000 });
   check(true, "the run's report.html is shown in the page and rendered");
-  await page.screenshot({ path: join(shots, "playground-nginx.png"), fullPage: true });
+  await page.screenshot({ path: join(shots, "playground-nginx.png") });
+  await page.locator("#report-section").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, "playground-report.png") });
+  await page.evaluate(() => window.scrollTo(0, 0));
 
   // Every example runs; how long each takes.
   const options = await page.$$eval("#example option", (os) => os.map((o) => o.value));
@@ -147,6 +150,10 @@ try {
   const message = await page.textContent("#messages");
   check(/^error: nginx-rolling-update\.yaml:2:\d+: /.test(message), `a broken scenario shows kubesim's message: ${message.split("\n")[0]}`);
   await page.screenshot({ path: join(shots, "playground-error.png") });
+  // The message's place is a link that selects that line in the editor.
+  await page.click("#messages a");
+  const selected = await page.$eval("#editor", (e) => e.value.slice(e.selectionStart, e.selectionEnd));
+  check(selected === "6 minutes", `the message's link selects the place in the editor ("${selected}")`);
 
   // Nothing sent anywhere: every request is the page's own files.
   const elsewhere = requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("blob:") && !u.startsWith("data:"));

@@ -99,11 +99,13 @@ pub fn run(path: &str, text: &str, files_json: &str, seed: Option<u64>) -> Resul
     let files: BTreeMap<String, String> = if files_json.trim().is_empty() {
         BTreeMap::new()
     } else {
-        serde_json::from_str(files_json).map_err(|e| JsValue::from_str(&format!("the files are not a JSON object of path -> text: {e}")))?
+        serde_json::from_str(files_json)
+            .map_err(|e| JsValue::from_str(&format!("the files are not a JSON object of path -> text: {e}")))?
     };
     let played = play(path, text, &files, seed);
     let result = js_sys::Object::new();
-    let set = |target: &JsValue, key: &str, value: &JsValue| js_sys::Reflect::set(target, &JsValue::from_str(key), value);
+    let set =
+        |target: &JsValue, key: &str, value: &JsValue| js_sys::Reflect::set(target, &JsValue::from_str(key), value);
     set(&result, "ok", &JsValue::from_bool(played.ok()))?;
     set(&result, "messages", &JsValue::from_str(&played.messages))?;
     let names = js_sys::Array::new();
@@ -148,11 +150,18 @@ pub fn version() -> String {
 mod tests {
     use super::*;
 
-    const WEB: &str = "objects:\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web}\n    spec:\n      replicas: 2\n      selector: {matchLabels: {app: web}}\n      template:\n        metadata: {labels: {app: web}}\n        spec: {containers: [{name: web, image: 'web:1'}]}\n";
+    /// A Deployment as `kubectl apply -f` takes it.
+    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: 'web:1'}]}\n";
+
+    /// A scenario of two minutes holding `DEPLOYMENT`.
+    fn scenario() -> String {
+        let indented: String = DEPLOYMENT.lines().map(|l| format!("    {l}\n")).collect();
+        format!("duration: 2m\nobjects:\n  - {}", indented.trim_start())
+    }
 
     #[test]
     fn a_scenario_runs_into_every_file_with_its_narration() {
-        let played = play("web.yaml", &format!("duration: 2m\n{WEB}"), &BTreeMap::new(), None);
+        let played = play("web.yaml", &scenario(), &BTreeMap::new(), None);
         assert!(played.ok(), "{}", played.messages);
         for name in ["summary.json", "pods.csv", "events.csv", "report.html", "narration.log", "run.json"] {
             assert!(played.files.contains_key(name), "{name} missing");
@@ -161,9 +170,13 @@ mod tests {
 
     #[test]
     fn plain_manifests_run_on_the_defaults_with_the_command_lines_note() {
-        let played = play("web.yaml", WEB, &BTreeMap::new(), None);
+        let played = play("web.yaml", DEPLOYMENT, &BTreeMap::new(), None);
         assert!(played.ok(), "{}", played.messages);
-        assert!(played.messages.starts_with("note: web.yaml: Kubernetes manifests, not a scenario"), "{}", played.messages);
+        assert!(
+            played.messages.starts_with("note: web.yaml: Kubernetes manifests, not a scenario"),
+            "{}",
+            played.messages
+        );
     }
 
     #[test]
@@ -172,7 +185,7 @@ mod tests {
         let missing = play("s.yaml", text, &BTreeMap::new(), None);
         assert!(!missing.ok());
         assert!(missing.messages.contains("error: s.yaml:2:"), "{}", missing.messages);
-        let files = BTreeMap::from([("manifests/web.yaml".to_string(), WEB.to_string())]);
+        let files = BTreeMap::from([("manifests/web.yaml".to_string(), DEPLOYMENT.to_string())]);
         let played = play("s.yaml", text, &files, None);
         assert!(played.ok(), "{}", played.messages);
     }
@@ -186,8 +199,8 @@ mod tests {
 
     #[test]
     fn the_seed_given_replaces_the_scenarios() {
-        let one = play("web.yaml", WEB, &BTreeMap::new(), Some(1));
-        let two = play("web.yaml", WEB, &BTreeMap::new(), Some(2));
+        let one = play("web.yaml", &scenario(), &BTreeMap::new(), Some(1));
+        let two = play("web.yaml", &scenario(), &BTreeMap::new(), Some(2));
         assert_ne!(one.files["pods.csv"], two.files["pods.csv"], "pod names come from the seeded name stream");
     }
 }

@@ -117,7 +117,7 @@ impl<'a> DrawingBackend for FewColours<'a> {
 /// alone (a legend's box, the SVG's text) is still measured by the browser.
 #[cfg(target_arch = "wasm32")]
 mod glyphs {
-    use super::{FewColours, Failure};
+    use super::{Failure, FewColours};
     use ab_glyph::{Font, FontRef, ScaleFont};
     use plotters::prelude::*;
     use plotters::style::text_anchor::{HPos, VPos};
