@@ -24,7 +24,7 @@ fn stepped(alpha: f64) -> f64 {
 /// one opacity, go to the bitmap's own fast fills as before.
 pub(super) struct FewColours<'a>(pub BitMapBackend<'a>);
 
-type Failure<'a> = DrawingErrorKind<<BitMapBackend<'a> as DrawingBackend>::ErrorType>;
+pub(super) type Failure<'a> = DrawingErrorKind<<BitMapBackend<'a> as DrawingBackend>::ErrorType>;
 
 impl<'a> DrawingBackend for FewColours<'a> {
     type ErrorType = <BitMapBackend<'a> as DrawingBackend>::ErrorType;
@@ -82,8 +82,9 @@ impl<'a> DrawingBackend for FewColours<'a> {
         self.0.blit_bitmap(pos, size, src)
     }
 
-    /// In WebAssembly, text drawn glyph by glyph with the compiled-in font (`glyphs`): plotters'
-    /// own font there only measures text with the browser, and panics when asked to draw it.
+    /// In WebAssembly, text drawn glyph by glyph with the compiled-in font (`wasm_text`):
+    /// plotters' own font there only measures text with the browser, and panics when asked to
+    /// draw it.
     #[cfg(target_arch = "wasm32")]
     fn draw_text<S: plotters_backend::BackendTextStyle>(
         &mut self,
@@ -91,7 +92,7 @@ impl<'a> DrawingBackend for FewColours<'a> {
         style: &S,
         pos: BackendCoord,
     ) -> Result<(), Failure<'a>> {
-        glyphs::draw_text(self, text, style, pos)
+        super::wasm_text::draw_text(self, text, style, pos)
     }
 
     /// In WebAssembly, text measured with the compiled-in font, as on other targets.
@@ -101,115 +102,7 @@ impl<'a> DrawingBackend for FewColours<'a> {
         text: &str,
         style: &S,
     ) -> Result<(u32, u32), Failure<'a>> {
-        let ((min_x, min_y), (max_x, max_y)) = glyphs::layout(text, style.size())?;
-        Ok(((max_x - min_x).unsigned_abs(), (max_y - min_y).unsigned_abs()))
-    }
-}
-
-/// A chart's text in WebAssembly. plotters has no font of its own for that target: its font
-/// there measures text by laying it out in the browser's page and cannot draw into a bitmap
-/// (plotters 0.3.7, `src/style/font/web.rs`, whose `draw` is the trait's default that
-/// panics). So the PNG's text is drawn here with the DejaVu Sans the native build registers
-/// (`charts::register_font`), by plotters' own steps for it on other targets: the layout of
-/// `FontDataInternal::estimate_layout` and the glyphs of `FontDataInternal::draw` in
-/// `src/style/font/ab_glyph.rs`, placed as `DrawingBackend::draw_text` places them
-/// (plotters-backend 0.3.7, `src/lib.rs`). Text that plotters lays out through the font
-/// alone (a legend's box, the SVG's text) is still measured by the browser.
-#[cfg(target_arch = "wasm32")]
-mod glyphs {
-    use super::{Failure, FewColours};
-    use ab_glyph::{Font, FontRef, ScaleFont};
-    use plotters::prelude::*;
-    use plotters::style::text_anchor::{HPos, VPos};
-    use plotters_backend::{BackendTextStyle, DrawingErrorKind};
-
-    static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-    static FONT: std::sync::OnceLock<Option<FontRef<'static>>> = std::sync::OnceLock::new();
-
-    /// A font error, as plotters reports one.
-    #[derive(Debug)]
-    struct Unreadable;
-    impl std::fmt::Display for Unreadable {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("the compiled-in font cannot be read")
-        }
-    }
-    impl std::error::Error for Unreadable {}
-
-    fn font<'a>() -> Result<&'static FontRef<'static>, Failure<'a>> {
-        FONT.get_or_init(|| FontRef::try_from_slice(FONT_BYTES).ok())
-            .as_ref()
-            .ok_or_else(|| DrawingErrorKind::FontError(Box::new(Unreadable)))
-    }
-
-    /// `text`'s box at `size` pixels: ab_glyph.rs `estimate_layout`.
-    pub(super) fn layout<'a>(text: &str, size: f64) -> Result<((i32, i32), (i32, i32)), Failure<'a>> {
-        let pixel_per_em = size / 1.24;
-        let font = font()?.as_scaled(size as f32);
-        let mut x_pixels = 0f32;
-        let mut prev = None;
-        for c in text.chars() {
-            let glyph_id = font.glyph_id(c);
-            x_pixels += font.h_advance(glyph_id);
-            if let Some(pc) = prev {
-                x_pixels += font.kern(pc, glyph_id);
-            }
-            prev = Some(glyph_id);
-        }
-        Ok(((0, 0), (x_pixels as i32, pixel_per_em as i32)))
-    }
-
-    /// `DrawingBackend::draw_text` with ab_glyph.rs `draw` as the font's drawing.
-    pub(super) fn draw_text<'a, S: BackendTextStyle>(
-        backend: &mut FewColours<'a>,
-        text: &str,
-        style: &S,
-        pos: (i32, i32),
-    ) -> Result<(), Failure<'a>> {
-        let color = style.color();
-        if color.alpha == 0.0 {
-            return Ok(());
-        }
-        let size = style.size();
-        let ((min_x, min_y), (max_x, max_y)) = layout(text, size)?;
-        let (width, height) = (max_x - min_x, max_y - min_y);
-        let dx = match style.anchor().h_pos {
-            HPos::Left => 0,
-            HPos::Right => -width,
-            HPos::Center => -width / 2,
-        };
-        let dy = match style.anchor().v_pos {
-            VPos::Top => 0,
-            VPos::Center => -height / 2,
-            VPos::Bottom => -height,
-        };
-        let trans = style.transform();
-        let (w, h) = backend.get_size();
-        let font = font()?.as_scaled(size as f32);
-        let mut x_shift = 0f32;
-        let mut prev = None;
-        for c in text.chars() {
-            if let Some(pc) = prev {
-                x_shift += font.kern(font.glyph_id(pc), font.glyph_id(c));
-            }
-            prev = Some(c);
-            if let Some(q) = font.outline_glyph(font.scaled_glyph(c)) {
-                let rect = q.px_bounds();
-                let y_shift = ((size as f32) / 2.0 + rect.min.y) as i32;
-                let x_shift = x_shift as i32;
-                let mut coverage = vec![];
-                q.draw(|x, y, a| coverage.push((x, y, a)));
-                for (x, y, a) in coverage {
-                    let (x, y) = trans.transform(x as i32 + x_shift + dx - min_x, y as i32 + y_shift + dy - min_y);
-                    let (x, y) = (pos.0 + x, pos.1 + y);
-                    if x >= 0 && x < w as i32 && y >= 0 && y < h as i32 {
-                        backend.draw_pixel((x, y), color.mix(f64::from(a)))?;
-                    }
-                }
-            }
-            x_shift += font.h_advance(font.glyph_id(c));
-        }
-        Ok(())
+        super::wasm_text::text_size(text, style.size())
     }
 }
 
