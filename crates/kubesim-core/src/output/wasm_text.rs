@@ -7,8 +7,9 @@
 //! in `src/style/font/ab_glyph.rs`, placed as `DrawingBackend::draw_text` places them
 //! (plotters-backend 0.3.7, `src/lib.rs`). The PNG's backend (`bitmap::FewColours`) draws
 //! and measures through it, the SVG's (`MeasuredSvg`) measures: a chart's title, axis labels
-//! and ticks then sit where they do in a native run. Text that plotters lays out through the
-//! font alone, a legend's box, is still measured by the browser (README, Simplifications).
+//! and ticks then sit where they do in a native run, pixel for pixel. Text that plotters lays
+//! out through the font alone, a legend's box, is still measured by the browser, the one
+//! difference left (README, Simplifications).
 
 use super::bitmap::{Failure, FewColours};
 use ab_glyph::{Font, FontRef, ScaleFont};
