@@ -131,6 +131,8 @@ try {
   check(true, "the run's report.html is shown in the page and rendered");
   await page.screenshot({ path: join(shots, "playground-nginx.png") });
   await page.locator("#report-section").scrollIntoViewIfNeeded();
+  // The report's frame paints once it is on screen (Chromium defers an off-screen frame's).
+  await page.waitForTimeout(500);
   await page.screenshot({ path: join(shots, "playground-report.png") });
   await page.evaluate(() => window.scrollTo(0, 0));
 
