@@ -24,7 +24,7 @@ fn stepped(alpha: f64) -> f64 {
 /// one opacity, go to the bitmap's own fast fills as before.
 pub(super) struct FewColours<'a>(pub BitMapBackend<'a>);
 
-type Failure<'a> = DrawingErrorKind<<BitMapBackend<'a> as DrawingBackend>::ErrorType>;
+pub(super) type Failure<'a> = DrawingErrorKind<<BitMapBackend<'a> as DrawingBackend>::ErrorType>;
 
 impl<'a> DrawingBackend for FewColours<'a> {
     type ErrorType = <BitMapBackend<'a> as DrawingBackend>::ErrorType;
@@ -80,6 +80,29 @@ impl<'a> DrawingBackend for FewColours<'a> {
 
     fn blit_bitmap(&mut self, pos: BackendCoord, size: (u32, u32), src: &[u8]) -> Result<(), Failure<'a>> {
         self.0.blit_bitmap(pos, size, src)
+    }
+
+    /// In WebAssembly, text drawn glyph by glyph with the compiled-in font (`wasm_text`):
+    /// plotters' own font there only measures text with the browser, and panics when asked to
+    /// draw it.
+    #[cfg(target_arch = "wasm32")]
+    fn draw_text<S: plotters_backend::BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> Result<(), Failure<'a>> {
+        super::wasm_text::draw_text(self, text, style, pos)
+    }
+
+    /// In WebAssembly, text measured with the compiled-in font, as on other targets.
+    #[cfg(target_arch = "wasm32")]
+    fn estimate_text_size<S: plotters_backend::BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &S,
+    ) -> Result<(u32, u32), Failure<'a>> {
+        super::wasm_text::text_size(text, style.size())
     }
 }
 

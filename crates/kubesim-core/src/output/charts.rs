@@ -162,14 +162,31 @@ impl Drawable for Chart {
     }
 }
 
+/// The SVG's backend: plotters' own, and in WebAssembly with its text measured by the
+/// compiled-in font, as on other targets (`wasm_text`).
+#[cfg(not(target_arch = "wasm32"))]
+type Svg<'a> = SVGBackend<'a>;
+#[cfg(target_arch = "wasm32")]
+type Svg<'a> = super::wasm_text::MeasuredSvg<'a>;
+
+#[cfg(not(target_arch = "wasm32"))]
+fn svg_backend(buf: &mut String) -> Svg<'_> {
+    SVGBackend::with_string(buf, (WIDTH, HEIGHT))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn svg_backend(buf: &mut String) -> Svg<'_> {
+    super::wasm_text::MeasuredSvg(SVGBackend::with_string(buf, (WIDTH, HEIGHT)))
+}
+
 /// Draws one picture twice, as SVG and as PNG.
 fn render_with(
-    svg_draw: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
+    svg_draw: impl FnOnce(DrawingArea<Svg, Shift>) -> Result<(), String>,
     png_draw: impl FnOnce(DrawingArea<FewColours, Shift>) -> Result<(), String>,
 ) -> Result<Rendered, String> {
     register_font();
     let mut svg = String::new();
-    svg_draw(SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area())?;
+    svg_draw(svg_backend(&mut svg).into_drawing_area())?;
     let mut rgb = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     png_draw(FewColours(BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT))).into_drawing_area())?;
     let png = encode_png(&rgb, (WIDTH, HEIGHT))?;

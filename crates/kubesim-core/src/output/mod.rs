@@ -8,6 +8,8 @@ pub(crate) mod report;
 mod summary;
 mod sweep_report;
 pub mod tidy;
+#[cfg(target_arch = "wasm32")]
+mod wasm_text;
 
 pub use report::run_report;
 pub use summary::{run_json, summary_json, Summary, VERSION};
