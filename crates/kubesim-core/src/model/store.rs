@@ -789,6 +789,9 @@ pub struct Store {
     /// Pods bound to a node and not gone, by (namespace, label key, label value): how the
     /// scheduler finds the pods a selector matches without scanning them all.
     bound_by_label: BTreeMap<(String, String, String), BTreeSet<PodId>>,
+    /// Pods not yet gone (bound or not, finished or not), by (namespace, label key, value):
+    /// what `pods_matching` (the HPA's pod list) intersects instead of walking every pod.
+    live_by_label: BTreeMap<(String, String, String), BTreeSet<PodId>>,
     /// Bound pods that carry pod affinity or anti-affinity terms.
     bound_with_affinity: BTreeSet<PodId>,
     /// Image -> number of nodes that have it (or are pulling it).
@@ -1052,6 +1055,9 @@ impl Store {
 
     pub fn add_pod(&mut self, pod: Pod) -> PodId {
         let id = PodId::from_index(self.pods.len());
+        for (k, v) in &pod.labels {
+            self.live_by_label.entry((pod.namespace.clone(), k.clone(), v.clone())).or_default().insert(id);
+        }
         match pod.owner {
             Some(PodOwner::ReplicaSet(rs)) => {
                 self.replica_sets[rs].pods.insert(id);
@@ -1204,7 +1210,9 @@ impl Store {
         if indexed {
             self.index_bound(pod, false);
         }
+        self.index_live(pod, false);
         let r = edit(&mut self.pods[pod].labels);
+        self.index_live(pod, true);
         if indexed {
             self.index_bound(pod, true);
         }
@@ -1241,6 +1249,7 @@ impl Store {
         let requests = p.spec.requests();
         let nonzero = NonZero::of(&p.spec);
         self.pods.forget_name(pod);
+        self.index_live(pod, false);
         self.orphans.remove(&pod);
         self.finished_orphans.remove(&pod);
         if node.is_some() {
@@ -1381,6 +1390,22 @@ impl Store {
     }
 
     /// Adds a bound pod to (or removes it from) the label and affinity indexes.
+    /// Adds the pod to (or takes it out of) `live_by_label`.
+    fn index_live(&mut self, pod: PodId, add: bool) {
+        let p = &self.pods[pod];
+        for (k, v) in &p.labels {
+            let key = (p.namespace.clone(), k.clone(), v.clone());
+            if add {
+                self.live_by_label.entry(key).or_default().insert(pod);
+            } else if let Some(set) = self.live_by_label.get_mut(&key) {
+                set.remove(&pod);
+                if set.is_empty() {
+                    self.live_by_label.remove(&key);
+                }
+            }
+        }
+    }
+
     fn index_bound(&mut self, pod: PodId, add: bool) {
         let p = &self.pods[pod];
         for (k, v) in &p.labels {
@@ -1452,14 +1477,25 @@ impl Store {
     /// `Pods(namespace).List(selector)` returns. It walks the live pods, not the label
     /// index, which holds bound pods only.
     pub fn pods_matching(&self, namespace: &str, selector: &super::spec::Selector) -> Vec<PodId> {
-        let mut out: Vec<PodId> = self
-            .pods
-            .live()
-            .filter(|&p| {
-                let pod = &self.pods[p];
-                !pod.is_gone() && pod.namespace == namespace && selector.matches(&pod.labels)
-            })
-            .collect();
+        let matching = |p: &PodId| {
+            let pod = &self.pods[*p];
+            !pod.is_gone() && pod.namespace == namespace && selector.matches(&pod.labels)
+        };
+        let mut sets: Vec<&BTreeSet<PodId>> = Vec::with_capacity(selector.match_labels.len());
+        for (k, v) in &selector.match_labels {
+            match self.live_by_label.get(&(namespace.to_string(), k.clone(), v.clone())) {
+                Some(set) => sets.push(set),
+                None => return Vec::new(),
+            }
+        }
+        sets.sort_by_key(|s| s.len());
+        let mut out: Vec<PodId> = match sets.split_first() {
+            // The smallest posting list, checked against the others and the expressions.
+            Some((first, rest)) => {
+                first.iter().copied().filter(|p| rest.iter().all(|s| s.contains(p))).filter(matching).collect()
+            }
+            None => self.pods.live().filter(matching).collect(),
+        };
         out.sort_unstable();
         out
     }

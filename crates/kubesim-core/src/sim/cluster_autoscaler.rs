@@ -142,12 +142,8 @@ impl Sim<'_> {
         // Pods that fit a node as it is now are left to the scheduler (the
         // FilterOutSchedulable pod list processor): a node that just registered, room freed
         // since the scheduler's attempt.
-        let mut taken = BTreeMap::new();
         let draining = |n: NodeId| ca.draining.contains_key(&n);
-        let mut rest: Vec<PodId> = waiting
-            .into_iter()
-            .filter(|&p| scale_down::first_fit(&ca.profile, &self.ctx.store, p, &draining, &mut taken).is_none())
-            .collect();
+        let mut rest = scale_down::unplaceable(&ca.profile, &self.ctx.store, waiting, &draining);
         // Nodes already starting take what they can next (the upcoming nodes the
         // orchestrator puts in its snapshot).
         for pool in &pools {

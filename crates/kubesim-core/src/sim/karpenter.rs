@@ -181,12 +181,8 @@ impl Sim<'_> {
             .copied()
             .filter(|&p| store.pods[p].node.is_none() && store.pods[p].is_active())
             .collect();
-        let mut taken = BTreeMap::new();
         let leaving = |n: NodeId| k.disrupting.contains_key(&n);
-        let mut rest: Vec<PodId> = waiting
-            .into_iter()
-            .filter(|&p| scale_down::first_fit(&k.profile, store, p, &leaving, &mut taken).is_none())
-            .collect();
+        let mut rest = scale_down::unplaceable(&k.profile, store, waiting, &leaving);
         // The nodes launching take what they can (in-flight NodeClaims are in the solve).
         for (group, g) in self.pools.groups.iter().enumerate() {
             if g.starting.is_empty() || rest.is_empty() {

@@ -159,6 +159,33 @@ pub fn first_fit(
     None
 }
 
+/// The pods of `waiting` that fit no node as it is now, each placed pod taking its room
+/// (FilterOutSchedulable); once a pod of an equivalence group fits nowhere, the rest of its
+/// group are not tried (the nodes only fill up).
+pub fn unplaceable(
+    profile: &Profile,
+    store: &Store,
+    waiting: Vec<PodId>,
+    leaving: &dyn Fn(NodeId) -> bool,
+) -> Vec<PodId> {
+    let mut taken = BTreeMap::new();
+    let mut full: std::collections::BTreeSet<usize> = Default::default();
+    waiting
+        .into_iter()
+        .filter(|&p| {
+            let class = super::scale_up::equivalence(store, p);
+            if full.contains(&class) {
+                return true;
+            }
+            let none = first_fit(profile, store, p, leaving, &mut taken).is_none();
+            if none {
+                full.insert(class);
+            }
+            none
+        })
+        .collect()
+}
+
 /// Whether every pod in `pods` finds a node among those that stay (not `leaving`); on
 /// success the placements are kept in `replacements` for the next candidate of the same
 /// scan, on failure none is, and the pod that found no node is returned.

@@ -39,6 +39,13 @@ pub fn pod_context<'a>(store: &'a Store, pod: PodId) -> PodContext<'a> {
     ctx
 }
 
+/// Pods that schedule alike: the same spec (a ReplicaSet's pods share theirs), so what one
+/// of them fits, another fits too (the Cluster Autoscaler's pod equivalence groups). Only
+/// compared for equality, never ordered, so no address reaches an output.
+pub fn equivalence(store: &Store, pod: PodId) -> usize {
+    std::sync::Arc::as_ptr(&store.pods[pod].spec) as usize
+}
+
 /// Places `pods` on `nodes` (new nodes from a template, or nodes already starting), first
 /// fit in order, adding new nodes from `template` up to `limit` more when given: the
 /// binpacking estimator. Returns the pods placed and the nodes added.
@@ -65,24 +72,35 @@ pub fn binpack(
     order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut placed = Vec::new();
     let mut added = 0u32;
+    // Per equivalence group: the first node that may still take one of its pods (the nodes
+    // before it refused one, and only fill up), and whether a fresh node refused one.
+    let mut first_open: std::collections::BTreeMap<usize, usize> = Default::default();
+    let mut no_fresh: std::collections::BTreeSet<usize> = Default::default();
     for (_, i) in order {
         let pod = pods[i];
+        let class = equivalence(store, pod);
         let ctx = pod_context(store, pod);
-        if let Some(node) = nodes.iter_mut().find(|n| profile.filter_node(&ctx, n).is_ok()) {
-            node.place_copy(pod, &store.pods[pod].spec);
+        let from = first_open.get(&class).copied().unwrap_or(0).min(nodes.len());
+        if let Some(k) = (from..nodes.len()).find(|&k| profile.filter_node(&ctx, &nodes[k]).is_ok()) {
+            nodes[k].place_copy(pod, &store.pods[pod].spec);
+            first_open.insert(class, k);
             placed.push(pod);
             continue;
         }
+        first_open.insert(class, nodes.len());
         let Some(limit) = limit else { continue };
-        if added >= limit {
+        if added >= limit || no_fresh.contains(&class) {
             continue;
         }
         let mut fresh = template.clone();
         if profile.filter_node(&ctx, &fresh).is_ok() {
             fresh.place_copy(pod, &store.pods[pod].spec);
+            first_open.insert(class, nodes.len());
             nodes.push(fresh);
             placed.push(pod);
             added += 1;
+        } else {
+            no_fresh.insert(class);
         }
     }
     (placed, added)
@@ -101,18 +119,27 @@ pub fn options(
     let mut reasons: BTreeMap<PodId, Vec<String>> = BTreeMap::new();
     for (i, pool) in pools.iter().enumerate() {
         let room = pool.max().saturating_sub(pool.target);
+        if room == 0 {
+            // A pool at its maximum is skipped before any pod is looked at.
+            for &pod in pods {
+                reasons.entry(pod).or_default().push(MAX_REACHED.to_string());
+            }
+            continue;
+        }
         // Which pods the template could take at all (the orchestrator's
-        // `SchedulablePodGroups` over the template's NodeInfo).
+        // `SchedulablePodGroups` over the template's NodeInfo, once per equivalence group).
         let mut fits = Vec::new();
+        let mut verdicts: std::collections::BTreeMap<usize, Result<(), String>> = Default::default();
         for &pod in pods {
-            let ctx = pod_context(store, pod);
-            match profile.filter_node(&ctx, &pool.template) {
-                Ok(()) if room == 0 => reasons.entry(pod).or_default().push(MAX_REACHED.to_string()),
+            let verdict = verdicts.entry(equivalence(store, pod)).or_insert_with(|| {
+                let ctx = pod_context(store, pod);
+                profile
+                    .filter_node(&ctx, &pool.template)
+                    .map_err(|unfit| unfit.reasons.first().cloned().unwrap_or_else(|| "node(s) didn't fit".into()))
+            });
+            match verdict {
                 Ok(()) => fits.push(pod),
-                Err(unfit) => {
-                    let why = unfit.reasons.first().cloned().unwrap_or_else(|| "node(s) didn't fit".into());
-                    reasons.entry(pod).or_default().push(why);
-                }
+                Err(why) => reasons.entry(pod).or_default().push(why.clone()),
             }
         }
         if fits.is_empty() {
