@@ -1022,6 +1022,11 @@ impl Store {
         self.pods.find(&namespaced(namespace, name))
     }
 
+    /// The node named `name`, removed ones too (the report replays their lives).
+    pub fn find_node_any(&self, name: &str) -> Option<NodeId> {
+        self.nodes.find(&name.to_string())
+    }
+
     pub fn find_node(&self, name: &str) -> Option<NodeId> {
         self.nodes.find(&name.to_string()).filter(|&n| !self.nodes[n].removed)
     }

@@ -310,7 +310,7 @@ fn data(scenario: &crate::model::spec::Scenario, outcome: &Outcome) -> (Value, C
                 since.entry(node).or_insert(ms(e.time));
             }
             "NodeReady" => {
-                if let (Some(from), Some(n)) = (since.remove(node), store.find_node(node)) {
+                if let (Some(from), Some(n)) = (since.remove(node), store.find_node_any(node)) {
                     spans.push((n.index(), from, ms(e.time)));
                 }
             }
@@ -318,7 +318,7 @@ fn data(scenario: &crate::model::spec::Scenario, outcome: &Outcome) -> (Value, C
         }
     }
     for (node, from) in since {
-        if let Some(n) = store.find_node(node) {
+        if let Some(n) = store.find_node_any(node) {
             spans.push((n.index(), from, end));
         }
     }

@@ -201,10 +201,14 @@
     var nodeChanges = nodes.map(function () { return []; });
     replay.node_changes.forEach(function (c) { nodeChanges[c[1]].push([c[0], c[2], c[3]]); });
     function nodeState(i, t) {
-      var s = { ready: true, cordoned: false, taints: nodes[i][1] };
+      // A node a pool added is not there before it registered.
+      var added = nodeChanges[i].some(function (c) { return c[1] === 'added'; });
+      var s = { ready: true, cordoned: false, taints: nodes[i][1], present: !added };
       nodeChanges[i].forEach(function (c) {
         if (c[0] > t) return;
-        if (c[1] === 'NotReady') s.ready = false;
+        if (c[1] === 'added') s.present = true;
+        else if (c[1] === 'removed') s.present = false;
+        else if (c[1] === 'NotReady') s.ready = false;
         else if (c[1] === 'Ready') s.ready = true;
         else if (c[1] === 'cordon') s.cordoned = true;
         else if (c[1] === 'uncordon') s.cordoned = false;
@@ -338,6 +342,7 @@
       frag.appendChild(pend);
       nodes.forEach(function (nd, i) {
         var s = states[i];
+        if (!s.present) return;
         var box = el('div', 'node' + (s.ready ? '' : ' notready') + (s.cordoned ? ' cordoned' : '') +
           (s.taints.length ? ' tainted' : '') + (selected && selected.kind === 'node' && selected.id === i ? ' selected' : ''));
         box.dataset.node = nd[0];

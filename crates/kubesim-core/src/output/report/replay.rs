@@ -183,7 +183,9 @@ pub fn replay(
         .into_values()
         .collect();
     let drawn = |name: &str| {
-        store.find_node(name).and_then(|n| node_position.get(n.index()).copied().flatten().map(|pos| (n.index(), pos)))
+        store
+            .find_node_any(name)
+            .and_then(|n| node_position.get(n.index()).copied().flatten().map(|pos| (n.index(), pos)))
     };
     // (time, order, node position, change, detail): events and commands merged in time order.
     let mut changes: Vec<(SimTime, usize, usize, &'static str, Value)> = Vec::new();
@@ -193,6 +195,9 @@ pub fn replay(
         let change = match e.reason {
             "NodeNotReady" => "NotReady",
             "NodeReady" => "Ready",
+            // A pool's node joining and leaving (sim/node_pools.rs).
+            "RegisteredNode" => "added",
+            "RemovingNode" => "removed",
             "Drain" if e.message.ends_with(" cordoned") => "cordon",
             _ => continue,
         };
