@@ -18,6 +18,8 @@ from pathlib import Path
 
 INCLUDE = re.compile(r"^include:\s*\[(.*)\]\s*$", re.M)
 APPLY = re.compile(r"kubectl\s+apply\s+-f\s+(\S+)")
+# cluster.scheduler.config: the KubeSchedulerConfiguration file a scenario names.
+SCHEDULER_CONFIG = re.compile(r"^\s+config:\s*(\S+\.ya?ml)\s*$", re.M)
 DESCRIPTION = re.compile(r"^description:\s*(.+)$", re.M)
 
 
@@ -27,6 +29,7 @@ def named_files(text):
     for m in INCLUDE.finditer(text):
         paths += [p.strip().strip("'\"") for p in m.group(1).split(",") if p.strip()]
     paths += [m.group(1).strip("'\"") for m in APPLY.finditer(text)]
+    paths += [m.group(1).strip("'\"") for m in SCHEDULER_CONFIG.finditer(text)]
     return list(dict.fromkeys(paths))
 
 
