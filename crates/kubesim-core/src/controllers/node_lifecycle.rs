@@ -122,16 +122,7 @@ pub fn taint_words(taints: &[Taint]) -> String {
                 NOT_READY => "not-ready",
                 k => k,
             };
-            let effect = match t.effect {
-                TaintEffect::NoSchedule => "NoSchedule",
-                TaintEffect::PreferNoSchedule => "PreferNoSchedule",
-                TaintEffect::NoExecute => "NoExecute",
-            };
-            if t.value.is_empty() {
-                format!("{key}:{effect}")
-            } else {
-                format!("{key}={}:{effect}", t.value)
-            }
+            t.text_with_key(key)
         })
         .collect();
     words.join(", ")

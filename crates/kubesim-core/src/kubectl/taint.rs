@@ -46,7 +46,7 @@ pub(super) fn parse(args: &Args) -> Result<KubectlCommand, KError> {
     for a in &add {
         for (key, effect) in &remove {
             if a.key == *key && effect.is_none_or(|e| e == a.effect) {
-                conflicts.push(format!("{key}={}", effect.map_or("", effect_name)));
+                conflicts.push(format!("{key}={}", effect.map_or("", TaintEffect::name)));
             }
         }
     }
@@ -60,14 +60,6 @@ pub(super) fn parse(args: &Args) -> Result<KubectlCommand, KError> {
         );
     }
     Ok(KubectlCommand::Taint { node: resources[1].to_string(), add, remove, overwrite })
-}
-
-fn effect_name(e: TaintEffect) -> &'static str {
-    match e {
-        TaintEffect::NoSchedule => "NoSchedule",
-        TaintEffect::PreferNoSchedule => "PreferNoSchedule",
-        TaintEffect::NoExecute => "NoExecute",
-    }
 }
 
 type TaintChanges = (Vec<Taint>, Vec<(String, Option<TaintEffect>)>);
@@ -88,10 +80,7 @@ fn parse_taints(specs: &[&str]) -> Result<TaintChanges, KError> {
         };
         if add.iter().any(|t| t.key == key && t.effect == effect) {
             return err(
-                format!(
-                    "duplicated taints with the same key and effect: {{{key} {value} {} <nil>}}",
-                    effect_name(effect)
-                ),
+                format!("duplicated taints with the same key and effect: {{{key} {value} {} <nil>}}", effect.name()),
                 None,
             );
         }

@@ -1022,6 +1022,15 @@ impl Store {
         self.pods.find(&namespaced(namespace, name))
     }
 
+    /// The PodDisruptionBudgets that cover `pod` (its namespace, a selector that matches it;
+    /// an empty selector covers nothing in policy/v1).
+    pub fn budgets_of(&self, pod: PodId) -> impl Iterator<Item = &Pdb> {
+        let p = &self.pods[pod];
+        self.pdbs
+            .iter()
+            .filter(move |b| b.namespace == p.namespace && !b.selector.is_empty() && b.selector.matches(&p.labels))
+    }
+
     /// The node named `name`, removed ones too (the report replays their lives).
     pub fn find_node_any(&self, name: &str) -> Option<NodeId> {
         self.nodes.find(&name.to_string())

@@ -5,14 +5,14 @@
 //! `maxGracefulTerminationSec`), then deleted. The decisions are in
 //! `controllers/cluster_autoscaler/`.
 
-use super::node_pools::PoolEvent;
+use super::node_pools::{template_node, PoolEvent};
 use super::{Event, Sim};
 use crate::controllers::cluster_autoscaler::scale_down::{self, Replacements};
 use crate::controllers::cluster_autoscaler::scale_up::{self, ScaleUpOption};
 use crate::controllers::cluster_autoscaler::{expander, PoolView};
 use crate::engine::{Purpose, SimDuration, SimTime, Stream};
 use crate::model::spec::{ClusterAutoscalerSpec, NodeAutoscaler, Taint, TaintEffect};
-use crate::model::store::{add_resources, Node, NodeId, PodId};
+use crate::model::store::{NodeId, PodId};
 use crate::scheduler::Profile;
 use std::collections::BTreeMap;
 
@@ -40,7 +40,7 @@ pub(super) struct ClusterAutoscaler {
     draining: BTreeMap<NodeId, Drain>,
     /// The last NotTriggerScaleUp message each pod got (said again only when it changes:
     /// the event recorder would fold the repeats into one event's count).
-    told: BTreeMap<PodId, String>,
+    pub(super) told: BTreeMap<PodId, String>,
 }
 
 struct Drain {
@@ -94,23 +94,15 @@ impl Sim<'_> {
     }
 }
 
-/// The pools as a scan sees them, with each template's DaemonSet pods' requests.
+/// The pools as a scan sees them, each with its template node.
 fn pool_views<'a>(ctx: &super::Context<'a>, pools: &super::node_pools::NodePools) -> Vec<PoolView<'a>> {
-    let scenario = ctx.scenario;
-    scenario
+    ctx.scenario
         .nodes
         .iter()
         .enumerate()
         .filter(|(_, g)| g.is_pool())
         .map(|(i, g)| {
-            let mut template = super::objects::new_node(g, format!("template-node-for-{}", g.name));
-            // DaemonSet pods the template would run (the orchestrator adds them to the
-            // template's NodeInfo).
-            for ds in ctx.store.daemon_sets.iter().filter(|d| !d.deleted) {
-                if crate::controllers::daemonset::placement(&ds.pod_spec, &template).should_run {
-                    add_resources(&mut template.requested, &ds.pod_spec.requests(), 1);
-                }
-            }
+            let template = template_node(&ctx.store, g, format!("template-node-for-{}", g.name), None);
             PoolView { group: i, spec: g, target: pools.groups[i].target(), template }
         })
         .collect()
@@ -125,43 +117,16 @@ impl Sim<'_> {
         if self.autoscaler.is_none() {
             return false;
         }
-        // Pods waiting: unschedulable, still without a node and alive.
-        let store = &self.ctx.store;
-        let waiting: Vec<PodId> = self
-            .pools
-            .waiting
-            .keys()
-            .copied()
-            .filter(|&p| store.pods[p].node.is_none() && store.pods[p].is_active())
-            .collect();
-        if waiting.is_empty() {
-            return false;
-        }
-        let pools = pool_views(&self.ctx, &self.pools);
-        let ca = self.autoscaler.as_ref().expect("checked above");
-        // Pods that fit a node as it is now are left to the scheduler (the
-        // FilterOutSchedulable pod list processor): a node that just registered, room freed
-        // since the scheduler's attempt.
+        let Some(ca) = self.autoscaler.as_ref() else { return false };
         let draining = |n: NodeId| ca.draining.contains_key(&n);
-        let mut rest = scale_down::unplaceable(&ca.profile, &self.ctx.store, waiting, &draining);
-        // Nodes already starting take what they can next (the upcoming nodes the
-        // orchestrator puts in its snapshot).
-        for pool in &pools {
-            let starting = &self.pools.groups[pool.group].starting;
-            if starting.is_empty() || rest.is_empty() {
-                continue;
-            }
-            let mut upcoming: Vec<Node> = vec![pool.template.clone(); starting.len()];
-            let (placed, _) =
-                scale_up::binpack(&ca.profile, &self.ctx.store, &pool.template, &mut upcoming, &rest, None);
-            rest.retain(|p| !placed.contains(p));
-        }
+        let rest = self.pods_needing_nodes(&ca.profile, &draining);
         if rest.is_empty() {
             return false;
         }
+        let pools = pool_views(&self.ctx, &self.pools);
         let (options, reasons) = scale_up::options(&ca.profile, &self.ctx.store, &rest, &pools);
         let spec_expander = ca.spec.expander;
-        let ca = self.autoscaler.as_mut().expect("checked above");
+        let Some(ca) = self.autoscaler.as_mut() else { return false };
         let chosen = expander::choose(spec_expander, &options, &pools, &self.ctx.store, &mut ca.random);
         let views: Vec<(usize, String, u32, u32)> =
             pools.iter().map(|p| (p.group, p.spec.name.clone(), p.target, p.max())).collect();
@@ -169,7 +134,7 @@ impl Sim<'_> {
         // NotTriggerScaleUp for pods no pool could take, once per distinct message.
         for (pod, why) in reasons {
             let message = scale_up::not_triggered_message(&why);
-            let ca = self.autoscaler.as_mut().expect("checked above");
+            let Some(ca) = self.autoscaler.as_mut() else { return false };
             if ca.told.get(&pod) == Some(&message) {
                 continue;
             }
@@ -196,7 +161,7 @@ impl Sim<'_> {
                 ),
             );
         }
-        let ca = self.autoscaler.as_mut().expect("checked above");
+        let Some(ca) = self.autoscaler.as_mut() else { return false };
         ca.last_scale_up = Some(now);
         self.pools.groups[group].scale_ups += 1;
         self.add_pool_nodes(group, to - from);
@@ -251,7 +216,7 @@ impl Sim<'_> {
                 unneeded.insert(node, pods.is_empty());
             }
         }
-        let ca = self.autoscaler.as_mut().expect("checked above");
+        let Some(ca) = self.autoscaler.as_mut() else { return };
         ca.unneeded_since.retain(|n, _| unneeded.contains_key(n));
         for &n in unneeded.keys() {
             ca.unneeded_since.entry(n).or_insert(now);
@@ -361,27 +326,11 @@ impl Sim<'_> {
         let Some(ca) = self.autoscaler.as_mut() else { return };
         let Some(mut drain) = ca.draining.remove(&node) else { return };
         let grace_cap = ca.spec.max_graceful_termination;
-        let mut still = Vec::new();
-        for pod in std::mem::take(&mut drain.pending) {
-            let p = &self.ctx.store.pods[pod];
-            if p.is_gone() || p.terminating.is_some() {
-                drain.evicted.push(pod);
-                continue;
-            }
-            if self.blocked_by_budget(pod) {
-                still.push(pod);
-                continue;
-            }
-            let object = self.ctx.pod_object(pod);
-            self.ctx.recorder.normal(now, "ScaleDown", object, "deleting pod for node scale down".into());
-            self.ctx.metrics.pods_evicted += 1;
-            self.pools.evictions += 1;
-            let own = self.ctx.store.pods[pod].spec.termination_grace;
-            self.ctx.store.pods[pod].disruption.get_or_insert("EvictionByEvictionAPI");
-            self.delete_pod_with_grace(pod, Some(own.min(grace_cap)));
-            drain.evicted.push(pod);
-        }
-        drain.pending = still;
+        let pending = std::mem::take(&mut drain.pending);
+        drain.pending =
+            self.evict_round(pending, &mut drain.evicted, "ScaleDown", "deleting pod for node scale down", |own| {
+                own.min(grace_cap)
+            });
         if !drain.pending.is_empty() && now >= drain.eviction_deadline {
             // Failed: the taint comes off, and scale-down waits `scaleDownDelayAfterFailure`.
             let name = self.ctx.store.nodes()[node].name.clone();
@@ -399,8 +348,7 @@ impl Sim<'_> {
             self.scheduler.cluster_changed(&mut self.ctx);
             return;
         }
-        let waiting = drain.evicted.iter().any(|&p| !self.ctx.store.pods[p].is_gone());
-        if drain.pending.is_empty() && (!waiting || now >= drain.delete_deadline) {
+        if drain.pending.is_empty() && (self.all_gone(&drain.evicted) || now >= drain.delete_deadline) {
             if let Some(ca) = self.autoscaler.as_mut() {
                 ca.last_delete = Some(now);
             }

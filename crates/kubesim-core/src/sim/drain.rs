@@ -181,12 +181,9 @@ impl Sim<'_> {
 
     /// Whether a PodDisruptionBudget covering `pod` allows no disruption now.
     pub(super) fn blocked_by_budget(&self, pod: PodId) -> bool {
-        let p = &self.ctx.store.pods[pod];
         self.ctx
             .store
-            .pdbs
-            .iter()
-            .filter(|b| b.namespace == p.namespace && !b.selector.is_empty() && b.selector.matches(&p.labels))
+            .budgets_of(pod)
             .any(|b| crate::controllers::disruption::status_of(&self.ctx.store, b).disruptions_allowed <= 0)
     }
 }

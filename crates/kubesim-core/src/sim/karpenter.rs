@@ -10,15 +10,13 @@
 //! provisioner.go, pkg/controllers/disruption/ (emptiness.go, singlenodeconsolidation.go,
 //! consolidation.go `computeConsolidation`, validation.go), pkg/controllers/node/termination.
 
-use super::node_pools::{pool_node, PoolEvent};
+use super::node_pools::{template_node, PoolEvent};
 use super::{Event, Sim};
 use crate::controllers::cluster_autoscaler::scale_down::{self, Drainability, Replacements};
-use crate::controllers::cluster_autoscaler::scale_up;
 use crate::controllers::karpenter::{solve, Offering};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::instance_types;
 use crate::model::spec::{ConsolidationPolicy, IntOrPercent, KarpenterSpec, NodeAutoscaler, Taint, TaintEffect};
-use crate::model::store::{add_resources, Node, NodeId, PodId, PodOwner, PodPhase};
+use crate::model::store::{NodeId, PodId, PodOwner};
 use crate::scheduler::Profile;
 use std::collections::BTreeMap;
 
@@ -56,7 +54,7 @@ pub(super) struct Karpenter {
     /// Nodes being disrupted.
     disrupting: BTreeMap<NodeId, Disruption>,
     /// The last message each pod that fit no NodePool got.
-    told: BTreeMap<PodId, String>,
+    pub(super) told: BTreeMap<PodId, String>,
 }
 
 struct Disruption {
@@ -116,31 +114,10 @@ impl Sim<'_> {
     fn offerings(&self) -> Vec<Offering> {
         let mut out = Vec::new();
         for (group, g) in self.ctx.scenario.nodes.iter().enumerate().filter(|(_, g)| g.is_pool()) {
-            let e = &g.economics;
-            let types: Vec<Option<&'static instance_types::InstanceType>> = if e.instance_types.is_empty() {
-                vec![e.instance_type.as_deref().and_then(instance_types::find)]
-            } else {
-                e.instance_types.iter().map(|t| instance_types::find(t)).collect()
-            };
-            for t in types {
-                let mut template =
-                    pool_node(g, format!("template-node-for-{}", g.name), t.filter(|_| e.instance_types.len() > 1));
-                for ds in self.ctx.store.daemon_sets.iter().filter(|d| !d.deleted) {
-                    if crate::controllers::daemonset::placement(&ds.pod_spec, &template).should_run {
-                        add_resources(&mut template.requested, &ds.pod_spec.requests(), 1);
-                    }
-                }
-                let price_per_hour = match t {
-                    Some(t) if e.instance_types.len() > 1 => t.price(e.capacity_type),
-                    _ => e.price_per_hour,
-                };
-                out.push(Offering {
-                    group,
-                    instance: t.filter(|_| e.instance_types.len() > 1),
-                    price_per_hour,
-                    weight: e.priority,
-                    template,
-                });
+            for instance in g.instance_choices() {
+                let template = template_node(&self.ctx.store, g, format!("template-node-for-{}", g.name), instance);
+                let price_per_hour = g.price_of(instance);
+                out.push(Offering { group, instance, price_per_hour, weight: g.economics.priority, template });
             }
         }
         out
@@ -173,34 +150,14 @@ impl Sim<'_> {
     fn karpenter_provision(&mut self) {
         let now = self.ctx.kernel.now();
         let Some(k) = self.karpenter.as_ref() else { return };
-        let store = &self.ctx.store;
-        let waiting: Vec<PodId> = self
-            .pools
-            .waiting
-            .keys()
-            .copied()
-            .filter(|&p| store.pods[p].node.is_none() && store.pods[p].is_active())
-            .collect();
         let leaving = |n: NodeId| k.disrupting.contains_key(&n);
-        let mut rest = scale_down::unplaceable(&k.profile, store, waiting, &leaving);
-        // The nodes launching take what they can (in-flight NodeClaims are in the solve).
-        for (group, g) in self.pools.groups.iter().enumerate() {
-            if g.starting.is_empty() || rest.is_empty() {
-                continue;
-            }
-            let spec = &self.ctx.scenario.nodes[group];
-            let mut upcoming: Vec<Node> =
-                g.starting.iter().map(|s| pool_node(spec, spec.node_name(s.ordinal), s.instance)).collect();
-            let template = upcoming[0].clone();
-            let (placed, _) = scale_up::binpack(&k.profile, store, &template, &mut upcoming, &rest, None);
-            rest.retain(|p| !placed.contains(p));
-        }
+        let rest = self.pods_needing_nodes(&k.profile, &leaving);
         if rest.is_empty() {
             return;
         }
         let offerings = self.offerings();
         let mut room = self.room();
-        let k = self.karpenter.as_ref().expect("checked above");
+        let Some(k) = self.karpenter.as_ref() else { return };
         let (claims, failed) = solve(&k.profile, &self.ctx.store, &rest, &offerings, &mut room);
         let mut launched_in: Vec<usize> = Vec::new();
         for claim in claims {
@@ -300,7 +257,7 @@ impl Sim<'_> {
             self.pool_nodes().into_iter().filter(|&n| allowed[self.pools.group_of(n)] > 0).collect();
         candidates.sort_by_key(|&n| (self.ctx.store.nodes()[n].pods.len(), n.0));
         let offerings = self.offerings();
-        let k = self.karpenter.as_ref().expect("checked above");
+        let Some(k) = self.karpenter.as_ref() else { return };
         let mut found = None;
         for &node in candidates.iter().take(CANDIDATES_PER_POLL) {
             let store = &self.ctx.store;
@@ -328,7 +285,7 @@ impl Sim<'_> {
                 }
             }
         }
-        let k = self.karpenter.as_mut().expect("checked above");
+        let Some(k) = self.karpenter.as_mut() else { return };
         let Some((node, command)) = found else {
             k.pending = None;
             return;
@@ -393,9 +350,7 @@ impl Sim<'_> {
     fn holds_no_workload(&self, node: NodeId) -> bool {
         self.ctx.store.nodes()[node].pods.iter().all(|&p| {
             let pod = &self.ctx.store.pods[p];
-            matches!(pod.owner, Some(PodOwner::DaemonSet(_)))
-                || pod.terminating.is_some()
-                || matches!(pod.phase, PodPhase::Succeeded | PodPhase::Failed)
+            matches!(pod.owner, Some(PodOwner::DaemonSet(_))) || !scale_down::holds_its_node(pod)
         })
     }
 
@@ -480,28 +435,11 @@ impl Sim<'_> {
             )
             .unwrap_or_default();
         }
-        let mut still = Vec::new();
-        for pod in std::mem::take(&mut d.pending) {
-            let p = &self.ctx.store.pods[pod];
-            if p.is_gone() || p.terminating.is_some() {
-                d.evicted.push(pod);
-                continue;
-            }
-            if self.blocked_by_budget(pod) {
-                still.push(pod);
-                continue;
-            }
-            let object = self.ctx.pod_object(pod);
-            self.ctx.recorder.normal(now, "Evicted", object, format!("Evicted pod: {}", d.reason));
-            self.ctx.metrics.pods_evicted += 1;
-            self.pools.evictions += 1;
-            self.ctx.store.pods[pod].disruption.get_or_insert("EvictionByEvictionAPI");
-            self.delete_pod(pod);
-            d.evicted.push(pod);
-        }
-        d.pending = still;
-        let waiting = d.evicted.iter().any(|&p| !self.ctx.store.pods[p].is_gone());
-        if d.pending.is_empty() && !waiting {
+        let pending = std::mem::take(&mut d.pending);
+        let message = format!("Evicted pod: {}", d.reason);
+        // The pod's own grace: a NodePool without terminationGracePeriod does not cap it.
+        d.pending = self.evict_round(pending, &mut d.evicted, "Evicted", &message, |own| own);
+        if d.pending.is_empty() && self.all_gone(&d.evicted) {
             self.remove_node(node);
             return;
         }

@@ -269,10 +269,7 @@ impl Sim<'_> {
         let now = self.ctx.kernel.now();
         let spec = &self.ctx.scenario.nodes[group];
         let startup = spec.economics.startup;
-        let price_per_hour = match instance {
-            Some(t) if spec.economics.instance_types.len() > 1 => t.price(spec.economics.capacity_type),
-            _ => spec.economics.price_per_hour,
-        };
+        let price_per_hour = spec.price_of(instance);
         let g = &mut self.pools.groups[group];
         let ordinal = g.next_ordinal;
         g.next_ordinal += 1;
@@ -454,6 +451,83 @@ impl Sim<'_> {
         self.remove_node(node);
     }
 
+    /// The pods an autoscaler must find new nodes for: those waiting for capacity, still
+    /// without a node and alive, less those that fit a node as it is now (not `leaving`:
+    /// FilterOutSchedulable) and those the nodes already starting will take (the upcoming
+    /// nodes both autoscalers put in their snapshot).
+    pub(super) fn pods_needing_nodes(
+        &self,
+        profile: &crate::scheduler::Profile,
+        leaving: &dyn Fn(NodeId) -> bool,
+    ) -> Vec<PodId> {
+        use crate::controllers::cluster_autoscaler::{scale_down, scale_up};
+        let store = &self.ctx.store;
+        let waiting: Vec<PodId> = self
+            .pools
+            .waiting
+            .keys()
+            .copied()
+            .filter(|&p| store.pods[p].node.is_none() && store.pods[p].is_active())
+            .collect();
+        if waiting.is_empty() {
+            return waiting;
+        }
+        let mut rest = scale_down::unplaceable(profile, store, waiting, leaving);
+        for (group, g) in self.pools.groups.iter().enumerate() {
+            if g.starting.is_empty() || rest.is_empty() {
+                continue;
+            }
+            let spec = &self.ctx.scenario.nodes[group];
+            let mut upcoming: Vec<crate::model::store::Node> =
+                g.starting.iter().map(|s| template_node(store, spec, spec.node_name(s.ordinal), s.instance)).collect();
+            let template = upcoming[0].clone();
+            let (placed, _) = scale_up::binpack(profile, store, &template, &mut upcoming, &rest, None);
+            rest.retain(|p| !placed.contains(p));
+        }
+        rest
+    }
+
+    /// One round of an autoscaler's drain through the eviction API: each pod of `pending`
+    /// that a PodDisruptionBudget allows is evicted (the event `reason` / `message` on it,
+    /// its grace from `grace`) and moves to `evicted`, as do pods already going; the pods a
+    /// budget holds are returned, to be tried again.
+    pub(super) fn evict_round(
+        &mut self,
+        pending: Vec<PodId>,
+        evicted: &mut Vec<PodId>,
+        reason: &'static str,
+        message: &str,
+        grace: impl Fn(SimDuration) -> SimDuration,
+    ) -> Vec<PodId> {
+        let now = self.ctx.kernel.now();
+        let mut held = Vec::new();
+        for pod in pending {
+            let p = &self.ctx.store.pods[pod];
+            if p.is_gone() || p.terminating.is_some() {
+                evicted.push(pod);
+                continue;
+            }
+            if self.blocked_by_budget(pod) {
+                held.push(pod);
+                continue;
+            }
+            let object = self.ctx.pod_object(pod);
+            self.ctx.recorder.normal(now, reason, object, message.to_string());
+            self.ctx.metrics.pods_evicted += 1;
+            self.pools.evictions += 1;
+            let own = self.ctx.store.pods[pod].spec.termination_grace;
+            self.ctx.store.pods[pod].disruption.get_or_insert("EvictionByEvictionAPI");
+            self.delete_pod_with_grace(pod, Some(grace(own)));
+            evicted.push(pod);
+        }
+        held
+    }
+
+    /// Whether every pod in `pods` is gone from the API.
+    pub(super) fn all_gone(&self, pods: &[PodId]) -> bool {
+        pods.iter().all(|&p| self.ctx.store.pods[p].is_gone())
+    }
+
     /// A pod the scheduler found no node for.
     pub(super) fn pod_waits_for_capacity(&mut self, pod: PodId) {
         if self.pools.active {
@@ -466,6 +540,13 @@ impl Sim<'_> {
     /// A pod is bound (or gone): if it waited for capacity, how long.
     pub(super) fn pod_no_longer_waits(&mut self, pod: PodId, bound: bool) {
         if let Some(since) = self.pools.waiting.remove(&pod) {
+            // What the autoscalers told it is forgotten with it.
+            if let Some(ca) = self.autoscaler.as_mut() {
+                ca.told.remove(&pod);
+            }
+            if let Some(k) = self.karpenter.as_mut() {
+                k.told.remove(&pod);
+            }
             if bound {
                 let now = self.ctx.kernel.now();
                 self.pools.waited_us.push(now.since(since).as_micros());
@@ -482,6 +563,24 @@ pub(super) fn pool_node(group: &NodeGroup, name: String, instance: Option<&Insta
         node.allocatable = t.allocatable();
         node.labels.insert(crate::scenario::node_pools::INSTANCE_TYPE_LABEL.into(), t.name.into());
         node.labels.insert("kubernetes.io/arch".into(), t.arch.into());
+    }
+    node
+}
+
+/// A node of `group` as an autoscaler plans it (named `name`, of `instance` when Karpenter
+/// chose one), with the requests of the DaemonSet pods that would run there: both autoscalers
+/// add them to their template's NodeInfo.
+pub(super) fn template_node(
+    store: &crate::model::store::Store,
+    group: &NodeGroup,
+    name: String,
+    instance: Option<&InstanceType>,
+) -> crate::model::store::Node {
+    let mut node = pool_node(group, name, instance);
+    for ds in store.daemon_sets.iter().filter(|d| !d.deleted) {
+        if crate::controllers::daemonset::placement(&ds.pod_spec, &node).should_run {
+            crate::model::store::add_resources(&mut node.requested, &ds.pod_spec.requests(), 1);
+        }
     }
     node
 }

@@ -9,10 +9,16 @@
 
 use super::scale_up::pod_context;
 use crate::model::spec::ClusterAutoscalerSpec;
-use crate::model::store::{Node, NodeId, PodId, PodOwner, PodPhase, Store};
+use crate::model::store::{Node, NodeId, Pod, PodId, PodOwner, PodPhase, Store};
 use crate::scheduler::Profile;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+
+/// A pod that still holds its node: neither terminating nor finished (what utilisation
+/// counts and what a drain must move).
+pub fn holds_its_node(p: &Pod) -> bool {
+    p.terminating.is_none() && !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed)
+}
 
 /// The larger of the node's CPU and memory requests over its allocatable, counting every
 /// pod bound there and not terminating (DaemonSet pods included, as with the default
@@ -21,7 +27,7 @@ pub fn utilization(store: &Store, node: &Node) -> f64 {
     let (mut cpu, mut mem) = (0i64, 0i64);
     for &pod in &node.pods {
         let p = &store.pods[pod];
-        if p.terminating.is_some() || matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
+        if !holds_its_node(p) {
             continue;
         }
         let r = p.spec.requests();
@@ -68,14 +74,10 @@ pub fn pods_to_move(
     node: &Node,
     budget_allows: &dyn Fn(PodId) -> bool,
 ) -> Result<Vec<PodId>, String> {
-    let spec = rules;
     let mut out = Vec::new();
     for &pod in &node.pods {
         let p = &store.pods[pod];
-        if p.terminating.is_some() || matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
-            continue;
-        }
-        if matches!(p.owner, Some(PodOwner::DaemonSet(_))) {
+        if !holds_its_node(p) || matches!(p.owner, Some(PodOwner::DaemonSet(_))) {
             continue;
         }
         let name = format!("{}/{}", p.namespace, p.name);
@@ -83,15 +85,18 @@ pub fn pods_to_move(
             Some(false) => return Err(format!("pod annotated as not safe to evict present: {name}")),
             Some(true) => {}
             None => {
-                if p.owner.is_none() && spec.unreplicated_blocks {
+                if p.owner.is_none() && rules.unreplicated_blocks {
                     return Err(format!("pod {name} is not replicated"));
                 }
-                if spec.skip_nodes_with_system_pods && p.namespace == "kube-system" && !has_budget(store, pod) {
+                if rules.skip_nodes_with_system_pods
+                    && p.namespace == "kube-system"
+                    && store.budgets_of(pod).next().is_none()
+                {
                     return Err(format!(
                         "non-daemonset, non-mirrored, non-pdb-assigned kube-system pod present: {name}"
                     ));
                 }
-                if spec.skip_nodes_with_local_storage && p.spec.has_empty_dir {
+                if rules.skip_nodes_with_local_storage && p.spec.has_empty_dir {
                     return Err(format!("pod with local storage present: {name}"));
                 }
             }
@@ -102,11 +107,6 @@ pub fn pods_to_move(
         out.push(pod);
     }
     Ok(out)
-}
-
-fn has_budget(store: &Store, pod: PodId) -> bool {
-    let p = &store.pods[pod];
-    store.pdbs.iter().any(|b| b.namespace == p.namespace && !b.selector.is_empty() && b.selector.matches(&p.labels))
 }
 
 /// Pods re-placed on other nodes during one scan's removal simulation: what each

@@ -11,11 +11,34 @@ pub enum TaintEffect {
     NoExecute,
 }
 
+impl TaintEffect {
+    /// The effect as Kubernetes writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TaintEffect::NoSchedule => "NoSchedule",
+            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+            TaintEffect::NoExecute => "NoExecute",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Taint {
     pub key: String,
     pub value: String,
     pub effect: TaintEffect,
+}
+
+impl Taint {
+    /// `key=value:Effect` (`key:Effect` without a value), as kubectl writes a taint; `key`
+    /// may be shown under another name.
+    pub fn text_with_key(&self, key: &str) -> String {
+        if self.value.is_empty() {
+            format!("{key}:{}", self.effect.name())
+        } else {
+            format!("{key}={}:{}", self.value, self.effect.name())
+        }
+    }
 }
 
 #[derive(Clone, PartialEq)]

@@ -63,6 +63,25 @@ impl Default for NodeEconomics {
     }
 }
 
+impl super::NodeGroup {
+    /// The instance types an autoscaler may launch this group's nodes as: each of Karpenter's
+    /// `instanceTypes` when it lists several, else the group's own type and capacity (None).
+    pub fn instance_choices(&self) -> Vec<Option<&'static crate::model::instance_types::InstanceType>> {
+        let types = &self.economics.instance_types;
+        if types.len() > 1 {
+            types.iter().map(|t| crate::model::instance_types::find(t)).collect()
+        } else {
+            vec![None]
+        }
+    }
+
+    /// The price per hour of one of its nodes launched as `instance` (one of
+    /// `instance_choices`): that type's catalogue price, or the group's own.
+    pub fn price_of(&self, instance: Option<&crate::model::instance_types::InstanceType>) -> f64 {
+        instance.map_or(self.economics.price_per_hour, |t| t.price(self.economics.capacity_type))
+    }
+}
+
 /// An autoscaled pool's bounds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolBounds {

@@ -15,7 +15,7 @@
 use super::caps;
 use crate::engine::SimTime;
 use crate::kubectl::KubectlCommand;
-use crate::model::spec::{Action, NodeFaultKind, Scenario, Taint, TaintEffect};
+use crate::model::spec::{Action, NodeFaultKind, Scenario, Taint};
 use crate::sim::Outcome;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -52,16 +52,7 @@ impl ReplayCut {
 
 /// `key=value:Effect` as kubectl writes a taint.
 fn taint_text(t: &Taint) -> String {
-    let effect = match t.effect {
-        TaintEffect::NoSchedule => "NoSchedule",
-        TaintEffect::PreferNoSchedule => "PreferNoSchedule",
-        TaintEffect::NoExecute => "NoExecute",
-    };
-    if t.value.is_empty() {
-        format!("{}:{effect}", t.key)
-    } else {
-        format!("{}={}:{effect}", t.key, t.value)
-    }
+    t.text_with_key(&t.key)
 }
 
 /// The replay's JSON. `node_position[n]`: where node `n` is drawn (the timeline's choice of
